@@ -1,0 +1,175 @@
+/*
+ * platform.h -- the only door from the LispOS core to the machine it runs on.
+ *
+ * The core (lisp/ store/ gc/ ckpt/, the ACL part of auth/ and the generic
+ * part of drivers/) is freestanding: it includes only freestanding C headers,
+ * string.h-level functions, and this file.  Everything that depends on an
+ * operating system -- reserving address space at a fixed place, page
+ * protection, fault hooks, threads, locks, a clock, log output, memory for
+ * C-side bookkeeping, opening host disks -- comes through here.
+ *
+ * Two implementations exist (or will): hosted Linux in drivers/posix/ and
+ * bare metal in drivers/x86_64/.  Keep this interface small and boring: every
+ * function added here has to be written twice.
+ *
+ * Conventions: functions that can fail return 0 on success and a negative
+ * lo_err code (drivers/error.h) on failure.
+ */
+#ifndef LO_PLATFORM_H
+#define LO_PLATFORM_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+/* ---------------------------------------------------------------------------
+ * Address space
+ * ------------------------------------------------------------------------- */
+
+/* Size of a hardware page (4096 on x86-64). */
+size_t lo_page_size(void);
+
+/* Page access for lo_vm_protect(). */
+enum lo_prot {
+    LO_PROT_NONE = 0,          /* any access faults */
+    LO_PROT_READ = 1,          /* reads allowed, writes fault */
+    LO_PROT_RW = 3,            /* reads and writes allowed */
+};
+
+/*
+ * Reserve [addr, addr+len) exactly at addr, inaccessible (LO_PROT_NONE) and
+ * backed by nothing until made accessible.  addr and len must be page
+ * aligned.  If any part of the range is already in use the call fails with
+ * LO_EBUSY and leaves the existing mappings untouched -- it never clobbers.
+ */
+int lo_vm_reserve_fixed(uintptr_t addr, size_t len);
+
+/* Give a reserved range back to the host. */
+int lo_vm_release(uintptr_t addr, size_t len);
+
+/* Change access of whole pages inside a reserved range. */
+int lo_vm_protect(uintptr_t addr, size_t len, enum lo_prot prot);
+
+/*
+ * Drop the contents of whole pages inside a reserved range: the next access
+ * sees zeros (and costs a fresh page).  Used to evict frames.
+ */
+int lo_vm_discard(uintptr_t addr, size_t len);
+
+/*
+ * Fault hook.  When the core touches a page of a reserved range in a way its
+ * protection forbids, the hook is called on the faulting thread with the
+ * faulting address and whether the access was a write.  It returns true when
+ * it has fixed the cause (typically by changing protection), and the access
+ * is retried; false means the fault is a real bug and the process dies with
+ * a report.  The hook runs in signal context on hosted Linux: it may only use
+ * the lo_vm_* calls, atomics and lo_mutex operations that cannot deadlock
+ * with the faulting thread.
+ */
+typedef bool (*lo_fault_hook)(void *ctx, uintptr_t addr, bool is_write);
+
+/* Install the hook for [start, start+len).  One hook per range; up to 8. */
+int lo_fault_hook_install(uintptr_t start, size_t len, lo_fault_hook hook,
+                          void *ctx);
+int lo_fault_hook_remove(uintptr_t start);
+
+/* ---------------------------------------------------------------------------
+ * Memory for C-side bookkeeping (never for Lisp objects: those live in the
+ * persistent region).
+ * ------------------------------------------------------------------------- */
+
+/* Zero-filled memory; NULL when exhausted. */
+void *lo_mem_alloc(size_t size);
+/* Zero-filled memory aligned to align (a power of two). */
+void *lo_mem_alloc_aligned(size_t size, size_t align);
+/* Frees what either allocator returned; NULL is ignored. */
+void lo_mem_free(void *ptr);
+
+/* ---------------------------------------------------------------------------
+ * Threads, mutexes, condition variables
+ *
+ * The types are opaque blocks of storage so that core structures can embed
+ * them without seeing host headers; each implementation checks at compile
+ * time that its native object fits.
+ * ------------------------------------------------------------------------- */
+
+typedef struct { _Alignas(16) unsigned char opaque[64]; } lo_mutex;
+typedef struct { _Alignas(16) unsigned char opaque[64]; } lo_cond;
+typedef struct { _Alignas(16) unsigned char opaque[16]; } lo_thread;
+
+typedef void (*lo_thread_fn)(void *arg);
+
+int lo_thread_start(lo_thread *thread, lo_thread_fn fn, void *arg);
+int lo_thread_join(lo_thread *thread);
+void lo_thread_yield(void);
+
+void lo_mutex_init(lo_mutex *m);
+void lo_mutex_destroy(lo_mutex *m);
+void lo_mutex_lock(lo_mutex *m);
+void lo_mutex_unlock(lo_mutex *m);
+
+void lo_cond_init(lo_cond *c);
+void lo_cond_destroy(lo_cond *c);
+void lo_cond_wait(lo_cond *c, lo_mutex *m);
+/* Wait at most timeout_ns; returns false on time-out. */
+bool lo_cond_timedwait(lo_cond *c, lo_mutex *m, uint64_t timeout_ns);
+void lo_cond_signal(lo_cond *c);
+void lo_cond_broadcast(lo_cond *c);
+
+/* ---------------------------------------------------------------------------
+ * Time, logging, panic
+ * ------------------------------------------------------------------------- */
+
+/* Monotonic nanoseconds since an arbitrary origin. */
+uint64_t lo_clock_ns(void);
+
+enum lo_log_level { LO_LOG_DEBUG, LO_LOG_INFO, LO_LOG_WARN, LO_LOG_ERROR };
+
+/*
+ * Log a line.  The format dialect is lo_vsnprintf's (drivers/format.h);
+ * formatting happens in the core, the platform only writes the finished line
+ * (lo_log_write).  Lines below the platform's threshold are dropped.
+ */
+void lo_log(enum lo_log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+bool lo_log_enabled(enum lo_log_level level);
+void lo_log_write(enum lo_log_level level, const char *line);
+
+/* Report and stop the whole system.  Never returns. */
+_Noreturn void lo_panic(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+_Noreturn void lo_halt(const char *line);
+
+/* ---------------------------------------------------------------------------
+ * Host disks
+ * ------------------------------------------------------------------------- */
+
+struct lo_disk;
+
+/* How the file driver talks to the kernel. */
+enum lo_disk_io {
+    LO_DISK_IO_AUTO = 0,       /* io_uring if it works here, else sync */
+    LO_DISK_IO_URING,          /* io_uring only: fail to open otherwise */
+    LO_DISK_IO_SYNC,           /* plain pread/pwrite/fdatasync */
+};
+
+struct lo_disk_open_options {
+    enum lo_disk_io io;
+    bool create;               /* create a regular file if it is absent */
+    bool no_direct;            /* do not even try O_DIRECT */
+    uint64_t size_bytes;       /* regular files: size to give (0 = current) */
+    uint32_t block_size;       /* regular files: native block (0 = 4096) */
+};
+
+/*
+ * Open a disk that lives on the host: a regular file or a block device.
+ * Block devices report their own size and logical block size.  On success
+ * *out is a disk for drivers/disk.h; close it with lo_disk_close().
+ */
+int lo_host_disk_open(const char *path, const struct lo_disk_open_options *opt,
+                      struct lo_disk **out);
+
+#endif
