@@ -129,7 +129,10 @@ lo_ticket *lo_ticket_done(int status, const char *fmt, ...)
     return t;
 }
 
-/* Lowest index of an expired ticket, -1 if none, LO_EINVAL if no tickets. */
+enum { NOT_YET = -1000 };   /* distinct from every lo_err */
+
+/* Lowest index of an expired ticket, NOT_YET if none has expired, LO_EINVAL
+ * if there are no tickets at all. */
 static long first_expired(lo_ticket *const *tickets, size_t n)
 {
     bool any = false;
@@ -140,7 +143,7 @@ static long first_expired(lo_ticket *const *tickets, size_t n)
         if (lo_ticket_expired_p(tickets[i]))
             return (long)i;
     }
-    return any ? -1 : LO_EINVAL;
+    return any ? NOT_YET : LO_EINVAL;
 }
 
 /* Lowest index of a pending ticket, or -1 when all have expired. */
@@ -155,12 +158,12 @@ static long first_pending(lo_ticket *const *tickets, size_t n)
 long lo_wait_some(lo_ticket *const *tickets, size_t n)
 {
     long found = first_expired(tickets, n);
-    if (found != -1)
+    if (found != NOT_YET)
         return found;
     hub_ready();
     lo_mutex_lock(&hub.lock);
     hub.waiters++;
-    while ((found = first_expired(tickets, n)) == -1)
+    while ((found = first_expired(tickets, n)) == NOT_YET)
         lo_cond_wait(&hub.expired, &hub.lock);
     hub.waiters--;
     lo_mutex_unlock(&hub.lock);

@@ -213,8 +213,9 @@ static void check_concurrent_rmw(lo_disk *d, const char *label)
     }
     for (unsigned i = 0; i < THREADS; i++)
         pthread_join(th[i], NULL);
-    unsigned char got[THREADS * 16];
-    lo_disk_read_sync(d, got, sizeof got, 40 * (uint64_t)lo_disk_block_size(d));
+    _Alignas(64) unsigned char got[THREADS * 16];
+    is_int(lo_disk_read_sync(d, got, sizeof got, 40 * (uint64_t)lo_disk_block_size(d)),
+           LO_OK, "%s: read the patched block", label);
     int lost = 0;
     for (unsigned i = 0; i < THREADS * 16; i++)
         if (got[i] != (unsigned char)((i / 16) * 16 + 15))
