@@ -2,8 +2,8 @@
  * lispos-disk -- inspect and prepare disks for LispOS.
  *
  *   lispos-disk create PATH SIZE [--block-size N]
- *   lispos-disk info PATH [--io auto|uring|sync]
- *   lispos-disk scan PATH [--io auto|uring|sync]
+ *   lispos-disk info PATH [--io auto|uring|sync] [--block-size N]
+ *   lispos-disk scan PATH [--io auto|uring|sync] [--block-size N]
  *
  * A disk is a regular file or a block device, driven by the same file
  * driver the server uses (drivers/posix/filedisk.c): O_DIRECT where the
@@ -23,14 +23,16 @@
 static void usage(FILE *out)
 {
     fputs("usage: lispos-disk create PATH SIZE [--block-size N]\n"
-          "       lispos-disk info PATH [--io auto|uring|sync]\n"
-          "       lispos-disk scan PATH [--io auto|uring|sync]\n"
+          "       lispos-disk info PATH [--io auto|uring|sync] [--block-size N]\n"
+          "       lispos-disk scan PATH [--io auto|uring|sync] [--block-size N]\n"
           "\n"
           "  create  make a disk image file of SIZE bytes (suffix K, M, G)\n"
           "  info    print the disk's size, native block size and driver\n"
           "  scan    read the whole disk and report the read throughput\n"
           "\n"
-          "PATH is a regular file or a block device.\n", out);
+          "PATH is a regular file or a block device.  A block device reports\n"
+          "its own size and sector size; a regular file has the size it was\n"
+          "created with and the native block size given (default 4096).\n", out);
 }
 
 /* "256M" -> bytes; 0 on a malformed size. */
@@ -82,19 +84,20 @@ static int cmd_create(const char *path, const char *size_text,
     return 0;
 }
 
-static int open_existing(const char *path, enum lo_disk_io io, lo_disk **d)
+static int open_existing(const char *path, enum lo_disk_io io,
+                         uint32_t block_size, lo_disk **d)
 {
-    struct lo_disk_open_options opt = { .io = io };
+    struct lo_disk_open_options opt = { .io = io, .block_size = block_size };
     int status = lo_host_disk_open(path, &opt, d);
     if (status != LO_OK)
         return fail("cannot open", path, status);
     return 0;
 }
 
-static int cmd_info(const char *path, enum lo_disk_io io)
+static int cmd_info(const char *path, enum lo_disk_io io, uint32_t block_size)
 {
     lo_disk *d;
-    if (open_existing(path, io, &d))
+    if (open_existing(path, io, block_size, &d))
         return 1;
     struct lo_host_disk_info info;
     lo_host_disk_info(d, &info);
@@ -111,10 +114,10 @@ static int cmd_info(const char *path, enum lo_disk_io io)
     return 0;
 }
 
-static int cmd_scan(const char *path, enum lo_disk_io io)
+static int cmd_scan(const char *path, enum lo_disk_io io, uint32_t block_size)
 {
     lo_disk *d;
-    if (open_existing(path, io, &d))
+    if (open_existing(path, io, block_size, &d))
         return 1;
     enum { CHUNK = 1 << 20, DEPTH = 8 };
     uint64_t bytes = lo_disk_size(d) * lo_disk_block_size(d);
@@ -203,9 +206,9 @@ int main(int argc, char **argv)
     if (cmd && !strcmp(cmd, "create") && npos == 3)
         return cmd_create(positional[1], positional[2], block_size);
     if (cmd && !strcmp(cmd, "info") && npos == 2)
-        return cmd_info(positional[1], io);
+        return cmd_info(positional[1], io, block_size);
     if (cmd && !strcmp(cmd, "scan") && npos == 2)
-        return cmd_scan(positional[1], io);
+        return cmd_scan(positional[1], io, block_size);
     usage(stderr);
     return 2;
 }

@@ -1,0 +1,52 @@
+#!/bin/bash
+# make bench: each figure measured side by side with its peer in this run,
+# printed as "bench NAME ours=... PEER=... ratio=..." (ratio = ours/peer for
+# throughput).  Every figure is the median of 3 alternating runs.
+#
+# Disk (issue 2): the file driver against dd on the same file, O_DIRECT on
+# both sides.
+#   disk-seq-write      1 MiB writes, ours 8 in flight via io_uring, dd
+#                       oflag=direct; both end with fdatasync.  MB/s.
+#   disk-rand-read-4k   4 KiB reads at random offsets, ours 32 in flight.
+#                       dd has no random mode: its figure is 4 KiB
+#                       iflag=direct reads in sequence (its best case).
+#   disk-rand-read-4k-qd1  the same with ours one at a time, like dd.
+#   disk-seq-read-4k-qd1   ours doing exactly what dd does: 4 KiB reads in
+#                       sequence, one at a time (the like-for-like figure).
+# BENCH_DIR (default /tmp) holds the scratch file; BENCH_DISK_MB its size.
+set -euo pipefail
+build=${LISPOS_BUILD:-build}
+dir=${BENCH_DIR:-/tmp}
+mb=${BENCH_DISK_MB:-512}
+file="$dir/lispos-bench-$$.img"
+trap 'rm -f "$file"' EXIT
+bench="$build/bench/disk_bench"
+
+median() { sort -g | sed -n 2p; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+
+# dd's MB/s from its own summary line: "N bytes (...) copied, S s, ..."
+dd_mbps() {
+    "$@" 2>&1 | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "copied,") s = $(i+1);
+                                 printf "%.1f\n", $1 / s / 1e6 }'
+}
+
+seq_ours=() seq_dd=() rr_ours=() rr_dd=() rr1_ours=() sr1_ours=()
+reads=$((64 * 1024 * 1024))
+for round in 1 2 3; do
+    seq_dd+=("$(dd_mbps dd if=/dev/zero of="$file" bs=1M count="$mb" oflag=direct conv=fdatasync,notrunc)")
+    seq_ours+=("$("$bench" seq-write "$file" "${mb}M" 1M 8)")
+    rr_dd+=("$(dd_mbps dd if="$file" of=/dev/null bs=4K count=$((reads / 4096)) iflag=direct)")
+    rr_ours+=("$("$bench" rand-read "$file" "$reads" 4K 32)")
+    rr1_ours+=("$("$bench" rand-read "$file" "$reads" 4K 1)")
+    sr1_ours+=("$("$bench" seq-read "$file" "$reads" 4K 1)")
+done
+
+a=$(printf '%s\n' "${seq_ours[@]}" | median); b=$(printf '%s\n' "${seq_dd[@]}" | median)
+echo "bench disk-seq-write ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
+a=$(printf '%s\n' "${rr_ours[@]}" | median); b=$(printf '%s\n' "${rr_dd[@]}" | median)
+echo "bench disk-rand-read-4k ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
+a=$(printf '%s\n' "${rr1_ours[@]}" | median)
+echo "bench disk-rand-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
+a=$(printf '%s\n' "${sr1_ours[@]}" | median)
+echo "bench disk-seq-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
