@@ -169,10 +169,14 @@ static int queue_request(struct file_disk *f, struct request *req)
 static lo_ticket *uring_start(struct file_disk *f, enum request_kind kind,
                               unsigned char *buf, size_t len, uint64_t offset)
 {
-    struct request *req = lo_mem_alloc(sizeof *req);
-    if (!req)
-        return lo_ticket_done(LO_ENOMEM, "%s: out of memory", kind_name(kind));
     lo_ticket *t = lo_ticket_new();
+    struct request *req = lo_mem_alloc(sizeof *req);
+    if (!req || lo_ticket_expired_p(t)) {   /* the shared out-of-memory one */
+        lo_mem_free(req);
+        lo_ticket_release(t);
+        lo_ticket_release(t);
+        return lo_ticket_done(LO_ENOMEM, "%s: out of memory", kind_name(kind));
+    }
     *req = (struct request){ kind, t, buf, len, 0, offset };
 
     lo_mutex_lock(&f->lock);
