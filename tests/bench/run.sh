@@ -14,6 +14,10 @@
 #   disk-seq-read-4k-qd1   ours doing exactly what dd does: 4 KiB reads in
 #                       sequence, one at a time (the like-for-like figure).
 # BENCH_DIR (default /tmp) holds the scratch file; BENCH_DISK_MB its size.
+#
+# Fault mechanisms: cost of a first write to a write-protected page by
+# mprotect+SIGSEGV and by userfaultfd (SIGBUS mode), and the mappings each
+# leaves behind (fault_bench.c).
 set -euo pipefail
 build=${LISPOS_BUILD:-build}
 dir=${BENCH_DIR:-/tmp}
@@ -50,3 +54,6 @@ a=$(printf '%s\n' "${rr1_ours[@]}" | median)
 echo "bench disk-rand-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
 a=$(printf '%s\n' "${sr1_ours[@]}" | median)
 echo "bench disk-seq-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
+
+# Fault mechanisms (the measurements behind ckpt's choice; docs/ckpt.md).
+"$build/bench/fault_bench" 65536
