@@ -77,6 +77,41 @@ int lo_fault_hook_install(uintptr_t start, size_t len, lo_fault_hook hook,
 int lo_fault_hook_remove(uintptr_t start);
 
 /* ---------------------------------------------------------------------------
+ * Tracked ranges: the single-level store's view of memory (ckpt/).
+ *
+ * Every page of a tracked range starts missing.  Touching a missing page, or
+ * writing a write-protected one, calls the range's fault hook (above) on the
+ * faulting thread, which fills missing pages with lo_vm_install and lifts
+ * protection with lo_vm_write_protect.  lo_vm_discard makes pages missing
+ * again (eviction).  Kernel accesses (a read() into a missing or protected
+ * page) do not reach the hook: they fail with EFAULT, so hosted code must
+ * touch such pages from user mode first (ckpt offers that).
+ *
+ * Hosted Linux uses userfaultfd in SIGBUS mode: the faulting thread handles
+ * its own fault and protection changes never split the mapping, so any
+ * number of scattered pages can be tracked (mprotect would stop at
+ * vm.max_map_count mappings).  Where userfaultfd is unavailable, or with
+ * LISPOS_VM=mprotect, it falls back to mprotect.
+ * ------------------------------------------------------------------------- */
+
+/* Track [addr, addr+len), a reserved range (whole pages). */
+int lo_vm_track(uintptr_t addr, size_t len);
+int lo_vm_untrack(uintptr_t addr, size_t len);
+
+/*
+ * Fill the missing page at page_addr with a page of bytes from src (NULL:
+ * zeros), write-protected unless writable.  Atomic for other threads: they
+ * see the page missing or complete.  LO_EBUSY if the page is present.
+ */
+int lo_vm_install(uintptr_t page_addr, const void *src, bool writable);
+
+/* Write-protect (or unprotect) present pages of a tracked range. */
+int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect);
+
+/* "userfaultfd" or "mprotect": how tracked ranges work in this process. */
+const char *lo_vm_track_mechanism(void);
+
+/* ---------------------------------------------------------------------------
  * Memory for C-side bookkeeping (never for Lisp objects: those live in the
  * persistent region).
  * ------------------------------------------------------------------------- */

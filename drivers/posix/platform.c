@@ -82,13 +82,6 @@ int lo_vm_protect(uintptr_t addr, size_t len, enum lo_prot prot)
     return LO_OK;
 }
 
-int lo_vm_discard(uintptr_t addr, size_t len)
-{
-    if (!page_aligned(addr, len))
-        return LO_EALIGN;
-    return madvise((void *)addr, len, MADV_DONTNEED) == 0 ? LO_OK : LO_EINVAL;
-}
-
 /* ---- fault hooks --------------------------------------------------------- */
 
 enum { MAX_HOOKS = 8 };
