@@ -35,7 +35,7 @@ CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                -isystem drivers/freestanding
 HOST_FLAGS  := -D_GNU_SOURCE
 
-CORE_SRCS := $(wildcard drivers/*.c)
+CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c)
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos-disk.c
 TEST_SRCS := $(wildcard tests/unit/*.c)
@@ -63,11 +63,11 @@ deps:
 # ---- compiling -------------------------------------------------------------
 $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CORE_FLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -c $< -o $@
 
 $(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(HOST_FLAGS) -Idrivers -Itests -c $< -o $@
+	$(CC) $(CFLAGS) $(HOST_FLAGS) -Idrivers -I. -Itests -c $< -o $@
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS))
 	@rm -f $@

@@ -1,0 +1,123 @@
+/*
+ * ckpt.h -- the single-level store (seed chapter 7, DESIGN.md "ckpt").
+ *
+ * A persistent region at a fixed virtual address: its page N is page N of
+ * the checkpointed space on a disk, and main memory is only a cache of it.
+ * Pages come in on first touch and leave under a frame budget; the first
+ * write to a page in each checkpoint cycle gives it a new version in a free
+ * disk slot.  lo_ckpt_snapshot() stops the mutators for an atomic flip, then
+ * background writing makes that instant durable; after a crash at any
+ * moment, opening the store yields exactly the last durable snapshot.
+ *
+ *   lo_ckpt *c;
+ *   char why[160];
+ *   struct lo_ckpt_options opt = { .create = true };
+ *   if (lo_ckpt_open(disk, &opt, &c, why, sizeof why) != LO_OK) ...;
+ *   lo_ckpt_grow(c, 1024);                 // 4 MiB of region
+ *   memcpy(lo_ckpt_base(c), "hello", 6);   // faults do the rest
+ *   lo_ckpt_sync(c);                       // durable
+ *
+ * One store is open per process at a time (the region's address is fixed).
+ * docs/ckpt.md has the format, the invariants and the measurements.
+ */
+#ifndef LO_CKPT_H
+#define LO_CKPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "disk.h"
+#include "layout.h"
+
+typedef struct lo_ckpt lo_ckpt;
+
+/* 2^45: ASan's shadow covers 2^44; this sits where ASan leaves room. */
+#define LO_CKPT_BASE ((uintptr_t)1 << 45)
+
+/* What a page-in or eviction does when the disk fails under it. */
+enum lo_ckpt_io_failure {
+    LO_CKPT_PANIC = 0,   /* stop the process: memory cannot be trusted */
+    LO_CKPT_POISON,      /* zero page, store refuses further snapshots
+                            (crash tests, where the "power" is gone) */
+};
+
+struct lo_ckpt_options {
+    uintptr_t base;              /* region address; 0 = LO_CKPT_BASE */
+    uint64_t frame_budget;       /* resident pages allowed; 0 = no limit */
+    bool create;                 /* format the disk if it is blank */
+    uint64_t max_pages;          /* format: cap the region; 0 = whole disk */
+    uint32_t side_pages;         /* copy-aside pool, pages; 0 = 1024 */
+    enum lo_ckpt_io_failure on_io_failure;
+};
+
+/*
+ * Format a disk for ckpt: empty store (0 pages), generation 1.  Destroys
+ * whatever store was there.  The disk's native block must divide 4096.
+ */
+int lo_ckpt_format(lo_disk *disk, const struct lo_ckpt_options *opt,
+                   char *why, size_t why_len);
+
+/*
+ * Open the store on disk: recover the last durable snapshot (reads the
+ * boot blocks and one version-table copy; no data page is read until
+ * touched).  A blank disk is formatted when opt->create.  On failure the
+ * code is returned and why says what was wrong.
+ */
+int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt,
+                 lo_ckpt **out, char *why, size_t why_len);
+
+/* Close: waits for a snapshot in progress, then drops everything not
+ * durable (like a crash, but orderly).  Sync first to keep the state. */
+void lo_ckpt_close(lo_ckpt *c);
+
+void *lo_ckpt_base(const lo_ckpt *c);
+uint64_t lo_ckpt_page_count(lo_ckpt *c);   /* pages in use */
+uint64_t lo_ckpt_max_pages(const lo_ckpt *c);
+
+/* Use more pages (zero-filled).  LO_ENOSPC past the disk's capacity. */
+int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count);
+
+/*
+ * Start a snapshot: waits for the previous one to be durable, stops the
+ * world (safepoint.h), flips, resumes, and leaves the writing to a
+ * background thread.  LO_EIO if an earlier snapshot failed (the store then
+ * stays at its last durable state until reopened).
+ */
+int lo_ckpt_snapshot(lo_ckpt *c);
+
+/* Snapshot and wait until it is durable. */
+int lo_ckpt_sync(lo_ckpt *c);
+
+/* Generation of the last durable snapshot (1 = freshly formatted). */
+uint64_t lo_ckpt_generation(lo_ckpt *c);
+
+/* Why the store refuses snapshots ("" when it does not). */
+const char *lo_ckpt_failure(lo_ckpt *c);
+
+/*
+ * Make [addr, addr+len) resident and writable from user mode, so that a
+ * system call (read() into the region, say) can write there: the kernel
+ * does not take the store's faults itself and would fail with EFAULT.
+ */
+int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
+
+struct lo_ckpt_stats {
+    uint64_t pages;              /* pages in use */
+    uint64_t max_pages;
+    uint64_t resident;           /* frames in memory */
+    uint64_t dirty;              /* frames not yet on disk */
+    uint64_t page_ins, write_faults, evictions;
+    uint64_t snapshots;          /* durable snapshots since open */
+    uint64_t generation;
+    uint64_t last_flip_ns;       /* mutators' pause in the last flip */
+    uint64_t last_snapshot_pages;/* pages written by the last snapshot */
+    uint64_t last_snapshot_bytes;
+    uint64_t last_snapshot_ns;   /* flip to durable */
+    uint64_t side_copies;        /* v1 frames copied aside in faults */
+    const char *mechanism;       /* "userfaultfd" or "mprotect" */
+};
+
+void lo_ckpt_stats(lo_ckpt *c, struct lo_ckpt_stats *out);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * safepoint.c -- stop-the-world (see safepoint.h).
+ *
+ * One mutex and condition variable guard three counts: attached mutators,
+ * parked ones (at a safepoint or blocked outside the heap), and whether a
+ * stopper is active.  The stopper raises the flag, then waits until every
+ * attached mutator but itself is parked.  Parked threads wait for the flag
+ * to drop.
+ */
+#include "platform.h"
+#include "safepoint.h"
+
+atomic_bool lo_world_stop_requested;
+
+static struct {
+    atomic_int state;           /* lazy set-up: 0, 1 (in progress), 2 */
+    lo_mutex lock;
+    lo_cond changed;
+    int attached, parked;
+    bool stopping;              /* a stopper holds the world */
+} world;
+
+static _Thread_local bool is_mutator, is_blocked, is_stopper;
+
+static void world_ready(void)
+{
+    if (atomic_load_explicit(&world.state, memory_order_acquire) == 2)
+        return;
+    int expected = 0;
+    if (atomic_compare_exchange_strong(&world.state, &expected, 1)) {
+        lo_mutex_init(&world.lock);
+        lo_cond_init(&world.changed);
+        atomic_store_explicit(&world.state, 2, memory_order_release);
+        return;
+    }
+    while (atomic_load_explicit(&world.state, memory_order_acquire) != 2)
+        lo_thread_yield();
+}
+
+/* Wait (lock held) until no stop is in force. */
+static void wait_for_resume(void)
+{
+    while (atomic_load(&lo_world_stop_requested))
+        lo_cond_wait(&world.changed, &world.lock);
+}
+
+void lo_mutator_attach(void)
+{
+    if (is_mutator)
+        return;
+    world_ready();
+    lo_mutex_lock(&world.lock);
+    wait_for_resume();          /* do not join a stopped world running */
+    world.attached++;
+    is_mutator = true;
+    lo_mutex_unlock(&world.lock);
+}
+
+void lo_mutator_detach(void)
+{
+    if (!is_mutator)
+        return;
+    lo_mutex_lock(&world.lock);
+    world.attached--;
+    is_mutator = false;
+    lo_cond_broadcast(&world.changed);  /* a stopper may be waiting on us */
+    lo_mutex_unlock(&world.lock);
+}
+
+bool lo_mutator_attached(void)
+{
+    return is_mutator;
+}
+
+void lo_safepoint_park(void)
+{
+    if (!is_mutator || is_blocked || is_stopper)
+        return;
+    lo_mutex_lock(&world.lock);
+    world.parked++;
+    lo_cond_broadcast(&world.changed);
+    wait_for_resume();
+    world.parked--;
+    lo_mutex_unlock(&world.lock);
+}
+
+void lo_mutator_block_begin(void)
+{
+    if (!is_mutator || is_blocked)
+        return;
+    lo_mutex_lock(&world.lock);
+    is_blocked = true;
+    world.parked++;
+    lo_cond_broadcast(&world.changed);
+    lo_mutex_unlock(&world.lock);
+}
+
+void lo_mutator_block_end(void)
+{
+    if (!is_mutator || !is_blocked)
+        return;
+    lo_mutex_lock(&world.lock);
+    wait_for_resume();
+    world.parked--;
+    is_blocked = false;
+    lo_mutex_unlock(&world.lock);
+}
+
+void lo_world_stop(void)
+{
+    world_ready();
+    lo_mutex_lock(&world.lock);
+    while (world.stopping)                  /* one stopper at a time */
+        lo_cond_wait(&world.changed, &world.lock);
+    world.stopping = true;
+    is_stopper = true;
+    atomic_store(&lo_world_stop_requested, true);
+    /* The stopper, if a mutator and not already counted, is parked too. */
+    int self = is_mutator && !is_blocked;
+    while (world.parked + self < world.attached)
+        lo_cond_wait(&world.changed, &world.lock);
+    lo_mutex_unlock(&world.lock);
+}
+
+void lo_world_resume(void)
+{
+    lo_mutex_lock(&world.lock);
+    atomic_store(&lo_world_stop_requested, false);
+    world.stopping = false;
+    is_stopper = false;
+    lo_cond_broadcast(&world.changed);
+    lo_mutex_unlock(&world.lock);
+}

@@ -1,0 +1,479 @@
+/*
+ * store.c -- opening, recovering, formatting, growing and closing a store.
+ *
+ * Recovery reads the two boot blocks, takes the valid one with the higher
+ * generation, checks the checksum area of the version-table copy it names
+ * and every chunk of that copy against it, and builds the in-memory table
+ * with one version per page.  That is O(version table): no data page is
+ * read until it is touched.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "checksum.h"
+#include "format.h"
+#include "internal.h"
+
+static int say(char *why, size_t why_len, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int say(char *why, size_t why_len, int status, const char *fmt, ...)
+{
+    if (why && why_len) {
+        va_list ap;
+        va_start(ap, fmt);
+        lo_vsnprintf(why, why_len, fmt, ap);
+        va_end(ap);
+    }
+    return status;
+}
+
+static int check_disk(lo_disk *disk, char *why, size_t why_len)
+{
+    uint32_t bs = lo_disk_block_size(disk);
+    if (bs > LO_CKPT_PAGE)
+        return say(why, why_len, LO_ESIZE, "%s: native block %u is larger "
+                   "than a page (%u)", lo_disk_name(disk), bs, LO_CKPT_PAGE);
+    return LO_OK;
+}
+
+static uint64_t disk_pages(lo_disk *disk)
+{
+    return lo_disk_size(disk) * lo_disk_block_size(disk) / LO_CKPT_PAGE;
+}
+
+/* ---- formatting ---------------------------------------------------------- */
+
+int lo_ckpt_format(lo_disk *disk, const struct lo_ckpt_options *opt,
+                   char *why, size_t why_len)
+{
+    int status = check_disk(disk, why, why_len);
+    if (status != LO_OK)
+        return status;
+    uint64_t max = lo_layout_fit(disk_pages(disk));
+    if (opt && opt->max_pages && opt->max_pages < max)
+        max = opt->max_pages;
+    if (max == 0)
+        return say(why, why_len, LO_ENOSPC, "%s is too small for a store",
+                   lo_disk_name(disk));
+
+    unsigned char *block = lo_disk_buffer_alloc(LO_CKPT_PAGE);
+    if (!block)
+        return say(why, why_len, LO_ENOMEM, "out of memory");
+    /* Blank both boot blocks first, so no older store can win later. */
+    for (unsigned b = 0; b < 2 && status == LO_OK; b++)
+        status = lo_disk_write_sync(disk, block, LO_CKPT_PAGE,
+                                    lo_layout_boot(b));
+    if (status == LO_OK)
+        status = lo_disk_flush_sync(disk);
+    struct lo_boot boot = {
+        .format_version = LO_CKPT_FORMAT_VERSION, .page_size = LO_CKPT_PAGE,
+        .max_pages = max, .page_count = 0, .generation = 1, .vt_copy = 0,
+        .csum_crc = lo_crc32c(0, NULL, 0),
+        .region_base = opt && opt->base ? opt->base : LO_CKPT_BASE,
+    };
+    lo_boot_encode(&boot, block);
+    if (status == LO_OK)
+        status = lo_disk_write_sync(disk, block, LO_CKPT_PAGE,
+                                    lo_layout_boot(1));
+    if (status == LO_OK)
+        status = lo_disk_flush_sync(disk);
+    lo_disk_buffer_free(block);
+    if (status != LO_OK)
+        return say(why, why_len, status, "formatting %s: %s",
+                   lo_disk_name(disk), lo_strerror(status));
+    return LO_OK;
+}
+
+/* ---- reading the durable state ----------------------------------------- */
+
+/* Pick the boot block to trust: *boot gets it; LO_ENOENT for a blank disk. */
+static int read_boot(lo_disk *disk, struct lo_boot *boot, char *why,
+                     size_t why_len)
+{
+    unsigned char *block = lo_disk_buffer_alloc(LO_CKPT_PAGE);
+    struct lo_boot b[2];
+    bool valid[2], blank[2];
+    int status = LO_OK;
+    for (unsigned i = 0; i < 2 && status == LO_OK; i++) {
+        status = lo_disk_read_sync(disk, block, LO_CKPT_PAGE,
+                                   lo_layout_boot(i));
+        valid[i] = status == LO_OK && lo_boot_decode(block, &b[i]);
+        blank[i] = status == LO_OK && lo_block_blank(block);
+    }
+    lo_disk_buffer_free(block);
+    if (status != LO_OK)
+        return say(why, why_len, status, "reading the boot blocks of %s: %s",
+                   lo_disk_name(disk), lo_strerror(status));
+    if (!valid[0] && !valid[1]) {
+        if (blank[0] && blank[1])
+            return say(why, why_len, LO_ENOENT, "%s holds no store (blank)",
+                       lo_disk_name(disk));
+        return say(why, why_len, LO_ECORRUPT, "%s: both boot blocks are "
+                   "corrupt or not LispOS boot blocks; refusing to guess",
+                   lo_disk_name(disk));
+    }
+    unsigned pick = !valid[0] ? 1 : !valid[1] ? 0
+                  : b[1].generation > b[0].generation;
+    *boot = b[pick];
+    if (!valid[!pick] && !blank[!pick])
+        lo_log(LO_LOG_WARN, "%s: boot block %u is damaged; using boot block "
+               "%u (generation %llu)", lo_disk_name(disk), !pick, pick,
+               (unsigned long long)boot->generation);
+    if (boot->format_version != LO_CKPT_FORMAT_VERSION ||
+        boot->page_size != LO_CKPT_PAGE)
+        return say(why, why_len, LO_ECORRUPT, "%s: store format %u with "
+                   "%u-byte pages; this build reads format %u, %u-byte pages",
+                   lo_disk_name(disk), boot->format_version, boot->page_size,
+                   LO_CKPT_FORMAT_VERSION, LO_CKPT_PAGE);
+    return LO_OK;
+}
+
+static uint32_t get32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+/* Read copy `copy` of the version table for page_count pages into c. */
+static int read_table(lo_ckpt *c, const struct lo_boot *boot, char *why,
+                      size_t why_len)
+{
+    uint64_t used = lo_chunks_for(boot->page_count);
+    uint64_t csum_bytes = used * 4, csum_pages = lo_csum_pages_for(used);
+    int status = LO_OK;
+    unsigned char *buf = NULL;
+    if (csum_pages) {
+        buf = lo_disk_buffer_alloc(csum_pages * LO_CKPT_PAGE);
+        if (!buf)
+            return say(why, why_len, LO_ENOMEM, "out of memory");
+        for (uint64_t p = 0; p < csum_pages && status == LO_OK; p++)
+            status = lo_disk_read_sync(
+                c->disk, buf + p * LO_CKPT_PAGE, LO_CKPT_PAGE,
+                lo_layout_csum(&c->layout, boot->vt_copy) + p * LO_CKPT_PAGE);
+    }
+    if (status == LO_OK && lo_crc32c(0, buf, csum_bytes) != boot->csum_crc)
+        status = say(why, why_len, LO_ECORRUPT, "version table copy %u: "
+                     "checksum area does not match the boot block",
+                     boot->vt_copy);
+    else if (status != LO_OK)
+        say(why, why_len, status, "reading the version table: %s",
+            lo_strerror(status));
+    for (uint64_t k = 0; k < used && status == LO_OK; k++)
+        c->csum[boot->vt_copy][k] = get32(buf + 4 * k);
+    lo_disk_buffer_free(buf);
+
+    for (uint64_t k = 0; k < used && status == LO_OK; k++) {
+        struct chunk *ch = c->dir[k];
+        status = lo_disk_read_sync(c->disk, ch->entry, LO_CHUNK_PAGES,
+                                   lo_layout_chunk(&c->layout, boot->vt_copy,
+                                                   k));
+        if (status != LO_OK)
+            return say(why, why_len, status, "reading version table chunk "
+                       "%llu: %s", (unsigned long long)k, lo_strerror(status));
+        if (lo_crc32c(0, ch->entry, LO_CHUNK_PAGES) !=
+            c->csum[boot->vt_copy][k])
+            return say(why, why_len, LO_ECORRUPT, "version table chunk %llu "
+                       "fails its checksum", (unsigned long long)k);
+        for (unsigned i = 0; i < LO_CHUNK_PAGES; i++) {
+            uint64_t page = k * LO_CHUNK_PAGES + i;
+            if (page >= boot->page_count)
+                break;
+            uint8_t e = ch->entry[i];
+            if ((e & 0x3c) != 0x3c || lo_vt_slot(e, 0) > 2)
+                return say(why, why_len, LO_ECORRUPT, "version table entry "
+                           "0x%02x of page %llu is not a durable entry", e,
+                           (unsigned long long)page);
+        }
+    }
+    return status;
+}
+
+/* ---- building the in-memory store -------------------------------------- */
+
+static struct chunk *new_chunk(void)
+{
+    /* Page-aligned: entry[] is read straight from disk. */
+    struct chunk *ch = lo_mem_alloc_aligned(sizeof *ch, LO_CKPT_PAGE);
+    if (ch)
+        memset(ch->entry, 0xff, sizeof ch->entry);
+    return ch;
+}
+
+/* Make sure chunks exist for the first `pages` pages. */
+static int ensure_chunks(lo_ckpt *c, uint64_t pages)
+{
+    for (uint64_t k = 0; k < lo_chunks_for(pages); k++) {
+        if (c->dir[k])
+            continue;
+        if (!(c->dir[k] = new_chunk()))
+            return LO_ENOMEM;
+        c->dir[k]->stale[0] = c->dir[k]->stale[1] = true;
+    }
+    return LO_OK;
+}
+
+static void free_store(lo_ckpt *c)
+{
+    if (c->dir)
+        for (uint64_t k = 0; k < c->layout.chunks; k++)
+            lo_mem_free(c->dir[k]);
+    lo_mem_free(c->dir);
+    lo_mem_free(c->csum[0]);
+    lo_mem_free(c->csum[1]);
+    lo_disk_buffer_free(c->io_page);
+    lo_ckpt_side_free_all(&c->side);
+    lo_mem_free(c->jobs);
+    lo_mutex_destroy(&c->lock);
+    lo_mutex_destroy(&c->snapshot_lock);
+    lo_cond_destroy(&c->changed);
+    lo_mem_free(c);
+}
+
+static int map_region(lo_ckpt *c, char *why, size_t why_len)
+{
+    size_t len = (size_t)c->layout.max_pages * LO_CKPT_PAGE;
+    int status = lo_vm_reserve_fixed(c->base, len);
+    if (status != LO_OK)
+        return say(why, why_len, status, "cannot reserve the region at %p "
+                   "(%llu pages): %s", (void *)c->base,
+                   (unsigned long long)c->layout.max_pages,
+                   status == LO_EBUSY ? "address range in use (another store "
+                   "open in this process?)" : lo_strerror(status));
+    status = lo_vm_track(c->base, len);
+    if (status == LO_OK)
+        status = lo_fault_hook_install(c->base, len, lo_ckpt_fault, c);
+    if (status != LO_OK) {
+        lo_vm_release(c->base, len);
+        return say(why, why_len, status, "cannot track the region: %s",
+                   lo_strerror(status));
+    }
+    return LO_OK;
+}
+
+int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt_in,
+                 lo_ckpt **out, char *why, size_t why_len)
+{
+    static const struct lo_ckpt_options defaults;
+    const struct lo_ckpt_options *opt = opt_in ? opt_in : &defaults;
+    *out = NULL;
+    int status = check_disk(disk, why, why_len);
+    if (status != LO_OK)
+        return status;
+
+    struct lo_boot boot;
+    status = read_boot(disk, &boot, why, why_len);
+    if (status == LO_ENOENT && opt->create) {
+        status = lo_ckpt_format(disk, opt, why, why_len);
+        if (status == LO_OK)
+            status = read_boot(disk, &boot, why, why_len);
+    }
+    if (status != LO_OK)
+        return status;
+    if (opt->base && opt->base != boot.region_base)
+        return say(why, why_len, LO_EINVAL, "the store lives at %p, not %p",
+                   (void *)(uintptr_t)boot.region_base, (void *)opt->base);
+
+    lo_ckpt *c = lo_mem_alloc(sizeof *c);
+    if (!c)
+        return say(why, why_len, LO_ENOMEM, "out of memory");
+    c->disk = disk;
+    lo_layout_compute(boot.max_pages, &c->layout);
+    lo_mutex_init(&c->lock);
+    lo_mutex_init(&c->snapshot_lock);
+    lo_cond_init(&c->changed);
+    if (lo_layout_disk_pages(&c->layout) > disk_pages(disk)) {
+        free_store(c);
+        return say(why, why_len, LO_ECORRUPT, "%s is smaller than the "
+                   "store's layout (%llu pages of %llu)", lo_disk_name(disk),
+                   (unsigned long long)disk_pages(disk),
+                   (unsigned long long)lo_layout_disk_pages(&c->layout));
+    }
+    c->base = (uintptr_t)boot.region_base;
+    c->page_count = boot.page_count;
+    c->durable_gen = c->flipped_gen = boot.generation;
+    c->durable_copy = boot.vt_copy;
+    c->frame_budget = opt->frame_budget;
+    c->on_io_failure = opt->on_io_failure;
+    lo_vt_build_flip_table(c->flip_table);
+
+    c->dir = lo_mem_alloc(c->layout.chunks * sizeof *c->dir);
+    c->csum[0] = lo_mem_alloc((c->layout.chunks + 1) * sizeof(uint32_t));
+    c->csum[1] = lo_mem_alloc((c->layout.chunks + 1) * sizeof(uint32_t));
+    c->io_page = lo_disk_buffer_alloc(LO_CKPT_PAGE);
+    status = (c->dir && c->csum[0] && c->csum[1] && c->io_page)
+        ? ensure_chunks(c, c->page_count) : LO_ENOMEM;
+    if (status == LO_OK)
+        status = lo_ckpt_side_init(&c->side, opt->side_pages ? opt->side_pages
+                                                             : 1024);
+    if (status != LO_OK) {
+        free_store(c);
+        return say(why, why_len, status, "out of memory for the store's "
+                   "tables");
+    }
+    status = read_table(c, &boot, why, why_len);
+    for (uint64_t k = 0; status == LO_OK && k < lo_chunks_for(c->page_count);
+         k++) {
+        c->dir[k]->stale[boot.vt_copy] = false;  /* exact on disk */
+        c->dir[k]->stale[!boot.vt_copy] = true;  /* unknown: rewrite */
+    }
+    if (status == LO_OK)
+        status = map_region(c, why, why_len);
+    if (status == LO_OK &&
+        (status = lo_thread_start(&c->writer, lo_ckpt_writer_main, c)) != LO_OK) {
+        size_t len = (size_t)c->layout.max_pages * LO_CKPT_PAGE;
+        lo_fault_hook_remove(c->base);
+        lo_vm_untrack(c->base, len);
+        lo_vm_release(c->base, len);
+        say(why, why_len, status, "cannot start the writer thread");
+    }
+    if (status != LO_OK) {
+        free_store(c);
+        return status;
+    }
+    c->stats.mechanism = lo_vm_track_mechanism();
+    *out = c;
+    return LO_OK;
+}
+
+void lo_ckpt_close(lo_ckpt *c)
+{
+    if (!c)
+        return;
+    lo_mutex_lock(&c->lock);
+    while (c->flipped_gen > c->durable_gen && !c->failed)
+        lo_cond_wait(&c->changed, &c->lock);
+    c->writer_stop = true;
+    lo_cond_broadcast(&c->changed);
+    lo_mutex_unlock(&c->lock);
+    lo_thread_join(&c->writer);
+
+    size_t len = (size_t)c->layout.max_pages * LO_CKPT_PAGE;
+    lo_fault_hook_remove(c->base);
+    lo_vm_untrack(c->base, len);
+    lo_vm_release(c->base, len);
+    free_store(c);
+}
+
+/* ---- growth and queries -------------------------------------------------- */
+
+int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count)
+{
+    lo_mutex_lock(&c->lock);
+    int status = LO_OK;
+    if (page_count > c->layout.max_pages) {
+        status = LO_ENOSPC;
+        lo_log(LO_LOG_WARN, "ckpt: cannot grow to %llu pages: the disk holds "
+               "%llu", (unsigned long long)page_count,
+               (unsigned long long)c->layout.max_pages);
+    } else if (page_count > c->page_count) {
+        status = ensure_chunks(c, page_count);
+        /* New pages are born zero in this cycle: version 0 nominally in
+         * slot 0 (never durable before the next snapshot names them),
+         * version 2 in slot 1, contents zero until written. */
+        for (uint64_t p = c->page_count; status == LO_OK && p < page_count;
+             p++) {
+            struct chunk *ch = chunk_of(c, p);
+            unsigned i = p % LO_CHUNK_PAGES;
+            ch->entry[i] = lo_vt_make(0, LO_VT_NONE, 1);
+            ch->flags[i] = PG_ZERO;
+            ch->multi++;
+            ch->stale[0] = ch->stale[1] = true;
+            c->v2_pages++;
+        }
+        if (status == LO_OK)
+            c->page_count = page_count;
+    }
+    lo_mutex_unlock(&c->lock);
+    return status;
+}
+
+void *lo_ckpt_base(const lo_ckpt *c)
+{
+    return (void *)c->base;
+}
+
+uint64_t lo_ckpt_page_count(lo_ckpt *c)
+{
+    lo_mutex_lock(&c->lock);
+    uint64_t n = c->page_count;
+    lo_mutex_unlock(&c->lock);
+    return n;
+}
+
+uint64_t lo_ckpt_max_pages(const lo_ckpt *c)
+{
+    return c->layout.max_pages;
+}
+
+uint64_t lo_ckpt_generation(lo_ckpt *c)
+{
+    lo_mutex_lock(&c->lock);
+    uint64_t g = c->durable_gen;
+    lo_mutex_unlock(&c->lock);
+    return g;
+}
+
+const char *lo_ckpt_failure(lo_ckpt *c)
+{
+    return c->failed ? c->failure : "";
+}
+
+int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len)
+{
+    uintptr_t start = (uintptr_t)addr, end = start + len;
+    uintptr_t limit = c->base + c->page_count * (uintptr_t)LO_CKPT_PAGE;
+    if (start < c->base || end > limit || end < start)
+        return LO_ERANGE;
+    for (uintptr_t p = start & ~(uintptr_t)(LO_CKPT_PAGE - 1); p < end;
+         p += LO_CKPT_PAGE)
+        __atomic_fetch_or((unsigned char *)p, 0, __ATOMIC_RELAXED);
+    return LO_OK;
+}
+
+void lo_ckpt_stats(lo_ckpt *c, struct lo_ckpt_stats *out)
+{
+    lo_mutex_lock(&c->lock);
+    *out = c->stats;
+    out->pages = c->page_count;
+    out->max_pages = c->layout.max_pages;
+    out->resident = c->resident;
+    out->generation = c->durable_gen;
+    out->dirty = 0;
+    for (uint64_t k = 0; k < lo_chunks_for(c->page_count); k++) {
+        struct chunk *ch = c->dir[k];
+        if (!ch->resident && !ch->multi)
+            continue;
+        for (unsigned i = 0; i < LO_CHUNK_PAGES; i++)
+            if (ch->flags[i] & (PG_DIRTY | PG_PENDING))
+                out->dirty++;
+    }
+    lo_mutex_unlock(&c->lock);
+}
+
+int lo_ckpt_read_slot(lo_ckpt *c, void *buf, uint64_t page, unsigned slot)
+{
+    return lo_disk_read_sync(c->disk, buf, LO_CKPT_PAGE,
+                             lo_layout_slot(&c->layout, page, slot));
+}
+
+int lo_ckpt_write_slot(lo_ckpt *c, const void *buf, uint64_t page,
+                       unsigned slot)
+{
+    return lo_disk_write_sync(c->disk, buf, LO_CKPT_PAGE,
+                              lo_layout_slot(&c->layout, page, slot));
+}
+
+void lo_ckpt_fail(lo_ckpt *c, const char *fmt, ...)
+{
+    if (c->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    lo_vsnprintf(c->failure, sizeof c->failure, fmt, ap);
+    va_end(ap);
+    c->failed = true;
+    lo_log(LO_LOG_ERROR, "ckpt: %s; no further snapshot will be taken",
+           c->failure);
+    lo_cond_broadcast(&c->changed);
+}

@@ -1,0 +1,70 @@
+/*
+ * vtable.h -- version-table entries (seed chapter 7).
+ *
+ * One byte per page: bits 0-1 give the disk slot (0, 1 or 2 of the page's
+ * three) of version 0, the durable snapshot; bits 2-3 version 1, the
+ * snapshot being written; bits 4-5 version 2, the current contents.  3
+ * means "no such version" (never for version 0, which always exists).
+ * Bits 6-7 are zero.  The atomic flip turns every version 1 into version 0
+ * and every version 2 into version 1, through a 64-entry table.
+ *
+ * On disk an entry is stored normalized: only the slot of the snapshot it
+ * belongs to, as version 0 (0x3c | slot).  Read back, that is exactly the
+ * in-memory entry of a page with one version.
+ */
+#ifndef LO_CKPT_VTABLE_H
+#define LO_CKPT_VTABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define LO_VT_NONE 3u
+
+static inline unsigned lo_vt_slot(uint8_t entry, unsigned version)
+{
+    return (entry >> (2 * version)) & 3u;
+}
+
+static inline bool lo_vt_has(uint8_t entry, unsigned version)
+{
+    return lo_vt_slot(entry, version) != LO_VT_NONE;
+}
+
+static inline uint8_t lo_vt_make(unsigned v0, unsigned v1, unsigned v2)
+{
+    return (uint8_t)(v0 | v1 << 2 | v2 << 4);
+}
+
+/* A page with only version 0, in the given slot (also the disk form). */
+static inline uint8_t lo_vt_single(unsigned slot)
+{
+    return lo_vt_make(slot, LO_VT_NONE, LO_VT_NONE);
+}
+
+/* The newest version present: 2, 1 or 0. */
+static inline unsigned lo_vt_newest(uint8_t entry)
+{
+    return lo_vt_has(entry, 2) ? 2 : lo_vt_has(entry, 1) ? 1 : 0;
+}
+
+/* More than one version exists. */
+static inline bool lo_vt_multi(uint8_t entry)
+{
+    return (entry & 0x3c) != 0x3c;
+}
+
+/* Well formed: version 0 exists, slots in use are distinct, bits 6-7 clear. */
+bool lo_vt_valid(uint8_t entry);
+
+/* A slot for a new version 2: one used by neither version 0 nor 1. */
+unsigned lo_vt_free_slot(uint8_t entry);
+
+/* The entry as written to disk for the snapshot being written: the slot of
+ * version 1 if there is one, else of version 0, as a single version. */
+uint8_t lo_vt_durable(uint8_t entry);
+
+/* Fill the 64-entry flip table: table[e] is entry e after the flip (for a
+ * malformed e, e itself, so a flip never invents a slot). */
+void lo_vt_build_flip_table(uint8_t table[64]);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * ckpt_vtable.c -- version-table entries and the flip table, exhaustively:
+ * every one of the 64 possible entries, plus the on-disk layout arithmetic
+ * and boot block encoding.
+ */
+#include "ckpt/layout.h"
+#include "ckpt/vtable.h"
+#include "tap.h"
+
+/* The rule, written independently of vtable.c: slots 0..2 or 3 = none. */
+static int expect_valid(unsigned v0, unsigned v1, unsigned v2)
+{
+    if (v0 == 3) return 0;
+    if (v1 != 3 && v1 == v0) return 0;
+    if (v2 != 3 && (v2 == v0 || v2 == v1)) return 0;
+    return 1;
+}
+
+int main(void)
+{
+    uint8_t table[64];
+    lo_vt_build_flip_table(table);
+    int valid = 0, bad_valid = 0, bad_flip = 0, bad_free = 0, bad_durable = 0;
+    for (unsigned e = 0; e < 64; e++) {
+        unsigned v0 = e & 3, v1 = (e >> 2) & 3, v2 = (e >> 4) & 3;
+        int want = expect_valid(v0, v1, v2);
+        valid += want;
+        if (lo_vt_valid((uint8_t)e) != want)
+            bad_valid++;
+        if (!want) {
+            if (table[e] != e)
+                bad_flip++;         /* malformed entries are left alone */
+            continue;
+        }
+        /* after the flip: v0 = old v1 if any else old v0; v1 = old v2 */
+        unsigned f0 = v1 != 3 ? v1 : v0, f1 = v2;
+        if (table[e] != (f0 | f1 << 2 | 3u << 4) || !lo_vt_valid(table[e]))
+            bad_flip++;
+        unsigned s = lo_vt_free_slot((uint8_t)e);
+        if (s > 2 || s == v0 || s == v1)
+            bad_free++;
+        unsigned snap = v1 != 3 ? v1 : v0;
+        if (lo_vt_durable((uint8_t)e) != (snap | 0x3c))
+            bad_durable++;
+    }
+    /* v0: 3 slots; v1 none (then v2: none or 2 slots) or 2 slots (then v2:
+     * none or the 1 left): 3 * (3 + 2 * 2) = 21. */
+    is_int(valid, 21, "21 well-formed entries out of 64");
+    is_int(bad_valid, 0, "lo_vt_valid agrees with the rule on all 64 entries");
+    is_int(bad_flip, 0, "the flip table is right for all 64 entries");
+    is_int(bad_free, 0, "a free slot is never version 0's or 1's");
+    is_int(bad_durable, 0, "the durable form names version 1, else version 0");
+    ok(lo_vt_multi(lo_vt_make(0, 1, 3)) && !lo_vt_multi(lo_vt_single(2)),
+       "multi-version detection");
+    is_int(lo_vt_newest(lo_vt_make(0, 3, 2)), 2, "newest: version 2");
+    is_int(lo_vt_newest(lo_vt_make(0, 1, 3)), 1, "newest: version 1");
+    is_int(lo_vt_newest(lo_vt_single(1)), 0, "newest: version 0");
+
+    /* Two flips with no writes between leave one version. */
+    uint8_t e = lo_vt_make(0, 1, 2);
+    e = table[e];
+    ok(e == lo_vt_make(1, 2, 3), "flip: (0,1,2) -> (1,2,-)");
+    e = table[e];
+    ok(e == lo_vt_single(2), "flip again: (1,2,-) -> (2,-,-)");
+
+    /* Layout. */
+    struct lo_layout l;
+    uint64_t disk = 65536;                    /* 256 MiB in pages */
+    uint64_t m = lo_layout_fit(disk);
+    lo_layout_compute(m, &l);
+    ok(lo_layout_disk_pages(&l) <= disk, "the fitted layout fits (%llu pages)",
+       (unsigned long long)m);
+    lo_layout_compute(m + 1, &l);
+    ok(lo_layout_disk_pages(&l) > disk, "and one more page would not");
+    lo_layout_compute(m, &l);
+    is_uint(lo_layout_slot(&l, 0, 0), l.data_start * 4096, "slot 0 of page 0");
+    is_uint(lo_layout_slot(&l, 5, 2), (l.data_start + 17) * 4096, "slot 2 of page 5");
+    ok(lo_layout_chunk(&l, 1, 0) == lo_layout_csum(&l, 0) + l.csum_pages * 4096,
+       "copy 1 follows copy 0's checksum area");
+    is_uint(lo_layout_fit(1), 0, "a one-page disk holds nothing");
+
+    /* Boot blocks. */
+    unsigned char block[4096];
+    struct lo_boot b = { 1, 4096, 1000, 777, 42, 1, 0xdeadbeef, 1ull << 45 }, d;
+    lo_boot_encode(&b, block);
+    ok(lo_boot_decode(block, &d) && d.generation == 42 && d.page_count == 777 &&
+       d.vt_copy == 1 && d.csum_crc == 0xdeadbeef && d.region_base == 1ull << 45,
+       "a boot block round-trips");
+    int rejected = 0;
+    for (unsigned i = 0; i < 64; i++) {
+        block[i] ^= 0x10;
+        rejected += !lo_boot_decode(block, &d);
+        block[i] ^= 0x10;
+    }
+    is_int(rejected, 64, "any flipped bit in the boot block is caught");
+    block[3000] = 1;
+    ok(!lo_boot_decode(block, &d), "garbage after the fields is caught");
+    return done_testing();
+}
