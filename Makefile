@@ -41,6 +41,7 @@ TOOL_SRCS := server/lispos-disk.c
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_SCRIPTS := $(wildcard tests/unit/*.t)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
+CRASH_SRCS := $(wildcard tests/crash/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -52,9 +53,10 @@ LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 TOOLS    := $(BUILD)/lispos-disk
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+CRASHERS := $(patsubst tests/crash/%.c,$(BUILD)/tests/%,$(CRASH_SRCS))
 
 .PHONY: all check run bench soak fuzz clean deps
-all: $(TOOLS) $(TESTS) $(BENCHES)
+all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
 deps:
@@ -65,7 +67,7 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -c $< -o $@
 
-$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
+$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -Idrivers -I. -Itests -c $< -o $@
 
@@ -83,6 +85,11 @@ $(BUILD)/lispos-disk: $(call obj,server/lispos-disk.c) $(LIBS)
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
+
+# Crash harnesses use SQLite as their oracle (tests only).
+$(CRASHERS): $(BUILD)/tests/%: $(BUILD)/obj/tests/crash/%.o $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -lsqlite3 -o $@
 
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(@D)

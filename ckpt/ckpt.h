@@ -89,6 +89,10 @@ int lo_ckpt_snapshot(lo_ckpt *c);
 /* Snapshot and wait until it is durable. */
 int lo_ckpt_sync(lo_ckpt *c);
 
+/* Wait until snapshot `generation` is durable: LO_OK, or LO_EIO if the
+ * store failed first (or `generation` was never flipped). */
+int lo_ckpt_wait(lo_ckpt *c, uint64_t generation);
+
 /* Generation of the last durable snapshot (1 = freshly formatted). */
 uint64_t lo_ckpt_generation(lo_ckpt *c);
 

@@ -142,6 +142,17 @@ int lo_ckpt_snapshot(lo_ckpt *c)
     return status;
 }
 
+int lo_ckpt_wait(lo_ckpt *c, uint64_t generation)
+{
+    lo_mutex_lock(&c->lock);
+    while (!c->failed && c->durable_gen < generation &&
+           generation <= c->flipped_gen)
+        lo_cond_wait(&c->changed, &c->lock);
+    int status = c->durable_gen >= generation ? LO_OK : LO_EIO;
+    lo_mutex_unlock(&c->lock);
+    return status;
+}
+
 int lo_ckpt_sync(lo_ckpt *c)
 {
     int status = lo_ckpt_snapshot(c);
@@ -149,11 +160,8 @@ int lo_ckpt_sync(lo_ckpt *c)
         return status;
     lo_mutex_lock(&c->lock);
     uint64_t want = c->flipped_gen;
-    while (!c->failed && c->durable_gen < want)
-        lo_cond_wait(&c->changed, &c->lock);
-    status = c->durable_gen >= want ? LO_OK : LO_EIO;
     lo_mutex_unlock(&c->lock);
-    return status;
+    return lo_ckpt_wait(c, want);
 }
 
 /* ---- the writer ------------------------------------------------------------- */

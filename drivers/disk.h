@@ -76,13 +76,16 @@ int lo_ram_disk_open(uint64_t blocks, uint32_t block_size, lo_disk **out);
  * until a flush, like a drive with a write cache, and can:
  *  - fail the Nth operation (counting the kinds in fail_kinds) with LO_EIO,
  *    once or (fail_sticky) for every operation from then on;
- *  - lose power as the Nth write is issued, or when asked.  At that moment
+ *  - lose power as the Nth write (or the Nth flush) is issued, or when
+ *    asked.  At that moment
  *    every flushed write is on the inner disk, and each unflushed write
  *    (including the Nth) is independently kept, dropped, or torn -- a random
  *    subset of its native blocks written -- chosen by an RNG seeded with
  *    seed, in the order the writes were issued.  Afterwards every operation
  *    fails with LO_EPOWER.
- * Reads see the cache (read-your-writes).  Write counts are of native-level
+ * Reads see the cache (read-your-writes).  write_latency_ns makes every
+ * write take that long, so that work racing the disk gets exercised.
+ * Write counts are of native-level
  * writes: a sub-block write_block is one read and one write.
  */
 enum lo_fault_kind {
@@ -98,6 +101,9 @@ struct lo_fault_config {
     unsigned fail_kinds;        /* which operations count; 0 = any */
     bool fail_sticky;           /* fail every counted op from fail_op on */
     uint64_t power_loss_write;  /* 1-based; 0 = never */
+    uint64_t power_loss_flush;  /* lose power as the Nth flush is issued,
+                                   before it drains anything; 0 = never */
+    uint64_t write_latency_ns;  /* each write takes this long (a slow disk) */
 };
 
 struct lo_fault_stats {

@@ -202,10 +202,29 @@ static lo_ticket *fault_read(lo_disk *d, void *buf, size_t len,
     return t;
 }
 
+/* Sleep, as a slow medium would, without holding the disk's lock. */
+static void delay(uint64_t ns)
+{
+    if (!ns)
+        return;
+    lo_mutex m;
+    lo_cond cv;
+    lo_mutex_init(&m);
+    lo_cond_init(&cv);
+    lo_mutex_lock(&m);
+    uint64_t until = lo_clock_ns() + ns;
+    for (uint64_t now; (now = lo_clock_ns()) < until;)
+        lo_cond_timedwait(&cv, &m, until - now);
+    lo_mutex_unlock(&m);
+    lo_cond_destroy(&cv);
+    lo_mutex_destroy(&m);
+}
+
 static lo_ticket *fault_write(lo_disk *d, const void *buf, size_t len,
                               uint64_t offset)
 {
     struct fault_disk *f = (struct fault_disk *)d;
+    delay(f->cfg.write_latency_ns);
     lo_mutex_lock(&f->lock);
     f->stats.writes++;
     int status = admit(f, LO_FAULT_WRITE);
@@ -234,7 +253,13 @@ static lo_ticket *fault_flush(lo_disk *d)
     f->stats.flushes++;
     int status = admit(f, LO_FAULT_FLUSH);
     lo_ticket *t;
-    if (status != LO_OK)
+    if (status == LO_OK && f->cfg.power_loss_flush &&
+        f->stats.flushes == f->cfg.power_loss_flush) {
+        status = lose_power_locked(f);
+        t = status == LO_OK ? refuse("flush", LO_EPOWER)
+                            : lo_ticket_done(status, "flush: settling the "
+                                             "cache at power loss failed");
+    } else if (status != LO_OK)
         t = refuse("flush", status);
     else if ((status = cache_drain(f)) != LO_OK)
         t = lo_ticket_done(status, "flush: inner disk failed: %s",

@@ -367,7 +367,7 @@ uint64_t lo_clock_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* LISPOS_LOG=debug|info|warn|error sets the threshold; default info. */
+/* LISPOS_LOG=debug|info|warn|error|off sets the threshold; default info. */
 static enum lo_log_level log_threshold(void)
 {
     static int threshold = -1;
@@ -377,6 +377,7 @@ static enum lo_log_level log_threshold(void)
         if (env && !strcmp(env, "debug")) threshold = LO_LOG_DEBUG;
         if (env && !strcmp(env, "warn")) threshold = LO_LOG_WARN;
         if (env && !strcmp(env, "error")) threshold = LO_LOG_ERROR;
+        if (env && !strcmp(env, "off")) threshold = LO_LOG_ERROR + 1;
     }
     return (enum lo_log_level)threshold;
 }
