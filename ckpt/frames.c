@@ -101,8 +101,11 @@ static void evict(lo_ckpt *c, uint64_t page)
     uint8_t *f = &ch->flags[i];
     uintptr_t addr = page_addr(c, page);
 
-    if (*f & PG_WRITABLE)       /* writers now fault and wait for the lock */
-        lo_vm_write_protect(addr, LO_CKPT_PAGE, true);
+    /* Writers now fault and wait for the lock: the copy below is final. */
+    if ((*f & PG_WRITABLE) &&
+        lo_vm_write_protect(addr, LO_CKPT_PAGE, true) != LO_OK)
+        lo_panic("ckpt: cannot write-protect page %llu to evict it",
+                 (unsigned long long)page);
     if (*f & PG_DIRTY) {
         memcpy(c->io_page, (const void *)addr, LO_CKPT_PAGE);
         int status = lo_ckpt_write_slot(c, c->io_page, page,
@@ -111,28 +114,37 @@ static void evict(lo_ckpt *c, uint64_t page)
             io_failed(c, status, "evicting", page);
         *f &= (uint8_t)~PG_ZERO;
     }
-    lo_vm_discard(addr, LO_CKPT_PAGE);
+    if (lo_vm_discard(addr, LO_CKPT_PAGE) != LO_OK)
+        lo_panic("ckpt: cannot drop the frame of page %llu",
+                 (unsigned long long)page);
     *f &= (uint8_t)~(PG_RESIDENT | PG_WRITABLE | PG_DIRTY | PG_REF);
     ch->resident--;
     c->resident--;
     c->stats.evictions++;
 }
 
-/* One turn of the clock: evict the first resident page not touched since
- * the last turn.  False if nothing could be evicted. */
+/*
+ * The clock: evict the first resident page not touched since the hand last
+ * passed it.  Two full turns at most (the first may only clear reference
+ * bits); chunks with nothing resident are skipped whole.  False if nothing
+ * could be evicted.
+ */
 static bool evict_one(lo_ckpt *c)
 {
     uint64_t pages = c->page_count;
-    if (pages == 0)
-        return false;
-    for (uint64_t step = 0; step < 2 * pages + 1; step++) {
-        uint64_t page = c->clock_hand++ % pages;
+    for (uint64_t seen = 0; pages && seen < 2 * pages;) {
+        uint64_t page = c->clock_hand % pages;
         struct chunk *ch = chunk_of(c, page);
-        if (!ch->resident) {                    /* skip an idle chunk */
-            c->clock_hand = (page / LO_CHUNK_PAGES + 1) * LO_CHUNK_PAGES;
-            step += LO_CHUNK_PAGES - 1 - page % LO_CHUNK_PAGES;
+        if (!ch->resident) {
+            uint64_t next = (page / LO_CHUNK_PAGES + 1) * LO_CHUNK_PAGES;
+            if (next > pages)
+                next = pages;
+            seen += next - page;
+            c->clock_hand = next % pages;
             continue;
         }
+        c->clock_hand = (page + 1) % pages;
+        seen++;
         unsigned i = page % LO_CHUNK_PAGES;
         if (!evictable(ch->entry[i], ch->flags[i]))
             continue;
@@ -167,8 +179,10 @@ static void page_in(lo_ckpt *c, uint64_t page)
         else
             io_failed(c, status, "reading", page);
     }
+    /* LO_EBUSY would mean the flags and the mapping disagree: a bug that
+     * could hand out stale contents, so it stops the process too. */
     int status = lo_vm_install(page_addr(c, page), src, false);
-    if (status != LO_OK && status != LO_EBUSY)
+    if (status != LO_OK)
         lo_panic("ckpt: cannot install page %llu: %s",
                  (unsigned long long)page, lo_strerror(status));
     *f = (uint8_t)((*f & ~(PG_DIRTY | PG_WRITABLE)) | PG_RESIDENT | PG_REF);
@@ -197,9 +211,8 @@ static void copy_aside(lo_ckpt *c, uint64_t page)
     memcpy(c->io_page, frame, LO_CKPT_PAGE);
     int status = lo_ckpt_write_slot(c, c->io_page, page,
                                     lo_vt_slot(ch->entry[i], 1));
-    if (status != LO_OK)
-        lo_ckpt_fail(c, "writing version 1 of page %llu: %s",
-                     (unsigned long long)page, lo_strerror(status));
+    if (status != LO_OK)        /* the snapshot must not become durable */
+        io_failed(c, status, "writing version 1 of", page);
     job->taken = true;
     ch->flags[i] &= (uint8_t)~PG_PENDING;
     c->stats.last_snapshot_pages++;

@@ -21,6 +21,7 @@ static struct {
 } world;
 
 static _Thread_local bool is_mutator, is_blocked, is_stopper;
+static _Thread_local bool stopper_counted;  /* parked++ done by lo_world_stop */
 
 static void world_ready(void)
 {
@@ -84,20 +85,21 @@ void lo_safepoint_park(void)
     lo_mutex_unlock(&world.lock);
 }
 
-void lo_mutator_block_begin(void)
+bool lo_mutator_block_begin(void)
 {
-    if (!is_mutator || is_blocked)
-        return;
+    if (!is_mutator || is_blocked || is_stopper)
+        return false;
     lo_mutex_lock(&world.lock);
     is_blocked = true;
     world.parked++;
     lo_cond_broadcast(&world.changed);
     lo_mutex_unlock(&world.lock);
+    return true;
 }
 
-void lo_mutator_block_end(void)
+void lo_mutator_block_end(bool began)
 {
-    if (!is_mutator || !is_blocked)
+    if (!began || !is_mutator || !is_blocked)
         return;
     lo_mutex_lock(&world.lock);
     wait_for_resume();
@@ -110,14 +112,19 @@ void lo_world_stop(void)
 {
     world_ready();
     lo_mutex_lock(&world.lock);
+    /* A mutator that stops the world counts as parked from here on: while
+     * it waits for another stopper, that one must not wait for it. */
+    stopper_counted = is_mutator && !is_blocked;
+    if (stopper_counted) {
+        world.parked++;
+        lo_cond_broadcast(&world.changed);
+    }
     while (world.stopping)                  /* one stopper at a time */
         lo_cond_wait(&world.changed, &world.lock);
     world.stopping = true;
     is_stopper = true;
     atomic_store(&lo_world_stop_requested, true);
-    /* The stopper, if a mutator and not already counted, is parked too. */
-    int self = is_mutator && !is_blocked;
-    while (world.parked + self < world.attached)
+    while (world.parked < world.attached)
         lo_cond_wait(&world.changed, &world.lock);
     lo_mutex_unlock(&world.lock);
 }
@@ -128,6 +135,9 @@ void lo_world_resume(void)
     atomic_store(&lo_world_stop_requested, false);
     world.stopping = false;
     is_stopper = false;
+    if (stopper_counted)
+        world.parked--;
+    stopper_counted = false;
     lo_cond_broadcast(&world.changed);
     lo_mutex_unlock(&world.lock);
 }

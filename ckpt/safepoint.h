@@ -11,7 +11,10 @@
  *                            (the VM calls it at calls and backward jumps)
  *   lo_mutator_block_begin() about to block outside the heap (I/O, a lock,
  *   lo_mutator_block_end()   a wait): counts as parked until the end, which
- *                            waits for the world to resume
+ *                            waits for the world to resume.  Any wait a
+ *                            mutator makes on another thread must be inside
+ *                            such a pair, or a stopper could wait for it
+ *                            while it waits for the stopper.
  *   lo_world_stop()          returns once every other mutator is parked;
  *   lo_world_resume()        one stopper at a time
  *
@@ -38,8 +41,10 @@ static inline void lo_safepoint(void)
         lo_safepoint_park();
 }
 
-void lo_mutator_block_begin(void);
-void lo_mutator_block_end(void);
+/* Returns true if it changed anything (a mutator not already blocked):
+ * pass that to lo_mutator_block_end. */
+bool lo_mutator_block_begin(void);
+void lo_mutator_block_end(bool began);
 
 void lo_world_stop(void);
 void lo_world_resume(void);

@@ -11,11 +11,15 @@
  *
  * The writer then, off the mutators' path:
  *   1. writes each job's page to its version-1 slot (from the frame, from
- *      its copy aside, or zeros), many in flight;  flush;
+ *      its copy aside, or zeros), many in flight;
  *   2. writes the chunks of the version table that the unused copy lacks,
  *      normalized to the snapshot (vtable.h), and that copy's checksum
  *      area;  flush;
  *   3. writes the boot block of the new generation;  flush.
+ * The seed flushes between 1 and 2 as well; that barrier buys nothing,
+ * because neither the version-1 slots nor the unused table copy are
+ * referenced by anything durable until the boot block, and the flush
+ * before the boot block covers both (docs/ckpt.md).
  * Only after that last flush is the snapshot durable.  Any failed write or
  * flush fails the snapshot for good: the store stays at its last durable
  * state and refuses further snapshots (Linux forgets dirty pages after a
@@ -94,6 +98,8 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_run *run)
     return multi;
 }
 
+static int snapshot(lo_ckpt *c);
+
 static int flip(lo_ckpt *c)
 {
     c->jobs = lo_mem_alloc((c->v2_pages + 1) * sizeof *c->jobs);
@@ -113,6 +119,16 @@ static int flip(lo_ckpt *c)
 }
 
 int lo_ckpt_snapshot(lo_ckpt *c)
+{
+    /* Every wait below is on other threads: a mutator calling this counts
+     * as parked meanwhile (safepoint.h). */
+    bool blocked = lo_mutator_block_begin();
+    int status = snapshot(c);
+    lo_mutator_block_end(blocked);
+    return status;
+}
+
+static int snapshot(lo_ckpt *c)
 {
     lo_mutex_lock(&c->snapshot_lock);
     lo_mutex_lock(&c->lock);
@@ -144,12 +160,14 @@ int lo_ckpt_snapshot(lo_ckpt *c)
 
 int lo_ckpt_wait(lo_ckpt *c, uint64_t generation)
 {
+    bool blocked = lo_mutator_block_begin();
     lo_mutex_lock(&c->lock);
     while (!c->failed && c->durable_gen < generation &&
            generation <= c->flipped_gen)
         lo_cond_wait(&c->changed, &c->lock);
     int status = c->durable_gen >= generation ? LO_OK : LO_EIO;
     lo_mutex_unlock(&c->lock);
+    lo_mutator_block_end(blocked);
     return status;
 }
 
@@ -321,6 +339,16 @@ static int write_boot(lo_ckpt *c, struct batch *b, unsigned copy,
                               lo_layout_boot(boot.generation % 2));
 }
 
+/* A write made inside a fault (copy-aside with the pool empty) may have
+ * failed: then this snapshot must not get its boot block. */
+static int check_not_failed(lo_ckpt *c)
+{
+    lo_mutex_lock(&c->lock);
+    bool failed = c->failed;
+    lo_mutex_unlock(&c->lock);
+    return failed ? LO_EIO : LO_OK;
+}
+
 /* Steps 1-3 of the file comment.  *step names the one that failed. */
 static int write_snapshot(lo_ckpt *c, struct batch *b, const char **step)
 {
@@ -330,17 +358,15 @@ static int write_snapshot(lo_ckpt *c, struct batch *b, const char **step)
     *step = "writing pages";
     if ((status = write_pages(c, b)) != LO_OK)
         return status;
-    *step = "flushing pages";
-    if ((status = lo_disk_flush_sync(c->disk)) != LO_OK)
-        return status;
     *step = "writing the version table";
     if ((status = write_table(c, b, copy, &csum_crc)) != LO_OK)
         return status;
-    *step = "flushing the version table";
+    *step = "flushing pages and the version table";
     if ((status = lo_disk_flush_sync(c->disk)) != LO_OK)
         return status;
     *step = "writing the boot block";
-    if ((status = write_boot(c, b, copy, csum_crc)) != LO_OK)
+    if ((status = check_not_failed(c)) != LO_OK ||
+        (status = write_boot(c, b, copy, csum_crc)) != LO_OK)
         return status;
     *step = "flushing the boot block";
     return lo_disk_flush_sync(c->disk);

@@ -92,20 +92,26 @@ static int read_boot(lo_disk *disk, struct lo_boot *boot, char *why,
                      size_t why_len)
 {
     unsigned char *block = lo_disk_buffer_alloc(LO_CKPT_PAGE);
+    if (!block)
+        return say(why, why_len, LO_ENOMEM, "out of memory");
     struct lo_boot b[2];
     bool valid[2], blank[2];
-    int status = LO_OK;
-    for (unsigned i = 0; i < 2 && status == LO_OK; i++) {
-        status = lo_disk_read_sync(disk, block, LO_CKPT_PAGE,
-                                   lo_layout_boot(i));
-        valid[i] = status == LO_OK && lo_boot_decode(block, &b[i]);
-        blank[i] = status == LO_OK && lo_block_blank(block);
+    int status;
+    int read_status[2];
+    for (unsigned i = 0; i < 2; i++) {
+        read_status[i] = lo_disk_read_sync(disk, block, LO_CKPT_PAGE,
+                                           lo_layout_boot(i));
+        /* Boot block i only ever holds even (i = 0) or odd generations. */
+        valid[i] = read_status[i] == LO_OK && lo_boot_decode(block, &b[i]) &&
+                   b[i].generation % 2 == i;
+        blank[i] = read_status[i] == LO_OK && lo_block_blank(block);
     }
     lo_disk_buffer_free(block);
-    if (status != LO_OK)
-        return say(why, why_len, status, "reading the boot blocks of %s: %s",
-                   lo_disk_name(disk), lo_strerror(status));
     if (!valid[0] && !valid[1]) {
+        status = read_status[0] != LO_OK ? read_status[0] : read_status[1];
+        if (status != LO_OK)
+            return say(why, why_len, status, "reading the boot blocks of %s: "
+                       "%s", lo_disk_name(disk), lo_strerror(status));
         if (blank[0] && blank[1])
             return say(why, why_len, LO_ENOENT, "%s holds no store (blank)",
                        lo_disk_name(disk));
@@ -180,7 +186,7 @@ static int read_table(lo_ckpt *c, const struct lo_boot *boot, char *why,
             if (page >= boot->page_count)
                 break;
             uint8_t e = ch->entry[i];
-            if ((e & 0x3c) != 0x3c || lo_vt_slot(e, 0) > 2)
+            if ((e & 0xfc) != 0x3c || lo_vt_slot(e, 0) > 2)
                 return say(why, why_len, LO_ECORRUPT, "version table entry "
                            "0x%02x of page %llu is not a durable entry", e,
                            (unsigned long long)page);
@@ -416,18 +422,39 @@ uint64_t lo_ckpt_generation(lo_ckpt *c)
 
 const char *lo_ckpt_failure(lo_ckpt *c)
 {
-    return c->failed ? c->failure : "";
+    lo_mutex_lock(&c->lock);
+    const char *why = c->failed ? c->failure : "";  /* set once, never freed */
+    lo_mutex_unlock(&c->lock);
+    return why;
+}
+
+/*
+ * A locked read-modify-write that changes nothing is a write access: it
+ * takes the page's faults from user mode.  Compilers may turn an
+ * idempotent atomic into a plain load (clang does), hence the assembly.
+ */
+static inline void touch_write(unsigned char *p)
+{
+#if defined(__x86_64__)
+    __asm__ volatile("lock orb $0, %0" : "+m"(*p) : : "memory");
+#else
+    unsigned char v = __atomic_load_n(p, __ATOMIC_RELAXED);
+    while (!__atomic_compare_exchange_n(p, &v, v, false, __ATOMIC_RELAXED,
+                                        __ATOMIC_RELAXED))
+        ;
+#endif
 }
 
 int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len)
 {
     uintptr_t start = (uintptr_t)addr, end = start + len;
-    uintptr_t limit = c->base + c->page_count * (uintptr_t)LO_CKPT_PAGE;
+    uint64_t pages = lo_ckpt_page_count(c);
+    uintptr_t limit = c->base + pages * (uintptr_t)LO_CKPT_PAGE;
     if (start < c->base || end > limit || end < start)
         return LO_ERANGE;
     for (uintptr_t p = start & ~(uintptr_t)(LO_CKPT_PAGE - 1); p < end;
          p += LO_CKPT_PAGE)
-        __atomic_fetch_or((unsigned char *)p, 0, __ATOMIC_RELAXED);
+        touch_write((unsigned char *)p);
     return LO_OK;
 }
 

@@ -113,12 +113,14 @@ int lo_vm_discard(uintptr_t addr, size_t len)
 {
     if (!whole_pages(addr, len))
         return LO_EALIGN;
+    /* With userfaultfd a dropped page is simply missing again.  The
+     * mprotect fallback marks missing pages of a tracked range PROT_NONE --
+     * before dropping them, or a reader in between would see zeros. */
+    if (!use_uffd() && is_tracked(addr) &&
+        mprotect((void *)addr, len, PROT_NONE) != 0)
+        return LO_ENOMEM;
     if (madvise((void *)addr, len, MADV_DONTNEED) != 0)
         return LO_EINVAL;
-    /* With userfaultfd a dropped page is simply missing again; the mprotect
-     * fallback marks missing pages of a tracked range by PROT_NONE. */
-    if (!use_uffd() && is_tracked(addr))
-        mprotect((void *)addr, len, PROT_NONE);
     return LO_OK;
 }
 
