@@ -31,12 +31,30 @@
 
 enum { PAGE = 4096 };
 
-static pthread_once_t choose_once = PTHREAD_ONCE_INIT;
+/*
+ * A userfaultfd belongs to the address space that opened it: a child made
+ * by fork() must open its own, so the choice is made again after a fork.
+ */
+static pthread_mutex_t choose_lock = PTHREAD_MUTEX_INITIALIZER;
+static volatile bool chosen;
 static int uffd = -1;                   /* -1: use the mprotect fallback */
 static const unsigned char zero_page[PAGE] __attribute__((aligned(PAGE)));
 
+static void forget_after_fork(void)
+{
+    if (uffd >= 0)
+        close(uffd);
+    uffd = -1;
+    chosen = false;
+}
+
 static void choose_mechanism(void)
 {
+    static bool atfork_set;
+    if (!atfork_set) {
+        pthread_atfork(NULL, NULL, forget_after_fork);
+        atfork_set = true;
+    }
     const char *env = getenv("LISPOS_VM");
     if (env && !strcmp(env, "mprotect"))
         return;
@@ -55,7 +73,14 @@ static void choose_mechanism(void)
 
 static bool use_uffd(void)
 {
-    pthread_once(&choose_once, choose_mechanism);
+    if (!chosen) {
+        pthread_mutex_lock(&choose_lock);
+        if (!chosen) {
+            choose_mechanism();
+            chosen = true;
+        }
+        pthread_mutex_unlock(&choose_lock);
+    }
     return uffd >= 0;
 }
 
