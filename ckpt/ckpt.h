@@ -117,6 +117,7 @@ struct lo_ckpt_stats {
     uint64_t last_flip_ns;       /* mutators' pause in the last flip */
     uint64_t last_snapshot_pages;/* pages written by the last snapshot */
     uint64_t last_snapshot_bytes;
+    uint64_t last_snapshot_writes;   /* write requests it took (merged) */
     uint64_t last_snapshot_ns;   /* flip to durable */
     uint64_t side_copies;        /* v1 frames copied aside in faults */
     const char *mechanism;       /* "userfaultfd" or "mprotect" */

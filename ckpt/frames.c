@@ -228,7 +228,10 @@ static void write_fault(lo_ckpt *c, uint64_t page)
             copy_aside(c, page);
         if (!lo_vt_multi(e))
             ch->multi++;
-        ch->entry[i] = (uint8_t)((e & 0x0f) | lo_vt_free_slot(e) << 4);
+        /* Rotating the preferred slot with the cycle keeps this cycle's
+         * pages in one slot, whatever their history (layout.h). */
+        unsigned slot = lo_vt_free_slot(e, (unsigned)(c->flipped_gen % 3));
+        ch->entry[i] = (uint8_t)((e & 0x0f) | slot << 4);
         c->v2_pages++;
     }
     *f = (uint8_t)((*f & ~PG_ZERO) | PG_DIRTY | PG_WRITABLE | PG_REF);

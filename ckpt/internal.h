@@ -81,6 +81,7 @@ struct lo_ckpt {
     char failure[160];
     lo_thread writer;
     uint64_t flip_started_ns;
+    uint64_t writes_issued;          /* by the writer, this snapshot */
 
     struct lo_ckpt_stats stats;
 };

@@ -19,11 +19,14 @@ enum {
 
 void lo_layout_compute(uint64_t max_pages, struct lo_layout *l)
 {
+    max_pages -= max_pages % LO_SLOT_GROUP;
     l->max_pages = max_pages;
     l->chunks = lo_chunks_for(max_pages);
     l->csum_pages = lo_csum_pages_for(l->chunks);
     l->vt_pages = l->chunks + l->csum_pages;
-    l->data_start = 2 + 2 * l->vt_pages;
+    /* Aligned, so that runs of slots are aligned on disk too. */
+    l->data_start = (2 + 2 * l->vt_pages + LO_SLOT_GROUP - 1) /
+                    LO_SLOT_GROUP * LO_SLOT_GROUP;
 }
 
 uint64_t lo_layout_disk_pages(const struct lo_layout *l)
@@ -35,22 +38,27 @@ uint64_t lo_layout_fit(uint64_t disk_pages)
 {
     if (disk_pages < 2)
         return 0;
-    /* Start from the estimate that ignores the tables, then step down:
-     * the tables take about 2/4096 of a page per page. */
+    /* Start from the estimate that ignores the tables, then step down a
+     * group at a time: the tables take about 2/4096 of a page per page. */
     uint64_t m = (disk_pages - 2) / 3;
+    m -= m % LO_SLOT_GROUP;
     struct lo_layout l;
     for (;;) {
         lo_layout_compute(m, &l);
         if (lo_layout_disk_pages(&l) <= disk_pages || m == 0)
             return m;
         uint64_t over = lo_layout_disk_pages(&l) - disk_pages;
-        m -= over / 3 ? over / 3 : 1;
+        uint64_t step = (over / 3 + LO_SLOT_GROUP - 1) / LO_SLOT_GROUP *
+                        LO_SLOT_GROUP;
+        m = m > step ? m - step : 0;
     }
 }
 
 uint64_t lo_layout_slot(const struct lo_layout *l, uint64_t page, unsigned slot)
 {
-    return (l->data_start + 3 * page + slot) * (uint64_t)LO_CKPT_PAGE;
+    uint64_t group = page / LO_SLOT_GROUP, index = page % LO_SLOT_GROUP;
+    return (l->data_start + 3 * LO_SLOT_GROUP * group + LO_SLOT_GROUP * slot +
+            index) * (uint64_t)LO_CKPT_PAGE;
 }
 
 uint64_t lo_layout_chunk(const struct lo_layout *l, unsigned copy,

@@ -8,9 +8,16 @@
  *   2                 version table copy 0: `chunks` pages of entries,
  *                     then `csum_pages` pages of CRC-32C, one per chunk
  *   2 + vt_pages      version table copy 1, the same shape
- *   data_start        page 0 slot 0, page 0 slot 1, page 0 slot 2,
- *                     page 1 slot 0, ...   (slot s of page N at
- *                     data_start + 3N + s)
+ *   data_start        slot groups: pages 0..255 slot 0, then their
+ *                     slot 1, then their slot 2; pages 256..511 ...
+ *                     (slot s of page N at data_start + 768 (N / 256)
+ *                     + 256 s + N % 256; data_start is 256-aligned)
+ *
+ * The seed puts the three slots of a page side by side (3N + s).  Grouping
+ * them instead puts the same slot of neighbouring pages side by side, and
+ * pages written in the same cycle mostly share a slot number, so a snapshot
+ * writes long runs (up to 1 MiB) instead of lone pages 12 KiB apart: the
+ * measured difference is in docs/ckpt.md.
  *
  * A chunk is 4096 entries: one page of the version table, one entry in the
  * in-memory directory.  The layout is fixed at format time by max_pages
@@ -31,10 +38,12 @@
 
 #define LO_CKPT_PAGE 4096u
 #define LO_CHUNK_PAGES 4096u
-#define LO_CKPT_FORMAT_VERSION 1u
+#define LO_CKPT_FORMAT_VERSION 2u
+#define LO_SLOT_GROUP 256u      /* pages per slot group */
 
 struct lo_layout {
-    uint64_t max_pages;     /* region capacity in pages */
+    uint64_t max_pages;     /* region capacity in pages, a multiple of
+                               LO_SLOT_GROUP */
     uint64_t chunks;        /* version-table pages per copy */
     uint64_t csum_pages;    /* checksum-area pages per copy */
     uint64_t vt_pages;      /* chunks + csum_pages */

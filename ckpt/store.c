@@ -53,9 +53,11 @@ int lo_ckpt_format(lo_disk *disk, const struct lo_ckpt_options *opt,
     uint64_t max = lo_layout_fit(disk_pages(disk));
     if (opt && opt->max_pages && opt->max_pages < max)
         max = opt->max_pages;
+    max -= max % LO_SLOT_GROUP;
     if (max == 0)
-        return say(why, why_len, LO_ENOSPC, "%s is too small for a store",
-                   lo_disk_name(disk));
+        return say(why, why_len, LO_ENOSPC, "%s is too small for a store "
+                   "(or max_pages is below %u, one slot group)",
+                   lo_disk_name(disk), LO_SLOT_GROUP);
 
     unsigned char *block = lo_disk_buffer_alloc(LO_CKPT_PAGE);
     if (!block)
@@ -376,12 +378,13 @@ int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count)
         status = ensure_chunks(c, page_count);
         /* New pages are born zero in this cycle: version 0 nominally in
          * slot 0 (never durable before the next snapshot names them),
-         * version 2 in slot 1, contents zero until written. */
+         * version 2 in another slot, contents zero until written. */
         for (uint64_t p = c->page_count; status == LO_OK && p < page_count;
              p++) {
             struct chunk *ch = chunk_of(c, p);
             unsigned i = p % LO_CHUNK_PAGES;
-            ch->entry[i] = lo_vt_make(0, LO_VT_NONE, 1);
+            ch->entry[i] = lo_vt_make(0, LO_VT_NONE,
+                lo_vt_free_slot(lo_vt_single(0), (unsigned)(c->flipped_gen % 3)));
             ch->flags[i] = PG_ZERO;
             ch->multi++;
             ch->stale[0] = ch->stale[1] = true;

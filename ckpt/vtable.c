@@ -16,8 +16,10 @@ bool lo_vt_valid(uint8_t e)
     return true;
 }
 
-unsigned lo_vt_free_slot(uint8_t e)
+unsigned lo_vt_free_slot(uint8_t e, unsigned prefer)
 {
+    if (prefer < 3 && prefer != lo_vt_slot(e, 0) && prefer != lo_vt_slot(e, 1))
+        return prefer;
     for (unsigned s = 0; s < 3; s++)
         if (s != lo_vt_slot(e, 0) && s != lo_vt_slot(e, 1))
             return s;

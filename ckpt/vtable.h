@@ -56,8 +56,10 @@ static inline bool lo_vt_multi(uint8_t entry)
 /* Well formed: version 0 exists, slots in use are distinct, bits 6-7 clear. */
 bool lo_vt_valid(uint8_t entry);
 
-/* A slot for a new version 2: one used by neither version 0 nor 1. */
-unsigned lo_vt_free_slot(uint8_t entry);
+/* A slot for a new version 2: one used by neither version 0 nor 1;
+ * `prefer` when it is free (so that pages written in the same cycle share
+ * a slot number and their slots lie side by side on disk). */
+unsigned lo_vt_free_slot(uint8_t entry, unsigned prefer);
 
 /* The entry as written to disk for the snapshot being written: the slot of
  * version 1 if there is one, else of version 0, as a single version. */

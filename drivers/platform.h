@@ -105,7 +105,9 @@ int lo_vm_untrack(uintptr_t addr, size_t len);
  */
 int lo_vm_install(uintptr_t page_addr, const void *src, bool writable);
 
-/* Write-protect (or unprotect) present pages of a tracked range. */
+/* Write-protect (or unprotect) the present pages of [addr, addr+len) in a
+ * tracked range; missing pages stay missing.  One call may span many pages
+ * that need no change: with userfaultfd that is one cheap system call. */
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect);
 
 /* "userfaultfd" or "mprotect": how tracked ranges work in this process. */

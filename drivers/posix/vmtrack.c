@@ -215,8 +215,12 @@ static int install_mprotect(uintptr_t page, const void *src, bool writable)
                                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (fresh == MAP_FAILED)
         return LO_ENOMEM;
+    /* Write it even when it is zeros: an untouched page would not count
+     * as present for mincore (protect_present). */
     if (src)
         memcpy(fresh, src, PAGE);
+    else
+        memset(fresh, 0, PAGE);
     if (!writable)
         mprotect(fresh, PAGE, PROT_READ);
     void *moved = mremap(fresh, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
@@ -236,14 +240,40 @@ int lo_vm_install(uintptr_t page_addr, const void *src, bool writable)
                       : install_mprotect(page_addr, src, writable);
 }
 
+/* The mprotect fallback: missing pages are PROT_NONE and must stay so, so
+ * only runs of present pages (mincore) change protection. */
+static int protect_present(uintptr_t addr, size_t len, int prot)
+{
+    size_t pages = len / PAGE;
+    unsigned char *present = malloc(pages);
+    if (!present)
+        return LO_ENOMEM;
+    int status = mincore((void *)addr, len, present) == 0 ? LO_OK : LO_EINVAL;
+    for (size_t i = 0; i < pages && status == LO_OK;) {
+        if (!(present[i] & 1)) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < pages && (present[j] & 1))
+            j++;
+        if (mprotect((void *)(addr + i * PAGE), (j - i) * PAGE, prot) != 0)
+            status = LO_ENOMEM;
+        i = j;
+    }
+    free(present);
+    return status;
+}
+
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect)
 {
     if (!whole_pages(addr, len))
         return LO_EALIGN;
+    int prot = protect ? PROT_READ : PROT_READ | PROT_WRITE;
+    if (!use_uffd() && len == PAGE)     /* the caller knows it is present */
+        return mprotect((void *)addr, len, prot) == 0 ? LO_OK : LO_ENOMEM;
     if (!use_uffd())
-        return mprotect((void *)addr, len,
-                        protect ? PROT_READ : PROT_READ | PROT_WRITE) == 0
-            ? LO_OK : LO_ENOMEM;
+        return protect_present(addr, len, prot);
     struct uffdio_writeprotect wp = {
         .range = { addr, len },
         .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,

@@ -140,5 +140,32 @@ int main(void)
     ok(c == NULL && strstr(why, "both boot blocks"), "both damaged: refused (%s)", why);
     lo_disk_buffer_free(block);
     lo_disk_close(disk);
+
+    /* A failed flush fails its snapshot for good: reported, never retried,
+     * and the last durable state is what a reopen finds. */
+    lo_disk *inner;
+    lo_ram_disk_open(16384, 4096, &inner);
+    /* Flushes: 1-2 format, 3-4 the first sync (table, boot block), 5 the
+     * second sync's table flush -- which fails, so its boot block is never
+     * written and the outcome is determinate. */
+    struct lo_fault_config fc = { .fail_op = 5, .fail_kinds = LO_FAULT_FLUSH };
+    lo_fault_disk_open(inner, &fc, &disk);
+    c = open_store(true, 0);
+    lo_ckpt_grow(c, 10);
+    memcpy(lo_ckpt_base(c), "first", 6);
+    is_int(lo_ckpt_sync(c), LO_OK, "fault disk: first sync works");
+    memcpy(lo_ckpt_base(c), "second", 7);
+    is_int(lo_ckpt_sync(c), LO_EIO, "the sync whose flush fails reports LO_EIO");
+    ok(strstr(lo_ckpt_failure(c), "flushing") != NULL,
+       "and says why: %s", lo_ckpt_failure(c));
+    is_int(lo_ckpt_snapshot(c), LO_EIO, "later snapshots are refused");
+    lo_ckpt_close(c);
+    lo_disk_close(disk);
+    disk = inner;
+    c = open_store(false, 0);
+    ok(c && !strcmp(lo_ckpt_base(c), "first"),
+       "reopened: the last durable state, not the failed one");
+    lo_ckpt_close(c);
+    lo_disk_close(inner);
     return done_testing();
 }

@@ -36,9 +36,13 @@ int main(void)
         unsigned f0 = v1 != 3 ? v1 : v0, f1 = v2;
         if (table[e] != (f0 | f1 << 2 | 3u << 4) || !lo_vt_valid(table[e]))
             bad_flip++;
-        unsigned s = lo_vt_free_slot((uint8_t)e);
-        if (s > 2 || s == v0 || s == v1)
-            bad_free++;
+        for (unsigned prefer = 0; prefer < 4; prefer++) {
+            unsigned s = lo_vt_free_slot((uint8_t)e, prefer);
+            if (s > 2 || s == v0 || s == v1)
+                bad_free++;
+            if (prefer < 3 && prefer != v0 && prefer != v1 && s != prefer)
+                bad_free++;     /* a free preferred slot must be taken */
+        }
         unsigned snap = v1 != 3 ? v1 : v0;
         if (lo_vt_durable((uint8_t)e) != (snap | 0x3c))
             bad_durable++;
@@ -70,11 +74,29 @@ int main(void)
     lo_layout_compute(m, &l);
     ok(lo_layout_disk_pages(&l) <= disk, "the fitted layout fits (%llu pages)",
        (unsigned long long)m);
-    lo_layout_compute(m + 1, &l);
-    ok(lo_layout_disk_pages(&l) > disk, "and one more page would not");
+    lo_layout_compute(m + LO_SLOT_GROUP, &l);
+    ok(lo_layout_disk_pages(&l) > disk, "and one more slot group would not");
     lo_layout_compute(m, &l);
+    ok(m % LO_SLOT_GROUP == 0 && l.data_start % LO_SLOT_GROUP == 0,
+       "capacity and data start are whole slot groups");
     is_uint(lo_layout_slot(&l, 0, 0), l.data_start * 4096, "slot 0 of page 0");
-    is_uint(lo_layout_slot(&l, 5, 2), (l.data_start + 17) * 4096, "slot 2 of page 5");
+    is_uint(lo_layout_slot(&l, 5, 2), (l.data_start + 512 + 5) * 4096,
+            "slot 2 of page 5");
+    is_uint(lo_layout_slot(&l, 256 + 3, 1), (l.data_start + 768 + 256 + 3) * 4096,
+            "slot 1 of page 259 (second group)");
+    ok(lo_layout_slot(&l, 9, 1) + 4096 == lo_layout_slot(&l, 10, 1),
+       "the same slot of neighbouring pages is contiguous");
+    /* Every slot of every page is distinct and inside the layout. */
+    lo_layout_compute(1024, &l);
+    static unsigned char used[4096];
+    int clash = 0, outside = 0;
+    for (uint64_t p = 0; p < 1024; p++)
+        for (unsigned s = 0; s < 3; s++) {
+            uint64_t at = lo_layout_slot(&l, p, s) / 4096 - l.data_start;
+            if (at >= 3 * 1024) { outside++; continue; }
+            clash += used[at]++;
+        }
+    ok(!clash && !outside, "3072 slots, all distinct, all inside");
     ok(lo_layout_chunk(&l, 1, 0) == lo_layout_csum(&l, 0) + l.csum_pages * 4096,
        "copy 1 follows copy 0's checksum area");
     is_uint(lo_layout_fit(1), 0, "a one-page disk holds nothing");
