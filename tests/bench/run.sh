@@ -15,6 +15,12 @@
 #                       sequence, one at a time (the like-for-like figure).
 # BENCH_DIR (default /tmp) holds the scratch file; BENCH_DISK_MB its size.
 #
+# ckpt (issue 3), on a 4.5 GiB sparse scratch file (ckpt_bench.c): write
+# faults, page-ins, flip stalls at 1k/64k/256k dirty pages, open time of a
+# 1 GiB store, and snapshot flush throughput (256k dirty pages = 1 GiB,
+# flip to durable) beside dd writing 1 GiB to the same file (1 MiB blocks,
+# O_DIRECT, fdatasync).
+#
 # Fault mechanisms: cost of a first write to a write-protected page by
 # mprotect+SIGSEGV and by userfaultfd (SIGBUS mode), and the mappings each
 # leaves behind (fault_bench.c).
@@ -23,7 +29,8 @@ build=${LISPOS_BUILD:-build}
 dir=${BENCH_DIR:-/tmp}
 mb=${BENCH_DISK_MB:-512}
 file="$dir/lispos-bench-$$.img"
-trap 'rm -f "$file"' EXIT
+ckpt_file="$dir/lispos-ckpt-bench-$$.img"
+trap 'rm -f "$file" "$ckpt_file"' EXIT
 bench="$build/bench/disk_bench"
 
 median() { sort -g | sed -n 2p; }
@@ -54,6 +61,18 @@ a=$(printf '%s\n' "${rr1_ours[@]}" | median)
 echo "bench disk-rand-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
 a=$(printf '%s\n' "${sr1_ours[@]}" | median)
 echo "bench disk-seq-read-4k-qd1 ours=${a}MB/s dd=${b}MB/s ratio=$(ratio "$a" "$b")"
+
+# ckpt: the store's own figures, then its snapshot writing beside dd.
+ckpt_out=$("$build/bench/ckpt_bench" "$ckpt_file")
+echo "$ckpt_out"
+ours=$(echo "$ckpt_out" | sed -n 's/^bench ckpt-snapshot-write.*MB\/s=\([0-9.]*\).*/\1/p')
+dd_runs=()
+for round in 1 2 3; do
+    dd_runs+=("$(dd_mbps dd if=/dev/zero of="$ckpt_file" bs=1M count=1024 oflag=direct conv=fdatasync,notrunc)")
+done
+b=$(printf '%s\n' "${dd_runs[@]}" | median)
+echo "bench ckpt-snapshot-flush ours=${ours}MB/s dd=${b}MB/s ratio=$(ratio "$ours" "$b")"
+rm -f "$ckpt_file"
 
 # Fault mechanisms (the measurements behind ckpt's choice; docs/ckpt.md).
 "$build/bench/fault_bench" 65536
