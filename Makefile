@@ -35,9 +35,9 @@ CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                -isystem drivers/freestanding
 HOST_FLAGS  := -D_GNU_SOURCE
 
-CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c)
+CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
 HOST_SRCS := $(wildcard drivers/posix/*.c)
-TOOL_SRCS := server/lispos-disk.c
+TOOL_SRCS := server/lispos-disk.c server/lispos-repl.c
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_SCRIPTS := $(wildcard tests/unit/*.t)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -50,7 +50,7 @@ HOST_LIB := $(BUILD)/liblispos-host.a
 LIBS     := $(HOST_LIB) $(CORE_LIB)
 # The core calls the platform and the host drivers call the core: one group.
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
-TOOLS    := $(BUILD)/lispos-disk
+TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 CRASHERS := $(patsubst tests/crash/%.c,$(BUILD)/tests/%,$(CRASH_SRCS))
@@ -65,7 +65,7 @@ deps:
 # ---- compiling -------------------------------------------------------------
 $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -c $< -o $@
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -I. -c $< -o $@
 
 $(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
@@ -79,7 +79,7 @@ $(HOST_LIB): $(call obj,$(HOST_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/lispos-disk: $(call obj,server/lispos-disk.c) $(LIBS)
+$(BUILD)/lispos-%: $(BUILD)/obj/server/lispos-%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)

@@ -46,11 +46,20 @@ uint64_t lo_layout_fit(uint64_t disk_pages)
     for (;;) {
         lo_layout_compute(m, &l);
         if (lo_layout_disk_pages(&l) <= disk_pages || m == 0)
-            return m;
+            break;
+        /* At least one group: an excess of one or two pages must still
+         * move m, or this would never end. */
         uint64_t over = lo_layout_disk_pages(&l) - disk_pages;
-        uint64_t step = (over / 3 + LO_SLOT_GROUP - 1) / LO_SLOT_GROUP *
-                        LO_SLOT_GROUP;
+        uint64_t groups = ((over + 2) / 3 + LO_SLOT_GROUP - 1) / LO_SLOT_GROUP;
+        uint64_t step = (groups ? groups : 1) * LO_SLOT_GROUP;
         m = m > step ? m - step : 0;
+    }
+    /* The steps down may overshoot: climb back while another group fits. */
+    for (;;) {
+        lo_layout_compute(m + LO_SLOT_GROUP, &l);
+        if (lo_layout_disk_pages(&l) > disk_pages)
+            return m;
+        m += LO_SLOT_GROUP;
     }
 }
 
@@ -133,7 +142,7 @@ bool lo_boot_decode(const unsigned char *block, struct lo_boot *b)
     b->csum_crc = get32(block + OFF_CSUM_CRC);
     b->region_base = get64(block + OFF_BASE);
     return b->vt_copy <= 1 && b->page_count <= b->max_pages &&
-           b->generation > 0;
+           b->max_pages % LO_SLOT_GROUP == 0 && b->generation > 0;
 }
 
 bool lo_block_blank(const unsigned char *block)

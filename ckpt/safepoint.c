@@ -62,6 +62,10 @@ void lo_mutator_detach(void)
     if (!is_mutator)
         return;
     lo_mutex_lock(&world.lock);
+    if (is_blocked) {           /* it was counted as parked: undo that */
+        world.parked--;
+        is_blocked = false;
+    }
     world.attached--;
     is_mutator = false;
     lo_cond_broadcast(&world.changed);  /* a stopper may be waiting on us */
@@ -111,6 +115,8 @@ void lo_mutator_block_end(bool began)
 void lo_world_stop(void)
 {
     world_ready();
+    if (is_stopper)             /* it would wait for itself for ever */
+        lo_panic("lo_world_stop: this thread has already stopped the world");
     lo_mutex_lock(&world.lock);
     /* A mutator that stops the world counts as parked from here on: while
      * it waits for another stopper, that one must not wait for it. */

@@ -62,7 +62,7 @@ static void wp_apply(lo_ckpt *c, uint64_t chunk, const struct wp_list *w)
     for (unsigned i = 1; i < w->n; i++)
         runs += w->index[i] != w->index[i - 1] + 1;
     unsigned span = w->index[w->n - 1] - w->index[0] + 1u;
-    if (span <= runs * CALL_COST_IN_PAGES) {
+    if (span <= runs * CALL_COST_IN_PAGES && lo_vm_protect_skips_missing()) {
         wp_range(page_addr(c, first + w->index[0]),
                  (size_t)span * LO_CKPT_PAGE);
         return;

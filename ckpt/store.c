@@ -302,6 +302,13 @@ int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt_in,
     c->durable_gen = c->flipped_gen = boot.generation;
     c->durable_copy = boot.vt_copy;
     c->frame_budget = opt->frame_budget;
+    uint64_t limit = lo_vm_track_page_limit();
+    if (limit && (!c->frame_budget || c->frame_budget > limit)) {
+        c->frame_budget = limit;
+        lo_log(LO_LOG_INFO, "ckpt: the %s fault mechanism holds at most %llu "
+               "resident pages; frame budget set to that",
+               lo_vm_track_mechanism(), (unsigned long long)limit);
+    }
     c->on_io_failure = opt->on_io_failure;
     lo_vt_build_flip_table(c->flip_table);
 

@@ -91,7 +91,9 @@ int lo_fault_hook_remove(uintptr_t start);
  * its own fault and protection changes never split the mapping, so any
  * number of scattered pages can be tracked (mprotect would stop at
  * vm.max_map_count mappings).  Where userfaultfd is unavailable, or with
- * LISPOS_VM=mprotect, it falls back to mprotect.
+ * LISPOS_VM=mprotect, it falls back to mprotect.  A child made by fork()
+ * loses the tracked ranges (they are unmapped in it: touching them is a
+ * crash, never a silent zero page); it must open its own store.
  * ------------------------------------------------------------------------- */
 
 /* Track [addr, addr+len), a reserved range (whole pages). */
@@ -105,10 +107,17 @@ int lo_vm_untrack(uintptr_t addr, size_t len);
  */
 int lo_vm_install(uintptr_t page_addr, const void *src, bool writable);
 
-/* Write-protect (or unprotect) the present pages of [addr, addr+len) in a
- * tracked range; missing pages stay missing.  One call may span many pages
- * that need no change: with userfaultfd that is one cheap system call. */
+/* Write-protect (or unprotect) pages of a tracked range.  Every page in
+ * the range must be present, unless lo_vm_protect_skips_missing(). */
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect);
+
+/* True when a write-protect range may include missing pages (they stay
+ * missing) -- one call can then cover a whole span cheaply. */
+bool lo_vm_protect_skips_missing(void);
+
+/* Resident pages this mechanism can hold in one range (each page installed
+ * by the mprotect fallback is a mapping of its own); 0 = no limit. */
+uint64_t lo_vm_track_page_limit(void);
 
 /* "userfaultfd" or "mprotect": how tracked ranges work in this process. */
 const char *lo_vm_track_mechanism(void);

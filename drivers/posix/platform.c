@@ -129,8 +129,17 @@ static void fault_handler(int sig, siginfo_t *info, void *uc)
         signal(sig, SIG_DFL);
 }
 
+/* A forked child has no tracked ranges (vmtrack.c unmaps them): its
+ * copies of the hooks must not try to serve them. */
+static void clear_hooks_after_fork(void)
+{
+    for (int i = 0; i < MAX_HOOKS; i++)
+        atomic_store(&hooks[i].start, 0);
+}
+
 static void install_handlers(void)
 {
+    pthread_atfork(NULL, NULL, clear_hooks_after_fork);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = fault_handler;

@@ -14,12 +14,15 @@
  * Fallback (no userfaultfd, or LISPOS_VM=mprotect): missing pages are
  * PROT_NONE, protected ones PROT_READ, faults arrive as SIGSEGV; a page is
  * installed by filling a private page elsewhere and moving it into place
- * with mremap, so other threads never see it half-filled.
+ * with mremap, so other threads never see it half-filled.  Each such page
+ * is a mapping of its own, so the fallback caps resident pages
+ * (lo_vm_track_page_limit) well under vm.max_map_count.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -36,23 +39,31 @@ enum { PAGE = 4096 };
  * by fork() must open its own, so the choice is made again after a fork.
  */
 static pthread_mutex_t choose_lock = PTHREAD_MUTEX_INITIALIZER;
-static volatile bool chosen;
+static atomic_bool chosen;
 static int uffd = -1;                   /* -1: use the mprotect fallback */
 static const unsigned char zero_page[PAGE] __attribute__((aligned(PAGE)));
 
+static void forget_tracked_ranges(void);
+static void lock_for_fork(void);
+static void unlock_after_fork(void);
+
+/* In the child: no userfaultfd, and no tracked range either -- its pages
+ * would silently read as zeros, so they are unmapped instead. */
 static void forget_after_fork(void)
 {
+    unlock_after_fork();
     if (uffd >= 0)
         close(uffd);
     uffd = -1;
-    chosen = false;
+    atomic_store(&chosen, false);
+    forget_tracked_ranges();
 }
 
 static void choose_mechanism(void)
 {
     static bool atfork_set;
     if (!atfork_set) {
-        pthread_atfork(NULL, NULL, forget_after_fork);
+        pthread_atfork(lock_for_fork, unlock_after_fork, forget_after_fork);
         atfork_set = true;
     }
     const char *env = getenv("LISPOS_VM");
@@ -73,11 +84,11 @@ static void choose_mechanism(void)
 
 static bool use_uffd(void)
 {
-    if (!chosen) {
+    if (!atomic_load_explicit(&chosen, memory_order_acquire)) {
         pthread_mutex_lock(&choose_lock);
-        if (!chosen) {
+        if (!atomic_load_explicit(&chosen, memory_order_relaxed)) {
             choose_mechanism();
-            chosen = true;
+            atomic_store_explicit(&chosen, true, memory_order_release);
         }
         pthread_mutex_unlock(&choose_lock);
     }
@@ -123,6 +134,27 @@ static int remember(uintptr_t addr, size_t len)
     }
     pthread_mutex_unlock(&tracked_lock);
     return status;
+}
+
+static void lock_for_fork(void)
+{
+    pthread_mutex_lock(&choose_lock);
+    pthread_mutex_lock(&tracked_lock);
+}
+
+static void unlock_after_fork(void)
+{
+    pthread_mutex_unlock(&tracked_lock);
+    pthread_mutex_unlock(&choose_lock);
+}
+
+static void forget_tracked_ranges(void)
+{
+    for (int i = 0; i < MAX_TRACKED; i++) {
+        if (tracked[i].len)
+            munmap((void *)tracked[i].addr, tracked[i].len);
+        tracked[i].len = 0;
+    }
 }
 
 static void forget(uintptr_t addr)
@@ -240,40 +272,14 @@ int lo_vm_install(uintptr_t page_addr, const void *src, bool writable)
                       : install_mprotect(page_addr, src, writable);
 }
 
-/* The mprotect fallback: missing pages are PROT_NONE and must stay so, so
- * only runs of present pages (mincore) change protection. */
-static int protect_present(uintptr_t addr, size_t len, int prot)
-{
-    size_t pages = len / PAGE;
-    unsigned char *present = malloc(pages);
-    if (!present)
-        return LO_ENOMEM;
-    int status = mincore((void *)addr, len, present) == 0 ? LO_OK : LO_EINVAL;
-    for (size_t i = 0; i < pages && status == LO_OK;) {
-        if (!(present[i] & 1)) {
-            i++;
-            continue;
-        }
-        size_t j = i;
-        while (j < pages && (present[j] & 1))
-            j++;
-        if (mprotect((void *)(addr + i * PAGE), (j - i) * PAGE, prot) != 0)
-            status = LO_ENOMEM;
-        i = j;
-    }
-    free(present);
-    return status;
-}
-
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect)
 {
     if (!whole_pages(addr, len))
         return LO_EALIGN;
-    int prot = protect ? PROT_READ : PROT_READ | PROT_WRITE;
-    if (!use_uffd() && len == PAGE)     /* the caller knows it is present */
-        return mprotect((void *)addr, len, prot) == 0 ? LO_OK : LO_ENOMEM;
-    if (!use_uffd())
-        return protect_present(addr, len, prot);
+    if (!use_uffd())                    /* the caller knows they are present */
+        return mprotect((void *)addr, len,
+                        protect ? PROT_READ : PROT_READ | PROT_WRITE) == 0
+            ? LO_OK : LO_ENOMEM;
     struct uffdio_writeprotect wp = {
         .range = { addr, len },
         .mode = protect ? UFFDIO_WRITEPROTECT_MODE_WP : 0,
@@ -283,4 +289,16 @@ int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect)
             return LO_EINVAL;
     }
     return LO_OK;
+}
+
+bool lo_vm_protect_skips_missing(void)
+{
+    return use_uffd();
+}
+
+uint64_t lo_vm_track_page_limit(void)
+{
+    /* Each installed page is a mapping of its own; keep well under
+     * vm.max_map_count (65,530 by default). */
+    return use_uffd() ? 0 : 16384;
 }

@@ -100,10 +100,22 @@ int main(void)
     ok(lo_layout_chunk(&l, 1, 0) == lo_layout_csum(&l, 0) + l.csum_pages * 4096,
        "copy 1 follows copy 0's checksum area");
     is_uint(lo_layout_fit(1), 0, "a one-page disk holds nothing");
+    /* Every disk size up to 1.5M pages (6 GiB): the fit ends, fits, and is
+     * the largest that does (1022 and 1023 pages once looped for ever). */
+    uint64_t unfit = 0, not_largest = 0;
+    for (uint64_t pages = 2; pages < 1500000; pages++) {
+        uint64_t fit = lo_layout_fit(pages);
+        lo_layout_compute(fit, &l);
+        unfit += fit && lo_layout_disk_pages(&l) > pages;  /* 0: too small */
+        lo_layout_compute(fit + LO_SLOT_GROUP, &l);
+        not_largest += lo_layout_disk_pages(&l) <= pages;
+    }
+    is_uint(unfit, 0, "every fitted layout fits its disk");
+    is_uint(not_largest, 0, "and no larger one would");
 
     /* Boot blocks. */
     unsigned char block[4096];
-    struct lo_boot b = { 1, 4096, 1000, 777, 42, 1, 0xdeadbeef, 1ull << 45 }, d;
+    struct lo_boot b = { 1, 4096, 1024, 777, 42, 1, 0xdeadbeef, 1ull << 45 }, d;
     lo_boot_encode(&b, block);
     ok(lo_boot_decode(block, &d) && d.generation == 42 && d.page_count == 777 &&
        d.vt_copy == 1 && d.csum_crc == 0xdeadbeef && d.region_base == 1ull << 45,
@@ -117,5 +129,8 @@ int main(void)
     is_int(rejected, 64, "any flipped bit in the boot block is caught");
     block[3000] = 1;
     ok(!lo_boot_decode(block, &d), "garbage after the fields is caught");
+    b.max_pages = 1000;
+    lo_boot_encode(&b, block);
+    ok(!lo_boot_decode(block, &d), "a capacity that is not whole slot groups is refused");
     return done_testing();
 }

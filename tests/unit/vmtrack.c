@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "platform.h"
@@ -118,6 +119,21 @@ int main(void)
     }
     ok(write_faults - before_faults == (int)done && done > want * 9 / 10,
        "%u scattered pages written through write faults (%s)", done, mech);
+
+    /* A forked child does not share the tracked range: touching it must
+     * kill the child, never hand it a silent page of zeros. */
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        volatile unsigned char x = page_ptr(4000)[0];
+        (void)x;
+        _exit(0);
+    }
+    int wstatus = 0;
+    waitpid(pid, &wstatus, 0);
+    ok(WIFSIGNALED(wstatus), "a forked child touching the range dies (signal %d)",
+       WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0);
+    ok(page_ptr(5)[0] == 5, "and the parent's range still works");
 
     is_int(lo_fault_hook_remove(BASE), LO_OK, "remove the hook");
     is_int(lo_vm_untrack(BASE, (size_t)PAGES * PAGE), LO_OK, "untrack");

@@ -1,0 +1,26 @@
+/*
+ * bytecode.h -- the VM's instruction set (compiler.c writes, vm.c runs).
+ *
+ * One opcode byte, then operands: k = constant index (u16), i = frame slot
+ * (u16), n = argument count (u8), a = code address (u16).
+ */
+#ifndef LO_LISP_BYTECODE_H
+#define LO_LISP_BYTECODE_H
+
+enum lo_op {
+    OP_CONST = 1,      /* k      push constants[k] */
+    OP_LOCAL,          /* i      push frame slot i */
+    OP_SET_LOCAL,      /* i      frame slot i := top (kept) */
+    OP_GLOBAL,         /* k      push the value of cell constants[k] */
+    OP_SET_GLOBAL,     /* k      cell value := top (kept) */
+    OP_FUNCTION,       /* k      push the function of cell constants[k] */
+    OP_CALL_GLOBAL,    /* k n    call cell constants[k]'s function */
+    OP_CALL,           /* n      call the function below the n arguments */
+    OP_JUMP,           /* a */
+    OP_JUMP_IF_NIL,    /* a      pop; jump when it was nil */
+    OP_POP,
+    OP_RETURN,
+    OP_DEFINE,         /* k      cell constants[k]'s function := top (kept) */
+};
+
+#endif

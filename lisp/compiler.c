@@ -1,0 +1,379 @@
+/*
+ * compiler.c -- forms to bytecode: the trusted compiler.
+ *
+ * Code enters the system only through here: users hand in forms, never
+ * bytecode, so no instruction sequence can forge a pointer or add an
+ * access bit.  Global names compile to their binding cells (constants of
+ * the code object), so a call costs one load more than a direct call and
+ * a redefinition is seen at once.
+ *
+ * Thin path: quote, if, progn, let, setq, lambda (no free lexical
+ * variables yet), function, defun (a special form until macros arrive),
+ * calls.  Everything else is next (docs/lisp.md).
+ */
+#include <string.h>
+
+#include "bytecode.h"
+#include "internal.h"
+
+enum { MAX_CODE = 65535, MAX_CONSTANTS = 65535, MAX_LOCALS = 1024,
+       MAX_DEPTH = 500 };
+
+struct compiler {
+    lo_lisp *L;
+    unsigned char code[MAX_CODE];
+    uint32_t len;
+    lo_value constants;          /* list, newest first */
+    uint32_t nconstants;
+    lo_value local_name[MAX_LOCALS];
+    uint32_t nlocals, frame_size;
+    int depth;
+};
+
+static void emit(struct compiler *c, unsigned byte)
+{
+    if (c->len >= MAX_CODE)
+        lo_error(c->L, "PROGRAM-ERROR", "function too large to compile");
+    c->code[c->len++] = (unsigned char)byte;
+}
+
+static void emit16(struct compiler *c, unsigned v)
+{
+    emit(c, v & 0xff);
+    emit(c, v >> 8);
+}
+
+static void patch16(struct compiler *c, uint32_t at, unsigned v)
+{
+    c->code[at] = (unsigned char)(v & 0xff);
+    c->code[at + 1] = (unsigned char)(v >> 8);
+}
+
+/* Index of a constant (reusing an identical one). */
+static unsigned constant(struct compiler *c, lo_value v)
+{
+    uint32_t index = c->nconstants;
+    for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l)) {
+        index--;
+        if (lo_car_raw(l) == v)
+            return index;
+    }
+    if (c->nconstants >= MAX_CONSTANTS)
+        lo_error(c->L, "PROGRAM-ERROR", "too many constants in one function");
+    c->constants = lo_cons(c->L, v, c->constants);
+    return c->nconstants++;
+}
+
+static bool is(lo_lisp *L, lo_value v, const char *name)
+{
+    return lo_symbolp(v) && lo_eq(v, lo_intern(L, name));
+}
+
+static int find_local(struct compiler *c, lo_value sym)
+{
+    for (int i = (int)c->nlocals - 1; i >= 0; i--)
+        if (lo_eq(c->local_name[i], sym))
+            return i;
+    return -1;
+}
+
+static void compile(struct compiler *c, lo_value form);
+
+static void compile_body(struct compiler *c, lo_value body)
+{
+    if (lo_null(c->L, body)) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, c->L->nil));
+        return;
+    }
+    for (; lo_consp(body); body = lo_cdr_raw(body)) {
+        compile(c, lo_car_raw(body));
+        if (lo_consp(lo_cdr_raw(body)))
+            emit(c, OP_POP);
+    }
+}
+
+static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
+                               lo_value body);
+
+static void compile_symbol(struct compiler *c, lo_value sym)
+{
+    lo_lisp *L = c->L;
+    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t)) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, sym));
+        return;
+    }
+    int slot = find_local(c, sym);
+    if (slot >= 0) {
+        emit(c, OP_LOCAL);
+        emit16(c, (unsigned)slot);
+        return;
+    }
+    emit(c, OP_GLOBAL);
+    emit16(c, constant(c, lo_variable_cell(L, sym, true)));
+}
+
+static lo_value second(lo_lisp *L, lo_value form)
+{
+    return lo_car(L, lo_cdr(L, form));
+}
+
+static void compile_if(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    int64_t n = lo_list_length(L, form);
+    if (n < 3 || n > 4)
+        lo_error(L, "PROGRAM-ERROR", "IF takes a test, a then and an "
+                 "optional else form");
+    compile(c, second(L, form));
+    emit(c, OP_JUMP_IF_NIL);
+    uint32_t to_else = c->len;
+    emit16(c, 0);
+    compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, form))));
+    emit(c, OP_JUMP);
+    uint32_t to_end = c->len;
+    emit16(c, 0);
+    patch16(c, to_else, c->len);
+    compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
+    patch16(c, to_end, c->len);
+}
+
+static void compile_setq(struct compiler *c, lo_value pairs)
+{
+    lo_lisp *L = c->L;
+    if (lo_list_length(L, pairs) % 2)
+        lo_error(L, "PROGRAM-ERROR", "SETQ needs an even number of forms");
+    if (lo_null(L, pairs))
+        compile_symbol(c, L->nil);
+    for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
+        lo_value var = lo_car_raw(pairs);
+        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t))
+            lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
+        compile(c, lo_car_raw(lo_cdr_raw(pairs)));
+        int slot = find_local(c, var);
+        emit(c, slot >= 0 ? OP_SET_LOCAL : OP_SET_GLOBAL);
+        emit16(c, slot >= 0 ? (unsigned)slot
+                            : constant(c, lo_variable_cell(L, var, true)));
+        if (lo_consp(lo_cdr_raw(lo_cdr_raw(pairs))))
+            emit(c, OP_POP);
+    }
+}
+
+static uint32_t new_local(struct compiler *c, lo_value name)
+{
+    if (c->nlocals >= MAX_LOCALS)
+        lo_error(c->L, "PROGRAM-ERROR", "too many local variables");
+    c->local_name[c->nlocals] = name;
+    if (++c->nlocals > c->frame_size)
+        c->frame_size = c->nlocals;
+    return c->nlocals - 1;
+}
+
+static void compile_let(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value bindings = second(L, form), body = lo_cdr(L, lo_cdr(L, form));
+    uint32_t saved = c->nlocals;
+    int64_t n = lo_list_length(L, bindings);
+    if (n < 0)
+        lo_error(L, "PROGRAM-ERROR", "LET: malformed bindings");
+    /* Values first, into slots the body will see; names come in after. */
+    uint32_t first = c->nlocals;
+    lo_value names[MAX_LOCALS];
+    int64_t k = 0;
+    for (lo_value b = bindings; lo_consp(b); b = lo_cdr_raw(b), k++) {
+        lo_value binding = lo_car_raw(b);
+        lo_value name = lo_consp(binding) ? lo_car_raw(binding) : binding;
+        if (!lo_symbolp(name))
+            lo_error(L, "PROGRAM-ERROR", "LET: not a variable name");
+        if (k >= MAX_LOCALS - (int64_t)first)
+            lo_error(L, "PROGRAM-ERROR", "too many local variables");
+        names[k] = name;
+        if (lo_consp(binding))
+            compile(c, second(L, binding));
+        else
+            compile_symbol(c, L->nil);
+        uint32_t slot = new_local(c, L->nil);  /* unnamed until the body */
+        emit(c, OP_SET_LOCAL);
+        emit16(c, slot);
+        emit(c, OP_POP);
+    }
+    for (int64_t i = 0; i < k; i++)
+        c->local_name[first + i] = names[i];
+    compile_body(c, body);
+    c->nlocals = saved;
+}
+
+static void compile_call(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value head = lo_car_raw(form), args = lo_cdr_raw(form);
+    int64_t n = lo_list_length(L, args);
+    if (n < 0)
+        lo_error(L, "PROGRAM-ERROR", "a call's arguments are not a list");
+    if (n > 255)
+        lo_error(L, "PROGRAM-ERROR", "more than 255 arguments in one call");
+    if (lo_consp(head) && is(L, lo_car_raw(head), "LAMBDA")) {
+        compile(c, head);
+    } else if (!lo_symbolp(head)) {
+        lo_error(L, "PROGRAM-ERROR", "illegal function call");
+    }
+    for (; lo_consp(args); args = lo_cdr_raw(args))
+        compile(c, lo_car_raw(args));
+    if (lo_symbolp(head)) {
+        emit(c, OP_CALL_GLOBAL);
+        emit16(c, constant(c, lo_function_cell(L, head, true)));
+    } else {
+        emit(c, OP_CALL);
+    }
+    emit(c, (unsigned)n);
+}
+
+static void compile_cons(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value head = lo_car_raw(form);
+    if (is(L, head, "QUOTE")) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, second(L, form)));
+    } else if (is(L, head, "IF")) {
+        compile_if(c, form);
+    } else if (is(L, head, "PROGN")) {
+        compile_body(c, lo_cdr_raw(form));
+    } else if (is(L, head, "SETQ")) {
+        compile_setq(c, lo_cdr_raw(form));
+    } else if (is(L, head, "LET")) {
+        compile_let(c, form);
+    } else if (is(L, head, "LAMBDA")) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, compile_lambda(L, L->nil, second(L, form),
+                                             lo_cdr(L, lo_cdr(L, form)))));
+    } else if (is(L, head, "FUNCTION")) {
+        lo_value what = second(L, form);
+        if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
+            compile(c, what);
+        } else if (lo_symbolp(what)) {
+            emit(c, OP_FUNCTION);
+            emit16(c, constant(c, lo_function_cell(L, what, true)));
+        } else {
+            lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
+        }
+    } else if (is(L, head, "DEFUN")) {
+        lo_value name = second(L, form);
+        if (!lo_symbolp(name) || lo_null(L, name))
+            lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
+        lo_value rest = lo_cdr(L, lo_cdr(L, form));
+        lo_value fn = compile_lambda(L, name, lo_car(L, rest), lo_cdr(L, rest));
+        emit(c, OP_CONST);
+        emit16(c, constant(c, fn));
+        emit(c, OP_DEFINE);
+        emit16(c, constant(c, lo_function_cell(L, name, true)));
+        emit(c, OP_POP);
+        emit(c, OP_CONST);
+        emit16(c, constant(c, name));
+    } else {
+        compile_call(c, form);
+    }
+}
+
+static void compile(struct compiler *c, lo_value form)
+{
+    if (++c->depth > MAX_DEPTH)
+        lo_error(c->L, "PROGRAM-ERROR", "form nested deeper than %d",
+                 MAX_DEPTH);
+    if (lo_symbolp(form)) {
+        compile_symbol(c, form);
+    } else if (lo_consp(form)) {
+        compile_cons(c, form);
+    } else {                            /* self-evaluating */
+        emit(c, OP_CONST);
+        emit16(c, constant(c, form));
+    }
+    c->depth--;
+}
+
+/* Build the code and function objects from a finished compiler. */
+static lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
+{
+    lo_lisp *L = c->L;
+    lo_value consts = lo_make_vector(L, c->nconstants, L->nil);
+    uint32_t i = c->nconstants;
+    for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l))
+        lo_ptr(consts)[2 + --i] = lo_car_raw(l);
+    uint64_t *code = lo_alloc_object(L, LO_T_CODE,
+                                     CODE_BYTES + (c->len + 7) / 8);
+    code[CODE_LENGTH] = lo_fixnum(c->len);
+    code[CODE_CONSTANTS] = consts;
+    code[CODE_ARITY] = lo_fixnum(arity);
+    code[CODE_FRAME] = lo_fixnum(c->frame_size);
+    code[CODE_NAME] = name;
+    memcpy(code + CODE_BYTES, c->code, c->len);
+    uint64_t *fn = lo_alloc_object(L, LO_T_FUNCTION, FN_WORDS);
+    fn[FN_CODE] = lo_make_object(code);
+    fn[FN_ENV] = L->nil;
+    return lo_make_object(fn);
+}
+
+static struct compiler *new_compiler(lo_lisp *L)
+{
+    struct compiler *c = lo_mem_alloc(sizeof *c);
+    if (!c)
+        lo_error(L, "STORAGE-CONDITION", "out of memory compiling");
+    c->L = L;
+    c->constants = L->nil;
+    return c;
+}
+
+/*
+ * The compiler's state is C memory: on an error (a longjmp out) it would
+ * leak, so at most one per nesting level is kept and reused.
+ */
+static struct compiler *compilers[64];
+
+static struct compiler *get_compiler(lo_lisp *L, int level)
+{
+    if (level >= 64)
+        lo_error(L, "PROGRAM-ERROR", "lambdas nested too deeply");
+    if (!compilers[level])
+        compilers[level] = new_compiler(L);
+    struct compiler *c = compilers[level];
+    c->L = L;
+    c->len = 0;
+    c->constants = L->nil;
+    c->nconstants = c->nlocals = c->frame_size = 0;
+    c->depth = 0;
+    return c;
+}
+
+static int nesting;
+
+static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
+                               lo_value body)
+{
+    int level = ++nesting;
+    struct compiler *c = get_compiler(L, level);
+    uint32_t arity = 0;
+    for (lo_value p = params; lo_consp(p); p = lo_cdr_raw(p), arity++) {
+        lo_value v = lo_car_raw(p);
+        if (!lo_symbolp(v) || lo_null(L, v))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: not a variable name");
+        new_local(c, v);
+    }
+    if (lo_list_length(L, params) < 0)
+        lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
+    compile_body(c, body);
+    emit(c, OP_RETURN);
+    lo_value fn = finish(c, name, arity);
+    nesting--;
+    return fn;
+}
+
+lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
+{
+    nesting = 0;
+    struct compiler *c = get_compiler(L, 0);
+    compile(c, form);
+    emit(c, OP_RETURN);
+    return finish(c, L->nil, 0);
+}

@@ -1,0 +1,105 @@
+/*
+ * internal.h -- what the files of lisp/ share.
+ *
+ *   runtime.c    the lo_lisp state, allocation, symbols, environments,
+ *                errors, cold boot and warm start
+ *   reader.c     text -> objects
+ *   printer.c    objects -> text
+ *   compiler.c   forms -> bytecode (the trusted compiler)
+ *   vm.c         running bytecode
+ *   primitives.c functions written in C, by stable index
+ */
+#ifndef LO_LISP_INTERNAL_H
+#define LO_LISP_INTERNAL_H
+
+#include <stdarg.h>
+
+#include "lisp.h"
+#include "platform.h"
+#include "value.h"
+
+enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14 };
+
+struct lo_frame {
+    lo_value code;              /* the code object running */
+    uint32_t pc;
+    uint32_t base;              /* stack index of local 0 (first argument) */
+    uint32_t drop;              /* slots below base to pop on return */
+};
+
+struct lo_lisp {
+    lo_ckpt *store;
+    lo_heap *heap;
+    struct lo_heap_root *root;
+    lo_value nil, t;
+    int cold;
+    /* errors: a non-local exit to the innermost lo_lisp_eval_string */
+    void *error_jump[5];
+    char error[LO_ERROR_MAX];
+    /* the VM */
+    lo_value *stack;
+    uint32_t sp;
+    struct lo_frame *frames;
+    uint32_t nframes;
+};
+
+/* ---- errors ---- */
+_Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- allocation and data ---- */
+lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
+uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);
+lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
+lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
+lo_value lo_car(lo_lisp *L, lo_value x);
+lo_value lo_cdr(lo_lisp *L, lo_value x);
+int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a list */
+
+static inline bool lo_null(lo_lisp *L, lo_value v) { return lo_eq(v, L->nil); }
+
+/* strings: length and code point i */
+uint64_t lo_string_length(lo_value s);
+uint32_t lo_string_ref(lo_value s, uint64_t i);
+/* UTF-8 for one code point into out (4 bytes room); returns the length. */
+size_t lo_utf8_encode(uint32_t c, char *out);
+/* A string's text as UTF-8 into buf (NUL-terminated, truncated). */
+void lo_string_utf8(lo_value s, char *buf, size_t len);
+
+/* ---- symbols and environments ---- */
+lo_value lo_intern(lo_lisp *L, const char *name);
+lo_value lo_symbol_name(lo_value sym);
+static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
+
+/* The cell binding sym as a function (or variable) in the system
+ * environment; created unbound when create, else nil if absent. */
+lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
+lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
+
+/* ---- reader and printer ---- */
+/* Read one form from *text; false at the end of the text. */
+bool lo_read(lo_lisp *L, const char **text, lo_value *out);
+
+struct lo_text {                    /* a bounded output buffer */
+    char *buf;
+    size_t len, cap;
+};
+void lo_text_put(struct lo_text *t, const char *s, size_t n);
+void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
+
+/* ---- compiler and VM ---- */
+lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
+lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
+                     uint32_t nargs);
+
+/* ---- primitives ---- */
+typedef lo_value (*lo_primitive_fn)(lo_lisp *L, lo_value *args, uint32_t n);
+struct lo_primitive {
+    const char *name;
+    int min_args, max_args;         /* max -1: any number */
+    lo_primitive_fn fn;
+};
+extern const struct lo_primitive lo_primitives[];
+extern const unsigned lo_primitive_count;
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * primitives.c -- functions written in C, reached from the heap by their
+ * index in this table (never by a C pointer).  The order is part of the
+ * system version (runtime.c): changing it makes old heaps refuse to open
+ * with a clear message instead of calling the wrong function.
+ */
+#include "internal.h"
+
+static int64_t fixnum_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_fixnump(v))
+        lo_error(L, "TYPE-ERROR", "%s: not an integer", op);
+    return lo_fixnum_value(v);
+}
+
+static lo_value fixnum_result(lo_lisp *L, int64_t v, bool overflow,
+                              const char *op)
+{
+    if (overflow || v > LO_FIXNUM_MAX || v < LO_FIXNUM_MIN)
+        lo_error(L, "ARITHMETIC-ERROR", "%s: result too large (bignums are "
+                 "not implemented yet)", op);
+    return lo_fixnum(v);
+}
+
+static lo_value p_add(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    int64_t sum = 0;
+    bool over = false;
+    for (uint32_t i = 0; i < n; i++)
+        over |= __builtin_add_overflow(sum, fixnum_arg(L, a[i], "+"), &sum);
+    return fixnum_result(L, sum, over, "+");
+}
+
+static lo_value p_sub(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    int64_t v = fixnum_arg(L, a[0], "-");
+    bool over = false;
+    if (n == 1)
+        return fixnum_result(L, -v, false, "-");
+    for (uint32_t i = 1; i < n; i++)
+        over |= __builtin_sub_overflow(v, fixnum_arg(L, a[i], "-"), &v);
+    return fixnum_result(L, v, over, "-");
+}
+
+static lo_value p_mul(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    int64_t v = 1;
+    bool over = false;
+    for (uint32_t i = 0; i < n; i++)
+        over |= __builtin_mul_overflow(v, fixnum_arg(L, a[i], "*"), &v);
+    return fixnum_result(L, v, over, "*");
+}
+
+/* = < > <= >= : true when every neighbouring pair compares so. */
+static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, int op,
+                        const char *name)
+{
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        int64_t x = fixnum_arg(L, a[i], name), y = fixnum_arg(L, a[i + 1], name);
+        bool ok = op == 0 ? x == y : op == 1 ? x < y : op == 2 ? x > y
+                : op == 3 ? x <= y : x >= y;
+        if (!ok)
+            return L->nil;
+    }
+    if (n == 1)
+        fixnum_arg(L, a[0], name);
+    return L->t;
+}
+
+static lo_value p_num_eq(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 0, "="); }
+static lo_value p_lt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 1, "<"); }
+static lo_value p_gt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 2, ">"); }
+static lo_value p_le(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 3, "<="); }
+static lo_value p_ge(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 4, ">="); }
+
+static lo_value p_car(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_car(L, a[0]); }
+static lo_value p_cdr(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cdr(L, a[0]); }
+static lo_value p_cons(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cons(L, a[0], a[1]); }
+
+static lo_value p_list(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value list = L->nil;
+    for (uint32_t i = n; i > 0; i--)
+        list = lo_cons(L, a[i - 1], list);
+    return list;
+}
+
+static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
+
+static lo_value p_eq(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eq(a[0], a[1])); }
+static lo_value p_null(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_null(L, a[0])); }
+static lo_value p_consp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_consp(a[0])); }
+static lo_value p_atom(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, !lo_consp(a[0])); }
+
+static lo_value p_access_bits(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)L; (void)n;
+    return lo_fixnum(lo_access_bits(a[0]));
+}
+
+/* (restrict x bits): the same object with only `bits` kept -- it can only
+ * remove access bits, never add them. */
+static lo_value p_restrict(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t keep = fixnum_arg(L, a[1], "RESTRICT");
+    if (keep < 0 || keep > 15)
+        lo_error(L, "TYPE-ERROR", "RESTRICT: bits must be between 0 and 15");
+    if (!lo_objectp(a[0]))
+        return a[0];                    /* conses and numbers carry none */
+    uint64_t bits = lo_access_bits(a[0]) & (uint64_t)keep;
+    return (a[0] & ~LO_ACCESS_MASK) | bits << LO_ACCESS_SHIFT;
+}
+
+static lo_value p_funcall(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return lo_vm_apply(L, a[0], a + 1, n - 1);
+}
+
+/* (apply f a b ... list): spread the last argument. */
+static lo_value p_apply(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    int64_t spread = lo_list_length(L, a[n - 1]);
+    if (spread < 0)
+        lo_error(L, "TYPE-ERROR", "APPLY: the last argument is not a list");
+    if (n - 2 + spread > 4096)
+        lo_error(L, "PROGRAM-ERROR", "APPLY: too many arguments");
+    lo_value args[4096];
+    uint32_t k = 0;
+    for (uint32_t i = 1; i + 1 < n; i++)
+        args[k++] = a[i];
+    for (lo_value l = a[n - 1]; lo_consp(l); l = lo_cdr_raw(l))
+        args[k++] = lo_car_raw(l);
+    return lo_vm_apply(L, a[0], args, k);
+}
+
+const struct lo_primitive lo_primitives[] = {
+    { "+", 0, -1, p_add },
+    { "-", 1, -1, p_sub },
+    { "*", 0, -1, p_mul },
+    { "=", 1, -1, p_num_eq },
+    { "<", 1, -1, p_lt },
+    { ">", 1, -1, p_gt },
+    { "<=", 1, -1, p_le },
+    { ">=", 1, -1, p_ge },
+    { "CAR", 1, 1, p_car },
+    { "CDR", 1, 1, p_cdr },
+    { "CONS", 2, 2, p_cons },
+    { "LIST", 0, -1, p_list },
+    { "EQ", 2, 2, p_eq },
+    { "NULL", 1, 1, p_null },
+    { "NOT", 1, 1, p_null },
+    { "CONSP", 1, 1, p_consp },
+    { "ATOM", 1, 1, p_atom },
+    { "ACCESS-BITS", 1, 1, p_access_bits },
+    { "RESTRICT", 2, 2, p_restrict },
+    { "FUNCALL", 1, -1, p_funcall },
+    { "APPLY", 2, -1, p_apply },
+};
+
+const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];

@@ -1,0 +1,117 @@
+/*
+ * printer.c -- objects to text, as prin1 does (thin path).
+ */
+#include <string.h>
+
+#include "format.h"
+#include "internal.h"
+
+enum { MAX_PRINT_DEPTH = 2000 };
+
+static void put(struct lo_text *t, const char *s)
+{
+    lo_text_put(t, s, strlen(s));
+}
+
+static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth);
+
+static void print_string(lo_value s, struct lo_text *out, bool escape)
+{
+    if (escape)
+        put(out, "\"");
+    for (uint64_t i = 0; i < lo_string_length(s); i++) {
+        uint32_t c = lo_string_ref(s, i);
+        if (escape && (c == '"' || c == '\\'))
+            put(out, "\\");
+        char utf8[4];
+        lo_text_put(out, utf8, lo_utf8_encode(c, utf8));
+    }
+    if (escape)
+        put(out, "\"");
+}
+
+static void print_list(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
+{
+    put(out, "(");
+    bool first = true;
+    while (lo_consp(v)) {
+        if (!first)
+            put(out, " ");
+        print(L, lo_car_raw(v), out, depth + 1);
+        first = false;
+        v = lo_cdr_raw(v);
+    }
+    if (!lo_null(L, v)) {
+        put(out, " . ");
+        print(L, v, out, depth + 1);
+    }
+    put(out, ")");
+}
+
+static void print_named(lo_lisp *L, const char *kind, lo_value name,
+                        struct lo_text *out)
+{
+    put(out, "#<");
+    put(out, kind);
+    if (lo_symbolp(name)) {
+        put(out, " ");
+        print_string(lo_symbol_name(name), out, false);
+    }
+    (void)L;
+    put(out, ">");
+}
+
+static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
+{
+    char buf[64];
+    if (depth > MAX_PRINT_DEPTH) {
+        put(out, "...");
+        return;
+    }
+    if (lo_fixnump(v)) {
+        lo_snprintf(buf, sizeof buf, "%lld", (long long)lo_fixnum_value(v));
+        put(out, buf);
+    } else if (lo_consp(v)) {
+        print_list(L, v, out, depth);
+    } else if (lo_charp(v)) {
+        uint32_t c = lo_char_code(v);
+        put(out, "#\\");
+        if (c == ' ')
+            put(out, "Space");
+        else if (c == '\n')
+            put(out, "Newline");
+        else if (c == '\t')
+            put(out, "Tab");
+        else
+            lo_text_put(out, buf, lo_utf8_encode(c, buf));
+    } else if (v == LO_UNBOUND) {
+        put(out, "#<UNBOUND>");
+    } else if (lo_objectp(v)) {
+        switch (lo_type_of_object(v)) {
+        case LO_T_SYMBOL:
+            print_string(lo_symbol_name(v), out, false);
+            break;
+        case LO_T_STRING:
+            print_string(v, out, true);
+            break;
+        case LO_T_FUNCTION:
+            print_named(L, "FUNCTION",
+                        lo_ptr(lo_ptr(v)[FN_CODE])[CODE_NAME], out);
+            break;
+        case LO_T_PRIMITIVE:
+            print_named(L, "FUNCTION", lo_ptr(v)[PRIM_NAME], out);
+            break;
+        default:
+            lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",
+                        (int)lo_type_of_object(v));
+            put(out, buf);
+        }
+    } else {
+        put(out, "#<?>");
+    }
+}
+
+void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out)
+{
+    print(L, v, out, 0);
+}

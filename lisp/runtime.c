@@ -1,0 +1,379 @@
+/*
+ * runtime.c -- the Lisp system's state: allocation, symbols, environments,
+ * errors, and the boot (see lisp.h and internal.h).
+ *
+ * A cold boot (an empty heap) creates NIL, T, the symbol table and the
+ * system environment, and binds every primitive by name.  A warm start
+ * finds them all through the heap root and checks that this binary's
+ * system version -- a hash of the primitive table and the bytecode
+ * version -- is the one that built the heap.
+ */
+#include <string.h>
+
+#include "checksum.h"
+#include "format.h"
+#include "internal.h"
+
+/* Bump when the bytecode or an object layout changes. */
+#define LO_BYTECODE_VERSION 1u
+
+/* ---- errors -------------------------------------------------------------- */
+
+_Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
+{
+    int n = lo_snprintf(L->error, sizeof L->error, "%s: ", type);
+    va_list ap;
+    va_start(ap, fmt);
+    lo_vsnprintf(L->error + n, sizeof L->error - (size_t)n, fmt, ap);
+    va_end(ap);
+    __builtin_longjmp(L->error_jump, 1);
+}
+
+/* ---- allocation ------------------------------------------------------------ */
+
+uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words)
+{
+    uint64_t *p = lo_heap_alloc(L->heap, words);
+    if (!p)
+        lo_error(L, "STORAGE-CONDITION", "the store is full");
+    p[0] = lo_header(type, words);
+    return p;
+}
+
+lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_CONS, 3);
+    p[1] = car;
+    p[2] = cdr;
+    return lo_make_cons_ptr(p);
+}
+
+lo_value lo_car(lo_lisp *L, lo_value x)
+{
+    if (lo_consp(x))
+        return lo_car_raw(x);
+    if (lo_null(L, x))
+        return L->nil;
+    lo_error(L, "TYPE-ERROR", "CAR: not a list");
+}
+
+lo_value lo_cdr(lo_lisp *L, lo_value x)
+{
+    if (lo_consp(x))
+        return lo_cdr_raw(x);
+    if (lo_null(L, x))
+        return L->nil;
+    lo_error(L, "TYPE-ERROR", "CDR: not a list");
+}
+
+int64_t lo_list_length(lo_lisp *L, lo_value list)
+{
+    int64_t n = 0;
+    while (lo_consp(list)) {
+        n++;
+        list = lo_cdr_raw(list);
+    }
+    return lo_null(L, list) ? n : -1;
+}
+
+lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_VECTOR, 2 + length);
+    p[1] = lo_fixnum((int64_t)length);
+    for (uint64_t i = 0; i < length; i++)
+        p[2 + i] = fill;
+    return lo_make_object(p);
+}
+
+/* ---- strings: UTF-32, two code points per word ---------------------------- */
+
+uint64_t lo_string_length(lo_value s)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(s)[1]);
+}
+
+uint32_t lo_string_ref(lo_value s, uint64_t i)
+{
+    return ((const uint32_t *)(lo_ptr(s) + 2))[i];
+}
+
+/* Decode one UTF-8 sequence; replaces malformed input with U+FFFD. */
+static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
+{
+    const unsigned char *s = *p;
+    uint32_t c = *s++;
+    int extra = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : 0;
+    if (c >= 0x80 && c < 0xc0)
+        extra = -1;
+    if (extra > 0) {
+        c &= 0x3fu >> extra;
+        for (int i = 0; i < extra; i++) {
+            if (s >= end || (*s & 0xc0) != 0x80) {
+                *p = s;
+                return 0xfffd;
+            }
+            c = c << 6 | (*s++ & 0x3f);
+        }
+    }
+    *p = s;
+    return extra < 0 ? 0xfffd : c;
+}
+
+lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)utf8, *end = p + len;
+    uint64_t count = 0;
+    for (const unsigned char *q = p; q < end; count++)
+        utf8_next(&q, end);
+    uint64_t *obj = lo_alloc_object(L, LO_T_STRING, 2 + (count + 1) / 2);
+    obj[1] = lo_fixnum((int64_t)count);
+    uint32_t *chars = (uint32_t *)(obj + 2);
+    for (uint64_t i = 0; p < end; i++)
+        chars[i] = utf8_next(&p, end);
+    return lo_make_object(obj);
+}
+
+size_t lo_utf8_encode(uint32_t c, char *out)
+{
+    if (c < 0x80) { out[0] = (char)c; return 1; }
+    if (c < 0x800) {
+        out[0] = (char)(0xc0 | c >> 6);
+        out[1] = (char)(0x80 | (c & 0x3f));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xe0 | c >> 12);
+        out[1] = (char)(0x80 | (c >> 6 & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        return 3;
+    }
+    out[0] = (char)(0xf0 | c >> 18);
+    out[1] = (char)(0x80 | (c >> 12 & 0x3f));
+    out[2] = (char)(0x80 | (c >> 6 & 0x3f));
+    out[3] = (char)(0x80 | (c & 0x3f));
+    return 4;
+}
+
+void lo_string_utf8(lo_value s, char *buf, size_t len)
+{
+    size_t at = 0;
+    for (uint64_t i = 0; i < lo_string_length(s); i++) {
+        char tmp[4];
+        size_t n = lo_utf8_encode(lo_string_ref(s, i), tmp);
+        if (at + n >= len)
+            break;
+        memcpy(buf + at, tmp, n);
+        at += n;
+    }
+    if (len)
+        buf[at] = '\0';
+}
+
+/* ---- symbols ------------------------------------------------------------------ */
+
+lo_value lo_symbol_name(lo_value sym)
+{
+    return lo_ptr(sym)[SYM_NAME];
+}
+
+static bool string_equals(lo_value s, const char *utf8)
+{
+    char buf[256];
+    lo_string_utf8(s, buf, sizeof buf);
+    return strcmp(buf, utf8) == 0;
+}
+
+static lo_value make_symbol(lo_lisp *L, const char *name)
+{
+    lo_value str = lo_make_string(L, name, strlen(name));
+    uint64_t *p = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
+    p[SYM_NAME] = str;
+    p[SYM_PACKAGE] = L->nil;
+    p[SYM_PLIST] = L->nil;
+    p[SYM_HASH] = lo_fixnum(lo_crc32c(0, name, strlen(name)));
+    return lo_make_object(p);
+}
+
+/*
+ * The symbol table is a list for now (one package, linear lookup); hash
+ * tables and packages replace it with the reader's pkg:sym.
+ */
+lo_value lo_intern(lo_lisp *L, const char *name)
+{
+    int64_t hash = lo_crc32c(0, name, strlen(name));
+    for (lo_value l = L->root->roots[LO_ROOT_SYMBOLS]; lo_consp(l);
+         l = lo_cdr_raw(l)) {
+        lo_value sym = lo_car_raw(l);
+        if (lo_fixnum_value(lo_ptr(sym)[SYM_HASH]) == hash &&
+            string_equals(lo_symbol_name(sym), name))
+            return sym;
+    }
+    lo_value sym = make_symbol(L, name);
+    L->root->roots[LO_ROOT_SYMBOLS] =
+        lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
+    return sym;
+}
+
+/* ---- environments: symbol -> binding cell ------------------------------------ */
+
+static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
+{
+    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
+    for (lo_value l = env[slot]; lo_consp(l); l = lo_cdr_raw(l)) {
+        lo_value pair = lo_car_raw(l);
+        if (lo_eq(lo_car_raw(pair), sym))
+            return lo_cdr_raw(pair);
+    }
+    if (!create)
+        return L->nil;
+    uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
+    cell[CELL_VALUE] = LO_UNBOUND;
+    cell[CELL_NAME] = sym;
+    lo_value c = lo_make_object(cell);
+    lo_value pair = lo_cons(L, sym, c);
+    env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
+    env[slot] = lo_cons(L, pair, env[slot]);
+    return c;
+}
+
+lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return find_cell(L, ENV_FUNCTIONS, sym, create);
+}
+
+lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return find_cell(L, ENV_VARIABLES, sym, create);
+}
+
+/* ---- boot ------------------------------------------------------------------------ */
+
+static uint64_t system_version(void)
+{
+    uint32_t crc = lo_crc32c(0, "lispos-bytecode", 15);
+    uint32_t v = LO_BYTECODE_VERSION;
+    crc = lo_crc32c(crc, &v, sizeof v);
+    for (unsigned i = 0; i < lo_primitive_count; i++)
+        crc = lo_crc32c(crc, lo_primitives[i].name,
+                        strlen(lo_primitives[i].name) + 1);
+    return (uint64_t)LO_BYTECODE_VERSION << 32 | crc;
+}
+
+static void cold_boot(lo_lisp *L)
+{
+    struct lo_heap_root *r = L->root;
+    /* NIL first: a symbol whose fields point at itself. */
+    uint64_t *nil = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
+    L->nil = r->roots[LO_ROOT_NIL] = lo_make_object(nil);
+    nil[SYM_NAME] = lo_make_string(L, "NIL", 3);
+    nil[SYM_PACKAGE] = nil[SYM_PLIST] = L->nil;
+    nil[SYM_HASH] = lo_fixnum(lo_crc32c(0, "NIL", 3));
+    for (int i = LO_ROOT_T; i < LO_HEAP_ROOTS; i++)
+        r->roots[i] = L->nil;
+    r->roots[LO_ROOT_SYMBOLS] = lo_cons(L, L->nil, L->nil);
+    uint64_t *env = lo_alloc_object(L, LO_T_ENV, ENV_WORDS);
+    env[ENV_FUNCTIONS] = env[ENV_VARIABLES] = env[ENV_PARENT] = L->nil;
+    r->roots[LO_ROOT_SYSTEM_ENV] = lo_make_object(env);
+    L->t = r->roots[LO_ROOT_T] = lo_intern(L, "T");
+    lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
+    lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
+
+    for (unsigned i = 0; i < lo_primitive_count; i++) {
+        lo_value name = lo_intern(L, lo_primitives[i].name);
+        uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
+        prim[PRIM_INDEX] = lo_fixnum(i);
+        prim[PRIM_NAME] = name;
+        lo_ptr(lo_function_cell(L, name, true))[CELL_VALUE] =
+            lo_make_object(prim);
+    }
+}
+
+int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    lo_lisp *L = lo_mem_alloc(sizeof *L);
+    if (!L)
+        return LO_ENOMEM;
+    L->store = store;
+    L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
+    L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
+    if (!L->stack || !L->frames) {
+        lo_lisp_close(L);
+        return LO_ENOMEM;
+    }
+    int fresh = 0;
+    int status = lo_heap_open(store, system_version(), &L->heap, &fresh, why,
+                              why_len);
+    if (status != LO_OK) {
+        lo_lisp_close(L);
+        return status;
+    }
+    L->root = lo_heap_root(L->heap);
+    L->cold = fresh;
+    if (fresh) {
+        if (__builtin_setjmp(L->error_jump)) {
+            lo_snprintf(why, why_len, "cold boot failed: %s", L->error);
+            lo_lisp_close(L);
+            return LO_ENOSPC;
+        }
+        cold_boot(L);
+    } else {
+        L->nil = L->root->roots[LO_ROOT_NIL];
+        L->t = L->root->roots[LO_ROOT_T];
+    }
+    *out = L;
+    return LO_OK;
+}
+
+void lo_lisp_close(lo_lisp *L)
+{
+    if (!L)
+        return;
+    lo_heap_close(L->heap);
+    lo_mem_free(L->stack);
+    lo_mem_free(L->frames);
+    lo_mem_free(L);
+}
+
+int lo_lisp_cold_booted(lo_lisp *L)
+{
+    return L->cold;
+}
+
+/* ---- the evaluation entry point ---------------------------------------------- */
+
+void lo_text_put(struct lo_text *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && t->len + 1 < t->cap; i++)
+        t->buf[t->len++] = s[i];
+    if (t->cap)
+        t->buf[t->len] = '\0';
+}
+
+int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
+                        size_t out_len)
+{
+    struct lo_text result = { out, 0, out_len };
+    if (out_len)
+        out[0] = '\0';
+    uint32_t sp = L->sp, frames = L->nframes;
+    void *outer[5];                     /* nested evaluations restore it */
+    memcpy(outer, L->error_jump, sizeof outer);
+    if (__builtin_setjmp(L->error_jump)) {
+        memcpy(L->error_jump, outer, sizeof outer);
+        L->sp = sp;                     /* unwind the VM */
+        L->nframes = frames;
+        result.len = 0;
+        lo_text_put(&result, L->error, strlen(L->error));
+        return LO_EINVAL;
+    }
+    const char *cursor = text;
+    lo_value form, value = L->nil;
+    while (lo_read(L, &cursor, &form)) {
+        lo_value fn = lo_compile_toplevel(L, form);
+        value = lo_vm_apply(L, fn, NULL, 0);
+    }
+    lo_prin1(L, value, &result);
+    memcpy(L->error_jump, outer, sizeof outer);
+    return LO_OK;
+}

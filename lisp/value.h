@@ -1,0 +1,135 @@
+/*
+ * value.h -- Lisp values: 64-bit tagged words.
+ *
+ *   bits 63..60  access bits of a capability (1 = granted): read, write,
+ *                call, and one left to the programmer.  Only pointers to
+ *                header objects carry them; conses and numbers carry none.
+ *   low 2 bits 00        fixnum, 62-bit signed (n << 2)
+ *   low 3 bits 001       cons pointer
+ *   low 3 bits 011       pointer to an object with a header
+ *   low 3 bits 010       immediate: character, unbound marker (subtag in
+ *                        bits 3..7, payload from bit 8)
+ * A pointer's address is the word with the access bits and the tag masked
+ * off; every object is 8-byte aligned and begins with a header word:
+ *   bits 0..7 type, bits 8..47 size in words (header included).
+ * Conses have a header too (3 words): the heap can then be walked object
+ * by object, which the sliding collector needs (docs/gc.md).
+ */
+#ifndef LO_LISP_VALUE_H
+#define LO_LISP_VALUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "gc/heap.h"
+
+#define LO_ACCESS_SHIFT 60
+#define LO_ACCESS_MASK (0xfull << LO_ACCESS_SHIFT)
+#define LO_ACCESS_ALL 0xfu
+enum { LO_ACCESS_READ = 1, LO_ACCESS_WRITE = 2, LO_ACCESS_CALL = 4,
+       LO_ACCESS_USER = 8 };
+
+enum { LO_TAG_CONS = 1, LO_TAG_IMMEDIATE = 2, LO_TAG_OBJECT = 3 };
+enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1 };
+
+#define LO_FIXNUM_MAX ((int64_t)((1ull << 61) - 1))
+#define LO_FIXNUM_MIN (-(int64_t)(1ull << 61))
+
+/* Object types (header bits 0..7). */
+enum lo_type {
+    LO_T_CONS = 1, LO_T_SYMBOL, LO_T_STRING, LO_T_VECTOR, LO_T_CELL,
+    LO_T_CODE, LO_T_FUNCTION, LO_T_PRIMITIVE, LO_T_ENV,
+};
+
+static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }
+static inline int64_t lo_fixnum_value(lo_value v) { return (int64_t)v >> 2; }
+static inline lo_value lo_fixnum(int64_t n) { return (lo_value)n << 2; }
+
+static inline bool lo_consp(lo_value v) { return (v & 7) == LO_TAG_CONS; }
+static inline bool lo_objectp(lo_value v) { return (v & 7) == LO_TAG_OBJECT; }
+
+static inline uint64_t *lo_ptr(lo_value v)
+{
+    return (uint64_t *)(uintptr_t)(v & ~(LO_ACCESS_MASK | 7ull));
+}
+
+static inline unsigned lo_access_bits(lo_value v)
+{
+    return lo_objectp(v) ? (unsigned)(v >> LO_ACCESS_SHIFT) : 0;
+}
+
+/* Identity, ignoring access bits. */
+static inline bool lo_eq(lo_value a, lo_value b)
+{
+    return ((a ^ b) & ~(lo_objectp(a) ? LO_ACCESS_MASK : 0)) == 0;
+}
+
+static inline lo_value lo_make_object(uint64_t *p)
+{
+    return (lo_value)(uintptr_t)p | LO_TAG_OBJECT |
+           ((lo_value)LO_ACCESS_ALL << LO_ACCESS_SHIFT);
+}
+
+static inline lo_value lo_make_cons_ptr(uint64_t *p)
+{
+    return (lo_value)(uintptr_t)p | LO_TAG_CONS;
+}
+
+static inline uint64_t lo_header(enum lo_type type, uint64_t words)
+{
+    return (uint64_t)type | words << 8;
+}
+
+static inline enum lo_type lo_type_of_object(lo_value v)
+{
+    return (enum lo_type)(lo_ptr(v)[0] & 0xff);
+}
+
+static inline uint64_t lo_object_words(const uint64_t *p)
+{
+    return (p[0] >> 8) & ((1ull << 40) - 1);
+}
+
+static inline bool lo_typep(lo_value v, enum lo_type t)
+{
+    return lo_objectp(v) && lo_type_of_object(v) == t;
+}
+
+/* Characters and the unbound marker. */
+static inline lo_value lo_char(uint32_t code)
+{
+    return (lo_value)code << 8 | LO_IMM_CHAR << 3 | LO_TAG_IMMEDIATE;
+}
+static inline bool lo_charp(lo_value v)
+{
+    return (v & 0xff) == (LO_IMM_CHAR << 3 | LO_TAG_IMMEDIATE);
+}
+static inline uint32_t lo_char_code(lo_value v) { return (uint32_t)(v >> 8); }
+#define LO_UNBOUND ((lo_value)(LO_IMM_UNBOUND << 3 | LO_TAG_IMMEDIATE))
+
+/* Conses: header, car, cdr. */
+static inline lo_value lo_car_raw(lo_value c) { return lo_ptr(c)[1]; }
+static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
+
+/*
+ * Layouts (word offsets after the header):
+ *   symbol    1 name (string)  2 package  3 plist  4 hash (fixnum)
+ *   string    1 length (fixnum), then UTF-32 code points, two per word
+ *   vector    1 length (fixnum), then the elements
+ *   cell      1 value  2 name (the symbol it binds)
+ *   code      1 bytecode length (fixnum), 2 constants (vector),
+ *             3 arity (fixnum), 4 frame size (fixnum), 5 name, then bytes
+ *   function  1 code  2 closed-over environment (vector or nil)
+ *   primitive 1 index into the primitive table (fixnum)  2 name
+ *   env       1 function bindings (alist symbol -> cell)
+ *             2 variable bindings (alist symbol -> cell)  3 parent
+ */
+enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
+enum { CELL_VALUE = 1, CELL_NAME, CELL_WORDS };
+enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
+       CODE_BYTES };
+enum { FN_CODE = 1, FN_ENV, FN_WORDS };
+enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
+enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_WORDS };
+
+#endif

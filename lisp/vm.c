@@ -1,0 +1,191 @@
+/*
+ * vm.c -- running bytecode.
+ *
+ * One loop with explicit frames on a value stack (the precise stack the
+ * collector will scan): a Lisp call never recurses on the C stack, so deep
+ * recursion is bounded by LO_MAX_FRAMES and reported as an error, never a
+ * crash.  Every call polls the safepoint.  Calling a value checks its call
+ * access bit.
+ */
+#include "bytecode.h"
+#include "ckpt/safepoint.h"
+#include "internal.h"
+
+static inline unsigned u16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+static void push(lo_lisp *L, lo_value v)
+{
+    if (L->sp >= LO_STACK_VALUES)
+        lo_error(L, "STORAGE-CONDITION", "value stack exhausted");
+    L->stack[L->sp++] = v;
+}
+
+static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
+{
+    const struct lo_primitive *p =
+        &lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])];
+    if ((int)n < p->min_args || (p->max_args >= 0 && (int)n > p->max_args))
+        lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
+                 p->name, n);
+    return p->fn(L, &L->stack[L->sp - n], n);
+}
+
+/*
+ * Start a call of fn with the n arguments on top of the stack; `drop` more
+ * slots below them (the function itself, for OP_CALL) go on return.
+ * Primitives complete at once (true returned, result pushed); bytecode
+ * functions get a frame (false returned).
+ */
+static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
+{
+    if (!lo_objectp(fn))
+        lo_error(L, "TYPE-ERROR", "not a function");
+    if (!(lo_access_bits(fn) & LO_ACCESS_CALL))
+        lo_error(L, "ACCESS-DENIED", "calling a function without the call "
+                 "access bit");
+    enum lo_type type = lo_type_of_object(fn);
+    if (type == LO_T_PRIMITIVE) {
+        lo_value v = call_primitive(L, fn, n);
+        L->sp -= n + drop;
+        push(L, v);
+        return true;
+    }
+    if (type != LO_T_FUNCTION)
+        lo_error(L, "TYPE-ERROR", "not a function");
+    lo_value code = lo_ptr(fn)[FN_CODE];
+    uint64_t *cp = lo_ptr(code);
+    if ((int64_t)n != lo_fixnum_value(cp[CODE_ARITY])) {
+        char name[64] = "an anonymous function";
+        if (lo_symbolp(cp[CODE_NAME]))
+            lo_string_utf8(lo_symbol_name(cp[CODE_NAME]), name, sizeof name);
+        lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments: %u, "
+                 "wants %lld", name, n, (long long)lo_fixnum_value(cp[CODE_ARITY]));
+    }
+    if (L->nframes >= LO_MAX_FRAMES)
+        lo_error(L, "STORAGE-CONDITION", "control stack exhausted (more than "
+                 "%d nested calls)", LO_MAX_FRAMES);
+    uint32_t base = L->sp - n;
+    for (int64_t i = n; i < lo_fixnum_value(cp[CODE_FRAME]); i++)
+        push(L, L->nil);
+    L->frames[L->nframes++] = (struct lo_frame){ code, 0, base, drop };
+    return false;
+}
+
+static lo_value run(lo_lisp *L, uint32_t entry_frames)
+{
+    for (;;) {
+        struct lo_frame *f = &L->frames[L->nframes - 1];
+        uint64_t *code = lo_ptr(f->code);
+        const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);
+        const lo_value *k = lo_ptr(code[CODE_CONSTANTS]) + 2;
+        const unsigned char *ip = bytes + f->pc;
+        for (;;) {
+            switch (*ip++) {
+            case OP_CONST:
+                push(L, k[u16(ip)]);
+                ip += 2;
+                break;
+            case OP_LOCAL:
+                push(L, L->stack[f->base + u16(ip)]);
+                ip += 2;
+                break;
+            case OP_SET_LOCAL:
+                L->stack[f->base + u16(ip)] = L->stack[L->sp - 1];
+                ip += 2;
+                break;
+            case OP_GLOBAL: {
+                lo_value cell = k[u16(ip)];
+                lo_value v = lo_ptr(cell)[CELL_VALUE];
+                if (v == LO_UNBOUND) {
+                    char name[64];
+                    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
+                                   name, sizeof name);
+                    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is "
+                             "unbound", name);
+                }
+                push(L, v);
+                ip += 2;
+                break;
+            }
+            case OP_SET_GLOBAL:
+                lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                ip += 2;
+                break;
+            case OP_FUNCTION:
+            case OP_CALL_GLOBAL: {
+                unsigned op = ip[-1];
+                lo_value cell = k[u16(ip)];
+                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                if (fn == LO_UNBOUND) {
+                    char name[64];
+                    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
+                                   name, sizeof name);
+                    lo_error(L, "UNDEFINED-FUNCTION", "the function %s is "
+                             "undefined", name);
+                }
+                ip += 2;
+                if (op == OP_FUNCTION) {
+                    push(L, fn);
+                    break;
+                }
+                unsigned n = *ip++;
+                f->pc = (uint32_t)(ip - bytes);
+                lo_safepoint();
+                if (!start_call(L, fn, n, 0))
+                    goto new_frame;
+                break;
+            }
+            case OP_CALL: {
+                unsigned n = *ip++;
+                f->pc = (uint32_t)(ip - bytes);
+                lo_safepoint();
+                if (!start_call(L, L->stack[L->sp - n - 1], n, 1))
+                    goto new_frame;
+                break;
+            }
+            case OP_JUMP:
+                ip = bytes + u16(ip);
+                break;
+            case OP_JUMP_IF_NIL:
+                if (lo_null(L, L->stack[--L->sp]))
+                    ip = bytes + u16(ip);
+                else
+                    ip += 2;
+                break;
+            case OP_POP:
+                L->sp--;
+                break;
+            case OP_DEFINE:
+                lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                ip += 2;
+                break;
+            case OP_RETURN: {
+                lo_value v = L->stack[L->sp - 1];
+                L->sp = f->base - f->drop;
+                L->nframes--;
+                if (L->nframes == entry_frames)
+                    return v;
+                push(L, v);
+                goto new_frame;
+            }
+            default:
+                lo_error(L, "PROGRAM-ERROR", "bad bytecode %u", ip[-1]);
+            }
+        }
+    new_frame:;
+    }
+}
+
+lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
+                     uint32_t nargs)
+{
+    uint32_t entry = L->nframes;
+    for (uint32_t i = 0; i < nargs; i++)
+        push(L, args[i]);
+    if (start_call(L, fn, nargs, 0))
+        return L->stack[--L->sp];
+    return run(L, entry);
+}

@@ -1,0 +1,199 @@
+/*
+ * lispos-repl -- LispOS as a local, single-user program.
+ *
+ *   lispos-repl --store PATH [--size SIZE] [-e FORM]...
+ *
+ * Opens (or creates) the store on PATH -- a regular file (created sparse,
+ * SIZE bytes, default 1G) or a block device -- and the Lisp system in it:
+ * a cold boot on a new store, a warm start otherwise.  With -e, evaluates
+ * each FORM in order and prints its value with prin1 and a newline; an
+ * unhandled error prints one line "ERROR: TYPE: message" and exits 1.
+ * Without -e, a REPL on stdin (a prompt only when stdin is a terminal).
+ * On normal exit the state is made durable (a snapshot, synced).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ckpt/ckpt.h"
+#include "lisp/lisp.h"
+
+static void usage(FILE *out)
+{
+    fputs("usage: lispos-repl --store PATH [--size SIZE] [-e FORM]...\n"
+          "\n"
+          "  --store PATH  the store: a file (created if missing) or a block device\n"
+          "  --size SIZE   size of a new store file (default 1G; K, M, G, T suffixes)\n"
+          "  -e FORM       evaluate FORM and print its value; may be repeated\n"
+          "\n"
+          "Without -e, reads forms from standard input.  The state is made\n"
+          "durable on exit.  See docs/lisp.md for what the language has so far.\n",
+          out);
+}
+
+static uint64_t parse_size(const char *text)
+{
+    char *end;
+    unsigned long long n = strtoull(text, &end, 10);
+    uint64_t unit = 1;
+    switch (*end) {
+    case 'k': case 'K': unit = 1ull << 10; end++; break;
+    case 'm': case 'M': unit = 1ull << 20; end++; break;
+    case 'g': case 'G': unit = 1ull << 30; end++; break;
+    case 't': case 'T': unit = 1ull << 40; end++; break;
+    }
+    return *end || end == text ? 0 : n * unit;
+}
+
+/* Evaluate one text; print the value or the error.  False on error. */
+static int eval_print(lo_lisp *L, const char *text)
+{
+    static char out[1 << 16];
+    if (lo_lisp_eval_string(L, text, out, sizeof out) != LO_OK) {
+        printf("ERROR: %s\n", out);
+        return 0;
+    }
+    printf("%s\n", out);
+    return 1;
+}
+
+/* Whether text holds at least one complete form (parentheses balanced,
+ * strings closed): the REPL reads until then. */
+static int complete(const char *text)
+{
+    int depth = 0, in_string = 0, seen = 0;
+    for (const char *p = text; *p; p++) {
+        if (in_string) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_string = 0;
+        } else if (*p == ';') {
+            while (*p && *p != '\n')
+                p++;
+            if (!*p)
+                break;
+        } else if (*p == '"') {
+            in_string = seen = 1;
+        } else if (*p == '(') {
+            depth++;
+            seen = 1;
+        } else if (*p == ')') {
+            depth--;
+        } else if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            seen = 1;
+        }
+    }
+    return seen && depth <= 0 && !in_string;
+}
+
+static int repl(lo_lisp *L)
+{
+    int tty = isatty(0), status = 0;
+    static char text[1 << 20];
+    size_t len = 0;
+    text[0] = '\0';
+    if (tty)
+        fputs("* ", stdout);
+    fflush(stdout);
+    char line[4096];
+    while (fgets(line, sizeof line, stdin)) {
+        size_t n = strlen(line);
+        if (len + n + 1 > sizeof text) {
+            printf("ERROR: READER-ERROR: input form larger than %zu bytes\n",
+                   sizeof text);
+            len = 0;
+            continue;
+        }
+        memcpy(text + len, line, n + 1);
+        len += n;
+        if (!complete(text))
+            continue;
+        if (!eval_print(L, text))
+            status = 1;
+        len = 0;
+        text[0] = '\0';
+        if (tty)
+            fputs("* ", stdout);
+        fflush(stdout);
+    }
+    if (len && text[strspn(text, " \t\r\n")] && !eval_print(L, text))
+        status = 1;
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    uint64_t size = 1ull << 30;
+    const char *forms[argc > 0 ? argc : 1];
+    int nforms = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
+            path = argv[++i];
+        } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
+            if (!(size = parse_size(argv[++i]))) {
+                fprintf(stderr, "lispos-repl: bad --size '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
+            forms[nforms++] = argv[++i];
+        } else {
+            fprintf(stderr, "lispos-repl: unexpected argument '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path) {
+        fprintf(stderr, "lispos-repl: --store PATH is required\n");
+        usage(stderr);
+        return 2;
+    }
+
+    struct lo_disk_open_options dopt = { .create = true, .size_bytes = size };
+    if (access(path, F_OK) == 0)
+        dopt.size_bytes = 0;            /* an existing file keeps its size */
+    lo_disk *disk;
+    int status = lo_host_disk_open(path, &dopt, &disk);
+    if (status != LO_OK) {
+        fprintf(stderr, "lispos-repl: cannot open %s: %s\n", path,
+                lo_strerror(status));
+        return 1;
+    }
+    char why[256];
+    struct lo_ckpt_options copt = { .create = true };
+    lo_ckpt *store;
+    if (lo_ckpt_open(disk, &copt, &store, why, sizeof why) != LO_OK) {
+        fprintf(stderr, "lispos-repl: %s: %s\n", path, why);
+        return 1;
+    }
+    lo_lisp *L;
+    if (lo_lisp_open(store, &L, why, sizeof why) != LO_OK) {
+        fprintf(stderr, "lispos-repl: %s: %s\n", path, why);
+        return 1;
+    }
+
+    int ok = 1;
+    if (nforms) {
+        for (int i = 0; i < nforms && ok; i++)
+            ok = eval_print(L, forms[i]);
+    } else {
+        ok = repl(L) == 0;
+    }
+    fflush(stdout);
+    /* Durable on exit, error or not: what was done stays done. */
+    if (lo_ckpt_sync(store) != LO_OK) {
+        fprintf(stderr, "lispos-repl: making the state durable failed: %s\n",
+                lo_ckpt_failure(store));
+        ok = 0;
+    }
+    lo_lisp_close(L);
+    lo_ckpt_close(store);
+    lo_disk_close(disk);
+    return ok ? 0 : 1;
+}

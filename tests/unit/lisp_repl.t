@@ -1,0 +1,57 @@
+#!/bin/sh
+# lispos-repl's command line (issue 4): -e evaluation and printing, state
+# persisting between processes, ERROR: lines and exit status, the stdin
+# REPL, bad input.
+set -u
+bin="${LISPOS_BUILD:-build}/lispos-repl"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-repl-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+store="$dir/store"
+n=0
+is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
+    name=$1; want=$2; shift 2
+    n=$((n + 1))
+    got=$("$@" 2>/dev/null)
+    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
+        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
+}
+status_is() {   # status_is NAME CODE COMMAND...
+    name=$1; want=$2; shift 2
+    n=$((n + 1))
+    "$@" >/dev/null 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ]; then echo "ok $n - $name"; else
+        echo "not ok $n - $name (exit $got, wanted $want)"; fi
+}
+
+is "(+ 1 2) prints 3" "3" "$bin" --store "$store" -e '(+ 1 2)'
+is "defun returns the name" "F" "$bin" --store "$store" -e '(defun f (x) (* x 2))'
+is "the function persists into the next process" "42" "$bin" --store "$store" -e '(f 21)'
+is "several -e in order" "$(printf '1\n2\n(1 2)')" "$bin" --store "$store" -e 1 -e 2 -e '(list 1 2)'
+is "an error prints one ERROR: line" "ERROR: UNDEFINED-FUNCTION: the function NOPE is undefined" \
+   "$bin" --store "$store" -e '(nope)'
+status_is "and exits 1" 1 "$bin" --store "$store" -e '(nope)'
+is "forms after an error are not run" "$(printf 'ERROR: TYPE-ERROR: CAR: not a list')" \
+   "$bin" --store "$store" -e '(car 5)' -e '(+ 1 1)'
+is "unbalanced parentheses: a clear error" "ERROR: END-OF-FILE: unbalanced parentheses: missing ')'" \
+   "$bin" --store "$store" -e '(+ 1'
+deep=$(awk 'BEGIN { for (i = 0; i < 5000; i++) printf "("; for (i = 0; i < 5000; i++) printf ")" }')
+is "deep nesting: a clear error, no crash" "ERROR: READER-ERROR: nesting deeper than 1000" \
+   "$bin" --store "$store" -e "$deep"
+is "huge integer literal: a clear error" \
+   "ERROR: READER-ERROR: integer 99999999999999999999999999 is too large (bignums are not implemented yet)" \
+   "$bin" --store "$store" -e '99999999999999999999999999'
+is "REPL on stdin, no prompt when not a terminal" "$(printf '3\n(A . B)')" \
+   sh -c "printf '(+ 1\n 2)\n(cons (quote a) (quote b))\n' | '$bin' --store '$store'"
+is "let, if and recursion" "$(printf 'FACT\n120')" "$bin" --store "$store" \
+   -e '(defun fact (n) (if (= n 0) 1 (* n (fact (- n 1)))))' -e '(let ((x 5)) (fact x))' 
+is "a restricted function cannot be called" "ERROR: ACCESS-DENIED: calling a function without the call access bit" \
+   "$bin" --store "$store" -e '(let ((g (restrict (function f) 3))) ((lambda (h) (funcall h 1)) g))'
+is "access bits of a fresh function" "15" "$bin" --store "$store" -e '(access-bits (function f))'
+is "restrict only removes bits" "$(printf '3\n3')" "$bin" --store "$store" \
+   -e '(access-bits (restrict (function f) 3))' -e '(access-bits (restrict (restrict (function f) 3) 15))'
+is "funcall and apply" "$(printf '42\n10')" "$bin" --store "$store" \
+   -e '(funcall (function f) 21)' -e "(apply (function +) 1 2 '(3 4))"
+status_is "--help exits 0" 0 "$bin" --help
+status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
+echo "1..$n"
