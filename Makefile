@@ -2,7 +2,7 @@
 #
 #   make              build everything into build/
 #   make check        run every test through prove (SANITIZE=1: ASan+UBSan)
-#   make run          build and start the main program on data/ (see README)
+#   make run          build and start the local REPL on data/ (see README)
 #   make bench        benchmarks, side by side with their peers
 #   make soak         long crash loops (bounded in count and time)
 #   make fuzz         fuzzers (bounded in count and time)
@@ -103,15 +103,12 @@ check: all
 	LISPOS_BUILD=$(abspath $(BUILD)) prove -j$(JOBS) --timer --exec '' \
 		$(TESTS) $(TEST_SCRIPTS)
 
-# Until the server exists, "make run" runs the disk tool on the default data
-# directory: it creates data/lispos.disk (256 MiB) once, describes it and
-# reads it end to end.  The server will take its place.
-run: $(BUILD)/lispos-disk
+# Until the server exists, "make run" starts the local REPL on the default
+# store, data/lispos.store (a sparse 1 GiB file made on first use); the
+# state persists between runs.  The server will take its place.
+run: $(BUILD)/lispos-repl
 	@mkdir -p $(DATA)
-	@test -e $(DATA)/lispos.disk || \
-		$(BUILD)/lispos-disk create $(DATA)/lispos.disk 256M
-	$(BUILD)/lispos-disk info $(DATA)/lispos.disk
-	$(BUILD)/lispos-disk scan $(DATA)/lispos.disk
+	$(BUILD)/lispos-repl --store $(DATA)/lispos.store
 
 bench: all
 	LISPOS_BUILD=$(abspath $(BUILD)) tests/bench/run.sh
