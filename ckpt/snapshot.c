@@ -453,6 +453,28 @@ static int write_snapshot(lo_ckpt *c, struct batch batches[2],
     return lo_disk_flush_sync(c->disk);
 }
 
+/*
+ * The snapshot failed: nothing more will be written, so its unwritten jobs
+ * give back their copy-aside pages (the page has a newer version; the copy
+ * was only for the snapshot) and zero jobs stop pending (ZERO still says
+ * what the page holds).  A frame whose version 1 was never written stays
+ * pinned: evicting it would lose the only copy of contents the process is
+ * still using (lock held).
+ */
+static void abandon_jobs(lo_ckpt *c)
+{
+    for (size_t j = 0; j < c->njobs; j++) {
+        struct job *job = &c->jobs[j];
+        if (job->taken || job->source == FROM_FRAME)
+            continue;
+        if (job->source == FROM_SIDE)
+            lo_ckpt_side_release(&c->side, job->side);
+        chunk_of(c, job->page)->flags[job->page % LO_CHUNK_PAGES] &=
+            (uint8_t)~PG_PENDING;
+        job->taken = true;
+    }
+}
+
 void lo_ckpt_writer_main(void *arg)
 {
     lo_ckpt *c = arg;
@@ -491,6 +513,8 @@ void lo_ckpt_writer_main(void *arg)
                          (unsigned long long)c->flipped_gen, step,
                          lo_strerror(status));
         }
+        if (c->failed)
+            abandon_jobs(c);
         lo_mem_free(c->jobs);
         c->jobs = NULL;
         c->njobs = 0;
