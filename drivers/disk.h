@@ -84,7 +84,9 @@ int lo_ram_disk_open(uint64_t blocks, uint32_t block_size, lo_disk **out);
  *    seed, in the order the writes were issued.  Afterwards every operation
  *    fails with LO_EPOWER.
  * Reads see the cache (read-your-writes).  write_latency_ns makes every
- * write take that long, so that work racing the disk gets exercised.
+ * write take that long, so that work racing the disk gets exercised;
+ * async_ns makes completions arrive later and out of order (what an
+ * operation does is still decided when it is issued).
  * Write counts are of native-level
  * writes: a sub-block write_block is one read and one write.
  */
@@ -104,6 +106,9 @@ struct lo_fault_config {
     uint64_t power_loss_flush;  /* lose power as the Nth flush is issued,
                                    before it drains anything; 0 = never */
     uint64_t write_latency_ns;  /* each write takes this long (a slow disk) */
+    uint64_t async_ns;          /* > 0: tickets expire later, about this
+                                   long each, out of order (a flush never
+                                   before the operations issued before it) */
 };
 
 struct lo_fault_stats {

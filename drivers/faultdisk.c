@@ -30,6 +30,14 @@ struct cached_write {
     unsigned char *data;
 };
 
+/* A completion waiting to be delivered (async_ns > 0). */
+struct late {
+    lo_ticket *ticket;          /* the driver's reference */
+    int status;
+    bool barrier;               /* a flush: only once it is the oldest */
+    char message[96];
+};
+
 struct fault_disk {
     lo_disk base;
     lo_disk *inner;
@@ -40,6 +48,13 @@ struct fault_disk {
     size_t cache_len, cache_cap;
     uint64_t counted_ops;       /* operations of cfg.fail_kinds so far */
     struct lo_fault_stats stats;
+    /* late completions, delivered by the completer thread */
+    struct late *late;
+    size_t nlate, late_cap;
+    lo_cond late_added;
+    bool completer_stop;
+    lo_thread completer;
+    lo_rng late_rng;
 };
 
 /* ---- the cache --------------------------------------------------------- */
@@ -178,6 +193,67 @@ static lo_ticket *refuse(const char *op, int status)
                           lo_strerror(status));
 }
 
+/*
+ * With async_ns, turn an expired ticket into a pending one that the
+ * completer thread will expire later with the same result (lock held).
+ */
+static lo_ticket *deliver(struct fault_disk *f, lo_ticket *done, bool barrier)
+{
+    if (!f->cfg.async_ns)
+        return done;
+    if (f->nlate == f->late_cap) {
+        size_t cap = f->late_cap ? 2 * f->late_cap : 64;
+        struct late *grown = lo_mem_alloc(cap * sizeof *grown);
+        if (!grown)
+            return done;        /* no memory: complete at once */
+        if (f->nlate)
+            memcpy(grown, f->late, f->nlate * sizeof *grown);
+        lo_mem_free(f->late);
+        f->late = grown;
+        f->late_cap = cap;
+    }
+    lo_ticket *t = lo_ticket_new();
+    if (lo_ticket_expired_p(t))
+        return done;            /* the shared out-of-memory ticket */
+    struct late *l = &f->late[f->nlate++];
+    l->ticket = t;
+    l->status = lo_ticket_status(done);
+    l->barrier = barrier;
+    lo_snprintf(l->message, sizeof l->message, "%s", lo_ticket_message(done));
+    lo_ticket_release(done);
+    lo_cond_broadcast(&f->late_added);
+    return t;
+}
+
+/* The completer: every async_ns or so, expire one queued completion chosen
+ * at random among those allowed (a flush only when it is the oldest). */
+static void completer_main(void *arg)
+{
+    struct fault_disk *f = arg;
+    lo_mutex_lock(&f->lock);
+    for (;;) {
+        while (!f->nlate && !f->completer_stop)
+            lo_cond_wait(&f->late_added, &f->lock);
+        if (!f->nlate && f->completer_stop)
+            break;
+        lo_cond_timedwait(&f->late_added, &f->lock, f->cfg.async_ns);
+        if (!f->nlate)
+            continue;
+        size_t pick = (size_t)lo_rng_below(&f->late_rng, f->nlate);
+        while (pick > 0 && f->late[pick].barrier)
+            pick--;             /* a flush waits for those before it */
+        struct late l = f->late[pick];
+        memmove(&f->late[pick], &f->late[pick + 1],
+                (f->nlate - pick - 1) * sizeof *f->late);
+        f->nlate--;
+        lo_mutex_unlock(&f->lock);
+        lo_ticket_expire(l.ticket, l.status, l.message[0] ? "%s" : NULL,
+                         l.message);
+        lo_mutex_lock(&f->lock);
+    }
+    lo_mutex_unlock(&f->lock);
+}
+
 /* ---- lo_disk_ops -------------------------------------------------------- */
 
 static lo_ticket *fault_read(lo_disk *d, void *buf, size_t len,
@@ -198,6 +274,7 @@ static lo_ticket *fault_read(lo_disk *d, void *buf, size_t len,
         t = lo_ticket_done(status, "%s", lo_ticket_message(inner));
         lo_ticket_release(inner);
     }
+    t = deliver(f, t, false);
     lo_mutex_unlock(&f->lock);
     return t;
 }
@@ -242,6 +319,7 @@ static lo_ticket *fault_write(lo_disk *d, const void *buf, size_t len,
     } else {
         t = lo_ticket_done(LO_OK, NULL);
     }
+    t = deliver(f, t, false);
     lo_mutex_unlock(&f->lock);
     return t;
 }
@@ -266,6 +344,7 @@ static lo_ticket *fault_flush(lo_disk *d)
                            lo_strerror(status));
     else
         t = lo_ticket_done(LO_OK, NULL);
+    t = deliver(f, t, true);
     lo_mutex_unlock(&f->lock);
     return t;
 }
@@ -274,6 +353,15 @@ static lo_ticket *fault_flush(lo_disk *d)
 static void fault_close(lo_disk *d)
 {
     struct fault_disk *f = (struct fault_disk *)d;
+    if (f->cfg.async_ns) {      /* deliver what is queued, then stop */
+        lo_mutex_lock(&f->lock);
+        f->completer_stop = true;
+        lo_cond_broadcast(&f->late_added);
+        lo_mutex_unlock(&f->lock);
+        lo_thread_join(&f->completer);
+    }
+    lo_mem_free(f->late);
+    lo_cond_destroy(&f->late_added);
     if (!f->stats.power_lost)
         cache_drain(f);
     cache_clear(f);
@@ -296,7 +384,16 @@ int lo_fault_disk_open(lo_disk *inner, const struct lo_fault_config *cfg,
     f->inner = inner;
     f->cfg = *cfg;
     lo_rng_seed(&f->rng, cfg->seed);
+    lo_rng_seed(&f->late_rng, cfg->seed ^ 0x5eedull);
     lo_mutex_init(&f->lock);
+    lo_cond_init(&f->late_added);
+    if (cfg->async_ns && lo_thread_start(&f->completer, completer_main, f)
+                         != LO_OK) {
+        lo_cond_destroy(&f->late_added);
+        lo_mutex_destroy(&f->lock);
+        lo_mem_free(f);
+        return LO_ENOMEM;
+    }
     char name[96];
     lo_snprintf(name, sizeof name, "fault(%s)", inner->name);
     lo_disk_init(&f->base, &fault_ops, inner->blocks, inner->block_size, name);

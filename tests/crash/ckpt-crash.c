@@ -7,8 +7,10 @@
  * Each iteration, from its own seed: a store on a RAM disk (512- or
  * 4096-byte blocks) behind the fault-injecting disk; a random workload of partial page writes, growth,
  * snapshots and syncs, under a random frame budget (so eviction writes
- * happen too), copy-aside pool size and disk write latency (so that the
- * workload races the background writer).  The workload runs once to count
+ * happen too), copy-aside pool size, disk write latency (so that the
+ * workload races the background writer) and, a quarter of the time,
+ * completions that arrive late and out of order (so that both of the
+ * writer's batches are in flight when the power goes).  The workload runs once to count
  * its disk writes W and flushes F, then again with power lost at a write
  * drawn from 1..W (crashes anywhere in formatting, eviction and every step
  * of a snapshot) or, half the time, as a flush drawn from 1..F is issued
@@ -139,10 +141,12 @@ static struct outcome run(uint64_t it, uint64_t seed, struct crash_point at)
     if (lo_ram_disk_open((8u << 20) / block, block, &inner) != LO_OK)
         exit(2);
     static const uint64_t latencies[] = { 0, 0, 2000, 20000 };
+    static const uint64_t async[] = { 0, 0, 0, 3000 };
     struct lo_fault_config fc = {
         .seed = lo_rng_next(&rng), .power_loss_write = at.write,
         .power_loss_flush = at.flush,
         .write_latency_ns = latencies[lo_rng_below(&rng, 4)],
+        .async_ns = async[lo_rng_below(&rng, 4)],
     };
     lo_fault_disk_open(inner, &fc, &f);
 

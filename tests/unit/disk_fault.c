@@ -233,6 +233,13 @@ int main(void)
     lo_disk_close(f);
     lo_disk_close(inner);
 
+    /* Completions arriving late and out of order (flushes in order). */
+    inner = ram();
+    f = wrap(inner, (struct lo_fault_config){ .seed = 5, .async_ns = 20000 });
+    disk_conformance(f, "fault(ram, async)");
+    lo_disk_close(f);
+    lo_disk_close(inner);
+
     check_fail_nth();
     check_read_your_writes();
     check_power_loss();
