@@ -21,6 +21,8 @@ enum lo_op {
     OP_POP,
     OP_RETURN,
     OP_DEFINE,         /* k      cell constants[k]'s function := top (kept) */
+    OP_TAIL_CALL_GLOBAL, /* k n  like OP_CALL_GLOBAL, replacing this frame */
+    OP_TAIL_CALL,      /* n      like OP_CALL, replacing this frame */
 };
 
 #endif

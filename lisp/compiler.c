@@ -28,6 +28,7 @@ struct compiler {
     lo_value local_name[MAX_LOCALS];
     uint32_t nlocals, frame_size;
     int depth;
+    bool tail;                   /* compiling a form in tail position */
 };
 
 static void emit(struct compiler *c, unsigned byte)
@@ -79,6 +80,21 @@ static int find_local(struct compiler *c, lo_value sym)
 
 static void compile(struct compiler *c, lo_value form);
 
+/* Compile form in tail position or not; the flag is restored after. */
+static void compile_as(struct compiler *c, lo_value form, bool tail)
+{
+    bool saved = c->tail;
+    c->tail = tail;
+    compile(c, form);
+    c->tail = saved;
+}
+
+/* Subforms whose value is not the form's own are never in tail position. */
+static void compile_sub(struct compiler *c, lo_value form)
+{
+    compile_as(c, form, false);
+}
+
 static void compile_body(struct compiler *c, lo_value body)
 {
     if (lo_null(c->L, body)) {
@@ -87,8 +103,9 @@ static void compile_body(struct compiler *c, lo_value body)
         return;
     }
     for (; lo_consp(body); body = lo_cdr_raw(body)) {
-        compile(c, lo_car_raw(body));
-        if (lo_consp(lo_cdr_raw(body)))
+        bool last = !lo_consp(lo_cdr_raw(body));
+        compile_as(c, lo_car_raw(body), last && c->tail);
+        if (!last)
             emit(c, OP_POP);
     }
 }
@@ -126,7 +143,7 @@ static void compile_if(struct compiler *c, lo_value form)
     if (n < 3 || n > 4)
         lo_error(L, "PROGRAM-ERROR", "IF takes a test, a then and an "
                  "optional else form");
-    compile(c, second(L, form));
+    compile_sub(c, second(L, form));
     emit(c, OP_JUMP_IF_NIL);
     uint32_t to_else = c->len;
     emit16(c, 0);
@@ -150,7 +167,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         lo_value var = lo_car_raw(pairs);
         if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
-        compile(c, lo_car_raw(lo_cdr_raw(pairs)));
+        compile_sub(c, lo_car_raw(lo_cdr_raw(pairs)));
         int slot = find_local(c, var);
         emit(c, slot >= 0 ? OP_SET_LOCAL : OP_SET_GLOBAL);
         emit16(c, slot >= 0 ? (unsigned)slot
@@ -191,7 +208,7 @@ static void compile_let(struct compiler *c, lo_value form)
             lo_error(L, "PROGRAM-ERROR", "too many local variables");
         names[k] = name;
         if (lo_consp(binding))
-            compile(c, second(L, binding));
+            compile_sub(c, second(L, binding));
         else
             compile_symbol(c, L->nil);
         uint32_t slot = new_local(c, L->nil);  /* unnamed until the body */
@@ -214,18 +231,19 @@ static void compile_call(struct compiler *c, lo_value form)
         lo_error(L, "PROGRAM-ERROR", "a call's arguments are not a list");
     if (n > 255)
         lo_error(L, "PROGRAM-ERROR", "more than 255 arguments in one call");
+    bool tail = c->tail;
     if (lo_consp(head) && is(L, lo_car_raw(head), "LAMBDA")) {
-        compile(c, head);
+        compile_sub(c, head);
     } else if (!lo_symbolp(head)) {
         lo_error(L, "PROGRAM-ERROR", "illegal function call");
     }
     for (; lo_consp(args); args = lo_cdr_raw(args))
-        compile(c, lo_car_raw(args));
+        compile_sub(c, lo_car_raw(args));
     if (lo_symbolp(head)) {
-        emit(c, OP_CALL_GLOBAL);
+        emit(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL);
         emit16(c, constant(c, lo_function_cell(L, head, true)));
     } else {
-        emit(c, OP_CALL);
+        emit(c, tail ? OP_TAIL_CALL : OP_CALL);
     }
     emit(c, (unsigned)n);
 }
@@ -343,6 +361,7 @@ static struct compiler *get_compiler(lo_lisp *L, int level)
     c->constants = L->nil;
     c->nconstants = c->nlocals = c->frame_size = 0;
     c->depth = 0;
+    c->tail = false;
     return c;
 }
 
@@ -362,6 +381,7 @@ static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
     }
     if (lo_list_length(L, params) < 0)
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
+    c->tail = true;
     compile_body(c, body);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, name, arity);
@@ -373,7 +393,7 @@ lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
 {
     nesting = 0;
     struct compiler *c = get_compiler(L, 0);
-    compile(c, form);
+    compile_as(c, form, true);
     emit(c, OP_RETURN);
     return finish(c, L->nil, 0);
 }

@@ -39,7 +39,9 @@ static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
  * Primitives complete at once (true returned, result pushed); bytecode
  * functions get a frame (false returned).
  */
-static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
+/* The type of a value about to be called (primitive or function), after
+ * checking that it is one and that the caller holds the call bit. */
+static enum lo_type callable(lo_lisp *L, lo_value fn)
 {
     if (!lo_objectp(fn))
         lo_error(L, "TYPE-ERROR", "not a function");
@@ -47,14 +49,14 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
         lo_error(L, "ACCESS-DENIED", "calling a function without the call "
                  "access bit");
     enum lo_type type = lo_type_of_object(fn);
-    if (type == LO_T_PRIMITIVE) {
-        lo_value v = call_primitive(L, fn, n);
-        L->sp -= n + drop;
-        push(L, v);
-        return true;
-    }
-    if (type != LO_T_FUNCTION)
+    if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
         lo_error(L, "TYPE-ERROR", "not a function");
+    return type;
+}
+
+/* The code object of fn, after checking it accepts n arguments. */
+static lo_value code_for(lo_lisp *L, lo_value fn, uint32_t n)
+{
     lo_value code = lo_ptr(fn)[FN_CODE];
     uint64_t *cp = lo_ptr(code);
     if ((int64_t)n != lo_fixnum_value(cp[CODE_ARITY])) {
@@ -64,14 +66,57 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments: %u, "
                  "wants %lld", name, n, (long long)lo_fixnum_value(cp[CODE_ARITY]));
     }
+    return code;
+}
+
+/* Fill the slots of a new frame past its arguments with nil. */
+static void open_locals(lo_lisp *L, lo_value code, uint32_t n)
+{
+    for (int64_t i = n; i < lo_fixnum_value(lo_ptr(code)[CODE_FRAME]); i++)
+        push(L, L->nil);
+}
+
+static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
+{
+    if (callable(L, fn) == LO_T_PRIMITIVE) {
+        lo_value v = call_primitive(L, fn, n);
+        L->sp -= n + drop;
+        push(L, v);
+        return true;
+    }
+    lo_value code = code_for(L, fn, n);
     if (L->nframes >= LO_MAX_FRAMES)
         lo_error(L, "STORAGE-CONDITION", "control stack exhausted (more than "
                  "%d nested calls)", LO_MAX_FRAMES);
     uint32_t base = L->sp - n;
-    for (int64_t i = n; i < lo_fixnum_value(cp[CODE_FRAME]); i++)
-        push(L, L->nil);
+    open_locals(L, code, n);
     L->frames[L->nframes++] = (struct lo_frame){ code, 0, base, drop };
     return false;
+}
+
+/*
+ * A call in tail position: the callee takes over the caller's frame (its
+ * arguments move down to the frame's base), so a loop written as recursion
+ * runs in constant space.  False for a primitive, whose result is then on
+ * top of the stack for the caller to return.
+ */
+static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
+                      uint32_t below)
+{
+    if (callable(L, fn) == LO_T_PRIMITIVE) {
+        lo_value v = call_primitive(L, fn, n);
+        L->sp -= n + below;
+        push(L, v);
+        return false;
+    }
+    lo_value code = code_for(L, fn, n);
+    for (uint32_t i = 0; i < n; i++)
+        L->stack[f->base + i] = L->stack[L->sp - n + i];
+    L->sp = f->base + n;
+    open_locals(L, code, n);
+    f->code = code;
+    f->pc = 0;
+    return true;
 }
 
 static lo_value run(lo_lisp *L, uint32_t entry_frames)
@@ -146,6 +191,32 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                     goto new_frame;
                 break;
             }
+            case OP_TAIL_CALL_GLOBAL:
+            case OP_TAIL_CALL: {
+                lo_value fn;
+                unsigned n, below;
+                if (ip[-1] == OP_TAIL_CALL_GLOBAL) {
+                    lo_value cell = k[u16(ip)];
+                    fn = lo_ptr(cell)[CELL_VALUE];
+                    if (fn == LO_UNBOUND) {
+                        char name[64];
+                        lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
+                                       name, sizeof name);
+                        lo_error(L, "UNDEFINED-FUNCTION", "the function %s "
+                                 "is undefined", name);
+                    }
+                    n = ip[2];
+                    below = 0;
+                } else {
+                    n = ip[0];
+                    fn = L->stack[L->sp - n - 1];
+                    below = 1;
+                }
+                lo_safepoint();
+                if (tail_call(L, f, fn, n, below))
+                    goto new_frame;
+                goto do_return;         /* a primitive's result is on top */
+            }
             case OP_JUMP:
                 ip = bytes + u16(ip);
                 break;
@@ -162,7 +233,8 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
                 ip += 2;
                 break;
-            case OP_RETURN: {
+            case OP_RETURN:
+            do_return: {
                 lo_value v = L->stack[L->sp - 1];
                 L->sp = f->base - f->drop;
                 L->nframes--;

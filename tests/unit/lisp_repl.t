@@ -52,6 +52,15 @@ is "restrict only removes bits" "$(printf '3\n3')" "$bin" --store "$store" \
    -e '(access-bits (restrict (function f) 3))' -e '(access-bits (restrict (restrict (function f) 3) 15))'
 is "funcall and apply" "$(printf '42\n10')" "$bin" --store "$store" \
    -e '(funcall (function f) 21)' -e "(apply (function +) 1 2 '(3 4))"
+is "proper tail calls: a million-deep loop in constant space" "$(printf 'COUNT-DOWN\nDONE')" \
+   "$bin" --store "$store" -e "(defun count-down (n) (if (= n 0) 'done (count-down (- n 1))))" \
+   -e '(count-down 1000000)'
+is "tail calls through let, progn and funcall of a primitive" "$(printf 'W\n(1 . 2)')" \
+   "$bin" --store "$store" -e "(defun w (n) (let ((m (- n 1))) (progn (if (= m 0) (funcall (function cons) 1 2) (w m)))))" \
+   -e '(w 100000)'
+is "deep non-tail recursion: a clear error, no crash" \
+   "$(printf 'DEEP\nERROR: STORAGE-CONDITION: control stack exhausted (more than 16384 nested calls)')" \
+   "$bin" --store "$store" -e '(defun deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))' -e '(deep 100000)'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
