@@ -23,6 +23,13 @@ enum lo_op {
     OP_DEFINE,         /* k      cell constants[k]'s function := top (kept) */
     OP_TAIL_CALL_GLOBAL, /* k n  like OP_CALL_GLOBAL, replacing this frame */
     OP_TAIL_CALL,      /* n      like OP_CALL, replacing this frame */
+    OP_CLOSED,         /* i      push closure slot i (a value or a box) */
+    OP_BOX,            /* i      frame slot i := a new box holding it */
+    OP_UNBOX,          /*        top := the value in the box on top */
+    OP_SET_BOX_LOCAL,  /* i      box in frame slot i := top (kept) */
+    OP_SET_BOX_CLOSED, /* i      box in closure slot i := top (kept) */
+    OP_CLOSURE,        /* k m    a function of code constants[k] closing
+                                 over the m values on top (popped) */
 };
 
 #endif

@@ -7,9 +7,15 @@
  * the code object), so a call costs one load more than a direct call and
  * a redefinition is seen at once.
  *
- * Thin path: quote, if, progn, let, setq, lambda (no free lexical
- * variables yet), function, defun (a special form until macros arrive),
- * calls.  Everything else is next (docs/lisp.md).
+ * Closures are flat: an inner lambda's free variables are found through
+ * the chain of enclosing compilers and copied into its closure vector when
+ * it is created.  A variable that is both captured and assigned lives in a
+ * box (a cell) so that every closure and the frame share it; a cheap,
+ * conservative scan of the binding's scope decides that when it is bound.
+ *
+ * Thin path: quote, if, progn, let, setq, lambda, function, defun (a
+ * special form until macros arrive), calls.  Everything else is next
+ * (docs/lisp.md).
  */
 #include <string.h>
 
@@ -17,7 +23,7 @@
 #include "internal.h"
 
 enum { MAX_CODE = 65535, MAX_CONSTANTS = 65535, MAX_LOCALS = 1024,
-       MAX_DEPTH = 500 };
+       MAX_FREE = 255, MAX_DEPTH = 500 };
 
 struct compiler {
     lo_lisp *L;
@@ -26,9 +32,14 @@ struct compiler {
     lo_value constants;          /* list, newest first */
     uint32_t nconstants;
     lo_value local_name[MAX_LOCALS];
+    bool local_boxed[MAX_LOCALS];
     uint32_t nlocals, frame_size;
     int depth;
     bool tail;                   /* compiling a form in tail position */
+    struct compiler *parent;     /* the enclosing lambda's, or NULL */
+    lo_value free_name[MAX_FREE];/* closure slots: outer variables used */
+    bool free_boxed[MAX_FREE];
+    uint32_t nfree;
 };
 
 static void emit(struct compiler *c, unsigned byte)
@@ -78,6 +89,84 @@ static int find_local(struct compiler *c, lo_value sym)
     return -1;
 }
 
+/* Where a variable lives, seen from compiler c. */
+enum place { GLOBAL, LOCAL, CLOSED };
+struct var { enum place place; unsigned index; bool boxed; };
+
+static struct var resolve(struct compiler *c, lo_value sym)
+{
+    int slot = find_local(c, sym);
+    if (slot >= 0)
+        return (struct var){ LOCAL, (unsigned)slot, c->local_boxed[slot] };
+    for (uint32_t i = 0; i < c->nfree; i++)
+        if (lo_eq(c->free_name[i], sym))
+            return (struct var){ CLOSED, i, c->free_boxed[i] };
+    if (!c->parent)
+        return (struct var){ GLOBAL, 0, false };
+    struct var outer = resolve(c->parent, sym);
+    if (outer.place == GLOBAL)
+        return outer;
+    if (c->nfree >= MAX_FREE)
+        lo_error(c->L, "PROGRAM-ERROR", "a function closes over more than "
+                 "%d variables", MAX_FREE);
+    c->free_name[c->nfree] = sym;
+    c->free_boxed[c->nfree] = outer.boxed;
+    return (struct var){ CLOSED, c->nfree++, outer.boxed };
+}
+
+/* ---- the boxing scan ---------------------------------------------------
+ * Conservative: a variable is boxed when its name appears inside a nested
+ * lambda (or defun) in its scope and is the target of a setq anywhere in
+ * it.  Shadowing is ignored, which can only box more than needed. */
+
+static bool is(lo_lisp *L, lo_value v, const char *name);
+
+static bool mentioned_in_lambda(lo_lisp *L, lo_value form, lo_value name,
+                                bool inside, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return true;
+    if (lo_symbolp(form))
+        return inside && lo_eq(form, name);
+    if (!lo_consp(form))
+        return false;
+    lo_value head = lo_car_raw(form);
+    if (is(L, head, "QUOTE"))
+        return false;
+    if (is(L, head, "LAMBDA") || is(L, head, "DEFUN"))
+        inside = true;
+    for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
+        if (mentioned_in_lambda(L, lo_car_raw(l), name, inside, depth + 1))
+            return true;
+    return false;
+}
+
+static bool assigned(lo_lisp *L, lo_value form, lo_value name, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return true;
+    if (!lo_consp(form))
+        return false;
+    lo_value head = lo_car_raw(form);
+    if (is(L, head, "QUOTE"))
+        return false;
+    if (is(L, head, "SETQ"))
+        for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
+             l = lo_cdr_raw(lo_cdr_raw(l)))
+            if (lo_eq(lo_car_raw(l), name))
+                return true;
+    for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
+        if (assigned(L, lo_car_raw(l), name, depth + 1))
+            return true;
+    return false;
+}
+
+static bool needs_box(lo_lisp *L, lo_value scope, lo_value name)
+{
+    return mentioned_in_lambda(L, scope, name, false, 0) &&
+           assigned(L, scope, name, 0);
+}
+
 static void compile(struct compiler *c, lo_value form);
 
 /* Compile form in tail position or not; the flag is restored after. */
@@ -110,8 +199,8 @@ static void compile_body(struct compiler *c, lo_value body)
     }
 }
 
-static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
-                               lo_value body);
+static void compile_function(struct compiler *c, lo_value name,
+                             lo_value params, lo_value body);
 
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
@@ -121,14 +210,16 @@ static void compile_symbol(struct compiler *c, lo_value sym)
         emit16(c, constant(c, sym));
         return;
     }
-    int slot = find_local(c, sym);
-    if (slot >= 0) {
-        emit(c, OP_LOCAL);
-        emit16(c, (unsigned)slot);
+    struct var v = resolve(c, sym);
+    if (v.place == GLOBAL) {
+        emit(c, OP_GLOBAL);
+        emit16(c, constant(c, lo_variable_cell(L, sym, true)));
         return;
     }
-    emit(c, OP_GLOBAL);
-    emit16(c, constant(c, lo_variable_cell(L, sym, true)));
+    emit(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED);
+    emit16(c, v.index);
+    if (v.boxed)
+        emit(c, OP_UNBOX);
 }
 
 static lo_value second(lo_lisp *L, lo_value form)
@@ -168,10 +259,20 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
         compile_sub(c, lo_car_raw(lo_cdr_raw(pairs)));
-        int slot = find_local(c, var);
-        emit(c, slot >= 0 ? OP_SET_LOCAL : OP_SET_GLOBAL);
-        emit16(c, slot >= 0 ? (unsigned)slot
-                            : constant(c, lo_variable_cell(L, var, true)));
+        struct var v = resolve(c, var);
+        if (v.place == GLOBAL) {
+            emit(c, OP_SET_GLOBAL);
+            emit16(c, constant(c, lo_variable_cell(L, var, true)));
+        } else if (v.place == LOCAL) {
+            emit(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL);
+            emit16(c, v.index);
+        } else if (v.boxed) {
+            emit(c, OP_SET_BOX_CLOSED);
+            emit16(c, v.index);
+        } else {
+            lo_error(L, "PROGRAM-ERROR", "internal: assignment to an unboxed "
+                     "closed-over variable");
+        }
         if (lo_consp(lo_cdr_raw(lo_cdr_raw(pairs))))
             emit(c, OP_POP);
     }
@@ -182,6 +283,7 @@ static uint32_t new_local(struct compiler *c, lo_value name)
     if (c->nlocals >= MAX_LOCALS)
         lo_error(c->L, "PROGRAM-ERROR", "too many local variables");
     c->local_name[c->nlocals] = name;
+    c->local_boxed[c->nlocals] = false;
     if (++c->nlocals > c->frame_size)
         c->frame_size = c->nlocals;
     return c->nlocals - 1;
@@ -216,8 +318,14 @@ static void compile_let(struct compiler *c, lo_value form)
         emit16(c, slot);
         emit(c, OP_POP);
     }
-    for (int64_t i = 0; i < k; i++)
+    for (int64_t i = 0; i < k; i++) {
         c->local_name[first + i] = names[i];
+        if (needs_box(L, body, names[i])) {
+            c->local_boxed[first + i] = true;
+            emit(c, OP_BOX);
+            emit16(c, first + (uint32_t)i);
+        }
+    }
     compile_body(c, body);
     c->nlocals = saved;
 }
@@ -264,9 +372,7 @@ static void compile_cons(struct compiler *c, lo_value form)
     } else if (is(L, head, "LET")) {
         compile_let(c, form);
     } else if (is(L, head, "LAMBDA")) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, compile_lambda(L, L->nil, second(L, form),
-                                             lo_cdr(L, lo_cdr(L, form)))));
+        compile_function(c, L->nil, second(L, form), lo_cdr(L, lo_cdr(L, form)));
     } else if (is(L, head, "FUNCTION")) {
         lo_value what = second(L, form);
         if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
@@ -282,9 +388,7 @@ static void compile_cons(struct compiler *c, lo_value form)
         if (!lo_symbolp(name) || lo_null(L, name))
             lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
         lo_value rest = lo_cdr(L, lo_cdr(L, form));
-        lo_value fn = compile_lambda(L, name, lo_car(L, rest), lo_cdr(L, rest));
-        emit(c, OP_CONST);
-        emit16(c, constant(c, fn));
+        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest));
         emit(c, OP_DEFINE);
         emit16(c, constant(c, lo_function_cell(L, name, true)));
         emit(c, OP_POP);
@@ -362,16 +466,21 @@ static struct compiler *get_compiler(lo_lisp *L, int level)
     c->nconstants = c->nlocals = c->frame_size = 0;
     c->depth = 0;
     c->tail = false;
+    c->parent = NULL;
+    c->nfree = 0;
     return c;
 }
 
 static int nesting;
 
-static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
-                               lo_value body)
+static lo_value compile_lambda(struct compiler *parent, lo_value name,
+                               lo_value params, lo_value body,
+                               struct compiler **inner)
 {
+    lo_lisp *L = parent->L;
     int level = ++nesting;
     struct compiler *c = get_compiler(L, level);
+    c->parent = parent;
     uint32_t arity = 0;
     for (lo_value p = params; lo_consp(p); p = lo_cdr_raw(p), arity++) {
         lo_value v = lo_car_raw(p);
@@ -381,12 +490,49 @@ static lo_value compile_lambda(lo_lisp *L, lo_value name, lo_value params,
     }
     if (lo_list_length(L, params) < 0)
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
+    for (uint32_t i = 0; i < arity; i++) {
+        if (needs_box(L, body, c->local_name[i])) {
+            c->local_boxed[i] = true;
+            emit(c, OP_BOX);
+            emit16(c, i);
+        }
+    }
     c->tail = true;
     compile_body(c, body);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, name, arity);
     nesting--;
+    *inner = c;
     return fn;
+}
+
+/*
+ * Leave the function for a lambda on the stack: a constant when it closes
+ * over nothing, else made at run time from the variables it uses.
+ */
+static void compile_function(struct compiler *c, lo_value name,
+                             lo_value params, lo_value body)
+{
+    struct compiler *inner;
+    lo_value fn = compile_lambda(c, name, params, body, &inner);
+    if (inner->nfree == 0) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, fn));
+        return;
+    }
+    uint32_t nfree = inner->nfree;
+    lo_value names[MAX_FREE];
+    for (uint32_t i = 0; i < nfree; i++)
+        names[i] = inner->free_name[i];
+    for (uint32_t i = 0; i < nfree; i++) {
+        /* The variable itself: its box if boxed, never unboxed here. */
+        struct var v = resolve(c, names[i]);
+        emit(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED);
+        emit16(c, v.index);
+    }
+    emit(c, OP_CLOSURE);
+    emit16(c, constant(c, lo_ptr(fn)[FN_CODE]));
+    emit(c, nfree);
 }
 
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)

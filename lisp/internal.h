@@ -22,6 +22,7 @@ enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14 };
 
 struct lo_frame {
     lo_value code;              /* the code object running */
+    lo_value env;               /* its closure vector, or nil */
     uint32_t pc;
     uint32_t base;              /* stack index of local 0 (first argument) */
     uint32_t drop;              /* slots below base to pop on return */

@@ -53,11 +53,12 @@ static void print_named(lo_lisp *L, const char *kind, lo_value name,
 {
     put(out, "#<");
     put(out, kind);
-    if (lo_symbolp(name)) {
+    if (lo_null(L, name)) {
+        put(out, " (LAMBDA)");
+    } else if (lo_symbolp(name)) {
         put(out, " ");
         print_string(lo_symbol_name(name), out, false);
     }
-    (void)L;
     put(out, ">");
 }
 

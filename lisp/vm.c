@@ -90,7 +90,8 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
                  "%d nested calls)", LO_MAX_FRAMES);
     uint32_t base = L->sp - n;
     open_locals(L, code, n);
-    L->frames[L->nframes++] = (struct lo_frame){ code, 0, base, drop };
+    L->frames[L->nframes++] =
+        (struct lo_frame){ code, lo_ptr(fn)[FN_ENV], 0, base, drop };
     return false;
 }
 
@@ -115,6 +116,7 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
     L->sp = f->base + n;
     open_locals(L, code, n);
     f->code = code;
+    f->env = lo_ptr(fn)[FN_ENV];
     f->pc = 0;
     return true;
 }
@@ -126,6 +128,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
         uint64_t *code = lo_ptr(f->code);
         const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);
         const lo_value *k = lo_ptr(code[CODE_CONSTANTS]) + 2;
+        lo_value *closed = lo_objectp(f->env) ? lo_ptr(f->env) + 2 : NULL;
         const unsigned char *ip = bytes + f->pc;
         for (;;) {
             switch (*ip++) {
@@ -216,6 +219,44 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 if (tail_call(L, f, fn, n, below))
                     goto new_frame;
                 goto do_return;         /* a primitive's result is on top */
+            }
+            case OP_CLOSED:
+                push(L, closed[u16(ip)]);
+                ip += 2;
+                break;
+            case OP_BOX: {
+                uint64_t *box = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
+                box[CELL_VALUE] = L->stack[f->base + u16(ip)];
+                box[CELL_NAME] = L->nil;
+                L->stack[f->base + u16(ip)] = lo_make_object(box);
+                ip += 2;
+                break;
+            }
+            case OP_UNBOX:
+                L->stack[L->sp - 1] = lo_ptr(L->stack[L->sp - 1])[CELL_VALUE];
+                break;
+            case OP_SET_BOX_LOCAL:
+                lo_ptr(L->stack[f->base + u16(ip)])[CELL_VALUE] =
+                    L->stack[L->sp - 1];
+                ip += 2;
+                break;
+            case OP_SET_BOX_CLOSED:
+                lo_ptr(closed[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                ip += 2;
+                break;
+            case OP_CLOSURE: {
+                lo_value code_k = k[u16(ip)];
+                unsigned m = ip[2];
+                ip += 3;
+                lo_value env = lo_make_vector(L, m, L->nil);
+                for (unsigned i = 0; i < m; i++)
+                    lo_ptr(env)[2 + i] = L->stack[L->sp - m + i];
+                L->sp -= m;
+                uint64_t *fn = lo_alloc_object(L, LO_T_FUNCTION, FN_WORDS);
+                fn[FN_CODE] = code_k;
+                fn[FN_ENV] = env;
+                push(L, lo_make_object(fn));
+                break;
             }
             case OP_JUMP:
                 ip = bytes + u16(ip);

@@ -61,6 +61,18 @@ is "tail calls through let, progn and funcall of a primitive" "$(printf 'W\n(1 .
 is "deep non-tail recursion: a clear error, no crash" \
    "$(printf 'DEEP\nERROR: STORAGE-CONDITION: control stack exhausted (more than 16384 nested calls)')" \
    "$bin" --store "$store" -e '(defun deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))' -e '(deep 100000)'
+is "closures capture values" "$(printf 'ADDER\n7')" "$bin" --store "$store" \
+   -e '(defun adder (n) (lambda (x) (+ x n)))' -e '(funcall (adder 3) 4)'
+is "captured and assigned variables are shared" "$(printf 'COUNTER\n3\n2')" "$bin" --store "$store" \
+   -e '(defun counter () (let ((n 0)) (lambda () (setq n (+ n 1)))))' \
+   -e '(let ((c (counter))) (funcall c) (funcall c) (funcall c))' \
+   -e '(let ((x 1)) (let ((f (lambda () x))) (setq x 2) (funcall f)))'
+is "closures over closures" "(1 2)" "$bin" --store "$store" \
+   -e '(let ((a 1) (b 2)) (funcall (lambda () (funcall (lambda () (list a b))))))'
+is "a closure and its state persist across processes (1)" "$(printf '#<FUNCTION (LAMBDA)>\n1')" \
+   "$bin" --store "$store" -e '(setq *tick* (counter))' -e '(funcall *tick*)'
+is "a closure and its state persist across processes (2)" "2" \
+   "$bin" --store "$store" -e '(funcall *tick*)'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
