@@ -30,6 +30,10 @@ enum lo_op {
     OP_SET_BOX_CLOSED, /* i      box in closure slot i := top (kept) */
     OP_CLOSURE,        /* k m    a function of code constants[k] closing
                                  over the m values on top (popped) */
+    OP_CAR,            /*        top := its car (a list, or an error) */
+    OP_CDR,            /*        top := its cdr */
+    OP_CHECK_CONS,     /* i      error unless frame slot i holds a cons */
+    OP_CHECK_EMPTY,    /* i      error unless frame slot i holds nil */
 };
 
 #endif

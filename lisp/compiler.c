@@ -135,6 +135,8 @@ static bool mentioned_in_lambda(lo_lisp *L, lo_value form, lo_value name,
         return false;
     if (is(L, head, "LAMBDA") || is(L, head, "DEFUN"))
         inside = true;
+    if (!lo_null(L, lo_macro_function(L, head)))
+        inside = true;          /* unexpanded: assume the worst */
     for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
         if (mentioned_in_lambda(L, lo_car_raw(l), name, inside, depth + 1))
             return true;
@@ -150,6 +152,9 @@ static bool assigned(lo_lisp *L, lo_value form, lo_value name, int depth)
     lo_value head = lo_car_raw(form);
     if (is(L, head, "QUOTE"))
         return false;
+    if (!lo_null(L, lo_macro_function(L, head)) &&
+        mentioned_in_lambda(L, form, name, true, depth))
+        return true;            /* unexpanded: assume it may assign */
     if (is(L, head, "SETQ"))
         for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
              l = lo_cdr_raw(lo_cdr_raw(l)))
@@ -200,7 +205,9 @@ static void compile_body(struct compiler *c, lo_value body)
 }
 
 static void compile_function(struct compiler *c, lo_value name,
-                             lo_value params, lo_value body);
+                             lo_value params, lo_value body, bool macro);
+static void compile_sub(struct compiler *c, lo_value form);
+static void patch16(struct compiler *c, uint32_t at, unsigned v);
 
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
@@ -372,7 +379,8 @@ static void compile_cons(struct compiler *c, lo_value form)
     } else if (is(L, head, "LET")) {
         compile_let(c, form);
     } else if (is(L, head, "LAMBDA")) {
-        compile_function(c, L->nil, second(L, form), lo_cdr(L, lo_cdr(L, form)));
+        compile_function(c, L->nil, second(L, form), lo_cdr(L, lo_cdr(L, form)),
+                         false);
     } else if (is(L, head, "FUNCTION")) {
         lo_value what = second(L, form);
         if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
@@ -388,12 +396,28 @@ static void compile_cons(struct compiler *c, lo_value form)
         if (!lo_symbolp(name) || lo_null(L, name))
             lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
         lo_value rest = lo_cdr(L, lo_cdr(L, form));
-        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest));
+        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), false);
         emit(c, OP_DEFINE);
         emit16(c, constant(c, lo_function_cell(L, name, true)));
         emit(c, OP_POP);
         emit(c, OP_CONST);
         emit16(c, constant(c, name));
+    } else if (is(L, head, "DEFMACRO")) {
+        lo_value name = second(L, form);
+        if (!lo_symbolp(name) || lo_null(L, name))
+            lo_error(L, "PROGRAM-ERROR", "DEFMACRO: not a macro name");
+        lo_value rest = lo_cdr(L, lo_cdr(L, form));
+        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), true);
+        emit(c, OP_DEFINE);
+        emit16(c, constant(c, lo_macro_cell(L, name, true)));
+        emit(c, OP_POP);
+        emit(c, OP_CONST);
+        emit16(c, constant(c, name));
+    } else if (is(L, head, "QUASIQUOTE")) {
+        compile(c, lo_quasiquote(L, second(L, form)));
+    } else if (!lo_null(L, lo_macro_function(L, head))) {
+        bool expanded;
+        compile(c, lo_macroexpand_1(L, form, &expanded));
     } else {
         compile_call(c, form);
     }
@@ -448,18 +472,20 @@ static struct compiler *new_compiler(lo_lisp *L)
 }
 
 /*
- * The compiler's state is C memory: on an error (a longjmp out) it would
- * leak, so at most one per nesting level is kept and reused.
+ * The compiler's state is C memory, one per nesting level (a lambda inside
+ * a lambda, a compile inside a macro expansion), kept in the lo_lisp and
+ * reused: an error (a longjmp out) then leaks nothing, and the evaluation
+ * entry point resets the depth.
  */
-static struct compiler *compilers[64];
-
-static struct compiler *get_compiler(lo_lisp *L, int level)
+static struct compiler *enter_compiler(lo_lisp *L)
 {
+    int level = L->compile_depth;
     if (level >= 64)
         lo_error(L, "PROGRAM-ERROR", "lambdas nested too deeply");
-    if (!compilers[level])
-        compilers[level] = new_compiler(L);
-    struct compiler *c = compilers[level];
+    if (!L->compilers[level])
+        L->compilers[level] = new_compiler(L);
+    struct compiler *c = L->compilers[level];
+    L->compile_depth++;
     c->L = L;
     c->len = 0;
     c->constants = L->nil;
@@ -471,37 +497,236 @@ static struct compiler *get_compiler(lo_lisp *L, int level)
     return c;
 }
 
-static int nesting;
+static void leave_compiler(lo_lisp *L)
+{
+    L->compile_depth--;
+}
 
+/* ---- lambda lists ----------------------------------------------------------
+ * Required parameters of a function arrive in their own slots.  Anything
+ * after them (&optional, &rest) arrives as one list, which the prologue
+ * takes apart with the same code that destructures a defmacro pattern. */
+
+enum { NO_SLOT = 0xffffffffu };
+
+/* A local whose name no symbol can match (a temporary). */
+static uint32_t temp_local(struct compiler *c)
+{
+    return new_local(c, lo_fixnum(-1));
+}
+
+static void set_local_and_pop(struct compiler *c, uint32_t slot)
+{
+    emit(c, OP_SET_LOCAL);
+    emit16(c, slot);
+    emit(c, OP_POP);
+}
+
+/* src := (cdr src), keeping its car on the stack. */
+static void pop_list(struct compiler *c, uint32_t src)
+{
+    emit(c, OP_LOCAL);
+    emit16(c, src);
+    emit(c, OP_CAR);
+    emit(c, OP_LOCAL);
+    emit16(c, src);
+    emit(c, OP_CDR);
+    set_local_and_pop(c, src);
+}
+
+/* Name slot's variable, boxing it if the scope needs that. */
+static void bind_name(struct compiler *c, uint32_t slot, lo_value name,
+                      lo_value scope)
+{
+    lo_lisp *L = c->L;
+    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t))
+        lo_error(L, "PROGRAM-ERROR", "lambda list: not a variable name");
+    c->local_name[slot] = name;
+    if (needs_box(L, scope, name)) {
+        c->local_boxed[slot] = true;
+        emit(c, OP_BOX);
+        emit16(c, slot);
+    }
+}
+
+static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
+                         lo_value scope, bool nested);
+
+/* One required element: a variable, or (nested) a pattern of its own. */
+static void bind_required(struct compiler *c, lo_value p, uint32_t src,
+                          lo_value scope, bool nested)
+{
+    emit(c, OP_CHECK_CONS);
+    emit16(c, src);
+    pop_list(c, src);
+    uint32_t slot = temp_local(c);
+    set_local_and_pop(c, slot);
+    if (nested && lo_consp(p))
+        bind_pattern(c, p, slot, scope, true);
+    else
+        bind_name(c, slot, p, scope);
+}
+
+/* (var [default [supplied-p]]) or var, taken from src if it has more. */
+static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
+                          lo_value scope)
+{
+    lo_lisp *L = c->L;
+    lo_value var = p, init = L->nil, supplied = L->nil;
+    if (lo_consp(p)) {
+        var = lo_car_raw(p);
+        init = lo_car(L, lo_cdr_raw(p));
+        supplied = lo_car(L, lo_cdr(L, lo_cdr_raw(p)));
+    }
+    uint32_t slot = temp_local(c), sslot = NO_SLOT;
+    if (!lo_null(L, supplied))
+        sslot = temp_local(c);
+    emit(c, OP_LOCAL);
+    emit16(c, src);
+    emit(c, OP_JUMP_IF_NIL);
+    uint32_t to_default = c->len;
+    emit16(c, 0);
+    pop_list(c, src);
+    set_local_and_pop(c, slot);
+    if (sslot != NO_SLOT) {
+        emit(c, OP_CONST);
+        emit16(c, constant(c, L->t));
+        set_local_and_pop(c, sslot);
+    }
+    emit(c, OP_JUMP);
+    uint32_t to_end = c->len;
+    emit16(c, 0);
+    patch16(c, to_default, c->len);
+    compile_sub(c, init);               /* sees the parameters before it */
+    set_local_and_pop(c, slot);
+    patch16(c, to_end, c->len);
+    bind_name(c, slot, var, scope);
+    if (sslot != NO_SLOT)
+        bind_name(c, sslot, supplied, scope);
+}
+
+/*
+ * Bind the variables of pattern to the elements of the list in slot src
+ * (which it consumes).  &optional, &rest and &body, &aux, a dotted tail as
+ * a rest variable, and -- for defmacro -- nested patterns.  Too few or too
+ * many elements is an error at run time.
+ */
+static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
+                         lo_value scope, bool nested)
+{
+    lo_lisp *L = c->L;
+    enum { REQUIRED, OPTIONAL, REST, AUX } state = REQUIRED;
+    bool has_rest = false;
+    lo_value p = pattern;
+    for (; lo_consp(p); p = lo_cdr_raw(p)) {
+        lo_value item = lo_car_raw(p);
+        if (is(L, item, "&OPTIONAL")) { state = OPTIONAL; continue; }
+        if (is(L, item, "&REST") || is(L, item, "&BODY")) { state = REST; continue; }
+        if (is(L, item, "&AUX")) { state = AUX; continue; }
+        if (is(L, item, "&KEY") || is(L, item, "&ALLOW-OTHER-KEYS") ||
+            is(L, item, "&WHOLE") || is(L, item, "&ENVIRONMENT"))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: &KEY, &WHOLE and "
+                     "&ENVIRONMENT are not implemented yet");
+        switch (state) {
+        case REQUIRED:
+            bind_required(c, item, src, scope, nested);
+            break;
+        case OPTIONAL:
+            bind_optional(c, item, src, scope);
+            break;
+        case REST:
+            if (has_rest)
+                lo_error(L, "PROGRAM-ERROR", "lambda list: two rest variables");
+            has_rest = true;
+            bind_name(c, src, item, scope);
+            break;
+        case AUX: {
+            lo_value var = lo_consp(item) ? lo_car_raw(item) : item;
+            uint32_t slot = temp_local(c);
+            compile_sub(c, lo_consp(item) ? lo_car(L, lo_cdr_raw(item)) : L->nil);
+            set_local_and_pop(c, slot);
+            bind_name(c, slot, var, scope);
+            break;
+        }
+        }
+    }
+    if (!lo_null(L, p)) {               /* (a b . rest) */
+        has_rest = true;
+        bind_name(c, src, p, scope);
+    }
+    if (!has_rest) {
+        emit(c, OP_CHECK_EMPTY);
+        emit16(c, src);
+    }
+}
+
+/* The required parameters: those before any lambda-list keyword. */
+static uint32_t count_required(lo_lisp *L, lo_value params)
+{
+    uint32_t n = 0;
+    for (; lo_consp(params); params = lo_cdr_raw(params), n++) {
+        lo_value v = lo_car_raw(params);
+        if (lo_symbolp(v)) {
+            char name[2];
+            lo_string_utf8(lo_symbol_name(v), name, sizeof name);
+            if (name[0] == '&')
+                return n;
+        }
+    }
+    return lo_null(L, params) ? n : n;  /* a dotted tail is a rest list */
+}
+
+static lo_value nth_tail(lo_value list, uint32_t n)
+{
+    while (n--)
+        list = lo_cdr_raw(list);
+    return list;
+}
+
+/*
+ * A function of params and body.  macro: params is a defmacro pattern for
+ * the cdr of the form, and the function takes (form env).
+ */
 static lo_value compile_lambda(struct compiler *parent, lo_value name,
-                               lo_value params, lo_value body,
+                               lo_value params, lo_value body, bool macro,
                                struct compiler **inner)
 {
     lo_lisp *L = parent->L;
-    int level = ++nesting;
-    struct compiler *c = get_compiler(L, level);
+    struct compiler *c = enter_compiler(L);
     c->parent = parent;
-    uint32_t arity = 0;
-    for (lo_value p = params; lo_consp(p); p = lo_cdr_raw(p), arity++) {
-        lo_value v = lo_car_raw(p);
-        if (!lo_symbolp(v) || lo_null(L, v))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: not a variable name");
-        new_local(c, v);
-    }
-    if (lo_list_length(L, params) < 0)
+    if (lo_list_length(L, params) < 0 && !macro && !lo_consp(params) &&
+        !lo_symbolp(params))
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
-    for (uint32_t i = 0; i < arity; i++) {
-        if (needs_box(L, body, c->local_name[i])) {
-            c->local_boxed[i] = true;
-            emit(c, OP_BOX);
-            emit16(c, i);
+    uint32_t arity;
+    if (macro) {
+        uint32_t form = temp_local(c);
+        temp_local(c);                  /* the environment, unused so far */
+        arity = 2;
+        uint32_t src = temp_local(c);
+        emit(c, OP_LOCAL);
+        emit16(c, form);
+        emit(c, OP_CDR);
+        set_local_and_pop(c, src);
+        bind_pattern(c, params, src, body, true);
+    } else {
+        uint32_t required = count_required(L, params);
+        lo_value p = params;
+        for (uint32_t i = 0; i < required; i++, p = lo_cdr_raw(p))
+            new_local(c, L->nil);
+        for (uint32_t i = 0; i < required; i++)
+            bind_name(c, i, lo_car_raw(nth_tail(params, i)), body);
+        arity = required;
+        if (!lo_null(L, p)) {           /* the rest arrives as one list */
+            arity |= CODE_REST_FLAG;
+            uint32_t src = temp_local(c);
+            bind_pattern(c, p, src, body, false);
         }
     }
     c->tail = true;
     compile_body(c, body);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, name, arity);
-    nesting--;
+    leave_compiler(L);
     *inner = c;
     return fn;
 }
@@ -511,10 +736,10 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
  * over nothing, else made at run time from the variables it uses.
  */
 static void compile_function(struct compiler *c, lo_value name,
-                             lo_value params, lo_value body)
+                             lo_value params, lo_value body, bool macro)
 {
     struct compiler *inner;
-    lo_value fn = compile_lambda(c, name, params, body, &inner);
+    lo_value fn = compile_lambda(c, name, params, body, macro, &inner);
     if (inner->nfree == 0) {
         emit(c, OP_CONST);
         emit16(c, constant(c, fn));
@@ -537,9 +762,90 @@ static void compile_function(struct compiler *c, lo_value name,
 
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
 {
-    nesting = 0;
-    struct compiler *c = get_compiler(L, 0);
+    struct compiler *c = enter_compiler(L);
     compile_as(c, form, true);
     emit(c, OP_RETURN);
-    return finish(c, L->nil, 0);
+    lo_value fn = finish(c, L->nil, 0);
+    leave_compiler(L);
+    return fn;
+}
+
+/* ---- macros ------------------------------------------------------------------ */
+
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
+{
+    *expanded = false;
+    if (!lo_consp(form))
+        return form;
+    lo_value fn = lo_macro_function(L, lo_car_raw(form));
+    if (lo_null(L, fn))
+        return form;
+    *expanded = true;
+    lo_value args[2] = { form, L->nil };
+    return lo_vm_apply(L, fn, args, 2);
+}
+
+/* ---- backquote ------------------------------------------------------------------
+ * `x reads as (quasiquote x); here it becomes calls of LIST, APPEND and
+ * QUOTE.  ,x is (unquote x) and ,@x (unquote-splicing x); nested
+ * backquotes keep their inner commas for the inner level. */
+
+static lo_value list2(lo_lisp *L, const char *op, lo_value x)
+{
+    return lo_cons(L, lo_intern(L, op), lo_cons(L, x, L->nil));
+}
+
+static lo_value qq(lo_lisp *L, lo_value x, int depth);
+
+static bool tagged(lo_lisp *L, lo_value x, const char *tag)
+{
+    return lo_consp(x) && is(L, lo_car_raw(x), tag) &&
+           lo_consp(lo_cdr_raw(x));
+}
+
+static lo_value qq_list(lo_lisp *L, lo_value x, int depth)
+{
+    /* (append part ...) where each element is (list elt) or a splice */
+    lo_value parts = L->nil, *tail = &parts;
+    lo_value p = x;
+    for (; lo_consp(p); p = lo_cdr_raw(p)) {
+        if (tagged(L, p, "UNQUOTE") && depth == 1)
+            break;                      /* `(a . ,b) */
+        lo_value e = lo_car_raw(p), part;
+        if (tagged(L, e, "UNQUOTE-SPLICING") && depth == 1)
+            part = lo_car_raw(lo_cdr_raw(e));
+        else
+            part = list2(L, "LIST", qq(L, e, depth));
+        *tail = lo_cons(L, part, L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    if (!lo_null(L, p))
+        *tail = lo_cons(L, qq(L, p, depth), L->nil);
+    return lo_cons(L, lo_intern(L, "APPEND"), parts);
+}
+
+static lo_value qq(lo_lisp *L, lo_value x, int depth)
+{
+    if (!lo_consp(x))
+        return (lo_symbolp(x) && !lo_null(L, x) && !lo_eq(x, L->t))
+            ? list2(L, "QUOTE", x) : x;
+    if (tagged(L, x, "UNQUOTE")) {
+        if (depth == 1)
+            return lo_car_raw(lo_cdr_raw(x));
+        return lo_cons(L, lo_intern(L, "LIST"),
+                       lo_cons(L, list2(L, "QUOTE", lo_intern(L, "UNQUOTE")),
+                               lo_cons(L, qq(L, lo_car_raw(lo_cdr_raw(x)),
+                                             depth - 1), L->nil)));
+    }
+    if (tagged(L, x, "QUASIQUOTE"))
+        return lo_cons(L, lo_intern(L, "LIST"),
+                       lo_cons(L, list2(L, "QUOTE", lo_intern(L, "QUASIQUOTE")),
+                               lo_cons(L, qq(L, lo_car_raw(lo_cdr_raw(x)),
+                                             depth + 1), L->nil)));
+    return qq_list(L, x, depth);
+}
+
+lo_value lo_quasiquote(lo_lisp *L, lo_value x)
+{
+    return qq(L, x, 1);
 }

@@ -28,6 +28,8 @@ struct lo_frame {
     uint32_t drop;              /* slots below base to pop on return */
 };
 
+struct compiler;
+
 struct lo_lisp {
     lo_ckpt *store;
     lo_heap *heap;
@@ -42,6 +44,10 @@ struct lo_lisp {
     uint32_t sp;
     struct lo_frame *frames;
     uint32_t nframes;
+    /* the compiler's scratch state, one per nesting level (lambdas inside
+     * lambdas, compiles inside macro expansions); kept for reuse */
+    struct compiler *compilers[64];
+    int compile_depth;
 };
 
 /* ---- errors ---- */
@@ -76,6 +82,11 @@ static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
  * environment; created unbound when create, else nil if absent. */
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
+lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
+/* The macro function of sym, or nil when sym names no macro. */
+lo_value lo_macro_function(lo_lisp *L, lo_value sym);
+/* One step of macro expansion: the expansion, or form itself. */
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded);
 
 /* ---- reader and printer ---- */
 /* Read one form from *text; false at the end of the text. */
@@ -90,6 +101,8 @@ void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
 
 /* ---- compiler and VM ---- */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
+/* The form a backquoted x stands for (calls of LIST, APPEND, QUOTE). */
+lo_value lo_quasiquote(lo_lisp *L, lo_value x);
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs);
 

@@ -134,6 +134,45 @@ static lo_value p_apply(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_vm_apply(L, a[0], args, k);
 }
 
+/* (append list ... last): copies all but the last. */
+static lo_value p_append(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 0)
+        return L->nil;
+    lo_value result = a[n - 1];
+    for (uint32_t i = n - 1; i > 0; i--) {
+        lo_value list = a[i - 1];
+        if (lo_list_length(L, list) < 0)
+            lo_error(L, "TYPE-ERROR", "APPEND: not a proper list");
+        lo_value items[4096];
+        uint32_t k = 0;
+        for (; lo_consp(list); list = lo_cdr_raw(list)) {
+            if (k == 4096)
+                lo_error(L, "PROGRAM-ERROR", "APPEND: list too long (yet)");
+            items[k++] = lo_car_raw(list);
+        }
+        while (k)
+            result = lo_cons(L, items[--k], result);
+    }
+    return result;
+}
+
+static lo_value p_macroexpand_1(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    bool expanded;
+    return lo_macroexpand_1(L, a[0], &expanded);
+}
+
+static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value form = a[0];
+    for (bool expanded = true; expanded;)
+        form = lo_macroexpand_1(L, form, &expanded);
+    return form;
+}
+
 const struct lo_primitive lo_primitives[] = {
     { "+", 0, -1, p_add },
     { "-", 1, -1, p_sub },
@@ -156,6 +195,9 @@ const struct lo_primitive lo_primitives[] = {
     { "RESTRICT", 2, 2, p_restrict },
     { "FUNCALL", 1, -1, p_funcall },
     { "APPLY", 2, -1, p_apply },
+    { "APPEND", 0, -1, p_append },
+    { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
+    { "MACROEXPAND", 1, 2, p_macroexpand },
 };
 
 const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];

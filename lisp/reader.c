@@ -27,7 +27,7 @@ static bool whitespace(char c)
 static bool terminating(char c)
 {
     return c == '\0' || whitespace(c) || c == '(' || c == ')' || c == '\'' ||
-           c == '"' || c == ';';
+           c == '"' || c == ';' || c == '`' || c == ',';
 }
 
 static void skip_blanks(struct reader *r)
@@ -182,6 +182,21 @@ static lo_value read_form(struct reader *r)
         r->p++;
         v = read_string(r);
         break;
+    case '`':
+        r->p++;
+        v = lo_cons(L, lo_intern(L, "QUASIQUOTE"),
+                    lo_cons(L, read_form(r), L->nil));
+        break;
+    case ',': {
+        r->p++;
+        const char *tag = "UNQUOTE";
+        if (*r->p == '@') {
+            r->p++;
+            tag = "UNQUOTE-SPLICING";
+        }
+        v = lo_cons(L, lo_intern(L, tag), lo_cons(L, read_form(r), L->nil));
+        break;
+    }
     case '#':
         if (r->p[1] == '\\') {
             r->p += 2;

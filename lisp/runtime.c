@@ -15,7 +15,7 @@
 #include "internal.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 1u
+#define LO_BYTECODE_VERSION 2u
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -246,6 +246,21 @@ lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create)
     return find_cell(L, ENV_VARIABLES, sym, create);
 }
 
+lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return find_cell(L, ENV_MACROS, sym, create);
+}
+
+lo_value lo_macro_function(lo_lisp *L, lo_value sym)
+{
+    if (!lo_symbolp(sym))
+        return L->nil;
+    lo_value cell = lo_macro_cell(L, sym, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return L->nil;
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
 /* ---- boot ------------------------------------------------------------------------ */
 
 static uint64_t system_version(void)
@@ -272,7 +287,8 @@ static void cold_boot(lo_lisp *L)
         r->roots[i] = L->nil;
     r->roots[LO_ROOT_SYMBOLS] = lo_cons(L, L->nil, L->nil);
     uint64_t *env = lo_alloc_object(L, LO_T_ENV, ENV_WORDS);
-    env[ENV_FUNCTIONS] = env[ENV_VARIABLES] = env[ENV_PARENT] = L->nil;
+    env[ENV_FUNCTIONS] = env[ENV_VARIABLES] = env[ENV_PARENT] =
+        env[ENV_MACROS] = L->nil;
     r->roots[LO_ROOT_SYSTEM_ENV] = lo_make_object(env);
     L->t = r->roots[LO_ROOT_T] = lo_intern(L, "T");
     lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
@@ -332,6 +348,8 @@ void lo_lisp_close(lo_lisp *L)
     lo_heap_close(L->heap);
     lo_mem_free(L->stack);
     lo_mem_free(L->frames);
+    for (int i = 0; i < 64; i++)
+        lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
 }
 
@@ -357,12 +375,14 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     if (out_len)
         out[0] = '\0';
     uint32_t sp = L->sp, frames = L->nframes;
+    int compile_depth = L->compile_depth;
     void *outer[5];                     /* nested evaluations restore it */
     memcpy(outer, L->error_jump, sizeof outer);
     if (__builtin_setjmp(L->error_jump)) {
         memcpy(L->error_jump, outer, sizeof outer);
         L->sp = sp;                     /* unwind the VM */
         L->nframes = frames;
+        L->compile_depth = compile_depth;
         result.len = 0;
         lo_text_put(&result, L->error, strlen(L->error));
         return LO_EINVAL;

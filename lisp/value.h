@@ -118,18 +118,22 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
- *             3 arity (fixnum), 4 frame size (fixnum), 5 name, then bytes
+ *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
+ *             further ones are gathered into a list in the next slot),
+ *             4 frame size (fixnum), 5 name, then bytes
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
  *   env       1 function bindings (alist symbol -> cell)
  *             2 variable bindings (alist symbol -> cell)  3 parent
+ *             4 macro bindings (alist symbol -> cell)
  */
+#define CODE_REST_FLAG (1 << 20)
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
 enum { CELL_VALUE = 1, CELL_NAME, CELL_WORDS };
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_BYTES };
 enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
-enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_WORDS };
+enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_MACROS, ENV_WORDS };
 
 #endif

@@ -54,17 +54,34 @@ static enum lo_type callable(lo_lisp *L, lo_value fn)
     return type;
 }
 
-/* The code object of fn, after checking it accepts n arguments. */
-static lo_value code_for(lo_lisp *L, lo_value fn, uint32_t n)
+/*
+ * The code object of fn, after checking it accepts the n arguments on top
+ * of the stack; for a function with &optional or &rest, the arguments past
+ * the required ones are gathered into one list (its prologue takes it
+ * apart), so *n becomes required + 1.
+ */
+static lo_value code_for(lo_lisp *L, lo_value fn, uint32_t *n)
 {
     lo_value code = lo_ptr(fn)[FN_CODE];
     uint64_t *cp = lo_ptr(code);
-    if ((int64_t)n != lo_fixnum_value(cp[CODE_ARITY])) {
+    int64_t arity = lo_fixnum_value(cp[CODE_ARITY]);
+    int64_t required = arity & (CODE_REST_FLAG - 1);
+    bool rest = arity & CODE_REST_FLAG;
+    if (rest ? (int64_t)*n < required : (int64_t)*n != required) {
         char name[64] = "an anonymous function";
         if (lo_symbolp(cp[CODE_NAME]))
             lo_string_utf8(lo_symbol_name(cp[CODE_NAME]), name, sizeof name);
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments: %u, "
-                 "wants %lld", name, n, (long long)lo_fixnum_value(cp[CODE_ARITY]));
+                 "wants %s%lld", name, *n, rest ? "at least " : "",
+                 (long long)required);
+    }
+    if (rest) {
+        lo_value list = L->nil;
+        for (uint32_t i = *n; i > (uint32_t)required; i--)
+            list = lo_cons(L, L->stack[L->sp - *n + i - 1], list);
+        L->sp -= *n - (uint32_t)required;
+        L->stack[L->sp++] = list;
+        *n = (uint32_t)required + 1;
     }
     return code;
 }
@@ -84,7 +101,7 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
         push(L, v);
         return true;
     }
-    lo_value code = code_for(L, fn, n);
+    lo_value code = code_for(L, fn, &n);
     if (L->nframes >= LO_MAX_FRAMES)
         lo_error(L, "STORAGE-CONDITION", "control stack exhausted (more than "
                  "%d nested calls)", LO_MAX_FRAMES);
@@ -110,7 +127,7 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
         push(L, v);
         return false;
     }
-    lo_value code = code_for(L, fn, n);
+    lo_value code = code_for(L, fn, &n);
     for (uint32_t i = 0; i < n; i++)
         L->stack[f->base + i] = L->stack[L->sp - n + i];
     L->sp = f->base + n;
@@ -258,6 +275,24 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 push(L, lo_make_object(fn));
                 break;
             }
+            case OP_CAR:
+                L->stack[L->sp - 1] = lo_car(L, L->stack[L->sp - 1]);
+                break;
+            case OP_CDR:
+                L->stack[L->sp - 1] = lo_cdr(L, L->stack[L->sp - 1]);
+                break;
+            case OP_CHECK_CONS:
+                if (!lo_consp(L->stack[f->base + u16(ip)]))
+                    lo_error(L, "PROGRAM-ERROR", "too few arguments or "
+                             "elements for the lambda list");
+                ip += 2;
+                break;
+            case OP_CHECK_EMPTY:
+                if (!lo_null(L, L->stack[f->base + u16(ip)]))
+                    lo_error(L, "PROGRAM-ERROR", "too many arguments or "
+                             "elements for the lambda list");
+                ip += 2;
+                break;
             case OP_JUMP:
                 ip = bytes + u16(ip);
                 break;

@@ -73,6 +73,23 @@ is "a closure and its state persist across processes (1)" "$(printf '#<FUNCTION 
    "$bin" --store "$store" -e '(setq *tick* (counter))' -e '(funcall *tick*)'
 is "a closure and its state persist across processes (2)" "2" \
    "$bin" --store "$store" -e '(funcall *tick*)'
+is "&optional with defaults and supplied-p, &rest" "$(printf 'OPT\n(1 10 11 NIL)\n(1 2 3 T)\nR\n(1 (2 3))')" \
+   "$bin" --store "$store" -e '(defun opt (a &optional (b 10) (c (+ a b) c-p)) (list a b c c-p))' \
+   -e '(opt 1)' -e '(opt 1 2 3)' -e '(defun r (a &rest xs) (list a xs))' -e '(r 1 2 3)'
+is "too many arguments for &optional: a clear error" \
+   "ERROR: PROGRAM-ERROR: too many arguments or elements for the lambda list" \
+   "$bin" --store "$store" -e '(opt 1 2 3 4)'
+is "defmacro, &body, backquote with splicing" "$(printf 'MY-WHEN\n3\n(IF T (PROGN A B) NIL)')" \
+   "$bin" --store "$store" -e '(defmacro my-when (test &body body) `(if ,test (progn ,@body) nil))' \
+   -e '(my-when (= 1 1) 1 2 3)' -e "(macroexpand-1 '(my-when t a b))"
+is "a macro persists into the next process" "PERSISTED" \
+   "$bin" --store "$store" -e "(my-when t 'persisted)"
+is "destructuring macro lambda lists" "$(printf 'SWAP2\n(2 1)')" \
+   "$bin" --store "$store" -e '(defmacro swap2 ((a b)) `(list ,b ,a))' -e '(swap2 (1 2))'
+is "a macro that assigns a captured variable" "$(printf 'MY-INCF\nMK\n2')" \
+   "$bin" --store "$store" -e '(defmacro my-incf (v) `(setq ,v (+ ,v 1)))' \
+   -e '(defun mk () (let ((n 0)) (lambda () (my-incf n))))' -e '(let ((f (mk))) (funcall f) (funcall f))'
+is "backquote with a dotted tail" "(1 2 3 . 4)" "$bin" --store "$store" -e '`(1 ,@(list 2 3) . 4)'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
