@@ -36,6 +36,8 @@ CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 HOST_FLAGS  := -D_GNU_SOURCE
 
 CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
+BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
+BOOT_C    := $(BUILD)/gen/boot.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos-disk.c server/lispos-repl.c
 TEST_SRCS := $(wildcard tests/unit/*.c)
@@ -71,7 +73,16 @@ $(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): 
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -Idrivers -I. -Itests -c $< -o $@
 
-$(CORE_LIB): $(call obj,$(CORE_SRCS))
+# The system code in Lisp, embedded as data (lisp/boot.h).
+$(BOOT_C): $(BOOT_LISP) conf/embed-boot.sh
+	@mkdir -p $(@D)
+	conf/embed-boot.sh $@ $(BOOT_LISP)
+
+$(BUILD)/obj/gen/boot.o: $(BOOT_C) lisp/boot.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -I. -c $< -o $@
+
+$(CORE_LIB): $(call obj,$(CORE_SRCS)) $(BUILD)/obj/gen/boot.o
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -48,6 +48,7 @@ struct lo_lisp {
      * lambdas, compiles inside macro expansions); kept for reuse */
     struct compiler *compilers[64];
     int compile_depth;
+    uint64_t gensym_counter;
 };
 
 /* ---- errors ---- */
@@ -75,6 +76,7 @@ void lo_string_utf8(lo_value s, char *buf, size_t len);
 
 /* ---- symbols and environments ---- */
 lo_value lo_intern(lo_lisp *L, const char *name);
+lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 

@@ -173,6 +173,12 @@ static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
     return form;
 }
 
+static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a; (void)n;
+    return lo_gensym(L);
+}
+
 const struct lo_primitive lo_primitives[] = {
     { "+", 0, -1, p_add },
     { "-", 1, -1, p_sub },
@@ -198,6 +204,7 @@ const struct lo_primitive lo_primitives[] = {
     { "APPEND", 0, -1, p_append },
     { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
     { "MACROEXPAND", 1, 2, p_macroexpand },
+    { "GENSYM", 0, 1, p_gensym },
 };
 
 const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];

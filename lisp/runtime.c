@@ -3,13 +3,15 @@
  * errors, and the boot (see lisp.h and internal.h).
  *
  * A cold boot (an empty heap) creates NIL, T, the symbol table and the
- * system environment, and binds every primitive by name.  A warm start
- * finds them all through the heap root and checks that this binary's
- * system version -- a hash of the primitive table and the bytecode
- * version -- is the one that built the heap.
+ * system environment, binds every primitive by name, then evaluates the
+ * system code written in Lisp (the files of lisp/boot, embedded: boot.h).  A
+ * warm start finds it all through the heap root and checks that this
+ * binary's system version -- a hash of the bytecode version, the primitive
+ * table and the boot code -- is the one that built the heap.
  */
 #include <string.h>
 
+#include "boot.h"
 #include "checksum.h"
 #include "format.h"
 #include "internal.h"
@@ -171,6 +173,18 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
 
 /* ---- symbols ------------------------------------------------------------------ */
 
+static lo_value make_symbol(lo_lisp *L, const char *name);
+
+/* A fresh symbol in no table: G1, G2, ... (distinct objects even when a
+ * name repeats after a restart). */
+lo_value lo_gensym(lo_lisp *L)
+{
+    char name[32];
+    lo_snprintf(name, sizeof name, "G%llu",
+                (unsigned long long)++L->gensym_counter);
+    return make_symbol(L, name);
+}
+
 lo_value lo_symbol_name(lo_value sym)
 {
     return lo_ptr(sym)[SYM_NAME];
@@ -271,6 +285,9 @@ static uint64_t system_version(void)
     for (unsigned i = 0; i < lo_primitive_count; i++)
         crc = lo_crc32c(crc, lo_primitives[i].name,
                         strlen(lo_primitives[i].name) + 1);
+    for (unsigned i = 0; i < lo_boot_file_count; i++)
+        crc = lo_crc32c(crc, lo_boot_files[i].text,
+                        strlen(lo_boot_files[i].text));
     return (uint64_t)LO_BYTECODE_VERSION << 32 | crc;
 }
 
@@ -304,6 +321,21 @@ static void cold_boot(lo_lisp *L)
     }
 }
 
+/* Evaluate the embedded system code, file by file, in name order. */
+static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
+{
+    char result[256];
+    for (unsigned i = 0; i < lo_boot_file_count; i++) {
+        if (lo_lisp_eval_string(L, lo_boot_files[i].text, result,
+                                sizeof result) != LO_OK) {
+            lo_snprintf(why, why_len, "cold boot: lisp/boot/%s: %s",
+                        lo_boot_files[i].name, result);
+            return LO_EINVAL;
+        }
+    }
+    return LO_OK;
+}
+
 int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
 {
     *out = NULL;
@@ -333,6 +365,11 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
             return LO_ENOSPC;
         }
         cold_boot(L);
+        status = run_boot_code(L, why, why_len);
+        if (status != LO_OK) {
+            lo_lisp_close(L);
+            return status;
+        }
     } else {
         L->nil = L->root->roots[LO_ROOT_NIL];
         L->t = L->root->roots[LO_ROOT_T];

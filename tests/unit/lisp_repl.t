@@ -90,6 +90,12 @@ is "a macro that assigns a captured variable" "$(printf 'MY-INCF\nMK\n2')" \
    "$bin" --store "$store" -e '(defmacro my-incf (v) `(setq ,v (+ ,v 1)))' \
    -e '(defun mk () (let ((n 0)) (lambda () (my-incf n))))' -e '(let ((f (mk))) (funcall f) (funcall f))'
 is "backquote with a dotted tail" "(1 2 3 . 4)" "$bin" --store "$store" -e '`(1 ,@(list 2 3) . 4)'
+is "system macros written in Lisp (lisp/boot)" "$(printf '2\n2\n4\n(1 2)\n1\n2\n5')" \
+   "$bin" --store "$store" -e '(when t 1 2)' -e '(cond ((= 1 2) 1) ((= 1 1) 2) (t 3))' \
+   -e '(or nil nil 4)' -e '(let* ((a 1) (b (+ a 1))) (list a b))' -e '(prog1 1 2 3)' \
+   -e "(case 'b (a 1) ((b c) 2) (otherwise 3))" -e '(cond (nil 1) (5))'
+is "or evaluates each form once" "$(printf 'HITS\n1')" "$bin" --store "$store" \
+   -e '(defun hits () (setq *hits* (+ *hits* 1)))' -e '(progn (setq *hits* 0) (or (hits) 99) *hits*)'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"

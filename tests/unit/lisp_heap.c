@@ -1,0 +1,44 @@
+/*
+ * lisp_heap.c -- the persistent heap's root page: a fresh heap is
+ * recognised, a built one is found again, a heap built by other system
+ * code is refused with a clear message, and a store holding something else
+ * is not taken for a heap.
+ */
+#include "gc/heap.h"
+#include "tap.h"
+
+int main(void)
+{
+    lo_disk *d;
+    lo_ram_disk_open(8192, 4096, &d);
+    char why[300];
+    struct lo_ckpt_options opt = { .create = true };
+    lo_ckpt *c;
+    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
+        bail_out("%s", why);
+    lo_heap *h;
+    int fresh = 0;
+    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "open a new heap");
+    ok(fresh, "it is fresh");
+    uint64_t *obj = lo_heap_alloc(h, 3);
+    ok(obj && obj[0] == 0 && obj[2] == 0, "allocation gives zeroed words");
+    obj[1] = 42;
+    uint64_t top = lo_heap_bytes_used(h);
+    lo_heap_close(h);
+
+    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "reopen it");
+    ok(!fresh && lo_heap_bytes_used(h) == top && obj[1] == 42,
+       "found again, with its objects, at the same address");
+    lo_heap_close(h);
+
+    is_int(lo_heap_open(c, 0x2222, &h, &fresh, why, sizeof why), LO_EINVAL,
+           "a heap built by other system code is refused");
+    ok(strstr(why, "Refusing to mix") != NULL, "clearly: %s", why);
+
+    ((uint64_t *)lo_ckpt_base(c))[0] = 0xdeadbeef;     /* not a heap */
+    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_ECORRUPT,
+           "a store that holds something else is not taken for a heap");
+    lo_ckpt_close(c);
+    lo_disk_close(d);
+    return done_testing();
+}
