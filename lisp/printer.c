@@ -77,12 +77,22 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
     } else if (lo_charp(v)) {
         uint32_t c = lo_char_code(v);
         put(out, "#\\");
-        if (c == ' ')
-            put(out, "Space");
-        else if (c == '\n')
+        /* Graphic characters, space included, print as themselves (as
+         * SBCL does); the others by name. */
+        if (c == '\n')
             put(out, "Newline");
         else if (c == '\t')
             put(out, "Tab");
+        else if (c == '\r')
+            put(out, "Return");
+        else if (c == 0)
+            put(out, "Nul");
+        else if (c == 127)
+            put(out, "Rubout");
+        else if (c < 32) {
+            lo_snprintf(buf, sizeof buf, "U+%X", c);
+            put(out, buf);
+        }
         else
             lo_text_put(out, buf, lo_utf8_encode(c, buf));
     } else if (v == LO_UNBOUND) {

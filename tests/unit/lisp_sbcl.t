@@ -1,0 +1,46 @@
+#!/bin/sh
+# The differential test against SBCL: every form of every corpus file in
+# tests/lisp/corpus-*.lisp is evaluated, in order, by SBCL and by
+# lispos-repl on a fresh store; each form is one test, passing when both
+# print the same line (errors compare as "ERROR").  A form that differs is a
+# failed test, never an excluded one.
+set -u
+bin="${LISPOS_BUILD:-build}/lispos-repl"
+here=$(dirname "$0")/../lisp
+if ! command -v sbcl >/dev/null 2>&1; then
+    echo "1..0 # SKIP sbcl is not installed (make deps installs it)"
+    exit 0
+fi
+dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-sbcl-XXXXXX")
+trap 'rm -rf "$dir"' EXIT
+n=0
+for corpus in "$here"/corpus-*.lisp; do
+    name=$(basename "$corpus" .lisp)
+    sbcl --script "$here/sbcl-run.lisp" "$corpus" > "$dir/$name.sbcl" 2>/dev/null
+    "$bin" --store "$dir/$name.store" --size 256M < "$corpus" 2>/dev/null |
+        sed 's/^ERROR:.*/ERROR/' > "$dir/$name.ours"
+    # The forms themselves, one per line, for the test names.
+    sbcl --script /dev/stdin "$corpus" > "$dir/$name.forms" 2>/dev/null <<'LISP'
+(setf *print-pretty* nil)
+(with-open-file (in (second sb-ext:*posix-argv*))
+  (loop for form = (read in nil :eof) until (eq form :eof)
+        do (let ((*print-length* 8) (*print-level* 4)) (prin1 form) (terpri))))
+LISP
+    total=$(wc -l < "$dir/$name.sbcl")
+    i=1
+    while [ "$i" -le "$total" ]; do
+        want=$(sed -n "${i}p" "$dir/$name.sbcl")
+        got=$(sed -n "${i}p" "$dir/$name.ours")
+        form=$(sed -n "${i}p" "$dir/$name.forms")
+        n=$((n + 1))
+        if [ "$want" = "$got" ]; then
+            echo "ok $n - $name: $form"
+        else
+            echo "not ok $n - $name: $form"
+            echo "#   sbcl:   $want"
+            echo "#   lispos: $got"
+        fi
+        i=$((i + 1))
+    done
+done
+echo "1..$n"
