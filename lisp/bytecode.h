@@ -34,6 +34,9 @@ enum lo_op {
     OP_CDR,            /*        top := its cdr */
     OP_CHECK_CONS,     /* i      error unless frame slot i holds a cons */
     OP_CHECK_EMPTY,    /* i      error unless frame slot i holds nil */
+    OP_BIND,           /* k      bind special cell constants[k] to the
+                                 popped value (dynamic binding) */
+    OP_UNBIND,         /* c      end the c newest dynamic bindings */
 };
 
 #endif

@@ -40,6 +40,7 @@ struct compiler {
     lo_value free_name[MAX_FREE];/* closure slots: outer variables used */
     bool free_boxed[MAX_FREE];
     uint32_t nfree;
+    uint32_t dynamic_binds;      /* special parameters the prologue bound */
 };
 
 static void emit(struct compiler *c, unsigned byte)
@@ -325,7 +326,17 @@ static void compile_let(struct compiler *c, lo_value form)
         emit16(c, slot);
         emit(c, OP_POP);
     }
+    /* All values are computed; now the bindings begin together. */
+    unsigned dynamic = 0;
     for (int64_t i = 0; i < k; i++) {
+        if (lo_special_p(L, names[i])) {
+            emit(c, OP_LOCAL);
+            emit16(c, first + (uint32_t)i);
+            emit(c, OP_BIND);
+            emit16(c, constant(c, lo_variable_cell(L, names[i], true)));
+            dynamic++;
+            continue;                   /* its slot stays nameless */
+        }
         c->local_name[first + i] = names[i];
         if (needs_box(L, body, names[i])) {
             c->local_boxed[first + i] = true;
@@ -333,7 +344,16 @@ static void compile_let(struct compiler *c, lo_value form)
             emit16(c, first + (uint32_t)i);
         }
     }
-    compile_body(c, body);
+    if (dynamic) {                      /* come back to unbind: no tail call */
+        bool tail = c->tail;
+        c->tail = false;
+        compile_body(c, body);
+        c->tail = tail;
+        emit(c, OP_UNBIND);
+        emit16(c, dynamic);
+    } else {
+        compile_body(c, body);
+    }
     c->nlocals = saved;
 }
 
@@ -361,6 +381,39 @@ static void compile_call(struct compiler *c, lo_value form)
         emit(c, tail ? OP_TAIL_CALL : OP_CALL);
     }
     emit(c, (unsigned)n);
+}
+
+/*
+ * (defvar name [init [doc]]) and (defparameter name init [doc]): name is
+ * special from now on -- proclaimed while compiling, so the rest of the
+ * same unit already binds it dynamically.  defvar sets it only when it is
+ * unbound; defparameter always.  Both return the name.
+ */
+static void compile_defvar(struct compiler *c, lo_value form, bool always)
+{
+    lo_lisp *L = c->L;
+    lo_value name = second(L, form), rest = lo_cdr(L, lo_cdr(L, form));
+    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t))
+        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name",
+                 always ? "DEFPARAMETER" : "DEFVAR");
+    if (always && !lo_consp(rest))
+        lo_error(L, "PROGRAM-ERROR", "DEFPARAMETER needs an initial value");
+    lo_proclaim_special(L, name);
+    if (lo_consp(rest)) {
+        lo_value set = lo_cons(L, lo_intern(L, "SETQ"),
+                               lo_cons(L, name, lo_cons(L, lo_car_raw(rest),
+                                                        L->nil)));
+        if (!always)        /* (if (boundp 'name) nil (setq name init)) */
+            set = lo_cons(L, lo_intern(L, "IF"), lo_cons(L,
+                  lo_cons(L, lo_intern(L, "BOUNDP"), lo_cons(L,
+                          lo_cons(L, lo_intern(L, "QUOTE"),
+                                  lo_cons(L, name, L->nil)), L->nil)),
+                  lo_cons(L, L->nil, lo_cons(L, set, L->nil))));
+        compile_sub(c, set);
+        emit(c, OP_POP);
+    }
+    emit(c, OP_CONST);
+    emit16(c, constant(c, name));
 }
 
 static void compile_cons(struct compiler *c, lo_value form)
@@ -402,6 +455,8 @@ static void compile_cons(struct compiler *c, lo_value form)
         emit(c, OP_POP);
         emit(c, OP_CONST);
         emit16(c, constant(c, name));
+    } else if (is(L, head, "DEFVAR") || is(L, head, "DEFPARAMETER")) {
+        compile_defvar(c, form, is(L, head, "DEFPARAMETER"));
     } else if (is(L, head, "DEFMACRO")) {
         lo_value name = second(L, form);
         if (!lo_symbolp(name) || lo_null(L, name))
@@ -494,6 +549,7 @@ static struct compiler *enter_compiler(lo_lisp *L)
     c->tail = false;
     c->parent = NULL;
     c->nfree = 0;
+    c->dynamic_binds = 0;
     return c;
 }
 
@@ -541,6 +597,14 @@ static void bind_name(struct compiler *c, uint32_t slot, lo_value name,
     lo_lisp *L = c->L;
     if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t))
         lo_error(L, "PROGRAM-ERROR", "lambda list: not a variable name");
+    if (lo_special_p(L, name)) {         /* a dynamic binding, not a local */
+        emit(c, OP_LOCAL);
+        emit16(c, slot);
+        emit(c, OP_BIND);
+        emit16(c, constant(c, lo_variable_cell(L, name, true)));
+        c->dynamic_binds++;
+        return;
+    }
     c->local_name[slot] = name;
     if (needs_box(L, scope, name)) {
         c->local_boxed[slot] = true;
@@ -722,8 +786,14 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
             bind_pattern(c, p, src, body, false);
         }
     }
-    c->tail = true;
+    /* With special parameters bound, the body must come back to unbind
+     * them: its last call is then not a tail call. */
+    c->tail = c->dynamic_binds == 0;
     compile_body(c, body);
+    if (c->dynamic_binds) {
+        emit(c, OP_UNBIND);
+        emit16(c, c->dynamic_binds);
+    }
     emit(c, OP_RETURN);
     lo_value fn = finish(c, name, arity);
     leave_compiler(L);

@@ -18,7 +18,12 @@
 #include "platform.h"
 #include "value.h"
 
-enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14 };
+enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
+       LO_MAX_BINDINGS = 1 << 14 };
+
+struct lo_binding {             /* a dynamic binding: the value it hides */
+    lo_value cell, old;
+};
 
 struct lo_frame {
     lo_value code;              /* the code object running */
@@ -49,6 +54,8 @@ struct lo_lisp {
     struct compiler *compilers[64];
     int compile_depth;
     uint64_t gensym_counter;
+    struct lo_binding *bindings;    /* dynamic bindings in force */
+    uint32_t nbindings;
 };
 
 /* ---- errors ---- */
@@ -85,6 +92,10 @@ static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
+bool lo_special_p(lo_lisp *L, lo_value sym);
+void lo_proclaim_special(lo_lisp *L, lo_value sym);
+void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value);
+void lo_unbind_to(lo_lisp *L, uint32_t depth);
 /* The macro function of sym, or nil when sym names no macro. */
 lo_value lo_macro_function(lo_lisp *L, lo_value sym);
 /* One step of macro expansion: the expansion, or form itself. */

@@ -173,6 +173,18 @@ static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
     return form;
 }
 
+static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_symbolp(a[0]))
+        lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
+    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t))
+        return L->t;
+    lo_value cell = lo_variable_cell(L, a[0], false);
+    return lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND
+        ? L->nil : L->t;
+}
+
 static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)a; (void)n;
@@ -205,6 +217,7 @@ const struct lo_primitive lo_primitives[] = {
     { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
     { "MACROEXPAND", 1, 2, p_macroexpand },
     { "GENSYM", 0, 1, p_gensym },
+    { "BOUNDP", 1, 1, p_boundp },
 };
 
 const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];

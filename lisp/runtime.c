@@ -17,7 +17,7 @@
 #include "internal.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 2u
+#define LO_BYTECODE_VERSION 3u
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -243,6 +243,7 @@ static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
     uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
     cell[CELL_VALUE] = LO_UNBOUND;
     cell[CELL_NAME] = sym;
+    cell[CELL_FLAGS] = lo_fixnum(0);
     lo_value c = lo_make_object(cell);
     lo_value pair = lo_cons(L, sym, c);
     env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
@@ -273,6 +274,46 @@ lo_value lo_macro_function(lo_lisp *L, lo_value sym)
     if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
         return L->nil;
     return lo_ptr(cell)[CELL_VALUE];
+}
+
+/* ---- special variables ------------------------------------------------------------
+ * Shallow binding: binding a special variable saves the cell's value on
+ * the binding stack and stores the new one; leaving the binding -- by
+ * returning or by any non-local exit -- puts the old one back.  (One
+ * lo_lisp is one thread of evaluation; per-thread bindings come with the
+ * worker pool.) */
+
+bool lo_special_p(lo_lisp *L, lo_value sym)
+{
+    lo_value cell = lo_variable_cell(L, sym, false);
+    return !lo_null(L, cell) &&
+           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL);
+}
+
+void lo_proclaim_special(lo_lisp *L, lo_value sym)
+{
+    lo_value cell = lo_variable_cell(L, sym, true);
+    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
+        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
+}
+
+void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
+{
+    if (L->nbindings >= LO_MAX_BINDINGS)
+        lo_error(L, "STORAGE-CONDITION", "binding stack exhausted");
+    L->bindings[L->nbindings].cell = cell;
+    L->bindings[L->nbindings].old = lo_ptr(cell)[CELL_VALUE];
+    L->nbindings++;
+    lo_ptr(cell)[CELL_VALUE] = value;
+}
+
+void lo_unbind_to(lo_lisp *L, uint32_t depth)
+{
+    while (L->nbindings > depth) {
+        L->nbindings--;
+        lo_ptr(L->bindings[L->nbindings].cell)[CELL_VALUE] =
+            L->bindings[L->nbindings].old;
+    }
 }
 
 /* ---- boot ------------------------------------------------------------------------ */
@@ -345,7 +386,8 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     L->store = store;
     L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
-    if (!L->stack || !L->frames) {
+    L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
+    if (!L->stack || !L->frames || !L->bindings) {
         lo_lisp_close(L);
         return LO_ENOMEM;
     }
@@ -385,6 +427,7 @@ void lo_lisp_close(lo_lisp *L)
     lo_heap_close(L->heap);
     lo_mem_free(L->stack);
     lo_mem_free(L->frames);
+    lo_mem_free(L->bindings);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -413,6 +456,7 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         out[0] = '\0';
     uint32_t sp = L->sp, frames = L->nframes;
     int compile_depth = L->compile_depth;
+    uint32_t bindings = L->nbindings;
     void *outer[5];                     /* nested evaluations restore it */
     memcpy(outer, L->error_jump, sizeof outer);
     if (__builtin_setjmp(L->error_jump)) {
@@ -420,6 +464,7 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         L->sp = sp;                     /* unwind the VM */
         L->nframes = frames;
         L->compile_depth = compile_depth;
+        lo_unbind_to(L, bindings);      /* dynamic bindings end too */
         result.len = 0;
         lo_text_put(&result, L->error, strlen(L->error));
         return LO_EINVAL;

@@ -116,7 +116,7 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   symbol    1 name (string)  2 package  3 plist  4 hash (fixnum)
  *   string    1 length (fixnum), then UTF-32 code points, two per word
  *   vector    1 length (fixnum), then the elements
- *   cell      1 value  2 name (the symbol it binds)
+ *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
  *             further ones are gathered into a list in the next slot),
@@ -129,7 +129,8 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  */
 #define CODE_REST_FLAG (1 << 20)
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
-enum { CELL_VALUE = 1, CELL_NAME, CELL_WORDS };
+enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
+#define CELL_SPECIAL 1          /* CELL_FLAGS bit: a special variable */
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_BYTES };
 enum { FN_CODE = 1, FN_ENV, FN_WORDS };

@@ -245,6 +245,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 uint64_t *box = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
                 box[CELL_VALUE] = L->stack[f->base + u16(ip)];
                 box[CELL_NAME] = L->nil;
+                box[CELL_FLAGS] = lo_fixnum(0);
                 L->stack[f->base + u16(ip)] = lo_make_object(box);
                 ip += 2;
                 break;
@@ -291,6 +292,14 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 if (!lo_null(L, L->stack[f->base + u16(ip)]))
                     lo_error(L, "PROGRAM-ERROR", "too many arguments or "
                              "elements for the lambda list");
+                ip += 2;
+                break;
+            case OP_BIND:
+                lo_bind_special(L, k[u16(ip)], L->stack[--L->sp]);
+                ip += 2;
+                break;
+            case OP_UNBIND:
+                lo_unbind_to(L, L->nbindings - u16(ip));
                 ip += 2;
                 break;
             case OP_JUMP:

@@ -177,3 +177,27 @@ nil
 (case 3 (1 'one) ((2 3) 'two-or-three) (otherwise 'other))
 (case 'z (a 1) (t 'default))
 (case 'q (a 1))
+
+;; special variables
+(defvar *sx* 1)
+(defun get-sx () *sx*)
+(get-sx)
+(let ((*sx* 2)) (get-sx))
+(get-sx)
+(defvar *sx* 99)
+*sx*
+(defparameter *sx* 5)
+*sx*
+(defun with-sx (*sx*) (get-sx))
+(with-sx 7)
+*sx*
+(let ((*sx* 10) (y *sx*)) (list (get-sx) y))
+(let ((*sx* 3)) (car 1))
+*sx*
+(boundp '*sx*)
+(boundp 'surely-unbound-variable-here)
+(defun opt-sx (&optional (*sx* 42)) (get-sx))
+(opt-sx)
+(opt-sx 1)
+*sx*
+(let ((f (lambda () *sx*))) (let ((*sx* 8)) (funcall f)))

@@ -96,6 +96,10 @@ is "system macros written in Lisp (lisp/boot)" "$(printf '2\n2\n4\n(1 2)\n1\n2\n
    -e "(case 'b (a 1) ((b c) 2) (otherwise 3))" -e '(cond (nil 1) (5))'
 is "or evaluates each form once" "$(printf 'HITS\n1')" "$bin" --store "$store" \
    -e '(defun hits () (setq *hits* (+ *hits* 1)))' -e '(progn (setq *hits* 0) (or (hits) 99) *hits*)'
+is "an error inside a dynamic binding undoes it (1)" "$(printf '*D*\nERROR: TYPE-ERROR: CAR: not a list')" \
+   "$bin" --store "$store" -e '(defparameter *d* 5)' -e '(let ((*d* 3)) (car 1))'
+is "an error inside a dynamic binding undoes it (2): the store kept 5" "5" \
+   "$bin" --store "$store" -e '*d*'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
