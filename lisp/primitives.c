@@ -173,6 +173,156 @@ static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
     return form;
 }
 
+/* ---- type predicates ---- */
+
+static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_symbolp(a[0])); }
+static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_fixnump(a[0])); }
+static lo_value p_stringp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_typep(a[0], LO_T_STRING)); }
+static lo_value p_characterp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_charp(a[0])); }
+static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_consp(a[0]) || lo_null(L, a[0])); }
+static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE));
+}
+
+/* eql: eq, and for numbers and characters the same value (fixnums and
+ * characters are immediate, so eq already is). */
+static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eq(a[0], a[1])); }
+
+static bool strings_equal(lo_value x, lo_value y)
+{
+    uint64_t len = lo_string_length(x);
+    if (len != lo_string_length(y))
+        return false;
+    for (uint64_t i = 0; i < len; i++)
+        if (lo_string_ref(x, i) != lo_string_ref(y, i))
+            return false;
+    return true;
+}
+
+/* equal: conses by structure, strings by contents, the rest by eql.
+ * Recursion on the car only; the cdr chain is a loop, so long lists do not
+ * use the C stack (deep car nesting is bounded by the reader's limit). */
+static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    if (depth > 100000)
+        lo_error(L, "STORAGE-CONDITION", "EQUAL: structure nested too deeply");
+    for (;;) {
+        if (lo_eq(x, y))
+            return true;
+        if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
+            return strings_equal(x, y);
+        if (!lo_consp(x) || !lo_consp(y))
+            return false;
+        if (!equal(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
+            return false;
+        x = lo_cdr_raw(x);
+        y = lo_cdr_raw(y);
+    }
+}
+
+static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, equal(L, a[0], a[1], 0)); }
+
+/* ---- more arithmetic ---- */
+
+static lo_value p_one_plus(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t v;
+    bool over = __builtin_add_overflow(fixnum_arg(L, a[0], "1+"), 1, &v);
+    return fixnum_result(L, v, over, "1+");
+}
+
+static lo_value p_one_minus(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t v;
+    bool over = __builtin_sub_overflow(fixnum_arg(L, a[0], "1-"), 1, &v);
+    return fixnum_result(L, v, over, "1-");
+}
+
+static int64_t divisor(lo_lisp *L, lo_value v, const char *op)
+{
+    int64_t d = fixnum_arg(L, v, op);
+    if (d == 0)
+        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+    return d;
+}
+
+/* rem: the remainder of truncating division; mod: of flooring division
+ * (its sign follows the divisor). */
+static lo_value p_rem(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t d = divisor(L, a[1], "REM");
+    return lo_fixnum(fixnum_arg(L, a[0], "REM") % d);
+}
+
+static lo_value p_mod(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t d = divisor(L, a[1], "MOD");
+    int64_t r = fixnum_arg(L, a[0], "MOD") % d;
+    if (r != 0 && (r < 0) != (d < 0))
+        r += d;
+    return lo_fixnum(r);
+}
+
+static lo_value p_abs(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t v = fixnum_arg(L, a[0], "ABS");
+    return fixnum_result(L, v < 0 ? -v : v, false, "ABS");
+}
+
+static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, bool max,
+                        const char *op)
+{
+    int64_t best = fixnum_arg(L, a[0], op);
+    for (uint32_t i = 1; i < n; i++) {
+        int64_t v = fixnum_arg(L, a[i], op);
+        if (max ? v > best : v < best)
+            best = v;
+    }
+    return lo_fixnum(best);
+}
+
+static lo_value p_max(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, true, "MAX"); }
+static lo_value p_min(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, false, "MIN"); }
+
+/* ---- conses ---- */
+
+static lo_value p_rplaca(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_consp(a[0]))
+        lo_error(L, "TYPE-ERROR", "RPLACA: not a cons");
+    lo_ptr(a[0])[1] = a[1];
+    return a[0];
+}
+
+static lo_value p_rplacd(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_consp(a[0]))
+        lo_error(L, "TYPE-ERROR", "RPLACD: not a cons");
+    lo_ptr(a[0])[2] = a[1];
+    return a[0];
+}
+
+static lo_value p_length(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_typep(a[0], LO_T_STRING))
+        return lo_fixnum((int64_t)lo_string_length(a[0]));
+    int64_t len = lo_list_length(L, a[0]);
+    if (len < 0)
+        lo_error(L, "TYPE-ERROR", "LENGTH: not a sequence (a proper list or "
+                 "a string)");
+    return lo_fixnum(len);
+}
+
 static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
@@ -218,6 +368,25 @@ const struct lo_primitive lo_primitives[] = {
     { "MACROEXPAND", 1, 2, p_macroexpand },
     { "GENSYM", 0, 1, p_gensym },
     { "BOUNDP", 1, 1, p_boundp },
+    { "SYMBOLP", 1, 1, p_symbolp },
+    { "INTEGERP", 1, 1, p_integerp },
+    { "NUMBERP", 1, 1, p_integerp },    /* until floats and bignums */
+    { "STRINGP", 1, 1, p_stringp },
+    { "CHARACTERP", 1, 1, p_characterp },
+    { "LISTP", 1, 1, p_listp },
+    { "FUNCTIONP", 1, 1, p_functionp },
+    { "EQL", 2, 2, p_eql },
+    { "EQUAL", 2, 2, p_equal },
+    { "1+", 1, 1, p_one_plus },
+    { "1-", 1, 1, p_one_minus },
+    { "REM", 2, 2, p_rem },
+    { "MOD", 2, 2, p_mod },
+    { "ABS", 1, 1, p_abs },
+    { "MAX", 1, -1, p_max },
+    { "MIN", 1, -1, p_min },
+    { "RPLACA", 2, 2, p_rplaca },
+    { "RPLACD", 2, 2, p_rplacd },
+    { "LENGTH", 1, 1, p_length },
 };
 
 const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];
