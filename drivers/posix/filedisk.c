@@ -31,7 +31,7 @@
 #include "../format.h"
 #include "filedisk.h"
 
-enum { QUEUE_DEPTH = 128 };
+enum { QUEUE_DEPTH = 512 };
 
 enum request_kind { REQ_READ, REQ_WRITE, REQ_FLUSH };
 
