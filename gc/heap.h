@@ -4,21 +4,34 @@
  * The heap is the ckpt region (ckpt/ckpt.h).  Its first page holds the
  * heap root: a magic number, the version of the system code that built
  * it, the allocation top, and the root objects (nil, t, the symbol table,
- * the system environment).  Objects follow, allocated upward by bumping
- * the top; the region grows a step at a time as the top passes its end.
- * Because the region sits at the same address in every run, an object's
- * address is valid forever and nothing is ever serialized.
+ * the system environment).  Objects follow, allocated upward; the region
+ * grows a step at a time as the top passes its end.  Because the region
+ * sits at the same address in every run, an object's address is valid
+ * until the collector slides it down -- and the collector updates every
+ * reference when it does.  Nothing is ever serialized.
  *
- * Never store a C pointer in the heap: values are tagged words (value.h),
- * C functions are reached through the primitive table by index.
+ * Never store a C pointer in the heap: values are tagged words (lisp's
+ * value.h), C functions are reached through the primitive table by index.
  *
- * Thin-path status: allocation is a bump pointer under a lock and nothing
- * is collected yet; per-thread allocation buffers and the sliding
- * collector come next (docs/gc.md).
+ * Objects.  Every object starts with a header word; the collector needs
+ * nothing else to walk and scan it:
+ *   bits 0..7    type (the Lisp layer's; LO_T_FILLER is the heap's own)
+ *   bits 8..47   size in words, header included
+ *   bit 48       raw tail: only the first `value words` after the header
+ *                hold Lisp values, the rest is raw data (string
+ *                characters, bytecode, bignum digits) never interpreted
+ *   bits 49..56  value words, when the raw bit is set
+ * Without the raw bit every word after the header is a Lisp value.
+ *
+ * Allocation.  Each mutator thread allocates from its own buffer (struct
+ * lo_alloc_buffer): a chunk taken from the shared top under the heap lock,
+ * then plain pointer bumps with no lock at all.  What a thread leaves
+ * unused in a buffer becomes a filler object, so the heap stays walkable.
  */
 #ifndef LO_GC_HEAP_H
 #define LO_GC_HEAP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,7 +47,8 @@ struct lo_heap_root {
     uint64_t magic;
     uint64_t system_version;     /* which system code built this heap */
     uint64_t top;                /* offset of the next free byte */
-    uint64_t objects;            /* objects allocated, ever */
+    uint64_t objects;            /* chunks handed out, ever */
+    uint64_t collections;        /* full collections, ever */
     lo_value roots[LO_HEAP_ROOTS];
 };
 
@@ -43,6 +57,41 @@ enum {
     LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_SYMBOLS, LO_ROOT_SYSTEM_ENV,
     LO_ROOT_UNBOUND_NAME,
 };
+
+/* ---- object headers ---- */
+
+enum { LO_T_FILLER = 0xff };
+#define LO_HEADER_RAW (1ull << 48)
+#define LO_HEADER_SIZE_MASK ((1ull << 40) - 1)
+
+static inline uint64_t lo_header(unsigned type, uint64_t words)
+{
+    return (uint64_t)type | words << 8;
+}
+
+/* A header for an object whose first value_words words after the header
+ * are values and the rest raw data. */
+static inline uint64_t lo_header_raw(unsigned type, uint64_t words,
+                                     unsigned value_words)
+{
+    return lo_header(type, words) | LO_HEADER_RAW |
+           (uint64_t)value_words << 49;
+}
+
+static inline uint64_t lo_header_words(uint64_t header)
+{
+    return (header >> 8) & LO_HEADER_SIZE_MASK;
+}
+
+/* How many words after the header hold values. */
+static inline uint64_t lo_header_value_words(uint64_t header)
+{
+    if (header & LO_HEADER_RAW)
+        return (header >> 49) & 0xff;
+    return lo_header_words(header) - 1;
+}
+
+/* ---- the heap ---- */
 
 typedef struct lo_heap lo_heap;
 
@@ -55,11 +104,54 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version, lo_heap **out,
 void lo_heap_close(lo_heap *h);
 
 struct lo_heap_root *lo_heap_root(lo_heap *h);
+lo_ckpt *lo_heap_store(lo_heap *h);
 
-/* Allocate words (8 bytes each, at least 2), zero-filled, 8-aligned.
- * NULL when the store is full. */
-uint64_t *lo_heap_alloc(lo_heap *h, size_t words);
-
+/* The object space: [start, top). */
+uint64_t *lo_heap_start(lo_heap *h);
+uint64_t *lo_heap_top(lo_heap *h);
 uint64_t lo_heap_bytes_used(lo_heap *h);
+
+/* A thread's allocation buffer.  Register it before use, unregister it
+ * before freeing it. */
+struct lo_alloc_buffer {
+    uint64_t *next, *end;
+    struct lo_alloc_buffer *link;     /* the heap's list of buffers */
+};
+void lo_heap_register_buffer(lo_heap *h, struct lo_alloc_buffer *b);
+void lo_heap_unregister_buffer(lo_heap *h, struct lo_alloc_buffer *b);
+
+/* The slow path of lo_heap_alloc: a new chunk (or a large object). */
+uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
+                             size_t words);
+
+/*
+ * Allocate words (8 bytes each, at least 1) from b: zero-filled and
+ * 8-aligned; the caller writes the header.  NULL when the store is full.
+ * Never collects: collection happens only at safepoints (gc.h).
+ */
+static inline uint64_t *lo_heap_alloc(lo_heap *h, struct lo_alloc_buffer *b,
+                                      size_t words)
+{
+    if ((size_t)(b->end - b->next) >= words) {
+        uint64_t *p = b->next;
+        b->next += words;
+        return p;
+    }
+    return lo_heap_alloc_slow(h, b, words);
+}
+
+/* Turn every registered buffer's unused rest into a filler and empty the
+ * buffers (the collector does this with the world stopped). */
+void lo_heap_retire_buffers(lo_heap *h);
+
+/* Bytes handed out since the last collection, and the collector's trigger:
+ * true once that passes the threshold (or at every poll in stress mode). */
+uint64_t lo_heap_allocated_since_gc(lo_heap *h);
+bool lo_heap_collection_due(lo_heap *h);
+/* Stress mode: collect at every safepoint that follows an allocation. */
+void lo_heap_set_stress(lo_heap *h, bool on);
+
+/* Used by the collector: set the new top (and record the live size). */
+void lo_heap_set_top(lo_heap *h, uint64_t *top);
 
 #endif

@@ -502,8 +502,8 @@ static lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
     uint32_t i = c->nconstants;
     for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l))
         lo_ptr(consts)[2 + --i] = lo_car_raw(l);
-    uint64_t *code = lo_alloc_object(L, LO_T_CODE,
-                                     CODE_BYTES + (c->len + 7) / 8);
+    uint64_t *code = lo_alloc_raw(L, LO_T_CODE, CODE_BYTES + (c->len + 7) / 8,
+                                  CODE_BYTES - 1);
     code[CODE_LENGTH] = lo_fixnum(c->len);
     code[CODE_CONSTANTS] = consts;
     code[CODE_ARITY] = lo_fixnum(arity);
@@ -830,13 +830,17 @@ static void compile_function(struct compiler *c, lo_value name,
     emit(c, nfree);
 }
 
+/* Macros run inside the compiler while it holds values on the C stack:
+ * no collection until it is done (an error restores the count). */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
 {
+    lo_gc_inhibit(L);
     struct compiler *c = enter_compiler(L);
     compile_as(c, form, true);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, L->nil, 0);
     leave_compiler(L);
+    lo_gc_allow(L);
     return fn;
 }
 

@@ -14,12 +14,14 @@
 
 #include <stdarg.h>
 
+#include "ckpt/safepoint.h"
+#include "gc/gc.h"
 #include "lisp.h"
 #include "platform.h"
 #include "value.h"
 
 enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
-       LO_MAX_BINDINGS = 1 << 14 };
+       LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096 };
 
 struct lo_binding {             /* a dynamic binding: the value it hides */
     lo_value cell, old;
@@ -35,12 +37,37 @@ struct lo_frame {
 
 struct compiler;
 
-struct lo_lisp {
+/*
+ * What every thread of one Lisp system shares: the store, the heap and
+ * the collector's state.  The lock guards the symbol table, environments
+ * and the list of threads.
+ */
+struct lo_world {
     lo_ckpt *store;
     lo_heap *heap;
     struct lo_heap_root *root;
-    lo_value nil, t;
     int cold;
+    lo_mutex lock;
+    struct lo_lisp *threads;
+    _Atomic int inhibited;          /* threads where collecting is unsafe */
+    _Atomic uint64_t gc_epoch;      /* collections by this process */
+    struct lo_gc_result last_gc;
+    bool verify;                    /* check the heap after collections */
+};
+
+/*
+ * One thread of evaluation (the lo_lisp of lisp.h): its VM, its dynamic
+ * bindings, its allocation buffer, and its roots.  Used only by the
+ * thread that opened it.
+ */
+struct lo_lisp {
+    struct lo_world *W;
+    lo_ckpt *store;             /* = W->store, W->heap, W->root */
+    lo_heap *heap;
+    struct lo_heap_root *root;
+    lo_value nil, t;
+    struct lo_lisp *next_thread;
+    struct lo_alloc_buffer buffer;
     /* errors: a non-local exit to the innermost lo_lisp_eval_string */
     void *error_jump[5];
     char error[LO_ERROR_MAX];
@@ -56,7 +83,50 @@ struct lo_lisp {
     uint64_t gensym_counter;
     struct lo_binding *bindings;    /* dynamic bindings in force */
     uint32_t nbindings;
+    /* C locals holding values while Lisp runs (see "roots" below) */
+    lo_value **roots;
+    uint32_t nroots;
+    int gc_inhibit;                 /* > 0: inside the compiler */
 };
+
+/*
+ * ---- roots and safepoints ----
+ * Collections happen only at safepoints: the VM's polls (calls and
+ * backward jumps).  Allocation never collects, so C code needs no roots
+ * while it merely allocates; it needs them only for values it holds
+ * across a call back into Lisp (lo_vm_apply), which may reach a poll:
+ *
+ *     uint32_t mark = lo_roots_mark(L);
+ *     lo_root(L, &list);              // the collector updates it in place
+ *     ... lo_vm_apply(L, fn, ...) ...
+ *     lo_roots_release(L, mark);
+ *
+ * A primitive's arguments live on the VM stack and are roots already.
+ * The compiler holds values all over its C stack while macros run, so it
+ * inhibits collection instead (lo_gc_inhibit / lo_gc_allow).
+ */
+static inline uint32_t lo_roots_mark(lo_lisp *L) { return L->nroots; }
+void lo_root(lo_lisp *L, lo_value *slot);
+static inline void lo_roots_release(lo_lisp *L, uint32_t mark)
+{
+    L->nroots = mark;
+}
+void lo_gc_inhibit(lo_lisp *L);
+void lo_gc_allow(lo_lisp *L);
+void lo_gc_inhibit_restore(lo_lisp *L, int depth);   /* after an error */
+
+/* Poll: park for a stopped world, collect when one is due.  True when a
+ * collection ran (the VM then reloads what it derived from the heap). */
+bool lo_poll_slow(lo_lisp *L);
+static inline bool lo_poll(lo_lisp *L)
+{
+    if (atomic_load_explicit(&lo_world_stop_requested, memory_order_relaxed)
+        || lo_heap_collection_due(L->heap))
+        return lo_poll_slow(L);
+    return false;
+}
+/* Collect now (world stopped by this call); false when it was not safe. */
+bool lo_collect(lo_lisp *L);
 
 /* ---- errors ---- */
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
@@ -65,6 +135,10 @@ _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
 uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);
+/* An object whose first value_words words after the header are values and
+ * the rest raw data (gc/heap.h). */
+uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
+                       unsigned value_words);
 lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
 lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
 lo_value lo_car(lo_lisp *L, lo_value x);

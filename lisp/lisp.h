@@ -6,17 +6,17 @@
  *   char out[256];
  *   lo_lisp_eval_string(L, "(+ 1 2)", out, sizeof out);   // out = "3"
  *
- * Thin-path status (issue 4 in progress): fixnums, symbols, conses,
- * strings, characters; quote if progn let setq lambda function defun; calls
- * to global functions and primitives; no closures over outer variables,
- * collector, conditions or macros yet.  docs/lisp.md says what works.
+ * docs/lisp.md says what the language has so far; docs/gc.md how the
+ * heap is collected.
  */
 #ifndef LO_LISP_H
 #define LO_LISP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ckpt/ckpt.h"
+#include "gc/gc.h"
 
 typedef struct lo_lisp lo_lisp;
 
@@ -34,5 +34,20 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
 
 /* Whether the heap was built by this run (cold boot) or found (warm). */
 int lo_lisp_cold_booted(lo_lisp *L);
+
+/*
+ * Another thread of evaluation on the same system (same heap, same
+ * global environment, its own stack and dynamic bindings).  Open and use
+ * it on the thread that will run it; close it there before lo_lisp_close.
+ */
+int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out);
+void lo_lisp_thread_close(lo_lisp *L);
+
+/* GC stress mode: collect at every poll that follows an allocation, and
+ * verify the heap after each collection. */
+void lo_lisp_gc_stress(lo_lisp *L, bool on);
+/* A full collection now; LO_EBUSY when it is not safe here (inside the
+ * compiler).  *out gets the pause and sizes. */
+int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out);
 
 #endif

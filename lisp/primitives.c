@@ -173,6 +173,17 @@ static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
     return form;
 }
 
+/* (gc): a full collection now; the live bytes after it, or nil when
+ * collecting is not safe here (called from a macro, inside the compiler). */
+static lo_value p_gc(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a, (void)n;
+    struct lo_gc_result r;
+    if (lo_lisp_collect(L, &r) != LO_OK)
+        return L->nil;
+    return lo_fixnum((int64_t)r.live_bytes);
+}
+
 /* ---- type predicates ---- */
 
 static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_symbolp(a[0])); }
@@ -387,6 +398,7 @@ const struct lo_primitive lo_primitives[] = {
     { "RPLACA", 2, 2, p_rplaca },
     { "RPLACD", 2, 2, p_rplacd },
     { "LENGTH", 1, 1, p_length },
+    { "GC", 0, 0, p_gc },
 };
 
 const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];

@@ -17,7 +17,7 @@
 #include "internal.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 3u
+#define LO_BYTECODE_VERSION 4u
 
 /* ---- errors -------------------------------------------------------------- */
 
@@ -33,12 +33,26 @@ _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
 
 /* ---- allocation ------------------------------------------------------------ */
 
-uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words)
+static uint64_t *alloc_words(lo_lisp *L, uint64_t words)
 {
-    uint64_t *p = lo_heap_alloc(L->heap, words);
+    uint64_t *p = lo_heap_alloc(L->heap, &L->buffer, words);
     if (!p)
         lo_error(L, "STORAGE-CONDITION", "the store is full");
+    return p;
+}
+
+uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words)
+{
+    uint64_t *p = alloc_words(L, words);
     p[0] = lo_header(type, words);
+    return p;
+}
+
+uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
+                       unsigned value_words)
+{
+    uint64_t *p = alloc_words(L, words);
+    p[0] = lo_header_raw(type, words, value_words);
     return p;
 }
 
@@ -127,7 +141,7 @@ lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len)
     uint64_t count = 0;
     for (const unsigned char *q = p; q < end; count++)
         utf8_next(&q, end);
-    uint64_t *obj = lo_alloc_object(L, LO_T_STRING, 2 + (count + 1) / 2);
+    uint64_t *obj = lo_alloc_raw(L, LO_T_STRING, 2 + (count + 1) / 2, 1);
     obj[1] = lo_fixnum((int64_t)count);
     uint32_t *chars = (uint32_t *)(obj + 2);
     for (uint64_t i = 0; p < end; i++)
@@ -377,39 +391,110 @@ static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
     return LO_OK;
 }
 
-int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
+/* A thread's state on world W (not yet on its list). */
+static lo_lisp *new_thread(struct lo_world *W)
 {
-    *out = NULL;
     lo_lisp *L = lo_mem_alloc(sizeof *L);
     if (!L)
-        return LO_ENOMEM;
-    L->store = store;
+        return NULL;
+    memset(L, 0, sizeof *L);
+    L->W = W;
+    L->store = W->store;
+    L->heap = W->heap;
+    L->root = W->root;
     L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
     L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
-    if (!L->stack || !L->frames || !L->bindings) {
-        lo_lisp_close(L);
-        return LO_ENOMEM;
+    L->roots = lo_mem_alloc(LO_MAX_ROOTS * sizeof *L->roots);
+    if (!L->stack || !L->frames || !L->bindings || !L->roots) {
+        lo_mem_free(L->stack);
+        lo_mem_free(L->frames);
+        lo_mem_free(L->bindings);
+        lo_mem_free(L->roots);
+        lo_mem_free(L);
+        return NULL;
     }
+    return L;
+}
+
+/* Put L on its world's list of threads: from now on it allocates, and the
+ * collector sees its roots. */
+static void join_world(lo_lisp *L)
+{
+    struct lo_world *W = L->W;
+    if (!lo_mutator_attached())
+        lo_mutator_attach();
+    lo_heap_register_buffer(W->heap, &L->buffer);
+    lo_mutex_lock(&W->lock);
+    L->next_thread = W->threads;
+    W->threads = L;
+    lo_mutex_unlock(&W->lock);
+}
+
+static void free_thread(lo_lisp *L)
+{
+    struct lo_world *W = L->W;
+    lo_mutex_lock(&W->lock);
+    for (lo_lisp **p = &W->threads; *p; p = &(*p)->next_thread)
+        if (*p == L) {
+            *p = L->next_thread;
+            lo_heap_unregister_buffer(W->heap, &L->buffer);
+            break;
+        }
+    lo_mutex_unlock(&W->lock);
+    lo_mem_free(L->stack);
+    lo_mem_free(L->frames);
+    lo_mem_free(L->bindings);
+    lo_mem_free(L->roots);
+    for (int i = 0; i < 64; i++)
+        lo_mem_free(L->compilers[i]);
+    lo_mem_free(L);
+}
+
+static void free_world(struct lo_world *W)
+{
+    while (W->threads)
+        free_thread(W->threads);
+    lo_heap_close(W->heap);
+    lo_mutex_destroy(&W->lock);
+    lo_mem_free(W);
+}
+
+int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    struct lo_world *W = lo_mem_alloc(sizeof *W);
+    if (!W)
+        return LO_ENOMEM;
+    memset(W, 0, sizeof *W);
+    W->store = store;
+    lo_mutex_init(&W->lock);
     int fresh = 0;
-    int status = lo_heap_open(store, system_version(), &L->heap, &fresh, why,
+    int status = lo_heap_open(store, system_version(), &W->heap, &fresh, why,
                               why_len);
     if (status != LO_OK) {
-        lo_lisp_close(L);
+        lo_mutex_destroy(&W->lock);
+        lo_mem_free(W);
         return status;
     }
-    L->root = lo_heap_root(L->heap);
-    L->cold = fresh;
+    W->root = lo_heap_root(W->heap);
+    W->cold = fresh;
+    lo_lisp *L = new_thread(W);
+    if (!L) {
+        free_world(W);
+        return LO_ENOMEM;
+    }
+    join_world(L);
     if (fresh) {
         if (__builtin_setjmp(L->error_jump)) {
             lo_snprintf(why, why_len, "cold boot failed: %s", L->error);
-            lo_lisp_close(L);
+            free_world(W);
             return LO_ENOSPC;
         }
         cold_boot(L);
         status = run_boot_code(L, why, why_len);
         if (status != LO_OK) {
-            lo_lisp_close(L);
+            free_world(W);
             return status;
         }
     } else {
@@ -420,22 +505,35 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     return LO_OK;
 }
 
+int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out)
+{
+    lo_lisp *L = new_thread(any->W);
+    if (!L)
+        return LO_ENOMEM;
+    /* Joined first: from then on no collection runs until this thread
+     * polls, so nil and t cannot move under it while they are read. */
+    join_world(L);
+    L->nil = L->root->roots[LO_ROOT_NIL];
+    L->t = L->root->roots[LO_ROOT_T];
+    *out = L;
+    return LO_OK;
+}
+
+void lo_lisp_thread_close(lo_lisp *L)
+{
+    if (L)
+        free_thread(L);
+}
+
 void lo_lisp_close(lo_lisp *L)
 {
-    if (!L)
-        return;
-    lo_heap_close(L->heap);
-    lo_mem_free(L->stack);
-    lo_mem_free(L->frames);
-    lo_mem_free(L->bindings);
-    for (int i = 0; i < 64; i++)
-        lo_mem_free(L->compilers[i]);
-    lo_mem_free(L);
+    if (L)
+        free_world(L->W);
 }
 
 int lo_lisp_cold_booted(lo_lisp *L)
 {
-    return L->cold;
+    return L->W->cold;
 }
 
 /* ---- the evaluation entry point ---------------------------------------------- */
@@ -456,7 +554,8 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         out[0] = '\0';
     uint32_t sp = L->sp, frames = L->nframes;
     int compile_depth = L->compile_depth;
-    uint32_t bindings = L->nbindings;
+    uint32_t bindings = L->nbindings, roots = L->nroots;
+    int inhibit = L->gc_inhibit;
     void *outer[5];                     /* nested evaluations restore it */
     memcpy(outer, L->error_jump, sizeof outer);
     if (__builtin_setjmp(L->error_jump)) {
@@ -465,6 +564,8 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         L->nframes = frames;
         L->compile_depth = compile_depth;
         lo_unbind_to(L, bindings);      /* dynamic bindings end too */
+        L->nroots = roots;
+        lo_gc_inhibit_restore(L, inhibit);
         result.len = 0;
         lo_text_put(&result, L->error, strlen(L->error));
         return LO_EINVAL;

@@ -10,8 +10,8 @@
  *   low 3 bits 010       immediate: character, unbound marker (subtag in
  *                        bits 3..7, payload from bit 8)
  * A pointer's address is the word with the access bits and the tag masked
- * off; every object is 8-byte aligned and begins with a header word:
- *   bits 0..7 type, bits 8..47 size in words (header included).
+ * off; every object is 8-byte aligned and begins with a header word
+ * (gc/heap.h: type, size in words, and how many words hold values).
  * Conses have a header too (3 words): the heap can then be walked object
  * by object, which the sliding collector needs (docs/gc.md).
  */
@@ -75,11 +75,6 @@ static inline lo_value lo_make_cons_ptr(uint64_t *p)
     return (lo_value)(uintptr_t)p | LO_TAG_CONS;
 }
 
-static inline uint64_t lo_header(enum lo_type type, uint64_t words)
-{
-    return (uint64_t)type | words << 8;
-}
-
 static inline enum lo_type lo_type_of_object(lo_value v)
 {
     return (enum lo_type)(lo_ptr(v)[0] & 0xff);
@@ -87,7 +82,7 @@ static inline enum lo_type lo_type_of_object(lo_value v)
 
 static inline uint64_t lo_object_words(const uint64_t *p)
 {
-    return (p[0] >> 8) & ((1ull << 40) - 1);
+    return lo_header_words(p[0]);
 }
 
 static inline bool lo_typep(lo_value v, enum lo_type t)
@@ -115,12 +110,13 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  * Layouts (word offsets after the header):
  *   symbol    1 name (string)  2 package  3 plist  4 hash (fixnum)
  *   string    1 length (fixnum), then UTF-32 code points, two per word
+ *             (a raw tail: 1 value word)
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
  *             further ones are gathered into a list in the next slot),
- *             4 frame size (fixnum), 5 name, then bytes
+ *             4 frame size (fixnum), 5 name, then bytes (raw tail)
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
  *   env       1 function bindings (alist symbol -> cell)

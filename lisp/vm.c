@@ -138,10 +138,35 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
     return true;
 }
 
+/*
+ * The loop keeps C pointers derived from heap objects (the code's bytes,
+ * its constants, the closure vector).  A collection may move those
+ * objects, so after anything that can collect -- a poll, or a primitive
+ * that calls back into Lisp -- the loop saves its pc and reloads them
+ * from the frame, which the collector has updated.
+ */
+#define SAVE_PC() (f->pc = (uint32_t)(ip - bytes))
+#define POLL()                                                          \
+    do {                                                                \
+        SAVE_PC();                                                      \
+        if (lo_poll(L))                                                 \
+            goto new_frame;                                             \
+    } while (0)
+#define RELOAD_IF_COLLECTED()                                           \
+    do {                                                                \
+        if (atomic_load_explicit(&L->W->gc_epoch, memory_order_relaxed) \
+            != epoch) {                                                 \
+            SAVE_PC();                                                  \
+            goto new_frame;                                             \
+        }                                                               \
+    } while (0)
+
 static lo_value run(lo_lisp *L, uint32_t entry_frames)
 {
     for (;;) {
         struct lo_frame *f = &L->frames[L->nframes - 1];
+        uint64_t epoch = atomic_load_explicit(&L->W->gc_epoch,
+                                              memory_order_relaxed);
         uint64_t *code = lo_ptr(f->code);
         const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);
         const lo_value *k = lo_ptr(code[CODE_CONSTANTS]) + 2;
@@ -182,6 +207,11 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
             case OP_FUNCTION:
             case OP_CALL_GLOBAL: {
                 unsigned op = ip[-1];
+                if (op == OP_CALL_GLOBAL) {
+                    ip--;               /* poll with the pc at the call */
+                    POLL();
+                    ip++;
+                }
                 lo_value cell = k[u16(ip)];
                 lo_value fn = lo_ptr(cell)[CELL_VALUE];
                 if (fn == LO_UNBOUND) {
@@ -197,24 +227,30 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                     break;
                 }
                 unsigned n = *ip++;
-                f->pc = (uint32_t)(ip - bytes);
-                lo_safepoint();
+                SAVE_PC();
                 if (!start_call(L, fn, n, 0))
                     goto new_frame;
+                RELOAD_IF_COLLECTED();
                 break;
             }
             case OP_CALL: {
+                ip--;
+                POLL();
+                ip++;
                 unsigned n = *ip++;
-                f->pc = (uint32_t)(ip - bytes);
-                lo_safepoint();
+                SAVE_PC();
                 if (!start_call(L, L->stack[L->sp - n - 1], n, 1))
                     goto new_frame;
+                RELOAD_IF_COLLECTED();
                 break;
             }
             case OP_TAIL_CALL_GLOBAL:
             case OP_TAIL_CALL: {
                 lo_value fn;
                 unsigned n, below;
+                ip--;
+                POLL();
+                ip++;
                 if (ip[-1] == OP_TAIL_CALL_GLOBAL) {
                     lo_value cell = k[u16(ip)];
                     fn = lo_ptr(cell)[CELL_VALUE];
@@ -232,7 +268,6 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                     fn = L->stack[L->sp - n - 1];
                     below = 1;
                 }
-                lo_safepoint();
                 if (tail_call(L, f, fn, n, below))
                     goto new_frame;
                 goto do_return;         /* a primitive's result is on top */
@@ -302,9 +337,16 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 lo_unbind_to(L, L->nbindings - u16(ip));
                 ip += 2;
                 break;
-            case OP_JUMP:
-                ip = bytes + u16(ip);
+            case OP_JUMP: {
+                const unsigned char *to = bytes + u16(ip);
+                if (to < ip) {          /* a loop: poll */
+                    ip = to;
+                    POLL();
+                } else {
+                    ip = to;
+                }
                 break;
+            }
             case OP_JUMP_IF_NIL:
                 if (lo_null(L, L->stack[--L->sp]))
                     ip = bytes + u16(ip);

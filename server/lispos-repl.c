@@ -29,7 +29,10 @@ static void usage(FILE *out)
           "  -e FORM       evaluate FORM and print its value; may be repeated\n"
           "\n"
           "Without -e, reads forms from standard input.  The state is made\n"
-          "durable on exit.  See docs/lisp.md for what the language has so far.\n",
+          "durable on exit.  See docs/lisp.md for what the language has so far.\n"
+          "\n"
+          "Environment: LISPOS_GC_STRESS=1 collects at every safepoint that\n"
+          "follows an allocation and verifies the heap after each collection.\n",
           out);
 }
 
@@ -177,6 +180,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "lispos-repl: %s: %s\n", path, why);
         return 1;
     }
+
+    const char *stress = getenv("LISPOS_GC_STRESS");
+    if (stress && *stress && strcmp(stress, "0") != 0)
+        lo_lisp_gc_stress(L, true);
 
     int ok = 1;
     if (nforms) {

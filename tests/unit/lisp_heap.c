@@ -4,7 +4,7 @@
  * code is refused with a clear message, and a store holding something else
  * is not taken for a heap.
  */
-#include "gc/heap.h"
+#include "gc/gc.h"
 #include "tap.h"
 
 int main(void)
@@ -20,10 +20,16 @@ int main(void)
     int fresh = 0;
     is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "open a new heap");
     ok(fresh, "it is fresh");
-    uint64_t *obj = lo_heap_alloc(h, 3);
+    struct lo_alloc_buffer buf;
+    lo_heap_register_buffer(h, &buf);
+    uint64_t *obj = lo_heap_alloc(h, &buf, 3);
     ok(obj && obj[0] == 0 && obj[2] == 0, "allocation gives zeroed words");
     obj[1] = 42;
+    obj[0] = lo_header(1, 3);
+    lo_heap_unregister_buffer(h, &buf);     /* the rest becomes a filler */
     uint64_t top = lo_heap_bytes_used(h);
+    const char *why_bad;
+    ok(lo_gc_verify(h, &why_bad) == 0, "the heap walks cleanly %s", why_bad);
     lo_heap_close(h);
 
     is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "reopen it");

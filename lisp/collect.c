@@ -1,0 +1,125 @@
+/*
+ * collect.c -- the Lisp layer's side of garbage collection: the roots of
+ * every thread, the safepoint poll, and where collecting is unsafe.
+ *
+ * gc/ knows how to collect a heap; only this file knows where the Lisp
+ * system keeps values outside the heap: each thread's VM stack, frames,
+ * dynamic bindings and registered C locals (internal.h, "roots").  A
+ * collection stops the world (ckpt/safepoint.h), so every other thread is
+ * parked at a VM poll or blocked outside the heap -- both places where
+ * all its values are in those roots -- unless it is inside the compiler,
+ * which holds values on its C stack while macros run; then the collection
+ * is put off until no thread is (world->inhibited).
+ */
+#include "internal.h"
+
+void lo_root(lo_lisp *L, lo_value *slot)
+{
+    if (L->nroots >= LO_MAX_ROOTS)
+        lo_error(L, "STORAGE-CONDITION", "too many C roots (nesting too "
+                 "deep)");
+    L->roots[L->nroots++] = slot;
+}
+
+void lo_gc_inhibit(lo_lisp *L)
+{
+    if (L->gc_inhibit++ == 0)
+        atomic_fetch_add(&L->W->inhibited, 1);
+}
+
+void lo_gc_allow(lo_lisp *L)
+{
+    if (--L->gc_inhibit == 0)
+        atomic_fetch_sub(&L->W->inhibited, 1);
+}
+
+void lo_gc_inhibit_restore(lo_lisp *L, int depth)
+{
+    if (L->gc_inhibit > 0 && depth == 0)
+        atomic_fetch_sub(&L->W->inhibited, 1);
+    else if (L->gc_inhibit == 0 && depth > 0)
+        atomic_fetch_add(&L->W->inhibited, 1);
+    L->gc_inhibit = depth;
+}
+
+/* Every root slot of one thread. */
+static void thread_roots(lo_lisp *T, lo_gc_visit_fn *visit, void *gc)
+{
+    visit(&T->nil, gc);
+    visit(&T->t, gc);
+    for (uint32_t i = 0; i < T->sp; i++)
+        visit(&T->stack[i], gc);
+    for (uint32_t i = 0; i < T->nframes; i++) {
+        visit(&T->frames[i].code, gc);
+        visit(&T->frames[i].env, gc);
+    }
+    for (uint32_t i = 0; i < T->nbindings; i++) {
+        visit(&T->bindings[i].cell, gc);
+        visit(&T->bindings[i].old, gc);
+    }
+    for (uint32_t i = 0; i < T->nroots; i++)
+        visit(T->roots[i], gc);
+}
+
+static void world_roots(void *ctx, lo_gc_visit_fn *visit, void *gc)
+{
+    struct lo_world *W = ctx;
+    for (lo_lisp *T = W->threads; T; T = T->next_thread)
+        thread_roots(T, visit, gc);
+}
+
+static bool collect(lo_lisp *L, bool force)
+{
+    struct lo_world *W = L->W;
+    lo_world_stop();
+    bool done = false;
+    if (atomic_load(&W->inhibited) == 0 &&
+        (force || lo_heap_collection_due(W->heap))) {
+        lo_mutex_lock(&W->lock);
+        struct lo_gc_result result;
+        if (lo_gc_collect(W->heap, world_roots, W, &result) == LO_OK) {
+            W->last_gc = result;
+            atomic_fetch_add(&W->gc_epoch, 1);
+            done = true;
+        }
+        if (W->verify) {
+            const char *why;
+            uintptr_t bad = lo_gc_verify(W->heap, &why);
+            if (bad)
+                lo_panic("gc verify: %s at %p", why, (void *)bad);
+        }
+        lo_mutex_unlock(&W->lock);
+    }
+    lo_world_resume();
+    return done;
+}
+
+bool lo_collect(lo_lisp *L)
+{
+    return collect(L, false);
+}
+
+bool lo_poll_slow(lo_lisp *L)
+{
+    uint64_t epoch = atomic_load(&L->W->gc_epoch);
+    lo_safepoint();
+    if (L->gc_inhibit == 0 && lo_heap_collection_due(L->heap))
+        lo_collect(L);
+    return atomic_load(&L->W->gc_epoch) != epoch;
+}
+
+/* ---- lisp.h ---- */
+
+void lo_lisp_gc_stress(lo_lisp *L, bool on)
+{
+    lo_heap_set_stress(L->heap, on);
+    L->W->verify = on;
+}
+
+int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out)
+{
+    bool ran = L->gc_inhibit == 0 && collect(L, true);
+    if (out)
+        *out = L->W->last_gc;
+    return ran ? LO_OK : LO_EBUSY;
+}
