@@ -24,6 +24,9 @@
 # Fault mechanisms: cost of a first write to a write-protected page by
 # mprotect+SIGSEGV and by userfaultfd (SIGBUS mode), and the mappings each
 # leaves behind (fault_bench.c).
+#
+# Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
+# (lisp-bench.sh, last).
 set -euo pipefail
 build=${LISPOS_BUILD:-build}
 dir=${BENCH_DIR:-/tmp}
@@ -76,3 +79,7 @@ rm -f "$ckpt_file"
 
 # Fault mechanisms (the measurements behind ckpt's choice; docs/ckpt.md).
 "$build/bench/fault_bench" 65536
+
+# Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
+# CLISP, ECL and SBCL; tests/bench/lisp-bench.sh says how each is timed.
+LISPOS_BUILD="$build" timeout "${BENCH_LISP_TOTAL_TIMEOUT:-3600}" "$(dirname "$0")/lisp-bench.sh"
