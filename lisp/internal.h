@@ -200,7 +200,13 @@ struct lo_primitive {
     int min_args, max_args;         /* max -1: any number */
     lo_primitive_fn fn;
 };
-extern const struct lo_primitive lo_primitives[];
-extern const unsigned lo_primitive_count;
+/* The whole table, by stable index: built at start-up by
+ * lo_primitives_init from the tables of the files of primitives. */
+extern const struct lo_primitive *lo_primitives;
+extern unsigned lo_primitive_count;
+void lo_primitives_init(void);
+/* The files' tables, each ending with a NULL name (primitives.c lists
+ * them in order). */
+extern const struct lo_primitive lo_prims_core[];
 
 #endif

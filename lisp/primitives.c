@@ -352,7 +352,7 @@ static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_gensym(L);
 }
 
-const struct lo_primitive lo_primitives[] = {
+const struct lo_primitive lo_prims_core[] = {
     { "+", 0, -1, p_add },
     { "-", 1, -1, p_sub },
     { "*", 0, -1, p_mul },
@@ -399,6 +399,36 @@ const struct lo_primitive lo_primitives[] = {
     { "RPLACD", 2, 2, p_rplacd },
     { "LENGTH", 1, 1, p_length },
     { "GC", 0, 0, p_gc },
+    { NULL, 0, 0, NULL },
 };
 
-const unsigned lo_primitive_count = sizeof lo_primitives / sizeof lo_primitives[0];
+/* ---- the table of every primitive ----
+ * Each file of primitives exports one table ending in a NULL name; here
+ * they are laid end to end, in this order, into the one table the heap
+ * refers to by index.  The order is part of the system version: append
+ * new modules at the end of the list (or bump the version knowingly). */
+
+static const struct lo_primitive *const modules[] = {
+    lo_prims_core,
+};
+
+enum { MAX_PRIMITIVES = 2048 };
+static struct lo_primitive table[MAX_PRIMITIVES];
+const struct lo_primitive *lo_primitives = table;
+unsigned lo_primitive_count;
+
+void lo_primitives_init(void)
+{
+    static _Atomic int done;
+    if (atomic_load(&done))
+        return;
+    unsigned n = 0;
+    for (unsigned m = 0; m < sizeof modules / sizeof modules[0]; m++)
+        for (const struct lo_primitive *p = modules[m]; p->name; p++) {
+            if (n == MAX_PRIMITIVES)
+                lo_panic("more than %d primitives", MAX_PRIMITIVES);
+            table[n++] = *p;
+        }
+    lo_primitive_count = n;
+    atomic_store(&done, 1);
+}

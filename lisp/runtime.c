@@ -463,6 +463,7 @@ static void free_world(struct lo_world *W)
 int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
 {
     *out = NULL;
+    lo_primitives_init();
     struct lo_world *W = lo_mem_alloc(sizeof *W);
     if (!W)
         return LO_ENOMEM;

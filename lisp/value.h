@@ -39,6 +39,13 @@ enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1 };
 enum lo_type {
     LO_T_CONS = 1, LO_T_SYMBOL, LO_T_STRING, LO_T_VECTOR, LO_T_CELL,
     LO_T_CODE, LO_T_FUNCTION, LO_T_PRIMITIVE, LO_T_ENV,
+    LO_T_BIGNUM,        /* raw: sign+length word, then 64-bit limbs */
+    LO_T_DOUBLE,        /* raw: the IEEE bits */
+    LO_T_BYTES,         /* (unsigned-byte 8) vector: length, raw bytes */
+    LO_T_HASH_TABLE,
+    LO_T_PACKAGE,
+    LO_T_CONDITION,
+    LO_T_INSTANCE,      /* structures and standard objects (later) */
 };
 
 static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }

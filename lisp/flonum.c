@@ -1,5 +1,5 @@
 /*
- * float.c -- IEEE double-floats to text and back, exactly as SBCL does it.
+ * flonum.c -- IEEE double-floats to text and back, exactly as SBCL does it.
  *
  * Both directions work on exact integers (a small fixed-size big integer
  * on the stack), never on approximations, so the results are right by
@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "float.h"
+#include "flonum.h"
 
 typedef unsigned __int128 u128;
 

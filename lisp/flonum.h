@@ -1,5 +1,5 @@
 /*
- * float.h -- IEEE double-float to text and back, as SBCL does it.
+ * flonum.h -- IEEE double-float to text and back, as SBCL does it.
  *
  * The printer and the reader of double-floats, for a Lisp whose
  * *read-default-float-format* is double-float (so no exponent marker is

@@ -1,5 +1,5 @@
 /*
- * lisp_float.c -- lisp/float.c, double-floats to text and back.
+ * lisp_flonum.c -- lisp/flonum.c, double-floats to text and back.
  *
  *  - a table of values with SBCL's text for them (taken from SBCL 2.2.9
  *    with *read-default-float-format* double-float), and of tokens that
@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lisp/float.h"
+#include "lisp/flonum.h"
 #include "rng.h"
 #include "tap.h"
 
