@@ -20,7 +20,7 @@
 #include "platform.h"
 #include "value.h"
 
-enum { LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
+enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
        LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096 };
 
 struct lo_binding {             /* a dynamic binding: the value it hides */
@@ -87,6 +87,11 @@ struct lo_lisp {
     lo_value **roots;
     uint32_t nroots;
     int gc_inhibit;                 /* > 0: inside the compiler */
+    /* multiple values: the count of the last values returned and the
+     * ones after the primary (mv[0] is unused: the primary travels on
+     * the stack) */
+    uint32_t nvalues;
+    lo_value mv[LO_MV_LIMIT];
 };
 
 /*
@@ -174,6 +179,10 @@ void lo_unbind_to(lo_lisp *L, uint32_t depth);
 lo_value lo_macro_function(lo_lisp *L, lo_value sym);
 /* One step of macro expansion: the expansion, or form itself. */
 lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded);
+
+/* A primitive returning several values: returns v[0] (nil when n is 0),
+ * the caller's `return lo_values(L, n, v);` */
+lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);
 
 /* ---- reader and printer ---- */
 /* Read one form from *text; false at the end of the text. */

@@ -31,6 +31,19 @@ _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __builtin_longjmp(L->error_jump, 1);
 }
 
+/* ---- multiple values ---- */
+
+lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v)
+{
+    if (n > LO_MV_LIMIT)
+        lo_error(L, "PROGRAM-ERROR", "VALUES: more than %d values",
+                 LO_MV_LIMIT);
+    for (uint32_t i = 1; i < n; i++)
+        L->mv[i] = v[i];
+    L->nvalues = n;
+    return n ? v[0] : L->nil;
+}
+
 /* ---- allocation ------------------------------------------------------------ */
 
 static uint64_t *alloc_words(lo_lisp *L, uint64_t words)
