@@ -129,6 +129,7 @@ bench: all
 soak: all
 	timeout 1800 $(BUILD)/tests/ckpt-crash --iterations $${SOAK_ITERATIONS:-5000}
 	timeout 1200 $(BUILD)/tests/ckpt-kill --rounds $${SOAK_ROUNDS:-300}
+	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/unit/lisp_gc_stress.t
 
 fuzz: all
 	@echo "fuzz: no fuzzers yet (they come with the reader and the protocol)"

@@ -197,6 +197,11 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     roots(ctx, update_visit, &g);
     uint64_t moved = slide(&g);
     lo_heap_set_top(h, g.start + live_words);
+    /* In stress mode the space given up is poisoned, so that a stale
+     * pointer anyone kept reads garbage at once instead of an old copy. */
+    if (lo_heap_stressed(h))
+        for (uint64_t *p = g.start + live_words; p < g.top; p++)
+            *p = 0xdeadbeefdeadbeefull;
 
     lo_mem_free(g.live);
     lo_mem_free(g.offset);

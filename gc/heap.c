@@ -22,7 +22,7 @@ struct lo_heap {
     struct lo_alloc_buffer *buffers;
     _Atomic uint64_t since_gc;        /* bytes handed out since then */
     uint64_t trigger;
-    bool stress;
+    uint64_t stress;                  /* trigger in stress mode, or 0 */
 };
 
 static int grow_to(lo_heap *h, uint64_t bytes)
@@ -191,12 +191,17 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
 bool lo_heap_collection_due(lo_heap *h)
 {
     uint64_t since = lo_heap_allocated_since_gc(h);
-    return h->stress ? since > 0 : since >= h->trigger;
+    return h->stress ? since >= h->stress : since >= h->trigger;
 }
 
-void lo_heap_set_stress(lo_heap *h, bool on)
+void lo_heap_set_stress(lo_heap *h, uint64_t bytes)
 {
-    h->stress = on;
+    h->stress = bytes;
+}
+
+bool lo_heap_stressed(lo_heap *h)
+{
+    return h->stress != 0;
 }
 
 void lo_heap_set_top(lo_heap *h, uint64_t *top)

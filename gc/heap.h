@@ -148,8 +148,10 @@ void lo_heap_retire_buffers(lo_heap *h);
  * true once that passes the threshold (or at every poll in stress mode). */
 uint64_t lo_heap_allocated_since_gc(lo_heap *h);
 bool lo_heap_collection_due(lo_heap *h);
-/* Stress mode: collect at every safepoint that follows an allocation. */
-void lo_heap_set_stress(lo_heap *h, bool on);
+/* Stress mode: collect at the first safepoint after `bytes` have been
+ * allocated (1: after every allocation); 0 turns it off. */
+void lo_heap_set_stress(lo_heap *h, uint64_t bytes);
+bool lo_heap_stressed(lo_heap *h);
 
 /* Used by the collector: set the new top (and record the live size). */
 void lo_heap_set_top(lo_heap *h, uint64_t *top);

@@ -112,10 +112,10 @@ bool lo_poll_slow(lo_lisp *L)
 
 /* ---- lisp.h ---- */
 
-void lo_lisp_gc_stress(lo_lisp *L, bool on)
+void lo_lisp_gc_stress(lo_lisp *L, uint64_t bytes)
 {
-    lo_heap_set_stress(L->heap, on);
-    L->W->verify = on;
+    lo_heap_set_stress(L->heap, bytes);
+    L->W->verify = bytes != 0;
 }
 
 int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out)

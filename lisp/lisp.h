@@ -43,9 +43,10 @@ int lo_lisp_cold_booted(lo_lisp *L);
 int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out);
 void lo_lisp_thread_close(lo_lisp *L);
 
-/* GC stress mode: collect at every poll that follows an allocation, and
- * verify the heap after each collection. */
-void lo_lisp_gc_stress(lo_lisp *L, bool on);
+/* GC stress mode: collect at the first poll after `bytes` have been
+ * allocated (1: after every allocation) and verify the heap after each
+ * collection; 0 turns it off. */
+void lo_lisp_gc_stress(lo_lisp *L, uint64_t bytes);
 /* A full collection now; LO_EBUSY when it is not safe here (inside the
  * compiler).  *out gets the pause and sizes. */
 int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out);

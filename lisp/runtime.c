@@ -242,22 +242,34 @@ static lo_value make_symbol(lo_lisp *L, const char *name)
 lo_value lo_intern(lo_lisp *L, const char *name)
 {
     int64_t hash = lo_crc32c(0, name, strlen(name));
+    /* The world lock makes look-up-or-add atomic between threads; it is
+     * never held across a poll, so it cannot block a stopped world. */
+    lo_mutex_lock(&L->W->lock);
+    lo_value sym = L->nil;
+    bool found = false;
     for (lo_value l = L->root->roots[LO_ROOT_SYMBOLS]; lo_consp(l);
          l = lo_cdr_raw(l)) {
-        lo_value sym = lo_car_raw(l);
+        sym = lo_car_raw(l);
         if (lo_fixnum_value(lo_ptr(sym)[SYM_HASH]) == hash &&
-            string_equals(lo_symbol_name(sym), name))
-            return sym;
+            string_equals(lo_symbol_name(sym), name)) {
+            found = true;
+            break;
+        }
     }
-    lo_value sym = make_symbol(L, name);
-    L->root->roots[LO_ROOT_SYMBOLS] =
-        lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
+    if (!found) {
+        sym = make_symbol(L, name);
+        L->root->roots[LO_ROOT_SYMBOLS] =
+            lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
+    }
+    lo_mutex_unlock(&L->W->lock);
     return sym;
 }
 
 /* ---- environments: symbol -> binding cell ------------------------------------ */
 
-static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
+static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym);
+
+static lo_value lookup_cell(lo_lisp *L, unsigned slot, lo_value sym)
 {
     uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
     for (lo_value l = env[slot]; lo_consp(l); l = lo_cdr_raw(l)) {
@@ -265,15 +277,33 @@ static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
         if (lo_eq(lo_car_raw(pair), sym))
             return lo_cdr_raw(pair);
     }
-    if (!create)
-        return L->nil;
+    return L->nil;
+}
+
+/* Look-ups run without the lock (cells are only ever added at the front
+ * of the list, by a single store); adding takes it and looks again. */
+static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
+{
+    lo_value found = lookup_cell(L, slot, sym);
+    if (!lo_null(L, found) || !create)
+        return found;
+    lo_mutex_lock(&L->W->lock);
+    found = lookup_cell(L, slot, sym);
+    if (lo_null(L, found))
+        found = add_cell(L, slot, sym);
+    lo_mutex_unlock(&L->W->lock);
+    return found;
+}
+
+static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
+{
     uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
     cell[CELL_VALUE] = LO_UNBOUND;
     cell[CELL_NAME] = sym;
     cell[CELL_FLAGS] = lo_fixnum(0);
     lo_value c = lo_make_object(cell);
     lo_value pair = lo_cons(L, sym, c);
-    env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
+    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
     env[slot] = lo_cons(L, pair, env[slot]);
     return c;
 }
@@ -535,8 +565,11 @@ int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out)
 
 void lo_lisp_thread_close(lo_lisp *L)
 {
-    if (L)
-        free_thread(L);
+    if (!L)
+        return;
+    free_thread(L);
+    /* A thread that has gone must not be waited for by a stopped world. */
+    lo_mutator_detach();
 }
 
 void lo_lisp_close(lo_lisp *L)

@@ -31,8 +31,9 @@ static void usage(FILE *out)
           "Without -e, reads forms from standard input.  The state is made\n"
           "durable on exit.  See docs/lisp.md for what the language has so far.\n"
           "\n"
-          "Environment: LISPOS_GC_STRESS=1 collects at every safepoint that\n"
-          "follows an allocation and verifies the heap after each collection.\n",
+          "Environment: LISPOS_GC_STRESS=N collects at the first safepoint after\n"
+          "N bytes were allocated (1: after every allocation) and verifies the\n"
+          "heap after each collection.\n",
           out);
 }
 
@@ -182,8 +183,8 @@ int main(int argc, char **argv)
     }
 
     const char *stress = getenv("LISPOS_GC_STRESS");
-    if (stress && *stress && strcmp(stress, "0") != 0)
-        lo_lisp_gc_stress(L, true);
+    if (stress && *stress)
+        lo_lisp_gc_stress(L, strtoull(stress, NULL, 10));
 
     int ok = 1;
     if (nforms) {
