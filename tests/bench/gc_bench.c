@@ -26,12 +26,23 @@ static void roots_fn(void *ctx, lo_gc_visit_fn *visit, void *gc)
         visit(&roots[i], gc);
 }
 
+static uint64_t *alloc(lo_heap *h, struct lo_alloc_buffer *b, size_t words)
+{
+    uint64_t *p = lo_heap_alloc(h, b, words);
+    if (!p) {
+        fprintf(stderr, "gc_bench: the store is full\n");
+        exit(1);
+    }
+    return p;
+}
+
 static void run(const char *path, uint64_t mb)
 {
     unlink(path);
     lo_disk *d;
     struct lo_disk_open_options o = { .create = true,
-                                      .size_bytes = (mb * 4 + 512) << 20 };
+                                      .size_bytes = (mb * 10 + 512) << 20 };
+    /* the heap gets ~3x mb (live + garbage); every page has 3 slots */
     if (lo_host_disk_open(path, &o, &d) != LO_OK) {
         fprintf(stderr, "gc_bench: cannot open %s\n", path);
         exit(1);
@@ -53,20 +64,20 @@ static void run(const char *path, uint64_t mb)
         roots[i] = 0;
     for (uint64_t n = 0; words < live_words; n++) {
         int list = (int)(n % 64);
-        uint64_t *cell = lo_heap_alloc(h, &b, 3);
+        uint64_t *cell = alloc(h, &b, 3);
         cell[0] = lo_header(1, 3);
         cell[1] = n << 2;                           /* a fixnum */
         cell[2] = roots[list] ? roots[list] : 0;    /* cdr */
         roots[list] = (lo_value)(uintptr_t)cell | 1;
         words += 3;
         if (n % 16 == 0) {                          /* a raw object */
-            uint64_t *s = lo_heap_alloc(h, &b, 8);
+            uint64_t *s = alloc(h, &b, 8);
             s[0] = lo_header_raw(3, 8, 1);
             s[1] = 24 << 2;
             cell[1] = (lo_value)(uintptr_t)s | 3;
             words += 8;
         }
-        uint64_t *junk = lo_heap_alloc(h, &b, 3 + n % 8);   /* garbage */
+        uint64_t *junk = alloc(h, &b, 3 + n % 8);   /* garbage */
         junk[0] = lo_header(1, 3 + n % 8);     /* unreachable */
     }
     struct lo_gc_result r;
