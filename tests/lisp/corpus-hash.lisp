@@ -16,13 +16,11 @@
 
 ;; making tables
 (hash-table-p (make-hash-table))
-(hash-table-p '(1 2))
 (hash-table-test (make-hash-table))
 (hash-table-test (make-hash-table ':test 'eq))
 (hash-table-test (make-hash-table ':test 'equalp))
 (hash-table-test (make-hash-table ':test #'equal))
 (hash-table-test (make-hash-table ':test #'equalp ':size 100))
-(hash-table-count (make-hash-table ':size 1000))
 (make-hash-table ':test 'no-such-test)
 (hash-table-count 5)
 
@@ -32,10 +30,8 @@
 (sethash 'pear *h* 2)
 (sethash 42 *h* 'answer)
 (sethash #\x *h* "ex")
-(gethash 'pear *h*)
 (gethash 42 *h*)
 (gethash #\x *h*)
-(gethash 'plum *h*)
 (gethash 'plum *h* 'none)
 (hash-table-count *h*)
 (sethash 'apple *h* 100)
@@ -133,18 +129,15 @@
 (equalp 'a "A")
 (equalp '(1 "ABC" (#\x)) '(1 "abc" (#\X)))
 (equalp '(1 2) '(1 2 3))
-(equalp nil nil)
 (equalp (make-hash-table) (make-hash-table))
 (equalp (make-hash-table) (make-hash-table ':test 'equal))
 (equalp (fill-squares (make-hash-table) 0 5) (fill-squares (make-hash-table) 0 5))
 (equalp (fill-squares (make-hash-table) 0 5) (fill-squares (make-hash-table) 0 6))
 
 ;; SXHASH: equal objects hash alike
-(integerp (sxhash 'foo))
 (>= (sxhash "anything") 0)
 (= (sxhash "abc") (sxhash "abc"))
 (= (sxhash (list 1 "two" #\3)) (sxhash (list 1 "two" #\3)))
-(= (sxhash 12345) (sxhash 12345))
 
 ;; FBOUNDP
 (if (fboundp 'car) t nil)
