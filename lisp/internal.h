@@ -217,5 +217,6 @@ void lo_primitives_init(void);
 /* The files' tables, each ending with a NULL name (primitives.c lists
  * them in order). */
 extern const struct lo_primitive lo_prims_core[];
+extern const struct lo_primitive lo_prims_hash[];
 
 #endif

@@ -410,6 +410,7 @@ const struct lo_primitive lo_prims_core[] = {
 
 static const struct lo_primitive *const modules[] = {
     lo_prims_core,
+    lo_prims_hash,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

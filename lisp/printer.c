@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "hashtable.h"
 #include "internal.h"
 
 enum { MAX_PRINT_DEPTH = 2000 };
@@ -111,6 +112,13 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
             break;
         case LO_T_PRIMITIVE:
             print_named(L, "FUNCTION", lo_ptr(v)[PRIM_NAME], out);
+            break;
+        case LO_T_HASH_TABLE:       /* SBCL's form, without the address */
+            put(out, "#<HASH-TABLE :TEST ");
+            print_string(lo_symbol_name(lo_ptr(v)[HT_TEST]), out, false);
+            lo_snprintf(buf, sizeof buf, " :COUNT %lld>",
+                        (long long)lo_fixnum_value(lo_ptr(v)[HT_COUNT]));
+            put(out, buf);
             break;
         default:
             lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",

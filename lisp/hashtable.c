@@ -1,0 +1,898 @@
+/*
+ * hashtable.c -- Common Lisp hash tables, and the equality and hashing
+ * functions they are built on (EQL on numbers, EQUAL, EQUALP, SXHASH).
+ *
+ * A table is a header object (hashtable.h) and a vector of slots, key and
+ * value side by side, probed linearly from the key's hash; removal shifts
+ * the following entries back instead of leaving tombstones, so an empty
+ * slot always ends a probe.  Everything is a Lisp value in the persistent
+ * heap: a table made today is still there, and still works, after a
+ * restart.
+ *
+ * The hard part is hashing by address.  EQ and EQL tables hash most
+ * objects (and EQUAL tables the objects EQUAL compares by identity) by
+ * their address, but the collector slides objects down and changes
+ * addresses.  So a table records the heap's collection count (a counter in
+ * the heap root that every collection increments, and that persists with
+ * the heap) at which it placed such keys; when the count has moved on, the
+ * next operation first rehashes the table.  Keys whose hash does not
+ * depend on an address -- fixnums, characters, symbols (by the hash of
+ * their name, fixed at creation), and strings, conses and numbers where
+ * the test compares contents -- never force a rehash: a table holding
+ * only those records no count at all.
+ *
+ * A collection can only happen at a VM safepoint, never inside these C
+ * functions -- except during MAPHASH's calls back into Lisp, which is why
+ * MAPHASH walks a snapshot held in a rooted local.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "string.h"
+
+#include "bignum.h"
+#include "hashtable.h"
+#include "internal.h"
+
+/* Bump when a hash function below changes: tables placed by the old ones
+ * (persisted in a heap) then rehash on their next use. */
+enum { HASH_VERSION = 1 };
+
+/* How far content hashing descends into conses and vectors, and how many
+ * list elements it looks at: enough to tell keys apart, bounded so a
+ * hash stays cheap.  Equal objects still hash alike, since both are cut
+ * off at the same place. */
+enum { HASH_DEPTH = 4, HASH_LIST_ELEMENTS = 32, EQUAL_DEPTH = 100000 };
+
+static const char *const test_names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
+
+static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
+
+/* Whether the string s, from index from on, is the ASCII text name. */
+static bool text_is(lo_value s, uint64_t from, const char *name)
+{
+    uint64_t len = lo_string_length(s);
+    if (len < from || len - from != strlen(name))
+        return false;
+    for (uint64_t i = from; i < len; i++)
+        if (lo_string_ref(s, i) != (unsigned char)name[i - from])
+            return false;
+    return true;
+}
+
+static bool name_is(lo_value sym, const char *name)
+{
+    return text_is(lo_symbol_name(sym), 0, name);
+}
+
+/* Whether v is the keyword :name.  The reader has no packages yet, so a
+ * keyword is read as a symbol whose name starts with a colon; once
+ * keywords live in their own package their names lose it, so both are
+ * accepted. */
+static bool keyword_is(lo_value v, const char *name)
+{
+    if (!lo_symbolp(v))
+        return false;
+    lo_value s = lo_symbol_name(v);
+    bool colon = lo_string_length(s) > 0 && lo_string_ref(s, 0) == ':';
+    return text_is(s, colon ? 1 : 0, name);
+}
+
+/* ---- numbers --------------------------------------------------------------
+ * Fixnums are immediate; doubles and bignums are raw objects (value.h).
+ * EQL compares numbers of one type by value; EQUALP compares numbers of
+ * any type with =. */
+
+static bool doublep(lo_value v) { return lo_typep(v, LO_T_DOUBLE); }
+static bool bignump(lo_value v) { return lo_typep(v, LO_T_BIGNUM); }
+static bool numberp(lo_value v)
+{
+    return lo_fixnump(v) || doublep(v) || bignump(v);
+}
+
+static double double_value(lo_value v)
+{
+    double d;
+    memcpy(&d, &lo_ptr(v)[1], sizeof d);
+    return d;
+}
+
+static uint64_t double_bits(double d)
+{
+    uint64_t bits;
+    memcpy(&bits, &d, sizeof bits);
+    return bits;
+}
+
+/* A bignum object seen as an lo_big (word 1: length | sign << 63, then
+ * the limbs), without copying. */
+static lo_big big_view(lo_value v)
+{
+    uint64_t *p = lo_ptr(v);
+    lo_big b = { p + 2, (size_t)(p[1] & ~(1ull << 63)), (p[1] >> 63) != 0 };
+    return b;
+}
+
+/* An integer (fixnum or bignum) as an lo_big; buf holds a fixnum's limb. */
+static lo_big integer_big(lo_value v, lo_limb *buf)
+{
+    if (bignump(v))
+        return big_view(v);
+    lo_big b = { buf, 0, false };
+    lo_big_from_int64(&b, lo_fixnum_value(v));
+    return b;
+}
+
+/* The double d is exactly an integer that fits in an int64. */
+static bool double_int64(double d, int64_t *out)
+{
+    if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0))
+        return false;                   /* out of range, or a NaN */
+    int64_t i = (int64_t)d;
+    *out = i;
+    return (double)i == d;
+}
+
+/* EQL: identity, or numbers of the same type with the same value (two
+ * doubles with the same bits: 0.0 and -0.0 differ, a NaN is itself). */
+static bool eql(lo_value x, lo_value y)
+{
+    if (lo_eq(x, y))
+        return true;
+    if (doublep(x) && doublep(y))
+        return lo_ptr(x)[1] == lo_ptr(y)[1];
+    if (bignump(x) && bignump(y)) {
+        lo_big a = big_view(x), b = big_view(y);
+        return a.neg == b.neg && a.len == b.len &&
+               memcmp(a.limb, b.limb, a.len * sizeof *a.limb) == 0;
+    }
+    return false;
+}
+
+/* =, on two numbers of any type. */
+static bool numbers_equal(lo_value x, lo_value y)
+{
+    if (doublep(x) && doublep(y))
+        return double_value(x) == double_value(y);
+    if (doublep(x)) {                   /* put the double second */
+        lo_value t = x;
+        x = y;
+        y = t;
+    }
+    lo_limb xbuf[2], ybuf[LO_BIG_DOUBLE_LIMBS];
+    lo_big a = integer_big(x, xbuf);
+    if (doublep(y)) {
+        lo_big b = { ybuf, 0, false };
+        bool fraction;
+        if (!lo_big_from_double(&b, double_value(y), &fraction) || fraction)
+            return false;
+        return lo_big_cmp(&a, &b) == 0;
+    }
+    lo_big b = integer_big(y, ybuf);
+    return lo_big_cmp(&a, &b) == 0;
+}
+
+/* ---- EQUAL and EQUALP ------------------------------------------------------ */
+
+/* Case folding for EQUALP and CHAR-EQUAL: ASCII and Latin-1 letters. */
+static uint32_t fold(uint32_t c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 0xe0 && c <= 0xfe && c != 0xf7))
+        return c - 32;
+    return c;
+}
+
+static bool strings_equal(lo_value x, lo_value y, bool fold_case)
+{
+    uint64_t len = lo_string_length(x);
+    if (len != lo_string_length(y))
+        return false;
+    for (uint64_t i = 0; i < len; i++) {
+        uint32_t a = lo_string_ref(x, i), b = lo_string_ref(y, i);
+        if (a != b && (!fold_case || fold(a) != fold(b)))
+            return false;
+    }
+    return true;
+}
+
+static void check_depth(lo_lisp *L, int depth, const char *op)
+{
+    if (depth > EQUAL_DEPTH)
+        lo_error(L, "STORAGE-CONDITION", "%s: structure nested too deeply",
+                 op);
+}
+
+/* EQUAL: conses by structure, strings by contents, the rest by EQL.  The
+ * cdr chain is a loop, so only car nesting uses the C stack. */
+static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    check_depth(L, depth, "EQUAL");
+    for (;;) {
+        if (eql(x, y))
+            return true;
+        if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
+            return strings_equal(x, y, false);
+        if (!lo_consp(x) || !lo_consp(y))
+            return false;
+        if (!equal(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
+            return false;
+        x = lo_cdr_raw(x);
+        y = lo_cdr_raw(y);
+    }
+}
+
+/* Strings and general vectors are EQUALP to each other element-wise. */
+static bool sequencep(lo_value v)
+{
+    return lo_typep(v, LO_T_STRING) || lo_typep(v, LO_T_VECTOR);
+}
+
+static uint64_t sequence_length(lo_value v)
+{
+    return lo_typep(v, LO_T_STRING) ? lo_string_length(v)
+                                    : (uint64_t)lo_fixnum_value(lo_ptr(v)[1]);
+}
+
+static lo_value sequence_ref(lo_value v, uint64_t i)
+{
+    return lo_typep(v, LO_T_STRING) ? lo_char(lo_string_ref(v, i))
+                                    : lo_ptr(v)[2 + i];
+}
+
+static bool equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
+static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
+
+static bool sequences_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
+        return strings_equal(x, y, true);
+    uint64_t len = sequence_length(x);
+    if (len != sequence_length(y))
+        return false;
+    for (uint64_t i = 0; i < len; i++)
+        if (!equalp(L, sequence_ref(x, i), sequence_ref(y, i), depth + 1))
+            return false;
+    return true;
+}
+
+/* EQUALP on two things that are not both conses. */
+static bool equalp_atoms(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    if (lo_charp(x) && lo_charp(y))
+        return fold(lo_char_code(x)) == fold(lo_char_code(y));
+    if (numberp(x) && numberp(y))
+        return numbers_equal(x, y);
+    if (sequencep(x) && sequencep(y))
+        return sequences_equalp(L, x, y, depth);
+    if (lo_typep(x, LO_T_HASH_TABLE) && lo_typep(y, LO_T_HASH_TABLE))
+        return tables_equalp(L, x, y, depth);
+    return false;
+}
+
+/* EQUALP: EQUAL, but numbers by =, characters and strings ignoring case,
+ * vectors and hash tables element by element. */
+static bool equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    check_depth(L, depth, "EQUALP");
+    for (;;) {
+        if (lo_eq(x, y))
+            return true;
+        if (!lo_consp(x) || !lo_consp(y))
+            return equalp_atoms(L, x, y, depth);
+        if (!equalp(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
+            return false;
+        x = lo_cdr_raw(x);
+        y = lo_cdr_raw(y);
+    }
+}
+
+/* Two keys are the same under the table's test. */
+static bool same_key(lo_lisp *L, enum lo_hash_kind kind, lo_value x,
+                     lo_value y)
+{
+    switch (kind) {
+    case LO_HASH_EQ:    return lo_eq(x, y);
+    case LO_HASH_EQL:   return eql(x, y);
+    case LO_HASH_EQUAL: return equal(L, x, y, 0);
+    default:            return equalp(L, x, y, 0);
+    }
+}
+
+/* ---- hashing ----------------------------------------------------------------
+ * Hashes are 64 bits, well mixed (a table uses the low bits).  Objects the
+ * test compares by identity hash by address, and only at the top of a key:
+ * inside a key (a function in a list under EQUAL) such an object counts by
+ * its type alone, so that no content hash -- and no SXHASH -- ever depends
+ * on where an object lies. */
+
+enum { TAG_CHAR = 1, TAG_SYMBOL, TAG_DOUBLE, TAG_BIGNUM, TAG_LIST,
+       TAG_SEQUENCE, TAG_TABLE, TAG_OBJECT, TAG_IMMEDIATE };
+
+/* splitmix64's finalizer: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ x >> 31;
+}
+
+static uint64_t combine(uint64_t h, uint64_t x)
+{
+    return mix(h ^ (x + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2)));
+}
+
+static uint64_t tagged(unsigned tag, uint64_t x)
+{
+    return mix(x * 16 + tag);
+}
+
+static uint64_t hash_integer(int64_t i) { return mix((uint64_t)i); }
+
+/* A number's hash.  by_value (EQUALP): numbers that are = hash alike, so
+ * an integral double hashes as the integer, and a bignum as its double
+ * when it is beyond int64 (the only doubles it can equal). */
+static uint64_t hash_number(lo_value v, bool by_value)
+{
+    int64_t i;
+    if (lo_fixnump(v))
+        return hash_integer(lo_fixnum_value(v));
+    if (doublep(v)) {
+        double d = double_value(v);
+        if (by_value && double_int64(d, &i))
+            return hash_integer(i);     /* -0.0 included, as 0 */
+        return tagged(TAG_DOUBLE, double_bits(d));
+    }
+    lo_big b = big_view(v);
+    if (by_value) {
+        double d;
+        if (lo_big_to_int64(&b, &i))
+            return hash_integer(i);
+        lo_big_to_double(&b, &d);
+        return tagged(TAG_DOUBLE, double_bits(d));
+    }
+    uint64_t h = tagged(TAG_BIGNUM, lo_ptr(v)[1]);
+    for (size_t k = 0; k < b.len; k++)
+        h = combine(h, b.limb[k]);
+    return h;
+}
+
+static uint64_t hash_char(uint32_t c, bool fold_case)
+{
+    return tagged(TAG_CHAR, fold_case ? fold(c) : c);
+}
+
+/* by_address is NULL where an address may not be used (inside a key, and
+ * for SXHASH); else set when the hash is the address. */
+static uint64_t hash_address(lo_value v, bool *by_address)
+{
+    if (!by_address)
+        return tagged(TAG_OBJECT, lo_consp(v) ? LO_T_CONS
+                                              : lo_type_of_object(v));
+    *by_address = true;
+    return mix((uint64_t)(uintptr_t)lo_ptr(v) >> 3);
+}
+
+static uint64_t hash_of(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
+                        int depth, bool *by_address);
+
+/* A list under EQUAL or EQUALP: its first elements and, for a short
+ * list, its tail. */
+static uint64_t hash_list(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
+                          int depth)
+{
+    uint64_t h = tagged(TAG_LIST, 0);
+    if (depth >= HASH_DEPTH)
+        return h;
+    int n = 0;
+    for (; lo_consp(v) && n < HASH_LIST_ELEMENTS; v = lo_cdr_raw(v), n++)
+        h = combine(h, hash_of(L, lo_car_raw(v), kind, depth + 1, NULL));
+    if (!lo_consp(v))
+        h = combine(h, hash_of(L, v, kind, depth + 1, NULL));
+    return h;
+}
+
+/* A string (EQUAL, EQUALP) or a vector (EQUALP), element by element; a
+ * string's characters hash as characters, so under EQUALP a string and a
+ * vector of the same characters hash alike. */
+static uint64_t hash_sequence(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
+                              int depth)
+{
+    uint64_t len = sequence_length(v);
+    uint64_t h = tagged(TAG_SEQUENCE, len);
+    if (depth >= HASH_DEPTH)
+        return h;
+    bool fold_case = kind == LO_HASH_EQUALP;
+    bool string = lo_typep(v, LO_T_STRING);
+    for (uint64_t i = 0; i < len; i++)
+        h = combine(h, string ? hash_char(lo_string_ref(v, i), fold_case)
+                              : hash_of(L, sequence_ref(v, i), kind,
+                                        depth + 1, NULL));
+    return h;
+}
+
+/* The hash of v under a test: equal keys (under that test) hash alike. */
+static uint64_t hash_of(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
+                        int depth, bool *by_address)
+{
+    bool contents = kind >= LO_HASH_EQUAL;
+    if (lo_fixnump(v))
+        return hash_integer(lo_fixnum_value(v));
+    if (lo_charp(v))
+        return hash_char(lo_char_code(v), kind == LO_HASH_EQUALP);
+    if (lo_consp(v))
+        return contents ? hash_list(L, v, kind, depth)
+                        : hash_address(v, by_address);
+    if (!lo_objectp(v))
+        return tagged(TAG_IMMEDIATE, v);
+    switch (lo_type_of_object(v)) {
+    case LO_T_SYMBOL:
+        return tagged(TAG_SYMBOL, (uint64_t)lo_fixnum_value(lo_ptr(v)[SYM_HASH]));
+    case LO_T_DOUBLE:
+    case LO_T_BIGNUM:
+        if (kind == LO_HASH_EQ)
+            return hash_address(v, by_address);
+        return hash_number(v, kind == LO_HASH_EQUALP);
+    case LO_T_STRING:
+        if (contents)
+            return hash_sequence(L, v, kind, depth);
+        return hash_address(v, by_address);
+    case LO_T_VECTOR:
+        if (kind == LO_HASH_EQUALP)
+            return hash_sequence(L, v, kind, depth);
+        return hash_address(v, by_address);
+    case LO_T_HASH_TABLE:
+        /* EQUALP tables compare contents; the count and test are a
+         * cheap part of them. */
+        if (kind == LO_HASH_EQUALP)
+            return tagged(TAG_TABLE, (uint64_t)lo_fixnum_value(
+                              lo_ptr(v)[HT_COUNT]) * 4 +
+                          (uint64_t)lo_fixnum_value(lo_ptr(v)[HT_KIND]));
+        return hash_address(v, by_address);
+    default:
+        return hash_address(v, by_address);
+    }
+}
+
+/* ---- the table ---------------------------------------------------------------- */
+
+static enum lo_hash_kind table_kind(const uint64_t *tp)
+{
+    return (enum lo_hash_kind)lo_fixnum_value(tp[HT_KIND]);
+}
+
+static uint64_t table_capacity(const uint64_t *tp)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(tp[HT_SLOTS])[1]) / 2;
+}
+
+/* Slot i's key is slots[2 * i], its value slots[2 * i + 1]. */
+static lo_value *table_slots(const uint64_t *tp)
+{
+    return lo_ptr(tp[HT_SLOTS]) + 2;
+}
+
+static lo_value current_stamp(lo_lisp *L)
+{
+    return lo_fixnum((int64_t)L->root->collections);
+}
+
+/* The slots hold hashes computed by other hash functions, or addresses
+ * from before a collection. */
+static bool table_stale(lo_lisp *L, const uint64_t *tp)
+{
+    return tp[HT_VERSION] != lo_fixnum(HASH_VERSION) ||
+           (!lo_null(L, tp[HT_STAMP]) && tp[HT_STAMP] != current_stamp(L));
+}
+
+/* The slot where key is, or else the empty slot that ends its probe
+ * (*by_address, when asked, tells whether the key hashes by address). */
+static uint64_t probe(lo_lisp *L, uint64_t *tp, lo_value key, bool *found,
+                      bool *by_address)
+{
+    bool ignored = false;
+    if (!by_address)
+        by_address = &ignored;          /* NULL would forbid addresses */
+    enum lo_hash_kind kind = table_kind(tp);
+    uint64_t mask = table_capacity(tp) - 1;
+    uint64_t i = hash_of(L, key, kind, 0, by_address) & mask;
+    for (;; i = (i + 1) & mask) {
+        lo_value k = table_slots(tp)[2 * i];
+        if (k == LO_UNBOUND) {
+            *found = false;
+            return i;
+        }
+        if (same_key(L, kind, k, key)) {
+            *found = true;
+            return i;
+        }
+    }
+}
+
+/* The first empty slot of key's probe, without comparing keys: rehashing
+ * places keys already known to be distinct. */
+static uint64_t empty_slot(lo_lisp *L, uint64_t *tp, lo_value key,
+                           bool *by_address)
+{
+    uint64_t mask = table_capacity(tp) - 1;
+    uint64_t i = hash_of(L, key, table_kind(tp), 0, by_address) & mask;
+    while (table_slots(tp)[2 * i] != LO_UNBOUND)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Put an entry in the empty slot i; note when its hash is an address. */
+static void fill_slot(lo_lisp *L, uint64_t *tp, uint64_t i, lo_value key,
+                      lo_value value, bool by_address)
+{
+    table_slots(tp)[2 * i] = key;
+    table_slots(tp)[2 * i + 1] = value;
+    if (by_address && lo_null(L, tp[HT_STAMP]))
+        tp[HT_STAMP] = current_stamp(L);
+}
+
+/* Place every entry anew in a fresh vector of capacity slots (a power of
+ * two): after a collection, or to grow.  Allocation never moves objects,
+ * so tp stays valid; the old vector becomes garbage. */
+static void rehash(lo_lisp *L, uint64_t *tp, uint64_t capacity)
+{
+    lo_value old = tp[HT_SLOTS];
+    tp[HT_SLOTS] = lo_make_vector(L, 2 * capacity, LO_UNBOUND);
+    tp[HT_STAMP] = L->nil;
+    tp[HT_VERSION] = lo_fixnum(HASH_VERSION);
+    uint64_t old_capacity = (uint64_t)lo_fixnum_value(lo_ptr(old)[1]) / 2;
+    for (uint64_t j = 0; j < old_capacity; j++) {
+        lo_value key = lo_ptr(old)[2 + 2 * j];
+        if (key == LO_UNBOUND)
+            continue;
+        bool by_address = false;
+        uint64_t i = empty_slot(L, tp, key, &by_address);
+        fill_slot(L, tp, i, key, lo_ptr(old)[3 + 2 * j], by_address);
+    }
+}
+
+/* Make the hashes current before a lookup: the lazy rehash. */
+static void refresh(lo_lisp *L, uint64_t *tp)
+{
+    if (table_stale(L, tp))
+        rehash(L, tp, table_capacity(tp));
+}
+
+/* Store value under key, adding the entry if needed (tp is current). */
+static void table_put(lo_lisp *L, uint64_t *tp, lo_value key, lo_value value)
+{
+    bool found, by_address = false;
+    uint64_t i = probe(L, tp, key, &found, &by_address);
+    if (found) {
+        table_slots(tp)[2 * i + 1] = value;
+        return;
+    }
+    uint64_t count = (uint64_t)lo_fixnum_value(tp[HT_COUNT]);
+    if ((count + 1) * 4 > table_capacity(tp) * 3) {     /* load <= 3/4 */
+        rehash(L, tp, table_capacity(tp) * 2);
+        i = probe(L, tp, key, &found, &by_address);
+    }
+    fill_slot(L, tp, i, key, value, by_address);
+    tp[HT_COUNT] = lo_fixnum((int64_t)count + 1);
+}
+
+/* Empty slot i, then move back the entries after it that probed past it,
+ * so that no probe ever stops early at the hole (no tombstones). */
+static void table_delete(lo_lisp *L, uint64_t *tp, uint64_t i)
+{
+    enum lo_hash_kind kind = table_kind(tp);
+    uint64_t mask = table_capacity(tp) - 1;
+    lo_value *s = table_slots(tp);
+    for (uint64_t j = (i + 1) & mask; s[2 * j] != LO_UNBOUND;
+         j = (j + 1) & mask) {
+        bool by_address = false;
+        uint64_t home = hash_of(L, s[2 * j], kind, 0, &by_address) & mask;
+        /* The entry at j may fill the hole unless its home lies
+         * cyclically in (i, j]. */
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            s[2 * i] = s[2 * j];
+            s[2 * i + 1] = s[2 * j + 1];
+            i = j;
+        }
+    }
+    s[2 * i] = LO_UNBOUND;
+    s[2 * i + 1] = LO_UNBOUND;
+    tp[HT_COUNT] = lo_fixnum(lo_fixnum_value(tp[HT_COUNT]) - 1);
+}
+
+/* Two tables are EQUALP: same test, same count, and each key of one is in
+ * the other with an EQUALP value. */
+static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
+{
+    uint64_t *xp = lo_ptr(x), *yp = lo_ptr(y);
+    if (xp[HT_KIND] != yp[HT_KIND] || xp[HT_COUNT] != yp[HT_COUNT])
+        return false;
+    refresh(L, yp);
+    for (uint64_t j = 0; j < table_capacity(xp); j++) {
+        lo_value key = table_slots(xp)[2 * j];
+        if (key == LO_UNBOUND)
+            continue;
+        bool found;
+        uint64_t i = probe(L, yp, key, &found, NULL);
+        if (!found || !equalp(L, table_slots(xp)[2 * j + 1],
+                              table_slots(yp)[2 * i + 1], depth + 1))
+            return false;
+    }
+    return true;
+}
+
+/* ---- primitives -------------------------------------------------------------- */
+
+/* The table behind v, checking its type and the access it grants. */
+static uint64_t *check_table(lo_lisp *L, lo_value v, unsigned access,
+                             const char *op)
+{
+    if (!lo_typep(v, LO_T_HASH_TABLE))
+        lo_error(L, "TYPE-ERROR", "%s: not a hash table", op);
+    if (!(lo_access_bits(v) & access))
+        lo_error(L, "ACCESS-DENIED", "%s: the hash table does not grant %s "
+                 "access", op, access == LO_ACCESS_READ ? "read" : "write");
+    return lo_ptr(v);
+}
+
+/* The test named by a symbol or a function object (#'equal). */
+static enum lo_hash_kind parse_test(lo_lisp *L, lo_value test, lo_value *sym)
+{
+    lo_value name = test;
+    if (lo_typep(test, LO_T_PRIMITIVE))
+        name = lo_ptr(test)[PRIM_NAME];
+    else if (lo_typep(test, LO_T_FUNCTION))
+        name = lo_ptr(lo_ptr(test)[FN_CODE])[CODE_NAME];
+    if (lo_symbolp(name))
+        for (int k = LO_HASH_EQ; k <= LO_HASH_EQUALP; k++)
+            if (name_is(name, test_names[k])) {
+                *sym = name;
+                return (enum lo_hash_kind)k;
+            }
+    lo_error(L, "TYPE-ERROR", "MAKE-HASH-TABLE: the test must be EQ, EQL, "
+             "EQUAL or EQUALP");
+}
+
+/* The capacity holding size entries at a load of at most 3/4. */
+static uint64_t capacity_for(lo_lisp *L, lo_value size)
+{
+    if (!lo_fixnump(size) || lo_fixnum_value(size) < 0)
+        lo_error(L, "TYPE-ERROR", "MAKE-HASH-TABLE: :SIZE must be a "
+                 "non-negative integer");
+    uint64_t want = (uint64_t)lo_fixnum_value(size), capacity = 8;
+    if (want > (1ull << 32))
+        lo_error(L, "STORAGE-CONDITION", "MAKE-HASH-TABLE: :SIZE %llu is "
+                 "too large", (unsigned long long)want);
+    while (capacity * 3 < want * 4)
+        capacity *= 2;
+    return capacity;
+}
+
+/* (make-hash-table &key test size rehash-size rehash-threshold): the
+ * rehash parameters are accepted and ignored (a table doubles when 3/4
+ * full).  As in Common Lisp, the first of repeated keywords wins. */
+static lo_value p_make_hash_table(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n % 2)
+        lo_error(L, "PROGRAM-ERROR", "MAKE-HASH-TABLE: odd number of "
+                 "keyword arguments");
+    lo_value test = LO_UNBOUND, size = LO_UNBOUND;
+    for (uint32_t i = 0; i < n; i += 2) {
+        if (keyword_is(a[i], "TEST")) {
+            if (test == LO_UNBOUND)
+                test = a[i + 1];
+        } else if (keyword_is(a[i], "SIZE")) {
+            if (size == LO_UNBOUND)
+                size = a[i + 1];
+        } else if (!keyword_is(a[i], "REHASH-SIZE") &&
+                   !keyword_is(a[i], "REHASH-THRESHOLD")) {
+            lo_error(L, "PROGRAM-ERROR", "MAKE-HASH-TABLE: unknown keyword "
+                     "argument");
+        }
+    }
+    lo_value sym = L->nil;
+    enum lo_hash_kind kind = test == LO_UNBOUND
+        ? (sym = lo_intern(L, "EQL"), LO_HASH_EQL) : parse_test(L, test, &sym);
+    uint64_t capacity = capacity_for(L, size == LO_UNBOUND ? lo_fixnum(0)
+                                                           : size);
+    lo_value slots = lo_make_vector(L, 2 * capacity, LO_UNBOUND);
+    uint64_t *tp = lo_alloc_object(L, LO_T_HASH_TABLE, HT_WORDS);
+    tp[HT_TEST] = sym;
+    tp[HT_KIND] = lo_fixnum(kind);
+    tp[HT_COUNT] = lo_fixnum(0);
+    tp[HT_STAMP] = L->nil;
+    tp[HT_VERSION] = lo_fixnum(HASH_VERSION);
+    tp[HT_SLOTS] = slots;
+    return lo_make_object(tp);
+}
+
+/* (gethash key table &optional default) => value, present-p */
+static lo_value p_gethash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint64_t *tp = check_table(L, a[1], LO_ACCESS_READ, "GETHASH");
+    refresh(L, tp);
+    bool found;
+    uint64_t i = probe(L, tp, a[0], &found, NULL);
+    lo_value v[2] = { n > 2 ? a[2] : L->nil, L->nil };
+    if (found) {
+        v[0] = table_slots(tp)[2 * i + 1];
+        v[1] = L->t;
+    }
+    return lo_values(L, 2, v);
+}
+
+/* (%puthash key table value) => value: what (setf (gethash key table)
+ * value) becomes. */
+static lo_value p_puthash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t *tp = check_table(L, a[1], LO_ACCESS_WRITE, "(SETF GETHASH)");
+    if (a[0] == LO_UNBOUND)             /* it marks empty slots */
+        lo_error(L, "TYPE-ERROR", "(SETF GETHASH): the unbound marker "
+                 "cannot be a key");
+    refresh(L, tp);
+    table_put(L, tp, a[0], a[2]);
+    return a[2];
+}
+
+/* (remhash key table) => true when there was an entry */
+static lo_value p_remhash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t *tp = check_table(L, a[1], LO_ACCESS_WRITE, "REMHASH");
+    refresh(L, tp);
+    bool found;
+    uint64_t i = probe(L, tp, a[0], &found, NULL);
+    if (found)
+        table_delete(L, tp, i);
+    return truth(L, found);
+}
+
+/* (clrhash table) => table, empty, its capacity kept */
+static lo_value p_clrhash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t *tp = check_table(L, a[0], LO_ACCESS_WRITE, "CLRHASH");
+    uint64_t capacity = table_capacity(tp);
+    for (uint64_t i = 0; i < 2 * capacity; i++)
+        table_slots(tp)[i] = LO_UNBOUND;
+    tp[HT_COUNT] = lo_fixnum(0);
+    tp[HT_STAMP] = L->nil;
+    return a[0];
+}
+
+static lo_value p_hash_table_count(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return check_table(L, a[0], LO_ACCESS_READ, "HASH-TABLE-COUNT")[HT_COUNT];
+}
+
+static lo_value p_hash_table_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return truth(L, lo_typep(a[0], LO_T_HASH_TABLE));
+}
+
+/* The test is a property of the table, not of its contents: no access
+ * bit is needed to ask for it. */
+static lo_value p_hash_table_test(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_typep(a[0], LO_T_HASH_TABLE))
+        lo_error(L, "TYPE-ERROR", "HASH-TABLE-TEST: not a hash table");
+    return lo_ptr(a[0])[HT_TEST];
+}
+
+/* The entries as a fresh vector: key, value, key, value... */
+static lo_value snapshot(lo_lisp *L, uint64_t *tp)
+{
+    uint64_t count = (uint64_t)lo_fixnum_value(tp[HT_COUNT]), k = 0;
+    lo_value v = lo_make_vector(L, 2 * count, L->nil);
+    for (uint64_t i = 0; i < table_capacity(tp); i++) {
+        if (table_slots(tp)[2 * i] == LO_UNBOUND)
+            continue;
+        lo_ptr(v)[2 + k++] = table_slots(tp)[2 * i];
+        lo_ptr(v)[2 + k++] = table_slots(tp)[2 * i + 1];
+    }
+    return v;
+}
+
+/* A function designator: a function, or a symbol naming one. */
+static lo_value designated_function(lo_lisp *L, lo_value f, const char *op)
+{
+    if (!lo_symbolp(f))
+        return f;
+    lo_value cell = lo_function_cell(L, f, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        lo_error(L, "UNDEFINED-FUNCTION", "%s: the function is undefined",
+                 op);
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+/* (maphash function table) => nil.  The function runs Lisp, so a
+ * collection may move everything: the walk goes over a snapshot held in
+ * a rooted local, re-read after every call, and no C pointer into the
+ * heap lives across a call.  The snapshot also makes the walk immune to
+ * the function changing or removing entries (or a rehash reordering
+ * them): it sees exactly the entries present when MAPHASH began. */
+static lo_value p_maphash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value fn = designated_function(L, a[0], "MAPHASH");
+    lo_value entries = snapshot(L, check_table(L, a[1], LO_ACCESS_READ,
+                                               "MAPHASH"));
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &fn);
+    lo_root(L, &entries);
+    uint64_t length = (uint64_t)lo_fixnum_value(lo_ptr(entries)[1]);
+    for (uint64_t k = 0; k < length; k += 2) {
+        lo_value args[2] = { lo_ptr(entries)[2 + k], lo_ptr(entries)[3 + k] };
+        lo_vm_apply(L, fn, args, 2);
+    }
+    lo_roots_release(L, mark);
+    return L->nil;
+}
+
+/* (%hash-table-pairs table) => a fresh list of (key . value) */
+static lo_value p_hash_table_pairs(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t *tp = check_table(L, a[0], LO_ACCESS_READ, "%HASH-TABLE-PAIRS");
+    lo_value list = L->nil;
+    for (uint64_t i = table_capacity(tp); i > 0; i--) {
+        lo_value key = table_slots(tp)[2 * i - 2];
+        if (key != LO_UNBOUND)
+            list = lo_cons(L, lo_cons(L, key, table_slots(tp)[2 * i - 1]),
+                           list);
+    }
+    return list;
+}
+
+/* (sxhash x): a non-negative fixnum, equal for EQUAL objects, stable
+ * across collections and restarts (it never uses an address). */
+static lo_value p_sxhash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t h = hash_of(L, a[0], LO_HASH_EQUAL, 0, NULL);
+    return lo_fixnum((int64_t)(h & (uint64_t)LO_FIXNUM_MAX));
+}
+
+static lo_value p_equalp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return truth(L, equalp(L, a[0], a[1], 0));
+}
+
+/* (fboundp name): whether name has a global function or macro definition
+ * ((setf name) functions do not exist yet: always false). */
+static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_consp(a[0]))
+        return L->nil;
+    if (!lo_symbolp(a[0]))
+        lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
+    lo_value cell = lo_function_cell(L, a[0], false);
+    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+        return L->t;
+    return truth(L, !lo_null(L, lo_macro_function(L, a[0])));
+}
+
+const struct lo_primitive lo_prims_hash[] = {
+    { "MAKE-HASH-TABLE", 0, -1, p_make_hash_table },
+    { "GETHASH", 2, 3, p_gethash },
+    { "%PUTHASH", 3, 3, p_puthash },
+    { "REMHASH", 2, 2, p_remhash },
+    { "CLRHASH", 1, 1, p_clrhash },
+    { "HASH-TABLE-COUNT", 1, 1, p_hash_table_count },
+    { "HASH-TABLE-P", 1, 1, p_hash_table_p },
+    { "HASH-TABLE-TEST", 1, 1, p_hash_table_test },
+    { "MAPHASH", 2, 2, p_maphash },
+    { "%HASH-TABLE-PAIRS", 1, 1, p_hash_table_pairs },
+    { "SXHASH", 1, 1, p_sxhash },
+    { "EQUALP", 2, 2, p_equalp },
+    { "FBOUNDP", 1, 1, p_fboundp },
+    { NULL, 0, 0, NULL },
+};

@@ -1,0 +1,24 @@
+/*
+ * hashtable.h -- the layout of a hash table object (lisp/hashtable.c has
+ * the code; the printer reads the test and the count).
+ *
+ *   hash table  1 test: the symbol EQ, EQL, EQUAL or EQUALP
+ *               2 kind: the test as a fixnum (enum lo_hash_kind)
+ *               3 count of entries (fixnum)
+ *               4 stamp: the heap's collection count (gc/heap.h,
+ *                 lo_heap_root.collections) when the keys hashed by
+ *                 address were placed; NIL when no key hashes by address
+ *               5 version of the hash functions that placed the keys
+ *               6 slots: a vector of 2 * capacity words, key then value;
+ *                 an empty slot's key is the unbound marker
+ * Every word is a Lisp value, so the collector scans a table like any
+ * other object.
+ */
+#ifndef LO_LISP_HASHTABLE_H
+#define LO_LISP_HASHTABLE_H
+
+enum { HT_TEST = 1, HT_KIND, HT_COUNT, HT_STAMP, HT_VERSION, HT_SLOTS,
+       HT_WORDS };
+enum lo_hash_kind { LO_HASH_EQ, LO_HASH_EQL, LO_HASH_EQUAL, LO_HASH_EQUALP };
+
+#endif

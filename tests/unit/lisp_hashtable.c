@@ -1,0 +1,309 @@
+/*
+ * lisp_hashtable.c -- hash tables (lisp/hashtable.c) from C, where the
+ * Lisp side cannot reach yet: doubles and bignums as keys (EQL by value,
+ * EQUALP by =), GETHASH's second value, vectors under EQUALP, the lazy
+ * rehash after a collection (the stamp), a table placed by older hash
+ * functions, MAPHASH under GC stress, and a table found again after the
+ * system is closed and reopened on the same store.
+ */
+#include <string.h>
+
+#include "lisp/hashtable.h"
+#include "lisp/internal.h"
+#include "tap.h"
+
+static lo_lisp *L;
+static char out[4096];
+
+/* Evaluate text; out gets the printed value or the error. */
+static const char *ev(const char *text)
+{
+    lo_lisp_eval_string(L, text, out, sizeof out);
+    return out;
+}
+
+static lo_value global(const char *name)
+{
+    return lo_ptr(lo_variable_cell(L, lo_intern(L, name), false))[CELL_VALUE];
+}
+
+static void set_global(const char *name, lo_value v)
+{
+    lo_ptr(lo_variable_cell(L, lo_intern(L, name), true))[CELL_VALUE] = v;
+}
+
+/* Call a primitive by name; an error leaves its text in out and returns
+ * the unbound marker. */
+static lo_value call(const char *name, lo_value *args, uint32_t n)
+{
+    const struct lo_primitive *p = NULL;
+    for (unsigned i = 0; i < lo_primitive_count; i++)
+        if (!strcmp(lo_primitives[i].name, name))
+            p = &lo_primitives[i];
+    if (!p)
+        bail_out("no primitive %s", name);
+    void *outer[5];
+    memcpy(outer, L->error_jump, sizeof outer);
+    out[0] = '\0';
+    if (__builtin_setjmp(L->error_jump)) {
+        memcpy(L->error_jump, outer, sizeof outer);
+        strcpy(out, L->error);
+        return LO_UNBOUND;
+    }
+    L->nvalues = 1;
+    lo_value v = p->fn(L, args, n);
+    memcpy(L->error_jump, outer, sizeof outer);
+    return v;
+}
+
+static lo_value make_double(double d)
+{
+    uint64_t *p = lo_alloc_raw(L, LO_T_DOUBLE, 2, 0);
+    memcpy(&p[1], &d, sizeof d);
+    return lo_make_object(p);
+}
+
+/* A bignum of the given limbs (least significant first). */
+static lo_value make_bignum(bool neg, const uint64_t *limbs, unsigned n)
+{
+    uint64_t *p = lo_alloc_raw(L, LO_T_BIGNUM, 2 + n, 0);
+    p[1] = n | (uint64_t)neg << 63;
+    memcpy(&p[2], limbs, n * sizeof *limbs);
+    return lo_make_object(p);
+}
+
+static bool truthy(lo_value v) { return !lo_eq(v, L->nil); }
+
+static lo_value make_table(const char *test)
+{
+    lo_value args[2] = { lo_intern(L, ":TEST"), lo_intern(L, test) };
+    return call("MAKE-HASH-TABLE", args, 2);
+}
+
+static void put(lo_value table, lo_value key, lo_value value)
+{
+    lo_value args[3] = { key, table, value };
+    call("%PUTHASH", args, 3);
+}
+
+/* GETHASH: the value, and *present its second value. */
+static lo_value get(lo_value table, lo_value key, bool *present)
+{
+    lo_value args[2] = { key, table };
+    lo_value v = call("GETHASH", args, 2);
+    *present = L->nvalues == 2 && truthy(L->mv[1]);
+    return v;
+}
+
+static bool equalp(lo_value a, lo_value b)
+{
+    lo_value args[2] = { a, b };
+    return truthy(call("EQUALP", args, 2));
+}
+
+static void numbers(void)
+{
+    bool present;
+    lo_value eql = make_table("EQL"), eq = make_table("EQ");
+    lo_value d1 = make_double(1.5), d2 = make_double(1.5);
+    put(eql, d1, lo_fixnum(1));
+    put(eq, d1, lo_fixnum(1));
+    ok(get(eql, d2, &present) == lo_fixnum(1) && present,
+       "EQL table: another double of the same value finds the entry");
+    ok(!truthy(get(eq, d2, &present)) && !present,
+       "EQ table: it does not (a different object)");
+    ok(get(eq, d1, &present) == lo_fixnum(1) && present,
+       "EQ table: the same double object does");
+    put(eql, make_double(-0.0), lo_fixnum(2));
+    get(eql, make_double(0.0), &present);
+    ok(!present, "EQL: 0.0 and -0.0 are different keys");
+
+    uint64_t limbs[2] = { 0, 64 };              /* 2^70 */
+    lo_value b1 = make_bignum(false, limbs, 2), b2 = make_bignum(false, limbs, 2);
+    put(eql, b1, lo_fixnum(3));
+    ok(get(eql, b2, &present) == lo_fixnum(3) && present,
+       "EQL table: an equal bignum finds the entry");
+    get(eql, make_bignum(true, limbs, 2), &present);
+    ok(!present, "EQL table: its negation does not");
+
+    lo_value ep = make_table("EQUALP");
+    put(ep, lo_fixnum(1), lo_intern(L, "ONE"));
+    put(ep, make_double(2.0), lo_intern(L, "TWO"));
+    put(ep, make_double(0.0), lo_intern(L, "ZERO"));
+    put(ep, b1, lo_intern(L, "BIG"));
+    ok(get(ep, make_double(1.0), &present) == lo_intern(L, "ONE") && present,
+       "EQUALP table: 1.0 finds the key 1");
+    ok(get(ep, lo_fixnum(2), &present) == lo_intern(L, "TWO"),
+       "EQUALP table: 2 finds the key 2.0");
+    ok(get(ep, make_double(-0.0), &present) == lo_intern(L, "ZERO"),
+       "EQUALP table: -0.0 finds the key 0.0");
+    ok(get(ep, make_double(1180591620717411303424.0), &present) ==
+       lo_intern(L, "BIG"), "EQUALP table: the double 2^70 finds the bignum 2^70");
+    get(ep, make_double(1.5), &present);
+    ok(!present, "EQUALP table: 1.5 is not there");
+
+    ok(equalp(lo_fixnum(3), make_double(3.0)), "(equalp 3 3.0)");
+    ok(!equalp(lo_fixnum(3), make_double(3.5)), "not (equalp 3 3.5)");
+    ok(equalp(b1, make_double(1180591620717411303424.0)), "(equalp 2^70 2^70d0)");
+    ok(!equalp(b1, lo_fixnum(5)), "not (equalp 2^70 5)");
+    lo_value nan = make_double(__builtin_nan(""));
+    ok(equalp(nan, nan) && !equalp(nan, make_double(__builtin_nan(""))),
+       "a NaN is EQUALP only to itself (the same object)");
+}
+
+static void second_value_and_access(void)
+{
+    bool present;
+    lo_value t = make_table("EQUAL");
+    put(t, lo_intern(L, "K"), L->nil);
+    ok(!truthy(get(t, lo_intern(L, "K"), &present)) && present,
+       "GETHASH: a stored NIL comes with present-p T");
+    get(t, lo_intern(L, "ABSENT"), &present);
+    ok(!present && L->nvalues == 2, "GETHASH: two values, present-p NIL");
+    lo_value args[3] = { lo_intern(L, "ABSENT"), t, lo_fixnum(9) };
+    ok(call("GETHASH", args, 3) == lo_fixnum(9), "GETHASH: the default");
+
+    set_global("*RO*", (t & ~LO_ACCESS_MASK) |
+                       (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT);
+    is_str(ev("(%puthash 1 *ro* 2)"),
+           "ACCESS-DENIED: (SETF GETHASH): the hash table does not grant "
+           "write access", "a read-only table refuses a store");
+    is_str(ev("(remhash 'k *ro*)"), "ACCESS-DENIED: REMHASH: the hash table "
+           "does not grant write access", "and a removal");
+    is_str(ev("(gethash 'k *ro* 'absent)"), "NIL", "but can be read");
+    is_str(ev("(gethash 'k (restrict *ro* 0))"), "ACCESS-DENIED: GETHASH: "
+           "the hash table does not grant read access",
+           "a table without the read bit cannot be read");
+    is_str(ev("(maphash #'list (restrict *ro* 2))"), "ACCESS-DENIED: MAPHASH: "
+           "the hash table does not grant read access", "nor walked");
+    is_str(ev("(hash-table-test (restrict *ro* 0))"), "EQUAL",
+           "its test is no secret");
+}
+
+static void vectors(void)
+{
+    bool present;
+    lo_value v = lo_make_vector(L, 2, lo_char('A'));
+    lo_ptr(v)[3] = lo_char('b');
+    set_global("*V*", v);
+    is_str(ev("(equalp *v* \"ab\")"), "T", "a vector of characters is EQUALP to a string");
+    is_str(ev("(equalp *v* \"abc\")"), "NIL", "but not to a longer one");
+    is_str(ev("(equal *v* \"ab\")"), "NIL", "and not EQUAL");
+    v = global("*V*");                  /* evaluation may have moved it */
+    lo_value ep = make_table("EQUALP");
+    put(ep, lo_make_string(L, "AB", 2), lo_fixnum(7));
+    ok(get(ep, v, &present) == lo_fixnum(7) && present,
+       "EQUALP table: the vector finds the string key");
+    lo_value w = lo_make_vector(L, 2, L->nil);
+    lo_ptr(w)[2] = v;
+    lo_ptr(w)[3] = lo_fixnum(1);
+    put(ep, w, lo_fixnum(8));
+    lo_value w2 = lo_make_vector(L, 2, L->nil);
+    lo_ptr(w2)[2] = lo_make_string(L, "ab", 2);
+    lo_ptr(w2)[3] = make_double(1.0);
+    ok(get(ep, w2, &present) == lo_fixnum(8) && present,
+       "EQUALP table: nested vectors, strings and numbers");
+}
+
+static void rehash_after_collection(void)
+{
+    ev("(defun keys (n) (if (= n 0) nil (cons (list n) (keys (- n 1)))))");
+    ev("(defun fill-keys (ks h) (if (null ks) h (progn (%puthash (car ks) h "
+       "(car (car ks))) (fill-keys (cdr ks) h))))");
+    ev("(defun all-found (ks h) (if (null ks) t (if (eql (gethash (car ks) h)"
+       " (car (car ks))) (all-found (cdr ks) h) (car ks))))");
+    ev("(defvar *junk* (keys 500))");       /* garbage below, so keys move */
+    ev("(defvar *ks* (keys 400))");
+    ev("(defvar *eq* (fill-keys *ks* (make-hash-table ':test 'eq)))");
+    ev("(defvar *sym* (make-hash-table ':test 'eq))");
+    ev("(%puthash 'a *sym* 1)");
+    ev("(defvar *eqs* (make-hash-table ':test 'equal))");
+    ev("(%puthash (list #'car \"x\") *eqs* 'nested)");
+    ev("(defvar *sx* (sxhash (list #'car \"x\")))");
+    uint64_t before = L->root->collections;
+    lo_value stamp = lo_ptr(global("*EQ*"))[HT_STAMP];
+    ok(stamp == lo_fixnum((int64_t)before),
+       "a table with cons keys records the collection count");
+    ok(lo_ptr(global("*SYM*"))[HT_STAMP] == L->nil,
+       "a table with only symbol keys records none");
+    uintptr_t key_at = (uintptr_t)lo_ptr(lo_car_raw(global("*KS*")));
+    ev("(setq *junk* nil)");
+    ok(lo_lisp_collect(L, NULL) == LO_OK, "collect");
+    ok(L->root->collections == before + 1, "the count moved on");
+    ok((uintptr_t)lo_ptr(lo_car_raw(global("*KS*"))) != key_at,
+       "the keys moved");
+    is_str(ev("(all-found *ks* *eq*)"), "T", "every cons key is found again");
+    ok(lo_ptr(global("*EQ*"))[HT_STAMP] == lo_fixnum((int64_t)before + 1),
+       "after a rehash at the new count");
+    is_str(ev("(gethash 'a *sym*)"), "1", "the symbol key, with no rehash");
+    ok(lo_ptr(global("*SYM*"))[HT_STAMP] == L->nil, "its stamp stays NIL");
+    is_str(ev("(gethash (list #'car \"x\") *eqs*)"), "NESTED",
+           "EQUAL: a key holding a function is found after the collection");
+    is_str(ev("(= *sx* (sxhash (list #'car \"x\")))"), "T",
+           "SXHASH is the same after the collection");
+
+    lo_ptr(global("*EQ*"))[HT_VERSION] = lo_fixnum(0);
+    is_str(ev("(all-found *ks* *eq*)"), "T",
+           "a table placed by other hash functions is rehashed, not lost");
+    is_str(ev("(progn (remhash (car *ks*) *eq*) (all-found (cdr *ks*) *eq*))"),
+           "T", "removal keeps the other entries reachable");
+    is_str(ev("(hash-table-count *eq*)"), "399", "count after the removal");
+}
+
+static void maphash_under_stress(void)
+{
+    lo_lisp_gc_stress(L, true);
+    uint64_t before = L->root->collections;
+    is_str(ev("(let ((sum 0)) (maphash (lambda (k v) (setq sum (+ sum "
+              "(gethash k *eq*) (length (keys 3))))) *eq*) sum)"),
+           "80997", "MAPHASH whose function allocates and looks up, with a "
+           "collection at every safepoint");
+    ok(L->root->collections > before + 100, "collections did happen (%llu)",
+       (unsigned long long)(L->root->collections - before));
+    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T", "the table is intact");
+    is_str(ev("(length (%hash-table-pairs *eq*))"), "399",
+           "%%HASH-TABLE-PAIRS: one pair per entry");
+    lo_lisp_gc_stress(L, false);
+}
+
+static void open_lisp(lo_ckpt *store)
+{
+    char why[256];
+    if (lo_lisp_open(store, &L, why, sizeof why) != LO_OK)
+        bail_out("lo_lisp_open: %s", why);
+}
+
+int main(void)
+{
+    lo_disk *disk;
+    lo_ram_disk_open(65536, 4096, &disk);
+    char why[256];
+    struct lo_ckpt_options opt = { .create = true };
+    lo_ckpt *store;
+    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK)
+        bail_out("%s", why);
+    open_lisp(store);
+    /* An error outside call() or ev() lands here. */
+    if (__builtin_setjmp(L->error_jump))
+        bail_out("unexpected Lisp error: %s", L->error);
+
+    numbers();
+    second_value_and_access();
+    vectors();
+    rehash_after_collection();
+    maphash_under_stress();
+
+    lo_lisp_close(L);
+    open_lisp(store);
+    if (__builtin_setjmp(L->error_jump))
+        bail_out("unexpected Lisp error: %s", L->error);
+    ok(!lo_lisp_cold_booted(L), "reopened: a warm start");
+    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T",
+           "the EQ table finds its keys in the reopened system");
+    ok(lo_lisp_collect(L, NULL) == LO_OK, "collect again");
+    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T", "and after a collection");
+    lo_lisp_close(L);
+    lo_ckpt_close(store);
+    lo_disk_close(disk);
+    return done_testing();
+}
