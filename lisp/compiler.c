@@ -118,7 +118,9 @@ static struct var resolve(struct compiler *c, lo_value sym)
 /* ---- the boxing scan ---------------------------------------------------
  * Conservative: a variable is boxed when its name appears inside a nested
  * lambda (or defun) in its scope and is the target of a setq anywhere in
- * it.  Shadowing is ignored, which can only box more than needed. */
+ * it.  Macro calls are expanded to be scanned (the compiler expands them
+ * again later: expanding twice is allowed).  Shadowing is ignored, which
+ * can only box more than needed. */
 
 static bool is(lo_lisp *L, lo_value v, const char *name);
 
@@ -136,8 +138,11 @@ static bool mentioned_in_lambda(lo_lisp *L, lo_value form, lo_value name,
         return false;
     if (is(L, head, "LAMBDA") || is(L, head, "DEFUN"))
         inside = true;
-    if (!lo_null(L, lo_macro_function(L, head)))
-        inside = true;          /* unexpanded: assume the worst */
+    if (!lo_null(L, lo_macro_function(L, head))) {
+        bool expanded;
+        return mentioned_in_lambda(L, lo_macroexpand_1(L, form, &expanded),
+                                   name, inside, depth + 1);
+    }
     for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
         if (mentioned_in_lambda(L, lo_car_raw(l), name, inside, depth + 1))
             return true;
@@ -153,9 +158,11 @@ static bool assigned(lo_lisp *L, lo_value form, lo_value name, int depth)
     lo_value head = lo_car_raw(form);
     if (is(L, head, "QUOTE"))
         return false;
-    if (!lo_null(L, lo_macro_function(L, head)) &&
-        mentioned_in_lambda(L, form, name, true, depth))
-        return true;            /* unexpanded: assume it may assign */
+    if (!lo_null(L, lo_macro_function(L, head))) {
+        bool expanded;
+        return assigned(L, lo_macroexpand_1(L, form, &expanded), name,
+                        depth + 1);
+    }
     if (is(L, head, "SETQ"))
         for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
              l = lo_cdr_raw(lo_cdr_raw(l)))

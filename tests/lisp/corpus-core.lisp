@@ -249,3 +249,8 @@ nil
 (length (mapcar #'1+ (range 100000 nil)))
 (reduce #'+ (range 1000 nil))
 (length (reverse (remove-if #'oddp (range 50000 nil))))
+(let ((x 0)) (let ((f (lambda () (when t (setq x (+ x 1)))))) (funcall f) (funcall f) x))
+(let ((n 0)) (mapc (lambda (y) (cond ((> y 1) (setq n (+ n y))))) '(1 2 3)) n)
+(let ((acc nil)) (let ((push-it (lambda (v) (unless (null v) (setq acc (cons v acc)))))) (funcall push-it 1) (funcall push-it nil) (funcall push-it 2) acc))
+(defun counter-maker () (let ((c 0)) (list (lambda () (and t (setq c (1+ c)))) (lambda () c))))
+(let ((fs (counter-maker))) (funcall (car fs)) (funcall (car fs)) (funcall (cadr fs)))
