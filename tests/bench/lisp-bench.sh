@@ -102,7 +102,9 @@ peer_run() {
     ecl)   cmd=(ecl --norc --shell "$drv") ;;
     clisp) cmd=(clisp -q -norc -on-error exit "$drv") ;;
     esac
-    timeout "$limit" "${cmd[@]}" < /dev/null > "$out" 2>&1
+    # From the scratch directory: ECL compiles through gcc with -I., and
+    # the repository's gc/gc.h would shadow the Boehm GC header it needs.
+    (cd "$work" && timeout "$limit" "${cmd[@]}" < /dev/null > "$out" 2>&1)
     local n result secs
     n=$(grep -c '^TIME ' "$out")
     [ "$n" = "$rounds" ] || return 0
