@@ -136,7 +136,7 @@ static bool double_int64(double d, int64_t *out)
 
 /* EQL: identity, or numbers of the same type with the same value (two
  * doubles with the same bits: 0.0 and -0.0 differ, a NaN is itself). */
-static bool eql(lo_value x, lo_value y)
+bool lo_eql(lo_value x, lo_value y)
 {
     if (lo_eq(x, y))
         return true;
@@ -209,7 +209,7 @@ static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     check_depth(L, depth, "EQUAL");
     for (;;) {
-        if (eql(x, y))
+        if (lo_eql(x, y))
             return true;
         if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
             return strings_equal(x, y, false);
@@ -223,6 +223,11 @@ static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
 }
 
 /* Strings and general vectors are EQUALP to each other element-wise. */
+bool lo_equal(lo_lisp *L, lo_value x, lo_value y)
+{
+    return equal(L, x, y, 0);
+}
+
 static bool sequencep(lo_value v)
 {
     return lo_typep(v, LO_T_STRING) || lo_typep(v, LO_T_VECTOR);
@@ -293,7 +298,7 @@ static bool same_key(lo_lisp *L, enum lo_hash_kind kind, lo_value x,
 {
     switch (kind) {
     case LO_HASH_EQ:    return lo_eq(x, y);
-    case LO_HASH_EQL:   return eql(x, y);
+    case LO_HASH_EQL:   return lo_eql(x, y);
     case LO_HASH_EQUAL: return equal(L, x, y, 0);
     default:            return equalp(L, x, y, 0);
     }

@@ -180,6 +180,10 @@ lo_value lo_macro_function(lo_lisp *L, lo_value sym);
 /* One step of macro expansion: the expansion, or form itself. */
 lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded);
 
+/* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
+bool lo_eql(lo_value x, lo_value y);
+bool lo_equal(lo_lisp *L, lo_value x, lo_value y);
+
 /* A primitive returning several values: returns v[0] (nil when n is 0),
  * the caller's `return lo_values(L, n, v);` */
 lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);

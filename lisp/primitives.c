@@ -199,41 +199,9 @@ static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* eql: eq, and for numbers and characters the same value (fixnums and
  * characters are immediate, so eq already is). */
-static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eq(a[0], a[1])); }
+static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eql(a[0], a[1])); }
 
-static bool strings_equal(lo_value x, lo_value y)
-{
-    uint64_t len = lo_string_length(x);
-    if (len != lo_string_length(y))
-        return false;
-    for (uint64_t i = 0; i < len; i++)
-        if (lo_string_ref(x, i) != lo_string_ref(y, i))
-            return false;
-    return true;
-}
-
-/* equal: conses by structure, strings by contents, the rest by eql.
- * Recursion on the car only; the cdr chain is a loop, so long lists do not
- * use the C stack (deep car nesting is bounded by the reader's limit). */
-static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
-{
-    if (depth > 100000)
-        lo_error(L, "STORAGE-CONDITION", "EQUAL: structure nested too deeply");
-    for (;;) {
-        if (lo_eq(x, y))
-            return true;
-        if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
-            return strings_equal(x, y);
-        if (!lo_consp(x) || !lo_consp(y))
-            return false;
-        if (!equal(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
-            return false;
-        x = lo_cdr_raw(x);
-        y = lo_cdr_raw(y);
-    }
-}
-
-static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, equal(L, a[0], a[1], 0)); }
+static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_equal(L, a[0], a[1])); }
 
 /* ---- more arithmetic ---- */
 
