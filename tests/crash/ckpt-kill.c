@@ -98,6 +98,8 @@ static void record_attempt(sqlite3 *db, uint64_t gen, uint64_t pages,
     exec(db, "COMMIT");
 }
 
+static int64_t query_int(sqlite3 *db, const char *sql, int64_t fallback);
+
 static _Noreturn void child(uint64_t seed)
 {
     lo_rng rng;
@@ -108,17 +110,20 @@ static _Noreturn void child(uint64_t seed)
     };
     char why[200];
     lo_ckpt *c;
+    static unsigned char model[MAX_PAGES * 4096];
+    sqlite3 *db = open_oracle();
+    /* Formatting a new store makes generation 1 (empty) durable at once:
+     * record it before, or a kill right after the format would leave a
+     * durable state the oracle never heard of. */
+    if (query_int(db, "SELECT count(*) FROM snapshot", 0) == 0)
+        record_attempt(db, 1, 0, model);
     if (lo_ckpt_open(disk, &opt, &c, why, sizeof why) != LO_OK) {
         fprintf(stderr, "ckpt-kill child: open: %s\n", why);
         _exit(3);
     }
-    sqlite3 *db = open_oracle();
-    static unsigned char model[MAX_PAGES * 4096];
     unsigned char *base = lo_ckpt_base(c);
     uint64_t pages = lo_ckpt_page_count(c);
     memcpy(model, base, pages * 4096);      /* the recovered state */
-    if (lo_ckpt_generation(c) == 1)
-        record_attempt(db, 1, 0, model);
     for (;;) {
         if (pages < MAX_PAGES && lo_rng_below(&rng, 10) == 0) {
             uint64_t to = pages + 1 + lo_rng_below(&rng, 128);
