@@ -217,5 +217,8 @@ void lo_primitives_init(void);
 /* The files' tables, each ending with a NULL name (primitives.c lists
  * them in order). */
 extern const struct lo_primitive lo_prims_core[];
+extern const struct lo_primitive lo_prims_strings[];
+extern const struct lo_primitive lo_prims_vectors[];
+extern const struct lo_primitive lo_prims_sequences[];
 
 #endif

@@ -33,12 +33,12 @@ LISP
         got=$(sed -n "${i}p" "$dir/$name.ours")
         form=$(sed -n "${i}p" "$dir/$name.forms")
         n=$((n + 1))
+        # printf, not echo: sh's echo would expand the \c of #\c
         if [ "$want" = "$got" ]; then
-            echo "ok $n - $name: $form"
+            printf 'ok %s - %s: %s\n' "$n" "$name" "$form"
         else
-            echo "not ok $n - $name: $form"
-            echo "#   sbcl:   $want"
-            echo "#   lispos: $got"
+            printf 'not ok %s - %s: %s\n' "$n" "$name" "$form"
+            printf '#   sbcl:   %s\n#   lispos: %s\n' "$want" "$got"
         fi
         i=$((i + 1))
     done
