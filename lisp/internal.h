@@ -8,6 +8,9 @@
  *   compiler.c   forms -> bytecode (the trusted compiler)
  *   vm.c         running bytecode
  *   primitives.c functions written in C, by stable index
+ *   strings.c    characters and strings      } more primitives; what
+ *   vectors.c    vectors and byte vectors    } they share is in
+ *   sequences.c  the sequence functions      } sequences.h
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H

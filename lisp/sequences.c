@@ -85,7 +85,7 @@ static lo_value p_copy_seq(lo_lisp *L, lo_value *a, uint32_t n)
     enum lo_kind k = lo_sequence_arg(L, a[0], "COPY-SEQ");
     lo_value items = lo_items_of(L, a[0], "COPY-SEQ");
     return lo_sequence_from(L, k, items, 0, lo_any_vector_length(items),
-                         "COPY-SEQ");
+                            "COPY-SEQ");
 }
 
 /* Reverse any vector's elements in place (no access check). */
@@ -134,7 +134,7 @@ static lo_value p_nreverse(lo_lisp *L, lo_value *a, uint32_t n)
         return done;
     }
     lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE,
-                            "NREVERSE");
+                               "NREVERSE");
     reverse_vector(L, v);
     return v;
 }
@@ -146,13 +146,22 @@ static lo_value p_concatenate(lo_lisp *L, lo_value *a, uint32_t n)
     enum lo_kind k = lo_result_kind(L, a[0], false, op);
     uint64_t total = 0;
     for (uint32_t i = 1; i < n; i++) {
-        lo_value items = lo_items_of(L, a[i], op);
-        total += lo_any_vector_length(items);
+        int64_t len = lo_sequence_arg(L, a[i], op) == LO_K_LIST
+                    ? lo_list_length(L, a[i])
+                    : (int64_t)lo_any_vector_length(a[i]);
+        if (len < 0)
+            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        total += (uint64_t)len;
     }
     lo_value all = lo_new_vector(L, total, L->nil);
     uint64_t at = 0;
     for (uint32_t i = 1; i < n; i++) {
-        lo_value items = lo_items_of(L, a[i], op);
+        if (lo_consp(a[i])) {
+            for (lo_value l = a[i]; lo_consp(l); l = lo_cdr_raw(l))
+                lo_vector_items(all)[at++] = lo_car_raw(l);
+            continue;
+        }
+        lo_value items = lo_items_of(L, a[i], op);  /* checks the read bit */
         for (uint64_t j = 0; j < lo_any_vector_length(items); j++)
             lo_vector_items(all)[at++] = lo_any_vector_ref(items, j);
     }
@@ -192,7 +201,7 @@ static lo_value p_coerce(lo_lisp *L, lo_value *a, uint32_t n)
         return a[0];
     lo_value items = lo_items_of(L, a[0], "COERCE");
     return lo_sequence_from(L, k, items, 0, lo_any_vector_length(items),
-                         "COERCE");
+                            "COERCE");
 }
 
 /* (fill sequence item &key start end) */
@@ -772,14 +781,16 @@ static lo_value sort(lo_lisp *L, lo_value *a, uint32_t n, const char *op)
         w.items = w.out;
         w.out = t;
     }
-    lo_value l = a[0];                  /* the argument, kept current */
+    /* a[0] is current (arguments are roots); a predicate that shortened
+     * the list has only itself to blame, but must not write past it */
+    lo_value l = a[0];
     for (uint64_t i = 0; i < w.len; i++) {
         lo_value x = lo_vector_items(w.items)[i];
-        if (w.kind == LO_K_LIST) {
+        if (w.kind != LO_K_LIST) {
+            lo_any_vector_set(L, a[0], i, x, op);
+        } else if (lo_consp(l)) {
             lo_ptr(l)[1] = x;
             l = lo_cdr_raw(l);
-        } else {
-            lo_any_vector_set(L, a[0], i, x, op);
         }
     }
     return walk_close(&w, a[0]);

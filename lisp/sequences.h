@@ -4,9 +4,9 @@
  * to strings, simple vectors and byte vectors, the kinds of sequence; and
  * the character names the reader and printer use.
  *
- * Nothing here allocates except lo_alloc_string / lo_alloc_bytes, and
- * nothing calls back into Lisp: a C pointer taken from these is good until
- * the next call of lo_vm_apply (internal.h, "roots and safepoints").
+ * Nothing here calls back into Lisp, and allocating never collects, so a
+ * value or C pointer taken from these stays good until the next call of
+ * lo_vm_apply (internal.h, "roots and safepoints").
  */
 #ifndef LO_LISP_SEQUENCES_H
 #define LO_LISP_SEQUENCES_H

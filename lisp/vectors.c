@@ -366,7 +366,7 @@ static lo_value p_vector(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 lo_value lo_vector_arg(lo_lisp *L, lo_value v, unsigned bits,
-                           const char *op)
+                       const char *op)
 {
     if (!lo_any_vector_p(v))
         lo_error(L, "TYPE-ERROR", "%s: not a vector", op);
@@ -375,7 +375,7 @@ lo_value lo_vector_arg(lo_lisp *L, lo_value v, unsigned bits,
 }
 
 uint64_t lo_vector_index(lo_lisp *L, lo_value v, lo_value i,
-                             const char *op)
+                         const char *op)
 {
     uint64_t k = lo_index_arg(L, i, op);
     if (k >= lo_any_vector_length(v))
