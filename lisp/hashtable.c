@@ -870,21 +870,6 @@ static lo_value p_equalp(lo_lisp *L, lo_value *a, uint32_t n)
     return truth(L, equalp(L, a[0], a[1], 0));
 }
 
-/* (fboundp name): whether name has a global function or macro definition
- * ((setf name) functions do not exist yet: always false). */
-static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    if (lo_consp(a[0]))
-        return L->nil;
-    if (!lo_symbolp(a[0]))
-        lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
-    lo_value cell = lo_function_cell(L, a[0], false);
-    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
-        return L->t;
-    return truth(L, !lo_null(L, lo_macro_function(L, a[0])));
-}
-
 const struct lo_primitive lo_prims_hash[] = {
     { "MAKE-HASH-TABLE", 0, -1, p_make_hash_table },
     { "GETHASH", 2, 3, p_gethash },
@@ -898,6 +883,5 @@ const struct lo_primitive lo_prims_hash[] = {
     { "%HASH-TABLE-PAIRS", 1, 1, p_hash_table_pairs },
     { "SXHASH", 1, 1, p_sxhash },
     { "EQUALP", 2, 2, p_equalp },
-    { "FBOUNDP", 1, 1, p_fboundp },
     { NULL, 0, 0, NULL },
 };

@@ -8,6 +8,9 @@
  *   compiler.c   forms -> bytecode (the trusted compiler)
  *   vm.c         running bytecode
  *   primitives.c functions written in C, by stable index
+ *   strings.c    characters and strings      } more primitives; what
+ *   vectors.c    vectors and byte vectors    } they share is in
+ *   sequences.c  the sequence functions      } sequences.h
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -222,5 +225,8 @@ void lo_primitives_init(void);
  * them in order). */
 extern const struct lo_primitive lo_prims_core[];
 extern const struct lo_primitive lo_prims_hash[];
+extern const struct lo_primitive lo_prims_strings[];
+extern const struct lo_primitive lo_prims_vectors[];
+extern const struct lo_primitive lo_prims_sequences[];
 
 #endif

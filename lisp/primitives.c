@@ -290,15 +290,17 @@ static lo_value p_rplacd(lo_lisp *L, lo_value *a, uint32_t n)
     return a[0];
 }
 
+/* Strings, vectors and byte vectors keep their length in word 1. */
 static lo_value p_length(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    if (lo_typep(a[0], LO_T_STRING))
-        return lo_fixnum((int64_t)lo_string_length(a[0]));
+    if (lo_typep(a[0], LO_T_STRING) || lo_typep(a[0], LO_T_VECTOR) ||
+        lo_typep(a[0], LO_T_BYTES))
+        return lo_ptr(a[0])[1];
     int64_t len = lo_list_length(L, a[0]);
     if (len < 0)
-        lo_error(L, "TYPE-ERROR", "LENGTH: not a sequence (a proper list or "
-                 "a string)");
+        lo_error(L, "TYPE-ERROR", "LENGTH: not a sequence (a proper list, "
+                 "a string or a vector)");
     return lo_fixnum(len);
 }
 
@@ -379,6 +381,9 @@ const struct lo_primitive lo_prims_core[] = {
 static const struct lo_primitive *const modules[] = {
     lo_prims_core,
     lo_prims_hash,
+    lo_prims_strings,
+    lo_prims_vectors,
+    lo_prims_sequences,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

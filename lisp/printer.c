@@ -6,6 +6,7 @@
 #include "format.h"
 #include "hashtable.h"
 #include "internal.h"
+#include "sequences.h"
 
 enum { MAX_PRINT_DEPTH = 2000 };
 
@@ -49,6 +50,24 @@ static void print_list(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
     put(out, ")");
 }
 
+/* Vectors and byte vectors print as #(1 2 3), as SBCL prints them; one
+ * without the read access bit shows no elements. */
+static void print_vector(lo_lisp *L, lo_value v, struct lo_text *out,
+                         int depth)
+{
+    if (!(lo_access_bits(v) & LO_ACCESS_READ)) {
+        put(out, "#<VECTOR, not readable>");
+        return;
+    }
+    put(out, "#(");
+    for (uint64_t i = 0; i < lo_any_vector_length(v); i++) {
+        if (i)
+            put(out, " ");
+        print(L, lo_any_vector_ref(v, i), out, depth + 1);
+    }
+    put(out, ")");
+}
+
 static void print_named(lo_lisp *L, const char *kind, lo_value name,
                         struct lo_text *out)
 {
@@ -79,21 +98,9 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
         uint32_t c = lo_char_code(v);
         put(out, "#\\");
         /* Graphic characters, space included, print as themselves (as
-         * SBCL does); the others by name. */
-        if (c == '\n')
-            put(out, "Newline");
-        else if (c == '\t')
-            put(out, "Tab");
-        else if (c == '\r')
-            put(out, "Return");
-        else if (c == 0)
-            put(out, "Nul");
-        else if (c == 127)
-            put(out, "Rubout");
-        else if (c < 32) {
-            lo_snprintf(buf, sizeof buf, "U+%X", c);
-            put(out, buf);
-        }
+         * SBCL does); the controls by their names (Newline, Soh...). */
+        if (c < 32 || (c >= 127 && c < 160))
+            put(out, lo_char_name(c));
         else
             lo_text_put(out, buf, lo_utf8_encode(c, buf));
     } else if (v == LO_UNBOUND) {
@@ -105,6 +112,10 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
             break;
         case LO_T_STRING:
             print_string(v, out, true);
+            break;
+        case LO_T_VECTOR:
+        case LO_T_BYTES:
+            print_vector(L, v, out, depth);
             break;
         case LO_T_FUNCTION:
             print_named(L, "FUNCTION",

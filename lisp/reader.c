@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "sequences.h"
 
 enum { MAX_DEPTH = 1000, MAX_TOKEN = 256 };
 
@@ -138,22 +139,26 @@ static lo_value read_character(struct reader *r)
     size_t n = (size_t)(r->p - start);
     if (n == 1)
         return lo_char((unsigned char)start[0]);
-    static const struct { const char *name; uint32_t code; } names[] = {
-        { "SPACE", ' ' }, { "NEWLINE", '\n' }, { "TAB", '\t' },
-        { "RETURN", '\r' }, { "LINEFEED", '\n' }, { "NUL", 0 },
-    };
-    for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t len = strlen(names[i].name);
-        bool same = len == n;
-        for (size_t k = 0; same && k < n; k++) {
-            char c = start[k];
-            same = (c >= 'a' && c <= 'z' ? c - 32 : c) == names[i].name[k];
-        }
-        if (same)
-            return lo_char(names[i].code);
-    }
+    /* one character written in UTF-8, or a name (strings.c) */
+    lo_value s = lo_make_string(r->L, start, n);
+    if (lo_string_length(s) == 1)
+        return lo_char(lo_string_ref(s, 0));
+    uint32_t code;
+    if (lo_name_char(start, n, &code))
+        return lo_char(code);
     lo_error(r->L, "READER-ERROR", "unknown character name #\\%.*s", (int)n,
              start);
+}
+
+static lo_value list_to_vector(lo_lisp *L, lo_value list)
+{
+    int64_t len = lo_list_length(L, list);
+    if (len < 0)
+        lo_error(L, "READER-ERROR", "a dotted list after #(");
+    lo_value v = lo_make_vector(L, (uint64_t)len, L->nil);
+    for (int64_t i = 0; i < len; i++, list = lo_cdr_raw(list))
+        lo_ptr(v)[2 + i] = lo_car_raw(list);
+    return v;
 }
 
 static lo_value read_form(struct reader *r)
@@ -203,6 +208,11 @@ static lo_value read_form(struct reader *r)
             if (!*r->p)
                 lo_error(L, "END-OF-FILE", "end of input after #\\");
             v = read_character(r);
+            break;
+        }
+        if (r->p[1] == '(') {           /* #(...): a simple vector */
+            r->p += 2;
+            v = list_to_vector(L, read_list(r));
             break;
         }
         if (r->p[1] == '\'') {

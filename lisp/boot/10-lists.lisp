@@ -1,6 +1,8 @@
 ;;;; 10-lists.lisp -- numbers' small predicates and the list library, in
 ;;;; Lisp, run at cold boot.  Loops are tail calls (constant space); the
-;;;; hot ones move to C when the benchmarks say so.
+;;;; hot ones move to C when the benchmarks say so.  The generic sequence
+;;;; functions (reverse, remove, find, position, count, every, some,
+;;;; reduce...) are primitives in lisp/sequences.c.
 
 (defun zerop (n) (= n 0))
 (defun plusp (n) (> n 0))
@@ -47,7 +49,6 @@
 
 (defun %revappend (l tail)
   (if (null l) tail (%revappend (cdr l) (cons (car l) tail))))
-(defun reverse (l) (%revappend l nil))     ; lists only, so far
 (defun copy-list (l) (%revappend (%revappend l nil) nil))
 (defun revappend (l tail) (%revappend l tail))
 
@@ -105,49 +106,3 @@
     all))
 (defun %mapc (f l)
   (when l (funcall f (car l)) (%mapc f (cdr l))))
-
-(defun %remove-if (test l acc)
-  (cond ((null l) (%revappend acc nil))
-        ((funcall test (car l)) (%remove-if test (cdr l) acc))
-        (t (%remove-if test (cdr l) (cons (car l) acc)))))
-(defun remove-if (test l) (%remove-if test l nil))
-(defun remove-if-not (test l)
-  (%remove-if (lambda (x) (not (funcall test x))) l nil))
-(defun remove (item l)
-  (%remove-if (lambda (x) (eql x item)) l nil))
-
-(defun find-if (test l)
-  (cond ((null l) nil)
-        ((funcall test (car l)) (car l))
-        (t (find-if test (cdr l)))))
-(defun find (item l)
-  (find-if (lambda (x) (eql x item)) l))
-
-(defun %position-if (test l i)
-  (cond ((null l) nil)
-        ((funcall test (car l)) i)
-        (t (%position-if test (cdr l) (1+ i)))))
-(defun position-if (test l) (%position-if test l 0))
-(defun position (item l) (%position-if (lambda (x) (eql x item)) l 0))
-
-(defun count-if (test l)
-  (let ((n 0))
-    (mapc (lambda (x) (when (funcall test x) (setq n (1+ n)))) l)
-    n))
-(defun count (item l) (count-if (lambda (x) (eql x item)) l))
-
-(defun every (test l)
-  (cond ((null l) t)
-        ((funcall test (car l)) (every test (cdr l)))
-        (t nil)))
-(defun some (test l)
-  (cond ((null l) nil)
-        ((funcall test (car l)))
-        (t (some test (cdr l)))))
-
-(defun %reduce (f acc l)
-  (if (null l) acc (%reduce f (funcall f acc (car l)) (cdr l))))
-(defun reduce (f l)                      ; :initial-value etc. wait for &key
-  (if (null l)
-      (funcall f)
-      (%reduce f (car l) (cdr l))))

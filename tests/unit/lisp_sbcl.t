@@ -33,6 +33,7 @@ LISP
         got=$(sed -n "${i}p" "$dir/$name.ours")
         form=$(sed -n "${i}p" "$dir/$name.forms")
         n=$((n + 1))
+        # printf, not echo: sh's echo would expand the \c of #\c
         if [ "$want" = "$got" ]; then
             printf 'ok %s - %s: %s\n' "$n" "$name" "$form"
         else

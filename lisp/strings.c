@@ -1,0 +1,916 @@
+/*
+ * strings.c -- characters and strings.
+ *
+ *   characters  codes, case, classes (alpha, digit, graphic), names, and
+ *               the comparisons (char= ... char-not-lessp)
+ *   strings     make-string, string, char/schar and their setters,
+ *               comparisons with :start1 :end1 :start2 :end2, case
+ *               conversion, trimming, parse-integer
+ *   symbols     the functions about names: symbol-name, make-symbol,
+ *               intern, fboundp
+ *
+ * Strings are UTF-32 in the heap, two code points per word (value.h).
+ * Every function that takes a string also takes a string designator (a
+ * symbol or a character) where Common Lisp does; reading a string needs
+ * its read access bit, changing one its write bit.
+ *
+ * Case mapping covers ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic:
+ * the scripts whose letters pair one upper-case with one lower-case letter
+ * (Common Lisp wants the mapping one-to-one, so SBCL leaves letters like
+ * German sharp s and Greek final sigma alone, and so does this).  SBCL maps
+ * all of Unicode; other scripts' letters are neither cased nor alphabetic
+ * here until Unicode tables come.  Digits are the ASCII ones.
+ */
+#include <string.h>
+
+#include "checksum.h"
+#include "sequences.h"
+
+static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
+
+static uint32_t char_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_charp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    return lo_char_code(v);
+}
+
+/* ---- case ------------------------------------------------------------------
+ * Upper-case letters first..last (every step-th one) whose lower case is
+ * delta away.  Generated from SBCL's char-downcase over the blocks covered. */
+
+struct case_run {
+    uint32_t first, last;
+    int32_t delta;
+    uint32_t step;
+};
+
+static const struct case_run case_runs[] = {
+    { 0x41, 0x5a, 32, 1 },   { 0xc0, 0xd6, 32, 1 },   { 0xd8, 0xde, 32, 1 },
+    { 0x100, 0x12e, 1, 2 },  { 0x132, 0x136, 1, 2 },  { 0x139, 0x147, 1, 2 },
+    { 0x14a, 0x176, 1, 2 },  { 0x178, 0x178, -121, 1 }, { 0x179, 0x17d, 1, 2 },
+    { 0x386, 0x386, 38, 1 }, { 0x388, 0x38a, 37, 1 }, { 0x38c, 0x38c, 64, 1 },
+    { 0x38e, 0x38f, 63, 1 }, { 0x391, 0x3a1, 32, 1 }, { 0x3a3, 0x3ab, 32, 1 },
+    { 0x400, 0x40f, 80, 1 }, { 0x410, 0x42f, 32, 1 }, { 0x460, 0x480, 1, 2 },
+    { 0x48a, 0x4be, 1, 2 },  { 0x4c0, 0x4c0, 15, 1 }, { 0x4c1, 0x4cd, 1, 2 },
+    { 0x4d0, 0x52e, 1, 2 },
+};
+enum { NRUNS = sizeof case_runs / sizeof case_runs[0] };
+
+static bool in_run(const struct case_run *r, uint32_t c)
+{
+    return c >= r->first && c <= r->last && (c - r->first) % r->step == 0;
+}
+
+static uint32_t downcase(uint32_t c)
+{
+    if (c < 0x80)                       /* the common case, quickly */
+        return c >= 'A' && c <= 'Z' ? c + 32 : c;
+    for (unsigned i = 0; i < NRUNS; i++)
+        if (in_run(&case_runs[i], c))
+            return (uint32_t)((int32_t)c + case_runs[i].delta);
+    return c;
+}
+
+static uint32_t upcase(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z' ? c - 32 : c;
+    for (unsigned i = 0; i < NRUNS; i++) {
+        uint32_t upper = (uint32_t)((int32_t)c - case_runs[i].delta);
+        if (in_run(&case_runs[i], upper))
+            return upper;
+    }
+    return c;
+}
+
+static bool upper_case_p(uint32_t c) { return downcase(c) != c; }
+static bool lower_case_p(uint32_t c) { return upcase(c) != c; }
+static bool both_case_p(uint32_t c)
+{
+    return upper_case_p(c) || lower_case_p(c);
+}
+
+/* Letters of the covered blocks that have no case partner. */
+static const uint16_t uncased_letters[] = {
+    0xaa, 0xb5, 0xba, 0xdf, 0x130, 0x131, 0x138, 0x149, 0x17f,
+    0x390, 0x3b0, 0x3c2,
+};
+
+static bool alpha_char_p(uint32_t c)
+{
+    if (both_case_p(c))
+        return true;
+    for (unsigned i = 0; i < sizeof uncased_letters / sizeof *uncased_letters;
+         i++)
+        if (c == uncased_letters[i])
+            return true;
+    return false;
+}
+
+/* The weight of c as a digit in radix, or -1. */
+static int digit_weight(uint32_t c, int radix)
+{
+    int w = c >= '0' && c <= '9' ? (int)(c - '0')
+          : c >= 'a' && c <= 'z' ? (int)(c - 'a') + 10
+          : c >= 'A' && c <= 'Z' ? (int)(c - 'A') + 10 : -1;
+    return w < radix ? w : -1;
+}
+
+static bool alphanumericp(uint32_t c)
+{
+    return alpha_char_p(c) || digit_weight(c, 10) >= 0;
+}
+
+/* As SBCL: everything but the C0 and C1 controls and Rubout. */
+static bool graphic_char_p(uint32_t c)
+{
+    return (c > 31 && c < 127) || c > 159;
+}
+
+static int radix_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (v == LO_UNBOUND)
+        return 10;
+    if (!lo_fixnump(v) || lo_fixnum_value(v) < 2 || lo_fixnum_value(v) > 36)
+        lo_error(L, "TYPE-ERROR", "%s: the radix must be an integer between "
+                 "2 and 36", op);
+    return (int)lo_fixnum_value(v);
+}
+
+/* ---- character names --------------------------------------------------------
+ * SBCL's names for the first 256 code points (char-name); name-char takes
+ * them in any case, the aliases below, and U+hex. */
+
+static const char *const char_names[256] = {
+    "Nul", "Soh", "Stx", "Etx", "Eot", "Enq", "Ack", "Bel", "Backspace",
+    "Tab", "Newline", "Vt", "Page", "Return", "So", "Si", "Dle", "Dc1",
+    "Dc2", "Dc3", "Dc4", "Nak", "Syn", "Etb", "Can", "Em", "Sub", "Esc",
+    "Fs", "Gs", "Rs", "Us", "Space", "EXCLAMATION_MARK", "QUOTATION_MARK",
+    "NUMBER_SIGN", "DOLLAR_SIGN", "PERCENT_SIGN", "AMPERSAND", "APOSTROPHE",
+    "LEFT_PARENTHESIS", "RIGHT_PARENTHESIS", "ASTERISK", "PLUS_SIGN",
+    "COMMA", "HYPHEN-MINUS", "FULL_STOP", "SOLIDUS", "DIGIT_ZERO",
+    "DIGIT_ONE", "DIGIT_TWO", "DIGIT_THREE", "DIGIT_FOUR", "DIGIT_FIVE",
+    "DIGIT_SIX", "DIGIT_SEVEN", "DIGIT_EIGHT", "DIGIT_NINE", "COLON",
+    "SEMICOLON", "LESS-THAN_SIGN", "EQUALS_SIGN", "GREATER-THAN_SIGN",
+    "QUESTION_MARK", "COMMERCIAL_AT", "LATIN_CAPITAL_LETTER_A",
+    "LATIN_CAPITAL_LETTER_B", "LATIN_CAPITAL_LETTER_C",
+    "LATIN_CAPITAL_LETTER_D", "LATIN_CAPITAL_LETTER_E",
+    "LATIN_CAPITAL_LETTER_F", "LATIN_CAPITAL_LETTER_G",
+    "LATIN_CAPITAL_LETTER_H", "LATIN_CAPITAL_LETTER_I",
+    "LATIN_CAPITAL_LETTER_J", "LATIN_CAPITAL_LETTER_K",
+    "LATIN_CAPITAL_LETTER_L", "LATIN_CAPITAL_LETTER_M",
+    "LATIN_CAPITAL_LETTER_N", "LATIN_CAPITAL_LETTER_O",
+    "LATIN_CAPITAL_LETTER_P", "LATIN_CAPITAL_LETTER_Q",
+    "LATIN_CAPITAL_LETTER_R", "LATIN_CAPITAL_LETTER_S",
+    "LATIN_CAPITAL_LETTER_T", "LATIN_CAPITAL_LETTER_U",
+    "LATIN_CAPITAL_LETTER_V", "LATIN_CAPITAL_LETTER_W",
+    "LATIN_CAPITAL_LETTER_X", "LATIN_CAPITAL_LETTER_Y",
+    "LATIN_CAPITAL_LETTER_Z", "LEFT_SQUARE_BRACKET", "REVERSE_SOLIDUS",
+    "RIGHT_SQUARE_BRACKET", "CIRCUMFLEX_ACCENT", "LOW_LINE", "GRAVE_ACCENT",
+    "LATIN_SMALL_LETTER_A", "LATIN_SMALL_LETTER_B", "LATIN_SMALL_LETTER_C",
+    "LATIN_SMALL_LETTER_D", "LATIN_SMALL_LETTER_E", "LATIN_SMALL_LETTER_F",
+    "LATIN_SMALL_LETTER_G", "LATIN_SMALL_LETTER_H", "LATIN_SMALL_LETTER_I",
+    "LATIN_SMALL_LETTER_J", "LATIN_SMALL_LETTER_K", "LATIN_SMALL_LETTER_L",
+    "LATIN_SMALL_LETTER_M", "LATIN_SMALL_LETTER_N", "LATIN_SMALL_LETTER_O",
+    "LATIN_SMALL_LETTER_P", "LATIN_SMALL_LETTER_Q", "LATIN_SMALL_LETTER_R",
+    "LATIN_SMALL_LETTER_S", "LATIN_SMALL_LETTER_T", "LATIN_SMALL_LETTER_U",
+    "LATIN_SMALL_LETTER_V", "LATIN_SMALL_LETTER_W", "LATIN_SMALL_LETTER_X",
+    "LATIN_SMALL_LETTER_Y", "LATIN_SMALL_LETTER_Z", "LEFT_CURLY_BRACKET",
+    "VERTICAL_LINE", "RIGHT_CURLY_BRACKET", "TILDE", "Rubout", "C80", "C81",
+    "Break-Permitted", "No-Break-Permitted", "C84", "Next-Line",
+    "Start-Selected-Area", "End-Selected-Area", "Character-Tabulation-Set",
+    "Character-Tabulation-With-Justification", "Line-Tabulation-Set",
+    "Partial-Line-Forward", "Partial-Line-Backward", "Reverse-Linefeed",
+    "Single-Shift-Two", "Single-Shift-Three", "Device-Control-String",
+    "Private-Use-One", "Private-Use-Two", "Set-Transmit-State",
+    "Cancel-Character", "Message-Waiting", "Start-Guarded-Area",
+    "End-Guarded-Area", "Start-String", "C99", "Single-Character-Introducer",
+    "Control-Sequence-Introducer", "String-Terminator",
+    "Operating-System-Command", "Privacy-Message",
+    "Application-Program-Command", "NO-BREAK_SPACE",
+    "INVERTED_EXCLAMATION_MARK", "CENT_SIGN", "POUND_SIGN", "CURRENCY_SIGN",
+    "YEN_SIGN", "BROKEN_BAR", "SECTION_SIGN", "DIAERESIS", "COPYRIGHT_SIGN",
+    "FEMININE_ORDINAL_INDICATOR",
+    "LEFT-POINTING_DOUBLE_ANGLE_QUOTATION_MARK", "NOT_SIGN", "SOFT_HYPHEN",
+    "REGISTERED_SIGN", "MACRON", "DEGREE_SIGN", "PLUS-MINUS_SIGN",
+    "SUPERSCRIPT_TWO", "SUPERSCRIPT_THREE", "ACUTE_ACCENT", "MICRO_SIGN",
+    "PILCROW_SIGN", "MIDDLE_DOT", "CEDILLA", "SUPERSCRIPT_ONE",
+    "MASCULINE_ORDINAL_INDICATOR",
+    "RIGHT-POINTING_DOUBLE_ANGLE_QUOTATION_MARK",
+    "VULGAR_FRACTION_ONE_QUARTER", "VULGAR_FRACTION_ONE_HALF",
+    "VULGAR_FRACTION_THREE_QUARTERS", "INVERTED_QUESTION_MARK",
+    "LATIN_CAPITAL_LETTER_A_WITH_GRAVE", "LATIN_CAPITAL_LETTER_A_WITH_ACUTE",
+    "LATIN_CAPITAL_LETTER_A_WITH_CIRCUMFLEX",
+    "LATIN_CAPITAL_LETTER_A_WITH_TILDE",
+    "LATIN_CAPITAL_LETTER_A_WITH_DIAERESIS",
+    "LATIN_CAPITAL_LETTER_A_WITH_RING_ABOVE", "LATIN_CAPITAL_LETTER_AE",
+    "LATIN_CAPITAL_LETTER_C_WITH_CEDILLA",
+    "LATIN_CAPITAL_LETTER_E_WITH_GRAVE", "LATIN_CAPITAL_LETTER_E_WITH_ACUTE",
+    "LATIN_CAPITAL_LETTER_E_WITH_CIRCUMFLEX",
+    "LATIN_CAPITAL_LETTER_E_WITH_DIAERESIS",
+    "LATIN_CAPITAL_LETTER_I_WITH_GRAVE", "LATIN_CAPITAL_LETTER_I_WITH_ACUTE",
+    "LATIN_CAPITAL_LETTER_I_WITH_CIRCUMFLEX",
+    "LATIN_CAPITAL_LETTER_I_WITH_DIAERESIS", "LATIN_CAPITAL_LETTER_ETH",
+    "LATIN_CAPITAL_LETTER_N_WITH_TILDE", "LATIN_CAPITAL_LETTER_O_WITH_GRAVE",
+    "LATIN_CAPITAL_LETTER_O_WITH_ACUTE",
+    "LATIN_CAPITAL_LETTER_O_WITH_CIRCUMFLEX",
+    "LATIN_CAPITAL_LETTER_O_WITH_TILDE",
+    "LATIN_CAPITAL_LETTER_O_WITH_DIAERESIS", "MULTIPLICATION_SIGN",
+    "LATIN_CAPITAL_LETTER_O_WITH_STROKE",
+    "LATIN_CAPITAL_LETTER_U_WITH_GRAVE", "LATIN_CAPITAL_LETTER_U_WITH_ACUTE",
+    "LATIN_CAPITAL_LETTER_U_WITH_CIRCUMFLEX",
+    "LATIN_CAPITAL_LETTER_U_WITH_DIAERESIS",
+    "LATIN_CAPITAL_LETTER_Y_WITH_ACUTE", "LATIN_CAPITAL_LETTER_THORN",
+    "LATIN_SMALL_LETTER_SHARP_S", "LATIN_SMALL_LETTER_A_WITH_GRAVE",
+    "LATIN_SMALL_LETTER_A_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_A_WITH_CIRCUMFLEX",
+    "LATIN_SMALL_LETTER_A_WITH_TILDE", "LATIN_SMALL_LETTER_A_WITH_DIAERESIS",
+    "LATIN_SMALL_LETTER_A_WITH_RING_ABOVE", "LATIN_SMALL_LETTER_AE",
+    "LATIN_SMALL_LETTER_C_WITH_CEDILLA", "LATIN_SMALL_LETTER_E_WITH_GRAVE",
+    "LATIN_SMALL_LETTER_E_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_E_WITH_CIRCUMFLEX",
+    "LATIN_SMALL_LETTER_E_WITH_DIAERESIS", "LATIN_SMALL_LETTER_I_WITH_GRAVE",
+    "LATIN_SMALL_LETTER_I_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_I_WITH_CIRCUMFLEX",
+    "LATIN_SMALL_LETTER_I_WITH_DIAERESIS", "LATIN_SMALL_LETTER_ETH",
+    "LATIN_SMALL_LETTER_N_WITH_TILDE", "LATIN_SMALL_LETTER_O_WITH_GRAVE",
+    "LATIN_SMALL_LETTER_O_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_O_WITH_CIRCUMFLEX",
+    "LATIN_SMALL_LETTER_O_WITH_TILDE", "LATIN_SMALL_LETTER_O_WITH_DIAERESIS",
+    "DIVISION_SIGN", "LATIN_SMALL_LETTER_O_WITH_STROKE",
+    "LATIN_SMALL_LETTER_U_WITH_GRAVE", "LATIN_SMALL_LETTER_U_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_U_WITH_CIRCUMFLEX",
+    "LATIN_SMALL_LETTER_U_WITH_DIAERESIS", "LATIN_SMALL_LETTER_Y_WITH_ACUTE",
+    "LATIN_SMALL_LETTER_THORN", "LATIN_SMALL_LETTER_Y_WITH_DIAERESIS",
+};
+
+static const struct { const char *name; uint8_t code; } char_aliases[] = {
+    { "Null", 0 }, { "Bs", 8 }, { "Ht", 9 }, { "Linefeed", 10 },
+    { "Lf", 10 }, { "Nl", 10 }, { "Form", 12 }, { "Formfeed", 12 },
+    { "Ff", 12 }, { "Np", 12 }, { "Cr", 13 }, { "Escape", 27 },
+    { "Altmode", 27 }, { "Alt", 27 }, { "Sp", 32 }, { "Delete", 127 },
+    { "Del", 127 },
+};
+
+const char *lo_char_name(uint32_t code)
+{
+    return code < 256 ? char_names[code] : NULL;
+}
+
+static bool same_name(const char *a, size_t len, const char *name)
+{
+    if (strlen(name) != len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char x = a[i], y = name[i];
+        if (x >= 'a' && x <= 'z')
+            x = (char)(x - 32);
+        if (y >= 'a' && y <= 'z')
+            y = (char)(y - 32);
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+bool lo_name_char(const char *name, size_t len, uint32_t *code)
+{
+    for (unsigned c = 0; c < 256; c++)
+        if (same_name(name, len, char_names[c])) {
+            *code = c;
+            return true;
+        }
+    for (unsigned i = 0; i < sizeof char_aliases / sizeof char_aliases[0]; i++)
+        if (same_name(name, len, char_aliases[i].name)) {
+            *code = char_aliases[i].code;
+            return true;
+        }
+    /* U+41, u41: a code point in hex */
+    size_t i = 1;
+    if (len < 2 || (name[0] != 'U' && name[0] != 'u'))
+        return false;
+    if (name[1] == '+')
+        i = 2;
+    if (i == len || len - i > 6)
+        return false;
+    uint32_t v = 0;
+    for (; i < len; i++) {
+        int w = digit_weight((unsigned char)name[i], 16);
+        if (w < 0)
+            return false;
+        v = v * 16 + (uint32_t)w;
+    }
+    if (v > 0x10ffff)
+        return false;
+    *code = v;
+    return true;
+}
+
+/* ---- character primitives ---- */
+
+static lo_value p_char_code(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_fixnum(char_arg(L, a[0], "CHAR-CODE"));
+}
+
+static lo_value p_code_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0 ||
+        lo_fixnum_value(a[0]) > 0x10ffff)
+        lo_error(L, "TYPE-ERROR", "CODE-CHAR: not a character code");
+    return lo_char((uint32_t)lo_fixnum_value(a[0]));
+}
+
+static lo_value p_char_upcase(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_char(upcase(char_arg(L, a[0], "CHAR-UPCASE")));
+}
+
+static lo_value p_char_downcase(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_char(downcase(char_arg(L, a[0], "CHAR-DOWNCASE")));
+}
+
+#define CHAR_PREDICATE(fname, test, opname)                                 \
+    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+    {                                                                       \
+        (void)n;                                                            \
+        return truth(L, test(char_arg(L, a[0], opname)));                   \
+    }
+CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P")
+CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P")
+CHAR_PREDICATE(p_both_case_p, both_case_p, "BOTH-CASE-P")
+CHAR_PREDICATE(p_alpha_char_p, alpha_char_p, "ALPHA-CHAR-P")
+CHAR_PREDICATE(p_alphanumericp, alphanumericp, "ALPHANUMERICP")
+CHAR_PREDICATE(p_graphic_char_p, graphic_char_p, "GRAPHIC-CHAR-P")
+
+static lo_value p_digit_char_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint32_t c = char_arg(L, a[0], "DIGIT-CHAR-P");
+    int w = digit_weight(c, radix_arg(L, n > 1 ? a[1] : LO_UNBOUND,
+                                      "DIGIT-CHAR-P"));
+    return w < 0 ? L->nil : lo_fixnum(w);
+}
+
+static lo_value p_digit_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    int radix = radix_arg(L, n > 1 ? a[1] : LO_UNBOUND, "DIGIT-CHAR");
+    if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0)
+        lo_error(L, "TYPE-ERROR", "DIGIT-CHAR: not a non-negative integer");
+    int64_t w = lo_fixnum_value(a[0]);
+    if (w >= radix)
+        return L->nil;
+    return lo_char(w < 10 ? '0' + (uint32_t)w : 'A' + (uint32_t)w - 10);
+}
+
+static lo_value p_char_name(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    const char *name = lo_char_name(char_arg(L, a[0], "CHAR-NAME"));
+    return name ? lo_make_string(L, name, strlen(name)) : L->nil;
+}
+
+/* The comparisons: every neighbouring pair in order (char/= and
+ * char-not-equal: every pair distinct).  The case-insensitive ones
+ * compare lower cases, as SBCL does (so #\_ is char-lessp #\a). */
+enum order { EQ, NE, LT, GT, LE, GE };
+
+static bool ordered(int64_t x, int64_t y, enum order how)
+{
+    switch (how) {
+    case EQ: return x == y;
+    case NE: return x != y;
+    case LT: return x < y;
+    case GT: return x > y;
+    case LE: return x <= y;
+    default: return x >= y;
+    }
+}
+
+static lo_value compare_chars(lo_lisp *L, lo_value *a, uint32_t n,
+                              enum order how, bool fold, const char *op)
+{
+    for (uint32_t i = 0; i < n; i++)
+        char_arg(L, a[i], op);
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        uint32_t last = how == NE ? n : i + 2;
+        for (uint32_t j = i + 1; j < last; j++) {
+            uint32_t x = lo_char_code(a[i]), y = lo_char_code(a[j]);
+            if (fold) {
+                x = downcase(x);
+                y = downcase(y);
+            }
+            if (!ordered(x, y, how))
+                return L->nil;
+        }
+    }
+    return L->t;
+}
+
+#define CHAR_COMPARE(fname, how, fold, opname)                              \
+    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+    {                                                                       \
+        return compare_chars(L, a, n, how, fold, opname);                   \
+    }
+CHAR_COMPARE(p_char_eq, EQ, false, "CHAR=")
+CHAR_COMPARE(p_char_ne, NE, false, "CHAR/=")
+CHAR_COMPARE(p_char_lt, LT, false, "CHAR<")
+CHAR_COMPARE(p_char_gt, GT, false, "CHAR>")
+CHAR_COMPARE(p_char_le, LE, false, "CHAR<=")
+CHAR_COMPARE(p_char_ge, GE, false, "CHAR>=")
+CHAR_COMPARE(p_char_equal, EQ, true, "CHAR-EQUAL")
+CHAR_COMPARE(p_char_not_equal, NE, true, "CHAR-NOT-EQUAL")
+CHAR_COMPARE(p_char_lessp, LT, true, "CHAR-LESSP")
+CHAR_COMPARE(p_char_greaterp, GT, true, "CHAR-GREATERP")
+CHAR_COMPARE(p_char_not_greaterp, LE, true, "CHAR-NOT-GREATERP")
+CHAR_COMPARE(p_char_not_lessp, GE, true, "CHAR-NOT-LESSP")
+
+/* ---- strings: making and reading ----------------------------------------- */
+
+lo_value lo_alloc_string(lo_lisp *L, uint64_t length)
+{
+    if (length > LO_MAX_SEQUENCE)
+        lo_error(L, "STORAGE-CONDITION", "a string of %llu characters is "
+                 "too long", (unsigned long long)length);
+    uint64_t *p = lo_alloc_raw(L, LO_T_STRING, 2 + (length + 1) / 2, 1);
+    p[1] = lo_fixnum((int64_t)length);
+    return lo_make_object(p);
+}
+
+/*
+ * A string designator's characters: a string's own, a symbol's name, or
+ * one character.  The pointer is into the heap (or into the struct for a
+ * character): good until the next call back into Lisp -- and none of the
+ * string functions makes one.
+ */
+struct text {
+    const uint32_t *chars;
+    uint64_t len;
+    uint32_t one;
+};
+
+static void text_of(lo_lisp *L, lo_value v, struct text *t, const char *op)
+{
+    if (lo_charp(v)) {
+        t->one = lo_char_code(v);
+        t->chars = &t->one;
+        t->len = 1;
+        return;
+    }
+    if (lo_symbolp(v))
+        v = lo_symbol_name(v);
+    else if (lo_typep(v, LO_T_STRING))
+        lo_check_access(L, v, LO_ACCESS_READ, op);
+    else
+        lo_error(L, "TYPE-ERROR", "%s: not a string designator", op);
+    t->chars = lo_string_chars(v);
+    t->len = lo_string_length(v);
+}
+
+static lo_value string_from(lo_lisp *L, const uint32_t *chars, uint64_t len)
+{
+    lo_value s = lo_alloc_string(L, len);   /* allocating moves nothing */
+    memcpy(lo_string_chars(s), chars, len * sizeof *chars);
+    return s;
+}
+
+/* A symbol's name, readable but not writable: changing it would rename
+ * the symbol behind the symbol table's back. */
+static lo_value read_only(lo_value v)
+{
+    return (v & ~LO_ACCESS_MASK) |
+           (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT;
+}
+
+/* (name-char name): names are ASCII, so nothing else names a character. */
+static lo_value p_name_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct text t;
+    text_of(L, a[0], &t, "NAME-CHAR");
+    char name[64];
+    if (t.len >= sizeof name)
+        return L->nil;
+    for (uint64_t i = 0; i < t.len; i++) {
+        if (t.chars[i] >= 0x80)
+            return L->nil;
+        name[i] = (char)t.chars[i];
+    }
+    uint32_t code;
+    return lo_name_char(name, t.len, &code) ? lo_char(code) : L->nil;
+}
+
+/* (make-string size &key initial-element element-type) */
+static lo_value p_make_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value k[2];
+    lo_parse_keys(L, "MAKE-STRING", a, n, 1, "INITIAL-ELEMENT ELEMENT-TYPE", k);
+    uint64_t len = lo_index_arg(L, a[0], "MAKE-STRING");
+    uint32_t fill = k[0] == LO_UNBOUND ? 0 : char_arg(L, k[0], "MAKE-STRING");
+    lo_value s = lo_alloc_string(L, len);
+    for (uint64_t i = 0; i < len; i++)
+        lo_string_chars(s)[i] = fill;
+    return s;
+}
+
+/* (string x): a string as it is, a symbol's name, a character as a string
+ * of one. */
+static lo_value p_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_typep(a[0], LO_T_STRING))
+        return a[0];
+    if (lo_symbolp(a[0]))
+        return read_only(lo_symbol_name(a[0]));
+    if (lo_charp(a[0])) {
+        uint32_t c = lo_char_code(a[0]);
+        return string_from(L, &c, 1);
+    }
+    lo_error(L, "TYPE-ERROR", "STRING: not a string designator");
+}
+
+static lo_value string_arg(lo_lisp *L, lo_value v, unsigned bits,
+                           const char *op)
+{
+    if (!lo_typep(v, LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
+    lo_check_access(L, v, bits, op);
+    return v;
+}
+
+static uint64_t string_index(lo_lisp *L, lo_value s, lo_value i,
+                             const char *op)
+{
+    uint64_t k = lo_index_arg(L, i, op);
+    if (k >= lo_string_length(s))
+        lo_error(L, "TYPE-ERROR", "%s: index %llu is out of bounds for a "
+                 "string of length %llu", op, (unsigned long long)k,
+                 (unsigned long long)lo_string_length(s));
+    return k;
+}
+
+/* char and schar: strings are all simple here. */
+static lo_value p_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "CHAR");
+    return lo_char(lo_string_chars(s)[string_index(L, s, a[1], "CHAR")]);
+}
+
+/* (%char-set string index char): what (setf (char s i) c) becomes. */
+static lo_value p_char_set(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value s = string_arg(L, a[0], LO_ACCESS_WRITE, "(SETF CHAR)");
+    uint64_t i = string_index(L, s, a[1], "(SETF CHAR)");
+    lo_string_chars(s)[i] = char_arg(L, a[2], "(SETF CHAR)");
+    return a[2];
+}
+
+/* ---- string comparisons ----
+ * (string< s1 s2 &key start1 end1 start2 end2) and the rest: compare the
+ * two ranges character by character; the answer is true or false for
+ * string= and string-equal, else the index in s1 where they first differ
+ * (nil when the order does not hold). */
+
+static lo_value compare_strings(lo_lisp *L, lo_value *a, uint32_t n,
+                                enum order how, bool fold, const char *op)
+{
+    lo_value k[4];
+    lo_parse_keys(L, op, a, n, 2, "START1 END1 START2 END2", k);
+    struct text t1, t2;
+    text_of(L, a[0], &t1, op);
+    text_of(L, a[1], &t2, op);
+    uint64_t s1, e1, s2, e2;
+    lo_bounds(L, op, k[0], k[1], t1.len, &s1, &e1);
+    lo_bounds(L, op, k[2], k[3], t2.len, &s2, &e2);
+    uint64_t i = s1, j = s2;
+    int cmp = 0;                        /* s1's range against s2's */
+    for (; i < e1 && j < e2; i++, j++) {
+        uint32_t x = t1.chars[i], y = t2.chars[j];
+        if (fold) {
+            x = downcase(x);
+            y = downcase(y);
+        }
+        if (x != y) {
+            cmp = x < y ? -1 : 1;
+            break;
+        }
+    }
+    if (cmp == 0 && (i < e1 || j < e2))
+        cmp = i < e1 ? 1 : -1;          /* a proper prefix is less */
+    if (how == EQ)
+        return truth(L, cmp == 0);
+    return ordered(cmp, 0, how) ? lo_fixnum((int64_t)i) : L->nil;
+}
+
+#define STRING_COMPARE(fname, how, fold, opname)                            \
+    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+    {                                                                       \
+        return compare_strings(L, a, n, how, fold, opname);                 \
+    }
+STRING_COMPARE(p_string_eq, EQ, false, "STRING=")
+STRING_COMPARE(p_string_ne, NE, false, "STRING/=")
+STRING_COMPARE(p_string_lt, LT, false, "STRING<")
+STRING_COMPARE(p_string_gt, GT, false, "STRING>")
+STRING_COMPARE(p_string_le, LE, false, "STRING<=")
+STRING_COMPARE(p_string_ge, GE, false, "STRING>=")
+STRING_COMPARE(p_string_equal, EQ, true, "STRING-EQUAL")
+STRING_COMPARE(p_string_not_equal, NE, true, "STRING-NOT-EQUAL")
+STRING_COMPARE(p_string_lessp, LT, true, "STRING-LESSP")
+STRING_COMPARE(p_string_greaterp, GT, true, "STRING-GREATERP")
+STRING_COMPARE(p_string_not_greaterp, LE, true, "STRING-NOT-GREATERP")
+STRING_COMPARE(p_string_not_lessp, GE, true, "STRING-NOT-LESSP")
+
+/* ---- case conversion ----
+ * string-upcase and friends return a fresh string; the nstring- ones
+ * change theirs (which takes the write bit).  Capitalizing upcases the
+ * first alphanumeric character of each word (a run of alphanumerics) and
+ * downcases the rest; a word starts anew at :start. */
+
+enum case_mode { UPCASE, DOWNCASE, CAPITALIZE };
+
+static void convert_case(uint32_t *chars, uint64_t start, uint64_t end,
+                         enum case_mode mode)
+{
+    bool in_word = false;
+    for (uint64_t i = start; i < end; i++) {
+        uint32_t c = chars[i];
+        if (mode == UPCASE) {
+            chars[i] = upcase(c);
+        } else if (mode == DOWNCASE) {
+            chars[i] = downcase(c);
+        } else {
+            chars[i] = in_word ? downcase(c) : upcase(c);
+            in_word = alphanumericp(c);
+        }
+    }
+}
+
+static lo_value string_case(lo_lisp *L, lo_value *a, uint32_t n,
+                            enum case_mode mode, const char *op)
+{
+    lo_value k[2];
+    lo_parse_keys(L, op, a, n, 1, "START END", k);
+    struct text t;
+    text_of(L, a[0], &t, op);
+    uint64_t start, end;
+    lo_bounds(L, op, k[0], k[1], t.len, &start, &end);
+    lo_value s = string_from(L, t.chars, t.len);
+    convert_case(lo_string_chars(s), start, end, mode);
+    return s;
+}
+
+static lo_value nstring_case(lo_lisp *L, lo_value *a, uint32_t n,
+                             enum case_mode mode, const char *op)
+{
+    lo_value k[2];
+    lo_parse_keys(L, op, a, n, 1, "START END", k);
+    lo_value s = string_arg(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
+    uint64_t start, end;
+    lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
+    convert_case(lo_string_chars(s), start, end, mode);
+    return s;
+}
+
+static lo_value p_string_upcase(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, UPCASE, "STRING-UPCASE"); }
+static lo_value p_string_downcase(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, DOWNCASE, "STRING-DOWNCASE"); }
+static lo_value p_string_capitalize(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, CAPITALIZE, "STRING-CAPITALIZE"); }
+static lo_value p_nstring_upcase(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, UPCASE, "NSTRING-UPCASE"); }
+static lo_value p_nstring_downcase(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, DOWNCASE, "NSTRING-DOWNCASE"); }
+static lo_value p_nstring_capitalize(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, CAPITALIZE, "NSTRING-CAPITALIZE"); }
+
+/* ---- trimming ----
+ * (string-trim bag string): bag is any sequence of characters. */
+
+static bool in_bag(lo_lisp *L, lo_value bag, uint32_t c, const char *op)
+{
+    lo_value ch = lo_char(c);
+    if (lo_null(L, bag) || lo_consp(bag)) {
+        for (; lo_consp(bag); bag = lo_cdr_raw(bag))
+            if (lo_eq(lo_car_raw(bag), ch))
+                return true;
+        return false;
+    }
+    if (!lo_any_vector_p(bag))
+        lo_error(L, "TYPE-ERROR", "%s: the character bag is not a sequence",
+                 op);
+    lo_check_access(L, bag, LO_ACCESS_READ, op);
+    for (uint64_t i = 0; i < lo_any_vector_length(bag); i++)
+        if (lo_eq(lo_any_vector_ref(bag, i), ch))
+            return true;
+    return false;
+}
+
+static lo_value trim(lo_lisp *L, lo_value *a, bool left, bool right,
+                     const char *op)
+{
+    struct text t;
+    text_of(L, a[1], &t, op);
+    uint64_t start = 0, end = t.len;
+    while (left && start < end && in_bag(L, a[0], t.chars[start], op))
+        start++;
+    while (right && end > start && in_bag(L, a[0], t.chars[end - 1], op))
+        end--;
+    return string_from(L, t.chars + start, end - start);
+}
+
+static lo_value p_string_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, true, true, "STRING-TRIM"); }
+static lo_value p_string_left_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, true, false, "STRING-LEFT-TRIM"); }
+static lo_value p_string_right_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, false, true, "STRING-RIGHT-TRIM"); }
+
+/* ---- parse-integer ----
+ * (parse-integer string &key start end radix junk-allowed): two values,
+ * the integer (or nil) and the index where parsing stopped.  Whitespace
+ * around the number is what SBCL skips: space, tab, newline, return, page.
+ */
+
+static bool parse_blank(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+static lo_value p_parse_integer(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "PARSE-INTEGER";
+    lo_value k[4];
+    lo_parse_keys(L, op, a, n, 1, "START END RADIX JUNK-ALLOWED", k);
+    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, op);
+    const uint32_t *c = lo_string_chars(s);
+    uint64_t i, end;
+    lo_bounds(L, op, k[0], k[1], lo_string_length(s), &i, &end);
+    int radix = radix_arg(L, k[2], op);
+    bool junk_allowed = lo_given(L, k[3]);
+
+    while (i < end && parse_blank(c[i]))
+        i++;
+    bool negative = i < end && c[i] == '-';
+    if (i < end && (c[i] == '-' || c[i] == '+'))
+        i++;
+    int64_t v = 0;
+    uint64_t digits = 0;
+    for (int w; i < end && (w = digit_weight(c[i], radix)) >= 0; i++, digits++)
+        if (__builtin_mul_overflow(v, radix, &v) ||
+            __builtin_add_overflow(v, negative ? -w : w, &v) ||
+            v > LO_FIXNUM_MAX || v < LO_FIXNUM_MIN)
+            lo_error(L, "ARITHMETIC-ERROR", "%s: the integer is too large "
+                     "(bignums are not wired in yet)", op);
+    lo_value result[2] = { digits ? lo_fixnum(v) : L->nil,
+                           lo_fixnum((int64_t)i) };
+    if (junk_allowed)
+        return lo_values(L, 2, result);
+    while (i < end && parse_blank(c[i]))
+        i++;
+    if (!digits || i < end)
+        lo_error(L, "PARSE-ERROR", "%s: not an integer in radix %d", op,
+                 radix);
+    result[1] = lo_fixnum((int64_t)end);
+    return lo_values(L, 2, result);
+}
+
+/* ---- symbols ------------------------------------------------------------- */
+
+static lo_value p_symbol_name(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_symbolp(a[0]))
+        lo_error(L, "TYPE-ERROR", "SYMBOL-NAME: not a symbol");
+    return read_only(lo_symbol_name(a[0]));
+}
+
+/* (make-symbol name): a fresh symbol in no package.  It gets a copy of the
+ * name, so changing the string later does not rename the symbol; its hash
+ * is the CRC32C of the name's UTF-8, like every symbol's (runtime.c). */
+static lo_value p_make_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "MAKE-SYMBOL");
+    lo_value name = string_from(L, lo_string_chars(s), lo_string_length(s));
+    uint32_t hash = 0;
+    for (uint64_t i = 0; i < lo_string_length(name); i++) {
+        char utf8[4];
+        size_t len = lo_utf8_encode(lo_string_chars(name)[i], utf8);
+        hash = lo_crc32c(hash, utf8, len);
+    }
+    uint64_t *p = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
+    p[SYM_NAME] = name;
+    p[SYM_PACKAGE] = L->nil;
+    p[SYM_PLIST] = L->nil;
+    p[SYM_HASH] = lo_fixnum(hash);
+    return lo_make_object(p);
+}
+
+/*
+ * (intern name): the symbol named so, made if there is none.  Two values,
+ * as Common Lisp's: the symbol, and NIL when it was made or :INTERNAL when
+ * it existed (there is one package so far; SBCL would say :INHERITED for
+ * the symbols of COMMON-LISP).  A new symbol is consed onto the front of
+ * the symbol table, which is how "made" is noticed without a second
+ * lookup.  Names go through lo_intern as UTF-8 (at most 255 bytes, no NUL).
+ */
+static lo_value p_intern(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "INTERN");
+    char name[256];
+    size_t len = 0;
+    for (uint64_t i = 0; i < lo_string_length(s); i++) {
+        char utf8[4];
+        size_t k = lo_utf8_encode(lo_string_chars(s)[i], utf8);
+        if (lo_string_chars(s)[i] == 0 || len + k >= sizeof name)
+            lo_error(L, "PROGRAM-ERROR", "INTERN: names with NUL or longer "
+                     "than 255 bytes are not supported yet");
+        memcpy(name + len, utf8, k);
+        len += k;
+    }
+    name[len] = '\0';
+    lo_value before = L->root->roots[LO_ROOT_SYMBOLS];
+    lo_value v[2];
+    v[0] = lo_intern(L, name);
+    v[1] = lo_eq(before, L->root->roots[LO_ROOT_SYMBOLS])
+         ? lo_intern(L, ":INTERNAL") : L->nil;
+    return lo_values(L, 2, v);
+}
+
+/* (fboundp name): true when name is bound to a function or a macro. */
+static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value name = a[0];
+    if (lo_consp(name))                 /* (setf f): none exist yet */
+        return L->nil;
+    if (!lo_symbolp(name))
+        lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
+    lo_value cell = lo_function_cell(L, name, false);
+    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+        return L->t;
+    return truth(L, !lo_null(L, lo_macro_function(L, name)));
+}
+
+const struct lo_primitive lo_prims_strings[] = {
+    { "CHAR-CODE", 1, 1, p_char_code },
+    { "CHAR-INT", 1, 1, p_char_code },
+    { "CODE-CHAR", 1, 1, p_code_char },
+    { "CHAR-UPCASE", 1, 1, p_char_upcase },
+    { "CHAR-DOWNCASE", 1, 1, p_char_downcase },
+    { "UPPER-CASE-P", 1, 1, p_upper_case_p },
+    { "LOWER-CASE-P", 1, 1, p_lower_case_p },
+    { "BOTH-CASE-P", 1, 1, p_both_case_p },
+    { "ALPHA-CHAR-P", 1, 1, p_alpha_char_p },
+    { "ALPHANUMERICP", 1, 1, p_alphanumericp },
+    { "GRAPHIC-CHAR-P", 1, 1, p_graphic_char_p },
+    { "DIGIT-CHAR-P", 1, 2, p_digit_char_p },
+    { "DIGIT-CHAR", 1, 2, p_digit_char },
+    { "CHAR-NAME", 1, 1, p_char_name },
+    { "NAME-CHAR", 1, 1, p_name_char },
+    { "CHAR=", 1, -1, p_char_eq },
+    { "CHAR/=", 1, -1, p_char_ne },
+    { "CHAR<", 1, -1, p_char_lt },
+    { "CHAR>", 1, -1, p_char_gt },
+    { "CHAR<=", 1, -1, p_char_le },
+    { "CHAR>=", 1, -1, p_char_ge },
+    { "CHAR-EQUAL", 1, -1, p_char_equal },
+    { "CHAR-NOT-EQUAL", 1, -1, p_char_not_equal },
+    { "CHAR-LESSP", 1, -1, p_char_lessp },
+    { "CHAR-GREATERP", 1, -1, p_char_greaterp },
+    { "CHAR-NOT-GREATERP", 1, -1, p_char_not_greaterp },
+    { "CHAR-NOT-LESSP", 1, -1, p_char_not_lessp },
+    { "MAKE-STRING", 1, -1, p_make_string },
+    { "STRING", 1, 1, p_string },
+    { "CHAR", 2, 2, p_char },
+    { "SCHAR", 2, 2, p_char },
+    { "%CHAR-SET", 3, 3, p_char_set },
+    { "%SCHAR-SET", 3, 3, p_char_set },
+    { "STRING=", 2, -1, p_string_eq },
+    { "STRING/=", 2, -1, p_string_ne },
+    { "STRING<", 2, -1, p_string_lt },
+    { "STRING>", 2, -1, p_string_gt },
+    { "STRING<=", 2, -1, p_string_le },
+    { "STRING>=", 2, -1, p_string_ge },
+    { "STRING-EQUAL", 2, -1, p_string_equal },
+    { "STRING-NOT-EQUAL", 2, -1, p_string_not_equal },
+    { "STRING-LESSP", 2, -1, p_string_lessp },
+    { "STRING-GREATERP", 2, -1, p_string_greaterp },
+    { "STRING-NOT-GREATERP", 2, -1, p_string_not_greaterp },
+    { "STRING-NOT-LESSP", 2, -1, p_string_not_lessp },
+    { "STRING-UPCASE", 1, -1, p_string_upcase },
+    { "STRING-DOWNCASE", 1, -1, p_string_downcase },
+    { "STRING-CAPITALIZE", 1, -1, p_string_capitalize },
+    { "NSTRING-UPCASE", 1, -1, p_nstring_upcase },
+    { "NSTRING-DOWNCASE", 1, -1, p_nstring_downcase },
+    { "NSTRING-CAPITALIZE", 1, -1, p_nstring_capitalize },
+    { "STRING-TRIM", 2, 2, p_string_trim },
+    { "STRING-LEFT-TRIM", 2, 2, p_string_left_trim },
+    { "STRING-RIGHT-TRIM", 2, 2, p_string_right_trim },
+    { "PARSE-INTEGER", 1, -1, p_parse_integer },
+    { "SYMBOL-NAME", 1, 1, p_symbol_name },
+    { "MAKE-SYMBOL", 1, 1, p_make_symbol },
+    { "INTERN", 1, 1, p_intern },
+    { "FBOUNDP", 1, 1, p_fboundp },
+    { NULL, 0, 0, NULL },
+};

@@ -1,0 +1,481 @@
+/*
+ * vectors.c -- vectors and byte vectors, and what every sequence function
+ * shares (declared in sequences.h).
+ *
+ *   helpers   keyword arguments, function designators, bounds, access bits
+ *   kinds     the kind of a sequence, a list's elements as a vector, a
+ *             sequence of some kind made from a vector's elements, and the
+ *             type specifiers naming kinds (LIST, VECTOR, STRING,
+ *             (VECTOR (UNSIGNED-BYTE 8))...)
+ *   vectors   make-array, vector, aref, svref, %aset, vectorp, arrayp,
+ *             simple-vector-p, array-dimension(s), array-rank,
+ *             array-total-size, array-element-type
+ *
+ * Simple vectors (LO_T_VECTOR) hold any values; byte vectors (LO_T_BYTES)
+ * hold integers 0..255, a byte each, in a raw tail; strings hold
+ * characters (strings.c).  Arrays have one dimension so far, and neither
+ * fill pointers nor adjustable sizes.
+ */
+#include <string.h>
+
+#include "sequences.h"
+
+static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
+
+/* ---- keyword arguments --------------------------------------------------- */
+
+/* Whether v is the keyword :name (name without the colon, len bytes). */
+static bool keyword_matches(lo_value v, const char *name, size_t len)
+{
+    if (!lo_symbolp(v))
+        return false;
+    lo_value s = lo_symbol_name(v);
+    if (lo_string_length(s) != len + 1 || lo_string_chars(s)[0] != ':')
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (lo_string_chars(s)[i + 1] != (unsigned char)name[i])
+            return false;
+    return true;
+}
+
+bool lo_keyword_is(lo_value v, const char *name)
+{
+    return keyword_matches(v, name, strlen(name));
+}
+
+lo_value lo_keyword_arg(lo_lisp *L, const lo_value *args, uint32_t n,
+                        uint32_t first, const char *name)
+{
+    (void)L;
+    for (uint32_t i = first; i + 1 < n; i += 2)
+        if (lo_keyword_is(args[i], name))
+            return args[i + 1];
+    return LO_UNBOUND;
+}
+
+/* The names list of lo_parse_keys: words separated by single spaces. */
+static size_t word_length(const char *p)
+{
+    size_t n = 0;
+    while (p[n] && p[n] != ' ')
+        n++;
+    return n;
+}
+
+static const char *next_word(const char *p)
+{
+    p += word_length(p);
+    return *p ? p + 1 : p;
+}
+
+void lo_parse_keys(lo_lisp *L, const char *op, const lo_value *args,
+                   uint32_t n, uint32_t first, const char *names,
+                   lo_value *out)
+{
+    unsigned count = 0;
+    for (const char *p = names; *p; p = next_word(p))
+        out[count++] = LO_UNBOUND;
+    if (n < first)
+        return;
+    if ((n - first) % 2)
+        lo_error(L, "PROGRAM-ERROR", "%s: odd number of keyword arguments",
+                 op);
+    lo_value other = lo_keyword_arg(L, args, n, first, "ALLOW-OTHER-KEYS");
+    bool allow_other = other != LO_UNBOUND && !lo_null(L, other);
+    for (uint32_t i = first; i < n; i += 2) {
+        unsigned k = 0;
+        const char *p = names;
+        for (; *p; p = next_word(p), k++)
+            if (keyword_matches(args[i], p, word_length(p)))
+                break;
+        if (*p) {
+            if (out[k] == LO_UNBOUND)
+                out[k] = args[i + 1];
+        } else if (!allow_other &&
+                   !lo_keyword_is(args[i], "ALLOW-OTHER-KEYS")) {
+            char name[64] = "a non-symbol";
+            if (lo_symbolp(args[i]))
+                lo_string_utf8(lo_symbol_name(args[i]), name, sizeof name);
+            lo_error(L, "PROGRAM-ERROR", "%s: unknown keyword argument %s",
+                     op, name);
+        }
+    }
+}
+
+/* ---- functions, indices, access ------------------------------------------ */
+
+lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
+{
+    if (lo_typep(v, LO_T_FUNCTION) || lo_typep(v, LO_T_PRIMITIVE))
+        return v;
+    if (!lo_symbolp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a function designator", op);
+    lo_value cell = lo_function_cell(L, v, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
+        char name[64];
+        lo_string_utf8(lo_symbol_name(v), name, sizeof name);
+        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
+                 name);
+    }
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+uint64_t lo_index_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_fixnump(v) || lo_fixnum_value(v) < 0)
+        lo_error(L, "TYPE-ERROR", "%s: not a non-negative integer", op);
+    return (uint64_t)lo_fixnum_value(v);
+}
+
+void lo_bounds(lo_lisp *L, const char *op, lo_value start, lo_value end,
+               uint64_t len, uint64_t *out_start, uint64_t *out_end)
+{
+    *out_start = start == LO_UNBOUND ? 0 : lo_index_arg(L, start, op);
+    *out_end = end == LO_UNBOUND || lo_null(L, end) ? len
+             : lo_index_arg(L, end, op);
+    if (*out_start > *out_end || *out_end > len)
+        lo_error(L, "TYPE-ERROR", "%s: bounding indices %llu and %llu are "
+                 "bad for a sequence of length %llu", op,
+                 (unsigned long long)*out_start, (unsigned long long)*out_end,
+                 (unsigned long long)len);
+}
+
+void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op)
+{
+    unsigned missing = bits & ~lo_access_bits(v);
+    if (missing)
+        lo_error(L, "ACCESS-DENIED", "%s: no %s access to this %s", op,
+                 missing & LO_ACCESS_READ ? "read" : "write",
+                 lo_typep(v, LO_T_STRING) ? "string" : "vector");
+}
+
+/* ---- vectors: making, reading, writing ----------------------------------- */
+
+static void check_length(lo_lisp *L, uint64_t len, const char *op)
+{
+    if (len > LO_MAX_SEQUENCE)
+        lo_error(L, "STORAGE-CONDITION", "%s: %llu elements are too many",
+                 op, (unsigned long long)len);
+}
+
+lo_value lo_new_vector(lo_lisp *L, uint64_t len, lo_value fill)
+{
+    check_length(L, len, "MAKE-ARRAY");
+    return lo_make_vector(L, len, fill);
+}
+
+lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length)
+{
+    check_length(L, length, "MAKE-ARRAY");
+    uint64_t *p = lo_alloc_raw(L, LO_T_BYTES, 2 + (length + 7) / 8, 1);
+    p[1] = lo_fixnum((int64_t)length);
+    return lo_make_object(p);
+}
+
+void lo_any_vector_set(lo_lisp *L, lo_value v, uint64_t i, lo_value x,
+                       const char *op)
+{
+    switch (lo_type_of_object(v)) {
+    case LO_T_STRING:
+        if (!lo_charp(x))
+            lo_error(L, "TYPE-ERROR", "%s: a string holds only characters",
+                     op);
+        lo_string_chars(v)[i] = lo_char_code(x);
+        break;
+    case LO_T_BYTES:
+        if (!lo_fixnump(x) || lo_fixnum_value(x) < 0 ||
+            lo_fixnum_value(x) > 255)
+            lo_error(L, "TYPE-ERROR", "%s: a byte vector holds only integers "
+                     "from 0 to 255", op);
+        lo_bytes_data(v)[i] = (uint8_t)lo_fixnum_value(x);
+        break;
+    default:
+        lo_vector_items(v)[i] = x;
+    }
+}
+
+
+/* ---- kinds of sequence --------------------------------------------------- */
+
+enum lo_kind lo_kind_of(lo_lisp *L, lo_value v)
+{
+    if (lo_consp(v) || lo_null(L, v))
+        return LO_K_LIST;
+    if (lo_objectp(v))
+        switch (lo_type_of_object(v)) {
+        case LO_T_VECTOR: return LO_K_VECTOR;
+        case LO_T_STRING: return LO_K_STRING;
+        case LO_T_BYTES:  return LO_K_BYTES;
+        default:          break;
+        }
+    return LO_K_NONE;
+}
+
+enum lo_kind lo_sequence_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    enum lo_kind k = lo_kind_of(L, v);
+    if (k == LO_K_NONE)
+        lo_error(L, "TYPE-ERROR", "%s: not a sequence", op);
+    return k;
+}
+
+lo_value lo_sequence_from(lo_lisp *L, enum lo_kind k, lo_value src,
+                          uint64_t from, uint64_t count, const char *op)
+{
+    lo_value v;
+    switch (k) {
+    case LO_K_LIST:
+        v = L->nil;
+        for (uint64_t i = count; i > 0; i--)
+            v = lo_cons(L, lo_any_vector_ref(src, from + i - 1), v);
+        return v;
+    case LO_K_STRING: v = lo_alloc_string(L, count); break;
+    case LO_K_BYTES:  v = lo_alloc_bytes(L, count); break;
+    default:          v = lo_new_vector(L, count, L->nil); break;
+    }
+    for (uint64_t i = 0; i < count; i++)
+        lo_any_vector_set(L, v, i, lo_any_vector_ref(src, from + i), op);
+    return v;
+}
+
+lo_value lo_items_of(lo_lisp *L, lo_value seq, const char *op)
+{
+    if (lo_sequence_arg(L, seq, op) != LO_K_LIST) {
+        lo_check_access(L, seq, LO_ACCESS_READ, op);
+        return seq;
+    }
+    int64_t len = lo_list_length(L, seq);
+    if (len < 0)
+        lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+    lo_value v = lo_new_vector(L, (uint64_t)len, L->nil);
+    lo_value *items = lo_vector_items(v);
+    for (; lo_consp(seq); seq = lo_cdr_raw(seq))
+        *items++ = lo_car_raw(seq);
+    return v;
+}
+
+/* Type specifiers are matched by symbol name (there is one package). */
+bool lo_type_named(lo_value v, const char *name)
+{
+    if (!lo_symbolp(v))
+        return false;
+    lo_value s = lo_symbol_name(v);
+    size_t len = strlen(name);
+    if (lo_string_length(s) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (lo_string_chars(s)[i] != (unsigned char)name[i])
+            return false;
+    return true;
+}
+
+/* Whether v names one of the types in the space-separated list. */
+static bool named_any(lo_value v, const char *names)
+{
+    char name[32];
+    for (const char *p = names; *p; p = next_word(p)) {
+        size_t len = word_length(p);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (lo_type_named(v, name))
+            return true;
+    }
+    return false;
+}
+
+/* What an array of element type spec is made of: characters, bytes, or
+ * (for every other type, upgraded to T) any values. */
+static enum lo_kind element_kind(lo_lisp *L, lo_value spec)
+{
+    if (named_any(spec, "CHARACTER BASE-CHAR STANDARD-CHAR"))
+        return LO_K_STRING;
+    if (lo_consp(spec) && lo_type_named(lo_car_raw(spec), "UNSIGNED-BYTE") &&
+        lo_consp(lo_cdr_raw(spec)) &&
+        lo_eq(lo_car_raw(lo_cdr_raw(spec)), lo_fixnum(8)) &&
+        lo_null(L, lo_cdr_raw(lo_cdr_raw(spec))))
+        return LO_K_BYTES;
+    return LO_K_VECTOR;
+}
+
+/* LIST, VECTOR, STRING and their simple forms, (VECTOR element-type)... */
+enum lo_kind lo_result_kind(lo_lisp *L, lo_value spec, bool nil_ok,
+                            const char *op)
+{
+    if (nil_ok && lo_null(L, spec))
+        return LO_K_NONE;
+    if (lo_type_named(spec, "LIST"))
+        return LO_K_LIST;
+    if (named_any(spec, "VECTOR SIMPLE-VECTOR ARRAY SIMPLE-ARRAY"))
+        return LO_K_VECTOR;
+    if (named_any(spec, "STRING SIMPLE-STRING BASE-STRING SIMPLE-BASE-STRING"))
+        return LO_K_STRING;
+    if (lo_consp(spec) && lo_consp(lo_cdr_raw(spec)) &&
+        named_any(lo_car_raw(spec), "VECTOR SIMPLE-ARRAY ARRAY"))
+        return element_kind(L, lo_car_raw(lo_cdr_raw(spec)));
+    lo_error(L, "TYPE-ERROR", "%s: not a sequence type LispOS knows", op);
+}
+
+/* ---- vector primitives ---- */
+
+/* (make-array dimension &key element-type initial-element
+ * initial-contents adjustable fill-pointer): one dimension, simple. */
+static lo_value p_make_array(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "MAKE-ARRAY";
+    lo_value k[5];
+    lo_parse_keys(L, op, a, n, 1, "ELEMENT-TYPE INITIAL-ELEMENT "
+                  "INITIAL-CONTENTS ADJUSTABLE FILL-POINTER", k);
+    lo_value dim = a[0];
+    if (lo_consp(dim) && lo_null(L, lo_cdr_raw(dim)))
+        dim = lo_car_raw(dim);
+    else if (lo_consp(dim))
+        lo_error(L, "PROGRAM-ERROR", "%s: arrays of more than one dimension "
+                 "are not implemented yet", op);
+    uint64_t len = lo_index_arg(L, dim, op);
+    if (lo_given(L, k[3]) || lo_given(L, k[4]))
+        lo_error(L, "PROGRAM-ERROR", "%s: adjustable arrays and fill "
+                 "pointers are not implemented yet", op);
+    if (k[1] != LO_UNBOUND && k[2] != LO_UNBOUND)
+        lo_error(L, "PROGRAM-ERROR", "%s: both :initial-element and "
+                 ":initial-contents", op);
+    enum lo_kind kind = k[0] == LO_UNBOUND ? LO_K_VECTOR
+                      : element_kind(L, k[0]);
+    lo_value v = kind == LO_K_STRING ? lo_alloc_string(L, len)
+               : kind == LO_K_BYTES ? lo_alloc_bytes(L, len)
+               : lo_new_vector(L, len, lo_fixnum(0));   /* as SBCL fills */
+    if (k[1] != LO_UNBOUND)
+        for (uint64_t i = 0; i < len; i++)
+            lo_any_vector_set(L, v, i, k[1], op);
+    if (k[2] != LO_UNBOUND) {
+        lo_value items = lo_items_of(L, k[2], op);
+        if (lo_any_vector_length(items) != len)
+            lo_error(L, "PROGRAM-ERROR", "%s: :initial-contents has %llu "
+                     "elements, not %llu", op, (unsigned long long)
+                     lo_any_vector_length(items), (unsigned long long)len);
+        for (uint64_t i = 0; i < len; i++)
+            lo_any_vector_set(L, v, i, lo_any_vector_ref(items, i), op);
+    }
+    return v;
+}
+
+static lo_value p_vector(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value v = lo_new_vector(L, n, L->nil);
+    memcpy(lo_vector_items(v), a, n * sizeof *a);
+    return v;
+}
+
+lo_value lo_vector_arg(lo_lisp *L, lo_value v, unsigned bits,
+                       const char *op)
+{
+    if (!lo_any_vector_p(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a vector", op);
+    lo_check_access(L, v, bits, op);
+    return v;
+}
+
+uint64_t lo_vector_index(lo_lisp *L, lo_value v, lo_value i,
+                         const char *op)
+{
+    uint64_t k = lo_index_arg(L, i, op);
+    if (k >= lo_any_vector_length(v))
+        lo_error(L, "TYPE-ERROR", "%s: index %llu is out of bounds for a "
+                 "vector of length %llu", op, (unsigned long long)k,
+                 (unsigned long long)lo_any_vector_length(v));
+    return k;
+}
+
+/* (aref vector index): vectors have one dimension. */
+static lo_value p_aref(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ, "AREF");
+    if (n != 2)
+        lo_error(L, "PROGRAM-ERROR", "AREF: wrong number of subscripts");
+    return lo_any_vector_ref(v, lo_vector_index(L, v, a[1], "AREF"));
+}
+
+static lo_value p_svref(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_vectorp(a[0]))
+        lo_error(L, "TYPE-ERROR", "SVREF: not a simple vector");
+    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ, "SVREF");
+    return lo_vector_items(v)[lo_vector_index(L, v, a[1], "SVREF")];
+}
+
+/* (%aset vector index value): what (setf (aref v i) x) becomes. */
+static lo_value p_aset(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_WRITE, "(SETF AREF)");
+    lo_any_vector_set(L, v, lo_vector_index(L, v, a[1], "(SETF AREF)"), a[2],
+                      "(SETF AREF)");
+    return a[2];
+}
+
+static lo_value p_vectorp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_any_vector_p(a[0])); }
+static lo_value p_simple_vector_p(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_vectorp(a[0])); }
+
+static lo_value p_array_dimension(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-DIMENSION");
+    if (!lo_eq(a[1], lo_fixnum(0)))
+        lo_error(L, "TYPE-ERROR", "ARRAY-DIMENSION: a vector has only axis 0");
+    return lo_fixnum((int64_t)lo_any_vector_length(v));
+}
+
+static lo_value p_array_dimensions(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-DIMENSIONS");
+    return lo_cons(L, lo_fixnum((int64_t)lo_any_vector_length(v)), L->nil);
+}
+
+static lo_value p_array_rank(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_vector_arg(L, a[0], 0, "ARRAY-RANK");
+    return lo_fixnum(1);
+}
+
+static lo_value p_array_total_size(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_fixnum((int64_t)lo_any_vector_length(
+        lo_vector_arg(L, a[0], 0, "ARRAY-TOTAL-SIZE")));
+}
+
+static lo_value p_array_element_type(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-ELEMENT-TYPE");
+    switch (lo_type_of_object(v)) {
+    case LO_T_STRING:
+        return lo_intern(L, "CHARACTER");
+    case LO_T_BYTES:
+        return lo_cons(L, lo_intern(L, "UNSIGNED-BYTE"),
+                       lo_cons(L, lo_fixnum(8), L->nil));
+    default:
+        return L->t;
+    }
+}
+
+/* ---- the primitives' table ---- */
+
+const struct lo_primitive lo_prims_vectors[] = {
+    { "MAKE-ARRAY", 1, -1, p_make_array },
+    { "VECTOR", 0, -1, p_vector },
+    { "AREF", 1, -1, p_aref },
+    { "SVREF", 2, 2, p_svref },
+    { "%ASET", 3, 3, p_aset },
+    { "VECTORP", 1, 1, p_vectorp },
+    { "ARRAYP", 1, 1, p_vectorp },          /* vectors are all the arrays */
+    { "SIMPLE-VECTOR-P", 1, 1, p_simple_vector_p },
+    { "ARRAY-DIMENSION", 2, 2, p_array_dimension },
+    { "ARRAY-DIMENSIONS", 1, 1, p_array_dimensions },
+    { "ARRAY-RANK", 1, 1, p_array_rank },
+    { "ARRAY-TOTAL-SIZE", 1, 1, p_array_total_size },
+    { "ARRAY-ELEMENT-TYPE", 1, 1, p_array_element_type },
+    { NULL, 0, 0, NULL },
+};

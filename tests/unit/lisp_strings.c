@@ -1,0 +1,94 @@
+/*
+ * lisp_strings.c -- what the differential corpus cannot see of
+ * lisp/strings.c and lisp/sequences.c: the second values of
+ * parse-integer and intern (the corpus prints only primary values), and
+ * the keyword-argument helpers of sequences.h.
+ */
+#include <string.h>
+
+#include "lisp/internal.h"
+#include "lisp/sequences.h"
+#include "tap.h"
+
+static lo_lisp *L;
+static char out[512];
+
+static int eval(const char *text)
+{
+    return lo_lisp_eval_string(L, text, out, sizeof out);
+}
+
+/* Evaluate text; its value must print as want and come with one second
+ * value, printing as want2. */
+static void two_values(const char *text, const char *want, const char *want2)
+{
+    int status = eval(text);
+    char second[64] = "";
+    if (status == LO_OK && L->nvalues == 2) {
+        struct lo_text t = { second, 0, sizeof second };
+        lo_prin1(L, L->mv[1], &t);
+    }
+    ok(status == LO_OK && !strcmp(out, want) && L->nvalues == 2 &&
+       !strcmp(second, want2), "%s => %s, %s (got %s, %u values, %s)", text,
+       want, want2, out, L->nvalues, second);
+}
+
+int main(void)
+{
+    lo_disk *d;
+    lo_ram_disk_open(16384, 4096, &d);
+    char why[300];
+    struct lo_ckpt_options opt = { .create = true };
+    lo_ckpt *c;
+    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
+        bail_out("%s", why);
+    if (lo_lisp_open(c, &L, why, sizeof why) != LO_OK)
+        bail_out("%s", why);
+
+    two_values("(parse-integer \"123\")", "123", "3");
+    two_values("(parse-integer \"  42  \")", "42", "6");
+    two_values("(parse-integer \"12abc\" ':junk-allowed t)", "12", "2");
+    two_values("(parse-integer \"  abc\" ':junk-allowed t)", "NIL", "2");
+    two_values("(parse-integer \"xx-7yy\" ':start 2 ':end 4)", "-7", "4");
+    two_values("(intern \"A-NEW-SYMBOL\")", "A-NEW-SYMBOL", "NIL");
+    two_values("(intern \"A-NEW-SYMBOL\")", "A-NEW-SYMBOL", ":INTERNAL");
+    two_values("(intern \"CAR\")", "CAR", ":INTERNAL");
+
+    /* A function that calls back into Lisp returns one value, whatever
+     * its callbacks returned. */
+    is_int(eval("(find-if (lambda (s) (parse-integer s)) '(\"1\"))"), LO_OK,
+           "find-if calling parse-integer");
+    ok(L->nvalues == 1, "... returns one value (%u)", L->nvalues);
+
+    /* The keyword helpers: the reader reads :test as the symbol ":TEST". */
+    is_int(eval("(quote (:test 1 :key 2 :test 3))"), LO_OK, "read a plist");
+    lo_value args[8] = { L->nil, L->nil };
+    lo_value plist;
+    const char *text = "(:test 1 :key 2 :test 3)";
+    if (__builtin_setjmp(L->error_jump) == 0) {
+        ok(lo_read(L, &text, &plist), "read a keyword list");
+        uint32_t k = 2;
+        for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(l))
+            args[k++] = lo_car_raw(l);
+        ok(lo_keyword_is(args[2], "TEST") && !lo_keyword_is(args[2], "KEY"),
+           "lo_keyword_is matches by name");
+        ok(lo_keyword_arg(L, args, 8, 2, "TEST") == lo_fixnum(1),
+           "the leftmost occurrence wins");
+        ok(lo_keyword_arg(L, args, 8, 2, "START") == LO_UNBOUND,
+           "an absent keyword is LO_UNBOUND");
+        lo_value vals[3];
+        lo_parse_keys(L, "T", args, 8, 2, "KEY START TEST", vals);
+        ok(vals[0] == lo_fixnum(2) && vals[1] == LO_UNBOUND &&
+           vals[2] == lo_fixnum(1), "lo_parse_keys fills by position");
+        lo_parse_keys(L, "OP", args, 8, 2, "KEY", vals);
+        ok(0, "an unknown keyword is an error");
+    } else {
+        ok(!strcmp(L->error, "PROGRAM-ERROR: OP: unknown keyword argument :TEST"),
+           "an unknown keyword is an error: %s", L->error);
+    }
+
+    lo_lisp_close(L);
+    lo_ckpt_close(c);
+    lo_disk_close(d);
+    return done_testing();
+}
