@@ -423,6 +423,25 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
     emit16(c, constant(c, name));
 }
 
+/* (defun name lambda-list . body) and (defmacro ...): the function goes
+ * into the name's function or macro cell; the form's value is the name. */
+static void compile_definition(struct compiler *c, lo_value form, bool macro)
+{
+    lo_lisp *L = c->L;
+    lo_value name = second(L, form);
+    if (!lo_symbolp(name) || lo_null(L, name))
+        lo_error(L, "PROGRAM-ERROR", "%s", macro
+                 ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
+    lo_value rest = lo_cdr(L, lo_cdr(L, form));
+    compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), macro);
+    emit(c, OP_DEFINE);
+    emit16(c, constant(c, macro ? lo_macro_cell(L, name, true)
+                                : lo_function_cell(L, name, true)));
+    emit(c, OP_POP);
+    emit(c, OP_CONST);
+    emit16(c, constant(c, name));
+}
+
 static void compile_cons(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
@@ -452,29 +471,11 @@ static void compile_cons(struct compiler *c, lo_value form)
             lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
         }
     } else if (is(L, head, "DEFUN")) {
-        lo_value name = second(L, form);
-        if (!lo_symbolp(name) || lo_null(L, name))
-            lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
-        lo_value rest = lo_cdr(L, lo_cdr(L, form));
-        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), false);
-        emit(c, OP_DEFINE);
-        emit16(c, constant(c, lo_function_cell(L, name, true)));
-        emit(c, OP_POP);
-        emit(c, OP_CONST);
-        emit16(c, constant(c, name));
+        compile_definition(c, form, false);
     } else if (is(L, head, "DEFVAR") || is(L, head, "DEFPARAMETER")) {
         compile_defvar(c, form, is(L, head, "DEFPARAMETER"));
     } else if (is(L, head, "DEFMACRO")) {
-        lo_value name = second(L, form);
-        if (!lo_symbolp(name) || lo_null(L, name))
-            lo_error(L, "PROGRAM-ERROR", "DEFMACRO: not a macro name");
-        lo_value rest = lo_cdr(L, lo_cdr(L, form));
-        compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), true);
-        emit(c, OP_DEFINE);
-        emit16(c, constant(c, lo_macro_cell(L, name, true)));
-        emit(c, OP_POP);
-        emit(c, OP_CONST);
-        emit16(c, constant(c, name));
+        compile_definition(c, form, true);
     } else if (is(L, head, "QUASIQUOTE")) {
         compile(c, lo_quasiquote(L, second(L, form)));
     } else if (!lo_null(L, lo_macro_function(L, head))) {

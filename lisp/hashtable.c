@@ -47,7 +47,6 @@ enum { HASH_DEPTH = 4, HASH_LIST_ELEMENTS = 32, EQUAL_DEPTH = 100000 };
 
 static const char *const test_names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
 
-static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
 
 /* Whether the string s, from index from on, is the ASCII text name. */
 static bool text_is(lo_value s, uint64_t from, const char *name)
@@ -752,7 +751,7 @@ static lo_value p_remhash(lo_lisp *L, lo_value *a, uint32_t n)
     uint64_t i = probe(L, tp, a[0], &found, NULL);
     if (found)
         table_delete(L, tp, i);
-    return truth(L, found);
+    return lo_truth(L, found);
 }
 
 /* (clrhash table) => table, empty, its capacity kept */
@@ -777,7 +776,7 @@ static lo_value p_hash_table_count(lo_lisp *L, lo_value *a, uint32_t n)
 static lo_value p_hash_table_p(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    return truth(L, lo_typep(a[0], LO_T_HASH_TABLE));
+    return lo_truth(L, lo_typep(a[0], LO_T_HASH_TABLE));
 }
 
 /* The test is a property of the table, not of its contents: no access
@@ -867,7 +866,7 @@ static lo_value p_sxhash(lo_lisp *L, lo_value *a, uint32_t n)
 static lo_value p_equalp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    return truth(L, equalp(L, a[0], a[1], 0));
+    return lo_truth(L, equalp(L, a[0], a[1], 0));
 }
 
 const struct lo_primitive lo_prims_hash[] = {

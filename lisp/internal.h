@@ -154,6 +154,8 @@ lo_value lo_cdr(lo_lisp *L, lo_value x);
 int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a list */
 
 static inline bool lo_null(lo_lisp *L, lo_value v) { return lo_eq(v, L->nil); }
+/* A C truth value as a Lisp one: t or nil. */
+static inline lo_value lo_truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
 
 /* strings: length and code point i */
 uint64_t lo_string_length(lo_value s);

@@ -85,12 +85,11 @@ static lo_value p_list(lo_lisp *L, lo_value *a, uint32_t n)
     return list;
 }
 
-static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
 
-static lo_value p_eq(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eq(a[0], a[1])); }
-static lo_value p_null(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_null(L, a[0])); }
-static lo_value p_consp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_consp(a[0])); }
-static lo_value p_atom(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, !lo_consp(a[0])); }
+static lo_value p_eq(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_eq(a[0], a[1])); }
+static lo_value p_null(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_null(L, a[0])); }
+static lo_value p_consp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0])); }
+static lo_value p_atom(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, !lo_consp(a[0])); }
 
 static lo_value p_access_bits(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -186,22 +185,22 @@ static lo_value p_gc(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- type predicates ---- */
 
-static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_symbolp(a[0])); }
-static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_fixnump(a[0])); }
-static lo_value p_stringp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_typep(a[0], LO_T_STRING)); }
-static lo_value p_characterp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_charp(a[0])); }
-static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_consp(a[0]) || lo_null(L, a[0])); }
+static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_symbolp(a[0])); }
+static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_fixnump(a[0])); }
+static lo_value p_stringp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_typep(a[0], LO_T_STRING)); }
+static lo_value p_characterp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_charp(a[0])); }
+static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0]) || lo_null(L, a[0])); }
 static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    return truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE));
+    return lo_truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE));
 }
 
 /* eql: eq, and for numbers and characters the same value (fixnums and
  * characters are immediate, so eq already is). */
-static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_eql(a[0], a[1])); }
+static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_eql(a[0], a[1])); }
 
-static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_equal(L, a[0], a[1])); }
+static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_equal(L, a[0], a[1])); }
 
 /* ---- more arithmetic ---- */
 

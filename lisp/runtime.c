@@ -239,27 +239,38 @@ static lo_value make_symbol(lo_lisp *L, const char *name)
  * The symbol table is a list for now (one package, linear lookup); hash
  * tables and packages replace it with the reader's pkg:sym.
  */
+static bool find_symbol(lo_lisp *L, const char *name, int64_t hash,
+                        lo_value *out)
+{
+    for (lo_value l = L->root->roots[LO_ROOT_SYMBOLS]; lo_consp(l);
+         l = lo_cdr_raw(l)) {
+        lo_value sym = lo_car_raw(l);
+        if (lo_fixnum_value(lo_ptr(sym)[SYM_HASH]) == hash &&
+            string_equals(lo_symbol_name(sym), name)) {
+            *out = sym;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Look-ups run without the lock (symbols are only ever added at the front
+ * of the list, by a single store); adding takes the world lock and looks
+ * again, so two threads never intern the same name twice.  The lock is
+ * never held across a poll, so it cannot hold up a stopped world. */
 lo_value lo_intern(lo_lisp *L, const char *name)
 {
     int64_t hash = lo_crc32c(0, name, strlen(name));
-    /* The world lock makes look-up-or-add atomic between threads; it is
-     * never held across a poll, so it cannot block a stopped world. */
+    lo_value sym;
+    if (find_symbol(L, name, hash, &sym))
+        return sym;
     lo_mutex_lock(&L->W->lock);
-    lo_value sym = L->nil;
-    bool found = false;
-    for (lo_value l = L->root->roots[LO_ROOT_SYMBOLS]; lo_consp(l);
-         l = lo_cdr_raw(l)) {
-        sym = lo_car_raw(l);
-        if (lo_fixnum_value(lo_ptr(sym)[SYM_HASH]) == hash &&
-            string_equals(lo_symbol_name(sym), name)) {
-            found = true;
-            break;
-        }
-    }
-    if (!found) {
+    if (!find_symbol(L, name, hash, &sym)) {
         sym = make_symbol(L, name);
-        L->root->roots[LO_ROOT_SYMBOLS] =
-            lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
+        lo_value list = lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
+        /* release: a lock-free reader sees the symbol whole */
+        __atomic_store_n(&L->root->roots[LO_ROOT_SYMBOLS], list,
+                         __ATOMIC_RELEASE);
     }
     lo_mutex_unlock(&L->W->lock);
     return sym;
@@ -304,7 +315,8 @@ static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
     lo_value c = lo_make_object(cell);
     lo_value pair = lo_cons(L, sym, c);
     uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    env[slot] = lo_cons(L, pair, env[slot]);
+    lo_value list = lo_cons(L, pair, env[slot]);
+    __atomic_store_n(&env[slot], list, __ATOMIC_RELEASE);   /* see lo_intern */
     return c;
 }
 

@@ -30,7 +30,6 @@
 
 #include "sequences.h"
 
-static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
 static bool truthy(lo_lisp *L, lo_value v) { return !lo_null(L, v); }
 
 /* ---- sequences that need no callbacks ------------------------------------ */
@@ -881,7 +880,7 @@ static lo_value quantify(lo_lisp *L, lo_value *a, uint32_t n, bool until,
 
 static lo_value p_every(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    return truth(L, quantify(L, a, n, false, "EVERY") == LO_UNBOUND);
+    return lo_truth(L, quantify(L, a, n, false, "EVERY") == LO_UNBOUND);
 }
 
 static lo_value p_some(lo_lisp *L, lo_value *a, uint32_t n)
@@ -892,12 +891,12 @@ static lo_value p_some(lo_lisp *L, lo_value *a, uint32_t n)
 
 static lo_value p_notany(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    return truth(L, quantify(L, a, n, true, "NOTANY") == LO_UNBOUND);
+    return lo_truth(L, quantify(L, a, n, true, "NOTANY") == LO_UNBOUND);
 }
 
 static lo_value p_notevery(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    return truth(L, quantify(L, a, n, false, "NOTEVERY") != LO_UNBOUND);
+    return lo_truth(L, quantify(L, a, n, false, "NOTEVERY") != LO_UNBOUND);
 }
 
 /* ---- the primitives' table ---- */

@@ -26,8 +26,6 @@
 #include "checksum.h"
 #include "sequences.h"
 
-static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
-
 static uint32_t char_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_charp(v))
@@ -340,7 +338,7 @@ static lo_value p_char_downcase(lo_lisp *L, lo_value *a, uint32_t n)
     static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
     {                                                                       \
         (void)n;                                                            \
-        return truth(L, test(char_arg(L, a[0], opname)));                   \
+        return lo_truth(L, test(char_arg(L, a[0], opname)));                   \
     }
 CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P")
 CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P")
@@ -605,7 +603,7 @@ static lo_value compare_strings(lo_lisp *L, lo_value *a, uint32_t n,
     if (cmp == 0 && (i < e1 || j < e2))
         cmp = i < e1 ? 1 : -1;          /* a proper prefix is less */
     if (how == EQ)
-        return truth(L, cmp == 0);
+        return lo_truth(L, cmp == 0);
     return ordered(cmp, 0, how) ? lo_fixnum((int64_t)i) : L->nil;
 }
 
@@ -849,7 +847,7 @@ static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
     lo_value cell = lo_function_cell(L, name, false);
     if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
         return L->t;
-    return truth(L, !lo_null(L, lo_macro_function(L, name)));
+    return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
 }
 
 const struct lo_primitive lo_prims_strings[] = {

@@ -20,8 +20,6 @@
 
 #include "sequences.h"
 
-static lo_value truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
-
 /* ---- keyword arguments --------------------------------------------------- */
 
 /* Whether v is the keyword :name (name without the colon, len bytes). */
@@ -413,8 +411,8 @@ static lo_value p_aset(lo_lisp *L, lo_value *a, uint32_t n)
     return a[2];
 }
 
-static lo_value p_vectorp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_any_vector_p(a[0])); }
-static lo_value p_simple_vector_p(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return truth(L, lo_vectorp(a[0])); }
+static lo_value p_vectorp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_any_vector_p(a[0])); }
+static lo_value p_simple_vector_p(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_vectorp(a[0])); }
 
 static lo_value p_array_dimension(lo_lisp *L, lo_value *a, uint32_t n)
 {

@@ -138,6 +138,18 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
     return true;
 }
 
+/* A global cell read while unbound: the variable or function it names is
+ * missing. */
+static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
+{
+    char name[64];
+    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]), name, sizeof name);
+    if (function)
+        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
+                 name);
+    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is unbound", name);
+}
+
 /*
  * The loop keeps C pointers derived from heap objects (the code's bytes,
  * its constants, the closure vector).  A collection may move those
@@ -146,9 +158,10 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
  * from the frame, which the collector has updated.
  */
 #define SAVE_PC() (f->pc = (uint32_t)(ip - bytes))
-#define POLL()                                                          \
+/* Poll with the pc at `at`: after a collection, execution resumes there. */
+#define POLL_AT(at)                                                     \
     do {                                                                \
-        SAVE_PC();                                                      \
+        f->pc = (uint32_t)((at) - bytes);                               \
         if (lo_poll(L))                                                 \
             goto new_frame;                                             \
     } while (0)
@@ -189,13 +202,8 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
             case OP_GLOBAL: {
                 lo_value cell = k[u16(ip)];
                 lo_value v = lo_ptr(cell)[CELL_VALUE];
-                if (v == LO_UNBOUND) {
-                    char name[64];
-                    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
-                                   name, sizeof name);
-                    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is "
-                             "unbound", name);
-                }
+                if (v == LO_UNBOUND)
+                    unbound_cell(L, cell, false);
                 push(L, v);
                 ip += 2;
                 break;
@@ -207,20 +215,12 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
             case OP_FUNCTION:
             case OP_CALL_GLOBAL: {
                 unsigned op = ip[-1];
-                if (op == OP_CALL_GLOBAL) {
-                    ip--;               /* poll with the pc at the call */
-                    POLL();
-                    ip++;
-                }
+                if (op == OP_CALL_GLOBAL)
+                    POLL_AT(ip - 1);
                 lo_value cell = k[u16(ip)];
                 lo_value fn = lo_ptr(cell)[CELL_VALUE];
-                if (fn == LO_UNBOUND) {
-                    char name[64];
-                    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
-                                   name, sizeof name);
-                    lo_error(L, "UNDEFINED-FUNCTION", "the function %s is "
-                             "undefined", name);
-                }
+                if (fn == LO_UNBOUND)
+                    unbound_cell(L, cell, true);
                 ip += 2;
                 if (op == OP_FUNCTION) {
                     push(L, fn);
@@ -234,9 +234,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 break;
             }
             case OP_CALL: {
-                ip--;
-                POLL();
-                ip++;
+                POLL_AT(ip - 1);
                 unsigned n = *ip++;
                 SAVE_PC();
                 if (!start_call(L, L->stack[L->sp - n - 1], n, 1))
@@ -248,19 +246,12 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
             case OP_TAIL_CALL: {
                 lo_value fn;
                 unsigned n, below;
-                ip--;
-                POLL();
-                ip++;
+                POLL_AT(ip - 1);
                 if (ip[-1] == OP_TAIL_CALL_GLOBAL) {
                     lo_value cell = k[u16(ip)];
                     fn = lo_ptr(cell)[CELL_VALUE];
-                    if (fn == LO_UNBOUND) {
-                        char name[64];
-                        lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]),
-                                       name, sizeof name);
-                        lo_error(L, "UNDEFINED-FUNCTION", "the function %s "
-                                 "is undefined", name);
-                    }
+                    if (fn == LO_UNBOUND)
+                        unbound_cell(L, cell, true);
                     n = ip[2];
                     below = 0;
                 } else {
@@ -339,12 +330,9 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 break;
             case OP_JUMP: {
                 const unsigned char *to = bytes + u16(ip);
-                if (to < ip) {          /* a loop: poll */
-                    ip = to;
-                    POLL();
-                } else {
-                    ip = to;
-                }
+                if (to < ip)            /* a loop: poll */
+                    POLL_AT(to);
+                ip = to;
                 break;
             }
             case OP_JUMP_IF_NIL:

@@ -19,6 +19,7 @@
 
 #include "disk.h"
 #include "posix/filedisk.h"
+#include "server/size-arg.h"
 
 static void usage(FILE *out)
 {
@@ -35,26 +36,6 @@ static void usage(FILE *out)
           "created with and the native block size given (default 4096).\n", out);
 }
 
-/* "256M" -> bytes; 0 on a malformed size. */
-static uint64_t parse_size(const char *text)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(text, &end, 10);
-    if (errno || end == text || text[0] == '-')
-        return 0;
-    uint64_t unit = 1;
-    switch (*end) {
-    case 'k': case 'K': unit = 1ull << 10; end++; break;
-    case 'm': case 'M': unit = 1ull << 20; end++; break;
-    case 'g': case 'G': unit = 1ull << 30; end++; break;
-    case 't': case 'T': unit = 1ull << 40; end++; break;
-    }
-    if (*end != '\0' || n > UINT64_MAX / unit)
-        return 0;
-    return n * unit;
-}
-
 static int fail(const char *what, const char *path, int status)
 {
     fprintf(stderr, "lispos-disk: %s %s: %s\n", what, path,
@@ -65,7 +46,7 @@ static int fail(const char *what, const char *path, int status)
 static int cmd_create(const char *path, const char *size_text,
                       uint32_t block_size)
 {
-    uint64_t size = parse_size(size_text);
+    uint64_t size = lo_parse_size(size_text);
     if (size == 0) {
         fprintf(stderr, "lispos-disk: bad size '%s' (e.g. 64M, 2G)\n",
                 size_text);
@@ -186,7 +167,7 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (!strcmp(a, "--block-size") && i + 1 < argc) {
-            block_size = (uint32_t)parse_size(argv[++i]);
+            block_size = (uint32_t)lo_parse_size(argv[++i]);
             if (!block_size) {
                 fprintf(stderr, "lispos-disk: bad --block-size\n");
                 return 2;

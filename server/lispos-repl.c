@@ -19,6 +19,7 @@
 
 #include "ckpt/ckpt.h"
 #include "lisp/lisp.h"
+#include "server/size-arg.h"
 
 static void usage(FILE *out)
 {
@@ -37,19 +38,6 @@ static void usage(FILE *out)
           out);
 }
 
-static uint64_t parse_size(const char *text)
-{
-    char *end;
-    unsigned long long n = strtoull(text, &end, 10);
-    uint64_t unit = 1;
-    switch (*end) {
-    case 'k': case 'K': unit = 1ull << 10; end++; break;
-    case 'm': case 'M': unit = 1ull << 20; end++; break;
-    case 'g': case 'G': unit = 1ull << 30; end++; break;
-    case 't': case 'T': unit = 1ull << 40; end++; break;
-    }
-    return *end || end == text ? 0 : n * unit;
-}
 
 /* Evaluate one text; print the value or the error.  False on error. */
 static int eval_print(lo_lisp *L, const char *text)
@@ -141,7 +129,7 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
             path = argv[++i];
         } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
-            if (!(size = parse_size(argv[++i]))) {
+            if (!(size = lo_parse_size(argv[++i]))) {
                 fprintf(stderr, "lispos-repl: bad --size '%s'\n", argv[i]);
                 return 2;
             }
