@@ -56,6 +56,7 @@ struct lo_heap_root {
 enum {
     LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_SYMBOLS, LO_ROOT_SYSTEM_ENV,
     LO_ROOT_UNBOUND_NAME,
+    LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
 };
 
 /* ---- object headers ---- */

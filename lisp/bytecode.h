@@ -37,6 +37,30 @@ enum lo_op {
     OP_BIND,           /* k      bind special cell constants[k] to the
                                  popped value (dynamic binding) */
     OP_UNBIND,         /* c      end the c newest dynamic bindings */
+    /* multiple values: the primary travels on the stack, the count and
+     * the others in L->nvalues and L->mv (control.c) */
+    OP_MV1,            /*        the value on top is the only one */
+    OP_MV_PUSH,        /*        push the values after the primary too */
+    OP_MV_CALL,        /* i      call the function below the values pushed
+                                 since OP_SAVE_SP i */
+    OP_MV_SAVE,        /*        top := its values and their count */
+    OP_MV_RESTORE,     /*        undo OP_MV_SAVE */
+    OP_MV_STORE,       /* i n    pop the values into slots i..i+n-1 */
+    /* non-local exits (control.c) */
+    OP_SAVE_SP,        /* i      frame slot i := the stack height */
+    OP_RESTORE_SP,     /* i      pop v, cut the stack to slot i's height,
+                                 push v */
+    OP_SET_SP,         /* i      cut the stack to slot i's height */
+    OP_EXIT_ID,        /* i      frame slot i := a fresh identity */
+    OP_CATCH,          /* a      pop a tag; push a catch entry landing at a */
+    OP_TAGBODY,        /* a      the same for a TAGBODY entered from afar */
+    OP_UNCATCH,        /* c      pop c catch entries */
+    OP_THROW,          /*        exit to the entry of the tag below the
+                                 values on top */
+    OP_UWP,            /* a      push a cleanup entry: its code is at a */
+    OP_UWP_NORMAL,     /*        pop it; save the values; run the cleanup */
+    OP_UWP_END,        /*        after a cleanup: resume what it interrupted */
+    OP_JUMP_TABLE,     /* c a*c  pop a fixnum i; jump to the i-th address */
 };
 
 #endif

@@ -61,6 +61,10 @@ static void thread_roots(lo_lisp *T, lo_gc_visit_fn *visit, void *gc)
         visit(T->roots[i], gc);
     for (uint32_t i = 1; i < T->nvalues && i < LO_MV_LIMIT; i++)
         visit(&T->mv[i], gc);
+    for (uint32_t i = 0; i < T->nspecials; i++)
+        visit(&T->specials[i], gc);
+    for (uint32_t i = 0; i < T->ncatches; i++)
+        visit(&T->catches[i].tag, gc);
 }
 
 static void world_roots(void *ctx, lo_gc_visit_fn *visit, void *gc)

@@ -24,7 +24,8 @@
 #include "value.h"
 
 enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
-       LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096 };
+       LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096, LO_MAX_CATCHES = 1 << 14,
+       LO_MAX_LEVELS = 1000, LO_MAX_SPECIALS = 1 << 16 };
 
 struct lo_binding {             /* a dynamic binding: the value it hides */
     lo_value cell, old;
@@ -36,6 +37,26 @@ struct lo_frame {
     uint32_t pc;
     uint32_t base;              /* stack index of local 0 (first argument) */
     uint32_t drop;              /* slots below base to pop on return */
+};
+
+/*
+ * An entry of the catch stack (control.c): a point a non-local exit can
+ * go to.  It records the machine state to restore there; `level` is the
+ * nesting of the VM on the C stack (a primitive calling back into Lisp
+ * runs a nested VM loop) that owns the frame to resume.
+ */
+enum lo_catch_kind {
+    LO_CATCH_TOPLEVEL,          /* an evaluation entry point: errors end here */
+    LO_CATCH_CATCH,             /* CATCH, or a BLOCK left from a closure */
+    LO_CATCH_TAGBODY,           /* a TAGBODY entered by GO from a closure */
+    LO_CATCH_CLEANUP,           /* UNWIND-PROTECT: run the cleanup on the way */
+};
+struct lo_catch {
+    lo_value tag;               /* what THROW matches (EQ); a root */
+    enum lo_catch_kind kind;
+    uint32_t level;
+    uint32_t nframes, sp, nbindings, nroots, pc;
+    int gc_inhibit, compile_depth, signal_depth;
 };
 
 struct compiler;
@@ -71,9 +92,24 @@ struct lo_lisp {
     lo_value nil, t;
     struct lo_lisp *next_thread;
     struct lo_alloc_buffer buffer;
-    /* errors: a non-local exit to the innermost lo_lisp_eval_string */
+    /* errors before any evaluation entry point exists (cold boot) */
     void *error_jump[5];
     char error[LO_ERROR_MAX];
+    /* non-local exits (control.c): the catch stack, the VM loops nested
+     * on the C stack (each a jump buffer), and the exit in progress: the
+     * index of its target entry and the values it carries */
+    struct lo_catch *catches;
+    uint32_t ncatches;
+    void *(*levels)[5];
+    uint32_t nlevels;
+    uint32_t landing;               /* the entry being landed on */
+    uint32_t unwind_target;
+    uint32_t unwind_n;
+    lo_value unwind_v[LO_MV_LIMIT]; /* no collection while they are here */
+    uint64_t exit_serial;           /* identities of BLOCK/TAGBODY entries */
+    int signal_depth;               /* errors signalled inside handlers */
+    bool making_condition;          /* inside lo_error, allocating */
+    bool world_locked;              /* holds W->lock (an error releases it) */
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -86,6 +122,10 @@ struct lo_lisp {
     uint64_t gensym_counter;
     struct lo_binding *bindings;    /* dynamic bindings in force */
     uint32_t nbindings;
+    /* this thread's values of special variables it has bound, by the
+     * index in the variable's cell (LO_NO_BINDING: the global value) */
+    lo_value *specials;
+    uint32_t nspecials;
     /* C locals holding values while Lisp runs (see "roots" below) */
     lo_value **roots;
     uint32_t nroots;
@@ -136,9 +176,42 @@ static inline bool lo_poll(lo_lisp *L)
 /* Collect now (world stopped by this call); false when it was not safe. */
 bool lo_collect(lo_lisp *L);
 
-/* ---- errors ---- */
+/* The world lock, taken by symbol and cell creation; an error raised
+ * while it is held releases it. */
+static inline void lo_world_lock(lo_lisp *L)
+{
+    lo_mutex_lock(&L->W->lock);
+    L->world_locked = true;
+}
+static inline void lo_world_unlock(lo_lisp *L)
+{
+    L->world_locked = false;
+    lo_mutex_unlock(&L->W->lock);
+}
+
+/* ---- errors and non-local exits (control.c) ---- */
+/* Signal an error of condition type `type` (a symbol name such as
+ * "TYPE-ERROR") with a printf-style message.  Handlers may take it;
+ * otherwise the innermost evaluation entry point reports it. */
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+_Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
+                           lo_value data);
+struct lo_text;
+void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
+
+uint32_t lo_level_enter(lo_lisp *L);
+static inline void lo_level_leave(lo_lisp *L) { L->nlevels--; }
+uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
+                       uint32_t pc);
+_Noreturn void lo_unwind(lo_lisp *L, uint32_t target);
+_Noreturn void lo_throw(lo_lisp *L);
+struct lo_catch *lo_land(lo_lisp *L);
+void lo_land_values(lo_lisp *L, struct lo_catch *e);
+void lo_save_values(lo_lisp *L);
+void lo_restore_values(lo_lisp *L);
+void lo_uwp_end(lo_lisp *L);
 
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
@@ -176,6 +249,22 @@ static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
+/* Where the value of a global cell lives for this thread: its own slot
+ * when it has bound the (special) variable, else the cell. */
+static inline lo_value *lo_cell_place(lo_lisp *L, lo_value cell)
+{
+    uint64_t *p = lo_ptr(cell);
+    uint64_t index = p[CELL_FLAGS] >> (CELL_INDEX_SHIFT + 2);  /* a fixnum */
+    if (index && index < L->nspecials && L->specials[index] != LO_NO_BINDING)
+        return &L->specials[index];
+    return &p[CELL_VALUE];
+}
+static inline lo_value lo_cell_value(lo_lisp *L, lo_value cell)
+{
+    return *lo_cell_place(L, cell);
+}
+/* The value of the global variable sym for this thread (LO_UNBOUND). */
+lo_value lo_symbol_value(lo_lisp *L, lo_value sym);
 bool lo_special_p(lo_lisp *L, lo_value sym);
 void lo_proclaim_special(lo_lisp *L, lo_value sym);
 void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value);
@@ -222,6 +311,7 @@ struct lo_primitive {
  * lo_primitives_init from the tables of the files of primitives. */
 extern const struct lo_primitive *lo_primitives;
 extern unsigned lo_primitive_count;
+extern int64_t lo_funcall_index, lo_apply_index;    /* the VM's business */
 void lo_primitives_init(void);
 /* The files' tables, each ending with a NULL name (primitives.c lists
  * them in order). */

@@ -4,6 +4,8 @@
  * system version (runtime.c): changing it makes old heaps refuse to open
  * with a clear message instead of calling the wrong function.
  */
+#include <string.h>
+
 #include "internal.h"
 
 static int64_t fixnum_arg(lo_lisp *L, lo_value v, const char *op)
@@ -111,26 +113,14 @@ static lo_value p_restrict(lo_lisp *L, lo_value *a, uint32_t n)
     return (a[0] & ~LO_ACCESS_MASK) | bits << LO_ACCESS_SHIFT;
 }
 
+/* FUNCALL and APPLY: the VM turns a call of either into a call of its
+ * first argument (vm.c, spread_funcall), from Lisp or from C alike, so
+ * these bodies never run. */
 static lo_value p_funcall(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    return lo_vm_apply(L, a[0], a + 1, n - 1);
-}
-
-/* (apply f a b ... list): spread the last argument. */
-static lo_value p_apply(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    int64_t spread = lo_list_length(L, a[n - 1]);
-    if (spread < 0)
-        lo_error(L, "TYPE-ERROR", "APPLY: the last argument is not a list");
-    if (n - 2 + spread > 4096)
-        lo_error(L, "PROGRAM-ERROR", "APPLY: too many arguments");
-    lo_value args[4096];
-    uint32_t k = 0;
-    for (uint32_t i = 1; i + 1 < n; i++)
-        args[k++] = a[i];
-    for (lo_value l = a[n - 1]; lo_consp(l); l = lo_cdr_raw(l))
-        args[k++] = lo_car_raw(l);
-    return lo_vm_apply(L, a[0], args, k);
+    (void)a;
+    (void)n;
+    lo_error(L, "PROGRAM-ERROR", "internal: FUNCALL reached its primitive");
 }
 
 /* (append list ... last): copies all but the last. */
@@ -310,9 +300,7 @@ static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
         lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
     if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t))
         return L->t;
-    lo_value cell = lo_variable_cell(L, a[0], false);
-    return lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND
-        ? L->nil : L->t;
+    return lo_truth(L, lo_symbol_value(L, a[0]) != LO_UNBOUND);
 }
 
 static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
@@ -342,7 +330,7 @@ const struct lo_primitive lo_prims_core[] = {
     { "ACCESS-BITS", 1, 1, p_access_bits },
     { "RESTRICT", 2, 2, p_restrict },
     { "FUNCALL", 1, -1, p_funcall },
-    { "APPLY", 2, -1, p_apply },
+    { "APPLY", 2, -1, p_funcall },
     { "APPEND", 0, -1, p_append },
     { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
     { "MACROEXPAND", 1, 2, p_macroexpand },
@@ -389,6 +377,7 @@ enum { MAX_PRIMITIVES = 2048 };
 static struct lo_primitive table[MAX_PRIMITIVES];
 const struct lo_primitive *lo_primitives = table;
 unsigned lo_primitive_count;
+int64_t lo_funcall_index = -1, lo_apply_index = -1;
 
 void lo_primitives_init(void)
 {
@@ -400,6 +389,10 @@ void lo_primitives_init(void)
         for (const struct lo_primitive *p = modules[m]; p->name; p++) {
             if (n == MAX_PRIMITIVES)
                 lo_panic("more than %d primitives", MAX_PRIMITIVES);
+            if (!strcmp(p->name, "FUNCALL"))
+                lo_funcall_index = n;
+            if (!strcmp(p->name, "APPLY"))
+                lo_apply_index = n;
             table[n++] = *p;
         }
     lo_primitive_count = n;

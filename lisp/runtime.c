@@ -17,19 +17,7 @@
 #include "internal.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 4u
-
-/* ---- errors -------------------------------------------------------------- */
-
-_Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
-{
-    int n = lo_snprintf(L->error, sizeof L->error, "%s: ", type);
-    va_list ap;
-    va_start(ap, fmt);
-    lo_vsnprintf(L->error + n, sizeof L->error - (size_t)n, fmt, ap);
-    va_end(ap);
-    __builtin_longjmp(L->error_jump, 1);
-}
+#define LO_BYTECODE_VERSION 5u
 
 /* ---- multiple values ---- */
 
@@ -264,7 +252,7 @@ lo_value lo_intern(lo_lisp *L, const char *name)
     lo_value sym;
     if (find_symbol(L, name, hash, &sym))
         return sym;
-    lo_mutex_lock(&L->W->lock);
+    lo_world_lock(L);
     if (!find_symbol(L, name, hash, &sym)) {
         sym = make_symbol(L, name);
         lo_value list = lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
@@ -272,7 +260,7 @@ lo_value lo_intern(lo_lisp *L, const char *name)
         __atomic_store_n(&L->root->roots[LO_ROOT_SYMBOLS], list,
                          __ATOMIC_RELEASE);
     }
-    lo_mutex_unlock(&L->W->lock);
+    lo_world_unlock(L);
     return sym;
 }
 
@@ -298,11 +286,11 @@ static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
     lo_value found = lookup_cell(L, slot, sym);
     if (!lo_null(L, found) || !create)
         return found;
-    lo_mutex_lock(&L->W->lock);
+    lo_world_lock(L);
     found = lookup_cell(L, slot, sym);
     if (lo_null(L, found))
         found = add_cell(L, slot, sym);
-    lo_mutex_unlock(&L->W->lock);
+    lo_world_unlock(L);
     return found;
 }
 
@@ -346,11 +334,13 @@ lo_value lo_macro_function(lo_lisp *L, lo_value sym)
 }
 
 /* ---- special variables ------------------------------------------------------------
- * Shallow binding: binding a special variable saves the cell's value on
- * the binding stack and stores the new one; leaving the binding -- by
- * returning or by any non-local exit -- puts the old one back.  (One
- * lo_lisp is one thread of evaluation; per-thread bindings come with the
- * worker pool.) */
+ * Shallow binding, per thread.  The cell holds the global value; a
+ * thread that binds the variable keeps its value in its own slot (the
+ * cell's index into L->specials, given when the variable is first bound
+ * by anyone and recorded in the heap so it stays the same after a
+ * restart).  Binding saves the thread's old slot value on the binding
+ * stack; leaving the binding -- by returning or by any non-local exit --
+ * puts it back. */
 
 bool lo_special_p(lo_lisp *L, lo_value sym)
 {
@@ -366,23 +356,86 @@ void lo_proclaim_special(lo_lisp *L, lo_value sym)
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
 }
 
+/* The cell's per-thread slot index, given now if it has none. */
+static uint32_t special_index(lo_lisp *L, lo_value cell)
+{
+    int64_t flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    if (flags >> CELL_INDEX_SHIFT)
+        return (uint32_t)(flags >> CELL_INDEX_SHIFT);
+    lo_world_lock(L);
+    flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    if (!(flags >> CELL_INDEX_SHIFT)) {
+        lo_value *count = &L->root->roots[LO_ROOT_SPECIAL_COUNT];
+        int64_t next = lo_fixnump(*count) ? lo_fixnum_value(*count) + 1 : 1;
+        if (next >= LO_MAX_SPECIALS) {
+            lo_world_unlock(L);
+            lo_error(L, "STORAGE-CONDITION", "more than %d special variables "
+                     "bound", LO_MAX_SPECIALS);
+        }
+        *count = lo_fixnum(next);
+        flags |= next << CELL_INDEX_SHIFT;
+        __atomic_store_n(&lo_ptr(cell)[CELL_FLAGS], lo_fixnum(flags),
+                         __ATOMIC_RELEASE);
+    }
+    lo_world_unlock(L);
+    return (uint32_t)(flags >> CELL_INDEX_SHIFT);
+}
+
+/* Room in this thread for slot index. */
+static void grow_specials(lo_lisp *L, uint32_t index)
+{
+    uint32_t n = L->nspecials ? L->nspecials : 64;
+    while (n <= index)
+        n *= 2;
+    lo_value *slots = lo_mem_alloc(n * sizeof *slots);
+    if (!slots)
+        lo_error(L, "STORAGE-CONDITION", "out of memory binding a special "
+                 "variable");
+    for (uint32_t i = 0; i < n; i++)
+        slots[i] = i < L->nspecials ? L->specials[i] : LO_NO_BINDING;
+    lo_mem_free(L->specials);
+    L->specials = slots;
+    L->nspecials = n;
+}
+
+/* Where this thread's value of the variable of cell lives. */
+lo_value *lo_special_place(lo_lisp *L, lo_value cell)
+{
+    int64_t index = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) >> CELL_INDEX_SHIFT;
+    if (index && (uint64_t)index < L->nspecials &&
+        L->specials[index] != LO_NO_BINDING)
+        return &L->specials[index];
+    return &lo_ptr(cell)[CELL_VALUE];
+}
+
 void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
 {
     if (L->nbindings >= LO_MAX_BINDINGS)
         lo_error(L, "STORAGE-CONDITION", "binding stack exhausted");
+    uint32_t index = special_index(L, cell);
+    if (index >= L->nspecials)
+        grow_specials(L, index);
     L->bindings[L->nbindings].cell = cell;
-    L->bindings[L->nbindings].old = lo_ptr(cell)[CELL_VALUE];
+    L->bindings[L->nbindings].old = L->specials[index];
     L->nbindings++;
-    lo_ptr(cell)[CELL_VALUE] = value;
+    L->specials[index] = value;
 }
 
 void lo_unbind_to(lo_lisp *L, uint32_t depth)
 {
     while (L->nbindings > depth) {
         L->nbindings--;
-        lo_ptr(L->bindings[L->nbindings].cell)[CELL_VALUE] =
-            L->bindings[L->nbindings].old;
+        lo_value cell = L->bindings[L->nbindings].cell;
+        int64_t index = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) >>
+                        CELL_INDEX_SHIFT;
+        L->specials[index] = L->bindings[L->nbindings].old;
     }
+}
+
+lo_value lo_symbol_value(lo_lisp *L, lo_value sym)
+{
+    lo_value cell = lo_variable_cell(L, sym, false);
+    return lo_null(L, cell) ? LO_UNBOUND : lo_cell_value(L, cell);
 }
 
 /* ---- boot ------------------------------------------------------------------------ */
@@ -461,11 +514,16 @@ static lo_lisp *new_thread(struct lo_world *W)
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
     L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
     L->roots = lo_mem_alloc(LO_MAX_ROOTS * sizeof *L->roots);
-    if (!L->stack || !L->frames || !L->bindings || !L->roots) {
+    L->catches = lo_mem_alloc(LO_MAX_CATCHES * sizeof *L->catches);
+    L->levels = lo_mem_alloc(LO_MAX_LEVELS * sizeof *L->levels);
+    if (!L->stack || !L->frames || !L->bindings || !L->roots ||
+        !L->catches || !L->levels) {
         lo_mem_free(L->stack);
         lo_mem_free(L->frames);
         lo_mem_free(L->bindings);
         lo_mem_free(L->roots);
+        lo_mem_free(L->catches);
+        lo_mem_free(L->levels);
         lo_mem_free(L);
         return NULL;
     }
@@ -501,6 +559,9 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->frames);
     lo_mem_free(L->bindings);
     lo_mem_free(L->roots);
+    lo_mem_free(L->specials);
+    lo_mem_free(L->catches);
+    lo_mem_free(L->levels);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -605,28 +666,23 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
         t->buf[t->len] = '\0';
 }
 
+/*
+ * An evaluation entry point: errors nobody handles end here (after every
+ * cleanup on the way has run), reported in out as "TYPE: message".
+ */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
 {
     struct lo_text result = { out, 0, out_len };
     if (out_len)
         out[0] = '\0';
-    uint32_t sp = L->sp, frames = L->nframes;
-    int compile_depth = L->compile_depth;
-    uint32_t bindings = L->nbindings, roots = L->nroots;
-    int inhibit = L->gc_inhibit;
-    void *outer[5];                     /* nested evaluations restore it */
-    memcpy(outer, L->error_jump, sizeof outer);
-    if (__builtin_setjmp(L->error_jump)) {
-        memcpy(L->error_jump, outer, sizeof outer);
-        L->sp = sp;                     /* unwind the VM */
-        L->nframes = frames;
-        L->compile_depth = compile_depth;
-        lo_unbind_to(L, bindings);      /* dynamic bindings end too */
-        L->nroots = roots;
-        lo_gc_inhibit_restore(L, inhibit);
+    uint32_t level = lo_level_enter(L);
+    lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
+    if (__builtin_setjmp(L->levels[level])) {
+        lo_land(L);
+        lo_level_leave(L);
         result.len = 0;
-        lo_text_put(&result, L->error, strlen(L->error));
+        lo_condition_text(L, L->unwind_v[0], &result);
         return LO_EINVAL;
     }
     const char *cursor = text;
@@ -636,6 +692,7 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         value = lo_vm_apply(L, fn, NULL, 0);
     }
     lo_prin1(L, value, &result);
-    memcpy(L->error_jump, outer, sizeof outer);
+    L->ncatches--;
+    lo_level_leave(L);
     return LO_OK;
 }

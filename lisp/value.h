@@ -30,7 +30,7 @@ enum { LO_ACCESS_READ = 1, LO_ACCESS_WRITE = 2, LO_ACCESS_CALL = 4,
        LO_ACCESS_USER = 8 };
 
 enum { LO_TAG_CONS = 1, LO_TAG_IMMEDIATE = 2, LO_TAG_OBJECT = 3 };
-enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1 };
+enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1, LO_IMM_NO_BINDING = 2 };
 
 #define LO_FIXNUM_MAX ((int64_t)((1ull << 61) - 1))
 #define LO_FIXNUM_MIN (-(int64_t)(1ull << 61))
@@ -108,6 +108,9 @@ static inline bool lo_charp(lo_value v)
 }
 static inline uint32_t lo_char_code(lo_value v) { return (uint32_t)(v >> 8); }
 #define LO_UNBOUND ((lo_value)(LO_IMM_UNBOUND << 3 | LO_TAG_IMMEDIATE))
+/* A thread's slot for a special variable it has not bound (never a
+ * value a program can see). */
+#define LO_NO_BINDING ((lo_value)(LO_IMM_NO_BINDING << 3 | LO_TAG_IMMEDIATE))
 
 /* Conses: header, car, cdr. */
 static inline lo_value lo_car_raw(lo_value c) { return lo_ptr(c)[1]; }
@@ -119,13 +122,16 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   string    1 length (fixnum), then UTF-32 code points, two per word
  *             (a raw tail: 1 value word)
  *   vector    1 length (fixnum), then the elements
- *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum)
+ *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum:
+ *             CELL_SPECIAL, and from bit 8 the index of a special
+ *             variable's per-thread slot, given when first bound)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
  *             further ones are gathered into a list in the next slot),
  *             4 frame size (fixnum), 5 name, then bytes (raw tail)
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
+ *   condition 1 type (symbol)  2 message (string)  3 data (a plist)
  *   env       1 function bindings (alist symbol -> cell)
  *             2 variable bindings (alist symbol -> cell)  3 parent
  *             4 macro bindings (alist symbol -> cell)
@@ -134,10 +140,13 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
 enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
 #define CELL_SPECIAL 1          /* CELL_FLAGS bit: a special variable */
+#define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_BYTES };
 enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
+enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,
+       CONDITION_WORDS };
 enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_MACROS, ENV_WORDS };
 
 #endif

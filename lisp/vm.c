@@ -30,7 +30,46 @@ static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
     if ((int)n < p->min_args || (p->max_args >= 0 && (int)n > p->max_args))
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
                  p->name, n);
+    L->nvalues = 1;
     return p->fn(L, &L->stack[L->sp - n], n);
+}
+
+/*
+ * FUNCALL and APPLY do not call back into the VM from C (which would
+ * nest a VM loop per call): they rearrange the stack into a call of their
+ * first argument, whose slot is then dropped on return with the rest.
+ * Returns the function to call; *n and *drop are updated.
+ */
+static lo_value spread_funcall(lo_lisp *L, lo_value prim, uint32_t *n,
+                               uint32_t *drop)
+{
+    int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
+    if (*n < 1 + (index == lo_apply_index))
+        lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
+                 lo_primitives[index].name, *n);
+    lo_value fn = L->stack[L->sp - *n];
+    (*n)--;
+    (*drop)++;
+    if (index == lo_apply_index) {
+        lo_value list = L->stack[--L->sp];
+        (*n)--;
+        int64_t len = lo_list_length(L, list);
+        if (len < 0)
+            lo_error(L, "TYPE-ERROR", "APPLY: the last argument is not a "
+                     "proper list");
+        if (*n + len > 4096)
+            lo_error(L, "PROGRAM-ERROR", "APPLY: more than 4096 arguments");
+        for (; lo_consp(list); list = lo_cdr_raw(list))
+            push(L, lo_car_raw(list));
+        *n += (uint32_t)len;
+    }
+    return fn;
+}
+
+static bool funcall_primitive_p(lo_value prim)
+{
+    int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
+    return index == lo_funcall_index || index == lo_apply_index;
 }
 
 /*
@@ -95,7 +134,11 @@ static void open_locals(lo_lisp *L, lo_value code, uint32_t n)
 
 static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
 {
-    if (callable(L, fn) == LO_T_PRIMITIVE) {
+    while (callable(L, fn) == LO_T_PRIMITIVE) {
+        if (funcall_primitive_p(fn)) {
+            fn = spread_funcall(L, fn, &n, &drop);
+            continue;
+        }
         lo_value v = call_primitive(L, fn, n);
         L->sp -= n + drop;
         push(L, v);
@@ -121,7 +164,11 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
 static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
                       uint32_t below)
 {
-    if (callable(L, fn) == LO_T_PRIMITIVE) {
+    while (callable(L, fn) == LO_T_PRIMITIVE) {
+        if (funcall_primitive_p(fn)) {
+            fn = spread_funcall(L, fn, &n, &below);
+            continue;
+        }
         lo_value v = call_primitive(L, fn, n);
         L->sp -= n + below;
         push(L, v);
@@ -174,8 +221,23 @@ static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
         }                                                               \
     } while (0)
 
-static lo_value run(lo_lisp *L, uint32_t entry_frames)
+/* A frame slot holding a stack height (OP_SAVE_SP). */
+#define SAVED_SP(i) (f->base + (uint32_t)lo_fixnum_value(L->stack[f->base + (i)]))
+
+/*
+ * Run until the frame that was current at entry_frames returns.  A
+ * non-local exit to an entry of this loop's level lands here (control.c):
+ * the state is restored and execution goes on at the entry's address.
+ */
+static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
 {
+    volatile uint32_t entry_frames = entry_frames_arg;
+    uint32_t level = lo_level_enter(L);
+    if (__builtin_setjmp(L->levels[level])) {
+        struct lo_catch *e = lo_land(L);
+        L->frames[L->nframes - 1].pc = e->pc;
+        lo_land_values(L, e);
+    }
     for (;;) {
         struct lo_frame *f = &L->frames[L->nframes - 1];
         uint64_t epoch = atomic_load_explicit(&L->W->gc_epoch,
@@ -201,7 +263,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 break;
             case OP_GLOBAL: {
                 lo_value cell = k[u16(ip)];
-                lo_value v = lo_ptr(cell)[CELL_VALUE];
+                lo_value v = lo_cell_value(L, cell);
                 if (v == LO_UNBOUND)
                     unbound_cell(L, cell, false);
                 push(L, v);
@@ -209,7 +271,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 break;
             }
             case OP_SET_GLOBAL:
-                lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
                 ip += 2;
                 break;
             case OP_FUNCTION:
@@ -353,10 +415,100 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames)
                 lo_value v = L->stack[L->sp - 1];
                 L->sp = f->base - f->drop;
                 L->nframes--;
-                if (L->nframes == entry_frames)
+                if (L->nframes == entry_frames) {
+                    lo_level_leave(L);
                     return v;
+                }
                 push(L, v);
                 goto new_frame;
+            }
+            case OP_MV1:
+                L->nvalues = 1;
+                break;
+            case OP_MV_PUSH:
+                for (uint32_t i = 1; i < L->nvalues; i++)
+                    push(L, L->mv[i]);
+                break;
+            case OP_MV_CALL: {
+                POLL_AT(ip - 1);
+                uint32_t from = SAVED_SP(u16(ip));
+                ip += 2;
+                SAVE_PC();
+                if (!start_call(L, L->stack[from - 1], L->sp - from, 1))
+                    goto new_frame;
+                RELOAD_IF_COLLECTED();
+                break;
+            }
+            case OP_MV_SAVE:
+                lo_save_values(L);
+                break;
+            case OP_MV_RESTORE:
+                lo_restore_values(L);
+                break;
+            case OP_MV_STORE: {
+                unsigned slot = u16(ip), count = ip[2];
+                ip += 3;
+                lo_value primary = L->stack[--L->sp];
+                for (unsigned i = 0; i < count; i++)
+                    L->stack[f->base + slot + i] =
+                        i == 0 ? primary : i < L->nvalues ? L->mv[i] : L->nil;
+                break;
+            }
+            case OP_SAVE_SP:
+                L->stack[f->base + u16(ip)] = lo_fixnum(L->sp - f->base);
+                ip += 2;
+                break;
+            case OP_RESTORE_SP: {
+                lo_value v = L->stack[L->sp - 1];
+                L->sp = SAVED_SP(u16(ip));
+                push(L, v);
+                ip += 2;
+                break;
+            }
+            case OP_SET_SP:
+                L->sp = SAVED_SP(u16(ip));
+                ip += 2;
+                break;
+            case OP_EXIT_ID:
+                L->stack[f->base + u16(ip)] =
+                    lo_fixnum((int64_t)(++L->exit_serial & LO_FIXNUM_MAX));
+                ip += 2;
+                break;
+            case OP_CATCH:
+            case OP_TAGBODY: {
+                lo_value tag = L->stack[--L->sp];
+                lo_catch_push(L, ip[-1] == OP_CATCH ? LO_CATCH_CATCH
+                                                    : LO_CATCH_TAGBODY,
+                              tag, u16(ip));
+                ip += 2;
+                break;
+            }
+            case OP_UNCATCH:
+                L->ncatches -= *ip++;
+                break;
+            case OP_THROW:
+                SAVE_PC();
+                lo_throw(L);
+            case OP_UWP:
+                lo_catch_push(L, LO_CATCH_CLEANUP, L->nil, u16(ip));
+                ip += 2;
+                break;
+            case OP_UWP_NORMAL:
+                L->ncatches--;
+                lo_save_values(L);
+                push(L, lo_fixnum(-1));
+                break;
+            case OP_UWP_END:
+                SAVE_PC();
+                lo_uwp_end(L);
+                break;
+            case OP_JUMP_TABLE: {
+                unsigned count = *ip++;
+                int64_t i = lo_fixnum_value(L->stack[--L->sp]);
+                if (i < 0 || i >= count)
+                    lo_error(L, "PROGRAM-ERROR", "internal: bad GO index");
+                ip = bytes + u16(ip + 2 * i);
+                break;
             }
             default:
                 lo_error(L, "PROGRAM-ERROR", "bad bytecode %u", ip[-1]);
