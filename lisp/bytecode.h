@@ -61,6 +61,9 @@ enum lo_op {
     OP_UWP_NORMAL,     /*        pop it; save the values; run the cleanup */
     OP_UWP_END,        /*        after a cleanup: resume what it interrupted */
     OP_JUMP_TABLE,     /* c a*c  pop a fixnum i; jump to the i-th address */
+    OP_PATCH_CLOSURE,  /* i      pop v and a function: its closure slot i
+                                 := v (LABELS: functions that see each
+                                 other) */
 };
 
 #endif

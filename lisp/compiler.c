@@ -10,60 +10,50 @@
  * Closures are flat: an inner lambda's free variables are found through
  * the chain of enclosing compilers and copied into its closure vector when
  * it is created.  A variable that is both captured and assigned lives in a
- * box (a cell) so that every closure and the frame share it; a cheap,
- * conservative scan of the binding's scope decides that when it is bound.
+ * box (a cell) so that every closure and the frame share it; a scan of the
+ * binding's scope decides that when it is bound (compile_scan.c).
  *
- * Thin path: quote, if, progn, let, setq, lambda, function, defun (a
- * special form until macros arrive), calls.  Everything else is next
- * (docs/lisp.md).
+ * Each form is compiled in a context: `tail` (its value is the function's:
+ * a call there replaces the frame) and `mv` (all its values are wanted: a
+ * form that is not a call then says it has one value, OP_MV1).
+ *
+ * This file: the driver, variables, calls, LET, SETQ, lambdas and lambda
+ * lists, definitions.  compile_control.c and compile_local.c have the
+ * other special forms (compiler.h lists the files).
  */
 #include <string.h>
 
-#include "bytecode.h"
-#include "internal.h"
+#include "compiler.h"
 
-enum { MAX_CODE = 65535, MAX_CONSTANTS = 65535, MAX_LOCALS = 1024,
-       MAX_FREE = 255, MAX_DEPTH = 500 };
+/* ---- code and constants ---------------------------------------------------- */
 
-struct compiler {
-    lo_lisp *L;
-    unsigned char code[MAX_CODE];
-    uint32_t len;
-    lo_value constants;          /* list, newest first */
-    uint32_t nconstants;
-    lo_value local_name[MAX_LOCALS];
-    bool local_boxed[MAX_LOCALS];
-    uint32_t nlocals, frame_size;
-    int depth;
-    bool tail;                   /* compiling a form in tail position */
-    struct compiler *parent;     /* the enclosing lambda's, or NULL */
-    lo_value free_name[MAX_FREE];/* closure slots: outer variables used */
-    bool free_boxed[MAX_FREE];
-    uint32_t nfree;
-    uint32_t dynamic_binds;      /* special parameters the prologue bound */
-};
-
-static void emit(struct compiler *c, unsigned byte)
+void emit(struct compiler *c, unsigned byte)
 {
     if (c->len >= MAX_CODE)
         lo_error(c->L, "PROGRAM-ERROR", "function too large to compile");
     c->code[c->len++] = (unsigned char)byte;
 }
 
-static void emit16(struct compiler *c, unsigned v)
+void emit16(struct compiler *c, unsigned v)
 {
     emit(c, v & 0xff);
     emit(c, v >> 8);
 }
 
-static void patch16(struct compiler *c, uint32_t at, unsigned v)
+void emit_op16(struct compiler *c, unsigned op, unsigned operand)
+{
+    emit(c, op);
+    emit16(c, operand);
+}
+
+void patch16(struct compiler *c, uint32_t at, unsigned v)
 {
     c->code[at] = (unsigned char)(v & 0xff);
     c->code[at + 1] = (unsigned char)(v >> 8);
 }
 
 /* Index of a constant (reusing an identical one). */
-static unsigned constant(struct compiler *c, lo_value v)
+unsigned constant(struct compiler *c, lo_value v)
 {
     uint32_t index = c->nconstants;
     for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l)) {
@@ -77,9 +67,130 @@ static unsigned constant(struct compiler *c, lo_value v)
     return c->nconstants++;
 }
 
-static bool is(lo_lisp *L, lo_value v, const char *name)
+void emit_constant(struct compiler *c, lo_value v)
+{
+    emit_op16(c, OP_CONST, constant(c, v));
+}
+
+bool is(lo_lisp *L, lo_value v, const char *name)
 {
     return lo_symbolp(v) && lo_eq(v, lo_intern(L, name));
+}
+
+lo_value second(lo_lisp *L, lo_value form)
+{
+    return lo_car(L, lo_cdr(L, form));
+}
+
+lo_value third(lo_lisp *L, lo_value form)
+{
+    return lo_car(L, lo_cdr(L, lo_cdr(L, form)));
+}
+
+/* ---- contexts ------------------------------------------------------------------ */
+
+void compile_in(struct compiler *c, lo_value form, bool tail, bool mv)
+{
+    bool saved_tail = c->tail, saved_mv = c->mv;
+    c->tail = tail;
+    c->mv = mv;
+    compile(c, form);
+    c->tail = saved_tail;
+    c->mv = saved_mv;
+}
+
+/* Subforms whose value is not the form's own: one value, no tail call. */
+void compile_sub(struct compiler *c, lo_value form)
+{
+    compile_in(c, form, false, false);
+}
+
+/* The form just compiled is not a call: it has exactly one value. */
+void one_value(struct compiler *c)
+{
+    if (c->mv)
+        emit(c, OP_MV1);
+}
+
+void compile_body(struct compiler *c, lo_value body)
+{
+    if (lo_null(c->L, body)) {
+        emit_constant(c, c->L->nil);
+        one_value(c);
+        return;
+    }
+    for (; lo_consp(body); body = lo_cdr_raw(body)) {
+        if (!lo_consp(lo_cdr_raw(body))) {
+            compile(c, lo_car_raw(body));       /* the body's own context */
+            break;
+        }
+        compile_sub(c, lo_car_raw(body));
+        emit(c, OP_POP);
+    }
+}
+
+/*
+ * Leading (declare ...) forms of a body are skipped (and a documentation
+ * string before the last form, when doc); names declared special are
+ * collected, the rest of the declarations ignored.
+ */
+lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
+                           lo_value *specials)
+{
+    lo_lisp *L = c->L;
+    *specials = L->nil;
+    for (; lo_consp(body); body = lo_cdr_raw(body)) {
+        lo_value form = lo_car_raw(body);
+        if (doc && lo_typep(form, LO_T_STRING) &&
+            lo_consp(lo_cdr_raw(body))) {
+            doc = false;
+            continue;
+        }
+        if (!lo_consp(form) || !is(L, lo_car_raw(form), "DECLARE"))
+            break;
+        for (lo_value d = lo_cdr_raw(form); lo_consp(d); d = lo_cdr_raw(d)) {
+            lo_value spec = lo_car_raw(d);
+            if (lo_consp(spec) && is(L, lo_car_raw(spec), "SPECIAL"))
+                for (lo_value v = lo_cdr_raw(spec); lo_consp(v);
+                     v = lo_cdr_raw(v))
+                    *specials = lo_cons(L, lo_car_raw(v), *specials);
+        }
+    }
+    return body;
+}
+
+static bool member_eq(lo_value x, lo_value list)
+{
+    for (; lo_consp(list); list = lo_cdr_raw(list))
+        if (lo_eq(lo_car_raw(list), x))
+            return true;
+    return false;
+}
+
+/* ---- variables ---------------------------------------------------------------- */
+
+uint32_t new_local(struct compiler *c, lo_value name)
+{
+    if (c->nlocals >= MAX_LOCALS)
+        lo_error(c->L, "PROGRAM-ERROR", "too many local variables");
+    c->local_name[c->nlocals] = name;
+    c->local_boxed[c->nlocals] = false;
+    c->local_symbol_macro[c->nlocals] = false;
+    if (++c->nlocals > c->frame_size)
+        c->frame_size = c->nlocals;
+    return c->nlocals - 1;
+}
+
+/* A local whose name no symbol can match (a temporary). */
+uint32_t temp_local(struct compiler *c)
+{
+    return new_local(c, lo_fixnum(-1));
+}
+
+void set_local_and_pop(struct compiler *c, uint32_t slot)
+{
+    emit_op16(c, OP_SET_LOCAL, slot);
+    emit(c, OP_POP);
 }
 
 static int find_local(struct compiler *c, lo_value sym)
@@ -91,155 +202,70 @@ static int find_local(struct compiler *c, lo_value sym)
 }
 
 /* Where a variable lives, seen from compiler c. */
-enum place { GLOBAL, LOCAL, CLOSED };
-struct var { enum place place; unsigned index; bool boxed; };
+enum place { GLOBAL, LOCAL, CLOSED, SYMBOL_MACRO };
+struct var { enum place place; unsigned index; bool boxed; lo_value expansion; };
 
 static struct var resolve(struct compiler *c, lo_value sym)
 {
     int slot = find_local(c, sym);
+    if (slot >= 0 && c->local_symbol_macro[slot])
+        return (struct var){ SYMBOL_MACRO, 0, false, c->local_expansion[slot] };
     if (slot >= 0)
-        return (struct var){ LOCAL, (unsigned)slot, c->local_boxed[slot] };
+        return (struct var){ LOCAL, (unsigned)slot, c->local_boxed[slot], 0 };
     for (uint32_t i = 0; i < c->nfree; i++)
         if (lo_eq(c->free_name[i], sym))
-            return (struct var){ CLOSED, i, c->free_boxed[i] };
+            return (struct var){ CLOSED, i, c->free_boxed[i], 0 };
     if (!c->parent)
-        return (struct var){ GLOBAL, 0, false };
+        return (struct var){ GLOBAL, 0, false, 0 };
     struct var outer = resolve(c->parent, sym);
-    if (outer.place == GLOBAL)
+    if (outer.place == GLOBAL || outer.place == SYMBOL_MACRO)
         return outer;
     if (c->nfree >= MAX_FREE)
         lo_error(c->L, "PROGRAM-ERROR", "a function closes over more than "
                  "%d variables", MAX_FREE);
     c->free_name[c->nfree] = sym;
     c->free_boxed[c->nfree] = outer.boxed;
-    return (struct var){ CLOSED, c->nfree++, outer.boxed };
+    return (struct var){ CLOSED, c->nfree++, outer.boxed, 0 };
 }
 
-/* ---- the boxing scan ---------------------------------------------------
- * Conservative: a variable is boxed when its name appears inside a nested
- * lambda (or defun) in its scope and is the target of a setq anywhere in
- * it.  Macro calls are expanded to be scanned (the compiler expands them
- * again later: expanding twice is allowed).  Shadowing is ignored, which
- * can only box more than needed. */
-
-static bool is(lo_lisp *L, lo_value v, const char *name);
-
-static bool mentioned_in_lambda(lo_lisp *L, lo_value form, lo_value name,
-                                bool inside, int depth)
+void load_variable(struct compiler *c, lo_value name, bool raw_box)
 {
-    if (depth > MAX_DEPTH)
-        return true;
-    if (lo_symbolp(form))
-        return inside && lo_eq(form, name);
-    if (!lo_consp(form))
-        return false;
-    lo_value head = lo_car_raw(form);
-    if (is(L, head, "QUOTE"))
-        return false;
-    if (is(L, head, "LAMBDA") || is(L, head, "DEFUN"))
-        inside = true;
-    if (!lo_null(L, lo_macro_function(L, head))) {
-        bool expanded;
-        return mentioned_in_lambda(L, lo_macroexpand_1(L, form, &expanded),
-                                   name, inside, depth + 1);
-    }
-    for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
-        if (mentioned_in_lambda(L, lo_car_raw(l), name, inside, depth + 1))
-            return true;
-    return false;
+    struct var v = resolve(c, name);
+    if (v.place != LOCAL && v.place != CLOSED)
+        lo_error(c->L, "PROGRAM-ERROR", "internal: hidden variable lost");
+    emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
+    if (v.boxed && !raw_box)
+        emit(c, OP_UNBOX);
 }
 
-static bool assigned(lo_lisp *L, lo_value form, lo_value name, int depth)
+static bool keywordp(lo_lisp *L, lo_value sym)
 {
-    if (depth > MAX_DEPTH)
-        return true;
-    if (!lo_consp(form))
-        return false;
-    lo_value head = lo_car_raw(form);
-    if (is(L, head, "QUOTE"))
-        return false;
-    if (!lo_null(L, lo_macro_function(L, head))) {
-        bool expanded;
-        return assigned(L, lo_macroexpand_1(L, form, &expanded), name,
-                        depth + 1);
-    }
-    if (is(L, head, "SETQ"))
-        for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
-             l = lo_cdr_raw(lo_cdr_raw(l)))
-            if (lo_eq(lo_car_raw(l), name))
-                return true;
-    for (lo_value l = form; lo_consp(l); l = lo_cdr_raw(l))
-        if (assigned(L, lo_car_raw(l), name, depth + 1))
-            return true;
-    return false;
+    (void)L;
+    lo_value name = lo_symbol_name(sym);
+    return lo_string_length(name) > 1 && lo_string_ref(name, 0) == ':';
 }
-
-static bool needs_box(lo_lisp *L, lo_value scope, lo_value name)
-{
-    return mentioned_in_lambda(L, scope, name, false, 0) &&
-           assigned(L, scope, name, 0);
-}
-
-static void compile(struct compiler *c, lo_value form);
-
-/* Compile form in tail position or not; the flag is restored after. */
-static void compile_as(struct compiler *c, lo_value form, bool tail)
-{
-    bool saved = c->tail;
-    c->tail = tail;
-    compile(c, form);
-    c->tail = saved;
-}
-
-/* Subforms whose value is not the form's own are never in tail position. */
-static void compile_sub(struct compiler *c, lo_value form)
-{
-    compile_as(c, form, false);
-}
-
-static void compile_body(struct compiler *c, lo_value body)
-{
-    if (lo_null(c->L, body)) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, c->L->nil));
-        return;
-    }
-    for (; lo_consp(body); body = lo_cdr_raw(body)) {
-        bool last = !lo_consp(lo_cdr_raw(body));
-        compile_as(c, lo_car_raw(body), last && c->tail);
-        if (!last)
-            emit(c, OP_POP);
-    }
-}
-
-static void compile_function(struct compiler *c, lo_value name,
-                             lo_value params, lo_value body, bool macro);
-static void compile_sub(struct compiler *c, lo_value form);
-static void patch16(struct compiler *c, uint32_t at, unsigned v);
 
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
     lo_lisp *L = c->L;
-    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t)) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, sym));
+    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || keywordp(L, sym)) {
+        emit_constant(c, sym);
+        one_value(c);
         return;
     }
     struct var v = resolve(c, sym);
-    if (v.place == GLOBAL) {
-        emit(c, OP_GLOBAL);
-        emit16(c, constant(c, lo_variable_cell(L, sym, true)));
+    if (v.place == SYMBOL_MACRO) {
+        compile(c, v.expansion);
         return;
     }
-    emit(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED);
-    emit16(c, v.index);
-    if (v.boxed)
-        emit(c, OP_UNBOX);
-}
-
-static lo_value second(lo_lisp *L, lo_value form)
-{
-    return lo_car(L, lo_cdr(L, form));
+    if (v.place == GLOBAL) {
+        emit_op16(c, OP_GLOBAL, constant(c, lo_variable_cell(L, sym, true)));
+    } else {
+        emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
+        if (v.boxed)
+            emit(c, OP_UNBOX);
+    }
+    one_value(c);
 }
 
 static void compile_if(struct compiler *c, lo_value form)
@@ -250,145 +276,205 @@ static void compile_if(struct compiler *c, lo_value form)
         lo_error(L, "PROGRAM-ERROR", "IF takes a test, a then and an "
                  "optional else form");
     compile_sub(c, second(L, form));
-    emit(c, OP_JUMP_IF_NIL);
-    uint32_t to_else = c->len;
-    emit16(c, 0);
-    compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, form))));
-    emit(c, OP_JUMP);
-    uint32_t to_end = c->len;
-    emit16(c, 0);
+    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    uint32_t to_else = c->len - 2;
+    compile(c, third(L, form));
+    emit_op16(c, OP_JUMP, 0);
+    uint32_t to_end = c->len - 2;
     patch16(c, to_else, c->len);
     compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
     patch16(c, to_end, c->len);
 }
 
+/* (setq var form ...): a symbol macro as var becomes (setf expansion form). */
 static void compile_setq(struct compiler *c, lo_value pairs)
 {
     lo_lisp *L = c->L;
     if (lo_list_length(L, pairs) % 2)
         lo_error(L, "PROGRAM-ERROR", "SETQ needs an even number of forms");
-    if (lo_null(L, pairs))
-        compile_symbol(c, L->nil);
+    if (lo_null(L, pairs)) {
+        emit_constant(c, L->nil);
+        one_value(c);
+    }
     for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
-        lo_value var = lo_car_raw(pairs);
-        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t))
+        lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
+        bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
+        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
+            keywordp(L, var))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
-        compile_sub(c, lo_car_raw(lo_cdr_raw(pairs)));
         struct var v = resolve(c, var);
-        if (v.place == GLOBAL) {
-            emit(c, OP_SET_GLOBAL);
-            emit16(c, constant(c, lo_variable_cell(L, var, true)));
-        } else if (v.place == LOCAL) {
-            emit(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL);
-            emit16(c, v.index);
-        } else if (v.boxed) {
-            emit(c, OP_SET_BOX_CLOSED);
-            emit16(c, v.index);
+        if (v.place == SYMBOL_MACRO) {
+            lo_value setf = lo_cons(L, lo_intern(L, "SETF"),
+                                    lo_cons(L, v.expansion,
+                                            lo_cons(L, value, L->nil)));
+            compile_in(c, setf, false, false);
         } else {
-            lo_error(L, "PROGRAM-ERROR", "internal: assignment to an unboxed "
-                     "closed-over variable");
+            compile_sub(c, value);
+            if (v.place == GLOBAL)
+                emit_op16(c, OP_SET_GLOBAL,
+                          constant(c, lo_variable_cell(L, var, true)));
+            else if (v.place == LOCAL)
+                emit_op16(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL, v.index);
+            else if (v.boxed)
+                emit_op16(c, OP_SET_BOX_CLOSED, v.index);
+            else
+                lo_error(L, "PROGRAM-ERROR", "internal: assignment to an "
+                         "unboxed closed-over variable");
         }
-        if (lo_consp(lo_cdr_raw(lo_cdr_raw(pairs))))
+        if (!last)
             emit(c, OP_POP);
     }
+    one_value(c);
 }
 
-static uint32_t new_local(struct compiler *c, lo_value name)
+/*
+ * Bind names[i] to the value in slot first+i, all at once: a special
+ * variable (proclaimed, or declared special for this scope) gets a
+ * dynamic binding and leaves its slot nameless; a lexical one names its
+ * slot, boxed when the scope captures and assigns it.
+ */
+uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
+                    uint32_t n, lo_value body, lo_value declared_special)
 {
-    if (c->nlocals >= MAX_LOCALS)
-        lo_error(c->L, "PROGRAM-ERROR", "too many local variables");
-    c->local_name[c->nlocals] = name;
-    c->local_boxed[c->nlocals] = false;
-    if (++c->nlocals > c->frame_size)
-        c->frame_size = c->nlocals;
-    return c->nlocals - 1;
+    lo_lisp *L = c->L;
+    uint32_t dynamic = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (lo_special_p(L, names[i]) || member_eq(names[i], declared_special)) {
+            emit_op16(c, OP_LOCAL, first + i);
+            emit_op16(c, OP_BIND, constant(c, lo_variable_cell(L, names[i],
+                                                                true)));
+            dynamic++;
+            continue;
+        }
+        c->local_name[first + i] = names[i];
+        if (needs_box(c, body, names[i])) {
+            c->local_boxed[first + i] = true;
+            emit_op16(c, OP_BOX, first + i);
+        }
+    }
+    return dynamic;
+}
+
+static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
+{
+    if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
+        keywordp(L, name))
+        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
+}
+
+/* The body of a binding form, after `dynamic` special bindings: it must
+ * come back to end them, so nothing in it is a tail call. */
+void compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic)
+{
+    if (!dynamic) {
+        compile_body(c, body);
+        return;
+    }
+    bool tail = c->tail;
+    c->tail = false;
+    c->dyn_depth += dynamic;
+    compile_body(c, body);
+    c->dyn_depth -= dynamic;
+    c->tail = tail;
+    emit_op16(c, OP_UNBIND, dynamic);
 }
 
 static void compile_let(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value bindings = second(L, form), body = lo_cdr(L, lo_cdr(L, form));
+    lo_value bindings = second(L, form), specials;
+    lo_value body = skip_declarations(c, lo_cdr(L, lo_cdr(L, form)), false,
+                                      &specials);
     uint32_t saved = c->nlocals;
-    int64_t n = lo_list_length(L, bindings);
-    if (n < 0)
+    if (lo_list_length(L, bindings) < 0)
         lo_error(L, "PROGRAM-ERROR", "LET: malformed bindings");
     /* Values first, into slots the body will see; names come in after. */
-    uint32_t first = c->nlocals;
+    uint32_t first = c->nlocals, k = 0;
     lo_value names[MAX_LOCALS];
-    int64_t k = 0;
     for (lo_value b = bindings; lo_consp(b); b = lo_cdr_raw(b), k++) {
         lo_value binding = lo_car_raw(b);
         lo_value name = lo_consp(binding) ? lo_car_raw(binding) : binding;
-        if (!lo_symbolp(name))
-            lo_error(L, "PROGRAM-ERROR", "LET: not a variable name");
-        if (k >= MAX_LOCALS - (int64_t)first)
+        check_variable_name(L, name, "LET");
+        if (k >= MAX_LOCALS - first)
             lo_error(L, "PROGRAM-ERROR", "too many local variables");
         names[k] = name;
-        if (lo_consp(binding))
-            compile_sub(c, second(L, binding));
-        else
-            compile_symbol(c, L->nil);
-        uint32_t slot = new_local(c, L->nil);  /* unnamed until the body */
-        emit(c, OP_SET_LOCAL);
-        emit16(c, slot);
-        emit(c, OP_POP);
+        compile_sub(c, lo_consp(binding) ? second(L, binding) : L->nil);
+        set_local_and_pop(c, new_local(c, L->nil));  /* nameless for now */
     }
-    /* All values are computed; now the bindings begin together. */
-    unsigned dynamic = 0;
-    for (int64_t i = 0; i < k; i++) {
-        if (lo_special_p(L, names[i])) {
-            emit(c, OP_LOCAL);
-            emit16(c, first + (uint32_t)i);
-            emit(c, OP_BIND);
-            emit16(c, constant(c, lo_variable_cell(L, names[i], true)));
-            dynamic++;
-            continue;                   /* its slot stays nameless */
-        }
-        c->local_name[first + i] = names[i];
-        if (needs_box(L, body, names[i])) {
-            c->local_boxed[first + i] = true;
-            emit(c, OP_BOX);
-            emit16(c, first + (uint32_t)i);
-        }
-    }
-    if (dynamic) {                      /* come back to unbind: no tail call */
-        bool tail = c->tail;
-        c->tail = false;
-        compile_body(c, body);
-        c->tail = tail;
-        emit(c, OP_UNBIND);
-        emit16(c, dynamic);
-    } else {
-        compile_body(c, body);
-    }
+    uint32_t dynamic = bind_slots(c, names, first, k, body, specials);
+    compile_bound_body(c, body, dynamic);
     c->nlocals = saved;
+}
+
+/* (locally declaration* form*) */
+static void compile_locally(struct compiler *c, lo_value form)
+{
+    lo_value specials;
+    compile_body(c, skip_declarations(c, lo_cdr_raw(form), false, &specials));
+}
+
+/* ---- calls ------------------------------------------------------------------ */
+
+static void compile_args(struct compiler *c, lo_value args, int64_t *n)
+{
+    lo_lisp *L = c->L;
+    *n = lo_list_length(L, args);
+    if (*n < 0)
+        lo_error(L, "PROGRAM-ERROR", "a call's arguments are not a list");
+    if (*n > 255)
+        lo_error(L, "PROGRAM-ERROR", "more than 255 arguments in one call");
+    for (; lo_consp(args); args = lo_cdr_raw(args))
+        compile_sub(c, lo_car_raw(args));
 }
 
 static void compile_call(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value head = lo_car_raw(form), args = lo_cdr_raw(form);
-    int64_t n = lo_list_length(L, args);
-    if (n < 0)
-        lo_error(L, "PROGRAM-ERROR", "a call's arguments are not a list");
-    if (n > 255)
-        lo_error(L, "PROGRAM-ERROR", "more than 255 arguments in one call");
+    lo_value head = lo_car_raw(form);
     bool tail = c->tail;
-    if (lo_consp(head) && is(L, lo_car_raw(head), "LAMBDA")) {
+    int64_t n;
+    lo_value macro, local = lo_symbolp(head) ? local_function(c, head, &macro)
+                                             : 0;
+    if (local) {
+        load_variable(c, local, false);
+    } else if (lo_consp(head) && is(L, lo_car_raw(head), "LAMBDA")) {
         compile_sub(c, head);
     } else if (!lo_symbolp(head)) {
         lo_error(L, "PROGRAM-ERROR", "illegal function call");
     }
-    for (; lo_consp(args); args = lo_cdr_raw(args))
-        compile_sub(c, lo_car_raw(args));
-    if (lo_symbolp(head)) {
-        emit(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL);
-        emit16(c, constant(c, lo_function_cell(L, head, true)));
+    compile_args(c, lo_cdr_raw(form), &n);
+    if (lo_symbolp(head) && !local) {
+        emit_op16(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL,
+                  constant(c, lo_function_cell(L, head, true)));
     } else {
         emit(c, tail ? OP_TAIL_CALL : OP_CALL);
     }
     emit(c, (unsigned)n);
 }
+
+/* (function name) and (function (lambda ...)) */
+static void compile_function_form(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value what = second(L, form), macro;
+    if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
+        compile(c, what);
+        return;
+    }
+    if (!lo_symbolp(what))
+        lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
+    lo_value local = local_function(c, what, &macro);
+    if (local)
+        load_variable(c, local, false);
+    else if (macro)
+        lo_error(L, "PROGRAM-ERROR", "FUNCTION: a local macro is not a "
+                 "function");
+    else
+        emit_op16(c, OP_FUNCTION, constant(c, lo_function_cell(L, what, true)));
+    one_value(c);
+}
+
+/* ---- definitions ------------------------------------------------------------ */
 
 /*
  * (defvar name [init [doc]]) and (defparameter name init [doc]): name is
@@ -400,9 +486,7 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
 {
     lo_lisp *L = c->L;
     lo_value name = second(L, form), rest = lo_cdr(L, lo_cdr(L, form));
-    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t))
-        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name",
-                 always ? "DEFPARAMETER" : "DEFVAR");
+    check_variable_name(L, name, always ? "DEFPARAMETER" : "DEFVAR");
     if (always && !lo_consp(rest))
         lo_error(L, "PROGRAM-ERROR", "DEFPARAMETER needs an initial value");
     lo_proclaim_special(L, name);
@@ -419,12 +503,13 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
         compile_sub(c, set);
         emit(c, OP_POP);
     }
-    emit(c, OP_CONST);
-    emit16(c, constant(c, name));
+    emit_constant(c, name);
+    one_value(c);
 }
 
 /* (defun name lambda-list . body) and (defmacro ...): the function goes
- * into the name's function or macro cell; the form's value is the name. */
+ * into the name's function or macro cell; the form's value is the name.
+ * The body is a block named name. */
 static void compile_definition(struct compiler *c, lo_value form, bool macro)
 {
     lo_lisp *L = c->L;
@@ -432,61 +517,214 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     if (!lo_symbolp(name) || lo_null(L, name))
         lo_error(L, "PROGRAM-ERROR", "%s", macro
                  ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
-    lo_value rest = lo_cdr(L, lo_cdr(L, form));
-    compile_function(c, name, lo_car(L, rest), lo_cdr(L, rest), macro);
-    emit(c, OP_DEFINE);
-    emit16(c, constant(c, macro ? lo_macro_cell(L, name, true)
-                                : lo_function_cell(L, name, true)));
+    lo_value rest = lo_cdr(L, lo_cdr(L, form)), specials;
+    lo_value body = lo_cdr(L, rest);
+    lo_value forms = skip_declarations(c, body, true, &specials);
+    /* (declarations... (block name forms...)) */
+    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"), lo_cons(L, name, forms));
+    lo_value decls = L->nil, *tail = &decls;
+    for (lo_value b = body; b != forms; b = lo_cdr_raw(b)) {
+        *tail = lo_cons(L, lo_car_raw(b), L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    *tail = lo_cons(L, block, L->nil);
+    compile_function(c, name, lo_car(L, rest), decls, macro);
+    emit_op16(c, OP_DEFINE, constant(c, macro ? lo_macro_cell(L, name, true)
+                                              : lo_function_cell(L, name, true)));
     emit(c, OP_POP);
-    emit(c, OP_CONST);
-    emit16(c, constant(c, name));
+    emit_constant(c, name);
+    one_value(c);
+}
+
+/* (eval-when (situation*) form*): run now only for :execute (or eval). */
+static void compile_eval_when(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    bool execute = false;
+    for (lo_value s = second(L, form); lo_consp(s); s = lo_cdr_raw(s))
+        execute |= is(L, lo_car_raw(s), ":EXECUTE") ||
+                   is(L, lo_car_raw(s), "EVAL");
+    if (execute) {
+        compile_body(c, lo_cdr(L, lo_cdr(L, form)));
+    } else {
+        emit_constant(c, L->nil);
+        one_value(c);
+    }
+}
+
+/* (load-time-value form [read-only-p]): form is evaluated once, when the
+ * code is compiled (compiling is loading here), and becomes a constant. */
+static void compile_load_time_value(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value fn = lo_compile_toplevel(L, second(L, form));
+    emit_constant(c, lo_vm_apply(L, fn, NULL, 0));
+    one_value(c);
+}
+
+/* ---- macros -------------------------------------------------------------------- */
+
+/* The macro function sym names where compiler c is: a local macro, or a
+ * global one unless a local function shadows it; nil when none. */
+lo_value macro_function_in(struct compiler *c, lo_value sym)
+{
+    if (!lo_symbolp(sym))
+        return c->L->nil;
+    lo_value macro;
+    if (local_function(c, sym, &macro))
+        return c->L->nil;
+    if (macro)
+        return macro;
+    return lo_macro_function(c->L, sym);
+}
+
+lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
+{
+    *expanded = false;
+    if (!lo_consp(form))
+        return form;
+    lo_value fn = macro_function_in(c, lo_car_raw(form));
+    if (lo_null(c->L, fn))
+        return form;
+    *expanded = true;
+    lo_value args[2] = { form, c->L->nil };
+    return lo_vm_apply(c->L, fn, args, 2);
+}
+
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
+{
+    *expanded = false;
+    if (!lo_consp(form))
+        return form;
+    lo_value fn = lo_macro_function(L, lo_car_raw(form));
+    if (lo_null(L, fn))
+        return form;
+    *expanded = true;
+    lo_value args[2] = { form, L->nil };
+    return lo_vm_apply(L, fn, args, 2);
+}
+
+/* ---- the special forms -------------------------------------------------------- */
+
+typedef void special_form_fn(struct compiler *c, lo_value form);
+
+static void sf_quote(struct compiler *c, lo_value form)
+{
+    emit_constant(c, second(c->L, form));
+    one_value(c);
+}
+static void sf_progn(struct compiler *c, lo_value form)
+{
+    compile_body(c, lo_cdr_raw(form));
+}
+static void sf_setq(struct compiler *c, lo_value form)
+{
+    compile_setq(c, lo_cdr_raw(form));
+}
+static void sf_lambda(struct compiler *c, lo_value form)
+{
+    compile_function(c, c->L->nil, second(c->L, form),
+                     lo_cdr(c->L, lo_cdr(c->L, form)), false);
+    one_value(c);
+}
+static void sf_defun(struct compiler *c, lo_value form)
+{
+    compile_definition(c, form, false);
+}
+static void sf_defmacro(struct compiler *c, lo_value form)
+{
+    compile_definition(c, form, true);
+}
+static void sf_defvar(struct compiler *c, lo_value form)
+{
+    compile_defvar(c, form, false);
+}
+static void sf_defparameter(struct compiler *c, lo_value form)
+{
+    compile_defvar(c, form, true);
+}
+static void sf_quasiquote(struct compiler *c, lo_value form)
+{
+    compile(c, lo_quasiquote(c->L, second(c->L, form)));
+}
+static void sf_the(struct compiler *c, lo_value form)
+{
+    compile(c, third(c->L, form));
+}
+static void sf_flet(struct compiler *c, lo_value form)
+{
+    compile_flet(c, form, false);
+}
+static void sf_labels(struct compiler *c, lo_value form)
+{
+    compile_flet(c, form, true);
+}
+
+static const struct {
+    const char *name;
+    special_form_fn *compile;
+} special_forms[] = {
+    { "QUOTE", sf_quote },
+    { "IF", compile_if },
+    { "PROGN", sf_progn },
+    { "SETQ", sf_setq },
+    { "LET", compile_let },
+    { "LAMBDA", sf_lambda },
+    { "FUNCTION", compile_function_form },
+    { "BLOCK", compile_block },
+    { "RETURN-FROM", compile_return_from },
+    { "TAGBODY", compile_tagbody },
+    { "GO", compile_go },
+    { "CATCH", compile_catch },
+    { "THROW", compile_throw },
+    { "UNWIND-PROTECT", compile_unwind_protect },
+    { "MULTIPLE-VALUE-CALL", compile_mv_call },
+    { "MULTIPLE-VALUE-PROG1", compile_mv_prog1 },
+    { "MULTIPLE-VALUE-BIND", compile_mv_bind },
+    { "FLET", sf_flet },
+    { "LABELS", sf_labels },
+    { "MACROLET", compile_macrolet },
+    { "SYMBOL-MACROLET", compile_symbol_macrolet },
+    { "THE", sf_the },
+    { "LOCALLY", compile_locally },
+    { "EVAL-WHEN", compile_eval_when },
+    { "LOAD-TIME-VALUE", compile_load_time_value },
+    { "DEFUN", sf_defun },
+    { "DEFMACRO", sf_defmacro },
+    { "DEFVAR", sf_defvar },
+    { "DEFPARAMETER", sf_defparameter },
+    { "QUASIQUOTE", sf_quasiquote },
+};
+
+bool lo_special_form_p(lo_lisp *L, lo_value sym)
+{
+    for (size_t i = 0; i < sizeof special_forms / sizeof special_forms[0]; i++)
+        if (is(L, sym, special_forms[i].name))
+            return true;
+    return false;
 }
 
 static void compile_cons(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value head = lo_car_raw(form);
-    if (is(L, head, "QUOTE")) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, second(L, form)));
-    } else if (is(L, head, "IF")) {
-        compile_if(c, form);
-    } else if (is(L, head, "PROGN")) {
-        compile_body(c, lo_cdr_raw(form));
-    } else if (is(L, head, "SETQ")) {
-        compile_setq(c, lo_cdr_raw(form));
-    } else if (is(L, head, "LET")) {
-        compile_let(c, form);
-    } else if (is(L, head, "LAMBDA")) {
-        compile_function(c, L->nil, second(L, form), lo_cdr(L, lo_cdr(L, form)),
-                         false);
-    } else if (is(L, head, "FUNCTION")) {
-        lo_value what = second(L, form);
-        if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
-            compile(c, what);
-        } else if (lo_symbolp(what)) {
-            emit(c, OP_FUNCTION);
-            emit16(c, constant(c, lo_function_cell(L, what, true)));
-        } else {
-            lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
-        }
-    } else if (is(L, head, "DEFUN")) {
-        compile_definition(c, form, false);
-    } else if (is(L, head, "DEFVAR") || is(L, head, "DEFPARAMETER")) {
-        compile_defvar(c, form, is(L, head, "DEFPARAMETER"));
-    } else if (is(L, head, "DEFMACRO")) {
-        compile_definition(c, form, true);
-    } else if (is(L, head, "QUASIQUOTE")) {
-        compile(c, lo_quasiquote(L, second(L, form)));
-    } else if (!lo_null(L, lo_macro_function(L, head))) {
-        bool expanded;
-        compile(c, lo_macroexpand_1(L, form, &expanded));
-    } else {
-        compile_call(c, form);
+    lo_value head = lo_car_raw(form), macro;
+    if (lo_symbolp(head) && !local_function(c, head, &macro)) {
+        for (size_t i = 0; i < sizeof special_forms / sizeof special_forms[0];
+             i++)
+            if (is(L, head, special_forms[i].name)) {
+                special_forms[i].compile(c, form);
+                return;
+            }
     }
+    bool expanded;
+    lo_value expansion = expand_1(c, form, &expanded);
+    if (expanded)
+        compile(c, expansion);
+    else
+        compile_call(c, form);
 }
 
-static void compile(struct compiler *c, lo_value form)
+void compile(struct compiler *c, lo_value form)
 {
     if (++c->depth > MAX_DEPTH)
         lo_error(c->L, "PROGRAM-ERROR", "form nested deeper than %d",
@@ -496,11 +734,13 @@ static void compile(struct compiler *c, lo_value form)
     } else if (lo_consp(form)) {
         compile_cons(c, form);
     } else {                            /* self-evaluating */
-        emit(c, OP_CONST);
-        emit16(c, constant(c, form));
+        emit_constant(c, form);
+        one_value(c);
     }
     c->depth--;
 }
+
+/* ---- compilers: one per function ------------------------------------------ */
 
 /* Build the code and function objects from a finished compiler. */
 static lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
@@ -524,29 +764,22 @@ static lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
     return lo_make_object(fn);
 }
 
-static struct compiler *new_compiler(lo_lisp *L)
-{
-    struct compiler *c = lo_mem_alloc(sizeof *c);
-    if (!c)
-        lo_error(L, "STORAGE-CONDITION", "out of memory compiling");
-    c->L = L;
-    c->constants = L->nil;
-    return c;
-}
-
 /*
  * The compiler's state is C memory, one per nesting level (a lambda inside
  * a lambda, a compile inside a macro expansion), kept in the lo_lisp and
- * reused: an error (a longjmp out) then leaks nothing, and the evaluation
- * entry point resets the depth.
+ * reused: an error (a longjmp out) then leaks nothing, and the landing
+ * restores the depth.
  */
-static struct compiler *enter_compiler(lo_lisp *L)
+static struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent)
 {
     int level = L->compile_depth;
     if (level >= 64)
         lo_error(L, "PROGRAM-ERROR", "lambdas nested too deeply");
-    if (!L->compilers[level])
-        L->compilers[level] = new_compiler(L);
+    if (!L->compilers[level]) {
+        L->compilers[level] = lo_mem_alloc(sizeof(struct compiler));
+        if (!L->compilers[level])
+            lo_error(L, "STORAGE-CONDITION", "out of memory compiling");
+    }
     struct compiler *c = L->compilers[level];
     L->compile_depth++;
     c->L = L;
@@ -554,10 +787,14 @@ static struct compiler *enter_compiler(lo_lisp *L)
     c->constants = L->nil;
     c->nconstants = c->nlocals = c->frame_size = 0;
     c->depth = 0;
-    c->tail = false;
-    c->parent = NULL;
+    c->tail = c->mv = false;
+    c->parent = parent;
     c->nfree = 0;
-    c->dynamic_binds = 0;
+    c->dynamic_binds = c->dyn_depth = 0;
+    c->nfns = 0;
+    c->exits = NULL;
+    c->ncatch = 0;
+    c->declared_specials = L->nil;
     return c;
 }
 
@@ -568,32 +805,18 @@ static void leave_compiler(lo_lisp *L)
 
 /* ---- lambda lists ----------------------------------------------------------
  * Required parameters of a function arrive in their own slots.  Anything
- * after them (&optional, &rest) arrives as one list, which the prologue
- * takes apart with the same code that destructures a defmacro pattern. */
+ * after them (&optional, &rest, &key) arrives as one list, which the
+ * prologue takes apart with the same code that destructures a defmacro
+ * pattern. */
 
 enum { NO_SLOT = 0xffffffffu };
-
-/* A local whose name no symbol can match (a temporary). */
-static uint32_t temp_local(struct compiler *c)
-{
-    return new_local(c, lo_fixnum(-1));
-}
-
-static void set_local_and_pop(struct compiler *c, uint32_t slot)
-{
-    emit(c, OP_SET_LOCAL);
-    emit16(c, slot);
-    emit(c, OP_POP);
-}
 
 /* src := (cdr src), keeping its car on the stack. */
 static void pop_list(struct compiler *c, uint32_t src)
 {
-    emit(c, OP_LOCAL);
-    emit16(c, src);
+    emit_op16(c, OP_LOCAL, src);
     emit(c, OP_CAR);
-    emit(c, OP_LOCAL);
-    emit16(c, src);
+    emit_op16(c, OP_LOCAL, src);
     emit(c, OP_CDR);
     set_local_and_pop(c, src);
 }
@@ -603,21 +826,17 @@ static void bind_name(struct compiler *c, uint32_t slot, lo_value name,
                       lo_value scope)
 {
     lo_lisp *L = c->L;
-    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t))
-        lo_error(L, "PROGRAM-ERROR", "lambda list: not a variable name");
-    if (lo_special_p(L, name)) {         /* a dynamic binding, not a local */
-        emit(c, OP_LOCAL);
-        emit16(c, slot);
-        emit(c, OP_BIND);
-        emit16(c, constant(c, lo_variable_cell(L, name, true)));
+    check_variable_name(L, name, "lambda list");
+    if (lo_special_p(L, name) || member_eq(name, c->declared_specials)) {
+        emit_op16(c, OP_LOCAL, slot);
+        emit_op16(c, OP_BIND, constant(c, lo_variable_cell(L, name, true)));
         c->dynamic_binds++;
         return;
     }
     c->local_name[slot] = name;
-    if (needs_box(L, scope, name)) {
+    if (needs_box(c, scope, name)) {
         c->local_boxed[slot] = true;
-        emit(c, OP_BOX);
-        emit16(c, slot);
+        emit_op16(c, OP_BOX, slot);
     }
 }
 
@@ -628,8 +847,7 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
 static void bind_required(struct compiler *c, lo_value p, uint32_t src,
                           lo_value scope, bool nested)
 {
-    emit(c, OP_CHECK_CONS);
-    emit16(c, src);
+    emit_op16(c, OP_CHECK_CONS, src);
     pop_list(c, src);
     uint32_t slot = temp_local(c);
     set_local_and_pop(c, slot);
@@ -639,35 +857,26 @@ static void bind_required(struct compiler *c, lo_value p, uint32_t src,
         bind_name(c, slot, p, scope);
 }
 
-/* (var [default [supplied-p]]) or var, taken from src if it has more. */
-static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
-                          lo_value scope)
+/*
+ * Evaluate init into slot unless the value is there already: the code
+ * emitted before this left on the stack either the value found (then
+ * jumps past) or nothing (falls into init).  Binds var and supplied-p.
+ */
+static void bind_with_default(struct compiler *c, uint32_t to_default,
+                              lo_value var, lo_value init, lo_value supplied,
+                              lo_value scope)
 {
     lo_lisp *L = c->L;
-    lo_value var = p, init = L->nil, supplied = L->nil;
-    if (lo_consp(p)) {
-        var = lo_car_raw(p);
-        init = lo_car(L, lo_cdr_raw(p));
-        supplied = lo_car(L, lo_cdr(L, lo_cdr_raw(p)));
-    }
     uint32_t slot = temp_local(c), sslot = NO_SLOT;
     if (!lo_null(L, supplied))
         sslot = temp_local(c);
-    emit(c, OP_LOCAL);
-    emit16(c, src);
-    emit(c, OP_JUMP_IF_NIL);
-    uint32_t to_default = c->len;
-    emit16(c, 0);
-    pop_list(c, src);
     set_local_and_pop(c, slot);
     if (sslot != NO_SLOT) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, L->t));
+        emit_constant(c, L->t);
         set_local_and_pop(c, sslot);
     }
-    emit(c, OP_JUMP);
-    uint32_t to_end = c->len;
-    emit16(c, 0);
+    emit_op16(c, OP_JUMP, 0);
+    uint32_t to_end = c->len - 2;
     patch16(c, to_default, c->len);
     compile_sub(c, init);               /* sees the parameters before it */
     set_local_and_pop(c, slot);
@@ -677,28 +886,124 @@ static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
         bind_name(c, sslot, supplied, scope);
 }
 
+/* (var [default [supplied-p]]) or var, taken from src if it has more. */
+static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
+                          lo_value scope)
+{
+    lo_lisp *L = c->L;
+    lo_value var = lo_consp(p) ? lo_car_raw(p) : p;
+    lo_value init = lo_consp(p) ? second(L, p) : L->nil;
+    lo_value supplied = lo_consp(p) ? third(L, p) : L->nil;
+    emit_op16(c, OP_LOCAL, src);
+    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    uint32_t to_default = c->len - 2;
+    pop_list(c, src);
+    bind_with_default(c, to_default, var, init, supplied, scope);
+}
+
+/* The keyword an &key parameter named var is passed with. */
+static lo_value keyword_for(lo_lisp *L, lo_value var)
+{
+    char name[256] = ":";
+    lo_string_utf8(lo_symbol_name(var), name + 1, sizeof name - 1);
+    return lo_intern(L, name);
+}
+
+/* var, (var [default [supplied-p]]) or ((keyword var) ...), looked up in
+ * the list in src by %KEY-TAIL (the tail after the keyword, or nil). */
+static lo_value bind_key(struct compiler *c, lo_value p, uint32_t src,
+                         lo_value scope)
+{
+    lo_lisp *L = c->L;
+    lo_value var = lo_consp(p) ? lo_car_raw(p) : p;
+    lo_value init = lo_consp(p) ? second(L, p) : L->nil;
+    lo_value supplied = lo_consp(p) ? third(L, p) : L->nil;
+    lo_value key;
+    if (lo_consp(var)) {
+        key = lo_car_raw(var);
+        var = second(L, var);
+    } else {
+        check_variable_name(L, var, "lambda list");
+        key = keyword_for(L, var);
+    }
+    uint32_t tail = temp_local(c);
+    emit_op16(c, OP_LOCAL, src);
+    emit_constant(c, key);
+    emit_op16(c, OP_CALL_GLOBAL,
+              constant(c, lo_function_cell(L, lo_intern(L, "%KEY-TAIL"), true)));
+    emit(c, 2);
+    emit_op16(c, OP_SET_LOCAL, tail);
+    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    uint32_t to_default = c->len - 2;
+    emit_op16(c, OP_LOCAL, tail);
+    emit(c, OP_CAR);
+    bind_with_default(c, to_default, var, init, supplied, scope);
+    return key;
+}
+
+/*
+ * Check the keys in the list in src before any is bound: the keys
+ * allowed are known only at the end of the lambda list, so the check's
+ * constant is a placeholder that check_keys_finish fills in (with T when
+ * any key is allowed).
+ */
+static unsigned check_keys_start(struct compiler *c, uint32_t src)
+{
+    lo_lisp *L = c->L;
+    emit_op16(c, OP_LOCAL, src);
+    unsigned index = constant(c, lo_cons(L, L->nil, L->nil));
+    emit_op16(c, OP_CONST, index);
+    emit_op16(c, OP_CALL_GLOBAL,
+              constant(c, lo_function_cell(L, lo_intern(L, "%CHECK-KEYS"),
+                                           true)));
+    emit(c, 2);
+    emit(c, OP_POP);
+    return index;
+}
+
+static void check_keys_finish(struct compiler *c, unsigned index,
+                              lo_value keys)
+{
+    uint32_t i = c->nconstants;
+    for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l))
+        if (--i == index)
+            lo_ptr(l)[1] = keys;
+}
+
 /*
  * Bind the variables of pattern to the elements of the list in slot src
- * (which it consumes).  &optional, &rest and &body, &aux, a dotted tail as
- * a rest variable, and -- for defmacro -- nested patterns.  Too few or too
- * many elements is an error at run time.
+ * (which it consumes).  &optional, &rest and &body, &key and
+ * &allow-other-keys, &aux, a dotted tail as a rest variable, and -- for
+ * defmacro -- nested patterns and &whole.  Too few or too many elements
+ * is an error at run time.
  */
 static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
                          lo_value scope, bool nested)
 {
     lo_lisp *L = c->L;
-    enum { REQUIRED, OPTIONAL, REST, AUX } state = REQUIRED;
-    bool has_rest = false;
+    enum { REQUIRED, OPTIONAL, REST, KEY, AUX } state = REQUIRED;
+    bool has_rest = false, has_keys = false, other_keys = false;
+    lo_value keys = L->nil;
+    unsigned keys_check = 0;
     lo_value p = pattern;
     for (; lo_consp(p); p = lo_cdr_raw(p)) {
         lo_value item = lo_car_raw(p);
         if (is(L, item, "&OPTIONAL")) { state = OPTIONAL; continue; }
         if (is(L, item, "&REST") || is(L, item, "&BODY")) { state = REST; continue; }
         if (is(L, item, "&AUX")) { state = AUX; continue; }
-        if (is(L, item, "&KEY") || is(L, item, "&ALLOW-OTHER-KEYS") ||
-            is(L, item, "&WHOLE") || is(L, item, "&ENVIRONMENT"))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: &KEY, &WHOLE and "
-                     "&ENVIRONMENT are not implemented yet");
+        if (is(L, item, "&KEY")) {
+            state = KEY;
+            has_keys = true;
+            keys_check = check_keys_start(c, src);
+            continue;
+        }
+        if (is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
+        if (is(L, item, "&ENVIRONMENT"))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: &ENVIRONMENT is not "
+                     "implemented yet");
+        if (is(L, item, "&WHOLE"))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE is not "
+                     "implemented yet");
         switch (state) {
         case REQUIRED:
             bind_required(c, item, src, scope, nested);
@@ -706,16 +1011,26 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
         case OPTIONAL:
             bind_optional(c, item, src, scope);
             break;
-        case REST:
+        case REST: {
             if (has_rest)
                 lo_error(L, "PROGRAM-ERROR", "lambda list: two rest variables");
             has_rest = true;
-            bind_name(c, src, item, scope);
+            uint32_t slot = temp_local(c);      /* src stays for &key */
+            emit_op16(c, OP_LOCAL, src);
+            set_local_and_pop(c, slot);
+            if (nested && lo_consp(item))
+                bind_pattern(c, item, slot, scope, true);
+            else
+                bind_name(c, slot, item, scope);
+            break;
+        }
+        case KEY:
+            keys = lo_cons(L, bind_key(c, item, src, scope), keys);
             break;
         case AUX: {
             lo_value var = lo_consp(item) ? lo_car_raw(item) : item;
             uint32_t slot = temp_local(c);
-            compile_sub(c, lo_consp(item) ? lo_car(L, lo_cdr_raw(item)) : L->nil);
+            compile_sub(c, lo_consp(item) ? second(L, item) : L->nil);
             set_local_and_pop(c, slot);
             bind_name(c, slot, var, scope);
             break;
@@ -724,35 +1039,28 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
     }
     if (!lo_null(L, p)) {               /* (a b . rest) */
         has_rest = true;
-        bind_name(c, src, p, scope);
+        uint32_t slot = temp_local(c);
+        emit_op16(c, OP_LOCAL, src);
+        set_local_and_pop(c, slot);
+        bind_name(c, slot, p, scope);
     }
-    if (!has_rest) {
-        emit(c, OP_CHECK_EMPTY);
-        emit16(c, src);
-    }
+    if (has_keys)
+        check_keys_finish(c, keys_check, other_keys ? L->t : keys);
+    if (!has_rest && !has_keys)
+        emit_op16(c, OP_CHECK_EMPTY, src);
 }
 
 /* The required parameters: those before any lambda-list keyword. */
-static uint32_t count_required(lo_lisp *L, lo_value params)
+static uint32_t count_required(lo_value params)
 {
     uint32_t n = 0;
     for (; lo_consp(params); params = lo_cdr_raw(params), n++) {
         lo_value v = lo_car_raw(params);
-        if (lo_symbolp(v)) {
-            char name[2];
-            lo_string_utf8(lo_symbol_name(v), name, sizeof name);
-            if (name[0] == '&')
-                return n;
-        }
+        if (lo_symbolp(v) && lo_string_length(lo_symbol_name(v)) > 0 &&
+            lo_string_ref(lo_symbol_name(v), 0) == '&')
+            return n;
     }
-    return lo_null(L, params) ? n : n;  /* a dotted tail is a rest list */
-}
-
-static lo_value nth_tail(lo_value list, uint32_t n)
-{
-    while (n--)
-        list = lo_cdr_raw(list);
-    return list;
+    return n;                           /* a dotted tail is a rest list */
 }
 
 /*
@@ -764,44 +1072,41 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
                                struct compiler **inner)
 {
     lo_lisp *L = parent->L;
-    struct compiler *c = enter_compiler(L);
-    c->parent = parent;
-    if (lo_list_length(L, params) < 0 && !macro && !lo_consp(params) &&
-        !lo_symbolp(params))
+    struct compiler *c = enter_compiler(L, parent);
+    if (!lo_consp(params) && !lo_null(L, params) && !lo_symbolp(params))
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
+    lo_value forms = skip_declarations(c, body, true, &c->declared_specials);
     uint32_t arity;
     if (macro) {
         uint32_t form = temp_local(c);
         temp_local(c);                  /* the environment, unused so far */
         arity = 2;
         uint32_t src = temp_local(c);
-        emit(c, OP_LOCAL);
-        emit16(c, form);
+        emit_op16(c, OP_LOCAL, form);
         emit(c, OP_CDR);
         set_local_and_pop(c, src);
-        bind_pattern(c, params, src, body, true);
+        bind_pattern(c, params, src, forms, true);
     } else {
-        uint32_t required = count_required(L, params);
+        uint32_t required = count_required(params);
         lo_value p = params;
         for (uint32_t i = 0; i < required; i++, p = lo_cdr_raw(p))
             new_local(c, L->nil);
-        for (uint32_t i = 0; i < required; i++)
-            bind_name(c, i, lo_car_raw(nth_tail(params, i)), body);
+        p = params;
+        for (uint32_t i = 0; i < required; i++, p = lo_cdr_raw(p))
+            bind_name(c, i, lo_car_raw(p), forms);
         arity = required;
         if (!lo_null(L, p)) {           /* the rest arrives as one list */
             arity |= CODE_REST_FLAG;
-            uint32_t src = temp_local(c);
-            bind_pattern(c, p, src, body, false);
+            bind_pattern(c, p, temp_local(c), forms, false);
         }
     }
     /* With special parameters bound, the body must come back to unbind
      * them: its last call is then not a tail call. */
     c->tail = c->dynamic_binds == 0;
-    compile_body(c, body);
-    if (c->dynamic_binds) {
-        emit(c, OP_UNBIND);
-        emit16(c, c->dynamic_binds);
-    }
+    c->mv = true;
+    compile_body(c, forms);
+    if (c->dynamic_binds)
+        emit_op16(c, OP_UNBIND, c->dynamic_binds);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, name, arity);
     leave_compiler(L);
@@ -811,31 +1116,48 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
 
 /*
  * Leave the function for a lambda on the stack: a constant when it closes
- * over nothing, else made at run time from the variables it uses.
+ * over nothing, else made at run time from the variables it uses (their
+ * names go to free_names, when wanted, in closure slot order).
  */
-static void compile_function(struct compiler *c, lo_value name,
-                             lo_value params, lo_value body, bool macro)
+uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
+                         lo_value body, bool macro, lo_value *free_names)
 {
     struct compiler *inner;
     lo_value fn = compile_lambda(c, name, params, body, macro, &inner);
     if (inner->nfree == 0) {
-        emit(c, OP_CONST);
-        emit16(c, constant(c, fn));
-        return;
+        emit_constant(c, fn);
+        return 0;
     }
     uint32_t nfree = inner->nfree;
     lo_value names[MAX_FREE];
     for (uint32_t i = 0; i < nfree; i++)
         names[i] = inner->free_name[i];
     for (uint32_t i = 0; i < nfree; i++) {
-        /* The variable itself: its box if boxed, never unboxed here. */
-        struct var v = resolve(c, names[i]);
-        emit(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED);
-        emit16(c, v.index);
+        load_variable(c, names[i], true);   /* a box itself, not its value */
+        if (free_names)
+            free_names[i] = names[i];
     }
-    emit(c, OP_CLOSURE);
-    emit16(c, constant(c, lo_ptr(fn)[FN_CODE]));
+    emit_op16(c, OP_CLOSURE, constant(c, lo_ptr(fn)[FN_CODE]));
     emit(c, nfree);
+    return nfree;
+}
+
+void compile_function(struct compiler *c, lo_value name, lo_value params,
+                      lo_value body, bool macro)
+{
+    compile_closure(c, name, params, body, macro, NULL);
+}
+
+/* A function that may use no local variable of c (a MACROLET macro). */
+lo_value compile_detached_lambda(struct compiler *c, lo_value name,
+                                 lo_value params, lo_value body, bool macro)
+{
+    struct compiler *inner;
+    lo_value fn = compile_lambda(c, name, params, body, macro, &inner);
+    if (inner->nfree)
+        lo_error(c->L, "PROGRAM-ERROR", "a local macro may not refer to the "
+                 "local variables around it");
+    return fn;
 }
 
 /* Macros run inside the compiler while it holds values on the C stack:
@@ -843,91 +1165,11 @@ static void compile_function(struct compiler *c, lo_value name,
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
 {
     lo_gc_inhibit(L);
-    struct compiler *c = enter_compiler(L);
-    compile_as(c, form, true);
+    struct compiler *c = enter_compiler(L, NULL);
+    compile_in(c, form, true, true);
     emit(c, OP_RETURN);
     lo_value fn = finish(c, L->nil, 0);
     leave_compiler(L);
     lo_gc_allow(L);
     return fn;
-}
-
-/* ---- macros ------------------------------------------------------------------ */
-
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
-{
-    *expanded = false;
-    if (!lo_consp(form))
-        return form;
-    lo_value fn = lo_macro_function(L, lo_car_raw(form));
-    if (lo_null(L, fn))
-        return form;
-    *expanded = true;
-    lo_value args[2] = { form, L->nil };
-    return lo_vm_apply(L, fn, args, 2);
-}
-
-/* ---- backquote ------------------------------------------------------------------
- * `x reads as (quasiquote x); here it becomes calls of LIST, APPEND and
- * QUOTE.  ,x is (unquote x) and ,@x (unquote-splicing x); nested
- * backquotes keep their inner commas for the inner level. */
-
-static lo_value list2(lo_lisp *L, const char *op, lo_value x)
-{
-    return lo_cons(L, lo_intern(L, op), lo_cons(L, x, L->nil));
-}
-
-static lo_value qq(lo_lisp *L, lo_value x, int depth);
-
-static bool tagged(lo_lisp *L, lo_value x, const char *tag)
-{
-    return lo_consp(x) && is(L, lo_car_raw(x), tag) &&
-           lo_consp(lo_cdr_raw(x));
-}
-
-static lo_value qq_list(lo_lisp *L, lo_value x, int depth)
-{
-    /* (append part ...) where each element is (list elt) or a splice */
-    lo_value parts = L->nil, *tail = &parts;
-    lo_value p = x;
-    for (; lo_consp(p); p = lo_cdr_raw(p)) {
-        if (tagged(L, p, "UNQUOTE") && depth == 1)
-            break;                      /* `(a . ,b) */
-        lo_value e = lo_car_raw(p), part;
-        if (tagged(L, e, "UNQUOTE-SPLICING") && depth == 1)
-            part = lo_car_raw(lo_cdr_raw(e));
-        else
-            part = list2(L, "LIST", qq(L, e, depth));
-        *tail = lo_cons(L, part, L->nil);
-        tail = &lo_ptr(*tail)[2];
-    }
-    if (!lo_null(L, p))
-        *tail = lo_cons(L, qq(L, p, depth), L->nil);
-    return lo_cons(L, lo_intern(L, "APPEND"), parts);
-}
-
-static lo_value qq(lo_lisp *L, lo_value x, int depth)
-{
-    if (!lo_consp(x))
-        return (lo_symbolp(x) && !lo_null(L, x) && !lo_eq(x, L->t))
-            ? list2(L, "QUOTE", x) : x;
-    if (tagged(L, x, "UNQUOTE")) {
-        if (depth == 1)
-            return lo_car_raw(lo_cdr_raw(x));
-        return lo_cons(L, lo_intern(L, "LIST"),
-                       lo_cons(L, list2(L, "QUOTE", lo_intern(L, "UNQUOTE")),
-                               lo_cons(L, qq(L, lo_car_raw(lo_cdr_raw(x)),
-                                             depth - 1), L->nil)));
-    }
-    if (tagged(L, x, "QUASIQUOTE"))
-        return lo_cons(L, lo_intern(L, "LIST"),
-                       lo_cons(L, list2(L, "QUOTE", lo_intern(L, "QUASIQUOTE")),
-                               lo_cons(L, qq(L, lo_car_raw(lo_cdr_raw(x)),
-                                             depth + 1), L->nil)));
-    return qq_list(L, x, depth);
-}
-
-lo_value lo_quasiquote(lo_lisp *L, lo_value x)
-{
-    return qq(L, x, 1);
 }

@@ -110,6 +110,8 @@ struct lo_lisp {
     int signal_depth;               /* errors signalled inside handlers */
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
+    char *scratch;                  /* C memory for primitives, reused */
+    size_t scratch_len;
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -295,6 +297,7 @@ void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
 
 /* ---- compiler and VM ---- */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
+bool lo_special_form_p(lo_lisp *L, lo_value sym);
 /* The form a backquoted x stands for (calls of LIST, APPEND, QUOTE). */
 lo_value lo_quasiquote(lo_lisp *L, lo_value x);
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
@@ -320,5 +323,7 @@ extern const struct lo_primitive lo_prims_hash[];
 extern const struct lo_primitive lo_prims_strings[];
 extern const struct lo_primitive lo_prims_vectors[];
 extern const struct lo_primitive lo_prims_sequences[];
+extern const struct lo_primitive lo_prims_control[];
+extern const struct lo_primitive lo_prims_eval[];
 
 #endif

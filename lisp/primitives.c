@@ -371,6 +371,8 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_strings,
     lo_prims_vectors,
     lo_prims_sequences,
+    lo_prims_control,
+    lo_prims_eval,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

@@ -394,6 +394,7 @@ static void grow_specials(lo_lisp *L, uint32_t index)
     for (uint32_t i = 0; i < n; i++)
         slots[i] = i < L->nspecials ? L->specials[i] : LO_NO_BINDING;
     lo_mem_free(L->specials);
+    lo_mem_free(L->scratch);
     L->specials = slots;
     L->nspecials = n;
 }
@@ -560,6 +561,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->bindings);
     lo_mem_free(L->roots);
     lo_mem_free(L->specials);
+    lo_mem_free(L->scratch);
     lo_mem_free(L->catches);
     lo_mem_free(L->levels);
     for (int i = 0; i < 64; i++)

@@ -510,6 +510,13 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                 ip = bytes + u16(ip + 2 * i);
                 break;
             }
+            case OP_PATCH_CLOSURE: {
+                lo_value fn = L->stack[L->sp - 2];
+                lo_ptr(lo_ptr(fn)[FN_ENV])[2 + u16(ip)] = L->stack[L->sp - 1];
+                L->sp -= 2;
+                ip += 2;
+                break;
+            }
             default:
                 lo_error(L, "PROGRAM-ERROR", "bad bytecode %u", ip[-1]);
             }

@@ -1,0 +1,131 @@
+/*
+ * compile_scan.c -- looking ahead into a scope before compiling it.
+ *
+ * Two decisions need to know what a scope does before its code is made:
+ *   - whether a variable must live in a box: when a closure in its scope
+ *     mentions it and something in the scope assigns it;
+ *   - whether a BLOCK or TAGBODY must push a catch entry: when it is left
+ *     (RETURN-FROM, GO) from inside a closure or an UNWIND-PROTECT, which a
+ *     plain jump cannot do.
+ * The scan walks the forms, expanding macros (local ones too) as the
+ * compiler will.  It is conservative: shadowing is ignored, and inside a
+ * MACROLET or SYMBOL-MACROLET of the scope, whose definitions it does not
+ * follow, everything counts as inside a closure.  Conservative answers
+ * only cost speed (a box, a catch entry), never correctness.
+ */
+#include "compiler.h"
+
+enum scan_kind { SCAN_VARIABLE, SCAN_BLOCK, SCAN_TAGS };
+
+struct scan {
+    struct compiler *c;
+    enum scan_kind kind;
+    lo_value name;              /* the variable or block name */
+    lo_value tags;              /* a tagbody's tags */
+    bool captured, assigned;    /* variable: mentioned in a closure; set */
+    bool used, far;             /* exit: used at all; from afar */
+};
+
+static bool tag_member(lo_value tag, lo_value tags)
+{
+    for (; lo_consp(tags); tags = lo_cdr_raw(tags))
+        if (lo_eql(lo_car_raw(tags), tag))
+            return true;
+    return false;
+}
+
+static void scan(struct scan *s, lo_value form, bool in_closure,
+                 bool in_cleanup, int depth);
+
+static void scan_list(struct scan *s, lo_value list, bool in_closure,
+                      bool in_cleanup, int depth)
+{
+    for (; lo_consp(list); list = lo_cdr_raw(list))
+        scan(s, lo_car_raw(list), in_closure, in_cleanup, depth + 1);
+}
+
+/* The special forms the scan has to look into. */
+static void scan_operator(struct scan *s, lo_value form, bool in_closure,
+                          bool in_cleanup, int depth)
+{
+    lo_lisp *L = s->c->L;
+    lo_value head = lo_car_raw(form);
+    if (is(L, head, "SETQ")) {
+        for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
+             l = lo_cdr_raw(lo_cdr_raw(l)))
+            if (s->kind == SCAN_VARIABLE && lo_eq(lo_car_raw(l), s->name))
+                s->assigned = true;
+    } else if (is(L, head, "RETURN-FROM")) {
+        if (s->kind == SCAN_BLOCK && lo_consp(lo_cdr_raw(form)) &&
+            lo_eq(second(L, form), s->name)) {
+            s->used = true;
+            s->far |= in_closure || in_cleanup;
+        }
+    } else if (is(L, head, "GO")) {
+        if (s->kind == SCAN_TAGS && lo_consp(lo_cdr_raw(form)) &&
+            tag_member(second(L, form), s->tags)) {
+            s->used = true;
+            s->far |= in_closure || in_cleanup;
+        }
+        return;
+    }
+    if (is(L, head, "LAMBDA") || is(L, head, "FLET") || is(L, head, "LABELS") ||
+        is(L, head, "DEFUN") || is(L, head, "DEFMACRO") ||
+        is(L, head, "MACROLET") || is(L, head, "SYMBOL-MACROLET"))
+        in_closure = true;
+    if (is(L, head, "UNWIND-PROTECT"))
+        in_cleanup = true;
+    scan_list(s, form, in_closure, in_cleanup, depth);
+}
+
+static void scan(struct scan *s, lo_value form, bool in_closure,
+                 bool in_cleanup, int depth)
+{
+    lo_lisp *L = s->c->L;
+    if (depth > MAX_DEPTH) {            /* give up: assume the worst */
+        s->captured = s->assigned = s->used = s->far = true;
+        return;
+    }
+    if (lo_symbolp(form)) {
+        if (s->kind == SCAN_VARIABLE && in_closure && lo_eq(form, s->name))
+            s->captured = true;
+        return;
+    }
+    if (!lo_consp(form))
+        return;
+    lo_value head = lo_car_raw(form);
+    if (is(L, head, "QUOTE"))
+        return;
+    if (lo_symbolp(head) && !lo_special_form_p(L, head)) {
+        bool expanded;
+        lo_value expansion = expand_1(s->c, form, &expanded);
+        if (expanded) {
+            scan(s, expansion, in_closure, in_cleanup, depth + 1);
+            return;
+        }
+    }
+    scan_operator(s, form, in_closure, in_cleanup, depth);
+}
+
+bool needs_box(struct compiler *c, lo_value scope, lo_value name)
+{
+    struct scan s = { .c = c, .kind = SCAN_VARIABLE, .name = name };
+    scan_list(&s, scope, false, false, 0);
+    return s.captured && s.assigned;
+}
+
+bool block_used(struct compiler *c, lo_value scope, lo_value name, bool *far)
+{
+    struct scan s = { .c = c, .kind = SCAN_BLOCK, .name = name };
+    scan_list(&s, scope, false, false, 0);
+    *far = s.far;
+    return s.used;
+}
+
+bool tags_used(struct compiler *c, lo_value scope, lo_value tags, bool *far)
+{
+    struct scan s = { .c = c, .kind = SCAN_TAGS, .tags = tags };
+    scan_list(&s, scope, false, false, 0);
+    *far = s.far;
+    return s.used;
+}

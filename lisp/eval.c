@@ -1,0 +1,257 @@
+/*
+ * eval.c -- primitives about symbols and evaluation: the values and
+ * functions of symbols, property lists, EVAL, COMPILE, READ-FROM-STRING.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+static void check_symbol(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_symbolp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
+}
+
+static _Noreturn void unbound(lo_lisp *L, lo_value sym, bool function)
+{
+    char name[64];
+    lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
+    if (function)
+        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined", name);
+    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is unbound", name);
+}
+
+/* ---- values of symbols ---- */
+
+static lo_value p_symbol_value(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "SYMBOL-VALUE");
+    if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
+        return a[0];
+    lo_value v = lo_symbol_value(L, a[0]);
+    if (v == LO_UNBOUND)
+        unbound(L, a[0], false);
+    return v;
+}
+
+/* (set symbol value): the dynamic (or global) value. */
+static lo_value p_set(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "SET");
+    if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
+        lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
+    *lo_cell_place(L, lo_variable_cell(L, a[0], true)) = a[1];
+    return a[1];
+}
+
+static lo_value p_makunbound(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "MAKUNBOUND");
+    lo_value cell = lo_variable_cell(L, a[0], false);
+    if (!lo_null(L, cell))
+        *lo_cell_place(L, cell) = LO_UNBOUND;
+    return a[0];
+}
+
+/* ---- functions of symbols ---- */
+
+static lo_value p_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "SYMBOL-FUNCTION");
+    lo_value cell = lo_function_cell(L, a[0], false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        unbound(L, a[0], true);
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+/* (%set-symbol-function symbol function), for (setf symbol-function). */
+static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "(SETF SYMBOL-FUNCTION)");
+    if (!lo_typep(a[1], LO_T_FUNCTION) && !lo_typep(a[1], LO_T_PRIMITIVE))
+        lo_error(L, "TYPE-ERROR", "(SETF SYMBOL-FUNCTION): not a function");
+    lo_ptr(lo_function_cell(L, a[0], true))[CELL_VALUE] = a[1];
+    return a[1];
+}
+
+static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "FMAKUNBOUND");
+    lo_value cell = lo_function_cell(L, a[0], false);
+    if (!lo_null(L, cell))
+        lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
+    cell = lo_macro_cell(L, a[0], false);
+    if (!lo_null(L, cell))
+        lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
+    return a[0];
+}
+
+static lo_value p_macro_function(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "MACRO-FUNCTION");
+    return lo_macro_function(L, a[0]);
+}
+
+static lo_value p_special_operator_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "SPECIAL-OPERATOR-P");
+    return lo_truth(L, lo_special_form_p(L, a[0]));
+}
+
+/* ---- property lists ---- */
+
+static lo_value p_symbol_plist(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "SYMBOL-PLIST");
+    return lo_ptr(a[0])[SYM_PLIST];
+}
+
+/* (get symbol indicator [default]) */
+static lo_value p_get(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    check_symbol(L, a[0], "GET");
+    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+         lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
+        if (lo_eq(lo_car_raw(l), a[1]))
+            return lo_car_raw(lo_cdr_raw(l));
+    return n > 2 ? a[2] : L->nil;
+}
+
+/* (%put symbol indicator value), for (setf get). */
+static lo_value p_put(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "(SETF GET)");
+    if (lo_null(L, a[0]))
+        lo_error(L, "PROGRAM-ERROR", "(SETF GET): NIL's property list is "
+                 "constant");
+    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+         lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
+        if (lo_eq(lo_car_raw(l), a[1])) {
+            lo_ptr(lo_cdr_raw(l))[1] = a[2];
+            return a[2];
+        }
+    lo_ptr(a[0])[SYM_PLIST] = lo_cons(L, a[1], lo_cons(L, a[2],
+                                      lo_ptr(a[0])[SYM_PLIST]));
+    return a[2];
+}
+
+static lo_value p_remprop(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_symbol(L, a[0], "REMPROP");
+    lo_value *place = &lo_ptr(a[0])[SYM_PLIST];
+    while (lo_consp(*place) && lo_consp(lo_cdr_raw(*place))) {
+        if (lo_eq(lo_car_raw(*place), a[1])) {
+            *place = lo_cdr_raw(lo_cdr_raw(*place));
+            return L->t;
+        }
+        place = &lo_ptr(lo_cdr_raw(*place))[2];
+    }
+    return L->nil;
+}
+
+/* ---- evaluation ---- */
+
+static lo_value p_eval(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value fn = lo_compile_toplevel(L, a[0]);
+    return lo_vm_apply(L, fn, NULL, 0);
+}
+
+/* (compile name [definition]): name nil compiles a lambda expression (or
+ * returns a function as it is); a name gets the definition as its
+ * function.  Everything is compiled already, so a name alone is left as
+ * it is.  Returns the function, nil, nil. */
+static lo_value p_compile(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value fn;
+    if (n < 2 || lo_null(L, a[1])) {
+        if (lo_null(L, a[0]))
+            lo_error(L, "PROGRAM-ERROR", "COMPILE: nothing to compile");
+        check_symbol(L, a[0], "COMPILE");
+        lo_value cell = lo_function_cell(L, a[0], false);
+        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+            unbound(L, a[0], true);
+        fn = a[0];
+    } else if (lo_typep(a[1], LO_T_FUNCTION) || lo_typep(a[1], LO_T_PRIMITIVE)) {
+        fn = a[1];
+    } else {
+        lo_value code = lo_compile_toplevel(L, lo_cons(L,
+            lo_intern(L, "FUNCTION"), lo_cons(L, a[1], L->nil)));
+        fn = lo_vm_apply(L, code, NULL, 0);
+    }
+    if (!lo_null(L, a[0]) && n > 1 && !lo_null(L, a[1])) {
+        check_symbol(L, a[0], "COMPILE");
+        lo_ptr(lo_function_cell(L, a[0], true))[CELL_VALUE] = fn;
+        fn = a[0];
+    }
+    lo_value v[3] = { fn, L->nil, L->nil };
+    return lo_values(L, 3, v);
+}
+
+/*
+ * (read-from-string string [eof-error-p eof-value]): the object and the
+ * index after it.  The text is read from a UTF-8 copy in the thread's
+ * scratch buffer (kept, so an error in the reader leaks nothing).
+ */
+static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (!lo_typep(a[0], LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "READ-FROM-STRING: not a string");
+    uint64_t chars = lo_string_length(a[0]);
+    size_t need = chars * 4 + 1;
+    if (need > L->scratch_len) {
+        lo_mem_free(L->scratch);
+        L->scratch_len = 0;
+        L->scratch = lo_mem_alloc(need);
+        if (!L->scratch)
+            lo_error(L, "STORAGE-CONDITION", "READ-FROM-STRING: out of memory");
+        L->scratch_len = need;
+    }
+    lo_string_utf8(a[0], L->scratch, need);
+    const char *cursor = L->scratch;
+    lo_value form;
+    if (!lo_read(L, &cursor, &form)) {
+        if (n < 2 || !lo_null(L, a[1]))
+            lo_error(L, "END-OF-FILE", "READ-FROM-STRING: end of string");
+        form = n > 2 ? a[2] : L->nil;
+    }
+    /* The index in characters: count the UTF-8 sequences read. */
+    int64_t index = 0;
+    for (const char *p = L->scratch; p < cursor; p++)
+        if (((unsigned char)*p & 0xc0) != 0x80)
+            index++;
+    lo_value v[2] = { form, lo_fixnum(index) };
+    return lo_values(L, 2, v);
+}
+
+const struct lo_primitive lo_prims_eval[] = {
+    { "SYMBOL-VALUE", 1, 1, p_symbol_value },
+    { "SET", 2, 2, p_set },
+    { "MAKUNBOUND", 1, 1, p_makunbound },
+    { "SYMBOL-FUNCTION", 1, 1, p_symbol_function },
+    { "FDEFINITION", 1, 1, p_symbol_function },
+    { "%SET-SYMBOL-FUNCTION", 2, 2, p_set_symbol_function },
+    { "FMAKUNBOUND", 1, 1, p_fmakunbound },
+    { "MACRO-FUNCTION", 1, 2, p_macro_function },
+    { "SPECIAL-OPERATOR-P", 1, 1, p_special_operator_p },
+    { "SYMBOL-PLIST", 1, 1, p_symbol_plist },
+    { "GET", 2, 3, p_get },
+    { "%PUT", 3, 3, p_put },
+    { "REMPROP", 2, 2, p_remprop },
+    { "EVAL", 1, 1, p_eval },
+    { "COMPILE", 1, 2, p_compile },
+    { "READ-FROM-STRING", 1, 3, p_read_from_string },
+    { NULL, 0, 0, NULL },
+};
