@@ -96,6 +96,12 @@ static void scan(struct scan *s, lo_value form, bool in_closure,
     lo_value head = lo_car_raw(form);
     if (is(L, head, "QUOTE"))
         return;
+    if (is(L, head, "QUASIQUOTE") && lo_consp(lo_cdr_raw(form))) {
+        /* what it stands for: its commas are evaluated, the rest quoted */
+        scan(s, lo_quasiquote(L, second(L, form)), in_closure, in_cleanup,
+             depth + 1);
+        return;
+    }
     if (lo_symbolp(head) && !lo_special_form_p(L, head)) {
         bool expanded;
         lo_value expansion = expand_1(s->c, form, &expanded);

@@ -1,8 +1,11 @@
 ;;;; 00-control.lisp -- control macros, in Lisp, run at cold boot.
 ;;;;
-;;;; Common Lisp's WHEN UNLESS COND AND OR LET* PROG1 PROG2 CASE, written
-;;;; over the compiler's special forms.  GENSYM keeps a macro from
-;;;; evaluating a form twice.
+;;;; Common Lisp's WHEN UNLESS COND AND OR LET* PROG1 PROG2 CASE ECASE
+;;;; TYPECASE ETYPECASE RETURN DO DO* DOLIST DOTIMES PROG PROG*
+;;;; MULTIPLE-VALUE-LIST NTH-VALUE, written over the compiler's special
+;;;; forms.  GENSYM keeps a macro from evaluating a form twice.  The
+;;;; functions these expansions call (MEMBER, TYPEP, ERROR) come in later
+;;;; files: an expansion runs only after the whole system is built.
 
 (defmacro when (test &body body)
   `(if ,test (progn ,@body) nil))
@@ -51,6 +54,7 @@
 (defmacro prog2 (first second &body rest)
   `(progn ,first (prog1 ,second ,@rest)))
 
+;; CASE and friends: keys compare with EQL; T and OTHERWISE are catch-alls.
 (defmacro case (key &rest clauses)
   (let ((g (gensym)))
     `(let ((,g ,key))
@@ -63,13 +67,168 @@
              (keys (car clause))
              (test (if (or (eq keys 't) (eq keys 'otherwise))
                        't
-                       (if (consp keys)
-                           `(%member-eq ,g ',keys)
-                           `(eq ,g ',keys)))))
-        (cons `(,test ,@(cdr clause))
+                       (if (listp keys)
+                           `(member ,g ',keys)
+                           `(eql ,g ',keys)))))
+        (cons `(,test ,@(if (cdr clause) (cdr clause) '(nil)))
               (%case-clauses g (cdr clauses))))))
 
-(defun %member-eq (x list)
-  (if (null list)
+(defun %case-keys (clauses)
+  (if (null clauses)
       nil
-      (if (eq x (car list)) list (%member-eq x (cdr list)))))
+      (let ((keys (car (car clauses))))
+        (append (if (listp keys) keys (list keys))
+                (%case-keys (cdr clauses))))))
+
+(defmacro ecase (key &rest clauses)
+  (let ((g (gensym)))
+    `(let ((,g ,key))
+       (cond ,@(%case-clauses g clauses)
+             (t (error 'type-error :datum ,g
+                       :expected-type '(member ,@(%case-keys clauses))))))))
+
+(defmacro typecase (key &rest clauses)
+  (let ((g (gensym)))
+    `(let ((,g ,key))
+       (cond ,@(%typecase-clauses g clauses)))))
+
+(defun %typecase-clauses (g clauses)
+  (if (null clauses)
+      nil
+      (let* ((clause (car clauses))
+             (type (car clause))
+             (test (if (or (eq type 't) (eq type 'otherwise))
+                       't
+                       `(typep ,g ',type))))
+        (cons `(,test ,@(if (cdr clause) (cdr clause) '(nil)))
+              (%typecase-clauses g (cdr clauses))))))
+
+(defmacro etypecase (key &rest clauses)
+  (let ((g (gensym)))
+    `(let ((,g ,key))
+       (cond ,@(%typecase-clauses g clauses)
+             (t (error 'type-error :datum ,g
+                       :expected-type '(or ,@(%case-keys clauses))))))))
+
+;; Iteration.  Every loop is a BLOCK NIL around a TAGBODY; the body is a
+;; TAGBODY of its own, so it may hold tags, and leading declarations of a
+;; body go to the binding they are about.
+
+(defmacro return (&optional value)
+  `(return-from nil ,value))
+
+;; (declarations . forms) of a body
+(defun %split-body (body)
+  (if (and (consp body) (consp (car body)) (eq (car (car body)) 'declare))
+      (let ((rest (%split-body (cdr body))))
+        (cons (cons (car body) (car rest)) (cdr rest)))
+      (cons nil body)))
+
+(defmacro dolist (spec &body body)
+  (let ((var (car spec)) (list (car (cdr spec))) (result (cdr (cdr spec)))
+        (tail (gensym "TAIL")) (top (gensym "TOP")) (end (gensym "END"))
+        (split (%split-body body)))
+    `(block nil
+       (let ((,tail ,list))
+         (tagbody
+            ,top
+            (if (null ,tail) (go ,end))
+            (let ((,var (car ,tail)))
+              ,@(car split)
+              (tagbody ,@(cdr split)))
+            (setq ,tail (cdr ,tail))
+            (go ,top)
+            ,end)
+         (let ((,var nil))
+           ,var
+           ,@result)))))
+
+(defmacro dotimes (spec &body body)
+  (let ((var (car spec)) (count (car (cdr spec))) (result (cdr (cdr spec)))
+        (n (gensym "N")) (i (gensym "I")) (top (gensym "TOP"))
+        (end (gensym "END")) (split (%split-body body)))
+    `(block nil
+       (let ((,n ,count) (,i 0))
+         (tagbody
+            ,top
+            (if (>= ,i ,n) (go ,end))
+            (let ((,var ,i))
+              ,@(car split)
+              (tagbody ,@(cdr split)))
+            (setq ,i (1+ ,i))
+            (go ,top)
+            ,end)
+         (let ((,var ,i))
+           ,var
+           ,@result)))))
+
+;; DO steps its variables in parallel (through temporaries), DO* one by
+;; one.  These run while later boot files are compiled, so they use
+;; nothing defined after this file.
+(defun %reverse-list (l)
+  (let ((r nil))
+    (dolist (x l r) (setq r (cons x r)))))
+
+;; ((var . step) ...) of the variables that have a step form
+(defun %do-stepped (vars)
+  (let ((stepped nil))
+    (dolist (v vars (%reverse-list stepped))
+      (if (and (consp v) (cdr (cdr v)))
+          (setq stepped (cons (cons (car v) (car (cdr (cdr v)))) stepped))))))
+
+(defun %do-steps (vars parallel)
+  (let ((stepped (%do-stepped vars)) (temps nil) (sets nil))
+    (if parallel
+        (progn
+          (dolist (s stepped)
+            (let ((tmp (gensym)))
+              (setq temps (cons (list tmp (cdr s)) temps))
+              (setq sets (cons tmp (cons (car s) sets)))))
+          (if stepped
+              `((let ,(%reverse-list temps) (setq ,@(%reverse-list sets))))
+              nil))
+        (progn
+          (dolist (s stepped)
+            (setq sets (cons `(setq ,(car s) ,(cdr s)) sets)))
+          (%reverse-list sets)))))
+
+(defun %do-bindings (vars)
+  (let ((r nil))
+    (dolist (v vars (%reverse-list r))
+      (setq r (cons (if (consp v) (list (car v) (car (cdr v))) v) r)))))
+
+(defun %do-expand (binder parallel vars end-clause body)
+  (let ((top (gensym "TOP")) (end (gensym "END"))
+        (split (%split-body body)))
+    `(block nil
+       (,binder ,(%do-bindings vars)
+         ,@(car split)
+         (tagbody
+            ,top
+            (if ,(car end-clause) (go ,end))
+            ,@(cdr split)
+            ,@(%do-steps vars parallel)
+            (go ,top)
+            ,end)
+         ,@(if (cdr end-clause) (cdr end-clause) '(nil))))))
+
+(defmacro do (vars end-clause &body body)
+  (%do-expand 'let t vars end-clause body))
+
+(defmacro do* (vars end-clause &body body)
+  (%do-expand 'let* nil vars end-clause body))
+
+(defmacro prog (vars &body body)
+  (let ((split (%split-body body)))
+    `(block nil (let ,vars ,@(car split) (tagbody ,@(cdr split))))))
+
+(defmacro prog* (vars &body body)
+  (let ((split (%split-body body)))
+    `(block nil (let* ,vars ,@(car split) (tagbody ,@(cdr split))))))
+
+;; Multiple values.
+(defmacro multiple-value-list (form)
+  `(multiple-value-call #'list ,form))
+
+(defmacro nth-value (n form)
+  `(nth ,n (multiple-value-call #'list ,form)))

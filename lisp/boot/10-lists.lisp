@@ -86,23 +86,83 @@
       first
       (cons first (apply #'list* more))))
 
-(defun member (item list)
-  (cond ((null list) nil)
-        ((eql item (car list)) list)
-        (t (member item (cdr list)))))
+;; MEMBER ASSOC RASSOC with :test, :test-not and :key (EQL by default).
+(defun %test-fn (test test-not)
+  (cond (test-not (lambda (a b) (not (funcall test-not a b))))
+        (test test)
+        (t #'eql)))
 
-(defun assoc (item alist)
-  (cond ((null alist) nil)
-        ((and (car alist) (eql item (car (car alist)))) (car alist))
-        (t (assoc item (cdr alist)))))
+(defun member (item list &key test test-not key)
+  (let ((fn (%test-fn test test-not)))
+    (do ((l list (cdr l)))
+        ((null l) nil)
+      (if (funcall fn item (if key (funcall key (car l)) (car l)))
+          (return l)))))
 
+(defun assoc (item alist &key test test-not key)
+  (let ((fn (%test-fn test test-not)))
+    (dolist (pair alist nil)
+      (if (and pair
+               (funcall fn item (if key (funcall key (car pair)) (car pair))))
+          (return pair)))))
+
+(defun rassoc (item alist &key test test-not key)
+  (let ((fn (%test-fn test test-not)))
+    (dolist (pair alist nil)
+      (if (and pair
+               (funcall fn item (if key (funcall key (cdr pair)) (cdr pair))))
+          (return pair)))))
+
+(defun adjoin (item list &key test test-not key)
+  (if (member (if key (funcall key item) item) list
+              :test (%test-fn test test-not) :key key)
+      list
+      (cons item list)))
+
+(defun getf (plist indicator &optional default)
+  (do ((l plist (cddr l)))
+      ((null l) default)
+    (if (eq (car l) indicator) (return (cadr l)))))
+
+;; The mapping functions, over one list or several (stopping at the
+;; shortest).
+;; The mapping functions, over one list or several (stopping at the
+;; shortest).
 (defun %map1 (f l acc)
   (if (null l) (%revappend acc nil) (%map1 f (cdr l) (cons (funcall f (car l)) acc))))
-(defun mapcar (f l) (%map1 f l nil))
 
-(defun mapc (f l)
-  (let ((all l))
-    (%mapc f l)
-    all))
-(defun %mapc (f l)
-  (when l (funcall f (car l)) (%mapc f (cdr l))))
+(defun %some-null (lists)
+  (and lists (or (null (car lists)) (%some-null (cdr lists)))))
+
+;; (cars) and (cdrs) of several lists
+(defun %cars (lists) (if lists (cons (car (car lists)) (%cars (cdr lists))) nil))
+(defun %cdrs (lists) (if lists (cons (cdr (car lists)) (%cdrs (cdr lists))) nil))
+
+;; Call f on successive elements (or tails, when on-tails) of the lists,
+;; collecting the results when collect.
+(defun %map-lists (f lists on-tails collect)
+  (let ((acc nil))
+    (do ((ls lists (%cdrs ls)))
+        ((%some-null ls) (%revappend acc nil))
+      (let ((v (apply f (if on-tails ls (%cars ls)))))
+        (if collect (setq acc (cons v acc)))))))
+
+(defun mapcar (f list &rest more)
+  (if more (%map-lists f (cons list more) nil t) (%map1 f list nil)))
+
+(defun mapc (f list &rest more)
+  (%map-lists f (cons list more) nil nil)
+  list)
+
+(defun mapcan (f list &rest more)
+  (apply #'nconc (%map-lists f (cons list more) nil t)))
+
+(defun maplist (f list &rest more)
+  (%map-lists f (cons list more) t t))
+
+(defun mapl (f list &rest more)
+  (%map-lists f (cons list more) t nil)
+  list)
+
+(defun mapcon (f list &rest more)
+  (apply #'nconc (%map-lists f (cons list more) t t)))
