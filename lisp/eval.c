@@ -227,6 +227,12 @@ static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
             lo_error(L, "END-OF-FILE", "READ-FROM-STRING: end of string");
         form = n > 2 ? a[2] : L->nil;
     }
+    /* READ consumes the whitespace that ends a token (not a list's or a
+     * string's closing character). */
+    if (cursor > L->scratch && cursor[-1] != ')' && cursor[-1] != '"' &&
+        (*cursor == ' ' || *cursor == '\t' || *cursor == '\n' ||
+         *cursor == '\r'))
+        cursor++;
     /* The index in characters: count the UTF-8 sequences read. */
     int64_t index = 0;
     for (const char *p = L->scratch; p < cursor; p++)

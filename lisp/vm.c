@@ -80,14 +80,24 @@ static bool funcall_primitive_p(lo_value prim)
  */
 /* The type of a value about to be called (primitive or function), after
  * checking that it is one and that the caller holds the call bit. */
-static enum lo_type callable(lo_lisp *L, lo_value fn)
+static enum lo_type callable(lo_lisp *L, lo_value *fn)
 {
-    if (!lo_objectp(fn))
+    if (lo_symbolp(*fn)) {              /* a function designator */
+        lo_value cell = lo_function_cell(L, *fn, false);
+        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
+            char name[64];
+            lo_string_utf8(lo_symbol_name(*fn), name, sizeof name);
+            lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
+                     name);
+        }
+        *fn = lo_ptr(cell)[CELL_VALUE];
+    }
+    if (!lo_objectp(*fn))
         lo_error(L, "TYPE-ERROR", "not a function");
-    if (!(lo_access_bits(fn) & LO_ACCESS_CALL))
+    if (!(lo_access_bits(*fn) & LO_ACCESS_CALL))
         lo_error(L, "ACCESS-DENIED", "calling a function without the call "
                  "access bit");
-    enum lo_type type = lo_type_of_object(fn);
+    enum lo_type type = lo_type_of_object(*fn);
     if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
         lo_error(L, "TYPE-ERROR", "not a function");
     return type;
@@ -134,7 +144,7 @@ static void open_locals(lo_lisp *L, lo_value code, uint32_t n)
 
 static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
 {
-    while (callable(L, fn) == LO_T_PRIMITIVE) {
+    while (callable(L, &fn) == LO_T_PRIMITIVE) {
         if (funcall_primitive_p(fn)) {
             fn = spread_funcall(L, fn, &n, &drop);
             continue;
@@ -164,7 +174,7 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
 static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
                       uint32_t below)
 {
-    while (callable(L, fn) == LO_T_PRIMITIVE) {
+    while (callable(L, &fn) == LO_T_PRIMITIVE) {
         if (funcall_primitive_p(fn)) {
             fn = spread_funcall(L, fn, &n, &below);
             continue;
@@ -425,7 +435,9 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
             case OP_MV1:
                 L->nvalues = 1;
                 break;
-            case OP_MV_PUSH:
+            case OP_MV_PUSH:            /* no values: no primary either */
+                if (L->nvalues == 0)
+                    L->sp--;
                 for (uint32_t i = 1; i < L->nvalues; i++)
                     push(L, L->mv[i]);
                 break;
