@@ -427,6 +427,19 @@ static void compile_args(struct compiler *c, lo_value args, int64_t *n)
         compile_sub(c, lo_car_raw(args));
 }
 
+/* The in-line op for a call of global sym with n arguments: when sym
+ * names one of the system's primitives that the VM does in line (and
+ * still holds it). */
+static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
+{
+    lo_value cell = lo_function_cell(c->L, sym, false);
+    if (lo_null(c->L, cell) || !lo_typep(lo_ptr(cell)[CELL_VALUE], LO_T_PRIMITIVE))
+        return 0;
+    lo_value prim = lo_ptr(cell)[CELL_VALUE];
+    return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])].name,
+                        (unsigned)n);
+}
+
 static void compile_call(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
@@ -443,6 +456,12 @@ static void compile_call(struct compiler *c, lo_value form)
         lo_error(L, "PROGRAM-ERROR", "illegal function call");
     }
     compile_args(c, lo_cdr_raw(form), &n);
+    unsigned op = lo_symbolp(head) && !local ? inline_op(c, head, n) : 0;
+    if (op) {
+        emit_op16(c, op, constant(c, lo_function_cell(L, head, true)));
+        one_value(c);
+        return;
+    }
     if (lo_symbolp(head) && !local) {
         emit_op16(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL,
                   constant(c, lo_function_cell(L, head, true)));

@@ -302,6 +302,7 @@ bool lo_special_form_p(lo_lisp *L, lo_value sym);
 lo_value lo_quasiquote(lo_lisp *L, lo_value x);
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs);
+void lo_vm_init(void);              /* after the primitive table is built */
 
 /* ---- primitives ---- */
 typedef lo_value (*lo_primitive_fn)(lo_lisp *L, lo_value *args, uint32_t n);

@@ -398,5 +398,6 @@ void lo_primitives_init(void)
             table[n++] = *p;
         }
     lo_primitive_count = n;
+    lo_vm_init();
     atomic_store(&done, 1);
 }

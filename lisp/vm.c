@@ -7,6 +7,8 @@
  * crash.  Every call polls the safepoint.  Calling a value checks its call
  * access bit.
  */
+#include <string.h>
+
 #include "bytecode.h"
 #include "ckpt/safepoint.h"
 #include "internal.h"
@@ -231,6 +233,55 @@ static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
         }                                                               \
     } while (0)
 
+/* ---- primitives done in line ---- */
+
+static const struct {
+    const char *name;
+    unsigned nargs, op;
+} inline_ops[] = {
+    { "+", 2, OP_ADD2 }, { "-", 2, OP_SUB2 }, { "<", 2, OP_LT2 },
+    { ">", 2, OP_GT2 }, { "<=", 2, OP_LE2 }, { ">=", 2, OP_GE2 },
+    { "=", 2, OP_NUM_EQ2 }, { "1+", 1, OP_ADD1 }, { "1-", 1, OP_SUB1 },
+    { "EQ", 2, OP_EQ2 }, { "CAR", 1, OP_CAR1 }, { "CDR", 1, OP_CDR1 },
+    { "CONS", 2, OP_CONS2 }, { "NULL", 1, OP_NULL1 }, { "NOT", 1, OP_NULL1 },
+};
+enum { INLINE_OPS = sizeof inline_ops / sizeof inline_ops[0] };
+
+unsigned lo_inline_op(const char *name, unsigned nargs)
+{
+    for (unsigned i = 0; i < INLINE_OPS; i++)
+        if (inline_ops[i].nargs == nargs && !strcmp(inline_ops[i].name, name))
+            return inline_ops[i].op;
+    return 0;
+}
+
+/* The primitive-table indices each in-line op stands for (NULL and NOT
+ * share one op), found by name at start-up. */
+static int64_t inline_index[256][2];
+
+void lo_vm_init(void)
+{
+    for (unsigned op = 0; op < 256; op++)
+        inline_index[op][0] = inline_index[op][1] = -1;
+    for (unsigned i = 0; i < INLINE_OPS; i++)
+        for (unsigned p = 0; p < lo_primitive_count; p++)
+            if (!strcmp(lo_primitives[p].name, inline_ops[i].name)) {
+                int64_t *slot = inline_index[inline_ops[i].op];
+                slot[slot[0] >= 0] = p;
+            }
+}
+
+/* Whether cell still holds, callable, the primitive op stands for. */
+static inline bool holds_inline_primitive(lo_value cell, unsigned op)
+{
+    lo_value fn = lo_ptr(cell)[CELL_VALUE];
+    if (!lo_typep(fn, LO_T_PRIMITIVE) ||
+        !(lo_access_bits(fn) & LO_ACCESS_CALL))
+        return false;
+    int64_t index = lo_fixnum_value(lo_ptr(fn)[PRIM_INDEX]);
+    return index == inline_index[op][0] || index == inline_index[op][1];
+}
+
 /* A frame slot holding a stack height (OP_SAVE_SP). */
 #define SAVED_SP(i) (f->base + (uint32_t)lo_fixnum_value(L->stack[f->base + (i)]))
 
@@ -257,6 +308,8 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
         const lo_value *k = lo_ptr(code[CODE_CONSTANTS]) + 2;
         lo_value *closed = lo_objectp(f->env) ? lo_ptr(f->env) + 2 : NULL;
         const unsigned char *ip = bytes + f->pc;
+        lo_value cell;              /* a call's cell, for call_cell */
+        unsigned nargs;
         for (;;) {
             switch (*ip++) {
             case OP_CONST:
@@ -284,27 +337,115 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                 *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
                 ip += 2;
                 break;
-            case OP_FUNCTION:
-            case OP_CALL_GLOBAL: {
-                unsigned op = ip[-1];
-                if (op == OP_CALL_GLOBAL)
-                    POLL_AT(ip - 1);
+            case OP_FUNCTION: {
                 lo_value cell = k[u16(ip)];
                 lo_value fn = lo_ptr(cell)[CELL_VALUE];
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
                 ip += 2;
-                if (op == OP_FUNCTION) {
-                    push(L, fn);
-                    break;
-                }
-                unsigned n = *ip++;
+                push(L, fn);
+                break;
+            }
+            case OP_CALL_GLOBAL: {
+                POLL_AT(ip - 1);
+                cell = k[u16(ip)];
+                nargs = ip[2];
+                ip += 3;
+            call_cell:;
+                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                if (fn == LO_UNBOUND)
+                    unbound_cell(L, cell, true);
                 SAVE_PC();
-                if (!start_call(L, fn, n, 0))
+                if (!start_call(L, fn, nargs, 0))
                     goto new_frame;
                 RELOAD_IF_COLLECTED();
                 break;
             }
+            /* In-line primitives: the fast case, else a call of the cell. */
+#define INLINE_BEGIN(n)                                                 \
+                cell = k[u16(ip)];                                      \
+                ip += 2;                                                \
+                nargs = (n);                                            \
+                if (!holds_inline_primitive(cell, ip[-3]))         \
+                    goto call_cell;
+#define FIXNUM_OP(test)                                                 \
+            {                                                           \
+                lo_value a = L->stack[L->sp - 2], b = L->stack[L->sp - 1]; \
+                INLINE_BEGIN(2);                                        \
+                if (!lo_fixnump(a | b))                                 \
+                    goto call_cell;                                     \
+                L->stack[L->sp - 2] = (int64_t)a test (int64_t)b ? L->t : L->nil; \
+                L->sp--;                                                \
+                break;                                                  \
+            }
+            case OP_LT2: FIXNUM_OP(<)
+            case OP_GT2: FIXNUM_OP(>)
+            case OP_LE2: FIXNUM_OP(<=)
+            case OP_GE2: FIXNUM_OP(>=)
+            case OP_NUM_EQ2: FIXNUM_OP(==)
+            case OP_ADD2:
+            case OP_SUB2: {
+                unsigned op = ip[-1];
+                lo_value a = L->stack[L->sp - 2], b = L->stack[L->sp - 1];
+                INLINE_BEGIN(2);
+                int64_t r;
+                if (!lo_fixnump(a | b) ||
+                    (op == OP_ADD2
+                     ? __builtin_add_overflow((int64_t)a, (int64_t)b, &r)
+                     : __builtin_sub_overflow((int64_t)a, (int64_t)b, &r)))
+                    goto call_cell;
+                L->stack[L->sp - 2] = (lo_value)r;
+                L->sp--;
+                break;
+            }
+            case OP_ADD1:
+            case OP_SUB1: {
+                unsigned op = ip[-1];
+                lo_value a = L->stack[L->sp - 1];
+                INLINE_BEGIN(1);
+                int64_t r;
+                if (!lo_fixnump(a) ||
+                    (op == OP_ADD1
+                     ? __builtin_add_overflow((int64_t)a, (int64_t)lo_fixnum(1), &r)
+                     : __builtin_sub_overflow((int64_t)a, (int64_t)lo_fixnum(1), &r)))
+                    goto call_cell;
+                L->stack[L->sp - 1] = (lo_value)r;
+                break;
+            }
+            case OP_EQ2: {
+                INLINE_BEGIN(2);
+                L->stack[L->sp - 2] = lo_eq(L->stack[L->sp - 2],
+                                            L->stack[L->sp - 1]) ? L->t : L->nil;
+                L->sp--;
+                break;
+            }
+            case OP_CAR1:
+            case OP_CDR1: {
+                unsigned op = ip[-1];
+                lo_value a = L->stack[L->sp - 1];
+                INLINE_BEGIN(1);
+                if (lo_consp(a))
+                    L->stack[L->sp - 1] = op == OP_CAR1 ? lo_car_raw(a)
+                                                        : lo_cdr_raw(a);
+                else if (!lo_null(L, a))
+                    goto call_cell;
+                break;
+            }
+            case OP_CONS2: {
+                INLINE_BEGIN(2);
+                L->stack[L->sp - 2] = lo_cons(L, L->stack[L->sp - 2],
+                                              L->stack[L->sp - 1]);
+                L->sp--;
+                break;
+            }
+            case OP_NULL1: {
+                INLINE_BEGIN(1);
+                L->stack[L->sp - 1] = lo_null(L, L->stack[L->sp - 1])
+                                      ? L->t : L->nil;
+                break;
+            }
+#undef FIXNUM_OP
+#undef INLINE_BEGIN
             case OP_CALL: {
                 POLL_AT(ip - 1);
                 unsigned n = *ip++;
