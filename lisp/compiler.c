@@ -220,7 +220,7 @@ static void patch16(struct compiler *c, uint32_t at, unsigned v);
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
     lo_lisp *L = c->L;
-    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t)) {
+    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || lo_keywordp(sym)) {
         emit(c, OP_CONST);
         emit16(c, constant(c, sym));
         return;
@@ -271,7 +271,8 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         compile_symbol(c, L->nil);
     for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
         lo_value var = lo_car_raw(pairs);
-        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t))
+        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
+            lo_keywordp(var))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
         compile_sub(c, lo_car_raw(lo_cdr_raw(pairs)));
         struct var v = resolve(c, var);

@@ -8,6 +8,9 @@
  *   compiler.c   forms -> bytecode (the trusted compiler)
  *   vm.c         running bytecode
  *   primitives.c functions written in C, by stable index
+ *   package.c    symbols and packages (package.h); package-prims.c their
+ *                Lisp functions; symbol-syntax.c reading and printing
+ *                symbol tokens; cl-symbols.c the standard names
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
@@ -90,6 +93,7 @@ struct lo_lisp {
     lo_value **roots;
     uint32_t nroots;
     int gc_inhibit;                 /* > 0: inside the compiler */
+    bool world_locked;              /* holds W->lock (lo_world_lock) */
     /* multiple values: the count of the last values returned and the
      * ones after the primary (mv[0] is unused: the primary travels on
      * the stack) */
@@ -136,6 +140,12 @@ static inline bool lo_poll(lo_lisp *L)
 /* Collect now (world stopped by this call); false when it was not safe. */
 bool lo_collect(lo_lisp *L);
 
+/* ---- the world lock: symbol tables, packages, environments ----
+ * Writers only; readers take no lock.  Never held across a poll.  An
+ * error signalled with it held releases it. */
+void lo_world_lock(lo_lisp *L);
+void lo_world_unlock(lo_lisp *L);
+
 /* ---- errors ---- */
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -162,11 +172,18 @@ uint64_t lo_string_length(lo_value s);
 uint32_t lo_string_ref(lo_value s, uint64_t i);
 /* UTF-8 for one code point into out (4 bytes room); returns the length. */
 size_t lo_utf8_encode(uint32_t c, char *out);
+/* One code point from the UTF-8 at *p, which moves past it (U+FFFD for
+ * a malformed sequence). */
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 /* A string's text as UTF-8 into buf (NUL-terminated, truncated). */
 void lo_string_utf8(lo_value s, char *buf, size_t len);
 
-/* ---- symbols and environments ---- */
+/* ---- symbols (package.c) and environments ---- */
+/* The system's symbol named so (ASCII): in COMMON-LISP, external. */
 lo_value lo_intern(lo_lisp *L, const char *name);
+/* The keyword named so (ASCII, without the colon). */
+lo_value lo_intern_keyword(lo_lisp *L, const char *name);
+bool lo_keywordp(lo_value v);
 lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
@@ -230,5 +247,6 @@ extern const struct lo_primitive lo_prims_hash[];
 extern const struct lo_primitive lo_prims_strings[];
 extern const struct lo_primitive lo_prims_vectors[];
 extern const struct lo_primitive lo_prims_sequences[];
+extern const struct lo_primitive lo_prims_packages[];
 
 #endif
