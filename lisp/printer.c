@@ -90,14 +90,17 @@ static void print_named(lo_lisp *L, const char *kind, lo_value name,
     put(out, ">");
 }
 
-/* SBCL's form, without the address of a deleted one. */
-static void print_package(lo_value pkg, struct lo_text *out)
+/* SBCL's form (the type is a symbol: COMMON-LISP:PACKAGE where CL is
+ * not used), without the address of a deleted one. */
+static void print_package(lo_lisp *L, lo_value pkg, struct lo_text *out)
 {
+    put(out, "#<");
+    print_symbol(L, lo_intern(L, "PACKAGE"), out);
     if (lo_package_deleted(pkg)) {
-        put(out, "#<PACKAGE (deleted)>");
+        put(out, " (deleted)>");
         return;
     }
-    put(out, "#<PACKAGE ");
+    put(out, " ");
     print_string(lo_ptr(pkg)[PKG_NAME], out, true);
     put(out, ">");
 }
@@ -131,7 +134,7 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
             print_symbol(L, v, out);
             break;
         case LO_T_PACKAGE:
-            print_package(v, out);
+            print_package(L, v, out);
             break;
         case LO_T_STRING:
             print_string(v, out, true);
