@@ -504,9 +504,8 @@ lo_value lo_intern_keyword(lo_lisp *L, const char *text)
                        &name, &status);
 }
 
-bool lo_symbol_external_p(lo_lisp *L, lo_value sym)
+bool lo_symbol_external_p(lo_value sym)
 {
-    (void)L;
     lo_value home = lo_ptr(sym)[SYM_PACKAGE], found;
     struct lo_name name = symbol_name_of(sym);
     return lo_packagep(home) &&

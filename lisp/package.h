@@ -95,7 +95,7 @@ bool lo_unintern(lo_lisp *L, lo_value sym, lo_value pkg);
 void lo_use_package(lo_lisp *L, lo_value used, lo_value pkg);
 void lo_unuse_package(lo_lisp *L, lo_value used, lo_value pkg);
 /* Whether sym is external in its home package. */
-bool lo_symbol_external_p(lo_lisp *L, lo_value sym);
+bool lo_symbol_external_p(lo_value sym);
 /* A fresh list of the symbols present in pkg (externals only when
  * external), or accessible in it when inherited too. */
 lo_value lo_package_symbols(lo_lisp *L, lo_value pkg, bool external,

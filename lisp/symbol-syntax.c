@@ -341,7 +341,7 @@ static void write_prefix(lo_lisp *L, lo_value sym, struct lo_text *out)
         lo_eq(found, sym))
         return;
     write_name(lo_ptr(home)[PKG_NAME], out, true);
-    if (lo_symbol_external_p(L, sym))
+    if (lo_symbol_external_p(sym))
         lo_text_put(out, ":", 1);
     else
         lo_text_put(out, "::", 2);
