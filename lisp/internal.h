@@ -45,8 +45,8 @@ struct compiler;
 
 /*
  * What every thread of one Lisp system shares: the store, the heap and
- * the collector's state.  The lock guards the symbol table, environments
- * and the list of threads.
+ * the collector's state.  The lock guards the packages and their symbol
+ * tables, the environments and the list of threads against other writers.
  */
 struct lo_world {
     lo_ckpt *store;
