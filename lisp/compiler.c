@@ -238,17 +238,10 @@ void load_variable(struct compiler *c, lo_value name, bool raw_box)
         emit(c, OP_UNBOX);
 }
 
-static bool keywordp(lo_lisp *L, lo_value sym)
-{
-    (void)L;
-    lo_value name = lo_symbol_name(sym);
-    return lo_string_length(name) > 1 && lo_string_ref(name, 0) == ':';
-}
-
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
     lo_lisp *L = c->L;
-    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || keywordp(L, sym)) {
+    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || lo_keywordp(sym)) {
         emit_constant(c, sym);
         one_value(c);
         return;
@@ -300,7 +293,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
         bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
         if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
-            keywordp(L, var))
+            lo_keywordp(var))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
         struct var v = resolve(c, var);
         if (v.place == SYMBOL_MACRO) {
@@ -358,7 +351,7 @@ uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
 static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
 {
     if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
-        keywordp(L, name))
+        lo_keywordp(name))
         lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
 }
 
@@ -561,7 +554,7 @@ static void compile_eval_when(struct compiler *c, lo_value form)
     lo_lisp *L = c->L;
     bool execute = false;
     for (lo_value s = second(L, form); lo_consp(s); s = lo_cdr_raw(s))
-        execute |= is(L, lo_car_raw(s), ":EXECUTE") ||
+        execute |= lo_eq(lo_car_raw(s), lo_intern_keyword(L, "EXECUTE")) ||
                    is(L, lo_car_raw(s), "EVAL");
     if (execute) {
         compile_body(c, lo_cdr(L, lo_cdr(L, form)));
@@ -923,9 +916,9 @@ static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
 /* The keyword an &key parameter named var is passed with. */
 static lo_value keyword_for(lo_lisp *L, lo_value var)
 {
-    char name[256] = ":";
-    lo_string_utf8(lo_symbol_name(var), name + 1, sizeof name - 1);
-    return lo_intern(L, name);
+    char name[256];
+    lo_string_utf8(lo_symbol_name(var), name, sizeof name);
+    return lo_intern_keyword(L, name);
 }
 
 /* var, (var [default [supplied-p]]) or ((keyword var) ...), looked up in

@@ -65,17 +65,10 @@ static bool name_is(lo_value sym, const char *name)
     return text_is(lo_symbol_name(sym), 0, name);
 }
 
-/* Whether v is the keyword :name.  The reader has no packages yet, so a
- * keyword is read as a symbol whose name starts with a colon; once
- * keywords live in their own package their names lose it, so both are
- * accepted. */
+/* Whether v is the keyword :name. */
 static bool keyword_is(lo_value v, const char *name)
 {
-    if (!lo_symbolp(v))
-        return false;
-    lo_value s = lo_symbol_name(v);
-    bool colon = lo_string_length(s) > 0 && lo_string_ref(s, 0) == ':';
-    return text_is(s, colon ? 1 : 0, name);
+    return lo_keywordp(v) && name_is(v, name);
 }
 
 /* ---- numbers --------------------------------------------------------------

@@ -8,6 +8,9 @@
  *   compiler.c   forms -> bytecode (the trusted compiler)
  *   vm.c         running bytecode
  *   primitives.c functions written in C, by stable index
+ *   package.c    symbols and packages (package.h); package-prims.c their
+ *                Lisp functions; symbol-syntax.c reading and printing
+ *                symbol tokens; cl-symbols.c the standard names
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
@@ -63,8 +66,8 @@ struct compiler;
 
 /*
  * What every thread of one Lisp system shares: the store, the heap and
- * the collector's state.  The lock guards the symbol table, environments
- * and the list of threads.
+ * the collector's state.  The lock guards the packages and their symbol
+ * tables, the environments and the list of threads against other writers.
  */
 struct lo_world {
     lo_ckpt *store;
@@ -110,8 +113,6 @@ struct lo_lisp {
     int signal_depth;               /* errors signalled inside handlers */
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
-    char *scratch;                  /* C memory for primitives, reused */
-    size_t scratch_len;
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -237,11 +238,18 @@ uint64_t lo_string_length(lo_value s);
 uint32_t lo_string_ref(lo_value s, uint64_t i);
 /* UTF-8 for one code point into out (4 bytes room); returns the length. */
 size_t lo_utf8_encode(uint32_t c, char *out);
+/* One code point from the UTF-8 at *p, which moves past it (U+FFFD for
+ * a malformed sequence). */
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 /* A string's text as UTF-8 into buf (NUL-terminated, truncated). */
 void lo_string_utf8(lo_value s, char *buf, size_t len);
 
-/* ---- symbols and environments ---- */
+/* ---- symbols (package.c) and environments ---- */
+/* The system's symbol named so (ASCII): in COMMON-LISP, external. */
 lo_value lo_intern(lo_lisp *L, const char *name);
+/* The keyword named so (ASCII, without the colon). */
+lo_value lo_intern_keyword(lo_lisp *L, const char *name);
+bool lo_keywordp(lo_value v);
 lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
@@ -326,5 +334,6 @@ extern const struct lo_primitive lo_prims_vectors[];
 extern const struct lo_primitive lo_prims_sequences[];
 extern const struct lo_primitive lo_prims_control[];
 extern const struct lo_primitive lo_prims_eval[];
+extern const struct lo_primitive lo_prims_packages[];
 
 #endif

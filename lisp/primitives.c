@@ -298,15 +298,9 @@ static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     if (!lo_symbolp(a[0]))
         lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
-    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t))
+    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t) || lo_keywordp(a[0]))
         return L->t;
     return lo_truth(L, lo_symbol_value(L, a[0]) != LO_UNBOUND);
-}
-
-static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)a; (void)n;
-    return lo_gensym(L);
 }
 
 const struct lo_primitive lo_prims_core[] = {
@@ -334,7 +328,6 @@ const struct lo_primitive lo_prims_core[] = {
     { "APPEND", 0, -1, p_append },
     { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
     { "MACROEXPAND", 1, 2, p_macroexpand },
-    { "GENSYM", 0, 1, p_gensym },
     { "BOUNDP", 1, 1, p_boundp },
     { "SYMBOLP", 1, 1, p_symbolp },
     { "INTEGERP", 1, 1, p_integerp },
@@ -373,6 +366,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_sequences,
     lo_prims_control,
     lo_prims_eval,
+    lo_prims_packages,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

@@ -6,6 +6,7 @@
 #include "format.h"
 #include "hashtable.h"
 #include "internal.h"
+#include "package.h"
 #include "sequences.h"
 
 enum { MAX_PRINT_DEPTH = 2000 };
@@ -68,6 +69,13 @@ static void print_vector(lo_lisp *L, lo_value v, struct lo_text *out,
     put(out, ")");
 }
 
+/* Symbols: keywords, #:, package prefixes and |escapes| are
+ * symbol-syntax.c's. */
+static void print_symbol(lo_lisp *L, lo_value sym, struct lo_text *out)
+{
+    lo_write_symbol(L, sym, out, true);
+}
+
 static void print_named(lo_lisp *L, const char *kind, lo_value name,
                         struct lo_text *out)
 {
@@ -77,8 +85,23 @@ static void print_named(lo_lisp *L, const char *kind, lo_value name,
         put(out, " (LAMBDA)");
     } else if (lo_symbolp(name)) {
         put(out, " ");
-        print_string(lo_symbol_name(name), out, false);
+        print_symbol(L, name, out);
     }
+    put(out, ">");
+}
+
+/* SBCL's form (the type is a symbol: COMMON-LISP:PACKAGE where CL is
+ * not used), without the address of a deleted one. */
+static void print_package(lo_lisp *L, lo_value pkg, struct lo_text *out)
+{
+    put(out, "#<");
+    print_symbol(L, lo_intern(L, "PACKAGE"), out);
+    if (lo_package_deleted(pkg)) {
+        put(out, " (deleted)>");
+        return;
+    }
+    put(out, " ");
+    print_string(lo_ptr(pkg)[PKG_NAME], out, true);
     put(out, ">");
 }
 
@@ -108,7 +131,10 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
     } else if (lo_objectp(v)) {
         switch (lo_type_of_object(v)) {
         case LO_T_SYMBOL:
-            print_string(lo_symbol_name(v), out, false);
+            print_symbol(L, v, out);
+            break;
+        case LO_T_PACKAGE:
+            print_package(L, v, out);
             break;
         case LO_T_STRING:
             print_string(v, out, true);

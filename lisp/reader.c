@@ -1,8 +1,9 @@
 /*
  * reader.c -- text to objects (thin path of the Common Lisp reader).
  *
- * Integers (decimal, optional sign), symbols (upcased), strings with \\
- * escapes, lists and dotted lists, 'x, #\\c characters, and ; comments.
+ * Integers (decimal, optional sign), symbols (symbol-syntax.c: upcased,
+ * escapes, package markers, #:), strings with \\ escapes, lists and
+ * dotted lists, 'x, #\\c characters, and ; comments.
  * Nesting is limited (MAX_DEPTH) so deep input is a clear READER-ERROR,
  * never a C stack overflow.  Bignums, floats, radixes, backquote and the
  * rest of # syntax come next (docs/lisp.md).
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "package.h"
 #include "sequences.h"
 
 enum { MAX_DEPTH = 1000, MAX_TOKEN = 256 };
@@ -100,9 +102,13 @@ static lo_value read_string(struct reader *r)
     return lo_make_string(r->L, buf, n);
 }
 
-/* A token: an integer if it parses as one, else a symbol. */
+/* A token: an integer if it parses as one, else a symbol (read again
+ * from its start by symbol-syntax.c, which knows escapes and packages). */
 static lo_value read_token(struct reader *r)
 {
+    if (lo_token_is_symbol(r->p))
+        return lo_read_symbol(r->L, &r->p, false);
+    const char *start = r->p;
     char tok[MAX_TOKEN];
     size_t n = 0;
     while (!terminating(*r->p)) {
@@ -127,7 +133,8 @@ static lo_value read_token(struct reader *r)
         }
         return lo_fixnum(tok[0] == '-' ? -v : v);
     }
-    return lo_intern(r->L, tok);
+    r->p = start;
+    return lo_read_symbol(r->L, &r->p, false);
 }
 
 static lo_value read_character(struct reader *r)
@@ -219,6 +226,11 @@ static lo_value read_form(struct reader *r)
             r->p += 2;
             v = lo_cons(L, lo_intern(L, "FUNCTION"),
                         lo_cons(L, read_form(r), L->nil));
+            break;
+        }
+        if (r->p[1] == ':') {           /* #:name: an uninterned symbol */
+            r->p += 2;
+            v = lo_read_symbol(L, &r->p, true);
             break;
         }
         lo_error(L, "READER-ERROR", "unsupported # syntax: #%c", r->p[1]);

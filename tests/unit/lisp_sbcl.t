@@ -19,12 +19,16 @@ for corpus in "$here"/corpus-*.lisp; do
     sbcl --script "$here/sbcl-run.lisp" "$corpus" > "$dir/$name.sbcl" 2>/dev/null
     "$bin" --store "$dir/$name.store" --size 256M < "$corpus" 2>/dev/null |
         sed 's/^ERROR:.*/ERROR/' > "$dir/$name.ours"
-    # The forms themselves, one per line, for the test names.
+    # The forms themselves, one per line, for the test names (evaluated
+    # too, so that forms naming packages the corpus makes can be read).
     sbcl --script /dev/stdin "$corpus" > "$dir/$name.forms" 2>/dev/null <<'LISP'
 (setf *print-pretty* nil)
 (with-open-file (in (second sb-ext:*posix-argv*))
   (loop for form = (read in nil :eof) until (eq form :eof)
-        do (let ((*print-length* 8) (*print-level* 4)) (prin1 form) (terpri))))
+        do (let ((*print-length* 8) (*print-level* 4)) (prin1 form) (terpri))
+           (handler-case (let ((*standard-output* (make-broadcast-stream)))
+                           (eval form))
+             (error () nil))))
 LISP
     total=$(wc -l < "$dir/$name.sbcl")
     i=1
