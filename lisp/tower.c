@@ -1,0 +1,256 @@
+/*
+ * tower.c -- making numbers and converting between their types
+ * (numbers.h): doubles, integers built in place as bignums, ratios in
+ * lowest terms, and the exact conversions between rationals and doubles
+ * (correctly rounded, as SBCL's are).
+ */
+#include "numbers.h"
+
+/* ---- doubles and integers ---- */
+
+lo_value lo_make_double(lo_lisp *L, double d)
+{
+    uint64_t *p = lo_alloc_raw(L, LO_T_DOUBLE, 2, 0);
+    p[1] = lo_double_bits(d);
+    return lo_make_object(p);
+}
+
+lo_big lo_big_new(lo_lisp *L, size_t room)
+{
+    if (room == SIZE_MAX || room > LO_BIG_MAX_LIMBS)
+        lo_error(L, "STORAGE-CONDITION", "an integer too large (more than "
+                 "%zu bits)", LO_BIG_MAX_LIMBS * 64);
+    uint64_t *p = lo_alloc_raw(L, LO_T_BIGNUM, 2 + room, 0);
+    lo_big b = { p + 2, 0, false };
+    return b;
+}
+
+lo_value lo_big_finish(lo_lisp *L, lo_big *b)
+{
+    int64_t v;
+    lo_big_normalize(b);
+    if (lo_big_fixnump(b) && lo_big_to_int64(b, &v))
+        return lo_fixnum(v);        /* the object is left as garbage */
+    uint64_t *p = b->limb - 2;
+    p[1] = (uint64_t)b->len | (uint64_t)b->neg << 63;
+    lo_shrink_raw(p, 2 + b->len);
+    (void)L;
+    return lo_make_object(p);
+}
+
+lo_limb *lo_big_scratch(lo_lisp *L, size_t limbs)
+{
+    if (limbs == SIZE_MAX || limbs > 4 * LO_BIG_MAX_LIMBS)
+        lo_error(L, "STORAGE-CONDITION", "an integer too large (more than "
+                 "%zu bits)", LO_BIG_MAX_LIMBS * 64);
+    return lo_alloc_raw(L, (enum lo_type)LO_T_FILLER,
+                        1 + (limbs ? limbs : 1), 0) + 1;
+}
+
+lo_big lo_big_temp(lo_lisp *L, size_t room)
+{
+    lo_big b = { lo_big_scratch(L, room), 0, false };
+    return b;
+}
+
+lo_value lo_make_integer(lo_lisp *L, int64_t v)
+{
+    if (v >= LO_FIXNUM_MIN && v <= LO_FIXNUM_MAX)
+        return lo_fixnum(v);
+    lo_big b = lo_big_new(L, 1);
+    lo_big_from_int64(&b, v);
+    return lo_big_finish(L, &b);
+}
+
+lo_value lo_integer_from_big(lo_lisp *L, const lo_big *a)
+{
+    int64_t v;
+    if (lo_big_fixnump(a) && lo_big_to_int64(a, &v))
+        return lo_fixnum(v);
+    lo_big b = lo_big_new(L, a->len);
+    lo_big_copy(&b, a);
+    return lo_big_finish(L, &b);
+}
+
+/* ---- ratios ---- */
+
+lo_value lo_make_ratio(lo_lisp *L, lo_value num, lo_value den)
+{
+    if (den == lo_fixnum(0))
+        lo_error(L, "DIVISION-BY-ZERO", "/: division by zero");
+    if (den == lo_fixnum(1))
+        return num;
+    lo_value g = lo_int_gcd(L, num, den), rest;
+    if (g != lo_fixnum(1)) {
+        lo_int_divide(L, num, g, LO_BIG_TRUNCATE, &num, &rest);
+        lo_int_divide(L, den, g, LO_BIG_TRUNCATE, &den, &rest);
+    }
+    if (lo_int_compare(den, lo_fixnum(0)) < 0) {
+        num = lo_int_sub(L, lo_fixnum(0), num);
+        den = lo_int_sub(L, lo_fixnum(0), den);
+    }
+    if (den == lo_fixnum(1))
+        return num;
+    uint64_t *p = lo_alloc_object(L, LO_T_RATIO, RATIO_WORDS);
+    p[RATIO_NUM] = num;
+    p[RATIO_DEN] = den;
+    return lo_make_object(p);
+}
+
+/* ---- rationals to doubles ---- */
+
+/* Bit i of a magnitude. */
+static bool big_bit(const lo_big *a, uint64_t i)
+{
+    return i / 64 < a->len && (a->limb[i / 64] >> (i % 64) & 1);
+}
+
+/* Whether any bit below i is set. */
+static bool big_any_below(const lo_big *a, uint64_t i)
+{
+    for (uint64_t k = 0; k < i / 64 && k < a->len; k++)
+        if (a->limb[k])
+            return true;
+    uint64_t k = i / 64;
+    return k < a->len && i % 64 && (a->limb[k] & ((1ull << (i % 64)) - 1));
+}
+
+/* m * 2^e for a 53-bit (or 2^53) m whose product is exactly a double or
+ * out of range: multiply in steps that stay exact. */
+static double scale2(double m, int64_t e)
+{
+    for (; e > 1023; e -= 1023)
+        m *= 0x1p1023;              /* an infinity when out of range */
+    for (; e < -1022; e += 1022)
+        m *= 0x1p-1022;
+    union { uint64_t u; double d; } p = { (uint64_t)(e + 1023) << 52 };
+    return m * p.d;
+}
+
+/* (q + a fraction that is nonzero when sticky) * 2^e, rounded to the
+ * nearest double, ties to even; q has at least 55 bits. */
+static bool round_to_double(const lo_big *q, bool sticky, int64_t e,
+                            double *out)
+{
+    int64_t bits = (int64_t)lo_big_integer_length(q);
+    int64_t top = bits - 1 + e;             /* exponent of the leading bit */
+    int64_t keep = top >= -1022 ? 53 : 53 - (-1022 - top);
+    int64_t drop = bits - keep;             /* >= 2 */
+    uint64_t m = 0;
+    for (int64_t i = drop < 0 ? 0 : drop; i < bits; i++)
+        if (big_bit(q, (uint64_t)i))
+            m |= 1ull << (i - drop);
+    bool half = drop >= 1 && big_bit(q, (uint64_t)(drop - 1));
+    bool rest = sticky || (drop >= 2 && big_any_below(q, (uint64_t)(drop - 1)));
+    if (half && (rest || (m & 1)))
+        m++;
+    *out = scale2((double)m, e + drop);
+    return *out <= 0x1.fffffffffffffp1023;
+}
+
+/* |num|/den (den > 0) as a double. */
+static bool ratio_to_double(lo_lisp *L, lo_value num, lo_value den,
+                            double *out)
+{
+    lo_limb nb[1], db[1];
+    lo_big n = lo_integer_view(num, nb), d = lo_integer_view(den, db);
+    n.neg = false;
+    /* n * 2^k / d with 55 or 56 bits before the point */
+    int64_t k = 55 - ((int64_t)lo_big_integer_length(&n) -
+                      (int64_t)lo_big_integer_length(&d));
+    lo_big a = lo_big_temp(L, lo_big_ash_size(n.len, k > 0 ? k : 0));
+    lo_big b = lo_big_temp(L, lo_big_ash_size(d.len, k < 0 ? -k : 0));
+    lo_big_ash(&a, &n, k > 0 ? k : 0);
+    lo_big_ash(&b, &d, k < 0 ? -k : 0);
+    lo_big q = lo_big_temp(L, lo_big_div_qsize(a.len, b.len));
+    lo_big r = lo_big_temp(L, lo_big_div_rsize(a.len, b.len));
+    lo_big_divmod(&q, &r, &a, &b, LO_BIG_TRUNCATE,
+                  lo_big_scratch(L, lo_big_div_scratch_size(a.len, b.len)));
+    return round_to_double(&q, !lo_big_zerop(&r), -k, out);
+}
+
+bool lo_real_to_double(lo_lisp *L, lo_value v, double *out)
+{
+    if (lo_fixnump(v)) {
+        *out = (double)lo_fixnum_value(v);
+        return true;
+    }
+    if (lo_doublep(v)) {
+        *out = lo_double_value(v);
+        return true;
+    }
+    if (lo_bignump(v)) {
+        lo_big b = lo_bignum_view(v);
+        return lo_big_to_double(&b, out);
+    }
+    bool ok = ratio_to_double(L, lo_ptr(v)[RATIO_NUM], lo_ptr(v)[RATIO_DEN],
+                              out);
+    if (lo_int_compare(lo_ptr(v)[RATIO_NUM], lo_fixnum(0)) < 0)
+        *out = -*out;
+    return ok;
+}
+
+double lo_to_double(lo_lisp *L, lo_value v, const char *op)
+{
+    double d;
+    if (!lo_numberp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a real number", op);
+    if (!lo_real_to_double(L, v, &d))
+        lo_error(L, "FLOATING-POINT-OVERFLOW", "%s: too large to be a "
+                 "double-float", op);
+    return d;
+}
+
+/* ---- doubles to rationals ---- */
+
+bool lo_double_decode(double d, uint64_t *m, int64_t *e, bool *neg)
+{
+    uint64_t bits = lo_double_bits(d);
+    unsigned biased = (unsigned)(bits >> 52 & 0x7ff);
+    *neg = bits >> 63;
+    *m = bits & ((1ull << 52) - 1);
+    if (biased)
+        *m |= 1ull << 52;
+    *e = (int64_t)(biased ? biased : 1) - 1075;
+    return biased != 0x7ff;
+}
+
+static _Noreturn void not_finite(lo_lisp *L)
+{
+    lo_error(L, "TYPE-ERROR", "an infinity or a NaN is not rational");
+}
+
+lo_value lo_double_rational(lo_lisp *L, double d)
+{
+    uint64_t m;
+    int64_t e;
+    bool neg;
+    if (!lo_double_decode(d, &m, &e, &neg))
+        not_finite(L);
+    if (m == 0)
+        return lo_fixnum(0);
+    if (e < 0) {                    /* take out common factors of two */
+        int tz = __builtin_ctzll(m);
+        int64_t shift = tz < -e ? tz : -e;
+        m >>= shift;
+        e += shift;
+    }
+    lo_value num = lo_fixnum(neg ? -(int64_t)m : (int64_t)m);
+    if (e >= 0)
+        return lo_int_ash(L, num, e);
+    uint64_t *r = lo_alloc_object(L, LO_T_RATIO, RATIO_WORDS);
+    r[RATIO_NUM] = num;             /* m is odd here: lowest terms */
+    r[RATIO_DEN] = lo_int_ash(L, lo_fixnum(1), -e);
+    return lo_make_object(r);
+}
+
+lo_value lo_double_truncate(lo_lisp *L, double d)
+{
+    if ((lo_double_bits(d) >> 52 & 0x7ff) == 0x7ff)
+        not_finite(L);
+    if (d > -0x1p61 && d < 0x1p61)
+        return lo_fixnum((int64_t)d);
+    lo_big b = lo_big_new(L, LO_BIG_DOUBLE_LIMBS);
+    lo_big_from_double(&b, d, NULL);
+    return lo_big_finish(L, &b);
+}
