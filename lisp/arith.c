@@ -360,13 +360,6 @@ static void truncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
                                               lo_denominator(y)));
         return;
     }
-    if (rx == RATIO) {          /* the numerator by (* denominator y) */
-        lo_value ignored;
-        truncate2(L, lo_numerator(x),
-                  lo_num_mul(L, lo_denominator(x), y, op), q, &ignored, op);
-        *r = lo_num_sub(L, x, lo_num_mul(L, *q, y, op), op);
-        return;
-    }
     if (rx == DOUBLE && y == lo_fixnum(1)) {
         double d = lo_double_value(x);
         *q = lo_double_truncate(L, d);

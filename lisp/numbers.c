@@ -236,22 +236,6 @@ static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
 static lo_value p_mod(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_FLOOR, "MOD"); }
 static lo_value p_rem(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_TRUNCATE, "REM"); }
 
-/* ffloor fceiling fround: the quotient as a float (SBCL's definition). */
-static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
-                               enum lo_big_rounding mode, const char *op)
-{
-    lo_value v[2];
-    lo_num_round(L, number_arg(L, a[0], op),
-                 n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), mode,
-                 &v[0], &v[1], op);
-    v[0] = lo_make_double(L, lo_to_double(L, v[0], op));
-    return lo_values(L, 2, v);
-}
-
-static lo_value p_ffloor(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_FLOOR, "FFLOOR"); }
-static lo_value p_fceiling(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_CEILING, "FCEILING"); }
-static lo_value p_fround(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_ROUND, "FROUND"); }
-
 /* toward zero, keeping the sign of a zero result ((ftruncate -0.5) is
  * -0.0 in SBCL) */
 static double trunc_double(double d)
@@ -261,28 +245,65 @@ static double trunc_double(double d)
     return copy_sign((double)(int64_t)d, d);
 }
 
-/* ftruncate: on floats, truncated in float arithmetic (SBCL's
- * %unary-ftruncate), so the sign of zero survives. */
-static lo_value p_ftruncate(lo_lisp *L, lo_value *a, uint32_t n)
+/* SBCL's FTRUNCATE: on rationals, TRUNCATE with the quotient made a
+ * float; with a float, truncated in float arithmetic (%unary-ftruncate),
+ * so the sign of a zero quotient survives. */
+static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
+                       lo_value *r, const char *op)
 {
-    const char *op = "FTRUNCATE";
-    lo_value x = number_arg(L, a[0], op);
-    lo_value y = n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1);
-    if (!lo_doublep(x) && !lo_doublep(y))
-        return float_rounding(L, a, n, LO_BIG_TRUNCATE, op);
-    lo_value v[2];
+    if (!lo_doublep(x) && !lo_doublep(y)) {
+        lo_num_round(L, x, y, LO_BIG_TRUNCATE, q, r, op);
+        *q = lo_make_double(L, lo_to_double(L, *q, op));
+        return;
+    }
     if (lo_doublep(x) && y == lo_fixnum(1)) {
         double res = trunc_double(lo_double_value(x));
-        v[0] = lo_make_double(L, res);
-        v[1] = lo_make_double(L, lo_double_value(x) - res);
-        return lo_values(L, 2, v);
+        *q = lo_make_double(L, res);
+        *r = lo_make_double(L, lo_double_value(x) - res);
+        return;
     }
     double divisor = lo_to_double(L, y, op), xd = lo_to_double(L, x, op);
     if (divisor == 0)
         lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
-    double res = trunc_double(lo_double_value(lo_float_result(L, xd / divisor, op)));
-    v[0] = lo_make_double(L, res);
-    v[1] = lo_float_result(L, xd - res * divisor, op);
+    double res = trunc_double(lo_double_value(lo_float_result(L, xd / divisor,
+                                                              op)));
+    *q = lo_make_double(L, res);
+    *r = lo_float_result(L, xd - res * divisor, op);
+}
+
+/* ftruncate ffloor fceiling: SBCL's FFLOOR and FCEILING adjust
+ * FTRUNCATE's results as FLOOR and CEILING adjust TRUNCATE's. */
+static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
+                               enum lo_big_rounding mode, const char *op)
+{
+    lo_value x = number_arg(L, a[0], op);
+    lo_value y = n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), v[2];
+    ftruncate2(L, x, y, &v[0], &v[1], op);
+    if (mode != LO_BIG_TRUNCATE && lo_num_sign(L, v[1], op) != 0) {
+        int sx = lo_num_sign(L, x, op), sy = lo_num_sign(L, y, op);
+        if (mode == LO_BIG_FLOOR && (sy < 0 ? sx > 0 : sx < 0)) {
+            v[0] = lo_num_sub(L, v[0], lo_fixnum(1), op);
+            v[1] = lo_num_add(L, v[1], y, op);
+        } else if (mode == LO_BIG_CEILING && (sy < 0 ? sx < 0 : sx > 0)) {
+            v[0] = lo_num_add(L, v[0], lo_fixnum(1), op);
+            v[1] = lo_num_sub(L, v[1], y, op);
+        }
+    }
+    return lo_values(L, 2, v);
+}
+
+static lo_value p_ffloor(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_FLOOR, "FFLOOR"); }
+static lo_value p_fceiling(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_CEILING, "FCEILING"); }
+static lo_value p_ftruncate(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_TRUNCATE, "FTRUNCATE"); }
+
+/* fround: ROUND, with the quotient made a float. */
+static lo_value p_fround(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value v[2];
+    lo_num_round(L, number_arg(L, a[0], "FROUND"),
+                 n > 1 ? number_arg(L, a[1], "FROUND") : lo_fixnum(1),
+                 LO_BIG_ROUND, &v[0], &v[1], "FROUND");
+    v[0] = lo_make_double(L, lo_to_double(L, v[0], "FROUND"));
     return lo_values(L, 2, v);
 }
 
@@ -529,10 +550,11 @@ static lo_value intexp(lo_lisp *L, lo_value base, lo_value power)
             lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
         return psign > 0 ? base : lo_fixnum(1);
     }
-    if (lo_ratiop(base)) {
-        lo_value num = intexp(L, lo_numerator(base), power);
-        lo_value den = intexp(L, lo_denominator(base), power);
-        return psign < 0 ? lo_num_div(L, den, num, op)
+    if (lo_ratiop(base)) {          /* (n/d)^-p = d^p / n^p */
+        lo_value p = psign < 0 ? lo_int_sub(L, lo_fixnum(0), power) : power;
+        lo_value num = intexp(L, lo_numerator(base), p);
+        lo_value den = intexp(L, lo_denominator(base), p);
+        return psign < 0 ? lo_make_ratio(L, den, num)
                          : lo_make_ratio(L, num, den);
     }
     if (psign < 0)

@@ -111,10 +111,8 @@ lo_value lo_make_integer(lo_lisp *L, int64_t v);
  * -- a fixnum when it fits, else the object cut to its length. */
 lo_big lo_big_new(lo_lisp *L, size_t room);
 lo_value lo_big_finish(lo_lisp *L, lo_big *b);
-/* Working space for lo_big functions, and an lo_big in it for
- * intermediate results: heap garbage, never freed by hand. */
+/* Working space for lo_big functions: heap garbage, never freed by hand. */
 lo_limb *lo_big_scratch(lo_lisp *L, size_t limbs);
-lo_big lo_big_temp(lo_lisp *L, size_t room);
 /* A copy of a as an integer value. */
 lo_value lo_integer_from_big(lo_lisp *L, const lo_big *a);
 
@@ -122,8 +120,9 @@ lo_value lo_integer_from_big(lo_lisp *L, const lo_big *a);
  * DIVISION-BY-ZERO when den is 0.  Both must be integers. */
 lo_value lo_make_ratio(lo_lisp *L, lo_value num, lo_value den);
 
-/* A real as a double, correctly rounded (ties to even); false when it
- * is beyond the double range (*out is then an infinity). */
+/* A real as a double, as SBCL converts it: integers correctly rounded
+ * (ties to even), ratios by SBCL's FLOAT-RATIO (numbers.c's header);
+ * false when it is beyond the double range (*out is then an infinity). */
 bool lo_real_to_double(lo_lisp *L, lo_value v, double *out);
 /* The same, signalling FLOATING-POINT-OVERFLOW (op names the operation). */
 double lo_to_double(lo_lisp *L, lo_value v, const char *op);

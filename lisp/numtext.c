@@ -60,13 +60,86 @@ static lo_value read_ratio(lo_lisp *L, const char *num, size_t nn,
     return lo_make_ratio(L, lo_digits_integer(L, num, nn, radix, negative), d);
 }
 
+static int64_t int_length(lo_value v)
+{
+    lo_limb one[1];
+    lo_big b = lo_integer_view(v, one);
+    return (int64_t)lo_big_integer_length(&b);
+}
+
+static lo_value power_of_ten(lo_lisp *L, int64_t k)
+{
+    lo_limb ten_limb[1];
+    lo_big ten = { ten_limb, 0, false };
+    lo_big_from_int64(&ten, 10);
+    lo_big r = lo_big_new(L, lo_big_expt_size(&ten, (uint64_t)k));
+    lo_big_expt(&r, &ten, (uint64_t)k,
+                lo_big_scratch(L, lo_big_expt_scratch_size(&ten, (uint64_t)k)));
+    return lo_big_finish(L, &r);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* SBCL's TRUNCATE-EXPONENT: an exponent far beyond the double range is
+ * pulled in (the value is zero or an overflow either way) so that the
+ * exact value stays a reasonable size. */
+static int64_t clamp_exponent(int64_t e, lo_value number, lo_value divisor)
+{
+    int64_t magnitude = int_length(number) - (int_length(divisor) - 1);
+    if (e < 0) {
+        int64_t low = -floor_div(1075 + magnitude, 3);      /* ceiling */
+        return e > low ? e : low;
+    }
+    int64_t high = floor_div(1075 - magnitude, 3);
+    return e < high ? e : high;
+}
+
+/* A float token, read as SBCL's reader reads it: the exact rational
+ * digits * 10^exponent / 10^fraction-digits, converted to a double as
+ * FLOAT converts it (tower.c) -- so reading agrees with SBCL's even where
+ * that is not the correctly rounded double (subnormals are truncated). */
 static lo_value read_float(lo_lisp *L, const char *text, size_t n)
 {
+    size_t i = 0;
+    bool negative = text[0] == '-';
+    if (text[0] == '-' || text[0] == '+')
+        i++;
+    char *digits = (char *)lo_big_scratch(L, n / 8 + 1);
+    size_t ndigits = 0, fraction = 0;
+    bool point = false;
+    for (; i < n && (text[i] == '.' || (text[i] >= '0' && text[i] <= '9')); i++) {
+        if (text[i] == '.')
+            point = true;
+        else {
+            digits[ndigits++] = text[i];
+            fraction += point;
+        }
+    }
+    int64_t e = 0;
+    if (i < n) {                        /* a marker, then the exponent */
+        bool eneg = text[++i] == '-';
+        if (text[i] == '-' || text[i] == '+')
+            i++;
+        for (; i < n; i++)
+            if (e < 1000000000)
+                e = e * 10 + (text[i] - '0');
+        e = eneg ? -e : e;
+    }
+    lo_value number = lo_digits_integer(L, digits, ndigits, 10, false);
+    lo_value divisor = power_of_ten(L, (int64_t)fraction);
+    e = clamp_exponent(e, number, divisor);
+    if (e >= 0)
+        number = lo_int_mul(L, number, power_of_ten(L, e));
+    else
+        divisor = lo_int_mul(L, divisor, power_of_ten(L, -e));
     double d;
-    if (lo_double_parse(text, n, &d) != LO_FLOAT_OK)
+    if (!lo_real_to_double(L, lo_make_ratio(L, number, divisor), &d))
         lo_error(L, "READER-ERROR", "a float beyond the double-float range: "
                  "%.*s", (int)(n < 60 ? n : 60), text);
-    return lo_make_double(L, d);
+    return lo_make_double(L, negative ? -d : d);
 }
 
 bool lo_read_number(lo_lisp *L, const char *text, size_t n, unsigned radix,

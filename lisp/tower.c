@@ -47,12 +47,6 @@ lo_limb *lo_big_scratch(lo_lisp *L, size_t limbs)
                         1 + (limbs ? limbs : 1), 0) + 1;
 }
 
-lo_big lo_big_temp(lo_lisp *L, size_t room)
-{
-    lo_big b = { lo_big_scratch(L, room), 0, false };
-    return b;
-}
-
 lo_value lo_make_integer(lo_lisp *L, int64_t v)
 {
     if (v >= LO_FIXNUM_MIN && v <= LO_FIXNUM_MAX)
@@ -105,68 +99,69 @@ static bool big_bit(const lo_big *a, uint64_t i)
     return i / 64 < a->len && (a->limb[i / 64] >> (i % 64) & 1);
 }
 
-/* Whether any bit below i is set. */
-static bool big_any_below(const lo_big *a, uint64_t i)
+static int64_t int_length(lo_value v)
 {
-    for (uint64_t k = 0; k < i / 64 && k < a->len; k++)
-        if (a->limb[k])
-            return true;
-    uint64_t k = i / 64;
-    return k < a->len && i % 64 && (a->limb[k] & ((1ull << (i % 64)) - 1));
+    lo_limb one[1];
+    lo_big b = lo_integer_view(v, one);
+    return (int64_t)lo_big_integer_length(&b);
 }
 
-/* m * 2^e for a 53-bit (or 2^53) m whose product is exactly a double or
- * out of range: multiply in steps that stay exact. */
-static double scale2(double m, int64_t e)
+/* bits * 2^(e - 53), bits < 2^53 and the result in the double range
+ * (or a subnormal truncated, as SBCL's scale-float truncates it). */
+static bool scale_bits(uint64_t bits, int64_t e, double *out)
 {
-    for (; e > 1023; e -= 1023)
-        m *= 0x1p1023;              /* an infinity when out of range */
-    for (; e < -1022; e += 1022)
-        m *= 0x1p-1022;
-    union { uint64_t u; double d; } p = { (uint64_t)(e + 1023) << 52 };
-    return m * p.d;
+    int64_t biased = 1022 + e;
+    if (biased > 2046) {
+        *out = __builtin_inf();
+        return false;
+    }
+    if (biased < 1) {                   /* subnormal: the low bits go */
+        int64_t shift = 1 - biased;
+        bits = shift > 52 ? 0 : bits >> shift;
+        union { uint64_t u; double d; } sub = { bits };
+        *out = sub.d;
+        return true;
+    }
+    union { uint64_t u; double d; } v = {
+        (uint64_t)biased << 52 | (bits & ((1ull << 52) - 1)) };
+    *out = v.d;
+    return true;
 }
 
-/* (q + a fraction that is nonzero when sticky) * 2^e, rounded to the
- * nearest double, ties to even; q has at least 55 bits. */
-static bool round_to_double(const lo_big *q, bool sticky, int64_t e,
-                            double *out)
-{
-    int64_t bits = (int64_t)lo_big_integer_length(q);
-    int64_t top = bits - 1 + e;             /* exponent of the leading bit */
-    int64_t keep = top >= -1022 ? 53 : 53 - (-1022 - top);
-    int64_t drop = bits - keep;             /* >= 2 */
-    uint64_t m = 0;
-    for (int64_t i = drop < 0 ? 0 : drop; i < bits; i++)
-        if (big_bit(q, (uint64_t)i))
-            m |= 1ull << (i - drop);
-    bool half = drop >= 1 && big_bit(q, (uint64_t)(drop - 1));
-    bool rest = sticky || (drop >= 2 && big_any_below(q, (uint64_t)(drop - 1)));
-    if (half && (rest || (m & 1)))
-        m++;
-    *out = scale2((double)m, e + drop);
-    return *out <= 0x1.fffffffffffffp1023;
-}
-
-/* |num|/den (den > 0) as a double. */
+/* |num|/den (den > 1, in lowest terms) as SBCL's FLOAT-RATIO makes it:
+ * a quotient of 54 bits (the numerator shifted, right shifts dropping
+ * bits), rounded to 53 on its last bit (a tie only when the division was
+ * exact), then scaled. */
 static bool ratio_to_double(lo_lisp *L, lo_value num, lo_value den,
                             double *out)
 {
-    lo_limb nb[1], db[1];
-    lo_big n = lo_integer_view(num, nb), d = lo_integer_view(den, db);
-    n.neg = false;
-    /* n * 2^k / d with 55 or 56 bits before the point */
-    int64_t k = 55 - ((int64_t)lo_big_integer_length(&n) -
-                      (int64_t)lo_big_integer_length(&d));
-    lo_big a = lo_big_temp(L, lo_big_ash_size(n.len, k > 0 ? k : 0));
-    lo_big b = lo_big_temp(L, lo_big_ash_size(d.len, k < 0 ? -k : 0));
-    lo_big_ash(&a, &n, k > 0 ? k : 0);
-    lo_big_ash(&b, &d, k < 0 ? -k : 0);
-    lo_big q = lo_big_temp(L, lo_big_div_qsize(a.len, b.len));
-    lo_big r = lo_big_temp(L, lo_big_div_rsize(a.len, b.len));
-    lo_big_divmod(&q, &r, &a, &b, LO_BIG_TRUNCATE,
-                  lo_big_scratch(L, lo_big_div_scratch_size(a.len, b.len)));
-    return round_to_double(&q, !lo_big_zerop(&r), -k, out);
+    if (lo_int_compare(num, lo_fixnum(0)) < 0)
+        num = lo_int_sub(L, lo_fixnum(0), num);
+    lo_limb one[1];
+    lo_big d = lo_integer_view(den, one);
+    int64_t twos = 0;
+    while (!big_bit(&d, (uint64_t)twos))
+        twos++;
+    den = lo_int_ash(L, den, -twos);
+    int64_t delta = int_length(den) - int_length(num);
+    int64_t scale = -twos - delta;
+    lo_value shifted = lo_int_ash(L, num, 1 + delta + 53), q, rem;
+    for (;;) {
+        lo_int_divide(L, shifted, den, LO_BIG_TRUNCATE, &q, &rem);
+        if (int_length(q) - 53 == 1)
+            break;
+        shifted = lo_int_ash(L, shifted, -1);
+        scale++;
+    }
+    uint64_t bits = (uint64_t)lo_fixnum_value(q);     /* 54 bits */
+    if ((bits & 1) && (rem != lo_fixnum(0) || (bits & 2)))
+        bits++;
+    bits >>= 1;
+    if (bits >> 53) {
+        bits >>= 1;
+        scale++;
+    }
+    return scale_bits(bits, scale, out);
 }
 
 bool lo_real_to_double(lo_lisp *L, lo_value v, double *out)
