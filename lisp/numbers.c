@@ -678,11 +678,14 @@ static lo_value p_atan(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* The natural logarithm of a double (SBCL's %log; a negative one, -0.0
- * included, has a complex logarithm). */
+ * included, has a complex logarithm; zero's is an error, as SBCL's
+ * division-by-zero trap makes it). */
 static double ln_double(lo_lisp *L, double d, const char *op)
 {
     if (sign_bit(d))
         complex_result(L, op);
+    if (d == 0)
+        lo_error(L, "DIVISION-BY-ZERO", "%s: the logarithm of zero", op);
     return lo_double_value(lo_float_result(L, lo_math(LO_MATH_LOG, d, 0), op));
 }
 

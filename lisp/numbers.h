@@ -113,8 +113,6 @@ lo_big lo_big_new(lo_lisp *L, size_t room);
 lo_value lo_big_finish(lo_lisp *L, lo_big *b);
 /* Working space for lo_big functions: heap garbage, never freed by hand. */
 lo_limb *lo_big_scratch(lo_lisp *L, size_t limbs);
-/* A copy of a as an integer value. */
-lo_value lo_integer_from_big(lo_lisp *L, const lo_big *a);
 
 /* num/den in lowest terms: an integer when the denominator divides;
  * DIVISION-BY-ZERO when den is 0.  Both must be integers. */

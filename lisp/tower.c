@@ -1,8 +1,9 @@
 /*
  * tower.c -- making numbers and converting between their types
  * (numbers.h): doubles, integers built in place as bignums, ratios in
- * lowest terms, and the exact conversions between rationals and doubles
- * (correctly rounded, as SBCL's are).
+ * lowest terms, and the conversions between rationals and doubles as
+ * SBCL makes them (a double's exact value; an integer's nearest double; a
+ * ratio's double by SBCL's FLOAT-RATIO, step for step).
  */
 #include "numbers.h"
 
@@ -53,16 +54,6 @@ lo_value lo_make_integer(lo_lisp *L, int64_t v)
         return lo_fixnum(v);
     lo_big b = lo_big_new(L, 1);
     lo_big_from_int64(&b, v);
-    return lo_big_finish(L, &b);
-}
-
-lo_value lo_integer_from_big(lo_lisp *L, const lo_big *a)
-{
-    int64_t v;
-    if (lo_big_fixnump(a) && lo_big_to_int64(a, &v))
-        return lo_fixnum(v);
-    lo_big b = lo_big_new(L, a->len);
-    lo_big_copy(&b, a);
     return lo_big_finish(L, &b);
 }
 
