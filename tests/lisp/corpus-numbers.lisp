@@ -323,6 +323,30 @@
 (rationalize -2.75)
 (rationalize 1e-10)
 
+;; where SBCL's float conversions are not the correctly rounded ones
+;; (found by random differential testing): FLOAT-RATIO drops the bits a
+;; right shift of the numerator loses, subnormals are truncated, and the
+;; float TRUNCATE family divides in floats first
+(float -2728514041251366325096877/2 1.0)
+902.386e-317
+90875.354777327852339045e-322
+(floor -363964354594640019838513/12345 34.375)
+(truncate 3943271948213232353419607/5 88.51467651874364)
+(rem 5765606334709444176559893/10 -1.3579710097578857e-222)
+(fceiling -0.8015845528728232)
+(ffloor -0.8015845528728232)
+(fround -0.4)
+(ftruncate 7.5 2)
+(fceiling 0.5 -2)
+1d-7
+123.456
+(/ 2.0 3)
+(expt 2.0 -1074)
+(expt 2.0 -1075)
+1.0e16
+9007199254740993.0
+(- 9007199254740993 9007199254740992.0)
+
 ;; expt and the elementary functions of doubles
 (expt 2 -2)
 (expt 1/2 3)
