@@ -14,6 +14,10 @@
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
+ *   tower.c      making and converting numbers   } the numeric tower:
+ *   arith.c      arithmetic on any numbers       } what they share is
+ *   numtext.c    numbers to text and back        } in numbers.h
+ *   numbers.c    the number primitives           }
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -223,6 +227,9 @@ uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);
  * the rest raw data (gc/heap.h). */
 uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
                        unsigned value_words);
+/* Cut a raw object just made down to words (its tail becomes a filler,
+ * so the heap stays walkable). */
+void lo_shrink_raw(uint64_t *p, uint64_t words);
 lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
 lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
 lo_value lo_car(lo_lisp *L, lo_value x);
@@ -302,6 +309,13 @@ struct lo_text {                    /* a bounded output buffer */
 };
 void lo_text_put(struct lo_text *t, const char *s, size_t n);
 void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
+/* A number (any type) as prin1 writes it: integers and ratios in base
+ * (2..36), with a radix marker when radix (*print-radix*); doubles as
+ * SBCL prints them with *read-default-float-format* double-float. */
+void lo_print_number(lo_lisp *L, lo_value v, unsigned base, bool radix,
+                     struct lo_text *out);
+/* The values of *print-base* and *print-radix* in force. */
+void lo_print_base(lo_lisp *L, unsigned *base, bool *radix);
 
 /* ---- compiler and VM ---- */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
@@ -335,5 +349,6 @@ extern const struct lo_primitive lo_prims_sequences[];
 extern const struct lo_primitive lo_prims_control[];
 extern const struct lo_primitive lo_prims_eval[];
 extern const struct lo_primitive lo_prims_packages[];
+extern const struct lo_primitive lo_prims_numbers[];
 
 #endif

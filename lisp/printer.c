@@ -6,6 +6,7 @@
 #include "format.h"
 #include "hashtable.h"
 #include "internal.h"
+#include "numbers.h"
 #include "package.h"
 #include "sequences.h"
 
@@ -112,9 +113,11 @@ static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
         put(out, "...");
         return;
     }
-    if (lo_fixnump(v)) {
-        lo_snprintf(buf, sizeof buf, "%lld", (long long)lo_fixnum_value(v));
-        put(out, buf);
+    if (lo_numberp(v)) {
+        unsigned base;
+        bool radix;
+        lo_print_base(L, &base, &radix);
+        lo_print_number(L, v, base, radix, out);
     } else if (lo_consp(v)) {
         print_list(L, v, out, depth);
     } else if (lo_charp(v)) {

@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 6u
+#define LO_BYTECODE_VERSION 7u
 
 
 /* ---- multiple values ---- */
@@ -59,6 +59,15 @@ uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
     uint64_t *p = alloc_words(L, words);
     p[0] = lo_header_raw(type, words, value_words);
     return p;
+}
+
+void lo_shrink_raw(uint64_t *p, uint64_t words)
+{
+    uint64_t old = lo_header_words(p[0]);
+    if (words >= old)
+        return;
+    p[0] = (p[0] & ~(LO_HEADER_SIZE_MASK << 8)) | words << 8;
+    p[words] = lo_header_raw(LO_T_FILLER, old - words, 0);
 }
 
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr)

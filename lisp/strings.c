@@ -23,6 +23,8 @@
  */
 #include <string.h>
 
+#include "checksum.h"
+#include "numbers.h"
 #include "package.h"
 #include "sequences.h"
 
@@ -753,16 +755,18 @@ static lo_value p_parse_integer(lo_lisp *L, lo_value *a, uint32_t n)
     bool negative = i < end && c[i] == '-';
     if (i < end && (c[i] == '-' || c[i] == '+'))
         i++;
-    int64_t v = 0;
-    uint64_t digits = 0;
-    for (int w; i < end && (w = digit_weight(c[i], radix)) >= 0; i++, digits++)
-        if (__builtin_mul_overflow(v, radix, &v) ||
-            __builtin_add_overflow(v, negative ? -w : w, &v) ||
-            v > LO_FIXNUM_MAX || v < LO_FIXNUM_MIN)
-            lo_error(L, "ARITHMETIC-ERROR", "%s: the integer is too large "
-                     "(bignums are not wired in yet)", op);
-    lo_value result[2] = { digits ? lo_fixnum(v) : L->nil,
-                           lo_fixnum((int64_t)i) };
+    uint64_t first = i;
+    while (i < end && digit_weight(c[i], radix) >= 0)
+        i++;
+    uint64_t digits = i - first;
+    lo_value result[2] = { L->nil, lo_fixnum((int64_t)i) };
+    if (digits) {                   /* the digits as ASCII, for numtext.c */
+        char *text = (char *)lo_big_scratch(L, digits / 8 + 1);
+        for (uint64_t k = 0; k < digits; k++)
+            text[k] = (char)c[first + k];
+        result[0] = lo_digits_integer(L, text, digits, (unsigned)radix,
+                                      negative);
+    }
     if (junk_allowed)
         return lo_values(L, 2, result);
     while (i < end && parse_blank(c[i]))

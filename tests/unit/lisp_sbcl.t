@@ -23,6 +23,7 @@ for corpus in "$here"/corpus-*.lisp; do
     # too, so that forms naming packages the corpus makes can be read).
     sbcl --script /dev/stdin "$corpus" > "$dir/$name.forms" 2>/dev/null <<'LISP'
 (setf *print-pretty* nil)
+(setf *read-default-float-format* 'double-float)
 (with-open-file (in (second sb-ext:*posix-argv*))
   (loop for form = (read in nil :eof) until (eq form :eof)
         do (let ((*print-length* 8) (*print-level* 4)) (prin1 form) (terpri))
