@@ -383,6 +383,9 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_strings,
     lo_prims_vectors,
     lo_prims_sequences,
+    lo_prims_streams,
+    lo_prims_write,
+    lo_prims_format,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

@@ -126,8 +126,7 @@ uint32_t lo_string_ref(lo_value s, uint64_t i)
     return ((const uint32_t *)(lo_ptr(s) + 2))[i];
 }
 
-/* Decode one UTF-8 sequence; replaces malformed input with U+FFFD. */
-static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end)
 {
     const unsigned char *s = *p;
     uint32_t c = *s++;
@@ -153,12 +152,12 @@ lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len)
     const unsigned char *p = (const unsigned char *)utf8, *end = p + len;
     uint64_t count = 0;
     for (const unsigned char *q = p; q < end; count++)
-        utf8_next(&q, end);
+        lo_utf8_next(&q, end);
     uint64_t *obj = lo_alloc_raw(L, LO_T_STRING, 2 + (count + 1) / 2, 1);
     obj[1] = lo_fixnum((int64_t)count);
     uint32_t *chars = (uint32_t *)(obj + 2);
     for (uint64_t i = 0; p < end; i++)
-        chars[i] = utf8_next(&p, end);
+        chars[i] = lo_utf8_next(&p, end);
     return lo_make_object(obj);
 }
 
@@ -376,6 +375,17 @@ void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
     lo_ptr(cell)[CELL_VALUE] = value;
 }
 
+lo_value lo_symbol_value(lo_lisp *L, const char *name)
+{
+    lo_value cell = lo_variable_cell(L, lo_intern(L, name), false);
+    return lo_null(L, cell) ? LO_UNBOUND : lo_ptr(cell)[CELL_VALUE];
+}
+
+void lo_bind_named(lo_lisp *L, const char *name, lo_value value)
+{
+    lo_bind_special(L, lo_variable_cell(L, lo_intern(L, name), true), value);
+}
+
 void lo_unbind_to(lo_lisp *L, uint32_t depth)
 {
     while (L->nbindings > depth) {
@@ -501,6 +511,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->frames);
     lo_mem_free(L->bindings);
     lo_mem_free(L->roots);
+    lo_mem_free(L->output);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -599,8 +610,14 @@ int lo_lisp_cold_booted(lo_lisp *L)
 
 void lo_text_put(struct lo_text *t, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n && t->len + 1 < t->cap; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (t->len + 1 >= t->cap) {
+            if (!t->drain)
+                break;
+            t->drain(t);
+        }
         t->buf[t->len++] = s[i];
+    }
     if (t->cap)
         t->buf[t->len] = '\0';
 }
@@ -608,7 +625,7 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
 {
-    struct lo_text result = { out, 0, out_len };
+    struct lo_text result = { .buf = out, .cap = out_len };
     if (out_len)
         out[0] = '\0';
     uint32_t sp = L->sp, frames = L->nframes;

@@ -69,6 +69,11 @@ void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op);
 /* ---- characters (strings.c; the reader and printer use the names) ---- */
 /* SBCL's name of a character (for codes below 256), or NULL. */
 const char *lo_char_name(uint32_t code);
+/* Case mapping and ALPHANUMERICP of one code point, as CHAR-UPCASE
+ * CHAR-DOWNCASE and ALPHANUMERICP have them. */
+uint32_t lo_char_upcase(uint32_t c);
+uint32_t lo_char_downcase(uint32_t c);
+bool lo_char_alphanumeric_p(uint32_t c);
 /* The character named name[0..len) in any case (a name, an alias such as
  * Linefeed, or U+hex); false when there is none. */
 bool lo_name_char(const char *name, size_t len, uint32_t *code);

@@ -120,6 +120,10 @@ static bool alphanumericp(uint32_t c)
     return alpha_char_p(c) || digit_weight(c, 10) >= 0;
 }
 
+uint32_t lo_char_upcase(uint32_t c) { return upcase(c); }
+uint32_t lo_char_downcase(uint32_t c) { return downcase(c); }
+bool lo_char_alphanumeric_p(uint32_t c) { return alphanumericp(c); }
+
 /* As SBCL: everything but the C0 and C1 controls and Rubout. */
 static bool graphic_char_p(uint32_t c)
 {
