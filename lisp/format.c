@@ -9,6 +9,8 @@
  *                as (), ~@A pads on the left)
  *   ~D ~B ~O ~X  integers (mincol,padchar,commachar,comma-interval; ~@
  *   ~nR          a sign always, ~: commas); a non-integer prints as ~A
+ *   ~R           English words (~:R ordinals), Roman numerals (~@R, ~:@R
+ *                old style), numerals.c
  *   ~F           fixed-format floats (fixed.c), integers as SBCL's
  *                single-floats
  *   ~C ~P        characters (~:C names, ~@C as #\x), plurals
@@ -34,6 +36,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "numerals.h"
 #include "sequences.h"
 #include "streams.h"
 
@@ -263,6 +266,7 @@ static void find_close(const struct control *f, uint64_t open_at,
     if (depth > MAX_NESTING)
         fail(f, open_at, "directives nested too deeply");
     uint64_t i = from, start = from;
+    bool after_default = false;         /* a ~:; was seen */
     if (cl) {
         cl->n = 0;
         cl->last_is_default = false;
@@ -284,11 +288,12 @@ static void find_close(const struct control *f, uint64_t open_at,
         if (cl && (d.c == closer || separator)) {
             if (cl->n == MAX_CLAUSES)
                 fail(f, i, "too many clauses");
-            if (cl->last_is_default)
+            if (after_default && separator)
                 fail(f, i, "~:; must come before the last clause");
             cl->start[cl->n] = start;
             cl->end[cl->n++] = i;
-            cl->last_is_default = separator && d.colon;
+            if (separator)
+                cl->last_is_default = after_default = d.colon;
         }
         if (d.c == closer) {
             *close = d;
@@ -422,12 +427,35 @@ static void do_integer(const struct control *f, const struct directive *d,
     }
 }
 
+/* ~R ~:R ~@R ~:@R: English words and Roman numerals. */
+static void do_words(const struct control *f, const struct directive *d,
+                     struct args *a, lo_value out)
+{
+    lo_lisp *L = f->L;
+    lo_value v = next_arg(f, a, d->at);
+    if (!lo_fixnump(v))
+        lo_error(L, "TYPE-ERROR", "FORMAT: the argument of the ~R at index "
+                 "%llu is not an integer (of fixnum size)",
+                 (unsigned long long)d->at);
+    int64_t n = lo_fixnum_value(v);
+    if (d->atsign) {
+        if (!lo_write_roman(L, out, n, d->colon))
+            fail(f, d->at, "the number is out of the range of Roman "
+                 "numerals");
+    } else if (d->colon) {
+        lo_write_ordinal(L, out, n);
+    } else {
+        lo_write_cardinal(L, out, n);
+    }
+}
+
 static void do_radix(const struct control *f, const struct directive *d,
                      struct args *a, lo_value out)
 {
-    if (!param_given(d, 0))
-        fail(f, d->at, "~R without a radix (English and Roman numerals) "
-             "is not implemented");
+    if (d->nparams == 0) {
+        do_words(f, d, a, out);
+        return;
+    }
     int64_t radix = int_param(f, d, 0, 10);
     if (radix < 2 || radix > 36)
         fail(f, d->at, "the radix of ~R must be between 2 and 36");
