@@ -11,9 +11,12 @@
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
- *   streams.c    output streams: string streams and standard output
+ *   streams.c    output streams: string streams and standard   } streams.h
+ *                output
  *   write.c      the printing functions (prin1, princ, write...)
- *   format.c     FORMAT, and ERROR's formatted message
+ *   format.c     FORMAT, and ERROR's formatted message; its ~F is
+ *                fixed.c (fixed.h), its ~R in words numerals.c
+ *                (numerals.h)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
