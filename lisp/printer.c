@@ -3,7 +3,8 @@
  *
  * The printer variables are read once per call of lo_print:
  * *PRINT-ESCAPE* (PRIN1 against PRINC: quotes, #\ and |bars|),
- * *PRINT-BASE* and *PRINT-RADIX* (integers), *PRINT-CASE* (symbols).
+ * *PRINT-BASE* and *PRINT-RADIX* (integers), *PRINT-CASE* (symbols),
+ * *PRINT-LEVEL* and *PRINT-LENGTH* (lists and vectors).
  */
 #include <string.h>
 
@@ -23,6 +24,7 @@ struct printer {
     bool escape, radix;
     unsigned base;
     enum letter_case letter_case;
+    int64_t level, length;      /* *PRINT-LEVEL* *PRINT-LENGTH*; -1: nil */
 };
 
 static void put(struct printer *p, const char *s)
@@ -39,6 +41,18 @@ static void put_char(struct printer *p, uint32_t c)
 static void print(struct printer *p, lo_value v, int depth);
 
 /* ---- the printer variables ---- */
+
+/* *PRINT-LEVEL* and *PRINT-LENGTH*: a non-negative integer or nil (-1). */
+static int64_t limit(lo_lisp *L, const char *name)
+{
+    lo_value v = lo_symbol_value(L, name);
+    if (v == LO_UNBOUND || lo_null(L, v))
+        return -1;
+    if (!lo_fixnump(v) || lo_fixnum_value(v) < 0)
+        lo_error(L, "TYPE-ERROR", "%s is neither nil nor a non-negative "
+                 "integer", name);
+    return lo_fixnum_value(v);
+}
 
 static void read_settings(struct printer *p, int escape)
 {
@@ -60,6 +74,8 @@ static void read_settings(struct printer *p, int escape)
     p->letter_case = lo_keyword_is(v, "DOWNCASE") ? CASE_DOWNCASE
                    : lo_keyword_is(v, "CAPITALIZE") ? CASE_CAPITALIZE
                    : CASE_UPCASE;
+    p->level = limit(L, "*PRINT-LEVEL*");
+    p->length = limit(L, "*PRINT-LENGTH*");
 }
 
 /* ---- fixnums in *PRINT-BASE*, with *PRINT-RADIX*'s marks ---- */
@@ -304,17 +320,40 @@ static void print_character(struct printer *p, uint32_t c)
         put_char(p, c);
 }
 
-/* ---- lists and vectors ---- */
+/* ---- lists and vectors ----
+ * Nested deeper than *PRINT-LEVEL*, a list or vector prints as #; past
+ * *PRINT-LENGTH* elements, the rest as "...". */
+
+static bool too_deep(struct printer *p, int depth)
+{
+    if (p->level < 0 || depth < p->level)
+        return false;
+    put(p, "#");
+    return true;
+}
+
+static bool too_long(struct printer *p, uint64_t count)
+{
+    if (p->length < 0 || count < (uint64_t)p->length)
+        return false;
+    put(p, "...");
+    return true;
+}
 
 static void print_list(struct printer *p, lo_value v, int depth)
 {
+    if (too_deep(p, depth))
+        return;
     put(p, "(");
-    bool first = true;
+    uint64_t count = 0;
     while (lo_consp(v)) {
-        if (!first)
+        if (count)
             put(p, " ");
+        if (too_long(p, count++)) {
+            put(p, ")");
+            return;
+        }
         print(p, lo_car_raw(v), depth + 1);
-        first = false;
         v = lo_cdr_raw(v);
     }
     if (!lo_null(p->L, v)) {
@@ -332,10 +371,14 @@ static void print_vector(struct printer *p, lo_value v, int depth)
         put(p, "#<VECTOR, not readable>");
         return;
     }
+    if (too_deep(p, depth))
+        return;
     put(p, "#(");
     for (uint64_t i = 0; i < lo_any_vector_length(v); i++) {
         if (i)
             put(p, " ");
+        if (too_long(p, i))
+            break;
         print(p, lo_any_vector_ref(v, i), depth + 1);
     }
     put(p, ")");
