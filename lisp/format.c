@@ -25,11 +25,14 @@
  *   ~( ~)        case conversion (~:( capitalize, ~@( the first word,
  *                ~:@( upper case)
  *   ~^           leaves the enclosing ~{ or the whole control string
+ *   ~? ~@?       a control string from the arguments, on a list of
+ *                arguments or on the remaining ones
  *
  * A bad control string -- an unknown directive, an unmatched bracket, a
  * missing argument -- is a FORMAT-ERROR naming the index where it was
  * found; never a crash, and an iteration that would never end is an
- * error too.  FORMAT never calls back into Lisp (no ~/ and no
+ * error too.  As in SBCL, the string's syntax (each directive read once)
+ * is checked before any output, the rest as the directives run.  FORMAT never calls back into Lisp (no ~/ and no
  * PRINT-OBJECT yet), so it needs no roots: the control string's
  * characters stay where they are while it runs.
  */
@@ -192,9 +195,9 @@ static void parse_directive(const struct control *f, uint64_t at,
         bool comma = i < f->len && s[i] == ',';
         if (!given && !comma)
             break;
-        if (d->nparams == MAX_PARAMS)
-            fail(f, at, "too many parameters");
-        d->param[d->nparams++] = p;
+        if (d->nparams < MAX_PARAMS)    /* more: check() refuses them */
+            d->param[d->nparams] = p;
+        d->nparams++;
         if (!comma)
             break;
         i++;
@@ -210,6 +213,13 @@ static void parse_directive(const struct control *f, uint64_t at,
         fail(f, at, "the control string ends inside a directive");
     d->c = s[i] >= 'a' && s[i] <= 'z' ? s[i] - 32 : s[i];
     d->end = i + 1;
+    if (d->c == '/') {                  /* ~/name/ runs to the next slash */
+        while (d->end < f->len && s[d->end] != '/')
+            d->end++;
+        if (d->end == f->len)
+            fail(f, at, "~/ without the closing /");
+        d->end++;
+    }
 }
 
 /* What a directive allows: how many parameters, which modifiers. */
@@ -222,19 +232,19 @@ static void check(const struct control *f, const struct directive *d,
         fail(f, d->at, "a modifier this directive does not take");
 }
 
+static bool param_given(const struct directive *d, int i)
+{
+    return i < d->nparams && i < MAX_PARAMS && d->param[i] != LO_UNBOUND;
+}
+
 static int64_t int_param(const struct control *f, const struct directive *d,
                          int i, int64_t dflt)
 {
-    if (i >= d->nparams || d->param[i] == LO_UNBOUND)
+    if (!param_given(d, i))
         return dflt;
     if (!lo_fixnump(d->param[i]))
         fail(f, d->at, "a parameter must be an integer");
     return lo_fixnum_value(d->param[i]);
-}
-
-static bool param_given(const struct directive *d, int i)
-{
-    return i < d->nparams && d->param[i] != LO_UNBOUND;
 }
 
 static uint32_t char_param(const struct control *f,
@@ -247,6 +257,34 @@ static uint32_t char_param(const struct control *f,
     return lo_char_code(d->param[i]);
 }
 
+/* Read every directive of the control string once, before any output,
+ * as SBCL does: a string that ends inside a directive or repeats a
+ * modifier is an error even where it would never run. */
+static void check_syntax(const struct control *f)
+{
+    for (uint64_t i = 0; i < f->len;) {
+        if (f->s[i] != '~') {
+            i++;
+            continue;
+        }
+        struct directive d;
+        parse_directive(f, i, NULL, &d);
+        i = d.end;
+    }
+}
+
+/* A control string taken from the arguments (~{~} and ~?). */
+static struct control control_arg(const struct control *f, lo_value s,
+                                  uint64_t at)
+{
+    if (!lo_typep(s, LO_T_STRING))
+        fail(f, at, "the argument is not a control string");
+    lo_check_access(f->L, s, LO_ACCESS_READ, "FORMAT");
+    struct control c = { f->L, lo_string_chars(s), lo_string_length(s) };
+    check_syntax(&c);
+    return c;
+}
+
 /* ---- brackets: ~[ ~{ ~( ~< and their closing directives ---- */
 
 static uint32_t closer_of(uint32_t open)
@@ -257,7 +295,9 @@ static uint32_t closer_of(uint32_t open)
 /*
  * The directive closing the bracket opened at index open_at (whose text
  * goes on at from): *close gets it.  Brackets inside are skipped whole;
- * for ~[ the clauses between ~; separators go into cl.
+ * for ~[ the clauses between ~; separators go into cl.  Only the
+ * brackets on the way are checked: like SBCL, FORMAT finds the rest of a
+ * control string's mistakes when it gets to them.
  */
 static void find_close(const struct control *f, uint64_t open_at,
                        uint64_t from, uint32_t closer, struct clauses *cl,
@@ -299,9 +339,8 @@ static void find_close(const struct control *f, uint64_t open_at,
             *close = d;
             return;
         }
-        if (!separator && one_of(d.c, "]})>;"))
-            fail(f, i, d.c == ';' ? "~; outside ~[ ... ~]"
-                                  : "a closing directive without its opening");
+        /* Other closers and ~; are passed over, as SBCL does: they are
+         * errors only if their clause runs. */
         i = d.end;
         if (separator)
             start = i;
@@ -715,8 +754,7 @@ static void iterate_sublists(const struct control *f,
     for (int64_t done = 0; max < 0 || done < max; done++) {
         if (!lo_consp(lists->rest) && !(at_least_once && done == 0))
             return;
-        lo_value sub = lo_consp(lists->rest)
-            ? list_arg(f, next_arg(f, lists, at), at) : f->L->nil;
+        lo_value sub = next_arg(f, lists, at);  /* a list if it is used */
         struct args args = { sub, sub, lists };
         if (run(body, from, to, &args, out, depth) == UP_ALL)
             return;
@@ -727,42 +765,57 @@ static uint64_t do_iterate(const struct control *f,
                            const struct directive *d, struct args *a,
                            lo_value out, int depth)
 {
-    lo_lisp *L = f->L;
     struct directive close;
     check(f, d, 1, true, true);
     find_close(f, d->at, d->end, '}', NULL, &close, depth + 1);
     int64_t max = int_param(f, d, 0, -1);
     bool once = close.colon;
-    /* The body, or, when it is empty, a control string argument. */
+    /* The body, or, when it is empty, a control string argument (checked
+     * only if the body runs, as in SBCL). */
     struct control body = *f;
     uint64_t from = d->end, to = close.at;
-    if (from == to) {
-        lo_value s = next_arg(f, a, d->at);
-        if (!lo_typep(s, LO_T_STRING))
-            fail(f, d->at, "~{~} needs a control string argument");
-        lo_check_access(L, s, LO_ACCESS_READ, "FORMAT");
-        body.s = lo_string_chars(s);
-        from = 0;
-        to = body.len = lo_string_length(s);
-    }
-    if (d->colon) {
-        struct args lists = *a;
-        if (!d->atsign) {
-            lo_value l = list_arg(f, next_arg(f, a, d->at), d->at);
-            lists = (struct args){ l, l, NULL };
-        }
-        iterate_sublists(f, &body, from, to, &lists, max, once, out,
-                         depth + 1, d->at);
-        if (d->atsign)
-            a->rest = lists.rest;
-    } else if (d->atsign) {
-        iterate(&body, from, to, a, max, once, out, depth + 1, d->at);
-    } else {
+    lo_value string = from == to ? next_arg(f, a, d->at) : LO_UNBOUND;
+    /* What it iterates over: a list argument, or the remaining ones. */
+    struct args list = *a;
+    if (!d->atsign) {
         lo_value l = list_arg(f, next_arg(f, a, d->at), d->at);
-        struct args args = { l, l, NULL };
-        iterate(&body, from, to, &args, max, once, out, depth + 1, d->at);
+        list = (struct args){ l, l, NULL };
     }
+    if (max == 0 || (!lo_consp(list.rest) && !once))
+        return close.end;
+    if (string != LO_UNBOUND) {
+        body = control_arg(f, string, d->at);
+        from = 0;
+        to = body.len;
+    }
+    if (d->colon)
+        iterate_sublists(f, &body, from, to, &list, max, once, out,
+                         depth + 1, d->at);
+    else
+        iterate(&body, from, to, &list, max, once, out, depth + 1, d->at);
+    if (d->atsign)
+        a->rest = list.rest;
     return close.end;
+}
+
+/* ---- ~? ~@? ---- */
+
+/* ~? runs a control string argument on a list argument; ~@? on the
+ * arguments that remain here (using them up as it goes). */
+static enum outcome do_indirect(const struct control *f,
+                                const struct directive *d, struct args *a,
+                                lo_value out, int depth)
+{
+    check(f, d, 0, false, true);
+    struct control c = control_arg(f, next_arg(f, a, d->at), d->at);
+    if (d->atsign) {
+        enum outcome o = run(&c, 0, c.len, a, out, depth + 1);
+        return o == UP_ALL ? UP_ALL : GO_ON;
+    }
+    lo_value l = next_arg(f, a, d->at);    /* a list if it is used */
+    struct args args = { l, l, NULL };
+    run(&c, 0, c.len, &args, out, depth + 1);
+    return GO_ON;
 }
 
 /* ---- ~( ~) ---- */
@@ -843,6 +896,7 @@ static enum outcome directive(const struct control *f,
     case '[': return do_select(f, d, a, out, depth, next);
     case '{': *next = do_iterate(f, d, a, out, depth); break;
     case '(': return do_case(f, d, a, out, depth, next);
+    case '?': return do_indirect(f, d, a, out, depth);
     case ']': case '}': case ')': case '>':
         fail(f, d->at, "a closing directive without its opening");
     case ';':
@@ -883,6 +937,7 @@ void lo_format(lo_lisp *L, lo_value out, lo_value control, lo_value args)
     lo_check_access(L, control, LO_ACCESS_READ, "FORMAT");
     struct control f = { L, lo_string_chars(control),
                          lo_string_length(control) };
+    check_syntax(&f);
     struct args a = { args, args, NULL };
     run(&f, 0, f.len, &a, out, 0);
 }
