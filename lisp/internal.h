@@ -18,6 +18,12 @@
  *   arith.c      arithmetic on any numbers       } what they share is
  *   numtext.c    numbers to text and back        } in numbers.h
  *   numbers.c    the number primitives           }
+ *   streams.c    output streams: string streams and standard   } streams.h
+ *                output
+ *   write.c      the printing functions (prin1, princ, write...)
+ *   format.c     FORMAT; its ~F is
+ *                fixed.c (fixed.h), its ~R in words numerals.c
+ *                (numerals.h)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -142,6 +148,11 @@ struct lo_lisp {
      * the stack) */
     uint32_t nvalues;
     lo_value mv[LO_MV_LIMIT];
+    /* what this thread wrote to standard output and the host has not yet
+     * taken (UTF-8; streams.c, lo_lisp_take_output) */
+    char *output;
+    size_t output_len, output_cap;
+    uint64_t output_column;
 };
 
 /*
@@ -250,6 +261,9 @@ size_t lo_utf8_encode(uint32_t c, char *out);
 uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 /* A string's text as UTF-8 into buf (NUL-terminated, truncated). */
 void lo_string_utf8(lo_value s, char *buf, size_t len);
+/* Decode one UTF-8 sequence from *p (< end), advancing *p; malformed
+ * input gives U+FFFD. */
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 
 /* ---- symbols (package.c) and environments ---- */
 /* The system's symbol named so (ASCII): in COMMON-LISP, external. */
@@ -257,6 +271,11 @@ lo_value lo_intern(lo_lisp *L, const char *name);
 /* The keyword named so (ASCII, without the colon). */
 lo_value lo_intern_keyword(lo_lisp *L, const char *name);
 bool lo_keywordp(lo_value v);
+/* The value of the special variable named name (its binding in force
+ * for this thread), LO_UNBOUND when it has none; and binding it
+ * dynamically (undone by lo_unbind_to, or by a non-local exit). */
+lo_value lo_special_value(lo_lisp *L, const char *name);
+void lo_bind_named(lo_lisp *L, const char *name, lo_value value);
 lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
@@ -303,11 +322,21 @@ lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);
 /* Read one form from *text; false at the end of the text. */
 bool lo_read(lo_lisp *L, const char **text, lo_value *out);
 
-struct lo_text {                    /* a bounded output buffer */
+/* An output buffer of UTF-8 text.  Bounded (what passes cap is dropped)
+ * unless drain is set: then a full buffer is emptied into a stream
+ * (lo_text_to_stream, streams.h) and the text has no bound. */
+struct lo_text {
     char *buf;
     size_t len, cap;
+    void (*drain)(struct lo_text *t);
+    lo_lisp *L;
+    lo_value stream;
 };
 void lo_text_put(struct lo_text *t, const char *s, size_t n);
+/* Print v as PRIN1 does (escape 1), as PRINC does (0), or as the
+ * variable *PRINT-ESCAPE* says (-1); *PRINT-BASE*, *PRINT-RADIX* and
+ * *PRINT-CASE* apply.  Never calls back into Lisp. */
+void lo_print(lo_lisp *L, lo_value v, int escape, struct lo_text *out);
 void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
 /* A number (any type) as prin1 writes it: integers and ratios in base
  * (2..36), with a radix marker when radix (*print-radix*); doubles as
@@ -350,5 +379,8 @@ extern const struct lo_primitive lo_prims_control[];
 extern const struct lo_primitive lo_prims_eval[];
 extern const struct lo_primitive lo_prims_packages[];
 extern const struct lo_primitive lo_prims_numbers[];
+extern const struct lo_primitive lo_prims_streams[];
+extern const struct lo_primitive lo_prims_write[];
+extern const struct lo_primitive lo_prims_format[];
 
 #endif

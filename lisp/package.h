@@ -118,6 +118,10 @@ bool lo_token_is_symbol(const char *p);
 /* Read the symbol token at *p (#:name when uninterned). */
 lo_value lo_read_symbol(lo_lisp *L, const char **p, bool uninterned);
 /* Write sym as prin1 (escape) or princ would. */
+/* The package prefix prin1 gives sym ("", ":", "#:", "PKG:", "PKG::"),
+ * and whether a name needs |bars| to read back in base. */
+void lo_write_symbol_prefix(lo_lisp *L, lo_value sym, struct lo_text *out);
+bool lo_name_needs_bars(const uint32_t *s, uint64_t len, unsigned base);
 void lo_write_symbol(lo_lisp *L, lo_value sym, struct lo_text *out,
                      bool escape);
 

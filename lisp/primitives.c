@@ -223,6 +223,9 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_eval,
     lo_prims_packages,
     lo_prims_numbers,
+    lo_prims_streams,
+    lo_prims_write,
+    lo_prims_format,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

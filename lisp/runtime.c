@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 7u
+#define LO_BYTECODE_VERSION 8u
 
 
 /* ---- multiple values ---- */
@@ -127,7 +127,6 @@ uint32_t lo_string_ref(lo_value s, uint64_t i)
     return ((const uint32_t *)(lo_ptr(s) + 2))[i];
 }
 
-/* Decode one UTF-8 sequence; replaces malformed input with U+FFFD. */
 uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end)
 {
     const unsigned char *s = *p;
@@ -348,6 +347,16 @@ void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
     L->specials[index] = value;
 }
 
+lo_value lo_special_value(lo_lisp *L, const char *name)
+{
+    return lo_symbol_value(L, lo_intern(L, name));
+}
+
+void lo_bind_named(lo_lisp *L, const char *name, lo_value value)
+{
+    lo_bind_special(L, lo_variable_cell(L, lo_intern(L, name), true), value);
+}
+
 void lo_unbind_to(lo_lisp *L, uint32_t depth)
 {
     while (L->nbindings > depth) {
@@ -492,6 +501,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->specials);
     lo_mem_free(L->catches);
     lo_mem_free(L->levels);
+    lo_mem_free(L->output);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -592,8 +602,14 @@ int lo_lisp_cold_booted(lo_lisp *L)
 
 void lo_text_put(struct lo_text *t, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n && t->len + 1 < t->cap; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (t->len + 1 >= t->cap) {
+            if (!t->drain)
+                break;
+            t->drain(t);
+        }
         t->buf[t->len++] = s[i];
+    }
     if (t->cap)
         t->buf[t->len] = '\0';
 }
@@ -605,7 +621,7 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
 {
-    struct lo_text result = { out, 0, out_len };
+    struct lo_text result = { .buf = out, .cap = out_len };
     if (out_len)
         out[0] = '\0';
     uint32_t level = lo_level_enter(L);

@@ -67,6 +67,8 @@ uint32_t lo_char_upcase(uint32_t c);
 uint32_t lo_char_downcase(uint32_t c);
 /* SBCL's name of a character (for codes below 256), or NULL. */
 const char *lo_char_name(uint32_t code);
+/* ALPHANUMERICP of one code point. */
+bool lo_char_alphanumeric_p(uint32_t c);
 /* The character named name[0..len) in any case (a name, an alias such as
  * Linefeed, or U+hex); false when there is none. */
 bool lo_name_char(const char *name, size_t len, uint32_t *code);

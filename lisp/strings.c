@@ -125,6 +125,8 @@ static bool alphanumericp(uint32_t c)
     return alpha_char_p(c) || digit_weight(c, 10) >= 0;
 }
 
+bool lo_char_alphanumeric_p(uint32_t c) { return alphanumericp(c); }
+
 /* As SBCL: everything but the C0 and C1 controls and Rubout. */
 static bool graphic_char_p(uint32_t c)
 {

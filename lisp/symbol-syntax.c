@@ -14,6 +14,8 @@
  * The potential-number test is SBCL's (print.lisp, symbol-quotep) for
  * *PRINT-BASE* 10.
  */
+#include <string.h>
+
 #include "package.h"
 #include "sequences.h"
 
@@ -195,106 +197,142 @@ lo_value lo_read_symbol(lo_lisp *L, const char **p, bool uninterned)
 
 /* ---- printing -------------------------------------------------------------- */
 
-/* SBCL's character classes for deciding whether a name needs bars. */
-enum { A_OTHER = 1, A_DIGIT = 2, A_UPPER = 4, A_LOWER = 8, A_SIGN = 16,
-       A_EXT = 32, A_DOT = 64, A_SLASH = 128, A_FUNNY = 256 };
+/*
+ * Whether a name needs bars to read back as the same symbol: one with
+ * lower-case letters or characters the reader treats specially, or one
+ * that could be read as a number in base ("potential numbers", CLHS
+ * 2.3.1.1).  SBCL's SYMBOL-QUOTEP decides that with the state machine
+ * below.
+ */
+enum { A_NUMBER = 1, A_LOWER = 2, A_UPPER = 4, A_SIGN = 8, A_EXT = 16,
+       A_DOT = 32, A_SLASH = 64, A_OTHER = 128, A_FUNNY = 256 };
 
 static unsigned attributes(uint32_t c)
 {
-    if (c >= 160) {
-        if (lo_char_downcase(c) != c)
-            return A_UPPER;
-        return lo_char_upcase(c) != c ? A_LOWER : A_OTHER;
-    }
-    if (c >= '0' && c <= '9') return A_DIGIT;
+    if (c >= 160)
+        return lo_char_downcase(c) != c ? A_UPPER
+             : lo_char_upcase(c) != c ? A_LOWER : A_OTHER;
+    if (c >= '0' && c <= '9') return A_NUMBER;
     if (c >= 'A' && c <= 'Z') return A_UPPER;
     if (c >= 'a' && c <= 'z') return A_LOWER;
-    switch (c) {
-    case '+': case '-': return A_SIGN;
-    case '^': case '_': return A_EXT;
-    case '.': return A_DOT;
-    case '/': return A_SLASH;
-    case '!': case '@': case '$': case '%': case '&': case '*': case '=':
-    case '~': case '[': case ']': case '{': case '}': case '?': case '<':
-    case '>':
-        return A_OTHER;
-    default:
-        return A_FUNNY;
-    }
+    if (c == '+' || c == '-') return A_SIGN;
+    if (c == '^' || c == '_') return A_EXT;
+    if (c == '.') return A_DOT;
+    if (c == '/') return A_SLASH;
+    if (c && c < 128 && strchr("!@$%&*=~[]{}?<>", (int)c)) return A_OTHER;
+    return A_FUNNY;
 }
 
-/*
- * The potential-number automaton: each character moves it to a state
- * (and says whether ending there looks like a number); reaching OTHER
- * means the name cannot be one.  Marker states are a letter seen where
- * an exponent marker could be: a second letter ends the number.
- */
-enum pn_state { START, DOT_FOUND, START_STUFF, START_MARKER, START_DOT_STUFF,
-                START_DOT_MARKER, DOT_DIGIT, DOT_MARKER, DIGIT, MARKER,
-                OTHER };
-
-static enum pn_state pn_step(enum pn_state s, unsigned a, bool *numeric)
+static bool digit_in_base(uint32_t c, unsigned base)
 {
-    *numeric = false;
-    switch (s) {
-    case START_MARKER:
-        if (a & A_UPPER) return OTHER;
-        return pn_step(START_STUFF, a, numeric);
-    case START_DOT_MARKER:
-        if (a & A_UPPER) return OTHER;
-        return pn_step(START_DOT_STUFF, a, numeric);
-    case DOT_MARKER:
-        if (a & A_UPPER) return OTHER;
-        return pn_step(DOT_DIGIT, a, numeric);
-    case MARKER:
-        if (a & A_UPPER) return OTHER;
-        return pn_step(DIGIT, a, numeric);
-    default:
-        break;
-    }
-    *numeric = true;
-    if (a & A_OTHER)
-        return OTHER;
-    switch (s) {
-    case START:
-        if (a & A_DIGIT) return DIGIT;
-        if (a & A_DOT) return DOT_FOUND;
-        *numeric = false;
-        return a & (A_UPPER | A_SLASH) ? OTHER : START_STUFF;
-    case DOT_FOUND:
-        if (a & A_DIGIT) return DOT_DIGIT;
-        if (a & A_DOT) return DOT_FOUND;
-        *numeric = false;
-        return a & A_UPPER ? START_DOT_MARKER : START_DOT_STUFF;
-    case START_STUFF:
-        if (a & A_DIGIT) return DIGIT;
-        *numeric = false;
-        if (a & A_UPPER) return START_MARKER;
-        return a & A_DOT ? START_DOT_STUFF : START_STUFF;
-    case START_DOT_STUFF:
-        if (a & A_DIGIT) return DOT_DIGIT;
-        *numeric = false;
-        return START_DOT_STUFF;
-    case DOT_DIGIT:
-        return a & A_UPPER ? DOT_MARKER : DOT_DIGIT;
-    default:                            /* DIGIT */
-        if (a & A_UPPER) return MARKER;
-        return a & A_DOT ? DOT_DIGIT : DIGIT;
-    }
+    unsigned w = c >= '0' && c <= '9' ? c - '0'
+               : c >= 'A' && c <= 'Z' ? c - 'A' + 10 : 36;
+    return w < base;
 }
 
-static bool needs_bars(const uint32_t *s, uint64_t len)
+bool lo_name_needs_bars(const uint32_t *s, uint64_t len, unsigned base)
 {
-    if (len == 0)
-        return true;
-    for (uint64_t i = 0; i < len; i++)
-        if (attributes(s[i]) & (A_FUNNY | A_LOWER))
+    const unsigned letter = A_UPPER;    /* readtable case :UPCASE */
+    uint64_t i = 0;
+    unsigned bits = 0;
+    uint32_t c = 0;
+#define ADVANCE(state, at_end) do {                                  \
+        if (i == len) {                                              \
+            if (at_end) goto test_sign;                              \
+            return false;                                            \
+        }                                                            \
+        c = s[i++];                                                  \
+        bits = attributes(c);                                        \
+        goto state;                                                  \
+    } while (0)
+#define TEST(mask) ((bits & (mask)) != 0)
+#define DIGITP (c < 128 && digit_in_base(c, base))
+    ADVANCE(start, true);
+test_sign:                  /* a potential number, unless it ends in a sign */
+    return !TEST(A_SIGN);
+other:                      /* no number: bars for lower case or funny */
+    for (uint64_t j = i - 1; j < len; j++)
+        if (attributes(s[j]) & (A_LOWER | A_FUNNY))
             return true;
-    enum pn_state state = START;
-    bool numeric = true;
-    for (uint64_t i = 0; i < len && state != OTHER; i++)
-        state = pn_step(state, attributes(s[i]), &numeric);
-    return state != OTHER && numeric && !(attributes(s[len - 1]) & A_SIGN);
+    return false;
+start:
+    if (DIGITP) {
+        if (TEST(letter)) ADVANCE(last_digit_alpha, true);
+        ADVANCE(digit, true);
+    }
+    if (TEST(letter | A_NUMBER | A_OTHER | A_SLASH)) ADVANCE(other, false);
+    if (c == '.') ADVANCE(dot_found, true);
+    if (TEST(A_SIGN | A_EXT)) ADVANCE(start_stuff, false);
+    return true;
+dot_found:                  /* leading dots */
+    if (TEST(letter)) ADVANCE(start_dot_marker, false);
+    if (DIGITP) ADVANCE(dot_digit, true);
+    if (TEST(A_NUMBER | A_OTHER)) ADVANCE(other, false);
+    if (TEST(A_EXT | A_SLASH | A_SIGN)) ADVANCE(start_dot_stuff, false);
+    if (c == '.') ADVANCE(dot_found, true);
+    return true;
+start_stuff:                /* signs and such before any dot or digit */
+    if (DIGITP) {
+        if (TEST(letter)) ADVANCE(last_digit_alpha, true);
+        ADVANCE(digit, true);
+    }
+    if (TEST(A_NUMBER | A_OTHER)) ADVANCE(other, false);
+    if (TEST(letter)) ADVANCE(start_marker, false);
+    if (c == '.') ADVANCE(start_dot_stuff, false);
+    if (TEST(A_SIGN | A_EXT | A_SLASH)) ADVANCE(start_stuff, false);
+    return true;
+start_marker:
+    if (TEST(letter)) ADVANCE(other, false);
+    goto start_stuff;
+start_dot_stuff:            /* leading stuff with a dot, no digit yet */
+    if (TEST(letter)) ADVANCE(start_dot_stuff, false);
+    if (DIGITP) ADVANCE(dot_digit, true);
+    if (TEST(A_SIGN | A_EXT | A_DOT | A_SLASH)) ADVANCE(start_dot_stuff, false);
+    if (TEST(A_NUMBER | A_OTHER)) ADVANCE(other, false);
+    return true;
+start_dot_marker:
+    if (TEST(letter)) ADVANCE(other, false);
+    goto start_dot_stuff;
+dot_digit:                  /* digits with a dot */
+    if (TEST(letter)) ADVANCE(dot_marker, true);
+    if (DIGITP) ADVANCE(dot_digit, true);
+    if (TEST(A_NUMBER | A_OTHER)) ADVANCE(other, false);
+    if (TEST(A_SIGN | A_EXT | A_DOT | A_SLASH)) ADVANCE(dot_digit, true);
+    return true;
+dot_marker:
+    if (TEST(letter)) ADVANCE(other, false);
+    goto dot_digit;
+last_digit_alpha:           /* the last character was a letter digit */
+    if (DIGITP || TEST(A_SIGN | A_SLASH)) ADVANCE(alpha_digit, true);
+    if (TEST(letter | A_NUMBER | A_OTHER | A_DOT)) ADVANCE(other, false);
+    return true;
+alpha_digit:                /* seen a digit that is a letter */
+    if (DIGITP || TEST(A_SIGN | A_SLASH)) {
+        if (TEST(letter)) ADVANCE(last_digit_alpha, true);
+        ADVANCE(alpha_digit, true);
+    }
+    if (TEST(letter)) ADVANCE(alpha_marker, true);
+    if (TEST(A_NUMBER | A_OTHER | A_DOT)) ADVANCE(other, false);
+    return true;
+alpha_marker:
+    if (TEST(letter)) ADVANCE(other, false);
+    goto alpha_digit;
+digit:                      /* only decimal digits so far */
+    if (DIGITP) {
+        if (TEST(letter)) ADVANCE(alpha_digit, true);
+        ADVANCE(digit, true);
+    }
+    if (TEST(A_NUMBER | A_OTHER)) ADVANCE(other, false);
+    if (TEST(letter)) ADVANCE(marker, true);
+    if (TEST(A_EXT | A_SLASH | A_SIGN)) ADVANCE(digit, true);
+    if (c == '.') ADVANCE(dot_digit, true);
+    return true;
+marker:                     /* a number marker in a number */
+    if (TEST(letter)) ADVANCE(other, false);
+    goto digit;
+#undef ADVANCE
+#undef TEST
+#undef DIGITP
 }
 
 static void put_char(struct lo_text *out, uint32_t c)
@@ -307,7 +345,7 @@ static void write_name(lo_value string, struct lo_text *out, bool escape)
 {
     const uint32_t *s = lo_string_chars(string);
     uint64_t len = lo_string_length(string);
-    bool bars = escape && needs_bars(s, len);
+    bool bars = escape && lo_name_needs_bars(s, len, 10);
     if (bars)
         lo_text_put(out, "|", 1);
     for (uint64_t i = 0; i < len; i++) {
@@ -320,7 +358,7 @@ static void write_name(lo_value string, struct lo_text *out, bool escape)
 }
 
 /* The prefix prin1 gives sym: "", ":", "#:" or "PKG:" / "PKG::". */
-static void write_prefix(lo_lisp *L, lo_value sym, struct lo_text *out)
+void lo_write_symbol_prefix(lo_lisp *L, lo_value sym, struct lo_text *out)
 {
     lo_value home = lo_ptr(sym)[SYM_PACKAGE];
     if (!lo_packagep(home) || lo_package_deleted(home)) {
@@ -351,6 +389,6 @@ void lo_write_symbol(lo_lisp *L, lo_value sym, struct lo_text *out,
                      bool escape)
 {
     if (escape)
-        write_prefix(L, sym, out);
+        lo_write_symbol_prefix(L, sym, out);
     write_name(lo_symbol_name(sym), out, escape);
 }

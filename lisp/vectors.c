@@ -148,7 +148,8 @@ void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op)
     if (missing)
         lo_error(L, "ACCESS-DENIED", "%s: no %s access to this %s", op,
                  missing & LO_ACCESS_READ ? "read" : "write",
-                 lo_typep(v, LO_T_STRING) ? "string" : "vector");
+                 lo_typep(v, LO_T_STRING) ? "string"
+                 : lo_typep(v, LO_T_STREAM) ? "stream" : "vector");
 }
 
 /* ---- vectors: making, reading, writing ----------------------------------- */

@@ -25,7 +25,7 @@ static void two_values(const char *text, const char *want, const char *want2)
     int status = eval(text);
     char second[64] = "";
     if (status == LO_OK && L->nvalues == 2) {
-        struct lo_text t = { second, 0, sizeof second };
+        struct lo_text t = { .buf = second, .cap = sizeof second };
         lo_prin1(L, L->mv[1], &t);
     }
     ok(status == LO_OK && !strcmp(out, want) && L->nvalues == 2 &&
