@@ -31,6 +31,7 @@ void emit(struct compiler *c, unsigned byte)
 {
     if (c->len >= MAX_CODE)
         lo_error(c->L, "PROGRAM-ERROR", "function too large to compile");
+    c->label_at_end = false;
     c->code[c->len++] = (unsigned char)byte;
 }
 
@@ -46,10 +47,26 @@ void emit_op16(struct compiler *c, unsigned op, unsigned operand)
     emit16(c, operand);
 }
 
+/* Patch a jump at `at` to go to v (which, when it is the end of the code
+ * so far, is then a jump target: emit_return must not fold across it). */
 void patch16(struct compiler *c, uint32_t at, unsigned v)
 {
     c->code[at] = (unsigned char)(v & 0xff);
     c->code[at + 1] = (unsigned char)(v >> 8);
+    if (v == c->len)
+        c->label_at_end = true;
+}
+
+/* OP_RETURN, folded with an OP_MV1 just before it into OP_RETURN1 when
+ * no jump lands between them. */
+void emit_return(struct compiler *c)
+{
+    if (c->len > c->last_op_at && c->last_op_at == c->len - 1 &&
+        c->code[c->len - 1] == OP_MV1 && !c->label_at_end) {
+        c->code[c->len - 1] = OP_RETURN1;
+        return;
+    }
+    emit(c, OP_RETURN);
 }
 
 /* Index of a constant (reusing an identical one). */
@@ -108,8 +125,10 @@ void compile_sub(struct compiler *c, lo_value form)
 /* The form just compiled is not a call: it has exactly one value. */
 void one_value(struct compiler *c)
 {
-    if (c->mv)
+    if (c->mv) {
+        c->last_op_at = c->len;
         emit(c, OP_MV1);
+    }
 }
 
 void compile_body(struct compiler *c, lo_value body)
@@ -189,8 +208,7 @@ uint32_t temp_local(struct compiler *c)
 
 void set_local_and_pop(struct compiler *c, uint32_t slot)
 {
-    emit_op16(c, OP_SET_LOCAL, slot);
-    emit(c, OP_POP);
+    emit_op16(c, OP_STORE_LOCAL, slot);
 }
 
 static int find_local(struct compiler *c, lo_value sym)
@@ -272,6 +290,12 @@ static void compile_if(struct compiler *c, lo_value form)
     emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_else = c->len - 2;
     compile(c, third(L, form));
+    if (c->tail) {              /* what follows a tail form is a return */
+        emit_return(c);
+        patch16(c, to_else, c->len);
+        compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
+        return;
+    }
     emit_op16(c, OP_JUMP, 0);
     uint32_t to_end = c->len - 2;
     patch16(c, to_else, c->len);
@@ -832,6 +856,8 @@ static struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent)
     c->exits = NULL;
     c->ncatch = 0;
     c->declared_specials = L->nil;
+    c->label_at_end = false;
+    c->last_op_at = 0;
     return c;
 }
 
@@ -1180,7 +1206,7 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
     compile_body(c, forms);
     if (c->dynamic_binds)
         emit_op16(c, OP_UNBIND, c->dynamic_binds);
-    emit(c, OP_RETURN);
+    emit_return(c);
     lo_value fn = finish(c, name, arity);
     leave_compiler(L);
     *inner = c;
@@ -1240,7 +1266,7 @@ lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
     lo_gc_inhibit(L);
     struct compiler *c = enter_compiler(L, NULL);
     compile_in(c, form, true, true);
-    emit(c, OP_RETURN);
+    emit_return(c);
     lo_value fn = finish(c, L->nil, 0);
     leave_compiler(L);
     lo_gc_allow(L);

@@ -408,6 +408,8 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
         [OP_NUM_EQ2] = &&L_OP_NUM_EQ2,
         [OP_PATCH_CLOSURE] = &&L_OP_PATCH_CLOSURE,
         [OP_CONSTANT_INIT] = &&L_OP_CONSTANT_INIT,
+        [OP_RETURN1] = &&L_OP_RETURN1,
+        [OP_STORE_LOCAL] = &&L_OP_STORE_LOCAL,
         [OP_POP] = &&L_OP_POP,
         [OP_RESTORE_SP] = &&L_OP_RESTORE_SP,
         [OP_RETURN] = &&L_OP_RETURN,
@@ -697,6 +699,13 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             L_OP_DEFINE:
                 lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                ip += 2;
+                DISPATCH();
+            L_OP_RETURN1:
+                L->nvalues = 1;
+                goto do_return;
+            L_OP_STORE_LOCAL:
+                L->stack[f->base + u16(ip)] = L->stack[--L->sp];
                 ip += 2;
                 DISPATCH();
             L_OP_RETURN:
