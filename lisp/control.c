@@ -138,7 +138,7 @@ _Noreturn void lo_throw(lo_lisp *L)
  */
 static void push_value(lo_lisp *L, lo_value v)
 {
-    if (L->sp >= LO_STACK_VALUES)
+    if (L->sp >= lo_stack_limit(L))
         lo_error(L, "STORAGE-CONDITION", "value stack exhausted");
     L->stack[L->sp++] = v;
 }
@@ -237,12 +237,13 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
         lo_value cell = lo_function_cell(L, lo_intern(L, "%SIGNAL"), false);
         if (lo_consp(handlers) && !lo_null(L, cell) &&
             lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND) {
-            uint32_t mark = lo_roots_mark(L);
-            lo_root(L, &c);
+            /* rooted on the value stack, whose reserve is open now */
             L->signal_depth++;
-            lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], &c, 1);
+            push_value(L, c);
+            lo_value arg = c;
+            lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], &arg, 1);
+            c = L->stack[--L->sp];
             L->signal_depth--;
-            lo_roots_release(L, mark);
         }
     }
     L->unwind_v[0] = c;

@@ -36,7 +36,7 @@
 #include "platform.h"
 #include "value.h"
 
-enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
+enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 20, LO_MAX_FRAMES = 1 << 17,
        LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096, LO_MAX_CATCHES = 1 << 14,
        LO_MAX_LEVELS = 1000, LO_MAX_SPECIALS = 1 << 16 };
 
@@ -193,6 +193,21 @@ static inline bool lo_poll(lo_lisp *L)
 }
 /* Collect now (world stopped by this call); false when it was not safe. */
 bool lo_collect(lo_lisp *L);
+
+/*
+ * The VM's limits.  Part of each stack is kept in reserve for the
+ * handlers of the error that reports the rest full, so a handler can run
+ * (and the error be caught) when a program recurses too deeply.
+ */
+enum { LO_FRAME_RESERVE = 512, LO_STACK_RESERVE = 8192 };
+static inline uint32_t lo_frame_limit(const lo_lisp *L)
+{
+    return LO_MAX_FRAMES - (L->signal_depth ? 0 : LO_FRAME_RESERVE);
+}
+static inline uint32_t lo_stack_limit(const lo_lisp *L)
+{
+    return LO_STACK_VALUES - (L->signal_depth ? 0 : LO_STACK_RESERVE);
+}
 
 /* The world lock, taken by symbol and cell creation; an error raised
  * while it is held releases it. */

@@ -20,7 +20,7 @@ static inline unsigned u16(const unsigned char *p)
 
 static void push(lo_lisp *L, lo_value v)
 {
-    if (L->sp >= LO_STACK_VALUES)
+    if (L->sp >= lo_stack_limit(L))
         lo_error(L, "STORAGE-CONDITION", "value stack exhausted");
     L->stack[L->sp++] = v;
 }
@@ -157,9 +157,9 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
         return true;
     }
     lo_value code = code_for(L, fn, &n);
-    if (L->nframes >= LO_MAX_FRAMES)
+    if (L->nframes >= lo_frame_limit(L))
         lo_error(L, "STORAGE-CONDITION", "control stack exhausted (more than "
-                 "%d nested calls)", LO_MAX_FRAMES);
+                 "%u nested calls)", lo_frame_limit(L));
     uint32_t base = L->sp - n;
     open_locals(L, code, n);
     L->frames[L->nframes++] =
@@ -182,7 +182,7 @@ static inline uint64_t *quick_code(lo_lisp *L, lo_value fn, uint32_t n)
         return NULL;
     uint64_t *code = lo_ptr(p[FN_CODE]);
     if (code[CODE_ARITY] != lo_fixnum(n) ||
-        L->sp + (uint64_t)lo_fixnum_value(code[CODE_FRAME]) >= LO_STACK_VALUES)
+        L->sp + (uint64_t)lo_fixnum_value(code[CODE_FRAME]) >= lo_stack_limit(L))
         return NULL;
     return code;
 }
@@ -191,7 +191,7 @@ static inline bool quick_call(lo_lisp *L, lo_value fn, uint32_t n,
                               uint32_t drop)
 {
     uint64_t *code = quick_code(L, fn, n);
-    if (!code || L->nframes >= LO_MAX_FRAMES)
+    if (!code || L->nframes >= lo_frame_limit(L))
         return false;
     uint32_t base = L->sp - n;
     for (int64_t i = n; i < lo_fixnum_value(code[CODE_FRAME]); i++)
