@@ -461,7 +461,9 @@ static void compile_function_form(struct compiler *c, lo_value form)
         compile(c, what);
         return;
     }
-    if (!lo_symbolp(what))
+    if (lo_consp(what))                 /* (setf f): its hidden symbol */
+        what = lo_function_symbol(L, what, true);
+    if (!what || !lo_symbolp(what))
         lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
     lo_value local = local_function(c, what, &macro);
     if (local)
@@ -509,11 +511,18 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
 
 /* (defun name lambda-list . body) and (defmacro ...): the function goes
  * into the name's function or macro cell; the form's value is the name.
- * The body is a block named name. */
+ * The body is a block named name.  A function named (setf f) goes into
+ * the cell of f's hidden setf symbol (lo_function_symbol); its block is
+ * named f. */
 static void compile_definition(struct compiler *c, lo_value form, bool macro)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form);
+    lo_value given = second(L, form), name = given;
+    if (!macro && lo_consp(given)) {
+        name = lo_function_symbol(L, given, true);
+        if (!name)
+            lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
+    }
     if (!lo_symbolp(name) || lo_null(L, name))
         lo_error(L, "PROGRAM-ERROR", "%s", macro
                  ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
@@ -521,7 +530,9 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     lo_value body = lo_cdr(L, rest);
     lo_value forms = skip_declarations(c, body, true, &specials);
     /* (declarations... (block name forms...)) */
-    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"), lo_cons(L, name, forms));
+    lo_value block_name = lo_consp(given) ? second(L, given) : name;
+    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"),
+                             lo_cons(L, block_name, forms));
     lo_value decls = L->nil, *tail = &decls;
     for (lo_value b = body; b != forms; b = lo_cdr_raw(b)) {
         *tail = lo_cons(L, lo_car_raw(b), L->nil);
@@ -532,7 +543,7 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     emit_op16(c, OP_DEFINE, constant(c, macro ? lo_macro_cell(L, name, true)
                                               : lo_function_cell(L, name, true)));
     emit(c, OP_POP);
-    emit_constant(c, name);
+    emit_constant(c, given);
     one_value(c);
 }
 
@@ -578,6 +589,42 @@ lo_value macro_function_in(struct compiler *c, lo_value sym)
     return lo_macro_function(c->L, sym);
 }
 
+/*
+ * The environment a macro receives (its &environment argument) is the
+ * nesting level of the compiler expanding it, as a fixnum: MACROEXPAND-1
+ * given it sees that compiler's local macros and symbol macros.  It is
+ * good while that compilation runs -- the extent Common Lisp gives
+ * environment objects; a level no compilation is at any more is the
+ * global environment.
+ */
+static lo_value environment_of(struct compiler *c)
+{
+    for (int level = 0; level < c->L->compile_depth; level++)
+        if (c->L->compilers[level] == c)
+            return lo_fixnum(level);
+    return c->L->nil;
+}
+
+static struct compiler *compiler_of(lo_lisp *L, lo_value env)
+{
+    if (!lo_fixnump(env))
+        return NULL;
+    int64_t level = lo_fixnum_value(env);
+    return level >= 0 && level < L->compile_depth ? L->compilers[level] : NULL;
+}
+
+/* The expansion of a symbol macro sym seen from c, or 0 (a variable of
+ * that name shadows it). */
+static lo_value symbol_macro_in(struct compiler *c, lo_value sym)
+{
+    for (struct compiler *k = c; k; k = k->parent) {
+        int slot = find_local(k, sym);
+        if (slot >= 0)
+            return k->local_symbol_macro[slot] ? k->local_expansion[slot] : 0;
+    }
+    return 0;
+}
+
 lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
 {
     *expanded = false;
@@ -587,13 +634,22 @@ lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
     if (lo_null(c->L, fn))
         return form;
     *expanded = true;
-    lo_value args[2] = { form, c->L->nil };
+    lo_value args[2] = { form, environment_of(c) };
     return lo_vm_apply(c->L, fn, args, 2);
 }
 
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
+                          bool *expanded)
 {
     *expanded = false;
+    struct compiler *c = compiler_of(L, env);
+    if (c && lo_symbolp(form)) {
+        lo_value expansion = symbol_macro_in(c, form);
+        *expanded = expansion != 0;
+        return expansion ? expansion : form;
+    }
+    if (c)
+        return expand_1(c, form, expanded);
     if (!lo_consp(form))
         return form;
     lo_value fn = lo_macro_function(L, lo_car_raw(form));
@@ -998,9 +1054,18 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
             continue;
         }
         if (is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
-        if (is(L, item, "&ENVIRONMENT"))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: &ENVIRONMENT is not "
-                     "implemented yet");
+        if (is(L, item, "&ENVIRONMENT")) {
+            /* a macro's: the environment is its second argument, slot 1 */
+            if (!nested || !lo_consp(lo_cdr_raw(p)))
+                lo_error(L, "PROGRAM-ERROR", "lambda list: misplaced "
+                         "&ENVIRONMENT");
+            p = lo_cdr_raw(p);
+            uint32_t slot = temp_local(c);
+            emit_op16(c, OP_LOCAL, 1);
+            set_local_and_pop(c, slot);
+            bind_name(c, slot, lo_car_raw(p), scope);
+            continue;
+        }
         if (is(L, item, "&WHOLE"))
             lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE is not "
                      "implemented yet");

@@ -803,6 +803,11 @@ static lo_value p_make_symbol(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_make_object(p);
 }
 
+lo_value lo_make_symbol(lo_lisp *L, lo_value name)
+{
+    return p_make_symbol(L, &name, 1);
+}
+
 /*
  * (intern name): the symbol named so, made if there is none.  Two values,
  * as Common Lisp's: the symbol, and NIL when it was made or :INTERNAL when
@@ -840,8 +845,11 @@ static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     lo_value name = a[0];
-    if (lo_consp(name))                 /* (setf f): none exist yet */
-        return L->nil;
+    if (lo_consp(name)) {               /* (setf f): its hidden symbol */
+        if (!lo_function_symbol(L, name, false))
+            return L->nil;
+        name = lo_function_symbol(L, name, false);
+    }
     if (!lo_symbolp(name))
         lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
     lo_value cell = lo_function_cell(L, name, false);
