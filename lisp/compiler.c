@@ -72,9 +72,25 @@ void emit_constant(struct compiler *c, lo_value v)
     emit_op16(c, OP_CONST, constant(c, v));
 }
 
+/* Whether sym's name is the ASCII text name (a leading colon optional,
+ * for keywords): a cheap test that rules out almost every symbol before
+ * the symbol table is searched. */
+static bool name_may_be(lo_value sym, const char *name)
+{
+    lo_value s = lo_symbol_name(sym);
+    uint64_t n = lo_string_length(s);
+    if (name[0] == ':' && (n == 0 || lo_string_ref(s, 0) != ':'))
+        name++;
+    for (uint64_t i = 0; i < n; i++)
+        if (!name[i] || lo_string_ref(s, i) != (unsigned char)name[i])
+            return false;
+    return name[n] == 0;
+}
+
 bool is(lo_lisp *L, lo_value v, const char *name)
 {
-    return lo_symbolp(v) && lo_eq(v, lo_intern(L, name));
+    return lo_symbolp(v) && name_may_be(v, name) &&
+           lo_eq(v, lo_intern(L, name));
 }
 
 lo_value second(lo_lisp *L, lo_value form)
