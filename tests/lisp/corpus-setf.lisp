@@ -143,6 +143,13 @@
 (length (multiple-value-list (get-setf-expansion '(car x))))
 (fifth (multiple-value-list (get-setf-expansion 'x)))
 
+;;; local setf functions
+(let ((cell (list 1 2))) (flet (((setf my-first) (new c) (rplaca c (* 2 new)) new)) (setf (my-first cell) 5) cell))
+(let ((cell (list 1 2))) (labels (((setf my-first) (new c) (rplaca c new) (return-from my-first (list new)))) (list (setf (my-first cell) 5) cell)))
+(flet (((setf foo) (v x) (list v x))) (funcall #'(setf foo) 1 2))
+(progn (setf (fdefinition '(setf my-cdr)) (lambda (new c) (rplacd c new) new)) (let ((c (list 1 2))) (setf (my-cdr c) 'z) c))
+(progn (fmakunbound '(setf my-cdr)) (fboundp '(setf my-cdr)))
+
 ;;; places through macros and symbol macros
 (defmacro my-cadr (x) `(car (cdr ,x)))
 (let ((l (list 1 2 3))) (setf (my-cadr l) 'two) l)
@@ -153,7 +160,24 @@
   (list n l))
 (let ((a 1)) (symbol-macrolet ((b a)) (setq b 5)) a)
 
+;;; more
+(let ((l (list 1 2 3))) (push 0 (cdr l)) l)
+(let ((l (list 1 2))) (rotatef (car l) (cadr l)) l)
+(let ((v (vector 5 5))) (decf (aref v 1) 3) v)
+(let ((x 1) (l (list 1 2))) (psetf x (car l) (car l) x) (list x l))
+(let ((a 1) (b 2)) (psetf (values a b) (values b a)) (list a b))
+(let ((x 5)) (symbol-macrolet ((y x)) (multiple-value-setq (y) (values 9 8))) x)
+(let ((l (list 1 2 3))) (shiftf (car l) (cadr l) (caddr l) 'z) l)
+(let ((pl (list :a 1))) (remf pl :a) (setf (getf pl :b) 2) pl)
+(let ((n 0)) (let ((l (list 0 0 0))) (incf (nth (incf n) l) 10) (list n l)))
+(let ((h (make-hash-table))) (setf (gethash 1 h) 'a (gethash 2 h) 'b) (list (hash-table-count h) (gethash 2 h)))
+(let ((l (list 1 2 3))) (setf (car l) 10 (cdr l) nil) l)
+
 ;;; destructuring-bind
+(destructuring-bind (a &optional (b a)) '(1) b)
+(destructuring-bind (a &key (b a)) '(1) b)
+(destructuring-bind (&key ((:a (x y)))) '(:a (1 2)) (list x y))
+(destructuring-bind (a (b &rest c) &key d) '(1 (2 3 4) :d 5) (list a b c d))
 (destructuring-bind (a b c) '(1 2 3) (list c b a))
 (destructuring-bind (a (b c) d) '(1 (2 3) 4) (list a b c d))
 (destructuring-bind (a &optional (b 10) (c 20 c-p)) '(1 2) (list a b c c-p))
