@@ -297,8 +297,9 @@
        (multiple-value-bind (sub-temps sub-vals sub-stores store-form access)
            (get-setf-expansion sub env)
          (setq temps (append temps sub-temps (cdr sub-stores))
-               vals (append vals sub-vals (mapcar (lambda (s) s nil)
-                                                  (cdr sub-stores)))
+               vals (append vals sub-vals
+                            (mapcar (lambda (s) (declare (ignore s)) nil)
+                                    (cdr sub-stores)))
                stores (append stores (list (car sub-stores)))
                store-forms (append store-forms (list store-form))
                accesses (append accesses (list access)))))
@@ -371,9 +372,9 @@
 (defmacro remf (place indicator &environment env)
   (multiple-value-bind (temps vals stores store-form access)
       (get-setf-expansion place env)
-    (let ((found (gensym "FOUND")))
-      `(let* ,(%bindings temps vals)
-         (multiple-value-bind (,(car stores) ,found) (%remf ,access ,indicator)
+    (let ((found (gensym "FOUND")) (key (gensym "INDICATOR")))
+      `(let* (,@(%bindings temps vals) (,key ,indicator))
+         (multiple-value-bind (,(car stores) ,found) (%remf ,access ,key)
            ,store-form
            ,found)))))
 

@@ -257,7 +257,7 @@
         var)))
 
 ;; FOR var {FROM|DOWNFROM|UPFROM} a {TO|UPTO|BELOW|DOWNTO|ABOVE} b BY n,
-;; the phrases in any order, each at most once; the first one has been
+;; the phrases in any order; the first one has been
 ;; read (keyword and form).
 (defun %loop-for-arithmetic (var keyword form type)
   (let ((start-given nil) (limit nil) (by 1) (direction nil)
