@@ -190,6 +190,25 @@ _Noreturn void lo_panic(const char *fmt, ...)
 _Noreturn void lo_halt(const char *line);
 
 /* ---------------------------------------------------------------------------
+ * Elementary functions of double floats
+ *
+ * The Lisp's SQRT EXP LOG SIN ... EXPT on floats.  Hosted Linux uses the C
+ * library's libm, which is also what SBCL calls, so results agree with it
+ * bit for bit; a bare-metal build brings a freestanding libm (musl's or
+ * FreeBSD's msun).  Results follow C's functions exactly: a result out of
+ * range is an infinity or a NaN, which the caller turns into a Lisp error.
+ * ------------------------------------------------------------------------- */
+
+enum lo_math_fn {
+    LO_MATH_SQRT, LO_MATH_EXP, LO_MATH_LOG, LO_MATH_SIN, LO_MATH_COS,
+    LO_MATH_TAN, LO_MATH_ASIN, LO_MATH_ACOS, LO_MATH_ATAN, LO_MATH_SINH,
+    LO_MATH_COSH, LO_MATH_TANH, LO_MATH_ATAN2, LO_MATH_POW,
+};
+
+/* fn of x (ATAN2: atan2(x, y); POW: pow(x, y); y is ignored otherwise). */
+double lo_math(enum lo_math_fn fn, double x, double y);
+
+/* ---------------------------------------------------------------------------
  * Host disks
  * ------------------------------------------------------------------------- */
 

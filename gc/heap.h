@@ -54,7 +54,7 @@ struct lo_heap_root {
 
 /* Well-known roots (indices into roots[]). */
 enum {
-    LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_SYMBOLS, LO_ROOT_SYSTEM_ENV,
+    LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_PACKAGES, LO_ROOT_SYSTEM_ENV,
     LO_ROOT_UNBOUND_NAME,
     LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
 };

@@ -61,9 +61,30 @@ enum lo_op {
     OP_UWP_NORMAL,     /*        pop it; save the values; run the cleanup */
     OP_UWP_END,        /*        after a cleanup: resume what it interrupted */
     OP_JUMP_TABLE,     /* c a*c  pop a fixnum i; jump to the i-th address */
+    /* Calls of the system's own primitives, done in line for the common
+     * case (fixnums, conses) and as a call of the cell k otherwise -- also
+     * when the cell no longer holds that primitive. */
+    OP_ADD2,           /* k      (+ a b) */
+    OP_SUB2,           /* k      (- a b) */
+    OP_LT2,            /* k      (< a b) */
+    OP_GT2,            /* k      (> a b) */
+    OP_LE2,            /* k      (<= a b) */
+    OP_GE2,            /* k      (>= a b) */
+    OP_NUM_EQ2,        /* k      (= a b) */
+    OP_ADD1,           /* k      (1+ a) */
+    OP_SUB1,           /* k      (1- a) */
+    OP_EQ2,            /* k      (eq a b) */
+    OP_CAR1,           /* k      (car a) */
+    OP_CDR1,           /* k      (cdr a) */
+    OP_CONS2,          /* k      (cons a b) */
+    OP_NULL1,          /* k      (null a), (not a) */
     OP_PATCH_CLOSURE,  /* i      pop v and a function: its closure slot i
                                  := v (LABELS: functions that see each
                                  other) */
 };
+
+/* The in-line opcode for a call of the primitive `name` with nargs
+ * arguments, or 0 (vm.c). */
+unsigned lo_inline_op(const char *name, unsigned nargs);
 
 #endif

@@ -72,15 +72,12 @@ void emit_constant(struct compiler *c, lo_value v)
     emit_op16(c, OP_CONST, constant(c, v));
 }
 
-/* Whether sym's name is the ASCII text name (a leading colon optional,
- * for keywords): a cheap test that rules out almost every symbol before
- * the symbol table is searched. */
+/* Whether sym's name is the ASCII text name: a cheap test that rules
+ * out almost every symbol before the symbol table is searched. */
 static bool name_may_be(lo_value sym, const char *name)
 {
     lo_value s = lo_symbol_name(sym);
     uint64_t n = lo_string_length(s);
-    if (name[0] == ':' && (n == 0 || lo_string_ref(s, 0) != ':'))
-        name++;
     for (uint64_t i = 0; i < n; i++)
         if (!name[i] || lo_string_ref(s, i) != (unsigned char)name[i])
             return false;
@@ -254,17 +251,10 @@ void load_variable(struct compiler *c, lo_value name, bool raw_box)
         emit(c, OP_UNBOX);
 }
 
-static bool keywordp(lo_lisp *L, lo_value sym)
-{
-    (void)L;
-    lo_value name = lo_symbol_name(sym);
-    return lo_string_length(name) > 1 && lo_string_ref(name, 0) == ':';
-}
-
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
     lo_lisp *L = c->L;
-    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || keywordp(L, sym)) {
+    if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || lo_keywordp(sym)) {
         emit_constant(c, sym);
         one_value(c);
         return;
@@ -316,7 +306,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
         bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
         if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
-            keywordp(L, var))
+            lo_keywordp(var))
             lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
         struct var v = resolve(c, var);
         if (v.place == SYMBOL_MACRO) {
@@ -374,7 +364,7 @@ uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
 static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
 {
     if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
-        keywordp(L, name))
+        lo_keywordp(name))
         lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
 }
 
@@ -443,6 +433,19 @@ static void compile_args(struct compiler *c, lo_value args, int64_t *n)
         compile_sub(c, lo_car_raw(args));
 }
 
+/* The in-line op for a call of global sym with n arguments: when sym
+ * names one of the system's primitives that the VM does in line (and
+ * still holds it). */
+static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
+{
+    lo_value cell = lo_function_cell(c->L, sym, false);
+    if (lo_null(c->L, cell) || !lo_typep(lo_ptr(cell)[CELL_VALUE], LO_T_PRIMITIVE))
+        return 0;
+    lo_value prim = lo_ptr(cell)[CELL_VALUE];
+    return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])].name,
+                        (unsigned)n);
+}
+
 static void compile_call(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
@@ -459,6 +462,12 @@ static void compile_call(struct compiler *c, lo_value form)
         lo_error(L, "PROGRAM-ERROR", "illegal function call");
     }
     compile_args(c, lo_cdr_raw(form), &n);
+    unsigned op = lo_symbolp(head) && !local ? inline_op(c, head, n) : 0;
+    if (op) {
+        emit_op16(c, op, constant(c, lo_function_cell(L, head, true)));
+        one_value(c);
+        return;
+    }
     if (lo_symbolp(head) && !local) {
         emit_op16(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL,
                   constant(c, lo_function_cell(L, head, true)));
@@ -569,7 +578,7 @@ static void compile_eval_when(struct compiler *c, lo_value form)
     lo_lisp *L = c->L;
     bool execute = false;
     for (lo_value s = second(L, form); lo_consp(s); s = lo_cdr_raw(s))
-        execute |= is(L, lo_car_raw(s), ":EXECUTE") ||
+        execute |= lo_eq(lo_car_raw(s), lo_intern_keyword(L, "EXECUTE")) ||
                    is(L, lo_car_raw(s), "EVAL");
     if (execute) {
         compile_body(c, lo_cdr(L, lo_cdr(L, form)));
@@ -976,9 +985,9 @@ static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
 /* The keyword an &key parameter named var is passed with. */
 static lo_value keyword_for(lo_lisp *L, lo_value var)
 {
-    char name[256] = ":";
-    lo_string_utf8(lo_symbol_name(var), name + 1, sizeof name - 1);
-    return lo_intern(L, name);
+    char name[256];
+    lo_string_utf8(lo_symbol_name(var), name, sizeof name);
+    return lo_intern_keyword(L, name);
 }
 
 /* var, (var [default [supplied-p]]) or ((keyword var) ...), looked up in

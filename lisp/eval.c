@@ -1,10 +1,11 @@
 /*
  * eval.c -- primitives about symbols and evaluation: the values and
- * functions of symbols, property lists, EVAL, COMPILE, READ-FROM-STRING.
+ * functions of symbols, property lists, EVAL, COMPILE.
  */
 #include <string.h>
 
 #include "internal.h"
+#include "package.h"
 
 static void check_symbol(lo_lisp *L, lo_value v, const char *op)
 {
@@ -100,7 +101,8 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
     lo_string_utf8(lo_symbol_name(sym), text + used, sizeof text - used - 2);
     used = strlen(text);
     text[used] = ')';
-    lo_value hidden = lo_make_symbol(L, lo_make_string(L, text, used + 1));
+    struct lo_name hidden_name = lo_name_of(lo_make_string(L, text, used + 1));
+    lo_value hidden = lo_make_symbol(L, &hidden_name, L->nil);
     lo_ptr(sym)[SYM_PLIST] = lo_cons(L, key, lo_cons(L, hidden,
                                      lo_ptr(sym)[SYM_PLIST]));
     return hidden;
@@ -262,42 +264,6 @@ static lo_value p_compile(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_values(L, 3, v);
 }
 
-/*
- * (read-from-string string [eof-error-p eof-value]): the object and the
- * index after it.  The text is read from a UTF-8 copy in the thread's
- * scratch buffer (kept, so an error in the reader leaks nothing).
- */
-static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    if (!lo_typep(a[0], LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "READ-FROM-STRING: not a string");
-    uint64_t chars = lo_string_length(a[0]);
-    size_t need = chars * 4 + 1;
-    if (need > L->scratch_len) {
-        lo_mem_free(L->scratch);
-        L->scratch_len = 0;
-        L->scratch = lo_mem_alloc(need);
-        if (!L->scratch)
-            lo_error(L, "STORAGE-CONDITION", "READ-FROM-STRING: out of memory");
-        L->scratch_len = need;
-    }
-    lo_string_utf8(a[0], L->scratch, need);
-    const char *cursor = L->scratch;
-    lo_value form;
-    if (!lo_read(L, &cursor, &form)) {
-        if (n < 2 || !lo_null(L, a[1]))
-            lo_error(L, "END-OF-FILE", "READ-FROM-STRING: end of string");
-        form = n > 2 ? a[2] : L->nil;
-    }
-    /* The index in characters: count the UTF-8 sequences read. */
-    int64_t index = 0;
-    for (const char *p = L->scratch; p < cursor; p++)
-        if (((unsigned char)*p & 0xc0) != 0x80)
-            index++;
-    lo_value v[2] = { form, lo_fixnum(index) };
-    return lo_values(L, 2, v);
-}
-
 const struct lo_primitive lo_prims_eval[] = {
     { "SYMBOL-VALUE", 1, 1, p_symbol_value },
     { "SET", 2, 2, p_set },
@@ -314,7 +280,6 @@ const struct lo_primitive lo_prims_eval[] = {
     { "REMPROP", 2, 2, p_remprop },
     { "EVAL", 1, 1, p_eval },
     { "COMPILE", 1, 2, p_compile },
-    { "READ-FROM-STRING", 1, 3, p_read_from_string },
     { "%FUNCTION-SYMBOL", 1, 1, p_function_symbol },
     { NULL, 0, 0, NULL },
 };

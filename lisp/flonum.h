@@ -1,9 +1,11 @@
 /*
  * flonum.h -- IEEE double-float to text and back, as SBCL does it.
  *
- * The printer and the reader of double-floats, for a Lisp whose
+ * The printer of double-floats, for a Lisp whose
  * *read-default-float-format* is double-float (so no exponent marker is
- * ever needed to say "double").  Freestanding: no libc, no heap.
+ * ever needed to say "double"), and a correctly rounded reader.  (The
+ * Lisp reader reads floats as SBCL's does instead, through the exact
+ * rational: lisp/numtext.c.)  Freestanding: no libc, no heap.
  *
  *   char buf[LO_DOUBLE_PRINT_SIZE];
  *   lo_double_print(0.1, buf);                       // "0.1"

@@ -31,9 +31,8 @@
 
 #include "string.h"
 
-#include "bignum.h"
 #include "hashtable.h"
-#include "internal.h"
+#include "numbers.h"
 
 /* Bump when a hash function below changes: tables placed by the old ones
  * (persisted in a heap) then rehash on their next use. */
@@ -65,63 +64,16 @@ static bool name_is(lo_value sym, const char *name)
     return text_is(lo_symbol_name(sym), 0, name);
 }
 
-/* Whether v is the keyword :name.  The reader has no packages yet, so a
- * keyword is read as a symbol whose name starts with a colon; once
- * keywords live in their own package their names lose it, so both are
- * accepted. */
+/* Whether v is the keyword :name. */
 static bool keyword_is(lo_value v, const char *name)
 {
-    if (!lo_symbolp(v))
-        return false;
-    lo_value s = lo_symbol_name(v);
-    bool colon = lo_string_length(s) > 0 && lo_string_ref(s, 0) == ':';
-    return text_is(s, colon ? 1 : 0, name);
+    return lo_keywordp(v) && name_is(v, name);
 }
 
 /* ---- numbers --------------------------------------------------------------
- * Fixnums are immediate; doubles and bignums are raw objects (value.h).
- * EQL compares numbers of one type by value; EQUALP compares numbers of
- * any type with =. */
-
-static bool doublep(lo_value v) { return lo_typep(v, LO_T_DOUBLE); }
-static bool bignump(lo_value v) { return lo_typep(v, LO_T_BIGNUM); }
-static bool numberp(lo_value v)
-{
-    return lo_fixnump(v) || doublep(v) || bignump(v);
-}
-
-static double double_value(lo_value v)
-{
-    double d;
-    memcpy(&d, &lo_ptr(v)[1], sizeof d);
-    return d;
-}
-
-static uint64_t double_bits(double d)
-{
-    uint64_t bits;
-    memcpy(&bits, &d, sizeof bits);
-    return bits;
-}
-
-/* A bignum object seen as an lo_big (word 1: length | sign << 63, then
- * the limbs), without copying. */
-static lo_big big_view(lo_value v)
-{
-    uint64_t *p = lo_ptr(v);
-    lo_big b = { p + 2, (size_t)(p[1] & ~(1ull << 63)), (p[1] >> 63) != 0 };
-    return b;
-}
-
-/* An integer (fixnum or bignum) as an lo_big; buf holds a fixnum's limb. */
-static lo_big integer_big(lo_value v, lo_limb *buf)
-{
-    if (bignump(v))
-        return big_view(v);
-    lo_big b = { buf, 0, false };
-    lo_big_from_int64(&b, lo_fixnum_value(v));
-    return b;
-}
+ * Fixnums are immediate; bignums, ratios and doubles are objects
+ * (numbers.h).  EQL compares numbers of one type by value; EQUALP
+ * compares numbers of any type with =. */
 
 /* The double d is exactly an integer that fits in an int64. */
 static bool double_int64(double d, int64_t *out)
@@ -139,37 +91,17 @@ bool lo_eql(lo_value x, lo_value y)
 {
     if (lo_eq(x, y))
         return true;
-    if (doublep(x) && doublep(y))
+    if (lo_doublep(x) && lo_doublep(y))
         return lo_ptr(x)[1] == lo_ptr(y)[1];
-    if (bignump(x) && bignump(y)) {
-        lo_big a = big_view(x), b = big_view(y);
+    if (lo_bignump(x) && lo_bignump(y)) {
+        lo_big a = lo_bignum_view(x), b = lo_bignum_view(y);
         return a.neg == b.neg && a.len == b.len &&
                memcmp(a.limb, b.limb, a.len * sizeof *a.limb) == 0;
     }
+    if (lo_ratiop(x) && lo_ratiop(y))   /* both in lowest terms */
+        return lo_eql(lo_ptr(x)[RATIO_NUM], lo_ptr(y)[RATIO_NUM]) &&
+               lo_eql(lo_ptr(x)[RATIO_DEN], lo_ptr(y)[RATIO_DEN]);
     return false;
-}
-
-/* =, on two numbers of any type. */
-static bool numbers_equal(lo_value x, lo_value y)
-{
-    if (doublep(x) && doublep(y))
-        return double_value(x) == double_value(y);
-    if (doublep(x)) {                   /* put the double second */
-        lo_value t = x;
-        x = y;
-        y = t;
-    }
-    lo_limb xbuf[2], ybuf[LO_BIG_DOUBLE_LIMBS];
-    lo_big a = integer_big(x, xbuf);
-    if (doublep(y)) {
-        lo_big b = { ybuf, 0, false };
-        bool fraction;
-        if (!lo_big_from_double(&b, double_value(y), &fraction) || fraction)
-            return false;
-        return lo_big_cmp(&a, &b) == 0;
-    }
-    lo_big b = integer_big(y, ybuf);
-    return lo_big_cmp(&a, &b) == 0;
 }
 
 /* ---- EQUAL and EQUALP ------------------------------------------------------ */
@@ -265,8 +197,8 @@ static bool equalp_atoms(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     if (lo_charp(x) && lo_charp(y))
         return fold(lo_char_code(x)) == fold(lo_char_code(y));
-    if (numberp(x) && numberp(y))
-        return numbers_equal(x, y);
+    if (lo_numberp(x) && lo_numberp(y))
+        return lo_num_equal(L, x, y);
     if (sequencep(x) && sequencep(y))
         return sequences_equalp(L, x, y, depth);
     if (lo_typep(x, LO_T_HASH_TABLE) && lo_typep(y, LO_T_HASH_TABLE))
@@ -336,26 +268,35 @@ static uint64_t tagged(unsigned tag, uint64_t x)
 static uint64_t hash_integer(int64_t i) { return mix((uint64_t)i); }
 
 /* A number's hash.  by_value (EQUALP): numbers that are = hash alike, so
- * an integral double hashes as the integer, and a bignum as its double
- * when it is beyond int64 (the only doubles it can equal). */
-static uint64_t hash_number(lo_value v, bool by_value)
+ * an integral double hashes as the integer, and a bignum or a ratio as
+ * its nearest double when it is not an int64 (a double can only equal it
+ * when it is exactly that double). */
+static uint64_t hash_number(lo_lisp *L, lo_value v, bool by_value)
 {
     int64_t i;
+    double d;
     if (lo_fixnump(v))
         return hash_integer(lo_fixnum_value(v));
-    if (doublep(v)) {
-        double d = double_value(v);
+    if (lo_doublep(v)) {
+        d = lo_double_value(v);
         if (by_value && double_int64(d, &i))
             return hash_integer(i);     /* -0.0 included, as 0 */
-        return tagged(TAG_DOUBLE, double_bits(d));
+        return tagged(TAG_DOUBLE, lo_double_bits(d));
     }
-    lo_big b = big_view(v);
+    if (lo_ratiop(v)) {
+        if (by_value) {
+            lo_real_to_double(L, v, &d);
+            return tagged(TAG_DOUBLE, lo_double_bits(d));
+        }
+        return combine(hash_number(L, lo_ptr(v)[RATIO_NUM], false),
+                       hash_number(L, lo_ptr(v)[RATIO_DEN], false));
+    }
+    lo_big b = lo_bignum_view(v);
     if (by_value) {
-        double d;
         if (lo_big_to_int64(&b, &i))
             return hash_integer(i);
         lo_big_to_double(&b, &d);
-        return tagged(TAG_DOUBLE, double_bits(d));
+        return tagged(TAG_DOUBLE, lo_double_bits(d));
     }
     uint64_t h = tagged(TAG_BIGNUM, lo_ptr(v)[1]);
     for (size_t k = 0; k < b.len; k++)
@@ -436,9 +377,10 @@ static uint64_t hash_of(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
         return tagged(TAG_SYMBOL, (uint64_t)lo_fixnum_value(lo_ptr(v)[SYM_HASH]));
     case LO_T_DOUBLE:
     case LO_T_BIGNUM:
+    case LO_T_RATIO:
         if (kind == LO_HASH_EQ)
             return hash_address(v, by_address);
-        return hash_number(v, kind == LO_HASH_EQUALP);
+        return hash_number(L, v, kind == LO_HASH_EQUALP);
     case LO_T_STRING:
         if (contents)
             return hash_sequence(L, v, kind, depth);

@@ -8,9 +8,22 @@
  *   compiler.c   forms -> bytecode (the trusted compiler)
  *   vm.c         running bytecode
  *   primitives.c functions written in C, by stable index
+ *   package.c    symbols and packages (package.h); package-prims.c their
+ *                Lisp functions; symbol-syntax.c reading and printing
+ *                symbol tokens; cl-symbols.c the standard names
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
+ *   tower.c      making and converting numbers   } the numeric tower:
+ *   arith.c      arithmetic on any numbers       } what they share is
+ *   numtext.c    numbers to text and back        } in numbers.h
+ *   numbers.c    the number primitives           }
+ *   streams.c    output streams: string streams and standard   } streams.h
+ *                output
+ *   write.c      the printing functions (prin1, princ, write...)
+ *   format.c     FORMAT; its ~F is
+ *                fixed.c (fixed.h), its ~R in words numerals.c
+ *                (numerals.h)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -63,8 +76,8 @@ struct compiler;
 
 /*
  * What every thread of one Lisp system shares: the store, the heap and
- * the collector's state.  The lock guards the symbol table, environments
- * and the list of threads.
+ * the collector's state.  The lock guards the packages and their symbol
+ * tables, the environments and the list of threads against other writers.
  */
 struct lo_world {
     lo_ckpt *store;
@@ -110,8 +123,6 @@ struct lo_lisp {
     int signal_depth;               /* errors signalled inside handlers */
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
-    char *scratch;                  /* C memory for primitives, reused */
-    size_t scratch_len;
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -137,6 +148,11 @@ struct lo_lisp {
      * the stack) */
     uint32_t nvalues;
     lo_value mv[LO_MV_LIMIT];
+    /* what this thread wrote to standard output and the host has not yet
+     * taken (UTF-8; streams.c, lo_lisp_take_output) */
+    char *output;
+    size_t output_len, output_cap;
+    uint64_t output_column;
 };
 
 /*
@@ -222,6 +238,9 @@ uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);
  * the rest raw data (gc/heap.h). */
 uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
                        unsigned value_words);
+/* Cut a raw object just made down to words (its tail becomes a filler,
+ * so the heap stays walkable). */
+void lo_shrink_raw(uint64_t *p, uint64_t words);
 lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
 lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
 lo_value lo_car(lo_lisp *L, lo_value x);
@@ -237,11 +256,26 @@ uint64_t lo_string_length(lo_value s);
 uint32_t lo_string_ref(lo_value s, uint64_t i);
 /* UTF-8 for one code point into out (4 bytes room); returns the length. */
 size_t lo_utf8_encode(uint32_t c, char *out);
+/* One code point from the UTF-8 at *p, which moves past it (U+FFFD for
+ * a malformed sequence). */
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 /* A string's text as UTF-8 into buf (NUL-terminated, truncated). */
 void lo_string_utf8(lo_value s, char *buf, size_t len);
+/* Decode one UTF-8 sequence from *p (< end), advancing *p; malformed
+ * input gives U+FFFD. */
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 
-/* ---- symbols and environments ---- */
+/* ---- symbols (package.c) and environments ---- */
+/* The system's symbol named so (ASCII): in COMMON-LISP, external. */
 lo_value lo_intern(lo_lisp *L, const char *name);
+/* The keyword named so (ASCII, without the colon). */
+lo_value lo_intern_keyword(lo_lisp *L, const char *name);
+bool lo_keywordp(lo_value v);
+/* The value of the special variable named name (its binding in force
+ * for this thread), LO_UNBOUND when it has none; and binding it
+ * dynamically (undone by lo_unbind_to, or by a non-local exit). */
+lo_value lo_special_value(lo_lisp *L, const char *name);
+void lo_bind_named(lo_lisp *L, const char *name, lo_value value);
 lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
@@ -282,8 +316,6 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * (made when create); 0 when name is not a function name (or has no
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
-/* (make-symbol name): a fresh uninterned symbol. */
-lo_value lo_make_symbol(lo_lisp *L, lo_value name);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);
@@ -297,12 +329,29 @@ lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);
 /* Read one form from *text; false at the end of the text. */
 bool lo_read(lo_lisp *L, const char **text, lo_value *out);
 
-struct lo_text {                    /* a bounded output buffer */
+/* An output buffer of UTF-8 text.  Bounded (what passes cap is dropped)
+ * unless drain is set: then a full buffer is emptied into a stream
+ * (lo_text_to_stream, streams.h) and the text has no bound. */
+struct lo_text {
     char *buf;
     size_t len, cap;
+    void (*drain)(struct lo_text *t);
+    lo_lisp *L;
+    lo_value stream;
 };
 void lo_text_put(struct lo_text *t, const char *s, size_t n);
+/* Print v as PRIN1 does (escape 1), as PRINC does (0), or as the
+ * variable *PRINT-ESCAPE* says (-1); *PRINT-BASE*, *PRINT-RADIX* and
+ * *PRINT-CASE* apply.  Never calls back into Lisp. */
+void lo_print(lo_lisp *L, lo_value v, int escape, struct lo_text *out);
 void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out);
+/* A number (any type) as prin1 writes it: integers and ratios in base
+ * (2..36), with a radix marker when radix (*print-radix*); doubles as
+ * SBCL prints them with *read-default-float-format* double-float. */
+void lo_print_number(lo_lisp *L, lo_value v, unsigned base, bool radix,
+                     struct lo_text *out);
+/* The values of *print-base* and *print-radix* in force. */
+void lo_print_base(lo_lisp *L, unsigned *base, bool *radix);
 
 /* ---- compiler and VM ---- */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
@@ -311,6 +360,7 @@ bool lo_special_form_p(lo_lisp *L, lo_value sym);
 lo_value lo_quasiquote(lo_lisp *L, lo_value x);
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs);
+void lo_vm_init(void);              /* after the primitive table is built */
 
 /* ---- primitives ---- */
 typedef lo_value (*lo_primitive_fn)(lo_lisp *L, lo_value *args, uint32_t n);
@@ -334,5 +384,10 @@ extern const struct lo_primitive lo_prims_vectors[];
 extern const struct lo_primitive lo_prims_sequences[];
 extern const struct lo_primitive lo_prims_control[];
 extern const struct lo_primitive lo_prims_eval[];
+extern const struct lo_primitive lo_prims_packages[];
+extern const struct lo_primitive lo_prims_numbers[];
+extern const struct lo_primitive lo_prims_streams[];
+extern const struct lo_primitive lo_prims_write[];
+extern const struct lo_primitive lo_prims_format[];
 
 #endif

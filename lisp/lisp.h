@@ -32,6 +32,15 @@ void lo_lisp_close(lo_lisp *L);
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len);
 
+/*
+ * What the evaluations wrote to standard output (*STANDARD-OUTPUT*) since
+ * the last call, as UTF-8: *text points at it (valid until the next
+ * evaluation on L) and the length is returned.  The buffer is emptied;
+ * the host shows the text before the value (lispos-repl: then a fresh
+ * line), and the next output is taken to start a line.
+ */
+size_t lo_lisp_take_output(lo_lisp *L, const char **text);
+
 /* Whether the heap was built by this run (cold boot) or found (warm). */
 int lo_lisp_cold_booted(lo_lisp *L);
 

@@ -15,66 +15,6 @@ static int64_t fixnum_arg(lo_lisp *L, lo_value v, const char *op)
     return lo_fixnum_value(v);
 }
 
-static lo_value fixnum_result(lo_lisp *L, int64_t v, bool overflow,
-                              const char *op)
-{
-    if (overflow || v > LO_FIXNUM_MAX || v < LO_FIXNUM_MIN)
-        lo_error(L, "ARITHMETIC-ERROR", "%s: result too large (bignums are "
-                 "not implemented yet)", op);
-    return lo_fixnum(v);
-}
-
-static lo_value p_add(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    int64_t sum = 0;
-    bool over = false;
-    for (uint32_t i = 0; i < n; i++)
-        over |= __builtin_add_overflow(sum, fixnum_arg(L, a[i], "+"), &sum);
-    return fixnum_result(L, sum, over, "+");
-}
-
-static lo_value p_sub(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    int64_t v = fixnum_arg(L, a[0], "-");
-    bool over = false;
-    if (n == 1)
-        return fixnum_result(L, -v, false, "-");
-    for (uint32_t i = 1; i < n; i++)
-        over |= __builtin_sub_overflow(v, fixnum_arg(L, a[i], "-"), &v);
-    return fixnum_result(L, v, over, "-");
-}
-
-static lo_value p_mul(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    int64_t v = 1;
-    bool over = false;
-    for (uint32_t i = 0; i < n; i++)
-        over |= __builtin_mul_overflow(v, fixnum_arg(L, a[i], "*"), &v);
-    return fixnum_result(L, v, over, "*");
-}
-
-/* = < > <= >= : true when every neighbouring pair compares so. */
-static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, int op,
-                        const char *name)
-{
-    for (uint32_t i = 0; i + 1 < n; i++) {
-        int64_t x = fixnum_arg(L, a[i], name), y = fixnum_arg(L, a[i + 1], name);
-        bool ok = op == 0 ? x == y : op == 1 ? x < y : op == 2 ? x > y
-                : op == 3 ? x <= y : x >= y;
-        if (!ok)
-            return L->nil;
-    }
-    if (n == 1)
-        fixnum_arg(L, a[0], name);
-    return L->t;
-}
-
-static lo_value p_num_eq(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 0, "="); }
-static lo_value p_lt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 1, "<"); }
-static lo_value p_gt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 2, ">"); }
-static lo_value p_le(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 3, "<="); }
-static lo_value p_ge(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, 4, ">="); }
-
 static lo_value p_car(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_car(L, a[0]); }
 static lo_value p_cdr(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cdr(L, a[0]); }
 static lo_value p_cons(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cons(L, a[0], a[1]); }
@@ -182,7 +122,6 @@ static lo_value p_gc(lo_lisp *L, lo_value *a, uint32_t n)
 /* ---- type predicates ---- */
 
 static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_symbolp(a[0])); }
-static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_fixnump(a[0])); }
 static lo_value p_stringp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_typep(a[0], LO_T_STRING)); }
 static lo_value p_characterp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_charp(a[0])); }
 static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0]) || lo_null(L, a[0])); }
@@ -197,73 +136,6 @@ static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
 static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_eql(a[0], a[1])); }
 
 static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_equal(L, a[0], a[1])); }
-
-/* ---- more arithmetic ---- */
-
-static lo_value p_one_plus(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    int64_t v;
-    bool over = __builtin_add_overflow(fixnum_arg(L, a[0], "1+"), 1, &v);
-    return fixnum_result(L, v, over, "1+");
-}
-
-static lo_value p_one_minus(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    int64_t v;
-    bool over = __builtin_sub_overflow(fixnum_arg(L, a[0], "1-"), 1, &v);
-    return fixnum_result(L, v, over, "1-");
-}
-
-static int64_t divisor(lo_lisp *L, lo_value v, const char *op)
-{
-    int64_t d = fixnum_arg(L, v, op);
-    if (d == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
-    return d;
-}
-
-/* rem: the remainder of truncating division; mod: of flooring division
- * (its sign follows the divisor). */
-static lo_value p_rem(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    int64_t d = divisor(L, a[1], "REM");
-    return lo_fixnum(fixnum_arg(L, a[0], "REM") % d);
-}
-
-static lo_value p_mod(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    int64_t d = divisor(L, a[1], "MOD");
-    int64_t r = fixnum_arg(L, a[0], "MOD") % d;
-    if (r != 0 && (r < 0) != (d < 0))
-        r += d;
-    return lo_fixnum(r);
-}
-
-static lo_value p_abs(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    int64_t v = fixnum_arg(L, a[0], "ABS");
-    return fixnum_result(L, v < 0 ? -v : v, false, "ABS");
-}
-
-static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, bool max,
-                        const char *op)
-{
-    int64_t best = fixnum_arg(L, a[0], op);
-    for (uint32_t i = 1; i < n; i++) {
-        int64_t v = fixnum_arg(L, a[i], op);
-        if (max ? v > best : v < best)
-            best = v;
-    }
-    return lo_fixnum(best);
-}
-
-static lo_value p_max(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, true, "MAX"); }
-static lo_value p_min(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, false, "MIN"); }
 
 /* ---- conses ---- */
 
@@ -304,26 +176,12 @@ static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     if (!lo_symbolp(a[0]))
         lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
-    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t))
+    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t) || lo_keywordp(a[0]))
         return L->t;
     return lo_truth(L, lo_symbol_value(L, a[0]) != LO_UNBOUND);
 }
 
-static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)a; (void)n;
-    return lo_gensym(L);
-}
-
 const struct lo_primitive lo_prims_core[] = {
-    { "+", 0, -1, p_add },
-    { "-", 1, -1, p_sub },
-    { "*", 0, -1, p_mul },
-    { "=", 1, -1, p_num_eq },
-    { "<", 1, -1, p_lt },
-    { ">", 1, -1, p_gt },
-    { "<=", 1, -1, p_le },
-    { ">=", 1, -1, p_ge },
     { "CAR", 1, 1, p_car },
     { "CDR", 1, 1, p_cdr },
     { "CONS", 2, 2, p_cons },
@@ -340,24 +198,14 @@ const struct lo_primitive lo_prims_core[] = {
     { "APPEND", 0, -1, p_append },
     { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
     { "MACROEXPAND", 1, 2, p_macroexpand },
-    { "GENSYM", 0, 1, p_gensym },
     { "BOUNDP", 1, 1, p_boundp },
     { "SYMBOLP", 1, 1, p_symbolp },
-    { "INTEGERP", 1, 1, p_integerp },
-    { "NUMBERP", 1, 1, p_integerp },    /* until floats and bignums */
     { "STRINGP", 1, 1, p_stringp },
     { "CHARACTERP", 1, 1, p_characterp },
     { "LISTP", 1, 1, p_listp },
     { "FUNCTIONP", 1, 1, p_functionp },
     { "EQL", 2, 2, p_eql },
     { "EQUAL", 2, 2, p_equal },
-    { "1+", 1, 1, p_one_plus },
-    { "1-", 1, 1, p_one_minus },
-    { "REM", 2, 2, p_rem },
-    { "MOD", 2, 2, p_mod },
-    { "ABS", 1, 1, p_abs },
-    { "MAX", 1, -1, p_max },
-    { "MIN", 1, -1, p_min },
     { "RPLACA", 2, 2, p_rplaca },
     { "RPLACD", 2, 2, p_rplacd },
     { "LENGTH", 1, 1, p_length },
@@ -379,6 +227,11 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_sequences,
     lo_prims_control,
     lo_prims_eval,
+    lo_prims_packages,
+    lo_prims_numbers,
+    lo_prims_streams,
+    lo_prims_write,
+    lo_prims_format,
 };
 
 enum { MAX_PRIMITIVES = 2048 };
@@ -404,5 +257,6 @@ void lo_primitives_init(void)
             table[n++] = *p;
         }
     lo_primitive_count = n;
+    lo_vm_init();
     atomic_store(&done, 1);
 }

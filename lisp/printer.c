@@ -1,147 +1,361 @@
 /*
- * printer.c -- objects to text, as prin1 does (thin path).
+ * printer.c -- objects to text, as SBCL's printer writes them.
+ *
+ * The printer variables are read once per call of lo_print:
+ * *PRINT-ESCAPE* (PRIN1 against PRINC: quotes, #\ and |bars|),
+ * *PRINT-BASE* and *PRINT-RADIX* (integers), *PRINT-CASE* (symbols),
+ * *PRINT-LEVEL* and *PRINT-LENGTH* (lists and vectors).
  */
 #include <string.h>
 
 #include "format.h"
 #include "hashtable.h"
 #include "internal.h"
+#include "numbers.h"
+#include "package.h"
 #include "sequences.h"
+#include "streams.h"
 
 enum { MAX_PRINT_DEPTH = 2000 };
 
-static void put(struct lo_text *t, const char *s)
+enum letter_case { CASE_UPCASE, CASE_DOWNCASE, CASE_CAPITALIZE };
+
+struct printer {
+    lo_lisp *L;
+    struct lo_text *out;
+    bool escape, radix;
+    unsigned base;
+    enum letter_case letter_case;
+    int64_t level, length;      /* *PRINT-LEVEL* *PRINT-LENGTH*; -1: nil */
+};
+
+static void put(struct printer *p, const char *s)
 {
-    lo_text_put(t, s, strlen(s));
+    lo_text_put(p->out, s, strlen(s));
 }
 
-static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth);
-
-static void print_string(lo_value s, struct lo_text *out, bool escape)
+static void put_char(struct printer *p, uint32_t c)
 {
-    if (escape)
-        put(out, "\"");
+    char utf8[4];
+    lo_text_put(p->out, utf8, lo_utf8_encode(c, utf8));
+}
+
+static void print(struct printer *p, lo_value v, int depth);
+
+/* ---- the printer variables ---- */
+
+/* *PRINT-LEVEL* and *PRINT-LENGTH*: a non-negative integer or nil (-1). */
+static int64_t limit(lo_lisp *L, const char *name)
+{
+    lo_value v = lo_special_value(L, name);
+    if (v == LO_UNBOUND || lo_null(L, v))
+        return -1;
+    if (!lo_fixnump(v) || lo_fixnum_value(v) < 0)
+        lo_error(L, "TYPE-ERROR", "%s is neither nil nor a non-negative "
+                 "integer", name);
+    return lo_fixnum_value(v);
+}
+
+static void read_settings(struct printer *p, int escape)
+{
+    lo_lisp *L = p->L;
+    lo_value v = lo_special_value(L, "*PRINT-ESCAPE*");
+    p->escape = escape >= 0 ? escape : v == LO_UNBOUND || !lo_null(L, v);
+    v = lo_special_value(L, "*PRINT-RADIX*");
+    p->radix = v != LO_UNBOUND && !lo_null(L, v);
+    v = lo_special_value(L, "*PRINT-BASE*");
+    p->base = 10;
+    if (v != LO_UNBOUND) {
+        if (!lo_fixnump(v) || lo_fixnum_value(v) < 2 ||
+            lo_fixnum_value(v) > 36)
+            lo_error(L, "TYPE-ERROR", "*PRINT-BASE* is not an integer "
+                     "between 2 and 36");
+        p->base = (unsigned)lo_fixnum_value(v);
+    }
+    v = lo_special_value(L, "*PRINT-CASE*");
+    p->letter_case = lo_keyword_is(v, "DOWNCASE") ? CASE_DOWNCASE
+                   : lo_keyword_is(v, "CAPITALIZE") ? CASE_CAPITALIZE
+                   : CASE_UPCASE;
+    p->level = limit(L, "*PRINT-LEVEL*");
+    p->length = limit(L, "*PRINT-LENGTH*");
+}
+
+/* ---- symbols ----
+ * With escaping on: the package prefix (symbol-syntax.c decides it), and
+ * bars around a name that would not read back as the same symbol
+ * (lo_name_needs_bars, also symbol-syntax.c's); otherwise the name in
+ * *PRINT-CASE*. */
+
+static void print_barred(struct printer *p, const uint32_t *s, uint64_t len)
+{
+    put(p, "|");
+    for (uint64_t i = 0; i < len; i++) {
+        if (s[i] == '|' || s[i] == '\\')
+            put(p, "\\");
+        put_char(p, s[i]);
+    }
+    put(p, "|");
+}
+
+/* The name in *PRINT-CASE* (upper-case letters changed, as SBCL does
+ * under readtable case :UPCASE). */
+static void print_cased(struct printer *p, const uint32_t *s, uint64_t len)
+{
+    bool word_start = true;
+    for (uint64_t i = 0; i < len; i++) {
+        uint32_t c = s[i];
+        if (p->letter_case == CASE_DOWNCASE ||
+            (p->letter_case == CASE_CAPITALIZE && !word_start))
+            c = lo_char_downcase(c);
+        put_char(p, c);
+        word_start = !lo_char_alphanumeric_p(s[i]);
+    }
+}
+
+static void print_symbol(struct printer *p, lo_value sym)
+{
+    lo_value name = lo_symbol_name(sym);
+    const uint32_t *s = lo_string_chars(name);
+    uint64_t len = lo_string_length(name);
+    if (p->escape)
+        lo_write_symbol_prefix(p->L, sym, p->out);
+    if (p->escape && lo_name_needs_bars(s, len, p->base))
+        print_barred(p, s, len);
+    else
+        print_cased(p, s, len);
+}
+
+/* ---- strings and characters ---- */
+
+static void print_string(struct printer *p, lo_value s)
+{
+    if (p->escape)
+        put(p, "\"");
     for (uint64_t i = 0; i < lo_string_length(s); i++) {
         uint32_t c = lo_string_ref(s, i);
-        if (escape && (c == '"' || c == '\\'))
-            put(out, "\\");
-        char utf8[4];
-        lo_text_put(out, utf8, lo_utf8_encode(c, utf8));
+        if (p->escape && (c == '"' || c == '\\'))
+            put(p, "\\");
+        put_char(p, c);
     }
-    if (escape)
-        put(out, "\"");
+    if (p->escape)
+        put(p, "\"");
 }
 
-static void print_list(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
+static void print_character(struct printer *p, uint32_t c)
 {
-    put(out, "(");
-    bool first = true;
+    if (!p->escape) {
+        put_char(p, c);
+        return;
+    }
+    put(p, "#\\");
+    /* Graphic characters, space included, print as themselves (as SBCL
+     * does); the controls by their names (Newline, Soh...). */
+    if (c < 32 || (c >= 127 && c < 160))
+        put(p, lo_char_name(c));
+    else
+        put_char(p, c);
+}
+
+/* ---- lists and vectors ----
+ * Nested deeper than *PRINT-LEVEL*, a list or vector prints as #; past
+ * *PRINT-LENGTH* elements, the rest as "...". */
+
+static bool too_deep(struct printer *p, int depth)
+{
+    if (p->level < 0 || depth < p->level)
+        return false;
+    put(p, "#");
+    return true;
+}
+
+static bool too_long(struct printer *p, uint64_t count)
+{
+    if (p->length < 0 || count < (uint64_t)p->length)
+        return false;
+    put(p, "...");
+    return true;
+}
+
+static void print_list(struct printer *p, lo_value v, int depth)
+{
+    if (too_deep(p, depth))
+        return;
+    put(p, "(");
+    uint64_t count = 0;
     while (lo_consp(v)) {
-        if (!first)
-            put(out, " ");
-        print(L, lo_car_raw(v), out, depth + 1);
-        first = false;
+        if (count)
+            put(p, " ");
+        if (too_long(p, count++)) {
+            put(p, ")");
+            return;
+        }
+        print(p, lo_car_raw(v), depth + 1);
         v = lo_cdr_raw(v);
     }
-    if (!lo_null(L, v)) {
-        put(out, " . ");
-        print(L, v, out, depth + 1);
+    if (!lo_null(p->L, v)) {
+        put(p, " . ");
+        print(p, v, depth + 1);
     }
-    put(out, ")");
+    put(p, ")");
 }
 
 /* Vectors and byte vectors print as #(1 2 3), as SBCL prints them; one
  * without the read access bit shows no elements. */
-static void print_vector(lo_lisp *L, lo_value v, struct lo_text *out,
-                         int depth)
+static void print_vector(struct printer *p, lo_value v, int depth)
 {
     if (!(lo_access_bits(v) & LO_ACCESS_READ)) {
-        put(out, "#<VECTOR, not readable>");
+        put(p, "#<VECTOR, not readable>");
         return;
     }
-    put(out, "#(");
+    if (too_deep(p, depth))
+        return;
+    put(p, "#(");
     for (uint64_t i = 0; i < lo_any_vector_length(v); i++) {
         if (i)
-            put(out, " ");
-        print(L, lo_any_vector_ref(v, i), out, depth + 1);
+            put(p, " ");
+        if (too_long(p, i))
+            break;
+        print(p, lo_any_vector_ref(v, i), depth + 1);
     }
-    put(out, ")");
+    put(p, ")");
 }
 
-static void print_named(lo_lisp *L, const char *kind, lo_value name,
-                        struct lo_text *out)
+/* ---- unreadable objects: #<...> ---- */
+
+/* A symbol inside #<...>: as PRIN1 writes it (package prefix included),
+ * even under PRINC, as SBCL does. */
+static void print_escaped_symbol(struct printer *p, lo_value sym)
 {
-    put(out, "#<");
-    put(out, kind);
-    if (lo_null(L, name)) {
-        put(out, " (LAMBDA)");
-    } else if (lo_symbolp(name)) {
-        put(out, " ");
-        print_string(lo_symbol_name(name), out, false);
-    }
-    put(out, ">");
+    struct printer escaped = *p;
+    escaped.escape = true;
+    print_symbol(&escaped, sym);
 }
 
-static void print(lo_lisp *L, lo_value v, struct lo_text *out, int depth)
+static void print_named(struct printer *p, const char *kind, lo_value name)
+{
+    put(p, "#<");
+    put(p, kind);
+    if (lo_null(p->L, name)) {
+        put(p, " (LAMBDA)");
+    } else if (lo_symbolp(name)) {
+        put(p, " ");
+        print_escaped_symbol(p, name);
+    }
+    put(p, ">");
+}
+
+static void print_hash_table(struct printer *p, lo_value v)
 {
     char buf[64];
-    if (depth > MAX_PRINT_DEPTH) {
-        put(out, "...");
+    put(p, "#<HASH-TABLE :TEST ");      /* SBCL's form, without the address */
+    print_escaped_symbol(p, lo_ptr(v)[HT_TEST]);
+    lo_snprintf(buf, sizeof buf, " :COUNT %lld>",
+                (long long)lo_fixnum_value(lo_ptr(v)[HT_COUNT]));
+    put(p, buf);
+}
+
+/* SBCL's form (the type is a symbol: COMMON-LISP:PACKAGE where CL is
+ * not used), without the address of a deleted one. */
+static void print_package(struct printer *p, lo_value pkg)
+{
+    struct printer escaped = *p;
+    escaped.escape = true;
+    put(p, "#<");
+    print_symbol(&escaped, lo_intern(p->L, "PACKAGE"));
+    if (lo_package_deleted(pkg)) {
+        put(p, " (deleted)>");
         return;
     }
-    if (lo_fixnump(v)) {
-        lo_snprintf(buf, sizeof buf, "%lld", (long long)lo_fixnum_value(v));
-        put(out, buf);
-    } else if (lo_consp(v)) {
-        print_list(L, v, out, depth);
-    } else if (lo_charp(v)) {
-        uint32_t c = lo_char_code(v);
-        put(out, "#\\");
-        /* Graphic characters, space included, print as themselves (as
-         * SBCL does); the controls by their names (Newline, Soh...). */
-        if (c < 32 || (c >= 127 && c < 160))
-            put(out, lo_char_name(c));
-        else
-            lo_text_put(out, buf, lo_utf8_encode(c, buf));
-    } else if (v == LO_UNBOUND) {
-        put(out, "#<UNBOUND>");
-    } else if (lo_objectp(v)) {
-        switch (lo_type_of_object(v)) {
-        case LO_T_SYMBOL:
-            print_string(lo_symbol_name(v), out, false);
-            break;
-        case LO_T_STRING:
-            print_string(v, out, true);
-            break;
-        case LO_T_VECTOR:
-        case LO_T_BYTES:
-            print_vector(L, v, out, depth);
-            break;
-        case LO_T_FUNCTION:
-            print_named(L, "FUNCTION",
-                        lo_ptr(lo_ptr(v)[FN_CODE])[CODE_NAME], out);
-            break;
-        case LO_T_PRIMITIVE:
-            print_named(L, "FUNCTION", lo_ptr(v)[PRIM_NAME], out);
-            break;
-        case LO_T_HASH_TABLE:       /* SBCL's form, without the address */
-            put(out, "#<HASH-TABLE :TEST ");
-            print_string(lo_symbol_name(lo_ptr(v)[HT_TEST]), out, false);
-            lo_snprintf(buf, sizeof buf, " :COUNT %lld>",
-                        (long long)lo_fixnum_value(lo_ptr(v)[HT_COUNT]));
-            put(out, buf);
-            break;
-        default:
-            lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",
-                        (int)lo_type_of_object(v));
-            put(out, buf);
-        }
-    } else {
-        put(out, "#<?>");
+    put(p, " ");
+    print_string(&escaped, lo_ptr(pkg)[PKG_NAME]);
+    put(p, ">");
+}
+
+/* A condition: PRINC gives its report (the message), PRIN1 its type too,
+ * as #<TYPE "message"> (SBCL adds an address). */
+static void print_condition(struct printer *p, lo_value c)
+{
+    lo_value message = lo_ptr(c)[CONDITION_MESSAGE];
+    if (!p->escape) {
+        if (lo_typep(message, LO_T_STRING))
+            print_string(p, message);
+        return;
     }
+    put(p, "#<");
+    print_symbol(p, lo_ptr(c)[CONDITION_TYPE]);
+    if (lo_typep(message, LO_T_STRING)) {
+        put(p, " ");
+        print_string(p, message);
+    }
+    put(p, ">");
+}
+
+static void print_object(struct printer *p, lo_value v, int depth)
+{
+    char buf[64];
+    switch (lo_type_of_object(v)) {
+    case LO_T_SYMBOL:
+        print_symbol(p, v);
+        break;
+    case LO_T_STRING:
+        print_string(p, v);
+        break;
+    case LO_T_VECTOR:
+    case LO_T_BYTES:
+        print_vector(p, v, depth);
+        break;
+    case LO_T_FUNCTION:
+        print_named(p, "FUNCTION", lo_ptr(lo_ptr(v)[FN_CODE])[CODE_NAME]);
+        break;
+    case LO_T_PRIMITIVE:
+        print_named(p, "FUNCTION", lo_ptr(v)[PRIM_NAME]);
+        break;
+    case LO_T_HASH_TABLE:
+        print_hash_table(p, v);
+        break;
+    case LO_T_PACKAGE:
+        print_package(p, v);
+        break;
+    case LO_T_CONDITION:
+        print_condition(p, v);
+        break;
+    case LO_T_STREAM:
+        put(p, lo_stream_kind(v) == LO_STREAM_STRING
+               ? "#<STRING-OUTPUT-STREAM>" : "#<STANDARD-OUTPUT-STREAM>");
+        break;
+    default:
+        lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",
+                    (int)lo_type_of_object(v));
+        put(p, buf);
+    }
+}
+
+static void print(struct printer *p, lo_value v, int depth)
+{
+    if (depth > MAX_PRINT_DEPTH)
+        put(p, "...");
+    else if (lo_numberp(v))
+        lo_print_number(p->L, v, p->base, p->radix, p->out);
+    else if (lo_consp(v))
+        print_list(p, v, depth);
+    else if (lo_charp(v))
+        print_character(p, lo_char_code(v));
+    else if (v == LO_UNBOUND)
+        put(p, "#<UNBOUND>");
+    else if (lo_objectp(v))
+        print_object(p, v, depth);
+    else
+        put(p, "#<?>");
+}
+
+void lo_print(lo_lisp *L, lo_value v, int escape, struct lo_text *out)
+{
+    struct printer p = { .L = L, .out = out };
+    read_settings(&p, escape);
+    print(&p, v, 0);
 }
 
 void lo_prin1(lo_lisp *L, lo_value v, struct lo_text *out)
 {
-    print(L, v, out, 0);
+    lo_print(L, v, 1, out);
 }

@@ -1,18 +1,21 @@
 /*
  * reader.c -- text to objects (thin path of the Common Lisp reader).
  *
- * Integers (decimal, optional sign), symbols (upcased), strings with \\
- * escapes, lists and dotted lists, 'x, #\\c characters, and ; comments.
- * Nesting is limited (MAX_DEPTH) so deep input is a clear READER-ERROR,
- * never a C stack overflow.  Bignums, floats, radixes, backquote and the
- * rest of # syntax come next (docs/lisp.md).
+ * Numbers (numtext.c: integers of any size, ratios, floats, and #b #o #x
+ * #NNr radixes), symbols (symbol-syntax.c: upcased, escapes, package
+ * markers, #:), strings with \\ escapes, lists and dotted lists, 'x, #'f,
+ * #\\c characters, #( vectors, backquote, and ; comments.  Nesting is
+ * limited (MAX_DEPTH) so deep input is a clear READER-ERROR, never a C
+ * stack overflow.
  */
 #include <string.h>
 
 #include "internal.h"
+#include "numbers.h"
+#include "package.h"
 #include "sequences.h"
 
-enum { MAX_DEPTH = 1000, MAX_TOKEN = 256 };
+enum { MAX_DEPTH = 1000 };
 
 struct reader {
     lo_lisp *L;
@@ -100,34 +103,57 @@ static lo_value read_string(struct reader *r)
     return lo_make_string(r->L, buf, n);
 }
 
-/* A token: an integer if it parses as one, else a symbol. */
+/* The extent of a token starting at r->p (which is moved past it). */
+static size_t scan_token(struct reader *r, const char **start)
+{
+    *start = r->p;
+    while (!terminating(*r->p))
+        r->p++;
+    return (size_t)(r->p - *start);
+}
+
+/* A token: a number if it reads as one (numtext.c), else a symbol (read
+ * again from its start by symbol-syntax.c, which knows escapes and
+ * packages). */
 static lo_value read_token(struct reader *r)
 {
-    char tok[MAX_TOKEN];
-    size_t n = 0;
-    while (!terminating(*r->p)) {
-        if (n + 1 == sizeof tok)
-            lo_error(r->L, "READER-ERROR", "token longer than %d characters",
-                     MAX_TOKEN - 1);
-        char c = *r->p++;
-        tok[n++] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+    if (lo_token_is_symbol(r->p))
+        return lo_read_symbol(r->L, &r->p, false);
+    const char *start;
+    size_t n = scan_token(r, &start);
+    lo_value number;
+    if (lo_read_number(r->L, start, n, 10, true, &number))
+        return number;
+    r->p = start;
+    return lo_read_symbol(r->L, &r->p, false);
+}
+
+/* #b #o #x #NNr: a rational in that radix (r->p is after the #). */
+static lo_value read_radix(struct reader *r)
+{
+    unsigned radix = 0;
+    char c = *r->p;
+    if (c == 'b' || c == 'B')
+        radix = 2;
+    else if (c == 'o' || c == 'O')
+        radix = 8;
+    else if (c == 'x' || c == 'X')
+        radix = 16;
+    else {
+        while (*r->p >= '0' && *r->p <= '9' && radix <= 36)
+            radix = radix * 10 + (unsigned)(*r->p++ - '0');
+        if ((*r->p != 'r' && *r->p != 'R') || radix < 2 || radix > 36)
+            lo_error(r->L, "READER-ERROR", "#%ur: the radix must be "
+                     "between 2 and 36", radix);
     }
-    tok[n] = '\0';
-    size_t i = (tok[0] == '+' || tok[0] == '-') ? 1 : 0;
-    bool digits = i < n;
-    for (size_t k = i; k < n; k++)
-        digits &= tok[k] >= '0' && tok[k] <= '9';
-    if (digits) {
-        int64_t v = 0;
-        for (size_t k = i; k < n; k++) {
-            if (v > (LO_FIXNUM_MAX - (tok[k] - '0')) / 10)
-                lo_error(r->L, "READER-ERROR", "integer %s is too large "
-                         "(bignums are not implemented yet)", tok);
-            v = v * 10 + (tok[k] - '0');
-        }
-        return lo_fixnum(tok[0] == '-' ? -v : v);
-    }
-    return lo_intern(r->L, tok);
+    r->p++;
+    const char *start;
+    size_t n = scan_token(r, &start);
+    lo_value number;
+    if (!lo_read_number(r->L, start, n, radix, false, &number))
+        lo_error(r->L, "READER-ERROR", "#%ur%.*s: not a rational in radix "
+                 "%u", radix, (int)(n < 60 ? n : 60), start, radix);
+    return number;
 }
 
 static lo_value read_character(struct reader *r)
@@ -219,6 +245,16 @@ static lo_value read_form(struct reader *r)
             r->p += 2;
             v = lo_cons(L, lo_intern(L, "FUNCTION"),
                         lo_cons(L, read_form(r), L->nil));
+            break;
+        }
+        if (r->p[1] == ':') {           /* #:name: an uninterned symbol */
+            r->p += 2;
+            v = lo_read_symbol(L, &r->p, true);
+            break;
+        }
+        if (strchr("bBoOxXrR0123456789", r->p[1]) && r->p[1]) {
+            r->p++;
+            v = read_radix(r);
             break;
         }
         lo_error(L, "READER-ERROR", "unsupported # syntax: #%c", r->p[1]);

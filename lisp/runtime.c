@@ -1,13 +1,15 @@
 /*
- * runtime.c -- the Lisp system's state: allocation, symbols, environments,
- * errors, and the boot (see lisp.h and internal.h).
+ * runtime.c -- the Lisp system's state: allocation, environments, the
+ * world lock, errors, and the boot (see lisp.h and internal.h; symbols
+ * and packages are package.c's).
  *
- * A cold boot (an empty heap) creates NIL, T, the symbol table and the
- * system environment, binds every primitive by name, then evaluates the
- * system code written in Lisp (the files of lisp/boot, embedded: boot.h).  A
- * warm start finds it all through the heap root and checks that this
- * binary's system version -- a hash of the bytecode version, the primitive
- * table and the boot code -- is the one that built the heap.
+ * A cold boot (an empty heap) creates NIL, the system environment, the
+ * packages (package.c) and T, binds every primitive by name, then
+ * evaluates the system code written in Lisp (the files of lisp/boot,
+ * embedded: boot.h) in COMMON-LISP.  A warm start finds it all through the
+ * heap root and checks that this binary's system version -- a hash of the
+ * bytecode version, the primitive table, the standard names and the boot
+ * code -- is the one that built the heap.
  */
 #include <string.h>
 
@@ -15,9 +17,11 @@
 #include "checksum.h"
 #include "format.h"
 #include "internal.h"
+#include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 5u
+#define LO_BYTECODE_VERSION 8u
+
 
 /* ---- multiple values ---- */
 
@@ -55,6 +59,15 @@ uint64_t *lo_alloc_raw(lo_lisp *L, enum lo_type type, uint64_t words,
     uint64_t *p = alloc_words(L, words);
     p[0] = lo_header_raw(type, words, value_words);
     return p;
+}
+
+void lo_shrink_raw(uint64_t *p, uint64_t words)
+{
+    uint64_t old = lo_header_words(p[0]);
+    if (words >= old)
+        return;
+    p[0] = (p[0] & ~(LO_HEADER_SIZE_MASK << 8)) | words << 8;
+    p[words] = lo_header_raw(LO_T_FILLER, old - words, 0);
 }
 
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr)
@@ -114,8 +127,7 @@ uint32_t lo_string_ref(lo_value s, uint64_t i)
     return ((const uint32_t *)(lo_ptr(s) + 2))[i];
 }
 
-/* Decode one UTF-8 sequence; replaces malformed input with U+FFFD. */
-static uint32_t utf8_next(const unsigned char **p, const unsigned char *end)
+uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end)
 {
     const unsigned char *s = *p;
     uint32_t c = *s++;
@@ -141,12 +153,12 @@ lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len)
     const unsigned char *p = (const unsigned char *)utf8, *end = p + len;
     uint64_t count = 0;
     for (const unsigned char *q = p; q < end; count++)
-        utf8_next(&q, end);
+        lo_utf8_next(&q, end);
     uint64_t *obj = lo_alloc_raw(L, LO_T_STRING, 2 + (count + 1) / 2, 1);
     obj[1] = lo_fixnum((int64_t)count);
     uint32_t *chars = (uint32_t *)(obj + 2);
     for (uint64_t i = 0; p < end; i++)
-        chars[i] = utf8_next(&p, end);
+        chars[i] = lo_utf8_next(&p, end);
     return lo_make_object(obj);
 }
 
@@ -186,84 +198,6 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
         buf[at] = '\0';
 }
 
-/* ---- symbols ------------------------------------------------------------------ */
-
-static lo_value make_symbol(lo_lisp *L, const char *name);
-
-/* A fresh symbol in no table: G1, G2, ... (distinct objects even when a
- * name repeats after a restart). */
-lo_value lo_gensym(lo_lisp *L)
-{
-    char name[32];
-    lo_snprintf(name, sizeof name, "G%llu",
-                (unsigned long long)++L->gensym_counter);
-    return make_symbol(L, name);
-}
-
-lo_value lo_symbol_name(lo_value sym)
-{
-    return lo_ptr(sym)[SYM_NAME];
-}
-
-static bool string_equals(lo_value s, const char *utf8)
-{
-    char buf[256];
-    lo_string_utf8(s, buf, sizeof buf);
-    return strcmp(buf, utf8) == 0;
-}
-
-static lo_value make_symbol(lo_lisp *L, const char *name)
-{
-    lo_value str = lo_make_string(L, name, strlen(name));
-    uint64_t *p = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
-    p[SYM_NAME] = str;
-    p[SYM_PACKAGE] = L->nil;
-    p[SYM_PLIST] = L->nil;
-    p[SYM_HASH] = lo_fixnum(lo_crc32c(0, name, strlen(name)));
-    return lo_make_object(p);
-}
-
-/*
- * The symbol table is a list for now (one package, linear lookup); hash
- * tables and packages replace it with the reader's pkg:sym.
- */
-static bool find_symbol(lo_lisp *L, const char *name, int64_t hash,
-                        lo_value *out)
-{
-    for (lo_value l = L->root->roots[LO_ROOT_SYMBOLS]; lo_consp(l);
-         l = lo_cdr_raw(l)) {
-        lo_value sym = lo_car_raw(l);
-        if (lo_fixnum_value(lo_ptr(sym)[SYM_HASH]) == hash &&
-            string_equals(lo_symbol_name(sym), name)) {
-            *out = sym;
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Look-ups run without the lock (symbols are only ever added at the front
- * of the list, by a single store); adding takes the world lock and looks
- * again, so two threads never intern the same name twice.  The lock is
- * never held across a poll, so it cannot hold up a stopped world. */
-lo_value lo_intern(lo_lisp *L, const char *name)
-{
-    int64_t hash = lo_crc32c(0, name, strlen(name));
-    lo_value sym;
-    if (find_symbol(L, name, hash, &sym))
-        return sym;
-    lo_world_lock(L);
-    if (!find_symbol(L, name, hash, &sym)) {
-        sym = make_symbol(L, name);
-        lo_value list = lo_cons(L, sym, L->root->roots[LO_ROOT_SYMBOLS]);
-        /* release: a lock-free reader sees the symbol whole */
-        __atomic_store_n(&L->root->roots[LO_ROOT_SYMBOLS], list,
-                         __ATOMIC_RELEASE);
-    }
-    lo_world_unlock(L);
-    return sym;
-}
-
 /* ---- environments: symbol -> binding cell ------------------------------------ */
 
 static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym);
@@ -280,7 +214,9 @@ static lo_value lookup_cell(lo_lisp *L, unsigned slot, lo_value sym)
 }
 
 /* Look-ups run without the lock (cells are only ever added at the front
- * of the list, by a single store); adding takes it and looks again. */
+ * of the list, by a single release store, so a reader sees them whole);
+ * adding takes it and looks again, so no cell is made twice.  The lock is
+ * never held across a poll, so it cannot hold up a stopped world. */
 static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
 {
     lo_value found = lookup_cell(L, slot, sym);
@@ -304,7 +240,7 @@ static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
     lo_value pair = lo_cons(L, sym, c);
     uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
     lo_value list = lo_cons(L, pair, env[slot]);
-    __atomic_store_n(&env[slot], list, __ATOMIC_RELEASE);   /* see lo_intern */
+    __atomic_store_n(&env[slot], list, __ATOMIC_RELEASE);   /* see find_cell */
     return c;
 }
 
@@ -394,19 +330,8 @@ static void grow_specials(lo_lisp *L, uint32_t index)
     for (uint32_t i = 0; i < n; i++)
         slots[i] = i < L->nspecials ? L->specials[i] : LO_NO_BINDING;
     lo_mem_free(L->specials);
-    lo_mem_free(L->scratch);
     L->specials = slots;
     L->nspecials = n;
-}
-
-/* Where this thread's value of the variable of cell lives. */
-lo_value *lo_special_place(lo_lisp *L, lo_value cell)
-{
-    int64_t index = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) >> CELL_INDEX_SHIFT;
-    if (index && (uint64_t)index < L->nspecials &&
-        L->specials[index] != LO_NO_BINDING)
-        return &L->specials[index];
-    return &lo_ptr(cell)[CELL_VALUE];
 }
 
 void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
@@ -420,6 +345,16 @@ void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value)
     L->bindings[L->nbindings].old = L->specials[index];
     L->nbindings++;
     L->specials[index] = value;
+}
+
+lo_value lo_special_value(lo_lisp *L, const char *name)
+{
+    return lo_symbol_value(L, lo_intern(L, name));
+}
+
+void lo_bind_named(lo_lisp *L, const char *name, lo_value value)
+{
+    lo_bind_special(L, lo_variable_cell(L, lo_intern(L, name), true), value);
 }
 
 void lo_unbind_to(lo_lisp *L, uint32_t depth)
@@ -449,6 +384,8 @@ static uint64_t system_version(void)
     for (unsigned i = 0; i < lo_primitive_count; i++)
         crc = lo_crc32c(crc, lo_primitives[i].name,
                         strlen(lo_primitives[i].name) + 1);
+    for (unsigned i = 0; i < lo_cl_name_count; i++)
+        crc = lo_crc32c(crc, lo_cl_names[i], strlen(lo_cl_names[i]) + 1);
     for (unsigned i = 0; i < lo_boot_file_count; i++)
         crc = lo_crc32c(crc, lo_boot_files[i].text,
                         strlen(lo_boot_files[i].text));
@@ -466,11 +403,11 @@ static void cold_boot(lo_lisp *L)
     nil[SYM_HASH] = lo_fixnum(lo_crc32c(0, "NIL", 3));
     for (int i = LO_ROOT_T; i < LO_HEAP_ROOTS; i++)
         r->roots[i] = L->nil;
-    r->roots[LO_ROOT_SYMBOLS] = lo_cons(L, L->nil, L->nil);
     uint64_t *env = lo_alloc_object(L, LO_T_ENV, ENV_WORDS);
     env[ENV_FUNCTIONS] = env[ENV_VARIABLES] = env[ENV_PARENT] =
         env[ENV_MACROS] = L->nil;
     r->roots[LO_ROOT_SYSTEM_ENV] = lo_make_object(env);
+    lo_packages_cold(L);                /* NIL goes into COMMON-LISP */
     L->t = r->roots[LO_ROOT_T] = lo_intern(L, "T");
     lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
     lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
@@ -497,6 +434,7 @@ static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
             return LO_EINVAL;
         }
     }
+    lo_packages_boot_done(L);
     return LO_OK;
 }
 
@@ -561,9 +499,9 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->bindings);
     lo_mem_free(L->roots);
     lo_mem_free(L->specials);
-    lo_mem_free(L->scratch);
     lo_mem_free(L->catches);
     lo_mem_free(L->levels);
+    lo_mem_free(L->output);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -619,6 +557,8 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     } else {
         L->nil = L->root->roots[LO_ROOT_NIL];
         L->t = L->root->roots[LO_ROOT_T];
+        /* a new process starts in COMMON-LISP-USER, as a new Lisp does */
+        lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
     }
     *out = L;
     return LO_OK;
@@ -662,8 +602,14 @@ int lo_lisp_cold_booted(lo_lisp *L)
 
 void lo_text_put(struct lo_text *t, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n && t->len + 1 < t->cap; i++)
+    for (size_t i = 0; i < n; i++) {
+        if (t->len + 1 >= t->cap) {
+            if (!t->drain)
+                break;
+            t->drain(t);
+        }
         t->buf[t->len++] = s[i];
+    }
     if (t->cap)
         t->buf[t->len] = '\0';
 }
@@ -675,7 +621,7 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
 {
-    struct lo_text result = { out, 0, out_len };
+    struct lo_text result = { .buf = out, .cap = out_len };
     if (out_len)
         out[0] = '\0';
     uint32_t level = lo_level_enter(L);

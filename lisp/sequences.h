@@ -15,13 +15,8 @@
 
 /* eql is lo_eql (internal.h, in hashtable.c). */
 
-/* ---- keyword arguments ----
- * Packages do not exist yet, so the reader reads :TEST as an ordinary
- * symbol whose name is ":TEST".  lo_keyword_is is the one place that
- * knows this: when the KEYWORD package arrives it becomes "a symbol of
- * that package named TEST" and nothing else changes.  (Keywords do not
- * evaluate to themselves yet either: write ':test in calls for now.)
- */
+/* ---- keyword arguments ---- */
+/* Whether v is the keyword named name (without the colon: "TEST"). */
 bool lo_keyword_is(lo_value v, const char *name);
 
 /*
@@ -67,8 +62,13 @@ void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op);
 #define LO_MAX_SEQUENCE (1ull << 36)
 
 /* ---- characters (strings.c; the reader and printer use the names) ---- */
+/* Case mapping, one character to one (identity when uncased). */
+uint32_t lo_char_upcase(uint32_t c);
+uint32_t lo_char_downcase(uint32_t c);
 /* SBCL's name of a character (for codes below 256), or NULL. */
 const char *lo_char_name(uint32_t code);
+/* ALPHANUMERICP of one code point. */
+bool lo_char_alphanumeric_p(uint32_t c);
 /* The character named name[0..len) in any case (a name, an alias such as
  * Linefeed, or U+hex); false when there is none. */
 bool lo_name_char(const char *name, size_t len, uint32_t *code);
@@ -152,7 +152,7 @@ lo_value lo_sequence_from(lo_lisp *L, enum lo_kind k, lo_value src,
 /* The kind a type specifier names; NIL gives LO_K_NONE when nil_ok. */
 enum lo_kind lo_result_kind(lo_lisp *L, lo_value spec, bool nil_ok,
                             const char *op);
-/* Whether v is the symbol named name (there is one package so far). */
+/* Whether v is a symbol named name, in whatever package. */
 bool lo_type_named(lo_value v, const char *name);
 
 #endif

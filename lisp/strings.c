@@ -7,7 +7,7 @@
  *               comparisons with :start1 :end1 :start2 :end2, case
  *               conversion, trimming, parse-integer
  *   symbols     the functions about names: symbol-name, make-symbol,
- *               intern, fboundp
+ *               fboundp (intern and the rest: package-prims.c)
  *
  * Strings are UTF-32 in the heap, two code points per word (value.h).
  * Every function that takes a string also takes a string designator (a
@@ -24,6 +24,8 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "numbers.h"
+#include "package.h"
 #include "sequences.h"
 
 static uint32_t char_arg(lo_lisp *L, lo_value v, const char *op)
@@ -82,6 +84,9 @@ static uint32_t upcase(uint32_t c)
     return c;
 }
 
+uint32_t lo_char_upcase(uint32_t c) { return upcase(c); }
+uint32_t lo_char_downcase(uint32_t c) { return downcase(c); }
+
 static bool upper_case_p(uint32_t c) { return downcase(c) != c; }
 static bool lower_case_p(uint32_t c) { return upcase(c) != c; }
 static bool both_case_p(uint32_t c)
@@ -119,6 +124,8 @@ static bool alphanumericp(uint32_t c)
 {
     return alpha_char_p(c) || digit_weight(c, 10) >= 0;
 }
+
+bool lo_char_alphanumeric_p(uint32_t c) { return alphanumericp(c); }
 
 /* As SBCL: everything but the C0 and C1 controls and Rubout. */
 static bool graphic_char_p(uint32_t c)
@@ -750,16 +757,18 @@ static lo_value p_parse_integer(lo_lisp *L, lo_value *a, uint32_t n)
     bool negative = i < end && c[i] == '-';
     if (i < end && (c[i] == '-' || c[i] == '+'))
         i++;
-    int64_t v = 0;
-    uint64_t digits = 0;
-    for (int w; i < end && (w = digit_weight(c[i], radix)) >= 0; i++, digits++)
-        if (__builtin_mul_overflow(v, radix, &v) ||
-            __builtin_add_overflow(v, negative ? -w : w, &v) ||
-            v > LO_FIXNUM_MAX || v < LO_FIXNUM_MIN)
-            lo_error(L, "ARITHMETIC-ERROR", "%s: the integer is too large "
-                     "(bignums are not wired in yet)", op);
-    lo_value result[2] = { digits ? lo_fixnum(v) : L->nil,
-                           lo_fixnum((int64_t)i) };
+    uint64_t first = i;
+    while (i < end && digit_weight(c[i], radix) >= 0)
+        i++;
+    uint64_t digits = i - first;
+    lo_value result[2] = { L->nil, lo_fixnum((int64_t)i) };
+    if (digits) {                   /* the digits as ASCII, for numtext.c */
+        char *text = (char *)lo_big_scratch(L, digits / 8 + 1);
+        for (uint64_t k = 0; k < digits; k++)
+            text[k] = (char)c[first + k];
+        result[0] = lo_digits_integer(L, text, digits, (unsigned)radix,
+                                      negative);
+    }
     if (junk_allowed)
         return lo_values(L, 2, result);
     while (i < end && parse_blank(c[i]))
@@ -781,63 +790,14 @@ static lo_value p_symbol_name(lo_lisp *L, lo_value *a, uint32_t n)
     return read_only(lo_symbol_name(a[0]));
 }
 
-/* (make-symbol name): a fresh symbol in no package.  It gets a copy of the
- * name, so changing the string later does not rename the symbol; its hash
- * is the CRC32C of the name's UTF-8, like every symbol's (runtime.c). */
+/* (make-symbol name): a fresh symbol in no package, with a copy of the
+ * name (changing the string later does not rename the symbol). */
 static lo_value p_make_symbol(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "MAKE-SYMBOL");
-    lo_value name = string_from(L, lo_string_chars(s), lo_string_length(s));
-    uint32_t hash = 0;
-    for (uint64_t i = 0; i < lo_string_length(name); i++) {
-        char utf8[4];
-        size_t len = lo_utf8_encode(lo_string_chars(name)[i], utf8);
-        hash = lo_crc32c(hash, utf8, len);
-    }
-    uint64_t *p = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
-    p[SYM_NAME] = name;
-    p[SYM_PACKAGE] = L->nil;
-    p[SYM_PLIST] = L->nil;
-    p[SYM_HASH] = lo_fixnum(hash);
-    return lo_make_object(p);
-}
-
-lo_value lo_make_symbol(lo_lisp *L, lo_value name)
-{
-    return p_make_symbol(L, &name, 1);
-}
-
-/*
- * (intern name): the symbol named so, made if there is none.  Two values,
- * as Common Lisp's: the symbol, and NIL when it was made or :INTERNAL when
- * it existed (there is one package so far; SBCL would say :INHERITED for
- * the symbols of COMMON-LISP).  A new symbol is consed onto the front of
- * the symbol table, which is how "made" is noticed without a second
- * lookup.  Names go through lo_intern as UTF-8 (at most 255 bytes, no NUL).
- */
-static lo_value p_intern(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
-    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "INTERN");
-    char name[256];
-    size_t len = 0;
-    for (uint64_t i = 0; i < lo_string_length(s); i++) {
-        char utf8[4];
-        size_t k = lo_utf8_encode(lo_string_chars(s)[i], utf8);
-        if (lo_string_chars(s)[i] == 0 || len + k >= sizeof name)
-            lo_error(L, "PROGRAM-ERROR", "INTERN: names with NUL or longer "
-                     "than 255 bytes are not supported yet");
-        memcpy(name + len, utf8, k);
-        len += k;
-    }
-    name[len] = '\0';
-    lo_value before = L->root->roots[LO_ROOT_SYMBOLS];
-    lo_value v[2];
-    v[0] = lo_intern(L, name);
-    v[1] = lo_eq(before, L->root->roots[LO_ROOT_SYMBOLS])
-         ? lo_intern(L, ":INTERNAL") : L->nil;
-    return lo_values(L, 2, v);
+    struct lo_name name = lo_name_of(string_arg(L, a[0], LO_ACCESS_READ,
+                                                "MAKE-SYMBOL"));
+    return lo_make_symbol(L, &name, L->nil);
 }
 
 /* (fboundp name): true when name is bound to a function or a macro. */
@@ -916,7 +876,6 @@ const struct lo_primitive lo_prims_strings[] = {
     { "PARSE-INTEGER", 1, -1, p_parse_integer },
     { "SYMBOL-NAME", 1, 1, p_symbol_name },
     { "MAKE-SYMBOL", 1, 1, p_make_symbol },
-    { "INTERN", 1, 1, p_intern },
     { "FBOUNDP", 1, 1, p_fboundp },
     { NULL, 0, 0, NULL },
 };

@@ -46,6 +46,8 @@ enum lo_type {
     LO_T_PACKAGE,
     LO_T_CONDITION,
     LO_T_INSTANCE,      /* structures and standard objects (later) */
+    LO_T_RATIO,         /* numerator, denominator (lisp/numbers.h) */
+    LO_T_STREAM,        /* output streams (lisp/streams.h) */
 };
 
 static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }

@@ -25,13 +25,13 @@
 /* Whether v is the keyword :name (name without the colon, len bytes). */
 static bool keyword_matches(lo_value v, const char *name, size_t len)
 {
-    if (!lo_symbolp(v))
+    if (!lo_keywordp(v))
         return false;
     lo_value s = lo_symbol_name(v);
-    if (lo_string_length(s) != len + 1 || lo_string_chars(s)[0] != ':')
+    if (lo_string_length(s) != len)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (lo_string_chars(s)[i + 1] != (unsigned char)name[i])
+        if (lo_string_chars(s)[i] != (unsigned char)name[i])
             return false;
     return true;
 }
@@ -92,8 +92,12 @@ void lo_parse_keys(lo_lisp *L, const char *op, const lo_value *args,
         } else if (!allow_other &&
                    !lo_keyword_is(args[i], "ALLOW-OTHER-KEYS")) {
             char name[64] = "a non-symbol";
-            if (lo_symbolp(args[i]))
-                lo_string_utf8(lo_symbol_name(args[i]), name, sizeof name);
+            if (lo_symbolp(args[i])) {
+                size_t colon = lo_keywordp(args[i]);
+                name[0] = ':';
+                lo_string_utf8(lo_symbol_name(args[i]), name + colon,
+                               sizeof name - colon);
+            }
             lo_error(L, "PROGRAM-ERROR", "%s: unknown keyword argument %s",
                      op, name);
         }
@@ -144,7 +148,8 @@ void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op)
     if (missing)
         lo_error(L, "ACCESS-DENIED", "%s: no %s access to this %s", op,
                  missing & LO_ACCESS_READ ? "read" : "write",
-                 lo_typep(v, LO_T_STRING) ? "string" : "vector");
+                 lo_typep(v, LO_T_STRING) ? "string"
+                 : lo_typep(v, LO_T_STREAM) ? "stream" : "vector");
 }
 
 /* ---- vectors: making, reading, writing ----------------------------------- */

@@ -6,8 +6,10 @@
  * Opens (or creates) the store on PATH -- a regular file (created sparse,
  * SIZE bytes, default 1G) or a block device -- and the Lisp system in it:
  * a cold boot on a new store, a warm start otherwise.  With -e, evaluates
- * each FORM in order and prints its value with prin1 and a newline; an
- * unhandled error prints one line "ERROR: TYPE: message" and exits 1.
+ * each FORM in order and prints what it wrote to standard output (ended
+ * by a newline when it did not end a line), then its value with prin1 and
+ * a newline; an unhandled error prints one line "ERROR: TYPE: message"
+ * (after the output) and exits 1.
  * Without -e, a REPL on stdin (a prompt only when stdin is a terminal).
  * On normal exit the state is made durable (a snapshot, synced).
  */
@@ -39,11 +41,25 @@ static void usage(FILE *out)
 }
 
 
-/* Evaluate one text; print the value or the error.  False on error. */
+/* What the evaluation wrote to standard output, then a fresh line (as
+ * a Lisp REPL shows output before the value). */
+static void show_output(lo_lisp *L)
+{
+    const char *text;
+    size_t n = lo_lisp_take_output(L, &text);
+    fwrite(text, 1, n, stdout);
+    if (n && text[n - 1] != '\n')
+        putchar('\n');
+}
+
+/* Evaluate one text; print its output, then the value or the error.
+ * False on error. */
 static int eval_print(lo_lisp *L, const char *text)
 {
     static char out[1 << 16];
-    if (lo_lisp_eval_string(L, text, out, sizeof out) != LO_OK) {
+    int status = lo_lisp_eval_string(L, text, out, sizeof out);
+    show_output(L);
+    if (status != LO_OK) {
         printf("ERROR: %s\n", out);
         return 0;
     }

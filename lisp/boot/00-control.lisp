@@ -141,26 +141,25 @@
             ,end)
          (let ((,var nil))
            ,var
-           ,@result)))))
+           ,@(if result result '(nil)))))))
 
+;; DOTIMES binds its variable once and steps it, as SBCL does (closures
+;; made in the body see its last value); at the end it holds the count.
 (defmacro dotimes (spec &body body)
   (let ((var (car spec)) (count (car (cdr spec))) (result (cdr (cdr spec)))
-        (n (gensym "N")) (i (gensym "I")) (top (gensym "TOP"))
-        (end (gensym "END")) (split (%split-body body)))
+        (n (gensym "N")) (top (gensym "TOP")) (end (gensym "END"))
+        (split (%split-body body)))
     `(block nil
-       (let ((,n ,count) (,i 0))
+       (let ((,n ,count) (,var 0))
+         ,@(car split)
          (tagbody
             ,top
-            (if (>= ,i ,n) (go ,end))
-            (let ((,var ,i))
-              ,@(car split)
-              (tagbody ,@(cdr split)))
-            (setq ,i (1+ ,i))
+            (if (>= ,var ,n) (go ,end))
+            (tagbody ,@(cdr split))
+            (setq ,var (1+ ,var))
             (go ,top)
             ,end)
-         (let ((,var ,i))
-           ,var
-           ,@result)))))
+         ,@(if result result '(nil))))))
 
 ;; DO steps its variables in parallel (through temporaries), DO* one by
 ;; one.  These run while later boot files are compiled, so they use

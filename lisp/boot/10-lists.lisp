@@ -1,14 +1,9 @@
-;;;; 10-lists.lisp -- numbers' small predicates and the list library, in
-;;;; Lisp, run at cold boot.  Loops are tail calls (constant space); the
-;;;; hot ones move to C when the benchmarks say so.  The generic sequence
-;;;; functions (reverse, remove, find, position, count, every, some,
-;;;; reduce...) are primitives in lisp/sequences.c.
+;;;; 10-lists.lisp -- the list library, in Lisp, run at cold boot.
+;;;; Loops are tail calls (constant space); the hot ones move to C when
+;;;; the benchmarks say so.  The generic sequence functions (reverse,
+;;;; remove, find, position, count, every, some, reduce...) are primitives
+;;;; in lisp/sequences.c, the number functions in lisp/numbers.c.
 
-(defun zerop (n) (= n 0))
-(defun plusp (n) (> n 0))
-(defun minusp (n) (< n 0))
-(defun evenp (n) (= (mod n 2) 0))
-(defun oddp (n) (not (evenp n)))
 (defun identity (x) x)
 
 (defun first (l) (car l))

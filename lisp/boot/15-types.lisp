@@ -1,7 +1,7 @@
 ;;;; 15-types.lisp -- TYPEP and TYPE-OF over the built-in types.
 ;;;;
 ;;;; Type specifiers: the names of the built-in types, the condition types
-;;;; (20-conditions.lisp records their parents on their property lists),
+;;;; (20-conditions.lisp marks them on their property lists),
 ;;;; and the compound forms (or ...) (and ...) (not ...) (member ...)
 ;;;; (eql x) (satisfies f) (integer low high) and (mod n).  Classes and
 ;;;; DEFTYPE come with the object system.
@@ -11,6 +11,10 @@
            (if (consp low) (> x (car low)) (>= x low)))
        (or (null high) (eq high '*)
            (if (consp high) (< x (car high)) (<= x high)))))
+
+;; 2^n (before the numbers library: exact once integers grow without bound)
+(defun %two-to (n)
+  (let ((p 1)) (dotimes (i n p) (setq p (* p 2)))))
 
 ;; FIXNUM as SBCL has it on 64-bit machines (62 bits and a sign), so that
 ;; programs see the same types on both; ours are a bit smaller inside.
@@ -45,7 +49,7 @@
     ((vector simple-vector array simple-array) (vectorp object))
     (sequence (or (listp object) (vectorp object)))
     (hash-table (hash-table-p object))
-    (t (if (get type '%condition-parents)
+    (t (if (get type '%condition-type)
            (and (%conditionp object)
                 (%condition-subtype-p (%condition-type object) type))
            (error 'simple-error :format-control "unknown type specifier ~s"
@@ -68,10 +72,10 @@
           (mod (and (integerp object) (<= 0 object) (< object (car args))))
           (unsigned-byte (and (integerp object) (<= 0 object)
                               (or (null args) (eq (car args) '*)
-                                  (< object (expt 2 (car args))))))
+                                  (< object (%two-to (car args))))))
           (signed-byte (and (integerp object)
                             (or (null args) (eq (car args) '*)
-                                (let ((half (expt 2 (1- (car args)))))
+                                (let ((half (%two-to (1- (car args)))))
                                   (and (<= (- half) object) (< object half))))))
           ((vector simple-vector array simple-array string simple-string cons)
            (%typep-name object (car type)))

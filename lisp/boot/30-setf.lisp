@@ -24,16 +24,8 @@
 ;; and in any order: they need no temporary.
 (defun %constant-form-p (form)
   (or (and (atom form) (not (symbolp form)))
-      (null form) (eq form t) (%keyword-p form)
+      (null form) (eq form t) (keywordp form)
       (and (consp form) (eq (car form) 'quote))))
-
-;; Until the reader has a keyword package, :FOO is a symbol named ":FOO".
-(defun %keyword-p (x)
-  (and (symbolp x)
-       (if (fboundp 'keywordp)
-           (keywordp x)
-           (let ((name (symbol-name x)))
-             (and (> (length name) 1) (char= (char name 0) #\:))))))
 
 ;; The place's argument forms -> (values temps vals args): args is what
 ;; the store and access forms use, a temporary for each form that needs
@@ -275,9 +267,9 @@
 
 (let ((n 1))
   (dolist (name '(second third fourth fifth sixth seventh eighth ninth tenth))
-    (let ((k n))
+    (let ((index n))
       (%define-place-alias name
-                           (lambda (place) `(car (nthcdr ,k ,(cadr place))))))
+                           (lambda (place) `(car (nthcdr ,index ,(cadr place))))))
     (setq n (1+ n))))
 
 (%define-place-alias 'nth

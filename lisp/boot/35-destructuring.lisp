@@ -31,18 +31,11 @@
     (append (%db-bind var `(if ,rest (car ,rest) ,init))
             (if supplied (list (list supplied `(if ,rest t nil))) nil))))
 
-;; The keyword called name.  (Until the reader has a keyword package,
-;; :FOO is a symbol named ":FOO".)
-(defun %keyword (name)
-  (if (fboundp 'find-package)
-      (intern name "KEYWORD")
-      (intern (concatenate 'string ":" name))))
-
 ;; The keyword of a &key parameter: ((keyword var) ...) names it, else it
 ;; is the variable's name.
 (defun %db-keyword (item)
   (let ((var (if (consp item) (car item) item)))
-    (if (consp var) (car var) (%keyword (symbol-name var)))))
+    (if (consp var) (car var) (intern (symbol-name var) "KEYWORD"))))
 
 ;; The keywords of the &key parameters at the front of params, or T when
 ;; &allow-other-keys says any will do.

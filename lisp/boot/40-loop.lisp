@@ -27,9 +27,8 @@
 ;;;; WHILE, UNTIL and conditionals before any body clause go with the
 ;;;; iteration code, in order; after one, into the body.
 ;;;;
-;;;; Loop keywords are recognised by name, in any package (a leading
-;;;; colon is ignored until keywords have their own package).  The state
-;;;; of one expansion lives in special variables bound by LOOP's expander.
+;;;; Loop keywords are recognised by name, in any package.  The state of
+;;;; one expansion lives in special variables bound by LOOP's expander.
 
 (defvar %*loop-tokens*)         ; the clauses not parsed yet
 (defvar %*loop-name*)           ; the block's name
@@ -56,16 +55,10 @@
 
 ;;; ---- tokens ------------------------------------------------------------
 
-(defun %loop-token-name (token)
-  (let ((name (symbol-name token)))
-    (if (and (> (length name) 1) (char= (char name 0) #\:))
-        (subseq name 1)
-        name)))
-
 ;; Whether token is the loop keyword called name (or one of names).
 (defun %loop-kw-p (token &rest names)
   (and token (symbolp token)
-       (member (%loop-token-name token) names :test #'string=)))
+       (member (symbol-name token) names :test #'string=)))
 
 (defun %loop-error (message &rest arguments)
   (apply #'error (concatenate 'string "LOOP: " message) arguments))

@@ -22,14 +22,23 @@ static const char *ev(const char *text)
     return out;
 }
 
+/* The symbol the text name reads as (in COMMON-LISP-USER, as ev's). */
+static lo_value user_symbol(const char *name)
+{
+    lo_value sym;
+    if (!lo_read(L, &name, &sym))
+        bail_out("no symbol");
+    return sym;
+}
+
 static lo_value global(const char *name)
 {
-    return lo_ptr(lo_variable_cell(L, lo_intern(L, name), false))[CELL_VALUE];
+    return lo_ptr(lo_variable_cell(L, user_symbol(name), false))[CELL_VALUE];
 }
 
 static void set_global(const char *name, lo_value v)
 {
-    lo_ptr(lo_variable_cell(L, lo_intern(L, name), true))[CELL_VALUE] = v;
+    lo_ptr(lo_variable_cell(L, user_symbol(name), true))[CELL_VALUE] = v;
 }
 
 /* Call a primitive by name; an error leaves its text in out and returns
@@ -76,7 +85,7 @@ static bool truthy(lo_value v) { return !lo_eq(v, L->nil); }
 
 static lo_value make_table(const char *test)
 {
-    lo_value args[2] = { lo_intern(L, ":TEST"), lo_intern(L, test) };
+    lo_value args[2] = { lo_intern_keyword(L, "TEST"), lo_intern(L, test) };
     return call("MAKE-HASH-TABLE", args, 2);
 }
 

@@ -38,9 +38,33 @@ is "unbalanced parentheses: a clear error" "ERROR: END-OF-FILE: unbalanced paren
 deep=$(awk 'BEGIN { for (i = 0; i < 5000; i++) printf "("; for (i = 0; i < 5000; i++) printf ")" }')
 is "deep nesting: a clear error, no crash" "ERROR: READER-ERROR: nesting deeper than 1000" \
    "$bin" --store "$store" -e "$deep"
-is "huge integer literal: a clear error" \
-   "ERROR: READER-ERROR: integer 99999999999999999999999999 is too large (bignums are not implemented yet)" \
+is "a long integer literal reads as a bignum" "99999999999999999999999999" \
    "$bin" --store "$store" -e '99999999999999999999999999'
+huge=$(awk 'BEGIN { for (i = 0; i < 100001; i++) printf "9" }')
+is "a huge integer literal: a clear error, no hang" \
+   "ERROR: READER-ERROR: a token of more than 100000 characters" \
+   "$bin" --store "$store" -e "$huge"
+is "100,000 digits still read" "332193" \
+   "$bin" --store "$store" -e "(integer-length ${huge%9})"
+is "1/0: a clear error" "ERROR: READER-ERROR: a ratio with a zero denominator: 1/0" \
+   "$bin" --store "$store" -e '1/0'
+is "a float beyond the double range: a clear error" \
+   "ERROR: READER-ERROR: a float beyond the double-float range: 1.0e400" \
+   "$bin" --store "$store" -e '1.0e400'
+is "#x with a non-hex digit: a clear error" \
+   "ERROR: READER-ERROR: #16rFG: not a rational in radix 16" \
+   "$bin" --store "$store" -e '#xFG'
+is "#1r: a clear error" "ERROR: READER-ERROR: #1r: the radix must be between 2 and 36" \
+   "$bin" --store "$store" -e '#1r0'
+is "a result too large for a bignum: a clear error" \
+   "ERROR: STORAGE-CONDITION: an integer too large (more than 16777216 bits)" \
+   "$bin" --store "$store" -e '(ash 1 100000000)'
+is "a float overflow is an error, as SBCL traps it" \
+   "ERROR: FLOATING-POINT-OVERFLOW: *: floating-point overflow" \
+   "$bin" --store "$store" -e '(* 1e300 1e300)'
+is "complex results are not supported" \
+   "ERROR: ARITHMETIC-ERROR: SQRT: the result would be a complex number (not supported)" \
+   "$bin" --store "$store" -e '(sqrt -4.0)'
 is "REPL on stdin, no prompt when not a terminal" "$(printf '3\n(A . B)')" \
    sh -c "printf '(+ 1\n 2)\n(cons (quote a) (quote b))\n' | '$bin' --store '$store'"
 is "let, if and recursion" "$(printf 'FACT\n120')" "$bin" --store "$store" \

@@ -1,8 +1,8 @@
 /*
  * lisp_strings.c -- what the differential corpus cannot see of
  * lisp/strings.c and lisp/sequences.c: the second values of
- * parse-integer and intern (the corpus prints only primary values), and
- * the keyword-argument helpers of sequences.h.
+ * parse-integer, intern and find-symbol (the corpus prints only primary
+ * values), and the keyword-argument helpers of sequences.h.
  */
 #include <string.h>
 
@@ -25,7 +25,7 @@ static void two_values(const char *text, const char *want, const char *want2)
     int status = eval(text);
     char second[64] = "";
     if (status == LO_OK && L->nvalues == 2) {
-        struct lo_text t = { second, 0, sizeof second };
+        struct lo_text t = { .buf = second, .cap = sizeof second };
         lo_prin1(L, L->mv[1], &t);
     }
     ok(status == LO_OK && !strcmp(out, want) && L->nvalues == 2 &&
@@ -52,7 +52,9 @@ int main(void)
     two_values("(parse-integer \"xx-7yy\" ':start 2 ':end 4)", "-7", "4");
     two_values("(intern \"A-NEW-SYMBOL\")", "A-NEW-SYMBOL", "NIL");
     two_values("(intern \"A-NEW-SYMBOL\")", "A-NEW-SYMBOL", ":INTERNAL");
-    two_values("(intern \"CAR\")", "CAR", ":INTERNAL");
+    two_values("(intern \"CAR\")", "CAR", ":INHERITED");
+    two_values("(intern \"CAR\" \"CL\")", "CAR", ":EXTERNAL");
+    two_values("(find-symbol \"NO-SUCH-NAME\")", "NIL", "NIL");
 
     /* A function that calls back into Lisp returns one value, whatever
      * its callbacks returned. */
@@ -60,7 +62,7 @@ int main(void)
            "find-if calling parse-integer");
     ok(L->nvalues == 1, "... returns one value (%u)", L->nvalues);
 
-    /* The keyword helpers: the reader reads :test as the symbol ":TEST". */
+    /* The keyword helpers, on keywords the reader made. */
     is_int(eval("(quote (:test 1 :key 2 :test 3))"), LO_OK, "read a plist");
     lo_value args[8] = { L->nil, L->nil };
     lo_value plist;

@@ -6,7 +6,8 @@
  *
  * Each thread defines its own functions (interning new symbols and adding
  * global cells concurrently), builds and checks lists that survive many
- * collections, and calls (gc) itself; a further thread takes snapshots.
+ * collections, calls (gc) itself, and writes to standard output, which
+ * must come back as its own; a further thread takes snapshots.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -32,6 +33,18 @@ static void expect(int t, lo_lisp *L, const char *form, const char *want)
         if (!failures[t]++)
             snprintf(first_error[t], sizeof first_error[t],
                      "%s -> %s (wanted %s)", form, out, want);
+    }
+}
+
+/* What L wrote to standard output since the last take is want. */
+static void expect_output(int t, lo_lisp *L, const char *want)
+{
+    const char *text;
+    size_t n = lo_lisp_take_output(L, &text);
+    if (n != strlen(want) || memcmp(text, want, n) != 0) {
+        if (!failures[t]++)
+            snprintf(first_error[t], sizeof first_error[t],
+                     "output %.*s (wanted %s)", (int)n, text, want);
     }
 }
 
@@ -64,6 +77,13 @@ static void *worker(void *arg)
                  t, n, t);
         snprintf(want, sizeof want, "%lld", (long long)n * (n + 1) / 2 * t);
         expect(t, L, form, want);
+        /* standard output is each thread's own */
+        snprintf(form, sizeof form, "(format t \"t~d ~{~a~}\" %d (list %d "
+                 "(princ-to-string (build-%d 3 nil))))", t, round, t);
+        expect(t, L, form, "NIL");
+        snprintf(want, sizeof want, "t%d %d((1 %d) (2 %d) (3 %d))", t, round,
+                 t, 2 * t, 3 * t);
+        expect_output(t, L, want);
         snprintf(form, sizeof form, "(defvar *kept-%d-%d* (build-%d 20 nil))",
                  t, round, t);
         snprintf(want, sizeof want, "*KEPT-%d-%d*", t, round);

@@ -1,0 +1,823 @@
+/*
+ * numbers.c -- the number primitives: arithmetic, comparison, the
+ * rounding family, integer and bit functions, predicates, conversions,
+ * and the elementary functions of floats.  The work is in arith.c and
+ * tower.c (numbers.h); here are argument checks, folding over &rest
+ * arguments, and SBCL's choices where Common Lisp leaves room.
+ *
+ * Every float is a double: where SBCL gives a single-float (FLOAT of a
+ * rational without a prototype, SQRT EXP LOG SIN... of a rational), this
+ * gives the double.  There are no complex numbers: where SBCL's result
+ * would be complex ((sqrt -1.0), (log -1.0), (asin 2.0)), this is an
+ * ARITHMETIC-ERROR.
+ */
+#include "numbers.h"
+
+/* ---- arguments ---- */
+
+static lo_value number_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_numberp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a number", op);
+    return v;
+}
+
+static lo_value integer_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_integerp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not an integer", op);
+    return v;
+}
+
+static lo_value rational_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_rationalp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a rational", op);
+    return v;
+}
+
+static double double_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    return lo_to_double(L, number_arg(L, v, op), op);
+}
+
+static _Noreturn void complex_result(lo_lisp *L, const char *op)
+{
+    lo_error(L, "ARITHMETIC-ERROR", "%s: the result would be a complex "
+             "number (not supported)", op);
+}
+
+static bool sign_bit(double d) { return lo_double_bits(d) >> 63; }
+
+static double copy_sign(double magnitude, double sign)
+{
+    uint64_t bits = (lo_double_bits(magnitude) & ~(1ull << 63)) |
+                    (lo_double_bits(sign) & (1ull << 63));
+    double d;
+    memcpy(&d, &bits, sizeof d);
+    return d;
+}
+
+/* ---- + - * / ---- */
+
+static lo_value p_add(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 0)
+        return lo_fixnum(0);
+    lo_value acc = number_arg(L, a[0], "+");
+    for (uint32_t i = 1; i < n; i++)
+        acc = lo_num_add(L, acc, a[i], "+");
+    return acc;
+}
+
+static lo_value p_sub(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 1)
+        return lo_num_negate(L, a[0], "-");
+    lo_value acc = a[0];
+    for (uint32_t i = 1; i < n; i++)
+        acc = lo_num_sub(L, acc, a[i], "-");
+    return acc;
+}
+
+static lo_value p_mul(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 0)
+        return lo_fixnum(1);
+    lo_value acc = number_arg(L, a[0], "*");
+    for (uint32_t i = 1; i < n; i++)
+        acc = lo_num_mul(L, acc, a[i], "*");
+    return acc;
+}
+
+static lo_value p_div(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 1)
+        return lo_num_div(L, lo_fixnum(1), a[0], "/");
+    lo_value acc = a[0];
+    for (uint32_t i = 1; i < n; i++)
+        acc = lo_num_div(L, acc, a[i], "/");
+    return acc;
+}
+
+static lo_value p_one_plus(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_num_add(L, a[0], lo_fixnum(1), "1+");
+}
+
+static lo_value p_one_minus(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_num_sub(L, a[0], lo_fixnum(1), "1-");
+}
+
+/* ---- comparison ---- */
+
+enum cmp { CMP_EQ, CMP_LT, CMP_GT, CMP_LE, CMP_GE };
+
+/* = < > <= >=: every neighbouring pair compares so (every argument is
+ * checked to be a real first, as SBCL does). */
+static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
+                        const char *name)
+{
+    for (uint32_t i = 0; i < n; i++)
+        number_arg(L, a[i], name);
+    for (uint32_t i = 0; i + 1 < n; i++) {
+        int c = lo_num_compare(L, a[i], a[i + 1], name);
+        bool ok = c != LO_UNORDERED &&
+                  (op == CMP_EQ ? c == 0 : op == CMP_LT ? c < 0
+                   : op == CMP_GT ? c > 0 : op == CMP_LE ? c <= 0 : c >= 0);
+        if (!ok)
+            return L->nil;
+    }
+    return L->t;
+}
+
+static lo_value p_num_eq(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_EQ, "="); }
+static lo_value p_lt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_LT, "<"); }
+static lo_value p_gt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_GT, ">"); }
+static lo_value p_le(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_LE, "<="); }
+static lo_value p_ge(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_GE, ">="); }
+
+/* /=: no two arguments are equal. */
+static lo_value p_num_ne(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        number_arg(L, a[i], "/=");
+    for (uint32_t i = 0; i < n; i++)
+        for (uint32_t j = i + 1; j < n; j++)
+            if (lo_num_compare(L, a[i], a[j], "/=") == 0)
+                return L->nil;
+    return L->t;
+}
+
+/* max and min return an argument itself, the first of equal extremes. */
+static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, int want,
+                        const char *op)
+{
+    lo_value best = number_arg(L, a[0], op);
+    for (uint32_t i = 1; i < n; i++)
+        if (lo_num_compare(L, a[i], best, op) == want)
+            best = a[i];
+    return best;
+}
+
+static lo_value p_max(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, 1, "MAX"); }
+static lo_value p_min(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, -1, "MIN"); }
+
+static lo_value p_abs(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_doublep(number_arg(L, a[0], "ABS")))
+        return lo_make_double(L, copy_sign(lo_double_value(a[0]), 1.0));
+    return lo_num_sign(L, a[0], "ABS") < 0 ? lo_num_negate(L, a[0], "ABS")
+                                           : a[0];
+}
+
+static lo_value p_signum(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int s = lo_num_sign(L, a[0], "SIGNUM");
+    if (!lo_doublep(a[0]))
+        return lo_fixnum(s);
+    return s == 0 ? a[0] : lo_make_double(L, s);
+}
+
+/* ---- predicates ---- */
+
+static lo_value p_zerop(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "ZEROP") == 0); }
+static lo_value p_plusp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "PLUSP") > 0); }
+static lo_value p_minusp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "MINUSP") < 0); }
+
+static bool oddp(lo_lisp *L, lo_value v, const char *op)
+{
+    lo_limb one[1];
+    lo_big b = lo_integer_view(integer_arg(L, v, op), one);
+    return lo_big_oddp(&b);
+}
+
+static lo_value p_evenp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, !oddp(L, a[0], "EVENP")); }
+static lo_value p_oddp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, oddp(L, a[0], "ODDP")); }
+
+static lo_value p_numberp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_numberp(a[0])); }
+static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_integerp(a[0])); }
+static lo_value p_rationalp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_rationalp(a[0])); }
+static lo_value p_floatp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_doublep(a[0])); }
+static lo_value p_complexp(lo_lisp *L, lo_value *a, uint32_t n) { (void)a; (void)n; return L->nil; }
+
+/* ---- the rounding family ---- */
+
+/* (op x [divisor]): two values, the integer quotient and the remainder. */
+static lo_value rounding(lo_lisp *L, lo_value *a, uint32_t n,
+                         enum lo_big_rounding mode, const char *op)
+{
+    lo_value v[2];
+    lo_num_round(L, number_arg(L, a[0], op),
+                 n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), mode,
+                 &v[0], &v[1], op);
+    return lo_values(L, 2, v);
+}
+
+static lo_value p_floor(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_FLOOR, "FLOOR"); }
+static lo_value p_ceiling(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_CEILING, "CEILING"); }
+static lo_value p_truncate(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_TRUNCATE, "TRUNCATE"); }
+static lo_value p_round(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_ROUND, "ROUND"); }
+
+static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
+                          const char *op)
+{
+    lo_value q, r;
+    lo_num_round(L, number_arg(L, a[0], op), number_arg(L, a[1], op), mode,
+                 &q, &r, op);
+    return r;
+}
+
+static lo_value p_mod(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_FLOOR, "MOD"); }
+static lo_value p_rem(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_TRUNCATE, "REM"); }
+
+/* toward zero, keeping the sign of a zero result ((ftruncate -0.5) is
+ * -0.0 in SBCL) */
+static double trunc_double(double d)
+{
+    if (!(d > -0x1p52 && d < 0x1p52))
+        return d;
+    return copy_sign((double)(int64_t)d, d);
+}
+
+/* SBCL's FTRUNCATE: on rationals, TRUNCATE with the quotient made a
+ * float; with a float, truncated in float arithmetic (%unary-ftruncate),
+ * so the sign of a zero quotient survives. */
+static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
+                       lo_value *r, const char *op)
+{
+    if (!lo_doublep(x) && !lo_doublep(y)) {
+        lo_num_round(L, x, y, LO_BIG_TRUNCATE, q, r, op);
+        *q = lo_make_double(L, lo_to_double(L, *q, op));
+        return;
+    }
+    if (lo_doublep(x) && y == lo_fixnum(1)) {
+        double res = trunc_double(lo_double_value(x));
+        *q = lo_make_double(L, res);
+        *r = lo_make_double(L, lo_double_value(x) - res);
+        return;
+    }
+    double divisor = lo_to_double(L, y, op), xd = lo_to_double(L, x, op);
+    if (divisor == 0)
+        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+    double res = trunc_double(lo_double_value(lo_float_result(L, xd / divisor,
+                                                              op)));
+    *q = lo_make_double(L, res);
+    *r = lo_float_result(L, xd - res * divisor, op);
+}
+
+/* ftruncate ffloor fceiling: SBCL's FFLOOR and FCEILING adjust
+ * FTRUNCATE's results as FLOOR and CEILING adjust TRUNCATE's. */
+static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
+                               enum lo_big_rounding mode, const char *op)
+{
+    lo_value x = number_arg(L, a[0], op);
+    lo_value y = n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), v[2];
+    ftruncate2(L, x, y, &v[0], &v[1], op);
+    if (mode != LO_BIG_TRUNCATE && lo_num_sign(L, v[1], op) != 0) {
+        int sx = lo_num_sign(L, x, op), sy = lo_num_sign(L, y, op);
+        if (mode == LO_BIG_FLOOR && (sy < 0 ? sx > 0 : sx < 0)) {
+            v[0] = lo_num_sub(L, v[0], lo_fixnum(1), op);
+            v[1] = lo_num_add(L, v[1], y, op);
+        } else if (mode == LO_BIG_CEILING && (sy < 0 ? sx < 0 : sx > 0)) {
+            v[0] = lo_num_add(L, v[0], lo_fixnum(1), op);
+            v[1] = lo_num_sub(L, v[1], y, op);
+        }
+    }
+    return lo_values(L, 2, v);
+}
+
+static lo_value p_ffloor(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_FLOOR, "FFLOOR"); }
+static lo_value p_fceiling(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_CEILING, "FCEILING"); }
+static lo_value p_ftruncate(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_TRUNCATE, "FTRUNCATE"); }
+
+/* fround: ROUND, with the quotient made a float. */
+static lo_value p_fround(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value v[2];
+    lo_num_round(L, number_arg(L, a[0], "FROUND"),
+                 n > 1 ? number_arg(L, a[1], "FROUND") : lo_fixnum(1),
+                 LO_BIG_ROUND, &v[0], &v[1], "FROUND");
+    v[0] = lo_make_double(L, lo_to_double(L, v[0], "FROUND"));
+    return lo_values(L, 2, v);
+}
+
+/* ---- integers ---- */
+
+static lo_value p_gcd(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value g = lo_fixnum(0);
+    for (uint32_t i = 0; i < n; i++)
+        g = lo_int_gcd(L, g, integer_arg(L, a[i], "GCD"));
+    return g;
+}
+
+static lo_value int_abs(lo_lisp *L, lo_value v)
+{
+    return lo_int_compare(v, lo_fixnum(0)) < 0
+        ? lo_int_sub(L, lo_fixnum(0), v) : v;
+}
+
+static lo_value p_lcm(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value m = lo_fixnum(1), rest;
+    for (uint32_t i = 0; i < n; i++) {
+        lo_value x = int_abs(L, integer_arg(L, a[i], "LCM"));
+        if (x == lo_fixnum(0) || m == lo_fixnum(0)) {
+            m = lo_fixnum(0);
+            continue;
+        }
+        lo_int_divide(L, lo_int_mul(L, m, x), lo_int_gcd(L, m, x),
+                      LO_BIG_TRUNCATE, &m, &rest);
+    }
+    return m;
+}
+
+/* isqrt: Newton's iteration from above, x' = (x + n/x) / 2, until it
+ * stops decreasing. */
+static lo_value p_isqrt(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = integer_arg(L, a[0], "ISQRT"), q, r;
+    if (lo_int_compare(v, lo_fixnum(0)) < 0)
+        lo_error(L, "TYPE-ERROR", "ISQRT: not a nonnegative integer");
+    if (v == lo_fixnum(0))
+        return v;
+    lo_limb one[1];
+    lo_big b = lo_integer_view(v, one);
+    lo_value x = lo_int_ash(L, lo_fixnum(1),
+                            (int64_t)(lo_big_integer_length(&b) + 1) / 2);
+    for (;;) {
+        lo_int_divide(L, v, x, LO_BIG_FLOOR, &q, &r);
+        lo_value next = lo_int_ash(L, lo_int_add(L, x, q), -1);
+        if (lo_int_compare(next, x) >= 0)
+            return x;
+        x = next;
+    }
+}
+
+/* A shift count or bit index: a fixnum, or a bignum standing for "far". */
+static int64_t count_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    integer_arg(L, v, op);
+    if (lo_fixnump(v))
+        return lo_fixnum_value(v);
+    return lo_int_compare(v, lo_fixnum(0)) < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
+}
+
+static lo_value p_ash(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value x = integer_arg(L, a[0], "ASH");
+    int64_t count = count_arg(L, a[1], "ASH");
+    if (x == lo_fixnum(0))
+        return x;
+    return lo_int_ash(L, x, count);
+}
+
+enum logop { LOG_AND, LOG_IOR, LOG_XOR };
+
+static lo_value logop2(lo_lisp *L, enum logop op, lo_value a, lo_value b)
+{
+    if (lo_fixnump(a) && lo_fixnump(b))
+        return op == LOG_AND ? (a & b) : op == LOG_IOR ? (a | b) : (a ^ b);
+    lo_limb ab[1], bb[1];
+    lo_big x = lo_integer_view(a, ab), y = lo_integer_view(b, bb);
+    lo_big r = lo_big_new(L, lo_big_log_size(x.len, y.len));
+    if (op == LOG_AND)
+        lo_big_logand(&r, &x, &y);
+    else if (op == LOG_IOR)
+        lo_big_logior(&r, &x, &y);
+    else
+        lo_big_logxor(&r, &x, &y);
+    return lo_big_finish(L, &r);
+}
+
+static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op,
+                        const char *name)
+{
+    lo_value acc = lo_fixnum(op == LOG_AND ? -1 : 0);
+    for (uint32_t i = 0; i < n; i++)
+        acc = logop2(L, op, acc, integer_arg(L, a[i], name));
+    return acc;
+}
+
+static lo_value p_logand(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_AND, "LOGAND"); }
+static lo_value p_logior(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_IOR, "LOGIOR"); }
+static lo_value p_logxor(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_XOR, "LOGXOR"); }
+
+static lo_value lognot(lo_lisp *L, lo_value v)
+{
+    return lo_int_sub(L, lo_fixnum(-1), v);         /* -v - 1 */
+}
+
+static lo_value p_lognot(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lognot(L, integer_arg(L, a[0], "LOGNOT"));
+}
+
+static lo_value p_logeqv(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value acc = lo_fixnum(-1);
+    for (uint32_t i = 0; i < n; i++)
+        acc = lognot(L, logop2(L, LOG_XOR, acc, integer_arg(L, a[i], "LOGEQV")));
+    return acc;
+}
+
+static lo_value p_logtest(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, logop2(L, LOG_AND, integer_arg(L, a[0], "LOGTEST"),
+                              integer_arg(L, a[1], "LOGTEST")) != lo_fixnum(0));
+}
+
+/* logcount: the 1 bits of a nonnegative integer, the 0 bits of a
+ * negative one. */
+static lo_value p_logcount(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = integer_arg(L, a[0], "LOGCOUNT");
+    if (lo_int_compare(v, lo_fixnum(0)) < 0)
+        v = lognot(L, v);
+    lo_limb one[1];
+    lo_big b = lo_integer_view(v, one);
+    int64_t count = 0;
+    for (size_t i = 0; i < b.len; i++)
+        count += __builtin_popcountll(b.limb[i]);
+    return lo_fixnum(count);
+}
+
+static lo_value p_integer_length(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_limb one[1];
+    lo_big b = lo_integer_view(integer_arg(L, a[0], "INTEGER-LENGTH"), one);
+    return lo_fixnum((int64_t)lo_big_integer_length(&b));
+}
+
+static lo_value p_logbitp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    int64_t index = count_arg(L, a[0], "LOGBITP");
+    if (index < 0)
+        lo_error(L, "TYPE-ERROR", "LOGBITP: not a nonnegative integer");
+    lo_value x = integer_arg(L, a[1], "LOGBITP");
+    return lo_truth(L, oddp(L, lo_int_ash(L, x, -index), "LOGBITP"));
+}
+
+/* ---- rationals and floats ---- */
+
+static lo_value p_numerator(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_numerator(rational_arg(L, a[0], "NUMERATOR")); }
+static lo_value p_denominator(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_denominator(rational_arg(L, a[0], "DENOMINATOR")); }
+
+/* (float x [prototype]): the prototype, when given, must be a float. */
+static lo_value p_float(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n > 1 && !lo_doublep(a[1]))
+        lo_error(L, "TYPE-ERROR", "FLOAT: the prototype is not a float");
+    if (lo_doublep(number_arg(L, a[0], "FLOAT")))
+        return a[0];
+    return lo_make_double(L, lo_to_double(L, a[0], "FLOAT"));
+}
+
+static lo_value p_rational(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_doublep(number_arg(L, a[0], "RATIONAL")))
+        return lo_double_rational(L, lo_double_value(a[0]));
+    return a[0];
+}
+
+/* rationalize: the simplest rational within half an ulp of the float,
+ * by SBCL's continued-fraction iteration (float.lisp), step for step. */
+static lo_value p_rationalize(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    const char *op = "RATIONALIZE";
+    if (!lo_doublep(number_arg(L, a[0], op)))
+        return a[0];
+    uint64_t m;
+    int64_t e;
+    bool negative;
+    if (!lo_double_decode(lo_double_value(a[0]), &m, &e, &negative))
+        lo_error(L, "TYPE-ERROR", "%s: an infinity or a NaN", op);
+    if (m == 0 || e >= 0) {
+        lo_value v = lo_int_ash(L, lo_make_integer(L, (int64_t)m), e);
+        return negative ? lo_int_sub(L, lo_fixnum(0), v) : v;
+    }
+    lo_value den = lo_int_ash(L, lo_fixnum(1), 1 - e);
+    lo_value lo = lo_make_ratio(L, lo_make_integer(L, 2 * (int64_t)m - 1), den);
+    lo_value hi = lo_make_ratio(L, lo_make_integer(L, 2 * (int64_t)m + 1), den);
+    lo_value p0 = lo_fixnum(0), q0 = lo_fixnum(1), p1 = lo_fixnum(1),
+             q1 = lo_fixnum(0), c, ignored;
+    for (;;) {
+        lo_num_round(L, lo, lo_fixnum(1), LO_BIG_CEILING, &c, &ignored, op);
+        if (lo_num_compare(L, c, hi, op) < 0)
+            break;
+        lo_value k = lo_int_sub(L, c, lo_fixnum(1));
+        lo_value p2 = lo_int_add(L, lo_int_mul(L, k, p1), p0);
+        lo_value q2 = lo_int_add(L, lo_int_mul(L, k, q1), q0);
+        lo_value new_lo = lo_num_div(L, lo_fixnum(1), lo_num_sub(L, hi, k, op), op);
+        hi = lo_num_div(L, lo_fixnum(1), lo_num_sub(L, lo, k, op), op);
+        lo = new_lo;
+        p0 = p1, q0 = q1, p1 = p2, q1 = q2;
+    }
+    lo_value top = lo_int_add(L, lo_int_mul(L, c, p1), p0);
+    lo_value bot = lo_int_add(L, lo_int_mul(L, c, q1), q0);
+    return lo_make_ratio(L, negative ? lo_int_sub(L, lo_fixnum(0), top) : top,
+                         bot);
+}
+
+/* ---- expt ---- */
+
+/* A rational to an integer power, exactly (SBCL's INTEXP). */
+static lo_value intexp(lo_lisp *L, lo_value base, lo_value power)
+{
+    const char *op = "EXPT";
+    int psign = lo_int_compare(power, lo_fixnum(0));
+    if (base == lo_fixnum(1))
+        return base;
+    if (base == lo_fixnum(-1))
+        return oddp(L, power, op) ? base : lo_fixnum(1);
+    if (base == lo_fixnum(0)) {
+        if (psign < 0)
+            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+        return psign > 0 ? base : lo_fixnum(1);
+    }
+    if (lo_ratiop(base)) {          /* (n/d)^-p = d^p / n^p */
+        lo_value p = psign < 0 ? lo_int_sub(L, lo_fixnum(0), power) : power;
+        lo_value num = intexp(L, lo_numerator(base), p);
+        lo_value den = intexp(L, lo_denominator(base), p);
+        return psign < 0 ? lo_make_ratio(L, den, num)
+                         : lo_make_ratio(L, num, den);
+    }
+    if (psign < 0)
+        return lo_num_div(L, lo_fixnum(1),
+                          intexp(L, base, lo_int_sub(L, lo_fixnum(0), power)),
+                          op);
+    if (!lo_fixnump(power))
+        lo_error(L, "STORAGE-CONDITION", "EXPT: the result is too large");
+    uint64_t e = (uint64_t)lo_fixnum_value(power);
+    lo_limb one[1];
+    lo_big b = lo_integer_view(base, one);
+    size_t size = lo_big_expt_size(&b, e);
+    lo_big r = lo_big_new(L, size);
+    lo_big_expt(&r, &b, e, lo_big_scratch(L, lo_big_expt_scratch_size(&b, e)));
+    return lo_big_finish(L, &r);
+}
+
+/* 0: y is not an integer; 1: an odd one; 2: an even one. */
+static int double_parity(double y)
+{
+    double ay = copy_sign(y, 1.0);
+    if (ay >= 0x1p53)
+        return 2;
+    int64_t t = (int64_t)y;
+    if ((double)t != y)
+        return 0;
+    return (t & 1) ? 1 : 2;
+}
+
+/* A float power, as SBCL's REAL-EXPT: the special cases of fdlibm's
+ * pow first, then pow itself (y is not zero). */
+static lo_value real_expt(lo_lisp *L, double x, double y)
+{
+    const char *op = "EXPT";
+    bool xneg = sign_bit(x);
+    int parity = xneg ? double_parity(y) : 0;
+    double ax = copy_sign(x, 1.0);
+    if (ax == 0 || ax == 1) {
+        if (y < 0 && ax == 0)
+            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+        double z = ax;                          /* 1/|x| is |x| here */
+        if (xneg && ax == 1 && parity == 0)
+            complex_result(L, op);
+        return lo_make_double(L, xneg && parity == 1 ? -z : z);
+    }
+    if (!xneg)
+        return lo_float_result(L, lo_math(LO_MATH_POW, x, y), op);
+    if (parity == 0)
+        complex_result(L, op);
+    double p = lo_math(LO_MATH_POW, ax, y);
+    return lo_float_result(L, parity == 1 ? -p : p, op);
+}
+
+static lo_value p_expt(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    const char *op = "EXPT";
+    lo_value base = number_arg(L, a[0], op), power = number_arg(L, a[1], op);
+    if (lo_num_sign(L, power, op) == 0) {
+        if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
+            lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
+                     "power is undefined");
+        return lo_num_add(L, lo_fixnum(1), lo_num_mul(L, base, power, op), op);
+    }
+    if (lo_rationalp(base) && lo_integerp(power))
+        return intexp(L, base, power);
+    return real_expt(L, lo_to_double(L, base, op), lo_to_double(L, power, op));
+}
+
+/* ---- elementary functions of floats ---- */
+
+static lo_value math1(lo_lisp *L, lo_value x, enum lo_math_fn fn,
+                      const char *op)
+{
+    return lo_float_result(L, lo_math(fn, double_arg(L, x, op), 0), op);
+}
+
+static lo_value p_sqrt(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_num_sign(L, a[0], "SQRT") < 0)
+        complex_result(L, "SQRT");
+    return math1(L, a[0], LO_MATH_SQRT, "SQRT");
+}
+
+static lo_value p_exp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_EXP, "EXP"); }
+static lo_value p_sin(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_SIN, "SIN"); }
+static lo_value p_cos(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_COS, "COS"); }
+static lo_value p_tan(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_TAN, "TAN"); }
+static lo_value p_sinh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_SINH, "SINH"); }
+static lo_value p_cosh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_COSH, "COSH"); }
+static lo_value p_tanh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_TANH, "TANH"); }
+
+/* asin and acos beyond [-1, 1] are complex. */
+static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
+                    const char *op)
+{
+    double d = double_arg(L, x, op);
+    if (d > 1 || d < -1)
+        complex_result(L, op);
+    return lo_float_result(L, lo_math(fn, d, 0), op);
+}
+
+static lo_value p_asin(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return arc(L, a[0], LO_MATH_ASIN, "ASIN"); }
+static lo_value p_acos(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return arc(L, a[0], LO_MATH_ACOS, "ACOS"); }
+
+#define PI 3.141592653589793
+
+/* (atan y [x]); with x, SBCL's atan2 (its own answers when x is zero). */
+static lo_value p_atan(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "ATAN";
+    if (n == 1)
+        return math1(L, a[0], LO_MATH_ATAN, op);
+    double y = double_arg(L, a[0], op), x = double_arg(L, a[1], op);
+    if (x != 0)
+        return lo_float_result(L, lo_math(LO_MATH_ATAN2, y, x), op);
+    if (y != 0)
+        return lo_make_double(L, copy_sign(PI / 2, y));
+    return lo_make_double(L, sign_bit(x) ? copy_sign(PI, y) : y);
+}
+
+/* The natural logarithm of a double (SBCL's %log; a negative one, -0.0
+ * included, has a complex logarithm; zero's is an error, as SBCL's
+ * division-by-zero trap makes it). */
+static double ln_double(lo_lisp *L, double d, const char *op)
+{
+    if (sign_bit(d))
+        complex_result(L, op);
+    if (d == 0)
+        lo_error(L, "DIVISION-BY-ZERO", "%s: the logarithm of zero", op);
+    return lo_double_value(lo_float_result(L, lo_math(LO_MATH_LOG, d, 0), op));
+}
+
+/* SBCL's LOG2 of an integer: from its top 53 bits when it has more. */
+static double log2_integer(lo_lisp *L, lo_value x, const char *op)
+{
+    lo_limb one[1];
+    lo_big b = lo_integer_view(x, one);
+    int64_t bits = (int64_t)lo_big_integer_length(&b);
+    double ln2 = lo_math(LO_MATH_LOG, 2.0, 0);
+    if (bits < 53 || lo_big_minusp(&b))
+        return ln_double(L, lo_to_double(L, x, op), op) / ln2;
+    double f = lo_to_double(L, lo_int_ash(L, x, 53 - bits), op) * 0x1p-53;
+    return (double)bits + ln_double(L, f, op) / ln2;
+}
+
+/* The natural logarithm of any real, as a double. */
+static double ln(lo_lisp *L, lo_value x, const char *op)
+{
+    if (lo_doublep(x))
+        return ln_double(L, lo_double_value(x), op);
+    if (lo_num_sign(L, x, op) < 0)
+        complex_result(L, op);
+    double log2e = lo_math(LO_MATH_LOG, lo_math(LO_MATH_EXP, 1.0, 0), 0) /
+                   lo_math(LO_MATH_LOG, 2.0, 0);
+    if (lo_integerp(x))
+        return log2_integer(L, x, op) / log2e;
+    double d;
+    if (lo_real_to_double(L, x, &d) && d >= 0x1p-1022)
+        return ln_double(L, d, op);
+    return (log2_integer(L, lo_numerator(x), op) -
+            log2_integer(L, lo_denominator(x), op)) / log2e;
+}
+
+static lo_value float_quotient(lo_lisp *L, double a, double b, const char *op)
+{
+    if (b == 0)
+        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+    return lo_float_result(L, a / b, op);
+}
+
+/* (log x [base]), with SBCL's cases for the two-argument form. */
+static lo_value p_log(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "LOG";
+    lo_value x = number_arg(L, a[0], op);
+    if (n == 1)
+        return lo_make_double(L, ln(L, x, op));
+    lo_value base = number_arg(L, a[1], op);
+    double ln2 = lo_math(LO_MATH_LOG, 2.0, 0);
+    if (lo_num_sign(L, base, op) == 0)
+        return lo_make_double(L, 0.0);
+    if (lo_integerp(x) && lo_integerp(base))
+        return float_quotient(L, log2_integer(L, x, op),
+                              log2_integer(L, base, op), op);
+    if (lo_integerp(x) && lo_doublep(base))
+        return float_quotient(L, log2_integer(L, x, op),
+                              ln(L, base, op) / ln2, op);
+    if (lo_doublep(x) && lo_integerp(base))
+        return float_quotient(L, ln(L, x, op) / ln2,
+                              log2_integer(L, base, op), op);
+    return float_quotient(L, ln(L, x, op), ln(L, base, op), op);
+}
+
+const struct lo_primitive lo_prims_numbers[] = {
+    { "+", 0, -1, p_add },
+    { "-", 1, -1, p_sub },
+    { "*", 0, -1, p_mul },
+    { "/", 1, -1, p_div },
+    { "1+", 1, 1, p_one_plus },
+    { "1-", 1, 1, p_one_minus },
+    { "=", 1, -1, p_num_eq },
+    { "/=", 1, -1, p_num_ne },
+    { "<", 1, -1, p_lt },
+    { ">", 1, -1, p_gt },
+    { "<=", 1, -1, p_le },
+    { ">=", 1, -1, p_ge },
+    { "MAX", 1, -1, p_max },
+    { "MIN", 1, -1, p_min },
+    { "ABS", 1, 1, p_abs },
+    { "SIGNUM", 1, 1, p_signum },
+    { "ZEROP", 1, 1, p_zerop },
+    { "PLUSP", 1, 1, p_plusp },
+    { "MINUSP", 1, 1, p_minusp },
+    { "EVENP", 1, 1, p_evenp },
+    { "ODDP", 1, 1, p_oddp },
+    { "NUMBERP", 1, 1, p_numberp },
+    { "INTEGERP", 1, 1, p_integerp },
+    { "RATIONALP", 1, 1, p_rationalp },
+    { "FLOATP", 1, 1, p_floatp },
+    { "REALP", 1, 1, p_numberp },
+    { "COMPLEXP", 1, 1, p_complexp },
+    { "FLOOR", 1, 2, p_floor },
+    { "CEILING", 1, 2, p_ceiling },
+    { "TRUNCATE", 1, 2, p_truncate },
+    { "ROUND", 1, 2, p_round },
+    { "FFLOOR", 1, 2, p_ffloor },
+    { "FCEILING", 1, 2, p_fceiling },
+    { "FTRUNCATE", 1, 2, p_ftruncate },
+    { "FROUND", 1, 2, p_fround },
+    { "MOD", 2, 2, p_mod },
+    { "REM", 2, 2, p_rem },
+    { "GCD", 0, -1, p_gcd },
+    { "LCM", 0, -1, p_lcm },
+    { "ISQRT", 1, 1, p_isqrt },
+    { "ASH", 2, 2, p_ash },
+    { "LOGAND", 0, -1, p_logand },
+    { "LOGIOR", 0, -1, p_logior },
+    { "LOGXOR", 0, -1, p_logxor },
+    { "LOGEQV", 0, -1, p_logeqv },
+    { "LOGNOT", 1, 1, p_lognot },
+    { "LOGTEST", 2, 2, p_logtest },
+    { "LOGCOUNT", 1, 1, p_logcount },
+    { "INTEGER-LENGTH", 1, 1, p_integer_length },
+    { "LOGBITP", 2, 2, p_logbitp },
+    { "NUMERATOR", 1, 1, p_numerator },
+    { "DENOMINATOR", 1, 1, p_denominator },
+    { "FLOAT", 1, 2, p_float },
+    { "RATIONAL", 1, 1, p_rational },
+    { "RATIONALIZE", 1, 1, p_rationalize },
+    { "EXPT", 2, 2, p_expt },
+    { "SQRT", 1, 1, p_sqrt },
+    { "EXP", 1, 1, p_exp },
+    { "LOG", 1, 2, p_log },
+    { "SIN", 1, 1, p_sin },
+    { "COS", 1, 1, p_cos },
+    { "TAN", 1, 1, p_tan },
+    { "ASIN", 1, 1, p_asin },
+    { "ACOS", 1, 1, p_acos },
+    { "ATAN", 1, 2, p_atan },
+    { "SINH", 1, 1, p_sinh },
+    { "COSH", 1, 1, p_cosh },
+    { "TANH", 1, 1, p_tanh },
+    { NULL, 0, 0, NULL },
+};

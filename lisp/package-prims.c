@@ -1,0 +1,635 @@
+/*
+ * package-prims.c -- the Lisp functions of packages and symbols (the
+ * work is package.c's):
+ *
+ *   packages  find-package make-package delete-package rename-package
+ *             package-name package-nicknames package-use-list
+ *             package-used-by-list package-shadowing-symbols packagep
+ *             list-all-packages use-package unuse-package
+ *   symbols   intern find-symbol unintern export unexport import
+ *             shadowing-import shadow symbol-package keywordp
+ *             find-all-symbols gensym
+ *   helpers   %in-package and %defpackage (under the IN-PACKAGE and
+ *             DEFPACKAGE macros of lisp/boot), %package-symbols and
+ *             %all-symbols (under DO-SYMBOLS and its kin)
+ *   reading   read-from-string (reads with *PACKAGE*, as READ does)
+ *
+ * Arguments follow Common Lisp: a package designator is a package or a
+ * string designator (string, symbol, character) naming one; a symbol list
+ * designator is a symbol or a list of them (NIL: none).  Errors are
+ * TYPE-ERROR for a wrong kind of argument and PACKAGE-ERROR otherwise.
+ */
+#include <string.h>
+
+#include "format.h"
+#include "package.h"
+#include "sequences.h"
+
+/* ---- arguments ------------------------------------------------------------ */
+
+/* A string designator as a string (the symbol's own name; a new string
+ * for a character). */
+static lo_value name_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (lo_typep(v, LO_T_STRING)) {
+        lo_check_access(L, v, LO_ACCESS_READ, op);
+        return v;
+    }
+    if (lo_symbolp(v))
+        return lo_symbol_name(v);
+    if (lo_charp(v)) {
+        lo_value s = lo_alloc_string(L, 1);
+        lo_string_chars(s)[0] = lo_char_code(v);
+        return s;
+    }
+    lo_error(L, "TYPE-ERROR", "%s: not a string designator", op);
+}
+
+static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_typep(v, LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
+    lo_check_access(L, v, LO_ACCESS_READ, op);
+    return v;
+}
+
+static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_symbolp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
+    return v;
+}
+
+/* A package or nil, for the name a designator gives. */
+static lo_value find_package(lo_lisp *L, lo_value v, const char *op)
+{
+    if (lo_packagep(v))
+        return v;
+    struct lo_name name = lo_name_of(name_arg(L, v, op));
+    return lo_find_package_named(L, &name);
+}
+
+/* A live package, else a PACKAGE-ERROR. */
+static lo_value package_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    lo_value pkg = find_package(L, v, op);
+    if (lo_null(L, pkg)) {
+        char buf[128];
+        lo_string_utf8(name_arg(L, v, op), buf, sizeof buf);
+        lo_error(L, "PACKAGE-ERROR", "%s: there is no package named %s", op,
+                 buf);
+    }
+    if (lo_package_deleted(pkg))
+        lo_error(L, "PACKAGE-ERROR", "%s: the package has been deleted", op);
+    return pkg;
+}
+
+/* Optional argument i: a package, by default *PACKAGE*. */
+static lo_value package_opt(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
+                            const char *op)
+{
+    return i < n ? package_arg(L, a[i], op) : lo_current_package(L, true);
+}
+
+/* A list designator: x alone, or the list x (NIL: the empty list). */
+static lo_value list_of(lo_lisp *L, lo_value x, const char *op)
+{
+    if (lo_null(L, x) || lo_consp(x)) {
+        if (lo_list_length(L, x) < 0)
+            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        return x;
+    }
+    return lo_cons(L, x, L->nil);
+}
+
+static lo_value symbols_arg(lo_lisp *L, lo_value x, const char *op)
+{
+    lo_value list = list_of(L, x, op);
+    for (lo_value l = list; lo_consp(l); l = lo_cdr_raw(l))
+        symbol_arg(L, lo_car_raw(l), op);
+    return list;
+}
+
+/* A string that cannot be changed: package names and symbol names are
+ * keys of the registry and the tables. */
+static lo_value read_only(lo_value s)
+{
+    return (s & ~LO_ACCESS_MASK) | (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT;
+}
+
+static lo_value copy_list(lo_lisp *L, lo_value list, bool names)
+{
+    if (!lo_consp(list))
+        return L->nil;
+    lo_value x = lo_car_raw(list);
+    return lo_cons(L, names ? read_only(x) : x,
+                   copy_list(L, lo_cdr_raw(list), names));
+}
+
+static lo_value status_keyword(lo_lisp *L, enum lo_sym_status s)
+{
+    switch (s) {
+    case LO_SYM_INTERNAL: return lo_intern_keyword(L, "INTERNAL");
+    case LO_SYM_EXTERNAL: return lo_intern_keyword(L, "EXTERNAL");
+    case LO_SYM_INHERITED: return lo_intern_keyword(L, "INHERITED");
+    default: return L->nil;
+    }
+}
+
+/* ---- packages ------------------------------------------------------------- */
+
+static lo_value p_find_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return find_package(L, a[0], "FIND-PACKAGE");
+}
+
+static lo_value p_packagep(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_packagep(a[0]));
+}
+
+/* Strings for each string designator of a list designator. */
+static lo_value names_arg(lo_lisp *L, lo_value x, const char *op)
+{
+    lo_value out = L->nil;
+    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+        out = lo_cons(L, name_arg(L, lo_car_raw(l), op), out);
+    return out;                         /* reversed: SBCL's order after */
+}
+
+static lo_value packages_arg(lo_lisp *L, lo_value x, const char *op)
+{
+    lo_value out = L->nil;
+    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+        out = lo_cons(L, package_arg(L, lo_car_raw(l), op), out);
+    return out;
+}
+
+/* Reverse a fresh list (the helpers above build theirs backwards). */
+static lo_value reverse(lo_lisp *L, lo_value list)
+{
+    lo_value out = L->nil;
+    for (; lo_consp(list); list = lo_cdr_raw(list))
+        out = lo_cons(L, lo_car_raw(list), out);
+    return out;
+}
+
+/* (make-package name &key nicknames use): NIL is the default use list,
+ * as in SBCL. */
+static lo_value p_make_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value keys[2];
+    lo_parse_keys(L, "MAKE-PACKAGE", a, n, 1, "NICKNAMES USE", keys);
+    lo_value name = name_arg(L, a[0], "MAKE-PACKAGE");
+    lo_value nicknames = keys[0] == LO_UNBOUND ? L->nil
+        : reverse(L, names_arg(L, keys[0], "MAKE-PACKAGE"));
+    lo_value use = keys[1] == LO_UNBOUND ? L->nil
+        : reverse(L, packages_arg(L, keys[1], "MAKE-PACKAGE"));
+    return lo_make_package(L, name, nicknames, use);
+}
+
+/* (delete-package package): T, or NIL when it was deleted already. */
+static lo_value p_delete_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value pkg = lo_packagep(a[0]) ? a[0]
+                 : package_arg(L, a[0], "DELETE-PACKAGE");
+    return lo_truth(L, lo_delete_package(L, pkg));
+}
+
+static lo_value p_rename_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value pkg = package_arg(L, a[0], "RENAME-PACKAGE");
+    lo_value name = lo_packagep(a[1]) ? lo_ptr(a[1])[PKG_NAME]
+                  : name_arg(L, a[1], "RENAME-PACKAGE");
+    lo_value nicknames = n > 2 ? reverse(L, names_arg(L, a[2],
+                                                      "RENAME-PACKAGE"))
+                               : L->nil;
+    lo_rename_package(L, pkg, name, nicknames);
+    return pkg;
+}
+
+/* The package a designator names, deleted ones included (their name is
+ * NIL), for the readers below. */
+static lo_value any_package(lo_lisp *L, lo_value v, const char *op)
+{
+    return lo_packagep(v) ? v : package_arg(L, v, op);
+}
+
+static lo_value p_package_name(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value name = lo_ptr(any_package(L, a[0], "PACKAGE-NAME"))[PKG_NAME];
+    return lo_null(L, name) ? name : read_only(name);
+}
+
+static lo_value package_list(lo_lisp *L, lo_value v, unsigned slot,
+                             const char *op)
+{
+    return copy_list(L, lo_ptr(any_package(L, v, op))[slot],
+                     slot == PKG_NICKNAMES);
+}
+
+static lo_value p_package_nicknames(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return package_list(L, a[0], PKG_NICKNAMES, "PACKAGE-NICKNAMES");
+}
+
+static lo_value p_package_use_list(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return package_list(L, a[0], PKG_USE, "PACKAGE-USE-LIST");
+}
+
+static lo_value p_package_used_by_list(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return package_list(L, a[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
+}
+
+static lo_value p_package_shadowing_symbols(lo_lisp *L, lo_value *a,
+                                            uint32_t n)
+{
+    (void)n;
+    return package_list(L, a[0], PKG_SHADOWING, "PACKAGE-SHADOWING-SYMBOLS");
+}
+
+static lo_value p_list_all_packages(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a, (void)n;
+    return copy_list(L, lo_registry_ref(L, REG_PACKAGES), false);
+}
+
+static lo_value p_use_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value pkg = package_opt(L, a, n, 1, "USE-PACKAGE");
+    for (lo_value l = reverse(L, packages_arg(L, a[0], "USE-PACKAGE"));
+         lo_consp(l); l = lo_cdr_raw(l))
+        lo_use_package(L, lo_car_raw(l), pkg);
+    return L->t;
+}
+
+static lo_value p_unuse_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value pkg = package_opt(L, a, n, 1, "UNUSE-PACKAGE");
+    for (lo_value l = packages_arg(L, a[0], "UNUSE-PACKAGE"); lo_consp(l);
+         l = lo_cdr_raw(l))
+        lo_unuse_package(L, lo_car_raw(l), pkg);
+    return L->t;
+}
+
+/* (in-package name) expands to (%in-package 'name). */
+static lo_value p_in_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value pkg = package_arg(L, a[0], "IN-PACKAGE");
+    lo_set_current_package(L, pkg);
+    return pkg;
+}
+
+/* ---- symbols ---------------------------------------------------------------- */
+
+/* (intern string &optional package): the symbol and NIL when it was
+ * made, else how it was found (:INTERNAL :EXTERNAL :INHERITED). */
+static lo_value p_intern(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    struct lo_name name = lo_name_of(string_arg(L, a[0], "INTERN"));
+    lo_value pkg = package_opt(L, a, n, 1, "INTERN");
+    enum lo_sym_status status;
+    lo_value v[2];
+    v[0] = lo_intern_in(L, pkg, &name, &status);
+    v[1] = status_keyword(L, status);
+    return lo_values(L, 2, v);
+}
+
+static lo_value p_find_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    struct lo_name name = lo_name_of(string_arg(L, a[0], "FIND-SYMBOL"));
+    lo_value pkg = package_opt(L, a, n, 1, "FIND-SYMBOL");
+    lo_value v[2];
+    v[1] = status_keyword(L, lo_find_symbol(L, pkg, &name, &v[0]));
+    return lo_values(L, 2, v);
+}
+
+static lo_value p_unintern(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value sym = symbol_arg(L, a[0], "UNINTERN");
+    lo_value pkg = package_opt(L, a, n, 1, "UNINTERN");
+    return lo_truth(L, lo_unintern(L, sym, pkg));
+}
+
+/* export, unexport, import, shadowing-import: each symbol in turn. */
+static lo_value each_symbol(lo_lisp *L, lo_value *a, uint32_t n,
+                            const char *op,
+                            void (*fn)(lo_lisp *, lo_value, lo_value))
+{
+    lo_value pkg = package_opt(L, a, n, 1, op);
+    for (lo_value l = symbols_arg(L, a[0], op); lo_consp(l);
+         l = lo_cdr_raw(l))
+        fn(L, lo_car_raw(l), pkg);
+    return L->t;
+}
+
+static void import_one(lo_lisp *L, lo_value sym, lo_value pkg)
+{
+    lo_import(L, sym, pkg, false);
+}
+
+static void shadowing_import_one(lo_lisp *L, lo_value sym, lo_value pkg)
+{
+    lo_import(L, sym, pkg, true);
+}
+
+static lo_value p_export(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return each_symbol(L, a, n, "EXPORT", lo_export);
+}
+
+static lo_value p_unexport(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return each_symbol(L, a, n, "UNEXPORT", lo_unexport);
+}
+
+static lo_value p_import(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return each_symbol(L, a, n, "IMPORT", import_one);
+}
+
+static lo_value p_shadowing_import(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return each_symbol(L, a, n, "SHADOWING-IMPORT", shadowing_import_one);
+}
+
+static lo_value p_shadow(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value pkg = package_opt(L, a, n, 1, "SHADOW");
+    for (lo_value l = reverse(L, names_arg(L, a[0], "SHADOW")); lo_consp(l);
+         l = lo_cdr_raw(l)) {
+        struct lo_name name = lo_name_of(lo_car_raw(l));
+        lo_shadow(L, &name, pkg);
+    }
+    return L->t;
+}
+
+static lo_value p_symbol_package(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value home = lo_ptr(symbol_arg(L, a[0], "SYMBOL-PACKAGE"))[SYM_PACKAGE];
+    return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
+}
+
+static lo_value p_keywordp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_keywordp(a[0]));
+}
+
+/* (find-all-symbols name): the symbols of that name present anywhere. */
+static lo_value p_find_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct lo_name name = lo_name_of(name_arg(L, a[0], "FIND-ALL-SYMBOLS"));
+    lo_value out = L->nil, sym;
+    for (lo_value l = lo_registry_ref(L, REG_PACKAGES); lo_consp(l);
+         l = lo_cdr_raw(l)) {
+        enum lo_sym_status s = lo_find_symbol(L, lo_car_raw(l), &name, &sym);
+        bool seen = false;
+        for (lo_value o = out; lo_consp(o); o = lo_cdr_raw(o))
+            seen |= lo_eq(lo_car_raw(o), sym);
+        if ((s == LO_SYM_INTERNAL || s == LO_SYM_EXTERNAL) && !seen)
+            out = lo_cons(L, sym, out);
+    }
+    return out;
+}
+
+/* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
+ * #:G<x> for a non-negative integer x. */
+static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (n == 0)
+        return lo_gensym(L);
+    uint64_t number;
+    lo_value prefix;
+    if (lo_fixnump(a[0]) && lo_fixnum_value(a[0]) >= 0) {
+        number = (uint64_t)lo_fixnum_value(a[0]);
+        prefix = lo_make_string(L, "G", 1);
+    } else {
+        prefix = string_arg(L, a[0], "GENSYM");
+        number = ++L->gensym_counter;
+    }
+    char digits[24];
+    int k = lo_snprintf(digits, sizeof digits, "%llu",
+                        (unsigned long long)number);
+    uint64_t plen = lo_string_length(prefix);
+    lo_value s = lo_alloc_string(L, plen + (uint64_t)k);
+    memcpy(lo_string_chars(s), lo_string_chars(prefix), plen * 4);
+    for (int i = 0; i < k; i++)
+        lo_string_chars(s)[plen + (uint64_t)i] = (unsigned char)digits[i];
+    struct lo_name name = lo_name_of(s);
+    return lo_make_symbol(L, &name, L->nil);
+}
+
+/* (%package-symbols package external-only): for DO-SYMBOLS (every
+ * accessible symbol) and DO-EXTERNAL-SYMBOLS. */
+static lo_value p_package_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value pkg = package_arg(L, a[0], "DO-SYMBOLS");
+    bool external = n > 1 && !lo_null(L, a[1]);
+    return lo_package_symbols(L, pkg, external, !external);
+}
+
+/* (%all-symbols): every symbol present in some package, for
+ * DO-ALL-SYMBOLS (a symbol present in several comes several times). */
+static lo_value p_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a, (void)n;
+    lo_value out = L->nil;
+    for (lo_value l = lo_registry_ref(L, REG_PACKAGES); lo_consp(l);
+         l = lo_cdr_raw(l))
+        for (lo_value s = lo_package_symbols(L, lo_car_raw(l), false, false);
+             lo_consp(s); s = lo_cdr_raw(s))
+            out = lo_cons(L, lo_car_raw(s), out);
+    return out;
+}
+
+/* ---- defpackage ----------------------------------------------------------- */
+
+enum { OPT_NICKNAMES, OPT_USE, OPT_EXPORT, OPT_INTERN, OPT_SHADOW,
+       OPT_SHADOWING_IMPORT, OPT_IMPORT, OPT_DOCUMENTATION, OPT_SIZE,
+       OPT_COUNT };
+static const char *const option_names[OPT_COUNT] = {
+    "NICKNAMES", "USE", "EXPORT", "INTERN", "SHADOW", "SHADOWING-IMPORT-FROM",
+    "IMPORT-FROM", "DOCUMENTATION", "SIZE",
+};
+
+static int option_kind(lo_lisp *L, lo_value option)
+{
+    if (lo_consp(option) && lo_list_length(L, option) >= 0)
+        for (int k = 0; k < OPT_COUNT; k++)
+            if (lo_keyword_is(lo_car_raw(option), option_names[k]))
+                return k;
+    lo_error(L, "PROGRAM-ERROR", "DEFPACKAGE: bad option");
+}
+
+/* The arguments of every option of kind k, in order, as one list. */
+static lo_value option_args(lo_lisp *L, lo_value options, int k)
+{
+    lo_value out = L->nil;
+    for (lo_value l = options; lo_consp(l); l = lo_cdr_raw(l))
+        if (option_kind(L, lo_car_raw(l)) == k)
+            for (lo_value x = lo_cdr_raw(lo_car_raw(l)); lo_consp(x);
+                 x = lo_cdr_raw(x))
+                out = lo_cons(L, lo_car_raw(x), out);
+    return reverse(L, out);
+}
+
+/* (:import-from pkg name...) and (:shadowing-import-from ...): each name
+ * must be accessible in pkg. */
+static void import_from(lo_lisp *L, lo_value options, int k, lo_value pkg)
+{
+    for (lo_value l = options; lo_consp(l); l = lo_cdr_raw(l)) {
+        if (option_kind(L, lo_car_raw(l)) != k)
+            continue;
+        lo_value args = lo_cdr_raw(lo_car_raw(l));
+        lo_value from = package_arg(L, lo_car(L, args), "DEFPACKAGE");
+        for (args = lo_cdr(L, args); lo_consp(args); args = lo_cdr_raw(args)) {
+            lo_value s = name_arg(L, lo_car_raw(args), "DEFPACKAGE"), sym;
+            struct lo_name name = lo_name_of(s);
+            if (lo_find_symbol(L, from, &name, &sym) == LO_SYM_NONE) {
+                char buf[128];
+                lo_string_utf8(s, buf, sizeof buf);
+                lo_error(L, "PACKAGE-ERROR", "DEFPACKAGE: no symbol %s to "
+                         "import", buf);
+            }
+            lo_import(L, sym, pkg, k == OPT_SHADOWING_IMPORT);
+        }
+    }
+}
+
+static lo_value intern_names(lo_lisp *L, lo_value names, lo_value pkg,
+                             bool export)
+{
+    for (; lo_consp(names); names = lo_cdr_raw(names)) {
+        struct lo_name name = lo_name_of(name_arg(L, lo_car_raw(names),
+                                                  "DEFPACKAGE"));
+        enum lo_sym_status status;
+        lo_value sym = lo_intern_in(L, pkg, &name, &status);
+        if (export)
+            lo_export(L, sym, pkg);
+    }
+    return pkg;
+}
+
+/* (%defpackage 'name 'options): make the package or add to it, then in
+ * the standard's order: shadow, shadowing-import, use, import, intern,
+ * export. */
+static lo_value p_defpackage(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value name = name_arg(L, a[0], "DEFPACKAGE"), options = a[1];
+    if (lo_list_length(L, options) < 0)
+        lo_error(L, "PROGRAM-ERROR", "DEFPACKAGE: options are not a list");
+    lo_value nicknames = L->nil;
+    for (lo_value l = option_args(L, options, OPT_NICKNAMES); lo_consp(l);
+         l = lo_cdr_raw(l))
+        nicknames = lo_cons(L, name_arg(L, lo_car_raw(l), "DEFPACKAGE"),
+                            nicknames);
+    nicknames = reverse(L, nicknames);
+    lo_value use = L->nil;
+    for (lo_value l = option_args(L, options, OPT_USE); lo_consp(l);
+         l = lo_cdr_raw(l))
+        use = lo_cons(L, package_arg(L, lo_car_raw(l), "DEFPACKAGE"), use);
+    struct lo_name pname = lo_name_of(name);
+    lo_value pkg = lo_find_package_named(L, &pname);
+    if (lo_null(L, pkg))
+        pkg = lo_make_package(L, name, nicknames, L->nil);
+    else if (!lo_null(L, nicknames))
+        lo_rename_package(L, pkg, lo_ptr(pkg)[PKG_NAME], nicknames);
+    for (lo_value l = option_args(L, options, OPT_SHADOW); lo_consp(l);
+         l = lo_cdr_raw(l)) {
+        struct lo_name s = lo_name_of(name_arg(L, lo_car_raw(l),
+                                               "DEFPACKAGE"));
+        lo_shadow(L, &s, pkg);
+    }
+    import_from(L, options, OPT_SHADOWING_IMPORT, pkg);
+    for (lo_value l = reverse(L, use); lo_consp(l); l = lo_cdr_raw(l))
+        lo_use_package(L, lo_car_raw(l), pkg);
+    import_from(L, options, OPT_IMPORT, pkg);
+    intern_names(L, option_args(L, options, OPT_INTERN), pkg, false);
+    return intern_names(L, option_args(L, options, OPT_EXPORT), pkg, true);
+}
+
+/* ---- read-from-string ---------------------------------------------------- */
+
+static bool blank(uint8_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* (read-from-string string &optional eof-error-p eof-value): the object
+ * and the index after it (and after the blank that ended a token, as READ
+ * consumes it). */
+static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value s = string_arg(L, a[0], "READ-FROM-STRING");
+    uint64_t len = lo_string_length(s), bytes = 0;
+    char utf8[4];
+    for (uint64_t i = 0; i < len; i++)
+        bytes += lo_utf8_encode(lo_string_chars(s)[i], utf8);
+    lo_value buf = lo_alloc_bytes(L, bytes + 1);   /* text for the reader */
+    char *text = (char *)lo_bytes_data(buf);
+    for (uint64_t i = 0, at = 0; i < len; i++)
+        at += lo_utf8_encode(lo_string_chars(s)[i], text + at);
+    const char *cursor = text;
+    lo_value v[2];
+    if (!lo_read(L, &cursor, &v[0])) {
+        if (n < 2 || !lo_null(L, a[1]))
+            lo_error(L, "END-OF-FILE", "READ-FROM-STRING: no object");
+        v[0] = n > 2 ? a[2] : L->nil;
+    } else if (cursor > text && cursor[-1] != ')' && cursor[-1] != '"' &&
+               blank((uint8_t)*cursor)) {
+        cursor++;
+    }
+    uint64_t chars = 0;
+    for (const char *p = text; p < cursor; p++)
+        chars += ((uint8_t)*p & 0xc0) != 0x80;
+    v[1] = lo_fixnum((int64_t)chars);
+    return lo_values(L, 2, v);
+}
+
+const struct lo_primitive lo_prims_packages[] = {
+    { "FIND-PACKAGE", 1, 1, p_find_package },
+    { "PACKAGEP", 1, 1, p_packagep },
+    { "MAKE-PACKAGE", 1, -1, p_make_package },
+    { "DELETE-PACKAGE", 1, 1, p_delete_package },
+    { "RENAME-PACKAGE", 2, 3, p_rename_package },
+    { "PACKAGE-NAME", 1, 1, p_package_name },
+    { "PACKAGE-NICKNAMES", 1, 1, p_package_nicknames },
+    { "PACKAGE-USE-LIST", 1, 1, p_package_use_list },
+    { "PACKAGE-USED-BY-LIST", 1, 1, p_package_used_by_list },
+    { "PACKAGE-SHADOWING-SYMBOLS", 1, 1, p_package_shadowing_symbols },
+    { "LIST-ALL-PACKAGES", 0, 0, p_list_all_packages },
+    { "USE-PACKAGE", 1, 2, p_use_package },
+    { "UNUSE-PACKAGE", 1, 2, p_unuse_package },
+    { "%IN-PACKAGE", 1, 1, p_in_package },
+    { "INTERN", 1, 2, p_intern },
+    { "FIND-SYMBOL", 1, 2, p_find_symbol },
+    { "UNINTERN", 1, 2, p_unintern },
+    { "EXPORT", 1, 2, p_export },
+    { "UNEXPORT", 1, 2, p_unexport },
+    { "IMPORT", 1, 2, p_import },
+    { "SHADOWING-IMPORT", 1, 2, p_shadowing_import },
+    { "SHADOW", 1, 2, p_shadow },
+    { "SYMBOL-PACKAGE", 1, 1, p_symbol_package },
+    { "KEYWORDP", 1, 1, p_keywordp },
+    { "FIND-ALL-SYMBOLS", 1, 1, p_find_all_symbols },
+    { "GENSYM", 0, 1, p_gensym },
+    { "%PACKAGE-SYMBOLS", 1, 2, p_package_symbols },
+    { "%ALL-SYMBOLS", 0, 0, p_all_symbols },
+    { "%DEFPACKAGE", 2, 2, p_defpackage },
+    { "READ-FROM-STRING", 1, 3, p_read_from_string },
+    { NULL, 0, 0, NULL },
+};

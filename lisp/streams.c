@@ -1,0 +1,361 @@
+/*
+ * streams.c -- output streams: string streams and standard output
+ * (streams.h has the layout), and the functions that write characters
+ * and strings to them:
+ *
+ *   make-string-output-stream get-output-stream-string write-char
+ *   write-string write-line terpri fresh-line finish-output force-output
+ *   clear-output streamp output-stream-p input-stream-p
+ *
+ * and %CONSOLE-STREAM, which lisp/boot calls once to make the stream
+ * *STANDARD-OUTPUT* holds.
+ */
+#include <string.h>
+
+#include "lisp.h"
+#include "sequences.h"
+#include "streams.h"
+
+/* Standard output a thread may hold before the host takes it. */
+#define LO_OUTPUT_MAX (64u << 20)
+
+static lo_value make_stream(lo_lisp *L, enum lo_stream_kind kind)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_STREAM, STREAM_WORDS);
+    p[STREAM_KIND] = lo_fixnum(kind);
+    p[STREAM_BUFFER] = L->nil;
+    p[STREAM_FILL] = lo_fixnum(0);
+    p[STREAM_COLUMN] = lo_fixnum(0);
+    return lo_make_object(p);
+}
+
+lo_value lo_make_string_stream(lo_lisp *L)
+{
+    return make_stream(L, LO_STREAM_STRING);
+}
+
+lo_value lo_output_stream(lo_lisp *L, lo_value designator, const char *op)
+{
+    lo_value s = designator;
+    if (lo_null(L, s))
+        s = lo_special_value(L, "*STANDARD-OUTPUT*");
+    else if (lo_eq(s, L->t))
+        s = lo_special_value(L, "*TERMINAL-IO*");
+    if (!lo_streamp(s))
+        lo_error(L, "TYPE-ERROR", "%s: not an output stream", op);
+    lo_check_access(L, s, LO_ACCESS_WRITE, op);
+    return s;
+}
+
+/* ---- the column, for FRESH-LINE ---- */
+
+static uint64_t column_after(uint64_t column, const uint32_t *chars,
+                             uint64_t n)
+{
+    for (uint64_t i = 0; i < n; i++)
+        column = chars[i] == '\n' ? 0 : column + 1;
+    return column;
+}
+
+uint64_t lo_stream_column(lo_lisp *L, lo_value stream)
+{
+    if (lo_stream_kind(stream) == LO_STREAM_CONSOLE)
+        return L->output_column;
+    return (uint64_t)lo_fixnum_value(lo_ptr(stream)[STREAM_COLUMN]);
+}
+
+/* ---- standard output: the thread's byte buffer ---- */
+
+static void console_reserve(lo_lisp *L, size_t more)
+{
+    if (L->output_len + more <= L->output_cap)
+        return;
+    if (L->output_len + more > LO_OUTPUT_MAX)
+        lo_error(L, "STORAGE-CONDITION", "more than %u bytes of standard "
+                 "output in one evaluation", LO_OUTPUT_MAX);
+    size_t cap = L->output_cap ? L->output_cap : 4096;
+    while (cap < L->output_len + more)
+        cap *= 2;
+    char *bigger = lo_mem_alloc(cap);
+    if (!bigger)
+        lo_error(L, "STORAGE-CONDITION", "no memory for standard output");
+    if (L->output_len)
+        memcpy(bigger, L->output, L->output_len);
+    lo_mem_free(L->output);
+    L->output = bigger;
+    L->output_cap = cap;
+}
+
+static void console_put_utf8(lo_lisp *L, const char *s, size_t n)
+{
+    console_reserve(L, n);
+    memcpy(L->output + L->output_len, s, n);
+    L->output_len += n;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            L->output_column = 0;
+        else if (((unsigned char)s[i] & 0xc0) != 0x80)
+            L->output_column++;     /* a character's first byte */
+    }
+}
+
+size_t lo_lisp_take_output(lo_lisp *L, const char **text)
+{
+    size_t n = L->output_len;
+    *text = n ? L->output : "";
+    L->output_len = 0;
+    L->output_column = 0;       /* the host ends the line */
+    return n;
+}
+
+/* ---- string streams: a growing string ---- */
+
+static void string_put(lo_lisp *L, lo_value stream, const uint32_t *chars,
+                       uint64_t n)
+{
+    uint64_t *p = lo_ptr(stream);
+    uint64_t fill = (uint64_t)lo_fixnum_value(p[STREAM_FILL]);
+    lo_value buf = p[STREAM_BUFFER];
+    uint64_t cap = lo_null(L, buf) ? 0 : lo_string_length(buf);
+    if (fill + n > cap) {
+        uint64_t want = cap < 32 ? 64 : cap * 2;
+        if (want < fill + n)
+            want = fill + n;
+        lo_value bigger = lo_alloc_string(L, want);  /* moves nothing */
+        if (fill)
+            memcpy(lo_string_chars(bigger), lo_string_chars(buf),
+                   fill * sizeof(uint32_t));
+        p[STREAM_BUFFER] = buf = bigger;
+    }
+    memcpy(lo_string_chars(buf) + fill, chars, n * sizeof(uint32_t));
+    p[STREAM_FILL] = lo_fixnum((int64_t)(fill + n));
+    p[STREAM_COLUMN] = lo_fixnum((int64_t)column_after(
+        (uint64_t)lo_fixnum_value(p[STREAM_COLUMN]), chars, n));
+}
+
+lo_value lo_stream_take_string(lo_lisp *L, lo_value stream)
+{
+    uint64_t *p = lo_ptr(stream);
+    uint64_t fill = (uint64_t)lo_fixnum_value(p[STREAM_FILL]);
+    lo_value s = lo_alloc_string(L, fill);
+    if (fill)
+        memcpy(lo_string_chars(s), lo_string_chars(p[STREAM_BUFFER]),
+               fill * sizeof(uint32_t));
+    p[STREAM_FILL] = lo_fixnum(0);
+    p[STREAM_COLUMN] = lo_fixnum(0);
+    return s;
+}
+
+/* ---- writing, whatever the kind ---- */
+
+void lo_stream_write_chars(lo_lisp *L, lo_value stream,
+                           const uint32_t *chars, uint64_t n)
+{
+    if (lo_stream_kind(stream) == LO_STREAM_STRING) {
+        string_put(L, stream, chars, n);
+        return;
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        char utf8[4];
+        console_put_utf8(L, utf8, lo_utf8_encode(chars[i], utf8));
+    }
+}
+
+void lo_stream_write_char(lo_lisp *L, lo_value stream, uint32_t c)
+{
+    lo_stream_write_chars(L, stream, &c, 1);
+}
+
+void lo_stream_write_utf8(lo_lisp *L, lo_value stream, const char *s,
+                          size_t n)
+{
+    if (lo_stream_kind(stream) == LO_STREAM_CONSOLE) {
+        console_put_utf8(L, s, n);
+        return;
+    }
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+    uint32_t chars[256];
+    while (p < end) {
+        uint64_t k = 0;
+        while (p < end && k < 256)
+            chars[k++] = lo_utf8_next(&p, end);
+        string_put(L, stream, chars, k);
+    }
+}
+
+/* ---- lo_text into a stream ---- */
+
+/* Where the last, possibly incomplete, UTF-8 sequence of b[0..n) starts
+ * when it is incomplete; else n. */
+static size_t complete_prefix(const char *b, size_t n)
+{
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char c = (unsigned char)b[n - back];
+        if ((c & 0xc0) == 0x80)
+            continue;
+        size_t need = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+        return need > back ? n - back : n;
+    }
+    return n;
+}
+
+static void drain(struct lo_text *t)
+{
+    size_t whole = complete_prefix(t->buf, t->len);
+    lo_stream_write_utf8(t->L, t->stream, t->buf, whole);
+    memmove(t->buf, t->buf + whole, t->len - whole);
+    t->len -= whole;
+}
+
+void lo_text_to_stream(struct lo_text *t, lo_lisp *L, lo_value stream,
+                       char *buf, size_t cap)
+{
+    *t = (struct lo_text){ buf, 0, cap, drain, L, stream };
+}
+
+void lo_text_finish(struct lo_text *t)
+{
+    lo_stream_write_utf8(t->L, t->stream, t->buf, t->len);
+    t->len = 0;
+}
+
+/* ---- the primitives ---- */
+
+/* The optional stream argument a[i] (absent: standard output). */
+static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
+                          const char *op)
+{
+    return lo_output_stream(L, i < n ? a[i] : L->nil, op);
+}
+
+static lo_value p_console_stream(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a; (void)n;
+    return make_stream(L, LO_STREAM_CONSOLE);
+}
+
+/* (make-string-output-stream &key element-type) */
+static lo_value p_make_string_output_stream(lo_lisp *L, lo_value *a,
+                                            uint32_t n)
+{
+    lo_value type;
+    lo_parse_keys(L, "MAKE-STRING-OUTPUT-STREAM", a, n, 0, "ELEMENT-TYPE",
+                  &type);
+    return lo_make_string_stream(L);
+}
+
+static lo_value p_get_output_stream_string(lo_lisp *L, lo_value *a,
+                                           uint32_t n)
+{
+    (void)n;
+    const char *op = "GET-OUTPUT-STREAM-STRING";
+    if (!lo_streamp(a[0]) || lo_stream_kind(a[0]) != LO_STREAM_STRING)
+        lo_error(L, "TYPE-ERROR", "%s: not a string output stream", op);
+    lo_check_access(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
+    return lo_stream_take_string(L, a[0]);
+}
+
+static lo_value p_write_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    if (!lo_charp(a[0]))
+        lo_error(L, "TYPE-ERROR", "WRITE-CHAR: not a character");
+    lo_stream_write_char(L, stream_at(L, a, n, 1, "WRITE-CHAR"),
+                         lo_char_code(a[0]));
+    return a[0];
+}
+
+/* (write-string string &optional stream &key start end), and WRITE-LINE */
+static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
+                             bool line, const char *op)
+{
+    if (!lo_typep(a[0], LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
+    lo_check_access(L, a[0], LO_ACCESS_READ, op);
+    lo_value stream = stream_at(L, a, n, 1, op), keys[2];
+    lo_parse_keys(L, op, a, n, 2, "START END", keys);
+    uint64_t start, end;
+    lo_bounds(L, op, keys[0], keys[1], lo_string_length(a[0]), &start, &end);
+    lo_stream_write_chars(L, stream, lo_string_chars(a[0]) + start,
+                          end - start);
+    if (line)
+        lo_stream_write_char(L, stream, '\n');
+    return a[0];
+}
+
+static lo_value p_write_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return write_string(L, a, n, false, "WRITE-STRING");
+}
+
+static lo_value p_write_line(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return write_string(L, a, n, true, "WRITE-LINE");
+}
+
+static lo_value p_terpri(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_stream_write_char(L, stream_at(L, a, n, 0, "TERPRI"), '\n');
+    return L->nil;
+}
+
+static lo_value p_fresh_line(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value stream = stream_at(L, a, n, 0, "FRESH-LINE");
+    if (lo_stream_column(L, stream) == 0)
+        return L->nil;
+    lo_stream_write_char(L, stream, '\n');
+    return L->t;
+}
+
+/* FINISH-OUTPUT FORCE-OUTPUT CLEAR-OUTPUT: output is handed over whole
+ * after each evaluation, so there is nothing to push or drop early. */
+static lo_value p_finish_output(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    stream_at(L, a, n, 0, "FINISH-OUTPUT");
+    return L->nil;
+}
+
+static lo_value p_streamp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_streamp(a[0]));
+}
+
+static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_streamp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
+    return v;
+}
+
+static lo_value p_output_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    stream_arg(L, a[0], "OUTPUT-STREAM-P");
+    return L->t;
+}
+
+static lo_value p_input_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    stream_arg(L, a[0], "INPUT-STREAM-P");
+    return L->nil;
+}
+
+const struct lo_primitive lo_prims_streams[] = {
+    { "%CONSOLE-STREAM", 0, 0, p_console_stream },
+    { "MAKE-STRING-OUTPUT-STREAM", 0, -1, p_make_string_output_stream },
+    { "GET-OUTPUT-STREAM-STRING", 1, 1, p_get_output_stream_string },
+    { "WRITE-CHAR", 1, 2, p_write_char },
+    { "WRITE-STRING", 1, -1, p_write_string },
+    { "WRITE-LINE", 1, -1, p_write_line },
+    { "TERPRI", 0, 1, p_terpri },
+    { "FRESH-LINE", 0, 1, p_fresh_line },
+    { "FINISH-OUTPUT", 0, 1, p_finish_output },
+    { "FORCE-OUTPUT", 0, 1, p_finish_output },
+    { "CLEAR-OUTPUT", 0, 1, p_finish_output },
+    { "STREAMP", 1, 1, p_streamp },
+    { "OUTPUT-STREAM-P", 1, 1, p_output_stream_p },
+    { "INPUT-STREAM-P", 1, 1, p_input_stream_p },
+    { NULL, 0, 0, NULL },
+};

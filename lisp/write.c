@@ -1,0 +1,139 @@
+/*
+ * write.c -- the printing functions, over the printer (printer.c) and
+ * output streams (streams.c):
+ *
+ *   write prin1 princ print pprint write-to-string prin1-to-string
+ *   princ-to-string
+ *
+ * PRIN1 and PRINC fix *PRINT-ESCAPE*; WRITE and WRITE-TO-STRING bind the
+ * printer variables their keyword arguments name for the one call.
+ */
+#include "sequences.h"
+#include "streams.h"
+
+void lo_print_to_stream(lo_lisp *L, lo_value v, int escape, lo_value stream)
+{
+    char buf[512];
+    struct lo_text t;
+    lo_text_to_stream(&t, L, stream, buf, sizeof buf);
+    lo_print(L, v, escape, &t);
+    lo_text_finish(&t);
+}
+
+lo_value lo_print_to_string(lo_lisp *L, lo_value v, int escape)
+{
+    lo_value s = lo_make_string_stream(L);
+    lo_print_to_stream(L, v, escape, s);
+    return lo_stream_take_string(L, s);
+}
+
+/* The optional stream argument a[i] (absent: standard output). */
+static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
+                          const char *op)
+{
+    return lo_output_stream(L, i < n ? a[i] : L->nil, op);
+}
+
+static lo_value p_prin1(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_print_to_stream(L, a[0], 1, stream_at(L, a, n, 1, "PRIN1"));
+    return a[0];
+}
+
+static lo_value p_princ(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_print_to_stream(L, a[0], 0, stream_at(L, a, n, 1, "PRINC"));
+    return a[0];
+}
+
+/* (print x &optional stream): a newline, x as PRIN1 writes it, a space. */
+static lo_value p_print(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value stream = stream_at(L, a, n, 1, "PRINT");
+    lo_stream_write_char(L, stream, '\n');
+    lo_print_to_stream(L, a[0], 1, stream);
+    lo_stream_write_char(L, stream, ' ');
+    return a[0];
+}
+
+/* (pprint x &optional stream): no pretty printer yet, so a newline and
+ * x as PRIN1 writes it; no values. */
+static lo_value p_pprint(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value stream = stream_at(L, a, n, 1, "PPRINT");
+    lo_stream_write_char(L, stream, '\n');
+    lo_print_to_stream(L, a[0], 1, stream);
+    return lo_values(L, 0, NULL);
+}
+
+static lo_value p_prin1_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_print_to_string(L, a[0], 1);
+}
+
+static lo_value p_princ_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_print_to_string(L, a[0], 0);
+}
+
+/* ---- WRITE's keyword arguments: each binds a printer variable ---- */
+
+static const char *const write_keys =
+    "STREAM ESCAPE RADIX BASE CIRCLE PRETTY LEVEL LENGTH CASE ARRAY GENSYM "
+    "READABLY RIGHT-MARGIN MISER-WIDTH LINES PPRINT-DISPATCH";
+static const char *const write_variables[] = {
+    NULL, "*PRINT-ESCAPE*", "*PRINT-RADIX*", "*PRINT-BASE*",
+    "*PRINT-CIRCLE*", "*PRINT-PRETTY*", "*PRINT-LEVEL*", "*PRINT-LENGTH*",
+    "*PRINT-CASE*", "*PRINT-ARRAY*", "*PRINT-GENSYM*", "*PRINT-READABLY*",
+    "*PRINT-RIGHT-MARGIN*", "*PRINT-MISER-WIDTH*", "*PRINT-LINES*",
+    "*PRINT-PPRINT-DISPATCH*",
+};
+enum { NWRITE_KEYS = sizeof write_variables / sizeof write_variables[0] };
+
+/* Bind the variables a[first..n) name; the stream given, or nil. */
+static lo_value bind_write_keys(lo_lisp *L, lo_value *a, uint32_t n,
+                                uint32_t first, const char *op)
+{
+    lo_value k[NWRITE_KEYS];
+    lo_parse_keys(L, op, a, n, first, write_keys, k);
+    for (unsigned i = 1; i < NWRITE_KEYS; i++)
+        if (k[i] != LO_UNBOUND)
+            lo_bind_named(L, write_variables[i], k[i]);
+    return k[0] == LO_UNBOUND ? L->nil : k[0];
+}
+
+/* (write x &key stream escape radix base case ...) */
+static lo_value p_write(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint32_t depth = L->nbindings;
+    lo_value stream = bind_write_keys(L, a, n, 1, "WRITE");
+    lo_print_to_stream(L, a[0], -1, lo_output_stream(L, stream, "WRITE"));
+    lo_unbind_to(L, depth);
+    return a[0];
+}
+
+static lo_value p_write_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint32_t depth = L->nbindings;
+    lo_value stream = bind_write_keys(L, a, n, 1, "WRITE-TO-STRING");
+    if (!lo_null(L, stream))
+        lo_error(L, "PROGRAM-ERROR", "WRITE-TO-STRING: unknown keyword "
+                 "argument :STREAM");
+    lo_value s = lo_print_to_string(L, a[0], -1);
+    lo_unbind_to(L, depth);
+    return s;
+}
+
+const struct lo_primitive lo_prims_write[] = {
+    { "PRIN1", 1, 2, p_prin1 },
+    { "PRINC", 1, 2, p_princ },
+    { "PRINT", 1, 2, p_print },
+    { "PPRINT", 1, 2, p_pprint },
+    { "WRITE", 1, -1, p_write },
+    { "PRIN1-TO-STRING", 1, 1, p_prin1_to_string },
+    { "PRINC-TO-STRING", 1, 1, p_princ_to_string },
+    { "WRITE-TO-STRING", 1, -1, p_write_to_string },
+    { NULL, 0, 0, NULL },
+};
