@@ -104,10 +104,11 @@
 
 ;; The value a variable of this type starts with when given none.
 (defun %loop-typed-init (type)
-  (if (and type (symbolp type)
-           (%loop-kw-p type "FIXNUM" "INTEGER" "NUMBER" "REAL" "BIT"))
-      0
-      nil))
+  (cond ((not (and type (symbolp type))) nil)
+        ((%loop-kw-p type "FIXNUM" "INTEGER" "NUMBER" "REAL" "BIT" "RATIONAL")
+         0)
+        ((%loop-kw-p type "FLOAT" "SINGLE-FLOAT" "DOUBLE-FLOAT") 0.0)
+        (t nil)))
 
 ;;; ---- variables -----------------------------------------------------------
 

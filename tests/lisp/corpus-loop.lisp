@@ -199,6 +199,16 @@
 (loop for i from 3 downto 1 append (list i))
 (loop for x in '(5 3 8) count (> x 4) into c sum x into s finally (return (list c s)))
 
+;;; numbers of other kinds
+(loop for x from 0.5 to 2.0 by 0.5 collect x)
+(loop for x from 1/2 to 2 by 1/2 collect x)
+(loop for x in '(1.5 2.5 3) sum x)
+(loop for x in '(1/3 2/3 1) sum x)
+(loop for x in '(2.5 -1 7/2) maximize x)
+(loop with x double-float do (return x))
+(loop for i from (expt 2 64) below (+ (expt 2 64) 3) collect i)
+(loop repeat 3 sum (expt 10 20))
+
 ;;; errors
 (loop for x in '(1 2) collect x for y in '(3 4))
 (loop for x from 1 downto 5 upto 7 collect x)

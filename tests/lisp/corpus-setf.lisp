@@ -76,6 +76,11 @@
   (incf (aref (progn (push 'v calls) v) (progn (push 'i calls) 1)) (progn (push 'd calls) 5))
   (list (reverse calls) v))
 
+(let ((x 0.5)) (incf x 1/2) x)
+(let ((v (vector (expt 2 70)))) (decf (aref v 0) 1) v)
+(let ((h (make-hash-table))) (incf (gethash 'k h 0.0) 2.5) (gethash 'k h))
+(let ((x 1)) (incf x 1/3) (list x (decf x 1/3)))
+
 ;;; push pop pushnew
 (let ((l nil)) (push 1 l) (push 2 l) l)
 (let ((l (list (list 1)))) (push 0 (car l)) l)
