@@ -168,8 +168,10 @@
 
 (defmacro defsetf (access &rest spec)
   (if (and (car spec) (symbolp (car spec)))
-      `(%define-setf-expander ',access
-                              (%short-setf-expander ',access ',(car spec)))
+      `(progn
+         (%put ',access '%setf-update ',(car spec))    ; for APPLY places
+         (%define-setf-expander ',access
+                                (%short-setf-expander ',access ',(car spec))))
       (let ((lambda-list (car spec)) (stores (cadr spec)) (body (cddr spec)))
         (if (stringp (car body)) (setq body (cdr body)))
         `(%define-setf-expander
@@ -297,6 +299,27 @@
                accesses (append accesses (list access)))))
      (values temps vals stores `(values ,@store-forms)
              `(values ,@accesses)))))
+
+;; (apply #'f args... list): f's update function, or the function
+;; (setf f), applied to the arguments and the new value.
+(%define-setf-expander
+ 'apply
+ (lambda (place env)
+   (declare (ignore env))
+   (let ((fn (cadr place)))
+     (unless (and (consp fn) (member (car fn) '(function quote))
+                  (symbolp (cadr fn)))
+       (error "(SETF APPLY): ~S is not #'name" fn))
+     (multiple-value-bind (temps vals args) (%place-args (cddr place))
+       (let* ((name (cadr fn))
+              (update (get name '%setf-update))
+              (store (gensym "NEW")))
+         (values temps vals (list store)
+                 (if update
+                     `(apply #',update ,@(butlast args)
+                             (append ,(car (last args)) (list ,store)))
+                     `(apply #'(setf ,name) ,store ,@args))
+                 `(apply #',name ,@args)))))))
 
 ;; (getf plist-place indicator [default])
 (defun %putf (plist indicator value)

@@ -81,6 +81,13 @@
 (let ((h (make-hash-table))) (incf (gethash 'k h 0.0) 2.5) (gethash 'k h))
 (let ((x 1)) (incf x 1/3) (list x (decf x 1/3)))
 
+;;; apply places
+(defun my-car-2 (c) (car c))
+(defun (setf my-car-2) (new c) (rplaca c new) new)
+(let ((v (vector 1 2 3))) (setf (apply #'aref v '(1)) 'x) v)
+(let ((v (vector 1 2 3)) (i 2)) (incf (apply #'aref v (list i)) 10) v)
+(let ((c (list 1 2))) (setf (apply #'my-car-2 (list c)) 5) c)
+
 ;;; push pop pushnew
 (let ((l nil)) (push 1 l) (push 2 l) l)
 (let ((l (list (list 1)))) (push 0 (car l)) l)
