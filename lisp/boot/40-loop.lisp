@@ -291,29 +291,66 @@
       `(nil ((,var ,step)) ,test nil
         nil nil ,test nil))))
 
-;; FOR var BEING {EACH|THE} {HASH-KEY[S]|HASH-VALUE[S]} {IN|OF} table
-;; [USING ({HASH-VALUE|HASH-KEY} other)]: over the table's entries as a
-;; list of (key . value), taken when the loop starts.
+;; FOR var BEING {EACH|THE} path ...: a hash table's keys or values, or
+;; a package's symbols.
 (defun %loop-for-being (var type)
   (unless (%loop-accept "EACH" "THE")
     (%loop-error "EACH or THE expected after BEING"))
-  (let ((what (%loop-pop)) (pairs (gensym "ENTRIES")) (other nil))
-    (unless (%loop-kw-p what "HASH-KEY" "HASH-KEYS" "HASH-VALUE" "HASH-VALUES")
-      (%loop-error "~S is not an iteration path LOOP knows" what))
-    (unless (%loop-accept "IN" "OF")
-      (%loop-error "IN or OF expected after ~S" what))
-    (let ((table (%loop-pop))
-          (keys (%loop-kw-p what "HASH-KEY" "HASH-KEYS")))
-      (when (%loop-accept "USING")
-        (setq other (cadr (%loop-pop))))
-      (%loop-make-var var nil type)
-      (when other (%loop-make-var other nil))
-      (%loop-make-var pairs `(%hash-table-pairs ,table))
-      `((endp ,pairs)
-        ((,var ,(if keys `(caar ,pairs) `(cdar ,pairs)))
-         ,@(when other `((,other ,(if keys `(cdar ,pairs) `(caar ,pairs))))))
-        nil
-        ((,pairs (cdr ,pairs)))))))
+  (let ((what (%loop-pop)))
+    (cond ((%loop-kw-p what "HASH-KEY" "HASH-KEYS" "HASH-VALUE" "HASH-VALUES")
+           (%loop-for-hash var type what))
+          ((%loop-kw-p what "SYMBOL" "SYMBOLS" "PRESENT-SYMBOL"
+                       "PRESENT-SYMBOLS" "EXTERNAL-SYMBOL" "EXTERNAL-SYMBOLS")
+           (%loop-for-symbols var type what))
+          (t (%loop-error "~S is not an iteration path LOOP knows" what)))))
+
+;; Iteration over a list made when the loop starts: var gets (funcall
+;; access list) each time, and each (other form) pair its form's value.
+(defun %loop-for-list-of (var type init access others)
+  (let ((list (gensym "ENTRIES")))
+    (%loop-make-var var nil type)
+    (dolist (o others) (%loop-make-var (car o) nil))
+    (%loop-make-var list init)
+    `((endp ,list)
+      ((,var ,(funcall access `(car ,list)))
+       ,@(mapcar (lambda (o) (list (car o) (funcall (cadr o) `(car ,list))))
+                 others))
+      nil
+      ((,list (cdr ,list))))))
+
+;; ... {HASH-KEY[S]|HASH-VALUE[S]} {IN|OF} table [USING ({HASH-VALUE|
+;; HASH-KEY} other)]: over the table's entries as a list of (key . value).
+(defun %loop-for-hash (var type what)
+  (unless (%loop-accept "IN" "OF")
+    (%loop-error "IN or OF expected after ~S" what))
+  (let* ((table (%loop-pop))
+         (keys (%loop-kw-p what "HASH-KEY" "HASH-KEYS"))
+         (other (when (%loop-accept "USING") (cadr (%loop-pop))))
+         (key (lambda (entry) `(car ,entry)))
+         (value (lambda (entry) `(cdr ,entry))))
+    (%loop-for-list-of var type `(%hash-table-pairs ,table)
+                       (if keys key value)
+                       (if other (list (list other (if keys value key))) nil))))
+
+;; ... {SYMBOLS|PRESENT-SYMBOLS|EXTERNAL-SYMBOLS} [{IN|OF} package]:
+;; accessible, present or external symbols (default *package*).
+(defun %loop-for-symbols (var type what)
+  (let ((package (if (%loop-accept "IN" "OF") (%loop-pop) '*package*)))
+    (%loop-for-list-of
+     var type
+     (cond ((%loop-kw-p what "EXTERNAL-SYMBOL" "EXTERNAL-SYMBOLS")
+            `(%package-symbols ,package t))
+           ((%loop-kw-p what "PRESENT-SYMBOL" "PRESENT-SYMBOLS")
+            `(%present-symbols ,package))
+           (t `(%package-symbols ,package nil)))
+     (lambda (entry) entry)
+     nil)))
+
+(defun %present-symbols (package)
+  (remove-if-not (lambda (s)
+                   (member (nth-value 1 (find-symbol (symbol-name s) package))
+                           '(:internal :external)))
+                 (%package-symbols package nil)))
 
 ;; One FOR/AS clause after its keyword.
 (defun %loop-for-clause ()

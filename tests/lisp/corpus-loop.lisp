@@ -76,6 +76,12 @@
 (sort (loop for v being the hash-values of *ht* using (hash-key k) collect (list v k)) #'< :key #'car)
 (loop for k being the hash-keys of (make-hash-table) collect k)
 
+(defpackage "LOOP-TEST" (:use) (:export "A" "B"))
+(progn (intern "C" "LOOP-TEST") (sort (loop for s being the symbols of "LOOP-TEST" collect (symbol-name s)) #'string<))
+(sort (loop for s being each external-symbol in "LOOP-TEST" collect (symbol-name s)) #'string<)
+(loop for s being the present-symbols of (find-package "LOOP-TEST") count s)
+(let ((*package* (find-package "LOOP-TEST"))) (loop for s being the symbols count t))
+
 ;;; repeat, with
 (loop repeat 3 collect 'x)
 (loop repeat 0 collect 'x)
