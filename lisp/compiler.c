@@ -292,6 +292,19 @@ static void compile_if(struct compiler *c, lo_value form)
     patch16(c, to_end, c->len);
 }
 
+/* A name that may be bound or assigned as a variable. */
+static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
+{
+    if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
+        lo_keywordp(name))
+        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
+    if (lo_constant_p(L, name)) {
+        char text[64];
+        lo_string_utf8(lo_symbol_name(name), text, sizeof text);
+        lo_error(L, "PROGRAM-ERROR", "%s: %s names a constant", op, text);
+    }
+}
+
 /* (setq var form ...): a symbol macro as var becomes (setf expansion form). */
 static void compile_setq(struct compiler *c, lo_value pairs)
 {
@@ -305,9 +318,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
     for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
         lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
         bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
-        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
-            lo_keywordp(var))
-            lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
+        check_variable_name(L, var, "SETQ");
         struct var v = resolve(c, var);
         if (v.place == SYMBOL_MACRO) {
             lo_value setf = lo_cons(L, lo_intern(L, "SETF"),
@@ -359,13 +370,6 @@ uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
         }
     }
     return dynamic;
-}
-
-static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
-{
-    if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
-        lo_keywordp(name))
-        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
 }
 
 /* The body of a binding form, after `dynamic` special bindings: it must
@@ -530,6 +534,26 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
         compile_sub(c, set);
         emit(c, OP_POP);
     }
+    emit_constant(c, name);
+    one_value(c);
+}
+
+/* (defconstant name value [doc]): the global value, then the name is a
+ * constant -- marked while compiling, so the rest of the unit may not
+ * bind or assign it.  Redefining it with an EQL value is allowed. */
+static void compile_defconstant(struct compiler *c, lo_value form)
+{
+    lo_lisp *L = c->L;
+    lo_value name = second(L, form);
+    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t) ||
+        lo_keywordp(name))
+        lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: not a variable name");
+    compile_sub(c, third(L, form));
+    lo_value cell = lo_variable_cell(L, name, true);
+    emit_op16(c, OP_CONSTANT_INIT, constant(c, cell));
+    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
+        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
+    emit(c, OP_POP);
     emit_constant(c, name);
     one_value(c);
 }
@@ -774,6 +798,7 @@ static const struct {
     { "DEFMACRO", sf_defmacro },
     { "DEFVAR", sf_defvar },
     { "DEFPARAMETER", sf_defparameter },
+    { "DEFCONSTANT", compile_defconstant },
     { "QUASIQUOTE", sf_quasiquote },
 };
 
@@ -1079,21 +1104,9 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
             continue;
         }
         if (is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
-        if (is(L, item, "&ENVIRONMENT")) {
-            /* a macro's: the environment is its second argument, slot 1 */
-            if (!nested || !lo_consp(lo_cdr_raw(p)))
-                lo_error(L, "PROGRAM-ERROR", "lambda list: misplaced "
-                         "&ENVIRONMENT");
-            p = lo_cdr_raw(p);
-            uint32_t slot = temp_local(c);
-            emit_op16(c, OP_LOCAL, 1);
-            set_local_and_pop(c, slot);
-            bind_name(c, slot, lo_car_raw(p), scope);
-            continue;
-        }
-        if (is(L, item, "&WHOLE"))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE is not "
-                     "implemented yet");
+        if (is(L, item, "&ENVIRONMENT") || is(L, item, "&WHOLE"))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE and "
+                     "&ENVIRONMENT only at the top of a macro's");
         switch (state) {
         case REQUIRED:
             bind_required(c, item, src, scope, nested);
@@ -1140,6 +1153,45 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
         emit_op16(c, OP_CHECK_EMPTY, src);
 }
 
+/* A copy of the value in slot from, bound to name. */
+static void bind_copy(struct compiler *c, uint32_t from, lo_value name,
+                      lo_value scope)
+{
+    uint32_t slot = temp_local(c);
+    emit_op16(c, OP_LOCAL, from);
+    set_local_and_pop(c, slot);
+    bind_name(c, slot, name, scope);
+}
+
+/* A defmacro lambda list's &whole (first: the whole form) and
+ * &environment (anywhere: the environment, environment_of) are bound here;
+ * the rest of the list is returned. */
+static lo_value bind_macro_extras(struct compiler *c, lo_value params,
+                                  uint32_t form, uint32_t env, lo_value scope)
+{
+    lo_lisp *L = c->L;
+    if (lo_consp(params) && is(L, lo_car_raw(params), "&WHOLE") &&
+        lo_consp(lo_cdr_raw(params))) {
+        bind_copy(c, form, second(L, params), scope);
+        params = lo_cdr_raw(lo_cdr_raw(params));
+    }
+    lo_value rest = L->nil, *tail = &rest;
+    for (lo_value p = params; ; p = lo_cdr_raw(p)) {
+        if (!lo_consp(p)) {
+            *tail = p;
+            break;
+        }
+        if (is(L, lo_car_raw(p), "&ENVIRONMENT") && lo_consp(lo_cdr_raw(p))) {
+            bind_copy(c, env, second(L, p), scope);
+            p = lo_cdr_raw(p);
+            continue;
+        }
+        *tail = lo_cons(L, lo_car_raw(p), L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    return rest;
+}
+
 /* The required parameters: those before any lambda-list keyword. */
 static uint32_t count_required(lo_value params)
 {
@@ -1168,9 +1220,9 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
     lo_value forms = skip_declarations(c, body, true, &c->declared_specials);
     uint32_t arity;
     if (macro) {
-        uint32_t form = temp_local(c);
-        temp_local(c);                  /* the environment, unused so far */
+        uint32_t form = temp_local(c), env = temp_local(c);
         arity = 2;
+        params = bind_macro_extras(c, params, form, env, forms);
         uint32_t src = temp_local(c);
         emit_op16(c, OP_LOCAL, form);
         emit(c, OP_CDR);

@@ -302,6 +302,7 @@ static inline lo_value lo_cell_value(lo_lisp *L, lo_value cell)
 /* The value of the global variable sym for this thread (LO_UNBOUND). */
 lo_value lo_symbol_value(lo_lisp *L, lo_value sym);
 bool lo_special_p(lo_lisp *L, lo_value sym);
+bool lo_constant_p(lo_lisp *L, lo_value sym);     /* DEFCONSTANT'd */
 void lo_proclaim_special(lo_lisp *L, lo_value sym);
 void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value);
 void lo_unbind_to(lo_lisp *L, uint32_t depth);

@@ -292,6 +292,13 @@ void lo_proclaim_special(lo_lisp *L, lo_value sym)
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
 }
 
+bool lo_constant_p(lo_lisp *L, lo_value sym)
+{
+    lo_value cell = lo_variable_cell(L, sym, false);
+    return !lo_null(L, cell) &&
+           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_CONSTANT);
+}
+
 /* The cell's per-thread slot index, given now if it has none. */
 static uint32_t special_index(lo_lisp *L, lo_value cell)
 {

@@ -407,6 +407,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
         [OP_NULL1] = &&L_OP_NULL1,
         [OP_NUM_EQ2] = &&L_OP_NUM_EQ2,
         [OP_PATCH_CLOSURE] = &&L_OP_PATCH_CLOSURE,
+        [OP_CONSTANT_INIT] = &&L_OP_CONSTANT_INIT,
         [OP_POP] = &&L_OP_POP,
         [OP_RESTORE_SP] = &&L_OP_RESTORE_SP,
         [OP_RETURN] = &&L_OP_RETURN,
@@ -798,6 +799,16 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 if (i < 0 || i >= count)
                     lo_error(L, "PROGRAM-ERROR", "internal: bad GO index");
                 ip = bytes + u16(ip + 2 * i);
+                DISPATCH();
+            }
+            L_OP_CONSTANT_INIT: {
+                lo_value cell = k[u16(ip)], v = L->stack[L->sp - 1];
+                lo_value old = lo_ptr(cell)[CELL_VALUE];
+                if (old != LO_UNBOUND && !lo_eql(old, v))
+                    lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant "
+                             "already has another value");
+                lo_ptr(cell)[CELL_VALUE] = v;
+                ip += 2;
                 DISPATCH();
             }
             L_OP_PATCH_CLOSURE: {
