@@ -89,9 +89,22 @@ void emit_constant(struct compiler *c, lo_value v)
     emit_op16(c, OP_CONST, constant(c, v));
 }
 
+/* Whether sym's name is the ASCII text name: a cheap test that rules
+ * out almost every symbol before the symbol table is searched. */
+static bool name_may_be(lo_value sym, const char *name)
+{
+    lo_value s = lo_symbol_name(sym);
+    uint64_t n = lo_string_length(s);
+    for (uint64_t i = 0; i < n; i++)
+        if (!name[i] || lo_string_ref(s, i) != (unsigned char)name[i])
+            return false;
+    return name[n] == 0;
+}
+
 bool is(lo_lisp *L, lo_value v, const char *name)
 {
-    return lo_symbolp(v) && lo_eq(v, lo_intern(L, name));
+    return lo_symbolp(v) && name_may_be(v, name) &&
+           lo_eq(v, lo_intern(L, name));
 }
 
 lo_value second(lo_lisp *L, lo_value form)
@@ -501,7 +514,9 @@ static void compile_function_form(struct compiler *c, lo_value form)
         compile(c, what);
         return;
     }
-    if (!lo_symbolp(what))
+    if (lo_consp(what))                 /* (setf f): its hidden symbol */
+        what = lo_function_symbol(L, what, true);
+    if (!what || !lo_symbolp(what))
         lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
     lo_value local = local_function(c, what, &macro);
     if (local)
@@ -569,11 +584,18 @@ static void compile_defconstant(struct compiler *c, lo_value form)
 
 /* (defun name lambda-list . body) and (defmacro ...): the function goes
  * into the name's function or macro cell; the form's value is the name.
- * The body is a block named name. */
+ * The body is a block named name.  A function named (setf f) goes into
+ * the cell of f's hidden setf symbol (lo_function_symbol); its block is
+ * named f. */
 static void compile_definition(struct compiler *c, lo_value form, bool macro)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form);
+    lo_value given = second(L, form), name = given;
+    if (!macro && lo_consp(given)) {
+        name = lo_function_symbol(L, given, true);
+        if (!name)
+            lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
+    }
     if (!lo_symbolp(name) || lo_null(L, name))
         lo_error(L, "PROGRAM-ERROR", "%s", macro
                  ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
@@ -581,7 +603,9 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     lo_value body = lo_cdr(L, rest);
     lo_value forms = skip_declarations(c, body, true, &specials);
     /* (declarations... (block name forms...)) */
-    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"), lo_cons(L, name, forms));
+    lo_value block_name = lo_consp(given) ? second(L, given) : name;
+    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"),
+                             lo_cons(L, block_name, forms));
     lo_value decls = L->nil, *tail = &decls;
     for (lo_value b = body; b != forms; b = lo_cdr_raw(b)) {
         *tail = lo_cons(L, lo_car_raw(b), L->nil);
@@ -592,7 +616,7 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     emit_op16(c, OP_DEFINE, constant(c, macro ? lo_macro_cell(L, name, true)
                                               : lo_function_cell(L, name, true)));
     emit(c, OP_POP);
-    emit_constant(c, name);
+    emit_constant(c, given);
     one_value(c);
 }
 
@@ -638,6 +662,42 @@ lo_value macro_function_in(struct compiler *c, lo_value sym)
     return lo_macro_function(c->L, sym);
 }
 
+/*
+ * The environment a macro receives (its &environment argument) is the
+ * nesting level of the compiler expanding it, as a fixnum: MACROEXPAND-1
+ * given it sees that compiler's local macros and symbol macros.  It is
+ * good while that compilation runs -- the extent Common Lisp gives
+ * environment objects; a level no compilation is at any more is the
+ * global environment.
+ */
+static lo_value environment_of(struct compiler *c)
+{
+    for (int level = 0; level < c->L->compile_depth; level++)
+        if (c->L->compilers[level] == c)
+            return lo_fixnum(level);
+    return c->L->nil;
+}
+
+static struct compiler *compiler_of(lo_lisp *L, lo_value env)
+{
+    if (!lo_fixnump(env))
+        return NULL;
+    int64_t level = lo_fixnum_value(env);
+    return level >= 0 && level < L->compile_depth ? L->compilers[level] : NULL;
+}
+
+/* The expansion of a symbol macro sym seen from c, or 0 (a variable of
+ * that name shadows it). */
+static lo_value symbol_macro_in(struct compiler *c, lo_value sym)
+{
+    for (struct compiler *k = c; k; k = k->parent) {
+        int slot = find_local(k, sym);
+        if (slot >= 0)
+            return k->local_symbol_macro[slot] ? k->local_expansion[slot] : 0;
+    }
+    return 0;
+}
+
 lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
 {
     *expanded = false;
@@ -647,13 +707,22 @@ lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
     if (lo_null(c->L, fn))
         return form;
     *expanded = true;
-    lo_value args[2] = { form, c->L->nil };
+    lo_value args[2] = { form, environment_of(c) };
     return lo_vm_apply(c->L, fn, args, 2);
 }
 
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
+                          bool *expanded)
 {
     *expanded = false;
+    struct compiler *c = compiler_of(L, env);
+    if (c && lo_symbolp(form)) {
+        lo_value expansion = symbol_macro_in(c, form);
+        *expanded = expansion != 0;
+        return expansion ? expansion : form;
+    }
+    if (c)
+        return expand_1(c, form, expanded);
     if (!lo_consp(form))
         return form;
     lo_value fn = lo_macro_function(L, lo_car_raw(form));
@@ -1121,7 +1190,7 @@ static void bind_copy(struct compiler *c, uint32_t from, lo_value name,
 }
 
 /* A defmacro lambda list's &whole (first: the whole form) and
- * &environment (anywhere: the environment, nil for now) are bound here;
+ * &environment (anywhere: the environment, environment_of) are bound here;
  * the rest of the list is returned. */
 static lo_value bind_macro_extras(struct compiler *c, lo_value params,
                                   uint32_t form, uint32_t env, lo_value scope)

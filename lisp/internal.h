@@ -323,8 +323,15 @@ void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value);
 void lo_unbind_to(lo_lisp *L, uint32_t depth);
 /* The macro function of sym, or nil when sym names no macro. */
 lo_value lo_macro_function(lo_lisp *L, lo_value sym);
-/* One step of macro expansion: the expansion, or form itself. */
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded);
+/* One step of macro expansion in env (nil: the global environment; else
+ * what the compiler hands a macro): the expansion, or form itself. */
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
+                          bool *expanded);
+/* The symbol whose function cell holds the function called name: name
+ * itself, or for (setf sym) a hidden symbol kept on sym's property list
+ * (made when create); 0 when name is not a function name (or has no
+ * hidden symbol yet). */
+lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);
