@@ -229,6 +229,11 @@ static inline void lo_world_unlock(lo_lisp *L)
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 _Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+/* A TYPE-ERROR about datum, which is not of type `expected` (a symbol
+ * name). */
+_Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
 struct lo_text;

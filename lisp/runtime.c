@@ -84,7 +84,7 @@ lo_value lo_car(lo_lisp *L, lo_value x)
         return lo_car_raw(x);
     if (lo_null(L, x))
         return L->nil;
-    lo_error(L, "TYPE-ERROR", "CAR: not a list");
+    lo_type_error(L, x, "LIST", "CAR: not a list");
 }
 
 lo_value lo_cdr(lo_lisp *L, lo_value x)
@@ -93,7 +93,7 @@ lo_value lo_cdr(lo_lisp *L, lo_value x)
         return lo_cdr_raw(x);
     if (lo_null(L, x))
         return L->nil;
-    lo_error(L, "TYPE-ERROR", "CDR: not a list");
+    lo_type_error(L, x, "LIST", "CDR: not a list");
 }
 
 int64_t lo_list_length(lo_lisp *L, lo_value list)
