@@ -10,14 +10,7 @@ here=$(dirname "$0")/../lisp
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-hash-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/store"
-n=0
-is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    got=$("$@" 2>/dev/null)
-    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
-}
+. "$(dirname "$0")/tap.sh"
 repl() { "$bin" --store "$store" --size 256M "$@"; }
 
 is "fill tables in a first process" "$(printf '*SYMS*\n*STRS*\n*FOLD*\n*KEYS*\n*CONS*\nFILL-TABLE\n5\n5\n2\n200')" repl \

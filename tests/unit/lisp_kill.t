@@ -9,14 +9,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-kill-XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$dir"' EXIT
 store="$dir/store"
-n=0
-is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    got=$("$@" 2>/dev/null)
-    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 is "a definition made durable by a normal exit" "$(printf 'KEPT\n*KEPT*\nKEPT')" \
    "$bin" --store "$store" --size 256M \

@@ -8,14 +8,7 @@ bin="${LISPOS_BUILD:-build}/lispos-repl"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-output-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/store"
-n=0
-is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    got=$("$@" 2>/dev/null)
-    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
-}
+. "$(dirname "$0")/tap.sh"
 repl() { "$bin" --store "$store" "$@"; }
 
 is "princ: the output, then the value on its own line" "$(printf 'hi\n"hi"')" \

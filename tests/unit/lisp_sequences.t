@@ -12,14 +12,7 @@ corpora=$(dirname "$0")/../lisp
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-seq-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/store"
-n=0
-is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    got=$("$@" 2>/dev/null)
-    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
-}
+. "$(dirname "$0")/tap.sh"
 denied() {   # denied OPERATION FORM: FORM fails with ACCESS-DENIED from OPERATION
     n=$((n + 1))
     got=$("$bin" --store "$store" -e "$2" 2>/dev/null)

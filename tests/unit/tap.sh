@@ -1,0 +1,23 @@
+# tap.sh -- what the shell TAP tests share: sourced, not run (prove runs
+# only the *.t files).
+#
+#   . "$(dirname "$0")/tap.sh"
+#   is "(+ 1 2) prints 3" "3" build/lispos-repl --store "$store" -e '(+ 1 2)'
+#   status_is "an error exits 1" 1 build/lispos-repl --store "$store" -e '(car 1)'
+#   echo "1..$n"
+n=0
+is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
+    name=$1; want=$2; shift 2
+    n=$((n + 1))
+    got=$("$@" 2>/dev/null)
+    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
+        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
+}
+status_is() {   # status_is NAME CODE COMMAND...
+    name=$1; want=$2; shift 2
+    n=$((n + 1))
+    "$@" >/dev/null 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ]; then echo "ok $n - $name"; else
+        echo "not ok $n - $name (exit $got, wanted $want)"; fi
+}
