@@ -201,6 +201,29 @@ static inline bool quick_call(lo_lisp *L, lo_value fn, uint32_t n,
     return true;
 }
 
+/* The same for a primitive (not FUNCALL or APPLY, which rearrange the
+ * stack) given a number of arguments it takes: its result replaces the
+ * arguments and `drop` slots below them. */
+static inline bool quick_primitive(lo_lisp *L, lo_value fn, uint32_t n,
+                                   uint32_t drop)
+{
+    if ((fn & 7) != LO_TAG_OBJECT || !((fn >> LO_ACCESS_SHIFT) & LO_ACCESS_CALL))
+        return false;
+    uint64_t *p = lo_ptr(fn);
+    if ((p[0] & 0xff) != LO_T_PRIMITIVE)
+        return false;
+    int64_t index = lo_fixnum_value(p[PRIM_INDEX]);
+    const struct lo_primitive *prim = &lo_primitives[index];
+    if ((int)n < prim->min_args || (prim->max_args >= 0 && (int)n > prim->max_args) ||
+        index == lo_funcall_index || index == lo_apply_index)
+        return false;
+    L->nvalues = 1;
+    lo_value v = prim->fn(L, &L->stack[L->sp - n], n);
+    L->sp -= n + drop;
+    L->stack[L->sp++] = v;
+    return true;
+}
+
 static inline bool quick_tail_call(lo_lisp *L, struct lo_frame *f,
                                    lo_value fn, uint32_t n)
 {
@@ -492,6 +515,10 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 SAVE_PC();
                 if (quick_call(L, fn, nargs, 0))
                     goto new_frame;
+                if (quick_primitive(L, fn, nargs, 0)) {
+                    RELOAD_IF_COLLECTED();
+                    DISPATCH();
+                }
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
                 if (!start_call(L, fn, nargs, 0))
