@@ -6,8 +6,9 @@
  *   read-preserving-whitespace read-from-string read-delimited-list
  *   file-position stream-element-type interactive-stream-p open
  *
- * and %STRING-INPUT-STREAM-INDEX, for WITH-INPUT-FROM-STRING's :index
- * (lisp/boot/25-input.lisp, which also has LOAD and WITH-OPEN-FILE).
+ * and for lisp/boot/25-input.lisp, which has WITH-INPUT-FROM-STRING, LOAD
+ * and WITH-OPEN-FILE: %STRING-INPUT-STREAM-INDEX (:index), %INPUT-OFFSET
+ * and %INPUT-LINE-COLUMN (where LOAD met a form it could not read).
  *
  * An input stream's text is UTF-8 with a NUL after it, in a byte vector:
  * the form the reader (reader.c) reads.  So READ from a stream is the
@@ -485,6 +486,42 @@ static lo_value p_string_input_stream_index(lo_lisp *L, lo_value *a,
                      (int64_t)chars_before(&in, in.pos));
 }
 
+/* (%input-offset stream): the byte offset of the next character, for
+ * %INPUT-LINE-COLUMN (LOAD's messages); constant time, unlike
+ * FILE-POSITION of a string stream. */
+static lo_value p_input_offset(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct input in = input_of(lo_input_stream(L, a[0], "%INPUT-OFFSET"));
+    return lo_fixnum((int64_t)in.pos);
+}
+
+/* (%input-line-column stream offset): the line (from 1) and column (from
+ * 0) of the first character after the blanks and comments at offset --
+ * where the form read from there starts. */
+static lo_value p_input_line_column(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct input in = input_of(lo_input_stream(L, a[0],
+                                               "%INPUT-LINE-COLUMN"));
+    uint64_t at = lo_index_arg(L, a[1], "%INPUT-LINE-COLUMN");
+    if (at > in.end)
+        at = in.end;
+    const char *form = lo_read_skip(L, (const char *)in.text + at);
+    uint64_t line = 1, column = 0;
+    for (const unsigned char *p = in.text; p < (const unsigned char *)form;
+         p++) {
+        if (*p == '\n') {
+            line++;
+            column = 0;
+        } else if ((*p & 0xc0) != 0x80) {
+            column++;
+        }
+    }
+    lo_value v[2] = { lo_fixnum((int64_t)line), lo_fixnum((int64_t)column) };
+    return lo_values(L, 2, v);
+}
+
 /* Every stream here holds characters. */
 static lo_value p_stream_element_type(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -605,6 +642,8 @@ const struct lo_primitive lo_prims_input[] = {
     { "READ-DELIMITED-LIST", 1, 3, p_read_delimited_list },
     { "FILE-POSITION", 1, 2, p_file_position },
     { "%STRING-INPUT-STREAM-INDEX", 1, 1, p_string_input_stream_index },
+    { "%INPUT-OFFSET", 1, 1, p_input_offset },
+    { "%INPUT-LINE-COLUMN", 2, 2, p_input_line_column },
     { "STREAM-ELEMENT-TYPE", 1, 1, p_stream_element_type },
     { "INTERACTIVE-STREAM-P", 1, 1, p_interactive_stream_p },
     { "OPEN", 1, -1, p_open },

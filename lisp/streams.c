@@ -403,9 +403,10 @@ static lo_value p_open_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (close stream &key abort): T, after which the stream can be used no
- * more (GET-OUTPUT-STREAM-STRING gives "", as in SBCL).  Its text is let
- * go for the collector.  The console streams serve every thread and
- * persist: closing one does nothing and returns NIL. */
+ * more -- but for GET-OUTPUT-STREAM-STRING, which still gives what was
+ * written, as in SBCL.  An input stream's text is let go for the
+ * collector.  The console streams serve every thread and persist:
+ * closing one does nothing and returns NIL. */
 static lo_value p_close(lo_lisp *L, lo_value *a, uint32_t n)
 {
     lo_value abort;
@@ -417,8 +418,10 @@ static lo_value p_close(lo_lisp *L, lo_value *a, uint32_t n)
     if (lo_stream_kind(a[0]) == LO_STREAM_CONSOLE)
         return L->nil;
     p[STREAM_FLAGS] = lo_fixnum(flags | LO_STREAM_CLOSED);
-    p[STREAM_BUFFER] = L->nil;
-    p[STREAM_FILL] = p[STREAM_POSITION] = lo_fixnum(0);
+    if (flags & LO_STREAM_IN) {
+        p[STREAM_BUFFER] = L->nil;
+        p[STREAM_END] = p[STREAM_POSITION] = lo_fixnum(0);
+    }
     return L->t;
 }
 

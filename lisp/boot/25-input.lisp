@@ -47,7 +47,21 @@
 ;;; and evaluated in order, with *PACKAGE* rebound to itself so that an
 ;;; IN-PACKAGE in the file ends with it.  :print shows each form's values
 ;;; as SBCL does (";; 3" -- ";; 1, 2" for several).  Errors are signalled
-;;; as they happen; what was done before them stays done.
+;;; as they happen; what was done before them stays done.  There is no
+;;; CONTINUE restart (no restarts yet).
+;;; A form of the stream, or eof at its end.  As in SBCL, an error while
+;;; reading (not evaluating) is a READER-ERROR saying where the form
+;;; starts; the stream is then at its end.
+(defun %load-read (stream eof pathname)
+  (let ((offset (%input-offset stream)))
+    (handler-case (read stream nil eof)
+      (error (c)
+        (multiple-value-bind (line column) (%input-line-column stream offset)
+          (error 'reader-error :stream stream
+                 :format-control "READ error during LOAD: ~a (the form at line ~d, column ~d of ~s)"
+                 :format-arguments (list (%condition-message c) line column
+                                         (or pathname stream))))))))
+
 (defun %load-stream (stream verbose print pathname)
   (let ((*package* *package*)
         (*load-pathname* pathname)
@@ -57,7 +71,8 @@
         (if pathname
             (format t "~&;; loading #P~s~%" pathname)
             (format t "~&;; loading stuff from ~s~%" stream)))
-    (do ((form (read stream nil eof) (read stream nil eof)))
+    (do ((form (%load-read stream eof pathname)
+               (%load-read stream eof pathname)))
         ((eq form eof) t)
       (if print
           (let ((values (multiple-value-list (eval form))))
