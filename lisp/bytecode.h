@@ -78,6 +78,10 @@ enum lo_op {
     OP_CDR1,           /* k      (cdr a) */
     OP_CONS2,          /* k      (cons a b) */
     OP_NULL1,          /* k      (null a), (not a) */
+    OP_RETURN1,        /*        OP_MV1 then OP_RETURN */
+    OP_STORE_LOCAL,    /* i      pop into frame slot i */
+    OP_CONSTANT_INIT,  /* k      cell constants[k] := top (kept), unless it
+                                 holds an EQL value; another is an error */
     OP_PATCH_CLOSURE,  /* i      pop v and a function: its closure slot i
                                  := v (LABELS: functions that see each
                                  other) */

@@ -15,7 +15,8 @@
 
 void lo_root(lo_lisp *L, lo_value *slot)
 {
-    if (L->nroots >= LO_MAX_ROOTS)
+    /* a reserve, as for the stacks, for the handlers of this error */
+    if (L->nroots >= LO_MAX_ROOTS - (L->signal_depth ? 0 : 64))
         lo_error(L, "STORAGE-CONDITION", "too many C roots (nesting too "
                  "deep)");
     L->roots[L->nroots++] = slot;

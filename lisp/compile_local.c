@@ -41,7 +41,8 @@ static void add_function_name(struct compiler *c, lo_value name, lo_value var,
     c->nfns++;
 }
 
-/* (name lambda-list . body): the body is a block named name. */
+/* (name lambda-list . body): the body is a block named name (f for a
+ * function named (setf f)). */
 static void split_definition(lo_lisp *L, lo_value def, lo_value *name,
                              lo_value *params, lo_value *body)
 {
@@ -58,8 +59,9 @@ static void split_definition(lo_lisp *L, lo_value def, lo_value *name,
         tail = &lo_ptr(*tail)[2];
         forms = lo_cdr_raw(forms);
     }
+    lo_value block = lo_consp(*name) ? second(L, *name) : *name;
     *tail = lo_cons(L, lo_cons(L, lo_intern(L, "BLOCK"),
-                               lo_cons(L, *name, forms)), L->nil);
+                               lo_cons(L, block, forms)), L->nil);
     *body = decls;
 }
 
@@ -86,6 +88,11 @@ void compile_flet(struct compiler *c, lo_value form, bool labels)
     lo_value d = defs;
     for (int64_t i = 0; i < n; i++, d = lo_cdr_raw(d)) {
         names[i] = lo_car(L, lo_car_raw(d));
+        if (lo_consp(names[i]))         /* (setf f): its hidden symbol */
+            names[i] = lo_function_symbol(L, names[i], true);
+        if (!names[i])
+            lo_error(L, "PROGRAM-ERROR", "%s: not a function name",
+                     labels ? "LABELS" : "FLET");
         vars[i] = lo_cons(L, L->nil, L->nil);   /* a name nothing else has */
         slots[i] = temp_local(c);
         if (labels) {                   /* the definitions see the group */

@@ -31,6 +31,7 @@ void emit(struct compiler *c, unsigned byte)
 {
     if (c->len >= MAX_CODE)
         lo_error(c->L, "PROGRAM-ERROR", "function too large to compile");
+    c->label_at_end = false;
     c->code[c->len++] = (unsigned char)byte;
 }
 
@@ -46,10 +47,26 @@ void emit_op16(struct compiler *c, unsigned op, unsigned operand)
     emit16(c, operand);
 }
 
+/* Patch a jump at `at` to go to v (which, when it is the end of the code
+ * so far, is then a jump target: emit_return must not fold across it). */
 void patch16(struct compiler *c, uint32_t at, unsigned v)
 {
     c->code[at] = (unsigned char)(v & 0xff);
     c->code[at + 1] = (unsigned char)(v >> 8);
+    if (v == c->len)
+        c->label_at_end = true;
+}
+
+/* OP_RETURN, folded with an OP_MV1 just before it into OP_RETURN1 when
+ * no jump lands between them. */
+void emit_return(struct compiler *c)
+{
+    if (c->len > c->last_op_at && c->last_op_at == c->len - 1 &&
+        c->code[c->len - 1] == OP_MV1 && !c->label_at_end) {
+        c->code[c->len - 1] = OP_RETURN1;
+        return;
+    }
+    emit(c, OP_RETURN);
 }
 
 /* Index of a constant (reusing an identical one). */
@@ -72,9 +89,22 @@ void emit_constant(struct compiler *c, lo_value v)
     emit_op16(c, OP_CONST, constant(c, v));
 }
 
+/* Whether sym's name is the ASCII text name: a cheap test that rules
+ * out almost every symbol before the symbol table is searched. */
+static bool name_may_be(lo_value sym, const char *name)
+{
+    lo_value s = lo_symbol_name(sym);
+    uint64_t n = lo_string_length(s);
+    for (uint64_t i = 0; i < n; i++)
+        if (!name[i] || lo_string_ref(s, i) != (unsigned char)name[i])
+            return false;
+    return name[n] == 0;
+}
+
 bool is(lo_lisp *L, lo_value v, const char *name)
 {
-    return lo_symbolp(v) && lo_eq(v, lo_intern(L, name));
+    return lo_symbolp(v) && name_may_be(v, name) &&
+           lo_eq(v, lo_intern(L, name));
 }
 
 lo_value second(lo_lisp *L, lo_value form)
@@ -108,8 +138,10 @@ void compile_sub(struct compiler *c, lo_value form)
 /* The form just compiled is not a call: it has exactly one value. */
 void one_value(struct compiler *c)
 {
-    if (c->mv)
+    if (c->mv) {
+        c->last_op_at = c->len;
         emit(c, OP_MV1);
+    }
 }
 
 void compile_body(struct compiler *c, lo_value body)
@@ -189,8 +221,7 @@ uint32_t temp_local(struct compiler *c)
 
 void set_local_and_pop(struct compiler *c, uint32_t slot)
 {
-    emit_op16(c, OP_SET_LOCAL, slot);
-    emit(c, OP_POP);
+    emit_op16(c, OP_STORE_LOCAL, slot);
 }
 
 static int find_local(struct compiler *c, lo_value sym)
@@ -272,11 +303,30 @@ static void compile_if(struct compiler *c, lo_value form)
     emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_else = c->len - 2;
     compile(c, third(L, form));
+    if (c->tail) {              /* what follows a tail form is a return */
+        emit_return(c);
+        patch16(c, to_else, c->len);
+        compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
+        return;
+    }
     emit_op16(c, OP_JUMP, 0);
     uint32_t to_end = c->len - 2;
     patch16(c, to_else, c->len);
     compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
     patch16(c, to_end, c->len);
+}
+
+/* A name that may be bound or assigned as a variable. */
+static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
+{
+    if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
+        lo_keywordp(name))
+        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
+    if (lo_constant_p(L, name)) {
+        char text[64];
+        lo_string_utf8(lo_symbol_name(name), text, sizeof text);
+        lo_error(L, "PROGRAM-ERROR", "%s: %s names a constant", op, text);
+    }
 }
 
 /* (setq var form ...): a symbol macro as var becomes (setf expansion form). */
@@ -292,9 +342,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
     for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
         lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
         bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
-        if (!lo_symbolp(var) || lo_eq(var, L->nil) || lo_eq(var, L->t) ||
-            lo_keywordp(var))
-            lo_error(L, "PROGRAM-ERROR", "SETQ: not a variable name");
+        check_variable_name(L, var, "SETQ");
         struct var v = resolve(c, var);
         if (v.place == SYMBOL_MACRO) {
             lo_value setf = lo_cons(L, lo_intern(L, "SETF"),
@@ -346,13 +394,6 @@ uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
         }
     }
     return dynamic;
-}
-
-static void check_variable_name(lo_lisp *L, lo_value name, const char *op)
-{
-    if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
-        lo_keywordp(name))
-        lo_error(L, "PROGRAM-ERROR", "%s: not a variable name", op);
 }
 
 /* The body of a binding form, after `dynamic` special bindings: it must
@@ -473,7 +514,9 @@ static void compile_function_form(struct compiler *c, lo_value form)
         compile(c, what);
         return;
     }
-    if (!lo_symbolp(what))
+    if (lo_consp(what))                 /* (setf f): its hidden symbol */
+        what = lo_function_symbol(L, what, true);
+    if (!what || !lo_symbolp(what))
         lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
     lo_value local = local_function(c, what, &macro);
     if (local)
@@ -519,13 +562,40 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
     one_value(c);
 }
 
-/* (defun name lambda-list . body) and (defmacro ...): the function goes
- * into the name's function or macro cell; the form's value is the name.
- * The body is a block named name. */
-static void compile_definition(struct compiler *c, lo_value form, bool macro)
+/* (defconstant name value [doc]): the global value, then the name is a
+ * constant -- marked while compiling, so the rest of the unit may not
+ * bind or assign it.  Redefining it with an EQL value is allowed. */
+static void compile_defconstant(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     lo_value name = second(L, form);
+    if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t) ||
+        lo_keywordp(name))
+        lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: not a variable name");
+    compile_sub(c, third(L, form));
+    lo_value cell = lo_variable_cell(L, name, true);
+    emit_op16(c, OP_CONSTANT_INIT, constant(c, cell));
+    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
+        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
+    emit(c, OP_POP);
+    emit_constant(c, name);
+    one_value(c);
+}
+
+/* (defun name lambda-list . body) and (defmacro ...): the function goes
+ * into the name's function or macro cell; the form's value is the name.
+ * The body is a block named name.  A function named (setf f) goes into
+ * the cell of f's hidden setf symbol (lo_function_symbol); its block is
+ * named f. */
+static void compile_definition(struct compiler *c, lo_value form, bool macro)
+{
+    lo_lisp *L = c->L;
+    lo_value given = second(L, form), name = given;
+    if (!macro && lo_consp(given)) {
+        name = lo_function_symbol(L, given, true);
+        if (!name)
+            lo_error(L, "PROGRAM-ERROR", "DEFUN: not a function name");
+    }
     if (!lo_symbolp(name) || lo_null(L, name))
         lo_error(L, "PROGRAM-ERROR", "%s", macro
                  ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
@@ -533,7 +603,9 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     lo_value body = lo_cdr(L, rest);
     lo_value forms = skip_declarations(c, body, true, &specials);
     /* (declarations... (block name forms...)) */
-    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"), lo_cons(L, name, forms));
+    lo_value block_name = lo_consp(given) ? second(L, given) : name;
+    lo_value block = lo_cons(L, lo_intern(L, "BLOCK"),
+                             lo_cons(L, block_name, forms));
     lo_value decls = L->nil, *tail = &decls;
     for (lo_value b = body; b != forms; b = lo_cdr_raw(b)) {
         *tail = lo_cons(L, lo_car_raw(b), L->nil);
@@ -544,7 +616,7 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     emit_op16(c, OP_DEFINE, constant(c, macro ? lo_macro_cell(L, name, true)
                                               : lo_function_cell(L, name, true)));
     emit(c, OP_POP);
-    emit_constant(c, name);
+    emit_constant(c, given);
     one_value(c);
 }
 
@@ -590,6 +662,42 @@ lo_value macro_function_in(struct compiler *c, lo_value sym)
     return lo_macro_function(c->L, sym);
 }
 
+/*
+ * The environment a macro receives (its &environment argument) is the
+ * nesting level of the compiler expanding it, as a fixnum: MACROEXPAND-1
+ * given it sees that compiler's local macros and symbol macros.  It is
+ * good while that compilation runs -- the extent Common Lisp gives
+ * environment objects; a level no compilation is at any more is the
+ * global environment.
+ */
+static lo_value environment_of(struct compiler *c)
+{
+    for (int level = 0; level < c->L->compile_depth; level++)
+        if (c->L->compilers[level] == c)
+            return lo_fixnum(level);
+    return c->L->nil;
+}
+
+static struct compiler *compiler_of(lo_lisp *L, lo_value env)
+{
+    if (!lo_fixnump(env))
+        return NULL;
+    int64_t level = lo_fixnum_value(env);
+    return level >= 0 && level < L->compile_depth ? L->compilers[level] : NULL;
+}
+
+/* The expansion of a symbol macro sym seen from c, or 0 (a variable of
+ * that name shadows it). */
+static lo_value symbol_macro_in(struct compiler *c, lo_value sym)
+{
+    for (struct compiler *k = c; k; k = k->parent) {
+        int slot = find_local(k, sym);
+        if (slot >= 0)
+            return k->local_symbol_macro[slot] ? k->local_expansion[slot] : 0;
+    }
+    return 0;
+}
+
 lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
 {
     *expanded = false;
@@ -599,13 +707,22 @@ lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
     if (lo_null(c->L, fn))
         return form;
     *expanded = true;
-    lo_value args[2] = { form, c->L->nil };
+    lo_value args[2] = { form, environment_of(c) };
     return lo_vm_apply(c->L, fn, args, 2);
 }
 
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded)
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
+                          bool *expanded)
 {
     *expanded = false;
+    struct compiler *c = compiler_of(L, env);
+    if (c && lo_symbolp(form)) {
+        lo_value expansion = symbol_macro_in(c, form);
+        *expanded = expansion != 0;
+        return expansion ? expansion : form;
+    }
+    if (c)
+        return expand_1(c, form, expanded);
     if (!lo_consp(form))
         return form;
     lo_value fn = lo_macro_function(L, lo_car_raw(form));
@@ -705,6 +822,7 @@ static const struct {
     { "DEFMACRO", sf_defmacro },
     { "DEFVAR", sf_defvar },
     { "DEFPARAMETER", sf_defparameter },
+    { "DEFCONSTANT", compile_defconstant },
     { "QUASIQUOTE", sf_quasiquote },
 };
 
@@ -807,6 +925,8 @@ static struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent)
     c->exits = NULL;
     c->ncatch = 0;
     c->declared_specials = L->nil;
+    c->label_at_end = false;
+    c->last_op_at = 0;
     return c;
 }
 
@@ -1010,12 +1130,9 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
             continue;
         }
         if (is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
-        if (is(L, item, "&ENVIRONMENT"))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: &ENVIRONMENT is not "
-                     "implemented yet");
-        if (is(L, item, "&WHOLE"))
-            lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE is not "
-                     "implemented yet");
+        if (is(L, item, "&ENVIRONMENT") || is(L, item, "&WHOLE"))
+            lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE and "
+                     "&ENVIRONMENT only at the top of a macro's");
         switch (state) {
         case REQUIRED:
             bind_required(c, item, src, scope, nested);
@@ -1062,6 +1179,45 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
         emit_op16(c, OP_CHECK_EMPTY, src);
 }
 
+/* A copy of the value in slot from, bound to name. */
+static void bind_copy(struct compiler *c, uint32_t from, lo_value name,
+                      lo_value scope)
+{
+    uint32_t slot = temp_local(c);
+    emit_op16(c, OP_LOCAL, from);
+    set_local_and_pop(c, slot);
+    bind_name(c, slot, name, scope);
+}
+
+/* A defmacro lambda list's &whole (first: the whole form) and
+ * &environment (anywhere: the environment, environment_of) are bound here;
+ * the rest of the list is returned. */
+static lo_value bind_macro_extras(struct compiler *c, lo_value params,
+                                  uint32_t form, uint32_t env, lo_value scope)
+{
+    lo_lisp *L = c->L;
+    if (lo_consp(params) && is(L, lo_car_raw(params), "&WHOLE") &&
+        lo_consp(lo_cdr_raw(params))) {
+        bind_copy(c, form, second(L, params), scope);
+        params = lo_cdr_raw(lo_cdr_raw(params));
+    }
+    lo_value rest = L->nil, *tail = &rest;
+    for (lo_value p = params; ; p = lo_cdr_raw(p)) {
+        if (!lo_consp(p)) {
+            *tail = p;
+            break;
+        }
+        if (is(L, lo_car_raw(p), "&ENVIRONMENT") && lo_consp(lo_cdr_raw(p))) {
+            bind_copy(c, env, second(L, p), scope);
+            p = lo_cdr_raw(p);
+            continue;
+        }
+        *tail = lo_cons(L, lo_car_raw(p), L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    return rest;
+}
+
 /* The required parameters: those before any lambda-list keyword. */
 static uint32_t count_required(lo_value params)
 {
@@ -1090,9 +1246,9 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
     lo_value forms = skip_declarations(c, body, true, &c->declared_specials);
     uint32_t arity;
     if (macro) {
-        uint32_t form = temp_local(c);
-        temp_local(c);                  /* the environment, unused so far */
+        uint32_t form = temp_local(c), env = temp_local(c);
         arity = 2;
+        params = bind_macro_extras(c, params, form, env, forms);
         uint32_t src = temp_local(c);
         emit_op16(c, OP_LOCAL, form);
         emit(c, OP_CDR);
@@ -1119,7 +1275,7 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
     compile_body(c, forms);
     if (c->dynamic_binds)
         emit_op16(c, OP_UNBIND, c->dynamic_binds);
-    emit(c, OP_RETURN);
+    emit_return(c);
     lo_value fn = finish(c, name, arity);
     leave_compiler(L);
     *inner = c;
@@ -1179,7 +1335,7 @@ lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
     lo_gc_inhibit(L);
     struct compiler *c = enter_compiler(L, NULL);
     compile_in(c, form, true, true);
-    emit(c, OP_RETURN);
+    emit_return(c);
     lo_value fn = finish(c, L->nil, 0);
     leave_compiler(L);
     lo_gc_allow(L);

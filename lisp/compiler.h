@@ -51,6 +51,8 @@ struct compiler {
     lo_lisp *L;
     unsigned char code[MAX_CODE];
     uint32_t len;
+    bool label_at_end;              /* a jump lands at code[len] */
+    uint32_t last_op_at;            /* where the last OP_MV1 went */
     lo_value constants;             /* list, newest first */
     uint32_t nconstants;
     /* frame slots: variables, temporaries, symbol macros */
@@ -84,6 +86,7 @@ void emit(struct compiler *c, unsigned byte);
 void emit16(struct compiler *c, unsigned v);
 void emit_op16(struct compiler *c, unsigned op, unsigned operand);
 void patch16(struct compiler *c, uint32_t at, unsigned v);
+void emit_return(struct compiler *c);
 unsigned constant(struct compiler *c, lo_value v);
 void emit_constant(struct compiler *c, lo_value v);
 bool is(lo_lisp *L, lo_value v, const char *name);

@@ -138,7 +138,7 @@ _Noreturn void lo_throw(lo_lisp *L)
  */
 static void push_value(lo_lisp *L, lo_value v)
 {
-    if (L->sp >= LO_STACK_VALUES)
+    if (L->sp >= lo_stack_limit(L))
         lo_error(L, "STORAGE-CONDITION", "value stack exhausted");
     L->stack[L->sp++] = v;
 }
@@ -237,12 +237,13 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
         lo_value cell = lo_function_cell(L, lo_intern(L, "%SIGNAL"), false);
         if (lo_consp(handlers) && !lo_null(L, cell) &&
             lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND) {
-            uint32_t mark = lo_roots_mark(L);
-            lo_root(L, &c);
+            /* rooted on the value stack, whose reserve is open now */
             L->signal_depth++;
-            lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], &c, 1);
+            push_value(L, c);
+            lo_value arg = c;
+            lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], &arg, 1);
+            c = L->stack[--L->sp];
             L->signal_depth--;
-            lo_roots_release(L, mark);
         }
     }
     L->unwind_v[0] = c;
@@ -250,27 +251,64 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
     lo_unwind(L, top);
 }
 
-_Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
+/*
+ * Raise an error of type (a symbol name) with message and initargs data
+ * (made by make_data, so that nothing is allocated when allocation itself
+ * failed: the exit then carries nil and L->error's text).
+ */
+static _Noreturn void raise_error(lo_lisp *L, const char *type,
+                                  const char *message,
+                                  lo_value (*make_data)(lo_lisp *, void *),
+                                  void *ctx)
 {
     if (L->world_locked)
         lo_world_unlock(L);
+    lo_snprintf(L->error, sizeof L->error, "%s: %s", type, message);
+    lo_value c = L->nil;
+    if (!L->making_condition) {
+        L->making_condition = true;
+        lo_value data = make_data ? make_data(L, ctx) : L->nil;
+        c = lo_make_condition(L, lo_intern(L, type),
+                              lo_make_string(L, message, strlen(message)),
+                              data);
+        L->making_condition = false;
+    }
+    lo_raise(L, c);
+}
+
+_Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
+{
     char message[LO_ERROR_MAX];
     va_list ap;
     va_start(ap, fmt);
     lo_vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    lo_snprintf(L->error, sizeof L->error, "%s: %s", type, message);
-    /* Making the condition allocates; if that fails too, the exit
-     * carries nil and the text above. */
-    lo_value c = L->nil;
-    if (!L->making_condition) {
-        L->making_condition = true;
-        c = lo_make_condition(L, lo_intern(L, type),
-                              lo_make_string(L, message, strlen(message)),
-                              L->nil);
-        L->making_condition = false;
-    }
-    lo_raise(L, c);
+    raise_error(L, type, message, NULL, NULL);
+}
+
+struct type_error { lo_value datum; const char *expected; };
+
+static lo_value type_error_data(lo_lisp *L, void *ctx)
+{
+    struct type_error *t = ctx;
+    return lo_cons(L, lo_intern_keyword(L, "DATUM"),
+           lo_cons(L, t->datum,
+           lo_cons(L, lo_intern_keyword(L, "EXPECTED-TYPE"),
+           lo_cons(L, lo_intern(L, t->expected), L->nil))));
+}
+
+/* A TYPE-ERROR whose condition carries the datum and the expected type
+ * (TYPE-ERROR-DATUM and TYPE-ERROR-EXPECTED-TYPE read them). */
+_Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
+                             const char *fmt, ...)
+{
+    char message[LO_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    lo_vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    struct type_error t = { datum, expected };
+    raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
 }
 
 /* "TYPE: message" for condition c (or the last error's text). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "package.h"
 
 static void check_symbol(lo_lisp *L, lo_value v, const char *op)
 {
@@ -68,6 +69,69 @@ static lo_value p_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_ptr(cell)[CELL_VALUE];
 }
 
+/*
+ * A function named (setf sym) lives in the function cell of a hidden
+ * symbol: uninterned (no package reaches it, no name can collide with
+ * it) and kept on sym's property list under %SETF-FUNCTION, so it
+ * persists with sym.  Its name, "(SETF SYM)", is what errors and the
+ * printer show.
+ */
+lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
+{
+    if (lo_symbolp(name))
+        return name;
+    if (!lo_consp(name) || !lo_symbolp(lo_car_raw(name)) ||
+        !lo_eq(lo_car_raw(name), lo_intern(L, "SETF")) ||
+        !lo_consp(lo_cdr_raw(name)) ||
+        !lo_symbolp(lo_car_raw(lo_cdr_raw(name))) ||
+        !lo_null(L, lo_cdr_raw(lo_cdr_raw(name))))
+        return 0;
+    lo_value sym = lo_car_raw(lo_cdr_raw(name));
+    lo_value key = lo_intern(L, "%SETF-FUNCTION");
+    for (lo_value l = lo_ptr(sym)[SYM_PLIST];
+         lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
+        if (lo_eq(lo_car_raw(l), key))
+            return lo_car_raw(lo_cdr_raw(l));
+    if (!create)
+        return 0;
+    if (lo_null(L, sym))
+        lo_error(L, "PROGRAM-ERROR", "(SETF NIL) cannot be defined");
+    char text[300] = "(SETF ";
+    size_t used = strlen(text);
+    lo_string_utf8(lo_symbol_name(sym), text + used, sizeof text - used - 2);
+    used = strlen(text);
+    text[used] = ')';
+    struct lo_name hidden_name = lo_name_of(lo_make_string(L, text, used + 1));
+    lo_value hidden = lo_make_symbol(L, &hidden_name, L->nil);
+    lo_ptr(sym)[SYM_PLIST] = lo_cons(L, key, lo_cons(L, hidden,
+                                     lo_ptr(sym)[SYM_PLIST]));
+    return hidden;
+}
+
+/* The symbol of a function name, for FDEFINITION and the like. */
+static lo_value function_name_arg(lo_lisp *L, lo_value name, const char *op)
+{
+    lo_value sym = lo_function_symbol(L, name, true);
+    if (!sym)
+        lo_error(L, "TYPE-ERROR", "%s: not a function name", op);
+    return sym;
+}
+
+/* (fdefinition name): name is a symbol or (setf symbol). */
+static lo_value p_fdefinition(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value sym = function_name_arg(L, a[0], "FDEFINITION");
+    return p_symbol_function(L, &sym, n);
+}
+
+/* (%function-symbol name): where the function called name lives, for
+ * the store forms of setf expansions. */
+static lo_value p_function_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return function_name_arg(L, a[0], "%FUNCTION-SYMBOL");
+}
+
 /* (%set-symbol-function symbol function), for (setf symbol-function). */
 static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -82,11 +146,11 @@ static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
 static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    check_symbol(L, a[0], "FMAKUNBOUND");
-    lo_value cell = lo_function_cell(L, a[0], false);
+    lo_value sym = function_name_arg(L, a[0], "FMAKUNBOUND");
+    lo_value cell = lo_function_cell(L, sym, false);
     if (!lo_null(L, cell))
         lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
-    cell = lo_macro_cell(L, a[0], false);
+    cell = lo_macro_cell(L, sym, false);
     if (!lo_null(L, cell))
         lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
     return a[0];
@@ -205,7 +269,7 @@ const struct lo_primitive lo_prims_eval[] = {
     { "SET", 2, 2, p_set },
     { "MAKUNBOUND", 1, 1, p_makunbound },
     { "SYMBOL-FUNCTION", 1, 1, p_symbol_function },
-    { "FDEFINITION", 1, 1, p_symbol_function },
+    { "FDEFINITION", 1, 1, p_fdefinition },
     { "%SET-SYMBOL-FUNCTION", 2, 2, p_set_symbol_function },
     { "FMAKUNBOUND", 1, 1, p_fmakunbound },
     { "MACRO-FUNCTION", 1, 2, p_macro_function },
@@ -216,5 +280,6 @@ const struct lo_primitive lo_prims_eval[] = {
     { "REMPROP", 2, 2, p_remprop },
     { "EVAL", 1, 1, p_eval },
     { "COMPILE", 1, 2, p_compile },
+    { "%FUNCTION-SYMBOL", 1, 1, p_function_symbol },
     { NULL, 0, 0, NULL },
 };

@@ -37,7 +37,7 @@
 #include "platform.h"
 #include "value.h"
 
-enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 16, LO_MAX_FRAMES = 1 << 14,
+enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 20, LO_MAX_FRAMES = 1 << 17,
        LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096, LO_MAX_CATCHES = 1 << 14,
        LO_MAX_LEVELS = 1000, LO_MAX_SPECIALS = 1 << 16 };
 
@@ -195,6 +195,21 @@ static inline bool lo_poll(lo_lisp *L)
 /* Collect now (world stopped by this call); false when it was not safe. */
 bool lo_collect(lo_lisp *L);
 
+/*
+ * The VM's limits.  Part of each stack is kept in reserve for the
+ * handlers of the error that reports the rest full, so a handler can run
+ * (and the error be caught) when a program recurses too deeply.
+ */
+enum { LO_FRAME_RESERVE = 512, LO_STACK_RESERVE = 8192 };
+static inline uint32_t lo_frame_limit(const lo_lisp *L)
+{
+    return LO_MAX_FRAMES - (L->signal_depth ? 0 : LO_FRAME_RESERVE);
+}
+static inline uint32_t lo_stack_limit(const lo_lisp *L)
+{
+    return LO_STACK_VALUES - (L->signal_depth ? 0 : LO_STACK_RESERVE);
+}
+
 /* The world lock, taken by symbol and cell creation; an error raised
  * while it is held releases it. */
 static inline void lo_world_lock(lo_lisp *L)
@@ -215,6 +230,11 @@ static inline void lo_world_unlock(lo_lisp *L)
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 _Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+/* A TYPE-ERROR about datum, which is not of type `expected` (a symbol
+ * name). */
+_Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
+                             const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
 struct lo_text;
@@ -303,13 +323,21 @@ static inline lo_value lo_cell_value(lo_lisp *L, lo_value cell)
 /* The value of the global variable sym for this thread (LO_UNBOUND). */
 lo_value lo_symbol_value(lo_lisp *L, lo_value sym);
 bool lo_special_p(lo_lisp *L, lo_value sym);
+bool lo_constant_p(lo_lisp *L, lo_value sym);     /* DEFCONSTANT'd */
 void lo_proclaim_special(lo_lisp *L, lo_value sym);
 void lo_bind_special(lo_lisp *L, lo_value cell, lo_value value);
 void lo_unbind_to(lo_lisp *L, uint32_t depth);
 /* The macro function of sym, or nil when sym names no macro. */
 lo_value lo_macro_function(lo_lisp *L, lo_value sym);
-/* One step of macro expansion: the expansion, or form itself. */
-lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, bool *expanded);
+/* One step of macro expansion in env (nil: the global environment; else
+ * what the compiler hands a macro): the expansion, or form itself. */
+lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
+                          bool *expanded);
+/* The symbol whose function cell holds the function called name: name
+ * itself, or for (setf sym) a hidden symbol kept on sym's property list
+ * (made when create); 0 when name is not a function name (or has no
+ * hidden symbol yet). */
+lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);

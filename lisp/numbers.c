@@ -18,21 +18,21 @@
 static lo_value number_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_numberp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a number", op);
+        lo_type_error(L, v, "NUMBER", "%s: not a number", op);
     return v;
 }
 
 static lo_value integer_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_integerp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not an integer", op);
+        lo_type_error(L, v, "INTEGER", "%s: not an integer", op);
     return v;
 }
 
 static lo_value rational_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_rationalp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a rational", op);
+        lo_type_error(L, v, "RATIONAL", "%s: not a rational", op);
     return v;
 }
 

@@ -86,20 +86,26 @@ static lo_value p_append(lo_lisp *L, lo_value *a, uint32_t n)
     return result;
 }
 
+/* (macroexpand-1 form [env]) and (macroexpand form [env]): the expansion
+ * and whether there was one. */
 static lo_value p_macroexpand_1(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)n;
     bool expanded;
-    return lo_macroexpand_1(L, a[0], &expanded);
+    lo_value v[2];
+    v[0] = lo_macroexpand_1(L, a[0], n > 1 ? a[1] : L->nil, &expanded);
+    v[1] = lo_truth(L, expanded);
+    return lo_values(L, 2, v);
 }
 
 static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)n;
-    lo_value form = a[0];
-    for (bool expanded = true; expanded;)
-        form = lo_macroexpand_1(L, form, &expanded);
-    return form;
+    lo_value v[2] = { a[0], L->nil };
+    for (bool expanded = true; expanded;) {
+        v[0] = lo_macroexpand_1(L, v[0], n > 1 ? a[1] : L->nil, &expanded);
+        if (expanded)
+            v[1] = L->t;
+    }
+    return lo_values(L, 2, v);
 }
 
 /* (gc): a full collection now; the live bytes after it, or nil when

@@ -287,6 +287,25 @@ static void print_stream(struct printer *p, lo_value s)
     put(p, ">");
 }
 
+/* A condition: PRINC gives its report (the message), PRIN1 its type too,
+ * as #<TYPE "message"> (SBCL adds an address). */
+static void print_condition(struct printer *p, lo_value c)
+{
+    lo_value message = lo_ptr(c)[CONDITION_MESSAGE];
+    if (!p->escape) {
+        if (lo_typep(message, LO_T_STRING))
+            print_string(p, message);
+        return;
+    }
+    put(p, "#<");
+    print_symbol(p, lo_ptr(c)[CONDITION_TYPE]);
+    if (lo_typep(message, LO_T_STRING)) {
+        put(p, " ");
+        print_string(p, message);
+    }
+    put(p, ">");
+}
+
 static void print_object(struct printer *p, lo_value v, int depth)
 {
     char buf[64];
@@ -312,6 +331,9 @@ static void print_object(struct printer *p, lo_value v, int depth)
         break;
     case LO_T_PACKAGE:
         print_package(p, v);
+        break;
+    case LO_T_CONDITION:
+        print_condition(p, v);
         break;
     case LO_T_STREAM:
         print_stream(p, v);

@@ -34,11 +34,35 @@ static bool terminating(char c)
            c == '"' || c == ';' || c == '`' || c == ',';
 }
 
+/* #| ... |#, which nests. */
+static void skip_block_comment(struct reader *r)
+{
+    int depth = 0;
+    do {
+        if (*r->p == '\0')
+            lo_error(r->L, "END-OF-FILE", "unterminated #| comment");
+        if (r->p[0] == '#' && r->p[1] == '|') {
+            depth++;
+            r->p += 2;
+        } else if (r->p[0] == '|' && r->p[1] == '#') {
+            depth--;
+            r->p += 2;
+        } else {
+            r->p++;
+        }
+    } while (depth > 0);
+}
+
+/* Whitespace and comments (; to the end of the line, #| |#). */
 static void skip_blanks(struct reader *r)
 {
     for (;;) {
         while (whitespace(*r->p))
             r->p++;
+        if (r->p[0] == '#' && r->p[1] == '|') {
+            skip_block_comment(r);
+            continue;
+        }
         if (*r->p != ';')
             return;
         while (*r->p && *r->p != '\n')

@@ -84,7 +84,7 @@ lo_value lo_car(lo_lisp *L, lo_value x)
         return lo_car_raw(x);
     if (lo_null(L, x))
         return L->nil;
-    lo_error(L, "TYPE-ERROR", "CAR: not a list");
+    lo_type_error(L, x, "LIST", "CAR: not a list");
 }
 
 lo_value lo_cdr(lo_lisp *L, lo_value x)
@@ -93,7 +93,7 @@ lo_value lo_cdr(lo_lisp *L, lo_value x)
         return lo_cdr_raw(x);
     if (lo_null(L, x))
         return L->nil;
-    lo_error(L, "TYPE-ERROR", "CDR: not a list");
+    lo_type_error(L, x, "LIST", "CDR: not a list");
 }
 
 int64_t lo_list_length(lo_lisp *L, lo_value list)
@@ -290,6 +290,13 @@ void lo_proclaim_special(lo_lisp *L, lo_value sym)
     lo_value cell = lo_variable_cell(L, sym, true);
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
+}
+
+bool lo_constant_p(lo_lisp *L, lo_value sym)
+{
+    lo_value cell = lo_variable_cell(L, sym, false);
+    return !lo_null(L, cell) &&
+           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_CONSTANT);
 }
 
 /* The cell's per-thread slot index, given now if it has none. */

@@ -805,8 +805,11 @@ static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     lo_value name = a[0];
-    if (lo_consp(name))                 /* (setf f): none exist yet */
-        return L->nil;
+    if (lo_consp(name)) {               /* (setf f): its hidden symbol */
+        if (!lo_function_symbol(L, name, false))
+            return L->nil;
+        name = lo_function_symbol(L, name, false);
+    }
     if (!lo_symbolp(name))
         lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
     lo_value cell = lo_function_cell(L, name, false);

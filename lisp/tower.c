@@ -180,7 +180,7 @@ double lo_to_double(lo_lisp *L, lo_value v, const char *op)
 {
     double d;
     if (!lo_numberp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a real number", op);
+        lo_type_error(L, v, "REAL", "%s: not a real number", op);
     if (!lo_real_to_double(L, v, &d))
         lo_error(L, "FLOATING-POINT-OVERFLOW", "%s: too large to be a "
                  "double-float", op);

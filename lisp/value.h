@@ -125,7 +125,7 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             (a raw tail: 1 value word)
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum:
- *             CELL_SPECIAL, and from bit 8 the index of a special
+ *             CELL_SPECIAL, CELL_CONSTANT, and from bit 8 the index of a special
  *             variable's per-thread slot, given when first bound)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
@@ -142,6 +142,7 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
 enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
 #define CELL_SPECIAL 1          /* CELL_FLAGS bit: a special variable */
+#define CELL_CONSTANT 2         /* CELL_FLAGS bit: a constant (DEFCONSTANT) */
 #define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_BYTES };

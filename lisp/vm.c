@@ -20,7 +20,7 @@ static inline unsigned u16(const unsigned char *p)
 
 static void push(lo_lisp *L, lo_value v)
 {
-    if (L->sp >= LO_STACK_VALUES)
+    if (L->sp >= lo_stack_limit(L))
         lo_error(L, "STORAGE-CONDITION", "value stack exhausted");
     L->stack[L->sp++] = v;
 }
@@ -157,14 +157,65 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
         return true;
     }
     lo_value code = code_for(L, fn, &n);
-    if (L->nframes >= LO_MAX_FRAMES)
+    if (L->nframes >= lo_frame_limit(L))
         lo_error(L, "STORAGE-CONDITION", "control stack exhausted (more than "
-                 "%d nested calls)", LO_MAX_FRAMES);
+                 "%u nested calls)", lo_frame_limit(L));
     uint32_t base = L->sp - n;
     open_locals(L, code, n);
     L->frames[L->nframes++] =
         (struct lo_frame){ code, lo_ptr(fn)[FN_ENV], 0, base, drop };
     return false;
+}
+
+/*
+ * The common case of a call, without the general checks' function calls:
+ * a bytecode function that may be called, given exactly its required
+ * arguments, with room for its frame.  False sends the call the general
+ * way (which also reports whatever is wrong).
+ */
+static inline uint64_t *quick_code(lo_lisp *L, lo_value fn, uint32_t n)
+{
+    if ((fn & 7) != LO_TAG_OBJECT || !((fn >> LO_ACCESS_SHIFT) & LO_ACCESS_CALL))
+        return NULL;
+    uint64_t *p = lo_ptr(fn);
+    if ((p[0] & 0xff) != LO_T_FUNCTION)
+        return NULL;
+    uint64_t *code = lo_ptr(p[FN_CODE]);
+    if (code[CODE_ARITY] != lo_fixnum(n) ||
+        L->sp + (uint64_t)lo_fixnum_value(code[CODE_FRAME]) >= lo_stack_limit(L))
+        return NULL;
+    return code;
+}
+
+static inline bool quick_call(lo_lisp *L, lo_value fn, uint32_t n,
+                              uint32_t drop)
+{
+    uint64_t *code = quick_code(L, fn, n);
+    if (!code || L->nframes >= lo_frame_limit(L))
+        return false;
+    uint32_t base = L->sp - n;
+    for (int64_t i = n; i < lo_fixnum_value(code[CODE_FRAME]); i++)
+        L->stack[L->sp++] = L->nil;
+    L->frames[L->nframes++] = (struct lo_frame){
+        lo_ptr(fn)[FN_CODE], lo_ptr(fn)[FN_ENV], 0, base, drop };
+    return true;
+}
+
+static inline bool quick_tail_call(lo_lisp *L, struct lo_frame *f,
+                                   lo_value fn, uint32_t n)
+{
+    uint64_t *code = quick_code(L, fn, n);
+    if (!code)
+        return false;
+    for (uint32_t i = 0; i < n; i++)
+        L->stack[f->base + i] = L->stack[L->sp - n + i];
+    L->sp = f->base + n;
+    for (int64_t i = n; i < lo_fixnum_value(code[CODE_FRAME]); i++)
+        L->stack[L->sp++] = L->nil;
+    f->code = lo_ptr(fn)[FN_CODE];
+    f->env = lo_ptr(fn)[FN_ENV];
+    f->pc = 0;
+    return true;
 }
 
 /*
@@ -290,6 +341,10 @@ static inline bool holds_inline_primitive(lo_value cell, unsigned op)
  * non-local exit to an entry of this loop's level lands here (control.c):
  * the state is restored and execution goes on at the entry's address.
  */
+static lo_value run_loop(lo_lisp *L, uint32_t entry_frames);
+
+/* The jump buffer lives here, not in the loop: a function that sets one
+ * keeps its variables in memory, and the loop's belong in registers. */
 static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
 {
     volatile uint32_t entry_frames = entry_frames_arg;
@@ -299,6 +354,86 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
         L->frames[L->nframes - 1].pc = e->pc;
         lo_land_values(L, e);
     }
+    return run_loop(L, entry_frames);
+}
+
+__attribute__((noinline))
+static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
+{
+    /* Threaded dispatch: each instruction jumps straight to the next
+     * one's code (GCC's labels as values), one indirect jump per
+     * instruction site, which predicts far better than one switch. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
+#pragma GCC diagnostic ignored "-Wpedantic"
+    static const void *const dispatch[256] = {
+        [0 ... 255] = &&L_bad_op,
+        [OP_ADD1] = &&L_OP_ADD1,
+        [OP_ADD2] = &&L_OP_ADD2,
+        [OP_BIND] = &&L_OP_BIND,
+        [OP_BOX] = &&L_OP_BOX,
+        [OP_CALL] = &&L_OP_CALL,
+        [OP_CALL_GLOBAL] = &&L_OP_CALL_GLOBAL,
+        [OP_CAR] = &&L_OP_CAR,
+        [OP_CAR1] = &&L_OP_CAR1,
+        [OP_CATCH] = &&L_OP_CATCH,
+        [OP_CDR] = &&L_OP_CDR,
+        [OP_CDR1] = &&L_OP_CDR1,
+        [OP_CHECK_CONS] = &&L_OP_CHECK_CONS,
+        [OP_CHECK_EMPTY] = &&L_OP_CHECK_EMPTY,
+        [OP_CLOSED] = &&L_OP_CLOSED,
+        [OP_CLOSURE] = &&L_OP_CLOSURE,
+        [OP_CONS2] = &&L_OP_CONS2,
+        [OP_CONST] = &&L_OP_CONST,
+        [OP_DEFINE] = &&L_OP_DEFINE,
+        [OP_EQ2] = &&L_OP_EQ2,
+        [OP_EXIT_ID] = &&L_OP_EXIT_ID,
+        [OP_FUNCTION] = &&L_OP_FUNCTION,
+        [OP_GE2] = &&L_OP_GE2,
+        [OP_GLOBAL] = &&L_OP_GLOBAL,
+        [OP_GT2] = &&L_OP_GT2,
+        [OP_JUMP] = &&L_OP_JUMP,
+        [OP_JUMP_IF_NIL] = &&L_OP_JUMP_IF_NIL,
+        [OP_JUMP_TABLE] = &&L_OP_JUMP_TABLE,
+        [OP_LE2] = &&L_OP_LE2,
+        [OP_LOCAL] = &&L_OP_LOCAL,
+        [OP_LT2] = &&L_OP_LT2,
+        [OP_MV1] = &&L_OP_MV1,
+        [OP_MV_CALL] = &&L_OP_MV_CALL,
+        [OP_MV_PUSH] = &&L_OP_MV_PUSH,
+        [OP_MV_RESTORE] = &&L_OP_MV_RESTORE,
+        [OP_MV_SAVE] = &&L_OP_MV_SAVE,
+        [OP_MV_STORE] = &&L_OP_MV_STORE,
+        [OP_NULL1] = &&L_OP_NULL1,
+        [OP_NUM_EQ2] = &&L_OP_NUM_EQ2,
+        [OP_PATCH_CLOSURE] = &&L_OP_PATCH_CLOSURE,
+        [OP_CONSTANT_INIT] = &&L_OP_CONSTANT_INIT,
+        [OP_RETURN1] = &&L_OP_RETURN1,
+        [OP_STORE_LOCAL] = &&L_OP_STORE_LOCAL,
+        [OP_POP] = &&L_OP_POP,
+        [OP_RESTORE_SP] = &&L_OP_RESTORE_SP,
+        [OP_RETURN] = &&L_OP_RETURN,
+        [OP_SAVE_SP] = &&L_OP_SAVE_SP,
+        [OP_SET_BOX_CLOSED] = &&L_OP_SET_BOX_CLOSED,
+        [OP_SET_BOX_LOCAL] = &&L_OP_SET_BOX_LOCAL,
+        [OP_SET_GLOBAL] = &&L_OP_SET_GLOBAL,
+        [OP_SET_LOCAL] = &&L_OP_SET_LOCAL,
+        [OP_SET_SP] = &&L_OP_SET_SP,
+        [OP_SUB1] = &&L_OP_SUB1,
+        [OP_SUB2] = &&L_OP_SUB2,
+        [OP_TAGBODY] = &&L_OP_TAGBODY,
+        [OP_TAIL_CALL] = &&L_OP_TAIL_CALL,
+        [OP_TAIL_CALL_GLOBAL] = &&L_OP_TAIL_CALL_GLOBAL,
+        [OP_THROW] = &&L_OP_THROW,
+        [OP_UNBIND] = &&L_OP_UNBIND,
+        [OP_UNBOX] = &&L_OP_UNBOX,
+        [OP_UNCATCH] = &&L_OP_UNCATCH,
+        [OP_UWP] = &&L_OP_UWP,
+        [OP_UWP_END] = &&L_OP_UWP_END,
+        [OP_UWP_NORMAL] = &&L_OP_UWP_NORMAL,
+    };
+#pragma GCC diagnostic pop
+#define DISPATCH() goto *dispatch[*ip++]
     for (;;) {
         struct lo_frame *f = &L->frames[L->nframes - 1];
         uint64_t epoch = atomic_load_explicit(&L->W->gc_epoch,
@@ -310,56 +445,59 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
         const unsigned char *ip = bytes + f->pc;
         lo_value cell;              /* a call's cell, for call_cell */
         unsigned nargs;
-        for (;;) {
-            switch (*ip++) {
-            case OP_CONST:
+        DISPATCH();
+        {
+            {
+            L_OP_CONST:
                 push(L, k[u16(ip)]);
                 ip += 2;
-                break;
-            case OP_LOCAL:
+                DISPATCH();
+            L_OP_LOCAL:
                 push(L, L->stack[f->base + u16(ip)]);
                 ip += 2;
-                break;
-            case OP_SET_LOCAL:
+                DISPATCH();
+            L_OP_SET_LOCAL:
                 L->stack[f->base + u16(ip)] = L->stack[L->sp - 1];
                 ip += 2;
-                break;
-            case OP_GLOBAL: {
+                DISPATCH();
+            L_OP_GLOBAL: {
                 lo_value cell = k[u16(ip)];
                 lo_value v = lo_cell_value(L, cell);
                 if (v == LO_UNBOUND)
                     unbound_cell(L, cell, false);
                 push(L, v);
                 ip += 2;
-                break;
+                DISPATCH();
             }
-            case OP_SET_GLOBAL:
+            L_OP_SET_GLOBAL:
                 *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
                 ip += 2;
-                break;
-            case OP_FUNCTION: {
+                DISPATCH();
+            L_OP_FUNCTION: {
                 lo_value cell = k[u16(ip)];
                 lo_value fn = lo_ptr(cell)[CELL_VALUE];
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
                 ip += 2;
                 push(L, fn);
-                break;
+                DISPATCH();
             }
-            case OP_CALL_GLOBAL: {
+            L_OP_CALL_GLOBAL: {
                 POLL_AT(ip - 1);
                 cell = k[u16(ip)];
                 nargs = ip[2];
                 ip += 3;
             call_cell:;
                 lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                SAVE_PC();
+                if (quick_call(L, fn, nargs, 0))
+                    goto new_frame;
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
-                SAVE_PC();
                 if (!start_call(L, fn, nargs, 0))
                     goto new_frame;
                 RELOAD_IF_COLLECTED();
-                break;
+                DISPATCH();
             }
             /* In-line primitives: the fast case, else a call of the cell. */
 #define INLINE_BEGIN(n)                                                 \
@@ -376,15 +514,15 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                     goto call_cell;                                     \
                 L->stack[L->sp - 2] = (int64_t)a test (int64_t)b ? L->t : L->nil; \
                 L->sp--;                                                \
-                break;                                                  \
+                DISPATCH();                                                  \
             }
-            case OP_LT2: FIXNUM_OP(<)
-            case OP_GT2: FIXNUM_OP(>)
-            case OP_LE2: FIXNUM_OP(<=)
-            case OP_GE2: FIXNUM_OP(>=)
-            case OP_NUM_EQ2: FIXNUM_OP(==)
-            case OP_ADD2:
-            case OP_SUB2: {
+            L_OP_LT2: FIXNUM_OP(<)
+            L_OP_GT2: FIXNUM_OP(>)
+            L_OP_LE2: FIXNUM_OP(<=)
+            L_OP_GE2: FIXNUM_OP(>=)
+            L_OP_NUM_EQ2: FIXNUM_OP(==)
+            L_OP_ADD2:
+            L_OP_SUB2: {
                 unsigned op = ip[-1];
                 lo_value a = L->stack[L->sp - 2], b = L->stack[L->sp - 1];
                 INLINE_BEGIN(2);
@@ -396,10 +534,10 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                     goto call_cell;
                 L->stack[L->sp - 2] = (lo_value)r;
                 L->sp--;
-                break;
+                DISPATCH();
             }
-            case OP_ADD1:
-            case OP_SUB1: {
+            L_OP_ADD1:
+            L_OP_SUB1: {
                 unsigned op = ip[-1];
                 lo_value a = L->stack[L->sp - 1];
                 INLINE_BEGIN(1);
@@ -410,17 +548,17 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                      : __builtin_sub_overflow((int64_t)a, (int64_t)lo_fixnum(1), &r)))
                     goto call_cell;
                 L->stack[L->sp - 1] = (lo_value)r;
-                break;
+                DISPATCH();
             }
-            case OP_EQ2: {
+            L_OP_EQ2: {
                 INLINE_BEGIN(2);
                 L->stack[L->sp - 2] = lo_eq(L->stack[L->sp - 2],
                                             L->stack[L->sp - 1]) ? L->t : L->nil;
                 L->sp--;
-                break;
+                DISPATCH();
             }
-            case OP_CAR1:
-            case OP_CDR1: {
+            L_OP_CAR1:
+            L_OP_CDR1: {
                 unsigned op = ip[-1];
                 lo_value a = L->stack[L->sp - 1];
                 INLINE_BEGIN(1);
@@ -429,34 +567,35 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                                                         : lo_cdr_raw(a);
                 else if (!lo_null(L, a))
                     goto call_cell;
-                break;
+                DISPATCH();
             }
-            case OP_CONS2: {
+            L_OP_CONS2: {
                 INLINE_BEGIN(2);
                 L->stack[L->sp - 2] = lo_cons(L, L->stack[L->sp - 2],
                                               L->stack[L->sp - 1]);
                 L->sp--;
-                break;
+                DISPATCH();
             }
-            case OP_NULL1: {
+            L_OP_NULL1: {
                 INLINE_BEGIN(1);
                 L->stack[L->sp - 1] = lo_null(L, L->stack[L->sp - 1])
                                       ? L->t : L->nil;
-                break;
+                DISPATCH();
             }
 #undef FIXNUM_OP
 #undef INLINE_BEGIN
-            case OP_CALL: {
+            L_OP_CALL: {
                 POLL_AT(ip - 1);
                 unsigned n = *ip++;
                 SAVE_PC();
-                if (!start_call(L, L->stack[L->sp - n - 1], n, 1))
+                lo_value fn = L->stack[L->sp - n - 1];
+                if (quick_call(L, fn, n, 1) || !start_call(L, fn, n, 1))
                     goto new_frame;
                 RELOAD_IF_COLLECTED();
-                break;
+                DISPATCH();
             }
-            case OP_TAIL_CALL_GLOBAL:
-            case OP_TAIL_CALL: {
+            L_OP_TAIL_CALL_GLOBAL:
+            L_OP_TAIL_CALL: {
                 lo_value fn;
                 unsigned n, below;
                 POLL_AT(ip - 1);
@@ -472,36 +611,37 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                     fn = L->stack[L->sp - n - 1];
                     below = 1;
                 }
-                if (tail_call(L, f, fn, n, below))
+                if ((below == 0 && quick_tail_call(L, f, fn, n)) ||
+                    tail_call(L, f, fn, n, below))
                     goto new_frame;
                 goto do_return;         /* a primitive's result is on top */
             }
-            case OP_CLOSED:
+            L_OP_CLOSED:
                 push(L, closed[u16(ip)]);
                 ip += 2;
-                break;
-            case OP_BOX: {
+                DISPATCH();
+            L_OP_BOX: {
                 uint64_t *box = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
                 box[CELL_VALUE] = L->stack[f->base + u16(ip)];
                 box[CELL_NAME] = L->nil;
                 box[CELL_FLAGS] = lo_fixnum(0);
                 L->stack[f->base + u16(ip)] = lo_make_object(box);
                 ip += 2;
-                break;
+                DISPATCH();
             }
-            case OP_UNBOX:
+            L_OP_UNBOX:
                 L->stack[L->sp - 1] = lo_ptr(L->stack[L->sp - 1])[CELL_VALUE];
-                break;
-            case OP_SET_BOX_LOCAL:
+                DISPATCH();
+            L_OP_SET_BOX_LOCAL:
                 lo_ptr(L->stack[f->base + u16(ip)])[CELL_VALUE] =
                     L->stack[L->sp - 1];
                 ip += 2;
-                break;
-            case OP_SET_BOX_CLOSED:
+                DISPATCH();
+            L_OP_SET_BOX_CLOSED:
                 lo_ptr(closed[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
                 ip += 2;
-                break;
-            case OP_CLOSURE: {
+                DISPATCH();
+            L_OP_CLOSURE: {
                 lo_value code_k = k[u16(ip)];
                 unsigned m = ip[2];
                 ip += 3;
@@ -513,55 +653,62 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                 fn[FN_CODE] = code_k;
                 fn[FN_ENV] = env;
                 push(L, lo_make_object(fn));
-                break;
+                DISPATCH();
             }
-            case OP_CAR:
+            L_OP_CAR:
                 L->stack[L->sp - 1] = lo_car(L, L->stack[L->sp - 1]);
-                break;
-            case OP_CDR:
+                DISPATCH();
+            L_OP_CDR:
                 L->stack[L->sp - 1] = lo_cdr(L, L->stack[L->sp - 1]);
-                break;
-            case OP_CHECK_CONS:
+                DISPATCH();
+            L_OP_CHECK_CONS:
                 if (!lo_consp(L->stack[f->base + u16(ip)]))
                     lo_error(L, "PROGRAM-ERROR", "too few arguments or "
                              "elements for the lambda list");
                 ip += 2;
-                break;
-            case OP_CHECK_EMPTY:
+                DISPATCH();
+            L_OP_CHECK_EMPTY:
                 if (!lo_null(L, L->stack[f->base + u16(ip)]))
                     lo_error(L, "PROGRAM-ERROR", "too many arguments or "
                              "elements for the lambda list");
                 ip += 2;
-                break;
-            case OP_BIND:
+                DISPATCH();
+            L_OP_BIND:
                 lo_bind_special(L, k[u16(ip)], L->stack[--L->sp]);
                 ip += 2;
-                break;
-            case OP_UNBIND:
+                DISPATCH();
+            L_OP_UNBIND:
                 lo_unbind_to(L, L->nbindings - u16(ip));
                 ip += 2;
-                break;
-            case OP_JUMP: {
+                DISPATCH();
+            L_OP_JUMP: {
                 const unsigned char *to = bytes + u16(ip);
                 if (to < ip)            /* a loop: poll */
                     POLL_AT(to);
                 ip = to;
-                break;
+                DISPATCH();
             }
-            case OP_JUMP_IF_NIL:
+            L_OP_JUMP_IF_NIL:
                 if (lo_null(L, L->stack[--L->sp]))
                     ip = bytes + u16(ip);
                 else
                     ip += 2;
-                break;
-            case OP_POP:
+                DISPATCH();
+            L_OP_POP:
                 L->sp--;
-                break;
-            case OP_DEFINE:
+                DISPATCH();
+            L_OP_DEFINE:
                 lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
                 ip += 2;
-                break;
-            case OP_RETURN:
+                DISPATCH();
+            L_OP_RETURN1:
+                L->nvalues = 1;
+                goto do_return;
+            L_OP_STORE_LOCAL:
+                L->stack[f->base + u16(ip)] = L->stack[--L->sp];
+                ip += 2;
+                DISPATCH();
+            L_OP_RETURN:
             do_return: {
                 lo_value v = L->stack[L->sp - 1];
                 L->sp = f->base - f->drop;
@@ -573,16 +720,16 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                 push(L, v);
                 goto new_frame;
             }
-            case OP_MV1:
+            L_OP_MV1:
                 L->nvalues = 1;
-                break;
-            case OP_MV_PUSH:            /* no values: no primary either */
+                DISPATCH();
+            L_OP_MV_PUSH:            /* no values: no primary either */
                 if (L->nvalues == 0)
                     L->sp--;
                 for (uint32_t i = 1; i < L->nvalues; i++)
                     push(L, L->mv[i]);
-                break;
-            case OP_MV_CALL: {
+                DISPATCH();
+            L_OP_MV_CALL: {
                 POLL_AT(ip - 1);
                 uint32_t from = SAVED_SP(u16(ip));
                 ip += 2;
@@ -590,92 +737,103 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
                 if (!start_call(L, L->stack[from - 1], L->sp - from, 1))
                     goto new_frame;
                 RELOAD_IF_COLLECTED();
-                break;
+                DISPATCH();
             }
-            case OP_MV_SAVE:
+            L_OP_MV_SAVE:
                 lo_save_values(L);
-                break;
-            case OP_MV_RESTORE:
+                DISPATCH();
+            L_OP_MV_RESTORE:
                 lo_restore_values(L);
-                break;
-            case OP_MV_STORE: {
+                DISPATCH();
+            L_OP_MV_STORE: {
                 unsigned slot = u16(ip), count = ip[2];
                 ip += 3;
                 lo_value primary = L->stack[--L->sp];
                 for (unsigned i = 0; i < count; i++)
                     L->stack[f->base + slot + i] =
                         i == 0 ? primary : i < L->nvalues ? L->mv[i] : L->nil;
-                break;
+                DISPATCH();
             }
-            case OP_SAVE_SP:
+            L_OP_SAVE_SP:
                 L->stack[f->base + u16(ip)] = lo_fixnum(L->sp - f->base);
                 ip += 2;
-                break;
-            case OP_RESTORE_SP: {
+                DISPATCH();
+            L_OP_RESTORE_SP: {
                 lo_value v = L->stack[L->sp - 1];
                 L->sp = SAVED_SP(u16(ip));
                 push(L, v);
                 ip += 2;
-                break;
+                DISPATCH();
             }
-            case OP_SET_SP:
+            L_OP_SET_SP:
                 L->sp = SAVED_SP(u16(ip));
                 ip += 2;
-                break;
-            case OP_EXIT_ID:
+                DISPATCH();
+            L_OP_EXIT_ID:
                 L->stack[f->base + u16(ip)] =
                     lo_fixnum((int64_t)(++L->exit_serial & LO_FIXNUM_MAX));
                 ip += 2;
-                break;
-            case OP_CATCH:
-            case OP_TAGBODY: {
+                DISPATCH();
+            L_OP_CATCH:
+            L_OP_TAGBODY: {
                 lo_value tag = L->stack[--L->sp];
                 lo_catch_push(L, ip[-1] == OP_CATCH ? LO_CATCH_CATCH
                                                     : LO_CATCH_TAGBODY,
                               tag, u16(ip));
                 ip += 2;
-                break;
+                DISPATCH();
             }
-            case OP_UNCATCH:
+            L_OP_UNCATCH:
                 L->ncatches -= *ip++;
-                break;
-            case OP_THROW:
+                DISPATCH();
+            L_OP_THROW:
                 SAVE_PC();
                 lo_throw(L);
-            case OP_UWP:
+            L_OP_UWP:
                 lo_catch_push(L, LO_CATCH_CLEANUP, L->nil, u16(ip));
                 ip += 2;
-                break;
-            case OP_UWP_NORMAL:
+                DISPATCH();
+            L_OP_UWP_NORMAL:
                 L->ncatches--;
                 lo_save_values(L);
                 push(L, lo_fixnum(-1));
-                break;
-            case OP_UWP_END:
+                DISPATCH();
+            L_OP_UWP_END:
                 SAVE_PC();
                 lo_uwp_end(L);
-                break;
-            case OP_JUMP_TABLE: {
+                DISPATCH();
+            L_OP_JUMP_TABLE: {
                 unsigned count = *ip++;
                 int64_t i = lo_fixnum_value(L->stack[--L->sp]);
                 if (i < 0 || i >= count)
                     lo_error(L, "PROGRAM-ERROR", "internal: bad GO index");
                 ip = bytes + u16(ip + 2 * i);
-                break;
+                DISPATCH();
             }
-            case OP_PATCH_CLOSURE: {
+            L_OP_CONSTANT_INIT: {
+                lo_value cell = k[u16(ip)], v = L->stack[L->sp - 1];
+                lo_value old = lo_ptr(cell)[CELL_VALUE];
+                if (old != LO_UNBOUND && !lo_eql(old, v))
+                    lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant "
+                             "already has another value");
+                lo_ptr(cell)[CELL_VALUE] = v;
+                ip += 2;
+                DISPATCH();
+            }
+            L_OP_PATCH_CLOSURE: {
                 lo_value fn = L->stack[L->sp - 2];
                 lo_ptr(lo_ptr(fn)[FN_ENV])[2 + u16(ip)] = L->stack[L->sp - 1];
                 L->sp -= 2;
                 ip += 2;
-                break;
+                DISPATCH();
             }
-            default:
+            L_bad_op:
                 lo_error(L, "PROGRAM-ERROR", "bad bytecode %u", ip[-1]);
             }
         }
     new_frame:;
     }
+#undef DISPATCH
 }
 
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,

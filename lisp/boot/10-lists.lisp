@@ -39,8 +39,12 @@
   (if (zerop n) l (nthcdr (1- n) (cdr l))))
 (defun nth (n l) (car (nthcdr n l)))
 
-(defun last (l)
-  (if (consp (cdr l)) (last (cdr l)) l))
+(defun last (l &optional (n 1))
+  (let ((tail l))
+    ;; advance tail n conses ahead, then walk both to the end
+    (dotimes (i n) (if (consp tail) (setq tail (cdr tail))))
+    (do ((result l (cdr result)) (tail tail (cdr tail)))
+        ((not (consp tail)) result))))
 
 (defun %revappend (l tail)
   (if (null l) tail (%revappend (cdr l) (cons (car l) tail))))
@@ -161,3 +165,151 @@
 
 (defun mapcon (f list &rest more)
   (apply #'nconc (%map-lists f (cons list more) t t)))
+
+;; Sets as lists, in SBCL's orders: the results are built by pushing, so
+;; the programs that print them see what they see in SBCL.
+(defun %key-of (key x) (if key (funcall key x) x))
+
+(defun %in-list (item list test key)
+  (member (%key-of key item) list :test test :key key))
+
+(defun union (list1 list2 &key key test test-not)
+  (let ((test (%test-fn test test-not)) (result list2))
+    (dolist (x list1 result)
+      (unless (%in-list x list2 test key)
+        (setq result (cons x result))))))
+
+(defun nunion (list1 list2 &rest keys)
+  (apply #'union list1 list2 keys))
+
+(defun intersection (list1 list2 &key key test test-not)
+  (let ((test (%test-fn test test-not)) (result nil))
+    (dolist (x list1 result)
+      (if (%in-list x list2 test key)
+          (setq result (cons x result))))))
+
+(defun nintersection (list1 list2 &rest keys)
+  (apply #'intersection list1 list2 keys))
+
+(defun set-difference (list1 list2 &key key test test-not)
+  (let ((test (%test-fn test test-not)) (result nil))
+    (dolist (x list1 result)
+      (unless (%in-list x list2 test key)
+        (setq result (cons x result))))))
+
+(defun nset-difference (list1 list2 &rest keys)
+  (apply #'set-difference list1 list2 keys))
+
+(defun set-exclusive-or (list1 list2 &key key test test-not)
+  (let ((test (%test-fn test test-not)) (result nil))
+    (dolist (x list1)
+      (unless (%in-list x list2 test key) (setq result (cons x result))))
+    (dolist (x list2 result)
+      (unless (member (%key-of key x) list1
+                      :test (lambda (a b) (funcall test b a)) :key key)
+        (setq result (cons x result))))))
+
+(defun nset-exclusive-or (list1 list2 &rest keys)
+  (apply #'set-exclusive-or list1 list2 keys))
+
+(defun subsetp (list1 list2 &key key test test-not)
+  (let ((test (%test-fn test test-not)))
+    (dolist (x list1 t)
+      (unless (%in-list x list2 test key) (return nil)))))
+
+;; Trees.
+(defun subst (new old tree &key key test test-not)
+  (let ((test (%test-fn test test-not)))
+    (labels ((walk (x)
+               (cond ((funcall test old (%key-of key x)) new)
+                     ((atom x) x)
+                     (t (let ((a (walk (car x))) (d (walk (cdr x))))
+                          (if (and (eq a (car x)) (eq d (cdr x)))
+                              x
+                              (cons a d)))))))
+      (walk tree))))
+
+(defun subst-if (new predicate tree &key key)
+  (labels ((walk (x)
+             (cond ((funcall predicate (%key-of key x)) new)
+                   ((atom x) x)
+                   (t (let ((a (walk (car x))) (d (walk (cdr x))))
+                        (if (and (eq a (car x)) (eq d (cdr x)))
+                            x
+                            (cons a d)))))))
+    (walk tree)))
+
+(defun subst-if-not (new predicate tree &key key)
+  (subst-if new (complement predicate) tree :key key))
+
+(defun nsubst (new old tree &rest keys) (apply #'subst new old tree keys))
+
+(defun sublis (alist tree &key key test test-not)
+  (let ((test (%test-fn test test-not)))
+    (labels ((walk (x)
+               (let ((pair (assoc (%key-of key x) alist :test test)))
+                 (cond (pair (cdr pair))
+                       ((atom x) x)
+                       (t (let ((a (walk (car x))) (d (walk (cdr x))))
+                            (if (and (eq a (car x)) (eq d (cdr x)))
+                                x
+                                (cons a d))))))))
+      (walk tree))))
+
+(defun nsublis (alist tree &rest keys) (apply #'sublis alist tree keys))
+
+(defun tree-equal (x y &key test test-not)
+  (let ((test (%test-fn test test-not)))
+    (labels ((same (x y)
+               (if (and (consp x) (consp y))
+                   (and (same (car x) (car y)) (same (cdr x) (cdr y)))
+                   (and (atom x) (atom y) (funcall test x y) t))))
+      (same x y))))
+
+;; More list functions.
+(defun list-length (list)
+  ;; nil for a circular list: the fast pointer meets the slow one
+  (do ((n 0 (+ n 2)) (fast list (cddr fast)) (slow list (cdr slow)))
+      (nil)
+    (when (endp fast) (return n))
+    (when (endp (cdr fast)) (return (+ n 1)))
+    (when (and (eq fast slow) (> n 0)) (return nil))))
+
+(defun make-list (size &key initial-element)
+  (let ((result nil))
+    (dotimes (i size result) (setq result (cons initial-element result)))))
+
+(defun copy-alist (alist)
+  (mapcar (lambda (pair) (if (consp pair) (cons (car pair) (cdr pair)) pair))
+          alist))
+
+(defun tailp (object list)
+  (do ((l list (cdr l)))
+      ((atom l) (eql object l))
+    (if (eql object l) (return t))))
+
+(defun ldiff (list object)
+  (let ((result nil))
+    (do ((l list (cdr l)))
+        ((or (atom l) (eql l object))
+         (let ((r (nreverse result)))
+           (if (and (atom l) (not (eql l object)) l) (nconc r l) r)))
+      (setq result (cons (car l) result)))))
+
+(defun assoc-if (predicate alist &key key)
+  (dolist (pair alist nil)
+    (if (and pair (funcall predicate (%key-of key (car pair)))) (return pair))))
+
+(defun assoc-if-not (predicate alist &key key)
+  (assoc-if (complement predicate) alist :key key))
+
+(defun rassoc-if (predicate alist &key key)
+  (dolist (pair alist nil)
+    (if (and pair (funcall predicate (%key-of key (cdr pair)))) (return pair))))
+
+(defun rassoc-if-not (predicate alist &key key)
+  (rassoc-if (complement predicate) alist :key key))
+
+;; Functions returning functions.
+(defun constantly (value) (lambda (&rest arguments) arguments value))
+(defun complement (f) (lambda (&rest arguments) (not (apply f arguments))))

@@ -333,3 +333,8 @@
 (fmakunbound 'to-remove)
 (fboundp 'to-remove)
 (macro-function 'no-such-macro)
+
+;; the datum and expected type of errors signalled by built-in functions
+(handler-case (car 5) (type-error (e) (list (type-error-datum e) (type-error-expected-type e))))
+(handler-case (cdr 'x) (type-error (e) (type-error-datum e)))
+(handler-case (+ 1 'a) (type-error (e) (type-error-datum e)))

@@ -254,3 +254,10 @@ nil
 (let ((acc nil)) (let ((push-it (lambda (v) (unless (null v) (setq acc (cons v acc)))))) (funcall push-it 1) (funcall push-it nil) (funcall push-it 2) acc))
 (defun counter-maker () (let ((c 0)) (list (lambda () (and t (setq c (1+ c)))) (lambda () c))))
 (let ((fs (counter-maker))) (funcall (car fs)) (funcall (car fs)) (funcall (cadr fs)))
+
+;; block comments
+(list 1 #| x |# 2)
+#| a #| nested |# b |# 8
+(+ 1 #|
+ several lines
+|# 2)

@@ -83,8 +83,8 @@ is "tail calls through let, progn and funcall of a primitive" "$(printf 'W\n(1 .
    "$bin" --store "$store" -e "(defun w (n) (let ((m (- n 1))) (progn (if (= m 0) (funcall (function cons) 1 2) (w m)))))" \
    -e '(w 100000)'
 is "deep non-tail recursion: a clear error, no crash" \
-   "$(printf 'DEEP\nERROR: STORAGE-CONDITION: control stack exhausted (more than 16384 nested calls)')" \
-   "$bin" --store "$store" -e '(defun deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))' -e '(deep 100000)'
+   "$(printf 'DEEP\n100000\nERROR: STORAGE-CONDITION: control stack exhausted (more than 130560 nested calls)')" \
+   "$bin" --store "$store" -e '(defun deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))' -e '(deep 100000)' -e '(deep 1000000)'
 is "closures capture values" "$(printf 'ADDER\n7')" "$bin" --store "$store" \
    -e '(defun adder (n) (lambda (x) (+ x n)))' -e '(funcall (adder 3) 4)'
 is "captured and assigned variables are shared" "$(printf 'COUNTER\n3\n2')" "$bin" --store "$store" \
@@ -124,6 +124,15 @@ is "an error inside a dynamic binding undoes it (1)" "$(printf '*D*\nERROR: TYPE
    "$bin" --store "$store" -e '(defparameter *d* 5)' -e '(let ((*d* 3)) (car 1))'
 is "an error inside a dynamic binding undoes it (2): the store kept 5" "5" \
    "$bin" --store "$store" -e '*d*'
+is "deep recursion: a STORAGE-CONDITION a handler can catch" "$(printf 'DEEP\nTOO-DEEP')" \
+   "$bin" --store "$store" -e '(defun deep (n) (if (= n 0) 0 (+ 1 (deep (- n 1)))))' \
+   -e "(handler-case (deep 10000000) (storage-condition () 'too-deep))"
+is "deep recursion through C callbacks (SORT's predicate): caught too" "$(printf 'DEEP-SORT\nCAUGHT')" \
+   "$bin" --store "$store" \
+   -e '(defun deep-sort (n) (if (= n 0) 0 (progn (sort (list 1 2) (lambda (a b) (deep-sort (- n 1)) (< a b))) n)))' \
+   -e "(handler-case (deep-sort 100000) (storage-condition () 'caught))"
+is "and the system is usable after both" "(10 5)" \
+   "$bin" --store "$store" -e '(list (deep 10) (deep-sort 5))'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"

@@ -67,6 +67,7 @@ static void *worker(void *arg)
              "(sum-%d (cdr l) (+ acc (car (cdr (car l)))))))", t, t);
     snprintf(want, sizeof want, "SUM-%d", t);
     expect(t, L, form, want);
+    expect(t, L, "(defvar *who* nil)", "*WHO*");
     for (int round = 0; round < ROUNDS; round++) {
         int n = 200 + round * 10;
         /* sum of i * t for i = 1..n, through a list that lives across
@@ -84,6 +85,15 @@ static void *worker(void *arg)
         snprintf(want, sizeof want, "t%d %d((1 %d) (2 %d) (3 %d))", t, round,
                  t, 2 * t, 3 * t);
         expect_output(t, L, want);
+        /* special bindings are each thread's own, and non-local exits
+         * (an error caught by a handler) undo them */
+        snprintf(form, sizeof form,
+                 "(let ((*who* %d)) (gc) (list *who* (handler-case "
+                 "(let ((*who* 'inner)) (build-%d 50 nil) (error \"x\")) "
+                 "(error () *who*)) (catch 'k (let ((*who* %d)) "
+                 "(throw 'k (* *who* 2))))))", t, t, t);
+        snprintf(want, sizeof want, "(%d %d %d)", t, t, 2 * t);
+        expect(t, L, form, want);
         snprintf(form, sizeof form, "(defvar *kept-%d-%d* (build-%d 20 nil))",
                  t, round, t);
         snprintf(want, sizeof want, "*KEPT-%d-%d*", t, round);
