@@ -209,6 +209,26 @@ enum lo_math_fn {
 double lo_math(enum lo_math_fn fn, double x, double y);
 
 /* ---------------------------------------------------------------------------
+ * Host files, read whole (the Lisp's LOAD and OPEN for input)
+ *
+ * LispOS's own data lives in the store; a host file is only a way in for
+ * source text.  Hosted Linux reads the named file; a bare-metal build
+ * has no host files and returns LO_ENOSYS, which the Lisp reports as a
+ * clear FILE-ERROR.
+ * ------------------------------------------------------------------------- */
+
+/*
+ * Read the whole regular file at path (a NUL-terminated host path) into
+ * memory from lo_mem_alloc: *buf holds its *len bytes followed by one NUL
+ * (not counted), to be released with lo_mem_free.  LO_ENOENT when there
+ * is no such file, LO_EACCES when it may not be read, LO_EINVAL when it
+ * is not a regular file, LO_ERANGE when it is larger than max_len bytes,
+ * LO_ENOMEM, LO_EIO; *buf is NULL on failure.
+ */
+int lo_file_read_all(const char *path, size_t max_len, char **buf,
+                     size_t *len);
+
+/* ---------------------------------------------------------------------------
  * Host disks
  * ------------------------------------------------------------------------- */
 

@@ -19,7 +19,8 @@
  *   numtext.c    numbers to text and back        } in numbers.h
  *   numbers.c    the number primitives           }
  *   streams.c    output streams: string streams and standard   } streams.h
- *                output
+ *                output; what every stream has                 }
+ *   input.c      input streams, READ and the reading functions }
  *   write.c      the printing functions (prin1, princ, write...)
  *   format.c     FORMAT; its ~F is
  *                fixed.c (fixed.h), its ~R in words numerals.c
@@ -347,8 +348,12 @@ bool lo_equal(lo_lisp *L, lo_value x, lo_value y);
 lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);
 
 /* ---- reader and printer ---- */
-/* Read one form from *text; false at the end of the text. */
+/* Read one form from the UTF-8 *text (NUL-terminated; a stream's text,
+ * streams.h, is kept so); *text moves past it.  False at the end of the
+ * text (only blanks and comments were left, and *text is at the end). */
 bool lo_read(lo_lisp *L, const char **text, lo_value *out);
+/* Past the whitespace and comments at text. */
+const char *lo_read_skip(lo_lisp *L, const char *text);
 
 /* An output buffer of UTF-8 text.  Bounded (what passes cap is dropped)
  * unless drain is set: then a full buffer is emptied into a stream
@@ -408,6 +413,7 @@ extern const struct lo_primitive lo_prims_eval[];
 extern const struct lo_primitive lo_prims_packages[];
 extern const struct lo_primitive lo_prims_numbers[];
 extern const struct lo_primitive lo_prims_streams[];
+extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
 

@@ -12,8 +12,8 @@
  *   helpers   %in-package and %defpackage (under the IN-PACKAGE and
  *             DEFPACKAGE macros of lisp/boot), %package-symbols and
  *             %all-symbols (under DO-SYMBOLS and its kin)
- *   reading   read-from-string (reads with *PACKAGE*, as READ does)
  *
+ * (READ-FROM-STRING, which reads with *PACKAGE*, is input.c's.)
  * Arguments follow Common Lisp: a package designator is a package or a
  * string designator (string, symbol, character) naming one; a symbol list
  * designator is a symbol or a list of them (NIL: none).  Errors are
@@ -562,44 +562,6 @@ static lo_value p_defpackage(lo_lisp *L, lo_value *a, uint32_t n)
     return intern_names(L, option_args(L, options, OPT_EXPORT), pkg, true);
 }
 
-/* ---- read-from-string ---------------------------------------------------- */
-
-static bool blank(uint8_t c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-/* (read-from-string string &optional eof-error-p eof-value): the object
- * and the index after it (and after the blank that ended a token, as READ
- * consumes it). */
-static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    lo_value s = string_arg(L, a[0], "READ-FROM-STRING");
-    uint64_t len = lo_string_length(s), bytes = 0;
-    char utf8[4];
-    for (uint64_t i = 0; i < len; i++)
-        bytes += lo_utf8_encode(lo_string_chars(s)[i], utf8);
-    lo_value buf = lo_alloc_bytes(L, bytes + 1);   /* text for the reader */
-    char *text = (char *)lo_bytes_data(buf);
-    for (uint64_t i = 0, at = 0; i < len; i++)
-        at += lo_utf8_encode(lo_string_chars(s)[i], text + at);
-    const char *cursor = text;
-    lo_value v[2];
-    if (!lo_read(L, &cursor, &v[0])) {
-        if (n < 2 || !lo_null(L, a[1]))
-            lo_error(L, "END-OF-FILE", "READ-FROM-STRING: no object");
-        v[0] = n > 2 ? a[2] : L->nil;
-    } else if (cursor > text && cursor[-1] != ')' && cursor[-1] != '"' &&
-               blank((uint8_t)*cursor)) {
-        cursor++;
-    }
-    uint64_t chars = 0;
-    for (const char *p = text; p < cursor; p++)
-        chars += ((uint8_t)*p & 0xc0) != 0x80;
-    v[1] = lo_fixnum((int64_t)chars);
-    return lo_values(L, 2, v);
-}
-
 const struct lo_primitive lo_prims_packages[] = {
     { "FIND-PACKAGE", 1, 1, p_find_package },
     { "PACKAGEP", 1, 1, p_packagep },
@@ -630,6 +592,5 @@ const struct lo_primitive lo_prims_packages[] = {
     { "%PACKAGE-SYMBOLS", 1, 2, p_package_symbols },
     { "%ALL-SYMBOLS", 0, 0, p_all_symbols },
     { "%DEFPACKAGE", 2, 2, p_defpackage },
-    { "READ-FROM-STRING", 1, 3, p_read_from_string },
     { NULL, 0, 0, NULL },
 };

@@ -294,13 +294,14 @@ lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name)
 
 lo_value lo_current_package(lo_lisp *L, bool complain)
 {
-    lo_value cell = lo_registry_ref(L, REG_PACKAGE_CELL);
-    lo_value pkg = lo_ptr(cell)[CELL_VALUE];
+    /* this thread's binding of *PACKAGE* (LOAD and LET bind it) */
+    lo_value *place = lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL));
+    lo_value pkg = *place;
     if (lo_packagep(pkg) && !lo_package_deleted(pkg))
         return pkg;
     lo_value user = lo_registry_ref(L, REG_CL_USER);
     if (complain) {
-        lo_ptr(cell)[CELL_VALUE] = user;
+        *place = user;
         lo_error(L, "PACKAGE-ERROR", "*PACKAGE* was not a package; it is "
                  "COMMON-LISP-USER again");
     }
@@ -309,7 +310,7 @@ lo_value lo_current_package(lo_lisp *L, bool complain)
 
 void lo_set_current_package(lo_lisp *L, lo_value pkg)
 {
-    lo_ptr(lo_registry_ref(L, REG_PACKAGE_CELL))[CELL_VALUE] = pkg;
+    *lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL)) = pkg;
 }
 
 /* For messages: a string's text. */

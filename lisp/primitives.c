@@ -232,6 +232,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_streams,
     lo_prims_write,
     lo_prims_format,
+    lo_prims_input,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

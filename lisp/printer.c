@@ -271,6 +271,22 @@ static void print_package(struct printer *p, lo_value pkg)
     put(p, ">");
 }
 
+/* #<STRING-INPUT-STREAM>, #<FILE-STREAM "path"> (closed ones say so). */
+static void print_stream(struct printer *p, lo_value s)
+{
+    struct printer escaped = *p;
+    escaped.escape = true;
+    put(p, "#<");
+    put(p, lo_stream_type_name(s));
+    if (lo_typep(lo_ptr(s)[STREAM_NAME], LO_T_STRING)) {
+        put(p, " ");
+        print_string(&escaped, lo_ptr(s)[STREAM_NAME]);
+    }
+    if (lo_stream_flags(s) & LO_STREAM_CLOSED)
+        put(p, " (closed)");
+    put(p, ">");
+}
+
 /* A condition: PRINC gives its report (the message), PRIN1 its type too,
  * as #<TYPE "message"> (SBCL adds an address). */
 static void print_condition(struct printer *p, lo_value c)
@@ -320,8 +336,7 @@ static void print_object(struct printer *p, lo_value v, int depth)
         print_condition(p, v);
         break;
     case LO_T_STREAM:
-        put(p, lo_stream_kind(v) == LO_STREAM_STRING
-               ? "#<STRING-OUTPUT-STREAM>" : "#<STANDARD-OUTPUT-STREAM>");
+        print_stream(p, v);
         break;
     default:
         lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",

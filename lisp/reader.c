@@ -104,27 +104,34 @@ static lo_value read_list(struct reader *r)
     }
 }
 
+/* A string literal (r->p is after the opening quote): its length is
+ * found first, then its characters decoded into the string, so a literal
+ * may be as long as the text. */
 static lo_value read_string(struct reader *r)
 {
-    char buf[4096];
-    size_t n = 0;
-    for (;;) {
-        char c = *r->p++;
-        if (c == '\0')
+    const unsigned char *p = (const unsigned char *)r->p, *end;
+    uint64_t count = 0;
+    for (;; count++) {
+        bool escaped = *p == '\\';
+        if (escaped)
+            p++;
+        if (*p == '\0')
             lo_error(r->L, "END-OF-FILE", "unterminated string");
-        if (c == '"')
+        if (*p == '"' && !escaped)
             break;
-        if (c == '\\') {
-            c = *r->p++;
-            if (c == '\0')
-                lo_error(r->L, "END-OF-FILE", "unterminated string");
-        }
-        if (n == sizeof buf)
-            lo_error(r->L, "READER-ERROR", "string literal longer than %zu "
-                     "bytes", sizeof buf);
-        buf[n++] = c;
+        lo_utf8_next(&p, p + 4);        /* a NUL stops a broken sequence */
     }
-    return lo_make_string(r->L, buf, n);
+    end = p;
+    lo_value s = lo_alloc_string(r->L, count);
+    uint32_t *chars = lo_string_chars(s);
+    p = (const unsigned char *)r->p;
+    for (uint64_t i = 0; i < count; i++) {
+        if (*p == '\\')
+            p++;
+        chars[i] = lo_utf8_next(&p, end);
+    }
+    r->p = (const char *)end + 1;
+    return s;
 }
 
 /* The extent of a token starting at r->p (which is moved past it). */
@@ -288,6 +295,13 @@ static lo_value read_form(struct reader *r)
     }
     r->depth--;
     return v;
+}
+
+const char *lo_read_skip(lo_lisp *L, const char *text)
+{
+    struct reader r = { L, text, 0 };
+    skip_blanks(&r);
+    return r.p;
 }
 
 bool lo_read(lo_lisp *L, const char **text, lo_value *out)

@@ -1,14 +1,16 @@
 /*
  * streams.c -- output streams: string streams and standard output
- * (streams.h has the layout), and the functions that write characters
- * and strings to them:
+ * (streams.h has the layout), the functions that write characters and
+ * strings to them, and what every stream has:
  *
  *   make-string-output-stream get-output-stream-string write-char
  *   write-string write-line terpri fresh-line finish-output force-output
- *   clear-output streamp output-stream-p input-stream-p
+ *   clear-output streamp output-stream-p input-stream-p open-stream-p
+ *   close
  *
- * and %CONSOLE-STREAM, which lisp/boot calls once to make the stream
- * *STANDARD-OUTPUT* holds.
+ * and %CONSOLE-STREAM, which lisp/boot calls to make the console streams
+ * *STANDARD-OUTPUT*, *STANDARD-INPUT* and *TERMINAL-IO* hold.  Input
+ * streams and reading are in input.c.
  */
 #include <string.h>
 
@@ -19,32 +21,71 @@
 /* Standard output a thread may hold before the host takes it. */
 #define LO_OUTPUT_MAX (64u << 20)
 
-static lo_value make_stream(lo_lisp *L, enum lo_stream_kind kind)
+lo_value lo_make_stream(lo_lisp *L, enum lo_stream_kind kind, unsigned flags)
 {
     uint64_t *p = lo_alloc_object(L, LO_T_STREAM, STREAM_WORDS);
     p[STREAM_KIND] = lo_fixnum(kind);
     p[STREAM_BUFFER] = L->nil;
     p[STREAM_FILL] = lo_fixnum(0);
     p[STREAM_COLUMN] = lo_fixnum(0);
+    p[STREAM_POSITION] = lo_fixnum(0);
+    p[STREAM_FLAGS] = lo_fixnum(flags);
+    p[STREAM_NAME] = L->nil;
     return lo_make_object(p);
 }
 
 lo_value lo_make_string_stream(lo_lisp *L)
 {
-    return make_stream(L, LO_STREAM_STRING);
+    return lo_make_stream(L, LO_STREAM_STRING, LO_STREAM_OUT);
+}
+
+const char *lo_stream_type_name(lo_value s)
+{
+    switch (lo_stream_kind(s)) {
+    case LO_STREAM_STRING:       return "STRING-OUTPUT-STREAM";
+    case LO_STREAM_STRING_INPUT: return "STRING-INPUT-STREAM";
+    case LO_STREAM_FILE_INPUT:   return "FILE-STREAM";
+    case LO_STREAM_CONSOLE:      break;
+    }
+    unsigned both = LO_STREAM_IN | LO_STREAM_OUT;
+    return (lo_stream_flags(s) & both) == both ? "TERMINAL-STREAM"
+         : lo_stream_flags(s) & LO_STREAM_IN ? "STANDARD-INPUT-STREAM"
+         : "STANDARD-OUTPUT-STREAM";
+}
+
+/* The stream a designator names (nil: the variable standard, t:
+ * *TERMINAL-IO*), checked to be open in direction (LO_STREAM_IN or _OUT)
+ * and to carry the access bits. */
+static lo_value designated_stream(lo_lisp *L, lo_value designator,
+                                  const char *standard, unsigned direction,
+                                  unsigned bits, const char *op)
+{
+    const char *what = direction == LO_STREAM_IN ? "input" : "output";
+    lo_value s = designator;
+    if (lo_null(L, s))
+        s = lo_special_value(L, standard);
+    else if (lo_eq(s, L->t))
+        s = lo_special_value(L, "*TERMINAL-IO*");
+    if (!lo_streamp(s))
+        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+    if (lo_stream_flags(s) & LO_STREAM_CLOSED)
+        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+    if (!(lo_stream_flags(s) & direction))
+        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+    lo_check_access(L, s, bits, op);
+    return s;
 }
 
 lo_value lo_output_stream(lo_lisp *L, lo_value designator, const char *op)
 {
-    lo_value s = designator;
-    if (lo_null(L, s))
-        s = lo_special_value(L, "*STANDARD-OUTPUT*");
-    else if (lo_eq(s, L->t))
-        s = lo_special_value(L, "*TERMINAL-IO*");
-    if (!lo_streamp(s))
-        lo_error(L, "TYPE-ERROR", "%s: not an output stream", op);
-    lo_check_access(L, s, LO_ACCESS_WRITE, op);
-    return s;
+    return designated_stream(L, designator, "*STANDARD-OUTPUT*",
+                             LO_STREAM_OUT, LO_ACCESS_WRITE, op);
+}
+
+lo_value lo_input_stream(lo_lisp *L, lo_value designator, const char *op)
+{
+    return designated_stream(L, designator, "*STANDARD-INPUT*", LO_STREAM_IN,
+                             LO_ACCESS_READ, op);
 }
 
 /* ---- the column, for FRESH-LINE ---- */
@@ -228,10 +269,16 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
     return lo_output_stream(L, i < n ? a[i] : L->nil, op);
 }
 
+/* (%console-stream &optional direction): a console stream for output
+ * (the default), :input, or :io (both, *TERMINAL-IO*). */
 static lo_value p_console_stream(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)a; (void)n;
-    return make_stream(L, LO_STREAM_CONSOLE);
+    unsigned flags = LO_STREAM_OUT;
+    if (n > 0 && lo_keyword_is(a[0], "INPUT"))
+        flags = LO_STREAM_IN;
+    else if (n > 0 && lo_keyword_is(a[0], "IO"))
+        flags = LO_STREAM_IN | LO_STREAM_OUT;
+    return lo_make_stream(L, LO_STREAM_CONSOLE, flags);
 }
 
 /* (make-string-output-stream &key element-type) */
@@ -328,22 +375,58 @@ static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
     return v;
 }
 
+/* Whether the stream is open in that direction: a closed stream is
+ * neither an input nor an output stream any more, as in SBCL. */
+static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction,
+                        const char *op)
+{
+    unsigned flags = lo_stream_flags(stream_arg(L, s, op));
+    return lo_truth(L, (flags & direction) && !(flags & LO_STREAM_CLOSED));
+}
+
 static lo_value p_output_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    stream_arg(L, a[0], "OUTPUT-STREAM-P");
-    return L->t;
+    return open_in(L, a[0], LO_STREAM_OUT, "OUTPUT-STREAM-P");
 }
 
 static lo_value p_input_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    stream_arg(L, a[0], "INPUT-STREAM-P");
-    return L->nil;
+    return open_in(L, a[0], LO_STREAM_IN, "INPUT-STREAM-P");
+}
+
+static lo_value p_open_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return open_in(L, a[0], LO_STREAM_IN | LO_STREAM_OUT, "OPEN-STREAM-P");
+}
+
+/* (close stream &key abort): T, after which the stream can be used no
+ * more -- but for GET-OUTPUT-STREAM-STRING, which still gives what was
+ * written, as in SBCL.  An input stream's text is let go for the
+ * collector.  The console streams serve every thread and persist:
+ * closing one does nothing and returns NIL. */
+static lo_value p_close(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value abort;
+    lo_parse_keys(L, "CLOSE", a, n, 1, "ABORT", &abort);
+    uint64_t *p = lo_ptr(stream_arg(L, a[0], "CLOSE"));
+    unsigned flags = lo_stream_flags(a[0]);
+    lo_check_access(L, a[0], flags & LO_STREAM_OUT ? LO_ACCESS_WRITE
+                                                   : LO_ACCESS_READ, "CLOSE");
+    if (lo_stream_kind(a[0]) == LO_STREAM_CONSOLE)
+        return L->nil;
+    p[STREAM_FLAGS] = lo_fixnum(flags | LO_STREAM_CLOSED);
+    if (flags & LO_STREAM_IN) {
+        p[STREAM_BUFFER] = L->nil;
+        p[STREAM_END] = p[STREAM_POSITION] = lo_fixnum(0);
+    }
+    return L->t;
 }
 
 const struct lo_primitive lo_prims_streams[] = {
-    { "%CONSOLE-STREAM", 0, 0, p_console_stream },
+    { "%CONSOLE-STREAM", 0, 1, p_console_stream },
     { "MAKE-STRING-OUTPUT-STREAM", 0, -1, p_make_string_output_stream },
     { "GET-OUTPUT-STREAM-STRING", 1, 1, p_get_output_stream_string },
     { "WRITE-CHAR", 1, 2, p_write_char },
@@ -357,5 +440,7 @@ const struct lo_primitive lo_prims_streams[] = {
     { "STREAMP", 1, 1, p_streamp },
     { "OUTPUT-STREAM-P", 1, 1, p_output_stream_p },
     { "INPUT-STREAM-P", 1, 1, p_input_stream_p },
+    { "OPEN-STREAM-P", 1, 1, p_open_stream_p },
+    { "CLOSE", 1, -1, p_close },
     { NULL, 0, 0, NULL },
 };

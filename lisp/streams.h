@@ -1,24 +1,42 @@
 /*
- * streams.h -- output streams (streams.c), for the printing functions,
- * FORMAT and the host.
+ * streams.h -- streams (streams.c: output and what every stream has;
+ * input.c: input and reading), for the printing functions, FORMAT, the
+ * reader's callers and the host.
  *
  * A stream is a heap object (LO_T_STREAM), never a C pointer:
  *
- *   1 kind    (fixnum) LO_STREAM_STRING or LO_STREAM_CONSOLE
- *   2 buffer  a string stream's characters so far: a string whose length
- *             is the capacity (nil until the first character)
- *   3 fill    (fixnum) how many of them are used
- *   4 column  (fixnum) characters since the last newline (FRESH-LINE)
+ *   1 kind      (fixnum) enum lo_stream_kind
+ *   2 buffer    output: a string stream's characters so far, a string
+ *               whose length is the capacity (nil until the first one);
+ *               input: the text, UTF-8 in a byte vector with a NUL after
+ *               the end -- the form the reader reads (lisp/reader.c)
+ *   3 fill/end  (fixnum) output: how many characters are used; input:
+ *               the text's length in bytes
+ *   4 column/start  (fixnum) output: characters since the last newline
+ *               (FRESH-LINE); input from a string: the index in that
+ *               string where the text starts (WITH-INPUT-FROM-STRING's
+ *               :index)
+ *   5 position  (fixnum) input: the byte offset of the next character
+ *   6 flags     (fixnum) LO_STREAM_IN, LO_STREAM_OUT, LO_STREAM_CLOSED
+ *   7 name      a file stream's path (a string), else nil
  *
- * A console stream is standard output: what is written to it goes to the
+ * Console streams are the terminal: what is written to one goes to the
  * writing thread's own buffer (struct lo_lisp's output), which the host
  * takes after each evaluation (lo_lisp_take_output) -- lispos-repl writes
- * it to stdout, the server will send it to the client.  So the one
- * console stream *STANDARD-OUTPUT* holds serves every thread.
+ * it to stdout, the server will send it to the client.  So the console
+ * streams *STANDARD-OUTPUT*, *STANDARD-INPUT* and *TERMINAL-IO* hold serve
+ * every thread.  Console input is always at its end for now: the host
+ * reads the forms it evaluates itself.
+ *
+ * An input stream's text is made once, when the stream is (from a
+ * string's characters or a file's bytes, always valid UTF-8 then), so
+ * later changes to the string are not seen.
  *
  * Writing needs the stream's write access bit; GET-OUTPUT-STREAM-STRING
- * its read bit too.  Nothing here calls back into Lisp, and allocating
- * never collects (internal.h, "roots and safepoints").
+ * its read bit too; reading needs the read bit.  Nothing here calls back
+ * into Lisp, and allocating never collects (internal.h, "roots and
+ * safepoints"), so a pointer into a stream's text stays good until the
+ * next call of lo_vm_apply.
  */
 #ifndef LO_LISP_STREAMS_H
 #define LO_LISP_STREAMS_H
@@ -26,8 +44,15 @@
 #include "internal.h"
 
 enum { STREAM_KIND = 1, STREAM_BUFFER, STREAM_FILL, STREAM_COLUMN,
-       STREAM_WORDS };
-enum lo_stream_kind { LO_STREAM_STRING, LO_STREAM_CONSOLE };
+       STREAM_POSITION, STREAM_FLAGS, STREAM_NAME, STREAM_WORDS };
+enum { STREAM_END = STREAM_FILL, STREAM_START = STREAM_COLUMN };
+enum lo_stream_kind {
+    LO_STREAM_STRING,           /* string output (MAKE-STRING-OUTPUT-STREAM) */
+    LO_STREAM_CONSOLE,          /* the terminal, either direction or both */
+    LO_STREAM_STRING_INPUT,     /* MAKE-STRING-INPUT-STREAM */
+    LO_STREAM_FILE_INPUT,       /* OPEN of a host file, for reading */
+};
+enum { LO_STREAM_IN = 1, LO_STREAM_OUT = 2, LO_STREAM_CLOSED = 4 };
 
 static inline bool lo_streamp(lo_value v) { return lo_typep(v, LO_T_STREAM); }
 static inline enum lo_stream_kind lo_stream_kind(lo_value s)
@@ -35,11 +60,22 @@ static inline enum lo_stream_kind lo_stream_kind(lo_value s)
     return (enum lo_stream_kind)lo_fixnum_value(lo_ptr(s)[STREAM_KIND]);
 }
 
+static inline unsigned lo_stream_flags(lo_value s)
+{
+    return (unsigned)lo_fixnum_value(lo_ptr(s)[STREAM_FLAGS]);
+}
+
+/* A fresh stream of that kind, open in the directions flags gives, with
+ * nothing in it. */
+lo_value lo_make_stream(lo_lisp *L, enum lo_stream_kind kind, unsigned flags);
 lo_value lo_make_string_stream(lo_lisp *L);
+/* What PRINT-OBJECT would call it: "STRING-OUTPUT-STREAM"... */
+const char *lo_stream_type_name(lo_value s);
 
 /* An output stream designator: nil is *STANDARD-OUTPUT*, t is
- * *TERMINAL-IO*, a stream itself; else a TYPE-ERROR.  The stream's write
- * access bit is checked. */
+ * *TERMINAL-IO*, a stream itself; it must be an open output stream (else
+ * a TYPE-ERROR, or a STREAM-ERROR when closed) with the write access
+ * bit. */
 lo_value lo_output_stream(lo_lisp *L, lo_value designator, const char *op);
 
 void lo_stream_write_chars(lo_lisp *L, lo_value stream,
@@ -52,6 +88,11 @@ uint64_t lo_stream_column(lo_lisp *L, lo_value stream);
 /* A string stream's text as a fresh string; the stream starts again
  * empty (GET-OUTPUT-STREAM-STRING). */
 lo_value lo_stream_take_string(lo_lisp *L, lo_value stream);
+
+/* An input stream designator: nil is *STANDARD-INPUT*, t is
+ * *TERMINAL-IO*, a stream itself; it must be an open input stream (else a
+ * TYPE-ERROR, or a STREAM-ERROR when closed) with the read access bit. */
+lo_value lo_input_stream(lo_lisp *L, lo_value designator, const char *op);
 
 /* A lo_text (internal.h) writing into stream through buf[cap] (cap at
  * least 8): full buffers are drained into the stream; lo_text_finish

@@ -68,7 +68,8 @@ static int eval_print(lo_lisp *L, const char *text)
 }
 
 /* Whether text holds at least one complete form (parentheses balanced,
- * strings closed): the REPL reads until then. */
+ * strings and |symbols| closed): the REPL reads until then.  A character
+ * such as #\; or #\( is not a comment or a parenthesis. */
 static int complete(const char *text)
 {
     int depth = 0, in_string = 0, seen = 0;
@@ -76,15 +77,25 @@ static int complete(const char *text)
         if (in_string) {
             if (*p == '\\' && p[1])
                 p++;
-            else if (*p == '"')
+            else if (*p == in_string)
                 in_string = 0;
+        } else if (*p == '#' && p[1] == '\\' && p[2]) {
+            p += 2;
+            seen = 1;
+        } else if (*p == '\\' && p[1]) {
+            p++;
+            seen = 1;
+        } else if (*p == '|') {
+            in_string = '|';
+            seen = 1;
         } else if (*p == ';') {
             while (*p && *p != '\n')
                 p++;
             if (!*p)
                 break;
         } else if (*p == '"') {
-            in_string = seen = 1;
+            in_string = '"';
+            seen = 1;
         } else if (*p == '(') {
             depth++;
             seen = 1;

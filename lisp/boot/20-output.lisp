@@ -8,7 +8,7 @@
 ;;;; and programs can bind them.
 
 (defvar *standard-output* (%console-stream))
-(defvar *terminal-io* *standard-output*)
+(defvar *terminal-io* (%console-stream ':io))   ; both ways (25-input.lisp)
 (defvar *error-output* *standard-output*)
 (defvar *trace-output* *standard-output*)
 

@@ -3,10 +3,12 @@
  *
  * Fixed-address reservation works, and fails cleanly (LO_EBUSY, nothing
  * clobbered) when the range is taken; protection and fault hooks; memory
- * for bookkeeping; threads, mutexes, condition variables; the clock.
+ * for bookkeeping; threads, mutexes, condition variables; the clock;
+ * host files read whole (LOAD's way in).
  */
 #include <stdatomic.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "platform.h"
 #include "tap.h"
@@ -144,11 +146,46 @@ static void check_threads(void)
     lo_mutex_destroy(&c.lock);
 }
 
+static void check_files(void)
+{
+    char dir[] = "/tmp/lispos-platform-XXXXXX", path[64];
+    if (!mkdtemp(dir)) {
+        ok(0, "a scratch directory");
+        return;
+    }
+    snprintf(path, sizeof path, "%s/f.txt", dir);
+    FILE *f = fopen(path, "w");
+    fputs("(+ 1 2)\n", f);
+    fclose(f);
+    char *buf = (char *)1;
+    size_t len = 99;
+    is_int(lo_file_read_all(path, 1 << 20, &buf, &len), LO_OK, "read a file");
+    ok(buf && len == 8 && !memcmp(buf, "(+ 1 2)\n", 8) && buf[8] == '\0',
+       "its bytes, then a NUL");
+    lo_mem_free(buf);
+    is_int(lo_file_read_all(path, 7, &buf, &len), LO_ERANGE,
+           "a file larger than the limit is refused");
+    ok(buf == NULL, "and gives no buffer");
+    is_int(lo_file_read_all(dir, 1 << 20, &buf, &len), LO_EINVAL,
+           "a directory is not a file");
+    remove(path);
+    is_int(lo_file_read_all(path, 1 << 20, &buf, &len), LO_ENOENT,
+           "a missing file is LO_ENOENT");
+    f = fopen(path, "w");
+    fclose(f);
+    is_int(lo_file_read_all(path, 1 << 20, &buf, &len), LO_OK, "an empty file");
+    ok(buf && len == 0 && buf[0] == '\0', "is an empty text");
+    lo_mem_free(buf);
+    remove(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     check_reservation();
     check_fault_hooks();
     check_memory();
     check_threads();
+    check_files();
     return done_testing();
 }

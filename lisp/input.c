@@ -1,0 +1,651 @@
+/*
+ * input.c -- input streams and reading (streams.h has the layout):
+ *
+ *   make-string-input-stream read-char read-char-no-hang peek-char
+ *   unread-char read-line listen clear-input read
+ *   read-preserving-whitespace read-from-string read-delimited-list
+ *   file-position stream-element-type interactive-stream-p open
+ *
+ * and for lisp/boot/25-input.lisp, which has WITH-INPUT-FROM-STRING, LOAD
+ * and WITH-OPEN-FILE: %STRING-INPUT-STREAM-INDEX (:index), %INPUT-OFFSET
+ * and %INPUT-LINE-COLUMN (where LOAD met a form it could not read).
+ *
+ * An input stream's text is UTF-8 with a NUL after it, in a byte vector:
+ * the form the reader (reader.c) reads.  So READ from a stream is the
+ * reader itself on the stream's text from its position, which then moves
+ * past what the reader consumed, and the reader's limits (nesting depth,
+ * token length) hold for streams as for any text.  Characters are decoded
+ * from the same text one at a time.  The text is made valid UTF-8 when
+ * the stream is made (a file's malformed bytes become U+FFFD), so a
+ * position steps back over a character (UNREAD-CHAR) by skipping its
+ * continuation bytes.  A NUL character in the text ends what READ sees
+ * (the reader takes it for the end), though READ-CHAR still returns it.
+ *
+ * Host files come through lo_file_read_all (drivers/platform.h): OPEN
+ * reads the whole file into the stream's text at once.
+ */
+#include <string.h>
+
+#include "format.h"
+#include "sequences.h"
+#include "streams.h"
+
+/* The largest host file OPEN reads: its text lives in the heap. */
+#define LO_FILE_MAX ((size_t)256 << 20)
+/* The longest host path, in UTF-8 bytes. */
+enum { PATH_MAX_BYTES = 4096 };
+
+/* ---- an input stream's text ---- */
+
+struct input {
+    const unsigned char *text;  /* UTF-8, a NUL at end */
+    uint64_t pos, end;          /* byte offsets: the next character, the end */
+};
+
+static struct input input_of(lo_value s)
+{
+    uint64_t *p = lo_ptr(s);
+    if (lo_stream_kind(s) == LO_STREAM_CONSOLE)    /* no console input yet */
+        return (struct input){ (const unsigned char *)"", 0, 0 };
+    return (struct input){ lo_bytes_data(p[STREAM_BUFFER]),
+                           (uint64_t)lo_fixnum_value(p[STREAM_POSITION]),
+                           (uint64_t)lo_fixnum_value(p[STREAM_END]) };
+}
+
+/* Store the position in back into the stream. */
+static void input_moved(lo_value s, const struct input *in)
+{
+    if (lo_stream_kind(s) != LO_STREAM_CONSOLE)
+        lo_ptr(s)[STREAM_POSITION] = lo_fixnum((int64_t)in->pos);
+}
+
+/* The character at the position (there must be one), and taking it. */
+static uint32_t peek_code(const struct input *in)
+{
+    const unsigned char *p = in->text + in->pos;
+    return lo_utf8_next(&p, in->text + in->end);
+}
+
+static uint32_t next_code(struct input *in)
+{
+    const unsigned char *p = in->text + in->pos;
+    uint32_t c = lo_utf8_next(&p, in->text + in->end);
+    in->pos = (uint64_t)(p - in->text);
+    return c;
+}
+
+/* Characters (not bytes) in the text before byte offset pos. */
+static uint64_t chars_before(const struct input *in, uint64_t pos)
+{
+    uint64_t n = 0;
+    for (uint64_t i = 0; i < pos; i++)
+        n += (in->text[i] & 0xc0) != 0x80;
+    return n;
+}
+
+/* The byte offset of character k (the end when there are fewer). */
+static uint64_t offset_of_char(const struct input *in, uint64_t k)
+{
+    struct input at = *in;
+    at.pos = 0;
+    while (k-- > 0 && at.pos < at.end)
+        next_code(&at);
+    return at.pos;
+}
+
+/* The standard syntax's whitespace[2], which PEEK-CHAR T and READ skip. */
+static bool whitespace(uint32_t c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* ---- making input streams ---- */
+
+/* A byte vector holding chars[0..n) in UTF-8, then a NUL; *bytes gets
+ * the length without the NUL.  chars may be in the heap: allocating
+ * moves nothing. */
+static lo_value text_from_chars(lo_lisp *L, const uint32_t *chars,
+                                uint64_t n, uint64_t *bytes)
+{
+    char utf8[4];
+    uint64_t len = 0;
+    for (uint64_t i = 0; i < n; i++)
+        len += lo_utf8_encode(chars[i], utf8);
+    lo_value text = lo_alloc_bytes(L, len + 1);     /* zeroed: the NUL */
+    char *out = (char *)lo_bytes_data(text);
+    for (uint64_t i = 0, at = 0; i < n; i++)
+        at += lo_utf8_encode(chars[i], out + at);
+    *bytes = len;
+    return text;
+}
+
+/* The same from UTF-8 bytes that may be malformed (a host file's):
+ * decoded and encoded again, so the text is valid UTF-8. */
+static lo_value text_from_utf8(lo_lisp *L, const char *s, size_t n,
+                               uint64_t *bytes)
+{
+    const unsigned char *end = (const unsigned char *)s + n;
+    char utf8[4];
+    uint64_t len = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p < end;)
+        len += lo_utf8_encode(lo_utf8_next(&p, end), utf8);
+    lo_value text = lo_alloc_bytes(L, len + 1);
+    char *out = (char *)lo_bytes_data(text);
+    uint64_t at = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p < end;)
+        at += lo_utf8_encode(lo_utf8_next(&p, end), out + at);
+    *bytes = len;
+    return text;
+}
+
+static lo_value make_input(lo_lisp *L, enum lo_stream_kind kind,
+                           lo_value text, uint64_t bytes, uint64_t start,
+                           lo_value name)
+{
+    lo_value s = lo_make_stream(L, kind, LO_STREAM_IN);
+    uint64_t *p = lo_ptr(s);
+    p[STREAM_BUFFER] = text;
+    p[STREAM_END] = lo_fixnum((int64_t)bytes);
+    p[STREAM_START] = lo_fixnum((int64_t)start);
+    p[STREAM_NAME] = name;
+    return s;
+}
+
+/* A stream reading string[start..end). */
+static lo_value string_input_stream(lo_lisp *L, lo_value string,
+                                    uint64_t start, uint64_t end)
+{
+    uint64_t bytes;
+    lo_value text = text_from_chars(L, lo_string_chars(string) + start,
+                                    end - start, &bytes);
+    return make_input(L, LO_STREAM_STRING_INPUT, text, bytes, start, L->nil);
+}
+
+static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_typep(v, LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
+    lo_check_access(L, v, LO_ACCESS_READ, op);
+    return v;
+}
+
+/* (make-string-input-stream string &optional start end) */
+static lo_value p_make_string_input_stream(lo_lisp *L, lo_value *a,
+                                           uint32_t n)
+{
+    const char *op = "MAKE-STRING-INPUT-STREAM";
+    lo_value s = string_arg(L, a[0], op);
+    uint64_t start, end;
+    lo_bounds(L, op, n > 1 ? a[1] : LO_UNBOUND, n > 2 ? a[2] : LO_UNBOUND,
+              lo_string_length(s), &start, &end);
+    return string_input_stream(L, s, start, end);
+}
+
+/* ---- reading characters ---- */
+
+/* What a reading function does at the end: signal END-OF-FILE when
+ * eof-error-p is true, else return eof-value. */
+static lo_value at_eof(lo_lisp *L, lo_value eof_error_p, lo_value eof_value,
+                       const char *op)
+{
+    if (!lo_null(L, eof_error_p))
+        lo_error(L, "END-OF-FILE", "%s: end of file", op);
+    return eof_value;
+}
+
+/* The arguments (&optional stream (eof-error-p t) eof-value recursive-p)
+ * most reading functions take, from a[i] on. */
+struct read_args {
+    lo_value stream, eof_error_p, eof_value;
+    bool recursive;
+};
+
+static struct read_args read_args(lo_lisp *L, lo_value *a, uint32_t n,
+                                  uint32_t i, const char *op)
+{
+    struct read_args r;
+    r.stream = lo_input_stream(L, i < n ? a[i] : L->nil, op);
+    r.eof_error_p = i + 1 < n ? a[i + 1] : L->t;
+    r.eof_value = i + 2 < n ? a[i + 2] : L->nil;
+    r.recursive = i + 3 < n && !lo_null(L, a[i + 3]);
+    return r;
+}
+
+static lo_value read_char(lo_lisp *L, lo_value *a, uint32_t n,
+                          const char *op)
+{
+    struct read_args r = read_args(L, a, n, 0, op);
+    struct input in = input_of(r.stream);
+    if (in.pos >= in.end)
+        return at_eof(L, r.eof_error_p, r.eof_value, op);
+    uint32_t c = next_code(&in);
+    input_moved(r.stream, &in);
+    return lo_char(c);
+}
+
+static lo_value p_read_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return read_char(L, a, n, "READ-CHAR");
+}
+
+/* String and file streams have all their text at hand and the console
+ * none, so nothing ever waits: READ-CHAR-NO-HANG is READ-CHAR. */
+static lo_value p_read_char_no_hang(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    return read_char(L, a, n, "READ-CHAR-NO-HANG");
+}
+
+/* (peek-char &optional peek-type stream eof-error-p eof-value recursive-p):
+ * the next character, left in the stream; peek-type t first skips
+ * whitespace, a character skips up to that character. */
+static lo_value p_peek_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "PEEK-CHAR";
+    lo_value type = n > 0 ? a[0] : L->nil;
+    if (!lo_null(L, type) && !lo_eq(type, L->t) && !lo_charp(type))
+        lo_error(L, "TYPE-ERROR", "%s: the peek type must be NIL, T or a "
+                 "character", op);
+    struct read_args r = read_args(L, a, n, 1, op);
+    struct input in = input_of(r.stream);
+    for (; in.pos < in.end; next_code(&in)) {
+        uint32_t c = peek_code(&in);
+        if (lo_null(L, type) ||
+            (lo_eq(type, L->t) ? !whitespace(c) : c == lo_char_code(type))) {
+            input_moved(r.stream, &in);
+            return lo_char(c);
+        }
+    }
+    input_moved(r.stream, &in);
+    return at_eof(L, r.eof_error_p, r.eof_value, op);
+}
+
+/* (unread-char character &optional stream): back one character.  As in
+ * SBCL the position moves back whatever the character given. */
+static lo_value p_unread_char(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "UNREAD-CHAR";
+    if (!lo_charp(a[0]))
+        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    lo_value s = lo_input_stream(L, n > 1 ? a[1] : L->nil, op);
+    struct input in = input_of(s);
+    if (in.pos == 0)
+        lo_error(L, "STREAM-ERROR", "%s: nothing was read from the stream",
+                 op);
+    do
+        in.pos--;
+    while (in.pos > 0 && (in.text[in.pos] & 0xc0) == 0x80);
+    input_moved(s, &in);
+    return L->nil;
+}
+
+/* (read-line &optional stream eof-error-p eof-value recursive-p): the line
+ * without its newline, and whether the end came before a newline. */
+static lo_value p_read_line(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "READ-LINE";
+    struct read_args r = read_args(L, a, n, 0, op);
+    struct input in = input_of(r.stream);
+    lo_value v[2] = { L->nil, L->t };
+    if (in.pos >= in.end) {
+        v[0] = at_eof(L, r.eof_error_p, r.eof_value, op);
+        return lo_values(L, 2, v);
+    }
+    uint64_t len = 0;
+    while (in.pos + len < in.end && in.text[in.pos + len] != '\n')
+        len++;
+    bool newline = in.pos + len < in.end;
+    v[0] = lo_make_string(L, (const char *)in.text + in.pos, len);
+    v[1] = lo_truth(L, !newline);
+    in.pos += len + newline;
+    input_moved(r.stream, &in);
+    return lo_values(L, 2, v);
+}
+
+/* (listen &optional stream): whether a character is there now. */
+static lo_value p_listen(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    struct input in = input_of(lo_input_stream(L, n > 0 ? a[0] : L->nil,
+                                               "LISTEN"));
+    return lo_truth(L, in.pos < in.end);
+}
+
+/* (clear-input &optional stream): nothing is buffered apart from the
+ * text itself, which is not thrown away. */
+static lo_value p_clear_input(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_input_stream(L, n > 0 ? a[0] : L->nil, "CLEAR-INPUT");
+    return L->nil;
+}
+
+/* ---- reading objects ---- */
+
+/*
+ * One object from the stream by the reader; the position moves past it
+ * and, unless preserve or r->recursive, past one whitespace character
+ * after it (as SBCL's READ does, whatever the object).  While the reader
+ * runs the stream counts as read to its end: a form with an error leaves
+ * it there, so a program that handles the error and reads on does not
+ * meet the same text again.
+ */
+static lo_value read_object(lo_lisp *L, const struct read_args *r,
+                            bool preserve, const char *op)
+{
+    struct input in = input_of(r->stream), done = in;
+    done.pos = in.end;
+    input_moved(r->stream, &done);
+    const char *start = (const char *)in.text + in.pos, *cursor = start;
+    lo_value form;
+    bool found = lo_read(L, &cursor, &form);
+    in.pos += (uint64_t)(cursor - start);
+    if (found && !preserve && !r->recursive && in.pos < in.end &&
+        whitespace(in.text[in.pos]))
+        in.pos++;
+    input_moved(r->stream, &in);
+    return found ? form : at_eof(L, r->eof_error_p, r->eof_value, op);
+}
+
+/* (read &optional stream eof-error-p eof-value recursive-p) */
+static lo_value p_read(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    struct read_args r = read_args(L, a, n, 0, "READ");
+    return read_object(L, &r, false, "READ");
+}
+
+static lo_value p_read_preserving_whitespace(lo_lisp *L, lo_value *a,
+                                             uint32_t n)
+{
+    const char *op = "READ-PRESERVING-WHITESPACE";
+    struct read_args r = read_args(L, a, n, 0, op);
+    return read_object(L, &r, true, op);
+}
+
+/* (read-from-string string &optional (eof-error-p t) eof-value &key start
+ * end preserve-whitespace): the object and the index after it -- READ
+ * on a string input stream over string[start..end). */
+static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "READ-FROM-STRING";
+    lo_value s = string_arg(L, a[0], op), k[3];
+    lo_parse_keys(L, op, a, n, 3, "START END PRESERVE-WHITESPACE", k);
+    uint64_t start, end;
+    lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
+    struct read_args r = { string_input_stream(L, s, start, end),
+                           n > 1 ? a[1] : L->t, n > 2 ? a[2] : L->nil,
+                           false };
+    lo_value v[2];
+    v[0] = read_object(L, &r, lo_given(L, k[2]), op);
+    struct input in = input_of(r.stream);
+    v[1] = lo_fixnum((int64_t)(start + chars_before(&in, in.pos)));
+    return lo_values(L, 2, v);
+}
+
+/* (read-delimited-list char &optional stream recursive-p): objects up to
+ * char, which is consumed.  The end of the text before it is an
+ * END-OF-FILE error. */
+static lo_value p_read_delimited_list(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "READ-DELIMITED-LIST";
+    if (!lo_charp(a[0]))
+        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    struct read_args r = { lo_input_stream(L, n > 1 ? a[1] : L->nil, op),
+                           L->t, L->nil, true };
+    lo_value head = L->nil, tail = L->nil;
+    for (;;) {
+        struct input in = input_of(r.stream);
+        const char *at = lo_read_skip(L, (const char *)in.text + in.pos);
+        in.pos = (uint64_t)((const unsigned char *)at - in.text);
+        input_moved(r.stream, &in);
+        if (in.pos < in.end && peek_code(&in) == lo_char_code(a[0])) {
+            next_code(&in);
+            input_moved(r.stream, &in);
+            return head;
+        }
+        lo_value cell = lo_cons(L, read_object(L, &r, true, op), L->nil);
+        if (lo_null(L, head))
+            head = cell;
+        else
+            lo_ptr(tail)[2] = cell;
+        tail = cell;
+    }
+}
+
+/* ---- positions and the rest of the stream protocol ---- */
+
+static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_streamp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
+    return v;
+}
+
+/* The new position (file-position stream spec) asks for: :start, :end or
+ * an index; false when it is beyond the end. */
+static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
+                        uint64_t *to, const char *op)
+{
+    if (lo_keyword_is(spec, "START"))
+        *to = 0;
+    else if (lo_keyword_is(spec, "END"))
+        *to = end;
+    else
+        *to = lo_index_arg(L, spec, op);
+    return *to <= end;
+}
+
+/*
+ * (file-position stream &optional position): where a stream is -- in
+ * characters from its start for a string stream (SBCL's string input
+ * streams count from their :start), in bytes for a file -- or, with
+ * position, move an input stream there (T; NIL when beyond the end).
+ * The console has no position (NIL).
+ */
+static lo_value p_file_position(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "FILE-POSITION";
+    lo_value s = stream_arg(L, a[0], op);
+    enum lo_stream_kind kind = lo_stream_kind(s);
+    if (lo_stream_flags(s) & LO_STREAM_CLOSED)
+        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+    if (kind == LO_STREAM_CONSOLE)
+        return L->nil;
+    if (kind == LO_STREAM_STRING)
+        return n > 1 ? L->nil : lo_ptr(s)[STREAM_FILL];
+    lo_check_access(L, s, LO_ACCESS_READ, op);
+    struct input in = input_of(s);
+    bool chars = kind == LO_STREAM_STRING_INPUT;
+    if (n < 2)
+        return lo_fixnum((int64_t)(chars ? chars_before(&in, in.pos)
+                                         : in.pos));
+    uint64_t to;
+    if (!seek_target(L, a[1], chars ? chars_before(&in, in.end) : in.end,
+                     &to, op))
+        return L->nil;
+    if (chars)
+        in.pos = offset_of_char(&in, to);
+    else        /* a byte inside a character: back to its start */
+        for (in.pos = to; in.pos > 0 && in.pos < in.end &&
+                          (in.text[in.pos] & 0xc0) == 0x80;)
+            in.pos--;
+    input_moved(s, &in);
+    return L->t;
+}
+
+/* (%string-input-stream-index stream): the index in the string where the
+ * next character comes from (WITH-INPUT-FROM-STRING's :index). */
+static lo_value p_string_input_stream_index(lo_lisp *L, lo_value *a,
+                                            uint32_t n)
+{
+    (void)n;
+    lo_value s = stream_arg(L, a[0], "WITH-INPUT-FROM-STRING");
+    if (lo_stream_kind(s) != LO_STREAM_STRING_INPUT ||
+        (lo_stream_flags(s) & LO_STREAM_CLOSED))
+        lo_error(L, "TYPE-ERROR", "WITH-INPUT-FROM-STRING: not an open "
+                 "string input stream");
+    struct input in = input_of(s);
+    return lo_fixnum(lo_fixnum_value(lo_ptr(s)[STREAM_START]) +
+                     (int64_t)chars_before(&in, in.pos));
+}
+
+/* (%input-offset stream): the byte offset of the next character, for
+ * %INPUT-LINE-COLUMN (LOAD's messages); constant time, unlike
+ * FILE-POSITION of a string stream. */
+static lo_value p_input_offset(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct input in = input_of(lo_input_stream(L, a[0], "%INPUT-OFFSET"));
+    return lo_fixnum((int64_t)in.pos);
+}
+
+/* (%input-line-column stream offset): the line (from 1) and column (from
+ * 0) of the first character after the blanks and comments at offset --
+ * where the form read from there starts. */
+static lo_value p_input_line_column(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    struct input in = input_of(lo_input_stream(L, a[0],
+                                               "%INPUT-LINE-COLUMN"));
+    uint64_t at = lo_index_arg(L, a[1], "%INPUT-LINE-COLUMN");
+    if (at > in.end)
+        at = in.end;
+    const char *form = lo_read_skip(L, (const char *)in.text + at);
+    uint64_t line = 1, column = 0;
+    for (const unsigned char *p = in.text; p < (const unsigned char *)form;
+         p++) {
+        if (*p == '\n') {
+            line++;
+            column = 0;
+        } else if ((*p & 0xc0) != 0x80) {
+            column++;
+        }
+    }
+    lo_value v[2] = { lo_fixnum((int64_t)line), lo_fixnum((int64_t)column) };
+    return lo_values(L, 2, v);
+}
+
+/* Every stream here holds characters. */
+static lo_value p_stream_element_type(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    stream_arg(L, a[0], "STREAM-ELEMENT-TYPE");
+    return lo_intern(L, "CHARACTER");
+}
+
+/* Nothing is interactive: the console's input is not read yet. */
+static lo_value p_interactive_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    stream_arg(L, a[0], "INTERACTIVE-STREAM-P");
+    return L->nil;
+}
+
+/* ---- host files ---- */
+
+/* Signal a FILE-ERROR about the file pathname names (path on the host),
+ * which FILE-ERROR-PATHNAME gives. */
+static _Noreturn void file_error(lo_lisp *L, lo_value pathname,
+                                 const char *path, const char *reason)
+{
+    char message[LO_ERROR_MAX];
+    lo_snprintf(message, sizeof message, "OPEN: cannot open \"%s\": %s",
+                path, reason);
+    lo_snprintf(L->error, sizeof L->error, "FILE-ERROR: %s", message);
+    lo_value data = lo_cons(L, lo_intern_keyword(L, "PATHNAME"),
+                            lo_cons(L, pathname, L->nil));
+    lo_raise(L, lo_make_condition(L, lo_intern(L, "FILE-ERROR"),
+                                  lo_make_string(L, message, strlen(message)),
+                                  data));
+}
+
+/* A pathname designator (a string: there are no pathname objects yet)
+ * as a host path in path[PATH_MAX_BYTES]. */
+static void host_path(lo_lisp *L, lo_value v, char *path, const char *op)
+{
+    string_arg(L, v, op);
+    uint64_t len = lo_string_length(v), bytes = 0;
+    for (uint64_t i = 0; i < len; i++) {
+        char utf8[4];
+        uint32_t c = lo_string_ref(v, i);
+        size_t k = lo_utf8_encode(c, utf8);
+        if (c == 0 || bytes + k >= PATH_MAX_BYTES)
+            lo_error(L, "FILE-ERROR", "%s: not a usable path (a NUL, or "
+                     "longer than %d bytes)", op, PATH_MAX_BYTES - 1);
+        memcpy(path + bytes, utf8, k);
+        bytes += k;
+    }
+    path[bytes] = '\0';
+}
+
+/* OPEN's options, checked: only reading character files is supported;
+ * true when a missing file gives NIL (:if-does-not-exist nil). */
+static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
+{
+    lo_value direction = k[0], type = k[1], missing = k[3];
+    if (direction != LO_UNBOUND && !lo_keyword_is(direction, "INPUT"))
+        lo_error(L, "FILE-ERROR", "%s: only :DIRECTION :INPUT is supported "
+                 "(host files are only read)", op);
+    if (type != LO_UNBOUND && !lo_keyword_is(type, "DEFAULT") &&
+        !lo_type_named(type, "CHARACTER") && !lo_type_named(type, "BASE-CHAR"))
+        lo_error(L, "FILE-ERROR", "%s: only character files are supported",
+                 op);
+    if (missing == LO_UNBOUND || lo_keyword_is(missing, "ERROR"))
+        return false;
+    if (!lo_null(L, missing))
+        lo_error(L, "FILE-ERROR", "%s: :IF-DOES-NOT-EXIST must be :ERROR or "
+                 "NIL (host files are only read)", op);
+    return true;
+}
+
+/*
+ * (open filespec &key direction element-type if-exists if-does-not-exist
+ * external-format): a stream reading the host file filespec names, its
+ * whole text read now.  Only reading is supported (host files are a way
+ * in for source text; LispOS's data lives in the store); a missing file
+ * is a FILE-ERROR, or NIL with :if-does-not-exist nil.
+ */
+static lo_value p_open(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    const char *op = "OPEN";
+    lo_value k[5];
+    lo_parse_keys(L, op, a, n, 1, "DIRECTION ELEMENT-TYPE IF-EXISTS "
+                  "IF-DOES-NOT-EXIST EXTERNAL-FORMAT", k);
+    bool missing_nil = open_options(L, k, op);
+    char path[PATH_MAX_BYTES];
+    host_path(L, a[0], path, op);
+    char *buf;
+    size_t len;
+    int status = lo_file_read_all(path, LO_FILE_MAX, &buf, &len);
+    if (status == LO_ENOENT && missing_nil)
+        return L->nil;
+    if (status != LO_OK)
+        file_error(L, a[0], path, status == LO_ERANGE ? "larger than 256 MiB"
+                   : status == LO_EINVAL ? "not a regular file"
+                   : lo_strerror(status));
+    uint64_t bytes;
+    lo_value text = text_from_utf8(L, buf, len, &bytes);
+    lo_mem_free(buf);
+    lo_value name = lo_make_string(L, path, strlen(path));
+    return make_input(L, LO_STREAM_FILE_INPUT, text, bytes, 0, name);
+}
+
+const struct lo_primitive lo_prims_input[] = {
+    { "MAKE-STRING-INPUT-STREAM", 1, 3, p_make_string_input_stream },
+    { "READ-CHAR", 0, 4, p_read_char },
+    { "READ-CHAR-NO-HANG", 0, 4, p_read_char_no_hang },
+    { "PEEK-CHAR", 0, 5, p_peek_char },
+    { "UNREAD-CHAR", 1, 2, p_unread_char },
+    { "READ-LINE", 0, 4, p_read_line },
+    { "LISTEN", 0, 1, p_listen },
+    { "CLEAR-INPUT", 0, 1, p_clear_input },
+    { "READ", 0, 4, p_read },
+    { "READ-PRESERVING-WHITESPACE", 0, 4, p_read_preserving_whitespace },
+    { "READ-FROM-STRING", 1, -1, p_read_from_string },
+    { "READ-DELIMITED-LIST", 1, 3, p_read_delimited_list },
+    { "FILE-POSITION", 1, 2, p_file_position },
+    { "%STRING-INPUT-STREAM-INDEX", 1, 1, p_string_input_stream_index },
+    { "%INPUT-OFFSET", 1, 1, p_input_offset },
+    { "%INPUT-LINE-COLUMN", 2, 2, p_input_line_column },
+    { "STREAM-ELEMENT-TYPE", 1, 1, p_stream_element_type },
+    { "INTERACTIVE-STREAM-P", 1, 1, p_interactive_stream_p },
+    { "OPEN", 1, -1, p_open },
+    { NULL, 0, 0, NULL },
+};
