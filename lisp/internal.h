@@ -306,6 +306,10 @@ static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
+/* Call fn on every cell of one namespace (ENV_FUNCTIONS, ...). */
+void lo_for_each_cell(lo_lisp *L, unsigned slot,
+                      void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
+                      void *ctx);
 /* Where the value of a global cell lives for this thread: its own slot
  * when it has bound the (special) variable, else the cell. */
 static inline lo_value *lo_cell_place(lo_lisp *L, lo_value cell)

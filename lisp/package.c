@@ -758,25 +758,23 @@ void lo_packages_cold(lo_lisp *L)
     lo_set_current_package(L, cl);
 }
 
-/* Export the internal COMMON-LISP symbols bound in one of the system
- * environment's lists (symbol . cell). */
-static void export_defined(lo_lisp *L, lo_value bindings)
+/* Export the cell's symbol when it is an internal COMMON-LISP symbol
+ * (bound in the system environment: the system defines it). */
+static void export_defined(lo_lisp *L, lo_value cell, void *ctx)
 {
+    (void)ctx;
     lo_value cl = lo_registry_ref(L, REG_CL), found;
-    for (; lo_consp(bindings); bindings = lo_cdr_raw(bindings)) {
-        lo_value sym = lo_car_raw(lo_car_raw(bindings));
-        struct lo_name name = symbol_name_of(sym);
-        if (lo_find_symbol(L, cl, &name, &found) == LO_SYM_INTERNAL &&
-            lo_eq(found, sym))
-            lo_export(L, sym, cl);
-    }
+    lo_value sym = lo_ptr(cell)[CELL_NAME];
+    struct lo_name name = symbol_name_of(sym);
+    if (lo_find_symbol(L, cl, &name, &found) == LO_SYM_INTERNAL &&
+        lo_eq(found, sym))
+        lo_export(L, sym, cl);
 }
 
 void lo_packages_boot_done(lo_lisp *L)
 {
-    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    export_defined(L, env[ENV_FUNCTIONS]);
-    export_defined(L, env[ENV_MACROS]);
-    export_defined(L, env[ENV_VARIABLES]);
+    lo_for_each_cell(L, ENV_FUNCTIONS, export_defined, NULL);
+    lo_for_each_cell(L, ENV_MACROS, export_defined, NULL);
+    lo_for_each_cell(L, ENV_VARIABLES, export_defined, NULL);
     lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
 }

@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 8u
+#define LO_BYTECODE_VERSION 9u
 
 
 /* ---- multiple values ---- */
@@ -198,25 +198,92 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
         buf[at] = '\0';
 }
 
-/* ---- environments: symbol -> binding cell ------------------------------------ */
+/* ---- environments: symbol -> binding cell ------------------------------------
+ * Each of the system environment's namespaces (functions, variables,
+ * macros) is an open-addressing table of cells, keyed by the symbol's
+ * name hash (stable when the collector moves things) and found by the
+ * cell's own name slot: a simple vector whose element 0 is the count,
+ * then a power-of-two number of slots holding cells or nil, never more
+ * than half full.  Look-ups take no lock: a cell enters an empty slot with
+ * a release store, and a table that grows is replaced whole.  Adding takes
+ * the world lock and looks again, so no cell is made twice; the lock is
+ * never held across a poll, so it cannot hold up a stopped world. */
 
-static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym);
+enum { CELLS_FIRST = 3, CELLS_INITIAL = 64 };    /* vector word of slot 0 */
+
+static uint64_t cells_capacity(lo_value table)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(table)[1]) - 1;
+}
+
+static uint64_t symbol_hash(lo_value sym)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(sym)[SYM_HASH]);
+}
 
 static lo_value lookup_cell(lo_lisp *L, unsigned slot, lo_value sym)
 {
     uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    for (lo_value l = env[slot]; lo_consp(l); l = lo_cdr_raw(l)) {
-        lo_value pair = lo_car_raw(l);
-        if (lo_eq(lo_car_raw(pair), sym))
-            return lo_cdr_raw(pair);
+    lo_value table = __atomic_load_n(&env[slot], __ATOMIC_ACQUIRE);
+    if (!lo_typep(table, LO_T_VECTOR))
+        return L->nil;
+    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
+    for (uint64_t i = symbol_hash(sym) & mask;; i = (i + 1) & mask) {
+        lo_value cell = __atomic_load_n(&t[CELLS_FIRST + i], __ATOMIC_ACQUIRE);
+        if (lo_null(L, cell))
+            return L->nil;
+        if (lo_eq(lo_ptr(cell)[CELL_NAME], sym))
+            return cell;
     }
-    return L->nil;
 }
 
-/* Look-ups run without the lock (cells are only ever added at the front
- * of the list, by a single release store, so a reader sees them whole);
- * adding takes it and looks again, so no cell is made twice.  The lock is
- * never held across a poll, so it cannot hold up a stopped world. */
+/* Put cell in the first free slot of its probe sequence. */
+static void place_cell(lo_lisp *L, lo_value table, lo_value cell)
+{
+    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
+    uint64_t i = symbol_hash(lo_ptr(cell)[CELL_NAME]) & mask;
+    while (!lo_null(L, t[CELLS_FIRST + i]))
+        i = (i + 1) & mask;
+    __atomic_store_n(&t[CELLS_FIRST + i], cell, __ATOMIC_RELEASE);
+}
+
+/* A table of twice the capacity (or the first), holding the same cells. */
+static lo_value grown_cells(lo_lisp *L, lo_value old)
+{
+    uint64_t capacity = lo_typep(old, LO_T_VECTOR) ? 2 * cells_capacity(old)
+                                                   : CELLS_INITIAL;
+    lo_value table = lo_make_vector(L, capacity + 1, L->nil);
+    lo_ptr(table)[2] = lo_fixnum(0);
+    if (lo_typep(old, LO_T_VECTOR)) {
+        for (uint64_t i = 0; i < cells_capacity(old); i++)
+            if (!lo_null(L, lo_ptr(old)[CELLS_FIRST + i]))
+                place_cell(L, table, lo_ptr(old)[CELLS_FIRST + i]);
+        lo_ptr(table)[2] = lo_ptr(old)[2];
+    }
+    return table;
+}
+
+static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
+{
+    uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
+    cell[CELL_VALUE] = LO_UNBOUND;
+    cell[CELL_NAME] = sym;
+    cell[CELL_FLAGS] = lo_fixnum(0);
+    lo_value c = lo_make_object(cell);
+    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
+    lo_value table = env[slot];
+    int64_t count = lo_typep(table, LO_T_VECTOR)
+                    ? lo_fixnum_value(lo_ptr(table)[2]) : 0;
+    if (!lo_typep(table, LO_T_VECTOR) ||
+        (uint64_t)(count + 1) * 2 > cells_capacity(table)) {
+        table = grown_cells(L, table);
+        __atomic_store_n(&env[slot], table, __ATOMIC_RELEASE);
+    }
+    place_cell(L, table, c);
+    lo_ptr(table)[2] = lo_fixnum(count + 1);
+    return c;
+}
+
 static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
 {
     lo_value found = lookup_cell(L, slot, sym);
@@ -230,18 +297,17 @@ static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
     return found;
 }
 
-static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
+void lo_for_each_cell(lo_lisp *L, unsigned slot,
+                      void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
+                      void *ctx)
 {
-    uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
-    cell[CELL_VALUE] = LO_UNBOUND;
-    cell[CELL_NAME] = sym;
-    cell[CELL_FLAGS] = lo_fixnum(0);
-    lo_value c = lo_make_object(cell);
-    lo_value pair = lo_cons(L, sym, c);
     uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    lo_value list = lo_cons(L, pair, env[slot]);
-    __atomic_store_n(&env[slot], list, __ATOMIC_RELEASE);   /* see find_cell */
-    return c;
+    lo_value table = env[slot];
+    if (!lo_typep(table, LO_T_VECTOR))
+        return;
+    for (uint64_t i = 0; i < cells_capacity(table); i++)
+        if (!lo_null(L, lo_ptr(table)[CELLS_FIRST + i]))
+            fn(L, lo_ptr(table)[CELLS_FIRST + i], ctx);
 }
 
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create)

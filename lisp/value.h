@@ -134,9 +134,8 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
  *   condition 1 type (symbol)  2 message (string)  3 data (a plist)
- *   env       1 function bindings (alist symbol -> cell)
- *             2 variable bindings (alist symbol -> cell)  3 parent
- *             4 macro bindings (alist symbol -> cell)
+ *   env       1 function cells  2 variable cells  3 parent  4 macro cells
+ *             (each a table of cells by symbol: runtime.c)
  */
 #define CODE_REST_FLAG (1 << 20)
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
