@@ -83,7 +83,8 @@ static struct exit_point *find_exit(struct compiler *c, bool tagbody,
     return NULL;
 }
 
-/* Push an entry for x (which must have an id) landing at *pc_at later. */
+/* Push an entry for x, tagged with a fresh identity kept in x's hidden
+ * variable; returns where to patch the address it lands at. */
 static uint32_t push_entry(struct compiler *c, struct exit_point *x,
                            unsigned op)
 {
