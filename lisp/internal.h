@@ -420,5 +420,6 @@ extern const struct lo_primitive lo_prims_streams[];
 extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
+extern const struct lo_primitive lo_prims_disassemble[];
 
 #endif

@@ -233,6 +233,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_write,
     lo_prims_format,
     lo_prims_input,
+    lo_prims_disassemble,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

@@ -335,6 +335,14 @@ static void print_object(struct printer *p, lo_value v, int depth)
     case LO_T_CONDITION:
         print_condition(p, v);
         break;
+    case LO_T_CELL:                     /* a binding cell, or a box */
+        put(p, "#<CELL");
+        if (lo_symbolp(lo_ptr(v)[CELL_NAME])) {
+            put(p, " ");
+            print_escaped_symbol(p, lo_ptr(v)[CELL_NAME]);
+        }
+        put(p, ">");
+        break;
     case LO_T_STREAM:
         print_stream(p, v);
         break;

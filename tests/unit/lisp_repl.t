@@ -118,6 +118,8 @@ is "deep recursion through C callbacks (SORT's predicate): caught too" "$(printf
    -e "(handler-case (deep-sort 100000) (storage-condition () 'caught))"
 is "and the system is usable after both" "(10 5)" \
    "$bin" --store "$store" -e '(list (deep 10) (deep-sort 5))'
+is "disassemble shows the bytecode, cells by name" "3" \
+   sh -c "'$bin' --store '$store' -e '(defun add1 (x) (+ x 1))' -e '(disassemble (quote add1))' | grep -c 'LOCAL 0\\|+ 1 ; #<CELL +>\\|RETURN1'"
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
