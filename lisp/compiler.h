@@ -2,7 +2,8 @@
  * compiler.h -- what the files of the trusted compiler share.
  *
  *   compiler.c         the driver: contexts, variables, calls, LET, SETQ,
- *                      lambdas and lambda lists, definitions, macros
+ *                      definitions, macros, the table of special forms
+ *   compile_lambda.c   functions: lambda lists, prologues, closures
  *   compile_scan.c     the scans that decide, before a scope is compiled,
  *                      whether a variable needs a box and whether a block
  *                      or tagbody is left from a closure
@@ -116,6 +117,19 @@ lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
 /* The body of a binding form that made `dynamic` special bindings: not
  * in tail position, and ending them. */
 void compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic);
+lo_value macro_function_in(struct compiler *c, lo_value sym);
+lo_value expand_1(struct compiler *c, lo_value form, bool *expanded);
+
+bool member_eq(lo_value x, lo_value list);
+/* A name that may be bound or assigned as a variable (else an error). */
+void check_variable_name(lo_lisp *L, lo_value name, const char *op);
+/* One compiler per function being compiled (compilers are reused C
+ * memory), and the function object made from a finished one. */
+struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent);
+void leave_compiler(lo_lisp *L);
+lo_value finish(struct compiler *c, lo_value name, uint32_t arity);
+
+/* ---- compile_lambda.c ---- */
 void compile_function(struct compiler *c, lo_value name, lo_value params,
                       lo_value body, bool macro);
 uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
@@ -123,8 +137,6 @@ uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
 /* A function object for a lambda with no outer variables (MACROLET). */
 lo_value compile_detached_lambda(struct compiler *c, lo_value name,
                                  lo_value params, lo_value body, bool macro);
-lo_value macro_function_in(struct compiler *c, lo_value sym);
-lo_value expand_1(struct compiler *c, lo_value form, bool *expanded);
 
 /* ---- compile_scan.c ---- */
 bool needs_box(struct compiler *c, lo_value scope, lo_value name);
