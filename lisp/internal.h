@@ -1,13 +1,21 @@
 /*
  * internal.h -- what the files of lisp/ share.
  *
- *   runtime.c    the lo_lisp state, allocation, symbols, environments,
- *                errors, cold boot and warm start
+ *   runtime.c    allocation, environments (binding cells), special
+ *                variables, cold boot and warm start, the evaluation
+ *                entry point
+ *   collect.c    roots, safepoints, collections (docs/gc.md)
+ *   control.c    the catch stack: non-local exits, unwinding, raising
+ *                errors as conditions
  *   reader.c     text -> objects
  *   printer.c    objects -> text
- *   compiler.c   forms -> bytecode (the trusted compiler)
- *   vm.c         running bytecode
- *   primitives.c functions written in C, by stable index
+ *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h
+ *                lists its other files, compile_*.c and backquote.c)
+ *   vm.c         running bytecode (bytecode.h); disassemble.c shows it
+ *   primitives.c functions written in C, by stable index (the tables of
+ *                the files below are laid end to end); control_prims.c
+ *                multiple values, keyword arguments, conditions; eval.c
+ *                symbols' values and functions, EVAL, COMPILE
  *   package.c    symbols and packages (package.h); package-prims.c their
  *                Lisp functions; symbol-syntax.c reading and printing
  *                symbol tokens; cl-symbols.c the standard names
