@@ -262,3 +262,68 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
     lo_mutex_unlock(&c->lock);
     return true;
 }
+
+/* ---- release ------------------------------------------------------------------ */
+
+static void discard_run(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    if (n && lo_vm_discard(page_addr(c, first), n * LO_CKPT_PAGE) != LO_OK)
+        lo_panic("ckpt: cannot drop the frames of pages %llu..%llu",
+                 (unsigned long long)first,
+                 (unsigned long long)(first + n - 1));
+}
+
+/*
+ * Every page of the range gets an absent newest version (ckpt.h).  A page
+ * whose newest version is absent already only loses its frame.  Otherwise
+ * it gets a version 2 if it had none -- in a free slot, as a write fault
+ * would, but nothing will ever be written there -- and PG_ZERO, which the
+ * flip turns into an absent version 1 without a job.  Versions 0 and 1 are
+ * left alone: they belong to the durable snapshot and the one being
+ * written.  Frames are dropped in runs, after the flags say they are gone:
+ * a thread touching one meanwhile waits for the lock in its fault and then
+ * pages in zeros.
+ */
+int lo_ckpt_release(lo_ckpt *c, uint64_t first, uint64_t count)
+{
+    lo_mutex_lock(&c->lock);
+    if (first > c->page_count || count > c->page_count - first) {
+        lo_mutex_unlock(&c->lock);
+        return LO_ERANGE;
+    }
+    uint64_t run = 0, run_n = 0;
+    for (uint64_t p = first; p < first + count; p++) {
+        struct chunk *ch = chunk_of(c, p);
+        unsigned i = p % LO_CHUNK_PAGES;
+        uint8_t e = ch->entry[i], *f = &ch->flags[i];
+        if (*f & PG_RESIDENT) {
+            /* The writer's only copy of a version 1: save it first. */
+            if ((*f & PG_PENDING) && !lo_vt_has(e, 2))
+                copy_aside(c, p);
+            *f &= (uint8_t)~(PG_RESIDENT | PG_WRITABLE | PG_DIRTY | PG_REF);
+            ch->resident--;
+            c->resident--;
+            if (run + run_n != p) {
+                discard_run(c, run, run_n);
+                run = p;
+                run_n = 0;
+            }
+            run_n++;
+        }
+        if (!(*f & PG_ZERO)) {
+            if (!lo_vt_has(e, 2)) {
+                if (!lo_vt_multi(e))
+                    ch->multi++;
+                unsigned slot = lo_vt_free_slot(e,
+                                                (unsigned)(c->flipped_gen % 3));
+                ch->entry[i] = (uint8_t)((e & 0x0f) | slot << 4);
+                c->v2_pages++;
+            }
+            *f |= PG_ZERO;
+        }
+    }
+    discard_run(c, run, run_n);
+    c->stats.released += count;
+    lo_mutex_unlock(&c->lock);
+    return LO_OK;
+}

@@ -77,7 +77,13 @@ static void wp_apply(lo_ckpt *c, uint64_t chunk, const struct wp_list *w)
     }
 }
 
-/* Flip one chunk; returns its count of pages that now have a version 1. */
+/*
+ * Flip one chunk; returns its count of pages that now have a version 1.
+ * A version 2 that is absent (PG_ZERO: grown or released, not written
+ * since) becomes an absent version 1: no job, nothing written, the table
+ * records LO_VT_ABSENT.  Absence moves with the versions: version 0 takes
+ * version 1's, version 1 takes version 2's.
+ */
 static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
 {
     wp->n = 0;
@@ -91,15 +97,21 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
             break;
         if (!lo_vt_multi(e))
             continue;
+        bool used_before = disk_form(e, *f) != LO_VT_ABSENT;
+        uint8_t absent = *f & PG_V0_ABSENT;
+        if (lo_vt_has(e, 1))
+            absent = *f & PG_V1_ABSENT ? PG_V0_ABSENT : 0;
         if (lo_vt_has(e, 2)) {
             changed = true;
             struct job job = { .page = page };
             if ((*f & PG_RESIDENT) && (*f & PG_DIRTY))
                 job.source = FROM_FRAME;
-            else if (*f & PG_ZERO)
-                job.source = FROM_ZERO;
-            else
-                job.page = UINT64_MAX;  /* already in its slot (evicted) */
+            else {
+                if (*f & PG_ZERO)
+                    absent |= PG_V1_ABSENT;
+                job.page = UINT64_MAX;  /* absent, or already in its slot
+                                           (evicted) */
+            }
             if (job.page != UINT64_MAX) {
                 c->jobs[c->njobs++] = job;
                 *f |= PG_PENDING;
@@ -108,9 +120,12 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
                 wp->index[wp->n++] = (uint16_t)i;
             *f &= (uint8_t)~(PG_WRITABLE | PG_DIRTY);
         }
+        *f = (uint8_t)((*f & ~(PG_V0_ABSENT | PG_V1_ABSENT)) | absent);
         e = c->flip_table[e];
         ch->entry[i] = e;
         multi += lo_vt_multi(e);
+        bool used_after = disk_form(e, *f) != LO_VT_ABSENT;
+        c->slots_used += (uint64_t)used_after - (uint64_t)used_before;
     }
     wp_apply(c, k, wp);
     if (changed)
@@ -364,7 +379,7 @@ static int write_table(lo_ckpt *c, struct batch *b, unsigned copy,
             unsigned char *dst = b->pages + b->n * LO_CKPT_PAGE;
             for (unsigned i = 0; i < LO_CHUNK_PAGES; i++)
                 dst[i] = k * LO_CHUNK_PAGES + i < c->flip_page_count
-                       ? lo_vt_durable(ch->entry[i]) : 0xff;
+                       ? disk_form(ch->entry[i], ch->flags[i]) : 0xff;
             c->csum[copy][k] = lo_crc32c(0, dst, LO_CHUNK_PAGES);
             b->id[b->n] = k;
             b->offset[b->n++] = lo_layout_chunk(&c->layout, copy, k);
