@@ -188,6 +188,14 @@ static lo_value relocate(const struct gc *g, lo_value v)
     return (v & ~ADDRESS_BITS) | (lo_value)(uintptr_t)to;
 }
 
+/* Writes dirty a page (a write fault, a page for the next snapshot):
+ * none where nothing changes. */
+static void store_if_changed(uint64_t *word, uint64_t value)
+{
+    if (*word != value)
+        *word = value;
+}
+
 static void update_visit(lo_value *slot, void *gc)
 {
     *slot = relocate(gc, *slot);
@@ -200,8 +208,11 @@ static uint64_t slide(struct gc *g)
         uint64_t *obj = g->start + w;
         uint64_t size = lo_header_words(obj[0]);
         uint64_t n = lo_header_value_words(obj[0]);
-        for (uint64_t i = 1; i <= n; i++)
-            obj[i] = relocate(g, obj[i]);
+        for (uint64_t i = 1; i <= n; i++) {
+            /* Only where the pointer changes: a page nothing in moved
+             * stays clean, and the next snapshot does not write it. */
+            store_if_changed(&obj[i], relocate(g, obj[i]));
+        }
         uint64_t *to = g->start + new_index(g, w);
         if (to != obj) {
             memmove(to, obj, size * 8);
@@ -256,11 +267,8 @@ static void large_update(struct gc *g)
          page = next_set(g->los_mark, page + 1, g->los_pages)) {
         uint64_t *obj = g->los_lo + page * (LO_CKPT_PAGE / 8);
         uint64_t n = lo_header_value_words(obj[0]);
-        for (uint64_t i = 1; i <= n; i++) {
-            lo_value v = relocate(g, obj[i]);
-            if (v != obj[i])
-                obj[i] = v;
-        }
+        for (uint64_t i = 1; i <= n; i++)
+            store_if_changed(&obj[i], relocate(g, obj[i]));
     }
 }
 
@@ -273,12 +281,6 @@ static void release(lo_heap *h, const uint64_t *from, uint64_t pages)
     if (lo_ckpt_release(lo_heap_store(h), first, pages) != LO_OK)
         lo_panic("gc: cannot release pages %llu.. (%llu) to the store",
                  (unsigned long long)first, (unsigned long long)pages);
-}
-
-static void store_if_changed(uint64_t *word, uint64_t value)
-{
-    if (*word != value)
-        *word = value;
 }
 
 /*
@@ -360,7 +362,7 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     uint64_t live_words = sum_offsets(&g);
 
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
-        r->roots[i] = relocate(&g, r->roots[i]);
+        store_if_changed(&r->roots[i], relocate(&g, r->roots[i]));
     roots(ctx, update_visit, &g);
     large_update(&g);
     uint64_t moved = slide(&g);
