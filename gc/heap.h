@@ -3,12 +3,15 @@
  *
  * The heap is the ckpt region (ckpt/ckpt.h).  Its first page holds the
  * heap root: a magic number, the version of the system code that built
- * it, the allocation top, and the root objects (nil, t, the symbol table,
- * the system environment).  Objects follow, allocated upward; the region
- * grows a step at a time as the top passes its end.  Because the region
- * sits at the same address in every run, an object's address is valid
- * until the collector slides it down -- and the collector updates every
- * reference when it does.  Nothing is ever serialized.
+ * it, the allocation top, the root objects (nil, t, the symbol table,
+ * the system environment) and the large-object space's bounds.  Small
+ * objects follow, allocated upward; large ones come down from the end of
+ * the region (below).  The heap takes the store's whole capacity at open:
+ * pages never written cost no disk slot (ckpt's absent pages).  Because
+ * the region sits at the same address in every run, an object's address
+ * is valid until the collector slides it down -- and the collector
+ * updates every reference when it does; large objects never move.
+ * Nothing is ever serialized.
  *
  * Never store a C pointer in the heap: values are tagged words (lisp's
  * value.h), C functions are reached through the primitive table by index.
