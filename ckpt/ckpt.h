@@ -115,7 +115,8 @@ int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
  * slots are free for that generation).  The last durable snapshot is not
  * touched: until the next one is durable, a crash recovers the pages as
  * they were; after it, as zeros.  A version 1 the background writer still
- * needs is copied aside first.  Writing to a released page later gives it
+ * needs is copied aside first (into memory: a release never waits for the
+ * disk).  Writing to a released page later gives it
  * a new version as usual.  Whoever releases must make sure nobody uses the
  * old contents (the collector releases the pages past the heap's top with
  * the world stopped).  LO_ERANGE if the range is not within the store.
@@ -135,7 +136,8 @@ struct lo_ckpt_stats {
     uint64_t last_snapshot_bytes;
     uint64_t last_snapshot_writes;   /* write requests it took (merged) */
     uint64_t last_snapshot_ns;   /* flip to durable */
-    uint64_t side_copies;        /* v1 frames copied aside in faults */
+    uint64_t side_copies;        /* v1 frames copied aside (write faults,
+                                    releases) */
     uint64_t slots_used;         /* disk slots the latest snapshot's table
                                     references: its pages not absent */
     uint64_t released;           /* pages made absent by lo_ckpt_release,

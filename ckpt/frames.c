@@ -191,8 +191,10 @@ static void page_in(lo_ckpt *c, uint64_t page)
     c->stats.page_ins++;
 }
 
-/* The version 1 of page is still needed by the writer: save it first. */
-static void copy_aside(lo_ckpt *c, uint64_t page)
+/* The version 1 of page is still needed by the writer: save it first.
+ * may_allocate: outside a fault, a page of memory may be had when the
+ * pool is empty, instead of writing the page to disk there and then. */
+static void copy_aside(lo_ckpt *c, uint64_t page, bool may_allocate)
 {
     struct job *job = find_job(c, page);
     if (!job || job->taken || job->source != FROM_FRAME)
@@ -202,6 +204,14 @@ static void copy_aside(lo_ckpt *c, uint64_t page)
         job->side = c->side.free[--c->side.nfree];
         memcpy(lo_ckpt_side_page(&c->side, job->side), frame, LO_CKPT_PAGE);
         job->source = FROM_SIDE;
+        c->stats.side_copies++;
+        return;
+    }
+    unsigned char *copy = may_allocate ? lo_mem_alloc(LO_CKPT_PAGE) : NULL;
+    if (copy) {
+        memcpy(copy, frame, LO_CKPT_PAGE);
+        job->copy = copy;
+        job->source = FROM_COPY;
         c->stats.side_copies++;
         return;
     }
@@ -225,7 +235,7 @@ static void write_fault(lo_ckpt *c, uint64_t page)
     uint8_t e = ch->entry[i], *f = &ch->flags[i];
     if (!lo_vt_has(e, 2)) {
         if (*f & PG_PENDING)
-            copy_aside(c, page);
+            copy_aside(c, page, false);
         if (!lo_vt_multi(e))
             ch->multi++;
         /* Rotating the preferred slot with the cycle keeps this cycle's
@@ -299,7 +309,7 @@ int lo_ckpt_release(lo_ckpt *c, uint64_t first, uint64_t count)
         if (*f & PG_RESIDENT) {
             /* The writer's only copy of a version 1: save it first. */
             if ((*f & PG_PENDING) && !lo_vt_has(e, 2))
-                copy_aside(c, p);
+                copy_aside(c, p, true);
             *f &= (uint8_t)~(PG_RESIDENT | PG_WRITABLE | PG_DIRTY | PG_REF);
             ch->resident--;
             c->resident--;

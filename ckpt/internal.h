@@ -49,13 +49,17 @@ struct chunk {
 };
 
 /* A version-1 page the background writer must put in its slot.  (A version
- * 1 that is all zeros is absent instead: no job, no slot written.) */
-enum job_source { FROM_FRAME, FROM_SIDE };
+ * 1 that is all zeros is absent instead: no job, no slot written.)
+ * FROM_COPY: copied aside by a release when the pool was empty, into a
+ * page of its own (a release runs outside any fault, so it may allocate;
+ * a fault may not). */
+enum job_source { FROM_FRAME, FROM_SIDE, FROM_COPY };
 struct job {
     uint64_t page;
     uint8_t source;
     bool taken;                      /* staged by the writer */
     uint32_t side;                   /* FROM_SIDE: pool index */
+    unsigned char *copy;             /* FROM_COPY: the page */
 };
 
 struct side_pool {

@@ -146,6 +146,15 @@ static int flip(lo_ckpt *c)
         if (c->dir[k]->multi)
             c->dir[k]->multi = flip_chunk(c, k, &wp);
     c->v2_pages = 0;
+    /* Pages grown since the last flip enter this snapshot: their chunks
+     * must be written to both table copies.  Growth marks them so, but a
+     * table write of the previous snapshot still in flight may have
+     * cleared that since (it wrote them as unused); and grown pages are
+     * absent, with no version 2, so the loop above does not see them. */
+    for (uint64_t k = c->flip_page_count / LO_CHUNK_PAGES;
+         c->page_count > c->flip_page_count &&
+         k < lo_chunks_for(c->page_count); k++)
+        c->dir[k]->stale[0] = c->dir[k]->stale[1] = true;
     c->flip_page_count = c->page_count;
     c->flipped_gen = c->durable_gen + 1;
     c->stats.last_snapshot_pages = 0;
@@ -289,6 +298,11 @@ static void stage_job(lo_ckpt *c, struct job *job, unsigned char *dst)
     case FROM_SIDE:
         memcpy(dst, lo_ckpt_side_page(&c->side, job->side), LO_CKPT_PAGE);
         lo_ckpt_side_release(&c->side, job->side);
+        break;
+    case FROM_COPY:
+        memcpy(dst, job->copy, LO_CKPT_PAGE);
+        lo_mem_free(job->copy);
+        job->copy = NULL;
         break;
     default:
         memset(dst, 0, LO_CKPT_PAGE);
@@ -484,6 +498,8 @@ static void abandon_jobs(lo_ckpt *c)
             continue;
         if (job->source == FROM_SIDE)
             lo_ckpt_side_release(&c->side, job->side);
+        if (job->source == FROM_COPY)
+            lo_mem_free(job->copy);
         chunk_of(c, job->page)->flags[job->page % LO_CHUNK_PAGES] &=
             (uint8_t)~PG_PENDING;
         job->taken = true;

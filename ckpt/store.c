@@ -307,7 +307,7 @@ int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt_in,
                    (unsigned long long)lo_layout_disk_pages(&c->layout));
     }
     c->base = (uintptr_t)boot.region_base;
-    c->page_count = boot.page_count;
+    c->page_count = c->flip_page_count = boot.page_count;
     c->durable_gen = c->flipped_gen = boot.generation;
     c->durable_copy = boot.vt_copy;
     c->frame_budget = opt->frame_budget;
