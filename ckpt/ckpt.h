@@ -106,6 +106,23 @@ const char *lo_ckpt_failure(lo_ckpt *c);
  */
 int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
 
+/*
+ * Release pages [first_page, first_page + count): their contents are
+ * dropped -- the frames given back to the host, a version 2 forgotten
+ * unwritten -- and they read as zeros from now on, like pages just grown.
+ * They become *absent*: no disk slot holds them, the next snapshot writes
+ * nothing for them and its version table records them absent (their
+ * slots are free for that generation).  The last durable snapshot is not
+ * touched: until the next one is durable, a crash recovers the pages as
+ * they were; after it, as zeros.  A version 1 the background writer still
+ * needs is copied aside first (into memory: a release never waits for the
+ * disk).  Writing to a released page later gives it
+ * a new version as usual.  Whoever releases must make sure nobody uses the
+ * old contents (the collector releases the pages past the heap's top with
+ * the world stopped).  LO_ERANGE if the range is not within the store.
+ */
+int lo_ckpt_release(lo_ckpt *c, uint64_t first_page, uint64_t count);
+
 struct lo_ckpt_stats {
     uint64_t pages;              /* pages in use */
     uint64_t max_pages;
@@ -119,7 +136,12 @@ struct lo_ckpt_stats {
     uint64_t last_snapshot_bytes;
     uint64_t last_snapshot_writes;   /* write requests it took (merged) */
     uint64_t last_snapshot_ns;   /* flip to durable */
-    uint64_t side_copies;        /* v1 frames copied aside in faults */
+    uint64_t side_copies;        /* v1 frames copied aside (write faults,
+                                    releases) */
+    uint64_t slots_used;         /* disk slots the latest snapshot's table
+                                    references: its pages not absent */
+    uint64_t released;           /* pages made absent by lo_ckpt_release,
+                                    since open (absent ones count too) */
     const char *mechanism;       /* "userfaultfd" or "mprotect" */
 };
 

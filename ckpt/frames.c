@@ -191,8 +191,10 @@ static void page_in(lo_ckpt *c, uint64_t page)
     c->stats.page_ins++;
 }
 
-/* The version 1 of page is still needed by the writer: save it first. */
-static void copy_aside(lo_ckpt *c, uint64_t page)
+/* The version 1 of page is still needed by the writer: save it first.
+ * may_allocate: outside a fault, a page of memory may be had when the
+ * pool is empty, instead of writing the page to disk there and then. */
+static void copy_aside(lo_ckpt *c, uint64_t page, bool may_allocate)
 {
     struct job *job = find_job(c, page);
     if (!job || job->taken || job->source != FROM_FRAME)
@@ -202,6 +204,14 @@ static void copy_aside(lo_ckpt *c, uint64_t page)
         job->side = c->side.free[--c->side.nfree];
         memcpy(lo_ckpt_side_page(&c->side, job->side), frame, LO_CKPT_PAGE);
         job->source = FROM_SIDE;
+        c->stats.side_copies++;
+        return;
+    }
+    unsigned char *copy = may_allocate ? lo_mem_alloc(LO_CKPT_PAGE) : NULL;
+    if (copy) {
+        memcpy(copy, frame, LO_CKPT_PAGE);
+        job->copy = copy;
+        job->source = FROM_COPY;
         c->stats.side_copies++;
         return;
     }
@@ -225,7 +235,7 @@ static void write_fault(lo_ckpt *c, uint64_t page)
     uint8_t e = ch->entry[i], *f = &ch->flags[i];
     if (!lo_vt_has(e, 2)) {
         if (*f & PG_PENDING)
-            copy_aside(c, page);
+            copy_aside(c, page, false);
         if (!lo_vt_multi(e))
             ch->multi++;
         /* Rotating the preferred slot with the cycle keeps this cycle's
@@ -261,4 +271,69 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
     /* else: another thread brought the page in or unprotected it first */
     lo_mutex_unlock(&c->lock);
     return true;
+}
+
+/* ---- release ------------------------------------------------------------------ */
+
+static void discard_run(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    if (n && lo_vm_discard(page_addr(c, first), n * LO_CKPT_PAGE) != LO_OK)
+        lo_panic("ckpt: cannot drop the frames of pages %llu..%llu",
+                 (unsigned long long)first,
+                 (unsigned long long)(first + n - 1));
+}
+
+/*
+ * Every page of the range gets an absent newest version (ckpt.h).  A page
+ * whose newest version is absent already only loses its frame.  Otherwise
+ * it gets a version 2 if it had none -- in a free slot, as a write fault
+ * would, but nothing will ever be written there -- and PG_ZERO, which the
+ * flip turns into an absent version 1 without a job.  Versions 0 and 1 are
+ * left alone: they belong to the durable snapshot and the one being
+ * written.  Frames are dropped in runs, after the flags say they are gone:
+ * a thread touching one meanwhile waits for the lock in its fault and then
+ * pages in zeros.
+ */
+int lo_ckpt_release(lo_ckpt *c, uint64_t first, uint64_t count)
+{
+    lo_mutex_lock(&c->lock);
+    if (first > c->page_count || count > c->page_count - first) {
+        lo_mutex_unlock(&c->lock);
+        return LO_ERANGE;
+    }
+    uint64_t run = 0, run_n = 0;
+    for (uint64_t p = first; p < first + count; p++) {
+        struct chunk *ch = chunk_of(c, p);
+        unsigned i = p % LO_CHUNK_PAGES;
+        uint8_t e = ch->entry[i], *f = &ch->flags[i];
+        if (*f & PG_RESIDENT) {
+            /* The writer's only copy of a version 1: save it first. */
+            if ((*f & PG_PENDING) && !lo_vt_has(e, 2))
+                copy_aside(c, p, true);
+            *f &= (uint8_t)~(PG_RESIDENT | PG_WRITABLE | PG_DIRTY | PG_REF);
+            ch->resident--;
+            c->resident--;
+            if (run + run_n != p) {
+                discard_run(c, run, run_n);
+                run = p;
+                run_n = 0;
+            }
+            run_n++;
+        }
+        if (!(*f & PG_ZERO)) {
+            if (!lo_vt_has(e, 2)) {
+                if (!lo_vt_multi(e))
+                    ch->multi++;
+                unsigned slot = lo_vt_free_slot(e,
+                                                (unsigned)(c->flipped_gen % 3));
+                ch->entry[i] = (uint8_t)((e & 0x0f) | slot << 4);
+                c->v2_pages++;
+            }
+            *f |= PG_ZERO;
+        }
+    }
+    discard_run(c, run, run_n);
+    c->stats.released += count;
+    lo_mutex_unlock(&c->lock);
+    return LO_OK;
 }

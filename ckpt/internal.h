@@ -24,10 +24,20 @@ enum {
     PG_RESIDENT = 1,    /* a frame holds the newest version */
     PG_WRITABLE = 2,    /* not write-protected: a dirty version 2 */
     PG_DIRTY = 4,       /* the frame's version 2 is not yet in its slot */
-    PG_ZERO = 8,        /* the newest version is all zeros, not on disk */
+    PG_ZERO = 8,        /* the newest version is absent: zeros, no slot */
     PG_PENDING = 16,    /* version 1 not yet written (a job exists) */
     PG_REF = 32,        /* touched since the clock last passed */
+    PG_V1_ABSENT = 64,  /* version 1 exists and is absent (zeros, no slot) */
+    PG_V0_ABSENT = 128, /* version 0 is absent */
 };
+
+/* A page's entry as the table of the snapshot being written (or the
+ * durable one, with no version 1) records it. */
+static inline uint8_t disk_form(uint8_t entry, uint8_t flags)
+{
+    return lo_vt_durable_form(entry, flags & PG_V1_ABSENT,
+                              flags & PG_V0_ABSENT);
+}
 
 struct chunk {
     uint8_t entry[LO_CHUNK_PAGES];   /* version table */
@@ -38,13 +48,18 @@ struct chunk {
     bool stale[2];                   /* table copy c lacks this chunk */
 };
 
-/* A version-1 page the background writer must put in its slot. */
-enum job_source { FROM_FRAME, FROM_ZERO, FROM_SIDE };
+/* A version-1 page the background writer must put in its slot.  (A version
+ * 1 that is all zeros is absent instead: no job, no slot written.)
+ * FROM_COPY: copied aside by a release when the pool was empty, into a
+ * page of its own (a release runs outside any fault, so it may allocate;
+ * a fault may not). */
+enum job_source { FROM_FRAME, FROM_SIDE, FROM_COPY };
 struct job {
     uint64_t page;
     uint8_t source;
     bool taken;                      /* staged by the writer */
     uint32_t side;                   /* FROM_SIDE: pool index */
+    unsigned char *copy;             /* FROM_COPY: the page */
 };
 
 struct side_pool {
@@ -73,6 +88,7 @@ struct lo_ckpt {
     struct job *jobs;
     size_t njobs;
     uint64_t v2_pages;               /* pages with a version 2 */
+    uint64_t slots_used;             /* pages whose disk_form is a slot */
     uint64_t flip_page_count;
     uint64_t durable_gen, flipped_gen;
     unsigned durable_copy;

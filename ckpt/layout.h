@@ -38,7 +38,7 @@
 
 #define LO_CKPT_PAGE 4096u
 #define LO_CHUNK_PAGES 4096u
-#define LO_CKPT_FORMAT_VERSION 2u
+#define LO_CKPT_FORMAT_VERSION 3u   /* 3: absent pages (0x3f entries) */
 #define LO_SLOT_GROUP 256u      /* pages per slot group */
 
 struct lo_layout {

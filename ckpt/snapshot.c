@@ -77,7 +77,13 @@ static void wp_apply(lo_ckpt *c, uint64_t chunk, const struct wp_list *w)
     }
 }
 
-/* Flip one chunk; returns its count of pages that now have a version 1. */
+/*
+ * Flip one chunk; returns its count of pages that now have a version 1.
+ * A version 2 that is absent (PG_ZERO: grown or released, not written
+ * since) becomes an absent version 1: no job, nothing written, the table
+ * records LO_VT_ABSENT.  Absence moves with the versions: version 0 takes
+ * version 1's, version 1 takes version 2's.
+ */
 static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
 {
     wp->n = 0;
@@ -91,15 +97,21 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
             break;
         if (!lo_vt_multi(e))
             continue;
+        bool used_before = disk_form(e, *f) != LO_VT_ABSENT;
+        uint8_t absent = *f & PG_V0_ABSENT;
+        if (lo_vt_has(e, 1))
+            absent = *f & PG_V1_ABSENT ? PG_V0_ABSENT : 0;
         if (lo_vt_has(e, 2)) {
             changed = true;
             struct job job = { .page = page };
             if ((*f & PG_RESIDENT) && (*f & PG_DIRTY))
                 job.source = FROM_FRAME;
-            else if (*f & PG_ZERO)
-                job.source = FROM_ZERO;
-            else
-                job.page = UINT64_MAX;  /* already in its slot (evicted) */
+            else {
+                if (*f & PG_ZERO)
+                    absent |= PG_V1_ABSENT;
+                job.page = UINT64_MAX;  /* absent, or already in its slot
+                                           (evicted) */
+            }
             if (job.page != UINT64_MAX) {
                 c->jobs[c->njobs++] = job;
                 *f |= PG_PENDING;
@@ -108,9 +120,12 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
                 wp->index[wp->n++] = (uint16_t)i;
             *f &= (uint8_t)~(PG_WRITABLE | PG_DIRTY);
         }
+        *f = (uint8_t)((*f & ~(PG_V0_ABSENT | PG_V1_ABSENT)) | absent);
         e = c->flip_table[e];
         ch->entry[i] = e;
         multi += lo_vt_multi(e);
+        bool used_after = disk_form(e, *f) != LO_VT_ABSENT;
+        c->slots_used += (uint64_t)used_after - (uint64_t)used_before;
     }
     wp_apply(c, k, wp);
     if (changed)
@@ -131,6 +146,15 @@ static int flip(lo_ckpt *c)
         if (c->dir[k]->multi)
             c->dir[k]->multi = flip_chunk(c, k, &wp);
     c->v2_pages = 0;
+    /* Pages grown since the last flip enter this snapshot: their chunks
+     * must be written to both table copies.  Growth marks them so, but a
+     * table write of the previous snapshot still in flight may have
+     * cleared that since (it wrote them as unused); and grown pages are
+     * absent, with no version 2, so the loop above does not see them. */
+    for (uint64_t k = c->flip_page_count / LO_CHUNK_PAGES;
+         c->page_count > c->flip_page_count &&
+         k < lo_chunks_for(c->page_count); k++)
+        c->dir[k]->stale[0] = c->dir[k]->stale[1] = true;
     c->flip_page_count = c->page_count;
     c->flipped_gen = c->durable_gen + 1;
     c->stats.last_snapshot_pages = 0;
@@ -275,6 +299,11 @@ static void stage_job(lo_ckpt *c, struct job *job, unsigned char *dst)
         memcpy(dst, lo_ckpt_side_page(&c->side, job->side), LO_CKPT_PAGE);
         lo_ckpt_side_release(&c->side, job->side);
         break;
+    case FROM_COPY:
+        memcpy(dst, job->copy, LO_CKPT_PAGE);
+        lo_mem_free(job->copy);
+        job->copy = NULL;
+        break;
     default:
         memset(dst, 0, LO_CKPT_PAGE);
         break;
@@ -364,7 +393,7 @@ static int write_table(lo_ckpt *c, struct batch *b, unsigned copy,
             unsigned char *dst = b->pages + b->n * LO_CKPT_PAGE;
             for (unsigned i = 0; i < LO_CHUNK_PAGES; i++)
                 dst[i] = k * LO_CHUNK_PAGES + i < c->flip_page_count
-                       ? lo_vt_durable(ch->entry[i]) : 0xff;
+                       ? disk_form(ch->entry[i], ch->flags[i]) : 0xff;
             c->csum[copy][k] = lo_crc32c(0, dst, LO_CHUNK_PAGES);
             b->id[b->n] = k;
             b->offset[b->n++] = lo_layout_chunk(&c->layout, copy, k);
@@ -469,6 +498,8 @@ static void abandon_jobs(lo_ckpt *c)
             continue;
         if (job->source == FROM_SIDE)
             lo_ckpt_side_release(&c->side, job->side);
+        if (job->source == FROM_COPY)
+            lo_mem_free(job->copy);
         chunk_of(c, job->page)->flags[job->page % LO_CHUNK_PAGES] &=
             (uint8_t)~PG_PENDING;
         job->taken = true;

@@ -128,7 +128,9 @@ static int read_boot(lo_disk *disk, struct lo_boot *boot, char *why,
         lo_log(LO_LOG_WARN, "%s: boot block %u is damaged; using boot block "
                "%u (generation %llu)", lo_disk_name(disk), !pick, pick,
                (unsigned long long)boot->generation);
-    if (boot->format_version != LO_CKPT_FORMAT_VERSION ||
+    /* Format 2 is format 3 without absent pages: read as it is. */
+    if ((boot->format_version != LO_CKPT_FORMAT_VERSION &&
+         boot->format_version != 2) ||
         boot->page_size != LO_CKPT_PAGE)
         return say(why, why_len, LO_ECORRUPT, "%s: store format %u with "
                    "%u-byte pages; this build reads format %u, %u-byte pages",
@@ -188,10 +190,17 @@ static int read_table(lo_ckpt *c, const struct lo_boot *boot, char *why,
             if (page >= boot->page_count)
                 break;
             uint8_t e = ch->entry[i];
+            if (e == LO_VT_ABSENT) {
+                /* zeros in no slot: a nominal slot 0 in memory */
+                ch->entry[i] = lo_vt_single(0);
+                ch->flags[i] = PG_ZERO | PG_V0_ABSENT;
+                continue;
+            }
             if ((e & 0xfc) != 0x3c || lo_vt_slot(e, 0) > 2)
                 return say(why, why_len, LO_ECORRUPT, "version table entry "
                            "0x%02x of page %llu is not a durable entry", e,
                            (unsigned long long)page);
+            c->slots_used++;
         }
     }
     return status;
@@ -298,7 +307,7 @@ int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt_in,
                    (unsigned long long)lo_layout_disk_pages(&c->layout));
     }
     c->base = (uintptr_t)boot.region_base;
-    c->page_count = boot.page_count;
+    c->page_count = c->flip_page_count = boot.page_count;
     c->durable_gen = c->flipped_gen = boot.generation;
     c->durable_copy = boot.vt_copy;
     c->frame_budget = opt->frame_budget;
@@ -383,19 +392,19 @@ int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count)
                (unsigned long long)c->layout.max_pages);
     } else if (page_count > c->page_count) {
         status = ensure_chunks(c, page_count);
-        /* New pages are born zero in this cycle: version 0 nominally in
-         * slot 0 (never durable before the next snapshot names them),
-         * version 2 in another slot, contents zero until written. */
-        for (uint64_t p = c->page_count; status == LO_OK && p < page_count;
-             p++) {
+        /* New pages are born absent: zeros in no slot, one version (its
+         * slot 0 nominal).  Nothing is written for them until they are
+         * written to; the next snapshot's table records them absent. */
+        for (uint64_t p = c->page_count; status == LO_OK && p < page_count;) {
             struct chunk *ch = chunk_of(c, p);
             unsigned i = p % LO_CHUNK_PAGES;
-            ch->entry[i] = lo_vt_make(0, LO_VT_NONE,
-                lo_vt_free_slot(lo_vt_single(0), (unsigned)(c->flipped_gen % 3)));
-            ch->flags[i] = PG_ZERO;
-            ch->multi++;
+            uint64_t n = LO_CHUNK_PAGES - i;
+            if (n > page_count - p)
+                n = page_count - p;
+            memset(ch->entry + i, lo_vt_single(0), n);
+            memset(ch->flags + i, PG_ZERO | PG_V0_ABSENT, n);
             ch->stale[0] = ch->stale[1] = true;
-            c->v2_pages++;
+            p += n;
         }
         if (status == LO_OK)
             c->page_count = page_count;
@@ -476,6 +485,7 @@ void lo_ckpt_stats(lo_ckpt *c, struct lo_ckpt_stats *out)
     out->max_pages = c->layout.max_pages;
     out->resident = c->resident;
     out->generation = c->durable_gen;
+    out->slots_used = c->slots_used;
     out->dirty = 0;
     for (uint64_t k = 0; k < lo_chunks_for(c->page_count); k++) {
         struct chunk *ch = c->dir[k];

@@ -11,6 +11,13 @@
  * On disk an entry is stored normalized: only the slot of the snapshot it
  * belongs to, as version 0 (0x3c | slot).  Read back, that is exactly the
  * in-memory entry of a page with one version.
+ *
+ * A version can also be *absent*: the page holds zeros and no slot at all
+ * (a page grown and never written, or released with lo_ckpt_release).  In
+ * memory the entry still names a slot for it (a nominal one, never read or
+ * written) and the page's frame flags say which versions are absent
+ * (internal.h), so the flip table and the slot choice stay the seed's.  On
+ * disk an absent page is LO_VT_ABSENT (0x3f: version 0 in "slot 3").
  */
 #ifndef LO_CKPT_VTABLE_H
 #define LO_CKPT_VTABLE_H
@@ -19,6 +26,7 @@
 #include <stdint.h>
 
 #define LO_VT_NONE 3u
+#define LO_VT_ABSENT 0x3fu      /* on disk: the page is zeros, in no slot */
 
 static inline unsigned lo_vt_slot(uint8_t entry, unsigned version)
 {
@@ -64,6 +72,16 @@ unsigned lo_vt_free_slot(uint8_t entry, unsigned prefer);
 /* The entry as written to disk for the snapshot being written: the slot of
  * version 1 if there is one, else of version 0, as a single version. */
 uint8_t lo_vt_durable(uint8_t entry);
+
+/* The same, knowing whether version 1 and version 0 are absent: then the
+ * disk form is LO_VT_ABSENT. */
+static inline uint8_t lo_vt_durable_form(uint8_t entry, bool v1_absent,
+                                         bool v0_absent)
+{
+    if (lo_vt_has(entry, 1) ? v1_absent : v0_absent)
+        return LO_VT_ABSENT;
+    return lo_vt_durable(entry);
+}
 
 /* Fill the 64-entry flip table: table[e] is entry e after the flip (for a
  * malformed e, e itself, so a flip never invents a slot). */

@@ -3,8 +3,16 @@
  *
  * Bookkeeping lives outside the heap (platform memory): the live-word
  * bitmap (one bit per heap word, 1/64 of the heap), the offset table (one
- * word per 64-word block, another 1/64) and the mark stack.  Nothing is
- * written into the objects except their updated pointers.
+ * word per 64-word block, another 1/64) and the mark stack; for the
+ * large-object space, a bit per page for "a block starts here" and one for
+ * "marked".  Nothing is written into the objects except their updated
+ * pointers (and only where a pointer changed).
+ *
+ * After the slide, the pages between the new top and the old are released
+ * to ckpt (not written by the next snapshot, their slots freed), and the
+ * large-object space is swept: dead blocks merge with free neighbours into
+ * free blocks whose pages past the first are released, and free blocks at
+ * its low end give the space back (los_bottom rises).
  */
 #include <string.h>
 
@@ -21,6 +29,11 @@ struct gc {
     uint64_t **stack;            /* objects marked, fields not yet seen */
     size_t sp, cap;
     bool out_of_memory;
+    /* the large-object space: [lo, hi), a bit per page of it */
+    uint64_t *los_lo, *los_hi;
+    uint64_t los_pages;
+    uint64_t *los_start;         /* a block (object or free) starts here */
+    uint64_t *los_mark;          /* an object starts here and is reachable */
 };
 
 /* cons 001, object 011; fixnums end in 00, immediates in 010 */
@@ -77,11 +90,41 @@ static void push(struct gc *g, uint64_t *obj)
     g->stack[g->sp++] = obj;
 }
 
+static uint64_t large_page(const struct gc *g, const uint64_t *obj)
+{
+    return (uint64_t)((const char *)obj - (const char *)g->los_lo) /
+           LO_CKPT_PAGE;
+}
+
+/* Is obj the start of an object (not a free block) of the large space? */
+static bool large_object(const struct gc *g, const uint64_t *obj)
+{
+    return ((uintptr_t)obj % LO_CKPT_PAGE) == 0 &&
+           bit(g->los_start, large_page(g, obj)) && !lo_large_free_block(obj);
+}
+
+static void mark_large(struct gc *g, uint64_t *obj)
+{
+    if (!large_object(g, obj))
+        lo_panic("gc: a pointer %p into the large-object space that is not "
+                 "an object's start (a corrupt heap or a stale pointer)",
+                 (void *)obj);
+    uint64_t page = large_page(g, obj);
+    if (bit(g->los_mark, page))
+        return;
+    g->los_mark[page / 64] |= 1ull << (page % 64);
+    push(g, obj);
+}
+
 static void mark_value(struct gc *g, lo_value v)
 {
     if (!pointerp(v))
         return;
     uint64_t *obj = address(v);
+    if (obj >= g->los_lo && obj < g->los_hi) {
+        mark_large(g, obj);
+        return;
+    }
     if (obj < g->start || obj >= g->top)
         return;
     uint64_t w = (uint64_t)(obj - g->start);
@@ -145,6 +188,14 @@ static lo_value relocate(const struct gc *g, lo_value v)
     return (v & ~ADDRESS_BITS) | (lo_value)(uintptr_t)to;
 }
 
+/* Writes dirty a page (a write fault, a page for the next snapshot):
+ * none where nothing changes. */
+static void store_if_changed(uint64_t *word, uint64_t value)
+{
+    if (*word != value)
+        *word = value;
+}
+
 static void update_visit(lo_value *slot, void *gc)
 {
     *slot = relocate(gc, *slot);
@@ -157,8 +208,11 @@ static uint64_t slide(struct gc *g)
         uint64_t *obj = g->start + w;
         uint64_t size = lo_header_words(obj[0]);
         uint64_t n = lo_header_value_words(obj[0]);
-        for (uint64_t i = 1; i <= n; i++)
-            obj[i] = relocate(g, obj[i]);
+        for (uint64_t i = 1; i <= n; i++) {
+            /* Only where the pointer changes: a page nothing in moved
+             * stays clean, and the next snapshot does not write it. */
+            store_if_changed(&obj[i], relocate(g, obj[i]));
+        }
         uint64_t *to = g->start + new_index(g, w);
         if (to != obj) {
             memmove(to, obj, size * 8);
@@ -167,6 +221,120 @@ static uint64_t slide(struct gc *g)
         w = next_set(g->live, w + size, g->nwords);
     }
     return moved;
+}
+
+/* ---- the large-object space ---- */
+
+/* Find the blocks (world stopped); false if the bookkeeping memory is not
+ * to be had.  A block that does not fit is a corrupt heap. */
+static bool large_begin(struct gc *g, lo_heap *h)
+{
+    g->los_lo = lo_heap_large_bottom(h);
+    g->los_hi = lo_heap_large_end(h);
+    g->los_pages = (uint64_t)((char *)g->los_hi - (char *)g->los_lo) /
+                   LO_CKPT_PAGE;
+    size_t words = (size_t)(g->los_pages / 64 + 1);
+    g->los_start = lo_mem_alloc(words * 8);
+    g->los_mark = lo_mem_alloc(words * 8);
+    if (!g->los_start || !g->los_mark)
+        return false;
+    memset(g->los_start, 0, words * 8);
+    memset(g->los_mark, 0, words * 8);
+    for (uint64_t page = 0; page < g->los_pages;) {
+        const uint64_t *block = g->los_lo + page * (LO_CKPT_PAGE / 8);
+        uint64_t n = lo_large_pages(block);
+        if (n == 0 || (block[0] & 0xff) == 0 || n > g->los_pages - page)
+            lo_panic("gc: bad large block header 0x%llx at %p",
+                     (unsigned long long)block[0], (const void *)block);
+        g->los_start[page / 64] |= 1ull << (page % 64);
+        page += n;
+    }
+    return true;
+}
+
+static void large_end(struct gc *g)
+{
+    lo_mem_free(g->los_start);
+    lo_mem_free(g->los_mark);
+}
+
+/* The reachable large objects' values, to the small objects' new homes;
+ * written only where they change, so their pages stay clean otherwise. */
+static void large_update(struct gc *g)
+{
+    for (uint64_t page = next_set(g->los_mark, 0, g->los_pages);
+         page < g->los_pages;
+         page = next_set(g->los_mark, page + 1, g->los_pages)) {
+        uint64_t *obj = g->los_lo + page * (LO_CKPT_PAGE / 8);
+        uint64_t n = lo_header_value_words(obj[0]);
+        for (uint64_t i = 1; i <= n; i++)
+            store_if_changed(&obj[i], relocate(g, obj[i]));
+    }
+}
+
+static void release(lo_heap *h, const uint64_t *from, uint64_t pages)
+{
+    if (!pages)
+        return;
+    uint64_t first = (uint64_t)((const char *)from -
+                                (const char *)lo_heap_root(h)) / LO_CKPT_PAGE;
+    if (lo_ckpt_release(lo_heap_store(h), first, pages) != LO_OK)
+        lo_panic("gc: cannot release pages %llu.. (%llu) to the store",
+                 (unsigned long long)first, (unsigned long long)pages);
+}
+
+/*
+ * Sweep, in address order: every run of blocks that are free or hold an
+ * unreachable object becomes one free block (its first page keeps the
+ * header and the link; every other page of the run is released, if it
+ * was not already), linked highest first; a run at the bottom is given
+ * back whole.  Returns the bytes freed; sets the root's fields.
+ */
+static uint64_t large_sweep(struct gc *g, lo_heap *h)
+{
+    struct lo_heap_root *r = lo_heap_root(h);
+    const uint64_t page_words = LO_CKPT_PAGE / 8;
+    uint64_t freed = 0, in_use = 0, free_head = 0, bottom = g->los_pages;
+    bool at_bottom = true;
+    for (uint64_t page = 0; page < g->los_pages;) {
+        uint64_t *block = g->los_lo + page * page_words;
+        if (bit(g->los_mark, page)) {
+            uint64_t n = lo_large_pages(block);
+            in_use += n * LO_CKPT_PAGE;
+            if (at_bottom)
+                bottom = page;
+            at_bottom = false;
+            page += n;
+            continue;
+        }
+        uint64_t run = page;
+        while (page < g->los_pages && !bit(g->los_mark, page)) {
+            block = g->los_lo + page * page_words;
+            uint64_t n = lo_large_pages(block);
+            bool was_free = lo_large_free_block(block);
+            if (!was_free)
+                freed += n * LO_CKPT_PAGE;
+            if (page == run) {
+                if (!was_free)
+                    release(h, block + page_words, n - 1);
+            } else {
+                release(h, block, was_free ? 1 : n);
+            }
+            page += n;
+        }
+        uint64_t *head = g->los_lo + run * page_words;
+        if (at_bottom) {                /* give the space back */
+            release(h, head, 1);
+            continue;
+        }
+        store_if_changed(&head[0], lo_large_free_header(page - run));
+        store_if_changed(&head[1], free_head);
+        free_head = (uint64_t)((char *)head - (char *)r);
+    }
+    r->los_bottom += bottom * LO_CKPT_PAGE;
+    r->los_free = free_head;
+    r->los_bytes = in_use;
+    return freed;
 }
 
 /* ---- the whole collection ---- */
@@ -181,9 +349,10 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     g.nblocks = (g.nwords + 63) / 64;
     g.live = lo_mem_alloc((g.nblocks + 1) * 8);
     g.offset = lo_mem_alloc((g.nblocks + 1) * 8);
-    if (!g.live || !g.offset) {
+    if (!g.live || !g.offset || !large_begin(&g, h)) {
         lo_mem_free(g.live);
         lo_mem_free(g.offset);
+        large_end(&g);
         return LO_ENOMEM;
     }
     memset(g.live, 0, (g.nblocks + 1) * 8);
@@ -193,23 +362,43 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     uint64_t live_words = sum_offsets(&g);
 
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
-        r->roots[i] = relocate(&g, r->roots[i]);
+        store_if_changed(&r->roots[i], relocate(&g, r->roots[i]));
     roots(ctx, update_visit, &g);
+    large_update(&g);
     uint64_t moved = slide(&g);
-    lo_heap_set_top(h, g.start + live_words);
+    uint64_t large_freed = large_sweep(&g, h);
+    uint64_t *new_top = g.start + live_words;
+    lo_heap_set_top(h, new_top);
+
+    /* The pages past the new top hold garbage: give them to the store,
+     * which forgets them (no write, no slot) and reads them as zeros. */
+    uintptr_t page_mask = LO_CKPT_PAGE - 1;
+    uint64_t *first = (uint64_t *)(((uintptr_t)new_top + page_mask) &
+                                   ~page_mask);
+    uint64_t *last = (uint64_t *)(((uintptr_t)g.top + page_mask) &
+                                  ~page_mask);
+    if (last > first)
+        release(h, first, (uint64_t)((char *)last - (char *)first) /
+                          LO_CKPT_PAGE);
     /* In stress mode the space given up is poisoned, so that a stale
-     * pointer anyone kept reads garbage at once instead of an old copy. */
+     * pointer anyone kept reads garbage at once instead of an old copy
+     * (or the zeros of a released page). */
     if (lo_heap_stressed(h))
-        for (uint64_t *p = g.start + live_words; p < g.top; p++)
+        for (uint64_t *p = new_top; p < g.top; p++)
             *p = 0xdeadbeefdeadbeefull;
 
     lo_mem_free(g.live);
     lo_mem_free(g.offset);
     lo_mem_free(g.stack);
+    large_end(&g);
     if (out) {
         out->live_bytes = live_words * 8;
         out->freed_bytes = (g.nwords - live_words) * 8;
         out->objects_moved = moved;
+        out->large_live_bytes = r->los_bytes;
+        out->large_freed_bytes = large_freed;
+        out->released_pages = last > first
+            ? (uint64_t)((char *)last - (char *)first) / LO_CKPT_PAGE : 0;
         out->ns = lo_clock_ns() - began;
     }
     return LO_OK;
@@ -217,51 +406,153 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
 
 /* ---- verification ---- */
 
+struct verify {
+    uint64_t *start, *top, *lo, *hi;
+    uint64_t *starts;            /* small space: a bit per word */
+    uint64_t *large;             /* large space: a bit per page, objects */
+    const char *why;
+};
+
+/* A value is sane: not a pointer, or one to an object's first word in
+ * either space. */
+static bool value_ok(struct verify *v, lo_value x)
+{
+    if (!pointerp(x))
+        return true;
+    uint64_t *to = address(x);
+    if (to >= v->lo && to < v->hi) {
+        uint64_t off = (uint64_t)((char *)to - (char *)v->lo);
+        if (off % LO_CKPT_PAGE || !bit(v->large, off / LO_CKPT_PAGE)) {
+            v->why = "a pointer into the large-object space that is not an "
+                     "object's start";
+            return false;
+        }
+        return true;
+    }
+    if (to < v->start || to >= v->top) {
+        v->why = "a pointer outside the heap";
+        return false;
+    }
+    if (!bit(v->starts, (uint64_t)(to - v->start))) {
+        v->why = "a pointer into the middle of an object";
+        return false;
+    }
+    return true;
+}
+
+/* The large-object space's blocks and free list; 0 or the bad word. */
+static uintptr_t verify_large(struct verify *v, lo_heap *h, uint64_t pages)
+{
+    struct lo_heap_root *r = lo_heap_root(h);
+    uint64_t frees = 0, in_use = 0;
+    for (uint64_t page = 0; page < pages;) {
+        uint64_t *block = v->lo + page * (LO_CKPT_PAGE / 8);
+        uint64_t n = lo_large_pages(block);
+        if (n == 0 || (block[0] & 0xff) == 0 || n > pages - page) {
+            v->why = "a bad large block header";
+            return (uintptr_t)block;
+        }
+        if (lo_large_free_block(block)) {
+            if (block[0] != lo_large_free_header(n)) {
+                v->why = "a free large block with a bad header";
+                return (uintptr_t)block;
+            }
+            frees++;
+        } else {
+            v->large[page / 64] |= 1ull << (page % 64);
+            in_use += n * LO_CKPT_PAGE;
+        }
+        page += n;
+    }
+    if (in_use != r->los_bytes) {
+        v->why = "the large-object space's byte count is wrong";
+        return (uintptr_t)&r->los_bytes;
+    }
+    /* The free list: free blocks only, every one of them, no cycle. */
+    uint64_t listed = 0;
+    for (uint64_t off = r->los_free; off; listed++) {
+        uint64_t *block = (uint64_t *)((char *)r + off);
+        if (block < v->lo || block >= v->hi || off % LO_CKPT_PAGE ||
+            !lo_large_free_block(block) || listed >= frees) {
+            v->why = "the large-object free list is broken";
+            return (uintptr_t)block;
+        }
+        off = block[1];
+    }
+    if (listed != frees) {
+        v->why = "a free large block is not on the free list";
+        return (uintptr_t)&r->los_free;
+    }
+    return 0;
+}
+
 uintptr_t lo_gc_verify(lo_heap *h, const char **why)
 {
-    uint64_t *start = lo_heap_start(h), *top = lo_heap_top(h);
-    uint64_t nwords = (uint64_t)(top - start);
-    uint64_t *starts = lo_mem_alloc((nwords / 64 + 1) * 8);
-    if (!starts) {
-        *why = "no memory to verify";
-        return 0;
-    }
-    memset(starts, 0, (nwords / 64 + 1) * 8);
+    struct lo_heap_root *r = lo_heap_root(h);
+    struct verify v = {
+        .start = lo_heap_start(h), .top = lo_heap_top(h),
+        .lo = lo_heap_large_bottom(h), .hi = lo_heap_large_end(h),
+        .why = "",
+    };
+    uint64_t nwords = (uint64_t)(v.top - v.start);
+    uint64_t pages = (uint64_t)((char *)v.hi - (char *)v.lo) / LO_CKPT_PAGE;
+    v.starts = lo_mem_alloc((nwords / 64 + 1) * 8);
+    v.large = lo_mem_alloc((pages / 64 + 1) * 8);
     uintptr_t bad = 0;
-    *why = "";
+    if (!v.starts || !v.large) {
+        v.why = "no memory to verify";
+        goto out;
+    }
+    memset(v.starts, 0, (nwords / 64 + 1) * 8);
+    memset(v.large, 0, (pages / 64 + 1) * 8);
+    if (r->top > r->los_bottom || r->los_bottom > r->los_end ||
+        r->los_bottom % LO_CKPT_PAGE || r->los_end % LO_CKPT_PAGE) {
+        v.why = "the spaces overlap or are misaligned";
+        bad = (uintptr_t)&r->top;
+        goto out;
+    }
     for (uint64_t w = 0; w < nwords;) {
-        uint64_t size = lo_header_words(start[w]);
+        uint64_t size = lo_header_words(v.start[w]);
         if (size == 0 || w + size > nwords ||
-            ((start[w] & 0xff) == 0)) {
-            *why = "bad header";
-            bad = (uintptr_t)(start + w);
+            ((v.start[w] & 0xff) == 0)) {
+            v.why = "bad header";
+            bad = (uintptr_t)(v.start + w);
             goto out;
         }
-        starts[w / 64] |= 1ull << (w % 64);
+        v.starts[w / 64] |= 1ull << (w % 64);
         w += size;
     }
-    for (uint64_t w = 0; w < nwords;) {
-        uint64_t size = lo_header_words(start[w]);
-        uint64_t n = lo_header_value_words(start[w]);
-        for (uint64_t i = 1; i <= n && i < size; i++) {
-            lo_value v = start[w + i];
-            if (!pointerp(v))
-                continue;
-            uint64_t *to = address(v);
-            if (to < start || to >= top) {
-                *why = "a pointer outside the heap";
-                bad = (uintptr_t)(start + w + i);
-                goto out;
-            }
-            if (!bit(starts, (uint64_t)(to - start))) {
-                *why = "a pointer into the middle of an object";
-                bad = (uintptr_t)(start + w + i);
-                goto out;
-            }
+    if ((bad = verify_large(&v, h, pages)))
+        goto out;
+    for (int i = 0; i < LO_HEAP_ROOTS; i++)
+        if (!value_ok(&v, r->roots[i])) {
+            bad = (uintptr_t)&r->roots[i];
+            goto out;
         }
+    for (uint64_t w = 0; w < nwords;) {
+        uint64_t size = lo_header_words(v.start[w]);
+        uint64_t n = lo_header_value_words(v.start[w]);
+        for (uint64_t i = 1; i <= n && i < size; i++)
+            if (!value_ok(&v, v.start[w + i])) {
+                bad = (uintptr_t)(v.start + w + i);
+                goto out;
+            }
         w += size;
+    }
+    for (uint64_t page = next_set(v.large, 0, pages); page < pages;
+         page = next_set(v.large, page + 1, pages)) {
+        uint64_t *obj = v.lo + page * (LO_CKPT_PAGE / 8);
+        uint64_t n = lo_header_value_words(obj[0]);
+        uint64_t size = lo_header_words(obj[0]);
+        for (uint64_t i = 1; i <= n && i < size; i++)
+            if (!value_ok(&v, obj[i])) {
+                bad = (uintptr_t)(obj + i);
+                goto out;
+            }
     }
 out:
-    lo_mem_free(starts);
+    *why = v.why;
+    lo_mem_free(v.starts);
+    lo_mem_free(v.large);
     return bad;
 }

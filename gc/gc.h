@@ -30,9 +30,12 @@ typedef void lo_gc_visit_fn(lo_value *slot, void *gc);
 typedef void lo_gc_roots_fn(void *ctx, lo_gc_visit_fn *visit, void *gc);
 
 struct lo_gc_result {
-    uint64_t live_bytes;        /* after */
+    uint64_t live_bytes;        /* after, in the small-object space */
     uint64_t freed_bytes;
     uint64_t objects_moved;
+    uint64_t large_live_bytes;  /* large-object space: blocks in use after */
+    uint64_t large_freed_bytes; /* blocks of objects found unreachable */
+    uint64_t released_pages;    /* past the new top, given to ckpt */
     uint64_t ns;                /* the whole pause */
 };
 

@@ -9,7 +9,6 @@
 #include "platform.h"
 
 enum {
-    GROW_PAGES = 256,                 /* grow the region 1 MiB at a time */
     CHUNK_WORDS = 4096,               /* an allocation buffer: 32 KiB */
     LARGE_WORDS = CHUNK_WORDS / 4,    /* bigger objects skip the buffers */
 };
@@ -25,16 +24,19 @@ struct lo_heap {
     uint64_t stress;                  /* trigger in stress mode, or 0 */
 };
 
-static int grow_to(lo_heap *h, uint64_t bytes)
+/*
+ * The heap takes the store's whole capacity at open: the large-object
+ * space grows down from its end.  Pages nobody wrote are absent in ckpt
+ * (no disk slot, nothing written), so the cost is ckpt's version table
+ * for the whole capacity: 2 bytes of memory and 1 byte of table on disk
+ * per 4 KiB page (docs/gc.md).
+ */
+static int take_region(lo_heap *h)
 {
-    uint64_t pages = (bytes + LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
-    uint64_t have = lo_ckpt_page_count(h->store);
-    if (pages <= have)
+    uint64_t max = lo_ckpt_max_pages(h->store);
+    if (lo_ckpt_page_count(h->store) >= max)
         return LO_OK;
-    uint64_t want = (pages + GROW_PAGES - 1) / GROW_PAGES * GROW_PAGES;
-    if (want > lo_ckpt_max_pages(h->store))
-        want = pages;
-    return lo_ckpt_grow(h->store, want);
+    return lo_ckpt_grow(h->store, max);
 }
 
 int lo_heap_open(lo_ckpt *store, uint64_t system_version, lo_heap **out,
@@ -49,7 +51,7 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version, lo_heap **out,
     h->root = lo_ckpt_base(store);
     h->trigger = MIN_TRIGGER;
     lo_mutex_init(&h->lock);
-    int status = grow_to(h, LO_CKPT_PAGE);
+    int status = take_region(h);
     if (status != LO_OK) {
         lo_snprintf(why, why_len, "cannot grow the store for the heap: %s",
                     lo_strerror(status));
@@ -75,6 +77,22 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version, lo_heap **out,
                     (unsigned long long)system_version);
         lo_heap_close(h);
         return LO_EINVAL;
+    }
+    uint64_t end = lo_ckpt_page_count(store) * (uint64_t)LO_CKPT_PAGE;
+    if (r->los_end == 0) {              /* new, or made before the space */
+        r->los_end = r->los_bottom = end;
+        r->los_free = r->los_bytes = 0;
+    }
+    if (r->los_end > end || r->los_bottom > r->los_end ||
+        r->los_bottom < r->top || r->los_bottom % LO_CKPT_PAGE ||
+        r->los_end % LO_CKPT_PAGE) {
+        lo_snprintf(why, why_len, "the heap's spaces do not fit its store "
+                    "(top %llu, large objects %llu..%llu, store %llu bytes)",
+                    (unsigned long long)r->top,
+                    (unsigned long long)r->los_bottom,
+                    (unsigned long long)r->los_end, (unsigned long long)end);
+        lo_heap_close(h);
+        return LO_ECORRUPT;
     }
     *out = h;
     return LO_OK;
@@ -145,12 +163,13 @@ void lo_heap_retire_buffers(lo_heap *h)
     lo_mutex_unlock(&h->lock);
 }
 
-/* Take words from the shared top (lock held); zeroed, since the pages
- * past the top may hold what the collector slid away. */
+/* Take words from the shared top (lock held); zeroed, since the page at
+ * the top may hold what the collector slid away (the pages past it are
+ * released: zeros). */
 static uint64_t *take(lo_heap *h, uint64_t words)
 {
     uint64_t at = h->root->top, end = at + words * 8;
-    if (grow_to(h, end) != LO_OK)
+    if (end > h->root->los_bottom || end < at)
         return NULL;
     h->root->top = end;
     h->root->objects++;
@@ -209,8 +228,83 @@ void lo_heap_set_top(lo_heap *h, uint64_t *top)
     lo_mutex_lock(&h->lock);
     h->root->top = (uint64_t)((char *)top - (char *)h->root);
     h->root->collections++;
-    uint64_t live = h->root->top - LO_CKPT_PAGE;
+    uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
     atomic_store_explicit(&h->since_gc, 0, memory_order_relaxed);
     lo_mutex_unlock(&h->lock);
+}
+
+/* ---- the large-object space ---- */
+
+uint64_t *lo_heap_large_bottom(lo_heap *h)
+{
+    return (uint64_t *)((char *)h->root + h->root->los_bottom);
+}
+
+uint64_t *lo_heap_large_end(lo_heap *h)
+{
+    return (uint64_t *)((char *)h->root + h->root->los_end);
+}
+
+uint64_t lo_heap_large_bytes(lo_heap *h)
+{
+    return h->root->los_bytes;
+}
+
+static uint64_t *at_offset(lo_heap *h, uint64_t offset)
+{
+    return (uint64_t *)((char *)h->root + offset);
+}
+
+/*
+ * First fit over the free list (kept highest block first by the sweep, so
+ * the space fills from the top down and its low end can be given back);
+ * a bigger block is split, its upper part handed out, the lower part
+ * staying free in place.  Else new pages below los_bottom, as long as
+ * they stay above the small-object space's top.  The block's pages are
+ * released to ckpt: they read as zeros, and none of it was written.
+ */
+uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
+{
+    if (words == 0)
+        words = 1;
+    if (words > LO_HEADER_SIZE_MASK)
+        return NULL;
+    uint64_t pages = lo_large_block_pages(words);
+    uint64_t bytes = pages * LO_CKPT_PAGE, at = 0;
+    lo_mutex_lock(&h->lock);
+    struct lo_heap_root *r = h->root;
+    for (uint64_t *link = &r->los_free; *link;) {
+        uint64_t *block = at_offset(h, *link);
+        uint64_t have = lo_large_pages(block);
+        if (have > pages) {
+            block[0] = lo_large_free_header(have - pages);
+            at = *link + (have - pages) * LO_CKPT_PAGE;
+            break;
+        }
+        if (have == pages) {
+            at = *link;
+            *link = block[1];
+            break;
+        }
+        link = &block[1];
+    }
+    if (!at) {
+        uint64_t floor = (r->top + LO_CKPT_PAGE - 1) / LO_CKPT_PAGE *
+                         LO_CKPT_PAGE;
+        if (r->los_bottom < floor || r->los_bottom - floor < bytes) {
+            lo_mutex_unlock(&h->lock);
+            return NULL;
+        }
+        r->los_bottom -= bytes;
+        at = r->los_bottom;
+    }
+    r->los_bytes += bytes;
+    r->objects++;
+    atomic_fetch_add_explicit(&h->since_gc, bytes, memory_order_relaxed);
+    lo_mutex_unlock(&h->lock);
+    /* Nobody else can reach the block yet: zero it outside the lock. */
+    if (lo_ckpt_release(h->store, at / LO_CKPT_PAGE, pages) != LO_OK)
+        lo_panic("heap: cannot release the pages of a new large block");
+    return at_offset(h, at);
 }

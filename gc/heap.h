@@ -3,12 +3,15 @@
  *
  * The heap is the ckpt region (ckpt/ckpt.h).  Its first page holds the
  * heap root: a magic number, the version of the system code that built
- * it, the allocation top, and the root objects (nil, t, the symbol table,
- * the system environment).  Objects follow, allocated upward; the region
- * grows a step at a time as the top passes its end.  Because the region
- * sits at the same address in every run, an object's address is valid
- * until the collector slides it down -- and the collector updates every
- * reference when it does.  Nothing is ever serialized.
+ * it, the allocation top, the root objects (nil, t, the symbol table,
+ * the system environment) and the large-object space's bounds.  Small
+ * objects follow, allocated upward; large ones come down from the end of
+ * the region (below).  The heap takes the store's whole capacity at open:
+ * pages never written cost no disk slot (ckpt's absent pages).  Because
+ * the region sits at the same address in every run, an object's address
+ * is valid until the collector slides it down -- and the collector
+ * updates every reference when it does; large objects never move.
+ * Nothing is ever serialized.
  *
  * Never store a C pointer in the heap: values are tagged words (lisp's
  * value.h), C functions are reached through the primitive table by index.
@@ -27,6 +30,21 @@
  * lo_alloc_buffer): a chunk taken from the shared top under the heap lock,
  * then plain pointer bumps with no lock at all.  What a thread leaves
  * unused in a buffer becomes a filler object, so the heap stays walkable.
+ *
+ * Two spaces share the region (docs/gc.md):
+ *
+ *   page 0      the heap root
+ *   page 1 ..   the small-object space, allocated upward to `top`; the
+ *               collector slides it down
+ *   ...         free pages (absent in ckpt: they cost no disk slot)
+ *   los_bottom  the large-object space, down to the end of the region:
+ *   .. los_end  blocks of whole pages, each one object (at the block's
+ *               first word) or free; never moved.  It grows down towards
+ *               the small-object space's top, as that grows up.
+ *
+ * A free large block's first words are a filler header (raw, no values)
+ * giving its size, then the offset of the next free block (0 ends the
+ * list): the free list lives in the heap, as offsets, never C pointers.
  */
 #ifndef LO_GC_HEAP_H
 #define LO_GC_HEAP_H
@@ -50,6 +68,12 @@ struct lo_heap_root {
     uint64_t objects;            /* chunks handed out, ever */
     uint64_t collections;        /* full collections, ever */
     lo_value roots[LO_HEAP_ROOTS];
+    /* The large-object space, as offsets from the region's base (whole
+     * pages); all zero in a heap made before it existed (set at open). */
+    uint64_t los_end;            /* end of the region */
+    uint64_t los_bottom;         /* lowest block */
+    uint64_t los_free;           /* first free block, 0 = none */
+    uint64_t los_bytes;          /* bytes in blocks holding objects */
 };
 
 /* Well-known roots (indices into roots[]). */
@@ -141,6 +165,48 @@ static inline uint64_t *lo_heap_alloc(lo_heap *h, struct lo_alloc_buffer *b,
     return lo_heap_alloc_slow(h, b, words);
 }
 
+/*
+ * Byte vectors of LO_HEAP_LARGE_BYTES and more go to the large-object
+ * space.  lo_heap_alloc_large gives `words` words (the caller writes the
+ * header) at the start of a block of whole pages: zero-filled -- the
+ * pages are released to ckpt, so zeroing costs nothing until touched --
+ * page-aligned, never moved by the collector, freed when unreachable.
+ * Nothing may shrink such an object.  NULL when the store is full.
+ */
+#define LO_HEAP_LARGE_BYTES (64u << 10)
+uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words);
+
+/* The large-object space: [bottom, end), and the bytes of its objects'
+ * blocks. */
+uint64_t *lo_heap_large_bottom(lo_heap *h);
+uint64_t *lo_heap_large_end(lo_heap *h);
+uint64_t lo_heap_large_bytes(lo_heap *h);
+static inline bool lo_heap_in_large(lo_heap *h, const void *p)
+{
+    return (const uint64_t *)p >= lo_heap_large_bottom(h) &&
+           (const uint64_t *)p < lo_heap_large_end(h);
+}
+
+/* The pages a large block holding an object of `words` words takes, and
+ * the filler header of a free block of `pages` pages. */
+static inline uint64_t lo_large_block_pages(uint64_t words)
+{
+    return (words * 8 + LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
+}
+static inline uint64_t lo_large_free_header(uint64_t pages)
+{
+    return lo_header_raw(LO_T_FILLER, pages * (LO_CKPT_PAGE / 8), 0);
+}
+static inline bool lo_large_free_block(const uint64_t *block)
+{
+    return (block[0] & 0xff) == LO_T_FILLER;
+}
+/* The pages of the block starting at `block` (an object or free). */
+static inline uint64_t lo_large_pages(const uint64_t *block)
+{
+    return lo_large_block_pages(lo_header_words(block[0]));
+}
+
 /* Turn every registered buffer's unused rest into a filler and empty the
  * buffers (the collector does this with the world stopped). */
 void lo_heap_retire_buffers(lo_heap *h);
@@ -154,7 +220,8 @@ bool lo_heap_collection_due(lo_heap *h);
 void lo_heap_set_stress(lo_heap *h, uint64_t bytes);
 bool lo_heap_stressed(lo_heap *h);
 
-/* Used by the collector: set the new top (and record the live size). */
+/* Used by the collector: set the new top (and record the live size, with
+ * the large-object space's, for the next trigger). */
 void lo_heap_set_top(lo_heap *h, uint64_t *top);
 
 #endif

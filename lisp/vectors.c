@@ -167,10 +167,19 @@ lo_value lo_new_vector(lo_lisp *L, uint64_t len, lo_value fill)
     return lo_make_vector(L, len, fill);
 }
 
+/* Byte vectors of LO_HEAP_LARGE_BYTES and more live in the large-object
+ * space (gc/heap.h): never moved, never copied by the collector. */
 lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length)
 {
     check_length(L, length, "MAKE-ARRAY");
-    uint64_t *p = lo_alloc_raw(L, LO_T_BYTES, 2 + (length + 7) / 8, 1);
+    uint64_t words = 2 + (length + 7) / 8, *p;
+    if (length >= LO_HEAP_LARGE_BYTES) {
+        if (!(p = lo_heap_alloc_large(L->heap, words)))
+            lo_error(L, "STORAGE-CONDITION", "the store is full");
+        p[0] = lo_header_raw(LO_T_BYTES, words, 1);
+    } else {
+        p = lo_alloc_raw(L, LO_T_BYTES, words, 1);
+    }
     p[1] = lo_fixnum((int64_t)length);
     return lo_make_object(p);
 }

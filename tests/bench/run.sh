@@ -25,6 +25,11 @@
 # mprotect+SIGSEGV and by userfaultfd (SIGBUS mode), and the mappings each
 # leaves behind (fault_bench.c).
 #
+# gc: the pause of a full collection with 100 and 500 MB live, with 100 MB
+# live beside 200 MB of large objects (not copied: the pause should not grow
+# with them), and, after a snapshot, the pause and what the next snapshot
+# writes (gc_bench.c).
+#
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
 # (lisp-bench.sh, last).
 set -euo pipefail
@@ -33,7 +38,8 @@ dir=${BENCH_DIR:-/tmp}
 mb=${BENCH_DISK_MB:-512}
 file="$dir/lispos-bench-$$.img"
 ckpt_file="$dir/lispos-ckpt-bench-$$.img"
-trap 'rm -f "$file" "$ckpt_file"' EXIT
+gc_file="$dir/lispos-gc-bench-$$.img"
+trap 'rm -f "$file" "$ckpt_file" "$gc_file"' EXIT
 bench="$build/bench/disk_bench"
 
 median() { sort -g | sed -n 2p; }
@@ -79,6 +85,10 @@ rm -f "$ckpt_file"
 
 # Fault mechanisms (the measurements behind ckpt's choice; docs/ckpt.md).
 "$build/bench/fault_bench" 65536
+
+# The collector (docs/gc.md).
+"$build/bench/gc_bench" "$gc_file" 100 500 100:200 0:200 snapshot:100
+rm -f "$gc_file"
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
 # CLISP, ECL and SBCL; tests/bench/lisp-bench.sh says how each is timed.

@@ -10,7 +10,11 @@
  * happen too), copy-aside pool size, disk write latency (so that the
  * workload races the background writer) and, a quarter of the time,
  * completions that arrive late and out of order (so that both of the
- * writer's batches are in flight when the power goes).  The workload runs once to count
+ * writer's batches are in flight when the power goes).  Releases
+ * (lo_ckpt_release) zero ranges of pages in the model; the oracle also
+ * records which pages are absent (grown or released, not written since),
+ * and the recovered store must reference exactly one slot per page that is
+ * not (lo_ckpt_stats' slots_used).  The workload runs once to count
  * its disk writes W and flushes F, then again with power lost at a write
  * drawn from 1..W (crashes anywhere in formatting, eviction and every step
  * of a snapshot) or, half the time, as a flush drawn from 1..F is issued
@@ -21,6 +25,10 @@
  * with the oracle's record of the generation recovered.  That generation
  * must be one that was flipped, and no older than any generation the store
  * had reported durable before the power went.
+ *
+ * The dry run is checked the same way (its power goes after the last
+ * operation, with snapshots possibly in flight); an iteration counts as
+ * exact when both recover exactly.
  *
  * The last line is "crash-consistency: R/N recovered exactly"; the exit
  * status is non-zero on any mismatch.  The seed is printed so a failure can
@@ -53,7 +61,7 @@ static void sql(const char *text)
 
 /* The oracle: what snapshot `gen` of iteration `it` contained. */
 static void record(uint64_t it, uint64_t gen, uint64_t pages,
-                   const unsigned char *model)
+                   const unsigned char *model, const bool *absent)
 {
     sqlite3_stmt *snap, *page;
     sql("BEGIN");
@@ -64,7 +72,7 @@ static void record(uint64_t it, uint64_t gen, uint64_t pages,
     sqlite3_bind_int64(snap, 3, (sqlite3_int64)pages);
     sqlite3_step(snap);
     sqlite3_finalize(snap);
-    sqlite3_prepare_v2(db, "INSERT INTO page VALUES (?1, ?2, ?3, ?4)", -1,
+    sqlite3_prepare_v2(db, "INSERT INTO page VALUES (?1, ?2, ?3, ?4, ?5)", -1,
                        &page, NULL);
     for (uint64_t p = 0; p < pages; p++) {
         sqlite3_reset(page);
@@ -72,10 +80,25 @@ static void record(uint64_t it, uint64_t gen, uint64_t pages,
         sqlite3_bind_int64(page, 2, (sqlite3_int64)gen);
         sqlite3_bind_int64(page, 3, (sqlite3_int64)p);
         sqlite3_bind_int64(page, 4, lo_crc32c(0, model + p * 4096, 4096));
+        sqlite3_bind_int64(page, 5, absent[p]);
         sqlite3_step(page);
     }
     sqlite3_finalize(page);
     sql("COMMIT");
+}
+
+/* Pages of snapshot gen that were absent (zeros in no slot). */
+static int64_t oracle_absent(uint64_t it, uint64_t gen)
+{
+    sqlite3_stmt *q;
+    sqlite3_prepare_v2(db, "SELECT count(*) FROM page WHERE it = ?1 AND "
+                       "gen = ?2 AND absent", -1, &q, NULL);
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)it);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)gen);
+    int64_t n = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0)
+                                              : -1;
+    sqlite3_finalize(q);
+    return n;
 }
 
 /* Pages of snapshot gen, or -1 if the oracle never saw it. */
@@ -167,9 +190,12 @@ static struct outcome run(uint64_t it, uint64_t seed, struct crash_point at)
         return out;
     }
     static unsigned char model[MAX_TEST_PAGES * 4096];
+    static bool absent[MAX_TEST_PAGES];
     memset(model, 0, sizeof model);
+    for (int p = 0; p < MAX_TEST_PAGES; p++)
+        absent[p] = true;
     uint64_t count = 0, gen = lo_ckpt_generation(c);
-    record(it, gen, 0, model);
+    record(it, gen, 0, model, absent);
     out.durable = out.flipped = gen;
 
     unsigned char *base = lo_ckpt_base(c);
@@ -182,7 +208,7 @@ static struct outcome run(uint64_t it, uint64_t seed, struct crash_point at)
                 to = MAX_TEST_PAGES;
             if (lo_ckpt_grow(c, to) == LO_OK)
                 count = to;
-        } else if (r < 85) {                          /* a partial write */
+        } else if (r < 80) {                          /* a partial write */
             uint64_t p = lo_rng_below(&rng, count);
             size_t off = lo_rng_below(&rng, 4096);
             size_t len = 1 + lo_rng_below(&rng, 4096 - off);
@@ -190,13 +216,24 @@ static struct outcome run(uint64_t it, uint64_t seed, struct crash_point at)
             for (size_t i = 0; i < len; i++)
                 m[i] = (unsigned char)lo_rng_next(&rng);
             memcpy(base + p * 4096 + off, m, len);
+            absent[p] = false;
+        } else if (r < 85) {                          /* release */
+            uint64_t p = lo_rng_below(&rng, count);
+            uint64_t n = 1 + lo_rng_below(&rng, 24);
+            if (n > count - p)
+                n = count - p;
+            if (lo_ckpt_release(c, p, n) == LO_OK) {
+                memset(model + p * 4096, 0, n * 4096);
+                for (uint64_t q = p; q < p + n; q++)
+                    absent[q] = true;
+            }
         } else if (r < 95) {                          /* snapshot */
             if (lo_ckpt_snapshot(c) == LO_OK)
-                record(it, ++out.flipped, count, model);
+                record(it, ++out.flipped, count, model, absent);
         } else {                                      /* sync */
             if (lo_ckpt_snapshot(c) != LO_OK)
                 continue;
-            record(it, ++out.flipped, count, model);
+            record(it, ++out.flipped, count, model, absent);
             if (lo_ckpt_wait(c, out.flipped) == LO_OK)
                 out.durable = out.flipped;
         }
@@ -222,15 +259,22 @@ static struct outcome run(uint64_t it, uint64_t seed, struct crash_point at)
     }
     out.recovered = lo_ckpt_generation(c);
     int64_t pages = oracle_pages(it, out.recovered);
+    int64_t absent_pages = oracle_absent(it, out.recovered);
     uint64_t bad = pages < 0 ? 1 : compare(it, out.recovered, c);
+    struct lo_ckpt_stats st;
+    lo_ckpt_stats(c, &st);
+    bool slots_right = pages >= 0 &&
+                       st.slots_used == (uint64_t)(pages - absent_pages);
     out.exact = pages >= 0 && (uint64_t)pages == lo_ckpt_page_count(c) &&
-                bad == 0 && out.recovered >= out.durable;
+                bad == 0 && slots_right && out.recovered >= out.durable;
     if (!out.exact)
         fprintf(stderr, "iteration %" PRIu64 " (seed %" PRIu64 "): recovered "
                 "generation %" PRIu64 " (durable %" PRIu64 ", flipped up to %"
-                PRIu64 "): %s, %" PRIu64 " pages differ\n", it, seed,
+                PRIu64 "): %s, %" PRIu64 " pages differ, %" PRIu64 " slots "
+                "used (oracle: %" PRId64 ")\n", it, seed,
                 out.recovered, out.durable, out.flipped,
-                pages < 0 ? "never recorded" : "recorded", bad);
+                pages < 0 ? "never recorded" : "recorded", bad,
+                st.slots_used, pages - absent_pages);
     lo_ckpt_close(c);
     lo_disk_close(inner);
     return out;
@@ -266,7 +310,7 @@ int main(int argc, char **argv)
         "CREATE TABLE snapshot (it INTEGER, gen INTEGER, pages INTEGER,"
         "  PRIMARY KEY (it, gen));"
         "CREATE TABLE page (it INTEGER, gen INTEGER, page INTEGER,"
-        "  crc INTEGER, PRIMARY KEY (it, gen, page));");
+        "  crc INTEGER, absent INTEGER, PRIMARY KEY (it, gen, page));");
     printf("ckpt-crash: seed %" PRIu64 ", %" PRIu64 " iterations\n", seed,
            iterations);
     uint64_t exact = 0, later = 0, nothing = 0;
@@ -282,7 +326,8 @@ int main(int argc, char **argv)
         else
             at.write = 1 + lo_rng_below(&r, dry.writes ? dry.writes : 1);
         struct outcome o = run(it, run_seed, at);
-        exact += o.exact;
+        /* The dry run is a crash test too: power lost after its last op. */
+        exact += o.exact && dry.exact;
         later += o.recovered > 2;
         nothing += o.recovered <= 1;
         if (verbose)

@@ -16,5 +16,6 @@ run() {
 run "$b/ckpt_basic.t"
 run "$b/ckpt_paging.t"
 run "$b/ckpt_threads.t"
+run "$b/ckpt_release.t"
 run "$b/ckpt-crash" --iterations 60
 echo "1..$n"
