@@ -21,6 +21,7 @@ struct reader {
     lo_lisp *L;
     const char *p;
     int depth;
+    int backquotes;             /* backquotes open around the form read */
 };
 
 static bool whitespace(char c)
@@ -246,17 +247,23 @@ static lo_value read_form(struct reader *r)
         break;
     case '`':
         r->p++;
+        r->backquotes++;
         v = lo_cons(L, lo_intern(L, "QUASIQUOTE"),
                     lo_cons(L, read_form(r), L->nil));
+        r->backquotes--;
         break;
     case ',': {
+        if (r->backquotes == 0)
+            lo_error(L, "READER-ERROR", "a comma not inside a backquote");
         r->p++;
         const char *tag = "UNQUOTE";
         if (*r->p == '@') {
             r->p++;
             tag = "UNQUOTE-SPLICING";
         }
+        r->backquotes--;                /* a comma closes one level */
         v = lo_cons(L, lo_intern(L, tag), lo_cons(L, read_form(r), L->nil));
+        r->backquotes++;
         break;
     }
     case '#':
@@ -299,14 +306,14 @@ static lo_value read_form(struct reader *r)
 
 const char *lo_read_skip(lo_lisp *L, const char *text)
 {
-    struct reader r = { L, text, 0 };
+    struct reader r = { L, text, 0, 0 };
     skip_blanks(&r);
     return r.p;
 }
 
 bool lo_read(lo_lisp *L, const char **text, lo_value *out)
 {
-    struct reader r = { L, *text, 0 };
+    struct reader r = { L, *text, 0, 0 };
     skip_blanks(&r);
     if (*r.p == '\0') {
         *text = r.p;

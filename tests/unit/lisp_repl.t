@@ -120,6 +120,10 @@ is "and the system is usable after both" "(10 5)" \
    "$bin" --store "$store" -e '(list (deep 10) (deep-sort 5))'
 is "disassemble shows the bytecode, cells by name" "3" \
    sh -c "'$bin' --store '$store' -e '(defun add1 (x) (+ x 1))' -e '(disassemble (quote add1))' | grep -c 'LOCAL 0\\|+ 1 ; #<CELL +>\\|RETURN1'"
+is "a comma outside a backquote: a READER-ERROR" "ERROR: READER-ERROR: a comma not inside a backquote" \
+   "$bin" --store "$store" -e ',x'
+is "invalid tokens: clear errors" "ERROR: READER-ERROR: more than one object after '.'" \
+   "$bin" --store "$store" -e '(a . b . c)'
 status_is "--help exits 0" 0 "$bin" --help
 status_is "no --store: usage error (exit 2)" 2 "$bin" -e 1
 echo "1..$n"
