@@ -125,7 +125,7 @@ _Noreturn void lo_throw(lo_lisp *L)
             lo_eq(e->tag, tag))
             lo_unwind(L, i);
     }
-    if (lo_fixnump(tag))                /* a hidden BLOCK/TAGBODY identity */
+    if (lo_exit_id_p(tag))
         lo_error(L, "CONTROL-ERROR", "RETURN-FROM or GO to a block or tag "
                  "whose extent has ended");
     lo_error(L, "CONTROL-ERROR", "THROW: no CATCH for the tag");

@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 9u
+#define LO_BYTECODE_VERSION 10u
 
 
 /* ---- multiple values ---- */

@@ -30,7 +30,8 @@ enum { LO_ACCESS_READ = 1, LO_ACCESS_WRITE = 2, LO_ACCESS_CALL = 4,
        LO_ACCESS_USER = 8 };
 
 enum { LO_TAG_CONS = 1, LO_TAG_IMMEDIATE = 2, LO_TAG_OBJECT = 3 };
-enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1, LO_IMM_NO_BINDING = 2 };
+enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1, LO_IMM_NO_BINDING = 2,
+       LO_IMM_EXIT_ID = 3 };
 
 #define LO_FIXNUM_MAX ((int64_t)((1ull << 61) - 1))
 #define LO_FIXNUM_MIN (-(int64_t)(1ull << 61))
@@ -113,6 +114,16 @@ static inline uint32_t lo_char_code(lo_value v) { return (uint32_t)(v >> 8); }
 /* A thread's slot for a special variable it has not bound (never a
  * value a program can see). */
 #define LO_NO_BINDING ((lo_value)(LO_IMM_NO_BINDING << 3 | LO_TAG_IMMEDIATE))
+/* The identity of one entry into a BLOCK or TAGBODY left from afar (the
+ * tag of its catch entry): a value no program can make or see. */
+static inline lo_value lo_exit_id(uint64_t serial)
+{
+    return (lo_value)(serial << 8) | LO_IMM_EXIT_ID << 3 | LO_TAG_IMMEDIATE;
+}
+static inline bool lo_exit_id_p(lo_value v)
+{
+    return (v & 0xff) == (LO_IMM_EXIT_ID << 3 | LO_TAG_IMMEDIATE);
+}
 
 /* Conses: header, car, cdr. */
 static inline lo_value lo_car_raw(lo_value c) { return lo_ptr(c)[1]; }

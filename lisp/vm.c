@@ -797,8 +797,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 ip += 2;
                 DISPATCH();
             L_OP_EXIT_ID:
-                L->stack[f->base + u16(ip)] =
-                    lo_fixnum((int64_t)(++L->exit_serial & LO_FIXNUM_MAX));
+                L->stack[f->base + u16(ip)] = lo_exit_id(++L->exit_serial);
                 ip += 2;
                 DISPATCH();
             L_OP_CATCH:

@@ -338,3 +338,7 @@
 (handler-case (car 5) (type-error (e) (list (type-error-datum e) (type-error-expected-type e))))
 (handler-case (cdr 'x) (type-error (e) (type-error-datum e)))
 (handler-case (+ 1 'a) (type-error (e) (type-error-datum e)))
+
+;; a user's fixnum catch tag never meets a block's hidden identity
+(defun fixnum-tags () (block b (list (catch 1 (funcall (lambda () (throw 1 'user)))) (catch 2 (mapcar (lambda (x) (if (= x 2) (return-from b (list 'far x)))) '(1 2))))))
+(fixnum-tags)
