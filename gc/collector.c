@@ -371,9 +371,11 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     lo_heap_set_top(h, new_top);
 
     /* The pages past the new top hold garbage: give them to the store,
-     * which forgets them (no write, no slot) and reads them as zeros. */
+     * which forgets them (no write, no slot) and reads them as zeros --
+     * all but the slack the mutators are about to allocate into again. */
     uintptr_t page_mask = LO_CKPT_PAGE - 1;
-    uint64_t *first = (uint64_t *)(((uintptr_t)new_top + page_mask) &
+    uint64_t *first = (uint64_t *)(((uintptr_t)new_top +
+                                    lo_heap_release_slack(h) + page_mask) &
                                    ~page_mask);
     uint64_t *last = (uint64_t *)(((uintptr_t)g.top + page_mask) &
                                   ~page_mask);

@@ -22,6 +22,7 @@ struct lo_heap {
     _Atomic uint64_t since_gc;        /* bytes handed out since then */
     uint64_t trigger;
     uint64_t stress;                  /* trigger in stress mode, or 0 */
+    uint64_t release_slack;           /* lo_heap_set_release_slack */
 };
 
 /*
@@ -163,9 +164,9 @@ void lo_heap_retire_buffers(lo_heap *h)
     lo_mutex_unlock(&h->lock);
 }
 
-/* Take words from the shared top (lock held); zeroed, since the page at
- * the top may hold what the collector slid away (the pages past it are
- * released: zeros). */
+/* Take words from the shared top (lock held); zeroed, since the space
+ * past the top may hold what the collector slid away (the slack it keeps,
+ * lo_heap_set_release_slack) or read as zeros (pages it released). */
 static uint64_t *take(lo_heap *h, uint64_t words)
 {
     uint64_t at = h->root->top, end = at + words * 8;
@@ -221,6 +222,17 @@ void lo_heap_set_stress(lo_heap *h, uint64_t bytes)
 bool lo_heap_stressed(lo_heap *h)
 {
     return h->stress != 0;
+}
+
+void lo_heap_set_release_slack(lo_heap *h, uint64_t bytes)
+{
+    h->release_slack = bytes;
+}
+
+uint64_t lo_heap_release_slack(lo_heap *h)
+{
+    uint64_t window = h->stress ? h->stress : h->trigger;
+    return h->release_slack < window ? h->release_slack : window;
 }
 
 void lo_heap_set_top(lo_heap *h, uint64_t *top)

@@ -218,6 +218,18 @@ bool lo_heap_collection_due(lo_heap *h);
 /* Stress mode: collect at the first safepoint after `bytes` have been
  * allocated (1: after every allocation); 0 turns it off. */
 void lo_heap_set_stress(lo_heap *h, uint64_t bytes);
+/*
+ * How much of the space freed past the new top a collection keeps instead
+ * of releasing to the store: at most `bytes`, and never more than the
+ * next collection's trigger (what the mutators will allocate into before
+ * it).  Releasing a page the mutators fill again at once costs a fresh
+ * fault for it (about 10-17 us here) and saves nothing but the snapshot's
+ * write of garbage, so a running Lisp keeps its next allocation window;
+ * 0 (the default) releases everything.
+ */
+void lo_heap_set_release_slack(lo_heap *h, uint64_t bytes);
+/* The bytes past the new top the collection just made keeps. */
+uint64_t lo_heap_release_slack(lo_heap *h);
 bool lo_heap_stressed(lo_heap *h);
 
 /* Used by the collector: set the new top (and record the live size, with

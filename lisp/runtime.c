@@ -22,6 +22,10 @@
 /* Bump when the bytecode or an object layout changes. */
 #define LO_BYTECODE_VERSION 10u
 
+/* The space past the heap's top a collection keeps for the next
+ * allocations (gc/heap.h): at most this, at most the next trigger. */
+#define LO_RELEASE_SLACK (64ull << 20)
+
 
 /* ---- multiple values ---- */
 
@@ -608,6 +612,10 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
         return status;
     }
     W->root = lo_heap_root(W->heap);
+    /* The mutators allocate into the space a collection frees at once:
+     * keep one window of it instead of releasing it to be faulted in
+     * again (gc/heap.h). */
+    lo_heap_set_release_slack(W->heap, LO_RELEASE_SLACK);
     W->cold = fresh;
     lo_lisp *L = new_thread(W);
     if (!L) {
