@@ -899,7 +899,8 @@ size_t lo_big_parse_size(size_t n, unsigned radix)
     return n * per_digit / 64 + 2;
 }
 
-static int digit_value(char c)
+/* The weight of c as a digit in radices up to 36 (99 when none). */
+int lo_digit_value(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -927,7 +928,7 @@ bool lo_big_parse(lo_big *r, const char *text, size_t n, unsigned radix, size_t 
     while (i < n) {
         lo_limb chunk = 0, scale = 1;
         for (unsigned j = 0; j < k && i < n; j++, i++) {
-            int d = digit_value(text[i]);
+            int d = lo_digit_value(text[i]);
             if (d >= (int)radix) {
                 *bad = i;
                 return false;

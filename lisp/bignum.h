@@ -151,4 +151,7 @@ bool lo_big_parse(lo_big *r, const char *text, size_t n, unsigned radix, size_t 
 bool lo_big_to_double(const lo_big *a, double *out);
 bool lo_big_from_double(lo_big *r, double d, bool *fraction);
 
+/* The weight of c as a digit in radices up to 36 (99 when none). */
+int lo_digit_value(char c);
+
 #endif

@@ -90,18 +90,27 @@ static void bind_with_default(struct compiler *c, uint32_t to_default,
 }
 
 /* (var [default [supplied-p]]) or var, taken from src if it has more. */
+/* The parts of an &optional or &key parameter: (var [init [supplied-p]])
+ * or var alone. */
+struct parameter { lo_value var, init, supplied; };
+
+static struct parameter parameter_parts(lo_lisp *L, lo_value p)
+{
+    if (!lo_consp(p))
+        return (struct parameter){ p, L->nil, L->nil };
+    return (struct parameter){ lo_car_raw(p), second(L, p), third(L, p) };
+}
+
 static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
                           lo_value scope)
 {
-    lo_lisp *L = c->L;
-    lo_value var = lo_consp(p) ? lo_car_raw(p) : p;
-    lo_value init = lo_consp(p) ? second(L, p) : L->nil;
-    lo_value supplied = lo_consp(p) ? third(L, p) : L->nil;
+    struct parameter parts = parameter_parts(c->L, p);
     emit_op16(c, OP_LOCAL, src);
     emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_default = c->len - 2;
     pop_list(c, src);
-    bind_with_default(c, to_default, var, init, supplied, scope);
+    bind_with_default(c, to_default, parts.var, parts.init, parts.supplied,
+                      scope);
 }
 
 /* The keyword an &key parameter named var is passed with. */
@@ -118,10 +127,8 @@ static lo_value bind_key(struct compiler *c, lo_value p, uint32_t src,
                          lo_value scope)
 {
     lo_lisp *L = c->L;
-    lo_value var = lo_consp(p) ? lo_car_raw(p) : p;
-    lo_value init = lo_consp(p) ? second(L, p) : L->nil;
-    lo_value supplied = lo_consp(p) ? third(L, p) : L->nil;
-    lo_value key;
+    struct parameter parts = parameter_parts(L, p);
+    lo_value var = parts.var, key;
     if (lo_consp(var)) {
         key = lo_car_raw(var);
         var = second(L, var);
@@ -140,7 +147,7 @@ static lo_value bind_key(struct compiler *c, lo_value p, uint32_t src,
     uint32_t to_default = c->len - 2;
     emit_op16(c, OP_LOCAL, tail);
     emit(c, OP_CAR);
-    bind_with_default(c, to_default, var, init, supplied, scope);
+    bind_with_default(c, to_default, var, parts.init, parts.supplied, scope);
     return key;
 }
 

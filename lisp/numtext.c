@@ -10,24 +10,13 @@
 
 /* ---- reading ---- */
 
-static int digit_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 10;
-    return 99;
-}
-
 /* text[0..n) is one or more digits of radix. */
 static bool all_digits(const char *text, size_t n, unsigned radix)
 {
     if (n == 0)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (digit_value(text[i]) >= (int)radix)
+        if (lo_digit_value(text[i]) >= (int)radix)
             return false;
     return true;
 }
@@ -38,7 +27,7 @@ lo_value lo_digits_integer(lo_lisp *L, const char *text, size_t n,
     if (n <= 12) {                  /* 36^12 < 2^63 */
         int64_t v = 0;
         for (size_t i = 0; i < n; i++)
-            v = v * radix + digit_value(text[i]);
+            v = v * radix + lo_digit_value(text[i]);
         return lo_make_integer(L, negative ? -v : v);
     }
     lo_big b = lo_big_new(L, lo_big_parse_size(n, radix));
