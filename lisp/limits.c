@@ -112,8 +112,9 @@ static void describe(lo_lisp *L, char *buf, size_t len)
     struct lo_limit_state *s = &L->limits;
     switch (s->exceeded) {
     case LO_LIMIT_STEPS:
-        lo_snprintf(buf, len, "the evaluation took more than %llu VM steps",
-                    (unsigned long long)s->now.steps);
+        lo_snprintf(buf, len, "the evaluation took more than %llu VM "
+                    "step%s", (unsigned long long)s->now.steps,
+                    s->now.steps == 1 ? "" : "s");
         break;
     case LO_LIMIT_BYTES:
         lo_snprintf(buf, len, "the evaluation allocated more than %llu "
