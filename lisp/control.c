@@ -26,6 +26,8 @@
  * Lisp: lisp/boot/20-conditions.lisp, through %SIGNAL); a handler that
  * takes it exits non-locally.  When none does, the exit goes to the
  * innermost evaluation entry point, running every cleanup on the way.
+ * The one exit that skips cleanups is lo_abort, the evaluation limits'
+ * cut-off of what runs past its grace (limits.c).
  */
 #include <string.h>
 

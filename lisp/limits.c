@@ -233,8 +233,11 @@ void lo_limits_check(lo_lisp *L)
 
 void lo_limits_check_alloc(lo_lisp *L, uint64_t bytes)
 {
-    /* not while a condition is being made: the next check will see it */
-    if (L->limits.phase != LO_LIMITS_OFF && !L->making_condition)
+    /* Not while a condition is being made, nor under the world lock: what
+     * is changed there (packages, environments) is every thread's, and
+     * what it allocates small; the next check will see the excess. */
+    if (L->limits.phase != LO_LIMITS_OFF && !L->making_condition &&
+        !L->world_locked)
         check(L, bytes);
 }
 
