@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
@@ -126,6 +127,7 @@ static void *unlimited(void *arg)
 
 int main(void)
 {
+    alarm(120);         /* limits that fail to stop code fail, never hang */
     lo_disk *d;
     lo_ram_disk_open(65536, 4096, &d);
     char why[300];
