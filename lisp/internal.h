@@ -140,6 +140,7 @@ struct lo_world {
 struct lo_lisp {
     struct lo_world *W;
     int64_t poll_budget;        /* VM steps until the limits' next check */
+    int64_t limit_ticks;        /* turns of C loops until the next (limits.c) */
     lo_ckpt *store;             /* = W->store, W->heap, W->root */
     lo_heap *heap;
     struct lo_heap_root *root;
@@ -280,6 +281,16 @@ bool lo_limits_end(lo_lisp *L, struct lo_text *out);
 void lo_limits_check(lo_lisp *L);
 /* The same before `bytes` more are taken on allocation's slow path. */
 void lo_limits_check_alloc(lo_lisp *L, uint64_t bytes);
+/* A turn of a loop in C that neither polls nor allocates and may not
+ * end (EQUAL on two circular lists): every LO_LIMIT_TICKS turns count as
+ * a VM step, and the limits are checked. */
+enum { LO_LIMIT_TICKS = 1 << 16 };
+void lo_limits_ticked(lo_lisp *L);
+static inline void lo_limits_tick(lo_lisp *L)
+{
+    if (__builtin_expect(--L->limit_ticks < 0, 0))
+        lo_limits_ticked(L);
+}
 /* A VM step that is no poll (a call from C into Lisp). */
 static inline void lo_count_step(lo_lisp *L)
 {
@@ -338,7 +349,7 @@ lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
 lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
 lo_value lo_car(lo_lisp *L, lo_value x);
 lo_value lo_cdr(lo_lisp *L, lo_value x);
-int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a list */
+int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a proper list (dotted, circular) */
 
 static inline bool lo_null(lo_lisp *L, lo_value v) { return lo_eq(v, L->nil); }
 /* A C truth value as a Lisp one: t or nil. */

@@ -13,7 +13,9 @@
  * checked every few microseconds of running code).  Allocation checks as
  * well, on its slow path only (every new 32 KiB chunk, every large
  * object), so that a primitive allocating a lot without a poll in between
- * is stopped there, before the memory is taken.
+ * is stopped there, before the memory is taken.  And the few loops in C
+ * that neither poll nor allocate, and need not end (EQUAL on two circular
+ * lists), tick: every LO_LIMIT_TICKS turns count as a step, and check.
  *
  * An evaluation goes through three phases (enum lo_limit_phase):
  *
@@ -239,6 +241,16 @@ void lo_limits_check_alloc(lo_lisp *L, uint64_t bytes)
     if (L->limits.phase != LO_LIMITS_OFF && !L->making_condition &&
         !L->world_locked)
         check(L, bytes);
+}
+
+/* LO_LIMIT_TICKS turns of a loop in C: a step's worth of work, and a
+ * check (with allocation's guards), so that a step limit alone bounds
+ * such a loop too. */
+void lo_limits_ticked(lo_lisp *L)
+{
+    L->limit_ticks = LO_LIMIT_TICKS;
+    L->poll_budget--;
+    lo_limits_check_alloc(L, 0);
 }
 
 void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits)

@@ -46,7 +46,13 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
  * not, from bytecode (FUNCALL and APPLY included) or from C (a predicate
  * SORT calls, a macro the compiler runs) -- or a backward jump (one turn
  * of a loop).  The primitives the VM does in line (+ - < > <= >= = 1+ 1-
- * EQ CAR CDR CONS NULL NOT) are no steps of their own.
+ * EQ CAR CDR CONS NULL NOT) are no steps of their own.  The work of a
+ * primitive is not counted, except in the few that may not end without
+ * allocating (EQUAL and EQUALP, on circular lists): 65,536 turns of their
+ * loops are a step.  Bytes and wall time are checked too when a
+ * primitive allocates (every 32 KiB).
+ *
+ * Printing the value at the end runs no Lisp: it stops when out is full.
  *
  * Exceeding a limit signals RESOURCE-EXHAUSTED, a SERIOUS-CONDITION but
  * not an ERROR, so IGNORE-ERRORS and HANDLER-CASE on ERROR let it pass:

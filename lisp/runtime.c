@@ -107,12 +107,23 @@ lo_value lo_cdr(lo_lisp *L, lo_value x)
     lo_type_error(L, x, "LIST", "CDR: not a list");
 }
 
+/* A circular list is not a proper list either: Brent's check compares
+ * each cons with a mark moved to the 2^k-th one, one comparison per
+ * element, so C code measuring a list never loops for ever (no poll runs
+ * there, so no evaluation limit could stop it). */
 int64_t lo_list_length(lo_lisp *L, lo_value list)
 {
-    int64_t n = 0;
+    int64_t n = 0, next_mark = 1;
+    lo_value mark = list;
     while (lo_consp(list)) {
         n++;
         list = lo_cdr_raw(list);
+        if (list == mark)
+            return -1;
+        if (n == next_mark) {
+            mark = list;
+            next_mark *= 2;
+        }
     }
     return lo_null(L, list) ? n : -1;
 }

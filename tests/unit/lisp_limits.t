@@ -118,6 +118,21 @@ within "a cleanup looping for ever under --max-time: cut off in bounded time" 50
 is "the system stays usable after" "$(printf 'ERROR: RESOURCE-EXHAUSTED: %s %s\n3\n(1 2 3)' "$steps" "$cut")" \
    repl '(unwind-protect (loop) (loop))' '(+ 1 2)' "(sort (list 3 1 2) #'<)"
 
+# ---- loops in C: circular lists ----
+is "LENGTH of a circular list: an error, no loop" \
+   "ERROR: TYPE-ERROR: LENGTH: not a sequence (a proper list, a string or a vector)" \
+   lispos --store "$store" -e '(let ((l (list 1 2 3))) (setf (cdr (last l)) l) (length l))'
+is "FIND on one too" "ERROR: TYPE-ERROR: FIND: not a proper list" \
+   lispos --store "$store" -e '(let ((l (list 1 2 3))) (setf (cdr (last l)) l) (find 9 l))'
+is "EQUAL of two circular lists: stopped by --max-steps" \
+   "ERROR: RESOURCE-EXHAUSTED: the evaluation took more than 1000 VM steps" \
+   lispos --store "$store" --max-steps 1000 \
+   -e '(flet ((c () (let ((l (list 1 2))) (setf (cdr (last l)) l)))) (equal (c) (c)))'
+is "... and by --max-time" \
+   "ERROR: RESOURCE-EXHAUSTED: the evaluation ran longer than 0.200 seconds" \
+   lispos --store "$store" --max-time 0.2 \
+   -e '(flet ((c () (let ((l (list 1 2))) (setf (cdr (last l)) l)))) (equalp (c) (c)))'
+
 # ---- printing the value runs no Lisp, so no limit sees it: it must end
 # ---- by itself (lispos-repl's 64 KiB buffer, then the printer stops) ----
 is "a circular list as the value: printing ends when the buffer is full" "65536" \
