@@ -118,6 +118,10 @@ within "a cleanup looping for ever under --max-time: cut off in bounded time" 50
 is "the system stays usable after" "$(printf 'ERROR: RESOURCE-EXHAUSTED: %s %s\n3\n(1 2 3)' "$steps" "$cut")" \
    repl '(unwind-protect (loop) (loop))' '(+ 1 2)' "(sort (list 3 1 2) #'<)"
 
+is "in the compiler: a macro's runaway stopped, a cut-off there leaves collections possible" \
+   "$(printf 'M2\nERROR: RESOURCE-EXHAUSTED: %s\nM3\nERROR: RESOURCE-EXHAUSTED: %s %s\nT' "$steps" "$steps" "$cut")" \
+   repl '(defmacro m2 () (loop))' '(m2)' '(defmacro m3 () (unwind-protect (loop) (loop)))' '(m3)' '(integerp (gc))'
+
 # ---- loops in C: circular lists ----
 is "LENGTH of a circular list: an error, no loop" \
    "ERROR: TYPE-ERROR: LENGTH: not a sequence (a proper list, a string or a vector)" \
