@@ -131,16 +131,20 @@ void lo_heap_register_buffer(lo_heap *h, struct lo_alloc_buffer *b)
 {
     lo_mutex_lock(&h->lock);
     b->next = b->end = NULL;
+    b->taken = 0;
     b->link = h->buffers;
     h->buffers = b;
     lo_mutex_unlock(&h->lock);
 }
 
-/* What b has left becomes a filler object (lock held). */
+/* What b has left becomes a filler object (lock held); those bytes were
+ * never handed out, so they leave b's count. */
 static void retire(struct lo_alloc_buffer *b)
 {
-    if (b->next && b->next < b->end)
+    if (b->next && b->next < b->end) {
         b->next[0] = lo_header(LO_T_FILLER, (uint64_t)(b->end - b->next));
+        b->taken -= (uint64_t)(b->end - b->next) * 8;
+    }
     b->next = b->end = NULL;
 }
 
@@ -189,12 +193,15 @@ uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
     uint64_t *p;
     if (words >= LARGE_WORDS || h->stress) {
         p = take(h, words);         /* stress: every allocation counts */
+        if (p)
+            b->taken += words * 8;
     } else {
         retire(b);
         p = take(h, CHUNK_WORDS);
         if (p) {
             b->next = p + words;
             b->end = p + CHUNK_WORDS;
+            b->taken += CHUNK_WORDS * 8;
         }
     }
     lo_mutex_unlock(&h->lock);

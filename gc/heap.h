@@ -137,17 +137,41 @@ uint64_t *lo_heap_top(lo_heap *h);
 uint64_t lo_heap_bytes_used(lo_heap *h);
 
 /* A thread's allocation buffer.  Register it before use, unregister it
- * before freeing it. */
+ * before freeing it.  `taken` counts the bytes it has handed out in all,
+ * with the rest of its current chunk: a per-thread count of allocation
+ * for the price of an addition per chunk (the Lisp's evaluation limits
+ * read it through lo_heap_buffer_allocated). */
 struct lo_alloc_buffer {
     uint64_t *next, *end;
     struct lo_alloc_buffer *link;     /* the heap's list of buffers */
+    uint64_t taken;                   /* bytes taken, less those retired unused */
 };
 void lo_heap_register_buffer(lo_heap *h, struct lo_alloc_buffer *b);
 void lo_heap_unregister_buffer(lo_heap *h, struct lo_alloc_buffer *b);
 
+/* Bytes allocated through b since it was registered (objects too large
+ * for a buffer, lo_heap_alloc_large's, are not counted here). */
+static inline uint64_t lo_heap_buffer_allocated(const struct lo_alloc_buffer *b)
+{
+    return b->taken - (uint64_t)(b->end - b->next) * 8;
+}
 /* The slow path of lo_heap_alloc: a new chunk (or a large object). */
 uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
                              size_t words);
+
+/* The fast path alone: words from what b holds, or NULL when it has not
+ * that many left (a caller with checks of its own to make before the slow
+ * path, which takes the heap lock). */
+static inline uint64_t *lo_heap_alloc_fast(struct lo_alloc_buffer *b,
+                                           size_t words)
+{
+    if ((size_t)(b->end - b->next) >= words) {
+        uint64_t *p = b->next;
+        b->next += words;
+        return p;
+    }
+    return NULL;
+}
 
 /*
  * Allocate words (8 bytes each, at least 1) from b: zero-filled and
@@ -157,12 +181,8 @@ uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
 static inline uint64_t *lo_heap_alloc(lo_heap *h, struct lo_alloc_buffer *b,
                                       size_t words)
 {
-    if ((size_t)(b->end - b->next) >= words) {
-        uint64_t *p = b->next;
-        b->next += words;
-        return p;
-    }
-    return lo_heap_alloc_slow(h, b, words);
+    uint64_t *p = lo_heap_alloc_fast(b, words);
+    return p ? p : lo_heap_alloc_slow(h, b, words);
 }
 
 /*

@@ -242,6 +242,9 @@ const char *const lo_cl_names[] = {
     "WRITE-STRING", "WRITE-TO-STRING", "Y-OR-N-P", "YES-OR-NO-P", "ZEROP",
     /* LispOS: the reader's backquote */
     "QUASIQUOTE", "UNQUOTE", "UNQUOTE-SPLICING",
+    /* LispOS: the condition of the evaluation limits (lisp/limits.c) */
+    "RESOURCE-EXHAUSTED", "RESOURCE-EXHAUSTED-LIMIT",
+    "RESOURCE-EXHAUSTED-VALUE",
 };
 
 const unsigned lo_cl_name_count = sizeof lo_cl_names / sizeof *lo_cl_names;

@@ -9,7 +9,8 @@
  * parked at a VM poll or blocked outside the heap -- both places where
  * all its values are in those roots -- unless it is inside the compiler,
  * which holds values on its C stack while macros run; then the collection
- * is put off until no thread is (world->inhibited).
+ * is put off until no thread is (world->inhibited).  The poll also counts
+ * the VM steps of the evaluation limits (limits.c).
  */
 #include "internal.h"
 
@@ -112,6 +113,10 @@ bool lo_poll_slow(lo_lisp *L)
     lo_safepoint();
     if (L->gc_inhibit == 0 && lo_heap_collection_due(L->heap))
         lo_collect(L);
+    /* after the safepoint: a limit exceeded raises from a consistent
+     * place, and the world is not kept waiting while handlers run */
+    if (L->poll_budget < 0)
+        lo_limits_check(L);
     return atomic_load(&L->W->gc_epoch) != epoch;
 }
 

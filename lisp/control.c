@@ -26,6 +26,8 @@
  * Lisp: lisp/boot/20-conditions.lisp, through %SIGNAL); a handler that
  * takes it exits non-locally.  When none does, the exit goes to the
  * innermost evaluation entry point, running every cleanup on the way.
+ * The one exit that skips cleanups is lo_abort, the evaluation limits'
+ * cut-off of what runs past its grace (limits.c).
  */
 #include <string.h>
 
@@ -256,10 +258,10 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
  * (made by make_data, so that nothing is allocated when allocation itself
  * failed: the exit then carries nil and L->error's text).
  */
-static _Noreturn void raise_error(lo_lisp *L, const char *type,
-                                  const char *message,
-                                  lo_value (*make_data)(lo_lisp *, void *),
-                                  void *ctx)
+_Noreturn void lo_raise_error(lo_lisp *L, const char *type,
+                              const char *message,
+                              lo_value (*make_data)(lo_lisp *, void *),
+                              void *ctx)
 {
     if (L->world_locked)
         lo_world_unlock(L);
@@ -276,6 +278,28 @@ static _Noreturn void raise_error(lo_lisp *L, const char *type,
     lo_raise(L, c);
 }
 
+/*
+ * The evaluation limits' cut-off (limits.c): straight to the outermost
+ * evaluation entry point, past every handler and cleanup -- those are what
+ * is being cut off.  Landing there restores the machine state from its
+ * entry as for any exit, so nothing is left half done but the Lisp code
+ * that was running.
+ */
+_Noreturn void lo_abort(lo_lisp *L, lo_value c)
+{
+    if (L->world_locked)
+        lo_world_unlock(L);
+    uint32_t top = 0;
+    while (top < L->ncatches && L->catches[top].kind != LO_CATCH_TOPLEVEL)
+        top++;
+    if (top == L->ncatches)
+        __builtin_longjmp(L->error_jump, 1);
+    L->ncatches = top + 1;
+    L->unwind_v[0] = c;
+    L->unwind_n = 1;
+    lo_unwind(L, top);
+}
+
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
 {
     char message[LO_ERROR_MAX];
@@ -283,7 +307,7 @@ _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     va_start(ap, fmt);
     lo_vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    raise_error(L, type, message, NULL, NULL);
+    lo_raise_error(L, type, message, NULL, NULL);
 }
 
 struct type_error { lo_value datum; const char *expected; };
@@ -308,7 +332,7 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     lo_vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     struct type_error t = { datum, expected };
-    raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
+    lo_raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
 }
 
 /* "TYPE: message" for condition c (or the last error's text). */

@@ -140,6 +140,7 @@ static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     check_depth(L, depth, "EQUAL");
     for (;;) {
+        lo_limits_tick(L);      /* two circular lists never end */
         if (lo_eql(x, y))
             return true;
         if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
@@ -212,6 +213,7 @@ static bool equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     check_depth(L, depth, "EQUALP");
     for (;;) {
+        lo_limits_tick(L);
         if (lo_eq(x, y))
             return true;
         if (!lo_consp(x) || !lo_consp(y))

@@ -5,6 +5,7 @@
  *                variables, cold boot and warm start, the evaluation
  *                entry point
  *   collect.c    roots, safepoints, collections (docs/gc.md)
+ *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
  *   control.c    the catch stack: non-local exits, unwinding, raising
  *                errors as conditions
  *   reader.c     text -> objects
@@ -84,6 +85,36 @@ struct lo_catch {
 struct compiler;
 
 /*
+ * Evaluation limits (limits.c): the state of one thread's limits during a
+ * top-level evaluation.  A phase, the thresholds in force (UINT64_MAX:
+ * none), and the step count, kept in windows: L->poll_budget is the steps
+ * left in the current window, which began with `window` of them after
+ * `steps` had been taken.
+ */
+enum lo_limit_phase {
+    LO_LIMITS_OFF,              /* no limits: the budget never runs out */
+    LO_LIMITS_ON,               /* counting against the limits set */
+    LO_LIMITS_GRACE,            /* exceeded: what is left runs in the grace */
+};
+enum lo_limit_kind { LO_LIMIT_STEPS, LO_LIMIT_BYTES, LO_LIMIT_TIME };
+struct lo_limit_state {
+    struct lo_limits set;           /* lo_lisp_set_limits: for what follows */
+    struct lo_limits now;           /* in force in this evaluation */
+    enum lo_limit_phase phase;
+    uint32_t depth;                 /* nested evaluation entry points */
+    uint64_t steps;                 /* steps before the current window */
+    int64_t window;                 /* the current window's budget at its start */
+    uint64_t step_end, byte_end, time_end;  /* exceeded once past these */
+    enum lo_limit_kind exceeded;    /* the limit exceeded (GRACE) */
+    bool cut;                       /* and the grace too: cut off */
+};
+/* What is left of an evaluation once past its limit -- handlers, cleanups,
+ * code that caught RESOURCE-EXHAUSTED -- runs at most this much more,
+ * counted from the moment the limit was exceeded. */
+enum { LO_LIMIT_GRACE_STEPS = 100000, LO_LIMIT_GRACE_BYTES = 1 << 20 };
+#define LO_LIMIT_GRACE_NS (100ull * 1000 * 1000)        /* 100 ms */
+
+/*
  * What every thread of one Lisp system shares: the store, the heap and
  * the collector's state.  The lock guards the packages and their symbol
  * tables, the environments and the list of threads against other writers.
@@ -108,12 +139,16 @@ struct lo_world {
  */
 struct lo_lisp {
     struct lo_world *W;
+    int64_t poll_budget;        /* VM steps until the limits' next check */
+    int64_t limit_ticks;        /* turns of C loops until the next (limits.c) */
     lo_ckpt *store;             /* = W->store, W->heap, W->root */
     lo_heap *heap;
     struct lo_heap_root *root;
     lo_value nil, t;
     struct lo_lisp *next_thread;
     struct lo_alloc_buffer buffer;
+    uint64_t large_bytes;       /* allocated outside the buffer (large objects) */
+    struct lo_limit_state limits;
     /* errors before any evaluation entry point exists (cold boot) */
     void *error_jump[5];
     char error[LO_ERROR_MAX];
@@ -190,12 +225,15 @@ void lo_gc_inhibit(lo_lisp *L);
 void lo_gc_allow(lo_lisp *L);
 void lo_gc_inhibit_restore(lo_lisp *L, int depth);   /* after an error */
 
-/* Poll: park for a stopped world, collect when one is due.  True when a
- * collection ran (the VM then reloads what it derived from the heap). */
+/* Poll: park for a stopped world, collect when one is due, and count a
+ * VM step against the evaluation limits (which may raise, limits.c).
+ * True when a collection ran (the VM then reloads what it derived from
+ * the heap). */
 bool lo_poll_slow(lo_lisp *L);
 static inline bool lo_poll(lo_lisp *L)
 {
-    if (atomic_load_explicit(&lo_world_stop_requested, memory_order_relaxed)
+    if (__builtin_expect(--L->poll_budget < 0, 0)
+        || atomic_load_explicit(&lo_world_stop_requested, memory_order_relaxed)
         || lo_heap_collection_due(L->heap))
         return lo_poll_slow(L);
     return false;
@@ -231,6 +269,35 @@ static inline void lo_world_unlock(lo_lisp *L)
     lo_mutex_unlock(&L->W->lock);
 }
 
+/* ---- evaluation limits (limits.c) ---- */
+/* The start and end of a top-level evaluation (lo_lisp_eval_string):
+ * the limits set begin to count; at the end, true when a limit was
+ * exceeded, with the report ("RESOURCE-EXHAUSTED: ...") put in out. */
+struct lo_text;
+void lo_limits_begin(lo_lisp *L);
+bool lo_limits_end(lo_lisp *L, struct lo_text *out);
+/* The full check, when the step budget has run out: raises
+ * RESOURCE-EXHAUSTED, or cuts the evaluation off, when past a limit. */
+void lo_limits_check(lo_lisp *L);
+/* The same before `bytes` more are taken on allocation's slow path. */
+void lo_limits_check_alloc(lo_lisp *L, uint64_t bytes);
+/* A turn of a loop in C that neither polls nor allocates and may not
+ * end (EQUAL on two circular lists): every LO_LIMIT_TICKS turns count as
+ * a VM step, and the limits are checked. */
+enum { LO_LIMIT_TICKS = 1 << 16 };
+void lo_limits_ticked(lo_lisp *L);
+static inline void lo_limits_tick(lo_lisp *L)
+{
+    if (__builtin_expect(--L->limit_ticks < 0, 0))
+        lo_limits_ticked(L);
+}
+/* A VM step that is no poll (a call from C into Lisp). */
+static inline void lo_count_step(lo_lisp *L)
+{
+    if (__builtin_expect(--L->poll_budget < 0, 0))
+        lo_limits_check(L);
+}
+
 /* ---- errors and non-local exits (control.c) ---- */
 /* Signal an error of condition type `type` (a symbol name such as
  * "TYPE-ERROR") with a printf-style message.  Handlers may take it;
@@ -238,6 +305,15 @@ static inline void lo_world_unlock(lo_lisp *L)
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 _Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+/* lo_error with the message made and initargs: a property list made by
+ * make_data(L, ctx) (NULL: none), unless allocating is what failed. */
+_Noreturn void lo_raise_error(lo_lisp *L, const char *type,
+                              const char *message,
+                              lo_value (*make_data)(lo_lisp *, void *),
+                              void *ctx);
+/* Leave for the outermost evaluation entry point at once with c: no
+ * handler sees it, no cleanup runs (the limits' cut-off). */
+_Noreturn void lo_abort(lo_lisp *L, lo_value c);
 /* A TYPE-ERROR about datum, which is not of type `expected` (a symbol
  * name). */
 _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
@@ -245,7 +321,6 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     __attribute__((format(printf, 4, 5)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
-struct lo_text;
 void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
 
 uint32_t lo_level_enter(lo_lisp *L);
@@ -274,7 +349,7 @@ lo_value lo_make_string(lo_lisp *L, const char *utf8, size_t len);
 lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill);
 lo_value lo_car(lo_lisp *L, lo_value x);
 lo_value lo_cdr(lo_lisp *L, lo_value x);
-int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a list */
+int64_t lo_list_length(lo_lisp *L, lo_value list);   /* -1: not a proper list (dotted, circular) */
 
 static inline bool lo_null(lo_lisp *L, lo_value v) { return lo_eq(v, L->nil); }
 /* A C truth value as a Lisp one: t or nil. */

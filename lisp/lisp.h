@@ -33,6 +33,45 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len);
 
 /*
+ * Evaluation limits, so that one user's runaway code cannot hold a thread
+ * for ever.  Once set on L, every following top-level evaluation on L (each
+ * call of lo_lisp_eval_string, all the forms of its text together, reading
+ * and compiling included) may take at most `steps` VM steps, allocate at
+ * most `bytes` bytes of heap and last at most `wall_ns` nanoseconds of
+ * wall time; 0 leaves that one unlimited, and all three 0 (the default)
+ * turns limits off.  Limits are per thread: other threads of the same
+ * system keep their own.
+ *
+ * A VM step is a call -- of a function or primitive, in tail position or
+ * not, from bytecode (FUNCALL and APPLY included) or from C (a predicate
+ * SORT calls, a macro the compiler runs) -- or a backward jump (one turn
+ * of a loop).  The primitives the VM does in line (+ - < > <= >= = 1+ 1-
+ * EQ CAR CDR CONS NULL NOT) are no steps of their own.  The work of a
+ * primitive is not counted, except in the few that may not end without
+ * allocating (EQUAL and EQUALP, on circular lists): 65,536 turns of their
+ * loops are a step.  Bytes and wall time are checked too when a
+ * primitive allocates (every 32 KiB).
+ *
+ * Printing the value at the end runs no Lisp: it stops when out is full.
+ *
+ * Exceeding a limit signals RESOURCE-EXHAUSTED, a SERIOUS-CONDITION but
+ * not an ERROR, so IGNORE-ERRORS and HANDLER-CASE on ERROR let it pass:
+ * the unwind-protect cleanups on the way run, and the evaluation fails
+ * with out = "RESOURCE-EXHAUSTED: ...".  From then on the evaluation is
+ * over whatever its handlers do: what is left of it (handlers, cleanups,
+ * or code that caught the condition and went on) gets a small grace
+ * (LO_LIMIT_GRACE_* in lisp/internal.h) and is then cut off, straight to
+ * the entry point, skipping any cleanups not yet run; and even an
+ * evaluation that caught the condition and returned reports it.
+ */
+struct lo_limits {
+    uint64_t steps;             /* VM steps (see above); 0: no limit */
+    uint64_t bytes;             /* bytes allocated in the heap; 0: no limit */
+    uint64_t wall_ns;           /* wall time in nanoseconds; 0: no limit */
+};
+void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits);
+
+/*
  * What the evaluations wrote to standard output (*STANDARD-OUTPUT*) since
  * the last call, as UTF-8: *text points at it (valid until the next
  * evaluation on L) and the length is returned.  The buffer is emptied;

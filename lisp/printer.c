@@ -42,6 +42,15 @@ static void put_char(struct printer *p, uint32_t c)
 
 static void print(struct printer *p, lo_value v, int depth);
 
+/* Whether a bounded output buffer is full: what follows would be dropped,
+ * so printing stops -- a circular list printed into one ends, and so does
+ * the evaluation entry point's printing of a value (which the evaluation
+ * limits, running no Lisp there, do not see). */
+static bool full(const struct printer *p)
+{
+    return !p->out->drain && p->out->len + 1 >= p->out->cap;
+}
+
 /* ---- the printer variables ---- */
 
 /* *PRINT-LEVEL* and *PRINT-LENGTH*: a non-negative integer or nil (-1). */
@@ -182,7 +191,7 @@ static void print_list(struct printer *p, lo_value v, int depth)
         return;
     put(p, "(");
     uint64_t count = 0;
-    while (lo_consp(v)) {
+    while (lo_consp(v) && !full(p)) {
         if (count)
             put(p, " ");
         if (too_long(p, count++)) {
@@ -210,7 +219,7 @@ static void print_vector(struct printer *p, lo_value v, int depth)
     if (too_deep(p, depth))
         return;
     put(p, "#(");
-    for (uint64_t i = 0; i < lo_any_vector_length(v); i++) {
+    for (uint64_t i = 0; i < lo_any_vector_length(v) && !full(p); i++) {
         if (i)
             put(p, " ");
         if (too_long(p, i))
@@ -355,6 +364,8 @@ static void print_object(struct printer *p, lo_value v, int depth)
 
 static void print(struct printer *p, lo_value v, int depth)
 {
+    if (full(p))
+        return;
     if (depth > MAX_PRINT_DEPTH)
         put(p, "...");
     else if (lo_numberp(v))

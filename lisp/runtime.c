@@ -42,12 +42,23 @@ lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v)
 
 /* ---- allocation ------------------------------------------------------------ */
 
-static uint64_t *alloc_words(lo_lisp *L, uint64_t words)
+/* Allocation's slow path: a new chunk for the thread's buffer (every 32
+ * KiB), or an object too big for one.  The evaluation limits check here,
+ * so that a primitive allocating much without a poll is stopped too. */
+__attribute__((noinline))
+static uint64_t *alloc_slow(lo_lisp *L, uint64_t words)
 {
-    uint64_t *p = lo_heap_alloc(L->heap, &L->buffer, words);
+    lo_limits_check_alloc(L, words * 8);
+    uint64_t *p = lo_heap_alloc_slow(L->heap, &L->buffer, words);
     if (!p)
         lo_error(L, "STORAGE-CONDITION", "the store is full");
     return p;
+}
+
+static inline uint64_t *alloc_words(lo_lisp *L, uint64_t words)
+{
+    uint64_t *p = lo_heap_alloc_fast(&L->buffer, words);
+    return p ? p : alloc_slow(L, words);
 }
 
 uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words)
@@ -100,12 +111,23 @@ lo_value lo_cdr(lo_lisp *L, lo_value x)
     lo_type_error(L, x, "LIST", "CDR: not a list");
 }
 
+/* A circular list is not a proper list either: Brent's check compares
+ * each cons with a mark moved to the 2^k-th one, one comparison per
+ * element, so C code measuring a list never loops for ever (no poll runs
+ * there, so no evaluation limit could stop it). */
 int64_t lo_list_length(lo_lisp *L, lo_value list)
 {
-    int64_t n = 0;
+    int64_t n = 0, next_mark = 1;
+    lo_value mark = list;
     while (lo_consp(list)) {
         n++;
         list = lo_cdr_raw(list);
+        if (list == mark)
+            return -1;
+        if (n == next_mark) {
+            mark = list;
+            next_mark *= 2;
+        }
     }
     return lo_null(L, list) ? n : -1;
 }
@@ -526,6 +548,7 @@ static lo_lisp *new_thread(struct lo_world *W)
     L->store = W->store;
     L->heap = W->heap;
     L->root = W->root;
+    L->poll_budget = L->limits.window = INT64_MAX;      /* no limits */
     L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
     L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
@@ -697,7 +720,8 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 
 /*
  * An evaluation entry point: errors nobody handles end here (after every
- * cleanup on the way has run), reported in out as "TYPE: message".
+ * cleanup on the way has run), reported in out as "TYPE: message".  The
+ * evaluation limits (limits.c) count from here to the end.
  */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
@@ -707,11 +731,13 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         out[0] = '\0';
     uint32_t level = lo_level_enter(L);
     lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
+    lo_limits_begin(L);
     if (__builtin_setjmp(L->levels[level])) {
         lo_land(L);
         lo_level_leave(L);
         result.len = 0;
-        lo_condition_text(L, L->unwind_v[0], &result);
+        if (!lo_limits_end(L, &result))
+            lo_condition_text(L, L->unwind_v[0], &result);
         return LO_EINVAL;
     }
     const char *cursor = text;
@@ -720,8 +746,11 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         lo_value fn = lo_compile_toplevel(L, form);
         value = lo_vm_apply(L, fn, NULL, 0);
     }
-    lo_prin1(L, value, &result);
     L->ncatches--;
     lo_level_leave(L);
+    /* past a limit, even code that caught the condition has failed */
+    if (lo_limits_end(L, &result))
+        return LO_EINVAL;
+    lo_prin1(L, value, &result);
     return LO_OK;
 }

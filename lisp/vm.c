@@ -865,6 +865,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
 lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs)
 {
+    lo_count_step(L);               /* a call from C is a step too */
     uint32_t entry = L->nframes;
     for (uint32_t i = 0; i < nargs; i++)
         push(L, args[i]);

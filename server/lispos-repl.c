@@ -1,7 +1,8 @@
 /*
  * lispos-repl -- LispOS as a local, single-user program.
  *
- *   lispos-repl --store PATH [--size SIZE] [-e FORM]...
+ *   lispos-repl --store PATH [--size SIZE] [--max-steps N]
+ *               [--max-bytes SIZE] [--max-time SECONDS] [-e FORM]...
  *
  * Opens (or creates) the store on PATH -- a regular file (created sparse,
  * SIZE bytes, default 1G) or a block device -- and the Lisp system in it:
@@ -11,6 +12,9 @@
  * a newline; an unhandled error prints one line "ERROR: TYPE: message"
  * (after the output) and exits 1.
  * Without -e, a REPL on stdin (a prompt only when stdin is a terminal).
+ * --max-steps, --max-bytes and --max-time limit each evaluation (each -e
+ * FORM, each form the REPL reads): past one, the evaluation fails with
+ * RESOURCE-EXHAUSTED (lisp.h, lo_lisp_set_limits).
  * On normal exit the state is made durable (a snapshot, synced).
  */
 #include <errno.h>
@@ -25,11 +29,18 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: lispos-repl --store PATH [--size SIZE] [-e FORM]...\n"
+    fputs("usage: lispos-repl --store PATH [--size SIZE] [--max-steps N]\n"
+          "                   [--max-bytes SIZE] [--max-time SECONDS] [-e FORM]...\n"
           "\n"
-          "  --store PATH  the store: a file (created if missing) or a block device\n"
-          "  --size SIZE   size of a new store file (default 1G; K, M, G, T suffixes)\n"
-          "  -e FORM       evaluate FORM and print its value; may be repeated\n"
+          "  --store PATH        the store: a file (created if missing) or a block device\n"
+          "  --size SIZE         size of a new store file (default 1G; K, M, G, T suffixes)\n"
+          "  --max-steps N       limit each evaluation to N VM steps (calls and loop turns)\n"
+          "  --max-bytes SIZE    limit each evaluation to SIZE bytes allocated (K, M, G, T)\n"
+          "  --max-time SECONDS  limit each evaluation to SECONDS of wall time (e.g. 0.5)\n"
+          "  -e FORM             evaluate FORM and print its value; may be repeated\n"
+          "\n"
+          "An evaluation past a limit fails with RESOURCE-EXHAUSTED (after its\n"
+          "unwind-protect cleanups).  No limits by default.\n"
           "\n"
           "Without -e, reads forms from standard input.  The state is made\n"
           "durable on exit.  See docs/lisp.md for what the language has so far.\n"
@@ -143,12 +154,36 @@ static int repl(lo_lisp *L)
     return status;
 }
 
+/* "2.5" seconds -> nanoseconds; 0 on a malformed or non-positive time. */
+static uint64_t parse_seconds(const char *text)
+{
+    char *end;
+    errno = 0;
+    double s = strtod(text, &end);
+    if (errno || end == text || *end || !(s > 0) || s > 1e9)
+        return 0;
+    uint64_t ns = (uint64_t)(s * 1e9);
+    return ns ? ns : 1;
+}
+
+/* A positive count; 0 when malformed. */
+static uint64_t parse_count(const char *text)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-')
+        return 0;
+    return n;
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
     uint64_t size = 1ull << 30;
     const char *forms[argc > 0 ? argc : 1];
     int nforms = 0;
+    struct lo_limits limits = { 0 };
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
@@ -158,6 +193,21 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--size") && i + 1 < argc) {
             if (!(size = lo_parse_size(argv[++i]))) {
                 fprintf(stderr, "lispos-repl: bad --size '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--max-steps") && i + 1 < argc) {
+            if (!(limits.steps = parse_count(argv[++i]))) {
+                fprintf(stderr, "lispos-repl: bad --max-steps '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--max-bytes") && i + 1 < argc) {
+            if (!(limits.bytes = lo_parse_size(argv[++i]))) {
+                fprintf(stderr, "lispos-repl: bad --max-bytes '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--max-time") && i + 1 < argc) {
+            if (!(limits.wall_ns = parse_seconds(argv[++i]))) {
+                fprintf(stderr, "lispos-repl: bad --max-time '%s'\n", argv[i]);
                 return 2;
             }
         } else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
@@ -200,6 +250,7 @@ int main(int argc, char **argv)
     const char *stress = getenv("LISPOS_GC_STRESS");
     if (stress && *stress)
         lo_lisp_gc_stress(L, strtoull(stress, NULL, 10));
+    lo_lisp_set_limits(L, &limits);
 
     int ok = 1;
     if (nforms) {

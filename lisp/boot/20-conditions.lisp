@@ -52,6 +52,11 @@
 (%define-condition-type 'file-error '(error))
 (%define-condition-type 'print-not-readable '(error))
 (%define-condition-type 'access-denied '(error))
+;; An evaluation past one of its limits (lisp.h, lo_lisp_set_limits).  A
+;; serious condition but not an error: IGNORE-ERRORS and HANDLER-CASE on
+;; ERROR let it pass, so code cannot swallow its own limit by accident
+;; (nor on purpose: past the limit the evaluation has failed anyway).
+(%define-condition-type 'resource-exhausted '(serious-condition))
 
 ;; A type C code raised without declaring it counts as an error.
 (defun %condition-parents (type)
@@ -101,6 +106,10 @@
 (defun cell-error-name (c) (getf (%condition-data c) :name))
 (defun arithmetic-error-operation (c) (getf (%condition-data c) :operation))
 (defun arithmetic-error-operands (c) (getf (%condition-data c) :operands))
+;; Which limit (:steps, :bytes or :wall-time) and its value (in steps,
+;; bytes or nanoseconds).
+(defun resource-exhausted-limit (c) (getf (%condition-data c) :limit))
+(defun resource-exhausted-value (c) (getf (%condition-data c) :value))
 
 ;; ERROR's and SIGNAL's datum: a condition, a type and initargs, or a
 ;; format control and its arguments.
