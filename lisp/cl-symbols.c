@@ -245,6 +245,8 @@ const char *const lo_cl_names[] = {
     /* LispOS: the condition of the evaluation limits (lisp/limits.c) */
     "RESOURCE-EXHAUSTED", "RESOURCE-EXHAUSTED-LIMIT",
     "RESOURCE-EXHAUSTED-VALUE",
+    /* LispOS: the condition of a capability's missing access bit */
+    "ACCESS-DENIED",
 };
 
 const unsigned lo_cl_name_count = sizeof lo_cl_names / sizeof *lo_cl_names;
