@@ -384,8 +384,9 @@ __attribute__((noinline))
 static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
 {
     /* Threaded dispatch: each instruction jumps straight to the next
-     * one's code (GCC's labels as values), one indirect jump per
-     * instruction site, which predicts far better than one switch. */
+     * one's code (GCC's labels as values), an indirect jump per
+     * instruction site instead of one shared by all (measured: a few per
+     * cent on fib over the switch it replaced). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
 #pragma GCC diagnostic ignored "-Wpedantic"
