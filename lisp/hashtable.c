@@ -33,6 +33,7 @@
 
 #include "hashtable.h"
 #include "numbers.h"
+#include "sequences.h"
 
 /* Bump when a hash function below changes: tables placed by the old ones
  * (persisted in a heap) then rehash on their next use. */
@@ -747,18 +748,6 @@ static lo_value snapshot(lo_lisp *L, uint64_t *tp)
     return v;
 }
 
-/* A function designator: a function, or a symbol naming one. */
-static lo_value designated_function(lo_lisp *L, lo_value f, const char *op)
-{
-    if (!lo_symbolp(f))
-        return f;
-    lo_value cell = lo_function_cell(L, f, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
-        lo_error(L, "UNDEFINED-FUNCTION", "%s: the function is undefined",
-                 op);
-    return lo_ptr(cell)[CELL_VALUE];
-}
-
 /* (maphash function table) => nil.  The function runs Lisp, so a
  * collection may move everything: the walk goes over a snapshot held in
  * a rooted local, re-read after every call, and no C pointer into the
@@ -768,7 +757,7 @@ static lo_value designated_function(lo_lisp *L, lo_value f, const char *op)
 static lo_value p_maphash(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    lo_value fn = designated_function(L, a[0], "MAPHASH");
+    lo_value fn = lo_function_designator(L, a[0], "MAPHASH");
     lo_value entries = snapshot(L, check_table(L, a[1], LO_ACCESS_READ,
                                                "MAPHASH"));
     uint32_t mark = lo_roots_mark(L);

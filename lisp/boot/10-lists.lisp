@@ -218,26 +218,27 @@
       (unless (%in-list x list2 test key) (return nil)))))
 
 ;; Trees.
-(defun subst (new old tree &key key test test-not)
-  (let ((test (%test-fn test test-not)))
-    (labels ((walk (x)
-               (cond ((funcall test old (%key-of key x)) new)
+;; tree with each subtree that (funcall replace x) replaces (its second
+;; value true) by the first value, sharing every part left unchanged
+(defun %subst-tree (replace tree)
+  (labels ((walk (x)
+             (multiple-value-bind (new found) (funcall replace x)
+               (cond (found new)
                      ((atom x) x)
                      (t (let ((a (walk (car x))) (d (walk (cdr x))))
                           (if (and (eq a (car x)) (eq d (cdr x)))
                               x
-                              (cons a d)))))))
-      (walk tree))))
+                              (cons a d))))))))
+    (walk tree)))
+
+(defun subst (new old tree &key key test test-not)
+  (let ((test (%test-fn test test-not)))
+    (%subst-tree (lambda (x) (values new (funcall test old (%key-of key x))))
+                 tree)))
 
 (defun subst-if (new predicate tree &key key)
-  (labels ((walk (x)
-             (cond ((funcall predicate (%key-of key x)) new)
-                   ((atom x) x)
-                   (t (let ((a (walk (car x))) (d (walk (cdr x))))
-                        (if (and (eq a (car x)) (eq d (cdr x)))
-                            x
-                            (cons a d)))))))
-    (walk tree)))
+  (%subst-tree (lambda (x) (values new (funcall predicate (%key-of key x))))
+               tree))
 
 (defun subst-if-not (new predicate tree &key key)
   (subst-if new (complement predicate) tree :key key))
@@ -246,15 +247,10 @@
 
 (defun sublis (alist tree &key key test test-not)
   (let ((test (%test-fn test test-not)))
-    (labels ((walk (x)
-               (let ((pair (assoc (%key-of key x) alist :test test)))
-                 (cond (pair (cdr pair))
-                       ((atom x) x)
-                       (t (let ((a (walk (car x))) (d (walk (cdr x))))
-                            (if (and (eq a (car x)) (eq d (cdr x)))
-                                x
-                                (cons a d))))))))
-      (walk tree))))
+    (%subst-tree (lambda (x)
+                   (let ((pair (assoc (%key-of key x) alist :test test)))
+                     (values (cdr pair) pair)))
+                 tree)))
 
 (defun nsublis (alist tree &rest keys) (apply #'sublis alist tree keys))
 

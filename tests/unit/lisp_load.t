@@ -10,22 +10,7 @@ bin="${LISPOS_BUILD:-build}/lispos-repl"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-load-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/store"
-n=0
-is() {   # is NAME EXPECTED COMMAND...: stdout of the command equals EXPECTED
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    got=$("$@" 2>/dev/null)
-    if [ "$got" = "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name"; echo "#   got: $got"; echo "#   expected: $want"; fi
-}
-status_is() {   # status_is NAME CODE COMMAND...
-    name=$1; want=$2; shift 2
-    n=$((n + 1))
-    "$@" >/dev/null 2>&1
-    got=$?
-    if [ "$got" -eq "$want" ]; then echo "ok $n - $name"; else
-        echo "not ok $n - $name (exit $got, wanted $want)"; fi
-}
+. "$(dirname "$0")/tap.sh"
 repl() { "$bin" --store "$store" --size 256M "$@"; }
 
 cat > "$dir/defs.lisp" <<'EOF'
