@@ -137,7 +137,8 @@ static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "(SETF SYMBOL-FUNCTION)");
-    if (!lo_typep(a[1], LO_T_FUNCTION) && !lo_typep(a[1], LO_T_PRIMITIVE))
+    if (!lo_typep(a[1], LO_T_FUNCTION) && !lo_typep(a[1], LO_T_PRIMITIVE) &&
+        !lo_instance_callee(a[1]))
         lo_error(L, "TYPE-ERROR", "(SETF SYMBOL-FUNCTION): not a function");
     lo_ptr(lo_function_cell(L, a[0], true))[CELL_VALUE] = a[1];
     return a[1];

@@ -504,5 +504,10 @@ extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
+extern const struct lo_primitive lo_prims_instances[];
+/* instances.c: the text PRINT-OBJECT gives instance x (nil when it
+ * cannot run), and its class's name for a fallback. */
+lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,
+                          lo_value *class_name);
 
 #endif

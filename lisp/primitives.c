@@ -128,7 +128,8 @@ static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return l
 static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    return lo_truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE));
+    return lo_truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE) ||
+                       lo_instance_callee(a[0]));
 }
 
 /* eql: eq, and for numbers and characters the same value (fixnums and
@@ -234,6 +235,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_format,
     lo_prims_input,
     lo_prims_disassemble,
+    lo_prims_instances,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

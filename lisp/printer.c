@@ -315,6 +315,30 @@ static void print_condition(struct printer *p, lo_value c)
     put(p, ">");
 }
 
+/* A standard object or structure: what PRINT-OBJECT writes for it
+ * (instances.c), or #<NAME {address}> when that cannot run. */
+static void print_instance(struct printer *p, lo_value v)
+{
+    lo_value name;
+    lo_value text = lo_instance_text(p->L, v, p->escape, &name);
+    if (lo_typep(text, LO_T_STRING)) {
+        struct printer plain = *p;
+        plain.escape = false;
+        print_string(&plain, text);
+        return;
+    }
+    char buf[40];
+    put(p, "#<");
+    if (lo_symbolp(name))
+        print_symbol(p, name);
+    else
+        put(p, "INSTANCE");
+    lo_snprintf(buf, sizeof buf, " {%llX}",
+                (unsigned long long)(uintptr_t)lo_ptr(v));
+    put(p, buf);
+    put(p, ">");
+}
+
 static void print_object(struct printer *p, lo_value v, int depth)
 {
     char buf[64];
@@ -354,6 +378,9 @@ static void print_object(struct printer *p, lo_value v, int depth)
         break;
     case LO_T_STREAM:
         print_stream(p, v);
+        break;
+    case LO_T_INSTANCE:
+        print_instance(p, v);
         break;
     default:
         lo_snprintf(buf, sizeof buf, "#<OBJECT type %d>",

@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 10u
+#define LO_BYTECODE_VERSION 11u
 
 /* The space past the heap's top a collection keeps for the next
  * allocations (gc/heap.h): at most this, at most the next trigger. */
@@ -746,11 +746,13 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         lo_value fn = lo_compile_toplevel(L, form);
         value = lo_vm_apply(L, fn, NULL, 0);
     }
+    /* printed here, inside the entry point: PRINT-OBJECT methods are Lisp
+     * (an error in one is reported as any other) */
+    lo_prin1(L, value, &result);
     L->ncatches--;
     lo_level_leave(L);
     /* past a limit, even code that caught the condition has failed */
     if (lo_limits_end(L, &result))
         return LO_EINVAL;
-    lo_prin1(L, value, &result);
     return LO_OK;
 }

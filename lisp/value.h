@@ -46,7 +46,7 @@ enum lo_type {
     LO_T_HASH_TABLE,
     LO_T_PACKAGE,
     LO_T_CONDITION,
-    LO_T_INSTANCE,      /* structures and standard objects (later) */
+    LO_T_INSTANCE,      /* structures and standard objects (instances.c) */
     LO_T_RATIO,         /* numerator, denominator (lisp/numbers.h) */
     LO_T_STREAM,        /* output streams (lisp/streams.h) */
 };
@@ -145,6 +145,8 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
  *   condition 1 type (symbol)  2 message (string)  3 data (a plist)
+ *   instance  1 wrapper  2 slots (vector)  3 function (nil, or what a
+ *             funcallable instance is called as: lisp/instances.c)
  *   env       1 function cells  2 variable cells  3 parent  4 macro cells
  *             (each a table of cells by symbol: runtime.c)
  */
@@ -160,6 +162,19 @@ enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
 enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,
        CONDITION_WORDS };
+enum { INSTANCE_WRAPPER = 1, INSTANCE_SLOTS, INSTANCE_FUNCTION,
+       INSTANCE_WORDS };
 enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_MACROS, ENV_WORDS };
+
+/* A funcallable instance (a generic function): what calling it calls,
+ * or 0 when v is not one. */
+static inline lo_value lo_instance_callee(lo_value v)
+{
+    if (!lo_typep(v, LO_T_INSTANCE))
+        return 0;
+    lo_value f = lo_ptr(v)[INSTANCE_FUNCTION];
+    return lo_objectp(f) && (lo_type_of_object(f) == LO_T_FUNCTION ||
+                             lo_type_of_object(f) == LO_T_PRIMITIVE) ? f : 0;
+}
 
 #endif

@@ -108,7 +108,8 @@ void lo_parse_keys(lo_lisp *L, const char *op, const lo_value *args,
 
 lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
 {
-    if (lo_typep(v, LO_T_FUNCTION) || lo_typep(v, LO_T_PRIMITIVE))
+    if (lo_typep(v, LO_T_FUNCTION) || lo_typep(v, LO_T_PRIMITIVE) ||
+        lo_instance_callee(v))
         return v;
     if (!lo_symbolp(v))
         lo_error(L, "TYPE-ERROR", "%s: not a function designator", op);

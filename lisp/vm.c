@@ -100,6 +100,10 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
         lo_error(L, "ACCESS-DENIED", "calling a function without the call "
                  "access bit");
     enum lo_type type = lo_type_of_object(*fn);
+    if (type == LO_T_INSTANCE && lo_instance_callee(*fn)) {
+        *fn = lo_instance_callee(*fn);      /* a generic function */
+        type = lo_type_of_object(*fn);
+    }
     if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
         lo_error(L, "TYPE-ERROR", "not a function");
     return type;

@@ -1,0 +1,265 @@
+/*
+ * instances.c -- standard objects, structures and funcallable instances:
+ * what the object system (lisp/boot/50-clos.lisp, 55-defstruct.lisp)
+ * needs from C.  Everything else of CLOS is Lisp.
+ *
+ * An instance (LO_T_INSTANCE, value.h) is three words after its header:
+ *
+ *   1 wrapper   the layout of its class when it was made or last updated:
+ *               a simple vector #(class slot-names valid-p ...) kept by
+ *               the Lisp side.  Redefining a class gives it a new wrapper
+ *               and marks the old one invalid; an instance still holding
+ *               an invalid wrapper is brought up to date on its next slot
+ *               access (the obsolete-instance protocol, in Lisp).
+ *   2 slots     a simple vector of the local slots' values, in the order
+ *               of the wrapper's slot names (an unbound slot holds a
+ *               marker the Lisp side chooses)
+ *   3 function  nil, or for a funcallable instance (a generic function)
+ *               the function the VM calls in its place with the same
+ *               arguments (vm.c, callable): its discriminating function
+ *
+ * Structures (DEFSTRUCT) use the same representation; their class says
+ * they are one.  Slot reads take the capability's read bit and writes its
+ * write bit (ACCESS-DENIED naming the operation), whether through
+ * SLOT-VALUE, an accessor or a structure's accessors: all go through
+ * %SLOT-REF and %SLOT-SET.  Changing the wrapper and slot vector of an
+ * obsolete instance is no write by the program and needs no bit.
+ *
+ * The printer (printer.c) prints an instance by calling the Lisp function
+ * %PRINT-INSTANCE (which calls PRINT-OBJECT) through lo_instance_text.
+ */
+#include "internal.h"
+#include "sequences.h"
+
+static void check_instance(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_typep(v, LO_T_INSTANCE))
+        lo_type_error(L, v, "STANDARD-OBJECT", "%s: not an instance", op);
+}
+
+/* The operation named for an access error: the optional symbol a[i]. */
+static void op_name(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
+                    const char *fallback, char *buf, size_t len)
+{
+    if (i < n && lo_symbolp(a[i]) && !lo_null(L, a[i]))
+        lo_string_utf8(lo_symbol_name(a[i]), buf, len);
+    else {
+        size_t k = 0;
+        for (; fallback[k] && k + 1 < len; k++)
+            buf[k] = fallback[k];
+        buf[k] = '\0';
+    }
+}
+
+static void check_bit(lo_lisp *L, lo_value v, unsigned bit, lo_value *a,
+                      uint32_t n, uint32_t i, const char *fallback)
+{
+    if (lo_access_bits(v) & bit)
+        return;
+    char op[80];
+    op_name(L, a, n, i, fallback, op, sizeof op);
+    lo_error(L, "ACCESS-DENIED", "%s: no %s access to this object", op,
+             bit == LO_ACCESS_READ ? "read" : "write");
+}
+
+static uint64_t slot_index(lo_lisp *L, lo_value inst, lo_value i)
+{
+    lo_value slots = lo_ptr(inst)[INSTANCE_SLOTS];
+    if (!lo_fixnump(i) || lo_fixnum_value(i) < 0 ||
+        !lo_typep(slots, LO_T_VECTOR) ||
+        (uint64_t)lo_fixnum_value(i) >= (uint64_t)lo_fixnum_value(lo_ptr(slots)[1]))
+        lo_error(L, "PROGRAM-ERROR", "internal: bad slot index");
+    return (uint64_t)lo_fixnum_value(i);
+}
+
+/* (%allocate-instance wrapper slots) -> a new instance */
+static lo_value p_allocate_instance(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
+    p[INSTANCE_WRAPPER] = a[0];
+    p[INSTANCE_SLOTS] = a[1];
+    p[INSTANCE_FUNCTION] = L->nil;
+    return lo_make_object(p);
+}
+
+static lo_value p_instancep(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_typep(a[0], LO_T_INSTANCE));
+}
+
+static lo_value p_instance_wrapper(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%INSTANCE-WRAPPER");
+    return lo_ptr(a[0])[INSTANCE_WRAPPER];
+}
+
+/* (%instance-slots x): the slot vector, with no more access than x. */
+static lo_value p_instance_slots(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%INSTANCE-SLOTS");
+    lo_value s = lo_ptr(a[0])[INSTANCE_SLOTS];
+    return (s & ~LO_ACCESS_MASK) |
+           ((lo_value)(lo_access_bits(s) & lo_access_bits(a[0])) << LO_ACCESS_SHIFT);
+}
+
+/* (%instance-update x wrapper slots): an obsolete instance brought up to
+ * date (or a structure copied into): no write by the program. */
+static lo_value p_instance_update(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%INSTANCE-UPDATE");
+    lo_ptr(a[0])[INSTANCE_WRAPPER] = a[1];
+    lo_ptr(a[0])[INSTANCE_SLOTS] = a[2];
+    return a[0];
+}
+
+/* (%slot-ref x index [op]) -- the read bit */
+static lo_value p_slot_ref(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    check_instance(L, a[0], "SLOT-VALUE");
+    check_bit(L, a[0], LO_ACCESS_READ, a, n, 2, "SLOT-VALUE");
+    uint64_t i = slot_index(L, a[0], a[1]);
+    return lo_ptr(lo_ptr(a[0])[INSTANCE_SLOTS])[2 + i];
+}
+
+/* (%slot-set x index value [op]) -- the write bit */
+static lo_value p_slot_set(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    check_instance(L, a[0], "(SETF SLOT-VALUE)");
+    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 3, "(SETF SLOT-VALUE)");
+    uint64_t i = slot_index(L, a[0], a[1]);
+    lo_ptr(lo_ptr(a[0])[INSTANCE_SLOTS])[2 + i] = a[2];
+    return a[2];
+}
+
+/* (%set-instance-function x fn): x becomes callable as fn. */
+static lo_value p_set_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%SET-INSTANCE-FUNCTION");
+    if (!lo_null(L, a[1]) && !lo_typep(a[1], LO_T_FUNCTION) &&
+        !lo_typep(a[1], LO_T_PRIMITIVE))
+        lo_error(L, "TYPE-ERROR", "%%SET-INSTANCE-FUNCTION: not a function");
+    lo_ptr(a[0])[INSTANCE_FUNCTION] = a[1];
+    return a[1];
+}
+
+static lo_value p_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%INSTANCE-FUNCTION");
+    return lo_ptr(a[0])[INSTANCE_FUNCTION];
+}
+
+/*
+ * (%type-code x): which built-in class x belongs to, for CLASS-OF
+ * (50-clos.lisp keeps the classes in a vector by these codes).
+ */
+enum { TC_T, TC_FIXNUM, TC_BIGNUM, TC_RATIO, TC_DOUBLE, TC_CHARACTER,
+       TC_SYMBOL, TC_NULL, TC_CONS, TC_STRING, TC_SIMPLE_VECTOR, TC_VECTOR,
+       TC_HASH_TABLE, TC_PACKAGE, TC_FUNCTION, TC_STREAM, TC_CONDITION,
+       TC_INSTANCE };
+
+static lo_value p_type_code(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    lo_value v = a[0];
+    int code = TC_T;
+    if (lo_fixnump(v))
+        code = TC_FIXNUM;
+    else if (lo_consp(v))
+        code = TC_CONS;
+    else if (lo_charp(v))
+        code = TC_CHARACTER;
+    else if (lo_null(L, v))
+        code = TC_NULL;
+    else if (lo_objectp(v))
+        switch (lo_type_of_object(v)) {
+        case LO_T_SYMBOL: code = TC_SYMBOL; break;
+        case LO_T_BIGNUM: code = TC_BIGNUM; break;
+        case LO_T_RATIO: code = TC_RATIO; break;
+        case LO_T_DOUBLE: code = TC_DOUBLE; break;
+        case LO_T_STRING: code = TC_STRING; break;
+        case LO_T_VECTOR: code = TC_SIMPLE_VECTOR; break;
+        case LO_T_BYTES: code = TC_VECTOR; break;
+        case LO_T_HASH_TABLE: code = TC_HASH_TABLE; break;
+        case LO_T_PACKAGE: code = TC_PACKAGE; break;
+        case LO_T_FUNCTION: case LO_T_PRIMITIVE: code = TC_FUNCTION; break;
+        case LO_T_STREAM: code = TC_STREAM; break;
+        case LO_T_CONDITION: code = TC_CONDITION; break;
+        case LO_T_INSTANCE: code = TC_INSTANCE; break;
+        default: break;
+        }
+    return lo_fixnum(code);
+}
+
+/* (%object-address x): for PRINT-UNREADABLE-OBJECT's :identity (it
+ * changes when the collector moves x). */
+static lo_value p_object_address(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_objectp(a[0]) && !lo_consp(a[0]))
+        return L->nil;
+    return lo_fixnum((int64_t)((uintptr_t)lo_ptr(a[0]) >> 3) << 3 &
+                     LO_FIXNUM_MAX);
+}
+
+const struct lo_primitive lo_prims_instances[] = {
+    { "%ALLOCATE-INSTANCE", 2, 2, p_allocate_instance },
+    { "%INSTANCEP", 1, 1, p_instancep },
+    { "%INSTANCE-WRAPPER", 1, 1, p_instance_wrapper },
+    { "%INSTANCE-SLOTS", 1, 1, p_instance_slots },
+    { "%INSTANCE-UPDATE", 3, 3, p_instance_update },
+    { "%SLOT-REF", 2, 3, p_slot_ref },
+    { "%SLOT-SET", 3, 4, p_slot_set },
+    { "%SET-INSTANCE-FUNCTION", 2, 2, p_set_instance_function },
+    { "%INSTANCE-FUNCTION", 1, 1, p_instance_function },
+    { "%TYPE-CODE", 1, 1, p_type_code },
+    { "%OBJECT-ADDRESS", 1, 1, p_object_address },
+    { NULL, 0, 0, NULL },
+};
+
+/* ---- printing (printer.c) ---- */
+
+/* The name of x's class, from its wrapper (#(class ...)) and the class's
+ * first slot (its name), or nil when they are not as expected. */
+static lo_value class_name_of(lo_lisp *L, lo_value x)
+{
+    lo_value w = lo_ptr(x)[INSTANCE_WRAPPER];
+    if (!lo_typep(w, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(w)[1]) < 1)
+        return L->nil;
+    lo_value c = lo_ptr(w)[2];
+    if (!lo_typep(c, LO_T_INSTANCE))
+        return L->nil;
+    lo_value s = lo_ptr(c)[INSTANCE_SLOTS];
+    if (!lo_typep(s, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(s)[1]) < 1)
+        return L->nil;
+    return lo_ptr(s)[2];
+}
+
+/*
+ * The text of instance x as PRINT-OBJECT writes it (escape: under
+ * PRIN1), through the Lisp function %PRINT-INSTANCE; or, when that
+ * cannot run (early in the cold boot, no evaluation entry point, while an
+ * error is being made), #<NAME {address}>.  The printer holds unrooted
+ * values on its C stack, so collections wait while the Lisp code runs.
+ */
+lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,
+                          lo_value *class_name)
+{
+    *class_name = class_name_of(L, x);
+    if (L->making_condition || L->ncatches == 0 || L->nlevels == 0)
+        return L->nil;
+    lo_value cell = lo_function_cell(L, lo_intern(L, "%PRINT-INSTANCE"), false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return L->nil;
+    lo_value args[2] = { x, lo_truth(L, escape) };
+    lo_gc_inhibit(L);
+    lo_value s = lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], args, 2);
+    lo_gc_allow(L);
+    return lo_typep(s, LO_T_STRING) ? s : L->nil;
+}
