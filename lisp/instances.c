@@ -106,15 +106,77 @@ static lo_value p_instance_slots(lo_lisp *L, lo_value *a, uint32_t n)
            ((lo_value)(lo_access_bits(s) & lo_access_bits(a[0])) << LO_ACCESS_SHIFT);
 }
 
-/* (%instance-update x wrapper slots): an obsolete instance brought up to
- * date (or a structure copied into): no write by the program. */
+/* (%instance-update x wrapper slots): a new wrapper and slot vector,
+ * which takes the write bit (the object system's bootstrap uses it). */
 static lo_value p_instance_update(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)n;
     check_instance(L, a[0], "%INSTANCE-UPDATE");
+    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 99, "%INSTANCE-UPDATE");
     lo_ptr(a[0])[INSTANCE_WRAPPER] = a[1];
     lo_ptr(a[0])[INSTANCE_SLOTS] = a[2];
     return a[0];
+}
+
+static bool vector_has(lo_value vec, lo_value x, uint64_t *at)
+{
+    uint64_t *p = lo_ptr(vec);
+    for (int64_t i = 0; i < lo_fixnum_value(p[1]); i++)
+        if (lo_eq(p[2 + i], x)) {
+            *at = (uint64_t)i;
+            return true;
+        }
+    return false;
+}
+
+/*
+ * (%instance-reshape x new-wrapper unbound) -- x, whose wrapper has been
+ * made obsolete by a redefinition of its class (its valid-p is nil),
+ * takes new-wrapper and a slot vector laid out as its names say: the
+ * values of slots kept, `unbound` in the added ones.  Returns (added
+ * . discarded): the names of the slots added, and a property list of
+ * the discarded slots and their values (empty unless x may be read).
+ * Nothing when x is not obsolete.  Needs no access bit: it is no write
+ * by the program, which still sees the same values.
+ */
+static lo_value p_instance_reshape(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    check_instance(L, a[0], "%INSTANCE-RESHAPE");
+    uint64_t *x = lo_ptr(a[0]);
+    lo_value old_w = x[INSTANCE_WRAPPER], new_w = a[1];
+    if (!lo_typep(old_w, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(old_w)[1]) < 3 ||
+        !lo_null(L, lo_ptr(old_w)[4]) || !lo_typep(new_w, LO_T_VECTOR) ||
+        lo_fixnum_value(lo_ptr(new_w)[1]) < 3)
+        return L->nil;
+    lo_value old_names = lo_ptr(old_w)[3], new_names = lo_ptr(new_w)[3];
+    if (!lo_typep(old_names, LO_T_VECTOR) || !lo_typep(new_names, LO_T_VECTOR))
+        lo_error(L, "PROGRAM-ERROR", "internal: bad wrapper");
+    uint64_t count = (uint64_t)lo_fixnum_value(lo_ptr(new_names)[1]);
+    lo_value slots = lo_make_vector(L, count, a[2]);
+    lo_value added = L->nil, discarded = L->nil;
+    lo_value old_slots = x[INSTANCE_SLOTS];
+    for (uint64_t i = count; i-- > 0;) {
+        uint64_t at;
+        lo_value name = lo_ptr(new_names)[2 + i];
+        if (vector_has(old_names, name, &at))
+            lo_ptr(slots)[2 + i] = lo_ptr(old_slots)[2 + at];
+        else
+            added = lo_cons(L, name, added);
+    }
+    if (lo_access_bits(a[0]) & LO_ACCESS_READ) {
+        uint64_t old_count = (uint64_t)lo_fixnum_value(lo_ptr(old_names)[1]);
+        for (uint64_t i = old_count; i-- > 0;) {
+            uint64_t at;
+            lo_value name = lo_ptr(old_names)[2 + i];
+            if (!vector_has(new_names, name, &at)) {
+                discarded = lo_cons(L, lo_ptr(old_slots)[2 + i], discarded);
+                discarded = lo_cons(L, name, discarded);
+            }
+        }
+    }
+    x[INSTANCE_WRAPPER] = new_w;
+    x[INSTANCE_SLOTS] = slots;
+    return lo_cons(L, added, discarded);
 }
 
 /* (%slot-ref x index [op]) -- the read bit */
@@ -214,6 +276,7 @@ const struct lo_primitive lo_prims_instances[] = {
     { "%INSTANCE-WRAPPER", 1, 1, p_instance_wrapper },
     { "%INSTANCE-SLOTS", 1, 1, p_instance_slots },
     { "%INSTANCE-UPDATE", 3, 3, p_instance_update },
+    { "%INSTANCE-RESHAPE", 3, 3, p_instance_reshape },
     { "%SLOT-REF", 2, 3, p_slot_ref },
     { "%SLOT-SET", 3, 4, p_slot_set },
     { "%SET-INSTANCE-FUNCTION", 2, 2, p_set_instance_function },

@@ -3,8 +3,9 @@
 ;;;; Type specifiers: the names of the built-in types, the condition types
 ;;;; (20-conditions.lisp marks them on their property lists),
 ;;;; and the compound forms (or ...) (and ...) (not ...) (member ...)
-;;;; (eql x) (satisfies f) (integer low high) and (mod n).  Classes and
-;;;; DEFTYPE come with the object system.
+;;;; (eql x) (satisfies f) (integer low high) and (mod n); classes and
+;;;; their names (50-clos.lisp: %CLASS-TYPEP, SUBTYPEP).  DEFTYPE is not
+;;;; done yet.
 
 (defun %in-range (x low high)
   (and (or (null low) (eq low '*)
@@ -49,15 +50,20 @@
     ((vector simple-vector array simple-array) (vectorp object))
     (sequence (or (listp object) (vectorp object)))
     (hash-table (hash-table-p object))
-    (t (if (get type '%condition-type)
-           (and (%conditionp object)
-                (%condition-subtype-p (%condition-type object) type))
-           (error 'simple-error :format-control "unknown type specifier ~s"
-                                :format-arguments (list type))))))
+    (t (cond ((get type '%condition-type)
+              (and (%conditionp object)
+                   (%condition-subtype-p (%condition-type object) type)))
+             ;; classes (50-clos.lisp): standard classes, structures...
+             ((and (fboundp '%class-binding) (%class-binding type))
+              (%class-typep object (%class-binding type)))
+             (t (error 'simple-error :format-control "unknown type specifier ~s"
+                                     :format-arguments (list type)))))))
 
 (defun typep (object type &optional environment)
   (if (atom type)
-      (%typep-name object type)
+      (if (%instancep type)             ; a class object
+          (%class-typep object type)
+          (%typep-name object type))
       (let ((args (cdr type)))
         (case (car type)
           (or (some (lambda (ty) (typep object ty)) args))
@@ -97,4 +103,5 @@
         ((hash-table-p object) 'hash-table)
         ((functionp object) 'function)
         ((%conditionp object) (%condition-type object))
+        ((%instancep object) (class-name (class-of object)))
         (t t)))

@@ -1,0 +1,1154 @@
+;;;; 50-clos.lisp -- the object system: classes, instances, generic
+;;;; functions, methods, standard method combination, PRINT-OBJECT.
+;;;;
+;;;; Representation (the C side is lisp/instances.c):
+;;;;  - An instance is a heap object holding a WRAPPER and a slot vector.
+;;;;    A wrapper is a simple vector #(class slot-names valid-p): the
+;;;;    layout of the class's local slots when the instance was made.
+;;;;    Redefining a class gives it a new wrapper and marks the old one
+;;;;    invalid; an instance with an invalid wrapper is reshaped on its
+;;;;    next slot access (kept slots keep their values, added ones get
+;;;;    their initforms through UPDATE-INSTANCE-FOR-REDEFINED-CLASS,
+;;;;    removed ones vanish).
+;;;;  - Classes, generic functions and methods are instances too, of
+;;;;    STANDARD-CLASS (BUILT-IN-CLASS, STRUCTURE-CLASS, CONDITION-CLASS),
+;;;;    STANDARD-GENERIC-FUNCTION and STANDARD-METHOD, whose slots system
+;;;;    code reads by position (the %CLASS-... macros below).
+;;;;  - A generic function is a funcallable instance: the VM calls its
+;;;;    discriminating function, a closure over it, in its place.  That
+;;;;    function looks the classes of the specialised arguments up in the
+;;;;    generic function's cache (an EQUAL hash table) for the effective
+;;;;    method, computing it on a miss.  Caches are emptied when methods
+;;;;    are added or removed and when a class is redefined.
+;;;;  - An unbound slot holds the marker (%UNBOUND).
+;;;;
+;;;; Names go through a few functions the per-user environments will
+;;;; re-implement: %CLASS-BINDING and %SET-CLASS-BINDING (the class
+;;;; namespace), %FIND-GF (the generic function a DEFMETHOD adds to) and
+;;;; %USER-GF (the generic function system code calls: PRINT-OBJECT,
+;;;; INITIALIZE-INSTANCE...; a user who added methods to a system generic
+;;;; function will get a private copy of it there).
+
+;;; ---- the class namespace ----
+;;; The lead engineer re-implements these two over the per-user
+;;; environment namespace; nothing else touches *%CLASSES*.
+
+(defvar *%classes* (make-hash-table :test 'eq))
+
+(defun %class-binding (name)
+  (values (gethash name *%classes*)))
+
+(defun %set-class-binding (name class)
+  (if class
+      (setf (gethash name *%classes*) class)
+      (remhash name *%classes*))
+  class)
+
+;;; ---- generic function lookup ----
+
+;; The generic function named name, or nil (DEFMETHOD,
+;; ENSURE-GENERIC-FUNCTION).
+(defun %find-gf (name)
+  (if (fboundp name)
+      (let ((f (fdefinition name)))
+        (if (%generic-function-p f) f nil))
+      nil))
+
+;; The generic function system code calls for name.  For now the global
+;; one; later the caller's environment's copy.
+(defun %user-gf (name)
+  (fdefinition name))
+
+;;; ---- the unbound-slot marker and wrappers ----
+
+(defvar *%unbound-marker* (make-symbol "UNBOUND-SLOT"))
+(defmacro %unbound () `(quote ,*%unbound-marker*))
+
+(defmacro %wrapper-class (w) `(svref ,w 0))
+(defmacro %wrapper-names (w) `(svref ,w 1))
+(defmacro %wrapper-valid (w) `(svref ,w 2))
+
+(defun %make-wrapper (class names)
+  (vector class (coerce names 'simple-vector) t))
+
+;;; ---- metaobject slots, by position ----
+;;; Every class metaobject has these slots, in this order (the printer's
+;;; fallback in instances.c reads the name from position 0).
+
+(defvar *%class-slot-names*
+  '(%name %direct-superclasses %direct-slots %precedence-list %slots
+    %wrapper %default-initargs %direct-default-initargs
+    %direct-subclasses %kind %documentation %plist))
+
+(defmacro %class-name (c) `(%slot-ref ,c 0))
+(defmacro %class-direct-superclasses (c) `(%slot-ref ,c 1))
+(defmacro %class-direct-slots (c) `(%slot-ref ,c 2))
+(defmacro %class-precedence-list (c) `(%slot-ref ,c 3))
+(defmacro %class-slots (c) `(%slot-ref ,c 4))
+(defmacro %class-wrapper (c) `(%slot-ref ,c 5))
+(defmacro %class-default-initargs (c) `(%slot-ref ,c 6))
+(defmacro %class-direct-default-initargs (c) `(%slot-ref ,c 7))
+(defmacro %class-direct-subclasses (c) `(%slot-ref ,c 8))
+(defmacro %class-kind (c) `(%slot-ref ,c 9))
+(defmacro %class-documentation (c) `(%slot-ref ,c 10))
+(defmacro %class-plist (c) `(%slot-ref ,c 11))
+(defun %set-class-field (c i v) (%slot-set c i v))
+
+(defvar *%gf-slot-names*
+  '(%name %methods %lambda-list %cache %owner %ndispatch %eql-positions
+    %documentation))
+(defmacro %gf-name (g) `(%slot-ref ,g 0))
+(defmacro %gf-methods (g) `(%slot-ref ,g 1))
+(defmacro %gf-lambda-list (g) `(%slot-ref ,g 2))
+(defmacro %gf-cache (g) `(%slot-ref ,g 3))
+(defmacro %gf-ndispatch (g) `(%slot-ref ,g 5))
+(defmacro %gf-eql-positions (g) `(%slot-ref ,g 6))
+
+(defvar *%method-slot-names*
+  '(%generic-function %specializers %qualifiers %lambda-list %function
+    %documentation))
+(defmacro %method-gf (m) `(%slot-ref ,m 0))
+(defmacro %method-specializers (m) `(%slot-ref ,m 1))
+(defmacro %method-qualifiers (m) `(%slot-ref ,m 2))
+(defmacro %method-lambda-list (m) `(%slot-ref ,m 3))
+(defmacro %method-function (m) `(%slot-ref ,m 4))
+
+;; An effective slot definition: #(name initargs initfunction initform
+;; allocation cell); cell is a cons holding a class slot's value.
+(defmacro %slotd-name (s) `(svref ,s 0))
+(defmacro %slotd-initargs (s) `(svref ,s 1))
+(defmacro %slotd-initfunction (s) `(svref ,s 2))
+(defmacro %slotd-initform (s) `(svref ,s 3))
+(defmacro %slotd-allocation (s) `(svref ,s 4))
+(defmacro %slotd-cell (s) `(svref ,s 5))
+
+;;; ---- CLASS-OF ----
+
+;; The built-in classes by %TYPE-CODE (instances.c).
+(defvar *%built-in-classes* (make-array 18 :initial-element nil))
+
+(defun class-of (object)
+  (if (%instancep object)
+      (%wrapper-class (%instance-wrapper object))
+      (let ((code (%type-code object)))
+        (cond ((eql code 2)             ; a bignum: SBCL's fixnums are wider
+               (svref *%built-in-classes* (if (%sbcl-fixnum-p object) 1 2)))
+              ((eql code 16)
+               (or (%class-binding (%condition-type object))
+                   (%class-binding 'error)))
+              (t (svref *%built-in-classes* code))))))
+
+(defun %generic-function-p (x)
+  (and (%instancep x) (%instance-function x) t))
+
+;;; ---- the class precedence list (CLOS's topological sort) ----
+
+(defun %superclass-closure (class)
+  (let ((all nil) (todo (list class)))
+    (do () ((null todo) (nreverse all))
+      (let ((c (pop todo)))
+        (unless (member c all)
+          (push c all)
+          (setq todo (append todo (%class-direct-superclasses c))))))))
+
+(defun %compute-cpl (class)
+  (let* ((classes (%superclass-closure class))
+         (pairs (mapcan (lambda (c)
+                          (let ((l (cons c (%class-direct-superclasses c))))
+                            (mapcar #'cons l (cdr l))))
+                        classes))
+         (result nil))
+    (do () ((null classes) (nreverse result))
+      (let ((candidates
+              (remove-if (lambda (c) (member c pairs :key #'cdr)) classes)))
+        (when (null candidates)
+          (error "Inconsistent class precedence for ~s" (%class-name class)))
+        (let ((next (car candidates)))
+          (when (cdr candidates)
+            ;; the candidate that is a direct superclass of the rightmost
+            ;; class already in the order
+            (block found
+              (dolist (c result)
+                (dolist (k candidates)
+                  (when (member k (%class-direct-superclasses c))
+                    (setq next k)
+                    (return-from found))))))
+          (push next result)
+          (setq classes (remove next classes))
+          (setq pairs (remove next pairs :key #'car)))))))
+
+;;; ---- slots ----
+
+;; A direct slot is a property list: :name :initargs :initfunction
+;; :initform :allocation :readers :writers :documentation :type.
+(defun %compute-slots (class cpl)
+  (let ((names nil))
+    (dolist (c (reverse cpl))
+      (dolist (ds (%class-direct-slots c))
+        (unless (member (getf ds :name) names)
+          (push (getf ds :name) names))))
+    (mapcar
+     (lambda (name)
+       (let ((initargs nil) (initfunction nil) (initform nil) (alloc nil)
+             (cell nil) (have-init nil))
+         (dolist (c cpl)
+           (dolist (ds (%class-direct-slots c))
+             (when (eq (getf ds :name) name)
+               (dolist (i (getf ds :initargs))
+                 (unless (member i initargs) (setq initargs (append initargs (list i)))))
+               (when (and (not have-init) (getf ds :initfunction))
+                 (setq have-init t
+                       initfunction (getf ds :initfunction)
+                       initform (getf ds :initform)))
+               (unless alloc
+                 (setq alloc (or (getf ds :allocation) :instance))
+                 (when (eq alloc :class)
+                   (setq cell (%class-slot-cell c name)))))))
+         (vector name initargs initfunction initform alloc cell)))
+     (nreverse names))))
+
+;; The cell of class c's own class slot name (made on first use).
+(defun %class-slot-cell (c name)
+  (let* ((cells (getf (%class-plist c) :class-cells))
+         (cell (assoc name cells)))
+    (unless cell
+      (setq cell (cons name (%unbound)))
+      (%set-class-field c 11 (list* :class-cells (cons cell cells)
+                                    (%class-plist c))))
+    cell))
+
+;;; ---- making and finishing classes ----
+
+(defvar *%generic-functions* nil)   ; every one, for emptying caches
+
+(defun %clear-dispatch-caches ()
+  (dolist (gf *%generic-functions*)
+    (clrhash (%gf-cache gf))))
+
+(defun %raw-class (name kind supers metaclass)
+  (let ((c (%allocate-instance
+            (if metaclass (%class-wrapper metaclass) nil)
+            (make-array (length *%class-slot-names*) :initial-element nil))))
+    (%set-class-field c 0 name)
+    (%set-class-field c 1 supers)
+    (%set-class-field c 9 kind)
+    (dolist (s supers)
+      (%set-class-field s 8 (cons c (%class-direct-subclasses s))))
+    c))
+
+;; Compute c's precedence list, slots, default initargs and wrapper; a
+;; class that had a wrapper (a redefinition) invalidates it, and so do its
+;; subclasses, recursively.
+(defun %finalize-class (c)
+  (let* ((cpl (%compute-cpl c))
+         (slots (%compute-slots c cpl))
+         (old (%class-wrapper c))
+         (inits nil))
+    (%set-class-field c 3 cpl)
+    (%set-class-field c 4 slots)
+    (dolist (k cpl)
+      (dolist (d (%class-direct-default-initargs k))
+        (unless (assoc (car d) inits)
+          (setq inits (append inits (list d))))))
+    (%set-class-field c 6 inits)
+    ;; a class slot's initform runs when the class is defined
+    (dolist (s slots)
+      (when (and (eq (%slotd-allocation s) :class)
+                 (eq (cdr (%slotd-cell s)) (%unbound))
+                 (%slotd-initfunction s))
+        (setf (cdr (%slotd-cell s)) (funcall (%slotd-initfunction s)))))
+    (%set-class-field c 5 (%make-wrapper
+                           c (mapcar (lambda (s) (%slotd-name s))
+                                     (remove :class slots
+                                             :key (lambda (s) (%slotd-allocation s))))))
+    (when old
+      (setf (%wrapper-valid old) nil)
+      (dolist (sub (%class-direct-subclasses c))
+        (%finalize-class sub)))
+    c))
+
+(defun find-class (symbol &optional (errorp t) environment)
+  (declare (ignore environment))
+  (or (%class-binding symbol)
+      (if errorp
+          (error 'simple-error :format-control "There is no class named ~s."
+                 :format-arguments (list symbol))
+          nil)))
+
+(defun (setf find-class) (class symbol &optional errorp environment)
+  (declare (ignore errorp environment))
+  (%set-class-binding symbol class))
+
+(defun class-name (class) (%class-name class))
+
+(defun %classp (x)
+  (and (%instancep x)
+       (member (%class-binding 'class)
+               (%class-precedence-list (class-of x)))
+       t))
+
+;;; ---- bootstrap: the metaobject classes and the built-in classes ----
+
+(defun %boot-class (name supers &optional (kind :built-in) slot-names)
+  (let ((c (%raw-class name kind (mapcar #'%class-binding supers) nil)))
+    (%set-class-field c 2 (mapcar (lambda (s) (list :name s)) slot-names))
+    (%set-class-binding name c)
+    c))
+
+(%boot-class 't nil)
+(%boot-class 'standard-object '(t) :standard)
+(%boot-class 'structure-object '(t) :structure)
+(%boot-class 'function '(t))
+(%boot-class 'class '(standard-object) :standard *%class-slot-names*)
+(%boot-class 'built-in-class '(class) :standard)
+(%boot-class 'standard-class '(class) :standard)
+(%boot-class 'structure-class '(class) :standard)
+(%boot-class 'condition-class '(class) :standard)
+(%boot-class 'generic-function '(standard-object function) :standard
+             *%gf-slot-names*)
+(%boot-class 'standard-generic-function '(generic-function) :standard)
+(%boot-class 'method '(standard-object) :standard *%method-slot-names*)
+(%boot-class 'standard-method '(method) :standard)
+(%boot-class 'number '(t))
+(%boot-class 'real '(number))
+(%boot-class 'rational '(real))
+(%boot-class 'integer '(rational))
+(%boot-class 'fixnum '(integer))
+(%boot-class 'bignum '(integer))
+(%boot-class 'ratio '(rational))
+(%boot-class 'float '(real))
+(%boot-class 'double-float '(float))
+(%boot-class 'character '(t))
+(%boot-class 'symbol '(t))
+(%boot-class 'sequence '(t))
+(%boot-class 'list '(sequence))
+(%boot-class 'cons '(list))
+(%boot-class 'null '(symbol list))
+(%boot-class 'array '(t))
+(%boot-class 'simple-array '(array))
+(%boot-class 'vector '(array sequence))
+(%boot-class 'string '(vector))
+(%boot-class 'simple-vector '(vector simple-array))
+(%boot-class 'hash-table '(t))
+(%boot-class 'package '(t))
+(%boot-class 'stream '(t))
+
+;; every class so far: finish it, then give each its metaclass's wrapper
+(let ((all nil))
+  (maphash (lambda (name c) (push c all)) *%classes*)
+  (dolist (c all) (%finalize-class c))
+  (dolist (c all)
+    (%instance-update c (%class-wrapper
+                         (%class-binding
+                          (case (%class-kind c)
+                            (:built-in 'built-in-class)
+                            (:structure 'structure-class)
+                            (t 'standard-class))))
+                      (%instance-slots c))))
+
+(let ((v *%built-in-classes*))
+  (dolist (entry '((0 . t) (1 . fixnum) (2 . bignum) (3 . ratio)
+                   (4 . double-float) (5 . character) (6 . symbol) (7 . null)
+                   (8 . cons) (9 . string) (10 . simple-vector) (11 . vector)
+                   (12 . hash-table) (13 . package) (14 . function)
+                   (15 . stream) (16 . t) (17 . standard-object)))
+    (setf (svref v (car entry)) (%class-binding (cdr entry)))))
+
+;;; ---- slot access ----
+
+;; x's wrapper, after bringing x up to date if its class was redefined.
+(defun %valid-wrapper (x)
+  (let ((w (%instance-wrapper x)))
+    (if (%wrapper-valid w)
+        w
+        (%update-obsolete-instance x))))
+
+(defun %update-obsolete-instance (x)
+  (let* ((class (%wrapper-class (%instance-wrapper x)))
+         (change (%instance-reshape x (%class-wrapper class) (%unbound))))
+    (when change
+      (funcall (%user-gf 'update-instance-for-redefined-class)
+               x (car change) (mapcar #'car (%plist-pairs (cdr change)))
+               (cdr change)))
+    (%instance-wrapper x)))
+
+(defun %plist-pairs (plist)
+  (do ((l plist (cddr l)) (r nil (cons (cons (car l) (cadr l)) r)))
+      ((null l) (nreverse r))))
+
+(defun %find-slotd (class name)
+  (dolist (s (%class-slots class) nil)
+    (when (eq (%slotd-name s) name) (return s))))
+
+(defun %check-write-bit (object op)
+  (when (zerop (logand 2 (access-bits object)))
+    (error 'access-denied :format-control "~a: no write access to this object"
+           :format-arguments (list op))))
+
+(defun %check-read-bit (object op)
+  (when (zerop (logand 1 (access-bits object)))
+    (error 'access-denied :format-control "~a: no read access to this object"
+           :format-arguments (list op))))
+
+(defun %slot-value-op (object name op)
+  (if (%instancep object)
+      (let ((i (position name (%wrapper-names (%valid-wrapper object)))))
+        (if i
+            (let ((v (%slot-ref object i op)))
+              (if (eq v (%unbound))
+                  (funcall (%user-gf 'slot-unbound) (class-of object) object name)
+                  v))
+            (let ((s (%find-slotd (class-of object) name)))
+              (if s
+                  (progn
+                    (%check-read-bit object op)
+                    (let ((v (cdr (%slotd-cell s))))
+                      (if (eq v (%unbound))
+                          (funcall (%user-gf 'slot-unbound) (class-of object)
+                                   object name)
+                          v)))
+                  (funcall (%user-gf 'slot-missing) (class-of object) object
+                           name 'slot-value)))))
+      (funcall (%user-gf 'slot-missing) (class-of object) object name
+               'slot-value)))
+
+(defun %set-slot-value-op (object name value op)
+  (if (%instancep object)
+      (let ((i (position name (%wrapper-names (%valid-wrapper object)))))
+        (if i
+            (%slot-set object i value op)
+            (let ((s (%find-slotd (class-of object) name)))
+              (if s
+                  (progn (%check-write-bit object op)
+                         (setf (cdr (%slotd-cell s)) value))
+                  (progn
+                    (funcall (%user-gf 'slot-missing) (class-of object) object
+                             name 'setf value)
+                    value)))))
+      (progn
+        (funcall (%user-gf 'slot-missing) (class-of object) object name 'setf
+                 value)
+        value)))
+
+(defun slot-value (object slot-name)
+  (%slot-value-op object slot-name 'slot-value))
+
+(defun (setf slot-value) (new-value object slot-name)
+  (%set-slot-value-op object slot-name new-value '|(SETF SLOT-VALUE)|))
+
+(defun slot-boundp (object slot-name)
+  (if (%instancep object)
+      (let ((i (position slot-name (%wrapper-names (%valid-wrapper object)))))
+        (if i
+            (not (eq (%slot-ref object i 'slot-boundp) (%unbound)))
+            (let ((s (%find-slotd (class-of object) slot-name)))
+              (if s
+                  (progn (%check-read-bit object 'slot-boundp)
+                         (not (eq (cdr (%slotd-cell s)) (%unbound))))
+                  (progn (funcall (%user-gf 'slot-missing) (class-of object)
+                                  object slot-name 'slot-boundp)
+                         nil)))))
+      (funcall (%user-gf 'slot-missing) (class-of object) object slot-name
+               'slot-boundp)))
+
+(defun slot-makunbound (object slot-name)
+  (if (%instancep object)
+      (let ((i (position slot-name (%wrapper-names (%valid-wrapper object)))))
+        (if i
+            (%slot-set object i (%unbound) 'slot-makunbound)
+            (let ((s (%find-slotd (class-of object) slot-name)))
+              (if s
+                  (progn (%check-write-bit object 'slot-makunbound)
+                         (setf (cdr (%slotd-cell s)) (%unbound)))
+                  (funcall (%user-gf 'slot-missing) (class-of object)
+                           object slot-name 'slot-makunbound)))))
+      (funcall (%user-gf 'slot-missing) (class-of object) object slot-name
+               'slot-makunbound))
+  object)
+
+(defun slot-exists-p (object slot-name)
+  (if (%find-slotd (class-of object) slot-name) t nil))
+
+(defmacro with-slots (slots instance &body body)
+  (let ((g (gensym "INSTANCE")))
+    `(let ((,g ,instance))
+       (symbol-macrolet
+           ,(mapcar (lambda (s)
+                      (if (consp s)
+                          `(,(car s) (slot-value ,g ',(cadr s)))
+                          `(,s (slot-value ,g ',s))))
+                    slots)
+         ,@body))))
+
+(defmacro with-accessors (accessors instance &body body)
+  (let ((g (gensym "INSTANCE")))
+    `(let ((,g ,instance))
+       (symbol-macrolet
+           ,(mapcar (lambda (a) `(,(car a) (,(cadr a) ,g))) accessors)
+         ,@body))))
+
+;;; ---- generic functions ----
+
+(defun %lambda-list-required (ll)
+  (let ((r nil))
+    (dolist (p ll (nreverse r))
+      (when (member p '(&optional &rest &key &aux &allow-other-keys &body))
+        (return (nreverse r)))
+      (push p r))))
+
+(defun %make-generic-function (name lambda-list)
+  (let ((gf (%allocate-instance
+             (%class-wrapper (%class-binding 'standard-generic-function))
+             (make-array (length *%gf-slot-names*) :initial-element nil))))
+    (%slot-set gf 0 name)
+    (%slot-set gf 2 lambda-list)
+    (%slot-set gf 3 (make-hash-table :test 'equal))
+    (%slot-set gf 5 0)
+    (%set-instance-function gf (lambda (&rest args) (%dispatch gf args)))
+    (push gf *%generic-functions*)
+    gf))
+
+(defun ensure-generic-function (name &key (lambda-list nil ll-p) documentation
+                                     &allow-other-keys)
+  (let ((gf (%find-gf name)))
+    (unless gf
+      (setq gf (%make-generic-function name lambda-list))
+      (setf (fdefinition name) gf))
+    (when ll-p (%slot-set gf 2 lambda-list))
+    (when documentation (%slot-set gf 7 documentation))
+    gf))
+
+(defmacro defgeneric (name lambda-list &rest options)
+  (let ((methods nil) (doc nil))
+    (dolist (o options)
+      (case (car o)
+        (:method (push `(defmethod ,name ,@(cdr o)) methods))
+        (:documentation (setq doc (cadr o)))))
+    `(progn
+       (ensure-generic-function ',name :lambda-list ',lambda-list
+                                :documentation ',doc)
+       ,@(nreverse methods)
+       (fdefinition ',name))))
+
+(defun generic-function-name (gf) (%gf-name gf))
+
+;; After the methods changed: how many leading arguments dispatch, where
+;; EQL specializers are, and an empty cache.
+(defun %update-dispatch (gf)
+  (let ((n 0) (eqls nil) (tc (%class-binding 't)))
+    (dolist (m (%gf-methods gf))
+      (let ((i 0))
+        (dolist (s (%method-specializers m))
+          (unless (eq s tc) (setq n (max n (1+ i))))
+          (when (consp s) (pushnew i eqls))
+          (setq i (1+ i)))))
+    (%slot-set gf 5 n)
+    (%slot-set gf 6 eqls)
+    (clrhash (%gf-cache gf))))
+
+(defun %same-specializer-p (a b)
+  (or (eq a b)
+      (and (consp a) (consp b) (eql (cadr a) (cadr b)))))
+
+(defun %same-specializers-p (a b)
+  (and (= (length a) (length b))
+       (every #'%same-specializer-p a b)))
+
+(defun find-method (gf qualifiers specializers &optional (errorp t))
+  (let ((specs (mapcar (lambda (s) (if (symbolp s) (find-class s) s))
+                       specializers)))
+    (dolist (m (%gf-methods gf)
+               (if errorp
+                   (error "No method of ~s with qualifiers ~s and specializers ~s"
+                          (%gf-name gf) qualifiers specializers)
+                   nil))
+      (when (and (equal (%method-qualifiers m) qualifiers)
+                 (%same-specializers-p (%method-specializers m) specs))
+        (return m)))))
+
+(defun remove-method (gf method)
+  (%slot-set gf 1 (remove method (%gf-methods gf)))
+  (%update-dispatch gf)
+  gf)
+
+(defun add-method (gf method)
+  (let ((old (find-method gf (%method-qualifiers method)
+                          (%method-specializers method) nil)))
+    (%slot-set gf 1 (cons method (remove old (%gf-methods gf))))
+    (%slot-set method 0 gf)
+    (%update-dispatch gf)
+    gf))
+
+(defun method-qualifiers (m) (%method-qualifiers m))
+(defun method-specializers (m) (%method-specializers m))
+(defun generic-function-methods (gf) (%gf-methods gf))
+
+;; What DEFMETHOD does at run time.
+(defun %add-method (name qualifiers specializers lambda-list function)
+  (let ((gf (or (%find-gf name)
+                (ensure-generic-function
+                 name :lambda-list (%gf-lambda-list-from lambda-list))))
+        (m (%allocate-instance
+            (%class-wrapper (%class-binding 'standard-method))
+            (make-array (length *%method-slot-names*) :initial-element nil))))
+    (dolist (q qualifiers)
+      (unless (member q '(:before :after :around))
+        (error "Method qualifier ~s is not supported (only :before, :after and :around)" q)))
+    (when (cdr qualifiers)
+      (error "More than one method qualifier: ~s" qualifiers))
+    (%slot-set m 1 specializers)
+    (%slot-set m 2 qualifiers)
+    (%slot-set m 3 lambda-list)
+    (%slot-set m 4 function)
+    (add-method gf m)
+    m))
+
+(defun %gf-lambda-list-from (method-ll)
+  (let ((r nil) (in-key nil))
+    (dolist (p method-ll (nreverse r))
+      (cond ((eq p '&aux) (return (nreverse r)))
+            ((member p '(&optional &rest &key &allow-other-keys))
+             (setq in-key (eq p '&key))
+             (push p r))
+            ((and in-key (consp p)) (push (if (consp (car p)) (cadar p) (car p)) r))
+            ((consp p) (push (car p) r))
+            (t (push p r))))))
+
+;;; dispatch
+
+(defun %dispatch (gf args)
+  (let* ((n (%gf-ndispatch gf))
+         (eqls (%gf-eql-positions gf))
+         (key (cond ((eql n 0) nil)
+                    ((and (eql n 1) (null eqls))
+                     (if args
+                         (class-of (car args))
+                         (%too-few-arguments gf)))
+                    (t (%dispatch-key gf args n eqls))))
+         (emf (gethash key (%gf-cache gf))))
+    (if emf
+        (funcall emf args)
+        (%dispatch-miss gf args key))))
+
+(defun %too-few-arguments (gf)
+  (error 'program-error :format-control "~s: too few arguments"
+         :format-arguments (list (%gf-name gf))))
+
+(defun %eql-specialized-p (gf i arg)
+  (dolist (m (%gf-methods gf) nil)
+    (let ((s (nth i (%method-specializers m))))
+      (when (and (consp s) (eql (cadr s) arg))
+        (return t)))))
+
+(defun %dispatch-key (gf args n eqls)
+  (let ((key nil) (l args))
+    (dotimes (i n (nreverse key))
+      (when (null l) (%too-few-arguments gf))
+      (let ((arg (car l)))
+        (push (if (and (member i eqls) (%eql-specialized-p gf i arg))
+                  (list 'eql arg)
+                  (class-of arg))
+              key))
+      (setq l (cdr l)))))
+
+(defun %specializer-applicable-p (s arg)
+  (if (consp s)
+      (eql (cadr s) arg)
+      (or (eq s (%class-binding 't))
+          (if (member s (%class-precedence-list (class-of arg))) t nil))))
+
+(defun %method-applicable-p (m args)
+  (do ((s (%method-specializers m) (cdr s))
+       (a args (cdr a)))
+      ((null s) t)
+    (unless (and a (%specializer-applicable-p (car s) (car a)))
+      (return nil))))
+
+;; m1 before m2 for these arguments (left to right precedence).
+(defun %method-more-specific-p (m1 m2 args)
+  (do ((s1 (%method-specializers m1) (cdr s1))
+       (s2 (%method-specializers m2) (cdr s2))
+       (a args (cdr a)))
+      ((or (null s1) (null s2)) nil)
+    (let ((x (car s1)) (y (car s2)))
+      (unless (%same-specializer-p x y)
+        (return
+          (cond ((consp x) t)
+                ((consp y) nil)
+                (t (let ((cpl (%class-precedence-list (class-of (car a)))))
+                     (if (member y (cdr (member x cpl))) t nil)))))))))
+
+(defun compute-applicable-methods (gf args)
+  (sort (remove-if-not (lambda (m) (%method-applicable-p m args))
+                       (%gf-methods gf))
+        (lambda (m1 m2) (%method-more-specific-p m1 m2 args))))
+
+(defun %dispatch-miss (gf args key)
+  (let* ((methods (compute-applicable-methods gf args))
+         (emf (if methods
+                  (%compute-emf gf methods)
+                  (lambda (args)
+                    (apply (%user-gf 'no-applicable-method) gf args)))))
+    (setf (gethash key (%gf-cache gf)) emf)
+    (funcall emf args)))
+
+;; A method's function takes (args next . the method's lambda list):
+;; args, the list of arguments; next, the effective method of the next
+;; methods (a function of an argument list) or nil.
+(defun %chain (methods final)
+  (if (null methods)
+      final
+      (let ((mf (%method-function (car methods)))
+            (next (%chain (cdr methods) final)))
+        (lambda (args) (apply mf args next args)))))
+
+(defun %compute-emf (gf methods)
+  (let ((primary nil) (before nil) (after nil) (around nil))
+    (dolist (m methods)
+      (case (car (%method-qualifiers m))
+        ((nil) (push m primary))
+        (:before (push m before))
+        (:after (push m after))
+        (:around (push m around))))
+    ;; most specific first, except the :after methods
+    (setq primary (nreverse primary) before (nreverse before)
+          around (nreverse around))
+    (let* ((chain (if primary
+                      (%chain primary nil)
+                      (lambda (args)
+                        (error "There is no primary method of ~s for the arguments ~s"
+                               (%gf-name gf) args))))
+           (main (if (or before after)
+                     (let ((bfs (mapcar (lambda (m) (%method-function m)) before))
+                           (afs (mapcar (lambda (m) (%method-function m)) after)))
+                       (lambda (args)
+                         (dolist (f bfs) (apply f args nil args))
+                         (multiple-value-prog1 (funcall chain args)
+                           (dolist (f afs) (apply f args nil args)))))
+                     chain)))
+      (if around (%chain around main) main))))
+
+(defun call-next-method (&rest args)
+  (declare (ignore args))
+  (error "CALL-NEXT-METHOD called outside a method"))
+(defun next-method-p ()
+  (error "NEXT-METHOD-P called outside a method"))
+
+;;; DEFMETHOD
+
+(defun %tree-member (x tree)
+  (cond ((eq x tree) t)
+        ((consp tree) (or (%tree-member x (car tree)) (%tree-member x (cdr tree))))
+        (t nil)))
+
+;; The method lambda list's keyword part accepts every key (the generic
+;; function's other methods may take them).
+(defun %method-plain-lambda-list (ll)
+  (let ((required (%lambda-list-required ll))
+        (rest (nthcdr (length (%lambda-list-required ll)) ll)))
+    (append (mapcar (lambda (p) (if (consp p) (car p) p)) required)
+            (if (and (member '&key rest) (not (member '&allow-other-keys rest)))
+                (let ((aux (member '&aux rest)))
+                  (append (ldiff rest aux) '(&allow-other-keys) aux))
+                rest))))
+
+(defun %specializer-form (p)
+  (if (consp p)
+      (let ((s (cadr p)))
+        (if (and (consp s) (eq (car s) 'eql))
+            `(list 'eql ,(cadr s))
+            `(find-class ',s)))
+      `(find-class 't)))
+
+(defmacro defmethod (name &rest rest)
+  (let ((qualifiers nil))
+    (do () ((listp (car rest)))
+      (push (pop rest) qualifiers))
+    (setq qualifiers (nreverse qualifiers))
+    (let* ((ll (pop rest))
+           (body rest)
+           (decls nil)
+           (required (%lambda-list-required ll))
+           (args (gensym "ARGS"))
+           (next (gensym "NEXT"))
+           (block-name (if (consp name) (cadr name) name)))
+      (when (and (stringp (car body)) (cdr body))
+        (pop body))
+      (do () ((not (and (consp (car body)) (eq (caar body) 'declare))))
+        (push (pop body) decls))
+      (let* ((inner `(block ,block-name ,@body))
+             (inner (if (or (%tree-member 'call-next-method body)
+                            (%tree-member 'next-method-p body))
+                        `(flet ((call-next-method (&rest cnm-args)
+                                  (if ,next
+                                      (funcall ,next (or cnm-args ,args))
+                                      (funcall (%user-gf 'no-next-method)
+                                               (fdefinition ',name) nil
+                                               (or cnm-args ,args))))
+                                (next-method-p () (if ,next t nil)))
+                           ,inner)
+                        inner)))
+        `(%add-method ',name ',qualifiers
+                      (list ,@(mapcar #'%specializer-form required))
+                      ',ll
+                      (lambda (,args ,next ,@(%method-plain-lambda-list ll))
+                        ,@(nreverse decls)
+                        ,inner))))))
+
+;;; ---- making instances ----
+
+(defun allocate-instance (class &rest initargs)
+  (declare (ignore initargs))
+  (%allocate-instance (%class-wrapper class)
+                      (make-array (length (%wrapper-names (%class-wrapper class)))
+                                  :initial-element (%unbound))))
+
+(defun %get-properties (plist keys)
+  (do ((l plist (cddr l)))
+      ((null l) (values nil nil nil))
+    (when (member (car l) keys)
+      (return (values (car l) (cadr l) l)))))
+
+(defun %valid-initargs (class)
+  (let ((keys nil) (any nil))
+    (dolist (s (%class-slots class))
+      (setq keys (append (%slotd-initargs s) keys)))
+    (dolist (name '(initialize-instance shared-initialize allocate-instance))
+      (let ((gf (%find-gf name)))
+        (when gf
+          (dolist (m (%gf-methods gf))
+            (let ((ll (%method-lambda-list m)))
+              (when (member '&allow-other-keys ll) (setq any t))
+              (dolist (p (cdr (member '&key ll)))
+                (when (member p '(&allow-other-keys &aux)) (return))
+                (push (cond ((symbolp p) (intern (symbol-name p) "KEYWORD"))
+                            ((consp (car p)) (caar p))
+                            (t (intern (symbol-name (car p)) "KEYWORD")))
+                      keys)))))))
+    (if any t keys)))
+
+(defun %check-initargs (class initargs)
+  (unless (getf initargs :allow-other-keys)
+    (let ((valid (%valid-initargs class)))
+      (unless (eq valid t)
+        (do ((l initargs (cddr l))) ((null l))
+          (unless (or (member (car l) valid) (eq (car l) :allow-other-keys))
+            (error 'program-error
+                   :format-control "Invalid initialization argument ~s for class ~s"
+                   :format-arguments (list (car l) (%class-name class)))))))))
+
+(defun make-instance (class &rest initargs)
+  (let ((class (if (symbolp class) (find-class class) class)))
+    (unless (eq (%class-kind class) :standard)
+      (error "~s is not a standard class: instances are not made by MAKE-INSTANCE"
+             (%class-name class)))
+    (when (oddp (length initargs))
+      (error 'program-error :format-control "odd number of initialization arguments"))
+    (let ((defaults (%class-default-initargs class)))
+      (when defaults
+        (let ((extra nil))
+          (dolist (d defaults)
+            (unless (%get-properties initargs (list (car d)))
+              (setq extra (list* (car d) (funcall (caddr d)) extra))))
+          (setq initargs (append initargs (%reverse-pairs extra))))))
+    (%check-initargs class initargs)
+    (let ((instance (allocate-instance class)))
+      (apply (%user-gf 'initialize-instance) instance initargs)
+      instance)))
+
+(defun %reverse-pairs (plist)
+  (let ((r nil))
+    (do ((l plist (cddr l))) ((null l) r)
+      (setq r (list* (car l) (cadr l) r)))))
+
+;;; ---- DEFCLASS ----
+
+(defun %canonical-slot (spec)
+  (let ((name (if (consp spec) (car spec) spec))
+        (options (if (consp spec) (cdr spec) nil))
+        (initargs nil) (readers nil) (writers nil) (initform nil)
+        (has-initform nil) (allocation nil) (doc nil) (type nil))
+    (do ((l options (cddr l))) ((null l))
+      (let ((v (cadr l)))
+        (case (car l)
+          (:initarg (setq initargs (append initargs (list v))))
+          (:initform (setq initform v has-initform t))
+          (:reader (setq readers (append readers (list v))))
+          (:writer (setq writers (append writers (list v))))
+          (:accessor (setq readers (append readers (list v))
+                           writers (append writers (list `(setf ,v)))))
+          (:allocation (setq allocation v))
+          (:documentation (setq doc v))
+          (:type (setq type v))
+          (t (error "Unknown slot option ~s in slot ~s" (car l) name)))))
+    `(list :name ',name :initargs ',initargs
+           :initfunction ,(if has-initform `(lambda () ,initform) nil)
+           :initform ',initform :allocation ',allocation :readers ',readers
+           :writers ',writers :documentation ',doc :type ',type)))
+
+(defmacro defclass (name supers slots &rest options)
+  (let ((inits nil) (doc nil) (metaclass nil))
+    (dolist (o options)
+      (case (car o)
+        (:default-initargs
+         (do ((l (cdr o) (cddr l))) ((null l))
+           (push `(list ',(car l) ',(cadr l) (lambda () ,(cadr l))) inits)))
+        (:documentation (setq doc (cadr o)))
+        (:metaclass (setq metaclass (cadr o)))
+        (t (error "Unknown DEFCLASS option ~s" (car o)))))
+    `(%ensure-class ',name ',supers (list ,@(mapcar #'%canonical-slot slots))
+                    (list ,@(nreverse inits)) ',doc)))
+
+(defun %ensure-class (name supers direct-slots default-initargs doc)
+  (let ((super-classes
+          (mapcar (lambda (s)
+                    (or (%class-binding s)
+                        (error "The superclass ~s of ~s is not defined" s name)))
+                  (or supers '(standard-object))))
+        (class (%class-binding name)))
+    (if (and class (eq (%class-kind class) :standard))
+        (progn                          ; a redefinition
+          (dolist (s (%class-direct-superclasses class))
+            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+          (%remove-accessor-methods class)
+          (%set-class-field class 1 super-classes)
+          (dolist (s super-classes)
+            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
+        (setq class (%raw-class name :standard super-classes
+                                (%class-binding 'standard-class))))
+    (%set-class-field class 2 direct-slots)
+    (%set-class-field class 7 default-initargs)
+    (%set-class-field class 10 doc)
+    (%finalize-class class)
+    (%set-class-binding name class)
+    (%clear-dispatch-caches)
+    (%add-accessor-methods class)
+    class))
+
+(defun %add-accessor-methods (class)
+  (dolist (ds (%class-direct-slots class))
+    (let ((slot (getf ds :name)))
+      (dolist (r (getf ds :readers))
+        (let ((r r))
+          (%add-method r nil (list class) '(object)
+                       (lambda (args next object)
+                         (%slot-value-op object slot r)))))
+      (dolist (w (getf ds :writers))
+        (let ((op (if (consp w) (cadr w) w)))
+          (%add-method w nil (list (%class-binding 't) class) '(new-value object)
+                       (lambda (args next new-value object)
+                         (%set-slot-value-op object slot new-value op))))))))
+
+(defun %remove-accessor-methods (class)
+  (dolist (ds (%class-direct-slots class))
+    (dolist (r (getf ds :readers))
+      (let* ((gf (%find-gf r))
+             (m (and gf (find-method gf nil (list class) nil))))
+        (when m (remove-method gf m))))
+    (dolist (w (getf ds :writers))
+      (let* ((gf (%find-gf w))
+             (m (and gf (find-method gf nil (list (%class-binding 't) class) nil))))
+        (when m (remove-method gf m))))))
+
+;;; ---- the standard generic functions ----
+
+(defgeneric no-applicable-method (generic-function &rest arguments))
+(defmethod no-applicable-method ((gf t) &rest arguments)
+  (error "There is no applicable method for the generic function ~s when called with arguments ~s."
+         (%gf-name gf) arguments))
+
+(defgeneric no-next-method (generic-function method &rest arguments))
+(defmethod no-next-method ((gf t) method &rest arguments)
+  (error "There is no next method for the generic function ~s when called with arguments ~s."
+         (%gf-name gf) arguments))
+
+(defgeneric slot-missing (class object slot-name operation &optional new-value))
+(defmethod slot-missing ((class t) object slot-name operation &optional new-value)
+  (error "When attempting to ~a, the slot ~s is missing from the object ~s."
+         (case operation
+           (slot-value "read the slot's value (slot-value)")
+           (setf (format nil "set the slot's value to ~s (SETF of SLOT-VALUE)"
+                         new-value))
+           (slot-boundp "test to see if slot is bound (SLOT-BOUNDP)")
+           (t "make the slot unbound (SLOT-MAKUNBOUND)"))
+         slot-name object))
+
+(defgeneric slot-unbound (class instance slot-name))
+(defmethod slot-unbound ((class t) instance slot-name)
+  (error 'unbound-slot :name slot-name :instance instance
+         :format-control "The slot ~s is unbound in the object ~s."
+         :format-arguments (list slot-name instance)))
+
+(defgeneric shared-initialize (instance slot-names &rest initargs &key &allow-other-keys))
+(defmethod shared-initialize ((instance standard-object) slot-names
+                              &rest initargs)
+  (dolist (s (%class-slots (class-of instance)))
+    (let ((name (%slotd-name s)))
+      (multiple-value-bind (key value found)
+          (%get-properties initargs (%slotd-initargs s))
+        (declare (ignore key))
+        (if found
+            (setf (slot-value instance name) value)
+            (when (and (%slotd-initfunction s)
+                       (or (eq slot-names t) (member name slot-names))
+                       (not (slot-boundp instance name)))
+              (setf (slot-value instance name)
+                    (funcall (%slotd-initfunction s))))))))
+  instance)
+
+(defgeneric initialize-instance (instance &rest initargs &key &allow-other-keys))
+(defmethod initialize-instance ((instance standard-object) &rest initargs)
+  (apply (%user-gf 'shared-initialize) instance t initargs))
+
+(defgeneric reinitialize-instance (instance &rest initargs &key &allow-other-keys))
+(defmethod reinitialize-instance ((instance standard-object) &rest initargs)
+  (%check-initargs (class-of instance) initargs)
+  (apply (%user-gf 'shared-initialize) instance nil initargs))
+
+(defgeneric update-instance-for-redefined-class
+    (instance added-slots discarded-slots property-list &rest initargs
+     &key &allow-other-keys))
+(defmethod update-instance-for-redefined-class
+    ((instance standard-object) added-slots discarded-slots property-list
+     &rest initargs)
+  (declare (ignore discarded-slots property-list))
+  (apply (%user-gf 'shared-initialize) instance added-slots initargs))
+
+;;; ---- printing ----
+
+(defun %output-stream (stream)
+  (cond ((null stream) *standard-output*)
+        ((eq stream t) *standard-output*)
+        (t stream)))
+
+(defun %print-unreadable-object (object stream type identity body)
+  (let ((stream (%output-stream stream)))
+    (write-string "#<" stream)
+    (when type
+      (write (type-of object) :stream stream)
+      (when (or body identity) (write-char #\Space stream)))
+    (when body (funcall body))
+    (when identity
+      (when body (write-char #\Space stream))
+      (format stream "{~X}" (%object-address object)))
+    (write-char #\> stream)
+    nil))
+
+(defmacro print-unreadable-object ((object stream &key type identity)
+                                   &body body)
+  `(%print-unreadable-object ,object ,stream ,type ,identity
+                             ,(if body `(lambda () ,@body) nil)))
+
+;; A symbol with its package, whatever the current package (as SBCL
+;; names classes and generic functions in #<...>).
+(defun %prin1-qualified (symbol stream)
+  (let ((*package* (find-package "KEYWORD")))
+    (prin1 symbol stream)))
+
+(defgeneric print-object (object stream))
+
+(defmethod print-object ((object t) stream)
+  (if (%instancep object)
+      (print-unreadable-object (object stream :type t :identity t))
+      (write object :stream stream))
+  object)
+
+(defmethod print-object ((object class) stream)
+  (print-unreadable-object (object stream)
+    (prin1 (%class-name (class-of object)) stream)
+    (write-char #\Space stream)
+    (%prin1-qualified (%class-name object) stream))
+  object)
+
+(defmethod print-object ((object generic-function) stream)
+  (print-unreadable-object (object stream)
+    (prin1 (%class-name (class-of object)) stream)
+    (write-char #\Space stream)
+    (%prin1-qualified (%gf-name object) stream)
+    (format stream " (~d)" (length (%gf-methods object))))
+  object)
+
+(defmethod print-object ((object method) stream)
+  (print-unreadable-object (object stream :identity t)
+    (prin1 (%class-name (class-of object)) stream)
+    (when (%method-gf object)
+      (write-char #\Space stream)
+      (%prin1-qualified (%gf-name (%method-gf object)) stream))
+    (dolist (q (%method-qualifiers object))
+      (format stream " ~s" q))
+    (format stream " ~s"
+            (mapcar (lambda (s) (if (consp s) s (%class-name s)))
+                    (%method-specializers object))))
+  object)
+
+;; Called by the printer (instances.c) for every instance: the text
+;; PRINT-OBJECT writes, under PRIN1 when escape.
+(defun %print-instance (object escape)
+  (let ((s (make-string-output-stream)))
+    (let ((*print-escape* escape))
+      (funcall (%user-gf 'print-object) object s))
+    (get-output-stream-string s)))
+
+;;; ---- types ----
+
+(defun %class-typep (object class)
+  (if (member class (%class-precedence-list (class-of object))) t nil))
+
+(defun %type-class (type)
+  (cond ((%instancep type) (if (%classp type) type nil))
+        ((symbolp type) (%class-binding type))
+        (t nil)))
+
+(defun subtypep (type1 type2 &optional environment)
+  (declare (ignore environment))
+  (cond ((or (equal type1 type2) (eq type2 t) (null type1)) (values t t))
+        ((and (eq type1 'keyword) (member type2 '(symbol atom))) (values t t))
+        ((eq type2 'atom)
+         (let ((c1 (%type-class type1)))
+           (if c1
+               (values (not (member (%class-binding 'cons)
+                                    (%class-precedence-list c1)))
+                       t)
+               (values nil nil))))
+        (t (let ((c1 (%type-class type1)) (c2 (%type-class type2)))
+             (if (and c1 c2)
+                 (values (if (member c2 (%class-precedence-list c1)) t nil) t)
+                 (values nil nil))))))
+
+;;; ---- condition classes ----
+
+(defun %ensure-condition-class (name)
+  (let* ((parents (if (eq name 'condition) nil (%condition-parents name)))
+         (supers (mapcar (lambda (p)
+                           (or (%class-binding p) (%ensure-condition-class p)))
+                         (or parents '(t))))
+         (class (%class-binding name)))
+    (if (and class (eq (%class-kind class) :condition))
+        (progn
+          (dolist (s (%class-direct-superclasses class))
+            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+          (%set-class-field class 1 supers)
+          (dolist (s supers)
+            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
+        (setq class (%raw-class name :condition supers
+                                (%class-binding 'condition-class))))
+    (%finalize-class class)
+    (%set-class-binding name class)
+    (%clear-dispatch-caches)
+    class))
+
+(let ((names nil))
+  (do-symbols (s "COMMON-LISP")
+    (when (get s '%condition-type) (push s names)))
+  (%ensure-condition-class 'condition)
+  (dolist (name names)
+    (unless (%class-binding name) (%ensure-condition-class name))))
+
+(setf (svref *%built-in-classes* 16) (%class-binding 'condition))
+
+;; Condition types defined from now on get classes too.
+(let ((define (symbol-function '%define-condition-type)))
+  (setf (symbol-function '%define-condition-type)
+        (lambda (name &rest more)
+          (prog1 (apply define name more)
+            (%ensure-condition-class name)))))
