@@ -169,9 +169,9 @@
             ;; class already in the order
             (block found
               (dolist (c result)
-                (dolist (k candidates)
-                  (when (member k (%class-direct-superclasses c))
-                    (setq next k)
+                (dolist (kl candidates)
+                  (when (member kl (%class-direct-superclasses c))
+                    (setq next kl)
                     (return-from found))))))
           (push next result)
           (setq classes (remove next classes))
@@ -246,8 +246,8 @@
          (inits nil))
     (%set-class-field c 3 cpl)
     (%set-class-field c 4 slots)
-    (dolist (k cpl)
-      (dolist (d (%class-direct-default-initargs k))
+    (dolist (kl cpl)
+      (dolist (d (%class-direct-default-initargs kl))
         (unless (assoc (car d) inits)
           (setq inits (append inits (list d))))))
     (%set-class-field c 6 inits)

@@ -18,9 +18,9 @@
   (and (%instancep object)
        (let ((c (%wrapper-class (%instance-wrapper object))))
          (or (eq (%class-name c) name)
-             (let ((k (%class-binding name)))
-               (and k (eq (%class-kind k) :structure)
-                    (member k (%class-precedence-list c))
+             (let ((kl (%class-binding name)))
+               (and kl (eq (%class-kind kl) :structure)
+                    (member kl (%class-precedence-list c))
                     t))))))
 
 (defun %struct-check (object name)
