@@ -198,6 +198,26 @@ static lo_value p_slot_set(lo_lisp *L, lo_value *a, uint32_t n)
     return a[2];
 }
 
+/* (%slot-position x name): the index of x's local slot name in its slot
+ * vector; nil when x is no instance or has no such local slot; -1 when
+ * x's wrapper is obsolete (its class was redefined: update it first). */
+static lo_value p_slot_position(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_typep(a[0], LO_T_INSTANCE))
+        return L->nil;
+    lo_value w = lo_ptr(a[0])[INSTANCE_WRAPPER];
+    if (!lo_typep(w, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(w)[1]) < 3)
+        return L->nil;
+    if (lo_null(L, lo_ptr(w)[4]))
+        return lo_fixnum(-1);
+    lo_value names = lo_ptr(w)[3];
+    uint64_t at;
+    if (lo_typep(names, LO_T_VECTOR) && vector_has(names, a[1], &at))
+        return lo_fixnum((int64_t)at);
+    return L->nil;
+}
+
 /* (%set-instance-function x fn): x becomes callable as fn. */
 static lo_value p_set_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -280,6 +300,7 @@ const struct lo_primitive lo_prims_instances[] = {
     { "%SLOT-REF", 2, 3, p_slot_ref },
     { "%SLOT-SET", 3, 4, p_slot_set },
     { "%SET-INSTANCE-FUNCTION", 2, 2, p_set_instance_function },
+    { "%SLOT-POSITION", 2, 2, p_slot_position },
     { "%INSTANCE-FUNCTION", 1, 1, p_instance_function },
     { "%TYPE-CODE", 1, 1, p_type_code },
     { "%OBJECT-ADDRESS", 1, 1, p_object_address },

@@ -220,8 +220,16 @@
 ;;; ---- making and finishing classes ----
 
 (defvar *%generic-functions* nil)   ; every one, for emptying caches
+(defvar *%methods-epoch* 0)         ; counts changes of methods and classes
+
+(defun %class-plist-put (class key value)
+  (let ((plist (copy-list (%class-plist class))))
+    (setf (getf plist key) value)
+    (%set-class-field class 11 plist)
+    value))
 
 (defun %clear-dispatch-caches ()
+  (setq *%methods-epoch* (1+ *%methods-epoch*))
   (dolist (gf *%generic-functions*)
     (clrhash (%gf-cache gf))))
 
@@ -391,44 +399,42 @@
            :format-arguments (list op))))
 
 (defun %slot-value-op (object name op)
-  (if (%instancep object)
-      (let ((i (position name (%wrapper-names (%valid-wrapper object)))))
-        (if i
-            (let ((v (%slot-ref object i op)))
-              (if (eq v (%unbound))
-                  (funcall (%user-gf 'slot-unbound) (class-of object) object name)
-                  v))
-            (let ((s (%find-slotd (class-of object) name)))
-              (if s
-                  (progn
-                    (%check-read-bit object op)
-                    (let ((v (cdr (%slotd-cell s))))
-                      (if (eq v (%unbound))
-                          (funcall (%user-gf 'slot-unbound) (class-of object)
-                                   object name)
-                          v)))
-                  (funcall (%user-gf 'slot-missing) (class-of object) object
-                           name 'slot-value)))))
-      (funcall (%user-gf 'slot-missing) (class-of object) object name
-               'slot-value)))
+  (let ((i (%slot-position object name)))
+    (cond ((null i) (%slot-value-other object name op))
+          ((eql i -1) (%valid-wrapper object) (%slot-value-op object name op))
+          (t (let ((v (%slot-ref object i op)))
+               (if (eq v (%unbound))
+                   (funcall (%user-gf 'slot-unbound) (class-of object) object name)
+                   v))))))
+
+;; A class slot, or a missing one.
+(defun %slot-value-other (object name op)
+  (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
+    (if s
+        (progn
+          (%check-read-bit object op)
+          (let ((v (cdr (%slotd-cell s))))
+            (if (eq v (%unbound))
+                (funcall (%user-gf 'slot-unbound) (class-of object) object name)
+                v)))
+        (funcall (%user-gf 'slot-missing) (class-of object) object name
+                 'slot-value))))
 
 (defun %set-slot-value-op (object name value op)
-  (if (%instancep object)
-      (let ((i (position name (%wrapper-names (%valid-wrapper object)))))
-        (if i
-            (%slot-set object i value op)
-            (let ((s (%find-slotd (class-of object) name)))
-              (if s
-                  (progn (%check-write-bit object op)
-                         (setf (cdr (%slotd-cell s)) value))
-                  (progn
-                    (funcall (%user-gf 'slot-missing) (class-of object) object
-                             name 'setf value)
-                    value)))))
-      (progn
-        (funcall (%user-gf 'slot-missing) (class-of object) object name 'setf
-                 value)
-        value)))
+  (let ((i (%slot-position object name)))
+    (cond ((null i)
+           (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
+             (if s
+                 (progn (%check-write-bit object op)
+                        (setf (cdr (%slotd-cell s)) value))
+                 (progn
+                   (funcall (%user-gf 'slot-missing) (class-of object) object
+                            name 'setf value)
+                   value))))
+          ((eql i -1)
+           (%valid-wrapper object)
+           (%set-slot-value-op object name value op))
+          (t (%slot-set object i value op)))))
 
 (defun slot-value (object slot-name)
   (%slot-value-op object slot-name 'slot-value))
@@ -544,7 +550,23 @@
           (setq i (1+ i)))))
     (%slot-set gf 5 n)
     (%slot-set gf 6 eqls)
-    (clrhash (%gf-cache gf))))
+    (setq *%methods-epoch* (1+ *%methods-epoch*))
+    (clrhash (%gf-cache gf))
+    (%set-instance-function gf (%make-discriminator gf n eqls))))
+
+;; The discriminating function: the general one, or for the common case
+;; of one argument dispatched on by class, one that goes straight to the
+;; cache.
+(defun %make-discriminator (gf n eqls)
+  (if (and (eql n 1) (null eqls))
+      (let ((cache (%gf-cache gf)))
+        (lambda (&rest args)
+          (let* ((class (class-of (car args)))
+                 (emf (gethash class cache)))
+            (if emf
+                (funcall emf args)
+                (%dispatch-miss gf args class)))))
+      (lambda (&rest args) (%dispatch gf args))))
 
 (defun %same-specializer-p (a b)
   (or (eq a b)
@@ -713,6 +735,12 @@
     ;; most specific first, except the :after methods
     (setq primary (nreverse primary) before (nreverse before)
           around (nreverse around))
+    (when (and (null before) (null after) (null around)
+               (eq (car (%slot-ref (car primary) 5)) :reader))
+      (let ((slot (cadr (%slot-ref (car primary) 5)))
+            (op (caddr (%slot-ref (car primary) 5))))
+        (return-from %compute-emf
+          (lambda (args) (%slot-value-op (car args) slot op)))))
     (let* ((chain (if primary
                       (%chain primary nil)
                       (lambda (args)
@@ -827,9 +855,21 @@
                       keys)))))))
     (if any t keys)))
 
+;; The valid initargs of a class are kept with it until methods or
+;; classes change (*%METHODS-EPOCH*).
+
+(defun %cached-valid-initargs (class)
+  (let ((cached (getf (%class-plist class) :valid-initargs)))
+    (if (and cached (eql (car cached) *%methods-epoch*))
+        (cdr cached)
+        (let ((valid (%valid-initargs class)))
+          (%class-plist-put class :valid-initargs
+                            (cons *%methods-epoch* valid))
+          valid))))
+
 (defun %check-initargs (class initargs)
   (unless (getf initargs :allow-other-keys)
-    (let ((valid (%valid-initargs class)))
+    (let ((valid (%cached-valid-initargs class)))
       (unless (eq valid t)
         (do ((l initargs (cddr l))) ((null l))
           (unless (or (member (car l) valid) (eq (car l) :allow-other-keys))
@@ -930,9 +970,12 @@
     (let ((slot (getf ds :name)))
       (dolist (r (getf ds :readers))
         (let ((r r))
-          (%add-method r nil (list class) '(object)
-                       (lambda (args next object)
-                         (%slot-value-op object slot r)))))
+          ;; slot 5 says what the method does, for a quicker effective
+          ;; method when it is the only one (%COMPUTE-EMF)
+          (%slot-set (%add-method r nil (list class) '(object)
+                                  (lambda (args next object)
+                                    (%slot-value-op object slot r)))
+                     5 (list :reader slot r))))
       (dolist (w (getf ds :writers))
         (let ((op (if (consp w) (cadr w) w)))
           (%add-method w nil (list (%class-binding 't) class) '(new-value object)
