@@ -218,11 +218,12 @@ static lo_value p_slot_position(lo_lisp *L, lo_value *a, uint32_t n)
     return L->nil;
 }
 
-/* (%set-instance-function x fn): x becomes callable as fn. */
+/* (%set-instance-function x fn): x becomes callable as fn (the write
+ * bit: a generic function's behaviour is its state). */
 static lo_value p_set_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)n;
     check_instance(L, a[0], "%SET-INSTANCE-FUNCTION");
+    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 99, "%SET-INSTANCE-FUNCTION");
     if (!lo_null(L, a[1]) && !lo_typep(a[1], LO_T_FUNCTION) &&
         !lo_typep(a[1], LO_T_PRIMITIVE))
         lo_error(L, "TYPE-ERROR", "%%SET-INSTANCE-FUNCTION: not a function");

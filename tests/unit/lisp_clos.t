@@ -69,6 +69,9 @@ is "a restricted generic function cannot be called" \
    r -e '(funcall (restrict (function balance) 3) *a*)'
 is "the slot vector is no way around the bits" "ACCESS-DENIED" r \
    -e '(handler-case (setf (svref (%instance-slots *ro*) 0) 1) (access-denied () (quote access-denied)))'
+is "nor its discriminating function replaced" "ACCESS-DENIED" r \
+   -e '(handler-case (%set-instance-function (restrict (function balance) 5) (lambda (x) x)) (access-denied () (quote access-denied)))'
+is "and the generic function still works" "5" r -e '(balance *a*)'
 
 # -- persistence
 r -e '(defgeneric speak (x))' -e '(defclass animal () ((name :initarg :name :reader name)))' \
