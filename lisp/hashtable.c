@@ -205,6 +205,11 @@ static bool equalp_atoms(lo_lisp *L, lo_value x, lo_value y, int depth)
         return sequences_equalp(L, x, y, depth);
     if (lo_typep(x, LO_T_HASH_TABLE) && lo_typep(y, LO_T_HASH_TABLE))
         return tables_equalp(L, x, y, depth);
+    /* structures of one layout, slot by slot (instances.c) */
+    if (lo_structure_p(L, x) && lo_structure_p(L, y) &&
+        lo_eq(lo_ptr(x)[INSTANCE_WRAPPER], lo_ptr(y)[INSTANCE_WRAPPER]))
+        return sequences_equalp(L, lo_ptr(x)[INSTANCE_SLOTS],
+                                lo_ptr(y)[INSTANCE_SLOTS], depth);
     return false;
 }
 
@@ -399,6 +404,11 @@ static uint64_t hash_of(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
             return tagged(TAG_TABLE, (uint64_t)lo_fixnum_value(
                               lo_ptr(v)[HT_COUNT]) * 4 +
                           (uint64_t)lo_fixnum_value(lo_ptr(v)[HT_KIND]));
+        return hash_address(v, by_address);
+    case LO_T_INSTANCE:
+        /* EQUALP compares structures slot by slot: all hash alike */
+        if (kind == LO_HASH_EQUALP && lo_structure_p(L, v))
+            return hash_address(v, NULL);
         return hash_address(v, by_address);
     default:
         return hash_address(v, by_address);

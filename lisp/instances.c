@@ -308,6 +308,22 @@ const struct lo_primitive lo_prims_instances[] = {
     { NULL, 0, 0, NULL },
 };
 
+/* x is a structure: an instance whose class (its wrapper's first
+ * element) has the kind :STRUCTURE (its slot 9, 50-clos.lisp). */
+bool lo_structure_p(lo_lisp *L, lo_value x)
+{
+    (void)L;
+    if (!lo_typep(x, LO_T_INSTANCE))
+        return false;
+    lo_value w = lo_ptr(x)[INSTANCE_WRAPPER];
+    if (!lo_typep(w, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(w)[1]) < 1 ||
+        !lo_typep(lo_ptr(w)[2], LO_T_INSTANCE))
+        return false;
+    lo_value s = lo_ptr(lo_ptr(w)[2])[INSTANCE_SLOTS];
+    return lo_typep(s, LO_T_VECTOR) && lo_fixnum_value(lo_ptr(s)[1]) > 9 &&
+           lo_keyword_is(lo_ptr(s)[2 + 9], "STRUCTURE");
+}
+
 /* ---- printing (printer.c) ---- */
 
 /* The name of x's class, from its wrapper (#(class ...)) and the class's

@@ -509,5 +509,7 @@ extern const struct lo_primitive lo_prims_instances[];
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,
                           lo_value *class_name);
+/* instances.c: x is a structure (an instance of a DEFSTRUCT class). */
+bool lo_structure_p(lo_lisp *L, lo_value x);
 
 #endif

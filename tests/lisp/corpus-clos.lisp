@@ -387,3 +387,12 @@
 (dm print-object ((x ro) stream) (format stream "RO:~a" (ro-a x)))
 (make-ro :a 3)
 (copy-structure (make-spoint :x 2))
+
+;;; EQUALP compares structures slot by slot
+(equalp (make-spoint :x 1 :y "A") (make-spoint :x 1.0 :y "a"))
+(equalp (make-spoint :x 1) (make-spoint :x 2))
+(equal (make-spoint :x 1) (make-spoint :x 1))
+(equalp (make-spoint :x 1) (new-spoint3 1))
+(equalp (list (make-spoint :x (make-spoint))) (list (make-spoint :x (make-spoint))))
+(equalp (make-instance 'point) (make-instance 'point))
+(let ((h (make-hash-table :test 'equalp))) (setf (gethash (make-spoint :x 1) h) 'found) (list (gethash (make-spoint :x 1) h) (gethash (make-spoint :x 2) h)))
