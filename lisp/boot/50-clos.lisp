@@ -78,7 +78,7 @@
 (defvar *%class-slot-names*
   '(%name %direct-superclasses %direct-slots %precedence-list %slots
     %wrapper %default-initargs %direct-default-initargs
-    %direct-subclasses %kind %documentation %plist))
+    %direct-subclasses %kind %documentation %plist %id))
 
 (defmacro %class-name (c) `(%slot-ref ,c 0))
 (defmacro %class-direct-superclasses (c) `(%slot-ref ,c 1))
@@ -92,6 +92,7 @@
 (defmacro %class-kind (c) `(%slot-ref ,c 9))
 (defmacro %class-documentation (c) `(%slot-ref ,c 10))
 (defmacro %class-plist (c) `(%slot-ref ,c 11))
+(defmacro %class-id (c) `(%slot-ref ,c 12))   ; a serial number
 (defun %set-class-field (c i v) (%slot-set c i v))
 
 (defvar *%gf-slot-names*
@@ -228,10 +229,23 @@
     (%set-class-field class 11 plist)
     value))
 
+;; Caches are never changed, only replaced (%CACHE-ADD), and are keyed by
+;; class serial numbers, not classes: a thread reading one while another
+;; adds to it or empties it sees a whole table, and a lookup never
+;; rehashes it (tables keyed by addresses rehash after collections).
 (defun %clear-dispatch-caches ()
   (setq *%methods-epoch* (1+ *%methods-epoch*))
   (dolist (gf *%generic-functions*)
-    (clrhash (%gf-cache gf))))
+    (%slot-set gf 3 (make-hash-table :test 'equal))))
+
+(defun %cache-add (gf key emf)
+  (let ((new (make-hash-table :test 'equal)))
+    (maphash (lambda (k v) (setf (gethash k new) v)) (%gf-cache gf))
+    (setf (gethash key new) emf)
+    (%slot-set gf 3 new)
+    emf))
+
+(defvar *%class-serial* 0)
 
 (defun %raw-class (name kind supers metaclass)
   (let ((c (%allocate-instance
@@ -239,6 +253,7 @@
             (make-array (length *%class-slot-names*) :initial-element nil))))
     (%set-class-field c 0 name)
     (%set-class-field c 1 supers)
+    (%set-class-field c 12 (setq *%class-serial* (1+ *%class-serial*)))
     (%set-class-field c 9 kind)
     (dolist (s supers)
       (%set-class-field s 8 (cons c (%class-direct-subclasses s))))
@@ -551,7 +566,7 @@
     (%slot-set gf 5 n)
     (%slot-set gf 6 eqls)
     (setq *%methods-epoch* (1+ *%methods-epoch*))
-    (clrhash (%gf-cache gf))
+    (%slot-set gf 3 (make-hash-table :test 'equal))
     (%set-instance-function gf (%make-discriminator gf n eqls))))
 
 ;; The discriminating function: the general one, or for the common case
@@ -559,13 +574,12 @@
 ;; cache.
 (defun %make-discriminator (gf n eqls)
   (if (and (eql n 1) (null eqls))
-      (let ((cache (%gf-cache gf)))
-        (lambda (&rest args)
-          (let* ((class (class-of (car args)))
-                 (emf (gethash class cache)))
-            (if emf
-                (funcall emf args)
-                (%dispatch-miss gf args class)))))
+      (lambda (&rest args)
+        (let* ((id (%class-id (class-of (car args))))
+               (emf (gethash id (%gf-cache gf))))
+          (if emf
+              (funcall emf args)
+              (%dispatch-miss gf args id))))
       (lambda (&rest args) (%dispatch gf args))))
 
 (defun %same-specializer-p (a b)
@@ -644,7 +658,7 @@
          (key (cond ((eql n 0) nil)
                     ((and (eql n 1) (null eqls))
                      (if args
-                         (class-of (car args))
+                         (%class-id (class-of (car args)))
                          (%too-few-arguments gf)))
                     (t (%dispatch-key gf args n eqls))))
          (emf (gethash key (%gf-cache gf))))
@@ -669,7 +683,7 @@
       (let ((arg (car l)))
         (push (if (and (member i eqls) (%eql-specialized-p gf i arg))
                   (list 'eql arg)
-                  (class-of arg))
+                  (%class-id (class-of arg)))
               key))
       (setq l (cdr l)))))
 
@@ -711,7 +725,7 @@
                   (%compute-emf gf methods)
                   (lambda (args)
                     (apply (%user-gf 'no-applicable-method) gf args)))))
-    (setf (gethash key (%gf-cache gf)) emf)
+    (%cache-add gf key emf)
     (funcall emf args)))
 
 ;; A method's function takes (args next . the method's lambda list):
