@@ -97,22 +97,32 @@
 
 (defvar *%gf-slot-names*
   '(%name %methods %lambda-list %cache %owner %ndispatch %eql-positions
-    %documentation))
+    %documentation %arity))
 (defmacro %gf-name (g) `(%slot-ref ,g 0))
 (defmacro %gf-methods (g) `(%slot-ref ,g 1))
 (defmacro %gf-lambda-list (g) `(%slot-ref ,g 2))
 (defmacro %gf-cache (g) `(%slot-ref ,g 3))
 (defmacro %gf-ndispatch (g) `(%slot-ref ,g 5))
 (defmacro %gf-eql-positions (g) `(%slot-ref ,g 6))
+;; k when every method (and the lambda list) takes exactly k required
+;; arguments: effective methods then take the arguments spread, and the
+;; discriminating function of one or two arguments conses nothing;
+;; otherwise nil, and effective methods take the argument list.
+(defmacro %gf-arity (g) `(%slot-ref ,g 8))
 
 (defvar *%method-slot-names*
   '(%generic-function %specializers %qualifiers %lambda-list %function
-    %documentation))
+    %documentation %arity))
 (defmacro %method-gf (m) `(%slot-ref ,m 0))
 (defmacro %method-specializers (m) `(%slot-ref ,m 1))
 (defmacro %method-qualifiers (m) `(%slot-ref ,m 2))
 (defmacro %method-lambda-list (m) `(%slot-ref ,m 3))
 (defmacro %method-function (m) `(%slot-ref ,m 4))
+;; A method's function: when the method's lambda list is k required
+;; parameters (arity k), (lambda (next a1 ... ak)), next being the
+;; effective method of the next methods taking the arguments spread;
+;; else (lambda (args next . lambda-list)), next taking an argument list.
+(defmacro %method-arity (m) `(%slot-ref ,m 6))
 
 ;; An effective slot definition: #(name initargs initfunction initform
 ;; allocation cell); cell is a cons holding a class slot's value.
@@ -565,22 +575,46 @@
           (setq i (1+ i)))))
     (%slot-set gf 5 n)
     (%slot-set gf 6 eqls)
+    (%slot-set gf 8 (%simple-arity gf))
     (setq *%methods-epoch* (1+ *%methods-epoch*))
     (%slot-set gf 3 (make-hash-table :test 'equal))
-    (%set-instance-function gf (%make-discriminator gf n eqls))))
+    (%set-instance-function gf (%make-discriminator gf n eqls (%gf-arity gf)))))
 
-;; The discriminating function: the general one, or for the common case
-;; of one argument dispatched on by class, one that goes straight to the
-;; cache.
-(defun %make-discriminator (gf n eqls)
-  (if (and (eql n 1) (null eqls))
-      (lambda (&rest args)
-        (let* ((id (%class-id (class-of (car args))))
-               (emf (gethash id (%gf-cache gf))))
-          (if emf
-              (funcall emf args)
-              (%dispatch-miss gf args id))))
-      (lambda (&rest args) (%dispatch gf args))))
+(defun %simple-arity (gf)
+  (let* ((ll (%gf-lambda-list gf))
+         (k (length (%lambda-list-required ll))))
+    (if (and (> k 0) (= k (length ll))
+             (every (lambda (m) (eql (%method-arity m) k)) (%gf-methods gf)))
+        k
+        nil)))
+
+;; Two class serial numbers as one key (a fixnum: nothing consed).
+(defun %pair-key (a b)
+  (if (< b 1048576) (+ (* a 1048576) b) (cons a b)))
+
+;; The discriminating function: for one or two arguments dispatched on by
+;; class only, one that computes the key and calls the effective method
+;; without consing; else the general one.
+(defun %make-discriminator (gf n eqls k)
+  (cond ((and (eql k 1) (null eqls))
+         (lambda (a)
+           (let* ((key (if (eql n 0) 0 (%class-id (class-of a))))
+                  (emf (gethash key (%gf-cache gf))))
+             (if emf
+                 (funcall emf a)
+                 (%dispatch-miss gf (list a) key)))))
+        ((and (eql k 2) (null eqls))
+         (lambda (a b)
+           (let* ((key (case n
+                         (0 0)
+                         (1 (%class-id (class-of a)))
+                         (t (%pair-key (%class-id (class-of a))
+                                       (%class-id (class-of b))))))
+                  (emf (gethash key (%gf-cache gf))))
+             (if emf
+                 (funcall emf a b)
+                 (%dispatch-miss gf (list a b) key)))))
+        (t (lambda (&rest args) (%dispatch gf args)))))
 
 (defun %same-specializer-p (a b)
   (or (eq a b)
@@ -620,7 +654,8 @@
 (defun generic-function-methods (gf) (%gf-methods gf))
 
 ;; What DEFMETHOD does at run time.
-(defun %add-method (name qualifiers specializers lambda-list function)
+(defun %add-method (name qualifiers specializers lambda-list function
+                    &optional arity)
   (let ((gf (or (%find-gf name)
                 (ensure-generic-function
                  name :lambda-list (%gf-lambda-list-from lambda-list))))
@@ -636,6 +671,7 @@
     (%slot-set m 2 qualifiers)
     (%slot-set m 3 lambda-list)
     (%slot-set m 4 function)
+    (%slot-set m 6 arity)
     (add-method gf m)
     m))
 
@@ -662,9 +698,9 @@
                          (%too-few-arguments gf)))
                     (t (%dispatch-key gf args n eqls))))
          (emf (gethash key (%gf-cache gf))))
-    (if emf
-        (funcall emf args)
-        (%dispatch-miss gf args key))))
+    (cond ((null emf) (%dispatch-miss gf args key))
+          ((%gf-arity gf) (apply emf args))
+          (t (funcall emf args)))))
 
 (defun %too-few-arguments (gf)
   (error 'program-error :format-control "~s: too few arguments"
@@ -721,25 +757,52 @@
 
 (defun %dispatch-miss (gf args key)
   (let* ((methods (compute-applicable-methods gf args))
-         (emf (if methods
-                  (%compute-emf gf methods)
-                  (lambda (args)
-                    (apply (%user-gf 'no-applicable-method) gf args)))))
+         (emf (cond (methods (%compute-emf gf methods))
+                    ((%gf-arity gf)
+                     (lambda (&rest args)
+                       (apply (%user-gf 'no-applicable-method) gf args)))
+                    (t (lambda (args)
+                         (apply (%user-gf 'no-applicable-method) gf args))))))
     (%cache-add gf key emf)
-    (funcall emf args)))
+    (if (%gf-arity gf) (apply emf args) (funcall emf args))))
 
-;; A method's function takes (args next . the method's lambda list):
-;; args, the list of arguments; next, the effective method of the next
-;; methods (a function of an argument list) or nil.
-(defun %chain (methods final)
+;; Effective methods.  With the generic function's arity k, they take
+;; the k arguments spread; without, the argument list.  The primary and
+;; :around methods are chained, each given the effective method of the
+;; rest as its next.
+(defun %chain-spread (methods final k)
   (if (null methods)
       final
       (let ((mf (%method-function (car methods)))
-            (next (%chain (cdr methods) final)))
-        (lambda (args) (apply mf args next args)))))
+            (next (%chain-spread (cdr methods) final k)))
+        (case k
+          (1 (lambda (a) (funcall mf next a)))
+          (2 (lambda (a b) (funcall mf next a b)))
+          (t (lambda (&rest args) (apply mf next args)))))))
+
+(defun %chain-list (methods final)
+  (if (null methods)
+      final
+      (let* ((m (car methods))
+             (mf (%method-function m))
+             (next (%chain-list (cdr methods) final)))
+        (if (%method-arity m)
+            (let ((spread (and next (lambda (&rest r) (funcall next r)))))
+              (lambda (args) (apply mf spread args)))
+            (lambda (args) (apply mf args next args))))))
+
+;; A :before or :after method, given the argument list.
+(defun %call-method-list (m args)
+  (if (%method-arity m)
+      (apply (%method-function m) nil args)
+      (apply (%method-function m) args nil args)))
+
+(defun %no-primary-method (gf args)
+  (error "There is no primary method of ~s for the arguments ~s"
+         (%gf-name gf) args))
 
 (defun %compute-emf (gf methods)
-  (let ((primary nil) (before nil) (after nil) (around nil))
+  (let ((k (%gf-arity gf)) (primary nil) (before nil) (after nil) (around nil))
     (dolist (m methods)
       (case (car (%method-qualifiers m))
         ((nil) (push m primary))
@@ -754,21 +817,28 @@
       (let ((slot (cadr (%slot-ref (car primary) 5)))
             (op (caddr (%slot-ref (car primary) 5))))
         (return-from %compute-emf
-          (lambda (args) (%slot-value-op (car args) slot op)))))
-    (let* ((chain (if primary
-                      (%chain primary nil)
-                      (lambda (args)
-                        (error "There is no primary method of ~s for the arguments ~s"
-                               (%gf-name gf) args))))
-           (main (if (or before after)
-                     (let ((bfs (mapcar (lambda (m) (%method-function m)) before))
-                           (afs (mapcar (lambda (m) (%method-function m)) after)))
-                       (lambda (args)
-                         (dolist (f bfs) (apply f args nil args))
-                         (multiple-value-prog1 (funcall chain args)
-                           (dolist (f afs) (apply f args nil args)))))
-                     chain)))
-      (if around (%chain around main) main))))
+          (if (eql k 1)
+              (lambda (a) (%slot-value-op a slot op))
+              (lambda (args) (%slot-value-op (car args) slot op))))))
+    (let* ((chain (cond (primary (if k
+                                     (%chain-spread primary nil k)
+                                     (%chain-list primary nil)))
+                        (k (lambda (&rest args) (%no-primary-method gf args)))
+                        (t (lambda (args) (%no-primary-method gf args)))))
+           (main (cond ((and (null before) (null after)) chain)
+                       (k (let ((bfs (mapcar (lambda (m) (%method-function m)) before))
+                                (afs (mapcar (lambda (m) (%method-function m)) after)))
+                            (lambda (&rest args)
+                              (dolist (f bfs) (apply f nil args))
+                              (multiple-value-prog1 (apply chain args)
+                                (dolist (f afs) (apply f nil args))))))
+                       (t (lambda (args)
+                            (dolist (m before) (%call-method-list m args))
+                            (multiple-value-prog1 (funcall chain args)
+                              (dolist (m after) (%call-method-list m args))))))))
+      (cond ((null around) main)
+            (k (%chain-spread around main k))
+            (t (%chain-list around main))))))
 
 (defun call-next-method (&rest args)
   (declare (ignore args))
@@ -818,24 +888,46 @@
         (pop body))
       (do () ((not (and (consp (car body)) (eq (caar body) 'declare))))
         (push (pop body) decls))
-      (let* ((inner `(block ,block-name ,@body))
-             (inner (if (or (%tree-member 'call-next-method body)
-                            (%tree-member 'next-method-p body))
-                        `(flet ((call-next-method (&rest cnm-args)
-                                  (if ,next
-                                      (funcall ,next (or cnm-args ,args))
-                                      (funcall (%user-gf 'no-next-method)
-                                               (fdefinition ',name) nil
-                                               (or cnm-args ,args))))
-                                (next-method-p () (if ,next t nil)))
-                           ,inner)
-                        inner)))
+      (let* ((simple (and required (= (length required) (length ll))))
+             (vars (mapcar (lambda (p) (if (consp p) (car p) p)) required))
+             (originals (mapcar (lambda (v) (gensym (symbol-name v))) vars))
+             (inner `(block ,block-name ,@body))
+             (inner (cond ((not (or (%tree-member 'call-next-method body)
+                                    (%tree-member 'next-method-p body)))
+                           inner)
+                          (simple
+                           ;; the original arguments, kept for a
+                           ;; CALL-NEXT-METHOD without arguments
+                           `(let ,(mapcar #'list originals vars)
+                              (flet ((call-next-method (&rest cnm-args)
+                                       (cond ((null ,next)
+                                              (funcall (%user-gf 'no-next-method)
+                                                       (fdefinition ',name) nil
+                                                       (or cnm-args (list ,@originals))))
+                                             (cnm-args (apply ,next cnm-args))
+                                             (t (funcall ,next ,@originals))))
+                                     (next-method-p () (if ,next t nil)))
+                                ,inner)))
+                          (t
+                           `(flet ((call-next-method (&rest cnm-args)
+                                     (if ,next
+                                         (funcall ,next (or cnm-args ,args))
+                                         (funcall (%user-gf 'no-next-method)
+                                                  (fdefinition ',name) nil
+                                                  (or cnm-args ,args))))
+                                   (next-method-p () (if ,next t nil)))
+                              ,inner)))))
         `(%add-method ',name ',qualifiers
                       (list ,@(mapcar #'%specializer-form required))
                       ',ll
-                      (lambda (,args ,next ,@(%method-plain-lambda-list ll))
-                        ,@(nreverse decls)
-                        ,inner))))))
+                      ,(if simple
+                           `(lambda (,next ,@vars)
+                              ,@(nreverse decls)
+                              ,inner)
+                           `(lambda (,args ,next ,@(%method-plain-lambda-list ll))
+                              ,@(nreverse decls)
+                              ,inner))
+                      ,(if simple (length required) nil))))))
 
 ;;; ---- making instances ----
 
@@ -987,14 +1079,16 @@
           ;; slot 5 says what the method does, for a quicker effective
           ;; method when it is the only one (%COMPUTE-EMF)
           (%slot-set (%add-method r nil (list class) '(object)
-                                  (lambda (args next object)
-                                    (%slot-value-op object slot r)))
+                                  (lambda (next object)
+                                    (%slot-value-op object slot r))
+                                  1)
                      5 (list :reader slot r))))
       (dolist (w (getf ds :writers))
         (let ((op (if (consp w) (cadr w) w)))
           (%add-method w nil (list (%class-binding 't) class) '(new-value object)
-                       (lambda (args next new-value object)
-                         (%set-slot-value-op object slot new-value op))))))))
+                       (lambda (next new-value object)
+                         (%set-slot-value-op object slot new-value op))
+                       2))))))
 
 (defun %remove-accessor-methods (class)
   (dolist (ds (%class-direct-slots class))
