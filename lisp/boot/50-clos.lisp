@@ -250,7 +250,7 @@
 
 (defun %cache-add (gf key emf)
   (let ((new (make-hash-table :test 'equal)))
-    (maphash (lambda (k v) (setf (gethash k new) v)) (%gf-cache gf))
+    (maphash (lambda (arity v) (setf (gethash arity new) v)) (%gf-cache gf))
     (setf (gethash key new) emf)
     (%slot-set gf 3 new)
     emf))
@@ -582,10 +582,10 @@
 
 (defun %simple-arity (gf)
   (let* ((ll (%gf-lambda-list gf))
-         (k (length (%lambda-list-required ll))))
-    (if (and (> k 0) (= k (length ll))
-             (every (lambda (m) (eql (%method-arity m) k)) (%gf-methods gf)))
-        k
+         (arity (length (%lambda-list-required ll))))
+    (if (and (> arity 0) (= arity (length ll))
+             (every (lambda (m) (eql (%method-arity m) arity)) (%gf-methods gf)))
+        arity
         nil)))
 
 ;; Two class serial numbers as one key (a fixnum: nothing consed).
@@ -595,15 +595,15 @@
 ;; The discriminating function: for one or two arguments dispatched on by
 ;; class only, one that computes the key and calls the effective method
 ;; without consing; else the general one.
-(defun %make-discriminator (gf n eqls k)
-  (cond ((and (eql k 1) (null eqls))
+(defun %make-discriminator (gf n eqls arity)
+  (cond ((and (eql arity 1) (null eqls))
          (lambda (a)
            (let* ((key (if (eql n 0) 0 (%class-id (class-of a))))
                   (emf (gethash key (%gf-cache gf))))
              (if emf
                  (funcall emf a)
                  (%dispatch-miss gf (list a) key)))))
-        ((and (eql k 2) (null eqls))
+        ((and (eql arity 2) (null eqls))
          (lambda (a b)
            (let* ((key (case n
                          (0 0)
@@ -770,12 +770,12 @@
 ;; the k arguments spread; without, the argument list.  The primary and
 ;; :around methods are chained, each given the effective method of the
 ;; rest as its next.
-(defun %chain-spread (methods final k)
+(defun %chain-spread (methods final arity)
   (if (null methods)
       final
       (let ((mf (%method-function (car methods)))
-            (next (%chain-spread (cdr methods) final k)))
-        (case k
+            (next (%chain-spread (cdr methods) final arity)))
+        (case arity
           (1 (lambda (a) (funcall mf next a)))
           (2 (lambda (a b) (funcall mf next a b)))
           (t (lambda (&rest args) (apply mf next args)))))))
@@ -802,7 +802,7 @@
          (%gf-name gf) args))
 
 (defun %compute-emf (gf methods)
-  (let ((k (%gf-arity gf)) (primary nil) (before nil) (after nil) (around nil))
+  (let ((arity (%gf-arity gf)) (primary nil) (before nil) (after nil) (around nil))
     (dolist (m methods)
       (case (car (%method-qualifiers m))
         ((nil) (push m primary))
@@ -817,16 +817,16 @@
       (let ((slot (cadr (%slot-ref (car primary) 5)))
             (op (caddr (%slot-ref (car primary) 5))))
         (return-from %compute-emf
-          (if (eql k 1)
+          (if (eql arity 1)
               (lambda (a) (%slot-value-op a slot op))
               (lambda (args) (%slot-value-op (car args) slot op))))))
-    (let* ((chain (cond (primary (if k
-                                     (%chain-spread primary nil k)
+    (let* ((chain (cond (primary (if arity
+                                     (%chain-spread primary nil arity)
                                      (%chain-list primary nil)))
-                        (k (lambda (&rest args) (%no-primary-method gf args)))
+                        (arity (lambda (&rest args) (%no-primary-method gf args)))
                         (t (lambda (args) (%no-primary-method gf args)))))
            (main (cond ((and (null before) (null after)) chain)
-                       (k (let ((bfs (mapcar (lambda (m) (%method-function m)) before))
+                       (arity (let ((bfs (mapcar (lambda (m) (%method-function m)) before))
                                 (afs (mapcar (lambda (m) (%method-function m)) after)))
                             (lambda (&rest args)
                               (dolist (f bfs) (apply f nil args))
@@ -837,7 +837,7 @@
                             (multiple-value-prog1 (funcall chain args)
                               (dolist (m after) (%call-method-list m args))))))))
       (cond ((null around) main)
-            (k (%chain-spread around main k))
+            (arity (%chain-spread around main arity))
             (t (%chain-list around main))))))
 
 (defun call-next-method (&rest args)
