@@ -197,6 +197,10 @@ struct lo_lisp {
     char *output;
     size_t output_len, output_cap;
     uint64_t output_column;
+    /* the backtrace of the last error that reached an evaluation entry
+     * point unhandled (conditions.c, lo_lisp_take_backtrace) */
+    char *backtrace;
+    size_t backtrace_len, backtrace_cap;
 };
 
 /*
@@ -305,6 +309,9 @@ static inline void lo_count_step(lo_lisp *L)
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 _Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+/* The end of lo_raise, when no handler took the condition: the backtrace
+ * taken, to the innermost evaluation entry point (INVOKE-DEBUGGER). */
+_Noreturn void lo_unhandled(lo_lisp *L, lo_value condition);
 /* lo_error with the message made and initargs: a property list made by
  * make_data(L, ctx) (NULL: none), unless allocating is what failed. */
 _Noreturn void lo_raise_error(lo_lisp *L, const char *type,
@@ -321,6 +328,17 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     __attribute__((format(printf, 4, 5)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
+/* conditions.c: the backtrace of the frames above the evaluation entry
+ * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
+ * for lo_lisp_take_backtrace; and the text a condition reports, when its
+ * report is a function (Lisp is called: before the exit). */
+enum { LO_BACKTRACE_FRAMES = 30 };
+void lo_backtrace_capture(lo_lisp *L, uint32_t top);
+void lo_condition_report(lo_lisp *L, lo_value *c);
+/* Print object (a condition or restart whose report is a function) as
+ * its report says, calling Lisp (printer.c, under PRINC); false when that
+ * cannot be done here. */
+bool lo_print_report(lo_lisp *L, lo_value object, struct lo_text *out);
 void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
 
 uint32_t lo_level_enter(lo_lisp *L);
@@ -504,5 +522,6 @@ extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
+extern const struct lo_primitive lo_prims_conditions[];
 
 #endif

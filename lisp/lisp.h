@@ -80,6 +80,17 @@ void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits);
  */
 size_t lo_lisp_take_output(lo_lisp *L, const char **text);
 
+/*
+ * The backtrace of the last evaluation on L that failed with an error
+ * nobody handled (empty after a success, after the ABORT restart, and
+ * once taken): the frames active when the error was signalled, innermost
+ * first, one a line, "0: (FOO 1 2)" -- the function's name (an anonymous
+ * one "(LAMBDA)") and its required arguments, "..." for the others --
+ * at most 30, then "... N more frames".  *text points at it (valid until
+ * the next evaluation on L) and the length is returned.
+ */
+size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text);
+
 /* Whether the heap was built by this run (cold boot) or found (warm). */
 int lo_lisp_cold_booted(lo_lisp *L);
 

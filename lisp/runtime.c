@@ -20,7 +20,7 @@
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 10u
+#define LO_BYTECODE_VERSION 11u
 
 /* The space past the heap's top a collection keeps for the next
  * allocations (gc/heap.h): at most this, at most the next trigger. */
@@ -602,6 +602,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->catches);
     lo_mem_free(L->levels);
     lo_mem_free(L->output);
+    lo_mem_free(L->backtrace);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -720,8 +721,11 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 
 /*
  * An evaluation entry point: errors nobody handles end here (after every
- * cleanup on the way has run), reported in out as "TYPE: message".  The
- * evaluation limits (limits.c) count from here to the end.
+ * cleanup on the way has run), reported in out as "TYPE: message", their
+ * backtrace kept for lo_lisp_take_backtrace.  The evaluation limits
+ * (limits.c) count from here to the end.  The forms run with an ABORT
+ * restart that ends the evaluation (%TOPLEVEL-RESTARTS, once the
+ * condition system is booted).
  */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
@@ -729,8 +733,10 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     struct lo_text result = { .buf = out, .cap = out_len };
     if (out_len)
         out[0] = '\0';
+    L->backtrace_len = 0;
     uint32_t level = lo_level_enter(L);
-    lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
+    lo_catch_push(L, LO_CATCH_TOPLEVEL, lo_exit_id(++L->exit_serial), 0);
+    uint32_t bindings = L->nbindings;
     lo_limits_begin(L);
     if (__builtin_setjmp(L->levels[level])) {
         lo_land(L);
@@ -740,12 +746,18 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
             lo_condition_text(L, L->unwind_v[0], &result);
         return LO_EINVAL;
     }
+    lo_value restarts = lo_function_cell(L, lo_intern(L, "%TOPLEVEL-RESTARTS"),
+                                         false);
+    if (!lo_null(L, restarts) && lo_ptr(restarts)[CELL_VALUE] != LO_UNBOUND)
+        lo_bind_named(L, "*%RESTARTS*",
+                      lo_vm_apply(L, lo_ptr(restarts)[CELL_VALUE], NULL, 0));
     const char *cursor = text;
     lo_value form, value = L->nil;
     while (lo_read(L, &cursor, &form)) {
         lo_value fn = lo_compile_toplevel(L, form);
         value = lo_vm_apply(L, fn, NULL, 0);
     }
+    lo_unbind_to(L, bindings);
     L->ncatches--;
     lo_level_leave(L);
     /* past a limit, even code that caught the condition has failed */

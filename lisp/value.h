@@ -49,6 +49,7 @@ enum lo_type {
     LO_T_INSTANCE,      /* structures and standard objects (later) */
     LO_T_RATIO,         /* numerator, denominator (lisp/numbers.h) */
     LO_T_STREAM,        /* output streams (lisp/streams.h) */
+    LO_T_RESTART,       /* a restart (lisp/conditions.c) */
 };
 
 static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }
@@ -144,7 +145,11 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             4 frame size (fixnum), 5 name, then bytes (raw tail)
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
- *   condition 1 type (symbol)  2 message (string)  3 data (a plist)
+ *   condition 1 type (symbol)  2 message (string, or nil when the
+ *             type's report is a function: printing calls it)  3 data (a
+ *             plist: slot values by slot name, then the initargs)
+ *   restart   1 name  2 function  3 report (string, function or nil)
+ *             4 interactive function  5 test function (or nil)
  *   env       1 function cells  2 variable cells  3 parent  4 macro cells
  *             (each a table of cells by symbol: runtime.c)
  */
@@ -160,6 +165,8 @@ enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
 enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,
        CONDITION_WORDS };
+enum { RESTART_NAME = 1, RESTART_FUNCTION, RESTART_REPORT,
+       RESTART_INTERACTIVE, RESTART_TEST, RESTART_WORDS };
 enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_MACROS, ENV_WORDS };
 
 #endif

@@ -72,6 +72,14 @@ static int eval_print(lo_lisp *L, const char *text)
     show_output(L);
     if (status != LO_OK) {
         printf("ERROR: %s\n", out);
+        const char *trace;
+        size_t n = lo_lisp_take_backtrace(L, &trace);
+        if (n) {
+            fflush(stdout);
+            fputs("Backtrace:\n", stderr);
+            fwrite(trace, 1, n, stderr);
+            fflush(stderr);
+        }
         return 0;
     }
     printf("%s\n", out);

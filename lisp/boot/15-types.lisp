@@ -49,6 +49,7 @@
     ((vector simple-vector array simple-array) (vectorp object))
     (sequence (or (listp object) (vectorp object)))
     (hash-table (hash-table-p object))
+    (restart (%restartp object))
     (t (if (get type '%condition-type)
            (and (%conditionp object)
                 (%condition-subtype-p (%condition-type object) type))
@@ -97,4 +98,5 @@
         ((hash-table-p object) 'hash-table)
         ((functionp object) 'function)
         ((%conditionp object) (%condition-type object))
+        ((%restartp object) 'restart)
         (t t)))
