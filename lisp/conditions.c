@@ -285,27 +285,37 @@ static lo_value p_unhandled(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- the top level's ABORT restart ---- */
 
-/* The identity of the innermost evaluation entry point (the tag of its
- * catch entry), for its ABORT restart. */
-static lo_value p_toplevel_tag(lo_lisp *L, lo_value *a, uint32_t n)
+/* The ABORT restart of each evaluation: its function is %TOPLEVEL-ABORT,
+ * which ends the innermost evaluation.  An evaluation entry point binds
+ * *%RESTARTS* to it alone, so it is the innermost one's (and one whose
+ * evaluation has ended is found by no FIND-RESTART). */
+void lo_bind_toplevel_restarts(lo_lisp *L)
+{
+    lo_value var = lo_variable_cell(L, lo_intern(L, "*%RESTARTS*"), false);
+    if (lo_null(L, var) ||
+        !(lo_fixnum_value(lo_ptr(var)[CELL_FLAGS]) & CELL_SPECIAL))
+        return;
+    lo_value fn = system_function(L, "%TOPLEVEL-ABORT");
+    if (!fn)
+        return;
+    static const char report[] = "Abort the evaluation.";
+    uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
+    r[RESTART_NAME] = lo_intern(L, "ABORT");
+    r[RESTART_FUNCTION] = fn;
+    r[RESTART_REPORT] = lo_make_string(L, report, strlen(report));
+    r[RESTART_INTERACTIVE] = L->nil;
+    r[RESTART_TEST] = L->nil;
+    lo_bind_special(L, var, lo_cons(L, lo_make_object(r), L->nil));
+}
+
+/* (%toplevel-abort &rest ignored): end the innermost evaluation, running
+ * the cleanups on the way; it fails with a message saying so. */
+static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)a;
     (void)n;
-    for (uint32_t i = L->ncatches; i-- > 0;)
-        if (L->catches[i].kind == LO_CATCH_TOPLEVEL)
-            return L->catches[i].tag;
-    return L->nil;
-}
-
-/* (%toplevel-abort tag): end the evaluation whose entry point has that
- * identity, running the cleanups on the way; it fails with a message
- * saying so. */
-static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
-{
-    (void)n;
     for (uint32_t i = L->ncatches; i-- > 0;) {
-        struct lo_catch *e = &L->catches[i];
-        if (e->kind == LO_CATCH_TOPLEVEL && lo_eq(e->tag, a[0])) {
+        if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
             static const char text[] = "ABORT: the evaluation was aborted "
                                        "(its ABORT restart was invoked)";
             L->unwind_v[0] = lo_make_string(L, text, strlen(text));
@@ -314,8 +324,7 @@ static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
             lo_unwind(L, i);
         }
     }
-    lo_error(L, "CONTROL-ERROR", "the evaluation of this ABORT restart has "
-             "ended");
+    lo_error(L, "CONTROL-ERROR", "no evaluation to abort");
 }
 
 const struct lo_primitive lo_prims_conditions[] = {
@@ -325,8 +334,7 @@ const struct lo_primitive lo_prims_conditions[] = {
     { "%SET-CONDITION-MESSAGE", 2, 2, p_set_condition_message },
     { "%SET-CONDITION-DATA", 2, 2, p_set_condition_data },
     { "%UNHANDLED", 1, 1, p_unhandled },
-    { "%TOPLEVEL-TAG", 0, 0, p_toplevel_tag },
-    { "%TOPLEVEL-ABORT", 1, 1, p_toplevel_abort },
+    { "%TOPLEVEL-ABORT", 0, -1, p_toplevel_abort },
     { "%BACKTRACE", 0, 0, p_backtrace },
     { NULL, 0, 0, NULL },
 };

@@ -335,6 +335,9 @@ lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
 enum { LO_BACKTRACE_FRAMES = 30 };
 void lo_backtrace_capture(lo_lisp *L, uint32_t top);
 void lo_condition_report(lo_lisp *L, lo_value *c);
+/* Bind *%RESTARTS* to the ABORT restart of the evaluation entry point
+ * just pushed (once the condition system is booted); no Lisp runs. */
+void lo_bind_toplevel_restarts(lo_lisp *L);
 /* Print object (a condition or restart whose report is a function) as
  * its report says, calling Lisp (printer.c, under PRINC); false when that
  * cannot be done here. */

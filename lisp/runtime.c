@@ -724,8 +724,8 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
  * cleanup on the way has run), reported in out as "TYPE: message", their
  * backtrace kept for lo_lisp_take_backtrace.  The evaluation limits
  * (limits.c) count from here to the end.  The forms run with an ABORT
- * restart that ends the evaluation (%TOPLEVEL-RESTARTS, once the
- * condition system is booted).
+ * restart that ends the evaluation (conditions.c, once the condition
+ * system is booted).
  */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
@@ -735,7 +735,7 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         out[0] = '\0';
     L->backtrace_len = 0;
     uint32_t level = lo_level_enter(L);
-    lo_catch_push(L, LO_CATCH_TOPLEVEL, lo_exit_id(++L->exit_serial), 0);
+    lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
     uint32_t bindings = L->nbindings;
     lo_limits_begin(L);
     if (__builtin_setjmp(L->levels[level])) {
@@ -746,11 +746,7 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
             lo_condition_text(L, L->unwind_v[0], &result);
         return LO_EINVAL;
     }
-    lo_value restarts = lo_function_cell(L, lo_intern(L, "%TOPLEVEL-RESTARTS"),
-                                         false);
-    if (!lo_null(L, restarts) && lo_ptr(restarts)[CELL_VALUE] != LO_UNBOUND)
-        lo_bind_named(L, "*%RESTARTS*",
-                      lo_vm_apply(L, lo_ptr(restarts)[CELL_VALUE], NULL, 0));
+    lo_bind_toplevel_restarts(L);
     const char *cursor = text;
     lo_value form, value = L->nil;
     while (lo_read(L, &cursor, &form)) {

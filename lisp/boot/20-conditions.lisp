@@ -25,7 +25,7 @@
 ;;;; has ended is no longer in *%RESTARTS* (a CONTROL-ERROR).  Restarts are
 ;;;; associated with conditions by WITH-CONDITION-RESTARTS, which binds
 ;;;; *%CONDITION-RESTARTS*.  Each evaluation entry point binds an ABORT
-;;;; restart that ends the evaluation (%TOPLEVEL-RESTARTS).
+;;;; restart that ends the evaluation (lisp/conditions.c).
 ;;;;
 ;;;; Written before SETF, PUSH, DESTRUCTURING-BIND and LOOP exist (later
 ;;;; boot files): function bodies here use SETQ and plain lists.
@@ -586,14 +586,6 @@
 (defun store-value (value &optional condition)
   (let ((r (find-restart 'store-value condition)))
     (if r (invoke-restart r value) nil)))
-
-;; The restarts of an evaluation entry point (lisp/runtime.c): ABORT,
-;; which ends the evaluation.
-(defun %toplevel-restarts ()
-  (let ((tag (%toplevel-tag)))
-    (list (%make-restart 'abort
-                         (lambda (&rest arguments) (%toplevel-abort tag))
-                         "Abort the evaluation."))))
 
 ;;; ---- warnings and continuable errors ----
 
