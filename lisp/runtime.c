@@ -549,6 +549,11 @@ static lo_lisp *new_thread(struct lo_world *W)
     L->heap = W->heap;
     L->root = W->root;
     L->poll_budget = L->limits.window = INT64_MAX;      /* no limits */
+    /* Exit identities (vm.c) live on in closures that persist: a thread
+     * starts its count from the clock, past the ones earlier processes
+     * made (each takes far longer than a nanosecond), so a stale exit
+     * finds no live entry of the same identity. */
+    L->exit_serial = lo_clock_ns() & ((1ull << 54) - 1);
     L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
     L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
