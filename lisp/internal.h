@@ -8,6 +8,8 @@
  *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
  *   control.c    the catch stack: non-local exits, unwinding, raising
  *                errors as conditions
+ *   conditions.c restart objects, backtraces, the top level's ABORT
+ *                restart, printing reports that are functions
  *   reader.c     text -> objects
  *   printer.c    objects -> text
  *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h

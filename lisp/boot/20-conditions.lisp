@@ -100,6 +100,7 @@
 (%define-condition-type 'print-not-readable '(error)
                         :slots (%nil-slots 'object))
 (%define-condition-type 'access-denied '(error))
+(%define-condition-type 'format-error '(error))
 ;; An evaluation past one of its limits (lisp.h, lo_lisp_set_limits).  A
 ;; serious condition but not an error: IGNORE-ERRORS and HANDLER-CASE on
 ;; ERROR let it pass, so code cannot swallow its own limit by accident
