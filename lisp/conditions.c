@@ -70,14 +70,12 @@ static void backtrace_put(lo_lisp *L, const char *s)
     L->backtrace_len += n;
 }
 
-static _Thread_local bool in_capture;  /* printing frames: no recursion */
-
 /* The frames of the evaluation entry point catches[top] (those above the
  * frames it found), innermost first. */
 void lo_backtrace_capture(lo_lisp *L, uint32_t top)
 {
-    if (in_capture) {           /* printing a frame failed: give up */
-        in_capture = false;
+    if (L->in_backtrace) {      /* printing a frame failed: give up */
+        L->in_backtrace = false;
         return;
     }
     if (!L->backtrace) {
@@ -86,7 +84,7 @@ void lo_backtrace_capture(lo_lisp *L, uint32_t top)
             return;
         L->backtrace_cap = BACKTRACE_CAP;
     }
-    in_capture = true;
+    L->in_backtrace = true;
     L->backtrace_len = 0;
     L->backtrace[0] = '\0';
     uint32_t floor = L->catches[top].nframes;
@@ -107,7 +105,7 @@ void lo_backtrace_capture(lo_lisp *L, uint32_t top)
                     n - LO_BACKTRACE_FRAMES);
         backtrace_put(L, more);
     }
-    in_capture = false;
+    L->in_backtrace = false;
 }
 
 size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)

@@ -203,6 +203,7 @@ struct lo_lisp {
      * point unhandled (conditions.c, lo_lisp_take_backtrace) */
     char *backtrace;
     size_t backtrace_len, backtrace_cap;
+    bool in_backtrace;              /* taking one (an error there: none) */
 };
 
 /*
