@@ -38,6 +38,31 @@
 
 ;;; ---- condition types ----
 
+;; A type C code raised without declaring it counts as an error.
+(defun %condition-parents (type)
+  (if (get type '%condition-type)
+      (get type '%condition-parents)
+      '(error)))
+
+;; The type and its ancestors, most specific first: depth first, left to
+;; right, each kept at its last place (so CONDITION comes last).
+(defun %compute-condition-cpl (type)
+  (let ((all nil))
+    (labels ((walk (type)
+               (setq all (cons type all))
+               (dolist (parent (%condition-parents type))
+                 (walk parent))))
+      (walk type))
+    ;; all is reversed: keeping the first occurrence of each here keeps
+    ;; its last one in depth-first order
+    (let ((cpl nil))
+      (dolist (x all)
+        (if (not (member x cpl)) (setq cpl (cons x cpl))))
+      cpl)))
+
+(defun %condition-cpl (type)
+  (or (get type '%condition-cpl) (%compute-condition-cpl type)))
+
 ;; The single place a condition type is registered: its parents (most
 ;; specific first) and options, a property list of
 ;;   :slots             the direct slots, each (name initargs initfunction):
@@ -45,8 +70,9 @@
 ;;   :default-initargs  ((initarg initfunction) ...)
 ;;   :report            nil, a string, or a function of (condition stream)
 ;;   :documentation     a string or nil
-;; kept on the name's property list.
-(defvar *%condition-epoch* 0)           ; bumped by each definition
+;; kept on the name's property list, with its precedence list
+;; (%CONDITION-CPL), computed here for it and for the types below it.
+(defvar *%condition-types* nil)         ; every type registered
 (defun %define-condition-type (name parents &rest options)
   (%put name '%condition-type t)
   (%put name '%condition-parents parents)
@@ -54,7 +80,11 @@
   (%put name '%condition-default-initargs (getf options :default-initargs))
   (%put name '%condition-report (getf options :report))
   (%put name '%condition-documentation (getf options :documentation))
-  (setq *%condition-epoch* (+ *%condition-epoch* 1))
+  (if (not (member name *%condition-types*))
+      (setq *%condition-types* (cons name *%condition-types*)))
+  (dolist (type *%condition-types*)
+    (if (or (eq type name) (member name (get type '%condition-cpl)))
+        (%put type '%condition-cpl (%compute-condition-cpl type))))
   name)
 
 (defun %nil () nil)
@@ -107,34 +137,6 @@
 ;; (nor on purpose: past the limit the evaluation has failed anyway).
 (%define-condition-type 'resource-exhausted '(serious-condition)
                         :slots (%nil-slots 'limit 'value))
-
-;; A type C code raised without declaring it counts as an error.
-(defun %condition-parents (type)
-  (if (get type '%condition-type)
-      (get type '%condition-parents)
-      '(error)))
-
-;; The type and its ancestors, most specific first: depth first, left to
-;; right, each kept at its last place (so CONDITION comes last).  Cached
-;; until the next definition.
-(defun %condition-cpl (type)
-  (let ((cache (get type '%condition-cpl)))
-    (if (and cache (eql (car cache) *%condition-epoch*))
-        (cdr cache)
-        (let ((all nil))
-          (labels ((walk (type)
-                     (setq all (cons type all))
-                     (dolist (parent (%condition-parents type))
-                       (walk parent))))
-            (walk type))
-          ;; all is reversed: keeping the first occurrence of each here
-          ;; keeps its last one in depth-first order
-          (let ((cpl nil))
-            (dolist (x all)
-              (if (not (member x cpl)) (setq cpl (cons x cpl))))
-            (if (get type '%condition-type)
-                (%put type '%condition-cpl (cons *%condition-epoch* cpl)))
-            cpl)))))
 
 (defun %condition-subtype-p (type super)
   (if (member super (%condition-cpl type)) t nil))
