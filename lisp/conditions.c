@@ -48,6 +48,8 @@ static void frame_text(lo_lisp *L, const struct lo_frame *f, struct lo_text *t)
     lo_text_put(t, "(", 1);
     if (lo_null(L, name))
         lo_text_put(t, "(LAMBDA)", 8);
+    else if (lo_symbolp(name) && lo_null(L, lo_ptr(name)[SYM_PACKAGE]))
+        lo_print(L, name, 0, t);        /* a (SETF F) function's hidden name */
     else
         lo_print(L, name, 1, t);
     int64_t arity = lo_fixnum_value(code[CODE_ARITY]);
