@@ -119,8 +119,8 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
 }
 
 /* The innermost evaluation entry point's frames as a list of forms,
- * innermost first: ((FOO 1 2) (BAR 3) ...); a function with more than
- * its required arguments ends with the symbol ... */
+ * innermost first: ((FOO 1 2) (BAR 3) ...), each with the required
+ * arguments only; an anonymous function is (LAMBDA). */
 static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)a;
@@ -138,8 +138,6 @@ static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
         int64_t arity = lo_fixnum_value(code[CODE_ARITY]);
         uint32_t required = (uint32_t)(arity & (CODE_REST_FLAG - 1));
         lo_value args = L->nil;
-        if (arity & CODE_REST_FLAG)
-            args = lo_cons(L, lo_intern(L, "..."), args);
         for (uint32_t j = required; j-- > 0;)
             if (f->base + j < L->sp)
                 args = lo_cons(L, slot_value(L, L->stack[f->base + j]), args);

@@ -128,7 +128,7 @@
 (restart-case (restart-case (invoke-restart 'outer) (inner () 'inner)) (outer () 'outer))
 (restart-case (restart-case (invoke-restart 'same) (same () 'inner)) (same () 'outer))
 (restart-case (handler-bind ((error (lambda (c) (invoke-restart 'recover (type-of c))))) (error 'my-error)) (recover (what) (list 'recovered what)))
-(restart-case (error "x") (use-it () 1) (:no-error () 2))
+(handler-case (restart-case (error "x") (use-it () 1)) (error (c) (list 'unhandled (princ-to-string c))))
 (handler-bind ((error (lambda (c) (use-value 'substitute c)))) (restart-case (error "needs a value") (use-value (v) v)))
 (handler-bind ((error (lambda (c) (store-value 'stored c)))) (restart-case (error "needs a value") (store-value (v) (list 'stored-as v))))
 (restart-case (princ-to-string (find-restart 'r)) (r () :report "Report string." 1))
