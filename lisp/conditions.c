@@ -118,19 +118,26 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
     return n;
 }
 
-/* The innermost evaluation entry point's frames as a list of forms,
- * innermost first: ((FOO 1 2) (BAR 3) ...), each with the required
- * arguments only; an anonymous function is (LAMBDA). */
+/* (%backtrace &optional count): the innermost evaluation entry point's
+ * frames (the innermost count of them) as a list of forms, innermost
+ * first: ((FOO 1 2) (BAR 3) ...), each with the required arguments only;
+ * an anonymous function is (LAMBDA). */
 static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
 {
-    (void)a;
-    (void)n;
     uint32_t floor = 0;
     for (uint32_t i = L->ncatches; i-- > 0;)
         if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
             floor = L->catches[i].nframes;
             break;
         }
+    if (n && !lo_null(L, a[0])) {
+        if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0)
+            lo_type_error(L, a[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
+                          "is not a non-negative integer");
+        int64_t count = lo_fixnum_value(a[0]);
+        if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
+            floor = L->nframes - (uint32_t)count;
+    }
     lo_value result = L->nil;           /* built outermost first */
     for (uint32_t i = floor; i < L->nframes; i++) {
         const struct lo_frame *f = &L->frames[i];
@@ -333,6 +340,6 @@ const struct lo_primitive lo_prims_conditions[] = {
     { "%SET-CONDITION-DATA", 2, 2, p_set_condition_data },
     { "%UNHANDLED", 1, 1, p_unhandled },
     { "%TOPLEVEL-ABORT", 0, -1, p_toplevel_abort },
-    { "%BACKTRACE", 0, 0, p_backtrace },
+    { "%BACKTRACE", 0, 1, p_backtrace },
     { NULL, 0, 0, NULL },
 };

@@ -63,6 +63,9 @@ is "the REPL on stdin: each failing form has its backtrace" \
 is "%backtrace: the frames as a list, innermost first" "(((BT 1) (LAMBDA)))" \
    last 1 "$bin" --store "$store" -e '(defun bt (a) (let ((b (%backtrace))) (list (first b) (car (second b)))))' \
    -e '(list (bt 1))'
+is "(%backtrace count): the innermost count frames" "((DOWN2 0) (DOWN2 1))" \
+   last 1 "$bin" --store "$store" \
+   -e '(defun down2 (n) (if (= n 0) (%backtrace 2) (car (list (down2 (- n 1))))))' -e '(down2 100)'
 
 # ---- the ABORT restart of an evaluation ----
 abort_line="ERROR: ABORT: the evaluation was aborted (its ABORT restart was invoked)"
