@@ -63,6 +63,44 @@
 (defun %condition-cpl (type)
   (or (get type '%condition-cpl) (%compute-condition-cpl type)))
 
+;; A slot as the type sees it: (name initargs initfunction), the initargs
+;; of every definition along the ancestors, the initform of the most
+;; specific one that has one.  Nil when the type has no such slot.
+(defun %condition-slot (cpl name)
+  (let ((found nil) (initargs nil) (initfunction nil))
+    (dolist (type cpl)
+      (dolist (slot (get type '%condition-slots))
+        (if (eq (car slot) name)
+            (progn
+              (setq found t)
+              (dolist (initarg (cadr slot))
+                (if (not (member initarg initargs))
+                    (setq initargs (append initargs (list initarg)))))
+              (if (and (null initfunction) (caddr slot))
+                  (setq initfunction (caddr slot)))))))
+    (if found (list name initargs initfunction) nil)))
+
+;; What MAKE-CONDITION needs of a type, from its precedence list: its
+;; slots as %CONDITION-SLOT gives them, its default initargs (the most
+;; specific of each) and its report.
+(defun %compute-condition-layout (type)
+  (let ((cpl (%condition-cpl type)) (names nil) (defaults nil) (report nil))
+    (dolist (x cpl)
+      (dolist (slot (get x '%condition-slots))
+        (if (not (member (car slot) names))
+            (setq names (cons (car slot) names))))
+      (dolist (d (get x '%condition-default-initargs))
+        (if (not (assoc (car d) defaults))
+            (setq defaults (cons d defaults))))
+      (if (null report)
+          (setq report (get x '%condition-report))))
+    (list (mapcar (lambda (name) (%condition-slot cpl name)) (nreverse names))
+          (nreverse defaults)
+          report)))
+
+(defun %condition-layout (type)
+  (or (get type '%condition-layout) (%compute-condition-layout type)))
+
 ;; The single place a condition type is registered: its parents (most
 ;; specific first) and options, a property list of
 ;;   :slots             the direct slots, each (name initargs initfunction):
@@ -84,7 +122,9 @@
       (setq *%condition-types* (cons name *%condition-types*)))
   (dolist (type *%condition-types*)
     (if (or (eq type name) (member name (get type '%condition-cpl)))
-        (%put type '%condition-cpl (%compute-condition-cpl type))))
+        (progn
+          (%put type '%condition-cpl (%compute-condition-cpl type))
+          (%put type '%condition-layout (%compute-condition-layout type)))))
   name)
 
 (defun %nil () nil)
@@ -143,57 +183,30 @@
 
 ;; The report of a type: the first one found along its ancestors.
 (defun %condition-report-of (type)
-  (dolist (x (%condition-cpl type) nil)
-    (let ((report (get x '%condition-report)))
-      (if report (return report)))))
+  (caddr (%condition-layout type)))
 
-;; A slot as the type sees it: (name initargs initfunction), the initargs
-;; of every definition along the ancestors, the initform of the most
-;; specific one that has one.  Nil when the type has no such slot.
-(defun %condition-slot (cpl name)
-  (let ((found nil) (initargs nil) (initfunction nil))
-    (dolist (type cpl)
-      (dolist (slot (get type '%condition-slots))
-        (if (eq (car slot) name)
-            (progn
-              (setq found t)
-              (dolist (initarg (cadr slot))
-                (if (not (member initarg initargs))
-                    (setq initargs (append initargs (list initarg)))))
-              (if (and (null initfunction) (caddr slot))
-                  (setq initfunction (caddr slot)))))))
-    (if found (list name initargs initfunction) nil)))
 
-(defun %condition-slot-names (cpl)
-  (let ((names nil))
-    (dolist (type cpl)
-      (dolist (slot (get type '%condition-slots))
-        (if (not (member (car slot) names))
-            (setq names (cons (car slot) names)))))
-    (nreverse names)))
 
-;; The default initargs not given in initargs, evaluated, after them.
-(defun %add-default-initargs (cpl initargs)
+;; The default initargs (key initfunction) not given in initargs,
+;; evaluated, after them.
+(defun %add-default-initargs (defaults initargs)
   (let ((extra nil))
-    (dolist (type cpl)
-      (dolist (d (get type '%condition-default-initargs))
-        (if (and (not (%key-tail initargs (car d)))
-                 (not (%key-tail extra (car d))))
-            (setq extra (append extra (list (car d) (funcall (cadr d))))))))
-    (if extra (append initargs extra) initargs)))
+    (dolist (d defaults)
+      (if (not (%key-tail initargs (car d)))
+          (setq extra (list* (funcall (cadr d)) (car d) extra))))
+    (if extra (append initargs (nreverse extra)) initargs)))
 
 ;; (name value ...) for the slots given a value by initargs (the leftmost
 ;; initarg given wins) or by their initforms.
-(defun %initial-slot-values (cpl initargs)
+(defun %initial-slot-values (slots initargs)
   (let ((values nil))
-    (dolist (name (%condition-slot-names cpl))
-      (let* ((slot (%condition-slot cpl name))
-             (given (do ((l initargs (cddr l))) ((null l) nil)
-                      (if (member (car l) (cadr slot)) (return l)))))
+    (dolist (slot slots)
+      (let ((given (do ((l initargs (cddr l))) ((null l) nil)
+                     (if (member (car l) (cadr slot)) (return l)))))
         (cond (given
-               (setq values (list* (cadr given) name values)))
+               (setq values (list* (cadr given) (car slot) values)))
               ((caddr slot)
-               (setq values (list* (funcall (caddr slot)) name values))))))
+               (setq values (list* (funcall (caddr slot)) (car slot) values))))))
     (nreverse values)))
 
 ;;; ---- slots ----
@@ -268,11 +281,12 @@
 
 (defun make-condition (type &rest initargs)
   (if (and (symbolp type) (get type '%condition-type))
-      (let* ((cpl (%condition-cpl type))
-             (initargs (%add-default-initargs cpl initargs))
-             (report (%condition-report-of type))
+      (let* ((layout (%condition-layout type))
+             (initargs (%add-default-initargs (cadr layout) initargs))
+             (report (caddr layout))
              (c (%make-condition type nil initargs)))
-        (%set-condition-data c (append (%initial-slot-values cpl initargs)
+        (%set-condition-data c (append (%initial-slot-values (car layout)
+                                                             initargs)
                                        initargs))
         (%set-condition-message c (cond ((stringp report) report)
                                         (report nil)
