@@ -401,14 +401,12 @@ static lo_value find_user(lo_lisp *L, const char *name)
     return L->nil;
 }
 
-/* A fresh default environment for the user called name, on the list.
- * (Allocation never collects: no roots are needed here.) */
+/* A fresh default environment for the user called name (not yet on the
+ * list of users).  Allocation never collects: no roots are needed. */
 static lo_value new_user_env(lo_lisp *L, const char *name)
 {
     lo_value env = lo_make_env(L, lo_system_env(L),
                                lo_make_string(L, name, strlen(name)));
-    L->root->roots[LO_ROOT_USERS] =
-        lo_cons(L, env, L->root->roots[LO_ROOT_USERS]);
     lo_value saved = L->env;
     L->env = env;                       /* its packages are made in it */
     lo_packages_for_env(L, env);
@@ -456,8 +454,19 @@ static void select_user(lo_lisp *L, void *ctx)
     lo_world_lock(L);
     lo_value env = find_user(L, name);
     lo_world_unlock(L);
-    if (lo_null(L, env))
-        env = new_user_env(L, name);
+    if (lo_null(L, env)) {
+        /* made outside the lock (making packages takes it), then added
+         * unless another thread added one meanwhile */
+        lo_value made = new_user_env(L, name);
+        lo_world_lock(L);
+        env = find_user(L, name);
+        if (lo_null(L, env)) {
+            env = made;
+            L->root->roots[LO_ROOT_USERS] =
+                lo_cons(L, env, L->root->roots[LO_ROOT_USERS]);
+        }
+        lo_world_unlock(L);
+    }
     L->env = env;
 }
 
@@ -476,22 +485,26 @@ int lo_lisp_set_user(lo_lisp *L, const char *name)
 static void reset_user(lo_lisp *L, void *ctx)
 {
     struct user_request *r = ctx;
+    lo_value env = new_user_env(L, r->name);
+    lo_value keep_name = r->keep_as ? lo_make_string(L, r->keep_as,
+                                                     strlen(r->keep_as))
+                                    : L->nil;
+    lo_world_lock(L);
     lo_value *users = &L->root->roots[LO_ROOT_USERS];
     lo_value old = find_user(L, r->name);
     lo_value gone = r->keep_as ? find_user(L, r->keep_as) : L->nil;
-    lo_value kept = L->nil;
+    lo_value kept = lo_cons(L, env, L->nil);
+    if (!lo_null(L, old) && r->keep_as) {
+        lo_ptr(old)[ENV_NAME] = keep_name;
+        kept = lo_cons(L, old, kept);
+    }
     for (lo_value l = *users; lo_consp(l); l = lo_cdr_raw(l))
         if (!lo_eq(lo_car_raw(l), old) && !lo_eq(lo_car_raw(l), gone))
             kept = lo_cons(L, lo_car_raw(l), kept);
     *users = kept;
-    if (!lo_null(L, old) && r->keep_as) {
-        lo_ptr(old)[ENV_NAME] = lo_make_string(L, r->keep_as,
-                                               strlen(r->keep_as));
-        *users = lo_cons(L, old, *users);
-    }
-    lo_value env = new_user_env(L, r->name);
-    if (lo_eq(L->env, old) || lo_null(L, old))
-        L->env = env;
+    lo_world_unlock(L);
+    if (!lo_null(L, old) && lo_eq(L->env, old))
+        L->env = env;       /* this thread was in it: now in the new one */
 }
 
 int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as)
@@ -499,12 +512,8 @@ int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as)
     if (!valid_user_name(name) || (keep_as && (!valid_user_name(keep_as) ||
                                                !strcmp(name, keep_as))))
         return LO_EINVAL;
-    lo_value saved = L->env;
     struct user_request r = { name, keep_as };
-    int status = guarded(L, reset_user, &r);
-    if (!lo_env_is_system(L, saved) && !lo_eq(L->env, saved))
-        L->env = saved;     /* another user's session stays where it was */
-    return status;
+    return guarded(L, reset_user, &r);
 }
 
 /* ---- the Lisp side ----------------------------------------------------------------- */
