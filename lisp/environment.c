@@ -14,7 +14,7 @@
  * user's own table first, then in the system's: a binding the system has
  * is shared by everyone and cannot be changed from a user environment
  * (CELL_SYSTEM), nor can a user define anything new on a symbol of a
- * system package.  Two kinds of system binding give a user something of
+ * system package.  Three kinds of system binding give a user something of
  * their own:
  *   - per-user defaults (*PRINT-BASE*, *PACKAGE*, ...): the variable is the
  *     system's, but each user environment keeps its own global value of
@@ -23,7 +23,9 @@
  *   - extensible generic functions (PRINT-OBJECT, ...; CELL_EXTENSIBLE): a
  *     user's first look-up of the name makes a cell of their own holding
  *     the system's function, which the object system replaces with a
- *     private copy when the user adds a method.
+ *     private copy when the user adds a method;
+ *   - property lists of system symbols (ENV_PLISTS): a user who changes
+ *     one changes a copy of their own.
  *
  * Which environment is current: the one of the innermost function running
  * that was compiled in a user environment (code objects record theirs,
@@ -275,14 +277,30 @@ void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
              what, name, env_text(L, env, user, sizeof user));
 }
 
-void lo_check_symbol_mutable(lo_lisp *L, lo_value sym, const char *what)
+lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
 {
+    lo_value env;
     if (!system_symbol_p(sym) || !lo_in_user_env(L))
-        return;
-    char name[128];
-    lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
-    lo_error(L, "ENVIRONMENT-ERROR", "%s: %s belongs to the system "
-             "environment; its property list is read-only here", what, name);
+        return &lo_ptr(sym)[SYM_PLIST];
+    env = lo_current_env(L);
+    lo_value cell = lookup_cell(L, env, ENV_PLISTS, sym);
+    if (lo_null(L, cell) && !write)
+        return &lo_ptr(sym)[SYM_PLIST];
+    if (lo_null(L, cell)) {
+        /* the user's copy starts as the system's property list */
+        lo_value copy = L->nil, *tail = &copy;
+        for (lo_value l = lo_ptr(sym)[SYM_PLIST]; lo_consp(l);
+             l = lo_cdr_raw(l)) {
+            *tail = lo_cons(L, lo_car_raw(l), L->nil);
+            tail = &lo_ptr(*tail)[2];
+        }
+        lo_world_lock(L);
+        cell = lookup_cell(L, env, ENV_PLISTS, sym);
+        if (lo_null(L, cell))
+            cell = add_cell(L, env, ENV_PLISTS, sym, copy, 0);
+        lo_world_unlock(L);
+    }
+    return &lo_ptr(cell)[CELL_VALUE];
 }
 
 /* OP_SET_SYSTEM_GLOBAL: code compiled in a user environment sets a

@@ -27,9 +27,10 @@ lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
  * a system package. */
 void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
                         const char *what);
-/* An ENVIRONMENT-ERROR when a user environment changes the property
- * list of a symbol of a system package. */
-void lo_check_symbol_mutable(lo_lisp *L, lo_value sym, const char *what);
+/* Where the property list of sym is, as the current environment sees it:
+ * a user has a copy of their own of a system symbol's, made when they
+ * first change it (write). */
+lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write);
 /* SETQ of a system variable from user code (OP_SET_SYSTEM_GLOBAL). */
 void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value);
 

@@ -197,14 +197,14 @@ static lo_value p_symbol_plist(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "SYMBOL-PLIST");
-    return lo_ptr(a[0])[SYM_PLIST];
+    return *lo_plist_place(L, a[0], false);
 }
 
 /* (get symbol indicator [default]) */
 static lo_value p_get(lo_lisp *L, lo_value *a, uint32_t n)
 {
     check_symbol(L, a[0], "GET");
-    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+    for (lo_value l = *lo_plist_place(L, a[0], false);
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), a[1]))
             return lo_car_raw(lo_cdr_raw(l));
@@ -216,18 +216,20 @@ static lo_value p_put(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "(SETF GET)");
-    lo_check_symbol_mutable(L, a[0], "(SETF GET)");
     if (lo_null(L, a[0]))
         lo_error(L, "PROGRAM-ERROR", "(SETF GET): NIL's property list is "
                  "constant");
-    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+    lo_value *plist = lo_plist_place(L, a[0], true);
+    for (lo_value l = *plist;
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), a[1])) {
             lo_ptr(lo_cdr_raw(l))[1] = a[2];
             return a[2];
         }
-    lo_ptr(a[0])[SYM_PLIST] = lo_cons(L, a[1], lo_cons(L, a[2],
-                                      lo_ptr(a[0])[SYM_PLIST]));
+    lo_value added = lo_cons(L, a[1], lo_cons(L, a[2], L->nil));
+    plist = lo_plist_place(L, a[0], true);  /* (allocation moves nothing) */
+    lo_ptr(lo_cdr_raw(added))[2] = *plist;
+    *plist = added;
     return a[2];
 }
 
@@ -235,8 +237,7 @@ static lo_value p_remprop(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "REMPROP");
-    lo_check_symbol_mutable(L, a[0], "REMPROP");
-    lo_value *place = &lo_ptr(a[0])[SYM_PLIST];
+    lo_value *place = lo_plist_place(L, a[0], true);
     while (lo_consp(*place) && lo_consp(lo_cdr_raw(*place))) {
         if (lo_eq(lo_car_raw(*place), a[1])) {
             *place = lo_cdr_raw(lo_cdr_raw(*place));

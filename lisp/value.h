@@ -152,7 +152,8 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             (nil for the system environment)  2 name (string)
  *             3 package registry (package.h)  4 the values of the
  *             per-user defaults (environment.c)  then one table of cells
- *             by symbol per namespace, ENV_FUNCTIONS to ENV_SYMBOL_MACROS
+ *             by symbol per namespace, ENV_FUNCTIONS to ENV_PLISTS (a
+ *             user's own property lists of system symbols)
  */
 #define CODE_REST_FLAG (1 << 20)
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
@@ -170,6 +171,6 @@ enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,
        CONDITION_WORDS };
 enum { ENV_PARENT = 1, ENV_NAME, ENV_PACKAGES, ENV_DEFAULTS,
        ENV_FUNCTIONS, ENV_VARIABLES, ENV_MACROS, ENV_COMPILER_MACROS,
-       ENV_CLASSES, ENV_TYPES, ENV_SYMBOL_MACROS, ENV_WORDS };
+       ENV_CLASSES, ENV_TYPES, ENV_SYMBOL_MACROS, ENV_PLISTS, ENV_WORDS };
 
 #endif

@@ -74,7 +74,15 @@ is "SETQ of a system variable's global value" "$denied" first_error as alice -e 
 is "SET of a system variable's global value" "$denied" first_error as alice -e "(set '*standard-output* nil)"
 is "a user's binding of a system variable is theirs" "3" \
    as alice -e '(let ((*print-length* 1)) (setq *print-length* 3))'
-is "(SETF GET) on a system symbol" "$denied" first_error as alice -e "(setf (get 'car 'color) 'red)"
+is "alice's property of a system symbol is hers" "$(lines RED RED)" \
+   as alice -e "(setf (get 'car 'color) 'red)" -e "(get 'car 'color)"
+is "... after a restart too" "RED" as alice -e "(get 'car 'color)"
+is "bob's CAR has no COLOR" "$(lines NIL BLUE)" \
+   as bob -e "(get 'car 'color)" -e "(setf (get 'car 'color) 'blue)"
+is "the system's neither; alice's stays red" "$(lines NIL RED)" \
+   sh -c "'$bin' --store '$store' -e \"(get 'car 'color)\"; '$bin' --store '$store' --user alice -e \"(get 'car 'color)\""
+is "REMPROP removes only the user's" "$(lines T NIL BLUE)" \
+   sh -c "'$bin' --store '$store' --user alice -e \"(remprop 'car 'color)\" -e \"(get 'car 'color)\"; '$bin' --store '$store' --user bob -e \"(get 'car 'color)\""
 is "DEFTYPE of a system name" "$denied" first_error as alice -e '(deftype list () t)'
 is "a new definition on a system symbol" "$denied" first_error as alice -e '(defun cl::car (x) x)'
 is "interning into COMMON-LISP" "PACKAGE-ERROR" first_error as alice -e '(intern "BRAND-NEW" :cl)'
