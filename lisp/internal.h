@@ -1,9 +1,10 @@
 /*
  * internal.h -- what the files of lisp/ share.
  *
- *   runtime.c    allocation, environments (binding cells), special
- *                variables, cold boot and warm start, the evaluation
- *                entry point
+ *   runtime.c    allocation, special variables, cold boot and warm
+ *                start, the evaluation entry point
+ *   environment.c  first-class global environments: binding cells,
+ *                the system's and the users' (environment.h)
  *   collect.c    roots, safepoints, collections (docs/gc.md)
  *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
  *   control.c    the catch stack: non-local exits, unwinding, raising
@@ -141,6 +142,8 @@ struct lo_world {
  */
 struct lo_lisp {
     struct lo_world *W;
+    lo_value env;               /* the global environment evaluations use
+                                 * (environment.c; a root) */
     int64_t poll_budget;        /* VM steps until the limits' next check */
     int64_t limit_ticks;        /* turns of C loops until the next (limits.c) */
     lo_ckpt *store;             /* = W->store, W->heap, W->root */
@@ -408,13 +411,14 @@ lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 
-/* The cell binding sym as a function (or variable) in the system
- * environment; created unbound when create, else nil if absent. */
+/* The cell binding sym as a function (or variable, or macro) in the
+ * current environment (environment.h); created unbound when create, else
+ * nil if absent. */
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
-/* Call fn on every cell of one namespace (ENV_FUNCTIONS, ...). */
-void lo_for_each_cell(lo_lisp *L, unsigned slot,
+/* Call fn on every cell of one namespace (ENV_FUNCTIONS, ...) of env. */
+void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
                       void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
                       void *ctx);
 /* Where the value of a global cell lives for this thread: its own slot
@@ -528,6 +532,7 @@ extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
+extern const struct lo_primitive lo_prims_environment[];
 extern const struct lo_primitive lo_prims_conditions[];
 
 #endif

@@ -3,8 +3,8 @@
 ;;;; Type specifiers: the names of the built-in types, the condition types
 ;;;; (20-conditions.lisp marks them on their property lists),
 ;;;; and the compound forms (or ...) (and ...) (not ...) (member ...)
-;;;; (eql x) (satisfies f) (integer low high) and (mod n).  Classes and
-;;;; DEFTYPE come with the object system.
+;;;; (eql x) (satisfies f) (integer low high) and (mod n), and the types
+;;;; DEFTYPE defines in the current environment (90-environments.lisp).
 
 (defun %in-range (x low high)
   (and (or (null low) (eq low '*)
@@ -50,11 +50,13 @@
     (sequence (or (listp object) (vectorp object)))
     (hash-table (hash-table-p object))
     (restart (%restartp object))
-    (t (if (get type '%condition-type)
-           (and (%conditionp object)
-                (%condition-subtype-p (%condition-type object) type))
-           (error 'simple-error :format-control "unknown type specifier ~s"
-                                :format-arguments (list type))))))
+    (t (cond ((get type '%condition-type)
+              (and (%conditionp object)
+                   (%condition-subtype-p (%condition-type object) type)))
+             ((%env-binding :type type)
+              (typep object (funcall (%env-binding :type type))))
+             (t (error 'simple-error :format-control "unknown type specifier ~s"
+                                     :format-arguments (list type)))))))
 
 (defun typep (object type &optional environment)
   (if (atom type)
@@ -80,8 +82,10 @@
                                   (and (<= (- half) object) (< object half))))))
           ((vector simple-vector array simple-array string simple-string cons)
            (%typep-name object (car type)))
-          (t (error 'simple-error :format-control "unknown type specifier ~s"
-                                  :format-arguments (list type)))))))
+          (t (if (and (symbolp (car type)) (%env-binding :type (car type)))
+                 (typep object (apply (%env-binding :type (car type)) args))
+                 (error 'simple-error :format-control "unknown type specifier ~s"
+                                      :format-arguments (list type))))))))
 
 (defun type-of (object)
   (cond ((null object) 'null)
