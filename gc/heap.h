@@ -81,6 +81,7 @@ enum {
     LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_PACKAGES, LO_ROOT_SYSTEM_ENV,
     LO_ROOT_UNBOUND_NAME,
     LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
+    LO_ROOT_USERS,              /* the users' environments (lisp/environment.c) */
 };
 
 /* ---- object headers ---- */

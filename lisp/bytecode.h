@@ -85,6 +85,9 @@ enum lo_op {
     OP_PATCH_CLOSURE,  /* i      pop v and a function: its closure slot i
                                  := v (LABELS: functions that see each
                                  other) */
+    OP_SET_SYSTEM_GLOBAL, /* k   as OP_SET_GLOBAL, from code of a user
+                                 environment to a system variable: only a
+                                 binding of this thread may change */
 };
 
 /* The in-line opcode for a call of the primitive `name` with nargs

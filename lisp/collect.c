@@ -49,6 +49,7 @@ static void thread_roots(lo_lisp *T, lo_gc_visit_fn *visit, void *gc)
 {
     visit(&T->nil, gc);
     visit(&T->t, gc);
+    visit(&T->env, gc);
     for (uint32_t i = 0; i < T->sp; i++)
         visit(&T->stack[i], gc);
     for (uint32_t i = 0; i < T->nframes; i++) {

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "compiler.h"
+#include "environment.h"
 
 /* ---- code and constants ---------------------------------------------------- */
 
@@ -247,8 +248,14 @@ static struct var resolve(struct compiler *c, lo_value sym)
     for (uint32_t i = 0; i < c->nfree; i++)
         if (lo_eq(c->free_name[i], sym))
             return (struct var){ CLOSED, i, c->free_boxed[i], 0 };
-    if (!c->parent)
+    if (!c->parent) {
+        lo_value cell = lo_env_cell(c->L, lo_current_env(c->L),
+                                    ENV_SYMBOL_MACROS, sym, false);
+        if (!lo_null(c->L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+            return (struct var){ SYMBOL_MACRO, 0, false,
+                                 lo_ptr(cell)[CELL_VALUE] };
         return (struct var){ GLOBAL, 0, false, 0 };
+    }
     struct var outer = resolve(c->parent, sym);
     if (outer.place == GLOBAL || outer.place == SYMBOL_MACRO)
         return outer;
@@ -330,6 +337,17 @@ void check_variable_name(lo_lisp *L, lo_value name, const char *op)
     }
 }
 
+/* Assign a global variable.  Code compiled in a user environment that
+ * assigns a system variable may change only this thread's binding of it
+ * (lo_set_system_global checks when it runs). */
+static void compile_set_global(struct compiler *c, lo_value cell)
+{
+    bool system = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SYSTEM;
+    emit_op16(c, system && lo_in_user_env(c->L) ? OP_SET_SYSTEM_GLOBAL
+                                                : OP_SET_GLOBAL,
+              constant(c, cell));
+}
+
 /* (setq var form ...): a symbol macro as var becomes (setf expansion form). */
 static void compile_setq(struct compiler *c, lo_value pairs)
 {
@@ -353,8 +371,7 @@ static void compile_setq(struct compiler *c, lo_value pairs)
         } else {
             compile_sub(c, value);
             if (v.place == GLOBAL)
-                emit_op16(c, OP_SET_GLOBAL,
-                          constant(c, lo_variable_cell(L, var, true)));
+                compile_set_global(c, lo_variable_cell(L, var, true));
             else if (v.place == LOCAL)
                 emit_op16(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL, v.index);
             else if (v.boxed)
@@ -575,6 +592,7 @@ static void compile_defconstant(struct compiler *c, lo_value form)
         lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: not a variable name");
     compile_sub(c, third(L, form));
     lo_value cell = lo_variable_cell(L, name, true);
+    lo_check_definable(L, lo_current_env(L), cell, "DEFCONSTANT");
     emit_op16(c, OP_CONSTANT_INIT, constant(c, cell));
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
@@ -613,9 +631,11 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
         tail = &lo_ptr(*tail)[2];
     }
     *tail = lo_cons(L, block, L->nil);
+    lo_value cell = macro ? lo_macro_cell(L, name, true)
+                          : lo_function_cell(L, name, true);
+    lo_check_definable(L, lo_current_env(L), cell, macro ? "DEFMACRO" : "DEFUN");
     compile_function(c, name, lo_car(L, rest), decls, macro);
-    emit_op16(c, OP_DEFINE, constant(c, macro ? lo_macro_cell(L, name, true)
-                                              : lo_function_cell(L, name, true)));
+    emit_op16(c, OP_DEFINE, constant(c, cell));
     emit(c, OP_POP);
     emit_constant(c, given);
     one_value(c);
@@ -697,6 +717,27 @@ static lo_value symbol_macro_in(struct compiler *c, lo_value sym)
             return k->local_symbol_macro[slot] ? k->local_expansion[slot] : 0;
     }
     return 0;
+}
+
+/* A call of a global function with a compiler macro (DEFINE-COMPILER-MACRO)
+ * becomes what the compiler macro returns, unless that is the form
+ * itself (it declined). */
+static lo_value compiler_macro_expand(struct compiler *c, lo_value form,
+                                      bool *expanded)
+{
+    lo_lisp *L = c->L;
+    lo_value head = lo_car_raw(form), macro;
+    *expanded = false;
+    if (!lo_symbolp(head) || local_function(c, head, &macro))
+        return form;
+    lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_COMPILER_MACROS,
+                                head, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return form;
+    lo_value args[2] = { form, environment_of(c) };
+    lo_value expansion = lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], args, 2);
+    *expanded = !lo_eq(expansion, form);
+    return expansion;
 }
 
 lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
@@ -849,6 +890,8 @@ static void compile_cons(struct compiler *c, lo_value form)
     }
     bool expanded;
     lo_value expansion = expand_1(c, form, &expanded);
+    if (!expanded)
+        expansion = compiler_macro_expand(c, form, &expanded);
     if (expanded)
         compile(c, expansion);
     else
@@ -888,6 +931,7 @@ lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
     code[CODE_ARITY] = lo_fixnum(arity);
     code[CODE_FRAME] = lo_fixnum(c->frame_size);
     code[CODE_NAME] = name;
+    code[CODE_ENV] = lo_current_env(L);
     memcpy(code + CODE_BYTES, c->code, c->len);
     uint64_t *fn = lo_alloc_object(L, LO_T_FUNCTION, FN_WORDS);
     fn[FN_CODE] = lo_make_object(code);

@@ -248,6 +248,22 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
             L->signal_depth--;
         }
     }
+    lo_unhandled(L, c);
+}
+
+/*
+ * An error nobody handled: its backtrace is taken while the frames are
+ * still there, a report that is a function is run (conditions.c), and
+ * the exit goes to the innermost evaluation entry point, running the
+ * cleanups on the way.
+ */
+_Noreturn void lo_unhandled(lo_lisp *L, lo_value c)
+{
+    uint32_t top;
+    if (!toplevel(L, &top))
+        __builtin_longjmp(L->error_jump, 1);
+    lo_backtrace_capture(L, top);
+    lo_condition_report(L, &c);
     L->unwind_v[0] = c;
     L->unwind_n = 1;
     lo_unwind(L, top);
@@ -335,9 +351,16 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     lo_raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
 }
 
-/* "TYPE: message" for condition c (or the last error's text). */
+/* "TYPE: message" for condition c; a string is the text itself (the
+ * ABORT restart's); else the last error's text. */
 void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out)
 {
+    if (lo_typep(c, LO_T_STRING)) {
+        char text[LO_ERROR_MAX];
+        lo_string_utf8(c, text, sizeof text);
+        lo_text_put(out, text, strlen(text));
+        return;
+    }
     if (!lo_typep(c, LO_T_CONDITION)) {
         lo_text_put(out, L->error, strlen(L->error));
         return;

@@ -53,6 +53,7 @@ static const struct {
     { OP_STORE_LOCAL, "STORE-LOCAL", "i" },
     { OP_CONSTANT_INIT, "CONSTANT-INIT", "k" },
     { OP_PATCH_CLOSURE, "PATCH-CLOSURE", "i" },
+    { OP_SET_SYSTEM_GLOBAL, "SET-SYSTEM-GLOBAL", "k" },
 };
 
 static void put(lo_lisp *L, lo_value out, const char *s)

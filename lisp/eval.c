@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "environment.h"
 #include "package.h"
 
 static void check_symbol(lo_lisp *L, lo_value v, const char *op)
@@ -43,7 +43,11 @@ static lo_value p_set(lo_lisp *L, lo_value *a, uint32_t n)
     check_symbol(L, a[0], "SET");
     if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
         lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
-    *lo_cell_place(L, lo_variable_cell(L, a[0], true)) = a[1];
+    lo_value cell = lo_variable_cell(L, a[0], true);
+    lo_value *place = lo_cell_place(L, cell);
+    if (place == &lo_ptr(cell)[CELL_VALUE])     /* the global value */
+        lo_check_definable(L, lo_current_env(L), cell, "SET");
+    *place = a[1];
     return a[1];
 }
 
@@ -52,8 +56,12 @@ static lo_value p_makunbound(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     check_symbol(L, a[0], "MAKUNBOUND");
     lo_value cell = lo_variable_cell(L, a[0], false);
-    if (!lo_null(L, cell))
-        *lo_cell_place(L, cell) = LO_UNBOUND;
+    if (lo_null(L, cell))
+        return a[0];
+    lo_value *place = lo_cell_place(L, cell);
+    if (place == &lo_ptr(cell)[CELL_VALUE])
+        lo_check_definable(L, lo_current_env(L), cell, "MAKUNBOUND");
+    *place = LO_UNBOUND;
     return a[0];
 }
 
@@ -132,6 +140,16 @@ static lo_value p_function_symbol(lo_lisp *L, lo_value *a, uint32_t n)
     return function_name_arg(L, a[0], "%FUNCTION-SYMBOL");
 }
 
+/* Make fn the global function named sym, where the current environment
+ * may. */
+static void define_function(lo_lisp *L, lo_value sym, lo_value fn,
+                            const char *op)
+{
+    lo_value cell = lo_function_cell(L, sym, true);
+    lo_check_definable(L, lo_current_env(L), cell, op);
+    lo_ptr(cell)[CELL_VALUE] = fn;
+}
+
 /* (%set-symbol-function symbol function), for (setf symbol-function). */
 static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -140,7 +158,7 @@ static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
     if (!lo_typep(a[1], LO_T_FUNCTION) && !lo_typep(a[1], LO_T_PRIMITIVE) &&
         !lo_instance_callee(a[1]))
         lo_error(L, "TYPE-ERROR", "(SETF SYMBOL-FUNCTION): not a function");
-    lo_ptr(lo_function_cell(L, a[0], true))[CELL_VALUE] = a[1];
+    define_function(L, a[0], a[1], "(SETF SYMBOL-FUNCTION)");
     return a[1];
 }
 
@@ -148,12 +166,15 @@ static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     lo_value sym = function_name_arg(L, a[0], "FMAKUNBOUND");
-    lo_value cell = lo_function_cell(L, sym, false);
-    if (!lo_null(L, cell))
-        lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
-    cell = lo_macro_cell(L, sym, false);
-    if (!lo_null(L, cell))
-        lo_ptr(cell)[CELL_VALUE] = LO_UNBOUND;
+    lo_value env = lo_current_env(L);
+    lo_value cells[2] = { lo_function_cell(L, sym, false),
+                          lo_macro_cell(L, sym, false) };
+    for (int i = 0; i < 2; i++)
+        if (!lo_null(L, cells[i]))
+            lo_check_definable(L, env, cells[i], "FMAKUNBOUND");
+    for (int i = 0; i < 2; i++)
+        if (!lo_null(L, cells[i]))
+            lo_ptr(cells[i])[CELL_VALUE] = LO_UNBOUND;
     return a[0];
 }
 
@@ -177,14 +198,14 @@ static lo_value p_symbol_plist(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "SYMBOL-PLIST");
-    return lo_ptr(a[0])[SYM_PLIST];
+    return *lo_plist_place(L, a[0], false);
 }
 
 /* (get symbol indicator [default]) */
 static lo_value p_get(lo_lisp *L, lo_value *a, uint32_t n)
 {
     check_symbol(L, a[0], "GET");
-    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+    for (lo_value l = *lo_plist_place(L, a[0], false);
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), a[1]))
             return lo_car_raw(lo_cdr_raw(l));
@@ -199,14 +220,17 @@ static lo_value p_put(lo_lisp *L, lo_value *a, uint32_t n)
     if (lo_null(L, a[0]))
         lo_error(L, "PROGRAM-ERROR", "(SETF GET): NIL's property list is "
                  "constant");
-    for (lo_value l = lo_ptr(a[0])[SYM_PLIST];
+    lo_value *plist = lo_plist_place(L, a[0], true);
+    for (lo_value l = *plist;
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), a[1])) {
             lo_ptr(lo_cdr_raw(l))[1] = a[2];
             return a[2];
         }
-    lo_ptr(a[0])[SYM_PLIST] = lo_cons(L, a[1], lo_cons(L, a[2],
-                                      lo_ptr(a[0])[SYM_PLIST]));
+    lo_value added = lo_cons(L, a[1], lo_cons(L, a[2], L->nil));
+    plist = lo_plist_place(L, a[0], true);  /* (allocation moves nothing) */
+    lo_ptr(lo_cdr_raw(added))[2] = *plist;
+    *plist = added;
     return a[2];
 }
 
@@ -214,7 +238,7 @@ static lo_value p_remprop(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
     check_symbol(L, a[0], "REMPROP");
-    lo_value *place = &lo_ptr(a[0])[SYM_PLIST];
+    lo_value *place = lo_plist_place(L, a[0], true);
     while (lo_consp(*place) && lo_consp(lo_cdr_raw(*place))) {
         if (lo_eq(lo_car_raw(*place), a[1])) {
             *place = lo_cdr_raw(lo_cdr_raw(*place));
@@ -258,7 +282,7 @@ static lo_value p_compile(lo_lisp *L, lo_value *a, uint32_t n)
     }
     if (!lo_null(L, a[0]) && n > 1 && !lo_null(L, a[1])) {
         check_symbol(L, a[0], "COMPILE");
-        lo_ptr(lo_function_cell(L, a[0], true))[CELL_VALUE] = fn;
+        define_function(L, a[0], fn, "COMPILE");
         fn = a[0];
     }
     lo_value v[3] = { fn, L->nil, L->nil };

@@ -1,13 +1,16 @@
 /*
  * internal.h -- what the files of lisp/ share.
  *
- *   runtime.c    allocation, environments (binding cells), special
- *                variables, cold boot and warm start, the evaluation
- *                entry point
+ *   runtime.c    allocation, special variables, cold boot and warm
+ *                start, the evaluation entry point
+ *   environment.c  first-class global environments: binding cells,
+ *                the system's and the users' (environment.h)
  *   collect.c    roots, safepoints, collections (docs/gc.md)
  *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
  *   control.c    the catch stack: non-local exits, unwinding, raising
  *                errors as conditions
+ *   conditions.c restart objects, backtraces, the top level's ABORT
+ *                restart, printing reports that are functions
  *   reader.c     text -> objects
  *   printer.c    objects -> text
  *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h
@@ -139,6 +142,8 @@ struct lo_world {
  */
 struct lo_lisp {
     struct lo_world *W;
+    lo_value env;               /* the global environment evaluations use
+                                 * (environment.c; a root) */
     int64_t poll_budget;        /* VM steps until the limits' next check */
     int64_t limit_ticks;        /* turns of C loops until the next (limits.c) */
     lo_ckpt *store;             /* = W->store, W->heap, W->root */
@@ -197,6 +202,11 @@ struct lo_lisp {
     char *output;
     size_t output_len, output_cap;
     uint64_t output_column;
+    /* the backtrace of the last error that reached an evaluation entry
+     * point unhandled (conditions.c, lo_lisp_take_backtrace) */
+    char *backtrace;
+    size_t backtrace_len, backtrace_cap;
+    bool in_backtrace;              /* taking one (an error there: none) */
 };
 
 /*
@@ -305,6 +315,9 @@ static inline void lo_count_step(lo_lisp *L)
 _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 _Noreturn void lo_raise(lo_lisp *L, lo_value condition);
+/* The end of lo_raise, when no handler took the condition: the backtrace
+ * taken, to the innermost evaluation entry point (INVOKE-DEBUGGER). */
+_Noreturn void lo_unhandled(lo_lisp *L, lo_value condition);
 /* lo_error with the message made and initargs: a property list made by
  * make_data(L, ctx) (NULL: none), unless allocating is what failed. */
 _Noreturn void lo_raise_error(lo_lisp *L, const char *type,
@@ -321,6 +334,20 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     __attribute__((format(printf, 4, 5)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
+/* conditions.c: the backtrace of the frames above the evaluation entry
+ * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
+ * for lo_lisp_take_backtrace; and the text a condition reports, when its
+ * report is a function (Lisp is called: before the exit). */
+enum { LO_BACKTRACE_FRAMES = 30 };
+void lo_backtrace_capture(lo_lisp *L, uint32_t top);
+void lo_condition_report(lo_lisp *L, lo_value *c);
+/* Bind *%RESTARTS* to the ABORT restart of the evaluation entry point
+ * just pushed (once the condition system is booted); no Lisp runs. */
+void lo_bind_toplevel_restarts(lo_lisp *L);
+/* Print object (a condition or restart whose report is a function) as
+ * its report says, calling Lisp (printer.c, under PRINC); false when that
+ * cannot be done here. */
+bool lo_print_report(lo_lisp *L, lo_value object, struct lo_text *out);
 void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
 
 uint32_t lo_level_enter(lo_lisp *L);
@@ -384,13 +411,14 @@ lo_value lo_gensym(lo_lisp *L);
 lo_value lo_symbol_name(lo_value sym);
 static inline bool lo_symbolp(lo_value v) { return lo_typep(v, LO_T_SYMBOL); }
 
-/* The cell binding sym as a function (or variable) in the system
- * environment; created unbound when create, else nil if absent. */
+/* The cell binding sym as a function (or variable, or macro) in the
+ * current environment (environment.h); created unbound when create, else
+ * nil if absent. */
 lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create);
 lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
-/* Call fn on every cell of one namespace (ENV_FUNCTIONS, ...). */
-void lo_for_each_cell(lo_lisp *L, unsigned slot,
+/* Call fn on every cell of one namespace (ENV_FUNCTIONS, ...) of env. */
+void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
                       void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
                       void *ctx);
 /* Where the value of a global cell lives for this thread: its own slot
@@ -504,6 +532,8 @@ extern const struct lo_primitive lo_prims_input[];
 extern const struct lo_primitive lo_prims_write[];
 extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
+extern const struct lo_primitive lo_prims_environment[];
+extern const struct lo_primitive lo_prims_conditions[];
 extern const struct lo_primitive lo_prims_instances[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */

@@ -80,6 +80,35 @@ void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits);
  */
 size_t lo_lisp_take_output(lo_lisp *L, const char **text);
 
+/*
+ * The backtrace of the last evaluation on L that failed with an error
+ * nobody handled (empty after a success, after the ABORT restart, and
+ * once taken): the frames active when the error was signalled, innermost
+ * first, one a line, "0: (FOO 1 2)" -- the function's name (an anonymous
+ * one "(LAMBDA)") and its required arguments, "..." for the others --
+ * at most 30, then "... N more frames".  *text points at it (valid until
+ * the next evaluation on L) and the length is returned.
+ */
+size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text);
+
+/*
+ * Global environments (docs/environments.md).  Evaluations on L run in
+ * the system environment until lo_lisp_set_user names a user: then in
+ * that user's environment, made on first use (a fresh default one:
+ * their own definitions, their own values of the per-user defaults such
+ * as *PRINT-BASE* and *PACKAGE*, layered on the shared and immutable
+ * system environment).  NULL goes back to the system environment.  A
+ * name is 1 to 64 printable non-blank characters (LO_EINVAL otherwise).
+ *
+ * lo_lisp_reset_user gives the user a fresh default environment; the old
+ * one is dropped, or kept under the name keep_as (replacing any
+ * environment of that name) when keep_as is not NULL.  The system
+ * environment is untouched.  A thread using the old environment keeps
+ * using it until it selects the user again.
+ */
+int lo_lisp_set_user(lo_lisp *L, const char *name);
+int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as);
+
 /* Whether the heap was built by this run (cold boot) or found (warm). */
 int lo_lisp_cold_booted(lo_lisp *L);
 

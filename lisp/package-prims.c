@@ -260,7 +260,7 @@ static lo_value p_package_shadowing_symbols(lo_lisp *L, lo_value *a,
 static lo_value p_list_all_packages(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)a, (void)n;
-    return copy_list(L, lo_registry_ref(L, REG_PACKAGES), false);
+    return lo_visible_packages(L);
 }
 
 static lo_value p_use_package(lo_lisp *L, lo_value *a, uint32_t n)
@@ -393,7 +393,7 @@ static lo_value p_find_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     struct lo_name name = lo_name_of(name_arg(L, a[0], "FIND-ALL-SYMBOLS"));
     lo_value out = L->nil, sym;
-    for (lo_value l = lo_registry_ref(L, REG_PACKAGES); lo_consp(l);
+    for (lo_value l = lo_visible_packages(L); lo_consp(l);
          l = lo_cdr_raw(l)) {
         enum lo_sym_status s = lo_find_symbol(L, lo_car_raw(l), &name, &sym);
         bool seen = false;
@@ -447,7 +447,7 @@ static lo_value p_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)a, (void)n;
     lo_value out = L->nil;
-    for (lo_value l = lo_registry_ref(L, REG_PACKAGES); lo_consp(l);
+    for (lo_value l = lo_visible_packages(L); lo_consp(l);
          l = lo_cdr_raw(l))
         for (lo_value s = lo_package_symbols(L, lo_car_raw(l), false, false);
              lo_consp(s); s = lo_cdr_raw(s))

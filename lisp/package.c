@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "checksum.h"
+#include "environment.h"
 #include "format.h"
 #include "package.h"
 #include "sequences.h"
@@ -259,11 +260,19 @@ static void remove_word(lo_lisp *L, uint64_t *word, lo_value x)
         publish(word, list_without(L, *word, x));
 }
 
+static const char *package_text(lo_value pkg, char *buf, size_t len);
+
 /* ---- the registry and finding packages -------------------------------------- */
+
+/* The registry of the current environment (each has its own). */
+static uint64_t *registry_of(lo_value env)
+{
+    return lo_vector_items(lo_ptr(env)[ENV_PACKAGES]);
+}
 
 static uint64_t *registry(lo_lisp *L)
 {
-    return lo_vector_items(L->root->roots[LO_ROOT_PACKAGES]);
+    return registry_of(lo_current_env(L));
 }
 
 lo_value lo_registry_ref(lo_lisp *L, unsigned slot)
@@ -283,13 +292,68 @@ static bool package_named(lo_value pkg, const struct lo_name *name)
     return false;
 }
 
-lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name)
+static lo_value package_in(lo_lisp *L, lo_value packages,
+                           const struct lo_name *name)
 {
-    for (lo_value l = lo_registry_ref(L, REG_PACKAGES); lo_consp(l);
-         l = lo_cdr_raw(l))
+    for (lo_value l = packages; lo_consp(l); l = lo_cdr_raw(l))
         if (package_named(lo_car_raw(l), name))
             return lo_car_raw(l);
     return L->nil;
+}
+
+/* A user environment sees its own packages, then the system's that none
+ * of its own shadows by name (its COMMON-LISP-USER shadows the system's). */
+lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name)
+{
+    lo_value env = lo_current_env(L);
+    lo_value found = package_in(L, load(&registry_of(env)[REG_PACKAGES]),
+                                name);
+    lo_value parent = lo_ptr(env)[ENV_PARENT];
+    if (lo_null(L, found) && !lo_null(L, parent))
+        found = package_in(L, load(&registry_of(parent)[REG_PACKAGES]), name);
+    return found;
+}
+
+static bool shadowed_by(lo_lisp *L, lo_value pkg, lo_value packages)
+{
+    lo_value name = lo_ptr(pkg)[PKG_NAME];
+    if (!lo_typep(name, LO_T_STRING))
+        return false;
+    struct lo_name n = lo_name_of(name);
+    return !lo_null(L, package_in(L, packages, &n));
+}
+
+lo_value lo_visible_packages(lo_lisp *L)
+{
+    lo_value env = lo_current_env(L);
+    lo_value own = load(&registry_of(env)[REG_PACKAGES]), out = L->nil;
+    lo_value *tail = &out;
+    for (lo_value l = own; lo_consp(l); l = lo_cdr_raw(l)) {
+        *tail = lo_cons(L, lo_car_raw(l), L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    lo_value parent = lo_ptr(env)[ENV_PARENT];
+    if (!lo_null(L, parent))
+        for (lo_value l = load(&registry_of(parent)[REG_PACKAGES]);
+             lo_consp(l); l = lo_cdr_raw(l))
+            if (!shadowed_by(L, lo_car_raw(l), own)) {
+                *tail = lo_cons(L, lo_car_raw(l), L->nil);
+                tail = &lo_ptr(*tail)[2];
+            }
+    return out;
+}
+
+/* A PACKAGE-ERROR when a user environment would change a package of the
+ * system environment (they are shared by every user). */
+static void check_mutable(lo_lisp *L, lo_value pkg, const char *op)
+{
+    if (!(lo_fixnum_value(lo_ptr(pkg)[PKG_FLAGS]) & PKG_SYSTEM) ||
+        !lo_in_user_env(L))
+        return;
+    char buf[128];
+    lo_error(L, "PACKAGE-ERROR", "%s: the package %s belongs to the system "
+             "environment and cannot be changed from a user's", op,
+             package_text(pkg, buf, sizeof buf));
 }
 
 lo_value lo_current_package(lo_lisp *L, bool complain)
@@ -375,7 +439,7 @@ lo_value lo_make_package(lo_lisp *L, lo_value name, lo_value nicknames,
     p[PKG_USE] = p[PKG_USED_BY] = p[PKG_SHADOWING] = L->nil;
     p[PKG_INTERNAL] = table_new(L, FIRST_CAPACITY);
     p[PKG_EXTERNAL] = table_new(L, FIRST_CAPACITY);
-    p[PKG_FLAGS] = lo_fixnum(0);
+    p[PKG_FLAGS] = lo_fixnum(lo_in_user_env(L) ? 0 : PKG_SYSTEM);
     lo_value pkg = lo_make_object(p);
     push_word(L, &registry(L)[REG_PACKAGES], pkg);
     lo_world_unlock(L);
@@ -387,6 +451,7 @@ lo_value lo_make_package(lo_lisp *L, lo_value name, lo_value nicknames,
 void lo_rename_package(lo_lisp *L, lo_value pkg, lo_value name,
                        lo_value nicknames)
 {
+    check_mutable(L, pkg, "RENAME-PACKAGE");
     lo_world_lock(L);
     check_names_free(L, name, nicknames, pkg);
     lo_value new_name = copy_name(L, name);
@@ -409,6 +474,8 @@ static void orphan_symbols(lo_lisp *L, lo_value t, lo_value pkg)
 bool lo_delete_package(lo_lisp *L, lo_value pkg)
 {
     char buf[128];
+    if (!lo_package_deleted(pkg))
+        check_mutable(L, pkg, "DELETE-PACKAGE");
     lo_world_lock(L);
     uint64_t *p = lo_ptr(pkg);
     if (lo_package_deleted(pkg)) {
@@ -482,8 +549,16 @@ static lo_value intern_into(lo_lisp *L, lo_value pkg, unsigned slot,
 lo_value lo_intern_in(lo_lisp *L, lo_value pkg, const struct lo_name *name,
                       enum lo_sym_status *status)
 {
-    unsigned slot = home_is_keyword(pkg) ? PKG_EXTERNAL : PKG_INTERNAL;
-    return intern_into(L, pkg, slot, name, status);
+    bool keyword = home_is_keyword(pkg);
+    if (!keyword) {
+        lo_value sym;
+        *status = lo_find_symbol(L, pkg, name, &sym);
+        if (*status != LO_SYM_NONE)
+            return sym;
+        check_mutable(L, pkg, "INTERN");
+    }
+    return intern_into(L, pkg, keyword ? PKG_EXTERNAL : PKG_INTERNAL, name,
+                       status);
 }
 
 /* From C: the system's symbol, external in COMMON-LISP. */
@@ -543,6 +618,7 @@ static bool clashes(lo_lisp *L, lo_value pkg, const struct lo_name *name,
 
 void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
 {
+    check_mutable(L, pkg, "EXPORT");
     struct lo_name name = symbol_name_of(sym);
     lo_value found;
     lo_world_lock(L);
@@ -563,6 +639,7 @@ void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
 
 void lo_unexport(lo_lisp *L, lo_value sym, lo_value pkg)
 {
+    check_mutable(L, pkg, "UNEXPORT");
     struct lo_name name = symbol_name_of(sym);
     lo_value found;
     lo_world_lock(L);
@@ -590,6 +667,7 @@ static void remove_present(lo_lisp *L, lo_value sym, lo_value pkg,
 
 void lo_import(lo_lisp *L, lo_value sym, lo_value pkg, bool shadowing)
 {
+    check_mutable(L, pkg, "IMPORT");
     struct lo_name name = symbol_name_of(sym);
     lo_value found;
     lo_world_lock(L);
@@ -613,6 +691,7 @@ void lo_import(lo_lisp *L, lo_value sym, lo_value pkg, bool shadowing)
 
 void lo_shadow(lo_lisp *L, const struct lo_name *name, lo_value pkg)
 {
+    check_mutable(L, pkg, "SHADOW");
     lo_value sym;
     lo_world_lock(L);
     if (!present(lo_find_symbol(L, pkg, name, &sym))) {
@@ -641,6 +720,7 @@ static void check_unshadow(lo_lisp *L, lo_value sym, lo_value pkg,
 
 bool lo_unintern(lo_lisp *L, lo_value sym, lo_value pkg)
 {
+    check_mutable(L, pkg, "UNINTERN");
     struct lo_name name = symbol_name_of(sym);
     lo_value found;
     lo_world_lock(L);
@@ -659,6 +739,7 @@ bool lo_unintern(lo_lisp *L, lo_value sym, lo_value pkg)
 
 void lo_use_package(lo_lisp *L, lo_value used, lo_value pkg)
 {
+    check_mutable(L, pkg, "USE-PACKAGE");
     lo_world_lock(L);
     if (!memq(used, lo_ptr(pkg)[PKG_USE])) {
         lo_value t = lo_ptr(used)[PKG_EXTERNAL];
@@ -679,6 +760,7 @@ void lo_use_package(lo_lisp *L, lo_value used, lo_value pkg)
 
 void lo_unuse_package(lo_lisp *L, lo_value used, lo_value pkg)
 {
+    check_mutable(L, pkg, "UNUSE-PACKAGE");
     lo_world_lock(L);
     remove_word(L, &lo_ptr(pkg)[PKG_USE], used);
     remove_word(L, &lo_ptr(used)[PKG_USED_BY], pkg);
@@ -731,6 +813,7 @@ static lo_value ascii_string(lo_lisp *L, const char *text)
 void lo_packages_cold(lo_lisp *L)
 {
     L->root->roots[LO_ROOT_PACKAGES] = lo_make_vector(L, REG_WORDS, L->nil);
+    lo_ptr(lo_system_env(L))[ENV_PACKAGES] = L->root->roots[LO_ROOT_PACKAGES];
     uint64_t *reg = registry(L);
     lo_value cl = lo_make_package(L, ascii_string(L, "COMMON-LISP"),
                                   lo_cons(L, ascii_string(L, "CL"), L->nil),
@@ -738,7 +821,7 @@ void lo_packages_cold(lo_lisp *L)
     reg[REG_CL] = cl;
     lo_value keyword = lo_make_package(L, ascii_string(L, "KEYWORD"), L->nil,
                                        L->nil);
-    lo_ptr(keyword)[PKG_FLAGS] = lo_fixnum(PKG_KEYWORD);
+    lo_ptr(keyword)[PKG_FLAGS] = lo_fixnum(PKG_KEYWORD | PKG_SYSTEM);
     reg[REG_KEYWORD] = keyword;
     reg[REG_CL_USER] = lo_make_package(
         L, ascii_string(L, "COMMON-LISP-USER"),
@@ -773,8 +856,32 @@ static void export_defined(lo_lisp *L, lo_value cell, void *ctx)
 
 void lo_packages_boot_done(lo_lisp *L)
 {
-    lo_for_each_cell(L, ENV_FUNCTIONS, export_defined, NULL);
-    lo_for_each_cell(L, ENV_MACROS, export_defined, NULL);
-    lo_for_each_cell(L, ENV_VARIABLES, export_defined, NULL);
+    lo_value env = lo_system_env(L);
+    lo_for_each_cell(L, env, ENV_FUNCTIONS, export_defined, NULL);
+    lo_for_each_cell(L, env, ENV_MACROS, export_defined, NULL);
+    lo_for_each_cell(L, env, ENV_VARIABLES, export_defined, NULL);
     lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
+}
+
+void lo_packages_for_env(lo_lisp *L, lo_value env)
+{
+    uint64_t *parent = registry_of(lo_ptr(env)[ENV_PARENT]);
+    lo_value reg = lo_make_vector(L, REG_WORDS, L->nil);
+    for (unsigned i = 0; i < REG_WORDS; i++)
+        lo_vector_items(reg)[i] = parent[i];
+    lo_vector_items(reg)[REG_PACKAGES] = L->nil;
+    lo_ptr(env)[ENV_PACKAGES] = reg;
+    /* The user's own COMMON-LISP-USER: made directly, as its names are
+     * the system's CL-USER's, which it shadows. */
+    uint64_t *p = lo_alloc_object(L, LO_T_PACKAGE, PKG_WORDS);
+    p[PKG_NAME] = ascii_string(L, "COMMON-LISP-USER");
+    p[PKG_NICKNAMES] = lo_cons(L, ascii_string(L, "CL-USER"), L->nil);
+    p[PKG_USE] = p[PKG_USED_BY] = p[PKG_SHADOWING] = L->nil;
+    p[PKG_INTERNAL] = table_new(L, FIRST_CAPACITY);
+    p[PKG_EXTERNAL] = table_new(L, FIRST_CAPACITY);
+    p[PKG_FLAGS] = lo_fixnum(0);
+    lo_value user = lo_make_object(p);
+    lo_vector_items(reg)[REG_CL_USER] = user;
+    lo_vector_items(reg)[REG_PACKAGES] = lo_cons(L, user, L->nil);
+    lo_use_package(L, parent[REG_CL], user);
 }

@@ -6,15 +6,19 @@
  *   package   1 name (string; nil once deleted)  2 nicknames (strings)
  *             3 use list (packages)  4 used-by list (packages)
  *             5 internal symbols (table)  6 external symbols (table)
- *             7 shadowing symbols (list)  8 flags (fixnum, PKG_KEYWORD)
+ *             7 shadowing symbols (list)  8 flags (fixnum, PKG_KEYWORD,
+ *             PKG_SYSTEM)
  *   table     a simple vector: element 0 the count (fixnum), then 2^k
  *             slots, each a symbol or 0 (empty), probed linearly from the
  *             hash of the symbol's name (SYM_HASH) -- never its address,
  *             so collections change nothing.
- *   registry  a simple vector (REG_*): every package (list), COMMON-LISP,
- *             KEYWORD, COMMON-LISP-USER, and the binding cell of
- *             *PACKAGE*; found through the heap root LO_ROOT_PACKAGES.
- *             Issue 5 moves it into each first-class environment.
+ *   registry  a simple vector (REG_*), one per global environment
+ *             (ENV_PACKAGES): the packages made in it (list), COMMON-LISP,
+ *             KEYWORD, its COMMON-LISP-USER, and the binding cell of
+ *             *PACKAGE*.  A user environment sees its own packages and
+ *             then the system's, and cannot change the system's
+ *             (PKG_SYSTEM): intern new symbols in them (except keywords),
+ *             export, import, rename, delete...
  *
  * Readers take no lock: a symbol goes into an empty slot of a table with
  * a release store, and every other change (growing or shrinking a table,
@@ -31,6 +35,7 @@
 enum { PKG_NAME = 1, PKG_NICKNAMES, PKG_USE, PKG_USED_BY, PKG_INTERNAL,
        PKG_EXTERNAL, PKG_SHADOWING, PKG_FLAGS, PKG_WORDS };
 #define PKG_KEYWORD 1                   /* PKG_FLAGS: the KEYWORD package */
+#define PKG_SYSTEM 2                    /* PKG_FLAGS: the system environment's */
 
 enum { REG_PACKAGES, REG_CL, REG_KEYWORD, REG_CL_USER, REG_PACKAGE_CELL,
        REG_WORDS };
@@ -64,8 +69,10 @@ static inline bool lo_package_deleted(lo_value pkg)
 {
     return !lo_typep(lo_ptr(pkg)[PKG_NAME], LO_T_STRING);
 }
-/* The package named (or nicknamed) name, or nil. */
+/* The package named (or nicknamed) name, or nil; and a fresh list of
+ * every package the current environment sees. */
 lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name);
+lo_value lo_visible_packages(lo_lisp *L);
 /* The value of *PACKAGE*; when it is not a live package it is reset to
  * COMMON-LISP-USER and, if complain, an error is signalled. */
 lo_value lo_current_package(lo_lisp *L, bool complain);
@@ -107,6 +114,8 @@ lo_value lo_package_symbols(lo_lisp *L, lo_value pkg, bool external,
 void lo_packages_cold(lo_lisp *L);
 /* After the boot code: export from COMMON-LISP what it defined. */
 void lo_packages_boot_done(lo_lisp *L);
+/* A new user environment's registry and its own COMMON-LISP-USER. */
+void lo_packages_for_env(lo_lisp *L, lo_value env);
 /* The standard names of COMMON-LISP and LispOS's own (cl-symbols.c). */
 extern const char *const lo_cl_names[];
 extern const unsigned lo_cl_name_count;

@@ -235,6 +235,8 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_format,
     lo_prims_input,
     lo_prims_disassemble,
+    lo_prims_environment,
+    lo_prims_conditions,
     lo_prims_instances,
 };
 

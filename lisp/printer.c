@@ -296,14 +296,17 @@ static void print_stream(struct printer *p, lo_value s)
     put(p, ">");
 }
 
-/* A condition: PRINC gives its report (the message), PRIN1 its type too,
- * as #<TYPE "message"> (SBCL adds an address). */
+/* A condition: PRINC gives its report (the message, or what its report
+ * function writes), PRIN1 its type too, as #<TYPE "message"> (SBCL adds
+ * an address). */
 static void print_condition(struct printer *p, lo_value c)
 {
     lo_value message = lo_ptr(c)[CONDITION_MESSAGE];
     if (!p->escape) {
         if (lo_typep(message, LO_T_STRING))
             print_string(p, message);
+        else if (!lo_print_report(p->L, c, p->out))
+            print_symbol(p, lo_ptr(c)[CONDITION_TYPE]);
         return;
     }
     put(p, "#<");
@@ -339,6 +342,23 @@ static void print_instance(struct printer *p, lo_value v)
     put(p, ">");
 }
 
+/* A restart: PRINC gives its report (its name when it has none), PRIN1
+ * #<RESTART NAME>. */
+static void print_restart(struct printer *p, lo_value r)
+{
+    lo_value report = lo_ptr(r)[RESTART_REPORT];
+    if (!p->escape) {
+        if (lo_typep(report, LO_T_STRING))
+            print_string(p, report);
+        else if (lo_null(p->L, report) || !lo_print_report(p->L, r, p->out))
+            print_symbol(p, lo_ptr(r)[RESTART_NAME]);
+        return;
+    }
+    put(p, "#<RESTART ");
+    print_symbol(p, lo_ptr(r)[RESTART_NAME]);
+    put(p, ">");
+}
+
 static void print_object(struct printer *p, lo_value v, int depth)
 {
     char buf[64];
@@ -367,6 +387,9 @@ static void print_object(struct printer *p, lo_value v, int depth)
         break;
     case LO_T_CONDITION:
         print_condition(p, v);
+        break;
+    case LO_T_RESTART:
+        print_restart(p, v);
         break;
     case LO_T_CELL:                     /* a binding cell, or a box */
         put(p, "#<CELL");

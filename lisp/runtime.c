@@ -15,12 +15,13 @@
 
 #include "boot.h"
 #include "checksum.h"
+#include "environment.h"
 #include "format.h"
 #include "internal.h"
 #include "package.h"
 
 /* Bump when the bytecode or an object layout changes. */
-#define LO_BYTECODE_VERSION 11u
+#define LO_BYTECODE_VERSION 13u
 
 /* The space past the heap's top a collection keeps for the next
  * allocations (gc/heap.h): at most this, at most the next trigger. */
@@ -224,143 +225,6 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
         buf[at] = '\0';
 }
 
-/* ---- environments: symbol -> binding cell ------------------------------------
- * Each of the system environment's namespaces (functions, variables,
- * macros) is an open-addressing table of cells, keyed by the symbol's
- * name hash (stable when the collector moves things) and found by the
- * cell's own name slot: a simple vector whose element 0 is the count,
- * then a power-of-two number of slots holding cells or nil, never more
- * than half full.  Look-ups take no lock: a cell enters an empty slot with
- * a release store, and a table that grows is replaced whole.  Adding takes
- * the world lock and looks again, so no cell is made twice; the lock is
- * never held across a poll, so it cannot hold up a stopped world. */
-
-enum { CELLS_FIRST = 3, CELLS_INITIAL = 64 };    /* vector word of slot 0 */
-
-static uint64_t cells_capacity(lo_value table)
-{
-    return (uint64_t)lo_fixnum_value(lo_ptr(table)[1]) - 1;
-}
-
-static uint64_t symbol_hash(lo_value sym)
-{
-    return (uint64_t)lo_fixnum_value(lo_ptr(sym)[SYM_HASH]);
-}
-
-static lo_value lookup_cell(lo_lisp *L, unsigned slot, lo_value sym)
-{
-    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    lo_value table = __atomic_load_n(&env[slot], __ATOMIC_ACQUIRE);
-    if (!lo_typep(table, LO_T_VECTOR))
-        return L->nil;
-    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
-    for (uint64_t i = symbol_hash(sym) & mask;; i = (i + 1) & mask) {
-        lo_value cell = __atomic_load_n(&t[CELLS_FIRST + i], __ATOMIC_ACQUIRE);
-        if (lo_null(L, cell))
-            return L->nil;
-        if (lo_eq(lo_ptr(cell)[CELL_NAME], sym))
-            return cell;
-    }
-}
-
-/* Put cell in the first free slot of its probe sequence. */
-static void place_cell(lo_lisp *L, lo_value table, lo_value cell)
-{
-    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
-    uint64_t i = symbol_hash(lo_ptr(cell)[CELL_NAME]) & mask;
-    while (!lo_null(L, t[CELLS_FIRST + i]))
-        i = (i + 1) & mask;
-    __atomic_store_n(&t[CELLS_FIRST + i], cell, __ATOMIC_RELEASE);
-}
-
-/* A table of twice the capacity (or the first), holding the same cells. */
-static lo_value grown_cells(lo_lisp *L, lo_value old)
-{
-    uint64_t capacity = lo_typep(old, LO_T_VECTOR) ? 2 * cells_capacity(old)
-                                                   : CELLS_INITIAL;
-    lo_value table = lo_make_vector(L, capacity + 1, L->nil);
-    lo_ptr(table)[2] = lo_fixnum(0);
-    if (lo_typep(old, LO_T_VECTOR)) {
-        for (uint64_t i = 0; i < cells_capacity(old); i++)
-            if (!lo_null(L, lo_ptr(old)[CELLS_FIRST + i]))
-                place_cell(L, table, lo_ptr(old)[CELLS_FIRST + i]);
-        lo_ptr(table)[2] = lo_ptr(old)[2];
-    }
-    return table;
-}
-
-static lo_value add_cell(lo_lisp *L, unsigned slot, lo_value sym)
-{
-    uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
-    cell[CELL_VALUE] = LO_UNBOUND;
-    cell[CELL_NAME] = sym;
-    cell[CELL_FLAGS] = lo_fixnum(0);
-    lo_value c = lo_make_object(cell);
-    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    lo_value table = env[slot];
-    int64_t count = lo_typep(table, LO_T_VECTOR)
-                    ? lo_fixnum_value(lo_ptr(table)[2]) : 0;
-    if (!lo_typep(table, LO_T_VECTOR) ||
-        (uint64_t)(count + 1) * 2 > cells_capacity(table)) {
-        table = grown_cells(L, table);
-        __atomic_store_n(&env[slot], table, __ATOMIC_RELEASE);
-    }
-    place_cell(L, table, c);
-    lo_ptr(table)[2] = lo_fixnum(count + 1);
-    return c;
-}
-
-static lo_value find_cell(lo_lisp *L, unsigned slot, lo_value sym, bool create)
-{
-    lo_value found = lookup_cell(L, slot, sym);
-    if (!lo_null(L, found) || !create)
-        return found;
-    lo_world_lock(L);
-    found = lookup_cell(L, slot, sym);
-    if (lo_null(L, found))
-        found = add_cell(L, slot, sym);
-    lo_world_unlock(L);
-    return found;
-}
-
-void lo_for_each_cell(lo_lisp *L, unsigned slot,
-                      void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
-                      void *ctx)
-{
-    uint64_t *env = lo_ptr(L->root->roots[LO_ROOT_SYSTEM_ENV]);
-    lo_value table = env[slot];
-    if (!lo_typep(table, LO_T_VECTOR))
-        return;
-    for (uint64_t i = 0; i < cells_capacity(table); i++)
-        if (!lo_null(L, lo_ptr(table)[CELLS_FIRST + i]))
-            fn(L, lo_ptr(table)[CELLS_FIRST + i], ctx);
-}
-
-lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create)
-{
-    return find_cell(L, ENV_FUNCTIONS, sym, create);
-}
-
-lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create)
-{
-    return find_cell(L, ENV_VARIABLES, sym, create);
-}
-
-lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create)
-{
-    return find_cell(L, ENV_MACROS, sym, create);
-}
-
-lo_value lo_macro_function(lo_lisp *L, lo_value sym)
-{
-    if (!lo_symbolp(sym))
-        return L->nil;
-    lo_value cell = lo_macro_cell(L, sym, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
-        return L->nil;
-    return lo_ptr(cell)[CELL_VALUE];
-}
-
 /* ---- special variables ------------------------------------------------------------
  * Shallow binding, per thread.  The cell holds the global value; a
  * thread that binds the variable keeps its value in its own slot (the
@@ -380,6 +244,9 @@ bool lo_special_p(lo_lisp *L, lo_value sym)
 void lo_proclaim_special(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, true);
+    if (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL)
+        return;
+    lo_check_definable(L, lo_current_env(L), cell, "DEFVAR");
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
 }
@@ -502,10 +369,7 @@ static void cold_boot(lo_lisp *L)
     nil[SYM_HASH] = lo_fixnum(lo_crc32c(0, "NIL", 3));
     for (int i = LO_ROOT_T; i < LO_HEAP_ROOTS; i++)
         r->roots[i] = L->nil;
-    uint64_t *env = lo_alloc_object(L, LO_T_ENV, ENV_WORDS);
-    env[ENV_FUNCTIONS] = env[ENV_VARIABLES] = env[ENV_PARENT] =
-        env[ENV_MACROS] = L->nil;
-    r->roots[LO_ROOT_SYSTEM_ENV] = lo_make_object(env);
+    r->roots[LO_ROOT_SYSTEM_ENV] = L->env = lo_make_env(L, L->nil, L->nil);
     lo_packages_cold(L);                /* NIL goes into COMMON-LISP */
     L->t = r->roots[LO_ROOT_T] = lo_intern(L, "T");
     lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
@@ -549,6 +413,11 @@ static lo_lisp *new_thread(struct lo_world *W)
     L->heap = W->heap;
     L->root = W->root;
     L->poll_budget = L->limits.window = INT64_MAX;      /* no limits */
+    /* Exit identities (vm.c) live on in closures that persist: a thread
+     * starts its count from the clock, past the ones earlier processes
+     * made (each takes far longer than a nanosecond), so a stale exit
+     * finds no live entry of the same identity. */
+    L->exit_serial = lo_clock_ns() & ((1ull << 54) - 1);
     L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
     L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
     L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
@@ -602,6 +471,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->catches);
     lo_mem_free(L->levels);
     lo_mem_free(L->output);
+    lo_mem_free(L->backtrace);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);
@@ -661,6 +531,7 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     } else {
         L->nil = L->root->roots[LO_ROOT_NIL];
         L->t = L->root->roots[LO_ROOT_T];
+        L->env = lo_system_env(L);
         /* a new process starts in COMMON-LISP-USER, as a new Lisp does */
         lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
     }
@@ -678,6 +549,7 @@ int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out)
     join_world(L);
     L->nil = L->root->roots[LO_ROOT_NIL];
     L->t = L->root->roots[LO_ROOT_T];
+    L->env = lo_system_env(L);
     *out = L;
     return LO_OK;
 }
@@ -720,8 +592,11 @@ void lo_text_put(struct lo_text *t, const char *s, size_t n)
 
 /*
  * An evaluation entry point: errors nobody handles end here (after every
- * cleanup on the way has run), reported in out as "TYPE: message".  The
- * evaluation limits (limits.c) count from here to the end.
+ * cleanup on the way has run), reported in out as "TYPE: message", their
+ * backtrace kept for lo_lisp_take_backtrace.  The evaluation limits
+ * (limits.c) count from here to the end.  The forms run with an ABORT
+ * restart that ends the evaluation (conditions.c, once the condition
+ * system is booted).
  */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len)
@@ -729,8 +604,15 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     struct lo_text result = { .buf = out, .cap = out_len };
     if (out_len)
         out[0] = '\0';
+    L->backtrace_len = 0;
+    /* the outermost entry binds the user's defaults (*PACKAGE*, ...) */
+    bool outermost = L->nlevels == 0;
+    uint32_t depth = L->nbindings;
+    if (outermost)
+        lo_env_enter(L);
     uint32_t level = lo_level_enter(L);
     lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
+    uint32_t bindings = L->nbindings;
     lo_limits_begin(L);
     if (__builtin_setjmp(L->levels[level])) {
         lo_land(L);
@@ -738,8 +620,11 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         result.len = 0;
         if (!lo_limits_end(L, &result))
             lo_condition_text(L, L->unwind_v[0], &result);
+        if (outermost)
+            lo_env_leave(L, depth);
         return LO_EINVAL;
     }
+    lo_bind_toplevel_restarts(L);
     const char *cursor = text;
     lo_value form, value = L->nil;
     while (lo_read(L, &cursor, &form)) {
@@ -749,10 +634,14 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     /* printed here, inside the entry point: PRINT-OBJECT methods are Lisp
      * (an error in one is reported as any other) */
     lo_prin1(L, value, &result);
+    lo_unbind_to(L, bindings);
     L->ncatches--;
     lo_level_leave(L);
     /* past a limit, even code that caught the condition has failed */
-    if (lo_limits_end(L, &result))
-        return LO_EINVAL;
-    return LO_OK;
+    int status = LO_EINVAL;
+    if (!lo_limits_end(L, &result))
+        status = LO_OK;
+    if (outermost)
+        lo_env_leave(L, depth);
+    return status;
 }

@@ -49,6 +49,7 @@ enum lo_type {
     LO_T_INSTANCE,      /* structures and standard objects (instances.c) */
     LO_T_RATIO,         /* numerator, denominator (lisp/numbers.h) */
     LO_T_STREAM,        /* output streams (lisp/streams.h) */
+    LO_T_RESTART,       /* a restart (lisp/conditions.c) */
 };
 
 static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }
@@ -136,35 +137,52 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             (a raw tail: 1 value word)
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum:
- *             CELL_SPECIAL, CELL_CONSTANT, and from bit 8 the index of a special
- *             variable's per-thread slot, given when first bound)
+ *             CELL_SPECIAL, CELL_CONSTANT, CELL_SYSTEM, CELL_EXTENSIBLE,
+ *             and from bit 8 the index of a special variable's
+ *             per-thread slot, given when first bound)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
  *             further ones are gathered into a list in the next slot),
- *             4 frame size (fixnum), 5 name, then bytes (raw tail)
+ *             4 frame size (fixnum), 5 name, 6 the global environment
+ *             it was compiled in (its free references resolve there),
+ *             then bytes (raw tail)
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into the primitive table (fixnum)  2 name
- *   condition 1 type (symbol)  2 message (string)  3 data (a plist)
+ *   condition 1 type (symbol)  2 message (string, or nil when the
+ *             type's report is a function: printing calls it)  3 data (a
+ *             plist: slot values by slot name, then the initargs)
+ *   restart   1 name  2 function  3 report (string, function or nil)
+ *             4 interactive function  5 test function (or nil)
+ *   env       a first-class global environment (environment.c): 1 parent
+ *             (nil for the system environment)  2 name (string)
+ *             3 package registry (package.h)  4 the values of the
+ *             per-user defaults (environment.c)  then one table of cells
+ *             by symbol per namespace, ENV_FUNCTIONS to ENV_PLISTS (a
+ *             user's own property lists of system symbols)
  *   instance  1 wrapper  2 slots (vector)  3 function (nil, or what a
  *             funcallable instance is called as: lisp/instances.c)
- *   env       1 function cells  2 variable cells  3 parent  4 macro cells
- *             (each a table of cells by symbol: runtime.c)
  */
 #define CODE_REST_FLAG (1 << 20)
 enum { SYM_NAME = 1, SYM_PACKAGE, SYM_PLIST, SYM_HASH, SYM_WORDS };
 enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
 #define CELL_SPECIAL 1          /* CELL_FLAGS bit: a special variable */
 #define CELL_CONSTANT 2         /* CELL_FLAGS bit: a constant (DEFCONSTANT) */
+#define CELL_SYSTEM 4           /* CELL_FLAGS bit: the system environment's */
+#define CELL_EXTENSIBLE 8       /* a system generic function users extend */
 #define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
-       CODE_BYTES };
+       CODE_ENV, CODE_BYTES };
 enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
 enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,
        CONDITION_WORDS };
 enum { INSTANCE_WRAPPER = 1, INSTANCE_SLOTS, INSTANCE_FUNCTION,
        INSTANCE_WORDS };
-enum { ENV_FUNCTIONS = 1, ENV_VARIABLES, ENV_PARENT, ENV_MACROS, ENV_WORDS };
+enum { RESTART_NAME = 1, RESTART_FUNCTION, RESTART_REPORT,
+       RESTART_INTERACTIVE, RESTART_TEST, RESTART_WORDS };
+enum { ENV_PARENT = 1, ENV_NAME, ENV_PACKAGES, ENV_DEFAULTS,
+       ENV_FUNCTIONS, ENV_VARIABLES, ENV_MACROS, ENV_COMPILER_MACROS,
+       ENV_CLASSES, ENV_TYPES, ENV_SYMBOL_MACROS, ENV_PLISTS, ENV_WORDS };
 
 /* A funcallable instance (a generic function): what calling it calls,
  * or 0 when v is not one. */

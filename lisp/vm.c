@@ -11,7 +11,7 @@
 
 #include "bytecode.h"
 #include "ckpt/safepoint.h"
-#include "internal.h"
+#include "environment.h"
 
 static inline unsigned u16(const unsigned char *p)
 {
@@ -445,6 +445,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
         [OP_SET_BOX_CLOSED] = &&L_OP_SET_BOX_CLOSED,
         [OP_SET_BOX_LOCAL] = &&L_OP_SET_BOX_LOCAL,
         [OP_SET_GLOBAL] = &&L_OP_SET_GLOBAL,
+        [OP_SET_SYSTEM_GLOBAL] = &&L_OP_SET_SYSTEM_GLOBAL,
         [OP_SET_LOCAL] = &&L_OP_SET_LOCAL,
         [OP_SET_SP] = &&L_OP_SET_SP,
         [OP_SUB1] = &&L_OP_SUB1,
@@ -499,6 +500,10 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
             }
             L_OP_SET_GLOBAL:
                 *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
+                ip += 2;
+                DISPATCH();
+            L_OP_SET_SYSTEM_GLOBAL:
+                lo_set_system_global(L, k[u16(ip)], L->stack[L->sp - 1]);
                 ip += 2;
                 DISPATCH();
             L_OP_FUNCTION: {

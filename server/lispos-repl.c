@@ -1,8 +1,9 @@
 /*
  * lispos-repl -- LispOS as a local, single-user program.
  *
- *   lispos-repl --store PATH [--size SIZE] [--max-steps N]
- *               [--max-bytes SIZE] [--max-time SECONDS] [-e FORM]...
+ *   lispos-repl --store PATH [--size SIZE] [--user NAME [--reset]]
+ *               [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]
+ *               [-e FORM]...
  *
  * Opens (or creates) the store on PATH -- a regular file (created sparse,
  * SIZE bytes, default 1G) or a block device -- and the Lisp system in it:
@@ -15,6 +16,10 @@
  * --max-steps, --max-bytes and --max-time limit each evaluation (each -e
  * FORM, each form the REPL reads): past one, the evaluation fails with
  * RESOURCE-EXHAUSTED (lisp.h, lo_lisp_set_limits).
+ * --user NAME evaluates in the global environment of user NAME, made on
+ * first use; --reset first gives that user a fresh default environment,
+ * keeping the old one as NAME.previous (docs/environments.md).  Without
+ * --user, evaluations run in the system environment.
  * On normal exit the state is made durable (a snapshot, synced).
  */
 #include <errno.h>
@@ -29,11 +34,16 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: lispos-repl --store PATH [--size SIZE] [--max-steps N]\n"
-          "                   [--max-bytes SIZE] [--max-time SECONDS] [-e FORM]...\n"
+    fputs("usage: lispos-repl --store PATH [--size SIZE] [--user NAME [--reset]]\n"
+          "                   [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]\n"
+          "                   [-e FORM]...\n"
           "\n"
           "  --store PATH        the store: a file (created if missing) or a block device\n"
           "  --size SIZE         size of a new store file (default 1G; K, M, G, T suffixes)\n"
+          "  --user NAME         evaluate in user NAME's environment (made on first use);\n"
+          "                      without it, in the system environment\n"
+          "  --reset             give the user a fresh default environment first (the old\n"
+          "                      one is kept as NAME.previous)\n"
           "  --max-steps N       limit each evaluation to N VM steps (calls and loop turns)\n"
           "  --max-bytes SIZE    limit each evaluation to SIZE bytes allocated (K, M, G, T)\n"
           "  --max-time SECONDS  limit each evaluation to SECONDS of wall time (e.g. 0.5)\n"
@@ -72,6 +82,14 @@ static int eval_print(lo_lisp *L, const char *text)
     show_output(L);
     if (status != LO_OK) {
         printf("ERROR: %s\n", out);
+        const char *trace;
+        size_t n = lo_lisp_take_backtrace(L, &trace);
+        if (n) {
+            fflush(stdout);
+            fputs("Backtrace:\n", stderr);
+            fwrite(trace, 1, n, stderr);
+            fflush(stderr);
+        }
         return 0;
     }
     printf("%s\n", out);
@@ -184,6 +202,8 @@ int main(int argc, char **argv)
     const char *forms[argc > 0 ? argc : 1];
     int nforms = 0;
     struct lo_limits limits = { 0 };
+    const char *user = NULL;
+    bool reset = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
@@ -210,6 +230,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "lispos-repl: bad --max-time '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+            user = argv[++i];
+        } else if (!strcmp(argv[i], "--reset")) {
+            reset = true;
         } else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
             forms[nforms++] = argv[++i];
         } else {
@@ -221,6 +245,16 @@ int main(int argc, char **argv)
     if (!path) {
         fprintf(stderr, "lispos-repl: --store PATH is required\n");
         usage(stderr);
+        return 2;
+    }
+    if (reset && !user) {
+        fprintf(stderr, "lispos-repl: --reset needs --user NAME\n");
+        return 2;
+    }
+    char previous[80];
+    if (user && (!*user || strlen(user) > 55 || strpbrk(user, " \t\n"))) {
+        fprintf(stderr, "lispos-repl: bad user name '%s' (1 to 55 printable "
+                "characters, no blanks)\n", user);
         return 2;
     }
 
@@ -251,6 +285,20 @@ int main(int argc, char **argv)
     if (stress && *stress)
         lo_lisp_gc_stress(L, strtoull(stress, NULL, 10));
     lo_lisp_set_limits(L, &limits);
+    if (user) {
+        snprintf(previous, sizeof previous, "%s.previous", user);
+        status = reset ? lo_lisp_reset_user(L, user, previous) : LO_OK;
+        if (status == LO_OK)
+            status = lo_lisp_set_user(L, user);
+        if (status != LO_OK) {
+            fprintf(stderr, "lispos-repl: cannot use the environment of %s: "
+                    "%s\n", user, lo_strerror(status));
+            lo_lisp_close(L);
+            lo_ckpt_close(store);
+            lo_disk_close(disk);
+            return 1;
+        }
+    }
 
     int ok = 1;
     if (nforms) {

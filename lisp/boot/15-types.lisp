@@ -3,9 +3,9 @@
 ;;;; Type specifiers: the names of the built-in types, the condition types
 ;;;; (20-conditions.lisp marks them on their property lists),
 ;;;; and the compound forms (or ...) (and ...) (not ...) (member ...)
-;;;; (eql x) (satisfies f) (integer low high) and (mod n); classes and
-;;;; their names (50-clos.lisp: %CLASS-TYPEP, SUBTYPEP).  DEFTYPE is not
-;;;; done yet.
+;;;; (eql x) (satisfies f) (integer low high) and (mod n), the types
+;;;; DEFTYPE defines in the current environment (90-environments.lisp),
+;;;; and classes and their names (50-clos.lisp: %CLASS-TYPEP, SUBTYPEP).
 
 (defun %in-range (x low high)
   (and (or (null low) (eq low '*)
@@ -50,12 +50,15 @@
     ((vector simple-vector array simple-array) (vectorp object))
     (sequence (or (listp object) (vectorp object)))
     (hash-table (hash-table-p object))
+    (restart (%restartp object))
     (t (cond ((get type '%condition-type)
               (and (%conditionp object)
                    (%condition-subtype-p (%condition-type object) type)))
              ;; classes (50-clos.lisp): standard classes, structures...
              ((and (fboundp '%class-binding) (%class-binding type))
               (%class-typep object (%class-binding type)))
+             ((%env-binding :type type)
+              (typep object (funcall (%env-binding :type type))))
              (t (error 'simple-error :format-control "unknown type specifier ~s"
                                      :format-arguments (list type)))))))
 
@@ -85,8 +88,10 @@
                                   (and (<= (- half) object) (< object half))))))
           ((vector simple-vector array simple-array string simple-string cons)
            (%typep-name object (car type)))
-          (t (error 'simple-error :format-control "unknown type specifier ~s"
-                                  :format-arguments (list type)))))))
+          (t (if (and (symbolp (car type)) (%env-binding :type (car type)))
+                 (typep object (apply (%env-binding :type (car type)) args))
+                 (error 'simple-error :format-control "unknown type specifier ~s"
+                                      :format-arguments (list type))))))))
 
 (defun type-of (object)
   (cond ((null object) 'null)
@@ -103,5 +108,6 @@
         ((hash-table-p object) 'hash-table)
         ((functionp object) 'function)
         ((%conditionp object) (%condition-type object))
+        ((%restartp object) 'restart)
         ((%instancep object) (class-name (class-of object)))
         (t t)))

@@ -1303,3 +1303,13 @@
         (lambda (name &rest more)
           (prog1 (apply define name more)
             (%ensure-condition-class name)))))
+
+;; The system generic functions users may add methods to: each user gets
+;; a binding of their own (environment.c, CELL_EXTENSIBLE); for now it
+;; holds the system's generic function, whose methods everyone shares --
+;; private copies are the environments' next step (%USER-GF, %FIND-GF).
+(dolist (name '(print-object initialize-instance shared-initialize
+                reinitialize-instance update-instance-for-redefined-class
+                slot-missing slot-unbound no-applicable-method
+                no-next-method))
+  (%make-extensible name))

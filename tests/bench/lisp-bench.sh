@@ -2,9 +2,10 @@
 # The Gabriel benchmarks (tests/bench/lisp/*.lisp), compiled, in LispOS and
 # in three Common Lisps from Debian in the same run:
 #
-#   bench lisp-NAME ours=X.XXXs clisp=X.XXXs ecl=X.XXXs sbcl=X.XXXs
+#   bench lisp-NAME ours=X.XXXs clisp=X.XXXs ecl=X.XXXs sbcl=X.XXXs user=X.XXXs
 #   ...
 #   bench lisp-geomean ours=... clisp=... ecl=... sbcl=... ratio-vs-clisp=R programs=N/M
+#   bench lisp-user-env user=... ours=... ratio-user-vs-system=R
 #
 # Seconds, lower is better; ratio-vs-clisp = ours/clisp on the geometric
 # means, taken over the N programs that every implementation completed with
@@ -29,6 +30,10 @@
 #          definitions and exit): medians of BENCH_LISP_ROUNDS alternating
 #          runs of each.  It includes the exit snapshot of what the run
 #          allocated (there is no collector yet, so all of it is live).
+#
+# user= is ours again, with the program compiled and run in a user's
+# global environment (lispos-repl --user bench) instead of the system's:
+# the cost of first-class environments, which should be none.
 #
 # Results are checked against SBCL's: the value each peer prints with
 # PRIN1, and for ours the last line lispos-repl prints.
@@ -119,7 +124,9 @@ ours_once() {
     local input=$1 out=$2 store="$work/ours.store" t0 t1
     rm -f "$store"
     t0=$(date +%s%N)
-    timeout "$limit" "$repl" --store "$store" --size "$store_size" < "$input" > "$out" 2>&1
+    # shellcheck disable=SC2086
+    timeout "$limit" "$repl" --store "$store" --size "$store_size" $ours_flags \
+        < "$input" > "$out" 2>&1
     echo "rc=$?" >> "$out"
     t1=$(date +%s%N)
     rm -f "$store"
@@ -157,11 +164,16 @@ fmt() {
 
 declare -A T R
 completed=()
+ours_flags=""
 total=0
 for prog in $programs; do
     total=$((total + 1))
+    ours_flags=""
     read -r secs res <<< "$(ours_run "$prog")"
     T[ours]=$secs R[ours]=$res
+    ours_flags="--user bench"
+    read -r secs res <<< "$(ours_run "$prog")"
+    T[user]=$secs R[user]=$res
     for impl in $peers; do
         line=$(peer_run "$impl" "$prog")
         if [ -n "$line" ]; then
@@ -171,7 +183,7 @@ for prog in $programs; do
         fi
     done
     status="" all=1
-    for impl in ours $peers; do
+    for impl in ours user $peers; do
         if [ "${T[$impl]}" = n/a ]; then
             all=0
         elif [ "${T[sbcl]}" != n/a ] && [ "${R[$impl]}" != "${R[sbcl]}" ]; then
@@ -181,16 +193,18 @@ for prog in $programs; do
     done
     [ "${T[ours]}" = n/a ] && status="$status # ours: ${R[ours]}"
     echo "bench lisp-$prog ours=$(fmt "${T[ours]}") clisp=$(fmt "${T[clisp]}")" \
-         "ecl=$(fmt "${T[ecl]}") sbcl=$(fmt "${T[sbcl]}")$status"
-    [ "$all" = 1 ] && completed+=("${T[ours]} ${T[clisp]} ${T[ecl]} ${T[sbcl]}")
+         "ecl=$(fmt "${T[ecl]}") sbcl=$(fmt "${T[sbcl]}") user=$(fmt "${T[user]}")$status"
+    [ "$all" = 1 ] && completed+=("${T[ours]} ${T[clisp]} ${T[ecl]} ${T[sbcl]} ${T[user]}")
 done
 
 if [ ${#completed[@]} -eq 0 ]; then
     echo "bench lisp-geomean ours=n/a clisp=n/a ecl=n/a sbcl=n/a ratio-vs-clisp=n/a programs=0/$total"
 else
     printf '%s\n' "${completed[@]}" | awk -v total="$total" '
-        { for (i = 1; i <= 4; i++) s[i] += log($i > 0.0005 ? $i : 0.0005) }
-        END { for (i = 1; i <= 4; i++) g[i] = exp(s[i] / NR)
+        { for (i = 1; i <= 5; i++) s[i] += log($i > 0.0005 ? $i : 0.0005) }
+        END { for (i = 1; i <= 5; i++) g[i] = exp(s[i] / NR)
               printf "bench lisp-geomean ours=%.3fs clisp=%.3fs ecl=%.3fs sbcl=%.3fs ratio-vs-clisp=%.2f programs=%d/%d\n",
-                     g[1], g[2], g[3], g[4], g[1] / g[2], NR, total }'
+                     g[1], g[2], g[3], g[4], g[1] / g[2], NR, total
+              printf "bench lisp-user-env user=%.3fs ours=%.3fs ratio-user-vs-system=%.2f\n",
+                     g[5], g[1], g[5] / g[1] }'
 fi

@@ -7,7 +7,7 @@
 here=$(dirname "$0")
 : "${LISPOS_GC_STRESS:=1024}"
 export LISPOS_GC_STRESS
-for suite in lisp_repl.t lisp_sbcl.t lisp_packages.t lisp_load.t lisp_clos.t; do
+for suite in lisp_repl.t lisp_sbcl.t lisp_packages.t lisp_load.t lisp_envs.t lisp_conditions.t lisp_clos.t; do
     sh "$here/$suite" 2>&1
 done | awk -v s="$LISPOS_GC_STRESS" '
     /^ok [0-9]/     { n++; sub(/^ok [0-9]+/, ""); print "ok " n $0 " [stress " s "]"; next }

@@ -7,7 +7,9 @@
  * Each thread defines its own functions (interning new symbols and adding
  * global cells concurrently), builds and checks lists that survive many
  * collections, calls (gc) itself, and writes to standard output, which
- * must come back as its own; a further thread takes snapshots.
+ * must come back as its own; a further thread takes snapshots.  The last
+ * USER_THREADS threads run in users' environments (docs/environments.md):
+ * each defines MINE and sets *PRINT-BASE* and must keep seeing its own.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -17,7 +19,11 @@
 #include "lisp/lisp.h"
 #include "tap.h"
 
-enum { THREADS = 4, ROUNDS = 60 };
+enum { THREADS = 6, USER_THREADS = 2, ROUNDS = 60 };
+
+/* Thread t's user, and the *print-base* it chooses. */
+static bool user_thread(int t) { return t >= THREADS - USER_THREADS; }
+static int user_base(int t) { return t % 2 ? 8 : 16; }
 
 static lo_lisp *main_L;
 static lo_ckpt *store;
@@ -57,6 +63,16 @@ static void *worker(void *arg)
         return NULL;
     }
     char form[512], want[64];
+    if (user_thread(t)) {
+        snprintf(want, sizeof want, "user%d", t);
+        if (lo_lisp_set_user(L, want) != LO_OK)
+            failures[t]++;
+        snprintf(form, sizeof form, "(defun mine () %d)", t);
+        expect(t, L, form, "MINE");
+        snprintf(form, sizeof form, "(progn (setq *print-base* %d) nil)",
+                 user_base(t));
+        expect(t, L, form, "NIL");
+    }
     snprintf(form, sizeof form,
              "(defun build-%d (n acc) (if (= n 0) acc "
              "(build-%d (- n 1) (cons (list n (* n %d)) acc))))", t, t, t);
@@ -70,6 +86,15 @@ static void *worker(void *arg)
     expect(t, L, "(defvar *who* nil)", "*WHO*");
     for (int round = 0; round < ROUNDS; round++) {
         int n = 200 + round * 10;
+        if (user_thread(t)) {
+            /* its own MINE, and the *print-base* it left at the end of
+             * the last round, whatever the others do; then base 10 for
+             * this round's checks */
+            snprintf(want, sizeof want, "(%d \"%s\")", t,
+                     user_base(t) == 16 ? "FF" : "377");
+            expect(t, L, "(prog1 (list (mine) (prin1-to-string 255)) "
+                   "(setq *print-base* 10))", want);
+        }
         /* sum of i * t for i = 1..n, through a list that lives across
          * collections triggered by the other threads */
         snprintf(form, sizeof form,
@@ -98,6 +123,11 @@ static void *worker(void *arg)
                  t, round, t);
         snprintf(want, sizeof want, "*KEPT-%d-%d*", t, round);
         expect(t, L, form, want);
+        if (user_thread(t)) {
+            snprintf(form, sizeof form, "(progn (setq *print-base* %d) nil)",
+                     user_base(t));
+            expect(t, L, form, "NIL");
+        }
     }
     lo_lisp_thread_close(L);
     return NULL;
@@ -149,6 +179,10 @@ int main(void)
     lo_lisp_eval_string(main_L, "(list (sum-2 *kept-2-59* 0) "
                         "(length *kept-3-0*))", out, sizeof out);
     is_str(out, "(420 20)", "every thread's definitions and data are there");
+    lo_lisp_eval_string(main_L, "(list (fboundp 'mine) (fboundp 'build-4) 255)",
+                        out, sizeof out);
+    is_str(out, "(NIL NIL 255)", "the users' definitions and defaults are "
+           "not the system's");
 
     is_int(lo_ckpt_sync(store), LO_OK, "made durable");
     lo_lisp_close(main_L);
@@ -157,6 +191,10 @@ int main(void)
     lo_lisp_eval_string(main_L, "(list (sum-1 *kept-1-30* 0) "
                         "(length (build-0 7 nil)))", out, sizeof out);
     is_str(out, "(210 7)", "and still there when the heap is opened again");
+    is_int(lo_lisp_set_user(main_L, "user4"), LO_OK, "back in user4's environment");
+    lo_lisp_eval_string(main_L, "(list (mine) (length *kept-4-59*) 255)", out,
+                        sizeof out);
+    is_str(out, "(4 14 FF)", "user4's definitions and *print-base* are kept");
     lo_lisp_close(main_L);
     lo_ckpt_close(store);
     lo_disk_close(d);

@@ -1,0 +1,345 @@
+/*
+ * conditions.c -- what the condition system needs from C beyond raising
+ * (control.c): restart objects, backtraces, the top level's ABORT
+ * restart, and printing reports that are functions.
+ *
+ * The condition system proper -- DEFINE-CONDITION, SIGNAL, ERROR,
+ * HANDLER-BIND, RESTART-CASE, INVOKE-RESTART... -- is Lisp, in
+ * lisp/boot/20-conditions.lisp.  Restarts are established by binding
+ * *%RESTARTS*; a RESTART-CASE restart leaves by GO, so it unwinds through
+ * the catch stack like any non-local exit and fails with a CONTROL-ERROR
+ * once its extent has ended.
+ *
+ * Backtraces: an error that reaches an evaluation entry point unhandled
+ * has the frames above the entry point written down (lo_backtrace_capture,
+ * from lo_raise, after the handlers declined and before the unwinding),
+ * innermost first, "0: (FOO 1 2)", at most LO_BACKTRACE_FRAMES of them
+ * and then "... N more frames": the host takes the text with
+ * lo_lisp_take_backtrace (lisp.h).  Arguments are the required ones as
+ * the frame holds them now; a function with &optional, &rest or &key
+ * shows "..." for the rest.  A primitive has no frame: its caller is the
+ * innermost frame.
+ */
+#include <string.h>
+
+#include "format.h"
+#include "internal.h"
+#include "streams.h"
+
+/* ---- backtraces ---- */
+
+enum { BACKTRACE_CAP = 16384, FRAME_LINE = 400 };
+
+/* What a frame's argument slot holds: a box (a nameless cell) stands for
+ * its value. */
+static lo_value slot_value(lo_lisp *L, lo_value v)
+{
+    if (lo_typep(v, LO_T_CELL) && lo_null(L, lo_ptr(v)[CELL_NAME]))
+        return lo_ptr(v)[CELL_VALUE];
+    return v;
+}
+
+/* "(NAME arg...)" for the frame f into t (bounded: printing stops when it
+ * is full). */
+static void frame_text(lo_lisp *L, const struct lo_frame *f, struct lo_text *t)
+{
+    uint64_t *code = lo_ptr(f->code);
+    lo_value name = code[CODE_NAME];
+    lo_text_put(t, "(", 1);
+    if (lo_null(L, name))
+        lo_text_put(t, "(LAMBDA)", 8);
+    else if (lo_symbolp(name) && lo_null(L, lo_ptr(name)[SYM_PACKAGE]))
+        lo_print(L, name, 0, t);        /* a (SETF F) function's hidden name */
+    else
+        lo_print(L, name, 1, t);
+    int64_t arity = lo_fixnum_value(code[CODE_ARITY]);
+    uint32_t required = (uint32_t)(arity & (CODE_REST_FLAG - 1));
+    for (uint32_t i = 0; i < required && f->base + i < L->sp; i++) {
+        lo_text_put(t, " ", 1);
+        lo_print(L, slot_value(L, L->stack[f->base + i]), 1, t);
+    }
+    if (arity & CODE_REST_FLAG)
+        lo_text_put(t, " ...", 4);
+    lo_text_put(t, ")", 1);
+}
+
+static void backtrace_put(lo_lisp *L, const char *s)
+{
+    size_t n = strlen(s);
+    if (L->backtrace_len + n + 1 > L->backtrace_cap)
+        return;
+    memcpy(L->backtrace + L->backtrace_len, s, n + 1);
+    L->backtrace_len += n;
+}
+
+/* The frames of the evaluation entry point catches[top] (those above the
+ * frames it found), innermost first. */
+void lo_backtrace_capture(lo_lisp *L, uint32_t top)
+{
+    if (L->in_backtrace) {      /* printing a frame failed: give up */
+        L->in_backtrace = false;
+        return;
+    }
+    if (!L->backtrace) {
+        L->backtrace = lo_mem_alloc(BACKTRACE_CAP);
+        if (!L->backtrace)
+            return;
+        L->backtrace_cap = BACKTRACE_CAP;
+    }
+    L->in_backtrace = true;
+    L->backtrace_len = 0;
+    L->backtrace[0] = '\0';
+    uint32_t floor = L->catches[top].nframes;
+    uint32_t n = L->nframes > floor ? L->nframes - floor : 0;
+    for (uint32_t i = 0; i < n && i < LO_BACKTRACE_FRAMES; i++) {
+        char line[FRAME_LINE];
+        int k = lo_snprintf(line, sizeof line, "%u: ", i);
+        struct lo_text t = { .buf = line + k, .cap = sizeof line - k - 8 };
+        frame_text(L, &L->frames[L->nframes - 1 - i], &t);
+        if (t.len + 1 >= t.cap)
+            memcpy(line + k + t.len, "...)", 5);
+        backtrace_put(L, line);
+        backtrace_put(L, "\n");
+    }
+    if (n > LO_BACKTRACE_FRAMES) {
+        char more[64];
+        lo_snprintf(more, sizeof more, "... %u more frames\n",
+                    n - LO_BACKTRACE_FRAMES);
+        backtrace_put(L, more);
+    }
+    L->in_backtrace = false;
+}
+
+size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
+{
+    size_t n = L->backtrace_len;
+    *text = n ? L->backtrace : "";
+    L->backtrace_len = 0;
+    return n;
+}
+
+/* (%backtrace &optional count): the innermost evaluation entry point's
+ * frames (the innermost count of them) as a list of forms, innermost
+ * first: ((FOO 1 2) (BAR 3) ...), each with the required arguments only;
+ * an anonymous function is (LAMBDA). */
+static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint32_t floor = 0;
+    for (uint32_t i = L->ncatches; i-- > 0;)
+        if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
+            floor = L->catches[i].nframes;
+            break;
+        }
+    if (n && !lo_null(L, a[0])) {
+        if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0)
+            lo_type_error(L, a[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
+                          "is not a non-negative integer");
+        int64_t count = lo_fixnum_value(a[0]);
+        if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
+            floor = L->nframes - (uint32_t)count;
+    }
+    lo_value result = L->nil;           /* built outermost first */
+    for (uint32_t i = floor; i < L->nframes; i++) {
+        const struct lo_frame *f = &L->frames[i];
+        uint64_t *code = lo_ptr(f->code);
+        int64_t arity = lo_fixnum_value(code[CODE_ARITY]);
+        uint32_t required = (uint32_t)(arity & (CODE_REST_FLAG - 1));
+        lo_value args = L->nil;
+        for (uint32_t j = required; j-- > 0;)
+            if (f->base + j < L->sp)
+                args = lo_cons(L, slot_value(L, L->stack[f->base + j]), args);
+        lo_value name = lo_ptr(f->code)[CODE_NAME];
+        if (lo_null(L, name))
+            name = lo_cons(L, lo_intern(L, "LAMBDA"), L->nil);
+        result = lo_cons(L, lo_cons(L, name, args), result);
+    }
+    return result;
+}
+
+/* ---- reports that are functions ---- */
+
+/* The function named name (a system symbol), or 0 when it is not
+ * defined (yet: cold boot). */
+static lo_value system_function(lo_lisp *L, const char *name)
+{
+    lo_value cell = lo_function_cell(L, lo_intern(L, name), false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return 0;
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+static void put_string(struct lo_text *out, lo_value s)
+{
+    uint64_t n = lo_string_length(s);
+    for (uint64_t i = 0; i < n; i++) {
+        char utf8[4];
+        lo_text_put(out, utf8, lo_utf8_encode(lo_string_ref(s, i), utf8));
+    }
+}
+
+/*
+ * PRINC of a condition whose report is a function, or of a restart whose
+ * report is one: %REPORT-STRING calls it.  The printer holds values in C
+ * while this runs, so no collection may move them: it is inhibited, as
+ * in the compiler while macros run.
+ */
+bool lo_print_report(lo_lisp *L, lo_value object, struct lo_text *out)
+{
+    if (!L->ncatches || L->nlevels == 0)
+        return false;
+    lo_value fn = system_function(L, "%REPORT-STRING");
+    if (!fn)
+        return false;
+    lo_gc_inhibit(L);
+    lo_value s = lo_vm_apply(L, fn, &object, 1);
+    lo_gc_allow(L);
+    if (!lo_typep(s, LO_T_STRING))
+        return false;
+    put_string(out, s);
+    return true;
+}
+
+/*
+ * Before an unhandled condition leaves for the entry point, which runs no
+ * Lisp to report it: a report that is a function is called now and its
+ * text becomes the condition's message.
+ */
+void lo_condition_report(lo_lisp *L, lo_value *c)
+{
+    if (!lo_typep(*c, LO_T_CONDITION) ||
+        lo_typep(lo_ptr(*c)[CONDITION_MESSAGE], LO_T_STRING) ||
+        L->signal_depth >= 8)
+        return;
+    lo_value fn = system_function(L, "%UNHANDLED-REPORT-STRING");
+    if (!fn)
+        return;
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, c);
+    L->signal_depth++;
+    lo_value s = lo_vm_apply(L, fn, c, 1);
+    L->signal_depth--;
+    lo_roots_release(L, mark);
+    if (lo_typep(s, LO_T_STRING))
+        lo_ptr(*c)[CONDITION_MESSAGE] = s;
+}
+
+/* ---- restarts ---- */
+
+static lo_value p_make_restart(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
+    for (uint32_t i = 0; i < RESTART_WORDS - 1; i++)
+        r[1 + i] = i < n ? a[i] : L->nil;
+    return lo_make_object(r);
+}
+
+static lo_value p_restartp(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_typep(a[0], LO_T_RESTART));
+}
+
+/* (%restart-field restart i): 0 name, 1 function, 2 report,
+ * 3 interactive, 4 test. */
+static lo_value p_restart_field(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_typep(a[0], LO_T_RESTART))
+        lo_type_error(L, a[0], "RESTART", "not a restart");
+    if (!lo_fixnump(a[1]) || lo_fixnum_value(a[1]) < 0 ||
+        lo_fixnum_value(a[1]) >= RESTART_WORDS - 1)
+        lo_error(L, "TYPE-ERROR", "%%RESTART-FIELD: bad index");
+    return lo_ptr(a[0])[1 + lo_fixnum_value(a[1])];
+}
+
+/* ---- conditions ---- */
+
+static uint64_t *condition(lo_lisp *L, lo_value c)
+{
+    if (!lo_typep(c, LO_T_CONDITION))
+        lo_type_error(L, c, "CONDITION", "not a condition");
+    if (!(lo_access_bits(c) & LO_ACCESS_WRITE))
+        lo_error(L, "ACCESS-DENIED", "changing a condition without the "
+                 "write access bit");
+    return lo_ptr(c);
+}
+
+static lo_value p_set_condition_message(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    condition(L, a[0])[CONDITION_MESSAGE] = a[1];
+    return a[1];
+}
+
+static lo_value p_set_condition_data(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    condition(L, a[0])[CONDITION_DATA] = a[1];
+    return a[1];
+}
+
+/* (%unhandled condition): as an error nobody handles -- the backtrace
+ * taken, to the evaluation entry point (INVOKE-DEBUGGER). */
+static lo_value p_unhandled(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_typep(a[0], LO_T_CONDITION))
+        lo_type_error(L, a[0], "CONDITION", "%%UNHANDLED: not a condition");
+    lo_unhandled(L, a[0]);
+}
+
+/* ---- the top level's ABORT restart ---- */
+
+/* The ABORT restart of each evaluation: its function is %TOPLEVEL-ABORT,
+ * which ends the innermost evaluation.  An evaluation entry point binds
+ * *%RESTARTS* to it alone, so it is the innermost one's (and one whose
+ * evaluation has ended is found by no FIND-RESTART). */
+void lo_bind_toplevel_restarts(lo_lisp *L)
+{
+    lo_value var = lo_variable_cell(L, lo_intern(L, "*%RESTARTS*"), false);
+    if (lo_null(L, var) ||
+        !(lo_fixnum_value(lo_ptr(var)[CELL_FLAGS]) & CELL_SPECIAL))
+        return;
+    lo_value fn = system_function(L, "%TOPLEVEL-ABORT");
+    if (!fn)
+        return;
+    static const char report[] = "Abort the evaluation.";
+    uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
+    r[RESTART_NAME] = lo_intern(L, "ABORT");
+    r[RESTART_FUNCTION] = fn;
+    r[RESTART_REPORT] = lo_make_string(L, report, strlen(report));
+    r[RESTART_INTERACTIVE] = L->nil;
+    r[RESTART_TEST] = L->nil;
+    lo_bind_special(L, var, lo_cons(L, lo_make_object(r), L->nil));
+}
+
+/* (%toplevel-abort &rest ignored): end the innermost evaluation, running
+ * the cleanups on the way; it fails with a message saying so. */
+static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a;
+    (void)n;
+    for (uint32_t i = L->ncatches; i-- > 0;) {
+        if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
+            static const char text[] = "ABORT: the evaluation was aborted "
+                                       "(its ABORT restart was invoked)";
+            L->unwind_v[0] = lo_make_string(L, text, strlen(text));
+            L->unwind_n = 1;
+            L->backtrace_len = 0;
+            lo_unwind(L, i);
+        }
+    }
+    lo_error(L, "CONTROL-ERROR", "no evaluation to abort");
+}
+
+const struct lo_primitive lo_prims_conditions[] = {
+    { "%MAKE-RESTART", 2, 5, p_make_restart },
+    { "%RESTARTP", 1, 1, p_restartp },
+    { "%RESTART-FIELD", 2, 2, p_restart_field },
+    { "%SET-CONDITION-MESSAGE", 2, 2, p_set_condition_message },
+    { "%SET-CONDITION-DATA", 2, 2, p_set_condition_data },
+    { "%UNHANDLED", 1, 1, p_unhandled },
+    { "%TOPLEVEL-ABORT", 0, -1, p_toplevel_abort },
+    { "%BACKTRACE", 0, 1, p_backtrace },
+    { NULL, 0, 0, NULL },
+};

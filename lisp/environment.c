@@ -1,0 +1,667 @@
+/*
+ * environment.c -- first-class global environments (docs/environments.md).
+ *
+ * A global environment maps names to what they mean: one table of binding
+ * cells per namespace (functions, variables, macros, compiler macros,
+ * classes, types, symbol macros), a package registry (package.h), and
+ * for a user the values of the system's per-user defaults.  Compiled code
+ * holds the cells it refers to, found when it was compiled, so a call
+ * costs the same in any environment, and a function keeps resolving its
+ * free references where it was compiled wherever it is called from.
+ *
+ * The system environment is the root of the heap.  Each user has an
+ * environment whose parent is the system's.  A name is looked up in the
+ * user's own table first, then in the system's: a binding the system has
+ * is shared by everyone and cannot be changed from a user environment
+ * (CELL_SYSTEM), nor can a user define anything new on a symbol of a
+ * system package.  Three kinds of system binding give a user something of
+ * their own:
+ *   - per-user defaults (*PRINT-BASE*, *PACKAGE*, ...): the variable is the
+ *     system's, but each user environment keeps its own global value of
+ *     it; an evaluation in the environment binds the variable to that
+ *     value and keeps what it is at the end (lo_env_enter, lo_env_leave);
+ *   - extensible generic functions (PRINT-OBJECT, ...; CELL_EXTENSIBLE): a
+ *     user's first look-up of the name makes a cell of their own holding
+ *     the system's function, which the object system replaces with a
+ *     private copy when the user adds a method;
+ *   - property lists of system symbols (ENV_PLISTS): a user who changes
+ *     one changes a copy of their own.
+ *
+ * Which environment is current: the one of the innermost function running
+ * that was compiled in a user environment (code objects record theirs,
+ * CODE_ENV); system functions act for their caller.  Outside any
+ * function, or when only system code runs, it is the thread's (L->env,
+ * chosen by lo_lisp_set_user).
+ *
+ * Tables are open-addressing: a simple vector whose element 0 is the
+ * count, then a power-of-two number of slots holding cells or nil, never
+ * more than half full, probed from the symbol's name hash (stable when the
+ * collector moves things).  Look-ups take no lock: a cell enters an empty
+ * slot with a release store, and a table that grows is replaced whole.
+ * Adding takes the world lock and looks again, so no cell is made twice;
+ * the lock is never held across a poll.
+ */
+#include <string.h>
+
+#include "environment.h"
+#include "format.h"
+#include "package.h"
+#include "sequences.h"
+
+enum { CELLS_FIRST = 3, CELLS_INITIAL = 64 };    /* vector word of slot 0 */
+
+/* How many frames down from the top lo_current_env looks for a user's
+ * function before it settles for the thread's environment. */
+enum { ENV_FRAME_SCAN = 64 };
+
+/* ---- which environment ------------------------------------------------------ */
+
+lo_value lo_system_env(lo_lisp *L)
+{
+    return L->root->roots[LO_ROOT_SYSTEM_ENV];
+}
+
+bool lo_env_is_system(lo_lisp *L, lo_value env)
+{
+    return lo_eq(env, lo_system_env(L));
+}
+
+lo_value lo_current_env(lo_lisp *L)
+{
+    lo_value system = lo_system_env(L);
+    if (lo_null(L, L->root->roots[LO_ROOT_USERS]))
+        return system;                  /* no user environment exists */
+    uint32_t bottom = L->nframes > ENV_FRAME_SCAN ? L->nframes - ENV_FRAME_SCAN
+                                                  : 0;
+    for (uint32_t i = L->nframes; i-- > bottom;) {
+        lo_value env = lo_ptr(L->frames[i].code)[CODE_ENV];
+        if (!lo_eq(env, system))
+            return env;
+    }
+    return L->env;
+}
+
+bool lo_in_user_env(lo_lisp *L)
+{
+    return !lo_env_is_system(L, lo_current_env(L));
+}
+
+/* ---- tables of cells ---------------------------------------------------------- */
+
+static uint64_t cells_capacity(lo_value table)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(table)[1]) - 1;
+}
+
+static uint64_t symbol_hash(lo_value sym)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(sym)[SYM_HASH]);
+}
+
+static lo_value lookup_cell(lo_lisp *L, lo_value env, unsigned slot,
+                            lo_value sym)
+{
+    lo_value table = __atomic_load_n(&lo_ptr(env)[slot], __ATOMIC_ACQUIRE);
+    if (!lo_typep(table, LO_T_VECTOR))
+        return L->nil;
+    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
+    for (uint64_t i = symbol_hash(sym) & mask;; i = (i + 1) & mask) {
+        lo_value cell = __atomic_load_n(&t[CELLS_FIRST + i], __ATOMIC_ACQUIRE);
+        if (lo_null(L, cell))
+            return L->nil;
+        if (lo_eq(lo_ptr(cell)[CELL_NAME], sym))
+            return cell;
+    }
+}
+
+/* Put cell in the first free slot of its probe sequence. */
+static void place_cell(lo_lisp *L, lo_value table, lo_value cell)
+{
+    uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
+    uint64_t i = symbol_hash(lo_ptr(cell)[CELL_NAME]) & mask;
+    while (!lo_null(L, t[CELLS_FIRST + i]))
+        i = (i + 1) & mask;
+    __atomic_store_n(&t[CELLS_FIRST + i], cell, __ATOMIC_RELEASE);
+}
+
+/* A table of twice the capacity (or the first), holding the same cells. */
+static lo_value grown_cells(lo_lisp *L, lo_value old)
+{
+    uint64_t capacity = lo_typep(old, LO_T_VECTOR) ? 2 * cells_capacity(old)
+                                                   : CELLS_INITIAL;
+    lo_value table = lo_make_vector(L, capacity + 1, L->nil);
+    lo_ptr(table)[2] = lo_fixnum(0);
+    if (lo_typep(old, LO_T_VECTOR)) {
+        for (uint64_t i = 0; i < cells_capacity(old); i++)
+            if (!lo_null(L, lo_ptr(old)[CELLS_FIRST + i]))
+                place_cell(L, table, lo_ptr(old)[CELLS_FIRST + i]);
+        lo_ptr(table)[2] = lo_ptr(old)[2];
+    }
+    return table;
+}
+
+/* A new cell for sym in env's table (world lock held). */
+static lo_value add_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
+                         lo_value value, int64_t flags)
+{
+    uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
+    cell[CELL_VALUE] = value;
+    cell[CELL_NAME] = sym;
+    if (lo_env_is_system(L, env))
+        flags |= CELL_SYSTEM;
+    cell[CELL_FLAGS] = lo_fixnum(flags);
+    lo_value c = lo_make_object(cell);
+    uint64_t *e = lo_ptr(env);
+    lo_value table = e[slot];
+    int64_t count = lo_typep(table, LO_T_VECTOR)
+                    ? lo_fixnum_value(lo_ptr(table)[2]) : 0;
+    if (!lo_typep(table, LO_T_VECTOR) ||
+        (uint64_t)(count + 1) * 2 > cells_capacity(table)) {
+        table = grown_cells(L, table);
+        __atomic_store_n(&e[slot], table, __ATOMIC_RELEASE);
+    }
+    place_cell(L, table, c);
+    lo_ptr(table)[2] = lo_fixnum(count + 1);
+    return c;
+}
+
+static int64_t cell_flags(lo_value cell)
+{
+    return lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+}
+
+/*
+ * The cell binding sym in one namespace of env: env's own, else its
+ * parent's; created in env when neither has one and create is set (nil
+ * otherwise).  An extensible system function gets a cell of the user's
+ * own at the first look-up.
+ */
+lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
+                     bool create)
+{
+    lo_value found = lookup_cell(L, env, slot, sym);
+    if (!lo_null(L, found))
+        return found;
+    lo_value parent = lo_ptr(env)[ENV_PARENT];
+    lo_value inherited = lo_null(L, parent) ? L->nil
+                                            : lookup_cell(L, parent, slot, sym);
+    bool extensible = !lo_null(L, inherited) &&
+                      (cell_flags(inherited) & CELL_EXTENSIBLE);
+    if (!lo_null(L, inherited) && !extensible)
+        return inherited;
+    if (!create && !extensible)
+        return L->nil;
+    lo_world_lock(L);
+    found = lookup_cell(L, env, slot, sym);
+    if (lo_null(L, found))
+        found = extensible
+            ? add_cell(L, env, slot, sym, lo_ptr(inherited)[CELL_VALUE],
+                       CELL_EXTENSIBLE)
+            : add_cell(L, env, slot, sym, LO_UNBOUND, 0);
+    lo_world_unlock(L);
+    return found;
+}
+
+lo_value lo_function_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return lo_env_cell(L, lo_current_env(L), ENV_FUNCTIONS, sym, create);
+}
+
+lo_value lo_variable_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return lo_env_cell(L, lo_current_env(L), ENV_VARIABLES, sym, create);
+}
+
+lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create)
+{
+    return lo_env_cell(L, lo_current_env(L), ENV_MACROS, sym, create);
+}
+
+lo_value lo_macro_function(lo_lisp *L, lo_value sym)
+{
+    if (!lo_symbolp(sym))
+        return L->nil;
+    lo_value cell = lo_macro_cell(L, sym, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return L->nil;
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
+                      void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
+                      void *ctx)
+{
+    lo_value table = lo_ptr(env)[slot];
+    if (!lo_typep(table, LO_T_VECTOR))
+        return;
+    for (uint64_t i = 0; i < cells_capacity(table); i++)
+        if (!lo_null(L, lo_ptr(table)[CELLS_FIRST + i]))
+            fn(L, lo_ptr(table)[CELLS_FIRST + i], ctx);
+}
+
+/* ---- what a user environment may not change ---------------------------------- */
+
+static const char *env_text(lo_lisp *L, lo_value env, char *buf, size_t len)
+{
+    lo_value name = lo_ptr(env)[ENV_NAME];
+    if (lo_typep(name, LO_T_STRING))
+        lo_string_utf8(name, buf, len);
+    else
+        lo_snprintf(buf, len, "%s", lo_env_is_system(L, env) ? "system"
+                                                             : "(unnamed)");
+    return buf;
+}
+
+/* Whether sym belongs to a package of the system environment. */
+static bool system_symbol_p(lo_value sym)
+{
+    lo_value home = lo_ptr(sym)[SYM_PACKAGE];
+    return lo_packagep(home) &&
+           (lo_fixnum_value(lo_ptr(home)[PKG_FLAGS]) & PKG_SYSTEM);
+}
+
+void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
+                        const char *what)
+{
+    if (lo_env_is_system(L, env))
+        return;
+    int64_t flags = cell_flags(cell);
+    lo_value sym = lo_ptr(cell)[CELL_NAME];
+    if (!(flags & CELL_SYSTEM) &&
+        ((flags & CELL_EXTENSIBLE) || !system_symbol_p(sym)))
+        return;
+    char name[128], user[64];
+    lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
+    lo_error(L, "ENVIRONMENT-ERROR", "%s: %s belongs to the system "
+             "environment; it cannot be changed from the environment of %s",
+             what, name, env_text(L, env, user, sizeof user));
+}
+
+lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
+{
+    lo_value env;
+    if (!system_symbol_p(sym) || !lo_in_user_env(L))
+        return &lo_ptr(sym)[SYM_PLIST];
+    env = lo_current_env(L);
+    lo_value cell = lookup_cell(L, env, ENV_PLISTS, sym);
+    if (lo_null(L, cell) && !write)
+        return &lo_ptr(sym)[SYM_PLIST];
+    if (lo_null(L, cell)) {
+        /* the user's copy starts as the system's property list */
+        lo_value copy = L->nil, *tail = &copy;
+        for (lo_value l = lo_ptr(sym)[SYM_PLIST]; lo_consp(l);
+             l = lo_cdr_raw(l)) {
+            *tail = lo_cons(L, lo_car_raw(l), L->nil);
+            tail = &lo_ptr(*tail)[2];
+        }
+        lo_world_lock(L);
+        cell = lookup_cell(L, env, ENV_PLISTS, sym);
+        if (lo_null(L, cell))
+            cell = add_cell(L, env, ENV_PLISTS, sym, copy, 0);
+        lo_world_unlock(L);
+    }
+    return &lo_ptr(cell)[CELL_VALUE];
+}
+
+/* OP_SET_SYSTEM_GLOBAL: code compiled in a user environment sets a
+ * system variable; only this thread's binding of it may change. */
+void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value)
+{
+    lo_value *place = lo_cell_place(L, cell);
+    if (place == &lo_ptr(cell)[CELL_VALUE])
+        lo_check_definable(L, lo_current_env(L), cell, "SETQ");
+    *place = value;
+}
+
+/* ---- per-user defaults ---------------------------------------------------------- */
+
+/* The system's per-user defaults: a simple vector of variable cells in
+ * the system environment's ENV_DEFAULTS; a user environment's is a
+ * vector of their values, in the same order (shorter when the system
+ * added defaults since: the rest are the system's values). */
+static lo_value default_cells(lo_lisp *L)
+{
+    return lo_ptr(lo_system_env(L))[ENV_DEFAULTS];
+}
+
+static uint64_t vector_length(lo_lisp *L, lo_value v)
+{
+    (void)L;
+    return lo_typep(v, LO_T_VECTOR) ? lo_vector_length(v) : 0;
+}
+
+void lo_env_enter(lo_lisp *L)
+{
+    if (lo_env_is_system(L, L->env))
+        return;
+    lo_value cells = default_cells(L);
+    lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+    for (uint64_t i = 0; i < vector_length(L, cells); i++) {
+        lo_value cell = lo_vector_items(cells)[i];
+        lo_value v = i < vector_length(L, values) ? lo_vector_items(values)[i]
+                                                 : lo_ptr(cell)[CELL_VALUE];
+        lo_bind_special(L, cell, v);
+    }
+}
+
+void lo_env_leave(lo_lisp *L, uint32_t depth)
+{
+    if (!lo_env_is_system(L, L->env)) {
+        lo_value cells = default_cells(L);
+        uint64_t n = vector_length(L, cells);
+        lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+        if (vector_length(L, values) < n) {
+            lo_value grown = lo_make_vector(L, n, L->nil);
+            cells = default_cells(L);
+            values = lo_ptr(L->env)[ENV_DEFAULTS];
+            for (uint64_t i = 0; i < n; i++)
+                lo_vector_items(grown)[i] =
+                    i < vector_length(L, values)
+                        ? lo_vector_items(values)[i]
+                        : lo_ptr(lo_vector_items(cells)[i])[CELL_VALUE];
+            lo_ptr(L->env)[ENV_DEFAULTS] = values = grown;
+        }
+        for (uint64_t i = 0; i < n; i++)
+            lo_vector_items(values)[i] =
+                lo_cell_value(L, lo_vector_items(cells)[i]);
+    }
+    lo_unbind_to(L, depth);
+}
+
+/* The values a new user environment starts with: the system's, but
+ * *PACKAGE* is the user's own COMMON-LISP-USER. */
+static lo_value fresh_defaults(lo_lisp *L, lo_value env)
+{
+    lo_value cells = default_cells(L);
+    uint64_t n = vector_length(L, cells);
+    lo_value values = lo_make_vector(L, n, L->nil);
+    cells = default_cells(L);
+    lo_value package_cell = lo_registry_ref(L, REG_PACKAGE_CELL);
+    for (uint64_t i = 0; i < n; i++) {
+        lo_value cell = lo_vector_items(cells)[i];
+        lo_vector_items(values)[i] =
+            lo_eq(cell, package_cell)
+                ? lo_vector_items(lo_ptr(env)[ENV_PACKAGES])[REG_CL_USER]
+                : lo_ptr(cell)[CELL_VALUE];
+    }
+    return values;
+}
+
+/* ---- users' environments ---------------------------------------------------------- */
+
+lo_value lo_make_env(lo_lisp *L, lo_value parent, lo_value name)
+{
+    uint64_t *e = lo_alloc_object(L, LO_T_ENV, ENV_WORDS);
+    for (unsigned i = 1; i < ENV_WORDS; i++)
+        e[i] = L->nil;
+    e[ENV_PARENT] = parent;
+    e[ENV_NAME] = name;
+    return lo_make_object(e);
+}
+
+static bool string_is(lo_value s, const char *text)
+{
+    size_t len = strlen(text);
+    if (!lo_typep(s, LO_T_STRING) || lo_string_length(s) != len)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (lo_string_ref(s, i) != (unsigned char)text[i])
+            return false;
+    return true;
+}
+
+static lo_value find_user(lo_lisp *L, const char *name)
+{
+    for (lo_value l = L->root->roots[LO_ROOT_USERS]; lo_consp(l);
+         l = lo_cdr_raw(l))
+        if (string_is(lo_ptr(lo_car_raw(l))[ENV_NAME], name))
+            return lo_car_raw(l);
+    return L->nil;
+}
+
+/* A fresh default environment for the user called name (not yet on the
+ * list of users).  Allocation never collects: no roots are needed. */
+static lo_value new_user_env(lo_lisp *L, const char *name)
+{
+    lo_value env = lo_make_env(L, lo_system_env(L),
+                               lo_make_string(L, name, strlen(name)));
+    lo_value saved = L->env;
+    L->env = env;                       /* its packages are made in it */
+    lo_packages_for_env(L, env);
+    L->env = saved;
+    lo_ptr(env)[ENV_DEFAULTS] = fresh_defaults(L, env);
+    return env;
+}
+
+static bool valid_user_name(const char *name)
+{
+    size_t len = strlen(name);
+    if (len == 0 || len > 64)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] < 0x21 || name[i] == 0x7f)
+            return false;
+    return true;
+}
+
+/* Errors here (out of store) come back as a status, not a longjmp past
+ * the caller: these run outside any evaluation. */
+static int guarded(lo_lisp *L, void (*fn)(lo_lisp *L, void *ctx), void *ctx)
+{
+    uint32_t level = lo_level_enter(L);
+    lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
+    if (__builtin_setjmp(L->levels[level])) {
+        lo_land(L);
+        lo_level_leave(L);
+        return LO_ENOSPC;
+    }
+    fn(L, ctx);
+    L->ncatches--;
+    lo_level_leave(L);
+    return LO_OK;
+}
+
+struct user_request {
+    const char *name;
+    const char *keep_as;
+};
+
+static void select_user(lo_lisp *L, void *ctx)
+{
+    const char *name = ((struct user_request *)ctx)->name;
+    lo_world_lock(L);
+    lo_value env = find_user(L, name);
+    lo_world_unlock(L);
+    if (lo_null(L, env)) {
+        /* made outside the lock (making packages takes it), then added
+         * unless another thread added one meanwhile */
+        lo_value made = new_user_env(L, name);
+        lo_world_lock(L);
+        env = find_user(L, name);
+        if (lo_null(L, env)) {
+            env = made;
+            L->root->roots[LO_ROOT_USERS] =
+                lo_cons(L, env, L->root->roots[LO_ROOT_USERS]);
+        }
+        lo_world_unlock(L);
+    }
+    L->env = env;
+}
+
+int lo_lisp_set_user(lo_lisp *L, const char *name)
+{
+    if (!name) {
+        L->env = lo_system_env(L);
+        return LO_OK;
+    }
+    if (!valid_user_name(name))
+        return LO_EINVAL;
+    struct user_request r = { name, NULL };
+    return guarded(L, select_user, &r);
+}
+
+static void reset_user(lo_lisp *L, void *ctx)
+{
+    struct user_request *r = ctx;
+    lo_value env = new_user_env(L, r->name);
+    lo_value keep_name = r->keep_as ? lo_make_string(L, r->keep_as,
+                                                     strlen(r->keep_as))
+                                    : L->nil;
+    lo_world_lock(L);
+    lo_value *users = &L->root->roots[LO_ROOT_USERS];
+    lo_value old = find_user(L, r->name);
+    lo_value gone = r->keep_as ? find_user(L, r->keep_as) : L->nil;
+    lo_value kept = lo_cons(L, env, L->nil);
+    if (!lo_null(L, old) && r->keep_as) {
+        lo_ptr(old)[ENV_NAME] = keep_name;
+        kept = lo_cons(L, old, kept);
+    }
+    for (lo_value l = *users; lo_consp(l); l = lo_cdr_raw(l))
+        if (!lo_eq(lo_car_raw(l), old) && !lo_eq(lo_car_raw(l), gone))
+            kept = lo_cons(L, lo_car_raw(l), kept);
+    *users = kept;
+    lo_world_unlock(L);
+    if (!lo_null(L, old) && lo_eq(L->env, old))
+        L->env = env;       /* this thread was in it: now in the new one */
+}
+
+int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as)
+{
+    if (!valid_user_name(name) || (keep_as && (!valid_user_name(keep_as) ||
+                                               !strcmp(name, keep_as))))
+        return LO_EINVAL;
+    struct user_request r = { name, keep_as };
+    return guarded(L, reset_user, &r);
+}
+
+/* ---- the Lisp side ----------------------------------------------------------------- */
+
+/* The namespace a keyword names, for %ENV-BINDING and %SET-ENV-BINDING. */
+static unsigned namespace_arg(lo_lisp *L, lo_value kind)
+{
+    static const struct { const char *name; unsigned slot; } spaces[] = {
+        { "CLASS", ENV_CLASSES }, { "TYPE", ENV_TYPES },
+        { "COMPILER-MACRO", ENV_COMPILER_MACROS },
+        { "SYMBOL-MACRO", ENV_SYMBOL_MACROS },
+    };
+    for (unsigned i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
+        if (lo_eq(kind, lo_intern_keyword(L, spaces[i].name)))
+            return spaces[i].slot;
+    lo_error(L, "TYPE-ERROR", "not a namespace of an environment");
+}
+
+static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
+{
+    if (!lo_symbolp(v))
+        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
+    return v;
+}
+
+/* (%env-binding namespace name): what name means there, or nil. */
+static lo_value p_env_binding(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    unsigned slot = namespace_arg(L, a[0]);
+    lo_value cell = lo_env_cell(L, lo_current_env(L), slot,
+                                symbol_arg(L, a[1], "%ENV-BINDING"), false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        return L->nil;
+    return lo_ptr(cell)[CELL_VALUE];
+}
+
+/* (%set-env-binding namespace name value): nil removes the binding. */
+static lo_value p_set_env_binding(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    unsigned slot = namespace_arg(L, a[0]);
+    lo_value env = lo_current_env(L);
+    lo_value cell = lo_env_cell(L, env, slot,
+                                symbol_arg(L, a[1], "%SET-ENV-BINDING"), true);
+    lo_check_definable(L, env, cell, "DEFINE");
+    lo_ptr(cell)[CELL_VALUE] = lo_null(L, a[2]) ? LO_UNBOUND : a[2];
+    return a[2];
+}
+
+/* (%declare-user-defaults symbols): these special variables get a value
+ * per user environment (system code, at boot). */
+static lo_value p_declare_user_defaults(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_in_user_env(L))
+        lo_error(L, "ENVIRONMENT-ERROR", "%%DECLARE-USER-DEFAULTS: only the "
+                 "system environment declares defaults");
+    int64_t count = lo_list_length(L, a[0]);
+    if (count < 0)
+        lo_error(L, "TYPE-ERROR", "%%DECLARE-USER-DEFAULTS: not a list");
+    lo_value cells = lo_make_vector(L, (uint64_t)count, L->nil);
+    int64_t i = 0;
+    for (lo_value l = a[0]; lo_consp(l); l = lo_cdr_raw(l)) {
+        lo_value sym = symbol_arg(L, lo_car_raw(l), "%DECLARE-USER-DEFAULTS");
+        if (!lo_special_p(L, sym))
+            lo_error(L, "PROGRAM-ERROR", "%%DECLARE-USER-DEFAULTS: not a "
+                     "special variable");
+        lo_vector_items(cells)[i++] = lo_variable_cell(L, sym, true);
+    }
+    lo_ptr(lo_system_env(L))[ENV_DEFAULTS] = cells;
+    return a[0];
+}
+
+/* (%make-extensible name): users get their own binding of the system
+ * function name (a generic function they may add methods to). */
+static lo_value p_make_extensible(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (lo_in_user_env(L))
+        lo_error(L, "ENVIRONMENT-ERROR", "%%MAKE-EXTENSIBLE: only in the "
+                 "system environment");
+    lo_value cell = lo_function_cell(L, symbol_arg(L, a[0], "%MAKE-EXTENSIBLE"),
+                                     true);
+    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(cell_flags(cell) | CELL_EXTENSIBLE);
+    return a[0];
+}
+
+/* (%special-variable-p symbol) and (%constant-variable-p symbol), as the
+ * current environment says. */
+static lo_value p_special_variable_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_special_p(L, symbol_arg(L, a[0],
+                                                  "%SPECIAL-VARIABLE-P")));
+}
+
+static lo_value p_constant_variable_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    return lo_truth(L, lo_constant_p(L, symbol_arg(L, a[0],
+                                                   "%CONSTANT-VARIABLE-P")));
+}
+
+/* (%current-environment): the environment code runs in now -- for
+ * identity only (EQ), e.g. whose copy of a generic function this is. */
+static lo_value p_current_environment(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a, (void)n;
+    return lo_current_env(L);
+}
+
+/* (environment-name [env]): the user's name, or "system". */
+static lo_value p_environment_name(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    lo_value env = n ? a[0] : lo_current_env(L);
+    if (!lo_typep(env, LO_T_ENV))
+        lo_error(L, "TYPE-ERROR", "ENVIRONMENT-NAME: not an environment");
+    lo_value name = lo_ptr(env)[ENV_NAME];
+    return lo_typep(name, LO_T_STRING) ? name : lo_make_string(L, "system", 6);
+}
+
+const struct lo_primitive lo_prims_environment[] = {
+    { "%ENV-BINDING", 2, 2, p_env_binding },
+    { "%SET-ENV-BINDING", 3, 3, p_set_env_binding },
+    { "%DECLARE-USER-DEFAULTS", 1, 1, p_declare_user_defaults },
+    { "%MAKE-EXTENSIBLE", 1, 1, p_make_extensible },
+    { "%CURRENT-ENVIRONMENT", 0, 0, p_current_environment },
+    { "%SPECIAL-VARIABLE-P", 1, 1, p_special_variable_p },
+    { "%CONSTANT-VARIABLE-P", 1, 1, p_constant_variable_p },
+    { "ENVIRONMENT-NAME", 0, 1, p_environment_name },
+    { NULL, 0, 0, NULL },
+};

@@ -1,0 +1,43 @@
+/*
+ * environment.h -- first-class global environments (environment.c;
+ * docs/environments.md): the system environment, users' environments
+ * layered on it, and the binding cells compiled code is linked to.
+ */
+#ifndef LO_LISP_ENVIRONMENT_H
+#define LO_LISP_ENVIRONMENT_H
+
+#include "internal.h"
+
+lo_value lo_system_env(lo_lisp *L);
+bool lo_env_is_system(lo_lisp *L, lo_value env);
+/* The environment code runs in now: that of the innermost function
+ * compiled in a user environment, else the thread's (L->env). */
+lo_value lo_current_env(lo_lisp *L);
+bool lo_in_user_env(lo_lisp *L);
+
+/* A new environment (tables empty) under parent (nil: a root). */
+lo_value lo_make_env(lo_lisp *L, lo_value parent, lo_value name);
+/* The cell binding sym in namespace slot (ENV_FUNCTIONS ...) of env or
+ * its parent; made in env when create, else nil when there is none. */
+lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
+                     bool create);
+
+/* An ENVIRONMENT-ERROR unless a definition may go into cell from env:
+ * not a system binding, nor (unless extensible) a new one on a symbol of
+ * a system package. */
+void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
+                        const char *what);
+/* Where the property list of sym is, as the current environment sees it:
+ * a user has a copy of their own of a system symbol's, made when they
+ * first change it (write). */
+lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write);
+/* SETQ of a system variable from user code (OP_SET_SYSTEM_GLOBAL). */
+void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value);
+
+/* At an evaluation entry point in a user environment: bind the per-user
+ * defaults to the user's values; and at its end (bindings above depth),
+ * keep their values as the user's and undo the bindings. */
+void lo_env_enter(lo_lisp *L);
+void lo_env_leave(lo_lisp *L, uint32_t depth);
+
+#endif
