@@ -30,18 +30,16 @@
 ;;;; function will get a private copy of it there).
 
 ;;; ---- the class namespace ----
-;;; The lead engineer re-implements these two over the per-user
-;;; environment namespace; nothing else touches *%CLASSES*.
-
-(defvar *%classes* (make-hash-table :test 'eq))
+;;; The classes namespace of the current environment (environment.c): a
+;;; user's classes are theirs, the system's shared, and a user defining
+;;; or redefining a class named by a system symbol gets an
+;;; ENVIRONMENT-ERROR.  Nothing else reads or writes class names.
 
 (defun %class-binding (name)
-  (values (gethash name *%classes*)))
+  (%env-binding :class name))
 
 (defun %set-class-binding (name class)
-  (if class
-      (setf (gethash name *%classes*) class)
-      (remhash name *%classes*))
+  (%set-env-binding :class name class)
   class)
 
 ;;; ---- generic function lookup ----
@@ -322,10 +320,13 @@
 
 ;;; ---- bootstrap: the metaobject classes and the built-in classes ----
 
+(defvar *%boot-classes* nil)
+
 (defun %boot-class (name supers &optional (kind :built-in) slot-names)
   (let ((c (%raw-class name kind (mapcar #'%class-binding supers) nil)))
     (%set-class-field c 2 (mapcar (lambda (s) (list :name s)) slot-names))
     (%set-class-binding name c)
+    (push c *%boot-classes*)
     c))
 
 (%boot-class 't nil)
@@ -368,7 +369,7 @@
 
 ;; every class so far: finish it, then give each its metaclass's wrapper
 (let ((all nil))
-  (maphash (lambda (name c) (push c all)) *%classes*)
+  (setq all *%boot-classes*)
   (dolist (c all) (%finalize-class c))
   (dolist (c all)
     (%instance-update c (%class-wrapper
@@ -1052,6 +1053,8 @@
                         (error "The superclass ~s of ~s is not defined" s name)))
                   (or supers '(standard-object))))
         (class (%class-binding name)))
+    ;; may the current environment (re)define it?  (before changing it)
+    (when class (%set-class-binding name class))
     (if (and class (eq (%class-kind class) :standard))
         (progn                          ; a redefinition
           (dolist (s (%class-direct-superclasses class))
@@ -1274,6 +1277,7 @@
                            (or (%class-binding p) (%ensure-condition-class p)))
                          (or parents '(t))))
          (class (%class-binding name)))
+    (when class (%set-class-binding name class))
     (if (and class (eq (%class-kind class) :condition))
         (progn
           (dolist (s (%class-direct-superclasses class))

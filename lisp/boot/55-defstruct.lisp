@@ -55,6 +55,7 @@
                                      include))
                           (%class-binding 'structure-object))))
         (class (%class-binding name)))
+    (when class (%set-class-binding name class))   ; may we redefine it?
     (if (and class (eq (%class-kind class) :structure))
         (progn
           (dolist (s (%class-direct-superclasses class))

@@ -96,6 +96,29 @@ is "redefining a persisted class updates the persisted instance" "(\"Rex\" 4)" l
    -e '(list (name *rex*) (legs *rex*))'
 is "and the update itself persists" "4" r -e '(slot-value *rex* (quote legs))'
 
+# -- users' environments: classes are the user's own, system classes stay
+u() { "$bin" --store "$store" --size 256M --user "$@"; }
+ulast() { "$bin" --store "$store" --size 256M --user "$@" | tail -1; }
+is "a user's class, instance and methods" "(3 \"<ACCT 3>\")" ulast alice \
+   -e '(defclass acct () ((bal :initarg :bal :accessor bal)))' \
+   -e '(defmethod print-object ((a acct) s) (format s "<ACCT ~a>" (bal a)))' \
+   -e '(defparameter *a* (make-instance (quote acct) :bal 3))' \
+   -e '(list (bal *a*) (prin1-to-string *a*))'
+is "persist in that user's environment" "<ACCT 3>" u alice -e '*a*'
+is "and are not another user's" "NIL" u bob -e '(find-class (quote acct) nil)'
+is "a user cannot redefine a system class" \
+   "ERROR: ENVIRONMENT-ERROR: DEFINE: STANDARD-OBJECT belongs to the system environment; it cannot be changed from the environment of bob" \
+   u bob -e '(defclass standard-object () ((x)))'
+is "nor a built-in one with defstruct" '"ENVIRONMENT-ERROR"' u bob \
+   -e '(handler-case (defstruct (number) a) (error (c) (symbol-name (type-of c))))'
+is "nor unbind one" '"ENVIRONMENT-ERROR"' u bob \
+   -e "(handler-case (setf (find-class 'integer) nil) (error (c) (symbol-name (type-of c))))"
+is "system classes are unharmed" "(FIXNUM STANDARD-OBJECT)" r \
+   -e "(list (class-name (class-of 1)) (class-name (find-class 'standard-object)))"
+is "a user's condition type has a class" "(MY-ERR T)" ulast bob \
+   -e '(define-condition my-err (error) ())' \
+   -e "(list (class-name (class-of (make-condition 'my-err))) (subtypep 'my-err 'error))"
+
 # -- errors in print-object are reported, not crashes
 is "an error in print-object is an error of the evaluation" "ERROR: SIMPLE-ERROR: cannot print" last \
    -e '(defclass bad () ())' -e '(defmethod print-object ((b bad) s) (error "cannot print"))' \
