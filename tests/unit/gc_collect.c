@@ -163,7 +163,7 @@ int main(void)
         is_int((long long)lo_heap_bytes_used(h),
                (long long)(4096 + live), "round %d: the top slid down "
                "from %llu", round, (unsigned long long)before);
-        const char *bad;
+        const char *bad = "";
         ok(lo_gc_verify(h, &bad) == 0, "round %d: the heap walks: %s",
            round, bad);
 
