@@ -37,6 +37,9 @@
  *   format.c     FORMAT; its ~F is
  *                fixed.c (fixed.h), its ~R in words numerals.c
  *                (numerals.h)
+ *   instances.c  standard objects, structures, funcallable instances
+ *                (the object system is lisp/boot/50-clos.lisp and
+ *                55-defstruct.lisp)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
