@@ -433,9 +433,17 @@
                    (funcall (%user-gf 'slot-unbound) (class-of object) object name)
                    v))))))
 
-;; A class slot, or a missing one.
+;; A condition's slot (20-conditions.lisp), or nil.
+(defun %condition-has-slot-p (object name)
+  (and (%conditionp object)
+       (%condition-slot (%condition-cpl (%condition-type object)) name)
+       t))
+
+;; A class slot, a condition's slot, or a missing one.
 (defun %slot-value-other (object name op)
   (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
+    (if (%condition-has-slot-p object name)
+        (return-from %slot-value-other (%condition-slot-value object name)))
     (if s
         (progn
           (%check-read-bit object op)
@@ -448,7 +456,9 @@
 
 (defun %set-slot-value-op (object name value op)
   (let ((i (%slot-position object name)))
-    (cond ((null i)
+    (cond ((%condition-has-slot-p object name)
+           (%set-condition-slot-value object name value))
+          ((null i)
            (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
              (if s
                  (progn (%check-write-bit object op)
@@ -499,7 +509,9 @@
   object)
 
 (defun slot-exists-p (object slot-name)
-  (if (%find-slotd (class-of object) slot-name) t nil))
+  (if (or (%find-slotd (class-of object) slot-name)
+          (%condition-has-slot-p object slot-name))
+      t nil))
 
 (defmacro with-slots (slots instance &body body)
   (let ((g (gensym "INSTANCE")))
