@@ -814,7 +814,52 @@
   (error "There is no primary method of ~s for the arguments ~s"
          (%gf-name gf) args))
 
+;; Keyword arguments (CLHS 7.6.5): a call may give the keys the generic
+;; function's lambda list or any applicable method's names, all of them
+;; when one of those says &ALLOW-OTHER-KEYS (or the call gives
+;; :ALLOW-OTHER-KEYS true).  Nil when there is nothing to check, else
+;; (positional-count . keys).
+(defun %lambda-list-keys (ll)
+  (let ((keys nil))
+    (dolist (p (cdr (member '&key ll)) keys)
+      (when (member p '(&allow-other-keys &aux)) (return keys))
+      (push (cond ((symbolp p) (intern (symbol-name p) "KEYWORD"))
+                  ((consp (car p)) (caar p))
+                  (t (intern (symbol-name (car p)) "KEYWORD")))
+            keys))))
+
+(defun %keyword-check (gf methods)
+  (let ((ll (%gf-lambda-list gf)))
+    (if (or (not (member '&key ll))
+            (member '&allow-other-keys ll)
+            (some (lambda (m) (member '&allow-other-keys (%method-lambda-list m)))
+                  methods))
+        nil
+        (cons (length (remove '&optional
+                              (ldiff ll (or (member '&rest ll) (member '&key ll)))))
+              (append (%lambda-list-keys ll)
+                      (mapcan (lambda (m) (%lambda-list-keys (%method-lambda-list m)))
+                              methods))))))
+
+(defun %check-keyword-arguments (gf args check)
+  (let ((plist (nthcdr (car check) args)))
+    (unless (getf plist :allow-other-keys)
+      (do ((l plist (cddr l))) ((null l))
+        (unless (or (member (car l) (cdr check)) (eq (car l) :allow-other-keys))
+          (error 'program-error
+                 :format-control "~s: invalid keyword argument ~s (accepted: ~s)"
+                 :format-arguments (list (%gf-name gf) (car l) (cdr check))))))))
+
 (defun %compute-emf (gf methods)
+  (let ((emf (%compute-emf-1 gf methods))
+        (check (and (null (%gf-arity gf)) (%keyword-check gf methods))))
+    (if check
+        (lambda (args)
+          (%check-keyword-arguments gf args check)
+          (funcall emf args))
+        emf)))
+
+(defun %compute-emf-1 (gf methods)
   (let ((arity (%gf-arity gf)) (primary nil) (before nil) (after nil) (around nil))
     (dolist (m methods)
       (case (car (%method-qualifiers m))
@@ -829,7 +874,7 @@
                (eq (car (%slot-ref (car primary) 5)) :reader))
       (let ((slot (cadr (%slot-ref (car primary) 5)))
             (op (caddr (%slot-ref (car primary) 5))))
-        (return-from %compute-emf
+        (return-from %compute-emf-1
           (if (eql arity 1)
               (lambda (a) (%slot-value-op a slot op))
               (lambda (args) (%slot-value-op (car args) slot op))))))
