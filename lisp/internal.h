@@ -362,6 +362,17 @@ void lo_save_values(lo_lisp *L);
 void lo_restore_values(lo_lisp *L);
 void lo_uwp_end(lo_lisp *L);
 
+/* ---- capabilities (access.c; docs/lisp.md, "Capabilities") ---- */
+/* Whether v carries access bits: pointers to header objects other than
+ * symbols and numbers.  ACCESS-BITS of anything else is 15. */
+bool lo_carries_access(lo_value v);
+/* Signal ACCESS-DENIED unless v grants every bit of `bits`; the message
+ * names op ("(SETF AREF): no write access to this vector"), the
+ * condition carries :datum v, :operation op and :access (the bit). */
+void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op);
+_Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
+                                const char *op);
+
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
 uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);

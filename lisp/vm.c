@@ -97,8 +97,7 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
     if (!lo_objectp(*fn))
         lo_error(L, "TYPE-ERROR", "not a function");
     if (!(lo_access_bits(*fn) & LO_ACCESS_CALL))
-        lo_error(L, "ACCESS-DENIED", "calling a function without the call "
-                 "access bit");
+        lo_access_denied(L, *fn, LO_ACCESS_CALL, "FUNCALL");
     enum lo_type type = lo_type_of_object(*fn);
     if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
         lo_error(L, "TYPE-ERROR", "not a function");
