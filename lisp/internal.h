@@ -545,5 +545,6 @@ extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
 extern const struct lo_primitive lo_prims_environment[];
 extern const struct lo_primitive lo_prims_conditions[];
+extern const struct lo_primitive lo_prims_destructive[];
 
 #endif

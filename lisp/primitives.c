@@ -241,6 +241,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_disassemble,
     lo_prims_environment,
     lo_prims_conditions,
+    lo_prims_destructive,
 };
 
 enum { MAX_PRIMITIVES = 2048 };
