@@ -16,6 +16,7 @@
  *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h
  *                lists its other files, compile_*.c and backquote.c)
  *   vm.c         running bytecode (bytecode.h); disassemble.c shows it
+ *   access.c     capabilities: access checks, ACCESS-DENIED
  *   primitives.c functions written in C, by stable index (the tables of
  *                the files below are laid end to end); control_prims.c
  *                multiple values, keyword arguments, conditions; eval.c
