@@ -5,7 +5,8 @@
 # the read bit, every way of calling a function without the call bit,
 # identity ignoring the bits, nothing forging a bit back, the collector
 # keeping them -- run in one process, then again with a collection after
-# every KiB allocated (LISPOS_GC_STRESS); then what holds across
+# every allocation (LISPOS_GC_STRESS), and in a user's environment
+# (docs/environments.md); then what holds across
 # processes: restricted objects stay restricted after a restart, and a
 # restricted function in the cell of an in-line primitive (CAR) is
 # refused too.
@@ -18,11 +19,14 @@ store="$dir/store"
 . "$(dirname "$0")/tap.sh"
 
 # run_checks LABEL [ENV...]: the checks file, each line it writes a test
+# ($user_args: more arguments for lispos-repl)
+user_args=""
 run_checks() {
     label=$1
     shift
     rm -f "$dir/checks.store"
-    env "$@" "$bin" --store "$dir/checks.store" < "$checks" > "$dir/out" 2>&1
+    # shellcheck disable=SC2086
+    env "$@" "$bin" --store "$dir/checks.store" $user_args < "$checks" > "$dir/out" 2>&1
     grep -E '^(ok|not ok) - ' "$dir/out" > "$dir/lines"
     while IFS= read -r line; do
         n=$((n + 1))
@@ -44,6 +48,9 @@ run_checks() {
 
 run_checks ""
 run_checks "under GC stress: " LISPOS_GC_STRESS=1
+user_args="--user alice"
+run_checks "in a user's environment: "
+user_args=""
 
 # ---- across a restart: the bits are in the heap, with the objects ----
 is "restricted objects are stored" "$(printf '*RO*\n*WO*\n*FN*\n*HT*\n*BOX*')" \
