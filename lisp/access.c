@@ -8,6 +8,8 @@
  * by its name, so restricting one would protect nothing) and numbers;
  * conses, fixnums and characters are not pointers to header objects.
  */
+#include <string.h>
+
 #include "format.h"
 #include "internal.h"
 
@@ -63,13 +65,10 @@ static lo_value denied_data(lo_lisp *L, void *ctx)
     const char *access = d->bit & LO_ACCESS_READ ? "READ"
                        : d->bit & LO_ACCESS_WRITE ? "WRITE"
                        : d->bit & LO_ACCESS_CALL ? "CALL" : "USER";
-    size_t oplen = 0;
-    while (d->op[oplen])
-        oplen++;
     return lo_cons(L, lo_intern_keyword(L, "DATUM"),
            lo_cons(L, d->datum,
            lo_cons(L, lo_intern_keyword(L, "OPERATION"),
-           lo_cons(L, lo_make_string(L, d->op, oplen),
+           lo_cons(L, lo_make_string(L, d->op, strlen(d->op)),
            lo_cons(L, lo_intern_keyword(L, "ACCESS"),
            lo_cons(L, lo_intern_keyword(L, access), L->nil))))));
 }
@@ -84,11 +83,4 @@ _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
                 bit_name(bit), kind_name(v));
     struct denied d = { v, op, bit };
     lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
-}
-
-void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op)
-{
-    unsigned missing = bits & ~lo_access_bits(v);
-    if (__builtin_expect(missing != 0, 0))
-        lo_access_denied(L, v, missing, op);
 }

@@ -370,9 +370,15 @@ bool lo_carries_access(lo_value v);
 /* Signal ACCESS-DENIED unless v grants every bit of `bits`; the message
  * names op ("(SETF AREF): no write access to this vector"), the
  * condition carries :datum v, :operation op and :access (the bit). */
-void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op);
 _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
                                 const char *op);
+static inline void lo_check_access(lo_lisp *L, lo_value v, unsigned bits,
+                                   const char *op)
+{
+    unsigned missing = bits & ~lo_access_bits(v);
+    if (__builtin_expect(missing != 0, 0))
+        lo_access_denied(L, v, missing, op);
+}
 
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
