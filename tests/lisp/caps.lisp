@@ -397,6 +397,27 @@
 (fails type-error (ash *f-nc* 0))
 (fails type-error (char-code *s-ro*))
 
+;;; ---- literals in code are read-only (their write bit is not given) ----
+(same "13" (access-bits "abc"))
+(same "13" (access-bits '#(1 2)))
+(same "15" (access-bits (copy-seq "abc")))
+(denied "(SETF CHAR)" (let ((s "abc")) (setf (char s 0) #\z)))
+(denied "NSTRING-UPCASE" (nstring-upcase "abc"))
+(denied "(SETF AREF)" (setf (aref #(1 2) 0) 3))
+(denied "FILL" (fill '#(1 2) 0))
+(denied "SORT" (sort "cba" #'char<))
+(same "\"ABC\"" (string-upcase "abc"))                 ; copies are fine
+(same "#(1 2 3)" (sort (copy-seq #(3 2 1)) #'<))
+;; so a message in system code cannot be changed under everyone's feet
+(denied "(SETF CHAR)"
+        (let ((s (handler-case (macroexpand '(psetq 1 2))
+                   (error (c) (simple-condition-format-control c)))))
+          (setf (char s 0) #\Z)))
+;; the object itself keeps its bits: only the code's reference lost one
+(same "15" (let ((v (vector 1))) (eval (list 'quote v)) (access-bits v)))
+(same "13" (let ((v (vector 1))) (access-bits (eval (list 'quote v)))))
+(same "15" (access-bits (load-time-value (make-array 2))))
+
 ;;; ---- the collector keeps the bits (gc moves objects) ----
 (same "(1 2 3 4 15)"
       (let* ((a (restrict (vector 1) 1))
