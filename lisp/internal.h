@@ -128,6 +128,7 @@ struct lo_world {
     lo_heap *heap;
     struct lo_heap_root *root;
     int cold;
+    bool booting;                   /* running the boot code (cold boot) */
     lo_mutex lock;
     struct lo_lisp *threads;
     _Atomic int inhibited;          /* threads where collecting is unsafe */
