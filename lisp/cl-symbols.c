@@ -246,7 +246,8 @@ const char *const lo_cl_names[] = {
     "RESOURCE-EXHAUSTED", "RESOURCE-EXHAUSTED-LIMIT",
     "RESOURCE-EXHAUSTED-VALUE",
     /* LispOS: the condition of a capability's missing access bit */
-    "ACCESS-DENIED",
+    "ACCESS-DENIED", "ACCESS-DENIED-DATUM", "ACCESS-DENIED-OPERATION",
+    "ACCESS-DENIED-ACCESS",
 };
 
 const unsigned lo_cl_name_count = sizeof lo_cl_names / sizeof *lo_cl_names;

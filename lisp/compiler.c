@@ -779,9 +779,27 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
 
 typedef void special_form_fn(struct compiler *c, lo_value form);
 
+/* A literal string or vector (quoted, or self-evaluating) of the system
+ * code (the boot files) is constant: the code gets it without the write
+ * bit, so that no user can change what every user sees (an error
+ * message, say; Common Lisp leaves modifying a literal undefined).  The
+ * literals of code compiled later keep their bits, as SBCL lets a
+ * program change its own literals.  The object itself is untouched:
+ * whoever holds it otherwise keeps their bits.  Only the literal itself:
+ * what a quoted list holds is not copied, and conses carry no bits
+ * (docs/lisp.md, "Capabilities"). */
+static lo_value literal(struct compiler *c, lo_value x)
+{
+    if (c->L->W->booting && (lo_typep(x, LO_T_STRING) ||
+                             lo_typep(x, LO_T_VECTOR) ||
+                             lo_typep(x, LO_T_BYTES)))
+        return x & ~((lo_value)LO_ACCESS_WRITE << LO_ACCESS_SHIFT);
+    return x;
+}
+
 static void sf_quote(struct compiler *c, lo_value form)
 {
-    emit_constant(c, second(c->L, form));
+    emit_constant(c, literal(c, second(c->L, form)));
     one_value(c);
 }
 static void sf_progn(struct compiler *c, lo_value form)
@@ -908,7 +926,7 @@ void compile(struct compiler *c, lo_value form)
     } else if (lo_consp(form)) {
         compile_cons(c, form);
     } else {                            /* self-evaluating */
-        emit_constant(c, form);
+        emit_constant(c, literal(c, form));
         one_value(c);
     }
     c->depth--;

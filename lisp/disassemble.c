@@ -107,6 +107,8 @@ static lo_value p_disassemble(lo_lisp *L, lo_value *a, uint32_t n)
     }
     if (!lo_typep(fn, LO_T_FUNCTION))
         lo_error(L, "TYPE-ERROR", "DISASSEMBLE: not a compiled Lisp function");
+    /* a function's read bit: its code may be looked at */
+    lo_check_access(L, fn, LO_ACCESS_READ, "DISASSEMBLE");
     lo_value out = lo_output_stream(L, L->nil, "DISASSEMBLE");
     uint64_t *code = lo_ptr(lo_ptr(fn)[FN_CODE]);
     uint32_t len = (uint32_t)lo_fixnum_value(code[CODE_LENGTH]);

@@ -115,11 +115,23 @@ static uint32_t fold(uint32_t c)
     return c;
 }
 
-static bool strings_equal(lo_value x, lo_value y, bool fold_case)
+/* Comparing contents reads them: two vectors of the same length (the
+ * length is no secret) need the read bit of both.  EQ ones never get
+ * here. */
+static void check_contents(lo_lisp *L, lo_value x, lo_value y,
+                           const char *op)
+{
+    lo_check_access(L, x, LO_ACCESS_READ, op);
+    lo_check_access(L, y, LO_ACCESS_READ, op);
+}
+
+static bool strings_equal(lo_lisp *L, lo_value x, lo_value y, bool fold_case,
+                          const char *op)
 {
     uint64_t len = lo_string_length(x);
     if (len != lo_string_length(y))
         return false;
+    check_contents(L, x, y, op);
     for (uint64_t i = 0; i < len; i++) {
         uint32_t a = lo_string_ref(x, i), b = lo_string_ref(y, i);
         if (a != b && (!fold_case || fold(a) != fold(b)))
@@ -145,7 +157,7 @@ static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
         if (lo_eql(x, y))
             return true;
         if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
-            return strings_equal(x, y, false);
+            return strings_equal(L, x, y, false, "EQUAL");
         if (!lo_consp(x) || !lo_consp(y))
             return false;
         if (!equal(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
@@ -184,10 +196,11 @@ static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
 static bool sequences_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
-        return strings_equal(x, y, true);
+        return strings_equal(L, x, y, true, "EQUALP");
     uint64_t len = sequence_length(x);
     if (len != sequence_length(y))
         return false;
+    check_contents(L, x, y, "EQUALP");
     for (uint64_t i = 0; i < len; i++)
         if (!equalp(L, sequence_ref(x, i), sequence_ref(y, i), depth + 1))
             return false;
@@ -207,9 +220,12 @@ static bool equalp_atoms(lo_lisp *L, lo_value x, lo_value y, int depth)
         return tables_equalp(L, x, y, depth);
     /* structures of one layout, slot by slot (instances.c) */
     if (lo_structure_p(L, x) && lo_structure_p(L, y) &&
-        lo_eq(lo_ptr(x)[INSTANCE_WRAPPER], lo_ptr(y)[INSTANCE_WRAPPER]))
+        lo_eq(lo_ptr(x)[INSTANCE_WRAPPER], lo_ptr(y)[INSTANCE_WRAPPER])) {
+        lo_check_access(L, x, LO_ACCESS_READ, "EQUALP");
+        lo_check_access(L, y, LO_ACCESS_READ, "EQUALP");
         return sequences_equalp(L, lo_ptr(x)[INSTANCE_SLOTS],
                                 lo_ptr(y)[INSTANCE_SLOTS], depth);
+    }
     return false;
 }
 
@@ -353,6 +369,9 @@ static uint64_t hash_list(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
 static uint64_t hash_sequence(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
                               int depth)
 {
+    /* hashing the contents reads them (SXHASH would show them) */
+    lo_check_access(L, v, LO_ACCESS_READ,
+                    kind == LO_HASH_EQUALP ? "EQUALP" : "EQUAL");
     uint64_t len = sequence_length(v);
     uint64_t h = tagged(TAG_SEQUENCE, len);
     if (depth >= HASH_DEPTH)
@@ -400,10 +419,12 @@ static uint64_t hash_of(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
     case LO_T_HASH_TABLE:
         /* EQUALP tables compare contents; the count and test are a
          * cheap part of them. */
-        if (kind == LO_HASH_EQUALP)
+        if (kind == LO_HASH_EQUALP) {
+            lo_check_access(L, v, LO_ACCESS_READ, "EQUALP");
             return tagged(TAG_TABLE, (uint64_t)lo_fixnum_value(
                               lo_ptr(v)[HT_COUNT]) * 4 +
                           (uint64_t)lo_fixnum_value(lo_ptr(v)[HT_KIND]));
+        }
         return hash_address(v, by_address);
     case LO_T_INSTANCE:
         /* EQUALP compares structures slot by slot: all hash alike */
@@ -566,6 +587,7 @@ static void table_delete(lo_lisp *L, uint64_t *tp, uint64_t i)
 static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     uint64_t *xp = lo_ptr(x), *yp = lo_ptr(y);
+    check_contents(L, x, y, "EQUALP");     /* the count is read too */
     if (xp[HT_KIND] != yp[HT_KIND] || xp[HT_COUNT] != yp[HT_COUNT])
         return false;
     refresh(L, yp);
@@ -590,9 +612,7 @@ static uint64_t *check_table(lo_lisp *L, lo_value v, unsigned access,
 {
     if (!lo_typep(v, LO_T_HASH_TABLE))
         lo_error(L, "TYPE-ERROR", "%s: not a hash table", op);
-    if (!(lo_access_bits(v) & access))
-        lo_error(L, "ACCESS-DENIED", "%s: the hash table does not grant %s "
-                 "access", op, access == LO_ACCESS_READ ? "read" : "write");
+    lo_check_access(L, v, access, op);
     return lo_ptr(v);
 }
 

@@ -58,8 +58,7 @@ static void check_bit(lo_lisp *L, lo_value v, unsigned bit, lo_value *a,
         return;
     char op[80];
     op_name(L, a, n, i, fallback, op, sizeof op);
-    lo_error(L, "ACCESS-DENIED", "%s: no %s access to this object", op,
-             bit == LO_ACCESS_READ ? "read" : "write");
+    lo_access_denied(L, v, bit, op);    /* access.c: names op, datum... */
 }
 
 static uint64_t slot_index(lo_lisp *L, lo_value inst, lo_value i)

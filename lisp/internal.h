@@ -16,6 +16,7 @@
  *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h
  *                lists its other files, compile_*.c and backquote.c)
  *   vm.c         running bytecode (bytecode.h); disassemble.c shows it
+ *   access.c     capabilities: access checks, ACCESS-DENIED
  *   primitives.c functions written in C, by stable index (the tables of
  *                the files below are laid end to end); control_prims.c
  *                multiple values, keyword arguments, conditions; eval.c
@@ -130,6 +131,7 @@ struct lo_world {
     lo_heap *heap;
     struct lo_heap_root *root;
     int cold;
+    bool booting;                   /* running the boot code (cold boot) */
     lo_mutex lock;
     struct lo_lisp *threads;
     _Atomic int inhibited;          /* threads where collecting is unsafe */
@@ -365,6 +367,23 @@ void lo_save_values(lo_lisp *L);
 void lo_restore_values(lo_lisp *L);
 void lo_uwp_end(lo_lisp *L);
 
+/* ---- capabilities (access.c; docs/lisp.md, "Capabilities") ---- */
+/* Whether v carries access bits: pointers to header objects other than
+ * symbols and numbers.  ACCESS-BITS of anything else is 15. */
+bool lo_carries_access(lo_value v);
+/* Signal ACCESS-DENIED unless v grants every bit of `bits`; the message
+ * names op ("(SETF AREF): no write access to this vector"), the
+ * condition carries :datum v, :operation op and :access (the bit). */
+_Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
+                                const char *op);
+static inline void lo_check_access(lo_lisp *L, lo_value v, unsigned bits,
+                                   const char *op)
+{
+    unsigned missing = bits & ~lo_access_bits(v);
+    if (__builtin_expect(missing != 0, 0))
+        lo_access_denied(L, v, missing, op);
+}
+
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
 uint64_t *lo_alloc_object(lo_lisp *L, enum lo_type type, uint64_t words);
@@ -537,6 +556,7 @@ extern const struct lo_primitive lo_prims_format[];
 extern const struct lo_primitive lo_prims_disassemble[];
 extern const struct lo_primitive lo_prims_environment[];
 extern const struct lo_primitive lo_prims_conditions[];
+extern const struct lo_primitive lo_prims_destructive[];
 extern const struct lo_primitive lo_prims_instances[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */

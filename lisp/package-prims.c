@@ -114,7 +114,8 @@ static lo_value symbols_arg(lo_lisp *L, lo_value x, const char *op)
  * keys of the registry and the tables. */
 static lo_value read_only(lo_value s)
 {
-    return (s & ~LO_ACCESS_MASK) | (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT;
+    /* only removes bits (the name as stored has them all) */
+    return s & ~((lo_value)(LO_ACCESS_ALL & ~LO_ACCESS_READ) << LO_ACCESS_SHIFT);
 }
 
 static lo_value copy_list(lo_lisp *L, lo_value list, bool names)

@@ -8,13 +8,6 @@
 
 #include "internal.h"
 
-static int64_t fixnum_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_fixnump(v))
-        lo_error(L, "TYPE-ERROR", "%s: not an integer", op);
-    return lo_fixnum_value(v);
-}
-
 static lo_value p_car(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_car(L, a[0]); }
 static lo_value p_cdr(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cdr(L, a[0]); }
 static lo_value p_cons(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cons(L, a[0], a[1]); }
@@ -33,24 +26,36 @@ static lo_value p_null(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo
 static lo_value p_consp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0])); }
 static lo_value p_atom(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, !lo_consp(a[0])); }
 
+/* (access-bits x): the four access bits x grants (value.h).  Values that
+ * carry none -- conses, numbers, characters, symbols (access.c) -- are
+ * never refused anything: 15. */
 static lo_value p_access_bits(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)L; (void)n;
+    if (!lo_carries_access(a[0]))
+        return lo_fixnum(LO_ACCESS_ALL);
     return lo_fixnum(lo_access_bits(a[0]));
 }
 
 /* (restrict x bits): the same object with only `bits` kept -- it can only
- * remove access bits, never add them. */
+ * remove access bits, never add them.  x must carry access bits: a cons
+ * or a number has nothing to remove, and returning it unchanged would
+ * let a caller believe it restricted. */
 static lo_value p_restrict(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    int64_t keep = fixnum_arg(L, a[1], "RESTRICT");
-    if (keep < 0 || keep > 15)
-        lo_error(L, "TYPE-ERROR", "RESTRICT: bits must be between 0 and 15");
-    if (!lo_objectp(a[0]))
-        return a[0];                    /* conses and numbers carry none */
-    uint64_t bits = lo_access_bits(a[0]) & (uint64_t)keep;
-    return (a[0] & ~LO_ACCESS_MASK) | bits << LO_ACCESS_SHIFT;
+    if (!lo_fixnump(a[1]) || lo_fixnum_value(a[1]) < 0 ||
+        lo_fixnum_value(a[1]) > 15)
+        lo_error(L, "TYPE-ERROR", "RESTRICT: the bits must be an integer "
+                 "from 0 to 15");
+    if (!lo_carries_access(a[0]))
+        lo_error(L, "TYPE-ERROR", "RESTRICT: %s carries no access bits "
+                 "(conses, numbers, characters and symbols have none)",
+                 lo_consp(a[0]) || lo_null(L, a[0]) ? "a list"
+                 : lo_charp(a[0]) ? "a character"
+                 : lo_symbolp(a[0]) ? "a symbol" : "a number");
+    uint64_t keep = (uint64_t)lo_fixnum_value(a[1]);
+    return a[0] & ~((~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
 }
 
 /* FUNCALL and APPLY: the VM turns a call of either into a call of its
@@ -237,6 +242,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_disassemble,
     lo_prims_environment,
     lo_prims_conditions,
+    lo_prims_destructive,
     lo_prims_instances,
 };
 

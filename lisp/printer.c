@@ -258,6 +258,10 @@ static void print_hash_table(struct printer *p, lo_value v)
     char buf[64];
     put(p, "#<HASH-TABLE :TEST ");      /* SBCL's form, without the address */
     print_escaped_symbol(p, lo_ptr(v)[HT_TEST]);
+    if (!(lo_access_bits(v) & LO_ACCESS_READ)) {    /* the count is read */
+        put(p, ", not readable>");
+        return;
+    }
     lo_snprintf(buf, sizeof buf, " :COUNT %lld>",
                 (long long)lo_fixnum_value(lo_ptr(v)[HT_COUNT]));
     put(p, buf);
@@ -366,8 +370,11 @@ static void print_object(struct printer *p, lo_value v, int depth)
     case LO_T_SYMBOL:
         print_symbol(p, v);
         break;
-    case LO_T_STRING:
-        print_string(p, v);
+    case LO_T_STRING:                   /* its text is what it holds */
+        if (lo_access_bits(v) & LO_ACCESS_READ)
+            print_string(p, v);
+        else
+            put(p, "#<STRING, not readable>");
         break;
     case LO_T_VECTOR:
     case LO_T_BYTES:

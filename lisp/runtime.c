@@ -523,7 +523,9 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
             return LO_ENOSPC;
         }
         cold_boot(L);
+        W->booting = true;
         status = run_boot_code(L, why, why_len);
+        W->booting = false;
         if (status != LO_OK) {
             free_world(W);
             return status;

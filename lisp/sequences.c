@@ -562,12 +562,15 @@ static lo_value remove_items(lo_lisp *L, lo_value *a, uint32_t n,
 
 /* (substitute new old sequence &key ...): a copy with the first :count
  * matching elements of the range (the last with :from-end) replaced. */
-static lo_value substitute(lo_lisp *L, lo_value *a, uint32_t n,
-                           enum variant v, const char *op)
+static lo_value substitute_into(lo_lisp *L, lo_value *a, uint32_t n,
+                                enum variant v, bool destructive,
+                                const char *op)
 {
     struct walk w;
     walk_open(L, &w, op);
     walk_item(&w, a, n, v, 2, REMOVE_KEYS);
+    if (destructive && w.kind != LO_K_LIST)
+        lo_check_access(L, a[2], LO_ACCESS_WRITE, op);
     w.out = lo_new_vector(L, w.len, L->nil);
     copy_out(&w, 0, w.len, 0);
     int64_t done = 0;
@@ -580,7 +583,31 @@ static lo_value substitute(lo_lisp *L, lo_value *a, uint32_t n,
             done++;
         }
     }
-    return walk_close(&w, lo_sequence_from(L, w.kind, w.out, 0, w.len, op));
+    if (!destructive)
+        return walk_close(&w, lo_sequence_from(L, w.kind, w.out, 0, w.len,
+                                               op));
+    /* NSUBSTITUTE: the result goes back into the sequence itself (a
+     * list's conses, a vector's elements: checked to fit) */
+    lo_value *items = lo_vector_items(w.out);
+    if (w.kind == LO_K_LIST)
+        for (lo_value l = a[2]; lo_consp(l); l = lo_cdr_raw(l))
+            lo_ptr(l)[1] = *items++;
+    else
+        for (uint64_t i = 0; i < w.len; i++)
+            lo_any_vector_set(L, a[2], i, items[i], op);
+    return walk_close(&w, a[2]);
+}
+
+static lo_value substitute(lo_lisp *L, lo_value *a, uint32_t n,
+                           enum variant v, const char *op)
+{
+    return substitute_into(L, a, n, v, false, op);
+}
+
+static lo_value nsubstitute(lo_lisp *L, lo_value *a, uint32_t n,
+                            enum variant v, const char *op)
+{
+    return substitute_into(L, a, n, v, true, op);
 }
 
 /* (remove-duplicates sequence &key from-end test test-not start end key):
@@ -863,6 +890,40 @@ static lo_value p_map(lo_lisp *L, lo_value *a, uint32_t n)
     return multi_close(L, &m, out);
 }
 
+/* (map-into result function &rest sequences): result's elements, up to
+ * the shortest length, replaced by the function's values; result itself.
+ * A vector result needs the write bit (checked first, as FILL does). */
+static lo_value p_map_into(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    enum lo_kind k = lo_sequence_arg(L, a[0], "MAP-INTO");
+    uint64_t len;
+    if (k == LO_K_LIST) {
+        int64_t l = lo_list_length(L, a[0]);
+        if (l < 0)
+            lo_error(L, "TYPE-ERROR", "MAP-INTO: not a proper list");
+        len = (uint64_t)l;
+    } else {
+        lo_check_access(L, a[0], LO_ACCESS_WRITE, "MAP-INTO");
+        len = lo_any_vector_length(a[0]);
+    }
+    struct multi m;
+    multi_open(L, &m, a[1], a + 2, n - 2, "MAP-INTO");
+    if (m.len < len)
+        len = m.len;
+    lo_value tail = a[0];           /* a list's cons for element i */
+    lo_root(L, &tail);
+    for (uint64_t i = 0; i < len; i++) {
+        lo_value v = multi_call(L, &m, i);
+        if (k == LO_K_LIST) {
+            lo_ptr(tail)[1] = v;
+            tail = lo_cdr_raw(tail);
+        } else {
+            lo_any_vector_set(L, a[0], i, v, "MAP-INTO");
+        }
+    }
+    return multi_close(L, &m, a[0]);
+}
+
 /* every, some, notany, notevery: call the predicate until a call's truth
  * is `until`; that call's value, or LO_UNBOUND when none was. */
 static lo_value quantify(lo_lisp *L, lo_value *a, uint32_t n, bool until,
@@ -912,6 +973,7 @@ VARIANTS(find, find, "FIND")
 VARIANTS(position, position, "POSITION")
 VARIANTS(count, count, "COUNT")
 VARIANTS(substitute, substitute, "SUBSTITUTE")
+VARIANTS(nsubstitute, nsubstitute, "NSUBSTITUTE")
 
 static lo_value p_remove(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, ITEM, false, "REMOVE"); }
 static lo_value p_remove_if(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, IF, false, "REMOVE-IF"); }
@@ -970,5 +1032,15 @@ const struct lo_primitive lo_prims_sequences[] = {
     { "REDUCE", 2, -1, p_reduce },
     { "SORT", 2, -1, p_sort },
     { "STABLE-SORT", 2, -1, p_stable_sort },
+    { NULL, 0, 0, NULL },
+};
+
+/* Destructive sequence functions added with the capabilities' audit (a
+ * module of their own, after the others: primitives.c). */
+const struct lo_primitive lo_prims_destructive[] = {
+    { "NSUBSTITUTE", 3, -1, p_nsubstitute },
+    { "NSUBSTITUTE-IF", 3, -1, p_nsubstitute_if },
+    { "NSUBSTITUTE-IF-NOT", 3, -1, p_nsubstitute_if_not },
+    { "MAP-INTO", 2, -1, p_map_into },
     { NULL, 0, 0, NULL },
 };

@@ -54,8 +54,8 @@ void lo_bounds(lo_lisp *L, const char *op, lo_value start, lo_value end,
 
 /* ---- capabilities ----
  * Vectors, strings and byte vectors carry access bits (value.h): reading
- * elements needs LO_ACCESS_READ, changing them LO_ACCESS_WRITE. */
-void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op);
+ * elements needs LO_ACCESS_READ, changing them LO_ACCESS_WRITE
+ * (lo_check_access, internal.h). */
 
 /* The most elements a string or vector may have: far beyond any store
  * today, and small enough that sizes in words never overflow. */

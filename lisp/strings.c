@@ -488,8 +488,8 @@ static lo_value string_from(lo_lisp *L, const uint32_t *chars, uint64_t len)
  * the symbol behind the symbol table's back. */
 static lo_value read_only(lo_value v)
 {
-    return (v & ~LO_ACCESS_MASK) |
-           (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT;
+    /* only removes bits (the name as stored has them all) */
+    return v & ~((lo_value)(LO_ACCESS_ALL & ~LO_ACCESS_READ) << LO_ACCESS_SHIFT);
 }
 
 /* (name-char name): names are ASCII, so nothing else names a character. */

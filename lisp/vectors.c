@@ -143,16 +143,6 @@ void lo_bounds(lo_lisp *L, const char *op, lo_value start, lo_value end,
                  (unsigned long long)len);
 }
 
-void lo_check_access(lo_lisp *L, lo_value v, unsigned bits, const char *op)
-{
-    unsigned missing = bits & ~lo_access_bits(v);
-    if (missing)
-        lo_error(L, "ACCESS-DENIED", "%s: no %s access to this %s", op,
-                 missing & LO_ACCESS_READ ? "read" : "write",
-                 lo_typep(v, LO_T_STRING) ? "string"
-                 : lo_typep(v, LO_T_STREAM) ? "stream" : "vector");
-}
-
 /* ---- vectors: making, reading, writing ----------------------------------- */
 
 static void check_length(lo_lisp *L, uint64_t len, const char *op)

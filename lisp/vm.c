@@ -97,8 +97,7 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
     if (!lo_objectp(*fn))
         lo_error(L, "TYPE-ERROR", "not a function");
     if (!(lo_access_bits(*fn) & LO_ACCESS_CALL))
-        lo_error(L, "ACCESS-DENIED", "calling a function without the call "
-                 "access bit");
+        lo_access_denied(L, *fn, LO_ACCESS_CALL, "FUNCALL");
     enum lo_type type = lo_type_of_object(*fn);
     if (type == LO_T_INSTANCE && lo_instance_callee(*fn)) {
         *fn = lo_instance_callee(*fn);      /* a generic function */
@@ -177,9 +176,18 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
  * arguments, with room for its frame.  False sends the call the general
  * way (which also reports whatever is wrong).
  */
+/* A pointer to a header object that grants the call bit: one test on the
+ * word (the tag and the bit under one mask). */
+#define CALLABLE_MASK ((lo_value)LO_ACCESS_CALL << LO_ACCESS_SHIFT | 7)
+#define CALLABLE_WORD ((lo_value)LO_ACCESS_CALL << LO_ACCESS_SHIFT | LO_TAG_OBJECT)
+static inline bool may_call(lo_value fn)
+{
+    return (fn & CALLABLE_MASK) == CALLABLE_WORD;
+}
+
 static inline uint64_t *quick_code(lo_lisp *L, lo_value fn, uint32_t n)
 {
-    if ((fn & 7) != LO_TAG_OBJECT || !((fn >> LO_ACCESS_SHIFT) & LO_ACCESS_CALL))
+    if (!may_call(fn))
         return NULL;
     uint64_t *p = lo_ptr(fn);
     if ((p[0] & 0xff) != LO_T_FUNCTION)
@@ -211,7 +219,7 @@ static inline bool quick_call(lo_lisp *L, lo_value fn, uint32_t n,
 static inline bool quick_primitive(lo_lisp *L, lo_value fn, uint32_t n,
                                    uint32_t drop)
 {
-    if ((fn & 7) != LO_TAG_OBJECT || !((fn >> LO_ACCESS_SHIFT) & LO_ACCESS_CALL))
+    if (!may_call(fn))
         return false;
     uint64_t *p = lo_ptr(fn);
     if ((p[0] & 0xff) != LO_T_PRIMITIVE)
@@ -353,8 +361,7 @@ void lo_vm_init(void)
 static inline bool holds_inline_primitive(lo_value cell, unsigned op)
 {
     lo_value fn = lo_ptr(cell)[CELL_VALUE];
-    if (!lo_typep(fn, LO_T_PRIMITIVE) ||
-        !(lo_access_bits(fn) & LO_ACCESS_CALL))
+    if (!may_call(fn) || (lo_ptr(fn)[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(lo_ptr(fn)[PRIM_INDEX]);
     return index == inline_index[op][0] || index == inline_index[op][1];

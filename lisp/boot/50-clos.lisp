@@ -414,14 +414,17 @@
   (dolist (s (%class-slots class) nil)
     (when (eq (%slotd-name s) name) (return s))))
 
+;; As lisp/access.c signals ACCESS-DENIED (its message and initargs).
 (defun %check-write-bit (object op)
   (when (zerop (logand 2 (access-bits object)))
-    (error 'access-denied :format-control "~a: no write access to this object"
+    (error 'access-denied :datum object :operation (string op) :access :write
+           :format-control "~a: no write access to this instance"
            :format-arguments (list op))))
 
 (defun %check-read-bit (object op)
   (when (zerop (logand 1 (access-bits object)))
-    (error 'access-denied :format-control "~a: no read access to this object"
+    (error 'access-denied :datum object :operation (string op) :access :read
+           :format-control "~a: no read access to this instance"
            :format-arguments (list op))))
 
 (defun %slot-value-op (object name op)

@@ -206,8 +206,15 @@
          ,@(nreverse forms)
          ',name))))
 
+;; One without the read access bit shows no slots (as the printer shows
+;; a vector without it).
 (defmethod print-object ((object structure-object) stream)
   (let ((class (class-of object)))
+    (when (zerop (logand 1 (access-bits object)))
+      (write-string "#<" stream)
+      (prin1 (%class-name class) stream)
+      (write-string ", not readable>" stream)
+      (return-from print-object object))
     (write-string "#S(" stream)
     (prin1 (%class-name class) stream)
     (dolist (s (%class-slots class))

@@ -177,3 +177,8 @@
 (list (not (not (fboundp 'car))) (not (not (fboundp 'when))) (fboundp 'no-such-function-here))
 (fboundp 42)
 (string-upcase (symbol-name 'abc))
+
+;; a program may change its own literals (SBCL warns, and does it)
+(defvar *literal-string* "hello")
+(progn (setf (char *literal-string* 0) #\j) *literal-string*)
+(let ((v #(1 2 3))) (setf (aref v 0) 9) v)

@@ -43,30 +43,36 @@ r -e '(defclass acct () ((balance :initarg :balance :accessor balance) (owner :i
 is "a read-only instance can be read" "(10 10 \"ann\")" r \
    -e '(list (slot-value *ro* (quote balance)) (balance *ro*) (owner *ro*))'
 is "but not written with setf slot-value" \
-   "ERROR: ACCESS-DENIED: (SETF SLOT-VALUE): no write access to this object" \
+   "ERROR: ACCESS-DENIED: (SETF SLOT-VALUE): no write access to this instance" \
    r -e '(setf (slot-value *ro* (quote balance)) 0)'
-is "nor with an accessor" "ERROR: ACCESS-DENIED: BALANCE: no write access to this object" \
+is "nor with an accessor" "ERROR: ACCESS-DENIED: BALANCE: no write access to this instance" \
    r -e '(setf (balance *ro*) 0)'
-is "nor with a writer" "ERROR: ACCESS-DENIED: SET-OWNER: no write access to this object" \
+is "nor with a writer" "ERROR: ACCESS-DENIED: SET-OWNER: no write access to this instance" \
    r -e '(set-owner "bob" *ro*)'
-is "nor made unbound" "ERROR: ACCESS-DENIED: SLOT-MAKUNBOUND: no write access to this object" \
+is "nor made unbound" "ERROR: ACCESS-DENIED: SLOT-MAKUNBOUND: no write access to this instance" \
    r -e '(slot-makunbound *ro* (quote owner))'
 is "nor reinitialized" "ACCESS-DENIED" \
    r -e '(handler-case (reinitialize-instance *ro* :balance 0) (access-denied () (quote access-denied)))'
 is "the value is unchanged, through the full capability" "10" r -e '(balance *a*)'
-is "a write-only instance cannot be read" "ERROR: ACCESS-DENIED: BALANCE: no read access to this object" \
+is "a write-only instance cannot be read" "ERROR: ACCESS-DENIED: BALANCE: no read access to this instance" \
    r -e '(balance *wo*)'
-is "with slot-value either" "ERROR: ACCESS-DENIED: SLOT-VALUE: no read access to this object" \
+is "with slot-value either" "ERROR: ACCESS-DENIED: SLOT-VALUE: no read access to this instance" \
    r -e '(slot-value *wo* (quote balance))'
 is "but written" "(5 5)" r -e '(list (setf (balance *wo*) 5) (balance *a*))'
 is "restricted instances keep their class" "(ACCT T 1)" r \
    -e '(list (class-name (class-of *ro*)) (typep *ro* (quote acct)) (access-bits *ro*))'
 is "a read-only structure can be read" "(1 2)" r -e '(list (sp-x *s*) (sp-y *s*))'
-is "but not written" "ERROR: ACCESS-DENIED: SP-X: no write access to this object" \
+is "but not written" "ERROR: ACCESS-DENIED: SP-X: no write access to this instance" \
    r -e '(setf (sp-x *s*) 5)'
 is "a restricted generic function cannot be called" \
-   "ERROR: ACCESS-DENIED: calling a function without the call access bit" \
+   "ERROR: ACCESS-DENIED: FUNCALL: no call access to this instance" \
    r -e '(funcall (restrict (function balance) 3) *a*)'
+is "a structure without the read bit prints no slots" '"#<SP, not readable>"' r \
+   -e '(prin1-to-string (restrict (make-sp :x 1) 2))'
+is "nor does EQUALP read them" "ERROR: ACCESS-DENIED: EQUALP: no read access to this instance" \
+   r -e '(equalp (restrict (make-sp :x 1) 2) (make-sp :x 1))'
+is "ACCESS-DENIED says what and how" "(SLOT-VALUE :READ T)" r \
+   -e '(handler-case (slot-value *wo* (quote balance)) (access-denied (c) (list (intern (access-denied-operation c)) (access-denied-access c) (eq (access-denied-datum c) *a*))))'
 is "the slot vector is no way around the bits" "ACCESS-DENIED" r \
    -e '(handler-case (setf (svref (%instance-slots *ro*) 0) 1) (access-denied () (quote access-denied)))'
 is "nor its discriminating function replaced" "ACCESS-DENIED" r \

@@ -175,16 +175,16 @@ static void second_value_and_access(void)
     set_global("*RO*", (t & ~LO_ACCESS_MASK) |
                        (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT);
     is_str(ev("(%puthash 1 *ro* 2)"),
-           "ACCESS-DENIED: (SETF GETHASH): the hash table does not grant "
-           "write access", "a read-only table refuses a store");
-    is_str(ev("(remhash 'k *ro*)"), "ACCESS-DENIED: REMHASH: the hash table "
-           "does not grant write access", "and a removal");
+           "ACCESS-DENIED: (SETF GETHASH): no write access to this hash "
+           "table", "a read-only table refuses a store");
+    is_str(ev("(remhash 'k *ro*)"), "ACCESS-DENIED: REMHASH: no write access "
+           "to this hash table", "and a removal");
     is_str(ev("(gethash 'k *ro* 'absent)"), "NIL", "but can be read");
     is_str(ev("(gethash 'k (restrict *ro* 0))"), "ACCESS-DENIED: GETHASH: "
-           "the hash table does not grant read access",
+           "no read access to this hash table",
            "a table without the read bit cannot be read");
     is_str(ev("(maphash #'list (restrict *ro* 2))"), "ACCESS-DENIED: MAPHASH: "
-           "the hash table does not grant read access", "nor walked");
+           "no read access to this hash table", "nor walked");
     is_str(ev("(hash-table-test (restrict *ro* 0))"), "EQUAL",
            "its test is no secret");
 }

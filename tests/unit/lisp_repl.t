@@ -54,7 +54,7 @@ is "REPL on stdin, no prompt when not a terminal" "$(printf '3\n(A . B)')" \
    sh -c "printf '(+ 1\n 2)\n(cons (quote a) (quote b))\n' | '$bin' --store '$store'"
 is "let, if and recursion" "$(printf 'FACT\n120')" "$bin" --store "$store" \
    -e '(defun fact (n) (if (= n 0) 1 (* n (fact (- n 1)))))' -e '(let ((x 5)) (fact x))' 
-is "a restricted function cannot be called" "ERROR: ACCESS-DENIED: calling a function without the call access bit" \
+is "a restricted function cannot be called" "ERROR: ACCESS-DENIED: FUNCALL: no call access to this function" \
    "$bin" --store "$store" -e '(let ((g (restrict (function f) 3))) ((lambda (h) (funcall h 1)) g))'
 is "access bits of a fresh function" "15" "$bin" --store "$store" -e '(access-bits (function f))'
 is "restrict only removes bits" "$(printf '3\n3')" "$bin" --store "$store" \

@@ -1,0 +1,86 @@
+/*
+ * access.c -- capabilities: checking a value's access bits (value.h) and
+ * the ACCESS-DENIED condition a missing one signals.
+ *
+ * Which values carry access bits, and what each bit allows on each
+ * built-in type, is docs/lisp.md's "Capabilities".  In short: pointers
+ * to header objects carry them, except symbols (a symbol is found again
+ * by its name, so restricting one would protect nothing) and numbers;
+ * conses, fixnums and characters are not pointers to header objects.
+ */
+#include <string.h>
+
+#include "format.h"
+#include "internal.h"
+
+bool lo_carries_access(lo_value v)
+{
+    if (!lo_objectp(v))
+        return false;
+    switch (lo_type_of_object(v)) {
+    case LO_T_SYMBOL:
+    case LO_T_BIGNUM:
+    case LO_T_DOUBLE:
+    case LO_T_RATIO:
+        return false;
+    default:
+        return true;
+    }
+}
+
+/* What a built-in type is called in an ACCESS-DENIED message. */
+static const char *kind_name(lo_value v)
+{
+    if (!lo_objectp(v))
+        return "object";
+    switch (lo_type_of_object(v)) {
+    case LO_T_STRING:     return "string";
+    case LO_T_VECTOR:     return "vector";
+    case LO_T_BYTES:      return "byte vector";
+    case LO_T_HASH_TABLE: return "hash table";
+    case LO_T_STREAM:     return "stream";
+    case LO_T_FUNCTION:
+    case LO_T_PRIMITIVE:  return "function";
+    case LO_T_INSTANCE:   return "instance";
+    case LO_T_PACKAGE:    return "package";
+    case LO_T_CONDITION:  return "condition";
+    default:              return "object";
+    }
+}
+
+static const char *bit_name(unsigned bit)
+{
+    return bit & LO_ACCESS_READ ? "read" : bit & LO_ACCESS_WRITE ? "write"
+         : bit & LO_ACCESS_CALL ? "call" : "user";
+}
+
+struct denied { lo_value datum; const char *op; unsigned bit; };
+
+/* The initargs: :datum (the value as the program held it, restricted),
+ * :operation (the operation's name, a string) and :access (:read,
+ * :write, :call or :user, the bit missing). */
+static lo_value denied_data(lo_lisp *L, void *ctx)
+{
+    struct denied *d = ctx;
+    const char *access = d->bit & LO_ACCESS_READ ? "READ"
+                       : d->bit & LO_ACCESS_WRITE ? "WRITE"
+                       : d->bit & LO_ACCESS_CALL ? "CALL" : "USER";
+    return lo_cons(L, lo_intern_keyword(L, "DATUM"),
+           lo_cons(L, d->datum,
+           lo_cons(L, lo_intern_keyword(L, "OPERATION"),
+           lo_cons(L, lo_make_string(L, d->op, strlen(d->op)),
+           lo_cons(L, lo_intern_keyword(L, "ACCESS"),
+           lo_cons(L, lo_intern_keyword(L, access), L->nil))))));
+}
+
+_Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
+                                const char *op)
+{
+    /* report one bit: read before write before call */
+    unsigned bit = missing & -missing;
+    char message[LO_ERROR_MAX];
+    lo_snprintf(message, sizeof message, "%s: no %s access to this %s", op,
+                bit_name(bit), kind_name(v));
+    struct denied d = { v, op, bit };
+    lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
+}
