@@ -644,6 +644,13 @@ static lo_value p_current_environment(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_current_env(L);
 }
 
+/* (%user-environment-p): whether code runs in a user's environment now. */
+static lo_value p_user_environment_p(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)a, (void)n;
+    return lo_truth(L, lo_in_user_env(L));
+}
+
 /* (environment-name [env]): the user's name, or "system". */
 static lo_value p_environment_name(lo_lisp *L, lo_value *a, uint32_t n)
 {
@@ -660,6 +667,7 @@ const struct lo_primitive lo_prims_environment[] = {
     { "%DECLARE-USER-DEFAULTS", 1, 1, p_declare_user_defaults },
     { "%MAKE-EXTENSIBLE", 1, 1, p_make_extensible },
     { "%CURRENT-ENVIRONMENT", 0, 0, p_current_environment },
+    { "%USER-ENVIRONMENT-P", 0, 0, p_user_environment_p },
     { "%SPECIAL-VARIABLE-P", 1, 1, p_special_variable_p },
     { "%CONSTANT-VARIABLE-P", 1, 1, p_constant_variable_p },
     { "ENVIRONMENT-NAME", 0, 1, p_environment_name },

@@ -52,10 +52,24 @@
         (if (%generic-function-p f) f nil))
       nil))
 
-;; The generic function system code calls for name.  For now the global
-;; one; later the caller's environment's copy.
+;; The generic function system code calls for name: the current
+;; environment's (a user's private copy of a system generic function,
+;; once they changed it; environment.c gives them a binding of their own).
 (defun %user-gf (name)
   (fdefinition name))
+
+;; The generic function named name, to change it (add or remove a method,
+;; set its lambda list): a user who changes a system generic function
+;; changes a private copy, made now and bound in their environment, which
+;; no one else sees (docs/environments.md).  Nil when there is none.
+(defun %find-gf-to-change (name)
+  (let ((gf (%find-gf name)))
+    (if (and gf (%user-environment-p)
+             (not (eq (%slot-ref gf 4) (%current-environment))))
+        (let ((copy (%copy-generic-function gf)))
+          (setf (fdefinition name) copy)
+          copy)
+        gf)))
 
 ;;; ---- the unbound-slot marker and wrappers ----
 
@@ -555,9 +569,28 @@
     (push gf *%generic-functions*)
     gf))
 
+;; A copy of gf owned by the current environment: the same methods (as
+;; new method objects: the originals stay gf's).
+(defun %copy-generic-function (gf)
+  (let ((copy (%make-generic-function (%gf-name gf) (%gf-lambda-list gf)))
+        (n (length *%method-slot-names*)))
+    (%slot-set copy 4 (%current-environment))
+    (%slot-set copy 7 (%slot-ref gf 7))
+    (%slot-set copy 1
+               (mapcar (lambda (m)
+                         (let ((c (%allocate-instance
+                                   (%class-wrapper (%class-binding 'standard-method))
+                                   (make-array n :initial-element nil))))
+                           (dotimes (i n) (%slot-set c i (%slot-ref m i)))
+                           (%slot-set c 0 copy)
+                           c))
+                       (%gf-methods gf)))
+    (%update-dispatch copy)
+    copy))
+
 (defun ensure-generic-function (name &key (lambda-list nil ll-p) documentation
                                      &allow-other-keys)
-  (let ((gf (%find-gf name)))
+  (let ((gf (%find-gf-to-change name)))
     (unless gf
       (setq gf (%make-generic-function name lambda-list))
       (setf (fdefinition name) gf))
@@ -672,7 +705,7 @@
 ;; What DEFMETHOD does at run time.
 (defun %add-method (name qualifiers specializers lambda-list function
                     &optional arity)
-  (let ((gf (or (%find-gf name)
+  (let ((gf (or (%find-gf-to-change name)
                 (ensure-generic-function
                  name :lambda-list (%gf-lambda-list-from lambda-list))))
         (m (%allocate-instance
@@ -1156,11 +1189,11 @@
 (defun %remove-accessor-methods (class)
   (dolist (ds (%class-direct-slots class))
     (dolist (r (getf ds :readers))
-      (let* ((gf (%find-gf r))
+      (let* ((gf (%find-gf-to-change r))
              (m (and gf (find-method gf nil (list class) nil))))
         (when m (remove-method gf m))))
     (dolist (w (getf ds :writers))
-      (let* ((gf (%find-gf w))
+      (let* ((gf (%find-gf-to-change w))
              (m (and gf (find-method gf nil (list (%class-binding 't) class) nil))))
         (when m (remove-method gf m))))))
 
@@ -1369,9 +1402,9 @@
             (%ensure-condition-class name)))))
 
 ;; The system generic functions users may add methods to: each user gets
-;; a binding of their own (environment.c, CELL_EXTENSIBLE); for now it
-;; holds the system's generic function, whose methods everyone shares --
-;; private copies are the environments' next step (%USER-GF, %FIND-GF).
+;; a binding of their own (environment.c, CELL_EXTENSIBLE), holding the
+;; system's generic function until they change it: then a private copy
+;; (%FIND-GF-TO-CHANGE).
 (dolist (name '(print-object initialize-instance shared-initialize
                 reinitialize-instance update-instance-for-redefined-class
                 slot-missing slot-unbound no-applicable-method

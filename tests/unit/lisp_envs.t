@@ -117,6 +117,27 @@ is "bob's own HELLO is untouched" "BOB" as bob -e '(hello)'
 is "alice redefines HELLO: bob's call follows her binding" "$(lines HELLO '("ALICE-2" 42)')" \
    sh -c "'$bin' --store '$store' --user alice -e \"(defun hello () 'alice-2)\"; '$bin' --store '$store' --user bob -e '(funcall (gethash :fn shared:*mailbox*))'"
 
+# ---- system generic functions: a user's methods go to a private copy ----
+sys -e '(defpackage :geometry (:use :cl) (:export #:point #:make-point #:px))' \
+    -e '(in-package :geometry)' \
+    -e '(defclass point () ((x :initarg :x :reader px)))' \
+    -e "(defun make-point (x) (make-instance 'point :x x))" \
+    -e '(in-package :cl-user)' >/dev/null
+is "alice's PRINT-OBJECT method on a system class" "$(lines NIL '<alice 2>' '"<alice 3>"')" \
+   as alice -e '(progn (defmethod print-object ((p geometry:point) s) (format s "<alice ~a>" (geometry:px p))) nil)' \
+            -e '(geometry:make-point 2)' -e '(format nil "~a" (geometry:make-point 3))'
+is "bob's points print as the system prints them" "#<GEOMETRY:POINT >" \
+   sh -c "'$bin' --store '$store' --user bob -e '(geometry:make-point 4)' | sed 's/{.*}//'"
+is "the system's too" "#<GEOMETRY:POINT >" \
+   sh -c "'$bin' --store '$store' -e '(geometry:make-point 4)' | sed 's/{.*}//'"
+is "alice's method stays hers after a restart" "<alice 5>" as alice -e '(geometry:make-point 5)'
+is "the system's PRINT-OBJECT has no method of alice's" "NIL" \
+   sys -e "(find-method #'print-object nil (list (find-class 'geometry:point) (find-class t)) nil)"
+is "bob's INITIALIZE-INSTANCE :after method is his" "$(lines 40 4)" \
+   sh -c "'$bin' --store '$store' --user bob -e \"(progn (defmethod initialize-instance :after ((p geometry:point) &key) (setf (slot-value p 'geometry::x) (* 10 (geometry:px p)))) nil)\" >/dev/null; '$bin' --store '$store' --user bob -e '(geometry:px (geometry:make-point 4))'; '$bin' --store '$store' --user alice -e '(geometry:px (geometry:make-point 4))'"
+is "DEFGENERIC of a system function that is not extensible" "$denied" \
+   first_error as alice -e '(defgeneric car (x))'
+
 # ---- reset ----
 is "reset: a fresh default environment" "$(lines NIL 255 '#<PACKAGE "COMMON-LISP-USER">')" \
    as alice --reset -e "(fboundp 'hello)" -e '255' -e '*package*'
