@@ -765,6 +765,14 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
     }
     if (c)
         return expand_1(c, form, expanded);
+    if (lo_symbolp(form)) {             /* a global symbol macro */
+        lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_SYMBOL_MACROS,
+                                    form, false);
+        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+            return form;
+        *expanded = true;
+        return lo_ptr(cell)[CELL_VALUE];
+    }
     if (!lo_consp(form))
         return form;
     lo_value fn = lo_macro_function(L, lo_car_raw(form));

@@ -62,6 +62,15 @@
              (t (error 'simple-error :format-control "unknown type specifier ~s"
                                      :format-arguments (list type)))))))
 
+;; type with the DEFTYPEs of the current environment expanded at its top
+;; (not inside compound types).
+(defun %expand-deftype (type)
+  (let* ((name (if (consp type) (car type) type))
+         (expander (and (symbolp name) (%env-binding :type name))))
+    (if expander
+        (%expand-deftype (apply expander (if (consp type) (cdr type) nil)))
+        type)))
+
 (defun typep (object type &optional environment)
   (if (atom type)
       (if (%instancep type)             ; a class object

@@ -1348,6 +1348,32 @@
 
 (defun subtypep (type1 type2 &optional environment)
   (declare (ignore environment))
+  (%subtypep (%expand-deftype type1) (%expand-deftype type2)))
+
+;; Compound types on the left: what every member, every branch of an OR,
+;; some branch of an AND, or the range's type is a subtype of.
+(defun %subtypep (type1 type2)
+  (let ((head (if (consp type1) (car type1) nil)))
+    (cond ((member head '(member eql))
+           (values (every (lambda (x) (typep x type2)) (cdr type1)) t))
+          ((eq head 'or)
+           (let ((known t))
+             (dolist (ty (cdr type1) (values known known))
+               (multiple-value-bind (sub sure) (subtypep ty type2)
+                 (unless sure (setq known nil))
+                 (when (and sure (not sub)) (return (values nil t)))))))
+          ((and (eq head 'and)
+                (some (lambda (ty) (subtypep ty type2)) (cdr type1)))
+           (values t t))
+          ((and (member head '(integer rational real float double-float
+                               signed-byte unsigned-byte mod))
+                (symbolp type2))
+           (%subtypep-classes (if (member head '(signed-byte unsigned-byte mod))
+                                  'integer head)
+                              type2))
+          (t (%subtypep-classes type1 type2)))))
+
+(defun %subtypep-classes (type1 type2)
   (cond ((or (equal type1 type2) (eq type2 t) (null type1)) (values t t))
         ((and (eq type1 'keyword) (member type2 '(symbol atom))) (values t t))
         ((eq type2 'atom)
