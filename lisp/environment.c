@@ -582,14 +582,20 @@ static lo_value p_set_env_binding(lo_lisp *L, lo_value *a, uint32_t n)
     return a[2];
 }
 
+/* What only the system environment may do. */
+static void system_only(lo_lisp *L, const char *op)
+{
+    if (lo_in_user_env(L))
+        lo_error(L, "ENVIRONMENT-ERROR", "%s: only the system environment "
+                 "may do this", op);
+}
+
 /* (%declare-user-defaults symbols): these special variables get a value
  * per user environment (system code, at boot). */
 static lo_value p_declare_user_defaults(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    if (lo_in_user_env(L))
-        lo_error(L, "ENVIRONMENT-ERROR", "%%DECLARE-USER-DEFAULTS: only the "
-                 "system environment declares defaults");
+    system_only(L, "%DECLARE-USER-DEFAULTS");
     int64_t count = lo_list_length(L, a[0]);
     if (count < 0)
         lo_error(L, "TYPE-ERROR", "%%DECLARE-USER-DEFAULTS: not a list");
@@ -611,9 +617,7 @@ static lo_value p_declare_user_defaults(lo_lisp *L, lo_value *a, uint32_t n)
 static lo_value p_make_extensible(lo_lisp *L, lo_value *a, uint32_t n)
 {
     (void)n;
-    if (lo_in_user_env(L))
-        lo_error(L, "ENVIRONMENT-ERROR", "%%MAKE-EXTENSIBLE: only in the "
-                 "system environment");
+    system_only(L, "%MAKE-EXTENSIBLE");
     lo_value cell = lo_function_cell(L, symbol_arg(L, a[0], "%MAKE-EXTENSIBLE"),
                                      true);
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(cell_flags(cell) | CELL_EXTENSIBLE);

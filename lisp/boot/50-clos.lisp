@@ -1390,22 +1390,29 @@
 
 ;;; ---- condition classes ----
 
-(defun %ensure-condition-class (name)
-  (let* ((parents (if (eq name 'condition) nil (%condition-parents name)))
-         (supers (mapcar (lambda (p)
-                           (or (%class-binding p) (%ensure-condition-class p)))
-                         (or parents '(t))))
-         (class (%class-binding name)))
-    (when class (%set-class-binding name class))
-    (if (and class (eq (%class-kind class) :condition))
+;; The class named name, of kind (:condition, :structure) with superclasses
+;; supers, before it is finalized: the class of that kind already named so,
+;; linked to its new superclasses, or a new one of the metaclass named
+;; metaclass.  Checks first that the current environment may (re)define it.
+(defun %reuse-or-make-class (name kind supers metaclass)
+  (let ((class (%class-binding name)))
+    (when class (%set-class-binding name class))   ; may we redefine it?
+    (if (and class (eq (%class-kind class) kind))
         (progn
           (dolist (s (%class-direct-superclasses class))
             (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
           (%set-class-field class 1 supers)
           (dolist (s supers)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
-        (setq class (%raw-class name :condition supers
-                                (%class-binding 'condition-class))))
+            (%set-class-field s 8 (cons class (%class-direct-subclasses s))))
+          class)
+        (%raw-class name kind supers (%class-binding metaclass)))))
+
+(defun %ensure-condition-class (name)
+  (let* ((parents (if (eq name 'condition) nil (%condition-parents name)))
+         (supers (mapcar (lambda (p)
+                           (or (%class-binding p) (%ensure-condition-class p)))
+                         (or parents '(t))))
+         (class (%reuse-or-make-class name :condition supers 'condition-class)))
     (%finalize-class class)
     (%set-class-binding name class)
     (%clear-dispatch-caches)

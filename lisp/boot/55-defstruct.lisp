@@ -49,22 +49,12 @@
 
 ;; Define (or redefine) the class of structure name.
 (defun %define-structure (name include own-slots all-slots)
-  (let ((supers (list (if include
-                          (or (%class-binding include)
-                              (error "The structure ~s to include is not defined"
-                                     include))
-                          (%class-binding 'structure-object))))
-        (class (%class-binding name)))
-    (when class (%set-class-binding name class))   ; may we redefine it?
-    (if (and class (eq (%class-kind class) :structure))
-        (progn
-          (dolist (s (%class-direct-superclasses class))
-            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
-          (%set-class-field class 1 supers)
-          (dolist (s supers)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
-        (setq class (%raw-class name :structure supers
-                                (%class-binding 'structure-class))))
+  (let* ((supers (list (if include
+                           (or (%class-binding include)
+                               (error "The structure ~s to include is not defined"
+                                      include))
+                           (%class-binding 'structure-object))))
+         (class (%reuse-or-make-class name :structure supers 'structure-class)))
     (%set-class-field class 2 own-slots)
     (%set-class-field class 11 (list :struct-slots all-slots))
     (%finalize-class class)
