@@ -425,10 +425,7 @@ static lo_value new_user_env(lo_lisp *L, const char *name)
 {
     lo_value env = lo_make_env(L, lo_system_env(L),
                                lo_make_string(L, name, strlen(name)));
-    lo_value saved = L->env;
-    L->env = env;                       /* its packages are made in it */
     lo_packages_for_env(L, env);
-    L->env = saved;
     lo_ptr(env)[ENV_DEFAULTS] = fresh_defaults(L, env);
     return env;
 }
