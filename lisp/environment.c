@@ -303,14 +303,19 @@ lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
     return &lo_ptr(cell)[CELL_VALUE];
 }
 
+lo_value *lo_assignable_place(lo_lisp *L, lo_value cell, const char *op)
+{
+    lo_value *place = lo_cell_place(L, cell);
+    if (place == &lo_ptr(cell)[CELL_VALUE])     /* the global value */
+        lo_check_definable(L, lo_current_env(L), cell, op);
+    return place;
+}
+
 /* OP_SET_SYSTEM_GLOBAL: code compiled in a user environment sets a
  * system variable; only this thread's binding of it may change. */
 void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value)
 {
-    lo_value *place = lo_cell_place(L, cell);
-    if (place == &lo_ptr(cell)[CELL_VALUE])
-        lo_check_definable(L, lo_current_env(L), cell, "SETQ");
-    *place = value;
+    *lo_assignable_place(L, cell, "SETQ") = value;
 }
 
 /* ---- per-user defaults ---------------------------------------------------------- */

@@ -43,11 +43,7 @@ static lo_value p_set(lo_lisp *L, lo_value *a, uint32_t n)
     check_symbol(L, a[0], "SET");
     if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
         lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
-    lo_value cell = lo_variable_cell(L, a[0], true);
-    lo_value *place = lo_cell_place(L, cell);
-    if (place == &lo_ptr(cell)[CELL_VALUE])     /* the global value */
-        lo_check_definable(L, lo_current_env(L), cell, "SET");
-    *place = a[1];
+    *lo_assignable_place(L, lo_variable_cell(L, a[0], true), "SET") = a[1];
     return a[1];
 }
 
@@ -56,12 +52,8 @@ static lo_value p_makunbound(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     check_symbol(L, a[0], "MAKUNBOUND");
     lo_value cell = lo_variable_cell(L, a[0], false);
-    if (lo_null(L, cell))
-        return a[0];
-    lo_value *place = lo_cell_place(L, cell);
-    if (place == &lo_ptr(cell)[CELL_VALUE])
-        lo_check_definable(L, lo_current_env(L), cell, "MAKUNBOUND");
-    *place = LO_UNBOUND;
+    if (!lo_null(L, cell))
+        *lo_assignable_place(L, cell, "MAKUNBOUND") = LO_UNBOUND;
     return a[0];
 }
 

@@ -264,7 +264,7 @@ static const char *package_text(lo_value pkg, char *buf, size_t len);
 
 /* ---- the registry and finding packages -------------------------------------- */
 
-/* The registry of the current environment (each has its own). */
+/* An environment's package registry (each has its own). */
 static uint64_t *registry_of(lo_value env)
 {
     return lo_vector_items(lo_ptr(env)[ENV_PACKAGES]);
