@@ -248,6 +248,8 @@ const char *const lo_cl_names[] = {
     /* LispOS: the condition of a capability's missing access bit */
     "ACCESS-DENIED", "ACCESS-DENIED-DATUM", "ACCESS-DENIED-OPERATION",
     "ACCESS-DENIED-ACCESS",
+    /* LispOS: first-class global environments (lisp/environment.c) */
+    "ENVIRONMENT-ERROR", "ENVIRONMENT-NAME",
 };
 
 const unsigned lo_cl_name_count = sizeof lo_cl_names / sizeof *lo_cl_names;

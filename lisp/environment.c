@@ -260,16 +260,21 @@ static bool system_symbol_p(lo_value sym)
            (lo_fixnum_value(lo_ptr(home)[PKG_FLAGS]) & PKG_SYSTEM);
 }
 
+bool lo_definable_p(lo_lisp *L, lo_value env, lo_value cell)
+{
+    if (lo_env_is_system(L, env))
+        return true;
+    int64_t flags = cell_flags(cell);
+    return !(flags & CELL_SYSTEM) &&
+           ((flags & CELL_EXTENSIBLE) || !system_symbol_p(lo_ptr(cell)[CELL_NAME]));
+}
+
 void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
                         const char *what)
 {
-    if (lo_env_is_system(L, env))
+    if (lo_definable_p(L, env, cell))
         return;
-    int64_t flags = cell_flags(cell);
     lo_value sym = lo_ptr(cell)[CELL_NAME];
-    if (!(flags & CELL_SYSTEM) &&
-        ((flags & CELL_EXTENSIBLE) || !system_symbol_p(sym)))
-        return;
     char name[128], user[64];
     lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
     lo_error(L, "ENVIRONMENT-ERROR", "%s: %s belongs to the system "
@@ -626,6 +631,20 @@ static lo_value p_make_extensible(lo_lisp *L, lo_value *a, uint32_t n)
     return a[0];
 }
 
+/* (%check-definable cell operation): the ENVIRONMENT-ERROR of a
+ * definition the compiler found the current environment may not make,
+ * signalled when the definition runs (so a handler around it sees it). */
+static lo_value p_check_definable(lo_lisp *L, lo_value *a, uint32_t n)
+{
+    (void)n;
+    if (!lo_typep(a[0], LO_T_CELL) || !lo_typep(a[1], LO_T_STRING))
+        lo_error(L, "TYPE-ERROR", "%%CHECK-DEFINABLE: not a binding");
+    char op[32];
+    lo_string_utf8(a[1], op, sizeof op);
+    lo_check_definable(L, lo_current_env(L), a[0], op);
+    return L->nil;
+}
+
 /* (%special-variable-p symbol) and (%constant-variable-p symbol), as the
  * current environment says. */
 static lo_value p_special_variable_p(lo_lisp *L, lo_value *a, uint32_t n)
@@ -674,6 +693,7 @@ const struct lo_primitive lo_prims_environment[] = {
     { "%MAKE-EXTENSIBLE", 1, 1, p_make_extensible },
     { "%CURRENT-ENVIRONMENT", 0, 0, p_current_environment },
     { "%USER-ENVIRONMENT-P", 0, 0, p_user_environment_p },
+    { "%CHECK-DEFINABLE", 2, 2, p_check_definable },
     { "%SPECIAL-VARIABLE-P", 1, 1, p_special_variable_p },
     { "%CONSTANT-VARIABLE-P", 1, 1, p_constant_variable_p },
     { "ENVIRONMENT-NAME", 0, 1, p_environment_name },

@@ -27,6 +27,7 @@ lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
  * a system package. */
 void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
                         const char *what);
+bool lo_definable_p(lo_lisp *L, lo_value env, lo_value cell);
 /* Where the property list of sym is, as the current environment sees it:
  * a user has a copy of their own of a system symbol's, made when they
  * first change it (write). */

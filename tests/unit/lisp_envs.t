@@ -72,6 +72,12 @@ is "COMPILE with a system name" "$denied" first_error as alice -e "(compile 'car
 is "DEFCONSTANT PI" "$denied" first_error as alice -e '(defconstant pi 3)'
 is "SETQ of a system variable's global value" "$denied" first_error as alice -e '(setq *standard-output* nil)'
 is "SET of a system variable's global value" "$denied" first_error as alice -e "(set '*standard-output* nil)"
+is "HANDLER-CASE catches the ENVIRONMENT-ERROR of a DEFUN" "$(lines :DENIED :DENIED)" \
+   as alice -e "(handler-case (defun car (x) x) (environment-error () :denied))" \
+            -e "(handler-case (defconstant pi 3) (environment-error () :denied))"
+is "a function holding a forbidden DEFUN fails when it runs" "$(lines F ENVIRONMENT-ERROR 1)" \
+   as alice -e '(defun f () (defun car (x) x))' -e '(handler-case (f) (error (e) (type-of e)))' \
+            -e "(car '(1 2))"
 is "a user's binding of a system variable is theirs" "3" \
    as alice -e '(let ((*print-length* 1)) (setq *print-length* 3))'
 is "alice's property of a system symbol is hers" "$(lines RED RED)" \
