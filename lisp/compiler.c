@@ -580,21 +580,22 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
     one_value(c);
 }
 
-/* A definition going into cell: when the current environment may not
- * make it, code that signals the ENVIRONMENT-ERROR when the definition
- * runs -- not now, so that a handler around it (or code that never runs
- * it) is not bypassed. */
-static void check_definition(struct compiler *c, lo_value cell, const char *op)
+/* A definition going into cell: true when the current environment may
+ * make it.  Otherwise the code signals the ENVIRONMENT-ERROR when the
+ * definition runs -- not now, so that a handler around it (or code that
+ * never runs it) is not bypassed -- and the caller compiles no definition. */
+static bool check_definition(struct compiler *c, lo_value cell, const char *op)
 {
     lo_lisp *L = c->L;
     if (lo_definable_p(L, lo_current_env(L), cell))
-        return;
+        return true;
     emit_constant(c, cell);
     emit_constant(c, lo_make_string(L, op, strlen(op)));
     emit_op16(c, OP_CALL_GLOBAL, constant(c, lo_function_cell(
         L, lo_intern(L, "%CHECK-DEFINABLE"), true)));
     emit(c, 2);
     emit(c, OP_POP);
+    return false;
 }
 
 /* (defconstant name value [doc]): the global value, then the name is a
@@ -608,13 +609,12 @@ static void compile_defconstant(struct compiler *c, lo_value form)
         lo_keywordp(name))
         lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: not a variable name");
     lo_value cell = lo_variable_cell(L, name, true);
-    check_definition(c, cell, "DEFCONSTANT");
-    compile_sub(c, third(L, form));
-    if (!lo_definable_p(L, lo_current_env(L), cell)) {
-        emit_constant(c, name);     /* not reached: the check signalled */
+    if (!check_definition(c, cell, "DEFCONSTANT")) {
+        emit_constant(c, name);     /* not reached: the check signals */
         one_value(c);
         return;
     }
+    compile_sub(c, third(L, form));
     emit_op16(c, OP_CONSTANT_INIT, constant(c, cell));
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
@@ -655,10 +655,11 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     *tail = lo_cons(L, block, L->nil);
     lo_value cell = macro ? lo_macro_cell(L, name, true)
                           : lo_function_cell(L, name, true);
-    check_definition(c, cell, macro ? "DEFMACRO" : "DEFUN");
-    compile_function(c, name, lo_car(L, rest), decls, macro);
-    emit_op16(c, OP_DEFINE, constant(c, cell));
-    emit(c, OP_POP);
+    if (check_definition(c, cell, macro ? "DEFMACRO" : "DEFUN")) {
+        compile_function(c, name, lo_car(L, rest), decls, macro);
+        emit_op16(c, OP_DEFINE, constant(c, cell));
+        emit(c, OP_POP);
+    }
     emit_constant(c, given);
     one_value(c);
 }

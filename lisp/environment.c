@@ -284,10 +284,9 @@ void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
 
 lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
 {
-    lo_value env;
-    if (!system_symbol_p(sym) || !lo_in_user_env(L))
+    lo_value env = lo_current_env(L);
+    if (!system_symbol_p(sym) || lo_env_is_system(L, env))
         return &lo_ptr(sym)[SYM_PLIST];
-    env = lo_current_env(L);
     lo_value cell = lookup_cell(L, env, ENV_PLISTS, sym);
     if (lo_null(L, cell) && !write)
         return &lo_ptr(sym)[SYM_PLIST];
@@ -334,9 +333,8 @@ static lo_value default_cells(lo_lisp *L)
     return lo_ptr(lo_system_env(L))[ENV_DEFAULTS];
 }
 
-static uint64_t vector_length(lo_lisp *L, lo_value v)
+static uint64_t vector_length(lo_value v)
 {
-    (void)L;
     return lo_typep(v, LO_T_VECTOR) ? lo_vector_length(v) : 0;
 }
 
@@ -346,9 +344,9 @@ void lo_env_enter(lo_lisp *L)
         return;
     lo_value cells = default_cells(L);
     lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
-    for (uint64_t i = 0; i < vector_length(L, cells); i++) {
+    for (uint64_t i = 0; i < vector_length(cells); i++) {
         lo_value cell = lo_vector_items(cells)[i];
-        lo_value v = i < vector_length(L, values) ? lo_vector_items(values)[i]
+        lo_value v = i < vector_length(values) ? lo_vector_items(values)[i]
                                                  : lo_ptr(cell)[CELL_VALUE];
         lo_bind_special(L, cell, v);
     }
@@ -358,15 +356,15 @@ void lo_env_leave(lo_lisp *L, uint32_t depth)
 {
     if (!lo_env_is_system(L, L->env)) {
         lo_value cells = default_cells(L);
-        uint64_t n = vector_length(L, cells);
+        uint64_t n = vector_length(cells);
         lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
-        if (vector_length(L, values) < n) {
+        if (vector_length(values) < n) {
             lo_value grown = lo_make_vector(L, n, L->nil);
             cells = default_cells(L);
             values = lo_ptr(L->env)[ENV_DEFAULTS];
             for (uint64_t i = 0; i < n; i++)
                 lo_vector_items(grown)[i] =
-                    i < vector_length(L, values)
+                    i < vector_length(values)
                         ? lo_vector_items(values)[i]
                         : lo_ptr(lo_vector_items(cells)[i])[CELL_VALUE];
             lo_ptr(L->env)[ENV_DEFAULTS] = values = grown;
@@ -383,7 +381,7 @@ void lo_env_leave(lo_lisp *L, uint32_t depth)
 static lo_value fresh_defaults(lo_lisp *L, lo_value env)
 {
     lo_value cells = default_cells(L);
-    uint64_t n = vector_length(L, cells);
+    uint64_t n = vector_length(cells);
     lo_value values = lo_make_vector(L, n, L->nil);
     cells = default_cells(L);
     lo_value package_cell = lo_registry_ref(L, REG_PACKAGE_CELL);
@@ -551,9 +549,10 @@ static unsigned namespace_arg(lo_lisp *L, lo_value kind)
         { "COMPILER-MACRO", ENV_COMPILER_MACROS },
         { "SYMBOL-MACRO", ENV_SYMBOL_MACROS },
     };
-    for (unsigned i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
-        if (lo_eq(kind, lo_intern_keyword(L, spaces[i].name)))
-            return spaces[i].slot;
+    if (lo_keywordp(kind))
+        for (unsigned i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
+            if (string_is(lo_symbol_name(kind), spaces[i].name))
+                return spaces[i].slot;
     lo_error(L, "TYPE-ERROR", "not a namespace of an environment");
 }
 

@@ -58,7 +58,7 @@
              ((and (fboundp '%class-binding) (%class-binding type))
               (%class-typep object (%class-binding type)))
              ((%env-binding :type type)
-              (typep object (funcall (%env-binding :type type))))
+              (typep object (%expand-deftype type)))
              (t (error 'simple-error :format-control "unknown type specifier ~s"
                                      :format-arguments (list type)))))))
 
@@ -98,7 +98,7 @@
           ((vector simple-vector array simple-array string simple-string cons)
            (%typep-name object (car type)))
           (t (if (and (symbolp (car type)) (%env-binding :type (car type)))
-                 (typep object (apply (%env-binding :type (car type)) args))
+                 (typep object (%expand-deftype type))
                  (error 'simple-error :format-control "unknown type specifier ~s"
                                       :format-arguments (list type))))))))
 
