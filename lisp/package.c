@@ -616,15 +616,25 @@ static bool clashes(lo_lisp *L, lo_value pkg, const struct lo_name *name,
            !lo_eq(other, sym) && !memq(other, lo_ptr(pkg)[PKG_SHADOWING]);
 }
 
-void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
+/* How sym is accessible in pkg, which op may change; the world lock is
+ * held on return.  A PACKAGE-ERROR when sym is not accessible there. */
+static enum lo_sym_status lock_accessible(lo_lisp *L, lo_value sym,
+                                          lo_value pkg, const char *op)
 {
-    check_mutable(L, pkg, "EXPORT");
+    check_mutable(L, pkg, op);
     struct lo_name name = symbol_name_of(sym);
     lo_value found;
     lo_world_lock(L);
     enum lo_sym_status status = lo_find_symbol(L, pkg, &name, &found);
     if (status == LO_SYM_NONE || !lo_eq(found, sym))
         inaccessible(L, sym, pkg);
+    return status;
+}
+
+void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
+{
+    enum lo_sym_status status = lock_accessible(L, sym, pkg, "EXPORT");
+    struct lo_name name = symbol_name_of(sym);
     if (status != LO_SYM_EXTERNAL) {
         for (lo_value l = lo_ptr(pkg)[PKG_USED_BY]; lo_consp(l);
              l = lo_cdr_raw(l))
@@ -639,13 +649,7 @@ void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
 
 void lo_unexport(lo_lisp *L, lo_value sym, lo_value pkg)
 {
-    check_mutable(L, pkg, "UNEXPORT");
-    struct lo_name name = symbol_name_of(sym);
-    lo_value found;
-    lo_world_lock(L);
-    enum lo_sym_status status = lo_find_symbol(L, pkg, &name, &found);
-    if (status == LO_SYM_NONE || !lo_eq(found, sym))
-        inaccessible(L, sym, pkg);
+    enum lo_sym_status status = lock_accessible(L, sym, pkg, "UNEXPORT");
     if (status == LO_SYM_EXTERNAL) {
         table_add(L, pkg, PKG_INTERNAL, sym);
         table_remove(L, pkg, PKG_EXTERNAL, sym);
