@@ -1,7 +1,8 @@
 # LispOS -- the one entry point.
 #
 #   make              build everything into build/
-#   make check        run every test through prove (SANITIZE=1: ASan+UBSan)
+#   make check        run every test through prove (SANITIZE=1: ASan+UBSan,
+#                     DEBUG=1: assertions on; each builds in its own build/ dir)
 #   make run          build and start the local REPL on data/ (see README)
 #   make bench        benchmarks, side by side with their peers
 #   make soak         long crash loops (bounded in count and time)
@@ -15,7 +16,8 @@
 # stray #include <stdio.h> fails the build instead of leaking the host in.
 
 SANITIZE ?= 0
-BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)
+DEBUG    ?= 0
+BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)$(if $(filter 1,$(DEBUG)),/debug)
 CC       ?= cc
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DATA     ?= data
@@ -24,8 +26,12 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 $(WARN) -MMD -MP
 LDLIBS   := -luring -lpthread -lm
+# LO_DEBUG turns LO_ASSERT on (drivers/platform.h).
+ifeq ($(DEBUG),1)
+CFLAGS   += -DLO_DEBUG
+endif
 ifeq ($(SANITIZE),1)
-CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer \
+CFLAGS   += -DLO_DEBUG -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 endif
@@ -39,7 +45,7 @@ CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
 BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
 BOOT_C    := $(BUILD)/gen/boot.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
-TOOL_SRCS := server/lispos-disk.c server/lispos-repl.c
+TOOL_SRCS := server/lispos_disk.c server/lispos_repl.c
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_SCRIPTS := $(wildcard tests/unit/*.t)
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -55,7 +61,8 @@ LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
-CRASHERS := $(patsubst tests/crash/%.c,$(BUILD)/tests/%,$(CRASH_SRCS))
+# tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
+CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
 
 .PHONY: all check run bench soak fuzz clean deps
 all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS)
@@ -67,20 +74,20 @@ deps:
 # ---- compiling -------------------------------------------------------------
 $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -I. -c $< -o $@
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
 $(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(HOST_FLAGS) -Idrivers -I. -Itests -c $< -o $@
+	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
 
 # The system code in Lisp, embedded as data (lisp/boot.h).
-$(BOOT_C): $(BOOT_LISP) conf/embed-boot.sh
+$(BOOT_C): $(BOOT_LISP) conf/embed_boot.sh
 	@mkdir -p $(@D)
-	conf/embed-boot.sh $@ $(BOOT_LISP)
+	conf/embed_boot.sh $@ $(BOOT_LISP)
 
 $(BUILD)/obj/gen/boot.o: $(BOOT_C) lisp/boot.h | deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CORE_FLAGS) -Idrivers -I. -c $< -o $@
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
 $(CORE_LIB): $(call obj,$(CORE_SRCS)) $(BUILD)/obj/gen/boot.o
 	@rm -f $@
@@ -90,7 +97,7 @@ $(HOST_LIB): $(call obj,$(HOST_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/lispos-%: $(BUILD)/obj/server/lispos-%.o $(LIBS)
+$(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
@@ -98,7 +105,7 @@ $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
 # Crash harnesses use SQLite as their oracle (tests only).
-$(CRASHERS): $(BUILD)/tests/%: $(BUILD)/obj/tests/crash/%.o $(LIBS)
+$(CRASHERS): $(BUILD)/tests/ckpt-%: $(BUILD)/obj/tests/crash/ckpt_%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -lsqlite3 -o $@
 

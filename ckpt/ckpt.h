@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "disk.h"
-#include "layout.h"
+#include "drivers/disk.h"
+#include "ckpt/layout.h"
 
 typedef struct lo_ckpt lo_ckpt;
 

@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "ckpt/internal.h"
 
 /* ---- the copy-aside pool ------------------------------------------------- */
 

@@ -15,9 +15,9 @@
 #ifndef LO_CKPT_INTERNAL_H
 #define LO_CKPT_INTERNAL_H
 
-#include "ckpt.h"
-#include "platform.h"
-#include "vtable.h"
+#include "ckpt/ckpt.h"
+#include "drivers/platform.h"
+#include "ckpt/vtable.h"
 
 /* Frame flags, one byte per page. */
 enum {

@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "checksum.h"
-#include "layout.h"
+#include "drivers/checksum.h"
+#include "ckpt/layout.h"
 
 static const char magic[8] = { 'L', 'i', 's', 'p', 'O', 'S', 'c', 'k' };
 

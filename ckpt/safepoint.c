@@ -7,8 +7,8 @@
  * attached mutator but itself is parked.  Parked threads wait for the flag
  * to drop.
  */
-#include "platform.h"
-#include "safepoint.h"
+#include "drivers/platform.h"
+#include "ckpt/safepoint.h"
 
 atomic_bool lo_world_stop_requested;
 

@@ -27,9 +27,9 @@
  */
 #include <string.h>
 
-#include "checksum.h"
-#include "internal.h"
-#include "safepoint.h"
+#include "drivers/checksum.h"
+#include "ckpt/internal.h"
+#include "ckpt/safepoint.h"
 
 
 /* ---- the flip (world stopped, lock held) ------------------------------------ */

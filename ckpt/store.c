@@ -10,9 +10,9 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "checksum.h"
-#include "format.h"
-#include "internal.h"
+#include "drivers/checksum.h"
+#include "drivers/printf.h"
+#include "ckpt/internal.h"
 
 static int say(char *why, size_t why_len, int status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -1,7 +1,7 @@
 /*
  * vtable.c -- version-table entries and the flip table (see vtable.h).
  */
-#include "vtable.h"
+#include "ckpt/vtable.h"
 
 bool lo_vt_valid(uint8_t e)
 {

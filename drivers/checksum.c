@@ -4,7 +4,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-#include "checksum.h"
+#include "drivers/checksum.h"
 
 #if defined(__x86_64__)
 #include <cpuid.h>

@@ -11,8 +11,8 @@
  */
 #include <string.h>
 
-#include "disk.h"
-#include "format.h"
+#include "drivers/disk.h"
+#include "drivers/printf.h"
 
 static bool power_of_two(uint64_t x)
 {

@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "platform.h"
-#include "ticket.h"
+#include "drivers/platform.h"
+#include "drivers/ticket.h"
 
 typedef struct lo_disk lo_disk;
 

@@ -1,7 +1,7 @@
 /*
  * error.c -- names of the lo_err codes (see error.h).
  */
-#include "error.h"
+#include "drivers/error.h"
 
 const char *lo_strerror(int err)
 {

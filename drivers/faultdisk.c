@@ -20,9 +20,9 @@
  */
 #include <string.h>
 
-#include "disk.h"
-#include "format.h"
-#include "rng.h"
+#include "drivers/disk.h"
+#include "drivers/printf.h"
+#include "drivers/rng.h"
 
 struct cached_write {
     uint64_t offset;

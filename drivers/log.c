@@ -5,8 +5,8 @@
  * platform prints the same text; the platform only supplies the sink
  * (lo_log_write) and the way to stop (lo_halt).
  */
-#include "format.h"
-#include "platform.h"
+#include "drivers/printf.h"
+#include "drivers/platform.h"
 
 enum { LOG_LINE_MAX = 1024 };
 

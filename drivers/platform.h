@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "drivers/error.h"
 
 /* ---------------------------------------------------------------------------
  * Address space
@@ -175,7 +175,7 @@ uint64_t lo_clock_ns(void);
 enum lo_log_level { LO_LOG_DEBUG, LO_LOG_INFO, LO_LOG_WARN, LO_LOG_ERROR };
 
 /*
- * Log a line.  The format dialect is lo_vsnprintf's (drivers/format.h);
+ * Log a line.  The format dialect is lo_vsnprintf's (drivers/printf.h);
  * formatting happens in the core, the platform only writes the finished line
  * (lo_log_write).  Lines below the platform's threshold are dropped.
  */
@@ -188,6 +188,21 @@ void lo_log_write(enum lo_log_level level, const char *line);
 _Noreturn void lo_panic(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 _Noreturn void lo_halt(const char *line);
+
+/*
+ * LO_ASSERT(e): an invariant the code relies on (a lock held, a count in
+ * range, no collection in a window).  Checked in debug and sanitizer
+ * builds (LO_DEBUG defined: make SANITIZE=1, TSAN=1 or DEBUG=1), where a
+ * false one panics naming the file, line and expression; absent from
+ * release builds, where e is not evaluated -- so e must have no effect.
+ */
+#ifdef LO_DEBUG
+#define LO_ASSERT(e) \
+    ((e) ? (void)0 : lo_panic("%s:%d: assertion failed: %s", __FILE__, \
+                              __LINE__, #e))
+#else
+#define LO_ASSERT(e) ((void)sizeof(!(e)))
+#endif
 
 /* ---------------------------------------------------------------------------
  * Elementary functions of double floats

@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "disk.h"
+#include "drivers/disk.h"
 
 struct ram_disk {
     lo_disk base;               /* first: the generic layer casts to it */

@@ -11,10 +11,10 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "format.h"
-#include "platform.h"
-#include "ticket.h"
+#include "drivers/error.h"
+#include "drivers/printf.h"
+#include "drivers/platform.h"
+#include "drivers/ticket.h"
 
 enum { TICKET_MESSAGE_MAX = 120 };
 

@@ -16,8 +16,8 @@
  */
 #include <string.h>
 
-#include "gc.h"
-#include "platform.h"
+#include "gc/gc.h"
+#include "drivers/platform.h"
 
 #define ADDRESS_BITS (~(0xfull << 60 | 7ull))   /* tag and access bits off */
 

@@ -22,7 +22,7 @@
 #ifndef LO_GC_GC_H
 #define LO_GC_GC_H
 
-#include "heap.h"
+#include "gc/heap.h"
 
 /* Called by the collector once per root slot: visit(slot, gc). */
 typedef void lo_gc_visit_fn(lo_value *slot, void *gc);

@@ -4,9 +4,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include "format.h"
-#include "heap.h"
-#include "platform.h"
+#include "drivers/printf.h"
+#include "gc/heap.h"
+#include "drivers/platform.h"
 
 enum {
     CHUNK_WORDS = 4096,               /* an allocation buffer: 32 KiB */

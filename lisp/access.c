@@ -10,8 +10,8 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "internal.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
 
 bool lo_carries_access(lo_value v)
 {

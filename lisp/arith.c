@@ -9,7 +9,7 @@
  * remainder from it), so that they agree with SBCL's bit for bit, and an
  * infinity or a NaN is an error, as SBCL's floating-point traps make it.
  */
-#include "numbers.h"
+#include "lisp/numbers.h"
 
 enum rank { INTEGER, RATIO, DOUBLE };
 

@@ -6,7 +6,7 @@
  * compiles the result.  Nested backquotes keep their inner commas for the
  * inner level.
  */
-#include "internal.h"
+#include "lisp/internal.h"
 
 static bool is(lo_lisp *L, lo_value v, const char *name)
 {

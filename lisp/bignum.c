@@ -16,7 +16,7 @@
  */
 #include <string.h>
 
-#include "bignum.h"
+#include "lisp/bignum.h"
 
 typedef unsigned __int128 lo_dlimb;
 

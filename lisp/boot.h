@@ -1,6 +1,6 @@
 /*
  * boot.h -- the system code written in Lisp (the files of lisp/boot), embedded
- * in the binary by conf/embed-boot.sh and evaluated, in name order, when a
+ * in the binary by conf/embed_boot.sh and evaluated, in name order, when a
  * cold boot builds a new heap.  Its text is part of the system version.
  */
 #ifndef LO_LISP_BOOT_H

@@ -12,7 +12,7 @@
  * is put off until no thread is (world->inhibited).  The poll also counts
  * the VM steps of the evaluation limits (limits.c).
  */
-#include "internal.h"
+#include "lisp/internal.h"
 
 void lo_root(lo_lisp *L, lo_value *slot)
 {

@@ -14,13 +14,13 @@
  * Jumps to an address not yet known are chained through their own
  * operands (0 ends a chain) and patched when it is.
  */
-#include "compiler.h"
+#include "lisp/compiler.h"
 
 /* ---- jump chains ---- */
 
 static void emit_chained_jump(struct compiler *c, uint32_t *chain)
 {
-    emit_op16(c, OP_JUMP, *chain);
+    lo_cc_emit_op16(c, OP_JUMP, *chain);
     *chain = c->len - 2;
 }
 
@@ -28,7 +28,7 @@ static void patch_chain(struct compiler *c, uint32_t chain, uint32_t to)
 {
     while (chain) {
         uint32_t next = (uint32_t)c->code[chain] | (uint32_t)c->code[chain + 1] << 8;
-        patch16(c, chain, to);
+        lo_cc_patch16(c, chain, to);
         chain = next;
     }
 }
@@ -56,12 +56,12 @@ static bool near_exit(struct compiler *c, struct exit_point *x)
 static void cut_to(struct compiler *c, struct exit_point *x, bool keep_value)
 {
     if (c->dyn_depth > x->dyn_depth)
-        emit_op16(c, OP_UNBIND, c->dyn_depth - x->dyn_depth);
+        lo_cc_emit_op16(c, OP_UNBIND, c->dyn_depth - x->dyn_depth);
     if (c->ncatch > x->catch_depth) {
-        emit(c, OP_UNCATCH);
-        emit(c, c->ncatch - x->catch_depth);
+        lo_cc_emit(c, OP_UNCATCH);
+        lo_cc_emit(c, c->ncatch - x->catch_depth);
     }
-    emit_op16(c, keep_value ? OP_RESTORE_SP : OP_SET_SP, x->sp_slot);
+    lo_cc_emit_op16(c, keep_value ? OP_RESTORE_SP : OP_SET_SP, x->sp_slot);
 }
 
 /* Find the block or tagbody an exit names, in c or an enclosing lambda. */
@@ -88,10 +88,10 @@ static struct exit_point *find_exit(struct compiler *c, bool tagbody,
 static uint32_t push_entry(struct compiler *c, struct exit_point *x,
                            unsigned op)
 {
-    uint32_t slot = new_local(c, x->id);
-    emit_op16(c, OP_EXIT_ID, slot);
-    emit_op16(c, OP_LOCAL, slot);
-    emit_op16(c, op, 0);
+    uint32_t slot = lo_cc_new_local(c, x->id);
+    lo_cc_emit_op16(c, OP_EXIT_ID, slot);
+    lo_cc_emit_op16(c, OP_LOCAL, slot);
+    lo_cc_emit_op16(c, op, 0);
     if (c->ncatch >= MAX_CATCH_DEPTH)
         lo_error(c->L, "PROGRAM-ERROR", "catch forms nested too deeply");
     c->catch_cleanup[c->ncatch++] = false;
@@ -103,21 +103,21 @@ static void start_exit_point(struct compiler *c, struct exit_point *x)
     x->outer = c->exits;
     x->catch_depth = c->ncatch;
     x->dyn_depth = c->dyn_depth;
-    x->sp_slot = temp_local(c);
-    emit_op16(c, OP_SAVE_SP, x->sp_slot);
+    x->sp_slot = lo_cc_temp_local(c);
+    lo_cc_emit_op16(c, OP_SAVE_SP, x->sp_slot);
 }
 
 /* ---- BLOCK and RETURN-FROM ---- */
 
-void compile_block(struct compiler *c, lo_value form)
+void lo_cc_compile_block(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form), body = lo_cdr(L, lo_cdr(L, form));
+    lo_value name = lo_cc_second(L, form), body = lo_cdr(L, lo_cdr(L, form));
     if (!lo_symbolp(name))
         lo_error(L, "PROGRAM-ERROR", "BLOCK: the name is not a symbol");
     bool far;
-    if (!block_used(c, body, name, &far)) {
-        compile_body(c, body);
+    if (!lo_cc_block_used(c, body, name, &far)) {
+        lo_cc_compile_body(c, body);
         return;
     }
     uint32_t saved = c->nlocals, chain = 0;
@@ -129,23 +129,23 @@ void compile_block(struct compiler *c, lo_value form)
         landing = push_entry(c, &x, OP_CATCH);
     }
     c->exits = &x;
-    compile_in(c, lo_cons(L, lo_intern(L, "PROGN"), body), c->tail && !far,
+    lo_cc_compile_in(c, lo_cons(L, lo_intern(L, "PROGN"), body), c->tail && !far,
                c->mv);
     c->exits = x.outer;
     if (far) {
-        emit(c, OP_UNCATCH);
-        emit(c, 1);
+        lo_cc_emit(c, OP_UNCATCH);
+        lo_cc_emit(c, 1);
         c->ncatch--;
-        patch16(c, landing, c->len);
+        lo_cc_patch16(c, landing, c->len);
     }
     patch_chain(c, chain, c->len);
     c->nlocals = saved;
 }
 
-void compile_return_from(struct compiler *c, lo_value form)
+void lo_cc_compile_return_from(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form), value = third(L, form);
+    lo_value name = lo_cc_second(L, form), value = lo_cc_third(L, form);
     struct exit_point *x = find_exit(c, false, name, NULL);
     if (!x) {
         char text[64];
@@ -154,7 +154,7 @@ void compile_return_from(struct compiler *c, lo_value form)
                  "visible", text);
     }
     if (near_exit(c, x)) {
-        compile_in(c, value, false, x->mv);
+        lo_cc_compile_in(c, value, false, x->mv);
         cut_to(c, x, true);
         emit_chained_jump(c, x->chains);
         return;
@@ -162,14 +162,14 @@ void compile_return_from(struct compiler *c, lo_value form)
     if (!x->id)
         lo_error(L, "PROGRAM-ERROR", "internal: RETURN-FROM from afar to a "
                  "block without an entry");
-    load_variable(c, x->id, false);
-    compile_in(c, value, false, true);
-    emit(c, OP_THROW);
+    lo_cc_load_variable(c, x->id, false);
+    lo_cc_compile_in(c, value, false, true);
+    lo_cc_emit(c, OP_THROW);
 }
 
 /* ---- TAGBODY and GO ---- */
 
-void compile_tagbody(struct compiler *c, lo_value form)
+void lo_cc_compile_tagbody(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     lo_value body = lo_cdr_raw(form), tag_list = L->nil;
@@ -187,7 +187,7 @@ void compile_tagbody(struct compiler *c, lo_value form)
         tag_list = lo_cons(L, item, tag_list);
     }
     bool far = false;
-    bool used = ntags && tags_used(c, body, tag_list, &far);
+    bool used = ntags && lo_cc_tags_used(c, body, tag_list, &far);
     uint32_t saved = c->nlocals, landing = 0;
     struct exit_point x = { .tagbody = true, .tags = tags, .ntags = ntags,
                             .labels = labels, .chains = chains };
@@ -204,8 +204,8 @@ void compile_tagbody(struct compiler *c, lo_value form)
     for (lo_value b = body; lo_consp(b); b = lo_cdr_raw(b)) {
         lo_value item = lo_car_raw(b);
         if (lo_consp(item)) {
-            compile_sub(c, item);
-            emit(c, OP_POP);
+            lo_cc_compile_sub(c, item);
+            lo_cc_emit(c, OP_POP);
         } else {
             labels[tag++] = c->len;
         }
@@ -214,30 +214,30 @@ void compile_tagbody(struct compiler *c, lo_value form)
         c->exits = x.outer;
         if (far) {
             /* A far GO lands with the tag's index: dispatch on it. */
-            emit(c, OP_UNCATCH);
-            emit(c, 1);
+            lo_cc_emit(c, OP_UNCATCH);
+            lo_cc_emit(c, 1);
             c->ncatch--;
-            emit_op16(c, OP_JUMP, 0);
+            lo_cc_emit_op16(c, OP_JUMP, 0);
             uint32_t over = c->len - 2;
-            patch16(c, landing, c->len);
-            emit(c, OP_JUMP_TABLE);
-            emit(c, ntags);
+            lo_cc_patch16(c, landing, c->len);
+            lo_cc_emit(c, OP_JUMP_TABLE);
+            lo_cc_emit(c, ntags);
             for (uint32_t i = 0; i < ntags; i++)
-                emit16(c, labels[i]);
-            patch16(c, over, c->len);
+                lo_cc_emit16(c, labels[i]);
+            lo_cc_patch16(c, over, c->len);
         }
         for (uint32_t i = 0; i < ntags; i++)
             patch_chain(c, chains[i], labels[i]);
     }
-    emit_constant(c, L->nil);
-    one_value(c);
+    lo_cc_emit_constant(c, L->nil);
+    lo_cc_one_value(c);
     c->nlocals = saved;
 }
 
-void compile_go(struct compiler *c, lo_value form)
+void lo_cc_compile_go(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value tag = second(L, form);
+    lo_value tag = lo_cc_second(L, form);
     uint32_t index = 0;
     struct exit_point *x = find_exit(c, true, tag, &index);
     if (!x)
@@ -245,44 +245,44 @@ void compile_go(struct compiler *c, lo_value form)
     if (near_exit(c, x)) {
         cut_to(c, x, false);
         if (x->labels[index])
-            emit_op16(c, OP_JUMP, x->labels[index]);
+            lo_cc_emit_op16(c, OP_JUMP, x->labels[index]);
         else
             emit_chained_jump(c, &x->chains[index]);
-        emit_constant(c, L->nil);       /* never reached: keeps the shape */
+        lo_cc_emit_constant(c, L->nil);       /* never reached: keeps the shape */
         return;
     }
     if (!x->id)
         lo_error(L, "PROGRAM-ERROR", "internal: GO from afar to a tagbody "
                  "without an entry");
-    load_variable(c, x->id, false);
-    emit_constant(c, lo_fixnum(index));
-    emit(c, OP_MV1);
-    emit(c, OP_THROW);
+    lo_cc_load_variable(c, x->id, false);
+    lo_cc_emit_constant(c, lo_fixnum(index));
+    lo_cc_emit(c, OP_MV1);
+    lo_cc_emit(c, OP_THROW);
 }
 
 /* ---- CATCH, THROW, UNWIND-PROTECT ---- */
 
-void compile_catch(struct compiler *c, lo_value form)
+void lo_cc_compile_catch(struct compiler *c, lo_value form)
 {
-    compile_sub(c, second(c->L, form));
-    emit_op16(c, OP_CATCH, 0);
+    lo_cc_compile_sub(c, lo_cc_second(c->L, form));
+    lo_cc_emit_op16(c, OP_CATCH, 0);
     uint32_t landing = c->len - 2;
     if (c->ncatch >= MAX_CATCH_DEPTH)
         lo_error(c->L, "PROGRAM-ERROR", "catch forms nested too deeply");
     c->catch_cleanup[c->ncatch++] = false;
-    compile_in(c, lo_cons(c->L, lo_intern(c->L, "PROGN"),
+    lo_cc_compile_in(c, lo_cons(c->L, lo_intern(c->L, "PROGN"),
                           lo_cdr(c->L, lo_cdr(c->L, form))), false, c->mv);
     c->ncatch--;
-    emit(c, OP_UNCATCH);
-    emit(c, 1);
-    patch16(c, landing, c->len);
+    lo_cc_emit(c, OP_UNCATCH);
+    lo_cc_emit(c, 1);
+    lo_cc_patch16(c, landing, c->len);
 }
 
-void compile_throw(struct compiler *c, lo_value form)
+void lo_cc_compile_throw(struct compiler *c, lo_value form)
 {
-    compile_sub(c, second(c->L, form));
-    compile_in(c, third(c->L, form), false, true);
-    emit(c, OP_THROW);
+    lo_cc_compile_sub(c, lo_cc_second(c->L, form));
+    lo_cc_compile_in(c, lo_cc_third(c->L, form), false, true);
+    lo_cc_emit(c, OP_THROW);
 }
 
 /*
@@ -293,65 +293,65 @@ void compile_throw(struct compiler *c, lo_value form)
  *     cleanup forms       (also where an exit passing by lands)
  *     OP_UWP_END          restore the values, or resume the exit
  */
-void compile_unwind_protect(struct compiler *c, lo_value form)
+void lo_cc_compile_unwind_protect(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    emit_op16(c, OP_UWP, 0);
+    lo_cc_emit_op16(c, OP_UWP, 0);
     uint32_t cleanup = c->len - 2;
     if (c->ncatch >= MAX_CATCH_DEPTH)
         lo_error(L, "PROGRAM-ERROR", "catch forms nested too deeply");
     c->catch_cleanup[c->ncatch++] = true;
-    compile_in(c, second(L, form), false, true);
+    lo_cc_compile_in(c, lo_cc_second(L, form), false, true);
     c->ncatch--;
-    emit(c, OP_UWP_NORMAL);
-    patch16(c, cleanup, c->len);
+    lo_cc_emit(c, OP_UWP_NORMAL);
+    lo_cc_patch16(c, cleanup, c->len);
     for (lo_value f = lo_cdr(L, lo_cdr(L, form)); lo_consp(f); f = lo_cdr_raw(f)) {
-        compile_sub(c, lo_car_raw(f));
-        emit(c, OP_POP);
+        lo_cc_compile_sub(c, lo_car_raw(f));
+        lo_cc_emit(c, OP_POP);
     }
-    emit(c, OP_UWP_END);
+    lo_cc_emit(c, OP_UWP_END);
 }
 
 /* ---- multiple values ---- */
 
 /* (multiple-value-call function form*): every value of every form
  * becomes an argument. */
-void compile_mv_call(struct compiler *c, lo_value form)
+void lo_cc_compile_mv_call(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     uint32_t saved = c->nlocals;
-    compile_sub(c, second(L, form));
-    uint32_t from = temp_local(c);
-    emit_op16(c, OP_SAVE_SP, from);
+    lo_cc_compile_sub(c, lo_cc_second(L, form));
+    uint32_t from = lo_cc_temp_local(c);
+    lo_cc_emit_op16(c, OP_SAVE_SP, from);
     for (lo_value f = lo_cdr(L, lo_cdr(L, form)); lo_consp(f); f = lo_cdr_raw(f)) {
-        compile_in(c, lo_car_raw(f), false, true);
-        emit(c, OP_MV_PUSH);
+        lo_cc_compile_in(c, lo_car_raw(f), false, true);
+        lo_cc_emit(c, OP_MV_PUSH);
     }
-    emit_op16(c, OP_MV_CALL, from);
+    lo_cc_emit_op16(c, OP_MV_CALL, from);
     c->nlocals = saved;
 }
 
-void compile_mv_prog1(struct compiler *c, lo_value form)
+void lo_cc_compile_mv_prog1(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     bool mv = c->mv;
-    compile_in(c, second(L, form), false, mv);
+    lo_cc_compile_in(c, lo_cc_second(L, form), false, mv);
     if (mv)
-        emit(c, OP_MV_SAVE);
+        lo_cc_emit(c, OP_MV_SAVE);
     for (lo_value f = lo_cdr(L, lo_cdr(L, form)); lo_consp(f); f = lo_cdr_raw(f)) {
-        compile_sub(c, lo_car_raw(f));
-        emit(c, OP_POP);
+        lo_cc_compile_sub(c, lo_car_raw(f));
+        lo_cc_emit(c, OP_POP);
     }
     if (mv)
-        emit(c, OP_MV_RESTORE);
+        lo_cc_emit(c, OP_MV_RESTORE);
 }
 
 /* (multiple-value-bind (var*) form declaration* body*) */
-void compile_mv_bind(struct compiler *c, lo_value form)
+void lo_cc_compile_mv_bind(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value vars = second(L, form), specials;
-    lo_value body = skip_declarations(c, lo_cdr(L, lo_cdr(L, lo_cdr(L, form))),
+    lo_value vars = lo_cc_second(L, form), specials;
+    lo_value body = lo_cc_skip_declarations(c, lo_cdr(L, lo_cdr(L, lo_cdr(L, form))),
                                       false, &specials);
     int64_t n = lo_list_length(L, vars);
     if (n < 0 || n > 255)
@@ -364,12 +364,12 @@ void compile_mv_bind(struct compiler *c, lo_value form)
         if (!lo_symbolp(names[i]) || lo_null(L, names[i]))
             lo_error(L, "PROGRAM-ERROR", "MULTIPLE-VALUE-BIND: not a "
                      "variable name");
-        new_local(c, L->nil);
+        lo_cc_new_local(c, L->nil);
     }
-    compile_in(c, third(L, form), false, true);
-    emit_op16(c, OP_MV_STORE, first);
-    emit(c, (unsigned)n);
-    uint32_t dynamic = bind_slots(c, names, first, (uint32_t)n, body, specials);
-    compile_bound_body(c, body, dynamic);
+    lo_cc_compile_in(c, lo_cc_third(L, form), false, true);
+    lo_cc_emit_op16(c, OP_MV_STORE, first);
+    lo_cc_emit(c, (unsigned)n);
+    uint32_t dynamic = lo_cc_bind_slots(c, names, first, (uint32_t)n, body, specials);
+    lo_cc_compile_bound_body(c, body, dynamic);
     c->nlocals = saved;
 }

@@ -10,18 +10,18 @@
  */
 #include <string.h>
 
-#include "compiler.h"
+#include "lisp/compiler.h"
 
 enum { NO_SLOT = 0xffffffffu };
 
 /* src := (cdr src), keeping its car on the stack. */
 static void pop_list(struct compiler *c, uint32_t src)
 {
-    emit_op16(c, OP_LOCAL, src);
-    emit(c, OP_CAR);
-    emit_op16(c, OP_LOCAL, src);
-    emit(c, OP_CDR);
-    set_local_and_pop(c, src);
+    lo_cc_emit_op16(c, OP_LOCAL, src);
+    lo_cc_emit(c, OP_CAR);
+    lo_cc_emit_op16(c, OP_LOCAL, src);
+    lo_cc_emit(c, OP_CDR);
+    lo_cc_set_local_and_pop(c, src);
 }
 
 /* Name slot's variable, boxing it if the scope needs that. */
@@ -29,17 +29,17 @@ static void bind_name(struct compiler *c, uint32_t slot, lo_value name,
                       lo_value scope)
 {
     lo_lisp *L = c->L;
-    check_variable_name(L, name, "lambda list");
-    if (lo_special_p(L, name) || member_eq(name, c->declared_specials)) {
-        emit_op16(c, OP_LOCAL, slot);
-        emit_op16(c, OP_BIND, constant(c, lo_variable_cell(L, name, true)));
+    lo_cc_check_variable_name(L, name, "lambda list");
+    if (lo_special_p(L, name) || lo_cc_member_eq(name, c->declared_specials)) {
+        lo_cc_emit_op16(c, OP_LOCAL, slot);
+        lo_cc_emit_op16(c, OP_BIND, lo_cc_constant(c, lo_variable_cell(L, name, true)));
         c->dynamic_binds++;
         return;
     }
     c->local_name[slot] = name;
-    if (needs_box(c, scope, name)) {
+    if (lo_cc_needs_box(c, scope, name)) {
         c->local_boxed[slot] = true;
-        emit_op16(c, OP_BOX, slot);
+        lo_cc_emit_op16(c, OP_BOX, slot);
     }
 }
 
@@ -50,10 +50,10 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
 static void bind_required(struct compiler *c, lo_value p, uint32_t src,
                           lo_value scope, bool nested)
 {
-    emit_op16(c, OP_CHECK_CONS, src);
+    lo_cc_emit_op16(c, OP_CHECK_CONS, src);
     pop_list(c, src);
-    uint32_t slot = temp_local(c);
-    set_local_and_pop(c, slot);
+    uint32_t slot = lo_cc_temp_local(c);
+    lo_cc_set_local_and_pop(c, slot);
     if (nested && lo_consp(p))
         bind_pattern(c, p, slot, scope, true);
     else
@@ -70,20 +70,20 @@ static void bind_with_default(struct compiler *c, uint32_t to_default,
                               lo_value scope)
 {
     lo_lisp *L = c->L;
-    uint32_t slot = temp_local(c), sslot = NO_SLOT;
+    uint32_t slot = lo_cc_temp_local(c), sslot = NO_SLOT;
     if (!lo_null(L, supplied))
-        sslot = temp_local(c);
-    set_local_and_pop(c, slot);
+        sslot = lo_cc_temp_local(c);
+    lo_cc_set_local_and_pop(c, slot);
     if (sslot != NO_SLOT) {
-        emit_constant(c, L->t);
-        set_local_and_pop(c, sslot);
+        lo_cc_emit_constant(c, L->t);
+        lo_cc_set_local_and_pop(c, sslot);
     }
-    emit_op16(c, OP_JUMP, 0);
+    lo_cc_emit_op16(c, OP_JUMP, 0);
     uint32_t to_end = c->len - 2;
-    patch16(c, to_default, c->len);
-    compile_sub(c, init);               /* sees the parameters before it */
-    set_local_and_pop(c, slot);
-    patch16(c, to_end, c->len);
+    lo_cc_patch16(c, to_default, c->len);
+    lo_cc_compile_sub(c, init);               /* sees the parameters before it */
+    lo_cc_set_local_and_pop(c, slot);
+    lo_cc_patch16(c, to_end, c->len);
     bind_name(c, slot, var, scope);
     if (sslot != NO_SLOT)
         bind_name(c, sslot, supplied, scope);
@@ -98,15 +98,15 @@ static struct parameter parameter_parts(lo_lisp *L, lo_value p)
 {
     if (!lo_consp(p))
         return (struct parameter){ p, L->nil, L->nil };
-    return (struct parameter){ lo_car_raw(p), second(L, p), third(L, p) };
+    return (struct parameter){ lo_car_raw(p), lo_cc_second(L, p), lo_cc_third(L, p) };
 }
 
 static void bind_optional(struct compiler *c, lo_value p, uint32_t src,
                           lo_value scope)
 {
     struct parameter parts = parameter_parts(c->L, p);
-    emit_op16(c, OP_LOCAL, src);
-    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    lo_cc_emit_op16(c, OP_LOCAL, src);
+    lo_cc_emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_default = c->len - 2;
     pop_list(c, src);
     bind_with_default(c, to_default, parts.var, parts.init, parts.supplied,
@@ -131,22 +131,22 @@ static lo_value bind_key(struct compiler *c, lo_value p, uint32_t src,
     lo_value var = parts.var, key;
     if (lo_consp(var)) {
         key = lo_car_raw(var);
-        var = second(L, var);
+        var = lo_cc_second(L, var);
     } else {
-        check_variable_name(L, var, "lambda list");
+        lo_cc_check_variable_name(L, var, "lambda list");
         key = keyword_for(L, var);
     }
-    uint32_t tail = temp_local(c);
-    emit_op16(c, OP_LOCAL, src);
-    emit_constant(c, key);
-    emit_op16(c, OP_CALL_GLOBAL,
-              constant(c, lo_function_cell(L, lo_intern(L, "%KEY-TAIL"), true)));
-    emit(c, 2);
-    emit_op16(c, OP_SET_LOCAL, tail);
-    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    uint32_t tail = lo_cc_temp_local(c);
+    lo_cc_emit_op16(c, OP_LOCAL, src);
+    lo_cc_emit_constant(c, key);
+    lo_cc_emit_op16(c, OP_CALL_GLOBAL,
+              lo_cc_constant(c, lo_function_cell(L, lo_intern(L, "%KEY-TAIL"), true)));
+    lo_cc_emit(c, 2);
+    lo_cc_emit_op16(c, OP_SET_LOCAL, tail);
+    lo_cc_emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_default = c->len - 2;
-    emit_op16(c, OP_LOCAL, tail);
-    emit(c, OP_CAR);
+    lo_cc_emit_op16(c, OP_LOCAL, tail);
+    lo_cc_emit(c, OP_CAR);
     bind_with_default(c, to_default, var, parts.init, parts.supplied, scope);
     return key;
 }
@@ -160,14 +160,14 @@ static lo_value bind_key(struct compiler *c, lo_value p, uint32_t src,
 static unsigned check_keys_start(struct compiler *c, uint32_t src)
 {
     lo_lisp *L = c->L;
-    emit_op16(c, OP_LOCAL, src);
-    unsigned index = constant(c, lo_cons(L, L->nil, L->nil));
-    emit_op16(c, OP_CONST, index);
-    emit_op16(c, OP_CALL_GLOBAL,
-              constant(c, lo_function_cell(L, lo_intern(L, "%CHECK-KEYS"),
+    lo_cc_emit_op16(c, OP_LOCAL, src);
+    unsigned index = lo_cc_constant(c, lo_cons(L, L->nil, L->nil));
+    lo_cc_emit_op16(c, OP_CONST, index);
+    lo_cc_emit_op16(c, OP_CALL_GLOBAL,
+              lo_cc_constant(c, lo_function_cell(L, lo_intern(L, "%CHECK-KEYS"),
                                            true)));
-    emit(c, 2);
-    emit(c, OP_POP);
+    lo_cc_emit(c, 2);
+    lo_cc_emit(c, OP_POP);
     return index;
 }
 
@@ -198,17 +198,17 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
     lo_value p = pattern;
     for (; lo_consp(p); p = lo_cdr_raw(p)) {
         lo_value item = lo_car_raw(p);
-        if (is(L, item, "&OPTIONAL")) { state = OPTIONAL; continue; }
-        if (is(L, item, "&REST") || is(L, item, "&BODY")) { state = REST; continue; }
-        if (is(L, item, "&AUX")) { state = AUX; continue; }
-        if (is(L, item, "&KEY")) {
+        if (lo_cc_is(L, item, "&OPTIONAL")) { state = OPTIONAL; continue; }
+        if (lo_cc_is(L, item, "&REST") || lo_cc_is(L, item, "&BODY")) { state = REST; continue; }
+        if (lo_cc_is(L, item, "&AUX")) { state = AUX; continue; }
+        if (lo_cc_is(L, item, "&KEY")) {
             state = KEY;
             has_keys = true;
             keys_check = check_keys_start(c, src);
             continue;
         }
-        if (is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
-        if (is(L, item, "&ENVIRONMENT") || is(L, item, "&WHOLE"))
+        if (lo_cc_is(L, item, "&ALLOW-OTHER-KEYS")) { other_keys = true; continue; }
+        if (lo_cc_is(L, item, "&ENVIRONMENT") || lo_cc_is(L, item, "&WHOLE"))
             lo_error(L, "PROGRAM-ERROR", "lambda list: &WHOLE and "
                      "&ENVIRONMENT only at the top of a macro's");
         switch (state) {
@@ -222,9 +222,9 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
             if (has_rest)
                 lo_error(L, "PROGRAM-ERROR", "lambda list: two rest variables");
             has_rest = true;
-            uint32_t slot = temp_local(c);      /* src stays for &key */
-            emit_op16(c, OP_LOCAL, src);
-            set_local_and_pop(c, slot);
+            uint32_t slot = lo_cc_temp_local(c);      /* src stays for &key */
+            lo_cc_emit_op16(c, OP_LOCAL, src);
+            lo_cc_set_local_and_pop(c, slot);
             if (nested && lo_consp(item))
                 bind_pattern(c, item, slot, scope, true);
             else
@@ -236,9 +236,9 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
             break;
         case AUX: {
             lo_value var = lo_consp(item) ? lo_car_raw(item) : item;
-            uint32_t slot = temp_local(c);
-            compile_sub(c, lo_consp(item) ? second(L, item) : L->nil);
-            set_local_and_pop(c, slot);
+            uint32_t slot = lo_cc_temp_local(c);
+            lo_cc_compile_sub(c, lo_consp(item) ? lo_cc_second(L, item) : L->nil);
+            lo_cc_set_local_and_pop(c, slot);
             bind_name(c, slot, var, scope);
             break;
         }
@@ -246,24 +246,24 @@ static void bind_pattern(struct compiler *c, lo_value pattern, uint32_t src,
     }
     if (!lo_null(L, p)) {               /* (a b . rest) */
         has_rest = true;
-        uint32_t slot = temp_local(c);
-        emit_op16(c, OP_LOCAL, src);
-        set_local_and_pop(c, slot);
+        uint32_t slot = lo_cc_temp_local(c);
+        lo_cc_emit_op16(c, OP_LOCAL, src);
+        lo_cc_set_local_and_pop(c, slot);
         bind_name(c, slot, p, scope);
     }
     if (has_keys)
         check_keys_finish(c, keys_check, other_keys ? L->t : keys);
     if (!has_rest && !has_keys)
-        emit_op16(c, OP_CHECK_EMPTY, src);
+        lo_cc_emit_op16(c, OP_CHECK_EMPTY, src);
 }
 
 /* A copy of the value in slot from, bound to name. */
 static void bind_copy(struct compiler *c, uint32_t from, lo_value name,
                       lo_value scope)
 {
-    uint32_t slot = temp_local(c);
-    emit_op16(c, OP_LOCAL, from);
-    set_local_and_pop(c, slot);
+    uint32_t slot = lo_cc_temp_local(c);
+    lo_cc_emit_op16(c, OP_LOCAL, from);
+    lo_cc_set_local_and_pop(c, slot);
     bind_name(c, slot, name, scope);
 }
 
@@ -274,9 +274,9 @@ static lo_value bind_macro_extras(struct compiler *c, lo_value params,
                                   uint32_t form, uint32_t env, lo_value scope)
 {
     lo_lisp *L = c->L;
-    if (lo_consp(params) && is(L, lo_car_raw(params), "&WHOLE") &&
+    if (lo_consp(params) && lo_cc_is(L, lo_car_raw(params), "&WHOLE") &&
         lo_consp(lo_cdr_raw(params))) {
-        bind_copy(c, form, second(L, params), scope);
+        bind_copy(c, form, lo_cc_second(L, params), scope);
         params = lo_cdr_raw(lo_cdr_raw(params));
     }
     lo_value rest = L->nil, *tail = &rest;
@@ -285,8 +285,8 @@ static lo_value bind_macro_extras(struct compiler *c, lo_value params,
             *tail = p;
             break;
         }
-        if (is(L, lo_car_raw(p), "&ENVIRONMENT") && lo_consp(lo_cdr_raw(p))) {
-            bind_copy(c, env, second(L, p), scope);
+        if (lo_cc_is(L, lo_car_raw(p), "&ENVIRONMENT") && lo_consp(lo_cdr_raw(p))) {
+            bind_copy(c, env, lo_cc_second(L, p), scope);
             p = lo_cdr_raw(p);
             continue;
         }
@@ -318,44 +318,44 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
                                struct compiler **inner)
 {
     lo_lisp *L = parent->L;
-    struct compiler *c = enter_compiler(L, parent);
+    struct compiler *c = lo_cc_enter_compiler(L, parent);
     if (!lo_consp(params) && !lo_null(L, params) && !lo_symbolp(params))
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
-    lo_value forms = skip_declarations(c, body, true, &c->declared_specials);
+    lo_value forms = lo_cc_skip_declarations(c, body, true, &c->declared_specials);
     uint32_t arity;
     if (macro) {
-        uint32_t form = temp_local(c), env = temp_local(c);
+        uint32_t form = lo_cc_temp_local(c), env = lo_cc_temp_local(c);
         arity = 2;
         params = bind_macro_extras(c, params, form, env, forms);
-        uint32_t src = temp_local(c);
-        emit_op16(c, OP_LOCAL, form);
-        emit(c, OP_CDR);
-        set_local_and_pop(c, src);
+        uint32_t src = lo_cc_temp_local(c);
+        lo_cc_emit_op16(c, OP_LOCAL, form);
+        lo_cc_emit(c, OP_CDR);
+        lo_cc_set_local_and_pop(c, src);
         bind_pattern(c, params, src, forms, true);
     } else {
         uint32_t required = count_required(params);
         lo_value p = params;
         for (uint32_t i = 0; i < required; i++, p = lo_cdr_raw(p))
-            new_local(c, L->nil);
+            lo_cc_new_local(c, L->nil);
         p = params;
         for (uint32_t i = 0; i < required; i++, p = lo_cdr_raw(p))
             bind_name(c, i, lo_car_raw(p), forms);
         arity = required;
         if (!lo_null(L, p)) {           /* the rest arrives as one list */
             arity |= CODE_REST_FLAG;
-            bind_pattern(c, p, temp_local(c), forms, false);
+            bind_pattern(c, p, lo_cc_temp_local(c), forms, false);
         }
     }
     /* With special parameters bound, the body must come back to unbind
      * them: its last call is then not a tail call. */
     c->tail = c->dynamic_binds == 0;
     c->mv = true;
-    compile_body(c, forms);
+    lo_cc_compile_body(c, forms);
     if (c->dynamic_binds)
-        emit_op16(c, OP_UNBIND, c->dynamic_binds);
-    emit_return(c);
-    lo_value fn = finish(c, name, arity);
-    leave_compiler(L);
+        lo_cc_emit_op16(c, OP_UNBIND, c->dynamic_binds);
+    lo_cc_emit_return(c);
+    lo_value fn = lo_cc_finish(c, name, arity);
+    lo_cc_leave_compiler(L);
     *inner = c;
     return fn;
 }
@@ -365,13 +365,13 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
  * over nothing, else made at run time from the variables it uses (their
  * names go to free_names, when wanted, in closure slot order).
  */
-uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
+uint32_t lo_cc_compile_closure(struct compiler *c, lo_value name, lo_value params,
                          lo_value body, bool macro, lo_value *free_names)
 {
     struct compiler *inner;
     lo_value fn = compile_lambda(c, name, params, body, macro, &inner);
     if (inner->nfree == 0) {
-        emit_constant(c, fn);
+        lo_cc_emit_constant(c, fn);
         return 0;
     }
     uint32_t nfree = inner->nfree;
@@ -379,23 +379,23 @@ uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
     for (uint32_t i = 0; i < nfree; i++)
         names[i] = inner->free_name[i];
     for (uint32_t i = 0; i < nfree; i++) {
-        load_variable(c, names[i], true);   /* a box itself, not its value */
+        lo_cc_load_variable(c, names[i], true);   /* a box itself, not its value */
         if (free_names)
             free_names[i] = names[i];
     }
-    emit_op16(c, OP_CLOSURE, constant(c, lo_ptr(fn)[FN_CODE]));
-    emit(c, nfree);
+    lo_cc_emit_op16(c, OP_CLOSURE, lo_cc_constant(c, lo_ptr(fn)[FN_CODE]));
+    lo_cc_emit(c, nfree);
     return nfree;
 }
 
-void compile_function(struct compiler *c, lo_value name, lo_value params,
+void lo_cc_compile_function(struct compiler *c, lo_value name, lo_value params,
                       lo_value body, bool macro)
 {
-    compile_closure(c, name, params, body, macro, NULL);
+    lo_cc_compile_closure(c, name, params, body, macro, NULL);
 }
 
 /* A function that may use no local variable of c (a MACROLET macro). */
-lo_value compile_detached_lambda(struct compiler *c, lo_value name,
+lo_value lo_cc_compile_detached_lambda(struct compiler *c, lo_value name,
                                  lo_value params, lo_value body, bool macro)
 {
     struct compiler *inner;

@@ -10,9 +10,9 @@
  * box is needed.  A local macro is a function object run by the
  * compiler; a symbol macro is a frame slot marked with its expansion.
  */
-#include "compiler.h"
+#include "lisp/compiler.h"
 
-lo_value local_function(struct compiler *c, lo_value sym, lo_value *macro)
+lo_value lo_cc_local_function(struct compiler *c, lo_value sym, lo_value *macro)
 {
     *macro = 0;
     for (struct compiler *k = c; k; k = k->parent)
@@ -49,17 +49,17 @@ static void split_definition(lo_lisp *L, lo_value def, lo_value *name,
     if (!lo_consp(def) || !lo_consp(lo_cdr_raw(def)))
         lo_error(L, "PROGRAM-ERROR", "malformed local function definition");
     *name = lo_car_raw(def);
-    *params = second(L, def);
+    *params = lo_cc_second(L, def);
     lo_value forms = lo_cdr(L, lo_cdr_raw(def));
     /* Declarations stay in front of the block, where the lambda sees them. */
     lo_value decls = L->nil, *tail = &decls;
     while (lo_consp(forms) && lo_consp(lo_car_raw(forms)) &&
-           is(L, lo_car_raw(lo_car_raw(forms)), "DECLARE")) {
+           lo_cc_is(L, lo_car_raw(lo_car_raw(forms)), "DECLARE")) {
         *tail = lo_cons(L, lo_car_raw(forms), L->nil);
         tail = &lo_ptr(*tail)[2];
         forms = lo_cdr_raw(forms);
     }
-    lo_value block = lo_consp(*name) ? second(L, *name) : *name;
+    lo_value block = lo_consp(*name) ? lo_cc_second(L, *name) : *name;
     *tail = lo_cons(L, lo_cons(L, lo_intern(L, "BLOCK"),
                                lo_cons(L, block, forms)), L->nil);
     *body = decls;
@@ -69,15 +69,15 @@ static void split_definition(lo_lisp *L, lo_value def, lo_value *name,
 static void compile_scope_body(struct compiler *c, lo_value body)
 {
     lo_value specials;
-    compile_body(c, skip_declarations(c, body, false, &specials));
+    lo_cc_compile_body(c, lo_cc_skip_declarations(c, body, false, &specials));
 }
 
 enum { MAX_GROUP = 64, MAX_PATCHES = 1024 };
 
-void compile_flet(struct compiler *c, lo_value form, bool labels)
+void lo_cc_compile_flet(struct compiler *c, lo_value form, bool labels)
 {
     lo_lisp *L = c->L;
-    lo_value defs = second(L, form), body = lo_cdr(L, lo_cdr(L, form));
+    lo_value defs = lo_cc_second(L, form), body = lo_cdr(L, lo_cdr(L, form));
     int64_t n = lo_list_length(L, defs);
     if (n < 0 || n > MAX_GROUP)
         lo_error(L, "PROGRAM-ERROR", "%s: malformed definitions",
@@ -94,7 +94,7 @@ void compile_flet(struct compiler *c, lo_value form, bool labels)
             lo_error(L, "PROGRAM-ERROR", "%s: not a function name",
                      labels ? "LABELS" : "FLET");
         vars[i] = lo_cons(L, L->nil, L->nil);   /* a name nothing else has */
-        slots[i] = temp_local(c);
+        slots[i] = lo_cc_temp_local(c);
         if (labels) {                   /* the definitions see the group */
             c->local_name[slots[i]] = vars[i];
             add_function_name(c, names[i], vars[i], 0);
@@ -107,8 +107,8 @@ void compile_flet(struct compiler *c, lo_value form, bool labels)
     for (int64_t i = 0; i < n; i++, d = lo_cdr_raw(d)) {
         lo_value name, params, fbody, captured[MAX_FREE];
         split_definition(L, lo_car_raw(d), &name, &params, &fbody);
-        uint32_t k = compile_closure(c, name, params, fbody, false, captured);
-        set_local_and_pop(c, slots[i]);
+        uint32_t k = lo_cc_compile_closure(c, name, params, fbody, false, captured);
+        lo_cc_set_local_and_pop(c, slots[i]);
         for (uint32_t j = 0; labels && j < k; j++)
             for (int64_t m = 0; m < n; m++)
                 if (lo_eq(captured[j], vars[m])) {
@@ -122,9 +122,9 @@ void compile_flet(struct compiler *c, lo_value form, bool labels)
                 }
     }
     for (uint32_t p = 0; p < npatches; p++) {
-        emit_op16(c, OP_LOCAL, patches[p].fn);
-        emit_op16(c, OP_LOCAL, patches[p].member);
-        emit_op16(c, OP_PATCH_CLOSURE, patches[p].index);
+        lo_cc_emit_op16(c, OP_LOCAL, patches[p].fn);
+        lo_cc_emit_op16(c, OP_LOCAL, patches[p].member);
+        lo_cc_emit_op16(c, OP_PATCH_CLOSURE, patches[p].index);
     }
     if (!labels)                        /* FLET's body alone sees them */
         for (int64_t i = 0; i < n; i++) {
@@ -137,14 +137,14 @@ void compile_flet(struct compiler *c, lo_value form, bool labels)
 }
 
 /* (macrolet ((name lambda-list . body)*) . body) */
-void compile_macrolet(struct compiler *c, lo_value form)
+void lo_cc_compile_macrolet(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     uint32_t saved_fns = c->nfns;
-    for (lo_value d = second(L, form); lo_consp(d); d = lo_cdr_raw(d)) {
+    for (lo_value d = lo_cc_second(L, form); lo_consp(d); d = lo_cdr_raw(d)) {
         lo_value name, params, body;
         split_definition(L, lo_car_raw(d), &name, &params, &body);
-        lo_value fn = compile_detached_lambda(c, name, params, body, true);
+        lo_value fn = lo_cc_compile_detached_lambda(c, name, params, body, true);
         add_function_name(c, name, 0, fn);
     }
     compile_scope_body(c, lo_cdr(L, lo_cdr(L, form)));
@@ -152,18 +152,18 @@ void compile_macrolet(struct compiler *c, lo_value form)
 }
 
 /* (symbol-macrolet ((name expansion)*) . body) */
-void compile_symbol_macrolet(struct compiler *c, lo_value form)
+void lo_cc_compile_symbol_macrolet(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     uint32_t saved = c->nlocals;
-    for (lo_value d = second(L, form); lo_consp(d); d = lo_cdr_raw(d)) {
+    for (lo_value d = lo_cc_second(L, form); lo_consp(d); d = lo_cdr_raw(d)) {
         lo_value def = lo_car_raw(d);
         lo_value name = lo_car(L, def);
         if (!lo_symbolp(name) || lo_null(L, name))
             lo_error(L, "PROGRAM-ERROR", "SYMBOL-MACROLET: not a symbol");
-        uint32_t slot = new_local(c, name);
+        uint32_t slot = lo_cc_new_local(c, name);
         c->local_symbol_macro[slot] = true;
-        c->local_expansion[slot] = second(L, def);
+        c->local_expansion[slot] = lo_cc_second(L, def);
     }
     compile_scope_body(c, lo_cdr(L, lo_cdr(L, form)));
     c->nlocals = saved;

@@ -18,7 +18,7 @@
  * a MACROLET in the scope defines, which the scan cannot expand, gets the
  * worst answer.
  */
-#include "compiler.h"
+#include "lisp/compiler.h"
 
 enum scan_kind { SCAN_VARIABLE, SCAN_BLOCK, SCAN_TAGS };
 
@@ -70,7 +70,7 @@ static void scan_lambda_list(struct scan *s, lo_value params, int depth)
     for (; lo_consp(params); params = lo_cdr_raw(params)) {
         lo_value p = lo_car_raw(params);
         if (lo_consp(p) && lo_consp(lo_cdr_raw(p)))
-            scan(s, second(L, p), true, false, depth + 1);
+            scan(s, lo_cc_second(L, p), true, false, depth + 1);
     }
 }
 
@@ -93,25 +93,25 @@ static bool scan_binding_form(struct scan *s, lo_value form, bool in_closure,
     if (!lo_consp(rest))
         return false;
     lo_value first = lo_car_raw(rest), body = lo_cdr_raw(rest);
-    if (is(L, head, "FUNCTION")) {      /* (function name) or a lambda */
-        if (lo_consp(first) && is(L, lo_car_raw(first), "LAMBDA"))
+    if (lo_cc_is(L, head, "FUNCTION")) {      /* (function name) or a lambda */
+        if (lo_consp(first) && lo_cc_is(L, lo_car_raw(first), "LAMBDA"))
             scan(s, first, in_closure, in_cleanup, depth + 1);
-    } else if (is(L, head, "THE")) {
+    } else if (lo_cc_is(L, head, "THE")) {
         scan_list(s, body, in_closure, in_cleanup, depth);
-    } else if (is(L, head, "LET")) {
+    } else if (lo_cc_is(L, head, "LET")) {
         for (lo_value b = first; lo_consp(b); b = lo_cdr_raw(b))
             if (lo_consp(lo_car_raw(b)) && lo_consp(lo_cdr_raw(lo_car_raw(b))))
-                scan(s, second(L, lo_car_raw(b)), in_closure, in_cleanup,
+                scan(s, lo_cc_second(L, lo_car_raw(b)), in_closure, in_cleanup,
                      depth + 1);
         scan_list(s, body, in_closure, in_cleanup, depth);
-    } else if (is(L, head, "MULTIPLE-VALUE-BIND")) {
+    } else if (lo_cc_is(L, head, "MULTIPLE-VALUE-BIND")) {
         scan_list(s, body, in_closure, in_cleanup, depth);
-    } else if (is(L, head, "LAMBDA")) {
+    } else if (lo_cc_is(L, head, "LAMBDA")) {
         scan_definition(s, form, in_cleanup, depth);
-    } else if (is(L, head, "DEFUN") || is(L, head, "DEFMACRO")) {
+    } else if (lo_cc_is(L, head, "DEFUN") || lo_cc_is(L, head, "DEFMACRO")) {
         scan_definition(s, rest, in_cleanup, depth);
-    } else if (is(L, head, "FLET") || is(L, head, "LABELS")) {
-        bool labels = is(L, head, "LABELS");
+    } else if (lo_cc_is(L, head, "FLET") || lo_cc_is(L, head, "LABELS")) {
+        bool labels = lo_cc_is(L, head, "LABELS");
         lo_value saved = s->fns;
         for (lo_value d = first; labels && lo_consp(d); d = lo_cdr_raw(d))
             if (lo_consp(lo_car_raw(d)))
@@ -123,17 +123,17 @@ static bool scan_binding_form(struct scan *s, lo_value form, bool in_closure,
                 s->fns = lo_cons(L, lo_car_raw(lo_car_raw(d)), s->fns);
         scan_list(s, body, true, in_cleanup, depth);
         s->fns = saved;
-    } else if (is(L, head, "MACROLET")) {
+    } else if (lo_cc_is(L, head, "MACROLET")) {
         lo_value saved = s->macros;
         for (lo_value d = first; lo_consp(d); d = lo_cdr_raw(d))
             if (lo_consp(lo_car_raw(d)))
                 s->macros = lo_cons(L, lo_car_raw(lo_car_raw(d)), s->macros);
         scan_list(s, body, true, in_cleanup, depth);
         s->macros = saved;
-    } else if (is(L, head, "SYMBOL-MACROLET")) {
+    } else if (lo_cc_is(L, head, "SYMBOL-MACROLET")) {
         for (lo_value d = first; lo_consp(d); d = lo_cdr_raw(d))
             if (lo_consp(lo_car_raw(d)) && lo_consp(lo_cdr_raw(lo_car_raw(d))))
-                scan(s, second(L, lo_car_raw(d)), true, in_cleanup, depth + 1);
+                scan(s, lo_cc_second(L, lo_car_raw(d)), true, in_cleanup, depth + 1);
         scan_list(s, body, true, in_cleanup, depth);
     } else {
         return false;
@@ -149,30 +149,30 @@ static void scan_operator(struct scan *s, lo_value form, bool in_closure,
     lo_value head = lo_car_raw(form);
     if (scan_binding_form(s, form, in_closure, in_cleanup, depth))
         return;
-    if (is(L, head, "SETQ")) {
+    if (lo_cc_is(L, head, "SETQ")) {
         for (lo_value l = lo_cdr_raw(form); lo_consp(l) && lo_consp(lo_cdr_raw(l));
              l = lo_cdr_raw(lo_cdr_raw(l)))
             if (s->kind == SCAN_VARIABLE && lo_eq(lo_car_raw(l), s->name))
                 s->assigned = true;
-    } else if (is(L, head, "RETURN-FROM")) {
+    } else if (lo_cc_is(L, head, "RETURN-FROM")) {
         if (s->kind == SCAN_BLOCK && lo_consp(lo_cdr_raw(form)) &&
-            lo_eq(second(L, form), s->name)) {
+            lo_eq(lo_cc_second(L, form), s->name)) {
             s->used = true;
             s->far |= in_closure || in_cleanup;
         }
-    } else if (is(L, head, "GO")) {
+    } else if (lo_cc_is(L, head, "GO")) {
         if (s->kind == SCAN_TAGS && lo_consp(lo_cdr_raw(form)) &&
-            tag_member(second(L, form), s->tags)) {
+            tag_member(lo_cc_second(L, form), s->tags)) {
             s->used = true;
             s->far |= in_closure || in_cleanup;
         }
         return;
     }
-    if (is(L, head, "LAMBDA") || is(L, head, "FLET") || is(L, head, "LABELS") ||
-        is(L, head, "DEFUN") || is(L, head, "DEFMACRO") ||
-        is(L, head, "MACROLET") || is(L, head, "SYMBOL-MACROLET"))
+    if (lo_cc_is(L, head, "LAMBDA") || lo_cc_is(L, head, "FLET") || lo_cc_is(L, head, "LABELS") ||
+        lo_cc_is(L, head, "DEFUN") || lo_cc_is(L, head, "DEFMACRO") ||
+        lo_cc_is(L, head, "MACROLET") || lo_cc_is(L, head, "SYMBOL-MACROLET"))
         in_closure = true;
-    if (is(L, head, "UNWIND-PROTECT"))
+    if (lo_cc_is(L, head, "UNWIND-PROTECT"))
         in_cleanup = true;
     scan_list(s, form, in_closure, in_cleanup, depth);
 }
@@ -193,11 +193,11 @@ static void scan(struct scan *s, lo_value form, bool in_closure,
     if (!lo_consp(form))
         return;
     lo_value head = lo_car_raw(form);
-    if (is(L, head, "QUOTE"))
+    if (lo_cc_is(L, head, "QUOTE"))
         return;
-    if (is(L, head, "QUASIQUOTE") && lo_consp(lo_cdr_raw(form))) {
+    if (lo_cc_is(L, head, "QUASIQUOTE") && lo_consp(lo_cdr_raw(form))) {
         /* what it stands for: its commas are evaluated, the rest quoted */
-        scan(s, lo_quasiquote(L, second(L, form)), in_closure, in_cleanup,
+        scan(s, lo_quasiquote(L, lo_cc_second(L, form)), in_closure, in_cleanup,
              depth + 1);
         return;
     }
@@ -211,7 +211,7 @@ static void scan(struct scan *s, lo_value form, bool in_closure,
     }
     if (lo_symbolp(head) && !lo_special_form_p(L, head)) {
         bool expanded;
-        lo_value expansion = expand_1(s->c, form, &expanded);
+        lo_value expansion = lo_cc_expand_1(s->c, form, &expanded);
         if (expanded) {
             scan(s, expansion, in_closure, in_cleanup, depth + 1);
             return;
@@ -220,7 +220,7 @@ static void scan(struct scan *s, lo_value form, bool in_closure,
     scan_operator(s, form, in_closure, in_cleanup, depth);
 }
 
-bool needs_box(struct compiler *c, lo_value scope, lo_value name)
+bool lo_cc_needs_box(struct compiler *c, lo_value scope, lo_value name)
 {
     struct scan s = { .c = c, .kind = SCAN_VARIABLE, .name = name,
                       .fns = c->L->nil, .macros = c->L->nil };
@@ -228,7 +228,7 @@ bool needs_box(struct compiler *c, lo_value scope, lo_value name)
     return s.captured && s.assigned;
 }
 
-bool block_used(struct compiler *c, lo_value scope, lo_value name, bool *far)
+bool lo_cc_block_used(struct compiler *c, lo_value scope, lo_value name, bool *far)
 {
     struct scan s = { .c = c, .kind = SCAN_BLOCK, .name = name,
                       .fns = c->L->nil, .macros = c->L->nil };
@@ -237,7 +237,7 @@ bool block_used(struct compiler *c, lo_value scope, lo_value name, bool *far)
     return s.used;
 }
 
-bool tags_used(struct compiler *c, lo_value scope, lo_value tags, bool *far)
+bool lo_cc_tags_used(struct compiler *c, lo_value scope, lo_value tags, bool *far)
 {
     struct scan s = { .c = c, .kind = SCAN_TAGS, .tags = tags,
                       .fns = c->L->nil, .macros = c->L->nil };

@@ -24,12 +24,12 @@
  */
 #include <string.h>
 
-#include "compiler.h"
-#include "environment.h"
+#include "lisp/compiler.h"
+#include "lisp/environment.h"
 
 /* ---- code and constants ---------------------------------------------------- */
 
-void emit(struct compiler *c, unsigned byte)
+void lo_cc_emit(struct compiler *c, unsigned byte)
 {
     if (c->len >= MAX_CODE)
         lo_error(c->L, "PROGRAM-ERROR", "function too large to compile");
@@ -37,21 +37,21 @@ void emit(struct compiler *c, unsigned byte)
     c->code[c->len++] = (unsigned char)byte;
 }
 
-void emit16(struct compiler *c, unsigned v)
+void lo_cc_emit16(struct compiler *c, unsigned v)
 {
-    emit(c, v & 0xff);
-    emit(c, v >> 8);
+    lo_cc_emit(c, v & 0xff);
+    lo_cc_emit(c, v >> 8);
 }
 
-void emit_op16(struct compiler *c, unsigned op, unsigned operand)
+void lo_cc_emit_op16(struct compiler *c, unsigned op, unsigned operand)
 {
-    emit(c, op);
-    emit16(c, operand);
+    lo_cc_emit(c, op);
+    lo_cc_emit16(c, operand);
 }
 
 /* Patch a jump at `at` to go to v (which, when it is the end of the code
  * so far, is then a jump target: emit_return must not fold across it). */
-void patch16(struct compiler *c, uint32_t at, unsigned v)
+void lo_cc_patch16(struct compiler *c, uint32_t at, unsigned v)
 {
     c->code[at] = (unsigned char)(v & 0xff);
     c->code[at + 1] = (unsigned char)(v >> 8);
@@ -61,18 +61,18 @@ void patch16(struct compiler *c, uint32_t at, unsigned v)
 
 /* OP_RETURN, folded with an OP_MV1 just before it into OP_RETURN1 when
  * no jump lands between them. */
-void emit_return(struct compiler *c)
+void lo_cc_emit_return(struct compiler *c)
 {
     if (c->len > c->last_op_at && c->last_op_at == c->len - 1 &&
         c->code[c->len - 1] == OP_MV1 && !c->label_at_end) {
         c->code[c->len - 1] = OP_RETURN1;
         return;
     }
-    emit(c, OP_RETURN);
+    lo_cc_emit(c, OP_RETURN);
 }
 
 /* Index of a constant (reusing an identical one). */
-unsigned constant(struct compiler *c, lo_value v)
+unsigned lo_cc_constant(struct compiler *c, lo_value v)
 {
     uint32_t index = c->nconstants;
     for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l)) {
@@ -86,9 +86,9 @@ unsigned constant(struct compiler *c, lo_value v)
     return c->nconstants++;
 }
 
-void emit_constant(struct compiler *c, lo_value v)
+void lo_cc_emit_constant(struct compiler *c, lo_value v)
 {
-    emit_op16(c, OP_CONST, constant(c, v));
+    lo_cc_emit_op16(c, OP_CONST, lo_cc_constant(c, v));
 }
 
 /* Whether sym's name is the ASCII text name: a cheap test that rules
@@ -103,63 +103,63 @@ static bool name_may_be(lo_value sym, const char *name)
     return name[n] == 0;
 }
 
-bool is(lo_lisp *L, lo_value v, const char *name)
+bool lo_cc_is(lo_lisp *L, lo_value v, const char *name)
 {
     return lo_symbolp(v) && name_may_be(v, name) &&
            lo_eq(v, lo_intern(L, name));
 }
 
-lo_value second(lo_lisp *L, lo_value form)
+lo_value lo_cc_second(lo_lisp *L, lo_value form)
 {
     return lo_car(L, lo_cdr(L, form));
 }
 
-lo_value third(lo_lisp *L, lo_value form)
+lo_value lo_cc_third(lo_lisp *L, lo_value form)
 {
     return lo_car(L, lo_cdr(L, lo_cdr(L, form)));
 }
 
 /* ---- contexts ------------------------------------------------------------------ */
 
-void compile_in(struct compiler *c, lo_value form, bool tail, bool mv)
+void lo_cc_compile_in(struct compiler *c, lo_value form, bool tail, bool mv)
 {
     bool saved_tail = c->tail, saved_mv = c->mv;
     c->tail = tail;
     c->mv = mv;
-    compile(c, form);
+    lo_cc_compile(c, form);
     c->tail = saved_tail;
     c->mv = saved_mv;
 }
 
 /* Subforms whose value is not the form's own: one value, no tail call. */
-void compile_sub(struct compiler *c, lo_value form)
+void lo_cc_compile_sub(struct compiler *c, lo_value form)
 {
-    compile_in(c, form, false, false);
+    lo_cc_compile_in(c, form, false, false);
 }
 
 /* The form just compiled is not a call: it has exactly one value. */
-void one_value(struct compiler *c)
+void lo_cc_one_value(struct compiler *c)
 {
     if (c->mv) {
         c->last_op_at = c->len;
-        emit(c, OP_MV1);
+        lo_cc_emit(c, OP_MV1);
     }
 }
 
-void compile_body(struct compiler *c, lo_value body)
+void lo_cc_compile_body(struct compiler *c, lo_value body)
 {
     if (lo_null(c->L, body)) {
-        emit_constant(c, c->L->nil);
-        one_value(c);
+        lo_cc_emit_constant(c, c->L->nil);
+        lo_cc_one_value(c);
         return;
     }
     for (; lo_consp(body); body = lo_cdr_raw(body)) {
         if (!lo_consp(lo_cdr_raw(body))) {
-            compile(c, lo_car_raw(body));       /* the body's own context */
+            lo_cc_compile(c, lo_car_raw(body));       /* the body's own context */
             break;
         }
-        compile_sub(c, lo_car_raw(body));
-        emit(c, OP_POP);
+        lo_cc_compile_sub(c, lo_car_raw(body));
+        lo_cc_emit(c, OP_POP);
     }
 }
 
@@ -168,7 +168,7 @@ void compile_body(struct compiler *c, lo_value body)
  * string before the last form, when doc); names declared special are
  * collected, the rest of the declarations ignored.
  */
-lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
+lo_value lo_cc_skip_declarations(struct compiler *c, lo_value body, bool doc,
                            lo_value *specials)
 {
     lo_lisp *L = c->L;
@@ -180,11 +180,11 @@ lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
             doc = false;
             continue;
         }
-        if (!lo_consp(form) || !is(L, lo_car_raw(form), "DECLARE"))
+        if (!lo_consp(form) || !lo_cc_is(L, lo_car_raw(form), "DECLARE"))
             break;
         for (lo_value d = lo_cdr_raw(form); lo_consp(d); d = lo_cdr_raw(d)) {
             lo_value spec = lo_car_raw(d);
-            if (lo_consp(spec) && is(L, lo_car_raw(spec), "SPECIAL"))
+            if (lo_consp(spec) && lo_cc_is(L, lo_car_raw(spec), "SPECIAL"))
                 for (lo_value v = lo_cdr_raw(spec); lo_consp(v);
                      v = lo_cdr_raw(v))
                     *specials = lo_cons(L, lo_car_raw(v), *specials);
@@ -193,7 +193,7 @@ lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
     return body;
 }
 
-bool member_eq(lo_value x, lo_value list)
+bool lo_cc_member_eq(lo_value x, lo_value list)
 {
     for (; lo_consp(list); list = lo_cdr_raw(list))
         if (lo_eq(lo_car_raw(list), x))
@@ -203,7 +203,7 @@ bool member_eq(lo_value x, lo_value list)
 
 /* ---- variables ---------------------------------------------------------------- */
 
-uint32_t new_local(struct compiler *c, lo_value name)
+uint32_t lo_cc_new_local(struct compiler *c, lo_value name)
 {
     if (c->nlocals >= MAX_LOCALS)
         lo_error(c->L, "PROGRAM-ERROR", "too many local variables");
@@ -216,14 +216,14 @@ uint32_t new_local(struct compiler *c, lo_value name)
 }
 
 /* A local whose name no symbol can match (a temporary). */
-uint32_t temp_local(struct compiler *c)
+uint32_t lo_cc_temp_local(struct compiler *c)
 {
-    return new_local(c, lo_fixnum(-1));
+    return lo_cc_new_local(c, lo_fixnum(-1));
 }
 
-void set_local_and_pop(struct compiler *c, uint32_t slot)
+void lo_cc_set_local_and_pop(struct compiler *c, uint32_t slot)
 {
-    emit_op16(c, OP_STORE_LOCAL, slot);
+    lo_cc_emit_op16(c, OP_STORE_LOCAL, slot);
 }
 
 static int find_local(struct compiler *c, lo_value sym)
@@ -267,37 +267,37 @@ static struct var resolve(struct compiler *c, lo_value sym)
     return (struct var){ CLOSED, c->nfree++, outer.boxed, 0 };
 }
 
-void load_variable(struct compiler *c, lo_value name, bool raw_box)
+void lo_cc_load_variable(struct compiler *c, lo_value name, bool raw_box)
 {
     struct var v = resolve(c, name);
     if (v.place != LOCAL && v.place != CLOSED)
         lo_error(c->L, "PROGRAM-ERROR", "internal: hidden variable lost");
-    emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
+    lo_cc_emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
     if (v.boxed && !raw_box)
-        emit(c, OP_UNBOX);
+        lo_cc_emit(c, OP_UNBOX);
 }
 
 static void compile_symbol(struct compiler *c, lo_value sym)
 {
     lo_lisp *L = c->L;
     if (lo_eq(sym, L->nil) || lo_eq(sym, L->t) || lo_keywordp(sym)) {
-        emit_constant(c, sym);
-        one_value(c);
+        lo_cc_emit_constant(c, sym);
+        lo_cc_one_value(c);
         return;
     }
     struct var v = resolve(c, sym);
     if (v.place == SYMBOL_MACRO) {
-        compile(c, v.expansion);
+        lo_cc_compile(c, v.expansion);
         return;
     }
     if (v.place == GLOBAL) {
-        emit_op16(c, OP_GLOBAL, constant(c, lo_variable_cell(L, sym, true)));
+        lo_cc_emit_op16(c, OP_GLOBAL, lo_cc_constant(c, lo_variable_cell(L, sym, true)));
     } else {
-        emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
+        lo_cc_emit_op16(c, v.place == LOCAL ? OP_LOCAL : OP_CLOSED, v.index);
         if (v.boxed)
-            emit(c, OP_UNBOX);
+            lo_cc_emit(c, OP_UNBOX);
     }
-    one_value(c);
+    lo_cc_one_value(c);
 }
 
 static void compile_if(struct compiler *c, lo_value form)
@@ -307,25 +307,25 @@ static void compile_if(struct compiler *c, lo_value form)
     if (n < 3 || n > 4)
         lo_error(L, "PROGRAM-ERROR", "IF takes a test, a then and an "
                  "optional else form");
-    compile_sub(c, second(L, form));
-    emit_op16(c, OP_JUMP_IF_NIL, 0);
+    lo_cc_compile_sub(c, lo_cc_second(L, form));
+    lo_cc_emit_op16(c, OP_JUMP_IF_NIL, 0);
     uint32_t to_else = c->len - 2;
-    compile(c, third(L, form));
+    lo_cc_compile(c, lo_cc_third(L, form));
     if (c->tail) {              /* what follows a tail form is a return */
-        emit_return(c);
-        patch16(c, to_else, c->len);
-        compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
+        lo_cc_emit_return(c);
+        lo_cc_patch16(c, to_else, c->len);
+        lo_cc_compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
         return;
     }
-    emit_op16(c, OP_JUMP, 0);
+    lo_cc_emit_op16(c, OP_JUMP, 0);
     uint32_t to_end = c->len - 2;
-    patch16(c, to_else, c->len);
-    compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
-    patch16(c, to_end, c->len);
+    lo_cc_patch16(c, to_else, c->len);
+    lo_cc_compile(c, lo_car(L, lo_cdr(L, lo_cdr(L, lo_cdr(L, form)))));
+    lo_cc_patch16(c, to_end, c->len);
 }
 
 /* A name that may be bound or assigned as a variable. */
-void check_variable_name(lo_lisp *L, lo_value name, const char *op)
+void lo_cc_check_variable_name(lo_lisp *L, lo_value name, const char *op)
 {
     if (!lo_symbolp(name) || lo_eq(name, L->nil) || lo_eq(name, L->t) ||
         lo_keywordp(name))
@@ -343,9 +343,9 @@ void check_variable_name(lo_lisp *L, lo_value name, const char *op)
 static void compile_set_global(struct compiler *c, lo_value cell)
 {
     bool system = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SYSTEM;
-    emit_op16(c, system && lo_in_user_env(c->L) ? OP_SET_SYSTEM_GLOBAL
+    lo_cc_emit_op16(c, system && lo_in_user_env(c->L) ? OP_SET_SYSTEM_GLOBAL
                                                 : OP_SET_GLOBAL,
-              constant(c, cell));
+              lo_cc_constant(c, cell));
 }
 
 /* (setq var form ...): a symbol macro as var becomes (setf expansion form). */
@@ -355,35 +355,35 @@ static void compile_setq(struct compiler *c, lo_value pairs)
     if (lo_list_length(L, pairs) % 2)
         lo_error(L, "PROGRAM-ERROR", "SETQ needs an even number of forms");
     if (lo_null(L, pairs)) {
-        emit_constant(c, L->nil);
-        one_value(c);
+        lo_cc_emit_constant(c, L->nil);
+        lo_cc_one_value(c);
     }
     for (; lo_consp(pairs); pairs = lo_cdr_raw(lo_cdr_raw(pairs))) {
         lo_value var = lo_car_raw(pairs), value = lo_car_raw(lo_cdr_raw(pairs));
         bool last = !lo_consp(lo_cdr_raw(lo_cdr_raw(pairs)));
-        check_variable_name(L, var, "SETQ");
+        lo_cc_check_variable_name(L, var, "SETQ");
         struct var v = resolve(c, var);
         if (v.place == SYMBOL_MACRO) {
             lo_value setf = lo_cons(L, lo_intern(L, "SETF"),
                                     lo_cons(L, v.expansion,
                                             lo_cons(L, value, L->nil)));
-            compile_in(c, setf, false, false);
+            lo_cc_compile_in(c, setf, false, false);
         } else {
-            compile_sub(c, value);
+            lo_cc_compile_sub(c, value);
             if (v.place == GLOBAL)
                 compile_set_global(c, lo_variable_cell(L, var, true));
             else if (v.place == LOCAL)
-                emit_op16(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL, v.index);
+                lo_cc_emit_op16(c, v.boxed ? OP_SET_BOX_LOCAL : OP_SET_LOCAL, v.index);
             else if (v.boxed)
-                emit_op16(c, OP_SET_BOX_CLOSED, v.index);
+                lo_cc_emit_op16(c, OP_SET_BOX_CLOSED, v.index);
             else
                 lo_error(L, "PROGRAM-ERROR", "internal: assignment to an "
                          "unboxed closed-over variable");
         }
         if (!last)
-            emit(c, OP_POP);
+            lo_cc_emit(c, OP_POP);
     }
-    one_value(c);
+    lo_cc_one_value(c);
 }
 
 /*
@@ -392,23 +392,23 @@ static void compile_setq(struct compiler *c, lo_value pairs)
  * dynamic binding and leaves its slot nameless; a lexical one names its
  * slot, boxed when the scope captures and assigns it.
  */
-uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
+uint32_t lo_cc_bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
                     uint32_t n, lo_value body, lo_value declared_special)
 {
     lo_lisp *L = c->L;
     uint32_t dynamic = 0;
     for (uint32_t i = 0; i < n; i++) {
-        if (lo_special_p(L, names[i]) || member_eq(names[i], declared_special)) {
-            emit_op16(c, OP_LOCAL, first + i);
-            emit_op16(c, OP_BIND, constant(c, lo_variable_cell(L, names[i],
+        if (lo_special_p(L, names[i]) || lo_cc_member_eq(names[i], declared_special)) {
+            lo_cc_emit_op16(c, OP_LOCAL, first + i);
+            lo_cc_emit_op16(c, OP_BIND, lo_cc_constant(c, lo_variable_cell(L, names[i],
                                                                 true)));
             dynamic++;
             continue;
         }
         c->local_name[first + i] = names[i];
-        if (needs_box(c, body, names[i])) {
+        if (lo_cc_needs_box(c, body, names[i])) {
             c->local_boxed[first + i] = true;
-            emit_op16(c, OP_BOX, first + i);
+            lo_cc_emit_op16(c, OP_BOX, first + i);
         }
     }
     return dynamic;
@@ -416,26 +416,26 @@ uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
 
 /* The body of a binding form, after `dynamic` special bindings: it must
  * come back to end them, so nothing in it is a tail call. */
-void compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic)
+void lo_cc_compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic)
 {
     if (!dynamic) {
-        compile_body(c, body);
+        lo_cc_compile_body(c, body);
         return;
     }
     bool tail = c->tail;
     c->tail = false;
     c->dyn_depth += dynamic;
-    compile_body(c, body);
+    lo_cc_compile_body(c, body);
     c->dyn_depth -= dynamic;
     c->tail = tail;
-    emit_op16(c, OP_UNBIND, dynamic);
+    lo_cc_emit_op16(c, OP_UNBIND, dynamic);
 }
 
 static void compile_let(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value bindings = second(L, form), specials;
-    lo_value body = skip_declarations(c, lo_cdr(L, lo_cdr(L, form)), false,
+    lo_value bindings = lo_cc_second(L, form), specials;
+    lo_value body = lo_cc_skip_declarations(c, lo_cdr(L, lo_cdr(L, form)), false,
                                       &specials);
     uint32_t saved = c->nlocals;
     if (lo_list_length(L, bindings) < 0)
@@ -446,15 +446,15 @@ static void compile_let(struct compiler *c, lo_value form)
     for (lo_value b = bindings; lo_consp(b); b = lo_cdr_raw(b), k++) {
         lo_value binding = lo_car_raw(b);
         lo_value name = lo_consp(binding) ? lo_car_raw(binding) : binding;
-        check_variable_name(L, name, "LET");
+        lo_cc_check_variable_name(L, name, "LET");
         if (k >= MAX_LOCALS - first)
             lo_error(L, "PROGRAM-ERROR", "too many local variables");
         names[k] = name;
-        compile_sub(c, lo_consp(binding) ? second(L, binding) : L->nil);
-        set_local_and_pop(c, new_local(c, L->nil));  /* nameless for now */
+        lo_cc_compile_sub(c, lo_consp(binding) ? lo_cc_second(L, binding) : L->nil);
+        lo_cc_set_local_and_pop(c, lo_cc_new_local(c, L->nil));  /* nameless for now */
     }
-    uint32_t dynamic = bind_slots(c, names, first, k, body, specials);
-    compile_bound_body(c, body, dynamic);
+    uint32_t dynamic = lo_cc_bind_slots(c, names, first, k, body, specials);
+    lo_cc_compile_bound_body(c, body, dynamic);
     c->nlocals = saved;
 }
 
@@ -462,7 +462,7 @@ static void compile_let(struct compiler *c, lo_value form)
 static void compile_locally(struct compiler *c, lo_value form)
 {
     lo_value specials;
-    compile_body(c, skip_declarations(c, lo_cdr_raw(form), false, &specials));
+    lo_cc_compile_body(c, lo_cc_skip_declarations(c, lo_cdr_raw(form), false, &specials));
 }
 
 /* ---- calls ------------------------------------------------------------------ */
@@ -476,7 +476,7 @@ static void compile_args(struct compiler *c, lo_value args, int64_t *n)
     if (*n > 255)
         lo_error(L, "PROGRAM-ERROR", "more than 255 arguments in one call");
     for (; lo_consp(args); args = lo_cdr_raw(args))
-        compile_sub(c, lo_car_raw(args));
+        lo_cc_compile_sub(c, lo_car_raw(args));
 }
 
 /* The in-line op for a call of global sym with n arguments: when sym
@@ -498,53 +498,53 @@ static void compile_call(struct compiler *c, lo_value form)
     lo_value head = lo_car_raw(form);
     bool tail = c->tail;
     int64_t n;
-    lo_value macro, local = lo_symbolp(head) ? local_function(c, head, &macro)
+    lo_value macro, local = lo_symbolp(head) ? lo_cc_local_function(c, head, &macro)
                                              : 0;
     if (local) {
-        load_variable(c, local, false);
-    } else if (lo_consp(head) && is(L, lo_car_raw(head), "LAMBDA")) {
-        compile_sub(c, head);
+        lo_cc_load_variable(c, local, false);
+    } else if (lo_consp(head) && lo_cc_is(L, lo_car_raw(head), "LAMBDA")) {
+        lo_cc_compile_sub(c, head);
     } else if (!lo_symbolp(head)) {
         lo_error(L, "PROGRAM-ERROR", "illegal function call");
     }
     compile_args(c, lo_cdr_raw(form), &n);
     unsigned op = lo_symbolp(head) && !local ? inline_op(c, head, n) : 0;
     if (op) {
-        emit_op16(c, op, constant(c, lo_function_cell(L, head, true)));
-        one_value(c);
+        lo_cc_emit_op16(c, op, lo_cc_constant(c, lo_function_cell(L, head, true)));
+        lo_cc_one_value(c);
         return;
     }
     if (lo_symbolp(head) && !local) {
-        emit_op16(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL,
-                  constant(c, lo_function_cell(L, head, true)));
+        lo_cc_emit_op16(c, tail ? OP_TAIL_CALL_GLOBAL : OP_CALL_GLOBAL,
+                  lo_cc_constant(c, lo_function_cell(L, head, true)));
     } else {
-        emit(c, tail ? OP_TAIL_CALL : OP_CALL);
+        lo_cc_emit(c, tail ? OP_TAIL_CALL : OP_CALL);
     }
-    emit(c, (unsigned)n);
+    lo_cc_emit(c, (unsigned)n);
 }
 
 /* (function name) and (function (lambda ...)) */
 static void compile_function_form(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value what = second(L, form), macro;
-    if (lo_consp(what) && is(L, lo_car_raw(what), "LAMBDA")) {
-        compile(c, what);
+    lo_value what = lo_cc_second(L, form), macro;
+    if (lo_consp(what) && lo_cc_is(L, lo_car_raw(what), "LAMBDA")) {
+        lo_cc_compile(c, what);
         return;
     }
     if (lo_consp(what))                 /* (setf f): its hidden symbol */
         what = lo_function_symbol(L, what, true);
     if (!what || !lo_symbolp(what))
         lo_error(L, "PROGRAM-ERROR", "FUNCTION: not a function name");
-    lo_value local = local_function(c, what, &macro);
+    lo_value local = lo_cc_local_function(c, what, &macro);
     if (local)
-        load_variable(c, local, false);
+        lo_cc_load_variable(c, local, false);
     else if (macro)
         lo_error(L, "PROGRAM-ERROR", "FUNCTION: a local macro is not a "
                  "function");
     else
-        emit_op16(c, OP_FUNCTION, constant(c, lo_function_cell(L, what, true)));
-    one_value(c);
+        lo_cc_emit_op16(c, OP_FUNCTION, lo_cc_constant(c, lo_function_cell(L, what, true)));
+    lo_cc_one_value(c);
 }
 
 /* ---- definitions ------------------------------------------------------------ */
@@ -558,8 +558,8 @@ static void compile_function_form(struct compiler *c, lo_value form)
 static void compile_defvar(struct compiler *c, lo_value form, bool always)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form), rest = lo_cdr(L, lo_cdr(L, form));
-    check_variable_name(L, name, always ? "DEFPARAMETER" : "DEFVAR");
+    lo_value name = lo_cc_second(L, form), rest = lo_cdr(L, lo_cdr(L, form));
+    lo_cc_check_variable_name(L, name, always ? "DEFPARAMETER" : "DEFVAR");
     if (always && !lo_consp(rest))
         lo_error(L, "PROGRAM-ERROR", "DEFPARAMETER needs an initial value");
     lo_proclaim_special(L, name);
@@ -573,11 +573,11 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
                           lo_cons(L, lo_intern(L, "QUOTE"),
                                   lo_cons(L, name, L->nil)), L->nil)),
                   lo_cons(L, L->nil, lo_cons(L, set, L->nil))));
-        compile_sub(c, set);
-        emit(c, OP_POP);
+        lo_cc_compile_sub(c, set);
+        lo_cc_emit(c, OP_POP);
     }
-    emit_constant(c, name);
-    one_value(c);
+    lo_cc_emit_constant(c, name);
+    lo_cc_one_value(c);
 }
 
 /* A definition going into cell: true when the current environment may
@@ -589,12 +589,12 @@ static bool check_definition(struct compiler *c, lo_value cell, const char *op)
     lo_lisp *L = c->L;
     if (lo_definable_p(L, lo_current_env(L), cell))
         return true;
-    emit_constant(c, cell);
-    emit_constant(c, lo_make_string(L, op, strlen(op)));
-    emit_op16(c, OP_CALL_GLOBAL, constant(c, lo_function_cell(
+    lo_cc_emit_constant(c, cell);
+    lo_cc_emit_constant(c, lo_make_string(L, op, strlen(op)));
+    lo_cc_emit_op16(c, OP_CALL_GLOBAL, lo_cc_constant(c, lo_function_cell(
         L, lo_intern(L, "%CHECK-DEFINABLE"), true)));
-    emit(c, 2);
-    emit(c, OP_POP);
+    lo_cc_emit(c, 2);
+    lo_cc_emit(c, OP_POP);
     return false;
 }
 
@@ -604,23 +604,23 @@ static bool check_definition(struct compiler *c, lo_value cell, const char *op)
 static void compile_defconstant(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value name = second(L, form);
+    lo_value name = lo_cc_second(L, form);
     if (!lo_symbolp(name) || lo_null(L, name) || lo_eq(name, L->t) ||
         lo_keywordp(name))
         lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: not a variable name");
     lo_value cell = lo_variable_cell(L, name, true);
     if (!check_definition(c, cell, "DEFCONSTANT")) {
-        emit_constant(c, name);     /* not reached: the check signals */
-        one_value(c);
+        lo_cc_emit_constant(c, name);     /* not reached: the check signals */
+        lo_cc_one_value(c);
         return;
     }
-    compile_sub(c, third(L, form));
-    emit_op16(c, OP_CONSTANT_INIT, constant(c, cell));
+    lo_cc_compile_sub(c, lo_cc_third(L, form));
+    lo_cc_emit_op16(c, OP_CONSTANT_INIT, lo_cc_constant(c, cell));
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
         lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
-    emit(c, OP_POP);
-    emit_constant(c, name);
-    one_value(c);
+    lo_cc_emit(c, OP_POP);
+    lo_cc_emit_constant(c, name);
+    lo_cc_one_value(c);
 }
 
 /* (defun name lambda-list . body) and (defmacro ...): the function goes
@@ -631,7 +631,7 @@ static void compile_defconstant(struct compiler *c, lo_value form)
 static void compile_definition(struct compiler *c, lo_value form, bool macro)
 {
     lo_lisp *L = c->L;
-    lo_value given = second(L, form), name = given;
+    lo_value given = lo_cc_second(L, form), name = given;
     if (!macro && lo_consp(given)) {
         name = lo_function_symbol(L, given, true);
         if (!name)
@@ -642,9 +642,9 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
                  ? "DEFMACRO: not a macro name" : "DEFUN: not a function name");
     lo_value rest = lo_cdr(L, lo_cdr(L, form)), specials;
     lo_value body = lo_cdr(L, rest);
-    lo_value forms = skip_declarations(c, body, true, &specials);
+    lo_value forms = lo_cc_skip_declarations(c, body, true, &specials);
     /* (declarations... (block name forms...)) */
-    lo_value block_name = lo_consp(given) ? second(L, given) : name;
+    lo_value block_name = lo_consp(given) ? lo_cc_second(L, given) : name;
     lo_value block = lo_cons(L, lo_intern(L, "BLOCK"),
                              lo_cons(L, block_name, forms));
     lo_value decls = L->nil, *tail = &decls;
@@ -656,12 +656,12 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
     lo_value cell = macro ? lo_macro_cell(L, name, true)
                           : lo_function_cell(L, name, true);
     if (check_definition(c, cell, macro ? "DEFMACRO" : "DEFUN")) {
-        compile_function(c, name, lo_car(L, rest), decls, macro);
-        emit_op16(c, OP_DEFINE, constant(c, cell));
-        emit(c, OP_POP);
+        lo_cc_compile_function(c, name, lo_car(L, rest), decls, macro);
+        lo_cc_emit_op16(c, OP_DEFINE, lo_cc_constant(c, cell));
+        lo_cc_emit(c, OP_POP);
     }
-    emit_constant(c, given);
-    one_value(c);
+    lo_cc_emit_constant(c, given);
+    lo_cc_one_value(c);
 }
 
 /* (eval-when (situation*) form*): run now only for :execute (or eval). */
@@ -669,14 +669,14 @@ static void compile_eval_when(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     bool execute = false;
-    for (lo_value s = second(L, form); lo_consp(s); s = lo_cdr_raw(s))
+    for (lo_value s = lo_cc_second(L, form); lo_consp(s); s = lo_cdr_raw(s))
         execute |= lo_eq(lo_car_raw(s), lo_intern_keyword(L, "EXECUTE")) ||
-                   is(L, lo_car_raw(s), "EVAL");
+                   lo_cc_is(L, lo_car_raw(s), "EVAL");
     if (execute) {
-        compile_body(c, lo_cdr(L, lo_cdr(L, form)));
+        lo_cc_compile_body(c, lo_cdr(L, lo_cdr(L, form)));
     } else {
-        emit_constant(c, L->nil);
-        one_value(c);
+        lo_cc_emit_constant(c, L->nil);
+        lo_cc_one_value(c);
     }
 }
 
@@ -685,21 +685,21 @@ static void compile_eval_when(struct compiler *c, lo_value form)
 static void compile_load_time_value(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
-    lo_value fn = lo_compile_toplevel(L, second(L, form));
-    emit_constant(c, lo_vm_apply(L, fn, NULL, 0));
-    one_value(c);
+    lo_value fn = lo_compile_toplevel(L, lo_cc_second(L, form));
+    lo_cc_emit_constant(c, lo_vm_apply(L, fn, NULL, 0));
+    lo_cc_one_value(c);
 }
 
 /* ---- macros -------------------------------------------------------------------- */
 
 /* The macro function sym names where compiler c is: a local macro, or a
  * global one unless a local function shadows it; nil when none. */
-lo_value macro_function_in(struct compiler *c, lo_value sym)
+lo_value lo_cc_macro_function_in(struct compiler *c, lo_value sym)
 {
     if (!lo_symbolp(sym))
         return c->L->nil;
     lo_value macro;
-    if (local_function(c, sym, &macro))
+    if (lo_cc_local_function(c, sym, &macro))
         return c->L->nil;
     if (macro)
         return macro;
@@ -751,7 +751,7 @@ static lo_value compiler_macro_expand(struct compiler *c, lo_value form,
     lo_lisp *L = c->L;
     lo_value head = lo_car_raw(form), macro;
     *expanded = false;
-    if (!lo_symbolp(head) || local_function(c, head, &macro))
+    if (!lo_symbolp(head) || lo_cc_local_function(c, head, &macro))
         return form;
     lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_COMPILER_MACROS,
                                 head, false);
@@ -763,12 +763,12 @@ static lo_value compiler_macro_expand(struct compiler *c, lo_value form,
     return expansion;
 }
 
-lo_value expand_1(struct compiler *c, lo_value form, bool *expanded)
+lo_value lo_cc_expand_1(struct compiler *c, lo_value form, bool *expanded)
 {
     *expanded = false;
     if (!lo_consp(form))
         return form;
-    lo_value fn = macro_function_in(c, lo_car_raw(form));
+    lo_value fn = lo_cc_macro_function_in(c, lo_car_raw(form));
     if (lo_null(c->L, fn))
         return form;
     *expanded = true;
@@ -787,7 +787,7 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
         return expansion ? expansion : form;
     }
     if (c)
-        return expand_1(c, form, expanded);
+        return lo_cc_expand_1(c, form, expanded);
     if (lo_symbolp(form)) {             /* a global symbol macro */
         lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_SYMBOL_MACROS,
                                     form, false);
@@ -830,12 +830,12 @@ static lo_value literal(struct compiler *c, lo_value x)
 
 static void sf_quote(struct compiler *c, lo_value form)
 {
-    emit_constant(c, literal(c, second(c->L, form)));
-    one_value(c);
+    lo_cc_emit_constant(c, literal(c, lo_cc_second(c->L, form)));
+    lo_cc_one_value(c);
 }
 static void sf_progn(struct compiler *c, lo_value form)
 {
-    compile_body(c, lo_cdr_raw(form));
+    lo_cc_compile_body(c, lo_cdr_raw(form));
 }
 static void sf_setq(struct compiler *c, lo_value form)
 {
@@ -843,9 +843,9 @@ static void sf_setq(struct compiler *c, lo_value form)
 }
 static void sf_lambda(struct compiler *c, lo_value form)
 {
-    compile_function(c, c->L->nil, second(c->L, form),
+    lo_cc_compile_function(c, c->L->nil, lo_cc_second(c->L, form),
                      lo_cdr(c->L, lo_cdr(c->L, form)), false);
-    one_value(c);
+    lo_cc_one_value(c);
 }
 static void sf_defun(struct compiler *c, lo_value form)
 {
@@ -865,24 +865,24 @@ static void sf_defparameter(struct compiler *c, lo_value form)
 }
 static void sf_quasiquote(struct compiler *c, lo_value form)
 {
-    compile(c, lo_quasiquote(c->L, second(c->L, form)));
+    lo_cc_compile(c, lo_quasiquote(c->L, lo_cc_second(c->L, form)));
 }
 static void sf_the(struct compiler *c, lo_value form)
 {
-    compile(c, third(c->L, form));
+    lo_cc_compile(c, lo_cc_third(c->L, form));
 }
 static void sf_flet(struct compiler *c, lo_value form)
 {
-    compile_flet(c, form, false);
+    lo_cc_compile_flet(c, form, false);
 }
 static void sf_labels(struct compiler *c, lo_value form)
 {
-    compile_flet(c, form, true);
+    lo_cc_compile_flet(c, form, true);
 }
 
 static const struct {
     const char *name;
-    special_form_fn *compile;
+    special_form_fn *lo_cc_compile;
 } special_forms[] = {
     { "QUOTE", sf_quote },
     { "IF", compile_if },
@@ -891,20 +891,20 @@ static const struct {
     { "LET", compile_let },
     { "LAMBDA", sf_lambda },
     { "FUNCTION", compile_function_form },
-    { "BLOCK", compile_block },
-    { "RETURN-FROM", compile_return_from },
-    { "TAGBODY", compile_tagbody },
-    { "GO", compile_go },
-    { "CATCH", compile_catch },
-    { "THROW", compile_throw },
-    { "UNWIND-PROTECT", compile_unwind_protect },
-    { "MULTIPLE-VALUE-CALL", compile_mv_call },
-    { "MULTIPLE-VALUE-PROG1", compile_mv_prog1 },
-    { "MULTIPLE-VALUE-BIND", compile_mv_bind },
+    { "BLOCK", lo_cc_compile_block },
+    { "RETURN-FROM", lo_cc_compile_return_from },
+    { "TAGBODY", lo_cc_compile_tagbody },
+    { "GO", lo_cc_compile_go },
+    { "CATCH", lo_cc_compile_catch },
+    { "THROW", lo_cc_compile_throw },
+    { "UNWIND-PROTECT", lo_cc_compile_unwind_protect },
+    { "MULTIPLE-VALUE-CALL", lo_cc_compile_mv_call },
+    { "MULTIPLE-VALUE-PROG1", lo_cc_compile_mv_prog1 },
+    { "MULTIPLE-VALUE-BIND", lo_cc_compile_mv_bind },
     { "FLET", sf_flet },
     { "LABELS", sf_labels },
-    { "MACROLET", compile_macrolet },
-    { "SYMBOL-MACROLET", compile_symbol_macrolet },
+    { "MACROLET", lo_cc_compile_macrolet },
+    { "SYMBOL-MACROLET", lo_cc_compile_symbol_macrolet },
     { "THE", sf_the },
     { "LOCALLY", compile_locally },
     { "EVAL-WHEN", compile_eval_when },
@@ -920,7 +920,7 @@ static const struct {
 bool lo_special_form_p(lo_lisp *L, lo_value sym)
 {
     for (size_t i = 0; i < sizeof special_forms / sizeof special_forms[0]; i++)
-        if (is(L, sym, special_forms[i].name))
+        if (lo_cc_is(L, sym, special_forms[i].name))
             return true;
     return false;
 }
@@ -929,25 +929,25 @@ static void compile_cons(struct compiler *c, lo_value form)
 {
     lo_lisp *L = c->L;
     lo_value head = lo_car_raw(form), macro;
-    if (lo_symbolp(head) && !local_function(c, head, &macro)) {
+    if (lo_symbolp(head) && !lo_cc_local_function(c, head, &macro)) {
         for (size_t i = 0; i < sizeof special_forms / sizeof special_forms[0];
              i++)
-            if (is(L, head, special_forms[i].name)) {
-                special_forms[i].compile(c, form);
+            if (lo_cc_is(L, head, special_forms[i].name)) {
+                special_forms[i].lo_cc_compile(c, form);
                 return;
             }
     }
     bool expanded;
-    lo_value expansion = expand_1(c, form, &expanded);
+    lo_value expansion = lo_cc_expand_1(c, form, &expanded);
     if (!expanded)
         expansion = compiler_macro_expand(c, form, &expanded);
     if (expanded)
-        compile(c, expansion);
+        lo_cc_compile(c, expansion);
     else
         compile_call(c, form);
 }
 
-void compile(struct compiler *c, lo_value form)
+void lo_cc_compile(struct compiler *c, lo_value form)
 {
     if (++c->depth > MAX_DEPTH)
         lo_error(c->L, "PROGRAM-ERROR", "form nested deeper than %d",
@@ -957,8 +957,8 @@ void compile(struct compiler *c, lo_value form)
     } else if (lo_consp(form)) {
         compile_cons(c, form);
     } else {                            /* self-evaluating */
-        emit_constant(c, literal(c, form));
-        one_value(c);
+        lo_cc_emit_constant(c, literal(c, form));
+        lo_cc_one_value(c);
     }
     c->depth--;
 }
@@ -966,7 +966,7 @@ void compile(struct compiler *c, lo_value form)
 /* ---- compilers: one per function ------------------------------------------ */
 
 /* Build the code and function objects from a finished compiler. */
-lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
+lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity)
 {
     lo_lisp *L = c->L;
     lo_value consts = lo_make_vector(L, c->nconstants, L->nil);
@@ -994,7 +994,7 @@ lo_value finish(struct compiler *c, lo_value name, uint32_t arity)
  * reused: an error (a longjmp out) then leaks nothing, and the landing
  * restores the depth.
  */
-struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent)
+struct compiler *lo_cc_enter_compiler(lo_lisp *L, struct compiler *parent)
 {
     int level = L->compile_depth;
     if (level >= 64)
@@ -1024,7 +1024,7 @@ struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent)
     return c;
 }
 
-void leave_compiler(lo_lisp *L)
+void lo_cc_leave_compiler(lo_lisp *L)
 {
     L->compile_depth--;
 }
@@ -1034,11 +1034,11 @@ void leave_compiler(lo_lisp *L)
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
 {
     lo_gc_inhibit(L);
-    struct compiler *c = enter_compiler(L, NULL);
-    compile_in(c, form, true, true);
-    emit_return(c);
-    lo_value fn = finish(c, L->nil, 0);
-    leave_compiler(L);
+    struct compiler *c = lo_cc_enter_compiler(L, NULL);
+    lo_cc_compile_in(c, form, true, true);
+    lo_cc_emit_return(c);
+    lo_value fn = lo_cc_finish(c, L->nil, 0);
+    lo_cc_leave_compiler(L);
     lo_gc_allow(L);
     return fn;
 }

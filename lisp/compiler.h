@@ -18,8 +18,8 @@
 #ifndef LO_LISP_COMPILER_H
 #define LO_LISP_COMPILER_H
 
-#include "bytecode.h"
-#include "internal.h"
+#include "lisp/bytecode.h"
+#include "lisp/internal.h"
 
 enum { MAX_CODE = 65535, MAX_CONSTANTS = 65535, MAX_LOCALS = 1024,
        MAX_FREE = 255, MAX_DEPTH = 500, MAX_FUNCTIONS = 256,
@@ -83,86 +83,86 @@ struct compiler {
 };
 
 /* ---- compiler.c ---- */
-void emit(struct compiler *c, unsigned byte);
-void emit16(struct compiler *c, unsigned v);
-void emit_op16(struct compiler *c, unsigned op, unsigned operand);
-void patch16(struct compiler *c, uint32_t at, unsigned v);
-void emit_return(struct compiler *c);
-unsigned constant(struct compiler *c, lo_value v);
-void emit_constant(struct compiler *c, lo_value v);
-bool is(lo_lisp *L, lo_value v, const char *name);
-lo_value second(lo_lisp *L, lo_value form);
-lo_value third(lo_lisp *L, lo_value form);
+void lo_cc_emit(struct compiler *c, unsigned byte);
+void lo_cc_emit16(struct compiler *c, unsigned v);
+void lo_cc_emit_op16(struct compiler *c, unsigned op, unsigned operand);
+void lo_cc_patch16(struct compiler *c, uint32_t at, unsigned v);
+void lo_cc_emit_return(struct compiler *c);
+unsigned lo_cc_constant(struct compiler *c, lo_value v);
+void lo_cc_emit_constant(struct compiler *c, lo_value v);
+bool lo_cc_is(lo_lisp *L, lo_value v, const char *name);
+lo_value lo_cc_second(lo_lisp *L, lo_value form);
+lo_value lo_cc_third(lo_lisp *L, lo_value form);
 
-void compile(struct compiler *c, lo_value form);
-void compile_in(struct compiler *c, lo_value form, bool tail, bool mv);
-void compile_sub(struct compiler *c, lo_value form);
-void compile_body(struct compiler *c, lo_value body);
-void one_value(struct compiler *c);
+void lo_cc_compile(struct compiler *c, lo_value form);
+void lo_cc_compile_in(struct compiler *c, lo_value form, bool tail, bool mv);
+void lo_cc_compile_sub(struct compiler *c, lo_value form);
+void lo_cc_compile_body(struct compiler *c, lo_value body);
+void lo_cc_one_value(struct compiler *c);
 
-uint32_t new_local(struct compiler *c, lo_value name);
-uint32_t temp_local(struct compiler *c);
-void set_local_and_pop(struct compiler *c, uint32_t slot);
+uint32_t lo_cc_new_local(struct compiler *c, lo_value name);
+uint32_t lo_cc_temp_local(struct compiler *c);
+void lo_cc_set_local_and_pop(struct compiler *c, uint32_t slot);
 /* Push the value of a (possibly outer) variable, or its box. */
-void load_variable(struct compiler *c, lo_value name, bool raw_box);
+void lo_cc_load_variable(struct compiler *c, lo_value name, bool raw_box);
 /* Bind the names to the values already in slots first..first+n-1, as LET
  * does; returns how many were dynamic bindings. */
-uint32_t bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
+uint32_t lo_cc_bind_slots(struct compiler *c, const lo_value *names, uint32_t first,
                     uint32_t n, lo_value body, lo_value declared_special);
 /* Leading declarations of a body: skipped; names declared special are
  * returned in *specials.  A documentation string is skipped too when
  * doc is true. */
-lo_value skip_declarations(struct compiler *c, lo_value body, bool doc,
+lo_value lo_cc_skip_declarations(struct compiler *c, lo_value body, bool doc,
                            lo_value *specials);
 /* The body of a binding form that made `dynamic` special bindings: not
  * in tail position, and ending them. */
-void compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic);
-lo_value macro_function_in(struct compiler *c, lo_value sym);
-lo_value expand_1(struct compiler *c, lo_value form, bool *expanded);
+void lo_cc_compile_bound_body(struct compiler *c, lo_value body, uint32_t dynamic);
+lo_value lo_cc_macro_function_in(struct compiler *c, lo_value sym);
+lo_value lo_cc_expand_1(struct compiler *c, lo_value form, bool *expanded);
 
-bool member_eq(lo_value x, lo_value list);
+bool lo_cc_member_eq(lo_value x, lo_value list);
 /* A name that may be bound or assigned as a variable (else an error). */
-void check_variable_name(lo_lisp *L, lo_value name, const char *op);
+void lo_cc_check_variable_name(lo_lisp *L, lo_value name, const char *op);
 /* One compiler per function being compiled (compilers are reused C
  * memory), and the function object made from a finished one. */
-struct compiler *enter_compiler(lo_lisp *L, struct compiler *parent);
-void leave_compiler(lo_lisp *L);
-lo_value finish(struct compiler *c, lo_value name, uint32_t arity);
+struct compiler *lo_cc_enter_compiler(lo_lisp *L, struct compiler *parent);
+void lo_cc_leave_compiler(lo_lisp *L);
+lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity);
 
 /* ---- compile_lambda.c ---- */
-void compile_function(struct compiler *c, lo_value name, lo_value params,
+void lo_cc_compile_function(struct compiler *c, lo_value name, lo_value params,
                       lo_value body, bool macro);
-uint32_t compile_closure(struct compiler *c, lo_value name, lo_value params,
+uint32_t lo_cc_compile_closure(struct compiler *c, lo_value name, lo_value params,
                          lo_value body, bool macro, lo_value *free_names);
 /* A function object for a lambda with no outer variables (MACROLET). */
-lo_value compile_detached_lambda(struct compiler *c, lo_value name,
+lo_value lo_cc_compile_detached_lambda(struct compiler *c, lo_value name,
                                  lo_value params, lo_value body, bool macro);
 
 /* ---- compile_scan.c ---- */
-bool needs_box(struct compiler *c, lo_value scope, lo_value name);
+bool lo_cc_needs_box(struct compiler *c, lo_value scope, lo_value name);
 /* Whether a RETURN-FROM name (GO to one of tags) occurs in scope, and
  * whether one is inside a closure or an UNWIND-PROTECT (*far). */
-bool block_used(struct compiler *c, lo_value scope, lo_value name, bool *far);
-bool tags_used(struct compiler *c, lo_value scope, lo_value tags, bool *far);
+bool lo_cc_block_used(struct compiler *c, lo_value scope, lo_value name, bool *far);
+bool lo_cc_tags_used(struct compiler *c, lo_value scope, lo_value tags, bool *far);
 
 /* ---- compile_control.c ---- */
-void compile_block(struct compiler *c, lo_value form);
-void compile_return_from(struct compiler *c, lo_value form);
-void compile_tagbody(struct compiler *c, lo_value form);
-void compile_go(struct compiler *c, lo_value form);
-void compile_catch(struct compiler *c, lo_value form);
-void compile_throw(struct compiler *c, lo_value form);
-void compile_unwind_protect(struct compiler *c, lo_value form);
-void compile_mv_call(struct compiler *c, lo_value form);
-void compile_mv_prog1(struct compiler *c, lo_value form);
-void compile_mv_bind(struct compiler *c, lo_value form);
+void lo_cc_compile_block(struct compiler *c, lo_value form);
+void lo_cc_compile_return_from(struct compiler *c, lo_value form);
+void lo_cc_compile_tagbody(struct compiler *c, lo_value form);
+void lo_cc_compile_go(struct compiler *c, lo_value form);
+void lo_cc_compile_catch(struct compiler *c, lo_value form);
+void lo_cc_compile_throw(struct compiler *c, lo_value form);
+void lo_cc_compile_unwind_protect(struct compiler *c, lo_value form);
+void lo_cc_compile_mv_call(struct compiler *c, lo_value form);
+void lo_cc_compile_mv_prog1(struct compiler *c, lo_value form);
+void lo_cc_compile_mv_bind(struct compiler *c, lo_value form);
 
 /* ---- compile_local.c ---- */
-void compile_flet(struct compiler *c, lo_value form, bool labels);
-void compile_macrolet(struct compiler *c, lo_value form);
-void compile_symbol_macrolet(struct compiler *c, lo_value form);
+void lo_cc_compile_flet(struct compiler *c, lo_value form, bool labels);
+void lo_cc_compile_macrolet(struct compiler *c, lo_value form);
+void lo_cc_compile_symbol_macrolet(struct compiler *c, lo_value form);
 /* The hidden variable of a local function sym, or 0 when none is in
  * scope (a local macro of that name shadows too: *macro gets it). */
-lo_value local_function(struct compiler *c, lo_value sym, lo_value *macro);
+lo_value lo_cc_local_function(struct compiler *c, lo_value sym, lo_value *macro);
 
 #endif

@@ -22,9 +22,9 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "internal.h"
-#include "streams.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
+#include "lisp/streams.h"
 
 /* ---- backtraces ---- */
 

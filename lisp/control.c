@@ -31,8 +31,8 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "internal.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
 
 /* ---- levels: nested VM loops ---- */
 

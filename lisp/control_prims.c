@@ -7,8 +7,8 @@
  * what it needs from C is here: the condition object and raising one
  * (control.c), which is also what errors signalled from C go through.
  */
-#include "internal.h"
-#include "sequences.h"
+#include "lisp/internal.h"
+#include "lisp/sequences.h"
 
 /* ---- multiple values ---- */
 

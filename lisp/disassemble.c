@@ -11,10 +11,10 @@
  */
 #include <string.h>
 
-#include "bytecode.h"
-#include "format.h"
-#include "internal.h"
-#include "streams.h"
+#include "lisp/bytecode.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
+#include "lisp/streams.h"
 
 static const struct {
     unsigned op;

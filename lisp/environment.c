@@ -43,10 +43,10 @@
  */
 #include <string.h>
 
-#include "environment.h"
-#include "format.h"
-#include "package.h"
-#include "sequences.h"
+#include "lisp/environment.h"
+#include "drivers/printf.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 enum { CELLS_FIRST = 3, CELLS_INITIAL = 64 };    /* vector word of slot 0 */
 

@@ -6,7 +6,7 @@
 #ifndef LO_LISP_ENVIRONMENT_H
 #define LO_LISP_ENVIRONMENT_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 lo_value lo_system_env(lo_lisp *L);
 bool lo_env_is_system(lo_lisp *L, lo_value env);

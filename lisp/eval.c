@@ -4,8 +4,8 @@
  */
 #include <string.h>
 
-#include "environment.h"
-#include "package.h"
+#include "lisp/environment.h"
+#include "lisp/package.h"
 
 static void check_symbol(lo_lisp *L, lo_value v, const char *op)
 {

@@ -8,10 +8,10 @@
  */
 #include <string.h>
 
-#include "bignum.h"
-#include "fixed.h"
-#include "flonum.h"
-#include "streams.h"
+#include "lisp/bignum.h"
+#include "lisp/fixed.h"
+#include "lisp/flonum.h"
+#include "lisp/streams.h"
 
 enum { LIMBS = 160, MAX_DIGITS = 64, MAX_POSITION = 1000, MAX_TEXT = 4096 };
 

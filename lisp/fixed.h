@@ -5,7 +5,7 @@
 #ifndef LO_LISP_FIXED_H
 #define LO_LISP_FIXED_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 struct lo_fixed_params {
     int64_t w, d;           /* width and digits after the point; -1: none */

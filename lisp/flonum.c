@@ -26,7 +26,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "flonum.h"
+#include "lisp/flonum.h"
 
 typedef unsigned __int128 u128;
 

@@ -38,10 +38,10 @@
  */
 #include <string.h>
 
-#include "fixed.h"
-#include "numerals.h"
-#include "sequences.h"
-#include "streams.h"
+#include "lisp/fixed.h"
+#include "lisp/numerals.h"
+#include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 enum { MAX_PARAMS = 8, MAX_CLAUSES = 256, MAX_NESTING = 64 };
 

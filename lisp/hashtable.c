@@ -29,11 +29,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "string.h"
+#include <string.h>
 
-#include "hashtable.h"
-#include "numbers.h"
-#include "sequences.h"
+#include "lisp/hashtable.h"
+#include "lisp/numbers.h"
+#include "lisp/sequences.h"
 
 /* Bump when a hash function below changes: tables placed by the old ones
  * (persisted in a heap) then rehash on their next use. */

@@ -26,9 +26,9 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "sequences.h"
-#include "streams.h"
+#include "drivers/printf.h"
+#include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 /* The largest host file OPEN reads: its text lives in the heap. */
 #define LO_FILE_MAX ((size_t)256 << 20)

@@ -28,8 +28,8 @@
  * The printer (printer.c) prints an instance by calling the Lisp function
  * %PRINT-INSTANCE (which calls PRINT-OBJECT) through lo_instance_text.
  */
-#include "internal.h"
-#include "sequences.h"
+#include "lisp/internal.h"
+#include "lisp/sequences.h"
 
 static void check_instance(lo_lisp *L, lo_value v, const char *op)
 {

@@ -21,9 +21,9 @@
  *                the files below are laid end to end); control_prims.c
  *                multiple values, keyword arguments, conditions; eval.c
  *                symbols' values and functions, EVAL, COMPILE
- *   package.c    symbols and packages (package.h); package-prims.c their
- *                Lisp functions; symbol-syntax.c reading and printing
- *                symbol tokens; cl-symbols.c the standard names
+ *   package.c    symbols and packages (package.h); package_prims.c their
+ *                Lisp functions; symbol_syntax.c reading and printing
+ *                symbol tokens; cl_symbols.c the standard names
  *   strings.c    characters and strings      } more primitives; what
  *   vectors.c    vectors and byte vectors    } they share is in
  *   sequences.c  the sequence functions      } sequences.h
@@ -49,9 +49,9 @@
 
 #include "ckpt/safepoint.h"
 #include "gc/gc.h"
-#include "lisp.h"
-#include "platform.h"
-#include "value.h"
+#include "lisp/lisp.h"
+#include "drivers/platform.h"
+#include "lisp/value.h"
 
 enum { LO_MV_LIMIT = 256, LO_ERROR_MAX = 240, LO_STACK_VALUES = 1 << 20, LO_MAX_FRAMES = 1 << 17,
        LO_MAX_BINDINGS = 1 << 14, LO_MAX_ROOTS = 4096, LO_MAX_CATCHES = 1 << 14,

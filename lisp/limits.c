@@ -36,8 +36,8 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "internal.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
 
 #define NONE UINT64_MAX
 

@@ -11,7 +11,7 @@
  * would be complex ((sqrt -1.0), (log -1.0), (asin 2.0)), this is an
  * ARITHMETIC-ERROR.
  */
-#include "numbers.h"
+#include "lisp/numbers.h"
 
 /* ---- arguments ---- */
 

@@ -29,8 +29,8 @@
 
 #include <string.h>
 
-#include "bignum.h"
-#include "internal.h"
+#include "lisp/bignum.h"
+#include "lisp/internal.h"
 
 enum { RATIO_NUM = 1, RATIO_DEN, RATIO_WORDS };
 

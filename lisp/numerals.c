@@ -2,8 +2,8 @@
  * numerals.c -- integers in English words and in Roman numerals, for
  * FORMAT's ~R, ~:R, ~@R and ~:@R (numerals.h), as SBCL writes them.
  */
-#include "numerals.h"
-#include "streams.h"
+#include "lisp/numerals.h"
+#include "lisp/streams.h"
 
 static const char *const ones[] = {
     "", "one", "two", "three", "four", "five", "six", "seven", "eight",

@@ -5,7 +5,7 @@
 #ifndef LO_LISP_NUMERALS_H
 #define LO_LISP_NUMERALS_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 /* "negative twenty-one" (~R) and "twenty-first" (~:R). */
 void lo_write_cardinal(lo_lisp *L, lo_value out, int64_t n);

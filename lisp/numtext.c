@@ -4,9 +4,9 @@
  * point, floats -- every float a double) and the printer's numbers
  * (*print-base*, *print-radix*, doubles as SBCL prints them).
  */
-#include "flonum.h"
-#include "format.h"
-#include "numbers.h"
+#include "lisp/flonum.h"
+#include "drivers/printf.h"
+#include "lisp/numbers.h"
 
 /* ---- reading ---- */
 

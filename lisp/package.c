@@ -2,20 +2,20 @@
  * package.c -- symbols and packages: names, symbol tables, the package
  * registry, finding and interning, export, import, shadowing, use lists,
  * and the three packages of a cold boot.  Layouts and the locking rule
- * are in package.h; the Lisp functions are in package-prims.c.
+ * are in package.h; the Lisp functions are in package_prims.c.
  *
  * COMMON-LISP holds the system's symbols, all external: the standard
- * names (cl-symbols.c), every name C code interns (lo_intern), and what
+ * names (cl_symbols.c), every name C code interns (lo_intern), and what
  * the boot code defines.  KEYWORD holds the keywords, COMMON-LISP-USER
  * (which uses COMMON-LISP) is where users start.
  */
 #include <string.h>
 
-#include "checksum.h"
-#include "environment.h"
-#include "format.h"
-#include "package.h"
-#include "sequences.h"
+#include "drivers/checksum.h"
+#include "lisp/environment.h"
+#include "drivers/printf.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 enum { EMPTY = 0,                       /* an empty table slot (fixnum 0) */
        FIRST_CAPACITY = 16, C_NAME_MAX = 256 };

@@ -1,7 +1,7 @@
 /*
  * package.h -- packages (lisp/package.c): the layout of a package, names
  * as the symbol tables look them up, and the operations the reader, the
- * printer and the package functions (package-prims.c) share.
+ * printer and the package functions (package_prims.c) share.
  *
  *   package   1 name (string; nil once deleted)  2 nicknames (strings)
  *             3 use list (packages)  4 used-by list (packages)
@@ -30,7 +30,7 @@
 #ifndef LO_LISP_PACKAGE_H
 #define LO_LISP_PACKAGE_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 enum { PKG_NAME = 1, PKG_NICKNAMES, PKG_USE, PKG_USED_BY, PKG_INTERNAL,
        PKG_EXTERNAL, PKG_SHADOWING, PKG_FLAGS, PKG_WORDS };
@@ -116,11 +116,11 @@ void lo_packages_cold(lo_lisp *L);
 void lo_packages_boot_done(lo_lisp *L);
 /* A new user environment's registry and its own COMMON-LISP-USER. */
 void lo_packages_for_env(lo_lisp *L, lo_value env);
-/* The standard names of COMMON-LISP and LispOS's own (cl-symbols.c). */
+/* The standard names of COMMON-LISP and LispOS's own (cl_symbols.c). */
 extern const char *const lo_cl_names[];
 extern const unsigned lo_cl_name_count;
 
-/* ---- symbol syntax (symbol-syntax.c) ---- */
+/* ---- symbol syntax (symbol_syntax.c) ---- */
 /* Whether the token at p has escapes or package markers (then it is
  * never a number: lo_read_symbol reads it). */
 bool lo_token_is_symbol(const char *p);

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 static lo_value p_car(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_car(L, a[0]); }
 static lo_value p_cdr(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cdr(L, a[0]); }

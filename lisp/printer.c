@@ -8,13 +8,13 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "hashtable.h"
-#include "internal.h"
-#include "numbers.h"
-#include "package.h"
-#include "sequences.h"
-#include "streams.h"
+#include "drivers/printf.h"
+#include "lisp/hashtable.h"
+#include "lisp/internal.h"
+#include "lisp/numbers.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 enum { MAX_PRINT_DEPTH = 2000 };
 
@@ -90,9 +90,9 @@ static void read_settings(struct printer *p, int escape)
 }
 
 /* ---- symbols ----
- * With escaping on: the package prefix (symbol-syntax.c decides it), and
+ * With escaping on: the package prefix (symbol_syntax.c decides it), and
  * bars around a name that would not read back as the same symbol
- * (lo_name_needs_bars, also symbol-syntax.c's); otherwise the name in
+ * (lo_name_needs_bars, also symbol_syntax.c's); otherwise the name in
  * *PRINT-CASE*. */
 
 static void print_barred(struct printer *p, const uint32_t *s, uint64_t len)

@@ -2,7 +2,7 @@
  * reader.c -- text to objects (thin path of the Common Lisp reader).
  *
  * Numbers (numtext.c: integers of any size, ratios, floats, and #b #o #x
- * #NNr radixes), symbols (symbol-syntax.c: upcased, escapes, package
+ * #NNr radixes), symbols (symbol_syntax.c: upcased, escapes, package
  * markers, #:), strings with \\ escapes, lists and dotted lists, 'x, #'f,
  * #\\c characters, #( vectors, backquote, and ; comments.  Nesting is
  * limited (MAX_DEPTH) so deep input is a clear READER-ERROR, never a C
@@ -10,10 +10,10 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "numbers.h"
-#include "package.h"
-#include "sequences.h"
+#include "lisp/internal.h"
+#include "lisp/numbers.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 enum { MAX_DEPTH = 1000 };
 
@@ -145,7 +145,7 @@ static size_t scan_token(struct reader *r, const char **start)
 }
 
 /* A token: a number if it reads as one (numtext.c), else a symbol (read
- * again from its start by symbol-syntax.c, which knows escapes and
+ * again from its start by symbol_syntax.c, which knows escapes and
  * packages). */
 static lo_value read_token(struct reader *r)
 {

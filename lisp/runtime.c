@@ -13,12 +13,12 @@
  */
 #include <string.h>
 
-#include "boot.h"
-#include "checksum.h"
-#include "environment.h"
-#include "format.h"
-#include "internal.h"
-#include "package.h"
+#include "lisp/boot.h"
+#include "drivers/checksum.h"
+#include "lisp/environment.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
+#include "lisp/package.h"
 
 /* Bump when the bytecode or an object layout changes. */
 #define LO_BYTECODE_VERSION 13u

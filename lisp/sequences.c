@@ -28,7 +28,7 @@
  */
 #include <string.h>
 
-#include "sequences.h"
+#include "lisp/sequences.h"
 
 static bool truthy(lo_lisp *L, lo_value v) { return !lo_null(L, v); }
 

@@ -11,7 +11,7 @@
 #ifndef LO_LISP_SEQUENCES_H
 #define LO_LISP_SEQUENCES_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 /* eql is lo_eql (internal.h, in hashtable.c). */
 

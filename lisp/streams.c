@@ -14,9 +14,9 @@
  */
 #include <string.h>
 
-#include "lisp.h"
-#include "sequences.h"
-#include "streams.h"
+#include "lisp/lisp.h"
+#include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 /* Standard output a thread may hold before the host takes it. */
 #define LO_OUTPUT_MAX (64u << 20)

@@ -41,7 +41,7 @@
 #ifndef LO_LISP_STREAMS_H
 #define LO_LISP_STREAMS_H
 
-#include "internal.h"
+#include "lisp/internal.h"
 
 enum { STREAM_KIND = 1, STREAM_BUFFER, STREAM_FILL, STREAM_COLUMN,
        STREAM_POSITION, STREAM_FLAGS, STREAM_NAME, STREAM_WORDS };

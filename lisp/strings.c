@@ -7,7 +7,7 @@
  *               comparisons with :start1 :end1 :start2 :end2, case
  *               conversion, trimming, parse-integer
  *   symbols     the functions about names: symbol-name, make-symbol,
- *               fboundp (intern and the rest: package-prims.c)
+ *               fboundp (intern and the rest: package_prims.c)
  *
  * Strings are UTF-32 in the heap, two code points per word (value.h).
  * Every function that takes a string also takes a string designator (a
@@ -23,10 +23,10 @@
  */
 #include <string.h>
 
-#include "checksum.h"
-#include "numbers.h"
-#include "package.h"
-#include "sequences.h"
+#include "drivers/checksum.h"
+#include "lisp/numbers.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 static uint32_t char_arg(lo_lisp *L, lo_value v, const char *op)
 {

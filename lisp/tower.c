@@ -5,7 +5,7 @@
  * SBCL makes them (a double's exact value; an integer's nearest double; a
  * ratio's double by SBCL's FLOAT-RATIO, step for step).
  */
-#include "numbers.h"
+#include "lisp/numbers.h"
 
 /* ---- doubles and integers ---- */
 

@@ -18,7 +18,7 @@
  */
 #include <string.h>
 
-#include "sequences.h"
+#include "lisp/sequences.h"
 
 /* ---- keyword arguments --------------------------------------------------- */
 

@@ -9,9 +9,9 @@
  */
 #include <string.h>
 
-#include "bytecode.h"
+#include "lisp/bytecode.h"
 #include "ckpt/safepoint.h"
-#include "environment.h"
+#include "lisp/environment.h"
 
 static inline unsigned u16(const unsigned char *p)
 {

@@ -8,8 +8,8 @@
  * PRIN1 and PRINC fix *PRINT-ESCAPE*; WRITE and WRITE-TO-STRING bind the
  * printer variables their keyword arguments name for the one call.
  */
-#include "sequences.h"
-#include "streams.h"
+#include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 void lo_print_to_stream(lo_lisp *L, lo_value v, int escape, lo_value stream)
 {

@@ -5,7 +5,7 @@
  * and ends with done_testing() (or announces a plan first with plan()).
  * prove(1) runs the programs and reads their output:
  *
- *     #include "tap.h"
+ *     #include "tests/tap.h"
  *     int main(void) {
  *         ok(1 + 1 == 2, "arithmetic works");
  *         is_int(lo_disk_size(d), 64, "size in blocks");

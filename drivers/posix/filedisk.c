@@ -27,9 +27,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../disk.h"
-#include "../format.h"
-#include "filedisk.h"
+#include "drivers/disk.h"
+#include "drivers/printf.h"
+#include "drivers/posix/filedisk.h"
 
 enum { QUEUE_DEPTH = 512 };
 

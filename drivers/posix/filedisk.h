@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "../disk.h"
+#include "drivers/disk.h"
 
 struct lo_host_disk_info {
     bool block_device;      /* a block device, not a regular file */

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../platform.h"
+#include "drivers/platform.h"
 
 static int from_errno(int e)
 {

@@ -3,7 +3,7 @@
  */
 #include <math.h>
 
-#include "../platform.h"
+#include "drivers/platform.h"
 
 double lo_math(enum lo_math_fn fn, double x, double y)
 {

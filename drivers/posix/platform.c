@@ -19,7 +19,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "../platform.h"
+#include "drivers/platform.h"
 
 _Static_assert(sizeof(pthread_mutex_t) <= sizeof(lo_mutex), "lo_mutex size");
 _Static_assert(sizeof(pthread_cond_t) <= sizeof(lo_cond), "lo_cond size");

@@ -30,7 +30,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../platform.h"
+#include "drivers/platform.h"
 
 enum { PAGE = 4096 };
 

@@ -1,7 +1,7 @@
 ;;;; 20-packages.lisp -- the package macros, in Lisp, run at cold boot.
 ;;;;
 ;;;; IN-PACKAGE and DEFPACKAGE quote their arguments for the primitives
-;;;; that do the work (lisp/package-prims.c).  DO-SYMBOLS and its kin walk
+;;;; that do the work (lisp/package_prims.c).  DO-SYMBOLS and its kin walk
 ;;;; a fresh list of the symbols, so the body may intern or unintern
 ;;;; freely; there is no BLOCK NIL around the body yet (no RETURN).
 

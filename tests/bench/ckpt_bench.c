@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "ckpt/ckpt.h"
-#include "rng.h"
+#include "drivers/rng.h"
 
 enum { PAGES = 262144 + 1024 };
 

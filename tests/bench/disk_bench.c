@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "disk.h"
-#include "rng.h"
+#include "drivers/disk.h"
+#include "drivers/rng.h"
 
 static uint64_t parse_bytes(const char *s)
 {

@@ -31,7 +31,7 @@
 # writes (gc_bench.c).
 #
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
-# (lisp-bench.sh, last).
+# (lisp_bench.sh, last).
 set -euo pipefail
 build=${LISPOS_BUILD:-build}
 dir=${BENCH_DIR:-/tmp}
@@ -91,5 +91,5 @@ rm -f "$ckpt_file"
 rm -f "$gc_file"
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
-# CLISP, ECL and SBCL; tests/bench/lisp-bench.sh says how each is timed.
-LISPOS_BUILD="$build" timeout "${BENCH_LISP_TOTAL_TIMEOUT:-3600}" "$(dirname "$0")/lisp-bench.sh"
+# CLISP, ECL and SBCL; tests/bench/lisp_bench.sh says how each is timed.
+LISPOS_BUILD="$build" timeout "${BENCH_LISP_TOTAL_TIMEOUT:-3600}" "$(dirname "$0")/lisp_bench.sh"

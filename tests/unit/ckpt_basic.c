@@ -6,7 +6,7 @@
 #include <stdlib.h>
 
 #include "ckpt/ckpt.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_disk *disk;
 static char why[200];

@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "ckpt/ckpt.h"
-#include "rng.h"
-#include "tap.h"
+#include "drivers/rng.h"
+#include "tests/tap.h"
 
 enum { PAGES = 1250000, WRITES = 40000 };
 

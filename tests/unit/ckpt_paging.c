@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "ckpt/ckpt.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { PAGES = 2 * 4096 + 100, BUDGET = 48 };
 

@@ -11,7 +11,7 @@
 
 #include "ckpt/ckpt.h"
 #include "ckpt/layout.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_disk *disk;
 static char why[200];

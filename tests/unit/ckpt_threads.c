@@ -13,7 +13,7 @@
 
 #include "ckpt/ckpt.h"
 #include "ckpt/safepoint.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { THREADS = 4, SPAN = 512 };
 

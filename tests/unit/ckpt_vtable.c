@@ -5,7 +5,7 @@
  */
 #include "ckpt/layout.h"
 #include "ckpt/vtable.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 /* The rule, written independently of vtable.c: slots 0..2 or 3 = none. */
 static int expect_valid(unsigned v0, unsigned v1, unsigned v2)

@@ -14,8 +14,8 @@
 
 #include <pthread.h>
 
-#include "disk.h"
-#include "tap.h"
+#include "drivers/disk.h"
+#include "tests/tap.h"
 
 /* Deterministic contents for block-sized pattern p. */
 static void fill_pattern(unsigned char *buf, size_t len, unsigned p)

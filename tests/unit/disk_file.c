@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "disk_conformance.h"
-#include "posix/filedisk.h"
+#include "tests/unit/disk_conformance.h"
+#include "drivers/posix/filedisk.h"
 
 static char scratch[256];
 

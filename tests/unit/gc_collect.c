@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { OBJECTS = 3000, ROOTS = 40, ROUNDS = 6 };
 #define TAG_OBJECT 3ull

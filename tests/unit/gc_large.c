@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { LARGE = 60, ROUNDS = 5, ROOTS = 16 };
 #define TAG_OBJECT 3ull

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { LISTS = 16 };
 static lo_value roots[LISTS + 1];

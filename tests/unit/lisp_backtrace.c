@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "lisp/lisp.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static int eval(lo_lisp *L, const char *form)
 {

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "lisp/bignum.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 /* ---- numbers owned by the test ------------------------------------------ */
 

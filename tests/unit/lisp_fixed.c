@@ -12,7 +12,7 @@
 
 #include "lisp/fixed.h"
 #include "lisp/streams.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 struct fixed_case {
     uint64_t bits;

@@ -23,8 +23,8 @@
 #include <unistd.h>
 
 #include "lisp/flonum.h"
-#include "rng.h"
-#include "tap.h"
+#include "drivers/rng.h"
+#include "tests/tap.h"
 
 static lo_rng rng;
 

@@ -10,7 +10,7 @@
 
 #include "lisp/hashtable.h"
 #include "lisp/internal.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_lisp *L;
 static char out[4096];

@@ -5,7 +5,7 @@
  * is not taken for a heap.
  */
 #include "gc/gc.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 int main(void)
 {
@@ -28,8 +28,11 @@ int main(void)
     obj[0] = lo_header(1, 3);
     lo_heap_unregister_buffer(h, &buf);     /* the rest becomes a filler */
     uint64_t top = lo_heap_bytes_used(h);
+    /* verified before the message is made: arguments are evaluated in
+     * no set order, and why_bad is only set by lo_gc_verify */
     const char *why_bad;
-    ok(lo_gc_verify(h, &why_bad) == 0, "the heap walks cleanly %s", why_bad);
+    uintptr_t bad = lo_gc_verify(h, &why_bad);
+    ok(bad == 0, "the heap walks cleanly %s", why_bad);
     lo_heap_close(h);
 
     is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "reopen it");

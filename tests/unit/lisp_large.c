@@ -13,7 +13,7 @@
 
 #include "gc/heap.h"
 #include "lisp/lisp.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_disk *disk;
 static lo_ckpt *store;

@@ -15,7 +15,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_lisp *main_L;
 

@@ -18,7 +18,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { THREADS = 4, ROUNDS = 6 };
 

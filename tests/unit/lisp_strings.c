@@ -8,7 +8,7 @@
 
 #include "lisp/internal.h"
 #include "lisp/sequences.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 static lo_lisp *L;
 static char out[512];

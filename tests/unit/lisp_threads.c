@@ -17,7 +17,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
-#include "tap.h"
+#include "tests/tap.h"
 
 enum { THREADS = 6, USER_THREADS = 2, ROUNDS = 60 };
 

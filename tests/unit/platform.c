@@ -10,8 +10,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "platform.h"
-#include "tap.h"
+#include "drivers/platform.h"
+#include "tests/tap.h"
 
 /* 2^45: inside the range AddressSanitizer leaves to the program ("HighMem",
  * 0x10007fff8000 and up), so the same address works in SANITIZE=1 builds;

@@ -5,10 +5,10 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "rng.h"
-#include "tap.h"
-#include "ticket.h"
-#include "error.h"
+#include "drivers/rng.h"
+#include "tests/tap.h"
+#include "drivers/ticket.h"
+#include "drivers/error.h"
 
 enum { N = 200 };
 

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "platform.h"
-#include "tap.h"
+#include "drivers/platform.h"
+#include "tests/tap.h"
 
 #define BASE ((uintptr_t)1 << 45)
 #define PAGES 131072u                       /* 512 MiB */

@@ -1,5 +1,5 @@
 /*
- * package-prims.c -- the Lisp functions of packages and symbols (the
+ * package_prims.c -- the Lisp functions of packages and symbols (the
  * work is package.c's):
  *
  *   packages  find-package make-package delete-package rename-package
@@ -21,9 +21,9 @@
  */
 #include <string.h>
 
-#include "format.h"
-#include "package.h"
-#include "sequences.h"
+#include "drivers/printf.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 /* ---- arguments ------------------------------------------------------------ */
 

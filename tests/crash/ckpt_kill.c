@@ -28,9 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "checksum.h"
+#include "drivers/checksum.h"
 #include "ckpt/ckpt.h"
-#include "rng.h"
+#include "drivers/rng.h"
 
 enum { MAX_PAGES = 2048, DISK_BYTES = 64 << 20 };
 

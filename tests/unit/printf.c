@@ -4,8 +4,8 @@
  */
 #include <stdint.h>
 
-#include "format.h"
-#include "tap.h"
+#include "drivers/printf.h"
+#include "tests/tap.h"
 
 #define SAME(...)                                                           \
     do {                                                                    \

@@ -1,5 +1,5 @@
 /*
- * format.h -- a small freestanding printf for the core.
+ * printf.h -- a small freestanding printf for the core.
  *
  * The core may not call libc's printf family (it must also run on bare
  * metal), yet it needs to build error messages and log lines.  This covers

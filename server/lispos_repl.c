@@ -30,7 +30,7 @@
 
 #include "ckpt/ckpt.h"
 #include "lisp/lisp.h"
-#include "server/size-arg.h"
+#include "server/size_arg.h"
 
 static void usage(FILE *out)
 {

@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "disk.h"
-#include "posix/filedisk.h"
-#include "server/size-arg.h"
+#include "drivers/disk.h"
+#include "drivers/posix/filedisk.h"
+#include "server/size_arg.h"
 
 static void usage(FILE *out)
 {

@@ -41,9 +41,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "checksum.h"
+#include "drivers/checksum.h"
 #include "ckpt/ckpt.h"
-#include "rng.h"
+#include "drivers/rng.h"
 
 enum { MAX_TEST_PAGES = 600 };
 

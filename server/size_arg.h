@@ -1,5 +1,5 @@
 /*
- * size-arg.h -- "256M"-style sizes on the command lines of the tools.
+ * size_arg.h -- "256M"-style sizes on the command lines of the tools.
  */
 #ifndef LO_SERVER_SIZE_ARG_H
 #define LO_SERVER_SIZE_ARG_H

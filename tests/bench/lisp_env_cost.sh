@@ -5,9 +5,9 @@
 # the system environment and in a user's (--user bench), and optionally
 # of another lispos-repl built before environments existed:
 #
-#   tests/bench/lisp-env-cost.sh [OLD-LISPOS-REPL]
+#   tests/bench/lisp_env_cost.sh [OLD-LISPOS-REPL]
 #   git worktree add /tmp/old 2eb3abb && make -C /tmp/old &&
-#       tests/bench/lisp-env-cost.sh /tmp/old/build/lispos-repl
+#       tests/bench/lisp_env_cost.sh /tmp/old/build/lispos-repl
 #
 # BENCH_LISP_PROGRAMS picks programs (all), ROUNDS the runs (3).
 # CPU time rather than wall time, so that other load on the machine

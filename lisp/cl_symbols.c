@@ -1,5 +1,5 @@
 /*
- * cl-symbols.c -- the names COMMON-LISP holds from the cold boot on, all
+ * cl_symbols.c -- the names COMMON-LISP holds from the cold boot on, all
  * external: the 978 symbols of ANSI Common Lisp (as SBCL lists them),
  * then LispOS's own names that C code compares forms against.  Interning
  * them first means a user's CAR, OTHERWISE or &KEY is the system's even
@@ -7,7 +7,7 @@
  * no boot code defines belongs at the end of this list.  The list is
  * part of the system version (runtime.c).
  */
-#include "package.h"
+#include "lisp/package.h"
 
 const char *const lo_cl_names[] = {
     "&ALLOW-OTHER-KEYS", "&AUX", "&BODY", "&ENVIRONMENT", "&KEY", "&OPTIONAL",

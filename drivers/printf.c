@@ -1,5 +1,5 @@
 /*
- * format.c -- lo_vsnprintf, the core's printf (see format.h).
+ * printf.c -- lo_vsnprintf, the core's printf (see printf.h).
  *
  * Output goes through a tiny sink that counts every character but stores
  * only what fits, so truncation behaves exactly like C's snprintf.
@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "format.h"
+#include "drivers/printf.h"
 
 struct sink {
     char *buf;

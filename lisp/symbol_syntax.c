@@ -1,5 +1,5 @@
 /*
- * symbol-syntax.c -- how symbols are written, both ways.
+ * symbol_syntax.c -- how symbols are written, both ways.
  *
  * Reading (reader.c hands over every token that is not a number): single
  * escapes \x and multiple escapes |...| (escaped characters keep their
@@ -16,8 +16,8 @@
  */
 #include <string.h>
 
-#include "package.h"
-#include "sequences.h"
+#include "lisp/package.h"
+#include "lisp/sequences.h"
 
 enum { TOKEN_MAX = 4096 };
 
