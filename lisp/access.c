@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
+#include "lisp/environment.h"
 #include "lisp/internal.h"
 
 bool lo_carries_access(lo_value v)
@@ -82,5 +83,23 @@ _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
     lo_snprintf(message, sizeof message, "%s: no %s access to this %s", op,
                 bit_name(bit), kind_name(v));
     struct denied d = { v, op, bit };
+    lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
+}
+
+/* A SYSTEM primitive runs only for the system: in an evaluation of the
+ * system environment (L->env, chosen by the host) with no function of a
+ * user's on the stack (lo_current_env).  A system function a user calls
+ * acts for that user, so it cannot reach one either. */
+void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p)
+{
+    if (p->privilege == LO_PRIV_ANY ||
+        (lo_env_is_system(L, L->env) && !lo_in_user_env(L)))
+        return;
+    lo_value fn = lo_ptr(lo_function_cell(L, lo_primitive_symbol(L, p),
+                                          true))[CELL_VALUE];
+    char message[LO_ERROR_MAX];
+    lo_snprintf(message, sizeof message, "%s: only the system may call "
+                "this function, not a user's code", p->name);
+    struct denied d = { fn, p->name, LO_ACCESS_CALL };
     lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
 }

@@ -50,6 +50,7 @@
 #include "ckpt/safepoint.h"
 #include "gc/gc.h"
 #include "lisp/lisp.h"
+#include "lisp/primitive.h"
 #include "drivers/platform.h"
 #include "lisp/value.h"
 
@@ -87,6 +88,7 @@ struct lo_catch {
     uint32_t level;
     uint32_t nframes, sp, nbindings, nroots, pc;
     int gc_inhibit, compile_depth, signal_depth;
+    const struct lo_primitive *primitive;   /* running when pushed */
 };
 
 struct compiler;
@@ -197,6 +199,10 @@ struct lo_lisp {
     lo_value **roots;
     uint32_t nroots;
     int gc_inhibit;                 /* > 0: inside the compiler */
+    /* the primitive running (set by the VM at each call, put back when a
+     * call from C into Lisp returns or an exit lands), for the messages
+     * of its errors; NULL before the first call */
+    const struct lo_primitive *primitive;
     /* multiple values: the count of the last values returned and the
      * ones after the primary (mv[0] is unused: the primary travels on
      * the stack) */
@@ -337,6 +343,12 @@ _Noreturn void lo_abort(lo_lisp *L, lo_value c);
 _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
                              const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a compound expected type: form is the type specifier
+ * (the condition's), expected its text. */
+_Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
+                                const char *expected, lo_value form,
+                                const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
 /* conditions.c: the backtrace of the frames above the evaluation entry
@@ -376,6 +388,9 @@ bool lo_carries_access(lo_value v);
  * condition carries :datum v, :operation op and :access (the bit). */
 _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
                                 const char *op);
+/* ACCESS-DENIED unless p's privilege lets the code running call it
+ * (primitive.h): the VM's one check, out of line (environment.c). */
+void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p);
 static inline void lo_check_access(lo_lisp *L, lo_value v, unsigned bits,
                                    const char *op)
 {
@@ -419,8 +434,11 @@ void lo_string_utf8(lo_value s, char *buf, size_t len);
 uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 
 /* ---- symbols (package.c) and environments ---- */
-/* The system's symbol named so (ASCII): in COMMON-LISP, external. */
+/* The system's symbol named so (ASCII), as the boot code reads it: a
+ * standard one, LISPOS's exported one, else LISPOS-INTERNAL's. */
 lo_value lo_intern(lo_lisp *L, const char *name);
+/* The symbol naming primitive p, in the package its row says. */
+lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p);
 /* The keyword named so (ASCII, without the colon). */
 lo_value lo_intern_keyword(lo_lisp *L, const char *name);
 bool lo_keywordp(lo_value v);
@@ -525,39 +543,33 @@ lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs);
 void lo_vm_init(void);              /* after the primitive table is built */
 
-/* ---- primitives ---- */
-typedef lo_value (*lo_primitive_fn)(lo_lisp *L, lo_value *args, uint32_t n);
-struct lo_primitive {
-    const char *name;
-    int min_args, max_args;         /* max -1: any number */
-    lo_primitive_fn fn;
-};
-/* The whole table, by stable index: built at start-up by
- * lo_primitives_init from the tables of the files of primitives. */
-extern const struct lo_primitive *lo_primitives;
+/* ---- primitives (primitive.h says how to write one) ---- */
+/* The table of every primitive, by stable index: built at the first
+ * lo_lisp_open by lo_primitives_init from lisp/'s own modules (listed in
+ * primitives.c), then the modules registered by the layers above. */
+extern const struct lo_primitive *const *lo_primitives;
 extern unsigned lo_primitive_count;
 extern int64_t lo_funcall_index, lo_apply_index;    /* the VM's business */
 void lo_primitives_init(void);
-/* The files' tables, each ending with a NULL name (primitives.c lists
- * them in order). */
-extern const struct lo_primitive lo_prims_core[];
-extern const struct lo_primitive lo_prims_hash[];
-extern const struct lo_primitive lo_prims_strings[];
-extern const struct lo_primitive lo_prims_vectors[];
-extern const struct lo_primitive lo_prims_sequences[];
-extern const struct lo_primitive lo_prims_control[];
-extern const struct lo_primitive lo_prims_eval[];
-extern const struct lo_primitive lo_prims_packages[];
-extern const struct lo_primitive lo_prims_numbers[];
-extern const struct lo_primitive lo_prims_streams[];
-extern const struct lo_primitive lo_prims_input[];
-extern const struct lo_primitive lo_prims_write[];
-extern const struct lo_primitive lo_prims_format[];
-extern const struct lo_primitive lo_prims_disassemble[];
-extern const struct lo_primitive lo_prims_environment[];
-extern const struct lo_primitive lo_prims_conditions[];
-extern const struct lo_primitive lo_prims_destructive[];
-extern const struct lo_primitive lo_prims_instances[];
+/* lisp/'s own modules, each a table of rows ending with NULL. */
+extern const struct lo_primitive *const lo_prims_core[];
+extern const struct lo_primitive *const lo_prims_hash[];
+extern const struct lo_primitive *const lo_prims_strings[];
+extern const struct lo_primitive *const lo_prims_vectors[];
+extern const struct lo_primitive *const lo_prims_sequences[];
+extern const struct lo_primitive *const lo_prims_control[];
+extern const struct lo_primitive *const lo_prims_eval[];
+extern const struct lo_primitive *const lo_prims_packages[];
+extern const struct lo_primitive *const lo_prims_numbers[];
+extern const struct lo_primitive *const lo_prims_streams[];
+extern const struct lo_primitive *const lo_prims_input[];
+extern const struct lo_primitive *const lo_prims_write[];
+extern const struct lo_primitive *const lo_prims_format[];
+extern const struct lo_primitive *const lo_prims_disassemble[];
+extern const struct lo_primitive *const lo_prims_environment[];
+extern const struct lo_primitive *const lo_prims_conditions[];
+extern const struct lo_primitive *const lo_prims_destructive[];
+extern const struct lo_primitive *const lo_prims_instances[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

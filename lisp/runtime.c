@@ -347,11 +347,17 @@ static uint64_t system_version(void)
     uint32_t crc = lo_crc32c(0, "lispos-bytecode", 15);
     uint32_t v = LO_BYTECODE_VERSION;
     crc = lo_crc32c(crc, &v, sizeof v);
-    for (unsigned i = 0; i < lo_primitive_count; i++)
-        crc = lo_crc32c(crc, lo_primitives[i].name,
-                        strlen(lo_primitives[i].name) + 1);
+    for (unsigned i = 0; i < lo_primitive_count; i++) {
+        const struct lo_primitive *p = lo_primitives[i];
+        uint8_t package = (uint8_t)p->package;
+        crc = lo_crc32c(crc, &package, 1);
+        crc = lo_crc32c(crc, p->name, strlen(p->name) + 1);
+    }
     for (unsigned i = 0; i < lo_cl_name_count; i++)
         crc = lo_crc32c(crc, lo_cl_names[i], strlen(lo_cl_names[i]) + 1);
+    for (unsigned i = 0; i < lo_lispos_name_count; i++)
+        crc = lo_crc32c(crc, lo_lispos_names[i],
+                        strlen(lo_lispos_names[i]) + 1);
     for (unsigned i = 0; i < lo_boot_file_count; i++)
         crc = lo_crc32c(crc, lo_boot_files[i].text,
                         strlen(lo_boot_files[i].text));
@@ -376,7 +382,7 @@ static void cold_boot(lo_lisp *L)
     lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
 
     for (unsigned i = 0; i < lo_primitive_count; i++) {
-        lo_value name = lo_intern(L, lo_primitives[i].name);
+        lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
         uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
         prim[PRIM_INDEX] = lo_fixnum(i);
         prim[PRIM_NAME] = name;

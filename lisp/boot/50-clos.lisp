@@ -1419,7 +1419,7 @@
     class))
 
 (let ((names nil))
-  (do-symbols (s "COMMON-LISP")
+  (do-symbols (s "LISPOS-INTERNAL")
     (when (get s '%condition-type) (push s names)))
   (%ensure-condition-class 'condition)
   (dolist (name names)
