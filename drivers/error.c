@@ -21,6 +21,7 @@ const char *lo_strerror(int err)
     case LO_ECORRUPT: return "data corrupt";
     case LO_ENOSPC:   return "no space left on device";
     case LO_ECLOSED:  return "already closed";
+    case LO_ELISP:    return "the Lisp signalled a condition";
     }
     return "unknown error";
 }

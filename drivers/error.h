@@ -24,6 +24,7 @@ enum lo_err {
     LO_ECORRUPT = -12,    /* on-disk data failed a check */
     LO_ENOSPC = -13,      /* the device is full */
     LO_ECLOSED = -14,     /* the object was closed */
+    LO_ELISP = -15,       /* the Lisp failed: lisp/api.h's lo_last_error says how */
 };
 
 /* A short, stable, human-readable description of an error code. */

@@ -19,8 +19,6 @@
 #include "gc/gc.h"
 #include "drivers/platform.h"
 
-#define ADDRESS_BITS (~(0xfull << 60 | 7ull))   /* tag and access bits off */
-
 struct gc {
     uint64_t *start, *top;
     uint64_t nwords, nblocks;
@@ -36,13 +34,10 @@ struct gc {
     uint64_t *los_mark;          /* an object starts here and is reachable */
 };
 
-/* cons 001, object 011; fixnums end in 00, immediates in 010 */
-static inline bool pointerp(lo_value v) { return v & 1; }
-
-static inline uint64_t *address(lo_value v)
-{
-    return (uint64_t *)(uintptr_t)(v & ADDRESS_BITS);
-}
+/* What a value word is to the collector (gc/heap.h, the encoding's
+ * part lisp/value.h shares): a pointer or not, and its address. */
+static inline bool pointerp(lo_value v) { return lo_pointer_p(v); }
+static inline uint64_t *address(lo_value v) { return lo_value_address(v); }
 
 static inline bool bit(const uint64_t *map, uint64_t i)
 {
@@ -185,7 +180,7 @@ static lo_value relocate(const struct gc *g, lo_value v)
     if (obj < g->start || obj >= g->top)
         return v;
     uint64_t *to = g->start + new_index(g, (uint64_t)(obj - g->start));
-    return (v & ~ADDRESS_BITS) | (lo_value)(uintptr_t)to;
+    return lo_value_moved(v, to);
 }
 
 /* Writes dirty a page (a write fault, a page for the next snapshot):

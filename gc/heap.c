@@ -110,6 +110,48 @@ void lo_heap_close(lo_heap *h)
 struct lo_heap_root *lo_heap_root(lo_heap *h) { return h->root; }
 lo_ckpt *lo_heap_store(lo_heap *h) { return h->store; }
 
+/* ---- named roots ---- */
+
+static bool root_name_ok(const char *name)
+{
+    size_t n = 0;
+    for (; name[n]; n++)
+        if (n + 1 >= LO_HEAP_ROOT_NAME || name[n] <= ' ' || name[n] > '~')
+            return false;
+    return n > 0;
+}
+
+lo_value *lo_heap_named_root(lo_heap *h, const char *name, bool create,
+                             bool *created)
+{
+    if (created)
+        *created = false;
+    if (!name || !root_name_ok(name))
+        return NULL;
+    struct lo_heap_root *r = h->root;
+    lo_value *slot = NULL;
+    int free_slot = -1;
+    lo_mutex_lock(&h->lock);
+    for (int i = 0; i < LO_HEAP_ROOTS && !slot; i++) {
+        if (!strcmp(r->root_names[i], name))
+            slot = &r->roots[i];
+        else if (!r->root_names[i][0] && free_slot < 0)
+            free_slot = i;
+    }
+    if (!slot && create && free_slot >= 0) {
+        /* written whole: the name is NUL padded to its end */
+        char padded[LO_HEAP_ROOT_NAME] = { 0 };
+        memcpy(padded, name, strlen(name));
+        memcpy(r->root_names[free_slot], padded, sizeof padded);
+        r->roots[free_slot] = 0;
+        slot = &r->roots[free_slot];
+        if (created)
+            *created = true;
+    }
+    lo_mutex_unlock(&h->lock);
+    return slot;
+}
+
 uint64_t *lo_heap_start(lo_heap *h)
 {
     return (uint64_t *)((char *)h->root + LO_CKPT_PAGE);

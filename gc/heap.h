@@ -3,8 +3,8 @@
  *
  * The heap is the ckpt region (ckpt/ckpt.h).  Its first page holds the
  * heap root: a magic number, the version of the system code that built
- * it, the allocation top, the root objects (nil, t, the symbol table,
- * the system environment) and the large-object space's bounds.  Small
+ * it, the allocation top, the root slots (named: below) and the
+ * large-object space's bounds.  Small
  * objects follow, allocated upward; large ones come down from the end of
  * the region (below).  The heap takes the store's whole capacity at open:
  * pages never written cost no disk slot (ckpt's absent pages).  Because
@@ -13,8 +13,16 @@
  * updates every reference when it does; large objects never move.
  * Nothing is ever serialized.
  *
- * Never store a C pointer in the heap: values are tagged words (lisp's
- * value.h), C functions are reached through the primitive table by index.
+ * Never store a C pointer in the heap: values are tagged words (below,
+ * and lisp/value.h), C functions are reached through the primitive table
+ * by index.
+ *
+ * Values.  A value is a 64-bit word.  What the collector reads of it is
+ * defined here, once, and lisp/value.h builds the rest of the encoding
+ * on it: the top 4 bits are access bits (carried along, never
+ * interpreted), and the low 3 bits tell a pointer -- 001 a cons, 011 an
+ * object with a header -- from everything else (fixnums end in 00,
+ * immediates such as characters in 010).
  *
  * Objects.  Every object starts with a header word; the collector needs
  * nothing else to walk and scan it:
@@ -45,6 +53,12 @@
  * A free large block's first words are a filler header (raw, no values)
  * giving its size, then the offset of the next free block (0 ends the
  * list): the free list lives in the heap, as offsets, never C pointers.
+ *
+ * Roots.  The root page has LO_HEAP_ROOTS value slots, and the collector
+ * treats every one as a root.  Each layer above takes the slots it needs
+ * by name (lo_heap_named_root): the name is written beside the slot, so
+ * the same name finds the same slot in every later run, and no layer
+ * needs an entry in a list kept here.
  */
 #ifndef LO_GC_HEAP_H
 #define LO_GC_HEAP_H
@@ -57,8 +71,35 @@
 
 typedef uint64_t lo_value;
 
+/* ---- value words: the part of the encoding the collector reads ---- */
+
+#define LO_ACCESS_SHIFT 60
+#define LO_ACCESS_MASK (0xfull << LO_ACCESS_SHIFT)
+#define LO_TAG_MASK 7ull
+enum { LO_TAG_CONS = 1, LO_TAG_IMMEDIATE = 2, LO_TAG_OBJECT = 3 };
+/* Both pointer tags, and no other, have bit 0 set (fixnums end in 00). */
+_Static_assert((LO_TAG_CONS & 1) && (LO_TAG_OBJECT & 1) &&
+               !(LO_TAG_IMMEDIATE & 1), "a pointer's tag is odd");
+
+static inline bool lo_pointer_p(lo_value v) { return v & 1; }
+
+/* The address a pointer points at: access bits and tag masked off. */
+static inline uint64_t *lo_value_address(lo_value v)
+{
+    return (uint64_t *)(uintptr_t)(v & ~(LO_ACCESS_MASK | LO_TAG_MASK));
+}
+
+/* The same pointer moved to `to`: tag and access bits kept. */
+static inline lo_value lo_value_moved(lo_value v, const uint64_t *to)
+{
+    return (v & (LO_ACCESS_MASK | LO_TAG_MASK)) | (lo_value)(uintptr_t)to;
+}
+
+/* ---- the root page ---- */
+
 #define LO_HEAP_MAGIC 0x4c6973704f536870ull      /* "LispOShp" */
 #define LO_HEAP_ROOTS 32
+#define LO_HEAP_ROOT_NAME 32        /* bytes for a root's name, NUL included */
 
 /* The first page of the region. */
 struct lo_heap_root {
@@ -74,15 +115,12 @@ struct lo_heap_root {
     uint64_t los_bottom;         /* lowest block */
     uint64_t los_free;           /* first free block, 0 = none */
     uint64_t los_bytes;          /* bytes in blocks holding objects */
+    /* The name of each slot of roots[] taken (lo_heap_named_root), NUL
+     * padded; an empty name is a free slot. */
+    char root_names[LO_HEAP_ROOTS][LO_HEAP_ROOT_NAME];
 };
-
-/* Well-known roots (indices into roots[]). */
-enum {
-    LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_PACKAGES, LO_ROOT_SYSTEM_ENV,
-    LO_ROOT_UNBOUND_NAME,
-    LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
-    LO_ROOT_USERS,              /* the users' environments (lisp/environment.c) */
-};
+_Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
+               "the heap root fits its page");
 
 /* ---- object headers ---- */
 
@@ -131,6 +169,19 @@ void lo_heap_close(lo_heap *h);
 
 struct lo_heap_root *lo_heap_root(lo_heap *h);
 lo_ckpt *lo_heap_store(lo_heap *h);
+
+/*
+ * The root slot named name: 1 to LO_HEAP_ROOT_NAME - 1 printable ASCII
+ * characters, "layer:what" by convention ("lisp:nil", "store:entries").
+ * The slot a run before took under that name, or else (when create) a
+ * free one, taken now and holding 0 (the fixnum zero, no object):
+ * *created says which (when not NULL).  The slot is in the root page, so
+ * its address stays valid while the heap is open, and the collector
+ * updates the value in it.  NULL when the name is malformed, absent
+ * (without create) or every slot is taken.  Thread-safe.
+ */
+lo_value *lo_heap_named_root(lo_heap *h, const char *name, bool create,
+                             bool *created);
 
 /* The object space: [start, top). */
 uint64_t *lo_heap_start(lo_heap *h);

@@ -4,7 +4,8 @@
  *
  * gc/ knows how to collect a heap; only this file knows where the Lisp
  * system keeps values outside the heap: each thread's VM stack, frames,
- * dynamic bindings and registered C locals (internal.h, "roots").  A
+ * dynamic bindings, registered C locals (internal.h, "roots") and the
+ * handles of the embedding API (api.h), and the world's kept references.  A
  * collection stops the world (ckpt/safepoint.h), so every other thread is
  * parked at a VM poll or blocked outside the heap -- both places where
  * all its values are in those roots -- unless it is inside the compiler,
@@ -68,6 +69,8 @@ static void thread_roots(lo_lisp *T, lo_gc_visit_fn *visit, void *gc)
         visit(&T->specials[i], gc);
     for (uint32_t i = 0; i < T->ncatches; i++)
         visit(&T->catches[i].tag, gc);
+    for (uint32_t i = 0; i < T->handles.count; i++)
+        visit(lo_slot_at(&T->handles, i), gc);
 }
 
 static void world_roots(void *ctx, lo_gc_visit_fn *visit, void *gc)
@@ -75,6 +78,9 @@ static void world_roots(void *ctx, lo_gc_visit_fn *visit, void *gc)
     struct lo_world *W = ctx;
     for (lo_lisp *T = W->threads; T; T = T->next_thread)
         thread_roots(T, visit, gc);
+    /* the kept references (api.c; a freed one holds 0) */
+    for (uint32_t i = 0; i < W->kept.count; i++)
+        visit(lo_slot_at(&W->kept, i), gc);
 }
 
 static bool collect(lo_lisp *L, bool force)

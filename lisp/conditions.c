@@ -316,14 +316,16 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
 }
 
 /* (%toplevel-abort &rest ignored): end the innermost evaluation, running
- * the cleanups on the way; it fails with a message saying so. */
+ * the cleanups on the way; it fails with a message saying so (the exit
+ * carries the message, a string, where an error carries its condition:
+ * api.c tells them apart). */
 LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1, "(&rest args)",
              "")
 {
     for (uint32_t i = L->ncatches; i-- > 0;) {
         if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
-            static const char text[] = "ABORT: the evaluation was aborted "
-                                       "(its ABORT restart was invoked)";
+            static const char text[] = "the evaluation was aborted (its "
+                                       "ABORT restart was invoked)";
             L->unwind_v[0] = lo_make_string(L, text, strlen(text));
             L->unwind_n = 1;
             L->backtrace_len = 0;

@@ -118,13 +118,18 @@ static void take_values(lo_lisp *L)
     L->unwind_n = n;
 }
 
-/* (throw tag form): the tag, then the values, are on the stack. */
+/* (throw tag form): the tag, then the values, are on the stack.  The
+ * search stops at the innermost evaluation entry point: an exit never
+ * crosses one, so the C code that called it (a host's lo_pcall) always
+ * gets control back. */
 _Noreturn void lo_throw(lo_lisp *L)
 {
     take_values(L);
     lo_value tag = L->stack[--L->sp];
     for (uint32_t i = L->ncatches; i-- > 0;) {
         struct lo_catch *e = &L->catches[i];
+        if (e->kind == LO_CATCH_TOPLEVEL)
+            break;
         if ((e->kind == LO_CATCH_CATCH || e->kind == LO_CATCH_TAGBODY) &&
             lo_eq(e->tag, tag))
             lo_unwind(L, i);
@@ -214,15 +219,16 @@ lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
     return lo_make_object(c);
 }
 
-/* The innermost evaluation entry point, where unhandled errors go. */
-static bool toplevel(lo_lisp *L, uint32_t *index)
+/* The innermost evaluation entry point, where unhandled errors go.
+ * Every way into the Lisp pushes one first (lo_pcall, api.c): an error
+ * with none is a bug of the caller, not something to recover from. */
+static uint32_t toplevel(lo_lisp *L)
 {
     for (uint32_t i = L->ncatches; i-- > 0;)
-        if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
-            *index = i;
-            return true;
-        }
-    return false;
+        if (L->catches[i].kind == LO_CATCH_TOPLEVEL)
+            return i;
+    lo_panic("lisp: an error outside any evaluation entry point (%s)",
+             L->error[0] ? L->error : "no message");
 }
 
 /*
@@ -233,9 +239,7 @@ static bool toplevel(lo_lisp *L, uint32_t *index)
  */
 _Noreturn void lo_raise(lo_lisp *L, lo_value c)
 {
-    uint32_t top;
-    if (!toplevel(L, &top))
-        __builtin_longjmp(L->error_jump, 1);
+    toplevel(L);
     if (lo_typep(c, LO_T_CONDITION) && L->signal_depth < 8) {
         lo_value handlers = lo_symbol_value(L, lo_intern(L, "*%HANDLERS*"));
         lo_value cell = lo_function_cell(L, lo_intern(L, "%SIGNAL"), false);
@@ -261,9 +265,7 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
  */
 _Noreturn void lo_unhandled(lo_lisp *L, lo_value c)
 {
-    uint32_t top;
-    if (!toplevel(L, &top))
-        __builtin_longjmp(L->error_jump, 1);
+    uint32_t top = toplevel(L);
     lo_backtrace_capture(L, top);
     lo_condition_report(L, &c);
     L->unwind_v[0] = c;
@@ -297,21 +299,20 @@ _Noreturn void lo_raise_error(lo_lisp *L, const char *type,
 }
 
 /*
- * The evaluation limits' cut-off (limits.c): straight to the outermost
+ * The evaluation limits' cut-off (limits.c): straight to the innermost
  * evaluation entry point, past every handler and cleanup -- those are what
  * is being cut off.  Landing there restores the machine state from its
  * entry as for any exit, so nothing is left half done but the Lisp code
- * that was running.
+ * that was running.  An entry point nested inside the evaluation (C code
+ * a primitive runs) returns its failure to that C code; the evaluation
+ * around it is cut off again at its next check, until the outermost
+ * entry point is reached.
  */
 _Noreturn void lo_abort(lo_lisp *L, lo_value c)
 {
     if (L->world_locked)
         lo_world_unlock(L);
-    uint32_t top = 0;
-    while (top < L->ncatches && L->catches[top].kind != LO_CATCH_TOPLEVEL)
-        top++;
-    if (top == L->ncatches)
-        __builtin_longjmp(L->error_jump, 1);
+    uint32_t top = toplevel(L);
     L->ncatches = top + 1;
     L->unwind_v[0] = c;
     L->unwind_n = 1;
@@ -371,30 +372,4 @@ _Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
     lo_vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
     type_error(L, datum, expected, form, message);
-}
-
-/* "TYPE: message" for condition c; a string is the text itself (the
- * ABORT restart's); else the last error's text. */
-void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out)
-{
-    if (lo_typep(c, LO_T_STRING)) {
-        char text[LO_ERROR_MAX];
-        lo_string_utf8(c, text, sizeof text);
-        lo_text_put(out, text, strlen(text));
-        return;
-    }
-    if (!lo_typep(c, LO_T_CONDITION)) {
-        lo_text_put(out, L->error, strlen(L->error));
-        return;
-    }
-    char buf[LO_ERROR_MAX];
-    lo_string_utf8(lo_symbol_name(lo_ptr(c)[CONDITION_TYPE]), buf, sizeof buf);
-    lo_text_put(out, buf, strlen(buf));
-    lo_text_put(out, ": ", 2);
-    lo_value message = lo_ptr(c)[CONDITION_MESSAGE];
-    if (lo_typep(message, LO_T_STRING)) {
-        char text[4096];
-        lo_string_utf8(message, text, sizeof text);
-        lo_text_put(out, text, strlen(text));
-    }
 }

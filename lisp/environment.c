@@ -31,7 +31,7 @@
  * that was compiled in a user environment (code objects record theirs,
  * CODE_ENV); system functions act for their caller.  Outside any
  * function, or when only system code runs, it is the thread's (L->env,
- * chosen by lo_lisp_set_user).
+ * chosen by lo_lisp_set_user: lo_env_select_user).
  *
  * Tables are open-addressing: a simple vector whose element 0 is the
  * count, then a power-of-two number of slots holding cells or nil, never
@@ -58,7 +58,7 @@ enum { ENV_FRAME_SCAN = 64 };
 
 lo_value lo_system_env(lo_lisp *L)
 {
-    return L->root->roots[LO_ROOT_SYSTEM_ENV];
+    return *lo_world_root(L, LO_ROOT_SYSTEM_ENV);
 }
 
 bool lo_env_is_system(lo_lisp *L, lo_value env)
@@ -69,7 +69,7 @@ bool lo_env_is_system(lo_lisp *L, lo_value env)
 lo_value lo_current_env(lo_lisp *L)
 {
     lo_value system = lo_system_env(L);
-    if (lo_null(L, L->root->roots[LO_ROOT_USERS]))
+    if (lo_null(L, *lo_world_root(L, LO_ROOT_USERS)))
         return system;                  /* no user environment exists */
     uint32_t bottom = L->nframes > ENV_FRAME_SCAN ? L->nframes - ENV_FRAME_SCAN
                                                   : 0;
@@ -420,7 +420,7 @@ static bool string_is(lo_value s, const char *text)
 
 static lo_value find_user(lo_lisp *L, const char *name)
 {
-    for (lo_value l = L->root->roots[LO_ROOT_USERS]; lo_consp(l);
+    for (lo_value l = *lo_world_root(L, LO_ROOT_USERS); lo_consp(l);
          l = lo_cdr_raw(l))
         if (string_is(lo_ptr(lo_car_raw(l))[ENV_NAME], name))
             return lo_car_raw(l);
@@ -438,7 +438,7 @@ static lo_value new_user_env(lo_lisp *L, const char *name)
     return env;
 }
 
-static bool valid_user_name(const char *name)
+bool lo_user_name_valid(const char *name)
 {
     size_t len = strlen(name);
     if (len == 0 || len > 64)
@@ -449,31 +449,12 @@ static bool valid_user_name(const char *name)
     return true;
 }
 
-/* Errors here (out of store) come back as a status, not a longjmp past
- * the caller: these run outside any evaluation. */
-static int guarded(lo_lisp *L, void (*fn)(lo_lisp *L, void *ctx), void *ctx)
+void lo_env_select_user(lo_lisp *L, const char *name)
 {
-    uint32_t level = lo_level_enter(L);
-    lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
-    if (__builtin_setjmp(L->levels[level])) {
-        lo_land(L);
-        lo_level_leave(L);
-        return LO_ENOSPC;
+    if (!name) {
+        L->env = lo_system_env(L);
+        return;
     }
-    fn(L, ctx);
-    L->ncatches--;
-    lo_level_leave(L);
-    return LO_OK;
-}
-
-struct user_request {
-    const char *name;
-    const char *keep_as;
-};
-
-static void select_user(lo_lisp *L, void *ctx)
-{
-    const char *name = ((struct user_request *)ctx)->name;
     lo_world_lock(L);
     lo_value env = find_user(L, name);
     lo_world_unlock(L);
@@ -485,39 +466,25 @@ static void select_user(lo_lisp *L, void *ctx)
         env = find_user(L, name);
         if (lo_null(L, env)) {
             env = made;
-            L->root->roots[LO_ROOT_USERS] =
-                lo_cons(L, env, L->root->roots[LO_ROOT_USERS]);
+            *lo_world_root(L, LO_ROOT_USERS) =
+                lo_cons(L, env, *lo_world_root(L, LO_ROOT_USERS));
         }
         lo_world_unlock(L);
     }
     L->env = env;
 }
 
-int lo_lisp_set_user(lo_lisp *L, const char *name)
+void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as)
 {
-    if (!name) {
-        L->env = lo_system_env(L);
-        return LO_OK;
-    }
-    if (!valid_user_name(name))
-        return LO_EINVAL;
-    struct user_request r = { name, NULL };
-    return guarded(L, select_user, &r);
-}
-
-static void reset_user(lo_lisp *L, void *ctx)
-{
-    struct user_request *r = ctx;
-    lo_value env = new_user_env(L, r->name);
-    lo_value keep_name = r->keep_as ? lo_make_string(L, r->keep_as,
-                                                     strlen(r->keep_as))
-                                    : L->nil;
+    lo_value env = new_user_env(L, name);
+    lo_value keep_name = keep_as ? lo_make_string(L, keep_as, strlen(keep_as))
+                                 : L->nil;
     lo_world_lock(L);
-    lo_value *users = &L->root->roots[LO_ROOT_USERS];
-    lo_value old = find_user(L, r->name);
-    lo_value gone = r->keep_as ? find_user(L, r->keep_as) : L->nil;
+    lo_value *users = lo_world_root(L, LO_ROOT_USERS);
+    lo_value old = find_user(L, name);
+    lo_value gone = keep_as ? find_user(L, keep_as) : L->nil;
     lo_value kept = lo_cons(L, env, L->nil);
-    if (!lo_null(L, old) && r->keep_as) {
+    if (!lo_null(L, old) && keep_as) {
         lo_ptr(old)[ENV_NAME] = keep_name;
         kept = lo_cons(L, old, kept);
     }
@@ -528,15 +495,6 @@ static void reset_user(lo_lisp *L, void *ctx)
     lo_world_unlock(L);
     if (!lo_null(L, old) && lo_eq(L->env, old))
         L->env = env;       /* this thread was in it: now in the new one */
-}
-
-int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as)
-{
-    if (!valid_user_name(name) || (keep_as && (!valid_user_name(keep_as) ||
-                                               !strcmp(name, keep_as))))
-        return LO_EINVAL;
-    struct user_request r = { name, keep_as };
-    return guarded(L, reset_user, &r);
 }
 
 /* ---- the Lisp side ----------------------------------------------------------------- */

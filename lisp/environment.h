@@ -45,4 +45,13 @@ void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value);
 void lo_env_enter(lo_lisp *L);
 void lo_env_leave(lo_lisp *L, uint32_t depth);
 
+/* Users (lisp.h's lo_lisp_set_user and lo_lisp_reset_user, the entry
+ * points, are api.c's): whether name is a valid user's name, and making
+ * the thread use user name's environment (NULL: the system's; made on
+ * first use) or giving the user a fresh one (the old kept under keep_as
+ * when not NULL).  Both raise on failure (the store full). */
+bool lo_user_name_valid(const char *name);
+void lo_env_select_user(lo_lisp *L, const char *name);
+void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as);
+
 #endif

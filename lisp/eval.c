@@ -1,6 +1,7 @@
 /*
  * eval.c -- primitives about symbols and evaluation: the values and
- * functions of symbols, property lists, EVAL, COMPILE.
+ * functions of symbols, property lists, EVAL, COMPILE; and the reading
+ * loop of the entry points that take text (lo_eval_text).
  */
 #include <string.h>
 
@@ -244,6 +245,18 @@ LO_PRIMITIVE(p_remprop, "REMPROP", CL, ANY, 2, 2, "(symbol indicator)",
 }
 
 /* ---- evaluation ---- */
+
+lo_value lo_eval_text(lo_lisp *L, const char *text)
+{
+    const char *cursor = text;
+    lo_value form, value = L->nil;
+    /* value is dropped, not kept, across the next form's run */
+    while (lo_read(L, &cursor, &form)) {
+        lo_value fn = lo_compile_toplevel(L, form);
+        value = lo_vm_apply(L, fn, NULL, 0);
+    }
+    return value;
+}
 
 LO_PRIMITIVE(p_eval, "EVAL", CL, ANY, 1, 1, "(original-exp)",
              "")

@@ -1,8 +1,12 @@
 /*
  * internal.h -- what the files of lisp/ share.
  *
- *   runtime.c    allocation, special variables, cold boot and warm
- *                start, the evaluation entry point
+ *   open.c       opening the Lisp on a store: cold boot and warm
+ *                start; its threads
+ *   api.c        the embedding API (api.h): entry points -- the one
+ *                protected call --, handles, structured errors; lisp.h's
+ *                text entry points on them; api_values.c its values
+ *   runtime.c    allocation, special variables
  *   environment.c  first-class global environments: binding cells,
  *                the system's and the users' (environment.h)
  *   collect.c    roots, safepoints, collections (docs/gc.md)
@@ -49,6 +53,7 @@
 
 #include "ckpt/safepoint.h"
 #include "gc/gc.h"
+#include "lisp/api.h"
 #include "lisp/lisp.h"
 #include "lisp/primitive.h"
 #include "drivers/platform.h"
@@ -94,6 +99,46 @@ struct lo_catch {
 struct compiler;
 
 /*
+ * The Lisp's persistent roots: slots of the heap's root page, taken by
+ * name when the Lisp opens ("lisp:nil", ...: gc/heap.h,
+ * lo_heap_named_root); lo_world_root gives the slot.
+ */
+enum lo_lisp_root {
+    LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_PACKAGES, LO_ROOT_SYSTEM_ENV,
+    LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
+    LO_ROOT_USERS,              /* the users' environments (environment.c) */
+    LO_LISP_ROOTS
+};
+
+/*
+ * Slots for values that C code holds (api.c): blocks of LO_HANDLE_BLOCK
+ * values, made as needed and never moved, so a slot's address stays
+ * valid while it is in use.  A thread's handles are used from the
+ * bottom up (scopes release the top); the world's kept references
+ * (lo_ref_keep) are taken and freed in any order, the free ones on a
+ * list.  The collector visits every slot in use (collect.c).
+ */
+enum { LO_HANDLE_BLOCK = 512, LO_MAX_HANDLES = 1 << 20 };
+struct lo_slots {
+    lo_value *blocks[LO_MAX_HANDLES / LO_HANDLE_BLOCK];
+    uint32_t count;                 /* slots [0, count) are in use */
+    lo_value **free;                /* kept references: the freed slots */
+    uint32_t nfree, free_cap;
+};
+static inline lo_value *lo_slot_at(struct lo_slots *s, uint32_t i)
+{
+    return &s->blocks[i / LO_HANDLE_BLOCK][i % LO_HANDLE_BLOCK];
+}
+
+/* The last failure of an entry point on a thread (api.h, lo_last_error). */
+enum { LO_FAILURE_TYPE = 64, LO_FAILURE_MESSAGE = 4096 };
+struct lo_failure {
+    struct lo_error error;          /* what lo_last_error gives */
+    char type[LO_FAILURE_TYPE];
+    char message[LO_FAILURE_MESSAGE];
+};
+
+/*
  * Evaluation limits (limits.c): the state of one thread's limits during a
  * top-level evaluation.  A phase, the thresholds in force (UINT64_MAX:
  * none), and the step count, kept in windows: L->poll_budget is the steps
@@ -132,6 +177,7 @@ struct lo_world {
     lo_ckpt *store;
     lo_heap *heap;
     struct lo_heap_root *root;
+    lo_value *roots[LO_LISP_ROOTS]; /* the Lisp's named roots (above) */
     int cold;
     bool booting;                   /* running the boot code (cold boot) */
     lo_mutex lock;
@@ -140,6 +186,7 @@ struct lo_world {
     _Atomic uint64_t gc_epoch;      /* collections by this process */
     struct lo_gc_result last_gc;
     bool verify;                    /* check the heap after collections */
+    struct lo_slots kept;           /* kept references (api.h), under lock */
 };
 
 /*
@@ -161,9 +208,14 @@ struct lo_lisp {
     struct lo_alloc_buffer buffer;
     uint64_t large_bytes;       /* allocated outside the buffer (large objects) */
     struct lo_limit_state limits;
-    /* errors before any evaluation entry point exists (cold boot) */
-    void *error_jump[5];
+    /* the last error raised, "TYPE: message", kept in C for when no
+     * condition object could be made (allocating is what failed) */
     char error[LO_ERROR_MAX];
+    /* the embedding API (api.c): values C holds, the last failure, and
+     * whether lo_lisp_wait_begin made the thread count as parked */
+    struct lo_slots handles;
+    struct lo_failure failure;
+    bool wait_began;
     /* non-local exits (control.c): the catch stack, the VM loops nested
      * on the C stack (each a jump buffer), and the exit in progress: the
      * index of its target entry and the values it carries */
@@ -290,10 +342,17 @@ static inline void lo_world_unlock(lo_lisp *L)
     lo_mutex_unlock(&L->W->lock);
 }
 
+/* The slot of one of the Lisp's persistent roots. */
+static inline lo_value *lo_world_root(lo_lisp *L, enum lo_lisp_root r)
+{
+    return L->W->roots[r];
+}
+
 /* ---- evaluation limits (limits.c) ---- */
-/* The start and end of a top-level evaluation (lo_lisp_eval_string):
- * the limits set begin to count; at the end, true when a limit was
- * exceeded, with the report ("RESOURCE-EXHAUSTED: ...") put in out. */
+/* The start and end of an evaluation entry point (lo_pcall, api.c):
+ * the limits set begin to count at the outermost one; at the end of
+ * any, true when the evaluation is past a limit (it has failed, whatever
+ * its code did), with RESOURCE-EXHAUSTED's message put in out. */
 struct lo_text;
 void lo_limits_begin(lo_lisp *L);
 bool lo_limits_end(lo_lisp *L, struct lo_text *out);
@@ -365,7 +424,18 @@ void lo_bind_toplevel_restarts(lo_lisp *L);
  * its report says, calling Lisp (printer.c, under PRINC); false when that
  * cannot be done here. */
 bool lo_print_report(lo_lisp *L, lo_value object, struct lo_text *out);
-void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
+
+/* api.c: fn(L, ctx) under a bare entry point, one that runs no Lisp of
+ * its own (no restarts, defaults or limits): the cold boot's, and the
+ * API's own functions'.  LO_OK, or LO_ELISP (lo_last_error says why). */
+int lo_protect(lo_lisp *L, lo_protected_fn *fn, void *ctx);
+/* api.c, for api_values.c: how an API function runs its body -- directly
+ * inside an entry point, else under one of its own (an evaluation when
+ * runs_lisp) --; a new handle (STORAGE-CONDITION when the table is full);
+ * the value a reference holds (a PROGRAM-ERROR naming op for NULL). */
+int lo_api_run(lo_lisp *L, bool runs_lisp, lo_protected_fn *fn, void *ctx);
+lo_ref lo_api_handle(lo_lisp *L, lo_value v);
+lo_value lo_api_value(lo_lisp *L, lo_ref r, const char *op);
 
 uint32_t lo_level_enter(lo_lisp *L);
 static inline void lo_level_leave(lo_lisp *L) { L->nlevels--; }
@@ -536,6 +606,9 @@ void lo_print_base(lo_lisp *L, unsigned *base, bool *radix);
 
 /* ---- compiler and VM ---- */
 lo_value lo_compile_toplevel(lo_lisp *L, lo_value form);   /* -> function */
+/* Read, compile and run the forms of the UTF-8 text in order: the last
+ * one's value (nil for none).  eval.c. */
+lo_value lo_eval_text(lo_lisp *L, const char *text);
 bool lo_special_form_p(lo_lisp *L, lo_value sym);
 /* The form a backquoted x stands for (calls of LIST, APPEND, QUOTE). */
 lo_value lo_quasiquote(lo_lisp *L, lo_value x);

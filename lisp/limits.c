@@ -135,17 +135,18 @@ static void describe(lo_lisp *L, char *buf, size_t len)
 bool lo_limits_end(lo_lisp *L, struct lo_text *out)
 {
     struct lo_limit_state *s = &L->limits;
-    if (s->depth == 0 || --s->depth > 0)
+    if (s->depth == 0)
         return false;
     bool exceeded = s->phase == LO_LIMITS_GRACE;
-    s->phase = LO_LIMITS_OFF;
-    no_window(L);
+    if (--s->depth == 0) {
+        s->phase = LO_LIMITS_OFF;
+        no_window(L);
+    }
     if (!exceeded)
         return false;
     char message[LO_ERROR_MAX];
     describe(L, message, sizeof message);
     out->len = 0;
-    lo_text_put(out, "RESOURCE-EXHAUSTED: ", 20);
     lo_text_put(out, message, strlen(message));
     if (s->cut) {
         static const char cut[] = " (what was left was cut off after its "

@@ -1,11 +1,13 @@
 /*
- * lisp.h -- the Lisp system on a store: read, compile, run, print.
+ * lisp.h -- the Lisp system on a store: open it, and text in, text out.
  *
  *   lo_lisp *L;
  *   lo_lisp_open(store, &L, why, sizeof why);   // cold boot or warm start
  *   char out[256];
  *   lo_lisp_eval_string(L, "(+ 1 2)", out, sizeof out);   // out = "3"
  *
+ * The text entry points here are a thin layer on the value-level API of
+ * lisp/api.h (values in and out, structured errors: docs/embedding.md).
  * docs/lisp.md says what the language has so far; docs/gc.md how the
  * heap is collected.
  */
@@ -24,10 +26,11 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len);
 void lo_lisp_close(lo_lisp *L);
 
 /*
- * Read and evaluate the forms of text in order.  On success, out holds the
- * prin1 representation of the last value and LO_OK is returned.  On an
- * error, out holds "TYPE: message" and LO_EINVAL is returned; the system
- * stays usable.
+ * Read and evaluate the forms of text in order, as one evaluation
+ * (api.h, lo_pcall).  On success, out holds the prin1 representation of
+ * the last value and LO_OK is returned.  On a failure, out holds "TYPE:
+ * message" and LO_EINVAL is returned; lo_last_error (api.h) has it
+ * structured.  The system stays usable.
  */
 int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
                         size_t out_len);
@@ -105,6 +108,9 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text);
  * environment of that name) when keep_as is not NULL.  The system
  * environment is untouched.  A thread using the old environment keeps
  * using it until it selects the user again.
+ *
+ * Both run between evaluations: LO_EBUSY inside one (a C function run by
+ * lo_pcall).  LO_ELISP when the store is full (lo_last_error says so).
  */
 int lo_lisp_set_user(lo_lisp *L, const char *name);
 int lo_lisp_reset_user(lo_lisp *L, const char *name, const char *keep_as);

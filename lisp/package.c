@@ -849,8 +849,8 @@ static lo_value nicknames(lo_lisp *L, const char *nickname)
 
 void lo_packages_cold(lo_lisp *L)
 {
-    L->root->roots[LO_ROOT_PACKAGES] = lo_make_vector(L, REG_WORDS, L->nil);
-    lo_ptr(lo_system_env(L))[ENV_PACKAGES] = L->root->roots[LO_ROOT_PACKAGES];
+    *lo_world_root(L, LO_ROOT_PACKAGES) = lo_make_vector(L, REG_WORDS, L->nil);
+    lo_ptr(lo_system_env(L))[ENV_PACKAGES] = *lo_world_root(L, LO_ROOT_PACKAGES);
     uint64_t *reg = registry(L);
     lo_value cl = lo_make_package(L, ascii_string(L, "COMMON-LISP"),
                                   nicknames(L, "CL"), L->nil);

@@ -16,6 +16,22 @@
 #include "lisp/sequences.h"
 #include "lisp/streams.h"
 
+/* ---- the output buffer (struct lo_text, internal.h) ---- */
+
+void lo_text_put(struct lo_text *t, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (t->len + 1 >= t->cap) {
+            if (!t->drain)
+                break;
+            t->drain(t);
+        }
+        t->buf[t->len++] = s[i];
+    }
+    if (t->cap)
+        t->buf[t->len] = '\0';
+}
+
 enum { MAX_PRINT_DEPTH = 2000 };
 
 enum letter_case { CASE_UPCASE, CASE_DOWNCASE, CASE_CAPITALIZE };

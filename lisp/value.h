@@ -13,7 +13,9 @@
  * off; every object is 8-byte aligned and begins with a header word
  * (gc/heap.h: type, size in words, and how many words hold values).
  * Conses have a header too (3 words): the heap can then be walked object
- * by object, which the sliding collector needs (docs/gc.md).
+ * by object, which the sliding collector needs (docs/gc.md).  The part of
+ * this encoding the collector reads -- the tags of pointers and the
+ * access bits' place -- is defined once, in gc/heap.h, and used here.
  */
 #ifndef LO_LISP_VALUE_H
 #define LO_LISP_VALUE_H
@@ -23,13 +25,13 @@
 
 #include "gc/heap.h"
 
-#define LO_ACCESS_SHIFT 60
-#define LO_ACCESS_MASK (0xfull << LO_ACCESS_SHIFT)
+/* The access bits' place and the tags are gc/heap.h's (the collector
+ * reads them): LO_ACCESS_SHIFT, LO_ACCESS_MASK, LO_TAG_CONS,
+ * LO_TAG_IMMEDIATE, LO_TAG_OBJECT. */
 #define LO_ACCESS_ALL 0xfu
 enum { LO_ACCESS_READ = 1, LO_ACCESS_WRITE = 2, LO_ACCESS_CALL = 4,
        LO_ACCESS_USER = 8 };
 
-enum { LO_TAG_CONS = 1, LO_TAG_IMMEDIATE = 2, LO_TAG_OBJECT = 3 };
 enum { LO_IMM_CHAR = 0, LO_IMM_UNBOUND = 1, LO_IMM_NO_BINDING = 2,
        LO_IMM_EXIT_ID = 3 };
 
@@ -56,13 +58,10 @@ static inline bool lo_fixnump(lo_value v) { return (v & 3) == 0; }
 static inline int64_t lo_fixnum_value(lo_value v) { return (int64_t)v >> 2; }
 static inline lo_value lo_fixnum(int64_t n) { return (lo_value)n << 2; }
 
-static inline bool lo_consp(lo_value v) { return (v & 7) == LO_TAG_CONS; }
-static inline bool lo_objectp(lo_value v) { return (v & 7) == LO_TAG_OBJECT; }
+static inline bool lo_consp(lo_value v) { return (v & LO_TAG_MASK) == LO_TAG_CONS; }
+static inline bool lo_objectp(lo_value v) { return (v & LO_TAG_MASK) == LO_TAG_OBJECT; }
 
-static inline uint64_t *lo_ptr(lo_value v)
-{
-    return (uint64_t *)(uintptr_t)(v & ~(LO_ACCESS_MASK | 7ull));
-}
+static inline uint64_t *lo_ptr(lo_value v) { return lo_value_address(v); }
 
 static inline unsigned lo_access_bits(lo_value v)
 {

@@ -342,6 +342,19 @@ static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
         }                                                               \
     } while (0)
 
+/* ---- multiple values ---- */
+
+lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v)
+{
+    if (n > LO_MV_LIMIT)
+        lo_error(L, "PROGRAM-ERROR", "VALUES: more than %d values",
+                 LO_MV_LIMIT);
+    for (uint32_t i = 1; i < n; i++)
+        L->mv[i] = v[i];
+    L->nvalues = n;
+    return n ? v[0] : L->nil;
+}
+
 /* ---- primitives done in line ---- */
 
 static const struct {

@@ -487,20 +487,33 @@ static const struct fixed_case cases[] = {
 
 static lo_lisp *L;
 
-/* The text ~F writes for c (or the error it signals) into buf. */
-static void format_case(const struct fixed_case *c, char *buf, size_t len)
+struct format_request {
+    const struct fixed_case *c;
+    char *buf;
+    size_t len;
+};
+
+static void format_fixed(lo_lisp *L, void *ctx)
 {
-    if (__builtin_setjmp(L->error_jump)) {
-        snprintf(buf, len, "ERROR %s", L->error);
-        return;
-    }
+    struct format_request *r = ctx;
+    const struct fixed_case *c = r->c;
     double x;
     memcpy(&x, &c->bits, sizeof x);
     struct lo_fixed_params p = { c->w, c->d, c->k, c->overflow, c->pad,
                                  c->atsign };
     lo_value s = lo_make_string_stream(L);
     lo_format_fixed(L, s, x, false, &p);
-    lo_string_utf8(lo_stream_take_string(L, s), buf, len);
+    lo_string_utf8(lo_stream_take_string(L, s), r->buf, r->len);
+}
+
+/* The text ~F writes for c (or the error it signals) into buf: under an
+ * entry point of its own (lisp/api.c). */
+static void format_case(const struct fixed_case *c, char *buf, size_t len)
+{
+    struct format_request r = { c, buf, len };
+    if (lo_protect(L, format_fixed, &r) != LO_OK)
+        snprintf(buf, len, "ERROR %s: %s", lo_last_error(L)->type,
+                 lo_last_error(L)->message);
 }
 
 int main(void)

@@ -1,0 +1,330 @@
+/*
+ * open.c -- opening and closing the Lisp system on a store, and its
+ * threads (lisp.h: lo_lisp_open, lo_lisp_thread_open, ...).
+ *
+ * A cold boot (an empty heap) takes the Lisp's roots in the heap's root
+ * page by name (gc/heap.h), creates NIL, the system environment, the
+ * packages (package.c) and T, binds every primitive by name, then
+ * evaluates the system code written in Lisp (the files of lisp/boot,
+ * embedded: boot.h), each file an evaluation of its own (api.c,
+ * lo_pcall).  A warm start finds it all through the named roots and
+ * checks that this binary's system version -- a hash of the bytecode
+ * version, the primitive table, the standard names and the boot code --
+ * is the one that built the heap.
+ */
+#include <string.h>
+
+#include "lisp/boot.h"
+#include "drivers/checksum.h"
+#include "lisp/environment.h"
+#include "drivers/printf.h"
+#include "lisp/internal.h"
+#include "lisp/package.h"
+
+/* Bump when the bytecode or an object layout changes. */
+#define LO_BYTECODE_VERSION 14u
+
+/* The space past the heap's top a collection keeps for the next
+ * allocations (gc/heap.h): at most this, at most the next trigger. */
+#define LO_RELEASE_SLACK (64ull << 20)
+
+/* The names of the Lisp's roots in the heap's root page (enum
+ * lo_lisp_root, internal.h). */
+static const char *const root_names[LO_LISP_ROOTS] = {
+    [LO_ROOT_NIL] = "lisp:nil",
+    [LO_ROOT_T] = "lisp:t",
+    [LO_ROOT_PACKAGES] = "lisp:packages",
+    [LO_ROOT_SYSTEM_ENV] = "lisp:system-environment",
+    [LO_ROOT_SPECIAL_COUNT] = "lisp:special-count",
+    [LO_ROOT_USERS] = "lisp:users",
+};
+
+/* Find the Lisp's roots (taking them on a cold boot); false when a warm
+ * heap lacks one. */
+static bool find_roots(struct lo_world *W, bool create)
+{
+    for (int i = 0; i < LO_LISP_ROOTS; i++) {
+        W->roots[i] = lo_heap_named_root(W->heap, root_names[i], create,
+                                         NULL);
+        if (!W->roots[i])
+            return false;
+    }
+    return true;
+}
+
+static uint64_t system_version(void)
+{
+    uint32_t crc = lo_crc32c(0, "lispos-bytecode", 15);
+    uint32_t v = LO_BYTECODE_VERSION;
+    crc = lo_crc32c(crc, &v, sizeof v);
+    for (unsigned i = 0; i < lo_primitive_count; i++) {
+        const struct lo_primitive *p = lo_primitives[i];
+        uint8_t package = (uint8_t)p->package;
+        crc = lo_crc32c(crc, &package, 1);
+        crc = lo_crc32c(crc, p->name, strlen(p->name) + 1);
+    }
+    for (unsigned i = 0; i < lo_cl_name_count; i++)
+        crc = lo_crc32c(crc, lo_cl_names[i], strlen(lo_cl_names[i]) + 1);
+    for (unsigned i = 0; i < lo_lispos_name_count; i++)
+        crc = lo_crc32c(crc, lo_lispos_names[i],
+                        strlen(lo_lispos_names[i]) + 1);
+    for (unsigned i = 0; i < lo_boot_file_count; i++)
+        crc = lo_crc32c(crc, lo_boot_files[i].text,
+                        strlen(lo_boot_files[i].text));
+    return (uint64_t)LO_BYTECODE_VERSION << 32 | crc;
+}
+
+/* The heap's first objects (run under a bare entry point: api.c). */
+static void cold_boot(lo_lisp *L, void *ctx)
+{
+    (void)ctx;
+    /* NIL first: a symbol whose fields point at itself. */
+    uint64_t *nil = lo_alloc_object(L, LO_T_SYMBOL, SYM_WORDS);
+    L->nil = *lo_world_root(L, LO_ROOT_NIL) = lo_make_object(nil);
+    nil[SYM_NAME] = lo_make_string(L, "NIL", 3);
+    nil[SYM_PACKAGE] = nil[SYM_PLIST] = L->nil;
+    nil[SYM_HASH] = lo_fixnum(lo_crc32c(0, "NIL", 3));
+    for (int i = LO_ROOT_T; i < LO_LISP_ROOTS; i++)
+        *lo_world_root(L, i) = L->nil;
+    *lo_world_root(L, LO_ROOT_SYSTEM_ENV) = L->env =
+        lo_make_env(L, L->nil, L->nil);
+    lo_packages_cold(L);                /* NIL goes into COMMON-LISP */
+    L->t = *lo_world_root(L, LO_ROOT_T) = lo_intern(L, "T");
+    lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
+    lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
+
+    for (unsigned i = 0; i < lo_primitive_count; i++) {
+        lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
+        uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
+        prim[PRIM_INDEX] = lo_fixnum(i);
+        prim[PRIM_NAME] = name;
+        lo_ptr(lo_function_cell(L, name, true))[CELL_VALUE] =
+            lo_make_object(prim);
+    }
+}
+
+static void eval_boot_file(lo_lisp *L, void *ctx)
+{
+    lo_eval_text(L, ((const struct lo_boot_file *)ctx)->text);
+}
+
+static void boot_done(lo_lisp *L, void *ctx)
+{
+    (void)ctx;
+    lo_packages_boot_done(L);
+}
+
+/* Evaluate the embedded system code, file by file, in name order. */
+static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
+{
+    for (unsigned i = 0; i < lo_boot_file_count; i++) {
+        const struct lo_boot_file *file = &lo_boot_files[i];
+        if (lo_pcall(L, eval_boot_file, (void *)file) != LO_OK) {
+            const struct lo_error *e = lo_last_error(L);
+            lo_snprintf(why, why_len, "cold boot: lisp/boot/%s: %s: %s",
+                        file->name, e->type, e->message);
+            return LO_EINVAL;
+        }
+    }
+    return lo_protect(L, boot_done, NULL) == LO_OK ? LO_OK : LO_ENOSPC;
+}
+
+/* A warm start: the heap's objects are there (run under a bare entry
+ * point, as setting *PACKAGE* may fail). */
+static void warm_start(lo_lisp *L, void *ctx)
+{
+    (void)ctx;
+    L->nil = *lo_world_root(L, LO_ROOT_NIL);
+    L->t = *lo_world_root(L, LO_ROOT_T);
+    L->env = lo_system_env(L);
+    /* a new process starts in COMMON-LISP-USER, as a new Lisp does */
+    lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
+}
+
+/* A thread's state on world W (not yet on its list). */
+static lo_lisp *new_thread(struct lo_world *W)
+{
+    lo_lisp *L = lo_mem_alloc(sizeof *L);
+    if (!L)
+        return NULL;
+    memset(L, 0, sizeof *L);
+    L->W = W;
+    L->store = W->store;
+    L->heap = W->heap;
+    L->root = W->root;
+    L->poll_budget = L->limits.window = INT64_MAX;      /* no limits */
+    /* Exit identities (vm.c) live on in closures that persist: a thread
+     * starts its count from the clock, past the ones earlier processes
+     * made (each takes far longer than a nanosecond), so a stale exit
+     * finds no live entry of the same identity. */
+    L->exit_serial = lo_clock_ns() & ((1ull << 54) - 1);
+    L->stack = lo_mem_alloc(LO_STACK_VALUES * sizeof *L->stack);
+    L->frames = lo_mem_alloc(LO_MAX_FRAMES * sizeof *L->frames);
+    L->bindings = lo_mem_alloc(LO_MAX_BINDINGS * sizeof *L->bindings);
+    L->roots = lo_mem_alloc(LO_MAX_ROOTS * sizeof *L->roots);
+    L->catches = lo_mem_alloc(LO_MAX_CATCHES * sizeof *L->catches);
+    L->levels = lo_mem_alloc(LO_MAX_LEVELS * sizeof *L->levels);
+    if (!L->stack || !L->frames || !L->bindings || !L->roots ||
+        !L->catches || !L->levels) {
+        lo_mem_free(L->stack);
+        lo_mem_free(L->frames);
+        lo_mem_free(L->bindings);
+        lo_mem_free(L->roots);
+        lo_mem_free(L->catches);
+        lo_mem_free(L->levels);
+        lo_mem_free(L);
+        return NULL;
+    }
+    return L;
+}
+
+/* Put L on its world's list of threads: from now on it allocates, and the
+ * collector sees its roots. */
+static void join_world(lo_lisp *L)
+{
+    struct lo_world *W = L->W;
+    if (!lo_mutator_attached())
+        lo_mutator_attach();
+    lo_heap_register_buffer(W->heap, &L->buffer);
+    lo_mutex_lock(&W->lock);
+    L->next_thread = W->threads;
+    W->threads = L;
+    lo_mutex_unlock(&W->lock);
+}
+
+static void free_slots(struct lo_slots *s)
+{
+    for (size_t i = 0; i < sizeof s->blocks / sizeof s->blocks[0]; i++)
+        lo_mem_free(s->blocks[i]);
+    lo_mem_free(s->free);
+}
+
+static void free_thread(lo_lisp *L)
+{
+    struct lo_world *W = L->W;
+    lo_mutex_lock(&W->lock);
+    for (lo_lisp **p = &W->threads; *p; p = &(*p)->next_thread)
+        if (*p == L) {
+            *p = L->next_thread;
+            lo_heap_unregister_buffer(W->heap, &L->buffer);
+            break;
+        }
+    lo_mutex_unlock(&W->lock);
+    lo_mem_free(L->stack);
+    lo_mem_free(L->frames);
+    lo_mem_free(L->bindings);
+    lo_mem_free(L->roots);
+    lo_mem_free(L->specials);
+    lo_mem_free(L->catches);
+    lo_mem_free(L->levels);
+    lo_mem_free(L->output);
+    lo_mem_free(L->backtrace);
+    free_slots(&L->handles);
+    for (int i = 0; i < 64; i++)
+        lo_mem_free(L->compilers[i]);
+    lo_mem_free(L);
+}
+
+static void free_world(struct lo_world *W)
+{
+    while (W->threads)
+        free_thread(W->threads);
+    free_slots(&W->kept);
+    lo_heap_close(W->heap);
+    lo_mutex_destroy(&W->lock);
+    lo_mem_free(W);
+}
+
+int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
+{
+    *out = NULL;
+    lo_primitives_init();
+    struct lo_world *W = lo_mem_alloc(sizeof *W);
+    if (!W)
+        return LO_ENOMEM;
+    memset(W, 0, sizeof *W);
+    W->store = store;
+    lo_mutex_init(&W->lock);
+    int fresh = 0;
+    int status = lo_heap_open(store, system_version(), &W->heap, &fresh, why,
+                              why_len);
+    if (status != LO_OK) {
+        lo_mutex_destroy(&W->lock);
+        lo_mem_free(W);
+        return status;
+    }
+    W->root = lo_heap_root(W->heap);
+    /* The mutators allocate into the space a collection frees at once:
+     * keep one window of it instead of releasing it to be faulted in
+     * again (gc/heap.h). */
+    lo_heap_set_release_slack(W->heap, LO_RELEASE_SLACK);
+    W->cold = fresh;
+    lo_lisp *L = new_thread(W);
+    if (!L) {
+        free_world(W);
+        return LO_ENOMEM;
+    }
+    join_world(L);
+    if (!find_roots(W, fresh)) {
+        lo_snprintf(why, why_len, "the heap lacks the Lisp's roots (%s)",
+                    fresh ? "its root page is full" : "not a Lisp heap?");
+        free_world(W);
+        return LO_ECORRUPT;
+    }
+    if (fresh) {
+        if (lo_protect(L, cold_boot, NULL) != LO_OK) {
+            lo_snprintf(why, why_len, "cold boot failed: %s: %s",
+                        lo_last_error(L)->type, lo_last_error(L)->message);
+            free_world(W);
+            return LO_ENOSPC;
+        }
+        W->booting = true;
+        status = run_boot_code(L, why, why_len);
+        W->booting = false;
+    } else if (lo_protect(L, warm_start, NULL) != LO_OK) {
+        lo_snprintf(why, why_len, "warm start failed: %s: %s",
+                    lo_last_error(L)->type, lo_last_error(L)->message);
+        status = LO_ENOSPC;
+    }
+    if (status != LO_OK) {
+        free_world(W);
+        return status;
+    }
+    *out = L;
+    return LO_OK;
+}
+
+int lo_lisp_thread_open(lo_lisp *any, lo_lisp **out)
+{
+    lo_lisp *L = new_thread(any->W);
+    if (!L)
+        return LO_ENOMEM;
+    /* Joined first: from then on no collection runs until this thread
+     * polls, so nil and t cannot move under it while they are read. */
+    join_world(L);
+    L->nil = *lo_world_root(L, LO_ROOT_NIL);
+    L->t = *lo_world_root(L, LO_ROOT_T);
+    L->env = lo_system_env(L);
+    *out = L;
+    return LO_OK;
+}
+
+void lo_lisp_thread_close(lo_lisp *L)
+{
+    if (!L)
+        return;
+    free_thread(L);
+    /* A thread that has gone must not be waited for by a stopped world. */
+    lo_mutator_detach();
+}
+
+void lo_lisp_close(lo_lisp *L)
+{
+    if (L)
+        free_world(L->W);
+}
+
+int lo_lisp_cold_booted(lo_lisp *L)
+{
+    return L->W->cold;
+}
