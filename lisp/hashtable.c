@@ -1,6 +1,6 @@
 /*
- * hashtable.c -- Common Lisp hash tables, and the equality and hashing
- * functions they are built on (EQL on numbers, EQUAL, EQUALP, SXHASH).
+ * hashtable.c -- Common Lisp hash tables, and the hashing they are built
+ * on (SXHASH too); the tests they compare keys with are equal.c's.
  *
  * A table is a header object (hashtable.h) and a vector of slots, key and
  * value side by side, probed linearly from the key's hash; removal shifts
@@ -43,7 +43,7 @@ enum { HASH_VERSION = 1 };
  * list elements it looks at: enough to tell keys apart, bounded so a
  * hash stays cheap.  Equal objects still hash alike, since both are cut
  * off at the same place. */
-enum { HASH_DEPTH = 4, HASH_LIST_ELEMENTS = 32, EQUAL_DEPTH = 100000 };
+enum { HASH_DEPTH = 4, HASH_LIST_ELEMENTS = 32 };
 
 static const char *const test_names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
 
@@ -71,11 +71,6 @@ static bool keyword_is(lo_value v, const char *name)
     return lo_keywordp(v) && name_is(v, name);
 }
 
-/* ---- numbers --------------------------------------------------------------
- * Fixnums are immediate; bignums, ratios and doubles are objects
- * (numbers.h).  EQL compares numbers of one type by value; EQUALP
- * compares numbers of any type with =. */
-
 /* The double d is exactly an integer that fits in an int64. */
 static bool double_int64(double d, int64_t *out)
 {
@@ -86,167 +81,6 @@ static bool double_int64(double d, int64_t *out)
     return (double)i == d;
 }
 
-/* EQL: identity, or numbers of the same type with the same value (two
- * doubles with the same bits: 0.0 and -0.0 differ, a NaN is itself). */
-bool lo_eql(lo_value x, lo_value y)
-{
-    if (lo_eq(x, y))
-        return true;
-    if (lo_doublep(x) && lo_doublep(y))
-        return lo_ptr(x)[1] == lo_ptr(y)[1];
-    if (lo_bignump(x) && lo_bignump(y)) {
-        lo_big a = lo_bignum_view(x), b = lo_bignum_view(y);
-        return a.neg == b.neg && a.len == b.len &&
-               memcmp(a.limb, b.limb, a.len * sizeof *a.limb) == 0;
-    }
-    if (lo_ratiop(x) && lo_ratiop(y))   /* both in lowest terms */
-        return lo_eql(lo_ptr(x)[RATIO_NUM], lo_ptr(y)[RATIO_NUM]) &&
-               lo_eql(lo_ptr(x)[RATIO_DEN], lo_ptr(y)[RATIO_DEN]);
-    return false;
-}
-
-/* ---- EQUAL and EQUALP ------------------------------------------------------ */
-
-/* Case folding for EQUALP and CHAR-EQUAL: ASCII and Latin-1 letters. */
-static uint32_t fold(uint32_t c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 0xe0 && c <= 0xfe && c != 0xf7))
-        return c - 32;
-    return c;
-}
-
-/* Comparing contents reads them: two vectors of the same length (the
- * length is no secret) need the read bit of both.  EQ ones never get
- * here. */
-static void check_contents(lo_lisp *L, lo_value x, lo_value y,
-                           const char *op)
-{
-    lo_check_access(L, x, LO_ACCESS_READ, op);
-    lo_check_access(L, y, LO_ACCESS_READ, op);
-}
-
-static bool strings_equal(lo_lisp *L, lo_value x, lo_value y, bool fold_case,
-                          const char *op)
-{
-    uint64_t len = lo_string_length(x);
-    if (len != lo_string_length(y))
-        return false;
-    check_contents(L, x, y, op);
-    for (uint64_t i = 0; i < len; i++) {
-        uint32_t a = lo_string_ref(x, i), b = lo_string_ref(y, i);
-        if (a != b && (!fold_case || fold(a) != fold(b)))
-            return false;
-    }
-    return true;
-}
-
-static void check_depth(lo_lisp *L, int depth, const char *op)
-{
-    if (depth > EQUAL_DEPTH)
-        lo_error(L, "STORAGE-CONDITION", "%s: structure nested too deeply",
-                 op);
-}
-
-/* EQUAL: conses by structure, strings by contents, the rest by EQL.  The
- * cdr chain is a loop, so only car nesting uses the C stack. */
-static bool equal(lo_lisp *L, lo_value x, lo_value y, int depth)
-{
-    check_depth(L, depth, "EQUAL");
-    for (;;) {
-        lo_limits_tick(L);      /* two circular lists never end */
-        if (lo_eql(x, y))
-            return true;
-        if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
-            return strings_equal(L, x, y, false, "EQUAL");
-        if (!lo_consp(x) || !lo_consp(y))
-            return false;
-        if (!equal(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
-            return false;
-        x = lo_cdr_raw(x);
-        y = lo_cdr_raw(y);
-    }
-}
-
-/* Strings and general vectors are EQUALP to each other element-wise. */
-bool lo_equal(lo_lisp *L, lo_value x, lo_value y)
-{
-    return equal(L, x, y, 0);
-}
-
-static bool sequencep(lo_value v)
-{
-    return lo_typep(v, LO_T_STRING) || lo_typep(v, LO_T_VECTOR);
-}
-
-static uint64_t sequence_length(lo_value v)
-{
-    return lo_typep(v, LO_T_STRING) ? lo_string_length(v)
-                                    : (uint64_t)lo_fixnum_value(lo_ptr(v)[1]);
-}
-
-static lo_value sequence_ref(lo_value v, uint64_t i)
-{
-    return lo_typep(v, LO_T_STRING) ? lo_char(lo_string_ref(v, i))
-                                    : lo_ptr(v)[2 + i];
-}
-
-static bool equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
-static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
-
-static bool sequences_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
-{
-    if (lo_typep(x, LO_T_STRING) && lo_typep(y, LO_T_STRING))
-        return strings_equal(L, x, y, true, "EQUALP");
-    uint64_t len = sequence_length(x);
-    if (len != sequence_length(y))
-        return false;
-    check_contents(L, x, y, "EQUALP");
-    for (uint64_t i = 0; i < len; i++)
-        if (!equalp(L, sequence_ref(x, i), sequence_ref(y, i), depth + 1))
-            return false;
-    return true;
-}
-
-/* EQUALP on two things that are not both conses. */
-static bool equalp_atoms(lo_lisp *L, lo_value x, lo_value y, int depth)
-{
-    if (lo_charp(x) && lo_charp(y))
-        return fold(lo_char_code(x)) == fold(lo_char_code(y));
-    if (lo_numberp(x) && lo_numberp(y))
-        return lo_num_equal(L, x, y);
-    if (sequencep(x) && sequencep(y))
-        return sequences_equalp(L, x, y, depth);
-    if (lo_typep(x, LO_T_HASH_TABLE) && lo_typep(y, LO_T_HASH_TABLE))
-        return tables_equalp(L, x, y, depth);
-    /* structures of one layout, slot by slot (instances.c) */
-    if (lo_structure_p(L, x) && lo_structure_p(L, y) &&
-        lo_eq(lo_ptr(x)[INSTANCE_WRAPPER], lo_ptr(y)[INSTANCE_WRAPPER])) {
-        lo_check_access(L, x, LO_ACCESS_READ, "EQUALP");
-        lo_check_access(L, y, LO_ACCESS_READ, "EQUALP");
-        return sequences_equalp(L, lo_ptr(x)[INSTANCE_SLOTS],
-                                lo_ptr(y)[INSTANCE_SLOTS], depth);
-    }
-    return false;
-}
-
-/* EQUALP: EQUAL, but numbers by =, characters and strings ignoring case,
- * vectors and hash tables element by element. */
-static bool equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
-{
-    check_depth(L, depth, "EQUALP");
-    for (;;) {
-        lo_limits_tick(L);
-        if (lo_eq(x, y))
-            return true;
-        if (!lo_consp(x) || !lo_consp(y))
-            return equalp_atoms(L, x, y, depth);
-        if (!equalp(L, lo_car_raw(x), lo_car_raw(y), depth + 1))
-            return false;
-        x = lo_cdr_raw(x);
-        y = lo_cdr_raw(y);
-    }
-}
-
 /* Two keys are the same under the table's test. */
 static bool same_key(lo_lisp *L, enum lo_hash_kind kind, lo_value x,
                      lo_value y)
@@ -254,8 +88,8 @@ static bool same_key(lo_lisp *L, enum lo_hash_kind kind, lo_value x,
     switch (kind) {
     case LO_HASH_EQ:    return lo_eq(x, y);
     case LO_HASH_EQL:   return lo_eql(x, y);
-    case LO_HASH_EQUAL: return equal(L, x, y, 0);
-    default:            return equalp(L, x, y, 0);
+    case LO_HASH_EQUAL: return lo_equal(L, x, y);
+    default:            return lo_equalp(L, x, y);
     }
 }
 
@@ -330,7 +164,7 @@ static uint64_t hash_number(lo_lisp *L, lo_value v, bool by_value)
 
 static uint64_t hash_char(uint32_t c, bool fold_case)
 {
-    return tagged(TAG_CHAR, fold_case ? fold(c) : c);
+    return tagged(TAG_CHAR, fold_case ? lo_char_fold(c) : c);
 }
 
 /* by_address is NULL where an address may not be used (inside a key, and
@@ -372,7 +206,7 @@ static uint64_t hash_sequence(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
     /* hashing the contents reads them (SXHASH would show them) */
     lo_check_access(L, v, LO_ACCESS_READ,
                     kind == LO_HASH_EQUALP ? "EQUALP" : "EQUAL");
-    uint64_t len = sequence_length(v);
+    uint64_t len = lo_any_vector_length(v);
     uint64_t h = tagged(TAG_SEQUENCE, len);
     if (depth >= HASH_DEPTH)
         return h;
@@ -380,7 +214,7 @@ static uint64_t hash_sequence(lo_lisp *L, lo_value v, enum lo_hash_kind kind,
     bool string = lo_typep(v, LO_T_STRING);
     for (uint64_t i = 0; i < len; i++)
         h = combine(h, string ? hash_char(lo_string_ref(v, i), fold_case)
-                              : hash_of(L, sequence_ref(v, i), kind,
+                              : hash_of(L, lo_any_vector_ref(v, i), kind,
                                         depth + 1, NULL));
     return h;
 }
@@ -583,11 +417,12 @@ static void table_delete(lo_lisp *L, uint64_t *tp, uint64_t i)
 }
 
 /* Two tables are EQUALP: same test, same count, and each key of one is in
- * the other with an EQUALP value. */
-static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
+ * the other with an EQUALP value (equal.c asks). */
+bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 {
     uint64_t *xp = lo_ptr(x), *yp = lo_ptr(y);
-    check_contents(L, x, y, "EQUALP");     /* the count is read too */
+    lo_check_access(L, x, LO_ACCESS_READ, "EQUALP");    /* the count is */
+    lo_check_access(L, y, LO_ACCESS_READ, "EQUALP");    /* read too */
     if (xp[HT_KIND] != yp[HT_KIND] || xp[HT_COUNT] != yp[HT_COUNT])
         return false;
     refresh(L, yp);
@@ -597,8 +432,8 @@ static bool tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
             continue;
         bool found;
         uint64_t i = probe(L, yp, key, &found, NULL);
-        if (!found || !equalp(L, table_slots(xp)[2 * j + 1],
-                              table_slots(yp)[2 * i + 1], depth + 1))
+        if (!found || !lo_equalp_within(L, table_slots(xp)[2 * j + 1],
+                                        table_slots(yp)[2 * i + 1], depth + 1))
             return false;
     }
     return true;
@@ -831,7 +666,7 @@ LO_PRIMITIVE(p_sxhash, "SXHASH", CL, ANY, 1, 1, "(x)",
 LO_PRIMITIVE(p_equalp, "EQUALP", CL, ANY, 2, 2, "(x y)",
              "")
 {
-    return lo_truth(L, equalp(L, args[0], args[1], 0));
+    return lo_truth(L, lo_equalp(L, args[0], args[1]));
 }
 
 const struct lo_primitive *const lo_prims_hash[] = {

@@ -1,6 +1,7 @@
 /*
  * hashtable.h -- the layout of a hash table object (lisp/hashtable.c has
- * the code; the printer reads the test and the count).
+ * the code; the printer reads the test and the count), and the EQUALP of
+ * two tables.
  *
  *   hash table  1 test: the symbol EQ, EQL, EQUAL or EQUALP
  *               2 kind: the test as a fixnum (enum lo_hash_kind)
@@ -17,8 +18,14 @@
 #ifndef LO_LISP_HASHTABLE_H
 #define LO_LISP_HASHTABLE_H
 
+#include "lisp/internal.h"
+
 enum { HT_TEST = 1, HT_KIND, HT_COUNT, HT_STAMP, HT_VERSION, HT_SLOTS,
        HT_WORDS };
 enum lo_hash_kind { LO_HASH_EQ, LO_HASH_EQL, LO_HASH_EQUAL, LO_HASH_EQUALP };
+
+/* EQUALP of two hash tables, depth levels down into what is compared
+ * (equal.c's EQUALP asks). */
+bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth);
 
 #endif

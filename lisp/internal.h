@@ -7,6 +7,7 @@
  *                protected call --, handles, structured errors; lisp.h's
  *                text entry points on them; api_values.c its values
  *   runtime.c    allocation, special variables
+ *   equal.c      EQL, EQUAL, EQUALP
  *   environment.c  first-class global environments: binding cells,
  *                the system's and the users' (environment.h)
  *   collect.c    roots, safepoints, collections (docs/gc.md)
@@ -564,9 +565,16 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
 
-/* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
+/* ---- equality (equal.c) ---- */
+/* EQL (numbers by value), EQUAL and EQUALP; lo_equalp_within is EQUALP
+ * depth levels down into what is compared (for the types it descends
+ * into: hashtable.c); lo_char_fold the case folding of EQUALP and
+ * CHAR-EQUAL. */
 bool lo_eql(lo_value x, lo_value y);
 bool lo_equal(lo_lisp *L, lo_value x, lo_value y);
+bool lo_equalp(lo_lisp *L, lo_value x, lo_value y);
+bool lo_equalp_within(lo_lisp *L, lo_value x, lo_value y, int depth);
+uint32_t lo_char_fold(uint32_t c);
 
 /* A primitive returning several values: returns v[0] (nil when n is 0),
  * the caller's `return lo_values(L, n, v);` */
