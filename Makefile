@@ -60,12 +60,15 @@ LIBS     := $(HOST_LIB) $(CORE_LIB)
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
+# The example program of docs/embedding.md, extracted from the document
+# (tests/unit/embedding_example.t runs it): the page cannot drift.
+EXAMPLE  := $(BUILD)/tests/embedding-example
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
 CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
 
 .PHONY: all check run bench soak fuzz clean deps
-all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS)
+all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
 deps:
@@ -103,6 +106,15 @@ $(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
+
+$(BUILD)/gen/embedding_example.c: docs/embedding.md conf/extract_example.sh
+	@mkdir -p $(@D)
+	conf/extract_example.sh docs/embedding.md embedding_example.c > $@
+
+$(EXAMPLE): $(BUILD)/gen/embedding_example.c $(LIBS)
+	@mkdir -p $(@D) $(BUILD)/obj/gen
+	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $(BUILD)/obj/gen/embedding_example.o
+	$(CC) $(LDFLAGS) $(BUILD)/obj/gen/embedding_example.o $(LINK_LIBS) -o $@
 
 # Crash harnesses use SQLite as their oracle (tests only).
 $(CRASHERS): $(BUILD)/tests/ckpt-%: $(BUILD)/obj/tests/crash/ckpt_%.o $(LIBS)
