@@ -30,6 +30,8 @@
 # with them), and, after a snapshot, the pause and what the next snapshot
 # writes (gc_bench.c).
 #
+# The embedding API: what entering the Lisp from C costs (api_bench.c).
+#
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
 # (lisp_bench.sh, last).
 set -euo pipefail
@@ -89,6 +91,10 @@ rm -f "$ckpt_file"
 # The collector (docs/gc.md).
 "$build/bench/gc_bench" "$gc_file" 100 500 100:200 0:200 snapshot:100
 rm -f "$gc_file"
+
+# Entering the Lisp from C (docs/embedding.md): the protected call, a
+# handle, a call by name, a text evaluation (api_bench.c), in CPU time.
+"$build/bench/api_bench"
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
 # CLISP, ECL and SBCL; tests/bench/lisp_bench.sh says how each is timed.
