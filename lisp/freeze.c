@@ -171,6 +171,7 @@ static void freeze_object(struct walk *w, uint64_t *p)
 uint64_t lo_freeze_system(lo_lisp *L)
 {
     struct walk w = { .L = L };
+    LO_ASSERT(!L->world_locked);
     lo_world_lock(L);
     reach(&w, lo_system_env(L));
     while (w.depth && !w.no_memory)
