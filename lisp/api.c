@@ -304,6 +304,11 @@ static int entry(lo_lisp *L, bool evaluation, lo_protected_fn *fn, void *ctx)
             ok = false;
         }
     }
+    /* what the system's evaluation gave the system is frozen (freeze.c,
+     * which never polls: the payload stays put); a bare entry point
+     * runs no evaluation, but may have written a frozen object */
+    if (defaults || (L->nlevels == 0 && L->wrote_frozen))
+        lo_freeze_after_eval(L);
     if (evaluation) {
         /* past a limit, even code that caught the condition has failed,
          * and so has every entry point nested in the evaluation */

@@ -3,8 +3,10 @@
  * reading them, hash tables, calls and global variables.
  *
  * Each function is a body run by lo_api_run (api.c): directly inside an
- * entry point, else under one of its own -- a bare one for what runs no
- * Lisp code, an evaluation for what does (calls, EVAL, globals, printing).
+ * entry point, else under one of its own -- a bare one for what only
+ * makes or reads, an evaluation for what runs Lisp code or changes what
+ * exists (calls, EVAL, globals, printing, interning, changing a table:
+ * the end of an evaluation freezes what the system gained, freeze.c).
  * A body takes its arguments and leaves its result in a struct, reads
  * references only once inside (a collection may have moved what they
  * hold before), and makes handles for what it returns.  What the Lisp
@@ -223,7 +225,7 @@ static void make_symbol(lo_lisp *L, void *ctx)
 lo_ref lo_new_symbol(lo_lisp *L, const char *package, const char *name)
 {
     struct make m = { .text = package, .result = (lo_ref)(uintptr_t)name };
-    return lo_api_run(L, false, make_symbol, &m) == LO_OK ? m.result : NULL;
+    return lo_api_run(L, true, make_symbol, &m) == LO_OK ? m.result : NULL;
 }
 
 static void make_hash_table(lo_lisp *L, void *ctx)
@@ -563,7 +565,7 @@ static void hash_set(lo_lisp *L, void *ctx)
 int lo_hash_set(lo_lisp *L, lo_ref table, lo_ref key, lo_ref value)
 {
     struct hash h = { .table = table, .key = key, .value = value };
-    return lo_api_run(L, false, hash_set, &h);
+    return lo_api_run(L, true, hash_set, &h);
 }
 
 static void hash_remove(lo_lisp *L, void *ctx)
@@ -577,7 +579,7 @@ static void hash_remove(lo_lisp *L, void *ctx)
 int lo_hash_remove(lo_lisp *L, lo_ref table, lo_ref key)
 {
     struct hash h = { .table = table, .key = key };
-    return lo_api_run(L, false, hash_remove, &h) == LO_OK ? (int)h.n : LO_ELISP;
+    return lo_api_run(L, true, hash_remove, &h) == LO_OK ? (int)h.n : LO_ELISP;
 }
 
 static void hash_count(lo_lisp *L, void *ctx)

@@ -112,6 +112,7 @@ static void boot_done(lo_lisp *L, void *ctx)
 {
     (void)ctx;
     lo_packages_boot_done(L);
+    lo_freeze_system(L);
 }
 
 /* Evaluate the embedded system code, file by file, in name order. */

@@ -6,7 +6,10 @@
  *
  * On a RAM-disk store, the nanoseconds per operation of
  *   bench api-pcall-empty        lo_pcall of a function doing nothing: a
- *                                whole evaluation's entry and exit
+ *                                whole evaluation's entry and exit, in the
+ *                                system environment (whose end freezes
+ *                                what is new: lisp/freeze.c)
+ *   bench api-pcall-empty-user   the same in a user's environment
  *   bench api-new-integer-outside  lo_new_integer outside any lo_pcall:
  *                                a bare entry point of its own each
  *   bench api-new-integer-inside   the same inside one lo_pcall: a handle
@@ -111,6 +114,12 @@ static double run(int k)
     case 6:
         check(lo_pcall(L, kept_calls, NULL));
         break;
+    case 7:
+        lo_lisp_set_user(L, "bench");
+        for (long i = 0; i < n_ops; i++)
+            lo_pcall(L, nothing, NULL);
+        lo_lisp_set_user(L, NULL);
+        break;
     case 5:
         for (long i = 0; i < n_ops / 10; i++)
             lo_lisp_eval_string(L, "(+ 1 2)", out, sizeof out);
@@ -142,10 +151,10 @@ int main(int argc, char **argv)
     static const char *const names[] = {
         "api-pcall-empty", "api-new-integer-outside",
         "api-new-integer-inside", "api-call-outside", "api-call-inside",
-        "api-eval-string", "api-call-kept-inside",
+        "api-eval-string", "api-call-kept-inside", "api-pcall-empty-user",
     };
     plus = lo_ref_keep(L, lo_new_symbol(L, "CL", "+"));
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < 8; k++) {
         double t[3];
         for (int r = 0; r < 3; r++)
             t[r] = run(k);
