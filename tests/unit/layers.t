@@ -38,6 +38,7 @@ forbid lisp/runtime lisp/reader lisp/compiler* lisp/compile_* lisp/vm lisp/print
 set -u
 set -f          # the rules' patterns are for case, not for the file system
 obj="${LISPOS_BUILD:-build}/obj"
+root=$(cd "$(dirname "$0")/../.." && pwd)   # the source tree
 core_dirs="drivers ckpt gc lisp store auth"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lispos-layers-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -53,7 +54,9 @@ build_graph() {
     set --
     for d in $core_dirs; do
         for o in "$obj/$d"/*.o; do
-            [ -f "$o" ] && set -- "$@" "$o"
+            # An object whose source is gone (renamed, deleted) is stale.
+            src="$root/${o#"$obj"/}"
+            [ -f "$o" ] && [ -f "${src%.o}.c" ] && set -- "$@" "$o"
         done
     done
     set -f
