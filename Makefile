@@ -46,8 +46,16 @@ BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
 BOOT_C    := $(BUILD)/gen/boot.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos_disk.c server/lispos_repl.c
+# tests/unit/: C tests, one program each; tests/integration/: scripts that
+# drive the programs; tests/helpers/: what the C tests share, compiled once.
 TEST_SRCS := $(wildcard tests/unit/*.c)
-TEST_SCRIPTS := $(wildcard tests/unit/*.t)
+TEST_SCRIPTS := $(wildcard tests/integration/*.t)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+# A script left in tests/unit/ would never run: stop instead.
+STRAY_SCRIPTS := $(wildcard tests/unit/*.t tests/unit/*.sh)
+ifneq ($(STRAY_SCRIPTS),)
+$(error scripts go to tests/integration/, not tests/unit/: $(STRAY_SCRIPTS))
+endif
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 CRASH_SRCS := $(wildcard tests/crash/*.c)
 
@@ -56,6 +64,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_LIB := $(BUILD)/liblispos-core.a
 HOST_LIB := $(BUILD)/liblispos-host.a
 LIBS     := $(HOST_LIB) $(CORE_LIB)
+# The test helpers: an archive, so a test links only the helpers it uses.
+HELPER_LIB := $(BUILD)/liblispos-test-helpers.a
 # The core calls the platform and the host drivers call the core: one group.
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
@@ -76,7 +86,7 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
-$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
+$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
 
@@ -97,12 +107,16 @@ $(HOST_LIB): $(call obj,$(HOST_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
+$(HELPER_LIB): $(call obj,$(HELPER_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
-$(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
+$(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(HELPER_LIB) $(LINK_LIBS) -o $@
 
 # Crash harnesses use SQLite as their oracle (tests only).
 $(CRASHERS): $(BUILD)/tests/ckpt-%: $(BUILD)/obj/tests/crash/ckpt_%.o $(LIBS)
@@ -136,7 +150,7 @@ bench: all
 soak: all
 	timeout 1800 $(BUILD)/tests/ckpt-crash --iterations $${SOAK_ITERATIONS:-5000}
 	timeout 1200 $(BUILD)/tests/ckpt-kill --rounds $${SOAK_ROUNDS:-300}
-	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/unit/lisp_gc_stress.t
+	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/integration/lisp_gc_stress.t
 
 fuzz: all
 	@echo "fuzz: no fuzzers yet (they come with the reader and the protocol)"

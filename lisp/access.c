@@ -137,7 +137,7 @@ void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p)
 
 /* (%primitive-privilege function): :SYSTEM or :ANY for a primitive (its
  * row's privilege), NIL for any other function -- what the audit of
- * what users can reach lists (tests/unit/lisp_audit.t). */
+ * what users can reach lists (tests/integration/lisp_audit.t). */
 LO_PRIMITIVE(p_primitive_privilege, "%PRIMITIVE-PRIVILEGE", INTERNAL, ANY,
              1, 1, "(function)",
              "For a function written in C, who may call it: :SYSTEM (the "

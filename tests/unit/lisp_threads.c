@@ -18,6 +18,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { THREADS = 6, USER_THREADS = 2, ROUNDS = 60 };
@@ -34,13 +35,9 @@ static volatile int stop_snapshots;
 
 static void expect(int t, lo_lisp *L, const char *form, const char *want)
 {
-    char out[512];
-    int status = lo_lisp_eval_string(L, form, out, sizeof out);
-    if (status != LO_OK || strcmp(out, want) != 0) {
-        if (!failures[t]++)
-            snprintf(first_error[t], sizeof first_error[t],
-                     "%s -> %s (wanted %s)", form, out, want);
-    }
+    if (!fixture_evaluates(L, form, LO_OK, want) && !failures[t]++)
+        snprintf(first_error[t], sizeof first_error[t],
+                 "%s -> %s (wanted %s)", form, fixture_out(), want);
 }
 
 /* What L wrote to standard output since the last take is want. */
@@ -150,14 +147,10 @@ static void *snapshotter(void *arg)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    if (lo_ckpt_open(d, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    store = fx.store;
+    main_L = fx.L;
 
     pthread_t th[THREADS], snap;
     pthread_create(&snap, NULL, snapshotter, NULL);
@@ -179,28 +172,20 @@ int main(void)
     is_int(lo_lisp_collect(main_L, &r), LO_OK, "a final collection");
     ok(r.live_bytes > 0, "live after it: %llu bytes",
        (unsigned long long)r.live_bytes);
-    char out[256];
-    lo_lisp_eval_string(main_L, "(list (sum-2 *kept-2-59* 0) "
-                        "(length *kept-3-0*))", out, sizeof out);
-    is_str(out, "(420 20)", "every thread's definitions and data are there");
-    lo_lisp_eval_string(main_L, "(list (fboundp 'mine) (fboundp 'build-4) 255)",
-                        out, sizeof out);
-    is_str(out, "(NIL NIL 255)", "the users' definitions and defaults are "
-           "not the system's");
+    eval_is(main_L, "(list (sum-2 *kept-2-59* 0) (length *kept-3-0*))",
+            "(420 20)", "every thread's definitions and data are there");
+    eval_is(main_L, "(list (fboundp 'mine) (fboundp 'build-4) 255)",
+            "(NIL NIL 255)", "the users' definitions and defaults are not "
+            "the system's");
 
     is_int(lo_ckpt_sync(store), LO_OK, "made durable");
-    lo_lisp_close(main_L);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    lo_lisp_eval_string(main_L, "(list (sum-1 *kept-1-30* 0) "
-                        "(length (build-0 7 nil)))", out, sizeof out);
-    is_str(out, "(210 7)", "and still there when the heap is opened again");
+    fixture_reopen_lisp(&fx);
+    main_L = fx.L;
+    eval_is(main_L, "(list (sum-1 *kept-1-30* 0) (length (build-0 7 nil)))",
+            "(210 7)", "and still there when the heap is opened again");
     is_int(lo_lisp_set_user(main_L, "user4"), LO_OK, "back in user4's environment");
-    lo_lisp_eval_string(main_L, "(list (mine) (length *kept-4-59*) 255)", out,
-                        sizeof out);
-    is_str(out, "(4 14 FF)", "user4's definitions and *print-base* are kept");
-    lo_lisp_close(main_L);
-    lo_ckpt_close(store);
-    lo_disk_close(d);
+    eval_is(main_L, "(list (mine) (length *kept-4-59*) 255)", "(4 14 FF)",
+            "user4's definitions and *print-base* are kept");
+    fixture_close(&fx);
     return done_testing();
 }
