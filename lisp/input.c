@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/sequences.h"
 #include "lisp/streams.h"
 
@@ -161,20 +162,13 @@ static lo_value string_input_stream(lo_lisp *L, lo_value string,
     return make_input(L, LO_STREAM_STRING_INPUT, text, bytes, start, L->nil);
 }
 
-static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_typep(v, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, v, LO_ACCESS_READ, op);
-    return v;
-}
-
 /* (make-string-input-stream string &optional start end) */
 LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM", CL, ANY, 1, 3, "(string &optional (start 0) end)",
              "")
 {
     const char *op = "MAKE-STRING-INPUT-STREAM";
-    lo_value s = string_arg(L, args[0], op);
+    lo_value s = lo_arg_string(L, args[0]);
+    lo_check_access(L, s, LO_ACCESS_READ, op);
     uint64_t start, end;
     lo_bounds(L, op, nargs > 1 ? args[1] : LO_UNBOUND, nargs > 2 ? args[2] : LO_UNBOUND,
               lo_string_length(s), &start, &end);
@@ -246,8 +240,7 @@ LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil
     const char *op = "PEEK-CHAR";
     lo_value type = nargs > 0 ? args[0] : L->nil;
     if (!lo_null(L, type) && !lo_eq(type, L->t) && !lo_charp(type))
-        lo_error(L, "TYPE-ERROR", "%s: the peek type must be NIL, T or a "
-                 "character", op);
+        lo_arg_error(L, type, "(OR CHARACTER BOOLEAN)");
     struct read_args r = read_args(L, args, nargs, 1, op);
     struct input in = input_of(r.stream);
     for (; in.pos < in.end; next_code(&in)) {
@@ -268,8 +261,7 @@ LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional 
              "")
 {
     const char *op = "UNREAD-CHAR";
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    lo_arg_character(L, args[0]);
     lo_value s = lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op);
     struct input in = input_of(s);
     if (in.pos == 0)
@@ -374,7 +366,8 @@ LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &o
              "")
 {
     const char *op = "READ-FROM-STRING";
-    lo_value s = string_arg(L, args[0], op), k[3];
+    lo_value s = lo_arg_string(L, args[0]), k[3];
+    lo_check_access(L, s, LO_ACCESS_READ, op);
     lo_parse_keys(L, op, args, nargs, 3, "START END PRESERVE-WHITESPACE", k);
     uint64_t start, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
@@ -395,8 +388,7 @@ LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endc
              "")
 {
     const char *op = "READ-DELIMITED-LIST";
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    lo_arg_character(L, args[0]);
     struct read_args r = { lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op),
                            L->t, L->nil, true };
     lo_value head = L->nil, tail = L->nil;
@@ -421,24 +413,21 @@ LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endc
 
 /* ---- positions and the rest of the stream protocol ---- */
 
-static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_streamp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
-    return v;
-}
-
 /* The new position (file-position stream spec) asks for: :start, :end or
  * an index; false when it is beyond the end. */
 static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
-                        uint64_t *to, const char *op)
+                        uint64_t *to)
 {
     if (lo_keyword_is(spec, "START"))
         *to = 0;
     else if (lo_keyword_is(spec, "END"))
         *to = end;
+    else if (lo_fixnump(spec) && lo_fixnum_value(spec) >= 0)
+        *to = (uint64_t)lo_fixnum_value(spec);
+    else if (lo_integerp(spec) && lo_int_compare(spec, lo_fixnum(0)) > 0)
+        return false;                   /* a bignum: far beyond */
     else
-        *to = lo_index_arg(L, spec, op);
+        lo_arg_error(L, spec, "(OR UNSIGNED-BYTE (MEMBER :START :END))");
     return *to <= end;
 }
 
@@ -453,7 +442,7 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
              "")
 {
     const char *op = "FILE-POSITION";
-    lo_value s = stream_arg(L, args[0], op);
+    lo_value s = lo_arg_stream(L, args[0]);
     enum lo_stream_kind kind = lo_stream_kind(s);
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
         lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
@@ -469,7 +458,7 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
                                          : in.pos));
     uint64_t to;
     if (!seek_target(L, args[1], chars ? chars_before(&in, in.end) : in.end,
-                     &to, op))
+                     &to))
         return L->nil;
     if (chars)
         in.pos = offset_of_char(&in, to);
@@ -486,11 +475,12 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
 LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL, ANY, 1, 1, "(arg1)",
              "")
 {
-    lo_value s = stream_arg(L, args[0], "WITH-INPUT-FROM-STRING");
-    if (lo_stream_kind(s) != LO_STREAM_STRING_INPUT ||
-        (lo_stream_flags(s) & LO_STREAM_CLOSED))
-        lo_error(L, "TYPE-ERROR", "WITH-INPUT-FROM-STRING: not an open "
-                 "string input stream");
+    const char *op = "WITH-INPUT-FROM-STRING";
+    lo_value s = args[0];
+    if (!lo_streamp(s) || lo_stream_kind(s) != LO_STREAM_STRING_INPUT)
+        lo_arg_error_op(L, op, s, "STRING-INPUT-STREAM");
+    if (lo_stream_flags(s) & LO_STREAM_CLOSED)
+        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
     struct input in = input_of(s);
     return lo_fixnum(lo_fixnum_value(lo_ptr(s)[STREAM_START]) +
                      (int64_t)chars_before(&in, in.pos));
@@ -536,7 +526,7 @@ LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(a
 LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1, "(.arg0.)",
              "")
 {
-    stream_arg(L, args[0], "STREAM-ELEMENT-TYPE");
+    lo_arg_stream(L, args[0]);
     return lo_intern(L, "CHARACTER");
 }
 
@@ -544,7 +534,7 @@ LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1, "(.arg
 LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
              "")
 {
-    stream_arg(L, args[0], "INTERACTIVE-STREAM-P");
+    lo_arg_stream(L, args[0]);
     return L->nil;
 }
 
@@ -570,7 +560,7 @@ static _Noreturn void file_error(lo_lisp *L, lo_value pathname,
  * as a host path in path[PATH_MAX_BYTES]. */
 static void host_path(lo_lisp *L, lo_value v, char *path, const char *op)
 {
-    string_arg(L, v, op);
+    lo_check_access(L, lo_arg_string(L, v), LO_ACCESS_READ, op);
     uint64_t len = lo_string_length(v), bytes = 0;
     for (uint64_t i = 0; i < len; i++) {
         char utf8[4];

@@ -13,32 +13,39 @@
  */
 #include "lisp/numbers.h"
 
-/* ---- arguments ---- */
+/* ---- argument checkers (numbers.h) ---- */
 
-static lo_value number_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_number(lo_lisp *L, lo_value v)
 {
     if (!lo_numberp(v))
-        lo_type_error(L, v, "NUMBER", "%s: not a number", op);
+        lo_arg_error(L, v, "NUMBER");
     return v;
 }
 
-static lo_value integer_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_real(lo_lisp *L, lo_value v)
 {
-    if (!lo_integerp(v))
-        lo_type_error(L, v, "INTEGER", "%s: not an integer", op);
+    if (!lo_numberp(v))             /* no complex numbers: every one */
+        lo_arg_error(L, v, "REAL");
     return v;
 }
 
-static lo_value rational_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_rational(lo_lisp *L, lo_value v)
 {
     if (!lo_rationalp(v))
-        lo_type_error(L, v, "RATIONAL", "%s: not a rational", op);
+        lo_arg_error(L, v, "RATIONAL");
     return v;
 }
 
-static double double_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_unsigned(lo_lisp *L, lo_value v)
 {
-    return lo_to_double(L, number_arg(L, v, op), op);
+    if (!lo_integerp(v) || lo_int_compare(v, lo_fixnum(0)) < 0)
+        lo_arg_error(L, v, "UNSIGNED-BYTE");
+    return v;
+}
+
+double lo_arg_double(lo_lisp *L, lo_value v)
+{
+    return lo_to_double(L, lo_arg_number(L, v), L->primitive->name);
 }
 
 static _Noreturn void complex_result(lo_lisp *L, const char *op)
@@ -65,7 +72,7 @@ LO_PRIMITIVE(p_add, "+", CL, ANY, 0, -1, "(&rest numbers)",
 {
     if (nargs == 0)
         return lo_fixnum(0);
-    lo_value acc = number_arg(L, args[0], "+");
+    lo_value acc = lo_arg_number(L, args[0]);
     for (uint32_t i = 1; i < nargs; i++)
         acc = lo_num_add(L, acc, args[i], "+");
     return acc;
@@ -87,7 +94,7 @@ LO_PRIMITIVE(p_mul, "*", CL, ANY, 0, -1, "(&rest numbers)",
 {
     if (nargs == 0)
         return lo_fixnum(1);
-    lo_value acc = number_arg(L, args[0], "*");
+    lo_value acc = lo_arg_number(L, args[0]);
     for (uint32_t i = 1; i < nargs; i++)
         acc = lo_num_mul(L, acc, args[i], "*");
     return acc;
@@ -121,12 +128,12 @@ LO_PRIMITIVE(p_one_minus, "1-", CL, ANY, 1, 1, "(number)",
 enum cmp { CMP_EQ, CMP_LT, CMP_GT, CMP_LE, CMP_GE };
 
 /* = < > <= >=: every neighbouring pair compares so (every argument is
- * checked to be a real first, as SBCL does). */
+ * checked first, as SBCL does: a number for =, a real for the others). */
 static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
                         const char *name)
 {
     for (uint32_t i = 0; i < n; i++)
-        number_arg(L, a[i], name);
+        op == CMP_EQ ? lo_arg_number(L, a[i]) : lo_arg_real(L, a[i]);
     for (uint32_t i = 0; i + 1 < n; i++) {
         int c = lo_num_compare(L, a[i], a[i + 1], name);
         bool ok = c != LO_UNORDERED &&
@@ -159,7 +166,7 @@ LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
              "")
 {
     for (uint32_t i = 0; i < nargs; i++)
-        number_arg(L, args[i], "/=");
+        lo_arg_number(L, args[i]);
     for (uint32_t i = 0; i < nargs; i++)
         for (uint32_t j = i + 1; j < nargs; j++)
             if (lo_num_compare(L, args[i], args[j], "/=") == 0)
@@ -171,9 +178,9 @@ LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
 static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, int want,
                         const char *op)
 {
-    lo_value best = number_arg(L, a[0], op);
+    lo_value best = lo_arg_real(L, a[0]);
     for (uint32_t i = 1; i < n; i++)
-        if (lo_num_compare(L, a[i], best, op) == want)
+        if (lo_num_compare(L, lo_arg_real(L, a[i]), best, op) == want)
             best = a[i];
     return best;
 }
@@ -188,7 +195,7 @@ LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(number &rest more-numbers)",
 LO_PRIMITIVE(p_abs, "ABS", CL, ANY, 1, 1, "(number)",
              "")
 {
-    if (lo_doublep(number_arg(L, args[0], "ABS")))
+    if (lo_doublep(lo_arg_number(L, args[0])))
         return lo_make_double(L, copy_sign(lo_double_value(args[0]), 1.0));
     return lo_num_sign(L, args[0], "ABS") < 0 ? lo_num_negate(L, args[0], "ABS")
                                            : args[0];
@@ -210,24 +217,24 @@ LO_PRIMITIVE(p_zerop, "ZEROP", CL, ANY, 1, 1, "(number)",
 { return lo_truth(L, lo_num_sign(L, args[0], "ZEROP") == 0); }
 LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_truth(L, lo_num_sign(L, args[0], "PLUSP") > 0); }
+{ return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "PLUSP") > 0); }
 LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_truth(L, lo_num_sign(L, args[0], "MINUSP") < 0); }
+{ return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "MINUSP") < 0); }
 
-static bool oddp(lo_lisp *L, lo_value v, const char *op)
+static bool oddp(lo_lisp *L, lo_value v)
 {
     lo_limb one[1];
-    lo_big b = lo_integer_view(integer_arg(L, v, op), one);
+    lo_big b = lo_integer_view(lo_arg_integer(L, v), one);
     return lo_big_oddp(&b);
 }
 
 LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_truth(L, !oddp(L, args[0], "EVENP")); }
+{ return lo_truth(L, !oddp(L, args[0])); }
 LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_truth(L, oddp(L, args[0], "ODDP")); }
+{ return lo_truth(L, oddp(L, args[0])); }
 
 LO_PRIMITIVE(p_numberp, "NUMBERP", CL, ANY, 1, 1, "(object)",
              "")
@@ -255,8 +262,8 @@ static lo_value rounding(lo_lisp *L, lo_value *a, uint32_t n,
                          enum lo_big_rounding mode, const char *op)
 {
     lo_value v[2];
-    lo_num_round(L, number_arg(L, a[0], op),
-                 n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), mode,
+    lo_num_round(L, lo_arg_real(L, a[0]),
+                 n > 1 ? lo_arg_real(L, a[1]) : lo_fixnum(1), mode,
                  &v[0], &v[1], op);
     return lo_values(L, 2, v);
 }
@@ -278,7 +285,7 @@ static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
                           const char *op)
 {
     lo_value q, r;
-    lo_num_round(L, number_arg(L, a[0], op), number_arg(L, a[1], op), mode,
+    lo_num_round(L, lo_arg_real(L, a[0]), lo_arg_real(L, a[1]), mode,
                  &q, &r, op);
     return r;
 }
@@ -330,8 +337,8 @@ static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
 static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
                                enum lo_big_rounding mode, const char *op)
 {
-    lo_value x = number_arg(L, a[0], op);
-    lo_value y = n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), v[2];
+    lo_value x = lo_arg_real(L, a[0]);
+    lo_value y = n > 1 ? lo_arg_real(L, a[1]) : lo_fixnum(1), v[2];
     ftruncate2(L, x, y, &v[0], &v[1], op);
     if (mode != LO_BIG_TRUNCATE && lo_num_sign(L, v[1], op) != 0) {
         int sx = lo_num_sign(L, x, op), sy = lo_num_sign(L, y, op);
@@ -361,8 +368,8 @@ LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))"
              "")
 {
     lo_value v[2];
-    lo_num_round(L, number_arg(L, args[0], "FROUND"),
-                 nargs > 1 ? number_arg(L, args[1], "FROUND") : lo_fixnum(1),
+    lo_num_round(L, lo_arg_real(L, args[0]),
+                 nargs > 1 ? lo_arg_real(L, args[1]) : lo_fixnum(1),
                  LO_BIG_ROUND, &v[0], &v[1], "FROUND");
     v[0] = lo_make_double(L, lo_to_double(L, v[0], "FROUND"));
     return lo_values(L, 2, v);
@@ -375,7 +382,7 @@ LO_PRIMITIVE(p_gcd, "GCD", CL, ANY, 0, -1, "(&rest integers)",
 {
     lo_value g = lo_fixnum(0);
     for (uint32_t i = 0; i < nargs; i++)
-        g = lo_int_gcd(L, g, integer_arg(L, args[i], "GCD"));
+        g = lo_int_gcd(L, g, lo_arg_integer(L, args[i]));
     return g;
 }
 
@@ -390,7 +397,7 @@ LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
 {
     lo_value m = lo_fixnum(1), rest;
     for (uint32_t i = 0; i < nargs; i++) {
-        lo_value x = int_abs(L, integer_arg(L, args[i], "LCM"));
+        lo_value x = int_abs(L, lo_arg_integer(L, args[i]));
         if (x == lo_fixnum(0) || m == lo_fixnum(0)) {
             m = lo_fixnum(0);
             continue;
@@ -406,9 +413,7 @@ LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
 LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
              "")
 {
-    lo_value v = integer_arg(L, args[0], "ISQRT"), q, r;
-    if (lo_int_compare(v, lo_fixnum(0)) < 0)
-        lo_error(L, "TYPE-ERROR", "ISQRT: not a nonnegative integer");
+    lo_value v = lo_arg_unsigned(L, args[0]), q, r;
     if (v == lo_fixnum(0))
         return v;
     lo_limb one[1];
@@ -424,10 +429,10 @@ LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
     }
 }
 
-/* A shift count or bit index: a fixnum, or a bignum standing for "far". */
-static int64_t count_arg(lo_lisp *L, lo_value v, const char *op)
+/* A shift count or bit index (an integer, checked): a fixnum, or a bignum
+ * standing for "far". */
+static int64_t count_of(lo_value v)
 {
-    integer_arg(L, v, op);
     if (lo_fixnump(v))
         return lo_fixnum_value(v);
     return lo_int_compare(v, lo_fixnum(0)) < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
@@ -436,8 +441,8 @@ static int64_t count_arg(lo_lisp *L, lo_value v, const char *op)
 LO_PRIMITIVE(p_ash, "ASH", CL, ANY, 2, 2, "(integer count)",
              "")
 {
-    lo_value x = integer_arg(L, args[0], "ASH");
-    int64_t count = count_arg(L, args[1], "ASH");
+    lo_value x = lo_arg_integer(L, args[0]);
+    int64_t count = count_of(lo_arg_integer(L, args[1]));
     if (x == lo_fixnum(0))
         return x;
     return lo_int_ash(L, x, count);
@@ -461,24 +466,23 @@ static lo_value logop2(lo_lisp *L, enum logop op, lo_value a, lo_value b)
     return lo_big_finish(L, &r);
 }
 
-static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op,
-                        const char *name)
+static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op)
 {
     lo_value acc = lo_fixnum(op == LOG_AND ? -1 : 0);
     for (uint32_t i = 0; i < n; i++)
-        acc = logop2(L, op, acc, integer_arg(L, a[i], name));
+        acc = logop2(L, op, acc, lo_arg_integer(L, a[i]));
     return acc;
 }
 
 LO_PRIMITIVE(p_logand, "LOGAND", CL, ANY, 0, -1, "(&rest integers)",
              "")
-{ return logop_n(L, args, nargs, LOG_AND, "LOGAND"); }
+{ return logop_n(L, args, nargs, LOG_AND); }
 LO_PRIMITIVE(p_logior, "LOGIOR", CL, ANY, 0, -1, "(&rest integers)",
              "")
-{ return logop_n(L, args, nargs, LOG_IOR, "LOGIOR"); }
+{ return logop_n(L, args, nargs, LOG_IOR); }
 LO_PRIMITIVE(p_logxor, "LOGXOR", CL, ANY, 0, -1, "(&rest integers)",
              "")
-{ return logop_n(L, args, nargs, LOG_XOR, "LOGXOR"); }
+{ return logop_n(L, args, nargs, LOG_XOR); }
 
 static lo_value lognot(lo_lisp *L, lo_value v)
 {
@@ -488,7 +492,7 @@ static lo_value lognot(lo_lisp *L, lo_value v)
 LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(number)",
              "")
 {
-    return lognot(L, integer_arg(L, args[0], "LOGNOT"));
+    return lognot(L, lo_arg_integer(L, args[0]));
 }
 
 LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
@@ -496,15 +500,15 @@ LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
 {
     lo_value acc = lo_fixnum(-1);
     for (uint32_t i = 0; i < nargs; i++)
-        acc = lognot(L, logop2(L, LOG_XOR, acc, integer_arg(L, args[i], "LOGEQV")));
+        acc = lognot(L, logop2(L, LOG_XOR, acc, lo_arg_integer(L, args[i])));
     return acc;
 }
 
 LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
              "")
 {
-    return lo_truth(L, logop2(L, LOG_AND, integer_arg(L, args[0], "LOGTEST"),
-                              integer_arg(L, args[1], "LOGTEST")) != lo_fixnum(0));
+    return lo_truth(L, logop2(L, LOG_AND, lo_arg_integer(L, args[0]),
+                              lo_arg_integer(L, args[1])) != lo_fixnum(0));
 }
 
 /* logcount: the 1 bits of a nonnegative integer, the 0 bits of a
@@ -512,7 +516,7 @@ LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
 LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
              "")
 {
-    lo_value v = integer_arg(L, args[0], "LOGCOUNT");
+    lo_value v = lo_arg_integer(L, args[0]);
     if (lo_int_compare(v, lo_fixnum(0)) < 0)
         v = lognot(L, v);
     lo_limb one[1];
@@ -527,36 +531,34 @@ LO_PRIMITIVE(p_integer_length, "INTEGER-LENGTH", CL, ANY, 1, 1, "(integer)",
              "")
 {
     lo_limb one[1];
-    lo_big b = lo_integer_view(integer_arg(L, args[0], "INTEGER-LENGTH"), one);
+    lo_big b = lo_integer_view(lo_arg_integer(L, args[0]), one);
     return lo_fixnum((int64_t)lo_big_integer_length(&b));
 }
 
 LO_PRIMITIVE(p_logbitp, "LOGBITP", CL, ANY, 2, 2, "(index integer)",
              "")
 {
-    int64_t index = count_arg(L, args[0], "LOGBITP");
-    if (index < 0)
-        lo_error(L, "TYPE-ERROR", "LOGBITP: not a nonnegative integer");
-    lo_value x = integer_arg(L, args[1], "LOGBITP");
-    return lo_truth(L, oddp(L, lo_int_ash(L, x, -index), "LOGBITP"));
+    int64_t index = count_of(lo_arg_unsigned(L, args[0]));
+    lo_value x = lo_arg_integer(L, args[1]);
+    return lo_truth(L, oddp(L, lo_int_ash(L, x, -index)));
 }
 
 /* ---- rationals and floats ---- */
 
 LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_numerator(rational_arg(L, args[0], "NUMERATOR")); }
+{ return lo_numerator(lo_arg_rational(L, args[0])); }
 LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(number)",
              "")
-{ return lo_denominator(rational_arg(L, args[0], "DENOMINATOR")); }
+{ return lo_denominator(lo_arg_rational(L, args[0])); }
 
 /* (float x [prototype]): the prototype, when given, must be a float. */
 LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil otherp))",
              "")
 {
     if (nargs > 1 && !lo_doublep(args[1]))
-        lo_error(L, "TYPE-ERROR", "FLOAT: the prototype is not a float");
-    if (lo_doublep(number_arg(L, args[0], "FLOAT")))
+        lo_arg_error(L, args[1], "FLOAT");
+    if (lo_doublep(lo_arg_real(L, args[0])))
         return args[0];
     return lo_make_double(L, lo_to_double(L, args[0], "FLOAT"));
 }
@@ -564,7 +566,7 @@ LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil othe
 LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(x)",
              "")
 {
-    if (lo_doublep(number_arg(L, args[0], "RATIONAL")))
+    if (lo_doublep(lo_arg_real(L, args[0])))
         return lo_double_rational(L, lo_double_value(args[0]));
     return args[0];
 }
@@ -575,13 +577,14 @@ LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(x)",
              "")
 {
     const char *op = "RATIONALIZE";
-    if (!lo_doublep(number_arg(L, args[0], op)))
+    if (!lo_doublep(lo_arg_real(L, args[0])))
         return args[0];
     uint64_t m;
     int64_t e;
     bool negative;
     if (!lo_double_decode(lo_double_value(args[0]), &m, &e, &negative))
-        lo_error(L, "TYPE-ERROR", "%s: an infinity or a NaN", op);
+        lo_error(L, "SIMPLE-ERROR", "%s: cannot decode an infinity or a NaN",
+                 op);
     if (m == 0 || e >= 0) {
         lo_value v = lo_int_ash(L, lo_make_integer(L, (int64_t)m), e);
         return negative ? lo_int_sub(L, lo_fixnum(0), v) : v;
@@ -619,7 +622,7 @@ static lo_value intexp(lo_lisp *L, lo_value base, lo_value power)
     if (base == lo_fixnum(1))
         return base;
     if (base == lo_fixnum(-1))
-        return oddp(L, power, op) ? base : lo_fixnum(1);
+        return oddp(L, power) ? base : lo_fixnum(1);
     if (base == lo_fixnum(0)) {
         if (psign < 0)
             lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
@@ -687,7 +690,7 @@ LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
              "")
 {
     const char *op = "EXPT";
-    lo_value base = number_arg(L, args[0], op), power = number_arg(L, args[1], op);
+    lo_value base = lo_arg_number(L, args[0]), power = lo_arg_number(L, args[1]);
     if (lo_num_sign(L, power, op) == 0) {
         if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
             lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
@@ -704,7 +707,7 @@ LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
 static lo_value math1(lo_lisp *L, lo_value x, enum lo_math_fn fn,
                       const char *op)
 {
-    return lo_float_result(L, lo_math(fn, double_arg(L, x, op), 0), op);
+    return lo_float_result(L, lo_math(fn, lo_arg_double(L, x), 0), op);
 }
 
 LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
@@ -741,7 +744,7 @@ LO_PRIMITIVE(p_tanh, "TANH", CL, ANY, 1, 1, "(number)",
 static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
                     const char *op)
 {
-    double d = double_arg(L, x, op);
+    double d = lo_arg_double(L, x);
     if (d > 1 || d < -1)
         complex_result(L, op);
     return lo_float_result(L, lo_math(fn, d, 0), op);
@@ -763,7 +766,8 @@ LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(y &optional (x nil xp))",
     const char *op = "ATAN";
     if (nargs == 1)
         return math1(L, args[0], LO_MATH_ATAN, op);
-    double y = double_arg(L, args[0], op), x = double_arg(L, args[1], op);
+    double y = lo_arg_double(L, args[0]);
+    double x = lo_arg_double(L, lo_arg_real(L, args[1]));
     if (x != 0)
         return lo_float_result(L, lo_math(LO_MATH_ATAN2, y, x), op);
     if (y != 0)
@@ -826,10 +830,10 @@ LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional (base nil base-p))"
              "")
 {
     const char *op = "LOG";
-    lo_value x = number_arg(L, args[0], op);
+    lo_value x = lo_arg_number(L, args[0]);
     if (nargs == 1)
         return lo_make_double(L, ln(L, x, op));
-    lo_value base = number_arg(L, args[1], op);
+    lo_value base = lo_arg_real(L, args[1]);
     double ln2 = lo_math(LO_MATH_LOG, 2.0, 0);
     if (lo_num_sign(L, base, op) == 0)
         return lo_make_double(L, 0.0);

@@ -21,11 +21,21 @@
  */
 #include <string.h>
 
-#include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/package.h"
 #include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 /* ---- arguments ------------------------------------------------------------ */
+
+/* The types of designators, as SBCL spells them in its TYPE-ERRORs. */
+#define STRING_DESIGNATOR "(OR STRING SYMBOL CHARACTER)"
+#define PACKAGE_DESIGNATOR "(OR STRING SYMBOL CHARACTER PACKAGE)"
+
+static bool string_designator_p(lo_value v)
+{
+    return lo_typep(v, LO_T_STRING) || lo_symbolp(v) || lo_charp(v);
+}
 
 /* A string designator as a string (the symbol's own name; a new string
  * for a character). */
@@ -42,21 +52,12 @@ static lo_value name_arg(lo_lisp *L, lo_value v, const char *op)
         lo_string_chars(s)[0] = lo_char_code(v);
         return s;
     }
-    lo_error(L, "TYPE-ERROR", "%s: not a string designator", op);
+    lo_arg_error_op(L, op, v, STRING_DESIGNATOR);
 }
 
 static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
 {
-    if (!lo_typep(v, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, v, LO_ACCESS_READ, op);
-    return v;
-}
-
-static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_symbolp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
+    lo_check_access(L, lo_arg_string(L, v), LO_ACCESS_READ, op);
     return v;
 }
 
@@ -65,6 +66,8 @@ static lo_value find_package(lo_lisp *L, lo_value v, const char *op)
 {
     if (lo_packagep(v))
         return v;
+    if (!string_designator_p(v))
+        lo_arg_error_op(L, op, v, PACKAGE_DESIGNATOR);
     struct lo_name name = lo_name_of(name_arg(L, v, op));
     return lo_find_package_named(L, &name);
 }
@@ -91,22 +94,29 @@ static lo_value package_opt(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
     return i < n ? package_arg(L, a[i], op) : lo_current_package(L, true);
 }
 
-/* A list designator: x alone, or the list x (NIL: the empty list). */
-static lo_value list_of(lo_lisp *L, lo_value x, const char *op)
+/* A list designator: x alone, or the list x (NIL: the empty list).  An
+ * atom that is no designator of an element is a TYPE-ERROR of type
+ * atom_type (SBCL's for the argument). */
+static lo_value list_of(lo_lisp *L, lo_value x, bool element_p(lo_value),
+                        const char *atom_type, const char *op)
 {
     if (lo_null(L, x) || lo_consp(x)) {
-        if (lo_list_length(L, x) < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        lo_list_length_arg(L, x);
         return x;
     }
+    if (!element_p(x))
+        lo_arg_error_op(L, op, x, atom_type);
     return lo_cons(L, x, L->nil);
 }
 
+static bool symbol_p(lo_value v) { return lo_symbolp(v); }
+
 static lo_value symbols_arg(lo_lisp *L, lo_value x, const char *op)
 {
-    lo_value list = list_of(L, x, op);
+    lo_value list = list_of(L, x, symbol_p, "(OR CONS SYMBOL)", op);
     for (lo_value l = list; lo_consp(l); l = lo_cdr_raw(l))
-        symbol_arg(L, lo_car_raw(l), op);
+        if (!lo_symbolp(lo_car_raw(l)))
+            lo_arg_error_op(L, op, lo_car_raw(l), "SYMBOL");
     return list;
 }
 
@@ -151,19 +161,29 @@ LO_PRIMITIVE(p_packagep, "PACKAGEP", CL, ANY, 1, 1, "(object)",
     return lo_truth(L, lo_packagep(args[0]));
 }
 
-/* Strings for each string designator of a list designator. */
-static lo_value names_arg(lo_lisp *L, lo_value x, const char *op)
+/* Strings for each string designator of a list designator (atom_type:
+ * list_of's). */
+static lo_value names_arg(lo_lisp *L, lo_value x, const char *atom_type,
+                          const char *op)
 {
     lo_value out = L->nil;
-    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+    for (lo_value l = list_of(L, x, string_designator_p, atom_type, op);
+         lo_consp(l); l = lo_cdr_raw(l))
         out = lo_cons(L, name_arg(L, lo_car_raw(l), op), out);
     return out;                         /* reversed: SBCL's order after */
 }
 
-static lo_value packages_arg(lo_lisp *L, lo_value x, const char *op)
+static bool package_designator_p(lo_value v)
+{
+    return lo_packagep(v) || string_designator_p(v);
+}
+
+static lo_value packages_arg(lo_lisp *L, lo_value x, const char *atom_type,
+                             const char *op)
 {
     lo_value out = L->nil;
-    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+    for (lo_value l = list_of(L, x, package_designator_p, atom_type, op);
+         lo_consp(l); l = lo_cdr_raw(l))
         out = lo_cons(L, package_arg(L, lo_car_raw(l), op), out);
     return out;
 }
@@ -186,9 +206,9 @@ LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1, "(name &key (use 'n
     lo_parse_keys(L, "MAKE-PACKAGE", args, nargs, 1, "NICKNAMES USE", keys);
     lo_value name = name_arg(L, args[0], "MAKE-PACKAGE");
     lo_value nicknames = keys[0] == LO_UNBOUND ? L->nil
-        : reverse(L, names_arg(L, keys[0], "MAKE-PACKAGE"));
+        : reverse(L, names_arg(L, keys[0], "LIST", "MAKE-PACKAGE"));
     lo_value use = keys[1] == LO_UNBOUND ? L->nil
-        : reverse(L, packages_arg(L, keys[1], "MAKE-PACKAGE"));
+        : reverse(L, packages_arg(L, keys[1], "LIST", "MAKE-PACKAGE"));
     return lo_make_package(L, name, nicknames, use);
 }
 
@@ -205,9 +225,11 @@ LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3, "(package-design
              "")
 {
     lo_value pkg = package_arg(L, args[0], "RENAME-PACKAGE");
+    if (!package_designator_p(args[1]))
+        lo_arg_error(L, args[1], PACKAGE_DESIGNATOR);
     lo_value name = lo_packagep(args[1]) ? lo_ptr(args[1])[PKG_NAME]
                   : name_arg(L, args[1], "RENAME-PACKAGE");
-    lo_value nicknames = nargs > 2 ? reverse(L, names_arg(L, args[2],
+    lo_value nicknames = nargs > 2 ? reverse(L, names_arg(L, args[2], "LIST",
                                                       "RENAME-PACKAGE"))
                                : L->nil;
     lo_rename_package(L, pkg, name, nicknames);
@@ -265,11 +287,15 @@ LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "nil",
     return lo_visible_packages(L);
 }
 
+/* What USE-PACKAGE and UNUSE-PACKAGE take first, as SBCL spells it. */
+#define PACKAGES_TYPE "(OR STRING CONS SYMBOL CHARACTER PACKAGE)"
+
 LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2, "(packages-to-use &optional (package (sane-package)))",
              "")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "USE-PACKAGE");
-    for (lo_value l = reverse(L, packages_arg(L, args[0], "USE-PACKAGE"));
+    for (lo_value l = reverse(L, packages_arg(L, args[0], PACKAGES_TYPE,
+                                              "USE-PACKAGE"));
          lo_consp(l); l = lo_cdr_raw(l))
         lo_use_package(L, lo_car_raw(l), pkg);
     return L->t;
@@ -279,8 +305,8 @@ LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2, "(packages-to-unus
              "")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "UNUSE-PACKAGE");
-    for (lo_value l = packages_arg(L, args[0], "UNUSE-PACKAGE"); lo_consp(l);
-         l = lo_cdr_raw(l))
+    for (lo_value l = packages_arg(L, args[0], PACKAGES_TYPE, "UNUSE-PACKAGE");
+         lo_consp(l); l = lo_cdr_raw(l))
         lo_unuse_package(L, lo_car_raw(l), pkg);
     return L->t;
 }
@@ -323,7 +349,7 @@ LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (pack
 LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2, "(symbol &optional (package (sane-package)))",
              "")
 {
-    lo_value sym = symbol_arg(L, args[0], "UNINTERN");
+    lo_value sym = lo_arg_symbol(L, args[0]);
     lo_value pkg = package_opt(L, args, nargs, 1, "UNINTERN");
     return lo_truth(L, lo_unintern(L, sym, pkg));
 }
@@ -378,8 +404,10 @@ LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sa
              "")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "SHADOW");
-    for (lo_value l = reverse(L, names_arg(L, args[0], "SHADOW")); lo_consp(l);
-         l = lo_cdr_raw(l)) {
+    for (lo_value l = reverse(L, names_arg(L, args[0],
+                                           "(OR STRING CHARACTER CONS SYMBOL)",
+                                           "SHADOW"));
+         lo_consp(l); l = lo_cdr_raw(l)) {
         struct lo_name name = lo_name_of(lo_car_raw(l));
         lo_shadow(L, &name, pkg);
     }
@@ -389,7 +417,7 @@ LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sa
 LO_PRIMITIVE(p_symbol_package, "SYMBOL-PACKAGE", CL, ANY, 1, 1, "(symbol)",
              "")
 {
-    lo_value home = lo_ptr(symbol_arg(L, args[0], "SYMBOL-PACKAGE"))[SYM_PACKAGE];
+    lo_value home = lo_ptr(lo_arg_symbol(L, args[0]))[SYM_PACKAGE];
     return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
 }
 
@@ -417,6 +445,18 @@ LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string-des
     return out;
 }
 
+/* The decimal digits of a non-negative integer, as a string. */
+static lo_value decimal(lo_lisp *L, lo_value n)
+{
+    lo_value stream = lo_make_string_stream(L);
+    char buf[64];
+    struct lo_text t;
+    lo_text_to_stream(&t, L, stream, buf, sizeof buf);
+    lo_print_number(L, n, 10, false, &t);
+    lo_text_finish(&t);
+    return lo_stream_take_string(L, stream);
+}
+
 /* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
  * #:G<x> for a non-negative integer x. */
 LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
@@ -424,23 +464,21 @@ LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
 {
     if (nargs == 0)
         return lo_gensym(L);
-    uint64_t number;
-    lo_value prefix;
-    if (lo_fixnump(args[0]) && lo_fixnum_value(args[0]) >= 0) {
-        number = (uint64_t)lo_fixnum_value(args[0]);
+    lo_value prefix, number;
+    if (lo_integerp(args[0]) && lo_int_compare(args[0], lo_fixnum(0)) >= 0) {
+        number = args[0];
         prefix = lo_make_string(L, "G", 1);
-    } else {
+    } else if (lo_typep(args[0], LO_T_STRING)) {
         prefix = string_arg(L, args[0], "GENSYM");
-        number = ++L->gensym_counter;
+        number = lo_make_integer(L, (int64_t)++L->gensym_counter);
+    } else {
+        lo_arg_error(L, args[0], "(OR STRING UNSIGNED-BYTE)");
     }
-    char digits[24];
-    int k = lo_snprintf(digits, sizeof digits, "%llu",
-                        (unsigned long long)number);
-    uint64_t plen = lo_string_length(prefix);
-    lo_value s = lo_alloc_string(L, plen + (uint64_t)k);
+    lo_value digits = decimal(L, number);
+    uint64_t plen = lo_string_length(prefix), dlen = lo_string_length(digits);
+    lo_value s = lo_alloc_string(L, plen + dlen);
     memcpy(lo_string_chars(s), lo_string_chars(prefix), plen * 4);
-    for (int i = 0; i < k; i++)
-        lo_string_chars(s)[plen + (uint64_t)i] = (unsigned char)digits[i];
+    memcpy(lo_string_chars(s) + plen, lo_string_chars(digits), dlen * 4);
     struct lo_name name = lo_name_of(s);
     return lo_make_symbol(L, &name, L->nil);
 }

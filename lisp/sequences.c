@@ -28,19 +28,50 @@
  */
 #include <string.h>
 
+#include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/sequences.h"
 
 static bool truthy(lo_lisp *L, lo_value v) { return !lo_null(L, v); }
 
 /* ---- sequences that need no callbacks ------------------------------------ */
 
-/* The cons holding element i of a proper list, or an error. */
-static lo_value nth_cons(lo_lisp *L, lo_value list, uint64_t i, const char *op)
+/* (sequences.h) A dotted list's end is found by Floyd's two pointers,
+ * which also tell a circular list. */
+uint64_t lo_list_length_arg(lo_lisp *L, lo_value list)
 {
-    for (; lo_consp(list); list = lo_cdr_raw(list), i--)
-        if (i == 0)
+    int64_t n = lo_list_length(L, list);
+    if (n >= 0)
+        return (uint64_t)n;
+    lo_value slow = list, fast = list;
+    while (lo_consp(fast) && lo_consp(lo_cdr_raw(fast))) {
+        fast = lo_cdr_raw(lo_cdr_raw(fast));
+        slow = lo_cdr_raw(slow);
+        if (fast == slow)
+            lo_arg_error(L, list, "LIST");
+    }
+    lo_arg_error(L, lo_consp(fast) ? lo_cdr_raw(fast) : fast, "LIST");
+}
+
+/* The cons holding element i (the value index) of a list; past the end
+ * a TYPE-ERROR about the index, of the type SBCL names, or about the end
+ * of a dotted list. */
+static lo_value nth_cons(lo_lisp *L, lo_value list, uint64_t i,
+                         lo_value index, const char *op)
+{
+    uint64_t n = 0;
+    for (; lo_consp(list); list = lo_cdr_raw(list), n++)
+        if (n == i)
             return list;
-    lo_error(L, "TYPE-ERROR", "%s: index past the end of the list", op);
+    if (!lo_null(L, list))
+        lo_arg_error_op(L, op, list, "LIST");
+    char expected[48];
+    if (n == 0)
+        lo_snprintf(expected, sizeof expected, "(INTEGER 0 (0))");
+    else
+        lo_snprintf(expected, sizeof expected, "(INTEGER 0 %llu)",
+                    (unsigned long long)(n - 1));
+    lo_arg_error_op(L, op, index, expected);
 }
 
 LO_PRIMITIVE(p_elt, "ELT", CL, ANY, 2, 2, "(sequence index)",
@@ -48,7 +79,7 @@ LO_PRIMITIVE(p_elt, "ELT", CL, ANY, 2, 2, "(sequence index)",
 {
     uint64_t i = lo_index_arg(L, args[1], "ELT");
     if (lo_sequence_arg(L, args[0], "ELT") == LO_K_LIST)
-        return lo_car_raw(nth_cons(L, args[0], i, "ELT"));
+        return lo_car_raw(nth_cons(L, args[0], i, args[1], "ELT"));
     lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "ELT");
     return lo_any_vector_ref(v, lo_vector_index(L, v, args[1], "ELT"));
 }
@@ -60,7 +91,7 @@ LO_PRIMITIVE(p_elt_set, "%ELT-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
     const char *op = "(SETF ELT)";
     uint64_t i = lo_index_arg(L, args[1], op);
     if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
-        lo_ptr(nth_cons(L, args[0], i, op))[1] = args[2];
+        lo_ptr(nth_cons(L, args[0], i, args[1], op))[1] = args[2];
         return args[2];
     }
     lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
@@ -104,8 +135,7 @@ LO_PRIMITIVE(p_reverse, "REVERSE", CL, ANY, 1, 1, "(sequence)",
 {
     enum lo_kind k = lo_sequence_arg(L, args[0], "REVERSE");
     if (k == LO_K_LIST) {
-        if (lo_list_length(L, args[0]) < 0)
-            lo_error(L, "TYPE-ERROR", "REVERSE: not a proper list");
+        lo_list_length_arg(L, args[0]);
         lo_value r = L->nil;
         for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l))
             r = lo_cons(L, lo_car_raw(l), r);
@@ -122,8 +152,7 @@ LO_PRIMITIVE(p_nreverse, "NREVERSE", CL, ANY, 1, 1, "(sequence)",
              "")
 {
     if (lo_sequence_arg(L, args[0], "NREVERSE") == LO_K_LIST) {
-        if (lo_list_length(L, args[0]) < 0)
-            lo_error(L, "TYPE-ERROR", "NREVERSE: not a proper list");
+        lo_list_length_arg(L, args[0]);
         lo_value done = L->nil, l = args[0];
         while (lo_consp(l)) {
             lo_value next = lo_cdr_raw(l);
@@ -146,14 +175,10 @@ LO_PRIMITIVE(p_concatenate, "CONCATENATE", CL, ANY, 1, -1, "(result-type &rest s
     const char *op = "CONCATENATE";
     enum lo_kind k = lo_result_kind(L, args[0], false, op);
     uint64_t total = 0;
-    for (uint32_t i = 1; i < nargs; i++) {
-        int64_t len = lo_sequence_arg(L, args[i], op) == LO_K_LIST
-                    ? lo_list_length(L, args[i])
-                    : (int64_t)lo_any_vector_length(args[i]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        total += (uint64_t)len;
-    }
+    for (uint32_t i = 1; i < nargs; i++)
+        total += lo_sequence_arg(L, args[i], op) == LO_K_LIST
+               ? lo_list_length_arg(L, args[i])
+               : lo_any_vector_length(args[i]);
     lo_value all = lo_new_vector(L, total, L->nil);
     uint64_t at = 0;
     for (uint32_t i = 1; i < nargs; i++) {
@@ -179,7 +204,7 @@ static lo_value to_character(lo_lisp *L, lo_value x, const char *op)
         lo_check_access(L, s, LO_ACCESS_READ, op);
         return lo_char(lo_string_chars(s)[0]);
     }
-    lo_error(L, "TYPE-ERROR", "%s: cannot make a character of this", op);
+    lo_arg_error(L, x, "(OR CHARACTER (STRING 1))");
 }
 
 LO_PRIMITIVE(p_character, "CHARACTER", CL, ANY, 1, 1, "(object)",
@@ -214,10 +239,8 @@ LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1, "(sequence item &key (start 0) end)
     lo_parse_keys(L, op, args, nargs, 2, "START END", k);
     uint64_t start, end;
     if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
-        int64_t len = lo_list_length(L, args[0]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        lo_bounds(L, op, k[0], k[1], (uint64_t)len, &start, &end);
+        uint64_t len = lo_list_length_arg(L, args[0]);
+        lo_bounds(L, op, k[0], k[1], len, &start, &end);
         lo_value l = args[0];
         for (uint64_t i = 0; i < end; i++, l = lo_cdr_raw(l))
             if (i >= start)
@@ -247,10 +270,7 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-seq
                                lo_any_vector_length(src), op);
     uint64_t s1, e1, s2, e2, len1;
     if (kind == LO_K_LIST) {
-        int64_t len = lo_list_length(L, args[0]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        len1 = (uint64_t)len;
+        len1 = lo_list_length_arg(L, args[0]);
     } else {
         lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
         len1 = lo_any_vector_length(args[0]);
@@ -259,7 +279,9 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-seq
     lo_bounds(L, op, k[2], k[3], lo_any_vector_length(src), &s2, &e2);
     uint64_t count = e1 - s1 < e2 - s2 ? e1 - s1 : e2 - s2;
     if (kind == LO_K_LIST) {
-        lo_value l = count ? nth_cons(L, args[0], s1, op) : L->nil;
+        lo_value l = count ? nth_cons(L, args[0], s1, lo_fixnum((int64_t)s1),
+                                      op)
+                           : L->nil;
         for (uint64_t i = 0; i < count; i++, l = lo_cdr_raw(l))
             lo_ptr(l)[1] = lo_any_vector_ref(src, s2 + i);
     } else {
@@ -370,10 +392,11 @@ static void use_keys(struct walk *w, const lo_value *k)
         w->key = lo_function_designator(L, k[KEY_KEY], w->op);
     w->from_end = lo_given(L, k[KEY_FROM_END]);
     if (lo_given(L, k[KEY_COUNT])) {
-        if (!lo_fixnump(k[KEY_COUNT]))
-            lo_error(L, "TYPE-ERROR", "%s: :count is not an integer", w->op);
-        w->count = lo_fixnum_value(k[KEY_COUNT]) < 0
-                 ? 0 : lo_fixnum_value(k[KEY_COUNT]);
+        lo_value c = k[KEY_COUNT];
+        if (!lo_integerp(c))
+            lo_arg_error(L, c, "(OR NULL INTEGER)");
+        w->count = lo_int_compare(c, lo_fixnum(0)) < 0 ? 0
+                 : lo_fixnump(c) ? lo_fixnum_value(c) : INT64_MAX;
     }
     lo_bounds(L, w->op, k[KEY_START], k[KEY_END], w->len, &w->start, &w->end);
 }
@@ -663,7 +686,7 @@ static lo_value member_if(lo_lisp *L, lo_value *a, uint32_t n, enum variant v,
         if (satisfies(&w, lo_car_raw(w.out)))
             return walk_close(&w, w.out);
     if (!lo_null(L, w.out))
-        lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        lo_arg_error(L, w.out, "LIST");
     return walk_close(&w, L->nil);
 }
 
@@ -907,9 +930,8 @@ LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1, "(result-sequence function 
     enum lo_kind k = lo_sequence_arg(L, args[0], "MAP-INTO");
     uint64_t len;
     if (k == LO_K_LIST) {
-        int64_t l = lo_list_length(L, args[0]);
-        if (l < 0)
-            lo_error(L, "TYPE-ERROR", "MAP-INTO: not a proper list");
+        int64_t l;
+        lo_arg_list(L, args[0], &l);    /* SBCL's datum: the whole list */
         len = (uint64_t)l;
     } else {
         lo_check_access(L, args[0], LO_ACCESS_WRITE, "MAP-INTO");

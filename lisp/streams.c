@@ -60,18 +60,20 @@ static lo_value designated_stream(lo_lisp *L, lo_value designator,
                                   const char *standard, unsigned direction,
                                   unsigned bits, const char *op)
 {
-    const char *what = direction == LO_STREAM_IN ? "input" : "output";
     lo_value s = designator;
+    bool variable = lo_null(L, s) || lo_eq(s, L->t);
     if (lo_null(L, s))
         s = lo_special_value(L, standard);
     else if (lo_eq(s, L->t))
         s = lo_special_value(L, "*TERMINAL-IO*");
-    if (!lo_streamp(s))
-        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+    if (!lo_streamp(s))         /* the variable's value, or the designator */
+        lo_arg_error_op(L, op, s, variable ? "STREAM" : "(OR STREAM BOOLEAN)");
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
         lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
     if (!(lo_stream_flags(s) & direction))
-        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+        lo_arg_error_op(L, op, s, direction == LO_STREAM_IN
+                                  ? "(SATISFIES INPUT-STREAM-P)"
+                                  : "(SATISFIES OUTPUT-STREAM-P)");
     lo_check_access(L, s, bits, op);
     return s;
 }
@@ -296,8 +298,8 @@ LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1,
              "")
 {
     const char *op = "GET-OUTPUT-STREAM-STRING";
-    if (!lo_streamp(args[0]) || lo_stream_kind(args[0]) != LO_STREAM_STRING)
-        lo_error(L, "TYPE-ERROR", "%s: not a string output stream", op);
+    if (lo_stream_kind(lo_arg_stream(L, args[0])) != LO_STREAM_STRING)
+        lo_arg_error(L, args[0], "STRING-OUTPUT-STREAM");
     lo_check_access(L, args[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
     return lo_stream_take_string(L, args[0]);
 }
@@ -305,8 +307,7 @@ LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1,
 LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-output*))",
              "")
 {
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "WRITE-CHAR: not a character");
+    lo_arg_character(L, args[0]);
     lo_stream_write_char(L, stream_at(L, args, nargs, 1, "WRITE-CHAR"),
                          lo_char_code(args[0]));
     return args[0];
@@ -316,9 +317,7 @@ LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (s
 static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
                              bool line, const char *op)
 {
-    if (!lo_typep(a[0], LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, a[0], LO_ACCESS_READ, op);
+    lo_check_access(L, lo_arg_string(L, a[0]), LO_ACCESS_READ, op);
     lo_value stream = stream_at(L, a, n, 1, op), keys[2];
     lo_parse_keys(L, op, a, n, 2, "START END", keys);
     uint64_t start, end;
@@ -380,38 +379,37 @@ LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(stream)",
     return lo_truth(L, lo_streamp(args[0]));
 }
 
-static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_stream(lo_lisp *L, lo_value v)
 {
     if (!lo_streamp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
+        lo_arg_error(L, v, "STREAM");
     return v;
 }
 
 /* Whether the stream is open in that direction: a closed stream is
  * neither an input nor an output stream any more, as in SBCL. */
-static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction,
-                        const char *op)
+static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction)
 {
-    unsigned flags = lo_stream_flags(stream_arg(L, s, op));
+    unsigned flags = lo_stream_flags(lo_arg_stream(L, s));
     return lo_truth(L, (flags & direction) && !(flags & LO_STREAM_CLOSED));
 }
 
 LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
              "")
 {
-    return open_in(L, args[0], LO_STREAM_OUT, "OUTPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_OUT);
 }
 
 LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
              "")
 {
-    return open_in(L, args[0], LO_STREAM_IN, "INPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN);
 }
 
 LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
              "")
 {
-    return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT, "OPEN-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT);
 }
 
 /* (close stream &key abort): T, after which the stream can be used no
@@ -424,7 +422,7 @@ LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(.arg0. &more .more-context. .mo
 {
     lo_value abort;
     lo_parse_keys(L, "CLOSE", args, nargs, 1, "ABORT", &abort);
-    uint64_t *p = lo_ptr(stream_arg(L, args[0], "CLOSE"));
+    uint64_t *p = lo_ptr(lo_arg_stream(L, args[0]));
     unsigned flags = lo_stream_flags(args[0]);
     lo_check_access(L, args[0], flags & LO_STREAM_OUT ? LO_ACCESS_WRITE
                                                    : LO_ACCESS_READ, "CLOSE");
