@@ -950,8 +950,14 @@ static lo_value list_of(lo_lisp *L, const lo_value *v, uint32_t n)
 }
 
 /* (format destination control &rest args) */
-LO_PRIMITIVE(p_format, "FORMAT", CL, ANY, 2, -1, "(destination control-string &rest format-arguments)",
-             "")
+LO_PRIMITIVE(p_format, "FORMAT", CL, ANY, 2, -1,
+             "(destination control-string &rest format-arguments)",
+             "Write FORMAT-ARGUMENTS as the directives of CONTROL-STRING "
+             "say: to a fresh string returned when DESTINATION is NIL, to "
+             "*STANDARD-OUTPUT* when it is T, else to the stream "
+             "DESTINATION (then NIL is returned).  Not supported yet: a "
+             "string destination, a function as CONTROL-STRING, the "
+             "directives ~/ ~< ~> ~E ~G ~$ ~W ~_ ~I.")
 {
     lo_value dest = args[0], out;
     if (lo_null(L, dest))

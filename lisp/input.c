@@ -163,8 +163,11 @@ static lo_value string_input_stream(lo_lisp *L, lo_value string,
 }
 
 /* (make-string-input-stream string &optional start end) */
-LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM", CL, ANY, 1, 3, "(string &optional (start 0) end)",
-             "")
+LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM",
+             CL, ANY, 1, 3, "(string &optional (start 0) end)",
+             "A fresh input stream reading the characters of STRING from "
+             "START up to END, as they are now: later changes to STRING are "
+             "not seen.")
 {
     const char *op = "MAKE-STRING-INPUT-STREAM";
     lo_value s = lo_arg_string(L, args[0]);
@@ -217,16 +220,22 @@ static lo_value read_char(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_char(c);
 }
 
-LO_PRIMITIVE(p_read_char, "READ-CHAR", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_char, "READ-CHAR", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next character of INPUT-STREAM, taken from it.  At the "
+             "end: END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     return read_char(L, args, nargs, "READ-CHAR");
 }
 
 /* String and file streams have all their text at hand and the console
  * none, so nothing ever waits: READ-CHAR-NO-HANG is READ-CHAR. */
-LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "As READ-CHAR: no stream in LispOS ever has to wait for a "
+             "character.")
 {
     return read_char(L, args, nargs, "READ-CHAR-NO-HANG");
 }
@@ -234,8 +243,14 @@ LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4, "(&optiona
 /* (peek-char &optional peek-type stream eof-error-p eof-value recursive-p):
  * the next character, left in the stream; peek-type t first skips
  * whitespace, a character skips up to that character. */
-LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil) (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5,
+             "(&optional (peek-type nil) (input-stream *standard-input*) "
+             "(eof-error-p t) eof-value recursive-p)",
+             "The next character of INPUT-STREAM, left in it; with "
+             "PEEK-TYPE T, the next one that is not whitespace, with a "
+             "character PEEK-TYPE, the next one equal to it (those before "
+             "are skipped).  At the end: END-OF-FILE when EOF-ERROR-P is "
+             "true, else EOF-VALUE.")
 {
     const char *op = "PEEK-CHAR";
     lo_value type = nargs > 0 ? args[0] : L->nil;
@@ -257,8 +272,10 @@ LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil
 
 /* (unread-char character &optional stream): back one character.  As in
  * SBCL the position moves back whatever the character given. */
-LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2,
+             "(character &optional (input-stream *standard-input*))",
+             "Put back the character last read from INPUT-STREAM, which "
+             "CHARACTER should be; NIL.  STREAM-ERROR when nothing was read.")
 {
     const char *op = "UNREAD-CHAR";
     lo_arg_character(L, args[0]);
@@ -276,8 +293,12 @@ LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional 
 
 /* (read-line &optional stream eof-error-p eof-value recursive-p): the line
  * without its newline, and whether the end came before a newline. */
-LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next line of INPUT-STREAM as a fresh string without its "
+             "newline, and whether the end came before a newline.  At the "
+             "end: END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     const char *op = "READ-LINE";
     struct read_args r = read_args(L, args, nargs, 0, op);
@@ -299,8 +320,9 @@ LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4, "(&optional (stream *stand
 }
 
 /* (listen &optional stream): whether a character is there now. */
-LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1,
+             "(&optional (input-stream *standard-input*))",
+             "True when a character is there to be read from INPUT-STREAM.")
 {
     struct input in = input_of(lo_input_stream(L, nargs > 0 ? args[0] : L->nil,
                                                "LISTEN"));
@@ -309,8 +331,10 @@ LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1, "(&optional (stream *standard-in
 
 /* (clear-input &optional stream): nothing is buffered apart from the
  * text itself, which is not thrown away. */
-LO_PRIMITIVE(p_clear_input, "CLEAR-INPUT", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_clear_input, "CLEAR-INPUT", CL, ANY, 0, 1,
+             "(&optional (input-stream *standard-input*))",
+             "NIL, after checking INPUT-STREAM: nothing is buffered apart "
+             "from the stream's text.")
 {
     lo_input_stream(L, nargs > 0 ? args[0] : L->nil, "CLEAR-INPUT");
     return L->nil;
@@ -344,15 +368,24 @@ static lo_value read_object(lo_lisp *L, const struct read_args *r,
 }
 
 /* (read &optional stream eof-error-p eof-value recursive-p) */
-LO_PRIMITIVE(p_read, "READ", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
-             "")
+LO_PRIMITIVE(p_read, "READ", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next object the reader reads from INPUT-STREAM; one "
+             "whitespace character after it is consumed too.  At the end: "
+             "END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE; a "
+             "malformed object is a READER-ERROR.")
 {
     struct read_args r = read_args(L, args, nargs, 0, "READ");
     return read_object(L, &r, false, "READ");
 }
 
-LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
-             "")
+LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE",
+             CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "As READ, leaving the whitespace after the object in "
+             "INPUT-STREAM.")
 {
     const char *op = "READ-PRESERVING-WHITESPACE";
     struct read_args r = read_args(L, args, nargs, 0, op);
@@ -362,8 +395,12 @@ LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE", CL, ANY
 /* (read-from-string string &optional (eof-error-p t) eof-value &key start
  * end preserve-whitespace): the object and the index after it -- READ
  * on a string input stream over string[start..end). */
-LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &optional (eof-error-p t) eof-value &key (start 0) end preserve-whitespace)",
-             "")
+LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1,
+             "(string &optional (eof-error-p t) eof-value &key (start 0) "
+             "end preserve-whitespace)",
+             "The object read from STRING between START and END, and the "
+             "index of the first character not read.  At the end: "
+             "END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     const char *op = "READ-FROM-STRING";
     lo_value s = lo_arg_string(L, args[0]), k[3];
@@ -384,8 +421,11 @@ LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &o
 /* (read-delimited-list char &optional stream recursive-p): objects up to
  * char, which is consumed.  The end of the text before it is an
  * END-OF-FILE error. */
-LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endchar &optional (input-stream *standard-input*) recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3,
+             "(char &optional (input-stream *standard-input*) recursive-p)",
+             "A list of the objects read from INPUT-STREAM up to the "
+             "character CHAR, which is read too.  The end of the stream "
+             "before CHAR is an END-OF-FILE.")
 {
     const char *op = "READ-DELIMITED-LIST";
     lo_arg_character(L, args[0]);
@@ -438,8 +478,12 @@ static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
  * position, move an input stream there (T; NIL when beyond the end).
  * The console has no position (NIL).
  */
-LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional (position 0 suppliedp))",
-             "")
+LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2,
+             "(stream &optional position)",
+             "Where STREAM is: characters from its start for a string "
+             "stream, bytes for a file; NIL for the console.  With POSITION "
+             "(an index, :START or :END), move an input stream there: T, or "
+             "NIL when it is beyond the end.")
 {
     const char *op = "FILE-POSITION";
     lo_value s = lo_arg_stream(L, args[0]);
@@ -472,8 +516,11 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
 
 /* (%string-input-stream-index stream): the index in the string where the
  * next character comes from (WITH-INPUT-FROM-STRING's :index). */
-LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX",
+             INTERNAL, ANY, 1, 1, "(stream)",
+             "The index in its string of the next character of the string "
+             "input stream STREAM: what WITH-INPUT-FROM-STRING stores in "
+             "its :INDEX place.")
 {
     const char *op = "WITH-INPUT-FROM-STRING";
     lo_value s = args[0];
@@ -489,8 +536,11 @@ LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL
 /* (%input-offset stream): the byte offset of the next character, for
  * %INPUT-LINE-COLUMN (LOAD's messages); constant time, unlike
  * FILE-POSITION of a string stream. */
-LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1,
+             "(input-stream)",
+             "The byte offset in the text of INPUT-STREAM of its next "
+             "character, in constant time: LOAD keeps it to say where a "
+             "form that cannot be read starts.")
 {
     struct input in = input_of(lo_input_stream(L, args[0], "%INPUT-OFFSET"));
     return lo_fixnum((int64_t)in.pos);
@@ -499,8 +549,12 @@ LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1, "(arg1)",
 /* (%input-line-column stream offset): the line (from 1) and column (from
  * 0) of the first character after the blanks and comments at offset --
  * where the form read from there starts. */
-LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2,
+             "(input-stream offset)",
+             "Two values, the line (from 1) and the column (from 0) in "
+             "INPUT-STREAM of the first character after the whitespace and "
+             "comments at byte OFFSET: where LOAD reports a form it cannot "
+             "read.")
 {
     struct input in = input_of(lo_input_stream(L, args[0],
                                                "%INPUT-LINE-COLUMN"));
@@ -523,16 +577,19 @@ LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(a
 }
 
 /* Every stream here holds characters. */
-LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1,
+             "(stream)",
+             "CHARACTER: every stream in LispOS holds characters.")
 {
     lo_arg_stream(L, args[0]);
     return lo_intern(L, "CHARACTER");
 }
 
 /* Nothing is interactive: the console's input is not read yet. */
-LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1,
+             "(stream)",
+             "NIL: no stream is interactive yet (the console's input is "
+             "read by the host).")
 {
     lo_arg_stream(L, args[0]);
     return L->nil;
@@ -602,8 +659,14 @@ static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
  * in for source text; LispOS's data lives in the store); a missing file
  * is a FILE-ERROR, or NIL with :if-does-not-exist nil.
  */
-LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1, "(filename &key (direction :input) (element-type 'base-char) (if-exists nil if-exists-given) (if-does-not-exist nil if-does-not-exist-given) (external-format :default) (class 'fd-stream))",
-             "")
+LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1,
+             "(filespec &key direction element-type if-exists "
+             "if-does-not-exist external-format)",
+             "A stream reading the host file FILESPEC (a string) names, its "
+             "whole text read now as UTF-8.  Only reading character files "
+             "is supported (DIRECTION :INPUT); a missing file is a "
+             "FILE-ERROR, or NIL with IF-DOES-NOT-EXIST NIL.  System "
+             "environment only: it reaches the host's files.")
 {
     const char *op = "OPEN";
     lo_value k[5];

@@ -68,7 +68,9 @@ static double copy_sign(double magnitude, double sign)
 /* ---- + - * / ---- */
 
 LO_PRIMITIVE(p_add, "+", CL, ANY, 0, -1, "(&rest numbers)",
-             "")
+             "The sum of NUMBERS; 0 when there are none.  Integers grow "
+             "into bignums as needed; a float anywhere makes the sum a "
+             "double-float.")
 {
     if (nargs == 0)
         return lo_fixnum(0);
@@ -78,8 +80,9 @@ LO_PRIMITIVE(p_add, "+", CL, ANY, 0, -1, "(&rest numbers)",
     return acc;
 }
 
-LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(minuend &rest subtrahends)",
+             "MINUEND less each of SUBTRAHENDS in turn; with no "
+             "SUBTRAHENDS, the negation of MINUEND.")
 {
     if (nargs == 1)
         return lo_num_negate(L, args[0], "-");
@@ -90,7 +93,7 @@ LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(number &rest more-numbers)",
 }
 
 LO_PRIMITIVE(p_mul, "*", CL, ANY, 0, -1, "(&rest numbers)",
-             "")
+             "The product of NUMBERS; 1 when there are none.")
 {
     if (nargs == 0)
         return lo_fixnum(1);
@@ -100,8 +103,11 @@ LO_PRIMITIVE(p_mul, "*", CL, ANY, 0, -1, "(&rest numbers)",
     return acc;
 }
 
-LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(numerator &rest denominators)",
+             "NUMERATOR divided by each of DENOMINATORS in turn; with no "
+             "DENOMINATORS, the reciprocal of NUMERATOR.  Integers divide "
+             "exactly, into a ratio when needed; dividing by zero signals "
+             "DIVISION-BY-ZERO.")
 {
     if (nargs == 1)
         return lo_num_div(L, lo_fixnum(1), args[0], "/");
@@ -112,13 +118,13 @@ LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(number &rest more-numbers)",
 }
 
 LO_PRIMITIVE(p_one_plus, "1+", CL, ANY, 1, 1, "(number)",
-             "")
+             "NUMBER plus one.")
 {
     return lo_num_add(L, args[0], lo_fixnum(1), "1+");
 }
 
 LO_PRIMITIVE(p_one_minus, "1-", CL, ANY, 1, 1, "(number)",
-             "")
+             "NUMBER minus one.")
 {
     return lo_num_sub(L, args[0], lo_fixnum(1), "1-");
 }
@@ -146,24 +152,25 @@ static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
 }
 
 LO_PRIMITIVE(p_num_eq, "=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+             "True when all the numbers are numerically equal (a float is "
+             "compared by its exact value).")
 { return compare(L, args, nargs, CMP_EQ, "="); }
-LO_PRIMITIVE(p_lt, "<", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_lt, "<", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is less than the next.")
 { return compare(L, args, nargs, CMP_LT, "<"); }
-LO_PRIMITIVE(p_gt, ">", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_gt, ">", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is greater than the next.")
 { return compare(L, args, nargs, CMP_GT, ">"); }
-LO_PRIMITIVE(p_le, "<=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_le, "<=", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is less than or equal to the next.")
 { return compare(L, args, nargs, CMP_LE, "<="); }
-LO_PRIMITIVE(p_ge, ">=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_ge, ">=", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is greater than or equal to the next.")
 { return compare(L, args, nargs, CMP_GE, ">="); }
 
 /* /=: no two arguments are equal. */
 LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+             "True when no two of the numbers are numerically equal.")
 {
     for (uint32_t i = 0; i < nargs; i++)
         lo_arg_number(L, args[i]);
@@ -185,15 +192,17 @@ static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, int want,
     return best;
 }
 
-LO_PRIMITIVE(p_max, "MAX", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_max, "MAX", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "The greatest of the reals, returned as it was given (the "
+             "first of equal ones).")
 { return extreme(L, args, nargs, 1, "MAX"); }
-LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "The least of the reals, returned as it was given (the first "
+             "of equal ones).")
 { return extreme(L, args, nargs, -1, "MIN"); }
 
 LO_PRIMITIVE(p_abs, "ABS", CL, ANY, 1, 1, "(number)",
-             "")
+             "The absolute value of NUMBER.")
 {
     if (lo_doublep(lo_arg_number(L, args[0])))
         return lo_make_double(L, copy_sign(lo_double_value(args[0]), 1.0));
@@ -202,7 +211,8 @@ LO_PRIMITIVE(p_abs, "ABS", CL, ANY, 1, 1, "(number)",
 }
 
 LO_PRIMITIVE(p_signum, "SIGNUM", CL, ANY, 1, 1, "(number)",
-             "")
+             "-1, 0 or 1 by the sign of NUMBER, as a float when NUMBER is a "
+             "float (a float zero is returned itself).")
 {
     int s = lo_num_sign(L, args[0], "SIGNUM");
     if (!lo_doublep(args[0]))
@@ -213,13 +223,13 @@ LO_PRIMITIVE(p_signum, "SIGNUM", CL, ANY, 1, 1, "(number)",
 /* ---- predicates ---- */
 
 LO_PRIMITIVE(p_zerop, "ZEROP", CL, ANY, 1, 1, "(number)",
-             "")
+             "True when NUMBER is zero.")
 { return lo_truth(L, lo_num_sign(L, args[0], "ZEROP") == 0); }
-LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(real)",
+             "True when REAL is greater than zero.")
 { return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "PLUSP") > 0); }
-LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(real)",
+             "True when REAL is less than zero.")
 { return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "MINUSP") < 0); }
 
 static bool oddp(lo_lisp *L, lo_value v)
@@ -229,30 +239,32 @@ static bool oddp(lo_lisp *L, lo_value v)
     return lo_big_oddp(&b);
 }
 
-LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(integer)",
+             "True when INTEGER is even.")
 { return lo_truth(L, !oddp(L, args[0])); }
-LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(integer)",
+             "True when INTEGER is odd.")
 { return lo_truth(L, oddp(L, args[0])); }
 
 LO_PRIMITIVE(p_numberp, "NUMBERP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a number.")
 { return lo_truth(L, lo_numberp(args[0])); }
 LO_PRIMITIVE_ALIAS(p_realp, p_numberp, "REALP", CL, ANY, 1, 1, "(object)",
-                   "");
+                   "True when OBJECT is a real number: every number, as "
+                   "LispOS has no complex numbers.");
 
 LO_PRIMITIVE(p_integerp, "INTEGERP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is an integer (a fixnum or a bignum).")
 { return lo_truth(L, lo_integerp(args[0])); }
 LO_PRIMITIVE(p_rationalp, "RATIONALP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is an integer or a ratio.")
 { return lo_truth(L, lo_rationalp(args[0])); }
 LO_PRIMITIVE(p_floatp, "FLOATP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a float; every float in LispOS is a "
+             "double-float.")
 { return lo_truth(L, lo_doublep(args[0])); }
 LO_PRIMITIVE(p_complexp, "COMPLEXP", CL, ANY, 1, 1, "(object)",
-             "")
+             "Always false: LispOS has no complex numbers.")
 { return L->nil; }
 
 /* ---- the rounding family ---- */
@@ -269,16 +281,22 @@ static lo_value rounding(lo_lisp *L, lo_value *a, uint32_t n,
 }
 
 LO_PRIMITIVE(p_floor, "FLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+             "NUMBER divided by DIVISOR, rounded toward negative infinity, "
+             "and the remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_FLOOR, "FLOOR"); }
-LO_PRIMITIVE(p_ceiling, "CEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ceiling, "CEILING", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "NUMBER divided by DIVISOR, rounded toward positive infinity, "
+             "and the remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_CEILING, "CEILING"); }
-LO_PRIMITIVE(p_truncate, "TRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_truncate, "TRUNCATE", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "NUMBER divided by DIVISOR, rounded toward zero, and the "
+             "remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_TRUNCATE, "TRUNCATE"); }
 LO_PRIMITIVE(p_round, "ROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+             "NUMBER divided by DIVISOR, rounded to the nearest integer (to "
+             "the even one at a tie), and the remainder: two values.")
 { return rounding(L, args, nargs, LO_BIG_ROUND, "ROUND"); }
 
 static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
@@ -291,10 +309,12 @@ static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
 }
 
 LO_PRIMITIVE(p_mod, "MOD", CL, ANY, 2, 2, "(number divisor)",
-             "")
+             "The remainder of FLOOR of NUMBER by DIVISOR: it has the sign "
+             "of DIVISOR.")
 { return remainder(L, args, LO_BIG_FLOOR, "MOD"); }
 LO_PRIMITIVE(p_rem, "REM", CL, ANY, 2, 2, "(number divisor)",
-             "")
+             "The remainder of TRUNCATE of NUMBER by DIVISOR: it has the "
+             "sign of NUMBER.")
 { return remainder(L, args, LO_BIG_TRUNCATE, "REM"); }
 
 /* toward zero, keeping the sign of a zero result ((ftruncate -0.5) is
@@ -353,19 +373,23 @@ static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_ffloor, "FFLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ffloor, "FFLOOR", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As FLOOR, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_FLOOR, "FFLOOR"); }
-LO_PRIMITIVE(p_fceiling, "FCEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_fceiling, "FCEILING", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As CEILING, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_CEILING, "FCEILING"); }
-LO_PRIMITIVE(p_ftruncate, "FTRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ftruncate, "FTRUNCATE", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As TRUNCATE, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_TRUNCATE, "FTRUNCATE"); }
 
 /* fround: ROUND, with the quotient made a float. */
-LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As ROUND, with the quotient a double-float.")
 {
     lo_value v[2];
     lo_num_round(L, lo_arg_real(L, args[0]),
@@ -378,7 +402,8 @@ LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))"
 /* ---- integers ---- */
 
 LO_PRIMITIVE(p_gcd, "GCD", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The greatest common divisor of INTEGERS, never negative; 0 "
+             "when there are none.")
 {
     lo_value g = lo_fixnum(0);
     for (uint32_t i = 0; i < nargs; i++)
@@ -393,7 +418,8 @@ static lo_value int_abs(lo_lisp *L, lo_value v)
 }
 
 LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The least common multiple of INTEGERS, never negative; 1 when "
+             "there are none, 0 when one is zero.")
 {
     lo_value m = lo_fixnum(1), rest;
     for (uint32_t i = 0; i < nargs; i++) {
@@ -410,8 +436,9 @@ LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
 
 /* isqrt: Newton's iteration from above, x' = (x + n/x) / 2, until it
  * stops decreasing. */
-LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
-             "")
+LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(natural)",
+             "The greatest integer whose square is at most NATURAL, a "
+             "non-negative integer.")
 {
     lo_value v = lo_arg_unsigned(L, args[0]), q, r;
     if (v == lo_fixnum(0))
@@ -439,7 +466,8 @@ static int64_t count_of(lo_value v)
 }
 
 LO_PRIMITIVE(p_ash, "ASH", CL, ANY, 2, 2, "(integer count)",
-             "")
+             "INTEGER shifted left by COUNT bits (right when COUNT is "
+             "negative, rounding toward negative infinity).")
 {
     lo_value x = lo_arg_integer(L, args[0]);
     int64_t count = count_of(lo_arg_integer(L, args[1]));
@@ -475,13 +503,16 @@ static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op)
 }
 
 LO_PRIMITIVE(p_logand, "LOGAND", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The bitwise and of INTEGERS in two's complement; -1 when "
+             "there are none.")
 { return logop_n(L, args, nargs, LOG_AND); }
 LO_PRIMITIVE(p_logior, "LOGIOR", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The bitwise inclusive or of INTEGERS in two's complement; 0 "
+             "when there are none.")
 { return logop_n(L, args, nargs, LOG_IOR); }
 LO_PRIMITIVE(p_logxor, "LOGXOR", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The bitwise exclusive or of INTEGERS in two's complement; 0 "
+             "when there are none.")
 { return logop_n(L, args, nargs, LOG_XOR); }
 
 static lo_value lognot(lo_lisp *L, lo_value v)
@@ -489,14 +520,15 @@ static lo_value lognot(lo_lisp *L, lo_value v)
     return lo_int_sub(L, lo_fixnum(-1), v);         /* -v - 1 */
 }
 
-LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(integer)",
+             "The bitwise complement of INTEGER, that is -INTEGER - 1.")
 {
     return lognot(L, lo_arg_integer(L, args[0]));
 }
 
 LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The bitwise equivalence (exclusive nor) of INTEGERS in two's "
+             "complement; -1 when there are none.")
 {
     lo_value acc = lo_fixnum(-1);
     for (uint32_t i = 0; i < nargs; i++)
@@ -504,8 +536,8 @@ LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
     return acc;
 }
 
-LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
-             "")
+LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer-1 integer-2)",
+             "True when INTEGER-1 and INTEGER-2 have a 1 bit in common.")
 {
     return lo_truth(L, logop2(L, LOG_AND, lo_arg_integer(L, args[0]),
                               lo_arg_integer(L, args[1])) != lo_fixnum(0));
@@ -514,7 +546,8 @@ LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
 /* logcount: the 1 bits of a nonnegative integer, the 0 bits of a
  * negative one. */
 LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
-             "")
+             "How many 1 bits INTEGER has when it is non-negative, how many "
+             "0 bits when it is negative.")
 {
     lo_value v = lo_arg_integer(L, args[0]);
     if (lo_int_compare(v, lo_fixnum(0)) < 0)
@@ -528,7 +561,8 @@ LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
 }
 
 LO_PRIMITIVE(p_integer_length, "INTEGER-LENGTH", CL, ANY, 1, 1, "(integer)",
-             "")
+             "The number of bits INTEGER needs in two's complement, the "
+             "sign bit not counted.")
 {
     lo_limb one[1];
     lo_big b = lo_integer_view(lo_arg_integer(L, args[0]), one);
@@ -536,7 +570,8 @@ LO_PRIMITIVE(p_integer_length, "INTEGER-LENGTH", CL, ANY, 1, 1, "(integer)",
 }
 
 LO_PRIMITIVE(p_logbitp, "LOGBITP", CL, ANY, 2, 2, "(index integer)",
-             "")
+             "True when bit INDEX (from 0, the least significant) of "
+             "INTEGER in two's complement is 1.")
 {
     int64_t index = count_of(lo_arg_unsigned(L, args[0]));
     lo_value x = lo_arg_integer(L, args[1]);
@@ -545,16 +580,20 @@ LO_PRIMITIVE(p_logbitp, "LOGBITP", CL, ANY, 2, 2, "(index integer)",
 
 /* ---- rationals and floats ---- */
 
-LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(rational)",
+             "The numerator of RATIONAL in lowest terms; an integer is its "
+             "own.")
 { return lo_numerator(lo_arg_rational(L, args[0])); }
-LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(rational)",
+             "The denominator of RATIONAL in lowest terms, always positive; "
+             "1 for an integer.")
 { return lo_denominator(lo_arg_rational(L, args[0])); }
 
 /* (float x [prototype]): the prototype, when given, must be a float. */
-LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil otherp))",
-             "")
+LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional prototype)",
+             "The real NUMBER as a float.  Every float in LispOS is a "
+             "double-float: NUMBER is converted to one whatever PROTOTYPE "
+             "(a float) is, and a float is returned itself.")
 {
     if (nargs > 1 && !lo_doublep(args[1]))
         lo_arg_error(L, args[1], "FLOAT");
@@ -563,8 +602,9 @@ LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil othe
     return lo_make_double(L, lo_to_double(L, args[0], "FLOAT"));
 }
 
-LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(x)",
-             "")
+LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(number)",
+             "The rational whose value equals the real NUMBER exactly (a "
+             "float's exact binary value).")
 {
     if (lo_doublep(lo_arg_real(L, args[0])))
         return lo_double_rational(L, lo_double_value(args[0]));
@@ -573,8 +613,10 @@ LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(x)",
 
 /* rationalize: the simplest rational within half an ulp of the float,
  * by SBCL's continued-fraction iteration (float.lisp), step for step. */
-LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(x)",
-             "")
+LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(number)",
+             "A rational equal to the real NUMBER within the precision of a "
+             "float: the simplest one, as SBCL computes it.  A rational is "
+             "returned itself.")
 {
     const char *op = "RATIONALIZE";
     if (!lo_doublep(lo_arg_real(L, args[0])))
@@ -686,11 +728,15 @@ static lo_value real_expt(lo_lisp *L, double x, double y)
     return lo_float_result(L, parity == 1 ? -p : p, op);
 }
 
-LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
-             "")
+LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base-number power-number)",
+             "BASE-NUMBER raised to POWER-NUMBER: exact for a rational base "
+             "and an integer power, else a double-float.  A result that "
+             "would be complex signals ARITHMETIC-ERROR (LispOS has no "
+             "complex numbers).")
 {
     const char *op = "EXPT";
-    lo_value base = lo_arg_number(L, args[0]), power = lo_arg_number(L, args[1]);
+    lo_value base = lo_arg_number(L, args[0]);
+    lo_value power = lo_arg_number(L, args[1]);
     if (lo_num_sign(L, power, op) == 0) {
         if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
             lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
@@ -711,7 +757,9 @@ static lo_value math1(lo_lisp *L, lo_value x, enum lo_math_fn fn,
 }
 
 LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
-             "")
+             "The square root of NUMBER, a double-float.  A negative NUMBER "
+             "signals ARITHMETIC-ERROR: its root would be complex, and "
+             "LispOS has no complex numbers.")
 {
     if (lo_num_sign(L, args[0], "SQRT") < 0)
         complex_result(L, "SQRT");
@@ -719,25 +767,25 @@ LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
 }
 
 LO_PRIMITIVE(p_exp, "EXP", CL, ANY, 1, 1, "(number)",
-             "")
+             "e raised to NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_EXP, "EXP"); }
-LO_PRIMITIVE(p_sin, "SIN", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_sin, "SIN", CL, ANY, 1, 1, "(radians)",
+             "The sine of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_SIN, "SIN"); }
-LO_PRIMITIVE(p_cos, "COS", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_cos, "COS", CL, ANY, 1, 1, "(radians)",
+             "The cosine of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_COS, "COS"); }
-LO_PRIMITIVE(p_tan, "TAN", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_tan, "TAN", CL, ANY, 1, 1, "(radians)",
+             "The tangent of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_TAN, "TAN"); }
 LO_PRIMITIVE(p_sinh, "SINH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic sine of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_SINH, "SINH"); }
 LO_PRIMITIVE(p_cosh, "COSH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic cosine of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_COSH, "COSH"); }
 LO_PRIMITIVE(p_tanh, "TANH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic tangent of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_TANH, "TANH"); }
 
 /* asin and acos beyond [-1, 1] are complex. */
@@ -751,17 +799,23 @@ static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
 }
 
 LO_PRIMITIVE(p_asin, "ASIN", CL, ANY, 1, 1, "(number)",
-             "")
+             "The arc sine of NUMBER in radians, a double-float.  NUMBER "
+             "beyond [-1, 1] signals ARITHMETIC-ERROR (the result would be "
+             "complex).")
 { return arc(L, args[0], LO_MATH_ASIN, "ASIN"); }
 LO_PRIMITIVE(p_acos, "ACOS", CL, ANY, 1, 1, "(number)",
-             "")
+             "The arc cosine of NUMBER in radians, a double-float.  NUMBER "
+             "beyond [-1, 1] signals ARITHMETIC-ERROR (the result would be "
+             "complex).")
 { return arc(L, args[0], LO_MATH_ACOS, "ACOS"); }
 
 #define PI 3.141592653589793
 
 /* (atan y [x]); with x, SBCL's atan2 (its own answers when x is zero). */
-LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(y &optional (x nil xp))",
-             "")
+LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(number-1 &optional number-2)",
+             "The arc tangent of NUMBER-1 in radians, a double-float; given "
+             "NUMBER-2, that of NUMBER-1 / NUMBER-2 in the quadrant of the "
+             "point (NUMBER-2, NUMBER-1).")
 {
     const char *op = "ATAN";
     if (nargs == 1)
@@ -826,8 +880,11 @@ static lo_value float_quotient(lo_lisp *L, double a, double b, const char *op)
 }
 
 /* (log x [base]), with SBCL's cases for the two-argument form. */
-LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional (base nil base-p))",
-             "")
+LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional base)",
+             "The logarithm of NUMBER in BASE (natural when BASE is not "
+             "given), a double-float.  A negative NUMBER signals "
+             "ARITHMETIC-ERROR (the result would be complex), zero "
+             "DIVISION-BY-ZERO.")
 {
     const char *op = "LOG";
     lo_value x = lo_arg_number(L, args[0]);

@@ -149,14 +149,16 @@ static lo_value status_keyword(lo_lisp *L, enum lo_sym_status s)
 
 /* ---- packages ------------------------------------------------------------- */
 
-LO_PRIMITIVE(p_find_package, "FIND-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_find_package, "FIND-PACKAGE", CL, ANY, 1, 1, "(name)",
+             "The package named NAME (a string designator, matched against "
+             "names and nicknames), or NIL; a package is returned itself.  "
+             "Only the packages the caller's environment sees are found.")
 {
     return find_package(L, args[0], "FIND-PACKAGE");
 }
 
 LO_PRIMITIVE(p_packagep, "PACKAGEP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a package.")
 {
     return lo_truth(L, lo_packagep(args[0]));
 }
@@ -199,8 +201,11 @@ static lo_value reverse(lo_lisp *L, lo_value list)
 
 /* (make-package name &key nicknames use): NIL is the default use list,
  * as in SBCL. */
-LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1, "(name &key (use 'nil) nicknames (internal-symbols 10) (external-symbols 10))",
-             "")
+LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1,
+             "(package-name &key nicknames use)",
+             "A new package named PACKAGE-NAME with the NICKNAMES given, "
+             "using the packages USE lists (none by default, as in SBCL).  "
+             "A name already in use signals PACKAGE-ERROR.")
 {
     lo_value keys[2];
     lo_parse_keys(L, "MAKE-PACKAGE", args, nargs, 1, "NICKNAMES USE", keys);
@@ -213,16 +218,23 @@ LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1, "(name &key (use 'n
 }
 
 /* (delete-package package): T, or NIL when it was deleted already. */
-LO_PRIMITIVE(p_delete_package, "DELETE-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_delete_package, "DELETE-PACKAGE", CL, ANY, 1, 1, "(package)",
+             "Delete PACKAGE, freeing its names; its symbols lose their "
+             "home package.  T, or NIL when it was deleted already.  "
+             "COMMON-LISP, KEYWORD, a package others use and, from a user's "
+             "environment, the system's packages cannot be deleted.")
 {
     lo_value pkg = lo_packagep(args[0]) ? args[0]
                  : package_arg(L, args[0], "DELETE-PACKAGE");
     return lo_truth(L, lo_delete_package(L, pkg));
 }
 
-LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3, "(package-designator name &optional (nicknames nil))",
-             "")
+LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3,
+             "(package new-name &optional new-nicknames)",
+             "Give PACKAGE the name NEW-NAME and the nicknames "
+             "NEW-NICKNAMES (replacing the old ones); returns PACKAGE.  "
+             "Packages of the system environment cannot be changed from a "
+             "user's.")
 {
     lo_value pkg = package_arg(L, args[0], "RENAME-PACKAGE");
     if (!package_designator_p(args[1]))
@@ -243,8 +255,9 @@ static lo_value any_package(lo_lisp *L, lo_value v, const char *op)
     return lo_packagep(v) ? v : package_arg(L, v, op);
 }
 
-LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package)",
+             "The name of PACKAGE, a string that cannot be changed; NIL for "
+             "a deleted package.")
 {
     lo_value name = lo_ptr(any_package(L, args[0], "PACKAGE-NAME"))[PKG_NAME];
     return lo_null(L, name) ? name : read_only(name);
@@ -257,32 +270,37 @@ static lo_value package_list(lo_lisp *L, lo_value v, unsigned slot,
                      slot == PKG_NICKNAMES);
 }
 
-LO_PRIMITIVE(p_package_nicknames, "PACKAGE-NICKNAMES", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_nicknames, "PACKAGE-NICKNAMES", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the nicknames of PACKAGE.")
 {
     return package_list(L, args[0], PKG_NICKNAMES, "PACKAGE-NICKNAMES");
 }
 
-LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the packages PACKAGE uses.")
 {
     return package_list(L, args[0], PKG_USE, "PACKAGE-USE-LIST");
 }
 
-LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the packages that use PACKAGE.")
 {
     return package_list(L, args[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
 }
 
-LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS",
+             CL, ANY, 1, 1, "(package)",
+             "A fresh list of the symbols of PACKAGE that shadow others "
+             "(SHADOW, SHADOWING-IMPORT).")
 {
     return package_list(L, args[0], PKG_SHADOWING, "PACKAGE-SHADOWING-SYMBOLS");
 }
 
-LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "nil",
-             "")
+LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "()",
+             "A fresh list of the packages the caller's environment sees.")
 {
     return lo_visible_packages(L);
 }
@@ -290,8 +308,12 @@ LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "nil",
 /* What USE-PACKAGE and UNUSE-PACKAGE take first, as SBCL spells it. */
 #define PACKAGES_TYPE "(OR STRING CONS SYMBOL CHARACTER PACKAGE)"
 
-LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2, "(packages-to-use &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2,
+             "(packages-to-use &optional (package *package*))",
+             "Make the external symbols of PACKAGES-TO-USE (a package "
+             "designator or a list of them) accessible in PACKAGE; T.  A "
+             "name conflict signals PACKAGE-ERROR.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "USE-PACKAGE");
     for (lo_value l = reverse(L, packages_arg(L, args[0], PACKAGES_TYPE,
@@ -301,8 +323,11 @@ LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2, "(packages-to-use &opt
     return L->t;
 }
 
-LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2, "(packages-to-unuse &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2,
+             "(packages-to-unuse &optional (package *package*))",
+             "Stop PACKAGE from using PACKAGES-TO-UNUSE (a package "
+             "designator or a list of them); T.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "UNUSE-PACKAGE");
     for (lo_value l = packages_arg(L, args[0], PACKAGES_TYPE, "UNUSE-PACKAGE");
@@ -312,8 +337,9 @@ LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2, "(packages-to-unus
 }
 
 /* (in-package name) expands to (%in-package 'name). */
-LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(name)",
+             "Make the package named NAME the current package (*PACKAGE*) "
+             "and return it: what (IN-PACKAGE NAME) expands into.")
 {
     lo_value pkg = package_arg(L, args[0], "IN-PACKAGE");
     lo_set_current_package(L, pkg);
@@ -324,8 +350,12 @@ LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(arg1)",
 
 /* (intern string &optional package): the symbol and NIL when it was
  * made, else how it was found (:INTERNAL :EXTERNAL :INHERITED). */
-LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2,
+             "(string &optional (package *package*))",
+             "The symbol named STRING in PACKAGE, made and made present "
+             "there when none is accessible.  Second value: NIL when it was "
+             "made, else :INTERNAL, :EXTERNAL or :INHERITED.  A user's "
+             "environment cannot make new symbols in the system's packages.")
 {
     struct lo_name name = lo_name_of(string_arg(L, args[0], "INTERN"));
     lo_value pkg = package_opt(L, args, nargs, 1, "INTERN");
@@ -336,8 +366,11 @@ LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2, "(name &optional (package (sane-
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2,
+             "(string &optional (package *package*))",
+             "The symbol named STRING accessible in PACKAGE and how: "
+             ":INTERNAL, :EXTERNAL or :INHERITED; NIL and NIL when there is "
+             "none.")
 {
     struct lo_name name = lo_name_of(string_arg(L, args[0], "FIND-SYMBOL"));
     lo_value pkg = package_opt(L, args, nargs, 1, "FIND-SYMBOL");
@@ -346,8 +379,11 @@ LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (pack
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2, "(symbol &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2,
+             "(symbol &optional (package *package*))",
+             "Remove SYMBOL from PACKAGE (and from its shadowing symbols); "
+             "T when it was present there, else NIL.  Packages of the "
+             "system environment cannot be changed from a user's.")
 {
     lo_value sym = lo_arg_symbol(L, args[0]);
     lo_value pkg = package_opt(L, args, nargs, 1, "UNINTERN");
@@ -376,32 +412,49 @@ static void shadowing_import_one(lo_lisp *L, lo_value sym, lo_value pkg)
     lo_import(L, sym, pkg, true);
 }
 
-LO_PRIMITIVE(p_export, "EXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_export, "EXPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them), which must be "
+             "accessible in PACKAGE, its external symbols; T.  Packages of "
+             "the system environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "EXPORT", lo_export);
 }
 
-LO_PRIMITIVE(p_unexport, "UNEXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unexport, "UNEXPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them), external in "
+             "PACKAGE, internal again; T.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "UNEXPORT", lo_unexport);
 }
 
-LO_PRIMITIVE(p_import, "IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_import, "IMPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them) present in PACKAGE; "
+             "T.  A different symbol of the same name already accessible "
+             "there signals PACKAGE-ERROR.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "IMPORT", import_one);
 }
 
-LO_PRIMITIVE(p_shadowing_import, "SHADOWING-IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_shadowing_import, "SHADOWING-IMPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them) present in PACKAGE, "
+             "shadowing any other symbol of the same name; T.  Packages of "
+             "the system environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "SHADOWING-IMPORT", shadowing_import_one);
 }
 
-LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2,
+             "(symbol-names &optional (package *package*))",
+             "Make a symbol of each of SYMBOL-NAMES (a string designator or "
+             "a list of them) present in PACKAGE, new when needed, "
+             "shadowing any inherited one of that name; T.  Packages of the "
+             "system environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "SHADOW");
     for (lo_value l = reverse(L, names_arg(L, args[0],
@@ -415,21 +468,24 @@ LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sa
 }
 
 LO_PRIMITIVE(p_symbol_package, "SYMBOL-PACKAGE", CL, ANY, 1, 1, "(symbol)",
-             "")
+             "The home package of SYMBOL, or NIL when it has none (or it "
+             "has been deleted).")
 {
     lo_value home = lo_ptr(lo_arg_symbol(L, args[0]))[SYM_PACKAGE];
     return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
 }
 
 LO_PRIMITIVE(p_keywordp, "KEYWORDP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a symbol of the KEYWORD package.")
 {
     return lo_truth(L, lo_keywordp(args[0]));
 }
 
 /* (find-all-symbols name): the symbols of that name present anywhere. */
-LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string-designator)",
-             "")
+LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string)",
+             "A fresh list of the symbols named STRING (a string "
+             "designator) present in the packages the caller's environment "
+             "sees.")
 {
     struct lo_name name = lo_name_of(name_arg(L, args[0], "FIND-ALL-SYMBOLS"));
     lo_value out = L->nil, sym;
@@ -459,8 +515,10 @@ static lo_value decimal(lo_lisp *L, lo_value n)
 
 /* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
  * #:G<x> for a non-negative integer x. */
-LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
-             "")
+LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional x)",
+             "A fresh uninterned symbol named G followed by a counter "
+             "(incremented); with a string X, named X followed by the "
+             "counter; with a non-negative integer X, named G followed by X.")
 {
     if (nargs == 0)
         return lo_gensym(L);
@@ -485,8 +543,11 @@ LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
 
 /* (%package-symbols package external-only): for DO-SYMBOLS (every
  * accessible symbol) and DO-EXTERNAL-SYMBOLS. */
-LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2, "(arg1 &optional arg2)",
-             "")
+LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2,
+             "(package &optional external-only)",
+             "A fresh list of the symbols accessible in PACKAGE, or with "
+             "EXTERNAL-ONLY of its external symbols: what DO-SYMBOLS and "
+             "DO-EXTERNAL-SYMBOLS iterate over.")
 {
     lo_value pkg = package_arg(L, args[0], "DO-SYMBOLS");
     bool external = nargs > 1 && !lo_null(L, args[1]);
@@ -496,7 +557,9 @@ LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2, "(arg1 
 /* (%all-symbols): every symbol present in some package, for
  * DO-ALL-SYMBOLS (a symbol present in several comes several times). */
 LO_PRIMITIVE(p_all_symbols, "%ALL-SYMBOLS", INTERNAL, ANY, 0, 0, "()",
-             "")
+             "A fresh list of the symbols present in every package the "
+             "caller's environment sees (a symbol present in several comes "
+             "once for each): what DO-ALL-SYMBOLS iterates over.")
 {
     lo_value out = L->nil;
     for (lo_value l = lo_visible_packages(L); lo_consp(l);
@@ -578,8 +641,13 @@ static lo_value intern_names(lo_lisp *L, lo_value names, lo_value pkg,
 /* (%defpackage 'name 'options): make the package or add to it, then in
  * the standard's order: shadow, shadowing-import, use, import, intern,
  * export. */
-LO_PRIMITIVE(p_defpackage, "%DEFPACKAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_defpackage, "%DEFPACKAGE", INTERNAL, ANY, 2, 2,
+             "(name options)",
+             "Make the package NAME or add to it as the DEFPACKAGE OPTIONS "
+             "say (:NICKNAMES :USE :EXPORT :INTERN :SHADOW "
+             ":SHADOWING-IMPORT-FROM :IMPORT-FROM :DOCUMENTATION :SIZE), in "
+             "the standard's order; returns the package.  What DEFPACKAGE "
+             "expands into.")
 {
     lo_value name = name_arg(L, args[0], "DEFPACKAGE"), options = args[1];
     if (lo_list_length(L, options) < 0)

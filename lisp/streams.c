@@ -273,8 +273,13 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
 
 /* (%console-stream &optional direction): a console stream for output
  * (the default), :input, or :io (both, *TERMINAL-IO*). */
-LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1,
+             "(&optional direction)",
+             "A fresh console stream, for output by default, for input with "
+             ":INPUT, for both with :IO: what the boot code makes "
+             "*STANDARD-OUTPUT*, *STANDARD-INPUT* and *TERMINAL-IO* of.  "
+             "Output to one goes to the writing thread's own buffer, which "
+             "the host takes after each evaluation.")
 {
     unsigned flags = LO_STREAM_OUT;
     if (nargs > 0 && lo_keyword_is(args[0], "INPUT"))
@@ -285,8 +290,11 @@ LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1, "(&option
 }
 
 /* (make-string-output-stream &key element-type) */
-LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM", CL, ANY, 0, -1, "(&key (element-type 'character))",
-             "")
+LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM",
+             CL, ANY, 0, -1, "(&key element-type)",
+             "A fresh output stream that gathers the characters written to "
+             "it, for GET-OUTPUT-STREAM-STRING.  ELEMENT-TYPE is accepted "
+             "and ignored: the stream holds characters.")
 {
     lo_value type;
     lo_parse_keys(L, "MAKE-STRING-OUTPUT-STREAM", args, nargs, 0, "ELEMENT-TYPE",
@@ -294,8 +302,12 @@ LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM", CL, ANY, 
     return lo_make_string_stream(L);
 }
 
-LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1, 1, "(stream)",
-             "")
+LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING",
+             CL, ANY, 1, 1, "(string-output-stream)",
+             "A fresh string of the characters written to "
+             "STRING-OUTPUT-STREAM since it was made or last asked; the "
+             "stream starts again empty.  Needs the stream's read and write "
+             "access bits.")
 {
     const char *op = "GET-OUTPUT-STREAM-STRING";
     if (lo_stream_kind(lo_arg_stream(L, args[0])) != LO_STREAM_STRING)
@@ -304,8 +316,9 @@ LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1,
     return lo_stream_take_string(L, args[0]);
 }
 
-LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2,
+             "(character &optional (output-stream *standard-output*))",
+             "Write CHARACTER to OUTPUT-STREAM and return it.")
 {
     lo_arg_character(L, args[0]);
     lo_stream_write_char(L, stream_at(L, args, nargs, 1, "WRITE-CHAR"),
@@ -329,27 +342,36 @@ static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
     return a[0];
 }
 
-LO_PRIMITIVE(p_write_string, "WRITE-STRING", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_write_string, "WRITE-STRING", CL, ANY, 1, -1,
+             "(string &optional (output-stream *standard-output*) &key "
+             "(start 0) end)",
+             "Write the characters of STRING from START up to END to "
+             "OUTPUT-STREAM and return STRING.")
 {
     return write_string(L, args, nargs, false, "WRITE-STRING");
 }
 
-LO_PRIMITIVE(p_write_line, "WRITE-LINE", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_write_line, "WRITE-LINE", CL, ANY, 1, -1,
+             "(string &optional (output-stream *standard-output*) &key "
+             "(start 0) end)",
+             "Write the characters of STRING from START up to END to "
+             "OUTPUT-STREAM, then a newline; return STRING.")
 {
     return write_string(L, args, nargs, true, "WRITE-LINE");
 }
 
-LO_PRIMITIVE(p_terpri, "TERPRI", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_terpri, "TERPRI", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "Write a newline to OUTPUT-STREAM; NIL.")
 {
     lo_stream_write_char(L, stream_at(L, args, nargs, 0, "TERPRI"), '\n');
     return L->nil;
 }
 
-LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "Write a newline to OUTPUT-STREAM unless it is at the start of "
+             "a line; T when one was written, else NIL.")
 {
     lo_value stream = stream_at(L, args, nargs, 0, "FRESH-LINE");
     if (lo_stream_column(L, stream) == 0)
@@ -360,21 +382,31 @@ LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1, "(&optional (stream *sta
 
 /* FINISH-OUTPUT FORCE-OUTPUT CLEAR-OUTPUT: output is handed over whole
  * after each evaluation, so there is nothing to push or drop early. */
-LO_PRIMITIVE(p_finish_output, "FINISH-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_finish_output, "FINISH-OUTPUT", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "NIL, after checking OUTPUT-STREAM: output reaches its "
+             "destination when each evaluation ends, so there is nothing to "
+             "push early.")
 {
     stream_at(L, args, nargs, 0, "FINISH-OUTPUT");
     return L->nil;
 }
-LO_PRIMITIVE_ALIAS(p_force_output, p_finish_output, "FORCE-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-                   "");
+LO_PRIMITIVE_ALIAS(p_force_output, p_finish_output, "FORCE-OUTPUT",
+                   CL, ANY, 0, 1,
+                   "(&optional (output-stream *standard-output*))",
+                   "NIL, after checking OUTPUT-STREAM: output reaches its "
+                   "destination when each evaluation ends, so there is "
+                   "nothing to push early.");
 
-LO_PRIMITIVE_ALIAS(p_clear_output, p_finish_output, "CLEAR-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-                   "");
+LO_PRIMITIVE_ALIAS(p_clear_output, p_finish_output, "CLEAR-OUTPUT",
+                   CL, ANY, 0, 1,
+                   "(&optional (output-stream *standard-output*))",
+                   "NIL, after checking OUTPUT-STREAM: nothing waits in a "
+                   "buffer to be dropped.");
 
 
-LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(stream)",
-             "")
+LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a stream.")
 {
     return lo_truth(L, lo_streamp(args[0]));
 }
@@ -394,20 +426,20 @@ static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction)
     return lo_truth(L, (flags & direction) && !(flags & LO_STREAM_CLOSED));
 }
 
-LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open for output (a closed stream is not).")
 {
     return open_in(L, args[0], LO_STREAM_OUT);
 }
 
-LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open for input (a closed stream is not).")
 {
     return open_in(L, args[0], LO_STREAM_IN);
 }
 
-LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open.")
 {
     return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT);
 }
@@ -417,8 +449,11 @@ LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
  * written, as in SBCL.  An input stream's text is let go for the
  * collector.  The console streams serve every thread and persist:
  * closing one does nothing and returns NIL. */
-LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(.arg0. &more .more-context. .more-count.)",
-             "")
+LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(stream &key abort)",
+             "Close STREAM: T, and it can be used no more, though "
+             "GET-OUTPUT-STREAM-STRING still gives what was written to a "
+             "string stream.  The console streams are shared and stay open "
+             "(NIL).  ABORT changes nothing.")
 {
     lo_value abort;
     lo_parse_keys(L, "CLOSE", args, nargs, 1, "ABORT", &abort);
