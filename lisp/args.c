@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
-#include "lisp/internal.h"
+#include "lisp/numbers.h"
 
 /* The name of the primitive running, for messages. */
 static const char *running(lo_lisp *L)
@@ -16,23 +16,82 @@ static const char *running(lo_lisp *L)
     return L->primitive ? L->primitive->name : "a built-in function";
 }
 
-/* "RPLACA: the value 1 is not of type CONS" -- the datum printed short. */
-static _Noreturn void arg_error(lo_lisp *L, lo_value datum,
-                                const char *expected, lo_value expected_form)
+/* ---- type specifiers from their text ---- */
+
+static const char *skip_blanks(const char *s)
+{
+    while (*s == ' ')
+        s++;
+    return s;
+}
+
+/* One element of a specifier at *s: a list, an integer, a keyword or a
+ * symbol (interned as lo_intern interns: the standard's names are
+ * COMMON-LISP's). */
+static lo_value specifier_at(lo_lisp *L, const char **s)
+{
+    const char *p = skip_blanks(*s);
+    if (*p == '(') {
+        lo_value head = L->nil, tail = L->nil;
+        for (p = skip_blanks(p + 1); *p && *p != ')'; p = skip_blanks(p)) {
+            lo_value cell = lo_cons(L, specifier_at(L, &p), L->nil);
+            if (lo_null(L, head))
+                head = cell;
+            else
+                lo_ptr(tail)[2] = cell;
+            tail = cell;
+        }
+        *s = *p ? p + 1 : p;
+        return head;
+    }
+    char token[64];
+    size_t n = 0, digits = 0;
+    bool negative = *p == '-';
+    for (; p[n] && p[n] != ' ' && p[n] != '(' && p[n] != ')'; n++)
+        if (n + 1 < sizeof token)
+            token[n] = p[n];
+    token[n < sizeof token ? n : sizeof token - 1] = '\0';
+    *s = p + n;
+    while (negative + digits < n && p[negative + digits] >= '0' &&
+           p[negative + digits] <= '9')
+        digits++;
+    if (digits > 0 && negative + digits == n)
+        return lo_digits_integer(L, p + negative, digits, 10, negative);
+    if (token[0] == ':')
+        return lo_intern_keyword(L, token + 1);
+    return lo_intern(L, token);
+}
+
+lo_value lo_type_specifier(lo_lisp *L, const char *text)
+{
+    return specifier_at(L, &text);
+}
+
+/* "RPLACA: the value 1 is not of type CONS" -- the datum printed short;
+ * a compound expected type is made from its text. */
+static _Noreturn void arg_error(lo_lisp *L, const char *op, lo_value datum,
+                                const char *expected)
 {
     char text[72];
     struct lo_text out = { .buf = text, .cap = sizeof text };
     lo_prin1(L, datum, &out);
     if (out.len + 1 >= out.cap)
         memcpy(text + sizeof text - 4, "...", 4);
-    lo_type_error_as(L, datum, expected, expected_form,
-                     "%s: the value %s is not of type %s", running(L), text,
+    lo_value form = expected[0] == '(' ? lo_type_specifier(L, expected) : 0;
+    lo_type_error_as(L, datum, expected, form,
+                     "%s: the value %s is not of type %s", op, text,
                      expected);
 }
 
 _Noreturn void lo_arg_error(lo_lisp *L, lo_value datum, const char *expected)
 {
-    arg_error(L, datum, expected, 0);
+    arg_error(L, running(L), datum, expected);
+}
+
+_Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
+                               const char *expected)
+{
+    arg_error(L, op, datum, expected);
 }
 
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v)
@@ -86,13 +145,10 @@ uint64_t lo_arg_index(lo_lisp *L, lo_value v, uint64_t end)
         (uint64_t)lo_fixnum_value(v) < end)
         return (uint64_t)lo_fixnum_value(v);
     /* (INTEGER 0 (end)), the type SBCL names for a bad index */
-    lo_value bound = lo_cons(L, lo_fixnum((int64_t)end), L->nil);
-    lo_value form = lo_cons(L, lo_intern(L, "INTEGER"),
-                    lo_cons(L, lo_fixnum(0), lo_cons(L, bound, L->nil)));
     char expected[48];
     lo_snprintf(expected, sizeof expected, "(INTEGER 0 (%llu))",
                 (unsigned long long)end);
-    arg_error(L, v, expected, form);
+    lo_arg_error(L, v, expected);
 }
 
 lo_value lo_arg_function(lo_lisp *L, lo_value v)

@@ -21,7 +21,7 @@ static enum rank rank_of(lo_lisp *L, lo_value v, const char *op)
         return RATIO;
     if (lo_doublep(v))
         return DOUBLE;
-    lo_type_error(L, v, "NUMBER", "%s: not a number", op);
+    lo_arg_error_op(L, op, v, "NUMBER");
 }
 
 static enum rank rank_of_pair(lo_lisp *L, lo_value a, lo_value b,

@@ -106,8 +106,18 @@ int lo_lisp_register_primitives(const char *module,
 /* ---- argument checkers (args.c) ----
  * Each returns the argument when it is of the type, else signals a
  * TYPE-ERROR whose datum is the argument and whose expected type is
- * named, with a message naming the primitive running (L->primitive). */
+ * named, with a message naming the primitive running (L->primitive).
+ * An expected type is a symbol's name ("CONS") or a compound type's text
+ * ("(OR STRING SYMBOL)", "(INTEGER 0 9)"), which becomes the condition's
+ * type specifier. */
 _Noreturn void lo_arg_error(lo_lisp *L, lo_value datum, const char *expected);
+/* The same naming op instead, for a C helper that checks an argument for
+ * the operation op ("FORMAT", "(SETF ELT)"). */
+_Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
+                               const char *expected);
+/* The type specifier text writes: symbols (as lo_intern finds them: the
+ * standard's names are COMMON-LISP's), :keywords, integers and lists. */
+lo_value lo_type_specifier(lo_lisp *L, const char *text);
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v);
 lo_value lo_arg_string(lo_lisp *L, lo_value v);
 lo_value lo_arg_cons(lo_lisp *L, lo_value v);

@@ -180,7 +180,7 @@ double lo_to_double(lo_lisp *L, lo_value v, const char *op)
 {
     double d;
     if (!lo_numberp(v))
-        lo_type_error(L, v, "REAL", "%s: not a real number", op);
+        lo_arg_error_op(L, op, v, "REAL");
     if (!lo_real_to_double(L, v, &d))
         lo_error(L, "FLOATING-POINT-OVERFLOW", "%s: too large to be a "
                  "double-float", op);
@@ -203,7 +203,7 @@ bool lo_double_decode(double d, uint64_t *m, int64_t *e, bool *neg)
 
 static _Noreturn void not_finite(lo_lisp *L)
 {
-    lo_error(L, "TYPE-ERROR", "an infinity or a NaN is not rational");
+    lo_error(L, "SIMPLE-ERROR", "cannot decode an infinity or a NaN");
 }
 
 lo_value lo_double_rational(lo_lisp *L, double d)
