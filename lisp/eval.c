@@ -117,7 +117,8 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
 lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create)
 {
     if (!lo_symbolp(name) && !setf_name_p(L, name))
-        lo_arg_error(L, name, "(OR SYMBOL (CONS (EQL SETF) (CONS SYMBOL NULL)))");
+        lo_arg_error(L, name, "(OR SYMBOL (CONS (EQL SETF) (CONS SYMBOL "
+                     "NULL)))");
     return lo_function_symbol(L, name, create);
 }
 

@@ -106,7 +106,8 @@
 ;; vectors
 (datum-of (make-array -1))
 (type-error-of (make-array 2 :element-type 'character :initial-element 1))
-(type-error-of (make-array 2 :element-type '(unsigned-byte 8) :initial-element 300))
+(type-error-of
+ (make-array 2 :element-type '(unsigned-byte 8) :initial-element 300))
 (datum-of (aref 1 0))
 (type-error-of (aref #(1 2) 5))
 (datum-of (aref #(1 2) -1))
