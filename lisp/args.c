@@ -4,11 +4,16 @@
  * type wanted, else signals one TYPE-ERROR through lo_arg_error, whose
  * condition carries the datum and the expected type and whose message
  * names the primitive running (L->primitive, which the VM keeps).
+ *
+ * An expected type is given as its text, a symbol's name ("CONS") or a
+ * list ("(INTEGER 2 36)"), which becomes the type specifier the condition
+ * carries: read here by a small reader of symbols, keywords, integers and
+ * lists -- all a type specifier in an error needs.
  */
 #include <string.h>
 
 #include "drivers/printf.h"
-#include "lisp/numbers.h"
+#include "lisp/internal.h"
 
 /* The name of the primitive running, for messages. */
 static const char *running(lo_lisp *L)
@@ -16,82 +21,104 @@ static const char *running(lo_lisp *L)
     return L->primitive ? L->primitive->name : "a built-in function";
 }
 
-/* ---- type specifiers from their text ---- */
-
-static const char *skip_blanks(const char *s)
+static bool type_delimiter(char c)
 {
-    while (*s == ' ')
-        s++;
-    return s;
+    return c == '\0' || c == ' ' || c == '(' || c == ')';
 }
 
-/* One element of a specifier at *s: a list, an integer, a keyword or a
- * symbol (interned as lo_intern interns: the standard's names are
- * COMMON-LISP's). */
-static lo_value specifier_at(lo_lisp *L, const char **s)
+/* One type specifier read from *text ("(INTEGER 0 (3))"): symbols as
+ * lo_intern finds them (the standard's are COMMON-LISP's), :NAME a
+ * keyword, digits a fixnum.  The texts are the C code's own. */
+static lo_value type_form(lo_lisp *L, const char **text)
 {
-    const char *p = skip_blanks(*s);
+    const char *p = *text;
+    while (*p == ' ')
+        p++;
     if (*p == '(') {
-        lo_value head = L->nil, tail = L->nil;
-        for (p = skip_blanks(p + 1); *p && *p != ')'; p = skip_blanks(p)) {
-            lo_value cell = lo_cons(L, specifier_at(L, &p), L->nil);
-            if (lo_null(L, head))
-                head = cell;
-            else
-                lo_ptr(tail)[2] = cell;
-            tail = cell;
+        lo_value items[16];
+        unsigned n = 0;
+        for (p++;;) {
+            while (*p == ' ')
+                p++;
+            if (*p == ')' || *p == '\0' || n == 16)
+                break;
+            items[n++] = type_form(L, &p);
         }
-        *s = *p ? p + 1 : p;
-        return head;
+        *text = *p == ')' ? p + 1 : p;
+        lo_value list = L->nil;     /* allocating moves nothing */
+        while (n)
+            list = lo_cons(L, items[--n], list);
+        return list;
     }
-    char token[64];
-    size_t n = 0, digits = 0;
-    bool negative = *p == '-';
-    for (; p[n] && p[n] != ' ' && p[n] != '(' && p[n] != ')'; n++)
-        if (n + 1 < sizeof token)
-            token[n] = p[n];
-    token[n < sizeof token ? n : sizeof token - 1] = '\0';
-    *s = p + n;
-    while (negative + digits < n && p[negative + digits] >= '0' &&
-           p[negative + digits] <= '9')
-        digits++;
-    if (digits > 0 && negative + digits == n)
-        return lo_digits_integer(L, p + negative, digits, 10, negative);
-    if (token[0] == ':')
-        return lo_intern_keyword(L, token + 1);
-    return lo_intern(L, token);
+    char atom[64];
+    size_t len = 0;
+    for (; !type_delimiter(*p); p++)
+        if (len + 1 < sizeof atom)
+            atom[len++] = *p;
+    atom[len] = '\0';
+    *text = p;
+    bool minus = atom[0] == '-', digits = len > (size_t)minus;
+    int64_t value = 0;
+    for (size_t i = minus; i < len && digits; i++) {
+        digits = atom[i] >= '0' && atom[i] <= '9';
+        value = value * 10 + (atom[i] - '0');
+    }
+    if (digits)
+        return lo_fixnum(minus ? -value : value);
+    if (atom[0] == ':')
+        return lo_intern_keyword(L, atom + 1);
+    return lo_intern(L, atom);
 }
 
 lo_value lo_type_specifier(lo_lisp *L, const char *text)
 {
-    return specifier_at(L, &text);
+    return type_form(L, &text);
 }
 
 /* "RPLACA: the value 1 is not of type CONS" -- the datum printed short;
- * a compound expected type is made from its text. */
+ * op names the operation (NULL: the primitive running).  form is the
+ * expected type when the caller made it, else it is read from the text. */
 static _Noreturn void arg_error(lo_lisp *L, const char *op, lo_value datum,
-                                const char *expected)
+                                const char *expected, lo_value form)
 {
     char text[72];
     struct lo_text out = { .buf = text, .cap = sizeof text };
     lo_prin1(L, datum, &out);
     if (out.len + 1 >= out.cap)
         memcpy(text + sizeof text - 4, "...", 4);
-    lo_value form = expected[0] == '(' ? lo_type_specifier(L, expected) : 0;
+    if (!form && expected[0] == '(') {
+        const char *p = expected;
+        form = type_form(L, &p);
+    }
     lo_type_error_as(L, datum, expected, form,
-                     "%s: the value %s is not of type %s", op, text,
-                     expected);
+                     "%s: the value %s is not of type %s",
+                     op ? op : running(L), text, expected);
 }
 
 _Noreturn void lo_arg_error(lo_lisp *L, lo_value datum, const char *expected)
 {
-    arg_error(L, running(L), datum, expected);
+    arg_error(L, NULL, datum, expected, 0);
 }
 
 _Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
                                const char *expected)
 {
-    arg_error(L, op, datum, expected);
+    arg_error(L, op, datum, expected, 0);
+}
+
+lo_value lo_improper_tail(lo_lisp *L, lo_value v)
+{
+    lo_value slow = v, fast = v;
+    while (lo_consp(fast)) {
+        fast = lo_cdr_raw(fast);
+        if (!lo_consp(fast))
+            break;
+        fast = lo_cdr_raw(fast);
+        slow = lo_cdr_raw(slow);
+        if (lo_eq(fast, slow))
+            return v;                   /* circular */
+    }
+    return lo_null(L, fast) ? v : fast;
 }
 
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v)
@@ -119,7 +146,7 @@ lo_value lo_arg_list(lo_lisp *L, lo_value v, int64_t *length)
 {
     int64_t n = lo_list_length(L, v);
     if (n < 0)
-        lo_arg_error(L, v, "LIST");
+        lo_arg_error(L, lo_improper_tail(L, v), "LIST");
     if (length)
         *length = n;
     return v;
@@ -145,10 +172,13 @@ uint64_t lo_arg_index(lo_lisp *L, lo_value v, uint64_t end)
         (uint64_t)lo_fixnum_value(v) < end)
         return (uint64_t)lo_fixnum_value(v);
     /* (INTEGER 0 (end)), the type SBCL names for a bad index */
+    lo_value bound = lo_cons(L, lo_fixnum((int64_t)end), L->nil);
+    lo_value form = lo_cons(L, lo_intern(L, "INTEGER"),
+                    lo_cons(L, lo_fixnum(0), lo_cons(L, bound, L->nil)));
     char expected[48];
     lo_snprintf(expected, sizeof expected, "(INTEGER 0 (%llu))",
                 (unsigned long long)end);
-    lo_arg_error(L, v, expected);
+    arg_error(L, NULL, v, expected, form);
 }
 
 lo_value lo_arg_function(lo_lisp *L, lo_value v)

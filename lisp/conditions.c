@@ -122,8 +122,12 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
  * frames (the innermost count of them) as a list of forms, innermost
  * first: ((FOO 1 2) (BAR 3) ...), each with the required arguments only;
  * an anonymous function is (LAMBDA). */
-LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1,
+             "(&optional count)",
+             "The frames of the innermost evaluation, innermost first, as "
+             "forms ((FOO 1 2) (BAR 3) ...) showing the required arguments "
+             "only: all of them, or the innermost COUNT (NIL: all).  For "
+             "the debugger's and the REPL's backtraces.")
 {
     uint32_t floor = 0;
     for (uint32_t i = L->ncatches; i-- > 0;)
@@ -133,8 +137,7 @@ LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
         }
     if (nargs && !lo_null(L, args[0])) {
         if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0)
-            lo_type_error(L, args[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
-                          "is not a non-negative integer");
+            lo_arg_error(L, args[0], "UNSIGNED-BYTE");
         int64_t count = lo_fixnum_value(args[0]);
         if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
             floor = L->nframes - (uint32_t)count;
@@ -226,8 +229,11 @@ void lo_condition_report(lo_lisp *L, lo_value *c)
 
 /* ---- restarts ---- */
 
-LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5, "(arg1 arg2 &optional arg3 arg4 arg5)",
-             "")
+LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5,
+             "(name function &optional report interactive test)",
+             "A fresh restart object: its NAME, the FUNCTION INVOKE-RESTART "
+             "calls, and its REPORT, INTERACTIVE and TEST functions (NIL when "
+             "not given).  RESTART-BIND and RESTART-CASE make theirs so.")
 {
     uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
     for (uint32_t i = 0; i < RESTART_WORDS - 1; i++)
@@ -235,46 +241,58 @@ LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5, "(arg1 arg2 &
     return lo_make_object(r);
 }
 
-LO_PRIMITIVE(p_restartp, "%RESTARTP", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_restartp, "%RESTARTP", INTERNAL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a restart object, for TYPEP and TYPE-OF.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_RESTART));
 }
 
 /* (%restart-field restart i): 0 name, 1 function, 2 report,
  * 3 interactive, 4 test. */
-LO_PRIMITIVE(p_restart_field, "%RESTART-FIELD", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_restart_field, "%RESTART-FIELD", INTERNAL, ANY, 2, 2,
+             "(restart index)",
+             "Field INDEX of RESTART: 0 its name, 1 its function, 2 its "
+             "report, 3 its interactive function, 4 its test.  RESTART-NAME, "
+             "INVOKE-RESTART and the printer read restarts so.")
 {
     if (!lo_typep(args[0], LO_T_RESTART))
-        lo_type_error(L, args[0], "RESTART", "not a restart");
-    if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
-        lo_fixnum_value(args[1]) >= RESTART_WORDS - 1)
-        lo_error(L, "TYPE-ERROR", "%%RESTART-FIELD: bad index");
-    return lo_ptr(args[0])[1 + lo_fixnum_value(args[1])];
+        lo_arg_error(L, args[0], "RESTART");
+    return lo_ptr(args[0])[1 + lo_arg_index(L, args[1], RESTART_WORDS - 1)];
 }
 
 /* ---- conditions ---- */
 
+lo_value lo_arg_condition(lo_lisp *L, lo_value v)
+{
+    if (!lo_typep(v, LO_T_CONDITION))
+        lo_arg_error(L, v, "CONDITION");
+    return v;
+}
+
+/* A condition to change: its write bit is needed. */
 static uint64_t *condition(lo_lisp *L, lo_value c)
 {
-    if (!lo_typep(c, LO_T_CONDITION))
-        lo_type_error(L, c, "CONDITION", "not a condition");
+    lo_arg_condition(L, c);
     if (!(lo_access_bits(c) & LO_ACCESS_WRITE))
         lo_error(L, "ACCESS-DENIED", "changing a condition without the "
                  "write access bit");
     return lo_ptr(c);
 }
 
-LO_PRIMITIVE(p_set_condition_message, "%SET-CONDITION-MESSAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_set_condition_message, "%SET-CONDITION-MESSAGE", INTERNAL,
+             ANY, 2, 2, "(condition message)",
+             "Make MESSAGE the message of CONDITION (its write bit needed); "
+             "returns MESSAGE.  MAKE-CONDITION sets a report's text so.")
 {
     condition(L, args[0])[CONDITION_MESSAGE] = args[1];
     return args[1];
 }
 
-LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY,
+             2, 2, "(condition data)",
+             "Make DATA the property list of CONDITION's slots (its write "
+             "bit needed); returns DATA.  MAKE-CONDITION and the slot "
+             "writers use it.")
 {
     condition(L, args[0])[CONDITION_DATA] = args[1];
     return args[1];
@@ -282,12 +300,12 @@ LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY, 2, 2, "
 
 /* (%unhandled condition): as an error nobody handles -- the backtrace
  * taken, to the evaluation entry point (INVOKE-DEBUGGER). */
-LO_PRIMITIVE(p_unhandled, "%UNHANDLED", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_unhandled, "%UNHANDLED", INTERNAL, ANY, 1, 1, "(condition)",
+             "Leave for the evaluation entry point with CONDITION as an error "
+             "no handler took, its backtrace taken.  Never returns; "
+             "INVOKE-DEBUGGER ends with it.")
 {
-    if (!lo_typep(args[0], LO_T_CONDITION))
-        lo_type_error(L, args[0], "CONDITION", "%%UNHANDLED: not a condition");
-    lo_unhandled(L, args[0]);
+    lo_unhandled(L, lo_arg_condition(L, args[0]));
 }
 
 /* ---- the top level's ABORT restart ---- */
@@ -317,8 +335,11 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
 
 /* (%toplevel-abort &rest ignored): end the innermost evaluation, running
  * the cleanups on the way; it fails with a message saying so. */
-LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1,
+             "(&rest ignored)",
+             "End the innermost evaluation, running the cleanups on the way: "
+             "the function of the ABORT restart every evaluation entry point "
+             "makes.  The evaluation fails with a message saying so.")
 {
     for (uint32_t i = L->ncatches; i-- > 0;) {
         if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {

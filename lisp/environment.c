@@ -554,36 +554,37 @@ static unsigned namespace_arg(lo_lisp *L, lo_value kind)
         for (unsigned i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
             if (string_is(lo_symbol_name(kind), spaces[i].name))
                 return spaces[i].slot;
-    lo_error(L, "TYPE-ERROR", "not a namespace of an environment");
-}
-
-static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_symbolp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
-    return v;
+    lo_arg_error(L, kind, "(MEMBER :CLASS :TYPE :COMPILER-MACRO "
+                 ":SYMBOL-MACRO)");
 }
 
 /* (%env-binding namespace name): what name means there, or nil. */
-LO_PRIMITIVE(p_env_binding, "%ENV-BINDING", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_env_binding, "%ENV-BINDING", INTERNAL, ANY, 2, 2,
+             "(namespace name)",
+             "What the symbol NAME means in NAMESPACE (:CLASS, :TYPE, "
+             ":COMPILER-MACRO or :SYMBOL-MACRO) of the current environment, "
+             "or NIL: how FIND-CLASS, TYPEP and COMPILER-MACRO-FUNCTION look "
+             "names up.")
 {
     unsigned slot = namespace_arg(L, args[0]);
     lo_value cell = lo_env_cell(L, lo_current_env(L), slot,
-                                symbol_arg(L, args[1], "%ENV-BINDING"), false);
+                                lo_arg_symbol(L, args[1]), false);
     if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
         return L->nil;
     return lo_ptr(cell)[CELL_VALUE];
 }
 
 /* (%set-env-binding namespace name value): nil removes the binding. */
-LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3,
+             "(namespace name value)",
+             "Make VALUE what the symbol NAME means in NAMESPACE (as for "
+             "%ENV-BINDING) of the current environment, where it may define "
+             "it; VALUE NIL removes the meaning.  Returns VALUE.")
 {
     unsigned slot = namespace_arg(L, args[0]);
     lo_value env = lo_current_env(L);
-    lo_value cell = lo_env_cell(L, env, slot,
-                                symbol_arg(L, args[1], "%SET-ENV-BINDING"), true);
+    lo_value cell = lo_env_cell(L, env, slot, lo_arg_symbol(L, args[1]),
+                                true);
     lo_check_definable(L, env, cell, "DEFINE");
     lo_ptr(cell)[CELL_VALUE] = lo_null(L, args[2]) ? LO_UNBOUND : args[2];
     return args[2];
@@ -591,16 +592,19 @@ LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3, "(arg1 
 
 /* (%declare-user-defaults symbols): these special variables get a value
  * per user environment (system code, at boot). */
-LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL, SYSTEM, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL,
+             SYSTEM, 1, 1, "(symbols)",
+             "Give each special variable in the list SYMBOLS a global value "
+             "per user environment (*PACKAGE*, *PRINT-BASE*, ...), replacing "
+             "the list declared before.  The boot code calls it; system "
+             "environment only.")
 {
-    int64_t count = lo_list_length(L, args[0]);
-    if (count < 0)
-        lo_error(L, "TYPE-ERROR", "%%DECLARE-USER-DEFAULTS: not a list");
+    int64_t count;
+    lo_arg_list(L, args[0], &count);
     lo_value cells = lo_make_vector(L, (uint64_t)count, L->nil);
     int64_t i = 0;
     for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l)) {
-        lo_value sym = symbol_arg(L, lo_car_raw(l), "%DECLARE-USER-DEFAULTS");
+        lo_value sym = lo_arg_symbol(L, lo_car_raw(l));
         if (!lo_special_p(L, sym))
             lo_error(L, "PROGRAM-ERROR", "%%DECLARE-USER-DEFAULTS: not a "
                      "special variable");
@@ -612,11 +616,14 @@ LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL, SYSTEM
 
 /* (%make-extensible name): users get their own binding of the system
  * function name (a generic function they may add methods to). */
-LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1,
+             "(name)",
+             "Let each user environment have its own binding of the system "
+             "function NAME, so a user may add methods to the generic "
+             "function (PRINT-OBJECT, ...).  Returns NAME; system environment "
+             "only.")
 {
-    lo_value cell = lo_function_cell(L, symbol_arg(L, args[0], "%MAKE-EXTENSIBLE"),
-                                     true);
+    lo_value cell = lo_function_cell(L, lo_arg_symbol(L, args[0]), true);
     lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(cell_flags(cell) | CELL_EXTENSIBLE);
     return args[0];
 }
@@ -624,11 +631,16 @@ LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1, "(ar
 /* (%check-definable cell operation): the ENVIRONMENT-ERROR of a
  * definition the compiler found the current environment may not make,
  * signalled when the definition runs (so a handler around it sees it). */
-LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2,
+             "(cell operation)",
+             "Signal the ENVIRONMENT-ERROR of the definition OPERATION (a "
+             "string such as \"DEFUN\") when the current environment may not "
+             "change the binding CELL; else NIL.  The compiler puts a call "
+             "in place of a definition it found forbidden.")
 {
-    if (!lo_typep(args[0], LO_T_CELL) || !lo_typep(args[1], LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%%CHECK-DEFINABLE: not a binding");
+    if (!lo_typep(args[0], LO_T_CELL))
+        lo_arg_error(L, args[0], "CELL");
+    lo_arg_string(L, args[1]);
     char op[32];
     lo_string_utf8(args[1], op, sizeof op);
     lo_check_definable(L, lo_current_env(L), args[0], op);
@@ -637,42 +649,51 @@ LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2, "(arg1 
 
 /* (%special-variable-p symbol) and (%constant-variable-p symbol), as the
  * current environment says. */
-LO_PRIMITIVE(p_special_variable_p, "%SPECIAL-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_special_variable_p, "%SPECIAL-VARIABLE-P", INTERNAL, ANY, 1,
+             1, "(symbol)",
+             "True when SYMBOL is declared special (DEFVAR, DEFPARAMETER, "
+             "PROCLAIM) in the current environment.")
 {
-    return lo_truth(L, lo_special_p(L, symbol_arg(L, args[0],
-                                                  "%SPECIAL-VARIABLE-P")));
+    return lo_truth(L, lo_special_p(L, lo_arg_symbol(L, args[0])));
 }
 
-LO_PRIMITIVE(p_constant_variable_p, "%CONSTANT-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_constant_variable_p, "%CONSTANT-VARIABLE-P", INTERNAL, ANY,
+             1, 1, "(symbol)",
+             "True when SYMBOL names a constant defined by DEFCONSTANT in the "
+             "current environment.")
 {
-    return lo_truth(L, lo_constant_p(L, symbol_arg(L, args[0],
-                                                   "%CONSTANT-VARIABLE-P")));
+    return lo_truth(L, lo_constant_p(L, lo_arg_symbol(L, args[0])));
 }
 
 /* (%current-environment): the environment code runs in now -- for
  * identity only (EQ), e.g. whose copy of a generic function this is. */
-LO_PRIMITIVE(p_current_environment, "%CURRENT-ENVIRONMENT", INTERNAL, ANY, 0, 0, "()",
-             "")
+LO_PRIMITIVE(p_current_environment, "%CURRENT-ENVIRONMENT", INTERNAL, ANY,
+             0, 0, "()",
+             "The global environment code runs in now, to compare with EQ "
+             "(whose copy of a generic function this is, for one).")
 {
     return lo_current_env(L);
 }
 
 /* (%user-environment-p): whether code runs in a user's environment now. */
-LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY, 0, 0, "()",
-             "")
+LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY,
+             0, 0, "()",
+             "True when code runs in a user's environment now, false in the "
+             "system's.")
 {
     return lo_truth(L, lo_in_user_env(L));
 }
 
 /* (environment-name [env]): the user's name, or "system". */
-LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1,
+             "(&optional environment)",
+             "The name of the global ENVIRONMENT (by default the current "
+             "one): the user's name for a user's environment, \"system\" for "
+             "the system's.")
 {
     lo_value env = nargs ? args[0] : lo_current_env(L);
     if (!lo_typep(env, LO_T_ENV))
-        lo_error(L, "TYPE-ERROR", "ENVIRONMENT-NAME: not an environment");
+        lo_arg_error(L, env, "ENVIRONMENT");
     lo_value name = lo_ptr(env)[ENV_NAME];
     return lo_typep(name, LO_T_STRING) ? name : lo_make_string(L, "system", 6);
 }

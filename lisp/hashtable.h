@@ -1,6 +1,7 @@
 /*
  * hashtable.h -- the layout of a hash table object (lisp/hashtable.c has
- * the code; the printer reads the test and the count).
+ * the code; the printer reads the test and the count), and the checker of
+ * a hash table argument.
  *
  *   hash table  1 test: the symbol EQ, EQL, EQUAL or EQUALP
  *               2 kind: the test as a fixnum (enum lo_hash_kind)
@@ -17,8 +18,13 @@
 #ifndef LO_LISP_HASHTABLE_H
 #define LO_LISP_HASHTABLE_H
 
+#include "lisp/primitive.h"
+
 enum { HT_TEST = 1, HT_KIND, HT_COUNT, HT_STAMP, HT_VERSION, HT_SLOTS,
        HT_WORDS };
 enum lo_hash_kind { LO_HASH_EQ, LO_HASH_EQL, LO_HASH_EQUAL, LO_HASH_EQUALP };
+
+/* A hash table argument, else the TYPE-ERROR of lo_arg_error. */
+lo_value lo_arg_hash_table(lo_lisp *L, lo_value v);
 
 #endif

@@ -34,7 +34,7 @@
 static void check_instance(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_typep(v, LO_T_INSTANCE))
-        lo_type_error(L, v, "STANDARD-OBJECT", "%s: not an instance", op);
+        lo_arg_error_op(L, op, v, "STANDARD-OBJECT");
 }
 
 /* The operation named for an access error: the optional symbol a[i]. */
@@ -75,8 +75,11 @@ static uint64_t slot_index(lo_lisp *L, lo_value inst, lo_value i)
 }
 
 /* (%allocate-instance wrapper slots) -> a new instance */
-LO_PRIMITIVE(p_allocate_instance, "%ALLOCATE-INSTANCE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_allocate_instance, "%ALLOCATE-INSTANCE", INTERNAL, ANY, 2,
+             2, "(wrapper slots)",
+             "A fresh instance with the class layout WRAPPER and the slot "
+             "vector SLOTS, not funcallable: what ALLOCATE-INSTANCE and "
+             "structure constructors make.")
 {
     uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
     p[INSTANCE_WRAPPER] = args[0];
@@ -85,22 +88,28 @@ LO_PRIMITIVE(p_allocate_instance, "%ALLOCATE-INSTANCE", INTERNAL, ANY, 2, 2, "(a
     return lo_make_object(p);
 }
 
-LO_PRIMITIVE(p_instancep, "%INSTANCEP", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_instancep, "%INSTANCEP", INTERNAL, ANY, 1, 1, "(object)",
+             "True when OBJECT is an instance: a standard object, a structure "
+             "or a generic function.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_INSTANCE));
 }
 
-LO_PRIMITIVE(p_instance_wrapper, "%INSTANCE-WRAPPER", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_instance_wrapper, "%INSTANCE-WRAPPER", INTERNAL, ANY, 1, 1,
+             "(instance)",
+             "The class layout INSTANCE was made with or last updated to, a "
+             "simple vector #(class slot-names valid-p ...): how CLASS-OF "
+             "finds the class.")
 {
     check_instance(L, args[0], "%INSTANCE-WRAPPER");
     return lo_ptr(args[0])[INSTANCE_WRAPPER];
 }
 
 /* (%instance-slots x): the slot vector, with no more access than x. */
-LO_PRIMITIVE(p_instance_slots, "%INSTANCE-SLOTS", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_instance_slots, "%INSTANCE-SLOTS", INTERNAL, ANY, 1, 1,
+             "(instance)",
+             "The vector of INSTANCE's local slot values, granting no more "
+             "access bits than INSTANCE does.")
 {
     check_instance(L, args[0], "%INSTANCE-SLOTS");
     lo_value s = lo_ptr(args[0])[INSTANCE_SLOTS];
@@ -110,8 +119,11 @@ LO_PRIMITIVE(p_instance_slots, "%INSTANCE-SLOTS", INTERNAL, ANY, 1, 1, "(arg1)",
 
 /* (%instance-update x wrapper slots): a new wrapper and slot vector,
  * which takes the write bit (the object system's bootstrap uses it). */
-LO_PRIMITIVE(p_instance_update, "%INSTANCE-UPDATE", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_instance_update, "%INSTANCE-UPDATE", INTERNAL, ANY, 3, 3,
+             "(instance wrapper slots)",
+             "Give INSTANCE the class layout WRAPPER and the slot vector "
+             "SLOTS (its write bit needed); returns INSTANCE.  The object "
+             "system's bootstrap uses it.")
 {
     check_instance(L, args[0], "%INSTANCE-UPDATE");
     check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 99, "%INSTANCE-UPDATE");
@@ -141,8 +153,12 @@ static bool vector_has(lo_value vec, lo_value x, uint64_t *at)
  * Nothing when x is not obsolete.  Needs no access bit: it is no write
  * by the program, which still sees the same values.
  */
-LO_PRIMITIVE(p_instance_reshape, "%INSTANCE-RESHAPE", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_instance_reshape, "%INSTANCE-RESHAPE", INTERNAL, ANY, 3, 3,
+             "(instance wrapper unbound)",
+             "Bring INSTANCE, whose class was redefined, to the layout "
+             "WRAPPER: kept slots keep their values, added ones get UNBOUND.  "
+             "Returns (added . discarded-plist), or NIL when INSTANCE was not "
+             "obsolete; for the obsolete-instance protocol.")
 {
     check_instance(L, args[0], "%INSTANCE-RESHAPE");
     uint64_t *x = lo_ptr(args[0]);
@@ -183,8 +199,11 @@ LO_PRIMITIVE(p_instance_reshape, "%INSTANCE-RESHAPE", INTERNAL, ANY, 3, 3, "(arg
 }
 
 /* (%slot-ref x index [op]) -- the read bit */
-LO_PRIMITIVE(p_slot_ref, "%SLOT-REF", INTERNAL, ANY, 2, 3, "(arg1 arg2 &optional arg3)",
-             "")
+LO_PRIMITIVE(p_slot_ref, "%SLOT-REF", INTERNAL, ANY, 2, 3,
+             "(instance index &optional operation)",
+             "The value of local slot INDEX of INSTANCE; its read bit is "
+             "needed (ACCESS-DENIED names OPERATION, a symbol, by default "
+             "SLOT-VALUE).  Every slot reader comes here.")
 {
     check_instance(L, args[0], "SLOT-VALUE");
     check_bit(L, args[0], LO_ACCESS_READ, args, nargs, 2, "SLOT-VALUE");
@@ -193,8 +212,11 @@ LO_PRIMITIVE(p_slot_ref, "%SLOT-REF", INTERNAL, ANY, 2, 3, "(arg1 arg2 &optional
 }
 
 /* (%slot-set x index value [op]) -- the write bit */
-LO_PRIMITIVE(p_slot_set, "%SLOT-SET", INTERNAL, ANY, 3, 4, "(arg1 arg2 arg3 &optional arg4)",
-             "")
+LO_PRIMITIVE(p_slot_set, "%SLOT-SET", INTERNAL, ANY, 3, 4,
+             "(instance index value &optional operation)",
+             "Store VALUE in local slot INDEX of INSTANCE; its write bit is "
+             "needed (ACCESS-DENIED names OPERATION, by default (SETF "
+             "SLOT-VALUE)).  Returns VALUE.  Every slot writer comes here.")
 {
     check_instance(L, args[0], "(SETF SLOT-VALUE)");
     check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 3, "(SETF SLOT-VALUE)");
@@ -206,8 +228,11 @@ LO_PRIMITIVE(p_slot_set, "%SLOT-SET", INTERNAL, ANY, 3, 4, "(arg1 arg2 arg3 &opt
 /* (%slot-position x name): the index of x's local slot name in its slot
  * vector; nil when x is no instance or has no such local slot; -1 when
  * x's wrapper is obsolete (its class was redefined: update it first). */
-LO_PRIMITIVE(p_slot_position, "%SLOT-POSITION", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_slot_position, "%SLOT-POSITION", INTERNAL, ANY, 2, 2,
+             "(object name)",
+             "The index of OBJECT's local slot NAME in its slot vector; NIL "
+             "when OBJECT is no instance or has no such local slot; -1 when "
+             "its class was redefined since (update it first).")
 {
     if (!lo_typep(args[0], LO_T_INSTANCE))
         return L->nil;
@@ -225,20 +250,25 @@ LO_PRIMITIVE(p_slot_position, "%SLOT-POSITION", INTERNAL, ANY, 2, 2, "(arg1 arg2
 
 /* (%set-instance-function x fn): x becomes callable as fn (the write
  * bit: a generic function's behaviour is its state). */
-LO_PRIMITIVE(p_set_instance_function, "%SET-INSTANCE-FUNCTION", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_set_instance_function, "%SET-INSTANCE-FUNCTION", INTERNAL,
+             ANY, 2, 2, "(instance function)",
+             "Make INSTANCE callable as FUNCTION (NIL: not callable), its "
+             "write bit needed; returns FUNCTION.  A generic function's "
+             "discriminating function is installed so.")
 {
     check_instance(L, args[0], "%SET-INSTANCE-FUNCTION");
     check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 99, "%SET-INSTANCE-FUNCTION");
     if (!lo_null(L, args[1]) && !lo_typep(args[1], LO_T_FUNCTION) &&
         !lo_typep(args[1], LO_T_PRIMITIVE))
-        lo_error(L, "TYPE-ERROR", "%%SET-INSTANCE-FUNCTION: not a function");
+        lo_arg_error(L, args[1], "(OR FUNCTION NULL)");
     lo_ptr(args[0])[INSTANCE_FUNCTION] = args[1];
     return args[1];
 }
 
-LO_PRIMITIVE(p_instance_function, "%INSTANCE-FUNCTION", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_instance_function, "%INSTANCE-FUNCTION", INTERNAL, ANY, 1,
+             1, "(instance)",
+             "The function INSTANCE is called as, or NIL when it is not "
+             "funcallable.")
 {
     check_instance(L, args[0], "%INSTANCE-FUNCTION");
     return lo_ptr(args[0])[INSTANCE_FUNCTION];
@@ -253,8 +283,9 @@ enum { TC_T, TC_FIXNUM, TC_BIGNUM, TC_RATIO, TC_DOUBLE, TC_CHARACTER,
        TC_HASH_TABLE, TC_PACKAGE, TC_FUNCTION, TC_STREAM, TC_CONDITION,
        TC_INSTANCE };
 
-LO_PRIMITIVE(p_type_code, "%TYPE-CODE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_type_code, "%TYPE-CODE", INTERNAL, ANY, 1, 1, "(object)",
+             "A small integer naming the built-in class of OBJECT (fixnum, "
+             "cons, string, ..., instance), by which CLASS-OF finds it.")
 {
     lo_value v = args[0];
     int code = TC_T;
@@ -288,8 +319,11 @@ LO_PRIMITIVE(p_type_code, "%TYPE-CODE", INTERNAL, ANY, 1, 1, "(arg1)",
 
 /* (%object-address x): for PRINT-UNREADABLE-OBJECT's :identity (it
  * changes when the collector moves x). */
-LO_PRIMITIVE(p_object_address, "%OBJECT-ADDRESS", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_object_address, "%OBJECT-ADDRESS", INTERNAL, ANY, 1, 1,
+             "(object)",
+             "OBJECT's address in the heap as a fixnum, NIL for an immediate "
+             "value; it changes when the collector moves OBJECT.  For "
+             "PRINT-UNREADABLE-OBJECT's :IDENTITY.")
 {
     if (!lo_objectp(args[0]) && !lo_consp(args[0]))
         return L->nil;

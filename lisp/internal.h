@@ -358,6 +358,8 @@ _Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
     __attribute__((format(printf, 5, 6)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
+/* A condition object, else the TYPE-ERROR of lo_arg_error (conditions.c). */
+lo_value lo_arg_condition(lo_lisp *L, lo_value v);
 /* conditions.c: the backtrace of the frames above the evaluation entry
  * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
  * for lo_lisp_take_backtrace; and the text a condition reports, when its
@@ -536,6 +538,9 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * (made when create); 0 when name is not a function name (or has no
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
+/* The same for an argument that must be a function name (eval.c): else a
+ * TYPE-ERROR as lo_arg_error signals. */
+lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);

@@ -81,8 +81,7 @@ static lo_value spread_funcall(lo_lisp *L, lo_value prim, uint32_t *n,
         (*n)--;
         int64_t len = lo_list_length(L, list);
         if (len < 0)
-            lo_error(L, "TYPE-ERROR", "APPLY: the last argument is not a "
-                     "proper list");
+            lo_arg_error_op(L, "APPLY", lo_improper_tail(L, list), "LIST");
         if (*n + len > 4096)
             lo_error(L, "PROGRAM-ERROR", "APPLY: more than 4096 arguments");
         for (; lo_consp(list); list = lo_cdr_raw(list))
@@ -119,7 +118,7 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
         *fn = lo_ptr(cell)[CELL_VALUE];
     }
     if (!lo_objectp(*fn))
-        lo_error(L, "TYPE-ERROR", "not a function");
+        lo_arg_error_op(L, "FUNCALL", *fn, "(OR FUNCTION SYMBOL)");
     if (!(lo_access_bits(*fn) & LO_ACCESS_CALL))
         lo_access_denied(L, *fn, LO_ACCESS_CALL, "FUNCALL");
     enum lo_type type = lo_type_of_object(*fn);
@@ -128,7 +127,7 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
         type = lo_type_of_object(*fn);
     }
     if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
-        lo_error(L, "TYPE-ERROR", "not a function");
+        lo_arg_error_op(L, "FUNCALL", *fn, "(OR FUNCTION SYMBOL)");
     return type;
 }
 
