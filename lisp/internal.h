@@ -41,6 +41,9 @@
  *   instances.c  standard objects, structures, funcallable instances
  *                (the object system is lisp/boot/50-clos.lisp and
  *                55-defstruct.lisp)
+ *   documentation.c  where documentation strings and lambda lists of
+ *                definitions live (DOCUMENTATION and DESCRIBE are
+ *                lisp/boot/92-documentation.lisp and 94-describe.lisp)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -570,6 +573,7 @@ extern const struct lo_primitive *const lo_prims_environment[];
 extern const struct lo_primitive *const lo_prims_conditions[];
 extern const struct lo_primitive *const lo_prims_destructive[];
 extern const struct lo_primitive *const lo_prims_instances[];
+extern const struct lo_primitive *const lo_prims_documentation[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

@@ -280,6 +280,7 @@ static const struct lo_primitive *const *const lisp_modules[] = {
     lo_prims_conditions,
     lo_prims_destructive,
     lo_prims_instances,
+    lo_prims_documentation,
 };
 
 enum { MAX_PRIMITIVES = 2048, MAX_MODULES = 64 };
