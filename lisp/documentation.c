@@ -202,7 +202,8 @@ LO_PRIMITIVE(p_primitive_info, "%PRIMITIVE-INFO", INTERNAL, ANY, 1, 1,
  * is a closure (holds variables of the code around it). */
 LO_PRIMITIVE(p_function_name, "%FUNCTION-NAME", INTERNAL, ANY, 1, 1,
              "(function)",
-             "The name FUNCTION was defined under (NIL for a lambda), and "
+             "The name FUNCTION was defined under ((SETF F) for a setf "
+             "function, NIL for a lambda), and "
              "whether it is a closure, as two values.")
 {
     lo_value f = args[0];
@@ -213,8 +214,7 @@ LO_PRIMITIVE(p_function_name, "%FUNCTION-NAME", INTERNAL, ANY, 1, 1,
         v[0] = lo_ptr(lo_ptr(f)[FN_CODE])[CODE_NAME];
         v[1] = lo_truth(L, !lo_null(L, lo_ptr(f)[FN_ENV]));
     }
-    if (!lo_symbolp(v[0]))
-        v[0] = L->nil;
+    v[0] = lo_symbolp(v[0]) ? lo_function_name(L, v[0]) : L->nil;
     return lo_values(L, 2, v);
 }
 

@@ -354,6 +354,24 @@ _Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
     __attribute__((format(printf, 5, 6)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
+/* conditions.c: an error whose condition carries initargs, the standard
+ * slots its readers give back: pairs of a keyword's name and a value,
+ * e.g. { "PATHNAME", path } for FILE-ERROR-PATHNAME. */
+struct lo_initarg { const char *key; lo_value value; };
+_Noreturn void lo_error_initargs(lo_lisp *L, const char *type,
+                                 const struct lo_initarg *initargs, unsigned n,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* An ARITHMETIC-ERROR of type (DIVISION-BY-ZERO,
+ * FLOATING-POINT-OVERFLOW...): the operation named op (a standard
+ * function's name; NULL: the primitive running) on n operands. */
+_Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
+                                   const char *op, const lo_value *operands,
+                                   unsigned n, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* UNDEFINED-FUNCTION (function) or UNBOUND-VARIABLE about name, a
+ * symbol or (SETF symbol): CELL-ERROR-NAME gives it back. */
+_Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function);
 /* conditions.c: the backtrace of the frames above the evaluation entry
  * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
  * for lo_lisp_take_backtrace; and the text a condition reports, when its
@@ -496,6 +514,9 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * (made when create); 0 when name is not a function name (or has no
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
+/* The other way: the function name sym stands for -- (SETF f) for f's
+ * hidden setf symbol, else sym itself. */
+lo_value lo_function_name(lo_lisp *L, lo_value sym);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);

@@ -69,7 +69,9 @@ static lo_value designated_stream(lo_lisp *L, lo_value designator,
     if (!lo_streamp(s))
         lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
-        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: the stream is closed", op);
     if (!(lo_stream_flags(s) & direction))
         lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
     lo_check_access(L, s, bits, op);

@@ -216,7 +216,7 @@
            slots stream (+ indent 2)
            (lambda (s)
              (%describe-indent stream (+ indent 2))
-             (%describe-value (car s) stream)
+             (write-string (%describe-slot-name (car s)) stream)
              (terpri stream)
              (when (cadr s)
                (%describe-list-field stream (+ indent 4) "Initargs" (cadr s)))
@@ -344,13 +344,15 @@
 
 ;;; ---- other objects ----
 
-;; A slot's name (as read in its own package) and value.
+;; A slot's name, as read in its own package.
+(defun %describe-slot-name (name)
+  (let ((*package* (or (and (symbolp name) (symbol-package name)) *package*)))
+    (%describe-text name)))
+
+;; A slot's name and value.
 (defun %describe-slot-line (stream name value)
   (%describe-indent stream 2)
-  (format stream "~30a = "
-          (let ((*package* (or (and (symbolp name) (symbol-package name))
-                               *package*)))
-            (%describe-text name)))
+  (format stream "~30a = " (%describe-slot-name name))
   (if (eq value (%unbound))
       (write-string "#<unbound slot>" stream)
       (%describe-value value stream))
