@@ -462,7 +462,9 @@
       (%describe-value object stream))
   (terpri stream)
   (format stream "  [~a]~%" (%describe-kind object))
-  (%describe-other object stream))
+  (handler-case (%describe-other object stream)
+    (access-denied ()
+      (format stream "~&Its contents are not readable (no read access).~%"))))
 
 (defun describe (object &optional stream)
   (let ((stream (if (or (null stream) (eq stream t)) *standard-output* stream)))
