@@ -58,7 +58,7 @@ uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
         .nframes = L->nframes, .sp = L->sp, .nbindings = L->nbindings,
         .nroots = L->nroots, .pc = pc, .gc_inhibit = L->gc_inhibit,
         .compile_depth = L->compile_depth, .signal_depth = L->signal_depth,
-        .primitive = L->primitive,
+        .primitive = L->primitive, .write_grant = L->write_grant,
     };
     return L->ncatches++;
 }
@@ -100,6 +100,7 @@ struct lo_catch *lo_land(lo_lisp *L)
     L->compile_depth = e->compile_depth;
     L->signal_depth = e->signal_depth;
     L->primitive = e->primitive;
+    L->write_grant = e->write_grant;
     L->making_condition = false;
     return e;
 }

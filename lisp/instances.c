@@ -54,11 +54,14 @@ static void op_name(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
 static void check_bit(lo_lisp *L, lo_value v, unsigned bit, lo_value *a,
                       uint32_t n, uint32_t i, const char *fallback)
 {
-    if (lo_access_bits(v) & bit)
+    bool frozen = (bit & LO_ACCESS_WRITE) && lo_frozen_p(v);
+    if ((lo_access_bits(v) & bit) && !frozen)
         return;
     char op[80];
     op_name(L, a, n, i, fallback, op, sizeof op);
-    lo_access_denied(L, v, bit, op);    /* access.c: names op, datum... */
+    if (!(lo_access_bits(v) & bit))
+        lo_access_denied(L, v, bit, op);    /* access.c: names op, datum... */
+    lo_frozen_write(L, v, op);
 }
 
 static uint64_t slot_index(lo_lisp *L, lo_value inst, lo_value i)

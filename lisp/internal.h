@@ -92,6 +92,7 @@ struct lo_catch {
     uint32_t nframes, sp, nbindings, nroots, pc;
     int gc_inhibit, compile_depth, signal_depth;
     const struct lo_primitive *primitive;   /* running when pushed */
+    uint32_t write_grant;                   /* in force when pushed */
 };
 
 struct compiler;
@@ -206,6 +207,10 @@ struct lo_lisp {
      * call from C into Lisp returns or an exit lands), for the messages
      * of its errors; NULL before the first call */
     const struct lo_primitive *primitive;
+    /* a write grant (freeze.c): 1 + the frame that asked for it, or 0;
+     * and whether a frozen object was written since the last freeze */
+    uint32_t write_grant;
+    bool wrote_frozen;
     /* multiple values: the count of the last values returned and the
      * ones after the primary (mv[0] is unused: the primary travels on
      * the stack) */
@@ -412,13 +417,45 @@ _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
 /* ACCESS-DENIED unless p's privilege lets the code running call it
  * (primitive.h): the VM's one check, out of line (environment.c). */
 void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p);
+/* ---- the system's objects (freeze.c) ---- */
+/* Whether the object at v (a pointer) is the system's: reachable from the
+ * system environment, changed only by the system (freeze.c). */
+static inline bool lo_frozen_p(lo_value v)
+{
+    return (__atomic_load_n(lo_ptr(v), __ATOMIC_RELAXED) &
+            LO_HEADER_FROZEN) != 0;
+}
+/* A write to frozen v, about to be done by op: returns when the system
+ * itself writes, else signals ACCESS-DENIED. */
+void lo_frozen_write(lo_lisp *L, lo_value v, const char *op);
+/* ACCESS-DENIED: op may not change v, the system's (access.c). */
+_Noreturn void lo_access_denied_system(lo_lisp *L, lo_value v,
+                                       const char *op);
+/* Freeze what the system environment reaches; returns how many objects
+ * got the bit.  And the end of an evaluation: freeze when it may have
+ * given the system new objects. */
+uint64_t lo_freeze_system(lo_lisp *L);
+void lo_freeze_after_eval(lo_lisp *L);
+
+/* Check v grants every bit of `bits` for op -- and, for a write, that v
+ * is not the system's (or the system writes). */
 static inline void lo_check_access(lo_lisp *L, lo_value v, unsigned bits,
                                    const char *op)
 {
     unsigned missing = bits & ~lo_access_bits(v);
     if (__builtin_expect(missing != 0, 0))
         lo_access_denied(L, v, missing, op);
+    if ((bits & LO_ACCESS_WRITE) && __builtin_expect(lo_frozen_p(v), 0))
+        lo_frozen_write(L, v, op);
 }
+/* The same for a cons (which carries no access bits) about to change. */
+static inline void lo_check_cons_write(lo_lisp *L, lo_value c, const char *op)
+{
+    if (__builtin_expect(lo_frozen_p(c), 0))
+        lo_frozen_write(L, c, op);
+}
+/* Every cons of list (as far as it is a chain of conses). */
+void lo_check_list_write(lo_lisp *L, lo_value list, const char *op);
 
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
@@ -594,6 +631,8 @@ extern const struct lo_primitive *const lo_prims_environment[];
 extern const struct lo_primitive *const lo_prims_conditions[];
 extern const struct lo_primitive *const lo_prims_destructive[];
 extern const struct lo_primitive *const lo_prims_instances[];
+extern const struct lo_primitive *const lo_prims_freeze[];
+extern const struct lo_primitive *const lo_prims_access[];
 extern const struct lo_primitive *const lo_prims_documentation[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */

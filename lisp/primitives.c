@@ -185,6 +185,7 @@ LO_PRIMITIVE(p_rplaca, "RPLACA", CL, ANY, 2, 2, "(cons x)",
 {
     if (!lo_consp(args[0]))
         lo_error(L, "TYPE-ERROR", "RPLACA: not a cons");
+    lo_check_cons_write(L, args[0], "RPLACA");
     lo_ptr(args[0])[1] = args[1];
     return args[0];
 }
@@ -194,6 +195,7 @@ LO_PRIMITIVE(p_rplacd, "RPLACD", CL, ANY, 2, 2, "(cons x)",
 {
     if (!lo_consp(args[0]))
         lo_error(L, "TYPE-ERROR", "RPLACD: not a cons");
+    lo_check_cons_write(L, args[0], "RPLACD");
     lo_ptr(args[0])[2] = args[1];
     return args[0];
 }
@@ -280,6 +282,8 @@ static const struct lo_primitive *const *const lisp_modules[] = {
     lo_prims_conditions,
     lo_prims_destructive,
     lo_prims_instances,
+    lo_prims_freeze,
+    lo_prims_access,
     lo_prims_documentation,
 };
 

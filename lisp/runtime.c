@@ -404,6 +404,7 @@ static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
         }
     }
     lo_packages_boot_done(L);
+    lo_freeze_system(L);
     return LO_OK;
 }
 
@@ -628,8 +629,10 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         result.len = 0;
         if (!lo_limits_end(L, &result))
             lo_condition_text(L, L->unwind_v[0], &result);
-        if (outermost)
+        if (outermost) {
             lo_env_leave(L, depth);
+            lo_freeze_after_eval(L);
+        }
         return LO_EINVAL;
     }
     lo_bind_toplevel_restarts(L);
@@ -649,7 +652,9 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     int status = LO_EINVAL;
     if (!lo_limits_end(L, &result))
         status = LO_OK;
-    if (outermost)
+    if (outermost) {
         lo_env_leave(L, depth);
+        lo_freeze_after_eval(L);
+    }
     return status;
 }

@@ -124,6 +124,7 @@ LO_PRIMITIVE(p_nreverse, "NREVERSE", CL, ANY, 1, 1, "(sequence)",
     if (lo_sequence_arg(L, args[0], "NREVERSE") == LO_K_LIST) {
         if (lo_list_length(L, args[0]) < 0)
             lo_error(L, "TYPE-ERROR", "NREVERSE: not a proper list");
+        lo_check_list_write(L, args[0], "NREVERSE");
         lo_value done = L->nil, l = args[0];
         while (lo_consp(l)) {
             lo_value next = lo_cdr_raw(l);
@@ -218,6 +219,7 @@ LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1, "(sequence item &key (start 0) end)
         if (len < 0)
             lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
         lo_bounds(L, op, k[0], k[1], (uint64_t)len, &start, &end);
+        lo_check_list_write(L, args[0], op);
         lo_value l = args[0];
         for (uint64_t i = 0; i < end; i++, l = lo_cdr_raw(l))
             if (i >= start)
@@ -260,6 +262,7 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-seq
     uint64_t count = e1 - s1 < e2 - s2 ? e1 - s1 : e2 - s2;
     if (kind == LO_K_LIST) {
         lo_value l = count ? nth_cons(L, args[0], s1, op) : L->nil;
+        lo_check_list_write(L, l, op);
         for (uint64_t i = 0; i < count; i++, l = lo_cdr_raw(l))
             lo_ptr(l)[1] = lo_any_vector_ref(src, s2 + i);
     } else {
@@ -594,6 +597,8 @@ static lo_value substitute_into(lo_lisp *L, lo_value *a, uint32_t n,
      * list's conses, a vector's elements: checked to fit) */
     lo_value *items = lo_vector_items(w.out);
     if (w.kind == LO_K_LIST)
+        lo_check_list_write(L, a[2], op);
+    if (w.kind == LO_K_LIST)
         for (lo_value l = a[2]; lo_consp(l); l = lo_cdr_raw(l))
             lo_ptr(l)[1] = *items++;
     else
@@ -817,6 +822,8 @@ static lo_value sort(lo_lisp *L, lo_value *a, uint32_t n, const char *op)
     /* a[0] is current (arguments are roots); a predicate that shortened
      * the list has only itself to blame, but must not write past it */
     lo_value l = a[0];
+    if (w.kind == LO_K_LIST)
+        lo_check_list_write(L, l, op);
     for (uint64_t i = 0; i < w.len; i++) {
         lo_value x = lo_vector_items(w.items)[i];
         if (w.kind != LO_K_LIST) {
@@ -920,6 +927,8 @@ LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1, "(result-sequence function 
     if (m.len < len)
         len = m.len;
     lo_value tail = args[0];           /* a list's cons for element i */
+    if (k == LO_K_LIST)
+        lo_check_list_write(L, tail, "MAP-INTO");
     lo_root(L, &tail);
     for (uint64_t i = 0; i < len; i++) {
         lo_value v = multi_call(L, &m, i);

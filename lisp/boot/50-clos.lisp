@@ -251,14 +251,33 @@
     (%set-class-field class 11 plist)
     value))
 
+;; The system's classes and generic functions are the system's objects,
+;; which no user may change (lisp/freeze.c).  When a user's definitions
+;; need them changed -- a cache emptied or filled -- the code doing it
+;; asks for a write grant, and computes what it writes itself.
+(defmacro %with-system-write (&body body)
+  `(%call-with-system-write (lambda () ,@body)))
+
+;; A superclass records its direct subclasses -- unless it is the
+;; system's and a user defines the subclass: what a user defines changes
+;; none of the objects every user shares (nor shows in them).
+(defun %link-subclass (super class)
+  (unless (and (%user-environment-p) (%system-object-p super))
+    (%set-class-field super 8 (cons class (%class-direct-subclasses super)))))
+
+(defun %unlink-subclass (super class)
+  (unless (and (%user-environment-p) (%system-object-p super))
+    (%set-class-field super 8 (remove class (%class-direct-subclasses super)))))
+
 ;; Caches are never changed, only replaced (%CACHE-ADD), and are keyed by
 ;; class serial numbers, not classes: a thread reading one while another
 ;; adds to it or empties it sees a whole table, and a lookup never
 ;; rehashes it (tables keyed by addresses rehash after collections).
 (defun %clear-dispatch-caches ()
   (setq *%methods-epoch* (1+ *%methods-epoch*))
-  (dolist (gf *%generic-functions*)
-    (%slot-set gf 3 (make-hash-table :test 'equal))))
+  (%with-system-write
+    (dolist (gf *%generic-functions*)
+      (%slot-set gf 3 (make-hash-table :test 'equal)))))
 
 (defun %cache-add (gf key emf)
   (let ((new (make-hash-table :test 'equal)))
@@ -278,7 +297,7 @@
     (%set-class-field c 12 (setq *%class-serial* (1+ *%class-serial*)))
     (%set-class-field c 9 kind)
     (dolist (s supers)
-      (%set-class-field s 8 (cons c (%class-direct-subclasses s))))
+      (%link-subclass s c))
     c))
 
 ;; Compute c's precedence list, slots, default initargs and wrapper; a
@@ -775,6 +794,23 @@
               key))
       (setq l (cdr l)))))
 
+(defun %dispatch-key-for (gf args)
+  (let ((n (%gf-ndispatch gf))
+        (eqls (%gf-eql-positions gf))
+        (arity (%gf-arity gf)))
+    (cond ((and (eql arity 1) (null eqls) args (null (cdr args)))
+           (if (eql n 0) 0 (%class-id (class-of (car args)))))
+          ((and (eql arity 2) (null eqls) (cdr args) (null (cddr args)))
+           (case n
+             (0 0)
+             (1 (%class-id (class-of (car args))))
+             (t (%pair-key (%class-id (class-of (car args)))
+                           (%class-id (class-of (cadr args)))))))
+          ((eql n 0) nil)
+          ((and (eql n 1) (null eqls) args) (%class-id (class-of (car args))))
+          ((and (eql n 1) (null eqls)) :no-key)
+          (t (%dispatch-key gf args n eqls)))))
+
 (defun %specializer-applicable-p (s arg)
   (if (consp s)
       (eql (cadr s) arg)
@@ -815,7 +851,11 @@
                        (apply (%user-gf 'no-applicable-method) gf args)))
                     (t (lambda (args)
                          (apply (%user-gf 'no-applicable-method) gf args))))))
-    (%cache-add gf key emf)
+    ;; the entry goes into a cache every user shares: only the key of
+    ;; these arguments (a caller may hand in another) and the effective
+    ;; method computed here
+    (when (equal key (%dispatch-key-for gf args))
+      (%with-system-write (%cache-add gf key emf)))
     (if (%gf-arity gf) (apply emf args) (funcall emf args))))
 
 ;; Effective methods.  With the generic function's arity k, they take
@@ -1066,8 +1106,10 @@
     (if (and cached (eql (car cached) *%methods-epoch*))
         (cdr cached)
         (let ((valid (%valid-initargs class)))
-          (%class-plist-put class :valid-initargs
-                            (cons *%methods-epoch* valid))
+          ;; not kept in a system class for a user: their methods count
+          (unless (and (%user-environment-p) (%system-object-p class))
+            (%class-plist-put class :valid-initargs
+                              (cons *%methods-epoch* valid)))
           valid))))
 
 (defun %check-initargs (class initargs)
@@ -1154,11 +1196,11 @@
     (if (and class (eq (%class-kind class) :standard))
         (progn                          ; a redefinition
           (dolist (s (%class-direct-superclasses class))
-            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+            (%unlink-subclass s class))
           (%remove-accessor-methods class)
           (%set-class-field class 1 super-classes)
           (dolist (s super-classes)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
+            (%link-subclass s class)))
         (setq class (%raw-class name :standard super-classes
                                 (%class-binding 'standard-class))))
     (%set-class-field class 2 direct-slots)
@@ -1404,10 +1446,10 @@
     (if (and class (eq (%class-kind class) kind))
         (progn
           (dolist (s (%class-direct-superclasses class))
-            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+            (%unlink-subclass s class))
           (%set-class-field class 1 supers)
           (dolist (s supers)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s))))
+            (%link-subclass s class))
           class)
         (%raw-class name kind supers (%class-binding metaclass)))))
 
