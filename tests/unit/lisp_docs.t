@@ -113,6 +113,11 @@ is "bob and the system do not see it" "$(lines T T)" \
 is "alice still does, after a restart, and DESCRIBE shows it" "$(lines '"alice'"'"'s car"' 1)" \
    sh -c "'$bin' --store '$store' --user alice -e \"(documentation 'car 'function)\";
           '$bin' --store '$store' --user alice -e \"(describe 'car)\" | grep -cx \"    alice's car\""
+is "the system's documentation cannot be changed by hand from a user's" \
+   "$(lines ACCESS-DENIED '"the second"')" \
+   sh -c "'$bin' --store '$store' -e \"(setf (documentation 'cadr 'function) \\\"the second\\\")\" >/dev/null;
+          '$bin' --store '$store' --user bob -e \"(handler-case (rplacd (assoc 'function (get 'cadr 'lispos-internal::%documentation)) \\\"mine\\\") (access-denied () 'access-denied))\";
+          '$bin' --store '$store' -e \"(documentation 'cadr 'function)\""
 is "a user's definitions keep their strings" "$(lines '"hi"' '"(X)"')" \
    as alice -e '(progn (defun hello (x) "hi" x) (documentation (quote hello) (quote function)))' \
             -e "(let ((s (make-string-output-stream))) (describe 'hello s) (let ((text (get-output-stream-string s))) (subseq text (+ (search \"Lambda-list: \" text) 13) (search (string #\\Newline) text :start2 (search \"Lambda-list\" text)))))"
