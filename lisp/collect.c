@@ -31,6 +31,7 @@ void lo_gc_inhibit(lo_lisp *L)
 
 void lo_gc_allow(lo_lisp *L)
 {
+    LO_ASSERT(L->gc_inhibit > 0);
     if (--L->gc_inhibit == 0)
         atomic_fetch_sub(&L->W->inhibited, 1);
 }

@@ -90,6 +90,7 @@ _Noreturn void lo_unwind(lo_lisp *L, uint32_t target)
  */
 struct lo_catch *lo_land(lo_lisp *L)
 {
+    LO_ASSERT(L->landing < L->ncatches);
     struct lo_catch *e = &L->catches[L->landing];
     L->ncatches = L->landing + (e->kind == LO_CATCH_TAGBODY);
     L->nframes = e->nframes;

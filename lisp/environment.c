@@ -117,6 +117,7 @@ static lo_value lookup_cell(lo_lisp *L, lo_value env, unsigned slot,
 /* Put cell in the first free slot of its probe sequence. */
 static void place_cell(lo_lisp *L, lo_value table, lo_value cell)
 {
+    LO_ASSERT(L->world_locked);         /* adding takes the world lock */
     uint64_t *t = lo_ptr(table), mask = cells_capacity(table) - 1;
     uint64_t i = symbol_hash(lo_ptr(cell)[CELL_NAME]) & mask;
     while (!lo_null(L, t[CELLS_FIRST + i]))

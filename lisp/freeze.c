@@ -23,12 +23,15 @@
  * (SHARE-WRITABLE: a mailbox between users, until the store's ACLs do
  * that job): it is never frozen, and the walk does not enter it.
  *
- * Freezing walks the system environment's graph and sets the bit.  It runs
- * at the end of the cold boot, at the end of every outermost evaluation of
- * the system environment (which may have bound new objects), and at the
- * end of every write grant that changed a frozen object (which may have
- * hung new objects off a frozen one) -- or, when a non-local exit left the
- * grant early, at the end of the evaluation (lo_freeze_after_eval).  The walk does not enter what
+ * Freezing walks the system environment's graph and sets the bit.  A
+ * whole walk enters everything: at the end of the cold boot, and after a
+ * write to a frozen object (the system's own, or in a grant: new objects
+ * may hang off a frozen one) -- at the end of the grant, or of the
+ * evaluation when a non-local exit left the grant early.  At the end of
+ * every other outermost evaluation of the system environment, which may
+ * have bound new objects, a walk of what is new enters only the objects C
+ * changes without checking the bit (environments, cells, symbols,
+ * packages and their tables) and what is not frozen yet.  The walk does not enter what
  * belongs to users: their environments (reached from their code objects),
  * their packages, and the symbols homed there (whose property lists are
  * their own); nor streams, which are each thread's own state.
@@ -95,6 +98,7 @@ static bool visit(struct visited *v, const uint64_t *p, bool *no_memory)
 
 struct walk {
     lo_lisp *L;
+    bool whole;                 /* enter frozen objects too */
     struct visited seen;
     uint64_t **stack;
     uint64_t depth, room;
@@ -146,14 +150,34 @@ static bool belongs_to_system(lo_lisp *L, const uint64_t *p)
     }
 }
 
-static void reach(struct walk *w, lo_value v)
+/* The objects C changes in place without a check of the bit: the system
+ * environment, its tables of cells and package registry, cells, symbols,
+ * packages and their symbol tables.  A walk of what is new enters them
+ * even when frozen; every other frozen object was frozen with all it
+ * reached, and only a write the system was allowed (which makes the next
+ * walk whole) can have hung something new off it. */
+static bool structural(const uint64_t *p)
+{
+    switch (p[0] & 0xff) {
+    case LO_T_ENV: case LO_T_CELL: case LO_T_SYMBOL: case LO_T_PACKAGE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void reach(struct walk *w, lo_value v, bool enter)
 {
     if (!lo_consp(v) && !lo_objectp(v))
         return;
     uint64_t *p = lo_ptr(v);
-    if (!belongs_to_system(w->L, p) || !visit(&w->seen, p, &w->no_memory))
+    if (!belongs_to_system(w->L, p))
         return;
-    push(w, p);
+    if (!enter && !structural(p) &&
+        (__atomic_load_n(&p[0], __ATOMIC_RELAXED) & LO_HEADER_FROZEN))
+        return;
+    if (visit(&w->seen, p, &w->no_memory))
+        push(w, p);
 }
 
 static void freeze_object(struct walk *w, uint64_t *p)
@@ -162,17 +186,21 @@ static void freeze_object(struct walk *w, uint64_t *p)
         __atomic_fetch_or(&p[0], LO_HEADER_FROZEN, __ATOMIC_RELAXED);
         w->frozen++;
     }
+    /* the tables of an environment or a package are structural too */
+    unsigned type = p[0] & 0xff;
+    bool tables = type == LO_T_ENV || type == LO_T_PACKAGE;
     uint64_t n = lo_header_value_words(p[0]);
     uint64_t size = lo_header_words(p[0]);
     for (uint64_t i = 1; i <= n && i < size; i++)
-        reach(w, p[i]);
+        reach(w, p[i], w->whole || tables);
 }
 
-uint64_t lo_freeze_system(lo_lisp *L)
+static uint64_t freeze(lo_lisp *L, bool whole)
 {
-    struct walk w = { .L = L };
+    struct walk w = { .L = L, .whole = whole };
+    LO_ASSERT(!L->world_locked);
     lo_world_lock(L);
-    reach(&w, lo_system_env(L));
+    reach(&w, lo_system_env(L), true);
     while (w.depth && !w.no_memory)
         freeze_object(&w, w.stack[--w.depth]);
     lo_world_unlock(L);
@@ -182,6 +210,11 @@ uint64_t lo_freeze_system(lo_lisp *L)
         lo_log(LO_LOG_ERROR, "lisp: no memory to freeze the system's objects "
                "(%llu done)", (unsigned long long)w.frozen);
     return w.frozen;
+}
+
+uint64_t lo_freeze_system(lo_lisp *L)
+{
+    return freeze(L, true);
 }
 
 /* ---- writing a frozen object ------------------------------------------------------ */
@@ -207,8 +240,10 @@ static bool system_write_allowed(lo_lisp *L)
 
 void lo_freeze_after_eval(lo_lisp *L)
 {
-    if (L->wrote_frozen || (lo_env_is_system(L, L->env) && !L->W->booting))
-        lo_freeze_system(L);
+    if (L->wrote_frozen)
+        freeze(L, true);
+    else if (lo_env_is_system(L, L->env) && !L->W->booting)
+        freeze(L, false);
     L->wrote_frozen = false;
 }
 
@@ -239,7 +274,7 @@ LO_PRIMITIVE(p_call_with_system_write, "%CALL-WITH-SYSTEM-WRITE", INTERNAL,
     /* what the grant hung off frozen objects gets frozen too (the walk
      * runs no Lisp: the thunk's values stay as they are) */
     if (L->wrote_frozen)
-        lo_freeze_system(L);
+        freeze(L, true);
     L->write_grant = outer;
     L->wrote_frozen = wrote;
     return v;

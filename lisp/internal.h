@@ -248,6 +248,7 @@ static inline uint32_t lo_roots_mark(lo_lisp *L) { return L->nroots; }
 void lo_root(lo_lisp *L, lo_value *slot);
 static inline void lo_roots_release(lo_lisp *L, uint32_t mark)
 {
+    LO_ASSERT(mark <= L->nroots);
     L->nroots = mark;
 }
 void lo_gc_inhibit(lo_lisp *L);
@@ -294,6 +295,7 @@ static inline void lo_world_lock(lo_lisp *L)
 }
 static inline void lo_world_unlock(lo_lisp *L)
 {
+    LO_ASSERT(L->world_locked);
     L->world_locked = false;
     lo_mutex_unlock(&L->W->lock);
 }
@@ -394,7 +396,11 @@ bool lo_print_report(lo_lisp *L, lo_value object, struct lo_text *out);
 void lo_condition_text(lo_lisp *L, lo_value c, struct lo_text *out);
 
 uint32_t lo_level_enter(lo_lisp *L);
-static inline void lo_level_leave(lo_lisp *L) { L->nlevels--; }
+static inline void lo_level_leave(lo_lisp *L)
+{
+    LO_ASSERT(L->nlevels > 0);
+    L->nlevels--;
+}
 uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
                        uint32_t pc);
 _Noreturn void lo_unwind(lo_lisp *L, uint32_t target);

@@ -210,6 +210,7 @@ static lo_value table_copy(lo_lisp *L, lo_value t, uint64_t capacity,
  * in place while at most 3/4 full, else into a table twice the size. */
 static void table_add(lo_lisp *L, lo_value pkg, unsigned slot, lo_value sym)
 {
+    LO_ASSERT(L->world_locked);         /* writers hold the world lock */
     lo_value t = lo_ptr(pkg)[slot];
     uint64_t capacity = table_capacity(t);
     if ((uint64_t)(lo_fixnum_value(lo_ptr(t)[2]) + 1) * 4 <= capacity * 3) {
