@@ -19,12 +19,114 @@
  * the frame holds them now; a function with &optional, &rest or &key
  * shows "..." for the rest.  A primitive has no frame: its caller is the
  * innermost frame.
+ *
+ * Errors with their standard slots: C code signals the built-in
+ * conditions with the initargs their readers give back (CELL-ERROR-NAME,
+ * ARITHMETIC-ERROR-OPERATION and -OPERANDS, FILE-ERROR-PATHNAME,
+ * PACKAGE-ERROR-PACKAGE, STREAM-ERROR-STREAM...) through
+ * lo_error_initargs and the helpers on it.
  */
 #include <string.h>
 
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/package.h"
 #include "lisp/streams.h"
+
+/* ---- errors with their standard slots ---- */
+
+struct initargs {
+    const struct lo_initarg *pairs;
+    unsigned n;
+    /* an ARITHMETIC-ERROR's operation (by name) and operands */
+    const char *operation;
+    const lo_value *operands;
+    unsigned noperands;
+};
+
+/* The standard symbol named op, or the primitive running when op is
+ * NULL; nil when there is no such symbol (none is made). */
+static lo_value operation_symbol(lo_lisp *L, const char *op)
+{
+    if (!op)
+        return L->primitive ? lo_primitive_symbol(L, L->primitive) : L->nil;
+    struct lo_name name = lo_name_of(lo_make_string(L, op, strlen(op)));
+    lo_value sym;
+    if (lo_find_symbol(L, lo_registry_ref(L, REG_INTERNAL), &name, &sym) ==
+        LO_SYM_NONE)
+        return L->nil;
+    return sym;
+}
+
+/* The condition's data: :KEY value ..., made only once the error is
+ * being raised (nothing is allocated when allocating is what failed). */
+static lo_value initargs_data(lo_lisp *L, void *ctx)
+{
+    struct initargs *a = ctx;
+    lo_value data = L->nil;
+    for (unsigned i = a->n; i-- > 0;)
+        data = lo_cons(L, lo_intern_keyword(L, a->pairs[i].key),
+                       lo_cons(L, a->pairs[i].value, data));
+    if (a->operands || a->operation) {
+        lo_value operands = L->nil;
+        for (unsigned k = a->noperands; k-- > 0;)
+            operands = lo_cons(L, a->operands[k], operands);
+        data = lo_cons(L, lo_intern_keyword(L, "OPERATION"),
+               lo_cons(L, operation_symbol(L, a->operation),
+               lo_cons(L, lo_intern_keyword(L, "OPERANDS"),
+               lo_cons(L, operands, data))));
+    }
+    return data;
+}
+
+static _Noreturn void raise_with(lo_lisp *L, const char *type,
+                                 struct initargs *a, const char *fmt,
+                                 va_list ap)
+{
+    char message[LO_ERROR_MAX];
+    lo_vsnprintf(message, sizeof message, fmt, ap);
+    lo_raise_error(L, type, message, initargs_data, a);
+}
+
+_Noreturn void lo_error_initargs(lo_lisp *L, const char *type,
+                                 const struct lo_initarg *initargs, unsigned n,
+                                 const char *fmt, ...)
+{
+    struct initargs a = { initargs, n, NULL, NULL, 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    raise_with(L, type, &a, fmt, ap);
+}
+
+_Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
+                                   const char *op, const lo_value *operands,
+                                   unsigned n, const char *fmt, ...)
+{
+    static const lo_value none[1];
+    struct initargs a = { NULL, 0, op, operands ? operands : none,
+                          operands ? n : 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    raise_with(L, type, &a, fmt, ap);
+}
+
+_Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function)
+{
+    char text[64];
+    if (function)
+        name = lo_function_name(L, name);   /* (SETF F), not its symbol */
+    lo_value sym = lo_consp(name) && lo_consp(lo_cdr_raw(name))
+                   ? lo_car_raw(lo_cdr_raw(name)) : name;
+    lo_string_utf8(lo_symbol_name(sym), text, sizeof text);
+    struct lo_initarg pair = { "NAME", name };
+    if (function)
+        lo_error_initargs(L, "UNDEFINED-FUNCTION", &pair, 1,
+                          sym == name ? "the function %s is undefined"
+                                      : "the function (SETF %s) is undefined",
+                          text);
+    lo_error_initargs(L, "UNBOUND-VARIABLE", &pair, 1,
+                      "the variable %s is unbound", text);
+}
 
 /* ---- backtraces ---- */
 

@@ -9,11 +9,7 @@
 
 static _Noreturn void unbound(lo_lisp *L, lo_value sym, bool function)
 {
-    char name[64];
-    lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
-    if (function)
-        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined", name);
-    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is unbound", name);
+    lo_cell_error(L, sym, function);
 }
 
 /* ---- values of symbols ---- */
@@ -75,8 +71,10 @@ LO_PRIMITIVE(p_symbol_function, "SYMBOL-FUNCTION", CL, ANY, 1, 1,
  * A function named (setf sym) lives in the function cell of a hidden
  * symbol: uninterned (no package reaches it, no name can collide with
  * it) and kept on sym's property list under %SETF-FUNCTION, so it
- * persists with sym.  Its name, "(SETF SYM)", is what errors and the
- * printer show.
+ * persists with sym.  Its name, "(SETF SYM)", is what the printer
+ * shows; its own property list holds sym under %SETF-NAME, so that
+ * errors and DESCRIBE can name the function (SETF SYM)
+ * (lo_function_name).
  */
 static bool setf_name_p(lo_lisp *L, lo_value name)
 {
@@ -109,9 +107,23 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
     text[used] = ')';
     struct lo_name hidden_name = lo_name_of(lo_make_string(L, text, used + 1));
     lo_value hidden = lo_make_symbol(L, &hidden_name, L->nil);
+    lo_ptr(hidden)[SYM_PLIST] = lo_cons(L, lo_intern(L, "%SETF-NAME"),
+                                        lo_cons(L, sym, L->nil));
     lo_ptr(sym)[SYM_PLIST] = lo_cons(L, key, lo_cons(L, hidden,
                                      lo_ptr(sym)[SYM_PLIST]));
     return hidden;
+}
+
+lo_value lo_function_name(lo_lisp *L, lo_value sym)
+{
+    if (!lo_symbolp(sym) || !lo_null(L, lo_ptr(sym)[SYM_PACKAGE]))
+        return sym;
+    lo_value plist = lo_ptr(sym)[SYM_PLIST];
+    if (!lo_consp(plist) || !lo_eq(lo_car_raw(plist), lo_intern(L, "%SETF-NAME"))
+        || !lo_consp(lo_cdr_raw(plist)))
+        return sym;
+    return lo_cons(L, lo_intern(L, "SETF"),
+                   lo_cons(L, lo_car_raw(lo_cdr_raw(plist)), L->nil));
 }
 
 lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create)
@@ -129,7 +141,10 @@ LO_PRIMITIVE(p_fdefinition, "FDEFINITION", CL, ANY, 1, 1, "(function-name)",
              "error when there is none.")
 {
     lo_value sym = lo_arg_function_name(L, args[0], true);
-    return p_symbol_function(L, &sym, nargs);
+    lo_value cell = lo_function_cell(L, sym, false);
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        unbound(L, args[0], true);          /* named as given: (SETF F) */
+    return lo_ptr(cell)[CELL_VALUE];
 }
 
 /* (%function-symbol name): where the function called name lives, for

@@ -180,13 +180,15 @@ LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM",
 
 /* ---- reading characters ---- */
 
-/* What a reading function does at the end: signal END-OF-FILE when
- * eof-error-p is true, else return eof-value. */
-static lo_value at_eof(lo_lisp *L, lo_value eof_error_p, lo_value eof_value,
-                       const char *op)
+/* What a reading function does at the end of stream: signal END-OF-FILE
+ * when eof-error-p is true, else return eof-value. */
+static lo_value at_eof(lo_lisp *L, lo_value stream, lo_value eof_error_p,
+                       lo_value eof_value, const char *op)
 {
     if (!lo_null(L, eof_error_p))
-        lo_error(L, "END-OF-FILE", "%s: end of file", op);
+        lo_error_initargs(L, "END-OF-FILE",
+                          &(struct lo_initarg){ "STREAM", stream }, 1,
+                          "%s: end of file", op);
     return eof_value;
 }
 
@@ -214,7 +216,7 @@ static lo_value read_char(lo_lisp *L, lo_value *a, uint32_t n,
     struct read_args r = read_args(L, a, n, 0, op);
     struct input in = input_of(r.stream);
     if (in.pos >= in.end)
-        return at_eof(L, r.eof_error_p, r.eof_value, op);
+        return at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
     uint32_t c = next_code(&in);
     input_moved(r.stream, &in);
     return lo_char(c);
@@ -267,7 +269,7 @@ LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5,
         }
     }
     input_moved(r.stream, &in);
-    return at_eof(L, r.eof_error_p, r.eof_value, op);
+    return at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
 }
 
 /* (unread-char character &optional stream): back one character.  As in
@@ -282,8 +284,9 @@ LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2,
     lo_value s = lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op);
     struct input in = input_of(s);
     if (in.pos == 0)
-        lo_error(L, "STREAM-ERROR", "%s: nothing was read from the stream",
-                 op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: nothing was read from the stream", op);
     do
         in.pos--;
     while (in.pos > 0 && (in.text[in.pos] & 0xc0) == 0x80);
@@ -305,7 +308,7 @@ LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4,
     struct input in = input_of(r.stream);
     lo_value v[2] = { L->nil, L->t };
     if (in.pos >= in.end) {
-        v[0] = at_eof(L, r.eof_error_p, r.eof_value, op);
+        v[0] = at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
         return lo_values(L, 2, v);
     }
     uint64_t len = 0;
@@ -364,7 +367,8 @@ static lo_value read_object(lo_lisp *L, const struct read_args *r,
         whitespace(in.text[in.pos]))
         in.pos++;
     input_moved(r->stream, &in);
-    return found ? form : at_eof(L, r->eof_error_p, r->eof_value, op);
+    return found ? form
+                 : at_eof(L, r->stream, r->eof_error_p, r->eof_value, op);
 }
 
 /* (read &optional stream eof-error-p eof-value recursive-p) */
@@ -489,7 +493,9 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2,
     lo_value s = lo_arg_stream(L, args[0]);
     enum lo_stream_kind kind = lo_stream_kind(s);
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
-        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: the stream is closed", op);
     if (kind == LO_STREAM_CONSOLE)
         return L->nil;
     if (kind == LO_STREAM_STRING)
@@ -624,31 +630,38 @@ static void host_path(lo_lisp *L, lo_value v, char *path, const char *op)
         uint32_t c = lo_string_ref(v, i);
         size_t k = lo_utf8_encode(c, utf8);
         if (c == 0 || bytes + k >= PATH_MAX_BYTES)
-            lo_error(L, "FILE-ERROR", "%s: not a usable path (a NUL, or "
-                     "longer than %d bytes)", op, PATH_MAX_BYTES - 1);
+            lo_error_initargs(L, "FILE-ERROR",
+                              &(struct lo_initarg){ "PATHNAME", v }, 1,
+                              "%s: not a usable path (a NUL, or longer "
+                              "than %d bytes)", op, PATH_MAX_BYTES - 1);
         memcpy(path + bytes, utf8, k);
         bytes += k;
     }
     path[bytes] = '\0';
 }
 
-/* OPEN's options, checked: only reading character files is supported;
- * true when a missing file gives NIL (:if-does-not-exist nil). */
-static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
+/* OPEN's options for the file filespec, checked: only reading character
+ * files is supported; true when a missing file gives NIL
+ * (:if-does-not-exist nil). */
+static bool open_options(lo_lisp *L, lo_value filespec, const lo_value *k,
+                         const char *op)
 {
     lo_value direction = k[0], type = k[1], missing = k[3];
+    struct lo_initarg pathname = { "PATHNAME", filespec };
     if (direction != LO_UNBOUND && !lo_keyword_is(direction, "INPUT"))
-        lo_error(L, "FILE-ERROR", "%s: only :DIRECTION :INPUT is supported "
-                 "(host files are only read)", op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: only "
+                          ":DIRECTION :INPUT is supported (host files are "
+                          "only read)", op);
     if (type != LO_UNBOUND && !lo_keyword_is(type, "DEFAULT") &&
         !lo_type_named(type, "CHARACTER") && !lo_type_named(type, "BASE-CHAR"))
-        lo_error(L, "FILE-ERROR", "%s: only character files are supported",
-                 op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: only "
+                          "character files are supported", op);
     if (missing == LO_UNBOUND || lo_keyword_is(missing, "ERROR"))
         return false;
     if (!lo_null(L, missing))
-        lo_error(L, "FILE-ERROR", "%s: :IF-DOES-NOT-EXIST must be :ERROR or "
-                 "NIL (host files are only read)", op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: "
+                          ":IF-DOES-NOT-EXIST must be :ERROR or NIL (host "
+                          "files are only read)", op);
     return true;
 }
 
@@ -672,7 +685,7 @@ LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1,
     lo_value k[5];
     lo_parse_keys(L, op, args, nargs, 1, "DIRECTION ELEMENT-TYPE IF-EXISTS "
                   "IF-DOES-NOT-EXIST EXTERNAL-FORMAT", k);
-    bool missing_nil = open_options(L, k, op);
+    bool missing_nil = open_options(L, args[0], k, op);
     char path[PATH_MAX_BYTES];
     host_path(L, args[0], path, op);
     char *buf;

@@ -41,6 +41,9 @@
  *   instances.c  standard objects, structures, funcallable instances
  *                (the object system is lisp/boot/50-clos.lisp and
  *                55-defstruct.lisp)
+ *   documentation.c  where documentation strings and lambda lists of
+ *                definitions live (DOCUMENTATION and DESCRIBE are
+ *                lisp/boot/92-documentation.lisp and 94-describe.lisp)
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -360,6 +363,24 @@ lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
 /* A condition object, else the TYPE-ERROR of lo_arg_error (conditions.c). */
 lo_value lo_arg_condition(lo_lisp *L, lo_value v);
+/* conditions.c: an error whose condition carries initargs, the standard
+ * slots its readers give back: pairs of a keyword's name and a value,
+ * e.g. { "PATHNAME", path } for FILE-ERROR-PATHNAME. */
+struct lo_initarg { const char *key; lo_value value; };
+_Noreturn void lo_error_initargs(lo_lisp *L, const char *type,
+                                 const struct lo_initarg *initargs, unsigned n,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* An ARITHMETIC-ERROR of type (DIVISION-BY-ZERO,
+ * FLOATING-POINT-OVERFLOW...): the operation named op (a standard
+ * function's name; NULL: the primitive running) on n operands. */
+_Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
+                                   const char *op, const lo_value *operands,
+                                   unsigned n, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* UNDEFINED-FUNCTION (function) or UNBOUND-VARIABLE about name, a
+ * symbol or (SETF symbol): CELL-ERROR-NAME gives it back. */
+_Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function);
 /* conditions.c: the backtrace of the frames above the evaluation entry
  * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
  * for lo_lisp_take_backtrace; and the text a condition reports, when its
@@ -541,6 +562,9 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
 /* The same for an argument that must be a function name (eval.c): else a
  * TYPE-ERROR as lo_arg_error signals. */
 lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create);
+/* The other way: the function name sym stands for -- (SETF f) for f's
+ * hidden setf symbol, else sym itself. */
+lo_value lo_function_name(lo_lisp *L, lo_value sym);
 
 /* EQL (numbers by value) and EQUAL (hashtable.c, which hashes by them). */
 bool lo_eql(lo_value x, lo_value y);
@@ -620,6 +644,7 @@ extern const struct lo_primitive *const lo_prims_destructive[];
 extern const struct lo_primitive *const lo_prims_instances[];
 extern const struct lo_primitive *const lo_prims_freeze[];
 extern const struct lo_primitive *const lo_prims_access[];
+extern const struct lo_primitive *const lo_prims_documentation[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

@@ -50,8 +50,8 @@ double lo_arg_double(lo_lisp *L, lo_value v)
 
 static _Noreturn void complex_result(lo_lisp *L, const char *op)
 {
-    lo_error(L, "ARITHMETIC-ERROR", "%s: the result would be a complex "
-             "number (not supported)", op);
+    lo_arithmetic_error(L, "ARITHMETIC-ERROR", op, NULL, 0, "%s: the result "
+                        "would be a complex number (not supported)", op);
 }
 
 static bool sign_bit(double d) { return lo_double_bits(d) >> 63; }
@@ -345,7 +345,8 @@ static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
     }
     double divisor = lo_to_double(L, y, op), xd = lo_to_double(L, x, op);
     if (divisor == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, (lo_value[]){ x, y },
+                            2, "%s: division by zero", op);
     double res = trunc_double(lo_double_value(lo_float_result(L, xd / divisor,
                                                               op)));
     *q = lo_make_double(L, res);
@@ -667,7 +668,9 @@ static lo_value intexp(lo_lisp *L, lo_value base, lo_value power)
         return oddp(L, power) ? base : lo_fixnum(1);
     if (base == lo_fixnum(0)) {
         if (psign < 0)
-            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op,
+                                (lo_value[]){ base, power }, 2,
+                                "EXPT: zero to a negative power");
         return psign > 0 ? base : lo_fixnum(1);
     }
     if (lo_ratiop(base)) {          /* (n/d)^-p = d^p / n^p */
@@ -714,7 +717,8 @@ static lo_value real_expt(lo_lisp *L, double x, double y)
     double ax = copy_sign(x, 1.0);
     if (ax == 0 || ax == 1) {
         if (y < 0 && ax == 0)
-            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                                "EXPT: zero to a negative power");
         double z = ax;                          /* 1/|x| is |x| here */
         if (xneg && ax == 1 && parity == 0)
             complex_result(L, op);
@@ -739,8 +743,10 @@ LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base-number power-number)",
     lo_value power = lo_arg_number(L, args[1]);
     if (lo_num_sign(L, power, op) == 0) {
         if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
-            lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
-                     "power is undefined");
+            lo_arithmetic_error(L, "ARITHMETIC-ERROR", op,
+                                (lo_value[]){ base, power }, 2,
+                                "EXPT: zero to a float zero power is "
+                                "undefined");
         return lo_num_add(L, lo_fixnum(1), lo_num_mul(L, base, power, op), op);
     }
     if (lo_rationalp(base) && lo_integerp(power))
@@ -837,7 +843,8 @@ static double ln_double(lo_lisp *L, double d, const char *op)
     if (sign_bit(d))
         complex_result(L, op);
     if (d == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: the logarithm of zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                            "%s: the logarithm of zero", op);
     return lo_double_value(lo_float_result(L, lo_math(LO_MATH_LOG, d, 0), op));
 }
 
@@ -875,7 +882,8 @@ static double ln(lo_lisp *L, lo_value x, const char *op)
 static lo_value float_quotient(lo_lisp *L, double a, double b, const char *op)
 {
     if (b == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                            "%s: division by zero", op);
     return lo_float_result(L, a / b, op);
 }
 

@@ -79,11 +79,14 @@ static lo_value package_arg(lo_lisp *L, lo_value v, const char *op)
     if (lo_null(L, pkg)) {
         char buf[128];
         lo_string_utf8(name_arg(L, v, op), buf, sizeof buf);
-        lo_error(L, "PACKAGE-ERROR", "%s: there is no package named %s", op,
-                 buf);
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", v }, 1,
+                          "%s: there is no package named %s", op, buf);
     }
     if (lo_package_deleted(pkg))
-        lo_error(L, "PACKAGE-ERROR", "%s: the package has been deleted", op);
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", pkg }, 1,
+                          "%s: the package has been deleted", op);
     return pkg;
 }
 
@@ -616,8 +619,9 @@ static void import_from(lo_lisp *L, lo_value options, int k, lo_value pkg)
             if (lo_find_symbol(L, from, &name, &sym) == LO_SYM_NONE) {
                 char buf[128];
                 lo_string_utf8(s, buf, sizeof buf);
-                lo_error(L, "PACKAGE-ERROR", "DEFPACKAGE: no symbol %s to "
-                         "import", buf);
+                lo_error_initargs(L, "PACKAGE-ERROR",
+                                  &(struct lo_initarg){ "PACKAGE", from }, 1,
+                                  "DEFPACKAGE: no symbol %s to import", buf);
             }
             lo_import(L, sym, pkg, k == OPT_SHADOWING_IMPORT);
         }

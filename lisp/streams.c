@@ -69,7 +69,9 @@ static lo_value designated_stream(lo_lisp *L, lo_value designator,
     if (!lo_streamp(s))         /* the variable's value, or the designator */
         lo_arg_error_op(L, op, s, variable ? "STREAM" : "(OR STREAM BOOLEAN)");
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
-        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: the stream is closed", op);
     if (!(lo_stream_flags(s) & direction))
         lo_arg_error_op(L, op, s, direction == LO_STREAM_IN
                                   ? "(SATISFIES INPUT-STREAM-P)"

@@ -115,12 +115,8 @@ lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
     if (!lo_symbolp(v))
         lo_arg_error_op(L, op, v, "(OR FUNCTION SYMBOL)");
     lo_value cell = lo_function_cell(L, v, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
-        char name[64];
-        lo_string_utf8(lo_symbol_name(v), name, sizeof name);
-        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                 name);
-    }
+    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        lo_cell_error(L, v, true);
     return lo_ptr(cell)[CELL_VALUE];
 }
 

@@ -109,12 +109,8 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
 {
     if (lo_symbolp(*fn)) {              /* a function designator */
         lo_value cell = lo_function_cell(L, *fn, false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
-            char name[64];
-            lo_string_utf8(lo_symbol_name(*fn), name, sizeof name);
-            lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                     name);
-        }
+        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+            lo_cell_error(L, *fn, true);
         *fn = lo_ptr(cell)[CELL_VALUE];
     }
     if (!lo_objectp(*fn))
@@ -309,12 +305,7 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
  * missing. */
 static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
 {
-    char name[64];
-    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]), name, sizeof name);
-    if (function)
-        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                 name);
-    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is unbound", name);
+    lo_cell_error(L, lo_ptr(cell)[CELL_NAME], function);
 }
 
 /*

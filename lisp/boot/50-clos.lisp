@@ -626,6 +626,9 @@
     `(progn
        (ensure-generic-function ',name :lambda-list ',lambda-list
                                 :documentation ',doc)
+       ,(if (consp name)
+            `(%set-documentation ',(cadr name) '%setf-documentation ',doc t)
+            `(%set-documentation ',name 'function ',doc t))
        ,@(nreverse methods)
        (fdefinition ',name))))
 
@@ -1205,6 +1208,7 @@
     (%set-class-field class 10 doc)
     (%finalize-class class)
     (%set-class-binding name class)
+    (%set-documentation name 'type doc t)
     (%clear-dispatch-caches)
     (%add-accessor-methods class)
     class))
