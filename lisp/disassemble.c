@@ -103,7 +103,7 @@ static lo_value p_disassemble(lo_lisp *L, lo_value *a, uint32_t n)
     lo_value fn = a[0];
     if (lo_symbolp(fn)) {
         lo_value cell = lo_function_cell(L, fn, false);
-        fn = lo_null(L, cell) ? LO_UNBOUND : lo_ptr(cell)[CELL_VALUE];
+        fn = lo_null(L, cell) ? LO_UNBOUND : lo_cell_get(cell);
     }
     if (!lo_typep(fn, LO_T_FUNCTION))
         lo_error(L, "TYPE-ERROR", "DISASSEMBLE: not a compiled Lisp function");

@@ -43,7 +43,7 @@ static lo_value p_set(lo_lisp *L, lo_value *a, uint32_t n)
     check_symbol(L, a[0], "SET");
     if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
         lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
-    *lo_assignable_place(L, lo_variable_cell(L, a[0], true), "SET") = a[1];
+    lo_assign_checked(L, lo_variable_cell(L, a[0], true), a[1], "SET");
     return a[1];
 }
 
@@ -53,7 +53,7 @@ static lo_value p_makunbound(lo_lisp *L, lo_value *a, uint32_t n)
     check_symbol(L, a[0], "MAKUNBOUND");
     lo_value cell = lo_variable_cell(L, a[0], false);
     if (!lo_null(L, cell))
-        *lo_assignable_place(L, cell, "MAKUNBOUND") = LO_UNBOUND;
+        lo_assign_checked(L, cell, LO_UNBOUND, "MAKUNBOUND");
     return a[0];
 }
 
@@ -64,9 +64,9 @@ static lo_value p_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
     (void)n;
     check_symbol(L, a[0], "SYMBOL-FUNCTION");
     lo_value cell = lo_function_cell(L, a[0], false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         unbound(L, a[0], true);
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 /*
@@ -139,7 +139,7 @@ static void define_function(lo_lisp *L, lo_value sym, lo_value fn,
 {
     lo_value cell = lo_function_cell(L, sym, true);
     lo_check_definable(L, lo_current_env(L), cell, op);
-    lo_ptr(cell)[CELL_VALUE] = fn;
+    lo_cell_set(cell, fn);
 }
 
 /* (%set-symbol-function symbol function), for (setf symbol-function). */
@@ -166,7 +166,7 @@ static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
             lo_check_definable(L, env, cells[i], "FMAKUNBOUND");
     for (int i = 0; i < 2; i++)
         if (!lo_null(L, cells[i]))
-            lo_ptr(cells[i])[CELL_VALUE] = LO_UNBOUND;
+            lo_cell_set(cells[i], LO_UNBOUND);
     return a[0];
 }
 
@@ -262,7 +262,7 @@ static lo_value p_compile(lo_lisp *L, lo_value *a, uint32_t n)
             lo_error(L, "PROGRAM-ERROR", "COMPILE: nothing to compile");
         check_symbol(L, a[0], "COMPILE");
         lo_value cell = lo_function_cell(L, a[0], false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
             unbound(L, a[0], true);
         fn = a[0];
     } else if (lo_typep(a[1], LO_T_FUNCTION) || lo_typep(a[1], LO_T_PRIMITIVE)) {

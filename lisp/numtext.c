@@ -255,7 +255,7 @@ void lo_print_number(lo_lisp *L, lo_value v, unsigned base, bool radix,
 static lo_value special_value(lo_lisp *L, const char *name)
 {
     lo_value cell = lo_variable_cell(L, lo_intern(L, name), false);
-    return lo_null(L, cell) ? LO_UNBOUND : lo_ptr(cell)[CELL_VALUE];
+    return lo_null(L, cell) ? LO_UNBOUND : lo_cell_get(cell);
 }
 
 void lo_print_base(lo_lisp *L, unsigned *base, bool *radix)

@@ -244,6 +244,7 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_conditions,
     lo_prims_destructive,
     lo_prims_instances,
+    lo_prims_locks,
 };
 
 enum { MAX_PRIMITIVES = 2048 };

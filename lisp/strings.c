@@ -813,7 +813,7 @@ static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
     if (!lo_symbolp(name))
         lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
     lo_value cell = lo_function_cell(L, name, false);
-    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+    if (!lo_null(L, cell) && lo_cell_get(cell) != LO_UNBOUND)
         return L->t;
     return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
 }

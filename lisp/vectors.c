@@ -114,13 +114,13 @@ lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
     if (!lo_symbolp(v))
         lo_error(L, "TYPE-ERROR", "%s: not a function designator", op);
     lo_value cell = lo_function_cell(L, v, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND) {
         char name[64];
         lo_string_utf8(lo_symbol_name(v), name, sizeof name);
         lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
                  name);
     }
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 uint64_t lo_index_arg(lo_lisp *L, lo_value v, const char *op)
