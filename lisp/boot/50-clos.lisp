@@ -288,7 +288,7 @@
 ;; added: a new table and a new discriminating function (lock held).
 (defun %cache-add (gf table key emf)
   (let ((new (make-hash-table :test 'equal)))
-    (maphash (lambda (k v) (setf (gethash k new) v)) table)
+    (maphash (lambda (old-key v) (setf (gethash old-key new) v)) table)
     (setf (gethash key new) emf)
     (%install-discriminator gf new)
     emf))
