@@ -11,8 +11,8 @@
 #   make clean        remove build/
 #   make deps         install missing Debian packages (conf/deps.txt)
 #
-# The core (drivers/*.c, later ckpt/ gc/ lisp/ store/ and auth's ACL part)
-# is compiled freestanding: -ffreestanding -nostdinc, with only the
+# The core (drivers/*.c, ckpt/, gc/, lisp/; later store/ and auth's ACL
+# part) is compiled freestanding: -ffreestanding -nostdinc, with only the
 # compiler's own headers and drivers/freestanding/ on the include path, so a
 # stray #include <stdio.h> fails the build instead of leaking the host in.
 

@@ -24,6 +24,9 @@
  *                hold Lisp values, the rest is raw data (string
  *                characters, bytecode, bignum digits) never interpreted
  *   bits 49..56  value words, when the raw bit is set
+ *   bit 57       frozen: the system's, no user may change it (the Lisp's
+ *                business: lisp/freeze.c); the collector keeps it
+ *   bit 58       shared: the system lets every user change it (freeze.c)
  * Without the raw bit every word after the header is a Lisp value.
  *
  * Allocation.  Each mutator thread allocates from its own buffer (struct
@@ -88,6 +91,8 @@ enum {
 
 enum { LO_T_FILLER = 0xff };
 #define LO_HEADER_RAW (1ull << 48)
+#define LO_HEADER_FROZEN (1ull << 57)
+#define LO_HEADER_SHARED (1ull << 58)
 #define LO_HEADER_SIZE_MASK ((1ull << 40) - 1)
 
 static inline uint64_t lo_header(unsigned type, uint64_t words)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
+#include "lisp/environment.h"
 #include "lisp/internal.h"
 
 bool lo_carries_access(lo_value v)
@@ -31,6 +32,8 @@ bool lo_carries_access(lo_value v)
 /* What a built-in type is called in an ACCESS-DENIED message. */
 static const char *kind_name(lo_value v)
 {
+    if (lo_consp(v))
+        return "cons";
     if (!lo_objectp(v))
         return "object";
     switch (lo_type_of_object(v)) {
@@ -44,6 +47,7 @@ static const char *kind_name(lo_value v)
     case LO_T_INSTANCE:   return "instance";
     case LO_T_PACKAGE:    return "package";
     case LO_T_CONDITION:  return "condition";
+    case LO_T_CONS:       return "cons";
     default:              return "object";
     }
 }
@@ -84,3 +88,70 @@ _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
     struct denied d = { v, op, bit };
     lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
 }
+
+/* A write to one of the system's objects (freeze.c) by a user's code. */
+_Noreturn void lo_access_denied_system(lo_lisp *L, lo_value v, const char *op)
+{
+    char message[LO_ERROR_MAX];
+    lo_snprintf(message, sizeof message, "%s: no write access to this %s: "
+                "it is the system's, shared by every user", op, kind_name(v));
+    struct denied d = { v, op, LO_ACCESS_WRITE };
+    lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
+}
+
+/* Brent's check, as lo_list_length: a circular list ends once every
+ * cons of its cycle was seen. */
+void lo_check_list_write(lo_lisp *L, lo_value list, const char *op)
+{
+    int64_t n = 0, next_mark = 1;
+    lo_value mark = list;
+    for (lo_value l = list; lo_consp(l);) {
+        lo_check_cons_write(L, l, op);
+        l = lo_cdr_raw(l);
+        if (l == mark)
+            return;
+        if (++n == next_mark) {
+            mark = l;
+            next_mark *= 2;
+        }
+    }
+}
+
+/* A SYSTEM primitive runs only for the system: in an evaluation of the
+ * system environment (L->env, chosen by the host) with no function of a
+ * user's on the stack (lo_current_env).  A system function a user calls
+ * acts for that user, so it cannot reach one either. */
+void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p)
+{
+    if (p->privilege == LO_PRIV_ANY ||
+        (lo_env_is_system(L, L->env) && !lo_in_user_env(L)))
+        return;
+    lo_value fn = lo_cell_get(lo_function_cell(L, lo_primitive_symbol(L, p),
+                                               true));
+    char message[LO_ERROR_MAX];
+    lo_snprintf(message, sizeof message, "%s: only the system may call "
+                "this function, not a user's code", p->name);
+    struct denied d = { fn, p->name, LO_ACCESS_CALL };
+    lo_raise_error(L, "ACCESS-DENIED", message, denied_data, &d);
+}
+
+/* (%primitive-privilege function): :SYSTEM or :ANY for a primitive (its
+ * row's privilege), NIL for any other function -- what the audit of
+ * what users can reach lists (tests/unit/lisp_audit.t). */
+LO_PRIMITIVE(p_primitive_privilege, "%PRIMITIVE-PRIVILEGE", INTERNAL, ANY,
+             1, 1, "(function)",
+             "For a function written in C, who may call it: :SYSTEM (the "
+             "system environment only) or :ANY; NIL for any other object.")
+{
+    if (!lo_typep(args[0], LO_T_PRIMITIVE))
+        return L->nil;
+    const struct lo_primitive *p =
+        lo_primitives[lo_fixnum_value(lo_ptr(args[0])[PRIM_INDEX])];
+    return lo_intern_keyword(L, p->privilege == LO_PRIV_SYSTEM ? "SYSTEM"
+                                                                : "ANY");
+}
+
+const struct lo_primitive *const lo_prims_access[] = {
+    LO_ROW(p_primitive_privilege),
+    NULL,
+};

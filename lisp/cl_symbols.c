@@ -1,11 +1,10 @@
 /*
  * cl_symbols.c -- the names COMMON-LISP holds from the cold boot on, all
- * external: the 978 symbols of ANSI Common Lisp (as SBCL lists them),
- * then LispOS's own names that C code compares forms against.  Interning
- * them first means a user's CAR, OTHERWISE or &KEY is the system's even
- * before anything defines it.  A name C code looks for by lo_intern that
- * no boot code defines belongs at the end of this list.  The list is
- * part of the system version (runtime.c).
+ * external: the 978 symbols of ANSI Common Lisp (as SBCL lists them), and
+ * nothing else; then the names LISPOS exports besides its primitives'.
+ * Interning them first means a user's CAR, OTHERWISE or &KEY is the
+ * system's even before anything defines it.  Both lists are part of the
+ * system version (runtime.c).
  */
 #include "lisp/package.h"
 
@@ -240,16 +239,27 @@ const char *const lo_cl_names[] = {
     "WITH-SIMPLE-RESTART", "WITH-SLOTS", "WITH-STANDARD-IO-SYNTAX", "WRITE",
     "WRITE-BYTE", "WRITE-CHAR", "WRITE-LINE", "WRITE-SEQUENCE",
     "WRITE-STRING", "WRITE-TO-STRING", "Y-OR-N-P", "YES-OR-NO-P", "ZEROP",
-    /* LispOS: the reader's backquote */
-    "QUASIQUOTE", "UNQUOTE", "UNQUOTE-SPLICING",
-    /* LispOS: the condition of the evaluation limits (lisp/limits.c) */
-    "RESOURCE-EXHAUSTED", "RESOURCE-EXHAUSTED-LIMIT",
-    "RESOURCE-EXHAUSTED-VALUE",
-    /* LispOS: the condition of a capability's missing access bit */
-    "ACCESS-DENIED", "ACCESS-DENIED-DATUM", "ACCESS-DENIED-OPERATION",
-    "ACCESS-DENIED-ACCESS",
-    /* LispOS: first-class global environments (lisp/environment.c) */
-    "ENVIRONMENT-ERROR", "ENVIRONMENT-NAME",
 };
 
 const unsigned lo_cl_name_count = sizeof lo_cl_names / sizeof *lo_cl_names;
+
+/* What LISPOS exports besides its primitives (whose rows say LISPOS):
+ * names the boot code defines for users. */
+const char *const lo_lispos_names[] = {
+    /* the reader's backquote */
+    "QUASIQUOTE", "UNQUOTE", "UNQUOTE-SPLICING",
+    /* the condition of the evaluation limits (lisp/limits.c) */
+    "RESOURCE-EXHAUSTED", "RESOURCE-EXHAUSTED-LIMIT",
+    "RESOURCE-EXHAUSTED-VALUE",
+    /* the condition of a capability's missing access bit */
+    "ACCESS-DENIED", "ACCESS-DENIED-DATUM", "ACCESS-DENIED-OPERATION",
+    "ACCESS-DENIED-ACCESS",
+    /* first-class global environments (lisp/environment.c) */
+    "ENVIRONMENT-ERROR",
+    /* introspection of the object system, as the MOP names it */
+    "GENERIC-FUNCTION-METHODS", "GENERIC-FUNCTION-NAME",
+    "METHOD-SPECIALIZERS",
+};
+
+const unsigned lo_lispos_name_count =
+    sizeof lo_lispos_names / sizeof *lo_lispos_names;

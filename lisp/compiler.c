@@ -488,7 +488,7 @@ static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
     if (lo_null(c->L, cell) || !lo_typep(lo_cell_get(cell), LO_T_PRIMITIVE))
         return 0;
     lo_value prim = lo_cell_get(cell);
-    return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])].name,
+    return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])]->name,
                         (unsigned)n);
 }
 

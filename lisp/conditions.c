@@ -122,7 +122,8 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
  * frames (the innermost count of them) as a list of forms, innermost
  * first: ((FOO 1 2) (BAR 3) ...), each with the required arguments only;
  * an anonymous function is (LAMBDA). */
-static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
+             "")
 {
     uint32_t floor = 0;
     for (uint32_t i = L->ncatches; i-- > 0;)
@@ -130,11 +131,11 @@ static lo_value p_backtrace(lo_lisp *L, lo_value *a, uint32_t n)
             floor = L->catches[i].nframes;
             break;
         }
-    if (n && !lo_null(L, a[0])) {
-        if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0)
-            lo_type_error(L, a[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
+    if (nargs && !lo_null(L, args[0])) {
+        if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0)
+            lo_type_error(L, args[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
                           "is not a non-negative integer");
-        int64_t count = lo_fixnum_value(a[0]);
+        int64_t count = lo_fixnum_value(args[0]);
         if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
             floor = L->nframes - (uint32_t)count;
     }
@@ -225,31 +226,32 @@ void lo_condition_report(lo_lisp *L, lo_value *c)
 
 /* ---- restarts ---- */
 
-static lo_value p_make_restart(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5, "(arg1 arg2 &optional arg3 arg4 arg5)",
+             "")
 {
     uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
     for (uint32_t i = 0; i < RESTART_WORDS - 1; i++)
-        r[1 + i] = i < n ? a[i] : L->nil;
+        r[1 + i] = i < nargs ? args[i] : L->nil;
     return lo_make_object(r);
 }
 
-static lo_value p_restartp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_restartp, "%RESTARTP", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_typep(a[0], LO_T_RESTART));
+    return lo_truth(L, lo_typep(args[0], LO_T_RESTART));
 }
 
 /* (%restart-field restart i): 0 name, 1 function, 2 report,
  * 3 interactive, 4 test. */
-static lo_value p_restart_field(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_restart_field, "%RESTART-FIELD", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    if (!lo_typep(a[0], LO_T_RESTART))
-        lo_type_error(L, a[0], "RESTART", "not a restart");
-    if (!lo_fixnump(a[1]) || lo_fixnum_value(a[1]) < 0 ||
-        lo_fixnum_value(a[1]) >= RESTART_WORDS - 1)
+    if (!lo_typep(args[0], LO_T_RESTART))
+        lo_type_error(L, args[0], "RESTART", "not a restart");
+    if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
+        lo_fixnum_value(args[1]) >= RESTART_WORDS - 1)
         lo_error(L, "TYPE-ERROR", "%%RESTART-FIELD: bad index");
-    return lo_ptr(a[0])[1 + lo_fixnum_value(a[1])];
+    return lo_ptr(args[0])[1 + lo_fixnum_value(args[1])];
 }
 
 /* ---- conditions ---- */
@@ -264,28 +266,28 @@ static uint64_t *condition(lo_lisp *L, lo_value c)
     return lo_ptr(c);
 }
 
-static lo_value p_set_condition_message(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set_condition_message, "%SET-CONDITION-MESSAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    condition(L, a[0])[CONDITION_MESSAGE] = a[1];
-    return a[1];
+    condition(L, args[0])[CONDITION_MESSAGE] = args[1];
+    return args[1];
 }
 
-static lo_value p_set_condition_data(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    condition(L, a[0])[CONDITION_DATA] = a[1];
-    return a[1];
+    condition(L, args[0])[CONDITION_DATA] = args[1];
+    return args[1];
 }
 
 /* (%unhandled condition): as an error nobody handles -- the backtrace
  * taken, to the evaluation entry point (INVOKE-DEBUGGER). */
-static lo_value p_unhandled(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_unhandled, "%UNHANDLED", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    if (!lo_typep(a[0], LO_T_CONDITION))
-        lo_type_error(L, a[0], "CONDITION", "%%UNHANDLED: not a condition");
-    lo_unhandled(L, a[0]);
+    if (!lo_typep(args[0], LO_T_CONDITION))
+        lo_type_error(L, args[0], "CONDITION", "%%UNHANDLED: not a condition");
+    lo_unhandled(L, args[0]);
 }
 
 /* ---- the top level's ABORT restart ---- */
@@ -315,10 +317,9 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
 
 /* (%toplevel-abort &rest ignored): end the innermost evaluation, running
  * the cleanups on the way; it fails with a message saying so. */
-static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1, "(&rest args)",
+             "")
 {
-    (void)a;
-    (void)n;
     for (uint32_t i = L->ncatches; i-- > 0;) {
         if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {
             static const char text[] = "ABORT: the evaluation was aborted "
@@ -332,14 +333,14 @@ static lo_value p_toplevel_abort(lo_lisp *L, lo_value *a, uint32_t n)
     lo_error(L, "CONTROL-ERROR", "no evaluation to abort");
 }
 
-const struct lo_primitive lo_prims_conditions[] = {
-    { "%MAKE-RESTART", 2, 5, p_make_restart },
-    { "%RESTARTP", 1, 1, p_restartp },
-    { "%RESTART-FIELD", 2, 2, p_restart_field },
-    { "%SET-CONDITION-MESSAGE", 2, 2, p_set_condition_message },
-    { "%SET-CONDITION-DATA", 2, 2, p_set_condition_data },
-    { "%UNHANDLED", 1, 1, p_unhandled },
-    { "%TOPLEVEL-ABORT", 0, -1, p_toplevel_abort },
-    { "%BACKTRACE", 0, 1, p_backtrace },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_conditions[] = {
+    LO_ROW(p_make_restart),
+    LO_ROW(p_restartp),
+    LO_ROW(p_restart_field),
+    LO_ROW(p_set_condition_message),
+    LO_ROW(p_set_condition_data),
+    LO_ROW(p_unhandled),
+    LO_ROW(p_toplevel_abort),
+    LO_ROW(p_backtrace),
+    NULL,
 };

@@ -58,6 +58,7 @@ uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
         .nframes = L->nframes, .sp = L->sp, .nbindings = L->nbindings,
         .nroots = L->nroots, .pc = pc, .gc_inhibit = L->gc_inhibit,
         .compile_depth = L->compile_depth, .signal_depth = L->signal_depth,
+        .primitive = L->primitive, .write_grant = L->write_grant,
         .clos_depth = L->clos_depth,
     };
     return L->ncatches++;
@@ -99,6 +100,8 @@ struct lo_catch *lo_land(lo_lisp *L)
     lo_gc_inhibit_restore(L, e->gc_inhibit);
     L->compile_depth = e->compile_depth;
     L->signal_depth = e->signal_depth;
+    L->primitive = e->primitive;
+    L->write_grant = e->write_grant;
     L->making_condition = false;
     lo_clos_lock_restore(L, e->clos_depth);
     return e;
@@ -328,15 +331,24 @@ _Noreturn void lo_error(lo_lisp *L, const char *type, const char *fmt, ...)
     lo_raise_error(L, type, message, NULL, NULL);
 }
 
-struct type_error { lo_value datum; const char *expected; };
+struct type_error { lo_value datum, form; const char *expected; };
 
 static lo_value type_error_data(lo_lisp *L, void *ctx)
 {
     struct type_error *t = ctx;
+    lo_value type = t->form ? t->form : lo_intern(L, t->expected);
     return lo_cons(L, lo_intern_keyword(L, "DATUM"),
            lo_cons(L, t->datum,
            lo_cons(L, lo_intern_keyword(L, "EXPECTED-TYPE"),
-           lo_cons(L, lo_intern(L, t->expected), L->nil))));
+           lo_cons(L, type, L->nil))));
+}
+
+static _Noreturn void type_error(lo_lisp *L, lo_value datum,
+                                 const char *expected, lo_value form,
+                                 const char *message)
+{
+    struct type_error t = { datum, form, expected };
+    lo_raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
 }
 
 /* A TYPE-ERROR whose condition carries the datum and the expected type
@@ -349,8 +361,19 @@ _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
     va_start(ap, fmt);
     lo_vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    struct type_error t = { datum, expected };
-    lo_raise_error(L, "TYPE-ERROR", message, type_error_data, &t);
+    type_error(L, datum, expected, 0, message);
+}
+
+_Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
+                                const char *expected, lo_value form,
+                                const char *fmt, ...)
+{
+    char message[LO_ERROR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    lo_vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    type_error(L, datum, expected, form, message);
 }
 
 /* "TYPE: message" for condition c; a string is the text itself (the

@@ -97,10 +97,10 @@ static uint32_t show_instruction(lo_lisp *L, lo_value out,
     return pc;
 }
 
-static lo_value p_disassemble(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_disassemble, "DISASSEMBLE", CL, ANY, 1, 1, "(object &key (stream *standard-output*) (use-labels t))",
+             "")
 {
-    (void)n;
-    lo_value fn = a[0];
+    lo_value fn = args[0];
     if (lo_symbolp(fn)) {
         lo_value cell = lo_function_cell(L, fn, false);
         fn = lo_null(L, cell) ? LO_UNBOUND : lo_cell_get(cell);
@@ -122,7 +122,7 @@ static lo_value p_disassemble(lo_lisp *L, lo_value *a, uint32_t n)
     return L->nil;
 }
 
-const struct lo_primitive lo_prims_disassemble[] = {
-    { "DISASSEMBLE", 1, 1, p_disassemble },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_disassemble[] = {
+    LO_ROW(p_disassemble),
+    NULL,
 };

@@ -350,15 +350,33 @@ static uint64_t vector_length(lo_value v)
     return lo_typep(v, LO_T_VECTOR) ? lo_vector_length(v) : 0;
 }
 
+/* A user's values of the defaults: every thread of the user reads them
+ * when an evaluation starts and writes them when it ends (the last to
+ * end wins), so the vector and its elements are shared words. */
+static lo_value user_defaults(lo_value env)
+{
+    return __atomic_load_n(&lo_ptr(env)[ENV_DEFAULTS], __ATOMIC_ACQUIRE);
+}
+
+static lo_value default_ref(lo_value values, uint64_t i)
+{
+    return __atomic_load_n(&lo_vector_items(values)[i], __ATOMIC_ACQUIRE);
+}
+
+static void default_set(lo_value values, uint64_t i, lo_value v)
+{
+    __atomic_store_n(&lo_vector_items(values)[i], v, __ATOMIC_RELEASE);
+}
+
 void lo_env_enter(lo_lisp *L)
 {
     if (lo_env_is_system(L, L->env))
         return;
     lo_value cells = default_cells(L);
-    lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+    lo_value values = user_defaults(L->env);
     for (uint64_t i = 0; i < vector_length(cells); i++) {
         lo_value cell = lo_vector_items(cells)[i];
-        lo_value v = i < vector_length(values) ? lo_vector_items(values)[i]
+        lo_value v = i < vector_length(values) ? default_ref(values, i)
                                                  : lo_cell_get(cell);
         lo_bind_special(L, cell, v);
     }
@@ -369,21 +387,28 @@ void lo_env_leave(lo_lisp *L, uint32_t depth)
     if (!lo_env_is_system(L, L->env)) {
         lo_value cells = default_cells(L);
         uint64_t n = vector_length(cells);
-        lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+        lo_value values = user_defaults(L->env);
         if (vector_length(values) < n) {
+            /* the system added defaults since: a longer vector, made
+             * once (under the lock, as another thread may be here) */
             lo_value grown = lo_make_vector(L, n, L->nil);
+            lo_world_lock(L);
             cells = default_cells(L);
-            values = lo_ptr(L->env)[ENV_DEFAULTS];
-            for (uint64_t i = 0; i < n; i++)
-                lo_vector_items(grown)[i] =
-                    i < vector_length(values)
-                        ? lo_vector_items(values)[i]
-                        : lo_cell_get(lo_vector_items(cells)[i]);
-            lo_ptr(L->env)[ENV_DEFAULTS] = values = grown;
+            values = user_defaults(L->env);
+            if (vector_length(values) < n) {
+                for (uint64_t i = 0; i < n; i++)
+                    lo_vector_items(grown)[i] =
+                        i < vector_length(values)
+                            ? default_ref(values, i)
+                            : lo_cell_get(lo_vector_items(cells)[i]);
+                __atomic_store_n(&lo_ptr(L->env)[ENV_DEFAULTS], grown,
+                                 __ATOMIC_RELEASE);
+                values = grown;
+            }
+            lo_world_unlock(L);
         }
         for (uint64_t i = 0; i < n; i++)
-            lo_vector_items(values)[i] =
-                lo_cell_value(L, lo_vector_items(cells)[i]);
+            default_set(values, i, lo_cell_value(L, lo_vector_items(cells)[i]));
     }
     lo_unbind_to(L, depth);
 }
@@ -573,50 +598,41 @@ static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
 }
 
 /* (%env-binding namespace name): what name means there, or nil. */
-static lo_value p_env_binding(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_env_binding, "%ENV-BINDING", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    unsigned slot = namespace_arg(L, a[0]);
+    unsigned slot = namespace_arg(L, args[0]);
     lo_value cell = lo_env_cell(L, lo_current_env(L), slot,
-                                symbol_arg(L, a[1], "%ENV-BINDING"), false);
+                                symbol_arg(L, args[1], "%ENV-BINDING"), false);
     if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return L->nil;
     return lo_cell_get(cell);
 }
 
 /* (%set-env-binding namespace name value): nil removes the binding. */
-static lo_value p_set_env_binding(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    unsigned slot = namespace_arg(L, a[0]);
+    unsigned slot = namespace_arg(L, args[0]);
     lo_value env = lo_current_env(L);
     lo_value cell = lo_env_cell(L, env, slot,
-                                symbol_arg(L, a[1], "%SET-ENV-BINDING"), true);
+                                symbol_arg(L, args[1], "%SET-ENV-BINDING"), true);
     lo_check_definable(L, env, cell, "DEFINE");
-    lo_cell_set(cell, lo_null(L, a[2]) ? LO_UNBOUND : a[2]);
-    return a[2];
-}
-
-/* What only the system environment may do. */
-static void system_only(lo_lisp *L, const char *op)
-{
-    if (lo_in_user_env(L))
-        lo_error(L, "ENVIRONMENT-ERROR", "%s: only the system environment "
-                 "may do this", op);
+    lo_cell_set(cell, lo_null(L, args[2]) ? LO_UNBOUND : args[2]);
+    return args[2];
 }
 
 /* (%declare-user-defaults symbols): these special variables get a value
  * per user environment (system code, at boot). */
-static lo_value p_declare_user_defaults(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL, SYSTEM, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    system_only(L, "%DECLARE-USER-DEFAULTS");
-    int64_t count = lo_list_length(L, a[0]);
+    int64_t count = lo_list_length(L, args[0]);
     if (count < 0)
         lo_error(L, "TYPE-ERROR", "%%DECLARE-USER-DEFAULTS: not a list");
     lo_value cells = lo_make_vector(L, (uint64_t)count, L->nil);
     int64_t i = 0;
-    for (lo_value l = a[0]; lo_consp(l); l = lo_cdr_raw(l)) {
+    for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l)) {
         lo_value sym = symbol_arg(L, lo_car_raw(l), "%DECLARE-USER-DEFAULTS");
         if (!lo_special_p(L, sym))
             lo_error(L, "PROGRAM-ERROR", "%%DECLARE-USER-DEFAULTS: not a "
@@ -624,86 +640,86 @@ static lo_value p_declare_user_defaults(lo_lisp *L, lo_value *a, uint32_t n)
         lo_vector_items(cells)[i++] = lo_variable_cell(L, sym, true);
     }
     lo_ptr(lo_system_env(L))[ENV_DEFAULTS] = cells;
-    return a[0];
+    return args[0];
 }
 
 /* (%make-extensible name): users get their own binding of the system
  * function name (a generic function they may add methods to). */
-static lo_value p_make_extensible(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    system_only(L, "%MAKE-EXTENSIBLE");
-    lo_value cell = lo_function_cell(L, symbol_arg(L, a[0], "%MAKE-EXTENSIBLE"),
+    lo_value cell = lo_function_cell(L, symbol_arg(L, args[0], "%MAKE-EXTENSIBLE"),
                                      true);
     lo_cell_add_flags(cell, CELL_EXTENSIBLE);
-    return a[0];
+    return args[0];
 }
 
 /* (%check-definable cell operation): the ENVIRONMENT-ERROR of a
  * definition the compiler found the current environment may not make,
  * signalled when the definition runs (so a handler around it sees it). */
-static lo_value p_check_definable(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    if (!lo_typep(a[0], LO_T_CELL) || !lo_typep(a[1], LO_T_STRING))
+    if (!lo_typep(args[0], LO_T_CELL) || !lo_typep(args[1], LO_T_STRING))
         lo_error(L, "TYPE-ERROR", "%%CHECK-DEFINABLE: not a binding");
     char op[32];
-    lo_string_utf8(a[1], op, sizeof op);
-    lo_check_definable(L, lo_current_env(L), a[0], op);
+    lo_string_utf8(args[1], op, sizeof op);
+    lo_check_definable(L, lo_current_env(L), args[0], op);
     return L->nil;
 }
 
 /* (%special-variable-p symbol) and (%constant-variable-p symbol), as the
  * current environment says. */
-static lo_value p_special_variable_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_special_variable_p, "%SPECIAL-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_special_p(L, symbol_arg(L, a[0],
+    return lo_truth(L, lo_special_p(L, symbol_arg(L, args[0],
                                                   "%SPECIAL-VARIABLE-P")));
 }
 
-static lo_value p_constant_variable_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_constant_variable_p, "%CONSTANT-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_constant_p(L, symbol_arg(L, a[0],
+    return lo_truth(L, lo_constant_p(L, symbol_arg(L, args[0],
                                                    "%CONSTANT-VARIABLE-P")));
 }
 
 /* (%current-environment): the environment code runs in now -- for
  * identity only (EQ), e.g. whose copy of a generic function this is. */
-static lo_value p_current_environment(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_current_environment, "%CURRENT-ENVIRONMENT", INTERNAL, ANY, 0, 0, "()",
+             "")
 {
-    (void)a, (void)n;
     return lo_current_env(L);
 }
 
 /* (%user-environment-p): whether code runs in a user's environment now. */
-static lo_value p_user_environment_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY, 0, 0, "()",
+             "")
 {
-    (void)a, (void)n;
     return lo_truth(L, lo_in_user_env(L));
 }
 
 /* (environment-name [env]): the user's name, or "system". */
-static lo_value p_environment_name(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1, "(&optional arg1)",
+             "")
 {
-    lo_value env = n ? a[0] : lo_current_env(L);
+    lo_value env = nargs ? args[0] : lo_current_env(L);
     if (!lo_typep(env, LO_T_ENV))
         lo_error(L, "TYPE-ERROR", "ENVIRONMENT-NAME: not an environment");
     lo_value name = lo_ptr(env)[ENV_NAME];
     return lo_typep(name, LO_T_STRING) ? name : lo_make_string(L, "system", 6);
 }
 
-const struct lo_primitive lo_prims_environment[] = {
-    { "%ENV-BINDING", 2, 2, p_env_binding },
-    { "%SET-ENV-BINDING", 3, 3, p_set_env_binding },
-    { "%DECLARE-USER-DEFAULTS", 1, 1, p_declare_user_defaults },
-    { "%MAKE-EXTENSIBLE", 1, 1, p_make_extensible },
-    { "%CURRENT-ENVIRONMENT", 0, 0, p_current_environment },
-    { "%USER-ENVIRONMENT-P", 0, 0, p_user_environment_p },
-    { "%CHECK-DEFINABLE", 2, 2, p_check_definable },
-    { "%SPECIAL-VARIABLE-P", 1, 1, p_special_variable_p },
-    { "%CONSTANT-VARIABLE-P", 1, 1, p_constant_variable_p },
-    { "ENVIRONMENT-NAME", 0, 1, p_environment_name },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_environment[] = {
+    LO_ROW(p_env_binding),
+    LO_ROW(p_set_env_binding),
+    LO_ROW(p_declare_user_defaults),
+    LO_ROW(p_make_extensible),
+    LO_ROW(p_current_environment),
+    LO_ROW(p_user_environment_p),
+    LO_ROW(p_check_definable),
+    LO_ROW(p_special_variable_p),
+    LO_ROW(p_constant_variable_p),
+    LO_ROW(p_environment_name),
+    NULL,
 };

@@ -24,48 +24,48 @@ static _Noreturn void unbound(lo_lisp *L, lo_value sym, bool function)
 
 /* ---- values of symbols ---- */
 
-static lo_value p_symbol_value(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbol_value, "SYMBOL-VALUE", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "SYMBOL-VALUE");
-    if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
-        return a[0];
-    lo_value v = lo_symbol_value(L, a[0]);
+    check_symbol(L, args[0], "SYMBOL-VALUE");
+    if (lo_null(L, args[0]) || lo_eq(args[0], L->t))
+        return args[0];
+    lo_value v = lo_symbol_value(L, args[0]);
     if (v == LO_UNBOUND)
-        unbound(L, a[0], false);
+        unbound(L, args[0], false);
     return v;
 }
 
 /* (set symbol value): the dynamic (or global) value. */
-static lo_value p_set(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set, "SET", CL, ANY, 2, 2, "(symbol new-value)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "SET");
-    if (lo_null(L, a[0]) || lo_eq(a[0], L->t))
+    check_symbol(L, args[0], "SET");
+    if (lo_null(L, args[0]) || lo_eq(args[0], L->t))
         lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
-    lo_assign_checked(L, lo_variable_cell(L, a[0], true), a[1], "SET");
-    return a[1];
+    lo_assign_checked(L, lo_variable_cell(L, args[0], true), args[1], "SET");
+    return args[1];
 }
 
-static lo_value p_makunbound(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_makunbound, "MAKUNBOUND", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "MAKUNBOUND");
-    lo_value cell = lo_variable_cell(L, a[0], false);
+    check_symbol(L, args[0], "MAKUNBOUND");
+    lo_value cell = lo_variable_cell(L, args[0], false);
     if (!lo_null(L, cell))
         lo_assign_checked(L, cell, LO_UNBOUND, "MAKUNBOUND");
-    return a[0];
+    return args[0];
 }
 
 /* ---- functions of symbols ---- */
 
-static lo_value p_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbol_function, "SYMBOL-FUNCTION", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "SYMBOL-FUNCTION");
-    lo_value cell = lo_function_cell(L, a[0], false);
+    check_symbol(L, args[0], "SYMBOL-FUNCTION");
+    lo_value cell = lo_function_cell(L, args[0], false);
     if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
-        unbound(L, a[0], true);
+        unbound(L, args[0], true);
     return lo_cell_get(cell);
 }
 
@@ -118,18 +118,19 @@ static lo_value function_name_arg(lo_lisp *L, lo_value name, const char *op)
 }
 
 /* (fdefinition name): name is a symbol or (setf symbol). */
-static lo_value p_fdefinition(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fdefinition, "FDEFINITION", CL, ANY, 1, 1, "(name)",
+             "")
 {
-    lo_value sym = function_name_arg(L, a[0], "FDEFINITION");
-    return p_symbol_function(L, &sym, n);
+    lo_value sym = function_name_arg(L, args[0], "FDEFINITION");
+    return p_symbol_function(L, &sym, nargs);
 }
 
 /* (%function-symbol name): where the function called name lives, for
  * the store forms of setf expansions. */
-static lo_value p_function_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_function_symbol, "%FUNCTION-SYMBOL", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    return function_name_arg(L, a[0], "%FUNCTION-SYMBOL");
+    return function_name_arg(L, args[0], "%FUNCTION-SYMBOL");
 }
 
 /* Make fn the global function named sym, where the current environment
@@ -143,21 +144,21 @@ static void define_function(lo_lisp *L, lo_value sym, lo_value fn,
 }
 
 /* (%set-symbol-function symbol function), for (setf symbol-function). */
-static lo_value p_set_symbol_function(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set_symbol_function, "%SET-SYMBOL-FUNCTION", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "(SETF SYMBOL-FUNCTION)");
-    if (!lo_typep(a[1], LO_T_FUNCTION) && !lo_typep(a[1], LO_T_PRIMITIVE) &&
-        !lo_instance_callee(a[1]))
+    check_symbol(L, args[0], "(SETF SYMBOL-FUNCTION)");
+    if (!lo_typep(args[1], LO_T_FUNCTION) && !lo_typep(args[1], LO_T_PRIMITIVE) &&
+        !lo_instance_callee(args[1]))
         lo_error(L, "TYPE-ERROR", "(SETF SYMBOL-FUNCTION): not a function");
-    define_function(L, a[0], a[1], "(SETF SYMBOL-FUNCTION)");
-    return a[1];
+    define_function(L, args[0], args[1], "(SETF SYMBOL-FUNCTION)");
+    return args[1];
 }
 
-static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fmakunbound, "FMAKUNBOUND", CL, ANY, 1, 1, "(name)",
+             "")
 {
-    (void)n;
-    lo_value sym = function_name_arg(L, a[0], "FMAKUNBOUND");
+    lo_value sym = function_name_arg(L, args[0], "FMAKUNBOUND");
     lo_value env = lo_current_env(L);
     lo_value cells[2] = { lo_function_cell(L, sym, false),
                           lo_macro_cell(L, sym, false) };
@@ -167,72 +168,73 @@ static lo_value p_fmakunbound(lo_lisp *L, lo_value *a, uint32_t n)
     for (int i = 0; i < 2; i++)
         if (!lo_null(L, cells[i]))
             lo_cell_set(cells[i], LO_UNBOUND);
-    return a[0];
+    return args[0];
 }
 
-static lo_value p_macro_function(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_macro_function, "MACRO-FUNCTION", CL, ANY, 1, 2, "(symbol &optional env)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "MACRO-FUNCTION");
-    return lo_macro_function(L, a[0]);
+    check_symbol(L, args[0], "MACRO-FUNCTION");
+    return lo_macro_function(L, args[0]);
 }
 
-static lo_value p_special_operator_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_special_operator_p, "SPECIAL-OPERATOR-P", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "SPECIAL-OPERATOR-P");
-    return lo_truth(L, lo_special_form_p(L, a[0]));
+    check_symbol(L, args[0], "SPECIAL-OPERATOR-P");
+    return lo_truth(L, lo_special_form_p(L, args[0]));
 }
 
 /* ---- property lists ---- */
 
-static lo_value p_symbol_plist(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbol_plist, "SYMBOL-PLIST", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "SYMBOL-PLIST");
-    return *lo_plist_place(L, a[0], false);
+    check_symbol(L, args[0], "SYMBOL-PLIST");
+    return *lo_plist_place(L, args[0], false);
 }
 
 /* (get symbol indicator [default]) */
-static lo_value p_get(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_get, "GET", CL, ANY, 2, 3, "(symbol indicator &optional (default nil))",
+             "")
 {
-    check_symbol(L, a[0], "GET");
-    for (lo_value l = *lo_plist_place(L, a[0], false);
+    check_symbol(L, args[0], "GET");
+    for (lo_value l = *lo_plist_place(L, args[0], false);
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
-        if (lo_eq(lo_car_raw(l), a[1]))
+        if (lo_eq(lo_car_raw(l), args[1]))
             return lo_car_raw(lo_cdr_raw(l));
-    return n > 2 ? a[2] : L->nil;
+    return nargs > 2 ? args[2] : L->nil;
 }
 
 /* (%put symbol indicator value), for (setf get). */
-static lo_value p_put(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_put, "%PUT", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "(SETF GET)");
-    if (lo_null(L, a[0]))
+    check_symbol(L, args[0], "(SETF GET)");
+    if (lo_null(L, args[0]))
         lo_error(L, "PROGRAM-ERROR", "(SETF GET): NIL's property list is "
                  "constant");
-    lo_value *plist = lo_plist_place(L, a[0], true);
+    lo_value *plist = lo_plist_place(L, args[0], true);
     for (lo_value l = *plist;
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
-        if (lo_eq(lo_car_raw(l), a[1])) {
-            lo_ptr(lo_cdr_raw(l))[1] = a[2];
-            return a[2];
+        if (lo_eq(lo_car_raw(l), args[1])) {
+            lo_ptr(lo_cdr_raw(l))[1] = args[2];
+            return args[2];
         }
-    lo_value added = lo_cons(L, a[1], lo_cons(L, a[2], L->nil));
-    plist = lo_plist_place(L, a[0], true);  /* (allocation moves nothing) */
+    lo_value added = lo_cons(L, args[1], lo_cons(L, args[2], L->nil));
+    plist = lo_plist_place(L, args[0], true);  /* (allocation moves nothing) */
     lo_ptr(lo_cdr_raw(added))[2] = *plist;
     *plist = added;
-    return a[2];
+    return args[2];
 }
 
-static lo_value p_remprop(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_remprop, "REMPROP", CL, ANY, 2, 2, "(symbol indicator)",
+             "")
 {
-    (void)n;
-    check_symbol(L, a[0], "REMPROP");
-    lo_value *place = lo_plist_place(L, a[0], true);
+    check_symbol(L, args[0], "REMPROP");
+    lo_value *place = lo_plist_place(L, args[0], true);
     while (lo_consp(*place) && lo_consp(lo_cdr_raw(*place))) {
-        if (lo_eq(lo_car_raw(*place), a[1])) {
+        if (lo_eq(lo_car_raw(*place), args[1])) {
             *place = lo_cdr_raw(lo_cdr_raw(*place));
             return L->t;
         }
@@ -243,10 +245,10 @@ static lo_value p_remprop(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- evaluation ---- */
 
-static lo_value p_eval(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_eval, "EVAL", CL, ANY, 1, 1, "(original-exp)",
+             "")
 {
-    (void)n;
-    lo_value fn = lo_compile_toplevel(L, a[0]);
+    lo_value fn = lo_compile_toplevel(L, args[0]);
     return lo_vm_apply(L, fn, NULL, 0);
 }
 
@@ -254,49 +256,50 @@ static lo_value p_eval(lo_lisp *L, lo_value *a, uint32_t n)
  * returns a function as it is); a name gets the definition as its
  * function.  Everything is compiled already, so a name alone is left as
  * it is.  Returns the function, nil, nil. */
-static lo_value p_compile(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_compile, "COMPILE", CL, ANY, 1, 2, "(name &optional (definition (or (and (symbolp name) (macro-function name)) (fdefinition name))))",
+             "")
 {
     lo_value fn;
-    if (n < 2 || lo_null(L, a[1])) {
-        if (lo_null(L, a[0]))
+    if (nargs < 2 || lo_null(L, args[1])) {
+        if (lo_null(L, args[0]))
             lo_error(L, "PROGRAM-ERROR", "COMPILE: nothing to compile");
-        check_symbol(L, a[0], "COMPILE");
-        lo_value cell = lo_function_cell(L, a[0], false);
+        check_symbol(L, args[0], "COMPILE");
+        lo_value cell = lo_function_cell(L, args[0], false);
         if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
-            unbound(L, a[0], true);
-        fn = a[0];
-    } else if (lo_typep(a[1], LO_T_FUNCTION) || lo_typep(a[1], LO_T_PRIMITIVE)) {
-        fn = a[1];
+            unbound(L, args[0], true);
+        fn = args[0];
+    } else if (lo_typep(args[1], LO_T_FUNCTION) || lo_typep(args[1], LO_T_PRIMITIVE)) {
+        fn = args[1];
     } else {
         lo_value code = lo_compile_toplevel(L, lo_cons(L,
-            lo_intern(L, "FUNCTION"), lo_cons(L, a[1], L->nil)));
+            lo_intern(L, "FUNCTION"), lo_cons(L, args[1], L->nil)));
         fn = lo_vm_apply(L, code, NULL, 0);
     }
-    if (!lo_null(L, a[0]) && n > 1 && !lo_null(L, a[1])) {
-        check_symbol(L, a[0], "COMPILE");
-        define_function(L, a[0], fn, "COMPILE");
-        fn = a[0];
+    if (!lo_null(L, args[0]) && nargs > 1 && !lo_null(L, args[1])) {
+        check_symbol(L, args[0], "COMPILE");
+        define_function(L, args[0], fn, "COMPILE");
+        fn = args[0];
     }
     lo_value v[3] = { fn, L->nil, L->nil };
     return lo_values(L, 3, v);
 }
 
-const struct lo_primitive lo_prims_eval[] = {
-    { "SYMBOL-VALUE", 1, 1, p_symbol_value },
-    { "SET", 2, 2, p_set },
-    { "MAKUNBOUND", 1, 1, p_makunbound },
-    { "SYMBOL-FUNCTION", 1, 1, p_symbol_function },
-    { "FDEFINITION", 1, 1, p_fdefinition },
-    { "%SET-SYMBOL-FUNCTION", 2, 2, p_set_symbol_function },
-    { "FMAKUNBOUND", 1, 1, p_fmakunbound },
-    { "MACRO-FUNCTION", 1, 2, p_macro_function },
-    { "SPECIAL-OPERATOR-P", 1, 1, p_special_operator_p },
-    { "SYMBOL-PLIST", 1, 1, p_symbol_plist },
-    { "GET", 2, 3, p_get },
-    { "%PUT", 3, 3, p_put },
-    { "REMPROP", 2, 2, p_remprop },
-    { "EVAL", 1, 1, p_eval },
-    { "COMPILE", 1, 2, p_compile },
-    { "%FUNCTION-SYMBOL", 1, 1, p_function_symbol },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_eval[] = {
+    LO_ROW(p_symbol_value),
+    LO_ROW(p_set),
+    LO_ROW(p_makunbound),
+    LO_ROW(p_symbol_function),
+    LO_ROW(p_fdefinition),
+    LO_ROW(p_set_symbol_function),
+    LO_ROW(p_fmakunbound),
+    LO_ROW(p_macro_function),
+    LO_ROW(p_special_operator_p),
+    LO_ROW(p_symbol_plist),
+    LO_ROW(p_get),
+    LO_ROW(p_put),
+    LO_ROW(p_remprop),
+    LO_ROW(p_eval),
+    LO_ROW(p_compile),
+    LO_ROW(p_function_symbol),
+    NULL,
 };

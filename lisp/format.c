@@ -953,9 +953,10 @@ static lo_value list_of(lo_lisp *L, const lo_value *v, uint32_t n)
 }
 
 /* (format destination control &rest args) */
-static lo_value p_format(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_format, "FORMAT", CL, ANY, 2, -1, "(destination control-string &rest format-arguments)",
+             "")
 {
-    lo_value dest = a[0], out;
+    lo_value dest = args[0], out;
     if (lo_null(L, dest))
         out = lo_make_string_stream(L);
     else if (lo_eq(dest, L->t))
@@ -965,11 +966,11 @@ static lo_value p_format(lo_lisp *L, lo_value *a, uint32_t n)
                  "fill pointer) is not supported");
     else
         out = lo_output_stream(L, dest, "FORMAT");
-    lo_format(L, out, a[1], list_of(L, a + 2, n - 2));
+    lo_format(L, out, args[1], list_of(L, args + 2, nargs - 2));
     return lo_null(L, dest) ? lo_stream_take_string(L, out) : L->nil;
 }
 
-const struct lo_primitive lo_prims_format[] = {
-    { "FORMAT", 2, -1, p_format },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_format[] = {
+    LO_ROW(p_format),
+    NULL,
 };

@@ -652,21 +652,22 @@ static uint64_t capacity_for(lo_lisp *L, lo_value size)
 /* (make-hash-table &key test size rehash-size rehash-threshold): the
  * rehash parameters are accepted and ignored (a table doubles when 3/4
  * full).  As in Common Lisp, the first of repeated keywords wins. */
-static lo_value p_make_hash_table(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_hash_table, "MAKE-HASH-TABLE", CL, ANY, 0, -1, "(&key (test 'eql) (size 7) (rehash-size 1.5) (rehash-threshold 1) (hash-function nil user-hashfun-p) (weakness nil) (synchronized))",
+             "")
 {
-    if (n % 2)
+    if (nargs % 2)
         lo_error(L, "PROGRAM-ERROR", "MAKE-HASH-TABLE: odd number of "
                  "keyword arguments");
     lo_value test = LO_UNBOUND, size = LO_UNBOUND;
-    for (uint32_t i = 0; i < n; i += 2) {
-        if (keyword_is(a[i], "TEST")) {
+    for (uint32_t i = 0; i < nargs; i += 2) {
+        if (keyword_is(args[i], "TEST")) {
             if (test == LO_UNBOUND)
-                test = a[i + 1];
-        } else if (keyword_is(a[i], "SIZE")) {
+                test = args[i + 1];
+        } else if (keyword_is(args[i], "SIZE")) {
             if (size == LO_UNBOUND)
-                size = a[i + 1];
-        } else if (!keyword_is(a[i], "REHASH-SIZE") &&
-                   !keyword_is(a[i], "REHASH-THRESHOLD")) {
+                size = args[i + 1];
+        } else if (!keyword_is(args[i], "REHASH-SIZE") &&
+                   !keyword_is(args[i], "REHASH-THRESHOLD")) {
             lo_error(L, "PROGRAM-ERROR", "MAKE-HASH-TABLE: unknown keyword "
                      "argument");
         }
@@ -688,13 +689,14 @@ static lo_value p_make_hash_table(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (gethash key table &optional default) => value, present-p */
-static lo_value p_gethash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_gethash, "GETHASH", CL, ANY, 2, 3, "(key hash-table &optional default)",
+             "")
 {
-    uint64_t *tp = check_table(L, a[1], LO_ACCESS_READ, "GETHASH");
+    uint64_t *tp = check_table(L, args[1], LO_ACCESS_READ, "GETHASH");
     refresh(L, tp);
     bool found;
-    uint64_t i = probe(L, tp, a[0], &found, NULL);
-    lo_value v[2] = { n > 2 ? a[2] : L->nil, L->nil };
+    uint64_t i = probe(L, tp, args[0], &found, NULL);
+    lo_value v[2] = { nargs > 2 ? args[2] : L->nil, L->nil };
     if (found) {
         v[0] = table_slots(tp)[2 * i + 1];
         v[1] = L->t;
@@ -704,64 +706,64 @@ static lo_value p_gethash(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (%puthash key table value) => value: what (setf (gethash key table)
  * value) becomes. */
-static lo_value p_puthash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_puthash, "%PUTHASH", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    uint64_t *tp = check_table(L, a[1], LO_ACCESS_WRITE, "(SETF GETHASH)");
-    if (a[0] == LO_UNBOUND)             /* it marks empty slots */
+    uint64_t *tp = check_table(L, args[1], LO_ACCESS_WRITE, "(SETF GETHASH)");
+    if (args[0] == LO_UNBOUND)             /* it marks empty slots */
         lo_error(L, "TYPE-ERROR", "(SETF GETHASH): the unbound marker "
                  "cannot be a key");
     refresh(L, tp);
-    table_put(L, tp, a[0], a[2]);
-    return a[2];
+    table_put(L, tp, args[0], args[2]);
+    return args[2];
 }
 
 /* (remhash key table) => true when there was an entry */
-static lo_value p_remhash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_remhash, "REMHASH", CL, ANY, 2, 2, "(key hash-table)",
+             "")
 {
-    (void)n;
-    uint64_t *tp = check_table(L, a[1], LO_ACCESS_WRITE, "REMHASH");
+    uint64_t *tp = check_table(L, args[1], LO_ACCESS_WRITE, "REMHASH");
     refresh(L, tp);
     bool found;
-    uint64_t i = probe(L, tp, a[0], &found, NULL);
+    uint64_t i = probe(L, tp, args[0], &found, NULL);
     if (found)
         table_delete(L, tp, i);
     return lo_truth(L, found);
 }
 
 /* (clrhash table) => table, empty, its capacity kept */
-static lo_value p_clrhash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_clrhash, "CLRHASH", CL, ANY, 1, 1, "(hash-table)",
+             "")
 {
-    (void)n;
-    uint64_t *tp = check_table(L, a[0], LO_ACCESS_WRITE, "CLRHASH");
+    uint64_t *tp = check_table(L, args[0], LO_ACCESS_WRITE, "CLRHASH");
     uint64_t capacity = table_capacity(tp);
     for (uint64_t i = 0; i < 2 * capacity; i++)
         table_slots(tp)[i] = LO_UNBOUND;
     tp[HT_COUNT] = lo_fixnum(0);
     tp[HT_STAMP] = L->nil;
-    return a[0];
+    return args[0];
 }
 
-static lo_value p_hash_table_count(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_hash_table_count, "HASH-TABLE-COUNT", CL, ANY, 1, 1, "(hash-table)",
+             "")
 {
-    (void)n;
-    return check_table(L, a[0], LO_ACCESS_READ, "HASH-TABLE-COUNT")[HT_COUNT];
+    return check_table(L, args[0], LO_ACCESS_READ, "HASH-TABLE-COUNT")[HT_COUNT];
 }
 
-static lo_value p_hash_table_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_hash_table_p, "HASH-TABLE-P", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_typep(a[0], LO_T_HASH_TABLE));
+    return lo_truth(L, lo_typep(args[0], LO_T_HASH_TABLE));
 }
 
 /* The test is a property of the table, not of its contents: no access
  * bit is needed to ask for it. */
-static lo_value p_hash_table_test(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_hash_table_test, "HASH-TABLE-TEST", CL, ANY, 1, 1, "(instance)",
+             "")
 {
-    (void)n;
-    if (!lo_typep(a[0], LO_T_HASH_TABLE))
+    if (!lo_typep(args[0], LO_T_HASH_TABLE))
         lo_error(L, "TYPE-ERROR", "HASH-TABLE-TEST: not a hash table");
-    return lo_ptr(a[0])[HT_TEST];
+    return lo_ptr(args[0])[HT_TEST];
 }
 
 /* The entries as a fresh vector: key, value, key, value... */
@@ -784,11 +786,11 @@ static lo_value snapshot(lo_lisp *L, uint64_t *tp)
  * heap lives across a call.  The snapshot also makes the walk immune to
  * the function changing or removing entries (or a rehash reordering
  * them): it sees exactly the entries present when MAPHASH began. */
-static lo_value p_maphash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_maphash, "MAPHASH", CL, ANY, 2, 2, "(function-designator hash-table)",
+             "")
 {
-    (void)n;
-    lo_value fn = lo_function_designator(L, a[0], "MAPHASH");
-    lo_value entries = snapshot(L, check_table(L, a[1], LO_ACCESS_READ,
+    lo_value fn = lo_function_designator(L, args[0], "MAPHASH");
+    lo_value entries = snapshot(L, check_table(L, args[1], LO_ACCESS_READ,
                                                "MAPHASH"));
     uint32_t mark = lo_roots_mark(L);
     lo_root(L, &fn);
@@ -803,10 +805,10 @@ static lo_value p_maphash(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (%hash-table-pairs table) => a fresh list of (key . value) */
-static lo_value p_hash_table_pairs(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_hash_table_pairs, "%HASH-TABLE-PAIRS", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    uint64_t *tp = check_table(L, a[0], LO_ACCESS_READ, "%HASH-TABLE-PAIRS");
+    uint64_t *tp = check_table(L, args[0], LO_ACCESS_READ, "%HASH-TABLE-PAIRS");
     lo_value list = L->nil;
     for (uint64_t i = table_capacity(tp); i > 0; i--) {
         lo_value key = table_slots(tp)[2 * i - 2];
@@ -819,31 +821,31 @@ static lo_value p_hash_table_pairs(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (sxhash x): a non-negative fixnum, equal for EQUAL objects, stable
  * across collections and restarts (it never uses an address). */
-static lo_value p_sxhash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_sxhash, "SXHASH", CL, ANY, 1, 1, "(x)",
+             "")
 {
-    (void)n;
-    uint64_t h = hash_of(L, a[0], LO_HASH_EQUAL, 0, NULL);
+    uint64_t h = hash_of(L, args[0], LO_HASH_EQUAL, 0, NULL);
     return lo_fixnum((int64_t)(h & (uint64_t)LO_FIXNUM_MAX));
 }
 
-static lo_value p_equalp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_equalp, "EQUALP", CL, ANY, 2, 2, "(x y)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, equalp(L, a[0], a[1], 0));
+    return lo_truth(L, equalp(L, args[0], args[1], 0));
 }
 
-const struct lo_primitive lo_prims_hash[] = {
-    { "MAKE-HASH-TABLE", 0, -1, p_make_hash_table },
-    { "GETHASH", 2, 3, p_gethash },
-    { "%PUTHASH", 3, 3, p_puthash },
-    { "REMHASH", 2, 2, p_remhash },
-    { "CLRHASH", 1, 1, p_clrhash },
-    { "HASH-TABLE-COUNT", 1, 1, p_hash_table_count },
-    { "HASH-TABLE-P", 1, 1, p_hash_table_p },
-    { "HASH-TABLE-TEST", 1, 1, p_hash_table_test },
-    { "MAPHASH", 2, 2, p_maphash },
-    { "%HASH-TABLE-PAIRS", 1, 1, p_hash_table_pairs },
-    { "SXHASH", 1, 1, p_sxhash },
-    { "EQUALP", 2, 2, p_equalp },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_hash[] = {
+    LO_ROW(p_make_hash_table),
+    LO_ROW(p_gethash),
+    LO_ROW(p_puthash),
+    LO_ROW(p_remhash),
+    LO_ROW(p_clrhash),
+    LO_ROW(p_hash_table_count),
+    LO_ROW(p_hash_table_p),
+    LO_ROW(p_hash_table_test),
+    LO_ROW(p_maphash),
+    LO_ROW(p_hash_table_pairs),
+    LO_ROW(p_sxhash),
+    LO_ROW(p_equalp),
+    NULL,
 };

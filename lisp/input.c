@@ -170,13 +170,13 @@ static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
 }
 
 /* (make-string-input-stream string &optional start end) */
-static lo_value p_make_string_input_stream(lo_lisp *L, lo_value *a,
-                                           uint32_t n)
+LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM", CL, ANY, 1, 3, "(string &optional (start 0) end)",
+             "")
 {
     const char *op = "MAKE-STRING-INPUT-STREAM";
-    lo_value s = string_arg(L, a[0], op);
+    lo_value s = string_arg(L, args[0], op);
     uint64_t start, end;
-    lo_bounds(L, op, n > 1 ? a[1] : LO_UNBOUND, n > 2 ? a[2] : LO_UNBOUND,
+    lo_bounds(L, op, nargs > 1 ? args[1] : LO_UNBOUND, nargs > 2 ? args[2] : LO_UNBOUND,
               lo_string_length(s), &start, &end);
     return string_input_stream(L, s, start, end);
 }
@@ -223,29 +223,32 @@ static lo_value read_char(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_char(c);
 }
 
-static lo_value p_read_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read_char, "READ-CHAR", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
+             "")
 {
-    return read_char(L, a, n, "READ-CHAR");
+    return read_char(L, args, nargs, "READ-CHAR");
 }
 
 /* String and file streams have all their text at hand and the console
  * none, so nothing ever waits: READ-CHAR-NO-HANG is READ-CHAR. */
-static lo_value p_read_char_no_hang(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
+             "")
 {
-    return read_char(L, a, n, "READ-CHAR-NO-HANG");
+    return read_char(L, args, nargs, "READ-CHAR-NO-HANG");
 }
 
 /* (peek-char &optional peek-type stream eof-error-p eof-value recursive-p):
  * the next character, left in the stream; peek-type t first skips
  * whitespace, a character skips up to that character. */
-static lo_value p_peek_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil) (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
+             "")
 {
     const char *op = "PEEK-CHAR";
-    lo_value type = n > 0 ? a[0] : L->nil;
+    lo_value type = nargs > 0 ? args[0] : L->nil;
     if (!lo_null(L, type) && !lo_eq(type, L->t) && !lo_charp(type))
         lo_error(L, "TYPE-ERROR", "%s: the peek type must be NIL, T or a "
                  "character", op);
-    struct read_args r = read_args(L, a, n, 1, op);
+    struct read_args r = read_args(L, args, nargs, 1, op);
     struct input in = input_of(r.stream);
     for (; in.pos < in.end; next_code(&in)) {
         uint32_t c = peek_code(&in);
@@ -261,12 +264,13 @@ static lo_value p_peek_char(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (unread-char character &optional stream): back one character.  As in
  * SBCL the position moves back whatever the character given. */
-static lo_value p_unread_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-input*))",
+             "")
 {
     const char *op = "UNREAD-CHAR";
-    if (!lo_charp(a[0]))
+    if (!lo_charp(args[0]))
         lo_error(L, "TYPE-ERROR", "%s: not a character", op);
-    lo_value s = lo_input_stream(L, n > 1 ? a[1] : L->nil, op);
+    lo_value s = lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op);
     struct input in = input_of(s);
     if (in.pos == 0)
         lo_error(L, "STREAM-ERROR", "%s: nothing was read from the stream",
@@ -280,10 +284,11 @@ static lo_value p_unread_char(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (read-line &optional stream eof-error-p eof-value recursive-p): the line
  * without its newline, and whether the end came before a newline. */
-static lo_value p_read_line(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
+             "")
 {
     const char *op = "READ-LINE";
-    struct read_args r = read_args(L, a, n, 0, op);
+    struct read_args r = read_args(L, args, nargs, 0, op);
     struct input in = input_of(r.stream);
     lo_value v[2] = { L->nil, L->t };
     if (in.pos >= in.end) {
@@ -302,18 +307,20 @@ static lo_value p_read_line(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (listen &optional stream): whether a character is there now. */
-static lo_value p_listen(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
+             "")
 {
-    struct input in = input_of(lo_input_stream(L, n > 0 ? a[0] : L->nil,
+    struct input in = input_of(lo_input_stream(L, nargs > 0 ? args[0] : L->nil,
                                                "LISTEN"));
     return lo_truth(L, in.pos < in.end);
 }
 
 /* (clear-input &optional stream): nothing is buffered apart from the
  * text itself, which is not thrown away. */
-static lo_value p_clear_input(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_clear_input, "CLEAR-INPUT", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
+             "")
 {
-    lo_input_stream(L, n > 0 ? a[0] : L->nil, "CLEAR-INPUT");
+    lo_input_stream(L, nargs > 0 ? args[0] : L->nil, "CLEAR-INPUT");
     return L->nil;
 }
 
@@ -345,32 +352,34 @@ static lo_value read_object(lo_lisp *L, const struct read_args *r,
 }
 
 /* (read &optional stream eof-error-p eof-value recursive-p) */
-static lo_value p_read(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read, "READ", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
+             "")
 {
-    struct read_args r = read_args(L, a, n, 0, "READ");
+    struct read_args r = read_args(L, args, nargs, 0, "READ");
     return read_object(L, &r, false, "READ");
 }
 
-static lo_value p_read_preserving_whitespace(lo_lisp *L, lo_value *a,
-                                             uint32_t n)
+LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
+             "")
 {
     const char *op = "READ-PRESERVING-WHITESPACE";
-    struct read_args r = read_args(L, a, n, 0, op);
+    struct read_args r = read_args(L, args, nargs, 0, op);
     return read_object(L, &r, true, op);
 }
 
 /* (read-from-string string &optional (eof-error-p t) eof-value &key start
  * end preserve-whitespace): the object and the index after it -- READ
  * on a string input stream over string[start..end). */
-static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &optional (eof-error-p t) eof-value &key (start 0) end preserve-whitespace)",
+             "")
 {
     const char *op = "READ-FROM-STRING";
-    lo_value s = string_arg(L, a[0], op), k[3];
-    lo_parse_keys(L, op, a, n, 3, "START END PRESERVE-WHITESPACE", k);
+    lo_value s = string_arg(L, args[0], op), k[3];
+    lo_parse_keys(L, op, args, nargs, 3, "START END PRESERVE-WHITESPACE", k);
     uint64_t start, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
     struct read_args r = { string_input_stream(L, s, start, end),
-                           n > 1 ? a[1] : L->t, n > 2 ? a[2] : L->nil,
+                           nargs > 1 ? args[1] : L->t, nargs > 2 ? args[2] : L->nil,
                            false };
     lo_value v[2];
     v[0] = read_object(L, &r, lo_given(L, k[2]), op);
@@ -382,12 +391,13 @@ static lo_value p_read_from_string(lo_lisp *L, lo_value *a, uint32_t n)
 /* (read-delimited-list char &optional stream recursive-p): objects up to
  * char, which is consumed.  The end of the text before it is an
  * END-OF-FILE error. */
-static lo_value p_read_delimited_list(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endchar &optional (input-stream *standard-input*) recursive-p)",
+             "")
 {
     const char *op = "READ-DELIMITED-LIST";
-    if (!lo_charp(a[0]))
+    if (!lo_charp(args[0]))
         lo_error(L, "TYPE-ERROR", "%s: not a character", op);
-    struct read_args r = { lo_input_stream(L, n > 1 ? a[1] : L->nil, op),
+    struct read_args r = { lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op),
                            L->t, L->nil, true };
     lo_value head = L->nil, tail = L->nil;
     for (;;) {
@@ -395,7 +405,7 @@ static lo_value p_read_delimited_list(lo_lisp *L, lo_value *a, uint32_t n)
         const char *at = lo_read_skip(L, (const char *)in.text + in.pos);
         in.pos = (uint64_t)((const unsigned char *)at - in.text);
         input_moved(r.stream, &in);
-        if (in.pos < in.end && peek_code(&in) == lo_char_code(a[0])) {
+        if (in.pos < in.end && peek_code(&in) == lo_char_code(args[0])) {
             next_code(&in);
             input_moved(r.stream, &in);
             return head;
@@ -439,25 +449,26 @@ static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
  * position, move an input stream there (T; NIL when beyond the end).
  * The console has no position (NIL).
  */
-static lo_value p_file_position(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional (position 0 suppliedp))",
+             "")
 {
     const char *op = "FILE-POSITION";
-    lo_value s = stream_arg(L, a[0], op);
+    lo_value s = stream_arg(L, args[0], op);
     enum lo_stream_kind kind = lo_stream_kind(s);
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
         lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
     if (kind == LO_STREAM_CONSOLE)
         return L->nil;
     if (kind == LO_STREAM_STRING)
-        return n > 1 ? L->nil : lo_ptr(s)[STREAM_FILL];
+        return nargs > 1 ? L->nil : lo_ptr(s)[STREAM_FILL];
     lo_check_access(L, s, LO_ACCESS_READ, op);
     struct input in = input_of(s);
     bool chars = kind == LO_STREAM_STRING_INPUT;
-    if (n < 2)
+    if (nargs < 2)
         return lo_fixnum((int64_t)(chars ? chars_before(&in, in.pos)
                                          : in.pos));
     uint64_t to;
-    if (!seek_target(L, a[1], chars ? chars_before(&in, in.end) : in.end,
+    if (!seek_target(L, args[1], chars ? chars_before(&in, in.end) : in.end,
                      &to, op))
         return L->nil;
     if (chars)
@@ -472,11 +483,10 @@ static lo_value p_file_position(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (%string-input-stream-index stream): the index in the string where the
  * next character comes from (WITH-INPUT-FROM-STRING's :index). */
-static lo_value p_string_input_stream_index(lo_lisp *L, lo_value *a,
-                                            uint32_t n)
+LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    lo_value s = stream_arg(L, a[0], "WITH-INPUT-FROM-STRING");
+    lo_value s = stream_arg(L, args[0], "WITH-INPUT-FROM-STRING");
     if (lo_stream_kind(s) != LO_STREAM_STRING_INPUT ||
         (lo_stream_flags(s) & LO_STREAM_CLOSED))
         lo_error(L, "TYPE-ERROR", "WITH-INPUT-FROM-STRING: not an open "
@@ -489,22 +499,22 @@ static lo_value p_string_input_stream_index(lo_lisp *L, lo_value *a,
 /* (%input-offset stream): the byte offset of the next character, for
  * %INPUT-LINE-COLUMN (LOAD's messages); constant time, unlike
  * FILE-POSITION of a string stream. */
-static lo_value p_input_offset(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    struct input in = input_of(lo_input_stream(L, a[0], "%INPUT-OFFSET"));
+    struct input in = input_of(lo_input_stream(L, args[0], "%INPUT-OFFSET"));
     return lo_fixnum((int64_t)in.pos);
 }
 
 /* (%input-line-column stream offset): the line (from 1) and column (from
  * 0) of the first character after the blanks and comments at offset --
  * where the form read from there starts. */
-static lo_value p_input_line_column(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    struct input in = input_of(lo_input_stream(L, a[0],
+    struct input in = input_of(lo_input_stream(L, args[0],
                                                "%INPUT-LINE-COLUMN"));
-    uint64_t at = lo_index_arg(L, a[1], "%INPUT-LINE-COLUMN");
+    uint64_t at = lo_index_arg(L, args[1], "%INPUT-LINE-COLUMN");
     if (at > in.end)
         at = in.end;
     const char *form = lo_read_skip(L, (const char *)in.text + at);
@@ -523,18 +533,18 @@ static lo_value p_input_line_column(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* Every stream here holds characters. */
-static lo_value p_stream_element_type(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1, "(.arg0.)",
+             "")
 {
-    (void)n;
-    stream_arg(L, a[0], "STREAM-ELEMENT-TYPE");
+    stream_arg(L, args[0], "STREAM-ELEMENT-TYPE");
     return lo_intern(L, "CHARACTER");
 }
 
 /* Nothing is interactive: the console's input is not read yet. */
-static lo_value p_interactive_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
+             "")
 {
-    (void)n;
-    stream_arg(L, a[0], "INTERACTIVE-STREAM-P");
+    stream_arg(L, args[0], "INTERACTIVE-STREAM-P");
     return L->nil;
 }
 
@@ -602,22 +612,23 @@ static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
  * in for source text; LispOS's data lives in the store); a missing file
  * is a FILE-ERROR, or NIL with :if-does-not-exist nil.
  */
-static lo_value p_open(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1, "(filename &key (direction :input) (element-type 'base-char) (if-exists nil if-exists-given) (if-does-not-exist nil if-does-not-exist-given) (external-format :default) (class 'fd-stream))",
+             "")
 {
     const char *op = "OPEN";
     lo_value k[5];
-    lo_parse_keys(L, op, a, n, 1, "DIRECTION ELEMENT-TYPE IF-EXISTS "
+    lo_parse_keys(L, op, args, nargs, 1, "DIRECTION ELEMENT-TYPE IF-EXISTS "
                   "IF-DOES-NOT-EXIST EXTERNAL-FORMAT", k);
     bool missing_nil = open_options(L, k, op);
     char path[PATH_MAX_BYTES];
-    host_path(L, a[0], path, op);
+    host_path(L, args[0], path, op);
     char *buf;
     size_t len;
     int status = lo_file_read_all(path, LO_FILE_MAX, &buf, &len);
     if (status == LO_ENOENT && missing_nil)
         return L->nil;
     if (status != LO_OK)
-        file_error(L, a[0], path, status == LO_ERANGE ? "larger than 256 MiB"
+        file_error(L, args[0], path, status == LO_ERANGE ? "larger than 256 MiB"
                    : status == LO_EINVAL ? "not a regular file"
                    : lo_strerror(status));
     uint64_t bytes;
@@ -627,25 +638,25 @@ static lo_value p_open(lo_lisp *L, lo_value *a, uint32_t n)
     return make_input(L, LO_STREAM_FILE_INPUT, text, bytes, 0, name);
 }
 
-const struct lo_primitive lo_prims_input[] = {
-    { "MAKE-STRING-INPUT-STREAM", 1, 3, p_make_string_input_stream },
-    { "READ-CHAR", 0, 4, p_read_char },
-    { "READ-CHAR-NO-HANG", 0, 4, p_read_char_no_hang },
-    { "PEEK-CHAR", 0, 5, p_peek_char },
-    { "UNREAD-CHAR", 1, 2, p_unread_char },
-    { "READ-LINE", 0, 4, p_read_line },
-    { "LISTEN", 0, 1, p_listen },
-    { "CLEAR-INPUT", 0, 1, p_clear_input },
-    { "READ", 0, 4, p_read },
-    { "READ-PRESERVING-WHITESPACE", 0, 4, p_read_preserving_whitespace },
-    { "READ-FROM-STRING", 1, -1, p_read_from_string },
-    { "READ-DELIMITED-LIST", 1, 3, p_read_delimited_list },
-    { "FILE-POSITION", 1, 2, p_file_position },
-    { "%STRING-INPUT-STREAM-INDEX", 1, 1, p_string_input_stream_index },
-    { "%INPUT-OFFSET", 1, 1, p_input_offset },
-    { "%INPUT-LINE-COLUMN", 2, 2, p_input_line_column },
-    { "STREAM-ELEMENT-TYPE", 1, 1, p_stream_element_type },
-    { "INTERACTIVE-STREAM-P", 1, 1, p_interactive_stream_p },
-    { "OPEN", 1, -1, p_open },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_input[] = {
+    LO_ROW(p_make_string_input_stream),
+    LO_ROW(p_read_char),
+    LO_ROW(p_read_char_no_hang),
+    LO_ROW(p_peek_char),
+    LO_ROW(p_unread_char),
+    LO_ROW(p_read_line),
+    LO_ROW(p_listen),
+    LO_ROW(p_clear_input),
+    LO_ROW(p_read),
+    LO_ROW(p_read_preserving_whitespace),
+    LO_ROW(p_read_from_string),
+    LO_ROW(p_read_delimited_list),
+    LO_ROW(p_file_position),
+    LO_ROW(p_string_input_stream_index),
+    LO_ROW(p_input_offset),
+    LO_ROW(p_input_line_column),
+    LO_ROW(p_stream_element_type),
+    LO_ROW(p_interactive_stream_p),
+    LO_ROW(p_open),
+    NULL,
 };

@@ -103,11 +103,14 @@ static void op_name(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
 static void check_bit(lo_lisp *L, lo_value v, unsigned bit, lo_value *a,
                       uint32_t n, uint32_t i, const char *fallback)
 {
-    if (lo_access_bits(v) & bit)
+    bool frozen = (bit & LO_ACCESS_WRITE) && lo_frozen_p(v);
+    if ((lo_access_bits(v) & bit) && !frozen)
         return;
     char op[80];
     op_name(L, a, n, i, fallback, op, sizeof op);
-    lo_access_denied(L, v, bit, op);    /* access.c: names op, datum... */
+    if (!(lo_access_bits(v) & bit))
+        lo_access_denied(L, v, bit, op);    /* access.c: names op, datum... */
+    lo_frozen_write(L, v, op);
 }
 
 /* Index i of the slot vector slots, checked. */
@@ -121,48 +124,49 @@ static uint64_t slot_index(lo_lisp *L, lo_value slots, lo_value i)
 }
 
 /* (%allocate-instance wrapper slots) -> a new instance */
-static lo_value p_allocate_instance(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_allocate_instance, "%ALLOCATE-INSTANCE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
     uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
-    p[INSTANCE_WRAPPER] = a[0];
-    p[INSTANCE_SLOTS] = a[1];
+    p[INSTANCE_WRAPPER] = args[0];
+    p[INSTANCE_SLOTS] = args[1];
     p[INSTANCE_FUNCTION] = L->nil;
     return lo_make_object(p);
 }
 
-static lo_value p_instancep(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instancep, "%INSTANCEP", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_typep(a[0], LO_T_INSTANCE));
+    return lo_truth(L, lo_typep(args[0], LO_T_INSTANCE));
 }
 
-static lo_value p_instance_wrapper(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instance_wrapper, "%INSTANCE-WRAPPER", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    check_instance(L, a[0], "%INSTANCE-WRAPPER");
-    return instance_word(a[0], INSTANCE_WRAPPER);
+    check_instance(L, args[0], "%INSTANCE-WRAPPER");
+    return instance_word(args[0], INSTANCE_WRAPPER);
 }
 
 /* (%instance-slots x): the slot vector, with no more access than x. */
-static lo_value p_instance_slots(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instance_slots, "%INSTANCE-SLOTS", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    check_instance(L, a[0], "%INSTANCE-SLOTS");
-    lo_value s = instance_word(a[0], INSTANCE_SLOTS);
+    check_instance(L, args[0], "%INSTANCE-SLOTS");
+    lo_value s = instance_word(args[0], INSTANCE_SLOTS);
     return (s & ~LO_ACCESS_MASK) |
-           ((lo_value)(lo_access_bits(s) & lo_access_bits(a[0])) << LO_ACCESS_SHIFT);
+           ((lo_value)(lo_access_bits(s) & lo_access_bits(args[0])) << LO_ACCESS_SHIFT);
 }
 
 /* (%instance-update x wrapper slots): a new wrapper and slot vector,
  * which takes the write bit (the object system's bootstrap uses it). */
-static lo_value p_instance_update(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instance_update, "%INSTANCE-UPDATE", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    check_instance(L, a[0], "%INSTANCE-UPDATE");
-    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 99, "%INSTANCE-UPDATE");
-    set_instance_word(a[0], INSTANCE_SLOTS, a[2]);
-    set_instance_word(a[0], INSTANCE_WRAPPER, a[1]);
-    return a[0];
+    check_instance(L, args[0], "%INSTANCE-UPDATE");
+    check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 99, "%INSTANCE-UPDATE");
+    set_instance_word(args[0], INSTANCE_SLOTS, args[2]);
+    set_instance_word(args[0], INSTANCE_WRAPPER, args[1]);
+    return args[0];
 }
 
 static bool vector_has(lo_value vec, lo_value x, uint64_t *at)
@@ -187,11 +191,11 @@ static bool vector_has(lo_value vec, lo_value x, uint64_t *at)
  * write by the program, which still sees the same values.  The object
  * system's lock is held (50-clos.lisp): one thread updates x at a time.
  */
-static lo_value p_instance_reshape(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instance_reshape, "%INSTANCE-RESHAPE", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    check_instance(L, a[0], "%INSTANCE-RESHAPE");
-    lo_value old_w = instance_word(a[0], INSTANCE_WRAPPER), new_w = a[1];
+    check_instance(L, args[0], "%INSTANCE-RESHAPE");
+    lo_value old_w = instance_word(args[0], INSTANCE_WRAPPER), new_w = args[1];
     if (!lo_typep(old_w, LO_T_VECTOR) || vector_length(old_w) < 2 ||
         lo_eq(old_w, new_w) || !lo_typep(new_w, LO_T_VECTOR) ||
         vector_length(new_w) < 2)
@@ -200,9 +204,9 @@ static lo_value p_instance_reshape(lo_lisp *L, lo_value *a, uint32_t n)
     if (!lo_typep(old_names, LO_T_VECTOR) || !lo_typep(new_names, LO_T_VECTOR))
         lo_error(L, "PROGRAM-ERROR", "internal: bad wrapper");
     uint64_t count = (uint64_t)lo_fixnum_value(lo_ptr(new_names)[1]);
-    lo_value slots = lo_make_vector(L, count, a[2]);
+    lo_value slots = lo_make_vector(L, count, args[2]);
     lo_value added = L->nil, discarded = L->nil;
-    lo_value old_slots = instance_word(a[0], INSTANCE_SLOTS);
+    lo_value old_slots = instance_word(args[0], INSTANCE_SLOTS);
     for (uint64_t i = count; i-- > 0;) {
         uint64_t at;
         lo_value name = lo_ptr(new_names)[2 + i];
@@ -211,7 +215,7 @@ static lo_value p_instance_reshape(lo_lisp *L, lo_value *a, uint32_t n)
         else
             added = lo_cons(L, name, added);
     }
-    if (lo_access_bits(a[0]) & LO_ACCESS_READ) {
+    if (lo_access_bits(args[0]) & LO_ACCESS_READ) {
         uint64_t old_count = (uint64_t)lo_fixnum_value(lo_ptr(old_names)[1]);
         for (uint64_t i = old_count; i-- > 0;) {
             uint64_t at;
@@ -222,68 +226,71 @@ static lo_value p_instance_reshape(lo_lisp *L, lo_value *a, uint32_t n)
             }
         }
     }
-    set_instance_word(a[0], INSTANCE_SLOTS, slots);
-    set_instance_word(a[0], INSTANCE_WRAPPER, new_w);
+    set_instance_word(args[0], INSTANCE_SLOTS, slots);
+    set_instance_word(args[0], INSTANCE_WRAPPER, new_w);
     return lo_cons(L, added, discarded);
 }
 
 /* (%slot-ref x index [op]) -- the read bit */
-static lo_value p_slot_ref(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_slot_ref, "%SLOT-REF", INTERNAL, ANY, 2, 3, "(arg1 arg2 &optional arg3)",
+             "")
 {
-    check_instance(L, a[0], "SLOT-VALUE");
-    check_bit(L, a[0], LO_ACCESS_READ, a, n, 2, "SLOT-VALUE");
-    lo_value slots = instance_word(a[0], INSTANCE_SLOTS);
-    return shared_item(slots, slot_index(L, slots, a[1]));
+    check_instance(L, args[0], "SLOT-VALUE");
+    check_bit(L, args[0], LO_ACCESS_READ, args, nargs, 2, "SLOT-VALUE");
+    lo_value slots = instance_word(args[0], INSTANCE_SLOTS);
+    return shared_item(slots, slot_index(L, slots, args[1]));
 }
 
 /* (%slot-set x index value [op]) -- the write bit */
-static lo_value p_slot_set(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_slot_set, "%SLOT-SET", INTERNAL, ANY, 3, 4, "(arg1 arg2 arg3 &optional arg4)",
+             "")
 {
-    check_instance(L, a[0], "(SETF SLOT-VALUE)");
-    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 3, "(SETF SLOT-VALUE)");
-    lo_value slots = instance_word(a[0], INSTANCE_SLOTS);
-    set_shared_item(slots, slot_index(L, slots, a[1]), a[2]);
-    return a[2];
+    check_instance(L, args[0], "(SETF SLOT-VALUE)");
+    check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 3, "(SETF SLOT-VALUE)");
+    lo_value slots = instance_word(args[0], INSTANCE_SLOTS);
+    set_shared_item(slots, slot_index(L, slots, args[1]), args[2]);
+    return args[2];
 }
 
 /* (%slot-position x name): the index of x's local slot name in its slot
  * vector; nil when x is no instance or has no such local slot; -1 when
  * x's wrapper is obsolete (its class was redefined: update it first). */
-static lo_value p_slot_position(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_slot_position, "%SLOT-POSITION", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    if (!lo_typep(a[0], LO_T_INSTANCE))
+    if (!lo_typep(args[0], LO_T_INSTANCE))
         return L->nil;
-    lo_value w = instance_word(a[0], INSTANCE_WRAPPER);
+    lo_value w = instance_word(args[0], INSTANCE_WRAPPER);
     if (!lo_typep(w, LO_T_VECTOR) || vector_length(w) < 2)
         return L->nil;
     if (!lo_eq(class_wrapper(lo_ptr(w)[2]), w))
         return lo_fixnum(-1);
     lo_value names = lo_ptr(w)[3];
     uint64_t at;
-    if (lo_typep(names, LO_T_VECTOR) && vector_has(names, a[1], &at))
+    if (lo_typep(names, LO_T_VECTOR) && vector_has(names, args[1], &at))
         return lo_fixnum((int64_t)at);
     return L->nil;
 }
 
 /* (%set-instance-function x fn): x becomes callable as fn (the write
  * bit: a generic function's behaviour is its state). */
-static lo_value p_set_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_set_instance_function, "%SET-INSTANCE-FUNCTION", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    check_instance(L, a[0], "%SET-INSTANCE-FUNCTION");
-    check_bit(L, a[0], LO_ACCESS_WRITE, a, n, 99, "%SET-INSTANCE-FUNCTION");
-    if (!lo_null(L, a[1]) && !lo_typep(a[1], LO_T_FUNCTION) &&
-        !lo_typep(a[1], LO_T_PRIMITIVE))
+    check_instance(L, args[0], "%SET-INSTANCE-FUNCTION");
+    check_bit(L, args[0], LO_ACCESS_WRITE, args, nargs, 99, "%SET-INSTANCE-FUNCTION");
+    if (!lo_null(L, args[1]) && !lo_typep(args[1], LO_T_FUNCTION) &&
+        !lo_typep(args[1], LO_T_PRIMITIVE))
         lo_error(L, "TYPE-ERROR", "%%SET-INSTANCE-FUNCTION: not a function");
-    set_instance_word(a[0], INSTANCE_FUNCTION, a[1]);
-    return a[1];
+    set_instance_word(args[0], INSTANCE_FUNCTION, args[1]);
+    return args[1];
 }
 
-static lo_value p_instance_function(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_instance_function, "%INSTANCE-FUNCTION", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    check_instance(L, a[0], "%INSTANCE-FUNCTION");
-    return instance_word(a[0], INSTANCE_FUNCTION);
+    check_instance(L, args[0], "%INSTANCE-FUNCTION");
+    return instance_word(args[0], INSTANCE_FUNCTION);
 }
 
 /*
@@ -295,10 +302,10 @@ enum { TC_T, TC_FIXNUM, TC_BIGNUM, TC_RATIO, TC_DOUBLE, TC_CHARACTER,
        TC_HASH_TABLE, TC_PACKAGE, TC_FUNCTION, TC_STREAM, TC_CONDITION,
        TC_INSTANCE };
 
-static lo_value p_type_code(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_type_code, "%TYPE-CODE", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    lo_value v = a[0];
+    lo_value v = args[0];
     int code = TC_T;
     if (lo_fixnump(v))
         code = TC_FIXNUM;
@@ -330,30 +337,30 @@ static lo_value p_type_code(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (%object-address x): for PRINT-UNREADABLE-OBJECT's :identity (it
  * changes when the collector moves x). */
-static lo_value p_object_address(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_object_address, "%OBJECT-ADDRESS", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    if (!lo_objectp(a[0]) && !lo_consp(a[0]))
+    if (!lo_objectp(args[0]) && !lo_consp(args[0]))
         return L->nil;
-    return lo_fixnum((int64_t)((uintptr_t)lo_ptr(a[0]) >> 3) << 3 &
+    return lo_fixnum((int64_t)((uintptr_t)lo_ptr(args[0]) >> 3) << 3 &
                      LO_FIXNUM_MAX);
 }
 
-const struct lo_primitive lo_prims_instances[] = {
-    { "%ALLOCATE-INSTANCE", 2, 2, p_allocate_instance },
-    { "%INSTANCEP", 1, 1, p_instancep },
-    { "%INSTANCE-WRAPPER", 1, 1, p_instance_wrapper },
-    { "%INSTANCE-SLOTS", 1, 1, p_instance_slots },
-    { "%INSTANCE-UPDATE", 3, 3, p_instance_update },
-    { "%INSTANCE-RESHAPE", 3, 3, p_instance_reshape },
-    { "%SLOT-REF", 2, 3, p_slot_ref },
-    { "%SLOT-SET", 3, 4, p_slot_set },
-    { "%SET-INSTANCE-FUNCTION", 2, 2, p_set_instance_function },
-    { "%SLOT-POSITION", 2, 2, p_slot_position },
-    { "%INSTANCE-FUNCTION", 1, 1, p_instance_function },
-    { "%TYPE-CODE", 1, 1, p_type_code },
-    { "%OBJECT-ADDRESS", 1, 1, p_object_address },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_instances[] = {
+    LO_ROW(p_allocate_instance),
+    LO_ROW(p_instancep),
+    LO_ROW(p_instance_wrapper),
+    LO_ROW(p_instance_slots),
+    LO_ROW(p_instance_update),
+    LO_ROW(p_instance_reshape),
+    LO_ROW(p_slot_ref),
+    LO_ROW(p_slot_set),
+    LO_ROW(p_set_instance_function),
+    LO_ROW(p_slot_position),
+    LO_ROW(p_instance_function),
+    LO_ROW(p_type_code),
+    LO_ROW(p_object_address),
+    NULL,
 };
 
 /* x is a structure: an instance whose class (its wrapper's first

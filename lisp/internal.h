@@ -52,6 +52,7 @@
 #include "ckpt/safepoint.h"
 #include "gc/gc.h"
 #include "lisp/lisp.h"
+#include "lisp/primitive.h"
 #include "drivers/platform.h"
 #include "lisp/value.h"
 
@@ -89,6 +90,8 @@ struct lo_catch {
     uint32_t level;
     uint32_t nframes, sp, nbindings, nroots, pc;
     int gc_inhibit, compile_depth, signal_depth;
+    const struct lo_primitive *primitive;   /* running when pushed */
+    uint32_t write_grant;                   /* in force when pushed */
     uint32_t clos_depth;        /* the object system's lock held (locks.c) */
 };
 
@@ -210,6 +213,14 @@ struct lo_lisp {
     lo_value **roots;
     uint32_t nroots;
     int gc_inhibit;                 /* > 0: inside the compiler */
+    /* the primitive running (set by the VM at each call, put back when a
+     * call from C into Lisp returns or an exit lands), for the messages
+     * of its errors; NULL before the first call */
+    const struct lo_primitive *primitive;
+    /* a write grant (freeze.c): 1 + the frame that asked for it, or 0;
+     * and whether a frozen object was written since the last freeze */
+    uint32_t write_grant;
+    bool wrote_frozen;
     /* multiple values: the count of the last values returned and the
      * ones after the primary (mv[0] is unused: the primary travels on
      * the stack) */
@@ -360,6 +371,12 @@ _Noreturn void lo_abort(lo_lisp *L, lo_value c);
 _Noreturn void lo_type_error(lo_lisp *L, lo_value datum, const char *expected,
                              const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a compound expected type: form is the type specifier
+ * (the condition's), expected its text. */
+_Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
+                                const char *expected, lo_value form,
+                                const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
 /* conditions.c: the backtrace of the frames above the evaluation entry
@@ -399,13 +416,48 @@ bool lo_carries_access(lo_value v);
  * condition carries :datum v, :operation op and :access (the bit). */
 _Noreturn void lo_access_denied(lo_lisp *L, lo_value v, unsigned missing,
                                 const char *op);
+/* ACCESS-DENIED unless p's privilege lets the code running call it
+ * (primitive.h): the VM's one check, out of line (environment.c). */
+void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p);
+/* ---- the system's objects (freeze.c) ---- */
+/* Whether the object at v (a pointer) is the system's: reachable from the
+ * system environment, changed only by the system (freeze.c). */
+static inline bool lo_frozen_p(lo_value v)
+{
+    return (__atomic_load_n(lo_ptr(v), __ATOMIC_RELAXED) &
+            LO_HEADER_FROZEN) != 0;
+}
+/* A write to frozen v, about to be done by op: returns when the system
+ * itself writes, else signals ACCESS-DENIED. */
+void lo_frozen_write(lo_lisp *L, lo_value v, const char *op);
+/* ACCESS-DENIED: op may not change v, the system's (access.c). */
+_Noreturn void lo_access_denied_system(lo_lisp *L, lo_value v,
+                                       const char *op);
+/* Freeze what the system environment reaches; returns how many objects
+ * got the bit.  And the end of an evaluation: freeze when it may have
+ * given the system new objects. */
+uint64_t lo_freeze_system(lo_lisp *L);
+void lo_freeze_after_eval(lo_lisp *L);
+
+/* Check v grants every bit of `bits` for op -- and, for a write, that v
+ * is not the system's (or the system writes). */
 static inline void lo_check_access(lo_lisp *L, lo_value v, unsigned bits,
                                    const char *op)
 {
     unsigned missing = bits & ~lo_access_bits(v);
     if (__builtin_expect(missing != 0, 0))
         lo_access_denied(L, v, missing, op);
+    if ((bits & LO_ACCESS_WRITE) && __builtin_expect(lo_frozen_p(v), 0))
+        lo_frozen_write(L, v, op);
 }
+/* The same for a cons (which carries no access bits) about to change. */
+static inline void lo_check_cons_write(lo_lisp *L, lo_value c, const char *op)
+{
+    if (__builtin_expect(lo_frozen_p(c), 0))
+        lo_frozen_write(L, c, op);
+}
+/* Every cons of list (as far as it is a chain of conses). */
+void lo_check_list_write(lo_lisp *L, lo_value list, const char *op);
 
 /* ---- allocation and data ---- */
 lo_value lo_cons(lo_lisp *L, lo_value car, lo_value cdr);
@@ -442,8 +494,11 @@ void lo_string_utf8(lo_value s, char *buf, size_t len);
 uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 
 /* ---- symbols (package.c) and environments ---- */
-/* The system's symbol named so (ASCII): in COMMON-LISP, external. */
+/* The system's symbol named so (ASCII), as the boot code reads it: a
+ * standard one, LISPOS's exported one, else LISPOS-INTERNAL's. */
 lo_value lo_intern(lo_lisp *L, const char *name);
+/* The symbol naming primitive p, in the package its row says. */
+lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p);
 /* The keyword named so (ASCII, without the colon). */
 lo_value lo_intern_keyword(lo_lisp *L, const char *name);
 bool lo_keywordp(lo_value v);
@@ -579,40 +634,36 @@ lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs);
 void lo_vm_init(void);              /* after the primitive table is built */
 
-/* ---- primitives ---- */
-typedef lo_value (*lo_primitive_fn)(lo_lisp *L, lo_value *args, uint32_t n);
-struct lo_primitive {
-    const char *name;
-    int min_args, max_args;         /* max -1: any number */
-    lo_primitive_fn fn;
-};
-/* The whole table, by stable index: built at start-up by
- * lo_primitives_init from the tables of the files of primitives. */
-extern const struct lo_primitive *lo_primitives;
+/* ---- primitives (primitive.h says how to write one) ---- */
+/* The table of every primitive, by stable index: built at the first
+ * lo_lisp_open by lo_primitives_init from lisp/'s own modules (listed in
+ * primitives.c), then the modules registered by the layers above. */
+extern const struct lo_primitive *const *lo_primitives;
 extern unsigned lo_primitive_count;
 extern int64_t lo_funcall_index, lo_apply_index;    /* the VM's business */
 void lo_primitives_init(void);
-/* The files' tables, each ending with a NULL name (primitives.c lists
- * them in order). */
-extern const struct lo_primitive lo_prims_core[];
-extern const struct lo_primitive lo_prims_hash[];
-extern const struct lo_primitive lo_prims_strings[];
-extern const struct lo_primitive lo_prims_vectors[];
-extern const struct lo_primitive lo_prims_sequences[];
-extern const struct lo_primitive lo_prims_control[];
-extern const struct lo_primitive lo_prims_eval[];
-extern const struct lo_primitive lo_prims_packages[];
-extern const struct lo_primitive lo_prims_numbers[];
-extern const struct lo_primitive lo_prims_streams[];
-extern const struct lo_primitive lo_prims_input[];
-extern const struct lo_primitive lo_prims_write[];
-extern const struct lo_primitive lo_prims_format[];
-extern const struct lo_primitive lo_prims_disassemble[];
-extern const struct lo_primitive lo_prims_environment[];
-extern const struct lo_primitive lo_prims_conditions[];
-extern const struct lo_primitive lo_prims_destructive[];
-extern const struct lo_primitive lo_prims_instances[];
-extern const struct lo_primitive lo_prims_locks[];
+/* lisp/'s own modules, each a table of rows ending with NULL. */
+extern const struct lo_primitive *const lo_prims_core[];
+extern const struct lo_primitive *const lo_prims_hash[];
+extern const struct lo_primitive *const lo_prims_strings[];
+extern const struct lo_primitive *const lo_prims_vectors[];
+extern const struct lo_primitive *const lo_prims_sequences[];
+extern const struct lo_primitive *const lo_prims_control[];
+extern const struct lo_primitive *const lo_prims_eval[];
+extern const struct lo_primitive *const lo_prims_packages[];
+extern const struct lo_primitive *const lo_prims_numbers[];
+extern const struct lo_primitive *const lo_prims_streams[];
+extern const struct lo_primitive *const lo_prims_input[];
+extern const struct lo_primitive *const lo_prims_write[];
+extern const struct lo_primitive *const lo_prims_format[];
+extern const struct lo_primitive *const lo_prims_disassemble[];
+extern const struct lo_primitive *const lo_prims_environment[];
+extern const struct lo_primitive *const lo_prims_conditions[];
+extern const struct lo_primitive *const lo_prims_destructive[];
+extern const struct lo_primitive *const lo_prims_instances[];
+extern const struct lo_primitive *const lo_prims_freeze[];
+extern const struct lo_primitive *const lo_prims_access[];
+extern const struct lo_primitive *const lo_prims_locks[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

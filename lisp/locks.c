@@ -26,6 +26,7 @@
  * (control.c, lo_land), and an evaluation entry point holds the lock no
  * longer when it returns than when it was entered.
  */
+#include "lisp/environment.h"
 #include "lisp/internal.h"
 
 /* How long a waiter sleeps before it looks at its limits again. */
@@ -96,25 +97,40 @@ void lo_clos_lock_restore(lo_lisp *L, uint32_t depth)
         release(L);
 }
 
-/* (%clos-lock) and (%clos-unlock): the macro %WITH-CLOS-LOCK's.  The
- * first returns how many times this thread holds the lock now (1: it did
- * not before). */
-static lo_value p_clos_lock(lo_lisp *L, lo_value *a, uint32_t n)
+/* The macro %WITH-CLOS-LOCK's pair.  A user's definitions take the lock
+ * through the object system's functions, which act for them; a user's own
+ * code may not (it could keep every other user from defining anything):
+ * the caller must be code compiled in the system environment. */
+static void check_caller(lo_lisp *L, const char *op)
 {
-    (void)a, (void)n;
+    if (!L->nframes ||
+        !lo_env_is_system(L, lo_ptr(L->frames[L->nframes - 1].code)[CODE_ENV]))
+        lo_error(L, "ACCESS-DENIED", "%s: only the system's code may take "
+                 "the object system's lock", op);
+}
+
+LO_PRIMITIVE(p_clos_lock, "%CLOS-LOCK", INTERNAL, ANY, 0, 0, "()",
+             "Take the object system's lock (recursive; waits, blocked, "
+             "while another thread holds it).  Returns how many times this "
+             "thread holds it now: 1 when it did not before.  Only code "
+             "compiled in the system environment may call it.")
+{
+    check_caller(L, "%CLOS-LOCK");
     lo_clos_lock(L);
     return lo_fixnum(L->clos_depth);
 }
 
-static lo_value p_clos_unlock(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_clos_unlock, "%CLOS-UNLOCK", INTERNAL, ANY, 0, 0, "()",
+             "Give back the object system's lock once.  Only code compiled "
+             "in the system environment may call it.")
 {
-    (void)a, (void)n;
+    check_caller(L, "%CLOS-UNLOCK");
     lo_clos_unlock(L);
     return L->nil;
 }
 
-const struct lo_primitive lo_prims_locks[] = {
-    { "%CLOS-LOCK", 0, 0, p_clos_lock },
-    { "%CLOS-UNLOCK", 0, 0, p_clos_unlock },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_locks[] = {
+    LO_ROW(p_clos_lock),
+    LO_ROW(p_clos_unlock),
+    NULL,
 };

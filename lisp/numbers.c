@@ -60,56 +60,60 @@ static double copy_sign(double magnitude, double sign)
 
 /* ---- + - * / ---- */
 
-static lo_value p_add(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_add, "+", CL, ANY, 0, -1, "(&rest numbers)",
+             "")
 {
-    if (n == 0)
+    if (nargs == 0)
         return lo_fixnum(0);
-    lo_value acc = number_arg(L, a[0], "+");
-    for (uint32_t i = 1; i < n; i++)
-        acc = lo_num_add(L, acc, a[i], "+");
+    lo_value acc = number_arg(L, args[0], "+");
+    for (uint32_t i = 1; i < nargs; i++)
+        acc = lo_num_add(L, acc, args[i], "+");
     return acc;
 }
 
-static lo_value p_sub(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
 {
-    if (n == 1)
-        return lo_num_negate(L, a[0], "-");
-    lo_value acc = a[0];
-    for (uint32_t i = 1; i < n; i++)
-        acc = lo_num_sub(L, acc, a[i], "-");
+    if (nargs == 1)
+        return lo_num_negate(L, args[0], "-");
+    lo_value acc = args[0];
+    for (uint32_t i = 1; i < nargs; i++)
+        acc = lo_num_sub(L, acc, args[i], "-");
     return acc;
 }
 
-static lo_value p_mul(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_mul, "*", CL, ANY, 0, -1, "(&rest numbers)",
+             "")
 {
-    if (n == 0)
+    if (nargs == 0)
         return lo_fixnum(1);
-    lo_value acc = number_arg(L, a[0], "*");
-    for (uint32_t i = 1; i < n; i++)
-        acc = lo_num_mul(L, acc, a[i], "*");
+    lo_value acc = number_arg(L, args[0], "*");
+    for (uint32_t i = 1; i < nargs; i++)
+        acc = lo_num_mul(L, acc, args[i], "*");
     return acc;
 }
 
-static lo_value p_div(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
 {
-    if (n == 1)
-        return lo_num_div(L, lo_fixnum(1), a[0], "/");
-    lo_value acc = a[0];
-    for (uint32_t i = 1; i < n; i++)
-        acc = lo_num_div(L, acc, a[i], "/");
+    if (nargs == 1)
+        return lo_num_div(L, lo_fixnum(1), args[0], "/");
+    lo_value acc = args[0];
+    for (uint32_t i = 1; i < nargs; i++)
+        acc = lo_num_div(L, acc, args[i], "/");
     return acc;
 }
 
-static lo_value p_one_plus(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_one_plus, "1+", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    return lo_num_add(L, a[0], lo_fixnum(1), "1+");
+    return lo_num_add(L, args[0], lo_fixnum(1), "1+");
 }
 
-static lo_value p_one_minus(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_one_minus, "1-", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    return lo_num_sub(L, a[0], lo_fixnum(1), "1-");
+    return lo_num_sub(L, args[0], lo_fixnum(1), "1-");
 }
 
 /* ---- comparison ---- */
@@ -134,20 +138,31 @@ static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
     return L->t;
 }
 
-static lo_value p_num_eq(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_EQ, "="); }
-static lo_value p_lt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_LT, "<"); }
-static lo_value p_gt(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_GT, ">"); }
-static lo_value p_le(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_LE, "<="); }
-static lo_value p_ge(lo_lisp *L, lo_value *a, uint32_t n) { return compare(L, a, n, CMP_GE, ">="); }
+LO_PRIMITIVE(p_num_eq, "=", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return compare(L, args, nargs, CMP_EQ, "="); }
+LO_PRIMITIVE(p_lt, "<", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return compare(L, args, nargs, CMP_LT, "<"); }
+LO_PRIMITIVE(p_gt, ">", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return compare(L, args, nargs, CMP_GT, ">"); }
+LO_PRIMITIVE(p_le, "<=", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return compare(L, args, nargs, CMP_LE, "<="); }
+LO_PRIMITIVE(p_ge, ">=", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return compare(L, args, nargs, CMP_GE, ">="); }
 
 /* /=: no two arguments are equal. */
-static lo_value p_num_ne(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
 {
-    for (uint32_t i = 0; i < n; i++)
-        number_arg(L, a[i], "/=");
-    for (uint32_t i = 0; i < n; i++)
-        for (uint32_t j = i + 1; j < n; j++)
-            if (lo_num_compare(L, a[i], a[j], "/=") == 0)
+    for (uint32_t i = 0; i < nargs; i++)
+        number_arg(L, args[i], "/=");
+    for (uint32_t i = 0; i < nargs; i++)
+        for (uint32_t j = i + 1; j < nargs; j++)
+            if (lo_num_compare(L, args[i], args[j], "/=") == 0)
                 return L->nil;
     return L->t;
 }
@@ -163,32 +178,42 @@ static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, int want,
     return best;
 }
 
-static lo_value p_max(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, 1, "MAX"); }
-static lo_value p_min(lo_lisp *L, lo_value *a, uint32_t n) { return extreme(L, a, n, -1, "MIN"); }
+LO_PRIMITIVE(p_max, "MAX", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return extreme(L, args, nargs, 1, "MAX"); }
+LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(number &rest more-numbers)",
+             "")
+{ return extreme(L, args, nargs, -1, "MIN"); }
 
-static lo_value p_abs(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_abs, "ABS", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    if (lo_doublep(number_arg(L, a[0], "ABS")))
-        return lo_make_double(L, copy_sign(lo_double_value(a[0]), 1.0));
-    return lo_num_sign(L, a[0], "ABS") < 0 ? lo_num_negate(L, a[0], "ABS")
-                                           : a[0];
+    if (lo_doublep(number_arg(L, args[0], "ABS")))
+        return lo_make_double(L, copy_sign(lo_double_value(args[0]), 1.0));
+    return lo_num_sign(L, args[0], "ABS") < 0 ? lo_num_negate(L, args[0], "ABS")
+                                           : args[0];
 }
 
-static lo_value p_signum(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_signum, "SIGNUM", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    int s = lo_num_sign(L, a[0], "SIGNUM");
-    if (!lo_doublep(a[0]))
+    int s = lo_num_sign(L, args[0], "SIGNUM");
+    if (!lo_doublep(args[0]))
         return lo_fixnum(s);
-    return s == 0 ? a[0] : lo_make_double(L, s);
+    return s == 0 ? args[0] : lo_make_double(L, s);
 }
 
 /* ---- predicates ---- */
 
-static lo_value p_zerop(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "ZEROP") == 0); }
-static lo_value p_plusp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "PLUSP") > 0); }
-static lo_value p_minusp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_num_sign(L, a[0], "MINUSP") < 0); }
+LO_PRIMITIVE(p_zerop, "ZEROP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_truth(L, lo_num_sign(L, args[0], "ZEROP") == 0); }
+LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_truth(L, lo_num_sign(L, args[0], "PLUSP") > 0); }
+LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_truth(L, lo_num_sign(L, args[0], "MINUSP") < 0); }
 
 static bool oddp(lo_lisp *L, lo_value v, const char *op)
 {
@@ -197,14 +222,31 @@ static bool oddp(lo_lisp *L, lo_value v, const char *op)
     return lo_big_oddp(&b);
 }
 
-static lo_value p_evenp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, !oddp(L, a[0], "EVENP")); }
-static lo_value p_oddp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, oddp(L, a[0], "ODDP")); }
+LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_truth(L, !oddp(L, args[0], "EVENP")); }
+LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_truth(L, oddp(L, args[0], "ODDP")); }
 
-static lo_value p_numberp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_numberp(a[0])); }
-static lo_value p_integerp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_integerp(a[0])); }
-static lo_value p_rationalp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_rationalp(a[0])); }
-static lo_value p_floatp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_doublep(a[0])); }
-static lo_value p_complexp(lo_lisp *L, lo_value *a, uint32_t n) { (void)a; (void)n; return L->nil; }
+LO_PRIMITIVE(p_numberp, "NUMBERP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_numberp(args[0])); }
+LO_PRIMITIVE_ALIAS(p_realp, p_numberp, "REALP", CL, ANY, 1, 1, "(object)",
+                   "");
+
+LO_PRIMITIVE(p_integerp, "INTEGERP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_integerp(args[0])); }
+LO_PRIMITIVE(p_rationalp, "RATIONALP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_rationalp(args[0])); }
+LO_PRIMITIVE(p_floatp, "FLOATP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_doublep(args[0])); }
+LO_PRIMITIVE(p_complexp, "COMPLEXP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return L->nil; }
 
 /* ---- the rounding family ---- */
 
@@ -219,10 +261,18 @@ static lo_value rounding(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_values(L, 2, v);
 }
 
-static lo_value p_floor(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_FLOOR, "FLOOR"); }
-static lo_value p_ceiling(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_CEILING, "CEILING"); }
-static lo_value p_truncate(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_TRUNCATE, "TRUNCATE"); }
-static lo_value p_round(lo_lisp *L, lo_value *a, uint32_t n) { return rounding(L, a, n, LO_BIG_ROUND, "ROUND"); }
+LO_PRIMITIVE(p_floor, "FLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return rounding(L, args, nargs, LO_BIG_FLOOR, "FLOOR"); }
+LO_PRIMITIVE(p_ceiling, "CEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return rounding(L, args, nargs, LO_BIG_CEILING, "CEILING"); }
+LO_PRIMITIVE(p_truncate, "TRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return rounding(L, args, nargs, LO_BIG_TRUNCATE, "TRUNCATE"); }
+LO_PRIMITIVE(p_round, "ROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return rounding(L, args, nargs, LO_BIG_ROUND, "ROUND"); }
 
 static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
                           const char *op)
@@ -233,8 +283,12 @@ static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
     return r;
 }
 
-static lo_value p_mod(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_FLOOR, "MOD"); }
-static lo_value p_rem(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return remainder(L, a, LO_BIG_TRUNCATE, "REM"); }
+LO_PRIMITIVE(p_mod, "MOD", CL, ANY, 2, 2, "(number divisor)",
+             "")
+{ return remainder(L, args, LO_BIG_FLOOR, "MOD"); }
+LO_PRIMITIVE(p_rem, "REM", CL, ANY, 2, 2, "(number divisor)",
+             "")
+{ return remainder(L, args, LO_BIG_TRUNCATE, "REM"); }
 
 /* toward zero, keeping the sign of a zero result ((ftruncate -0.5) is
  * -0.0 in SBCL) */
@@ -292,16 +346,23 @@ static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_values(L, 2, v);
 }
 
-static lo_value p_ffloor(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_FLOOR, "FFLOOR"); }
-static lo_value p_fceiling(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_CEILING, "FCEILING"); }
-static lo_value p_ftruncate(lo_lisp *L, lo_value *a, uint32_t n) { return float_rounding(L, a, n, LO_BIG_TRUNCATE, "FTRUNCATE"); }
+LO_PRIMITIVE(p_ffloor, "FFLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return float_rounding(L, args, nargs, LO_BIG_FLOOR, "FFLOOR"); }
+LO_PRIMITIVE(p_fceiling, "FCEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return float_rounding(L, args, nargs, LO_BIG_CEILING, "FCEILING"); }
+LO_PRIMITIVE(p_ftruncate, "FTRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
+{ return float_rounding(L, args, nargs, LO_BIG_TRUNCATE, "FTRUNCATE"); }
 
 /* fround: ROUND, with the quotient made a float. */
-static lo_value p_fround(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
+             "")
 {
     lo_value v[2];
-    lo_num_round(L, number_arg(L, a[0], "FROUND"),
-                 n > 1 ? number_arg(L, a[1], "FROUND") : lo_fixnum(1),
+    lo_num_round(L, number_arg(L, args[0], "FROUND"),
+                 nargs > 1 ? number_arg(L, args[1], "FROUND") : lo_fixnum(1),
                  LO_BIG_ROUND, &v[0], &v[1], "FROUND");
     v[0] = lo_make_double(L, lo_to_double(L, v[0], "FROUND"));
     return lo_values(L, 2, v);
@@ -309,11 +370,12 @@ static lo_value p_fround(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- integers ---- */
 
-static lo_value p_gcd(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_gcd, "GCD", CL, ANY, 0, -1, "(&rest integers)",
+             "")
 {
     lo_value g = lo_fixnum(0);
-    for (uint32_t i = 0; i < n; i++)
-        g = lo_int_gcd(L, g, integer_arg(L, a[i], "GCD"));
+    for (uint32_t i = 0; i < nargs; i++)
+        g = lo_int_gcd(L, g, integer_arg(L, args[i], "GCD"));
     return g;
 }
 
@@ -323,11 +385,12 @@ static lo_value int_abs(lo_lisp *L, lo_value v)
         ? lo_int_sub(L, lo_fixnum(0), v) : v;
 }
 
-static lo_value p_lcm(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
+             "")
 {
     lo_value m = lo_fixnum(1), rest;
-    for (uint32_t i = 0; i < n; i++) {
-        lo_value x = int_abs(L, integer_arg(L, a[i], "LCM"));
+    for (uint32_t i = 0; i < nargs; i++) {
+        lo_value x = int_abs(L, integer_arg(L, args[i], "LCM"));
         if (x == lo_fixnum(0) || m == lo_fixnum(0)) {
             m = lo_fixnum(0);
             continue;
@@ -340,10 +403,10 @@ static lo_value p_lcm(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* isqrt: Newton's iteration from above, x' = (x + n/x) / 2, until it
  * stops decreasing. */
-static lo_value p_isqrt(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
+             "")
 {
-    (void)n;
-    lo_value v = integer_arg(L, a[0], "ISQRT"), q, r;
+    lo_value v = integer_arg(L, args[0], "ISQRT"), q, r;
     if (lo_int_compare(v, lo_fixnum(0)) < 0)
         lo_error(L, "TYPE-ERROR", "ISQRT: not a nonnegative integer");
     if (v == lo_fixnum(0))
@@ -370,11 +433,11 @@ static int64_t count_arg(lo_lisp *L, lo_value v, const char *op)
     return lo_int_compare(v, lo_fixnum(0)) < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
 }
 
-static lo_value p_ash(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_ash, "ASH", CL, ANY, 2, 2, "(integer count)",
+             "")
 {
-    (void)n;
-    lo_value x = integer_arg(L, a[0], "ASH");
-    int64_t count = count_arg(L, a[1], "ASH");
+    lo_value x = integer_arg(L, args[0], "ASH");
+    int64_t count = count_arg(L, args[1], "ASH");
     if (x == lo_fixnum(0))
         return x;
     return lo_int_ash(L, x, count);
@@ -407,42 +470,49 @@ static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op,
     return acc;
 }
 
-static lo_value p_logand(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_AND, "LOGAND"); }
-static lo_value p_logior(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_IOR, "LOGIOR"); }
-static lo_value p_logxor(lo_lisp *L, lo_value *a, uint32_t n) { return logop_n(L, a, n, LOG_XOR, "LOGXOR"); }
+LO_PRIMITIVE(p_logand, "LOGAND", CL, ANY, 0, -1, "(&rest integers)",
+             "")
+{ return logop_n(L, args, nargs, LOG_AND, "LOGAND"); }
+LO_PRIMITIVE(p_logior, "LOGIOR", CL, ANY, 0, -1, "(&rest integers)",
+             "")
+{ return logop_n(L, args, nargs, LOG_IOR, "LOGIOR"); }
+LO_PRIMITIVE(p_logxor, "LOGXOR", CL, ANY, 0, -1, "(&rest integers)",
+             "")
+{ return logop_n(L, args, nargs, LOG_XOR, "LOGXOR"); }
 
 static lo_value lognot(lo_lisp *L, lo_value v)
 {
     return lo_int_sub(L, lo_fixnum(-1), v);         /* -v - 1 */
 }
 
-static lo_value p_lognot(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    return lognot(L, integer_arg(L, a[0], "LOGNOT"));
+    return lognot(L, integer_arg(L, args[0], "LOGNOT"));
 }
 
-static lo_value p_logeqv(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
+             "")
 {
     lo_value acc = lo_fixnum(-1);
-    for (uint32_t i = 0; i < n; i++)
-        acc = lognot(L, logop2(L, LOG_XOR, acc, integer_arg(L, a[i], "LOGEQV")));
+    for (uint32_t i = 0; i < nargs; i++)
+        acc = lognot(L, logop2(L, LOG_XOR, acc, integer_arg(L, args[i], "LOGEQV")));
     return acc;
 }
 
-static lo_value p_logtest(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, logop2(L, LOG_AND, integer_arg(L, a[0], "LOGTEST"),
-                              integer_arg(L, a[1], "LOGTEST")) != lo_fixnum(0));
+    return lo_truth(L, logop2(L, LOG_AND, integer_arg(L, args[0], "LOGTEST"),
+                              integer_arg(L, args[1], "LOGTEST")) != lo_fixnum(0));
 }
 
 /* logcount: the 1 bits of a nonnegative integer, the 0 bits of a
  * negative one. */
-static lo_value p_logcount(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
+             "")
 {
-    (void)n;
-    lo_value v = integer_arg(L, a[0], "LOGCOUNT");
+    lo_value v = integer_arg(L, args[0], "LOGCOUNT");
     if (lo_int_compare(v, lo_fixnum(0)) < 0)
         v = lognot(L, v);
     lo_limb one[1];
@@ -453,59 +523,64 @@ static lo_value p_logcount(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_fixnum(count);
 }
 
-static lo_value p_integer_length(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_integer_length, "INTEGER-LENGTH", CL, ANY, 1, 1, "(integer)",
+             "")
 {
-    (void)n;
     lo_limb one[1];
-    lo_big b = lo_integer_view(integer_arg(L, a[0], "INTEGER-LENGTH"), one);
+    lo_big b = lo_integer_view(integer_arg(L, args[0], "INTEGER-LENGTH"), one);
     return lo_fixnum((int64_t)lo_big_integer_length(&b));
 }
 
-static lo_value p_logbitp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_logbitp, "LOGBITP", CL, ANY, 2, 2, "(index integer)",
+             "")
 {
-    (void)n;
-    int64_t index = count_arg(L, a[0], "LOGBITP");
+    int64_t index = count_arg(L, args[0], "LOGBITP");
     if (index < 0)
         lo_error(L, "TYPE-ERROR", "LOGBITP: not a nonnegative integer");
-    lo_value x = integer_arg(L, a[1], "LOGBITP");
+    lo_value x = integer_arg(L, args[1], "LOGBITP");
     return lo_truth(L, oddp(L, lo_int_ash(L, x, -index), "LOGBITP"));
 }
 
 /* ---- rationals and floats ---- */
 
-static lo_value p_numerator(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_numerator(rational_arg(L, a[0], "NUMERATOR")); }
-static lo_value p_denominator(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_denominator(rational_arg(L, a[0], "DENOMINATOR")); }
+LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_numerator(rational_arg(L, args[0], "NUMERATOR")); }
+LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(number)",
+             "")
+{ return lo_denominator(rational_arg(L, args[0], "DENOMINATOR")); }
 
 /* (float x [prototype]): the prototype, when given, must be a float. */
-static lo_value p_float(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil otherp))",
+             "")
 {
-    if (n > 1 && !lo_doublep(a[1]))
+    if (nargs > 1 && !lo_doublep(args[1]))
         lo_error(L, "TYPE-ERROR", "FLOAT: the prototype is not a float");
-    if (lo_doublep(number_arg(L, a[0], "FLOAT")))
-        return a[0];
-    return lo_make_double(L, lo_to_double(L, a[0], "FLOAT"));
+    if (lo_doublep(number_arg(L, args[0], "FLOAT")))
+        return args[0];
+    return lo_make_double(L, lo_to_double(L, args[0], "FLOAT"));
 }
 
-static lo_value p_rational(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(x)",
+             "")
 {
-    (void)n;
-    if (lo_doublep(number_arg(L, a[0], "RATIONAL")))
-        return lo_double_rational(L, lo_double_value(a[0]));
-    return a[0];
+    if (lo_doublep(number_arg(L, args[0], "RATIONAL")))
+        return lo_double_rational(L, lo_double_value(args[0]));
+    return args[0];
 }
 
 /* rationalize: the simplest rational within half an ulp of the float,
  * by SBCL's continued-fraction iteration (float.lisp), step for step. */
-static lo_value p_rationalize(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(x)",
+             "")
 {
-    (void)n;
     const char *op = "RATIONALIZE";
-    if (!lo_doublep(number_arg(L, a[0], op)))
-        return a[0];
+    if (!lo_doublep(number_arg(L, args[0], op)))
+        return args[0];
     uint64_t m;
     int64_t e;
     bool negative;
-    if (!lo_double_decode(lo_double_value(a[0]), &m, &e, &negative))
+    if (!lo_double_decode(lo_double_value(args[0]), &m, &e, &negative))
         lo_error(L, "TYPE-ERROR", "%s: an infinity or a NaN", op);
     if (m == 0 || e >= 0) {
         lo_value v = lo_int_ash(L, lo_make_integer(L, (int64_t)m), e);
@@ -608,11 +683,11 @@ static lo_value real_expt(lo_lisp *L, double x, double y)
     return lo_float_result(L, parity == 1 ? -p : p, op);
 }
 
-static lo_value p_expt(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
+             "")
 {
-    (void)n;
     const char *op = "EXPT";
-    lo_value base = number_arg(L, a[0], op), power = number_arg(L, a[1], op);
+    lo_value base = number_arg(L, args[0], op), power = number_arg(L, args[1], op);
     if (lo_num_sign(L, power, op) == 0) {
         if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
             lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
@@ -632,21 +707,35 @@ static lo_value math1(lo_lisp *L, lo_value x, enum lo_math_fn fn,
     return lo_float_result(L, lo_math(fn, double_arg(L, x, op), 0), op);
 }
 
-static lo_value p_sqrt(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
+             "")
 {
-    (void)n;
-    if (lo_num_sign(L, a[0], "SQRT") < 0)
+    if (lo_num_sign(L, args[0], "SQRT") < 0)
         complex_result(L, "SQRT");
-    return math1(L, a[0], LO_MATH_SQRT, "SQRT");
+    return math1(L, args[0], LO_MATH_SQRT, "SQRT");
 }
 
-static lo_value p_exp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_EXP, "EXP"); }
-static lo_value p_sin(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_SIN, "SIN"); }
-static lo_value p_cos(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_COS, "COS"); }
-static lo_value p_tan(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_TAN, "TAN"); }
-static lo_value p_sinh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_SINH, "SINH"); }
-static lo_value p_cosh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_COSH, "COSH"); }
-static lo_value p_tanh(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return math1(L, a[0], LO_MATH_TANH, "TANH"); }
+LO_PRIMITIVE(p_exp, "EXP", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_EXP, "EXP"); }
+LO_PRIMITIVE(p_sin, "SIN", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_SIN, "SIN"); }
+LO_PRIMITIVE(p_cos, "COS", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_COS, "COS"); }
+LO_PRIMITIVE(p_tan, "TAN", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_TAN, "TAN"); }
+LO_PRIMITIVE(p_sinh, "SINH", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_SINH, "SINH"); }
+LO_PRIMITIVE(p_cosh, "COSH", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_COSH, "COSH"); }
+LO_PRIMITIVE(p_tanh, "TANH", CL, ANY, 1, 1, "(number)",
+             "")
+{ return math1(L, args[0], LO_MATH_TANH, "TANH"); }
 
 /* asin and acos beyond [-1, 1] are complex. */
 static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
@@ -658,18 +747,23 @@ static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
     return lo_float_result(L, lo_math(fn, d, 0), op);
 }
 
-static lo_value p_asin(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return arc(L, a[0], LO_MATH_ASIN, "ASIN"); }
-static lo_value p_acos(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return arc(L, a[0], LO_MATH_ACOS, "ACOS"); }
+LO_PRIMITIVE(p_asin, "ASIN", CL, ANY, 1, 1, "(number)",
+             "")
+{ return arc(L, args[0], LO_MATH_ASIN, "ASIN"); }
+LO_PRIMITIVE(p_acos, "ACOS", CL, ANY, 1, 1, "(number)",
+             "")
+{ return arc(L, args[0], LO_MATH_ACOS, "ACOS"); }
 
 #define PI 3.141592653589793
 
 /* (atan y [x]); with x, SBCL's atan2 (its own answers when x is zero). */
-static lo_value p_atan(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(y &optional (x nil xp))",
+             "")
 {
     const char *op = "ATAN";
-    if (n == 1)
-        return math1(L, a[0], LO_MATH_ATAN, op);
-    double y = double_arg(L, a[0], op), x = double_arg(L, a[1], op);
+    if (nargs == 1)
+        return math1(L, args[0], LO_MATH_ATAN, op);
+    double y = double_arg(L, args[0], op), x = double_arg(L, args[1], op);
     if (x != 0)
         return lo_float_result(L, lo_math(LO_MATH_ATAN2, y, x), op);
     if (y != 0)
@@ -728,13 +822,14 @@ static lo_value float_quotient(lo_lisp *L, double a, double b, const char *op)
 }
 
 /* (log x [base]), with SBCL's cases for the two-argument form. */
-static lo_value p_log(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional (base nil base-p))",
+             "")
 {
     const char *op = "LOG";
-    lo_value x = number_arg(L, a[0], op);
-    if (n == 1)
+    lo_value x = number_arg(L, args[0], op);
+    if (nargs == 1)
         return lo_make_double(L, ln(L, x, op));
-    lo_value base = number_arg(L, a[1], op);
+    lo_value base = number_arg(L, args[1], op);
     double ln2 = lo_math(LO_MATH_LOG, 2.0, 0);
     if (lo_num_sign(L, base, op) == 0)
         return lo_make_double(L, 0.0);
@@ -750,74 +845,74 @@ static lo_value p_log(lo_lisp *L, lo_value *a, uint32_t n)
     return float_quotient(L, ln(L, x, op), ln(L, base, op), op);
 }
 
-const struct lo_primitive lo_prims_numbers[] = {
-    { "+", 0, -1, p_add },
-    { "-", 1, -1, p_sub },
-    { "*", 0, -1, p_mul },
-    { "/", 1, -1, p_div },
-    { "1+", 1, 1, p_one_plus },
-    { "1-", 1, 1, p_one_minus },
-    { "=", 1, -1, p_num_eq },
-    { "/=", 1, -1, p_num_ne },
-    { "<", 1, -1, p_lt },
-    { ">", 1, -1, p_gt },
-    { "<=", 1, -1, p_le },
-    { ">=", 1, -1, p_ge },
-    { "MAX", 1, -1, p_max },
-    { "MIN", 1, -1, p_min },
-    { "ABS", 1, 1, p_abs },
-    { "SIGNUM", 1, 1, p_signum },
-    { "ZEROP", 1, 1, p_zerop },
-    { "PLUSP", 1, 1, p_plusp },
-    { "MINUSP", 1, 1, p_minusp },
-    { "EVENP", 1, 1, p_evenp },
-    { "ODDP", 1, 1, p_oddp },
-    { "NUMBERP", 1, 1, p_numberp },
-    { "INTEGERP", 1, 1, p_integerp },
-    { "RATIONALP", 1, 1, p_rationalp },
-    { "FLOATP", 1, 1, p_floatp },
-    { "REALP", 1, 1, p_numberp },
-    { "COMPLEXP", 1, 1, p_complexp },
-    { "FLOOR", 1, 2, p_floor },
-    { "CEILING", 1, 2, p_ceiling },
-    { "TRUNCATE", 1, 2, p_truncate },
-    { "ROUND", 1, 2, p_round },
-    { "FFLOOR", 1, 2, p_ffloor },
-    { "FCEILING", 1, 2, p_fceiling },
-    { "FTRUNCATE", 1, 2, p_ftruncate },
-    { "FROUND", 1, 2, p_fround },
-    { "MOD", 2, 2, p_mod },
-    { "REM", 2, 2, p_rem },
-    { "GCD", 0, -1, p_gcd },
-    { "LCM", 0, -1, p_lcm },
-    { "ISQRT", 1, 1, p_isqrt },
-    { "ASH", 2, 2, p_ash },
-    { "LOGAND", 0, -1, p_logand },
-    { "LOGIOR", 0, -1, p_logior },
-    { "LOGXOR", 0, -1, p_logxor },
-    { "LOGEQV", 0, -1, p_logeqv },
-    { "LOGNOT", 1, 1, p_lognot },
-    { "LOGTEST", 2, 2, p_logtest },
-    { "LOGCOUNT", 1, 1, p_logcount },
-    { "INTEGER-LENGTH", 1, 1, p_integer_length },
-    { "LOGBITP", 2, 2, p_logbitp },
-    { "NUMERATOR", 1, 1, p_numerator },
-    { "DENOMINATOR", 1, 1, p_denominator },
-    { "FLOAT", 1, 2, p_float },
-    { "RATIONAL", 1, 1, p_rational },
-    { "RATIONALIZE", 1, 1, p_rationalize },
-    { "EXPT", 2, 2, p_expt },
-    { "SQRT", 1, 1, p_sqrt },
-    { "EXP", 1, 1, p_exp },
-    { "LOG", 1, 2, p_log },
-    { "SIN", 1, 1, p_sin },
-    { "COS", 1, 1, p_cos },
-    { "TAN", 1, 1, p_tan },
-    { "ASIN", 1, 1, p_asin },
-    { "ACOS", 1, 1, p_acos },
-    { "ATAN", 1, 2, p_atan },
-    { "SINH", 1, 1, p_sinh },
-    { "COSH", 1, 1, p_cosh },
-    { "TANH", 1, 1, p_tanh },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_numbers[] = {
+    LO_ROW(p_add),
+    LO_ROW(p_sub),
+    LO_ROW(p_mul),
+    LO_ROW(p_div),
+    LO_ROW(p_one_plus),
+    LO_ROW(p_one_minus),
+    LO_ROW(p_num_eq),
+    LO_ROW(p_num_ne),
+    LO_ROW(p_lt),
+    LO_ROW(p_gt),
+    LO_ROW(p_le),
+    LO_ROW(p_ge),
+    LO_ROW(p_max),
+    LO_ROW(p_min),
+    LO_ROW(p_abs),
+    LO_ROW(p_signum),
+    LO_ROW(p_zerop),
+    LO_ROW(p_plusp),
+    LO_ROW(p_minusp),
+    LO_ROW(p_evenp),
+    LO_ROW(p_oddp),
+    LO_ROW(p_numberp),
+    LO_ROW(p_integerp),
+    LO_ROW(p_rationalp),
+    LO_ROW(p_floatp),
+    LO_ROW(p_realp),
+    LO_ROW(p_complexp),
+    LO_ROW(p_floor),
+    LO_ROW(p_ceiling),
+    LO_ROW(p_truncate),
+    LO_ROW(p_round),
+    LO_ROW(p_ffloor),
+    LO_ROW(p_fceiling),
+    LO_ROW(p_ftruncate),
+    LO_ROW(p_fround),
+    LO_ROW(p_mod),
+    LO_ROW(p_rem),
+    LO_ROW(p_gcd),
+    LO_ROW(p_lcm),
+    LO_ROW(p_isqrt),
+    LO_ROW(p_ash),
+    LO_ROW(p_logand),
+    LO_ROW(p_logior),
+    LO_ROW(p_logxor),
+    LO_ROW(p_logeqv),
+    LO_ROW(p_lognot),
+    LO_ROW(p_logtest),
+    LO_ROW(p_logcount),
+    LO_ROW(p_integer_length),
+    LO_ROW(p_logbitp),
+    LO_ROW(p_numerator),
+    LO_ROW(p_denominator),
+    LO_ROW(p_float),
+    LO_ROW(p_rational),
+    LO_ROW(p_rationalize),
+    LO_ROW(p_expt),
+    LO_ROW(p_sqrt),
+    LO_ROW(p_exp),
+    LO_ROW(p_log),
+    LO_ROW(p_sin),
+    LO_ROW(p_cos),
+    LO_ROW(p_tan),
+    LO_ROW(p_asin),
+    LO_ROW(p_acos),
+    LO_ROW(p_atan),
+    LO_ROW(p_sinh),
+    LO_ROW(p_cosh),
+    LO_ROW(p_tanh),
+    NULL,
 };

@@ -561,14 +561,42 @@ lo_value lo_intern_in(lo_lisp *L, lo_value pkg, const struct lo_name *name,
                        status);
 }
 
-/* From C: the system's symbol, external in COMMON-LISP. */
+/* From C: the system's symbol named so, as the boot code reads it in
+ * LISPOS-INTERNAL -- a standard one from COMMON-LISP, an exported one from
+ * LISPOS, else LISPOS-INTERNAL's own (made when absent). */
 lo_value lo_intern(lo_lisp *L, const char *text)
 {
     uint32_t buf[C_NAME_MAX];
     struct lo_name name = c_name(text, buf);
     enum lo_sym_status status;
-    return intern_into(L, lo_registry_ref(L, REG_CL), PKG_EXTERNAL, &name,
-                       &status);
+    return intern_into(L, lo_registry_ref(L, REG_INTERNAL), PKG_INTERNAL,
+                       &name, &status);
+}
+
+/* The symbol a primitive's row names: in its package, external but in
+ * LISPOS-INTERNAL (primitive.h). */
+lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p)
+{
+    static const unsigned registry_slot[] = {
+        [LO_PKG_CL] = REG_CL, [LO_PKG_LISPOS] = REG_LISPOS,
+        [LO_PKG_INTERNAL] = REG_INTERNAL,
+    };
+    uint32_t buf[C_NAME_MAX];
+    struct lo_name name = c_name(p->name, buf);
+    enum lo_sym_status status;
+    lo_value pkg = lo_registry_ref(L, registry_slot[p->package]);
+    return intern_into(L, pkg, p->package == LO_PKG_INTERNAL ? PKG_INTERNAL
+                                                              : PKG_EXTERNAL,
+                       &name, &status);
+}
+
+/* An external symbol of pkg named so (cold boot). */
+static lo_value intern_external(lo_lisp *L, lo_value pkg, const char *text)
+{
+    uint32_t buf[C_NAME_MAX];
+    struct lo_name name = c_name(text, buf);
+    enum lo_sym_status status;
+    return intern_into(L, pkg, PKG_EXTERNAL, &name, &status);
 }
 
 lo_value lo_intern_keyword(lo_lisp *L, const char *text)
@@ -814,56 +842,50 @@ static lo_value ascii_string(lo_lisp *L, const char *text)
     return lo_make_string(L, text, strlen(text));
 }
 
+static lo_value nicknames(lo_lisp *L, const char *nickname)
+{
+    return nickname ? lo_cons(L, ascii_string(L, nickname), L->nil) : L->nil;
+}
+
 void lo_packages_cold(lo_lisp *L)
 {
     L->root->roots[LO_ROOT_PACKAGES] = lo_make_vector(L, REG_WORDS, L->nil);
     lo_ptr(lo_system_env(L))[ENV_PACKAGES] = L->root->roots[LO_ROOT_PACKAGES];
     uint64_t *reg = registry(L);
     lo_value cl = lo_make_package(L, ascii_string(L, "COMMON-LISP"),
-                                  lo_cons(L, ascii_string(L, "CL"), L->nil),
-                                  L->nil);
+                                  nicknames(L, "CL"), L->nil);
     reg[REG_CL] = cl;
+    lo_value lispos = lo_make_package(L, ascii_string(L, "LISPOS"), L->nil,
+                                      L->nil);
+    reg[REG_LISPOS] = lispos;
+    lo_value both = lo_cons(L, cl, lo_cons(L, lispos, L->nil));
+    reg[REG_INTERNAL] = lo_make_package(L, ascii_string(L, "LISPOS-INTERNAL"),
+                                        L->nil, both);
     lo_value keyword = lo_make_package(L, ascii_string(L, "KEYWORD"), L->nil,
                                        L->nil);
     lo_ptr(keyword)[PKG_FLAGS] = lo_fixnum(PKG_KEYWORD | PKG_SYSTEM);
     reg[REG_KEYWORD] = keyword;
     reg[REG_CL_USER] = lo_make_package(
-        L, ascii_string(L, "COMMON-LISP-USER"),
-        lo_cons(L, ascii_string(L, "CL-USER"), L->nil),
-        lo_cons(L, cl, L->nil));
+        L, ascii_string(L, "COMMON-LISP-USER"), nicknames(L, "CL-USER"),
+        both);
     /* NIL was made before any package */
     lo_ptr(L->nil)[SYM_PACKAGE] = cl;
     lo_world_lock(L);
     table_add(L, cl, PKG_EXTERNAL, L->nil);
     lo_world_unlock(L);
     for (unsigned i = 0; i < lo_cl_name_count; i++)
-        lo_intern(L, lo_cl_names[i]);
-    /* The boot code is read in COMMON-LISP. */
+        intern_external(L, cl, lo_cl_names[i]);
+    for (unsigned i = 0; i < lo_lispos_name_count; i++)
+        intern_external(L, lispos, lo_lispos_names[i]);
+    /* The boot code is read in LISPOS-INTERNAL. */
     lo_value var = lo_intern(L, "*PACKAGE*");
     lo_proclaim_special(L, var);
     reg[REG_PACKAGE_CELL] = lo_variable_cell(L, var, true);
-    lo_set_current_package(L, cl);
-}
-
-/* Export the cell's symbol when it is an internal COMMON-LISP symbol
- * (bound in the system environment: the system defines it). */
-static void export_defined(lo_lisp *L, lo_value cell, void *ctx)
-{
-    (void)ctx;
-    lo_value cl = lo_registry_ref(L, REG_CL), found;
-    lo_value sym = lo_ptr(cell)[CELL_NAME];
-    struct lo_name name = symbol_name_of(sym);
-    if (lo_find_symbol(L, cl, &name, &found) == LO_SYM_INTERNAL &&
-        lo_eq(found, sym))
-        lo_export(L, sym, cl);
+    lo_set_current_package(L, reg[REG_INTERNAL]);
 }
 
 void lo_packages_boot_done(lo_lisp *L)
 {
-    lo_value env = lo_system_env(L);
-    lo_for_each_cell(L, env, ENV_FUNCTIONS, export_defined, NULL);
-    lo_for_each_cell(L, env, ENV_MACROS, export_defined, NULL);
-    lo_for_each_cell(L, env, ENV_VARIABLES, export_defined, NULL);
     lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
 }
 
@@ -888,4 +910,5 @@ void lo_packages_for_env(lo_lisp *L, lo_value env)
     lo_vector_items(reg)[REG_CL_USER] = user;
     lo_vector_items(reg)[REG_PACKAGES] = lo_cons(L, user, L->nil);
     lo_use_package(L, parent[REG_CL], user);
+    lo_use_package(L, parent[REG_LISPOS], user);
 }

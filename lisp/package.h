@@ -14,8 +14,16 @@
  *             so collections change nothing.
  *   registry  a simple vector (REG_*), one per global environment
  *             (ENV_PACKAGES): the packages made in it (list), COMMON-LISP,
- *             KEYWORD, its COMMON-LISP-USER, and the binding cell of
- *             *PACKAGE*.  A user environment sees its own packages and
+ *             KEYWORD, its COMMON-LISP-USER, the binding cell of
+ *             *PACKAGE*, LISPOS and LISPOS-INTERNAL.
+ *
+ * The system's packages: COMMON-LISP holds the standard's 978 symbols and
+ * nothing else, all external.  LISPOS exports the system's own API
+ * (capabilities, environments, conditions of its own; later the store).
+ * LISPOS-INTERNAL uses both and holds everything else the system defines:
+ * the boot code is read in it, and lo_intern interns there, so C and the
+ * boot code name the same symbols.  COMMON-LISP-USER uses COMMON-LISP and
+ * LISPOS; each user has their own.  A user environment sees its own packages and
  *             then the system's, and cannot change the system's
  *             (PKG_SYSTEM): intern new symbols in them (except keywords),
  *             export, import, rename, delete...
@@ -38,7 +46,7 @@ enum { PKG_NAME = 1, PKG_NICKNAMES, PKG_USE, PKG_USED_BY, PKG_INTERNAL,
 #define PKG_SYSTEM 2                    /* PKG_FLAGS: the system environment's */
 
 enum { REG_PACKAGES, REG_CL, REG_KEYWORD, REG_CL_USER, REG_PACKAGE_CELL,
-       REG_WORDS };
+       REG_LISPOS, REG_INTERNAL, REG_WORDS };
 
 /* How a symbol is accessible in a package (find-symbol's second value). */
 enum lo_sym_status { LO_SYM_NONE, LO_SYM_INTERNAL, LO_SYM_EXTERNAL,
@@ -110,15 +118,19 @@ lo_value lo_package_symbols(lo_lisp *L, lo_value pkg, bool external,
 
 /* ---- boot ---- */
 /* Cold boot, right after NIL: the registry, COMMON-LISP (NIL and the
- * standard names in it), KEYWORD, COMMON-LISP-USER, *PACKAGE* = CL. */
+ * standard names in it), LISPOS (its exports), LISPOS-INTERNAL, KEYWORD,
+ * COMMON-LISP-USER; *PACKAGE* = LISPOS-INTERNAL for the boot code. */
 void lo_packages_cold(lo_lisp *L);
-/* After the boot code: export from COMMON-LISP what it defined. */
+/* After the boot code: *PACKAGE* = COMMON-LISP-USER. */
 void lo_packages_boot_done(lo_lisp *L);
 /* A new user environment's registry and its own COMMON-LISP-USER. */
 void lo_packages_for_env(lo_lisp *L, lo_value env);
-/* The standard names of COMMON-LISP and LispOS's own (cl_symbols.c). */
+/* The standard names of COMMON-LISP, and the names LISPOS exports besides
+ * its primitives' (cl_symbols.c). */
 extern const char *const lo_cl_names[];
 extern const unsigned lo_cl_name_count;
+extern const char *const lo_lispos_names[];
+extern const unsigned lo_lispos_name_count;
 
 /* ---- symbol syntax (symbol_syntax.c) ---- */
 /* Whether the token at p has escapes or package markers (then it is

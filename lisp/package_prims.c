@@ -139,16 +139,16 @@ static lo_value status_keyword(lo_lisp *L, enum lo_sym_status s)
 
 /* ---- packages ------------------------------------------------------------- */
 
-static lo_value p_find_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_find_package, "FIND-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    return find_package(L, a[0], "FIND-PACKAGE");
+    return find_package(L, args[0], "FIND-PACKAGE");
 }
 
-static lo_value p_packagep(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_packagep, "PACKAGEP", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_packagep(a[0]));
+    return lo_truth(L, lo_packagep(args[0]));
 }
 
 /* Strings for each string designator of a list designator. */
@@ -179,11 +179,12 @@ static lo_value reverse(lo_lisp *L, lo_value list)
 
 /* (make-package name &key nicknames use): NIL is the default use list,
  * as in SBCL. */
-static lo_value p_make_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1, "(name &key (use 'nil) nicknames (internal-symbols 10) (external-symbols 10))",
+             "")
 {
     lo_value keys[2];
-    lo_parse_keys(L, "MAKE-PACKAGE", a, n, 1, "NICKNAMES USE", keys);
-    lo_value name = name_arg(L, a[0], "MAKE-PACKAGE");
+    lo_parse_keys(L, "MAKE-PACKAGE", args, nargs, 1, "NICKNAMES USE", keys);
+    lo_value name = name_arg(L, args[0], "MAKE-PACKAGE");
     lo_value nicknames = keys[0] == LO_UNBOUND ? L->nil
         : reverse(L, names_arg(L, keys[0], "MAKE-PACKAGE"));
     lo_value use = keys[1] == LO_UNBOUND ? L->nil
@@ -192,20 +193,21 @@ static lo_value p_make_package(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (delete-package package): T, or NIL when it was deleted already. */
-static lo_value p_delete_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_delete_package, "DELETE-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    lo_value pkg = lo_packagep(a[0]) ? a[0]
-                 : package_arg(L, a[0], "DELETE-PACKAGE");
+    lo_value pkg = lo_packagep(args[0]) ? args[0]
+                 : package_arg(L, args[0], "DELETE-PACKAGE");
     return lo_truth(L, lo_delete_package(L, pkg));
 }
 
-static lo_value p_rename_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3, "(package-designator name &optional (nicknames nil))",
+             "")
 {
-    lo_value pkg = package_arg(L, a[0], "RENAME-PACKAGE");
-    lo_value name = lo_packagep(a[1]) ? lo_ptr(a[1])[PKG_NAME]
-                  : name_arg(L, a[1], "RENAME-PACKAGE");
-    lo_value nicknames = n > 2 ? reverse(L, names_arg(L, a[2],
+    lo_value pkg = package_arg(L, args[0], "RENAME-PACKAGE");
+    lo_value name = lo_packagep(args[1]) ? lo_ptr(args[1])[PKG_NAME]
+                  : name_arg(L, args[1], "RENAME-PACKAGE");
+    lo_value nicknames = nargs > 2 ? reverse(L, names_arg(L, args[2],
                                                       "RENAME-PACKAGE"))
                                : L->nil;
     lo_rename_package(L, pkg, name, nicknames);
@@ -219,10 +221,10 @@ static lo_value any_package(lo_lisp *L, lo_value v, const char *op)
     return lo_packagep(v) ? v : package_arg(L, v, op);
 }
 
-static lo_value p_package_name(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    lo_value name = lo_ptr(any_package(L, a[0], "PACKAGE-NAME"))[PKG_NAME];
+    lo_value name = lo_ptr(any_package(L, args[0], "PACKAGE-NAME"))[PKG_NAME];
     return lo_null(L, name) ? name : read_only(name);
 }
 
@@ -233,60 +235,61 @@ static lo_value package_list(lo_lisp *L, lo_value v, unsigned slot,
                      slot == PKG_NICKNAMES);
 }
 
-static lo_value p_package_nicknames(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_package_nicknames, "PACKAGE-NICKNAMES", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    return package_list(L, a[0], PKG_NICKNAMES, "PACKAGE-NICKNAMES");
+    return package_list(L, args[0], PKG_NICKNAMES, "PACKAGE-NICKNAMES");
 }
 
-static lo_value p_package_use_list(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    return package_list(L, a[0], PKG_USE, "PACKAGE-USE-LIST");
+    return package_list(L, args[0], PKG_USE, "PACKAGE-USE-LIST");
 }
 
-static lo_value p_package_used_by_list(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    return package_list(L, a[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
+    return package_list(L, args[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
 }
 
-static lo_value p_package_shadowing_symbols(lo_lisp *L, lo_value *a,
-                                            uint32_t n)
+LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS", CL, ANY, 1, 1, "(package-designator)",
+             "")
 {
-    (void)n;
-    return package_list(L, a[0], PKG_SHADOWING, "PACKAGE-SHADOWING-SYMBOLS");
+    return package_list(L, args[0], PKG_SHADOWING, "PACKAGE-SHADOWING-SYMBOLS");
 }
 
-static lo_value p_list_all_packages(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "nil",
+             "")
 {
-    (void)a, (void)n;
     return lo_visible_packages(L);
 }
 
-static lo_value p_use_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2, "(packages-to-use &optional (package (sane-package)))",
+             "")
 {
-    lo_value pkg = package_opt(L, a, n, 1, "USE-PACKAGE");
-    for (lo_value l = reverse(L, packages_arg(L, a[0], "USE-PACKAGE"));
+    lo_value pkg = package_opt(L, args, nargs, 1, "USE-PACKAGE");
+    for (lo_value l = reverse(L, packages_arg(L, args[0], "USE-PACKAGE"));
          lo_consp(l); l = lo_cdr_raw(l))
         lo_use_package(L, lo_car_raw(l), pkg);
     return L->t;
 }
 
-static lo_value p_unuse_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2, "(packages-to-unuse &optional (package (sane-package)))",
+             "")
 {
-    lo_value pkg = package_opt(L, a, n, 1, "UNUSE-PACKAGE");
-    for (lo_value l = packages_arg(L, a[0], "UNUSE-PACKAGE"); lo_consp(l);
+    lo_value pkg = package_opt(L, args, nargs, 1, "UNUSE-PACKAGE");
+    for (lo_value l = packages_arg(L, args[0], "UNUSE-PACKAGE"); lo_consp(l);
          l = lo_cdr_raw(l))
         lo_unuse_package(L, lo_car_raw(l), pkg);
     return L->t;
 }
 
 /* (in-package name) expands to (%in-package 'name). */
-static lo_value p_in_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)n;
-    lo_value pkg = package_arg(L, a[0], "IN-PACKAGE");
+    lo_value pkg = package_arg(L, args[0], "IN-PACKAGE");
     lo_set_current_package(L, pkg);
     return pkg;
 }
@@ -295,10 +298,11 @@ static lo_value p_in_package(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (intern string &optional package): the symbol and NIL when it was
  * made, else how it was found (:INTERNAL :EXTERNAL :INHERITED). */
-static lo_value p_intern(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
+             "")
 {
-    struct lo_name name = lo_name_of(string_arg(L, a[0], "INTERN"));
-    lo_value pkg = package_opt(L, a, n, 1, "INTERN");
+    struct lo_name name = lo_name_of(string_arg(L, args[0], "INTERN"));
+    lo_value pkg = package_opt(L, args, nargs, 1, "INTERN");
     enum lo_sym_status status;
     lo_value v[2];
     v[0] = lo_intern_in(L, pkg, &name, &status);
@@ -306,19 +310,21 @@ static lo_value p_intern(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_values(L, 2, v);
 }
 
-static lo_value p_find_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
+             "")
 {
-    struct lo_name name = lo_name_of(string_arg(L, a[0], "FIND-SYMBOL"));
-    lo_value pkg = package_opt(L, a, n, 1, "FIND-SYMBOL");
+    struct lo_name name = lo_name_of(string_arg(L, args[0], "FIND-SYMBOL"));
+    lo_value pkg = package_opt(L, args, nargs, 1, "FIND-SYMBOL");
     lo_value v[2];
     v[1] = status_keyword(L, lo_find_symbol(L, pkg, &name, &v[0]));
     return lo_values(L, 2, v);
 }
 
-static lo_value p_unintern(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2, "(symbol &optional (package (sane-package)))",
+             "")
 {
-    lo_value sym = symbol_arg(L, a[0], "UNINTERN");
-    lo_value pkg = package_opt(L, a, n, 1, "UNINTERN");
+    lo_value sym = symbol_arg(L, args[0], "UNINTERN");
+    lo_value pkg = package_opt(L, args, nargs, 1, "UNINTERN");
     return lo_truth(L, lo_unintern(L, sym, pkg));
 }
 
@@ -344,30 +350,35 @@ static void shadowing_import_one(lo_lisp *L, lo_value sym, lo_value pkg)
     lo_import(L, sym, pkg, true);
 }
 
-static lo_value p_export(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_export, "EXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
+             "")
 {
-    return each_symbol(L, a, n, "EXPORT", lo_export);
+    return each_symbol(L, args, nargs, "EXPORT", lo_export);
 }
 
-static lo_value p_unexport(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_unexport, "UNEXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
+             "")
 {
-    return each_symbol(L, a, n, "UNEXPORT", lo_unexport);
+    return each_symbol(L, args, nargs, "UNEXPORT", lo_unexport);
 }
 
-static lo_value p_import(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_import, "IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
+             "")
 {
-    return each_symbol(L, a, n, "IMPORT", import_one);
+    return each_symbol(L, args, nargs, "IMPORT", import_one);
 }
 
-static lo_value p_shadowing_import(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_shadowing_import, "SHADOWING-IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
+             "")
 {
-    return each_symbol(L, a, n, "SHADOWING-IMPORT", shadowing_import_one);
+    return each_symbol(L, args, nargs, "SHADOWING-IMPORT", shadowing_import_one);
 }
 
-static lo_value p_shadow(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
+             "")
 {
-    lo_value pkg = package_opt(L, a, n, 1, "SHADOW");
-    for (lo_value l = reverse(L, names_arg(L, a[0], "SHADOW")); lo_consp(l);
+    lo_value pkg = package_opt(L, args, nargs, 1, "SHADOW");
+    for (lo_value l = reverse(L, names_arg(L, args[0], "SHADOW")); lo_consp(l);
          l = lo_cdr_raw(l)) {
         struct lo_name name = lo_name_of(lo_car_raw(l));
         lo_shadow(L, &name, pkg);
@@ -375,24 +386,24 @@ static lo_value p_shadow(lo_lisp *L, lo_value *a, uint32_t n)
     return L->t;
 }
 
-static lo_value p_symbol_package(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbol_package, "SYMBOL-PACKAGE", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    lo_value home = lo_ptr(symbol_arg(L, a[0], "SYMBOL-PACKAGE"))[SYM_PACKAGE];
+    lo_value home = lo_ptr(symbol_arg(L, args[0], "SYMBOL-PACKAGE"))[SYM_PACKAGE];
     return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
 }
 
-static lo_value p_keywordp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_keywordp, "KEYWORDP", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_keywordp(a[0]));
+    return lo_truth(L, lo_keywordp(args[0]));
 }
 
 /* (find-all-symbols name): the symbols of that name present anywhere. */
-static lo_value p_find_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string-designator)",
+             "")
 {
-    (void)n;
-    struct lo_name name = lo_name_of(name_arg(L, a[0], "FIND-ALL-SYMBOLS"));
+    struct lo_name name = lo_name_of(name_arg(L, args[0], "FIND-ALL-SYMBOLS"));
     lo_value out = L->nil, sym;
     for (lo_value l = lo_visible_packages(L); lo_consp(l);
          l = lo_cdr_raw(l)) {
@@ -408,17 +419,18 @@ static lo_value p_find_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
  * #:G<x> for a non-negative integer x. */
-static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
+             "")
 {
-    if (n == 0)
+    if (nargs == 0)
         return lo_gensym(L);
     uint64_t number;
     lo_value prefix;
-    if (lo_fixnump(a[0]) && lo_fixnum_value(a[0]) >= 0) {
-        number = (uint64_t)lo_fixnum_value(a[0]);
+    if (lo_fixnump(args[0]) && lo_fixnum_value(args[0]) >= 0) {
+        number = (uint64_t)lo_fixnum_value(args[0]);
         prefix = lo_make_string(L, "G", 1);
     } else {
-        prefix = string_arg(L, a[0], "GENSYM");
+        prefix = string_arg(L, args[0], "GENSYM");
         number = ++L->gensym_counter;
     }
     char digits[24];
@@ -435,18 +447,19 @@ static lo_value p_gensym(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (%package-symbols package external-only): for DO-SYMBOLS (every
  * accessible symbol) and DO-EXTERNAL-SYMBOLS. */
-static lo_value p_package_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2, "(arg1 &optional arg2)",
+             "")
 {
-    lo_value pkg = package_arg(L, a[0], "DO-SYMBOLS");
-    bool external = n > 1 && !lo_null(L, a[1]);
+    lo_value pkg = package_arg(L, args[0], "DO-SYMBOLS");
+    bool external = nargs > 1 && !lo_null(L, args[1]);
     return lo_package_symbols(L, pkg, external, !external);
 }
 
 /* (%all-symbols): every symbol present in some package, for
  * DO-ALL-SYMBOLS (a symbol present in several comes several times). */
-static lo_value p_all_symbols(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_all_symbols, "%ALL-SYMBOLS", INTERNAL, ANY, 0, 0, "()",
+             "")
 {
-    (void)a, (void)n;
     lo_value out = L->nil;
     for (lo_value l = lo_visible_packages(L); lo_consp(l);
          l = lo_cdr_raw(l))
@@ -527,10 +540,10 @@ static lo_value intern_names(lo_lisp *L, lo_value names, lo_value pkg,
 /* (%defpackage 'name 'options): make the package or add to it, then in
  * the standard's order: shadow, shadowing-import, use, import, intern,
  * export. */
-static lo_value p_defpackage(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_defpackage, "%DEFPACKAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    lo_value name = name_arg(L, a[0], "DEFPACKAGE"), options = a[1];
+    lo_value name = name_arg(L, args[0], "DEFPACKAGE"), options = args[1];
     if (lo_list_length(L, options) < 0)
         lo_error(L, "PROGRAM-ERROR", "DEFPACKAGE: options are not a list");
     lo_value nicknames = L->nil;
@@ -563,35 +576,35 @@ static lo_value p_defpackage(lo_lisp *L, lo_value *a, uint32_t n)
     return intern_names(L, option_args(L, options, OPT_EXPORT), pkg, true);
 }
 
-const struct lo_primitive lo_prims_packages[] = {
-    { "FIND-PACKAGE", 1, 1, p_find_package },
-    { "PACKAGEP", 1, 1, p_packagep },
-    { "MAKE-PACKAGE", 1, -1, p_make_package },
-    { "DELETE-PACKAGE", 1, 1, p_delete_package },
-    { "RENAME-PACKAGE", 2, 3, p_rename_package },
-    { "PACKAGE-NAME", 1, 1, p_package_name },
-    { "PACKAGE-NICKNAMES", 1, 1, p_package_nicknames },
-    { "PACKAGE-USE-LIST", 1, 1, p_package_use_list },
-    { "PACKAGE-USED-BY-LIST", 1, 1, p_package_used_by_list },
-    { "PACKAGE-SHADOWING-SYMBOLS", 1, 1, p_package_shadowing_symbols },
-    { "LIST-ALL-PACKAGES", 0, 0, p_list_all_packages },
-    { "USE-PACKAGE", 1, 2, p_use_package },
-    { "UNUSE-PACKAGE", 1, 2, p_unuse_package },
-    { "%IN-PACKAGE", 1, 1, p_in_package },
-    { "INTERN", 1, 2, p_intern },
-    { "FIND-SYMBOL", 1, 2, p_find_symbol },
-    { "UNINTERN", 1, 2, p_unintern },
-    { "EXPORT", 1, 2, p_export },
-    { "UNEXPORT", 1, 2, p_unexport },
-    { "IMPORT", 1, 2, p_import },
-    { "SHADOWING-IMPORT", 1, 2, p_shadowing_import },
-    { "SHADOW", 1, 2, p_shadow },
-    { "SYMBOL-PACKAGE", 1, 1, p_symbol_package },
-    { "KEYWORDP", 1, 1, p_keywordp },
-    { "FIND-ALL-SYMBOLS", 1, 1, p_find_all_symbols },
-    { "GENSYM", 0, 1, p_gensym },
-    { "%PACKAGE-SYMBOLS", 1, 2, p_package_symbols },
-    { "%ALL-SYMBOLS", 0, 0, p_all_symbols },
-    { "%DEFPACKAGE", 2, 2, p_defpackage },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_packages[] = {
+    LO_ROW(p_find_package),
+    LO_ROW(p_packagep),
+    LO_ROW(p_make_package),
+    LO_ROW(p_delete_package),
+    LO_ROW(p_rename_package),
+    LO_ROW(p_package_name),
+    LO_ROW(p_package_nicknames),
+    LO_ROW(p_package_use_list),
+    LO_ROW(p_package_used_by_list),
+    LO_ROW(p_package_shadowing_symbols),
+    LO_ROW(p_list_all_packages),
+    LO_ROW(p_use_package),
+    LO_ROW(p_unuse_package),
+    LO_ROW(p_in_package),
+    LO_ROW(p_intern),
+    LO_ROW(p_find_symbol),
+    LO_ROW(p_unintern),
+    LO_ROW(p_export),
+    LO_ROW(p_unexport),
+    LO_ROW(p_import),
+    LO_ROW(p_shadowing_import),
+    LO_ROW(p_shadow),
+    LO_ROW(p_symbol_package),
+    LO_ROW(p_keywordp),
+    LO_ROW(p_find_all_symbols),
+    LO_ROW(p_gensym),
+    LO_ROW(p_package_symbols),
+    LO_ROW(p_all_symbols),
+    LO_ROW(p_defpackage),
+    NULL,
 };

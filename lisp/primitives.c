@@ -8,74 +8,95 @@
 
 #include "lisp/internal.h"
 
-static lo_value p_car(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_car(L, a[0]); }
-static lo_value p_cdr(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cdr(L, a[0]); }
-static lo_value p_cons(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_cons(L, a[0], a[1]); }
+LO_PRIMITIVE(p_car, "CAR", CL, ANY, 1, 1, "(list)",
+             "")
+{ return lo_car(L, args[0]); }
+LO_PRIMITIVE(p_cdr, "CDR", CL, ANY, 1, 1, "(list)",
+             "")
+{ return lo_cdr(L, args[0]); }
+LO_PRIMITIVE(p_cons, "CONS", CL, ANY, 2, 2, "(se1 se2)",
+             "")
+{ return lo_cons(L, args[0], args[1]); }
 
-static lo_value p_list(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_list, "LIST", CL, ANY, 0, -1, "(&rest args)",
+             "")
 {
     lo_value list = L->nil;
-    for (uint32_t i = n; i > 0; i--)
-        list = lo_cons(L, a[i - 1], list);
+    for (uint32_t i = nargs; i > 0; i--)
+        list = lo_cons(L, args[i - 1], list);
     return list;
 }
 
 
-static lo_value p_eq(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_eq(a[0], a[1])); }
-static lo_value p_null(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_null(L, a[0])); }
-static lo_value p_consp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0])); }
-static lo_value p_atom(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, !lo_consp(a[0])); }
+LO_PRIMITIVE(p_eq, "EQ", CL, ANY, 2, 2, "(obj1 obj2)",
+             "")
+{ return lo_truth(L, lo_eq(args[0], args[1])); }
+LO_PRIMITIVE(p_null, "NULL", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_null(L, args[0])); }
+LO_PRIMITIVE_ALIAS(p_not, p_null, "NOT", CL, ANY, 1, 1, "(object)",
+                   "");
+
+LO_PRIMITIVE(p_consp, "CONSP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_consp(args[0])); }
+LO_PRIMITIVE(p_atom, "ATOM", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, !lo_consp(args[0])); }
 
 /* (access-bits x): the four access bits x grants (value.h).  Values that
  * carry none -- conses, numbers, characters, symbols (access.c) -- are
  * never refused anything: 15. */
-static lo_value p_access_bits(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_access_bits, "ACCESS-BITS", LISPOS, ANY, 1, 1, "(arg1)",
+             "")
 {
-    (void)L; (void)n;
-    if (!lo_carries_access(a[0]))
+    if (!lo_carries_access(args[0]))
         return lo_fixnum(LO_ACCESS_ALL);
-    return lo_fixnum(lo_access_bits(a[0]));
+    return lo_fixnum(lo_access_bits(args[0]));
 }
 
 /* (restrict x bits): the same object with only `bits` kept -- it can only
  * remove access bits, never add them.  x must carry access bits: a cons
  * or a number has nothing to remove, and returning it unchanged would
  * let a caller believe it restricted. */
-static lo_value p_restrict(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_restrict, "RESTRICT", LISPOS, ANY, 2, 2, "(arg1 arg2)",
+             "")
 {
-    (void)n;
-    if (!lo_fixnump(a[1]) || lo_fixnum_value(a[1]) < 0 ||
-        lo_fixnum_value(a[1]) > 15)
+    if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
+        lo_fixnum_value(args[1]) > 15)
         lo_error(L, "TYPE-ERROR", "RESTRICT: the bits must be an integer "
                  "from 0 to 15");
-    if (!lo_carries_access(a[0]))
+    if (!lo_carries_access(args[0]))
         lo_error(L, "TYPE-ERROR", "RESTRICT: %s carries no access bits "
                  "(conses, numbers, characters and symbols have none)",
-                 lo_consp(a[0]) || lo_null(L, a[0]) ? "a list"
-                 : lo_charp(a[0]) ? "a character"
-                 : lo_symbolp(a[0]) ? "a symbol" : "a number");
-    uint64_t keep = (uint64_t)lo_fixnum_value(a[1]);
-    return a[0] & ~((~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
+                 lo_consp(args[0]) || lo_null(L, args[0]) ? "a list"
+                 : lo_charp(args[0]) ? "a character"
+                 : lo_symbolp(args[0]) ? "a symbol" : "a number");
+    uint64_t keep = (uint64_t)lo_fixnum_value(args[1]);
+    return args[0] & ~((~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
 }
 
 /* FUNCALL and APPLY: the VM turns a call of either into a call of its
  * first argument (vm.c, spread_funcall), from Lisp or from C alike, so
  * these bodies never run. */
-static lo_value p_funcall(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_funcall, "FUNCALL", CL, ANY, 1, -1, "(function &rest arguments)",
+             "")
 {
-    (void)a;
-    (void)n;
     lo_error(L, "PROGRAM-ERROR", "internal: FUNCALL reached its primitive");
 }
+LO_PRIMITIVE_ALIAS(p_apply, p_funcall, "APPLY", CL, ANY, 2, -1, "(function arg &rest arguments)",
+                   "");
+
 
 /* (append list ... last): copies all but the last. */
-static lo_value p_append(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_append, "APPEND", CL, ANY, 0, -1, "(&rest lists)",
+             "")
 {
-    if (n == 0)
+    if (nargs == 0)
         return L->nil;
-    lo_value result = a[n - 1];
-    for (uint32_t i = n - 1; i > 0; i--) {
-        lo_value list = a[i - 1];
+    lo_value result = args[nargs - 1];
+    for (uint32_t i = nargs - 1; i > 0; i--) {
+        lo_value list = args[i - 1];
         if (lo_list_length(L, list) < 0)
             lo_error(L, "TYPE-ERROR", "APPEND: not a proper list");
         lo_value items[4096];
@@ -93,20 +114,22 @@ static lo_value p_append(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (macroexpand-1 form [env]) and (macroexpand form [env]): the expansion
  * and whether there was one. */
-static lo_value p_macroexpand_1(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_macroexpand_1, "MACROEXPAND-1", CL, ANY, 1, 2, "(form &optional env)",
+             "")
 {
     bool expanded;
     lo_value v[2];
-    v[0] = lo_macroexpand_1(L, a[0], n > 1 ? a[1] : L->nil, &expanded);
+    v[0] = lo_macroexpand_1(L, args[0], nargs > 1 ? args[1] : L->nil, &expanded);
     v[1] = lo_truth(L, expanded);
     return lo_values(L, 2, v);
 }
 
-static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_macroexpand, "MACROEXPAND", CL, ANY, 1, 2, "(form &optional env)",
+             "")
 {
-    lo_value v[2] = { a[0], L->nil };
+    lo_value v[2] = { args[0], L->nil };
     for (bool expanded = true; expanded;) {
-        v[0] = lo_macroexpand_1(L, v[0], n > 1 ? a[1] : L->nil, &expanded);
+        v[0] = lo_macroexpand_1(L, v[0], nargs > 1 ? args[1] : L->nil, &expanded);
         if (expanded)
             v[1] = L->t;
     }
@@ -115,9 +138,9 @@ static lo_value p_macroexpand(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (gc): a full collection now; the live bytes after it, or nil when
  * collecting is not safe here (called from a macro, inside the compiler). */
-static lo_value p_gc(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_gc, "GC", LISPOS, SYSTEM, 0, 0, "()",
+             "")
 {
-    (void)a, (void)n;
     struct lo_gc_result r;
     if (lo_lisp_collect(L, &r) != LO_OK)
         return L->nil;
@@ -126,106 +149,121 @@ static lo_value p_gc(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- type predicates ---- */
 
-static lo_value p_symbolp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_symbolp(a[0])); }
-static lo_value p_stringp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_typep(a[0], LO_T_STRING)); }
-static lo_value p_characterp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_charp(a[0])); }
-static lo_value p_listp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_consp(a[0]) || lo_null(L, a[0])); }
-static lo_value p_functionp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbolp, "SYMBOLP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_symbolp(args[0])); }
+LO_PRIMITIVE(p_stringp, "STRINGP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_typep(args[0], LO_T_STRING)); }
+LO_PRIMITIVE(p_characterp, "CHARACTERP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_charp(args[0])); }
+LO_PRIMITIVE(p_listp, "LISTP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_consp(args[0]) || lo_null(L, args[0])); }
+LO_PRIMITIVE(p_functionp, "FUNCTIONP", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_typep(a[0], LO_T_FUNCTION) || lo_typep(a[0], LO_T_PRIMITIVE) ||
-                       lo_instance_callee(a[0]));
+    return lo_truth(L, lo_typep(args[0], LO_T_FUNCTION) || lo_typep(args[0], LO_T_PRIMITIVE) ||
+                       lo_instance_callee(args[0]));
 }
 
 /* eql: eq, and for numbers and characters the same value (fixnums and
  * characters are immediate, so eq already is). */
-static lo_value p_eql(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_eql(a[0], a[1])); }
+LO_PRIMITIVE(p_eql, "EQL", CL, ANY, 2, 2, "(x y)",
+             "")
+{ return lo_truth(L, lo_eql(args[0], args[1])); }
 
-static lo_value p_equal(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_equal(L, a[0], a[1])); }
+LO_PRIMITIVE(p_equal, "EQUAL", CL, ANY, 2, 2, "(x y)",
+             "")
+{ return lo_truth(L, lo_equal(L, args[0], args[1])); }
 
 /* ---- conses ---- */
 
-static lo_value p_rplaca(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_rplaca, "RPLACA", CL, ANY, 2, 2, "(cons x)",
+             "")
 {
-    (void)n;
-    if (!lo_consp(a[0]))
+    if (!lo_consp(args[0]))
         lo_error(L, "TYPE-ERROR", "RPLACA: not a cons");
-    lo_ptr(a[0])[1] = a[1];
-    return a[0];
+    lo_check_cons_write(L, args[0], "RPLACA");
+    lo_ptr(args[0])[1] = args[1];
+    return args[0];
 }
 
-static lo_value p_rplacd(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_rplacd, "RPLACD", CL, ANY, 2, 2, "(cons x)",
+             "")
 {
-    (void)n;
-    if (!lo_consp(a[0]))
+    if (!lo_consp(args[0]))
         lo_error(L, "TYPE-ERROR", "RPLACD: not a cons");
-    lo_ptr(a[0])[2] = a[1];
-    return a[0];
+    lo_check_cons_write(L, args[0], "RPLACD");
+    lo_ptr(args[0])[2] = args[1];
+    return args[0];
 }
 
 /* Strings, vectors and byte vectors keep their length in word 1. */
-static lo_value p_length(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_length, "LENGTH", CL, ANY, 1, 1, "(sequence)",
+             "")
 {
-    (void)n;
-    if (lo_typep(a[0], LO_T_STRING) || lo_typep(a[0], LO_T_VECTOR) ||
-        lo_typep(a[0], LO_T_BYTES))
-        return lo_ptr(a[0])[1];
-    int64_t len = lo_list_length(L, a[0]);
+    if (lo_typep(args[0], LO_T_STRING) || lo_typep(args[0], LO_T_VECTOR) ||
+        lo_typep(args[0], LO_T_BYTES))
+        return lo_ptr(args[0])[1];
+    int64_t len = lo_list_length(L, args[0]);
     if (len < 0)
         lo_error(L, "TYPE-ERROR", "LENGTH: not a sequence (a proper list, "
                  "a string or a vector)");
     return lo_fixnum(len);
 }
 
-static lo_value p_boundp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_boundp, "BOUNDP", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    if (!lo_symbolp(a[0]))
+    if (!lo_symbolp(args[0]))
         lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
-    if (lo_eq(a[0], L->nil) || lo_eq(a[0], L->t) || lo_keywordp(a[0]))
+    if (lo_eq(args[0], L->nil) || lo_eq(args[0], L->t) || lo_keywordp(args[0]))
         return L->t;
-    return lo_truth(L, lo_symbol_value(L, a[0]) != LO_UNBOUND);
+    return lo_truth(L, lo_symbol_value(L, args[0]) != LO_UNBOUND);
 }
 
-const struct lo_primitive lo_prims_core[] = {
-    { "CAR", 1, 1, p_car },
-    { "CDR", 1, 1, p_cdr },
-    { "CONS", 2, 2, p_cons },
-    { "LIST", 0, -1, p_list },
-    { "EQ", 2, 2, p_eq },
-    { "NULL", 1, 1, p_null },
-    { "NOT", 1, 1, p_null },
-    { "CONSP", 1, 1, p_consp },
-    { "ATOM", 1, 1, p_atom },
-    { "ACCESS-BITS", 1, 1, p_access_bits },
-    { "RESTRICT", 2, 2, p_restrict },
-    { "FUNCALL", 1, -1, p_funcall },
-    { "APPLY", 2, -1, p_funcall },
-    { "APPEND", 0, -1, p_append },
-    { "MACROEXPAND-1", 1, 2, p_macroexpand_1 },
-    { "MACROEXPAND", 1, 2, p_macroexpand },
-    { "BOUNDP", 1, 1, p_boundp },
-    { "SYMBOLP", 1, 1, p_symbolp },
-    { "STRINGP", 1, 1, p_stringp },
-    { "CHARACTERP", 1, 1, p_characterp },
-    { "LISTP", 1, 1, p_listp },
-    { "FUNCTIONP", 1, 1, p_functionp },
-    { "EQL", 2, 2, p_eql },
-    { "EQUAL", 2, 2, p_equal },
-    { "RPLACA", 2, 2, p_rplaca },
-    { "RPLACD", 2, 2, p_rplacd },
-    { "LENGTH", 1, 1, p_length },
-    { "GC", 0, 0, p_gc },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_core[] = {
+    LO_ROW(p_car),
+    LO_ROW(p_cdr),
+    LO_ROW(p_cons),
+    LO_ROW(p_list),
+    LO_ROW(p_eq),
+    LO_ROW(p_null),
+    LO_ROW(p_not),
+    LO_ROW(p_consp),
+    LO_ROW(p_atom),
+    LO_ROW(p_access_bits),
+    LO_ROW(p_restrict),
+    LO_ROW(p_funcall),
+    LO_ROW(p_apply),
+    LO_ROW(p_append),
+    LO_ROW(p_macroexpand_1),
+    LO_ROW(p_macroexpand),
+    LO_ROW(p_boundp),
+    LO_ROW(p_symbolp),
+    LO_ROW(p_stringp),
+    LO_ROW(p_characterp),
+    LO_ROW(p_listp),
+    LO_ROW(p_functionp),
+    LO_ROW(p_eql),
+    LO_ROW(p_equal),
+    LO_ROW(p_rplaca),
+    LO_ROW(p_rplacd),
+    LO_ROW(p_length),
+    LO_ROW(p_gc),
+    NULL,
 };
 
 /* ---- the table of every primitive ----
- * Each file of primitives exports one table ending in a NULL name; here
- * they are laid end to end, in this order, into the one table the heap
- * refers to by index.  The order is part of the system version: append
- * new modules at the end of the list (or bump the version knowingly). */
+ * Each module's table lists its rows, ending with NULL.  lisp/'s own
+ * modules come first, in this order, then the modules the layers above
+ * registered, in the order they did; laid end to end they make the one
+ * table the heap refers to by index.  The order is part of the system
+ * version (runtime.c): append new modules at the end. */
 
-static const struct lo_primitive *const modules[] = {
+static const struct lo_primitive *const *const lisp_modules[] = {
     lo_prims_core,
     lo_prims_hash,
     lo_prims_strings,
@@ -244,32 +282,61 @@ static const struct lo_primitive *const modules[] = {
     lo_prims_conditions,
     lo_prims_destructive,
     lo_prims_instances,
+    lo_prims_freeze,
+    lo_prims_access,
     lo_prims_locks,
 };
 
-enum { MAX_PRIMITIVES = 2048 };
-static struct lo_primitive table[MAX_PRIMITIVES];
-const struct lo_primitive *lo_primitives = table;
+enum { MAX_PRIMITIVES = 2048, MAX_MODULES = 64 };
+static const struct lo_primitive *table[MAX_PRIMITIVES];
+const struct lo_primitive *const *lo_primitives = table;
 unsigned lo_primitive_count;
 int64_t lo_funcall_index = -1, lo_apply_index = -1;
 
+static const struct lo_primitive *const *registered[MAX_MODULES];
+static unsigned registered_count;
+static _Atomic int table_built;
+
+int lo_lisp_register_primitives(const char *module,
+                                const struct lo_primitive *const *rows)
+{
+    if (atomic_load(&table_built))
+        return LO_EBUSY;
+    if (registered_count == MAX_MODULES) {
+        lo_log(LO_LOG_ERROR, "lisp: no room to register the primitives of %s",
+               module);
+        return LO_ENOSPC;
+    }
+    registered[registered_count++] = rows;
+    return LO_OK;
+}
+
+static void add_module(const struct lo_primitive *const *rows, unsigned *n)
+{
+    for (; *rows; rows++) {
+        const struct lo_primitive *p = *rows;
+        if (*n == MAX_PRIMITIVES)
+            lo_panic("more than %d primitives", MAX_PRIMITIVES);
+        LO_ASSERT(p->min_args >= 0 &&
+                  (p->max_args < 0 || p->max_args >= p->min_args));
+        if (p->package == LO_PKG_CL && !strcmp(p->name, "FUNCALL"))
+            lo_funcall_index = *n;
+        if (p->package == LO_PKG_CL && !strcmp(p->name, "APPLY"))
+            lo_apply_index = *n;
+        table[(*n)++] = p;
+    }
+}
+
 void lo_primitives_init(void)
 {
-    static _Atomic int done;
-    if (atomic_load(&done))
+    if (atomic_load(&table_built))
         return;
     unsigned n = 0;
-    for (unsigned m = 0; m < sizeof modules / sizeof modules[0]; m++)
-        for (const struct lo_primitive *p = modules[m]; p->name; p++) {
-            if (n == MAX_PRIMITIVES)
-                lo_panic("more than %d primitives", MAX_PRIMITIVES);
-            if (!strcmp(p->name, "FUNCALL"))
-                lo_funcall_index = n;
-            if (!strcmp(p->name, "APPLY"))
-                lo_apply_index = n;
-            table[n++] = *p;
-        }
+    for (unsigned m = 0; m < sizeof lisp_modules / sizeof lisp_modules[0]; m++)
+        add_module(lisp_modules[m], &n);
+    for (unsigned m = 0; m < registered_count; m++)
+        add_module(registered[m], &n);
     lo_primitive_count = n;
     lo_vm_init();
-    atomic_store(&done, 1);
+    atomic_store(&table_built, 1);
 }

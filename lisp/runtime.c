@@ -342,11 +342,17 @@ static uint64_t system_version(void)
     uint32_t crc = lo_crc32c(0, "lispos-bytecode", 15);
     uint32_t v = LO_BYTECODE_VERSION;
     crc = lo_crc32c(crc, &v, sizeof v);
-    for (unsigned i = 0; i < lo_primitive_count; i++)
-        crc = lo_crc32c(crc, lo_primitives[i].name,
-                        strlen(lo_primitives[i].name) + 1);
+    for (unsigned i = 0; i < lo_primitive_count; i++) {
+        const struct lo_primitive *p = lo_primitives[i];
+        uint8_t package = (uint8_t)p->package;
+        crc = lo_crc32c(crc, &package, 1);
+        crc = lo_crc32c(crc, p->name, strlen(p->name) + 1);
+    }
     for (unsigned i = 0; i < lo_cl_name_count; i++)
         crc = lo_crc32c(crc, lo_cl_names[i], strlen(lo_cl_names[i]) + 1);
+    for (unsigned i = 0; i < lo_lispos_name_count; i++)
+        crc = lo_crc32c(crc, lo_lispos_names[i],
+                        strlen(lo_lispos_names[i]) + 1);
     for (unsigned i = 0; i < lo_boot_file_count; i++)
         crc = lo_crc32c(crc, lo_boot_files[i].text,
                         strlen(lo_boot_files[i].text));
@@ -371,7 +377,7 @@ static void cold_boot(lo_lisp *L)
     lo_cell_set(lo_variable_cell(L, L->nil, true), L->nil);
 
     for (unsigned i = 0; i < lo_primitive_count; i++) {
-        lo_value name = lo_intern(L, lo_primitives[i].name);
+        lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
         uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
         prim[PRIM_INDEX] = lo_fixnum(i);
         prim[PRIM_NAME] = name;
@@ -392,6 +398,7 @@ static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
         }
     }
     lo_packages_boot_done(L);
+    lo_freeze_system(L);
     return LO_OK;
 }
 
@@ -619,8 +626,10 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
         result.len = 0;
         if (!lo_limits_end(L, &result))
             lo_condition_text(L, L->unwind_v[0], &result);
-        if (outermost)
+        if (outermost) {
             lo_env_leave(L, depth);
+            lo_freeze_after_eval(L);
+        }
         return LO_EINVAL;
     }
     lo_bind_toplevel_restarts(L);
@@ -642,7 +651,9 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
     int status = LO_EINVAL;
     if (!lo_limits_end(L, &result))
         status = LO_OK;
-    if (outermost)
+    if (outermost) {
         lo_env_leave(L, depth);
+        lo_freeze_after_eval(L);
+    }
     return status;
 }

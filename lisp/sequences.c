@@ -43,46 +43,47 @@ static lo_value nth_cons(lo_lisp *L, lo_value list, uint64_t i, const char *op)
     lo_error(L, "TYPE-ERROR", "%s: index past the end of the list", op);
 }
 
-static lo_value p_elt(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_elt, "ELT", CL, ANY, 2, 2, "(sequence index)",
+             "")
 {
-    (void)n;
-    uint64_t i = lo_index_arg(L, a[1], "ELT");
-    if (lo_sequence_arg(L, a[0], "ELT") == LO_K_LIST)
-        return lo_car_raw(nth_cons(L, a[0], i, "ELT"));
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ, "ELT");
-    return lo_any_vector_ref(v, lo_vector_index(L, v, a[1], "ELT"));
+    uint64_t i = lo_index_arg(L, args[1], "ELT");
+    if (lo_sequence_arg(L, args[0], "ELT") == LO_K_LIST)
+        return lo_car_raw(nth_cons(L, args[0], i, "ELT"));
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "ELT");
+    return lo_any_vector_ref(v, lo_vector_index(L, v, args[1], "ELT"));
 }
 
 /* (%elt-set sequence index value): what (setf (elt s i) x) becomes. */
-static lo_value p_elt_set(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_elt_set, "%ELT-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
     const char *op = "(SETF ELT)";
-    uint64_t i = lo_index_arg(L, a[1], op);
-    if (lo_sequence_arg(L, a[0], op) == LO_K_LIST) {
-        lo_ptr(nth_cons(L, a[0], i, op))[1] = a[2];
-        return a[2];
+    uint64_t i = lo_index_arg(L, args[1], op);
+    if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
+        lo_ptr(nth_cons(L, args[0], i, op))[1] = args[2];
+        return args[2];
     }
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_WRITE, op);
-    lo_any_vector_set(L, v, lo_vector_index(L, v, a[1], op), a[2], op);
-    return a[2];
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
+    lo_any_vector_set(L, v, lo_vector_index(L, v, args[1], op), args[2], op);
+    return args[2];
 }
 
-static lo_value p_subseq(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_subseq, "SUBSEQ", CL, ANY, 2, 3, "(sequence start &optional end)",
+             "")
 {
-    enum lo_kind k = lo_sequence_arg(L, a[0], "SUBSEQ");
-    lo_value items = lo_items_of(L, a[0], "SUBSEQ");
+    enum lo_kind k = lo_sequence_arg(L, args[0], "SUBSEQ");
+    lo_value items = lo_items_of(L, args[0], "SUBSEQ");
     uint64_t start, end;
-    lo_bounds(L, "SUBSEQ", a[1], n > 2 ? a[2] : LO_UNBOUND,
+    lo_bounds(L, "SUBSEQ", args[1], nargs > 2 ? args[2] : LO_UNBOUND,
               lo_any_vector_length(items), &start, &end);
     return lo_sequence_from(L, k, items, start, end - start, "SUBSEQ");
 }
 
-static lo_value p_copy_seq(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_copy_seq, "COPY-SEQ", CL, ANY, 1, 1, "(sequence)",
+             "")
 {
-    (void)n;
-    enum lo_kind k = lo_sequence_arg(L, a[0], "COPY-SEQ");
-    lo_value items = lo_items_of(L, a[0], "COPY-SEQ");
+    enum lo_kind k = lo_sequence_arg(L, args[0], "COPY-SEQ");
+    lo_value items = lo_items_of(L, args[0], "COPY-SEQ");
     return lo_sequence_from(L, k, items, 0, lo_any_vector_length(items),
                             "COPY-SEQ");
 }
@@ -98,32 +99,33 @@ static void reverse_vector(lo_lisp *L, lo_value v)
     }
 }
 
-static lo_value p_reverse(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_reverse, "REVERSE", CL, ANY, 1, 1, "(sequence)",
+             "")
 {
-    (void)n;
-    enum lo_kind k = lo_sequence_arg(L, a[0], "REVERSE");
+    enum lo_kind k = lo_sequence_arg(L, args[0], "REVERSE");
     if (k == LO_K_LIST) {
-        if (lo_list_length(L, a[0]) < 0)
+        if (lo_list_length(L, args[0]) < 0)
             lo_error(L, "TYPE-ERROR", "REVERSE: not a proper list");
         lo_value r = L->nil;
-        for (lo_value l = a[0]; lo_consp(l); l = lo_cdr_raw(l))
+        for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l))
             r = lo_cons(L, lo_car_raw(l), r);
         return r;
     }
-    lo_value v = lo_items_of(L, a[0], "REVERSE");
+    lo_value v = lo_items_of(L, args[0], "REVERSE");
     v = lo_sequence_from(L, k, v, 0, lo_any_vector_length(v), "REVERSE");
     reverse_vector(L, v);
     return v;
 }
 
 /* nreverse: a list's conses are relinked, a vector reversed in place. */
-static lo_value p_nreverse(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_nreverse, "NREVERSE", CL, ANY, 1, 1, "(sequence)",
+             "")
 {
-    (void)n;
-    if (lo_sequence_arg(L, a[0], "NREVERSE") == LO_K_LIST) {
-        if (lo_list_length(L, a[0]) < 0)
+    if (lo_sequence_arg(L, args[0], "NREVERSE") == LO_K_LIST) {
+        if (lo_list_length(L, args[0]) < 0)
             lo_error(L, "TYPE-ERROR", "NREVERSE: not a proper list");
-        lo_value done = L->nil, l = a[0];
+        lo_check_list_write(L, args[0], "NREVERSE");
+        lo_value done = L->nil, l = args[0];
         while (lo_consp(l)) {
             lo_value next = lo_cdr_raw(l);
             lo_ptr(l)[2] = done;
@@ -132,35 +134,36 @@ static lo_value p_nreverse(lo_lisp *L, lo_value *a, uint32_t n)
         }
         return done;
     }
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE,
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ | LO_ACCESS_WRITE,
                                "NREVERSE");
     reverse_vector(L, v);
     return v;
 }
 
 /* (concatenate result-type &rest sequences) */
-static lo_value p_concatenate(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_concatenate, "CONCATENATE", CL, ANY, 1, -1, "(result-type &rest sequences)",
+             "")
 {
     const char *op = "CONCATENATE";
-    enum lo_kind k = lo_result_kind(L, a[0], false, op);
+    enum lo_kind k = lo_result_kind(L, args[0], false, op);
     uint64_t total = 0;
-    for (uint32_t i = 1; i < n; i++) {
-        int64_t len = lo_sequence_arg(L, a[i], op) == LO_K_LIST
-                    ? lo_list_length(L, a[i])
-                    : (int64_t)lo_any_vector_length(a[i]);
+    for (uint32_t i = 1; i < nargs; i++) {
+        int64_t len = lo_sequence_arg(L, args[i], op) == LO_K_LIST
+                    ? lo_list_length(L, args[i])
+                    : (int64_t)lo_any_vector_length(args[i]);
         if (len < 0)
             lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
         total += (uint64_t)len;
     }
     lo_value all = lo_new_vector(L, total, L->nil);
     uint64_t at = 0;
-    for (uint32_t i = 1; i < n; i++) {
-        if (lo_consp(a[i])) {
-            for (lo_value l = a[i]; lo_consp(l); l = lo_cdr_raw(l))
+    for (uint32_t i = 1; i < nargs; i++) {
+        if (lo_consp(args[i])) {
+            for (lo_value l = args[i]; lo_consp(l); l = lo_cdr_raw(l))
                 lo_vector_items(all)[at++] = lo_car_raw(l);
             continue;
         }
-        lo_value items = lo_items_of(L, a[i], op);  /* checks the read bit */
+        lo_value items = lo_items_of(L, args[i], op);  /* checks the read bit */
         for (uint64_t j = 0; j < lo_any_vector_length(items); j++)
             lo_vector_items(all)[at++] = lo_any_vector_ref(items, j);
     }
@@ -180,90 +183,94 @@ static lo_value to_character(lo_lisp *L, lo_value x, const char *op)
     lo_error(L, "TYPE-ERROR", "%s: cannot make a character of this", op);
 }
 
-static lo_value p_character(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_character, "CHARACTER", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return to_character(L, a[0], "CHARACTER");
+    return to_character(L, args[0], "CHARACTER");
 }
 
 /* (coerce x type): to a sequence type, CHARACTER, or T.  A sequence that
  * is of the type already is returned as it is. */
-static lo_value p_coerce(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_coerce, "COERCE", CL, ANY, 2, 2, "(object output-type-spec)",
+             "")
 {
-    (void)n;
-    if (lo_type_named(a[1], "T"))
-        return a[0];
-    if (lo_type_named(a[1], "CHARACTER"))
-        return to_character(L, a[0], "COERCE");
-    enum lo_kind k = lo_result_kind(L, a[1], false, "COERCE");
-    if (lo_sequence_arg(L, a[0], "COERCE") == k)
-        return a[0];
-    lo_value items = lo_items_of(L, a[0], "COERCE");
+    if (lo_type_named(args[1], "T"))
+        return args[0];
+    if (lo_type_named(args[1], "CHARACTER"))
+        return to_character(L, args[0], "COERCE");
+    enum lo_kind k = lo_result_kind(L, args[1], false, "COERCE");
+    if (lo_sequence_arg(L, args[0], "COERCE") == k)
+        return args[0];
+    lo_value items = lo_items_of(L, args[0], "COERCE");
     return lo_sequence_from(L, k, items, 0, lo_any_vector_length(items),
                             "COERCE");
 }
 
 /* (fill sequence item &key start end) */
-static lo_value p_fill(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1, "(sequence item &key (start 0) end)",
+             "")
 {
     const char *op = "FILL";
     lo_value k[2];
-    lo_parse_keys(L, op, a, n, 2, "START END", k);
+    lo_parse_keys(L, op, args, nargs, 2, "START END", k);
     uint64_t start, end;
-    if (lo_sequence_arg(L, a[0], op) == LO_K_LIST) {
-        int64_t len = lo_list_length(L, a[0]);
+    if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
+        int64_t len = lo_list_length(L, args[0]);
         if (len < 0)
             lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
         lo_bounds(L, op, k[0], k[1], (uint64_t)len, &start, &end);
-        lo_value l = a[0];
+        lo_check_list_write(L, args[0], op);
+        lo_value l = args[0];
         for (uint64_t i = 0; i < end; i++, l = lo_cdr_raw(l))
             if (i >= start)
-                lo_ptr(l)[1] = a[1];
-        return a[0];
+                lo_ptr(l)[1] = args[1];
+        return args[0];
     }
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_WRITE, op);
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
     lo_bounds(L, op, k[0], k[1], lo_any_vector_length(v), &start, &end);
     for (uint64_t i = start; i < end; i++)
-        lo_any_vector_set(L, v, i, a[1], op);
+        lo_any_vector_set(L, v, i, args[1], op);
     return v;
 }
 
 /* (replace target source &key start1 end1 start2 end2).  When target and
  * source are the same vector the source is copied first, so overlapping
  * ranges come out as the standard asks. */
-static lo_value p_replace(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-sequence2 &rest args &key (start1 0) (end1 nil) (start2 0) (end2 nil))",
+             "")
 {
     const char *op = "REPLACE";
     lo_value k[4];
-    lo_parse_keys(L, op, a, n, 2, "START1 END1 START2 END2", k);
-    enum lo_kind kind = lo_sequence_arg(L, a[0], op);
-    lo_value src = lo_items_of(L, a[1], op);
-    if (lo_eq(src, a[0]))
+    lo_parse_keys(L, op, args, nargs, 2, "START1 END1 START2 END2", k);
+    enum lo_kind kind = lo_sequence_arg(L, args[0], op);
+    lo_value src = lo_items_of(L, args[1], op);
+    if (lo_eq(src, args[0]))
         src = lo_sequence_from(L, LO_K_VECTOR, src, 0,
                                lo_any_vector_length(src), op);
     uint64_t s1, e1, s2, e2, len1;
     if (kind == LO_K_LIST) {
-        int64_t len = lo_list_length(L, a[0]);
+        int64_t len = lo_list_length(L, args[0]);
         if (len < 0)
             lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
         len1 = (uint64_t)len;
     } else {
-        lo_vector_arg(L, a[0], LO_ACCESS_WRITE, op);
-        len1 = lo_any_vector_length(a[0]);
+        lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
+        len1 = lo_any_vector_length(args[0]);
     }
     lo_bounds(L, op, k[0], k[1], len1, &s1, &e1);
     lo_bounds(L, op, k[2], k[3], lo_any_vector_length(src), &s2, &e2);
     uint64_t count = e1 - s1 < e2 - s2 ? e1 - s1 : e2 - s2;
     if (kind == LO_K_LIST) {
-        lo_value l = count ? nth_cons(L, a[0], s1, op) : L->nil;
+        lo_value l = count ? nth_cons(L, args[0], s1, op) : L->nil;
+        lo_check_list_write(L, l, op);
         for (uint64_t i = 0; i < count; i++, l = lo_cdr_raw(l))
             lo_ptr(l)[1] = lo_any_vector_ref(src, s2 + i);
     } else {
         for (uint64_t i = 0; i < count; i++)
-            lo_any_vector_set(L, a[0], s1 + i,
+            lo_any_vector_set(L, args[0], s1 + i,
                               lo_any_vector_ref(src, s2 + i), op);
     }
-    return a[0];
+    return args[0];
 }
 
 /* ---- walks: the sequence functions that call back into Lisp -------------- */
@@ -590,6 +597,8 @@ static lo_value substitute_into(lo_lisp *L, lo_value *a, uint32_t n,
      * list's conses, a vector's elements: checked to fit) */
     lo_value *items = lo_vector_items(w.out);
     if (w.kind == LO_K_LIST)
+        lo_check_list_write(L, a[2], op);
+    if (w.kind == LO_K_LIST)
         for (lo_value l = a[2]; lo_consp(l); l = lo_cdr_raw(l))
             lo_ptr(l)[1] = *items++;
     else
@@ -682,11 +691,12 @@ static void walk_two(struct walk *w, lo_value *a, uint32_t n)
 
 /* (search needle haystack &key ...): where needle's range first occurs in
  * haystack's (the last place with :from-end), or nil. */
-static lo_value p_search(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_search, "SEARCH", CL, ANY, 2, -1, "(sub-sequence1 main-sequence2 &rest args &key from-end (test #'eql) (test-not nil) (start1 0) (end1 nil) (start2 0) (end2 nil) (key nil))",
+             "")
 {
     struct walk w;
     walk_open(L, &w, "SEARCH");
-    walk_two(&w, a, n);
+    walk_two(&w, args, nargs);
     uint64_t m = w.end - w.start;
     if (m > w.end2 - w.start2)
         return walk_close(&w, L->nil);
@@ -705,11 +715,12 @@ static lo_value p_search(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (mismatch a b &key ...): the index in a where the ranges first differ,
  * or nil when they match; with :from-end, one past the last difference. */
-static lo_value p_mismatch(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_mismatch, "MISMATCH", CL, ANY, 2, -1, "(sequence1 sequence2 &rest args &key from-end (test #'eql) (test-not nil) (start1 0) (end1 nil) (start2 0) (end2 nil) (key nil))",
+             "")
 {
     struct walk w;
     walk_open(L, &w, "MISMATCH");
-    walk_two(&w, a, n);
+    walk_two(&w, args, nargs);
     uint64_t i, j;
     if (!w.from_end) {
         for (i = w.start, j = w.start2; i < w.end && j < w.end2; i++, j++)
@@ -727,14 +738,15 @@ static lo_value p_mismatch(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (reduce function sequence &key key from-end start end initial-value)
  * The accumulated value lives in w.out. */
-static lo_value p_reduce(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_reduce, "REDUCE", CL, ANY, 2, -1, "(function sequence &rest args &key (key nil) from-end (start 0) (end nil) (initial-value nil ivp))",
+             "")
 {
     struct walk w;
     lo_value k[NKEYS];
     walk_open(L, &w, "REDUCE");
-    take_keys(&w, a, n, 2, B(KEY) | RANGE_KEYS | B(INITIAL_VALUE), k);
-    w.item = lo_function_designator(L, a[0], w.op);
-    walk_sequence(&w, a[1]);
+    take_keys(&w, args, nargs, 2, B(KEY) | RANGE_KEYS | B(INITIAL_VALUE), k);
+    w.item = lo_function_designator(L, args[0], w.op);
+    walk_sequence(&w, args[1]);
     use_keys(&w, k);
     lo_value init = k[KEY_INITIAL_VALUE];
     uint64_t span = w.end - w.start, j = 0;
@@ -810,6 +822,8 @@ static lo_value sort(lo_lisp *L, lo_value *a, uint32_t n, const char *op)
     /* a[0] is current (arguments are roots); a predicate that shortened
      * the list has only itself to blame, but must not write past it */
     lo_value l = a[0];
+    if (w.kind == LO_K_LIST)
+        lo_check_list_write(L, l, op);
     for (uint64_t i = 0; i < w.len; i++) {
         lo_value x = lo_vector_items(w.items)[i];
         if (w.kind != LO_K_LIST) {
@@ -871,11 +885,12 @@ static lo_value multi_close(lo_lisp *L, struct multi *m, lo_value result)
 }
 
 /* (map result-type function sequence &rest sequences) */
-static lo_value p_map(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_map, "MAP", CL, ANY, 3, -1, "(result-type function first-sequence &rest more-sequences)",
+             "")
 {
-    enum lo_kind k = lo_result_kind(L, a[0], true, "MAP");
+    enum lo_kind k = lo_result_kind(L, args[0], true, "MAP");
     struct multi m;
-    multi_open(L, &m, a[1], a + 2, n - 2, "MAP");
+    multi_open(L, &m, args[1], args + 2, nargs - 2, "MAP");
     lo_value out = L->nil;
     lo_root(L, &out);
     if (k != LO_K_NONE)
@@ -893,24 +908,27 @@ static lo_value p_map(lo_lisp *L, lo_value *a, uint32_t n)
 /* (map-into result function &rest sequences): result's elements, up to
  * the shortest length, replaced by the function's values; result itself.
  * A vector result needs the write bit (checked first, as FILL does). */
-static lo_value p_map_into(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1, "(result-sequence function &rest sequences)",
+             "")
 {
-    enum lo_kind k = lo_sequence_arg(L, a[0], "MAP-INTO");
+    enum lo_kind k = lo_sequence_arg(L, args[0], "MAP-INTO");
     uint64_t len;
     if (k == LO_K_LIST) {
-        int64_t l = lo_list_length(L, a[0]);
+        int64_t l = lo_list_length(L, args[0]);
         if (l < 0)
             lo_error(L, "TYPE-ERROR", "MAP-INTO: not a proper list");
         len = (uint64_t)l;
     } else {
-        lo_check_access(L, a[0], LO_ACCESS_WRITE, "MAP-INTO");
-        len = lo_any_vector_length(a[0]);
+        lo_check_access(L, args[0], LO_ACCESS_WRITE, "MAP-INTO");
+        len = lo_any_vector_length(args[0]);
     }
     struct multi m;
-    multi_open(L, &m, a[1], a + 2, n - 2, "MAP-INTO");
+    multi_open(L, &m, args[1], args + 2, nargs - 2, "MAP-INTO");
     if (m.len < len)
         len = m.len;
-    lo_value tail = a[0];           /* a list's cons for element i */
+    lo_value tail = args[0];           /* a list's cons for element i */
+    if (k == LO_K_LIST)
+        lo_check_list_write(L, tail, "MAP-INTO");
     lo_root(L, &tail);
     for (uint64_t i = 0; i < len; i++) {
         lo_value v = multi_call(L, &m, i);
@@ -918,10 +936,10 @@ static lo_value p_map_into(lo_lisp *L, lo_value *a, uint32_t n)
             lo_ptr(tail)[1] = v;
             tail = lo_cdr_raw(tail);
         } else {
-            lo_any_vector_set(L, a[0], i, v, "MAP-INTO");
+            lo_any_vector_set(L, args[0], i, v, "MAP-INTO");
         }
     }
-    return multi_close(L, &m, a[0]);
+    return multi_close(L, &m, args[0]);
 }
 
 /* every, some, notany, notevery: call the predicate until a call's truth
@@ -939,108 +957,201 @@ static lo_value quantify(lo_lisp *L, lo_value *a, uint32_t n, bool until,
     return multi_close(L, &m, LO_UNBOUND);
 }
 
-static lo_value p_every(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_every, "EVERY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
+             "")
 {
-    return lo_truth(L, quantify(L, a, n, false, "EVERY") == LO_UNBOUND);
+    return lo_truth(L, quantify(L, args, nargs, false, "EVERY") == LO_UNBOUND);
 }
 
-static lo_value p_some(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_some, "SOME", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
+             "")
 {
-    lo_value v = quantify(L, a, n, true, "SOME");
+    lo_value v = quantify(L, args, nargs, true, "SOME");
     return v == LO_UNBOUND ? L->nil : v;
 }
 
-static lo_value p_notany(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_notany, "NOTANY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
+             "")
 {
-    return lo_truth(L, quantify(L, a, n, true, "NOTANY") == LO_UNBOUND);
+    return lo_truth(L, quantify(L, args, nargs, true, "NOTANY") == LO_UNBOUND);
 }
 
-static lo_value p_notevery(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_notevery, "NOTEVERY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
+             "")
 {
-    return lo_truth(L, quantify(L, a, n, false, "NOTEVERY") != LO_UNBOUND);
+    return lo_truth(L, quantify(L, args, nargs, false, "NOTEVERY") != LO_UNBOUND);
 }
 
 /* ---- the primitives' table ---- */
 
-#define VARIANTS(name, fn, OP)                                              \
-    static lo_value p_##name(lo_lisp *L, lo_value *a, uint32_t n)           \
-    { return fn(L, a, n, ITEM, OP); }                                       \
-    static lo_value p_##name##_if(lo_lisp *L, lo_value *a, uint32_t n)      \
-    { return fn(L, a, n, IF, OP "-IF"); }                                   \
-    static lo_value p_##name##_if_not(lo_lisp *L, lo_value *a, uint32_t n)  \
-    { return fn(L, a, n, IF_NOT, OP "-IF-NOT"); }
-VARIANTS(find, find, "FIND")
-VARIANTS(position, position, "POSITION")
-VARIANTS(count, count, "COUNT")
-VARIANTS(substitute, substitute, "SUBSTITUTE")
-VARIANTS(nsubstitute, nsubstitute, "NSUBSTITUTE")
+/* FIND, FIND-IF and FIND-IF-NOT, and the same three of POSITION, COUNT,
+ * SUBSTITUTE and NSUBSTITUTE: one C function each, told which. */
 
-static lo_value p_remove(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, ITEM, false, "REMOVE"); }
-static lo_value p_remove_if(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, IF, false, "REMOVE-IF"); }
-static lo_value p_remove_if_not(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, IF_NOT, false, "REMOVE-IF-NOT"); }
-static lo_value p_delete(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, ITEM, true, "DELETE"); }
-static lo_value p_delete_if(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, IF, true, "DELETE-IF"); }
-static lo_value p_delete_if_not(lo_lisp *L, lo_value *a, uint32_t n) { return remove_items(L, a, n, IF_NOT, true, "DELETE-IF-NOT"); }
-static lo_value p_remove_duplicates(lo_lisp *L, lo_value *a, uint32_t n) { return remove_duplicates(L, a, n, false, "REMOVE-DUPLICATES"); }
-static lo_value p_delete_duplicates(lo_lisp *L, lo_value *a, uint32_t n) { return remove_duplicates(L, a, n, true, "DELETE-DUPLICATES"); }
-static lo_value p_member_if(lo_lisp *L, lo_value *a, uint32_t n) { return member_if(L, a, n, IF, "MEMBER-IF"); }
-static lo_value p_member_if_not(lo_lisp *L, lo_value *a, uint32_t n) { return member_if(L, a, n, IF_NOT, "MEMBER-IF-NOT"); }
-static lo_value p_sort(lo_lisp *L, lo_value *a, uint32_t n) { return sort(L, a, n, "SORT"); }
-static lo_value p_stable_sort(lo_lisp *L, lo_value *a, uint32_t n) { return sort(L, a, n, "STABLE-SORT"); }
+LO_PRIMITIVE(p_find, "FIND", CL, ANY, 2, -1,
+             "(item sequence &rest args &key from-end (start 0) end key test test-not)",
+             "")
+{ return find(L, args, nargs, ITEM, "FIND"); }
 
-const struct lo_primitive lo_prims_sequences[] = {
-    { "ELT", 2, 2, p_elt },
-    { "%ELT-SET", 3, 3, p_elt_set },
-    { "SUBSEQ", 2, 3, p_subseq },
-    { "COPY-SEQ", 1, 1, p_copy_seq },
-    { "REVERSE", 1, 1, p_reverse },
-    { "NREVERSE", 1, 1, p_nreverse },
-    { "CONCATENATE", 1, -1, p_concatenate },
-    { "CHARACTER", 1, 1, p_character },
-    { "COERCE", 2, 2, p_coerce },
-    { "FILL", 2, -1, p_fill },
-    { "REPLACE", 2, -1, p_replace },
-    { "MAP", 3, -1, p_map },
-    { "FIND", 2, -1, p_find },
-    { "FIND-IF", 2, -1, p_find_if },
-    { "FIND-IF-NOT", 2, -1, p_find_if_not },
-    { "POSITION", 2, -1, p_position },
-    { "POSITION-IF", 2, -1, p_position_if },
-    { "POSITION-IF-NOT", 2, -1, p_position_if_not },
-    { "COUNT", 2, -1, p_count },
-    { "COUNT-IF", 2, -1, p_count_if },
-    { "COUNT-IF-NOT", 2, -1, p_count_if_not },
-    { "REMOVE", 2, -1, p_remove },
-    { "REMOVE-IF", 2, -1, p_remove_if },
-    { "REMOVE-IF-NOT", 2, -1, p_remove_if_not },
-    { "DELETE", 2, -1, p_delete },
-    { "DELETE-IF", 2, -1, p_delete_if },
-    { "DELETE-IF-NOT", 2, -1, p_delete_if_not },
-    { "SUBSTITUTE", 3, -1, p_substitute },
-    { "SUBSTITUTE-IF", 3, -1, p_substitute_if },
-    { "SUBSTITUTE-IF-NOT", 3, -1, p_substitute_if_not },
-    { "REMOVE-DUPLICATES", 1, -1, p_remove_duplicates },
-    { "DELETE-DUPLICATES", 1, -1, p_delete_duplicates },
-    { "MEMBER-IF", 2, -1, p_member_if },
-    { "MEMBER-IF-NOT", 2, -1, p_member_if_not },
-    { "SEARCH", 2, -1, p_search },
-    { "MISMATCH", 2, -1, p_mismatch },
-    { "EVERY", 2, -1, p_every },
-    { "SOME", 2, -1, p_some },
-    { "NOTANY", 2, -1, p_notany },
-    { "NOTEVERY", 2, -1, p_notevery },
-    { "REDUCE", 2, -1, p_reduce },
-    { "SORT", 2, -1, p_sort },
-    { "STABLE-SORT", 2, -1, p_stable_sort },
-    { NULL, 0, 0, NULL },
+LO_PRIMITIVE(p_find_if, "FIND-IF", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) end key)",
+             "")
+{ return find(L, args, nargs, IF, "FIND-IF"); }
+
+LO_PRIMITIVE(p_find_if_not, "FIND-IF-NOT", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) end key)",
+             "")
+{ return find(L, args, nargs, IF_NOT, "FIND-IF-NOT"); }
+
+LO_PRIMITIVE(p_position, "POSITION", CL, ANY, 2, -1,
+             "(item sequence &rest args &key from-end (start 0) end key test test-not)",
+             "")
+{ return position(L, args, nargs, ITEM, "POSITION"); }
+
+LO_PRIMITIVE(p_position_if, "POSITION-IF", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) end key)",
+             "")
+{ return position(L, args, nargs, IF, "POSITION-IF"); }
+
+LO_PRIMITIVE(p_position_if_not, "POSITION-IF-NOT", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) end key)",
+             "")
+{ return position(L, args, nargs, IF_NOT, "POSITION-IF-NOT"); }
+
+LO_PRIMITIVE(p_count, "COUNT", CL, ANY, 2, -1,
+             "(item sequence &rest args &key from-end (start 0) (end nil) (key nil) (test #'eql test-p) (test-not nil test-not-p))",
+             "")
+{ return count(L, args, nargs, ITEM, "COUNT"); }
+
+LO_PRIMITIVE(p_count_if, "COUNT-IF", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil))",
+             "")
+{ return count(L, args, nargs, IF, "COUNT-IF"); }
+
+LO_PRIMITIVE(p_count_if_not, "COUNT-IF-NOT", CL, ANY, 2, -1,
+             "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil))",
+             "")
+{ return count(L, args, nargs, IF_NOT, "COUNT-IF-NOT"); }
+
+LO_PRIMITIVE(p_substitute, "SUBSTITUTE", CL, ANY, 3, -1,
+             "(new old sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (count nil) (end nil) (key nil))",
+             "")
+{ return substitute(L, args, nargs, ITEM, "SUBSTITUTE"); }
+
+LO_PRIMITIVE(p_substitute_if, "SUBSTITUTE-IF", CL, ANY, 3, -1,
+             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return substitute(L, args, nargs, IF, "SUBSTITUTE-IF"); }
+
+LO_PRIMITIVE(p_substitute_if_not, "SUBSTITUTE-IF-NOT", CL, ANY, 3, -1,
+             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return substitute(L, args, nargs, IF_NOT, "SUBSTITUTE-IF-NOT"); }
+
+LO_PRIMITIVE(p_nsubstitute, "NSUBSTITUTE", CL, ANY, 3, -1,
+             "(new old sequence &rest args &key from-end (test #'eql) (test-not nil) (end nil) (count nil) (key nil) (start 0))",
+             "")
+{ return nsubstitute(L, args, nargs, ITEM, "NSUBSTITUTE"); }
+
+LO_PRIMITIVE(p_nsubstitute_if, "NSUBSTITUTE-IF", CL, ANY, 3, -1,
+             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return nsubstitute(L, args, nargs, IF, "NSUBSTITUTE-IF"); }
+
+LO_PRIMITIVE(p_nsubstitute_if_not, "NSUBSTITUTE-IF-NOT", CL, ANY, 3, -1,
+             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return nsubstitute(L, args, nargs, IF_NOT, "NSUBSTITUTE-IF-NOT"); }
+
+LO_PRIMITIVE(p_remove, "REMOVE", CL, ANY, 2, -1, "(item sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return remove_items(L, args, nargs, ITEM, false, "REMOVE"); }
+LO_PRIMITIVE(p_remove_if, "REMOVE-IF", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return remove_items(L, args, nargs, IF, false, "REMOVE-IF"); }
+LO_PRIMITIVE(p_remove_if_not, "REMOVE-IF-NOT", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return remove_items(L, args, nargs, IF_NOT, false, "REMOVE-IF-NOT"); }
+LO_PRIMITIVE(p_delete, "DELETE", CL, ANY, 2, -1, "(item sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (end nil) (count nil) (key nil))",
+             "")
+{ return remove_items(L, args, nargs, ITEM, true, "DELETE"); }
+LO_PRIMITIVE(p_delete_if, "DELETE-IF", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (key nil) (end nil) (count nil))",
+             "")
+{ return remove_items(L, args, nargs, IF, true, "DELETE-IF"); }
+LO_PRIMITIVE(p_delete_if_not, "DELETE-IF-NOT", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil) (count nil))",
+             "")
+{ return remove_items(L, args, nargs, IF_NOT, true, "DELETE-IF-NOT"); }
+LO_PRIMITIVE(p_remove_duplicates, "REMOVE-DUPLICATES", CL, ANY, 1, -1, "(sequence &rest args &key (test #'eql) (test-not nil) (start 0) (end nil) from-end (key nil))",
+             "")
+{ return remove_duplicates(L, args, nargs, false, "REMOVE-DUPLICATES"); }
+LO_PRIMITIVE(p_delete_duplicates, "DELETE-DUPLICATES", CL, ANY, 1, -1, "(sequence &rest args &key (test #'eql) (test-not nil) (start 0) (end nil) from-end (key nil))",
+             "")
+{ return remove_duplicates(L, args, nargs, true, "DELETE-DUPLICATES"); }
+LO_PRIMITIVE(p_member_if, "MEMBER-IF", CL, ANY, 2, -1, "(test list &key key)",
+             "")
+{ return member_if(L, args, nargs, IF, "MEMBER-IF"); }
+LO_PRIMITIVE(p_member_if_not, "MEMBER-IF-NOT", CL, ANY, 2, -1, "(test list &key key)",
+             "")
+{ return member_if(L, args, nargs, IF_NOT, "MEMBER-IF-NOT"); }
+LO_PRIMITIVE(p_sort, "SORT", CL, ANY, 2, -1, "(sequence predicate &rest args &key key)",
+             "")
+{ return sort(L, args, nargs, "SORT"); }
+LO_PRIMITIVE(p_stable_sort, "STABLE-SORT", CL, ANY, 2, -1, "(sequence predicate &rest args &key key)",
+             "")
+{ return sort(L, args, nargs, "STABLE-SORT"); }
+
+const struct lo_primitive *const lo_prims_sequences[] = {
+    LO_ROW(p_elt),
+    LO_ROW(p_elt_set),
+    LO_ROW(p_subseq),
+    LO_ROW(p_copy_seq),
+    LO_ROW(p_reverse),
+    LO_ROW(p_nreverse),
+    LO_ROW(p_concatenate),
+    LO_ROW(p_character),
+    LO_ROW(p_coerce),
+    LO_ROW(p_fill),
+    LO_ROW(p_replace),
+    LO_ROW(p_map),
+    LO_ROW(p_find),
+    LO_ROW(p_find_if),
+    LO_ROW(p_find_if_not),
+    LO_ROW(p_position),
+    LO_ROW(p_position_if),
+    LO_ROW(p_position_if_not),
+    LO_ROW(p_count),
+    LO_ROW(p_count_if),
+    LO_ROW(p_count_if_not),
+    LO_ROW(p_remove),
+    LO_ROW(p_remove_if),
+    LO_ROW(p_remove_if_not),
+    LO_ROW(p_delete),
+    LO_ROW(p_delete_if),
+    LO_ROW(p_delete_if_not),
+    LO_ROW(p_substitute),
+    LO_ROW(p_substitute_if),
+    LO_ROW(p_substitute_if_not),
+    LO_ROW(p_remove_duplicates),
+    LO_ROW(p_delete_duplicates),
+    LO_ROW(p_member_if),
+    LO_ROW(p_member_if_not),
+    LO_ROW(p_search),
+    LO_ROW(p_mismatch),
+    LO_ROW(p_every),
+    LO_ROW(p_some),
+    LO_ROW(p_notany),
+    LO_ROW(p_notevery),
+    LO_ROW(p_reduce),
+    LO_ROW(p_sort),
+    LO_ROW(p_stable_sort),
+    NULL,
 };
 
 /* Destructive sequence functions added with the capabilities' audit (a
  * module of their own, after the others: primitives.c). */
-const struct lo_primitive lo_prims_destructive[] = {
-    { "NSUBSTITUTE", 3, -1, p_nsubstitute },
-    { "NSUBSTITUTE-IF", 3, -1, p_nsubstitute_if },
-    { "NSUBSTITUTE-IF-NOT", 3, -1, p_nsubstitute_if_not },
-    { "MAP-INTO", 2, -1, p_map_into },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_destructive[] = {
+    LO_ROW(p_nsubstitute),
+    LO_ROW(p_nsubstitute_if),
+    LO_ROW(p_nsubstitute_if_not),
+    LO_ROW(p_map_into),
+    NULL,
 };

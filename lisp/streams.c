@@ -271,44 +271,45 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
 
 /* (%console-stream &optional direction): a console stream for output
  * (the default), :input, or :io (both, *TERMINAL-IO*). */
-static lo_value p_console_stream(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1, "(&optional arg1)",
+             "")
 {
     unsigned flags = LO_STREAM_OUT;
-    if (n > 0 && lo_keyword_is(a[0], "INPUT"))
+    if (nargs > 0 && lo_keyword_is(args[0], "INPUT"))
         flags = LO_STREAM_IN;
-    else if (n > 0 && lo_keyword_is(a[0], "IO"))
+    else if (nargs > 0 && lo_keyword_is(args[0], "IO"))
         flags = LO_STREAM_IN | LO_STREAM_OUT;
     return lo_make_stream(L, LO_STREAM_CONSOLE, flags);
 }
 
 /* (make-string-output-stream &key element-type) */
-static lo_value p_make_string_output_stream(lo_lisp *L, lo_value *a,
-                                            uint32_t n)
+LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM", CL, ANY, 0, -1, "(&key (element-type 'character))",
+             "")
 {
     lo_value type;
-    lo_parse_keys(L, "MAKE-STRING-OUTPUT-STREAM", a, n, 0, "ELEMENT-TYPE",
+    lo_parse_keys(L, "MAKE-STRING-OUTPUT-STREAM", args, nargs, 0, "ELEMENT-TYPE",
                   &type);
     return lo_make_string_stream(L);
 }
 
-static lo_value p_get_output_stream_string(lo_lisp *L, lo_value *a,
-                                           uint32_t n)
+LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1, 1, "(stream)",
+             "")
 {
-    (void)n;
     const char *op = "GET-OUTPUT-STREAM-STRING";
-    if (!lo_streamp(a[0]) || lo_stream_kind(a[0]) != LO_STREAM_STRING)
+    if (!lo_streamp(args[0]) || lo_stream_kind(args[0]) != LO_STREAM_STRING)
         lo_error(L, "TYPE-ERROR", "%s: not a string output stream", op);
-    lo_check_access(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
-    return lo_stream_take_string(L, a[0]);
+    lo_check_access(L, args[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
+    return lo_stream_take_string(L, args[0]);
 }
 
-static lo_value p_write_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-output*))",
+             "")
 {
-    if (!lo_charp(a[0]))
+    if (!lo_charp(args[0]))
         lo_error(L, "TYPE-ERROR", "WRITE-CHAR: not a character");
-    lo_stream_write_char(L, stream_at(L, a, n, 1, "WRITE-CHAR"),
-                         lo_char_code(a[0]));
-    return a[0];
+    lo_stream_write_char(L, stream_at(L, args, nargs, 1, "WRITE-CHAR"),
+                         lo_char_code(args[0]));
+    return args[0];
 }
 
 /* (write-string string &optional stream &key start end), and WRITE-LINE */
@@ -329,25 +330,29 @@ static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
     return a[0];
 }
 
-static lo_value p_write_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_write_string, "WRITE-STRING", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
+             "")
 {
-    return write_string(L, a, n, false, "WRITE-STRING");
+    return write_string(L, args, nargs, false, "WRITE-STRING");
 }
 
-static lo_value p_write_line(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_write_line, "WRITE-LINE", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
+             "")
 {
-    return write_string(L, a, n, true, "WRITE-LINE");
+    return write_string(L, args, nargs, true, "WRITE-LINE");
 }
 
-static lo_value p_terpri(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_terpri, "TERPRI", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
+             "")
 {
-    lo_stream_write_char(L, stream_at(L, a, n, 0, "TERPRI"), '\n');
+    lo_stream_write_char(L, stream_at(L, args, nargs, 0, "TERPRI"), '\n');
     return L->nil;
 }
 
-static lo_value p_fresh_line(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
+             "")
 {
-    lo_value stream = stream_at(L, a, n, 0, "FRESH-LINE");
+    lo_value stream = stream_at(L, args, nargs, 0, "FRESH-LINE");
     if (lo_stream_column(L, stream) == 0)
         return L->nil;
     lo_stream_write_char(L, stream, '\n');
@@ -356,16 +361,23 @@ static lo_value p_fresh_line(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* FINISH-OUTPUT FORCE-OUTPUT CLEAR-OUTPUT: output is handed over whole
  * after each evaluation, so there is nothing to push or drop early. */
-static lo_value p_finish_output(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_finish_output, "FINISH-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
+             "")
 {
-    stream_at(L, a, n, 0, "FINISH-OUTPUT");
+    stream_at(L, args, nargs, 0, "FINISH-OUTPUT");
     return L->nil;
 }
+LO_PRIMITIVE_ALIAS(p_force_output, p_finish_output, "FORCE-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
+                   "");
 
-static lo_value p_streamp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE_ALIAS(p_clear_output, p_finish_output, "CLEAR-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
+                   "");
+
+
+LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(stream)",
+             "")
 {
-    (void)n;
-    return lo_truth(L, lo_streamp(a[0]));
+    return lo_truth(L, lo_streamp(args[0]));
 }
 
 static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
@@ -384,22 +396,22 @@ static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction,
     return lo_truth(L, (flags & direction) && !(flags & LO_STREAM_CLOSED));
 }
 
-static lo_value p_output_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
+             "")
 {
-    (void)n;
-    return open_in(L, a[0], LO_STREAM_OUT, "OUTPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_OUT, "OUTPUT-STREAM-P");
 }
 
-static lo_value p_input_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
+             "")
 {
-    (void)n;
-    return open_in(L, a[0], LO_STREAM_IN, "INPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN, "INPUT-STREAM-P");
 }
 
-static lo_value p_open_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
+             "")
 {
-    (void)n;
-    return open_in(L, a[0], LO_STREAM_IN | LO_STREAM_OUT, "OPEN-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT, "OPEN-STREAM-P");
 }
 
 /* (close stream &key abort): T, after which the stream can be used no
@@ -407,15 +419,16 @@ static lo_value p_open_stream_p(lo_lisp *L, lo_value *a, uint32_t n)
  * written, as in SBCL.  An input stream's text is let go for the
  * collector.  The console streams serve every thread and persist:
  * closing one does nothing and returns NIL. */
-static lo_value p_close(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(.arg0. &more .more-context. .more-count.)",
+             "")
 {
     lo_value abort;
-    lo_parse_keys(L, "CLOSE", a, n, 1, "ABORT", &abort);
-    uint64_t *p = lo_ptr(stream_arg(L, a[0], "CLOSE"));
-    unsigned flags = lo_stream_flags(a[0]);
-    lo_check_access(L, a[0], flags & LO_STREAM_OUT ? LO_ACCESS_WRITE
+    lo_parse_keys(L, "CLOSE", args, nargs, 1, "ABORT", &abort);
+    uint64_t *p = lo_ptr(stream_arg(L, args[0], "CLOSE"));
+    unsigned flags = lo_stream_flags(args[0]);
+    lo_check_access(L, args[0], flags & LO_STREAM_OUT ? LO_ACCESS_WRITE
                                                    : LO_ACCESS_READ, "CLOSE");
-    if (lo_stream_kind(a[0]) == LO_STREAM_CONSOLE)
+    if (lo_stream_kind(args[0]) == LO_STREAM_CONSOLE)
         return L->nil;
     p[STREAM_FLAGS] = lo_fixnum(flags | LO_STREAM_CLOSED);
     if (flags & LO_STREAM_IN) {
@@ -425,22 +438,22 @@ static lo_value p_close(lo_lisp *L, lo_value *a, uint32_t n)
     return L->t;
 }
 
-const struct lo_primitive lo_prims_streams[] = {
-    { "%CONSOLE-STREAM", 0, 1, p_console_stream },
-    { "MAKE-STRING-OUTPUT-STREAM", 0, -1, p_make_string_output_stream },
-    { "GET-OUTPUT-STREAM-STRING", 1, 1, p_get_output_stream_string },
-    { "WRITE-CHAR", 1, 2, p_write_char },
-    { "WRITE-STRING", 1, -1, p_write_string },
-    { "WRITE-LINE", 1, -1, p_write_line },
-    { "TERPRI", 0, 1, p_terpri },
-    { "FRESH-LINE", 0, 1, p_fresh_line },
-    { "FINISH-OUTPUT", 0, 1, p_finish_output },
-    { "FORCE-OUTPUT", 0, 1, p_finish_output },
-    { "CLEAR-OUTPUT", 0, 1, p_finish_output },
-    { "STREAMP", 1, 1, p_streamp },
-    { "OUTPUT-STREAM-P", 1, 1, p_output_stream_p },
-    { "INPUT-STREAM-P", 1, 1, p_input_stream_p },
-    { "OPEN-STREAM-P", 1, 1, p_open_stream_p },
-    { "CLOSE", 1, -1, p_close },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_streams[] = {
+    LO_ROW(p_console_stream),
+    LO_ROW(p_make_string_output_stream),
+    LO_ROW(p_get_output_stream_string),
+    LO_ROW(p_write_char),
+    LO_ROW(p_write_string),
+    LO_ROW(p_write_line),
+    LO_ROW(p_terpri),
+    LO_ROW(p_fresh_line),
+    LO_ROW(p_finish_output),
+    LO_ROW(p_force_output),
+    LO_ROW(p_clear_output),
+    LO_ROW(p_streamp),
+    LO_ROW(p_output_stream_p),
+    LO_ROW(p_input_stream_p),
+    LO_ROW(p_open_stream_p),
+    LO_ROW(p_close),
+    NULL,
 };

@@ -314,69 +314,73 @@ bool lo_name_char(const char *name, size_t len, uint32_t *code)
 
 /* ---- character primitives ---- */
 
-static lo_value p_char_code(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char_code, "CHAR-CODE", CL, ANY, 1, 1, "(char)",
+             "")
 {
-    (void)n;
-    return lo_fixnum(char_arg(L, a[0], "CHAR-CODE"));
+    return lo_fixnum(char_arg(L, args[0], "CHAR-CODE"));
 }
+LO_PRIMITIVE_ALIAS(p_char_int, p_char_code, "CHAR-INT", CL, ANY, 1, 1, "(char)",
+                   "");
 
-static lo_value p_code_char(lo_lisp *L, lo_value *a, uint32_t n)
+
+LO_PRIMITIVE(p_code_char, "CODE-CHAR", CL, ANY, 1, 1, "(code)",
+             "")
 {
-    (void)n;
-    if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0 ||
-        lo_fixnum_value(a[0]) > 0x10ffff)
+    if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0 ||
+        lo_fixnum_value(args[0]) > 0x10ffff)
         lo_error(L, "TYPE-ERROR", "CODE-CHAR: not a character code");
-    return lo_char((uint32_t)lo_fixnum_value(a[0]));
+    return lo_char((uint32_t)lo_fixnum_value(args[0]));
 }
 
-static lo_value p_char_upcase(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char_upcase, "CHAR-UPCASE", CL, ANY, 1, 1, "(char)",
+             "")
 {
-    (void)n;
-    return lo_char(upcase(char_arg(L, a[0], "CHAR-UPCASE")));
+    return lo_char(upcase(char_arg(L, args[0], "CHAR-UPCASE")));
 }
 
-static lo_value p_char_downcase(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char_downcase, "CHAR-DOWNCASE", CL, ANY, 1, 1, "(char)",
+             "")
 {
-    (void)n;
-    return lo_char(downcase(char_arg(L, a[0], "CHAR-DOWNCASE")));
+    return lo_char(downcase(char_arg(L, args[0], "CHAR-DOWNCASE")));
 }
 
-#define CHAR_PREDICATE(fname, test, opname)                                 \
-    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+#define CHAR_PREDICATE(fname, test, opname, docstr)                         \
+    LO_PRIMITIVE(fname, opname, CL, ANY, 1, 1, "(character)", docstr)        \
     {                                                                       \
-        (void)n;                                                            \
-        return lo_truth(L, test(char_arg(L, a[0], opname)));                   \
+        return lo_truth(L, test(char_arg(L, args[0], opname)));            \
     }
-CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P")
-CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P")
-CHAR_PREDICATE(p_both_case_p, both_case_p, "BOTH-CASE-P")
-CHAR_PREDICATE(p_alpha_char_p, alpha_char_p, "ALPHA-CHAR-P")
-CHAR_PREDICATE(p_alphanumericp, alphanumericp, "ALPHANUMERICP")
-CHAR_PREDICATE(p_graphic_char_p, graphic_char_p, "GRAPHIC-CHAR-P")
+CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P", "")
+CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P", "")
+CHAR_PREDICATE(p_both_case_p, both_case_p, "BOTH-CASE-P", "")
+CHAR_PREDICATE(p_alpha_char_p, alpha_char_p, "ALPHA-CHAR-P", "")
+CHAR_PREDICATE(p_alphanumericp, alphanumericp, "ALPHANUMERICP", "")
+CHAR_PREDICATE(p_graphic_char_p, graphic_char_p, "GRAPHIC-CHAR-P", "")
 
-static lo_value p_digit_char_p(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_digit_char_p, "DIGIT-CHAR-P", CL, ANY, 1, 2, "(char &optional (radix 10))",
+             "")
 {
-    uint32_t c = char_arg(L, a[0], "DIGIT-CHAR-P");
-    int w = digit_weight(c, radix_arg(L, n > 1 ? a[1] : LO_UNBOUND,
+    uint32_t c = char_arg(L, args[0], "DIGIT-CHAR-P");
+    int w = digit_weight(c, radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND,
                                       "DIGIT-CHAR-P"));
     return w < 0 ? L->nil : lo_fixnum(w);
 }
 
-static lo_value p_digit_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_digit_char, "DIGIT-CHAR", CL, ANY, 1, 2, "(weight &optional (radix 10))",
+             "")
 {
-    int radix = radix_arg(L, n > 1 ? a[1] : LO_UNBOUND, "DIGIT-CHAR");
-    if (!lo_fixnump(a[0]) || lo_fixnum_value(a[0]) < 0)
+    int radix = radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND, "DIGIT-CHAR");
+    if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0)
         lo_error(L, "TYPE-ERROR", "DIGIT-CHAR: not a non-negative integer");
-    int64_t w = lo_fixnum_value(a[0]);
+    int64_t w = lo_fixnum_value(args[0]);
     if (w >= radix)
         return L->nil;
     return lo_char(w < 10 ? '0' + (uint32_t)w : 'A' + (uint32_t)w - 10);
 }
 
-static lo_value p_char_name(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char_name, "CHAR-NAME", CL, ANY, 1, 1, "(char)",
+             "")
 {
-    (void)n;
-    const char *name = lo_char_name(char_arg(L, a[0], "CHAR-NAME"));
+    const char *name = lo_char_name(char_arg(L, args[0], "CHAR-NAME"));
     return name ? lo_make_string(L, name, strlen(name)) : L->nil;
 }
 
@@ -417,23 +421,24 @@ static lo_value compare_chars(lo_lisp *L, lo_value *a, uint32_t n,
     return L->t;
 }
 
-#define CHAR_COMPARE(fname, how, fold, opname)                              \
-    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+#define CHAR_COMPARE(fname, how, fold, opname, docstr)                      \
+    LO_PRIMITIVE(fname, opname, CL, ANY, 1, -1,                             \
+                 "(character &rest more-characters)", docstr)               \
     {                                                                       \
-        return compare_chars(L, a, n, how, fold, opname);                   \
+        return compare_chars(L, args, nargs, how, fold, opname);            \
     }
-CHAR_COMPARE(p_char_eq, EQ, false, "CHAR=")
-CHAR_COMPARE(p_char_ne, NE, false, "CHAR/=")
-CHAR_COMPARE(p_char_lt, LT, false, "CHAR<")
-CHAR_COMPARE(p_char_gt, GT, false, "CHAR>")
-CHAR_COMPARE(p_char_le, LE, false, "CHAR<=")
-CHAR_COMPARE(p_char_ge, GE, false, "CHAR>=")
-CHAR_COMPARE(p_char_equal, EQ, true, "CHAR-EQUAL")
-CHAR_COMPARE(p_char_not_equal, NE, true, "CHAR-NOT-EQUAL")
-CHAR_COMPARE(p_char_lessp, LT, true, "CHAR-LESSP")
-CHAR_COMPARE(p_char_greaterp, GT, true, "CHAR-GREATERP")
-CHAR_COMPARE(p_char_not_greaterp, LE, true, "CHAR-NOT-GREATERP")
-CHAR_COMPARE(p_char_not_lessp, GE, true, "CHAR-NOT-LESSP")
+CHAR_COMPARE(p_char_eq, EQ, false, "CHAR=", "")
+CHAR_COMPARE(p_char_ne, NE, false, "CHAR/=", "")
+CHAR_COMPARE(p_char_lt, LT, false, "CHAR<", "")
+CHAR_COMPARE(p_char_gt, GT, false, "CHAR>", "")
+CHAR_COMPARE(p_char_le, LE, false, "CHAR<=", "")
+CHAR_COMPARE(p_char_ge, GE, false, "CHAR>=", "")
+CHAR_COMPARE(p_char_equal, EQ, true, "CHAR-EQUAL", "")
+CHAR_COMPARE(p_char_not_equal, NE, true, "CHAR-NOT-EQUAL", "")
+CHAR_COMPARE(p_char_lessp, LT, true, "CHAR-LESSP", "")
+CHAR_COMPARE(p_char_greaterp, GT, true, "CHAR-GREATERP", "")
+CHAR_COMPARE(p_char_not_greaterp, LE, true, "CHAR-NOT-GREATERP", "")
+CHAR_COMPARE(p_char_not_lessp, GE, true, "CHAR-NOT-LESSP", "")
 
 /* ---- strings: making and reading ----------------------------------------- */
 
@@ -493,11 +498,11 @@ static lo_value read_only(lo_value v)
 }
 
 /* (name-char name): names are ASCII, so nothing else names a character. */
-static lo_value p_name_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_name_char, "NAME-CHAR", CL, ANY, 1, 1, "(name)",
+             "")
 {
-    (void)n;
     struct text t;
-    text_of(L, a[0], &t, "NAME-CHAR");
+    text_of(L, args[0], &t, "NAME-CHAR");
     char name[64];
     if (t.len >= sizeof name)
         return L->nil;
@@ -511,11 +516,12 @@ static lo_value p_name_char(lo_lisp *L, lo_value *a, uint32_t n)
 }
 
 /* (make-string size &key initial-element element-type) */
-static lo_value p_make_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_string, "MAKE-STRING", CL, ANY, 1, -1, "(count &key (element-type 'character) (initial-element nil iep))",
+             "")
 {
     lo_value k[2];
-    lo_parse_keys(L, "MAKE-STRING", a, n, 1, "INITIAL-ELEMENT ELEMENT-TYPE", k);
-    uint64_t len = lo_index_arg(L, a[0], "MAKE-STRING");
+    lo_parse_keys(L, "MAKE-STRING", args, nargs, 1, "INITIAL-ELEMENT ELEMENT-TYPE", k);
+    uint64_t len = lo_index_arg(L, args[0], "MAKE-STRING");
     uint32_t fill = k[0] == LO_UNBOUND ? 0 : char_arg(L, k[0], "MAKE-STRING");
     lo_value s = lo_alloc_string(L, len);
     for (uint64_t i = 0; i < len; i++)
@@ -525,15 +531,15 @@ static lo_value p_make_string(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* (string x): a string as it is, a symbol's name, a character as a string
  * of one. */
-static lo_value p_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_string, "STRING", CL, ANY, 1, 1, "(x)",
+             "")
 {
-    (void)n;
-    if (lo_typep(a[0], LO_T_STRING))
-        return a[0];
-    if (lo_symbolp(a[0]))
-        return read_only(lo_symbol_name(a[0]));
-    if (lo_charp(a[0])) {
-        uint32_t c = lo_char_code(a[0]);
+    if (lo_typep(args[0], LO_T_STRING))
+        return args[0];
+    if (lo_symbolp(args[0]))
+        return read_only(lo_symbol_name(args[0]));
+    if (lo_charp(args[0])) {
+        uint32_t c = lo_char_code(args[0]);
         return string_from(L, &c, 1);
     }
     lo_error(L, "TYPE-ERROR", "STRING: not a string designator");
@@ -560,22 +566,28 @@ static uint64_t string_index(lo_lisp *L, lo_value s, lo_value i,
 }
 
 /* char and schar: strings are all simple here. */
-static lo_value p_char(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char, "CHAR", CL, ANY, 2, 2, "(string index)",
+             "")
 {
-    (void)n;
-    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, "CHAR");
-    return lo_char(lo_string_chars(s)[string_index(L, s, a[1], "CHAR")]);
+    lo_value s = string_arg(L, args[0], LO_ACCESS_READ, "CHAR");
+    return lo_char(lo_string_chars(s)[string_index(L, s, args[1], "CHAR")]);
 }
+LO_PRIMITIVE_ALIAS(p_schar, p_char, "SCHAR", CL, ANY, 2, 2, "(string index)",
+                   "");
+
 
 /* (%char-set string index char): what (setf (char s i) c) becomes. */
-static lo_value p_char_set(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_char_set, "%CHAR-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    lo_value s = string_arg(L, a[0], LO_ACCESS_WRITE, "(SETF CHAR)");
-    uint64_t i = string_index(L, s, a[1], "(SETF CHAR)");
-    lo_string_chars(s)[i] = char_arg(L, a[2], "(SETF CHAR)");
-    return a[2];
+    lo_value s = string_arg(L, args[0], LO_ACCESS_WRITE, "(SETF CHAR)");
+    uint64_t i = string_index(L, s, args[1], "(SETF CHAR)");
+    lo_string_chars(s)[i] = char_arg(L, args[2], "(SETF CHAR)");
+    return args[2];
 }
+LO_PRIMITIVE_ALIAS(p_schar_set, p_char_set, "%SCHAR-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+                   "");
+
 
 /* ---- string comparisons ----
  * (string< s1 s2 &key start1 end1 start2 end2) and the rest: compare the
@@ -614,23 +626,25 @@ static lo_value compare_strings(lo_lisp *L, lo_value *a, uint32_t n,
     return ordered(cmp, 0, how) ? lo_fixnum((int64_t)i) : L->nil;
 }
 
-#define STRING_COMPARE(fname, how, fold, opname)                            \
-    static lo_value fname(lo_lisp *L, lo_value *a, uint32_t n)              \
+#define STRING_COMPARE(fname, how, fold, opname, docstr)                    \
+    LO_PRIMITIVE(fname, opname, CL, ANY, 2, -1,                             \
+                 "(string1 string2 &key (start1 0) end1 (start2 0) end2)",  \
+                 docstr)                                                    \
     {                                                                       \
-        return compare_strings(L, a, n, how, fold, opname);                 \
+        return compare_strings(L, args, nargs, how, fold, opname);          \
     }
-STRING_COMPARE(p_string_eq, EQ, false, "STRING=")
-STRING_COMPARE(p_string_ne, NE, false, "STRING/=")
-STRING_COMPARE(p_string_lt, LT, false, "STRING<")
-STRING_COMPARE(p_string_gt, GT, false, "STRING>")
-STRING_COMPARE(p_string_le, LE, false, "STRING<=")
-STRING_COMPARE(p_string_ge, GE, false, "STRING>=")
-STRING_COMPARE(p_string_equal, EQ, true, "STRING-EQUAL")
-STRING_COMPARE(p_string_not_equal, NE, true, "STRING-NOT-EQUAL")
-STRING_COMPARE(p_string_lessp, LT, true, "STRING-LESSP")
-STRING_COMPARE(p_string_greaterp, GT, true, "STRING-GREATERP")
-STRING_COMPARE(p_string_not_greaterp, LE, true, "STRING-NOT-GREATERP")
-STRING_COMPARE(p_string_not_lessp, GE, true, "STRING-NOT-LESSP")
+STRING_COMPARE(p_string_eq, EQ, false, "STRING=", "")
+STRING_COMPARE(p_string_ne, NE, false, "STRING/=", "")
+STRING_COMPARE(p_string_lt, LT, false, "STRING<", "")
+STRING_COMPARE(p_string_gt, GT, false, "STRING>", "")
+STRING_COMPARE(p_string_le, LE, false, "STRING<=", "")
+STRING_COMPARE(p_string_ge, GE, false, "STRING>=", "")
+STRING_COMPARE(p_string_equal, EQ, true, "STRING-EQUAL", "")
+STRING_COMPARE(p_string_not_equal, NE, true, "STRING-NOT-EQUAL", "")
+STRING_COMPARE(p_string_lessp, LT, true, "STRING-LESSP", "")
+STRING_COMPARE(p_string_greaterp, GT, true, "STRING-GREATERP", "")
+STRING_COMPARE(p_string_not_greaterp, LE, true, "STRING-NOT-GREATERP", "")
+STRING_COMPARE(p_string_not_lessp, GE, true, "STRING-NOT-LESSP", "")
 
 /* ---- case conversion ----
  * string-upcase and friends return a fresh string; the nstring- ones
@@ -683,12 +697,24 @@ static lo_value nstring_case(lo_lisp *L, lo_value *a, uint32_t n,
     return s;
 }
 
-static lo_value p_string_upcase(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, UPCASE, "STRING-UPCASE"); }
-static lo_value p_string_downcase(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, DOWNCASE, "STRING-DOWNCASE"); }
-static lo_value p_string_capitalize(lo_lisp *L, lo_value *a, uint32_t n) { return string_case(L, a, n, CAPITALIZE, "STRING-CAPITALIZE"); }
-static lo_value p_nstring_upcase(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, UPCASE, "NSTRING-UPCASE"); }
-static lo_value p_nstring_downcase(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, DOWNCASE, "NSTRING-DOWNCASE"); }
-static lo_value p_nstring_capitalize(lo_lisp *L, lo_value *a, uint32_t n) { return nstring_case(L, a, n, CAPITALIZE, "NSTRING-CAPITALIZE"); }
+LO_PRIMITIVE(p_string_upcase, "STRING-UPCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return string_case(L, args, nargs, UPCASE, "STRING-UPCASE"); }
+LO_PRIMITIVE(p_string_downcase, "STRING-DOWNCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return string_case(L, args, nargs, DOWNCASE, "STRING-DOWNCASE"); }
+LO_PRIMITIVE(p_string_capitalize, "STRING-CAPITALIZE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return string_case(L, args, nargs, CAPITALIZE, "STRING-CAPITALIZE"); }
+LO_PRIMITIVE(p_nstring_upcase, "NSTRING-UPCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return nstring_case(L, args, nargs, UPCASE, "NSTRING-UPCASE"); }
+LO_PRIMITIVE(p_nstring_downcase, "NSTRING-DOWNCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return nstring_case(L, args, nargs, DOWNCASE, "NSTRING-DOWNCASE"); }
+LO_PRIMITIVE(p_nstring_capitalize, "NSTRING-CAPITALIZE", CL, ANY, 1, -1, "(string &key (start 0) end)",
+             "")
+{ return nstring_case(L, args, nargs, CAPITALIZE, "NSTRING-CAPITALIZE"); }
 
 /* ---- trimming ----
  * (string-trim bag string): bag is any sequence of characters. */
@@ -725,9 +751,15 @@ static lo_value trim(lo_lisp *L, lo_value *a, bool left, bool right,
     return string_from(L, t.chars + start, end - start);
 }
 
-static lo_value p_string_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, true, true, "STRING-TRIM"); }
-static lo_value p_string_left_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, true, false, "STRING-LEFT-TRIM"); }
-static lo_value p_string_right_trim(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return trim(L, a, false, true, "STRING-RIGHT-TRIM"); }
+LO_PRIMITIVE(p_string_trim, "STRING-TRIM", CL, ANY, 2, 2, "(char-bag string)",
+             "")
+{ return trim(L, args, true, true, "STRING-TRIM"); }
+LO_PRIMITIVE(p_string_left_trim, "STRING-LEFT-TRIM", CL, ANY, 2, 2, "(char-bag string)",
+             "")
+{ return trim(L, args, true, false, "STRING-LEFT-TRIM"); }
+LO_PRIMITIVE(p_string_right_trim, "STRING-RIGHT-TRIM", CL, ANY, 2, 2, "(char-bag string)",
+             "")
+{ return trim(L, args, false, true, "STRING-RIGHT-TRIM"); }
 
 /* ---- parse-integer ----
  * (parse-integer string &key start end radix junk-allowed): two values,
@@ -740,12 +772,13 @@ static bool parse_blank(uint32_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-static lo_value p_parse_integer(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1, "(string &key (start 0) end (radix 10) junk-allowed)",
+             "")
 {
     const char *op = "PARSE-INTEGER";
     lo_value k[4];
-    lo_parse_keys(L, op, a, n, 1, "START END RADIX JUNK-ALLOWED", k);
-    lo_value s = string_arg(L, a[0], LO_ACCESS_READ, op);
+    lo_parse_keys(L, op, args, nargs, 1, "START END RADIX JUNK-ALLOWED", k);
+    lo_value s = string_arg(L, args[0], LO_ACCESS_READ, op);
     const uint32_t *c = lo_string_chars(s);
     uint64_t i, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &i, &end);
@@ -782,29 +815,29 @@ static lo_value p_parse_integer(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- symbols ------------------------------------------------------------- */
 
-static lo_value p_symbol_name(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_symbol_name, "SYMBOL-NAME", CL, ANY, 1, 1, "(symbol)",
+             "")
 {
-    (void)n;
-    if (!lo_symbolp(a[0]))
+    if (!lo_symbolp(args[0]))
         lo_error(L, "TYPE-ERROR", "SYMBOL-NAME: not a symbol");
-    return read_only(lo_symbol_name(a[0]));
+    return read_only(lo_symbol_name(args[0]));
 }
 
 /* (make-symbol name): a fresh symbol in no package, with a copy of the
  * name (changing the string later does not rename the symbol). */
-static lo_value p_make_symbol(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_symbol, "MAKE-SYMBOL", CL, ANY, 1, 1, "(string)",
+             "")
 {
-    (void)n;
-    struct lo_name name = lo_name_of(string_arg(L, a[0], LO_ACCESS_READ,
+    struct lo_name name = lo_name_of(string_arg(L, args[0], LO_ACCESS_READ,
                                                 "MAKE-SYMBOL"));
     return lo_make_symbol(L, &name, L->nil);
 }
 
 /* (fboundp name): true when name is bound to a function or a macro. */
-static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_fboundp, "FBOUNDP", CL, ANY, 1, 1, "(name)",
+             "")
 {
-    (void)n;
-    lo_value name = a[0];
+    lo_value name = args[0];
     if (lo_consp(name)) {               /* (setf f): its hidden symbol */
         if (!lo_function_symbol(L, name, false))
             return L->nil;
@@ -818,64 +851,64 @@ static lo_value p_fboundp(lo_lisp *L, lo_value *a, uint32_t n)
     return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
 }
 
-const struct lo_primitive lo_prims_strings[] = {
-    { "CHAR-CODE", 1, 1, p_char_code },
-    { "CHAR-INT", 1, 1, p_char_code },
-    { "CODE-CHAR", 1, 1, p_code_char },
-    { "CHAR-UPCASE", 1, 1, p_char_upcase },
-    { "CHAR-DOWNCASE", 1, 1, p_char_downcase },
-    { "UPPER-CASE-P", 1, 1, p_upper_case_p },
-    { "LOWER-CASE-P", 1, 1, p_lower_case_p },
-    { "BOTH-CASE-P", 1, 1, p_both_case_p },
-    { "ALPHA-CHAR-P", 1, 1, p_alpha_char_p },
-    { "ALPHANUMERICP", 1, 1, p_alphanumericp },
-    { "GRAPHIC-CHAR-P", 1, 1, p_graphic_char_p },
-    { "DIGIT-CHAR-P", 1, 2, p_digit_char_p },
-    { "DIGIT-CHAR", 1, 2, p_digit_char },
-    { "CHAR-NAME", 1, 1, p_char_name },
-    { "NAME-CHAR", 1, 1, p_name_char },
-    { "CHAR=", 1, -1, p_char_eq },
-    { "CHAR/=", 1, -1, p_char_ne },
-    { "CHAR<", 1, -1, p_char_lt },
-    { "CHAR>", 1, -1, p_char_gt },
-    { "CHAR<=", 1, -1, p_char_le },
-    { "CHAR>=", 1, -1, p_char_ge },
-    { "CHAR-EQUAL", 1, -1, p_char_equal },
-    { "CHAR-NOT-EQUAL", 1, -1, p_char_not_equal },
-    { "CHAR-LESSP", 1, -1, p_char_lessp },
-    { "CHAR-GREATERP", 1, -1, p_char_greaterp },
-    { "CHAR-NOT-GREATERP", 1, -1, p_char_not_greaterp },
-    { "CHAR-NOT-LESSP", 1, -1, p_char_not_lessp },
-    { "MAKE-STRING", 1, -1, p_make_string },
-    { "STRING", 1, 1, p_string },
-    { "CHAR", 2, 2, p_char },
-    { "SCHAR", 2, 2, p_char },
-    { "%CHAR-SET", 3, 3, p_char_set },
-    { "%SCHAR-SET", 3, 3, p_char_set },
-    { "STRING=", 2, -1, p_string_eq },
-    { "STRING/=", 2, -1, p_string_ne },
-    { "STRING<", 2, -1, p_string_lt },
-    { "STRING>", 2, -1, p_string_gt },
-    { "STRING<=", 2, -1, p_string_le },
-    { "STRING>=", 2, -1, p_string_ge },
-    { "STRING-EQUAL", 2, -1, p_string_equal },
-    { "STRING-NOT-EQUAL", 2, -1, p_string_not_equal },
-    { "STRING-LESSP", 2, -1, p_string_lessp },
-    { "STRING-GREATERP", 2, -1, p_string_greaterp },
-    { "STRING-NOT-GREATERP", 2, -1, p_string_not_greaterp },
-    { "STRING-NOT-LESSP", 2, -1, p_string_not_lessp },
-    { "STRING-UPCASE", 1, -1, p_string_upcase },
-    { "STRING-DOWNCASE", 1, -1, p_string_downcase },
-    { "STRING-CAPITALIZE", 1, -1, p_string_capitalize },
-    { "NSTRING-UPCASE", 1, -1, p_nstring_upcase },
-    { "NSTRING-DOWNCASE", 1, -1, p_nstring_downcase },
-    { "NSTRING-CAPITALIZE", 1, -1, p_nstring_capitalize },
-    { "STRING-TRIM", 2, 2, p_string_trim },
-    { "STRING-LEFT-TRIM", 2, 2, p_string_left_trim },
-    { "STRING-RIGHT-TRIM", 2, 2, p_string_right_trim },
-    { "PARSE-INTEGER", 1, -1, p_parse_integer },
-    { "SYMBOL-NAME", 1, 1, p_symbol_name },
-    { "MAKE-SYMBOL", 1, 1, p_make_symbol },
-    { "FBOUNDP", 1, 1, p_fboundp },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_strings[] = {
+    LO_ROW(p_char_code),
+    LO_ROW(p_char_int),
+    LO_ROW(p_code_char),
+    LO_ROW(p_char_upcase),
+    LO_ROW(p_char_downcase),
+    LO_ROW(p_upper_case_p),
+    LO_ROW(p_lower_case_p),
+    LO_ROW(p_both_case_p),
+    LO_ROW(p_alpha_char_p),
+    LO_ROW(p_alphanumericp),
+    LO_ROW(p_graphic_char_p),
+    LO_ROW(p_digit_char_p),
+    LO_ROW(p_digit_char),
+    LO_ROW(p_char_name),
+    LO_ROW(p_name_char),
+    LO_ROW(p_char_eq),
+    LO_ROW(p_char_ne),
+    LO_ROW(p_char_lt),
+    LO_ROW(p_char_gt),
+    LO_ROW(p_char_le),
+    LO_ROW(p_char_ge),
+    LO_ROW(p_char_equal),
+    LO_ROW(p_char_not_equal),
+    LO_ROW(p_char_lessp),
+    LO_ROW(p_char_greaterp),
+    LO_ROW(p_char_not_greaterp),
+    LO_ROW(p_char_not_lessp),
+    LO_ROW(p_make_string),
+    LO_ROW(p_string),
+    LO_ROW(p_char),
+    LO_ROW(p_schar),
+    LO_ROW(p_char_set),
+    LO_ROW(p_schar_set),
+    LO_ROW(p_string_eq),
+    LO_ROW(p_string_ne),
+    LO_ROW(p_string_lt),
+    LO_ROW(p_string_gt),
+    LO_ROW(p_string_le),
+    LO_ROW(p_string_ge),
+    LO_ROW(p_string_equal),
+    LO_ROW(p_string_not_equal),
+    LO_ROW(p_string_lessp),
+    LO_ROW(p_string_greaterp),
+    LO_ROW(p_string_not_greaterp),
+    LO_ROW(p_string_not_lessp),
+    LO_ROW(p_string_upcase),
+    LO_ROW(p_string_downcase),
+    LO_ROW(p_string_capitalize),
+    LO_ROW(p_nstring_upcase),
+    LO_ROW(p_nstring_downcase),
+    LO_ROW(p_nstring_capitalize),
+    LO_ROW(p_string_trim),
+    LO_ROW(p_string_left_trim),
+    LO_ROW(p_string_right_trim),
+    LO_ROW(p_parse_integer),
+    LO_ROW(p_symbol_name),
+    LO_ROW(p_make_symbol),
+    LO_ROW(p_fboundp),
+    NULL,
 };

@@ -324,13 +324,14 @@ enum lo_kind lo_result_kind(lo_lisp *L, lo_value spec, bool nil_ok,
 
 /* (make-array dimension &key element-type initial-element
  * initial-contents adjustable fill-pointer): one dimension, simple. */
-static lo_value p_make_array(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_make_array, "MAKE-ARRAY", CL, ANY, 1, -1, "(dimensions &rest args &key (element-type t) initial-element initial-contents adjustable fill-pointer displaced-to displaced-index-offset)",
+             "")
 {
     const char *op = "MAKE-ARRAY";
     lo_value k[5];
-    lo_parse_keys(L, op, a, n, 1, "ELEMENT-TYPE INITIAL-ELEMENT "
+    lo_parse_keys(L, op, args, nargs, 1, "ELEMENT-TYPE INITIAL-ELEMENT "
                   "INITIAL-CONTENTS ADJUSTABLE FILL-POINTER", k);
-    lo_value dim = a[0];
+    lo_value dim = args[0];
     if (lo_consp(dim) && lo_null(L, lo_cdr_raw(dim)))
         dim = lo_car_raw(dim);
     else if (lo_consp(dim))
@@ -363,10 +364,11 @@ static lo_value p_make_array(lo_lisp *L, lo_value *a, uint32_t n)
     return v;
 }
 
-static lo_value p_vector(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_vector, "VECTOR", CL, ANY, 0, -1, "(&rest objects)",
+             "")
 {
-    lo_value v = lo_new_vector(L, n, L->nil);
-    memcpy(lo_vector_items(v), a, n * sizeof *a);
+    lo_value v = lo_new_vector(L, nargs, L->nil);
+    memcpy(lo_vector_items(v), args, nargs * sizeof *args);
     return v;
 }
 
@@ -391,70 +393,78 @@ uint64_t lo_vector_index(lo_lisp *L, lo_value v, lo_value i,
 }
 
 /* (aref vector index): vectors have one dimension. */
-static lo_value p_aref(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_aref, "AREF", CL, ANY, 1, -1, "(array &rest subscripts)",
+             "")
 {
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ, "AREF");
-    if (n != 2)
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "AREF");
+    if (nargs != 2)
         lo_error(L, "PROGRAM-ERROR", "AREF: wrong number of subscripts");
-    return lo_any_vector_ref(v, lo_vector_index(L, v, a[1], "AREF"));
+    return lo_any_vector_ref(v, lo_vector_index(L, v, args[1], "AREF"));
 }
 
-static lo_value p_svref(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_svref, "SVREF", CL, ANY, 2, 2, "(simple-vector index)",
+             "")
 {
-    (void)n;
-    if (!lo_vectorp(a[0]))
+    if (!lo_vectorp(args[0]))
         lo_error(L, "TYPE-ERROR", "SVREF: not a simple vector");
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_READ, "SVREF");
-    return lo_vector_items(v)[lo_vector_index(L, v, a[1], "SVREF")];
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "SVREF");
+    return lo_vector_items(v)[lo_vector_index(L, v, args[1], "SVREF")];
 }
 
 /* (%aset vector index value): what (setf (aref v i) x) becomes. */
-static lo_value p_aset(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_aset, "%ASET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
+             "")
 {
-    (void)n;
-    lo_value v = lo_vector_arg(L, a[0], LO_ACCESS_WRITE, "(SETF AREF)");
-    lo_any_vector_set(L, v, lo_vector_index(L, v, a[1], "(SETF AREF)"), a[2],
+    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, "(SETF AREF)");
+    lo_any_vector_set(L, v, lo_vector_index(L, v, args[1], "(SETF AREF)"), args[2],
                       "(SETF AREF)");
-    return a[2];
+    return args[2];
 }
 
-static lo_value p_vectorp(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_any_vector_p(a[0])); }
-static lo_value p_simple_vector_p(lo_lisp *L, lo_value *a, uint32_t n) { (void)n; return lo_truth(L, lo_vectorp(a[0])); }
+LO_PRIMITIVE(p_vectorp, "VECTORP", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_any_vector_p(args[0])); }
+LO_PRIMITIVE_ALIAS(p_arrayp, p_vectorp, "ARRAYP", CL, ANY, 1, 1, "(object)",
+                   "");
 
-static lo_value p_array_dimension(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_simple_vector_p, "SIMPLE-VECTOR-P", CL, ANY, 1, 1, "(object)",
+             "")
+{ return lo_truth(L, lo_vectorp(args[0])); }
+
+LO_PRIMITIVE(p_array_dimension, "ARRAY-DIMENSION", CL, ANY, 2, 2, "(array axis-number)",
+             "")
 {
-    (void)n;
-    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-DIMENSION");
-    if (!lo_eq(a[1], lo_fixnum(0)))
+    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-DIMENSION");
+    if (!lo_eq(args[1], lo_fixnum(0)))
         lo_error(L, "TYPE-ERROR", "ARRAY-DIMENSION: a vector has only axis 0");
     return lo_fixnum((int64_t)lo_any_vector_length(v));
 }
 
-static lo_value p_array_dimensions(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_array_dimensions, "ARRAY-DIMENSIONS", CL, ANY, 1, 1, "(array)",
+             "")
 {
-    (void)n;
-    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-DIMENSIONS");
+    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-DIMENSIONS");
     return lo_cons(L, lo_fixnum((int64_t)lo_any_vector_length(v)), L->nil);
 }
 
-static lo_value p_array_rank(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_array_rank, "ARRAY-RANK", CL, ANY, 1, 1, "(array)",
+             "")
 {
-    (void)n;
-    lo_vector_arg(L, a[0], 0, "ARRAY-RANK");
+    lo_vector_arg(L, args[0], 0, "ARRAY-RANK");
     return lo_fixnum(1);
 }
 
-static lo_value p_array_total_size(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_array_total_size, "ARRAY-TOTAL-SIZE", CL, ANY, 1, 1, "(array)",
+             "")
 {
-    (void)n;
     return lo_fixnum((int64_t)lo_any_vector_length(
-        lo_vector_arg(L, a[0], 0, "ARRAY-TOTAL-SIZE")));
+        lo_vector_arg(L, args[0], 0, "ARRAY-TOTAL-SIZE")));
 }
 
-static lo_value p_array_element_type(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_array_element_type, "ARRAY-ELEMENT-TYPE", CL, ANY, 1, 1, "(array)",
+             "")
 {
-    (void)n;
-    lo_value v = lo_vector_arg(L, a[0], 0, "ARRAY-ELEMENT-TYPE");
+    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-ELEMENT-TYPE");
     switch (lo_type_of_object(v)) {
     case LO_T_STRING:
         return lo_intern(L, "CHARACTER");
@@ -468,19 +478,19 @@ static lo_value p_array_element_type(lo_lisp *L, lo_value *a, uint32_t n)
 
 /* ---- the primitives' table ---- */
 
-const struct lo_primitive lo_prims_vectors[] = {
-    { "MAKE-ARRAY", 1, -1, p_make_array },
-    { "VECTOR", 0, -1, p_vector },
-    { "AREF", 1, -1, p_aref },
-    { "SVREF", 2, 2, p_svref },
-    { "%ASET", 3, 3, p_aset },
-    { "VECTORP", 1, 1, p_vectorp },
-    { "ARRAYP", 1, 1, p_vectorp },          /* vectors are all the arrays */
-    { "SIMPLE-VECTOR-P", 1, 1, p_simple_vector_p },
-    { "ARRAY-DIMENSION", 2, 2, p_array_dimension },
-    { "ARRAY-DIMENSIONS", 1, 1, p_array_dimensions },
-    { "ARRAY-RANK", 1, 1, p_array_rank },
-    { "ARRAY-TOTAL-SIZE", 1, 1, p_array_total_size },
-    { "ARRAY-ELEMENT-TYPE", 1, 1, p_array_element_type },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_vectors[] = {
+    LO_ROW(p_make_array),
+    LO_ROW(p_vector),
+    LO_ROW(p_aref),
+    LO_ROW(p_svref),
+    LO_ROW(p_aset),
+    LO_ROW(p_vectorp),
+    LO_ROW(p_arrayp),
+    LO_ROW(p_simple_vector_p),
+    LO_ROW(p_array_dimension),
+    LO_ROW(p_array_dimensions),
+    LO_ROW(p_array_rank),
+    LO_ROW(p_array_total_size),
+    LO_ROW(p_array_element_type),
+    NULL,
 };

@@ -25,15 +25,39 @@ static void push(lo_lisp *L, lo_value v)
     L->stack[L->sp++] = v;
 }
 
-static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
+/*
+ * Every call of a primitive comes here: its privilege is checked (the one
+ * place: primitive.h), it becomes the primitive running for its errors'
+ * messages, and it gets the n arguments on top of the stack, whose count
+ * the caller has checked.
+ */
+static inline lo_value run_primitive(lo_lisp *L, const struct lo_primitive *p,
+                                     uint32_t n)
 {
-    const struct lo_primitive *p =
-        &lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])];
-    if ((int)n < p->min_args || (p->max_args >= 0 && (int)n > p->max_args))
-        lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
-                 p->name, n);
+    if (__builtin_expect(p->privilege != LO_PRIV_ANY, 0))
+        lo_check_privilege(L, p);
+    L->primitive = p;
     L->nvalues = 1;
     return p->fn(L, &L->stack[L->sp - n], n);
+}
+
+static const struct lo_primitive *primitive_row(lo_value prim)
+{
+    return lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])];
+}
+
+static bool arity_ok(const struct lo_primitive *p, uint32_t n)
+{
+    return (int)n >= p->min_args && (p->max_args < 0 || (int)n <= p->max_args);
+}
+
+static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
+{
+    const struct lo_primitive *p = primitive_row(prim);
+    if (!arity_ok(p, n))
+        lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
+                 p->name, n);
+    return run_primitive(L, p, n);
 }
 
 /*
@@ -48,7 +72,7 @@ static lo_value spread_funcall(lo_lisp *L, lo_value prim, uint32_t *n,
     int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
     if (*n < 1 + (index == lo_apply_index))
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
-                 lo_primitives[index].name, *n);
+                 lo_primitives[index]->name, *n);
     lo_value fn = L->stack[L->sp - *n];
     (*n)--;
     (*drop)++;
@@ -225,12 +249,11 @@ static inline bool quick_primitive(lo_lisp *L, lo_value fn, uint32_t n,
     if ((p[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(p[PRIM_INDEX]);
-    const struct lo_primitive *prim = &lo_primitives[index];
-    if ((int)n < prim->min_args || (prim->max_args >= 0 && (int)n > prim->max_args) ||
-        index == lo_funcall_index || index == lo_apply_index)
+    const struct lo_primitive *prim = lo_primitives[index];
+    if (!arity_ok(prim, n) || index == lo_funcall_index ||
+        index == lo_apply_index)
         return false;
-    L->nvalues = 1;
-    lo_value v = prim->fn(L, &L->stack[L->sp - n], n);
+    lo_value v = run_primitive(L, prim, n);
     L->sp -= n + drop;
     L->stack[L->sp++] = v;
     return true;
@@ -351,7 +374,8 @@ void lo_vm_init(void)
         inline_index[op][0] = inline_index[op][1] = -1;
     for (unsigned i = 0; i < INLINE_OPS; i++)
         for (unsigned p = 0; p < lo_primitive_count; p++)
-            if (!strcmp(lo_primitives[p].name, inline_ops[i].name)) {
+            if (lo_primitives[p]->package == LO_PKG_CL &&
+                !strcmp(lo_primitives[p]->name, inline_ops[i].name)) {
                 int64_t *slot = inline_index[inline_ops[i].op];
                 slot[slot[0] >= 0] = p;
             }
@@ -883,10 +907,12 @@ lo_value lo_vm_apply(lo_lisp *L, lo_value fn, const lo_value *args,
                      uint32_t nargs)
 {
     lo_count_step(L);               /* a call from C is a step too */
+    const struct lo_primitive *caller = L->primitive;
     uint32_t entry = L->nframes;
     for (uint32_t i = 0; i < nargs; i++)
         push(L, args[i]);
-    if (start_call(L, fn, nargs, 0))
-        return L->stack[--L->sp];
-    return run(L, entry);
+    lo_value v = start_call(L, fn, nargs, 0) ? L->stack[--L->sp]
+                                             : run(L, entry);
+    L->primitive = caller;
+    return v;
 }

@@ -34,48 +34,52 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
     return lo_output_stream(L, i < n ? a[i] : L->nil, op);
 }
 
-static lo_value p_prin1(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_prin1, "PRIN1", CL, ANY, 1, 2, "(object &optional stream)",
+             "")
 {
-    lo_print_to_stream(L, a[0], 1, stream_at(L, a, n, 1, "PRIN1"));
-    return a[0];
+    lo_print_to_stream(L, args[0], 1, stream_at(L, args, nargs, 1, "PRIN1"));
+    return args[0];
 }
 
-static lo_value p_princ(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_princ, "PRINC", CL, ANY, 1, 2, "(object &optional stream)",
+             "")
 {
-    lo_print_to_stream(L, a[0], 0, stream_at(L, a, n, 1, "PRINC"));
-    return a[0];
+    lo_print_to_stream(L, args[0], 0, stream_at(L, args, nargs, 1, "PRINC"));
+    return args[0];
 }
 
 /* (print x &optional stream): a newline, x as PRIN1 writes it, a space. */
-static lo_value p_print(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_print, "PRINT", CL, ANY, 1, 2, "(object &optional stream)",
+             "")
 {
-    lo_value stream = stream_at(L, a, n, 1, "PRINT");
+    lo_value stream = stream_at(L, args, nargs, 1, "PRINT");
     lo_stream_write_char(L, stream, '\n');
-    lo_print_to_stream(L, a[0], 1, stream);
+    lo_print_to_stream(L, args[0], 1, stream);
     lo_stream_write_char(L, stream, ' ');
-    return a[0];
+    return args[0];
 }
 
 /* (pprint x &optional stream): no pretty printer yet, so a newline and
  * x as PRIN1 writes it; no values. */
-static lo_value p_pprint(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_pprint, "PPRINT", CL, ANY, 1, 2, "(object &optional stream)",
+             "")
 {
-    lo_value stream = stream_at(L, a, n, 1, "PPRINT");
+    lo_value stream = stream_at(L, args, nargs, 1, "PPRINT");
     lo_stream_write_char(L, stream, '\n');
-    lo_print_to_stream(L, a[0], 1, stream);
+    lo_print_to_stream(L, args[0], 1, stream);
     return lo_values(L, 0, NULL);
 }
 
-static lo_value p_prin1_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_prin1_to_string, "PRIN1-TO-STRING", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_print_to_string(L, a[0], 1);
+    return lo_print_to_string(L, args[0], 1);
 }
 
-static lo_value p_princ_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_princ_to_string, "PRINC-TO-STRING", CL, ANY, 1, 1, "(object)",
+             "")
 {
-    (void)n;
-    return lo_print_to_string(L, a[0], 0);
+    return lo_print_to_string(L, args[0], 0);
 }
 
 /* ---- WRITE's keyword arguments: each binds a printer variable ---- */
@@ -105,35 +109,37 @@ static lo_value bind_write_keys(lo_lisp *L, lo_value *a, uint32_t n,
 }
 
 /* (write x &key stream escape radix base case ...) */
-static lo_value p_write(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_write, "WRITE", CL, ANY, 1, -1, "(object &key stream ((:escape *print-escape*) *print-escape*) ((:radix *print-radix*) *print-radix*) ((:base *print-base*) *print-base*) ((:circle *print-circle*) *print-circle*) ((:pretty *print-pretty*) *print-pretty*) ((:level *print-level*) *print-level*) ((:length *print-length*) *print-length*) ((:case *print-case*) *print-case*) ((:array *print-array*) *print-array*) ((:gensym *print-gensym*) *print-gensym*) ((:readably *print-readably*) *print-readably*) ((:right-margin *print-right-margin*) *print-right-margin*) ((:miser-width *print-miser-width*) *print-miser-width*) ((:lines *print-lines*) *print-lines*) ((:pprint-dispatch *print-pprint-dispatch*) *print-pprint-dispatch*) ((:suppress-errors *suppress-print-errors*) *suppress-print-errors*))",
+             "")
 {
     uint32_t depth = L->nbindings;
-    lo_value stream = bind_write_keys(L, a, n, 1, "WRITE");
-    lo_print_to_stream(L, a[0], -1, lo_output_stream(L, stream, "WRITE"));
+    lo_value stream = bind_write_keys(L, args, nargs, 1, "WRITE");
+    lo_print_to_stream(L, args[0], -1, lo_output_stream(L, stream, "WRITE"));
     lo_unbind_to(L, depth);
-    return a[0];
+    return args[0];
 }
 
-static lo_value p_write_to_string(lo_lisp *L, lo_value *a, uint32_t n)
+LO_PRIMITIVE(p_write_to_string, "WRITE-TO-STRING", CL, ANY, 1, -1, "(object &key ((:escape *print-escape*) *print-escape*) ((:radix *print-radix*) *print-radix*) ((:base *print-base*) *print-base*) ((:circle *print-circle*) *print-circle*) ((:pretty *print-pretty*) *print-pretty*) ((:level *print-level*) *print-level*) ((:length *print-length*) *print-length*) ((:case *print-case*) *print-case*) ((:array *print-array*) *print-array*) ((:gensym *print-gensym*) *print-gensym*) ((:readably *print-readably*) *print-readably*) ((:right-margin *print-right-margin*) *print-right-margin*) ((:miser-width *print-miser-width*) *print-miser-width*) ((:lines *print-lines*) *print-lines*) ((:pprint-dispatch *print-pprint-dispatch*) *print-pprint-dispatch*) ((:suppress-errors *suppress-print-errors*) *suppress-print-errors*))",
+             "")
 {
     uint32_t depth = L->nbindings;
-    lo_value stream = bind_write_keys(L, a, n, 1, "WRITE-TO-STRING");
+    lo_value stream = bind_write_keys(L, args, nargs, 1, "WRITE-TO-STRING");
     if (!lo_null(L, stream))
         lo_error(L, "PROGRAM-ERROR", "WRITE-TO-STRING: unknown keyword "
                  "argument :STREAM");
-    lo_value s = lo_print_to_string(L, a[0], -1);
+    lo_value s = lo_print_to_string(L, args[0], -1);
     lo_unbind_to(L, depth);
     return s;
 }
 
-const struct lo_primitive lo_prims_write[] = {
-    { "PRIN1", 1, 2, p_prin1 },
-    { "PRINC", 1, 2, p_princ },
-    { "PRINT", 1, 2, p_print },
-    { "PPRINT", 1, 2, p_pprint },
-    { "WRITE", 1, -1, p_write },
-    { "PRIN1-TO-STRING", 1, 1, p_prin1_to_string },
-    { "PRINC-TO-STRING", 1, 1, p_princ_to_string },
-    { "WRITE-TO-STRING", 1, -1, p_write_to_string },
-    { NULL, 0, 0, NULL },
+const struct lo_primitive *const lo_prims_write[] = {
+    LO_ROW(p_prin1),
+    LO_ROW(p_princ),
+    LO_ROW(p_print),
+    LO_ROW(p_pprint),
+    LO_ROW(p_write),
+    LO_ROW(p_prin1_to_string),
+    LO_ROW(p_princ_to_string),
+    LO_ROW(p_write_to_string),
+    NULL,
 };

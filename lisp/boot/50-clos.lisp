@@ -18,8 +18,9 @@
 ;;;;    discriminating function, a closure over it, in its place.  That
 ;;;;    function looks the classes of the specialised arguments up in its
 ;;;;    cache (an EQUAL hash table it closes over) for the effective
-;;;;    method, computing it on a miss.  Caches are emptied when methods
-;;;;    are added or removed and when a class is redefined.
+;;;;    method, computing it on a miss.  A cache is emptied when methods
+;;;;    are added or removed, and every cache goes stale when a class is
+;;;;    defined or redefined (*%CLASSES-EPOCH*).
 ;;;;  - Threads share all of it (the system's classes and generic
 ;;;;    functions every thread, a user's every thread of that user).  A
 ;;;;    change takes the object system's lock (%WITH-CLOS-LOCK below) and
@@ -263,7 +264,6 @@
 
 ;;; ---- making and finishing classes ----
 
-(defvar *%generic-functions* nil)   ; every one, for emptying caches
 (defvar *%methods-epoch* 0)         ; counts changes of methods and classes
 
 (defun %class-plist-put (class key value)
@@ -272,23 +272,50 @@
     (%set-class-field class 11 plist)
     value))
 
+;; The system's classes and generic functions are the system's objects,
+;; which no user may change (lisp/freeze.c).  When a user's definitions
+;; need them changed -- a cache emptied or filled -- the code doing it
+;; asks for a write grant, and computes what it writes itself.
+(defmacro %with-system-write (&body body)
+  `(%call-with-system-write (lambda () ,@body)))
+
+;; A superclass records its direct subclasses -- unless it is the
+;; system's and a user defines the subclass: what a user defines changes
+;; none of the objects every user shares (nor shows in them).
+(defun %link-subclass (super class)
+  (unless (and (%user-environment-p) (%system-object-p super))
+    (%set-class-field super 8 (cons class (%class-direct-subclasses super)))))
+
+(defun %unlink-subclass (super class)
+  (unless (and (%user-environment-p) (%system-object-p super))
+    (%set-class-field super 8 (remove class (%class-direct-subclasses super)))))
+
 ;; Caches are never changed, only replaced, with the discriminating
 ;; function that closes over them (%INSTALL-DISCRIMINATOR), and are keyed
 ;; by class serial numbers, not classes: a thread reading one while
 ;; another adds to it or empties it sees a whole table, and a lookup never
-;; rehashes it (tables keyed by addresses rehash after collections).  The
-;; lock is held; an empty cache has nothing to forget.
-(defun %clear-dispatch-caches ()
-  (setq *%methods-epoch* (1+ *%methods-epoch*))
-  (dolist (gf *%generic-functions*)
-    (unless (zerop (hash-table-count (%gf-cache gf)))
-      (%install-discriminator gf (make-hash-table :test 'equal)))))
+;; rehashes it (tables keyed by addresses rehash after collections).  A
+;; change of classes makes every cache stale at once: a discriminating
+;; function uses its cache only while *%CLASSES-EPOCH* is what it was
+;; when the cache was made (one comparison a call), and the next miss
+;; starts an empty one (%DISPATCH-MISS).  No list of every generic
+;; function is kept, nor visited.
+(defvar *%classes-epoch* 0)
 
-;; table, the cache of gf's discriminating function, with key -> emf
-;; added: a new table and a new discriminating function (lock held).
+;; The counters every thread shares are counted up under the lock,
+;; whoever calls (no count lost to a thread counting at the same time).
+(defun %clear-dispatch-caches ()
+  (%with-clos-lock
+    (setq *%methods-epoch* (1+ *%methods-epoch*))
+    (setq *%classes-epoch* (1+ *%classes-epoch*))))
+
+;; table (nil: an empty one), the cache of gf's discriminating function,
+;; with key -> emf added: a new table and a new discriminating function
+;; (lock held).
 (defun %cache-add (gf table key emf)
   (let ((new (make-hash-table :test 'equal)))
-    (maphash (lambda (old-key v) (setf (gethash old-key new) v)) table)
+    (when table
+      (maphash (lambda (old-key v) (setf (gethash old-key new) v)) table))
     (setf (gethash key new) emf)
     (%install-discriminator gf new)
     emf))
@@ -301,10 +328,11 @@
             (make-array (length *%class-slot-names*) :initial-element nil))))
     (%set-class-field c 0 name)
     (%set-class-field c 1 supers)
-    (%set-class-field c 12 (setq *%class-serial* (1+ *%class-serial*)))
+    (%set-class-field c 12 (%with-clos-lock
+                             (setq *%class-serial* (1+ *%class-serial*))))
     (%set-class-field c 9 kind)
     (dolist (s supers)
-      (%set-class-field s 8 (cons c (%class-direct-subclasses s))))
+      (%link-subclass s c))
     c))
 
 ;; Compute c's precedence list, slots, default initargs and wrapper; a
@@ -622,7 +650,6 @@
     (%slot-set gf 2 lambda-list)
     (%slot-set gf 5 0)
     (%install-discriminator gf (make-hash-table :test 'equal))
-    (%with-clos-lock (push gf *%generic-functions*))
     gf))
 
 ;; A copy of gf owned by the current environment: the same methods (as
@@ -682,7 +709,7 @@
     (%slot-set gf 5 n)
     (%slot-set gf 6 eqls)
     (%slot-set gf 8 (%simple-arity gf))
-    (setq *%methods-epoch* (1+ *%methods-epoch*))
+    (%with-clos-lock (setq *%methods-epoch* (1+ *%methods-epoch*)))
     (%install-discriminator gf (make-hash-table :test 'equal))))
 
 ;; gf calls a new discriminating function, for its methods and dispatch
@@ -692,8 +719,9 @@
 (defun %install-discriminator (gf table)
   (%slot-set gf 3 table)
   (%set-instance-function
-   gf (%make-discriminator gf table (%gf-methods gf) (%gf-ndispatch gf)
-                           (%gf-eql-positions gf) (%gf-arity gf))))
+   gf (%make-discriminator gf table *%classes-epoch* (%gf-methods gf)
+                           (%gf-ndispatch gf) (%gf-eql-positions gf)
+                           (%gf-arity gf))))
 
 (defun %simple-arity (gf)
   (let* ((ll (%gf-lambda-list gf))
@@ -707,19 +735,21 @@
 (defun %pair-key (a b)
   (if (< b 1048576) (+ (* a 1048576) b) (cons a b)))
 
-;; The discriminating function over cache table, for gf's methods and
-;; dispatch state as they are (n arguments dispatched on, EQL specializers
-;; at positions eqls, arity): for one or two arguments dispatched on by
-;; class only, one that computes the key and calls the effective method
-;; without consing; else the general one.
-(defun %make-discriminator (gf table methods n eqls arity)
+;; The discriminating function over cache table, made at classes epoch
+;; epoch, for gf's methods and dispatch state as they are (n arguments
+;; dispatched on, EQL specializers at positions eqls, arity): for one or
+;; two arguments dispatched on by class only, one that computes the key
+;; and calls the effective method without consing; else the general one.
+;; The cache is used only while no class has changed since it was made.
+(defun %make-discriminator (gf table epoch methods n eqls arity)
   (cond ((and (eql arity 1) (null eqls))
          (lambda (a)
            (let* ((key (if (eql n 0) 0 (%class-id (class-of a))))
-                  (emf (gethash key table)))
+                  (emf (and (eql epoch *%classes-epoch*)
+                            (gethash key table))))
              (if emf
                  (funcall emf a)
-                 (%dispatch-miss gf table (list a) key)))))
+                 (%dispatch-miss gf table epoch (list a) key)))))
         ((and (eql arity 2) (null eqls))
          (lambda (a b)
            (let* ((key (case n
@@ -727,12 +757,13 @@
                          (1 (%class-id (class-of a)))
                          (t (%pair-key (%class-id (class-of a))
                                        (%class-id (class-of b))))))
-                  (emf (gethash key table)))
+                  (emf (and (eql epoch *%classes-epoch*)
+                            (gethash key table))))
              (if emf
                  (funcall emf a b)
-                 (%dispatch-miss gf table (list a b) key)))))
+                 (%dispatch-miss gf table epoch (list a b) key)))))
         (t (lambda (&rest args)
-             (%dispatch gf table methods n eqls arity args)))))
+             (%dispatch gf table epoch methods n eqls arity args)))))
 
 (defun %same-specializer-p (a b)
   (or (eq a b)
@@ -814,15 +845,15 @@
 
 ;; The general discriminating function's work (%MAKE-DISCRIMINATOR says
 ;; what it closes over).
-(defun %dispatch (gf table methods n eqls arity args)
+(defun %dispatch (gf table epoch methods n eqls arity args)
   (let* ((key (cond ((eql n 0) nil)
                     ((and (eql n 1) (null eqls))
                      (if args
                          (%class-id (class-of (car args)))
                          (%too-few-arguments gf)))
                     (t (%dispatch-key gf methods args n eqls))))
-         (emf (gethash key table)))
-    (cond ((null emf) (%dispatch-miss gf table args key))
+         (emf (and (eql epoch *%classes-epoch*) (gethash key table))))
+    (cond ((null emf) (%dispatch-miss gf table epoch args key))
           (arity (apply emf args))
           (t (funcall emf args)))))
 
@@ -846,6 +877,23 @@
                   (%class-id (class-of arg)))
               key))
       (setq l (cdr l)))))
+
+(defun %dispatch-key-for (gf args)
+  (let ((n (%gf-ndispatch gf))
+        (eqls (%gf-eql-positions gf))
+        (arity (%gf-arity gf)))
+    (cond ((and (eql arity 1) (null eqls) args (null (cdr args)))
+           (if (eql n 0) 0 (%class-id (class-of (car args)))))
+          ((and (eql arity 2) (null eqls) (cdr args) (null (cddr args)))
+           (case n
+             (0 0)
+             (1 (%class-id (class-of (car args))))
+             (t (%pair-key (%class-id (class-of (car args)))
+                           (%class-id (class-of (cadr args)))))))
+          ((eql n 0) nil)
+          ((and (eql n 1) (null eqls) args) (%class-id (class-of (car args))))
+          ((and (eql n 1) (null eqls)) :no-key)
+          (t (%dispatch-key gf (%gf-methods gf) args n eqls)))))
 
 (defun %specializer-applicable-p (s arg)
   (if (consp s)
@@ -879,20 +927,27 @@
                        (%gf-methods gf))
         (lambda (m1 m2) (%method-more-specific-p m1 m2 args))))
 
-;; A miss in table, the cache of the discriminating function called: the
-;; effective method is computed and cached under the lock, then called
-;; (outside it).  If gf has changed since that discriminating function
-;; was made (its cache is another table: methods or classes changed, or
-;; another miss was cached), the call starts again with the current one,
-;; so no effective method of an older state is ever cached, and none is
-;; called with another state's way of passing arguments.
-(defun %dispatch-miss (gf table args key)
+;; A miss in table, the cache of the discriminating function called
+;; (made at classes epoch epoch): the effective method is computed and
+;; cached under the lock, then called (outside it).  If gf has changed
+;; since that discriminating function was made (its cache is another
+;; table: methods changed, or another miss was cached), the call starts
+;; again with the current one, so no effective method of an older state is
+;; ever cached, and none is called with another state's way of passing
+;; arguments; a cache made before the last change of classes is left
+;; behind, the new entry starting an empty one.
+(defun %dispatch-miss (gf table epoch args key)
   (let ((emf nil) (arity nil))
     (%with-clos-lock
       (when (eq table (%gf-cache gf))
         (setq arity (%gf-arity gf)
               emf (%effective-method gf args))
-        (%cache-add gf table key emf)))
+        ;; the entry goes into a cache every user may share: only under
+        ;; the key of these arguments (a caller may hand in another)
+        (when (equal key (%dispatch-key-for gf args))
+          (%with-system-write
+            (%cache-add gf (if (eql epoch *%classes-epoch*) table nil)
+                        key emf)))))
     (cond ((null emf) (apply gf args))
           (arity (apply emf args))
           (t (funcall emf args)))))
@@ -1157,8 +1212,10 @@
         ;; they are computed, nor the property list while it is replaced
         (%with-clos-lock
           (let ((valid (%valid-initargs class)))
-            (%class-plist-put class :valid-initargs
-                              (cons *%methods-epoch* valid))
+            ;; not kept in a system class for a user: their methods count
+            (unless (and (%user-environment-p) (%system-object-p class))
+              (%class-plist-put class :valid-initargs
+                                (cons *%methods-epoch* valid)))
             valid)))))
 
 (defun %check-initargs (class initargs)
@@ -1249,11 +1306,11 @@
     (if (and class (eq (%class-kind class) :standard))
         (progn                          ; a redefinition
           (dolist (s (%class-direct-superclasses class))
-            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+            (%unlink-subclass s class))
           (%remove-accessor-methods class)
           (%set-class-field class 1 super-classes)
           (dolist (s super-classes)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s)))))
+            (%link-subclass s class)))
         (setq class (%raw-class name :standard super-classes
                                 (%class-binding 'standard-class))))
     (%set-class-field class 2 direct-slots)
@@ -1502,10 +1559,10 @@
     (if (and class (eq (%class-kind class) kind))
         (progn
           (dolist (s (%class-direct-superclasses class))
-            (%set-class-field s 8 (remove class (%class-direct-subclasses s))))
+            (%unlink-subclass s class))
           (%set-class-field class 1 supers)
           (dolist (s supers)
-            (%set-class-field s 8 (cons class (%class-direct-subclasses s))))
+            (%link-subclass s class))
           class)
         (%raw-class name kind supers (%class-binding metaclass)))))
 
@@ -1524,7 +1581,7 @@
     class))
 
 (let ((names nil))
-  (do-symbols (s "COMMON-LISP")
+  (do-symbols (s "LISPOS-INTERNAL")
     (when (get s '%condition-type) (push s names)))
   (%ensure-condition-class 'condition)
   (dolist (name names)

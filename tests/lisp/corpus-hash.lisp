@@ -8,9 +8,7 @@
 ;;;; between the two systems, so MAPHASH results are sums and counts.
 
 (defun sethash (k h v)
-  (if (fboundp '%puthash)
-      (%puthash k h v)
-      (funcall (fdefinition '(setf gethash)) v k h)))
+  (setf (gethash k h) v))
 (defun collect-garbage ()
   (if (fboundp 'gc) (progn (gc) t) t))
 

@@ -436,9 +436,7 @@
 ;; numbers in definitions and hash tables (SETHASH as in corpus-hash;
 ;; keywords are quoted: the LispOS reader has no keyword package yet)
 (defun sethash (k h v)
-  (if (fboundp '%puthash)
-      (%puthash k h v)
-      (funcall (fdefinition '(setf gethash)) v k h)))
+  (setf (gethash k h) v))
 (defun fact (n) (if (= n 0) 1 (* n (fact (- n 1)))))
 (fact 30)
 (fact 50)

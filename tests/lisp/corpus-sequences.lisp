@@ -6,8 +6,8 @@
 ;;;; that get changed are made fresh, never literals.  VSET and ESET reach
 ;;;; the setters by the names each system has.
 
-(defun vset (v i x) (if (fboundp '%aset) (%aset v i x) (funcall (fdefinition '(setf aref)) x v i)))
-(defun eset (s i x) (if (fboundp '%elt-set) (%elt-set s i x) (funcall (fdefinition '(setf elt)) x s i)))
+(defun vset (v i x) (setf (aref v i) x))
+(defun eset (s i x) (setf (elt s i) x))
 
 ;; vectors
 #(1 2 3)

@@ -99,7 +99,7 @@
 (schar "hello" 4)
 (char "hello" 5)
 (char 'hello 0)
-(defun cset (s i c) (if (fboundp '%char-set) (%char-set s i c) (funcall (fdefinition '(setf char)) c s i)))
+(defun cset (s i c) (setf (char s i) c))
 (let ((s (copy-seq "cat"))) (cset s 0 #\b) s)
 (let ((s (copy-seq "cat"))) (cset s 2 #\p))
 (cset (copy-seq "cat") 3 #\x)

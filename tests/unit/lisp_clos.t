@@ -74,9 +74,9 @@ is "nor does EQUALP read them" "ERROR: ACCESS-DENIED: EQUALP: no read access to 
 is "ACCESS-DENIED says what and how" "(SLOT-VALUE :READ T)" r \
    -e '(handler-case (slot-value *wo* (quote balance)) (access-denied (c) (list (intern (access-denied-operation c)) (access-denied-access c) (eq (access-denied-datum c) *a*))))'
 is "the slot vector is no way around the bits" "ACCESS-DENIED" r \
-   -e '(handler-case (setf (svref (%instance-slots *ro*) 0) 1) (access-denied () (quote access-denied)))'
+   -e '(handler-case (setf (svref (lispos-internal::%instance-slots *ro*) 0) 1) (access-denied () (quote access-denied)))'
 is "nor its discriminating function replaced" "ACCESS-DENIED" r \
-   -e '(handler-case (%set-instance-function (restrict (function balance) 5) (lambda (x) x)) (access-denied () (quote access-denied)))'
+   -e '(handler-case (lispos-internal::%set-instance-function (restrict (function balance) 5) (lambda (x) x)) (access-denied () (quote access-denied)))'
 is "and the generic function still works" "5" r -e '(balance *a*)'
 
 # -- persistence
@@ -90,7 +90,7 @@ r -e '(defgeneric speak (x))' -e '(defclass animal () ((name :initarg :name :rea
 is "an instance persists, and its methods" "\"Rex barks; Rex makes a sound\"" r -e '(speak *rex*)'
 is "print-object methods persist" "#<DOG Rex>" r -e '*rex*'
 is "classes persist" "(DOG ANIMAL STANDARD-OBJECT T)" r \
-   -e '(mapcar (function class-name) (%class-precedence-list (find-class (quote dog))))'
+   -e '(mapcar (function class-name) (lispos-internal::%class-precedence-list (find-class (quote dog))))'
 is "structures persist and print" "#S(PT :X 1 :Y 2)" r -e '*pt*'
 is "new methods after a restart" "\"Rex wags\"" last \
    -e '(defmethod speak :around ((d dog)) (format nil "~a wags" (name d)))' -e '(speak *rex*)'

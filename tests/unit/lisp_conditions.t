@@ -61,11 +61,11 @@ is "the REPL on stdin: each failing form has its backtrace" \
    "$(printf 'Backtrace:\n0: (INNER 3)\n1: (MIDDLE 3)\n2: (OUTER 1 2)\nBacktrace:\n0: (INNER 5)\n1: (MIDDLE 5)\n2: (OUTER 2 3)')" \
    sh -c "printf '(outer 1 2)\n(+ 1 2)\n(outer 2 3)\n' | '$bin' --store '$store' 2>&1 >/dev/null"
 is "%backtrace: the frames as a list, innermost first" "(((BT 1) (LAMBDA)))" \
-   last 1 "$bin" --store "$store" -e '(defun bt (a) (let ((b (%backtrace))) (list (first b) (car (second b)))))' \
+   last 1 "$bin" --store "$store" -e '(defun bt (a) (let ((b (lispos-internal::%backtrace))) (list (first b) (car (second b)))))' \
    -e '(list (bt 1))'
-is "(%backtrace count): the innermost count frames" "((DOWN2 0) (DOWN2 1))" \
+is "(lispos-internal::%backtrace count): the innermost count frames" "((DOWN2 0) (DOWN2 1))" \
    last 1 "$bin" --store "$store" \
-   -e '(defun down2 (n) (if (= n 0) (%backtrace 2) (car (list (down2 (- n 1))))))' -e '(down2 100)'
+   -e '(defun down2 (n) (if (= n 0) (lispos-internal::%backtrace 2) (car (list (down2 (- n 1))))))' -e '(down2 100)'
 
 # ---- the ABORT restart of an evaluation ----
 abort_line="ERROR: ABORT: the evaluation was aborted (its ABORT restart was invoked)"
@@ -108,7 +108,7 @@ is "a restart whose extent has ended: a CONTROL-ERROR" "EXTENT-ENDED" \
    -e '(handler-case (invoke-restart *gone*) (control-error () (quote extent-ended)))'
 is "... even called directly (its exit has ended)" "CONTROL-ERROR" \
    "$bin" --store "$store" \
-   -e '(handler-case (funcall (%restart-field *gone* 1)) (control-error (c) (type-of c)))'
+   -e '(handler-case (funcall (lispos-internal::%restart-field *gone* 1)) (control-error (c) (type-of c)))'
 is "... and not found" "NIL" "$bin" --store "$store" -e '(find-restart *gone*)'
 is "a restart of a finished evaluation's ABORT is inactive" "CONTROL-ERROR" \
    last 1 "$bin" --store "$store" -e '(defvar *old-abort* (find-restart (quote abort)))' \

@@ -114,7 +114,7 @@ is "bob's HERE is an unbound variable" "UNBOUND-VARIABLE" first_error as bob -e 
 # leaves a closure in it; bob calls it: it calls alice's HELLO and reads
 # alice's *MINE*, not bob's.
 sys -e '(defpackage :shared (:use :cl) (:export #:*mailbox*))' \
-    -e '(defvar shared:*mailbox* (make-hash-table))' >/dev/null
+    -e '(defvar shared:*mailbox* (share-writable (make-hash-table)))' >/dev/null
 is "alice leaves a closure" "T" \
    as alice -e "(progn (setf (gethash :fn shared:*mailbox*) (lambda () (list (symbol-name (hello)) *mine*))) t)"
 is "bob's call resolves in alice's environment" "$(lines '*MINE*' '("ALICE" 42)')" \

@@ -19,11 +19,11 @@ is "fill tables in a first process" "$(printf '*SYMS*\n*STRS*\n*FOLD*\n*KEYS*\n*
    -e "(defvar *fold* (make-hash-table ':test 'equalp))" \
    -e "(defvar *keys* (mapcar (lambda (x) (list x)) '(1 2 3 4 5 6 7 8 9 10)))" \
    -e "(defvar *cons* (make-hash-table ':test 'eq))" \
-   -e "(defun fill-table (h keys vals) (if (null keys) (hash-table-count h) (progn (%puthash (car keys) h (car vals)) (fill-table h (cdr keys) (cdr vals)))))" \
+   -e "(defun fill-table (h keys vals) (if (null keys) (hash-table-count h) (progn (lispos-internal::%puthash (car keys) h (car vals)) (fill-table h (cdr keys) (cdr vals)))))" \
    -e "(fill-table *syms* '(apple pear plum fig lime) '(1 2 3 4 5))" \
    -e "(fill-table *strs* '(\"apple\" \"pear\" \"plum\" \"fig\" \"lime\") '(1 2 3 4 5))" \
    -e "(fill-table *fold* '(\"Apple\" (\"Pear\" #\\x)) '(1 2))" \
-   -e "(progn (mapcar (lambda (k) (%puthash k *cons* (* 20 (car k)))) *keys*) (%puthash (car *keys*) *cons* 200))"
+   -e "(progn (mapcar (lambda (k) (lispos-internal::%puthash k *cons* (* 20 (car k)))) *keys*) (lispos-internal::%puthash (car *keys*) *cons* 200))"
 
 check='(list (gethash (quote plum) *syms*) (gethash "lime" *strs*) (gethash "APPLE" *fold*) (gethash (list "pear" #\X) *fold*) (hash-table-count *syms*))'
 conses='(let ((n 0)) (mapcar (lambda (k) (if (gethash k *cons*) (setq n (+ n 1)) nil)) *keys*) n)'
@@ -39,7 +39,7 @@ is "a table prints like SBCL's, without the address" \
    "$(printf '#<HASH-TABLE :TEST EQL :COUNT 0>\n#<HASH-TABLE :TEST EQUAL :COUNT 5>')" \
    repl -e '(make-hash-table)' -e '*strs*'
 is "%HASH-TABLE-PAIRS lists (key . value)" '(("x" . 1))' \
-   repl -e '(let ((h (make-hash-table (quote :test) (quote equal)))) (%puthash "x" h 1) (%hash-table-pairs h))'
+   repl -e '(let ((h (make-hash-table (quote :test) (quote equal)))) (lispos-internal::%puthash "x" h 1) (lispos-internal::%hash-table-pairs h))'
 
 "$bin" --store "$dir/plain" --size 256M < "$here/corpus-hash.lisp" > "$dir/plain.out" 2>&1
 LISPOS_GC_STRESS=1 "$bin" --store "$dir/stress" --size 256M < "$here/corpus-hash.lisp" > "$dir/stress.out" 2>&1

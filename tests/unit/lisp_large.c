@@ -72,8 +72,8 @@ int main(void)
             "a vector just under 64 KiB");
     is_int((long long)root()->los_bytes, (long long)before,
            "stays in the small-object space");
-    eval_is("(progn (defparameter *big* " BYTES(1000000) ") (%aset *big* 0 7)"
-            " (%aset *big* 999999 42) (length *big*))", "1000000",
+    eval_is("(progn (defparameter *big* " BYTES(1000000) ") (lispos-internal::%aset *big* 0 7)"
+            " (lispos-internal::%aset *big* 999999 42) (length *big*))", "1000000",
             "a 1 MB byte vector");
     is_int((long long)root()->los_bytes, (long long)(before + 245 * 4096),
            "goes to the large-object space (245 pages)");
@@ -122,7 +122,7 @@ int main(void)
      * vectors are made and dropped */
     lo_lisp_gc_stress(L, 1024);
     eval_is("(let ((keep nil) (sum 0)) (dotimes (i 40) (let ((v " BYTES(70000)
-            ")) (%aset v 69999 (mod i 256)) (setq keep (cons v keep)) (when "
+            ")) (lispos-internal::%aset v 69999 (mod i 256)) (setq keep (cons v keep)) (when "
             "(> (length keep) 3) (setq keep (list (car keep) (cadr keep)))) "
             "(churn 20)))"
             " (dolist (v keep) (setq sum (+ sum (aref v 69999)))) sum)",

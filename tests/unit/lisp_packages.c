@@ -55,7 +55,7 @@ static void expect(int t, lo_lisp *L, const char *form, const char *want)
 /* Names SAA .. SZZ, interned row by row. */
 static const char *const setup =
     "(defun name-of (i j) (let ((s (make-string 3 :initial-element #\\S)))"
-    "  (%char-set s 1 (code-char (+ 65 i))) (%char-set s 2 (code-char (+ 65 j)))"
+    "  (lispos-internal::%char-set s 1 (code-char (+ 65 i))) (lispos-internal::%char-set s 2 (code-char (+ 65 j)))"
     "  s))"
     "(defun intern-row (i j pkg acc) (if (= j 26) acc"
     "  (intern-row i (+ j 1) pkg (cons (intern (name-of i j) pkg) acc))))"
@@ -152,14 +152,14 @@ int main(void)
         char form[300];
         snprintf(form, sizeof form, "(list (all-eq *got-0-%d* *got-1-%d*)"
                  " (all-eq *got-1-%d* *got-2-%d*) (all-eq *got-2-%d* "
-                 "*got-3-%d*) (length (%%package-symbols (name-of 17 %d))))",
+                 "*got-3-%d*) (length (lispos-internal::%%package-symbols (name-of 17 %d))))",
                  r, r, r, r, r, r, r + 1);
         eval(main_L, form, out, sizeof out);
         is_str(out, "(T T T 676)", "round %d: the threads racing into a new "
                "package got the same symbols", r);
     }
-    eval(main_L, "(list (length (%package-symbols :shared nil))"
-         " (length (%package-symbols :shared t)))", out, sizeof out);
+    eval(main_L, "(list (length (lispos-internal::%package-symbols :shared nil))"
+         " (length (lispos-internal::%package-symbols :shared t)))", out, sizeof out);
     is_str(out, "(676 104)", "SHARED holds 676 symbols, 4 rows external");
     eval(main_L, "(length (find-all-symbols \"SAZ\"))", out, sizeof out);
     is_str(out, "11", "SAZ in SHARED, each round's and each private package");

@@ -28,9 +28,9 @@ denied ELT '(elt (restrict (vector 1 2) 2) 0)'
 denied CHAR '(char (restrict (copy-seq "ab") 2) 0)'
 denied FIND '(find 1 (restrict (vector 1 2) 0))'
 denied STRING= '(string= (restrict (copy-seq "ab") 2) "ab")'
-denied '(SETF AREF)' '(%aset (restrict (vector 1 2) 1) 0 5)'
-denied '(SETF CHAR)' '(%char-set (restrict (copy-seq "ab") 1) 0 #\z)'
-denied '(SETF ELT)' '(%elt-set (restrict (vector 1 2) 1) 0 5)'
+denied '(SETF AREF)' '(lispos-internal::%aset (restrict (vector 1 2) 1) 0 5)'
+denied '(SETF CHAR)' '(lispos-internal::%char-set (restrict (copy-seq "ab") 1) 0 #\z)'
+denied '(SETF ELT)' '(lispos-internal::%elt-set (restrict (vector 1 2) 1) 0 5)'
 denied FILL '(fill (restrict (vector 1 2) 1) 0)'
 denied REPLACE "(replace (restrict (vector 1 2) 1) '(3 4))"
 denied NREVERSE '(nreverse (restrict (vector 1 2) 1))'
@@ -53,13 +53,13 @@ is "vectors, byte vectors and strings persist (1)" "$(printf '*V*\n*B*\n*S*')" "
    -e "(defparameter *v* (vector 1 \"two\" #\\3))" \
    -e "(defparameter *b* (make-array 3 ':element-type '(unsigned-byte 8) ':initial-contents '(7 8 255)))" \
    -e '(defparameter *s* (make-string 2 (quote :initial-element) #\q))'
-"$bin" --store "$store" -e '(%aset *v* 0 (quote changed))' -e '(%aset *b* 0 9)' \
-   -e '(%char-set *s* 1 #\r)' >/dev/null 2>&1
+"$bin" --store "$store" -e '(lispos-internal::%aset *v* 0 (quote changed))' -e '(lispos-internal::%aset *b* 0 9)' \
+   -e '(lispos-internal::%char-set *s* 1 #\r)' >/dev/null 2>&1
 is "vectors, byte vectors and strings persist (2), with their changes" \
    "$(printf '#(CHANGED "two" #\\3)\n#(9 8 255)\n"qr"')" \
    "$bin" --store "$store" -e '*v*' -e '*b*' -e '*s*'
 is "a byte vector holds only octets" "ERROR: TYPE-ERROR: (SETF AREF): a byte vector holds only integers from 0 to 255" \
-   "$bin" --store "$store" -e '(%aset *b* 0 256)'
+   "$bin" --store "$store" -e '(lispos-internal::%aset *b* 0 256)'
 
 # ---- the collector moving objects under callbacks ----
 cat > "$dir/callbacks.lisp" <<'LISP'
