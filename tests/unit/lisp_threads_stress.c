@@ -26,8 +26,10 @@
  *     survives a reopen of the store.
  *
  * It runs for LISPOS_STRESS_SECONDS seconds (default 3; a longer run:
- * LISPOS_STRESS_SECONDS=90 build/tests/lisp_threads_stress.t).  An alarm
- * ends it if it hangs.
+ * LISPOS_STRESS_SECONDS=90 build/tests/lisp_threads_stress.t), and on
+ * until every thread has done MIN_ROUNDS rounds (a slow build, such as
+ * ThreadSanitizer's on a loaded machine, takes longer), at most
+ * MAX_EXTRA seconds more.  An alarm ends it if it hangs.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -44,6 +46,7 @@
  * environment, the others each a user), then the PAIR threads, both of
  * the user "pair". */
 enum { SOLO = 4, PAIR = 2, THREADS = SOLO + PAIR };
+enum { MIN_ROUNDS = 3, MAX_EXTRA = 300 };
 
 static lo_lisp *main_L;
 static lo_ckpt *store;
@@ -51,7 +54,8 @@ static double seconds = 3;
 static atomic_bool stop;            /* the workers' time is up */
 static atomic_bool stop_helpers;    /* the collector and snapshotter too */
 static atomic_int collections;
-static int failures[THREADS], iterations[THREADS];
+static int failures[THREADS];
+static atomic_int iterations[THREADS];
 static char first_error[THREADS][1500];
 
 static double now(void)
@@ -217,7 +221,7 @@ static void *worker(void *arg)
             solo_round(t, L, i);
         else
             pair_round(t, L, t - SOLO, i);
-        iterations[t] = i + 1;
+        atomic_store(&iterations[t], i + 1);
     }
     lo_lisp_thread_close(L);
     return NULL;
@@ -379,7 +383,7 @@ int main(void)
     const char *s = getenv("LISPOS_STRESS_SECONDS");
     if (s && atof(s) > 0)
         seconds = atof(s);
-    alarm((unsigned)(seconds * 20) + 300);      /* a hang fails the test */
+    alarm((unsigned)(seconds * 20) + MAX_EXTRA + 600);  /* a hang fails */
 
     lo_disk *d;
     lo_ram_disk_open(1 << 17, 4096, &d);        /* 512 MiB */
@@ -409,8 +413,16 @@ int main(void)
      * holds up no stop. */
     bool blocked = lo_mutator_block_begin();
     double end = now() + seconds;
-    while (now() < end)
+    for (;;) {
+        int slowest = atomic_load(&iterations[0]);
+        for (int t = 1; t < THREADS; t++)
+            if (atomic_load(&iterations[t]) < slowest)
+                slowest = atomic_load(&iterations[t]);
+        if ((now() >= end && slowest >= MIN_ROUNDS) ||
+            now() >= end + MAX_EXTRA)
+            break;
         pause_ms(10);
+    }
     atomic_store(&stop, true);
     for (int t = 0; t < THREADS; t++)
         pthread_join(th[t], NULL);
