@@ -2,7 +2,8 @@
 #
 #   make              build everything into build/
 #   make check        run every test through prove (SANITIZE=1: ASan+UBSan,
-#                     DEBUG=1: assertions on; each builds in its own build/ dir)
+#                     TSAN=1: ThreadSanitizer, DEBUG=1: assertions on; each
+#                     builds in its own build/ dir)
 #   make run          build and start the local REPL on data/ (see README)
 #   make bench        benchmarks, side by side with their peers
 #   make soak         long crash loops (bounded in count and time)
@@ -16,8 +17,9 @@
 # stray #include <stdio.h> fails the build instead of leaking the host in.
 
 SANITIZE ?= 0
+TSAN     ?= 0
 DEBUG    ?= 0
-BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)$(if $(filter 1,$(DEBUG)),/debug)
+BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)$(if $(filter 1,$(TSAN)),/tsan)$(if $(filter 1,$(DEBUG)),/debug)
 CC       ?= cc
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DATA     ?= data
@@ -34,6 +36,16 @@ ifeq ($(SANITIZE),1)
 CFLAGS   += -DLO_DEBUG -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
+endif
+# ThreadSanitizer keeps its shadow memory where the store's region usually
+# goes (2^45): LO_TSAN moves the region below 2^39 (ckpt/ckpt.h).  Races
+# it reports stop the test (halt_on_error); tests/tsan.supp lists the
+# few that are benign, each with its reason.
+ifeq ($(TSAN),1)
+CFLAGS   += -DLO_DEBUG -DLO_TSAN -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
+                       suppressions=$(abspath tests/tsan.supp)
 endif
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)

@@ -251,9 +251,9 @@ static struct var resolve(struct compiler *c, lo_value sym)
     if (!c->parent) {
         lo_value cell = lo_env_cell(c->L, lo_current_env(c->L),
                                     ENV_SYMBOL_MACROS, sym, false);
-        if (!lo_null(c->L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+        if (!lo_null(c->L, cell) && lo_cell_get(cell) != LO_UNBOUND)
             return (struct var){ SYMBOL_MACRO, 0, false,
-                                 lo_ptr(cell)[CELL_VALUE] };
+                                 lo_cell_get(cell) };
         return (struct var){ GLOBAL, 0, false, 0 };
     }
     struct var outer = resolve(c->parent, sym);
@@ -342,7 +342,7 @@ void lo_cc_check_variable_name(lo_lisp *L, lo_value name, const char *op)
  * (lo_set_system_global checks when it runs). */
 static void compile_set_global(struct compiler *c, lo_value cell)
 {
-    bool system = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SYSTEM;
+    bool system = lo_cell_flags(cell) & CELL_SYSTEM;
     lo_cc_emit_op16(c, system && lo_in_user_env(c->L) ? OP_SET_SYSTEM_GLOBAL
                                                 : OP_SET_GLOBAL,
               lo_cc_constant(c, cell));
@@ -485,9 +485,9 @@ static void compile_args(struct compiler *c, lo_value args, int64_t *n)
 static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
 {
     lo_value cell = lo_function_cell(c->L, sym, false);
-    if (lo_null(c->L, cell) || !lo_typep(lo_ptr(cell)[CELL_VALUE], LO_T_PRIMITIVE))
+    if (lo_null(c->L, cell) || !lo_typep(lo_cell_get(cell), LO_T_PRIMITIVE))
         return 0;
-    lo_value prim = lo_ptr(cell)[CELL_VALUE];
+    lo_value prim = lo_cell_get(cell);
     return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])]->name,
                         (unsigned)n);
 }
@@ -662,8 +662,7 @@ static void compile_defconstant(struct compiler *c, lo_value form)
     }
     lo_cc_compile_sub(c, lo_cc_third(L, form));
     lo_cc_emit_op16(c, OP_CONSTANT_INIT, lo_cc_constant(c, cell));
-    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
-        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
+    lo_cell_add_flags(cell, CELL_CONSTANT);
     lo_cc_emit(c, OP_POP);
     note_variable_documentation(c, name, lo_cdr(L, lo_cdr(L, lo_cdr(L, form))));
     lo_cc_emit_constant(c, name);
@@ -806,10 +805,10 @@ static lo_value compiler_macro_expand(struct compiler *c, lo_value form,
         return form;
     lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_COMPILER_MACROS,
                                 head, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return form;
     lo_value args[2] = { form, environment_of(c) };
-    lo_value expansion = lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], args, 2);
+    lo_value expansion = lo_vm_apply(L, lo_cell_get(cell), args, 2);
     *expanded = !lo_eq(expansion, form);
     return expansion;
 }
@@ -842,10 +841,10 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
     if (lo_symbolp(form)) {             /* a global symbol macro */
         lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_SYMBOL_MACROS,
                                     form, false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
             return form;
         *expanded = true;
-        return lo_ptr(cell)[CELL_VALUE];
+        return lo_cell_get(cell);
     }
     if (!lo_consp(form))
         return form;

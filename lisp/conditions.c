@@ -137,7 +137,7 @@ enum { BACKTRACE_CAP = 16384, FRAME_LINE = 400 };
 static lo_value slot_value(lo_lisp *L, lo_value v)
 {
     if (lo_typep(v, LO_T_CELL) && lo_null(L, lo_ptr(v)[CELL_NAME]))
-        return lo_ptr(v)[CELL_VALUE];
+        return lo_cell_get(v);
     return v;
 }
 
@@ -269,9 +269,9 @@ LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1,
 static lo_value system_function(lo_lisp *L, const char *name)
 {
     lo_value cell = lo_function_cell(L, lo_intern(L, name), false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return 0;
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 static void put_string(struct lo_text *out, lo_value s)
@@ -420,7 +420,7 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
 {
     lo_value var = lo_variable_cell(L, lo_intern(L, "*%RESTARTS*"), false);
     if (lo_null(L, var) ||
-        !(lo_fixnum_value(lo_ptr(var)[CELL_FLAGS]) & CELL_SPECIAL))
+        !(lo_cell_flags(var) & CELL_SPECIAL))
         return;
     lo_value fn = system_function(L, "%TOPLEVEL-ABORT");
     if (!fn)

@@ -37,7 +37,7 @@ LO_PRIMITIVE(p_set, "SET", CL, ANY, 2, 2, "(symbol value)",
     lo_arg_symbol(L, args[0]);
     if (lo_null(L, args[0]) || lo_eq(args[0], L->t))
         lo_error(L, "PROGRAM-ERROR", "SET: NIL and T are constants");
-    *lo_assignable_place(L, lo_variable_cell(L, args[0], true), "SET") = args[1];
+    lo_assign_checked(L, lo_variable_cell(L, args[0], true), args[1], "SET");
     return args[1];
 }
 
@@ -48,7 +48,7 @@ LO_PRIMITIVE(p_makunbound, "MAKUNBOUND", CL, ANY, 1, 1, "(symbol)",
     lo_arg_symbol(L, args[0]);
     lo_value cell = lo_variable_cell(L, args[0], false);
     if (!lo_null(L, cell))
-        *lo_assignable_place(L, cell, "MAKUNBOUND") = LO_UNBOUND;
+        lo_assign_checked(L, cell, LO_UNBOUND, "MAKUNBOUND");
     return args[0];
 }
 
@@ -62,9 +62,9 @@ LO_PRIMITIVE(p_symbol_function, "SYMBOL-FUNCTION", CL, ANY, 1, 1,
 {
     lo_arg_symbol(L, args[0]);
     lo_value cell = lo_function_cell(L, args[0], false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         unbound(L, args[0], true);
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 /*
@@ -166,7 +166,7 @@ static void define_function(lo_lisp *L, lo_value sym, lo_value fn,
 {
     lo_value cell = lo_function_cell(L, sym, true);
     lo_check_definable(L, lo_current_env(L), cell, op);
-    lo_ptr(cell)[CELL_VALUE] = fn;
+    lo_cell_set(cell, fn);
 }
 
 /* (%set-symbol-function symbol function), for (setf symbol-function). */
@@ -196,7 +196,7 @@ LO_PRIMITIVE(p_fmakunbound, "FMAKUNBOUND", CL, ANY, 1, 1, "(name)",
             lo_check_definable(L, env, cells[i], "FMAKUNBOUND");
     for (int i = 0; i < 2; i++)
         if (!lo_null(L, cells[i]))
-            lo_ptr(cells[i])[CELL_VALUE] = LO_UNBOUND;
+            lo_cell_set(cells[i], LO_UNBOUND);
     return args[0];
 }
 
@@ -312,7 +312,7 @@ LO_PRIMITIVE(p_compile, "COMPILE", CL, ANY, 1, 2,
             lo_error(L, "PROGRAM-ERROR", "COMPILE: nothing to compile");
         lo_arg_symbol(L, args[0]);
         lo_value cell = lo_function_cell(L, args[0], false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
             unbound(L, args[0], true);
         fn = args[0];
     } else if (lo_typep(args[1], LO_T_FUNCTION) || lo_typep(args[1], LO_T_PRIMITIVE)) {

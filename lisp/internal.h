@@ -44,6 +44,8 @@
  *   documentation.c  where documentation strings and lambda lists of
  *                definitions live (DOCUMENTATION and DESCRIBE are
  *                lisp/boot/92-documentation.lisp and 94-describe.lisp)
+ *   locks.c      the object system's lock, for changes of what threads
+ *                share
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -93,6 +95,7 @@ struct lo_catch {
     int gc_inhibit, compile_depth, signal_depth;
     const struct lo_primitive *primitive;   /* running when pushed */
     uint32_t write_grant;                   /* in force when pushed */
+    uint32_t clos_depth;        /* the object system's lock held (locks.c) */
 };
 
 struct compiler;
@@ -127,6 +130,14 @@ struct lo_limit_state {
 enum { LO_LIMIT_GRACE_STEPS = 100000, LO_LIMIT_GRACE_BYTES = 1 << 20 };
 #define LO_LIMIT_GRACE_NS (100ull * 1000 * 1000)        /* 100 ms */
 
+/* The object system's lock (locks.c): which thread holds it, under the
+ * mutex. */
+struct lo_clos_lock {
+    lo_mutex mutex;
+    lo_cond released;
+    struct lo_lisp *owner;
+};
+
 /*
  * What every thread of one Lisp system shares: the store, the heap and
  * the collector's state.  The lock guards the packages and their symbol
@@ -144,6 +155,7 @@ struct lo_world {
     _Atomic uint64_t gc_epoch;      /* collections by this process */
     struct lo_gc_result last_gc;
     bool verify;                    /* check the heap after collections */
+    struct lo_clos_lock clos;       /* locks.c */
 };
 
 /*
@@ -183,6 +195,7 @@ struct lo_lisp {
     int signal_depth;               /* errors signalled inside handlers */
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
+    uint32_t clos_depth;            /* holds W->clos, so many times (locks.c) */
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -299,6 +312,16 @@ static inline void lo_world_unlock(lo_lisp *L)
     L->world_locked = false;
     lo_mutex_unlock(&L->W->lock);
 }
+
+/* ---- the object system's lock (locks.c) ----
+ * Recursive, held across Lisp code (polls included: a waiter waits
+ * blocked); an exit landing on a catch entry restores the depth the entry
+ * recorded. */
+void lo_clos_lock_init(struct lo_world *W);
+void lo_clos_lock_destroy(struct lo_world *W);
+void lo_clos_lock(lo_lisp *L);
+void lo_clos_unlock(lo_lisp *L);
+void lo_clos_lock_restore(lo_lisp *L, uint32_t depth);
 
 /* ---- evaluation limits (limits.c) ---- */
 /* The start and end of a top-level evaluation (lo_lisp_eval_string):
@@ -527,19 +550,50 @@ lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
 void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
                       void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
                       void *ctx);
+/*
+ * A global cell is every thread's: its value is read with an acquire load
+ * and written with a release store, so a thread that sees a definition
+ * also sees what the definer made before it (the function and its code,
+ * the object a DEFVAR holds); its flags are read and changed atomically
+ * (bits are added while other threads read them).  On x86-64 these are
+ * plain moves; they tell the compiler, and ThreadSanitizer, what is
+ * shared.  (A closure's box is a cell too, the VM's own business.)
+ */
+static inline lo_value lo_cell_get(lo_value cell)
+{
+    return __atomic_load_n(&lo_ptr(cell)[CELL_VALUE], __ATOMIC_ACQUIRE);
+}
+static inline void lo_cell_set(lo_value cell, lo_value v)
+{
+    __atomic_store_n(&lo_ptr(cell)[CELL_VALUE], v, __ATOMIC_RELEASE);
+}
+static inline int64_t lo_cell_flags(lo_value cell)
+{
+    return lo_fixnum_value(__atomic_load_n(&lo_ptr(cell)[CELL_FLAGS],
+                                           __ATOMIC_RELAXED));
+}
+static inline void lo_cell_add_flags(lo_value cell, int64_t bits)
+{
+    __atomic_fetch_or(&lo_ptr(cell)[CELL_FLAGS], (uint64_t)lo_fixnum(bits),
+                      __ATOMIC_RELAXED);
+}
 /* Where the value of a global cell lives for this thread: its own slot
- * when it has bound the (special) variable, else the cell. */
+ * when it has bound the (special) variable, else the cell.  Read and
+ * write it with lo_cell_value and lo_cell_assign. */
 static inline lo_value *lo_cell_place(lo_lisp *L, lo_value cell)
 {
-    uint64_t *p = lo_ptr(cell);
-    uint64_t index = p[CELL_FLAGS] >> (CELL_INDEX_SHIFT + 2);  /* a fixnum */
+    uint64_t index = (uint64_t)lo_cell_flags(cell) >> CELL_INDEX_SHIFT;
     if (index && index < L->nspecials && L->specials[index] != LO_NO_BINDING)
         return &L->specials[index];
-    return &p[CELL_VALUE];
+    return &lo_ptr(cell)[CELL_VALUE];
 }
 static inline lo_value lo_cell_value(lo_lisp *L, lo_value cell)
 {
-    return *lo_cell_place(L, cell);
+    return __atomic_load_n(lo_cell_place(L, cell), __ATOMIC_ACQUIRE);
+}
+static inline void lo_cell_assign(lo_lisp *L, lo_value cell, lo_value v)
+{
+    __atomic_store_n(lo_cell_place(L, cell), v, __ATOMIC_RELEASE);
 }
 /* The value of the global variable sym for this thread (LO_UNBOUND). */
 lo_value lo_symbol_value(lo_lisp *L, lo_value sym);
@@ -645,6 +699,7 @@ extern const struct lo_primitive *const lo_prims_instances[];
 extern const struct lo_primitive *const lo_prims_freeze[];
 extern const struct lo_primitive *const lo_prims_access[];
 extern const struct lo_primitive *const lo_prims_documentation[];
+extern const struct lo_primitive *const lo_prims_locks[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

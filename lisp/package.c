@@ -361,13 +361,13 @@ static void check_mutable(lo_lisp *L, lo_value pkg, const char *op)
 lo_value lo_current_package(lo_lisp *L, bool complain)
 {
     /* this thread's binding of *PACKAGE* (LOAD and LET bind it) */
-    lo_value *place = lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL));
-    lo_value pkg = *place;
+    lo_value cell = lo_registry_ref(L, REG_PACKAGE_CELL);
+    lo_value pkg = lo_cell_value(L, cell);
     if (lo_packagep(pkg) && !lo_package_deleted(pkg))
         return pkg;
     lo_value user = lo_registry_ref(L, REG_CL_USER);
     if (complain) {
-        *place = user;
+        lo_cell_assign(L, cell, user);
         lo_error(L, "PACKAGE-ERROR", "*PACKAGE* was not a package; it is "
                  "COMMON-LISP-USER again");
     }
@@ -376,7 +376,7 @@ lo_value lo_current_package(lo_lisp *L, bool complain)
 
 void lo_set_current_package(lo_lisp *L, lo_value pkg)
 {
-    *lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL)) = pkg;
+    lo_cell_assign(L, lo_registry_ref(L, REG_PACKAGE_CELL), pkg);
 }
 
 /* For messages: a string's text. */

@@ -304,6 +304,7 @@ static const struct lo_primitive *const *const lisp_modules[] = {
     lo_prims_freeze,
     lo_prims_access,
     lo_prims_documentation,
+    lo_prims_locks,
 };
 
 enum { MAX_PRIMITIVES = 2048, MAX_MODULES = 64 };

@@ -237,35 +237,32 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
 bool lo_special_p(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, false);
-    return !lo_null(L, cell) &&
-           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL);
+    return !lo_null(L, cell) && (lo_cell_flags(cell) & CELL_SPECIAL);
 }
 
 void lo_proclaim_special(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, true);
-    if (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL)
+    if (lo_cell_flags(cell) & CELL_SPECIAL)
         return;
     lo_check_definable(L, lo_current_env(L), cell, "DEFVAR");
-    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
-        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
+    lo_cell_add_flags(cell, CELL_SPECIAL);
 }
 
 bool lo_constant_p(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, false);
-    return !lo_null(L, cell) &&
-           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_CONSTANT);
+    return !lo_null(L, cell) && (lo_cell_flags(cell) & CELL_CONSTANT);
 }
 
 /* The cell's per-thread slot index, given now if it has none. */
 static uint32_t special_index(lo_lisp *L, lo_value cell)
 {
-    int64_t flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    int64_t flags = lo_cell_flags(cell);
     if (flags >> CELL_INDEX_SHIFT)
         return (uint32_t)(flags >> CELL_INDEX_SHIFT);
     lo_world_lock(L);
-    flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    flags = lo_cell_flags(cell);
     if (!(flags >> CELL_INDEX_SHIFT)) {
         lo_value *count = &L->root->roots[LO_ROOT_SPECIAL_COUNT];
         int64_t next = lo_fixnump(*count) ? lo_fixnum_value(*count) + 1 : 1;
@@ -275,9 +272,8 @@ static uint32_t special_index(lo_lisp *L, lo_value cell)
                      "bound", LO_MAX_SPECIALS);
         }
         *count = lo_fixnum(next);
+        lo_cell_add_flags(cell, next << CELL_INDEX_SHIFT);
         flags |= next << CELL_INDEX_SHIFT;
-        __atomic_store_n(&lo_ptr(cell)[CELL_FLAGS], lo_fixnum(flags),
-                         __ATOMIC_RELEASE);
     }
     lo_world_unlock(L);
     return (uint32_t)(flags >> CELL_INDEX_SHIFT);
@@ -328,8 +324,7 @@ void lo_unbind_to(lo_lisp *L, uint32_t depth)
     while (L->nbindings > depth) {
         L->nbindings--;
         lo_value cell = L->bindings[L->nbindings].cell;
-        int64_t index = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) >>
-                        CELL_INDEX_SHIFT;
+        int64_t index = lo_cell_flags(cell) >> CELL_INDEX_SHIFT;
         L->specials[index] = L->bindings[L->nbindings].old;
     }
 }
@@ -378,16 +373,15 @@ static void cold_boot(lo_lisp *L)
     r->roots[LO_ROOT_SYSTEM_ENV] = L->env = lo_make_env(L, L->nil, L->nil);
     lo_packages_cold(L);                /* NIL goes into COMMON-LISP */
     L->t = r->roots[LO_ROOT_T] = lo_intern(L, "T");
-    lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
-    lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
+    lo_cell_set(lo_variable_cell(L, L->t, true), L->t);
+    lo_cell_set(lo_variable_cell(L, L->nil, true), L->nil);
 
     for (unsigned i = 0; i < lo_primitive_count; i++) {
         lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
         uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
         prim[PRIM_INDEX] = lo_fixnum(i);
         prim[PRIM_NAME] = name;
-        lo_ptr(lo_function_cell(L, name, true))[CELL_VALUE] =
-            lo_make_object(prim);
+        lo_cell_set(lo_function_cell(L, name, true), lo_make_object(prim));
     }
 }
 
@@ -489,6 +483,7 @@ static void free_world(struct lo_world *W)
     while (W->threads)
         free_thread(W->threads);
     lo_heap_close(W->heap);
+    lo_clos_lock_destroy(W);
     lo_mutex_destroy(&W->lock);
     lo_mem_free(W);
 }
@@ -503,10 +498,12 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     memset(W, 0, sizeof *W);
     W->store = store;
     lo_mutex_init(&W->lock);
+    lo_clos_lock_init(W);
     int fresh = 0;
     int status = lo_heap_open(store, system_version(), &W->heap, &fresh, why,
                               why_len);
     if (status != LO_OK) {
+        lo_clos_lock_destroy(W);
         lo_mutex_destroy(&W->lock);
         lo_mem_free(W);
         return status;
@@ -646,6 +643,8 @@ int lo_lisp_eval_string(lo_lisp *L, const char *text, char *out,
      * (an error in one is reported as any other) */
     lo_prin1(L, value, &result);
     lo_unbind_to(L, bindings);
+    /* what the forms took and kept, they give back here */
+    lo_clos_lock_restore(L, L->catches[L->ncatches - 1].clos_depth);
     L->ncatches--;
     lo_level_leave(L);
     /* past a limit, even code that caught the condition has failed */

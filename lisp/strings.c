@@ -933,7 +933,7 @@ LO_PRIMITIVE(p_fboundp, "FBOUNDP", CL, ANY, 1, 1, "(name)",
     if (!name)
         return L->nil;
     lo_value cell = lo_function_cell(L, name, false);
-    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+    if (!lo_null(L, cell) && lo_cell_get(cell) != LO_UNBOUND)
         return L->t;
     return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
 }

@@ -115,9 +115,9 @@ lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
     if (!lo_symbolp(v))
         lo_arg_error_op(L, op, v, "(OR FUNCTION SYMBOL)");
     lo_value cell = lo_function_cell(L, v, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         lo_cell_error(L, v, true);
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 /* An index or a size: any non-negative fixnum. */

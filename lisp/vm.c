@@ -109,9 +109,9 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
 {
     if (lo_symbolp(*fn)) {              /* a function designator */
         lo_value cell = lo_function_cell(L, *fn, false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
             lo_cell_error(L, *fn, true);
-        *fn = lo_ptr(cell)[CELL_VALUE];
+        *fn = lo_cell_get(cell);
     }
     if (!lo_objectp(*fn))
         lo_arg_error_op(L, "FUNCALL", *fn, "(OR FUNCTION SYMBOL)");
@@ -374,7 +374,7 @@ void lo_vm_init(void)
 /* Whether cell still holds, callable, the primitive op stands for. */
 static inline bool holds_inline_primitive(lo_value cell, unsigned op)
 {
-    lo_value fn = lo_ptr(cell)[CELL_VALUE];
+    lo_value fn = lo_cell_get(cell);
     if (!may_call(fn) || (lo_ptr(fn)[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(lo_ptr(fn)[PRIM_INDEX]);
@@ -520,7 +520,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             }
             L_OP_SET_GLOBAL:
-                *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
+                lo_cell_assign(L, k[u16(ip)], L->stack[L->sp - 1]);
                 ip += 2;
                 DISPATCH();
             L_OP_SET_SYSTEM_GLOBAL:
@@ -529,7 +529,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             L_OP_FUNCTION: {
                 lo_value cell = k[u16(ip)];
-                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                lo_value fn = lo_cell_get(cell);
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
                 ip += 2;
@@ -542,7 +542,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 nargs = ip[2];
                 ip += 3;
             call_cell:;
-                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                lo_value fn = lo_cell_get(cell);
                 SAVE_PC();
                 if (quick_call(L, fn, nargs, 0))
                     goto new_frame;
@@ -659,7 +659,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 POLL_AT(ip - 1);
                 if (ip[-1] == OP_TAIL_CALL_GLOBAL) {
                     lo_value cell = k[u16(ip)];
-                    fn = lo_ptr(cell)[CELL_VALUE];
+                    fn = lo_cell_get(cell);
                     if (fn == LO_UNBOUND)
                         unbound_cell(L, cell, true);
                     n = ip[2];
@@ -756,7 +756,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 L->sp--;
                 DISPATCH();
             L_OP_DEFINE:
-                lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                lo_cell_set(k[u16(ip)], L->stack[L->sp - 1]);
                 ip += 2;
                 DISPATCH();
             L_OP_RETURN1:
@@ -869,11 +869,11 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
             }
             L_OP_CONSTANT_INIT: {
                 lo_value cell = k[u16(ip)], v = L->stack[L->sp - 1];
-                lo_value old = lo_ptr(cell)[CELL_VALUE];
+                lo_value old = lo_cell_get(cell);
                 if (old != LO_UNBOUND && !lo_eql(old, v))
                     lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant "
                              "already has another value");
-                lo_ptr(cell)[CELL_VALUE] = v;
+                lo_cell_set(cell, v);
                 ip += 2;
                 DISPATCH();
             }

@@ -49,6 +49,9 @@
 
 ;; Define (or redefine) the class of structure name.
 (defun %define-structure (name include own-slots all-slots)
+  (%with-clos-lock (%define-structure-1 name include own-slots all-slots)))
+
+(defun %define-structure-1 (name include own-slots all-slots)
   (let* ((supers (list (if include
                            (or (%class-binding include)
                                (error "The structure ~s to include is not defined"

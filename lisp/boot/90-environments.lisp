@@ -18,7 +18,7 @@
    *print-right-margin*
    ;; the registries of what is defined: a user's definitions go on
    ;; their own (lisp/freeze.c: the system's lists are read-only)
-   *%condition-types* *%generic-functions*))
+   *%condition-types*))
 
 ;;; ---- DEFTYPE ----
 

@@ -13,6 +13,7 @@
  * each defines MINE and sets *PRINT-BASE* and must keep seeing its own.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +32,7 @@ static lo_lisp *main_L;
 static lo_ckpt *store;
 static int failures[THREADS];
 static char first_error[THREADS][1200];
-static volatile int stop_snapshots;
+static atomic_bool stop_snapshots;
 
 static void expect(int t, lo_lisp *L, const char *form, const char *want)
 {
@@ -137,7 +138,7 @@ static void *worker(void *arg)
 static void *snapshotter(void *arg)
 {
     (void)arg;
-    while (!stop_snapshots) {
+    while (!atomic_load(&stop_snapshots)) {
         lo_ckpt_snapshot(store);
         struct timespec ts = { 0, 3 * 1000 * 1000 };
         nanosleep(&ts, NULL);
@@ -161,7 +162,7 @@ int main(void)
     bool blocked = lo_mutator_block_begin();
     for (int t = 0; t < THREADS; t++)
         pthread_join(th[t], NULL);
-    stop_snapshots = 1;
+    atomic_store(&stop_snapshots, true);
     pthread_join(snap, NULL);
     lo_mutator_block_end(blocked);
 

@@ -12,10 +12,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ckpt/ckpt.h"
 #include "drivers/platform.h"
 #include "tests/tap.h"
 
-#define BASE ((uintptr_t)1 << 45)
+#define BASE LO_CKPT_BASE           /* where the store's region goes */
 #define PAGES 131072u                       /* 512 MiB */
 #define PAGE 4096u
 
