@@ -42,13 +42,16 @@ static lo_value plist_get(lo_lisp *L, lo_value plist, lo_value key)
 }
 
 /* Put value under key on sym's property list, as the current environment
- * sees it (a user's own copy for a system symbol). */
+ * sees it (a user's own copy for a system symbol).  Changing a cons of
+ * the system's list is the system's own write to a frozen object
+ * (freeze.c), so that what it now holds gets frozen too. */
 static void plist_put(lo_lisp *L, lo_value sym, lo_value key, lo_value value)
 {
     lo_value *plist = lo_plist_place(L, sym, true);
     for (lo_value l = *plist; lo_consp(l) && lo_consp(lo_cdr_raw(l));
          l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), key)) {
+            lo_check_cons_write(L, lo_cdr_raw(l), "(SETF DOCUMENTATION)");
             lo_ptr(lo_cdr_raw(l))[1] = value;
             return;
         }
