@@ -3,7 +3,7 @@
  *
  * The files, in layers: a file calls only files of lower layers, never
  * one of its own layer or above, so calls between them run one way
- * (tests/unit/layers.t checks it from the object files):
+ * (tests/integration/layers.t checks it from the object files):
  *
  *   5  store.c      opening, recovery, formatting, growth, closing, stats
  *   4  frames.c     the fault hook: demand paging, write faults, eviction;
