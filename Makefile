@@ -2,7 +2,8 @@
 #
 #   make              build everything into build/
 #   make check        run every test through prove (SANITIZE=1: ASan+UBSan,
-#                     DEBUG=1: assertions on; each builds in its own build/ dir)
+#                     TSAN=1: ThreadSanitizer, DEBUG=1: assertions on; each
+#                     builds in its own build/ dir)
 #   make run          build and start the local REPL on data/ (see README)
 #   make bench        benchmarks, side by side with their peers
 #   make soak         long crash loops (bounded in count and time)
@@ -16,8 +17,9 @@
 # stray #include <stdio.h> fails the build instead of leaking the host in.
 
 SANITIZE ?= 0
+TSAN     ?= 0
 DEBUG    ?= 0
-BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)$(if $(filter 1,$(DEBUG)),/debug)
+BUILD    ?= build$(if $(filter 1,$(SANITIZE)),/san)$(if $(filter 1,$(TSAN)),/tsan)$(if $(filter 1,$(DEBUG)),/debug)
 CC       ?= cc
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 DATA     ?= data
@@ -35,6 +37,16 @@ CFLAGS   += -DLO_DEBUG -fsanitize=address,undefined -fno-omit-frame-pointer \
             -fno-sanitize-recover=undefined
 LDFLAGS  += -fsanitize=address,undefined
 endif
+# ThreadSanitizer keeps its shadow memory where the store's region usually
+# goes (2^45): LO_TSAN moves the region below 2^39 (ckpt/ckpt.h).  Races
+# it reports stop the test (halt_on_error); tests/tsan.supp lists the
+# few that are benign, each with its reason.
+ifeq ($(TSAN),1)
+CFLAGS   += -DLO_DEBUG -DLO_TSAN -fsanitize=thread -fno-omit-frame-pointer
+LDFLAGS  += -fsanitize=thread
+export TSAN_OPTIONS ?= halt_on_error=1 second_deadlock_stack=1 \
+                       suppressions=$(abspath tests/tsan.supp)
+endif
 
 GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
 CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
@@ -46,8 +58,16 @@ BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
 BOOT_C    := $(BUILD)/gen/boot.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos_disk.c server/lispos_repl.c
+# tests/unit/: C tests, one program each; tests/integration/: scripts that
+# drive the programs; tests/helpers/: what the C tests share, compiled once.
 TEST_SRCS := $(wildcard tests/unit/*.c)
-TEST_SCRIPTS := $(wildcard tests/unit/*.t)
+TEST_SCRIPTS := $(wildcard tests/integration/*.t)
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+# A script left in tests/unit/ would never run: stop instead.
+STRAY_SCRIPTS := $(wildcard tests/unit/*.t tests/unit/*.sh)
+ifneq ($(STRAY_SCRIPTS),)
+$(error scripts go to tests/integration/, not tests/unit/: $(STRAY_SCRIPTS))
+endif
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 CRASH_SRCS := $(wildcard tests/crash/*.c)
 
@@ -56,12 +76,14 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 CORE_LIB := $(BUILD)/liblispos-core.a
 HOST_LIB := $(BUILD)/liblispos-host.a
 LIBS     := $(HOST_LIB) $(CORE_LIB)
+# The test helpers: an archive, so a test links only the helpers it uses.
+HELPER_LIB := $(BUILD)/liblispos-test-helpers.a
 # The core calls the platform and the host drivers call the core: one group.
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
 TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 # The example program of docs/embedding.md, extracted from the document
-# (tests/unit/embedding_example.t runs it): the page cannot drift.
+# (tests/integration/embedding_example.t runs it): the page cannot drift.
 EXAMPLE  := $(BUILD)/tests/embedding-example
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
@@ -79,7 +101,7 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
-$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
+$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
 
@@ -100,12 +122,16 @@ $(HOST_LIB): $(call obj,$(HOST_SRCS))
 	@rm -f $@
 	ar rcs $@ $^
 
+$(HELPER_LIB): $(call obj,$(HELPER_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
 $(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
-$(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(LIBS)
+$(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
+	$(CC) $(LDFLAGS) $< $(HELPER_LIB) $(LINK_LIBS) -o $@
 
 $(BUILD)/gen/embedding_example.c: docs/embedding.md conf/extract_example.sh
 	@mkdir -p $(@D)
@@ -148,7 +174,7 @@ bench: all
 soak: all
 	timeout 1800 $(BUILD)/tests/ckpt-crash --iterations $${SOAK_ITERATIONS:-5000}
 	timeout 1200 $(BUILD)/tests/ckpt-kill --rounds $${SOAK_ROUNDS:-300}
-	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/unit/lisp_gc_stress.t
+	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/integration/lisp_gc_stress.t
 
 fuzz: all
 	@echo "fuzz: no fuzzers yet (they come with the reader and the protocol)"

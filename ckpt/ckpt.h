@@ -32,8 +32,17 @@
 
 typedef struct lo_ckpt lo_ckpt;
 
-/* 2^45: ASan's shadow covers 2^44; this sits where ASan leaves room. */
+/* 2^45: ASan's shadow covers 2^44; this sits where ASan leaves room.
+ * ThreadSanitizer's shadow covers 2^45 and it accepts fixed mappings of
+ * the program only below 2^39 (and in two ranges near 0x5500... and
+ * 0x7e80...), so a ThreadSanitizer build (make TSAN=1 defines LO_TSAN)
+ * places the region at 2^38, which leaves it 256 GiB.  A store records
+ * its base: one made by a TSAN build opens only in another. */
+#ifdef LO_TSAN
+#define LO_CKPT_BASE ((uintptr_t)1 << 38)
+#else
 #define LO_CKPT_BASE ((uintptr_t)1 << 45)
+#endif
 
 /* What a page-in or eviction does when the disk fails under it. */
 enum lo_ckpt_io_failure {

@@ -1,19 +1,41 @@
 /*
  * internal.h -- the state shared by ckpt's files (not for other layers).
  *
- *   store.c     opening, recovery, formatting, growth, closing, stats
- *   frames.c    the fault hook: demand paging, write faults, eviction
- *   snapshot.c  the flip and the background writer
+ * The files, in layers: a file calls only files of lower layers, never
+ * one of its own layer or above, so calls between them run one way
+ * (tests/integration/layers.t checks it from the object files):
+ *
+ *   5  store.c      opening, recovery, formatting, growth, closing, stats
+ *   4  frames.c     the fault hook: demand paging, write faults, eviction;
+ *                   releasing pages
+ *      snapshot.c   the flip: snapshot, wait, sync
+ *      writer.c     the background writer: a flipped snapshot to disk
+ *   3  side.c       where a version 1 waiting for the writer is kept: its
+ *                   frame, a copy aside in memory, or its slot already
+ *   2  slots.c      the disk slots of pages: which slot a version uses, a
+ *                   slot for a new version, transfers, a transfer failing
+ *   1  state.c      the store's lock and its failure
+ *      layout.c     where things are on disk, the boot block
+ *      vtable.c     version-table entries, the flip table
+ *      safepoint.c  stopping the mutators
+ *
+ * Layer 4 files do not call each other: the flip hands the writer its
+ * jobs (struct job below) and wakes it through `changed`; a fault changes
+ * a job's source (side.c) without calling the writer.  store.c starts
+ * everything: the fault hook, the copy-aside pool, the writer thread.
  *
  * Per page the store keeps its version-table entry (vtable.h) and a byte of
  * frame flags, in chunks of 4096 pages reached through a directory -- the
  * seed's two-level table.  One mutex (lock) guards all of it; the fault
  * hook takes it on the faulting thread.  Rule that keeps that safe: no code
  * touches the region's memory while holding the lock, except to copy a
- * page that is resident (and so cannot fault on a read).
+ * page that is resident (and so cannot fault on a read).  Functions
+ * "called with the lock held" assert it (ckpt_locked below).
  */
 #ifndef LO_CKPT_INTERNAL_H
 #define LO_CKPT_INTERNAL_H
+
+#include <stdatomic.h>
 
 #include "ckpt/ckpt.h"
 #include "drivers/platform.h"
@@ -37,6 +59,24 @@ static inline uint8_t disk_form(uint8_t entry, uint8_t flags)
 {
     return lo_vt_durable_form(entry, flags & PG_V1_ABSENT,
                               flags & PG_V0_ABSENT);
+}
+
+/*
+ * What a page's entry and flags always agree on (checked with LO_ASSERT
+ * where they change): the entry is well formed (version 0 exists, the
+ * versions' slots are distinct); a writable or dirty frame is resident and
+ * holds a version 2; a pending version 1 and an absent one exist.
+ */
+static inline bool page_consistent(uint8_t entry, uint8_t flags)
+{
+    if (!lo_vt_valid(entry))
+        return false;
+    if ((flags & (PG_WRITABLE | PG_DIRTY)) &&
+        (!(flags & PG_RESIDENT) || !lo_vt_has(entry, 2)))
+        return false;
+    if ((flags & (PG_PENDING | PG_V1_ABSENT)) && !lo_vt_has(entry, 1))
+        return false;
+    return true;
 }
 
 struct chunk {
@@ -78,6 +118,8 @@ struct lo_ckpt {
     enum lo_ckpt_io_failure on_io_failure;
 
     lo_mutex lock;                   /* everything below */
+    _Atomic(const char *) holder;    /* debug builds: the thread holding
+                                        lock (ckpt_lock) */
     lo_cond changed;                 /* writer progress, durability */
     uint64_t frame_budget, resident, clock_hand;
     unsigned char *io_page;          /* page-in and eviction staging */
@@ -112,23 +154,99 @@ static inline uintptr_t page_addr(const lo_ckpt *c, uint64_t page)
     return c->base + page * (uintptr_t)LO_CKPT_PAGE;
 }
 
-/* frames.c */
-bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write);
-int lo_ckpt_side_init(struct side_pool *p, uint32_t pages);
-void lo_ckpt_side_free_all(struct side_pool *p);
-void lo_ckpt_side_release(struct side_pool *p, uint32_t index);
-unsigned char *lo_ckpt_side_page(struct side_pool *p, uint32_t index);
+/* ---- state.c: the lock and the failure ---------------------------------- */
 
-/* snapshot.c */
-void lo_ckpt_writer_main(void *arg);
+/*
+ * The store's lock, always taken and released through these, so that in
+ * debug builds (LO_DEBUG) the store knows which thread holds it: the
+ * address of lo_ckpt_this_thread, a thread-local, names the thread.  A
+ * thread reads back only its own store to `holder` or a later one, so a
+ * relaxed load answers "do I hold it" exactly.  Release builds keep no
+ * holder; ckpt_locked is then only ever used inside LO_ASSERT, which does
+ * not evaluate it.
+ */
+extern _Thread_local char lo_ckpt_this_thread;
+
+static inline bool ckpt_locked(lo_ckpt *c)
+{
+    return atomic_load_explicit(&c->holder, memory_order_relaxed) ==
+           &lo_ckpt_this_thread;
+}
+
+static inline void ckpt_hold(lo_ckpt *c, bool held)
+{
+#ifdef LO_DEBUG
+    atomic_store_explicit(&c->holder, held ? &lo_ckpt_this_thread : NULL,
+                          memory_order_relaxed);
+#else
+    (void)c, (void)held;
+#endif
+}
+
+static inline void ckpt_lock(lo_ckpt *c)
+{
+    LO_ASSERT(!ckpt_locked(c));      /* the mutex is not recursive */
+    lo_mutex_lock(&c->lock);
+    ckpt_hold(c, true);
+}
+
+static inline void ckpt_unlock(lo_ckpt *c)
+{
+    LO_ASSERT(ckpt_locked(c));
+    ckpt_hold(c, false);
+    lo_mutex_unlock(&c->lock);
+}
+
+/* Wait for `changed` (lock held; released while waiting). */
+static inline void ckpt_wait(lo_ckpt *c)
+{
+    LO_ASSERT(ckpt_locked(c));
+    ckpt_hold(c, false);
+    lo_cond_wait(&c->changed, &c->lock);
+    ckpt_hold(c, true);
+}
 
 /* Record a failure that stops further snapshots (lock held). */
 void lo_ckpt_fail(lo_ckpt *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Synchronous page transfers between a buffer and a slot. */
-int lo_ckpt_read_slot(lo_ckpt *c, void *buf, uint64_t page, unsigned slot);
-int lo_ckpt_write_slot(lo_ckpt *c, const void *buf, uint64_t page,
-                       unsigned slot);
+/* ---- slots.c: a page's disk slots (all with the lock held) --------------- */
+
+/* The byte offset on disk of the slot holding version `version` of page. */
+uint64_t lo_ckpt_slot_offset(lo_ckpt *c, uint64_t page, unsigned version);
+
+/* Synchronous transfers between a buffer and the slot of a version. */
+int lo_ckpt_read_version(lo_ckpt *c, void *buf, uint64_t page,
+                         unsigned version);
+int lo_ckpt_write_version(lo_ckpt *c, const void *buf, uint64_t page,
+                          unsigned version);
+
+/* Give page (which has none) a version 2, in a free slot. */
+void lo_ckpt_new_version(lo_ckpt *c, uint64_t page);
+
+/* A transfer made under a fault failed: panic or poison (ckpt.h). */
+void lo_ckpt_io_failed(lo_ckpt *c, int status, const char *what,
+                       uint64_t page);
+
+/* ---- side.c: where a pending version 1 is kept ---------------------------- */
+
+int lo_ckpt_side_init(struct side_pool *p, uint32_t pages);
+void lo_ckpt_side_free_all(struct side_pool *p);
+
+/* The version 1 of page is about to change or go (lock held): if the
+ * writer still needs it from its frame, save it (side.c says where). */
+void lo_ckpt_side_copy(lo_ckpt *c, uint64_t page, bool may_allocate);
+
+/* Copy job's contents into dst (a staging page) and give back what held
+ * them; the job is then taken (lock held). */
+void lo_ckpt_side_take(lo_ckpt *c, struct job *job, unsigned char *dst);
+
+/* Give back what holds an untaken job's contents, unwritten (lock held). */
+void lo_ckpt_side_drop(lo_ckpt *c, struct job *job);
+
+/* ---- frames.c, writer.c: what store.c starts ------------------------------ */
+
+bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write);
+void lo_ckpt_writer_main(void *arg);
 
 #endif

@@ -3,6 +3,8 @@
  *
  * Multi-byte fields are stored little-endian byte by byte, so the format
  * does not depend on the host.
+ *
+ * Layer 1 (internal.h): calls no other file of ckpt.
  */
 #include <string.h>
 

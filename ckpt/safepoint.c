@@ -6,6 +6,8 @@
  * stopper is active.  The stopper raises the flag, then waits until every
  * attached mutator but itself is parked.  Parked threads wait for the flag
  * to drop.
+ *
+ * Layer 1 (ckpt/internal.h): calls no other file of ckpt.
  */
 #include "drivers/platform.h"
 #include "ckpt/safepoint.h"
@@ -67,6 +69,7 @@ void lo_mutator_detach(void)
         is_blocked = false;
     }
     world.attached--;
+    LO_ASSERT(world.attached >= 0 && world.parked >= 0);
     is_mutator = false;
     lo_cond_broadcast(&world.changed);  /* a stopper may be waiting on us */
     lo_mutex_unlock(&world.lock);
@@ -86,6 +89,7 @@ void lo_safepoint_park(void)
     lo_cond_broadcast(&world.changed);
     wait_for_resume();
     world.parked--;
+    LO_ASSERT(world.parked >= 0);
     lo_mutex_unlock(&world.lock);
 }
 
@@ -108,6 +112,7 @@ void lo_mutator_block_end(bool began)
     lo_mutex_lock(&world.lock);
     wait_for_resume();
     world.parked--;
+    LO_ASSERT(world.parked >= 0);
     is_blocked = false;
     lo_mutex_unlock(&world.lock);
 }
@@ -137,7 +142,10 @@ void lo_world_stop(void)
 
 void lo_world_resume(void)
 {
+    /* Only the thread that stopped the world resumes it. */
+    LO_ASSERT(is_stopper);
     lo_mutex_lock(&world.lock);
+    LO_ASSERT(world.stopping);
     atomic_store(&lo_world_stop_requested, false);
     world.stopping = false;
     is_stopper = false;

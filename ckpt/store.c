@@ -5,7 +5,12 @@
  * generation, checks the checksum area of the version-table copy it names
  * and every chunk of that copy against it, and builds the in-memory table
  * with one version per page.  That is O(version table): no data page is
- * read until it is touched.
+ * read until it is touched.  Opening starts the rest: the fault hook
+ * (frames.c), the copy-aside pool (side.c) and the writer thread
+ * (writer.c).
+ *
+ * Layer 5, the top (internal.h): calls frames.c, writer.c, side.c,
+ * state.c, layout.c, vtable.c.
  */
 #include <stdarg.h>
 #include <string.h>
@@ -364,12 +369,12 @@ void lo_ckpt_close(lo_ckpt *c)
 {
     if (!c)
         return;
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     while (c->flipped_gen > c->durable_gen && !c->failed)
-        lo_cond_wait(&c->changed, &c->lock);
+        ckpt_wait(c);
     c->writer_stop = true;
     lo_cond_broadcast(&c->changed);
-    lo_mutex_unlock(&c->lock);
+    ckpt_unlock(c);
     lo_thread_join(&c->writer);
 
     size_t len = (size_t)c->layout.max_pages * LO_CKPT_PAGE;
@@ -383,7 +388,7 @@ void lo_ckpt_close(lo_ckpt *c)
 
 int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count)
 {
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     int status = LO_OK;
     if (page_count > c->layout.max_pages) {
         status = LO_ENOSPC;
@@ -409,7 +414,8 @@ int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count)
         if (status == LO_OK)
             c->page_count = page_count;
     }
-    lo_mutex_unlock(&c->lock);
+    LO_ASSERT(c->page_count <= c->layout.max_pages);
+    ckpt_unlock(c);
     return status;
 }
 
@@ -420,9 +426,9 @@ void *lo_ckpt_base(const lo_ckpt *c)
 
 uint64_t lo_ckpt_page_count(lo_ckpt *c)
 {
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     uint64_t n = c->page_count;
-    lo_mutex_unlock(&c->lock);
+    ckpt_unlock(c);
     return n;
 }
 
@@ -433,17 +439,17 @@ uint64_t lo_ckpt_max_pages(const lo_ckpt *c)
 
 uint64_t lo_ckpt_generation(lo_ckpt *c)
 {
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     uint64_t g = c->durable_gen;
-    lo_mutex_unlock(&c->lock);
+    ckpt_unlock(c);
     return g;
 }
 
 const char *lo_ckpt_failure(lo_ckpt *c)
 {
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     const char *why = c->failed ? c->failure : "";  /* set once, never freed */
-    lo_mutex_unlock(&c->lock);
+    ckpt_unlock(c);
     return why;
 }
 
@@ -479,7 +485,7 @@ int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len)
 
 void lo_ckpt_stats(lo_ckpt *c, struct lo_ckpt_stats *out)
 {
-    lo_mutex_lock(&c->lock);
+    ckpt_lock(c);
     *out = c->stats;
     out->pages = c->page_count;
     out->max_pages = c->layout.max_pages;
@@ -495,32 +501,5 @@ void lo_ckpt_stats(lo_ckpt *c, struct lo_ckpt_stats *out)
             if (ch->flags[i] & (PG_DIRTY | PG_PENDING))
                 out->dirty++;
     }
-    lo_mutex_unlock(&c->lock);
-}
-
-int lo_ckpt_read_slot(lo_ckpt *c, void *buf, uint64_t page, unsigned slot)
-{
-    return lo_disk_read_sync(c->disk, buf, LO_CKPT_PAGE,
-                             lo_layout_slot(&c->layout, page, slot));
-}
-
-int lo_ckpt_write_slot(lo_ckpt *c, const void *buf, uint64_t page,
-                       unsigned slot)
-{
-    return lo_disk_write_sync(c->disk, buf, LO_CKPT_PAGE,
-                              lo_layout_slot(&c->layout, page, slot));
-}
-
-void lo_ckpt_fail(lo_ckpt *c, const char *fmt, ...)
-{
-    if (c->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    lo_vsnprintf(c->failure, sizeof c->failure, fmt, ap);
-    va_end(ap);
-    c->failed = true;
-    lo_log(LO_LOG_ERROR, "ckpt: %s; no further snapshot will be taken",
-           c->failure);
-    lo_cond_broadcast(&c->changed);
+    ckpt_unlock(c);
 }

@@ -1,5 +1,7 @@
 /*
  * vtable.c -- version-table entries and the flip table (see vtable.h).
+ *
+ * Layer 1 (internal.h): calls no other file of ckpt.
  */
 #include "ckpt/vtable.h"
 

@@ -126,8 +126,8 @@ void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p)
     if (p->privilege == LO_PRIV_ANY ||
         (lo_env_is_system(L, L->env) && !lo_in_user_env(L)))
         return;
-    lo_value fn = lo_ptr(lo_function_cell(L, lo_primitive_symbol(L, p),
-                                          true))[CELL_VALUE];
+    lo_value fn = lo_cell_get(lo_function_cell(L, lo_primitive_symbol(L, p),
+                                               true));
     char message[LO_ERROR_MAX];
     lo_snprintf(message, sizeof message, "%s: only the system may call "
                 "this function, not a user's code", p->name);
@@ -137,7 +137,7 @@ void lo_check_privilege(lo_lisp *L, const struct lo_primitive *p)
 
 /* (%primitive-privilege function): :SYSTEM or :ANY for a primitive (its
  * row's privilege), NIL for any other function -- what the audit of
- * what users can reach lists (tests/unit/lisp_audit.t). */
+ * what users can reach lists (tests/integration/lisp_audit.t). */
 LO_PRIMITIVE(p_primitive_privilege, "%PRIMITIVE-PRIVILEGE", INTERNAL, ANY,
              1, 1, "(function)",
              "For a function written in C, who may call it: :SYSTEM (the "

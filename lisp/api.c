@@ -101,7 +101,9 @@ static bool guard(lo_lisp *L, lo_protected_fn *fn, void *ctx)
     }
     fn(L, ctx);
     LO_ASSERT(L->ncatches == entry + 1 && L->nlevels == level + 1);
-    (void)entry;
+    /* what fn took of the object system's lock and kept, it gives back
+     * here (a landing restores it from the entry too) */
+    lo_clos_lock_restore(L, L->catches[entry].clos_depth);
     L->ncatches--;
     lo_level_leave(L);
     return true;

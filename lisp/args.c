@@ -4,6 +4,11 @@
  * type wanted, else signals one TYPE-ERROR through lo_arg_error, whose
  * condition carries the datum and the expected type and whose message
  * names the primitive running (L->primitive, which the VM keeps).
+ *
+ * An expected type is given as its text, a symbol's name ("CONS") or a
+ * list ("(INTEGER 2 36)"), which becomes the type specifier the condition
+ * carries: read here by a small reader of symbols, keywords, integers and
+ * lists -- all a type specifier in an error needs.
  */
 #include <string.h>
 
@@ -16,23 +21,104 @@ static const char *running(lo_lisp *L)
     return L->primitive ? L->primitive->name : "a built-in function";
 }
 
-/* "RPLACA: the value 1 is not of type CONS" -- the datum printed short. */
-static _Noreturn void arg_error(lo_lisp *L, lo_value datum,
-                                const char *expected, lo_value expected_form)
+static bool type_delimiter(char c)
+{
+    return c == '\0' || c == ' ' || c == '(' || c == ')';
+}
+
+/* One type specifier read from *text ("(INTEGER 0 (3))"): symbols as
+ * lo_intern finds them (the standard's are COMMON-LISP's), :NAME a
+ * keyword, digits a fixnum.  The texts are the C code's own. */
+static lo_value type_form(lo_lisp *L, const char **text)
+{
+    const char *p = *text;
+    while (*p == ' ')
+        p++;
+    if (*p == '(') {
+        lo_value items[16];
+        unsigned n = 0;
+        for (p++;;) {
+            while (*p == ' ')
+                p++;
+            if (*p == ')' || *p == '\0' || n == 16)
+                break;
+            items[n++] = type_form(L, &p);
+        }
+        *text = *p == ')' ? p + 1 : p;
+        lo_value list = L->nil;     /* allocating moves nothing */
+        while (n)
+            list = lo_cons(L, items[--n], list);
+        return list;
+    }
+    char atom[64];
+    size_t len = 0;
+    for (; !type_delimiter(*p); p++)
+        if (len + 1 < sizeof atom)
+            atom[len++] = *p;
+    atom[len] = '\0';
+    *text = p;
+    bool minus = atom[0] == '-', digits = len > (size_t)minus;
+    int64_t value = 0;
+    for (size_t i = minus; i < len && digits; i++) {
+        digits = atom[i] >= '0' && atom[i] <= '9';
+        value = value * 10 + (atom[i] - '0');
+    }
+    if (digits)
+        return lo_fixnum(minus ? -value : value);
+    if (atom[0] == ':')
+        return lo_intern_keyword(L, atom + 1);
+    return lo_intern(L, atom);
+}
+
+lo_value lo_type_specifier(lo_lisp *L, const char *text)
+{
+    return type_form(L, &text);
+}
+
+/* "RPLACA: the value 1 is not of type CONS" -- the datum printed short;
+ * op names the operation (NULL: the primitive running).  form is the
+ * expected type when the caller made it, else it is read from the text. */
+static _Noreturn void arg_error(lo_lisp *L, const char *op, lo_value datum,
+                                const char *expected, lo_value form)
 {
     char text[72];
     struct lo_text out = { .buf = text, .cap = sizeof text };
     lo_prin1(L, datum, &out);
     if (out.len + 1 >= out.cap)
         memcpy(text + sizeof text - 4, "...", 4);
-    lo_type_error_as(L, datum, expected, expected_form,
-                     "%s: the value %s is not of type %s", running(L), text,
-                     expected);
+    if (!form && expected[0] == '(') {
+        const char *p = expected;
+        form = type_form(L, &p);
+    }
+    lo_type_error_as(L, datum, expected, form,
+                     "%s: the value %s is not of type %s",
+                     op ? op : running(L), text, expected);
 }
 
 _Noreturn void lo_arg_error(lo_lisp *L, lo_value datum, const char *expected)
 {
-    arg_error(L, datum, expected, 0);
+    arg_error(L, NULL, datum, expected, 0);
+}
+
+_Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
+                               const char *expected)
+{
+    arg_error(L, op, datum, expected, 0);
+}
+
+lo_value lo_improper_tail(lo_lisp *L, lo_value v)
+{
+    lo_value slow = v, fast = v;
+    while (lo_consp(fast)) {
+        fast = lo_cdr_raw(fast);
+        if (!lo_consp(fast))
+            break;
+        fast = lo_cdr_raw(fast);
+        slow = lo_cdr_raw(slow);
+        if (lo_eq(fast, slow))
+            return v;                   /* circular */
+    }
+    return lo_null(L, fast) ? v : fast;
 }
 
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v)
@@ -60,7 +146,7 @@ lo_value lo_arg_list(lo_lisp *L, lo_value v, int64_t *length)
 {
     int64_t n = lo_list_length(L, v);
     if (n < 0)
-        lo_arg_error(L, v, "LIST");
+        lo_arg_error(L, lo_improper_tail(L, v), "LIST");
     if (length)
         *length = n;
     return v;
@@ -92,7 +178,7 @@ uint64_t lo_arg_index(lo_lisp *L, lo_value v, uint64_t end)
     char expected[48];
     lo_snprintf(expected, sizeof expected, "(INTEGER 0 (%llu))",
                 (unsigned long long)end);
-    arg_error(L, v, expected, form);
+    arg_error(L, NULL, v, expected, form);
 }
 
 lo_value lo_arg_function(lo_lisp *L, lo_value v)

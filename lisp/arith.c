@@ -21,7 +21,7 @@ static enum rank rank_of(lo_lisp *L, lo_value v, const char *op)
         return RATIO;
     if (lo_doublep(v))
         return DOUBLE;
-    lo_type_error(L, v, "NUMBER", "%s: not a number", op);
+    lo_arg_error_op(L, op, v, "NUMBER");
 }
 
 static enum rank rank_of_pair(lo_lisp *L, lo_value a, lo_value b,
@@ -110,7 +110,8 @@ void lo_int_divide(lo_lisp *L, lo_value a, lo_value b,
                    enum lo_big_rounding mode, lo_value *q, lo_value *r)
 {
     if (b == lo_fixnum(0))
-        lo_error(L, "DIVISION-BY-ZERO", "division by zero");
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", NULL, (lo_value[]){ a, b },
+                            2, "division by zero");
     if (lo_fixnump(a) && lo_fixnump(b)) {
         fixnum_divide(L, fix(a), fix(b), mode, q, r);
         return;
@@ -177,10 +178,28 @@ lo_value lo_float_result(lo_lisp *L, double d, const char *op)
     uint64_t bits = lo_double_bits(d);
     if ((bits >> 52 & 0x7ff) == 0x7ff) {
         if (bits & ((1ull << 52) - 1))
-            lo_error(L, "FLOATING-POINT-INVALID-OPERATION", "%s: an invalid "
-                     "floating-point operation", op);
-        lo_error(L, "FLOATING-POINT-OVERFLOW", "%s: floating-point overflow",
-                 op);
+            lo_arithmetic_error(L, "FLOATING-POINT-INVALID-OPERATION", op,
+                                NULL, 0, "%s: an invalid floating-point "
+                                "operation", op);
+        lo_arithmetic_error(L, "FLOATING-POINT-OVERFLOW", op, NULL, 0,
+                            "%s: floating-point overflow", op);
+    }
+    return lo_make_double(L, d);
+}
+
+/* lo_float_result of op on a and b, whose error names them. */
+static lo_value float_result_of(lo_lisp *L, double d, const char *op,
+                                lo_value a, lo_value b)
+{
+    uint64_t bits = lo_double_bits(d);
+    if ((bits >> 52 & 0x7ff) == 0x7ff) {
+        if (bits & ((1ull << 52) - 1))
+            lo_arithmetic_error(L, "FLOATING-POINT-INVALID-OPERATION", op,
+                                (lo_value[]){ a, b }, 2, "%s: an invalid "
+                                "floating-point operation", op);
+        lo_arithmetic_error(L, "FLOATING-POINT-OVERFLOW", op,
+                            (lo_value[]){ a, b }, 2,
+                            "%s: floating-point overflow", op);
     }
     return lo_make_double(L, d);
 }
@@ -200,8 +219,8 @@ lo_value lo_num_add(lo_lisp *L, lo_value a, lo_value b, const char *op)
                        lo_int_mul(L, lo_numerator(b), lo_denominator(a))),
             lo_int_mul(L, lo_denominator(a), lo_denominator(b)));
     default:
-        return lo_float_result(L, lo_to_double(L, a, op) +
-                               lo_to_double(L, b, op), op);
+        return float_result_of(L, lo_to_double(L, a, op) +
+                               lo_to_double(L, b, op), op, a, b);
     }
 }
 
@@ -218,8 +237,8 @@ lo_value lo_num_sub(lo_lisp *L, lo_value a, lo_value b, const char *op)
                        lo_int_mul(L, lo_numerator(b), lo_denominator(a))),
             lo_int_mul(L, lo_denominator(a), lo_denominator(b)));
     default:
-        return lo_float_result(L, lo_to_double(L, a, op) -
-                               lo_to_double(L, b, op), op);
+        return float_result_of(L, lo_to_double(L, a, op) -
+                               lo_to_double(L, b, op), op, a, b);
     }
 }
 
@@ -232,8 +251,8 @@ lo_value lo_num_mul(lo_lisp *L, lo_value a, lo_value b, const char *op)
         return lo_make_ratio(L, lo_int_mul(L, lo_numerator(a), lo_numerator(b)),
                              lo_int_mul(L, lo_denominator(a), lo_denominator(b)));
     default:
-        return lo_float_result(L, lo_to_double(L, a, op) *
-                               lo_to_double(L, b, op), op);
+        return float_result_of(L, lo_to_double(L, a, op) *
+                               lo_to_double(L, b, op), op, a, b);
     }
 }
 
@@ -241,14 +260,17 @@ lo_value lo_num_div(lo_lisp *L, lo_value a, lo_value b, const char *op)
 {
     if (rank_of_pair(L, a, b, op) != DOUBLE) {
         if (b == lo_fixnum(0))
-            lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op,
+                                (lo_value[]){ a, b }, 2,
+                                "%s: division by zero", op);
         return lo_make_ratio(L, lo_int_mul(L, lo_numerator(a), lo_denominator(b)),
                              lo_int_mul(L, lo_denominator(a), lo_numerator(b)));
     }
     double y = lo_to_double(L, b, op);
     if (y == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
-    return lo_float_result(L, lo_to_double(L, a, op) / y, op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, (lo_value[]){ a, b },
+                            2, "%s: division by zero", op);
+    return float_result_of(L, lo_to_double(L, a, op) / y, op, a, b);
 }
 
 lo_value lo_num_negate(lo_lisp *L, lo_value a, const char *op)
@@ -347,7 +369,9 @@ static void truncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
     enum rank rx = rank_of(L, x, op), ry = rank_of(L, y, op);
     if (rx != DOUBLE && ry != DOUBLE) {         /* exact */
         if (y == lo_fixnum(0))
-            lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op,
+                                (lo_value[]){ x, y }, 2,
+                                "%s: division by zero", op);
         if (rx == INTEGER && ry == INTEGER) {
             lo_int_divide(L, x, y, LO_BIG_TRUNCATE, q, r);
             return;
@@ -368,7 +392,8 @@ static void truncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
     }
     double divisor = lo_to_double(L, y, op);
     if (divisor == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, (lo_value[]){ x, y },
+                            2, "%s: division by zero", op);
     double xd = lo_to_double(L, x, op);
     lo_value divided = lo_float_result(L, xd / divisor, op);
     *q = lo_double_truncate(L, lo_double_value(divided));

@@ -84,7 +84,10 @@ static void world_roots(void *ctx, lo_gc_visit_fn *visit, void *gc)
         visit(lo_slot_at(&W->kept, i), gc);
 }
 
-static bool collect(lo_lisp *L, bool force)
+/* A collection if it is due (or forced) and safe; *out (when given)
+ * gets the last collection's figures, read under the lock another
+ * thread's collection writes them under. */
+static bool collect(lo_lisp *L, bool force, struct lo_gc_result *out)
 {
     struct lo_world *W = L->W;
     lo_world_stop();
@@ -106,13 +109,18 @@ static bool collect(lo_lisp *L, bool force)
         }
         lo_mutex_unlock(&W->lock);
     }
+    if (out) {
+        lo_mutex_lock(&W->lock);
+        *out = W->last_gc;
+        lo_mutex_unlock(&W->lock);
+    }
     lo_world_resume();
     return done;
 }
 
 bool lo_collect(lo_lisp *L)
 {
-    return collect(L, false);
+    return collect(L, false, NULL);
 }
 
 bool lo_poll_slow(lo_lisp *L)
@@ -138,8 +146,12 @@ void lo_lisp_gc_stress(lo_lisp *L, uint64_t bytes)
 
 int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out)
 {
-    bool ran = L->gc_inhibit == 0 && collect(L, true);
-    if (out)
+    if (L->gc_inhibit == 0 && collect(L, true, out))
+        return LO_OK;
+    if (out) {
+        lo_mutex_lock(&L->W->lock);
         *out = L->W->last_gc;
-    return ran ? LO_OK : LO_EBUSY;
+        lo_mutex_unlock(&L->W->lock);
+    }
+    return LO_EBUSY;
 }

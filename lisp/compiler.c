@@ -251,9 +251,9 @@ static struct var resolve(struct compiler *c, lo_value sym)
     if (!c->parent) {
         lo_value cell = lo_env_cell(c->L, lo_current_env(c->L),
                                     ENV_SYMBOL_MACROS, sym, false);
-        if (!lo_null(c->L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+        if (!lo_null(c->L, cell) && lo_cell_get(cell) != LO_UNBOUND)
             return (struct var){ SYMBOL_MACRO, 0, false,
-                                 lo_ptr(cell)[CELL_VALUE] };
+                                 lo_cell_get(cell) };
         return (struct var){ GLOBAL, 0, false, 0 };
     }
     struct var outer = resolve(c->parent, sym);
@@ -342,7 +342,7 @@ void lo_cc_check_variable_name(lo_lisp *L, lo_value name, const char *op)
  * (lo_set_system_global checks when it runs). */
 static void compile_set_global(struct compiler *c, lo_value cell)
 {
-    bool system = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SYSTEM;
+    bool system = lo_cell_flags(cell) & CELL_SYSTEM;
     lo_cc_emit_op16(c, system && lo_in_user_env(c->L) ? OP_SET_SYSTEM_GLOBAL
                                                 : OP_SET_GLOBAL,
               lo_cc_constant(c, cell));
@@ -485,9 +485,9 @@ static void compile_args(struct compiler *c, lo_value args, int64_t *n)
 static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
 {
     lo_value cell = lo_function_cell(c->L, sym, false);
-    if (lo_null(c->L, cell) || !lo_typep(lo_ptr(cell)[CELL_VALUE], LO_T_PRIMITIVE))
+    if (lo_null(c->L, cell) || !lo_typep(lo_cell_get(cell), LO_T_PRIMITIVE))
         return 0;
-    lo_value prim = lo_ptr(cell)[CELL_VALUE];
+    lo_value prim = lo_cell_get(cell);
     return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])]->name,
                         (unsigned)n);
 }
@@ -549,6 +549,51 @@ static void compile_function_form(struct compiler *c, lo_value form)
 
 /* ---- definitions ------------------------------------------------------------ */
 
+static lo_value literal(struct compiler *c, lo_value x);
+
+/* Emit a call of the system function named fn on the n constants args,
+ * its value dropped. */
+static void emit_system_call(struct compiler *c, const char *fn,
+                             const lo_value *args, unsigned n)
+{
+    lo_lisp *L = c->L;
+    for (unsigned i = 0; i < n; i++)
+        lo_cc_emit_constant(c, args[i]);
+    lo_cc_emit_op16(c, OP_CALL_GLOBAL, lo_cc_constant(c, lo_function_cell(
+        L, lo_intern(L, fn), true)));
+    lo_cc_emit(c, n);
+    lo_cc_emit(c, OP_POP);
+}
+
+/* The documentation string of a body, as lo_cc_skip_declarations finds
+ * it (a string among the leading declarations, with a form after it);
+ * nil when there is none. */
+static lo_value body_documentation(struct compiler *c, lo_value body)
+{
+    lo_lisp *L = c->L;
+    for (; lo_consp(body); body = lo_cdr_raw(body)) {
+        lo_value form = lo_car_raw(body);
+        if (lo_typep(form, LO_T_STRING) && lo_consp(lo_cdr_raw(body)))
+            return literal(c, form);
+        if (!lo_consp(form) || !lo_cc_is(L, lo_car_raw(form), "DECLARE"))
+            break;
+    }
+    return L->nil;
+}
+
+/* A variable's documentation string, when its definition has one
+ * (documentation.c keeps it): (defvar name init "doc"). */
+static void note_variable_documentation(struct compiler *c, lo_value name,
+                                        lo_value doc_tail)
+{
+    lo_lisp *L = c->L;
+    if (!lo_consp(doc_tail) || !lo_typep(lo_car_raw(doc_tail), LO_T_STRING))
+        return;
+    lo_value args[3] = { name, lo_intern(L, "VARIABLE"),
+                         literal(c, lo_car_raw(doc_tail)) };
+    emit_system_call(c, "%SET-DOCUMENTATION", args, 3);
+}
+
 /*
  * (defvar name [init [doc]]) and (defparameter name init [doc]): name is
  * special from now on -- proclaimed while compiling, so the rest of the
@@ -575,6 +620,7 @@ static void compile_defvar(struct compiler *c, lo_value form, bool always)
                   lo_cons(L, L->nil, lo_cons(L, set, L->nil))));
         lo_cc_compile_sub(c, set);
         lo_cc_emit(c, OP_POP);
+        note_variable_documentation(c, name, lo_cdr_raw(rest));
     }
     lo_cc_emit_constant(c, name);
     lo_cc_one_value(c);
@@ -616,9 +662,9 @@ static void compile_defconstant(struct compiler *c, lo_value form)
     }
     lo_cc_compile_sub(c, lo_cc_third(L, form));
     lo_cc_emit_op16(c, OP_CONSTANT_INIT, lo_cc_constant(c, cell));
-    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
-        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_CONSTANT);
+    lo_cell_add_flags(cell, CELL_CONSTANT);
     lo_cc_emit(c, OP_POP);
+    note_variable_documentation(c, name, lo_cdr(L, lo_cdr(L, lo_cdr(L, form))));
     lo_cc_emit_constant(c, name);
     lo_cc_one_value(c);
 }
@@ -627,7 +673,8 @@ static void compile_defconstant(struct compiler *c, lo_value form)
  * into the name's function or macro cell; the form's value is the name.
  * The body is a block named name.  A function named (setf f) goes into
  * the cell of f's hidden setf symbol (lo_function_symbol); its block is
- * named f. */
+ * named f.  Its lambda list and documentation string are recorded for
+ * DOCUMENTATION and DESCRIBE (documentation.c). */
 static void compile_definition(struct compiler *c, lo_value form, bool macro)
 {
     lo_lisp *L = c->L;
@@ -659,6 +706,9 @@ static void compile_definition(struct compiler *c, lo_value form, bool macro)
         lo_cc_compile_function(c, name, lo_car(L, rest), decls, macro);
         lo_cc_emit_op16(c, OP_DEFINE, lo_cc_constant(c, cell));
         lo_cc_emit(c, OP_POP);
+        lo_value note[3] = { given, lo_car(L, rest),
+                             body_documentation(c, body) };
+        emit_system_call(c, "%NOTE-DEFINITION", note, 3);
     }
     lo_cc_emit_constant(c, given);
     lo_cc_one_value(c);
@@ -755,10 +805,10 @@ static lo_value compiler_macro_expand(struct compiler *c, lo_value form,
         return form;
     lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_COMPILER_MACROS,
                                 head, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return form;
     lo_value args[2] = { form, environment_of(c) };
-    lo_value expansion = lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], args, 2);
+    lo_value expansion = lo_vm_apply(L, lo_cell_get(cell), args, 2);
     *expanded = !lo_eq(expansion, form);
     return expansion;
 }
@@ -791,10 +841,10 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
     if (lo_symbolp(form)) {             /* a global symbol macro */
         lo_value cell = lo_env_cell(L, lo_current_env(L), ENV_SYMBOL_MACROS,
                                     form, false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
             return form;
         *expanded = true;
-        return lo_ptr(cell)[CELL_VALUE];
+        return lo_cell_get(cell);
     }
     if (!lo_consp(form))
         return form;

@@ -19,12 +19,114 @@
  * the frame holds them now; a function with &optional, &rest or &key
  * shows "..." for the rest.  A primitive has no frame: its caller is the
  * innermost frame.
+ *
+ * Errors with their standard slots: C code signals the built-in
+ * conditions with the initargs their readers give back (CELL-ERROR-NAME,
+ * ARITHMETIC-ERROR-OPERATION and -OPERANDS, FILE-ERROR-PATHNAME,
+ * PACKAGE-ERROR-PACKAGE, STREAM-ERROR-STREAM...) through
+ * lo_error_initargs and the helpers on it.
  */
 #include <string.h>
 
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/package.h"
 #include "lisp/streams.h"
+
+/* ---- errors with their standard slots ---- */
+
+struct initargs {
+    const struct lo_initarg *pairs;
+    unsigned n;
+    /* an ARITHMETIC-ERROR's operation (by name) and operands */
+    const char *operation;
+    const lo_value *operands;
+    unsigned noperands;
+};
+
+/* The standard symbol named op, or the primitive running when op is
+ * NULL; nil when there is no such symbol (none is made). */
+static lo_value operation_symbol(lo_lisp *L, const char *op)
+{
+    if (!op)
+        return L->primitive ? lo_primitive_symbol(L, L->primitive) : L->nil;
+    struct lo_name name = lo_name_of(lo_make_string(L, op, strlen(op)));
+    lo_value sym;
+    if (lo_find_symbol(L, lo_registry_ref(L, REG_INTERNAL), &name, &sym) ==
+        LO_SYM_NONE)
+        return L->nil;
+    return sym;
+}
+
+/* The condition's data: :KEY value ..., made only once the error is
+ * being raised (nothing is allocated when allocating is what failed). */
+static lo_value initargs_data(lo_lisp *L, void *ctx)
+{
+    struct initargs *a = ctx;
+    lo_value data = L->nil;
+    for (unsigned i = a->n; i-- > 0;)
+        data = lo_cons(L, lo_intern_keyword(L, a->pairs[i].key),
+                       lo_cons(L, a->pairs[i].value, data));
+    if (a->operands || a->operation) {
+        lo_value operands = L->nil;
+        for (unsigned k = a->noperands; k-- > 0;)
+            operands = lo_cons(L, a->operands[k], operands);
+        data = lo_cons(L, lo_intern_keyword(L, "OPERATION"),
+               lo_cons(L, operation_symbol(L, a->operation),
+               lo_cons(L, lo_intern_keyword(L, "OPERANDS"),
+               lo_cons(L, operands, data))));
+    }
+    return data;
+}
+
+static _Noreturn void raise_with(lo_lisp *L, const char *type,
+                                 struct initargs *a, const char *fmt,
+                                 va_list ap)
+{
+    char message[LO_ERROR_MAX];
+    lo_vsnprintf(message, sizeof message, fmt, ap);
+    lo_raise_error(L, type, message, initargs_data, a);
+}
+
+_Noreturn void lo_error_initargs(lo_lisp *L, const char *type,
+                                 const struct lo_initarg *initargs, unsigned n,
+                                 const char *fmt, ...)
+{
+    struct initargs a = { initargs, n, NULL, NULL, 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    raise_with(L, type, &a, fmt, ap);
+}
+
+_Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
+                                   const char *op, const lo_value *operands,
+                                   unsigned n, const char *fmt, ...)
+{
+    static const lo_value none[1];
+    struct initargs a = { NULL, 0, op, operands ? operands : none,
+                          operands ? n : 0 };
+    va_list ap;
+    va_start(ap, fmt);
+    raise_with(L, type, &a, fmt, ap);
+}
+
+_Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function)
+{
+    char text[64];
+    if (function)
+        name = lo_function_name(L, name);   /* (SETF F), not its symbol */
+    lo_value sym = lo_consp(name) && lo_consp(lo_cdr_raw(name))
+                   ? lo_car_raw(lo_cdr_raw(name)) : name;
+    lo_string_utf8(lo_symbol_name(sym), text, sizeof text);
+    struct lo_initarg pair = { "NAME", name };
+    if (function)
+        lo_error_initargs(L, "UNDEFINED-FUNCTION", &pair, 1,
+                          sym == name ? "the function %s is undefined"
+                                      : "the function (SETF %s) is undefined",
+                          text);
+    lo_error_initargs(L, "UNBOUND-VARIABLE", &pair, 1,
+                      "the variable %s is unbound", text);
+}
 
 /* ---- backtraces ---- */
 
@@ -35,7 +137,7 @@ enum { BACKTRACE_CAP = 16384, FRAME_LINE = 400 };
 static lo_value slot_value(lo_lisp *L, lo_value v)
 {
     if (lo_typep(v, LO_T_CELL) && lo_null(L, lo_ptr(v)[CELL_NAME]))
-        return lo_ptr(v)[CELL_VALUE];
+        return lo_cell_get(v);
     return v;
 }
 
@@ -122,8 +224,12 @@ size_t lo_lisp_take_backtrace(lo_lisp *L, const char **text)
  * frames (the innermost count of them) as a list of forms, innermost
  * first: ((FOO 1 2) (BAR 3) ...), each with the required arguments only;
  * an anonymous function is (LAMBDA). */
-LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1,
+             "(&optional count)",
+             "The frames of the innermost evaluation, innermost first, as "
+             "forms ((FOO 1 2) (BAR 3) ...) showing the required arguments "
+             "only: all of them, or the innermost COUNT (NIL: all).  For "
+             "the debugger's and the REPL's backtraces.")
 {
     uint32_t floor = 0;
     for (uint32_t i = L->ncatches; i-- > 0;)
@@ -133,8 +239,7 @@ LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
         }
     if (nargs && !lo_null(L, args[0])) {
         if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0)
-            lo_type_error(L, args[0], "UNSIGNED-BYTE", "%%BACKTRACE: the count "
-                          "is not a non-negative integer");
+            lo_arg_error(L, args[0], "UNSIGNED-BYTE");
         int64_t count = lo_fixnum_value(args[0]);
         if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
             floor = L->nframes - (uint32_t)count;
@@ -164,9 +269,9 @@ LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1, "(&optional arg1)",
 static lo_value system_function(lo_lisp *L, const char *name)
 {
     lo_value cell = lo_function_cell(L, lo_intern(L, name), false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return 0;
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 static void put_string(struct lo_text *out, lo_value s)
@@ -226,8 +331,11 @@ void lo_condition_report(lo_lisp *L, lo_value *c)
 
 /* ---- restarts ---- */
 
-LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5, "(arg1 arg2 &optional arg3 arg4 arg5)",
-             "")
+LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5,
+             "(name function &optional report interactive test)",
+             "A fresh restart object: its NAME, the FUNCTION INVOKE-RESTART "
+             "calls, and its REPORT, INTERACTIVE and TEST functions (NIL when "
+             "not given).  RESTART-BIND and RESTART-CASE make theirs so.")
 {
     uint64_t *r = lo_alloc_object(L, LO_T_RESTART, RESTART_WORDS);
     for (uint32_t i = 0; i < RESTART_WORDS - 1; i++)
@@ -235,46 +343,58 @@ LO_PRIMITIVE(p_make_restart, "%MAKE-RESTART", INTERNAL, ANY, 2, 5, "(arg1 arg2 &
     return lo_make_object(r);
 }
 
-LO_PRIMITIVE(p_restartp, "%RESTARTP", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_restartp, "%RESTARTP", INTERNAL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a restart object, for TYPEP and TYPE-OF.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_RESTART));
 }
 
 /* (%restart-field restart i): 0 name, 1 function, 2 report,
  * 3 interactive, 4 test. */
-LO_PRIMITIVE(p_restart_field, "%RESTART-FIELD", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_restart_field, "%RESTART-FIELD", INTERNAL, ANY, 2, 2,
+             "(restart index)",
+             "Field INDEX of RESTART: 0 its name, 1 its function, 2 its "
+             "report, 3 its interactive function, 4 its test.  RESTART-NAME, "
+             "INVOKE-RESTART and the printer read restarts so.")
 {
     if (!lo_typep(args[0], LO_T_RESTART))
-        lo_type_error(L, args[0], "RESTART", "not a restart");
-    if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
-        lo_fixnum_value(args[1]) >= RESTART_WORDS - 1)
-        lo_error(L, "TYPE-ERROR", "%%RESTART-FIELD: bad index");
-    return lo_ptr(args[0])[1 + lo_fixnum_value(args[1])];
+        lo_arg_error(L, args[0], "RESTART");
+    return lo_ptr(args[0])[1 + lo_arg_index(L, args[1], RESTART_WORDS - 1)];
 }
 
 /* ---- conditions ---- */
 
+lo_value lo_arg_condition(lo_lisp *L, lo_value v)
+{
+    if (!lo_typep(v, LO_T_CONDITION))
+        lo_arg_error(L, v, "CONDITION");
+    return v;
+}
+
+/* A condition to change: its write bit is needed. */
 static uint64_t *condition(lo_lisp *L, lo_value c)
 {
-    if (!lo_typep(c, LO_T_CONDITION))
-        lo_type_error(L, c, "CONDITION", "not a condition");
+    lo_arg_condition(L, c);
     if (!(lo_access_bits(c) & LO_ACCESS_WRITE))
         lo_error(L, "ACCESS-DENIED", "changing a condition without the "
                  "write access bit");
     return lo_ptr(c);
 }
 
-LO_PRIMITIVE(p_set_condition_message, "%SET-CONDITION-MESSAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_set_condition_message, "%SET-CONDITION-MESSAGE", INTERNAL,
+             ANY, 2, 2, "(condition message)",
+             "Make MESSAGE the message of CONDITION (its write bit needed); "
+             "returns MESSAGE.  MAKE-CONDITION sets a report's text so.")
 {
     condition(L, args[0])[CONDITION_MESSAGE] = args[1];
     return args[1];
 }
 
-LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY,
+             2, 2, "(condition data)",
+             "Make DATA the property list of CONDITION's slots (its write "
+             "bit needed); returns DATA.  MAKE-CONDITION and the slot "
+             "writers use it.")
 {
     condition(L, args[0])[CONDITION_DATA] = args[1];
     return args[1];
@@ -282,12 +402,12 @@ LO_PRIMITIVE(p_set_condition_data, "%SET-CONDITION-DATA", INTERNAL, ANY, 2, 2, "
 
 /* (%unhandled condition): as an error nobody handles -- the backtrace
  * taken, to the evaluation entry point (INVOKE-DEBUGGER). */
-LO_PRIMITIVE(p_unhandled, "%UNHANDLED", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_unhandled, "%UNHANDLED", INTERNAL, ANY, 1, 1, "(condition)",
+             "Leave for the evaluation entry point with CONDITION as an error "
+             "no handler took, its backtrace taken.  Never returns; "
+             "INVOKE-DEBUGGER ends with it.")
 {
-    if (!lo_typep(args[0], LO_T_CONDITION))
-        lo_type_error(L, args[0], "CONDITION", "%%UNHANDLED: not a condition");
-    lo_unhandled(L, args[0]);
+    lo_unhandled(L, lo_arg_condition(L, args[0]));
 }
 
 /* ---- the top level's ABORT restart ---- */
@@ -300,7 +420,7 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
 {
     lo_value var = lo_variable_cell(L, lo_intern(L, "*%RESTARTS*"), false);
     if (lo_null(L, var) ||
-        !(lo_fixnum_value(lo_ptr(var)[CELL_FLAGS]) & CELL_SPECIAL))
+        !(lo_cell_flags(var) & CELL_SPECIAL))
         return;
     lo_value fn = system_function(L, "%TOPLEVEL-ABORT");
     if (!fn)
@@ -319,8 +439,11 @@ void lo_bind_toplevel_restarts(lo_lisp *L)
  * the cleanups on the way; it fails with a message saying so (the exit
  * carries the message, a string, where an error carries its condition:
  * api.c tells them apart). */
-LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1,
+             "(&rest ignored)",
+             "End the innermost evaluation, running the cleanups on the way: "
+             "the function of the ABORT restart every evaluation entry point "
+             "makes.  The evaluation fails with a message saying so.")
 {
     for (uint32_t i = L->ncatches; i-- > 0;) {
         if (L->catches[i].kind == LO_CATCH_TOPLEVEL) {

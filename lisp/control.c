@@ -59,6 +59,7 @@ uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
         .nroots = L->nroots, .pc = pc, .gc_inhibit = L->gc_inhibit,
         .compile_depth = L->compile_depth, .signal_depth = L->signal_depth,
         .primitive = L->primitive, .write_grant = L->write_grant,
+        .clos_depth = L->clos_depth,
     };
     return L->ncatches++;
 }
@@ -103,6 +104,7 @@ struct lo_catch *lo_land(lo_lisp *L)
     L->primitive = e->primitive;
     L->write_grant = e->write_grant;
     L->making_condition = false;
+    lo_clos_lock_restore(L, e->clos_depth);
     return e;
 }
 
@@ -246,12 +248,12 @@ _Noreturn void lo_raise(lo_lisp *L, lo_value c)
         lo_value handlers = lo_symbol_value(L, lo_intern(L, "*%HANDLERS*"));
         lo_value cell = lo_function_cell(L, lo_intern(L, "%SIGNAL"), false);
         if (lo_consp(handlers) && !lo_null(L, cell) &&
-            lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND) {
+            lo_cell_get(cell) != LO_UNBOUND) {
             /* rooted on the value stack, whose reserve is open now */
             L->signal_depth++;
             push_value(L, c);
             lo_value arg = c;
-            lo_vm_apply(L, lo_ptr(cell)[CELL_VALUE], &arg, 1);
+            lo_vm_apply(L, lo_cell_get(cell), &arg, 1);
             c = L->stack[--L->sp];
             L->signal_depth--;
         }

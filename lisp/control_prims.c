@@ -12,18 +12,19 @@
 
 /* ---- multiple values ---- */
 
-LO_PRIMITIVE(p_values, "VALUES", CL, ANY, 0, LO_MV_LIMIT, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_values, "VALUES", CL, ANY, 0, LO_MV_LIMIT, "(&rest objects)",
+             "Return the OBJECTS as multiple values (none when there are "
+             "none); at most 256 of them.")
 {
     return lo_values(L, nargs, args);
 }
 
 LO_PRIMITIVE(p_values_list, "VALUES-LIST", CL, ANY, 1, 1, "(list)",
-             "")
+             "Return the elements of the proper list LIST as multiple "
+             "values; at most 256 of them.")
 {
-    int64_t len = lo_list_length(L, args[0]);
-    if (len < 0)
-        lo_error(L, "TYPE-ERROR", "VALUES-LIST: not a proper list");
+    int64_t len;
+    lo_arg_list(L, args[0], &len);
     if (len > LO_MV_LIMIT)
         lo_error(L, "PROGRAM-ERROR", "VALUES-LIST: more than %d values",
                  LO_MV_LIMIT);
@@ -38,8 +39,10 @@ LO_PRIMITIVE(p_values_list, "VALUES-LIST", CL, ANY, 1, 1, "(list)",
 
 /* (%key-tail plist key): the tail of plist after key's first occurrence
  * as a key, or nil. */
-LO_PRIMITIVE(p_key_tail, "%KEY-TAIL", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_key_tail, "%KEY-TAIL", INTERNAL, ANY, 2, 2, "(plist key)",
+             "The tail of the property list PLIST after the first KEY in a "
+             "key position, or NIL: how the prologue of a function with &key, "
+             "and DESTRUCTURING-BIND, find a keyword argument.")
 {
     for (lo_value l = args[0]; lo_consp(l) && lo_consp(lo_cdr_raw(l));
          l = lo_cdr_raw(lo_cdr_raw(l)))
@@ -50,8 +53,12 @@ LO_PRIMITIVE(p_key_tail, "%KEY-TAIL", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
 
 /* (%check-keys plist allowed): an even number of elements, and only
  * allowed keys unless allowed is T or :allow-other-keys is true in it. */
-LO_PRIMITIVE(p_check_keys, "%CHECK-KEYS", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_check_keys, "%CHECK-KEYS", INTERNAL, ANY, 2, 2,
+             "(plist allowed)",
+             "Check the keyword arguments PLIST of a call: an even number, "
+             "and only keys in the list ALLOWED unless ALLOWED is T or "
+             ":ALLOW-OTHER-KEYS is true in PLIST (else a PROGRAM-ERROR).  "
+             "The prologue of a function with &key calls it.")
 {
     int64_t len = lo_list_length(L, args[0]);
     if (len < 0 || len % 2)
@@ -83,54 +90,61 @@ LO_PRIMITIVE(p_check_keys, "%CHECK-KEYS", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
 
 /* ---- conditions ---- */
 
-LO_PRIMITIVE(p_make_condition, "%MAKE-CONDITION", INTERNAL, ANY, 1, 3, "(arg1 &optional arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_make_condition, "%MAKE-CONDITION", INTERNAL, ANY, 1, 3,
+             "(type &optional message data)",
+             "A fresh condition object of TYPE (a symbol) with MESSAGE (a "
+             "string, or NIL until its report is made) and DATA (the "
+             "property list of its slots); MAKE-CONDITION builds on it.")
 {
-    if (!lo_symbolp(args[0]))
-        lo_error(L, "TYPE-ERROR", "%%MAKE-CONDITION: the type is not a symbol");
+    lo_arg_symbol(L, args[0]);
     return lo_make_condition(L, args[0], nargs > 1 ? args[1] : L->nil,
                              nargs > 2 ? args[2] : L->nil);
 }
 
 static lo_value condition_field(lo_lisp *L, lo_value c, int field)
 {
-    if (!lo_typep(c, LO_T_CONDITION))
-        lo_error(L, "TYPE-ERROR", "not a condition");
-    return lo_ptr(c)[field];
+    return lo_ptr(lo_arg_condition(L, c))[field];
 }
 
-LO_PRIMITIVE(p_condition_type, "%CONDITION-TYPE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_condition_type, "%CONDITION-TYPE", INTERNAL, ANY, 1, 1,
+             "(condition)",
+             "The type of CONDITION, a symbol: what TYPE-OF and TYPEP of a "
+             "condition read.")
 {
     return condition_field(L, args[0], CONDITION_TYPE);
 }
 
-LO_PRIMITIVE(p_condition_message, "%CONDITION-MESSAGE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_condition_message, "%CONDITION-MESSAGE", INTERNAL, ANY, 1,
+             1, "(condition)",
+             "The message of CONDITION (a string, or NIL when its report is "
+             "a function): what printing it without escapes shows.")
 {
     return condition_field(L, args[0], CONDITION_MESSAGE);
 }
 
-LO_PRIMITIVE(p_condition_data, "%CONDITION-DATA", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_condition_data, "%CONDITION-DATA", INTERNAL, ANY, 1, 1,
+             "(condition)",
+             "The property list of CONDITION's slots (:DATUM 1 ...): what "
+             "the condition readers, such as TYPE-ERROR-DATUM, look in.")
 {
     return condition_field(L, args[0], CONDITION_DATA);
 }
 
-LO_PRIMITIVE(p_conditionp, "%CONDITIONP", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_conditionp, "%CONDITIONP", INTERNAL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a condition object, for TYPEP and "
+             "TYPE-OF.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_CONDITION));
 }
 
 /* (%raise condition): as an error -- to the handlers, then to the
  * evaluation entry point.  Never returns. */
-LO_PRIMITIVE(p_raise, "%RAISE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_raise, "%RAISE", INTERNAL, ANY, 1, 1, "(condition)",
+             "Signal CONDITION as an error: offer it to the handlers, then "
+             "leave for the evaluation entry point with it.  Never returns; "
+             "ERROR ends with it.")
 {
-    if (!lo_typep(args[0], LO_T_CONDITION))
-        lo_error(L, "TYPE-ERROR", "%%RAISE: not a condition");
-    lo_raise(L, args[0]);
+    lo_raise(L, lo_arg_condition(L, args[0]));
 }
 
 const struct lo_primitive *const lo_prims_control[] = {

@@ -14,6 +14,7 @@
 #include "lisp/bytecode.h"
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/sequences.h"
 #include "lisp/streams.h"
 
 static const struct {
@@ -97,19 +98,24 @@ static uint32_t show_instruction(lo_lisp *L, lo_value out,
     return pc;
 }
 
-LO_PRIMITIVE(p_disassemble, "DISASSEMBLE", CL, ANY, 1, 1, "(object &key (stream *standard-output*) (use-labels t))",
-             "")
+LO_PRIMITIVE(p_disassemble, "DISASSEMBLE", CL, ANY, 1, 1, "(fn)",
+             "Write the bytecode of the function FN (or of the global "
+             "function FN names) to *STANDARD-OUTPUT*, one instruction a "
+             "line; returns NIL.  Needs FN's read bit.  A built-in function "
+             "is C and has none to show; lambda expressions are not taken.")
 {
-    lo_value fn = args[0];
-    if (lo_symbolp(fn)) {
-        lo_value cell = lo_function_cell(L, fn, false);
-        fn = lo_null(L, cell) ? LO_UNBOUND : lo_ptr(cell)[CELL_VALUE];
-    }
-    if (!lo_typep(fn, LO_T_FUNCTION))
-        lo_error(L, "TYPE-ERROR", "DISASSEMBLE: not a compiled Lisp function");
+    lo_value fn = lo_function_designator(L, args[0], "DISASSEMBLE");
     /* a function's read bit: its code may be looked at */
     lo_check_access(L, fn, LO_ACCESS_READ, "DISASSEMBLE");
+    if (lo_typep(fn, LO_T_INSTANCE))
+        fn = lo_instance_callee(fn);    /* a generic function's dispatch */
     lo_value out = lo_output_stream(L, L->nil, "DISASSEMBLE");
+    if (lo_typep(fn, LO_T_PRIMITIVE)) {
+        put(L, out, "; ");
+        lo_print_to_stream(L, lo_ptr(fn)[PRIM_NAME], 1, out);
+        put(L, out, " is built in (written in C): no bytecode\n");
+        return L->nil;
+    }
     uint64_t *code = lo_ptr(lo_ptr(fn)[FN_CODE]);
     uint32_t len = (uint32_t)lo_fixnum_value(code[CODE_LENGTH]);
     const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);

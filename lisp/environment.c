@@ -66,10 +66,22 @@ bool lo_env_is_system(lo_lisp *L, lo_value env)
     return lo_eq(env, lo_system_env(L));
 }
 
+/* The list of users' environments: replaced whole under the world lock
+ * (a release store), read without it. */
+static lo_value users(lo_lisp *L)
+{
+    return __atomic_load_n(lo_world_root(L, LO_ROOT_USERS), __ATOMIC_ACQUIRE);
+}
+
+static void set_users(lo_lisp *L, lo_value list)
+{
+    __atomic_store_n(lo_world_root(L, LO_ROOT_USERS), list, __ATOMIC_RELEASE);
+}
+
 lo_value lo_current_env(lo_lisp *L)
 {
     lo_value system = lo_system_env(L);
-    if (lo_null(L, *lo_world_root(L, LO_ROOT_USERS)))
+    if (lo_null(L, users(L)))
         return system;                  /* no user environment exists */
     uint32_t bottom = L->nframes > ENV_FRAME_SCAN ? L->nframes - ENV_FRAME_SCAN
                                                   : 0;
@@ -168,7 +180,7 @@ static lo_value add_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
 
 static int64_t cell_flags(lo_value cell)
 {
-    return lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    return lo_cell_flags(cell);
 }
 
 /*
@@ -196,7 +208,7 @@ lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
     found = lookup_cell(L, env, slot, sym);
     if (lo_null(L, found))
         found = extensible
-            ? add_cell(L, env, slot, sym, lo_ptr(inherited)[CELL_VALUE],
+            ? add_cell(L, env, slot, sym, lo_cell_get(inherited),
                        CELL_EXTENSIBLE)
             : add_cell(L, env, slot, sym, LO_UNBOUND, 0);
     lo_world_unlock(L);
@@ -223,9 +235,9 @@ lo_value lo_macro_function(lo_lisp *L, lo_value sym)
     if (!lo_symbolp(sym))
         return L->nil;
     lo_value cell = lo_macro_cell(L, sym, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return L->nil;
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
@@ -308,19 +320,19 @@ lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
     return &lo_ptr(cell)[CELL_VALUE];
 }
 
-lo_value *lo_assignable_place(lo_lisp *L, lo_value cell, const char *op)
+void lo_assign_checked(lo_lisp *L, lo_value cell, lo_value value,
+                       const char *op)
 {
-    lo_value *place = lo_cell_place(L, cell);
-    if (place == &lo_ptr(cell)[CELL_VALUE])     /* the global value */
+    if (lo_cell_place(L, cell) == &lo_ptr(cell)[CELL_VALUE])  /* global */
         lo_check_definable(L, lo_current_env(L), cell, op);
-    return place;
+    lo_cell_assign(L, cell, value);
 }
 
 /* OP_SET_SYSTEM_GLOBAL: code compiled in a user environment sets a
  * system variable; only this thread's binding of it may change. */
 void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value)
 {
-    *lo_assignable_place(L, cell, "SETQ") = value;
+    lo_assign_checked(L, cell, value, "SETQ");
 }
 
 /* ---- per-user defaults ---------------------------------------------------------- */
@@ -339,16 +351,34 @@ static uint64_t vector_length(lo_value v)
     return lo_typep(v, LO_T_VECTOR) ? lo_vector_length(v) : 0;
 }
 
+/* A user's values of the defaults: every thread of the user reads them
+ * when an evaluation starts and writes them when it ends (the last to
+ * end wins), so the vector and its elements are shared words. */
+static lo_value user_defaults(lo_value env)
+{
+    return __atomic_load_n(&lo_ptr(env)[ENV_DEFAULTS], __ATOMIC_ACQUIRE);
+}
+
+static lo_value default_ref(lo_value values, uint64_t i)
+{
+    return __atomic_load_n(&lo_vector_items(values)[i], __ATOMIC_ACQUIRE);
+}
+
+static void default_set(lo_value values, uint64_t i, lo_value v)
+{
+    __atomic_store_n(&lo_vector_items(values)[i], v, __ATOMIC_RELEASE);
+}
+
 void lo_env_enter(lo_lisp *L)
 {
     if (lo_env_is_system(L, L->env))
         return;
     lo_value cells = default_cells(L);
-    lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+    lo_value values = user_defaults(L->env);
     for (uint64_t i = 0; i < vector_length(cells); i++) {
         lo_value cell = lo_vector_items(cells)[i];
-        lo_value v = i < vector_length(values) ? lo_vector_items(values)[i]
-                                                 : lo_ptr(cell)[CELL_VALUE];
+        lo_value v = i < vector_length(values) ? default_ref(values, i)
+                                                 : lo_cell_get(cell);
         lo_bind_special(L, cell, v);
     }
 }
@@ -358,21 +388,28 @@ void lo_env_leave(lo_lisp *L, uint32_t depth)
     if (!lo_env_is_system(L, L->env)) {
         lo_value cells = default_cells(L);
         uint64_t n = vector_length(cells);
-        lo_value values = lo_ptr(L->env)[ENV_DEFAULTS];
+        lo_value values = user_defaults(L->env);
         if (vector_length(values) < n) {
+            /* the system added defaults since: a longer vector, made
+             * once (under the lock, as another thread may be here) */
             lo_value grown = lo_make_vector(L, n, L->nil);
+            lo_world_lock(L);
             cells = default_cells(L);
-            values = lo_ptr(L->env)[ENV_DEFAULTS];
-            for (uint64_t i = 0; i < n; i++)
-                lo_vector_items(grown)[i] =
-                    i < vector_length(values)
-                        ? lo_vector_items(values)[i]
-                        : lo_ptr(lo_vector_items(cells)[i])[CELL_VALUE];
-            lo_ptr(L->env)[ENV_DEFAULTS] = values = grown;
+            values = user_defaults(L->env);
+            if (vector_length(values) < n) {
+                for (uint64_t i = 0; i < n; i++)
+                    lo_vector_items(grown)[i] =
+                        i < vector_length(values)
+                            ? default_ref(values, i)
+                            : lo_cell_get(lo_vector_items(cells)[i]);
+                __atomic_store_n(&lo_ptr(L->env)[ENV_DEFAULTS], grown,
+                                 __ATOMIC_RELEASE);
+                values = grown;
+            }
+            lo_world_unlock(L);
         }
         for (uint64_t i = 0; i < n; i++)
-            lo_vector_items(values)[i] =
-                lo_cell_value(L, lo_vector_items(cells)[i]);
+            default_set(values, i, lo_cell_value(L, lo_vector_items(cells)[i]));
     }
     lo_unbind_to(L, depth);
 }
@@ -391,7 +428,7 @@ static lo_value fresh_defaults(lo_lisp *L, lo_value env)
         lo_vector_items(values)[i] =
             lo_eq(cell, package_cell)
                 ? lo_vector_items(lo_ptr(env)[ENV_PACKAGES])[REG_CL_USER]
-                : lo_ptr(cell)[CELL_VALUE];
+                : lo_cell_get(cell);
     }
     return values;
 }
@@ -421,8 +458,7 @@ static bool string_is(lo_value s, const char *text)
 
 static lo_value find_user(lo_lisp *L, const char *name)
 {
-    for (lo_value l = *lo_world_root(L, LO_ROOT_USERS); lo_consp(l);
-         l = lo_cdr_raw(l))
+    for (lo_value l = users(L); lo_consp(l); l = lo_cdr_raw(l))
         if (string_is(lo_ptr(lo_car_raw(l))[ENV_NAME], name))
             return lo_car_raw(l);
     return L->nil;
@@ -467,8 +503,7 @@ void lo_env_select_user(lo_lisp *L, const char *name)
         env = find_user(L, name);
         if (lo_null(L, env)) {
             env = made;
-            *lo_world_root(L, LO_ROOT_USERS) =
-                lo_cons(L, env, *lo_world_root(L, LO_ROOT_USERS));
+            set_users(L, lo_cons(L, env, users(L)));
         }
         lo_world_unlock(L);
     }
@@ -481,7 +516,6 @@ void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as)
     lo_value keep_name = keep_as ? lo_make_string(L, keep_as, strlen(keep_as))
                                  : L->nil;
     lo_world_lock(L);
-    lo_value *users = lo_world_root(L, LO_ROOT_USERS);
     lo_value old = find_user(L, name);
     lo_value gone = keep_as ? find_user(L, keep_as) : L->nil;
     lo_value kept = lo_cons(L, env, L->nil);
@@ -489,10 +523,10 @@ void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as)
         lo_ptr(old)[ENV_NAME] = keep_name;
         kept = lo_cons(L, old, kept);
     }
-    for (lo_value l = *users; lo_consp(l); l = lo_cdr_raw(l))
+    for (lo_value l = users(L); lo_consp(l); l = lo_cdr_raw(l))
         if (!lo_eq(lo_car_raw(l), old) && !lo_eq(lo_car_raw(l), gone))
             kept = lo_cons(L, lo_car_raw(l), kept);
-    *users = kept;
+    set_users(L, kept);
     lo_world_unlock(L);
     if (!lo_null(L, old) && lo_eq(L->env, old))
         L->env = env;       /* this thread was in it: now in the new one */
@@ -512,53 +546,57 @@ static unsigned namespace_arg(lo_lisp *L, lo_value kind)
         for (unsigned i = 0; i < sizeof spaces / sizeof spaces[0]; i++)
             if (string_is(lo_symbol_name(kind), spaces[i].name))
                 return spaces[i].slot;
-    lo_error(L, "TYPE-ERROR", "not a namespace of an environment");
-}
-
-static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_symbolp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
-    return v;
+    lo_arg_error(L, kind, "(MEMBER :CLASS :TYPE :COMPILER-MACRO "
+                 ":SYMBOL-MACRO)");
 }
 
 /* (%env-binding namespace name): what name means there, or nil. */
-LO_PRIMITIVE(p_env_binding, "%ENV-BINDING", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_env_binding, "%ENV-BINDING", INTERNAL, ANY, 2, 2,
+             "(namespace name)",
+             "What the symbol NAME means in NAMESPACE (:CLASS, :TYPE, "
+             ":COMPILER-MACRO or :SYMBOL-MACRO) of the current environment, "
+             "or NIL: how FIND-CLASS, TYPEP and COMPILER-MACRO-FUNCTION look "
+             "names up.")
 {
     unsigned slot = namespace_arg(L, args[0]);
     lo_value cell = lo_env_cell(L, lo_current_env(L), slot,
-                                symbol_arg(L, args[1], "%ENV-BINDING"), false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND)
+                                lo_arg_symbol(L, args[1]), false);
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         return L->nil;
-    return lo_ptr(cell)[CELL_VALUE];
+    return lo_cell_get(cell);
 }
 
 /* (%set-env-binding namespace name value): nil removes the binding. */
-LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3,
+             "(namespace name value)",
+             "Make VALUE what the symbol NAME means in NAMESPACE (as for "
+             "%ENV-BINDING) of the current environment, where it may define "
+             "it; VALUE NIL removes the meaning.  Returns VALUE.")
 {
     unsigned slot = namespace_arg(L, args[0]);
     lo_value env = lo_current_env(L);
-    lo_value cell = lo_env_cell(L, env, slot,
-                                symbol_arg(L, args[1], "%SET-ENV-BINDING"), true);
+    lo_value cell = lo_env_cell(L, env, slot, lo_arg_symbol(L, args[1]),
+                                true);
     lo_check_definable(L, env, cell, "DEFINE");
-    lo_ptr(cell)[CELL_VALUE] = lo_null(L, args[2]) ? LO_UNBOUND : args[2];
+    lo_cell_set(cell, lo_null(L, args[2]) ? LO_UNBOUND : args[2]);
     return args[2];
 }
 
 /* (%declare-user-defaults symbols): these special variables get a value
  * per user environment (system code, at boot). */
-LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL, SYSTEM, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL,
+             SYSTEM, 1, 1, "(symbols)",
+             "Give each special variable in the list SYMBOLS a global value "
+             "per user environment (*PACKAGE*, *PRINT-BASE*, ...), replacing "
+             "the list declared before.  The boot code calls it; system "
+             "environment only.")
 {
-    int64_t count = lo_list_length(L, args[0]);
-    if (count < 0)
-        lo_error(L, "TYPE-ERROR", "%%DECLARE-USER-DEFAULTS: not a list");
+    int64_t count;
+    lo_arg_list(L, args[0], &count);
     lo_value cells = lo_make_vector(L, (uint64_t)count, L->nil);
     int64_t i = 0;
     for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l)) {
-        lo_value sym = symbol_arg(L, lo_car_raw(l), "%DECLARE-USER-DEFAULTS");
+        lo_value sym = lo_arg_symbol(L, lo_car_raw(l));
         if (!lo_special_p(L, sym))
             lo_error(L, "PROGRAM-ERROR", "%%DECLARE-USER-DEFAULTS: not a "
                      "special variable");
@@ -570,23 +608,31 @@ LO_PRIMITIVE(p_declare_user_defaults, "%DECLARE-USER-DEFAULTS", INTERNAL, SYSTEM
 
 /* (%make-extensible name): users get their own binding of the system
  * function name (a generic function they may add methods to). */
-LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_make_extensible, "%MAKE-EXTENSIBLE", INTERNAL, SYSTEM, 1, 1,
+             "(name)",
+             "Let each user environment have its own binding of the system "
+             "function NAME, so a user may add methods to the generic "
+             "function (PRINT-OBJECT, ...).  Returns NAME; system environment "
+             "only.")
 {
-    lo_value cell = lo_function_cell(L, symbol_arg(L, args[0], "%MAKE-EXTENSIBLE"),
-                                     true);
-    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(cell_flags(cell) | CELL_EXTENSIBLE);
+    lo_value cell = lo_function_cell(L, lo_arg_symbol(L, args[0]), true);
+    lo_cell_add_flags(cell, CELL_EXTENSIBLE);
     return args[0];
 }
 
 /* (%check-definable cell operation): the ENVIRONMENT-ERROR of a
  * definition the compiler found the current environment may not make,
  * signalled when the definition runs (so a handler around it sees it). */
-LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2,
+             "(cell operation)",
+             "Signal the ENVIRONMENT-ERROR of the definition OPERATION (a "
+             "string such as \"DEFUN\") when the current environment may not "
+             "change the binding CELL; else NIL.  The compiler puts a call "
+             "in place of a definition it found forbidden.")
 {
-    if (!lo_typep(args[0], LO_T_CELL) || !lo_typep(args[1], LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%%CHECK-DEFINABLE: not a binding");
+    if (!lo_typep(args[0], LO_T_CELL))
+        lo_arg_error(L, args[0], "CELL");
+    lo_arg_string(L, args[1]);
     char op[32];
     lo_string_utf8(args[1], op, sizeof op);
     lo_check_definable(L, lo_current_env(L), args[0], op);
@@ -595,42 +641,51 @@ LO_PRIMITIVE(p_check_definable, "%CHECK-DEFINABLE", INTERNAL, ANY, 2, 2, "(arg1 
 
 /* (%special-variable-p symbol) and (%constant-variable-p symbol), as the
  * current environment says. */
-LO_PRIMITIVE(p_special_variable_p, "%SPECIAL-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_special_variable_p, "%SPECIAL-VARIABLE-P", INTERNAL, ANY, 1,
+             1, "(symbol)",
+             "True when SYMBOL is declared special (DEFVAR, DEFPARAMETER, "
+             "PROCLAIM) in the current environment.")
 {
-    return lo_truth(L, lo_special_p(L, symbol_arg(L, args[0],
-                                                  "%SPECIAL-VARIABLE-P")));
+    return lo_truth(L, lo_special_p(L, lo_arg_symbol(L, args[0])));
 }
 
-LO_PRIMITIVE(p_constant_variable_p, "%CONSTANT-VARIABLE-P", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_constant_variable_p, "%CONSTANT-VARIABLE-P", INTERNAL, ANY,
+             1, 1, "(symbol)",
+             "True when SYMBOL names a constant defined by DEFCONSTANT in the "
+             "current environment.")
 {
-    return lo_truth(L, lo_constant_p(L, symbol_arg(L, args[0],
-                                                   "%CONSTANT-VARIABLE-P")));
+    return lo_truth(L, lo_constant_p(L, lo_arg_symbol(L, args[0])));
 }
 
 /* (%current-environment): the environment code runs in now -- for
  * identity only (EQ), e.g. whose copy of a generic function this is. */
-LO_PRIMITIVE(p_current_environment, "%CURRENT-ENVIRONMENT", INTERNAL, ANY, 0, 0, "()",
-             "")
+LO_PRIMITIVE(p_current_environment, "%CURRENT-ENVIRONMENT", INTERNAL, ANY,
+             0, 0, "()",
+             "The global environment code runs in now, to compare with EQ "
+             "(whose copy of a generic function this is, for one).")
 {
     return lo_current_env(L);
 }
 
 /* (%user-environment-p): whether code runs in a user's environment now. */
-LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY, 0, 0, "()",
-             "")
+LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY,
+             0, 0, "()",
+             "True when code runs in a user's environment now, false in the "
+             "system's.")
 {
     return lo_truth(L, lo_in_user_env(L));
 }
 
 /* (environment-name [env]): the user's name, or "system". */
-LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1,
+             "(&optional environment)",
+             "The name of the global ENVIRONMENT (by default the current "
+             "one): the user's name for a user's environment, \"system\" for "
+             "the system's.")
 {
     lo_value env = nargs ? args[0] : lo_current_env(L);
     if (!lo_typep(env, LO_T_ENV))
-        lo_error(L, "TYPE-ERROR", "ENVIRONMENT-NAME: not an environment");
+        lo_arg_error(L, env, "ENVIRONMENT");
     lo_value name = lo_ptr(env)[ENV_NAME];
     return lo_typep(name, LO_T_STRING) ? name : lo_make_string(L, "system", 6);
 }

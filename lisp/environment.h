@@ -32,10 +32,11 @@ bool lo_definable_p(lo_lisp *L, lo_value env, lo_value cell);
  * a user has a copy of their own of a system symbol's, made when they
  * first change it (write). */
 lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write);
-/* Where to assign the variable of cell for this thread: its binding, or
- * the global value where the current environment may change it (an
+/* Assign the variable of cell for this thread: its binding, or the
+ * global value where the current environment may change it (an
  * ENVIRONMENT-ERROR otherwise, naming op). */
-lo_value *lo_assignable_place(lo_lisp *L, lo_value cell, const char *op);
+void lo_assign_checked(lo_lisp *L, lo_value cell, lo_value value,
+                       const char *op);
 /* SETQ of a system variable from user code (OP_SET_SYSTEM_GLOBAL). */
 void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value);
 

@@ -110,12 +110,11 @@ static lo_value nthcdr(lo_value list, uint64_t n)
     return list;
 }
 
-/* A list argument of ~{ or ~:{, checked to be a proper list. */
-static lo_value list_arg(const struct control *f, lo_value v, uint64_t at)
+/* A list argument of ~{ or ~:{, checked to be a proper list (a
+ * TYPE-ERROR about what ends a dotted one, as SBCL's). */
+static lo_value list_arg(const struct control *f, lo_value v)
 {
-    if (lo_list_length(f->L, v) < 0)
-        lo_error(f->L, "TYPE-ERROR", "FORMAT: the argument of the ~{ at "
-                 "index %llu is not a list", (unsigned long long)at);
+    lo_list_length_arg(f->L, v);
     return v;
 }
 
@@ -473,9 +472,8 @@ static void do_words(const struct control *f, const struct directive *d,
     lo_lisp *L = f->L;
     lo_value v = next_arg(f, a, d->at);
     if (!lo_fixnump(v))
-        lo_error(L, "TYPE-ERROR", "FORMAT: the argument of the ~R at index "
-                 "%llu is not an integer (of fixnum size)",
-                 (unsigned long long)d->at);
+        fail(f, d->at, "the argument of ~R is not an integer (of fixnum "
+             "size)");
     int64_t n = lo_fixnum_value(v);
     if (d->atsign) {
         if (!lo_write_roman(L, out, n, d->colon))
@@ -537,8 +535,7 @@ static void do_character(const struct control *f, const struct directive *d,
     check(f, d, 0, true, true);
     lo_value v = next_arg(f, a, d->at);
     if (!lo_charp(v))
-        lo_error(L, "TYPE-ERROR", "FORMAT: the argument of the ~C at index "
-                 "%llu is not a character", (unsigned long long)d->at);
+        fail(f, d->at, "the argument of ~C is not a character");
     uint32_t c = lo_char_code(v);
     if (d->colon) {                     /* names for the non-graphic ones */
         bool graphic = (c > 31 && c < 127) || c > 159;
@@ -778,7 +775,7 @@ static uint64_t do_iterate(const struct control *f,
     /* What it iterates over: a list argument, or the remaining ones. */
     struct args list = *a;
     if (!d->atsign) {
-        lo_value l = list_arg(f, next_arg(f, a, d->at), d->at);
+        lo_value l = list_arg(f, next_arg(f, a, d->at));
         list = (struct args){ l, l, NULL };
     }
     if (max == 0 || (!lo_consp(list.rest) && !once))
@@ -933,7 +930,7 @@ static enum outcome run(const struct control *f, uint64_t from, uint64_t to,
 void lo_format(lo_lisp *L, lo_value out, lo_value control, lo_value args)
 {
     if (!lo_typep(control, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "FORMAT: the control is not a string");
+        lo_arg_error_op(L, "FORMAT", control, "STRING");
     lo_check_access(L, control, LO_ACCESS_READ, "FORMAT");
     struct control f = { L, lo_string_chars(control),
                          lo_string_length(control) };
@@ -953,17 +950,25 @@ static lo_value list_of(lo_lisp *L, const lo_value *v, uint32_t n)
 }
 
 /* (format destination control &rest args) */
-LO_PRIMITIVE(p_format, "FORMAT", CL, ANY, 2, -1, "(destination control-string &rest format-arguments)",
-             "")
+LO_PRIMITIVE(p_format, "FORMAT", CL, ANY, 2, -1,
+             "(destination control-string &rest format-arguments)",
+             "Write FORMAT-ARGUMENTS as the directives of CONTROL-STRING "
+             "say: to a fresh string returned when DESTINATION is NIL, to "
+             "*STANDARD-OUTPUT* when it is T, else to the stream "
+             "DESTINATION (then NIL is returned).  Not supported yet: a "
+             "string destination, a function as CONTROL-STRING, the "
+             "directives ~/ ~< ~> ~E ~G ~$ ~W ~_ ~I.")
 {
     lo_value dest = args[0], out;
     if (lo_null(L, dest))
         out = lo_make_string_stream(L);
     else if (lo_eq(dest, L->t))
         out = lo_output_stream(L, L->nil, "FORMAT");
-    else if (lo_typep(dest, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "FORMAT: a string destination (with a "
-                 "fill pointer) is not supported");
+    else if (lo_typep(dest, LO_T_STRING))  /* as SBCL: not a type error */
+        lo_error(L, "SIMPLE-ERROR", "FORMAT: a string destination needs a "
+                 "fill pointer, which LispOS strings do not have");
+    else if (!lo_streamp(dest))
+        lo_arg_error(L, dest, "(OR STRING BOOLEAN STREAM)");
     else
         out = lo_output_stream(L, dest, "FORMAT");
     lo_format(L, out, args[1], list_of(L, args + 2, nargs - 2));

@@ -36,9 +36,12 @@
  * their packages, and the symbols homed there (whose property lists are
  * their own); nor streams, which are each thread's own state.
  *
- * The walk takes the world lock and never polls: no collection can move
- * the objects under it.  The bit is set with an atomic OR, as other
- * threads read headers meanwhile.
+ * The walk stops the world (ckpt/safepoint.h, as a collection does) and
+ * takes the world lock: no other thread runs while it reads the objects'
+ * fields and sets their bits, so it sees the graph whole (an object
+ * another thread hangs off a frozen one is either reached or not yet
+ * there) and no thread reads a header the walk is changing (docs/gc.md,
+ * "Threads").  It never polls: no collection can move objects under it.
  */
 #include <string.h>
 
@@ -199,11 +202,13 @@ static uint64_t freeze(lo_lisp *L, bool whole)
 {
     struct walk w = { .L = L, .whole = whole };
     LO_ASSERT(!L->world_locked);
+    lo_world_stop();
     lo_world_lock(L);
     reach(&w, lo_system_env(L), true);
     while (w.depth && !w.no_memory)
         freeze_object(&w, w.stack[--w.depth]);
     lo_world_unlock(L);
+    lo_world_resume();
     lo_mem_free(w.stack);
     lo_mem_free(w.seen.slots);
     if (w.no_memory)
@@ -301,8 +306,10 @@ LO_PRIMITIVE(p_share_writable, "SHARE-WRITABLE", LISPOS, SYSTEM, 1, 1,
     if (!lo_carries_access(args[0]))        /* conses, numbers, symbols */
         lo_arg_error(L, args[0], "ATOM");
     uint64_t *p = lo_ptr(args[0]);
+    lo_world_stop();            /* no thread reads the header meanwhile */
     __atomic_fetch_or(&p[0], LO_HEADER_SHARED, __ATOMIC_RELAXED);
     __atomic_fetch_and(&p[0], ~LO_HEADER_FROZEN, __ATOMIC_RELAXED);
+    lo_world_resume();
     return args[0];
 }
 

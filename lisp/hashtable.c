@@ -441,13 +441,18 @@ bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 
 /* ---- primitives -------------------------------------------------------------- */
 
+lo_value lo_arg_hash_table(lo_lisp *L, lo_value v)
+{
+    if (!lo_typep(v, LO_T_HASH_TABLE))
+        lo_arg_error(L, v, "HASH-TABLE");
+    return v;
+}
+
 /* The table behind v, checking its type and the access it grants. */
 static uint64_t *check_table(lo_lisp *L, lo_value v, unsigned access,
                              const char *op)
 {
-    if (!lo_typep(v, LO_T_HASH_TABLE))
-        lo_error(L, "TYPE-ERROR", "%s: not a hash table", op);
-    lo_check_access(L, v, access, op);
+    lo_check_access(L, lo_arg_hash_table(L, v), access, op);
     return lo_ptr(v);
 }
 
@@ -465,16 +470,14 @@ static enum lo_hash_kind parse_test(lo_lisp *L, lo_value test, lo_value *sym)
                 *sym = name;
                 return (enum lo_hash_kind)k;
             }
-    lo_error(L, "TYPE-ERROR", "MAKE-HASH-TABLE: the test must be EQ, EQL, "
-             "EQUAL or EQUALP");
+    lo_arg_error(L, test, "(MEMBER EQ EQL EQUAL EQUALP)");
 }
 
 /* The capacity holding size entries at a load of at most 3/4. */
 static uint64_t capacity_for(lo_lisp *L, lo_value size)
 {
     if (!lo_fixnump(size) || lo_fixnum_value(size) < 0)
-        lo_error(L, "TYPE-ERROR", "MAKE-HASH-TABLE: :SIZE must be a "
-                 "non-negative integer");
+        lo_arg_error(L, size, "UNSIGNED-BYTE");
     uint64_t want = (uint64_t)lo_fixnum_value(size), capacity = 8;
     if (want > (1ull << 32))
         lo_error(L, "STORAGE-CONDITION", "MAKE-HASH-TABLE: :SIZE %llu is "
@@ -487,8 +490,12 @@ static uint64_t capacity_for(lo_lisp *L, lo_value size)
 /* (make-hash-table &key test size rehash-size rehash-threshold): the
  * rehash parameters are accepted and ignored (a table doubles when 3/4
  * full).  As in Common Lisp, the first of repeated keywords wins. */
-LO_PRIMITIVE(p_make_hash_table, "MAKE-HASH-TABLE", CL, ANY, 0, -1, "(&key (test 'eql) (size 7) (rehash-size 1.5) (rehash-threshold 1) (hash-function nil user-hashfun-p) (weakness nil) (synchronized))",
-             "")
+LO_PRIMITIVE(p_make_hash_table, "MAKE-HASH-TABLE", CL, ANY, 0, -1,
+             "(&key test size rehash-size rehash-threshold)",
+             "A fresh empty hash table comparing keys by TEST (EQ, EQL, "
+             "EQUAL or EQUALP, as a symbol or a function; by default EQL), "
+             "with room for SIZE entries.  REHASH-SIZE and REHASH-THRESHOLD "
+             "are accepted and ignored: a table doubles when 3/4 full.")
 {
     if (nargs % 2)
         lo_error(L, "PROGRAM-ERROR", "MAKE-HASH-TABLE: odd number of "
@@ -524,8 +531,11 @@ LO_PRIMITIVE(p_make_hash_table, "MAKE-HASH-TABLE", CL, ANY, 0, -1, "(&key (test 
 }
 
 /* (gethash key table &optional default) => value, present-p */
-LO_PRIMITIVE(p_gethash, "GETHASH", CL, ANY, 2, 3, "(key hash-table &optional default)",
-             "")
+LO_PRIMITIVE(p_gethash, "GETHASH", CL, ANY, 2, 3,
+             "(key hash-table &optional default)",
+             "Two values: the value stored under KEY in HASH-TABLE and T, or "
+             "DEFAULT (NIL) and NIL when there is none.  Needs the table's "
+             "read bit.")
 {
     uint64_t *tp = check_table(L, args[1], LO_ACCESS_READ, "GETHASH");
     refresh(L, tp);
@@ -541,13 +551,15 @@ LO_PRIMITIVE(p_gethash, "GETHASH", CL, ANY, 2, 3, "(key hash-table &optional def
 
 /* (%puthash key table value) => value: what (setf (gethash key table)
  * value) becomes. */
-LO_PRIMITIVE(p_puthash, "%PUTHASH", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_puthash, "%PUTHASH", INTERNAL, ANY, 3, 3,
+             "(key hash-table value)",
+             "Store VALUE under KEY in HASH-TABLE (its write bit needed), "
+             "replacing any value there; returns VALUE.  What (SETF GETHASH) "
+             "becomes.")
 {
     uint64_t *tp = check_table(L, args[1], LO_ACCESS_WRITE, "(SETF GETHASH)");
     if (args[0] == LO_UNBOUND)             /* it marks empty slots */
-        lo_error(L, "TYPE-ERROR", "(SETF GETHASH): the unbound marker "
-                 "cannot be a key");
+        lo_arg_error(L, args[0], "T");
     refresh(L, tp);
     table_put(L, tp, args[0], args[2]);
     return args[2];
@@ -555,7 +567,8 @@ LO_PRIMITIVE(p_puthash, "%PUTHASH", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
 
 /* (remhash key table) => true when there was an entry */
 LO_PRIMITIVE(p_remhash, "REMHASH", CL, ANY, 2, 2, "(key hash-table)",
-             "")
+             "Remove the entry for KEY from HASH-TABLE (its write bit "
+             "needed); true when there was one.")
 {
     uint64_t *tp = check_table(L, args[1], LO_ACCESS_WRITE, "REMHASH");
     refresh(L, tp);
@@ -568,7 +581,8 @@ LO_PRIMITIVE(p_remhash, "REMHASH", CL, ANY, 2, 2, "(key hash-table)",
 
 /* (clrhash table) => table, empty, its capacity kept */
 LO_PRIMITIVE(p_clrhash, "CLRHASH", CL, ANY, 1, 1, "(hash-table)",
-             "")
+             "Remove every entry of HASH-TABLE (its write bit needed), "
+             "keeping its capacity; returns HASH-TABLE.")
 {
     uint64_t *tp = check_table(L, args[0], LO_ACCESS_WRITE, "CLRHASH");
     uint64_t capacity = table_capacity(tp);
@@ -579,26 +593,27 @@ LO_PRIMITIVE(p_clrhash, "CLRHASH", CL, ANY, 1, 1, "(hash-table)",
     return args[0];
 }
 
-LO_PRIMITIVE(p_hash_table_count, "HASH-TABLE-COUNT", CL, ANY, 1, 1, "(hash-table)",
-             "")
+LO_PRIMITIVE(p_hash_table_count, "HASH-TABLE-COUNT", CL, ANY, 1, 1,
+             "(hash-table)",
+             "The number of entries in HASH-TABLE; needs its read bit.")
 {
     return check_table(L, args[0], LO_ACCESS_READ, "HASH-TABLE-COUNT")[HT_COUNT];
 }
 
 LO_PRIMITIVE(p_hash_table_p, "HASH-TABLE-P", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a hash table.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_HASH_TABLE));
 }
 
 /* The test is a property of the table, not of its contents: no access
  * bit is needed to ask for it. */
-LO_PRIMITIVE(p_hash_table_test, "HASH-TABLE-TEST", CL, ANY, 1, 1, "(instance)",
-             "")
+LO_PRIMITIVE(p_hash_table_test, "HASH-TABLE-TEST", CL, ANY, 1, 1,
+             "(hash-table)",
+             "The symbol naming HASH-TABLE's test: EQ, EQL, EQUAL or EQUALP.  "
+             "No access bit is needed.")
 {
-    if (!lo_typep(args[0], LO_T_HASH_TABLE))
-        lo_error(L, "TYPE-ERROR", "HASH-TABLE-TEST: not a hash table");
-    return lo_ptr(args[0])[HT_TEST];
+    return lo_ptr(lo_arg_hash_table(L, args[0]))[HT_TEST];
 }
 
 /* The entries as a fresh vector: key, value, key, value... */
@@ -621,8 +636,10 @@ static lo_value snapshot(lo_lisp *L, uint64_t *tp)
  * heap lives across a call.  The snapshot also makes the walk immune to
  * the function changing or removing entries (or a rehash reordering
  * them): it sees exactly the entries present when MAPHASH began. */
-LO_PRIMITIVE(p_maphash, "MAPHASH", CL, ANY, 2, 2, "(function-designator hash-table)",
-             "")
+LO_PRIMITIVE(p_maphash, "MAPHASH", CL, ANY, 2, 2, "(function hash-table)",
+             "Call FUNCTION with the key and the value of each entry of "
+             "HASH-TABLE (its read bit needed), as the entries were when it "
+             "began, in no set order; returns NIL.")
 {
     lo_value fn = lo_function_designator(L, args[0], "MAPHASH");
     lo_value entries = snapshot(L, check_table(L, args[1], LO_ACCESS_READ,
@@ -640,8 +657,11 @@ LO_PRIMITIVE(p_maphash, "MAPHASH", CL, ANY, 2, 2, "(function-designator hash-tab
 }
 
 /* (%hash-table-pairs table) => a fresh list of (key . value) */
-LO_PRIMITIVE(p_hash_table_pairs, "%HASH-TABLE-PAIRS", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_hash_table_pairs, "%HASH-TABLE-PAIRS", INTERNAL, ANY, 1, 1,
+             "(hash-table)",
+             "A fresh list of (key . value) for the entries of HASH-TABLE "
+             "(its read bit needed): what LOOP's HASH-KEY and HASH-VALUE "
+             "clauses walk.")
 {
     uint64_t *tp = check_table(L, args[0], LO_ACCESS_READ, "%HASH-TABLE-PAIRS");
     lo_value list = L->nil;
@@ -656,15 +676,19 @@ LO_PRIMITIVE(p_hash_table_pairs, "%HASH-TABLE-PAIRS", INTERNAL, ANY, 1, 1, "(arg
 
 /* (sxhash x): a non-negative fixnum, equal for EQUAL objects, stable
  * across collections and restarts (it never uses an address). */
-LO_PRIMITIVE(p_sxhash, "SXHASH", CL, ANY, 1, 1, "(x)",
-             "")
+LO_PRIMITIVE(p_sxhash, "SXHASH", CL, ANY, 1, 1, "(object)",
+             "A non-negative fixnum hash of OBJECT, equal for EQUAL objects "
+             "and stable across collections and restarts (never an "
+             "address).")
 {
     uint64_t h = hash_of(L, args[0], LO_HASH_EQUAL, 0, NULL);
     return lo_fixnum((int64_t)(h & (uint64_t)LO_FIXNUM_MAX));
 }
 
 LO_PRIMITIVE(p_equalp, "EQUALP", CL, ANY, 2, 2, "(x y)",
-             "")
+             "True when X and Y are EQUAL ignoring case, numbers are = "
+             "whatever their type, and vectors and hash tables have EQUALP "
+             "contents (which needs their read bits).")
 {
     return lo_truth(L, lo_equalp(L, args[0], args[1]));
 }

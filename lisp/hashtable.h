@@ -1,7 +1,7 @@
 /*
  * hashtable.h -- the layout of a hash table object (lisp/hashtable.c has
- * the code; the printer reads the test and the count), and the EQUALP of
- * two tables.
+ * the code; the printer reads the test and the count), the checker of a
+ * hash table argument, and the EQUALP of two tables.
  *
  *   hash table  1 test: the symbol EQ, EQL, EQUAL or EQUALP
  *               2 kind: the test as a fixnum (enum lo_hash_kind)
@@ -24,6 +24,8 @@ enum { HT_TEST = 1, HT_KIND, HT_COUNT, HT_STAMP, HT_VERSION, HT_SLOTS,
        HT_WORDS };
 enum lo_hash_kind { LO_HASH_EQ, LO_HASH_EQL, LO_HASH_EQUAL, LO_HASH_EQUALP };
 
+/* A hash table argument, else the TYPE-ERROR of lo_arg_error. */
+lo_value lo_arg_hash_table(lo_lisp *L, lo_value v);
 /* EQUALP of two hash tables, depth levels down into what is compared
  * (equal.c's EQUALP asks). */
 bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/sequences.h"
 #include "lisp/streams.h"
 
@@ -161,20 +162,16 @@ static lo_value string_input_stream(lo_lisp *L, lo_value string,
     return make_input(L, LO_STREAM_STRING_INPUT, text, bytes, start, L->nil);
 }
 
-static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_typep(v, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, v, LO_ACCESS_READ, op);
-    return v;
-}
-
 /* (make-string-input-stream string &optional start end) */
-LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM", CL, ANY, 1, 3, "(string &optional (start 0) end)",
-             "")
+LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM",
+             CL, ANY, 1, 3, "(string &optional (start 0) end)",
+             "A fresh input stream reading the characters of STRING from "
+             "START up to END, as they are now: later changes to STRING are "
+             "not seen.")
 {
     const char *op = "MAKE-STRING-INPUT-STREAM";
-    lo_value s = string_arg(L, args[0], op);
+    lo_value s = lo_arg_string(L, args[0]);
+    lo_check_access(L, s, LO_ACCESS_READ, op);
     uint64_t start, end;
     lo_bounds(L, op, nargs > 1 ? args[1] : LO_UNBOUND, nargs > 2 ? args[2] : LO_UNBOUND,
               lo_string_length(s), &start, &end);
@@ -183,13 +180,15 @@ LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM", CL, ANY, 1,
 
 /* ---- reading characters ---- */
 
-/* What a reading function does at the end: signal END-OF-FILE when
- * eof-error-p is true, else return eof-value. */
-static lo_value at_eof(lo_lisp *L, lo_value eof_error_p, lo_value eof_value,
-                       const char *op)
+/* What a reading function does at the end of stream: signal END-OF-FILE
+ * when eof-error-p is true, else return eof-value. */
+static lo_value at_eof(lo_lisp *L, lo_value stream, lo_value eof_error_p,
+                       lo_value eof_value, const char *op)
 {
     if (!lo_null(L, eof_error_p))
-        lo_error(L, "END-OF-FILE", "%s: end of file", op);
+        lo_error_initargs(L, "END-OF-FILE",
+                          &(struct lo_initarg){ "STREAM", stream }, 1,
+                          "%s: end of file", op);
     return eof_value;
 }
 
@@ -217,22 +216,28 @@ static lo_value read_char(lo_lisp *L, lo_value *a, uint32_t n,
     struct read_args r = read_args(L, a, n, 0, op);
     struct input in = input_of(r.stream);
     if (in.pos >= in.end)
-        return at_eof(L, r.eof_error_p, r.eof_value, op);
+        return at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
     uint32_t c = next_code(&in);
     input_moved(r.stream, &in);
     return lo_char(c);
 }
 
-LO_PRIMITIVE(p_read_char, "READ-CHAR", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_char, "READ-CHAR", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next character of INPUT-STREAM, taken from it.  At the "
+             "end: END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     return read_char(L, args, nargs, "READ-CHAR");
 }
 
 /* String and file streams have all their text at hand and the console
  * none, so nothing ever waits: READ-CHAR-NO-HANG is READ-CHAR. */
-LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "As READ-CHAR: no stream in LispOS ever has to wait for a "
+             "character.")
 {
     return read_char(L, args, nargs, "READ-CHAR-NO-HANG");
 }
@@ -240,14 +245,19 @@ LO_PRIMITIVE(p_read_char_no_hang, "READ-CHAR-NO-HANG", CL, ANY, 0, 4, "(&optiona
 /* (peek-char &optional peek-type stream eof-error-p eof-value recursive-p):
  * the next character, left in the stream; peek-type t first skips
  * whitespace, a character skips up to that character. */
-LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil) (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5,
+             "(&optional (peek-type nil) (input-stream *standard-input*) "
+             "(eof-error-p t) eof-value recursive-p)",
+             "The next character of INPUT-STREAM, left in it; with "
+             "PEEK-TYPE T, the next one that is not whitespace, with a "
+             "character PEEK-TYPE, the next one equal to it (those before "
+             "are skipped).  At the end: END-OF-FILE when EOF-ERROR-P is "
+             "true, else EOF-VALUE.")
 {
     const char *op = "PEEK-CHAR";
     lo_value type = nargs > 0 ? args[0] : L->nil;
     if (!lo_null(L, type) && !lo_eq(type, L->t) && !lo_charp(type))
-        lo_error(L, "TYPE-ERROR", "%s: the peek type must be NIL, T or a "
-                 "character", op);
+        lo_arg_error(L, type, "(OR CHARACTER BOOLEAN)");
     struct read_args r = read_args(L, args, nargs, 1, op);
     struct input in = input_of(r.stream);
     for (; in.pos < in.end; next_code(&in)) {
@@ -259,22 +269,24 @@ LO_PRIMITIVE(p_peek_char, "PEEK-CHAR", CL, ANY, 0, 5, "(&optional (peek-type nil
         }
     }
     input_moved(r.stream, &in);
-    return at_eof(L, r.eof_error_p, r.eof_value, op);
+    return at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
 }
 
 /* (unread-char character &optional stream): back one character.  As in
  * SBCL the position moves back whatever the character given. */
-LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2,
+             "(character &optional (input-stream *standard-input*))",
+             "Put back the character last read from INPUT-STREAM, which "
+             "CHARACTER should be; NIL.  STREAM-ERROR when nothing was read.")
 {
     const char *op = "UNREAD-CHAR";
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    lo_arg_character(L, args[0]);
     lo_value s = lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op);
     struct input in = input_of(s);
     if (in.pos == 0)
-        lo_error(L, "STREAM-ERROR", "%s: nothing was read from the stream",
-                 op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: nothing was read from the stream", op);
     do
         in.pos--;
     while (in.pos > 0 && (in.text[in.pos] & 0xc0) == 0x80);
@@ -284,15 +296,19 @@ LO_PRIMITIVE(p_unread_char, "UNREAD-CHAR", CL, ANY, 1, 2, "(character &optional 
 
 /* (read-line &optional stream eof-error-p eof-value recursive-p): the line
  * without its newline, and whether the end came before a newline. */
-LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) eof-value recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next line of INPUT-STREAM as a fresh string without its "
+             "newline, and whether the end came before a newline.  At the "
+             "end: END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     const char *op = "READ-LINE";
     struct read_args r = read_args(L, args, nargs, 0, op);
     struct input in = input_of(r.stream);
     lo_value v[2] = { L->nil, L->t };
     if (in.pos >= in.end) {
-        v[0] = at_eof(L, r.eof_error_p, r.eof_value, op);
+        v[0] = at_eof(L, r.stream, r.eof_error_p, r.eof_value, op);
         return lo_values(L, 2, v);
     }
     uint64_t len = 0;
@@ -307,8 +323,9 @@ LO_PRIMITIVE(p_read_line, "READ-LINE", CL, ANY, 0, 4, "(&optional (stream *stand
 }
 
 /* (listen &optional stream): whether a character is there now. */
-LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1,
+             "(&optional (input-stream *standard-input*))",
+             "True when a character is there to be read from INPUT-STREAM.")
 {
     struct input in = input_of(lo_input_stream(L, nargs > 0 ? args[0] : L->nil,
                                                "LISTEN"));
@@ -317,8 +334,10 @@ LO_PRIMITIVE(p_listen, "LISTEN", CL, ANY, 0, 1, "(&optional (stream *standard-in
 
 /* (clear-input &optional stream): nothing is buffered apart from the
  * text itself, which is not thrown away. */
-LO_PRIMITIVE(p_clear_input, "CLEAR-INPUT", CL, ANY, 0, 1, "(&optional (stream *standard-input*))",
-             "")
+LO_PRIMITIVE(p_clear_input, "CLEAR-INPUT", CL, ANY, 0, 1,
+             "(&optional (input-stream *standard-input*))",
+             "NIL, after checking INPUT-STREAM: nothing is buffered apart "
+             "from the stream's text.")
 {
     lo_input_stream(L, nargs > 0 ? args[0] : L->nil, "CLEAR-INPUT");
     return L->nil;
@@ -348,19 +367,29 @@ static lo_value read_object(lo_lisp *L, const struct read_args *r,
         whitespace(in.text[in.pos]))
         in.pos++;
     input_moved(r->stream, &in);
-    return found ? form : at_eof(L, r->eof_error_p, r->eof_value, op);
+    return found ? form
+                 : at_eof(L, r->stream, r->eof_error_p, r->eof_value, op);
 }
 
 /* (read &optional stream eof-error-p eof-value recursive-p) */
-LO_PRIMITIVE(p_read, "READ", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
-             "")
+LO_PRIMITIVE(p_read, "READ", CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "The next object the reader reads from INPUT-STREAM; one "
+             "whitespace character after it is consumed too.  At the end: "
+             "END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE; a "
+             "malformed object is a READER-ERROR.")
 {
     struct read_args r = read_args(L, args, nargs, 0, "READ");
     return read_object(L, &r, false, "READ");
 }
 
-LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE", CL, ANY, 0, 4, "(&optional (stream *standard-input*) (eof-error-p t) (eof-value nil) (recursive-p nil))",
-             "")
+LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE",
+             CL, ANY, 0, 4,
+             "(&optional (input-stream *standard-input*) (eof-error-p t) "
+             "eof-value recursive-p)",
+             "As READ, leaving the whitespace after the object in "
+             "INPUT-STREAM.")
 {
     const char *op = "READ-PRESERVING-WHITESPACE";
     struct read_args r = read_args(L, args, nargs, 0, op);
@@ -370,11 +399,16 @@ LO_PRIMITIVE(p_read_preserving_whitespace, "READ-PRESERVING-WHITESPACE", CL, ANY
 /* (read-from-string string &optional (eof-error-p t) eof-value &key start
  * end preserve-whitespace): the object and the index after it -- READ
  * on a string input stream over string[start..end). */
-LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &optional (eof-error-p t) eof-value &key (start 0) end preserve-whitespace)",
-             "")
+LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1,
+             "(string &optional (eof-error-p t) eof-value &key (start 0) "
+             "end preserve-whitespace)",
+             "The object read from STRING between START and END, and the "
+             "index of the first character not read.  At the end: "
+             "END-OF-FILE when EOF-ERROR-P is true, else EOF-VALUE.")
 {
     const char *op = "READ-FROM-STRING";
-    lo_value s = string_arg(L, args[0], op), k[3];
+    lo_value s = lo_arg_string(L, args[0]), k[3];
+    lo_check_access(L, s, LO_ACCESS_READ, op);
     lo_parse_keys(L, op, args, nargs, 3, "START END PRESERVE-WHITESPACE", k);
     uint64_t start, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
@@ -391,12 +425,14 @@ LO_PRIMITIVE(p_read_from_string, "READ-FROM-STRING", CL, ANY, 1, -1, "(string &o
 /* (read-delimited-list char &optional stream recursive-p): objects up to
  * char, which is consumed.  The end of the text before it is an
  * END-OF-FILE error. */
-LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endchar &optional (input-stream *standard-input*) recursive-p)",
-             "")
+LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3,
+             "(char &optional (input-stream *standard-input*) recursive-p)",
+             "A list of the objects read from INPUT-STREAM up to the "
+             "character CHAR, which is read too.  The end of the stream "
+             "before CHAR is an END-OF-FILE.")
 {
     const char *op = "READ-DELIMITED-LIST";
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
+    lo_arg_character(L, args[0]);
     struct read_args r = { lo_input_stream(L, nargs > 1 ? args[1] : L->nil, op),
                            L->t, L->nil, true };
     lo_value head = L->nil, tail = L->nil;
@@ -421,24 +457,21 @@ LO_PRIMITIVE(p_read_delimited_list, "READ-DELIMITED-LIST", CL, ANY, 1, 3, "(endc
 
 /* ---- positions and the rest of the stream protocol ---- */
 
-static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_streamp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
-    return v;
-}
-
 /* The new position (file-position stream spec) asks for: :start, :end or
  * an index; false when it is beyond the end. */
 static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
-                        uint64_t *to, const char *op)
+                        uint64_t *to)
 {
     if (lo_keyword_is(spec, "START"))
         *to = 0;
     else if (lo_keyword_is(spec, "END"))
         *to = end;
+    else if (lo_fixnump(spec) && lo_fixnum_value(spec) >= 0)
+        *to = (uint64_t)lo_fixnum_value(spec);
+    else if (lo_integerp(spec) && lo_int_compare(spec, lo_fixnum(0)) > 0)
+        return false;                   /* a bignum: far beyond */
     else
-        *to = lo_index_arg(L, spec, op);
+        lo_arg_error(L, spec, "(OR UNSIGNED-BYTE (MEMBER :START :END))");
     return *to <= end;
 }
 
@@ -449,14 +482,20 @@ static bool seek_target(lo_lisp *L, lo_value spec, uint64_t end,
  * position, move an input stream there (T; NIL when beyond the end).
  * The console has no position (NIL).
  */
-LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional (position 0 suppliedp))",
-             "")
+LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2,
+             "(stream &optional position)",
+             "Where STREAM is: characters from its start for a string "
+             "stream, bytes for a file; NIL for the console.  With POSITION "
+             "(an index, :START or :END), move an input stream there: T, or "
+             "NIL when it is beyond the end.")
 {
     const char *op = "FILE-POSITION";
-    lo_value s = stream_arg(L, args[0], op);
+    lo_value s = lo_arg_stream(L, args[0]);
     enum lo_stream_kind kind = lo_stream_kind(s);
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
-        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: the stream is closed", op);
     if (kind == LO_STREAM_CONSOLE)
         return L->nil;
     if (kind == LO_STREAM_STRING)
@@ -469,7 +508,7 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
                                          : in.pos));
     uint64_t to;
     if (!seek_target(L, args[1], chars ? chars_before(&in, in.end) : in.end,
-                     &to, op))
+                     &to))
         return L->nil;
     if (chars)
         in.pos = offset_of_char(&in, to);
@@ -483,14 +522,18 @@ LO_PRIMITIVE(p_file_position, "FILE-POSITION", CL, ANY, 1, 2, "(stream &optional
 
 /* (%string-input-stream-index stream): the index in the string where the
  * next character comes from (WITH-INPUT-FROM-STRING's :index). */
-LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX",
+             INTERNAL, ANY, 1, 1, "(stream)",
+             "The index in its string of the next character of the string "
+             "input stream STREAM: what WITH-INPUT-FROM-STRING stores in "
+             "its :INDEX place.")
 {
-    lo_value s = stream_arg(L, args[0], "WITH-INPUT-FROM-STRING");
-    if (lo_stream_kind(s) != LO_STREAM_STRING_INPUT ||
-        (lo_stream_flags(s) & LO_STREAM_CLOSED))
-        lo_error(L, "TYPE-ERROR", "WITH-INPUT-FROM-STRING: not an open "
-                 "string input stream");
+    const char *op = "WITH-INPUT-FROM-STRING";
+    lo_value s = args[0];
+    if (!lo_streamp(s) || lo_stream_kind(s) != LO_STREAM_STRING_INPUT)
+        lo_arg_error_op(L, op, s, "STRING-INPUT-STREAM");
+    if (lo_stream_flags(s) & LO_STREAM_CLOSED)
+        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
     struct input in = input_of(s);
     return lo_fixnum(lo_fixnum_value(lo_ptr(s)[STREAM_START]) +
                      (int64_t)chars_before(&in, in.pos));
@@ -499,8 +542,11 @@ LO_PRIMITIVE(p_string_input_stream_index, "%STRING-INPUT-STREAM-INDEX", INTERNAL
 /* (%input-offset stream): the byte offset of the next character, for
  * %INPUT-LINE-COLUMN (LOAD's messages); constant time, unlike
  * FILE-POSITION of a string stream. */
-LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1,
+             "(input-stream)",
+             "The byte offset in the text of INPUT-STREAM of its next "
+             "character, in constant time: LOAD keeps it to say where a "
+             "form that cannot be read starts.")
 {
     struct input in = input_of(lo_input_stream(L, args[0], "%INPUT-OFFSET"));
     return lo_fixnum((int64_t)in.pos);
@@ -509,8 +555,12 @@ LO_PRIMITIVE(p_input_offset, "%INPUT-OFFSET", INTERNAL, ANY, 1, 1, "(arg1)",
 /* (%input-line-column stream offset): the line (from 1) and column (from
  * 0) of the first character after the blanks and comments at offset --
  * where the form read from there starts. */
-LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2,
+             "(input-stream offset)",
+             "Two values, the line (from 1) and the column (from 0) in "
+             "INPUT-STREAM of the first character after the whitespace and "
+             "comments at byte OFFSET: where LOAD reports a form it cannot "
+             "read.")
 {
     struct input in = input_of(lo_input_stream(L, args[0],
                                                "%INPUT-LINE-COLUMN"));
@@ -533,18 +583,21 @@ LO_PRIMITIVE(p_input_line_column, "%INPUT-LINE-COLUMN", INTERNAL, ANY, 2, 2, "(a
 }
 
 /* Every stream here holds characters. */
-LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_stream_element_type, "STREAM-ELEMENT-TYPE", CL, ANY, 1, 1,
+             "(stream)",
+             "CHARACTER: every stream in LispOS holds characters.")
 {
-    stream_arg(L, args[0], "STREAM-ELEMENT-TYPE");
+    lo_arg_stream(L, args[0]);
     return lo_intern(L, "CHARACTER");
 }
 
 /* Nothing is interactive: the console's input is not read yet. */
-LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_interactive_stream_p, "INTERACTIVE-STREAM-P", CL, ANY, 1, 1,
+             "(stream)",
+             "NIL: no stream is interactive yet (the console's input is "
+             "read by the host).")
 {
-    stream_arg(L, args[0], "INTERACTIVE-STREAM-P");
+    lo_arg_stream(L, args[0]);
     return L->nil;
 }
 
@@ -570,38 +623,45 @@ static _Noreturn void file_error(lo_lisp *L, lo_value pathname,
  * as a host path in path[PATH_MAX_BYTES]. */
 static void host_path(lo_lisp *L, lo_value v, char *path, const char *op)
 {
-    string_arg(L, v, op);
+    lo_check_access(L, lo_arg_string(L, v), LO_ACCESS_READ, op);
     uint64_t len = lo_string_length(v), bytes = 0;
     for (uint64_t i = 0; i < len; i++) {
         char utf8[4];
         uint32_t c = lo_string_ref(v, i);
         size_t k = lo_utf8_encode(c, utf8);
         if (c == 0 || bytes + k >= PATH_MAX_BYTES)
-            lo_error(L, "FILE-ERROR", "%s: not a usable path (a NUL, or "
-                     "longer than %d bytes)", op, PATH_MAX_BYTES - 1);
+            lo_error_initargs(L, "FILE-ERROR",
+                              &(struct lo_initarg){ "PATHNAME", v }, 1,
+                              "%s: not a usable path (a NUL, or longer "
+                              "than %d bytes)", op, PATH_MAX_BYTES - 1);
         memcpy(path + bytes, utf8, k);
         bytes += k;
     }
     path[bytes] = '\0';
 }
 
-/* OPEN's options, checked: only reading character files is supported;
- * true when a missing file gives NIL (:if-does-not-exist nil). */
-static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
+/* OPEN's options for the file filespec, checked: only reading character
+ * files is supported; true when a missing file gives NIL
+ * (:if-does-not-exist nil). */
+static bool open_options(lo_lisp *L, lo_value filespec, const lo_value *k,
+                         const char *op)
 {
     lo_value direction = k[0], type = k[1], missing = k[3];
+    struct lo_initarg pathname = { "PATHNAME", filespec };
     if (direction != LO_UNBOUND && !lo_keyword_is(direction, "INPUT"))
-        lo_error(L, "FILE-ERROR", "%s: only :DIRECTION :INPUT is supported "
-                 "(host files are only read)", op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: only "
+                          ":DIRECTION :INPUT is supported (host files are "
+                          "only read)", op);
     if (type != LO_UNBOUND && !lo_keyword_is(type, "DEFAULT") &&
         !lo_type_named(type, "CHARACTER") && !lo_type_named(type, "BASE-CHAR"))
-        lo_error(L, "FILE-ERROR", "%s: only character files are supported",
-                 op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: only "
+                          "character files are supported", op);
     if (missing == LO_UNBOUND || lo_keyword_is(missing, "ERROR"))
         return false;
     if (!lo_null(L, missing))
-        lo_error(L, "FILE-ERROR", "%s: :IF-DOES-NOT-EXIST must be :ERROR or "
-                 "NIL (host files are only read)", op);
+        lo_error_initargs(L, "FILE-ERROR", &pathname, 1, "%s: "
+                          ":IF-DOES-NOT-EXIST must be :ERROR or NIL (host "
+                          "files are only read)", op);
     return true;
 }
 
@@ -612,14 +672,20 @@ static bool open_options(lo_lisp *L, const lo_value *k, const char *op)
  * in for source text; LispOS's data lives in the store); a missing file
  * is a FILE-ERROR, or NIL with :if-does-not-exist nil.
  */
-LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1, "(filename &key (direction :input) (element-type 'base-char) (if-exists nil if-exists-given) (if-does-not-exist nil if-does-not-exist-given) (external-format :default) (class 'fd-stream))",
-             "")
+LO_PRIMITIVE(p_open, "OPEN", CL, SYSTEM, 1, -1,
+             "(filespec &key direction element-type if-exists "
+             "if-does-not-exist external-format)",
+             "A stream reading the host file FILESPEC (a string) names, its "
+             "whole text read now as UTF-8.  Only reading character files "
+             "is supported (DIRECTION :INPUT); a missing file is a "
+             "FILE-ERROR, or NIL with IF-DOES-NOT-EXIST NIL.  System "
+             "environment only: it reaches the host's files.")
 {
     const char *op = "OPEN";
     lo_value k[5];
     lo_parse_keys(L, op, args, nargs, 1, "DIRECTION ELEMENT-TYPE IF-EXISTS "
                   "IF-DOES-NOT-EXIST EXTERNAL-FORMAT", k);
-    bool missing_nil = open_options(L, k, op);
+    bool missing_nil = open_options(L, args[0], k, op);
     char path[PATH_MAX_BYTES];
     host_path(L, args[0], path, op);
     char *buf;

@@ -47,6 +47,11 @@
  *   instances.c  standard objects, structures, funcallable instances
  *                (the object system is lisp/boot/50-clos.lisp and
  *                55-defstruct.lisp)
+ *   documentation.c  where documentation strings and lambda lists of
+ *                definitions live (DOCUMENTATION and DESCRIBE are
+ *                lisp/boot/92-documentation.lisp and 94-describe.lisp)
+ *   locks.c      the object system's lock, for changes of what threads
+ *                share
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -97,6 +102,7 @@ struct lo_catch {
     int gc_inhibit, compile_depth, signal_depth;
     const struct lo_primitive *primitive;   /* running when pushed */
     uint32_t write_grant;                   /* in force when pushed */
+    uint32_t clos_depth;        /* the object system's lock held (locks.c) */
 };
 
 struct compiler;
@@ -171,6 +177,14 @@ struct lo_limit_state {
 enum { LO_LIMIT_GRACE_STEPS = 100000, LO_LIMIT_GRACE_BYTES = 1 << 20 };
 #define LO_LIMIT_GRACE_NS (100ull * 1000 * 1000)        /* 100 ms */
 
+/* The object system's lock (locks.c): which thread holds it, under the
+ * mutex. */
+struct lo_clos_lock {
+    lo_mutex mutex;
+    lo_cond released;
+    struct lo_lisp *owner;
+};
+
 /*
  * What every thread of one Lisp system shares: the store, the heap and
  * the collector's state.  The lock guards the packages and their symbol
@@ -190,6 +204,7 @@ struct lo_world {
     struct lo_gc_result last_gc;
     bool verify;                    /* check the heap after collections */
     struct lo_slots kept;           /* kept references (api.h), under lock */
+    struct lo_clos_lock clos;       /* locks.c */
 };
 
 /*
@@ -234,6 +249,7 @@ struct lo_lisp {
     int signal_depth;               /* errors signalled inside handlers */
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
+    uint32_t clos_depth;            /* holds W->clos, so many times (locks.c) */
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -357,6 +373,16 @@ static inline lo_value *lo_world_root(lo_lisp *L, enum lo_lisp_root r)
     return L->W->roots[r];
 }
 
+/* ---- the object system's lock (locks.c) ----
+ * Recursive, held across Lisp code (polls included: a waiter waits
+ * blocked); an exit landing on a catch entry restores the depth the entry
+ * recorded. */
+void lo_clos_lock_init(struct lo_world *W);
+void lo_clos_lock_destroy(struct lo_world *W);
+void lo_clos_lock(lo_lisp *L);
+void lo_clos_unlock(lo_lisp *L);
+void lo_clos_lock_restore(lo_lisp *L, uint32_t depth);
+
 /* ---- evaluation limits (limits.c) ---- */
 /* The start and end of an evaluation entry point (lo_pcall, api.c):
  * the limits set begin to count at the outermost one; at the end of
@@ -419,6 +445,26 @@ _Noreturn void lo_type_error_as(lo_lisp *L, lo_value datum,
     __attribute__((format(printf, 5, 6)));
 lo_value lo_make_condition(lo_lisp *L, lo_value type, lo_value message,
                            lo_value data);
+/* A condition object, else the TYPE-ERROR of lo_arg_error (conditions.c). */
+lo_value lo_arg_condition(lo_lisp *L, lo_value v);
+/* conditions.c: an error whose condition carries initargs, the standard
+ * slots its readers give back: pairs of a keyword's name and a value,
+ * e.g. { "PATHNAME", path } for FILE-ERROR-PATHNAME. */
+struct lo_initarg { const char *key; lo_value value; };
+_Noreturn void lo_error_initargs(lo_lisp *L, const char *type,
+                                 const struct lo_initarg *initargs, unsigned n,
+                                 const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* An ARITHMETIC-ERROR of type (DIVISION-BY-ZERO,
+ * FLOATING-POINT-OVERFLOW...): the operation named op (a standard
+ * function's name; NULL: the primitive running) on n operands. */
+_Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
+                                   const char *op, const lo_value *operands,
+                                   unsigned n, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* UNDEFINED-FUNCTION (function) or UNBOUND-VARIABLE about name, a
+ * symbol or (SETF symbol): CELL-ERROR-NAME gives it back. */
+_Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function);
 /* conditions.c: the backtrace of the frames above the evaluation entry
  * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
  * for lo_lisp_take_backtrace; and the text a condition reports, when its
@@ -576,19 +622,50 @@ lo_value lo_macro_cell(lo_lisp *L, lo_value sym, bool create);
 void lo_for_each_cell(lo_lisp *L, lo_value env, unsigned slot,
                       void (*fn)(lo_lisp *L, lo_value cell, void *ctx),
                       void *ctx);
+/*
+ * A global cell is every thread's: its value is read with an acquire load
+ * and written with a release store, so a thread that sees a definition
+ * also sees what the definer made before it (the function and its code,
+ * the object a DEFVAR holds); its flags are read and changed atomically
+ * (bits are added while other threads read them).  On x86-64 these are
+ * plain moves; they tell the compiler, and ThreadSanitizer, what is
+ * shared.  (A closure's box is a cell too, the VM's own business.)
+ */
+static inline lo_value lo_cell_get(lo_value cell)
+{
+    return __atomic_load_n(&lo_ptr(cell)[CELL_VALUE], __ATOMIC_ACQUIRE);
+}
+static inline void lo_cell_set(lo_value cell, lo_value v)
+{
+    __atomic_store_n(&lo_ptr(cell)[CELL_VALUE], v, __ATOMIC_RELEASE);
+}
+static inline int64_t lo_cell_flags(lo_value cell)
+{
+    return lo_fixnum_value(__atomic_load_n(&lo_ptr(cell)[CELL_FLAGS],
+                                           __ATOMIC_RELAXED));
+}
+static inline void lo_cell_add_flags(lo_value cell, int64_t bits)
+{
+    __atomic_fetch_or(&lo_ptr(cell)[CELL_FLAGS], (uint64_t)lo_fixnum(bits),
+                      __ATOMIC_RELAXED);
+}
 /* Where the value of a global cell lives for this thread: its own slot
- * when it has bound the (special) variable, else the cell. */
+ * when it has bound the (special) variable, else the cell.  Read and
+ * write it with lo_cell_value and lo_cell_assign. */
 static inline lo_value *lo_cell_place(lo_lisp *L, lo_value cell)
 {
-    uint64_t *p = lo_ptr(cell);
-    uint64_t index = p[CELL_FLAGS] >> (CELL_INDEX_SHIFT + 2);  /* a fixnum */
+    uint64_t index = (uint64_t)lo_cell_flags(cell) >> CELL_INDEX_SHIFT;
     if (index && index < L->nspecials && L->specials[index] != LO_NO_BINDING)
         return &L->specials[index];
-    return &p[CELL_VALUE];
+    return &lo_ptr(cell)[CELL_VALUE];
 }
 static inline lo_value lo_cell_value(lo_lisp *L, lo_value cell)
 {
-    return *lo_cell_place(L, cell);
+    return __atomic_load_n(lo_cell_place(L, cell), __ATOMIC_ACQUIRE);
+}
+static inline void lo_cell_assign(lo_lisp *L, lo_value cell, lo_value v)
+{
+    __atomic_store_n(lo_cell_place(L, cell), v, __ATOMIC_RELEASE);
 }
 /* The value of the global variable sym for this thread (LO_UNBOUND). */
 lo_value lo_symbol_value(lo_lisp *L, lo_value sym);
@@ -608,6 +685,12 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * (made when create); 0 when name is not a function name (or has no
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
+/* The same for an argument that must be a function name (eval.c): else a
+ * TYPE-ERROR as lo_arg_error signals. */
+lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create);
+/* The other way: the function name sym stands for -- (SETF f) for f's
+ * hidden setf symbol, else sym itself. */
+lo_value lo_function_name(lo_lisp *L, lo_value sym);
 
 /* ---- equality (equal.c) ---- */
 /* EQL (numbers by value), EQUAL and EQUALP; lo_equalp_within is EQUALP
@@ -697,6 +780,8 @@ extern const struct lo_primitive *const lo_prims_destructive[];
 extern const struct lo_primitive *const lo_prims_instances[];
 extern const struct lo_primitive *const lo_prims_freeze[];
 extern const struct lo_primitive *const lo_prims_access[];
+extern const struct lo_primitive *const lo_prims_documentation[];
+extern const struct lo_primitive *const lo_prims_locks[];
 /* instances.c: the text PRINT-OBJECT gives instance x (nil when it
  * cannot run), and its class's name for a fallback. */
 lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,

@@ -13,38 +13,45 @@
  */
 #include "lisp/numbers.h"
 
-/* ---- arguments ---- */
+/* ---- argument checkers (numbers.h) ---- */
 
-static lo_value number_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_number(lo_lisp *L, lo_value v)
 {
     if (!lo_numberp(v))
-        lo_type_error(L, v, "NUMBER", "%s: not a number", op);
+        lo_arg_error(L, v, "NUMBER");
     return v;
 }
 
-static lo_value integer_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_real(lo_lisp *L, lo_value v)
 {
-    if (!lo_integerp(v))
-        lo_type_error(L, v, "INTEGER", "%s: not an integer", op);
+    if (!lo_numberp(v))             /* no complex numbers: every one */
+        lo_arg_error(L, v, "REAL");
     return v;
 }
 
-static lo_value rational_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_rational(lo_lisp *L, lo_value v)
 {
     if (!lo_rationalp(v))
-        lo_type_error(L, v, "RATIONAL", "%s: not a rational", op);
+        lo_arg_error(L, v, "RATIONAL");
     return v;
 }
 
-static double double_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_unsigned(lo_lisp *L, lo_value v)
 {
-    return lo_to_double(L, number_arg(L, v, op), op);
+    if (!lo_integerp(v) || lo_int_compare(v, lo_fixnum(0)) < 0)
+        lo_arg_error(L, v, "UNSIGNED-BYTE");
+    return v;
+}
+
+double lo_arg_double(lo_lisp *L, lo_value v)
+{
+    return lo_to_double(L, lo_arg_number(L, v), L->primitive->name);
 }
 
 static _Noreturn void complex_result(lo_lisp *L, const char *op)
 {
-    lo_error(L, "ARITHMETIC-ERROR", "%s: the result would be a complex "
-             "number (not supported)", op);
+    lo_arithmetic_error(L, "ARITHMETIC-ERROR", op, NULL, 0, "%s: the result "
+                        "would be a complex number (not supported)", op);
 }
 
 static bool sign_bit(double d) { return lo_double_bits(d) >> 63; }
@@ -61,18 +68,21 @@ static double copy_sign(double magnitude, double sign)
 /* ---- + - * / ---- */
 
 LO_PRIMITIVE(p_add, "+", CL, ANY, 0, -1, "(&rest numbers)",
-             "")
+             "The sum of NUMBERS; 0 when there are none.  Integers grow "
+             "into bignums as needed; a float anywhere makes the sum a "
+             "double-float.")
 {
     if (nargs == 0)
         return lo_fixnum(0);
-    lo_value acc = number_arg(L, args[0], "+");
+    lo_value acc = lo_arg_number(L, args[0]);
     for (uint32_t i = 1; i < nargs; i++)
         acc = lo_num_add(L, acc, args[i], "+");
     return acc;
 }
 
-LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(minuend &rest subtrahends)",
+             "MINUEND less each of SUBTRAHENDS in turn; with no "
+             "SUBTRAHENDS, the negation of MINUEND.")
 {
     if (nargs == 1)
         return lo_num_negate(L, args[0], "-");
@@ -83,18 +93,21 @@ LO_PRIMITIVE(p_sub, "-", CL, ANY, 1, -1, "(number &rest more-numbers)",
 }
 
 LO_PRIMITIVE(p_mul, "*", CL, ANY, 0, -1, "(&rest numbers)",
-             "")
+             "The product of NUMBERS; 1 when there are none.")
 {
     if (nargs == 0)
         return lo_fixnum(1);
-    lo_value acc = number_arg(L, args[0], "*");
+    lo_value acc = lo_arg_number(L, args[0]);
     for (uint32_t i = 1; i < nargs; i++)
         acc = lo_num_mul(L, acc, args[i], "*");
     return acc;
 }
 
-LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(numerator &rest denominators)",
+             "NUMERATOR divided by each of DENOMINATORS in turn; with no "
+             "DENOMINATORS, the reciprocal of NUMERATOR.  Integers divide "
+             "exactly, into a ratio when needed; dividing by zero signals "
+             "DIVISION-BY-ZERO.")
 {
     if (nargs == 1)
         return lo_num_div(L, lo_fixnum(1), args[0], "/");
@@ -105,13 +118,13 @@ LO_PRIMITIVE(p_div, "/", CL, ANY, 1, -1, "(number &rest more-numbers)",
 }
 
 LO_PRIMITIVE(p_one_plus, "1+", CL, ANY, 1, 1, "(number)",
-             "")
+             "NUMBER plus one.")
 {
     return lo_num_add(L, args[0], lo_fixnum(1), "1+");
 }
 
 LO_PRIMITIVE(p_one_minus, "1-", CL, ANY, 1, 1, "(number)",
-             "")
+             "NUMBER minus one.")
 {
     return lo_num_sub(L, args[0], lo_fixnum(1), "1-");
 }
@@ -121,12 +134,12 @@ LO_PRIMITIVE(p_one_minus, "1-", CL, ANY, 1, 1, "(number)",
 enum cmp { CMP_EQ, CMP_LT, CMP_GT, CMP_LE, CMP_GE };
 
 /* = < > <= >=: every neighbouring pair compares so (every argument is
- * checked to be a real first, as SBCL does). */
+ * checked first, as SBCL does: a number for =, a real for the others). */
 static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
                         const char *name)
 {
     for (uint32_t i = 0; i < n; i++)
-        number_arg(L, a[i], name);
+        op == CMP_EQ ? lo_arg_number(L, a[i]) : lo_arg_real(L, a[i]);
     for (uint32_t i = 0; i + 1 < n; i++) {
         int c = lo_num_compare(L, a[i], a[i + 1], name);
         bool ok = c != LO_UNORDERED &&
@@ -139,27 +152,28 @@ static lo_value compare(lo_lisp *L, lo_value *a, uint32_t n, enum cmp op,
 }
 
 LO_PRIMITIVE(p_num_eq, "=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+             "True when all the numbers are numerically equal (a float is "
+             "compared by its exact value).")
 { return compare(L, args, nargs, CMP_EQ, "="); }
-LO_PRIMITIVE(p_lt, "<", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_lt, "<", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is less than the next.")
 { return compare(L, args, nargs, CMP_LT, "<"); }
-LO_PRIMITIVE(p_gt, ">", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_gt, ">", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is greater than the next.")
 { return compare(L, args, nargs, CMP_GT, ">"); }
-LO_PRIMITIVE(p_le, "<=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_le, "<=", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is less than or equal to the next.")
 { return compare(L, args, nargs, CMP_LE, "<="); }
-LO_PRIMITIVE(p_ge, ">=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_ge, ">=", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "True when each real is greater than or equal to the next.")
 { return compare(L, args, nargs, CMP_GE, ">="); }
 
 /* /=: no two arguments are equal. */
 LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+             "True when no two of the numbers are numerically equal.")
 {
     for (uint32_t i = 0; i < nargs; i++)
-        number_arg(L, args[i], "/=");
+        lo_arg_number(L, args[i]);
     for (uint32_t i = 0; i < nargs; i++)
         for (uint32_t j = i + 1; j < nargs; j++)
             if (lo_num_compare(L, args[i], args[j], "/=") == 0)
@@ -171,31 +185,34 @@ LO_PRIMITIVE(p_num_ne, "/=", CL, ANY, 1, -1, "(number &rest more-numbers)",
 static lo_value extreme(lo_lisp *L, lo_value *a, uint32_t n, int want,
                         const char *op)
 {
-    lo_value best = number_arg(L, a[0], op);
+    lo_value best = lo_arg_real(L, a[0]);
     for (uint32_t i = 1; i < n; i++)
-        if (lo_num_compare(L, a[i], best, op) == want)
+        if (lo_num_compare(L, lo_arg_real(L, a[i]), best, op) == want)
             best = a[i];
     return best;
 }
 
-LO_PRIMITIVE(p_max, "MAX", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_max, "MAX", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "The greatest of the reals, returned as it was given (the "
+             "first of equal ones).")
 { return extreme(L, args, nargs, 1, "MAX"); }
-LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(number &rest more-numbers)",
-             "")
+LO_PRIMITIVE(p_min, "MIN", CL, ANY, 1, -1, "(real &rest more-reals)",
+             "The least of the reals, returned as it was given (the first "
+             "of equal ones).")
 { return extreme(L, args, nargs, -1, "MIN"); }
 
 LO_PRIMITIVE(p_abs, "ABS", CL, ANY, 1, 1, "(number)",
-             "")
+             "The absolute value of NUMBER.")
 {
-    if (lo_doublep(number_arg(L, args[0], "ABS")))
+    if (lo_doublep(lo_arg_number(L, args[0])))
         return lo_make_double(L, copy_sign(lo_double_value(args[0]), 1.0));
     return lo_num_sign(L, args[0], "ABS") < 0 ? lo_num_negate(L, args[0], "ABS")
                                            : args[0];
 }
 
 LO_PRIMITIVE(p_signum, "SIGNUM", CL, ANY, 1, 1, "(number)",
-             "")
+             "-1, 0 or 1 by the sign of NUMBER, as a float when NUMBER is a "
+             "float (a float zero is returned itself).")
 {
     int s = lo_num_sign(L, args[0], "SIGNUM");
     if (!lo_doublep(args[0]))
@@ -206,46 +223,48 @@ LO_PRIMITIVE(p_signum, "SIGNUM", CL, ANY, 1, 1, "(number)",
 /* ---- predicates ---- */
 
 LO_PRIMITIVE(p_zerop, "ZEROP", CL, ANY, 1, 1, "(number)",
-             "")
+             "True when NUMBER is zero.")
 { return lo_truth(L, lo_num_sign(L, args[0], "ZEROP") == 0); }
-LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_truth(L, lo_num_sign(L, args[0], "PLUSP") > 0); }
-LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_truth(L, lo_num_sign(L, args[0], "MINUSP") < 0); }
+LO_PRIMITIVE(p_plusp, "PLUSP", CL, ANY, 1, 1, "(real)",
+             "True when REAL is greater than zero.")
+{ return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "PLUSP") > 0); }
+LO_PRIMITIVE(p_minusp, "MINUSP", CL, ANY, 1, 1, "(real)",
+             "True when REAL is less than zero.")
+{ return lo_truth(L, lo_num_sign(L, lo_arg_real(L, args[0]), "MINUSP") < 0); }
 
-static bool oddp(lo_lisp *L, lo_value v, const char *op)
+static bool oddp(lo_lisp *L, lo_value v)
 {
     lo_limb one[1];
-    lo_big b = lo_integer_view(integer_arg(L, v, op), one);
+    lo_big b = lo_integer_view(lo_arg_integer(L, v), one);
     return lo_big_oddp(&b);
 }
 
-LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_truth(L, !oddp(L, args[0], "EVENP")); }
-LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_truth(L, oddp(L, args[0], "ODDP")); }
+LO_PRIMITIVE(p_evenp, "EVENP", CL, ANY, 1, 1, "(integer)",
+             "True when INTEGER is even.")
+{ return lo_truth(L, !oddp(L, args[0])); }
+LO_PRIMITIVE(p_oddp, "ODDP", CL, ANY, 1, 1, "(integer)",
+             "True when INTEGER is odd.")
+{ return lo_truth(L, oddp(L, args[0])); }
 
 LO_PRIMITIVE(p_numberp, "NUMBERP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a number.")
 { return lo_truth(L, lo_numberp(args[0])); }
 LO_PRIMITIVE_ALIAS(p_realp, p_numberp, "REALP", CL, ANY, 1, 1, "(object)",
-                   "");
+                   "True when OBJECT is a real number: every number, as "
+                   "LispOS has no complex numbers.");
 
 LO_PRIMITIVE(p_integerp, "INTEGERP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is an integer (a fixnum or a bignum).")
 { return lo_truth(L, lo_integerp(args[0])); }
 LO_PRIMITIVE(p_rationalp, "RATIONALP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is an integer or a ratio.")
 { return lo_truth(L, lo_rationalp(args[0])); }
 LO_PRIMITIVE(p_floatp, "FLOATP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a float; every float in LispOS is a "
+             "double-float.")
 { return lo_truth(L, lo_doublep(args[0])); }
 LO_PRIMITIVE(p_complexp, "COMPLEXP", CL, ANY, 1, 1, "(object)",
-             "")
+             "Always false: LispOS has no complex numbers.")
 { return L->nil; }
 
 /* ---- the rounding family ---- */
@@ -255,39 +274,47 @@ static lo_value rounding(lo_lisp *L, lo_value *a, uint32_t n,
                          enum lo_big_rounding mode, const char *op)
 {
     lo_value v[2];
-    lo_num_round(L, number_arg(L, a[0], op),
-                 n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), mode,
+    lo_num_round(L, lo_arg_real(L, a[0]),
+                 n > 1 ? lo_arg_real(L, a[1]) : lo_fixnum(1), mode,
                  &v[0], &v[1], op);
     return lo_values(L, 2, v);
 }
 
 LO_PRIMITIVE(p_floor, "FLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+             "NUMBER divided by DIVISOR, rounded toward negative infinity, "
+             "and the remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_FLOOR, "FLOOR"); }
-LO_PRIMITIVE(p_ceiling, "CEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ceiling, "CEILING", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "NUMBER divided by DIVISOR, rounded toward positive infinity, "
+             "and the remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_CEILING, "CEILING"); }
-LO_PRIMITIVE(p_truncate, "TRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_truncate, "TRUNCATE", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "NUMBER divided by DIVISOR, rounded toward zero, and the "
+             "remainder: two values, the quotient an integer.")
 { return rounding(L, args, nargs, LO_BIG_TRUNCATE, "TRUNCATE"); }
 LO_PRIMITIVE(p_round, "ROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+             "NUMBER divided by DIVISOR, rounded to the nearest integer (to "
+             "the even one at a tie), and the remainder: two values.")
 { return rounding(L, args, nargs, LO_BIG_ROUND, "ROUND"); }
 
 static lo_value remainder(lo_lisp *L, lo_value *a, enum lo_big_rounding mode,
                           const char *op)
 {
     lo_value q, r;
-    lo_num_round(L, number_arg(L, a[0], op), number_arg(L, a[1], op), mode,
+    lo_num_round(L, lo_arg_real(L, a[0]), lo_arg_real(L, a[1]), mode,
                  &q, &r, op);
     return r;
 }
 
 LO_PRIMITIVE(p_mod, "MOD", CL, ANY, 2, 2, "(number divisor)",
-             "")
+             "The remainder of FLOOR of NUMBER by DIVISOR: it has the sign "
+             "of DIVISOR.")
 { return remainder(L, args, LO_BIG_FLOOR, "MOD"); }
 LO_PRIMITIVE(p_rem, "REM", CL, ANY, 2, 2, "(number divisor)",
-             "")
+             "The remainder of TRUNCATE of NUMBER by DIVISOR: it has the "
+             "sign of NUMBER.")
 { return remainder(L, args, LO_BIG_TRUNCATE, "REM"); }
 
 /* toward zero, keeping the sign of a zero result ((ftruncate -0.5) is
@@ -318,7 +345,8 @@ static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
     }
     double divisor = lo_to_double(L, y, op), xd = lo_to_double(L, x, op);
     if (divisor == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, (lo_value[]){ x, y },
+                            2, "%s: division by zero", op);
     double res = trunc_double(lo_double_value(lo_float_result(L, xd / divisor,
                                                               op)));
     *q = lo_make_double(L, res);
@@ -330,8 +358,8 @@ static void ftruncate2(lo_lisp *L, lo_value x, lo_value y, lo_value *q,
 static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
                                enum lo_big_rounding mode, const char *op)
 {
-    lo_value x = number_arg(L, a[0], op);
-    lo_value y = n > 1 ? number_arg(L, a[1], op) : lo_fixnum(1), v[2];
+    lo_value x = lo_arg_real(L, a[0]);
+    lo_value y = n > 1 ? lo_arg_real(L, a[1]) : lo_fixnum(1), v[2];
     ftruncate2(L, x, y, &v[0], &v[1], op);
     if (mode != LO_BIG_TRUNCATE && lo_num_sign(L, v[1], op) != 0) {
         int sx = lo_num_sign(L, x, op), sy = lo_num_sign(L, y, op);
@@ -346,23 +374,27 @@ static lo_value float_rounding(lo_lisp *L, lo_value *a, uint32_t n,
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_ffloor, "FFLOOR", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ffloor, "FFLOOR", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As FLOOR, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_FLOOR, "FFLOOR"); }
-LO_PRIMITIVE(p_fceiling, "FCEILING", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_fceiling, "FCEILING", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As CEILING, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_CEILING, "FCEILING"); }
-LO_PRIMITIVE(p_ftruncate, "FTRUNCATE", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_ftruncate, "FTRUNCATE", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As TRUNCATE, with the quotient a double-float.")
 { return float_rounding(L, args, nargs, LO_BIG_TRUNCATE, "FTRUNCATE"); }
 
 /* fround: ROUND, with the quotient made a float. */
-LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))",
-             "")
+LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2,
+             "(number &optional (divisor 1))",
+             "As ROUND, with the quotient a double-float.")
 {
     lo_value v[2];
-    lo_num_round(L, number_arg(L, args[0], "FROUND"),
-                 nargs > 1 ? number_arg(L, args[1], "FROUND") : lo_fixnum(1),
+    lo_num_round(L, lo_arg_real(L, args[0]),
+                 nargs > 1 ? lo_arg_real(L, args[1]) : lo_fixnum(1),
                  LO_BIG_ROUND, &v[0], &v[1], "FROUND");
     v[0] = lo_make_double(L, lo_to_double(L, v[0], "FROUND"));
     return lo_values(L, 2, v);
@@ -371,11 +403,12 @@ LO_PRIMITIVE(p_fround, "FROUND", CL, ANY, 1, 2, "(number &optional (divisor 1))"
 /* ---- integers ---- */
 
 LO_PRIMITIVE(p_gcd, "GCD", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The greatest common divisor of INTEGERS, never negative; 0 "
+             "when there are none.")
 {
     lo_value g = lo_fixnum(0);
     for (uint32_t i = 0; i < nargs; i++)
-        g = lo_int_gcd(L, g, integer_arg(L, args[i], "GCD"));
+        g = lo_int_gcd(L, g, lo_arg_integer(L, args[i]));
     return g;
 }
 
@@ -386,11 +419,12 @@ static lo_value int_abs(lo_lisp *L, lo_value v)
 }
 
 LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The least common multiple of INTEGERS, never negative; 1 when "
+             "there are none, 0 when one is zero.")
 {
     lo_value m = lo_fixnum(1), rest;
     for (uint32_t i = 0; i < nargs; i++) {
-        lo_value x = int_abs(L, integer_arg(L, args[i], "LCM"));
+        lo_value x = int_abs(L, lo_arg_integer(L, args[i]));
         if (x == lo_fixnum(0) || m == lo_fixnum(0)) {
             m = lo_fixnum(0);
             continue;
@@ -403,12 +437,11 @@ LO_PRIMITIVE(p_lcm, "LCM", CL, ANY, 0, -1, "(&rest integers)",
 
 /* isqrt: Newton's iteration from above, x' = (x + n/x) / 2, until it
  * stops decreasing. */
-LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
-             "")
+LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(natural)",
+             "The greatest integer whose square is at most NATURAL, a "
+             "non-negative integer.")
 {
-    lo_value v = integer_arg(L, args[0], "ISQRT"), q, r;
-    if (lo_int_compare(v, lo_fixnum(0)) < 0)
-        lo_error(L, "TYPE-ERROR", "ISQRT: not a nonnegative integer");
+    lo_value v = lo_arg_unsigned(L, args[0]), q, r;
     if (v == lo_fixnum(0))
         return v;
     lo_limb one[1];
@@ -424,20 +457,21 @@ LO_PRIMITIVE(p_isqrt, "ISQRT", CL, ANY, 1, 1, "(n)",
     }
 }
 
-/* A shift count or bit index: a fixnum, or a bignum standing for "far". */
-static int64_t count_arg(lo_lisp *L, lo_value v, const char *op)
+/* A shift count or bit index (an integer, checked): a fixnum, or a bignum
+ * standing for "far". */
+static int64_t count_of(lo_value v)
 {
-    integer_arg(L, v, op);
     if (lo_fixnump(v))
         return lo_fixnum_value(v);
     return lo_int_compare(v, lo_fixnum(0)) < 0 ? INT64_MIN / 2 : INT64_MAX / 2;
 }
 
 LO_PRIMITIVE(p_ash, "ASH", CL, ANY, 2, 2, "(integer count)",
-             "")
+             "INTEGER shifted left by COUNT bits (right when COUNT is "
+             "negative, rounding toward negative infinity).")
 {
-    lo_value x = integer_arg(L, args[0], "ASH");
-    int64_t count = count_arg(L, args[1], "ASH");
+    lo_value x = lo_arg_integer(L, args[0]);
+    int64_t count = count_of(lo_arg_integer(L, args[1]));
     if (x == lo_fixnum(0))
         return x;
     return lo_int_ash(L, x, count);
@@ -461,58 +495,62 @@ static lo_value logop2(lo_lisp *L, enum logop op, lo_value a, lo_value b)
     return lo_big_finish(L, &r);
 }
 
-static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op,
-                        const char *name)
+static lo_value logop_n(lo_lisp *L, lo_value *a, uint32_t n, enum logop op)
 {
     lo_value acc = lo_fixnum(op == LOG_AND ? -1 : 0);
     for (uint32_t i = 0; i < n; i++)
-        acc = logop2(L, op, acc, integer_arg(L, a[i], name));
+        acc = logop2(L, op, acc, lo_arg_integer(L, a[i]));
     return acc;
 }
 
 LO_PRIMITIVE(p_logand, "LOGAND", CL, ANY, 0, -1, "(&rest integers)",
-             "")
-{ return logop_n(L, args, nargs, LOG_AND, "LOGAND"); }
+             "The bitwise and of INTEGERS in two's complement; -1 when "
+             "there are none.")
+{ return logop_n(L, args, nargs, LOG_AND); }
 LO_PRIMITIVE(p_logior, "LOGIOR", CL, ANY, 0, -1, "(&rest integers)",
-             "")
-{ return logop_n(L, args, nargs, LOG_IOR, "LOGIOR"); }
+             "The bitwise inclusive or of INTEGERS in two's complement; 0 "
+             "when there are none.")
+{ return logop_n(L, args, nargs, LOG_IOR); }
 LO_PRIMITIVE(p_logxor, "LOGXOR", CL, ANY, 0, -1, "(&rest integers)",
-             "")
-{ return logop_n(L, args, nargs, LOG_XOR, "LOGXOR"); }
+             "The bitwise exclusive or of INTEGERS in two's complement; 0 "
+             "when there are none.")
+{ return logop_n(L, args, nargs, LOG_XOR); }
 
 static lo_value lognot(lo_lisp *L, lo_value v)
 {
     return lo_int_sub(L, lo_fixnum(-1), v);         /* -v - 1 */
 }
 
-LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_lognot, "LOGNOT", CL, ANY, 1, 1, "(integer)",
+             "The bitwise complement of INTEGER, that is -INTEGER - 1.")
 {
-    return lognot(L, integer_arg(L, args[0], "LOGNOT"));
+    return lognot(L, lo_arg_integer(L, args[0]));
 }
 
 LO_PRIMITIVE(p_logeqv, "LOGEQV", CL, ANY, 0, -1, "(&rest integers)",
-             "")
+             "The bitwise equivalence (exclusive nor) of INTEGERS in two's "
+             "complement; -1 when there are none.")
 {
     lo_value acc = lo_fixnum(-1);
     for (uint32_t i = 0; i < nargs; i++)
-        acc = lognot(L, logop2(L, LOG_XOR, acc, integer_arg(L, args[i], "LOGEQV")));
+        acc = lognot(L, logop2(L, LOG_XOR, acc, lo_arg_integer(L, args[i])));
     return acc;
 }
 
-LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer1 integer2)",
-             "")
+LO_PRIMITIVE(p_logtest, "LOGTEST", CL, ANY, 2, 2, "(integer-1 integer-2)",
+             "True when INTEGER-1 and INTEGER-2 have a 1 bit in common.")
 {
-    return lo_truth(L, logop2(L, LOG_AND, integer_arg(L, args[0], "LOGTEST"),
-                              integer_arg(L, args[1], "LOGTEST")) != lo_fixnum(0));
+    return lo_truth(L, logop2(L, LOG_AND, lo_arg_integer(L, args[0]),
+                              lo_arg_integer(L, args[1])) != lo_fixnum(0));
 }
 
 /* logcount: the 1 bits of a nonnegative integer, the 0 bits of a
  * negative one. */
 LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
-             "")
+             "How many 1 bits INTEGER has when it is non-negative, how many "
+             "0 bits when it is negative.")
 {
-    lo_value v = integer_arg(L, args[0], "LOGCOUNT");
+    lo_value v = lo_arg_integer(L, args[0]);
     if (lo_int_compare(v, lo_fixnum(0)) < 0)
         v = lognot(L, v);
     lo_limb one[1];
@@ -524,64 +562,72 @@ LO_PRIMITIVE(p_logcount, "LOGCOUNT", CL, ANY, 1, 1, "(integer)",
 }
 
 LO_PRIMITIVE(p_integer_length, "INTEGER-LENGTH", CL, ANY, 1, 1, "(integer)",
-             "")
+             "The number of bits INTEGER needs in two's complement, the "
+             "sign bit not counted.")
 {
     lo_limb one[1];
-    lo_big b = lo_integer_view(integer_arg(L, args[0], "INTEGER-LENGTH"), one);
+    lo_big b = lo_integer_view(lo_arg_integer(L, args[0]), one);
     return lo_fixnum((int64_t)lo_big_integer_length(&b));
 }
 
 LO_PRIMITIVE(p_logbitp, "LOGBITP", CL, ANY, 2, 2, "(index integer)",
-             "")
+             "True when bit INDEX (from 0, the least significant) of "
+             "INTEGER in two's complement is 1.")
 {
-    int64_t index = count_arg(L, args[0], "LOGBITP");
-    if (index < 0)
-        lo_error(L, "TYPE-ERROR", "LOGBITP: not a nonnegative integer");
-    lo_value x = integer_arg(L, args[1], "LOGBITP");
-    return lo_truth(L, oddp(L, lo_int_ash(L, x, -index), "LOGBITP"));
+    int64_t index = count_of(lo_arg_unsigned(L, args[0]));
+    lo_value x = lo_arg_integer(L, args[1]);
+    return lo_truth(L, oddp(L, lo_int_ash(L, x, -index)));
 }
 
 /* ---- rationals and floats ---- */
 
-LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_numerator(rational_arg(L, args[0], "NUMERATOR")); }
-LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(number)",
-             "")
-{ return lo_denominator(rational_arg(L, args[0], "DENOMINATOR")); }
+LO_PRIMITIVE(p_numerator, "NUMERATOR", CL, ANY, 1, 1, "(rational)",
+             "The numerator of RATIONAL in lowest terms; an integer is its "
+             "own.")
+{ return lo_numerator(lo_arg_rational(L, args[0])); }
+LO_PRIMITIVE(p_denominator, "DENOMINATOR", CL, ANY, 1, 1, "(rational)",
+             "The denominator of RATIONAL in lowest terms, always positive; "
+             "1 for an integer.")
+{ return lo_denominator(lo_arg_rational(L, args[0])); }
 
 /* (float x [prototype]): the prototype, when given, must be a float. */
-LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional (other nil otherp))",
-             "")
+LO_PRIMITIVE(p_float, "FLOAT", CL, ANY, 1, 2, "(number &optional prototype)",
+             "The real NUMBER as a float.  Every float in LispOS is a "
+             "double-float: NUMBER is converted to one whatever PROTOTYPE "
+             "(a float) is, and a float is returned itself.")
 {
     if (nargs > 1 && !lo_doublep(args[1]))
-        lo_error(L, "TYPE-ERROR", "FLOAT: the prototype is not a float");
-    if (lo_doublep(number_arg(L, args[0], "FLOAT")))
+        lo_arg_error(L, args[1], "FLOAT");
+    if (lo_doublep(lo_arg_real(L, args[0])))
         return args[0];
     return lo_make_double(L, lo_to_double(L, args[0], "FLOAT"));
 }
 
-LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(x)",
-             "")
+LO_PRIMITIVE(p_rational, "RATIONAL", CL, ANY, 1, 1, "(number)",
+             "The rational whose value equals the real NUMBER exactly (a "
+             "float's exact binary value).")
 {
-    if (lo_doublep(number_arg(L, args[0], "RATIONAL")))
+    if (lo_doublep(lo_arg_real(L, args[0])))
         return lo_double_rational(L, lo_double_value(args[0]));
     return args[0];
 }
 
 /* rationalize: the simplest rational within half an ulp of the float,
  * by SBCL's continued-fraction iteration (float.lisp), step for step. */
-LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(x)",
-             "")
+LO_PRIMITIVE(p_rationalize, "RATIONALIZE", CL, ANY, 1, 1, "(number)",
+             "A rational equal to the real NUMBER within the precision of a "
+             "float: the simplest one, as SBCL computes it.  A rational is "
+             "returned itself.")
 {
     const char *op = "RATIONALIZE";
-    if (!lo_doublep(number_arg(L, args[0], op)))
+    if (!lo_doublep(lo_arg_real(L, args[0])))
         return args[0];
     uint64_t m;
     int64_t e;
     bool negative;
     if (!lo_double_decode(lo_double_value(args[0]), &m, &e, &negative))
-        lo_error(L, "TYPE-ERROR", "%s: an infinity or a NaN", op);
+        lo_error(L, "SIMPLE-ERROR", "%s: cannot decode an infinity or a NaN",
+                 op);
     if (m == 0 || e >= 0) {
         lo_value v = lo_int_ash(L, lo_make_integer(L, (int64_t)m), e);
         return negative ? lo_int_sub(L, lo_fixnum(0), v) : v;
@@ -619,10 +665,12 @@ static lo_value intexp(lo_lisp *L, lo_value base, lo_value power)
     if (base == lo_fixnum(1))
         return base;
     if (base == lo_fixnum(-1))
-        return oddp(L, power, op) ? base : lo_fixnum(1);
+        return oddp(L, power) ? base : lo_fixnum(1);
     if (base == lo_fixnum(0)) {
         if (psign < 0)
-            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op,
+                                (lo_value[]){ base, power }, 2,
+                                "EXPT: zero to a negative power");
         return psign > 0 ? base : lo_fixnum(1);
     }
     if (lo_ratiop(base)) {          /* (n/d)^-p = d^p / n^p */
@@ -669,7 +717,8 @@ static lo_value real_expt(lo_lisp *L, double x, double y)
     double ax = copy_sign(x, 1.0);
     if (ax == 0 || ax == 1) {
         if (y < 0 && ax == 0)
-            lo_error(L, "DIVISION-BY-ZERO", "EXPT: zero to a negative power");
+            lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                                "EXPT: zero to a negative power");
         double z = ax;                          /* 1/|x| is |x| here */
         if (xneg && ax == 1 && parity == 0)
             complex_result(L, op);
@@ -683,15 +732,21 @@ static lo_value real_expt(lo_lisp *L, double x, double y)
     return lo_float_result(L, parity == 1 ? -p : p, op);
 }
 
-LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
-             "")
+LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base-number power-number)",
+             "BASE-NUMBER raised to POWER-NUMBER: exact for a rational base "
+             "and an integer power, else a double-float.  A result that "
+             "would be complex signals ARITHMETIC-ERROR (LispOS has no "
+             "complex numbers).")
 {
     const char *op = "EXPT";
-    lo_value base = number_arg(L, args[0], op), power = number_arg(L, args[1], op);
+    lo_value base = lo_arg_number(L, args[0]);
+    lo_value power = lo_arg_number(L, args[1]);
     if (lo_num_sign(L, power, op) == 0) {
         if (lo_doublep(power) && lo_num_sign(L, base, op) == 0)
-            lo_error(L, "ARITHMETIC-ERROR", "EXPT: zero to a float zero "
-                     "power is undefined");
+            lo_arithmetic_error(L, "ARITHMETIC-ERROR", op,
+                                (lo_value[]){ base, power }, 2,
+                                "EXPT: zero to a float zero power is "
+                                "undefined");
         return lo_num_add(L, lo_fixnum(1), lo_num_mul(L, base, power, op), op);
     }
     if (lo_rationalp(base) && lo_integerp(power))
@@ -704,11 +759,13 @@ LO_PRIMITIVE(p_expt, "EXPT", CL, ANY, 2, 2, "(base power)",
 static lo_value math1(lo_lisp *L, lo_value x, enum lo_math_fn fn,
                       const char *op)
 {
-    return lo_float_result(L, lo_math(fn, double_arg(L, x, op), 0), op);
+    return lo_float_result(L, lo_math(fn, lo_arg_double(L, x), 0), op);
 }
 
 LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
-             "")
+             "The square root of NUMBER, a double-float.  A negative NUMBER "
+             "signals ARITHMETIC-ERROR: its root would be complex, and "
+             "LispOS has no complex numbers.")
 {
     if (lo_num_sign(L, args[0], "SQRT") < 0)
         complex_result(L, "SQRT");
@@ -716,54 +773,61 @@ LO_PRIMITIVE(p_sqrt, "SQRT", CL, ANY, 1, 1, "(number)",
 }
 
 LO_PRIMITIVE(p_exp, "EXP", CL, ANY, 1, 1, "(number)",
-             "")
+             "e raised to NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_EXP, "EXP"); }
-LO_PRIMITIVE(p_sin, "SIN", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_sin, "SIN", CL, ANY, 1, 1, "(radians)",
+             "The sine of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_SIN, "SIN"); }
-LO_PRIMITIVE(p_cos, "COS", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_cos, "COS", CL, ANY, 1, 1, "(radians)",
+             "The cosine of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_COS, "COS"); }
-LO_PRIMITIVE(p_tan, "TAN", CL, ANY, 1, 1, "(number)",
-             "")
+LO_PRIMITIVE(p_tan, "TAN", CL, ANY, 1, 1, "(radians)",
+             "The tangent of RADIANS, a double-float.")
 { return math1(L, args[0], LO_MATH_TAN, "TAN"); }
 LO_PRIMITIVE(p_sinh, "SINH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic sine of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_SINH, "SINH"); }
 LO_PRIMITIVE(p_cosh, "COSH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic cosine of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_COSH, "COSH"); }
 LO_PRIMITIVE(p_tanh, "TANH", CL, ANY, 1, 1, "(number)",
-             "")
+             "The hyperbolic tangent of NUMBER, a double-float.")
 { return math1(L, args[0], LO_MATH_TANH, "TANH"); }
 
 /* asin and acos beyond [-1, 1] are complex. */
 static lo_value arc(lo_lisp *L, lo_value x, enum lo_math_fn fn,
                     const char *op)
 {
-    double d = double_arg(L, x, op);
+    double d = lo_arg_double(L, x);
     if (d > 1 || d < -1)
         complex_result(L, op);
     return lo_float_result(L, lo_math(fn, d, 0), op);
 }
 
 LO_PRIMITIVE(p_asin, "ASIN", CL, ANY, 1, 1, "(number)",
-             "")
+             "The arc sine of NUMBER in radians, a double-float.  NUMBER "
+             "beyond [-1, 1] signals ARITHMETIC-ERROR (the result would be "
+             "complex).")
 { return arc(L, args[0], LO_MATH_ASIN, "ASIN"); }
 LO_PRIMITIVE(p_acos, "ACOS", CL, ANY, 1, 1, "(number)",
-             "")
+             "The arc cosine of NUMBER in radians, a double-float.  NUMBER "
+             "beyond [-1, 1] signals ARITHMETIC-ERROR (the result would be "
+             "complex).")
 { return arc(L, args[0], LO_MATH_ACOS, "ACOS"); }
 
 #define PI 3.141592653589793
 
 /* (atan y [x]); with x, SBCL's atan2 (its own answers when x is zero). */
-LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(y &optional (x nil xp))",
-             "")
+LO_PRIMITIVE(p_atan, "ATAN", CL, ANY, 1, 2, "(number-1 &optional number-2)",
+             "The arc tangent of NUMBER-1 in radians, a double-float; given "
+             "NUMBER-2, that of NUMBER-1 / NUMBER-2 in the quadrant of the "
+             "point (NUMBER-2, NUMBER-1).")
 {
     const char *op = "ATAN";
     if (nargs == 1)
         return math1(L, args[0], LO_MATH_ATAN, op);
-    double y = double_arg(L, args[0], op), x = double_arg(L, args[1], op);
+    double y = lo_arg_double(L, args[0]);
+    double x = lo_arg_double(L, lo_arg_real(L, args[1]));
     if (x != 0)
         return lo_float_result(L, lo_math(LO_MATH_ATAN2, y, x), op);
     if (y != 0)
@@ -779,7 +843,8 @@ static double ln_double(lo_lisp *L, double d, const char *op)
     if (sign_bit(d))
         complex_result(L, op);
     if (d == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: the logarithm of zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                            "%s: the logarithm of zero", op);
     return lo_double_value(lo_float_result(L, lo_math(LO_MATH_LOG, d, 0), op));
 }
 
@@ -817,19 +882,23 @@ static double ln(lo_lisp *L, lo_value x, const char *op)
 static lo_value float_quotient(lo_lisp *L, double a, double b, const char *op)
 {
     if (b == 0)
-        lo_error(L, "DIVISION-BY-ZERO", "%s: division by zero", op);
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", op, NULL, 0,
+                            "%s: division by zero", op);
     return lo_float_result(L, a / b, op);
 }
 
 /* (log x [base]), with SBCL's cases for the two-argument form. */
-LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional (base nil base-p))",
-             "")
+LO_PRIMITIVE(p_log, "LOG", CL, ANY, 1, 2, "(number &optional base)",
+             "The logarithm of NUMBER in BASE (natural when BASE is not "
+             "given), a double-float.  A negative NUMBER signals "
+             "ARITHMETIC-ERROR (the result would be complex), zero "
+             "DIVISION-BY-ZERO.")
 {
     const char *op = "LOG";
-    lo_value x = number_arg(L, args[0], op);
+    lo_value x = lo_arg_number(L, args[0]);
     if (nargs == 1)
         return lo_make_double(L, ln(L, x, op));
-    lo_value base = number_arg(L, args[1], op);
+    lo_value base = lo_arg_real(L, args[1]);
     double ln2 = lo_math(LO_MATH_LOG, 2.0, 0);
     if (lo_num_sign(L, base, op) == 0)
         return lo_make_double(L, 0.0);

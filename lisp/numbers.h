@@ -100,6 +100,16 @@ static inline lo_value lo_denominator(lo_value v)
     return lo_ratiop(v) ? lo_ptr(v)[RATIO_DEN] : lo_fixnum(1);
 }
 
+/* ---- numbers.c: argument checkers (primitive.h's manner) ----
+ * Each returns its argument when it is of the type, else signals a
+ * TYPE-ERROR naming the primitive running, with the type SBCL names. */
+lo_value lo_arg_number(lo_lisp *L, lo_value v);     /* NUMBER */
+lo_value lo_arg_real(lo_lisp *L, lo_value v);       /* REAL */
+lo_value lo_arg_rational(lo_lisp *L, lo_value v);   /* RATIONAL */
+lo_value lo_arg_unsigned(lo_lisp *L, lo_value v);   /* UNSIGNED-BYTE */
+/* A number as a double (FLOATING-POINT-OVERFLOW beyond the range). */
+double lo_arg_double(lo_lisp *L, lo_value v);
+
 /* ---- tower.c: making numbers and converting them ---- */
 
 lo_value lo_make_double(lo_lisp *L, double d);

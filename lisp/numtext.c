@@ -250,24 +250,18 @@ void lo_print_number(lo_lisp *L, lo_value v, unsigned base, bool radix,
     }
 }
 
-/* The global (or dynamically bound) value of a special variable, or
- * LO_UNBOUND. */
-static lo_value special_value(lo_lisp *L, const char *name)
-{
-    lo_value cell = lo_variable_cell(L, lo_intern(L, name), false);
-    return lo_null(L, cell) ? LO_UNBOUND : lo_ptr(cell)[CELL_VALUE];
-}
-
 void lo_print_base(lo_lisp *L, unsigned *base, bool *radix)
 {
-    lo_value b = special_value(L, "*PRINT-BASE*");
-    lo_value r = special_value(L, "*PRINT-RADIX*");
+    lo_value b = lo_special_value(L, "*PRINT-BASE*");
+    lo_value r = lo_special_value(L, "*PRINT-RADIX*");
     *base = 10;
     if (b != LO_UNBOUND) {
         if (!lo_fixnump(b) || lo_fixnum_value(b) < 2 ||
             lo_fixnum_value(b) > 36)
-            lo_error(L, "TYPE-ERROR", "*PRINT-BASE* is not an integer "
-                     "between 2 and 36");
+            lo_type_error_as(L, b, "(INTEGER 2 36)",
+                             lo_type_specifier(L, "(INTEGER 2 36)"),
+                             "*PRINT-BASE* is not an integer between 2 "
+                             "and 36");
         *base = (unsigned)lo_fixnum_value(b);
     }
     *radix = r != LO_UNBOUND && !lo_null(L, r);

@@ -90,16 +90,15 @@ static void cold_boot(lo_lisp *L, void *ctx)
         lo_make_env(L, L->nil, L->nil);
     lo_packages_cold(L);                /* NIL goes into COMMON-LISP */
     L->t = *lo_world_root(L, LO_ROOT_T) = lo_intern(L, "T");
-    lo_ptr(lo_variable_cell(L, L->t, true))[CELL_VALUE] = L->t;
-    lo_ptr(lo_variable_cell(L, L->nil, true))[CELL_VALUE] = L->nil;
+    lo_cell_set(lo_variable_cell(L, L->t, true), L->t);
+    lo_cell_set(lo_variable_cell(L, L->nil, true), L->nil);
 
     for (unsigned i = 0; i < lo_primitive_count; i++) {
         lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
         uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
         prim[PRIM_INDEX] = lo_fixnum(i);
         prim[PRIM_NAME] = name;
-        lo_ptr(lo_function_cell(L, name, true))[CELL_VALUE] =
-            lo_make_object(prim);
+        lo_cell_set(lo_function_cell(L, name, true), lo_make_object(prim));
     }
 }
 
@@ -232,6 +231,7 @@ static void free_world(struct lo_world *W)
         free_thread(W->threads);
     free_slots(&W->kept);
     lo_heap_close(W->heap);
+    lo_clos_lock_destroy(W);
     lo_mutex_destroy(&W->lock);
     lo_mem_free(W);
 }
@@ -246,10 +246,12 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     memset(W, 0, sizeof *W);
     W->store = store;
     lo_mutex_init(&W->lock);
+    lo_clos_lock_init(W);
     int fresh = 0;
     int status = lo_heap_open(store, system_version(), &W->heap, &fresh, why,
                               why_len);
     if (status != LO_OK) {
+        lo_clos_lock_destroy(W);
         lo_mutex_destroy(&W->lock);
         lo_mem_free(W);
         return status;

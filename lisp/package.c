@@ -352,21 +352,22 @@ static void check_mutable(lo_lisp *L, lo_value pkg, const char *op)
         !lo_in_user_env(L))
         return;
     char buf[128];
-    lo_error(L, "PACKAGE-ERROR", "%s: the package %s belongs to the system "
-             "environment and cannot be changed from a user's", op,
-             package_text(pkg, buf, sizeof buf));
+    lo_error_initargs(L, "PACKAGE-ERROR", &(struct lo_initarg){ "PACKAGE", pkg },
+                      1, "%s: the package %s belongs to the system "
+                      "environment and cannot be changed from a user's", op,
+                      package_text(pkg, buf, sizeof buf));
 }
 
 lo_value lo_current_package(lo_lisp *L, bool complain)
 {
     /* this thread's binding of *PACKAGE* (LOAD and LET bind it) */
-    lo_value *place = lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL));
-    lo_value pkg = *place;
+    lo_value cell = lo_registry_ref(L, REG_PACKAGE_CELL);
+    lo_value pkg = lo_cell_value(L, cell);
     if (lo_packagep(pkg) && !lo_package_deleted(pkg))
         return pkg;
     lo_value user = lo_registry_ref(L, REG_CL_USER);
     if (complain) {
-        *place = user;
+        lo_cell_assign(L, cell, user);
         lo_error(L, "PACKAGE-ERROR", "*PACKAGE* was not a package; it is "
                  "COMMON-LISP-USER again");
     }
@@ -375,7 +376,7 @@ lo_value lo_current_package(lo_lisp *L, bool complain)
 
 void lo_set_current_package(lo_lisp *L, lo_value pkg)
 {
-    *lo_cell_place(L, lo_registry_ref(L, REG_PACKAGE_CELL)) = pkg;
+    lo_cell_assign(L, lo_registry_ref(L, REG_PACKAGE_CELL), pkg);
 }
 
 /* For messages: a string's text. */
@@ -410,8 +411,10 @@ static void check_names_free(lo_lisp *L, lo_value name, lo_value nicknames,
         lo_value other = lo_find_package_named(L, &n);
         if (!lo_null(L, other) && !lo_eq(other, self)) {
             char buf[128];
-            lo_error(L, "PACKAGE-ERROR", "a package named %s already exists",
-                     text_of(lo_car_raw(l), buf, sizeof buf));
+            lo_error_initargs(L, "PACKAGE-ERROR",
+                              &(struct lo_initarg){ "PACKAGE", lo_car_raw(l) },
+                              1, "a package named %s already exists",
+                              text_of(lo_car_raw(l), buf, sizeof buf));
         }
     }
 }
@@ -485,11 +488,15 @@ bool lo_delete_package(lo_lisp *L, lo_value pkg)
     }
     if (lo_eq(pkg, lo_registry_ref(L, REG_CL)) ||
         lo_eq(pkg, lo_registry_ref(L, REG_KEYWORD)))
-        lo_error(L, "PACKAGE-ERROR", "the package %s cannot be deleted",
-                 package_text(pkg, buf, sizeof buf));
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", pkg }, 1,
+                          "the package %s cannot be deleted",
+                          package_text(pkg, buf, sizeof buf));
     if (!lo_null(L, p[PKG_USED_BY]))
-        lo_error(L, "PACKAGE-ERROR", "the package %s is used by other "
-                 "packages", package_text(pkg, buf, sizeof buf));
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", pkg }, 1,
+                          "the package %s is used by other packages",
+                          package_text(pkg, buf, sizeof buf));
     remove_word(L, &registry(L)[REG_PACKAGES], pkg);
     for (lo_value l = p[PKG_USE]; lo_consp(l); l = lo_cdr_raw(l))
         remove_word(L, &lo_ptr(lo_car_raw(l))[PKG_USED_BY], pkg);
@@ -624,15 +631,19 @@ static _Noreturn void conflict(lo_lisp *L, const char *what, lo_value sym,
                                lo_value pkg)
 {
     char s[128], p[128];
-    lo_error(L, "PACKAGE-ERROR", "%s %s in %s: a name conflict", what,
-             symbol_text(sym, s, sizeof s), package_text(pkg, p, sizeof p));
+    lo_error_initargs(L, "PACKAGE-ERROR", &(struct lo_initarg){ "PACKAGE", pkg },
+                      1, "%s %s in %s: a name conflict", what,
+                      symbol_text(sym, s, sizeof s),
+                      package_text(pkg, p, sizeof p));
 }
 
 static _Noreturn void inaccessible(lo_lisp *L, lo_value sym, lo_value pkg)
 {
     char s[128], p[128];
-    lo_error(L, "PACKAGE-ERROR", "the symbol %s is not accessible in %s",
-             symbol_text(sym, s, sizeof s), package_text(pkg, p, sizeof p));
+    lo_error_initargs(L, "PACKAGE-ERROR", &(struct lo_initarg){ "PACKAGE", pkg },
+                      1, "the symbol %s is not accessible in %s",
+                      symbol_text(sym, s, sizeof s),
+                      package_text(pkg, p, sizeof p));
 }
 
 /* Whether name in pkg finds a symbol other than sym that does not shadow

@@ -21,11 +21,21 @@
  */
 #include <string.h>
 
-#include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/package.h"
 #include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 /* ---- arguments ------------------------------------------------------------ */
+
+/* The types of designators, as SBCL spells them in its TYPE-ERRORs. */
+#define STRING_DESIGNATOR "(OR STRING SYMBOL CHARACTER)"
+#define PACKAGE_DESIGNATOR "(OR STRING SYMBOL CHARACTER PACKAGE)"
+
+static bool string_designator_p(lo_value v)
+{
+    return lo_typep(v, LO_T_STRING) || lo_symbolp(v) || lo_charp(v);
+}
 
 /* A string designator as a string (the symbol's own name; a new string
  * for a character). */
@@ -42,21 +52,12 @@ static lo_value name_arg(lo_lisp *L, lo_value v, const char *op)
         lo_string_chars(s)[0] = lo_char_code(v);
         return s;
     }
-    lo_error(L, "TYPE-ERROR", "%s: not a string designator", op);
+    lo_arg_error_op(L, op, v, STRING_DESIGNATOR);
 }
 
 static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
 {
-    if (!lo_typep(v, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, v, LO_ACCESS_READ, op);
-    return v;
-}
-
-static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_symbolp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a symbol", op);
+    lo_check_access(L, lo_arg_string(L, v), LO_ACCESS_READ, op);
     return v;
 }
 
@@ -65,6 +66,8 @@ static lo_value find_package(lo_lisp *L, lo_value v, const char *op)
 {
     if (lo_packagep(v))
         return v;
+    if (!string_designator_p(v))
+        lo_arg_error_op(L, op, v, PACKAGE_DESIGNATOR);
     struct lo_name name = lo_name_of(name_arg(L, v, op));
     return lo_find_package_named(L, &name);
 }
@@ -76,11 +79,14 @@ static lo_value package_arg(lo_lisp *L, lo_value v, const char *op)
     if (lo_null(L, pkg)) {
         char buf[128];
         lo_string_utf8(name_arg(L, v, op), buf, sizeof buf);
-        lo_error(L, "PACKAGE-ERROR", "%s: there is no package named %s", op,
-                 buf);
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", v }, 1,
+                          "%s: there is no package named %s", op, buf);
     }
     if (lo_package_deleted(pkg))
-        lo_error(L, "PACKAGE-ERROR", "%s: the package has been deleted", op);
+        lo_error_initargs(L, "PACKAGE-ERROR",
+                          &(struct lo_initarg){ "PACKAGE", pkg }, 1,
+                          "%s: the package has been deleted", op);
     return pkg;
 }
 
@@ -91,22 +97,29 @@ static lo_value package_opt(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
     return i < n ? package_arg(L, a[i], op) : lo_current_package(L, true);
 }
 
-/* A list designator: x alone, or the list x (NIL: the empty list). */
-static lo_value list_of(lo_lisp *L, lo_value x, const char *op)
+/* A list designator: x alone, or the list x (NIL: the empty list).  An
+ * atom that is no designator of an element is a TYPE-ERROR of type
+ * atom_type (SBCL's for the argument). */
+static lo_value list_of(lo_lisp *L, lo_value x, bool element_p(lo_value),
+                        const char *atom_type, const char *op)
 {
     if (lo_null(L, x) || lo_consp(x)) {
-        if (lo_list_length(L, x) < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        lo_list_length_arg(L, x);
         return x;
     }
+    if (!element_p(x))
+        lo_arg_error_op(L, op, x, atom_type);
     return lo_cons(L, x, L->nil);
 }
 
+static bool symbol_p(lo_value v) { return lo_symbolp(v); }
+
 static lo_value symbols_arg(lo_lisp *L, lo_value x, const char *op)
 {
-    lo_value list = list_of(L, x, op);
+    lo_value list = list_of(L, x, symbol_p, "(OR CONS SYMBOL)", op);
     for (lo_value l = list; lo_consp(l); l = lo_cdr_raw(l))
-        symbol_arg(L, lo_car_raw(l), op);
+        if (!lo_symbolp(lo_car_raw(l)))
+            lo_arg_error_op(L, op, lo_car_raw(l), "SYMBOL");
     return list;
 }
 
@@ -139,31 +152,43 @@ static lo_value status_keyword(lo_lisp *L, enum lo_sym_status s)
 
 /* ---- packages ------------------------------------------------------------- */
 
-LO_PRIMITIVE(p_find_package, "FIND-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_find_package, "FIND-PACKAGE", CL, ANY, 1, 1, "(name)",
+             "The package named NAME (a string designator, matched against "
+             "names and nicknames), or NIL; a package is returned itself.  "
+             "Only the packages the caller's environment sees are found.")
 {
     return find_package(L, args[0], "FIND-PACKAGE");
 }
 
 LO_PRIMITIVE(p_packagep, "PACKAGEP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a package.")
 {
     return lo_truth(L, lo_packagep(args[0]));
 }
 
-/* Strings for each string designator of a list designator. */
-static lo_value names_arg(lo_lisp *L, lo_value x, const char *op)
+/* Strings for each string designator of a list designator (atom_type:
+ * list_of's). */
+static lo_value names_arg(lo_lisp *L, lo_value x, const char *atom_type,
+                          const char *op)
 {
     lo_value out = L->nil;
-    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+    for (lo_value l = list_of(L, x, string_designator_p, atom_type, op);
+         lo_consp(l); l = lo_cdr_raw(l))
         out = lo_cons(L, name_arg(L, lo_car_raw(l), op), out);
     return out;                         /* reversed: SBCL's order after */
 }
 
-static lo_value packages_arg(lo_lisp *L, lo_value x, const char *op)
+static bool package_designator_p(lo_value v)
+{
+    return lo_packagep(v) || string_designator_p(v);
+}
+
+static lo_value packages_arg(lo_lisp *L, lo_value x, const char *atom_type,
+                             const char *op)
 {
     lo_value out = L->nil;
-    for (lo_value l = list_of(L, x, op); lo_consp(l); l = lo_cdr_raw(l))
+    for (lo_value l = list_of(L, x, package_designator_p, atom_type, op);
+         lo_consp(l); l = lo_cdr_raw(l))
         out = lo_cons(L, package_arg(L, lo_car_raw(l), op), out);
     return out;
 }
@@ -179,35 +204,47 @@ static lo_value reverse(lo_lisp *L, lo_value list)
 
 /* (make-package name &key nicknames use): NIL is the default use list,
  * as in SBCL. */
-LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1, "(name &key (use 'nil) nicknames (internal-symbols 10) (external-symbols 10))",
-             "")
+LO_PRIMITIVE(p_make_package, "MAKE-PACKAGE", CL, ANY, 1, -1,
+             "(package-name &key nicknames use)",
+             "A new package named PACKAGE-NAME with the NICKNAMES given, "
+             "using the packages USE lists (none by default, as in SBCL).  "
+             "A name already in use signals PACKAGE-ERROR.")
 {
     lo_value keys[2];
     lo_parse_keys(L, "MAKE-PACKAGE", args, nargs, 1, "NICKNAMES USE", keys);
     lo_value name = name_arg(L, args[0], "MAKE-PACKAGE");
     lo_value nicknames = keys[0] == LO_UNBOUND ? L->nil
-        : reverse(L, names_arg(L, keys[0], "MAKE-PACKAGE"));
+        : reverse(L, names_arg(L, keys[0], "LIST", "MAKE-PACKAGE"));
     lo_value use = keys[1] == LO_UNBOUND ? L->nil
-        : reverse(L, packages_arg(L, keys[1], "MAKE-PACKAGE"));
+        : reverse(L, packages_arg(L, keys[1], "LIST", "MAKE-PACKAGE"));
     return lo_make_package(L, name, nicknames, use);
 }
 
 /* (delete-package package): T, or NIL when it was deleted already. */
-LO_PRIMITIVE(p_delete_package, "DELETE-PACKAGE", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_delete_package, "DELETE-PACKAGE", CL, ANY, 1, 1, "(package)",
+             "Delete PACKAGE, freeing its names; its symbols lose their "
+             "home package.  T, or NIL when it was deleted already.  "
+             "COMMON-LISP, KEYWORD, a package others use and, from a user's "
+             "environment, the system's packages cannot be deleted.")
 {
     lo_value pkg = lo_packagep(args[0]) ? args[0]
                  : package_arg(L, args[0], "DELETE-PACKAGE");
     return lo_truth(L, lo_delete_package(L, pkg));
 }
 
-LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3, "(package-designator name &optional (nicknames nil))",
-             "")
+LO_PRIMITIVE(p_rename_package, "RENAME-PACKAGE", CL, ANY, 2, 3,
+             "(package new-name &optional new-nicknames)",
+             "Give PACKAGE the name NEW-NAME and the nicknames "
+             "NEW-NICKNAMES (replacing the old ones); returns PACKAGE.  "
+             "Packages of the system environment cannot be changed from a "
+             "user's.")
 {
     lo_value pkg = package_arg(L, args[0], "RENAME-PACKAGE");
+    if (!package_designator_p(args[1]))
+        lo_arg_error(L, args[1], PACKAGE_DESIGNATOR);
     lo_value name = lo_packagep(args[1]) ? lo_ptr(args[1])[PKG_NAME]
                   : name_arg(L, args[1], "RENAME-PACKAGE");
-    lo_value nicknames = nargs > 2 ? reverse(L, names_arg(L, args[2],
+    lo_value nicknames = nargs > 2 ? reverse(L, names_arg(L, args[2], "LIST",
                                                       "RENAME-PACKAGE"))
                                : L->nil;
     lo_rename_package(L, pkg, name, nicknames);
@@ -221,8 +258,9 @@ static lo_value any_package(lo_lisp *L, lo_value v, const char *op)
     return lo_packagep(v) ? v : package_arg(L, v, op);
 }
 
-LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package)",
+             "The name of PACKAGE, a string that cannot be changed; NIL for "
+             "a deleted package.")
 {
     lo_value name = lo_ptr(any_package(L, args[0], "PACKAGE-NAME"))[PKG_NAME];
     return lo_null(L, name) ? name : read_only(name);
@@ -235,59 +273,76 @@ static lo_value package_list(lo_lisp *L, lo_value v, unsigned slot,
                      slot == PKG_NICKNAMES);
 }
 
-LO_PRIMITIVE(p_package_nicknames, "PACKAGE-NICKNAMES", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_nicknames, "PACKAGE-NICKNAMES", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the nicknames of PACKAGE.")
 {
     return package_list(L, args[0], PKG_NICKNAMES, "PACKAGE-NICKNAMES");
 }
 
-LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the packages PACKAGE uses.")
 {
     return package_list(L, args[0], PKG_USE, "PACKAGE-USE-LIST");
 }
 
-LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1,
+             "(package)",
+             "A fresh list of the packages that use PACKAGE.")
 {
     return package_list(L, args[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
 }
 
-LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS", CL, ANY, 1, 1, "(package-designator)",
-             "")
+LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS",
+             CL, ANY, 1, 1, "(package)",
+             "A fresh list of the symbols of PACKAGE that shadow others "
+             "(SHADOW, SHADOWING-IMPORT).")
 {
     return package_list(L, args[0], PKG_SHADOWING, "PACKAGE-SHADOWING-SYMBOLS");
 }
 
-LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "nil",
-             "")
+LO_PRIMITIVE(p_list_all_packages, "LIST-ALL-PACKAGES", CL, ANY, 0, 0, "()",
+             "A fresh list of the packages the caller's environment sees.")
 {
     return lo_visible_packages(L);
 }
 
-LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2, "(packages-to-use &optional (package (sane-package)))",
-             "")
+/* What USE-PACKAGE and UNUSE-PACKAGE take first, as SBCL spells it. */
+#define PACKAGES_TYPE "(OR STRING CONS SYMBOL CHARACTER PACKAGE)"
+
+LO_PRIMITIVE(p_use_package, "USE-PACKAGE", CL, ANY, 1, 2,
+             "(packages-to-use &optional (package *package*))",
+             "Make the external symbols of PACKAGES-TO-USE (a package "
+             "designator or a list of them) accessible in PACKAGE; T.  A "
+             "name conflict signals PACKAGE-ERROR.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "USE-PACKAGE");
-    for (lo_value l = reverse(L, packages_arg(L, args[0], "USE-PACKAGE"));
+    for (lo_value l = reverse(L, packages_arg(L, args[0], PACKAGES_TYPE,
+                                              "USE-PACKAGE"));
          lo_consp(l); l = lo_cdr_raw(l))
         lo_use_package(L, lo_car_raw(l), pkg);
     return L->t;
 }
 
-LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2, "(packages-to-unuse &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unuse_package, "UNUSE-PACKAGE", CL, ANY, 1, 2,
+             "(packages-to-unuse &optional (package *package*))",
+             "Stop PACKAGE from using PACKAGES-TO-UNUSE (a package "
+             "designator or a list of them); T.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "UNUSE-PACKAGE");
-    for (lo_value l = packages_arg(L, args[0], "UNUSE-PACKAGE"); lo_consp(l);
-         l = lo_cdr_raw(l))
+    for (lo_value l = packages_arg(L, args[0], PACKAGES_TYPE, "UNUSE-PACKAGE");
+         lo_consp(l); l = lo_cdr_raw(l))
         lo_unuse_package(L, lo_car_raw(l), pkg);
     return L->t;
 }
 
 /* (in-package name) expands to (%in-package 'name). */
-LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(name)",
+             "Make the package named NAME the current package (*PACKAGE*) "
+             "and return it: what (IN-PACKAGE NAME) expands into.")
 {
     lo_value pkg = package_arg(L, args[0], "IN-PACKAGE");
     lo_set_current_package(L, pkg);
@@ -298,8 +353,12 @@ LO_PRIMITIVE(p_in_package, "%IN-PACKAGE", INTERNAL, ANY, 1, 1, "(arg1)",
 
 /* (intern string &optional package): the symbol and NIL when it was
  * made, else how it was found (:INTERNAL :EXTERNAL :INHERITED). */
-LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2,
+             "(string &optional (package *package*))",
+             "The symbol named STRING in PACKAGE, made and made present "
+             "there when none is accessible.  Second value: NIL when it was "
+             "made, else :INTERNAL, :EXTERNAL or :INHERITED.  A user's "
+             "environment cannot make new symbols in the system's packages.")
 {
     struct lo_name name = lo_name_of(string_arg(L, args[0], "INTERN"));
     lo_value pkg = package_opt(L, args, nargs, 1, "INTERN");
@@ -310,8 +369,11 @@ LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2, "(name &optional (package (sane-
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2,
+             "(string &optional (package *package*))",
+             "The symbol named STRING accessible in PACKAGE and how: "
+             ":INTERNAL, :EXTERNAL or :INHERITED; NIL and NIL when there is "
+             "none.")
 {
     struct lo_name name = lo_name_of(string_arg(L, args[0], "FIND-SYMBOL"));
     lo_value pkg = package_opt(L, args, nargs, 1, "FIND-SYMBOL");
@@ -320,10 +382,13 @@ LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2, "(name &optional (pack
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2, "(symbol &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unintern, "UNINTERN", CL, ANY, 1, 2,
+             "(symbol &optional (package *package*))",
+             "Remove SYMBOL from PACKAGE (and from its shadowing symbols); "
+             "T when it was present there, else NIL.  Packages of the "
+             "system environment cannot be changed from a user's.")
 {
-    lo_value sym = symbol_arg(L, args[0], "UNINTERN");
+    lo_value sym = lo_arg_symbol(L, args[0]);
     lo_value pkg = package_opt(L, args, nargs, 1, "UNINTERN");
     return lo_truth(L, lo_unintern(L, sym, pkg));
 }
@@ -350,36 +415,55 @@ static void shadowing_import_one(lo_lisp *L, lo_value sym, lo_value pkg)
     lo_import(L, sym, pkg, true);
 }
 
-LO_PRIMITIVE(p_export, "EXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_export, "EXPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them), which must be "
+             "accessible in PACKAGE, its external symbols; T.  Packages of "
+             "the system environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "EXPORT", lo_export);
 }
 
-LO_PRIMITIVE(p_unexport, "UNEXPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_unexport, "UNEXPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them), external in "
+             "PACKAGE, internal again; T.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "UNEXPORT", lo_unexport);
 }
 
-LO_PRIMITIVE(p_import, "IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_import, "IMPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them) present in PACKAGE; "
+             "T.  A different symbol of the same name already accessible "
+             "there signals PACKAGE-ERROR.  Packages of the system "
+             "environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "IMPORT", import_one);
 }
 
-LO_PRIMITIVE(p_shadowing_import, "SHADOWING-IMPORT", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_shadowing_import, "SHADOWING-IMPORT", CL, ANY, 1, 2,
+             "(symbols &optional (package *package*))",
+             "Make SYMBOLS (a symbol or a list of them) present in PACKAGE, "
+             "shadowing any other symbol of the same name; T.  Packages of "
+             "the system environment cannot be changed from a user's.")
 {
     return each_symbol(L, args, nargs, "SHADOWING-IMPORT", shadowing_import_one);
 }
 
-LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sane-package)))",
-             "")
+LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2,
+             "(symbol-names &optional (package *package*))",
+             "Make a symbol of each of SYMBOL-NAMES (a string designator or "
+             "a list of them) present in PACKAGE, new when needed, "
+             "shadowing any inherited one of that name; T.  Packages of the "
+             "system environment cannot be changed from a user's.")
 {
     lo_value pkg = package_opt(L, args, nargs, 1, "SHADOW");
-    for (lo_value l = reverse(L, names_arg(L, args[0], "SHADOW")); lo_consp(l);
-         l = lo_cdr_raw(l)) {
+    for (lo_value l = reverse(L, names_arg(L, args[0],
+                                           "(OR STRING CHARACTER CONS SYMBOL)",
+                                           "SHADOW"));
+         lo_consp(l); l = lo_cdr_raw(l)) {
         struct lo_name name = lo_name_of(lo_car_raw(l));
         lo_shadow(L, &name, pkg);
     }
@@ -387,21 +471,24 @@ LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2, "(symbols &optional (package (sa
 }
 
 LO_PRIMITIVE(p_symbol_package, "SYMBOL-PACKAGE", CL, ANY, 1, 1, "(symbol)",
-             "")
+             "The home package of SYMBOL, or NIL when it has none (or it "
+             "has been deleted).")
 {
-    lo_value home = lo_ptr(symbol_arg(L, args[0], "SYMBOL-PACKAGE"))[SYM_PACKAGE];
+    lo_value home = lo_ptr(lo_arg_symbol(L, args[0]))[SYM_PACKAGE];
     return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
 }
 
 LO_PRIMITIVE(p_keywordp, "KEYWORDP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a symbol of the KEYWORD package.")
 {
     return lo_truth(L, lo_keywordp(args[0]));
 }
 
 /* (find-all-symbols name): the symbols of that name present anywhere. */
-LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string-designator)",
-             "")
+LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string)",
+             "A fresh list of the symbols named STRING (a string "
+             "designator) present in the packages the caller's environment "
+             "sees.")
 {
     struct lo_name name = lo_name_of(name_arg(L, args[0], "FIND-ALL-SYMBOLS"));
     lo_value out = L->nil, sym;
@@ -417,38 +504,53 @@ LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string-des
     return out;
 }
 
+/* The decimal digits of a non-negative integer, as a string. */
+static lo_value decimal(lo_lisp *L, lo_value n)
+{
+    lo_value stream = lo_make_string_stream(L);
+    char buf[64];
+    struct lo_text t;
+    lo_text_to_stream(&t, L, stream, buf, sizeof buf);
+    lo_print_number(L, n, 10, false, &t);
+    lo_text_finish(&t);
+    return lo_stream_take_string(L, stream);
+}
+
 /* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
  * #:G<x> for a non-negative integer x. */
-LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional (thing \"G\"))",
-             "")
+LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional x)",
+             "A fresh uninterned symbol named G followed by a counter "
+             "(incremented); with a string X, named X followed by the "
+             "counter; with a non-negative integer X, named G followed by X.")
 {
     if (nargs == 0)
         return lo_gensym(L);
-    uint64_t number;
-    lo_value prefix;
-    if (lo_fixnump(args[0]) && lo_fixnum_value(args[0]) >= 0) {
-        number = (uint64_t)lo_fixnum_value(args[0]);
+    lo_value prefix, number;
+    if (lo_integerp(args[0]) && lo_int_compare(args[0], lo_fixnum(0)) >= 0) {
+        number = args[0];
         prefix = lo_make_string(L, "G", 1);
-    } else {
+    } else if (lo_typep(args[0], LO_T_STRING)) {
         prefix = string_arg(L, args[0], "GENSYM");
-        number = ++L->gensym_counter;
+        number = lo_make_integer(L, (int64_t)++L->gensym_counter);
+    } else {
+        lo_arg_error(L, args[0], "(OR STRING UNSIGNED-BYTE)");
     }
-    char digits[24];
-    int k = lo_snprintf(digits, sizeof digits, "%llu",
-                        (unsigned long long)number);
-    uint64_t plen = lo_string_length(prefix);
-    lo_value s = lo_alloc_string(L, plen + (uint64_t)k);
+    lo_value digits = decimal(L, number);
+    uint64_t plen = lo_string_length(prefix), dlen = lo_string_length(digits);
+    lo_value s = lo_alloc_string(L, plen + dlen);
     memcpy(lo_string_chars(s), lo_string_chars(prefix), plen * 4);
-    for (int i = 0; i < k; i++)
-        lo_string_chars(s)[plen + (uint64_t)i] = (unsigned char)digits[i];
+    memcpy(lo_string_chars(s) + plen, lo_string_chars(digits), dlen * 4);
     struct lo_name name = lo_name_of(s);
     return lo_make_symbol(L, &name, L->nil);
 }
 
 /* (%package-symbols package external-only): for DO-SYMBOLS (every
  * accessible symbol) and DO-EXTERNAL-SYMBOLS. */
-LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2, "(arg1 &optional arg2)",
-             "")
+LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2,
+             "(package &optional external-only)",
+             "A fresh list of the symbols accessible in PACKAGE, or with "
+             "EXTERNAL-ONLY of its external symbols: what DO-SYMBOLS and "
+             "DO-EXTERNAL-SYMBOLS iterate over.")
 {
     lo_value pkg = package_arg(L, args[0], "DO-SYMBOLS");
     bool external = nargs > 1 && !lo_null(L, args[1]);
@@ -458,7 +560,9 @@ LO_PRIMITIVE(p_package_symbols, "%PACKAGE-SYMBOLS", INTERNAL, ANY, 1, 2, "(arg1 
 /* (%all-symbols): every symbol present in some package, for
  * DO-ALL-SYMBOLS (a symbol present in several comes several times). */
 LO_PRIMITIVE(p_all_symbols, "%ALL-SYMBOLS", INTERNAL, ANY, 0, 0, "()",
-             "")
+             "A fresh list of the symbols present in every package the "
+             "caller's environment sees (a symbol present in several comes "
+             "once for each): what DO-ALL-SYMBOLS iterates over.")
 {
     lo_value out = L->nil;
     for (lo_value l = lo_visible_packages(L); lo_consp(l);
@@ -515,8 +619,9 @@ static void import_from(lo_lisp *L, lo_value options, int k, lo_value pkg)
             if (lo_find_symbol(L, from, &name, &sym) == LO_SYM_NONE) {
                 char buf[128];
                 lo_string_utf8(s, buf, sizeof buf);
-                lo_error(L, "PACKAGE-ERROR", "DEFPACKAGE: no symbol %s to "
-                         "import", buf);
+                lo_error_initargs(L, "PACKAGE-ERROR",
+                                  &(struct lo_initarg){ "PACKAGE", from }, 1,
+                                  "DEFPACKAGE: no symbol %s to import", buf);
             }
             lo_import(L, sym, pkg, k == OPT_SHADOWING_IMPORT);
         }
@@ -540,8 +645,13 @@ static lo_value intern_names(lo_lisp *L, lo_value names, lo_value pkg,
 /* (%defpackage 'name 'options): make the package or add to it, then in
  * the standard's order: shadow, shadowing-import, use, import, intern,
  * export. */
-LO_PRIMITIVE(p_defpackage, "%DEFPACKAGE", INTERNAL, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_defpackage, "%DEFPACKAGE", INTERNAL, ANY, 2, 2,
+             "(name options)",
+             "Make the package NAME or add to it as the DEFPACKAGE OPTIONS "
+             "say (:NICKNAMES :USE :EXPORT :INTERN :SHADOW "
+             ":SHADOWING-IMPORT-FROM :IMPORT-FROM :DOCUMENTATION :SIZE), in "
+             "the standard's order; returns the package.  What DEFPACKAGE "
+             "expands into.")
 {
     lo_value name = name_arg(L, args[0], "DEFPACKAGE"), options = args[1];
     if (lo_list_length(L, options) < 0)

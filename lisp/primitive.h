@@ -106,13 +106,27 @@ int lo_lisp_register_primitives(const char *module,
 /* ---- argument checkers (args.c) ----
  * Each returns the argument when it is of the type, else signals a
  * TYPE-ERROR whose datum is the argument and whose expected type is
- * named, with a message naming the primitive running (L->primitive). */
+ * named, with a message naming the primitive running (L->primitive).
+ * The expected type is a type specifier's text: a symbol's name ("CONS")
+ * or a list ("(INTEGER 2 36)", "(OR FUNCTION SYMBOL)"). */
 _Noreturn void lo_arg_error(lo_lisp *L, lo_value datum, const char *expected);
+/* The same for a helper checking an argument of op, which the message
+ * names instead of the primitive running ("(SETF AREF): ..."). */
+_Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
+                               const char *expected);
+/* The type specifier a text writes: symbols (as lo_intern finds them: the
+ * standard's names are COMMON-LISP's), :keywords, integers and lists. */
+lo_value lo_type_specifier(lo_lisp *L, const char *text);
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v);
 lo_value lo_arg_string(lo_lisp *L, lo_value v);
 lo_value lo_arg_cons(lo_lisp *L, lo_value v);
-/* A proper list: its length is returned in *length (when not NULL). */
+/* A proper list: its length is returned in *length (when not NULL).  The
+ * datum of a dotted list's TYPE-ERROR is the atom ending it (that is what
+ * is not a list), as lo_improper_tail says. */
 lo_value lo_arg_list(lo_lisp *L, lo_value v, int64_t *length);
+/* What makes v (no proper list) improper: the atom ending it, or v itself
+ * when it is circular or no list at all. */
+lo_value lo_improper_tail(lo_lisp *L, lo_value v);
 int64_t lo_arg_fixnum(lo_lisp *L, lo_value v);
 lo_value lo_arg_integer(lo_lisp *L, lo_value v);
 /* A non-negative fixnum below end (a valid index of a sequence of length

@@ -9,17 +9,20 @@
 #include "lisp/internal.h"
 
 LO_PRIMITIVE(p_car, "CAR", CL, ANY, 1, 1, "(list)",
-             "")
+             "The first element of LIST: the car of a cons, NIL when LIST is "
+             "NIL.")
 { return lo_car(L, args[0]); }
 LO_PRIMITIVE(p_cdr, "CDR", CL, ANY, 1, 1, "(list)",
-             "")
+             "The rest of LIST after its first element: the cdr of a cons, "
+             "NIL when LIST is NIL.")
 { return lo_cdr(L, args[0]); }
-LO_PRIMITIVE(p_cons, "CONS", CL, ANY, 2, 2, "(se1 se2)",
-             "")
+LO_PRIMITIVE(p_cons, "CONS", CL, ANY, 2, 2, "(object-1 object-2)",
+             "A fresh cons whose car is OBJECT-1 and whose cdr is "
+             "OBJECT-2.  Conses carry no access bits.")
 { return lo_cons(L, args[0], args[1]); }
 
-LO_PRIMITIVE(p_list, "LIST", CL, ANY, 0, -1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_list, "LIST", CL, ANY, 0, -1, "(&rest objects)",
+             "A fresh list of the OBJECTS, in the order given.")
 {
     lo_value list = L->nil;
     for (uint32_t i = nargs; i > 0; i--)
@@ -28,27 +31,31 @@ LO_PRIMITIVE(p_list, "LIST", CL, ANY, 0, -1, "(&rest args)",
 }
 
 
-LO_PRIMITIVE(p_eq, "EQ", CL, ANY, 2, 2, "(obj1 obj2)",
-             "")
+LO_PRIMITIVE(p_eq, "EQ", CL, ANY, 2, 2, "(x y)",
+             "True when X and Y are the same object.  Two references to one "
+             "object with different access bits are EQ.")
 { return lo_truth(L, lo_eq(args[0], args[1])); }
 LO_PRIMITIVE(p_null, "NULL", CL, ANY, 1, 1, "(object)",
-             "")
+             "T when OBJECT is NIL (the empty list), else NIL.")
 { return lo_truth(L, lo_null(L, args[0])); }
-LO_PRIMITIVE_ALIAS(p_not, p_null, "NOT", CL, ANY, 1, 1, "(object)",
-                   "");
+LO_PRIMITIVE_ALIAS(p_not, p_null, "NOT", CL, ANY, 1, 1, "(x)",
+                   "T when X is false (NIL), else NIL: logical negation.");
 
 LO_PRIMITIVE(p_consp, "CONSP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a cons.")
 { return lo_truth(L, lo_consp(args[0])); }
 LO_PRIMITIVE(p_atom, "ATOM", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is anything but a cons (NIL is an atom).")
 { return lo_truth(L, !lo_consp(args[0])); }
 
 /* (access-bits x): the four access bits x grants (value.h).  Values that
  * carry none -- conses, numbers, characters, symbols (access.c) -- are
  * never refused anything: 15. */
-LO_PRIMITIVE(p_access_bits, "ACCESS-BITS", LISPOS, ANY, 1, 1, "(arg1)",
-             "")
+LO_PRIMITIVE(p_access_bits, "ACCESS-BITS", LISPOS, ANY, 1, 1, "(object)",
+             "The access bits this reference to OBJECT grants, 0 to 15: read "
+             "1, write 2, call 4, and 8 left to the programmer.  Conses, "
+             "numbers, characters and symbols carry none and are refused "
+             "nothing: 15.")
 {
     if (!lo_carries_access(args[0]))
         return lo_fixnum(LO_ACCESS_ALL);
@@ -59,19 +66,17 @@ LO_PRIMITIVE(p_access_bits, "ACCESS-BITS", LISPOS, ANY, 1, 1, "(arg1)",
  * remove access bits, never add them.  x must carry access bits: a cons
  * or a number has nothing to remove, and returning it unchanged would
  * let a caller believe it restricted. */
-LO_PRIMITIVE(p_restrict, "RESTRICT", LISPOS, ANY, 2, 2, "(arg1 arg2)",
-             "")
+LO_PRIMITIVE(p_restrict, "RESTRICT", LISPOS, ANY, 2, 2, "(object bits)",
+             "A reference to the same OBJECT granting only those of its access "
+             "bits that are also in BITS (0 to 15); it never adds one.  "
+             "OBJECT must carry access bits: a list, number, character or "
+             "symbol is a TYPE-ERROR.")
 {
     if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
         lo_fixnum_value(args[1]) > 15)
-        lo_error(L, "TYPE-ERROR", "RESTRICT: the bits must be an integer "
-                 "from 0 to 15");
+        lo_arg_error(L, args[1], "(INTEGER 0 15)");
     if (!lo_carries_access(args[0]))
-        lo_error(L, "TYPE-ERROR", "RESTRICT: %s carries no access bits "
-                 "(conses, numbers, characters and symbols have none)",
-                 lo_consp(args[0]) || lo_null(L, args[0]) ? "a list"
-                 : lo_charp(args[0]) ? "a character"
-                 : lo_symbolp(args[0]) ? "a symbol" : "a number");
+        lo_arg_error(L, args[0], "(NOT (OR LIST NUMBER CHARACTER SYMBOL))");
     uint64_t keep = (uint64_t)lo_fixnum_value(args[1]);
     return args[0] & ~((~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
 }
@@ -79,26 +84,31 @@ LO_PRIMITIVE(p_restrict, "RESTRICT", LISPOS, ANY, 2, 2, "(arg1 arg2)",
 /* FUNCALL and APPLY: the VM turns a call of either into a call of its
  * first argument (vm.c, spread_funcall), from Lisp or from C alike, so
  * these bodies never run. */
-LO_PRIMITIVE(p_funcall, "FUNCALL", CL, ANY, 1, -1, "(function &rest arguments)",
-             "")
+LO_PRIMITIVE(p_funcall, "FUNCALL", CL, ANY, 1, -1, "(function &rest args)",
+             "Call FUNCTION (a function, or a symbol naming a global one) "
+             "with ARGS, returning what it returns.  The reference must "
+             "grant the call access bit.")
 {
     lo_error(L, "PROGRAM-ERROR", "internal: FUNCALL reached its primitive");
 }
-LO_PRIMITIVE_ALIAS(p_apply, p_funcall, "APPLY", CL, ANY, 2, -1, "(function arg &rest arguments)",
-                   "");
+LO_PRIMITIVE_ALIAS(p_apply, p_funcall, "APPLY", CL, ANY, 2, -1,
+                   "(function arg &rest more-args)",
+                   "Call FUNCTION with the arguments given before the last, "
+                   "followed by the elements of the last, which must be a "
+                   "proper list.  At most 4096 arguments in all.");
 
 
 /* (append list ... last): copies all but the last. */
 LO_PRIMITIVE(p_append, "APPEND", CL, ANY, 0, -1, "(&rest lists)",
-             "")
+             "A list of the elements of all LISTS in order: every list but "
+             "the last is copied, the last is shared (and may be any "
+             "object).  Each list copied has at most 4096 elements here.")
 {
     if (nargs == 0)
         return L->nil;
     lo_value result = args[nargs - 1];
     for (uint32_t i = nargs - 1; i > 0; i--) {
-        lo_value list = args[i - 1];
-        if (lo_list_length(L, list) < 0)
-            lo_error(L, "TYPE-ERROR", "APPEND: not a proper list");
+        lo_value list = lo_arg_list(L, args[i - 1], NULL);
         lo_value items[4096];
         uint32_t k = 0;
         for (; lo_consp(list); list = lo_cdr_raw(list)) {
@@ -114,8 +124,11 @@ LO_PRIMITIVE(p_append, "APPEND", CL, ANY, 0, -1, "(&rest lists)",
 
 /* (macroexpand-1 form [env]) and (macroexpand form [env]): the expansion
  * and whether there was one. */
-LO_PRIMITIVE(p_macroexpand_1, "MACROEXPAND-1", CL, ANY, 1, 2, "(form &optional env)",
-             "")
+LO_PRIMITIVE(p_macroexpand_1, "MACROEXPAND-1", CL, ANY, 1, 2,
+             "(form &optional env)",
+             "Expand FORM once if it is a macro form (or a symbol macro) in "
+             "ENV (NIL: the global environment).  Two values: the expansion "
+             "(FORM itself when none) and whether it was expanded.")
 {
     bool expanded;
     lo_value v[2];
@@ -124,8 +137,11 @@ LO_PRIMITIVE(p_macroexpand_1, "MACROEXPAND-1", CL, ANY, 1, 2, "(form &optional e
     return lo_values(L, 2, v);
 }
 
-LO_PRIMITIVE(p_macroexpand, "MACROEXPAND", CL, ANY, 1, 2, "(form &optional env)",
-             "")
+LO_PRIMITIVE(p_macroexpand, "MACROEXPAND", CL, ANY, 1, 2,
+             "(form &optional env)",
+             "Expand FORM repeatedly in ENV (NIL: the global environment) "
+             "until it is no macro form.  Two values: the final form and "
+             "whether any expansion happened.")
 {
     lo_value v[2] = { args[0], L->nil };
     for (bool expanded = true; expanded;) {
@@ -139,7 +155,9 @@ LO_PRIMITIVE(p_macroexpand, "MACROEXPAND", CL, ANY, 1, 2, "(form &optional env)"
 /* (gc): a full collection now; the live bytes after it, or nil when
  * collecting is not safe here (called from a macro, inside the compiler). */
 LO_PRIMITIVE(p_gc, "GC", LISPOS, SYSTEM, 0, 0, "()",
-             "")
+             "Run a full garbage collection now and return the bytes live "
+             "after it, or NIL when collecting is not safe at this point "
+             "(inside a macro's expansion).  System environment only.")
 {
     struct lo_gc_result r;
     if (lo_lisp_collect(L, &r) != LO_OK)
@@ -150,19 +168,20 @@ LO_PRIMITIVE(p_gc, "GC", LISPOS, SYSTEM, 0, 0, "()",
 /* ---- type predicates ---- */
 
 LO_PRIMITIVE(p_symbolp, "SYMBOLP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a symbol (NIL and T included).")
 { return lo_truth(L, lo_symbolp(args[0])); }
 LO_PRIMITIVE(p_stringp, "STRINGP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a string.")
 { return lo_truth(L, lo_typep(args[0], LO_T_STRING)); }
 LO_PRIMITIVE(p_characterp, "CHARACTERP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a character.")
 { return lo_truth(L, lo_charp(args[0])); }
 LO_PRIMITIVE(p_listp, "LISTP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a cons or NIL.")
 { return lo_truth(L, lo_consp(args[0]) || lo_null(L, args[0])); }
 LO_PRIMITIVE(p_functionp, "FUNCTIONP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a function: compiled Lisp, built-in, or a "
+             "funcallable instance such as a generic function.")
 {
     return lo_truth(L, lo_typep(args[0], LO_T_FUNCTION) || lo_typep(args[0], LO_T_PRIMITIVE) ||
                        lo_instance_callee(args[0]));
@@ -171,54 +190,54 @@ LO_PRIMITIVE(p_functionp, "FUNCTIONP", CL, ANY, 1, 1, "(object)",
 /* eql: eq, and for numbers and characters the same value (fixnums and
  * characters are immediate, so eq already is). */
 LO_PRIMITIVE(p_eql, "EQL", CL, ANY, 2, 2, "(x y)",
-             "")
+             "True when X and Y are EQ, or are numbers of the same type and "
+             "value, or the same character.")
 { return lo_truth(L, lo_eql(args[0], args[1])); }
 
 LO_PRIMITIVE(p_equal, "EQUAL", CL, ANY, 2, 2, "(x y)",
-             "")
+             "True when X and Y are structurally alike: EQL, or conses with "
+             "EQUAL cars and cdrs, or strings of the same characters "
+             "(comparing two strings needs the read bit of both).")
 { return lo_truth(L, lo_equal(L, args[0], args[1])); }
 
 /* ---- conses ---- */
 
-LO_PRIMITIVE(p_rplaca, "RPLACA", CL, ANY, 2, 2, "(cons x)",
-             "")
+LO_PRIMITIVE(p_rplaca, "RPLACA", CL, ANY, 2, 2, "(cons object)",
+             "Make OBJECT the car of CONS, destructively; returns CONS.")
 {
-    if (!lo_consp(args[0]))
-        lo_error(L, "TYPE-ERROR", "RPLACA: not a cons");
-    lo_check_cons_write(L, args[0], "RPLACA");
+    lo_check_cons_write(L, lo_arg_cons(L, args[0]), "RPLACA");
     lo_ptr(args[0])[1] = args[1];
     return args[0];
 }
 
-LO_PRIMITIVE(p_rplacd, "RPLACD", CL, ANY, 2, 2, "(cons x)",
-             "")
+LO_PRIMITIVE(p_rplacd, "RPLACD", CL, ANY, 2, 2, "(cons object)",
+             "Make OBJECT the cdr of CONS, destructively; returns CONS.")
 {
-    if (!lo_consp(args[0]))
-        lo_error(L, "TYPE-ERROR", "RPLACD: not a cons");
-    lo_check_cons_write(L, args[0], "RPLACD");
+    lo_check_cons_write(L, lo_arg_cons(L, args[0]), "RPLACD");
     lo_ptr(args[0])[2] = args[1];
     return args[0];
 }
 
 /* Strings, vectors and byte vectors keep their length in word 1. */
 LO_PRIMITIVE(p_length, "LENGTH", CL, ANY, 1, 1, "(sequence)",
-             "")
+             "The number of elements of SEQUENCE: a proper list, a string or "
+             "a vector.  No access bit is needed.")
 {
     if (lo_typep(args[0], LO_T_STRING) || lo_typep(args[0], LO_T_VECTOR) ||
         lo_typep(args[0], LO_T_BYTES))
         return lo_ptr(args[0])[1];
-    int64_t len = lo_list_length(L, args[0]);
-    if (len < 0)
-        lo_error(L, "TYPE-ERROR", "LENGTH: not a sequence (a proper list, "
-                 "a string or a vector)");
+    if (!lo_consp(args[0]) && !lo_null(L, args[0]))
+        lo_arg_error(L, args[0], "SEQUENCE");
+    int64_t len;
+    lo_arg_list(L, args[0], &len);
     return lo_fixnum(len);
 }
 
 LO_PRIMITIVE(p_boundp, "BOUNDP", CL, ANY, 1, 1, "(symbol)",
-             "")
+             "True when SYMBOL has a value as a variable (dynamic or global) "
+             "in the current environment.  Keywords, NIL and T always do.")
 {
-    if (!lo_symbolp(args[0]))
-        lo_error(L, "TYPE-ERROR", "BOUNDP: not a symbol");
+    lo_arg_symbol(L, args[0]);
     if (lo_eq(args[0], L->nil) || lo_eq(args[0], L->t) || lo_keywordp(args[0]))
         return L->t;
     return lo_truth(L, lo_symbol_value(L, args[0]) != LO_UNBOUND);
@@ -284,6 +303,8 @@ static const struct lo_primitive *const *const lisp_modules[] = {
     lo_prims_instances,
     lo_prims_freeze,
     lo_prims_access,
+    lo_prims_documentation,
+    lo_prims_locks,
 };
 
 enum { MAX_PRIMITIVES = 2048, MAX_MODULES = 64 };

@@ -76,8 +76,10 @@ static int64_t limit(lo_lisp *L, const char *name)
     if (v == LO_UNBOUND || lo_null(L, v))
         return -1;
     if (!lo_fixnump(v) || lo_fixnum_value(v) < 0)
-        lo_error(L, "TYPE-ERROR", "%s is neither nil nor a non-negative "
-                 "integer", name);
+        lo_type_error_as(L, v, "(OR UNSIGNED-BYTE NULL)",
+                         lo_type_specifier(L, "(OR UNSIGNED-BYTE NULL)"),
+                         "%s is neither nil nor a non-negative integer",
+                         name);
     return lo_fixnum_value(v);
 }
 
@@ -86,17 +88,7 @@ static void read_settings(struct printer *p, int escape)
     lo_lisp *L = p->L;
     lo_value v = lo_special_value(L, "*PRINT-ESCAPE*");
     p->escape = escape >= 0 ? escape : v == LO_UNBOUND || !lo_null(L, v);
-    v = lo_special_value(L, "*PRINT-RADIX*");
-    p->radix = v != LO_UNBOUND && !lo_null(L, v);
-    v = lo_special_value(L, "*PRINT-BASE*");
-    p->base = 10;
-    if (v != LO_UNBOUND) {
-        if (!lo_fixnump(v) || lo_fixnum_value(v) < 2 ||
-            lo_fixnum_value(v) > 36)
-            lo_error(L, "TYPE-ERROR", "*PRINT-BASE* is not an integer "
-                     "between 2 and 36");
-        p->base = (unsigned)lo_fixnum_value(v);
-    }
+    lo_print_base(L, &p->base, &p->radix);
     v = lo_special_value(L, "*PRINT-CASE*");
     p->letter_case = lo_keyword_is(v, "DOWNCASE") ? CASE_DOWNCASE
                    : lo_keyword_is(v, "CAPITALIZE") ? CASE_CAPITALIZE

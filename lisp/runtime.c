@@ -207,35 +207,32 @@ void lo_string_utf8(lo_value s, char *buf, size_t len)
 bool lo_special_p(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, false);
-    return !lo_null(L, cell) &&
-           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL);
+    return !lo_null(L, cell) && (lo_cell_flags(cell) & CELL_SPECIAL);
 }
 
 void lo_proclaim_special(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, true);
-    if (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_SPECIAL)
+    if (lo_cell_flags(cell) & CELL_SPECIAL)
         return;
     lo_check_definable(L, lo_current_env(L), cell, "DEFVAR");
-    lo_ptr(cell)[CELL_FLAGS] = lo_fixnum(
-        lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) | CELL_SPECIAL);
+    lo_cell_add_flags(cell, CELL_SPECIAL);
 }
 
 bool lo_constant_p(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, false);
-    return !lo_null(L, cell) &&
-           (lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) & CELL_CONSTANT);
+    return !lo_null(L, cell) && (lo_cell_flags(cell) & CELL_CONSTANT);
 }
 
 /* The cell's per-thread slot index, given now if it has none. */
 static uint32_t special_index(lo_lisp *L, lo_value cell)
 {
-    int64_t flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    int64_t flags = lo_cell_flags(cell);
     if (flags >> CELL_INDEX_SHIFT)
         return (uint32_t)(flags >> CELL_INDEX_SHIFT);
     lo_world_lock(L);
-    flags = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]);
+    flags = lo_cell_flags(cell);
     if (!(flags >> CELL_INDEX_SHIFT)) {
         lo_value *count = lo_world_root(L, LO_ROOT_SPECIAL_COUNT);
         int64_t next = lo_fixnump(*count) ? lo_fixnum_value(*count) + 1 : 1;
@@ -245,9 +242,8 @@ static uint32_t special_index(lo_lisp *L, lo_value cell)
                      "bound", LO_MAX_SPECIALS);
         }
         *count = lo_fixnum(next);
+        lo_cell_add_flags(cell, next << CELL_INDEX_SHIFT);
         flags |= next << CELL_INDEX_SHIFT;
-        __atomic_store_n(&lo_ptr(cell)[CELL_FLAGS], lo_fixnum(flags),
-                         __ATOMIC_RELEASE);
     }
     lo_world_unlock(L);
     return (uint32_t)(flags >> CELL_INDEX_SHIFT);
@@ -298,8 +294,7 @@ void lo_unbind_to(lo_lisp *L, uint32_t depth)
     while (L->nbindings > depth) {
         L->nbindings--;
         lo_value cell = L->bindings[L->nbindings].cell;
-        int64_t index = lo_fixnum_value(lo_ptr(cell)[CELL_FLAGS]) >>
-                        CELL_INDEX_SHIFT;
+        int64_t index = lo_cell_flags(cell) >> CELL_INDEX_SHIFT;
         L->specials[index] = L->bindings[L->nbindings].old;
     }
 }

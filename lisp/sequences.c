@@ -28,39 +28,74 @@
  */
 #include <string.h>
 
+#include "drivers/printf.h"
+#include "lisp/numbers.h"
 #include "lisp/sequences.h"
 
 static bool truthy(lo_lisp *L, lo_value v) { return !lo_null(L, v); }
 
 /* ---- sequences that need no callbacks ------------------------------------ */
 
-/* The cons holding element i of a proper list, or an error. */
-static lo_value nth_cons(lo_lisp *L, lo_value list, uint64_t i, const char *op)
+/* (sequences.h) A dotted list's end is found by Floyd's two pointers,
+ * which also tell a circular list. */
+uint64_t lo_list_length_arg(lo_lisp *L, lo_value list)
 {
-    for (; lo_consp(list); list = lo_cdr_raw(list), i--)
-        if (i == 0)
+    int64_t n = lo_list_length(L, list);
+    if (n >= 0)
+        return (uint64_t)n;
+    lo_value slow = list, fast = list;
+    while (lo_consp(fast) && lo_consp(lo_cdr_raw(fast))) {
+        fast = lo_cdr_raw(lo_cdr_raw(fast));
+        slow = lo_cdr_raw(slow);
+        if (fast == slow)
+            lo_arg_error(L, list, "LIST");
+    }
+    lo_arg_error(L, lo_consp(fast) ? lo_cdr_raw(fast) : fast, "LIST");
+}
+
+/* The cons holding element i (the value index) of a list; past the end
+ * a TYPE-ERROR about the index, of the type SBCL names, or about the end
+ * of a dotted list. */
+static lo_value nth_cons(lo_lisp *L, lo_value list, uint64_t i,
+                         lo_value index, const char *op)
+{
+    uint64_t n = 0;
+    for (; lo_consp(list); list = lo_cdr_raw(list), n++)
+        if (n == i)
             return list;
-    lo_error(L, "TYPE-ERROR", "%s: index past the end of the list", op);
+    if (!lo_null(L, list))
+        lo_arg_error_op(L, op, list, "LIST");
+    char expected[48];
+    if (n == 0)
+        lo_snprintf(expected, sizeof expected, "(INTEGER 0 (0))");
+    else
+        lo_snprintf(expected, sizeof expected, "(INTEGER 0 %llu)",
+                    (unsigned long long)(n - 1));
+    lo_arg_error_op(L, op, index, expected);
 }
 
 LO_PRIMITIVE(p_elt, "ELT", CL, ANY, 2, 2, "(sequence index)",
-             "")
+             "The element of SEQUENCE at INDEX (from 0).  A vector needs "
+             "its read access bit.")
 {
     uint64_t i = lo_index_arg(L, args[1], "ELT");
     if (lo_sequence_arg(L, args[0], "ELT") == LO_K_LIST)
-        return lo_car_raw(nth_cons(L, args[0], i, "ELT"));
+        return lo_car_raw(nth_cons(L, args[0], i, args[1], "ELT"));
     lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "ELT");
     return lo_any_vector_ref(v, lo_vector_index(L, v, args[1], "ELT"));
 }
 
 /* (%elt-set sequence index value): what (setf (elt s i) x) becomes. */
-LO_PRIMITIVE(p_elt_set, "%ELT-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_elt_set, "%ELT-SET", INTERNAL, ANY, 3, 3,
+             "(sequence index new-element)",
+             "Store NEW-ELEMENT at INDEX of SEQUENCE and return it: what "
+             "(SETF (ELT SEQUENCE INDEX) NEW-ELEMENT) expands into.  A "
+             "vector needs its write access bit.")
 {
     const char *op = "(SETF ELT)";
     uint64_t i = lo_index_arg(L, args[1], op);
     if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
-        lo_ptr(nth_cons(L, args[0], i, op))[1] = args[2];
+        lo_ptr(nth_cons(L, args[0], i, args[1], op))[1] = args[2];
         return args[2];
     }
     lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
@@ -68,8 +103,11 @@ LO_PRIMITIVE(p_elt_set, "%ELT-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
     return args[2];
 }
 
-LO_PRIMITIVE(p_subseq, "SUBSEQ", CL, ANY, 2, 3, "(sequence start &optional end)",
-             "")
+LO_PRIMITIVE(p_subseq, "SUBSEQ", CL, ANY, 2, 3,
+             "(sequence start &optional end)",
+             "A fresh sequence of the same kind holding the elements of "
+             "SEQUENCE from START up to END (its end when END is NIL or not "
+             "given).")
 {
     enum lo_kind k = lo_sequence_arg(L, args[0], "SUBSEQ");
     lo_value items = lo_items_of(L, args[0], "SUBSEQ");
@@ -80,7 +118,8 @@ LO_PRIMITIVE(p_subseq, "SUBSEQ", CL, ANY, 2, 3, "(sequence start &optional end)"
 }
 
 LO_PRIMITIVE(p_copy_seq, "COPY-SEQ", CL, ANY, 1, 1, "(sequence)",
-             "")
+             "A fresh copy of SEQUENCE, of the same kind; the elements "
+             "themselves are not copied.")
 {
     enum lo_kind k = lo_sequence_arg(L, args[0], "COPY-SEQ");
     lo_value items = lo_items_of(L, args[0], "COPY-SEQ");
@@ -100,12 +139,12 @@ static void reverse_vector(lo_lisp *L, lo_value v)
 }
 
 LO_PRIMITIVE(p_reverse, "REVERSE", CL, ANY, 1, 1, "(sequence)",
-             "")
+             "A fresh sequence of the same kind holding the elements of "
+             "SEQUENCE in reverse order.")
 {
     enum lo_kind k = lo_sequence_arg(L, args[0], "REVERSE");
     if (k == LO_K_LIST) {
-        if (lo_list_length(L, args[0]) < 0)
-            lo_error(L, "TYPE-ERROR", "REVERSE: not a proper list");
+        lo_list_length_arg(L, args[0]);
         lo_value r = L->nil;
         for (lo_value l = args[0]; lo_consp(l); l = lo_cdr_raw(l))
             r = lo_cons(L, lo_car_raw(l), r);
@@ -119,11 +158,12 @@ LO_PRIMITIVE(p_reverse, "REVERSE", CL, ANY, 1, 1, "(sequence)",
 
 /* nreverse: a list's conses are relinked, a vector reversed in place. */
 LO_PRIMITIVE(p_nreverse, "NREVERSE", CL, ANY, 1, 1, "(sequence)",
-             "")
+             "SEQUENCE in reverse order, reusing it: a list's conses are "
+             "relinked (use the value returned), a vector is reversed in "
+             "place and needs its read and write access bits.")
 {
     if (lo_sequence_arg(L, args[0], "NREVERSE") == LO_K_LIST) {
-        if (lo_list_length(L, args[0]) < 0)
-            lo_error(L, "TYPE-ERROR", "NREVERSE: not a proper list");
+        lo_list_length_arg(L, args[0]);
         lo_check_list_write(L, args[0], "NREVERSE");
         lo_value done = L->nil, l = args[0];
         while (lo_consp(l)) {
@@ -141,20 +181,20 @@ LO_PRIMITIVE(p_nreverse, "NREVERSE", CL, ANY, 1, 1, "(sequence)",
 }
 
 /* (concatenate result-type &rest sequences) */
-LO_PRIMITIVE(p_concatenate, "CONCATENATE", CL, ANY, 1, -1, "(result-type &rest sequences)",
-             "")
+LO_PRIMITIVE(p_concatenate, "CONCATENATE", CL, ANY, 1, -1,
+             "(result-type &rest sequences)",
+             "A fresh sequence of RESULT-TYPE holding the elements of "
+             "SEQUENCES in order.  RESULT-TYPE is LIST, a vector type "
+             "(VECTOR, SIMPLE-VECTOR, (VECTOR (UNSIGNED-BYTE 8))...) or a "
+             "string type.")
 {
     const char *op = "CONCATENATE";
     enum lo_kind k = lo_result_kind(L, args[0], false, op);
     uint64_t total = 0;
-    for (uint32_t i = 1; i < nargs; i++) {
-        int64_t len = lo_sequence_arg(L, args[i], op) == LO_K_LIST
-                    ? lo_list_length(L, args[i])
-                    : (int64_t)lo_any_vector_length(args[i]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        total += (uint64_t)len;
-    }
+    for (uint32_t i = 1; i < nargs; i++)
+        total += lo_sequence_arg(L, args[i], op) == LO_K_LIST
+               ? lo_list_length_arg(L, args[i])
+               : lo_any_vector_length(args[i]);
     lo_value all = lo_new_vector(L, total, L->nil);
     uint64_t at = 0;
     for (uint32_t i = 1; i < nargs; i++) {
@@ -180,19 +220,23 @@ static lo_value to_character(lo_lisp *L, lo_value x, const char *op)
         lo_check_access(L, s, LO_ACCESS_READ, op);
         return lo_char(lo_string_chars(s)[0]);
     }
-    lo_error(L, "TYPE-ERROR", "%s: cannot make a character of this", op);
+    lo_arg_error(L, x, "(OR CHARACTER (STRING 1))");
 }
 
-LO_PRIMITIVE(p_character, "CHARACTER", CL, ANY, 1, 1, "(object)",
-             "")
+LO_PRIMITIVE(p_character, "CHARACTER", CL, ANY, 1, 1, "(character)",
+             "The character CHARACTER designates: a character itself, or "
+             "the one character of a string or of a symbol's name.")
 {
     return to_character(L, args[0], "CHARACTER");
 }
 
 /* (coerce x type): to a sequence type, CHARACTER, or T.  A sequence that
  * is of the type already is returned as it is. */
-LO_PRIMITIVE(p_coerce, "COERCE", CL, ANY, 2, 2, "(object output-type-spec)",
-             "")
+LO_PRIMITIVE(p_coerce, "COERCE", CL, ANY, 2, 2, "(object result-type)",
+             "OBJECT as an object of RESULT-TYPE: a sequence converted to "
+             "another sequence type (a fresh one unless OBJECT is of that "
+             "type already), a character designator to a CHARACTER, "
+             "anything to T.  Other types are not supported yet.")
 {
     if (lo_type_named(args[1], "T"))
         return args[0];
@@ -207,18 +251,18 @@ LO_PRIMITIVE(p_coerce, "COERCE", CL, ANY, 2, 2, "(object output-type-spec)",
 }
 
 /* (fill sequence item &key start end) */
-LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1, "(sequence item &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1,
+             "(sequence item &key (start 0) end)",
+             "SEQUENCE with the elements from START up to END replaced by "
+             "ITEM; returns SEQUENCE.  A vector needs its write access bit.")
 {
     const char *op = "FILL";
     lo_value k[2];
     lo_parse_keys(L, op, args, nargs, 2, "START END", k);
     uint64_t start, end;
     if (lo_sequence_arg(L, args[0], op) == LO_K_LIST) {
-        int64_t len = lo_list_length(L, args[0]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        lo_bounds(L, op, k[0], k[1], (uint64_t)len, &start, &end);
+        uint64_t len = lo_list_length_arg(L, args[0]);
+        lo_bounds(L, op, k[0], k[1], len, &start, &end);
         lo_check_list_write(L, args[0], op);
         lo_value l = args[0];
         for (uint64_t i = 0; i < end; i++, l = lo_cdr_raw(l))
@@ -236,8 +280,13 @@ LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1, "(sequence item &key (start 0) end)
 /* (replace target source &key start1 end1 start2 end2).  When target and
  * source are the same vector the source is copied first, so overlapping
  * ranges come out as the standard asks. */
-LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-sequence2 &rest args &key (start1 0) (end1 nil) (start2 0) (end2 nil))",
-             "")
+LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1,
+             "(sequence-1 sequence-2 &key (start1 0) end1 (start2 0) end2)",
+             "SEQUENCE-1 with its elements from START1 replaced by those of "
+             "SEQUENCE-2 from START2, as many as the shorter of the two "
+             "ranges holds; returns SEQUENCE-1.  Overlapping ranges of one "
+             "vector are copied correctly; a target vector needs its write "
+             "access bit.")
 {
     const char *op = "REPLACE";
     lo_value k[4];
@@ -249,10 +298,7 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-seq
                                lo_any_vector_length(src), op);
     uint64_t s1, e1, s2, e2, len1;
     if (kind == LO_K_LIST) {
-        int64_t len = lo_list_length(L, args[0]);
-        if (len < 0)
-            lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
-        len1 = (uint64_t)len;
+        len1 = lo_list_length_arg(L, args[0]);
     } else {
         lo_vector_arg(L, args[0], LO_ACCESS_WRITE, op);
         len1 = lo_any_vector_length(args[0]);
@@ -261,7 +307,9 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1, "(target-sequence1 source-seq
     lo_bounds(L, op, k[2], k[3], lo_any_vector_length(src), &s2, &e2);
     uint64_t count = e1 - s1 < e2 - s2 ? e1 - s1 : e2 - s2;
     if (kind == LO_K_LIST) {
-        lo_value l = count ? nth_cons(L, args[0], s1, op) : L->nil;
+        lo_value l = count ? nth_cons(L, args[0], s1, lo_fixnum((int64_t)s1),
+                                      op)
+                           : L->nil;
         lo_check_list_write(L, l, op);
         for (uint64_t i = 0; i < count; i++, l = lo_cdr_raw(l))
             lo_ptr(l)[1] = lo_any_vector_ref(src, s2 + i);
@@ -373,10 +421,11 @@ static void use_keys(struct walk *w, const lo_value *k)
         w->key = lo_function_designator(L, k[KEY_KEY], w->op);
     w->from_end = lo_given(L, k[KEY_FROM_END]);
     if (lo_given(L, k[KEY_COUNT])) {
-        if (!lo_fixnump(k[KEY_COUNT]))
-            lo_error(L, "TYPE-ERROR", "%s: :count is not an integer", w->op);
-        w->count = lo_fixnum_value(k[KEY_COUNT]) < 0
-                 ? 0 : lo_fixnum_value(k[KEY_COUNT]);
+        lo_value c = k[KEY_COUNT];
+        if (!lo_integerp(c))
+            lo_arg_error(L, c, "(OR NULL INTEGER)");
+        w->count = lo_int_compare(c, lo_fixnum(0)) < 0 ? 0
+                 : lo_fixnump(c) ? lo_fixnum_value(c) : INT64_MAX;
     }
     lo_bounds(L, w->op, k[KEY_START], k[KEY_END], w->len, &w->start, &w->end);
 }
@@ -668,7 +717,7 @@ static lo_value member_if(lo_lisp *L, lo_value *a, uint32_t n, enum variant v,
         if (satisfies(&w, lo_car_raw(w.out)))
             return walk_close(&w, w.out);
     if (!lo_null(L, w.out))
-        lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        lo_arg_error(L, w.out, "LIST");
     return walk_close(&w, L->nil);
 }
 
@@ -691,8 +740,14 @@ static void walk_two(struct walk *w, lo_value *a, uint32_t n)
 
 /* (search needle haystack &key ...): where needle's range first occurs in
  * haystack's (the last place with :from-end), or nil. */
-LO_PRIMITIVE(p_search, "SEARCH", CL, ANY, 2, -1, "(sub-sequence1 main-sequence2 &rest args &key from-end (test #'eql) (test-not nil) (start1 0) (end1 nil) (start2 0) (end2 nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_search, "SEARCH", CL, ANY, 2, -1,
+             "(sequence-1 sequence-2 &key from-end test test-not key "
+             "(start1 0) end1 (start2 0) end2)",
+             "The index in SEQUENCE-2 where a run of elements matching "
+             "SEQUENCE-1 (from START1 to END1) first begins (the last, with "
+             "FROM-END), looking from START2 to END2; NIL when there is "
+             "none.  Elements match when their KEYs satisfy TEST (EQL by "
+             "default).")
 {
     struct walk w;
     walk_open(L, &w, "SEARCH");
@@ -715,8 +770,14 @@ LO_PRIMITIVE(p_search, "SEARCH", CL, ANY, 2, -1, "(sub-sequence1 main-sequence2 
 
 /* (mismatch a b &key ...): the index in a where the ranges first differ,
  * or nil when they match; with :from-end, one past the last difference. */
-LO_PRIMITIVE(p_mismatch, "MISMATCH", CL, ANY, 2, -1, "(sequence1 sequence2 &rest args &key from-end (test #'eql) (test-not nil) (start1 0) (end1 nil) (start2 0) (end2 nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_mismatch, "MISMATCH", CL, ANY, 2, -1,
+             "(sequence-1 sequence-2 &key from-end test test-not key "
+             "(start1 0) end1 (start2 0) end2)",
+             "The index in SEQUENCE-1 where it and SEQUENCE-2 first differ, "
+             "in the ranges START1..END1 and START2..END2, or NIL when they "
+             "match; with FROM-END, one past the last place where they "
+             "differ.  Elements match when their KEYs satisfy TEST (EQL by "
+             "default).")
 {
     struct walk w;
     walk_open(L, &w, "MISMATCH");
@@ -738,8 +799,14 @@ LO_PRIMITIVE(p_mismatch, "MISMATCH", CL, ANY, 2, -1, "(sequence1 sequence2 &rest
 
 /* (reduce function sequence &key key from-end start end initial-value)
  * The accumulated value lives in w.out. */
-LO_PRIMITIVE(p_reduce, "REDUCE", CL, ANY, 2, -1, "(function sequence &rest args &key (key nil) from-end (start 0) (end nil) (initial-value nil ivp))",
-             "")
+LO_PRIMITIVE(p_reduce, "REDUCE", CL, ANY, 2, -1,
+             "(function sequence &key key from-end (start 0) end "
+             "(initial-value nil initial-value-p))",
+             "The elements of SEQUENCE from START to END (their KEYs) "
+             "combined by the two-argument FUNCTION from the left (from the "
+             "right, with FROM-END), starting from INITIAL-VALUE when "
+             "given.  With one element and no INITIAL-VALUE, that element; "
+             "with none, FUNCTION called with no arguments.")
 {
     struct walk w;
     lo_value k[NKEYS];
@@ -885,8 +952,12 @@ static lo_value multi_close(lo_lisp *L, struct multi *m, lo_value result)
 }
 
 /* (map result-type function sequence &rest sequences) */
-LO_PRIMITIVE(p_map, "MAP", CL, ANY, 3, -1, "(result-type function first-sequence &rest more-sequences)",
-             "")
+LO_PRIMITIVE(p_map, "MAP", CL, ANY, 3, -1,
+             "(result-type function sequence &rest more-sequences)",
+             "FUNCTION applied to the first elements of the sequences, then "
+             "the second ones..., up to the shortest; the results in a "
+             "fresh sequence of RESULT-TYPE, or just NIL when RESULT-TYPE "
+             "is NIL.  At most 16 sequences.")
 {
     enum lo_kind k = lo_result_kind(L, args[0], true, "MAP");
     struct multi m;
@@ -908,15 +979,19 @@ LO_PRIMITIVE(p_map, "MAP", CL, ANY, 3, -1, "(result-type function first-sequence
 /* (map-into result function &rest sequences): result's elements, up to
  * the shortest length, replaced by the function's values; result itself.
  * A vector result needs the write bit (checked first, as FILL does). */
-LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1, "(result-sequence function &rest sequences)",
-             "")
+LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1,
+             "(result-sequence function &rest sequences)",
+             "RESULT-SEQUENCE with its elements replaced by FUNCTION "
+             "applied to the first elements of SEQUENCES, then the second "
+             "ones..., as far as the shortest of all goes; returns "
+             "RESULT-SEQUENCE.  A vector needs its write access bit.  At "
+             "most 16 sequences.")
 {
     enum lo_kind k = lo_sequence_arg(L, args[0], "MAP-INTO");
     uint64_t len;
     if (k == LO_K_LIST) {
-        int64_t l = lo_list_length(L, args[0]);
-        if (l < 0)
-            lo_error(L, "TYPE-ERROR", "MAP-INTO: not a proper list");
+        int64_t l;
+        lo_arg_list(L, args[0], &l);    /* SBCL's datum: the whole list */
         len = (uint64_t)l;
     } else {
         lo_check_access(L, args[0], LO_ACCESS_WRITE, "MAP-INTO");
@@ -957,27 +1032,37 @@ static lo_value quantify(lo_lisp *L, lo_value *a, uint32_t n, bool until,
     return multi_close(L, &m, LO_UNBOUND);
 }
 
-LO_PRIMITIVE(p_every, "EVERY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
-             "")
+LO_PRIMITIVE(p_every, "EVERY", CL, ANY, 2, -1,
+             "(predicate sequence &rest more-sequences)",
+             "True when PREDICATE is true of the first elements of the "
+             "sequences, of the second ones..., up to the shortest; false "
+             "at the first call that is false.")
 {
     return lo_truth(L, quantify(L, args, nargs, false, "EVERY") == LO_UNBOUND);
 }
 
-LO_PRIMITIVE(p_some, "SOME", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
-             "")
+LO_PRIMITIVE(p_some, "SOME", CL, ANY, 2, -1,
+             "(predicate sequence &rest more-sequences)",
+             "The first true value PREDICATE returns, called on the first "
+             "elements of the sequences, then the second ones..., up to the "
+             "shortest; NIL when there is none.")
 {
     lo_value v = quantify(L, args, nargs, true, "SOME");
     return v == LO_UNBOUND ? L->nil : v;
 }
 
-LO_PRIMITIVE(p_notany, "NOTANY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
-             "")
+LO_PRIMITIVE(p_notany, "NOTANY", CL, ANY, 2, -1,
+             "(predicate sequence &rest more-sequences)",
+             "True when PREDICATE is false of the first elements of the "
+             "sequences, of the second ones..., up to the shortest.")
 {
     return lo_truth(L, quantify(L, args, nargs, true, "NOTANY") == LO_UNBOUND);
 }
 
-LO_PRIMITIVE(p_notevery, "NOTEVERY", CL, ANY, 2, -1, "(pred first-seq &rest more-seqs)",
-             "")
+LO_PRIMITIVE(p_notevery, "NOTEVERY", CL, ANY, 2, -1,
+             "(predicate sequence &rest more-sequences)",
+             "True when PREDICATE is false of the first elements of the "
+             "sequences, or of the second ones..., up to the shortest.")
 {
     return lo_truth(L, quantify(L, args, nargs, false, "NOTEVERY") != LO_UNBOUND);
 }
@@ -988,115 +1073,182 @@ LO_PRIMITIVE(p_notevery, "NOTEVERY", CL, ANY, 2, -1, "(pred first-seq &rest more
  * SUBSTITUTE and NSUBSTITUTE: one C function each, told which. */
 
 LO_PRIMITIVE(p_find, "FIND", CL, ANY, 2, -1,
-             "(item sequence &rest args &key from-end (start 0) end key test test-not)",
-             "")
+             "(item sequence &key from-end test test-not start end key)",
+             "The first element of SEQUENCE (the last, with FROM-END) "
+             "between START and END whose KEY satisfies TEST against ITEM "
+             "(EQL by default; TEST-NOT: does not satisfy it), or NIL.")
 { return find(L, args, nargs, ITEM, "FIND"); }
 
 LO_PRIMITIVE(p_find_if, "FIND-IF", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) end key)",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "The first element of SEQUENCE (the last, with FROM-END) "
+             "between START and END whose KEY satisfies PREDICATE, or NIL.")
 { return find(L, args, nargs, IF, "FIND-IF"); }
 
 LO_PRIMITIVE(p_find_if_not, "FIND-IF-NOT", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) end key)",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "The first element of SEQUENCE (the last, with FROM-END) "
+             "between START and END whose KEY does not satisfy PREDICATE, "
+             "or NIL.")
 { return find(L, args, nargs, IF_NOT, "FIND-IF-NOT"); }
 
 LO_PRIMITIVE(p_position, "POSITION", CL, ANY, 2, -1,
-             "(item sequence &rest args &key from-end (start 0) end key test test-not)",
-             "")
+             "(item sequence &key from-end test test-not start end key)",
+             "The index of the first element of SEQUENCE (the last, with "
+             "FROM-END) between START and END whose KEY satisfies TEST "
+             "against ITEM (EQL by default; TEST-NOT: does not satisfy it), "
+             "or NIL.")
 { return position(L, args, nargs, ITEM, "POSITION"); }
 
 LO_PRIMITIVE(p_position_if, "POSITION-IF", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) end key)",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "The index of the first element of SEQUENCE (the last, with "
+             "FROM-END) between START and END whose KEY satisfies "
+             "PREDICATE, or NIL.")
 { return position(L, args, nargs, IF, "POSITION-IF"); }
 
 LO_PRIMITIVE(p_position_if_not, "POSITION-IF-NOT", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) end key)",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "The index of the first element of SEQUENCE (the last, with "
+             "FROM-END) between START and END whose KEY does not satisfy "
+             "PREDICATE, or NIL.")
 { return position(L, args, nargs, IF_NOT, "POSITION-IF-NOT"); }
 
 LO_PRIMITIVE(p_count, "COUNT", CL, ANY, 2, -1,
-             "(item sequence &rest args &key from-end (start 0) (end nil) (key nil) (test #'eql test-p) (test-not nil test-not-p))",
-             "")
+             "(item sequence &key from-end test test-not start end key)",
+             "How many elements of SEQUENCE between START and END have a "
+             "KEY that satisfies TEST against ITEM (EQL by default; "
+             "TEST-NOT: does not satisfy it).")
 { return count(L, args, nargs, ITEM, "COUNT"); }
 
 LO_PRIMITIVE(p_count_if, "COUNT-IF", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil))",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "How many elements of SEQUENCE between START and END have a "
+             "KEY that satisfies PREDICATE.")
 { return count(L, args, nargs, IF, "COUNT-IF"); }
 
 LO_PRIMITIVE(p_count_if_not, "COUNT-IF-NOT", CL, ANY, 2, -1,
-             "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil))",
-             "")
+             "(predicate sequence &key from-end start end key)",
+             "How many elements of SEQUENCE between START and END have a "
+             "KEY that does not satisfy PREDICATE.")
 { return count(L, args, nargs, IF_NOT, "COUNT-IF-NOT"); }
 
 LO_PRIMITIVE(p_substitute, "SUBSTITUTE", CL, ANY, 3, -1,
-             "(new old sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (count nil) (end nil) (key nil))",
-             "")
+             "(newitem olditem sequence &key from-end test test-not start "
+             "end count key)",
+             "A fresh sequence like SEQUENCE with NEWITEM in place of the "
+             "elements between START and END whose KEY satisfies TEST "
+             "against OLDITEM (EQL by default); with COUNT, only the first "
+             "COUNT of them (the last, with FROM-END).")
 { return substitute(L, args, nargs, ITEM, "SUBSTITUTE"); }
 
 LO_PRIMITIVE(p_substitute_if, "SUBSTITUTE-IF", CL, ANY, 3, -1,
-             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+             "(newitem predicate sequence &key from-end start end count key)",
+             "A fresh sequence like SEQUENCE with NEWITEM in place of the "
+             "elements between START and END whose KEY satisfies PREDICATE; "
+             "with COUNT, only the first COUNT of them (the last, with "
+             "FROM-END).")
 { return substitute(L, args, nargs, IF, "SUBSTITUTE-IF"); }
 
 LO_PRIMITIVE(p_substitute_if_not, "SUBSTITUTE-IF-NOT", CL, ANY, 3, -1,
-             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+             "(newitem predicate sequence &key from-end start end count key)",
+             "A fresh sequence like SEQUENCE with NEWITEM in place of the "
+             "elements between START and END whose KEY does not satisfy "
+             "PREDICATE; with COUNT, only the first COUNT of them (the "
+             "last, with FROM-END).")
 { return substitute(L, args, nargs, IF_NOT, "SUBSTITUTE-IF-NOT"); }
 
 LO_PRIMITIVE(p_nsubstitute, "NSUBSTITUTE", CL, ANY, 3, -1,
-             "(new old sequence &rest args &key from-end (test #'eql) (test-not nil) (end nil) (count nil) (key nil) (start 0))",
-             "")
+             "(newitem olditem sequence &key from-end test test-not start "
+             "end count key)",
+             "As SUBSTITUTE, changing SEQUENCE itself and returning it; a "
+             "vector needs its write access bit.")
 { return nsubstitute(L, args, nargs, ITEM, "NSUBSTITUTE"); }
 
 LO_PRIMITIVE(p_nsubstitute_if, "NSUBSTITUTE-IF", CL, ANY, 3, -1,
-             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+             "(newitem predicate sequence &key from-end start end count key)",
+             "As SUBSTITUTE-IF, changing SEQUENCE itself and returning it; "
+             "a vector needs its write access bit.")
 { return nsubstitute(L, args, nargs, IF, "NSUBSTITUTE-IF"); }
 
 LO_PRIMITIVE(p_nsubstitute_if_not, "NSUBSTITUTE-IF-NOT", CL, ANY, 3, -1,
-             "(new predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+             "(newitem predicate sequence &key from-end start end count key)",
+             "As SUBSTITUTE-IF-NOT, changing SEQUENCE itself and returning "
+             "it; a vector needs its write access bit.")
 { return nsubstitute(L, args, nargs, IF_NOT, "NSUBSTITUTE-IF-NOT"); }
 
-LO_PRIMITIVE(p_remove, "REMOVE", CL, ANY, 2, -1, "(item sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (end nil) (count nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_remove, "REMOVE", CL, ANY, 2, -1,
+             "(item sequence &key from-end test test-not start end count "
+             "key)",
+             "A fresh sequence like SEQUENCE without the elements between "
+             "START and END whose KEY satisfies TEST against ITEM (EQL by "
+             "default); with COUNT, only the first COUNT of them (the last, "
+             "with FROM-END).")
 { return remove_items(L, args, nargs, ITEM, false, "REMOVE"); }
-LO_PRIMITIVE(p_remove_if, "REMOVE-IF", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_remove_if, "REMOVE-IF", CL, ANY, 2, -1,
+             "(test sequence &key from-end start end count key)",
+             "A fresh sequence like SEQUENCE without the elements between "
+             "START and END whose KEY satisfies TEST; with COUNT, only the "
+             "first COUNT of them (the last, with FROM-END).")
 { return remove_items(L, args, nargs, IF, false, "REMOVE-IF"); }
-LO_PRIMITIVE(p_remove_if_not, "REMOVE-IF-NOT", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (count nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_remove_if_not, "REMOVE-IF-NOT", CL, ANY, 2, -1,
+             "(test sequence &key from-end start end count key)",
+             "A fresh sequence like SEQUENCE without the elements between "
+             "START and END whose KEY does not satisfy TEST; with COUNT, "
+             "only the first COUNT of them (the last, with FROM-END).")
 { return remove_items(L, args, nargs, IF_NOT, false, "REMOVE-IF-NOT"); }
-LO_PRIMITIVE(p_delete, "DELETE", CL, ANY, 2, -1, "(item sequence &rest args &key from-end (test #'eql) (test-not nil) (start 0) (end nil) (count nil) (key nil))",
-             "")
+LO_PRIMITIVE(p_delete, "DELETE", CL, ANY, 2, -1,
+             "(item sequence &key from-end test test-not start end count "
+             "key)",
+             "As REMOVE.  The result is a fresh sequence in LispOS, "
+             "SEQUENCE being left as it was; a vector still needs its write "
+             "access bit.")
 { return remove_items(L, args, nargs, ITEM, true, "DELETE"); }
-LO_PRIMITIVE(p_delete_if, "DELETE-IF", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (key nil) (end nil) (count nil))",
-             "")
+LO_PRIMITIVE(p_delete_if, "DELETE-IF", CL, ANY, 2, -1,
+             "(test sequence &key from-end start end count key)",
+             "As REMOVE-IF.  The result is a fresh sequence in LispOS, "
+             "SEQUENCE being left as it was; a vector still needs its write "
+             "access bit.")
 { return remove_items(L, args, nargs, IF, true, "DELETE-IF"); }
-LO_PRIMITIVE(p_delete_if_not, "DELETE-IF-NOT", CL, ANY, 2, -1, "(predicate sequence &rest args &key from-end (start 0) (end nil) (key nil) (count nil))",
-             "")
+LO_PRIMITIVE(p_delete_if_not, "DELETE-IF-NOT", CL, ANY, 2, -1,
+             "(test sequence &key from-end start end count key)",
+             "As REMOVE-IF-NOT.  The result is a fresh sequence in LispOS, "
+             "SEQUENCE being left as it was; a vector still needs its write "
+             "access bit.")
 { return remove_items(L, args, nargs, IF_NOT, true, "DELETE-IF-NOT"); }
-LO_PRIMITIVE(p_remove_duplicates, "REMOVE-DUPLICATES", CL, ANY, 1, -1, "(sequence &rest args &key (test #'eql) (test-not nil) (start 0) (end nil) from-end (key nil))",
-             "")
+LO_PRIMITIVE(p_remove_duplicates, "REMOVE-DUPLICATES", CL, ANY, 1, -1,
+             "(sequence &key from-end test test-not start end key)",
+             "A fresh sequence like SEQUENCE keeping, of the elements "
+             "between START and END whose KEYs satisfy TEST (EQL by "
+             "default) pairwise, only the last one (the first, with "
+             "FROM-END).")
 { return remove_duplicates(L, args, nargs, false, "REMOVE-DUPLICATES"); }
-LO_PRIMITIVE(p_delete_duplicates, "DELETE-DUPLICATES", CL, ANY, 1, -1, "(sequence &rest args &key (test #'eql) (test-not nil) (start 0) (end nil) from-end (key nil))",
-             "")
+LO_PRIMITIVE(p_delete_duplicates, "DELETE-DUPLICATES", CL, ANY, 1, -1,
+             "(sequence &key from-end test test-not start end key)",
+             "As REMOVE-DUPLICATES.  The result is a fresh sequence in "
+             "LispOS, SEQUENCE being left as it was; a vector still needs "
+             "its write access bit.")
 { return remove_duplicates(L, args, nargs, true, "DELETE-DUPLICATES"); }
-LO_PRIMITIVE(p_member_if, "MEMBER-IF", CL, ANY, 2, -1, "(test list &key key)",
-             "")
+LO_PRIMITIVE(p_member_if, "MEMBER-IF", CL, ANY, 2, -1,
+             "(predicate list &key key)",
+             "The tail of LIST that begins with the first element whose KEY "
+             "satisfies PREDICATE, or NIL.")
 { return member_if(L, args, nargs, IF, "MEMBER-IF"); }
-LO_PRIMITIVE(p_member_if_not, "MEMBER-IF-NOT", CL, ANY, 2, -1, "(test list &key key)",
-             "")
+LO_PRIMITIVE(p_member_if_not, "MEMBER-IF-NOT", CL, ANY, 2, -1,
+             "(predicate list &key key)",
+             "The tail of LIST that begins with the first element whose KEY "
+             "does not satisfy PREDICATE, or NIL.")
 { return member_if(L, args, nargs, IF_NOT, "MEMBER-IF-NOT"); }
-LO_PRIMITIVE(p_sort, "SORT", CL, ANY, 2, -1, "(sequence predicate &rest args &key key)",
-             "")
+LO_PRIMITIVE(p_sort, "SORT", CL, ANY, 2, -1, "(sequence predicate &key key)",
+             "SEQUENCE sorted so that PREDICATE, called on the KEYs of two "
+             "elements, is true when the first must come before the second. "
+             " The sort is in place (a list keeps its conses, a vector "
+             "needs its write access bit) and stable, a merge sort.")
 { return sort(L, args, nargs, "SORT"); }
-LO_PRIMITIVE(p_stable_sort, "STABLE-SORT", CL, ANY, 2, -1, "(sequence predicate &rest args &key key)",
-             "")
+LO_PRIMITIVE(p_stable_sort, "STABLE-SORT", CL, ANY, 2, -1,
+             "(sequence predicate &key key)",
+             "SEQUENCE sorted stably by PREDICATE on the KEYs of its "
+             "elements: the same merge sort as SORT, which is stable too.")
 { return sort(L, args, nargs, "STABLE-SORT"); }
 
 const struct lo_primitive *const lo_prims_sequences[] = {

@@ -40,6 +40,12 @@ static inline bool lo_given(lo_lisp *L, lo_value v)
     return v != LO_UNBOUND && !lo_null(L, v);
 }
 
+/* ---- lists ----
+ * The length of a proper list argument.  Else a TYPE-ERROR of type LIST
+ * (naming the primitive running) about what ends a dotted list, as SBCL
+ * reports it, or about a circular list. */
+uint64_t lo_list_length_arg(lo_lisp *L, lo_value list);
+
 /* ---- functions ----
  * A function designator: a function, or a symbol naming a global one. */
 lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op);

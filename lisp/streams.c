@@ -60,18 +60,22 @@ static lo_value designated_stream(lo_lisp *L, lo_value designator,
                                   const char *standard, unsigned direction,
                                   unsigned bits, const char *op)
 {
-    const char *what = direction == LO_STREAM_IN ? "input" : "output";
     lo_value s = designator;
+    bool variable = lo_null(L, s) || lo_eq(s, L->t);
     if (lo_null(L, s))
         s = lo_special_value(L, standard);
     else if (lo_eq(s, L->t))
         s = lo_special_value(L, "*TERMINAL-IO*");
-    if (!lo_streamp(s))
-        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+    if (!lo_streamp(s))         /* the variable's value, or the designator */
+        lo_arg_error_op(L, op, s, variable ? "STREAM" : "(OR STREAM BOOLEAN)");
     if (lo_stream_flags(s) & LO_STREAM_CLOSED)
-        lo_error(L, "STREAM-ERROR", "%s: the stream is closed", op);
+        lo_error_initargs(L, "STREAM-ERROR",
+                          &(struct lo_initarg){ "STREAM", s }, 1,
+                          "%s: the stream is closed", op);
     if (!(lo_stream_flags(s) & direction))
-        lo_error(L, "TYPE-ERROR", "%s: not an %s stream", op, what);
+        lo_arg_error_op(L, op, s, direction == LO_STREAM_IN
+                                  ? "(SATISFIES INPUT-STREAM-P)"
+                                  : "(SATISFIES OUTPUT-STREAM-P)");
     lo_check_access(L, s, bits, op);
     return s;
 }
@@ -271,8 +275,13 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
 
 /* (%console-stream &optional direction): a console stream for output
  * (the default), :input, or :io (both, *TERMINAL-IO*). */
-LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1, "(&optional arg1)",
-             "")
+LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1,
+             "(&optional direction)",
+             "A fresh console stream, for output by default, for input with "
+             ":INPUT, for both with :IO: what the boot code makes "
+             "*STANDARD-OUTPUT*, *STANDARD-INPUT* and *TERMINAL-IO* of.  "
+             "Output to one goes to the writing thread's own buffer, which "
+             "the host takes after each evaluation.")
 {
     unsigned flags = LO_STREAM_OUT;
     if (nargs > 0 && lo_keyword_is(args[0], "INPUT"))
@@ -283,8 +292,11 @@ LO_PRIMITIVE(p_console_stream, "%CONSOLE-STREAM", INTERNAL, ANY, 0, 1, "(&option
 }
 
 /* (make-string-output-stream &key element-type) */
-LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM", CL, ANY, 0, -1, "(&key (element-type 'character))",
-             "")
+LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM",
+             CL, ANY, 0, -1, "(&key element-type)",
+             "A fresh output stream that gathers the characters written to "
+             "it, for GET-OUTPUT-STREAM-STRING.  ELEMENT-TYPE is accepted "
+             "and ignored: the stream holds characters.")
 {
     lo_value type;
     lo_parse_keys(L, "MAKE-STRING-OUTPUT-STREAM", args, nargs, 0, "ELEMENT-TYPE",
@@ -292,21 +304,25 @@ LO_PRIMITIVE(p_make_string_output_stream, "MAKE-STRING-OUTPUT-STREAM", CL, ANY, 
     return lo_make_string_stream(L);
 }
 
-LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING", CL, ANY, 1, 1, "(stream)",
-             "")
+LO_PRIMITIVE(p_get_output_stream_string, "GET-OUTPUT-STREAM-STRING",
+             CL, ANY, 1, 1, "(string-output-stream)",
+             "A fresh string of the characters written to "
+             "STRING-OUTPUT-STREAM since it was made or last asked; the "
+             "stream starts again empty.  Needs the stream's read and write "
+             "access bits.")
 {
     const char *op = "GET-OUTPUT-STREAM-STRING";
-    if (!lo_streamp(args[0]) || lo_stream_kind(args[0]) != LO_STREAM_STRING)
-        lo_error(L, "TYPE-ERROR", "%s: not a string output stream", op);
+    if (lo_stream_kind(lo_arg_stream(L, args[0])) != LO_STREAM_STRING)
+        lo_arg_error(L, args[0], "STRING-OUTPUT-STREAM");
     lo_check_access(L, args[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
     return lo_stream_take_string(L, args[0]);
 }
 
-LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2,
+             "(character &optional (output-stream *standard-output*))",
+             "Write CHARACTER to OUTPUT-STREAM and return it.")
 {
-    if (!lo_charp(args[0]))
-        lo_error(L, "TYPE-ERROR", "WRITE-CHAR: not a character");
+    lo_arg_character(L, args[0]);
     lo_stream_write_char(L, stream_at(L, args, nargs, 1, "WRITE-CHAR"),
                          lo_char_code(args[0]));
     return args[0];
@@ -316,9 +332,7 @@ LO_PRIMITIVE(p_write_char, "WRITE-CHAR", CL, ANY, 1, 2, "(character &optional (s
 static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
                              bool line, const char *op)
 {
-    if (!lo_typep(a[0], LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, a[0], LO_ACCESS_READ, op);
+    lo_check_access(L, lo_arg_string(L, a[0]), LO_ACCESS_READ, op);
     lo_value stream = stream_at(L, a, n, 1, op), keys[2];
     lo_parse_keys(L, op, a, n, 2, "START END", keys);
     uint64_t start, end;
@@ -330,27 +344,36 @@ static lo_value write_string(lo_lisp *L, lo_value *a, uint32_t n,
     return a[0];
 }
 
-LO_PRIMITIVE(p_write_string, "WRITE-STRING", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_write_string, "WRITE-STRING", CL, ANY, 1, -1,
+             "(string &optional (output-stream *standard-output*) &key "
+             "(start 0) end)",
+             "Write the characters of STRING from START up to END to "
+             "OUTPUT-STREAM and return STRING.")
 {
     return write_string(L, args, nargs, false, "WRITE-STRING");
 }
 
-LO_PRIMITIVE(p_write_line, "WRITE-LINE", CL, ANY, 1, -1, "(string &optional (stream *standard-output*) &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_write_line, "WRITE-LINE", CL, ANY, 1, -1,
+             "(string &optional (output-stream *standard-output*) &key "
+             "(start 0) end)",
+             "Write the characters of STRING from START up to END to "
+             "OUTPUT-STREAM, then a newline; return STRING.")
 {
     return write_string(L, args, nargs, true, "WRITE-LINE");
 }
 
-LO_PRIMITIVE(p_terpri, "TERPRI", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_terpri, "TERPRI", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "Write a newline to OUTPUT-STREAM; NIL.")
 {
     lo_stream_write_char(L, stream_at(L, args, nargs, 0, "TERPRI"), '\n');
     return L->nil;
 }
 
-LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "Write a newline to OUTPUT-STREAM unless it is at the start of "
+             "a line; T when one was written, else NIL.")
 {
     lo_value stream = stream_at(L, args, nargs, 0, "FRESH-LINE");
     if (lo_stream_column(L, stream) == 0)
@@ -361,57 +384,66 @@ LO_PRIMITIVE(p_fresh_line, "FRESH-LINE", CL, ANY, 0, 1, "(&optional (stream *sta
 
 /* FINISH-OUTPUT FORCE-OUTPUT CLEAR-OUTPUT: output is handed over whole
  * after each evaluation, so there is nothing to push or drop early. */
-LO_PRIMITIVE(p_finish_output, "FINISH-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-             "")
+LO_PRIMITIVE(p_finish_output, "FINISH-OUTPUT", CL, ANY, 0, 1,
+             "(&optional (output-stream *standard-output*))",
+             "NIL, after checking OUTPUT-STREAM: output reaches its "
+             "destination when each evaluation ends, so there is nothing to "
+             "push early.")
 {
     stream_at(L, args, nargs, 0, "FINISH-OUTPUT");
     return L->nil;
 }
-LO_PRIMITIVE_ALIAS(p_force_output, p_finish_output, "FORCE-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-                   "");
+LO_PRIMITIVE_ALIAS(p_force_output, p_finish_output, "FORCE-OUTPUT",
+                   CL, ANY, 0, 1,
+                   "(&optional (output-stream *standard-output*))",
+                   "NIL, after checking OUTPUT-STREAM: output reaches its "
+                   "destination when each evaluation ends, so there is "
+                   "nothing to push early.");
 
-LO_PRIMITIVE_ALIAS(p_clear_output, p_finish_output, "CLEAR-OUTPUT", CL, ANY, 0, 1, "(&optional (stream *standard-output*))",
-                   "");
+LO_PRIMITIVE_ALIAS(p_clear_output, p_finish_output, "CLEAR-OUTPUT",
+                   CL, ANY, 0, 1,
+                   "(&optional (output-stream *standard-output*))",
+                   "NIL, after checking OUTPUT-STREAM: nothing waits in a "
+                   "buffer to be dropped.");
 
 
-LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(stream)",
-             "")
+LO_PRIMITIVE(p_streamp, "STREAMP", CL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a stream.")
 {
     return lo_truth(L, lo_streamp(args[0]));
 }
 
-static lo_value stream_arg(lo_lisp *L, lo_value v, const char *op)
+lo_value lo_arg_stream(lo_lisp *L, lo_value v)
 {
     if (!lo_streamp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a stream", op);
+        lo_arg_error(L, v, "STREAM");
     return v;
 }
 
 /* Whether the stream is open in that direction: a closed stream is
  * neither an input nor an output stream any more, as in SBCL. */
-static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction,
-                        const char *op)
+static lo_value open_in(lo_lisp *L, lo_value s, unsigned direction)
 {
-    unsigned flags = lo_stream_flags(stream_arg(L, s, op));
+    unsigned flags = lo_stream_flags(lo_arg_stream(L, s));
     return lo_truth(L, (flags & direction) && !(flags & LO_STREAM_CLOSED));
 }
 
-LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_output_stream_p, "OUTPUT-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open for output (a closed stream is not).")
 {
-    return open_in(L, args[0], LO_STREAM_OUT, "OUTPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_OUT);
 }
 
-LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(.arg0.)",
-             "")
+LO_PRIMITIVE(p_input_stream_p, "INPUT-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open for input (a closed stream is not).")
 {
-    return open_in(L, args[0], LO_STREAM_IN, "INPUT-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN);
 }
 
-LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
-             "")
+LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(stream)",
+             "True when STREAM is open.")
 {
-    return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT, "OPEN-STREAM-P");
+    return open_in(L, args[0], LO_STREAM_IN | LO_STREAM_OUT);
 }
 
 /* (close stream &key abort): T, after which the stream can be used no
@@ -419,12 +451,15 @@ LO_PRIMITIVE(p_open_stream_p, "OPEN-STREAM-P", CL, ANY, 1, 1, "(&rest args)",
  * written, as in SBCL.  An input stream's text is let go for the
  * collector.  The console streams serve every thread and persist:
  * closing one does nothing and returns NIL. */
-LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(.arg0. &more .more-context. .more-count.)",
-             "")
+LO_PRIMITIVE(p_close, "CLOSE", CL, ANY, 1, -1, "(stream &key abort)",
+             "Close STREAM: T, and it can be used no more, though "
+             "GET-OUTPUT-STREAM-STRING still gives what was written to a "
+             "string stream.  The console streams are shared and stay open "
+             "(NIL).  ABORT changes nothing.")
 {
     lo_value abort;
     lo_parse_keys(L, "CLOSE", args, nargs, 1, "ABORT", &abort);
-    uint64_t *p = lo_ptr(stream_arg(L, args[0], "CLOSE"));
+    uint64_t *p = lo_ptr(lo_arg_stream(L, args[0]));
     unsigned flags = lo_stream_flags(args[0]);
     lo_check_access(L, args[0], flags & LO_STREAM_OUT ? LO_ACCESS_WRITE
                                                    : LO_ACCESS_READ, "CLOSE");

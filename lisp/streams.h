@@ -55,6 +55,8 @@ enum lo_stream_kind {
 enum { LO_STREAM_IN = 1, LO_STREAM_OUT = 2, LO_STREAM_CLOSED = 4 };
 
 static inline bool lo_streamp(lo_value v) { return lo_typep(v, LO_T_STREAM); }
+/* A stream argument, else a TYPE-ERROR (primitive.h's manner). */
+lo_value lo_arg_stream(lo_lisp *L, lo_value v);
 static inline enum lo_stream_kind lo_stream_kind(lo_value s)
 {
     return (enum lo_stream_kind)lo_fixnum_value(lo_ptr(s)[STREAM_KIND]);
@@ -74,8 +76,8 @@ const char *lo_stream_type_name(lo_value s);
 
 /* An output stream designator: nil is *STANDARD-OUTPUT*, t is
  * *TERMINAL-IO*, a stream itself; it must be an open output stream (else
- * a TYPE-ERROR, or a STREAM-ERROR when closed) with the write access
- * bit. */
+ * a TYPE-ERROR naming op, or a STREAM-ERROR when closed) with the write
+ * access bit. */
 lo_value lo_output_stream(lo_lisp *L, lo_value designator, const char *op);
 
 void lo_stream_write_chars(lo_lisp *L, lo_value stream,

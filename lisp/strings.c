@@ -28,11 +28,10 @@
 #include "lisp/package.h"
 #include "lisp/sequences.h"
 
-static uint32_t char_arg(lo_lisp *L, lo_value v, const char *op)
+/* The code of the character argument v. */
+static uint32_t char_code_arg(lo_lisp *L, lo_value v)
 {
-    if (!lo_charp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a character", op);
-    return lo_char_code(v);
+    return lo_char_code(lo_arg_character(L, v));
 }
 
 /* ---- case ------------------------------------------------------------------
@@ -133,13 +132,12 @@ static bool graphic_char_p(uint32_t c)
     return (c > 31 && c < 127) || c > 159;
 }
 
-static int radix_arg(lo_lisp *L, lo_value v, const char *op)
+static int radix_arg(lo_lisp *L, lo_value v)
 {
     if (v == LO_UNBOUND)
         return 10;
     if (!lo_fixnump(v) || lo_fixnum_value(v) < 2 || lo_fixnum_value(v) > 36)
-        lo_error(L, "TYPE-ERROR", "%s: the radix must be an integer between "
-                 "2 and 36", op);
+        lo_arg_error(L, v, "(INTEGER 2 36)");
     return (int)lo_fixnum_value(v);
 }
 
@@ -314,73 +312,97 @@ bool lo_name_char(const char *name, size_t len, uint32_t *code)
 
 /* ---- character primitives ---- */
 
-LO_PRIMITIVE(p_char_code, "CHAR-CODE", CL, ANY, 1, 1, "(char)",
-             "")
+LO_PRIMITIVE(p_char_code, "CHAR-CODE", CL, ANY, 1, 1, "(character)",
+             "The code of CHARACTER: its Unicode code point, 0 to #x10FFFF.")
 {
-    return lo_fixnum(char_arg(L, args[0], "CHAR-CODE"));
+    return lo_fixnum(char_code_arg(L, args[0]));
 }
-LO_PRIMITIVE_ALIAS(p_char_int, p_char_code, "CHAR-INT", CL, ANY, 1, 1, "(char)",
-                   "");
+LO_PRIMITIVE_ALIAS(p_char_int, p_char_code, "CHAR-INT", CL, ANY, 1, 1,
+                   "(character)",
+                   "The integer encoding CHARACTER: its code point, as "
+                   "CHAR-CODE (characters have no attributes here).");
 
 
 LO_PRIMITIVE(p_code_char, "CODE-CHAR", CL, ANY, 1, 1, "(code)",
-             "")
+             "The character whose code point is CODE, 0 to #x10FFFF "
+             "(surrogates included).")
 {
     if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0 ||
         lo_fixnum_value(args[0]) > 0x10ffff)
-        lo_error(L, "TYPE-ERROR", "CODE-CHAR: not a character code");
+        lo_arg_error(L, args[0], "(MOD 1114112)");
     return lo_char((uint32_t)lo_fixnum_value(args[0]));
 }
 
-LO_PRIMITIVE(p_char_upcase, "CHAR-UPCASE", CL, ANY, 1, 1, "(char)",
-             "")
+LO_PRIMITIVE(p_char_upcase, "CHAR-UPCASE", CL, ANY, 1, 1, "(character)",
+             "The upper-case partner of CHARACTER, or CHARACTER itself when "
+             "it has none.  Case covers Latin, Greek and Cyrillic here.")
 {
-    return lo_char(upcase(char_arg(L, args[0], "CHAR-UPCASE")));
+    return lo_char(upcase(char_code_arg(L, args[0])));
 }
 
-LO_PRIMITIVE(p_char_downcase, "CHAR-DOWNCASE", CL, ANY, 1, 1, "(char)",
-             "")
+LO_PRIMITIVE(p_char_downcase, "CHAR-DOWNCASE", CL, ANY, 1, 1, "(character)",
+             "The lower-case partner of CHARACTER, or CHARACTER itself when "
+             "it has none.  Case covers Latin, Greek and Cyrillic here.")
 {
-    return lo_char(downcase(char_arg(L, args[0], "CHAR-DOWNCASE")));
+    return lo_char(downcase(char_code_arg(L, args[0])));
 }
 
 #define CHAR_PREDICATE(fname, test, opname, docstr)                         \
     LO_PRIMITIVE(fname, opname, CL, ANY, 1, 1, "(character)", docstr)        \
     {                                                                       \
-        return lo_truth(L, test(char_arg(L, args[0], opname)));            \
+        return lo_truth(L, test(char_code_arg(L, args[0])));               \
     }
-CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P", "")
-CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P", "")
-CHAR_PREDICATE(p_both_case_p, both_case_p, "BOTH-CASE-P", "")
-CHAR_PREDICATE(p_alpha_char_p, alpha_char_p, "ALPHA-CHAR-P", "")
-CHAR_PREDICATE(p_alphanumericp, alphanumericp, "ALPHANUMERICP", "")
-CHAR_PREDICATE(p_graphic_char_p, graphic_char_p, "GRAPHIC-CHAR-P", "")
+CHAR_PREDICATE(p_upper_case_p, upper_case_p, "UPPER-CASE-P",
+               "True when CHARACTER is an upper-case letter with a lower-case "
+               "partner (Latin, Greek and Cyrillic here).")
+CHAR_PREDICATE(p_lower_case_p, lower_case_p, "LOWER-CASE-P",
+               "True when CHARACTER is a lower-case letter with an upper-case "
+               "partner (Latin, Greek and Cyrillic here).")
+CHAR_PREDICATE(p_both_case_p, both_case_p, "BOTH-CASE-P",
+               "True when CHARACTER has a partner of the other case (Latin, "
+               "Greek and Cyrillic here).")
+CHAR_PREDICATE(p_alpha_char_p, alpha_char_p, "ALPHA-CHAR-P",
+               "True when CHARACTER is a letter.  Only the Latin, Greek and "
+               "Cyrillic letters are known so far.")
+CHAR_PREDICATE(p_alphanumericp, alphanumericp, "ALPHANUMERICP",
+               "True when CHARACTER is a letter (as ALPHA-CHAR-P) or one of "
+               "the digits 0 to 9.")
+CHAR_PREDICATE(p_graphic_char_p, graphic_char_p, "GRAPHIC-CHAR-P",
+               "True when CHARACTER prints as itself: anything but the C0 and "
+               "C1 control characters and Rubout.")
 
-LO_PRIMITIVE(p_digit_char_p, "DIGIT-CHAR-P", CL, ANY, 1, 2, "(char &optional (radix 10))",
-             "")
+LO_PRIMITIVE(p_digit_char_p, "DIGIT-CHAR-P", CL, ANY, 1, 2,
+             "(char &optional radix)",
+             "The weight of CHAR as a digit in RADIX (2 to 36, by default "
+             "10), or NIL when it is none: 0-9, then A-Z in either case.")
 {
-    uint32_t c = char_arg(L, args[0], "DIGIT-CHAR-P");
-    int w = digit_weight(c, radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND,
-                                      "DIGIT-CHAR-P"));
+    uint32_t c = char_code_arg(L, args[0]);
+    int w = digit_weight(c, radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND));
     return w < 0 ? L->nil : lo_fixnum(w);
 }
 
-LO_PRIMITIVE(p_digit_char, "DIGIT-CHAR", CL, ANY, 1, 2, "(weight &optional (radix 10))",
-             "")
+LO_PRIMITIVE(p_digit_char, "DIGIT-CHAR", CL, ANY, 1, 2,
+             "(weight &optional radix)",
+             "The character that is the digit WEIGHT in RADIX (2 to 36, by "
+             "default 10), upper case past 9; NIL when WEIGHT is not below "
+             "RADIX.")
 {
-    int radix = radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND, "DIGIT-CHAR");
-    if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 0)
-        lo_error(L, "TYPE-ERROR", "DIGIT-CHAR: not a non-negative integer");
-    int64_t w = lo_fixnum_value(args[0]);
-    if (w >= radix)
+    int radix = radix_arg(L, nargs > 1 ? args[1] : LO_UNBOUND);
+    if ((!lo_fixnump(args[0]) && !lo_typep(args[0], LO_T_BIGNUM)) ||
+        lo_num_sign(L, args[0], "DIGIT-CHAR") < 0)
+        lo_arg_error(L, args[0], "UNSIGNED-BYTE");
+    if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) >= radix)
         return L->nil;
+    int64_t w = lo_fixnum_value(args[0]);
     return lo_char(w < 10 ? '0' + (uint32_t)w : 'A' + (uint32_t)w - 10);
 }
 
-LO_PRIMITIVE(p_char_name, "CHAR-NAME", CL, ANY, 1, 1, "(char)",
-             "")
+LO_PRIMITIVE(p_char_name, "CHAR-NAME", CL, ANY, 1, 1, "(character)",
+             "The name of CHARACTER as a string (\"Space\", \"Newline\", "
+             "\"LATIN_SMALL_LETTER_A\"...), SBCL's names; NIL past the first "
+             "256 code points so far.")
 {
-    const char *name = lo_char_name(char_arg(L, args[0], "CHAR-NAME"));
+    const char *name = lo_char_name(char_code_arg(L, args[0]));
     return name ? lo_make_string(L, name, strlen(name)) : L->nil;
 }
 
@@ -402,10 +424,10 @@ static bool ordered(int64_t x, int64_t y, enum order how)
 }
 
 static lo_value compare_chars(lo_lisp *L, lo_value *a, uint32_t n,
-                              enum order how, bool fold, const char *op)
+                              enum order how, bool fold)
 {
     for (uint32_t i = 0; i < n; i++)
-        char_arg(L, a[i], op);
+        lo_arg_character(L, a[i]);
     for (uint32_t i = 0; i + 1 < n; i++) {
         uint32_t last = how == NE ? n : i + 2;
         for (uint32_t j = i + 1; j < last; j++) {
@@ -425,20 +447,39 @@ static lo_value compare_chars(lo_lisp *L, lo_value *a, uint32_t n,
     LO_PRIMITIVE(fname, opname, CL, ANY, 1, -1,                             \
                  "(character &rest more-characters)", docstr)               \
     {                                                                       \
-        return compare_chars(L, args, nargs, how, fold, opname);            \
+        return compare_chars(L, args, nargs, how, fold);                    \
     }
-CHAR_COMPARE(p_char_eq, EQ, false, "CHAR=", "")
-CHAR_COMPARE(p_char_ne, NE, false, "CHAR/=", "")
-CHAR_COMPARE(p_char_lt, LT, false, "CHAR<", "")
-CHAR_COMPARE(p_char_gt, GT, false, "CHAR>", "")
-CHAR_COMPARE(p_char_le, LE, false, "CHAR<=", "")
-CHAR_COMPARE(p_char_ge, GE, false, "CHAR>=", "")
-CHAR_COMPARE(p_char_equal, EQ, true, "CHAR-EQUAL", "")
-CHAR_COMPARE(p_char_not_equal, NE, true, "CHAR-NOT-EQUAL", "")
-CHAR_COMPARE(p_char_lessp, LT, true, "CHAR-LESSP", "")
-CHAR_COMPARE(p_char_greaterp, GT, true, "CHAR-GREATERP", "")
-CHAR_COMPARE(p_char_not_greaterp, LE, true, "CHAR-NOT-GREATERP", "")
-CHAR_COMPARE(p_char_not_lessp, GE, true, "CHAR-NOT-LESSP", "")
+CHAR_COMPARE(p_char_eq, EQ, false, "CHAR=",
+             "True when all the characters given are the same character.")
+CHAR_COMPARE(p_char_ne, NE, false, "CHAR/=",
+             "True when no two of the characters given are the same.")
+CHAR_COMPARE(p_char_lt, LT, false, "CHAR<",
+             "True when the characters' codes strictly increase from left to "
+             "right.")
+CHAR_COMPARE(p_char_gt, GT, false, "CHAR>",
+             "True when the characters' codes strictly decrease from left to "
+             "right.")
+CHAR_COMPARE(p_char_le, LE, false, "CHAR<=",
+             "True when the characters' codes never decrease from left to "
+             "right.")
+CHAR_COMPARE(p_char_ge, GE, false, "CHAR>=",
+             "True when the characters' codes never increase from left to "
+             "right.")
+CHAR_COMPARE(p_char_equal, EQ, true, "CHAR-EQUAL",
+             "True when all the characters given are the same, ignoring case "
+             "(their lower-case forms are compared).")
+CHAR_COMPARE(p_char_not_equal, NE, true, "CHAR-NOT-EQUAL",
+             "True when no two of the characters given are the same, ignoring "
+             "case.")
+CHAR_COMPARE(p_char_lessp, LT, true, "CHAR-LESSP",
+             "As CHAR< on the characters' lower-case forms (so #\\_ is less "
+             "than #\\a, as in SBCL).")
+CHAR_COMPARE(p_char_greaterp, GT, true, "CHAR-GREATERP",
+             "As CHAR> on the characters' lower-case forms.")
+CHAR_COMPARE(p_char_not_greaterp, LE, true, "CHAR-NOT-GREATERP",
+             "As CHAR<= on the characters' lower-case forms.")
+CHAR_COMPARE(p_char_not_lessp, GE, true, "CHAR-NOT-LESSP",
+             "As CHAR>= on the characters' lower-case forms.")
 
 /* ---- strings: making and reading ----------------------------------------- */
 
@@ -464,6 +505,8 @@ struct text {
     uint32_t one;
 };
 
+#define STRING_DESIGNATOR "(OR STRING SYMBOL CHARACTER)"
+
 static void text_of(lo_lisp *L, lo_value v, struct text *t, const char *op)
 {
     if (lo_charp(v)) {
@@ -477,7 +520,7 @@ static void text_of(lo_lisp *L, lo_value v, struct text *t, const char *op)
     else if (lo_typep(v, LO_T_STRING))
         lo_check_access(L, v, LO_ACCESS_READ, op);
     else
-        lo_error(L, "TYPE-ERROR", "%s: not a string designator", op);
+        lo_arg_error_op(L, op, v, STRING_DESIGNATOR);
     t->chars = lo_string_chars(v);
     t->len = lo_string_length(v);
 }
@@ -499,7 +542,9 @@ static lo_value read_only(lo_value v)
 
 /* (name-char name): names are ASCII, so nothing else names a character. */
 LO_PRIMITIVE(p_name_char, "NAME-CHAR", CL, ANY, 1, 1, "(name)",
-             "")
+             "The character called NAME (a string designator) in any case: a "
+             "name CHAR-NAME gives, an alias such as Linefeed or Escape, or "
+             "U+ and the code in hex; NIL when none is.")
 {
     struct text t;
     text_of(L, args[0], &t, "NAME-CHAR");
@@ -516,13 +561,16 @@ LO_PRIMITIVE(p_name_char, "NAME-CHAR", CL, ANY, 1, 1, "(name)",
 }
 
 /* (make-string size &key initial-element element-type) */
-LO_PRIMITIVE(p_make_string, "MAKE-STRING", CL, ANY, 1, -1, "(count &key (element-type 'character) (initial-element nil iep))",
-             "")
+LO_PRIMITIVE(p_make_string, "MAKE-STRING", CL, ANY, 1, -1,
+             "(size &key initial-element element-type)",
+             "A fresh string of SIZE characters, each INITIAL-ELEMENT (by "
+             "default code 0).  ELEMENT-TYPE is accepted and ignored: every "
+             "string holds any character.")
 {
     lo_value k[2];
     lo_parse_keys(L, "MAKE-STRING", args, nargs, 1, "INITIAL-ELEMENT ELEMENT-TYPE", k);
     uint64_t len = lo_index_arg(L, args[0], "MAKE-STRING");
-    uint32_t fill = k[0] == LO_UNBOUND ? 0 : char_arg(L, k[0], "MAKE-STRING");
+    uint32_t fill = k[0] == LO_UNBOUND ? 0 : char_code_arg(L, k[0]);
     lo_value s = lo_alloc_string(L, len);
     for (uint64_t i = 0; i < len; i++)
         lo_string_chars(s)[i] = fill;
@@ -532,7 +580,8 @@ LO_PRIMITIVE(p_make_string, "MAKE-STRING", CL, ANY, 1, -1, "(count &key (element
 /* (string x): a string as it is, a symbol's name, a character as a string
  * of one. */
 LO_PRIMITIVE(p_string, "STRING", CL, ANY, 1, 1, "(x)",
-             "")
+             "X as a string: a string itself, a symbol's name (read-only), or "
+             "a fresh string holding the character X.")
 {
     if (lo_typep(args[0], LO_T_STRING))
         return args[0];
@@ -542,51 +591,47 @@ LO_PRIMITIVE(p_string, "STRING", CL, ANY, 1, 1, "(x)",
         uint32_t c = lo_char_code(args[0]);
         return string_from(L, &c, 1);
     }
-    lo_error(L, "TYPE-ERROR", "STRING: not a string designator");
+    lo_arg_error(L, args[0], STRING_DESIGNATOR);
 }
 
-static lo_value string_arg(lo_lisp *L, lo_value v, unsigned bits,
-                           const char *op)
+/* The string argument v, whose access bits must include bits (op names
+ * the operation refused). */
+static lo_value string_with(lo_lisp *L, lo_value v, unsigned bits,
+                            const char *op)
 {
-    if (!lo_typep(v, LO_T_STRING))
-        lo_error(L, "TYPE-ERROR", "%s: not a string", op);
-    lo_check_access(L, v, bits, op);
+    lo_check_access(L, lo_arg_string(L, v), bits, op);
     return v;
-}
-
-static uint64_t string_index(lo_lisp *L, lo_value s, lo_value i,
-                             const char *op)
-{
-    uint64_t k = lo_index_arg(L, i, op);
-    if (k >= lo_string_length(s))
-        lo_error(L, "TYPE-ERROR", "%s: index %llu is out of bounds for a "
-                 "string of length %llu", op, (unsigned long long)k,
-                 (unsigned long long)lo_string_length(s));
-    return k;
 }
 
 /* char and schar: strings are all simple here. */
 LO_PRIMITIVE(p_char, "CHAR", CL, ANY, 2, 2, "(string index)",
-             "")
+             "The character at INDEX (from 0) of STRING; needs its read bit.")
 {
-    lo_value s = string_arg(L, args[0], LO_ACCESS_READ, "CHAR");
-    return lo_char(lo_string_chars(s)[string_index(L, s, args[1], "CHAR")]);
+    lo_value s = string_with(L, args[0], LO_ACCESS_READ, "CHAR");
+    return lo_char(lo_string_chars(s)[lo_arg_index(L, args[1],
+                                                   lo_string_length(s))]);
 }
 LO_PRIMITIVE_ALIAS(p_schar, p_char, "SCHAR", CL, ANY, 2, 2, "(string index)",
-                   "");
+                   "The character at INDEX (from 0) of the simple STRING; "
+                   "needs its read bit.  Every string is simple here.");
 
 
 /* (%char-set string index char): what (setf (char s i) c) becomes. */
-LO_PRIMITIVE(p_char_set, "%CHAR-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_char_set, "%CHAR-SET", INTERNAL, ANY, 3, 3,
+             "(string index character)",
+             "Store CHARACTER at INDEX of STRING (its write bit needed); "
+             "returns CHARACTER.  What (SETF CHAR) becomes.")
 {
-    lo_value s = string_arg(L, args[0], LO_ACCESS_WRITE, "(SETF CHAR)");
-    uint64_t i = string_index(L, s, args[1], "(SETF CHAR)");
-    lo_string_chars(s)[i] = char_arg(L, args[2], "(SETF CHAR)");
+    lo_value s = string_with(L, args[0], LO_ACCESS_WRITE, "(SETF CHAR)");
+    uint64_t i = lo_arg_index(L, args[1], lo_string_length(s));
+    lo_string_chars(s)[i] = char_code_arg(L, args[2]);
     return args[2];
 }
-LO_PRIMITIVE_ALIAS(p_schar_set, p_char_set, "%SCHAR-SET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-                   "");
+LO_PRIMITIVE_ALIAS(p_schar_set, p_char_set, "%SCHAR-SET", INTERNAL, ANY, 3,
+                   3, "(string index character)",
+                   "Store CHARACTER at INDEX of STRING (its write bit "
+                   "needed); returns CHARACTER.  What (SETF SCHAR) "
+                   "becomes.");
 
 
 /* ---- string comparisons ----
@@ -628,23 +673,44 @@ static lo_value compare_strings(lo_lisp *L, lo_value *a, uint32_t n,
 
 #define STRING_COMPARE(fname, how, fold, opname, docstr)                    \
     LO_PRIMITIVE(fname, opname, CL, ANY, 2, -1,                             \
-                 "(string1 string2 &key (start1 0) end1 (start2 0) end2)",  \
+                 "(string1 string2 &key start1 end1 start2 end2)",          \
                  docstr)                                                    \
     {                                                                       \
         return compare_strings(L, args, nargs, how, fold, opname);          \
     }
-STRING_COMPARE(p_string_eq, EQ, false, "STRING=", "")
-STRING_COMPARE(p_string_ne, NE, false, "STRING/=", "")
-STRING_COMPARE(p_string_lt, LT, false, "STRING<", "")
-STRING_COMPARE(p_string_gt, GT, false, "STRING>", "")
-STRING_COMPARE(p_string_le, LE, false, "STRING<=", "")
-STRING_COMPARE(p_string_ge, GE, false, "STRING>=", "")
-STRING_COMPARE(p_string_equal, EQ, true, "STRING-EQUAL", "")
-STRING_COMPARE(p_string_not_equal, NE, true, "STRING-NOT-EQUAL", "")
-STRING_COMPARE(p_string_lessp, LT, true, "STRING-LESSP", "")
-STRING_COMPARE(p_string_greaterp, GT, true, "STRING-GREATERP", "")
-STRING_COMPARE(p_string_not_greaterp, LE, true, "STRING-NOT-GREATERP", "")
-STRING_COMPARE(p_string_not_lessp, GE, true, "STRING-NOT-LESSP", "")
+STRING_COMPARE(p_string_eq, EQ, false, "STRING=",
+               "True when the range START1..END1 of STRING1 holds the same "
+               "characters as START2..END2 of STRING2 (string designators; "
+               "their read bits needed).")
+STRING_COMPARE(p_string_ne, NE, false, "STRING/=",
+               "The index in STRING1 where the two ranges (as for STRING=) "
+               "first differ, or NIL when they are equal.")
+STRING_COMPARE(p_string_lt, LT, false, "STRING<",
+               "The index in STRING1 where the two ranges (as for STRING=) "
+               "first differ when STRING1's sorts first by character code (a "
+               "proper prefix does), else NIL.")
+STRING_COMPARE(p_string_gt, GT, false, "STRING>",
+               "The index in STRING1 where the two ranges (as for STRING=) "
+               "first differ when STRING1's sorts last by character code, "
+               "else NIL.")
+STRING_COMPARE(p_string_le, LE, false, "STRING<=",
+               "As STRING<, but equal ranges are in order too (the index is "
+               "then their end in STRING1).")
+STRING_COMPARE(p_string_ge, GE, false, "STRING>=",
+               "As STRING>, but equal ranges are in order too (the index is "
+               "then their end in STRING1).")
+STRING_COMPARE(p_string_equal, EQ, true, "STRING-EQUAL",
+               "As STRING=, ignoring case.")
+STRING_COMPARE(p_string_not_equal, NE, true, "STRING-NOT-EQUAL",
+               "As STRING/=, ignoring case.")
+STRING_COMPARE(p_string_lessp, LT, true, "STRING-LESSP",
+               "As STRING<, ignoring case (lower-case forms are compared).")
+STRING_COMPARE(p_string_greaterp, GT, true, "STRING-GREATERP",
+               "As STRING>, ignoring case (lower-case forms are compared).")
+STRING_COMPARE(p_string_not_greaterp, LE, true, "STRING-NOT-GREATERP",
+               "As STRING<=, ignoring case (lower-case forms are compared).")
+STRING_COMPARE(p_string_not_lessp, GE, true, "STRING-NOT-LESSP",
+               "As STRING>=, ignoring case (lower-case forms are compared).")
 
 /* ---- case conversion ----
  * string-upcase and friends return a fresh string; the nstring- ones
@@ -690,30 +756,44 @@ static lo_value nstring_case(lo_lisp *L, lo_value *a, uint32_t n,
 {
     lo_value k[2];
     lo_parse_keys(L, op, a, n, 1, "START END", k);
-    lo_value s = string_arg(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
+    lo_value s = string_with(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
     uint64_t start, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
     convert_case(lo_string_chars(s), start, end, mode);
     return s;
 }
 
-LO_PRIMITIVE(p_string_upcase, "STRING-UPCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_string_upcase, "STRING-UPCASE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "A fresh copy of the string designator STRING with the "
+             "characters from START to END in upper case.")
 { return string_case(L, args, nargs, UPCASE, "STRING-UPCASE"); }
-LO_PRIMITIVE(p_string_downcase, "STRING-DOWNCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_string_downcase, "STRING-DOWNCASE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "A fresh copy of the string designator STRING with the "
+             "characters from START to END in lower case.")
 { return string_case(L, args, nargs, DOWNCASE, "STRING-DOWNCASE"); }
-LO_PRIMITIVE(p_string_capitalize, "STRING-CAPITALIZE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_string_capitalize, "STRING-CAPITALIZE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "A fresh copy of the string designator STRING in which each word "
+             "(a run of letters and digits) from START to END starts in upper "
+             "case and goes on in lower case.")
 { return string_case(L, args, nargs, CAPITALIZE, "STRING-CAPITALIZE"); }
-LO_PRIMITIVE(p_nstring_upcase, "NSTRING-UPCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_nstring_upcase, "NSTRING-UPCASE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "Put the characters of STRING from START to END in upper case, "
+             "in place (its read and write bits needed); returns STRING.")
 { return nstring_case(L, args, nargs, UPCASE, "NSTRING-UPCASE"); }
-LO_PRIMITIVE(p_nstring_downcase, "NSTRING-DOWNCASE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_nstring_downcase, "NSTRING-DOWNCASE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "Put the characters of STRING from START to END in lower case, "
+             "in place (its read and write bits needed); returns STRING.")
 { return nstring_case(L, args, nargs, DOWNCASE, "NSTRING-DOWNCASE"); }
-LO_PRIMITIVE(p_nstring_capitalize, "NSTRING-CAPITALIZE", CL, ANY, 1, -1, "(string &key (start 0) end)",
-             "")
+LO_PRIMITIVE(p_nstring_capitalize, "NSTRING-CAPITALIZE", CL, ANY, 1, -1,
+             "(string &key start end)",
+             "Capitalize the words of STRING from START to END (as "
+             "STRING-CAPITALIZE), in place (its read and write bits needed); "
+             "returns STRING.")
 { return nstring_case(L, args, nargs, CAPITALIZE, "NSTRING-CAPITALIZE"); }
 
 /* ---- trimming ----
@@ -729,8 +809,7 @@ static bool in_bag(lo_lisp *L, lo_value bag, uint32_t c, const char *op)
         return false;
     }
     if (!lo_any_vector_p(bag))
-        lo_error(L, "TYPE-ERROR", "%s: the character bag is not a sequence",
-                 op);
+        lo_arg_error_op(L, op, bag, "SEQUENCE");
     lo_check_access(L, bag, LO_ACCESS_READ, op);
     for (uint64_t i = 0; i < lo_any_vector_length(bag); i++)
         if (lo_eq(lo_any_vector_ref(bag, i), ch))
@@ -751,14 +830,20 @@ static lo_value trim(lo_lisp *L, lo_value *a, bool left, bool right,
     return string_from(L, t.chars + start, end - start);
 }
 
-LO_PRIMITIVE(p_string_trim, "STRING-TRIM", CL, ANY, 2, 2, "(char-bag string)",
-             "")
+LO_PRIMITIVE(p_string_trim, "STRING-TRIM", CL, ANY, 2, 2,
+             "(character-bag string)",
+             "A fresh string of the string designator STRING without the "
+             "characters in the sequence CHARACTER-BAG at either end.")
 { return trim(L, args, true, true, "STRING-TRIM"); }
-LO_PRIMITIVE(p_string_left_trim, "STRING-LEFT-TRIM", CL, ANY, 2, 2, "(char-bag string)",
-             "")
+LO_PRIMITIVE(p_string_left_trim, "STRING-LEFT-TRIM", CL, ANY, 2, 2,
+             "(character-bag string)",
+             "A fresh string of the string designator STRING without the "
+             "characters in the sequence CHARACTER-BAG at its start.")
 { return trim(L, args, true, false, "STRING-LEFT-TRIM"); }
-LO_PRIMITIVE(p_string_right_trim, "STRING-RIGHT-TRIM", CL, ANY, 2, 2, "(char-bag string)",
-             "")
+LO_PRIMITIVE(p_string_right_trim, "STRING-RIGHT-TRIM", CL, ANY, 2, 2,
+             "(character-bag string)",
+             "A fresh string of the string designator STRING without the "
+             "characters in the sequence CHARACTER-BAG at its end.")
 { return trim(L, args, false, true, "STRING-RIGHT-TRIM"); }
 
 /* ---- parse-integer ----
@@ -772,17 +857,22 @@ static bool parse_blank(uint32_t c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1, "(string &key (start 0) end (radix 10) junk-allowed)",
-             "")
+LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1,
+             "(string &key start end radix junk-allowed)",
+             "Read an optionally signed integer in RADIX (2 to 36, by default "
+             "10) from STRING between START and END, blanks around it "
+             "allowed.  Two values: the integer and the index where reading "
+             "stopped.  Anything else is a PARSE-ERROR unless JUNK-ALLOWED "
+             "(then the integer may be NIL).")
 {
     const char *op = "PARSE-INTEGER";
     lo_value k[4];
     lo_parse_keys(L, op, args, nargs, 1, "START END RADIX JUNK-ALLOWED", k);
-    lo_value s = string_arg(L, args[0], LO_ACCESS_READ, op);
+    lo_value s = string_with(L, args[0], LO_ACCESS_READ, op);
     const uint32_t *c = lo_string_chars(s);
     uint64_t i, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &i, &end);
-    int radix = radix_arg(L, k[2], op);
+    int radix = radix_arg(L, k[2]);
     bool junk_allowed = lo_given(L, k[3]);
 
     while (i < end && parse_blank(c[i]))
@@ -816,37 +906,34 @@ LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1, "(string &key (st
 /* ---- symbols ------------------------------------------------------------- */
 
 LO_PRIMITIVE(p_symbol_name, "SYMBOL-NAME", CL, ANY, 1, 1, "(symbol)",
-             "")
+             "The name of SYMBOL, a string without the write bit: changing it "
+             "would rename the symbol.")
 {
-    if (!lo_symbolp(args[0]))
-        lo_error(L, "TYPE-ERROR", "SYMBOL-NAME: not a symbol");
-    return read_only(lo_symbol_name(args[0]));
+    return read_only(lo_symbol_name(lo_arg_symbol(L, args[0])));
 }
 
 /* (make-symbol name): a fresh symbol in no package, with a copy of the
  * name (changing the string later does not rename the symbol). */
-LO_PRIMITIVE(p_make_symbol, "MAKE-SYMBOL", CL, ANY, 1, 1, "(string)",
-             "")
+LO_PRIMITIVE(p_make_symbol, "MAKE-SYMBOL", CL, ANY, 1, 1, "(name)",
+             "A fresh symbol in no package, named by a copy of the string "
+             "NAME (whose read bit is needed), without value or function.")
 {
-    struct lo_name name = lo_name_of(string_arg(L, args[0], LO_ACCESS_READ,
-                                                "MAKE-SYMBOL"));
+    struct lo_name name = lo_name_of(string_with(L, args[0], LO_ACCESS_READ,
+                                                 "MAKE-SYMBOL"));
     return lo_make_symbol(L, &name, L->nil);
 }
 
 /* (fboundp name): true when name is bound to a function or a macro. */
 LO_PRIMITIVE(p_fboundp, "FBOUNDP", CL, ANY, 1, 1, "(name)",
-             "")
+             "True when NAME (a symbol or (SETF symbol)) names a global "
+             "function or a macro in the current environment.")
 {
-    lo_value name = args[0];
-    if (lo_consp(name)) {               /* (setf f): its hidden symbol */
-        if (!lo_function_symbol(L, name, false))
-            return L->nil;
-        name = lo_function_symbol(L, name, false);
-    }
-    if (!lo_symbolp(name))
-        lo_error(L, "TYPE-ERROR", "FBOUNDP: not a function name");
+    /* (setf f): its hidden symbol, when one was made */
+    lo_value name = lo_arg_function_name(L, args[0], false);
+    if (!name)
+        return L->nil;
     lo_value cell = lo_function_cell(L, name, false);
-    if (!lo_null(L, cell) && lo_ptr(cell)[CELL_VALUE] != LO_UNBOUND)
+    if (!lo_null(L, cell) && lo_cell_get(cell) != LO_UNBOUND)
         return L->t;
     return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
 }

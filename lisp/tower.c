@@ -62,7 +62,9 @@ lo_value lo_make_integer(lo_lisp *L, int64_t v)
 lo_value lo_make_ratio(lo_lisp *L, lo_value num, lo_value den)
 {
     if (den == lo_fixnum(0))
-        lo_error(L, "DIVISION-BY-ZERO", "/: division by zero");
+        lo_arithmetic_error(L, "DIVISION-BY-ZERO", "/",
+                            (lo_value[]){ num, den }, 2,
+                            "/: division by zero");
     if (den == lo_fixnum(1))
         return num;
     lo_value g = lo_int_gcd(L, num, den), rest;
@@ -180,10 +182,11 @@ double lo_to_double(lo_lisp *L, lo_value v, const char *op)
 {
     double d;
     if (!lo_numberp(v))
-        lo_type_error(L, v, "REAL", "%s: not a real number", op);
+        lo_arg_error_op(L, op, v, "REAL");
     if (!lo_real_to_double(L, v, &d))
-        lo_error(L, "FLOATING-POINT-OVERFLOW", "%s: too large to be a "
-                 "double-float", op);
+        lo_arithmetic_error(L, "FLOATING-POINT-OVERFLOW", op,
+                            (lo_value[]){ v }, 1, "%s: too large to be a "
+                            "double-float", op);
     return d;
 }
 
@@ -203,7 +206,7 @@ bool lo_double_decode(double d, uint64_t *m, int64_t *e, bool *neg)
 
 static _Noreturn void not_finite(lo_lisp *L)
 {
-    lo_error(L, "TYPE-ERROR", "an infinity or a NaN is not rational");
+    lo_error(L, "SIMPLE-ERROR", "cannot decode an infinity or a NaN");
 }
 
 lo_value lo_double_rational(lo_lisp *L, double d)

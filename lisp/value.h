@@ -184,12 +184,14 @@ enum { ENV_PARENT = 1, ENV_NAME, ENV_PACKAGES, ENV_DEFAULTS,
        ENV_CLASSES, ENV_TYPES, ENV_SYMBOL_MACROS, ENV_PLISTS, ENV_WORDS };
 
 /* A funcallable instance (a generic function): what calling it calls,
- * or 0 when v is not one. */
+ * or 0 when v is not one.  Another thread may have just stored a new
+ * discriminating function (instances.c): an acquire load. */
 static inline lo_value lo_instance_callee(lo_value v)
 {
     if (!lo_typep(v, LO_T_INSTANCE))
         return 0;
-    lo_value f = lo_ptr(v)[INSTANCE_FUNCTION];
+    lo_value f = __atomic_load_n(&lo_ptr(v)[INSTANCE_FUNCTION],
+                                 __ATOMIC_ACQUIRE);
     return lo_objectp(f) && (lo_type_of_object(f) == LO_T_FUNCTION ||
                              lo_type_of_object(f) == LO_T_PRIMITIVE) ? f : 0;
 }

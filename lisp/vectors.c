@@ -18,6 +18,7 @@
  */
 #include <string.h>
 
+#include "drivers/printf.h"
 #include "lisp/sequences.h"
 
 /* ---- keyword arguments --------------------------------------------------- */
@@ -112,35 +113,54 @@ lo_value lo_function_designator(lo_lisp *L, lo_value v, const char *op)
         lo_instance_callee(v))
         return v;
     if (!lo_symbolp(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a function designator", op);
+        lo_arg_error_op(L, op, v, "(OR FUNCTION SYMBOL)");
     lo_value cell = lo_function_cell(L, v, false);
-    if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
-        char name[64];
-        lo_string_utf8(lo_symbol_name(v), name, sizeof name);
-        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                 name);
-    }
-    return lo_ptr(cell)[CELL_VALUE];
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+        lo_cell_error(L, v, true);
+    return lo_cell_get(cell);
 }
+
+/* An index or a size: any non-negative fixnum. */
+#define INDEX_TYPE "(INTEGER 0 2305843009213693951)"
+_Static_assert(LO_FIXNUM_MAX == 2305843009213693951,
+               "INDEX_TYPE names the largest fixnum");
 
 uint64_t lo_index_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_fixnump(v) || lo_fixnum_value(v) < 0)
-        lo_error(L, "TYPE-ERROR", "%s: not a non-negative integer", op);
+        lo_arg_error_op(L, op, v, INDEX_TYPE);
     return (uint64_t)lo_fixnum_value(v);
 }
 
+/* (INTEGER low high) */
+static lo_value integer_range(lo_lisp *L, uint64_t low, uint64_t high)
+{
+    return lo_cons(L, lo_intern(L, "INTEGER"),
+           lo_cons(L, lo_fixnum((int64_t)low),
+           lo_cons(L, lo_fixnum((int64_t)high), L->nil)));
+}
+
+/* Bad bounds are a TYPE-ERROR as SBCL makes it: the datum is (start
+ * . end) as given, the expected type (CONS (INTEGER 0 len) (INTEGER start
+ * len)). */
 void lo_bounds(lo_lisp *L, const char *op, lo_value start, lo_value end,
                uint64_t len, uint64_t *out_start, uint64_t *out_end)
 {
     *out_start = start == LO_UNBOUND ? 0 : lo_index_arg(L, start, op);
     *out_end = end == LO_UNBOUND || lo_null(L, end) ? len
              : lo_index_arg(L, end, op);
-    if (*out_start > *out_end || *out_end > len)
-        lo_error(L, "TYPE-ERROR", "%s: bounding indices %llu and %llu are "
-                 "bad for a sequence of length %llu", op,
-                 (unsigned long long)*out_start, (unsigned long long)*out_end,
-                 (unsigned long long)len);
+    if (*out_start <= *out_end && *out_end <= len)
+        return;
+    lo_value datum = lo_cons(L, lo_fixnum((int64_t)*out_start),
+                             end == LO_UNBOUND ? L->nil : end);
+    lo_value type = lo_cons(L, lo_intern(L, "CONS"),
+                    lo_cons(L, integer_range(L, 0, len),
+                    lo_cons(L, integer_range(L, *out_start, len), L->nil)));
+    lo_type_error_as(L, datum, "(CONS (INTEGER 0 length) (INTEGER start "
+                     "length))", type, "%s: the bounding indices %llu and "
+                     "%llu are bad for a sequence of length %llu", op,
+                     (unsigned long long)*out_start,
+                     (unsigned long long)*out_end, (unsigned long long)len);
 }
 
 /* ---- vectors: making, reading, writing ----------------------------------- */
@@ -183,15 +203,13 @@ void lo_any_vector_set(lo_lisp *L, lo_value v, uint64_t i, lo_value x,
     switch (lo_type_of_object(v)) {
     case LO_T_STRING:
         if (!lo_charp(x))
-            lo_error(L, "TYPE-ERROR", "%s: a string holds only characters",
-                     op);
+            lo_arg_error_op(L, op, x, "CHARACTER");
         lo_string_chars(v)[i] = lo_char_code(x);
         break;
     case LO_T_BYTES:
         if (!lo_fixnump(x) || lo_fixnum_value(x) < 0 ||
             lo_fixnum_value(x) > 255)
-            lo_error(L, "TYPE-ERROR", "%s: a byte vector holds only integers "
-                     "from 0 to 255", op);
+            lo_arg_error_op(L, op, x, "(UNSIGNED-BYTE 8)");
         lo_bytes_data(v)[i] = (uint8_t)lo_fixnum_value(x);
         break;
     default:
@@ -220,7 +238,7 @@ enum lo_kind lo_sequence_arg(lo_lisp *L, lo_value v, const char *op)
 {
     enum lo_kind k = lo_kind_of(L, v);
     if (k == LO_K_NONE)
-        lo_error(L, "TYPE-ERROR", "%s: not a sequence", op);
+        lo_arg_error_op(L, op, v, "SEQUENCE");
     return k;
 }
 
@@ -251,7 +269,7 @@ lo_value lo_items_of(lo_lisp *L, lo_value seq, const char *op)
     }
     int64_t len = lo_list_length(L, seq);
     if (len < 0)
-        lo_error(L, "TYPE-ERROR", "%s: not a proper list", op);
+        lo_arg_error_op(L, op, lo_improper_tail(L, seq), "LIST");
     lo_value v = lo_new_vector(L, (uint64_t)len, L->nil);
     lo_value *items = lo_vector_items(v);
     for (; lo_consp(seq); seq = lo_cdr_raw(seq))
@@ -317,15 +335,25 @@ enum lo_kind lo_result_kind(lo_lisp *L, lo_value spec, bool nil_ok,
     if (lo_consp(spec) && lo_consp(lo_cdr_raw(spec)) &&
         named_any(lo_car_raw(spec), "VECTOR SIMPLE-ARRAY ARRAY"))
         return element_kind(L, lo_car_raw(lo_cdr_raw(spec)));
-    lo_error(L, "TYPE-ERROR", "%s: not a sequence type LispOS knows", op);
+    lo_arg_error_op(L, op, spec, "(OR (MEMBER LIST VECTOR SIMPLE-VECTOR "
+                    "ARRAY SIMPLE-ARRAY STRING SIMPLE-STRING BASE-STRING "
+                    "SIMPLE-BASE-STRING) (CONS (MEMBER VECTOR ARRAY "
+                    "SIMPLE-ARRAY) CONS))");
 }
 
 /* ---- vector primitives ---- */
 
 /* (make-array dimension &key element-type initial-element
  * initial-contents adjustable fill-pointer): one dimension, simple. */
-LO_PRIMITIVE(p_make_array, "MAKE-ARRAY", CL, ANY, 1, -1, "(dimensions &rest args &key (element-type t) initial-element initial-contents adjustable fill-pointer displaced-to displaced-index-offset)",
-             "")
+LO_PRIMITIVE(p_make_array, "MAKE-ARRAY", CL, ANY, 1, -1,
+             "(dimensions &key element-type initial-element initial-contents "
+             "adjustable fill-pointer)",
+             "A fresh simple vector of DIMENSIONS elements (an integer or a "
+             "list of one): a string for a character ELEMENT-TYPE, a byte "
+             "vector for (UNSIGNED-BYTE 8), else general (filled with 0 when "
+             "no INITIAL-ELEMENT or INITIAL-CONTENTS).  Arrays of more "
+             "dimensions, ADJUSTABLE and FILL-POINTER are not implemented "
+             "yet.")
 {
     const char *op = "MAKE-ARRAY";
     lo_value k[5];
@@ -365,106 +393,133 @@ LO_PRIMITIVE(p_make_array, "MAKE-ARRAY", CL, ANY, 1, -1, "(dimensions &rest args
 }
 
 LO_PRIMITIVE(p_vector, "VECTOR", CL, ANY, 0, -1, "(&rest objects)",
-             "")
+             "A fresh simple vector holding the OBJECTS in order.")
 {
     lo_value v = lo_new_vector(L, nargs, L->nil);
     memcpy(lo_vector_items(v), args, nargs * sizeof *args);
     return v;
 }
 
+/* A vector (any kind) granting bits, else a TYPE-ERROR expecting type
+ * (VECTOR, or ARRAY for the array functions). */
+static lo_value vector_of_type(lo_lisp *L, lo_value v, unsigned bits,
+                               const char *op, const char *type)
+{
+    if (!lo_any_vector_p(v))
+        lo_arg_error_op(L, op, v, type);
+    lo_check_access(L, v, bits, op);
+    return v;
+}
+
 lo_value lo_vector_arg(lo_lisp *L, lo_value v, unsigned bits,
                        const char *op)
 {
-    if (!lo_any_vector_p(v))
-        lo_error(L, "TYPE-ERROR", "%s: not a vector", op);
-    lo_check_access(L, v, bits, op);
-    return v;
+    return vector_of_type(L, v, bits, op, "VECTOR");
+}
+
+/* An array argument: arrays are vectors here. */
+static lo_value array_arg(lo_lisp *L, lo_value v, unsigned bits,
+                          const char *op)
+{
+    return vector_of_type(L, v, bits, op, "ARRAY");
 }
 
 uint64_t lo_vector_index(lo_lisp *L, lo_value v, lo_value i,
                          const char *op)
 {
-    uint64_t k = lo_index_arg(L, i, op);
-    if (k >= lo_any_vector_length(v))
-        lo_error(L, "TYPE-ERROR", "%s: index %llu is out of bounds for a "
-                 "vector of length %llu", op, (unsigned long long)k,
-                 (unsigned long long)lo_any_vector_length(v));
-    return k;
+    uint64_t end = lo_any_vector_length(v);
+    if (lo_fixnump(i) && lo_fixnum_value(i) >= 0 &&
+        (uint64_t)lo_fixnum_value(i) < end)
+        return (uint64_t)lo_fixnum_value(i);
+    char type[48];      /* (INTEGER 0 (end)), as SBCL names a bad index */
+    lo_snprintf(type, sizeof type, "(INTEGER 0 (%llu))",
+                (unsigned long long)end);
+    lo_arg_error_op(L, op, i, type);
 }
 
 /* (aref vector index): vectors have one dimension. */
 LO_PRIMITIVE(p_aref, "AREF", CL, ANY, 1, -1, "(array &rest subscripts)",
-             "")
+             "The element of ARRAY at the SUBSCRIPTS (one: arrays are "
+             "vectors here); needs its read bit.")
 {
-    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "AREF");
+    lo_value v = array_arg(L, args[0], LO_ACCESS_READ, "AREF");
     if (nargs != 2)
         lo_error(L, "PROGRAM-ERROR", "AREF: wrong number of subscripts");
     return lo_any_vector_ref(v, lo_vector_index(L, v, args[1], "AREF"));
 }
 
 LO_PRIMITIVE(p_svref, "SVREF", CL, ANY, 2, 2, "(simple-vector index)",
-             "")
+             "The element at INDEX of SIMPLE-VECTOR, a general vector (not a "
+             "string or a byte vector); needs its read bit.")
 {
-    if (!lo_vectorp(args[0]))
-        lo_error(L, "TYPE-ERROR", "SVREF: not a simple vector");
-    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_READ, "SVREF");
+    lo_value v = lo_arg_vector(L, args[0]);
+    lo_check_access(L, v, LO_ACCESS_READ, "SVREF");
     return lo_vector_items(v)[lo_vector_index(L, v, args[1], "SVREF")];
 }
 
 /* (%aset vector index value): what (setf (aref v i) x) becomes. */
-LO_PRIMITIVE(p_aset, "%ASET", INTERNAL, ANY, 3, 3, "(arg1 arg2 arg3)",
-             "")
+LO_PRIMITIVE(p_aset, "%ASET", INTERNAL, ANY, 3, 3, "(array index value)",
+             "Store VALUE at INDEX of ARRAY (its write bit needed; a string "
+             "takes characters, a byte vector integers 0 to 255); returns "
+             "VALUE.  What (SETF AREF) and (SETF SVREF) become.")
 {
-    lo_value v = lo_vector_arg(L, args[0], LO_ACCESS_WRITE, "(SETF AREF)");
+    lo_value v = array_arg(L, args[0], LO_ACCESS_WRITE, "(SETF AREF)");
     lo_any_vector_set(L, v, lo_vector_index(L, v, args[1], "(SETF AREF)"), args[2],
                       "(SETF AREF)");
     return args[2];
 }
 
 LO_PRIMITIVE(p_vectorp, "VECTORP", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a vector: a general vector, a string or a "
+             "byte vector.")
 { return lo_truth(L, lo_any_vector_p(args[0])); }
 LO_PRIMITIVE_ALIAS(p_arrayp, p_vectorp, "ARRAYP", CL, ANY, 1, 1, "(object)",
-                   "");
+                   "True when OBJECT is an array: every array is a vector "
+                   "here (a general vector, a string or a byte vector).");
 
 LO_PRIMITIVE(p_simple_vector_p, "SIMPLE-VECTOR-P", CL, ANY, 1, 1, "(object)",
-             "")
+             "True when OBJECT is a general vector: one holding any objects, "
+             "not a string or a byte vector.")
 { return lo_truth(L, lo_vectorp(args[0])); }
 
-LO_PRIMITIVE(p_array_dimension, "ARRAY-DIMENSION", CL, ANY, 2, 2, "(array axis-number)",
-             "")
+LO_PRIMITIVE(p_array_dimension, "ARRAY-DIMENSION", CL, ANY, 2, 2,
+             "(array axis-number)",
+             "The length of ARRAY along AXIS-NUMBER, which can only be 0 "
+             "(arrays are vectors here).  No access bit is needed.")
 {
-    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-DIMENSION");
-    if (!lo_eq(args[1], lo_fixnum(0)))
-        lo_error(L, "TYPE-ERROR", "ARRAY-DIMENSION: a vector has only axis 0");
+    lo_value v = array_arg(L, args[0], 0, "ARRAY-DIMENSION");
+    lo_arg_index(L, args[1], 1);
     return lo_fixnum((int64_t)lo_any_vector_length(v));
 }
 
 LO_PRIMITIVE(p_array_dimensions, "ARRAY-DIMENSIONS", CL, ANY, 1, 1, "(array)",
-             "")
+             "A list of ARRAY's dimensions: its length alone, arrays being "
+             "vectors here.")
 {
-    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-DIMENSIONS");
+    lo_value v = array_arg(L, args[0], 0, "ARRAY-DIMENSIONS");
     return lo_cons(L, lo_fixnum((int64_t)lo_any_vector_length(v)), L->nil);
 }
 
 LO_PRIMITIVE(p_array_rank, "ARRAY-RANK", CL, ANY, 1, 1, "(array)",
-             "")
+             "The number of dimensions of ARRAY: always 1 here.")
 {
-    lo_vector_arg(L, args[0], 0, "ARRAY-RANK");
+    array_arg(L, args[0], 0, "ARRAY-RANK");
     return lo_fixnum(1);
 }
 
 LO_PRIMITIVE(p_array_total_size, "ARRAY-TOTAL-SIZE", CL, ANY, 1, 1, "(array)",
-             "")
+             "The number of elements of ARRAY (its length).")
 {
     return lo_fixnum((int64_t)lo_any_vector_length(
-        lo_vector_arg(L, args[0], 0, "ARRAY-TOTAL-SIZE")));
+        array_arg(L, args[0], 0, "ARRAY-TOTAL-SIZE")));
 }
 
-LO_PRIMITIVE(p_array_element_type, "ARRAY-ELEMENT-TYPE", CL, ANY, 1, 1, "(array)",
-             "")
+LO_PRIMITIVE(p_array_element_type, "ARRAY-ELEMENT-TYPE", CL, ANY, 1, 1,
+             "(array)",
+             "What ARRAY's elements may be: CHARACTER for a string, "
+             "(UNSIGNED-BYTE 8) for a byte vector, T for a general vector.")
 {
-    lo_value v = lo_vector_arg(L, args[0], 0, "ARRAY-ELEMENT-TYPE");
+    lo_value v = array_arg(L, args[0], 0, "ARRAY-ELEMENT-TYPE");
     switch (lo_type_of_object(v)) {
     case LO_T_STRING:
         return lo_intern(L, "CHARACTER");

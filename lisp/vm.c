@@ -81,8 +81,7 @@ static lo_value spread_funcall(lo_lisp *L, lo_value prim, uint32_t *n,
         (*n)--;
         int64_t len = lo_list_length(L, list);
         if (len < 0)
-            lo_error(L, "TYPE-ERROR", "APPLY: the last argument is not a "
-                     "proper list");
+            lo_arg_error_op(L, "APPLY", lo_improper_tail(L, list), "LIST");
         if (*n + len > 4096)
             lo_error(L, "PROGRAM-ERROR", "APPLY: more than 4096 arguments");
         for (; lo_consp(list); list = lo_cdr_raw(list))
@@ -110,16 +109,12 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
 {
     if (lo_symbolp(*fn)) {              /* a function designator */
         lo_value cell = lo_function_cell(L, *fn, false);
-        if (lo_null(L, cell) || lo_ptr(cell)[CELL_VALUE] == LO_UNBOUND) {
-            char name[64];
-            lo_string_utf8(lo_symbol_name(*fn), name, sizeof name);
-            lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                     name);
-        }
-        *fn = lo_ptr(cell)[CELL_VALUE];
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+            lo_cell_error(L, *fn, true);
+        *fn = lo_cell_get(cell);
     }
     if (!lo_objectp(*fn))
-        lo_error(L, "TYPE-ERROR", "not a function");
+        lo_arg_error_op(L, "FUNCALL", *fn, "(OR FUNCTION SYMBOL)");
     if (!(lo_access_bits(*fn) & LO_ACCESS_CALL))
         lo_access_denied(L, *fn, LO_ACCESS_CALL, "FUNCALL");
     enum lo_type type = lo_type_of_object(*fn);
@@ -128,7 +123,7 @@ static enum lo_type callable(lo_lisp *L, lo_value *fn)
         type = lo_type_of_object(*fn);
     }
     if (type != LO_T_PRIMITIVE && type != LO_T_FUNCTION)
-        lo_error(L, "TYPE-ERROR", "not a function");
+        lo_arg_error_op(L, "FUNCALL", *fn, "(OR FUNCTION SYMBOL)");
     return type;
 }
 
@@ -310,12 +305,7 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
  * missing. */
 static _Noreturn void unbound_cell(lo_lisp *L, lo_value cell, bool function)
 {
-    char name[64];
-    lo_string_utf8(lo_symbol_name(lo_ptr(cell)[CELL_NAME]), name, sizeof name);
-    if (function)
-        lo_error(L, "UNDEFINED-FUNCTION", "the function %s is undefined",
-                 name);
-    lo_error(L, "UNBOUND-VARIABLE", "the variable %s is unbound", name);
+    lo_cell_error(L, lo_ptr(cell)[CELL_NAME], function);
 }
 
 /*
@@ -397,7 +387,7 @@ void lo_vm_init(void)
 /* Whether cell still holds, callable, the primitive op stands for. */
 static inline bool holds_inline_primitive(lo_value cell, unsigned op)
 {
-    lo_value fn = lo_ptr(cell)[CELL_VALUE];
+    lo_value fn = lo_cell_get(cell);
     if (!may_call(fn) || (lo_ptr(fn)[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(lo_ptr(fn)[PRIM_INDEX]);
@@ -543,7 +533,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             }
             L_OP_SET_GLOBAL:
-                *lo_cell_place(L, k[u16(ip)]) = L->stack[L->sp - 1];
+                lo_cell_assign(L, k[u16(ip)], L->stack[L->sp - 1]);
                 ip += 2;
                 DISPATCH();
             L_OP_SET_SYSTEM_GLOBAL:
@@ -552,7 +542,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             L_OP_FUNCTION: {
                 lo_value cell = k[u16(ip)];
-                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                lo_value fn = lo_cell_get(cell);
                 if (fn == LO_UNBOUND)
                     unbound_cell(L, cell, true);
                 ip += 2;
@@ -565,7 +555,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 nargs = ip[2];
                 ip += 3;
             call_cell:;
-                lo_value fn = lo_ptr(cell)[CELL_VALUE];
+                lo_value fn = lo_cell_get(cell);
                 SAVE_PC();
                 if (quick_call(L, fn, nargs, 0))
                     goto new_frame;
@@ -682,7 +672,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 POLL_AT(ip - 1);
                 if (ip[-1] == OP_TAIL_CALL_GLOBAL) {
                     lo_value cell = k[u16(ip)];
-                    fn = lo_ptr(cell)[CELL_VALUE];
+                    fn = lo_cell_get(cell);
                     if (fn == LO_UNBOUND)
                         unbound_cell(L, cell, true);
                     n = ip[2];
@@ -779,7 +769,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 L->sp--;
                 DISPATCH();
             L_OP_DEFINE:
-                lo_ptr(k[u16(ip)])[CELL_VALUE] = L->stack[L->sp - 1];
+                lo_cell_set(k[u16(ip)], L->stack[L->sp - 1]);
                 ip += 2;
                 DISPATCH();
             L_OP_RETURN1:
@@ -892,11 +882,11 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
             }
             L_OP_CONSTANT_INIT: {
                 lo_value cell = k[u16(ip)], v = L->stack[L->sp - 1];
-                lo_value old = lo_ptr(cell)[CELL_VALUE];
+                lo_value old = lo_cell_get(cell);
                 if (old != LO_UNBOUND && !lo_eql(old, v))
                     lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant "
                              "already has another value");
-                lo_ptr(cell)[CELL_VALUE] = v;
+                lo_cell_set(cell, v);
                 ip += 2;
                 DISPATCH();
             }

@@ -34,23 +34,29 @@ static lo_value stream_at(lo_lisp *L, lo_value *a, uint32_t n, uint32_t i,
     return lo_output_stream(L, i < n ? a[i] : L->nil, op);
 }
 
-LO_PRIMITIVE(p_prin1, "PRIN1", CL, ANY, 1, 2, "(object &optional stream)",
-             "")
+LO_PRIMITIVE(p_prin1, "PRIN1", CL, ANY, 1, 2,
+             "(object &optional (output-stream *standard-output*))",
+             "Write OBJECT to OUTPUT-STREAM as the reader would read it "
+             "back (*PRINT-ESCAPE* true) and return OBJECT.")
 {
     lo_print_to_stream(L, args[0], 1, stream_at(L, args, nargs, 1, "PRIN1"));
     return args[0];
 }
 
-LO_PRIMITIVE(p_princ, "PRINC", CL, ANY, 1, 2, "(object &optional stream)",
-             "")
+LO_PRIMITIVE(p_princ, "PRINC", CL, ANY, 1, 2,
+             "(object &optional (output-stream *standard-output*))",
+             "Write OBJECT to OUTPUT-STREAM for people to read, without "
+             "escape characters (*PRINT-ESCAPE* false), and return OBJECT.")
 {
     lo_print_to_stream(L, args[0], 0, stream_at(L, args, nargs, 1, "PRINC"));
     return args[0];
 }
 
 /* (print x &optional stream): a newline, x as PRIN1 writes it, a space. */
-LO_PRIMITIVE(p_print, "PRINT", CL, ANY, 1, 2, "(object &optional stream)",
-             "")
+LO_PRIMITIVE(p_print, "PRINT", CL, ANY, 1, 2,
+             "(object &optional (output-stream *standard-output*))",
+             "Write a newline, OBJECT as PRIN1 writes it and a space to "
+             "OUTPUT-STREAM; return OBJECT.")
 {
     lo_value stream = stream_at(L, args, nargs, 1, "PRINT");
     lo_stream_write_char(L, stream, '\n');
@@ -61,8 +67,10 @@ LO_PRIMITIVE(p_print, "PRINT", CL, ANY, 1, 2, "(object &optional stream)",
 
 /* (pprint x &optional stream): no pretty printer yet, so a newline and
  * x as PRIN1 writes it; no values. */
-LO_PRIMITIVE(p_pprint, "PPRINT", CL, ANY, 1, 2, "(object &optional stream)",
-             "")
+LO_PRIMITIVE(p_pprint, "PPRINT", CL, ANY, 1, 2,
+             "(object &optional (output-stream *standard-output*))",
+             "Write a newline and OBJECT as PRIN1 writes it to "
+             "OUTPUT-STREAM; no values.  There is no pretty printer yet.")
 {
     lo_value stream = stream_at(L, args, nargs, 1, "PPRINT");
     lo_stream_write_char(L, stream, '\n');
@@ -71,13 +79,13 @@ LO_PRIMITIVE(p_pprint, "PPRINT", CL, ANY, 1, 2, "(object &optional stream)",
 }
 
 LO_PRIMITIVE(p_prin1_to_string, "PRIN1-TO-STRING", CL, ANY, 1, 1, "(object)",
-             "")
+             "A fresh string of OBJECT as PRIN1 writes it.")
 {
     return lo_print_to_string(L, args[0], 1);
 }
 
 LO_PRIMITIVE(p_princ_to_string, "PRINC-TO-STRING", CL, ANY, 1, 1, "(object)",
-             "")
+             "A fresh string of OBJECT as PRINC writes it.")
 {
     return lo_print_to_string(L, args[0], 0);
 }
@@ -109,8 +117,14 @@ static lo_value bind_write_keys(lo_lisp *L, lo_value *a, uint32_t n,
 }
 
 /* (write x &key stream escape radix base case ...) */
-LO_PRIMITIVE(p_write, "WRITE", CL, ANY, 1, -1, "(object &key stream ((:escape *print-escape*) *print-escape*) ((:radix *print-radix*) *print-radix*) ((:base *print-base*) *print-base*) ((:circle *print-circle*) *print-circle*) ((:pretty *print-pretty*) *print-pretty*) ((:level *print-level*) *print-level*) ((:length *print-length*) *print-length*) ((:case *print-case*) *print-case*) ((:array *print-array*) *print-array*) ((:gensym *print-gensym*) *print-gensym*) ((:readably *print-readably*) *print-readably*) ((:right-margin *print-right-margin*) *print-right-margin*) ((:miser-width *print-miser-width*) *print-miser-width*) ((:lines *print-lines*) *print-lines*) ((:pprint-dispatch *print-pprint-dispatch*) *print-pprint-dispatch*) ((:suppress-errors *suppress-print-errors*) *suppress-print-errors*))",
-             "")
+LO_PRIMITIVE(p_write, "WRITE", CL, ANY, 1, -1,
+             "(object &key stream escape radix base circle pretty level "
+             "length case array gensym readably right-margin miser-width "
+             "lines pprint-dispatch)",
+             "Write OBJECT to STREAM (*STANDARD-OUTPUT* by default) with "
+             "each printer variable a keyword names (ESCAPE binds "
+             "*PRINT-ESCAPE*...) bound to its value for the call; return "
+             "OBJECT.")
 {
     uint32_t depth = L->nbindings;
     lo_value stream = bind_write_keys(L, args, nargs, 1, "WRITE");
@@ -119,8 +133,12 @@ LO_PRIMITIVE(p_write, "WRITE", CL, ANY, 1, -1, "(object &key stream ((:escape *p
     return args[0];
 }
 
-LO_PRIMITIVE(p_write_to_string, "WRITE-TO-STRING", CL, ANY, 1, -1, "(object &key ((:escape *print-escape*) *print-escape*) ((:radix *print-radix*) *print-radix*) ((:base *print-base*) *print-base*) ((:circle *print-circle*) *print-circle*) ((:pretty *print-pretty*) *print-pretty*) ((:level *print-level*) *print-level*) ((:length *print-length*) *print-length*) ((:case *print-case*) *print-case*) ((:array *print-array*) *print-array*) ((:gensym *print-gensym*) *print-gensym*) ((:readably *print-readably*) *print-readably*) ((:right-margin *print-right-margin*) *print-right-margin*) ((:miser-width *print-miser-width*) *print-miser-width*) ((:lines *print-lines*) *print-lines*) ((:pprint-dispatch *print-pprint-dispatch*) *print-pprint-dispatch*) ((:suppress-errors *suppress-print-errors*) *suppress-print-errors*))",
-             "")
+LO_PRIMITIVE(p_write_to_string, "WRITE-TO-STRING", CL, ANY, 1, -1,
+             "(object &key escape radix base circle pretty level length "
+             "case array gensym readably right-margin miser-width lines "
+             "pprint-dispatch)",
+             "A fresh string of OBJECT as WRITE writes it with the same "
+             "keyword arguments, bar STREAM.")
 {
     uint32_t depth = L->nbindings;
     lo_value stream = bind_write_keys(L, args, nargs, 1, "WRITE-TO-STRING");

@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <liburing.h>
 #include <linux/fs.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -41,6 +42,11 @@ struct request {
     unsigned char *buf;
     size_t len, done;
     uint64_t offset;
+    /* The kernel hands the request from the submitter to the reaper (its
+     * address rides in the completion), an order no program analysis can
+     * see: stored with release before each submission and loaded with
+     * acquire by the reaper, it states that order (ThreadSanitizer). */
+    _Atomic unsigned submissions;
 };
 
 struct file_disk {
@@ -162,6 +168,7 @@ static int queue_request(struct file_disk *f, struct request *req)
         break;
     }
     io_uring_sqe_set_data(sqe, req);
+    atomic_fetch_add_explicit(&req->submissions, 1, memory_order_release);
     int rc = io_uring_submit(&f->ring);
     return rc < 0 ? map_errno(-rc) : LO_OK;
 }
@@ -177,7 +184,7 @@ static lo_ticket *uring_start(struct file_disk *f, enum request_kind kind,
         lo_ticket_release(t);
         return lo_ticket_done(LO_ENOMEM, "%s: out of memory", kind_name(kind));
     }
-    *req = (struct request){ kind, t, buf, len, 0, offset };
+    *req = (struct request){ kind, t, buf, len, 0, offset, 0 };
 
     lo_mutex_lock(&f->lock);
     while (f->inflight >= QUEUE_DEPTH)
@@ -256,6 +263,7 @@ static void reaper_main(void *arg)
         io_uring_cqe_seen(&f->ring, cqe);
         if (!req)
             return;
+        (void)atomic_load_explicit(&req->submissions, memory_order_acquire);
         complete(f, req, res);
     }
 }

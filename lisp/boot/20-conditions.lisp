@@ -689,6 +689,7 @@
                        ((stringp report) report)
                        (t `(function ,report)))
         :documentation ',documentation)
+       (%set-documentation ',name 'type ',documentation t)
        ,@(mapcan #'%condition-accessor-forms slots)
        ',name)))
 

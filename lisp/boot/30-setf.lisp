@@ -170,14 +170,20 @@
   (if (and (car spec) (symbolp (car spec)))
       `(progn
          (%put ',access '%setf-update ',(car spec))    ; for APPLY places
+         (%set-documentation ',access 'setf
+                             ',(if (stringp (cadr spec)) (cadr spec) nil) t)
          (%define-setf-expander ',access
                                 (%short-setf-expander ',access ',(car spec))))
-      (let ((lambda-list (car spec)) (stores (cadr spec)) (body (cddr spec)))
+      (let ((lambda-list (car spec)) (stores (cadr spec)) (body (cddr spec))
+            (doc nil))
+        (if (and (stringp (car body)) (cdr body)) (setq doc (car body)))
         (if (stringp (car body)) (setq body (cdr body)))
-        `(%define-setf-expander
-          ',access
-          (%long-setf-expander ',access ,(length stores)
-                               (lambda (,@stores ,@lambda-list) ,@body))))))
+        `(progn
+           (%set-documentation ',access 'setf ',doc t)
+           (%define-setf-expander
+            ',access
+            (%long-setf-expander ',access ,(length stores)
+                                 (lambda (,@stores ,@lambda-list) ,@body)))))))
 
 ;; The expander is compiled as a macro under a hidden name, so its lambda
 ;; list destructures the place's arguments and takes &environment as a
@@ -188,6 +194,11 @@
                                         (symbol-name access)))))
     `(progn
        (defmacro ,name ,lambda-list ,@body)
+       (%set-documentation ',access 'setf
+                           ',(if (and (stringp (car body)) (cdr body))
+                                 (car body)
+                                 nil)
+                           t)
        (%define-setf-expander ',access (macro-function ',name)))))
 
 ;; The variables a DEFINE-MODIFY-MACRO lambda list binds, as the forms
@@ -211,9 +222,9 @@
           lambda-list))
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
-  (declare (ignore doc))
   (let ((place (gensym "PLACE")) (env (gensym "ENV")))
     `(defmacro ,name (,place ,@(%quote-defaults lambda-list) &environment ,env)
+       ,@(if (stringp doc) (list doc))
        (%update-place ,place ,env
                       (lambda (access)
                         (list* ',function access

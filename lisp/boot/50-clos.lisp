@@ -3,11 +3,11 @@
 ;;;;
 ;;;; Representation (the C side is lisp/instances.c):
 ;;;;  - An instance is a heap object holding a WRAPPER and a slot vector.
-;;;;    A wrapper is a simple vector #(class slot-names valid-p): the
-;;;;    layout of the class's local slots when the instance was made.
-;;;;    Redefining a class gives it a new wrapper and marks the old one
-;;;;    invalid; an instance with an invalid wrapper is reshaped on its
-;;;;    next slot access (kept slots keep their values, added ones get
+;;;;    A wrapper is a simple vector #(class slot-names): the layout of
+;;;;    the class's local slots when the instance was made, never changed.
+;;;;    Redefining a class gives it a new wrapper; an instance whose
+;;;;    wrapper is not its class's current one is obsolete, reshaped on
+;;;;    its next slot access (kept slots keep their values, added ones get
 ;;;;    their initforms through UPDATE-INSTANCE-FOR-REDEFINED-CLASS,
 ;;;;    removed ones vanish).
 ;;;;  - Classes, generic functions and methods are instances too, of
@@ -16,10 +16,18 @@
 ;;;;    code reads by position (the %CLASS-... macros below).
 ;;;;  - A generic function is a funcallable instance: the VM calls its
 ;;;;    discriminating function, a closure over it, in its place.  That
-;;;;    function looks the classes of the specialised arguments up in the
-;;;;    generic function's cache (an EQUAL hash table) for the effective
-;;;;    method, computing it on a miss.  Caches are emptied when methods
-;;;;    are added or removed and when a class is redefined.
+;;;;    function looks the classes of the specialised arguments up in its
+;;;;    cache (an EQUAL hash table it closes over) for the effective
+;;;;    method, computing it on a miss.  A cache is emptied when methods
+;;;;    are added or removed, and every cache goes stale when a class is
+;;;;    defined or redefined (*%CLASSES-EPOCH*).
+;;;;  - Threads share all of it (the system's classes and generic
+;;;;    functions every thread, a user's every thread of that user).  A
+;;;;    change takes the object system's lock (%WITH-CLOS-LOCK below) and
+;;;;    never changes what a reader may be looking at: it builds new
+;;;;    objects (a method list, a precedence list, a wrapper, a cache and
+;;;;    the discriminating function over it) and stores each in one place,
+;;;;    which readers, taking no lock, see whole: old or new.
 ;;;;  - An unbound slot holds the marker (%UNBOUND).
 ;;;;
 ;;;; Names go through a few functions the per-user environments will
@@ -28,6 +36,16 @@
 ;;;; %USER-GF (the generic function system code calls: PRINT-OBJECT,
 ;;;; INITIALIZE-INSTANCE...; a user who added methods to a system generic
 ;;;; function will get a private copy of it there).
+
+;;; ---- threads ----
+;;; One lock for every change of classes and generic functions (a
+;;; definition, a redefinition, a method added or removed, a cache
+;;; filled): lisp/locks.c.  It is recursive, and an error or a throw out
+;;; of the body gives it back.  Code that reads takes none.
+
+(defmacro %with-clos-lock (&body body)
+  `(progn (%clos-lock)
+          (unwind-protect (progn ,@body) (%clos-unlock))))
 
 ;;; ---- the class namespace ----
 ;;; The classes namespace of the current environment (environment.c): a
@@ -63,13 +81,14 @@
 ;; changes a private copy, made now and bound in their environment, which
 ;; no one else sees (docs/environments.md).  Nil when there is none.
 (defun %find-gf-to-change (name)
-  (let ((gf (%find-gf name)))
-    (if (and gf (%user-environment-p)
-             (not (eq (%slot-ref gf 4) (%current-environment))))
-        (let ((copy (%copy-generic-function gf)))
-          (setf (fdefinition name) copy)
-          copy)
-        gf)))
+  (%with-clos-lock
+    (let ((gf (%find-gf name)))
+      (if (and gf (%user-environment-p)
+               (not (eq (%slot-ref gf 4) (%current-environment))))
+          (let ((copy (%copy-generic-function gf)))
+            (setf (fdefinition name) copy)
+            copy)
+          gf))))
 
 ;;; ---- the unbound-slot marker and wrappers ----
 
@@ -78,10 +97,13 @@
 
 (defmacro %wrapper-class (w) `(svref ,w 0))
 (defmacro %wrapper-names (w) `(svref ,w 1))
-(defmacro %wrapper-valid (w) `(svref ,w 2))
+;; whether w is its class's current layout (%CLASS-WRAPPER, below)
+(defmacro %wrapper-valid (w)
+  (let ((g (gensym "WRAPPER")))
+    `(let ((,g ,w)) (eq ,g (%slot-ref (%wrapper-class ,g) 5)))))
 
 (defun %make-wrapper (class names)
-  (vector class (coerce names 'simple-vector) t))
+  (vector class (coerce names 'simple-vector)))
 
 ;;; ---- metaobject slots, by position ----
 ;;; Every class metaobject has these slots, in this order (the printer's
@@ -242,7 +264,6 @@
 
 ;;; ---- making and finishing classes ----
 
-(defvar *%generic-functions* nil)   ; every one, for emptying caches
 (defvar *%methods-epoch* 0)         ; counts changes of methods and classes
 
 (defun %class-plist-put (class key value)
@@ -269,21 +290,34 @@
   (unless (and (%user-environment-p) (%system-object-p super))
     (%set-class-field super 8 (remove class (%class-direct-subclasses super)))))
 
-;; Caches are never changed, only replaced (%CACHE-ADD), and are keyed by
-;; class serial numbers, not classes: a thread reading one while another
-;; adds to it or empties it sees a whole table, and a lookup never
-;; rehashes it (tables keyed by addresses rehash after collections).
-(defun %clear-dispatch-caches ()
-  (setq *%methods-epoch* (1+ *%methods-epoch*))
-  (%with-system-write
-    (dolist (gf *%generic-functions*)
-      (%slot-set gf 3 (make-hash-table :test 'equal)))))
+;; Caches are never changed, only replaced, with the discriminating
+;; function that closes over them (%INSTALL-DISCRIMINATOR), and are keyed
+;; by class serial numbers, not classes: a thread reading one while
+;; another adds to it or empties it sees a whole table, and a lookup never
+;; rehashes it (tables keyed by addresses rehash after collections).  A
+;; change of classes makes every cache stale at once: a discriminating
+;; function uses its cache only while *%CLASSES-EPOCH* is what it was
+;; when the cache was made (one comparison a call), and the next miss
+;; starts an empty one (%DISPATCH-MISS).  No list of every generic
+;; function is kept, nor visited.
+(defvar *%classes-epoch* 0)
 
-(defun %cache-add (gf key emf)
+;; The counters every thread shares are counted up under the lock,
+;; whoever calls (no count lost to a thread counting at the same time).
+(defun %clear-dispatch-caches ()
+  (%with-clos-lock
+    (setq *%methods-epoch* (1+ *%methods-epoch*))
+    (setq *%classes-epoch* (1+ *%classes-epoch*))))
+
+;; table (nil: an empty one), the cache of gf's discriminating function,
+;; with key -> emf added: a new table and a new discriminating function
+;; (lock held).
+(defun %cache-add (gf table key emf)
   (let ((new (make-hash-table :test 'equal)))
-    (maphash (lambda (arity v) (setf (gethash arity new) v)) (%gf-cache gf))
+    (when table
+      (maphash (lambda (old-key v) (setf (gethash old-key new) v)) table))
     (setf (gethash key new) emf)
-    (%slot-set gf 3 new)
+    (%install-discriminator gf new)
     emf))
 
 (defvar *%class-serial* 0)
@@ -294,7 +328,8 @@
             (make-array (length *%class-slot-names*) :initial-element nil))))
     (%set-class-field c 0 name)
     (%set-class-field c 1 supers)
-    (%set-class-field c 12 (setq *%class-serial* (1+ *%class-serial*)))
+    (%set-class-field c 12 (%with-clos-lock
+                             (setq *%class-serial* (1+ *%class-serial*))))
     (%set-class-field c 9 kind)
     (dolist (s supers)
       (%link-subclass s c))
@@ -325,8 +360,7 @@
                            c (mapcar (lambda (s) (%slotd-name s))
                                      (remove :class slots
                                              :key (lambda (s) (%slotd-allocation s))))))
-    (when old
-      (setf (%wrapper-valid old) nil)
+    (when old                           ; its instances are obsolete now
       (dolist (sub (%class-direct-subclasses c))
         (%finalize-class sub)))
     c))
@@ -432,7 +466,8 @@
 
 (defun %update-obsolete-instance (x)
   (let* ((class (%wrapper-class (%instance-wrapper x)))
-         (change (%instance-reshape x (%class-wrapper class) (%unbound))))
+         (change (%with-clos-lock
+                   (%instance-reshape x (%class-wrapper class) (%unbound)))))
     (when change
       (funcall (%user-gf 'update-instance-for-redefined-class)
                x (car change) (mapcar #'car (%plist-pairs (cdr change)))
@@ -442,6 +477,16 @@
 (defun %plist-pairs (plist)
   (do ((l plist (cddr l)) (r nil (cons (cons (car l) (cadr l)) r)))
       ((null l) (nreverse r))))
+
+;; Whether instance has a slot name now (updating it first if obsolete).
+(defun %slot-present-p (instance name)
+  (let ((i (%slot-position instance name)))
+    (cond ((eql i -1) (%valid-wrapper instance) (%slot-present-p instance name))
+          (i t)
+          (t (let ((s (%class-slotd instance name)))
+               (if (eq s :changed)
+                   (%slot-present-p instance name)
+                   (and s t)))))))
 
 (defun %find-slotd (class name)
   (dolist (s (%class-slots class) nil)
@@ -475,11 +520,27 @@
        (%condition-slot (%condition-cpl (%condition-type object)) name)
        t))
 
+;; The definition of name in object's class when it is a class slot; nil
+;; when the class has no such slot; :changed when it is a local slot that
+;; object has no place for: another thread is redefining the class at this
+;; moment (its slots are new, its wrapper not yet).  Once the lock is free
+;; the redefinition is done, and the caller starts again -- unless this
+;; thread holds the lock, redefining the class itself.
+(defun %class-slotd (object name)
+  (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
+    (if (or (null s) (eq (%slotd-allocation s) :class))
+        s
+        (let ((depth (%clos-lock)))
+          (%clos-unlock)
+          (if (eql depth 1) :changed nil)))))
+
 ;; A class slot, a condition's slot, or a missing one.
 (defun %slot-value-other (object name op)
-  (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
+  (let ((s (%class-slotd object name)))
     (if (%condition-has-slot-p object name)
         (return-from %slot-value-other (%condition-slot-value object name)))
+    (if (eq s :changed)
+        (return-from %slot-value-other (%slot-value-op object name op)))
     (if s
         (progn
           (%check-read-bit object op)
@@ -495,14 +556,13 @@
     (cond ((%condition-has-slot-p object name)
            (%set-condition-slot-value object name value))
           ((null i)
-           (let ((s (and (%instancep object) (%find-slotd (class-of object) name))))
-             (if s
-                 (progn (%check-write-bit object op)
-                        (setf (cdr (%slotd-cell s)) value))
-                 (progn
-                   (funcall (%user-gf 'slot-missing) (class-of object) object
-                            name 'setf value)
-                   value))))
+           (let ((s (%class-slotd object name)))
+             (cond ((eq s :changed) (%set-slot-value-op object name value op))
+                   (s (%check-write-bit object op)
+                      (setf (cdr (%slotd-cell s)) value))
+                   (t (funcall (%user-gf 'slot-missing) (class-of object) object
+                               name 'setf value)
+                      value))))
           ((eql i -1)
            (%valid-wrapper object)
            (%set-slot-value-op object name value op))
@@ -519,9 +579,12 @@
       (let ((i (position slot-name (%wrapper-names (%valid-wrapper object)))))
         (if i
             (not (eq (%slot-ref object i 'slot-boundp) (%unbound)))
-            (let ((s (%find-slotd (class-of object) slot-name)))
+            (let ((s (%class-slotd object slot-name)))
               (if s
-                  (progn (%check-read-bit object 'slot-boundp)
+                  (progn (when (eq s :changed)
+                           (return-from slot-boundp
+                             (slot-boundp object slot-name)))
+                         (%check-read-bit object 'slot-boundp)
                          (not (eq (cdr (%slotd-cell s)) (%unbound))))
                   (progn (funcall (%user-gf 'slot-missing) (class-of object)
                                   object slot-name 'slot-boundp)
@@ -534,9 +597,12 @@
       (let ((i (position slot-name (%wrapper-names (%valid-wrapper object)))))
         (if i
             (%slot-set object i (%unbound) 'slot-makunbound)
-            (let ((s (%find-slotd (class-of object) slot-name)))
+            (let ((s (%class-slotd object slot-name)))
               (if s
-                  (progn (%check-write-bit object 'slot-makunbound)
+                  (progn (when (eq s :changed)
+                           (return-from slot-makunbound
+                             (slot-makunbound object slot-name)))
+                         (%check-write-bit object 'slot-makunbound)
                          (setf (cdr (%slotd-cell s)) (%unbound)))
                   (funcall (%user-gf 'slot-missing) (class-of object)
                            object slot-name 'slot-makunbound)))))
@@ -582,10 +648,8 @@
              (make-array (length *%gf-slot-names*) :initial-element nil))))
     (%slot-set gf 0 name)
     (%slot-set gf 2 lambda-list)
-    (%slot-set gf 3 (make-hash-table :test 'equal))
     (%slot-set gf 5 0)
-    (%set-instance-function gf (lambda (&rest args) (%dispatch gf args)))
-    (push gf *%generic-functions*)
+    (%install-discriminator gf (make-hash-table :test 'equal))
     gf))
 
 ;; A copy of gf owned by the current environment: the same methods (as
@@ -609,13 +673,14 @@
 
 (defun ensure-generic-function (name &key (lambda-list nil ll-p) documentation
                                      &allow-other-keys)
-  (let ((gf (%find-gf-to-change name)))
-    (unless gf
-      (setq gf (%make-generic-function name lambda-list))
-      (setf (fdefinition name) gf))
-    (when ll-p (%slot-set gf 2 lambda-list))
-    (when documentation (%slot-set gf 7 documentation))
-    gf))
+  (%with-clos-lock
+    (let ((gf (%find-gf-to-change name)))
+      (unless gf
+        (setq gf (%make-generic-function name lambda-list))
+        (setf (fdefinition name) gf))
+      (when ll-p (%slot-set gf 2 lambda-list))
+      (when documentation (%slot-set gf 7 documentation))
+      gf)))
 
 (defmacro defgeneric (name lambda-list &rest options)
   (let ((methods nil) (doc nil))
@@ -626,13 +691,16 @@
     `(progn
        (ensure-generic-function ',name :lambda-list ',lambda-list
                                 :documentation ',doc)
+       ,(if (consp name)
+            `(%set-documentation ',(cadr name) '%setf-documentation ',doc t)
+            `(%set-documentation ',name 'function ',doc t))
        ,@(nreverse methods)
        (fdefinition ',name))))
 
 (defun generic-function-name (gf) (%gf-name gf))
 
 ;; After the methods changed: how many leading arguments dispatch, where
-;; EQL specializers are, and an empty cache.
+;; EQL specializers are, and an empty cache (lock held).
 (defun %update-dispatch (gf)
   (let ((n 0) (eqls nil) (tc (%class-binding 't)))
     (dolist (m (%gf-methods gf))
@@ -644,9 +712,19 @@
     (%slot-set gf 5 n)
     (%slot-set gf 6 eqls)
     (%slot-set gf 8 (%simple-arity gf))
-    (setq *%methods-epoch* (1+ *%methods-epoch*))
-    (%slot-set gf 3 (make-hash-table :test 'equal))
-    (%set-instance-function gf (%make-discriminator gf n eqls (%gf-arity gf)))))
+    (%with-clos-lock (setq *%methods-epoch* (1+ *%methods-epoch*)))
+    (%install-discriminator gf (make-hash-table :test 'equal))))
+
+;; gf calls a new discriminating function, for its methods and dispatch
+;; state as they are now, with table as its cache (lock held; the cache
+;; is kept in gf's slot 3 too, for %DISPATCH-MISS to tell whether a
+;; discriminating function is still gf's).
+(defun %install-discriminator (gf table)
+  (%slot-set gf 3 table)
+  (%set-instance-function
+   gf (%make-discriminator gf table *%classes-epoch* (%gf-methods gf)
+                           (%gf-ndispatch gf) (%gf-eql-positions gf)
+                           (%gf-arity gf))))
 
 (defun %simple-arity (gf)
   (let* ((ll (%gf-lambda-list gf))
@@ -660,17 +738,21 @@
 (defun %pair-key (a b)
   (if (< b 1048576) (+ (* a 1048576) b) (cons a b)))
 
-;; The discriminating function: for one or two arguments dispatched on by
-;; class only, one that computes the key and calls the effective method
-;; without consing; else the general one.
-(defun %make-discriminator (gf n eqls arity)
+;; The discriminating function over cache table, made at classes epoch
+;; epoch, for gf's methods and dispatch state as they are (n arguments
+;; dispatched on, EQL specializers at positions eqls, arity): for one or
+;; two arguments dispatched on by class only, one that computes the key
+;; and calls the effective method without consing; else the general one.
+;; The cache is used only while no class has changed since it was made.
+(defun %make-discriminator (gf table epoch methods n eqls arity)
   (cond ((and (eql arity 1) (null eqls))
          (lambda (a)
            (let* ((key (if (eql n 0) 0 (%class-id (class-of a))))
-                  (emf (gethash key (%gf-cache gf))))
+                  (emf (and (eql epoch *%classes-epoch*)
+                            (gethash key table))))
              (if emf
                  (funcall emf a)
-                 (%dispatch-miss gf (list a) key)))))
+                 (%dispatch-miss gf table epoch (list a) key)))))
         ((and (eql arity 2) (null eqls))
          (lambda (a b)
            (let* ((key (case n
@@ -678,11 +760,13 @@
                          (1 (%class-id (class-of a)))
                          (t (%pair-key (%class-id (class-of a))
                                        (%class-id (class-of b))))))
-                  (emf (gethash key (%gf-cache gf))))
+                  (emf (and (eql epoch *%classes-epoch*)
+                            (gethash key table))))
              (if emf
                  (funcall emf a b)
-                 (%dispatch-miss gf (list a b) key)))))
-        (t (lambda (&rest args) (%dispatch gf args)))))
+                 (%dispatch-miss gf table epoch (list a b) key)))))
+        (t (lambda (&rest args)
+             (%dispatch gf table epoch methods n eqls arity args)))))
 
 (defun %same-specializer-p (a b)
   (or (eq a b)
@@ -705,17 +789,19 @@
         (return m)))))
 
 (defun remove-method (gf method)
-  (%slot-set gf 1 (remove method (%gf-methods gf)))
-  (%update-dispatch gf)
+  (%with-clos-lock
+    (%slot-set gf 1 (remove method (%gf-methods gf)))
+    (%update-dispatch gf))
   gf)
 
 (defun add-method (gf method)
-  (let ((old (find-method gf (%method-qualifiers method)
-                          (%method-specializers method) nil)))
-    (%slot-set gf 1 (cons method (remove old (%gf-methods gf))))
-    (%slot-set method 0 gf)
-    (%update-dispatch gf)
-    gf))
+  (%with-clos-lock
+    (let ((old (find-method gf (%method-qualifiers method)
+                            (%method-specializers method) nil)))
+      (%slot-set method 0 gf)
+      (%slot-set gf 1 (cons method (remove old (%gf-methods gf))))
+      (%update-dispatch gf)))
+  gf)
 
 (defun method-qualifiers (m) (%method-qualifiers m))
 (defun method-specializers (m) (%method-specializers m))
@@ -724,23 +810,27 @@
 ;; What DEFMETHOD does at run time.
 (defun %add-method (name qualifiers specializers lambda-list function
                     &optional arity)
-  (let ((gf (or (%find-gf-to-change name)
-                (ensure-generic-function
-                 name :lambda-list (%gf-lambda-list-from lambda-list))))
-        (m (%allocate-instance
+  (dolist (q qualifiers)
+    (unless (member q '(:before :after :around))
+      (error "Method qualifier ~s is not supported (only :before, :after and :around)" q)))
+  (when (cdr qualifiers)
+    (error "More than one method qualifier: ~s" qualifiers))
+  (let ((m (%allocate-instance
             (%class-wrapper (%class-binding 'standard-method))
             (make-array (length *%method-slot-names*) :initial-element nil))))
-    (dolist (q qualifiers)
-      (unless (member q '(:before :after :around))
-        (error "Method qualifier ~s is not supported (only :before, :after and :around)" q)))
-    (when (cdr qualifiers)
-      (error "More than one method qualifier: ~s" qualifiers))
     (%slot-set m 1 specializers)
     (%slot-set m 2 qualifiers)
     (%slot-set m 3 lambda-list)
     (%slot-set m 4 function)
     (%slot-set m 6 arity)
-    (add-method gf m)
+    ;; the generic function found (or made, or copied for this user) and
+    ;; changed in one step: another thread doing the same adds its method
+    ;; to the same one
+    (%with-clos-lock
+      (add-method (or (%find-gf-to-change name)
+                      (ensure-generic-function
+                       name :lambda-list (%gf-lambda-list-from lambda-list)))
+                  m))
     m))
 
 (defun %gf-lambda-list-from (method-ll)
@@ -756,36 +846,36 @@
 
 ;;; dispatch
 
-(defun %dispatch (gf args)
-  (let* ((n (%gf-ndispatch gf))
-         (eqls (%gf-eql-positions gf))
-         (key (cond ((eql n 0) nil)
+;; The general discriminating function's work (%MAKE-DISCRIMINATOR says
+;; what it closes over).
+(defun %dispatch (gf table epoch methods n eqls arity args)
+  (let* ((key (cond ((eql n 0) nil)
                     ((and (eql n 1) (null eqls))
                      (if args
                          (%class-id (class-of (car args)))
                          (%too-few-arguments gf)))
-                    (t (%dispatch-key gf args n eqls))))
-         (emf (gethash key (%gf-cache gf))))
-    (cond ((null emf) (%dispatch-miss gf args key))
-          ((%gf-arity gf) (apply emf args))
+                    (t (%dispatch-key gf methods args n eqls))))
+         (emf (and (eql epoch *%classes-epoch*) (gethash key table))))
+    (cond ((null emf) (%dispatch-miss gf table epoch args key))
+          (arity (apply emf args))
           (t (funcall emf args)))))
 
 (defun %too-few-arguments (gf)
   (error 'program-error :format-control "~s: too few arguments"
          :format-arguments (list (%gf-name gf))))
 
-(defun %eql-specialized-p (gf i arg)
-  (dolist (m (%gf-methods gf) nil)
+(defun %eql-specialized-p (methods i arg)
+  (dolist (m methods nil)
     (let ((s (nth i (%method-specializers m))))
       (when (and (consp s) (eql (cadr s) arg))
         (return t)))))
 
-(defun %dispatch-key (gf args n eqls)
+(defun %dispatch-key (gf methods args n eqls)
   (let ((key nil) (l args))
     (dotimes (i n (nreverse key))
       (when (null l) (%too-few-arguments gf))
       (let ((arg (car l)))
-        (push (if (and (member i eqls) (%eql-specialized-p gf i arg))
+        (push (if (and (member i eqls) (%eql-specialized-p methods i arg))
                   (list 'eql arg)
                   (%class-id (class-of arg)))
               key))
@@ -806,7 +896,7 @@
           ((eql n 0) nil)
           ((and (eql n 1) (null eqls) args) (%class-id (class-of (car args))))
           ((and (eql n 1) (null eqls)) :no-key)
-          (t (%dispatch-key gf args n eqls)))))
+          (t (%dispatch-key gf (%gf-methods gf) args n eqls)))))
 
 (defun %specializer-applicable-p (s arg)
   (if (consp s)
@@ -840,20 +930,39 @@
                        (%gf-methods gf))
         (lambda (m1 m2) (%method-more-specific-p m1 m2 args))))
 
-(defun %dispatch-miss (gf args key)
-  (let* ((methods (compute-applicable-methods gf args))
-         (emf (cond (methods (%compute-emf gf methods))
-                    ((%gf-arity gf)
-                     (lambda (&rest args)
-                       (apply (%user-gf 'no-applicable-method) gf args)))
-                    (t (lambda (args)
-                         (apply (%user-gf 'no-applicable-method) gf args))))))
-    ;; the entry goes into a cache every user shares: only the key of
-    ;; these arguments (a caller may hand in another) and the effective
-    ;; method computed here
-    (when (equal key (%dispatch-key-for gf args))
-      (%with-system-write (%cache-add gf key emf)))
-    (if (%gf-arity gf) (apply emf args) (funcall emf args))))
+;; A miss in table, the cache of the discriminating function called
+;; (made at classes epoch epoch): the effective method is computed and
+;; cached under the lock, then called (outside it).  If gf has changed
+;; since that discriminating function was made (its cache is another
+;; table: methods changed, or another miss was cached), the call starts
+;; again with the current one, so no effective method of an older state is
+;; ever cached, and none is called with another state's way of passing
+;; arguments; a cache made before the last change of classes is left
+;; behind, the new entry starting an empty one.
+(defun %dispatch-miss (gf table epoch args key)
+  (let ((emf nil) (arity nil))
+    (%with-clos-lock
+      (when (eq table (%gf-cache gf))
+        (setq arity (%gf-arity gf)
+              emf (%effective-method gf args))
+        ;; the entry goes into a cache every user may share: only under
+        ;; the key of these arguments (a caller may hand in another)
+        (when (equal key (%dispatch-key-for gf args))
+          (%with-system-write
+            (%cache-add gf (if (eql epoch *%classes-epoch*) table nil)
+                        key emf)))))
+    (cond ((null emf) (apply gf args))
+          (arity (apply emf args))
+          (t (funcall emf args)))))
+
+(defun %effective-method (gf args)
+  (let ((methods (compute-applicable-methods gf args)))
+    (cond (methods (%compute-emf gf methods))
+          ((%gf-arity gf)
+           (lambda (&rest args)
+             (apply (%user-gf 'no-applicable-method) gf args)))
+          (t (lambda (args)
+               (apply (%user-gf 'no-applicable-method) gf args))))))
 
 ;; Effective methods.  With the generic function's arity k, they take
 ;; the k arguments spread; without, the argument list.  The primary and
@@ -1067,9 +1176,9 @@
 
 (defun allocate-instance (class &rest initargs)
   (declare (ignore initargs))
-  (%allocate-instance (%class-wrapper class)
-                      (make-array (length (%wrapper-names (%class-wrapper class)))
-                                  :initial-element (%unbound))))
+  (let ((w (%class-wrapper class)))     ; once: another thread may replace it
+    (%allocate-instance w (make-array (length (%wrapper-names w))
+                                      :initial-element (%unbound)))))
 
 (defun %get-properties (plist keys)
   (do ((l plist (cddr l)))
@@ -1102,12 +1211,15 @@
   (let ((cached (getf (%class-plist class) :valid-initargs)))
     (if (and cached (eql (car cached) *%methods-epoch*))
         (cdr cached)
-        (let ((valid (%valid-initargs class)))
-          ;; not kept in a system class for a user: their methods count
-          (unless (and (%user-environment-p) (%system-object-p class))
-            (%class-plist-put class :valid-initargs
-                              (cons *%methods-epoch* valid)))
-          valid))))
+        ;; under the lock, nothing changes the methods or the epoch while
+        ;; they are computed, nor the property list while it is replaced
+        (%with-clos-lock
+          (let ((valid (%valid-initargs class)))
+            ;; not kept in a system class for a user: their methods count
+            (unless (and (%user-environment-p) (%system-object-p class))
+              (%class-plist-put class :valid-initargs
+                                (cons *%methods-epoch* valid)))
+            valid)))))
 
 (defun %check-initargs (class initargs)
   (unless (getf initargs :allow-other-keys)
@@ -1182,6 +1294,10 @@
                     (list ,@(nreverse inits)) ',doc)))
 
 (defun %ensure-class (name supers direct-slots default-initargs doc)
+  (%with-clos-lock
+    (%ensure-class-1 name supers direct-slots default-initargs doc)))
+
+(defun %ensure-class-1 (name supers direct-slots default-initargs doc)
   (let ((super-classes
           (mapcar (lambda (s)
                     (or (%class-binding s)
@@ -1205,6 +1321,7 @@
     (%set-class-field class 10 doc)
     (%finalize-class class)
     (%set-class-binding name class)
+    (%set-documentation name 'type doc t)
     (%clear-dispatch-caches)
     (%add-accessor-methods class)
     class))
@@ -1238,250 +1355,3 @@
       (let* ((gf (%find-gf-to-change w))
              (m (and gf (find-method gf nil (list (%class-binding 't) class) nil))))
         (when m (remove-method gf m))))))
-
-;;; ---- the standard generic functions ----
-
-(defgeneric no-applicable-method (generic-function &rest arguments))
-(defmethod no-applicable-method ((gf t) &rest arguments)
-  (error "There is no applicable method for the generic function ~s when called with arguments ~s."
-         (%gf-name gf) arguments))
-
-(defgeneric no-next-method (generic-function method &rest arguments))
-(defmethod no-next-method ((gf t) method &rest arguments)
-  (error "There is no next method for the generic function ~s when called with arguments ~s."
-         (%gf-name gf) arguments))
-
-(defgeneric slot-missing (class object slot-name operation &optional new-value))
-(defmethod slot-missing ((class t) object slot-name operation &optional new-value)
-  (error "When attempting to ~a, the slot ~s is missing from the object ~s."
-         (case operation
-           (slot-value "read the slot's value (slot-value)")
-           (setf (format nil "set the slot's value to ~s (SETF of SLOT-VALUE)"
-                         new-value))
-           (slot-boundp "test to see if slot is bound (SLOT-BOUNDP)")
-           (t "make the slot unbound (SLOT-MAKUNBOUND)"))
-         slot-name object))
-
-(defgeneric slot-unbound (class instance slot-name))
-(defmethod slot-unbound ((class t) instance slot-name)
-  (error 'unbound-slot :name slot-name :instance instance
-         :format-control "The slot ~s is unbound in the object ~s."
-         :format-arguments (list slot-name instance)))
-
-(defgeneric shared-initialize (instance slot-names &rest initargs &key &allow-other-keys))
-(defmethod shared-initialize ((instance standard-object) slot-names
-                              &rest initargs)
-  (dolist (s (%class-slots (class-of instance)))
-    (let ((name (%slotd-name s)))
-      (multiple-value-bind (key value found)
-          (%get-properties initargs (%slotd-initargs s))
-        (declare (ignore key))
-        (if found
-            (setf (slot-value instance name) value)
-            (when (and (%slotd-initfunction s)
-                       (or (eq slot-names t) (member name slot-names))
-                       (not (slot-boundp instance name)))
-              (setf (slot-value instance name)
-                    (funcall (%slotd-initfunction s))))))))
-  instance)
-
-(defgeneric initialize-instance (instance &rest initargs &key &allow-other-keys))
-(defmethod initialize-instance ((instance standard-object) &rest initargs)
-  (apply (%user-gf 'shared-initialize) instance t initargs))
-
-(defgeneric reinitialize-instance (instance &rest initargs &key &allow-other-keys))
-(defmethod reinitialize-instance ((instance standard-object) &rest initargs)
-  (%check-initargs (class-of instance) initargs)
-  (apply (%user-gf 'shared-initialize) instance nil initargs))
-
-(defgeneric update-instance-for-redefined-class
-    (instance added-slots discarded-slots property-list &rest initargs
-     &key &allow-other-keys))
-(defmethod update-instance-for-redefined-class
-    ((instance standard-object) added-slots discarded-slots property-list
-     &rest initargs)
-  (declare (ignore discarded-slots property-list))
-  (apply (%user-gf 'shared-initialize) instance added-slots initargs))
-
-;;; ---- printing ----
-
-(defun %output-stream (stream)
-  (cond ((null stream) *standard-output*)
-        ((eq stream t) *standard-output*)
-        (t stream)))
-
-(defun %print-unreadable-object (object stream type identity body)
-  (let ((stream (%output-stream stream)))
-    (write-string "#<" stream)
-    (when type
-      (write (type-of object) :stream stream)
-      (when (or body identity) (write-char #\Space stream)))
-    (when body (funcall body))
-    (when identity
-      (when body (write-char #\Space stream))
-      (format stream "{~X}" (%object-address object)))
-    (write-char #\> stream)
-    nil))
-
-(defmacro print-unreadable-object ((object stream &key type identity)
-                                   &body body)
-  `(%print-unreadable-object ,object ,stream ,type ,identity
-                             ,(if body `(lambda () ,@body) nil)))
-
-;; A symbol with its package, whatever the current package (as SBCL
-;; names classes and generic functions in #<...>).
-(defun %prin1-qualified (symbol stream)
-  (let ((*package* (find-package "KEYWORD")))
-    (prin1 symbol stream)))
-
-(defgeneric print-object (object stream))
-
-(defmethod print-object ((object t) stream)
-  (if (%instancep object)
-      (print-unreadable-object (object stream :type t :identity t))
-      (write object :stream stream))
-  object)
-
-(defmethod print-object ((object class) stream)
-  (print-unreadable-object (object stream)
-    (prin1 (%class-name (class-of object)) stream)
-    (write-char #\Space stream)
-    (%prin1-qualified (%class-name object) stream))
-  object)
-
-(defmethod print-object ((object generic-function) stream)
-  (print-unreadable-object (object stream)
-    (prin1 (%class-name (class-of object)) stream)
-    (write-char #\Space stream)
-    (%prin1-qualified (%gf-name object) stream)
-    (format stream " (~d)" (length (%gf-methods object))))
-  object)
-
-(defmethod print-object ((object method) stream)
-  (print-unreadable-object (object stream :identity t)
-    (prin1 (%class-name (class-of object)) stream)
-    (when (%method-gf object)
-      (write-char #\Space stream)
-      (%prin1-qualified (%gf-name (%method-gf object)) stream))
-    (dolist (q (%method-qualifiers object))
-      (format stream " ~s" q))
-    (format stream " ~s"
-            (mapcar (lambda (s) (if (consp s) s (%class-name s)))
-                    (%method-specializers object))))
-  object)
-
-;; Called by the printer (instances.c) for every instance: the text
-;; PRINT-OBJECT writes, under PRIN1 when escape.
-(defun %print-instance (object escape)
-  (let ((s (make-string-output-stream)))
-    (let ((*print-escape* escape))
-      (funcall (%user-gf 'print-object) object s))
-    (get-output-stream-string s)))
-
-;;; ---- types ----
-
-(defun %class-typep (object class)
-  (if (member class (%class-precedence-list (class-of object))) t nil))
-
-(defun %type-class (type)
-  (cond ((%instancep type) (if (%classp type) type nil))
-        ((symbolp type) (%class-binding type))
-        (t nil)))
-
-(defun subtypep (type1 type2 &optional environment)
-  (declare (ignore environment))
-  (%subtypep (%expand-deftype type1) (%expand-deftype type2)))
-
-;; Compound types on the left: what every member, every branch of an OR,
-;; some branch of an AND, or the range's type is a subtype of.
-(defun %subtypep (type1 type2)
-  (let ((head (if (consp type1) (car type1) nil)))
-    (cond ((member head '(member eql))
-           (values (every (lambda (x) (typep x type2)) (cdr type1)) t))
-          ((eq head 'or)
-           (let ((known t))
-             (dolist (ty (cdr type1) (values known known))
-               (multiple-value-bind (sub sure) (subtypep ty type2)
-                 (unless sure (setq known nil))
-                 (when (and sure (not sub)) (return (values nil t)))))))
-          ((and (eq head 'and)
-                (some (lambda (ty) (subtypep ty type2)) (cdr type1)))
-           (values t t))
-          ((and (member head '(integer rational real float double-float
-                               signed-byte unsigned-byte mod))
-                (symbolp type2))
-           (%subtypep-classes (if (member head '(signed-byte unsigned-byte mod))
-                                  'integer head)
-                              type2))
-          (t (%subtypep-classes type1 type2)))))
-
-(defun %subtypep-classes (type1 type2)
-  (cond ((or (equal type1 type2) (eq type2 t) (null type1)) (values t t))
-        ((and (eq type1 'keyword) (member type2 '(symbol atom))) (values t t))
-        ((eq type2 'atom)
-         (let ((c1 (%type-class type1)))
-           (if c1
-               (values (not (member (%class-binding 'cons)
-                                    (%class-precedence-list c1)))
-                       t)
-               (values nil nil))))
-        (t (let ((c1 (%type-class type1)) (c2 (%type-class type2)))
-             (if (and c1 c2)
-                 (values (if (member c2 (%class-precedence-list c1)) t nil) t)
-                 (values nil nil))))))
-
-;;; ---- condition classes ----
-
-;; The class named name, of kind (:condition, :structure) with superclasses
-;; supers, before it is finalized: the class of that kind already named so,
-;; linked to its new superclasses, or a new one of the metaclass named
-;; metaclass.  Checks first that the current environment may (re)define it.
-(defun %reuse-or-make-class (name kind supers metaclass)
-  (let ((class (%class-binding name)))
-    (when class (%set-class-binding name class))   ; may we redefine it?
-    (if (and class (eq (%class-kind class) kind))
-        (progn
-          (dolist (s (%class-direct-superclasses class))
-            (%unlink-subclass s class))
-          (%set-class-field class 1 supers)
-          (dolist (s supers)
-            (%link-subclass s class))
-          class)
-        (%raw-class name kind supers (%class-binding metaclass)))))
-
-(defun %ensure-condition-class (name)
-  (let* ((parents (if (eq name 'condition) nil (%condition-parents name)))
-         (supers (mapcar (lambda (p)
-                           (or (%class-binding p) (%ensure-condition-class p)))
-                         (or parents '(t))))
-         (class (%reuse-or-make-class name :condition supers 'condition-class)))
-    (%finalize-class class)
-    (%set-class-binding name class)
-    (%clear-dispatch-caches)
-    class))
-
-(let ((names nil))
-  (do-symbols (s "LISPOS-INTERNAL")
-    (when (get s '%condition-type) (push s names)))
-  (%ensure-condition-class 'condition)
-  (dolist (name names)
-    (unless (%class-binding name) (%ensure-condition-class name))))
-
-(setf (svref *%built-in-classes* 16) (%class-binding 'condition))
-
-;; Condition types defined from now on get classes too.
-(let ((define (symbol-function '%define-condition-type)))
-  (setf (symbol-function '%define-condition-type)
-        (lambda (name &rest more)
-          (prog1 (apply define name more)
-            (%ensure-condition-class name)))))
-
-;; The system generic functions users may add methods to: each user gets
-;; a binding of their own (environment.c, CELL_EXTENSIBLE), holding the
-;; system's generic function until they change it: then a private copy
-;; (%FIND-GF-TO-CHANGE).
-(dolist (name '(print-object initialize-instance shared-initialize
-                reinitialize-instance update-instance-for-redefined-class
-                slot-missing slot-unbound no-applicable-method
-                no-next-method))
-  (%make-extensible name))

@@ -49,6 +49,9 @@
 
 ;; Define (or redefine) the class of structure name.
 (defun %define-structure (name include own-slots all-slots)
+  (%with-clos-lock (%define-structure-1 name include own-slots all-slots)))
+
+(defun %define-structure-1 (name include own-slots all-slots)
   (let* ((supers (list (if include
                            (or (%class-binding include)
                                (error "The structure ~s to include is not defined"
@@ -95,7 +98,7 @@
          (constructors nil) (no-constructor nil)
          (copier (%struct-symbol "COPY-" name))
          (predicate (%struct-symbol name "-P"))
-         (include nil) (overrides nil) (printer nil))
+         (include nil) (overrides nil) (printer nil) (doc nil))
     (dolist (o options)
       (let ((key (if (consp o) (car o) o))
             (args (if (consp o) (cdr o) nil)))
@@ -118,7 +121,7 @@
            (error "DEFSTRUCT option ~s is not supported" key))
           (t (error "Unknown DEFSTRUCT option ~s" key)))))
     (when (stringp (car slot-descriptions))
-      (pop slot-descriptions))
+      (setq doc (pop slot-descriptions)))
     (let* ((inherited
              (if include
                  (let ((c (or (%class-binding include)
@@ -193,6 +196,8 @@
                                                      :initform ',(cadr s)))
                                             own))
                             ',all)
+         (%set-documentation ',name 'structure ',doc t)
+         (%set-documentation ',name 'type ',doc t)
          ,@(nreverse forms)
          ',name))))
 

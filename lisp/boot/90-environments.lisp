@@ -18,7 +18,7 @@
    *print-right-margin*
    ;; the registries of what is defined: a user's definitions go on
    ;; their own (lisp/freeze.c: the system's lists are read-only)
-   *%condition-types* *%generic-functions*))
+   *%condition-types*))
 
 ;;; ---- DEFTYPE ----
 
@@ -37,13 +37,13 @@
 (defmacro deftype (name lambda-list &body body)
   (unless (and (symbolp name) name)
     (error "DEFTYPE: ~s is not a type name" name))
-  (when (and body (stringp (car body)) (cdr body))
-    (setq body (cdr body)))
-  `(progn
-     (%set-env-binding :type ',name
-                       (lambda ,(%deftype-lambda-list lambda-list)
-                         (block ,name ,@body)))
-     ',name))
+  (let ((doc (if (and body (stringp (car body)) (cdr body)) (pop body) nil)))
+    `(progn
+       (%set-env-binding :type ',name
+                         (lambda ,(%deftype-lambda-list lambda-list)
+                           (block ,name ,@body)))
+       (%set-documentation ',name 'type ',doc t)
+       ',name)))
 
 ;;; ---- DEFINE-SYMBOL-MACRO ----
 
@@ -80,14 +80,15 @@
 ;; the arguments of the call: (f a b) or (funcall #'f a b).
 (defmacro define-compiler-macro (name lambda-list &body body)
   (let ((form (gensym "FORM")) (env (gensym "ENV"))
-        (whole nil) (environment nil) (params nil))
+        (whole nil) (environment nil) (params nil)
+        (doc (if (and body (stringp (car body)) (cdr body)) (pop body) nil)))
     (do ((l lambda-list (cdr l))) ((atom l) (setq params (nreconc params l)))
       (cond ((eq (car l) '&whole) (setq whole (cadr l) l (cdr l)))
             ((eq (car l) '&environment) (setq environment (cadr l) l (cdr l)))
             (t (push (car l) params))))
-    (when (and body (stringp (car body)) (cdr body))
-      (setq body (cdr body)))
     `(progn
+       ,@(if (symbolp name)
+             `((%set-documentation ',name 'compiler-macro ',doc t)))
        (setf (compiler-macro-function ',name)
              (lambda (,form ,env)
                (declare (ignorable ,env))

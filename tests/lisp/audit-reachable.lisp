@@ -1,5 +1,5 @@
 ;;;; What a user can reach (issue 17, docs/security.md), run by
-;;;; tests/unit/lisp_audit.t in a fresh user's environment: every
+;;;; tests/integration/lisp_audit.t in a fresh user's environment: every
 ;;;; function, macro, special operator and variable the system's packages
 ;;;; hold, one line each, sorted -- its kind, its name with its package,
 ;;;; and for a function written in C who may call it.  The test compares

@@ -1,4 +1,4 @@
-;;;; Capabilities (docs/lisp.md "Capabilities"), run by tests/unit/lisp_caps.t:
+;;;; Capabilities (docs/lisp.md "Capabilities"), run by tests/integration/lisp_caps.t:
 ;;;; every form below starting with (denied, (same or (holds writes one
 ;;;; TAP line "ok - ..." or "not ok - ...", which the script numbers.
 

@@ -1,7 +1,7 @@
 ;;;; corpus-input.lisp -- string input streams, the reading functions,
 ;;;; READ from a stream and LOAD from one, against SBCL
-;;;; (tests/unit/lisp_sbcl.t).  Loading host files is tested by
-;;;; tests/unit/lisp_load.t, where the files can be made.
+;;;; (tests/integration/lisp_sbcl.t).  Loading host files is tested by
+;;;; tests/integration/lisp_load.t, where the files can be made.
 
 ;;; make-string-input-stream and read-char
 (let ((s (make-string-input-stream "abc"))) (list (read-char s) (read-char s) (read-char s)))

@@ -1,5 +1,5 @@
 ;;;; corpus-output.lisp -- the printer's variables, output streams, FORMAT
-;;;; and ERROR's message, against SBCL (tests/unit/lisp_sbcl.t).
+;;;; and ERROR's message, against SBCL (tests/integration/lisp_sbcl.t).
 ;;;;
 ;;;; Values compare by their PRIN1 line, so most forms print into strings
 ;;;; (FORMAT NIL, WITH-OUTPUT-TO-STRING, the -TO-STRING functions); the few

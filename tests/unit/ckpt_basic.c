@@ -6,19 +6,15 @@
 #include <stdlib.h>
 
 #include "ckpt/ckpt.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
-static lo_disk *disk;
-static char why[200];
+static struct fixture fx;
 
 static lo_ckpt *open_store(bool create, uint64_t budget)
 {
-    struct lo_ckpt_options opt = { .create = create, .frame_budget = budget };
-    lo_ckpt *c = NULL;
-    int status = lo_ckpt_open(disk, &opt, &c, why, sizeof why);
-    if (status != LO_OK)
-        diag("open: %s (%s)", lo_strerror(status), why);
-    return c;
+    return fixture_try_store(&fx, (struct lo_ckpt_options){
+        .create = create, .frame_budget = budget });
 }
 
 static void fill(unsigned char *page, uint64_t n, unsigned stamp)
@@ -52,8 +48,7 @@ int main(void)
 {
     enum { PAGES = 3000 };
     static unsigned stamps[PAGES], durable[PAGES];
-    if (lo_ram_disk_open(65536, 4096, &disk) != LO_OK)    /* 256 MiB */
-        bail_out("no RAM disk");
+    fixture_ram_disk(&fx, 65536);                          /* 256 MiB */
 
     ok(open_store(false, 0) == NULL, "a blank disk without create: refused");
     lo_ckpt *c = open_store(true, 0);
@@ -106,7 +101,7 @@ int main(void)
        (unsigned long long)st.write_faults, (unsigned long long)st.snapshots,
        (unsigned long long)st.resident);
     uint64_t gen = lo_ckpt_generation(c);
-    lo_ckpt_close(c);
+    fixture_close_store(&fx);
 
     c = open_store(false, 0);
     ok(c != NULL, "reopen");
@@ -122,34 +117,34 @@ int main(void)
     uint64_t max = lo_ckpt_max_pages(c);
     is_int(lo_ckpt_grow(c, max + 1), LO_ENOSPC, "growing past the disk: LO_ENOSPC");
     is_uint(lo_ckpt_page_count(c), PAGES, "and nothing changed");
-    lo_ckpt_close(c);
+    fixture_close_store(&fx);
 
     /* Damage the newer boot block: the older one (one snapshot back) wins. */
     unsigned char *block = lo_disk_buffer_alloc(4096);
-    lo_disk_read_sync(disk, block, 4096, (gen % 2) * 4096);
+    lo_disk_read_sync(fx.disk, block, 4096, (gen % 2) * 4096);
     block[100] ^= 1;
-    lo_disk_write_sync(disk, block, 4096, (gen % 2) * 4096);
+    lo_disk_write_sync(fx.disk, block, 4096, (gen % 2) * 4096);
     c = open_store(false, 0);
     ok(c != NULL, "a damaged newer boot block: the store still opens");
     is_uint(lo_ckpt_generation(c), gen - 1, "from the older boot block");
-    lo_ckpt_close(c);
-    lo_disk_read_sync(disk, block, 4096, ((gen - 1) % 2) * 4096);
+    fixture_close_store(&fx);
+    lo_disk_read_sync(fx.disk, block, 4096, ((gen - 1) % 2) * 4096);
     block[8] ^= 0x40;
-    lo_disk_write_sync(disk, block, 4096, ((gen - 1) % 2) * 4096);
+    lo_disk_write_sync(fx.disk, block, 4096, ((gen - 1) % 2) * 4096);
     c = open_store(false, 0);
-    ok(c == NULL && strstr(why, "both boot blocks"), "both damaged: refused (%s)", why);
+    ok(c == NULL && strstr(fx.why, "both boot blocks"),
+       "both damaged: refused (%s)", fx.why);
     lo_disk_buffer_free(block);
-    lo_disk_close(disk);
+    fixture_close(&fx);
 
     /* A failed flush fails its snapshot for good: reported, never retried,
      * and the last durable state is what a reopen finds. */
-    lo_disk *inner;
-    lo_ram_disk_open(16384, 4096, &inner);
+    fixture_ram_disk(&fx, 16384);
     /* Flushes: 1-2 format, 3-4 the first sync (table, boot block), 5 the
      * second sync's table flush -- which fails, so its boot block is never
      * written and the outcome is determinate. */
-    struct lo_fault_config fc = { .fail_op = 5, .fail_kinds = LO_FAULT_FLUSH };
-    lo_fault_disk_open(inner, &fc, &disk);
+    fixture_fault_disk(&fx, (struct lo_fault_config){
+        .fail_op = 5, .fail_kinds = LO_FAULT_FLUSH });
     c = open_store(true, 0);
     lo_ckpt_grow(c, 10);
     memcpy(lo_ckpt_base(c), "first", 6);
@@ -159,13 +154,11 @@ int main(void)
     ok(strstr(lo_ckpt_failure(c), "flushing") != NULL,
        "and says why: %s", lo_ckpt_failure(c));
     is_int(lo_ckpt_snapshot(c), LO_EIO, "later snapshots are refused");
-    lo_ckpt_close(c);
-    lo_disk_close(disk);
-    disk = inner;
+    fixture_close_store(&fx);
+    fixture_remove_faults(&fx);
     c = open_store(false, 0);
     ok(c && !strcmp(lo_ckpt_base(c), "first"),
        "reopened: the last durable state, not the failed one");
-    lo_ckpt_close(c);
-    lo_disk_close(inner);
+    fixture_close(&fx);
     return done_testing();
 }

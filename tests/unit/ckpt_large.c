@@ -4,31 +4,21 @@
  * random places, a snapshot, a reopen, every written page checked.  This is
  * the case per-page mprotect cannot do (vm.max_map_count).
  */
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "ckpt/ckpt.h"
 #include "drivers/rng.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { PAGES = 1250000, WRITES = 40000 };
 
 int main(void)
 {
-    char path[256];
-    const char *tmp = getenv("TMPDIR");
-    snprintf(path, sizeof path, "%s/lispos-large-%d.img",
-             tmp && *tmp ? tmp : "/tmp", (int)getpid());
-    struct lo_disk_open_options o = { .create = true,
-                                      .size_bytes = 15ull << 30 };
-    lo_disk *d;
-    if (lo_host_disk_open(path, &o, &d) != LO_OK)
+    struct fixture fx = { 0 };
+    if (!fixture_file_disk(&fx, 15ull << 30))
         return skip_all("cannot create a 15 GiB sparse file in TMPDIR");
-    char why[200];
-    struct lo_ckpt_options opt = { .create = true, .frame_budget = 20000 };
-    lo_ckpt *c;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("open: %s", why);
+    fixture_open_store(&fx, (struct lo_ckpt_options){
+        .create = true, .frame_budget = 20000 });
+    lo_ckpt *c = fx.store;
     is_int(lo_ckpt_grow(c, PAGES), LO_OK, "grow to %d pages (%.2f GiB)", PAGES,
            PAGES / 262144.0);
 
@@ -48,11 +38,8 @@ int main(void)
          (unsigned long long)st.resident, st.mechanism);
     ok(st.write_faults >= WRITES * 9 / 10, "scattered writes all faulted in");
     is_int(lo_ckpt_sync(c), LO_OK, "sync");
-    lo_ckpt_close(c);
-
-    opt.create = false;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("reopen: %s", why);
+    fixture_reopen(&fx);
+    c = fx.store;
     base = lo_ckpt_base(c);
     int bad = 0;
     for (int i = 0; i < WRITES; i++)
@@ -61,8 +48,6 @@ int main(void)
     is_int(bad, 0, "all %d scattered writes are there after reopening", WRITES);
     ok(!memcmp(base + (uint64_t)(PAGES - 1) * 4096 + 4090, "last!", 6),
        "the marker at the end of the last page (4.77 GiB in) is there");
-    lo_ckpt_close(c);
-    lo_disk_close(d);
-    unlink(path);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ckpt/ckpt.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { PAGES = 2 * 4096 + 100, BUDGET = 48 };
@@ -38,14 +39,11 @@ static void write_all(lo_ckpt *c, unsigned round, uint64_t pages)
 
 int main(void)
 {
-    lo_disk *disk;
-    if (lo_ram_disk_open(32768, 4096, &disk) != LO_OK)     /* 128 MiB */
-        bail_out("no RAM disk");
-    char why[200];
-    struct lo_ckpt_options opt = { .create = true, .frame_budget = BUDGET };
-    lo_ckpt *c;
-    if (lo_ckpt_open(disk, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("open: %s", why);
+    struct fixture fx = { 0 };
+    fixture_ram_disk(&fx, 32768);                           /* 128 MiB */
+    fixture_open_store(&fx, (struct lo_ckpt_options){
+        .create = true, .frame_budget = BUDGET });
+    lo_ckpt *c = fx.store;
     is_int(lo_ckpt_grow(c, PAGES), LO_OK, "grow to %d pages (a partial last chunk)", PAGES);
 
     write_all(c, 1, PAGES);
@@ -86,12 +84,9 @@ int main(void)
     close(fds[0]);
     close(fds[1]);
     is_int(lo_ckpt_sync(c), LO_OK, "sync");
-    lo_ckpt_close(c);
-
-    opt.create = false;
-    opt.frame_budget = 16;
-    if (lo_ckpt_open(disk, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("reopen: %s", why);
+    fx.options.frame_budget = 16;
+    fixture_reopen(&fx);
+    c = fx.store;
     ok(!memcmp((char *)lo_ckpt_base(c) + 7 * 4096 + 100, "hello", 5),
        "the bytes read() wrote are durable");
     is_int(verify(c, 2, PAGES / 2), 0,
@@ -105,7 +100,6 @@ int main(void)
     lo_ckpt_stats(c, &st);
     ok(st.resident <= 16, "reopened store keeps its smaller budget (%llu)",
        (unsigned long long)st.resident);
-    lo_ckpt_close(c);
-    lo_disk_close(disk);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -11,19 +11,15 @@
 
 #include "ckpt/ckpt.h"
 #include "ckpt/layout.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
-static lo_disk *disk;
-static char why[200];
+static struct fixture fx;
 
-static lo_ckpt *open_store(lo_disk *d, bool create, uint64_t budget)
+static lo_ckpt *open_store(bool create, uint64_t budget)
 {
-    struct lo_ckpt_options opt = { .create = create, .frame_budget = budget };
-    lo_ckpt *c = NULL;
-    int status = lo_ckpt_open(d, &opt, &c, why, sizeof why);
-    if (status != LO_OK)
-        diag("open: %s (%s)", lo_strerror(status), why);
-    return c;
+    return fixture_try_store(&fx, (struct lo_ckpt_options){
+        .create = create, .frame_budget = budget });
 }
 
 static unsigned char *page_at(lo_ckpt *c, uint64_t n)
@@ -71,9 +67,8 @@ static unsigned stamps[PAGES];
 
 int main(void)
 {
-    if (lo_ram_disk_open(16384, 4096, &disk) != LO_OK)      /* 64 MiB */
-        bail_out("no RAM disk");
-    lo_ckpt *c = open_store(disk, true, 0);
+    fixture_ram_disk(&fx, 16384);                           /* 64 MiB */
+    lo_ckpt *c = open_store(true, 0);
     if (!c)
         bail_out("no store");
 
@@ -111,8 +106,8 @@ int main(void)
     is_int(lo_ckpt_release(c, 100, 0), LO_OK, "an empty range is fine");
 
     /* Not durable yet: a crash (close without sync) brings them back. */
-    lo_ckpt_close(c);
-    c = open_store(disk, false, 0);
+    fixture_close_store(&fx);
+    c = open_store(false, 0);
     for (uint64_t n = 100; n < PAGES; n++)
         stamps[n] = 1;
     is_int(bad_pages(c, 0, PAGES, stamps), 0,
@@ -131,8 +126,8 @@ int main(void)
            "the snapshot wrote only the written page, none released");
     is_int((long long)s.slots_used, 100, "100 slots used, was %d", PAGES);
     is_int(bad_pages(c, 0, PAGES, stamps), 0, "contents right after sync");
-    lo_ckpt_close(c);
-    c = open_store(disk, false, 0);
+    fixture_close_store(&fx);
+    c = open_store(false, 0);
     is_int(bad_pages(c, 0, PAGES, stamps), 0,
            "reopened: released pages are zeros, the rest intact");
     is_int((long long)stats(c).slots_used, 100, "100 slots used after reopen");
@@ -150,14 +145,14 @@ int main(void)
     is_int(lo_ckpt_sync(c), LO_OK, "release, rewrite some, sync");
     is_int((long long)stats(c).slots_used, 100 - 10 + 1 + 1,
            "slots: 9 released, 2 written");
-    lo_ckpt_close(c);
-    c = open_store(disk, false, 0);
+    fixture_close_store(&fx);
+    c = open_store(false, 0);
     is_int(bad_pages(c, 0, PAGES, stamps), 0, "reopened: all as expected");
 
     /* Releasing twice, and releasing a page that is evicted (not
      * resident) under a small frame budget. */
-    lo_ckpt_close(c);
-    c = open_store(disk, false, 16);
+    fixture_close_store(&fx);
+    c = open_store(false, 16);
     for (uint64_t n = 0; n < 100; n++)
         fill(c, n, 4), stamps[n] = 4;
     ok(stats(c).resident <= 17, "16 frames: most pages evicted (%llu "
@@ -169,11 +164,10 @@ int main(void)
     is_int(bad_pages(c, 0, PAGES, stamps), 0,
            "evicted and resident pages released alike");
     is_int(lo_ckpt_sync(c), LO_OK, "sync");
-    lo_ckpt_close(c);
-    c = open_store(disk, false, 0);
+    fixture_close_store(&fx);
+    c = open_store(false, 0);
     is_int(bad_pages(c, 0, PAGES, stamps), 0, "reopened: right");
-    lo_ckpt_close(c);
-    lo_disk_close(disk);
+    fixture_close(&fx);
 
     /* A version 1 still being written when its page is released: on a
      * slow disk (20 ms a write) the writer has staged at most two batches
@@ -182,13 +176,12 @@ int main(void)
      * durable snapshot must have the contents of its flip. */
     enum { SLOW_PAGES = 2048 };
     static unsigned slow_stamps[SLOW_PAGES];
-    lo_disk *inner, *slow;
-    lo_ram_disk_open(16384, 4096, &inner);
-    struct lo_fault_config fc = { .seed = 1, .write_latency_ns = 20000000 };
-    lo_fault_disk_open(inner, &fc, &slow);
-    struct lo_ckpt_options opt = { .create = true, .side_pages = 8 };
-    if (lo_ckpt_open(slow, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    fixture_ram_disk(&fx, 16384);
+    fixture_fault_disk(&fx, (struct lo_fault_config){
+        .seed = 1, .write_latency_ns = 20000000 });
+    fixture_open_store(&fx, (struct lo_ckpt_options){
+        .create = true, .side_pages = 8 });
+    c = fx.store;
     lo_ckpt_grow(c, SLOW_PAGES);
     for (uint64_t n = 0; n < SLOW_PAGES; n++)
         fill(c, n, 5), slow_stamps[n] = 5;
@@ -207,20 +200,19 @@ int main(void)
        "versions 1 not staged yet were copied aside (%llu)",
        (unsigned long long)stats(c).side_copies);
     is_int(lo_ckpt_wait(c, gen), LO_OK, "its writing completes");
-    lo_ckpt_close(c);
-    lo_disk_close(slow);
-    c = open_store(inner, false, 0);
+    fixture_close_store(&fx);
+    fixture_remove_faults(&fx);
+    c = open_store(false, 0);
     is_int(bad_pages(c, 0, SLOW_PAGES, slow_stamps), 0,
            "recovered: the snapshot's contents, not the release");
-    lo_ckpt_close(c);
-    lo_disk_close(inner);
+    fixture_close(&fx);
 
     /* A format-2 store (before absent pages) is read as it is; its next
      * snapshot writes format 3. */
-    lo_disk *old;
-    lo_ram_disk_open(4096, 4096, &old);
+    fixture_ram_disk(&fx, 4096);
+    lo_disk *old = fx.disk;
     struct lo_ckpt_options fopt = { .create = true };
-    lo_ckpt_format(old, &fopt, why, sizeof why);
+    lo_ckpt_format(old, &fopt, fx.why, sizeof fx.why);
     unsigned char *block = lo_disk_buffer_alloc(4096);
     struct lo_boot boot;
     lo_disk_read_sync(old, block, 4096, lo_layout_boot(1));
@@ -229,18 +221,18 @@ int main(void)
     boot.format_version = 2;
     lo_boot_encode(&boot, block);
     lo_disk_write_sync(old, block, 4096, lo_layout_boot(1));
-    c = open_store(old, false, 0);
+    c = open_store(false, 0);
     ok(c != NULL, "a format-2 store opens");
     if (c) {
         lo_ckpt_grow(c, 4);
         fill(c, 2, 9);
         is_int(lo_ckpt_sync(c), LO_OK, "and takes snapshots");
-        lo_ckpt_close(c);
+        fixture_close_store(&fx);
     }
     lo_disk_read_sync(old, block, 4096, lo_layout_boot(0));
     ok(lo_boot_decode(block, &boot) && boot.format_version == 3,
        "which are format 3");
     lo_disk_buffer_free(block);
-    lo_disk_close(old);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -13,6 +13,7 @@
 
 #include "ckpt/ckpt.h"
 #include "ckpt/safepoint.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { THREADS = 4, SPAN = 512 };
@@ -51,13 +52,11 @@ static void *mutator(void *arg)
 
 int main(void)
 {
-    lo_disk *disk;
-    if (lo_ram_disk_open(32768, 4096, &disk) != LO_OK)
-        bail_out("no RAM disk");
-    char why[200];
-    struct lo_ckpt_options opt = { .create = true, .frame_budget = 24 };
-    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("open: %s", why);
+    struct fixture fx = { 0 };
+    fixture_ram_disk(&fx, 32768);
+    fixture_open_store(&fx, (struct lo_ckpt_options){
+        .create = true, .frame_budget = 24 });
+    store = fx.store;
     lo_ckpt_grow(store, THREADS * SPAN);
 
     pthread_t th[THREADS];
@@ -87,11 +86,8 @@ int main(void)
     diag("flip stall of the last snapshot: %llu us, write faults %llu, evictions %llu",
          (unsigned long long)st.last_flip_ns / 1000,
          (unsigned long long)st.write_faults, (unsigned long long)st.evictions);
-    lo_ckpt_close(store);              /* no final sync: like a crash */
-
-    opt.create = false;
-    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("reopen: %s", why);
+    fixture_reopen(&fx);               /* no final sync: like a crash */
+    store = fx.store;
     ok(lo_ckpt_generation(store) >= gen, "recovered generation %llu (>= %llu seen durable)",
        (unsigned long long)lo_ckpt_generation(store), (unsigned long long)gen);
     int unequal = 0, zero = 0;
@@ -104,7 +100,6 @@ int main(void)
     }
     is_int(unequal, 0, "every thread's pages agree: the snapshot is one instant");
     ok(zero < THREADS, "and it is not the empty store");
-    lo_ckpt_close(store);
-    lo_disk_close(disk);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -6,7 +6,7 @@
  * flushed write, settles each unflushed write as kept, dropped or torn, is
  * a function of the seed alone, and leaves the disk refusing everything.
  */
-#include "tests/unit/disk_conformance.h"
+#include "tests/helpers/disk_conformance.h"
 #include "drivers/rng.h"
 
 enum { BS = 512, BLOCKS = 1024 };

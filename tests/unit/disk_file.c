@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tests/unit/disk_conformance.h"
+#include "tests/helpers/disk_conformance.h"
 #include "drivers/posix/filedisk.h"
 
 static char scratch[256];

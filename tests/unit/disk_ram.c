@@ -2,7 +2,7 @@
  * disk_ram.c -- the RAM disk against the disk protocol, and the protocol's
  * generic layer (checks, read-modify-write) on several native block sizes.
  */
-#include "tests/unit/disk_conformance.h"
+#include "tests/helpers/disk_conformance.h"
 
 int main(void)
 {

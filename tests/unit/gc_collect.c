@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { OBJECTS = 3000, ROOTS = 40, ROUNDS = 6 };
@@ -119,17 +120,9 @@ static void reach(int id, char *seen)
 int main(void)
 {
     srand(12345);
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *c;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    lo_heap *h;
-    int fresh;
-    if (lo_heap_open(c, 1, &h, &fresh, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_heap(&fx, 65536, 1);
+    lo_heap *h = fx.heap;
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
     for (int i = 0; i < ROOTS; i++)
@@ -211,8 +204,6 @@ int main(void)
         ok(order_ok, "round %d: allocation order kept", round);
     }
     lo_heap_unregister_buffer(h, &b);
-    lo_heap_close(h);
-    lo_ckpt_close(c);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

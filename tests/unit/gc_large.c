@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { LARGE = 60, ROUNDS = 5, ROOTS = 16 };
@@ -91,34 +92,13 @@ static uint64_t block_bytes(uint64_t words)
     return lo_large_block_pages(words) * LO_CKPT_PAGE;
 }
 
-static lo_disk *disk;
-static lo_ckpt *store;
-static lo_heap *heap;
-
-static void open_all(bool create)
-{
-    char why[300];
-    struct lo_ckpt_options opt = { .create = create };
-    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    int fresh;
-    if (lo_heap_open(store, 1, &heap, &fresh, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-}
-
-static void close_all(void)
-{
-    lo_heap_close(heap);
-    lo_ckpt_close(store);
-}
-
 int main(void)
 {
     srand(4242);
-    lo_ram_disk_open(65536, 4096, &disk);           /* 256 MiB */
-    open_all(true);
+    struct fixture fx = { 0 };
+    fixture_heap(&fx, 65536, 1);                    /* 256 MiB */
     struct lo_alloc_buffer b;
-    lo_heap_register_buffer(heap, &b);
+    lo_heap_register_buffer(fx.heap, &b);
     for (int i = 0; i < ROOTS; i++)
         root_large[i] = -1;
     const char *bad;
@@ -126,8 +106,8 @@ int main(void)
     uint64_t lowest = (uint64_t)-1;
     for (int round = 0; round < ROUNDS; round++) {
         /* the biggest free block, before */
-        uint64_t *bottom_before = lo_heap_large_bottom(heap), biggest = 0;
-        struct lo_heap_root *hr = lo_heap_root(heap);
+        uint64_t *bottom_before = lo_heap_large_bottom(fx.heap), biggest = 0;
+        struct lo_heap_root *hr = lo_heap_root(fx.heap);
         for (uint64_t off = hr->los_free; off;) {
             uint64_t *blk = (uint64_t *)((char *)hr + off);
             if (lo_large_pages(blk) > biggest)
@@ -136,7 +116,7 @@ int main(void)
         }
         int first = nlarge;
         for (int n = 0; n < LARGE; n++)
-            make_large(heap, &b, nlarge++);
+            make_large(fx.heap, &b, nlarge++);
         if (biggest >= lo_large_block_pages(large[first].words))
             ok(large[first].at >= bottom_before, "round %d: a free block is "
                "reused before the space grows", round);
@@ -154,7 +134,7 @@ int main(void)
         }
         /* a small object as a root too, pointing at a large one */
         for (int i = 0; i < ROOTS; i++) {
-            uint64_t *s = lo_heap_alloc(heap, &b, 3);
+            uint64_t *s = lo_heap_alloc(fx.heap, &b, 3);
             s[0] = lo_header(3, 3);
             s[1] = (uint64_t)i << 2;
             s[2] = ref(large[root_large[(i + 1) % ROOTS]].at);
@@ -177,7 +157,7 @@ int main(void)
                 dead += block_bytes(large[id].words);
         }
         struct lo_gc_result r;
-        is_int(lo_gc_collect(heap, roots_fn, NULL, &r), LO_OK,
+        is_int(lo_gc_collect(fx.heap, roots_fn, NULL, &r), LO_OK,
                "round %d: collected", round);
         is_int((long long)r.large_live_bytes, (long long)live,
                "round %d: large bytes live = the oracle's (%llu)", round,
@@ -185,7 +165,7 @@ int main(void)
         is_int((long long)r.large_freed_bytes, (long long)dead,
                "round %d: large bytes freed = the oracle's (%llu)", round,
                (unsigned long long)dead);
-        uintptr_t at = lo_gc_verify(heap, &bad);
+        uintptr_t at = lo_gc_verify(fx.heap, &bad);
         ok(at == 0, "round %d: verify: %s", round, at ? bad : "clean");
         int moved = 0, broken = 0, wrong_roots = 0;
         for (int id = 0; id < nlarge; id++) {
@@ -210,8 +190,8 @@ int main(void)
                "its small object followed", round);
         is_int(wrong_roots, 0, "round %d: roots and small objects point at "
                "the same large objects", round);
-        if ((uint64_t)(uintptr_t)lo_heap_large_bottom(heap) < lowest)
-            lowest = (uint64_t)(uintptr_t)lo_heap_large_bottom(heap);
+        if ((uint64_t)(uintptr_t)lo_heap_large_bottom(fx.heap) < lowest)
+            lowest = (uint64_t)(uintptr_t)lo_heap_large_bottom(fx.heap);
     }
 
     /* Reuse, exactly: a freed block's address is handed out again. */
@@ -219,65 +199,64 @@ int main(void)
         roots[i] = 0;
     roots[0] = ref(large[root_large[0]].at);
     struct lo_gc_result r;
-    lo_gc_collect(heap, roots_fn, NULL, &r);
+    lo_gc_collect(fx.heap, roots_fn, NULL, &r);
     uint64_t *keep = large[root_large[0]].at;
     is_int((long long)r.large_live_bytes,
            (long long)block_bytes(large[root_large[0]].words),
            "one large object kept, the rest freed");
-    uint64_t *bottom = lo_heap_large_bottom(heap);
+    uint64_t *bottom = lo_heap_large_bottom(fx.heap);
     ok(bottom == keep, "free blocks below the lowest live one are given "
        "back: the space starts at it");
-    uint64_t *again = lo_heap_alloc_large(heap, 10000);
+    uint64_t *again = lo_heap_alloc_large(fx.heap, 10000);
     again[0] = lo_header_raw(7, 10000, 1);
     again[1] = 0;
-    ok(again > keep && again < lo_heap_large_end(heap),
+    ok(again > keep && again < lo_heap_large_end(fx.heap),
        "a new large object reuses a freed block above it");
-    ok(lo_heap_large_bottom(heap) == bottom, "and the space did not grow");
+    ok(lo_heap_large_bottom(fx.heap) == bottom, "and the space did not grow");
     int zero = 1;
     for (int i = 2; i < 10000; i++)
         zero &= again[i] == 0;
     ok(zero, "its block reads as zeros");
-    ok(lo_gc_verify(heap, &bad) == 0, "verify: clean");
+    ok(lo_gc_verify(fx.heap, &bad) == 0, "verify: clean");
 
     /* verify catches a pointer into the middle of a large object */
     roots[0] = ref(keep + 1);
-    lo_heap_root(heap)->roots[5] = ref(keep + 512);
-    uintptr_t at = lo_gc_verify(heap, &bad);
+    lo_heap_root(fx.heap)->roots[5] = ref(keep + 512);
+    uintptr_t at = lo_gc_verify(fx.heap, &bad);
     ok(at != 0 && strstr(bad, "large"),
        "verify catches a pointer into the middle of a large object: %s",
        at ? bad : "missed");
-    lo_heap_root(heap)->roots[5] = 0;
+    lo_heap_root(fx.heap)->roots[5] = 0;
     roots[0] = ref(keep);
 
     /* Persistence: sync, reopen, the same address and contents. */
     int id0 = root_large[0];
-    lo_heap_unregister_buffer(heap, &b);
-    lo_heap_root(heap)->roots[6] = ref(keep);
-    is_int(lo_ckpt_sync(store), LO_OK, "sync");
-    close_all();
-    open_all(false);
-    ok(deref(lo_heap_root(heap)->roots[6]) == keep && intact(id0),
+    lo_heap_unregister_buffer(fx.heap, &b);
+    lo_heap_root(fx.heap)->roots[6] = ref(keep);
+    is_int(lo_ckpt_sync(fx.store), LO_OK, "sync");
+    fixture_reopen(&fx);
+    ok(deref(lo_heap_root(fx.heap)->roots[6]) == keep && intact(id0),
        "reopened: the large object is where it was, intact");
-    ok(lo_gc_verify(heap, &bad) == 0, "reopened: verify: clean");
+    ok(lo_gc_verify(fx.heap, &bad) == 0, "reopened: verify: clean");
 
     /* Nothing reachable: the whole space is given back. */
     for (int i = 0; i < 2 * ROOTS; i++)
         roots[i] = 0;
-    lo_heap_root(heap)->roots[6] = 0;
-    lo_gc_collect(heap, roots_fn, NULL, &r);
-    ok(lo_heap_large_bottom(heap) == lo_heap_large_end(heap) &&
-       lo_heap_large_bytes(heap) == 0 && lo_heap_root(heap)->los_free == 0,
+    lo_heap_root(fx.heap)->roots[6] = 0;
+    lo_gc_collect(fx.heap, roots_fn, NULL, &r);
+    ok(lo_heap_large_bottom(fx.heap) == lo_heap_large_end(fx.heap) &&
+       lo_heap_large_bytes(fx.heap) == 0 &&
+       lo_heap_root(fx.heap)->los_free == 0,
        "nothing reachable: the large-object space is empty again");
     struct lo_ckpt_stats st;
-    lo_ckpt_sync(store);
-    lo_ckpt_stats(store, &st);
+    lo_ckpt_sync(fx.store);
+    lo_ckpt_stats(fx.store, &st);
     ok(st.slots_used < 64, "and after a sync the store uses %llu slots",
        (unsigned long long)st.slots_used);
 
     /* Full: a large object bigger than the room left gives NULL. */
-    ok(lo_heap_alloc_large(heap, (size_t)(300ull << 20) / 8) == NULL,
+    ok(lo_heap_alloc_large(fx.heap, (size_t)(300ull << 20) / 8) == NULL,
        "a large object bigger than the store: NULL");
-    close_all();
-    lo_disk_close(disk);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "gc/gc.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { LISTS = 16 };
@@ -50,16 +51,10 @@ static uint64_t walk(uint64_t *count)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(131072, 4096, &d);            /* 512 MiB */
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *c;
-    lo_heap *h;
-    int fresh;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK ||
-        lo_heap_open(c, 1, &h, &fresh, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_heap(&fx, 131072, 1);                  /* 512 MiB */
+    lo_ckpt *c = fx.store;
+    lo_heap *h = fx.heap;
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
 
@@ -154,11 +149,8 @@ int main(void)
         hr->roots[i] = roots[i];
     lo_ckpt_sync(c);
     lo_heap_unregister_buffer(h, &b);
-    lo_heap_close(h);
-    lo_ckpt_close(c);
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK ||
-        lo_heap_open(c, 1, &h, &fresh, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    fixture_reopen(&fx);
+    h = fx.heap;
     hr = lo_heap_root(h);
     for (int i = 0; i <= LISTS; i++)
         roots[i] = hr->roots[i];
@@ -171,8 +163,6 @@ int main(void)
     ok(same, "reopened: the large object kept is where it was, intact");
     const char *bad;
     ok(lo_gc_verify(h, &bad) == 0, "reopened: verify");
-    lo_heap_close(h);
-    lo_ckpt_close(c);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -12,6 +12,7 @@
 
 #include "lisp/api.h"
 #include "lisp/primitive.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 static lo_lisp *L;
@@ -530,15 +531,9 @@ int main(void)
 {
     if (lo_lisp_register_primitives("api-test", test_primitives) != LO_OK)
         bail_out("register");
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *store;
-    if (lo_ckpt_open(d, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(store, &L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    L = fx.L;
 
     test_pcall();
     test_nesting();
@@ -550,8 +545,6 @@ int main(void)
     test_stress();
     test_wait();
 
-    lo_lisp_close(L);
-    lo_ckpt_close(store);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

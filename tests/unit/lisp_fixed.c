@@ -12,6 +12,7 @@
 
 #include "lisp/fixed.h"
 #include "lisp/streams.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 struct fixed_case {
@@ -518,15 +519,9 @@ static void format_case(const struct fixed_case *c, char *buf, size_t len)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(16384, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *c;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(c, &L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 16384);
+    L = fx.L;
     unsigned n = sizeof cases / sizeof cases[0], wrong = 0;
     for (unsigned i = 0; i < n; i++) {
         char got[1024];
@@ -539,8 +534,6 @@ int main(void)
     }
     is_int(wrong, 0, "~F of %u doubles and parameters as SBCL writes them",
            n);
-    lo_lisp_close(L);
-    lo_ckpt_close(c);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

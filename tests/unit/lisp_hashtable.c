@@ -11,17 +11,11 @@
 
 #include "lisp/hashtable.h"
 #include "lisp/internal.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 static lo_lisp *L;
 static char out[4096];
-
-/* Evaluate text; out gets the printed value or the error. */
-static const char *ev(const char *text)
-{
-    lo_lisp_eval_string(L, text, out, sizeof out);
-    return out;
-}
 
 /* The symbol the text name reads as (in COMMON-LISP-USER, as ev's). */
 static lo_value user_symbol(const char *name)
@@ -185,19 +179,19 @@ static void second_value_and_access(void)
 
     set_global("*RO*", (t & ~LO_ACCESS_MASK) |
                        (lo_value)LO_ACCESS_READ << LO_ACCESS_SHIFT);
-    is_str(ev("(lispos-internal::%puthash 1 *ro* 2)"),
-           "ACCESS-DENIED: (SETF GETHASH): no write access to this hash "
-           "table", "a read-only table refuses a store");
-    is_str(ev("(remhash 'k *ro*)"), "ACCESS-DENIED: REMHASH: no write access "
-           "to this hash table", "and a removal");
-    is_str(ev("(gethash 'k *ro* 'absent)"), "NIL", "but can be read");
-    is_str(ev("(gethash 'k (restrict *ro* 0))"), "ACCESS-DENIED: GETHASH: "
-           "no read access to this hash table",
-           "a table without the read bit cannot be read");
-    is_str(ev("(maphash #'list (restrict *ro* 2))"), "ACCESS-DENIED: MAPHASH: "
-           "no read access to this hash table", "nor walked");
-    is_str(ev("(hash-table-test (restrict *ro* 0))"), "EQUAL",
-           "its test is no secret");
+    eval_fails(L, "(lispos-internal::%puthash 1 *ro* 2)",
+               "ACCESS-DENIED: (SETF GETHASH): no write access to this hash "
+               "table", "a read-only table refuses a store");
+    eval_fails(L, "(remhash 'k *ro*)", "ACCESS-DENIED: REMHASH: no write "
+               "access to this hash table", "and a removal");
+    eval_is(L, "(gethash 'k *ro* 'absent)", "NIL", "but can be read");
+    eval_fails(L, "(gethash 'k (restrict *ro* 0))", "ACCESS-DENIED: GETHASH: "
+               "no read access to this hash table",
+               "a table without the read bit cannot be read");
+    eval_fails(L, "(maphash #'list (restrict *ro* 2))", "ACCESS-DENIED: "
+               "MAPHASH: no read access to this hash table", "nor walked");
+    eval_is(L, "(hash-table-test (restrict *ro* 0))", "EQUAL",
+            "its test is no secret");
 }
 
 static void vectors(void)
@@ -206,9 +200,10 @@ static void vectors(void)
     lo_value v = lo_make_vector(L, 2, lo_char('A'));
     lo_ptr(v)[3] = lo_char('b');
     set_global("*V*", v);
-    is_str(ev("(equalp *v* \"ab\")"), "T", "a vector of characters is EQUALP to a string");
-    is_str(ev("(equalp *v* \"abc\")"), "NIL", "but not to a longer one");
-    is_str(ev("(equal *v* \"ab\")"), "NIL", "and not EQUAL");
+    eval_is(L, "(equalp *v* \"ab\")", "T",
+            "a vector of characters is EQUALP to a string");
+    eval_is(L, "(equalp *v* \"abc\")", "NIL", "but not to a longer one");
+    eval_is(L, "(equal *v* \"ab\")", "NIL", "and not EQUAL");
     v = global("*V*");                  /* evaluation may have moved it */
     lo_value ep = make_table("EQUALP");
     put(ep, lo_make_string(L, "AB", 2), lo_fixnum(7));
@@ -227,19 +222,23 @@ static void vectors(void)
 
 static void rehash_after_collection(void)
 {
-    ev("(defun keys (n) (if (= n 0) nil (cons (list n) (keys (- n 1)))))");
-    ev("(defun fill-keys (ks h) (if (null ks) h (progn (lispos-internal::%puthash (car ks) h "
-       "(car (car ks))) (fill-keys (cdr ks) h))))");
-    ev("(defun all-found (ks h) (if (null ks) t (if (eql (gethash (car ks) h)"
-       " (car (car ks))) (all-found (cdr ks) h) (car ks))))");
-    ev("(defvar *junk* (keys 500))");       /* garbage below, so keys move */
-    ev("(defvar *ks* (keys 400))");
-    ev("(defvar *eq* (fill-keys *ks* (make-hash-table ':test 'eq)))");
-    ev("(defvar *sym* (make-hash-table ':test 'eq))");
-    ev("(lispos-internal::%puthash 'a *sym* 1)");
-    ev("(defvar *eqs* (make-hash-table ':test 'equal))");
-    ev("(lispos-internal::%puthash (list #'car \"x\") *eqs* 'nested)");
-    ev("(defvar *sx* (sxhash (list #'car \"x\")))");
+    fixture_run(L, "(defun keys (n) (if (= n 0) nil"
+                " (cons (list n) (keys (- n 1)))))");
+    fixture_run(L, "(defun fill-keys (ks h) (if (null ks) h (progn (lispos-internal::%puthash"
+                " (car ks) h (car (car ks))) (fill-keys (cdr ks) h))))");
+    fixture_run(L, "(defun all-found (ks h) (if (null ks) t (if (eql (gethash"
+                " (car ks) h) (car (car ks))) (all-found (cdr ks) h)"
+                " (car ks))))");
+    /* garbage below, so that the keys move */
+    fixture_run(L, "(defvar *junk* (keys 500))");
+    fixture_run(L, "(defvar *ks* (keys 400))");
+    fixture_run(L, "(defvar *eq* (fill-keys *ks*"
+                " (make-hash-table ':test 'eq)))");
+    fixture_run(L, "(defvar *sym* (make-hash-table ':test 'eq))");
+    fixture_run(L, "(lispos-internal::%puthash 'a *sym* 1)");
+    fixture_run(L, "(defvar *eqs* (make-hash-table ':test 'equal))");
+    fixture_run(L, "(lispos-internal::%puthash (list #'car \"x\") *eqs* 'nested)");
+    fixture_run(L, "(defvar *sx* (sxhash (list #'car \"x\")))");
     uint64_t before = L->root->collections;
     lo_value stamp = lo_ptr(global("*EQ*"))[HT_STAMP];
     ok(stamp == lo_fixnum((int64_t)before),
@@ -247,62 +246,51 @@ static void rehash_after_collection(void)
     ok(lo_ptr(global("*SYM*"))[HT_STAMP] == L->nil,
        "a table with only symbol keys records none");
     uintptr_t key_at = (uintptr_t)lo_ptr(lo_car_raw(global("*KS*")));
-    ev("(setq *junk* nil)");
+    fixture_run(L, "(setq *junk* nil)");
     ok(lo_lisp_collect(L, NULL) == LO_OK, "collect");
     ok(L->root->collections == before + 1, "the count moved on");
     ok((uintptr_t)lo_ptr(lo_car_raw(global("*KS*"))) != key_at,
        "the keys moved");
-    is_str(ev("(all-found *ks* *eq*)"), "T", "every cons key is found again");
+    eval_is(L, "(all-found *ks* *eq*)", "T", "every cons key is found again");
     ok(lo_ptr(global("*EQ*"))[HT_STAMP] == lo_fixnum((int64_t)before + 1),
        "after a rehash at the new count");
-    is_str(ev("(gethash 'a *sym*)"), "1", "the symbol key, with no rehash");
+    eval_is(L, "(gethash 'a *sym*)", "1", "the symbol key, with no rehash");
     ok(lo_ptr(global("*SYM*"))[HT_STAMP] == L->nil, "its stamp stays NIL");
-    is_str(ev("(gethash (list #'car \"x\") *eqs*)"), "NESTED",
-           "EQUAL: a key holding a function is found after the collection");
-    is_str(ev("(= *sx* (sxhash (list #'car \"x\")))"), "T",
-           "SXHASH is the same after the collection");
+    eval_is(L, "(gethash (list #'car \"x\") *eqs*)", "NESTED",
+            "EQUAL: a key holding a function is found after the collection");
+    eval_is(L, "(= *sx* (sxhash (list #'car \"x\")))", "T",
+            "SXHASH is the same after the collection");
 
     lo_ptr(global("*EQ*"))[HT_VERSION] = lo_fixnum(0);
-    is_str(ev("(all-found *ks* *eq*)"), "T",
-           "a table placed by other hash functions is rehashed, not lost");
-    is_str(ev("(progn (remhash (car *ks*) *eq*) (all-found (cdr *ks*) *eq*))"),
-           "T", "removal keeps the other entries reachable");
-    is_str(ev("(hash-table-count *eq*)"), "399", "count after the removal");
+    eval_is(L, "(all-found *ks* *eq*)", "T",
+            "a table placed by other hash functions is rehashed, not lost");
+    eval_is(L, "(progn (remhash (car *ks*) *eq*)"
+            " (all-found (cdr *ks*) *eq*))",
+            "T", "removal keeps the other entries reachable");
+    eval_is(L, "(hash-table-count *eq*)", "399", "count after the removal");
 }
 
 static void maphash_under_stress(void)
 {
     lo_lisp_gc_stress(L, true);
     uint64_t before = L->root->collections;
-    is_str(ev("(let ((sum 0)) (maphash (lambda (k v) (setq sum (+ sum "
-              "(gethash k *eq*) (length (keys 3))))) *eq*) sum)"),
-           "80997", "MAPHASH whose function allocates and looks up, with a "
-           "collection at every safepoint");
+    eval_is(L, "(let ((sum 0)) (maphash (lambda (k v) (setq sum (+ sum "
+            "(gethash k *eq*) (length (keys 3))))) *eq*) sum)",
+            "80997", "MAPHASH whose function allocates and looks up, with a "
+            "collection at every safepoint");
     ok(L->root->collections > before + 100, "collections did happen (%llu)",
        (unsigned long long)(L->root->collections - before));
-    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T", "the table is intact");
-    is_str(ev("(length (lispos-internal::%hash-table-pairs *eq*))"), "399",
-           "%%HASH-TABLE-PAIRS: one pair per entry");
+    eval_is(L, "(all-found (cdr *ks*) *eq*)", "T", "the table is intact");
+    eval_is(L, "(length (lispos-internal::%hash-table-pairs *eq*))", "399",
+            "%%HASH-TABLE-PAIRS: one pair per entry");
     lo_lisp_gc_stress(L, false);
-}
-
-static void open_lisp(lo_ckpt *store)
-{
-    char why[256];
-    if (lo_lisp_open(store, &L, why, sizeof why) != LO_OK)
-        bail_out("lo_lisp_open: %s", why);
 }
 
 int main(void)
 {
-    lo_disk *disk;
-    lo_ram_disk_open(65536, 4096, &disk);
-    char why[256];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *store;
-    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    open_lisp(store);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    L = fx.L;
 
     numbers();
     second_value_and_access();
@@ -310,15 +298,13 @@ int main(void)
     rehash_after_collection();
     maphash_under_stress();
 
-    lo_lisp_close(L);
-    open_lisp(store);
+    fixture_reopen_lisp(&fx);
+    L = fx.L;
     ok(!lo_lisp_cold_booted(L), "reopened: a warm start");
-    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T",
-           "the EQ table finds its keys in the reopened system");
+    eval_is(L, "(all-found (cdr *ks*) *eq*)", "T",
+            "the EQ table finds its keys in the reopened system");
     ok(lo_lisp_collect(L, NULL) == LO_OK, "collect again");
-    is_str(ev("(all-found (cdr *ks*) *eq*)"), "T", "and after a collection");
-    lo_lisp_close(L);
-    lo_ckpt_close(store);
-    lo_disk_close(disk);
+    eval_is(L, "(all-found (cdr *ks*) *eq*)", "T", "and after a collection");
+    fixture_close(&fx);
     return done_testing();
 }

@@ -5,17 +5,15 @@
  * is not taken for a heap.
  */
 #include "gc/gc.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(8192, 4096, &d);
+    struct fixture fx = { 0 };
+    fixture_store(&fx, 8192);
+    lo_ckpt *c = fx.store;
     char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *c;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
     lo_heap *h;
     int fresh = 0;
     is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "open a new heap");
@@ -47,7 +45,6 @@ int main(void)
     ((uint64_t *)lo_ckpt_base(c))[0] = 0xdeadbeef;     /* not a heap */
     is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_ECORRUPT,
            "a store that holds something else is not taken for a heap");
-    lo_ckpt_close(c);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -13,127 +13,95 @@
 
 #include "gc/heap.h"
 #include "lisp/lisp.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
-static lo_disk *disk;
-static lo_ckpt *store;
-static lo_lisp *L;
-
-static void open_all(bool create)
-{
-    char why[300];
-    struct lo_ckpt_options opt = { .create = create };
-    if (lo_ckpt_open(disk, &opt, &store, why, sizeof why) != LO_OK ||
-        lo_lisp_open(store, &L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-}
-
-static void close_all(void)
-{
-    lo_lisp_close(L);
-    lo_ckpt_close(store);
-}
+static struct fixture fx;
 
 static struct lo_heap_root *root(void)
 {
-    return lo_ckpt_base(store);
+    return lo_ckpt_base(fx.store);
 }
 
 static void *bottom(void)
 {
-    return (char *)lo_ckpt_base(store) + root()->los_bottom;
-}
-
-static void eval_is(const char *form, const char *want, const char *what)
-{
-    char out[512];
-    int status = lo_lisp_eval_string(L, form, out, sizeof out);
-    ok(status == LO_OK && strcmp(out, want) == 0, "%s: %s -> %s", what,
-       form, out);
-}
-
-static void eval(const char *form)
-{
-    char out[512];
-    if (lo_lisp_eval_string(L, form, out, sizeof out) != LO_OK)
-        diag("%s -> %s", form, out);
+    return (char *)lo_ckpt_base(fx.store) + root()->los_bottom;
 }
 
 #define BYTES(n) "(make-array " #n " :element-type '(unsigned-byte 8))"
 
 int main(void)
 {
-    lo_ram_disk_open(65536, 4096, &disk);           /* 256 MiB */
-    open_all(true);
+    fixture_lisp(&fx, 65536);                       /* 256 MiB */
 
     uint64_t before = root()->los_bytes;
-    eval_is("(progn (defparameter *small* " BYTES(65535) ") (length *small*))",
-            "65535",
-            "a vector just under 64 KiB");
+    eval_is(fx.L, "(progn (defparameter *small* " BYTES(65535) ")"
+            " (length *small*))", "65535", "a vector just under 64 KiB");
     is_int((long long)root()->los_bytes, (long long)before,
            "stays in the small-object space");
-    eval_is("(progn (defparameter *big* " BYTES(1000000) ") (lispos-internal::%aset *big* 0 7)"
-            " (lispos-internal::%aset *big* 999999 42) (length *big*))", "1000000",
+    eval_is(fx.L, "(progn (defparameter *big* " BYTES(1000000) ")"
+            " (lispos-internal::%aset *big* 0 7) (lispos-internal::%aset *big* 999999 42) (length *big*))",
+            "1000000",
             "a 1 MB byte vector");
     is_int((long long)root()->los_bytes, (long long)(before + 245 * 4096),
            "goes to the large-object space (245 pages)");
     void *big = bottom();
 
     /* collections with garbage around: it does not move */
-    eval("(defun churn (n) (let ((keep nil)) (dotimes (i n) (setq keep (cons "
-         "(list 1 2 3 4 5 6 7 8) (if (> (length keep) 50) nil keep)))) nil))");
+    fixture_run(fx.L, "(defun churn (n) (let ((keep nil)) (dotimes (i n)"
+                " (setq keep (cons (list 1 2 3 4 5 6 7 8)"
+                " (if (> (length keep) 50) nil keep)))) nil))");
     int moved = 0;
     for (int i = 0; i < 5; i++) {
-        eval("(churn 2000)");
-        eval("(gc)");
+        fixture_run(fx.L, "(churn 2000)");
+        fixture_run(fx.L, "(gc)");
         moved += bottom() != big;
     }
     is_int(moved, 0, "5 collections with garbage around: it never moved");
-    eval_is("(list (aref *big* 0) (aref *big* 999999) (aref *big* 500000))",
-            "(7 42 0)", "its contents are intact (zeros where unwritten)");
+    eval_is(fx.L, "(list (aref *big* 0) (aref *big* 999999)"
+            " (aref *big* 500000))", "(7 42 0)",
+            "its contents are intact (zeros where unwritten)");
 
     /* freed when unreachable, the space reused */
-    eval("(defparameter *a* " BYTES(200000) ")");
-    eval("(defparameter *b* " BYTES(200000) ")");
+    fixture_run(fx.L, "(defparameter *a* " BYTES(200000) ")");
+    fixture_run(fx.L, "(defparameter *b* " BYTES(200000) ")");
     void *b = bottom();
     uint64_t with = root()->los_bytes;
-    eval("(setq *a* nil)");
-    eval("(gc)");
+    fixture_run(fx.L, "(setq *a* nil)");
+    fixture_run(fx.L, "(gc)");
     is_int((long long)root()->los_bytes, (long long)(with - 49 * 4096),
            "an unreachable large vector is freed");
-    eval("(defparameter *c* " BYTES(100000) ")");
+    fixture_run(fx.L, "(defparameter *c* " BYTES(100000) ")");
     ok(bottom() == b, "a new one reuses its space (the space did not grow)");
-    eval("(setq *b* nil *c* nil)");
-    eval("(gc)");
+    fixture_run(fx.L, "(setq *b* nil *c* nil)");
+    fixture_run(fx.L, "(gc)");
     ok(bottom() == big && root()->los_bytes == before + 245 * 4096,
        "all freed: the space shrinks back to *big*");
 
     /* persistence */
-    is_int(lo_ckpt_sync(store), LO_OK, "sync");
-    close_all();
-    open_all(false);
+    is_int(lo_ckpt_sync(fx.store), LO_OK, "sync");
+    fixture_reopen(&fx);
     ok(bottom() == big, "reopened: the large-object space is where it was");
-    eval_is("(list (length *big*) (aref *big* 0) (aref *big* 999999))",
+    eval_is(fx.L, "(list (length *big*) (aref *big* 0) (aref *big* 999999))",
             "(1000000 7 42)", "reopened: *big* intact");
-    eval("(gc)");
+    fixture_run(fx.L, "(gc)");
     ok(bottom() == big, "and a collection does not move it");
 
     /* GC stress: a collection and a full verify every KiB, while large
      * vectors are made and dropped */
-    lo_lisp_gc_stress(L, 1024);
-    eval_is("(let ((keep nil) (sum 0)) (dotimes (i 40) (let ((v " BYTES(70000)
-            ")) (lispos-internal::%aset v 69999 (mod i 256)) (setq keep (cons v keep)) (when "
-            "(> (length keep) 3) (setq keep (list (car keep) (cadr keep)))) "
-            "(churn 20)))"
+    lo_lisp_gc_stress(fx.L, 1024);
+    eval_is(fx.L, "(let ((keep nil) (sum 0)) (dotimes (i 40) (let ((v "
+            BYTES(70000) ")) (lispos-internal::%aset v 69999 (mod i 256))"
+            " (setq keep (cons v keep)) (when (> (length keep) 3)"
+            " (setq keep (list (car keep) (cadr keep)))) (churn 20)))"
             " (dolist (v keep) (setq sum (+ sum (aref v 69999)))) sum)",
             "77", "stress mode: 40 large vectors made and dropped, the "
             "kept ones intact");
-    eval_is("(aref *big* 999999)", "42", "stress mode: *big* intact");
-    lo_lisp_gc_stress(L, 0);
-    eval("(gc)");
+    eval_is(fx.L, "(aref *big* 999999)", "42", "stress mode: *big* intact");
+    lo_lisp_gc_stress(fx.L, 0);
+    fixture_run(fx.L, "(gc)");
     ok(root()->los_bytes == before + 245 * 4096,
        "after stress, only *big* is left in the large-object space");
-    close_all();
-    lo_disk_close(disk);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -15,6 +15,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 static lo_lisp *main_L;
@@ -26,12 +27,6 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Evaluate form on L: the status, the text in out. */
-static int eval(lo_lisp *L, const char *form, char *out, size_t len)
-{
-    return lo_lisp_eval_string(L, form, out, len);
-}
-
 static void set_limits(lo_lisp *L, uint64_t steps, uint64_t bytes,
                        uint64_t wall_ns)
 {
@@ -39,24 +34,9 @@ static void set_limits(lo_lisp *L, uint64_t steps, uint64_t bytes,
     lo_lisp_set_limits(L, &limits);
 }
 
-/* form evaluates to want on L. */
-static void evaluates(lo_lisp *L, const char *form, const char *want,
-                      const char *name)
-{
-    char out[512];
-    int status = eval(L, form, out, sizeof out);
-    ok(status == LO_OK && strcmp(out, want) == 0, "%s: %s", name, out);
-}
-
 /* form fails on L with "RESOURCE-EXHAUSTED: <message>". */
-static void exhausts(lo_lisp *L, const char *form, const char *message,
-                     const char *name)
-{
-    char out[512], want[512];
-    snprintf(want, sizeof want, "RESOURCE-EXHAUSTED: %s", message);
-    int status = eval(L, form, out, sizeof out);
-    ok(status == LO_EINVAL && strcmp(out, want) == 0, "%s: %s", name, out);
-}
+#define exhausts(L, form, message, name)                                    \
+    eval_fails(L, form, "RESOURCE-EXHAUSTED: " message, "%s", name)
 
 /* ---- two threads: one limited, one not ---- */
 
@@ -80,21 +60,21 @@ static void *limited(void *arg)
         return NULL;
     }
     set_limits(L, 100000, 0, 0);
-    char out[512];
+    const char *out = fixture_out();
     for (int i = 0; i < RUNAWAYS; i++) {
         const char *form = i % 2 ? "(spin)"
                                  : "(unwind-protect (spin) (setq *t1* t))";
-        if (eval(L, form, out, sizeof out) != LO_EINVAL ||
+        if (fixture_eval(L, form) != LO_EINVAL ||
             strcmp(out, "RESOURCE-EXHAUSTED: the evaluation took more than "
                    "100000 VM steps") != 0)
             note(&limited_failures, limited_error, sizeof limited_error,
                  form, out);
-        if (eval(L, "(progn (gc) (cd 1000))", out, sizeof out) != LO_OK ||
+        if (fixture_eval(L, "(progn (gc) (cd 1000))") != LO_OK ||
             strcmp(out, "DONE") != 0)
             note(&limited_failures, limited_error, sizeof limited_error,
                  "(cd 1000)", out);
     }
-    if (eval(L, "*t1*", out, sizeof out) != LO_OK || strcmp(out, "T") != 0)
+    if (fixture_eval(L, "*t1*") != LO_OK || strcmp(out, "T") != 0)
         note(&limited_failures, limited_error, sizeof limited_error,
              "*t1*", out);
     lo_lisp_thread_close(L);
@@ -109,14 +89,14 @@ static void *unlimited(void *arg)
         unlimited_failures++;
         return NULL;
     }
-    char out[512];
+    const char *out = fixture_out();
     for (int i = 0; i < LONG_RUNS; i++) {
         /* 300,000 steps and a collection: three times the other's limit */
-        if (eval(L, "(progn (gc) (cd 300000))", out, sizeof out) != LO_OK ||
+        if (fixture_eval(L, "(progn (gc) (cd 300000))") != LO_OK ||
             strcmp(out, "DONE") != 0)
             note(&unlimited_failures, unlimited_error,
                  sizeof unlimited_error, "(cd 300000)", out);
-        if (eval(L, "(length (churn 20000))", out, sizeof out) != LO_OK ||
+        if (fixture_eval(L, "(length (churn 20000))") != LO_OK ||
             strcmp(out, "20000") != 0)
             note(&unlimited_failures, unlimited_error,
                  sizeof unlimited_error, "(churn 20000)", out);
@@ -128,42 +108,34 @@ static void *unlimited(void *arg)
 int main(void)
 {
     alarm(120);         /* limits that fail to stop code fail, never hang */
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *store;
-    if (lo_ckpt_open(d, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    lo_lisp *L = main_L;
-    char out[512];
-    eval(L, "(defun cd (n) (if (= n 0) 'done (cd (- n 1))))", out, sizeof out);
-    eval(L, "(defun spin () (spin))", out, sizeof out);
-    eval(L, "(defun churn (n) (let ((l nil)) (dotimes (i n) "
-         "(push (make-list 10) l)) l))", out, sizeof out);
-    eval(L, "(defvar *t1* nil)", out, sizeof out);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    lo_lisp *L = main_L = fx.L;
+    fixture_run(L, "(defun cd (n) (if (= n 0) 'done (cd (- n 1))))");
+    fixture_run(L, "(defun spin () (spin))");
+    fixture_run(L, "(defun churn (n) (let ((l nil)) (dotimes (i n) "
+                "(push (make-list 10) l)) l))");
+    fixture_run(L, "(defvar *t1* nil)");
 
-    evaluates(L, "(cd 1000000)", "DONE", "no limits by default");
+    eval_is(L, "(cd 1000000)", "DONE", "no limits by default");
 
     /* steps: (cd n) takes n + 2 (the evaluation's call, CD's, n tail
      * calls) */
     set_limits(L, 10000, 0, 0);
     exhausts(L, "(spin)", "the evaluation took more than 10000 VM steps",
              "steps: a runaway stopped");
-    evaluates(L, "(cd 9998)", "DONE", "steps: exactly the limit is allowed");
+    eval_is(L, "(cd 9998)", "DONE", "steps: exactly the limit is allowed");
     exhausts(L, "(cd 9999)", "the evaluation took more than 10000 VM steps",
              "steps: one more is not");
-    evaluates(L, "(+ 1 2)", "3", "steps: a small evaluation after");
+    eval_is(L, "(+ 1 2)", "3", "steps: a small evaluation after");
 
     /* bytes */
     set_limits(L, 0, 1 << 20, 0);
     exhausts(L, "(length (churn 1000000))",
              "the evaluation allocated more than 1048576 bytes",
              "bytes: an allocation loop stopped");
-    evaluates(L, "(length (churn 1000))", "1000",
-              "bytes: 1000 lists of 10 (about 250 KB) are within 1 MiB");
+    eval_is(L, "(length (churn 1000))", "1000",
+            "bytes: 1000 lists of 10 (about 250 KB) are within 1 MiB");
     exhausts(L, "(length (make-list 1000000))",
              "the evaluation allocated more than 1048576 bytes",
              "bytes: one primitive's allocation stopped");
@@ -194,7 +166,7 @@ int main(void)
              "all three: the steps went first");
 
     set_limits(L, 0, 0, 0);
-    evaluates(L, "(cd 1000000)", "DONE", "limits off: unlimited again");
+    eval_is(L, "(cd 1000000)", "DONE", "limits off: unlimited again");
 
     /* per thread */
     set_limits(L, 1000, 0, 0);      /* the main thread's own: not theirs */
@@ -217,13 +189,11 @@ int main(void)
     lo_lisp *fresh;
     if (lo_lisp_thread_open(main_L, &fresh) != LO_OK)
         bail_out("thread open");
-    evaluates(fresh, "(cd 1000000)", "DONE", "a new thread has no limits");
+    eval_is(fresh, "(cd 1000000)", "DONE", "a new thread has no limits");
     lo_lisp_thread_close(fresh);
 
     struct lo_gc_result r;
     is_int(lo_lisp_collect(L, &r), LO_OK, "a collection after it all");
-    lo_lisp_close(main_L);
-    lo_ckpt_close(store);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -18,6 +18,7 @@
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { THREADS = 4, ROUNDS = 6 };
@@ -26,11 +27,6 @@ static lo_lisp *main_L;
 static pthread_barrier_t start_line;
 static int failures[THREADS], made_race[THREADS];
 static char first_error[THREADS][1200];
-
-static int eval(lo_lisp *L, const char *form, char *out, size_t len)
-{
-    return lo_lisp_eval_string(L, form, out, len);
-}
 
 /* All threads start a round together (waiting as blocked mutators, so a
  * collection some thread starts meanwhile does not wait for them). */
@@ -43,13 +39,9 @@ static void line_up(void)
 
 static void expect(int t, lo_lisp *L, const char *form, const char *want)
 {
-    char out[512];
-    int status = eval(L, form, out, sizeof out);
-    if (status != LO_OK || strcmp(out, want) != 0) {
-        if (!failures[t]++)
-            snprintf(first_error[t], sizeof first_error[t],
-                     "%s -> %s (wanted %s)", form, out, want);
-    }
+    if (!fixture_evaluates(L, form, LO_OK, want) && !failures[t]++)
+        snprintf(first_error[t], sizeof first_error[t],
+                 "%s -> %s (wanted %s)", form, fixture_out(), want);
 }
 
 /* Names SAA .. SZZ, interned row by row. */
@@ -74,7 +66,7 @@ static void *worker(void *arg)
 {
     int t = (int)(intptr_t)arg;
     lo_lisp *L;
-    char form[512], want[64], out[256];
+    char form[512], want[64];
     if (lo_lisp_thread_open(main_L, &L) != LO_OK) {
         failures[t]++;
         return NULL;
@@ -83,7 +75,7 @@ static void *worker(void *arg)
              "(defvar *got-%d* (intern-all 0 (find-package :shared) nil))", t);
     snprintf(want, sizeof want, "*GOT-%d*", t);
     expect(t, L, form, want);
-    made_race[t] = eval(L, "(make-package :race)", out, sizeof out) == LO_OK;
+    made_race[t] = fixture_eval(L, "(make-package :race)") == LO_OK;
     snprintf(form, sizeof form, "(package-name (make-package \"PRIV-%d\"))",
              t);
     snprintf(want, sizeof want, "\"PRIV-%d\"", t);
@@ -114,18 +106,12 @@ static void *worker(void *arg)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300], out[512];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *store;
-    if (lo_ckpt_open(d, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    is_int(eval(main_L, setup, out, sizeof out), LO_OK, "setup: %s", out);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    main_L = fx.L;
+    is_int(fixture_eval(main_L, setup), LO_OK, "setup: %s", fixture_out());
     /* Exported rows are what SHARED:SAA reads need: thread 0's row A. */
-    is_int(eval(main_L, "(export-row 0 0 :shared)", out, sizeof out), LO_OK,
+    is_int(fixture_eval(main_L, "(export-row 0 0 :shared)"), LO_OK,
            "row A exported first");
 
     lo_lisp_gc_stress(main_L, 64 * 1024);  /* collections mid-race */
@@ -145,44 +131,37 @@ int main(void)
         made += made_race[t];
     }
     is_int(made, 1, "exactly one thread made the package RACE");
-    eval(main_L, "(list (all-eq *got-0* *got-1*) (all-eq *got-1* *got-2*)"
-         " (all-eq *got-2* *got-3*) (length *got-3*))", out, sizeof out);
-    is_str(out, "(T T T 676)", "every thread got the same 676 symbols");
+    eval_is(main_L, "(list (all-eq *got-0* *got-1*) (all-eq *got-1* *got-2*)"
+            " (all-eq *got-2* *got-3*) (length *got-3*))", "(T T T 676)",
+            "every thread got the same 676 symbols");
     for (int r = 0; r < ROUNDS; r++) {
         char form[300];
         snprintf(form, sizeof form, "(list (all-eq *got-0-%d* *got-1-%d*)"
                  " (all-eq *got-1-%d* *got-2-%d*) (all-eq *got-2-%d* "
                  "*got-3-%d*) (length (lispos-internal::%%package-symbols (name-of 17 %d))))",
                  r, r, r, r, r, r, r + 1);
-        eval(main_L, form, out, sizeof out);
-        is_str(out, "(T T T 676)", "round %d: the threads racing into a new "
-               "package got the same symbols", r);
+        eval_is(main_L, form, "(T T T 676)", "round %d: the threads racing "
+                "into a new package got the same symbols", r);
     }
-    eval(main_L, "(list (length (lispos-internal::%package-symbols :shared nil))"
-         " (length (lispos-internal::%package-symbols :shared t)))", out, sizeof out);
-    is_str(out, "(676 104)", "SHARED holds 676 symbols, 4 rows external");
-    eval(main_L, "(length (find-all-symbols \"SAZ\"))", out, sizeof out);
-    is_str(out, "11", "SAZ in SHARED, each round's and each private package");
+    eval_is(main_L, "(list (length (lispos-internal::%package-symbols :shared nil))"
+            " (length (lispos-internal::%package-symbols :shared t)))", "(676 104)",
+            "SHARED holds 676 symbols, 4 rows external");
+    eval_is(main_L, "(length (find-all-symbols \"SAZ\"))", "11",
+            "SAZ in SHARED, each round's and each private package");
 
-    eval(main_L, "(in-package :shared)", out, sizeof out);
-    is_str(out, "#<COMMON-LISP:PACKAGE \"SHARED\">", "in SHARED before closing");
-    is_int(lo_ckpt_sync(store), LO_OK, "made durable");
-    lo_lisp_close(main_L);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    eval(main_L, "*package*", out, sizeof out);
-    is_str(out, "#<PACKAGE \"COMMON-LISP-USER\">",
-           "a reopened system starts in COMMON-LISP-USER");
-    eval(main_L, "(all-eq *got-2* (intern-all 0 :shared nil))", out,
-         sizeof out);
-    is_str(out, "T", "the same symbols are found by name after reopening");
-    eval(main_L, "(list 'shared:sbz (symbol-package 'priv-3::sca))", out,
-         sizeof out);
-    is_str(out, "(SHARED:SBZ #<PACKAGE \"PRIV-3\">)",
-           "package-qualified names read after reopening");
+    eval_is(main_L, "(in-package :shared)",
+            "#<COMMON-LISP:PACKAGE \"SHARED\">", "in SHARED before closing");
+    is_int(lo_ckpt_sync(fx.store), LO_OK, "made durable");
+    fixture_reopen_lisp(&fx);
+    main_L = fx.L;
+    eval_is(main_L, "*package*", "#<PACKAGE \"COMMON-LISP-USER\">",
+            "a reopened system starts in COMMON-LISP-USER");
+    eval_is(main_L, "(all-eq *got-2* (intern-all 0 :shared nil))", "T",
+            "the same symbols are found by name after reopening");
+    eval_is(main_L, "(list 'shared:sbz (symbol-package 'priv-3::sca))",
+            "(SHARED:SBZ #<PACKAGE \"PRIV-3\">)",
+            "package-qualified names read after reopening");
     pthread_barrier_destroy(&start_line);
-    lo_lisp_close(main_L);
-    lo_ckpt_close(store);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

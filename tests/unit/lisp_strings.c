@@ -8,21 +8,17 @@
 
 #include "lisp/internal.h"
 #include "lisp/sequences.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 static lo_lisp *L;
-static char out[512];
-
-static int eval(const char *text)
-{
-    return lo_lisp_eval_string(L, text, out, sizeof out);
-}
 
 /* Evaluate text; its value must print as want and come with one second
  * value, printing as want2. */
 static void two_values(const char *text, const char *want, const char *want2)
 {
-    int status = eval(text);
+    int status = fixture_eval(L, text);
+    const char *out = fixture_out();
     char second[64] = "";
     if (status == LO_OK && L->nvalues == 2) {
         struct lo_text t = { .buf = second, .cap = sizeof second };
@@ -61,15 +57,9 @@ static void keyword_helpers(lo_lisp *L, void *ctx)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(16384, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    lo_ckpt *c;
-    if (lo_ckpt_open(d, &opt, &c, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(c, &L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 16384);
+    L = fx.L;
 
     two_values("(parse-integer \"123\")", "123", "3");
     two_values("(parse-integer \"  42  \")", "42", "6");
@@ -84,12 +74,14 @@ int main(void)
 
     /* A function that calls back into Lisp returns one value, whatever
      * its callbacks returned. */
-    is_int(eval("(find-if (lambda (s) (parse-integer s)) '(\"1\"))"), LO_OK,
+    is_int(fixture_eval(L, "(find-if (lambda (s) (parse-integer s))"
+                           " '(\"1\"))"), LO_OK,
            "find-if calling parse-integer");
     ok(L->nvalues == 1, "... returns one value (%u)", L->nvalues);
 
     /* The keyword helpers, on keywords the reader made. */
-    is_int(eval("(quote (:test 1 :key 2 :test 3))"), LO_OK, "read a plist");
+    is_int(fixture_eval(L, "(quote (:test 1 :key 2 :test 3))"), LO_OK,
+           "read a plist");
     int status = lo_protect(L, keyword_helpers, NULL);
     ok(status != LO_OK && !strcmp(lo_last_error(L)->type, "PROGRAM-ERROR") &&
        !strcmp(lo_last_error(L)->message,
@@ -97,8 +89,6 @@ int main(void)
        "an unknown keyword is an error: %s: %s", lo_last_error(L)->type,
        lo_last_error(L)->message);
 
-    lo_lisp_close(L);
-    lo_ckpt_close(c);
-    lo_disk_close(d);
+    fixture_close(&fx);
     return done_testing();
 }

@@ -13,11 +13,13 @@
  * each defines MINE and sets *PRINT-BASE* and must keep seeing its own.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "ckpt/safepoint.h"
 #include "lisp/lisp.h"
+#include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
 enum { THREADS = 6, USER_THREADS = 2, ROUNDS = 60 };
@@ -30,17 +32,13 @@ static lo_lisp *main_L;
 static lo_ckpt *store;
 static int failures[THREADS];
 static char first_error[THREADS][1200];
-static volatile int stop_snapshots;
+static atomic_bool stop_snapshots;
 
 static void expect(int t, lo_lisp *L, const char *form, const char *want)
 {
-    char out[512];
-    int status = lo_lisp_eval_string(L, form, out, sizeof out);
-    if (status != LO_OK || strcmp(out, want) != 0) {
-        if (!failures[t]++)
-            snprintf(first_error[t], sizeof first_error[t],
-                     "%s -> %s (wanted %s)", form, out, want);
-    }
+    if (!fixture_evaluates(L, form, LO_OK, want) && !failures[t]++)
+        snprintf(first_error[t], sizeof first_error[t],
+                 "%s -> %s (wanted %s)", form, fixture_out(), want);
 }
 
 /* What L wrote to standard output since the last take is want. */
@@ -140,7 +138,7 @@ static void *worker(void *arg)
 static void *snapshotter(void *arg)
 {
     (void)arg;
-    while (!stop_snapshots) {
+    while (!atomic_load(&stop_snapshots)) {
         lo_ckpt_snapshot(store);
         struct timespec ts = { 0, 3 * 1000 * 1000 };
         nanosleep(&ts, NULL);
@@ -150,14 +148,10 @@ static void *snapshotter(void *arg)
 
 int main(void)
 {
-    lo_disk *d;
-    lo_ram_disk_open(65536, 4096, &d);
-    char why[300];
-    struct lo_ckpt_options opt = { .create = true };
-    if (lo_ckpt_open(d, &opt, &store, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
+    struct fixture fx = { 0 };
+    fixture_lisp(&fx, 65536);
+    store = fx.store;
+    main_L = fx.L;
 
     pthread_t th[THREADS], snap;
     pthread_create(&snap, NULL, snapshotter, NULL);
@@ -168,7 +162,7 @@ int main(void)
     bool blocked = lo_mutator_block_begin();
     for (int t = 0; t < THREADS; t++)
         pthread_join(th[t], NULL);
-    stop_snapshots = 1;
+    atomic_store(&stop_snapshots, true);
     pthread_join(snap, NULL);
     lo_mutator_block_end(blocked);
 
@@ -179,28 +173,20 @@ int main(void)
     is_int(lo_lisp_collect(main_L, &r), LO_OK, "a final collection");
     ok(r.live_bytes > 0, "live after it: %llu bytes",
        (unsigned long long)r.live_bytes);
-    char out[256];
-    lo_lisp_eval_string(main_L, "(list (sum-2 *kept-2-59* 0) "
-                        "(length *kept-3-0*))", out, sizeof out);
-    is_str(out, "(420 20)", "every thread's definitions and data are there");
-    lo_lisp_eval_string(main_L, "(list (fboundp 'mine) (fboundp 'build-4) 255)",
-                        out, sizeof out);
-    is_str(out, "(NIL NIL 255)", "the users' definitions and defaults are "
-           "not the system's");
+    eval_is(main_L, "(list (sum-2 *kept-2-59* 0) (length *kept-3-0*))",
+            "(420 20)", "every thread's definitions and data are there");
+    eval_is(main_L, "(list (fboundp 'mine) (fboundp 'build-4) 255)",
+            "(NIL NIL 255)", "the users' definitions and defaults are not "
+            "the system's");
 
     is_int(lo_ckpt_sync(store), LO_OK, "made durable");
-    lo_lisp_close(main_L);
-    if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
-        bail_out("%s", why);
-    lo_lisp_eval_string(main_L, "(list (sum-1 *kept-1-30* 0) "
-                        "(length (build-0 7 nil)))", out, sizeof out);
-    is_str(out, "(210 7)", "and still there when the heap is opened again");
+    fixture_reopen_lisp(&fx);
+    main_L = fx.L;
+    eval_is(main_L, "(list (sum-1 *kept-1-30* 0) (length (build-0 7 nil)))",
+            "(210 7)", "and still there when the heap is opened again");
     is_int(lo_lisp_set_user(main_L, "user4"), LO_OK, "back in user4's environment");
-    lo_lisp_eval_string(main_L, "(list (mine) (length *kept-4-59*) 255)", out,
-                        sizeof out);
-    is_str(out, "(4 14 FF)", "user4's definitions and *print-base* are kept");
-    lo_lisp_close(main_L);
-    lo_ckpt_close(store);
-    lo_disk_close(d);
+    eval_is(main_L, "(list (mine) (length *kept-4-59*) 255)", "(4 14 FF)",
+            "user4's definitions and *print-base* are kept");
+    fixture_close(&fx);
     return done_testing();
 }

@@ -10,19 +10,21 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ckpt/ckpt.h"
 #include "drivers/platform.h"
 #include "tests/tap.h"
 
-/* 2^45: inside the range AddressSanitizer leaves to the program ("HighMem",
- * 0x10007fff8000 and up), so the same address works in SANITIZE=1 builds;
- * 2^44 falls in ASan's shadow memory. */
-#define REGION ((uintptr_t)1 << 45)
+/* Where the store's region goes: 2^45, inside the range AddressSanitizer
+ * leaves to the program ("HighMem", 0x10007fff8000 and up), so the same
+ * address works in SANITIZE=1 builds (2^44 falls in ASan's shadow
+ * memory); 2^38 in TSAN=1 builds (ckpt/ckpt.h). */
+#define REGION LO_CKPT_BASE
 #define REGION_LEN ((size_t)64 << 20)
 
 static void check_reservation(void)
 {
     is_int(lo_vm_reserve_fixed(REGION, REGION_LEN), LO_OK,
-           "reserve 64 MiB at 2^45");
+           "reserve 64 MiB at the region's address");
     is_int(lo_vm_reserve_fixed(REGION + 4096, 4096), LO_EBUSY,
            "reserving inside a taken range fails with LO_EBUSY");
     is_int(lo_vm_protect(REGION, 2 * 4096, LO_PROT_RW), LO_OK, "make 2 pages writable");

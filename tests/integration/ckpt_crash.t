@@ -1,5 +1,5 @@
 #!/bin/sh
-# Crash consistency of ckpt against the SQLite oracle (tests/crash/ckpt-crash.c):
+# Crash consistency of ckpt against the SQLite oracle (tests/crash/ckpt_crash.c):
 # 300 iterations with a fresh seed each run (printed, for replay with --seed).
 # make soak runs many more.
 bin="${LISPOS_BUILD:-build}/tests/ckpt-crash"

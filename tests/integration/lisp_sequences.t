@@ -58,7 +58,7 @@ is "vectors, byte vectors and strings persist (1)" "$(printf '*V*\n*B*\n*S*')" "
 is "vectors, byte vectors and strings persist (2), with their changes" \
    "$(printf '#(CHANGED "two" #\\3)\n#(9 8 255)\n"qr"')" \
    "$bin" --store "$store" -e '*v*' -e '*b*' -e '*s*'
-is "a byte vector holds only octets" "ERROR: TYPE-ERROR: (SETF AREF): a byte vector holds only integers from 0 to 255" \
+is "a byte vector holds only octets" "ERROR: TYPE-ERROR: (SETF AREF): the value 256 is not of type (UNSIGNED-BYTE 8)" \
    "$bin" --store "$store" -e '(lispos-internal::%aset *b* 0 256)'
 
 # ---- the collector moving objects under callbacks ----

@@ -52,7 +52,7 @@ denied "the grant through MAPCAR" \
 denied "the grant through FUNCALL" \
        "(funcall 'lispos-internal::%call-with-system-write (lambda () (rplaca $types 1)))"
 is "a cache entry under a key that is not the arguments' is not kept" "NIL" \
-   as mallory -e "(progn (lispos-internal::%dispatch-miss #'print-object (list 1 (make-string-output-stream)) 4242) (gethash 4242 (lispos-internal::%slot-ref #'print-object 3)))"
+   as mallory -e "(progn (lispos-internal::%dispatch-miss #'print-object (lispos-internal::%slot-ref #'print-object 3) lispos-internal::*%classes-epoch* (list 1 (make-string-output-stream)) 4242) (gethash 4242 (lispos-internal::%slot-ref #'print-object 3)))"
 
 # ---- privileged functions ----
 denied "GC" "(gc)"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # ckpt survives SIGKILL of a real process writing to an O_DIRECT file
-# (tests/crash/ckpt-kill.c), 20 rounds with a fresh seed (printed).
+# (tests/crash/ckpt_kill.c), 20 rounds with a fresh seed (printed).
 bin="${LISPOS_BUILD:-build}/tests/ckpt-kill"
 seed=${CKPT_KILL_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 out=$("$bin" --rounds "${CKPT_KILL_ROUNDS:-20}" --seed "$seed" 2>&1)

@@ -1,0 +1,136 @@
+/*
+ * locks.c -- the object system's lock: what Lisp code takes to change
+ * state every thread shares (lisp/boot/50-clos.lisp, %WITH-CLOS-LOCK).
+ *
+ * Classes and generic functions are shared: the system's by every thread,
+ * a user's by every thread of that user.  Defining or redefining a class,
+ * adding or removing a method, making a generic function and filling a
+ * dispatch cache read and change several objects together (a class's
+ * serial number, its subclass links, its wrapper, a generic function's
+ * methods and its discriminating function) and take this one lock for it.
+ * Readers take none: a change builds new objects and publishes each with
+ * a release store (docs/gc.md, "Threads").
+ *
+ * The lock is recursive (a DEFCLASS adds accessor methods, which may copy
+ * a generic function...), held by a thread (L->clos_depth counts its
+ * nesting) and kept across Lisp code, polls included.  That is safe with
+ * stop-the-world collections because of how it is waited for: a thread
+ * waiting for it is blocked outside the heap (lo_mutator_block_begin), so
+ * a stop never waits for a waiter, and the holder parks at its next poll
+ * like any other thread.  A waiter wakes every WAIT_NS to check its own
+ * evaluation limits, so a thread that waits too long for a holder gets
+ * its RESOURCE-EXHAUSTED like a thread that runs too long.
+ *
+ * Every exit gives back what it must: an error, a THROW or the limits'
+ * cut-off lands on a catch entry, which restores the depth it recorded
+ * (control.c, lo_land), and an evaluation entry point holds the lock no
+ * longer when it returns than when it was entered.
+ */
+#include "lisp/environment.h"
+#include "lisp/internal.h"
+
+/* How long a waiter sleeps before it looks at its limits again. */
+#define WAIT_NS (20ull * 1000 * 1000)
+
+void lo_clos_lock_init(struct lo_world *W)
+{
+    lo_mutex_init(&W->clos.mutex);
+    lo_cond_init(&W->clos.released);
+    W->clos.owner = NULL;
+}
+
+void lo_clos_lock_destroy(struct lo_world *W)
+{
+    lo_cond_destroy(&W->clos.released);
+    lo_mutex_destroy(&W->clos.mutex);
+}
+
+void lo_clos_lock(lo_lisp *L)
+{
+    if (L->clos_depth > 0) {
+        L->clos_depth++;
+        return;
+    }
+    struct lo_clos_lock *k = &L->W->clos;
+    for (;;) {
+        bool blocked = lo_mutator_block_begin();
+        lo_mutex_lock(&k->mutex);
+        if (k->owner)
+            lo_cond_timedwait(&k->released, &k->mutex, WAIT_NS);
+        bool got = k->owner == NULL;
+        if (got)
+            k->owner = L;
+        lo_mutex_unlock(&k->mutex);
+        lo_mutator_block_end(blocked);
+        if (got)
+            break;
+        lo_limits_check(L);
+    }
+    L->clos_depth = 1;
+}
+
+static void release(lo_lisp *L)
+{
+    struct lo_clos_lock *k = &L->W->clos;
+    lo_mutex_lock(&k->mutex);
+    LO_ASSERT(k->owner == L);
+    k->owner = NULL;
+    lo_cond_signal(&k->released);
+    lo_mutex_unlock(&k->mutex);
+}
+
+void lo_clos_unlock(lo_lisp *L)
+{
+    if (L->clos_depth == 0)
+        lo_error(L, "PROGRAM-ERROR", "%%CLOS-UNLOCK: this thread does not "
+                 "hold the object system's lock");
+    if (--L->clos_depth == 0)
+        release(L);
+}
+
+void lo_clos_lock_restore(lo_lisp *L, uint32_t depth)
+{
+    if (L->clos_depth <= depth)
+        return;
+    L->clos_depth = depth;
+    if (depth == 0)
+        release(L);
+}
+
+/* The macro %WITH-CLOS-LOCK's pair.  A user's definitions take the lock
+ * through the object system's functions, which act for them; a user's own
+ * code may not (it could keep every other user from defining anything):
+ * the caller must be code compiled in the system environment. */
+static void check_caller(lo_lisp *L, const char *op)
+{
+    if (!L->nframes ||
+        !lo_env_is_system(L, lo_ptr(L->frames[L->nframes - 1].code)[CODE_ENV]))
+        lo_error(L, "ACCESS-DENIED", "%s: only the system's code may take "
+                 "the object system's lock", op);
+}
+
+LO_PRIMITIVE(p_clos_lock, "%CLOS-LOCK", INTERNAL, ANY, 0, 0, "()",
+             "Take the object system's lock (recursive; waits, blocked, "
+             "while another thread holds it).  Returns how many times this "
+             "thread holds it now: 1 when it did not before.  Only code "
+             "compiled in the system environment may call it.")
+{
+    check_caller(L, "%CLOS-LOCK");
+    lo_clos_lock(L);
+    return lo_fixnum(L->clos_depth);
+}
+
+LO_PRIMITIVE(p_clos_unlock, "%CLOS-UNLOCK", INTERNAL, ANY, 0, 0, "()",
+             "Give back the object system's lock once.  Only code compiled "
+             "in the system environment may call it.")
+{
+    check_caller(L, "%CLOS-UNLOCK");
+    lo_clos_unlock(L);
+    return L->nil;
+}
+
+const struct lo_primitive *const lo_prims_locks[] = {
+    LO_ROW(p_clos_lock),
+    LO_ROW(p_clos_unlock),
+    NULL,
+};
