@@ -258,6 +258,9 @@ LO_PRIMITIVE(p_put, "%PUT", INTERNAL, ANY, 3, 3, "(symbol indicator value)",
     for (lo_value l = *plist;
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), args[1])) {
+            /* the system's own list is frozen: the new value is frozen
+             * with it (a whole walk follows a write the system may do) */
+            lo_check_cons_write(L, lo_cdr_raw(l), "(SETF GET)");
             lo_ptr(lo_cdr_raw(l))[1] = args[2];
             return args[2];
         }
