@@ -151,7 +151,42 @@ LO_PRIMITIVE(p_primitive_privilege, "%PRIMITIVE-PRIVILEGE", INTERNAL, ANY,
                                                                 : "ANY");
 }
 
+/* (access-bits x): the four access bits x grants (value.h).  Values that
+ * carry none -- conses, numbers, characters, symbols (above) -- are
+ * never refused anything: 15. */
+LO_PRIMITIVE(p_access_bits, "ACCESS-BITS", LISPOS, ANY, 1, 1, "(object)",
+             "The access bits this reference to OBJECT grants, 0 to 15: read "
+             "1, write 2, call 4, and 8 left to the programmer.  Conses, "
+             "numbers, characters and symbols carry none and are refused "
+             "nothing: 15.")
+{
+    if (!lo_carries_access(args[0]))
+        return lo_fixnum(LO_ACCESS_ALL);
+    return lo_fixnum(lo_access_bits(args[0]));
+}
+
+/* (restrict x bits): the same object with only `bits` kept -- it can only
+ * remove access bits, never add them.  x must carry access bits: a cons
+ * or a number has nothing to remove, and returning it unchanged would
+ * let a caller believe it restricted. */
+LO_PRIMITIVE(p_restrict, "RESTRICT", LISPOS, ANY, 2, 2, "(object bits)",
+             "A reference to the same OBJECT granting only those of its access "
+             "bits that are also in BITS (0 to 15); it never adds one.  "
+             "OBJECT must carry access bits: a list, number, character or "
+             "symbol is a TYPE-ERROR.")
+{
+    if (!lo_fixnump(args[1]) || lo_fixnum_value(args[1]) < 0 ||
+        lo_fixnum_value(args[1]) > 15)
+        lo_arg_error(L, args[1], "(INTEGER 0 15)");
+    if (!lo_carries_access(args[0]))
+        lo_arg_error(L, args[0], "(NOT (OR LIST NUMBER CHARACTER SYMBOL))");
+    uint64_t keep = (uint64_t)lo_fixnum_value(args[1]);
+    return args[0] & ~((~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
+}
+
 const struct lo_primitive *const lo_prims_access[] = {
     LO_ROW(p_primitive_privilege),
+    LO_ROW(p_access_bits),
+    LO_ROW(p_restrict),
     NULL,
 };

@@ -155,3 +155,21 @@ int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out)
     }
     return LO_EBUSY;
 }
+
+/* (gc): a full collection now; the live bytes after it, or nil when
+ * collecting is not safe here (called from a macro, inside the compiler). */
+LO_PRIMITIVE(p_gc, "GC", LISPOS, SYSTEM, 0, 0, "()",
+             "Run a full garbage collection now and return the bytes live "
+             "after it, or NIL when collecting is not safe at this point "
+             "(inside a macro's expansion).  System environment only.")
+{
+    struct lo_gc_result r;
+    if (lo_lisp_collect(L, &r) != LO_OK)
+        return L->nil;
+    return lo_fixnum((int64_t)r.live_bytes);
+}
+
+const struct lo_primitive *const lo_prims_collect[] = {
+    LO_ROW(p_gc),
+    NULL,
+};

@@ -1,7 +1,7 @@
 /*
  * conditions.c -- what the condition system needs from C beyond raising
- * (control.c): restart objects, backtraces, the top level's ABORT
- * restart, and printing reports that are functions.
+ * (control.c): the condition object, restart objects, backtraces, the
+ * top level's ABORT restart, and printing reports that are functions.
  *
  * The condition system proper -- DEFINE-CONDITION, SIGNAL, ERROR,
  * HANDLER-BIND, RESTART-CASE, INVOKE-RESTART... -- is Lisp, in
@@ -458,6 +458,69 @@ LO_PRIMITIVE(p_toplevel_abort, "%TOPLEVEL-ABORT", INTERNAL, ANY, 0, -1,
     lo_error(L, "CONTROL-ERROR", "no evaluation to abort");
 }
 
+/* ---- the condition object ----
+ * The condition system proper (HANDLER-BIND, HANDLER-CASE, SIGNAL,
+ * ERROR, the type hierarchy) is Lisp, in lisp/boot/20-conditions.lisp;
+ * what it needs from C is the condition object and raising one
+ * (control.c), which is also what errors signalled from C go through. */
+
+static lo_value condition_field(lo_lisp *L, lo_value c, int field)
+{
+    return lo_ptr(lo_arg_condition(L, c))[field];
+}
+
+LO_PRIMITIVE(p_make_condition, "%MAKE-CONDITION", INTERNAL, ANY, 1, 3,
+             "(type &optional message data)",
+             "A fresh condition object of TYPE (a symbol) with MESSAGE (a "
+             "string, or NIL until its report is made) and DATA (the "
+             "property list of its slots); MAKE-CONDITION builds on it.")
+{
+    lo_arg_symbol(L, args[0]);
+    return lo_make_condition(L, args[0], nargs > 1 ? args[1] : L->nil,
+                             nargs > 2 ? args[2] : L->nil);
+}
+
+LO_PRIMITIVE(p_condition_type, "%CONDITION-TYPE", INTERNAL, ANY, 1, 1,
+             "(condition)",
+             "The type of CONDITION, a symbol: what TYPE-OF and TYPEP of a "
+             "condition read.")
+{
+    return condition_field(L, args[0], CONDITION_TYPE);
+}
+
+LO_PRIMITIVE(p_condition_message, "%CONDITION-MESSAGE", INTERNAL, ANY, 1,
+             1, "(condition)",
+             "The message of CONDITION (a string, or NIL when its report is "
+             "a function): what printing it without escapes shows.")
+{
+    return condition_field(L, args[0], CONDITION_MESSAGE);
+}
+
+LO_PRIMITIVE(p_condition_data, "%CONDITION-DATA", INTERNAL, ANY, 1, 1,
+             "(condition)",
+             "The property list of CONDITION's slots (:DATUM 1 ...): what "
+             "the condition readers, such as TYPE-ERROR-DATUM, look in.")
+{
+    return condition_field(L, args[0], CONDITION_DATA);
+}
+
+LO_PRIMITIVE(p_conditionp, "%CONDITIONP", INTERNAL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a condition object, for TYPEP and "
+             "TYPE-OF.")
+{
+    return lo_truth(L, lo_typep(args[0], LO_T_CONDITION));
+}
+
+/* (%raise condition): as an error -- to the handlers, then to the
+ * evaluation entry point.  Never returns. */
+LO_PRIMITIVE(p_raise, "%RAISE", INTERNAL, ANY, 1, 1, "(condition)",
+             "Signal CONDITION as an error: offer it to the handlers, then "
+             "leave for the evaluation entry point with it.  Never returns; "
+             "ERROR ends with it.")
+{
+    lo_raise(L, lo_arg_condition(L, args[0]));
+}
+
 const struct lo_primitive *const lo_prims_conditions[] = {
     LO_ROW(p_make_restart),
     LO_ROW(p_restartp),
@@ -467,5 +530,11 @@ const struct lo_primitive *const lo_prims_conditions[] = {
     LO_ROW(p_unhandled),
     LO_ROW(p_toplevel_abort),
     LO_ROW(p_backtrace),
+    LO_ROW(p_make_condition),
+    LO_ROW(p_condition_type),
+    LO_ROW(p_condition_message),
+    LO_ROW(p_condition_data),
+    LO_ROW(p_conditionp),
+    LO_ROW(p_raise),
     NULL,
 };

@@ -1,11 +1,10 @@
 /*
- * control_prims.c -- primitives for multiple values, keyword arguments
- * and conditions.
- *
- * The condition system proper (HANDLER-BIND, HANDLER-CASE, SIGNAL,
- * ERROR, the type hierarchy) is Lisp, in lisp/boot/20-conditions.lisp;
- * what it needs from C is here: the condition object and raising one
- * (control.c), which is also what errors signalled from C go through.
+ * control_prims.c -- the primitives of data and control flow (CLHS
+ * chapter 5) written in C: multiple values, FUNCALL and APPLY,
+ * FUNCTIONP, and the keyword-argument parsing compiled lambda lists
+ * call.  The control structures themselves are special operators
+ * (compile_control.c) and macros (lisp/boot/); a symbol's function cell
+ * is symbols.c's.
  */
 #include "lisp/internal.h"
 #include "lisp/sequences.h"
@@ -88,63 +87,31 @@ LO_PRIMITIVE(p_check_keys, "%CHECK-KEYS", INTERNAL, ANY, 2, 2,
     return L->nil;
 }
 
-/* ---- conditions ---- */
+/* ---- calling functions ---- */
 
-LO_PRIMITIVE(p_make_condition, "%MAKE-CONDITION", INTERNAL, ANY, 1, 3,
-             "(type &optional message data)",
-             "A fresh condition object of TYPE (a symbol) with MESSAGE (a "
-             "string, or NIL until its report is made) and DATA (the "
-             "property list of its slots); MAKE-CONDITION builds on it.")
+/* FUNCALL and APPLY: the VM turns a call of either into a call of its
+ * first argument (vm.c, spread_funcall), from Lisp or from C alike, so
+ * these bodies never run. */
+LO_PRIMITIVE(p_funcall, "FUNCALL", CL, ANY, 1, -1, "(function &rest args)",
+             "Call FUNCTION (a function, or a symbol naming a global one) "
+             "with ARGS, returning what it returns.  The reference must "
+             "grant the call access bit.")
 {
-    lo_arg_symbol(L, args[0]);
-    return lo_make_condition(L, args[0], nargs > 1 ? args[1] : L->nil,
-                             nargs > 2 ? args[2] : L->nil);
+    lo_error(L, "PROGRAM-ERROR", "internal: FUNCALL reached its primitive");
 }
 
-static lo_value condition_field(lo_lisp *L, lo_value c, int field)
-{
-    return lo_ptr(lo_arg_condition(L, c))[field];
-}
+LO_PRIMITIVE_ALIAS(p_apply, p_funcall, "APPLY", CL, ANY, 2, -1,
+                   "(function arg &rest more-args)",
+                   "Call FUNCTION with the arguments given before the last, "
+                   "followed by the elements of the last, which must be a "
+                   "proper list.  At most 4096 arguments in all.");
 
-LO_PRIMITIVE(p_condition_type, "%CONDITION-TYPE", INTERNAL, ANY, 1, 1,
-             "(condition)",
-             "The type of CONDITION, a symbol: what TYPE-OF and TYPEP of a "
-             "condition read.")
+LO_PRIMITIVE(p_functionp, "FUNCTIONP", CL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a function: compiled Lisp, built-in, or a "
+             "funcallable instance such as a generic function.")
 {
-    return condition_field(L, args[0], CONDITION_TYPE);
-}
-
-LO_PRIMITIVE(p_condition_message, "%CONDITION-MESSAGE", INTERNAL, ANY, 1,
-             1, "(condition)",
-             "The message of CONDITION (a string, or NIL when its report is "
-             "a function): what printing it without escapes shows.")
-{
-    return condition_field(L, args[0], CONDITION_MESSAGE);
-}
-
-LO_PRIMITIVE(p_condition_data, "%CONDITION-DATA", INTERNAL, ANY, 1, 1,
-             "(condition)",
-             "The property list of CONDITION's slots (:DATUM 1 ...): what "
-             "the condition readers, such as TYPE-ERROR-DATUM, look in.")
-{
-    return condition_field(L, args[0], CONDITION_DATA);
-}
-
-LO_PRIMITIVE(p_conditionp, "%CONDITIONP", INTERNAL, ANY, 1, 1, "(object)",
-             "True when OBJECT is a condition object, for TYPEP and "
-             "TYPE-OF.")
-{
-    return lo_truth(L, lo_typep(args[0], LO_T_CONDITION));
-}
-
-/* (%raise condition): as an error -- to the handlers, then to the
- * evaluation entry point.  Never returns. */
-LO_PRIMITIVE(p_raise, "%RAISE", INTERNAL, ANY, 1, 1, "(condition)",
-             "Signal CONDITION as an error: offer it to the handlers, then "
-             "leave for the evaluation entry point with it.  Never returns; "
-             "ERROR ends with it.")
-{
-    lo_raise(L, lo_arg_condition(L, args[0]));
+    return lo_truth(L, lo_typep(args[0], LO_T_FUNCTION) || lo_typep(args[0], LO_T_PRIMITIVE) ||
+                       lo_instance_callee(args[0]));
 }
 
 const struct lo_primitive *const lo_prims_control[] = {
@@ -152,11 +119,8 @@ const struct lo_primitive *const lo_prims_control[] = {
     LO_ROW(p_values_list),
     LO_ROW(p_key_tail),
     LO_ROW(p_check_keys),
-    LO_ROW(p_make_condition),
-    LO_ROW(p_condition_type),
-    LO_ROW(p_condition_message),
-    LO_ROW(p_condition_data),
-    LO_ROW(p_conditionp),
-    LO_ROW(p_raise),
+    LO_ROW(p_funcall),
+    LO_ROW(p_apply),
+    LO_ROW(p_functionp),
     NULL,
 };

@@ -1,6 +1,7 @@
 /*
  * equal.c -- equality: EQL, EQUAL and EQUALP on values (the printer, the
- * hash tables, the sequence functions and EQUAL's primitive use them).
+ * hash tables and the sequence functions use them), and the primitives
+ * EQ, EQL, EQUAL and EQUALP at the end.
  *
  * EQ is identity (value.h).  EQL adds numbers of one type by value;
  * EQUAL conses by structure and strings by contents; EQUALP numbers of
@@ -182,3 +183,38 @@ bool lo_equalp(lo_lisp *L, lo_value x, lo_value y)
 {
     return lo_equalp_within(L, x, y, 0);
 }
+
+
+LO_PRIMITIVE(p_eq, "EQ", CL, ANY, 2, 2, "(x y)",
+             "True when X and Y are the same object.  Two references to one "
+             "object with different access bits are EQ.")
+{ return lo_truth(L, lo_eq(args[0], args[1])); }
+
+/* eql: eq, and for numbers and characters the same value (fixnums and
+ * characters are immediate, so eq already is). */
+LO_PRIMITIVE(p_eql, "EQL", CL, ANY, 2, 2, "(x y)",
+             "True when X and Y are EQ, or are numbers of the same type and "
+             "value, or the same character.")
+{ return lo_truth(L, lo_eql(args[0], args[1])); }
+
+LO_PRIMITIVE(p_equal, "EQUAL", CL, ANY, 2, 2, "(x y)",
+             "True when X and Y are structurally alike: EQL, or conses with "
+             "EQUAL cars and cdrs, or strings of the same characters "
+             "(comparing two strings needs the read bit of both).")
+{ return lo_truth(L, lo_equal(L, args[0], args[1])); }
+
+LO_PRIMITIVE(p_equalp, "EQUALP", CL, ANY, 2, 2, "(x y)",
+             "True when X and Y are EQUAL ignoring case, numbers are = "
+             "whatever their type, and vectors and hash tables have EQUALP "
+             "contents (which needs their read bits).")
+{
+    return lo_truth(L, lo_equalp(L, args[0], args[1]));
+}
+
+const struct lo_primitive *const lo_prims_equal[] = {
+    LO_ROW(p_eq),
+    LO_ROW(p_eql),
+    LO_ROW(p_equal),
+    LO_ROW(p_equalp),
+    NULL,
+};

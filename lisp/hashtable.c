@@ -685,14 +685,6 @@ LO_PRIMITIVE(p_sxhash, "SXHASH", CL, ANY, 1, 1, "(object)",
     return lo_fixnum((int64_t)(h & (uint64_t)LO_FIXNUM_MAX));
 }
 
-LO_PRIMITIVE(p_equalp, "EQUALP", CL, ANY, 2, 2, "(x y)",
-             "True when X and Y are EQUAL ignoring case, numbers are = "
-             "whatever their type, and vectors and hash tables have EQUALP "
-             "contents (which needs their read bits).")
-{
-    return lo_truth(L, lo_equalp(L, args[0], args[1]));
-}
-
 const struct lo_primitive *const lo_prims_hash[] = {
     LO_ROW(p_make_hash_table),
     LO_ROW(p_gethash),
@@ -705,6 +697,5 @@ const struct lo_primitive *const lo_prims_hash[] = {
     LO_ROW(p_maphash),
     LO_ROW(p_hash_table_pairs),
     LO_ROW(p_sxhash),
-    LO_ROW(p_equalp),
     NULL,
 };

@@ -1,57 +1,78 @@
 /*
  * internal.h -- what the files of lisp/ share.
  *
+ * The machinery, top to bottom:
+ *
  *   open.c       opening the Lisp on a store: cold boot and warm
  *                start; its threads
  *   api.c        the embedding API (api.h): entry points -- the one
  *                protected call --, handles, structured errors; lisp.h's
  *                text entry points on them; api_values.c its values
- *   runtime.c    allocation, special variables
- *   equal.c      EQL, EQUAL, EQUALP
- *   environment.c  first-class global environments: binding cells,
- *                the system's and the users' (environment.h)
- *   collect.c    roots, safepoints, collections (docs/gc.md)
- *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
- *   control.c    the catch stack: non-local exits, unwinding, raising
- *                errors as conditions
- *   conditions.c restart objects, backtraces, the top level's ABORT
- *                restart, printing reports that are functions
  *   reader.c     text -> objects
  *   printer.c    objects -> text
  *   compiler.c   forms -> bytecode (the trusted compiler; compiler.h
  *                lists its other files, compile_*.c and backquote.c)
- *   vm.c         running bytecode (bytecode.h); disassemble.c shows it
+ *   vm.c         running bytecode (bytecode.h)
+ *   primitives.c the one table of functions written in C, by stable
+ *                index: the tables of the files below laid end to end
+ *   environment.c  first-class global environments: binding cells,
+ *                the system's and the users' (environment.h)
+ *   control.c    the catch stack: non-local exits, unwinding, raising
+ *                errors as conditions
+ *   limits.c     evaluation limits: steps, bytes, wall time (lisp.h)
+ *   collect.c    roots, safepoints, collections (docs/gc.md)
  *   access.c     capabilities: access checks, ACCESS-DENIED
  *   freeze.c     what the system environment holds, no user can change
- *   primitives.c functions written in C, by stable index (the tables of
- *                the files below are laid end to end); control_prims.c
- *                multiple values, keyword arguments, conditions; eval.c
- *                symbols' values and functions, EVAL, COMPILE
- *   package.c    symbols and packages (package.h); package_prims.c their
- *                Lisp functions; symbol_syntax.c reading and printing
- *                symbol tokens; cl_symbols.c the standard names
- *   strings.c    characters and strings      } more primitives; what
- *   vectors.c    vectors and byte vectors    } they share is in
- *   sequences.c  the sequence functions      } sequences.h
- *   tower.c      making and converting numbers   } the numeric tower:
+ *   locks.c      the object system's lock, for changes of what threads
+ *                share
+ *   args.c       the argument checkers of primitives (primitive.h)
+ *   equal.c      EQL, EQUAL, EQUALP
+ *   runtime.c    allocation, special variables
+ *
+ * The primitives live with their subject (docs/contributing.md, "Where
+ * a primitive goes"): a standard function in the file of its chapter of
+ * the standard (CLHS), a system function beside what it serves.  Many of
+ * the files above end with the few primitives of their subject (GC in
+ * collect.c, ACCESS-BITS in access.c, SHARE-WRITABLE in freeze.c, the
+ * environments' in environment.c, EQ ... EQUALP in equal.c); the files
+ * below are mostly primitives:
+ *
+ *   eval.c       evaluation and compilation (ch. 3): EVAL, COMPILE,
+ *                MACROEXPAND; and the reading loop of text entry points
+ *   control_prims.c  data and control flow (ch. 5): multiple values,
+ *                FUNCALL, APPLY, keyword arguments
+ *   instances.c  objects (ch. 7): standard objects, structures,
+ *                funcallable instances (the object system is
+ *                lisp/boot/50-clos.lisp, 52-clos-standard.lisp and
+ *                55-defstruct.lisp)
+ *   conditions.c conditions (ch. 9): the condition object, restart
+ *                objects, backtraces, the top level's ABORT restart
+ *   symbols.c    symbols (ch. 10), their function cells included
+ *   package.c    packages (package.h); package_prims.c their functions
+ *                (ch. 11); symbol_syntax.c reading and printing symbol
+ *                tokens; cl_symbols.c the standard names
+ *   bignum.c, flonum.c  integers past fixnums, and floats (bignum.h,
+ *                flonum.h)                       }
+ *   tower.c      making and converting numbers   } numbers (ch. 12):
  *   arith.c      arithmetic on any numbers       } what they share is
  *   numtext.c    numbers to text and back        } in numbers.h
  *   numbers.c    the number primitives           }
- *   streams.c    output streams: string streams and standard   } streams.h
- *                output; what every stream has                 }
- *   input.c      input streams, READ and the reading functions }
- *   write.c      the printing functions (prin1, princ, write...)
- *   format.c     FORMAT; its ~F is
- *                fixed.c (fixed.h), its ~R in words numerals.c
- *                (numerals.h)
- *   instances.c  standard objects, structures, funcallable instances
- *                (the object system is lisp/boot/50-clos.lisp and
- *                55-defstruct.lisp)
+ *   strings.c    characters and strings (ch. 13, 16)  } what they share
+ *   conses.c     conses and lists (ch. 14)            } is in
+ *   vectors.c    arrays, vectors, byte vectors (ch. 15) } sequences.h
+ *   sequences.c  the sequence functions (ch. 17)      }
+ *   hashtable.c  hash tables (ch. 18; hashtable.h)
+ *   streams.c    streams (ch. 21): output streams, string streams,   }
+ *                standard output; what every stream has              }
+ *   input.c      input streams, OPEN, and READ and the reading       }
+ *                functions (ch. 23)                      streams.h   }
+ *   write.c      the printing functions (ch. 22: prin1, princ, write...)
+ *   format.c     FORMAT; its ~F is fixed.c (fixed.h), its ~R in words
+ *                numerals.c (numerals.h)
+ *   disassemble.c  DISASSEMBLE (ch. 25)
  *   documentation.c  where documentation strings and lambda lists of
  *                definitions live (DOCUMENTATION and DESCRIBE are
  *                lisp/boot/92-documentation.lisp and 94-describe.lisp)
- *   locks.c      the object system's lock, for changes of what threads
- *                share
  */
 #ifndef LO_LISP_INTERNAL_H
 #define LO_LISP_INTERNAL_H
@@ -685,12 +706,16 @@ lo_value lo_macroexpand_1(lo_lisp *L, lo_value form, lo_value env,
  * (made when create); 0 when name is not a function name (or has no
  * hidden symbol yet). */
 lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create);
-/* The same for an argument that must be a function name (eval.c): else a
- * TYPE-ERROR as lo_arg_error signals. */
+/* The same for an argument that must be a function name (symbols.c):
+ * else a TYPE-ERROR as lo_arg_error signals. */
 lo_value lo_arg_function_name(lo_lisp *L, lo_value name, bool create);
 /* The other way: the function name sym stands for -- (SETF f) for f's
  * hidden setf symbol, else sym itself. */
 lo_value lo_function_name(lo_lisp *L, lo_value sym);
+/* Make fn the global function named sym, where the current environment
+ * may (else ACCESS-DENIED naming op). */
+void lo_define_function(lo_lisp *L, lo_value sym, lo_value fn,
+                        const char *op);
 
 /* ---- equality (equal.c) ---- */
 /* EQL (numbers by value), EQUAL and EQUALP; lo_equalp_within is EQUALP
@@ -760,7 +785,10 @@ extern unsigned lo_primitive_count;
 extern int64_t lo_funcall_index, lo_apply_index;    /* the VM's business */
 void lo_primitives_init(void);
 /* lisp/'s own modules, each a table of rows ending with NULL. */
-extern const struct lo_primitive *const lo_prims_core[];
+extern const struct lo_primitive *const lo_prims_conses[];
+extern const struct lo_primitive *const lo_prims_symbols[];
+extern const struct lo_primitive *const lo_prims_equal[];
+extern const struct lo_primitive *const lo_prims_collect[];
 extern const struct lo_primitive *const lo_prims_hash[];
 extern const struct lo_primitive *const lo_prims_strings[];
 extern const struct lo_primitive *const lo_prims_vectors[];
@@ -776,7 +804,6 @@ extern const struct lo_primitive *const lo_prims_format[];
 extern const struct lo_primitive *const lo_prims_disassemble[];
 extern const struct lo_primitive *const lo_prims_environment[];
 extern const struct lo_primitive *const lo_prims_conditions[];
-extern const struct lo_primitive *const lo_prims_destructive[];
 extern const struct lo_primitive *const lo_prims_instances[];
 extern const struct lo_primitive *const lo_prims_freeze[];
 extern const struct lo_primitive *const lo_prims_access[];

@@ -7,8 +7,7 @@
  *             package-used-by-list package-shadowing-symbols packagep
  *             list-all-packages use-package unuse-package
  *   symbols   intern find-symbol unintern export unexport import
- *             shadowing-import shadow symbol-package keywordp
- *             find-all-symbols gensym
+ *             shadowing-import shadow find-all-symbols
  *   helpers   %in-package and %defpackage (under the IN-PACKAGE and
  *             DEFPACKAGE macros of lisp/boot), %package-symbols and
  *             %all-symbols (under DO-SYMBOLS and its kin)
@@ -123,20 +122,12 @@ static lo_value symbols_arg(lo_lisp *L, lo_value x, const char *op)
     return list;
 }
 
-/* A string that cannot be changed: package names and symbol names are
- * keys of the registry and the tables. */
-static lo_value read_only(lo_value s)
-{
-    /* only removes bits (the name as stored has them all) */
-    return s & ~((lo_value)(LO_ACCESS_ALL & ~LO_ACCESS_READ) << LO_ACCESS_SHIFT);
-}
-
 static lo_value copy_list(lo_lisp *L, lo_value list, bool names)
 {
     if (!lo_consp(list))
         return L->nil;
     lo_value x = lo_car_raw(list);
-    return lo_cons(L, names ? read_only(x) : x,
+    return lo_cons(L, names ? lo_read_only(x) : x,
                    copy_list(L, lo_cdr_raw(list), names));
 }
 
@@ -263,7 +254,7 @@ LO_PRIMITIVE(p_package_name, "PACKAGE-NAME", CL, ANY, 1, 1, "(package)",
              "a deleted package.")
 {
     lo_value name = lo_ptr(any_package(L, args[0], "PACKAGE-NAME"))[PKG_NAME];
-    return lo_null(L, name) ? name : read_only(name);
+    return lo_null(L, name) ? name : lo_read_only(name);
 }
 
 static lo_value package_list(lo_lisp *L, lo_value v, unsigned slot,
@@ -470,20 +461,6 @@ LO_PRIMITIVE(p_shadow, "SHADOW", CL, ANY, 1, 2,
     return L->t;
 }
 
-LO_PRIMITIVE(p_symbol_package, "SYMBOL-PACKAGE", CL, ANY, 1, 1, "(symbol)",
-             "The home package of SYMBOL, or NIL when it has none (or it "
-             "has been deleted).")
-{
-    lo_value home = lo_ptr(lo_arg_symbol(L, args[0]))[SYM_PACKAGE];
-    return lo_packagep(home) && !lo_package_deleted(home) ? home : L->nil;
-}
-
-LO_PRIMITIVE(p_keywordp, "KEYWORDP", CL, ANY, 1, 1, "(object)",
-             "True when OBJECT is a symbol of the KEYWORD package.")
-{
-    return lo_truth(L, lo_keywordp(args[0]));
-}
-
 /* (find-all-symbols name): the symbols of that name present anywhere. */
 LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string)",
              "A fresh list of the symbols named STRING (a string "
@@ -502,46 +479,6 @@ LO_PRIMITIVE(p_find_all_symbols, "FIND-ALL-SYMBOLS", CL, ANY, 1, 1, "(string)",
             out = lo_cons(L, sym, out);
     }
     return out;
-}
-
-/* The decimal digits of a non-negative integer, as a string. */
-static lo_value decimal(lo_lisp *L, lo_value n)
-{
-    lo_value stream = lo_make_string_stream(L);
-    char buf[64];
-    struct lo_text t;
-    lo_text_to_stream(&t, L, stream, buf, sizeof buf);
-    lo_print_number(L, n, 10, false, &t);
-    lo_text_finish(&t);
-    return lo_stream_take_string(L, stream);
-}
-
-/* (gensym &optional x): #:G<counter>, #:<x><counter> for a string x, or
- * #:G<x> for a non-negative integer x. */
-LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional x)",
-             "A fresh uninterned symbol named G followed by a counter "
-             "(incremented); with a string X, named X followed by the "
-             "counter; with a non-negative integer X, named G followed by X.")
-{
-    if (nargs == 0)
-        return lo_gensym(L);
-    lo_value prefix, number;
-    if (lo_integerp(args[0]) && lo_int_compare(args[0], lo_fixnum(0)) >= 0) {
-        number = args[0];
-        prefix = lo_make_string(L, "G", 1);
-    } else if (lo_typep(args[0], LO_T_STRING)) {
-        prefix = string_arg(L, args[0], "GENSYM");
-        number = lo_make_integer(L, (int64_t)++L->gensym_counter);
-    } else {
-        lo_arg_error(L, args[0], "(OR STRING UNSIGNED-BYTE)");
-    }
-    lo_value digits = decimal(L, number);
-    uint64_t plen = lo_string_length(prefix), dlen = lo_string_length(digits);
-    lo_value s = lo_alloc_string(L, plen + dlen);
-    memcpy(lo_string_chars(s), lo_string_chars(prefix), plen * 4);
-    memcpy(lo_string_chars(s) + plen, lo_string_chars(digits), dlen * 4);
-    struct lo_name name = lo_name_of(s);
-    return lo_make_symbol(L, &name, L->nil);
 }
 
 /* (%package-symbols package external-only): for DO-SYMBOLS (every
@@ -709,10 +646,7 @@ const struct lo_primitive *const lo_prims_packages[] = {
     LO_ROW(p_import),
     LO_ROW(p_shadowing_import),
     LO_ROW(p_shadow),
-    LO_ROW(p_symbol_package),
-    LO_ROW(p_keywordp),
     LO_ROW(p_find_all_symbols),
-    LO_ROW(p_gensym),
     LO_ROW(p_package_symbols),
     LO_ROW(p_all_symbols),
     LO_ROW(p_defpackage),

@@ -10,6 +10,11 @@
  *   sort        sort and stable-sort (one stable merge sort)
  *   several     map, every, some, notany, notevery
  *
+ * Two functions of other chapters live here because they are this
+ * file's machinery: MEMBER-IF and MEMBER-IF-NOT (conses) are walks with
+ * the sequence functions' :key, and CHARACTER (characters) is COERCE's
+ * conversion to a character.
+ *
  * How the sequence functions are built.  A function walks its sequence by
  * index: a vector directly, a list through a snapshot -- a fresh simple
  * vector of its elements.  One loop then serves every kind of sequence,
@@ -1251,6 +1256,21 @@ LO_PRIMITIVE(p_stable_sort, "STABLE-SORT", CL, ANY, 2, -1,
              "elements: the same merge sort as SORT, which is stable too.")
 { return sort(L, args, nargs, "STABLE-SORT"); }
 
+/* Strings, vectors and byte vectors keep their length in word 1. */
+LO_PRIMITIVE(p_length, "LENGTH", CL, ANY, 1, 1, "(sequence)",
+             "The number of elements of SEQUENCE: a proper list, a string or "
+             "a vector.  No access bit is needed.")
+{
+    if (lo_typep(args[0], LO_T_STRING) || lo_typep(args[0], LO_T_VECTOR) ||
+        lo_typep(args[0], LO_T_BYTES))
+        return lo_ptr(args[0])[1];
+    if (!lo_consp(args[0]) && !lo_null(L, args[0]))
+        lo_arg_error(L, args[0], "SEQUENCE");
+    int64_t len;
+    lo_arg_list(L, args[0], &len);
+    return lo_fixnum(len);
+}
+
 const struct lo_primitive *const lo_prims_sequences[] = {
     LO_ROW(p_elt),
     LO_ROW(p_elt_set),
@@ -1295,15 +1315,11 @@ const struct lo_primitive *const lo_prims_sequences[] = {
     LO_ROW(p_reduce),
     LO_ROW(p_sort),
     LO_ROW(p_stable_sort),
-    NULL,
-};
-
-/* Destructive sequence functions added with the capabilities' audit (a
- * module of their own, after the others: primitives.c). */
-const struct lo_primitive *const lo_prims_destructive[] = {
+    LO_ROW(p_length),
     LO_ROW(p_nsubstitute),
     LO_ROW(p_nsubstitute_if),
     LO_ROW(p_nsubstitute_if_not),
     LO_ROW(p_map_into),
     NULL,
 };
+

@@ -6,8 +6,8 @@
  *   strings     make-string, string, char/schar and their setters,
  *               comparisons with :start1 :end1 :start2 :end2, case
  *               conversion, trimming, parse-integer
- *   symbols     the functions about names: symbol-name, make-symbol,
- *               fboundp (intern and the rest: package_prims.c)
+ *
+ * (The names of symbols are symbols.c's.)
  *
  * Strings are UTF-32 in the heap, two code points per word (value.h).
  * Every function that takes a string also takes a string designator (a
@@ -532,14 +532,6 @@ static lo_value string_from(lo_lisp *L, const uint32_t *chars, uint64_t len)
     return s;
 }
 
-/* A symbol's name, readable but not writable: changing it would rename
- * the symbol behind the symbol table's back. */
-static lo_value read_only(lo_value v)
-{
-    /* only removes bits (the name as stored has them all) */
-    return v & ~((lo_value)(LO_ACCESS_ALL & ~LO_ACCESS_READ) << LO_ACCESS_SHIFT);
-}
-
 /* (name-char name): names are ASCII, so nothing else names a character. */
 LO_PRIMITIVE(p_name_char, "NAME-CHAR", CL, ANY, 1, 1, "(name)",
              "The character called NAME (a string designator) in any case: a "
@@ -586,7 +578,7 @@ LO_PRIMITIVE(p_string, "STRING", CL, ANY, 1, 1, "(x)",
     if (lo_typep(args[0], LO_T_STRING))
         return args[0];
     if (lo_symbolp(args[0]))
-        return read_only(lo_symbol_name(args[0]));
+        return lo_read_only(lo_symbol_name(args[0]));
     if (lo_charp(args[0])) {
         uint32_t c = lo_char_code(args[0]);
         return string_from(L, &c, 1);
@@ -905,38 +897,13 @@ LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1,
 
 /* ---- symbols ------------------------------------------------------------- */
 
-LO_PRIMITIVE(p_symbol_name, "SYMBOL-NAME", CL, ANY, 1, 1, "(symbol)",
-             "The name of SYMBOL, a string without the write bit: changing it "
-             "would rename the symbol.")
-{
-    return read_only(lo_symbol_name(lo_arg_symbol(L, args[0])));
-}
+LO_PRIMITIVE(p_stringp, "STRINGP", CL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a string.")
+{ return lo_truth(L, lo_typep(args[0], LO_T_STRING)); }
 
-/* (make-symbol name): a fresh symbol in no package, with a copy of the
- * name (changing the string later does not rename the symbol). */
-LO_PRIMITIVE(p_make_symbol, "MAKE-SYMBOL", CL, ANY, 1, 1, "(name)",
-             "A fresh symbol in no package, named by a copy of the string "
-             "NAME (whose read bit is needed), without value or function.")
-{
-    struct lo_name name = lo_name_of(string_with(L, args[0], LO_ACCESS_READ,
-                                                 "MAKE-SYMBOL"));
-    return lo_make_symbol(L, &name, L->nil);
-}
-
-/* (fboundp name): true when name is bound to a function or a macro. */
-LO_PRIMITIVE(p_fboundp, "FBOUNDP", CL, ANY, 1, 1, "(name)",
-             "True when NAME (a symbol or (SETF symbol)) names a global "
-             "function or a macro in the current environment.")
-{
-    /* (setf f): its hidden symbol, when one was made */
-    lo_value name = lo_arg_function_name(L, args[0], false);
-    if (!name)
-        return L->nil;
-    lo_value cell = lo_function_cell(L, name, false);
-    if (!lo_null(L, cell) && lo_cell_get(cell) != LO_UNBOUND)
-        return L->t;
-    return lo_truth(L, !lo_null(L, lo_macro_function(L, name)));
-}
+LO_PRIMITIVE(p_characterp, "CHARACTERP", CL, ANY, 1, 1, "(object)",
+             "True when OBJECT is a character.")
+{ return lo_truth(L, lo_charp(args[0])); }
 
 const struct lo_primitive *const lo_prims_strings[] = {
     LO_ROW(p_char_code),
@@ -994,8 +961,7 @@ const struct lo_primitive *const lo_prims_strings[] = {
     LO_ROW(p_string_left_trim),
     LO_ROW(p_string_right_trim),
     LO_ROW(p_parse_integer),
-    LO_ROW(p_symbol_name),
-    LO_ROW(p_make_symbol),
-    LO_ROW(p_fboundp),
+    LO_ROW(p_stringp),
+    LO_ROW(p_characterp),
     NULL,
 };

@@ -68,6 +68,14 @@ static inline unsigned lo_access_bits(lo_value v)
     return lo_objectp(v) ? (unsigned)(v >> LO_ACCESS_SHIFT) : 0;
 }
 
+/* The same reference granting only the read bit: how a name the
+ * tables are keyed by (a symbol's, a package's) is given out, since
+ * changing it would rename behind the tables' back.  Only removes bits. */
+static inline lo_value lo_read_only(lo_value v)
+{
+    return v & ~((lo_value)(LO_ACCESS_ALL & ~LO_ACCESS_READ) << LO_ACCESS_SHIFT);
+}
+
 /* Identity, ignoring access bits. */
 static inline bool lo_eq(lo_value a, lo_value b)
 {
