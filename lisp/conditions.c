@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "drivers/printf.h"
+#include "lisp/environment.h"
 #include "lisp/internal.h"
 #include "lisp/package.h"
 #include "lisp/streams.h"
@@ -244,16 +245,25 @@ LO_PRIMITIVE(p_backtrace, "%BACKTRACE", INTERNAL, ANY, 0, 1,
         if (L->nframes > floor && (int64_t)(L->nframes - floor) > count)
             floor = L->nframes - (uint32_t)count;
     }
+    /* The system's functions acting for a user may hold objects the user
+     * was never given, with more access bits than the user's own
+     * references: a user sees their arguments read-only. */
+    bool user = !lo_env_is_system(L, lo_current_env(L));
     lo_value result = L->nil;           /* built outermost first */
     for (uint32_t i = floor; i < L->nframes; i++) {
         const struct lo_frame *f = &L->frames[i];
         uint64_t *code = lo_ptr(f->code);
         int64_t arity = lo_fixnum_value(code[CODE_ARITY]);
         uint32_t required = (uint32_t)(arity & (CODE_REST_FLAG - 1));
+        bool read_only = user && lo_frozen_p(f->code);
         lo_value args = L->nil;
         for (uint32_t j = required; j-- > 0;)
-            if (f->base + j < L->sp)
-                args = lo_cons(L, slot_value(L, L->stack[f->base + j]), args);
+            if (f->base + j < L->sp) {
+                lo_value v = slot_value(L, L->stack[f->base + j]);
+                if (read_only && lo_carries_access(v))
+                    v = lo_read_only(v);
+                args = lo_cons(L, v, args);
+            }
         lo_value name = lo_ptr(f->code)[CODE_NAME];
         if (lo_null(L, name))
             name = lo_cons(L, lo_intern(L, "LAMBDA"), L->nil);

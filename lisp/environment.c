@@ -24,8 +24,9 @@
  *     user's first look-up of the name makes a cell of their own holding
  *     the system's function, which the object system replaces with a
  *     private copy when the user adds a method;
- *   - property lists of system symbols (ENV_PLISTS): a user who changes
- *     one changes a copy of their own.
+ *   - property lists of symbols not their own (ENV_PLISTS): the system's,
+ *     and another user's a user was handed (through a shared mailbox): a
+ *     user who changes one changes a copy of their own.
  *
  * Which environment is current: the one of the innermost function running
  * that was compiled in a user environment (code objects record theirs,
@@ -295,10 +296,23 @@ void lo_check_definable(lo_lisp *L, lo_value env, lo_value cell,
              what, name, env_text(L, env, user, sizeof user));
 }
 
+/* Whether sym's property list is env's to change in place: env is the
+ * system's, or sym is in one of env's own packages, or in none (an
+ * uninterned symbol belongs to whoever holds it). */
+static bool own_plist_p(lo_lisp *L, lo_value env, lo_value sym)
+{
+    if (lo_env_is_system(L, env))
+        return true;
+    lo_value home = lo_ptr(sym)[SYM_PACKAGE];
+    if (!lo_packagep(home))
+        return true;
+    return !system_symbol_p(sym) && lo_package_of_env_p(home, env);
+}
+
 lo_value *lo_plist_place(lo_lisp *L, lo_value sym, bool write)
 {
     lo_value env = lo_current_env(L);
-    if (!system_symbol_p(sym) || lo_env_is_system(L, env))
+    if (own_plist_p(L, env, sym))
         return &lo_ptr(sym)[SYM_PLIST];
     lo_value cell = lookup_cell(L, env, ENV_PLISTS, sym);
     if (lo_null(L, cell) && !write)

@@ -216,6 +216,12 @@ LO_PRIMITIVE(p_instance_reshape, "%INSTANCE-RESHAPE", INTERNAL, ANY, 3, 3,
         lo_eq(old_w, new_w) || !lo_typep(new_w, LO_T_VECTOR) ||
         vector_length(new_w) < 2)
         return L->nil;
+    /* Only to the layout its class has now: what the obsolete-instance
+     * protocol does anyway, so a caller without the write bit (a reader
+     * of a redefined class's instance) changes nothing else. */
+    if (!lo_eq(new_w, class_wrapper(lo_ptr(old_w)[2])))
+        lo_error(L, "PROGRAM-ERROR", "%%INSTANCE-RESHAPE: not the current "
+                 "layout of the instance's class");
     lo_value old_names = lo_ptr(old_w)[3], new_names = lo_ptr(new_w)[3];
     if (!lo_typep(old_names, LO_T_VECTOR) || !lo_typep(new_names, LO_T_VECTOR))
         lo_error(L, "PROGRAM-ERROR", "internal: bad wrapper");

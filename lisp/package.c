@@ -315,6 +315,15 @@ lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name)
     return found;
 }
 
+bool lo_package_of_env_p(lo_value pkg, lo_value env)
+{
+    for (lo_value l = load(&registry_of(env)[REG_PACKAGES]); lo_consp(l);
+         l = lo_cdr_raw(l))
+        if (lo_eq(lo_car_raw(l), pkg))
+            return true;
+    return false;
+}
+
 static bool shadowed_by(lo_lisp *L, lo_value pkg, lo_value packages)
 {
     lo_value name = lo_ptr(pkg)[PKG_NAME];

@@ -81,6 +81,9 @@ static inline bool lo_package_deleted(lo_value pkg)
  * every package the current environment sees. */
 lo_value lo_find_package_named(lo_lisp *L, const struct lo_name *name);
 lo_value lo_visible_packages(lo_lisp *L);
+/* Whether pkg is one of env's own packages (not its parent's, nor
+ * another environment's). */
+bool lo_package_of_env_p(lo_value pkg, lo_value env);
 /* The value of *PACKAGE*; when it is not a live package it is reset to
  * COMMON-LISP-USER and, if complain, an error is signalled. */
 lo_value lo_current_package(lo_lisp *L, bool complain);

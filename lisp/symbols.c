@@ -53,8 +53,8 @@ LO_PRIMITIVE(p_symbol_value, "SYMBOL-VALUE", CL, ANY, 1, 1, "(symbol)",
              "UNBOUND-VARIABLE error when it has none.")
 {
     lo_arg_symbol(L, args[0]);
-    if (lo_null(L, args[0]) || lo_eq(args[0], L->t))
-        return args[0];
+    if (lo_null(L, args[0]) || lo_eq(args[0], L->t) || lo_keywordp(args[0]))
+        return args[0];                 /* constants naming themselves */
     lo_value v = lo_symbol_value(L, args[0]);
     if (v == LO_UNBOUND)
         unbound(L, args[0], false);
@@ -122,7 +122,9 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
         return 0;
     lo_value sym = lo_car_raw(lo_cdr_raw(name));
     lo_value key = lo_intern(L, "%SETF-FUNCTION");
-    for (lo_value l = lo_ptr(sym)[SYM_PLIST];
+    /* through the environment: a user's (SETF CAR) is on the user's copy
+     * of CAR's property list, never on the system's */
+    for (lo_value l = *lo_plist_place(L, sym, false);
          lo_consp(l) && lo_consp(lo_cdr_raw(l)); l = lo_cdr_raw(lo_cdr_raw(l)))
         if (lo_eq(lo_car_raw(l), key))
             return lo_car_raw(lo_cdr_raw(l));
@@ -139,8 +141,10 @@ lo_value lo_function_symbol(lo_lisp *L, lo_value name, bool create)
     lo_value hidden = lo_make_symbol(L, &hidden_name, L->nil);
     lo_ptr(hidden)[SYM_PLIST] = lo_cons(L, lo_intern(L, "%SETF-NAME"),
                                         lo_cons(L, sym, L->nil));
-    lo_ptr(sym)[SYM_PLIST] = lo_cons(L, key, lo_cons(L, hidden,
-                                     lo_ptr(sym)[SYM_PLIST]));
+    lo_value entry = lo_cons(L, key, lo_cons(L, hidden, L->nil));
+    lo_value *plist = lo_plist_place(L, sym, true);  /* allocation moves nothing */
+    lo_ptr(lo_cdr_raw(entry))[2] = *plist;
+    *plist = entry;
     return hidden;
 }
 

@@ -165,7 +165,7 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             3 package registry (package.h)  4 the values of the
  *             per-user defaults (environment.c)  then one table of cells
  *             by symbol per namespace, ENV_FUNCTIONS to ENV_PLISTS (a
- *             user's own property lists of system symbols)
+ *             user's own property lists of symbols not theirs)
  *   instance  1 wrapper  2 slots (vector)  3 function (nil, or what a
  *             funcallable instance is called as: lisp/instances.c)
  */

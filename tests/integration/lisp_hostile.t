@@ -76,6 +76,32 @@ is "a user's property on a system symbol is theirs" "(1 NIL)" \
    sh -c "'$bin' --store '$store' --user mallory -e \"(setf (get 'car 'mine) 1)\" >/dev/null 2>&1; \
           echo \"(\$('$bin' --store '$store' --user mallory -e \"(get 'car 'mine)\" 2>/dev/null) \$('$bin' --store '$store' --user alice -e \"(get 'car 'mine)\" 2>/dev/null))\""
 
+is "a user's (SETF CAR) lookup leaves CAR's property list alone" "NIL" \
+   sh -c "'$bin' --store '$store' --user mallory -e \"(ignore-errors (fdefinition '(setf car)))\" >/dev/null 2>&1; \
+          '$bin' --store '$store' -e \"(getf (symbol-plist 'car) 'lispos-internal::%setf-function)\" 2>/dev/null"
+is "a user's (SETF CADR) is theirs, on their copy of CADR's plist" "((1 2) NIL NIL)" \
+   sh -c "'$bin' --store '$store' --user mallory -e \"(defun (setf cadr) (v x) (list v x))\" >/dev/null 2>&1; \
+          echo \"(\$('$bin' --store '$store' --user mallory -e \"(funcall #'(setf cadr) 1 2)\" 2>/dev/null) \
+                  \$('$bin' --store '$store' --user alice -e \"(fboundp '(setf cadr))\" 2>/dev/null) \
+                  \$('$bin' --store '$store' -e \"(getf (symbol-plist 'cadr) 'lispos-internal::%setf-function)\" 2>/dev/null))\" | tr -s ' '"
+# A symbol alice hands over through a shared mailbox: its property list
+# stays hers; mallory changes a copy of his own.
+sys -e '(defpackage :hostile-shared (:use :cl) (:export #:*mailbox*))' \
+    -e '(defvar hostile-shared:*mailbox* (share-writable (make-hash-table)))' >/dev/null
+as alice -e "(progn (setf (get 'alice-sym :secret) 42) (setf (gethash :sym hostile-shared:*mailbox*) 'alice-sym))" >/dev/null
+is "another user's symbol: the holder changes a copy of its property list" ":PWNED" \
+   as mallory -e "(let ((s (gethash :sym hostile-shared:*mailbox*))) (setf (get s :secret) :pwned) (get s :secret))"
+is "and its owner's property is untouched" "42" as alice -e "(get 'alice-sym :secret)"
+is "REMPROP on another user's symbol changes the holder's copy" "(T 42)" \
+   sh -c "echo \"(\$('$bin' --store '$store' --user mallory -e \"(remprop (gethash :sym hostile-shared:*mailbox*) :secret)\" 2>/dev/null) \$('$bin' --store '$store' --user alice -e \"(get 'alice-sym :secret)\" 2>/dev/null))\""
+is "an object only readable stays so in the system's frames of %BACKTRACE" "1" \
+   as mallory -e "(progn (defclass bt-thing () ()) (defvar *bt* nil) (defmethod print-object ((x bt-thing) s) (setf *bt* (lispos-internal::%backtrace)) (write-string \"t\" s)) (prin1-to-string (make-instance 'bt-thing)) (access-bits (second (assoc 'lispos-internal::%print-instance *bt*))))"
+is "%INSTANCE-RESHAPE only to the class's current layout" "PROGRAM-ERROR" \
+   sh -c "'$bin' --store '$store' --user mallory -e \"(progn (defclass rs () ((a :initform 1))) (lispos-internal::%instance-reshape (restrict (make-instance 'rs) 1) (vector (find-class 'rs) (vector)) nil))\" 2>/dev/null | grep '^ERROR: ' | head -1 | cut -d' ' -f2 | tr -d :"
+is "the obsolete-instance protocol still reshapes an instance of a redefined class" "(1 2)" \
+   as mallory -e "(let ((x (make-instance 'rs))) (defclass rs () ((a :initform 1) (b :initform 2))) (list (slot-value x 'a) (slot-value (restrict x 1) 'b)))"
+is "SYMBOL-VALUE of a keyword is the keyword" ":FOO" as mallory -e "(symbol-value :foo)"
+
 # ---- and afterwards everyone sees the system as it was ----
 is "the system's state is unchanged" "$before" \
    as alice -e "(prin1-to-string (list (length $types) (car $types)))"
