@@ -55,6 +55,22 @@ static void set_bits(uint64_t *map, uint64_t from, uint64_t count)
     }
 }
 
+/* Are bits [from, from + count) all clear?  (Debug checks only.) */
+static inline bool bits_clear(const uint64_t *map, uint64_t from,
+                              uint64_t count)
+{
+    for (uint64_t i = from; i < from + count; i++) {
+        if (i % 64 == 0 && from + count - i >= 64) {
+            if (map[i / 64])
+                return false;
+            i += 63;
+        } else if (bit(map, i)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* The first set bit at or after i, or limit. */
 static uint64_t next_set(const uint64_t *map, uint64_t i, uint64_t limit)
 {
@@ -129,6 +145,12 @@ static void mark_value(struct gc *g, lo_value v)
     if (size == 0 || w + size > g->nwords)
         lo_panic("gc: bad header 0x%llx at %p (a corrupt heap or a stale "
                  "pointer)", (unsigned long long)obj[0], (void *)obj);
+    /* A pointer reaches an object made and headed (type 0 is zeroed
+     * memory) and never a filler (space no one was handed); and an object
+     * not marked yet shares no word with a marked one: each is marked
+     * once, and objects do not overlap. */
+    LO_ASSERT((obj[0] & 0xff) != 0 && (obj[0] & 0xff) != LO_T_FILLER);
+    LO_ASSERT(bits_clear(g->live, w, size));
     set_bits(g->live, w, size);
     push(g, obj);
 }
@@ -147,6 +169,8 @@ static void mark_from_roots(struct gc *g, struct lo_heap_root *r,
     while (g->sp) {
         uint64_t *obj = g->stack[--g->sp];
         uint64_t n = lo_header_value_words(obj[0]);
+        /* the value words lie inside the object */
+        LO_ASSERT(n < lo_header_words(obj[0]));
         for (uint64_t i = 1; i <= n; i++)
             mark_value(g, obj[i]);
     }
@@ -161,6 +185,7 @@ static uint64_t sum_offsets(struct gc *g)
         g->offset[b] = total;
         total += (uint64_t)__builtin_popcountll(g->live[b]);
     }
+    LO_ASSERT(total <= g->nwords);      /* marks only inside [start, top) */
     return total;
 }
 
@@ -179,7 +204,12 @@ static lo_value relocate(const struct gc *g, lo_value v)
     uint64_t *obj = address(v);
     if (obj < g->start || obj >= g->top)
         return v;
+    /* Every pointer updated was seen by the mark phase (the same roots,
+     * the fields of marked objects): its object is marked.  And objects
+     * only slide down. */
+    LO_ASSERT(bit(g->live, (uint64_t)(obj - g->start)));
     uint64_t *to = g->start + new_index(g, (uint64_t)(obj - g->start));
+    LO_ASSERT(to <= obj);
     return lo_value_moved(v, to);
 }
 
@@ -203,12 +233,17 @@ static uint64_t slide(struct gc *g)
         uint64_t *obj = g->start + w;
         uint64_t size = lo_header_words(obj[0]);
         uint64_t n = lo_header_value_words(obj[0]);
+        /* The header is the one marked: its live bits end where it does
+         * (and a size of 0 would never advance). */
+        LO_ASSERT(size > 0 && w + size <= g->nwords &&
+                  bit(g->live, w + size - 1));
         for (uint64_t i = 1; i <= n; i++) {
             /* Only where the pointer changes: a page nothing in moved
              * stays clean, and the next snapshot does not write it. */
             store_if_changed(&obj[i], relocate(g, obj[i]));
         }
         uint64_t *to = g->start + new_index(g, w);
+        LO_ASSERT(to <= obj);           /* down only: memmove's source */
         if (to != obj) {
             memmove(to, obj, size * 8);
             moved++;
@@ -261,6 +296,8 @@ static void large_update(struct gc *g)
          page < g->los_pages;
          page = next_set(g->los_mark, page + 1, g->los_pages)) {
         uint64_t *obj = g->los_lo + page * (LO_CKPT_PAGE / 8);
+        /* marked only at an object's block (mark_large) */
+        LO_ASSERT(bit(g->los_start, page) && !lo_large_free_block(obj));
         uint64_t n = lo_header_value_words(obj[0]);
         for (uint64_t i = 1; i <= n; i++)
             store_if_changed(&obj[i], relocate(g, obj[i]));
@@ -329,6 +366,13 @@ static uint64_t large_sweep(struct gc *g, lo_heap *h)
     r->los_bottom += bottom * LO_CKPT_PAGE;
     r->los_free = free_head;
     r->los_bytes = in_use;
+    /* The space stays whole pages; the free list lies inside it (a run at
+     * the bottom was given back, not listed); what is in use fits. */
+    LO_ASSERT(r->los_bottom <= r->los_end &&
+              r->los_bottom % LO_CKPT_PAGE == 0);
+    LO_ASSERT(!free_head || (free_head >= r->los_bottom &&
+                             free_head < r->los_end));
+    LO_ASSERT(in_use <= r->los_end - r->los_bottom);
     return freed;
 }
 
@@ -340,6 +384,7 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     uint64_t began = lo_clock_ns();
     lo_heap_retire_buffers(h);
     struct gc g = { .start = lo_heap_start(h), .top = lo_heap_top(h) };
+    LO_ASSERT(g.start <= g.top);
     g.nwords = (uint64_t)(g.top - g.start);
     g.nblocks = (g.nwords + 63) / 64;
     g.live = lo_mem_alloc((g.nblocks + 1) * 8);
@@ -352,6 +397,8 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     }
     memset(g.live, 0, (g.nblocks + 1) * 8);
     struct lo_heap_root *r = lo_heap_root(h);
+    /* Read only by the check below (release builds drop the load). */
+    const uint64_t objects = r->objects;
 
     mark_from_roots(&g, r, roots, ctx);
     uint64_t live_words = sum_offsets(&g);
@@ -361,6 +408,11 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     roots(ctx, update_visit, &g);
     large_update(&g);
     uint64_t moved = slide(&g);
+    /* Nothing was allocated during the collection (every allocation
+     * counts in r->objects): the world is stopped and the roots function
+     * must not allocate -- a new object would be past g.top, unseen, or a
+     * large one unmarked and about to be swept. */
+    LO_ASSERT(r->objects == objects && lo_heap_top(h) == g.top);
     uint64_t large_freed = large_sweep(&g, h);
     uint64_t *new_top = g.start + live_words;
     lo_heap_set_top(h, new_top);

@@ -18,12 +18,66 @@ struct lo_heap {
     lo_ckpt *store;
     struct lo_heap_root *root;
     lo_mutex lock;                    /* the top, the buffer list */
+#ifdef LO_DEBUG
+    _Atomic(const char *) holder;     /* the thread holding lock (below) */
+#endif
     struct lo_alloc_buffer *buffers;
     _Atomic uint64_t since_gc;        /* bytes handed out since then */
     uint64_t trigger;
     uint64_t stress;                  /* trigger in stress mode, or 0 */
     uint64_t release_slack;           /* lo_heap_set_release_slack */
 };
+
+/*
+ * The heap lock, always taken and released through these, so that debug
+ * builds (LO_DEBUG) know which thread holds it, as ckpt knows its own
+ * (ckpt/internal.h): the address of this_thread, a thread-local, names
+ * the thread.  A thread reads back only its own store to `holder` or a
+ * later one, so a relaxed load answers "do I hold it" exactly.  Release
+ * builds keep no holder; heap_locked is only ever used inside LO_ASSERT,
+ * which does not evaluate it there.
+ */
+#ifdef LO_DEBUG
+static _Thread_local char this_thread;
+
+static inline bool heap_locked(lo_heap *h)
+{
+    return atomic_load_explicit(&h->holder, memory_order_relaxed) ==
+           &this_thread;
+}
+
+static inline void heap_hold(lo_heap *h, bool held)
+{
+    atomic_store_explicit(&h->holder, held ? &this_thread : NULL,
+                          memory_order_relaxed);
+}
+#else
+static inline bool heap_locked(lo_heap *h) { (void)h; return true; }
+static inline void heap_hold(lo_heap *h, bool held) { (void)h, (void)held; }
+#endif
+
+static inline void heap_lock(lo_heap *h)
+{
+    LO_ASSERT(!heap_locked(h));      /* the mutex is not recursive */
+    lo_mutex_lock(&h->lock);
+    heap_hold(h, true);
+}
+
+static inline void heap_unlock(lo_heap *h)
+{
+    LO_ASSERT(heap_locked(h));
+    heap_hold(h, false);
+    lo_mutex_unlock(&h->lock);
+}
+
+/* Is b on the heap's list of buffers?  (Lock held; debug checks only.) */
+static inline bool registered(lo_heap *h, const struct lo_alloc_buffer *b)
+{
+    for (const struct lo_alloc_buffer *p = h->buffers; p; p = p->link)
+        if (p == b)
+            return true;
+    return false;
+}
 
 /*
  * The heap takes the store's whole capacity at open: the large-object
@@ -131,7 +185,7 @@ lo_value *lo_heap_named_root(lo_heap *h, const char *name, bool create,
     struct lo_heap_root *r = h->root;
     lo_value *slot = NULL;
     int free_slot = -1;
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
     for (int i = 0; i < LO_HEAP_ROOTS && !slot; i++) {
         if (!strcmp(r->root_names[i], name))
             slot = &r->roots[i];
@@ -141,6 +195,7 @@ lo_value *lo_heap_named_root(lo_heap *h, const char *name, bool create,
     if (!slot && create && free_slot >= 0) {
         /* written whole: the name is NUL padded to its end */
         char padded[LO_HEAP_ROOT_NAME] = { 0 };
+        LO_ASSERT(strlen(name) < sizeof padded);    /* root_name_ok */
         memcpy(padded, name, strlen(name));
         memcpy(r->root_names[free_slot], padded, sizeof padded);
         r->roots[free_slot] = 0;
@@ -148,7 +203,7 @@ lo_value *lo_heap_named_root(lo_heap *h, const char *name, bool create,
         if (created)
             *created = true;
     }
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
     return slot;
 }
 
@@ -171,18 +226,23 @@ uint64_t lo_heap_bytes_used(lo_heap *h)
 
 void lo_heap_register_buffer(lo_heap *h, struct lo_alloc_buffer *b)
 {
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
+    LO_ASSERT(!registered(h, b));    /* else the list would loop */
     b->next = b->end = NULL;
     b->taken = 0;
     b->link = h->buffers;
     h->buffers = b;
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
 }
 
 /* What b has left becomes a filler object (lock held); those bytes were
  * never handed out, so they leave b's count. */
-static void retire(struct lo_alloc_buffer *b)
+static void retire(lo_heap *h, struct lo_alloc_buffer *b)
 {
+    LO_ASSERT(heap_locked(h));
+    /* b is empty (both NULL) or holds the rest of a chunk it counted */
+    LO_ASSERT(!b->next == !b->end && b->next <= b->end &&
+              b->taken >= (uint64_t)(b->end - b->next) * 8);
     if (b->next && b->next < b->end) {
         b->next[0] = lo_header(LO_T_FILLER, (uint64_t)(b->end - b->next));
         b->taken -= (uint64_t)(b->end - b->next) * 8;
@@ -192,22 +252,23 @@ static void retire(struct lo_alloc_buffer *b)
 
 void lo_heap_unregister_buffer(lo_heap *h, struct lo_alloc_buffer *b)
 {
-    lo_mutex_lock(&h->lock);
-    retire(b);
+    heap_lock(h);
+    LO_ASSERT(registered(h, b));     /* registered, not yet unregistered */
+    retire(h, b);
     for (struct lo_alloc_buffer **p = &h->buffers; *p; p = &(*p)->link)
         if (*p == b) {
             *p = b->link;
             break;
         }
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
 }
 
 void lo_heap_retire_buffers(lo_heap *h)
 {
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
     for (struct lo_alloc_buffer *b = h->buffers; b; b = b->link)
-        retire(b);
-    lo_mutex_unlock(&h->lock);
+        retire(h, b);
+    heap_unlock(h);
 }
 
 /* Take words from the shared top (lock held); zeroed, since the space
@@ -215,7 +276,11 @@ void lo_heap_retire_buffers(lo_heap *h)
  * lo_heap_set_release_slack) or read as zeros (pages it released). */
 static uint64_t *take(lo_heap *h, uint64_t words)
 {
+    LO_ASSERT(heap_locked(h));
     uint64_t at = h->root->top, end = at + words * 8;
+    /* the top is word-aligned, past the root page, below the large space */
+    LO_ASSERT(words > 0 && at % 8 == 0 && at >= LO_CKPT_PAGE &&
+              at <= h->root->los_bottom);
     if (end > h->root->los_bottom || end < at)
         return NULL;
     h->root->top = end;
@@ -231,14 +296,18 @@ uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
 {
     if (words == 0)
         words = 1;
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
+    /* Buffers are registered before use: the collector retires only the
+     * registered ones. */
+    LO_ASSERT(registered(h, b));
     uint64_t *p;
     if (words >= LARGE_WORDS || h->stress) {
         p = take(h, words);         /* stress: every allocation counts */
         if (p)
             b->taken += words * 8;
     } else {
-        retire(b);
+        LO_ASSERT(words < CHUNK_WORDS);    /* fits, with a rest for b */
+        retire(h, b);
         p = take(h, CHUNK_WORDS);
         if (p) {
             b->next = p + words;
@@ -246,7 +315,7 @@ uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
             b->taken += CHUNK_WORDS * 8;
         }
     }
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
     return p;
 }
 
@@ -286,13 +355,16 @@ uint64_t lo_heap_release_slack(lo_heap *h)
 
 void lo_heap_set_top(lo_heap *h, uint64_t *top)
 {
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
+    /* The collector slides objects down: the top only drops, and stays
+     * past the root page. */
+    LO_ASSERT(top >= lo_heap_start(h) && top <= lo_heap_top(h));
     h->root->top = (uint64_t)((char *)top - (char *)h->root);
     h->root->collections++;
     uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
     atomic_store_explicit(&h->since_gc, 0, memory_order_relaxed);
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
 }
 
 /* ---- the large-object space ---- */
@@ -333,11 +405,16 @@ uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
         return NULL;
     uint64_t pages = lo_large_block_pages(words);
     uint64_t bytes = pages * LO_CKPT_PAGE, at = 0;
-    lo_mutex_lock(&h->lock);
+    heap_lock(h);
     struct lo_heap_root *r = h->root;
     for (uint64_t *link = &r->los_free; *link;) {
         uint64_t *block = at_offset(h, *link);
+        /* The free list holds only free blocks of the space, page-aligned
+         * (the sweep builds it). */
+        LO_ASSERT(*link % LO_CKPT_PAGE == 0 && *link >= r->los_bottom &&
+                  *link < r->los_end && lo_large_free_block(block));
         uint64_t have = lo_large_pages(block);
+        LO_ASSERT(have > 0 && *link + have * LO_CKPT_PAGE <= r->los_end);
         if (have > pages) {
             block[0] = lo_large_free_header(have - pages);
             at = *link + (have - pages) * LO_CKPT_PAGE;
@@ -354,16 +431,21 @@ uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
         uint64_t floor = (r->top + LO_CKPT_PAGE - 1) / LO_CKPT_PAGE *
                          LO_CKPT_PAGE;
         if (r->los_bottom < floor || r->los_bottom - floor < bytes) {
-            lo_mutex_unlock(&h->lock);
+            heap_unlock(h);
             return NULL;
         }
         r->los_bottom -= bytes;
         at = r->los_bottom;
     }
+    /* The block is whole pages inside the space, and the spaces do not
+     * meet. */
+    LO_ASSERT(at % LO_CKPT_PAGE == 0 && at >= r->los_bottom &&
+              at + bytes <= r->los_end && r->top <= r->los_bottom);
     r->los_bytes += bytes;
+    LO_ASSERT(r->los_bytes <= r->los_end - r->los_bottom);
     r->objects++;
     atomic_fetch_add_explicit(&h->since_gc, bytes, memory_order_relaxed);
-    lo_mutex_unlock(&h->lock);
+    heap_unlock(h);
     /* Nobody else can reach the block yet: zero it outside the lock. */
     if (lo_ckpt_release(h->store, at / LO_CKPT_PAGE, pages) != LO_OK)
         lo_panic("heap: cannot release the pages of a new large block");

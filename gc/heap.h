@@ -71,6 +71,7 @@
 #include <stdint.h>
 
 #include "ckpt/ckpt.h"
+#include "drivers/platform.h"
 
 typedef uint64_t lo_value;
 
@@ -95,6 +96,9 @@ static inline uint64_t *lo_value_address(lo_value v)
 /* The same pointer moved to `to`: tag and access bits kept. */
 static inline lo_value lo_value_moved(lo_value v, const uint64_t *to)
 {
+    /* An object's address has no tag bits (8-aligned) and no access bits:
+     * else the OR below would change them. */
+    LO_ASSERT(((uintptr_t)to & (LO_ACCESS_MASK | LO_TAG_MASK)) == 0);
     return (v & (LO_ACCESS_MASK | LO_TAG_MASK)) | (lo_value)(uintptr_t)to;
 }
 
@@ -135,6 +139,8 @@ enum { LO_T_FILLER = 0xff };
 
 static inline uint64_t lo_header(unsigned type, uint64_t words)
 {
+    /* each in its bits: a bigger one would spill into the next field */
+    LO_ASSERT(type <= 0xff && words <= LO_HEADER_SIZE_MASK);
     return (uint64_t)type | words << 8;
 }
 
@@ -143,6 +149,8 @@ static inline uint64_t lo_header(unsigned type, uint64_t words)
 static inline uint64_t lo_header_raw(unsigned type, uint64_t words,
                                      unsigned value_words)
 {
+    /* bits 49..56, and the value words lie inside the object */
+    LO_ASSERT(value_words <= 0xff && value_words < words);
     return lo_header(type, words) | LO_HEADER_RAW |
            (uint64_t)value_words << 49;
 }
@@ -222,6 +230,8 @@ uint64_t *lo_heap_alloc_slow(lo_heap *h, struct lo_alloc_buffer *b,
 static inline uint64_t *lo_heap_alloc_fast(struct lo_alloc_buffer *b,
                                            size_t words)
 {
+    /* both NULL (empty) or a chunk's unused rest */
+    LO_ASSERT(b->next <= b->end);
     if ((size_t)(b->end - b->next) >= words) {
         uint64_t *p = b->next;
         b->next += words;
