@@ -995,8 +995,9 @@ LO_PRIMITIVE(p_map_into, "MAP-INTO", CL, ANY, 2, -1,
     enum lo_kind k = lo_sequence_arg(L, args[0], "MAP-INTO");
     uint64_t len;
     if (k == LO_K_LIST) {
-        int64_t l;
-        lo_arg_list(L, args[0], &l);    /* SBCL's datum: the whole list */
+        int64_t l = lo_list_length(L, args[0]);
+        if (l < 0)                      /* SBCL's datum: the whole list */
+            lo_arg_error(L, args[0], "LIST");
         len = (uint64_t)l;
     } else {
         lo_check_access(L, args[0], LO_ACCESS_WRITE, "MAP-INTO");

@@ -128,6 +128,7 @@
 (type-error-of (replace (list* 1 2 3) '(4)))
 (type-error-of (member-if #'evenp '(1 3 . 5)))
 (type-error-of (member-if-not #'oddp '(1 3 . 5)))
+(type-error-of (map-into (list* 1 2 3) #'identity '(1 2 3)))
 (type-error-of (character 5))
 (type-error-of (character "ab"))
 (type-error-of (character 'ab))
