@@ -135,6 +135,13 @@ lo_value lo_arg_string(lo_lisp *L, lo_value v)
     return v;
 }
 
+lo_value lo_arg_string_with(lo_lisp *L, lo_value v, unsigned bits,
+                            const char *op)
+{
+    lo_check_access(L, lo_arg_string(L, v), bits, op);
+    return v;
+}
+
 lo_value lo_arg_cons(lo_lisp *L, lo_value v)
 {
     if (!lo_consp(v))

@@ -111,13 +111,6 @@ static void set_entries(lo_lisp *L, lo_value sym, unsigned n,
     plist_put(L, sym, indicator, fresh);
 }
 
-static lo_value symbol_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    if (!lo_symbolp(v))
-        lo_type_error(L, v, "SYMBOL", "%s: not a symbol", op);
-    return v;
-}
-
 static lo_value doc_arg(lo_lisp *L, lo_value v, const char *op)
 {
     if (!lo_null(L, v) && !lo_typep(v, LO_T_STRING))
@@ -139,8 +132,8 @@ LO_PRIMITIVE(p_set_documentation, "%SET-DOCUMENTATION", INTERNAL, ANY, 3, 4,
              "%SETF-DOCUMENTATION, %SETF-LAMBDA-LIST) of SYMBOL's "
              "documentation to VALUE, as the current environment sees it.")
 {
-    lo_value sym = symbol_arg(L, args[0], "%SET-DOCUMENTATION");
-    symbol_arg(L, args[1], "%SET-DOCUMENTATION");
+    lo_value sym = lo_arg_symbol(L, args[0]);
+    lo_arg_symbol(L, args[1]);
     bool definition = nargs > 3 && !lo_null(L, args[3]);
     set_entries(L, sym, 1, &args[1], &args[2], &definition);
     return args[2];
@@ -160,7 +153,7 @@ LO_PRIMITIVE(p_note_definition, "%NOTE-DEFINITION", INTERNAL, ANY, 3, 3,
         sym = lo_car_raw(lo_cdr_raw(name));
         setf = true;
     }
-    symbol_arg(L, sym, "%NOTE-DEFINITION");
+    lo_arg_symbol(L, sym);
     doc_arg(L, args[2], "%NOTE-DEFINITION");
     lo_value keys[2] = {
         lo_intern(L, setf ? "%SETF-DOCUMENTATION" : "FUNCTION"),

@@ -54,12 +54,6 @@ static lo_value name_arg(lo_lisp *L, lo_value v, const char *op)
     lo_arg_error_op(L, op, v, STRING_DESIGNATOR);
 }
 
-static lo_value string_arg(lo_lisp *L, lo_value v, const char *op)
-{
-    lo_check_access(L, lo_arg_string(L, v), LO_ACCESS_READ, op);
-    return v;
-}
-
 /* A package or nil, for the name a designator gives. */
 static lo_value find_package(lo_lisp *L, lo_value v, const char *op)
 {
@@ -351,7 +345,8 @@ LO_PRIMITIVE(p_intern, "INTERN", CL, ANY, 1, 2,
              "made, else :INTERNAL, :EXTERNAL or :INHERITED.  A user's "
              "environment cannot make new symbols in the system's packages.")
 {
-    struct lo_name name = lo_name_of(string_arg(L, args[0], "INTERN"));
+    struct lo_name name = lo_name_of(
+        lo_arg_string_with(L, args[0], LO_ACCESS_READ, "INTERN"));
     lo_value pkg = package_opt(L, args, nargs, 1, "INTERN");
     enum lo_sym_status status;
     lo_value v[2];
@@ -366,7 +361,8 @@ LO_PRIMITIVE(p_find_symbol, "FIND-SYMBOL", CL, ANY, 1, 2,
              ":INTERNAL, :EXTERNAL or :INHERITED; NIL and NIL when there is "
              "none.")
 {
-    struct lo_name name = lo_name_of(string_arg(L, args[0], "FIND-SYMBOL"));
+    struct lo_name name = lo_name_of(
+        lo_arg_string_with(L, args[0], LO_ACCESS_READ, "FIND-SYMBOL"));
     lo_value pkg = package_opt(L, args, nargs, 1, "FIND-SYMBOL");
     lo_value v[2];
     v[1] = status_keyword(L, lo_find_symbol(L, pkg, &name, &v[0]));

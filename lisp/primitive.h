@@ -119,6 +119,10 @@ _Noreturn void lo_arg_error_op(lo_lisp *L, const char *op, lo_value datum,
 lo_value lo_type_specifier(lo_lisp *L, const char *text);
 lo_value lo_arg_symbol(lo_lisp *L, lo_value v);
 lo_value lo_arg_string(lo_lisp *L, lo_value v);
+/* A string this reference grants the access bits (LO_ACCESS_READ, ...)
+ * of: else a TYPE-ERROR, or an ACCESS-DENIED naming op. */
+lo_value lo_arg_string_with(lo_lisp *L, lo_value v, unsigned bits,
+                            const char *op);
 lo_value lo_arg_cons(lo_lisp *L, lo_value v);
 /* A proper list: its length is returned in *length (when not NULL).  The
  * datum of a dotted list's TYPE-ERROR is the atom ending it (that is what

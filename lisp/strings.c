@@ -586,20 +586,11 @@ LO_PRIMITIVE(p_string, "STRING", CL, ANY, 1, 1, "(x)",
     lo_arg_error(L, args[0], STRING_DESIGNATOR);
 }
 
-/* The string argument v, whose access bits must include bits (op names
- * the operation refused). */
-static lo_value string_with(lo_lisp *L, lo_value v, unsigned bits,
-                            const char *op)
-{
-    lo_check_access(L, lo_arg_string(L, v), bits, op);
-    return v;
-}
-
 /* char and schar: strings are all simple here. */
 LO_PRIMITIVE(p_char, "CHAR", CL, ANY, 2, 2, "(string index)",
              "The character at INDEX (from 0) of STRING; needs its read bit.")
 {
-    lo_value s = string_with(L, args[0], LO_ACCESS_READ, "CHAR");
+    lo_value s = lo_arg_string_with(L, args[0], LO_ACCESS_READ, "CHAR");
     return lo_char(lo_string_chars(s)[lo_arg_index(L, args[1],
                                                    lo_string_length(s))]);
 }
@@ -614,7 +605,7 @@ LO_PRIMITIVE(p_char_set, "%CHAR-SET", INTERNAL, ANY, 3, 3,
              "Store CHARACTER at INDEX of STRING (its write bit needed); "
              "returns CHARACTER.  What (SETF CHAR) becomes.")
 {
-    lo_value s = string_with(L, args[0], LO_ACCESS_WRITE, "(SETF CHAR)");
+    lo_value s = lo_arg_string_with(L, args[0], LO_ACCESS_WRITE, "(SETF CHAR)");
     uint64_t i = lo_arg_index(L, args[1], lo_string_length(s));
     lo_string_chars(s)[i] = char_code_arg(L, args[2]);
     return args[2];
@@ -748,7 +739,8 @@ static lo_value nstring_case(lo_lisp *L, lo_value *a, uint32_t n,
 {
     lo_value k[2];
     lo_parse_keys(L, op, a, n, 1, "START END", k);
-    lo_value s = string_with(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE, op);
+    lo_value s = lo_arg_string_with(L, a[0], LO_ACCESS_READ | LO_ACCESS_WRITE,
+                                    op);
     uint64_t start, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &start, &end);
     convert_case(lo_string_chars(s), start, end, mode);
@@ -860,7 +852,7 @@ LO_PRIMITIVE(p_parse_integer, "PARSE-INTEGER", CL, ANY, 1, -1,
     const char *op = "PARSE-INTEGER";
     lo_value k[4];
     lo_parse_keys(L, op, args, nargs, 1, "START END RADIX JUNK-ALLOWED", k);
-    lo_value s = string_with(L, args[0], LO_ACCESS_READ, op);
+    lo_value s = lo_arg_string_with(L, args[0], LO_ACCESS_READ, op);
     const uint32_t *c = lo_string_chars(s);
     uint64_t i, end;
     lo_bounds(L, op, k[0], k[1], lo_string_length(s), &i, &end);

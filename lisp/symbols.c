@@ -39,9 +39,9 @@ LO_PRIMITIVE(p_make_symbol, "MAKE-SYMBOL", CL, ANY, 1, 1, "(name)",
              "A fresh symbol in no package, named by a copy of the string "
              "NAME (whose read bit is needed), without value or function.")
 {
-    lo_check_access(L, lo_arg_string(L, args[0]), LO_ACCESS_READ,
-                    "MAKE-SYMBOL");
-    struct lo_name name = lo_name_of(args[0]);
+    struct lo_name name = lo_name_of(lo_arg_string_with(L, args[0],
+                                                        LO_ACCESS_READ,
+                                                        "MAKE-SYMBOL"));
     return lo_make_symbol(L, &name, L->nil);
 }
 
@@ -371,8 +371,7 @@ LO_PRIMITIVE(p_gensym, "GENSYM", CL, ANY, 0, 1, "(&optional x)",
         number = args[0];
         prefix = lo_make_string(L, "G", 1);
     } else if (lo_typep(args[0], LO_T_STRING)) {
-        lo_check_access(L, args[0], LO_ACCESS_READ, "GENSYM");
-        prefix = args[0];
+        prefix = lo_arg_string_with(L, args[0], LO_ACCESS_READ, "GENSYM");
         number = lo_make_integer(L, (int64_t)++L->gensym_counter);
     } else {
         lo_arg_error(L, args[0], "(OR STRING UNSIGNED-BYTE)");
