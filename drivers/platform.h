@@ -204,6 +204,27 @@ _Noreturn void lo_halt(const char *line);
 #define LO_ASSERT(e) ((void)sizeof(!(e)))
 #endif
 
+/*
+ * Non-local exits (lisp/control.c): LO_SETJMP(buf) returns 0, and again
+ * 1 when LO_LONGJMP(buf) jumps back to it.  GCC's builtins save only what
+ * the ABI needs and no signal mask: nothing of the C library.  Under
+ * ThreadSanitizer (LO_TSAN) they are the C library's _setjmp/longjmp
+ * instead, which TSan intercepts to unwind its own shadow call stack: a
+ * builtin jump leaves the frames it skips on that stack, which overflows
+ * after some 65,000 of them (a loop of restarts).
+ */
+#ifdef LO_TSAN
+typedef struct { long words[25]; } lo_jmp_buf[1];   /* glibc's, x86-64 */
+int _setjmp(lo_jmp_buf env) __attribute__((returns_twice));
+_Noreturn void longjmp(lo_jmp_buf env, int value);
+#define LO_SETJMP(buf) _setjmp(buf)
+#define LO_LONGJMP(buf) longjmp(buf, 1)
+#else
+typedef void *lo_jmp_buf[5];
+#define LO_SETJMP(buf) __builtin_setjmp(buf)
+#define LO_LONGJMP(buf) __builtin_longjmp(buf, 1)
+#endif
+
 /* ---------------------------------------------------------------------------
  * Elementary functions of double floats
  *

@@ -94,7 +94,7 @@ static bool guard(lo_lisp *L, lo_protected_fn *fn, void *ctx)
 {
     uint32_t level = lo_level_enter(L);
     uint32_t entry = lo_catch_push(L, LO_CATCH_TOPLEVEL, L->nil, 0);
-    if (__builtin_setjmp(L->levels[level])) {
+    if (LO_SETJMP(L->levels[level])) {
         lo_land(L);
         lo_level_leave(L);
         return false;

@@ -78,7 +78,7 @@ _Noreturn void lo_unwind(lo_lisp *L, uint32_t target)
             L->unwind_target = target;
             L->landing = top;
             L->nlevels = e->level + 1;
-            __builtin_longjmp(L->levels[e->level], 1);
+            LO_LONGJMP(L->levels[e->level]);
         }
         L->ncatches--;
     }

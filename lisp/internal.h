@@ -260,7 +260,7 @@ struct lo_lisp {
      * index of its target entry and the values it carries */
     struct lo_catch *catches;
     uint32_t ncatches;
-    void *(*levels)[5];
+    lo_jmp_buf *levels;
     uint32_t nlevels;
     uint32_t landing;               /* the entry being landed on */
     uint32_t unwind_target;

@@ -410,7 +410,7 @@ static lo_value run(lo_lisp *L, uint32_t entry_frames_arg)
 {
     volatile uint32_t entry_frames = entry_frames_arg;
     uint32_t level = lo_level_enter(L);
-    if (__builtin_setjmp(L->levels[level])) {
+    if (LO_SETJMP(L->levels[level])) {
         struct lo_catch *e = lo_land(L);
         L->frames[L->nframes - 1].pc = e->pc;
         lo_land_values(L, e);
