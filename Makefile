@@ -56,6 +56,9 @@ HOST_FLAGS  := -D_GNU_SOURCE
 CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
 BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
 BOOT_C    := $(BUILD)/gen/boot.c
+# The release ("0.1.0"): the top-level VERSION file, the one place it is
+# written (docs/releasing.md); the core gets it as data (lisp/boot.h).
+RELEASE_C := $(BUILD)/gen/release.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos_disk.c server/lispos_repl.c
 # tests/unit/: C tests, one program each; tests/integration/: scripts that
@@ -114,7 +117,15 @@ $(BUILD)/obj/gen/boot.o: $(BOOT_C) lisp/boot.h | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
-$(CORE_LIB): $(call obj,$(CORE_SRCS)) $(BUILD)/obj/gen/boot.o
+$(RELEASE_C): VERSION conf/gen_release.sh
+	@mkdir -p $(@D)
+	conf/gen_release.sh VERSION $@
+
+$(BUILD)/obj/gen/release.o: $(RELEASE_C) lisp/boot.h | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
+
+$(CORE_LIB): $(call obj,$(CORE_SRCS)) $(BUILD)/obj/gen/boot.o $(BUILD)/obj/gen/release.o
 	@rm -f $@
 	ar rcs $@ $^
 

@@ -2,11 +2,10 @@
  * heap.h -- the persistent heap: where every Lisp object lives.
  *
  * The heap is the ckpt region (ckpt/ckpt.h).  Its first page holds the
- * heap root: a magic number, the version of the system code that built
- * it, the allocation top, the root slots (named: below) and the
- * large-object space's bounds.  Small
- * objects follow, allocated upward; large ones come down from the end of
- * the region (below).  The heap takes the store's whole capacity at open:
+ * heap root: a magic number, the allocation top, the root slots (named:
+ * below), the large-object space's bounds, and the version records
+ * (below).  Small objects follow, allocated upward; large ones come down
+ * from the end of the region (below).  The heap takes the store's whole capacity at open:
  * pages never written cost no disk slot (ckpt's absent pages).  Because
  * the region sits at the same address in every run, an object's address
  * is valid until the collector slides it down -- and the collector
@@ -62,6 +61,25 @@
  * by name (lo_heap_named_root): the name is written beside the slot, so
  * the same name finds the same slot in every later run, and no layer
  * needs an entry in a list kept here.
+ *
+ * Versions.  The root page records three things about the programs that
+ * made and opened the heap, written at creation and at every open:
+ *   system_version  the system code that built it (lisp/open.c hashes
+ *                   the bytecode version, the primitives, the standard
+ *                   names and the boot code)
+ *   layout_version  how many object-layout migration steps it has been
+ *                   through: LO_LAYOUT_VERSION of the binary that made or
+ *                   last migrated it
+ *   release         the release ("0.1.0", the top-level VERSION file)
+ *                   that last opened it
+ * A binary refuses, before it writes anything, a heap whose layout
+ * version is greater than its own (a newer LispOS made it) and, until the
+ * upgrade work of issue 18 replaces that refusal, one built by other
+ * system code.  lispos-disk describe prints the records
+ * (lo_heap_read_versions).  The records never move: magic and
+ * system_version open the page, layout_version and release follow the
+ * fields of the first layout, and a later field goes after them
+ * (_Static_asserts below).
  */
 #ifndef LO_GC_HEAP_H
 #define LO_GC_HEAP_H
@@ -107,6 +125,19 @@ static inline lo_value lo_value_moved(lo_value v, const uint64_t *to)
 #define LO_HEAP_MAGIC 0x4c6973704f536870ull      /* "LispOShp" */
 #define LO_HEAP_ROOTS 32
 #define LO_HEAP_ROOT_NAME 32        /* bytes for a root's name, NUL included */
+#define LO_HEAP_RELEASE 16          /* bytes for the release, NUL included */
+
+/*
+ * The object layout's version: the number of layout migration steps
+ * since the first layout (0).  A change of how objects are laid out in
+ * the heap -- the header words above, the Lisp's objects (lisp/value.h),
+ * later the store's entries and indexes -- increments it and ships a
+ * numbered migration step that brings a heap of the previous layout to
+ * the new one (issue 18, the upgrade; until it exists, a heap of another
+ * layout is refused).  A heap of a greater layout version than this is
+ * always refused: a newer LispOS made it.
+ */
+#define LO_LAYOUT_VERSION 0u
 
 /* The first page of the region. */
 struct lo_heap_root {
@@ -125,9 +156,19 @@ struct lo_heap_root {
     /* The name of each slot of roots[] taken (lo_heap_named_root), NUL
      * padded; an empty name is a free slot. */
     char root_names[LO_HEAP_ROOTS][LO_HEAP_ROOT_NAME];
+    /* The version records beside system_version (above: "Versions"). */
+    uint64_t layout_version;     /* layout migration steps taken */
+    char release[LO_HEAP_RELEASE];   /* the release that last opened it,
+                                        NUL padded */
 };
 _Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
                "the heap root fits its page");
+/* Every binary, older or newer, finds the version records here. */
+_Static_assert(offsetof(struct lo_heap_root, magic) == 0 &&
+               offsetof(struct lo_heap_root, system_version) == 8 &&
+               offsetof(struct lo_heap_root, layout_version) == 1352 &&
+               offsetof(struct lo_heap_root, release) == 1360,
+               "the version records never move");
 
 /* ---- object headers ---- */
 
@@ -174,10 +215,30 @@ typedef struct lo_heap lo_heap;
 
 /*
  * Attach to the region of an open store.  *fresh tells whether the heap
- * was empty (a cold boot follows) or already built (a warm start).
+ * was empty (a cold boot follows) or already built (a warm start).  A new
+ * heap records system_version, LO_LAYOUT_VERSION and release (at most
+ * LO_HEAP_RELEASE - 1 characters); an existing one must have been built
+ * by system_version with this layout version (else LO_EINVAL, why names
+ * both versions, and nothing has been written), and records release as
+ * the last to open it.
  */
-int lo_heap_open(lo_ckpt *store, uint64_t system_version, lo_heap **out,
-                 int *fresh, char *why, size_t why_len);
+int lo_heap_open(lo_ckpt *store, uint64_t system_version,
+                 const char *release, lo_heap **out, int *fresh, char *why,
+                 size_t why_len);
+
+/* A heap's version records, as lo_heap_read_versions finds them. */
+struct lo_heap_versions {
+    uint64_t system;
+    uint64_t layout;
+    char release[LO_HEAP_RELEASE];   /* NUL terminated; "" if never set */
+};
+
+/*
+ * Read the version records of the heap in an open store without opening
+ * the heap or writing anything: LO_OK, LO_ENOENT when the store holds no
+ * heap yet (nothing opened it), LO_ECORRUPT when it holds something else.
+ */
+int lo_heap_read_versions(lo_ckpt *store, struct lo_heap_versions *out);
 void lo_heap_close(lo_heap *h);
 
 struct lo_heap_root *lo_heap_root(lo_heap *h);

@@ -26,6 +26,18 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len);
 void lo_lisp_close(lo_lisp *L);
 
 /*
+ * This build's versions, which every heap it opens records (gc/heap.h,
+ * "Versions") and --version prints: the release ("0.1.0", the top-level
+ * VERSION file) and the system code's version (a hash of the bytecode
+ * version, the primitives, the standard names and the boot code).  The
+ * layout version is gc/heap.h's LO_LAYOUT_VERSION.  The system version
+ * covers the primitive table, which it builds as lo_lisp_open does: a
+ * program registers its modules' primitives before asking.
+ */
+const char *lo_lisp_release(void);
+uint64_t lo_lisp_system_version(void);
+
+/*
  * Read and evaluate the forms of text in order, as one evaluation
  * (api.h, lo_pcall).  On success, out holds the prin1 representation of
  * the last value and LO_OK is returned.  On a failure, out holds "TYPE:

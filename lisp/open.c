@@ -10,7 +10,8 @@
  * lo_pcall).  A warm start finds it all through the named roots and
  * checks that this binary's system version -- a hash of the bytecode
  * version, the primitive table, the standard names and the boot code --
- * is the one that built the heap.
+ * is the one that built the heap (gc/heap.h checks it, with the layout
+ * version, and records the release that opens the heap).
  */
 #include <string.h>
 
@@ -21,7 +22,8 @@
 #include "lisp/internal.h"
 #include "lisp/package.h"
 
-/* Bump when the bytecode or an object layout changes. */
+/* Bump when the bytecode changes.  A change of an object's layout
+ * increments LO_LAYOUT_VERSION instead (gc/heap.h). */
 #define LO_BYTECODE_VERSION 14u
 
 /* The space past the heap's top a collection keeps for the next
@@ -73,6 +75,14 @@ static uint64_t system_version(void)
                         strlen(lo_boot_files[i].text));
     return (uint64_t)LO_BYTECODE_VERSION << 32 | crc;
 }
+
+uint64_t lo_lisp_system_version(void)
+{
+    lo_primitives_init();               /* the table is part of it */
+    return system_version();
+}
+
+const char *lo_lisp_release(void) { return lo_release; }
 
 /* The heap's first objects (run under a bare entry point: api.c). */
 static void cold_boot(lo_lisp *L, void *ctx)
@@ -248,8 +258,8 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     lo_mutex_init(&W->lock);
     lo_clos_lock_init(W);
     int fresh = 0;
-    int status = lo_heap_open(store, system_version(), &W->heap, &fresh, why,
-                              why_len);
+    int status = lo_heap_open(store, system_version(), lo_release, &W->heap,
+                              &fresh, why, why_len);
     if (status != LO_OK) {
         lo_clos_lock_destroy(W);
         lo_mutex_destroy(&W->lock);

@@ -4,12 +4,16 @@
  *   lispos-disk create PATH SIZE [--block-size N]
  *   lispos-disk info PATH [--io auto|uring|sync] [--block-size N]
  *   lispos-disk scan PATH [--io auto|uring|sync] [--block-size N]
+ *   lispos-disk describe PATH [--io auto|uring|sync] [--block-size N]
+ *   lispos-disk --version
  *
  * A disk is a regular file or a block device, driven by the same file
  * driver the server uses (drivers/posix/filedisk.c): O_DIRECT where the
  * medium allows, io_uring where the kernel allows.  "scan" reads the whole
  * disk through the driver, which proves every block readable and shows the
- * throughput.  Until lispos-server exists this is what "make run" starts.
+ * throughput.  "describe" opens the store on the disk without writing
+ * anything (ckpt/ckpt.h; the last durable snapshot) and prints the
+ * version records of its heap (gc/heap.h, "Versions").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -17,19 +21,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/ckpt.h"
 #include "drivers/disk.h"
 #include "drivers/posix/filedisk.h"
+#include "gc/heap.h"
 #include "server/size_arg.h"
+#include "server/version_arg.h"
 
 static void usage(FILE *out)
 {
     fputs("usage: lispos-disk create PATH SIZE [--block-size N]\n"
           "       lispos-disk info PATH [--io auto|uring|sync] [--block-size N]\n"
           "       lispos-disk scan PATH [--io auto|uring|sync] [--block-size N]\n"
+          "       lispos-disk describe PATH [--io auto|uring|sync] [--block-size N]\n"
+          "       lispos-disk --version | --help\n"
           "\n"
-          "  create  make a disk image file of SIZE bytes (suffix K, M, G)\n"
-          "  info    print the disk's size, native block size and driver\n"
-          "  scan    read the whole disk and report the read throughput\n"
+          "  create    make a disk image file of SIZE bytes (suffix K, M, G)\n"
+          "  info      print the disk's size, native block size and driver\n"
+          "  scan      read the whole disk and report the read throughput\n"
+          "  describe  print the store on the disk: its snapshot generation and\n"
+          "            pages, and its heap's system code version, object layout\n"
+          "            version and the release that last opened it (writes nothing)\n"
+          "  --version print this program's release, system code version and\n"
+          "            object layout version\n"
           "\n"
           "PATH is a regular file or a block device.  A block device reports\n"
           "its own size and sector size; a regular file has the size it was\n"
@@ -140,6 +154,56 @@ static int cmd_scan(const char *path, enum lo_disk_io io, uint32_t block_size)
     return status == LO_OK ? 0 : 1;
 }
 
+/* The store on the disk and its heap's version records.  The store is
+ * opened without formatting and closed without a snapshot: nothing is
+ * written. */
+static int cmd_describe(const char *path, enum lo_disk_io io,
+                        uint32_t block_size)
+{
+    lo_disk *d;
+    if (open_existing(path, io, block_size, &d))
+        return 1;
+    char why[256];
+    struct lo_ckpt_options opt = { .create = false };
+    lo_ckpt *store;
+    int status = lo_ckpt_open(d, &opt, &store, why, sizeof why);
+    if (status == LO_ENOENT) {
+        printf("path:            %s\n", path);
+        printf("store:           none (a blank disk)\n");
+        lo_disk_close(d);
+        return 0;
+    }
+    if (status != LO_OK) {
+        fprintf(stderr, "lispos-disk: %s: %s\n", path, why);
+        lo_disk_close(d);
+        return 1;
+    }
+    struct lo_ckpt_stats st;
+    lo_ckpt_stats(store, &st);
+    printf("path:            %s\n", path);
+    printf("store:           generation %" PRIu64 ", %" PRIu64 " of %" PRIu64
+           " pages\n", st.generation, st.pages, st.max_pages);
+    struct lo_heap_versions v;
+    status = lo_heap_read_versions(store, &v);
+    int rc = 0;
+    if (status == LO_ENOENT) {
+        printf("heap:            none yet (the first open builds it)\n");
+    } else if (status != LO_OK) {
+        fprintf(stderr, "lispos-disk: %s: the store does not hold a LispOS "
+                "heap\n", path);
+        rc = 1;
+    } else {
+        printf("heap:            yes\n");
+        printf("system version:  %016" PRIx64 "\n", v.system);
+        printf("layout version:  %" PRIu64 "\n", v.layout);
+        printf("last release:    %s\n", v.release[0] ? v.release
+                                                   : "unknown (not recorded)");
+    }
+    lo_ckpt_close(store);
+    lo_disk_close(d);
+    return rc;
+}
+
 static int parse_io(const char *text, enum lo_disk_io *io)
 {
     if (!strcmp(text, "auto")) *io = LO_DISK_IO_AUTO;
@@ -160,6 +224,9 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            lo_print_version(stdout, "lispos-disk");
             return 0;
         } else if (!strcmp(a, "--io") && i + 1 < argc) {
             if (parse_io(argv[++i], &io)) {
@@ -190,6 +257,8 @@ int main(int argc, char **argv)
         return cmd_info(positional[1], io, block_size);
     if (cmd && !strcmp(cmd, "scan") && npos == 2)
         return cmd_scan(positional[1], io, block_size);
+    if (cmd && !strcmp(cmd, "describe") && npos == 2)
+        return cmd_describe(positional[1], io, block_size);
     usage(stderr);
     return 2;
 }

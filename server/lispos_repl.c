@@ -21,6 +21,11 @@
  * keeping the old one as NAME.previous (docs/environments.md).  Without
  * --user, evaluations run in the system environment.
  * On normal exit the state is made durable (a snapshot, synced).
+ *
+ *   lispos-repl --version
+ *
+ * prints the release, the system code's version and the object layout
+ * version (lisp.h, gc/heap.h): what a store opened here records.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,12 +36,14 @@
 #include "ckpt/ckpt.h"
 #include "lisp/lisp.h"
 #include "server/size_arg.h"
+#include "server/version_arg.h"
 
 static void usage(FILE *out)
 {
     fputs("usage: lispos-repl --store PATH [--size SIZE] [--user NAME [--reset]]\n"
           "                   [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]\n"
           "                   [-e FORM]...\n"
+          "       lispos-repl --version | --help\n"
           "\n"
           "  --store PATH        the store: a file (created if missing) or a block device\n"
           "  --size SIZE         size of a new store file (default 1G; K, M, G, T suffixes)\n"
@@ -48,6 +55,8 @@ static void usage(FILE *out)
           "  --max-bytes SIZE    limit each evaluation to SIZE bytes allocated (K, M, G, T)\n"
           "  --max-time SECONDS  limit each evaluation to SECONDS of wall time (e.g. 0.5)\n"
           "  -e FORM             evaluate FORM and print its value; may be repeated\n"
+          "  --version           print the release, the system code version and the\n"
+          "                      object layout version, and exit\n"
           "\n"
           "An evaluation past a limit fails with RESOURCE-EXHAUSTED (after its\n"
           "unwind-protect cleanups).  No limits by default.\n"
@@ -60,7 +69,6 @@ static void usage(FILE *out)
           "heap after each collection.\n",
           out);
 }
-
 
 /* What the evaluation wrote to standard output, then a fresh line (as
  * a Lisp REPL shows output before the value). */
@@ -207,6 +215,9 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--version")) {
+            lo_print_version(stdout, "lispos-repl");
             return 0;
         } else if (!strcmp(argv[i], "--store") && i + 1 < argc) {
             path = argv[++i];

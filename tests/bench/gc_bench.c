@@ -65,7 +65,7 @@ static void run(const char *path, uint64_t mb, uint64_t large_mb, bool snap)
     lo_heap *h;
     int fresh;
     if (lo_ckpt_open(d, &co, &c, why, sizeof why) != LO_OK ||
-        lo_heap_open(c, 1, &h, &fresh, why, sizeof why) != LO_OK) {
+        lo_heap_open(c, 1, "bench", &h, &fresh, why, sizeof why) != LO_OK) {
         fprintf(stderr, "gc_bench: %s\n", why);
         exit(1);
     }

@@ -74,8 +74,8 @@ void fixture_open_heap(struct fixture *fx, uint64_t system_version)
 {
     int fresh;
     fx->heap_version = system_version;
-    if (lo_heap_open(fx->store, system_version, &fx->heap, &fresh, fx->why,
-                     sizeof fx->why) != LO_OK)
+    if (lo_heap_open(fx->store, system_version, "test", &fx->heap, &fresh,
+                     fx->why, sizeof fx->why) != LO_OK)
         bail_out("cannot open the heap: %s", fx->why);
 }
 

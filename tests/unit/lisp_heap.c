@@ -16,7 +16,7 @@ int main(void)
     char why[300];
     lo_heap *h;
     int fresh = 0;
-    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "open a new heap");
+    is_int(lo_heap_open(c, 0x1111, "test", &h, &fresh, why, sizeof why), LO_OK, "open a new heap");
     ok(fresh, "it is fresh");
     struct lo_alloc_buffer buf;
     lo_heap_register_buffer(h, &buf);
@@ -33,17 +33,17 @@ int main(void)
     ok(bad == 0, "the heap walks cleanly %s", why_bad);
     lo_heap_close(h);
 
-    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_OK, "reopen it");
+    is_int(lo_heap_open(c, 0x1111, "test", &h, &fresh, why, sizeof why), LO_OK, "reopen it");
     ok(!fresh && lo_heap_bytes_used(h) == top && obj[1] == 42,
        "found again, with its objects, at the same address");
     lo_heap_close(h);
 
-    is_int(lo_heap_open(c, 0x2222, &h, &fresh, why, sizeof why), LO_EINVAL,
+    is_int(lo_heap_open(c, 0x2222, "test", &h, &fresh, why, sizeof why), LO_EINVAL,
            "a heap built by other system code is refused");
     ok(strstr(why, "Refusing to mix") != NULL, "clearly: %s", why);
 
     ((uint64_t *)lo_ckpt_base(c))[0] = 0xdeadbeef;     /* not a heap */
-    is_int(lo_heap_open(c, 0x1111, &h, &fresh, why, sizeof why), LO_ECORRUPT,
+    is_int(lo_heap_open(c, 0x1111, "test", &h, &fresh, why, sizeof why), LO_ECORRUPT,
            "a store that holds something else is not taken for a heap");
     fixture_close(&fx);
     return done_testing();
