@@ -11,9 +11,11 @@ case $release in
     *[!0-9A-Za-z.-]*|'')
         echo "$1: '$release' is not a release (e.g. 0.1.0)" >&2; exit 1 ;;
 esac
-if ! printf '%s\n' "$release" | grep -Eq '^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$' ||
-   [ ${#release} -gt 15 ]; then
-    echo "$1: '$release' is not a release of at most 15 characters (e.g. 0.1.0)" >&2
+form='^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$'
+if ! printf '%s\n' "$release" | grep -Eq "$form" || [ ${#release} -gt 15 ]
+then
+    echo "$1: '$release' is not a release of at most 15 characters" \
+         "(e.g. 0.1.0)" >&2
     exit 1
 fi
 {

@@ -5,8 +5,9 @@
  * heap root: a magic number, the allocation top, the root slots (named:
  * below), the large-object space's bounds, and the version records
  * (below).  Small objects follow, allocated upward; large ones come down
- * from the end of the region (below).  The heap takes the store's whole capacity at open:
- * pages never written cost no disk slot (ckpt's absent pages).  Because
+ * from the end of the region (below).  The heap takes the store's whole
+ * capacity at open: pages never written cost no disk slot (ckpt's absent
+ * pages).  Because
  * the region sits at the same address in every run, an object's address
  * is valid until the collector slides it down -- and the collector
  * updates every reference when it does; large objects never move.
