@@ -8,6 +8,8 @@
 #   make bench        benchmarks, side by side with their peers
 #   make soak         long crash loops (bounded in count and time)
 #   make fuzz         fuzzers (bounded in count and time)
+#   make fixture      this release's store fixture (tests/upgrade/, once per
+#                     release: docs/releasing.md)
 #   make clean        remove build/
 #   make deps         install missing Debian packages (conf/deps.txt)
 #
@@ -92,7 +94,7 @@ BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
 CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
 
-.PHONY: all check run bench soak fuzz clean deps
+.PHONY: all check run bench soak fuzz fixture clean deps
 all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
@@ -186,6 +188,12 @@ soak: all
 	timeout 1800 $(BUILD)/tests/ckpt-crash --iterations $${SOAK_ITERATIONS:-5000}
 	timeout 1200 $(BUILD)/tests/ckpt-kill --rounds $${SOAK_ROUNDS:-300}
 	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/integration/lisp_gc_stress.t
+
+# The store fixture of the release in VERSION (docs/releasing.md): made
+# once per release, then opened by every later build's make check
+# (tests/integration/upgrade_fixtures.t).
+fixture: $(TOOLS)
+	tests/upgrade/make_fixture.sh $(BUILD)
 
 fuzz: all
 	@echo "fuzz: no fuzzers yet (they come with the reader and the protocol)"
