@@ -56,7 +56,9 @@ CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
 HOST_FLAGS  := -D_GNU_SOURCE
 
 CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
-BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp))
+# BOOT_EXTRA: more boot files, appended after lisp/boot/ (for developers).
+BOOT_EXTRA ?=
+BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp)) $(BOOT_EXTRA)
 BOOT_C    := $(BUILD)/gen/boot.c
 # The release ("0.1.0"): the top-level VERSION file, the one place it is
 # written (docs/releasing.md); the core gets it as data (lisp/boot.h).
@@ -93,9 +95,16 @@ EXAMPLE  := $(BUILD)/tests/embedding-example
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
 CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
+# Two variant systems for the upgrade tests (docs/upgrade-design.md section
+# 3): $(BUILD)/upgrade/V/lispos-repl, V in a b, is lispos-repl with the boot
+# files plus tests/upgrade/boot/V/*.lisp and the release VERSION's with the
+# suffix -upgrade-V; only their boot.o and release.o are their own.
+UPGRADE_VARIANTS := a b
+UPGRADE_REPLS := $(UPGRADE_VARIANTS:%=$(BUILD)/upgrade/%/lispos-repl)
+UPGRADE_BOOT := $(wildcard tests/upgrade/boot/*/*.lisp)
 
 .PHONY: all check run bench soak fuzz fixture clean deps
-all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE)
+all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE) $(UPGRADE_REPLS)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
 deps:
@@ -141,6 +150,26 @@ $(HELPER_LIB): $(call obj,$(HELPER_SRCS))
 
 $(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
+
+# The upgrade variants: the same objects and archives, linked with their own
+# boot.o and release.o first, so the archive's members are not pulled in.
+$(BUILD)/upgrade/%/boot.c: $(BOOT_LISP) $(UPGRADE_BOOT) conf/embed_boot.sh
+	@mkdir -p $(@D)
+	conf/embed_boot.sh $@ $(BOOT_LISP) \
+		$(sort $(wildcard tests/upgrade/boot/$*/*.lisp))
+
+$(BUILD)/upgrade/%/release.c: VERSION conf/gen_release.sh
+	@mkdir -p $(@D)
+	conf/gen_release.sh VERSION $@ --suffix upgrade-$*
+
+.SECONDARY: $(foreach v,$(UPGRADE_VARIANTS),$(foreach f,boot release,\
+	$(BUILD)/upgrade/$(v)/$(f).c $(BUILD)/upgrade/$(v)/$(f).o))
+$(BUILD)/upgrade/%.o: $(BUILD)/upgrade/%.c lisp/boot.h | deps
+	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
+
+$(BUILD)/upgrade/%/lispos-repl: $(BUILD)/obj/server/lispos_repl.o \
+		$(BUILD)/upgrade/%/boot.o $(BUILD)/upgrade/%/release.o $(LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LINK_LIBS) -o $@
 
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(LIBS)
 	@mkdir -p $(@D)

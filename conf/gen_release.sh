@@ -1,17 +1,22 @@
 #!/bin/sh
 # Make the C file that gives the core this build's release, from the
 # top-level VERSION file:
-#   conf/gen_release.sh VERSION OUT.c
+#   conf/gen_release.sh VERSION OUT.c [--suffix SUFFIX]
+# --suffix replaces the release's -suffix, if any, with -SUFFIX (the
+# upgrade test's variant builds: 0.1.0-upgrade-a).
 # The release is one line, MAJOR.MINOR.PATCH with an optional -suffix
 # (0.1.0, 0.2.0-rc1), at most 15 characters: the heap records it in 16
 # bytes (gc/heap.h, LO_HEAP_RELEASE).  Anything else stops the build.
 set -eu
 release=$(cat "$1")
+if [ "${3:-}" = --suffix ]; then
+    release=${release%%-*}-$4
+fi
 case $release in
     *[!0-9A-Za-z.-]*|'')
         echo "$1: '$release' is not a release (e.g. 0.1.0)" >&2; exit 1 ;;
 esac
-form='^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$'
+form='^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$'
 if ! printf '%s\n' "$release" | grep -Eq "$form" || [ ${#release} -gt 15 ]
 then
     echo "$1: '$release' is not a release of at most 15 characters" \
