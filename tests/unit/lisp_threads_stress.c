@@ -437,6 +437,9 @@ int main(void)
         is_int(failures[t], 0, "thread %d (%s): every result right %s", t,
                t == 0 ? "system" : t < SOLO ? "its own user" : "pair",
                first_error[t]);
+        if (failures[t])    /* on stderr too: prove shows it, CI logs keep it */
+            fprintf(stderr, "thread %d: %d wrong results; the first: %s\n",
+                    t, failures[t], first_error[t]);
         if (t < SOLO)
             made += 1 + iterations[t];  /* BASE and the K-i */
     }
