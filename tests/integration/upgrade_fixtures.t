@@ -28,16 +28,6 @@ esac
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-fixtures-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
-# check NAME TODO EXPECTED GOT: one test; TODO non-empty marks it TODO
-check() {
-    n=$((n + 1))
-    directive=""
-    [ -n "$2" ] && directive=" # TODO $2"
-    if [ "$4" = "$3" ]; then echo "ok $n - $1$directive"; else
-        echo "not ok $n - $1$directive"
-        echo "#   got: $4"; echo "#   expected: $3"; fi
-}
-
 fixtures=0
 for fixture in "$root"/tests/upgrade/releases/*/; do
     [ -f "$fixture/store.xz" ] || continue
@@ -59,7 +49,7 @@ for fixture in "$root"/tests/upgrade/releases/*/; do
         todo=$todo_reason
         echo "# $release: refused by this build: $(head -1 "$dir/open.out")"
     else
-        check "$release: this build opens it" "" "0 T" \
+        value_is "$release: this build opens it" "" "0 T" \
               "$status $(tail -1 "$dir/open.out")"
     fi
     while IFS='	' read -r user form want; do
@@ -71,7 +61,7 @@ for fixture in "$root"/tests/upgrade/releases/*/; do
         else
             got=$(timeout 60 "$repl" "$@" -e "$form" 2>&1 | tail -1)
         fi
-        check "$release: $user: $form" "$todo" "$want" "$got"
+        value_is "$release: $user: $form" "$todo" "$want" "$got"
     done < "$fixture/manifest.tsv"
 done
 is "there is at least one fixture (0.1.0)" yes \

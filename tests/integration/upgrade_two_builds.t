@@ -27,22 +27,12 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-two-builds-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/a.store"
 
-# check NAME TODO EXPECTED GOT: one test; TODO non-empty marks it TODO
-check() {
-    n=$((n + 1))
-    directive=""
-    [ -n "$2" ] && directive=" # TODO $2"
-    if [ "$4" = "$3" ]; then echo "ok $n - $1$directive"; else
-        echo "not ok $n - $1$directive"
-        echo "#   got: $4"; echo "#   expected: $3"; fi
-}
-
 version() { "$1" --version | sed -n 's/^system code version //p'; }
 va=$(version "$a")
 vb=$(version "$b")
-check "both variants print a system code version" "" "yes yes" \
+value_is "both variants print a system code version" "" "yes yes" \
       "$([ -n "$va" ] && echo yes) $([ -n "$vb" ] && echo yes)"
-check "the variants' system code versions differ ($va, $vb)" "" yes \
+value_is "the variants' system code versions differ ($va, $vb)" "" yes \
       "$([ -n "$va" ] && [ "$va" != "$vb" ] && echo yes)"
 is "variant a's release has the suffix -upgrade-a" yes \
    sh -c "'$a' --version | head -1 | grep -q -- '-upgrade-a\$' && echo yes"
@@ -50,7 +40,7 @@ is "variant b's release has the suffix -upgrade-b" yes \
    sh -c "'$b' --version | head -1 | grep -q -- '-upgrade-b\$' && echo yes"
 
 # Fill with A, as Alice.
-check "A fills the store" "" "0 T" "$("$a" --store "$store" --size 64M \
+value_is "A fills the store" "" "0 T" "$("$a" --store "$store" --size 64M \
     --user alice -e '(defvar *kept* (list 1 "two" :three))' \
     -e '(defun calls-changed (x) (upgrade-test:changed x))' \
     -e '(defvar *shape* (make-instance (quote upgrade-test:shape) :x 7))' \
@@ -75,32 +65,32 @@ if [ "$status" -ne 0 ] &&
    grep -q 'built by system code version' "$dir/open.out"; then
     todo=$todo_reason
     echo "# refused by B: $(head -1 "$dir/open.out")"
-    check "B's refusal leaves the store byte for byte unchanged" "" same \
+    value_is "B's refusal leaves the store byte for byte unchanged" "" same \
           "$(cmp -s "$store" "$dir/before.store" && echo same)"
 else
-    check "B opens the store A made" "" "0 T" \
+    value_is "B opens the store A made" "" "0 T" \
           "$status $(tail -1 "$dir/open.out")"
 fi
 
 # The upgrade checks: TODO while B refuses the store.
 b_got() { timeout 60 "$b" --store "$store" --user alice "$@" 2>/dev/null |
           tail -1; }
-check "B: the DEFVAR is intact" "$todo" '(1 "two" :THREE)' \
+value_is "B: the DEFVAR is intact" "$todo" '(1 "two" :THREE)' \
       "$(b_got -e '*kept*')"
-check "B: the user's DEFUN calls B's CHANGED" "$todo" '(:V2 5)' \
+value_is "B: the user's DEFUN calls B's CHANGED" "$todo" '(:V2 5)' \
       "$(b_got -e '(calls-changed 5)')"
-check "B: REMOVED is gone (UNDEFINED-FUNCTION)" "$todo" ':UNDEFINED' \
+value_is "B: REMOVED is gone (UNDEFINED-FUNCTION)" "$todo" ':UNDEFINED' \
       "$(b_got -e '(handler-case (funcall (quote upgrade-test::removed))
                      (undefined-function () :undefined))')"
-check "B: ADDED is new" "$todo" ':ADDED' "$(b_got -e '(upgrade-test:added)')"
-check "B: the old instance keeps X" "$todo" 7 \
+value_is "B: ADDED is new" "$todo" ':ADDED' "$(b_got -e '(upgrade-test:added)')"
+value_is "B: the old instance keeps X" "$todo" 7 \
       "$(b_got -e '(upgrade-test:shape-x *shape*)')"
-check "B: the old instance has the new slot Y (42)" "$todo" 42 \
+value_is "B: the old instance has the new slot Y (42)" "$todo" 42 \
       "$(b_got -e '(upgrade-test:shape-y *shape*)')"
-check "B: new code uses B's TWICE" "$todo" '(3 3)' \
+value_is "B: new code uses B's TWICE" "$todo" '(3 3)' \
       "$(b_got -e '(upgrade-test:twice 3)')"
 if [ -n "$todo" ]; then
-    check "the TODO checks left the store unchanged too" "" same \
+    value_is "the TODO checks left the store unchanged too" "" same \
           "$(cmp -s "$store" "$dir/before.store" && echo same)"
 fi
 echo "1..$n"
