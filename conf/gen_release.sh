@@ -3,7 +3,7 @@
 # top-level VERSION file:
 #   conf/gen_release.sh VERSION OUT.c [--suffix SUFFIX]
 # --suffix replaces the release's -suffix, if any, with -SUFFIX (the
-# upgrade test's variant builds: 0.1.0-upgrade-a).
+# upgrade test's variant builds: 0.2.0-upgrade-a).
 # The release is one line, MAJOR.MINOR.PATCH with an optional -suffix
 # (0.1.0, 0.2.0-rc1), at most 15 characters: the heap records it in 16
 # bytes (gc/heap.h, LO_HEAP_RELEASE).  Anything else stops the build.

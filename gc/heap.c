@@ -94,84 +94,19 @@ static int take_region(lo_heap *h)
     return lo_ckpt_grow(h->store, max);
 }
 
-/* The heap's root page, if the store has one: NULL while it has no
- * pages at all (a store nothing has opened a heap in). */
-static struct lo_heap_root *root_page(lo_ckpt *store)
-{
-    return lo_ckpt_page_count(store) ? lo_ckpt_base(store) : NULL;
-}
-
-/*
- * May this binary open the built heap r?  Only reads r: a refusal leaves
- * the store as it was.  The layout first -- a greater one means a newer
- * LispOS made the heap, whatever its system code.
- */
-static int check_versions(const struct lo_heap_root *r,
-                          uint64_t system_version, const char *mine,
-                          char *why, size_t why_len)
-{
-    if (r->magic != LO_HEAP_MAGIC) {
-        lo_snprintf(why, why_len, "the store does not hold a LispOS heap");
-        return LO_ECORRUPT;
-    }
-    char release[LO_HEAP_RELEASE];
-    memcpy(release, r->release, sizeof release);
-    release[sizeof release - 1] = '\0';
-    const char *by = release[0] ? release : "an unknown release";
-    if (r->layout_version > LO_LAYOUT_VERSION) {
-        lo_snprintf(why, why_len, "the heap has object layout version %llu "
-                    "(last opened by %s); this program (%s) knows layout "
-                    "versions up to %llu. Refusing to open it: a newer "
-                    "LispOS made it", (unsigned long long)r->layout_version,
-                    by, mine, (unsigned long long)LO_LAYOUT_VERSION);
-        return LO_EINVAL;
-    }
-    if (r->layout_version != LO_LAYOUT_VERSION) {
-        /* older: the migration steps arrive with the upgrade (issue 18) */
-        lo_snprintf(why, why_len, "the heap has object layout version %llu; "
-                    "this program has layout version %llu and cannot "
-                    "migrate it yet", (unsigned long long)r->layout_version,
-                    (unsigned long long)LO_LAYOUT_VERSION);
-        return LO_EINVAL;
-    }
-    if (r->system_version != system_version) {
-        lo_snprintf(why, why_len, "the heap was built by system code version "
-                    "%016llx; this program is version %016llx. Refusing to "
-                    "mix them: open it with the matching lispos, or start a "
-                    "new store", (unsigned long long)r->system_version,
-                    (unsigned long long)system_version);
-        return LO_EINVAL;
-    }
-    return LO_OK;
-}
-
-/* Record release as the last to open the heap: the field written whole,
- * NUL padded, and only when it changes (the root page stays clean). */
-static void record_release(struct lo_heap_root *r, const char *release)
-{
-    char padded[LO_HEAP_RELEASE] = { 0 };
-    size_t n = strlen(release);
-    LO_ASSERT(n < sizeof padded);      /* conf/gen_release.sh checks it */
-    memcpy(padded, release, n < sizeof padded ? n : sizeof padded - 1);
-    if (memcmp(r->release, padded, sizeof padded))
-        memcpy(r->release, padded, sizeof padded);
-}
-
-int lo_heap_open(lo_ckpt *store, uint64_t system_version,
-                 const char *release, lo_heap **out, int *fresh, char *why,
-                 size_t why_len)
+int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
+                      lo_heap **out, enum lo_heap_decision *decision,
+                      char *why, size_t why_len)
 {
     *out = NULL;
-    /* Checked before anything else, the region's growth included: a
-     * heap this binary may not open is left exactly as it was. */
-    const struct lo_heap_root *existing = root_page(store);
-    *fresh = !existing || existing->magic == 0;
-    if (!*fresh) {
-        int status = check_versions(existing, system_version, release, why,
-                                    why_len);
-        if (status != LO_OK)
-            return status;
-    }
+    /* Decided before anything else, the region's growth included: a
+     * heap this program may not open is left exactly as it was. */
+    int status = lo_heap_decide(store, a->system_version, a->release,
+                                decision, NULL, why, why_len);
+    if (status != LO_OK)
+        return status;
+    if (*decision == LO_HEAP_UPGRADE && !a->allow_upgrade)
+        return LO_EINVAL;           /* why says from what to what */
     lo_heap *h = lo_mem_alloc(sizeof *h);
     if (!h)
         return LO_ENOMEM;
@@ -180,7 +115,7 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version,
     h->root = lo_ckpt_base(store);
     h->trigger = MIN_TRIGGER;
     lo_mutex_init(&h->lock);
-    int status = take_region(h);
+    status = take_region(h);
     if (status != LO_OK) {
         lo_snprintf(why, why_len, "cannot grow the store for the heap: %s",
                     lo_strerror(status));
@@ -188,12 +123,12 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version,
         return status;
     }
     struct lo_heap_root *r = h->root;
-    if (*fresh) {
+    if (*decision == LO_HEAP_BUILD) {
         memset(r, 0, sizeof *r);
         r->magic = LO_HEAP_MAGIC;
-        r->system_version = system_version;
-        r->layout_version = LO_LAYOUT_VERSION;
         r->top = LO_CKPT_PAGE;          /* objects start on page 1 */
+        lo_heap_set_versions(h, a->system_version, LO_LAYOUT_VERSION,
+                             a->release);
     }
     uint64_t end = lo_ckpt_page_count(store) * (uint64_t)LO_CKPT_PAGE;
     if (r->los_end == 0) {              /* new, or made before the space */
@@ -211,9 +146,35 @@ int lo_heap_open(lo_ckpt *store, uint64_t system_version,
         lo_heap_close(h);
         return LO_ECORRUPT;
     }
-    record_release(r, release);
+    /* An upgrade records the new versions when it is done; a plain open
+     * records the release that opened the heap last. */
+    if (*decision == LO_HEAP_OPEN)
+        lo_heap_set_versions(h, r->system_version, r->layout_version,
+                             a->release);
     *out = h;
     return LO_OK;
+}
+
+int lo_heap_open(lo_ckpt *store, uint64_t system_version,
+                 const char *release, lo_heap **out, int *fresh, char *why,
+                 size_t why_len)
+{
+    struct lo_heap_open_args a = { system_version, release, false };
+    enum lo_heap_decision decision;
+    int status = lo_heap_open_with(store, &a, out, &decision, why, why_len);
+    *fresh = decision == LO_HEAP_BUILD;
+    if (status == LO_EINVAL && decision == LO_HEAP_UPGRADE) {
+        size_t n = strlen(why);
+        lo_snprintf(why + n, why_len - n, ". Refusing to open it here: it "
+                    "would have to be upgraded; nothing was written");
+    }
+    return status;
+}
+
+void lo_heap_set_versions(lo_heap *h, uint64_t system, uint64_t layout,
+                          const char *release)
+{
+    lo_heap_root_set_versions(h->root, system, layout, release);
 }
 
 void lo_heap_close(lo_heap *h)
@@ -226,20 +187,6 @@ void lo_heap_close(lo_heap *h)
 
 struct lo_heap_root *lo_heap_root(lo_heap *h) { return h->root; }
 
-int lo_heap_read_versions(lo_ckpt *store, struct lo_heap_versions *out)
-{
-    memset(out, 0, sizeof *out);
-    const struct lo_heap_root *r = root_page(store);
-    if (!r || r->magic == 0)
-        return LO_ENOENT;
-    if (r->magic != LO_HEAP_MAGIC)
-        return LO_ECORRUPT;
-    out->system = r->system_version;
-    out->layout = r->layout_version;
-    memcpy(out->release, r->release, sizeof out->release);
-    out->release[sizeof out->release - 1] = '\0';
-    return LO_OK;
-}
 lo_ckpt *lo_heap_store(lo_heap *h) { return h->store; }
 
 /* ---- named roots ---- */

@@ -63,24 +63,27 @@
  * the same name finds the same slot in every later run, and no layer
  * needs an entry in a list kept here.
  *
- * Versions.  The root page records three things about the programs that
- * made and opened the heap, written at creation and at every open:
- *   system_version  the system code that built it (lisp/open.c hashes
- *                   the bytecode version, the primitives, the standard
- *                   names and the boot code)
+ * Versions (gc/versions.c).  The root page records three things about
+ * the programs that made and opened the heap, with a checksum over them:
+ *   system_version  the system code that built it or last upgraded it
+ *                   (lisp/open.c hashes the bytecode version, the
+ *                   standard names and the boot code)
  *   layout_version  how many object-layout migration steps it has been
  *                   through: LO_LAYOUT_VERSION of the binary that made or
- *                   last migrated it
+ *                   last upgraded it
  *   release         the release ("0.1.0", the top-level VERSION file)
  *                   that last opened it
- * A binary refuses, before it writes anything, a heap whose layout
- * version is greater than its own (a newer LispOS made it) and, until the
- * upgrade work of issue 18 replaces that refusal, one built by other
- * system code.  lispos-disk describe prints the records
- * (lo_heap_read_versions).  The records never move: magic and
- * system_version open the page, layout_version and release follow the
- * fields of the first layout, and a later field goes after them
- * (_Static_asserts below).
+ * Before it writes anything, an open decides (lo_heap_decide): a new
+ * heap is built; a heap of this program's system and layout versions
+ * opens as it is; one of older system code or an older layout is
+ * upgraded in place (the caller runs the upgrade -- lisp/upgrade.c --
+ * and records the new versions with lo_heap_set_versions); a heap made
+ * by a newer LispOS (a greater layout, or a newer release) or whose
+ * records are damaged is refused, and nothing is written.  lispos-disk
+ * describe prints the records and that decision.  The records never
+ * move: magic and system_version open the page, layout_version, release
+ * and versions_crc follow the fields of the first layout, and a later
+ * field goes after them (_Static_asserts below).
  */
 #ifndef LO_GC_HEAP_H
 #define LO_GC_HEAP_H
@@ -134,8 +137,8 @@ static inline lo_value lo_value_moved(lo_value v, const uint64_t *to)
  * the heap -- the header words above, the Lisp's objects (lisp/value.h),
  * later the store's entries and indexes -- increments it and ships a
  * numbered migration step that brings a heap of the previous layout to
- * the new one (issue 18, the upgrade; until it exists, a heap of another
- * layout is refused).  A heap of a greater layout version than this is
+ * the new one (issue 18, the upgrade: an open decides to upgrade a heap
+ * of an older layout, lo_heap_decide).  A heap of a greater layout version than this is
  * always refused: a newer LispOS made it.
  */
 #define LO_LAYOUT_VERSION 0u
@@ -161,6 +164,8 @@ struct lo_heap_root {
     uint64_t layout_version;     /* layout migration steps taken */
     char release[LO_HEAP_RELEASE];   /* the release that last opened it,
                                         NUL padded */
+    uint64_t versions_crc;       /* 1 << 32 | crc32c of magic and the three
+                                    records; 0 in a heap made before it */
 };
 _Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
                "the heap root fits its page");
@@ -168,7 +173,8 @@ _Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
 _Static_assert(offsetof(struct lo_heap_root, magic) == 0 &&
                offsetof(struct lo_heap_root, system_version) == 8 &&
                offsetof(struct lo_heap_root, layout_version) == 1352 &&
-               offsetof(struct lo_heap_root, release) == 1360,
+               offsetof(struct lo_heap_root, release) == 1360 &&
+               offsetof(struct lo_heap_root, versions_crc) == 1376,
                "the version records never move");
 
 /* ---- object headers ---- */
@@ -214,19 +220,6 @@ static inline uint64_t lo_header_value_words(uint64_t header)
 
 typedef struct lo_heap lo_heap;
 
-/*
- * Attach to the region of an open store.  *fresh tells whether the heap
- * was empty (a cold boot follows) or already built (a warm start).  A new
- * heap records system_version, LO_LAYOUT_VERSION and release (at most
- * LO_HEAP_RELEASE - 1 characters); an existing one must have been built
- * by system_version with this layout version (else LO_EINVAL, why names
- * both versions, and nothing has been written), and records release as
- * the last to open it.
- */
-int lo_heap_open(lo_ckpt *store, uint64_t system_version,
-                 const char *release, lo_heap **out, int *fresh, char *why,
-                 size_t why_len);
-
 /* A heap's version records, as lo_heap_read_versions finds them. */
 struct lo_heap_versions {
     uint64_t system;
@@ -240,6 +233,66 @@ struct lo_heap_versions {
  * heap yet (nothing opened it), LO_ECORRUPT when it holds something else.
  */
 int lo_heap_read_versions(lo_ckpt *store, struct lo_heap_versions *out);
+
+/* What a program of system code `system` and release `release` does with
+ * the heap of a store (lo_heap_decide). */
+enum lo_heap_decision {
+    LO_HEAP_BUILD,          /* the store holds no heap: a new one is built */
+    LO_HEAP_OPEN,           /* this program's versions: opened as it is */
+    LO_HEAP_UPGRADE,        /* older system code or layout: upgraded */
+    LO_HEAP_REFUSE,         /* newer, damaged, or not a heap */
+};
+
+/*
+ * Decide, reading only: LO_OK with BUILD, OPEN or UPGRADE (why then says
+ * from what to what: "the heap was made by LispOS 0.1.0 (system code ...,
+ * layout 0); this is LispOS 0.2.0 (...)"), else REFUSE with LO_EINVAL (a
+ * newer LispOS made it) or LO_ECORRUPT (damaged records, or not a heap)
+ * and a message in why.  found, if not NULL, gets the records.
+ */
+int lo_heap_decide(lo_ckpt *store, uint64_t system, const char *release,
+                   enum lo_heap_decision *decision,
+                   struct lo_heap_versions *found, char *why, size_t why_len);
+
+/* Compare two releases as semantic versions: <0, 0 or >0.  A suffix
+ * sorts before its release (0.2.0-dev < 0.2.0); a string that is not a
+ * release sorts before every release. */
+int lo_release_compare(const char *a, const char *b);
+
+struct lo_heap_open_args {
+    uint64_t system_version;    /* this program's system code */
+    const char *release;        /* this program's release (< 16 chars) */
+    bool allow_upgrade;         /* attach to a heap that needs upgrading */
+};
+
+/*
+ * Attach to the region of an open store, as lo_heap_decide decides
+ * (*decision).  A new heap records this program's versions.  A heap to
+ * upgrade is refused (LO_EINVAL, nothing written, why as lo_heap_decide
+ * says) unless allow_upgrade; when allowed, its records are left as they
+ * were for the upgrade to set (lo_heap_set_versions) once it is done.  A
+ * heap opened as it is records a->release as the last to open it.
+ */
+int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
+                      lo_heap **out, enum lo_heap_decision *decision,
+                      char *why, size_t why_len);
+
+/*
+ * lo_heap_open_with, never upgrading; *fresh tells whether the heap was
+ * new (a cold boot follows) or already built (a warm start).
+ */
+int lo_heap_open(lo_ckpt *store, uint64_t system_version,
+                 const char *release, lo_heap **out, int *fresh, char *why,
+                 size_t why_len);
+
+/* Record the versions (and their checksum) in the heap's root page, each
+ * field written only if it changes. */
+void lo_heap_set_versions(lo_heap *h, uint64_t system, uint64_t layout,
+                          const char *release);
+/* The same on a root page (gc/versions.c; heap.c's own use). */
+void lo_heap_root_set_versions(struct lo_heap_root *r, uint64_t system,
+                               uint64_t layout, const char *release);
+
 void lo_heap_close(lo_heap *h);
 
 struct lo_heap_root *lo_heap_root(lo_heap *h);

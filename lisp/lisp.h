@@ -25,6 +25,33 @@ typedef struct lo_lisp lo_lisp;
 int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len);
 void lo_lisp_close(lo_lisp *L);
 
+/* How lo_lisp_open_with opens a store. */
+struct lo_lisp_open_options {
+    /* Refuse a store that would have to be upgraded (made by older
+     * system code or layout) instead of upgrading it: lispos-repl
+     * --no-upgrade.  Nothing is written either way. */
+    bool no_upgrade;
+};
+
+/* What an open did to the store's versions (gc/heap.h, "Versions"). */
+struct lo_lisp_open_report {
+    bool built;                         /* a new heap: a cold boot */
+    bool upgraded;                      /* upgraded in place */
+    struct lo_heap_versions from, to;   /* before, and after */
+    uint64_t ns;                        /* how long the open took */
+};
+
+/*
+ * lo_lisp_open with options (NULL: the defaults), and a report (NULL:
+ * none wanted).  A store whose heap an older LispOS made is upgraded in
+ * place, unless options->no_upgrade; a store a newer one made is
+ * refused, and nothing is written (docs/upgrade.md).
+ */
+int lo_lisp_open_with(lo_ckpt *store,
+                      const struct lo_lisp_open_options *options,
+                      lo_lisp **out, struct lo_lisp_open_report *report,
+                      char *why, size_t why_len);
+
 /*
  * This build's versions, which every heap it opens records (gc/heap.h,
  * "Versions") and --version prints: the release ("0.1.0", the top-level

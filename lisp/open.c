@@ -246,8 +246,57 @@ static void free_world(struct lo_world *W)
     lo_mem_free(W);
 }
 
+/* Attach W to the store's heap, deciding what becomes of it. */
+static int open_heap(struct lo_world *W, lo_ckpt *store,
+                     const struct lo_lisp_open_options *options,
+                     struct lo_lisp_open_report *report, char *why,
+                     size_t why_len)
+{
+    struct lo_heap_open_args args = {
+        .system_version = system_version(),
+        .release = lo_release,
+        /* the upgrade itself is not built yet (issue 18, docs/
+         * upgrade-design.md section 4): refused below either way */
+        .allow_upgrade = false,
+    };
+    enum lo_heap_decision decision;
+    lo_heap_decide(store, args.system_version, args.release, &decision,
+                   &report->from, why, why_len);
+    int status = lo_heap_open_with(store, &args, &W->heap, &decision, why,
+                                   why_len);
+    if (status == LO_EINVAL && decision == LO_HEAP_UPGRADE) {
+        size_t n = strlen(why);
+        if (options->no_upgrade)
+            lo_snprintf(why + n, why_len - n, ". It would be upgraded in "
+                        "place; refusing, as --no-upgrade asks. Nothing was "
+                        "written");
+        else
+            lo_snprintf(why + n, why_len - n, ". Upgrading a store in place "
+                        "is not built yet: open it with the LispOS that "
+                        "made it, or start a new store. Nothing was written");
+    }
+    report->built = decision == LO_HEAP_BUILD;
+    return status;
+}
+
 int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
 {
+    return lo_lisp_open_with(store, NULL, out, NULL, why, why_len);
+}
+
+int lo_lisp_open_with(lo_ckpt *store,
+                      const struct lo_lisp_open_options *options,
+                      lo_lisp **out, struct lo_lisp_open_report *report,
+                      char *why, size_t why_len)
+{
+    static const struct lo_lisp_open_options defaults;
+    struct lo_lisp_open_report scratch;
+    if (!options)
+        options = &defaults;
+    if (!report)
+        report = &scratch;
+    memset(report, 0, sizeof *report);
+    uint64_t started = lo_clock_ns();
     *out = NULL;
     lo_primitives_init();
     struct lo_world *W = lo_mem_alloc(sizeof *W);
@@ -257,15 +306,14 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
     W->store = store;
     lo_mutex_init(&W->lock);
     lo_clos_lock_init(W);
-    int fresh = 0;
-    int status = lo_heap_open(store, system_version(), lo_release, &W->heap,
-                              &fresh, why, why_len);
+    int status = open_heap(W, store, options, report, why, why_len);
     if (status != LO_OK) {
         lo_clos_lock_destroy(W);
         lo_mutex_destroy(&W->lock);
         lo_mem_free(W);
         return status;
     }
+    bool fresh = report->built;
     W->root = lo_heap_root(W->heap);
     /* The mutators allocate into the space a collection frees at once:
      * keep one window of it instead of releasing it to be faulted in
@@ -303,6 +351,8 @@ int lo_lisp_open(lo_ckpt *store, lo_lisp **out, char *why, size_t why_len)
         free_world(W);
         return status;
     }
+    lo_heap_read_versions(store, &report->to);
+    report->ns = lo_clock_ns() - started;
     *out = L;
     return LO_OK;
 }

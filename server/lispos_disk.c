@@ -13,7 +13,8 @@
  * disk through the driver, which proves every block readable and shows the
  * throughput.  "describe" opens the store on the disk without writing
  * anything (ckpt/ckpt.h; the last durable snapshot) and prints the
- * version records of its heap (gc/heap.h, "Versions").
+ * version records of its heap (gc/heap.h, "Versions"), and what this
+ * build would do with it: open it as it is, upgrade it, or refuse it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -41,8 +42,9 @@ static void usage(FILE *out)
           "  scan      read the whole disk and report the read throughput\n"
           "  describe  print the store on the disk: its snapshot generation\n"
           "            and pages, and its heap's system code version, object\n"
-          "            layout version and the release that last opened it\n"
-          "            (writes nothing)\n"
+          "            layout version and the release that last opened it,\n"
+          "            and whether this build opens it as it is, would\n"
+          "            upgrade it in place, or refuses it (writes nothing)\n"
           "  --version print this program's release, system code version\n"
           "            and object layout version\n"
           "\n"
@@ -158,6 +160,33 @@ static int cmd_scan(const char *path, enum lo_disk_io io, uint32_t block_size)
 /* The store on the disk and its heap's version records.  The store is
  * opened without formatting and closed without a snapshot: nothing is
  * written. */
+/* What this build would do with the store's heap: the same read-only
+ * decision an open makes (gc/heap.h, lo_heap_decide), without starting
+ * the Lisp. */
+static void print_decision(lo_ckpt *store)
+{
+    char why[1024];
+    enum lo_heap_decision decision;
+    struct lo_heap_versions found;
+    lo_heap_decide(store, lo_lisp_system_version(), lo_lisp_release(),
+                   &decision, &found, why, sizeof why);
+    switch (decision) {
+    case LO_HEAP_BUILD:
+        printf("this build:      would build a new heap\n");
+        break;
+    case LO_HEAP_OPEN:
+        printf("this build:      opens it as it is\n");
+        break;
+    case LO_HEAP_UPGRADE:
+        printf("this build:      would upgrade it in place (layout %llu to "
+               "%u)\n", (unsigned long long)found.layout, LO_LAYOUT_VERSION);
+        break;
+    case LO_HEAP_REFUSE:
+        printf("this build:      refuses it: %s\n", why);
+        break;
+    }
+}
+
 static int cmd_describe(const char *path, enum lo_disk_io io,
                         uint32_t block_size)
 {
@@ -199,6 +228,7 @@ static int cmd_describe(const char *path, enum lo_disk_io io,
         printf("layout version:  %" PRIu64 "\n", v.layout);
         printf("last release:    %s\n", v.release[0] ? v.release
                                                    : "unknown (not recorded)");
+        print_decision(store);
     }
     lo_ckpt_close(store);
     lo_disk_close(d);

@@ -1,13 +1,17 @@
 /*
  * lispos-repl -- LispOS as a local, single-user program.
  *
- *   lispos-repl --store PATH [--size SIZE] [--user NAME [--reset]]
- *               [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]
+ *   lispos-repl --store PATH [--size SIZE] [--no-upgrade]
+ *               [--user NAME [--reset]] [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]
  *               [-e FORM]...
  *
  * Opens (or creates) the store on PATH -- a regular file (created sparse,
  * SIZE bytes, default 1G) or a block device -- and the Lisp system in it:
- * a cold boot on a new store, a warm start otherwise.  With -e, evaluates
+ * a cold boot on a new store, a warm start otherwise.  A store an older
+ * LispOS made is upgraded in place first, in one line on stderr (from
+ * what to what, how long); --no-upgrade refuses it instead, and a store a
+ * newer LispOS made is always refused, with nothing written
+ * (docs/releasing.md).  With -e, evaluates
  * each FORM in order and prints what it wrote to standard output (ended
  * by a newline when it did not end a line), then its value with prin1 and
  * a newline; an unhandled error prints one line "ERROR: TYPE: message"
@@ -40,13 +44,16 @@
 
 static void usage(FILE *out)
 {
-    fputs("usage: lispos-repl --store PATH [--size SIZE] [--user NAME [--reset]]\n"
+    fputs("usage: lispos-repl --store PATH [--size SIZE] [--no-upgrade]\n"
+          "                   [--user NAME [--reset]]\n"
           "                   [--max-steps N] [--max-bytes SIZE] [--max-time SECONDS]\n"
           "                   [-e FORM]...\n"
           "       lispos-repl --version | --help\n"
           "\n"
           "  --store PATH        the store: a file (created if missing) or a block device\n"
           "  --size SIZE         size of a new store file (default 1G; K, M, G, T suffixes)\n"
+          "  --no-upgrade        refuse a store an older LispOS made instead of upgrading\n"
+          "                      it in place (nothing is written)\n"
           "  --user NAME         evaluate in user NAME's environment (made on first use);\n"
           "                      without it, in the system environment\n"
           "  --reset             give the user a fresh default environment first (the old\n"
@@ -203,6 +210,19 @@ static uint64_t parse_count(const char *text)
     return n;
 }
 
+/* The one line an upgrade in place prints: from what, to what, how long. */
+static void print_upgrade(const char *path,
+                          const struct lo_lisp_open_report *r)
+{
+    fprintf(stderr, "lispos-repl: %s: upgraded from %s (system %016llx, "
+            "layout %llu) to %s (system %016llx, layout %llu) in %.2f s\n",
+            path, r->from.release[0] ? r->from.release : "an unknown release",
+            (unsigned long long)r->from.system,
+            (unsigned long long)r->from.layout, r->to.release,
+            (unsigned long long)r->to.system,
+            (unsigned long long)r->to.layout, (double)r->ns / 1e9);
+}
+
 int main(int argc, char **argv)
 {
     const char *path = NULL;
@@ -212,6 +232,7 @@ int main(int argc, char **argv)
     struct lo_limits limits = { 0 };
     const char *user = NULL;
     bool reset = false;
+    struct lo_lisp_open_options open_options = { 0 };
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);
@@ -245,6 +266,8 @@ int main(int argc, char **argv)
             user = argv[++i];
         } else if (!strcmp(argv[i], "--reset")) {
             reset = true;
+        } else if (!strcmp(argv[i], "--no-upgrade")) {
+            open_options.no_upgrade = true;
         } else if (!strcmp(argv[i], "-e") && i + 1 < argc) {
             forms[nforms++] = argv[++i];
         } else {
@@ -279,7 +302,7 @@ int main(int argc, char **argv)
                 lo_strerror(status));
         return 1;
     }
-    char why[256];
+    char why[1024];
     struct lo_ckpt_options copt = { .create = true };
     lo_ckpt *store;
     if (lo_ckpt_open(disk, &copt, &store, why, sizeof why) != LO_OK) {
@@ -287,10 +310,14 @@ int main(int argc, char **argv)
         return 1;
     }
     lo_lisp *L;
-    if (lo_lisp_open(store, &L, why, sizeof why) != LO_OK) {
+    struct lo_lisp_open_report report;
+    if (lo_lisp_open_with(store, &open_options, &L, &report, why,
+                          sizeof why) != LO_OK) {
         fprintf(stderr, "lispos-repl: %s: %s\n", path, why);
         return 1;
     }
+    if (report.upgraded)
+        print_upgrade(path, &report);
 
     const char *stress = getenv("LISPOS_GC_STRESS");
     if (stress && *stress)

@@ -6,8 +6,8 @@
 # (USER<TAB>FORM<TAB>EXPECTED, USER "-" for the system) is run by
 # lispos-repl --store COPY [--user USER] -e FORM on that copy, in order,
 # and the last line printed must be EXPECTED.  A fixture whose system code
-# this build refuses ("built by system code version": upgrading in place
-# is not implemented yet) has its checks reported as TODO (issue 18).
+# this build refuses ("Upgrading a store in place is not built
+# yet") has its checks reported as TODO (issue 18).
 # A TSAN build places the region elsewhere and cannot open these stores:
 # skipped.
 set -u
@@ -45,7 +45,7 @@ for fixture in "$root"/tests/upgrade/releases/*/; do
     status=$?
     todo=""
     if [ "$status" -ne 0 ] &&
-       grep -q 'built by system code version' "$dir/open.out"; then
+       grep -q 'Upgrading a store in place is not built yet' "$dir/open.out"; then
         todo=$todo_reason
         echo "# $release: refused by this build: $(head -1 "$dir/open.out")"
     else

@@ -1,16 +1,20 @@
 /*
  * gc_versions.c -- the heap root's version records (gc/heap.h,
- * "Versions"): a new heap records the system version, the layout version
- * and the release; every open records its release; a heap of a greater
- * layout version is refused, clearly and before anything is written --
- * by lo_heap_open, and by lispos-repl on a store file, which stays byte
- * for byte what it was; lispos-disk describe prints the records, or says
- * that a store has no heap yet.
+ * "Versions", gc/versions.c): a new heap records the system version, the
+ * layout version and the release, sealed by a checksum; every open
+ * records its release; releases compare as semantic versions; the
+ * decision an open makes (build, open, upgrade, refuse); a heap of a
+ * greater layout version or a newer release, and one whose records are
+ * damaged, are refused, clearly and before anything is written -- by
+ * lo_heap_open, and by lispos-repl on a store file, which stays byte for
+ * byte what it was; lispos-disk describe prints the records and the
+ * decision, or says that a store has no heap yet.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "drivers/checksum.h"
 #include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
@@ -22,6 +26,169 @@ static uint64_t write_faults(lo_ckpt *c)
     struct lo_ckpt_stats st;
     lo_ckpt_stats(c, &st);
     return st.write_faults;
+}
+
+/* The checksum over the records, as the format defines it (gc/heap.h):
+ * written out here so that a change of the format fails this test. */
+static void reseal(struct lo_heap_root *r)
+{
+    uint32_t crc = lo_crc32c(0, &r->magic, 8);
+    crc = lo_crc32c(crc, &r->system_version, 8);
+    crc = lo_crc32c(crc, &r->layout_version, 8);
+    crc = lo_crc32c(crc, r->release, LO_HEAP_RELEASE);
+    r->versions_crc = 1ull << 32 | crc;
+}
+
+/* Releases compare as semantic versions. */
+static void release_order(void)
+{
+    static const char *const ascending[] = {
+        "", "garbage", "0.1.0-rc.1", "0.1.0-rc.2", "0.1.0-rc.10", "0.1.0",
+        "0.2.0-dev", "0.2.0-upgrade-a", "0.2.0-upgrade-b", "0.2.0",
+        "0.2.1", "0.10.0", "1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta",
+        "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0",
+    };
+    size_t n = sizeof ascending / sizeof ascending[0];
+    int wrong = 0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n; j++) {
+            int c = lo_release_compare(ascending[i], ascending[j]);
+            int want = i < j ? -1 : i > j ? 1 : 0;
+            if ((c > 0) - (c < 0) != want && !(i < 2 && j < 2)) {
+                if (!wrong++)
+                    diag("compare(\"%s\", \"%s\") = %d", ascending[i],
+                         ascending[j], c);
+            }
+        }
+    is_int(wrong, 0, "%zu releases sort as semver says (pre-releases "
+           "first, numbers numerically, non-releases oldest)", n);
+    is_int(lo_release_compare("0.1.0", "0.1.0"), 0, "equal releases");
+    ok(lo_release_compare("0.1.0-rc.01", "0.1.0-rc.1") == 0,
+       "numeric identifiers compare by value");
+}
+
+/* What lo_heap_decide says of the store now. */
+static enum lo_heap_decision decide(lo_ckpt *c, uint64_t system,
+                                    const char *release, int *status,
+                                    char *why, size_t len)
+{
+    enum lo_heap_decision d;
+    *status = lo_heap_decide(c, system, release, &d, NULL, why, len);
+    return d;
+}
+
+/* Refused, and nothing written: the root page and the write count. */
+static void refused(lo_ckpt *c, uint64_t system, const char *release,
+                    int want_status, const char *want_text, const char *what)
+{
+    struct lo_heap_root *r = lo_ckpt_base(c);
+    lo_ckpt_sync(c);
+    memcpy(before, r, sizeof before);
+    uint64_t faults = write_faults(c);
+    char why[600];
+    lo_heap *h;
+    int fresh;
+    int status = lo_heap_open(c, system, release, &h, &fresh, why,
+                              sizeof why);
+    is_int(status, want_status, "%s: refused", what);
+    ok(strstr(why, want_text) != NULL, "%s: says \"%s\": %s", what,
+       want_text, why);
+    is_mem(r, before, sizeof before, "%s: the root page is as it was", what);
+    is_uint(write_faults(c), faults, "%s: no page was written", what);
+    if (status == LO_OK)
+        lo_heap_close(h);
+}
+
+/* The decisions, the upgrade's side of opening, and the refusals. */
+static void decisions(void)
+{
+    struct fixture fx = { 0 };
+    fixture_store(&fx, 8192);
+    lo_ckpt *c = fx.store;
+    char why[600];
+    int status;
+    is_int(decide(c, 0x1111, "0.2.0", &status, why, sizeof why),
+           LO_HEAP_BUILD, "a store without a heap: BUILD");
+    lo_heap *h;
+    int fresh;
+    lo_heap_open(c, 0x1111, "0.2.0", &h, &fresh, why, sizeof why);
+    lo_heap_close(h);
+    struct lo_heap_root *r = lo_ckpt_base(c);
+    struct lo_heap_root copy = *r;
+    reseal(&copy);
+    ok(r->versions_crc != 0 && r->versions_crc == copy.versions_crc,
+       "a new heap's records are sealed by their checksum");
+    is_int(decide(c, 0x1111, "0.2.0", &status, why, sizeof why),
+           LO_HEAP_OPEN, "its own program: OPEN");
+    is_int(decide(c, 0x1111, "0.3.0", &status, why, sizeof why),
+           LO_HEAP_OPEN, "a later release of the same system code: OPEN");
+    is_int(decide(c, 0x2222, "0.3.0", &status, why, sizeof why),
+           LO_HEAP_UPGRADE, "a later release of other system code: UPGRADE");
+    ok(status == LO_OK && strstr(why, "made by LispOS 0.2.0 (system code "
+                                 "0000000000001111, layout 0); this is "
+                                 "LispOS 0.3.0 (system code "
+                                 "0000000000002222, layout 0)"),
+       "saying from what to what: %s", why);
+    is_int(decide(c, 0x2222, "0.2.0", &status, why, sizeof why),
+           LO_HEAP_UPGRADE, "the same release of other system code (a "
+           "development build): UPGRADE");
+    is_int(decide(c, 0x2222, "0.2.0-dev", &status, why, sizeof why),
+           LO_HEAP_REFUSE, "an older release: REFUSE");
+    is_int(status, LO_EINVAL, "as made by a newer LispOS");
+    is_int(decide(c, 0x1111, "0.1.9", &status, why, sizeof why),
+           LO_HEAP_REFUSE, "an older release of the same system code too");
+
+    /* Upgrading: allowed, the heap opens and its records wait for the
+     * upgrade to set them. */
+    struct lo_heap_open_args args = { 0x2222, "0.3.0", true };
+    enum lo_heap_decision d;
+    is_int(lo_heap_open_with(c, &args, &h, &d, why, sizeof why), LO_OK,
+           "lo_heap_open_with allow_upgrade opens it");
+    is_int(d, LO_HEAP_UPGRADE, "saying it is to be upgraded");
+    ok(r->system_version == 0x1111 && !strcmp(r->release, "0.2.0"),
+       "its records still name the old system until the upgrade is done");
+    lo_heap_set_versions(h, 0x2222, LO_LAYOUT_VERSION, "0.3.0");
+    lo_heap_close(h);
+    copy = *r;
+    reseal(&copy);
+    ok(r->system_version == 0x2222 && !strcmp(r->release, "0.3.0") &&
+       r->versions_crc == copy.versions_crc,
+       "lo_heap_set_versions records the new ones, sealed");
+    refused(c, 0x1111, "0.2.0", LO_EINVAL, "newer than this LispOS 0.2.0",
+            "the old program on the upgraded heap");
+
+    /* Damage: each record checked. */
+    r->versions_crc ^= 1;
+    refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "checksum does not match",
+            "a wrong checksum");
+    r->versions_crc ^= 1;
+    memcpy(r->release, "0.3.0\0\0x", 8);
+    reseal(r);
+    refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "release is not text",
+            "bytes after the release's NUL");
+    memcpy(r->release, "0.3.0\n", 7);
+    reseal(r);
+    refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "release is not text",
+            "a control character in the release");
+    memcpy(r->release, "0.3.0\0\0", 8);
+    r->layout_version = 1u << 20;
+    reseal(r);
+    refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "layout version is implausible",
+            "a layout version past 2^16");
+    r->layout_version = LO_LAYOUT_VERSION + 1;
+    reseal(r);
+    refused(c, 0x2222, "0.3.0", LO_EINVAL, "a newer LispOS made it",
+            "an unknown layout step (one more than this build knows)");
+    r->layout_version = LO_LAYOUT_VERSION;
+    r->versions_crc = 0;
+    is_int(decide(c, 0x2222, "0.3.0", &status, why, sizeof why),
+           LO_HEAP_OPEN, "a heap of layout 0 made before the checksum opens");
+    lo_heap_open(c, 0x2222, "0.3.0", &h, &fresh, why, sizeof why);
+    lo_heap_close(h);
+    copy = *r;
+    reseal(&copy);
+    is_uint(r->versions_crc, copy.versions_crc, "and is sealed by the open");
+    fixture_close(&fx);
 }
 
 /* The bare heap: what it records, and the refusal, on a RAM disk. */
@@ -65,18 +232,19 @@ static void heap_records(void)
     /* A heap a newer LispOS made: refused, whatever its system code. */
     struct lo_heap_root *r = lo_ckpt_base(c);
     r->layout_version = 999;
+    reseal(r);
     lo_ckpt_sync(c);
     memcpy(before, r, sizeof before);
     faults = write_faults(c);
     is_int(lo_heap_open(c, 0x1111, "0.0.3", &h, &fresh, why, sizeof why),
            LO_EINVAL, "a heap of layout version 999 is refused");
-    ok(strstr(why, "layout version 999") && strstr(why, "up to 0") &&
+    ok(strstr(why, "layout 999") && strstr(why, "up to 0") &&
        strstr(why, "newer LispOS") && strstr(why, "0.0.2") &&
        strstr(why, "0.0.3"),
        "naming both layout versions and both releases: %s", why);
     is_int(lo_heap_open(c, 0x2222, "0.0.3", &h, &fresh, why, sizeof why),
            LO_EINVAL, "with other system code too");
-    ok(strstr(why, "layout version 999") != NULL,
+    ok(strstr(why, "layout 999") != NULL,
        "the layout is what it names: %s", why);
     is_mem(r, before, sizeof before, "the root page is as it was");
     is_uint(write_faults(c), faults, "no page was written");
@@ -166,7 +334,45 @@ static void programs(void)
        (unsigned long long)v.system, (unsigned long long)v.layout, v.release);
     lo_lisp_close(fx.L);
     fx.L = NULL;
+
+    /* Made by other system code of an older release: describe says this
+     * build would upgrade it, and lispos-repl --no-upgrade refuses it. */
+    struct lo_heap_root *r = lo_ckpt_base(fx.store);
+    struct lo_heap_root saved = *r;
+    r->system_version ^= 0x5a5a;
+    memset(r->release, 0, sizeof r->release);
+    memcpy(r->release, "0.0.1", 5);
+    reseal(r);
+    lo_ckpt_sync(fx.store);
+    close_keep_file(&fx);
+    snprintf(cmd, sizeof cmd, "%s/lispos-disk describe %s", build, fx.file);
+    run(cmd, out, sizeof out);
+    ok(strstr(out, "\nthis build:      would upgrade it in place (layout 0 "
+              "to 0)\n") != NULL, "describe: this build would upgrade it");
+    if (!strstr(out, "would upgrade"))
+        diag("%s", out);
+    size_t len, len_after;
+    unsigned char *file = slurp(fx.file, &len);
+    snprintf(cmd, sizeof cmd, "%s/lispos-repl --store %s --no-upgrade -e 1",
+             build, fx.file);
+    is_int(run(cmd, out, sizeof out), 1, "lispos-repl --no-upgrade refuses "
+           "it (exit 1)");
+    ok(strstr(out, "made by LispOS 0.0.1") &&
+       strstr(out, "refusing, as --no-upgrade asks. Nothing was written"),
+       "saying why: %.*s", (int)strcspn(out, "\n"), out);
+    unsigned char *after = slurp(fx.file, &len_after);
+    ok(len == len_after && !memcmp(file, after, len),
+       "the store file is byte for byte what it was");
+    free(file);
+    free(after);
+    if (lo_host_disk_open(fx.file, &o, &fx.disk) != LO_OK)
+        bail_out("cannot reopen %s", fx.file);
+    fixture_open_store(&fx, (struct lo_ckpt_options){ 0 });
+    r = lo_ckpt_base(fx.store);
+    *r = saved;
+
     ((struct lo_heap_root *)lo_ckpt_base(fx.store))->layout_version = 999;
+    reseal(lo_ckpt_base(fx.store));
     lo_ckpt_sync(fx.store);
     close_keep_file(&fx);
 
@@ -174,22 +380,22 @@ static void programs(void)
     is_int(run(cmd, out, sizeof out), 0, "describe the store");
     char want[200];
     snprintf(want, sizeof want, "system version:  %016llx\n"
-             "layout version:  999\nlast release:    %s\n",
+             "layout version:  999\nlast release:    %s\n"
+             "this build:      refuses it: the heap was last opened by ",
              (unsigned long long)lo_lisp_system_version(), lo_lisp_release());
     ok(strstr(out, want) != NULL, "it shows the three records");
     if (!strstr(out, want))
         diag("%s", out);
 
-    size_t len, len_after;
-    unsigned char *file = slurp(fx.file, &len);
+    file = slurp(fx.file, &len);
     snprintf(cmd, sizeof cmd, "%s/lispos-repl --store %s -e 1", build,
              fx.file);
     is_int(run(cmd, out, sizeof out), 1,
            "lispos-repl refuses a store of layout version 999 (exit 1)");
-    ok(strstr(out, "layout version 999") && strstr(out, "up to 0") &&
+    ok(strstr(out, "layout 999") && strstr(out, "up to 0") &&
        strstr(out, "a newer LispOS made it"), "with the message: %.*s",
        (int)strcspn(out, "\n"), out);
-    unsigned char *after = slurp(fx.file, &len_after);
+    after = slurp(fx.file, &len_after);
     ok(len == len_after && !memcmp(file, after, len),
        "the store file is byte for byte what it was");
     free(file);
@@ -199,7 +405,9 @@ static void programs(void)
 
 int main(void)
 {
+    release_order();
     heap_records();
+    decisions();
     programs();
     return done_testing();
 }

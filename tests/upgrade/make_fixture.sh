@@ -33,6 +33,13 @@ for p in "$repl" "$disk"; do
     [ -x "$p" ] || { echo "make_fixture.sh: no $p (run make)" >&2; exit 2; }
 done
 release=$(cat "$root/VERSION")
+case $release in
+*-dev)
+    echo "make_fixture.sh: $release is a development build; a fixture is" \
+         "made by a release (docs/releasing.md: write the release into" \
+         "VERSION first)" >&2
+    exit 2 ;;
+esac
 out="$root/tests/upgrade/releases/$release"
 if [ -e "$out" ] && [ "$force" = 0 ]; then
     echo "make_fixture.sh: $out exists; a release's fixture is made once" \
