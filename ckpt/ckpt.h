@@ -105,6 +105,15 @@ int lo_ckpt_wait(lo_ckpt *c, uint64_t generation);
 /* Generation of the last durable snapshot (1 = freshly formatted). */
 uint64_t lo_ckpt_generation(lo_ckpt *c);
 
+/*
+ * Refuse every later snapshot, as after a failed write: the memory image
+ * no longer says what the store should hold (a layer above failed half
+ * way through a change that only a whole snapshot may commit -- the
+ * upgrade of a heap, lisp/upgrade.c), so the store stays at its last
+ * durable state until reopened.  lo_ckpt_failure then says why.
+ */
+void lo_ckpt_refuse_snapshots(lo_ckpt *c, const char *why);
+
 /* Why the store refuses snapshots ("" when it does not). */
 const char *lo_ckpt_failure(lo_ckpt *c);
 

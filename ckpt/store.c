@@ -445,6 +445,13 @@ uint64_t lo_ckpt_generation(lo_ckpt *c)
     return g;
 }
 
+void lo_ckpt_refuse_snapshots(lo_ckpt *c, const char *why)
+{
+    ckpt_lock(c);
+    lo_ckpt_fail(c, "%s", why);
+    ckpt_unlock(c);
+}
+
 const char *lo_ckpt_failure(lo_ckpt *c)
 {
     ckpt_lock(c);

@@ -26,6 +26,7 @@ struct lo_heap {
     uint64_t trigger;
     uint64_t stress;                  /* trigger in stress mode, or 0 */
     uint64_t release_slack;           /* lo_heap_set_release_slack */
+    uint64_t hold;                    /* lo_heap_hold_collections */
 };
 
 /*
@@ -354,7 +355,14 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
 bool lo_heap_collection_due(lo_heap *h)
 {
     uint64_t since = lo_heap_allocated_since_gc(h);
-    return h->stress ? since >= h->stress : since >= h->trigger;
+    if (h->stress)
+        return since >= h->stress;
+    return since >= (h->hold > h->trigger ? h->hold : h->trigger);
+}
+
+void lo_heap_hold_collections(lo_heap *h, uint64_t bytes)
+{
+    h->hold = bytes;
 }
 
 void lo_heap_set_stress(lo_heap *h, uint64_t bytes)

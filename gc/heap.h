@@ -433,6 +433,15 @@ void lo_heap_set_release_slack(lo_heap *h, uint64_t bytes);
 /* The bytes past the new top the collection just made keeps. */
 uint64_t lo_heap_release_slack(lo_heap *h);
 bool lo_heap_stressed(lo_heap *h);
+/*
+ * Hold collections off until `bytes` have been allocated since the last
+ * one (the trigger, if greater, still applies); 0 lets them come as the
+ * trigger says again.  A collection marks and slides every live object,
+ * so work that must not cost in proportion to the data -- the upgrade of
+ * a heap, which allocates a few megabytes of new system code -- holds
+ * them off for its duration.  Stress mode overrides it.
+ */
+void lo_heap_hold_collections(lo_heap *h, uint64_t bytes);
 
 /* Used by the collector: set the new top (and record the live size, with
  * the large-object space's, for the next trigger). */
