@@ -99,9 +99,10 @@ static void new_lookups(void)
     fixture_run(L, "(defpackage :shadow-new (:use :cl) (:export #:later "
                    "#:later-macro))");
     /* enough new system symbols to make the system's function table grow */
+    /* (counts only: a collection may move the table) */
     lo_value before = system_functions();
-    int64_t count = table_word(before, 2);
-    int64_t room = (table_word(before, 1) - 1) / 2 - count;
+    int64_t length = table_word(before, 1), count = table_word(before, 2);
+    int64_t room = (length - 1) / 2 - count;
     char form[200];
     snprintf(form, sizeof form, "(dotimes (i %lld) (intern (format nil "
              "\"S~D\" i) :shadow-many))", (long long)room + 2);
@@ -109,7 +110,6 @@ static void new_lookups(void)
     fixture_run(L, form);
 
     user("alice");
-    lo_value alice = L->env;
     /* whatever is left unfrozen (making a user hangs her packages off the
      * system's used-by lists): the baseline */
     lo_freeze_system(L);
@@ -117,7 +117,7 @@ static void new_lookups(void)
             "alice's function calls a system symbol nobody defines");
     eval_fails(L, "(call-later 1)", "UNDEFINED-FUNCTION: the function LATER "
                "is undefined", "which is undefined");
-    ok(!has_own_cell(alice, ENV_FUNCTIONS, "shadow-new:later"),
+    ok(!has_own_cell(L->env, ENV_FUNCTIONS, "shadow-new:later"),
        "alice's environment got no cell of her own for it");
     lo_value cell = lo_env_cell(L, lo_system_env(L), ENV_FUNCTIONS,
                                 symbol("shadow-new:later"), false);
@@ -129,7 +129,7 @@ static void new_lookups(void)
              (long long)room + 2);
     eval_is(L, form, "NIL", "alice refers to %lld more", (long long)room + 2);
     lo_value after = system_functions();
-    ok(!lo_eq(before, after) && lo_frozen_p(after),
+    ok(table_word(after, 1) > length && lo_frozen_p(after),
        "the system's function table grew, and the new one is frozen");
     ok(table_word(after, 2) == count + room + 3,
        "by one cell a name (%lld, %lld before)",
