@@ -184,11 +184,81 @@ static int64_t cell_flags(lo_value cell)
     return lo_cell_flags(cell);
 }
 
+static bool system_symbol_p(lo_value sym);
+
+/*
+ * Whether a new cell for sym in namespace slot of the user environment
+ * whose parent is parent belongs in the system environment instead: a
+ * function or macro named by a symbol of a system package.  No user may
+ * define one (lo_definable_p), so a cell of the user's own could only
+ * ever stay unbound -- and would hide the system's definition from the
+ * user's code for ever once the system (a later release, the
+ * administrator) made one (docs/environments.md, "Names nobody defines
+ * yet").  Variables keep the user's own cell: a user may SETQ an
+ * undeclared variable such as LIST at top level and keep its value.
+ */
+static bool made_in_system(lo_lisp *L, lo_value parent, unsigned slot,
+                           lo_value sym)
+{
+    return (slot == ENV_FUNCTIONS || slot == ENV_MACROS) &&
+           !lo_null(L, parent) && lo_env_is_system(L, parent) &&
+           system_symbol_p(sym);
+}
+
+/* The table of namespace slot of env with room for one more cell
+ * (replaced by a bigger one, made frozen, when full); world lock held. */
+static lo_value frozen_table_with_room(lo_lisp *L, lo_value env,
+                                       unsigned slot)
+{
+    lo_value table = lo_ptr(env)[slot];
+    int64_t count = lo_typep(table, LO_T_VECTOR)
+                    ? lo_fixnum_value(lo_ptr(table)[2]) : 0;
+    if (lo_typep(table, LO_T_VECTOR) &&
+        (uint64_t)(count + 1) * 2 <= cells_capacity(table))
+        return table;
+    table = grown_cells(L, table);
+    lo_ptr(table)[0] |= LO_HEADER_FROZEN;   /* no other thread sees it yet */
+    __atomic_store_n(&lo_ptr(env)[slot], table, __ATOMIC_RELEASE);
+    return table;
+}
+
+/*
+ * The system environment's cell for sym in namespace slot, made unbound
+ * when it has none -- for a user's look-up (or the mend of shadow cells,
+ * below), which is why it differs from add_cell: no freeze walk
+ * (freeze.c) follows a user's evaluation, so what it adds to the system
+ * environment is frozen at birth, before a release store lets another
+ * thread see it.  Taking the world lock and looking again makes it once.  The cell is CELL_SYSTEM: no user may
+ * bind it; only the system defines it, in place, where the user's code
+ * already holds it.
+ */
+static lo_value frozen_system_cell(lo_lisp *L, lo_value system,
+                                   unsigned slot, lo_value sym)
+{
+    lo_world_lock(L);
+    lo_value found = lookup_cell(L, system, slot, sym);
+    if (lo_null(L, found)) {
+        lo_value table = frozen_table_with_room(L, system, slot);
+        uint64_t *cell = lo_alloc_object(L, LO_T_CELL, CELL_WORDS);
+        cell[0] |= LO_HEADER_FROZEN;
+        cell[CELL_VALUE] = LO_UNBOUND;
+        cell[CELL_NAME] = sym;
+        cell[CELL_FLAGS] = lo_fixnum(CELL_SYSTEM);
+        found = lo_make_object(cell);
+        place_cell(L, table, found);
+        lo_ptr(table)[2] = lo_fixnum(lo_fixnum_value(lo_ptr(table)[2]) + 1);
+    }
+    lo_world_unlock(L);
+    return found;
+}
+
 /*
  * The cell binding sym in one namespace of env: env's own, else its
- * parent's; created in env when neither has one and create is set (nil
- * otherwise).  An extensible system function gets a cell of the user's
- * own at the first look-up.
+ * parent's; created when neither has one and create is set (nil
+ * otherwise) -- in env, except that a user's function or macro named by
+ * a system symbol is created in the system environment (made_in_system).
+ * An extensible system function gets a cell of the user's own at the
+ * first look-up.
  */
 lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
                      bool create)
@@ -205,6 +275,12 @@ lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
         return inherited;
     if (!create && !extensible)
         return L->nil;
+    if (!extensible && made_in_system(L, parent, slot, sym)) {
+        found = frozen_system_cell(L, parent, slot, sym);
+        /* the system made it extensible meanwhile: the user's own cell */
+        return cell_flags(found) & CELL_EXTENSIBLE
+                   ? lo_env_cell(L, env, slot, sym, create) : found;
+    }
     lo_world_lock(L);
     found = lookup_cell(L, env, slot, sym);
     if (lo_null(L, found))
@@ -544,6 +620,152 @@ void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as)
     lo_world_unlock(L);
     if (!lo_null(L, old) && lo_eq(L->env, old))
         L->env = env;       /* this thread was in it: now in the new one */
+}
+
+/* ---- shadow cells of older stores ------------------------------------------------ */
+
+/*
+ * Until lo_env_cell made the cells of system symbols' functions and
+ * macros in the system environment, it made them in the user's: a
+ * "shadow cell", unbound for ever, that hid the system's later definition
+ * from the user's code holding it, and from the user's later look-ups
+ * (their own table comes first).  A store made then is mended once, by
+ * the upgrade (docs/upgrade-design.md, 2.3):
+ *   - a function's shadow cell leaves the user's table, so their look-ups
+ *     reach the system's cell, and its value becomes a forwarder for the
+ *     code that holds it: a function compiled in the system environment
+ *     that applies whatever the system's cell holds when it is called
+ *     (UNDEFINED-FUNCTION naming the symbol while that is nothing);
+ *   - unless the system's function is extensible: then the shadow cell
+ *     becomes what lo_env_cell makes today, the user's own cell holding
+ *     the system's function, and stays;
+ *   - a macro's shadow cell just leaves the table: code holds macro cells
+ *     only to report a refused DEFMACRO, which the cell still does.
+ * Variables are left alone: a user's cell of a system symbol's variable
+ * may hold a value of their own ((setq list ...) at top level), so it is
+ * no shadow (docs/environments.md).
+ */
+
+/* Whether cell, in a user's table, is a shadow cell. */
+static bool shadow_cell_p(lo_value cell)
+{
+    return !(cell_flags(cell) & (CELL_SYSTEM | CELL_EXTENSIBLE)) &&
+           lo_cell_get(cell) == LO_UNBOUND &&
+           system_symbol_p(lo_ptr(cell)[CELL_NAME]);
+}
+
+/* The shadow cells of env's table of namespace slot, as a list. */
+static lo_value shadow_cells(lo_lisp *L, lo_value env, unsigned slot)
+{
+    lo_value table = lo_ptr(env)[slot], found = L->nil;
+    if (!lo_typep(table, LO_T_VECTOR))
+        return found;
+    for (uint64_t i = 0; i < cells_capacity(table); i++) {
+        lo_value cell = lo_ptr(table)[CELLS_FIRST + i];
+        if (!lo_null(L, cell) && shadow_cell_p(cell))
+            found = lo_cons(L, cell, found);
+    }
+    return found;
+}
+
+static bool memq(lo_value x, lo_value list)
+{
+    for (; lo_consp(list); list = lo_cdr_raw(list))
+        if (lo_eq(lo_car_raw(list), x))
+            return true;
+    return false;
+}
+
+/* Replace env's table of namespace slot by one of the same capacity
+ * without the cells of the list gone (open addressing has no deletion);
+ * world lock held. */
+static void remove_cells(lo_lisp *L, lo_value env, unsigned slot,
+                         lo_value gone)
+{
+    lo_value old = lo_ptr(env)[slot];
+    if (lo_null(L, gone) || !lo_typep(old, LO_T_VECTOR))
+        return;
+    lo_value table = lo_make_vector(L, cells_capacity(old) + 1, L->nil);
+    int64_t count = 0;
+    for (uint64_t i = 0; i < cells_capacity(old); i++) {
+        lo_value cell = lo_ptr(old)[CELLS_FIRST + i];
+        if (!lo_null(L, cell) && !memq(cell, gone)) {
+            place_cell(L, table, cell);
+            count++;
+        }
+    }
+    lo_ptr(table)[2] = lo_fixnum(count);
+    __atomic_store_n(&lo_ptr(env)[slot], table, __ATOMIC_RELEASE);
+}
+
+/* (function (lambda (&rest args) (apply #'sym args))), compiled in the
+ * system environment, so #'sym reads the system's cell at every call;
+ * named sym, as backtraces show it. */
+static lo_value forwarder(lo_lisp *L, lo_value sym)
+{
+    lo_value nil = L->nil, args = lo_gensym(L);
+#define LIST2(a, b) lo_cons(L, (a), lo_cons(L, (b), nil))
+#define LIST3(a, b, c) lo_cons(L, (a), LIST2((b), (c)))
+    lo_value form = LIST2(lo_intern(L, "FUNCTION"),
+        LIST3(lo_intern(L, "LAMBDA"), LIST2(lo_intern(L, "&REST"), args),
+              LIST3(lo_intern(L, "APPLY"),
+                    LIST2(lo_intern(L, "FUNCTION"), sym), args)));
+#undef LIST3
+#undef LIST2
+    lo_value fn = lo_vm_apply(L, lo_compile_toplevel(L, form), NULL, 0);
+    lo_ptr(lo_ptr(fn)[FN_CODE])[CODE_NAME] = sym;   /* ours alone so far */
+    return fn;
+}
+
+/* Mend env's function and macro shadow cells; how many were mended. */
+static uint64_t mend_env(lo_lisp *L, lo_value env)
+{
+    lo_value system = lo_system_env(L), gone = L->nil;
+    uint64_t mended = 0;
+    for (lo_value l = shadow_cells(L, env, ENV_FUNCTIONS); lo_consp(l);
+         l = lo_cdr_raw(l), mended++) {
+        lo_value cell = lo_car_raw(l), sym = lo_ptr(cell)[CELL_NAME];
+        lo_value target = frozen_system_cell(L, system, ENV_FUNCTIONS, sym);
+        if (cell_flags(target) & CELL_EXTENSIBLE) {
+            lo_cell_set(cell, lo_cell_get(target));
+            lo_cell_add_flags(cell, CELL_EXTENSIBLE);
+        } else {
+            lo_cell_set(cell, forwarder(L, sym));
+            gone = lo_cons(L, cell, gone);
+        }
+    }
+    lo_value macros = shadow_cells(L, env, ENV_MACROS);
+    for (lo_value l = macros; lo_consp(l); l = lo_cdr_raw(l))
+        mended++;
+    lo_world_lock(L);
+    remove_cells(L, env, ENV_FUNCTIONS, gone);
+    remove_cells(L, env, ENV_MACROS, macros);
+    lo_world_unlock(L);
+    return mended;
+}
+
+uint64_t lo_env_mend_shadow_cells(lo_lisp *L)
+{
+    if (lo_in_user_env(L))
+        lo_error(L, "PROGRAM-ERROR", "only the system mends users' shadow "
+                 "cells");
+    lo_gc_inhibit(L);           /* values held across compiling forwarders */
+    uint64_t mended = 0;
+    for (lo_value l = users(L); lo_consp(l); l = lo_cdr_raw(l))
+        mended += mend_env(L, lo_car_raw(l));
+    lo_gc_allow(L);
+    return mended;
+}
+
+lo_value lo_env_make_shadow_cell(lo_lisp *L, lo_value env, unsigned slot,
+                                 lo_value sym)
+{
+    lo_world_lock(L);
+    lo_value cell = lookup_cell(L, env, slot, sym);
+    if (lo_null(L, cell))
+        cell = add_cell(L, env, slot, sym, LO_UNBOUND, 0);
+    lo_world_unlock(L);
+    return cell;
 }
 
 /* ---- the Lisp side ----------------------------------------------------------------- */

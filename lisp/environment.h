@@ -22,6 +22,20 @@ lo_value lo_make_env(lo_lisp *L, lo_value parent, lo_value name);
 lo_value lo_env_cell(lo_lisp *L, lo_value env, unsigned slot, lo_value sym,
                      bool create);
 
+/* Mend the users' shadow cells (environment.c, "shadow cells of older
+ * stores"): the unbound cells older builds made in a user's function and
+ * macro tables for symbols of system packages, which hide what the
+ * system defines later.  Run once by the upgrade, as the system, while
+ * no other thread evaluates; returns how many cells it mended.  Raises
+ * (STORAGE-CONDITION when the store is full, PROGRAM-ERROR from a user's
+ * code). */
+uint64_t lo_env_mend_shadow_cells(lo_lisp *L);
+/* For the tests of the mend only: make the shadow cell of sym in
+ * namespace slot of env as older builds did (an unbound cell of env's
+ * own), unless env has a cell for sym already; returns env's cell. */
+lo_value lo_env_make_shadow_cell(lo_lisp *L, lo_value env, unsigned slot,
+                                 lo_value sym);
+
 /* An ENVIRONMENT-ERROR unless a definition may go into cell from env:
  * not a system binding, nor (unless extensible) a new one on a symbol of
  * a system package. */
