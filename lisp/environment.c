@@ -79,6 +79,11 @@ static void set_users(lo_lisp *L, lo_value list)
     __atomic_store_n(lo_world_root(L, LO_ROOT_USERS), list, __ATOMIC_RELEASE);
 }
 
+lo_value lo_env_users(lo_lisp *L)
+{
+    return users(L);
+}
+
 lo_value lo_current_env(lo_lisp *L)
 {
     lo_value system = lo_system_env(L);
@@ -250,6 +255,16 @@ static lo_value frozen_system_cell(lo_lisp *L, lo_value system,
     }
     lo_world_unlock(L);
     return found;
+}
+
+/* A definition while the boot code runs (lo_note_definition): a system
+ * cell is the boot's, and no longer stale (lisp/upgrade.c). */
+void lo_note_boot_definition(lo_value cell)
+{
+    if (!(cell_flags(cell) & CELL_SYSTEM))
+        return;                         /* never a user's binding */
+    lo_cell_add_flags(cell, CELL_BOOT);
+    lo_cell_clear_flags(cell, CELL_STALE);
 }
 
 /*
@@ -502,6 +517,37 @@ void lo_env_leave(lo_lisp *L, uint32_t depth)
             default_set(values, i, lo_cell_value(L, lo_vector_items(cells)[i]));
     }
     lo_unbind_to(L, depth);
+}
+
+/* The system's list of defaults changed from old_cells to the one it
+ * has now (the boot code ran again: upgrade.c): each user's values
+ * follow their variables, found by cell, not by position, so a default
+ * moved in the list keeps the user's value; a new one starts as the
+ * system's value, and a dropped one goes.  Run with no other thread. */
+void lo_env_remap_defaults(lo_lisp *L, lo_value old_cells)
+{
+    lo_value cells = default_cells(L);
+    if (lo_eq(cells, old_cells))
+        return;
+    uint64_t n = vector_length(cells), old_n = vector_length(old_cells);
+    for (lo_value l = users(L); lo_consp(l); l = lo_cdr_raw(l)) {
+        lo_value env = lo_car_raw(l);
+        lo_value values = user_defaults(env);
+        lo_value remapped = lo_make_vector(L, n, L->nil);   /* no collection */
+        for (uint64_t i = 0; i < n; i++) {
+            lo_value cell = lo_vector_items(cells)[i];
+            lo_value v = lo_cell_get(cell);
+            for (uint64_t j = 0; j < old_n; j++)
+                if (lo_eq(lo_vector_items(old_cells)[j], cell)) {
+                    if (j < vector_length(values))
+                        v = default_ref(values, j);
+                    break;
+                }
+            lo_vector_items(remapped)[i] = v;
+        }
+        __atomic_store_n(&lo_ptr(env)[ENV_DEFAULTS], remapped,
+                         __ATOMIC_RELEASE);
+    }
 }
 
 /* The values a new user environment starts with: the system's, but
@@ -815,6 +861,7 @@ LO_PRIMITIVE(p_set_env_binding, "%SET-ENV-BINDING", INTERNAL, ANY, 3, 3,
                                 true);
     lo_check_definable(L, env, cell, "DEFINE");
     lo_cell_set(cell, lo_null(L, args[2]) ? LO_UNBOUND : args[2]);
+    lo_note_definition(L, cell);
     return args[2];
 }
 
@@ -912,6 +959,23 @@ LO_PRIMITIVE(p_user_environment_p, "%USER-ENVIRONMENT-P", INTERNAL, ANY,
     return lo_truth(L, lo_in_user_env(L));
 }
 
+/* (%booting-p): whether the boot code is running (at the cold boot, or
+ * again by an upgrade: lisp/upgrade.c). */
+LO_PRIMITIVE(p_booting_p, "%BOOTING-P", INTERNAL, ANY, 0, 0, "()",
+             "True while the system's boot code runs: at the cold boot, and "
+             "when an upgrade runs it again into an existing heap.")
+{
+    return lo_truth(L, L->W->booting);
+}
+
+/* (%upgrading-p): whether an upgrade is running the boot code again. */
+LO_PRIMITIVE(p_upgrading_p, "%UPGRADING-P", INTERNAL, ANY, 0, 0, "()",
+             "True while an upgrade runs the boot code again into an "
+             "existing heap and brings users' definitions up to date.")
+{
+    return lo_truth(L, L->W->upgrading);
+}
+
 /* (environment-name [env]): the user's name, or "system". */
 LO_PRIMITIVE(p_environment_name, "ENVIRONMENT-NAME", LISPOS, ANY, 0, 1,
              "(&optional environment)",
@@ -937,5 +1001,7 @@ const struct lo_primitive *const lo_prims_environment[] = {
     LO_ROW(p_special_variable_p),
     LO_ROW(p_constant_variable_p),
     LO_ROW(p_environment_name),
+    LO_ROW(p_booting_p),
+    LO_ROW(p_upgrading_p),
     NULL,
 };

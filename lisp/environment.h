@@ -15,6 +15,9 @@ bool lo_env_is_system(lo_lisp *L, lo_value env);
 lo_value lo_current_env(lo_lisp *L);
 bool lo_in_user_env(lo_lisp *L);
 
+/* The users' environments: a list, replaced whole when one is added. */
+lo_value lo_env_users(lo_lisp *L);
+
 /* A new environment (tables empty) under parent (nil: a root). */
 lo_value lo_make_env(lo_lisp *L, lo_value parent, lo_value name);
 /* The cell binding sym in namespace slot (ENV_FUNCTIONS ...) of env or
@@ -59,6 +62,10 @@ void lo_set_system_global(lo_lisp *L, lo_value cell, lo_value value);
  * keep their values as the user's and undo the bindings. */
 void lo_env_enter(lo_lisp *L);
 void lo_env_leave(lo_lisp *L, uint32_t depth);
+/* After the system's list of defaults was declared again (upgrade.c):
+ * each user's values matched to the new list by variable, against the
+ * list they followed, old_cells (no other thread may run). */
+void lo_env_remap_defaults(lo_lisp *L, lo_value old_cells);
 
 /* Users (lisp.h's lo_lisp_set_user and lo_lisp_reset_user, the entry
  * points, are api.c's): whether name is a valid user's name, and making

@@ -34,7 +34,9 @@
  * packages and their tables) and what is not frozen yet.  The walk does not enter what
  * belongs to users: their environments (reached from their code objects),
  * their packages, and the symbols homed there (whose property lists are
- * their own); nor streams, which are each thread's own state.
+ * their own); nor streams, which are each thread's own state.  While
+ * an upgrade runs the boot code again (upgrade.c), no walk runs until
+ * its end, which makes one whole walk.
  *
  * The walk stops the world (ckpt/safepoint.h, as a collection does) and
  * takes the world lock: no other thread runs while it reads the objects'
@@ -245,6 +247,13 @@ static bool system_write_allowed(lo_lisp *L)
 
 void lo_freeze_after_eval(lo_lisp *L)
 {
+    /* the boot code running again into an existing heap writes frozen
+     * objects in every file: one whole walk at its end instead
+     * (upgrade.c) */
+    if (L->W->upgrading) {
+        L->wrote_frozen = false;
+        return;
+    }
     if (L->wrote_frozen)
         freeze(L, true);
     else if (lo_env_is_system(L, L->env) && !L->W->booting)
@@ -278,7 +287,7 @@ LO_PRIMITIVE(p_call_with_system_write, "%CALL-WITH-SYSTEM-WRITE", INTERNAL,
     lo_value v = lo_vm_apply(L, args[0], NULL, 0);
     /* what the grant hung off frozen objects gets frozen too (the walk
      * runs no Lisp: the thunk's values stay as they are) */
-    if (L->wrote_frozen)
+    if (L->wrote_frozen && !L->W->upgrading)
         freeze(L, true);
     L->write_grant = outer;
     L->wrote_frozen = wrote;

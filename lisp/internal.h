@@ -23,6 +23,7 @@
  *   collect.c    roots, safepoints, collections (docs/gc.md)
  *   access.c     capabilities: access checks, ACCESS-DENIED
  *   freeze.c     what the system environment holds, no user can change
+ *   upgrade.c    the boot code run again into an existing heap (upgrade.h)
  *   locks.c      the object system's lock, for changes of what threads
  *                share
  *   args.c       the argument checkers of primitives (primitive.h)
@@ -217,7 +218,10 @@ struct lo_world {
     struct lo_heap_root *root;
     lo_value *roots[LO_LISP_ROOTS]; /* the Lisp's named roots (above) */
     int cold;
-    bool booting;                   /* running the boot code (cold boot) */
+    bool booting;                   /* running the boot code (cold boot,
+                                     * or again by an upgrade) */
+    bool upgrading;                 /* running it again into an existing
+                                     * heap (upgrade.c) */
     lo_mutex lock;
     struct lo_lisp *threads;
     _Atomic int inhibited;          /* threads where collecting is unsafe */
@@ -669,6 +673,23 @@ static inline void lo_cell_add_flags(lo_value cell, int64_t bits)
 {
     __atomic_fetch_or(&lo_ptr(cell)[CELL_FLAGS], (uint64_t)lo_fixnum(bits),
                       __ATOMIC_RELAXED);
+}
+/* Clear flag bits (below CELL_INDEX_SHIFT; the fixnum tag is untouched). */
+static inline void lo_cell_clear_flags(lo_value cell, int64_t bits)
+{
+    __atomic_fetch_and(&lo_ptr(cell)[CELL_FLAGS], ~(uint64_t)lo_fixnum(bits),
+                       __ATOMIC_RELAXED);
+}
+/* A global binding of cell is being defined (DEFUN, DEFMACRO, DEFVAR,
+ * DEFCONSTANT, a class, a type...): while the boot code runs, a system
+ * cell is marked as the boot's (CELL_BOOT) and no longer stale
+ * (upgrade.c; lo_note_boot_definition is environment.c's).  Otherwise
+ * nothing: one predictable branch. */
+void lo_note_boot_definition(lo_value cell);
+static inline void lo_note_definition(lo_lisp *L, lo_value cell)
+{
+    if (__builtin_expect(L->W->booting, 0))
+        lo_note_boot_definition(cell);
 }
 /* Where the value of a global cell lives for this thread: its own slot
  * when it has bound the (special) variable, else the cell.  Read and

@@ -6,7 +6,8 @@
  * page by name (gc/heap.h), creates NIL, the system environment, the
  * packages (package.c) and T, binds every primitive by name, then
  * evaluates the system code written in Lisp (the files of lisp/boot,
- * embedded: boot.h), each file an evaluation of its own (api.c,
+ * embedded: boot.h; upgrade.c runs them, as an upgrade runs them again
+ * into an existing heap), each file an evaluation of its own (api.c,
  * lo_pcall).  A warm start finds it all through the named roots and
  * checks that this binary's system version -- a hash of the bytecode
  * version, the primitive table, the standard names and the boot code --
@@ -21,6 +22,7 @@
 #include "drivers/printf.h"
 #include "lisp/internal.h"
 #include "lisp/package.h"
+#include "lisp/upgrade.h"
 
 /* Bump when the bytecode changes.  A change of an object's layout
  * increments LO_LAYOUT_VERSION instead (gc/heap.h). */
@@ -110,11 +112,7 @@ static void cold_boot(lo_lisp *L, void *ctx)
         prim[PRIM_NAME] = name;
         lo_cell_set(lo_function_cell(L, name, true), lo_make_object(prim));
     }
-}
-
-static void eval_boot_file(lo_lisp *L, void *ctx)
-{
-    lo_eval_text(L, ((const struct lo_boot_file *)ctx)->text);
+    lo_note_cold_definitions(L);
 }
 
 static void boot_done(lo_lisp *L, void *ctx)
@@ -127,15 +125,9 @@ static void boot_done(lo_lisp *L, void *ctx)
 /* Evaluate the embedded system code, file by file, in name order. */
 static int run_boot_code(lo_lisp *L, char *why, size_t why_len)
 {
-    for (unsigned i = 0; i < lo_boot_file_count; i++) {
-        const struct lo_boot_file *file = &lo_boot_files[i];
-        if (lo_pcall(L, eval_boot_file, (void *)file) != LO_OK) {
-            const struct lo_error *e = lo_last_error(L);
-            lo_snprintf(why, why_len, "cold boot: lisp/boot/%s: %s: %s",
-                        file->name, e->type, e->message);
-            return LO_EINVAL;
-        }
-    }
+    int status = lo_run_boot_files(L, "cold boot", why, why_len);
+    if (status != LO_OK)
+        return status;
     return lo_protect(L, boot_done, NULL) == LO_OK ? LO_OK : LO_ENOSPC;
 }
 
@@ -333,13 +325,13 @@ int lo_lisp_open_with(lo_ckpt *store,
         return LO_ECORRUPT;
     }
     if (fresh) {
+        W->booting = true;              /* the primitives are boot definitions */
         if (lo_protect(L, cold_boot, NULL) != LO_OK) {
             lo_snprintf(why, why_len, "cold boot failed: %s: %s",
                         lo_last_error(L)->type, lo_last_error(L)->message);
             free_world(W);
             return LO_ENOSPC;
         }
-        W->booting = true;
         status = run_boot_code(L, why, why_len);
         W->booting = false;
     } else if (lo_protect(L, warm_start, NULL) != LO_OK) {

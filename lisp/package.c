@@ -607,13 +607,33 @@ lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p)
                        &name, &status);
 }
 
-/* An external symbol of pkg named so (cold boot). */
+/* An external symbol of pkg named so: made when absent, exported when
+ * present but internal (a name a newer release exports, interned by the
+ * older one), found otherwise.  A user's package that uses pkg and holds
+ * a symbol of that name keeps its own, which it finds first. */
 static lo_value intern_external(lo_lisp *L, lo_value pkg, const char *text)
 {
     uint32_t buf[C_NAME_MAX];
     struct lo_name name = c_name(text, buf);
     enum lo_sym_status status;
-    return intern_into(L, pkg, PKG_EXTERNAL, &name, &status);
+    lo_value sym = intern_into(L, pkg, PKG_EXTERNAL, &name, &status);
+    if (status == LO_SYM_INTERNAL) {
+        lo_world_lock(L);
+        if (lo_find_symbol(L, pkg, &name, &sym) == LO_SYM_INTERNAL) {
+            table_add(L, pkg, PKG_EXTERNAL, sym);
+            table_remove(L, pkg, PKG_INTERNAL, sym);
+        }
+        lo_world_unlock(L);
+    }
+    return sym;
+}
+
+void lo_intern_standard_names(lo_lisp *L)
+{
+    for (unsigned i = 0; i < lo_cl_name_count; i++)
+        intern_external(L, lo_registry_ref(L, REG_CL), lo_cl_names[i]);
+    for (unsigned i = 0; i < lo_lispos_name_count; i++)
+        intern_external(L, lo_registry_ref(L, REG_LISPOS), lo_lispos_names[i]);
 }
 
 lo_value lo_intern_keyword(lo_lisp *L, const char *text)
@@ -894,10 +914,7 @@ void lo_packages_cold(lo_lisp *L)
     lo_world_lock(L);
     table_add(L, cl, PKG_EXTERNAL, L->nil);
     lo_world_unlock(L);
-    for (unsigned i = 0; i < lo_cl_name_count; i++)
-        intern_external(L, cl, lo_cl_names[i]);
-    for (unsigned i = 0; i < lo_lispos_name_count; i++)
-        intern_external(L, lispos, lo_lispos_names[i]);
+    lo_intern_standard_names(L);
     /* The boot code is read in LISPOS-INTERNAL. */
     lo_value var = lo_intern(L, "*PACKAGE*");
     lo_proclaim_special(L, var);

@@ -124,6 +124,10 @@ lo_value lo_package_symbols(lo_lisp *L, lo_value pkg, bool external,
  * standard names in it), LISPOS (its exports), LISPOS-INTERNAL, KEYWORD,
  * COMMON-LISP-USER; *PACKAGE* = LISPOS-INTERNAL for the boot code. */
 void lo_packages_cold(lo_lisp *L);
+/* The standard names in COMMON-LISP and LISPOS's exports (below), each
+ * interned and external -- again, when the boot code runs into an
+ * existing heap (upgrade.c): it makes only what a newer release added. */
+void lo_intern_standard_names(lo_lisp *L);
 /* After the boot code: *PACKAGE* = COMMON-LISP-USER. */
 void lo_packages_boot_done(lo_lisp *L);
 /* A new user environment's registry and its own COMMON-LISP-USER. */

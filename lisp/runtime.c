@@ -213,6 +213,7 @@ bool lo_special_p(lo_lisp *L, lo_value sym)
 void lo_proclaim_special(lo_lisp *L, lo_value sym)
 {
     lo_value cell = lo_variable_cell(L, sym, true);
+    lo_note_definition(L, cell);        /* defined again: not stale */
     if (lo_cell_flags(cell) & CELL_SPECIAL)
         return;
     lo_check_definable(L, lo_current_env(L), cell, "DEFVAR");

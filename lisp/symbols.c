@@ -176,6 +176,7 @@ void lo_define_function(lo_lisp *L, lo_value sym, lo_value fn,
     lo_value cell = lo_function_cell(L, sym, true);
     lo_check_definable(L, lo_current_env(L), cell, op);
     lo_cell_set(cell, fn);
+    lo_note_definition(L, cell);
 }
 
 LO_PRIMITIVE(p_symbol_function, "SYMBOL-FUNCTION", CL, ANY, 1, 1,

@@ -145,8 +145,8 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum:
  *             CELL_SPECIAL, CELL_CONSTANT, CELL_SYSTEM, CELL_EXTENSIBLE,
- *             and from bit 8 the index of a special variable's
- *             per-thread slot, given when first bound)
+ *             CELL_BOOT, CELL_STALE, and from bit 8 the index of a
+ *             special variable's per-thread slot, given when first bound)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
  *             further ones are gathered into a list in the next slot),
@@ -176,6 +176,11 @@ enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
 #define CELL_CONSTANT 2         /* CELL_FLAGS bit: a constant (DEFCONSTANT) */
 #define CELL_SYSTEM 4           /* CELL_FLAGS bit: the system environment's */
 #define CELL_EXTENSIBLE 8       /* a system generic function users extend */
+/* A system binding the boot code defined (lisp/upgrade.c): the boot run
+ * again into an existing heap unbinds those it does not define again,
+ * marked CELL_STALE until it does.  The administrator's never carry it. */
+#define CELL_BOOT 16
+#define CELL_STALE 32           /* a boot definition not made again yet */
 #define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_ENV, CODE_BYTES };

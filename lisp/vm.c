@@ -397,6 +397,18 @@ static inline bool holds_inline_primitive(lo_value cell, unsigned op)
 /* A frame slot holding a stack height (OP_SAVE_SP). */
 #define SAVED_SP(i) (f->base + (uint32_t)lo_fixnum_value(L->stack[f->base + (i)]))
 
+/* DEFCONSTANT of a constant that has another value: an error, except
+ * while the boot code runs again into an existing heap (upgrade.c),
+ * where the new release's value replaces the old (code compiled before
+ * may have folded the old one in) and an EQUAL one keeps the old object. */
+static lo_value constant_redefined(lo_lisp *L, lo_value old, lo_value v)
+{
+    if (!L->W->upgrading)
+        lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant already has "
+                 "another value");
+    return lo_equal(L, old, v) ? old : v;
+}
+
 /*
  * Run until the frame that was current at entry_frames returns.  A
  * non-local exit to an entry of this loop's level lands here (control.c):
@@ -770,6 +782,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 DISPATCH();
             L_OP_DEFINE:
                 lo_cell_set(k[u16(ip)], L->stack[L->sp - 1]);
+                lo_note_definition(L, k[u16(ip)]);
                 ip += 2;
                 DISPATCH();
             L_OP_RETURN1:
@@ -884,9 +897,9 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
                 lo_value cell = k[u16(ip)], v = L->stack[L->sp - 1];
                 lo_value old = lo_cell_get(cell);
                 if (old != LO_UNBOUND && !lo_eql(old, v))
-                    lo_error(L, "PROGRAM-ERROR", "DEFCONSTANT: the constant "
-                             "already has another value");
+                    v = constant_redefined(L, old, v);
                 lo_cell_set(cell, v);
+                lo_note_definition(L, cell);
                 ip += 2;
                 DISPATCH();
             }

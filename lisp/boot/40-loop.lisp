@@ -49,7 +49,7 @@
 ;; The tag that ends the loop is the same symbol in every loop, as in
 ;; SBCL, so that LOOP-FINISH can be a global macro: the innermost loop's
 ;; TAGBODY is the one it reaches.
-(defvar %*loop-end* '%loop-end)
+(defparameter %*loop-end* '%loop-end)
 
 (defmacro loop-finish () '(go %loop-end))
 

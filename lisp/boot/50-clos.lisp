@@ -107,9 +107,14 @@
 
 ;;; ---- metaobject slots, by position ----
 ;;; Every class metaobject has these slots, in this order (the printer's
-;;; fallback in instances.c reads the name from position 0).
+;;; fallback in instances.c reads the name from position 0).  These lists
+;;; describe the code (DEFPARAMETER: an upgrade running the boot code
+;;; again takes the new ones); they are the layout of every class,
+;;; generic function and method in a heap, read by position without a
+;;; wrapper check: a change of one needs a migration step that reshapes
+;;; those objects (docs/upgrade-design.md, 2.3).
 
-(defvar *%class-slot-names*
+(defparameter *%class-slot-names*
   '(%name %direct-superclasses %direct-slots %precedence-list %slots
     %wrapper %default-initargs %direct-default-initargs
     %direct-subclasses %kind %documentation %plist %id))
@@ -129,7 +134,7 @@
 (defmacro %class-id (c) `(%slot-ref ,c 12))   ; a serial number
 (defun %set-class-field (c i v) (%slot-set c i v))
 
-(defvar *%gf-slot-names*
+(defparameter *%gf-slot-names*
   '(%name %methods %lambda-list %cache %owner %ndispatch %eql-positions
     %documentation %arity))
 (defmacro %gf-name (g) `(%slot-ref ,g 0))
@@ -144,7 +149,7 @@
 ;; otherwise nil, and effective methods take the argument list.
 (defmacro %gf-arity (g) `(%slot-ref ,g 8))
 
-(defvar *%method-slot-names*
+(defparameter *%method-slot-names*
   '(%generic-function %specializers %qualifiers %lambda-list %function
     %documentation %arity))
 (defmacro %method-gf (m) `(%slot-ref ,m 0))
@@ -169,8 +174,8 @@
 
 ;;; ---- CLASS-OF ----
 
-;; The built-in classes by %TYPE-CODE (instances.c).
-(defvar *%built-in-classes* (make-array 18 :initial-element nil))
+;; The built-in classes by %TYPE-CODE (instances.c), filled below.
+(defparameter *%built-in-classes* (make-array 18 :initial-element nil))
 
 (defun class-of (object)
   (if (%instancep object)
@@ -337,11 +342,18 @@
 
 ;; Compute c's precedence list, slots, default initargs and wrapper; a
 ;; class that had a wrapper (a redefinition) invalidates it, and so do its
-;; subclasses, recursively.
-(defun %finalize-class (c)
+;; subclasses, recursively.  With keep-layout, a class whose precedence
+;; list and local slots stay the same keeps its wrapper, and its instances
+;; stay valid: the boot code run again by an upgrade (98-upgrade.lisp)
+;; must not make every instance of every class obsolete.
+(defun %finalize-class (c &optional keep-layout)
   (let* ((cpl (%compute-cpl c))
          (slots (%compute-slots c cpl))
          (old (%class-wrapper c))
+         (old-cpl (%class-precedence-list c))
+         (names (mapcar (lambda (s) (%slotd-name s))
+                        (remove :class slots
+                                :key (lambda (s) (%slotd-allocation s)))))
          (inits nil))
     (%set-class-field c 3 cpl)
     (%set-class-field c 4 slots)
@@ -356,13 +368,12 @@
                  (eq (cdr (%slotd-cell s)) (%unbound))
                  (%slotd-initfunction s))
         (setf (cdr (%slotd-cell s)) (funcall (%slotd-initfunction s)))))
-    (%set-class-field c 5 (%make-wrapper
-                           c (mapcar (lambda (s) (%slotd-name s))
-                                     (remove :class slots
-                                             :key (lambda (s) (%slotd-allocation s))))))
-    (when old                           ; its instances are obsolete now
-      (dolist (sub (%class-direct-subclasses c))
-        (%finalize-class sub)))
+    (unless (and keep-layout old (equal cpl old-cpl)
+                 (equal names (coerce (%wrapper-names old) 'list)))
+      (%set-class-field c 5 (%make-wrapper c names))
+      (when old                         ; its instances are obsolete now
+        (dolist (sub (%class-direct-subclasses c))
+          (%finalize-class sub))))
     c))
 
 (defun find-class (symbol &optional (errorp t) environment)
@@ -386,12 +397,26 @@
        t))
 
 ;;; ---- bootstrap: the metaobject classes and the built-in classes ----
+;;; An upgrade runs this again into a heap that has these classes
+;;; (lisp/upgrade.c): instances, users' classes and methods hold them, so
+;;; each is ensured -- the class bound to the name, its superclasses and
+;;; direct slots brought up to date -- never made again.
 
-(defvar *%boot-classes* nil)
+;; The classes %BOOT-CLASS ensured in this run of the boot code.
+(defparameter *%boot-classes* nil)
 
 (defun %boot-class (name supers &optional (kind :built-in) slot-names)
-  (let ((c (%raw-class name kind (mapcar #'%class-binding supers) nil)))
+  (let ((supers (mapcar #'%class-binding supers))
+        (c (%class-binding name)))
+    (cond ((null c) (setq c (%raw-class name kind supers nil)))
+          ((not (equal supers (%class-direct-superclasses c)))
+           (dolist (s (%class-direct-superclasses c))
+             (%unlink-subclass s c))
+           (%set-class-field c 1 supers)
+           (dolist (s supers)
+             (%link-subclass s c))))
     (%set-class-field c 2 (mapcar (lambda (s) (list :name s)) slot-names))
+    (%set-class-field c 9 kind)
     (%set-class-binding name c)
     (push c *%boot-classes*)
     c))
@@ -434,18 +459,20 @@
 (%boot-class 'package '(t))
 (%boot-class 'stream '(t))
 
-;; every class so far: finish it, then give each its metaclass's wrapper
+;; every class so far: finish it (a new wrapper only for a new layout),
+;; then give each its metaclass's wrapper
 (let ((all nil))
   (setq all *%boot-classes*)
-  (dolist (c all) (%finalize-class c))
+  (dolist (c all) (%finalize-class c t))
   (dolist (c all)
-    (%instance-update c (%class-wrapper
-                         (%class-binding
-                          (case (%class-kind c)
-                            (:built-in 'built-in-class)
-                            (:structure 'structure-class)
-                            (t 'standard-class))))
-                      (%instance-slots c))))
+    (let ((w (%class-wrapper
+              (%class-binding
+               (case (%class-kind c)
+                 (:built-in 'built-in-class)
+                 (:structure 'structure-class)
+                 (t 'standard-class))))))
+      (unless (eq w (%instance-wrapper c))
+        (%instance-update c w (%instance-slots c))))))
 
 (let ((v *%built-in-classes*))
   (dolist (entry '((0 . t) (1 . fixnum) (2 . bignum) (3 . ratio)
@@ -652,22 +679,24 @@
     (%install-discriminator gf (make-hash-table :test 'equal))
     gf))
 
+;; A copy of method m, as a method of gf.
+(defun %copy-method (m gf)
+  (let* ((n (length *%method-slot-names*))
+         (c (%allocate-instance
+             (%class-wrapper (%class-binding 'standard-method))
+             (make-array n :initial-element nil))))
+    (dotimes (i n) (%slot-set c i (%slot-ref m i)))
+    (%slot-set c 0 gf)
+    c))
+
 ;; A copy of gf owned by the current environment: the same methods (as
 ;; new method objects: the originals stay gf's).
 (defun %copy-generic-function (gf)
-  (let ((copy (%make-generic-function (%gf-name gf) (%gf-lambda-list gf)))
-        (n (length *%method-slot-names*)))
+  (let ((copy (%make-generic-function (%gf-name gf) (%gf-lambda-list gf))))
     (%slot-set copy 4 (%current-environment))
     (%slot-set copy 7 (%slot-ref gf 7))
-    (%slot-set copy 1
-               (mapcar (lambda (m)
-                         (let ((c (%allocate-instance
-                                   (%class-wrapper (%class-binding 'standard-method))
-                                   (make-array n :initial-element nil))))
-                           (dotimes (i n) (%slot-set c i (%slot-ref m i)))
-                           (%slot-set c 0 copy)
-                           c))
-                       (%gf-methods gf)))
+    (%slot-set copy 1 (mapcar (lambda (m) (%copy-method m copy))
+                              (%gf-methods gf)))
     (%update-dispatch copy)
     copy))
 
@@ -676,8 +705,10 @@
   (%with-clos-lock
     (let ((gf (%find-gf-to-change name)))
       (unless gf
-        (setq gf (%make-generic-function name lambda-list))
-        (setf (fdefinition name) gf))
+        (setq gf (%make-generic-function name lambda-list)))
+      ;; bound again when it exists: the boot code run again by an
+      ;; upgrade defines it (lisp/upgrade.c)
+      (setf (fdefinition name) gf)
       (when ll-p (%slot-set gf 2 lambda-list))
       (when documentation (%slot-set gf 7 documentation))
       gf)))
@@ -807,6 +838,11 @@
 (defun method-specializers (m) (%method-specializers m))
 (defun generic-function-methods (gf) (%gf-methods gf))
 
+;; The methods the boot code defined, for an upgrade (lisp/upgrade.c)
+;; to remove those the new boot code does not define again.  It empties
+;; the list before it runs the boot code (DEFVAR keeps that).
+(defvar *%boot-methods* nil)
+
 ;; What DEFMETHOD does at run time.
 (defun %add-method (name qualifiers specializers lambda-list function
                     &optional arity)
@@ -827,10 +863,16 @@
     ;; changed in one step: another thread doing the same adds its method
     ;; to the same one
     (%with-clos-lock
-      (add-method (or (%find-gf-to-change name)
-                      (ensure-generic-function
-                       name :lambda-list (%gf-lambda-list-from lambda-list)))
-                  m))
+      (let ((gf (%find-gf-to-change name))
+            (boot (and (%booting-p) (not (%user-environment-p)))))
+        (cond ((null gf)
+               (setq gf (ensure-generic-function
+                         name :lambda-list (%gf-lambda-list-from lambda-list))))
+              ;; the boot code defines it again (lisp/upgrade.c)
+              (boot (setf (fdefinition name) gf)))
+        (add-method gf m)
+        (when boot
+          (setq *%boot-methods* (cons m *%boot-methods*)))))
     m))
 
 (defun %gf-lambda-list-from (method-ll)
@@ -1319,7 +1361,7 @@
     (%set-class-field class 2 direct-slots)
     (%set-class-field class 7 default-initargs)
     (%set-class-field class 10 doc)
-    (%finalize-class class)
+    (%finalize-class class (%upgrading-p))
     (%set-class-binding name class)
     (%set-documentation name 'type doc t)
     (%clear-dispatch-caches)

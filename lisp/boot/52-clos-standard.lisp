@@ -227,17 +227,20 @@
                            (or (%class-binding p) (%ensure-condition-class p)))
                          (or parents '(t))))
          (class (%reuse-or-make-class name :condition supers 'condition-class)))
-    (%finalize-class class)
+    (%finalize-class class (%upgrading-p))
     (%set-class-binding name class)
     (%clear-dispatch-caches)
     class))
 
+;; (every one again when an upgrade runs this: their parents may have
+;; changed)
 (let ((names nil))
   (do-symbols (s "LISPOS-INTERNAL")
     (when (get s '%condition-type) (push s names)))
   (%ensure-condition-class 'condition)
   (dolist (name names)
-    (unless (%class-binding name) (%ensure-condition-class name))))
+    (when (or (%upgrading-p) (null (%class-binding name)))
+      (%ensure-condition-class name))))
 
 (setf (svref *%built-in-classes* 16) (%class-binding 'condition))
 

@@ -60,7 +60,7 @@
          (class (%reuse-or-make-class name :structure supers 'structure-class)))
     (%set-class-field class 2 own-slots)
     (%set-class-field class 11 (list :struct-slots all-slots))
-    (%finalize-class class)
+    (%finalize-class class (%upgrading-p))
     (%set-class-binding name class)
     (%clear-dispatch-caches)
     class))

@@ -34,7 +34,7 @@
        (null (cddr x))))
 
 ;; The documentation types of a symbol.
-(defvar *%documentation-types*
+(defparameter *%documentation-types*
   '(function variable type structure compiler-macro setf method-combination))
 
 ;;; ---- functions ----

@@ -26,8 +26,8 @@
 ;;;; DESCRIBE-OBJECT is a generic function users may add methods to (each
 ;;;; user's are their own, as for PRINT-OBJECT); DESCRIBE calls it.
 
-(defvar *%describe-limit* 16)           ; elements, slots, entries shown
-(defvar *%describe-string-limit* 200)   ; characters of a string shown
+(defparameter *%describe-limit* 16)           ; elements, slots, entries shown
+(defparameter *%describe-string-limit* 200)   ; characters of a string shown
 
 ;;; ---- printing pieces ----
 
