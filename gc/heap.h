@@ -360,6 +360,20 @@ static inline uint64_t lo_large_pages(const uint64_t *block)
  * buffers (the collector does this with the world stopped). */
 void lo_heap_retire_buffers(lo_heap *h);
 
+/*
+ * Call fn on every object of the heap, small and large, in address order
+ * (fillers and free large blocks are not objects): the one walk over
+ * headers that finds objects nothing may point to any more, or that no
+ * root-based search would know where to look for (the Lisp's registry of
+ * primitives on a heap made before it had one: lisp/primitives.c).
+ * Retires the buffers first (their unused rests become fillers), so the
+ * world must be stopped or no other thread attached; fn must not
+ * allocate (the walk's end is the top it found).  false, the walk cut
+ * short, when a header is malformed (lo_gc_verify says where).
+ */
+typedef void lo_heap_object_fn(uint64_t *object, void *ctx);
+bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx);
+
 /* Bytes handed out since the last collection, and the collector's trigger:
  * true once that passes the threshold (or at every poll in stress mode). */
 uint64_t lo_heap_allocated_since_gc(lo_heap *h);
