@@ -534,9 +534,16 @@ uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
 
 bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx)
 {
-    lo_heap_retire_buffers(h);          /* no zero header left in a chunk */
+    lo_heap_retire_buffers(h);          /* this run's: now fillers */
     uint64_t *top = lo_heap_top(h);
     for (uint64_t *p = lo_heap_start(h); p < top;) {
+        /* A zero word is no header (no type is 0): the unused rest of a
+         * chunk whose buffer an earlier run never retired before its
+         * last snapshot -- zeros to the chunk's end (take()). */
+        if (p[0] == 0) {
+            p++;
+            continue;
+        }
         uint64_t size = lo_header_words(p[0]);
         if (size == 0 || size > (uint64_t)(top - p))
             return false;

@@ -14,8 +14,9 @@
  * Nothing is ever serialized.
  *
  * Never store a C pointer in the heap: values are tagged words (below,
- * and lisp/value.h), C functions are reached through the primitive table
- * by index.
+ * and lisp/value.h), C functions are reached by name (the Lisp binds its
+ * primitive objects to the running binary's table at every open:
+ * lisp/primitives.c).
  *
  * Values.  A value is a 64-bit word.  What the collector reads of it is
  * defined here, once, and lisp/value.h builds the rest of the encoding
@@ -66,8 +67,8 @@
  * Versions.  The root page records three things about the programs that
  * made and opened the heap, written at creation and at every open:
  *   system_version  the system code that built it (lisp/open.c hashes
- *                   the bytecode version, the primitives, the standard
- *                   names and the boot code)
+ *                   the bytecode version, the standard names and the
+ *                   boot code; not the primitives, bound by name)
  *   layout_version  how many object-layout migration steps it has been
  *                   through: LO_LAYOUT_VERSION of the binary that made or
  *                   last migrated it
@@ -362,7 +363,8 @@ void lo_heap_retire_buffers(lo_heap *h);
 
 /*
  * Call fn on every object of the heap, small and large, in address order
- * (fillers and free large blocks are not objects): the one walk over
+ * (fillers, free large blocks and the zero words a buffer left unused
+ * when its run ended without retiring it are not objects): the one walk over
  * headers that finds objects nothing may point to any more, or that no
  * root-based search would know where to look for (the Lisp's registry of
  * primitives on a heap made before it had one: lisp/primitives.c).

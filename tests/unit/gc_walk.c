@@ -132,12 +132,24 @@ int main(void)
     /* A malformed header cuts the walk short. */
     uint64_t *first = lo_heap_start(h);
     uint64_t saved = first[0];
-    first[0] = 0;
+    first[0] = 1;                       /* a type, and a size of 0 */
     s = walk(h, &complete);
-    ok(!complete, "a zero header ends the walk, reported");
+    ok(!complete, "a header of size 0 ends the walk, reported");
+    first[0] = lo_header(1, 1ull << 30);
+    s = walk(h, &complete);
+    ok(!complete, "so does one past the top");
     first[0] = saved;
     s = walk(h, &complete);
     ok(complete && s.count == KEPT, "mended, it walks again");
+
+    /* Zeros where objects were: what a buffer's unused rest is when the
+     * run that took it ended without retiring it (after a snapshot). */
+    uint64_t *gap = lo_value_address(kept[1]);
+    memset(gap, 0, lo_header_words(gap[0]) * 8);
+    s = walk(h, &complete);
+    ok(complete && s.count == KEPT - 1 && s.times[61] == 0,
+       "zero words are skipped, and the walk goes on past them (%d)",
+       s.count);
 
     lo_heap_unregister_buffer(h, &b);
     fixture_close(&fx);
