@@ -484,3 +484,37 @@ uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
         lo_panic("heap: cannot release the pages of a new large block");
     return at_offset(h, at);
 }
+
+/* ---- walking every object ---- */
+
+bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx)
+{
+    lo_heap_retire_buffers(h);          /* this run's: now fillers */
+    uint64_t *top = lo_heap_top(h);
+    for (uint64_t *p = lo_heap_start(h); p < top;) {
+        /* A zero word is no header (no type is 0): the unused rest of a
+         * chunk whose buffer an earlier run never retired before its
+         * last snapshot -- zeros to the chunk's end (take()). */
+        if (p[0] == 0) {
+            p++;
+            continue;
+        }
+        uint64_t size = lo_header_words(p[0]);
+        if (size == 0 || size > (uint64_t)(top - p))
+            return false;
+        if ((p[0] & 0xff) != LO_T_FILLER)
+            fn(p, ctx);
+        p += size;
+    }
+    const uint64_t page_words = LO_CKPT_PAGE / 8;
+    uint64_t *end = lo_heap_large_end(h);
+    for (uint64_t *block = lo_heap_large_bottom(h); block < end;) {
+        uint64_t pages = lo_large_pages(block);
+        if (pages == 0 || pages > (uint64_t)(end - block) / page_words)
+            return false;
+        if (!lo_large_free_block(block))
+            fn(block, ctx);
+        block += pages * page_words;
+    }
+    return true;
+}

@@ -14,8 +14,9 @@
  * Nothing is ever serialized.
  *
  * Never store a C pointer in the heap: values are tagged words (below,
- * and lisp/value.h), C functions are reached through the primitive table
- * by index.
+ * and lisp/value.h), C functions are reached by name (the Lisp binds its
+ * primitive objects to the running binary's table at every open:
+ * lisp/primitives.c).
  *
  * Values.  A value is a 64-bit word.  What the collector reads of it is
  * defined here, once, and lisp/value.h builds the rest of the encoding
@@ -67,7 +68,8 @@
  * the programs that made and opened the heap, with a checksum over them:
  *   system_version  the system code that built it or last upgraded it
  *                   (lisp/open.c hashes the bytecode version, the
- *                   standard names and the boot code)
+ *                   standard names and the boot code; not the primitives, bound by
+ *                   name)
  *   layout_version  how many object-layout migration steps it has been
  *                   through: LO_LAYOUT_VERSION of the binary that made or
  *                   last upgraded it
@@ -412,6 +414,21 @@ static inline uint64_t lo_large_pages(const uint64_t *block)
 /* Turn every registered buffer's unused rest into a filler and empty the
  * buffers (the collector does this with the world stopped). */
 void lo_heap_retire_buffers(lo_heap *h);
+
+/*
+ * Call fn on every object of the heap, small and large, in address order
+ * (fillers, free large blocks and the zero words a buffer left unused
+ * when its run ended without retiring it are not objects): the one walk over
+ * headers that finds objects nothing may point to any more, or that no
+ * root-based search would know where to look for (the Lisp's registry of
+ * primitives on a heap made before it had one: lisp/primitives.c).
+ * Retires the buffers first (their unused rests become fillers), so the
+ * world must be stopped or no other thread attached; fn must not
+ * allocate (the walk's end is the top it found).  false, the walk cut
+ * short, when a header is malformed (lo_gc_verify says where).
+ */
+typedef void lo_heap_object_fn(uint64_t *object, void *ctx);
+bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx);
 
 /* Bytes handed out since the last collection, and the collector's trigger:
  * true once that passes the threshold (or at every poll in stress mode). */

@@ -4,7 +4,7 @@
  * nothing else; then the names LISPOS exports besides its primitives'.
  * Interning them first means a user's CAR, OTHERWISE or &KEY is the
  * system's even before anything defines it.  Both lists are part of the
- * system version (runtime.c).
+ * system version (open.c).
  */
 #include "lisp/package.h"
 

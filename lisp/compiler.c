@@ -487,9 +487,8 @@ static unsigned inline_op(struct compiler *c, lo_value sym, int64_t n)
     lo_value cell = lo_function_cell(c->L, sym, false);
     if (lo_null(c->L, cell) || !lo_typep(lo_cell_get(cell), LO_T_PRIMITIVE))
         return 0;
-    lo_value prim = lo_cell_get(cell);
-    return lo_inline_op(lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])]->name,
-                        (unsigned)n);
+    const struct lo_primitive *p = lo_primitive_of(lo_cell_get(cell));
+    return p ? lo_inline_op(p->name, (unsigned)n) : 0;
 }
 
 static void compile_call(struct compiler *c, lo_value form)

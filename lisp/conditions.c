@@ -129,6 +129,25 @@ _Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function)
                       "the variable %s is unbound", text);
 }
 
+/* A primitive object whose name this binary has no row for: the heap is
+ * older than the binary, and a call of it reached by a cell or a value
+ * kept since (primitives.c, lo_bind_primitives). */
+_Noreturn void lo_removed_primitive_error(lo_lisp *L, lo_value prim)
+{
+    lo_value sym = lo_ptr(prim)[PRIM_NAME];
+    char name[64] = "?", package[64] = "";
+    if (lo_symbolp(sym)) {
+        lo_string_utf8(lo_symbol_name(sym), name, sizeof name);
+        lo_value home = lo_ptr(sym)[SYM_PACKAGE];
+        if (lo_packagep(home) && !lo_package_deleted(home))
+            lo_string_utf8(lo_ptr(home)[PKG_NAME], package, sizeof package);
+    }
+    struct lo_initarg pair = { "NAME", sym };
+    lo_error_initargs(L, "UNDEFINED-FUNCTION", &pair, 1,
+                      "the function %s%s%s was removed from LispOS", package,
+                      *package ? ":" : "", name);
+}
+
 /* ---- backtraces ---- */
 
 enum { BACKTRACE_CAP = 16384, FRAME_LINE = 400 };

@@ -179,12 +179,15 @@ LO_PRIMITIVE(p_primitive_info, "%PRIMITIVE-INFO", INTERNAL, ANY, 1, 1,
     lo_value f = args[0];
     if (!lo_typep(f, LO_T_PRIMITIVE))
         return L->nil;
-    int64_t index = lo_fixnum_value(lo_ptr(f)[PRIM_INDEX]);
-    if (index < 0 || (uint64_t)index >= lo_primitive_count)
-        return L->nil;
-    const struct lo_primitive *p = lo_primitives[index];
-    const char *ll = p->lambda_list ? p->lambda_list : "";
-    const char *doc = p->doc ? p->doc : "";
+    /* One this build no longer has (primitives.c) is still a primitive:
+     * nil here would send DESCRIBE looking for its lambda list through
+     * its name, which names it, for ever. */
+    const struct lo_primitive *p = lo_primitive_of(f);
+    const char *ll = p && p->lambda_list ? p->lambda_list : "";
+    const char *doc = !p ? "Removed from LispOS: this build has no such "
+                           "function, and calling it signals "
+                           "UNDEFINED-FUNCTION."
+                  : p->doc ? p->doc : "";
     lo_value v[3] = {
         lo_ptr(f)[PRIM_NAME],
         lo_make_string(L, ll, strlen(ll)),

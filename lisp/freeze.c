@@ -224,6 +224,11 @@ uint64_t lo_freeze_system(lo_lisp *L)
     return freeze(L, true);
 }
 
+uint64_t lo_freeze_new(lo_lisp *L)
+{
+    return freeze(L, false);
+}
+
 /* ---- writing a frozen object ------------------------------------------------------ */
 
 static bool system_code(lo_lisp *L, const struct lo_frame *f)

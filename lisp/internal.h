@@ -138,6 +138,7 @@ enum lo_lisp_root {
     LO_ROOT_NIL, LO_ROOT_T, LO_ROOT_PACKAGES, LO_ROOT_SYSTEM_ENV,
     LO_ROOT_SPECIAL_COUNT,      /* per-thread slots given to specials so far */
     LO_ROOT_USERS,              /* the users' environments (environment.c) */
+    LO_ROOT_PRIMITIVES,         /* every primitive object (primitives.c) */
     LO_LISP_ROOTS
 };
 
@@ -490,6 +491,10 @@ _Noreturn void lo_arithmetic_error(lo_lisp *L, const char *type,
 /* UNDEFINED-FUNCTION (function) or UNBOUND-VARIABLE about name, a
  * symbol or (SETF symbol): CELL-ERROR-NAME gives it back. */
 _Noreturn void lo_cell_error(lo_lisp *L, lo_value name, bool function);
+/* UNDEFINED-FUNCTION about a primitive object whose name this binary has
+ * no row for any more (primitives.c): "the function LISPOS:FOO was
+ * removed from LispOS". */
+_Noreturn void lo_removed_primitive_error(lo_lisp *L, lo_value prim);
 /* conditions.c: the backtrace of the frames above the evaluation entry
  * point catches[top] (innermost first, at most LO_BACKTRACE_FRAMES), kept
  * for lo_lisp_take_backtrace; and the text a condition reports, when its
@@ -564,6 +569,10 @@ _Noreturn void lo_access_denied_system(lo_lisp *L, lo_value v,
  * given the system new objects. */
 uint64_t lo_freeze_system(lo_lisp *L);
 void lo_freeze_after_eval(lo_lisp *L);
+/* Freeze what is new since the last walk: what C hung off the system
+ * environment's structural objects (new primitive objects and symbols at
+ * an open: primitives.c). */
+uint64_t lo_freeze_new(lo_lisp *L);
 
 /* Check v grants every bit of `bits` for op -- and, for a write, that v
  * is not the system's (or the system writes). */
@@ -625,6 +634,8 @@ uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end);
 lo_value lo_intern(lo_lisp *L, const char *name);
 /* The symbol naming primitive p, in the package its row says. */
 lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p);
+/* The same symbol when it exists, else 0: nothing is interned. */
+lo_value lo_find_primitive_symbol(lo_lisp *L, const struct lo_primitive *p);
 /* The keyword named so (ASCII, without the colon). */
 lo_value lo_intern_keyword(lo_lisp *L, const char *name);
 bool lo_keywordp(lo_value v);
@@ -805,6 +816,31 @@ extern const struct lo_primitive *const *lo_primitives;
 extern unsigned lo_primitive_count;
 extern int64_t lo_funcall_index, lo_apply_index;    /* the VM's business */
 void lo_primitives_init(void);
+/*
+ * Bind the heap's primitive objects to this binary's table by name
+ * (primitives.c): each object of the registry (LO_ROOT_PRIMITIVES) gets
+ * this binary's index of its name, or -1 when this binary has no such
+ * primitive (a removed one: calling it signals UNDEFINED-FUNCTION), and
+ * every row with no object yet gets one, bound in its function cell.  A
+ * heap whose registry is missing (made before it existed: the root holds
+ * no vector) gets one from a walk over the whole heap.  Called at every
+ * open, in the system environment, before any other thread runs; writes
+ * nothing when nothing changed.  It may fail (a full heap; a bad header
+ * met by the walk, which lo_prim_binding_bad_header tells), so it runs under
+ * an entry point (open.c), with the C memory it needs made before by
+ * lo_prim_binding_new (NULL: no memory) and freed after by lo_prim_binding_free.
+ */
+struct lo_prim_binding;
+struct lo_prim_binding *lo_prim_binding_new(void);
+void lo_bind_primitives(lo_lisp *L, void *binding);
+bool lo_prim_binding_bad_header(const struct lo_prim_binding *b);
+void lo_prim_binding_free(struct lo_prim_binding *b);
+/* The row a primitive object stands for, NULL when it was removed. */
+static inline const struct lo_primitive *lo_primitive_of(lo_value prim)
+{
+    int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
+    return index >= 0 ? lo_primitives[index] : NULL;
+}
 /* lisp/'s own modules, each a table of rows ending with NULL. */
 extern const struct lo_primitive *const lo_prims_conses[];
 extern const struct lo_primitive *const lo_prims_symbols[];

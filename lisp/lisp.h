@@ -56,10 +56,11 @@ int lo_lisp_open_with(lo_ckpt *store,
  * This build's versions, which every heap it opens records (gc/heap.h,
  * "Versions") and --version prints: the release ("0.1.0", the top-level
  * VERSION file) and the system code's version (a hash of the bytecode
- * version, the primitives, the standard names and the boot code).  The
- * layout version is gc/heap.h's LO_LAYOUT_VERSION.  The system version
- * covers the primitive table, which it builds as lo_lisp_open does: a
- * program registers its modules' primitives before asking.
+ * version, the standard names and the boot code).  The layout version is
+ * gc/heap.h's LO_LAYOUT_VERSION.  The primitives are not part of the
+ * system version: every open binds the heap's primitive objects to this
+ * program's table by name (lisp/primitives.c), whatever modules it
+ * registered.
  */
 const char *lo_lisp_release(void);
 uint64_t lo_lisp_system_version(void);

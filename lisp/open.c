@@ -10,9 +10,12 @@
  * into an existing heap), each file an evaluation of its own (api.c,
  * lo_pcall).  A warm start finds it all through the named roots and
  * checks that this binary's system version -- a hash of the bytecode
- * version, the primitive table, the standard names and the boot code --
- * is the one that built the heap (gc/heap.h checks it, with the layout
- * version, and records the release that opens the heap).
+ * version, the standard names and the boot code -- is the one that
+ * built the heap (gc/heap.h checks it, with the layout version, and
+ * records the release that opens the heap).  The primitives are not
+ * part of it: every open binds the heap's primitive objects to this
+ * binary's table by name (primitives.c, lo_bind_primitives), so a
+ * program that registers more or fewer modules opens the same heap.
  */
 #include <string.h>
 
@@ -32,23 +35,35 @@
  * allocations (gc/heap.h): at most this, at most the next trigger. */
 #define LO_RELEASE_SLACK (64ull << 20)
 
-/* The names of the Lisp's roots in the heap's root page (enum
- * lo_lisp_root, internal.h). */
-static const char *const root_names[LO_LISP_ROOTS] = {
-    [LO_ROOT_NIL] = "lisp:nil",
-    [LO_ROOT_T] = "lisp:t",
-    [LO_ROOT_PACKAGES] = "lisp:packages",
-    [LO_ROOT_SYSTEM_ENV] = "lisp:system-environment",
-    [LO_ROOT_SPECIAL_COUNT] = "lisp:special-count",
-    [LO_ROOT_USERS] = "lisp:users",
+/* The Lisp's roots in the heap's root page (enum lo_lisp_root,
+ * internal.h): each one's name, and since when every heap has it.  A
+ * root every heap has had from the first release is required: a warm
+ * heap without it is not a Lisp heap.  A root added later is missing
+ * from the heaps made before; a warm start takes a slot for it, holding
+ * the fixnum 0, and what owns the root makes its content
+ * (lo_bind_primitives rebuilds the registry of primitives from a heap
+ * walk). */
+static const struct {
+    const char *name;
+    const char *since;          /* the release that added it; NULL: 0.1.0 */
+} lisp_roots[LO_LISP_ROOTS] = {
+    [LO_ROOT_NIL] = { "lisp:nil", NULL },
+    [LO_ROOT_T] = { "lisp:t", NULL },
+    [LO_ROOT_PACKAGES] = { "lisp:packages", NULL },
+    [LO_ROOT_SYSTEM_ENV] = { "lisp:system-environment", NULL },
+    [LO_ROOT_SPECIAL_COUNT] = { "lisp:special-count", NULL },
+    [LO_ROOT_USERS] = { "lisp:users", NULL },
+    [LO_ROOT_PRIMITIVES] = { "lisp:primitives", "0.2.0" },
 };
 
-/* Find the Lisp's roots (taking them on a cold boot); false when a warm
- * heap lacks one. */
-static bool find_roots(struct lo_world *W, bool create)
+/* Find the Lisp's roots, taking every one on a cold boot and those added
+ * since the first release on a warm start that lacks them; false when a
+ * warm heap lacks a required one, or the root page is full. */
+static bool find_roots(struct lo_world *W, bool cold)
 {
     for (int i = 0; i < LO_LISP_ROOTS; i++) {
-        W->roots[i] = lo_heap_named_root(W->heap, root_names[i], create,
+        bool create = cold || lisp_roots[i].since;
+        W->roots[i] = lo_heap_named_root(W->heap, lisp_roots[i].name, create,
                                          NULL);
         if (!W->roots[i])
             return false;
@@ -56,17 +71,14 @@ static bool find_roots(struct lo_world *W, bool create)
     return true;
 }
 
+/* This binary's system code: the bytecode version, the standard names
+ * and the boot text.  Not the primitives: they are bound by name at every
+ * open (lo_bind_primitives). */
 static uint64_t system_version(void)
 {
     uint32_t crc = lo_crc32c(0, "lispos-bytecode", 15);
     uint32_t v = LO_BYTECODE_VERSION;
     crc = lo_crc32c(crc, &v, sizeof v);
-    for (unsigned i = 0; i < lo_primitive_count; i++) {
-        const struct lo_primitive *p = lo_primitives[i];
-        uint8_t package = (uint8_t)p->package;
-        crc = lo_crc32c(crc, &package, 1);
-        crc = lo_crc32c(crc, p->name, strlen(p->name) + 1);
-    }
     for (unsigned i = 0; i < lo_cl_name_count; i++)
         crc = lo_crc32c(crc, lo_cl_names[i], strlen(lo_cl_names[i]) + 1);
     for (unsigned i = 0; i < lo_lispos_name_count; i++)
@@ -80,7 +92,6 @@ static uint64_t system_version(void)
 
 uint64_t lo_lisp_system_version(void)
 {
-    lo_primitives_init();               /* the table is part of it */
     return system_version();
 }
 
@@ -104,14 +115,15 @@ static void cold_boot(lo_lisp *L, void *ctx)
     L->t = *lo_world_root(L, LO_ROOT_T) = lo_intern(L, "T");
     lo_cell_set(lo_variable_cell(L, L->t, true), L->t);
     lo_cell_set(lo_variable_cell(L, L->nil, true), L->nil);
+    /* an empty registry: lo_bind_primitives, next, fills it */
+    *lo_world_root(L, LO_ROOT_PRIMITIVES) = lo_make_vector(L, 0, L->nil);
+}
 
-    for (unsigned i = 0; i < lo_primitive_count; i++) {
-        lo_value name = lo_primitive_symbol(L, lo_primitives[i]);
-        uint64_t *prim = lo_alloc_object(L, LO_T_PRIMITIVE, PRIM_WORDS);
-        prim[PRIM_INDEX] = lo_fixnum(i);
-        prim[PRIM_NAME] = name;
-        lo_cell_set(lo_function_cell(L, name, true), lo_make_object(prim));
-    }
+/* What the cold boot defined in C, and the primitives just bound, are
+ * the boot's definitions (upgrade.c). */
+static void note_cold_definitions(lo_lisp *L, void *ctx)
+{
+    (void)ctx;
     lo_note_cold_definitions(L);
 }
 
@@ -141,6 +153,25 @@ static void warm_start(lo_lisp *L, void *ctx)
     L->env = lo_system_env(L);
     /* a new process starts in COMMON-LISP-USER, as a new Lisp does */
     lo_set_current_package(L, lo_registry_ref(L, REG_CL_USER));
+}
+
+/* Every open binds the heap's primitive objects to this binary's table
+ * by name (primitives.c), a cold boot's first. */
+static int bind_primitives(lo_lisp *L, char *why, size_t why_len)
+{
+    struct lo_prim_binding *b = lo_prim_binding_new();
+    if (!b) {
+        lo_snprintf(why, why_len, "binding the primitives: no memory");
+        return LO_ENOMEM;
+    }
+    int status = LO_OK;
+    if (lo_protect(L, lo_bind_primitives, b) != LO_OK) {
+        status = lo_prim_binding_bad_header(b) ? LO_ECORRUPT : LO_ENOSPC;
+        lo_snprintf(why, why_len, "binding the primitives failed: %s: %s",
+                    lo_last_error(L)->type, lo_last_error(L)->message);
+    }
+    lo_prim_binding_free(b);
+    return status;
 }
 
 /* A thread's state on world W (not yet on its list). */
@@ -320,24 +351,37 @@ int lo_lisp_open_with(lo_ckpt *store,
     join_world(L);
     if (!find_roots(W, fresh)) {
         lo_snprintf(why, why_len, "the heap lacks the Lisp's roots (%s)",
-                    fresh ? "its root page is full" : "not a Lisp heap?");
+                    fresh ? "its root page is full"
+                          : "not a Lisp heap, or no slot is left for a new "
+                            "root");
         free_world(W);
         return LO_ECORRUPT;
     }
     if (fresh) {
-        W->booting = true;              /* the primitives are boot definitions */
+        W->booting = true;              /* what it defines is the boot's */
         if (lo_protect(L, cold_boot, NULL) != LO_OK) {
             lo_snprintf(why, why_len, "cold boot failed: %s: %s",
                         lo_last_error(L)->type, lo_last_error(L)->message);
             free_world(W);
             return LO_ENOSPC;
         }
-        status = run_boot_code(L, why, why_len);
-        W->booting = false;
     } else if (lo_protect(L, warm_start, NULL) != LO_OK) {
         lo_snprintf(why, why_len, "warm start failed: %s: %s",
                     lo_last_error(L)->type, lo_last_error(L)->message);
         status = LO_ENOSPC;
+    }
+    if (status == LO_OK)
+        status = bind_primitives(L, why, why_len);
+    if (status == LO_OK && fresh) {
+        W->booting = true;
+        if (lo_protect(L, note_cold_definitions, NULL) != LO_OK) {
+            lo_snprintf(why, why_len, "cold boot failed: %s: %s",
+                        lo_last_error(L)->type, lo_last_error(L)->message);
+            status = LO_ENOSPC;
+        } else {
+            status = run_boot_code(L, why, why_len);
+        }
+        W->booting = false;
     }
     if (status != LO_OK) {
         free_world(W);

@@ -385,7 +385,11 @@ lo_value lo_current_package(lo_lisp *L, bool complain)
 
 void lo_set_current_package(lo_lisp *L, lo_value pkg)
 {
-    lo_cell_assign(L, lo_registry_ref(L, REG_PACKAGE_CELL), pkg);
+    /* Written only when it changes: every open sets it (open.c), and a
+     * plain open should dirty no page of the store. */
+    lo_value cell = lo_registry_ref(L, REG_PACKAGE_CELL);
+    if (lo_cell_value(L, cell) != pkg)
+        lo_cell_assign(L, cell, pkg);
 }
 
 /* For messages: a string's text. */
@@ -592,19 +596,32 @@ lo_value lo_intern(lo_lisp *L, const char *text)
 
 /* The symbol a primitive's row names: in its package, external but in
  * LISPOS-INTERNAL (primitive.h). */
+static const unsigned primitive_registry_slot[] = {
+    [LO_PKG_CL] = REG_CL, [LO_PKG_LISPOS] = REG_LISPOS,
+    [LO_PKG_INTERNAL] = REG_INTERNAL,
+};
+
 lo_value lo_primitive_symbol(lo_lisp *L, const struct lo_primitive *p)
 {
-    static const unsigned registry_slot[] = {
-        [LO_PKG_CL] = REG_CL, [LO_PKG_LISPOS] = REG_LISPOS,
-        [LO_PKG_INTERNAL] = REG_INTERNAL,
-    };
     uint32_t buf[C_NAME_MAX];
     struct lo_name name = c_name(p->name, buf);
     enum lo_sym_status status;
-    lo_value pkg = lo_registry_ref(L, registry_slot[p->package]);
+    lo_value pkg = lo_registry_ref(L, primitive_registry_slot[p->package]);
     return intern_into(L, pkg, p->package == LO_PKG_INTERNAL ? PKG_INTERNAL
                                                               : PKG_EXTERNAL,
                        &name, &status);
+}
+
+/* The symbol lo_primitive_symbol would give, looked up the same way, or 0
+ * when there is none yet (primitives.c binds by it, at every open, and
+ * must not allocate then). */
+lo_value lo_find_primitive_symbol(lo_lisp *L, const struct lo_primitive *p)
+{
+    uint32_t buf[C_NAME_MAX];
+    struct lo_name name = c_name(p->name, buf);
+    lo_value sym;
+    lo_value pkg = lo_registry_ref(L, primitive_registry_slot[p->package]);
+    return lo_find_symbol(L, pkg, &name, &sym) == LO_SYM_NONE ? 0 : sym;
 }
 
 /* An external symbol of pkg named so: made when absent, exported when

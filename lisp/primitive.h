@@ -32,9 +32,10 @@
  * collector, environment administration).  The VM checks the privilege
  * on every call, in one place (vm.c), and signals ACCESS-DENIED.
  *
- * The heap refers to a primitive by its index in the table of all
- * registered ones (never by a C pointer); the names, in order, are part of
- * the system version (runtime.c).
+ * The heap refers to a primitive by its package and name (never by a C
+ * pointer): a primitive object holds its symbol, and every open gives it
+ * the index of its row in this program's table (primitives.c,
+ * lo_bind_primitives).
  */
 #ifndef LO_LISP_PRIMITIVE_H
 #define LO_LISP_PRIMITIVE_H
@@ -94,11 +95,12 @@ struct lo_primitive {
 /*
  * Add a module's primitives to the Lisp.  Call it before the first
  * lo_lisp_open, from one thread (at start-up); the modules' order is the
- * order of registration, after the Lisp's own.  A store remembers the
- * system version, which covers every registered name: a program that
- * registers other modules opens it only after the upgrade steps a newer
- * build brings.  LO_EBUSY once a Lisp is open; LO_ENOSPC when the table
- * is full.
+ * order of registration, after the Lisp's own.  A store binds primitives
+ * by name at every open, so a program that registers more, fewer or other
+ * modules opens the same store: a primitive new to the store is bound in
+ * its function cell, and one the program lacks signals UNDEFINED-FUNCTION
+ * when called ("... was removed from LispOS").  LO_EBUSY once a Lisp is
+ * open; LO_ENOSPC when the table is full.
  */
 int lo_lisp_register_primitives(const char *module,
                                 const struct lo_primitive *const *rows);

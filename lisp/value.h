@@ -154,7 +154,9 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             it was compiled in (its free references resolve there),
  *             then bytes (raw tail)
  *   function  1 code  2 closed-over environment (vector or nil)
- *   primitive 1 index into the primitive table (fixnum)  2 name
+ *   primitive 1 index into this binary's primitive table (fixnum; set
+ *             at every open from the name, -1 when it has no such
+ *             primitive: lisp/primitives.c)  2 name (symbol)
  *   condition 1 type (symbol)  2 message (string, or nil when the
  *             type's report is a function: printing calls it)  3 data (a
  *             plist: slot values by slot name, then the initargs)

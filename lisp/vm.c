@@ -41,9 +41,15 @@ static inline lo_value run_primitive(lo_lisp *L, const struct lo_primitive *p,
     return p->fn(L, &L->stack[L->sp - n], n);
 }
 
-static const struct lo_primitive *primitive_row(lo_value prim)
+/* The row of a primitive about to be called.  A primitive object whose
+ * name this binary lacks has index -1 (primitives.c): calling it signals
+ * UNDEFINED-FUNCTION naming it. */
+static const struct lo_primitive *primitive_row(lo_lisp *L, lo_value prim)
 {
-    return lo_primitives[lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX])];
+    int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
+    if (__builtin_expect(index < 0, 0))
+        lo_removed_primitive_error(L, prim);
+    return lo_primitives[index];
 }
 
 static bool arity_ok(const struct lo_primitive *p, uint32_t n)
@@ -53,7 +59,7 @@ static bool arity_ok(const struct lo_primitive *p, uint32_t n)
 
 static lo_value call_primitive(lo_lisp *L, lo_value prim, uint32_t n)
 {
-    const struct lo_primitive *p = primitive_row(prim);
+    const struct lo_primitive *p = primitive_row(L, prim);
     if (!arity_ok(p, n))
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
                  p->name, n);
@@ -70,6 +76,7 @@ static lo_value spread_funcall(lo_lisp *L, lo_value prim, uint32_t *n,
                                uint32_t *drop)
 {
     int64_t index = lo_fixnum_value(lo_ptr(prim)[PRIM_INDEX]);
+    LO_ASSERT(index >= 0);              /* FUNCALL or APPLY: never removed */
     if (*n < 1 + (index == lo_apply_index))
         lo_error(L, "PROGRAM-ERROR", "%s: wrong number of arguments (%u)",
                  lo_primitives[index]->name, *n);
@@ -244,6 +251,8 @@ static inline bool quick_primitive(lo_lisp *L, lo_value fn, uint32_t n,
     if ((p[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(p[PRIM_INDEX]);
+    if (__builtin_expect(index < 0, 0))     /* removed: the general way */
+        return false;
     const struct lo_primitive *prim = lo_primitives[index];
     if (!arity_ok(prim, n) || index == lo_funcall_index ||
         index == lo_apply_index)
@@ -391,7 +400,9 @@ static inline bool holds_inline_primitive(lo_value cell, unsigned op)
     if (!may_call(fn) || (lo_ptr(fn)[0] & 0xff) != LO_T_PRIMITIVE)
         return false;
     int64_t index = lo_fixnum_value(lo_ptr(fn)[PRIM_INDEX]);
-    return index == inline_index[op][0] || index == inline_index[op][1];
+    /* -1 (removed, or an op with one primitive) never matches: the cell */
+    return index >= 0 &&
+           (index == inline_index[op][0] || index == inline_index[op][1]);
 }
 
 /* A frame slot holding a stack height (OP_SAVE_SP). */
