@@ -31,6 +31,11 @@ struct lo_lisp_open_options {
      * system code or layout) instead of upgrading it: lispos-repl
      * --no-upgrade.  Nothing is written either way. */
     bool no_upgrade;
+    /* Told the name of each phase of an upgrade as it starts ("boot
+     * code", "commit", ...; docs/upgrade.md), or NULL: for progress
+     * reports, and for the crash tests' kill points. */
+    void (*progress)(void *ctx, const char *phase);
+    void *progress_ctx;
 };
 
 /* What an open did to the store's versions (gc/heap.h, "Versions"). */
@@ -38,6 +43,8 @@ struct lo_lisp_open_report {
     bool built;                         /* a new heap: a cold boot */
     bool upgraded;                      /* upgraded in place */
     struct lo_heap_versions from, to;   /* before, and after */
+    unsigned layout_steps;              /* migration steps run */
+    uint64_t shadow_cells;              /* users' hiding cells mended */
     uint64_t ns;                        /* how long the open took */
 };
 

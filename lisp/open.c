@@ -24,6 +24,7 @@
 #include "lisp/environment.h"
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/migrate.h"
 #include "lisp/package.h"
 #include "lisp/upgrade.h"
 
@@ -269,36 +270,110 @@ static void free_world(struct lo_world *W)
     lo_mem_free(W);
 }
 
+/* What an upgrade may allocate before a collection runs (gc/heap.h,
+ * lo_heap_hold_collections): the new system code takes a few MB. */
+#define LO_UPGRADE_HOLD (256ull << 20)
+
+/* Tell the embedder which phase of an upgrade starts. */
+static void announce(const struct lo_lisp_open_options *options,
+                     const char *phase)
+{
+    if (options->progress)
+        options->progress(options->progress_ctx, phase);
+}
+
+/* An upgrade failed half way: the memory image is neither the old heap
+ * nor the new one, so no snapshot may ever commit it.  The store stays
+ * as it was, and the next open upgrades it again from the start. */
+static void upgrade_failed(struct lo_world *W, const char *why)
+{
+    char line[512];
+    lo_snprintf(line, sizeof line, "the upgrade of the heap failed (%s); "
+                "the store is left as it was", why);
+    lo_ckpt_refuse_snapshots(W->store, line);
+}
+
+static void mend_shadow_cells(lo_lisp *L, void *ctx)
+{
+    *(uint64_t *)ctx = lo_env_mend_shadow_cells(L);
+}
+
+/*
+ * Upgrade the heap in place, after the warm start (the heap's own layout
+ * steps ran before it, in lo_lisp_open_with): the layout steps that need
+ * the Lisp, this build's boot code run again into the system environment
+ * (upgrade.c), the users' cells that hid system names mended
+ * (environment.c), the new versions recorded, and one snapshot that
+ * commits it all at once.  Until that snapshot the store on disk is the
+ * old one: a crash anywhere before leaves it, and the next open upgrades
+ * it again.  On a failure the store refuses snapshots (upgrade_failed).
+ */
+static int upgrade(lo_lisp *L, const struct lo_lisp_open_options *options,
+                   struct lo_lisp_open_report *report, char *why,
+                   size_t why_len)
+{
+    struct lo_world *W = L->W;
+    announce(options, "layout steps in the Lisp");
+    int status = lo_migrate_lisp(L, report->from.layout, why, why_len);
+    report->layout_steps =
+        (unsigned)(LO_LAYOUT_VERSION - report->from.layout);
+    if (status == LO_OK) {
+        announce(options, "boot code");
+        status = lo_upgrade_rerun_boot(L, why, why_len);
+    }
+    if (status == LO_OK) {
+        announce(options, "users' shadow cells");
+        if (lo_protect(L, mend_shadow_cells, &report->shadow_cells) !=
+            LO_OK) {
+            lo_snprintf(why, why_len, "mending users' shadow cells: %s: %s",
+                        lo_last_error(L)->type, lo_last_error(L)->message);
+            status = LO_ENOSPC;
+        }
+    }
+    if (status != LO_OK) {
+        upgrade_failed(W, why);
+        return status;
+    }
+    announce(options, "versions");
+    lo_heap_set_versions(W->heap, system_version(), LO_LAYOUT_VERSION,
+                         lo_release);
+    lo_heap_hold_collections(W->heap, 0);
+    announce(options, "commit");
+    status = lo_ckpt_sync(W->store);
+    if (status != LO_OK) {
+        lo_snprintf(why, why_len, "the upgrade's snapshot failed: %s (%s); "
+                    "the store is left as it was", lo_strerror(status),
+                    lo_ckpt_failure(W->store));
+        return status;
+    }
+    announce(options, "committed");
+    report->upgraded = true;
+    return LO_OK;
+}
+
 /* Attach W to the store's heap, deciding what becomes of it. */
 static int open_heap(struct lo_world *W, lo_ckpt *store,
                      const struct lo_lisp_open_options *options,
-                     struct lo_lisp_open_report *report, char *why,
+                     struct lo_lisp_open_report *report,
+                     enum lo_heap_decision *decision, char *why,
                      size_t why_len)
 {
     struct lo_heap_open_args args = {
         .system_version = system_version(),
         .release = lo_release,
-        /* the upgrade itself is not built yet (issue 18, docs/
-         * upgrade-design.md section 4): refused below either way */
-        .allow_upgrade = false,
+        .allow_upgrade = !options->no_upgrade,
     };
-    enum lo_heap_decision decision;
-    lo_heap_decide(store, args.system_version, args.release, &decision,
+    lo_heap_decide(store, args.system_version, args.release, decision,
                    &report->from, why, why_len);
-    int status = lo_heap_open_with(store, &args, &W->heap, &decision, why,
+    int status = lo_heap_open_with(store, &args, &W->heap, decision, why,
                                    why_len);
-    if (status == LO_EINVAL && decision == LO_HEAP_UPGRADE) {
+    if (status == LO_EINVAL && *decision == LO_HEAP_UPGRADE) {
         size_t n = strlen(why);
-        if (options->no_upgrade)
-            lo_snprintf(why + n, why_len - n, ". It would be upgraded in "
-                        "place; refusing, as --no-upgrade asks. Nothing was "
-                        "written");
-        else
-            lo_snprintf(why + n, why_len - n, ". Upgrading a store in place "
-                        "is not built yet: open it with the LispOS that "
-                        "made it, or start a new store. Nothing was written");
+        lo_snprintf(why + n, why_len - n, ". It would be upgraded in "
+                    "place; refusing, as --no-upgrade asks. Nothing was "
+                    "written");
     }
-    report->built = decision == LO_HEAP_BUILD;
+    report->built = *decision == LO_HEAP_BUILD;
     return status;
 }
 
@@ -329,7 +404,9 @@ int lo_lisp_open_with(lo_ckpt *store,
     W->store = store;
     lo_mutex_init(&W->lock);
     lo_clos_lock_init(W);
-    int status = open_heap(W, store, options, report, why, why_len);
+    enum lo_heap_decision decision;
+    int status = open_heap(W, store, options, report, &decision, why,
+                           why_len);
     if (status != LO_OK) {
         lo_clos_lock_destroy(W);
         lo_mutex_destroy(&W->lock);
@@ -349,6 +426,18 @@ int lo_lisp_open_with(lo_ckpt *store,
         return LO_ENOMEM;
     }
     join_world(L);
+    if (decision == LO_HEAP_UPGRADE) {
+        /* a few megabytes of new system code: no collection, whose work
+         * grows with the data, runs before the upgrade is done */
+        lo_heap_hold_collections(W->heap, LO_UPGRADE_HOLD);
+        announce(options, "layout steps on the heap");
+        status = lo_migrate_heap(W->heap, report->from.layout, why, why_len);
+        if (status != LO_OK) {
+            upgrade_failed(W, why);
+            free_world(W);
+            return status;
+        }
+    }
     if (!find_roots(W, fresh)) {
         lo_snprintf(why, why_len, "the heap lacks the Lisp's roots (%s)",
                     fresh ? "its root page is full"
@@ -383,6 +472,8 @@ int lo_lisp_open_with(lo_ckpt *store,
         }
         W->booting = false;
     }
+    if (status == LO_OK && decision == LO_HEAP_UPGRADE)
+        status = upgrade(L, options, report, why, why_len);
     if (status != LO_OK) {
         free_world(W);
         return status;

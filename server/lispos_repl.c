@@ -32,6 +32,7 @@
  * version (lisp.h, gc/heap.h): what a store opened here records.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,9 @@ static void usage(FILE *out)
           "\n"
           "Environment: LISPOS_GC_STRESS=N collects at the first safepoint after\n"
           "N bytes were allocated (1: after every allocation) and verifies the\n"
-          "heap after each collection.\n",
+          "heap after each collection.  For the crash tests of an upgrade:\n"
+          "LISPOS_UPGRADE_PHASES=1 prints each phase of an upgrade as it starts,\n"
+          "and LISPOS_UPGRADE_KILL_AT=N kills the process (SIGKILL) at the Nth.\n",
           out);
 }
 
@@ -210,6 +213,24 @@ static uint64_t parse_count(const char *text)
     return n;
 }
 
+/*
+ * The upgrade's phases, as the open announces them (lisp.h, progress):
+ * for the crash tests, LISPOS_UPGRADE_KILL_AT=N kills this process with
+ * SIGKILL as the Nth phase starts, and LISPOS_UPGRADE_PHASES=1 prints
+ * each phase on stderr.
+ */
+static void upgrade_phase(void *ctx, const char *phase)
+{
+    static int count;
+    const char *kill_at = getenv("LISPOS_UPGRADE_KILL_AT");
+    (void)ctx;
+    count++;
+    if (getenv("LISPOS_UPGRADE_PHASES"))
+        fprintf(stderr, "upgrade phase %d: %s\n", count, phase);
+    if (kill_at && atoi(kill_at) == count)
+        raise(SIGKILL);
+}
+
 /* The one line an upgrade in place prints: from what, to what, how long. */
 static void print_upgrade(const char *path,
                           const struct lo_lisp_open_report *r)
@@ -232,7 +253,8 @@ int main(int argc, char **argv)
     struct lo_limits limits = { 0 };
     const char *user = NULL;
     bool reset = false;
-    struct lo_lisp_open_options open_options = { 0 };
+    struct lo_lisp_open_options open_options = {
+        .progress = upgrade_phase };
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             usage(stdout);

@@ -32,6 +32,9 @@
 #
 # The embedding API: what entering the Lisp from C costs (api_bench.c).
 #
+# The upgrade in place (issue 18): its time beside a plain open, at 100k
+# and 1M user objects (upgrade_bench.sh).
+#
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
 # (lisp_bench.sh, last).
 set -euo pipefail
@@ -95,6 +98,10 @@ rm -f "$gc_file"
 # Entering the Lisp from C (docs/embedding.md): the protected call, a
 # handle, a call by name, a text evaluation (api_bench.c), in CPU time.
 "$build/bench/api_bench"
+
+# The upgrade in place (issue 18): variant build B upgrading a store A
+# filled with 100k and 1M user objects, beside B's plain open of it.
+LISPOS_BUILD="$build" "$(dirname "$0")/upgrade_bench.sh"
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
 # CLISP, ECL and SBCL; tests/bench/lisp_bench.sh says how each is timed.

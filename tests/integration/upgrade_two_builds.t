@@ -1,21 +1,24 @@
 #!/bin/sh
-# Two systems from one tree (docs/upgrade-design.md section 3, step 2):
+# Two systems from one tree (issue 18; docs/upgrade-design.md section 3):
 # build/upgrade/a/lispos-repl and build/upgrade/b/lispos-repl differ only
-# in their boot code (tests/upgrade/boot/{a,b}/) and release suffix.  A
-# fills a store as Alice (a DEFVAR, a DEFUN calling the system function
-# UPGRADE-TEST:CHANGED, an instance of the system class UPGRADE-TEST:SHAPE)
-# and reads it back; then B opens the store.  Today B refuses it ("Upgrading
-# a store in place is not built yet"), so the upgrade checks are reported TODO
-# (issue 18), as in upgrade_fixtures.t; what is checked for real: the two
-# builds print different system code versions, and the refusal leaves the
-# store file byte for byte as it was.  A TSAN build places the region
-# elsewhere: skipped, as upgrade_fixtures.t is.
+# in their boot code (tests/upgrade/boot/{a,b}/: a function changed, one
+# removed, one added, a system class given a slot, a macro and a method
+# changed) and release suffix.  A fills a store through the administrator,
+# Alice and Bob (tests/upgrade/two_builds/: DEFVARs, DEFUNs calling the
+# system's functions, closures, a subclass of the system class and
+# instances, methods on the system's generic function, structures,
+# conditions, EQ/EQL/EQUAL tables, packages, a per-user default, a
+# read-only reference) and reads some of it back.  B refuses it with
+# --no-upgrade, byte for byte untouched; then B opens it, upgrading it in
+# place with one line on stderr, and every value is intact with B's system
+# code live.  The upgraded store then opens in B as it is and is refused by
+# A, untouched.  A TSAN build places the region elsewhere: skipped, as
+# upgrade_fixtures.t is.
 set -u
 build="${LISPOS_BUILD:-build}"
 a="$build/upgrade/a/lispos-repl"
 b="$build/upgrade/b/lispos-repl"
 . "$(dirname "$0")/tap.sh"
-todo_reason="upgrade not implemented (issue 18)"
 
 case $build in
 */tsan|*/tsan/*)
@@ -39,22 +42,28 @@ is "variant a's release has the suffix -upgrade-a" yes \
 is "variant b's release has the suffix -upgrade-b" yes \
    sh -c "'$b' --version | head -1 | grep -q -- '-upgrade-b\$' && echo yes"
 
-# Fill with A, as Alice.
-value_is "A fills the store" "" "0 T" "$("$a" --store "$store" --size 64M \
-    --user alice -e '(defvar *kept* (list 1 "two" :three))' \
-    -e '(defun calls-changed (x) (upgrade-test:changed x))' \
-    -e '(defvar *shape* (make-instance (quote upgrade-test:shape) :x 7))' \
-    -e t > "$dir/fill.out" 2>&1; echo "$? $(tail -1 "$dir/fill.out")")"
+# Fill with A: the administrator, Alice and Bob (tests/upgrade/two_builds).
+fill="$(dirname "$0")/../upgrade/two_builds"
+value_is "A fills the store: the administrator" "" "0 5" "$("$a" --store "$store" \
+    --size 64M -e '(setq upgrade-test:*counter* 5)' > "$dir/fill.out" 2>&1
+    echo "$? $(tail -1 "$dir/fill.out")")"
+for user in alice bob; do
+    value_is "A fills the store: $user" "" 0 "$("$a" --store "$store" \
+        --user "$user" < "$fill/$user.lisp" > "$dir/fill.out" 2>&1; echo $?)"
+    grep -q 'ERROR' "$dir/fill.out" && sed 's/^/#   /' "$dir/fill.out"
+done
+# a collection: the EQ table's address keys move, and it rehashes later
+value_is "A collects" "" T "$("$a" --store "$store" -e '(progn (gc) t)' 2>&1 | tail -1)"
 
 # A reads it back.
-is "A: the DEFVAR reads back" '(1 "two" :THREE)' \
-   "$a" --store "$store" --user alice -e '*kept*'
 is "A: the DEFUN calls A's CHANGED" '(:V1 5)' \
    "$a" --store "$store" --user alice -e '(calls-changed 5)'
 is "A: the instance of the system class reads back" 7 \
    "$a" --store "$store" --user alice -e '(upgrade-test:shape-x *shape*)'
 is "A: REMOVED exists in A" ':REMOVED' \
-   "$a" --store "$store" --user alice -e '(upgrade-test::removed)'
+   "$a" --store "$store" --user alice -e '(calls-removed)'
+is "A: ADDED does not" ':UNDEFINED' "$a" --store "$store" --user alice \
+   -e '(handler-case (calls-added) (undefined-function () :undefined))'
 
 # B's decisions, before B opens it: describe, and --no-upgrade.
 cp --sparse=always "$store" "$dir/before.store"
@@ -69,40 +78,73 @@ is "saying from what to what, and why" yes \
 value_is "--no-upgrade leaves the store byte for byte unchanged" "" same \
       "$(cmp -s "$store" "$dir/before.store" && echo same)"
 
-# B opens it: refused today, and the file must not change.
-"$b" --store "$store" --user alice -e t > "$dir/open.out" 2>&1
-status=$?
-todo=""
-if [ "$status" -ne 0 ] &&
-   grep -q 'Upgrading a store in place is not built yet' "$dir/open.out"; then
-    todo=$todo_reason
-    echo "# refused by B: $(head -1 "$dir/open.out")"
-    value_is "B's refusal leaves the store byte for byte unchanged" "" same \
-          "$(cmp -s "$store" "$dir/before.store" && echo same)"
-else
-    value_is "B opens the store A made" "" "0 T" \
-          "$status $(tail -1 "$dir/open.out")"
-fi
+# B opens it: upgraded in place, in one line on stderr.
+"$b" --store "$store" -e t > "$dir/open.out" 2> "$dir/open.err"
+value_is "B opens the store A made" "" "0 T" "$? $(tail -1 "$dir/open.out")"
+value_is "and says so in one line on stderr, from what to what, how long" "" yes \
+      "$(grep -qx "lispos-repl: $store: upgraded from [^ ]*-upgrade-a (system $va, layout 0) to [^ ]*-upgrade-b (system $vb, layout 0) in [0-9]*\.[0-9][0-9] s" "$dir/open.err" &&
+         [ "$(wc -l < "$dir/open.err")" -eq 1 ] && echo yes)"
+[ -s "$dir/open.err" ] && sed 's/^/#   /' "$dir/open.err"
 
-# The upgrade checks: TODO while B refuses the store.
-b_got() { timeout 60 "$b" --store "$store" --user alice "$@" 2>/dev/null |
-          tail -1; }
-value_is "B: the DEFVAR is intact" "$todo" '(1 "two" :THREE)' \
-      "$(b_got -e '*kept*')"
-value_is "B: the user's DEFUN calls B's CHANGED" "$todo" '(:V2 5)' \
-      "$(b_got -e '(calls-changed 5)')"
-value_is "B: REMOVED is gone (UNDEFINED-FUNCTION)" "$todo" ':UNDEFINED' \
-      "$(b_got -e '(handler-case (funcall (quote upgrade-test::removed))
-                     (undefined-function () :undefined))')"
-value_is "B: ADDED is new" "$todo" ':ADDED' "$(b_got -e '(upgrade-test:added)')"
-value_is "B: the old instance keeps X" "$todo" 7 \
-      "$(b_got -e '(upgrade-test:shape-x *shape*)')"
-value_is "B: the old instance has the new slot Y (42)" "$todo" 42 \
-      "$(b_got -e '(upgrade-test:shape-y *shape*)')"
-value_is "B: new code uses B's TWICE" "$todo" '(3 3)' \
-      "$(b_got -e '(upgrade-test:twice 3)')"
-if [ -n "$todo" ]; then
-    value_is "the TODO checks left the store unchanged too" "" same \
-          "$(cmp -s "$store" "$dir/before.store" && echo same)"
-fi
+# What B finds: every value intact, B's system code live.
+b_is() {   # b_is NAME USER EXPECTED FORM
+    value_is "B, $2: $1" "" "$3" \
+        "$(timeout 60 "$b" --store "$store" --user "$2" -e "$4" 2>&1 | tail -1)"
+}
+b_is "the DEFVAR is intact" alice '(1 "two" :THREE)' '*kept*'
+b_is "her DEFUN calls B's CHANGED" alice '(:V2 5)' '(calls-changed 5)'
+b_is "REMOVED is gone: calling it by name is UNDEFINED-FUNCTION" alice \
+     ':UNDEFINED' '(handler-case (calls-removed) (undefined-function () :undefined))'
+b_is "the REMOVED function object she kept still works (old code)" alice \
+     ':REMOVED' '(funcall *removed-fn*)'
+b_is "ADDED, which her code named before it existed, is live" alice \
+     ':ADDED' '(calls-added)'
+b_is "a closure keeps its variable" alice 11 '(funcall *adder* 1)'
+b_is "the old instance keeps X" alice 7 '(upgrade-test:shape-x *shape*)'
+b_is "the old instance has the new slot Y (42)" alice 42 \
+     '(upgrade-test:shape-y *shape*)'
+b_is "her subclass's instance too, and keeps its own slot" alice '(42 5 1)' \
+     '(list (upgrade-test:shape-y *circle*) (circle-r *circle*) (upgrade-test:shape-x *circle*))'
+b_is "her method on the system GF, around B's new method" alice \
+     '(:CIRCLE 5 (:V2 1))' '(upgrade-test:area *circle*)'
+b_is "her GF with methods on the system class and her subclass" alice \
+     '(:CIRCLE (:SHAPE 1))' '(size *circle*)'
+b_is "her PRINT-OBJECT method" alice '"#<circle 5>"' '(prin1-to-string *circle*)'
+b_is "her structure including the system structure" alice '(1 3 T)' \
+     '(list (upgrade-test:base-point-px *pt*) (pt3-z *pt*) (typep *pt* (quote upgrade-test:base-point)))'
+b_is "her condition type under the system's" alice '(:CAUGHT 1)' \
+     "(handler-case (error 'my-oops :why 1) (upgrade-test:oops (c) (list :caught (upgrade-test:oops-why c))))"
+b_is "EQ table keyed by a symbol and an object" alice '(:BY-SYMBOL :BY-OBJECT)' \
+     "(list (gethash 'sym *eq*) (gethash *circle* *eq*))"
+b_is "EQL table keyed by numbers" alice '(:BY-FLOAT :BY-BIGNUM)' \
+     '(list (gethash 1.5d0 *eql*) (gethash (expt 2 80) *eql*))'
+b_is "EQUAL table keyed by a string and a list" alice '(:BY-STRING :BY-LIST)' \
+     '(list (gethash "key" *equal*) (gethash (list 1 "x") *equal*))'
+b_is "her package" alice ':ALICE-F' '(alice-pkg:f)'
+b_is "a read-only reference keeps its access bits" alice '(1 20 ACCESS-DENIED)' \
+     '(list (access-bits *read-only*) (aref *read-only* 1) (handler-case (setf (aref *read-only* 0) 1) (error (e) (type-of e))))'
+b_is "code compiled before keeps A's TWICE" alice 1 '(old-twice)'
+b_is "new code uses B's TWICE" alice '(3 3)' '(upgrade-test:twice 3)'
+b_is "a new instance gets Y's initform" alice 42 \
+     "(upgrade-test:shape-y (make-instance 'upgrade-test:shape :x 0))"
+b_is "his per-user default (*PRINT-BASE* 16)" bob '(FF :BOB)' '*mine*'
+b_is "his method on the system GF" bob '(:SQUARE (:V2 3))' \
+     '(upgrade-test:area *square*)'
+b_is "his closure over the system function" bob '(:V2 1)' '(funcall *caller* 1)'
+b_is "Alice's names stay hers" bob '(NIL NIL)' \
+     "(list (fboundp 'calls-changed) (find-package :alice-pkg))"
+b_is "the system's DEFVAR keeps the administrator's value" alice 5 \
+     'upgrade-test:*counter*'
+b_is "the system's DEFPARAMETER takes B's value" alice ':B' 'upgrade-test:*mode*'
+
+# Once upgraded, it is B's: B opens it as it is, A refuses it.
+"$b" --store "$store" -e t > /dev/null 2> "$dir/again.err"
+value_is "B opens it again without upgrading (nothing on stderr)" "" "" \
+      "$(cat "$dir/again.err")"
+cp --sparse=always "$store" "$dir/upgraded.store"
+status_is "A refuses the upgraded store (exit 1)" 1 "$a" --store "$store" -e t
+is "as made by a newer LispOS" yes sh -c "'$a' --store '$store' -e t 2>&1 |
+   grep -q 'newer than this LispOS [^ ]*-upgrade-a' && echo yes"
+value_is "A's refusal leaves it byte for byte unchanged" "" same \
+      "$(cmp -s "$store" "$dir/upgraded.store" && echo same)"
 echo "1..$n"
