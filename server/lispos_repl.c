@@ -75,7 +75,8 @@ static void usage(FILE *out)
           "Environment: LISPOS_GC_STRESS=N collects at the first safepoint after\n"
           "N bytes were allocated (1: after every allocation) and verifies the\n"
           "heap after each collection.  For the crash tests of an upgrade:\n"
-          "LISPOS_UPGRADE_PHASES=1 prints each phase of an upgrade as it starts,\n"
+          "LISPOS_UPGRADE_PHASES=1 prints each phase of an upgrade as it starts\n"
+          "(and when, from the first),\n"
           "and LISPOS_UPGRADE_KILL_AT=N kills the process (SIGKILL) at the Nth.\n",
           out);
 }
@@ -222,11 +223,20 @@ static uint64_t parse_count(const char *text)
 static void upgrade_phase(void *ctx, const char *phase)
 {
     static int count;
+    static uint64_t started;
     const char *kill_at = getenv("LISPOS_UPGRADE_KILL_AT");
-    (void)ctx;
-    count++;
-    if (getenv("LISPOS_UPGRADE_PHASES"))
-        fprintf(stderr, "upgrade phase %d: %s\n", count, phase);
+    if (!count++)
+        started = lo_clock_ns();
+    if (getenv("LISPOS_UPGRADE_PHASES")) {
+        struct lo_ckpt_stats st;
+        lo_ckpt_stats(ctx, &st);
+        fprintf(stderr, "upgrade phase %d at %.3f s (%llu pages read, %llu "
+                "written to, last snapshot %llu pages): %s\n", count,
+                (double)(lo_clock_ns() - started) / 1e9,
+                (unsigned long long)st.page_ins,
+                (unsigned long long)st.write_faults,
+                (unsigned long long)st.last_snapshot_pages, phase);
+    }
     if (kill_at && atoi(kill_at) == count)
         raise(SIGKILL);
 }
@@ -333,6 +343,7 @@ int main(int argc, char **argv)
     }
     lo_lisp *L;
     struct lo_lisp_open_report report;
+    open_options.progress_ctx = store;
     if (lo_lisp_open_with(store, &open_options, &L, &report, why,
                           sizeof why) != LO_OK) {
         fprintf(stderr, "lispos-repl: %s: %s\n", path, why);
