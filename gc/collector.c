@@ -8,6 +8,10 @@
  * "marked".  Nothing is written into the objects except their updated
  * pointers (and only where a pointer changed).
  *
+ * A dense prefix is left in place: when little is dead low in the heap,
+ * the dead runs there become fillers instead of being slid over, so that
+ * the live data above does not move (dense_prefix, below).
+ *
  * After the slide, the pages between the new top and the old are released
  * to ckpt (not written by the next snapshot, their slots freed), and the
  * large-object space is swept: dead blocks merge with free neighbours into
@@ -178,6 +182,14 @@ static void mark_from_roots(struct gc *g, struct lo_heap_root *r,
 
 /* ---- 2. the offset table ---- */
 
+/* Writes dirty a page (a write fault, a page for the next snapshot):
+ * none where nothing changes. */
+static void store_if_changed(uint64_t *word, uint64_t value)
+{
+    if (*word != value)
+        *word = value;
+}
+
 static uint64_t sum_offsets(struct gc *g)
 {
     uint64_t total = 0;
@@ -187,6 +199,61 @@ static uint64_t sum_offsets(struct gc *g)
     }
     LO_ASSERT(total <= g->nwords);      /* marks only inside [start, top) */
     return total;
+}
+
+/*
+ * The dense prefix.  Sliding moves every object above the first dead
+ * word, and every page a moved object lands on is written by the next
+ * snapshot.  When little is dead low in the heap -- the old system code
+ * an upgrade leaves at the bottom, under a large store's data
+ * (docs/upgrade.md), or a few objects that died among old ones -- a slide
+ * would rewrite the whole heap to win back a few percent.  So the
+ * longest prefix whose dead words are at most 1/DENSE_WASTE of all live
+ * words stays where it is: each dead run in it becomes one filler (a raw
+ * object, never scanned), live for the slide, and only what lies above
+ * the prefix slides.  The waste is bounded by that fraction, and a later
+ * collection that finds more dead in the prefix compacts it.  Small
+ * heaps, where sliding costs little, always compact whole.
+ */
+enum { DENSE_WASTE = 16 };
+#define DENSE_MIN_LIVE_WORDS ((16ull << 20) / 8)   /* 16 MiB live */
+
+/* The end of the prefix to keep in place (0: none), in words: a block
+ * boundary, never past the last live object (dead space at the top costs
+ * no slide, and the new top gives it back). */
+static uint64_t dense_prefix(const struct gc *g, uint64_t live_words)
+{
+    if (live_words < DENSE_MIN_LIVE_WORDS)
+        return 0;
+    uint64_t allowed = live_words / DENSE_WASTE, prefix = 0;
+    for (uint64_t b = 0; b < g->nblocks; b++) {
+        if (b * 64 - g->offset[b] > allowed)    /* dead words before b */
+            break;
+        prefix = b * 64;
+    }
+    uint64_t last_live = 0;                     /* one past it */
+    for (uint64_t b = g->nblocks; b-- > 0;)
+        if (g->live[b]) {
+            last_live = b * 64 + 64 - (uint64_t)__builtin_clzll(g->live[b]);
+            break;
+        }
+    return prefix < last_live ? prefix : last_live;
+}
+
+/* Turn every dead run below prefix into a live filler. */
+static void fill_prefix(struct gc *g, uint64_t prefix)
+{
+    for (uint64_t w = 0; w < prefix;) {
+        uint64_t live = next_set(g->live, w, prefix);
+        if (live > w) {
+            store_if_changed(&g->start[w],
+                             lo_header_raw(LO_T_FILLER, live - w, 0));
+            set_bits(g->live, w, live - w);
+        }
+        if (live >= prefix)
+            break;
+        w = live + lo_header_words(g->start[live]);  /* past the object */
+    }
 }
 
 /* ---- 3. update and slide ---- */
@@ -211,14 +278,6 @@ static lo_value relocate(const struct gc *g, lo_value v)
     uint64_t *to = g->start + new_index(g, (uint64_t)(obj - g->start));
     LO_ASSERT(to <= obj);
     return lo_value_moved(v, to);
-}
-
-/* Writes dirty a page (a write fault, a page for the next snapshot):
- * none where nothing changes. */
-static void store_if_changed(uint64_t *word, uint64_t value)
-{
-    if (*word != value)
-        *word = value;
 }
 
 static void update_visit(lo_value *slot, void *gc)
@@ -402,6 +461,11 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
 
     mark_from_roots(&g, r, roots, ctx);
     uint64_t live_words = sum_offsets(&g);
+    uint64_t prefix = dense_prefix(&g, live_words);
+    if (prefix) {
+        fill_prefix(&g, prefix);
+        live_words = sum_offsets(&g);
+    }
 
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
         store_if_changed(&r->roots[i], relocate(&g, r->roots[i]));

@@ -270,7 +270,11 @@ static void retire(lo_heap *h, struct lo_alloc_buffer *b)
     LO_ASSERT(!b->next == !b->end && b->next <= b->end &&
               b->taken >= (uint64_t)(b->end - b->next) * 8);
     if (b->next && b->next < b->end) {
-        b->next[0] = lo_header(LO_T_FILLER, (uint64_t)(b->end - b->next));
+        /* raw, no value words: what lies under it is never read, and a
+         * collection that keeps it (collector.c, the dense prefix) writes
+         * the same header and leaves its page clean */
+        b->next[0] = lo_header_raw(LO_T_FILLER, (uint64_t)(b->end - b->next),
+                                   0);
         b->taken -= (uint64_t)(b->end - b->next) * 8;
     }
     b->next = b->end = NULL;
