@@ -264,7 +264,7 @@ void lo_note_boot_definition(lo_value cell)
     if (!(cell_flags(cell) & CELL_SYSTEM))
         return;                         /* never a user's binding */
     lo_cell_add_flags(cell, CELL_BOOT);
-    lo_cell_clear_flags(cell, CELL_STALE);
+    lo_cell_clear_flags(cell, CELL_STALE | CELL_REMOVED);
 }
 
 /*

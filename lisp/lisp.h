@@ -45,6 +45,11 @@ struct lo_lisp_open_report {
     struct lo_heap_versions from, to;   /* before, and after */
     unsigned layout_steps;              /* migration steps run */
     uint64_t shadow_cells;              /* users' hiding cells mended */
+    /* user functions that call by name a system function the upgrade
+     * removed (they will fail there), and the first: "alice's
+     * COMMON-LISP-USER::F calls LISPOS-INTERNAL::%G" */
+    uint64_t dangling;
+    char dangling_example[200];
     uint64_t ns;                        /* how long the open took */
 };
 

@@ -334,6 +334,11 @@ static int upgrade(lo_lisp *L, const struct lo_lisp_open_options *options,
         upgrade_failed(W, why);
         return status;
     }
+    struct lo_upgrade_dangling dangling;
+    lo_upgrade_dangling(L, &dangling);
+    report->dangling = dangling.functions;
+    memcpy(report->dangling_example, dangling.example,
+           sizeof report->dangling_example);
     announce(options, "versions");
     lo_heap_set_versions(W->heap, system_version(), LO_LAYOUT_VERSION,
                          lo_release);

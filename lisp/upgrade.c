@@ -148,6 +148,7 @@ static void sweep_stale(lo_lisp *L, lo_value cell, void *ctx)
         return;
     lo_cell_set(cell, LO_UNBOUND);
     lo_cell_clear_flags(cell, CELL_BOOT | CELL_STALE);
+    lo_cell_add_flags(cell, CELL_REMOVED);
 }
 
 /* ---- the run ------------------------------------------------------------------ */
@@ -357,6 +358,84 @@ int lo_upgrade_rerun_boot_with(lo_lisp *L, const char *extra, char *why,
 int lo_upgrade_rerun_boot(lo_lisp *L, char *why, size_t why_len)
 {
     return lo_upgrade_rerun_boot_with(L, NULL, why, why_len);
+}
+
+/* ---- user code that calls what an upgrade removed ----------------------------- */
+
+/*
+ * Compiled code names a global function by holding its cell among its
+ * constants.  After an upgrade, a user function whose code (or the code
+ * of a lambda inside it) holds a cell the upgrade unbound (CELL_REMOVED,
+ * still unbound) will fail with UNDEFINED-FUNCTION when it gets there: a
+ * system function a user called by name, or -- the case that matters to
+ * developers -- a system internal that a system macro's expansion calls
+ * (docs/upgrade.md, "Internal functions that system macros expand into
+ * are an ABI").  The scan goes over every user's function table.
+ */
+struct dangling_scan {
+    struct lo_upgrade_dangling *out;
+    lo_value user;
+};
+
+/* "PACKAGE::NAME" of sym, as UTF-8 into buf. */
+static void qualified_name(lo_lisp *L, lo_value sym, char *buf, size_t len)
+{
+    char package[48] = "#", name[64] = "?";
+    lo_value home = lo_ptr(sym)[SYM_PACKAGE];
+    if (!lo_null(L, home))
+        lo_string_utf8(lo_ptr(home)[PKG_NAME], package, sizeof package);
+    lo_string_utf8(lo_ptr(sym)[SYM_NAME], name, sizeof name);
+    lo_snprintf(buf, len, "%s::%s", package, name);
+}
+
+/* The removed cell code (or a lambda inside it) holds, or 0. */
+static lo_value removed_cell_in(lo_lisp *L, lo_value code, int depth)
+{
+    if (depth > 16 || !lo_typep(code, LO_T_CODE))
+        return 0;
+    lo_value k = lo_ptr(code)[CODE_CONSTANTS];
+    if (!lo_typep(k, LO_T_VECTOR))
+        return 0;
+    int64_t n = lo_fixnum_value(lo_ptr(k)[1]);
+    for (int64_t i = 0; i < n; i++) {
+        lo_value c = lo_ptr(k)[2 + i];
+        if (lo_typep(c, LO_T_CELL) && (lo_cell_flags(c) & CELL_REMOVED) &&
+            lo_cell_get(c) == LO_UNBOUND)
+            return c;
+        lo_value inner = removed_cell_in(L, c, depth + 1);
+        if (inner)
+            return inner;
+    }
+    return 0;
+}
+
+static void scan_user_function(lo_lisp *L, lo_value cell, void *ctx)
+{
+    struct dangling_scan *s = ctx;
+    lo_value f = lo_cell_get(cell);
+    if (lo_typep(f, LO_T_FUNCTION))
+        f = lo_ptr(f)[FN_CODE];
+    lo_value removed = removed_cell_in(L, f, 0);
+    if (!removed)
+        return;
+    if (s->out->functions++ == 0) {
+        char user[40], fn[80], callee[80];
+        lo_string_utf8(lo_ptr(s->user)[ENV_NAME], user, sizeof user);
+        qualified_name(L, lo_ptr(cell)[CELL_NAME], fn, sizeof fn);
+        qualified_name(L, lo_ptr(removed)[CELL_NAME], callee, sizeof callee);
+        lo_snprintf(s->out->example, sizeof s->out->example,
+                    "%s's %s calls %s", user, fn, callee);
+    }
+}
+
+void lo_upgrade_dangling(lo_lisp *L, struct lo_upgrade_dangling *out)
+{
+    memset(out, 0, sizeof *out);
+    struct dangling_scan s = { .out = out };
+    for (lo_value l = lo_env_users(L); lo_consp(l); l = lo_cdr_raw(l)) {
+        s.user = lo_car_raw(l);
+        lo_for_each_cell(L, s.user, ENV_FUNCTIONS, scan_user_function, &s);
+    }
 }
 
 /* ---- the census -------------------------------------------------------------- */

@@ -40,6 +40,18 @@ int lo_upgrade_rerun_boot(lo_lisp *L, char *why, size_t why_len);
 int lo_upgrade_rerun_boot_with(lo_lisp *L, const char *extra, char *why,
                                size_t why_len);
 
+/*
+ * After an upgrade: the user functions whose code calls, by name, a
+ * system function the upgrade removed (it would fail with
+ * UNDEFINED-FUNCTION there), and the first of them ("alice's F calls
+ * LISPOS-INTERNAL::%G").  Allocates nothing; no other thread may run.
+ */
+struct lo_upgrade_dangling {
+    uint64_t functions;
+    char example[200];
+};
+void lo_upgrade_dangling(lo_lisp *L, struct lo_upgrade_dangling *out);
+
 /* What the system environment's binding cells are (all namespaces): for
  * tests and reports. */
 struct lo_upgrade_census {

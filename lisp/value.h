@@ -145,7 +145,7 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *   vector    1 length (fixnum), then the elements
  *   cell      1 value  2 name (the symbol it binds)  3 flags (fixnum:
  *             CELL_SPECIAL, CELL_CONSTANT, CELL_SYSTEM, CELL_EXTENSIBLE,
- *             CELL_BOOT, CELL_STALE, and from bit 8 the index of a
+ *             CELL_BOOT, CELL_STALE, CELL_REMOVED, and from bit 8 the index of a
  *             special variable's per-thread slot, given when first bound)
  *   code      1 bytecode length (fixnum), 2 constants (vector),
  *             3 arity (fixnum: required arguments, plus CODE_REST_FLAG when
@@ -183,6 +183,8 @@ enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
  * marked CELL_STALE until it does.  The administrator's never carry it. */
 #define CELL_BOOT 16
 #define CELL_STALE 32           /* a boot definition not made again yet */
+#define CELL_REMOVED 64         /* unbound by an upgrade: the new boot code
+                                   no longer defines it (lisp/upgrade.c) */
 #define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
        CODE_ENV, CODE_BYTES };

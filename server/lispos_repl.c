@@ -246,12 +246,18 @@ static void print_upgrade(const char *path,
                           const struct lo_lisp_open_report *r)
 {
     fprintf(stderr, "lispos-repl: %s: upgraded from %s (system %016llx, "
-            "layout %llu) to %s (system %016llx, layout %llu) in %.2f s\n",
+            "layout %llu) to %s (system %016llx, layout %llu) in %.2f s",
             path, r->from.release[0] ? r->from.release : "an unknown release",
             (unsigned long long)r->from.system,
             (unsigned long long)r->from.layout, r->to.release,
             (unsigned long long)r->to.system,
             (unsigned long long)r->to.layout, (double)r->ns / 1e9);
+    if (r->dangling)
+        fprintf(stderr, "; %llu user function%s call%s a system function "
+                "this release removed (%s)", (unsigned long long)r->dangling,
+                r->dangling == 1 ? "" : "s", r->dangling == 1 ? "s" : "",
+                r->dangling_example);
+    fputc('\n', stderr);
 }
 
 int main(int argc, char **argv)
