@@ -94,7 +94,8 @@ TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 EXAMPLE  := $(BUILD)/tests/embedding-example
 BENCHES  := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 # tests/crash/ckpt_crash.c builds the program build/tests/ckpt-crash.
-CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
+CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,\
+	$(filter tests/crash/ckpt_%.c,$(CRASH_SRCS)))
 # Two variant systems for the upgrade tests (docs/upgrade-design.md section
 # 3): $(BUILD)/upgrade/V/lispos-repl, V in a b, is lispos-repl with the boot
 # files plus tests/upgrade/boot/V/*.lisp and the release VERSION's with the
@@ -102,9 +103,13 @@ CRASHERS := $(patsubst tests/crash/ckpt_%.c,$(BUILD)/tests/ckpt-%,$(CRASH_SRCS))
 UPGRADE_VARIANTS := a b
 UPGRADE_REPLS := $(UPGRADE_VARIANTS:%=$(BUILD)/upgrade/%/lispos-repl)
 UPGRADE_BOOT := $(wildcard tests/upgrade/boot/*/*.lisp)
+# tests/crash/upgrade_crash.c, linked as system B like B's lispos-repl: the
+# power lost during an upgrade (tests/integration/upgrade_power.t).
+UPGRADE_CRASH := $(BUILD)/upgrade/b/upgrade-crash
 
 .PHONY: all check run bench soak fuzz fixture clean deps
-all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE) $(UPGRADE_REPLS)
+all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE) $(UPGRADE_REPLS) \
+	$(UPGRADE_CRASH)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
 deps:
@@ -171,6 +176,10 @@ $(BUILD)/upgrade/%/lispos-repl: $(BUILD)/obj/server/lispos_repl.o \
 		$(BUILD)/upgrade/%/boot.o $(BUILD)/upgrade/%/release.o $(LIBS)
 	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LINK_LIBS) -o $@
 
+$(BUILD)/upgrade/%/upgrade-crash: $(BUILD)/obj/tests/crash/upgrade_crash.o \
+		$(BUILD)/upgrade/%/boot.o $(BUILD)/upgrade/%/release.o $(LIBS)
+	$(CC) $(LDFLAGS) $(filter %.o,$^) $(LINK_LIBS) -o $@
+
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(HELPER_LIB) $(LINK_LIBS) -o $@
@@ -217,6 +226,8 @@ soak: all
 	timeout 1800 $(BUILD)/tests/ckpt-crash --iterations $${SOAK_ITERATIONS:-5000}
 	timeout 1200 $(BUILD)/tests/ckpt-kill --rounds $${SOAK_ROUNDS:-300}
 	LISPOS_BUILD=$(abspath $(BUILD)) LISPOS_GC_STRESS=1 timeout 3600 prove --exec "" tests/integration/lisp_gc_stress.t
+	LISPOS_BUILD=$(abspath $(BUILD)) UPGRADE_POWER_ROUNDS=$${SOAK_UPGRADE_ROUNDS:-500} \
+		UPGRADE_POWER_SECONDS=1500 timeout 1800 prove -v --exec "" tests/integration/upgrade_power.t
 
 # The store fixture of the release in VERSION (docs/releasing.md): made
 # once per release, then opened by every later build's make check
