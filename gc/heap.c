@@ -27,6 +27,8 @@ struct lo_heap {
     uint64_t stress;                  /* trigger in stress mode, or 0 */
     uint64_t release_slack;           /* lo_heap_set_release_slack */
     uint64_t hold;                    /* lo_heap_hold_collections */
+    uint64_t room;                    /* free bytes after the last
+                                         collection (or the open) */
 };
 
 /*
@@ -95,6 +97,12 @@ static int take_region(lo_heap *h)
     return lo_ckpt_grow(h->store, max);
 }
 
+/* The free bytes between the heap's top and its large objects. */
+static uint64_t room(const struct lo_heap_root *r)
+{
+    return r->los_bottom > r->top ? r->los_bottom - r->top : 0;
+}
+
 int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
                       lo_heap **out, enum lo_heap_decision *decision,
                       char *why, size_t why_len)
@@ -152,6 +160,7 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
     if (*decision == LO_HEAP_OPEN)
         lo_heap_set_versions(h, r->system_version, r->layout_version,
                              a->release);
+    h->room = room(r);
     *out = h;
     return LO_OK;
 }
@@ -361,7 +370,10 @@ bool lo_heap_collection_due(lo_heap *h)
     uint64_t since = lo_heap_allocated_since_gc(h);
     if (h->stress)
         return since >= h->stress;
-    return since >= (h->hold > h->trigger ? h->hold : h->trigger);
+    /* the trigger, or a hold above it -- but never past half the room
+     * there was: a nearly full store collects before it runs out */
+    return since >= (h->hold > h->trigger ? h->hold : h->trigger) ||
+           since >= h->room / 2;
 }
 
 void lo_heap_hold_collections(lo_heap *h, uint64_t bytes)
@@ -400,6 +412,7 @@ void lo_heap_set_top(lo_heap *h, uint64_t *top)
     h->root->collections++;
     uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
+    h->room = room(h->root);
     atomic_store_explicit(&h->since_gc, 0, memory_order_relaxed);
     heap_unlock(h);
 }

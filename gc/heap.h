@@ -431,7 +431,10 @@ typedef void lo_heap_object_fn(uint64_t *object, void *ctx);
 bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx);
 
 /* Bytes handed out since the last collection, and the collector's trigger:
- * true once that passes the threshold (or at every poll in stress mode). */
+ * true once that passes the threshold -- the live size at the last
+ * collection, at least 8 MiB, or a hold above it -- or half the room
+ * there was then between the top and the large objects, whichever comes
+ * first (or at every poll in stress mode). */
 uint64_t lo_heap_allocated_since_gc(lo_heap *h);
 bool lo_heap_collection_due(lo_heap *h);
 /* Stress mode: collect at the first safepoint after `bytes` have been
@@ -452,8 +455,8 @@ uint64_t lo_heap_release_slack(lo_heap *h);
 bool lo_heap_stressed(lo_heap *h);
 /*
  * Hold collections off until `bytes` have been allocated since the last
- * one (the trigger, if greater, still applies); 0 lets them come as the
- * trigger says again.  A collection marks and slides every live object,
+ * one (the trigger, if greater, still applies, and so does half the room
+ * left); 0 lets them come as the trigger says again.  A collection marks and slides every live object,
  * so work that must not cost in proportion to the data -- the upgrade of
  * a heap, which allocates a few megabytes of new system code -- holds
  * them off for its duration.  Stress mode overrides it.

@@ -271,8 +271,19 @@ static void free_world(struct lo_world *W)
 }
 
 /* What an upgrade may allocate before a collection runs (gc/heap.h,
- * lo_heap_hold_collections): the new system code takes a few MB. */
+ * lo_heap_hold_collections): the new system code takes a few MB, so at
+ * most 256 MiB, and at most a quarter of the space left between the
+ * heap's top and its large objects -- a nearly full store collects as it
+ * goes instead of running out (collections are safe during the upgrade:
+ * lisp/upgrade.c keeps what it holds rooted). */
 #define LO_UPGRADE_HOLD (256ull << 20)
+
+static uint64_t upgrade_hold(lo_heap *h)
+{
+    const struct lo_heap_root *r = lo_heap_root(h);
+    uint64_t space = r->los_bottom > r->top ? r->los_bottom - r->top : 0;
+    return space / 4 < LO_UPGRADE_HOLD ? space / 4 : LO_UPGRADE_HOLD;
+}
 
 /* Tell the embedder which phase of an upgrade starts. */
 static void announce(const struct lo_lisp_open_options *options,
@@ -434,7 +445,7 @@ int lo_lisp_open_with(lo_ckpt *store,
     if (decision == LO_HEAP_UPGRADE) {
         /* a few megabytes of new system code: no collection, whose work
          * grows with the data, runs before the upgrade is done */
-        lo_heap_hold_collections(W->heap, LO_UPGRADE_HOLD);
+        lo_heap_hold_collections(W->heap, upgrade_hold(W->heap));
         announce(options, "layout steps on the heap");
         status = lo_migrate_heap(W->heap, report->from.layout, why, why_len);
         if (status != LO_OK) {

@@ -147,4 +147,12 @@ is "as made by a newer LispOS" yes sh -c "'$a' --store '$store' -e t 2>&1 |
    grep -q 'newer than this LispOS [^ ]*-upgrade-a' && echo yes"
 value_is "A's refusal leaves it byte for byte unchanged" "" same \
       "$(cmp -s "$store" "$dir/upgraded.store" && echo same)"
+
+# A small store: its upgrade collects as it goes instead of running out
+# (the heap collects before half the room left is used: gc/heap.c).
+small="$dir/small.store"
+"$a" --store "$small" --size 32M -e t > /dev/null 2>&1
+"$a" --store "$small" --user alice < "$fill/alice.lisp" > /dev/null 2>&1
+value_is "a 32M store A filled upgrades too" "" '(:V2 1)' \
+      "$("$b" --store "$small" --user alice -e '(calls-changed 1)' 2>/dev/null | tail -1)"
 echo "1..$n"
