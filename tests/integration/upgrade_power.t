@@ -14,12 +14,7 @@ build="${LISPOS_BUILD:-build}"
 a="$build/upgrade/a/lispos-repl"
 bin="$build/upgrade/b/upgrade-crash"
 . "$(dirname "$0")/tap.sh"
-case $build in
-*/tsan|*/tsan/*)
-    echo "ok 1 # SKIP a TSAN build places the region elsewhere"
-    echo "1..1"
-    exit 0 ;;
-esac
+skip_if_tsan "$build"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-upgrade-power-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 store="$dir/a.store"
