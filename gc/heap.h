@@ -140,10 +140,12 @@ static inline lo_value lo_value_moved(lo_value v, const uint64_t *to)
  * later the store's entries and indexes -- increments it and ships a
  * numbered migration step that brings a heap of the previous layout to
  * the new one (issue 18, the upgrade: an open decides to upgrade a heap
- * of an older layout, lo_heap_decide).  A heap of a greater layout version than this is
- * always refused: a newer LispOS made it.
+ * of an older layout, lo_heap_decide).  A heap of a greater layout
+ * version than this is always refused: a newer LispOS made it.  The
+ * steps (lisp/migrate.c):
+ *   1  code objects may carry their source (lisp/value.h, CODE_SOURCE)
  */
-#define LO_LAYOUT_VERSION 0u
+#define LO_LAYOUT_VERSION 1u
 
 /* The first page of the region. */
 struct lo_heap_root {
@@ -210,11 +212,19 @@ static inline uint64_t lo_header_words(uint64_t header)
     return (header >> 8) & LO_HEADER_SIZE_MASK;
 }
 
+/* How many words after the header of a raw object hold values (no
+ * branch: for a reader that knows the object is raw, such as the VM
+ * finding a code object's bytes). */
+static inline uint64_t lo_header_raw_value_words(uint64_t header)
+{
+    return (header >> 49) & 0xff;
+}
+
 /* How many words after the header hold values. */
 static inline uint64_t lo_header_value_words(uint64_t header)
 {
     if (header & LO_HEADER_RAW)
-        return (header >> 49) & 0xff;
+        return lo_header_raw_value_words(header);
     return lo_header_words(header) - 1;
 }
 

@@ -3,6 +3,19 @@
  *
  * One opcode byte, then operands: k = constant index (u16), i = frame slot
  * (u16), n = argument count (u8), a = code address (u16).
+ *
+ * The instruction set only grows.  Every store holds code compiled to it
+ * -- users' functions, and the system's closures kept in users' data --
+ * which no upgrade recompiles (docs/upgrade.md, "Rules for developers").
+ * So a new instruction goes at the end of the enum, with the next number,
+ * and an existing one never changes its number, its operands or what it
+ * does.  tests/unit/lisp_bytecode_abi.c holds every instruction to its
+ * row in tests/unit/bytecode_abi.txt (number, name, operands): adding one
+ * means adding its row there (the test says which), and renumbering,
+ * removing or changing one fails make check.  A change that cannot be
+ * made by growing would bump LO_BYTECODE_VERSION (lisp/open.c) and must
+ * ship a translator of the old code to the new (issue 18, not built yet:
+ * docs/upgrade-design.md 2.4) -- until there is one, do not.
  */
 #ifndef LO_LISP_BYTECODE_H
 #define LO_LISP_BYTECODE_H
@@ -93,5 +106,9 @@ enum lo_op {
 /* The in-line opcode for a call of the primitive `name` with nargs
  * arguments, or 0 (vm.c). */
 unsigned lo_inline_op(const char *name, unsigned nargs);
+
+/* An opcode's name as DISASSEMBLE shows it, and (if operands is not NULL)
+ * its operands in disassemble.c's letters; NULL for no instruction. */
+const char *lo_op_name(unsigned op, const char **operands);
 
 #endif

@@ -310,6 +310,47 @@ static uint32_t count_required(lo_value params)
 }
 
 /*
+ * The source a code object keeps (value.h, CODE_SOURCE), for
+ * FUNCTION-LAMBDA-EXPRESSION and for recompiling users' code when the
+ * bytecode changes (docs/upgrade-design.md 2.4).  The system's code keeps
+ * none (0: the code object has no such word): the boot code makes
+ * thousands of functions, and its source is the boot text this binary
+ * carries.  Users' code (everything compiled while not booting, the
+ * administrator's included) keeps the lambda expression as compiled --
+ * for an inner lambda, the inner lambda form alone:
+ *   - a function that closes over nothing: (LAMBDA params . body), two
+ *     conses over the forms the reader made;
+ *   - a closure, or a macro's expander (whose params are a defmacro
+ *     pattern, and which takes (form env)): a simple vector #(lambda
+ *     macro-p name1 boxed1 name2 boxed2 ...), with the variables it
+ *     closes over in closure-slot order and whether each slot holds a
+ *     box, so that code recompiled from the lambda can be checked against
+ *     the closures that exist (their slots must mean the same).
+ * Made after the body is compiled (the free variables are known then),
+ * with collection inhibited as all the compiler's work is.
+ */
+static lo_value code_source(struct compiler *c, lo_value params,
+                            lo_value body, bool macro)
+{
+    lo_lisp *L = c->L;
+    if (L->W->booting)
+        return 0;
+    lo_value lambda = lo_cons(L, lo_intern(L, "LAMBDA"),
+                              lo_cons(L, params, body));
+    if (!macro && c->nfree == 0)
+        return lambda;
+    lo_value v = lo_make_vector(L, 2 + 2 * c->nfree, L->nil);
+    lo_value *e = lo_ptr(v) + 2;
+    e[0] = lambda;
+    e[1] = lo_truth(L, macro);
+    for (uint32_t i = 0; i < c->nfree; i++) {
+        e[2 + 2 * i] = c->free_name[i];
+        e[3 + 2 * i] = lo_truth(L, c->free_boxed[i]);
+    }
+    return v;
+}
+
+/*
  * A function of params and body.  macro: params is a defmacro pattern for
  * the cdr of the form, and the function takes (form env).
  */
@@ -318,6 +359,7 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
                                struct compiler **inner)
 {
     lo_lisp *L = parent->L;
+    lo_value given = params;            /* bind_macro_extras takes it apart */
     struct compiler *c = lo_cc_enter_compiler(L, parent);
     if (!lo_consp(params) && !lo_null(L, params) && !lo_symbolp(params))
         lo_error(L, "PROGRAM-ERROR", "malformed lambda list");
@@ -354,7 +396,8 @@ static lo_value compile_lambda(struct compiler *parent, lo_value name,
     if (c->dynamic_binds)
         lo_cc_emit_op16(c, OP_UNBIND, c->dynamic_binds);
     lo_cc_emit_return(c);
-    lo_value fn = lo_cc_finish(c, name, arity);
+    lo_value fn = lo_cc_finish(c, name, arity,
+                               code_source(c, given, body, macro));
     lo_cc_leave_compiler(L);
     *inner = c;
     return fn;

@@ -1014,23 +1014,29 @@ void lo_cc_compile(struct compiler *c, lo_value form)
 
 /* ---- compilers: one per function ------------------------------------------ */
 
-/* Build the code and function objects from a finished compiler. */
-lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity)
+/* Build the code and function objects from a finished compiler: the
+ * code keeps source (compile_lambda.c, code_source) in a 7th value word,
+ * or has none when source is 0. */
+lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity,
+                      lo_value source)
 {
     lo_lisp *L = c->L;
     lo_value consts = lo_make_vector(L, c->nconstants, L->nil);
     uint32_t i = c->nconstants;
     for (lo_value l = c->constants; lo_consp(l); l = lo_cdr_raw(l))
         lo_ptr(consts)[2 + --i] = lo_car_raw(l);
-    uint64_t *code = lo_alloc_raw(L, LO_T_CODE, CODE_BYTES + (c->len + 7) / 8,
-                                  CODE_BYTES - 1);
+    unsigned values = source ? CODE_WORDS_SOURCE : CODE_WORDS_BARE;
+    uint64_t *code = lo_alloc_raw(L, LO_T_CODE, 1 + values + (c->len + 7) / 8,
+                                  values);
     code[CODE_LENGTH] = lo_fixnum(c->len);
     code[CODE_CONSTANTS] = consts;
     code[CODE_ARITY] = lo_fixnum(arity);
     code[CODE_FRAME] = lo_fixnum(c->frame_size);
     code[CODE_NAME] = name;
     code[CODE_ENV] = lo_current_env(L);
-    memcpy(code + CODE_BYTES, c->code, c->len);
+    if (source)
+        code[CODE_SOURCE] = source;
+    memcpy(code + 1 + values, c->code, c->len);
     uint64_t *fn = lo_alloc_object(L, LO_T_FUNCTION, FN_WORDS);
     fn[FN_CODE] = lo_make_object(code);
     fn[FN_ENV] = L->nil;
@@ -1086,7 +1092,8 @@ lo_value lo_compile_toplevel(lo_lisp *L, lo_value form)
     struct compiler *c = lo_cc_enter_compiler(L, NULL);
     lo_cc_compile_in(c, form, true, true);
     lo_cc_emit_return(c);
-    lo_value fn = lo_cc_finish(c, L->nil, 0);
+    /* a top-level form's thunk runs once and is dropped: no source */
+    lo_value fn = lo_cc_finish(c, L->nil, 0, 0);
     lo_cc_leave_compiler(L);
     lo_gc_allow(L);
     return fn;

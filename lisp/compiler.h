@@ -127,7 +127,8 @@ void lo_cc_check_variable_name(lo_lisp *L, lo_value name, const char *op);
  * memory), and the function object made from a finished one. */
 struct compiler *lo_cc_enter_compiler(lo_lisp *L, struct compiler *parent);
 void lo_cc_leave_compiler(lo_lisp *L);
-lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity);
+lo_value lo_cc_finish(struct compiler *c, lo_value name, uint32_t arity,
+                      lo_value source);
 
 /* ---- compile_lambda.c ---- */
 void lo_cc_compile_function(struct compiler *c, lo_value name, lo_value params,

@@ -57,6 +57,17 @@ static const struct {
     { OP_SET_SYSTEM_GLOBAL, "SET-SYSTEM-GLOBAL", "k" },
 };
 
+const char *lo_op_name(unsigned op, const char **operands)
+{
+    for (size_t i = 0; i < sizeof instructions / sizeof instructions[0]; i++)
+        if (instructions[i].op == op) {
+            if (operands)
+                *operands = instructions[i].operands;
+            return instructions[i].name;
+        }
+    return NULL;
+}
+
 static void put(lo_lisp *L, lo_value out, const char *s)
 {
     lo_stream_write_utf8(L, out, s, strlen(s));
@@ -69,13 +80,9 @@ static uint32_t show_instruction(lo_lisp *L, lo_value out,
                                  int64_t nconstants)
 {
     char buf[64];
-    unsigned op = code[pc];
-    const char *name = "?", *operands = "";
-    for (size_t i = 0; i < sizeof instructions / sizeof instructions[0]; i++)
-        if (instructions[i].op == op) {
-            name = instructions[i].name;
-            operands = instructions[i].operands;
-        }
+    const char *operands = "", *name = lo_op_name(code[pc], &operands);
+    if (!name)
+        name = "?";
     lo_snprintf(buf, sizeof buf, "%5u  %s", pc, name);
     put(L, out, buf);
     pc++;
@@ -118,7 +125,7 @@ LO_PRIMITIVE(p_disassemble, "DISASSEMBLE", CL, ANY, 1, 1, "(fn)",
     }
     uint64_t *code = lo_ptr(lo_ptr(fn)[FN_CODE]);
     uint32_t len = (uint32_t)lo_fixnum_value(code[CODE_LENGTH]);
-    const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);
+    const unsigned char *bytes = lo_code_bytes(code);
     lo_value constants = code[CODE_CONSTANTS];
     /* Printing conses nothing that could move the code: no collection
      * happens outside a safepoint, and this primitive polls none. */

@@ -217,10 +217,40 @@ LO_PRIMITIVE(p_function_name, "%FUNCTION-NAME", INTERNAL, ANY, 1, 1,
     return lo_values(L, 2, v);
 }
 
+/* (%function-source function): the lambda expression function was
+ * compiled from, when its code kept it (compile_lambda.c, code_source:
+ * users' code does, the system's does not, nor code made before layout 1
+ * of the heap), else nil.  A macro's expander keeps its defmacro pattern
+ * and body, which are not a lambda expression of the expander: nil too.
+ * Needs the function's read bit, as DISASSEMBLE does: the source shows
+ * what the code does. */
+LO_PRIMITIVE(p_function_source, "%FUNCTION-SOURCE", INTERNAL, ANY, 1, 1,
+             "(function)",
+             "The lambda expression FUNCTION was compiled from, or NIL "
+             "when it was not kept (system code, a macro's expander, code "
+             "compiled before sources were kept).")
+{
+    lo_value f = args[0];
+    if (!lo_typep(f, LO_T_FUNCTION))
+        return L->nil;
+    uint64_t *code = lo_ptr(lo_ptr(f)[FN_CODE]);
+    if (!lo_code_has_source(code))
+        return L->nil;
+    lo_check_access(L, f, LO_ACCESS_READ, "FUNCTION-LAMBDA-EXPRESSION");
+    lo_value source = code[CODE_SOURCE];
+    if (lo_consp(source))
+        return source;
+    /* #(lambda macro-p free...): a closure's, or a macro expander's */
+    if (lo_typep(source, LO_T_VECTOR) && lo_null(L, lo_ptr(source)[3]))
+        return lo_ptr(source)[2];
+    return L->nil;
+}
+
 const struct lo_primitive *const lo_prims_documentation[] = {
     LO_ROW(p_set_documentation),
     LO_ROW(p_note_definition),
     LO_ROW(p_primitive_info),
     LO_ROW(p_function_name),
+    LO_ROW(p_function_source),
     NULL,
 };

@@ -99,9 +99,13 @@ struct lo_binding {             /* a dynamic binding: the value it hides */
 struct lo_frame {
     lo_value code;              /* the code object running */
     lo_value env;               /* its closure vector, or nil */
-    uint32_t pc;
+    uint32_t pc;                /* from the start of the code's bytes */
     uint32_t base;              /* stack index of local 0 (first argument) */
     uint32_t drop;              /* slots below base to pop on return */
+    /* where the code's bytes start, in bytes from the code object
+     * (lo_code_bytes): read from its header once, when the frame gets
+     * the code, so that a return finds its bytes without reading it */
+    uint32_t start;
 };
 
 /*

@@ -17,6 +17,13 @@ static const struct lo_migration steps[] = {
     /* Layout 0 is the first layout: no step brings a heap to it.  The
      * row keeps the array non-empty and the indexes equal to versions. */
     { 0, "the first layout", "nothing", NULL, NULL },
+    /* Users' code keeps its source (lisp/compile_lambda.c, code_source)
+     * in a 7th value word of its code object (lisp/value.h,
+     * CODE_SOURCE); the bytecode starts after the value words the header
+     * counts.  An older binary would run that word as bytecode, hence
+     * the new layout, which it refuses.  A code object of layout 0 (6
+     * value words, no source) is still a valid one: nothing to rewrite. */
+    { 1, "code objects may carry their source", "nothing", NULL, NULL },
 };
 _Static_assert(sizeof steps / sizeof steps[0] == LO_LAYOUT_VERSION + 1,
                "one migration step per layout version (gc/heap.h)");

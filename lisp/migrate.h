@@ -19,7 +19,7 @@
  * depends on it, and the report lists the steps that ran.
  *
  *   static int heap_step_2(lo_heap *h, char *why, size_t len) { ... }
- *   { 2, "code objects keep their source", "the heap once",
+ *   { 2, "hash tables record their weakness", "the heap once",
  *     heap_step_2, NULL },
  */
 #ifndef LO_MIGRATE_H

@@ -28,8 +28,11 @@
 #include "lisp/package.h"
 #include "lisp/upgrade.h"
 
-/* Bump when the bytecode changes.  A change of an object's layout
- * increments LO_LAYOUT_VERSION instead (gc/heap.h). */
+/* Bump when the bytecode changes incompatibly -- which needs a
+ * translator of the code stores hold (lisp/bytecode.h: the instruction
+ * set only grows; a new instruction at its end needs no bump).  A change
+ * of an object's layout increments LO_LAYOUT_VERSION instead
+ * (gc/heap.h). */
 #define LO_BYTECODE_VERSION 14u
 
 /* The space past the heap's top a collection keeps for the next

@@ -152,7 +152,10 @@ static inline lo_value lo_cdr_raw(lo_value c) { return lo_ptr(c)[2]; }
  *             further ones are gathered into a list in the next slot),
  *             4 frame size (fixnum), 5 name, 6 the global environment
  *             it was compiled in (its free references resolve there),
- *             then bytes (raw tail)
+ *             7 (only in code that keeps its source, from layout 1) the
+ *             source (lo_code_source), then bytes (raw tail): they start
+ *             after the value words the header counts (lo_code_bytes), 6
+ *             or 7
  *   function  1 code  2 closed-over environment (vector or nil)
  *   primitive 1 index into this binary's primitive table (fixnum; set
  *             at every open from the name, -1 when it has no such
@@ -187,7 +190,27 @@ enum { CELL_VALUE = 1, CELL_NAME, CELL_FLAGS, CELL_WORDS };
                                    no longer defines it (lisp/upgrade.c) */
 #define CELL_INDEX_SHIFT 8
 enum { CODE_LENGTH = 1, CODE_CONSTANTS, CODE_ARITY, CODE_FRAME, CODE_NAME,
-       CODE_ENV, CODE_BYTES };
+       CODE_ENV, CODE_SOURCE };
+/* A code object's value words: without its source (system code, and
+ * every code object of a heap of layout 0), and with it. */
+enum { CODE_WORDS_BARE = CODE_ENV, CODE_WORDS_SOURCE = CODE_SOURCE };
+
+/* Where a code object's bytecode starts: after its value words, as many
+ * as its header counts (code objects are always raw). */
+static inline uint32_t lo_code_start(const uint64_t *code)
+{
+    return (uint32_t)(8 * (1 + lo_header_raw_value_words(code[0])));
+}
+static inline const unsigned char *lo_code_bytes(const uint64_t *code)
+{
+    return (const unsigned char *)code + lo_code_start(code);
+}
+
+/* Whether a code object has the CODE_SOURCE word. */
+static inline bool lo_code_has_source(const uint64_t *code)
+{
+    return lo_header_value_words(code[0]) >= CODE_SOURCE;
+}
 enum { FN_CODE = 1, FN_ENV, FN_WORDS };
 enum { PRIM_INDEX = 1, PRIM_NAME, PRIM_WORDS };
 enum { CONDITION_TYPE = 1, CONDITION_MESSAGE, CONDITION_DATA,

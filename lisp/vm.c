@@ -192,7 +192,8 @@ static bool start_call(lo_lisp *L, lo_value fn, uint32_t n, uint32_t drop)
     uint32_t base = L->sp - n;
     open_locals(L, code, n);
     L->frames[L->nframes++] =
-        (struct lo_frame){ code, lo_ptr(fn)[FN_ENV], 0, base, drop };
+        (struct lo_frame){ code, lo_ptr(fn)[FN_ENV], 0, base, drop,
+                           lo_code_start(lo_ptr(code)) };
     return false;
 }
 
@@ -235,7 +236,8 @@ static inline bool quick_call(lo_lisp *L, lo_value fn, uint32_t n,
     for (int64_t i = n; i < lo_fixnum_value(code[CODE_FRAME]); i++)
         L->stack[L->sp++] = L->nil;
     L->frames[L->nframes++] = (struct lo_frame){
-        lo_ptr(fn)[FN_CODE], lo_ptr(fn)[FN_ENV], 0, base, drop };
+        lo_ptr(fn)[FN_CODE], lo_ptr(fn)[FN_ENV], 0, base, drop,
+        lo_code_start(code) };
     return true;
 }
 
@@ -277,6 +279,7 @@ static inline bool quick_tail_call(lo_lisp *L, struct lo_frame *f,
     f->code = lo_ptr(fn)[FN_CODE];
     f->env = lo_ptr(fn)[FN_ENV];
     f->pc = 0;
+    f->start = lo_code_start(code);
     return true;
 }
 
@@ -307,6 +310,7 @@ static bool tail_call(lo_lisp *L, struct lo_frame *f, lo_value fn, uint32_t n,
     f->code = code;
     f->env = lo_ptr(fn)[FN_ENV];
     f->pc = 0;
+    f->start = lo_code_start(lo_ptr(code));
     return true;
 }
 
@@ -525,7 +529,7 @@ static lo_value run_loop(lo_lisp *L, uint32_t entry_frames)
         uint64_t epoch = atomic_load_explicit(&L->W->gc_epoch,
                                               memory_order_relaxed);
         uint64_t *code = lo_ptr(f->code);
-        const unsigned char *bytes = (const unsigned char *)(code + CODE_BYTES);
+        const unsigned char *bytes = (const unsigned char *)code + f->start;
         const lo_value *k = lo_ptr(code[CODE_CONSTANTS]) + 2;
         lo_value *closed = lo_objectp(f->env) ? lo_ptr(f->env) + 2 : NULL;
         const unsigned char *ip = bytes + f->pc;

@@ -95,6 +95,19 @@
                  (%function-name-lambda-list name)
                  (values nil nil))))))
 
+;; FUNCTION-LAMBDA-EXPRESSION (CLHS): the lambda expression function was
+;; compiled from, whether it is a closure, and its name.  Users' code keeps
+;; its source (lisp/compile_lambda.c, code_source); the system's does not,
+;; nor code compiled before sources were kept: NIL there, as the standard
+;; allows.
+(defun function-lambda-expression (function)
+  (unless (functionp function)
+    (error 'type-error :datum function :expected-type 'function))
+  (if (%generic-function-p function)
+      (values nil t (%gf-name function))
+      (multiple-value-bind (name closure-p) (%function-name function)
+        (values (%function-source function) closure-p name))))
+
 ;;; ---- types ----
 
 (defun %type-documentation (symbol)

@@ -32,15 +32,17 @@ forbid ckpt/* gc/* lisp/*
 forbid gc/* lisp/*
 forbid lisp/runtime lisp/reader lisp/compiler* lisp/compile_* lisp/vm lisp/printer
 forbid lisp/equal lisp/reader lisp/compiler* lisp/compile_* lisp/vm lisp/printer
-forbid lisp/[!aou]* lisp/api lisp/api_values
+forbid lisp/[!aoum]* lisp/api lisp/api_values
 forbid lisp/[!o]* lisp/open
 forbid lisp/[!ou]* lisp/upgrade
+forbid lisp/[!o]* lisp/migrate
 '
 # The layers of ckpt are explained in ckpt/internal.h; the direction
 # between directories is DESIGN.md's (lisp -> gc -> ckpt -> drivers).
 # In lisp/, open.c (opening the system, the cold boot) is the top, then
 # upgrade.c (the boot code run, at the cold boot or again into an existing
-# heap), the embedding API (api.c, api_values.c: every entry point) is
+# heap) and migrate.c (the layout steps an upgrade runs, the Lisp ones
+# under lo_protect), the embedding API (api.c, api_values.c: every entry point) is
 # right under them and nothing below calls it, and the lowest files -- runtime.c
 # (allocation, special variables) and equal.c -- call nothing of the
 # reader, compiler, VM or printer.

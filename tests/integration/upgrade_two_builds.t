@@ -27,6 +27,8 @@ store="$dir/a.store"
 
 version() { "$1" --version | sed -n 's/^system code version //p'; }
 va=$(version "$a")
+# both variants are built from this tree: one layout version
+layout=$("$a" --version | sed -n 's/^layout version //p')
 vb=$(version "$b")
 value_is "both variants print a system code version" "" "yes yes" \
       "$([ -n "$va" ] && echo yes) $([ -n "$vb" ] && echo yes)"
@@ -69,7 +71,7 @@ status_is "B --no-upgrade refuses it (exit 1)" 1 \
    "$b" --store "$store" --no-upgrade -e t
 is "saying from what to what, and why" yes \
    sh -c "'$b' --store '$store' --no-upgrade -e t 2>&1 |
-          grep -q 'made by LispOS [^ ]*-upgrade-a (system code $va, layout 0); this is LispOS [^ ]*-upgrade-b (system code $vb, layout 0). It would be upgraded in place; refusing, as --no-upgrade asks. Nothing was written' && echo yes"
+          grep -q 'made by LispOS [^ ]*-upgrade-a (system code $va, layout $layout); this is LispOS [^ ]*-upgrade-b (system code $vb, layout $layout). It would be upgraded in place; refusing, as --no-upgrade asks. Nothing was written' && echo yes"
 value_is "--no-upgrade leaves the store byte for byte unchanged" "" same \
       "$(cmp -s "$store" "$dir/before.store" && echo same)"
 
@@ -77,7 +79,7 @@ value_is "--no-upgrade leaves the store byte for byte unchanged" "" same \
 "$b" --store "$store" -e t > "$dir/open.out" 2> "$dir/open.err"
 value_is "B opens the store A made" "" "0 T" "$? $(tail -1 "$dir/open.out")"
 value_is "and says so in one line on stderr: from what to what, how long, and the user code calling what B removed" "" yes \
-      "$(grep -qx "lispos-repl: $store: upgraded from [^ ]*-upgrade-a (system $va, layout 0) to [^ ]*-upgrade-b (system $vb, layout 0) in [0-9]*\.[0-9][0-9] s; 1 user function calls a system function this release removed (alice's COMMON-LISP-USER::CALLS-REMOVED calls UPGRADE-TEST::REMOVED)" "$dir/open.err" &&
+      "$(grep -qx "lispos-repl: $store: upgraded from [^ ]*-upgrade-a (system $va, layout $layout) to [^ ]*-upgrade-b (system $vb, layout $layout) in [0-9]*\.[0-9][0-9] s; 1 user function calls a system function this release removed (alice's COMMON-LISP-USER::CALLS-REMOVED calls UPGRADE-TEST::REMOVED)" "$dir/open.err" &&
          [ "$(wc -l < "$dir/open.err")" -eq 1 ] && echo yes)"
 [ -s "$dir/open.err" ] && sed 's/^/#   /' "$dir/open.err"
 
@@ -95,6 +97,11 @@ b_is "the REMOVED function object she kept still works (old code)" alice \
 b_is "ADDED, which her code named before it existed, is live" alice \
      ':ADDED' '(calls-added)'
 b_is "a closure keeps its variable" alice 11 '(funcall *adder* 1)'
+b_is "her DEFUN keeps its source (FUNCTION-LAMBDA-EXPRESSION)" alice \
+     '((LAMBDA (X) (BLOCK CALLS-CHANGED (UPGRADE-TEST:CHANGED X))) NIL CALLS-CHANGED)' \
+     "(multiple-value-list (function-lambda-expression #'calls-changed))"
+b_is "and her closure its lambda" alice '((LAMBDA (X) (+ X N)) T NIL)' \
+     '(multiple-value-list (function-lambda-expression *adder*))'
 b_is "the old instance keeps X" alice 7 '(upgrade-test:shape-x *shape*)'
 b_is "the old instance has the new slot Y (42)" alice 42 \
      '(upgrade-test:shape-y *shape*)'

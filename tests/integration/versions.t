@@ -16,10 +16,12 @@ trap 'rm -rf "$dir"' EXIT
 
 release=$(cat "$root/VERSION")
 system=$("$repl" --version | sed -n 's/^system code version \([0-9a-f]\{16\}\)$/\1/p')
+# the layout version the source says (gc/heap.h), which the builds print
+layout=$(sed -n 's/^#define LO_LAYOUT_VERSION \([0-9]*\)u$/\1/p' "$root/gc/heap.h")
 
 status_is "lispos-repl --version exits 0" 0 "$repl" --version
 is "lispos-repl --version: the release, the system code and layout versions" \
-   "$(printf 'lispos-repl %s\nsystem code version %s\nlayout version 0' "$release" "$system")" \
+   "$(printf 'lispos-repl %s\nsystem code version %s\nlayout version %s' "$release" "$system" "$layout")" \
    "$repl" --version
 is "the system code version is 16 hex digits" 16 sh -c "printf %s '$system' | wc -c"
 is "lispos-repl --version needs no store" "lispos-repl $release" \
@@ -27,7 +29,7 @@ is "lispos-repl --version needs no store" "lispos-repl $release" \
 is "lispos-repl --help mentions --version" 2 sh -c "'$repl' --help | grep -c -- --version"
 status_is "lispos-disk --version exits 0" 0 "$disk" --version
 is "lispos-disk --version says the same of its build" \
-   "$(printf 'lispos-disk %s\nsystem code version %s\nlayout version 0' "$release" "$system")" \
+   "$(printf 'lispos-disk %s\nsystem code version %s\nlayout version %s' "$release" "$system" "$layout")" \
    "$disk" --version
 status_is "lispos-disk --help mentions --version" 0 \
    sh -c "'$disk' --help | grep -q -- '--version'"
@@ -39,7 +41,7 @@ is "describe a blank disk" "store:           none (a blank disk)" \
    sh -c "'$disk' describe '$dir/blank.img' | grep '^store:'"
 "$repl" --store "$dir/s.img" --size 256M -e 1 >/dev/null
 is "describe a store lispos-repl made: its three records, and that this build opens it" \
-   "$(printf 'heap:            yes\nsystem version:  %s\nlayout version:  0\nlast release:    %s\nthis build:      opens it as it is' "$system" "$release")" \
+   "$(printf 'heap:            yes\nsystem version:  %s\nlayout version:  %s\nlast release:    %s\nthis build:      opens it as it is' "$system" "$layout" "$release")" \
    sh -c "'$disk' describe '$dir/s.img' | sed 1,2d"
 status_is "describe shows the store's snapshot generation and pages" 0 \
    sh -c "'$disk' describe '$dir/s.img' | grep -q '^store:           generation 2, [0-9]* of [0-9]* pages\$'"

@@ -124,10 +124,12 @@ static void decisions(void)
            LO_HEAP_OPEN, "a later release of the same system code: OPEN");
     is_int(decide(c, 0x2222, "0.3.0", &status, why, sizeof why),
            LO_HEAP_UPGRADE, "a later release of other system code: UPGRADE");
-    ok(status == LO_OK && strstr(why, "made by LispOS 0.2.0 (system code "
-                                 "0000000000001111, layout 0); this is "
-                                 "LispOS 0.3.0 (system code "
-                                 "0000000000002222, layout 0)"),
+    char want[200];
+    snprintf(want, sizeof want, "made by LispOS 0.2.0 (system code "
+             "0000000000001111, layout %u); this is LispOS 0.3.0 (system "
+             "code 0000000000002222, layout %u)", LO_LAYOUT_VERSION,
+             LO_LAYOUT_VERSION);
+    ok(status == LO_OK && strstr(why, want),
        "saying from what to what: %s", why);
     is_int(decide(c, 0x2222, "0.2.0", &status, why, sizeof why),
            LO_HEAP_UPGRADE, "the same release of other system code (a "
@@ -179,15 +181,28 @@ static void decisions(void)
     reseal(r);
     refused(c, 0x2222, "0.3.0", LO_EINVAL, "a newer LispOS made it",
             "an unknown layout step (one more than this build knows)");
-    r->layout_version = LO_LAYOUT_VERSION;
+    /* A heap of layout 0 made before the checksum existed: trusted, and
+     * upgraded (through the layout steps) by this build of layout 1. */
+    r->layout_version = 0;
     r->versions_crc = 0;
     is_int(decide(c, 0x2222, "0.3.0", &status, why, sizeof why),
-           LO_HEAP_OPEN, "a heap of layout 0 made before the checksum opens");
-    lo_heap_open(c, 0x2222, "0.3.0", &h, &fresh, why, sizeof why);
+           LO_HEAP_UPGRADE, "a heap of layout 0 made before the checksum: "
+           "UPGRADE to layout %u", LO_LAYOUT_VERSION);
+    ok(status == LO_OK && strstr(why, "layout 0); this is"),
+       "from layout 0: %s", why);
+    is_int(lo_heap_open_with(c, &args, &h, &d, why, sizeof why), LO_OK,
+           "and opens to be upgraded");
+    lo_heap_set_versions(h, 0x2222, LO_LAYOUT_VERSION, "0.3.0");
     lo_heap_close(h);
     copy = *r;
     reseal(&copy);
-    is_uint(r->versions_crc, copy.versions_crc, "and is sealed by the open");
+    ok(r->layout_version == LO_LAYOUT_VERSION &&
+       r->versions_crc == copy.versions_crc,
+       "the upgrade records layout %u, sealed", LO_LAYOUT_VERSION);
+    r->layout_version = LO_LAYOUT_VERSION;
+    r->versions_crc = 0;
+    refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "checksum is missing",
+            "a heap of layout 1 or later without the checksum");
     fixture_close(&fx);
 }
 
@@ -238,7 +253,9 @@ static void heap_records(void)
     faults = write_faults(c);
     is_int(lo_heap_open(c, 0x1111, "0.0.3", &h, &fresh, why, sizeof why),
            LO_EINVAL, "a heap of layout version 999 is refused");
-    ok(strstr(why, "layout 999") && strstr(why, "up to 0") &&
+    char up_to[32];
+    snprintf(up_to, sizeof up_to, "up to %u", LO_LAYOUT_VERSION);
+    ok(strstr(why, "layout 999") && strstr(why, up_to) &&
        strstr(why, "newer LispOS") && strstr(why, "0.0.2") &&
        strstr(why, "0.0.3"),
        "naming both layout versions and both releases: %s", why);
@@ -347,8 +364,12 @@ static void programs(void)
     close_keep_file(&fx);
     snprintf(cmd, sizeof cmd, "%s/lispos-disk describe %s", build, fx.file);
     run(cmd, out, sizeof out);
-    ok(strstr(out, "\nthis build:      would upgrade it in place (layout 0 "
-              "to 0)\n") != NULL, "describe: this build would upgrade it");
+    char upgrade_line[100];
+    snprintf(upgrade_line, sizeof upgrade_line, "\nthis build:      would "
+             "upgrade it in place (layout %u to %u)\n", LO_LAYOUT_VERSION,
+             LO_LAYOUT_VERSION);
+    ok(strstr(out, upgrade_line) != NULL,
+       "describe: this build would upgrade it");
     if (!strstr(out, "would upgrade"))
         diag("%s", out);
     size_t len, len_after;
@@ -392,7 +413,9 @@ static void programs(void)
              fx.file);
     is_int(run(cmd, out, sizeof out), 1,
            "lispos-repl refuses a store of layout version 999 (exit 1)");
-    ok(strstr(out, "layout 999") && strstr(out, "up to 0") &&
+    char up_to[32];
+    snprintf(up_to, sizeof up_to, "up to %u", LO_LAYOUT_VERSION);
+    ok(strstr(out, "layout 999") && strstr(out, up_to) &&
        strstr(out, "a newer LispOS made it"), "with the message: %.*s",
        (int)strcspn(out, "\n"), out);
     after = slurp(fx.file, &len_after);
