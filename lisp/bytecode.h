@@ -7,6 +7,13 @@
 #ifndef LO_LISP_BYTECODE_H
 #define LO_LISP_BYTECODE_H
 
+/* Bump when the bytecode changes incompatibly (an opcode renumbered or
+ * changed; adding one needs no bump), and ship a translator row from the
+ * previous version (bytecode_translate.c).  Part of the system version
+ * (open.c).  A change of an object's layout increments LO_LAYOUT_VERSION
+ * instead (gc/heap.h). */
+#define LO_BYTECODE_VERSION 14u
+
 enum lo_op {
     OP_CONST = 1,      /* k      push constants[k] */
     OP_LOCAL,          /* i      push frame slot i */
