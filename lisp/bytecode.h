@@ -13,12 +13,19 @@
  * row in tests/unit/bytecode_abi.txt (number, name, operands): adding one
  * means adding its row there (the test says which), and renumbering,
  * removing or changing one fails make check.  A change that cannot be
- * made by growing would bump LO_BYTECODE_VERSION (lisp/open.c) and must
+ * made by growing would bump LO_BYTECODE_VERSION (below) and must
  * ship a translator of the old code to the new (issue 18, not built yet:
  * docs/upgrade-design.md 2.4) -- until there is one, do not.
  */
 #ifndef LO_LISP_BYTECODE_H
 #define LO_LISP_BYTECODE_H
+
+/* Bump when the bytecode changes incompatibly (an opcode renumbered or
+ * changed; adding one needs no bump), and ship a translator row from the
+ * previous version (bytecode_translate.c).  Part of the system version
+ * (open.c).  A change of an object's layout increments LO_LAYOUT_VERSION
+ * instead (gc/heap.h). */
+#define LO_BYTECODE_VERSION 14u
 
 enum lo_op {
     OP_CONST = 1,      /* k      push constants[k] */
@@ -106,9 +113,5 @@ enum lo_op {
 /* The in-line opcode for a call of the primitive `name` with nargs
  * arguments, or 0 (vm.c). */
 unsigned lo_inline_op(const char *name, unsigned nargs);
-
-/* An opcode's name as DISASSEMBLE shows it, and (if operands is not NULL)
- * its operands in disassemble.c's letters; NULL for no instruction. */
-const char *lo_op_name(unsigned op, const char **operands);
 
 #endif

@@ -2,71 +2,17 @@
  * disassemble.c -- (disassemble fn): the bytecode of a function, one
  * instruction a line, on *standard-output*.
  *
- * The table below gives each instruction's name and operands in the
- * encoding of bytecode.h: k a constant (u16, shown with its value), i a
- * frame or closure slot (u16), a a code address (u16), c a count (u16),
- * b and n a count (u8), t a jump table (a u8 count, then that many
- * addresses).  It must follow bytecode.h; an instruction missing here
- * shows as "?".
+ * Each instruction's name and operands come from the shared table of
+ * opcodes.c (opcodes.h); an instruction missing there shows as "?".
  */
 #include <string.h>
 
 #include "lisp/bytecode.h"
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/opcodes.h"
 #include "lisp/sequences.h"
 #include "lisp/streams.h"
-
-static const struct {
-    unsigned op;
-    const char *name, *operands;
-} instructions[] = {
-    { OP_CONST, "CONST", "k" }, { OP_LOCAL, "LOCAL", "i" },
-    { OP_SET_LOCAL, "SET-LOCAL", "i" }, { OP_GLOBAL, "GLOBAL", "k" },
-    { OP_SET_GLOBAL, "SET-GLOBAL", "k" }, { OP_FUNCTION, "FUNCTION", "k" },
-    { OP_CALL_GLOBAL, "CALL-GLOBAL", "kn" }, { OP_CALL, "CALL", "n" },
-    { OP_JUMP, "JUMP", "a" }, { OP_JUMP_IF_NIL, "JUMP-IF-NIL", "a" },
-    { OP_POP, "POP", "" }, { OP_RETURN, "RETURN", "" },
-    { OP_DEFINE, "DEFINE", "k" },
-    { OP_TAIL_CALL_GLOBAL, "TAIL-CALL-GLOBAL", "kn" },
-    { OP_TAIL_CALL, "TAIL-CALL", "n" }, { OP_CLOSED, "CLOSED", "i" },
-    { OP_BOX, "BOX", "i" }, { OP_UNBOX, "UNBOX", "" },
-    { OP_SET_BOX_LOCAL, "SET-BOX-LOCAL", "i" },
-    { OP_SET_BOX_CLOSED, "SET-BOX-CLOSED", "i" },
-    { OP_CLOSURE, "CLOSURE", "kn" }, { OP_CAR, "CAR", "" },
-    { OP_CDR, "CDR", "" }, { OP_CHECK_CONS, "CHECK-CONS", "i" },
-    { OP_CHECK_EMPTY, "CHECK-EMPTY", "i" }, { OP_BIND, "BIND", "k" },
-    { OP_UNBIND, "UNBIND", "c" }, { OP_MV1, "MV1", "" },
-    { OP_MV_PUSH, "MV-PUSH", "" }, { OP_MV_CALL, "MV-CALL", "i" },
-    { OP_MV_SAVE, "MV-SAVE", "" }, { OP_MV_RESTORE, "MV-RESTORE", "" },
-    { OP_MV_STORE, "MV-STORE", "in" }, { OP_SAVE_SP, "SAVE-SP", "i" },
-    { OP_RESTORE_SP, "RESTORE-SP", "i" }, { OP_SET_SP, "SET-SP", "i" },
-    { OP_EXIT_ID, "EXIT-ID", "i" }, { OP_CATCH, "CATCH", "a" },
-    { OP_TAGBODY, "TAGBODY", "a" }, { OP_UNCATCH, "UNCATCH", "b" },
-    { OP_THROW, "THROW", "" }, { OP_UWP, "UNWIND-PROTECT", "a" },
-    { OP_UWP_NORMAL, "UWP-NORMAL", "" }, { OP_UWP_END, "UWP-END", "" },
-    { OP_JUMP_TABLE, "JUMP-TABLE", "t" }, { OP_ADD2, "+", "k" },
-    { OP_SUB2, "-", "k" }, { OP_LT2, "<", "k" }, { OP_GT2, ">", "k" },
-    { OP_LE2, "<=", "k" }, { OP_GE2, ">=", "k" }, { OP_NUM_EQ2, "=", "k" },
-    { OP_ADD1, "1+", "k" }, { OP_SUB1, "1-", "k" }, { OP_EQ2, "EQ", "k" },
-    { OP_CAR1, "CAR", "k" }, { OP_CDR1, "CDR", "k" }, { OP_CONS2, "CONS", "k" },
-    { OP_NULL1, "NULL", "k" }, { OP_RETURN1, "RETURN1", "" },
-    { OP_STORE_LOCAL, "STORE-LOCAL", "i" },
-    { OP_CONSTANT_INIT, "CONSTANT-INIT", "k" },
-    { OP_PATCH_CLOSURE, "PATCH-CLOSURE", "i" },
-    { OP_SET_SYSTEM_GLOBAL, "SET-SYSTEM-GLOBAL", "k" },
-};
-
-const char *lo_op_name(unsigned op, const char **operands)
-{
-    for (size_t i = 0; i < sizeof instructions / sizeof instructions[0]; i++)
-        if (instructions[i].op == op) {
-            if (operands)
-                *operands = instructions[i].operands;
-            return instructions[i].name;
-        }
-    return NULL;
-}
 
 static void put(lo_lisp *L, lo_value out, const char *s)
 {
@@ -80,9 +26,10 @@ static uint32_t show_instruction(lo_lisp *L, lo_value out,
                                  int64_t nconstants)
 {
     char buf[64];
-    const char *operands = "", *name = lo_op_name(code[pc], &operands);
+    unsigned op = code[pc];
+    const char *name = lo_op_name(op), *operands = lo_op_operands(op);
     if (!name)
-        name = "?";
+        name = "?", operands = "";
     lo_snprintf(buf, sizeof buf, "%5u  %s", pc, name);
     put(L, out, buf);
     pc++;

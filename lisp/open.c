@@ -20,6 +20,8 @@
 #include <string.h>
 
 #include "lisp/boot.h"
+#include "lisp/bytecode.h"
+#include "lisp/bytecode_translate.h"
 #include "drivers/checksum.h"
 #include "lisp/environment.h"
 #include "drivers/printf.h"
@@ -27,13 +29,6 @@
 #include "lisp/migrate.h"
 #include "lisp/package.h"
 #include "lisp/upgrade.h"
-
-/* Bump when the bytecode changes incompatibly -- which needs a
- * translator of the code stores hold (lisp/bytecode.h: the instruction
- * set only grows; a new instruction at its end needs no bump).  A change
- * of an object's layout increments LO_LAYOUT_VERSION instead
- * (gc/heap.h). */
-#define LO_BYTECODE_VERSION 14u
 
 /* The space past the heap's top a collection keeps for the next
  * allocations (gc/heap.h): at most this, at most the next trigger. */
@@ -384,6 +379,16 @@ static int open_heap(struct lo_world *W, lo_ckpt *store,
     };
     lo_heap_decide(store, args.system_version, args.release, decision,
                    &report->from, why, why_len);
+    /* Code of a bytecode this build cannot translate would run with the
+     * wrong instruction set: refuse before the heap is attached, so
+     * nothing is written. */
+    if (*decision == LO_HEAP_UPGRADE && !options->no_upgrade &&
+        lo_translate_check((uint32_t)(report->from.system >> 32), why,
+                           why_len) != LO_OK) {
+        size_t n = strlen(why);
+        lo_snprintf(why + n, why_len - n, ". Nothing was written");
+        return LO_EINVAL;
+    }
     int status = lo_heap_open_with(store, &args, &W->heap, decision, why,
                                    why_len);
     if (status == LO_EINVAL && *decision == LO_HEAP_UPGRADE) {
@@ -451,6 +456,12 @@ int lo_lisp_open_with(lo_ckpt *store,
         lo_heap_hold_collections(W->heap, upgrade_hold(W->heap));
         announce(options, "layout steps on the heap");
         status = lo_migrate_heap(W->heap, report->from.layout, why, why_len);
+        if (status == LO_OK) {
+            announce(options, "bytecode");
+            status = lo_translate_heap(W->heap,
+                                       (uint32_t)(report->from.system >> 32),
+                                       why, why_len);
+        }
         if (status != LO_OK) {
             upgrade_failed(W, why);
             free_world(W);
