@@ -370,7 +370,9 @@ int lo_upgrade_rerun_boot(lo_lisp *L, char *why, size_t why_len)
  * system function a user called by name, or -- the case that matters to
  * developers -- a system internal that a system macro's expansion calls
  * (docs/upgrade.md, "Internal functions that system macros expand into
- * are an ABI").  The scan goes over every user's function table.
+ * are an ABI").  The scan goes over every user's global functions and
+ * the functions their global variables hold (not methods, nor functions
+ * deeper in data).
  */
 struct dangling_scan {
     struct lo_upgrade_dangling *out;
@@ -435,6 +437,8 @@ void lo_upgrade_dangling(lo_lisp *L, struct lo_upgrade_dangling *out)
     for (lo_value l = lo_env_users(L); lo_consp(l); l = lo_cdr_raw(l)) {
         s.user = lo_car_raw(l);
         lo_for_each_cell(L, s.user, ENV_FUNCTIONS, scan_user_function, &s);
+        /* closures kept in the user's global variables too */
+        lo_for_each_cell(L, s.user, ENV_VARIABLES, scan_user_function, &s);
     }
 }
 

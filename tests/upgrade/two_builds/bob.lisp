@@ -7,3 +7,4 @@
 (defmethod upgrade-test:area ((s square)) (list :square (call-next-method)))
 (defvar *square* (make-instance 'square :x 3))
 (defvar *caller* (lambda (x) (upgrade-test:changed x)))
+(defvar *gone* (lambda () (upgrade-test:removed)))   ; B removes it
