@@ -272,11 +272,34 @@ LO_PRIMITIVE(p_package_use_list, "PACKAGE-USE-LIST", CL, ANY, 1, 1,
     return package_list(L, args[0], PKG_USE, "PACKAGE-USE-LIST");
 }
 
+/* Whether pkg is on the list packages. */
+static bool package_member(lo_value pkg, lo_value packages)
+{
+    for (lo_value l = packages; lo_consp(l); l = lo_cdr_raw(l))
+        if (lo_eq(lo_car_raw(l), pkg))
+            return true;
+    return false;
+}
+
+/* The packages that use a package include every user's that uses it
+ * (each user's COMMON-LISP-USER uses COMMON-LISP): a user sees only those
+ * of her own environment and the system's, never another user's, which
+ * she could otherwise change (INTERN, UNINTERN into it). */
 LO_PRIMITIVE(p_package_used_by_list, "PACKAGE-USED-BY-LIST", CL, ANY, 1, 1,
              "(package)",
-             "A fresh list of the packages that use PACKAGE.")
+             "A fresh list of the packages that use PACKAGE (those this "
+             "environment can see).")
 {
-    return package_list(L, args[0], PKG_USED_BY, "PACKAGE-USED-BY-LIST");
+    lo_value pkg = any_package(L, args[0], "PACKAGE-USED-BY-LIST");
+    lo_value visible = lo_visible_packages(L), out = L->nil;
+    lo_value *tail = &out;
+    for (lo_value l = lo_ptr(pkg)[PKG_USED_BY]; lo_consp(l);
+         l = lo_cdr_raw(l))
+        if (package_member(lo_car_raw(l), visible)) {
+            *tail = lo_cons(L, lo_car_raw(l), L->nil);
+            tail = &lo_ptr(*tail)[2];
+        }
+    return out;
 }
 
 LO_PRIMITIVE(p_package_shadowing_symbols, "PACKAGE-SHADOWING-SYMBOLS",

@@ -101,6 +101,12 @@ is "%INSTANCE-RESHAPE only to the class's current layout" "PROGRAM-ERROR" \
 is "the obsolete-instance protocol still reshapes an instance of a redefined class" "(1 2)" \
    as mallory -e "(let ((x (make-instance 'rs))) (defclass rs () ((a :initform 1) (b :initform 2))) (list (slot-value x 'a) (slot-value (restrict x 1) 'b)))"
 is "SYMBOL-VALUE of a keyword is the keyword" ":FOO" as mallory -e "(symbol-value :foo)"
+# Every user's COMMON-LISP-USER uses COMMON-LISP: its used-by list must not
+# hand mallory another user's package (she could INTERN or UNINTERN in it).
+as alice -e "(defvar *used-by-secret* 42)" > /dev/null 2>&1
+is "PACKAGE-USED-BY-LIST shows no other user's package" "NIL" \
+   as mallory -e "(let ((mine (find-package :cl-user))) (remove-if (lambda (p) (or (eq p mine) (eq p (find-package (package-name p))))) (package-used-by-list (find-package :cl))))"
+is "so alice's symbols stay hers" "42" as alice -e "*used-by-secret*"
 
 # ---- and afterwards everyone sees the system as it was ----
 is "the system's state is unchanged" "$before" \
