@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "drivers/checksum.h"
 #include "tests/helpers/fixture.h"
 
 /* ---- disks ---- */
@@ -188,6 +189,27 @@ void fixture_run(lo_lisp *L, const char *form)
 {
     if (fixture_eval(L, form) != LO_OK)
         diag("%s -> %s", form, last.out);
+}
+
+void fixture_setup(lo_lisp *L, const char *form)
+{
+    if (fixture_eval(L, form) != LO_OK)
+        bail_out("setup: %s -> %s", form, last.out);
+}
+
+void fixture_as(lo_lisp *L, const char *user)
+{
+    if (lo_lisp_set_user(L, user) != LO_OK)
+        bail_out("cannot select user %s", user ? user : "(system)");
+}
+
+void fixture_reseal_versions(struct lo_heap_root *r)
+{
+    uint32_t crc = lo_crc32c(0, &r->magic, 8);
+    crc = lo_crc32c(crc, &r->system_version, 8);
+    crc = lo_crc32c(crc, &r->layout_version, 8);
+    crc = lo_crc32c(crc, r->release, LO_HEAP_RELEASE);
+    r->versions_crc = 1ull << 32 | crc;
 }
 
 bool fixture_evaluates(lo_lisp *L, const char *form, int status,

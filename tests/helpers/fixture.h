@@ -106,6 +106,13 @@ void fixture_reopen_lisp(struct fixture *fx);
 /* Close everything, the disk included; remove a scratch file. */
 void fixture_close(struct fixture *fx);
 
+/* ---- the heap's version records ---- */
+
+/* Seal the version records of a root page a test has edited: the
+ * checksum written out here as the format defines it (gc/heap.h), apart
+ * from gc/versions.c, so that a change of the format fails the tests. */
+void fixture_reseal_versions(struct lo_heap_root *r);
+
 /* ---- evaluation ---- */
 
 /* Evaluate form on L (lisp.h, lo_lisp_eval_string): LO_OK, or LO_EINVAL
@@ -117,6 +124,14 @@ const char *fixture_out(void);
 /* Evaluate a form run only for its effect (a definition, say); a failure
  * is worth a diagnostic line, as later checks will fail because of it. */
 void fixture_run(lo_lisp *L, const char *form);
+
+/* Evaluate a form a test cannot go on without (a definition its checks
+ * use): a failure bails out, naming the form and what it printed. */
+void fixture_setup(lo_lisp *L, const char *form);
+
+/* Evaluate in user's environment from now on (NULL: the system's);
+ * bails out when it cannot be selected. */
+void fixture_as(lo_lisp *L, const char *user);
 
 /* Does form, on L, end with the status and print exactly `want`? */
 bool fixture_evaluates(lo_lisp *L, const char *form, int status,

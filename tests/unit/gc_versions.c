@@ -28,17 +28,6 @@ static uint64_t write_faults(lo_ckpt *c)
     return st.write_faults;
 }
 
-/* The checksum over the records, as the format defines it (gc/heap.h):
- * written out here so that a change of the format fails this test. */
-static void reseal(struct lo_heap_root *r)
-{
-    uint32_t crc = lo_crc32c(0, &r->magic, 8);
-    crc = lo_crc32c(crc, &r->system_version, 8);
-    crc = lo_crc32c(crc, &r->layout_version, 8);
-    crc = lo_crc32c(crc, r->release, LO_HEAP_RELEASE);
-    r->versions_crc = 1ull << 32 | crc;
-}
-
 /* Releases compare as semantic versions. */
 static void release_order(void)
 {
@@ -115,7 +104,7 @@ static void decisions(void)
     lo_heap_close(h);
     struct lo_heap_root *r = lo_ckpt_base(c);
     struct lo_heap_root copy = *r;
-    reseal(&copy);
+    fixture_reseal_versions(&copy);
     ok(r->versions_crc != 0 && r->versions_crc == copy.versions_crc,
        "a new heap's records are sealed by their checksum");
     is_int(decide(c, 0x1111, "0.2.0", &status, why, sizeof why),
@@ -152,7 +141,7 @@ static void decisions(void)
     lo_heap_set_versions(h, 0x2222, LO_LAYOUT_VERSION, "0.3.0");
     lo_heap_close(h);
     copy = *r;
-    reseal(&copy);
+    fixture_reseal_versions(&copy);
     ok(r->system_version == 0x2222 && !strcmp(r->release, "0.3.0") &&
        r->versions_crc == copy.versions_crc,
        "lo_heap_set_versions records the new ones, sealed");
@@ -165,20 +154,20 @@ static void decisions(void)
             "a wrong checksum");
     r->versions_crc ^= 1;
     memcpy(r->release, "0.3.0\0\0x", 8);
-    reseal(r);
+    fixture_reseal_versions(r);
     refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "release is not text",
             "bytes after the release's NUL");
     memcpy(r->release, "0.3.0\n", 7);
-    reseal(r);
+    fixture_reseal_versions(r);
     refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "release is not text",
             "a control character in the release");
     memcpy(r->release, "0.3.0\0\0", 8);
     r->layout_version = 1u << 20;
-    reseal(r);
+    fixture_reseal_versions(r);
     refused(c, 0x2222, "0.3.0", LO_ECORRUPT, "layout version is implausible",
             "a layout version past 2^16");
     r->layout_version = LO_LAYOUT_VERSION + 1;
-    reseal(r);
+    fixture_reseal_versions(r);
     refused(c, 0x2222, "0.3.0", LO_EINVAL, "a newer LispOS made it",
             "an unknown layout step (one more than this build knows)");
     /* A heap of layout 0 made before the checksum existed: trusted, and
@@ -195,7 +184,7 @@ static void decisions(void)
     lo_heap_set_versions(h, 0x2222, LO_LAYOUT_VERSION, "0.3.0");
     lo_heap_close(h);
     copy = *r;
-    reseal(&copy);
+    fixture_reseal_versions(&copy);
     ok(r->layout_version == LO_LAYOUT_VERSION &&
        r->versions_crc == copy.versions_crc,
        "the upgrade records layout %u, sealed", LO_LAYOUT_VERSION);
@@ -247,7 +236,7 @@ static void heap_records(void)
     /* A heap a newer LispOS made: refused, whatever its system code. */
     struct lo_heap_root *r = lo_ckpt_base(c);
     r->layout_version = 999;
-    reseal(r);
+    fixture_reseal_versions(r);
     lo_ckpt_sync(c);
     memcpy(before, r, sizeof before);
     faults = write_faults(c);
@@ -359,7 +348,7 @@ static void programs(void)
     r->system_version ^= 0x5a5a;
     memset(r->release, 0, sizeof r->release);
     memcpy(r->release, "0.0.1", 5);
-    reseal(r);
+    fixture_reseal_versions(r);
     lo_ckpt_sync(fx.store);
     close_keep_file(&fx);
     snprintf(cmd, sizeof cmd, "%s/lispos-disk describe %s", build, fx.file);
@@ -393,7 +382,7 @@ static void programs(void)
     *r = saved;
 
     ((struct lo_heap_root *)lo_ckpt_base(fx.store))->layout_version = 999;
-    reseal(lo_ckpt_base(fx.store));
+    fixture_reseal_versions(lo_ckpt_base(fx.store));
     lo_ckpt_sync(fx.store);
     close_keep_file(&fx);
 

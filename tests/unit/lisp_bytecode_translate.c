@@ -34,18 +34,6 @@
 
 enum { STORE_BLOCKS = 32768 };          /* 128 MiB */
 
-static void as(lo_lisp *L, const char *user)
-{
-    if (lo_lisp_set_user(L, user) != LO_OK)
-        bail_out("cannot select user %s", user ? user : "(system)");
-}
-
-static void setup(lo_lisp *L, const char *form)
-{
-    if (fixture_eval(L, form) != LO_OK)
-        bail_out("setup: %s -> %s", form, fixture_out());
-}
-
 static const char *const definitions[] = {
     "(defun sq (x) (* x x))",
     "(defun fact (n) (if (<= n 1) 1 (* n (fact (1- n)))))",
@@ -92,7 +80,7 @@ static const struct {
 /* Every answer right (the counter's: the next two counts). */
 static void check_answers(lo_lisp *L, const char *when, int *count)
 {
-    as(L, "alice");
+    fixture_as(L, "alice");
     for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
         char want[64];
         const char *w = answers[i].want;
@@ -104,7 +92,7 @@ static void check_answers(lo_lisp *L, const char *when, int *count)
         eval_is(L, answers[i].form, w, "%s: %s is %s", when,
                 answers[i].form, w);
     }
-    as(L, NULL);
+    fixture_as(L, NULL);
 }
 
 /* ---- the heap's code, seen from C -------------------------------------------- */
@@ -198,10 +186,10 @@ static void permutation(struct fixture *fx)
 {
     lo_lisp *L = fx->L;
     lo_heap *h = L->heap;
-    as(L, "alice");
+    fixture_as(L, "alice");
     for (size_t i = 0; i < sizeof definitions / sizeof definitions[0]; i++)
-        setup(L, definitions[i]);
-    as(L, NULL);
+        fixture_setup(L, definitions[i]);
+    fixture_as(L, NULL);
     int count = 0;
     check_answers(L, "before", &count);
 
@@ -288,22 +276,13 @@ static void permutation(struct fixture *fx)
     ok(lo_gc_verify(h, &vwhy) == 0, "the heap verifies%s%s",
        vwhy ? ": " : "", vwhy ? vwhy : "");
     check_answers(L, "translated", &count);
-    as(L, "alice");
+    fixture_as(L, "alice");
     eval_is(L, "(progn (defun later (x) (list (sq x) (area x))) (later 3))",
             "(9 27)", "new code compiles and calls the translated code");
-    as(L, NULL);
+    fixture_as(L, NULL);
 }
 
 /* ---- the open ---------------------------------------------------------------- */
-
-static void reseal(struct lo_heap_root *r)
-{
-    uint32_t crc = lo_crc32c(0, &r->magic, 8);
-    crc = lo_crc32c(crc, &r->system_version, 8);
-    crc = lo_crc32c(crc, &r->layout_version, 8);
-    crc = lo_crc32c(crc, r->release, LO_HEAP_RELEASE);
-    r->versions_crc = 1ull << 32 | crc;
-}
 
 static uint64_t write_faults(lo_ckpt *c)
 {
@@ -324,7 +303,7 @@ static void refused_open(struct fixture *fx)
     struct lo_heap_root *r = lo_ckpt_base(c);
     r->system_version = (uint64_t)9999 << 32 | (r->system_version &
                                                 0xffffffffu);
-    reseal(r);
+    fixture_reseal_versions(r);
     if (lo_ckpt_sync(c) != LO_OK)
         bail_out("sync");
     memcpy(page, r, sizeof page);

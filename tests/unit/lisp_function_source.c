@@ -29,17 +29,8 @@
 
 static struct fixture fx;
 
-static void as(const char *user)
-{
-    if (lo_lisp_set_user(fx.L, user) != LO_OK)
-        bail_out("cannot select user %s", user ? user : "(system)");
-}
-
-static void setup(const char *form)
-{
-    if (fixture_eval(fx.L, form) != LO_OK)
-        bail_out("setup: %s -> %s", form, fixture_out());
-}
+static void as(const char *user) { fixture_as(fx.L, user); }
+static void setup(const char *form) { fixture_setup(fx.L, form); }
 
 /* The code object of the function `form` evaluates to, as the current
  * user: a bare pointer, good until the next evaluation (which may move

@@ -39,33 +39,12 @@
 
 #define FIXTURE "tests/upgrade/releases/0.1.0/store.xz"
 
-/* The checksum over the version records, as gc/heap.h defines it. */
-static void reseal(struct lo_heap_root *r)
-{
-    uint32_t crc = lo_crc32c(0, &r->magic, 8);
-    crc = lo_crc32c(crc, &r->system_version, 8);
-    crc = lo_crc32c(crc, &r->layout_version, 8);
-    crc = lo_crc32c(crc, r->release, LO_HEAP_RELEASE);
-    r->versions_crc = 1ull << 32 | crc;
-}
-
+/* Whether the version records of r are sealed by their checksum. */
 static bool sealed(const struct lo_heap_root *r)
 {
     struct lo_heap_root copy = *r;
-    reseal(&copy);
+    fixture_reseal_versions(&copy);
     return r->versions_crc == copy.versions_crc;
-}
-
-static void as(lo_lisp *L, const char *user)
-{
-    if (lo_lisp_set_user(L, user) != LO_OK)
-        bail_out("cannot select user %s", user ? user : "(system)");
-}
-
-static void setup(lo_lisp *L, const char *form)
-{
-    if (fixture_eval(L, form) != LO_OK)
-        bail_out("setup: %s -> %s", form, fixture_out());
 }
 
 /* A full collection, then the heap checked word by word. */
@@ -131,9 +110,9 @@ static void recorded_layout_0(void)
 {
     struct fixture fx = { 0 };
     fixture_lisp(&fx, 32768);
-    as(fx.L, "alice");
-    setup(fx.L, "(defun tripled (x) (* 3 x))");
-    setup(fx.L, "(defvar *adder* (let ((n 10)) (lambda (x) (+ x n))))");
+    fixture_as(fx.L, "alice");
+    fixture_setup(fx.L, "(defun tripled (x) (* 3 x))");
+    fixture_setup(fx.L, "(defvar *adder* (let ((n 10)) (lambda (x) (+ x n))))");
     char why[300] = "";
     is_int(lo_migrate_lisp(fx.L, 0, why, sizeof why), LO_OK,
            "lo_migrate_lisp from layout 0 succeeds %s", why);
@@ -143,7 +122,7 @@ static void recorded_layout_0(void)
 
     struct lo_heap_root *r = lo_ckpt_base(fx.store);
     r->layout_version = 0;
-    reseal(r);
+    fixture_reseal_versions(r);
     struct lo_heap_versions v;
     lo_heap_read_versions(fx.store, &v);
     is_uint(v.layout, 0, "the root now records layout 0");
@@ -159,7 +138,7 @@ static void recorded_layout_0(void)
     ok(v.layout == LO_LAYOUT_VERSION && sealed(r),
        "the root records layout %u, sealed", LO_LAYOUT_VERSION);
     collect_and_verify(fx.L, "upgraded");
-    as(fx.L, "alice");
+    fixture_as(fx.L, "alice");
     eval_is(fx.L, "(list (tripled 5) (funcall *adder* 1) "
             "(function-lambda-expression #'tripled))",
             "(15 11 (LAMBDA (X) (BLOCK TRIPLED (* 3 X))))",
@@ -251,13 +230,13 @@ static void release_fixture(void)
     ok(c.users_bare > 0 && c.with_source == 0,
        "its users' code objects are layout 0's, 6 value words and no "
        "source (%llu)", (unsigned long long)c.users_bare);
-    as(fx.L, "alice");
+    fixture_as(fx.L, "alice");
     eval_is(fx.L, "(greet \"world\")", "\"hello, WORLD\"",
             "alice's old code runs");
     eval_is(fx.L, "(multiple-value-list (function-lambda-expression "
             "#'greet))", "(NIL NIL GREET)",
             "FUNCTION-LAMBDA-EXPRESSION: no source for it, its name");
-    setup(fx.L, "(defun greet-twice (x) (list (greet x) (greet x)))");
+    fixture_setup(fx.L, "(defun greet-twice (x) (list (greet x) (greet x)))");
     eval_is(fx.L, "(list (greet-twice \"a\") (function-lambda-expression "
             "#'greet-twice))", "((\"hello, A\" \"hello, A\") (LAMBDA (X) "
             "(BLOCK GREET-TWICE (LIST (GREET X) (GREET X)))))",

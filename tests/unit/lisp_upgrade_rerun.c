@@ -34,19 +34,6 @@
 
 enum { STORE_BLOCKS = 65536 };          /* 256 MiB */
 
-static void as(lo_lisp *L, const char *user)
-{
-    if (lo_lisp_set_user(L, user) != LO_OK)
-        bail_out("cannot select user %s", user ? user : "(system)");
-}
-
-/* Evaluate form, bailing out when it fails: a setup step. */
-static void setup(lo_lisp *L, const char *form)
-{
-    if (fixture_eval(L, form) != LO_OK)
-        bail_out("setup: %s -> %s", form, fixture_out());
-}
-
 /* ---- the corpora of tests/lisp, form by form ---------------------------------- */
 
 /* Every form of a text, each read and evaluated in turn, its value
@@ -99,8 +86,8 @@ static char *run_corpus(lo_lisp *L, const char *name)
     char *text = read_file(path);
     if (!text)
         return NULL;
-    as(L, name);
-    setup(L, corpus_runner);
+    fixture_as(L, name);
+    fixture_setup(L, corpus_runner);
     lo_scope s = lo_scope_open(L);
     lo_ref arg = lo_new_string(L, text, strlen(text));
     lo_ref lines = arg ? lo_call_named(L, "CL-USER", "RUN-CORPUS", &arg, 1)
@@ -114,7 +101,7 @@ static char *run_corpus(lo_lisp *L, const char *name)
     }
     lo_scope_close(L, s);
     free(text);
-    as(L, NULL);
+    fixture_as(L, NULL);
     return out;
 }
 
@@ -179,11 +166,11 @@ struct counts {
 
 static void take_counts(lo_lisp *L, struct counts *c)
 {
-    as(L, NULL);
+    fixture_as(L, NULL);
     lo_upgrade_census(L, &c->census);
-    setup(L, count_methods);
+    fixture_setup(L, count_methods);
     snprintf(c->methods, sizeof c->methods, "%s", fixture_out());
-    setup(L, "(length lispos-internal::*%boot-methods*)");
+    fixture_setup(L, "(length lispos-internal::*%boot-methods*)");
     snprintf(c->boot_methods, sizeof c->boot_methods, "%s", fixture_out());
 }
 
@@ -260,7 +247,7 @@ static void run_checks(lo_lisp *L, const char *when)
 {
     for (int i = 0; i < CHECKS; i++) {
         const struct check *c = &checks[i];
-        as(L, c->user);
+        fixture_as(L, c->user);
         if (!c->want) {         /* printed as an unreadable object */
             int status = fixture_eval(L, c->form);
             ok(status == LO_OK && strncmp(fixture_out(), "\"#<BOX", 6) == 0,
@@ -270,7 +257,7 @@ static void run_checks(lo_lisp *L, const char *when)
         eval_is(L, c->form, c->want, "%s: %s: %s", when,
                 c->user ? c->user : "system", c->form);
     }
-    as(L, NULL);
+    fixture_as(L, NULL);
 }
 
 /* ---- a changed boot ------------------------------------------------------------- */
@@ -324,21 +311,21 @@ static void changed_boot(lo_lisp *L)
            "the re-run with version A of a system package");
     if (*why)
         diag("%s", why);
-    as(L, "alice");
-    setup(L, "(defun call-changed (x) (rerun-test:changed x))");
-    setup(L, "(defun call-removed () (rerun-test:removed))");
-    setup(L, "(defun call-gf (x) (rerun-test:gf x))");
-    setup(L, "(defclass my-shape (rerun-test:shape)"
+    fixture_as(L, "alice");
+    fixture_setup(L, "(defun call-changed (x) (rerun-test:changed x))");
+    fixture_setup(L, "(defun call-removed () (rerun-test:removed))");
+    fixture_setup(L, "(defun call-gf (x) (rerun-test:gf x))");
+    fixture_setup(L, "(defclass my-shape (rerun-test:shape)"
              "  ((z :initform 5 :reader my-shape-z)))");
-    setup(L, "(defparameter *s* (make-instance 'my-shape :x 1))");
-    setup(L, "(defparameter *held* #'rerun-test:removed)");
+    fixture_setup(L, "(defparameter *s* (make-instance 'my-shape :x 1))");
+    fixture_setup(L, "(defparameter *held* #'rerun-test:removed)");
     eval_is(L, "(list (call-changed 1) (call-removed) (call-gf 1)"
                " (call-gf \"s\"))", "((:V1 1) :REMOVED :INT-V1 :STRING)",
             "A: alice's code calls A's system functions");
     eval_is(L, "(list (rerun-test:shape-x *s*) (my-shape-z *s*))", "(1 5)",
             "A: alice's instance of her subclass of a system class");
 
-    as(L, NULL);
+    fixture_as(L, NULL);
     struct lo_upgrade_census before, after;
     lo_upgrade_census(L, &before);
     why[0] = '\0';
@@ -351,7 +338,7 @@ static void changed_boot(lo_lisp *L)
     is_int(after.functions, before.functions + 2, "B: one system function "
            "dropped, three added (ADDED, SHAPE-Y and (SETF SHAPE-Y))");
 
-    as(L, "alice");
+    fixture_as(L, "alice");
     eval_is(L, "(call-changed 1)", "(:V2 1)",
             "B: alice's code compiled against A calls B's CHANGED");
     eval_is(L, "(handler-case (call-removed)"
@@ -379,15 +366,15 @@ static void changed_boot(lo_lisp *L)
             "(T T :SYSTEM-VALUE)", "B: the per-user defaults in a new "
             "order: alice's values follow their variables, a new one "
             "starts as the system's");
-    setup(L, "(setq rerun-test::*per-user* :alice)");
+    fixture_setup(L, "(setq rerun-test::*per-user* :alice)");
     eval_is(L, "rerun-test::*per-user*", ":ALICE",
             "B: alice sets the new default");
     eval_is(L, "(list rerun-test::+limit+ rerun-test::+name+)",
             "(4 \"shape\")", "B: a constant has B's value");
-    as(L, "bob");
+    fixture_as(L, "bob");
     eval_is(L, "(list *print-base* rerun-test::*per-user*)",
             "(10 :SYSTEM-VALUE)", "B: bob's defaults are his");
-    as(L, NULL);
+    fixture_as(L, NULL);
     eval_fails(L, "(defconstant rerun-test::+limit+ 5)",
                "PROGRAM-ERROR: DEFCONSTANT: the constant already has "
                "another value", "but out of an upgrade, a constant keeps "
@@ -407,21 +394,21 @@ int main(void)
     memset(&fx, 0, sizeof fx);
     fixture_lisp(&fx, STORE_BLOCKS);
     lo_lisp *L = fx.L;
-    setup(L, "(defun admin-fn () :admin)");
-    setup(L, "(defparameter *integer* (find-class 'integer))");
-    setup(L, keep_classes);
-    as(L, "alice");
+    fixture_setup(L, "(defun admin-fn () :admin)");
+    fixture_setup(L, "(defparameter *integer* (find-class 'integer))");
+    fixture_setup(L, keep_classes);
+    fixture_as(L, "alice");
     for (size_t i = 0; i < sizeof alice_setup / sizeof *alice_setup; i++)
-        setup(L, alice_setup[i]);
-    as(L, "bob");
+        fixture_setup(L, alice_setup[i]);
+    fixture_as(L, "bob");
     for (size_t i = 0; i < sizeof bob_setup / sizeof *bob_setup; i++)
-        setup(L, bob_setup[i]);
-    as(L, "alice");
+        fixture_setup(L, bob_setup[i]);
+    fixture_as(L, "alice");
     eval_is(L, "(funcall *counter*)", "1", "before: alice's closure");
     run_checks(L, "before");
 
     struct counts before, after;
-    setup(L, "(defparameter *epoch* lispos-internal::*%classes-epoch*)");
+    fixture_setup(L, "(defparameter *epoch* lispos-internal::*%classes-epoch*)");
     take_counts(L, &before);
     ok(before.census.boot > 1000 && before.census.stale == 0,
        "the cold boot marked %llu system cells as the boot's, none stale",
@@ -452,17 +439,17 @@ int main(void)
     is_str(after.boot_methods, before.boot_methods, "as many boot methods "
        "listed (%s): the list is rebuilt, not appended to",
        before.boot_methods);
-    setup(L, same_classes);
+    fixture_setup(L, same_classes);
     ok(strcmp(fixture_out() + strcspn(fixture_out(), " "), " T T)") == 0,
        "every system class is the same object, with the same layout: %s",
        fixture_out());
     eval_is(L, "(> lispos-internal::*%classes-epoch* *epoch*)", "T",
             "every dispatch cache went stale");
 
-    setup(L, "(setf (get :rerun-probe 'print-object)"
+    fixture_setup(L, "(setf (get :rerun-probe 'print-object)"
              "  (mapcar (lambda (m) (lispos-internal::%slot-ref m 4))"
              "          (generic-function-methods #'print-object)))");
-    as(L, "alice");
+    fixture_as(L, "alice");
     eval_is(L, "(funcall *counter*)", "2", "after: alice's closure kept "
             "its state");
     eval_is(L, "(let ((system (get :rerun-probe 'print-object))"
@@ -497,15 +484,15 @@ int main(void)
     }
 
     /* the store commits and reopens */
-    as(L, NULL);
+    fixture_as(L, NULL);
     lo_ckpt_sync(fx.store);
     fixture_reopen(&fx);
     L = fx.L;
-    as(L, "alice");
+    fixture_as(L, "alice");
     eval_is(L, "(list (greet \"x\") (speak *rex*) (prin1-to-string *rex*))",
             "(\"HI X\" (:DOG \"woof\") \"#<dog Rex>\")",
             "reopened: alice's definitions");
-    as(L, NULL);
+    fixture_as(L, NULL);
     struct lo_upgrade_census reopened;
     lo_upgrade_census(L, &reopened);
     is_int(reopened.bound, after.census.bound, "reopened: the same cells");
