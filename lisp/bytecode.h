@@ -13,9 +13,9 @@
  * row in tests/unit/bytecode_abi.txt (number, name, operands): adding one
  * means adding its row there (the test says which), and renumbering,
  * removing or changing one fails make check.  A change that cannot be
- * made by growing would bump LO_BYTECODE_VERSION (below) and must
- * ship a translator of the old code to the new (issue 18, not built yet:
- * docs/upgrade-design.md 2.4) -- until there is one, do not.
+ * made by growing bumps LO_BYTECODE_VERSION (below) and must ship a
+ * translator row of the old code to the new (bytecode_translate.c,
+ * docs/upgrade.md rule 4).
  */
 #ifndef LO_LISP_BYTECODE_H
 #define LO_LISP_BYTECODE_H

@@ -11,12 +11,14 @@
  * through the chain of rows from its version to this build's.  A row
  * either renumbers opcodes (each old opcode becomes one new opcode with
  * the same operands: the common case) or rewrites a code object's bytes
- * through a callback.  A translation that would change a code object's
- * length is refused for now: that needs the second pass of the design
- * (replacing FN_CODE and code constants), not written yet.
+ * through a callback, one instruction at a time (expand) or a whole code
+ * object at once (rewrite).  A code object whose length changes moves: a
+ * second pass gives it a new object of its size and points every value
+ * that held the old one (FN_CODE, closure-making code's constants) at
+ * the new.
  *
  * Layer: lisp/open.c runs it as a heap step of an upgrade, before the
- * Lisp starts; C only, no allocation in the heap.
+ * Lisp starts; C only, allocating in the heap only for code that moves.
  */
 #ifndef LO_LISP_BYTECODE_TRANSLATE_H
 #define LO_LISP_BYTECODE_TRANSLATE_H
@@ -32,9 +34,20 @@ struct lo_bytecode_translator {
      * that is no opcode of `from` (code holding one is refused).  NULL
      * when `rewrite` does the work. */
     const unsigned char *renumber;
-    /* Anything harder: the code's len bytes in `from`'s instruction set
-     * rewritten into out (room for cap bytes) in `to`'s; returns the new
-     * length (it must be len for now), or 0 to decline, saying why. */
+    /* An instruction whose operands or meaning change: the instruction
+     * at insn (size bytes, opcode included, in `from`'s set) written as
+     * the instructions of `to`'s set that do its work, into out (room
+     * for cap bytes).  Returns their length (at least 1), or 0 to
+     * decline, saying why.  A code address in what it writes (an `a` or
+     * `t` operand) is one of the old code, as in insn: the translator
+     * maps it to where the instruction at that address went.  The usual
+     * way to write a row that is no renumbering. */
+    uint32_t (*expand)(const unsigned char *insn, uint32_t size,
+                       unsigned char *out, uint32_t cap, char *why,
+                       size_t why_len);
+    /* Anything harder still: the code's len bytes in `from`'s set
+     * rewritten into out (room for cap bytes) in `to`'s, addresses and
+     * all; returns the new length, or 0 to decline, saying why. */
     uint32_t (*rewrite)(const unsigned char *old, uint32_t len,
                         unsigned char *out, uint32_t cap, char *why,
                         size_t why_len);
@@ -52,10 +65,11 @@ struct lo_bytecode_translator {
 int lo_translate_check(uint32_t from, char *why, size_t why_len);
 
 /* Rewrite every code object of the heap from bytecode version `from` to
- * this build's, in place (nothing when they are the same): LO_OK, or
- * LO_EINVAL when no chain of rows leads from `from`, a row declines a
- * code object or would change its length (the heap is then partly
- * translated: the caller must not commit it).  The world must be
+ * this build's, in place, or moving the code objects whose length
+ * changes (nothing when they are the same): LO_OK, or LO_EINVAL when no
+ * chain of rows leads from `from` or a row declines a code object,
+ * LO_ENOSPC when the store cannot hold the moved code (the heap is then
+ * partly translated: the caller must not commit it).  The world must be
  * stopped, or no other thread attached (lo_heap_for_each_object). */
 int lo_translate_heap(lo_heap *h, uint32_t from, char *why, size_t why_len);
 

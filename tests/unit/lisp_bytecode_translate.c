@@ -13,8 +13,15 @@
  * crash).  A chain of two test rows (97 -> 98 -> this build) undoing Q
  * brings every byte back, every answer is right again, and the heap
  * verifies.  The framework's refusals: no chain (the message names both
- * versions), a row that would change a code object's length (nothing is
- * written), a row that declines; the same version translates nothing.
+ * versions), a row that declines; the same version translates nothing.
+ *
+ * Lengths: an expand row splitting RETURN1 into MV1 and RETURN makes most
+ * code objects a byte longer, so they move to new objects and every jump
+ * over a RETURN1 is mapped; every answer is still right, before and after
+ * a collection, which then finds the same code objects, no RETURN1 left
+ * and exactly one byte more per RETURN1 there was.  An expand row writing
+ * a jump into an operand is refused before writing anything; a whole-code
+ * rewrite row lengthening everything moves everything.
  *
  * The open: a store whose system version says an unknown bytecode is
  * refused by lo_lisp_open_with with that message, and nothing is
@@ -108,6 +115,8 @@ struct summary {
     uint32_t crc;
     const unsigned char *scramble;      /* when set: apply it (this build's
                                            layout finds the opcodes) */
+    unsigned count_op;                  /* when set: count its instructions */
+    uint64_t counted;
     bool bad;                           /* an instruction not understood */
 };
 
@@ -121,7 +130,7 @@ static void summarize(uint64_t *object, void *ctx)
     s->objects++;
     s->bytes += len;
     s->crc = lo_crc32c(s->crc, bytes, len);
-    if (!s->scramble)
+    if (!s->scramble && !s->count_op)
         return;
     for (uint32_t pc = 0; pc < len;) {
         const char *operands = lo_op_operands(bytes[pc]);
@@ -131,18 +140,28 @@ static void summarize(uint64_t *object, void *ctx)
             s->bad = true;
             return;
         }
-        bytes[pc] = s->scramble[bytes[pc]];
+        s->counted += bytes[pc] == s->count_op;
+        if (s->scramble)
+            bytes[pc] = s->scramble[bytes[pc]];
         s->instructions++;
         pc += size;
     }
 }
 
-static struct summary walk(lo_heap *h, const unsigned char *scramble)
+/* Walk every code object; scramble its opcodes when asked, and count the
+ * instructions of opcode count_op (unless 0). */
+static struct summary walk_counting(lo_heap *h, const unsigned char *scramble,
+                                    unsigned count_op)
 {
-    struct summary s = { .scramble = scramble };
+    struct summary s = { .scramble = scramble, .count_op = count_op };
     if (!lo_heap_for_each_object(h, summarize, &s))
         s.bad = true;
     return s;
+}
+
+static struct summary walk(lo_heap *h, const unsigned char *scramble)
+{
+    return walk_counting(h, scramble, 0);
 }
 
 /* ---- the permutation --------------------------------------------------------- */
@@ -160,7 +179,41 @@ static void shift(unsigned char *map, int k)
                                           nops) % nops];
 }
 
-/* A rewrite row that would lengthen the code by one byte. */
+/* An expand row that changes lengths: RETURN1 becomes MV1 and RETURN,
+ * which is what it does (bytecode.h), one byte longer; every other
+ * instruction stays.  Code after a RETURN1 moves, so the jumps over one
+ * are mapped; most code objects grow, so most move. */
+static uint32_t split_return1(const unsigned char *insn, uint32_t size,
+                              unsigned char *out, uint32_t cap, char *why,
+                              size_t why_len)
+{
+    (void)why, (void)why_len;
+    if (insn[0] == OP_RETURN1) {
+        if (cap < 2)
+            return 0;
+        out[0] = OP_MV1;
+        out[1] = OP_RETURN;
+        return 2;
+    }
+    if (cap < size)
+        return 0;
+    memcpy(out, insn, size);
+    return size;
+}
+
+/* An expand row that writes a code address no instruction starts at. */
+static uint32_t jump_astray(const unsigned char *insn, uint32_t size,
+                            unsigned char *out, uint32_t cap, char *why,
+                            size_t why_len)
+{
+    uint32_t n = split_return1(insn, size, out, cap, why, why_len);
+    if (n && insn[0] == OP_JUMP)
+        out[1] = (unsigned char)(out[1] + 1);   /* into an operand */
+    return n;
+}
+
+/* A rewrite row that lengthens every code object by a byte never run (a
+ * POP after its end). */
 static uint32_t lengthen(const unsigned char *old, uint32_t len,
                          unsigned char *out, uint32_t cap, char *why,
                          size_t why_len)
@@ -182,7 +235,7 @@ static uint32_t decline(const unsigned char *old, uint32_t len,
     return 0;
 }
 
-static void permutation(struct fixture *fx)
+static void permutation(struct fixture *fx, int *count)
 {
     lo_lisp *L = fx->L;
     lo_heap *h = L->heap;
@@ -190,8 +243,7 @@ static void permutation(struct fixture *fx)
     for (size_t i = 0; i < sizeof definitions / sizeof definitions[0]; i++)
         fixture_setup(L, definitions[i]);
     fixture_as(L, NULL);
-    int count = 0;
-    check_answers(L, "before", &count);
+    check_answers(L, "before", count);
 
     for (unsigned op = 1; op < 256; op++)
         if (lo_op_name(op))
@@ -212,7 +264,7 @@ static void permutation(struct fixture *fx)
     for (unsigned i = 0; i < 256; i++)
         identity[i] = (unsigned char)i;
     struct lo_bytecode_translator same[] = {
-        { 96, LO_BYTECODE_VERSION, identity, NULL, NULL },
+        { .from = 96, .to = LO_BYTECODE_VERSION, .renumber = identity },
     };
     is_int(lo_translate_heap_with(h, 96, LO_BYTECODE_VERSION, same, 1,
                                   &changed, why, sizeof why), LO_OK,
@@ -239,16 +291,8 @@ static void permutation(struct fixture *fx)
              "version 97; this LispOS (bytecode %u) has no translator from "
              "it", LO_BYTECODE_VERSION);
     ok(strstr(why, want) != NULL, "naming both versions: %s", why);
-    struct lo_bytecode_translator longer[] = {
-        { 97, LO_BYTECODE_VERSION, NULL, lengthen, NULL },
-    };
-    is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, longer, 1,
-                                  NULL, why, sizeof why), LO_EINVAL,
-           "a row that changes a code object's length: refused");
-    ok(strstr(why, "length") && strstr(why, "not supported yet"),
-       "saying so: %s", why);
     struct lo_bytecode_translator declining[] = {
-        { 97, LO_BYTECODE_VERSION, NULL, decline, NULL },
+        { .from = 97, .to = LO_BYTECODE_VERSION, .rewrite = decline },
     };
     is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, declining, 1,
                                   NULL, why, sizeof why), LO_EINVAL,
@@ -260,8 +304,8 @@ static void permutation(struct fixture *fx)
     shift(back1, -2);
     shift(back2, -3);
     struct lo_bytecode_translator chain[] = {
-        { 98, LO_BYTECODE_VERSION, back2, NULL, NULL },
-        { 97, 98, back1, NULL, NULL },
+        { .from = 98, .to = LO_BYTECODE_VERSION, .renumber = back2 },
+        { .from = 97, .to = 98, .renumber = back1 },
     };
     is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, chain, 2,
                                   &changed, why, sizeof why), LO_OK,
@@ -275,10 +319,91 @@ static void permutation(struct fixture *fx)
     const char *vwhy = NULL;
     ok(lo_gc_verify(h, &vwhy) == 0, "the heap verifies%s%s",
        vwhy ? ": " : "", vwhy ? vwhy : "");
-    check_answers(L, "translated", &count);
+    check_answers(L, "translated", count);
     fixture_as(L, "alice");
     eval_is(L, "(progn (defun later (x) (list (sq x) (area x))) (later 3))",
             "(9 27)", "new code compiles and calls the translated code");
+    fixture_as(L, NULL);
+}
+
+/* ---- code whose length changes ----------------------------------------------- */
+
+/* Collect, so that a walk sees the code in use and not the garbage that
+ * moved code leaves behind. */
+static struct summary live_code(lo_lisp *L, unsigned count_op)
+{
+    fixture_run(L, "(gc)");
+    return walk_counting(L->heap, NULL, count_op);
+}
+
+static void lengths(struct fixture *fx, int *count)
+{
+    lo_lisp *L = fx->L;
+    lo_heap *h = L->heap;
+    char why[400] = "";
+    uint64_t changed = 0;
+    struct summary before = live_code(L, OP_RETURN1);
+    ok(before.counted > 100, "%llu RETURN1 instructions in %llu code objects",
+       (unsigned long long)before.counted,
+       (unsigned long long)before.objects);
+
+    struct lo_bytecode_translator astray[] = {
+        { .from = 97, .to = LO_BYTECODE_VERSION, .expand = jump_astray,
+          .operands = lo_op_operands },
+    };
+    is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, astray, 1,
+                                  NULL, why, sizeof why), LO_EINVAL,
+           "an expand row writing a jump into an operand: refused");
+    ok(strstr(why, "is no instruction's start") != NULL, "saying so: %s",
+       why);
+    ok(walk(h, NULL).crc == live_code(L, 0).crc &&
+       walk(h, NULL).crc == before.crc, "and no code was written");
+
+    struct lo_bytecode_translator split[] = {
+        { .from = 97, .to = LO_BYTECODE_VERSION, .expand = split_return1,
+          .operands = lo_op_operands },
+    };
+    is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, split, 1,
+                                  &changed, why, sizeof why), LO_OK,
+           "an expand row that splits RETURN1 translates the heap%s%s",
+           *why ? ": " : "", why);
+    const char *vwhy = NULL;
+    ok(lo_gc_verify(h, &vwhy) == 0, "the heap verifies with the code "
+       "moved%s%s", vwhy ? ": " : "", vwhy ? vwhy : "");
+    check_answers(L, "split", count);
+    struct summary after = live_code(L, OP_RETURN1);
+    ok(after.objects == before.objects && after.counted == 0 &&
+       after.bytes == before.bytes + before.counted,
+       "after a collection: the same %llu code objects, no RETURN1, %llu "
+       "bytes more", (unsigned long long)after.objects,
+       (unsigned long long)(after.bytes - before.bytes));
+    ok(changed >= 100 && changed <= before.objects, "%llu code objects "
+       "moved", (unsigned long long)changed);
+    ok(lo_gc_verify(h, &vwhy) == 0, "the heap verifies after the "
+       "collection%s%s", vwhy ? ": " : "", vwhy ? vwhy : "");
+    check_answers(L, "split, collected", count);
+
+    struct summary pre = live_code(L, 0);
+    struct lo_bytecode_translator longer[] = {
+        { .from = 97, .to = LO_BYTECODE_VERSION, .rewrite = lengthen },
+    };
+    is_int(lo_translate_heap_with(h, 97, LO_BYTECODE_VERSION, longer, 1,
+                                  &changed, why, sizeof why), LO_OK,
+           "a rewrite row that lengthens every code object");
+    ok(changed >= pre.objects, "moving all %llu code objects",
+       (unsigned long long)changed);
+    check_answers(L, "lengthened", count);
+    struct summary longest = live_code(L, 0);
+    /* One live code object is not the same: the (gc) form live_code
+     * runs, compiled anew each time. */
+    ok(longest.objects == pre.objects &&
+       longest.bytes == pre.bytes + pre.objects - 1,
+       "every one of the %llu code objects is one byte longer",
+       (unsigned long long)pre.objects - 1);
+    fixture_as(L, "alice");
+    eval_is(L, "(progn (defun later2 (x) (list (kind x) (far-go))) "
+            "(later2 2))", "(TWO 3)", "new code compiles and calls the "
+            "moved code");
     fixture_as(L, NULL);
 }
 
@@ -330,7 +455,9 @@ int main(void)
 {
     struct fixture fx = { 0 };
     fixture_lisp(&fx, STORE_BLOCKS);
-    permutation(&fx);
+    int count = 0;
+    permutation(&fx, &count);
+    lengths(&fx, &count);
     refused_open(&fx);
     fixture_close(&fx);
     return done_testing();
