@@ -136,7 +136,7 @@ struct lo_ckpt {
     unsigned durable_copy;
     uint32_t *csum[2];               /* CRC per chunk, per table copy */
     bool writer_stop, failed;
-    char failure[160];
+    char failure[512];
     lo_thread writer;
     uint64_t flip_started_ns;
     uint64_t writes_issued;          /* by the writer, this snapshot */

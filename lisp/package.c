@@ -717,15 +717,37 @@ static enum lo_sym_status lock_accessible(lo_lisp *L, lo_value sym,
     return status;
 }
 
+/*
+ * An upgrade's new boot code exports a name from a system package, and a
+ * package using it (a user's) already finds another symbol by that name.
+ * The user's symbol wins, as a present symbol would in Common Lisp: it
+ * becomes a shadowing symbol there (imported first when it was inherited
+ * from another package), so the user's code and data keep meaning what
+ * they meant (docs/upgrade.md, "Names a release exports").  Signalling the
+ * conflict instead would let any user stop every upgrade of the store.
+ */
+static void keep_users_symbol(lo_lisp *L, lo_value pkg,
+                              const struct lo_name *name)
+{
+    lo_value other;
+    if (!present(lo_find_symbol(L, pkg, name, &other)))
+        table_add(L, pkg, PKG_INTERNAL, other);
+    push_word(L, &lo_ptr(pkg)[PKG_SHADOWING], other);
+}
+
 void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
 {
     enum lo_sym_status status = lock_accessible(L, sym, pkg, "EXPORT");
     struct lo_name name = symbol_name_of(sym);
     if (status != LO_SYM_EXTERNAL) {
         for (lo_value l = lo_ptr(pkg)[PKG_USED_BY]; lo_consp(l);
-             l = lo_cdr_raw(l))
-            if (clashes(L, lo_car_raw(l), &name, sym))
+             l = lo_cdr_raw(l)) {
+            if (!clashes(L, lo_car_raw(l), &name, sym))
+                continue;
+            if (!L->W->upgrading)
                 conflict(L, "exporting", sym, lo_car_raw(l));
+            keep_users_symbol(L, lo_car_raw(l), &name);
+        }
         table_add(L, pkg, PKG_EXTERNAL, sym);
         if (status == LO_SYM_INTERNAL)
             table_remove(L, pkg, PKG_INTERNAL, sym);

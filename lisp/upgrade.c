@@ -370,9 +370,10 @@ int lo_upgrade_rerun_boot(lo_lisp *L, char *why, size_t why_len)
  * system function a user called by name, or -- the case that matters to
  * developers -- a system internal that a system macro's expansion calls
  * (docs/upgrade.md, "Internal functions that system macros expand into
- * are an ABI").  The scan goes over every user's global functions and
- * the functions their global variables hold (not methods, nor functions
- * deeper in data).
+ * are an ABI").  The scan goes over every user's global functions, the
+ * methods of their generic functions, and the functions their global
+ * variables hold (not functions deeper in their data, which it would
+ * have to read).
  */
 struct dangling_scan {
     struct lo_upgrade_dangling *out;
@@ -411,22 +412,64 @@ static lo_value removed_cell_in(lo_lisp *L, lo_value code, int depth)
     return 0;
 }
 
+/* Count a user function (or method) whose code holds a removed cell;
+ * the first found is the report's example. */
+static void note_dangling(lo_lisp *L, struct dangling_scan *s, lo_value cell,
+                          lo_value removed, bool method)
+{
+    if (s->out->functions++ != 0)
+        return;
+    char user[40], fn[80], callee[80];
+    lo_string_utf8(lo_ptr(s->user)[ENV_NAME], user, sizeof user);
+    qualified_name(L, lo_ptr(cell)[CELL_NAME], fn, sizeof fn);
+    qualified_name(L, lo_ptr(removed)[CELL_NAME], callee, sizeof callee);
+    lo_snprintf(s->out->example, sizeof s->out->example, "%s's %s%s calls %s",
+                user, method ? "method on " : "", fn, callee);
+}
+
+/* The removed cell a function's code holds, or 0. */
+static lo_value removed_cell_of(lo_lisp *L, lo_value f)
+{
+    if (lo_typep(f, LO_T_FUNCTION))
+        f = lo_ptr(f)[FN_CODE];
+    return removed_cell_in(L, f, 0);
+}
+
+/* Local slot i of an instance, or 0 when it has none. */
+static lo_value instance_slot(lo_value instance, uint64_t i)
+{
+    if (!lo_typep(instance, LO_T_INSTANCE))
+        return 0;
+    lo_value slots = lo_ptr(instance)[INSTANCE_SLOTS];
+    if (!lo_typep(slots, LO_T_VECTOR) ||
+        (uint64_t)lo_fixnum_value(lo_ptr(slots)[1]) <= i)
+        return 0;
+    return lo_ptr(slots)[2 + i];
+}
+
+/* Where a generic function keeps its methods, and a method its function
+ * (50-clos.lisp: %GF-METHODS, %METHOD-FUNCTION): metaobject slot
+ * positions are a layout fact (docs/upgrade.md, rule 3). */
+enum { GF_METHODS_SLOT = 1, METHOD_FUNCTION_SLOT = 4 };
+
 static void scan_user_function(lo_lisp *L, lo_value cell, void *ctx)
 {
     struct dangling_scan *s = ctx;
     lo_value f = lo_cell_get(cell);
-    if (lo_typep(f, LO_T_FUNCTION))
-        f = lo_ptr(f)[FN_CODE];
-    lo_value removed = removed_cell_in(L, f, 0);
-    if (!removed)
+    lo_value removed = removed_cell_of(L, f);
+    if (removed)
+        note_dangling(L, s, cell, removed, false);
+    if (!lo_instance_callee(f))
         return;
-    if (s->out->functions++ == 0) {
-        char user[40], fn[80], callee[80];
-        lo_string_utf8(lo_ptr(s->user)[ENV_NAME], user, sizeof user);
-        qualified_name(L, lo_ptr(cell)[CELL_NAME], fn, sizeof fn);
-        qualified_name(L, lo_ptr(removed)[CELL_NAME], callee, sizeof callee);
-        lo_snprintf(s->out->example, sizeof s->out->example,
-                    "%s's %s calls %s", user, fn, callee);
+    /* a generic function: each of its methods, counted once */
+    lo_value methods = instance_slot(f, GF_METHODS_SLOT);
+    for (int n = 0; methods && lo_consp(methods) && n < 100000; n++) {
+        lo_value m = lo_car_raw(methods);
+        lo_value mf = instance_slot(m, METHOD_FUNCTION_SLOT);
+        removed = mf ? removed_cell_of(L, mf) : 0;
+        if (removed)
+            note_dangling(L, s, cell, removed, true);
+        methods = lo_cdr_raw(methods);
     }
 }
 

@@ -79,7 +79,7 @@ value_is "--no-upgrade leaves the store byte for byte unchanged" "" same \
 "$b" --store "$store" -e t > "$dir/open.out" 2> "$dir/open.err"
 value_is "B opens the store A made" "" "0 T" "$? $(tail -1 "$dir/open.out")"
 value_is "and says so in one line on stderr: from what to what, how long, and the user code calling what B removed (Alice's function, Bob's closure in a variable)" "" yes \
-      "$(grep -qx "lispos-repl: $store: upgraded from [^ ]*-upgrade-a (system $va, layout $layout) to [^ ]*-upgrade-b (system $vb, layout $layout) in [0-9]*\.[0-9][0-9] s; 2 user functions call a system function this release removed (\(alice's COMMON-LISP-USER::CALLS-REMOVED\|bob's COMMON-LISP-USER::\*GONE\*\) calls UPGRADE-TEST::REMOVED)" "$dir/open.err" &&
+      "$(grep -qx "lispos-repl: $store: upgraded from [^ ]*-upgrade-a (system $va, layout $layout) to [^ ]*-upgrade-b (system $vb, layout $layout) in [0-9]*\.[0-9][0-9] s; 3 user functions call a system function this release removed (\(alice's COMMON-LISP-USER::CALLS-REMOVED\|alice's method on COMMON-LISP-USER::SIZE\|bob's COMMON-LISP-USER::\*GONE\*\) calls UPGRADE-TEST::REMOVED)" "$dir/open.err" &&
          [ "$(wc -l < "$dir/open.err")" -eq 1 ] && echo yes)"
 [ -s "$dir/open.err" ] && sed 's/^/#   /' "$dir/open.err"
 
@@ -111,6 +111,9 @@ b_is "her method on the system GF, around B's new method" alice \
      '(:CIRCLE 5 (:V2 1))' '(upgrade-test:area *circle*)'
 b_is "her GF with methods on the system class and her subclass" alice \
      '(:CIRCLE (:SHAPE 1))' '(size *circle*)'
+b_is "her method calling the removed function: UNDEFINED-FUNCTION" alice \
+     'UPGRADE-TEST:REMOVED' \
+     '(handler-case (size "x") (undefined-function (c) (cell-error-name c)))'
 b_is "her PRINT-OBJECT method" alice '"#<circle 5>"' '(prin1-to-string *circle*)'
 b_is "her structure including the system structure" alice '(1 3 T)' \
      '(list (upgrade-test:base-point-px *pt*) (pt3-z *pt*) (typep *pt* (quote upgrade-test:base-point)))'
@@ -133,6 +136,8 @@ b_is "his per-user default (*PRINT-BASE* 16)" bob '(FF :BOB)' '*mine*'
 b_is "his method on the system GF" bob '(:SQUARE (:V2 3))' \
      '(upgrade-test:area *square*)'
 b_is "his closure over the system function" bob '(:V2 1)' '(funcall *caller* 1)'
+b_is "his FRESH stays his when B exports one from a package he uses" bob \
+     '(:BOB :SYSTEM)' '(list (fresh) (upgrade-test:fresh))'
 b_is "Alice's names stay hers" bob '(NIL NIL)' \
      "(list (fboundp 'calls-changed) (find-package :alice-pkg))"
 b_is "the system's DEFVAR keeps the administrator's value" alice 5 \

@@ -16,6 +16,7 @@
 (defgeneric size (x))
 (defmethod size ((x upgrade-test:shape)) (list :shape (upgrade-test:shape-x x)))
 (defmethod size ((x circle)) (list :circle (call-next-method)))
+(defmethod size ((x string)) (list :gone (upgrade-test:removed)))  ; B removes it
 (defmethod print-object ((c circle) stream)
   (format stream "#<circle ~a>" (circle-r c)))
 (defstruct (pt3 (:include upgrade-test:base-point)) z)

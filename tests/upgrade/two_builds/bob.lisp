@@ -8,3 +8,5 @@
 (defvar *square* (make-instance 'square :x 3))
 (defvar *caller* (lambda (x) (upgrade-test:changed x)))
 (defvar *gone* (lambda () (upgrade-test:removed)))   ; B removes it
+(use-package :upgrade-test)
+(defun fresh () :bob)                 ; B exports a FRESH of its own

@@ -3,12 +3,14 @@
 ;;;; boot files of build/upgrade/b/lispos-repl only.  Against variant a
 ;;;; (../a/): CHANGED and AREA's method return :V2, REMOVED is gone, ADDED
 ;;;; is defined, SHAPE has a new slot Y (initform 42), TWICE expands
-;;;; differently and *MODE* is :B.
+;;;; differently, *MODE* is :B, and FRESH is a new export (a name Bob's
+;;;; package already holds a symbol of).
 (defpackage :upgrade-test (:use :cl)
   (:export #:changed #:removed #:added #:shape #:shape-x #:shape-y #:twice
            #:area #:base-point #:make-base-point #:base-point-px #:*counter*
-           #:*mode* #:oops #:oops-why))
+           #:*mode* #:oops #:oops-why #:fresh))
 (defun upgrade-test::changed (x) (list :v2 x))
+(defun upgrade-test::fresh () :system)
 (defun upgrade-test::added () :added)
 (defclass upgrade-test::shape ()
   ((upgrade-test::x :initarg :x :accessor upgrade-test::shape-x)
