@@ -178,8 +178,13 @@ static void print_decision(lo_ckpt *store)
         printf("this build:      opens it as it is\n");
         break;
     case LO_HEAP_UPGRADE:
-        printf("this build:      would upgrade it in place (layout %llu to "
-               "%u)\n", (unsigned long long)found.layout, LO_LAYOUT_VERSION);
+        if (found.layout != LO_LAYOUT_VERSION)
+            printf("this build:      would upgrade it in place (layout %llu "
+                   "to %u)\n", (unsigned long long)found.layout,
+                   LO_LAYOUT_VERSION);
+        else
+            printf("this build:      would upgrade it in place (other "
+                   "system code, the same layout)\n");
         break;
     case LO_HEAP_REFUSE:
         printf("this build:      refuses it: %s\n", why);

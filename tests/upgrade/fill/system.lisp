@@ -6,7 +6,7 @@
   (:export #:*motd* #:*mailbox* #:shape #:make-shape #:shape-x #:area
            #:site-name))
 (in-package :fixture)
-(defvar *motd* "welcome to the 0.1.0 fixture")
+(defvar *motd* "welcome to the fixture")
 (defvar *mailbox* (lispos:share-writable (make-hash-table :test 'equal)))
 (defclass shape () ((x :initarg :x :accessor shape-x)))
 (defun make-shape (x) (make-instance 'shape :x x))
