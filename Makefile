@@ -55,10 +55,12 @@ CORE_FLAGS  := -ffreestanding -nostdinc -isystem $(GCC_INCLUDE) \
                -isystem drivers/freestanding
 HOST_FLAGS  := -D_GNU_SOURCE
 
-CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c)
-# BOOT_EXTRA: more boot files, appended after lisp/boot/ (for developers).
+CORE_SRCS := $(wildcard drivers/*.c ckpt/*.c gc/*.c lisp/*.c store/*.c auth/*.c)
+# The boot code: lisp/boot/, then the store's Lisp API (store/boot/);
+# BOOT_EXTRA: more boot files, appended after them (for developers).
 BOOT_EXTRA ?=
-BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp)) $(BOOT_EXTRA)
+BOOT_LISP := $(sort $(wildcard lisp/boot/*.lisp)) \
+             $(sort $(wildcard store/boot/*.lisp)) $(BOOT_EXTRA)
 BOOT_C    := $(BUILD)/gen/boot.c
 # The release ("0.1.0"): the top-level VERSION file, the one place it is
 # written (docs/releasing.md); the core gets it as data (lisp/boot.h).

@@ -171,6 +171,9 @@ void lo_cond_broadcast(lo_cond *c);
 
 /* Monotonic nanoseconds since an arbitrary origin. */
 uint64_t lo_clock_ns(void);
+/* The time of day: nanoseconds since 1970-01-01T00:00:00Z (what the
+ * object store records changes with), 0 when the machine does not know. */
+uint64_t lo_clock_wall_ns(void);
 
 enum lo_log_level { LO_LOG_DEBUG, LO_LOG_INFO, LO_LOG_WARN, LO_LOG_ERROR };
 

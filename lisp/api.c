@@ -104,6 +104,8 @@ static bool guard(lo_lisp *L, lo_protected_fn *fn, void *ctx)
     /* what fn took of the object system's lock and kept, it gives back
      * here (a landing restores it from the entry too) */
     lo_clos_lock_restore(L, L->catches[entry].clos_depth);
+    lo_data_lock_restore(L, L->catches[entry].data_shared,
+                         L->catches[entry].data_exclusive);
     L->ncatches--;
     lo_level_leave(L);
     return true;

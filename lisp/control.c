@@ -60,6 +60,7 @@ uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
         .compile_depth = L->compile_depth, .signal_depth = L->signal_depth,
         .primitive = L->primitive, .write_grant = L->write_grant,
         .clos_depth = L->clos_depth,
+        .data_shared = L->data_shared, .data_exclusive = L->data_exclusive,
     };
     return L->ncatches++;
 }
@@ -105,6 +106,7 @@ struct lo_catch *lo_land(lo_lisp *L)
     L->write_grant = e->write_grant;
     L->making_condition = false;
     lo_clos_lock_restore(L, e->clos_depth);
+    lo_data_lock_restore(L, e->data_shared, e->data_exclusive);
     return e;
 }
 

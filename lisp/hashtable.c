@@ -439,6 +439,81 @@ bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
     return true;
 }
 
+/* ---- the C interface (hashtable.h) ------------------------------------------- */
+
+static uint64_t capacity_for(lo_lisp *L, lo_value size);
+
+lo_value lo_table_new(lo_lisp *L, enum lo_hash_kind kind, uint64_t size)
+{
+    static const char *const names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
+    uint64_t capacity = capacity_for(L, lo_fixnum((int64_t)size));
+    lo_value slots = lo_make_vector(L, 2 * capacity, LO_UNBOUND);
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &slots);
+    lo_value sym = lo_intern(L, names[kind]);
+    uint64_t *tp = lo_alloc_object(L, LO_T_HASH_TABLE, HT_WORDS);
+    lo_roots_release(L, mark);
+    tp[HT_TEST] = sym;
+    tp[HT_KIND] = lo_fixnum(kind);
+    tp[HT_COUNT] = lo_fixnum(0);
+    tp[HT_STAMP] = L->nil;
+    tp[HT_VERSION] = lo_fixnum(HASH_VERSION);
+    tp[HT_SLOTS] = slots;
+    return lo_make_object(tp);
+}
+
+bool lo_table_key_stable(lo_lisp *L, lo_value key, enum lo_hash_kind kind)
+{
+    bool by_address = false;
+    hash_of(L, key, kind, 0, &by_address);
+    return !by_address;
+}
+
+bool lo_table_stale(lo_lisp *L, lo_value table)
+{
+    return table_stale(L, lo_ptr(table));
+}
+
+void lo_table_refresh(lo_lisp *L, lo_value table)
+{
+    refresh(L, lo_ptr(table));
+}
+
+bool lo_table_get(lo_lisp *L, lo_value table, lo_value key, lo_value *value)
+{
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    bool found;
+    uint64_t i = probe(L, tp, key, &found, NULL);
+    if (found && value)
+        *value = table_slots(tp)[2 * i + 1];
+    return found;
+}
+
+void lo_table_put(lo_lisp *L, lo_value table, lo_value key, lo_value value)
+{
+    LO_ASSERT(key != LO_UNBOUND);
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    table_put(L, tp, key, value);
+}
+
+bool lo_table_remove(lo_lisp *L, lo_value table, lo_value key)
+{
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    bool found;
+    uint64_t i = probe(L, tp, key, &found, NULL);
+    if (found)
+        table_delete(L, tp, i);
+    return found;
+}
+
+uint64_t lo_table_count(lo_value table)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(table)[HT_COUNT]);
+}
+
 /* ---- primitives -------------------------------------------------------------- */
 
 lo_value lo_arg_hash_table(lo_lisp *L, lo_value v)

@@ -129,6 +129,7 @@ struct lo_catch {
     const struct lo_primitive *primitive;   /* running when pushed */
     uint32_t write_grant;                   /* in force when pushed */
     uint32_t clos_depth;        /* the object system's lock held (locks.c) */
+    uint32_t data_shared, data_exclusive;   /* the data lock held (locks.c) */
 };
 
 struct compiler;
@@ -212,6 +213,15 @@ struct lo_clos_lock {
     struct lo_lisp *owner;
 };
 
+/* The data lock (locks.c): a reader-writer lock, under the mutex. */
+struct lo_data_lock {
+    lo_mutex mutex;
+    lo_cond changed;
+    uint32_t readers;               /* threads holding it shared */
+    uint32_t writers_waiting;
+    struct lo_lisp *writer;         /* the thread holding it exclusive */
+};
+
 /*
  * What every thread of one Lisp system shares: the store, the heap and
  * the collector's state.  The lock guards the packages and their symbol
@@ -235,6 +245,7 @@ struct lo_world {
     bool verify;                    /* check the heap after collections */
     struct lo_slots kept;           /* kept references (api.h), under lock */
     struct lo_clos_lock clos;       /* locks.c */
+    struct lo_data_lock data;       /* locks.c */
 };
 
 /*
@@ -280,6 +291,8 @@ struct lo_lisp {
     bool making_condition;          /* inside lo_error, allocating */
     bool world_locked;              /* holds W->lock (an error releases it) */
     uint32_t clos_depth;            /* holds W->clos, so many times (locks.c) */
+    uint32_t data_shared;           /* holds W->data shared, so many times */
+    uint32_t data_exclusive;        /* and exclusive (locks.c) */
     /* the VM */
     lo_value *stack;
     uint32_t sp;
@@ -412,6 +425,12 @@ void lo_clos_lock_destroy(struct lo_world *W);
 void lo_clos_lock(lo_lisp *L);
 void lo_clos_unlock(lo_lisp *L);
 void lo_clos_lock_restore(lo_lisp *L, uint32_t depth);
+/* The data lock's part of the world (init, destroy) and of an exit's
+ * landing (restore: what the entry recorded).  Its users see lisp.h's
+ * lo_data_lock_*. */
+void lo_data_lock_init(struct lo_world *W);
+void lo_data_lock_destroy(struct lo_world *W);
+void lo_data_lock_restore(lo_lisp *L, uint32_t shared, uint32_t exclusive);
 
 /* ---- evaluation limits (limits.c) ---- */
 /* The start and end of an evaluation entry point (lo_pcall, api.c):

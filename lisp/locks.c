@@ -1,6 +1,8 @@
 /*
  * locks.c -- the object system's lock: what Lisp code takes to change
- * state every thread shares (lisp/boot/50-clos.lisp, %WITH-CLOS-LOCK).
+ * state every thread shares (lisp/boot/50-clos.lisp, %WITH-CLOS-LOCK);
+ * and the data lock, the reader-writer lock modules above the Lisp take
+ * around their shared state (primitive.h; the store's, store/store.c).
  *
  * Classes and generic functions are shared: the system's by every thread,
  * a user's by every thread of that user.  Defining or redefining a class,
@@ -127,6 +129,154 @@ LO_PRIMITIVE(p_clos_unlock, "%CLOS-UNLOCK", INTERNAL, ANY, 0, 0, "()",
     check_caller(L, "%CLOS-UNLOCK");
     lo_clos_unlock(L);
     return L->nil;
+}
+
+/* ---- the data lock ------------------------------------------------------------
+ *
+ * Readers share it; a writer has it alone.  A waiting writer keeps new
+ * readers out (else a stream of queries would starve every change), but
+ * not a thread that holds it shared already: its inner read must go on or
+ * it would wait for itself.  Waiting is done as for the object system's
+ * lock above: blocked, in slices of WAIT_NS, checking the limits. */
+
+void lo_data_lock_init(struct lo_world *W)
+{
+    lo_mutex_init(&W->data.mutex);
+    lo_cond_init(&W->data.changed);
+    W->data.readers = W->data.writers_waiting = 0;
+    W->data.writer = NULL;
+}
+
+void lo_data_lock_destroy(struct lo_world *W)
+{
+    lo_cond_destroy(&W->data.changed);
+    lo_mutex_destroy(&W->data.mutex);
+}
+
+bool lo_data_lock_held(lo_lisp *L)
+{
+    return L->data_shared > 0 || L->data_exclusive > 0;
+}
+
+bool lo_data_lock_held_exclusive(lo_lisp *L)
+{
+    return L->data_exclusive > 0;
+}
+
+void lo_data_lock_shared(lo_lisp *L)
+{
+    if (lo_data_lock_held(L)) {         /* a read inside a read or a write */
+        L->data_shared++;
+        return;
+    }
+    struct lo_data_lock *k = &L->W->data;
+    for (;;) {
+        bool blocked = lo_mutator_block_begin();
+        lo_mutex_lock(&k->mutex);
+        if (k->writer || k->writers_waiting)
+            lo_cond_timedwait(&k->changed, &k->mutex, WAIT_NS);
+        bool got = !k->writer && !k->writers_waiting;
+        if (got)
+            k->readers++;
+        lo_mutex_unlock(&k->mutex);
+        lo_mutator_block_end(blocked);
+        if (got)
+            break;
+        lo_limits_check(L);
+    }
+    L->data_shared = 1;
+}
+
+bool lo_data_lock_exclusive(lo_lisp *L)
+{
+    if (L->data_exclusive > 0) {
+        L->data_exclusive++;
+        return true;
+    }
+    if (L->data_shared > 0)
+        return false;
+    struct lo_data_lock *k = &L->W->data;
+    bool waiting = false;
+    for (;;) {
+        bool blocked = lo_mutator_block_begin();
+        lo_mutex_lock(&k->mutex);
+        if (!waiting) {
+            k->writers_waiting++;
+            waiting = true;
+        }
+        if (k->writer || k->readers)
+            lo_cond_timedwait(&k->changed, &k->mutex, WAIT_NS);
+        bool got = !k->writer && !k->readers;
+        if (got) {
+            k->writer = L;
+            k->writers_waiting--;
+        }
+        lo_mutex_unlock(&k->mutex);
+        lo_mutator_block_end(blocked);
+        if (got)
+            break;
+        /* the limits may end the wait: stop counting as a waiter first */
+        lo_mutex_lock(&k->mutex);
+        k->writers_waiting--;
+        lo_cond_broadcast(&k->changed);
+        lo_mutex_unlock(&k->mutex);
+        waiting = false;
+        lo_limits_check(L);
+    }
+    L->data_exclusive = 1;
+    return true;
+}
+
+/* Give back a thread's last hold of a kind. */
+static void release_shared(lo_lisp *L)
+{
+    struct lo_data_lock *k = &L->W->data;
+    lo_mutex_lock(&k->mutex);
+    LO_ASSERT(k->readers > 0);
+    if (--k->readers == 0)
+        lo_cond_broadcast(&k->changed);
+    lo_mutex_unlock(&k->mutex);
+}
+
+static void release_exclusive(lo_lisp *L)
+{
+    struct lo_data_lock *k = &L->W->data;
+    lo_mutex_lock(&k->mutex);
+    LO_ASSERT(k->writer == L);
+    k->writer = NULL;
+    lo_cond_broadcast(&k->changed);
+    lo_mutex_unlock(&k->mutex);
+}
+
+/* A hold counts in the lock only when the thread took the lock itself:
+ * reads inside its own write (data_exclusive > 0) only count here. */
+void lo_data_unlock_shared(lo_lisp *L)
+{
+    LO_ASSERT(L->data_shared > 0);
+    if (--L->data_shared == 0 && L->data_exclusive == 0)
+        release_shared(L);
+}
+
+void lo_data_unlock_exclusive(lo_lisp *L)
+{
+    LO_ASSERT(L->data_exclusive > 0);
+    if (--L->data_exclusive == 0)
+        release_exclusive(L);
+}
+
+void lo_data_lock_restore(lo_lisp *L, uint32_t shared, uint32_t exclusive)
+{
+    bool had_shared = L->data_shared > 0 && L->data_exclusive == 0;
+    if (L->data_exclusive > exclusive) {
+        L->data_exclusive = exclusive;
+        if (exclusive == 0)
+            release_exclusive(L);
+    }
+    if (L->data_shared > shared) {
+        L->data_shared = shared;
+        if (shared == 0 && had_shared)
+            release_shared(L);
+    }
 }
 
 const struct lo_primitive *const lo_prims_locks[] = {

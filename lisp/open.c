@@ -264,6 +264,7 @@ static void free_world(struct lo_world *W)
     free_slots(&W->kept);
     lo_heap_close(W->heap);
     lo_clos_lock_destroy(W);
+    lo_data_lock_destroy(W);
     lo_mutex_destroy(&W->lock);
     lo_mem_free(W);
 }
@@ -428,11 +429,13 @@ int lo_lisp_open_with(lo_ckpt *store,
     W->store = store;
     lo_mutex_init(&W->lock);
     lo_clos_lock_init(W);
+    lo_data_lock_init(W);
     enum lo_heap_decision decision;
     int status = open_heap(W, store, options, report, &decision, why,
                            why_len);
     if (status != LO_OK) {
         lo_clos_lock_destroy(W);
+        lo_data_lock_destroy(W);
         lo_mutex_destroy(&W->lock);
         lo_mem_free(W);
         return status;

@@ -105,6 +105,26 @@ struct lo_primitive {
 int lo_lisp_register_primitives(const char *module,
                                 const struct lo_primitive *const *rows);
 
+/* ---- the data lock (locks.c) ----
+ * One reader-writer lock per open Lisp system, for the shared state a
+ * module keeps in the heap (the object store): its readers share it, a
+ * change takes it alone.  Each thread's holds are counted: taking it
+ * again is allowed (shared inside shared or inside exclusive, exclusive
+ * inside exclusive), but exclusive inside shared only (a reader turning
+ * writer would wait for itself) is refused: lo_data_lock_exclusive
+ * returns false and takes nothing.  A waiter waits blocked (a collection
+ * never waits for it) and keeps to its evaluation limits.  A non-local
+ * exit -- an error in Lisp code called under the lock -- gives back what
+ * was taken since the catch entry it lands on, so a primitive never
+ * needs a cleanup of its own. */
+void lo_data_lock_shared(lo_lisp *L);
+bool lo_data_lock_exclusive(lo_lisp *L);
+void lo_data_unlock_shared(lo_lisp *L);
+void lo_data_unlock_exclusive(lo_lisp *L);
+/* Whether this thread holds it (shared or exclusive), and exclusive. */
+bool lo_data_lock_held(lo_lisp *L);
+bool lo_data_lock_held_exclusive(lo_lisp *L);
+
 /* ---- argument checkers (args.c) ----
  * Each returns the argument when it is of the type, else signals a
  * TYPE-ERROR whose datum is the argument and whose expected type is

@@ -42,6 +42,7 @@
 #include "lisp/lisp.h"
 #include "server/size_arg.h"
 #include "server/version_arg.h"
+#include "store/store_api.h"
 
 static void usage(FILE *out)
 {
@@ -350,6 +351,10 @@ int main(int argc, char **argv)
     lo_lisp *L;
     struct lo_lisp_open_report report;
     open_options.progress_ctx = store;
+    if (lo_store_register() != LO_OK) {
+        fprintf(stderr, "lispos-repl: cannot register the object store\n");
+        return 1;
+    }
     if (lo_lisp_open_with(store, &open_options, &L, &report, why,
                           sizeof why) != LO_OK) {
         fprintf(stderr, "lispos-repl: %s: %s\n", path, why);

@@ -376,6 +376,14 @@ uint64_t lo_clock_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t lo_clock_wall_ns(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_REALTIME, &ts) != 0 || ts.tv_sec < 0)
+        return 0;
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* LISPOS_LOG=debug|info|warn|error|off sets the threshold; default info. */
 static enum lo_log_level log_threshold(void)
 {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "drivers/checksum.h"
+#include "store/store_api.h"
 #include "tests/helpers/fixture.h"
 
 /* ---- disks ---- */
@@ -82,6 +83,8 @@ void fixture_open_heap(struct fixture *fx, uint64_t system_version)
 
 void fixture_open_lisp(struct fixture *fx)
 {
+    if (lo_store_register() != LO_OK)
+        bail_out("cannot register the object store");
     if (lo_lisp_open(fx->store, &fx->L, fx->why, sizeof fx->why) != LO_OK)
         bail_out("cannot open the Lisp: %s", fx->why);
 }

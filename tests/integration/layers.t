@@ -36,6 +36,8 @@ forbid lisp/[!aoum]* lisp/api lisp/api_values
 forbid lisp/[!o]* lisp/open
 forbid lisp/[!ou]* lisp/upgrade
 forbid lisp/[!o]* lisp/migrate
+forbid drivers/* ckpt/* gc/* lisp/* store/* auth/*
+forbid auth/* store/*
 '
 # The layers of ckpt are explained in ckpt/internal.h; the direction
 # between directories is DESIGN.md's (lisp -> gc -> ckpt -> drivers).
@@ -45,7 +47,9 @@ forbid lisp/[!o]* lisp/migrate
 # under lo_protect), the embedding API (api.c, api_values.c: every entry point) is
 # right under them and nothing below calls it, and the lowest files -- runtime.c
 # (allocation, special variables) and equal.c -- call nothing of the
-# reader, compiler, VM or printer.
+# reader, compiler, VM or printer.  The object store (store/) and the ACL
+# part of auth/ sit above the Lisp: nothing below calls them, and auth/
+# does not call the store that uses it.
 
 set -u
 set -f          # the rules' patterns are for case, not for the file system

@@ -1,0 +1,122 @@
+;;;; 70-store.lisp -- the object store's Lisp API (docs/store.md): entry
+;;;; handles, directories, and the functions users call, over the
+;;;; primitives of store/*.c (docs/store-design.md).
+;;;;
+;;;; An entry handle holds an entry's id and nothing else: every reader
+;;;; asks the store, which checks the caller's access bits on each call,
+;;;; so a handle made up by hand gives nothing its id would not.  The
+;;;; functions taking an entry take its id as well.
+
+;; The API's names, exported from LISPOS (which COMMON-LISP-USER uses).
+;; None may be the name of a symbol the boot code before this file made in
+;; LISPOS-INTERNAL (that is a name conflict): ENTRY is one (a variable's
+;; name), so an entry's type is STORE-ENTRY.
+(let ((lispos (find-package "LISPOS")))
+  (dolist (name '("STORE-PUT" "STORE-GET" "STORE-ENTRY" "ENTRYP" "ENTRY-ID"
+                  "ENTRY-OBJECT" "ENTRY-ATTRIBUTES" "ENTRY-ATTRIBUTE"
+                  "ENTRY-ATTRIBUTE-VALUES" "ENTRY-OWNER"
+                  "STORE-QUERY" "STORE-COUNT"
+                  "STORE-DIRECTORY" "DIRECTORY-ENTRIES" "DIRECTORY-COUNT"
+                  "STORE-ERROR" "STORE-QUERY-ERROR"
+                  "STORE-QUERY-ERROR-CULPRIT"))
+    (export (intern name lispos) lispos)))
+
+;;; ---- conditions ------------------------------------------------------------
+
+;; STORE-ERROR: bad arguments to the store's API (an id the caller cannot
+;; see is "no entry N", exactly as one never used).  STORE-QUERY-ERROR: a
+;; malformed filter; the C side gives it :culprit, the part at fault.
+(%define-condition-type 'store-error '(error))
+(%define-condition-type 'store-query-error '(store-error))
+(defun store-query-error-culprit (c) (getf (%condition-data c) :culprit))
+
+;;; ---- entry handles -----------------------------------------------------------
+
+(defstruct (store-entry (:constructor %make-entry (id))
+                        (:conc-name entry-)
+                        (:predicate entryp)
+                        (:copier nil))
+  (id 0 :read-only t))
+
+(defmethod print-object ((e store-entry) stream)
+  (format stream "#<ENTRY ~d>" (entry-id e)))
+
+;; The id of an entry argument: a handle or an id.
+(defun %entry-id-of (x)
+  (cond ((entryp x) (entry-id x))
+        ((and (integerp x) (plusp x)) x)
+        (t (error 'type-error :datum x
+                    :expected-type '(or store-entry (integer 1))))))
+
+;;; ---- entries -------------------------------------------------------------------
+
+(defun store-put (object &rest attributes)
+  "Put OBJECT in the store with ATTRIBUTES, keyword and value pairs (a key
+may repeat; :ACL sets who may do what).  Returns the new entry."
+  (%make-entry (%store-put object attributes)))
+
+(defun store-get (id)
+  "The entry of ID (a positive integer), or NIL when there is none the
+caller may read."
+  (if (and (integerp id) (plusp id) (%store-visible-p id))
+      (%make-entry id)
+      nil))
+
+(defun entry-object (entry)
+  "ENTRY's object, carrying the access bits its ACL grants the caller."
+  (%store-object (%entry-id-of entry)))
+
+(defun entry-attributes (entry)
+  "A fresh property list of ENTRY's attributes, in stored order."
+  (%store-attributes (%entry-id-of entry)))
+
+(defun entry-attribute-values (entry key)
+  "A fresh list of ENTRY's values for KEY, in stored order."
+  (%store-attribute-values (%entry-id-of entry) key))
+
+(defun entry-attribute (entry key)
+  "ENTRY's first value for KEY, or NIL; the second value says whether it
+has one."
+  (let ((values (%store-attribute-values (%entry-id-of entry) key)))
+    (values (car values) (if values t nil))))
+
+(defun entry-owner (entry)
+  "The name of ENTRY's owner, or :ADMINISTRATOR."
+  (%store-owner (%entry-id-of entry)))
+
+;;; ---- queries and directories ---------------------------------------------------
+
+;; A query's answer: the ids of its entries, in result order.  Stored like
+;; any object, it is a folder of entries; each reader still sees only what
+;; the ACLs let them.
+(defstruct (store-directory (:constructor %make-store-directory (ids))
+                            (:copier nil))
+  (ids #() :read-only t))
+
+(defmethod print-object ((d store-directory) stream)
+  (format stream "#<STORE-DIRECTORY ~d entr~:@p>"
+          (length (store-directory-ids d))))
+
+(defun directory-entries (directory)
+  "A fresh list of DIRECTORY's entries, in result order (those the caller
+may still read)."
+  (let ((entries '()))
+    (map nil (lambda (id)
+               (when (%store-visible-p id)
+                 (push (%make-entry id) entries)))
+         (store-directory-ids directory))
+    (nreverse entries)))
+
+(defun directory-count (directory)
+  "How many entries DIRECTORY holds."
+  (length (store-directory-ids directory)))
+
+(defun store-query (filter &key order-by limit offset)
+  "A directory of the entries matching FILTER (docs/store.md) that the
+caller may read: by ascending id, or ORDER-BY a key or (key :descending);
+from OFFSET on, at most LIMIT."
+  (%make-store-directory (%store-query filter order-by limit offset)))
+
+(defun store-count (filter)
+  "How many entries the caller may read match FILTER."
+  (%store-count filter))

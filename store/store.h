@@ -1,0 +1,117 @@
+/*
+ * store.h -- what the object store's files share (docs/store-design.md):
+ * the layout of the store record and of an entry record in the heap, the
+ * caller of an operation, and each file's entry points.  The user-facing
+ * API is Lisp (the files of store/boot) over the primitives these files define;
+ * a program that wants the store calls lo_store_register() (store_api.h)
+ * before it opens a Lisp.
+ *
+ * Everything here runs inside a primitive, on the thread's Lisp.  No
+ * allocation collects (collections happen only at safepoints: gc.h), so a
+ * value held in a C variable stays valid until the primitive calls Lisp
+ * code (a SATISFIES predicate) or returns; only then must it be rooted.
+ */
+#ifndef LO_STORE_STORE_H
+#define LO_STORE_STORE_H
+
+#include "lisp/internal.h"
+#include "lisp/primitive.h"
+
+/* The store record: a simple-vector under the heap root "store:root". */
+enum {
+    STORE_LAYOUT,           /* the store's own layout version (fixnum) */
+    STORE_NEXT_ID,          /* the next entry's id (fixnum, from 1) */
+    STORE_ENTRIES,          /* simple-vector: id -> entry record or NIL */
+    STORE_INDEXES,          /* EQ table: keyword -> index record */
+    STORE_VALUE_SETS,       /* EQUAL table: user name ("" admin) -> sets */
+    STORE_GROUPS,           /* EQUAL table: group name -> member list */
+    STORE_HISTORY_DEPTH,    /* versions kept per entry (fixnum) */
+    STORE_LIVE,             /* entries not deleted (fixnum) */
+    STORE_SLOTS
+};
+#define LO_STORE_LAYOUT 1
+
+/* An entry record: a simple-vector, never handed to users (they get a
+ * handle holding the id: store/boot/70-store.lisp). */
+enum {
+    ENTRY_ID,               /* fixnum */
+    ENTRY_OBJECT,           /* the object, as its owner's reference */
+    ENTRY_ATTRS,            /* simple-vector k1 v1 k2 v2 ..., replaced
+                               whole by a change, never written in place */
+    ENTRY_OWNER,            /* user name string; NIL: the administrator */
+    ENTRY_ACL,              /* list of (principal bits) */
+    ENTRY_HISTORY,          /* list of versions, newest first */
+    ENTRY_VERSION,          /* fixnum: changes so far */
+    ENTRY_DELETED,          /* T or NIL */
+    ENTRY_CREATED,          /* seconds since 1970 (integer) */
+    ENTRY_MODIFIED,
+    ENTRY_SLOTS
+};
+
+/* Element i of a simple-vector, as a place. */
+static inline lo_value *lo_svref(lo_value v, uint64_t i)
+{
+    return &lo_ptr(v)[2 + i];
+}
+static inline uint64_t lo_svlength(lo_value v)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(v)[1]);
+}
+
+/* Who calls: a user (their environment's name, a string) or the
+ * administrator (the system environment: every bit on everything). */
+struct lo_store_caller {
+    lo_value name;          /* string, or NIL for the administrator */
+    lo_value groups;        /* the names of the caller's groups (a list) */
+};
+void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c);
+static inline bool lo_store_admin_p(lo_lisp *L, const struct lo_store_caller *c)
+{
+    return lo_null(L, c->name);
+}
+
+/* ---- store.c ---- */
+
+/* The store record (made on first use when create, else 0 when none). */
+lo_value lo_store_record(lo_lisp *L, bool create);
+/* The entry record of id, or NIL; deleted ones too. */
+lo_value lo_store_entry_record(lo_lisp *L, lo_value store, int64_t id);
+/* The access bits the caller has on an entry record (0: invisible). */
+unsigned lo_store_bits(lo_lisp *L, lo_value entry,
+                       const struct lo_store_caller *c);
+
+/* ---- value.c: the store's equality and order ---- */
+
+/* EQUAL, but dates and durations by value (docs/store.md). */
+bool lo_store_equal(lo_lisp *L, lo_value a, lo_value b);
+/* a against b in the store's order: -1, 0 or 1, or LO_STORE_UNORDERED
+ * when they are not of one ordered type (reals, strings, durations). */
+enum { LO_STORE_UNORDERED = 2 };
+int lo_store_compare(lo_lisp *L, lo_value a, lo_value b);
+/* Whether v is of a type the store orders. */
+bool lo_store_orderable(lo_lisp *L, lo_value v);
+/* Case-insensitive substring of a string value. */
+bool lo_store_contains(lo_value haystack, lo_value needle);
+/* A copy of a list's conses, depth levels down at most (1000). */
+lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
+/* Dates (store/boot/72-dates.lisp): whether v is one, and the relation
+ * op (LO_F_OVERLAPS, _WITHIN, _BEFORE, _AFTER: filter.h) of a value v to
+ * the date operand d; false when v is no date. */
+bool lo_store_datep(lo_lisp *L, lo_value v);
+bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
+/* Raw search of a string or byte vector object for text. */
+bool lo_store_content_contains(lo_value object, lo_value text);
+
+/* ---- query.c ---- */
+
+/* Call a SATISFIES predicate with the entry handle of id: its truth. */
+bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id);
+extern const struct lo_primitive *const lo_store_query_primitives[];
+
+/* The store's errors: STORE-ERROR (bad arguments to the API) and
+ * STORE-QUERY-ERROR (a malformed filter). */
+_Noreturn void lo_store_error(lo_lisp *L, const char *fmt, ...);
+_Noreturn void lo_store_query_error(lo_lisp *L, lo_value culprit,
+                                    const char *fmt, ...);
+
+#endif
