@@ -184,7 +184,7 @@ static lo_value attributes_vector(lo_lisp *L, lo_value plist, uint64_t n,
             continue;
         }
         *lo_svref(v, i++) = key;
-        *lo_svref(v, i++) = value;
+        *lo_svref(v, i++) = lo_store_attribute_value(L, key, value);
     }
     return v;
 }
@@ -222,13 +222,11 @@ static lo_value put_entry(lo_lisp *L, lo_value object, lo_value plist)
     *lo_svref(e, ENTRY_ATTRS) = attrs;
     *lo_svref(e, ENTRY_OWNER) = c.name;
     *lo_svref(e, ENTRY_ACL) = acl;
-    *lo_svref(e, ENTRY_VERSION) = lo_fixnum(1);
     *lo_svref(e, ENTRY_CREATED) = now;
     *lo_svref(e, ENTRY_MODIFIED) = now;
+    lo_store_record_first_version(L, store, e, &c);
     *lo_svref(entries, (uint64_t)id) = e;
     *lo_svref(store, STORE_NEXT_ID) = lo_fixnum(id + 1);
-    *lo_svref(store, STORE_LIVE) =
-        lo_fixnum(lo_fixnum_value(*lo_svref(store, STORE_LIVE)) + 1);
     return lo_fixnum(id);
 }
 
@@ -386,6 +384,9 @@ int lo_store_register(void)
     if (registered)
         return LO_OK;
     int status = lo_lisp_register_primitives("store", lo_store_primitives);
+    if (status == LO_OK)
+        status = lo_lisp_register_primitives("store-entry",
+                                             lo_store_entry_primitives);
     if (status == LO_OK)
         status = lo_lisp_register_primitives("store-query",
                                              lo_store_query_primitives);

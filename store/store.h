@@ -102,6 +102,28 @@ bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
 /* Raw search of a string or byte vector object for text. */
 bool lo_store_content_contains(lo_value object, lo_value text);
 
+/* ---- entry.c ---- */
+
+/* Record a new entry's first version (it was just made, with its state
+ * in place) and put it in the indexes. */
+void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
+                                   const struct lo_store_caller *c);
+extern const struct lo_primitive *const lo_store_entry_primitives[];
+
+/* ---- index.c ---- */
+
+/* Entry id's indexed attributes change from old_attrs to new_attrs (NIL:
+ * none, as for an entry not yet made or deleted): every index follows. */
+void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
+                           lo_value old_attrs, lo_value new_attrs);
+
+/* ---- value.c: what the store keeps of an attribute's value ---- */
+
+/* The value the store keeps for key: strings and lists copied (the
+ * caller's own may change later; the indexes must not); a value outside
+ * the caller's value set for key refused (STORE-ERROR). */
+lo_value lo_store_attribute_value(lo_lisp *L, lo_value key, lo_value v);
+
 /* ---- query.c ---- */
 
 /* Call a SATISFIES predicate with the entry handle of id: its truth. */

@@ -15,6 +15,9 @@
   (dolist (name '("STORE-PUT" "STORE-GET" "STORE-ENTRY" "ENTRYP" "ENTRY-ID"
                   "ENTRY-OBJECT" "ENTRY-ATTRIBUTES" "ENTRY-ATTRIBUTE"
                   "ENTRY-ATTRIBUTE-VALUES" "ENTRY-OWNER"
+                  "STORE-ADD-ATTRIBUTE" "STORE-REMOVE-ATTRIBUTE"
+                  "STORE-SET-OBJECT" "STORE-DELETE" "STORE-GRANT"
+                  "STORE-REVOKE" "STORE-HISTORY" "STORE-REVERT"
                   "STORE-QUERY" "STORE-COUNT"
                   "STORE-DIRECTORY" "DIRECTORY-ENTRIES" "DIRECTORY-COUNT"
                   "STORE-ERROR" "STORE-QUERY-ERROR"
@@ -83,6 +86,54 @@ has one."
 (defun entry-owner (entry)
   "The name of ENTRY's owner, or :ADMINISTRATOR."
   (%store-owner (%entry-id-of entry)))
+
+;;; ---- changing entries ------------------------------------------------------------
+;;; Each change is recorded in the entry's history (STORE-HISTORY).
+
+(defun %set-entry-attribute (entry key value)
+  (%store-set-attribute (%entry-id-of entry) key (list value))
+  value)
+
+(defsetf entry-attribute %set-entry-attribute)
+
+(defun store-add-attribute (entry key value)
+  "Add the pair KEY VALUE at the end of ENTRY's attributes."
+  (%store-add-attribute (%entry-id-of entry) key value))
+
+(defun store-remove-attribute (entry key &optional (value nil value-p))
+  "Remove every value of KEY from ENTRY, or only those equal to VALUE;
+true when there was one."
+  (if value-p
+      (%store-remove-attribute (%entry-id-of entry) key value)
+      (%store-remove-attribute (%entry-id-of entry) key)))
+
+(defun store-set-object (entry object)
+  "Make OBJECT ENTRY's object."
+  (%store-set-object (%entry-id-of entry) object))
+
+(defun store-delete (entry)
+  "Delete ENTRY: it leaves every query; STORE-REVERT brings it back while
+its history lasts."
+  (%store-delete (%entry-id-of entry)))
+
+(defun store-grant (entry principal bits)
+  "Give PRINCIPAL (a user's name, (:group \"name\") or :everyone) the
+access BITS on ENTRY (its owner or the administrator only)."
+  (%store-grant (%entry-id-of entry) principal bits))
+
+(defun store-revoke (entry principal)
+  "Take PRINCIPAL's row out of ENTRY's ACL; true when it had one."
+  (%store-revoke (%entry-id-of entry) principal))
+
+(defun store-history (entry)
+  "ENTRY's versions kept, newest first: (:version n :by who :at seconds
+:change what) each."
+  (%store-history (%entry-id-of entry)))
+
+(defun store-revert (entry version)
+  "Make ENTRY as it was at VERSION, as a new version (a deleted entry
+comes back so); returns the new version's number."
+  (%store-revert (%entry-id-of entry) version))
 
 ;;; ---- queries and directories ---------------------------------------------------
 
