@@ -150,19 +150,20 @@ static bool acl_key_p(lo_lisp *L, lo_value key)
 
 /* ---- attribute vectors, made anew ----------------------------------------- */
 
-/* attrs without the pairs of key (of value, when value is not 0). */
+/* attrs without the pairs of key (of value only, unless LO_UNBOUND). */
 static lo_value without(lo_lisp *L, lo_value attrs, lo_value key,
                         lo_value value)
 {
     uint64_t len = lo_svlength(attrs), kept = 0;
     for (uint64_t i = 0; i < len; i += 2)
         kept += !(lo_eq(*lo_svref(attrs, i), key) &&
-                  (!value || lo_store_equal(L, *lo_svref(attrs, i + 1),
-                                            value)));
+                  (value == LO_UNBOUND ||
+                   lo_store_equal(L, *lo_svref(attrs, i + 1), value)));
     lo_value v = lo_make_vector(L, 2 * kept, L->nil);
     for (uint64_t i = 0, j = 0; i < len; i += 2) {
         lo_value k = *lo_svref(attrs, i), x = *lo_svref(attrs, i + 1);
-        if (lo_eq(k, key) && (!value || lo_store_equal(L, x, value)))
+        if (lo_eq(k, key) &&
+            (value == LO_UNBOUND || lo_store_equal(L, x, value)))
             continue;
         *lo_svref(v, j++) = k;
         *lo_svref(v, j++) = x;
@@ -181,7 +182,7 @@ static lo_value with(lo_lisp *L, lo_value attrs, lo_value key,
             first = i;
             break;
         }
-    lo_value rest = replace ? without(L, attrs, key, 0) : attrs;
+    lo_value rest = replace ? without(L, attrs, key, LO_UNBOUND) : attrs;
     int64_t n = lo_list_length(L, values);
     uint64_t rest_len = lo_svlength(rest);
     if (first > rest_len)
@@ -288,7 +289,8 @@ LO_PRIMITIVE(p_store_remove_attribute, "%STORE-REMOVE-ATTRIBUTE", INTERNAL,
                                  false, "STORE-REMOVE-ATTRIBUTE");
     struct state s;
     read_state(e, &s);
-    lo_value attrs = without(L, s.attrs, args[1], nargs > 2 ? args[2] : 0);
+    lo_value attrs = without(L, s.attrs, args[1],
+                             nargs > 2 ? args[2] : LO_UNBOUND);
     bool removed = lo_svlength(attrs) != lo_svlength(s.attrs);
     if (removed) {
         s.attrs = attrs;

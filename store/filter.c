@@ -127,6 +127,29 @@ static bool name_is(lo_value sym, const char *name)
     return strcmp(text, name) == 0;
 }
 
+static bool lambda_expression_p(lo_lisp *L, lo_value v)
+{
+    return lo_consp(v) && lo_eq(lo_car_raw(v), lo_intern(L, "LAMBDA"));
+}
+
+/* A SATISFIES operand made a function: a lambda expression in a filter
+ * (which is data, read and never evaluated) is compiled here, in the
+ * caller's environment, as FUNCTION would.  The compiling walk holds the
+ * filter's conses in C variables all the way up, so no collection may
+ * move them meanwhile: collections wait (an exit's landing allows them
+ * again). */
+static lo_value predicate_of(lo_lisp *L, lo_value v)
+{
+    if (!lambda_expression_p(L, v))
+        return v;
+    lo_gc_inhibit(L);
+    lo_value form = lo_cons(L, lo_intern(L, "FUNCTION"),
+                            lo_cons(L, v, L->nil));
+    lo_value fn = lo_vm_apply(L, lo_compile_toplevel(L, form), NULL, 0);
+    lo_gc_allow(L);
+    return fn;
+}
+
 static void check_operand(struct compiling *c, enum lo_filter_op op,
                           lo_value form, lo_value v)
 {
@@ -150,9 +173,9 @@ static void check_operand(struct compiling *c, enum lo_filter_op op,
         break;
     case LO_F_SATISFIES:
         if (!lo_typep(v, LO_T_FUNCTION) && !lo_typep(v, LO_T_PRIMITIVE) &&
-            !lo_symbolp(v))
-            lo_store_query_error(L, v, "SATISFIES takes a function or a "
-                                 "function's name");
+            !lo_symbolp(v) && !lambda_expression_p(L, v))
+            lo_store_query_error(L, v, "SATISFIES takes a function, a "
+                                 "function's name or a lambda expression");
         break;
     default:
         break;
@@ -224,7 +247,9 @@ static uint32_t compile_node(struct compiling *c, lo_value form, int depth)
         uint32_t count = 0;
         for (lo_value l = args; lo_consp(l); l = lo_cdr_raw(l)) {
             check_operand(c, op, form, lo_car_raw(l));
-            keep_value(c, lo_car_raw(l));
+            keep_value(c, op == LO_F_SATISFIES
+                              ? predicate_of(L, lo_car_raw(l))
+                              : lo_car_raw(l));
             count++;
         }
         set_field(c->f, at, NODE_COUNT, count);

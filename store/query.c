@@ -3,16 +3,21 @@
  * caller may read, in order, cut by offset and limit (docs/store.md,
  * "Queries"; docs/store-design.md section 5).
  *
- * Today every query is a scan of the entries in id order; the indexes
- * and the planner come next (index.c).  A query holds the data lock
- * shared from its start to its end, so it sees one state of the store.
- * The ids found are collected in a heap vector (rooted), never in C
- * memory that an error would leak.
+ * The planner asks the indexes (index.c) for a set of candidate ids that
+ * holds every answer: equality and membership from hash indexes, ranges
+ * from ordered ones, HAS from either; AND intersects what its children
+ * give, OR unites when all of them give one.  Every candidate is then
+ * checked against the whole filter and the caller's rights, so an index
+ * only ever saves work.  With no candidates the query scans every entry.
+ * A query holds the data lock shared from its start to its end, so it
+ * sees one state of the store.  Id sets are heap vectors (postings), never
+ * C memory that an error would leak.
  */
 #include <string.h>
 
 #include "lisp/numbers.h"
 #include "store/filter.h"
+#include "store/index.h"
 #include "store/store.h"
 
 /* ---- SATISFIES -------------------------------------------------------------- */
@@ -28,6 +33,8 @@ bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id)
     lo_value cell = handle_maker(L);
     if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
         lo_store_error(L, "the store's Lisp API is not loaded");
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &fn);            /* making the handle may collect */
     lo_value handle = lo_vm_apply(L, lo_cell_get(cell), &id, 1);
     if (lo_symbolp(fn)) {
         lo_value f = lo_function_cell(L, fn, false);
@@ -35,7 +42,9 @@ bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id)
             lo_cell_error(L, fn, true);
         fn = lo_cell_get(f);
     }
-    return !lo_null(L, lo_vm_apply(L, fn, &handle, 1));
+    bool yes = !lo_null(L, lo_vm_apply(L, fn, &handle, 1));
+    lo_roots_release(L, mark);
+    return yes;
 }
 
 /* ---- collecting ids --------------------------------------------------------- */
@@ -78,20 +87,21 @@ static void scan(lo_lisp *L, struct lo_filter *f,
 
 /* ---- ordering -------------------------------------------------------------- */
 
-/* The first value of key in an entry record, or 0 when it has none. */
+/* The first value of key in an entry record, or LO_UNBOUND when it has
+ * none (a value may be anything, 0 included). */
 static lo_value first_value(lo_value entry, lo_value key)
 {
     lo_value attrs = *lo_svref(entry, ENTRY_ATTRS);
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2)
         if (lo_eq(*lo_svref(attrs, i), key))
             return *lo_svref(attrs, i + 1);
-    return 0;
+    return LO_UNBOUND;
 }
 
 /* Where a value sorts among types: entries without the key last. */
 static int type_rank(lo_value v)
 {
-    if (!v)
+    if (v == LO_UNBOUND)
         return 9;
     if (lo_numberp(v))
         return 0;
@@ -197,8 +207,279 @@ static uint64_t arg_count(lo_lisp *L, lo_value v, uint64_t absent,
     return (uint64_t)lo_fixnum_value(v);
 }
 
-/* The ids a query answers, before offset and limit. */
-static void run_query(lo_lisp *L, lo_value filter, struct found *r)
+/* ---- the planner ----------------------------------------------------------------- */
+
+/* Sort a posting's ids ascending and drop repeats (a heap sort: the ids
+ * are fixnums, whose words order as the numbers do). */
+static void sort_posting(lo_value p)
+{
+    uint64_t n = lo_posting_count(p);
+    lo_value *a = lo_svref(p, 1);
+    for (uint64_t start = n / 2; start-- > 0;)
+        for (uint64_t root = start, child; (child = 2 * root + 1) < n;
+             root = child) {
+            if (child + 1 < n && a[child] < a[child + 1])
+                child++;
+            if (a[root] >= a[child])
+                break;
+            lo_value t = a[root]; a[root] = a[child]; a[child] = t;
+        }
+    for (uint64_t end = n; end-- > 1;) {
+        lo_value t = a[0]; a[0] = a[end]; a[end] = t;
+        for (uint64_t root = 0, child; (child = 2 * root + 1) < end;
+             root = child) {
+            if (child + 1 < end && a[child] < a[child + 1])
+                child++;
+            if (a[root] >= a[child])
+                break;
+            t = a[root]; a[root] = a[child]; a[child] = t;
+        }
+    }
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < n; i++)
+        if (k == 0 || a[i] != a[k - 1])
+            a[k++] = a[i];
+    for (uint64_t i = k; i < n; i++)
+        a[i] = lo_fixnum(0);
+    *lo_svref(p, 0) = lo_fixnum((int64_t)k);
+}
+
+/* Append id to the posting in *place (growing it), order not kept. */
+static void push_id(lo_lisp *L, lo_value *place, int64_t id)
+{
+    lo_value p = *place;
+    uint64_t n = lo_posting_count(p);
+    if (n + 1 >= lo_svlength(p)) {
+        lo_value bigger = lo_posting_new(L, 2 * n + 16);
+        memcpy(lo_svref(bigger, 0), lo_svref(p, 0), (n + 1) * 8);
+        *place = p = bigger;
+    }
+    *lo_svref(p, 1 + n) = lo_fixnum(id);
+    *lo_svref(p, 0) = lo_fixnum((int64_t)n + 1);
+}
+
+/* a and b united, or intersected: a new sorted posting. */
+static lo_value merge(lo_lisp *L, lo_value a, lo_value b, bool unite)
+{
+    uint64_t na = lo_posting_count(a), nb = lo_posting_count(b);
+    lo_value out = lo_posting_new(L, unite ? na + nb : (na < nb ? na : nb));
+    uint64_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb) {
+        int64_t x = lo_posting_id(a, i), y = lo_posting_id(b, j);
+        if (x == y) {
+            *lo_svref(out, 1 + k++) = lo_fixnum(x);
+            i++, j++;
+        } else if (x < y) {
+            if (unite)
+                *lo_svref(out, 1 + k++) = lo_fixnum(x);
+            i++;
+        } else {
+            if (unite)
+                *lo_svref(out, 1 + k++) = lo_fixnum(y);
+            j++;
+        }
+    }
+    for (; unite && i < na; i++)
+        *lo_svref(out, 1 + k++) = lo_fixnum(lo_posting_id(a, i));
+    for (; unite && j < nb; j++)
+        *lo_svref(out, 1 + k++) = lo_fixnum(lo_posting_id(b, j));
+    *lo_svref(out, 0) = lo_fixnum((int64_t)k);
+    return out;
+}
+
+/* What the planner says of each node, for STORE-EXPLAIN. */
+struct plan {
+    lo_value store;
+    lo_value explain;           /* NIL when not explaining; else T */
+    const struct lo_store_caller *caller;
+};
+
+/* How many of the candidates the caller may read: what explaining may
+ * say (the others do not exist for them). */
+static int64_t visible_count(lo_lisp *L, const struct plan *p, lo_value ids)
+{
+    int64_t n = 0;
+    for (uint64_t i = 0; i < lo_posting_count(ids); i++) {
+        lo_value e = lo_store_entry_record(L, p->store, lo_posting_id(ids, i));
+        n += !lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)) &&
+             (lo_store_bits(L, e, p->caller) & LO_ACCESS_READ);
+    }
+    return n;
+}
+
+struct range_walk {
+    lo_value ids;               /* a root while the walk runs */
+};
+
+static void collect_range_id(lo_lisp *L, int64_t id, void *ctx)
+{
+    struct range_walk *w = ctx;
+    push_id(L, &w->ids, id);
+}
+
+/* The ids of an ordered index's values in a range, sorted. */
+static lo_value range_ids(lo_lisp *L, lo_value index, lo_value lo,
+                          bool lo_open, lo_value hi, bool hi_open)
+{
+    struct range_walk w = { .ids = lo_posting_new(L, 16) };
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &w.ids);
+    lo_index_range(L, index, lo, lo_open, hi, hi_open, collect_range_id, &w);
+    lo_roots_release(L, mark);
+    sort_posting(w.ids);
+    return w.ids;
+}
+
+/* A copy of a posting with the ids of another added (unsorted). */
+static lo_value with_others(lo_lisp *L, lo_value p, lo_value others)
+{
+    if (lo_posting_count(others) == 0)
+        return p;
+    return merge(L, p, others, true);
+}
+
+/* The candidates of keyed node n from an index: a posting, or 0. */
+static lo_value keyed_candidates(lo_lisp *L, struct lo_filter *f,
+                                 const struct lo_filter_node *n,
+                                 lo_value index, const char **how)
+{
+    bool hash = lo_store_index_hash_p(L, index);
+    *how = hash ? "HASH-INDEX" : "ORDERED-INDEX";
+    if (n->op == LO_F_HAS)
+        return *lo_svref(index, INDEX_PRESENT);
+    if (hash && (n->op == LO_F_EQUAL || n->op == LO_F_IN)) {
+        lo_value out = lo_posting_new(L, 0);
+        for (uint32_t k = 0; k < n->count; k++) {
+            lo_value p = lo_index_posting(L, index,
+                                          lo_filter_value(f, n->operand + k));
+            if (!lo_null(L, p))
+                out = merge(L, out, p, true);
+        }
+        return with_others(L, out, *lo_svref(index, INDEX_OTHERS));
+    }
+    if (hash)
+        return 0;
+    lo_value a = n->count ? lo_filter_value(f, n->operand) : LO_UNBOUND;
+    switch (n->op) {
+    case LO_F_EQUAL: case LO_F_IN: {
+        lo_value out = lo_posting_new(L, 0);
+        for (uint32_t k = 0; k < n->count; k++) {
+            lo_value v = lo_filter_value(f, n->operand + k);
+            if (!lo_store_orderable(L, v))
+                return 0;       /* a keyword: only a scan finds it */
+            out = merge(L, out, range_ids(L, index, v, false, v, false), true);
+        }
+        return out;
+    }
+    case LO_F_LT: return range_ids(L, index, LO_UNBOUND, false, a, true);
+    case LO_F_LE: return range_ids(L, index, LO_UNBOUND, false, a, false);
+    case LO_F_GT: return range_ids(L, index, a, true, LO_UNBOUND, false);
+    case LO_F_GE: return range_ids(L, index, a, false, LO_UNBOUND, false);
+    case LO_F_BETWEEN:
+        return range_ids(L, index, a, false,
+                         lo_filter_value(f, n->operand + 1), false);
+    default:
+        return 0;
+    }
+}
+
+/* Note what the planner did at a node (when explaining). */
+static void note(lo_lisp *L, struct plan *p, lo_value *where, const char *how,
+                 lo_value key, lo_value candidates)
+{
+    if (lo_null(L, p->explain))
+        return;
+    lo_value l = L->nil;
+    if (candidates)
+        l = lo_cons(L, lo_intern_keyword(L, "ESTIMATED"),
+                    lo_cons(L, lo_fixnum(visible_count(L, p, candidates)), l));
+    if (key)
+        l = lo_cons(L, lo_intern_keyword(L, "KEY"), lo_cons(L, key, l));
+    *where = lo_cons(L, lo_intern_keyword(L, how), l);
+}
+
+/* The candidates of node at: a sorted posting holding every entry that
+ * can match, or 0 when only a scan can tell.  *explained gets the node's
+ * plan when explaining. */
+static lo_value candidates(lo_lisp *L, struct lo_filter *f, uint32_t at,
+                           struct plan *p, lo_value *explained)
+{
+    struct lo_filter_node n;
+    lo_filter_node(f, at, &n);
+    *explained = L->nil;
+    if (n.op == LO_F_AND || n.op == LO_F_OR) {
+        lo_value acc = 0, parts = L->nil, *tail = &parts;
+        bool all = true;
+        uint32_t mark = lo_roots_mark(L);
+        lo_value acc_root = L->nil;
+        lo_root(L, &acc_root);
+        lo_root(L, &parts);
+        for (uint32_t k = 0, kid = n.first; k < n.count; k++) {
+            lo_value sub, c = candidates(L, f, kid, p, &sub);
+            if (!lo_null(L, p->explain)) {
+                *tail = lo_cons(L, sub, L->nil);
+                tail = &lo_ptr(*tail)[2];
+            }
+            if (!c)
+                all = false;
+            else if (!acc)
+                acc = c;
+            else
+                acc = merge(L, acc, c, n.op == LO_F_OR);
+            acc_root = acc ? acc : L->nil;
+            struct lo_filter_node kn;
+            lo_filter_node(f, kid, &kn);
+            kid = kn.next;
+        }
+        lo_value result = n.op == LO_F_OR && !all ? 0 : acc;
+        if (!lo_null(L, p->explain)) {
+            note(L, p, explained, result ? "MERGE" : "SCAN", 0, result);
+            *explained = lo_cons(L, lo_intern_keyword(L, n.op == LO_F_AND
+                                                          ? "AND" : "OR"),
+                                 lo_cons(L, *explained, lo_cons(L, parts,
+                                                                L->nil)));
+        }
+        lo_roots_release(L, mark);
+        return result;
+    }
+    lo_value key = n.op >= LO_F_EQUAL && n.op <= LO_F_CONTAINS &&
+                   n.op != LO_F_CONTAINS ? lo_filter_value(f, n.key) : 0;
+    lo_value index = key ? lo_store_index_of(L, p->store, key) : L->nil;
+    lo_value c = 0;
+    const char *how = "SCAN";
+    if (!lo_null(L, index) && lo_index_usable(L, index))
+        c = keyed_candidates(L, f, &n, index, &how);
+    if (!c)
+        how = "SCAN";
+    note(L, p, explained, how, key ? key : (n.op == LO_F_CONTAINS
+                                            ? lo_filter_value(f, n.key) : 0),
+         c);
+    return c;
+}
+
+/* Every visible entry among the candidates matching f, into r. */
+static void check_candidates(lo_lisp *L, struct lo_filter *f,
+                             const struct lo_store_caller *c, lo_value *cands,
+                             struct found *r)
+{
+    lo_value entry = L->nil;
+    lo_root(L, &entry);
+    for (uint64_t i = 0; i < lo_posting_count(*cands); i++) {
+        int64_t id = lo_posting_id(*cands, i);
+        entry = lo_store_entry_record(L, lo_store_record(L, false), id);
+        if (lo_null(L, entry) || !lo_null(L, *lo_svref(entry, ENTRY_DELETED)) ||
+            !(lo_store_bits(L, entry, c) & LO_ACCESS_READ))
+            continue;
+        if (lo_filter_match(L, f, &entry))
+            add_id(L, r, id);
+        lo_limits_ticked(L);
+    }
+}
+
+/* The ids a query answers, before offset and limit; *explain (unless
+ * NULL) gets the plan. */
+static void run_query(lo_lisp *L, lo_value filter, struct found *r,
+                      lo_value *explain)
 {
     struct lo_filter f;
     lo_filter_compile(L, filter, &f);
@@ -209,7 +490,20 @@ static void run_query(lo_lisp *L, lo_value filter, struct found *r)
     lo_store_caller(L, store, &c);
     lo_root(L, &c.name);
     lo_root(L, &c.groups);
-    scan(L, &f, &c, r);
+    struct plan p = { .store = store, .explain = explain ? L->t : L->nil,
+                      .caller = &c };
+    lo_value plan = L->nil, cands = L->nil;
+    lo_root(L, &plan);
+    lo_root(L, &cands);
+    lo_value found = candidates(L, &f, f.root, &p, &plan);
+    if (found) {
+        cands = found;
+        check_candidates(L, &f, &c, &cands, r);
+    } else {
+        scan(L, &f, &c, r);
+    }
+    if (explain)
+        *explain = plan;
 }
 
 /* ---- primitives ----------------------------------------------------------------- */
@@ -228,7 +522,7 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
     struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
     lo_root(L, &r.ids);
     lo_data_lock_shared(L);
-    run_query(L, args[0], &r);
+    run_query(L, args[0], &r, NULL);
     if (!lo_null(L, key))
         order_by(L, &r, key, descending);
     lo_data_unlock_shared(L);
@@ -248,14 +542,39 @@ LO_PRIMITIVE(p_store_count, "%STORE-COUNT", INTERNAL, ANY, 1, 1, "(filter)",
     struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
     lo_root(L, &r.ids);
     lo_data_lock_shared(L);
-    run_query(L, args[0], &r);
+    run_query(L, args[0], &r, NULL);
     lo_data_unlock_shared(L);
     lo_roots_release(L, mark);
     return lo_fixnum((int64_t)r.n);
 }
 
+LO_PRIMITIVE(p_store_explain, "%STORE-EXPLAIN", INTERNAL, ANY, 1, 1,
+             "(filter)",
+             "How the store answers FILTER: (:plan PLAN :rows N), PLAN saying "
+             "for each term whether an index gave candidates (and how many) "
+             "or a scan decides, N the entries the caller may read that "
+             "match.  STORE-EXPLAIN's work.")
+{
+    uint32_t mark = lo_roots_mark(L);
+    struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
+    lo_value plan = L->nil;
+    lo_root(L, &r.ids);
+    lo_root(L, &plan);
+    lo_data_lock_shared(L);
+    run_query(L, args[0], &r, &plan);
+    lo_data_unlock_shared(L);
+    lo_value out = lo_cons(L, lo_intern_keyword(L, "PLAN"),
+                           lo_cons(L, plan,
+                                   lo_cons(L, lo_intern_keyword(L, "ROWS"),
+                                           lo_cons(L, lo_fixnum((int64_t)r.n),
+                                                   L->nil))));
+    lo_roots_release(L, mark);
+    return out;
+}
+
 const struct lo_primitive *const lo_store_query_primitives[] = {
     LO_ROW(p_store_query),
     LO_ROW(p_store_count),
+    LO_ROW(p_store_explain),
     NULL,
 };

@@ -18,6 +18,7 @@
 #include "lisp/environment.h"
 #include "lisp/hashtable.h"
 #include "lisp/numbers.h"
+#include "store/index.h"
 #include "store/store.h"
 #include "store/store_api.h"
 
@@ -71,6 +72,7 @@ lo_value lo_store_record(lo_lisp *L, bool create)
     *lo_svref(s, STORE_GROUPS) = lo_table_new(L, LO_HASH_EQUAL, 16);
     *lo_svref(s, STORE_HISTORY_DEPTH) = lo_fixnum(DEFAULT_HISTORY_DEPTH);
     *lo_svref(s, STORE_LIVE) = lo_fixnum(0);
+    lo_store_default_indexes(L, s);
     *slot = s;              /* published last: the record is whole */
     return s;
 }
@@ -390,6 +392,9 @@ int lo_store_register(void)
     if (status == LO_OK)
         status = lo_lisp_register_primitives("store-query",
                                              lo_store_query_primitives);
+    if (status == LO_OK)
+        status = lo_lisp_register_primitives("store-index",
+                                             lo_store_index_primitives);
     registered = status == LO_OK;
     return status;
 }

@@ -99,6 +99,13 @@ lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
  * the date operand d; false when v is no date. */
 bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
+/* Durations: whether v is one. */
+bool lo_store_durationp(lo_lisp *L, lo_value v);
+/* Two dates in the order of an ordered index: by start, then end. */
+int lo_store_date_order(lo_lisp *L, lo_value a, lo_value b);
+/* The key a hash index files v under: v itself, but a date or a
+ * duration as a value EQUAL compares by contents. */
+lo_value lo_store_index_key(lo_lisp *L, lo_value v);
 /* Raw search of a string or byte vector object for text. */
 bool lo_store_content_contains(lo_value object, lo_value text);
 

@@ -18,6 +18,8 @@
                   "STORE-ADD-ATTRIBUTE" "STORE-REMOVE-ATTRIBUTE"
                   "STORE-SET-OBJECT" "STORE-DELETE" "STORE-GRANT"
                   "STORE-REVOKE" "STORE-HISTORY" "STORE-REVERT"
+                  "STORE-EXPLAIN" "STORE-CREATE-INDEX" "STORE-DROP-INDEX"
+                  "STORE-INDEXES"
                   "STORE-QUERY" "STORE-COUNT"
                   "STORE-DIRECTORY" "DIRECTORY-ENTRIES" "DIRECTORY-COUNT"
                   "STORE-ERROR" "STORE-QUERY-ERROR"
@@ -171,3 +173,24 @@ from OFFSET on, at most LIMIT."
 (defun store-count (filter)
   "How many entries the caller may read match FILTER."
   (%store-count filter))
+
+(defun store-explain (filter)
+  "How the store answers FILTER: (:plan PLAN :rows N).  PLAN says, term by
+term, whether an index gave candidates (how many the caller may read) or a
+scan decides; N is how many entries the caller may read match."
+  (%store-explain filter))
+
+;;; ---- indexes --------------------------------------------------------------------
+
+(defun store-create-index (key &key (kind :hash))
+  "Index KEY: KIND :hash serves =, IN and HAS; :ordered serves ranges too.
+Returns KEY."
+  (%store-create-index key kind))
+
+(defun store-drop-index (key)
+  "Drop the index of KEY (the administrator's right); true when there was one."
+  (%store-drop-index key))
+
+(defun store-indexes ()
+  "The store's indexes, a list of (key kind)."
+  (sort (%store-indexes) #'string< :key (lambda (x) (symbol-name (car x)))))
