@@ -719,13 +719,32 @@ static enum lo_sym_status lock_accessible(lo_lisp *L, lo_value sym,
 
 /*
  * An upgrade's new boot code exports a name from a system package, and a
- * package using it (a user's) already finds another symbol by that name.
- * The user's symbol wins, as a present symbol would in Common Lisp: it
- * becomes a shadowing symbol there (imported first when it was inherited
- * from another package), so the user's code and data keep meaning what
- * they meant (docs/upgrade.md, "Names a release exports").  Signalling the
- * conflict instead would let any user stop every upgrade of the store.
+ * package using it already finds another symbol by that name.
+ *  - A user's package: the user's symbol wins, as a present symbol would
+ *    in Common Lisp: it becomes a shadowing symbol there (imported first
+ *    when it was inherited from another package), so the user's code and
+ *    data keep meaning what they meant (docs/upgrade.md, "Names a release
+ *    exports").  Signalling the conflict instead would let any user stop
+ *    every upgrade of the store.
+ *  - A system package (frozen): the old build's symbol there -- a name the
+ *    old boot code used, a lexical variable's or an internal function's --
+ *    gives way, as if the new boot code had run on a new store; code the
+ *    old build compiled keeps the symbol object it holds.
  */
+static void remove_present(lo_lisp *L, lo_value sym, lo_value pkg,
+                           enum lo_sym_status status);
+
+static bool drop_old_system_symbol(lo_lisp *L, lo_value pkg,
+                                   const struct lo_name *name)
+{
+    lo_value other;
+    enum lo_sym_status status = lo_find_symbol(L, pkg, name, &other);
+    if (!present(status))
+        return false;           /* inherited: two system packages clash */
+    remove_present(L, other, pkg, status);
+    return true;
+}
+
 static void keep_users_symbol(lo_lisp *L, lo_value pkg,
                               const struct lo_name *name)
 {
@@ -742,11 +761,15 @@ void lo_export(lo_lisp *L, lo_value sym, lo_value pkg)
     if (status != LO_SYM_EXTERNAL) {
         for (lo_value l = lo_ptr(pkg)[PKG_USED_BY]; lo_consp(l);
              l = lo_cdr_raw(l)) {
-            if (!clashes(L, lo_car_raw(l), &name, sym))
+            lo_value user = lo_car_raw(l);
+            if (!clashes(L, user, &name, sym))
                 continue;
             if (!L->W->upgrading)
-                conflict(L, "exporting", sym, lo_car_raw(l));
-            keep_users_symbol(L, lo_car_raw(l), &name);
+                conflict(L, "exporting", sym, user);
+            if (!lo_frozen_p(user))
+                keep_users_symbol(L, user, &name);
+            else if (!drop_old_system_symbol(L, user, &name))
+                conflict(L, "exporting", sym, user);
         }
         table_add(L, pkg, PKG_EXTERNAL, sym);
         if (status == LO_SYM_INTERNAL)

@@ -173,8 +173,9 @@ static lo_value without(lo_lisp *L, lo_value attrs, lo_value key,
 
 /* attrs with the pairs (key v) for each v of values: in the place of the
  * first pair of key when replacing one, else at the end. */
-static lo_value with(lo_lisp *L, lo_value attrs, lo_value key,
-                     lo_value values, bool replace)
+static lo_value with(lo_lisp *L, lo_value store,
+                     const struct lo_store_caller *c, lo_value attrs,
+                     lo_value key, lo_value values, bool replace)
 {
     uint64_t len = lo_svlength(attrs), first = len;
     for (uint64_t i = 0; i < len && replace; i += 2)
@@ -192,7 +193,8 @@ static lo_value with(lo_lisp *L, lo_value attrs, lo_value key,
     uint64_t j = first;
     for (lo_value l = values; lo_consp(l); l = lo_cdr_raw(l)) {
         *lo_svref(v, j++) = key;
-        *lo_svref(v, j++) = lo_store_attribute_value(L, key, lo_car_raw(l));
+        *lo_svref(v, j++) = lo_store_attribute_value(L, store, c, key,
+                                                     lo_car_raw(l));
     }
     memcpy(lo_svref(v, j), lo_svref(rest, first), (rest_len - first) * 8);
     return v;
@@ -248,7 +250,7 @@ LO_PRIMITIVE(p_store_set_attribute, "%STORE-SET-ATTRIBUTE", INTERNAL, ANY,
         e = entry_to_change(L, ch.store, args[0], &ch.c, LO_ACCESS_WRITE,
                             false, "(SETF ENTRY-ATTRIBUTE)");
         read_state(e, &s);
-        s.attrs = with(L, s.attrs, args[1], args[2], true);
+        s.attrs = with(L, ch.store, &ch.c, s.attrs, args[1], args[2], true);
         change_entry(L, ch.store, e, &ch.c, "ATTRIBUTES", &s);
     }
     lo_data_unlock_exclusive(L);
@@ -270,7 +272,8 @@ LO_PRIMITIVE(p_store_add_attribute, "%STORE-ADD-ATTRIBUTE", INTERNAL, ANY,
                                  false, "STORE-ADD-ATTRIBUTE");
     struct state s;
     read_state(e, &s);
-    s.attrs = with(L, s.attrs, args[1], lo_cons(L, args[2], L->nil), false);
+    s.attrs = with(L, ch.store, &ch.c, s.attrs, args[1],
+                   lo_cons(L, args[2], L->nil), false);
     change_entry(L, ch.store, e, &ch.c, "ATTRIBUTES", &s);
     lo_data_unlock_exclusive(L);
     return args[2];

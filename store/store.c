@@ -170,8 +170,9 @@ static uint64_t now_seconds(void)
 
 /* The attributes vector of a property list, in order; :ACL goes to the
  * entry's ACL instead (*acl), checked. */
-static lo_value attributes_vector(lo_lisp *L, lo_value plist, uint64_t n,
-                                  lo_value *acl)
+static lo_value attributes_vector(lo_lisp *L, lo_value store,
+                                  const struct lo_store_caller *c,
+                                  lo_value plist, uint64_t n, lo_value *acl)
 {
     uint64_t kept = 0;
     for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
@@ -186,7 +187,7 @@ static lo_value attributes_vector(lo_lisp *L, lo_value plist, uint64_t n,
             continue;
         }
         *lo_svref(v, i++) = key;
-        *lo_svref(v, i++) = lo_store_attribute_value(L, key, value);
+        *lo_svref(v, i++) = lo_store_attribute_value(L, store, c, key, value);
     }
     return v;
 }
@@ -214,7 +215,7 @@ static lo_value put_entry(lo_lisp *L, lo_value object, lo_value plist)
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
     lo_value acl = L->nil;
-    lo_value attrs = attributes_vector(L, plist, n, &acl);
+    lo_value attrs = attributes_vector(L, store, &c, plist, n, &acl);
     int64_t id = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
     lo_value entries = entries_with_room(L, store, id);
     lo_value e = lo_make_vector(L, ENTRY_SLOTS, L->nil);
@@ -395,6 +396,12 @@ int lo_store_register(void)
     if (status == LO_OK)
         status = lo_lisp_register_primitives("store-index",
                                              lo_store_index_primitives);
+    if (status == LO_OK)
+        status = lo_lisp_register_primitives("store-value-sets",
+                                             lo_store_valueset_primitives);
+    if (status == LO_OK)
+        status = lo_lisp_register_primitives("store-groups",
+                                             lo_store_group_primitives);
     registered = status == LO_OK;
     return status;
 }

@@ -126,10 +126,22 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
 
 /* ---- value.c: what the store keeps of an attribute's value ---- */
 
-/* The value the store keeps for key: strings and lists copied (the
- * caller's own may change later; the indexes must not); a value outside
- * the caller's value set for key refused (STORE-ERROR). */
-lo_value lo_store_attribute_value(lo_lisp *L, lo_value key, lo_value v);
+/* The value the store keeps for key, put by caller c: strings and lists
+ * copied (the caller's own may change later; the indexes must not); a
+ * value outside the caller's value set for key refused (STORE-ERROR). */
+lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
+                                  const struct lo_store_caller *c,
+                                  lo_value key, lo_value v);
+
+/* ---- valuesets.c, groups.c ---- */
+
+/* A STORE-ERROR unless v is in caller c's value set for key (when key is
+ * one of the keys that have sets). */
+void lo_store_check_set_value(lo_lisp *L, lo_value store,
+                              const struct lo_store_caller *c, lo_value key,
+                              lo_value v);
+extern const struct lo_primitive *const lo_store_valueset_primitives[];
+extern const struct lo_primitive *const lo_store_group_primitives[];
 
 /* ---- query.c ---- */
 

@@ -208,8 +208,10 @@ static lo_value copy_value(lo_lisp *L, lo_value v, int depth)
     return head;
 }
 
-lo_value lo_store_attribute_value(lo_lisp *L, lo_value key, lo_value v)
+lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
+                                  const struct lo_store_caller *c,
+                                  lo_value key, lo_value v)
 {
-    (void)key;
+    lo_store_check_set_value(L, store, c, key, v);
     return copy_value(L, v, 0);
 }

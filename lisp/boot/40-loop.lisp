@@ -556,8 +556,8 @@
 
 ;;; ---- the macro ----------------------------------------------------------------
 
-(defun %loop-wrap-groups (groups form)
-  (dolist (group groups form)
+(defun %loop-wrap-groups (finished form)
+  (dolist (group finished form)
     (setq form `(let ,(car group)
                   ,@(mapcan (lambda (d) (%loop-desetq (car d) (cadr d)))
                             (cdr group))

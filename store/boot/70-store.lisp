@@ -19,7 +19,9 @@
                   "STORE-SET-OBJECT" "STORE-DELETE" "STORE-GRANT"
                   "STORE-REVOKE" "STORE-HISTORY" "STORE-REVERT"
                   "STORE-EXPLAIN" "STORE-CREATE-INDEX" "STORE-DROP-INDEX"
-                  "STORE-INDEXES"
+                  "STORE-INDEXES" "VALUE-SET" "VALUE-SET-ADD"
+                  "VALUE-SET-REMOVE" "MAKE-GROUP" "GROUP-ADD-MEMBER"
+                  "GROUP-REMOVE-MEMBER" "GROUPS"
                   "STORE-QUERY" "STORE-COUNT"
                   "STORE-DIRECTORY" "DIRECTORY-ENTRIES" "DIRECTORY-COUNT"
                   "STORE-ERROR" "STORE-QUERY-ERROR"
@@ -194,3 +196,39 @@ Returns KEY."
 (defun store-indexes ()
   "The store's indexes, a list of (key kind)."
   (sort (%store-indexes) #'string< :key (lambda (x) (symbol-name (car x)))))
+
+;;; ---- value sets ---------------------------------------------------------------
+;;; :category, :genre, :format, :language and :source-control take keywords
+;;; from the caller's own editable set.
+
+(defun value-set (key)
+  "Your set of allowed values for KEY (:category, :genre, :format,
+:language or :source-control)."
+  (%value-set key))
+
+(defun value-set-add (key value)
+  "Add VALUE (a keyword) to your set for KEY; true when it was not there."
+  (%value-set-add key value))
+
+(defun value-set-remove (key value)
+  "Take VALUE out of your set for KEY (entries keep the values they have);
+true when it was there."
+  (%value-set-remove key value))
+
+;;; ---- groups (the administrator's) -------------------------------------------------
+
+(defun make-group (name)
+  "Make a group named NAME (a string), with no members."
+  (%make-group name))
+
+(defun group-add-member (group user)
+  "Make USER (a name or environment) a member of GROUP (a name)."
+  (%group-add-member group user))
+
+(defun group-remove-member (group user)
+  "Take USER out of GROUP."
+  (%group-remove-member group user))
+
+(defun groups ()
+  "The groups, each (name member ...)."
+  (%groups))
