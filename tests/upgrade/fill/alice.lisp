@@ -46,3 +46,14 @@
 (defvar alice-stuff:secret 'alice-stuff::hidden)
 (defvar *read-only* (restrict (vector 10 20 30) 1))
 (setf (gethash "alice" fixture:*mailbox*) (lambda () (greet "bob")))
+;; The object store (from 0.3.0): an entry shared with Bob and a group,
+;; changed once (its history), a private one with a repeated key, and a
+;; value of her own in her set for :genre.
+(defvar *album* (store-put (vector 1 2 3) :category :music :name "Goldberg"
+                           :composer "Bach" :composer "Gould" :year 1981
+                           :acl (list (list "bob" 1)
+                                      (list (list :group "staff") 1))))
+(setf (entry-attribute *album* :year) 1955)
+(value-set-add :genre :baroque)
+(store-put "draft" :category :article :name "Lisp OS" :genre :baroque
+           :language :english :language :lisp :year 2013)

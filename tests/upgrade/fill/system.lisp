@@ -14,3 +14,11 @@
 (defmethod area ((s shape)) (* (shape-x s) (shape-x s)))
 (defun site-name () (string-upcase "lispos"))
 (in-package :cl-user)
+;;; The object store (from 0.3.0): a group, a value added to the
+;;; administrator's set, an ordered index, an entry only the
+;;; administrator sees.
+(make-group "staff")
+(group-add-member "staff" "bob")
+(value-set-add :category :podcast)
+(store-create-index :year :kind :ordered)
+(store-put "admin's note" :name "note" :category :note)
