@@ -310,29 +310,36 @@ LO_PRIMITIVE(p_store_object, "%STORE-OBJECT", INTERNAL, ANY, 1, 1, "(id)",
 LO_PRIMITIVE(p_store_attributes, "%STORE-ATTRIBUTES", INTERNAL, ANY, 1, 1,
              "(id)",
              "A fresh property list of entry ID's attributes in stored order, "
-             "its ACL last as :ACL when it has one.  ENTRY-ATTRIBUTES' work.")
+             "its ACL last as :ACL when it has one; the values carry the "
+             "caller's bits on the entry, never the write bit.  "
+             "ENTRY-ATTRIBUTES' work.")
 {
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
-    lo_value e = visible_entry(L, store, args[0], &c, NULL);
+    unsigned bits;
+    lo_value e = visible_entry(L, store, args[0], &c, &bits);
     lo_value attrs = *lo_svref(e, ENTRY_ATTRS);
     lo_value acl = *lo_svref(e, ENTRY_ACL);
     lo_value list = L->nil;
     if (!lo_null(L, acl))
         list = lo_cons(L, lo_intern_keyword(L, "ACL"),
-                       lo_cons(L, lo_store_copy_tree(L, acl, 0), L->nil));
+                       lo_cons(L, lo_store_value_out(L, acl, bits, 0),
+                               L->nil));
     for (uint64_t i = lo_svlength(attrs); i > 0; i -= 2)
         list = lo_cons(L, *lo_svref(attrs, i - 2),
-                       lo_cons(L, *lo_svref(attrs, i - 1), list));
+                       lo_cons(L, lo_store_value_out(L, *lo_svref(attrs, i - 1),
+                                                     bits, 0),
+                               list));
     lo_data_unlock_shared(L);
     return list;
 }
 
 LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
              ANY, 2, 2, "(id key)",
-             "A fresh list of entry ID's values for KEY, in stored order.  "
+             "A fresh list of entry ID's values for KEY, in stored order, "
+             "carrying the caller's bits on the entry, never the write bit.  "
              "ENTRY-ATTRIBUTE-VALUES' work.")
 {
     if (!lo_keywordp(args[1]))
@@ -341,16 +348,20 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
-    lo_value e = visible_entry(L, store, args[0], &c, NULL);
+    unsigned bits;
+    lo_value e = visible_entry(L, store, args[0], &c, &bits);
     lo_value list = L->nil;
     if (key_is(args[1], "ACL")) {
-        list = lo_store_copy_tree(L, *lo_svref(e, ENTRY_ACL), 0);
-        list = lo_null(L, list) ? L->nil : lo_cons(L, list, L->nil);
+        lo_value acl = *lo_svref(e, ENTRY_ACL);
+        if (!lo_null(L, acl))
+            list = lo_cons(L, lo_store_value_out(L, acl, bits, 0), L->nil);
     } else {
         lo_value attrs = *lo_svref(e, ENTRY_ATTRS);
         for (uint64_t i = lo_svlength(attrs); i > 0; i -= 2)
             if (lo_eq(*lo_svref(attrs, i - 2), args[1]))
-                list = lo_cons(L, *lo_svref(attrs, i - 1), list);
+                list = lo_cons(L, lo_store_value_out(L, *lo_svref(attrs, i - 1),
+                                                     bits, 0),
+                               list);
     }
     lo_data_unlock_shared(L);
     return list;

@@ -133,6 +133,11 @@ lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v);
 
+/* An attribute's value (or an ACL) as a caller with bits on its entry
+ * gets it: bit-carrying objects restricted to those bits and never
+ * writable, lists copied (their conses carry no bits). */
+lo_value lo_store_value_out(lo_lisp *L, lo_value v, unsigned bits, int depth);
+
 /* ---- valuesets.c, groups.c ---- */
 
 /* A STORE-ERROR unless v is in caller c's value set for key (when key is

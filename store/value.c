@@ -215,3 +215,30 @@ lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
     lo_store_check_set_value(L, store, c, key, v);
     return copy_value(L, v, 0);
 }
+
+/* ---- what the store hands out ----------------------------------------------------- */
+
+/* A reference granting no more than bits, and never the write bit: an
+ * attribute's value changes only through the store, which keeps its
+ * indexes exact. */
+static lo_value restricted(lo_value v, unsigned bits)
+{
+    unsigned keep = bits & ~(unsigned)LO_ACCESS_WRITE;
+    return v & ~((lo_value)(~keep & LO_ACCESS_ALL) << LO_ACCESS_SHIFT);
+}
+
+lo_value lo_store_value_out(lo_lisp *L, lo_value v, unsigned bits, int depth)
+{
+    if (lo_carries_access(v))
+        return restricted(v, bits);
+    if (!lo_consp(v) || depth > 100)
+        return v;
+    lo_value head = L->nil, *tail = &head;
+    for (; lo_consp(v); v = lo_cdr_raw(v)) {
+        *tail = lo_cons(L, lo_store_value_out(L, lo_car_raw(v), bits,
+                                              depth + 1), L->nil);
+        tail = &lo_ptr(*tail)[2];
+    }
+    *tail = lo_store_value_out(L, v, bits, depth + 1);
+    return head;
+}

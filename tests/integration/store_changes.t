@@ -26,14 +26,14 @@ check() {   # check NAME USER EXPECTED FORM
 }
 
 check "alice puts an entry" alice 1 \
-    '(entry-id (store-put (vector 1 2 3) :name "draft" :language :en :language :fr))'
+    '(entry-id (store-put (vector 1 2 3) :name "draft" :language :english :language :french))'
 check "setf entry-attribute replaces every value, where the first was" alice \
-    '(:NAME "draft" :LANGUAGE :DE)' \
-    '(progn (setf (entry-attribute 1 :language) :de) (entry-attributes 1))'
-check "store-add-attribute appends" alice '(:NAME "draft" :LANGUAGE :DE :LANGUAGE :EN)' \
-    '(progn (store-add-attribute 1 :language :en) (entry-attributes 1))'
-check "store-remove-attribute of one value" alice '(T (:NAME "draft" :LANGUAGE :EN))' \
-    '(list (store-remove-attribute 1 :language :de) (entry-attributes 1))'
+    '(:NAME "draft" :LANGUAGE :GERMAN)' \
+    '(progn (setf (entry-attribute 1 :language) :german) (entry-attributes 1))'
+check "store-add-attribute appends" alice '(:NAME "draft" :LANGUAGE :GERMAN :LANGUAGE :ENGLISH)' \
+    '(progn (store-add-attribute 1 :language :english) (entry-attributes 1))'
+check "store-remove-attribute of one value" alice '(T (:NAME "draft" :LANGUAGE :ENGLISH))' \
+    '(list (store-remove-attribute 1 :language :german) (entry-attributes 1))'
 check "store-remove-attribute of a value not there: NIL" alice NIL \
     '(store-remove-attribute 1 :language :zz)'
 check "store-set-object" alice '"final"' \
@@ -47,6 +47,12 @@ check "bob cannot change it either: no entry" bob '"no entry 1"' \
     '(handler-case (store-set-object 1 9) (store-error (c) (princ-to-string c)))'
 check "alice grants bob read" alice 1 '(store-grant 1 "bob" 1)'
 check "bob reads it now" bob '"final"' '(entry-object 1)'
+check "an attribute's string cannot be changed in place, even by bob's read" bob \
+    '(ACCESS-DENIED ACCESS-DENIED "draft")' \
+    '(list (handler-case (setf (char (entry-attribute 1 :name) 0) #\X) (error (c) (type-of c))) (handler-case (setf (char (first (first (entry-attribute 1 :acl))) 0) #\X) (error (c) (type-of c))) (entry-attribute 1 :name))'
+check "nor by the owner: changes go through the store (its indexes)" alice \
+    'ACCESS-DENIED' \
+    '(handler-case (setf (char (getf (entry-attributes 1) :name) 0) #\X) (error (c) (type-of c)))'
 check "bob may not change it: ACCESS-DENIED" bob ACCESS-DENIED \
     '(handler-case (store-add-attribute 1 :x 1) (error (c) (type-of c)))'
 check "nor grant himself more" bob ACCESS-DENIED \
@@ -78,7 +84,7 @@ check "a deleted entry is not in queries, even the administrator's" - 0 \
 check "its history is still there for alice" alice :DELETE \
     '(getf (first (store-history 1)) :change)'
 check "revert to version 6 brings it back as it was then" alice \
-    '(13 (:NAME "draft" :LANGUAGE :EN) "final")' \
+    '(13 (:NAME "draft" :LANGUAGE :ENGLISH) "final")' \
     '(list (store-revert 1 6) (entry-attributes 1) (entry-object 1))'
 check "a revert is a version itself" alice :REVERT \
     '(getf (first (store-history 1)) :change)'
@@ -91,6 +97,6 @@ check "110 changes keep the newest 100 versions" - '(100 123 24)' \
 
 # ---- after a restart ----
 check "after a restart: the entry, its value, its history" alice \
-    '((:NAME "draft" :LANGUAGE :EN :N 109) 100)' \
+    '((:NAME "draft" :LANGUAGE :ENGLISH :N 109) 100)' \
     '(list (entry-attributes 1) (length (store-history 1)))'
 echo "1..$n"
