@@ -81,6 +81,22 @@ check "an odd attribute list is refused" - STORE-ERROR \
     "(handler-case (store-put 1 :name) (error (c) (type-of c)))"
 check "a filter nested too deep is refused" - STORE-QUERY-ERROR \
     "(handler-case (store-query (let ((f t)) (dotimes (i 200 f) (setq f (list 'not f))))) (error (c) (type-of c)))"
+check "a filter of more than 10,000 terms is refused" - STORE-QUERY-ERROR \
+    "(handler-case (store-count (cons 'or (make-list 10001 :initial-element t))) (error (c) (type-of c)))"
+check "10,000 terms are fine" - 4 \
+    "(store-count (cons 'or (make-list 9999 :initial-element t)))"
+check "a key that is not a keyword is refused, naming it" - '(STORE-QUERY-ERROR "name")' \
+    "(handler-case (store-query '(= \"name\" 1)) (store-query-error (c) (list (type-of c) (store-query-error-culprit c))))"
+check "the wrong number of operands" - STORE-QUERY-ERROR \
+    "(handler-case (store-query '(between :x 1)) (error (c) (type-of c)))"
+check "a dotted filter" - STORE-QUERY-ERROR \
+    "(handler-case (store-query '(and t . t)) (error (c) (type-of c)))"
+check "a bad :limit" - STORE-QUERY-ERROR \
+    "(handler-case (store-query t :limit -1) (error (c) (type-of c)))"
+check "store-get of a non-id is NIL, entry-object of one a TYPE-ERROR" - '(NIL TYPE-ERROR)' \
+    '(list (store-get "x") (handler-case (entry-object "x") (error (c) (type-of c))))'
+check "a value outside the value set changes nothing" - STORE-ERROR \
+    '(handler-case (store-put 1 :category :nonsense) (error (c) (type-of c)))'
 check "nothing was added by the errors" - 4 '(store-count t)'
 
 # ---- ACLs ----
