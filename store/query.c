@@ -70,12 +70,12 @@ static void scan(lo_lisp *L, struct lo_filter *f,
 {
     lo_value entry = L->nil;
     lo_root(L, &entry);
-    int64_t next = lo_fixnum_value(*lo_svref(lo_store_record(L, false),
-                                             STORE_NEXT_ID));
+    /* the root's slot, read again each time: a SATISFIES predicate may
+     * have collected, moving the record */
+    const lo_value *root = lo_store_root_slot(L);
+    int64_t next = lo_fixnum_value(*lo_svref(*root, STORE_NEXT_ID));
     for (int64_t id = 1; id < next; id++) {
-        /* the record again each time: a SATISFIES predicate may have
-         * collected, moving it */
-        entry = lo_store_entry_record(L, lo_store_record(L, false), id);
+        entry = lo_store_entry_record(L, *root, id);
         if (lo_null(L, entry) || !lo_null(L, *lo_svref(entry, ENTRY_DELETED)) ||
             !(lo_store_bits(L, entry, c) & LO_ACCESS_READ))
             continue;
@@ -464,9 +464,10 @@ static void check_candidates(lo_lisp *L, struct lo_filter *f,
 {
     lo_value entry = L->nil;
     lo_root(L, &entry);
+    const lo_value *root = lo_store_root_slot(L);
     for (uint64_t i = 0; i < lo_posting_count(*cands); i++) {
         int64_t id = lo_posting_id(*cands, i);
-        entry = lo_store_entry_record(L, lo_store_record(L, false), id);
+        entry = lo_store_entry_record(L, *root, id);
         if (lo_null(L, entry) || !lo_null(L, *lo_svref(entry, ENTRY_DELETED)) ||
             !(lo_store_bits(L, entry, c) & LO_ACCESS_READ))
             continue;

@@ -52,6 +52,11 @@ _Noreturn void lo_store_query_error(lo_lisp *L, lo_value culprit,
 #define ROOT_NAME "store:root"
 enum { FIRST_ENTRIES = 64, DEFAULT_HISTORY_DEPTH = 100 };
 
+const lo_value *lo_store_root_slot(lo_lisp *L)
+{
+    return lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);
+}
+
 lo_value lo_store_record(lo_lisp *L, bool create)
 {
     lo_value *slot = lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);

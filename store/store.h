@@ -74,6 +74,10 @@ static inline bool lo_store_admin_p(lo_lisp *L, const struct lo_store_caller *c)
 
 /* The store record (made on first use when create, else 0 when none). */
 lo_value lo_store_record(lo_lisp *L, bool create);
+/* The heap root's slot holding the store record (a place in the root
+ * page: it never moves), or NULL when there is no store yet.  Loops read
+ * it again after Lisp code ran, which may have moved the record. */
+const lo_value *lo_store_root_slot(lo_lisp *L);
 /* The entry record of id, or NIL; deleted ones too. */
 lo_value lo_store_entry_record(lo_lisp *L, lo_value store, int64_t id);
 /* The access bits the caller has on an entry record (0: invisible). */
