@@ -27,6 +27,7 @@ acyclic ckpt
 layers ckpt state layout vtable safepoint / slots / side / frames snapshot writer / store
 acyclic gc
 acyclic drivers
+forbid store/format lisp/* gc/* ckpt/* auth/*     # pure C over bytes
 forbid drivers/* ckpt/* gc/* lisp/*
 forbid ckpt/* gc/* lisp/*
 forbid gc/* lisp/*
