@@ -18,6 +18,8 @@
 #include "lisp/environment.h"
 #include "lisp/hashtable.h"
 #include "lisp/numbers.h"
+#include "lisp/sequences.h"
+#include "store/format.h"
 #include "store/index.h"
 #include "store/store.h"
 #include "store/store_api.h"
@@ -213,6 +215,77 @@ static lo_value entries_with_room(lo_lisp *L, lo_value store, int64_t id)
     return bigger;
 }
 
+/* ---- what a file's content says -------------------------------------------- */
+
+static bool has_key(lo_lisp *L, lo_value plist, const char *name)
+{
+    lo_value key = lo_intern_keyword(L, name);
+    for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
+        if (lo_eq(lo_car_raw(l), key))
+            return true;
+    return false;
+}
+
+/* The pair key value pushed on *derived (in reverse). */
+static void derived_pair(lo_lisp *L, lo_value *derived, const char *key,
+                         lo_value value)
+{
+    *derived = lo_cons(L, value, lo_cons(L, lo_intern_keyword(L, key),
+                                         *derived));
+}
+
+/* Files are byte vectors: the attributes their content gives, for those
+ * of its keys the caller did not give -- :format from the content's kind
+ * (store/format.c), and for a mail message :category :email, :sender,
+ * :subject and :date from its headers.  A reversed property list.  The
+ * store derives them: they need not be in the caller's value sets. */
+static lo_value derive_attributes(lo_lisp *L, lo_value object, lo_value plist)
+{
+    lo_value derived = L->nil;
+    if (!lo_typep(object, LO_T_BYTES) ||
+        !(lo_access_bits(object) & LO_ACCESS_READ))
+        return derived;
+    const unsigned char *bytes = lo_bytes_data(object);
+    size_t len = (size_t)lo_fixnum_value(lo_ptr(object)[1]);
+    const char *format = lo_format_detect(bytes, len);
+    if (format && !has_key(L, plist, "FORMAT"))
+        derived_pair(L, &derived, "FORMAT", lo_intern_keyword(L, format));
+    if (!lo_format_is_message(bytes, len))
+        return derived;
+    struct lo_message_headers h;
+    if (lo_message_headers(bytes, len, &h) != LO_OK)
+        return derived;
+    if (!has_key(L, plist, "CATEGORY"))
+        derived_pair(L, &derived, "CATEGORY", lo_intern_keyword(L, "EMAIL"));
+    if (h.has_sender && !has_key(L, plist, "SENDER"))
+        derived_pair(L, &derived, "SENDER",
+                     lo_make_string(L, h.sender, h.sender_len));
+    if (h.has_subject && !has_key(L, plist, "SUBJECT"))
+        derived_pair(L, &derived, "SUBJECT",
+                     lo_make_string(L, h.subject, h.subject_len));
+    if (h.date_valid && !has_key(L, plist, "DATE")) {
+        lo_value date = lo_store_make_date(L, h.date, h.date + 1);
+        if (date != LO_UNBOUND)
+            derived_pair(L, &derived, "DATE", date);
+    }
+    return derived;
+}
+
+/* attrs with the reversed property list rev appended. */
+static lo_value with_derived(lo_lisp *L, lo_value attrs, lo_value rev)
+{
+    int64_t n = lo_list_length(L, rev);
+    if (n <= 0)
+        return attrs;
+    uint64_t len = lo_svlength(attrs);
+    lo_value v = lo_make_vector(L, len + (uint64_t)n, L->nil);
+    memcpy(lo_svref(v, 0), lo_svref(attrs, 0), len * 8);
+    uint64_t at = len + (uint64_t)n;
+    for (lo_value l = rev; lo_consp(l); l = lo_cdr_raw(l))
+        *lo_svref(v, --at) = lo_car_raw(l);
+    return v;
+}
+
 static lo_value put_entry(lo_lisp *L, lo_value object, lo_value plist)
 {
     uint64_t n = check_attributes(L, plist);
@@ -220,7 +293,9 @@ static lo_value put_entry(lo_lisp *L, lo_value object, lo_value plist)
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
     lo_value acl = L->nil;
-    lo_value attrs = attributes_vector(L, store, &c, plist, n, &acl);
+    lo_value attrs = with_derived(L, attributes_vector(L, store, &c, plist, n,
+                                                       &acl),
+                                  derive_attributes(L, object, plist));
     int64_t id = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
     lo_value entries = entries_with_room(L, store, id);
     lo_value e = lo_make_vector(L, ENTRY_SLOTS, L->nil);

@@ -103,6 +103,9 @@ lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
  * the date operand d; false when v is no date. */
 bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
+/* A date of [start, end) seconds since 1970, of second precision, or
+ * LO_UNBOUND when dates are not there (store/boot/72-dates.lisp). */
+lo_value lo_store_make_date(lo_lisp *L, int64_t start, int64_t end);
 /* Durations: whether v is one. */
 bool lo_store_durationp(lo_lisp *L, lo_value v);
 /* Two dates in the order of an ordered index: by start, then end. */
