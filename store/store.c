@@ -372,16 +372,24 @@ static lo_value object_for(lo_lisp *L, lo_value object, unsigned bits)
     return object;
 }
 
-LO_PRIMITIVE(p_store_object, "%STORE-OBJECT", INTERNAL, ANY, 1, 1, "(id)",
-             "The object of entry ID, carrying the access bits the entry's "
-             "ACL grants the caller.  ENTRY-OBJECT's work.")
+/* The start of every read of one entry: the data lock taken shared (the
+ * primitive gives it back), and the entry id names as the caller sees it
+ * (visible_entry), with their bits in *bits. */
+static lo_value read_entry(lo_lisp *L, lo_value id, unsigned *bits)
 {
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
+    return visible_entry(L, store, id, &c, bits);
+}
+
+LO_PRIMITIVE(p_store_object, "%STORE-OBJECT", INTERNAL, ANY, 1, 1, "(id)",
+             "The object of entry ID, carrying the access bits the entry's "
+             "ACL grants the caller.  ENTRY-OBJECT's work.")
+{
     unsigned bits;
-    lo_value e = visible_entry(L, store, args[0], &c, &bits);
+    lo_value e = read_entry(L, args[0], &bits);
     lo_value object = object_for(L, *lo_svref(e, ENTRY_OBJECT), bits);
     lo_data_unlock_shared(L);
     return object;
@@ -394,12 +402,8 @@ LO_PRIMITIVE(p_store_attributes, "%STORE-ATTRIBUTES", INTERNAL, ANY, 1, 1,
              "caller's bits on the entry, never the write bit.  "
              "ENTRY-ATTRIBUTES' work.")
 {
-    lo_data_lock_shared(L);
-    lo_value store = lo_store_record(L, false);
-    struct lo_store_caller c;
-    lo_store_caller(L, store, &c);
     unsigned bits;
-    lo_value e = visible_entry(L, store, args[0], &c, &bits);
+    lo_value e = read_entry(L, args[0], &bits);
     lo_value attrs = *lo_svref(e, ENTRY_ATTRS);
     lo_value acl = *lo_svref(e, ENTRY_ACL);
     lo_value list = L->nil;
@@ -424,12 +428,8 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
 {
     if (!lo_keywordp(args[1]))
         lo_arg_error(L, args[1], "KEYWORD");
-    lo_data_lock_shared(L);
-    lo_value store = lo_store_record(L, false);
-    struct lo_store_caller c;
-    lo_store_caller(L, store, &c);
     unsigned bits;
-    lo_value e = visible_entry(L, store, args[0], &c, &bits);
+    lo_value e = read_entry(L, args[0], &bits);
     lo_value list = L->nil;
     if (key_is(args[1], "ACL")) {
         lo_value acl = *lo_svref(e, ENTRY_ACL);
@@ -451,11 +451,7 @@ LO_PRIMITIVE(p_store_owner, "%STORE-OWNER", INTERNAL, ANY, 1, 1, "(id)",
              "The name of entry ID's owner (a string), or :ADMINISTRATOR.  "
              "ENTRY-OWNER's work.")
 {
-    lo_data_lock_shared(L);
-    lo_value store = lo_store_record(L, false);
-    struct lo_store_caller c;
-    lo_store_caller(L, store, &c);
-    lo_value e = visible_entry(L, store, args[0], &c, NULL);
+    lo_value e = read_entry(L, args[0], NULL);
     lo_value owner = *lo_svref(e, ENTRY_OWNER);
     lo_data_unlock_shared(L);
     return lo_null(L, owner) ? lo_intern_keyword(L, "ADMINISTRATOR")

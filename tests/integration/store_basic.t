@@ -14,16 +14,7 @@ trap 'rm -rf "$dir"' EXIT
 store="$dir/store.img"
 "$repl" --store "$store" --size 64M -e t > /dev/null 2>&1
 
-as() {   # as USER FORM: the last line lispos-repl prints (USER - : admin)
-    if [ "$1" = - ]; then
-        "$repl" --store "$store" -e "$2" 2>&1 | tail -1
-    else
-        "$repl" --store "$store" --user "$1" -e "$2" 2>&1 | tail -1
-    fi
-}
-check() {   # check NAME USER EXPECTED FORM
-    value_is "$1" "" "$3" "$(as "$2" "$4")"
-}
+. "$(dirname "$0")/repl_checks.sh"
 
 # ---- entries ----
 check "the administrator puts an entry: its id is 1" - 1 \

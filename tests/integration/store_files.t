@@ -17,16 +17,7 @@ store="$dir/store.img"
     -e '(defun bytes (&rest parts) (let ((out nil)) (dolist (p parts) (if (stringp p) (loop for c across p do (push (char-code c) out)) (push p out))) (coerce (nreverse out) (quote (vector (unsigned-byte 8))))))' \
     > /dev/null 2>&1
 
-as() {   # as USER FORM: the last line lispos-repl prints (USER - : admin)
-    if [ "$1" = - ]; then
-        "$repl" --store "$store" -e "$2" 2>&1 | tail -1
-    else
-        "$repl" --store "$store" --user "$1" -e "$2" 2>&1 | tail -1
-    fi
-}
-check() {   # check NAME USER EXPECTED FORM
-    value_is "$1" "" "$3" "$(as "$2" "$4")"
-}
+. "$(dirname "$0")/repl_checks.sh"
 fmt() {   # fmt NAME EXPECTED BYTES-FORM: the :format a put derives
     check "$1" - "$2" "(entry-attribute (store-put $3) :format)"
 }
