@@ -94,11 +94,15 @@ bool lo_store_orderable(lo_lisp *L, lo_value v);
 bool lo_store_contains(lo_value haystack, lo_value needle);
 /* A copy of a list's conses, depth levels down at most (1000). */
 lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
-/* Dates (store/boot/72-dates.lisp): whether v is one, and the relation
+/* Dates and durations (store/boot/72-dates.lisp): whether v is one (an
+ * instance of the system's class, readable by the caller), the relation
  * op (LO_F_OVERLAPS, _WITHIN, _BEFORE, _AFTER: filter.h) of a value v to
- * the date operand d; false when v is no date. */
+ * the date operand d (false when v is no date), and the order of two
+ * dates for ORDER-BY: by start, then end (-1, 0 or 1). */
 bool lo_store_datep(lo_lisp *L, lo_value v);
+bool lo_store_durationp(lo_lisp *L, lo_value v);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
+int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
 /* Raw search of a string or byte vector object for text. */
 bool lo_store_content_contains(lo_value object, lo_value text);
 

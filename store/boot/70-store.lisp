@@ -166,8 +166,9 @@ may still read)."
   "A directory of the entries matching FILTER (docs/store.md) that the
 caller may read: by ascending id, or ORDER-BY a key or (key :descending);
 from OFFSET on, at most LIMIT."
-  (%make-store-directory (%store-query filter order-by limit offset)))
+  (%make-store-directory
+   (%store-query (%normalize-filter filter) order-by limit offset)))
 
 (defun store-count (filter)
   "How many entries the caller may read match FILTER."
-  (%store-count filter))
+  (%store-count (%normalize-filter filter)))
