@@ -39,11 +39,17 @@ lo_value lo_eval_text(lo_lisp *L, const char *text)
 {
     const char *cursor = text;
     lo_value form, value = L->nil;
+    /* one source for the whole text: a stream a dispatch function needs
+     * is made over it once (reader.c), and kept across the forms' runs */
+    struct lo_read_source src = { text, L->nil };
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &src.stream);
     /* value is dropped, not kept, across the next form's run */
-    while (lo_read(L, &cursor, &form)) {
+    while (lo_read_from(L, &src, &cursor, &form)) {
         lo_value fn = lo_compile_toplevel(L, form);
         value = lo_vm_apply(L, fn, NULL, 0);
     }
+    lo_roots_release(L, mark);
     return value;
 }
 

@@ -162,6 +162,25 @@ static lo_value string_input_stream(lo_lisp *L, lo_value string,
     return make_input(L, LO_STREAM_STRING_INPUT, text, bytes, start, L->nil);
 }
 
+lo_value lo_make_text_input_stream(lo_lisp *L, const char *text, size_t n)
+{
+    lo_value bytes = lo_alloc_bytes(L, n + 1);      /* zeroed: the NUL */
+    memcpy(lo_bytes_data(bytes), text, n);
+    return make_input(L, LO_STREAM_STRING_INPUT, bytes, n, 0, L->nil);
+}
+
+uint64_t lo_stream_position(lo_value stream)
+{
+    return input_of(stream).pos;
+}
+
+void lo_stream_set_position(lo_value stream, uint64_t pos)
+{
+    struct input in = input_of(stream);
+    in.pos = pos < in.end ? pos : in.end;
+    input_moved(stream, &in);
+}
+
 /* (make-string-input-stream string &optional start end) */
 LO_PRIMITIVE(p_make_string_input_stream, "MAKE-STRING-INPUT-STREAM",
              CL, ANY, 1, 3, "(string &optional (start 0) end)",
@@ -360,8 +379,9 @@ static lo_value read_object(lo_lisp *L, const struct read_args *r,
     done.pos = in.end;
     input_moved(r->stream, &done);
     const char *start = (const char *)in.text + in.pos, *cursor = start;
+    struct lo_read_source src = { (const char *)in.text, r->stream };
     lo_value form;
-    bool found = lo_read(L, &cursor, &form);
+    bool found = lo_read_from(L, &src, &cursor, &form);
     in.pos += (uint64_t)(cursor - start);
     if (found && !preserve && !r->recursive && in.pos < in.end &&
         whitespace(in.text[in.pos]))

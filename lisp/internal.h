@@ -792,6 +792,17 @@ lo_value lo_values(lo_lisp *L, uint32_t n, const lo_value *v);
  * streams.h, is kept so); *text moves past it.  False at the end of the
  * text (only blanks and comments were left, and *text is at the end). */
 bool lo_read(lo_lisp *L, const char **text, lo_value *out);
+/* The same, reading within a source: the whole text the form is part
+ * of, and an input stream over exactly its bytes (the text at the
+ * stream's position 0) or NIL -- a readtable's dispatch function reads
+ * from that stream, made over the text when first needed.  A caller
+ * that keeps a source across calls into Lisp roots its stream. */
+struct lo_read_source {
+    const char *text;
+    lo_value stream;
+};
+bool lo_read_from(lo_lisp *L, struct lo_read_source *src, const char **text,
+                  lo_value *out);
 /* Past the whitespace and comments at text. */
 const char *lo_read_skip(lo_lisp *L, const char *text);
 

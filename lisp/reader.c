@@ -7,6 +7,17 @@
  * #\\c characters, #( vectors, backquote, and ; comments.  Nesting is
  * limited (MAX_DEPTH) so deep input is a clear READER-ERROR, never a C
  * stack overflow.
+ *
+ * Any other #x is the readtable's: the dispatch function that
+ * SET-DISPATCH-MACRO-CHARACTER gave the sub-character x in the readtable
+ * *READTABLE* holds (lisp/boot/56-readtables.lisp), called as Common Lisp
+ * calls one, with a stream positioned after x, x, and the decimal
+ * argument written between # and x (or NIL).  The reader reads C memory
+ * or a stream's text in place, so that stream is the caller's when it
+ * reads one, else one made over the text the first time it is needed
+ * (struct lo_read_source).  The reader holds heap values on its C stack,
+ * so collections wait while the function runs (as while a macro expands
+ * in the compiler).
  */
 #include <string.h>
 
@@ -14,6 +25,7 @@
 #include "lisp/numbers.h"
 #include "lisp/package.h"
 #include "lisp/sequences.h"
+#include "lisp/streams.h"
 
 enum { MAX_DEPTH = 1000 };
 
@@ -22,6 +34,7 @@ struct reader {
     const char *p;
     int depth;
     int backquotes;             /* backquotes open around the form read */
+    struct lo_read_source *src; /* the whole text, for dispatch functions */
 };
 
 static bool whitespace(char c)
@@ -219,6 +232,92 @@ static lo_value list_to_vector(lo_lisp *L, lo_value list)
     return v;
 }
 
+/* ---- the readtable's dispatch functions ---- */
+
+/* The dispatch function *READTABLE* gives the sub-character c, or 0.
+ * A readtable (56-readtables.lisp) is a structure whose first slot is
+ * an alist (character . function-designator); the variable may hold
+ * anything, so every step is checked. */
+static lo_value dispatch_function(lo_lisp *L, uint32_t c)
+{
+    lo_value rt = lo_special_value(L, "*READTABLE*");
+    if (!lo_typep(rt, LO_T_INSTANCE) ||
+        !(lo_access_bits(rt) & LO_ACCESS_READ))
+        return 0;
+    lo_value slots = lo_ptr(rt)[INSTANCE_SLOTS];
+    if (!lo_typep(slots, LO_T_VECTOR) || lo_fixnum_value(lo_ptr(slots)[1]) < 1)
+        return 0;
+    lo_value alist = lo_ptr(slots)[2];
+    for (int n = 0; lo_consp(alist) && n < 10000;
+         alist = lo_cdr_raw(alist), n++) {
+        lo_value pair = lo_car_raw(alist);
+        if (!lo_consp(pair) || !lo_charp(lo_car_raw(pair)) ||
+            lo_char_fold(lo_char_code(lo_car_raw(pair))) != lo_char_fold(c))
+            continue;
+        lo_value fn = lo_cdr_raw(pair);
+        if (lo_symbolp(fn)) {               /* a name: its function now */
+            lo_value cell = lo_function_cell(L, fn, false);
+            if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+                lo_cell_error(L, fn, true);
+            fn = lo_cell_get(cell);
+        }
+        return fn;
+    }
+    return 0;
+}
+
+/* The stream dispatch functions read from, at byte offset pos of the
+ * source's text. */
+static lo_value source_stream(struct reader *r, uint64_t pos)
+{
+    struct lo_read_source *src = r->src;
+    if (!src->stream || lo_null(r->L, src->stream))
+        src->stream = lo_make_text_input_stream(r->L, src->text,
+                                                strlen(src->text));
+    lo_stream_set_position(src->stream, pos);
+    return src->stream;
+}
+
+/* #x other than the built-in ones (r->p is after the #): an optional
+ * decimal argument, then the sub-character x, handed with a stream to
+ * the readtable's function for x, whose value is the object read. */
+static lo_value read_dispatch(struct reader *r)
+{
+    lo_lisp *L = r->L;
+    const char *start = r->p;
+    lo_value arg = L->nil;
+    if (*r->p >= '0' && *r->p <= '9') {
+        const char *digits = r->p;
+        while (*r->p >= '0' && *r->p <= '9')
+            r->p++;
+        if (*r->p == 'r' || *r->p == 'R') {     /* #NNr: a radix */
+            r->p = digits;
+            return read_radix(r);
+        }
+        if (!lo_read_number(L, digits, (size_t)(r->p - digits), 10, false,
+                            &arg))
+            arg = L->nil;
+    }
+    if (*r->p == '\0')
+        lo_error(L, "END-OF-FILE", "end of input after #");
+    const unsigned char *q = (const unsigned char *)r->p;
+    uint32_t c = lo_utf8_next(&q, q + 4);
+    lo_value fn = dispatch_function(L, c);
+    if (!fn)
+        lo_error(L, "READER-ERROR", "unsupported # syntax: #%.*s",
+                 (int)((const char *)q - start), start);
+    uint64_t after = (uint64_t)((const char *)q - r->src->text);
+    lo_value args[3] = { source_stream(r, after), lo_char(c), arg };
+    lo_gc_inhibit(L);
+    lo_value v = lo_vm_apply(L, fn, args, 3);
+    lo_gc_allow(L);
+    /* on from where the function left the stream (never back before
+     * the sub-character: the text before it is read) */
+    uint64_t pos = lo_stream_position(r->src->stream);
+    r->p = r->src->text + (pos > after ? pos : after);
+    return v;
+}
+
 static lo_value read_form(struct reader *r)
 {
     lo_lisp *L = r->L;
@@ -290,12 +389,14 @@ static lo_value read_form(struct reader *r)
             v = lo_read_symbol(L, &r->p, true);
             break;
         }
-        if (strchr("bBoOxXrR0123456789", r->p[1]) && r->p[1]) {
+        if (r->p[1] && strchr("bBoOxXrR", r->p[1])) {
             r->p++;
             v = read_radix(r);
             break;
         }
-        lo_error(L, "READER-ERROR", "unsupported # syntax: #%c", r->p[1]);
+        r->p++;
+        v = read_dispatch(r);
+        break;
     default:
         v = read_token(r);
         break;
@@ -306,14 +407,21 @@ static lo_value read_form(struct reader *r)
 
 const char *lo_read_skip(lo_lisp *L, const char *text)
 {
-    struct reader r = { L, text, 0, 0 };
+    struct reader r = { L, text, 0, 0, NULL };
     skip_blanks(&r);
     return r.p;
 }
 
 bool lo_read(lo_lisp *L, const char **text, lo_value *out)
 {
-    struct reader r = { L, *text, 0, 0 };
+    struct lo_read_source src = { *text, 0 };
+    return lo_read_from(L, &src, text, out);
+}
+
+bool lo_read_from(lo_lisp *L, struct lo_read_source *src, const char **text,
+                  lo_value *out)
+{
+    struct reader r = { L, *text, 0, 0, src };
     skip_blanks(&r);
     if (*r.p == '\0') {
         *text = r.p;

@@ -96,6 +96,14 @@ lo_value lo_stream_take_string(lo_lisp *L, lo_value stream);
  * TYPE-ERROR, or a STREAM-ERROR when closed) with the read access bit. */
 lo_value lo_input_stream(lo_lisp *L, lo_value designator, const char *op);
 
+/* An input stream over the UTF-8 text[0..n), copied byte for byte, so
+ * that its positions are offsets in text (the reader's dispatch
+ * functions read from it: reader.c). */
+lo_value lo_make_text_input_stream(lo_lisp *L, const char *text, size_t n);
+/* An input stream's position, a byte offset in its text, and moving it
+ * (within the text). */
+uint64_t lo_stream_position(lo_value stream);
+void lo_stream_set_position(lo_value stream, uint64_t pos);
 /* A lo_text (internal.h) writing into stream through buf[cap] (cap at
  * least 8): full buffers are drained into the stream; lo_text_finish
  * drains the rest. */

@@ -312,7 +312,11 @@ static int run(lo_lisp *L, struct rerun *r, char *why, size_t why_len)
         return failed(L, "unbinding what is gone", why, why_len);
     if (lo_pcall(L, finish_system, r) != LO_OK)
         return failed(L, "%UPGRADE-FINISH", why, why_len);
-    for (lo_value l = lo_env_users(L); lo_consp(l); l = lo_cdr_raw(l)) {
+    /* the list of users is walked across evaluations, which may collect:
+     * a root (the caller's mark releases it) */
+    lo_value l = lo_env_users(L);
+    lo_root(L, &l);
+    for (; lo_consp(l); l = lo_cdr_raw(l)) {
         r->user = L->env = lo_car_raw(l);
         status = lo_pcall(L, finish_user, r);
         L->env = lo_system_env(L);

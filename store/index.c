@@ -125,7 +125,7 @@ static int order_compare(lo_lisp *L, lo_value a, int ca, lo_value b, int cb)
 {
     if (ca != cb)
         return ca < cb ? -1 : 1;
-    int c = ca == 3 ? lo_store_date_order(L, a, b) : lo_store_compare(L, a, b);
+    int c = ca == 3 ? lo_store_date_compare(L, a, b) : lo_store_compare(L, a, b);
     return c == LO_STORE_UNORDERED ? 0 : c;
 }
 

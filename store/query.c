@@ -98,8 +98,10 @@ static lo_value first_value(lo_value entry, lo_value key)
     return LO_UNBOUND;
 }
 
-/* Where a value sorts among types: entries without the key last. */
-static int type_rank(lo_value v)
+/* Where a value sorts among types: reals, strings, durations, dates,
+ * the rest; entries without the key last. */
+enum { RANK_DATE = 3, RANK_OTHER = 5 };
+static int type_rank(lo_lisp *L, lo_value v)
 {
     if (v == LO_UNBOUND)
         return 9;
@@ -107,7 +109,11 @@ static int type_rank(lo_value v)
         return 0;
     if (lo_typep(v, LO_T_STRING))
         return 1;
-    return 5;
+    if (lo_store_durationp(L, v))
+        return 2;
+    if (lo_store_datep(L, v))
+        return RANK_DATE;
+    return RANK_OTHER;
 }
 
 struct keyed {
@@ -119,12 +125,14 @@ struct keyed {
 static bool keyed_before(lo_lisp *L, const struct keyed *a,
                          const struct keyed *b, bool descending)
 {
-    int ra = type_rank(a->value), rb = type_rank(b->value);
+    int ra = type_rank(L, a->value), rb = type_rank(L, b->value);
     int c = 0;
     if (ra != rb) {
         c = ra < rb ? -1 : 1;
         if (ra == 9 || rb == 9)         /* absent values stay last */
             return c < 0;
+    } else if (ra == RANK_DATE) {       /* by start, then end */
+        c = lo_store_date_compare(L, a->value, b->value);
     } else if (ra != 9) {
         c = lo_store_compare(L, a->value, b->value);
         if (c == LO_STORE_UNORDERED)

@@ -98,18 +98,18 @@ bool lo_store_orderable(lo_lisp *L, lo_value v);
 bool lo_store_contains(lo_value haystack, lo_value needle);
 /* A copy of a list's conses, depth levels down at most (1000). */
 lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
-/* Dates (store/boot/72-dates.lisp): whether v is one, and the relation
+/* Dates and durations (store/boot/72-dates.lisp): whether v is one (an
+ * instance of the system's class, readable by the caller), the relation
  * op (LO_F_OVERLAPS, _WITHIN, _BEFORE, _AFTER: filter.h) of a value v to
- * the date operand d; false when v is no date. */
+ * the date operand d (false when v is no date), and the order of two
+ * dates for ORDER-BY: by start, then end (-1, 0 or 1). */
 bool lo_store_datep(lo_lisp *L, lo_value v);
-bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
-/* A date of [start, end) seconds since 1970, of second precision, or
- * LO_UNBOUND when dates are not there (store/boot/72-dates.lisp). */
-lo_value lo_store_make_date(lo_lisp *L, int64_t start, int64_t end);
-/* Durations: whether v is one. */
 bool lo_store_durationp(lo_lisp *L, lo_value v);
-/* Two dates in the order of an ordered index: by start, then end. */
-int lo_store_date_order(lo_lisp *L, lo_value a, lo_value b);
+bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
+int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
+/* A date of [start, end) seconds since 1970, of second precision (a mail
+ * message's Date:). */
+lo_value lo_store_make_date(lo_lisp *L, int64_t start, int64_t end);
 /* The key a hash index files v under: v itself, but a date or a
  * duration as a value EQUAL compares by contents. */
 lo_value lo_store_index_key(lo_lisp *L, lo_value v);

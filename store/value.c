@@ -2,27 +2,175 @@
  * value.c -- the store's equality and order over attribute values
  * (docs/store-design.md section 4), and copying what the store hands out.
  *
- * Equality is EQUAL.  Order is defined within a type only: reals by <,
- * strings by STRING< (code point by code point); a value of another type
- * than an operand is simply not comparable with it, so a range never
- * matches it.  Dates and durations join both when they exist.
+ * Equality is EQUAL, except that two dates of the same span are equal
+ * (whatever their precision) and two durations of the same length.
+ * Order is defined within a type only: reals by <, strings by STRING<
+ * (code point by code point), durations by length; a value of another
+ * type than an operand is simply not comparable with it, so a range never
+ * matches it.  Dates are not ordered by <: OVERLAPS, WITHIN, BEFORE and
+ * AFTER relate their spans (lo_store_date_relation), and ORDER-BY sorts
+ * them by start, then end (lo_store_date_compare).
  */
 #include <string.h>
 
+#include "lisp/environment.h"
 #include "lisp/numbers.h"
 #include "lisp/sequences.h"
 #include "store/filter.h"
 #include "store/store.h"
 
+/* ---- dates and durations (store/boot/72-dates.lisp) ------------------------- */
+
+/* Their slots, by position (a layout fact: docs/store-design.md 4). */
+enum { DATE_START, DATE_END, DATE_PRECISION, DATE_SLOTS };
+enum { DURATION_SECONDS, DURATION_SLOTS };
+
+static bool symbol_named(lo_value sym, const char *name)
+{
+    lo_value s = lo_symbol_name(sym);
+    uint64_t n = strlen(name);
+    if (lo_string_length(s) != n)
+        return false;
+    for (uint64_t i = 0; i < n; i++)
+        if (lo_string_ref(s, i) != (unsigned char)name[i])
+            return false;
+    return true;
+}
+
+/*
+ * The slot vector of v when v is an instance of the system's structure
+ * class `name` that the caller may read, else 0.  The class is found
+ * from v's wrapper, #(class slot-names) (50-clos.lisp), and must be the
+ * very class the system environment binds to the class's name: a
+ * user's look-alike (a class of their own named DATE, or renamed so) is
+ * not it, and a user cannot rebind a system name.  Slots are checked by
+ * the callers: a structure some code made by hand (%MAKE-DATE) may hold
+ * anything.
+ */
+static lo_value system_instance_slots(lo_lisp *L, lo_value v,
+                                      const char *name, uint64_t nslots)
+{
+    if (!lo_typep(v, LO_T_INSTANCE) || !(lo_access_bits(v) & LO_ACCESS_READ))
+        return 0;
+    lo_value w = __atomic_load_n(&lo_ptr(v)[INSTANCE_WRAPPER],
+                                 __ATOMIC_ACQUIRE);
+    if (!lo_typep(w, LO_T_VECTOR) || lo_svlength(w) < 1)
+        return 0;
+    lo_value class = *lo_svref(w, 0);
+    if (!lo_typep(class, LO_T_INSTANCE))
+        return 0;
+    lo_value class_slots = lo_ptr(class)[INSTANCE_SLOTS];
+    if (!lo_typep(class_slots, LO_T_VECTOR) || lo_svlength(class_slots) < 1)
+        return 0;
+    lo_value sym = *lo_svref(class_slots, 0);           /* its name */
+    if (!lo_symbolp(sym) || !symbol_named(sym, name))
+        return 0;
+    lo_value cell = lo_env_cell(L, lo_system_env(L), ENV_CLASSES, sym, false);
+    if (lo_null(L, cell) || !lo_eq(lo_cell_get(cell), class))
+        return 0;
+    lo_value slots = __atomic_load_n(&lo_ptr(v)[INSTANCE_SLOTS],
+                                     __ATOMIC_ACQUIRE);
+    if (!lo_typep(slots, LO_T_VECTOR) || lo_svlength(slots) < nslots)
+        return 0;
+    return slots;
+}
+
+/* A date's start and end (integers), or false when v is no date. */
+static bool date_span(lo_lisp *L, lo_value v, lo_value *start, lo_value *end)
+{
+    lo_value slots = system_instance_slots(L, v, "DATE", DATE_SLOTS);
+    if (!slots)
+        return false;
+    *start = *lo_svref(slots, DATE_START);
+    *end = *lo_svref(slots, DATE_END);
+    return lo_integerp(*start) && lo_integerp(*end);
+}
+
+/* A duration's length (a real), or false when v is no duration. */
+static bool duration_length(lo_lisp *L, lo_value v, lo_value *seconds)
+{
+    lo_value slots = system_instance_slots(L, v, "DURATION", DURATION_SLOTS);
+    if (!slots)
+        return false;
+    *seconds = *lo_svref(slots, DURATION_SECONDS);
+    return lo_rationalp(*seconds);
+}
+
+bool lo_store_datep(lo_lisp *L, lo_value v)
+{
+    lo_value start, end;
+    return date_span(L, v, &start, &end);
+}
+
+bool lo_store_durationp(lo_lisp *L, lo_value v)
+{
+    lo_value seconds;
+    return duration_length(L, v, &seconds);
+}
+
+/* Two dates by start, then end: -1, 0 or 1 (0 too when either is not a
+ * date). */
+int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b)
+{
+    lo_value as, ae, bs, be;
+    if (!date_span(L, a, &as, &ae) || !date_span(L, b, &bs, &be))
+        return 0;
+    int c = lo_int_compare(as, bs);
+    return c != 0 ? c : lo_int_compare(ae, be);
+}
+
+/* Store equality of two values of which one at least is a date or a
+ * duration: the same span, the same length. */
+static bool temporal_equal(lo_lisp *L, lo_value a, lo_value b, bool *decided)
+{
+    lo_value as, ae, bs, be;
+    *decided = true;
+    if (date_span(L, a, &as, &ae))
+        return date_span(L, b, &bs, &be) && lo_int_compare(as, bs) == 0 &&
+               lo_int_compare(ae, be) == 0;
+    if (duration_length(L, a, &as))
+        return duration_length(L, b, &bs) &&
+               lo_num_compare(L, as, bs, "STORE-QUERY") == 0;
+    *decided = false;
+    return false;
+}
+
+bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d)
+{
+    lo_value vs, ve, ds, de;
+    if (!date_span(L, v, &vs, &ve) || !date_span(L, d, &ds, &de))
+        return false;
+    switch (op) {
+    case LO_F_OVERLAPS:         /* the spans share a second */
+        return lo_int_compare(vs, de) < 0 && lo_int_compare(ds, ve) < 0;
+    case LO_F_WITHIN:           /* v's span lies inside d's */
+        return lo_int_compare(vs, ds) >= 0 && lo_int_compare(ve, de) <= 0;
+    case LO_F_BEFORE:           /* v is over when d begins */
+        return lo_int_compare(ve, ds) <= 0;
+    case LO_F_AFTER:            /* v begins when d is over, or later */
+        return lo_int_compare(vs, de) >= 0;
+    default:
+        return false;
+    }
+}
+
+/* ---- equality and order ------------------------------------------------------ */
+
 bool lo_store_equal(lo_lisp *L, lo_value a, lo_value b)
 {
+    if (lo_typep(a, LO_T_INSTANCE)) {       /* a date or a duration? */
+        bool decided;
+        bool equal = temporal_equal(L, a, b, &decided);
+        if (decided)
+            return equal;
+    }
     return lo_equal(L, a, b);
 }
 
 bool lo_store_orderable(lo_lisp *L, lo_value v)
 {
-    (void)L;
-    return lo_numberp(v) || lo_typep(v, LO_T_STRING);
+    return lo_numberp(v) || lo_typep(v, LO_T_STRING) ||
+           lo_store_durationp(L, v);
 }
 
 /* STRING< order of two strings: -1, 0 or 1. */
@@ -51,6 +199,9 @@ int lo_store_compare(lo_lisp *L, lo_value a, lo_value b)
             return LO_STORE_UNORDERED;
         return compare_strings(a, b);
     }
+    lo_value sa, sb;                /* durations, by length */
+    if (duration_length(L, a, &sa) && duration_length(L, b, &sb))
+        return lo_num_compare(L, sa, sb, "STORE-QUERY");
     return LO_STORE_UNORDERED;
 }
 
@@ -95,43 +246,30 @@ lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth)
     return head;
 }
 
-/* ---- dates (store/boot/72-dates.lisp) -------------------------------------- */
-
-bool lo_store_datep(lo_lisp *L, lo_value v)
-{
-    (void)L;
-    (void)v;
-    return false;               /* dates come with 72-dates.lisp */
-}
-
-bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d)
-{
-    (void)L, (void)op, (void)v, (void)d;
-    return false;
-}
+/* ---- dates for C: made, ordered, hashed ------------------------------------------ */
 
 lo_value lo_store_make_date(lo_lisp *L, int64_t start, int64_t end)
 {
-    (void)L, (void)start, (void)end;
-    return LO_UNBOUND;          /* dates come with 72-dates.lisp */
-}
-
-bool lo_store_durationp(lo_lisp *L, lo_value v)
-{
-    (void)L;
-    (void)v;
-    return false;               /* durations come with 72-dates.lisp */
-}
-
-int lo_store_date_order(lo_lisp *L, lo_value a, lo_value b)
-{
-    (void)L, (void)a, (void)b;
-    return 0;
+    lo_value maker = lo_function_cell(L, lo_intern(L, "%MAKE-DATE"), false);
+    if (lo_null(L, maker) || lo_cell_get(maker) == LO_UNBOUND)
+        return LO_UNBOUND;
+    /* the callers hold values in C variables: no collection meanwhile */
+    lo_gc_inhibit(L);
+    lo_value args[3] = { lo_make_integer(L, start), lo_make_integer(L, end),
+                         lo_intern_keyword(L, "SECOND") };
+    lo_value date = lo_vm_apply(L, lo_cell_get(maker), args, 3);
+    lo_gc_allow(L);
+    return date;
 }
 
 lo_value lo_store_index_key(lo_lisp *L, lo_value v)
 {
-    (void)L;
+    lo_value start, end, seconds;
+    if (date_span(L, v, &start, &end))
+        return lo_cons(L, lo_intern_keyword(L, "DATE"),
+                       lo_cons(L, start, end));
+    if (duration_length(L, v, &seconds))
+        return lo_cons(L, lo_intern_keyword(L, "DURATION"), seconds);
     return v;
 }
 
@@ -192,10 +330,27 @@ static lo_value copy_string(lo_lisp *L, lo_value s)
     return copy;
 }
 
+/* A private copy of a date or duration: the same class layout, its own
+ * slot vector, since (setf slot-value) could change the caller's. */
+static lo_value copy_instance(lo_lisp *L, lo_value v)
+{
+    lo_value slots = lo_ptr(v)[INSTANCE_SLOTS];
+    uint64_t n = lo_svlength(slots);
+    lo_value copy = lo_make_vector(L, n, L->nil);
+    memcpy(lo_svref(copy, 0), lo_svref(slots, 0), n * 8);
+    uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
+    p[INSTANCE_WRAPPER] = lo_ptr(v)[INSTANCE_WRAPPER];
+    p[INSTANCE_SLOTS] = copy;
+    p[INSTANCE_FUNCTION] = L->nil;
+    return lo_make_object(p);
+}
+
 static lo_value copy_value(lo_lisp *L, lo_value v, int depth)
 {
     if (lo_typep(v, LO_T_STRING))
         return copy_string(L, v);
+    if (lo_store_datep(L, v) || lo_store_durationp(L, v))
+        return copy_instance(L, v);
     if (!lo_consp(v))
         return v;
     if (depth > 100)

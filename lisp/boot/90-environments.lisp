@@ -15,7 +15,7 @@
  '(*package* *print-array* *print-base* *print-case* *print-circle*
    *print-escape* *print-gensym* *print-length* *print-level* *print-lines*
    *print-miser-width* *print-pretty* *print-radix* *print-readably*
-   *print-right-margin*
+   *print-right-margin* *readtable*
    ;; the registries of what is defined: a user's definitions go on
    ;; their own (lisp/freeze.c: the system's lists are read-only)
    *%condition-types*))

@@ -170,17 +170,18 @@ may still read)."
   "A directory of the entries matching FILTER (docs/store.md) that the
 caller may read: by ascending id, or ORDER-BY a key or (key :descending);
 from OFFSET on, at most LIMIT."
-  (%make-store-directory (%store-query filter order-by limit offset)))
+  (%make-store-directory
+   (%store-query (%normalize-filter filter) order-by limit offset)))
 
 (defun store-count (filter)
   "How many entries the caller may read match FILTER."
-  (%store-count filter))
+  (%store-count (%normalize-filter filter)))
 
 (defun store-explain (filter)
   "How the store answers FILTER: (:plan PLAN :rows N).  PLAN says, term by
 term, whether an index gave candidates (how many the caller may read) or a
 scan decides; N is how many entries the caller may read match."
-  (%store-explain filter))
+  (%store-explain (%normalize-filter filter)))
 
 ;;; ---- indexes --------------------------------------------------------------------
 

@@ -2,8 +2,8 @@
 # Files are byte vectors (issue 19, docs/store.md "Files"): store-put of a
 # byte vector derives :format from its content when the caller gives none
 # (store/format.c, tested byte by byte in tests/unit/store_format.c), and
-# a mail message gets :category :email, :sender, :subject (and :date once
-# dates exist) from its headers; what the caller gives wins; the derived
+# a mail message gets :category :email, :sender, :subject and :date from
+# its headers; what the caller gives wins; the derived
 # values need not be in the caller's value sets; the indexes hold them.
 set -u
 build="${LISPOS_BUILD:-build}"
@@ -40,9 +40,12 @@ mail='(bytes "From: Ada Lovelace <ada@example.org>" 10 "To: bob@example.org" 10 
 check "a mail message: its headers become attributes" - \
     '(:NAME "mail" :FORMAT :TEXT :CATEGORY :EMAIL :SENDER "Ada Lovelace <ada@example.org>" :SUBJECT "Notes on the engine")' \
     "(let ((a (entry-attributes (store-put $mail :name \"mail\")))) (remf a :date) a)"
+check "and its Date: becomes a :date of one second, in UTC" - \
+    '"#@\"2013-05-17T12:30:05\""' \
+    "(prin1-to-string (entry-attribute (store-put $mail) :date))"
 check "the caller's :category wins over :email" - :NOTE \
     "(entry-attribute (store-put $mail :category :note) :category)"
-check "the derived values are in the indexes" - '(1 2 NIL)' \
+check "the derived values are in the indexes" - '(2 3 NIL)' \
     "(list (store-count '(= :category :email)) (store-count '(contains :sender \"lovelace\")) (lispos-internal::%store-check-indexes))"
 check "a user's files too" alice :PDF \
     '(entry-attribute (store-put (coerce (list 37 80 68 70 45) (quote (vector (unsigned-byte 8))))) :format)'

@@ -298,7 +298,7 @@ static const char *const boot_b =
     "(defvar *per-user* :system-value)"
     "(in-package :lispos-internal)"
     "(%declare-user-defaults"
-    " '(rerun-test::*per-user* *%condition-types* *print-right-margin*"
+    " '(rerun-test::*per-user* *%condition-types* *readtable* *print-right-margin*"
     "   *print-readably* *print-radix* *print-pretty* *print-miser-width*"
     "   *print-lines* *print-level* *print-length* *print-gensym*"
     "   *print-escape* *print-circle* *print-case* *print-base*"
