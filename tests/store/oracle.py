@@ -47,23 +47,21 @@ Value semantics (docs/store.md), as the SQL implements them:
 - visibility: the administrator sees all; the owner sees their own;
   anyone else needs bit 1 in the union of the matching rows' bits, that
   is, one matching row with bit 1.  A (:group "g") row matches the
-  members of g: the table members is empty while the store has no way to
-  make groups, so such rows grant nothing (--groups turns groups on once
-  make-group exists: see make_groups below).
+  members of g (GROUPS, made in the store by make_groups; --no-groups
+  leaves them out, and such rows then grant nothing).
 - :order-by key: the first value of KEY in stored order; reals (by value)
-  before strings (by code point) before any other type (all equal); the
+  before strings (by code point) before durations (by length) before
+  dates (by start, then end) before any other type (all equal); the
   entries without the key last; ties by ascending id.  (key :descending)
   reverses the order of the values (type classes included), but ties stay
   by ascending id and the entries without the key stay last.  (What
   docs/store.md says, and what store/query.c does where the page is
   silent: the place of other types, and the classes reversed.)
 
-Dates and durations (--dates) are written for the API being built
-(`(date 2013 5)`, `(duration :seconds 3600)`, overlaps, within, before,
-after): a date is [start, end) in integer seconds, a duration its seconds
-(ranked with the reals, compared only with durations).  They are off
-until the store has them; then check the guesses marked below (the
-operators' exact bounds, the place of dates and durations in :order-by).
+Dates and durations (on unless --no-dates): `(date 2013 5)`, `(duration
+:seconds 3600)`, overlaps, within, before, after as docs/store.md defines
+them; a date is [start, end) in integer seconds, a duration its seconds
+(compared only with durations).
 """
 import argparse
 import bisect
@@ -106,7 +104,6 @@ def lisp_float(x):
     return r.replace('e', 'd') if 'e' in r else r + 'd0'
 
 
-# The constructors' syntax is a GUESS until dates and durations exist.
 def date_text(v):
     return '(date %s)' % ' '.join(str(p) for p in v[3])
 
@@ -205,10 +202,11 @@ WORDS = ['Minuet', 'minuet', 'MINUET', 'Étude', 'étude', 'ÉTUDE', 'Öl', 'öl
 AUTHORS = ['Bach', 'bach', 'Händel', 'HÄNDEL', 'Pérotin', 'PÉROTIN',
            'Dvořák', 'Ölberg', 'ölberg', 'Straße', 'Ÿsaÿe', 'ÿsaÿe',
            'McCarthy', 'mccarthy', 'Steele', 'Gabriel', '']
+# (from the default value sets: store/valuesets.c)
 KEYWORDS = {
-    'CATEGORY': ['MUSIC', 'BOOK', 'VIDEO', 'NOTE', 'PAPER'],
-    'GENRE': ['JAZZ', 'CLASSICAL', 'ROCK', 'FOLK', 'LISP'],
-    'LANGUAGE': ['LISP', 'C', 'PYTHON', 'EN', 'FR'],
+    'CATEGORY': ['MUSIC', 'BOOK', 'MOVIE', 'NOTE', 'ARTICLE'],
+    'GENRE': ['JAZZ', 'CLASSICAL', 'ROCK', 'FOLK', 'SCIENCE'],
+    'LANGUAGE': ['LISP', 'C', 'PYTHON', 'ENGLISH', 'FRENCH'],
 }
 YEAR_STRINGS = ['MCMXCIX', '1999', 'circa 1990', 'Ère', '2001', '']
 LISTS = [('list', (('int', 1), ('str', 'a'), ('kw', 'B'))),
@@ -778,8 +776,8 @@ class Sql:
             params.append(lfold(f[2]))
             cond = "a.kind = 'str' AND instr(a.fstr, ?) > 0"
         elif op in ('overlaps', 'within', 'before', 'after'):
-            # GUESS until dates exist: overlaps shares an instant, within
-            # lies inside, before ends by the start, after starts at the end
+            # overlaps shares an instant, within lies inside, before ends
+            # by the start, after starts at the end (docs/store.md)
             d = f[2]
             if d[0] != 'date':
                 raise ValueError('not a date: %r' % (d,))
@@ -812,8 +810,9 @@ class Sql:
                                    % (vis, where), params).fetchone()[0]
         order = 'e.id'
         if q.get('order'):
-            order = '%s, %s%s, e.id' % (DESC_CLASS if descending else CLASS,
-                                         SORTKEY, ' DESC' if descending else '')
+            d = ' DESC' if descending else ''
+            order = '%s, %s%s, %s%s, e.id' % (
+                DESC_CLASS if descending else CLASS, SORTKEY, d, SORTKEY2, d)
         sql = 'SELECT e.id FROM entries e %s WHERE %s AND %s ORDER BY %s' % (
             join, vis, where, order)
         if q.get('limit') is not None or q.get('offset') is not None:
@@ -826,14 +825,14 @@ class Sql:
 # :order-by: the class of the first value f (reals, strings, durations,
 # dates, others; none last), and its place within the class (all others
 # equal).  Descending reverses the classes, not the place of 'none'.
-# Durations and dates (by start) are a GUESS from docs/store-design.md
-# section 6 until they exist.
+# Dates sort by start, then end.
 CLASS = ("CASE WHEN f.kind IS NULL THEN 9 WHEN f.kind IN ('int', 'ratio', "
          "'float') THEN 0 WHEN f.kind = 'str' THEN 1 WHEN f.kind = 'dur' THEN 2 "
          "WHEN f.kind = 'date' THEN 3 ELSE 5 END")
 DESC_CLASS = 'CASE WHEN f.kind IS NULL THEN 9 ELSE -(%s) END' % CLASS
 SORTKEY = ("CASE WHEN f.kind IN ('int', 'ratio', 'float', 'dur') THEN f.num "
            "WHEN f.kind = 'str' THEN f.str WHEN f.kind = 'date' THEN f.lo END")
+SORTKEY2 = "CASE WHEN f.kind = 'date' THEN f.hi END"
 
 
 # ---- the store, through lispos-repl -------------------------------------------
@@ -939,19 +938,7 @@ def explained_by_satisfies_gc(sql, user, q, want, have):
              have[1].startswith('TYPE-ERROR FUNCALL: the value #<OBJECT')))
 
 
-KNOWN = {
-    'order-by-zero': (
-        'store/query.c first_value() answers 0 for "no value", which is also '
-        'fixnum 0: an entry whose first value of the :order-by key is the '
-        'integer 0 sorts as one without the key (last)',
-        explained_by_order_zero),
-    'satisfies-gc': (
-        'store/query.c lo_store_satisfies() holds the function (or its name) '
-        'in an unrooted C local across the call of %MAKE-ENTRY, which may '
-        'collect and move it: "the function F is undefined", or FUNCALL of '
-        '#<OBJECT type 0>',
-        explained_by_satisfies_gc),
-}
+KNOWN = {}      # none: order-by-zero and satisfies-gc are fixed
 
 
 def make_queries(rnd, fg, n, pools):
@@ -1019,10 +1006,10 @@ def main():
     ap.add_argument('--seed', type=int)
     ap.add_argument('--entries', type=int, default=2000)
     ap.add_argument('--filters', type=int, default=10000)
-    ap.add_argument('--dates', action='store_true',
-                    help='dates and durations (once the store has them)')
-    ap.add_argument('--groups', action='store_true',
-                    help='make the groups of GROUPS (once make-group exists)')
+    ap.add_argument('--no-dates', dest='dates', action='store_false',
+                    help='leave dates and durations out')
+    ap.add_argument('--no-groups', dest='groups', action='store_false',
+                    help='make no groups (their ACL rows then grant nothing)')
     ap.add_argument('--users', help='the batches to run, e.g. bob,admin '
                     '(default: alice,bob,carol,admin)')
     ap.add_argument('--keep', help='a directory to keep in: the store, a copy '
@@ -1116,8 +1103,8 @@ def run(args, seed, rnd, tap, workdir, started):
     db = connect()
     sql = Sql(db, load_sql(db, entries))
     if args.groups:
-        for g, users in GROUPS.items():
-            for u in users:
+        for g, members in GROUPS.items():
+            for u in members:
                 db.execute('INSERT INTO members VALUES (?, ?)', (g, u))
 
     # ---- the filters, as each user
@@ -1219,9 +1206,18 @@ def report(tap, seed, bad, err, most=5):
 
 
 def make_groups(args, workdir):
-    """Make the groups of GROUPS in the store: to be written when the
-    store can make groups (make-group is not built yet)."""
-    raise SystemExit('--groups: the store cannot make groups yet')
+    """Make the groups of GROUPS in the store, as the administrator."""
+    store = os.path.join(workdir, 'store.img')
+    forms = []
+    for g, users in sorted(GROUPS.items()):
+        forms.append('(make-group "%s")' % g)
+        forms += ['(group-add-member "%s" "%s")' % (g, u) for u in users]
+    p = subprocess.run([args.repl, '--store', store],
+                       input=('\n'.join(forms) + '\n').encode(),
+                       capture_output=True)
+    if p.returncode != 0 or b'ERROR' in p.stdout:
+        raise SystemExit('making the groups failed: %s' %
+                         (p.stdout + p.stderr).decode()[-500:])
 
 
 if __name__ == '__main__':
