@@ -258,6 +258,14 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
     *lo_svref(chunk, 0) = lo_fixnum((int64_t)n + 1);
     *lo_svref(index, INDEX_PAIRS) =
         lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) + 1);
+    lo_value start, end;
+    if (cv == 3 && lo_svlength(index) > INDEX_MAX_SPAN &&
+        lo_store_date_span(L, v, &start, &end)) {
+        /* only ever grows: a bound, not the exact longest */
+        lo_value span = lo_int_sub(L, end, start);
+        if (lo_int_compare(span, lo_index_max_span(index)) > 0)
+            *lo_svref(index, INDEX_MAX_SPAN) = span;
+    }
 }
 
 static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
@@ -433,6 +441,7 @@ static lo_value build_index(lo_lisp *L, lo_value store, lo_value key,
     *lo_svref(index, INDEX_PRESENT) = lo_posting_new(L, 16);
     *lo_svref(index, INDEX_OTHERS) = lo_posting_new(L, 4);
     *lo_svref(index, INDEX_PAIRS) = lo_fixnum(0);
+    *lo_svref(index, INDEX_MAX_SPAN) = lo_fixnum(0);
     if (!hash)
         *lo_svref(*lo_svref(index, INDEX_TABLE), 0) = lo_fixnum(0);
     /* the entries there already */
@@ -600,6 +609,69 @@ void lo_index_range(lo_lisp *L, lo_value index, lo_value lo, bool lo_open,
                     return;
             }
             fn(L, chunk_id(chunk, at), ctx);
+        }
+    }
+}
+
+lo_value lo_index_max_span(lo_value index)
+{
+    /* an index made before it kept the longest span has no such slot
+     * (development stores of 0.3.0-dev): no bound */
+    if (lo_svlength(index) <= INDEX_MAX_SPAN)
+        return LO_UNBOUND;
+    lo_value span = *lo_svref(index, INDEX_MAX_SPAN);
+    return lo_fixnump(span) || lo_bignump(span) ? span : lo_fixnum(0);
+}
+
+/* Where a pair lies against the dates starting at `start`: -1 before
+ * them (an earlier class, or an earlier start), 1 after, 0 among. */
+static int against_start(lo_lisp *L, lo_value v, lo_value start)
+{
+    int c = order_class(L, v);
+    if (c != 3)
+        return c < 3 ? -1 : 1;
+    lo_value s, e;
+    if (!lo_store_date_span(L, v, &s, &e))
+        return 1;
+    return lo_int_compare(s, start);
+}
+
+void lo_index_date_starts(lo_lisp *L, lo_value index, lo_value lo,
+                          lo_value hi,
+                          void (*fn)(lo_lisp *L, int64_t id, void *ctx),
+                          void *ctx)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    /* the first chunk whose last pair is not before the range */
+    uint64_t k = 0;
+    for (uint64_t a = 0, b = nchunks; a < b;) {
+        uint64_t mid = a + (b - a) / 2;
+        lo_value c = *lo_svref(top, 1 + mid);
+        uint64_t n = chunk_count(c);
+        lo_value last = n ? chunk_value(c, n - 1) : LO_UNBOUND;
+        bool before = n == 0 || order_class(L, last) < 3 ||
+                      (order_class(L, last) == 3 && lo != LO_UNBOUND &&
+                       against_start(L, last, lo) < 0);
+        if (before)
+            a = k = mid + 1;
+        else
+            b = mid;
+    }
+    for (; k < nchunks; k++) {
+        lo_value c = *lo_svref(top, 1 + k);
+        for (uint64_t i = 0; i < chunk_count(c); i++) {
+            lo_value v = chunk_value(c, i);
+            int cv = order_class(L, v);
+            if (cv < 3)
+                continue;
+            if (cv > 3)
+                return;
+            if (lo != LO_UNBOUND && against_start(L, v, lo) < 0)
+                continue;
+            if (hi != LO_UNBOUND && against_start(L, v, hi) >= 0)
+                return;
+            fn(L, chunk_id(c, i), ctx);
         }
     }
 }

@@ -10,7 +10,7 @@
 
 /* An index record: a simple-vector (index.c's header). */
 enum { INDEX_KIND, INDEX_KEY, INDEX_TABLE, INDEX_PRESENT, INDEX_OTHERS,
-       INDEX_PAIRS, INDEX_SLOTS };
+       INDEX_PAIRS, INDEX_MAX_SPAN, INDEX_SLOTS };
 
 /* The index of key, or NIL; whether an index is a hash one. */
 lo_value lo_store_index_of(lo_lisp *L, lo_value store, lo_value key);
@@ -48,6 +48,18 @@ void lo_index_range(lo_lisp *L, lo_value index, lo_value lo, bool lo_open,
 /* NULL when index holds exactly what a scan of the entries gives, else
  * what is wrong (tests: %STORE-CHECK-INDEXES). */
 const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index);
+
+/* Call fn with the id of every date of an ordered index whose start is
+ * at or after lo and before hi (LO_UNBOUND: unbounded), in order.  With
+ * the index's longest span (lo_index_max_span) this finds the dates that
+ * may overlap a span or lie inside it. */
+void lo_index_date_starts(lo_lisp *L, lo_value index, lo_value lo,
+                          lo_value hi,
+                          void (*fn)(lo_lisp *L, int64_t id, void *ctx),
+                          void *ctx);
+/* The longest span of a date the index has held (an integer, seconds),
+ * or LO_UNBOUND when the index does not know it. */
+lo_value lo_index_max_span(lo_value index);
 
 extern const struct lo_primitive *const lo_store_index_primitives[];
 

@@ -338,6 +338,47 @@ static lo_value range_ids(lo_lisp *L, lo_value index, lo_value lo,
     return w.ids;
 }
 
+/* The candidates of a date relation from an ordered index: the dates
+ * whose start lies where the relation can hold -- for OVERLAPS and
+ * WITHIN, after the operand's start less the longest span the index has
+ * held and before its end; BEFORE, before its start; AFTER, from its
+ * end on. */
+static lo_value date_candidates(lo_lisp *L, enum lo_filter_op op,
+                                lo_value index, lo_value d)
+{
+    lo_value start, end;
+    if (!lo_store_date_span(L, d, &start, &end))
+        return 0;
+    lo_value lo = LO_UNBOUND, hi = LO_UNBOUND;
+    switch (op) {
+    case LO_F_OVERLAPS: {
+        lo_value span = lo_index_max_span(index);
+        lo = span == LO_UNBOUND ? LO_UNBOUND : lo_int_sub(L, start, span);
+        hi = end;
+        break;
+    }
+    case LO_F_WITHIN:
+        lo = start;
+        hi = end;
+        break;
+    case LO_F_BEFORE:
+        hi = start;
+        break;
+    case LO_F_AFTER:
+        lo = end;
+        break;
+    default:
+        return 0;
+    }
+    struct range_walk w = { .ids = lo_posting_new(L, 16) };
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &w.ids);
+    lo_index_date_starts(L, index, lo, hi, collect_range_id, &w);
+    lo_roots_release(L, mark);
+    sort_posting(w.ids);
+    return w.ids;
+}
+
 /* A copy of a posting with the ids of another added (unsorted). */
 static lo_value with_others(lo_lisp *L, lo_value p, lo_value others)
 {
@@ -386,6 +427,8 @@ static lo_value keyed_candidates(lo_lisp *L, struct lo_filter *f,
     case LO_F_BETWEEN:
         return range_ids(L, index, a, false,
                          lo_filter_value(f, n->operand + 1), false);
+    case LO_F_OVERLAPS: case LO_F_WITHIN: case LO_F_BEFORE: case LO_F_AFTER:
+        return date_candidates(L, n->op, index, a);
     default:
         return 0;
     }

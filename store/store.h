@@ -107,6 +107,10 @@ bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_durationp(lo_lisp *L, lo_value v);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
 int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
+/* A date's start and end (integers, seconds since 1970): false when v is
+ * no date. */
+bool lo_store_date_span(lo_lisp *L, lo_value v, lo_value *start,
+                        lo_value *end);
 /* A date of [start, end) seconds since 1970, of second precision (a mail
  * message's Date:). */
 lo_value lo_store_make_date(lo_lisp *L, int64_t start, int64_t end);

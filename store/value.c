@@ -86,6 +86,12 @@ static bool date_span(lo_lisp *L, lo_value v, lo_value *start, lo_value *end)
     return lo_integerp(*start) && lo_integerp(*end);
 }
 
+bool lo_store_date_span(lo_lisp *L, lo_value v, lo_value *start,
+                        lo_value *end)
+{
+    return date_span(L, v, start, end);
+}
+
 /* A duration's length (a real), or false when v is no duration. */
 static bool duration_length(lo_lisp *L, lo_value v, lo_value *seconds)
 {
