@@ -73,7 +73,9 @@
  *                         opened again, plus one STORE-GET and its :name;
  *                         pages-read= the store pages read meanwhile (demand
  *                         paging: it must not read the store), of= the
- *                         store's pages.  SQLite: close, open, one SELECT
+ *                         pages the store holds; ckpt-open= and lisp-open= its
+ *                         parts (lo_ckpt_open, lo_lisp_open and the user's
+ *                         environment).  SQLite: close, open, one SELECT
  *                         (from the OS page cache: our file is O_DIRECT).
  */
 #include <math.h>
@@ -385,8 +387,12 @@ static const char *const lisp_source[] = {
     NULL,
 };
 
+/* How long the last open's parts took (wall): the store, the Lisp. */
+static double open_ckpt_s, open_lisp_s;
+
 static void open_store(bool create, uint64_t size)
 {
+    double t0 = wall_s();
     struct lo_disk_open_options dopt = { .create = create,
                                          .size_bytes = create ? size : 0 };
     int status = lo_host_disk_open(store_path, &dopt, &disk);
@@ -396,10 +402,13 @@ static void open_store(bool create, uint64_t size)
     struct lo_ckpt_options copt = { .create = create };
     if (lo_ckpt_open(disk, &copt, &ckpt, why, sizeof why) != LO_OK)
         die("%s: %s", store_path, why);
+    double t1 = wall_s();
     if (lo_lisp_open(ckpt, &L, why, sizeof why) != LO_OK)
         die("%s: %s", store_path, why);
     if (lo_lisp_set_user(L, "bench") != LO_OK)
         die("cannot use the environment of bench");
+    open_ckpt_s = t1 - t0;
+    open_lisp_s = wall_s() - t1;
 }
 
 static void close_store(void)
@@ -833,6 +842,7 @@ int main(void)
     printf("bench store-snapshot ms=%.0f pages=%llu MB=%.0f\n",
            (wall_s() - t) * 1e3, (unsigned long long)cs.last_snapshot_pages,
            (double)cs.last_snapshot_bytes / 1e6);
+    unsigned long long store_pages = cs.slots_used;
     close_store();
     t = wall_s();
     open_store(false, 0);
@@ -856,9 +866,10 @@ int main(void)
     if (strcmp(got, want))
         printf("bench store-restart FAIL: ours %s, sqlite %s\n", got, want);
     printf("bench store-restart ours=%.1fms sqlite=%.1fms ratio=%.2f "
-           "pages-read=%llu of=%llu\n", ours_r * 1e3, theirs_r * 1e3,
-           theirs_r / ours_r, (unsigned long long)cs.page_ins,
-           (unsigned long long)cs.pages);
+           "pages-read=%llu of=%llu ckpt-open=%.1fms lisp-open=%.1fms\n",
+           ours_r * 1e3, theirs_r * 1e3, theirs_r / ours_r,
+           (unsigned long long)cs.page_ins, store_pages,
+           open_ckpt_s * 1e3, open_lisp_s * 1e3);
     sqlite3_close(db);
     close_store();
     return 0;
