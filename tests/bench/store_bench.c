@@ -24,10 +24,10 @@
  * vector (not timed) and one Lisp loop puts them (timed from C); C does
  * the same with its rows and a prepared INSERT.
  *
- * The store is used as a user calls it: every figure of ours is the wall
- * time of lo_lisp_eval_string evaluating a call of a function compiled
- * from the source below (BENCH-QUERY: K calls of STORE-QUERY with the
- * same filter, STORE-QUERY's result a directory of the ids), in the
+ * The store is used as a user calls it: every figure of ours is the time
+ * of lo_lisp_eval_string evaluating a call of a function compiled from
+ * the source below (BENCH-QUERY: K calls of STORE-QUERY with the same
+ * filter, STORE-QUERY's result a directory of the ids), divided by K, in the
  * environment of the user "bench", who put the entries (so the ACL check
  * is the owner's: the administrator's skips it).  The indexes: the
  * store's defaults (:category :genre :language :author :name ... hashed,
@@ -39,6 +39,10 @@
  * inserts in one transaction, synchronous=OFF (neither side's insert
  * figure includes making it durable); cache_size 2 GB (everything stays
  * in memory, as the store's frames do); ANALYZE after the load.
+ *
+ * Times are CPU time of the process (every thread), the machine being
+ * shared: wall time grows with its load.  The snapshot and the restart,
+ * which wait for the disk, are wall time.
  *
  * Each query is checked: both sides must give the same set of ids
  * (count, sum, and a sum of a hash of each id), else a FAIL line.  Each
@@ -79,12 +83,12 @@
  *                         (from the OS page cache: our file is O_DIRECT).
  */
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -239,6 +243,14 @@ static void cleanup(void)
         snprintf(p, sizeof p, "%s-shm", db_path);
         unlink(p);
     }
+}
+
+/* Interrupted (run.sh killed, ^C): the files go too. */
+static void on_signal(int sig)
+{
+    cleanup();
+    signal(sig, SIG_DFL);
+    raise(sig);
 }
 
 static _Noreturn void die(const char *fmt, ...)
@@ -682,6 +694,9 @@ int main(void)
     snprintf(db_path, sizeof db_path, "%s/lispos-store-bench-%d.sqlite", dir,
              (int)getpid());
     atexit(cleanup);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    signal(SIGHUP, on_signal);
     cleanup();
 
     if (lo_store_register() != LO_OK)
