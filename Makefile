@@ -204,6 +204,9 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
+# The store's benchmark runs SQLite beside it (tests/bench/store_bench.c).
+$(BUILD)/bench/store_bench: LDLIBS += -lsqlite3
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 
 # ---- running -------------------------------------------------------------

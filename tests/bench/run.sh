@@ -35,6 +35,39 @@
 # The upgrade in place (issue 18): its time beside a plain open, at 100k
 # and 1M user objects (upgrade_bench.sh).
 #
+# The object store (issue 19) beside SQLite (store_bench.c, whose header
+# says exactly what each line measures), on BENCH_STORE_N entries (default
+# 1,000,000) of a realistic mix generated alike on both sides; ours through
+# the Lisp API (STORE-QUERY, STORE-GET ... evaluated as the user "bench"),
+# SQLite from C with prepared statements and the indexes a careful user
+# makes.  Times are CPU time of the process, except the restart's and the
+# snapshot's (wall).  ratio = SQLite's time / ours (above 1: we are
+# faster); target= the ratio aimed at (10 on indexed lines), or a time.
+#   store-insert        entries/s, the store's puts vs INSERTs in one
+#                       transaction (both with their indexes, neither made
+#                       durable)
+#   store-equality      (= :genre :jazz)
+#   store-membership    (in :category :book :music :movie)
+#   store-range-date    (overlaps :date (date 2013)); until the tree has
+#                       dates: store-range-year-as-date, (between :year 2010
+#                       2014) on an ordered :year index
+#   store-range-number  (between :rating 2.0 2.5), ordered :rating index
+#   store-conjunction   (and (= :genre :jazz) (= :language :french)
+#                       (between :year 1990 1999)); SQLite joins lang
+#   store-substring     (contains :name "garden") vs LIKE '%garden%'
+#   store-satisfies     a Lisp predicate on two attributes called on every
+#                       entry vs the same expression in SQL (a full scan)
+#   store-full-scan     (contains :author "zz"): no index; target 100 ms
+#   store-get           STORE-GET of a random id and its :name, per call
+#   store-bytes-per-entry  heap bytes live per entry vs SQLite's file
+#   store-snapshot      the snapshot that makes the loaded store durable
+#   store-restart       close and reopen (after that snapshot) and one
+#                       STORE-GET: pages-read= must stay small (demand
+#                       paging), of= the store's pages
+# A line "bench store-NAME FAIL: ..." says the two sides' answers differ.
+# Each field is the median of BENCH_STORE_RUNS (default 3) runs of the
+# program (each query line is itself the median of 3 rounds).
+#
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
 # (lisp_bench.sh, last).
 set -euo pipefail
@@ -102,6 +135,53 @@ rm -f "$gc_file"
 # The upgrade in place (issue 18): variant build B upgrading a store A
 # filled with 100k and 1M user objects, beside B's plain open of it.
 LISPOS_BUILD="$build" "$(dirname "$0")/upgrade_bench.sh"
+
+# The object store beside SQLite (store_bench.c): each field of each line
+# the median over the runs; FAIL lines of any run are passed on.
+store_runs=()
+for round in $(seq "${BENCH_STORE_RUNS:-3}"); do
+    store_runs+=("$(nice "$build/bench/store_bench")")
+done
+printf '%s\n' "${store_runs[@]}" | awk '
+    $1 == "bench" && $3 ~ /^FAIL/ { if (!($0 in failed)) { failed[$0] = 1; fails[++nfails] = $0 } next }
+    $1 == "bench" {
+        name = $2
+        if (!(name in runs)) { order[++n] = name; fields[name] = NF }
+        r = ++runs[name]
+        for (i = 3; i <= NF; i++) {
+            eq = index($i, "=")
+            key[name, i] = substr($i, 1, eq - 1)
+            text[name, i, r] = substr($i, eq + 1)
+        }
+    }
+    END {
+        for (j = 1; j <= n; j++) {
+            name = order[j]; line = "bench " name
+            delete med
+            for (i = 3; i <= fields[name]; i++) {
+                m = runs[name]
+                for (a = 1; a <= m; a++) v[a] = text[name, i, a]
+                for (a = 2; a <= m; a++)            # insertion sort, numerically
+                    for (b = a; b > 1 && v[b - 1] + 0 > v[b] + 0; b--) {
+                        t = v[b]; v[b] = v[b - 1]; v[b - 1] = t
+                    }
+                med[key[name, i]] = v[int((m + 1) / 2)]
+            }
+            # the ratio of the medians: SQLite / ours, or ours / SQLite
+            # for rates (entries/s)
+            if (("ratio" in med) && med["ours"] + 0 > 0 && med["sqlite"] + 0 > 0) {
+                if (med["ours"] ~ /\/s$/)
+                    r = med["ours"] / med["sqlite"]
+                else
+                    r = med["sqlite"] / med["ours"]
+                med["ratio"] = sprintf("%.2f", r)
+            }
+            for (i = 3; i <= fields[name]; i++)
+                line = line " " key[name, i] "=" med[key[name, i]]
+            print line
+        }
+        for (j = 1; j <= nfails; j++) print fails[j]
+    }'
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
 # CLISP, ECL and SBCL; tests/bench/lisp_bench.sh says how each is timed.
