@@ -397,6 +397,13 @@ static lo_value keyed_candidates(lo_lisp *L, struct lo_filter *f,
     if (n->op == LO_F_HAS)
         return *lo_svref(index, INDEX_PRESENT);
     if (hash && (n->op == LO_F_EQUAL || n->op == LO_F_IN)) {
+        lo_value others = *lo_svref(index, INDEX_OTHERS);
+        if (n->count == 1 && lo_posting_count(others) == 0) {
+            /* the index's own posting, read as it is: no copy */
+            lo_value p = lo_index_posting(L, index,
+                                          lo_filter_value(f, n->operand));
+            return lo_null(L, p) ? lo_posting_new(L, 0) : p;
+        }
         lo_value out = lo_posting_new(L, 0);
         for (uint32_t k = 0; k < n->count; k++) {
             lo_value p = lo_index_posting(L, index,

@@ -44,14 +44,40 @@ static const char *const *const defaults[] = {
     defaults_source_control,
 };
 
+/* Whether the keyword k is named `name` (no interning: this runs for
+ * every attribute of every put). */
+static bool keyword_named(lo_value k, const char *name)
+{
+    lo_value s = lo_symbol_name(k);
+    uint64_t n = lo_string_length(s);
+    for (uint64_t i = 0; i < n; i++)
+        if (!name[i] || lo_string_ref(s, i) != (unsigned char)name[i])
+            return false;
+    return name[n] == 0;
+}
+
 /* Which of the set keys key is, or -1. */
 static int set_index(lo_lisp *L, lo_value key)
 {
+    (void)L;
     for (int i = 0; i < (int)(sizeof set_keys / sizeof set_keys[0]); i++)
-        if (lo_eq(key, lo_intern_keyword(L, set_keys[i])))
+        if (keyword_named(key, set_keys[i]))
             return i;
     return -1;
 }
+
+/* Whether v is in the default set of set key i. */
+static bool in_default_set(lo_value v, int i)
+{
+    for (const char *const *name = defaults[i]; *name; name++)
+        if (keyword_named(v, *name))
+            return true;
+    return false;
+}
+
+/* The caller's own set for set key i, or 0 when they use the default. */
+static lo_value own_set(lo_lisp *L, lo_value store,
+                        const struct lo_store_caller *c, int i);
 
 static lo_value default_set(lo_lisp *L, int i)
 {
@@ -68,6 +94,24 @@ static lo_value default_set(lo_lisp *L, int i)
 static lo_value owner_key(lo_lisp *L, const struct lo_store_caller *c)
 {
     return lo_null(L, c->name) ? lo_make_string(L, "", 0) : c->name;
+}
+
+static lo_value own_set(lo_lisp *L, lo_value store,
+                        const struct lo_store_caller *c, int i)
+{
+    lo_value sets, set;
+    lo_value who = lo_null(L, c->name) ? 0 : c->name;
+    if (!store)
+        return 0;
+    lo_value table = *lo_svref(store, STORE_VALUE_SETS);
+    if (lo_table_count(table) == 0)     /* nobody edited a set: no key made */
+        return 0;
+    if (!who)
+        who = lo_make_string(L, "", 0);
+    if (lo_table_get(L, table, who, &sets) &&
+        lo_table_get(L, sets, lo_intern_keyword(L, set_keys[i]), &set))
+        return set;
+    return 0;
 }
 
 /* The caller's set for set key i: their own, or the default. */
@@ -104,7 +148,8 @@ void lo_store_check_set_value(lo_lisp *L, lo_value store,
     if (!lo_keywordp(v))
         lo_store_error(L, ":%s takes keywords from your value set "
                        "(VALUE-SET :%s)", k, k);
-    if (member_eq(v, caller_set(L, store, c, i)))
+    lo_value own = own_set(L, store, c, i);
+    if (own ? member_eq(v, own) : in_default_set(v, i))
         return;
     lo_string_utf8(lo_symbol_name(v), value, sizeof value);
     lo_store_error(L, ":%s is not in your value set for :%s (VALUE-SET :%s "
