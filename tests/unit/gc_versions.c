@@ -355,8 +355,7 @@ static void programs(void)
     run(cmd, out, sizeof out);
     char upgrade_line[100];
     snprintf(upgrade_line, sizeof upgrade_line, "\nthis build:      would "
-             "upgrade it in place (layout %u to %u)\n", LO_LAYOUT_VERSION,
-             LO_LAYOUT_VERSION);
+             "upgrade it in place (other system code, the same layout)\n");
     ok(strstr(out, upgrade_line) != NULL,
        "describe: this build would upgrade it");
     if (!strstr(out, "would upgrade"))
