@@ -443,16 +443,13 @@ bool lo_hash_tables_equalp(lo_lisp *L, lo_value x, lo_value y, int depth)
 
 static uint64_t capacity_for(lo_lisp *L, lo_value size);
 
-lo_value lo_table_new(lo_lisp *L, enum lo_hash_kind kind, uint64_t size)
+/* A new empty table of `capacity` slots comparing by kind, whose test is
+ * named sym (allocating never collects: nothing to root). */
+static lo_value new_table(lo_lisp *L, enum lo_hash_kind kind, lo_value sym,
+                          uint64_t capacity)
 {
-    static const char *const names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
-    uint64_t capacity = capacity_for(L, lo_fixnum((int64_t)size));
     lo_value slots = lo_make_vector(L, 2 * capacity, LO_UNBOUND);
-    uint32_t mark = lo_roots_mark(L);
-    lo_root(L, &slots);
-    lo_value sym = lo_intern(L, names[kind]);
     uint64_t *tp = lo_alloc_object(L, LO_T_HASH_TABLE, HT_WORDS);
-    lo_roots_release(L, mark);
     tp[HT_TEST] = sym;
     tp[HT_KIND] = lo_fixnum(kind);
     tp[HT_COUNT] = lo_fixnum(0);
@@ -460,6 +457,13 @@ lo_value lo_table_new(lo_lisp *L, enum lo_hash_kind kind, uint64_t size)
     tp[HT_VERSION] = lo_fixnum(HASH_VERSION);
     tp[HT_SLOTS] = slots;
     return lo_make_object(tp);
+}
+
+lo_value lo_table_new(lo_lisp *L, enum lo_hash_kind kind, uint64_t size)
+{
+    static const char *const names[] = { "EQ", "EQL", "EQUAL", "EQUALP" };
+    return new_table(L, kind, lo_intern(L, names[kind]),
+                     capacity_for(L, lo_fixnum((int64_t)size)));
 }
 
 bool lo_table_key_stable(lo_lisp *L, lo_value key, enum lo_hash_kind kind)
@@ -594,15 +598,7 @@ LO_PRIMITIVE(p_make_hash_table, "MAKE-HASH-TABLE", CL, ANY, 0, -1,
         ? (sym = lo_intern(L, "EQL"), LO_HASH_EQL) : parse_test(L, test, &sym);
     uint64_t capacity = capacity_for(L, size == LO_UNBOUND ? lo_fixnum(0)
                                                            : size);
-    lo_value slots = lo_make_vector(L, 2 * capacity, LO_UNBOUND);
-    uint64_t *tp = lo_alloc_object(L, LO_T_HASH_TABLE, HT_WORDS);
-    tp[HT_TEST] = sym;
-    tp[HT_KIND] = lo_fixnum(kind);
-    tp[HT_COUNT] = lo_fixnum(0);
-    tp[HT_STAMP] = L->nil;
-    tp[HT_VERSION] = lo_fixnum(HASH_VERSION);
-    tp[HT_SLOTS] = slots;
-    return lo_make_object(tp);
+    return new_table(L, kind, sym, capacity);
 }
 
 /* (gethash key table &optional default) => value, present-p */
