@@ -46,13 +46,23 @@
           (%get-properties initargs (%slotd-initargs s))
         (declare (ignore key))
         (cond ((not (%slot-present-p instance name)))
-              (found (setf (slot-value instance name) value))
+              (found (%initialize-slot instance name value))
               ((and (%slotd-initfunction s)
                     (or (eq slot-names t) (member name slot-names))
                     (not (slot-boundp instance name)))
-               (setf (slot-value instance name)
-                     (funcall (%slotd-initfunction s))))))))
+               (%initialize-slot instance name
+                                 (funcall (%slotd-initfunction s))))))))
   instance)
+
+;; Set a slot while initializing.  The class may be redefined again between
+;; the check that the slot is there and the setting (another thread): a slot
+;; the new layout no longer has is skipped as above, any other error stays.
+(defun %initialize-slot (instance name value)
+  (handler-case (setf (slot-value instance name) value)
+    (error (e)
+      (if (%slot-present-p instance name)
+          (error e)
+          value))))
 
 (defgeneric initialize-instance (instance &rest initargs &key &allow-other-keys))
 (defmethod initialize-instance ((instance standard-object) &rest initargs)
