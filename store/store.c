@@ -447,6 +447,36 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
     return list;
 }
 
+LO_PRIMITIVE(p_store_attribute, "%STORE-ATTRIBUTE", INTERNAL, ANY, 2, 2,
+             "(id key)",
+             "Two values: entry ID's first value for KEY (carrying the "
+             "caller's bits, never the write bit) and T, or NIL and NIL.  "
+             "ENTRY-ATTRIBUTE's work, without a list.")
+{
+    if (!lo_keywordp(args[1]))
+        lo_arg_error(L, args[1], "KEYWORD");
+    if (key_is(args[1], "ACL")) {       /* the ACL is not in ENTRY_ATTRS */
+        lo_value all = p_store_attribute_values(L, args, nargs);
+        lo_value v[2] = { L->nil, L->nil };
+        if (lo_consp(all)) {
+            v[0] = lo_car_raw(all);
+            v[1] = L->t;
+        }
+        return lo_values(L, 2, v);
+    }
+    unsigned bits;
+    lo_value e = read_entry(L, args[0], &bits);
+    lo_value attrs = *lo_svref(e, ENTRY_ATTRS), v[2] = { L->nil, L->nil };
+    for (uint64_t i = 0; i < lo_svlength(attrs); i += 2)
+        if (lo_eq(*lo_svref(attrs, i), args[1])) {
+            v[0] = lo_store_value_out(L, *lo_svref(attrs, i + 1), bits, 0);
+            v[1] = L->t;
+            break;
+        }
+    lo_data_unlock_shared(L);
+    return lo_values(L, 2, v);
+}
+
 LO_PRIMITIVE(p_store_owner, "%STORE-OWNER", INTERNAL, ANY, 1, 1, "(id)",
              "The name of entry ID's owner (a string), or :ADMINISTRATOR.  "
              "ENTRY-OWNER's work.")
@@ -464,6 +494,7 @@ const struct lo_primitive *const lo_store_primitives[] = {
     LO_ROW(p_store_object),
     LO_ROW(p_store_attributes),
     LO_ROW(p_store_attribute_values),
+    LO_ROW(p_store_attribute),
     LO_ROW(p_store_owner),
     NULL,
 };

@@ -84,8 +84,7 @@ caller may read."
 (defun entry-attribute (entry key)
   "ENTRY's first value for KEY, or NIL; the second value says whether it
 has one."
-  (let ((values (%store-attribute-values (%entry-id-of entry) key)))
-    (values (car values) (if values t nil))))
+  (%store-attribute (%entry-id-of entry) key))
 
 (defun entry-owner (entry)
   "The name of ENTRY's owner, or :ADMINISTRATOR."
