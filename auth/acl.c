@@ -83,6 +83,16 @@ static bool member_string(lo_lisp *L, lo_value s, lo_value list)
     return false;
 }
 
+/* Whether the group named `group` of the table lists `name`. */
+static bool group_member_p(lo_lisp *L, lo_value groups, lo_value group,
+                           lo_value name)
+{
+    lo_value members;
+    return lo_typep(groups, LO_T_HASH_TABLE) &&
+           lo_table_get(L, groups, group, &members) &&
+           member_string(L, name, members);
+}
+
 unsigned lo_acl_bits(lo_lisp *L, lo_value acl, lo_value name,
                      lo_value groups)
 {
@@ -91,26 +101,13 @@ unsigned lo_acl_bits(lo_lisp *L, lo_value acl, lo_value name,
         lo_value row = lo_car_raw(acl), p = lo_car_raw(row);
         bool match = lo_typep(p, LO_T_STRING)
             ? lo_equal(L, p, name)
-            : lo_consp(p) ? member_string(L, lo_car_raw(lo_cdr_raw(p)), groups)
+            : lo_consp(p) ? group_member_p(L, groups, lo_car_raw(lo_cdr_raw(p)),
+                                           name)
                           : true;                       /* :everyone */
         if (match)
             bits |= (unsigned)lo_fixnum_value(lo_car_raw(lo_cdr_raw(row)));
     }
     return bits & LO_ACCESS_ALL;
-}
-
-lo_value lo_acl_groups_of(lo_lisp *L, lo_value groups, lo_value name)
-{
-    lo_value found = L->nil;
-    if (!lo_typep(groups, LO_T_HASH_TABLE) || lo_table_count(groups) == 0)
-        return found;
-    uint64_t capacity;
-    lo_value *slots = lo_table_slots(groups, &capacity);
-    for (uint64_t i = 0; i < capacity; i++)
-        if (slots[2 * i] != LO_UNBOUND &&
-            member_string(L, name, slots[2 * i + 1]))
-            found = lo_cons(L, slots[2 * i], found);
-    return found;
 }
 
 bool lo_acl_same_principal(lo_lisp *L, lo_value principal, lo_value other)

@@ -17,13 +17,12 @@
 /* A fresh copy of acl when it is a well-formed ACL, else a STORE-ERROR
  * naming the row at fault. */
 lo_value lo_acl_check(lo_lisp *L, lo_value acl);
-/* The bits acl grants the user `name` (a string), a member of `groups`
- * (a list of group names). */
+/* The bits acl grants the user `name` (a string), whose groups are those
+ * of the table `groups` (group name -> member list; NIL: none) listing
+ * them: a group row looks its one group up, so reading an entry never
+ * walks every group. */
 unsigned lo_acl_bits(lo_lisp *L, lo_value acl, lo_value name,
                      lo_value groups);
-/* The names of the groups of the table (name -> member list) that list
- * `name` among their members. */
-lo_value lo_acl_groups_of(lo_lisp *L, lo_value groups, lo_value name);
 /* Whether principal (a row's first element) names the same principal as
  * other: for replacing and revoking rows. */
 bool lo_acl_same_principal(lo_lisp *L, lo_value principal, lo_value other);

@@ -348,6 +348,26 @@ static lo_value acl_without(lo_lisp *L, lo_value acl, lo_value p)
     return lo_cons(L, row, rest);
 }
 
+/* The start of a change of an entry's ACL: the lock, the entry id names,
+ * and the owner's (or the administrator's) right checked. */
+static lo_value begin_acl_change(lo_lisp *L, struct change *ch, lo_value id,
+                                 const char *op)
+{
+    begin(L, ch, op);
+    lo_value e = entry_to_change(L, ch->store, id, &ch->c, 0, false, op);
+    check_owner(L, e, &ch->c, op);
+    return e;
+}
+
+/* The ACL of the one row (principal bits), checked and made the store's
+ * own (auth/acl.h). */
+static lo_value acl_row(lo_lisp *L, lo_value principal, lo_value bits)
+{
+    return lo_acl_check(L, lo_cons(L, lo_cons(L, principal,
+                                              lo_cons(L, bits, L->nil)),
+                                   L->nil));
+}
+
 LO_PRIMITIVE(p_store_grant, "%STORE-GRANT", INTERNAL, ANY, 3, 3,
              "(id principal bits)",
              "Give PRINCIPAL the access BITS on entry ID, replacing what it "
@@ -355,14 +375,8 @@ LO_PRIMITIVE(p_store_grant, "%STORE-GRANT", INTERNAL, ANY, 3, 3,
              "work.")
 {
     struct change ch;
-    begin(L, &ch, "STORE-GRANT");
-    lo_value e = entry_to_change(L, ch.store, args[0], &ch.c, 0, false,
-                                 "STORE-GRANT");
-    check_owner(L, e, &ch.c, "STORE-GRANT");
-    lo_value row = lo_acl_check(L, lo_cons(L, lo_cons(L, args[1],
-                                                      lo_cons(L, args[2],
-                                                              L->nil)),
-                                           L->nil));
+    lo_value e = begin_acl_change(L, &ch, args[0], "STORE-GRANT");
+    lo_value row = acl_row(L, args[1], args[2]);
     struct state s;
     read_state(e, &s);
     lo_value acl = acl_without(L, s.acl, lo_car_raw(lo_car_raw(row)));
@@ -384,13 +398,8 @@ LO_PRIMITIVE(p_store_revoke, "%STORE-REVOKE", INTERNAL, ANY, 2, 2,
              "STORE-REVOKE's work.")
 {
     struct change ch;
-    begin(L, &ch, "STORE-REVOKE");
-    lo_value e = entry_to_change(L, ch.store, args[0], &ch.c, 0, false,
-                                 "STORE-REVOKE");
-    check_owner(L, e, &ch.c, "STORE-REVOKE");
-    lo_value p = lo_car_raw(lo_car_raw(lo_acl_check(
-        L, lo_cons(L, lo_cons(L, args[1], lo_cons(L, lo_fixnum(0), L->nil)),
-                   L->nil))));
+    lo_value e = begin_acl_change(L, &ch, args[0], "STORE-REVOKE");
+    lo_value p = lo_car_raw(lo_car_raw(acl_row(L, args[1], lo_fixnum(0))));
     struct state s;
     read_state(e, &s);
     lo_value acl = acl_without(L, s.acl, p);

@@ -102,8 +102,7 @@ void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c)
         return;
     c->name = lo_ptr(L->env)[ENV_NAME];
     if (store)
-        c->groups = lo_acl_groups_of(L, *lo_svref(store, STORE_GROUPS),
-                                     c->name);
+        c->groups = *lo_svref(store, STORE_GROUPS);
 }
 
 unsigned lo_store_bits(lo_lisp *L, lo_value entry,

@@ -62,7 +62,7 @@ static inline uint64_t lo_svlength(lo_value v)
  * administrator (the system environment: every bit on everything). */
 struct lo_store_caller {
     lo_value name;          /* string, or NIL for the administrator */
-    lo_value groups;        /* the names of the caller's groups (a list) */
+    lo_value groups;        /* the store's groups (name -> members), or NIL */
 };
 void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c);
 static inline bool lo_store_admin_p(lo_lisp *L, const struct lo_store_caller *c)
