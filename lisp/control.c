@@ -33,6 +33,7 @@
 
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/scratch.h"
 
 /* ---- levels: nested VM loops ---- */
 
@@ -61,6 +62,7 @@ uint32_t lo_catch_push(lo_lisp *L, enum lo_catch_kind kind, lo_value tag,
         .primitive = L->primitive, .write_grant = L->write_grant,
         .clos_depth = L->clos_depth,
         .data_shared = L->data_shared, .data_exclusive = L->data_exclusive,
+        .scratch = L->scratch.used,
     };
     return L->ncatches++;
 }
@@ -99,6 +101,7 @@ struct lo_catch *lo_land(lo_lisp *L)
     L->sp = e->sp;
     lo_unbind_to(L, e->nbindings);
     L->nroots = e->nroots;
+    lo_scratch_release(L, e->scratch);
     lo_gc_inhibit_restore(L, e->gc_inhibit);
     L->compile_depth = e->compile_depth;
     L->signal_depth = e->signal_depth;

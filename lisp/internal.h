@@ -130,6 +130,7 @@ struct lo_catch {
     uint32_t write_grant;                   /* in force when pushed */
     uint32_t clos_depth;        /* the object system's lock held (locks.c) */
     uint32_t data_shared, data_exclusive;   /* the data lock held (locks.c) */
+    uint64_t scratch;           /* scratch memory in use (scratch.h) */
 };
 
 struct compiler;
@@ -155,6 +156,20 @@ enum lo_lisp_root {
  * (lo_ref_keep) are taken and freed in any order, the free ones on a
  * list.  The collector visits every slot in use (collect.c).
  */
+/* A thread's scratch memory (scratch.h): blocks of C memory used as one
+ * stack; `used` counts the bytes in use across them. */
+struct lo_scratch_block {
+    struct lo_scratch_block *prev;
+    uint64_t base;                  /* the stack's height at its start */
+    uint64_t size;                  /* bytes in data */
+    _Alignas(16) unsigned char data[];
+};
+struct lo_scratch {
+    struct lo_scratch_block *top;   /* the newest block, or NULL */
+    struct lo_scratch_block *spare; /* one given back, kept for reuse */
+    uint64_t used;
+};
+
 enum { LO_HANDLE_BLOCK = 512, LO_MAX_HANDLES = 1 << 20 };
 struct lo_slots {
     lo_value *blocks[LO_MAX_HANDLES / LO_HANDLE_BLOCK];
@@ -312,6 +327,7 @@ struct lo_lisp {
     /* C locals holding values while Lisp runs (see "roots" below) */
     lo_value **roots;
     uint32_t nroots;
+    struct lo_scratch scratch;      /* C memory for primitives (scratch.h) */
     int gc_inhibit;                 /* > 0: inside the compiler */
     /* the primitive running (set by the VM at each call, put back when a
      * call from C into Lisp returns or an exit lands), for the messages

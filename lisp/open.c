@@ -26,6 +26,7 @@
 #include "lisp/environment.h"
 #include "drivers/printf.h"
 #include "lisp/internal.h"
+#include "lisp/scratch.h"
 #include "lisp/migrate.h"
 #include "lisp/package.h"
 #include "lisp/upgrade.h"
@@ -252,6 +253,7 @@ static void free_thread(lo_lisp *L)
     lo_mem_free(L->output);
     lo_mem_free(L->backtrace);
     free_slots(&L->handles);
+    lo_scratch_free_all(L);
     for (int i = 0; i < 64; i++)
         lo_mem_free(L->compilers[i]);
     lo_mem_free(L);

@@ -83,6 +83,7 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
     *lo_svref(e, ENTRY_VERSION) = lo_fixnum(number);
     *lo_svref(e, ENTRY_MODIFIED) = now;
     *lo_svref(e, ENTRY_HISTORY) = history;
+    lo_store_note_entry(L, store, e);
     if (was_live != live)
         *lo_svref(store, STORE_LIVE) = lo_fixnum(
             lo_fixnum_value(*lo_svref(store, STORE_LIVE)) + (live ? 1 : -1));
@@ -214,7 +215,7 @@ static void begin(lo_lisp *L, struct change *ch, const char *op)
         lo_store_error(L, "%s: the store cannot be changed while it is "
                        "being read (inside a query's SATISFIES predicate)",
                        op);
-    ch->store = lo_store_record(L, false);
+    ch->store = lo_store_record(L, false);      /* upgraded, when old */
     lo_store_caller(L, ch->store, &ch->c);
 }
 

@@ -338,8 +338,12 @@ bool lo_filter_value_matches(lo_lisp *L, struct lo_filter *f,
     }
 }
 
-bool lo_filter_match_node(lo_lisp *L, struct lo_filter *f, uint32_t at,
-                          lo_value *entry)
+/* Whether node `at` matches the entry: its record in *entry (a root:
+ * a SATISFIES predicate may move it), or, when entry is NULL, only its
+ * attributes vector attrs (filters without CONTENT-CONTAINS and
+ * SATISFIES). */
+static bool match(lo_lisp *L, struct lo_filter *f, uint32_t at,
+                  lo_value *entry, lo_value attrs)
 {
     struct lo_filter_node n;
     lo_filter_node(f, at, &n);
@@ -349,17 +353,17 @@ bool lo_filter_match_node(lo_lisp *L, struct lo_filter *f, uint32_t at,
     case LO_F_AND:
         for (uint32_t k = 0, kid = n.first; k < n.count;
              k++, kid = get_field(f, kid, NODE_NEXT))
-            if (!lo_filter_match_node(L, f, kid, entry))
+            if (!match(L, f, kid, entry, attrs))
                 return false;
         return true;
     case LO_F_OR:
         for (uint32_t k = 0, kid = n.first; k < n.count;
              k++, kid = get_field(f, kid, NODE_NEXT))
-            if (lo_filter_match_node(L, f, kid, entry))
+            if (match(L, f, kid, entry, attrs))
                 return true;
         return false;
     case LO_F_NOT:
-        return !lo_filter_match_node(L, f, n.first, entry);
+        return !match(L, f, n.first, entry, attrs);
     case LO_F_CONTENT:
         return lo_store_content_contains(*lo_svref(*entry, ENTRY_OBJECT),
                                          value_at(f, n.operand));
@@ -367,13 +371,35 @@ bool lo_filter_match_node(lo_lisp *L, struct lo_filter *f, uint32_t at,
         return lo_store_satisfies(L, value_at(f, n.operand),
                                   *lo_svref(*entry, ENTRY_ID));
     default:
-        return any_value(L, f, &n, *lo_svref(*entry, ENTRY_ATTRS));
+        return any_value(L, f, &n, entry ? *lo_svref(*entry, ENTRY_ATTRS)
+                                         : attrs);
     }
+}
+
+bool lo_filter_match_node(lo_lisp *L, struct lo_filter *f, uint32_t at,
+                          lo_value *entry)
+{
+    return match(L, f, at, entry, 0);
 }
 
 bool lo_filter_match(lo_lisp *L, struct lo_filter *f, lo_value *entry)
 {
-    return lo_filter_match_node(L, f, f->root, entry);
+    return match(L, f, f->root, entry, 0);
+}
+
+bool lo_filter_match_attrs(lo_lisp *L, struct lo_filter *f, lo_value attrs)
+{
+    return match(L, f, f->root, NULL, attrs);
+}
+
+bool lo_filter_needs_entry(const struct lo_filter *f)
+{
+    for (uint32_t i = 0; i < f->n; i++) {
+        uint32_t op = get_field(f, i, NODE_OP);
+        if (op == LO_F_SATISFIES || op == LO_F_CONTENT)
+            return true;
+    }
+    return false;
 }
 
 bool lo_filter_calls_lisp(const struct lo_filter *f)

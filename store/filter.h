@@ -54,6 +54,10 @@ bool lo_filter_match_node(lo_lisp *L, struct lo_filter *f, uint32_t at,
 /* Whether the value v (of the node's key) matches a keyed node. */
 bool lo_filter_value_matches(lo_lisp *L, struct lo_filter *f,
                              const struct lo_filter_node *n, lo_value v);
+/* Whether an entry's attributes vector alone matches the filter, when
+ * lo_filter_needs_entry is false (no CONTENT-CONTAINS, no SATISFIES). */
+bool lo_filter_match_attrs(lo_lisp *L, struct lo_filter *f, lo_value attrs);
+bool lo_filter_needs_entry(const struct lo_filter *f);
 /* Whether matching may run Lisp code (a SATISFIES term): the executor
  * must then hold no unrooted value across a match. */
 bool lo_filter_calls_lisp(const struct lo_filter *f);

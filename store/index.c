@@ -571,48 +571,6 @@ bool lo_index_usable(lo_lisp *L, lo_value index)
            !lo_table_stale(L, *lo_svref(index, INDEX_TABLE));
 }
 
-void lo_index_range(lo_lisp *L, lo_value index, lo_value lo, bool lo_open,
-                    lo_value hi, bool hi_open,
-                    void (*fn)(lo_lisp *L, int64_t id, void *ctx), void *ctx)
-{
-    lo_value top = *lo_svref(index, INDEX_TABLE);
-    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    if (nchunks == 0)
-        return;
-    bool has_lo = lo != LO_UNBOUND, has_hi = hi != LO_UNBOUND;
-    int clo = has_lo ? order_class(L, lo) : -1;
-    int chi = has_hi ? order_class(L, hi) : -1;
-    int cls = has_lo ? clo : chi;   /* the class the range is within */
-    uint64_t k = 0, at = 0;
-    if (has_lo) {
-        k = find_chunk(L, top, lo, clo, 0);
-        at = find_in_chunk(L, *lo_svref(top, 1 + k), lo, clo, 0);
-    }
-    for (; k < nchunks; k++, at = 0) {
-        lo_value chunk = *lo_svref(top, 1 + k);
-        uint64_t n = chunk_count(chunk);
-        for (; at < n; at++) {
-            lo_value v = chunk_value(chunk, at);
-            int cv = order_class(L, v);
-            if (cv < cls)
-                continue;
-            if (cv > cls)
-                return;
-            if (has_lo) {
-                int c = order_compare(L, v, cv, lo, clo);
-                if (c < 0 || (c == 0 && lo_open))
-                    continue;
-            }
-            if (has_hi) {
-                int c = order_compare(L, v, cv, hi, chi);
-                if (c > 0 || (c == 0 && hi_open))
-                    return;
-            }
-            fn(L, chunk_id(chunk, at), ctx);
-        }
-    }
-}
-
 lo_value lo_index_max_span(lo_value index)
 {
     /* an index made before it kept the longest span has no such slot
@@ -623,57 +581,117 @@ lo_value lo_index_max_span(lo_value index)
     return lo_fixnump(span) || lo_bignump(span) ? span : lo_fixnum(0);
 }
 
-/* Where a pair lies against the dates starting at `start`: -1 before
- * them (an earlier class, or an earlier start), 1 after, 0 among. */
-static int against_start(lo_lisp *L, lo_value v, lo_value start)
+/* Whether the pair of value v lies before the bound b. */
+static bool before_bound(lo_lisp *L, lo_value v, const struct lo_index_bound *b)
 {
-    int c = order_class(L, v);
-    if (c != 3)
-        return c < 3 ? -1 : 1;
-    lo_value s, e;
-    if (!lo_store_date_span(L, v, &s, &e))
-        return 1;
-    return lo_int_compare(s, start);
+    int cv = order_class(L, v);
+    if (cv != b->cls)
+        return cv < b->cls;
+    if (b->v == LO_UNBOUND)
+        return b->after;
+    int c;
+    if (b->by_start) {
+        lo_value start, end;
+        if (!lo_store_date_span(L, v, &start, &end))
+            return false;
+        c = lo_int_compare(start, b->v);
+    } else {
+        c = order_compare(L, v, cv, b->v, order_class(L, b->v));
+    }
+    return c < 0 || (c == 0 && b->after);
 }
 
-void lo_index_date_starts(lo_lisp *L, lo_value index, lo_value lo,
-                          lo_value hi,
-                          void (*fn)(lo_lisp *L, int64_t id, void *ctx),
-                          void *ctx)
+/* The place past the last pair of the index: chunk n, pair 0. */
+static struct lo_index_place end_place(lo_value top)
+{
+    return (struct lo_index_place){
+        (uint64_t)lo_fixnum_value(*lo_svref(top, 0)), 0 };
+}
+
+struct lo_index_place lo_index_place(lo_lisp *L, lo_value index,
+                                     const struct lo_index_bound *b)
 {
     lo_value top = *lo_svref(index, INDEX_TABLE);
     uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    /* the first chunk whose last pair is not before the range */
-    uint64_t k = 0;
-    for (uint64_t a = 0, b = nchunks; a < b;) {
-        uint64_t mid = a + (b - a) / 2;
+    /* the first chunk whose last pair is not before the bound */
+    uint64_t a = 0, z = nchunks;
+    while (a < z) {
+        uint64_t mid = a + (z - a) / 2;
         lo_value c = *lo_svref(top, 1 + mid);
         uint64_t n = chunk_count(c);
-        lo_value last = n ? chunk_value(c, n - 1) : LO_UNBOUND;
-        bool before = n == 0 || order_class(L, last) < 3 ||
-                      (order_class(L, last) == 3 && lo != LO_UNBOUND &&
-                       against_start(L, last, lo) < 0);
-        if (before)
-            a = k = mid + 1;
+        if (n == 0 || before_bound(L, chunk_value(c, n - 1), b))
+            a = mid + 1;
         else
-            b = mid;
+            z = mid;
     }
-    for (; k < nchunks; k++) {
-        lo_value c = *lo_svref(top, 1 + k);
-        for (uint64_t i = 0; i < chunk_count(c); i++) {
-            lo_value v = chunk_value(c, i);
-            int cv = order_class(L, v);
-            if (cv < 3)
-                continue;
-            if (cv > 3)
-                return;
-            if (lo != LO_UNBOUND && against_start(L, v, lo) < 0)
-                continue;
-            if (hi != LO_UNBOUND && against_start(L, v, hi) >= 0)
-                return;
-            fn(L, chunk_id(c, i), ctx);
-        }
+    if (a == nchunks)
+        return end_place(top);
+    lo_value c = *lo_svref(top, 1 + a);
+    uint64_t lo = 0, hi = chunk_count(c);
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (before_bound(L, chunk_value(c, mid), b))
+            lo = mid + 1;
+        else
+            hi = mid;
     }
+    return (struct lo_index_place){ a, lo };
+}
+
+/* Whether place p comes before place q. */
+static bool place_before(struct lo_index_place p, struct lo_index_place q)
+{
+    return p.k < q.k || (p.k == q.k && p.i < q.i);
+}
+
+uint64_t lo_index_count(lo_value index, struct lo_index_place from,
+                        struct lo_index_place to)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t n = 0;
+    for (struct lo_index_place p = from; place_before(p, to); p.k++, p.i = 0) {
+        uint64_t in_chunk = chunk_count(*lo_svref(top, 1 + p.k));
+        uint64_t stop = p.k == to.k ? to.i : in_chunk;
+        n += stop > p.i ? stop - p.i : 0;
+    }
+    return n;
+}
+
+uint64_t lo_index_ids(lo_value index, struct lo_index_place from,
+                      struct lo_index_place to, lo_value *out)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t n = 0;
+    for (struct lo_index_place p = from; place_before(p, to); p.k++, p.i = 0) {
+        lo_value c = *lo_svref(top, 1 + p.k);
+        uint64_t stop = p.k == to.k ? to.i : chunk_count(c);
+        const lo_value *pair = lo_svref(c, 1 + 2 * p.i);
+        for (uint64_t i = p.i; i < stop; i++, pair += 2)
+            out[n++] = pair[1];
+    }
+    return n;
+}
+
+uint64_t lo_index_ids_if(lo_lisp *L, lo_value index, struct lo_index_place from,
+                         struct lo_index_place to,
+                         bool (*keep)(lo_lisp *L, lo_value v, void *ctx),
+                         void *ctx, lo_value *out)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t n = 0;
+    for (struct lo_index_place p = from; place_before(p, to); p.k++, p.i = 0) {
+        lo_value c = *lo_svref(top, 1 + p.k);
+        uint64_t stop = p.k == to.k ? to.i : chunk_count(c);
+        for (uint64_t i = p.i; i < stop; i++)
+            if (keep(L, chunk_value(c, i), ctx))
+                out[n++] = *lo_svref(c, 2 + 2 * i);
+    }
+    return n;
+}
+
+int lo_index_class(lo_lisp *L, lo_value v)
+{
+    return order_class(L, v);
 }
 
 /* ---- primitives ---------------------------------------------------------------- */

@@ -37,26 +37,42 @@ bool lo_index_usable(lo_lisp *L, lo_value index);
 /* A hash index's posting of the entries with value v (NIL: none, or v
  * hashes by address: then INDEX_OTHERS holds the candidates). */
 lo_value lo_index_posting(lo_lisp *L, lo_value index, lo_value v);
-/* Call fn with the id of every pair of an ordered index whose value lies
- * between lo and hi (LO_UNBOUND: unbounded; open: excluded), within lo's
- * type (or
- * hi's), in the index's order. */
-void lo_index_range(lo_lisp *L, lo_value index, lo_value lo, bool lo_open,
-                    lo_value hi, bool hi_open,
-                    void (*fn)(lo_lisp *L, int64_t id, void *ctx), void *ctx);
-
 /* NULL when index holds exactly what a scan of the entries gives, else
  * what is wrong (tests: %STORE-CHECK-INDEXES). */
 const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index);
 
-/* Call fn with the id of every date of an ordered index whose start is
- * at or after lo and before hi (LO_UNBOUND: unbounded), in order.  With
- * the index's longest span (lo_index_max_span) this finds the dates that
- * may overlap a span or lie inside it. */
-void lo_index_date_starts(lo_lisp *L, lo_value index, lo_value lo,
-                          lo_value hi,
-                          void (*fn)(lo_lisp *L, int64_t id, void *ctx),
-                          void *ctx);
+/*
+ * Reading an ordered index by places.  Its pairs are ordered by class
+ * (lo_index_class: reals 0, strings 1, durations 2, dates 3; -1: a value
+ * no ordered index holds), then by value, then by id.  A bound is a
+ * point in that order: in class cls, just before the pairs of value v
+ * (or just after them, when `after`); with v LO_UNBOUND, the class's
+ * start (or, with `after`, its end); with by_start, v is an integer and
+ * the class's dates compare by their start.  lo_index_place gives the
+ * place of the first pair not before a bound; the pairs from one place
+ * up to another are a range, counted, copied (their ids, as fixnum
+ * words, into out) or copied where keep says so of the value.  Nothing
+ * here allocates.
+ */
+struct lo_index_bound {
+    int cls;
+    lo_value v;
+    bool after, by_start;
+};
+struct lo_index_place {
+    uint64_t k, i;              /* chunk, pair in it */
+};
+int lo_index_class(lo_lisp *L, lo_value v);
+struct lo_index_place lo_index_place(lo_lisp *L, lo_value index,
+                                     const struct lo_index_bound *b);
+uint64_t lo_index_count(lo_value index, struct lo_index_place from,
+                        struct lo_index_place to);
+uint64_t lo_index_ids(lo_value index, struct lo_index_place from,
+                      struct lo_index_place to, lo_value *out);
+uint64_t lo_index_ids_if(lo_lisp *L, lo_value index, struct lo_index_place from,
+                         struct lo_index_place to,
+                         bool (*keep)(lo_lisp *L, lo_value v, void *ctx),
+                         void *ctx, lo_value *out);
 /* The longest span of a date the index has held (an integer, seconds),
  * or LO_UNBOUND when the index does not know it. */
 lo_value lo_index_max_span(lo_value index);

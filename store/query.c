@@ -16,7 +16,9 @@
 #include <string.h>
 
 #include "lisp/numbers.h"
+#include "lisp/scratch.h"
 #include "store/filter.h"
+#include "store/ids.h"
 #include "store/index.h"
 #include "store/store.h"
 
@@ -45,44 +47,6 @@ bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id)
     bool yes = !lo_null(L, lo_vm_apply(L, fn, &handle, 1));
     lo_roots_release(L, mark);
     return yes;
-}
-
-/* ---- collecting ids --------------------------------------------------------- */
-
-struct found {
-    lo_value ids;               /* simple-vector of fixnums; a root */
-    uint64_t n;
-};
-
-static void add_id(lo_lisp *L, struct found *r, int64_t id)
-{
-    if (r->n == lo_svlength(r->ids)) {
-        lo_value bigger = lo_make_vector(L, 2 * r->n + 16, lo_fixnum(0));
-        memcpy(lo_svref(bigger, 0), lo_svref(r->ids, 0), r->n * 8);
-        r->ids = bigger;
-    }
-    *lo_svref(r->ids, r->n++) = lo_fixnum(id);
-}
-
-/* Every visible entry matching f, in id order, into r. */
-static void scan(lo_lisp *L, struct lo_filter *f,
-                 const struct lo_store_caller *c, struct found *r)
-{
-    lo_value entry = L->nil;
-    lo_root(L, &entry);
-    /* the root's slot, read again each time: a SATISFIES predicate may
-     * have collected, moving the record */
-    const lo_value *root = lo_store_root_slot(L);
-    int64_t next = lo_fixnum_value(*lo_svref(*root, STORE_NEXT_ID));
-    for (int64_t id = 1; id < next; id++) {
-        entry = lo_store_entry_record(L, *root, id);
-        if (lo_null(L, entry) || !lo_null(L, *lo_svref(entry, ENTRY_DELETED)) ||
-            !(lo_store_bits(L, entry, c) & LO_ACCESS_READ))
-            continue;
-        if (lo_filter_match(L, f, &entry))
-            add_id(L, r, id);
-        lo_limits_ticked(L);
-    }
 }
 
 /* ---- ordering -------------------------------------------------------------- */
@@ -163,26 +127,25 @@ static void sort_keyed(lo_lisp *L, struct keyed *a, struct keyed *tmp,
     memcpy(a, tmp, n * sizeof *a);
 }
 
-/* Order r by the first value of key.  No Lisp runs here, so the values
- * held in C memory stay where they are. */
-static void order_by(lo_lisp *L, struct found *r, lo_value key,
+/* Order the ids found by the first value of key.  No Lisp runs here, so
+ * the values held in scratch memory stay where they are. */
+static void order_by(lo_lisp *L, struct lo_ids *r, lo_value key,
                      bool descending)
 {
     if (r->n < 2)
         return;
-    struct keyed *a = lo_mem_alloc(2 * r->n * sizeof *a);
-    if (!a)
-        lo_error(L, "STORAGE-CONDITION", "no memory to order a query");
+    uint64_t mark = lo_scratch_mark(L);
+    struct keyed *a = lo_scratch_alloc(L, 2 * r->n * sizeof *a);
     lo_value store = lo_store_record(L, false);
     for (uint64_t i = 0; i < r->n; i++) {
-        a[i].id = lo_fixnum_value(*lo_svref(r->ids, i));
+        a[i].id = lo_fixnum_value(r->v[i]);
         a[i].value = first_value(lo_store_entry_record(L, store, a[i].id),
                                  key);
     }
     sort_keyed(L, a, a + r->n, r->n, descending);
     for (uint64_t i = 0; i < r->n; i++)
-        *lo_svref(r->ids, i) = lo_fixnum(a[i].id);
-    lo_mem_free(a);
+        r->v[i] = lo_fixnum(a[i].id);
+    lo_scratch_release(L, mark);
 }
 
 /* The :order-by argument: NIL, a key, or (key :descending|:ascending). */
@@ -215,328 +178,545 @@ static uint64_t arg_count(lo_lisp *L, lo_value v, uint64_t absent,
     return (uint64_t)lo_fixnum_value(v);
 }
 
-/* ---- the planner ----------------------------------------------------------------- */
+/* ---- the planner: candidates from the indexes ------------------------------ */
 
-/* Sort a posting's ids ascending and drop repeats (a heap sort: the ids
- * are fixnums, whose words order as the numbers do). */
-static void sort_posting(lo_value p)
-{
-    uint64_t n = lo_posting_count(p);
-    lo_value *a = lo_svref(p, 1);
-    for (uint64_t start = n / 2; start-- > 0;)
-        for (uint64_t root = start, child; (child = 2 * root + 1) < n;
-             root = child) {
-            if (child + 1 < n && a[child] < a[child + 1])
-                child++;
-            if (a[root] >= a[child])
-                break;
-            lo_value t = a[root]; a[root] = a[child]; a[child] = t;
-        }
-    for (uint64_t end = n; end-- > 1;) {
-        lo_value t = a[0]; a[0] = a[end]; a[end] = t;
-        for (uint64_t root = 0, child; (child = 2 * root + 1) < end;
-             root = child) {
-            if (child + 1 < end && a[child] < a[child + 1])
-                child++;
-            if (a[root] >= a[child])
-                break;
-            t = a[root]; a[root] = a[child]; a[child] = t;
-        }
-    }
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < n; i++)
-        if (k == 0 || a[i] != a[k - 1])
-            a[k++] = a[i];
-    for (uint64_t i = k; i < n; i++)
-        a[i] = lo_fixnum(0);
-    *lo_svref(p, 0) = lo_fixnum((int64_t)k);
-}
+/* What the planner says of a node: whether an index gave candidates (or
+ * only a scan can tell), and whether they are exactly the node's matches
+ * among the live entries (then no candidate needs the filter again). */
+struct cands {
+    bool some, exact;
+    struct lo_ids ids;
+};
 
-/* Append id to the posting in *place (growing it), order not kept. */
-static void push_id(lo_lisp *L, lo_value *place, int64_t id)
-{
-    lo_value p = *place;
-    uint64_t n = lo_posting_count(p);
-    if (n + 1 >= lo_svlength(p)) {
-        lo_value bigger = lo_posting_new(L, 2 * n + 16);
-        memcpy(lo_svref(bigger, 0), lo_svref(p, 0), (n + 1) * 8);
-        *place = p = bigger;
-    }
-    *lo_svref(p, 1 + n) = lo_fixnum(id);
-    *lo_svref(p, 0) = lo_fixnum((int64_t)n + 1);
-}
-
-/* a and b united, or intersected: a new sorted posting. */
-static lo_value merge(lo_lisp *L, lo_value a, lo_value b, bool unite)
-{
-    uint64_t na = lo_posting_count(a), nb = lo_posting_count(b);
-    lo_value out = lo_posting_new(L, unite ? na + nb : (na < nb ? na : nb));
-    uint64_t i = 0, j = 0, k = 0;
-    while (i < na && j < nb) {
-        int64_t x = lo_posting_id(a, i), y = lo_posting_id(b, j);
-        if (x == y) {
-            *lo_svref(out, 1 + k++) = lo_fixnum(x);
-            i++, j++;
-        } else if (x < y) {
-            if (unite)
-                *lo_svref(out, 1 + k++) = lo_fixnum(x);
-            i++;
-        } else {
-            if (unite)
-                *lo_svref(out, 1 + k++) = lo_fixnum(y);
-            j++;
-        }
-    }
-    for (; unite && i < na; i++)
-        *lo_svref(out, 1 + k++) = lo_fixnum(lo_posting_id(a, i));
-    for (; unite && j < nb; j++)
-        *lo_svref(out, 1 + k++) = lo_fixnum(lo_posting_id(b, j));
-    *lo_svref(out, 0) = lo_fixnum((int64_t)k);
-    return out;
-}
-
-/* What the planner says of each node, for STORE-EXPLAIN. */
 struct plan {
+    struct lo_filter *f;
     lo_value store;
-    lo_value explain;           /* NIL when not explaining; else T */
-    const struct lo_store_caller *caller;
+    bool explaining;
+    struct lo_store_caller *caller;
 };
 
-/* How many of the candidates the caller may read: what explaining may
- * say (the others do not exist for them). */
-static int64_t visible_count(lo_lisp *L, const struct plan *p, lo_value ids)
+enum { UNKNOWN = UINT64_MAX };
+
+/* An operand a comparison may read: a string without its read bit
+ * compares with nothing (value.c). */
+static bool readable_operand(lo_value v)
 {
-    int64_t n = 0;
-    for (uint64_t i = 0; i < lo_posting_count(ids); i++) {
-        lo_value e = lo_store_entry_record(L, p->store, lo_posting_id(ids, i));
-        n += !lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)) &&
-             (lo_store_bits(L, e, p->caller) & LO_ACCESS_READ);
-    }
-    return n;
+    return !lo_carries_access(v) || (lo_access_bits(v) & LO_ACCESS_READ);
 }
 
-struct range_walk {
-    lo_value ids;               /* a root while the walk runs */
-};
-
-static void collect_range_id(lo_lisp *L, int64_t id, void *ctx)
+/* The index serving node n, or NIL (none, or one a reader may not use
+ * now). */
+static lo_value index_for(lo_lisp *L, const struct plan *p,
+                          const struct lo_filter_node *n)
 {
-    struct range_walk *w = ctx;
-    push_id(L, &w->ids, id);
+    if (n->op < LO_F_EQUAL || n->op > LO_F_HAS)
+        return L->nil;
+    lo_value index = lo_store_index_of(L, p->store,
+                                       lo_filter_value(p->f, n->key));
+    return !lo_null(L, index) && lo_index_usable(L, index) ? index : L->nil;
 }
 
-/* The ids of an ordered index's values in a range, sorted. */
-static lo_value range_ids(lo_lisp *L, lo_value index, lo_value lo,
-                          bool lo_open, lo_value hi, bool hi_open)
-{
-    struct range_walk w = { .ids = lo_posting_new(L, 16) };
-    uint32_t mark = lo_roots_mark(L);
-    lo_root(L, &w.ids);
-    lo_index_range(L, index, lo, lo_open, hi, hi_open, collect_range_id, &w);
-    lo_roots_release(L, mark);
-    sort_posting(w.ids);
-    return w.ids;
-}
+/* ---- ranges of an ordered index ---- */
 
-/* The candidates of a date relation from an ordered index: the dates
- * whose start lies where the relation can hold -- for OVERLAPS and
- * WITHIN, after the operand's start less the longest span the index has
- * held and before its end; BEFORE, before its start; AFTER, from its
- * end on. */
-static lo_value date_candidates(lo_lisp *L, enum lo_filter_op op,
-                                lo_value index, lo_value d)
+/* The places from and to of the pairs an ordered index holds for node n
+ * (a range or an equality); false when the node's operands say nothing
+ * can match (then the range is empty and exact). */
+static bool range_places(lo_lisp *L, lo_value index, enum lo_filter_op op,
+                         lo_value a, lo_value b, struct lo_index_place *from,
+                         struct lo_index_place *to)
 {
-    lo_value start, end;
-    if (!lo_store_date_span(L, d, &start, &end))
-        return 0;
-    lo_value lo = LO_UNBOUND, hi = LO_UNBOUND;
+    int cls = lo_index_class(L, a);
+    if (cls < 0 || cls > 2 || !readable_operand(a))
+        return false;
+    struct lo_index_bound lo = { .cls = cls, .v = LO_UNBOUND };
+    struct lo_index_bound hi = { .cls = cls, .v = LO_UNBOUND, .after = true };
     switch (op) {
-    case LO_F_OVERLAPS: {
-        lo_value span = lo_index_max_span(index);
-        lo = span == LO_UNBOUND ? LO_UNBOUND : lo_int_sub(L, start, span);
-        hi = end;
+    case LO_F_LT: hi.v = a; hi.after = false; break;
+    case LO_F_LE: hi.v = a; break;
+    case LO_F_GT: lo.v = a; lo.after = true; break;
+    case LO_F_GE: lo.v = a; break;
+    case LO_F_EQUAL: case LO_F_IN: lo.v = hi.v = a; break;
+    case LO_F_BETWEEN:
+        if (lo_index_class(L, b) != cls || !readable_operand(b))
+            return false;
+        lo.v = a;
+        hi.v = b;
         break;
+    default:
+        return false;
     }
+    *from = lo_index_place(L, index, &lo);
+    *to = lo_index_place(L, index, &hi);
+    return true;
+}
+
+/* The ids of the pairs from one place to another, sorted. */
+static struct lo_ids range_ids(lo_lisp *L, lo_value index,
+                               struct lo_index_place from,
+                               struct lo_index_place to)
+{
+    struct lo_ids s = lo_ids_new(L, lo_index_count(index, from, to));
+    s.n = lo_index_ids(index, from, to, s.v);
+    lo_ids_sort(L, &s);
+    return s;
+}
+
+/* A date relation from an ordered index of dates.  The pairs are in the
+ * order of their dates' starts; with the longest span the index has held
+ * (a bound), each relation's matches lie in a band of starts whose inner
+ * part surely matches and whose edges are tested on the pairs' own
+ * dates -- never on the entries:
+ *   overlaps d: starts in [start(d) - span, end(d)); sure from start(d)
+ *   within d:   starts in [start(d), end(d)); sure up to end(d) - span
+ *   before d:   starts before start(d); sure up to start(d) - span
+ *   after d:    starts from end(d) on, all sure
+ * (every date lasts a second at least, so one starting inside d overlaps
+ * it).  An operand that is no date matches nothing. */
+struct date_test {
+    int op;
+    lo_value d;
+};
+
+static bool date_keep(lo_lisp *L, lo_value v, void *ctx)
+{
+    const struct date_test *t = ctx;
+    return lo_store_date_relation(L, t->op, v, t->d);
+}
+
+static struct lo_index_place date_place(lo_lisp *L, lo_value index,
+                                        lo_value start)
+{
+    struct lo_index_bound b = { .cls = 3, .v = start, .by_start = true };
+    if (start == LO_UNBOUND)
+        b.after = false;
+    return lo_index_place(L, index, &b);
+}
+
+static struct lo_ids date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
+                              lo_value d)
+{
+    lo_value ds, de;
+    if (!lo_store_date_span(L, d, &ds, &de))
+        return lo_ids_new(L, 0);
+    lo_value span = lo_index_max_span(index);
+    /* the band [lo, hi) of starts, and its sure part [sure_lo, sure_hi) */
+    lo_value lo = LO_UNBOUND, hi = LO_UNBOUND, sure_lo, sure_hi;
+    switch (op) {
+    case LO_F_OVERLAPS:
+        lo = span == LO_UNBOUND ? LO_UNBOUND : lo_int_sub(L, ds, span);
+        hi = de;
+        sure_lo = ds;
+        sure_hi = de;
+        break;
     case LO_F_WITHIN:
-        lo = start;
-        hi = end;
+        lo = sure_lo = ds;
+        hi = de;
+        sure_hi = span == LO_UNBOUND ? ds : lo_int_sub(L, de, span);
         break;
     case LO_F_BEFORE:
-        hi = start;
+        hi = ds;
+        sure_lo = LO_UNBOUND;
+        sure_hi = span == LO_UNBOUND ? LO_UNBOUND : lo_int_sub(L, ds, span);
         break;
-    case LO_F_AFTER:
-        lo = end;
+    default:                            /* LO_F_AFTER */
+        lo = sure_lo = de;
+        sure_hi = LO_UNBOUND;
         break;
-    default:
-        return 0;
     }
-    struct range_walk w = { .ids = lo_posting_new(L, 16) };
-    uint32_t mark = lo_roots_mark(L);
-    lo_root(L, &w.ids);
-    lo_index_date_starts(L, index, lo, hi, collect_range_id, &w);
-    lo_roots_release(L, mark);
-    sort_posting(w.ids);
-    return w.ids;
+    struct lo_index_place from = date_place(L, index, lo);
+    struct lo_index_bound end = { .cls = 3, .v = LO_UNBOUND, .after = true };
+    struct lo_index_place to = hi == LO_UNBOUND ? lo_index_place(L, index, &end)
+                                                : date_place(L, index, hi);
+    struct lo_index_place s_from = from, s_to = from;
+    if (!(op == LO_F_BEFORE && sure_hi == LO_UNBOUND)) {
+        s_from = sure_lo == LO_UNBOUND ? from : date_place(L, index, sure_lo);
+        s_to = sure_hi == LO_UNBOUND ? to : date_place(L, index, sure_hi);
+    }
+    /* keep the sure part inside the band */
+    if (s_from.k < from.k || (s_from.k == from.k && s_from.i < from.i))
+        s_from = from;
+    if (s_to.k > to.k || (s_to.k == to.k && s_to.i > to.i))
+        s_to = to;
+    if (s_to.k < s_from.k || (s_to.k == s_from.k && s_to.i < s_from.i))
+        s_to = s_from;
+    struct lo_ids s = lo_ids_new(L, lo_index_count(index, from, to));
+    struct date_test t = { op, d };
+    s.n = lo_index_ids_if(L, index, from, s_from, date_keep, &t, s.v);
+    s.n += lo_index_ids(index, s_from, s_to, s.v + s.n);
+    s.n += lo_index_ids_if(L, index, s_to, to, date_keep, &t, s.v + s.n);
+    lo_ids_sort(L, &s);
+    return s;
 }
 
-/* A copy of a posting with the ids of another added (unsorted). */
-static lo_value with_others(lo_lisp *L, lo_value p, lo_value others)
-{
-    if (lo_posting_count(others) == 0)
-        return p;
-    return merge(L, p, others, true);
-}
+/* ---- estimates ---- */
 
-/* The candidates of keyed node n from an index: a posting, or 0. */
-static lo_value keyed_candidates(lo_lisp *L, struct lo_filter *f,
-                                 const struct lo_filter_node *n,
-                                 lo_value index, const char **how)
-{
-    bool hash = lo_store_index_hash_p(L, index);
-    *how = hash ? "HASH-INDEX" : "ORDERED-INDEX";
-    if (n->op == LO_F_HAS)
-        return *lo_svref(index, INDEX_PRESENT);
-    if (hash && (n->op == LO_F_EQUAL || n->op == LO_F_IN)) {
-        lo_value others = *lo_svref(index, INDEX_OTHERS);
-        if (n->count == 1 && lo_posting_count(others) == 0) {
-            /* the index's own posting, read as it is: no copy */
-            lo_value p = lo_index_posting(L, index,
-                                          lo_filter_value(f, n->operand));
-            return lo_null(L, p) ? lo_posting_new(L, 0) : p;
-        }
-        lo_value out = lo_posting_new(L, 0);
-        for (uint32_t k = 0; k < n->count; k++) {
-            lo_value p = lo_index_posting(L, index,
-                                          lo_filter_value(f, n->operand + k));
-            if (!lo_null(L, p))
-                out = merge(L, out, p, true);
-        }
-        return with_others(L, out, *lo_svref(index, INDEX_OTHERS));
-    }
-    if (hash)
-        return 0;
-    lo_value a = n->count ? lo_filter_value(f, n->operand) : LO_UNBOUND;
-    switch (n->op) {
-    case LO_F_EQUAL: case LO_F_IN: {
-        lo_value out = lo_posting_new(L, 0);
-        for (uint32_t k = 0; k < n->count; k++) {
-            lo_value v = lo_filter_value(f, n->operand + k);
-            if (!lo_store_orderable(L, v))
-                return 0;       /* a keyword: only a scan finds it */
-            out = merge(L, out, range_ids(L, index, v, false, v, false), true);
-        }
-        return out;
-    }
-    case LO_F_LT: return range_ids(L, index, LO_UNBOUND, false, a, true);
-    case LO_F_LE: return range_ids(L, index, LO_UNBOUND, false, a, false);
-    case LO_F_GT: return range_ids(L, index, a, true, LO_UNBOUND, false);
-    case LO_F_GE: return range_ids(L, index, a, false, LO_UNBOUND, false);
-    case LO_F_BETWEEN:
-        return range_ids(L, index, a, false,
-                         lo_filter_value(f, n->operand + 1), false);
-    case LO_F_OVERLAPS: case LO_F_WITHIN: case LO_F_BEFORE: case LO_F_AFTER:
-        return date_candidates(L, n->op, index, a);
-    default:
-        return 0;
-    }
-}
-
-/* Note what the planner did at a node (when explaining). */
-static void note(lo_lisp *L, struct plan *p, lo_value *where, const char *how,
-                 lo_value key, lo_value candidates)
-{
-    if (lo_null(L, p->explain))
-        return;
-    lo_value l = L->nil;
-    if (candidates)
-        l = lo_cons(L, lo_intern_keyword(L, "ESTIMATED"),
-                    lo_cons(L, lo_fixnum(visible_count(L, p, candidates)), l));
-    if (key)
-        l = lo_cons(L, lo_intern_keyword(L, "KEY"), lo_cons(L, key, l));
-    *where = lo_cons(L, lo_intern_keyword(L, how), l);
-}
-
-/* The candidates of node at: a sorted posting holding every entry that
- * can match, or 0 when only a scan can tell.  *explained gets the node's
- * plan when explaining. */
-static lo_value candidates(lo_lisp *L, struct lo_filter *f, uint32_t at,
-                           struct plan *p, lo_value *explained)
+/* How many candidates node `at` would give at most (UNKNOWN: only a scan
+ * can tell); cheap: counts, never ids. */
+static uint64_t estimate(lo_lisp *L, const struct plan *p, uint32_t at)
 {
     struct lo_filter_node n;
-    lo_filter_node(f, at, &n);
-    *explained = L->nil;
+    lo_filter_node(p->f, at, &n);
     if (n.op == LO_F_AND || n.op == LO_F_OR) {
-        lo_value acc = 0, parts = L->nil, *tail = &parts;
-        bool all = true;
-        uint32_t mark = lo_roots_mark(L);
-        lo_value acc_root = L->nil;
-        lo_root(L, &acc_root);
-        lo_root(L, &parts);
+        uint64_t best = n.op == LO_F_AND ? UNKNOWN : 0;
         for (uint32_t k = 0, kid = n.first; k < n.count; k++) {
-            lo_value sub, c = candidates(L, f, kid, p, &sub);
-            if (!lo_null(L, p->explain)) {
-                *tail = lo_cons(L, sub, L->nil);
-                tail = &lo_ptr(*tail)[2];
-            }
-            if (!c)
-                all = false;
-            else if (!acc)
-                acc = c;
-            else
-                acc = merge(L, acc, c, n.op == LO_F_OR);
-            acc_root = acc ? acc : L->nil;
+            uint64_t e = estimate(L, p, kid);
+            if (n.op == LO_F_AND && e < best)
+                best = e;
+            if (n.op == LO_F_OR)
+                best = e == UNKNOWN || best == UNKNOWN ? UNKNOWN : best + e;
             struct lo_filter_node kn;
-            lo_filter_node(f, kid, &kn);
+            lo_filter_node(p->f, kid, &kn);
             kid = kn.next;
         }
-        lo_value result = n.op == LO_F_OR && !all ? 0 : acc;
-        if (!lo_null(L, p->explain)) {
-            note(L, p, explained, result ? "MERGE" : "SCAN", 0, result);
-            *explained = lo_cons(L, lo_intern_keyword(L, n.op == LO_F_AND
-                                                          ? "AND" : "OR"),
-                                 lo_cons(L, *explained, lo_cons(L, parts,
-                                                                L->nil)));
-        }
-        lo_roots_release(L, mark);
-        return result;
+        return best;
     }
-    lo_value key = n.op >= LO_F_EQUAL && n.op <= LO_F_CONTAINS &&
-                   n.op != LO_F_CONTAINS ? lo_filter_value(f, n.key) : 0;
-    lo_value index = key ? lo_store_index_of(L, p->store, key) : L->nil;
-    lo_value c = 0;
-    const char *how = "SCAN";
-    if (!lo_null(L, index) && lo_index_usable(L, index))
-        c = keyed_candidates(L, f, &n, index, &how);
-    if (!c)
-        how = "SCAN";
-    note(L, p, explained, how, key ? key : (n.op == LO_F_CONTAINS
-                                            ? lo_filter_value(f, n.key) : 0),
-         c);
+    lo_value index = index_for(L, p, &n);
+    if (lo_null(L, index))
+        return UNKNOWN;
+    if (n.op == LO_F_HAS)
+        return lo_posting_count(*lo_svref(index, INDEX_PRESENT));
+    if (lo_store_index_hash_p(L, index)) {
+        if (n.op != LO_F_EQUAL && n.op != LO_F_IN)
+            return UNKNOWN;
+        uint64_t e = lo_posting_count(*lo_svref(index, INDEX_OTHERS));
+        for (uint32_t k = 0; k < n.count; k++) {
+            lo_value posting = lo_index_posting(
+                L, index, lo_filter_value(p->f, n.operand + k));
+            e += lo_null(L, posting) ? 0 : lo_posting_count(posting);
+        }
+        return e;
+    }
+    if (n.op >= LO_F_OVERLAPS && n.op <= LO_F_AFTER)
+        return lo_fixnum_value(*lo_svref(index, INDEX_PAIRS));
+    uint64_t e = 0;
+    for (uint32_t k = 0; k < (n.op == LO_F_IN ? n.count : 1); k++) {
+        struct lo_index_place from, to;
+        lo_value a = lo_filter_value(p->f, n.operand + k);
+        lo_value b = n.op == LO_F_BETWEEN ? lo_filter_value(p->f, n.operand + 1)
+                                          : a;
+        if (range_places(L, index, n.op, a, b, &from, &to))
+            e += lo_index_count(index, from, to);
+    }
+    return e;
+}
+
+/* ---- candidates ---- */
+
+/* A keyed node's candidates from its index. */
+static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
+                                     const struct lo_filter_node *n,
+                                     lo_value index, const char **how)
+{
+    struct cands c = { .some = true, .exact = true };
+    bool hash = lo_store_index_hash_p(L, index);
+    *how = hash ? "HASH-INDEX" : "ORDERED-INDEX";
+    if (n->op == LO_F_HAS) {
+        lo_value present = *lo_svref(index, INDEX_PRESENT);
+        c.ids = lo_ids_copy(L, lo_svref(present, 1), lo_posting_count(present));
+        return c;
+    }
+    if (hash) {
+        if (n->op != LO_F_EQUAL && n->op != LO_F_IN)
+            return (struct cands){ .some = false };
+        c.ids = lo_ids_new(L, 0);
+        for (uint32_t k = 0; k < n->count; k++) {
+            lo_value v = lo_filter_value(p->f, n->operand + k);
+            lo_value posting = lo_index_posting(L, index, v);
+            c.exact &= readable_operand(v);
+            if (!lo_null(L, posting))
+                c.ids = lo_ids_unite(L, c.ids,
+                                     lo_ids_copy(L, lo_svref(posting, 1),
+                                                 lo_posting_count(posting)));
+        }
+        /* values hashed by address are no keys: their entries are
+         * candidates of every equality */
+        lo_value others = *lo_svref(index, INDEX_OTHERS);
+        if (lo_posting_count(others)) {
+            c.exact = false;
+            c.ids = lo_ids_unite(L, c.ids, lo_ids_copy(L, lo_svref(others, 1),
+                                                       lo_posting_count(others)));
+        }
+        return c;
+    }
+    if (n->op >= LO_F_OVERLAPS && n->op <= LO_F_AFTER) {
+        c.ids = date_ids(L, n->op, index, lo_filter_value(p->f, n->operand));
+        return c;
+    }
+    c.ids = lo_ids_new(L, 0);
+    uint32_t operands = n->op == LO_F_IN ? n->count : 1;
+    for (uint32_t k = 0; k < operands; k++) {
+        lo_value a = lo_filter_value(p->f, n->operand + k);
+        lo_value b = n->op == LO_F_BETWEEN ? lo_filter_value(p->f, n->operand + 1)
+                                           : a;
+        if ((n->op == LO_F_EQUAL || n->op == LO_F_IN) &&
+            !lo_store_orderable(L, a))
+            return (struct cands){ .some = false };   /* a keyword: a scan */
+        /* equality of numbers is EQL's (1 is not 1.0), their order not */
+        if ((n->op == LO_F_EQUAL || n->op == LO_F_IN) && lo_numberp(a))
+            c.exact = false;
+        struct lo_index_place from, to;
+        if (range_places(L, index, n->op, a, b, &from, &to))
+            c.ids = lo_ids_unite(L, c.ids, range_ids(L, index, from, to));
+    }
     return c;
 }
 
-/* Every visible entry among the candidates matching f, into r. */
-static void check_candidates(lo_lisp *L, struct lo_filter *f,
-                             const struct lo_store_caller *c, lo_value *cands,
-                             struct found *r)
+/* Note what the planner did at a node, when explaining: (HOW [:KEY key]
+ * [:ESTIMATED n]), n the candidates the caller may read. */
+static lo_value note(lo_lisp *L, const struct plan *p, const char *how,
+                     lo_value key, const struct cands *c)
 {
-    lo_value entry = L->nil;
-    lo_root(L, &entry);
-    const lo_value *root = lo_store_root_slot(L);
-    for (uint64_t i = 0; i < lo_posting_count(*cands); i++) {
-        int64_t id = lo_posting_id(*cands, i);
-        entry = lo_store_entry_record(L, *root, id);
-        if (lo_null(L, entry) || !lo_null(L, *lo_svref(entry, ENTRY_DELETED)) ||
-            !(lo_store_bits(L, entry, c) & LO_ACCESS_READ))
-            continue;
-        if (lo_filter_match(L, f, &entry))
-            add_id(L, r, id);
-        lo_limits_ticked(L);
+    lo_value l = L->nil;
+    if (c && c->some) {
+        int64_t visible = 0;
+        for (uint64_t i = 0; i < c->ids.n; i++)
+            visible += lo_store_readable(L, p->store,
+                                         lo_fixnum_value(c->ids.v[i]),
+                                         p->caller);
+        l = lo_cons(L, lo_intern_keyword(L, "ESTIMATED"),
+                    lo_cons(L, lo_fixnum(visible), l));
     }
+    if (key)
+        l = lo_cons(L, lo_intern_keyword(L, "KEY"), lo_cons(L, key, l));
+    return lo_cons(L, lo_intern_keyword(L, how), l);
 }
 
-/* The ids a query answers, before offset and limit; *explain (unless
- * NULL) gets the plan. */
+static struct cands candidates(lo_lisp *L, const struct plan *p, uint32_t at,
+                               lo_value *explained);
+
+/* The children of an AND, the likely smallest first: each intersects
+ * what the ones before gave, unless it would give many times more
+ * candidates than there are (then the check of each candidate decides
+ * it, which is cheaper than reading its index). */
+static struct cands and_candidates(lo_lisp *L, const struct plan *p,
+                                   const struct lo_filter_node *n,
+                                   lo_value *parts)
+{
+    uint32_t *kids = lo_scratch_alloc(L, n->count * sizeof *kids);
+    uint64_t *est = lo_scratch_alloc(L, n->count * sizeof *est);
+    for (uint32_t k = 0, kid = n->first; k < n->count; k++) {
+        kids[k] = kid;
+        est[k] = estimate(L, p, kid);
+        struct lo_filter_node kn;
+        lo_filter_node(p->f, kid, &kn);
+        kid = kn.next;
+    }
+    uint32_t *order = lo_scratch_alloc(L, n->count * sizeof *order);
+    for (uint32_t k = 0; k < n->count; k++) {     /* by estimate, stable */
+        uint32_t j = k;
+        for (; j > 0 && est[order[j - 1]] > est[k]; j--)
+            order[j] = order[j - 1];
+        order[j] = k;
+    }
+    lo_value *notes = p->explaining
+        ? lo_scratch_alloc(L, n->count * sizeof *notes) : NULL;
+    uint32_t mark = lo_roots_mark(L);
+    for (uint32_t k = 0; notes && k < n->count; k++) {
+        notes[k] = L->nil;
+        lo_root(L, &notes[k]);
+    }
+    struct cands acc = { .some = false, .exact = true };
+    for (uint32_t j = 0; j < n->count; j++) {
+        uint32_t k = order[j];
+        lo_value sub = L->nil;
+        if (est[k] == UNKNOWN) {
+            acc.exact = false;
+            if (notes)
+                candidates(L, p, kids[k], &sub);
+        } else if (acc.some && est[k] > 8 * acc.ids.n + 64) {
+            acc.exact = false;
+            if (notes) {
+                struct lo_filter_node kn;
+                lo_filter_node(p->f, kids[k], &kn);
+                sub = note(L, p, "CHECK", kn.op >= LO_F_EQUAL && kn.op <= LO_F_HAS
+                           ? lo_filter_value(p->f, kn.key) : 0, NULL);
+            }
+        } else {
+            struct cands c = candidates(L, p, kids[k], notes ? &sub : NULL);
+            if (!c.some) {
+                acc.exact = false;
+            } else {
+                acc.exact &= c.exact;
+                acc.ids = acc.some ? lo_ids_intersect(L, acc.ids, c.ids) : c.ids;
+                acc.some = true;
+            }
+        }
+        if (notes)
+            notes[k] = sub;
+    }
+    for (uint32_t k = n->count; notes && k-- > 0;)
+        *parts = lo_cons(L, notes[k], *parts);
+    lo_roots_release(L, mark);
+    if (!acc.some)
+        acc.exact = false;
+    return acc;
+}
+
+static struct cands or_candidates(lo_lisp *L, const struct plan *p,
+                                  const struct lo_filter_node *n,
+                                  lo_value *parts)
+{
+    struct cands acc = { .some = true, .exact = true, .ids = lo_ids_new(L, 0) };
+    lo_value *tail = parts;
+    for (uint32_t k = 0, kid = n->first; k < n->count; k++) {
+        lo_value sub = L->nil;
+        uint32_t mark = lo_roots_mark(L);
+        lo_root(L, &sub);
+        struct cands c = candidates(L, p, kid, parts ? &sub : NULL);
+        if (parts) {
+            *tail = lo_cons(L, sub, L->nil);
+            tail = &lo_ptr(*tail)[2];
+        }
+        lo_roots_release(L, mark);
+        if (!c.some) {
+            acc.some = acc.exact = false;
+            if (!parts)
+                break;                  /* a scan decides: no need to go on */
+        } else if (acc.some) {
+            acc.exact &= c.exact;
+            acc.ids = lo_ids_unite(L, acc.ids, c.ids);
+        }
+        struct lo_filter_node kn;
+        lo_filter_node(p->f, kid, &kn);
+        kid = kn.next;
+    }
+    return acc;
+}
+
+/* The candidates of node `at`: ids holding every entry that can match
+ * it (or none: only a scan can tell).  *explained (unless NULL) gets the
+ * node's plan; it must be a root. */
+static struct cands candidates(lo_lisp *L, const struct plan *p, uint32_t at,
+                               lo_value *explained)
+{
+    struct lo_filter_node n;
+    lo_filter_node(p->f, at, &n);
+    if (n.op == LO_F_AND || n.op == LO_F_OR) {
+        lo_value parts = L->nil;
+        uint32_t mark = lo_roots_mark(L);
+        lo_root(L, &parts);
+        struct cands c = n.op == LO_F_AND
+            ? and_candidates(L, p, &n, explained ? &parts : NULL)
+            : or_candidates(L, p, &n, explained ? &parts : NULL);
+        if (explained) {
+            *explained = note(L, p, c.some ? "MERGE" : "SCAN", 0, &c);
+            *explained = lo_cons(L, lo_intern_keyword(L, n.op == LO_F_AND
+                                                          ? "AND" : "OR"),
+                                 lo_cons(L, *explained,
+                                         lo_cons(L, parts, L->nil)));
+        }
+        lo_roots_release(L, mark);
+        return c;
+    }
+    lo_value index = index_for(L, p, &n);
+    struct cands c = { .some = false };
+    const char *how = "SCAN";
+    if (!lo_null(L, index))
+        c = keyed_candidates(L, p, &n, index, &how);
+    if (!c.some)
+        how = "SCAN";
+    if (explained) {
+        bool keyed = n.op >= LO_F_EQUAL && n.op <= LO_F_CONTAINS;
+        *explained = note(L, p, how, keyed ? lo_filter_value(p->f, n.key) : 0,
+                          &c);
+    }
+    return c;
+}
+
+/* ---- running a query ----------------------------------------------------------- */
+
+/* What a query finds: ids ascending, in scratch memory. */
+struct found {
+    struct lo_ids ids;
+    uint64_t room;
+    uint64_t stop;              /* enough found: offset + limit, unordered */
+};
+
+static void add_id(lo_lisp *L, struct found *r, lo_value id)
+{
+    if (r->ids.n == r->room) {
+        uint64_t room = 2 * r->room + 256;
+        lo_value *bigger = lo_scratch_alloc(L, room * 8);
+        memcpy(bigger, r->ids.v, r->ids.n * 8);
+        r->ids.v = bigger;
+        r->room = room;
+    }
+    r->ids.v[r->ids.n++] = id;
+}
+
+/* The store's vectors a loop reads, read again after Lisp ran (a
+ * collection moves them). */
+struct view {
+    lo_value store, vis, current, entries;
+};
+
+static void view_of(lo_lisp *L, struct view *v)
+{
+    v->store = *lo_store_root_slot(L);
+    v->vis = lo_store_dense(v->store, STORE_VISIBILITY);
+    v->current = lo_store_dense(v->store, STORE_CURRENT);
+    v->entries = *lo_svref(v->store, STORE_ENTRIES);
+}
+
+/* Whether the caller may read the entry of id (fixnum word). */
+static inline bool readable(lo_lisp *L, const struct view *v, lo_value id,
+                            struct lo_store_caller *c)
+{
+    uint64_t i = (uint64_t)lo_fixnum_value(id);
+    if (v->vis) {
+        if (i >= lo_svlength(v->vis))
+            return false;
+        int r = lo_store_vis_readable(lo_fixnum_value(*lo_svref(v->vis, i)), c);
+        if (r >= 0)
+            return r;
+    }
+    return lo_store_readable(L, v->store, (int64_t)i, c);
+}
+
+/* Whether the entry of id matches f (the caller may read it). */
+static bool matches(lo_lisp *L, struct lo_filter *f, const struct view *v,
+                    lo_value id, bool needs_entry, lo_value *entry)
+{
+    uint64_t i = (uint64_t)lo_fixnum_value(id);
+    if (!needs_entry && v->current)
+        return lo_filter_match_attrs(L, f, *lo_svref(v->current, i));
+    *entry = *lo_svref(v->entries, i);
+    return lo_filter_match(L, f, entry);
+}
+
+/* Check each id of ids (or, with none, every id) for the caller's right
+ * to read it and, unless exact, against the filter. */
+static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
+                  const struct cands *cands, bool exact, struct found *r)
+{
+    bool calls_lisp = lo_filter_calls_lisp(f);
+    bool needs_entry = lo_filter_needs_entry(f);
+    lo_value entry = L->nil;
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &entry);
+    struct view v;
+    view_of(L, &v);
+    int64_t next = lo_fixnum_value(*lo_svref(v.store, STORE_NEXT_ID));
+    uint64_t n = cands ? cands->ids.n : (uint64_t)(next > 1 ? next - 1 : 0);
+    for (uint64_t k = 0; k < n && r->ids.n < r->stop; k++) {
+        lo_value id = cands ? cands->ids.v[k] : lo_fixnum((int64_t)k + 1);
+        lo_limits_tick(L);
+        if (!readable(L, &v, id, c))
+            continue;
+        if (!exact) {
+            bool yes = matches(L, f, &v, id, needs_entry, &entry);
+            if (calls_lisp)
+                view_of(L, &v);
+            if (!yes)
+                continue;
+        }
+        add_id(L, r, id);
+    }
+    lo_roots_release(L, mark);
+}
+
+/* The ids a query answers, before offset and limit, into r; *explain
+ * (unless NULL, a root) gets the plan. */
 static void run_query(lo_lisp *L, lo_value filter, struct found *r,
                       lo_value *explain)
 {
@@ -547,25 +727,22 @@ static void run_query(lo_lisp *L, lo_value filter, struct found *r,
         return;
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
+    lo_store_caller_number(L, store, &c);
     lo_root(L, &c.name);
     lo_root(L, &c.groups);
-    struct plan p = { .store = store, .explain = explain ? L->t : L->nil,
+    struct plan p = { .f = &f, .store = store, .explaining = explain != NULL,
                       .caller = &c };
-    lo_value plan = L->nil, cands = L->nil;
-    lo_root(L, &plan);
-    lo_root(L, &cands);
-    lo_value found = candidates(L, &f, f.root, &p, &plan);
-    if (found) {
-        cands = found;
-        check_candidates(L, &f, &c, &cands, r);
-    } else {
-        scan(L, &f, &c, r);
-    }
-    if (explain)
-        *explain = plan;
+    struct cands cands = candidates(L, &p, f.root, explain);
+    check(L, &f, &c, cands.some ? &cands : NULL, cands.some && cands.exact, r);
 }
-
 /* ---- primitives ----------------------------------------------------------------- */
+
+/* A query's start: the found ids empty, enough of them `stop`. */
+static struct found no_ids(lo_lisp *L, uint64_t stop)
+{
+    return (struct found){ .ids = lo_ids_new(L, 256), .room = 256,
+                           .stop = stop };
+}
 
 LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
              "(filter order-by limit offset)",
@@ -578,17 +755,21 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
     uint64_t limit = arg_count(L, args[2], UINT64_MAX, ":LIMIT");
     uint64_t offset = arg_count(L, args[3], 0, ":OFFSET");
     uint32_t mark = lo_roots_mark(L);
-    struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
-    lo_root(L, &r.ids);
+    uint64_t scratch = lo_scratch_mark(L);
+    /* in id order, the first offset + limit found are all it needs */
+    uint64_t stop = !lo_null(L, key) || limit == UINT64_MAX ||
+                    offset > UINT64_MAX - limit ? UINT64_MAX : offset + limit;
+    struct found r = no_ids(L, stop);
     lo_data_lock_shared(L);
     run_query(L, args[0], &r, NULL);
     if (!lo_null(L, key))
-        order_by(L, &r, key, descending);
+        order_by(L, &r.ids, key, descending);
     lo_data_unlock_shared(L);
-    uint64_t from = offset < r.n ? offset : r.n;
-    uint64_t n = r.n - from < limit ? r.n - from : limit;
+    uint64_t from = offset < r.ids.n ? offset : r.ids.n;
+    uint64_t n = r.ids.n - from < limit ? r.ids.n - from : limit;
     lo_value out = lo_make_vector(L, n, lo_fixnum(0));
-    memcpy(lo_svref(out, 0), lo_svref(r.ids, from), n * 8);
+    memcpy(lo_svref(out, 0), r.ids.v + from, n * 8);
+    lo_scratch_release(L, scratch);
     lo_roots_release(L, mark);
     return out;
 }
@@ -598,13 +779,14 @@ LO_PRIMITIVE(p_store_count, "%STORE-COUNT", INTERNAL, ANY, 1, 1, "(filter)",
              "STORE-COUNT's work.")
 {
     uint32_t mark = lo_roots_mark(L);
-    struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
-    lo_root(L, &r.ids);
+    uint64_t scratch = lo_scratch_mark(L);
+    struct found r = no_ids(L, UINT64_MAX);
     lo_data_lock_shared(L);
     run_query(L, args[0], &r, NULL);
     lo_data_unlock_shared(L);
+    lo_scratch_release(L, scratch);
     lo_roots_release(L, mark);
-    return lo_fixnum((int64_t)r.n);
+    return lo_fixnum((int64_t)r.ids.n);
 }
 
 LO_PRIMITIVE(p_store_explain, "%STORE-EXPLAIN", INTERNAL, ANY, 1, 1,
@@ -615,17 +797,18 @@ LO_PRIMITIVE(p_store_explain, "%STORE-EXPLAIN", INTERNAL, ANY, 1, 1,
              "match.  STORE-EXPLAIN's work.")
 {
     uint32_t mark = lo_roots_mark(L);
-    struct found r = { .ids = lo_make_vector(L, 16, lo_fixnum(0)) };
+    uint64_t scratch = lo_scratch_mark(L);
+    struct found r = no_ids(L, UINT64_MAX);
     lo_value plan = L->nil;
-    lo_root(L, &r.ids);
     lo_root(L, &plan);
     lo_data_lock_shared(L);
     run_query(L, args[0], &r, &plan);
     lo_data_unlock_shared(L);
+    lo_scratch_release(L, scratch);
     lo_value out = lo_cons(L, lo_intern_keyword(L, "PLAN"),
                            lo_cons(L, plan,
                                    lo_cons(L, lo_intern_keyword(L, "ROWS"),
-                                           lo_cons(L, lo_fixnum((int64_t)r.n),
+                                           lo_cons(L, lo_fixnum((int64_t)r.ids.n),
                                                    L->nil))));
     lo_roots_release(L, mark);
     return out;

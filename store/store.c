@@ -59,11 +59,44 @@ const lo_value *lo_store_root_slot(lo_lisp *L)
     return lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);
 }
 
+/* The dense slots of a record made by an older layout (or a new one),
+ * filled from the entries. */
+static void add_dense_slots(lo_lisp *L, lo_value s)
+{
+    int64_t next = lo_fixnum_value(*lo_svref(s, STORE_NEXT_ID));
+    uint64_t room = lo_svlength(*lo_svref(s, STORE_ENTRIES));
+    *lo_svref(s, STORE_VISIBILITY) = lo_make_vector(L, room, lo_fixnum(0));
+    *lo_svref(s, STORE_CURRENT) = lo_make_vector(L, room, L->nil);
+    *lo_svref(s, STORE_OWNERS) = lo_table_new(L, LO_HASH_EQUAL, 16);
+    *lo_svref(s, STORE_LAYOUT) = lo_fixnum(LO_STORE_LAYOUT);
+    for (int64_t id = 1; id < next; id++) {
+        lo_value e = lo_store_entry_record(L, s, id);
+        if (!lo_null(L, e))
+            lo_store_note_entry(L, s, e);
+    }
+}
+
+/* A layout-1 record grown to this layout: a new record in the root, made
+ * by the first change (the lock is held exclusive, so no reader holds
+ * the old one). */
+static lo_value upgraded(lo_lisp *L, lo_value *slot)
+{
+    lo_value old = *slot;
+    lo_value s = lo_make_vector(L, STORE_SLOTS, L->nil);
+    memcpy(lo_svref(s, 0), lo_svref(old, 0), lo_svlength(old) * 8);
+    add_dense_slots(L, s);
+    *slot = s;
+    return s;
+}
+
 lo_value lo_store_record(lo_lisp *L, bool create)
 {
     lo_value *slot = lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);
-    if (slot && lo_typep(*slot, LO_T_VECTOR))
+    if (slot && lo_typep(*slot, LO_T_VECTOR)) {
+        if (lo_svlength(*slot) < STORE_SLOTS && L->data_exclusive)
+            return upgraded(L, slot);
         return *slot;
+    }
     if (!create)
         return 0;
     bool created = false;
@@ -79,6 +112,7 @@ lo_value lo_store_record(lo_lisp *L, bool create)
     *lo_svref(s, STORE_GROUPS) = lo_table_new(L, LO_HASH_EQUAL, 16);
     *lo_svref(s, STORE_HISTORY_DEPTH) = lo_fixnum(DEFAULT_HISTORY_DEPTH);
     *lo_svref(s, STORE_LIVE) = lo_fixnum(0);
+    add_dense_slots(L, s);
     lo_store_default_indexes(L, s);
     *slot = s;              /* published last: the record is whole */
     return s;
@@ -98,11 +132,23 @@ void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c)
 {
     c->name = L->nil;
     c->groups = L->nil;
+    c->number = 0;
     if (lo_env_is_system(L, L->env))
         return;
     c->name = lo_ptr(L->env)[ENV_NAME];
+    c->number = LO_CALLER_UNNUMBERED;
     if (store)
         c->groups = *lo_svref(store, STORE_GROUPS);
+}
+
+void lo_store_caller_number(lo_lisp *L, lo_value store,
+                            struct lo_store_caller *c)
+{
+    if (c->number != LO_CALLER_UNNUMBERED)
+        return;
+    lo_value owners = store ? lo_store_dense(store, STORE_OWNERS) : 0, n;
+    c->number = owners && lo_table_get(L, owners, c->name, &n)
+                    ? lo_fixnum_value(n) : -1;
 }
 
 unsigned lo_store_bits(lo_lisp *L, lo_value entry,
@@ -111,9 +157,92 @@ unsigned lo_store_bits(lo_lisp *L, lo_value entry,
     if (lo_store_admin_p(L, c))
         return LO_ACCESS_ALL;
     lo_value owner = *lo_svref(entry, ENTRY_OWNER);
-    if (!lo_null(L, owner) && lo_equal(L, owner, c->name))
+    if (!lo_null(L, owner) && (lo_eq(owner, c->name) ||
+                               lo_equal(L, owner, c->name)))
         return LO_ACCESS_ALL;
     return lo_acl_bits(L, *lo_svref(entry, ENTRY_ACL), c->name, c->groups);
+}
+
+bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
+                       const struct lo_store_caller *c)
+{
+    lo_value vis = lo_store_dense(store, STORE_VISIBILITY);
+    if (vis && c->number != LO_CALLER_UNNUMBERED) {
+        if (id < 1 || (uint64_t)id >= lo_svlength(vis))
+            return false;
+        int r = lo_store_vis_readable(lo_fixnum_value(*lo_svref(vis, id)), c);
+        if (r >= 0)
+            return r;
+    }
+    lo_value e = lo_store_entry_record(L, store, id);
+    return !lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)) &&
+           (lo_store_bits(L, e, c) & LO_ACCESS_READ);
+}
+
+/* ---- the dense words of an id ---------------------------------------------- */
+
+/* The dense vector in slot of the store, with room for id (doubling). */
+static lo_value dense_with_room(lo_lisp *L, lo_value store, int slot,
+                                int64_t id, lo_value fill)
+{
+    lo_value v = *lo_svref(store, slot);
+    uint64_t length = lo_svlength(v);
+    if ((uint64_t)id < length)
+        return v;
+    uint64_t grown = length < 16 ? 16 : length * 2;
+    while (grown <= (uint64_t)id)
+        grown *= 2;
+    lo_value bigger = lo_make_vector(L, grown, fill);
+    memcpy(lo_svref(bigger, 0), lo_svref(v, 0), length * 8);
+    *lo_svref(store, slot) = bigger;
+    return bigger;
+}
+
+/* The owner's number, given on their first entry. */
+static int64_t owner_number(lo_lisp *L, lo_value store, lo_value owner)
+{
+    if (lo_null(L, owner))
+        return 0;
+    lo_value owners = *lo_svref(store, STORE_OWNERS), n;
+    if (lo_table_get(L, owners, owner, &n))
+        return lo_fixnum_value(n);
+    int64_t number = (int64_t)lo_table_count(owners) + 1;
+    lo_table_put(L, owners, owner, lo_fixnum(number));
+    return number;
+}
+
+/* What an ACL says in a visibility word: everyone may read, or a row
+ * naming a user or group may let someone read. */
+static int64_t acl_word(lo_value acl)
+{
+    int64_t w = 0;
+    for (; lo_consp(acl); acl = lo_cdr_raw(acl)) {
+        lo_value row = lo_car_raw(acl), p = lo_car_raw(row);
+        lo_value bits = lo_car_raw(lo_cdr_raw(row));
+        if (!lo_fixnump(bits) || !(lo_fixnum_value(bits) & LO_ACCESS_READ))
+            continue;
+        w |= lo_keywordp(p) ? VIS_EVERYONE : VIS_ACL;
+    }
+    return w;
+}
+
+void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e)
+{
+    if (lo_svlength(store) < STORE_SLOTS)
+        return;                         /* a layout-1 record: readers ask */
+    int64_t id = lo_fixnum_value(*lo_svref(e, ENTRY_ID));
+    bool live = lo_null(L, *lo_svref(e, ENTRY_DELETED));
+    int64_t w = 0;
+    if (live)
+        w = VIS_LIVE | acl_word(*lo_svref(e, ENTRY_ACL)) |
+            owner_number(L, store, *lo_svref(e, ENTRY_OWNER))
+                << VIS_OWNER_SHIFT;
+    lo_value vis = dense_with_room(L, store, STORE_VISIBILITY, id,
+                                   lo_fixnum(0));
+    lo_value current = dense_with_room(L, store, STORE_CURRENT, id, L->nil);
+    *lo_svref(vis, (uint64_t)id) = lo_fixnum(w);
+    *lo_svref(current, (uint64_t)id) = live ? *lo_svref(e, ENTRY_ATTRS)
+                                            : L->nil;
 }
 
 /* ---- reading arguments -------------------------------------------------------- */

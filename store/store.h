@@ -27,9 +27,23 @@ enum {
     STORE_GROUPS,           /* EQUAL table: group name -> member list */
     STORE_HISTORY_DEPTH,    /* versions kept per entry (fixnum) */
     STORE_LIVE,             /* entries not deleted (fixnum) */
+    /* what queries read for every id, kept dense so a scan reads
+     * neighbouring words instead of one entry record after another
+     * (store.c, lo_store_note_entry): */
+    STORE_VISIBILITY,       /* simple-vector: id -> visibility word */
+    STORE_CURRENT,          /* simple-vector: id -> a live entry's attrs */
+    STORE_OWNERS,           /* EQUAL table: owner's name -> number */
     STORE_SLOTS
 };
-#define LO_STORE_LAYOUT 1
+/* Layout 2 added the dense slots; a layout-1 record (0.3.0-dev builds)
+ * gets them from its first change on (lo_store_record). */
+#define LO_STORE_LAYOUT 2
+
+/* A visibility word (a fixnum): 0 when no live entry has the id, else
+ * VIS_LIVE, VIS_EVERYONE when the ACL lets everyone read, VIS_ACL when
+ * another row of it may let someone read, and the owner's number (from
+ * STORE_OWNERS; 0: the administrator) shifted by VIS_OWNER_SHIFT. */
+enum { VIS_LIVE = 1, VIS_EVERYONE = 2, VIS_ACL = 4, VIS_OWNER_SHIFT = 3 };
 
 /* An entry record: a simple-vector, never handed to users (they get a
  * handle holding the id: store/boot/70-store.lisp). */
@@ -63,7 +77,14 @@ static inline uint64_t lo_svlength(lo_value v)
 struct lo_store_caller {
     lo_value name;          /* string, or NIL for the administrator */
     lo_value groups;        /* the store's groups (name -> members), or NIL */
+    int64_t number;         /* as an owner (STORE_OWNERS): 0 the
+                               administrator, -1 one who owns nothing,
+                               LO_CALLER_UNNUMBERED until asked for */
 };
+enum { LO_CALLER_UNNUMBERED = -2 };
+/* c->number looked up (queries use it; single reads need not). */
+void lo_store_caller_number(lo_lisp *L, lo_value store,
+                            struct lo_store_caller *c);
 void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c);
 static inline bool lo_store_admin_p(lo_lisp *L, const struct lo_store_caller *c)
 {
@@ -82,6 +103,30 @@ const lo_value *lo_store_root_slot(lo_lisp *L);
 lo_value lo_store_entry_record(lo_lisp *L, lo_value store, int64_t id);
 /* The access bits the caller has on an entry record (0: invisible). */
 unsigned lo_store_bits(lo_lisp *L, lo_value entry,
+                       const struct lo_store_caller *c);
+/* After every change to entry record e (entry.c): its id's dense words
+ * follow (the lock held exclusive). */
+void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e);
+/* The store's dense vectors, or 0 for a layout-1 record (then readers
+ * ask the entry records). */
+static inline lo_value lo_store_dense(lo_value store, int slot)
+{
+    return lo_svlength(store) > (uint64_t)slot ? *lo_svref(store, slot) : 0;
+}
+/* Whether caller c may read the entry of id, whose visibility word is w:
+ * the word decides unless the entry's ACL must be read. */
+static inline int lo_store_vis_readable(int64_t w,
+                                        const struct lo_store_caller *c)
+{
+    if (!(w & VIS_LIVE))
+        return 0;
+    if (c->number == 0 || (w >> VIS_OWNER_SHIFT) == c->number ||
+        (w & VIS_EVERYONE))
+        return 1;
+    return (w & VIS_ACL) ? -1 : 0;      /* -1: ask the ACL */
+}
+/* Whether caller c may read the entry of id (live and readable). */
+bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
                        const struct lo_store_caller *c);
 
 /* ---- value.c: the store's equality and order ---- */
