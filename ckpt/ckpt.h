@@ -125,6 +125,15 @@ const char *lo_ckpt_failure(lo_ckpt *c);
 int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
 
 /*
+ * Make [addr, addr+len) resident and writable at once, as writes to each
+ * page would through their faults, but in one call: no fault taken, and
+ * one protection change for each run of pages.  An optimization only (a
+ * page evicted again meanwhile faults as usual): for a caller about to
+ * write a large span, such as the heap handing out fresh space.
+ */
+int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len);
+
+/*
  * Release pages [first_page, first_page + count): their contents are
  * dropped -- the frames given back to the host, a version 2 forgotten
  * unwritten -- and they read as zeros from now on, like pages just grown.

@@ -141,7 +141,10 @@ static void page_in(lo_ckpt *c, uint64_t page)
     LO_ASSERT(page_consistent(ch->entry[i], *f));
 }
 
-static void write_fault(lo_ckpt *c, uint64_t page)
+/* The bookkeeping of a resident, protected page becoming writable: its
+ * newest version made (a copy set aside first if the writer still needs
+ * the old contents), and the flags. */
+static void note_write(lo_ckpt *c, uint64_t page)
 {
     struct chunk *ch = chunk_of(c, page);
     unsigned i = page % LO_CHUNK_PAGES;
@@ -154,11 +157,66 @@ static void write_fault(lo_ckpt *c, uint64_t page)
     }
     *f = (uint8_t)((*f & ~PG_ZERO) | PG_DIRTY | PG_WRITABLE | PG_REF);
     LO_ASSERT(page_consistent(ch->entry[i], *f));
-    int status = lo_vm_write_protect(page_addr(c, page), LO_CKPT_PAGE, false);
-    if (status != LO_OK)
-        lo_panic("ckpt: cannot unprotect page %llu: %s",
-                 (unsigned long long)page, lo_strerror(status));
     c->stats.write_faults++;
+}
+
+static void unprotect(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    if (!n)
+        return;
+    int status = lo_vm_write_protect(page_addr(c, first), n * LO_CKPT_PAGE,
+                                     false);
+    if (status != LO_OK)
+        lo_panic("ckpt: cannot unprotect pages %llu..%llu: %s",
+                 (unsigned long long)first,
+                 (unsigned long long)(first + n - 1), lo_strerror(status));
+}
+
+static void write_fault(lo_ckpt *c, uint64_t page)
+{
+    note_write(c, page);
+    unprotect(c, page, 1);
+}
+
+int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len)
+{
+    uintptr_t start = (uintptr_t)addr, end = start + len;
+    if (len == 0)
+        return LO_OK;
+    LO_ASSERT(!ckpt_locked(c));
+    ckpt_lock(c);
+    uintptr_t limit = c->base + c->page_count * (uintptr_t)LO_CKPT_PAGE;
+    if (start < c->base || end > limit || end < start) {
+        ckpt_unlock(c);
+        return LO_ERANGE;
+    }
+    uint64_t first = (start - c->base) / LO_CKPT_PAGE;
+    uint64_t last = (end - 1 - c->base) / LO_CKPT_PAGE;
+    uint64_t run = first, run_n = 0;
+    for (uint64_t page = first; page <= last; page++) {
+        uint8_t *f = &chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
+        if (!(*f & PG_RESIDENT)) {
+            /* bringing a page in may evict one of the run, under a frame
+             * budget: unprotect the run first */
+            if (c->frame_budget) {
+                unprotect(c, run, run_n);
+                run_n = 0;
+            }
+            page_in(c, page);
+        }
+        if (*f & PG_WRITABLE)
+            continue;
+        note_write(c, page);
+        if (run + run_n != page) {      /* a new run of pages to unprotect */
+            unprotect(c, run, run_n);
+            run = page;
+            run_n = 0;
+        }
+        run_n++;
+    }
+    unprotect(c, run, run_n);
+    ckpt_unlock(c);
+    return LO_OK;
 }
 
 bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)

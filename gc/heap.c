@@ -325,6 +325,10 @@ static uint64_t *take(lo_heap *h, uint64_t words)
     h->root->top = end;
     h->root->objects++;
     uint64_t *p = (uint64_t *)((char *)h->root + at);
+    /* more than a page: its pages made writable in one call rather than
+     * a fault each (the memset writes them all) */
+    if (words * 8 > LO_CKPT_PAGE)
+        lo_ckpt_prepare_write(h->store, p, words * 8);
     memset(p, 0, words * 8);
     atomic_fetch_add_explicit(&h->since_gc, words * 8, memory_order_relaxed);
     return p;

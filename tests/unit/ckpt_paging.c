@@ -100,6 +100,25 @@ int main(void)
     lo_ckpt_stats(c, &st);
     ok(st.resident <= 16, "reopened store keeps its smaller budget (%llu)",
        (unsigned long long)st.resident);
+
+    /* prepare_write: 40 pages (more than the 16 frames) made writable in
+     * one call, then written; every byte durable, faults or not */
+    char *span = (char *)lo_ckpt_base(c) + 20 * 4096 + 8;
+    is_int(lo_ckpt_prepare_write(c, span, 40 * 4096), LO_OK,
+           "prepare_write of 40 pages under a 16-frame budget");
+    for (int i = 0; i < 40 * 4096; i++)
+        span[i] = (char)(i * 7 + 1);
+    is_int(lo_ckpt_prepare_write(c, (char *)lo_ckpt_base(c) + PAGES * 4096ull,
+                                 1), LO_ERANGE,
+           "prepare_write past the pages: LO_ERANGE");
+    is_int(lo_ckpt_sync(c), LO_OK, "sync");
+    fixture_reopen(&fx);
+    c = fx.store;
+    span = (char *)lo_ckpt_base(c) + 20 * 4096 + 8;
+    bad = 0;
+    for (int i = 0; i < 40 * 4096; i++)
+        bad += span[i] != (char)(i * 7 + 1);
+    is_int(bad, 0, "the prepared span's bytes are durable");
     fixture_close(&fx);
     return done_testing();
 }
