@@ -129,7 +129,8 @@ int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
  * page would through their faults, but in one call: no fault taken, and
  * one protection change for each run of pages.  An optimization only (a
  * page evicted again meanwhile faults as usual): for a caller about to
- * write a large span, such as the heap handing out fresh space.
+ * write a large span that no other thread touches meanwhile, such as
+ * the heap handing out fresh space.
  */
 int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len);
 

@@ -107,7 +107,10 @@ static bool evict_one(lo_ckpt *c)
 
 /* ---- the two faults -------------------------------------------------------- */
 
-static void page_in(lo_ckpt *c, uint64_t page)
+/* Bring a page in, write-protected (or writable: then the caller notes
+ * the write at once, holding the lock, and nobody else touches the page
+ * meanwhile). */
+static void page_in(lo_ckpt *c, uint64_t page, bool writable)
 {
     LO_ASSERT(ckpt_locked(c));
     while (c->frame_budget && c->resident >= c->frame_budget)
@@ -129,7 +132,7 @@ static void page_in(lo_ckpt *c, uint64_t page)
     }
     /* LO_EBUSY would mean the flags and the mapping disagree: a bug that
      * could hand out stale contents, so it stops the process too. */
-    int status = lo_vm_install(page_addr(c, page), src, false);
+    int status = lo_vm_install(page_addr(c, page), src, writable);
     if (status != LO_OK)
         lo_panic("ckpt: cannot install page %llu: %s",
                  (unsigned long long)page, lo_strerror(status));
@@ -202,7 +205,10 @@ int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len)
                 unprotect(c, run, run_n);
                 run_n = 0;
             }
-            page_in(c, page);
+            /* installed writable: no protection to lift, no TLB flush */
+            page_in(c, page, true);
+            note_write(c, page);
+            continue;
         }
         if (*f & PG_WRITABLE)
             continue;
@@ -236,7 +242,7 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
     }
     uint8_t f = chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
     if (!(f & PG_RESIDENT))
-        page_in(c, page);       /* a write will fault again, as a write */
+        page_in(c, page, false);    /* a write faults again, as a write */
     else if (!(f & PG_WRITABLE) && is_write)
         write_fault(c, page);
     /* else: another thread brought the page in or unprotected it first */
