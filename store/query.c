@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "lisp/hashtable.h"
 #include "lisp/numbers.h"
 #include "lisp/scratch.h"
 #include "store/filter.h"
@@ -209,7 +210,7 @@ static bool readable_operand(lo_value v)
 static lo_value index_for(lo_lisp *L, const struct plan *p,
                           const struct lo_filter_node *n)
 {
-    if (n->op < LO_F_EQUAL || n->op > LO_F_HAS)
+    if (n->op < LO_F_EQUAL || n->op > LO_F_CONTAINS)
         return L->nil;
     lo_value index = lo_store_index_of(L, p->store,
                                        lo_filter_value(p->f, n->key));
@@ -348,6 +349,43 @@ static struct lo_ids date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
     return s;
 }
 
+/* CONTAINS from a hash index: its distinct values are searched instead
+ * of every entry's, and the entries of those that hold the text are the
+ * answer, exactly (values hashed by address are no strings, which
+ * CONTAINS never matches). */
+/* Whether a hash index has few distinct values for its entries (four
+ * entries a value at least, on average): searching them then beats
+ * searching the entries. */
+static bool few_values(lo_value index)
+{
+    uint64_t values = lo_table_count(*lo_svref(index, INDEX_TABLE));
+    return 4 * values <= lo_posting_count(*lo_svref(index, INDEX_PRESENT));
+}
+
+static struct lo_ids contains_ids(lo_lisp *L, lo_value index, lo_value text)
+{
+    lo_value table = *lo_svref(index, INDEX_TABLE);
+    uint64_t capacity, total = 0, found = 0;
+    const lo_value *slots = lo_table_slots(table, &capacity);
+    uint64_t *hits = lo_scratch_alloc(L, capacity * sizeof *hits);
+    for (uint64_t i = 0; i < capacity; i++) {
+        lo_limits_tick(L);
+        if (slots[2 * i] != LO_UNBOUND &&
+            lo_store_contains(slots[2 * i], text)) {
+            hits[found++] = i;
+            total += lo_posting_count(slots[2 * i + 1]);
+        }
+    }
+    struct lo_ids s = lo_ids_new(L, total);
+    for (uint64_t k = 0; k < found; k++) {
+        lo_value posting = slots[2 * hits[k] + 1];
+        memcpy(s.v + s.n, lo_svref(posting, 1), lo_posting_count(posting) * 8);
+        s.n += lo_posting_count(posting);
+    }
+    lo_ids_sort(L, &s);
+    return s;
+}
+
 /* ---- estimates ---- */
 
 /* How many candidates node `at` would give at most (UNKNOWN: only a scan
@@ -375,6 +413,9 @@ static uint64_t estimate(lo_lisp *L, const struct plan *p, uint32_t at)
         return UNKNOWN;
     if (n.op == LO_F_HAS)
         return lo_posting_count(*lo_svref(index, INDEX_PRESENT));
+    if (n.op == LO_F_CONTAINS)      /* at most every entry with the key */
+        return lo_store_index_hash_p(L, index) && few_values(index)
+            ? lo_posting_count(*lo_svref(index, INDEX_PRESENT)) : UNKNOWN;
     if (lo_store_index_hash_p(L, index)) {
         if (n.op != LO_F_EQUAL && n.op != LO_F_IN)
             return UNKNOWN;
@@ -413,6 +454,12 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
     if (n->op == LO_F_HAS) {
         lo_value present = *lo_svref(index, INDEX_PRESENT);
         c.ids = lo_ids_copy(L, lo_svref(present, 1), lo_posting_count(present));
+        return c;
+    }
+    if (hash && n->op == LO_F_CONTAINS) {
+        if (!few_values(index))
+            return (struct cands){ .some = false };
+        c.ids = contains_ids(L, index, lo_filter_value(p->f, n->operand));
         return c;
     }
     if (hash) {
@@ -698,9 +745,20 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
     view_of(L, &v);
     int64_t next = lo_fixnum_value(*lo_svref(v.store, STORE_NEXT_ID));
     uint64_t n = cands ? cands->ids.n : (uint64_t)(next > 1 ? next - 1 : 0);
+    /* attributes vectors asked for this many ids ahead (a scan's time
+     * goes to waiting for them) */
+    enum { AHEAD = 8 };
+    bool prefetch = !exact && (needs_entry ? !calls_lisp : v.current != 0);
     for (uint64_t k = 0; k < n && r->ids.n < r->stop; k++) {
         lo_value id = cands ? cands->ids.v[k] : lo_fixnum((int64_t)k + 1);
         lo_limits_tick(L);
+        if (prefetch && k + AHEAD < n) {
+            uint64_t ahead = (uint64_t)lo_fixnum_value(
+                cands ? cands->ids.v[k + AHEAD] : lo_fixnum((int64_t)k + 1 + AHEAD));
+            lo_value ahead_of = needs_entry ? v.entries : v.current;
+            if (ahead < lo_svlength(ahead_of))
+                __builtin_prefetch(lo_ptr(*lo_svref(ahead_of, ahead)));
+        }
         if (!readable(L, &v, id, c))
             continue;
         if (!exact) {

@@ -212,7 +212,7 @@ int lo_store_compare(lo_lisp *L, lo_value a, lo_value b)
 }
 
 /* Simple case folding: ASCII and Latin-1 letters. */
-static uint32_t fold(uint32_t c)
+static inline uint32_t fold(uint32_t c)
 {
     if ((c >= 'A' && c <= 'Z') || (c >= 0xC0 && c <= 0xDE && c != 0xD7))
         return c + 32;
@@ -224,15 +224,25 @@ bool lo_store_contains(lo_value haystack, lo_value needle)
     if (!lo_typep(haystack, LO_T_STRING) || !lo_typep(needle, LO_T_STRING) ||
         !(lo_access_bits(haystack) & LO_ACCESS_READ))
         return false;
-    uint64_t h = lo_string_length(haystack), n = lo_string_length(needle);
-    if (n > h)
+    uint64_t hn = lo_string_length(haystack), nn = lo_string_length(needle);
+    if (nn > hn)
         return false;
-    for (uint64_t i = 0; i + n <= h; i++) {
-        uint64_t j = 0;
-        while (j < n && fold(lo_string_ref(haystack, i + j)) ==
-                            fold(lo_string_ref(needle, j)))
+    if (nn == 0)
+        return true;
+    const uint32_t *h = lo_string_chars(haystack);
+    const uint32_t *n = lo_string_chars(needle);
+    /* the needle's first letter in both cases, so most places are passed
+     * over with two comparisons */
+    uint32_t first = fold(n[0]);
+    uint32_t other = first >= 32 && fold(first - 32) == first ? first - 32
+                                                               : first;
+    for (uint64_t i = 0; i + nn <= hn; i++) {
+        if (h[i] != first && h[i] != other)
+            continue;
+        uint64_t j = 1;
+        while (j < nn && fold(h[i + j]) == fold(n[j]))
             j++;
-        if (j == n)
+        if (j == nn)
             return true;
     }
     return false;
@@ -286,8 +296,11 @@ static bool string_has(lo_value s, const uint32_t *text, uint64_t n)
 {
     uint64_t len = lo_string_length(s);
     const uint32_t *chars = lo_string_chars(s);
+    if (n == 0)
+        return true;
     for (uint64_t i = 0; n <= len && i <= len - n; i++)
-        if (memcmp(chars + i, text, n * sizeof *text) == 0)
+        if (chars[i] == text[0] &&
+            memcmp(chars + i + 1, text + 1, (n - 1) * sizeof *text) == 0)
             return true;
     return false;
 }
@@ -296,17 +309,20 @@ static bool string_has(lo_value s, const uint32_t *text, uint64_t n)
 static bool bytes_have(lo_value b, lo_value text)
 {
     uint64_t n = lo_string_length(text);
-    unsigned char *needle = lo_mem_alloc(4 * n + 1);
-    if (!needle)
+    /* the text's UTF-8, on the stack when short (a search per entry) */
+    unsigned char small[256], *needle = small;
+    if (4 * n + 1 > sizeof small && !(needle = lo_mem_alloc(4 * n + 1)))
         return false;
-    lo_string_utf8(text, (char *)needle, 4 * n + 1);
-    size_t k = strlen((char *)needle);
+    size_t k = 0;
+    for (uint64_t i = 0; i < n; i++)
+        k += lo_utf8_encode(lo_string_chars(text)[i], (char *)needle + k);
     uint64_t len = (uint64_t)lo_fixnum_value(lo_ptr(b)[1]);
     const unsigned char *data = lo_bytes_data(b);
-    bool found = false;
+    bool found = k == 0;
     for (uint64_t i = 0; !found && k <= len && i <= len - k; i++)
-        found = memcmp(data + i, needle, k) == 0;
-    lo_mem_free(needle);
+        found = data[i] == needle[0] && memcmp(data + i, needle, k) == 0;
+    if (needle != small)
+        lo_mem_free(needle);
     return found;
 }
 

@@ -60,6 +60,8 @@
  *                         (between :year 1990 1999)): SQLite a join of
  *                         e and lang
  *   store-substring       (contains :name "garden")    name LIKE '%garden%'
+ *                         (ours searches the :name index's distinct
+ *                         values, then takes their entries)
  *                         (both ignore ASCII case; the store folds Latin-1
  *                         letters too, LIKE does not: the data is ASCII)
  *   store-satisfies       (satisfies (lambda (e) (> (* rating (- year
@@ -67,7 +69,11 @@
  *                         entry; SQLite: WHERE rating * (year - 1900) > 300
  *   store-get             STORE-GET of a random id and ENTRY-ATTRIBUTE
  *                         :name of it; SQLite: SELECT name by primary key
- *   store-full-scan       (contains :author "zz"): no index serves it
+ *   store-full-scan       (content-contains "zz"), the objects searched
+ *                         (case counts); SQLite: instr(object, 'zz') > 0.
+ *                         No index serves it: every entry is read (a
+ *                         CONTAINS on a hashed key is not one: the
+ *                         index's distinct values are searched instead)
  *                         (target under 100 ms at 1M entries)
  *   store-bytes-per-entry heap bytes live after the load minus before
  *                         (two full collections), per entry; SQLite: the
@@ -825,9 +831,9 @@ int main(void)
           "(- (entry-attribute e :year) 1900)) 300)))",
           "SELECT id FROM e WHERE rating * (year - 1900) > 300",
           { { 0, NULL, 0, 0 } }, 0, "1" },
-        { "store-full-scan", "(contains :author \"zz\")",
-          "SELECT id FROM e WHERE author LIKE ?",
-          { { 't', "%zz%", 0, 0 } }, 1, "100ms" },
+        { "store-full-scan", "(content-contains \"zz\")",
+          "SELECT id FROM e WHERE instr(object, ?) > 0",
+          { { 't', "zz", 0, 0 } }, 1, "100ms" },
     };
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
         run_query(&qs[i]);
