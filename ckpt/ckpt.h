@@ -95,6 +95,15 @@ int lo_ckpt_grow(lo_ckpt *c, uint64_t page_count);
  */
 int lo_ckpt_snapshot(lo_ckpt *c);
 
+/*
+ * A function the snapshot calls with the world stopped, just before the
+ * flip (NULL: none): the layer above registers it to tell the store what
+ * it need not keep, with lo_ckpt_release -- the heap gives back the free
+ * pages past its top, so a snapshot never writes garbage.  It must not
+ * touch the region with the store's lock held, or take a snapshot.
+ */
+void lo_ckpt_set_before_flip(lo_ckpt *c, void (*fn)(void *ctx), void *ctx);
+
 /* Snapshot and wait until it is durable. */
 int lo_ckpt_sync(lo_ckpt *c);
 

@@ -127,6 +127,8 @@ struct lo_ckpt {
 
     /* snapshots */
     lo_mutex snapshot_lock;          /* one lo_ckpt_snapshot at a time */
+    void (*before_flip)(void *ctx);  /* lo_ckpt_set_before_flip */
+    void *before_flip_ctx;
     struct job *jobs;
     size_t njobs;
     uint64_t v2_pages;               /* pages with a version 2 */

@@ -159,6 +159,14 @@ static int flip(lo_ckpt *c)
     return LO_OK;
 }
 
+void lo_ckpt_set_before_flip(lo_ckpt *c, void (*fn)(void *ctx), void *ctx)
+{
+    lo_mutex_lock(&c->snapshot_lock);
+    c->before_flip = fn;
+    c->before_flip_ctx = ctx;
+    lo_mutex_unlock(&c->snapshot_lock);
+}
+
 int lo_ckpt_snapshot(lo_ckpt *c)
 {
     /* Every wait below is on other threads: a mutator calling this counts
@@ -184,6 +192,8 @@ static int snapshot(lo_ckpt *c)
 
     uint64_t start = lo_clock_ns();
     lo_world_stop();
+    if (c->before_flip)
+        c->before_flip(c->before_flip_ctx);
     ckpt_lock(c);
     int status = flip(c);
     c->flip_started_ns = start;

@@ -29,6 +29,9 @@ struct lo_heap {
     uint64_t hold;                    /* lo_heap_hold_collections */
     uint64_t room;                    /* free bytes after the last
                                          collection (or the open) */
+    uint64_t high;                    /* the highest the top has been
+                                         since pages past it were last
+                                         given back (trim_before_flip) */
 };
 
 /*
@@ -103,6 +106,27 @@ static uint64_t room(const struct lo_heap_root *r)
     return r->los_bottom > r->top ? r->los_bottom - r->top : 0;
 }
 
+/*
+ * Before each snapshot's flip (the world stopped): the pages past the top
+ * that allocation has written since the last time are garbage the
+ * collector slid away, kept only so that allocating there again takes no
+ * faults (the release slack): given back now, so that the snapshot does
+ * not write them.
+ */
+static void trim_before_flip(void *ctx)
+{
+    lo_heap *h = ctx;
+    heap_lock(h);
+    uint64_t page = LO_CKPT_PAGE;
+    uint64_t from = (h->root->top + page - 1) / page;
+    uint64_t to = (h->high + page - 1) / page;
+    h->high = h->root->top;
+    heap_unlock(h);
+    if (to > from && lo_ckpt_release(h->store, from, to - from) != LO_OK)
+        lo_panic("heap: cannot give back pages %llu..%llu",
+                 (unsigned long long)from, (unsigned long long)to - 1);
+}
+
 int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
                       lo_heap **out, enum lo_heap_decision *decision,
                       char *why, size_t why_len)
@@ -161,6 +185,8 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
         lo_heap_set_versions(h, r->system_version, r->layout_version,
                              a->release);
     h->room = room(r);
+    h->high = r->top;
+    lo_ckpt_set_before_flip(store, trim_before_flip, h);
     *out = h;
     return LO_OK;
 }
@@ -191,6 +217,7 @@ void lo_heap_close(lo_heap *h)
 {
     if (!h)
         return;
+    lo_ckpt_set_before_flip(h->store, NULL, NULL);
     lo_mutex_destroy(&h->lock);
     lo_mem_free(h);
 }
@@ -323,6 +350,8 @@ static uint64_t *take(lo_heap *h, uint64_t words)
     if (end > h->root->los_bottom || end < at)
         return NULL;
     h->root->top = end;
+    if (end > h->high)
+        h->high = end;
     h->root->objects++;
     uint64_t *p = (uint64_t *)((char *)h->root + at);
     /* more than a page: its pages made writable in one call rather than

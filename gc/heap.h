@@ -455,9 +455,11 @@ void lo_heap_set_stress(lo_heap *h, uint64_t bytes);
  * of releasing to the store: at most `bytes`, and never more than the
  * next collection's trigger (what the mutators will allocate into before
  * it).  Releasing a page the mutators fill again at once costs a fresh
- * fault for it (about 10-17 us here) and saves nothing but the snapshot's
- * write of garbage, so a running Lisp keeps its next allocation window;
- * 0 (the default) releases everything.
+ * fault for it (about 10-17 us here) and saves nothing: the snapshot does
+ * not write the garbage anyway, since the heap gives every page past its
+ * top back just before each flip (lo_ckpt_set_before_flip).  So a
+ * running Lisp keeps its next allocation window; 0 (the default)
+ * releases everything.
  */
 void lo_heap_set_release_slack(lo_heap *h, uint64_t bytes);
 /* The bytes past the new top the collection just made keeps. */

@@ -32,8 +32,11 @@
 #include "lisp/upgrade.h"
 
 /* The space past the heap's top a collection keeps for the next
- * allocations (gc/heap.h): at most this, at most the next trigger. */
-#define LO_RELEASE_SLACK (64ull << 20)
+ * allocations (gc/heap.h): at most this, at most the next trigger --
+ * in practice the whole next window, since the heap gives the garbage
+ * back before each snapshot anyway and a page given back and filled
+ * again costs a fresh fault. */
+#define LO_RELEASE_SLACK (4ull << 30)
 
 /* The Lisp's roots in the heap's root page (enum lo_lisp_root,
  * internal.h): each one's name, and since when every heap has it.  A

@@ -143,6 +143,31 @@ int main(void)
        "(nothing small moved: the live pages stayed clean)",
        (unsigned long long)without.last_snapshot_pages);
 
+    /* With a release slack the collection keeps the freed pages for the
+     * next allocations (up to the next trigger: 8 MiB at least); the heap
+     * gives them back just before the next snapshot, which writes none
+     * of that garbage. */
+    lo_heap_set_release_slack(h, 256ull << 20);
+    uint64_t garbage_from = lo_heap_bytes_used(h);
+    while (lo_heap_bytes_used(h) < garbage_from + (6ull << 20)) {
+        uint64_t *cell = lo_heap_alloc(h, &b, 3);
+        cell[0] = lo_header(1, 3);
+    }
+    lo_heap_retire_buffers(h);
+    lo_gc_collect(h, roots_fn, NULL, &r);
+    ok(r.released_pages < 16, "a collection with a slack keeps the 6 MiB "
+       "it freed (%llu pages released)",
+       (unsigned long long)r.released_pages);
+    is_int(lo_ckpt_sync(c), LO_OK, "sync");
+    struct lo_ckpt_stats trimmed = stats(c);
+    ok(trimmed.last_snapshot_pages <= 16, "the snapshot wrote %llu pages: "
+       "none of the 1536 of garbage past the top",
+       (unsigned long long)trimmed.last_snapshot_pages);
+    ok(trimmed.slots_used <= without.slots_used + 16,
+       "and they use no slot (%llu -> %llu)",
+       (unsigned long long)without.slots_used,
+       (unsigned long long)trimmed.slots_used);
+
     /* Reopen: the live data is all there. */
     struct lo_heap_root *hr = lo_heap_root(h);
     for (int i = 0; i <= LISTS; i++)
