@@ -804,9 +804,10 @@ static struct found no_ids(lo_lisp *L, uint64_t stop)
 
 LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
              "(filter order-by limit offset)",
-             "A simple-vector of the ids of the entries matching FILTER that "
-             "the caller may read, ordered by id or by ORDER-BY, from OFFSET "
-             "on, at most LIMIT (NIL: no limit).  STORE-QUERY's work.")
+             "The ids of the entries matching FILTER that the caller may "
+             "read, ordered by id or by ORDER-BY, from OFFSET on, at most "
+             "LIMIT (NIL: no limit), encoded in a byte vector (%STORE-"
+             "DIRECTORY-IDS reads it), and their count.  STORE-QUERY's work.")
 {
     bool descending;
     lo_value key = parse_order(L, args[1], &descending);
@@ -825,11 +826,11 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
     lo_data_unlock_shared(L);
     uint64_t from = offset < r.ids.n ? offset : r.ids.n;
     uint64_t n = r.ids.n - from < limit ? r.ids.n - from : limit;
-    lo_value out = lo_make_vector(L, n, lo_fixnum(0));
-    memcpy(lo_svref(out, 0), r.ids.v + from, n * 8);
+    lo_value out = lo_store_encode_ids(L, r.ids.v + from, n);
     lo_scratch_release(L, scratch);
     lo_roots_release(L, mark);
-    return out;
+    lo_value both[2] = { out, lo_fixnum((int64_t)n) };
+    return lo_values(L, 2, both);
 }
 
 LO_PRIMITIVE(p_store_count, "%STORE-COUNT", INTERNAL, ANY, 1, 1, "(filter)",

@@ -640,6 +640,9 @@ int lo_store_register(void)
         status = lo_lisp_register_primitives("store-query",
                                              lo_store_query_primitives);
     if (status == LO_OK)
+        status = lo_lisp_register_primitives("store-directory",
+                                             lo_store_directory_primitives);
+    if (status == LO_OK)
         status = lo_lisp_register_primitives("store-index",
                                              lo_store_index_primitives);
     if (status == LO_OK)

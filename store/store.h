@@ -204,6 +204,12 @@ void lo_store_check_set_value(lo_lisp *L, lo_value store,
 extern const struct lo_primitive *const lo_store_valueset_primitives[];
 extern const struct lo_primitive *const lo_store_group_primitives[];
 
+/* ---- directory.c ---- */
+
+/* The n ids (fixnum words) as a directory keeps them: a byte vector. */
+lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n);
+extern const struct lo_primitive *const lo_store_directory_primitives[];
+
 /* ---- query.c ---- */
 
 /* Call a SATISFIES predicate with the entry handle of id: its truth. */

@@ -140,16 +140,18 @@ comes back so); returns the new version's number."
 
 ;;; ---- queries and directories ---------------------------------------------------
 
-;; A query's answer: the ids of its entries, in result order.  Stored like
-;; any object, it is a folder of entries; each reader still sees only what
-;; the ACLs let them.
-(defstruct (store-directory (:constructor %make-store-directory (ids))
+;; A query's answer: the ids of its entries, in result order, compact (a
+;; byte vector %STORE-QUERY encodes and %STORE-DIRECTORY-IDS reads), and
+;; how many.  Stored like any object, it is a folder of entries; each
+;; reader still sees only what the ACLs let them.
+(defstruct (store-directory (:constructor %make-store-directory (ids count))
                             (:copier nil))
-  (ids #() :read-only t))
+  (ids #() :read-only t)
+  (count 0 :read-only t))
 
 (defmethod print-object ((d store-directory) stream)
   (format stream "#<STORE-DIRECTORY ~d entr~:@p>"
-          (length (store-directory-ids d))))
+          (store-directory-count d)))
 
 (defun directory-entries (directory)
   "A fresh list of DIRECTORY's entries, in result order (those the caller
@@ -158,19 +160,19 @@ may still read)."
     (map nil (lambda (id)
                (when (%store-visible-p id)
                  (push (%make-entry id) entries)))
-         (store-directory-ids directory))
+         (%store-directory-ids (store-directory-ids directory)))
     (nreverse entries)))
 
 (defun directory-count (directory)
   "How many entries DIRECTORY holds."
-  (length (store-directory-ids directory)))
+  (store-directory-count directory))
 
 (defun store-query (filter &key order-by limit offset)
   "A directory of the entries matching FILTER (docs/store.md) that the
 caller may read: by ascending id, or ORDER-BY a key or (key :descending);
 from OFFSET on, at most LIMIT."
-  (%make-store-directory
-   (%store-query (%normalize-filter filter) order-by limit offset)))
+  (multiple-value-call #'%make-store-directory
+    (%store-query (%normalize-filter filter) order-by limit offset)))
 
 (defun store-count (filter)
   "How many entries the caller may read match FILTER."
