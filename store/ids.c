@@ -25,15 +25,79 @@ struct lo_ids lo_ids_copy(lo_lisp *L, const lo_value *words, uint64_t n)
 
 enum { DIGIT_BITS = 11, DIGITS = 1 << DIGIT_BITS };
 
+/* A heap sort, for sets too small to pay for a radix sort's counts. */
+static void heap_sort(lo_value *a, uint64_t n)
+{
+    for (uint64_t start = n / 2; start-- > 0;)
+        for (uint64_t root = start, child; (child = 2 * root + 1) < n;
+             root = child) {
+            if (child + 1 < n && a[child] < a[child + 1])
+                child++;
+            if (a[root] >= a[child])
+                break;
+            lo_value t = a[root]; a[root] = a[child]; a[child] = t;
+        }
+    for (uint64_t end = n; end-- > 1;) {
+        lo_value t = a[0]; a[0] = a[end]; a[end] = t;
+        for (uint64_t root = 0, child; (child = 2 * root + 1) < end;
+             root = child) {
+            if (child + 1 < end && a[child] < a[child + 1])
+                child++;
+            if (a[root] >= a[child])
+                break;
+            t = a[root]; a[root] = a[child]; a[child] = t;
+        }
+    }
+}
+
+static void drop_repeats(struct lo_ids *s)
+{
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < s->n; i++)
+        if (k == 0 || s->v[i] != s->v[k - 1])
+            s->v[k++] = s->v[i];
+    s->n = k;
+}
+
+/* Sort by a bitmap of the ids up to the largest: when the ids are not
+ * too sparse, setting a bit each and reading the words back in order
+ * beats any comparison. */
+static void bitmap_sort(lo_lisp *L, struct lo_ids *s, uint64_t words)
+{
+    uint64_t mark = lo_scratch_mark(L);
+    uint64_t *bits = lo_scratch_alloc(L, words * 8);
+    memset(bits, 0, words * 8);
+    for (uint64_t i = 0; i < s->n; i++) {
+        uint64_t id = (uint64_t)lo_fixnum_value(s->v[i]);
+        bits[id / 64] |= 1ull << (id % 64);
+    }
+    uint64_t k = 0;
+    for (uint64_t w = 0; w < words; w++)
+        for (uint64_t b = bits[w]; b; b &= b - 1)
+            s->v[k++] = lo_fixnum((int64_t)(w * 64 + (uint64_t)__builtin_ctzll(b)));
+    s->n = k;
+    lo_scratch_release(L, mark);
+}
+
 void lo_ids_sort(lo_lisp *L, struct lo_ids *s)
 {
     if (s->n < 2)
         return;
-    uint64_t mark = lo_scratch_mark(L);
     lo_value largest = 0;
     for (uint64_t i = 0; i < s->n; i++)
         if (s->v[i] > largest)
             largest = s->v[i];
+    uint64_t words = (uint64_t)lo_fixnum_value(largest) / 64 + 1;
+    if (words <= 16 * s->n + 64) {
+        bitmap_sort(L, s, words);
+        return;
+    }
+    if (s->n < 2048) {
+        heap_sort(s->v, s->n);
+        drop_repeats(s);
+        return;
+    }
+    uint64_t mark = lo_scratch_mark(L);
     lo_value *from = s->v, *to = lo_scratch_alloc(L, s->n * 8);
     uint64_t *count = lo_scratch_alloc(L, DIGITS * sizeof *count);
     for (unsigned shift = 2; shift < 64 && (largest >> shift); shift += DIGIT_BITS) {
@@ -52,11 +116,7 @@ void lo_ids_sort(lo_lisp *L, struct lo_ids *s)
     }
     if (from != s->v)
         memcpy(s->v, from, s->n * 8);
-    uint64_t k = 0;
-    for (uint64_t i = 0; i < s->n; i++)
-        if (k == 0 || s->v[i] != s->v[k - 1])
-            s->v[k++] = s->v[i];
-    s->n = k;
+    drop_repeats(s);
     lo_scratch_release(L, mark);
 }
 

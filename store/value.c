@@ -31,8 +31,9 @@ static bool symbol_named(lo_value sym, const char *name)
     uint64_t n = strlen(name);
     if (lo_string_length(s) != n)
         return false;
+    const uint32_t *chars = lo_string_chars(s);
     for (uint64_t i = 0; i < n; i++)
-        if (lo_string_ref(s, i) != (unsigned char)name[i])
+        if (chars[i] != (unsigned char)name[i])
             return false;
     return true;
 }
@@ -41,7 +42,8 @@ static bool symbol_named(lo_value sym, const char *name)
  * The slot vector of v when v is an instance of the system's structure
  * class `name` that the caller may read, else 0.  The class is found
  * from v's wrapper, #(class slot-names) (50-clos.lisp), and must be the
- * very class the system environment binds to the class's name: a
+ * very class the system environment binds to the class's name, or a
+ * frozen one of that name (the system's, which only the system makes): a
  * user's look-alike (a class of their own named DATE, or renamed so) is
  * not it, and a user cannot rebind a system name.  Slots are checked by
  * the callers: a structure some code made by hand (%MAKE-DATE) may hold
@@ -65,9 +67,15 @@ static lo_value system_instance_slots(lo_lisp *L, lo_value v,
     lo_value sym = *lo_svref(class_slots, 0);           /* its name */
     if (!lo_symbolp(sym) || !symbol_named(sym, name))
         return 0;
-    lo_value cell = lo_env_cell(L, lo_system_env(L), ENV_CLASSES, sym, false);
-    if (lo_null(L, cell) || !lo_eq(lo_cell_get(cell), class))
-        return 0;
+    /* a class of the system's (frozen: no user made or changed it) that
+     * bears the name is the one; else ask the system environment (a
+     * class not yet frozen, during the boot) */
+    if (!lo_frozen_p(class)) {
+        lo_value cell = lo_env_cell(L, lo_system_env(L), ENV_CLASSES, sym,
+                                    false);
+        if (lo_null(L, cell) || !lo_eq(lo_cell_get(cell), class))
+            return 0;
+    }
     lo_value slots = __atomic_load_n(&lo_ptr(v)[INSTANCE_SLOTS],
                                      __ATOMIC_ACQUIRE);
     if (!lo_typep(slots, LO_T_VECTOR) || lo_svlength(slots) < nslots)
