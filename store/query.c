@@ -758,6 +758,14 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
             lo_value ahead_of = needs_entry ? v.entries : v.current;
             if (ahead < lo_svlength(ahead_of))
                 __builtin_prefetch(lo_ptr(*lo_svref(ahead_of, ahead)));
+            /* and an entry record's object, its record asked for before */
+            uint64_t half = (uint64_t)lo_fixnum_value(
+                cands ? cands->ids.v[k + AHEAD / 2] : lo_fixnum((int64_t)k + 1 + AHEAD / 2));
+            if (needs_entry && half < lo_svlength(ahead_of)) {
+                lo_value e = *lo_svref(ahead_of, half);
+                if (lo_typep(e, LO_T_VECTOR))
+                    __builtin_prefetch(lo_ptr(*lo_svref(e, ENTRY_OBJECT)));
+            }
         }
         if (!readable(L, &v, id, c))
             continue;
