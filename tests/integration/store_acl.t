@@ -43,6 +43,10 @@ check "dave reads it, with the read bit" dave '(1 1)' \
     '(list (store-count t) (access-bits (entry-object 2)))'
 check "bob gets the union of his rows" bob 7 '(access-bits (entry-object 2))'
 check "the owner has every bit" alice 15 '(access-bits (entry-object 2))'
+check "explain counts only what the caller may read" dave '(1 1 1)' \
+    '(let ((e (store-explain (quote (has :name))))) (list (getf (cdr (second e)) :estimated) (getf e :rows) (store-count (quote (has :name)))))'
+check "and the owner sees both" alice '(2 2)' \
+    '(let ((e (store-explain (quote (has :name))))) (list (getf (cdr (second e)) :estimated) (getf e :rows)))'
 
 # ---- value sets ----
 check "the defaults hold the seed's categories" alice T \
