@@ -817,6 +817,9 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
              "LIMIT (NIL: no limit), encoded in a byte vector (%STORE-"
              "DIRECTORY-IDS reads it), and their count.  STORE-QUERY's work.")
 {
+    /* the lock first: waiting for it is a safepoint, where a collection
+     * may move what a C variable held (the key below) */
+    lo_data_lock_shared(L);
     bool descending;
     lo_value key = parse_order(L, args[1], &descending);
     uint64_t limit = arg_count(L, args[2], UINT64_MAX, ":LIMIT");
@@ -827,7 +830,6 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
     uint64_t stop = !lo_null(L, key) || limit == UINT64_MAX ||
                     offset > UINT64_MAX - limit ? UINT64_MAX : offset + limit;
     struct found r = no_ids(L, stop);
-    lo_data_lock_shared(L);
     run_query(L, args[0], &r, NULL);
     if (!lo_null(L, key))
         order_by(L, &r.ids, key, descending);
