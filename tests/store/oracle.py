@@ -909,9 +909,12 @@ class Tap:
         sys.stdout.flush()
 
     def diag(self, text):
-        for line in text.rstrip('\n').split('\n'):
-            print('# ' + line)
+        # on stderr, as Test::More does: prove shows it without -v, so a
+        # failure in make check's log carries its seed and filter
         sys.stdout.flush()
+        for line in text.rstrip('\n').split('\n'):
+            print('# ' + line, file=sys.stderr)
+        sys.stderr.flush()
 
 
 # Known differences not yet fixed in the store: name -> (what it is, a
