@@ -215,10 +215,13 @@ struct lo_clos_lock {
 
 /* The data lock (locks.c): a reader-writer lock, under the mutex. */
 struct lo_data_lock {
+    /* the low 32 bits: the threads holding it shared; DATA_WRITER: one
+     * holds it exclusive; from DATA_WAITER up: the writers waiting.  A
+     * reader takes and gives back its hold with one atomic operation
+     * when no writer holds it or waits; the rest goes under the mutex */
+    _Atomic uint64_t state;
     lo_mutex mutex;
     lo_cond changed;
-    uint32_t readers;               /* threads holding it shared */
-    uint32_t writers_waiting;
     struct lo_lisp *writer;         /* the thread holding it exclusive */
 };
 
