@@ -559,28 +559,25 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
 
 /* The first value of key in entry id (an id argument) and T, or NIL and
  * NIL: %STORE-ATTRIBUTE's and ENTRY-ATTRIBUTE's work. */
-static lo_value first_attribute(lo_lisp *L, lo_value *args, uint32_t nargs)
+static lo_value first_attribute(lo_lisp *L, lo_value id, lo_value key)
 {
-    if (!lo_keywordp(args[1]))
-        lo_arg_error(L, args[1], "KEYWORD");
-    if (lo_keyword_is(args[1], "ACL")) {    /* not in ENTRY_ATTRS */
-        lo_value all = p_store_attribute_values(L, args, nargs);
-        lo_value v[2] = { L->nil, L->nil };
-        if (lo_consp(all)) {
-            v[0] = lo_car_raw(all);
-            v[1] = L->t;
-        }
-        return lo_values(L, 2, v);
-    }
+    if (!lo_keywordp(key))
+        lo_arg_error(L, key, "KEYWORD");
     unsigned bits;
-    lo_value e = read_entry(L, args[0], &bits);
+    lo_value e = read_entry(L, id, &bits);
     lo_value attrs = *lo_svref(e, ENTRY_ATTRS), v[2] = { L->nil, L->nil };
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2)
-        if (lo_eq(*lo_svref(attrs, i), args[1])) {
+        if (lo_eq(*lo_svref(attrs, i), key)) {
             v[0] = lo_store_value_out(L, *lo_svref(attrs, i + 1), bits, 0);
             v[1] = L->t;
             break;
         }
+    /* the ACL is kept apart, never among the attributes */
+    if (lo_null(L, v[1]) && lo_keyword_is(key, "ACL") &&
+        !lo_null(L, *lo_svref(e, ENTRY_ACL))) {
+        v[0] = lo_store_value_out(L, *lo_svref(e, ENTRY_ACL), bits, 0);
+        v[1] = L->t;
+    }
     lo_data_unlock_shared(L);
     return lo_values(L, 2, v);
 }
@@ -591,7 +588,7 @@ LO_PRIMITIVE(p_store_attribute, "%STORE-ATTRIBUTE", INTERNAL, ANY, 2, 2,
              "caller's bits, never the write bit) and T, or NIL and NIL.  "
              "ENTRY-ATTRIBUTE's work, given an id.")
 {
-    return first_attribute(L, args, nargs);
+    return first_attribute(L, args[0], args[1]);
 }
 
 LO_PRIMITIVE(p_entry_attribute, "ENTRY-ATTRIBUTE", LISPOS, ANY, 2, 2,
@@ -600,7 +597,7 @@ LO_PRIMITIVE(p_entry_attribute, "ENTRY-ATTRIBUTE", LISPOS, ANY, 2, 2,
              "whether it has one.")
 {
     args[0] = lo_store_entry_id(L, args[0]);    /* the stack: a root */
-    return first_attribute(L, args, nargs);
+    return first_attribute(L, args[0], args[1]);
 }
 
 bool lo_store_reads_entry_p(lo_lisp *L, lo_value callee, uint32_t nargs)
