@@ -484,9 +484,14 @@ static lo_value object_for(lo_lisp *L, lo_value object, unsigned bits)
 
 /* The start of every read of one entry: the data lock taken shared (the
  * primitive gives it back), and the entry id names as the caller sees it
- * (visible_entry), with their bits in *bits. */
+ * (visible_entry), with their bits in *bits.  The id must be a fixnum,
+ * which no collection moves; any other argument is read from the stack
+ * again after this (waiting for the lock may let a collection run). */
 static lo_value read_entry(lo_lisp *L, lo_value id, unsigned *bits)
 {
+    /* before the lock: waiting for it may let a collection move a value
+     * held here, which an error about it would then name */
+    arg_id(L, id);
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
@@ -557,14 +562,17 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
     return list;
 }
 
-/* The first value of key in entry id (an id argument) and T, or NIL and
- * NIL: %STORE-ATTRIBUTE's and ENTRY-ATTRIBUTE's work. */
-static lo_value first_attribute(lo_lisp *L, lo_value id, lo_value key)
+/* The first value of key args[1] in entry args[0] (an id) and T, or NIL
+ * and NIL: %STORE-ATTRIBUTE's and ENTRY-ATTRIBUTE's work.  The key is
+ * read from the stack again once the lock is taken: waiting for it may
+ * let a collection move the key. */
+static lo_value first_attribute(lo_lisp *L, lo_value *args)
 {
-    if (!lo_keywordp(key))
-        lo_arg_error(L, key, "KEYWORD");
+    if (!lo_keywordp(args[1]))
+        lo_arg_error(L, args[1], "KEYWORD");
     unsigned bits;
-    lo_value e = read_entry(L, id, &bits);
+    lo_value e = read_entry(L, args[0], &bits);
+    lo_value key = args[1];
     lo_value attrs = *lo_svref(e, ENTRY_ATTRS), v[2] = { L->nil, L->nil };
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2)
         if (lo_eq(*lo_svref(attrs, i), key)) {
@@ -588,7 +596,7 @@ LO_PRIMITIVE(p_store_attribute, "%STORE-ATTRIBUTE", INTERNAL, ANY, 2, 2,
              "caller's bits, never the write bit) and T, or NIL and NIL.  "
              "ENTRY-ATTRIBUTE's work, given an id.")
 {
-    return first_attribute(L, args[0], args[1]);
+    return first_attribute(L, args);
 }
 
 LO_PRIMITIVE(p_entry_attribute, "ENTRY-ATTRIBUTE", LISPOS, ANY, 2, 2,
@@ -597,7 +605,7 @@ LO_PRIMITIVE(p_entry_attribute, "ENTRY-ATTRIBUTE", LISPOS, ANY, 2, 2,
              "whether it has one.")
 {
     args[0] = lo_store_entry_id(L, args[0]);    /* the stack: a root */
-    return first_attribute(L, args[0], args[1]);
+    return first_attribute(L, args);
 }
 
 bool lo_store_reads_entry_p(lo_lisp *L, lo_value callee, uint32_t nargs)
