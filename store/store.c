@@ -178,11 +178,16 @@ static lo_value entry_class(lo_lisp *L)
     return lo_cell_get(cell);
 }
 
-/* The current layout of STORE-ENTRY, or 0 before there is one. */
+/* The current layout of STORE-ENTRY, or 0 before there is one -- or when
+ * it is not the one slot (the id) C makes and reads. */
 static lo_value handle_wrapper(lo_lisp *L)
 {
     lo_value c = entry_class(L);
-    return c ? lo_class_wrapper(c) : 0;
+    lo_value w = c ? lo_class_wrapper(c) : 0;
+    if (!w)
+        return 0;
+    lo_value names = *lo_svref(w, 1);       /* #(class slot-names) */
+    return lo_typep(names, LO_T_VECTOR) && lo_svlength(names) == 1 ? w : 0;
 }
 
 /* The function named name (of the store's Lisp API) applied to x. */
