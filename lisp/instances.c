@@ -130,11 +130,7 @@ LO_PRIMITIVE(p_allocate_instance, "%ALLOCATE-INSTANCE", INTERNAL, ANY, 2,
              "vector SLOTS, not funcallable: what ALLOCATE-INSTANCE and "
              "structure constructors make.")
 {
-    uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
-    p[INSTANCE_WRAPPER] = args[0];
-    p[INSTANCE_SLOTS] = args[1];
-    p[INSTANCE_FUNCTION] = L->nil;
-    return lo_make_object(p);
+    return lo_make_instance(L, args[0], args[1]);
 }
 
 LO_PRIMITIVE(p_instancep, "%INSTANCEP", INTERNAL, ANY, 1, 1, "(object)",
@@ -417,6 +413,34 @@ bool lo_structure_p(lo_lisp *L, lo_value x)
     lo_value s = instance_word(lo_ptr(w)[2], INSTANCE_SLOTS);
     return lo_typep(s, LO_T_VECTOR) && lo_fixnum_value(lo_ptr(s)[1]) > 9 &&
            lo_keyword_is(lo_ptr(s)[2 + 9], "STRUCTURE");
+}
+
+lo_value lo_class_wrapper(lo_value c)
+{
+    lo_value w = class_wrapper(c);
+    if (!w || !lo_typep(w, LO_T_VECTOR) || vector_length(w) < 2 ||
+        !lo_eq(lo_ptr(w)[2], c))
+        return 0;
+    return w;
+}
+
+lo_value lo_instance_wrapper(lo_value x)
+{
+    return instance_word(x, INSTANCE_WRAPPER);
+}
+
+lo_value lo_instance_slots(lo_value x)
+{
+    return instance_word(x, INSTANCE_SLOTS);
+}
+
+lo_value lo_make_instance(lo_lisp *L, lo_value wrapper, lo_value slots)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_INSTANCE, INSTANCE_WORDS);
+    p[INSTANCE_WRAPPER] = wrapper;
+    p[INSTANCE_SLOTS] = slots;
+    p[INSTANCE_FUNCTION] = L->nil;
+    return lo_make_object(p);
 }
 
 /* ---- printing (printer.c) ---- */

@@ -230,10 +230,13 @@ struct lo_clos_lock {
 
 /* The data lock (locks.c): a reader-writer lock, under the mutex. */
 struct lo_data_lock {
+    /* the low 32 bits: the threads holding it shared; DATA_WRITER: one
+     * holds it exclusive; from DATA_WAITER up: the writers waiting.  A
+     * reader takes and gives back its hold with one atomic operation
+     * when no writer holds it or waits; the rest goes under the mutex */
+    _Atomic uint64_t state;
     lo_mutex mutex;
     lo_cond changed;
-    uint32_t readers;               /* threads holding it shared */
-    uint32_t writers_waiting;
     struct lo_lisp *writer;         /* the thread holding it exclusive */
 };
 
@@ -261,6 +264,9 @@ struct lo_world {
     struct lo_slots kept;           /* kept references (api.h), under lock */
     struct lo_clos_lock clos;       /* locks.c */
     struct lo_data_lock data;       /* locks.c */
+    /* the object store's named root slots once found (store/store.c):
+     * places in the root page, which never move; read and set atomically */
+    lo_value *store_roots[2];
 };
 
 /*
@@ -922,5 +928,23 @@ lo_value lo_instance_text(lo_lisp *L, lo_value x, bool escape,
                           lo_value *class_name);
 /* instances.c: x is a structure (an instance of a DEFSTRUCT class). */
 bool lo_structure_p(lo_lisp *L, lo_value x);
+/* instances.c, for C code making and reading instances of a class it
+ * knows (the store's entry handles): the current layout (wrapper) of
+ * class c, or 0 when c does not look like a class; an instance's
+ * wrapper and slot vector (x an instance); a new instance of a layout
+ * with a slot vector, as %ALLOCATE-INSTANCE makes it. */
+lo_value lo_class_wrapper(lo_value c);
+lo_value lo_instance_wrapper(lo_value x);
+lo_value lo_instance_slots(lo_value x);
+lo_value lo_make_instance(lo_lisp *L, lo_value wrapper, lo_value slots);
+/* arg_uses.c: whether fn is a bytecode function of one required argument
+ * that uses it only as the first argument of calls of global functions,
+ * each of which callee_ok accepts (given the function the call's cell
+ * holds now and the number of arguments), the other arguments plain
+ * values (constants, variables).  False whenever the bytecode does
+ * anything else with it, or cannot be read. */
+bool lo_arg_only_passed_to(lo_lisp *L, lo_value fn,
+                           bool (*callee_ok)(lo_lisp *L, lo_value callee,
+                                             uint32_t nargs));
 
 #endif

@@ -137,13 +137,26 @@ LO_PRIMITIVE(p_clos_unlock, "%CLOS-UNLOCK", INTERNAL, ANY, 0, 0, "()",
  * readers out (else a stream of queries would starve every change), but
  * not a thread that holds it shared already: its inner read must go on or
  * it would wait for itself.  Waiting is done as for the object system's
- * lock above: blocked, in slices of WAIT_NS, checking the limits. */
+ * lock above: blocked, in slices of WAIT_NS, checking the limits.
+ *
+ * Most holds are short reads with no writer about (every read primitive
+ * of the store takes one): a reader then takes and gives back its hold by
+ * one atomic operation on the state word, without the mutex or blocking.
+ * Everything else -- a reader finding a writer holding or waiting, every
+ * writer -- goes under the mutex.  No wakeup is lost: a writer looks at
+ * the readers and starts waiting under the mutex, and the last reader out
+ * takes the mutex to wake it when one waits; a waiting reader likewise
+ * against the writer's release. */
+
+#define DATA_READERS 0xffffffffull
+#define DATA_WRITER (1ull << 32)
+#define DATA_WAITER (1ull << 33)
 
 void lo_data_lock_init(struct lo_world *W)
 {
     lo_mutex_init(&W->data.mutex);
     lo_cond_init(&W->data.changed);
-    W->data.readers = W->data.writers_waiting = 0;
+    atomic_init(&W->data.state, 0);
     W->data.writer = NULL;
 }
 
@@ -163,6 +176,18 @@ bool lo_data_lock_held_exclusive(lo_lisp *L)
     return L->data_exclusive > 0;
 }
 
+/* One more reader, when no writer holds the lock or waits for it. */
+static bool try_shared(struct lo_data_lock *k)
+{
+    uint64_t s = atomic_load_explicit(&k->state, memory_order_relaxed);
+    while (!(s & ~DATA_READERS))
+        if (atomic_compare_exchange_weak_explicit(&k->state, &s, s + 1,
+                                                  memory_order_acquire,
+                                                  memory_order_relaxed))
+            return true;
+    return false;
+}
+
 void lo_data_lock_shared(lo_lisp *L)
 {
     if (lo_data_lock_held(L)) {         /* a read inside a read or a write */
@@ -170,14 +195,12 @@ void lo_data_lock_shared(lo_lisp *L)
         return;
     }
     struct lo_data_lock *k = &L->W->data;
-    for (;;) {
+    while (!try_shared(k)) {
         bool blocked = lo_mutator_block_begin();
         lo_mutex_lock(&k->mutex);
-        if (k->writer || k->writers_waiting)
+        bool got = try_shared(k);
+        if (!got)
             lo_cond_timedwait(&k->changed, &k->mutex, WAIT_NS);
-        bool got = !k->writer && !k->writers_waiting;
-        if (got)
-            k->readers++;
         lo_mutex_unlock(&k->mutex);
         lo_mutator_block_end(blocked);
         if (got)
@@ -196,31 +219,39 @@ bool lo_data_lock_exclusive(lo_lisp *L)
     if (L->data_shared > 0)
         return false;
     struct lo_data_lock *k = &L->W->data;
-    bool waiting = false;
     for (;;) {
         bool blocked = lo_mutator_block_begin();
         lo_mutex_lock(&k->mutex);
-        if (!waiting) {
-            k->writers_waiting++;
-            waiting = true;
-        }
-        if (k->writer || k->readers)
+        atomic_fetch_add_explicit(&k->state, DATA_WAITER,
+                                  memory_order_relaxed);
+        /* the writer's bit in place of its waiter's, when no one holds it */
+        uint64_t s = atomic_load_explicit(&k->state, memory_order_relaxed);
+        bool got = false;
+        while (!got && !(s & (DATA_READERS | DATA_WRITER)))
+            got = atomic_compare_exchange_weak_explicit(
+                &k->state, &s, s - DATA_WAITER + DATA_WRITER,
+                memory_order_acquire, memory_order_relaxed);
+        if (!got) {
             lo_cond_timedwait(&k->changed, &k->mutex, WAIT_NS);
-        bool got = !k->writer && !k->readers;
+            s = atomic_load_explicit(&k->state, memory_order_relaxed);
+            while (!got && !(s & (DATA_READERS | DATA_WRITER)))
+                got = atomic_compare_exchange_weak_explicit(
+                    &k->state, &s, s - DATA_WAITER + DATA_WRITER,
+                    memory_order_acquire, memory_order_relaxed);
+        }
         if (got) {
             k->writer = L;
-            k->writers_waiting--;
+        } else {
+            /* the limits may end the wait: stop counting as a waiter
+             * first (readers held off by it may go on) */
+            atomic_fetch_sub_explicit(&k->state, DATA_WAITER,
+                                      memory_order_relaxed);
+            lo_cond_broadcast(&k->changed);
         }
         lo_mutex_unlock(&k->mutex);
         lo_mutator_block_end(blocked);
         if (got)
             break;
-        /* the limits may end the wait: stop counting as a waiter first */
-        lo_mutex_lock(&k->mutex);
-        k->writers_waiting--;
-        lo_cond_broadcast(&k->changed);
-        lo_mutex_unlock(&k->mutex);
-        waiting = false;
         lo_limits_check(L);
     }
     L->data_exclusive = 1;
@@ -231,11 +262,14 @@ bool lo_data_lock_exclusive(lo_lisp *L)
 static void release_shared(lo_lisp *L)
 {
     struct lo_data_lock *k = &L->W->data;
-    lo_mutex_lock(&k->mutex);
-    LO_ASSERT(k->readers > 0);
-    if (--k->readers == 0)
+    uint64_t s = atomic_fetch_sub_explicit(&k->state, 1,
+                                           memory_order_release) - 1;
+    LO_ASSERT((s & DATA_READERS) != DATA_READERS);
+    if (!(s & DATA_READERS) && s >= DATA_WAITER) {
+        lo_mutex_lock(&k->mutex);       /* the last reader: wake a writer */
         lo_cond_broadcast(&k->changed);
-    lo_mutex_unlock(&k->mutex);
+        lo_mutex_unlock(&k->mutex);
+    }
 }
 
 static void release_exclusive(lo_lisp *L)
@@ -244,6 +278,7 @@ static void release_exclusive(lo_lisp *L)
     lo_mutex_lock(&k->mutex);
     LO_ASSERT(k->writer == L);
     k->writer = NULL;
+    atomic_fetch_sub_explicit(&k->state, DATA_WRITER, memory_order_release);
     lo_cond_broadcast(&k->changed);
     lo_mutex_unlock(&k->mutex);
 }

@@ -253,6 +253,11 @@ static uint32_t compile_node(struct compiling *c, lo_value form, int depth)
             count++;
         }
         set_field(c->f, at, NODE_COUNT, count);
+        /* past SATISFIES' operand: whether its predicate may be given
+         * ids instead of handles (query.c) */
+        if (op == LO_F_SATISFIES)
+            keep_value(c, lo_store_predicate_by_id(L, lo_filter_value(
+                                  c->f, c->f->nvalues - 1)));
         return at;
     }
     char name[64];
@@ -369,6 +374,7 @@ static bool match(lo_lisp *L, struct lo_filter *f, uint32_t at,
                                          value_at(f, n.operand));
     case LO_F_SATISFIES:
         return lo_store_satisfies(L, value_at(f, n.operand),
+                                  value_at(f, n.operand + 1),
                                   *lo_svref(*entry, ENTRY_ID));
     default:
         return any_value(L, f, &n, entry ? *lo_svref(*entry, ENTRY_ATTRS)

@@ -25,26 +25,80 @@
 
 /* ---- SATISFIES -------------------------------------------------------------- */
 
-/* The Lisp function that makes an entry handle of an id. */
-static lo_value handle_maker(lo_lisp *L)
+/* The function a predicate names now (fn itself when it is one). */
+static lo_value predicate_function(lo_lisp *L, lo_value fn)
 {
-    return lo_function_cell(L, lo_intern(L, "%MAKE-ENTRY"), false);
+    if (!lo_symbolp(fn))
+        return fn;
+    lo_value cell = lo_function_cell(L, fn, false);
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+        lo_cell_error(L, fn, true);
+    return lo_cell_get(cell);
 }
 
-bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id)
+/* A predicate that hands its argument only to ENTRY-ATTRIBUTE (which
+ * takes an id as it takes a handle, and keeps neither) cannot tell an id
+ * from a handle, nor keep what it was given: it gets the entry's id, and
+ * no handle is made -- making one per entry was most of a scan's time. */
+lo_value lo_store_predicate_by_id(lo_lisp *L, lo_value fn)
 {
-    lo_value cell = handle_maker(L);
-    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
-        lo_store_error(L, "the store's Lisp API is not loaded");
-    uint32_t mark = lo_roots_mark(L);
-    lo_root(L, &fn);            /* making the handle may collect */
-    lo_value handle = lo_vm_apply(L, lo_cell_get(cell), &id, 1);
     if (lo_symbolp(fn)) {
-        lo_value f = lo_function_cell(L, fn, false);
-        if (lo_null(L, f) || lo_cell_get(f) == LO_UNBOUND)
-            lo_cell_error(L, fn, true);
-        fn = lo_cell_get(f);
+        lo_value cell = lo_function_cell(L, fn, false);
+        if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+            return L->nil;      /* the call will say it is undefined */
+        fn = lo_cell_get(cell);
     }
+    return lo_arg_only_passed_to(L, fn, lo_store_reads_entry_p) ? fn
+                                                                : L->nil;
+}
+
+/* A scan calls the predicate in id order, and what it reads of an entry
+ * is rarely in the cache: start loading, a few ids on, the entry record,
+ * then (nearer, its record asked for before) its attributes vector, then
+ * (nearer still) the values it holds.  Only what is in the cache by then
+ * is read here; the rest is a hint.  (A query's candidates skip ids:
+ * there these are mere hints too.) */
+enum { RECORD_AHEAD = 32, ATTRS_AHEAD = 16, VALUES_AHEAD = 8 };
+static lo_value entry_ahead(lo_value entries, int64_t id, int64_t ahead)
+{
+    uint64_t at = (uint64_t)id + (uint64_t)ahead;
+    return at < lo_svlength(entries) ? *lo_svref(entries, at) : 0;
+}
+
+static void prefetch_ahead(lo_lisp *L, int64_t id)
+{
+    lo_value entries = *lo_svref(*lo_store_root_slot(L), STORE_ENTRIES);
+    lo_value e = entry_ahead(entries, id, RECORD_AHEAD);
+    if (e && lo_objectp(e)) {
+        __builtin_prefetch(lo_ptr(e));
+        __builtin_prefetch(lo_svref(e, ENTRY_SLOTS - 1));
+    }
+    e = entry_ahead(entries, id, ATTRS_AHEAD);
+    if (e && lo_typep(e, LO_T_VECTOR)) {
+        /* its first lines, whatever its length: a dozen attributes */
+        const char *attrs = (const char *)lo_ptr(*lo_svref(e, ENTRY_ATTRS));
+        for (int line = 0; line < 4; line++)
+            __builtin_prefetch(attrs + 64 * line);
+    }
+    e = entry_ahead(entries, id, VALUES_AHEAD);
+    if (e && lo_typep(e, LO_T_VECTOR)) {
+        lo_value attrs = *lo_svref(e, ENTRY_ATTRS);
+        for (uint64_t i = 1; i < lo_svlength(attrs); i += 2)
+            if (lo_objectp(*lo_svref(attrs, i)))
+                __builtin_prefetch(lo_ptr(*lo_svref(attrs, i)));
+    }
+}
+
+/* Any other predicate gets a new handle each time: it may keep it. */
+bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value by_id, lo_value id)
+{
+    prefetch_ahead(L, lo_fixnum_value(id));
+    fn = predicate_function(L, fn);
+    if (lo_eq(fn, by_id))
+        return !lo_null(L, lo_vm_apply(L, fn, &id, 1));
+    uint32_t mark = lo_roots_mark(L);
+    lo_root(L, &fn);            /* making the handle may call Lisp */
+    lo_value handle = lo_store_make_handle(L, lo_fixnum_value(id));
     bool yes = !lo_null(L, lo_vm_apply(L, fn, &handle, 1));
     lo_roots_release(L, mark);
     return yes;

@@ -49,14 +49,40 @@ _Noreturn void lo_store_query_error(lo_lisp *L, lo_value culprit,
                       message);
 }
 
+/* ---- the store's heap roots ----------------------------------------------- */
+
+/* Two slots of the heap's root page: the store record, and the class of
+ * entry handles.  Each is looked up by name once per open -- the lookup
+ * takes the heap's lock and compares names -- and its place kept in the
+ * world (lisp/internal.h): a root slot never moves, and a named slot is
+ * never taken away. */
+enum { ROOT_STORE, ROOT_ENTRY_CLASS };
+static const char *const root_names[] = {
+    [ROOT_STORE] = "store:root",
+    [ROOT_ENTRY_CLASS] = "store:entry-class",
+};
+
+static lo_value *root_slot(lo_lisp *L, int which, bool create, bool *created)
+{
+    if (created)
+        *created = false;
+    lo_value **cache = &L->W->store_roots[which];
+    lo_value *slot = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+    if (slot)
+        return slot;
+    slot = lo_heap_named_root(L->heap, root_names[which], create, created);
+    if (slot)
+        __atomic_store_n(cache, slot, __ATOMIC_RELEASE);
+    return slot;
+}
+
 /* ---- the store record ------------------------------------------------------ */
 
-#define ROOT_NAME "store:root"
 enum { FIRST_ENTRIES = 64, DEFAULT_HISTORY_DEPTH = 100 };
 
 const lo_value *lo_store_root_slot(lo_lisp *L)
 {
-    return lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);
+    return root_slot(L, ROOT_STORE, false, NULL);
 }
 
 /* The dense slots of a record made by an older layout (or a new one),
@@ -91,7 +117,7 @@ static lo_value upgraded(lo_lisp *L, lo_value *slot)
 
 lo_value lo_store_record(lo_lisp *L, bool create)
 {
-    lo_value *slot = lo_heap_named_root(L->heap, ROOT_NAME, false, NULL);
+    lo_value *slot = root_slot(L, ROOT_STORE, false, NULL);
     if (slot && lo_typep(*slot, LO_T_VECTOR)) {
         if (lo_svlength(*slot) < STORE_SLOTS && L->data_exclusive)
             return upgraded(L, slot);
@@ -100,7 +126,7 @@ lo_value lo_store_record(lo_lisp *L, bool create)
     if (!create)
         return 0;
     bool created = false;
-    slot = lo_heap_named_root(L->heap, ROOT_NAME, true, &created);
+    slot = root_slot(L, ROOT_STORE, true, &created);
     if (!slot)
         lo_store_error(L, "the heap has no room for the store's root");
     lo_value s = lo_make_vector(L, STORE_SLOTS, L->nil);
@@ -157,8 +183,10 @@ unsigned lo_store_bits(lo_lisp *L, lo_value entry,
     if (lo_store_admin_p(L, c))
         return LO_ACCESS_ALL;
     lo_value owner = *lo_svref(entry, ENTRY_OWNER);
-    if (!lo_null(L, owner) && (lo_eq(owner, c->name) ||
-                               lo_equal(L, owner, c->name)))
+    /* the owner's name is the very string of their environment when
+     * they put the entry (put_entry), so EQ mostly decides */
+    if (!lo_null(L, owner) &&
+        (lo_eq(owner, c->name) || lo_equal(L, owner, c->name)))
         return LO_ACCESS_ALL;
     return lo_acl_bits(L, *lo_svref(entry, ENTRY_ACL), c->name, c->groups);
 }
@@ -245,6 +273,87 @@ void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e)
                                             : L->nil;
 }
 
+/* ---- entry handles ----------------------------------------------------------- */
+
+/* A handle is an instance of the structure STORE-ENTRY (70-store.lisp)
+ * whose one slot holds the id.  C makes and reads the plain ones itself,
+ * through the class the boot code put in the ENTRY_CLASS root: a slot
+ * vector and an instance of the class's current layout, as the Lisp
+ * constructor %MAKE-ENTRY would make them.  Anything else -- no class
+ * yet, a handle of an older layout, one without the read bit, a
+ * structure including STORE-ENTRY, no handle at all -- goes to the Lisp
+ * functions, which say what is wrong exactly as they always did. */
+
+/* The class STORE-ENTRY, as the boot code (70-store.lisp) defined it, or
+ * 0 before it did: found in the system's class names once per open (an
+ * upgrade may have made it anew) and kept in the ENTRY_CLASS root. */
+static lo_value entry_class(lo_lisp *L)
+{
+    lo_value **cache = &L->W->store_roots[ROOT_ENTRY_CLASS];
+    lo_value *slot = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+    if (slot)
+        return __atomic_load_n(slot, __ATOMIC_RELAXED);
+    lo_value cell = lo_env_cell(L, lo_system_env(L), ENV_CLASSES,
+                                lo_intern(L, "STORE-ENTRY"), false);
+    if (lo_null(L, cell) || !lo_class_wrapper(lo_cell_get(cell)))
+        return 0;
+    slot = lo_heap_named_root(L->heap, root_names[ROOT_ENTRY_CLASS], true,
+                              NULL);
+    if (!slot)
+        return 0;               /* no room: handles are made in Lisp */
+    __atomic_store_n(slot, lo_cell_get(cell), __ATOMIC_RELAXED);
+    __atomic_store_n(cache, slot, __ATOMIC_RELEASE);
+    return lo_cell_get(cell);
+}
+
+/* The current layout of STORE-ENTRY, or 0 before there is one -- or when
+ * it is not the one slot (the id) C makes and reads. */
+static lo_value handle_wrapper(lo_lisp *L)
+{
+    lo_value c = entry_class(L);
+    lo_value w = c ? lo_class_wrapper(c) : 0;
+    if (!w)
+        return 0;
+    lo_value names = *lo_svref(w, 1);       /* #(class slot-names) */
+    return lo_typep(names, LO_T_VECTOR) && lo_svlength(names) == 1 ? w : 0;
+}
+
+/* The function named name (of the store's Lisp API) applied to x. */
+static lo_value call_api(lo_lisp *L, const char *name, lo_value x)
+{
+    lo_value cell = lo_function_cell(L, lo_intern(L, name), false);
+    if (lo_null(L, cell) || lo_cell_get(cell) == LO_UNBOUND)
+        lo_store_error(L, "the store's Lisp API is not loaded");
+    return lo_vm_apply(L, lo_cell_get(cell), &x, 1);
+}
+
+lo_value lo_store_make_handle(lo_lisp *L, int64_t id)
+{
+    lo_value wrapper = handle_wrapper(L);
+    if (!wrapper)
+        return call_api(L, "%MAKE-ENTRY", lo_fixnum(id));
+    return lo_make_instance(L, wrapper, lo_make_vector(L, 1, lo_fixnum(id)));
+}
+
+lo_value lo_store_entry_id(lo_lisp *L, lo_value x)
+{
+    if (lo_fixnump(x) && lo_fixnum_value(x) > 0)
+        return x;
+    if (lo_typep(x, LO_T_INSTANCE) && (lo_access_bits(x) & LO_ACCESS_READ)) {
+        lo_value wrapper = handle_wrapper(L);
+        if (wrapper && lo_eq(lo_instance_wrapper(x), wrapper)) {
+            lo_value slots = lo_instance_slots(x);
+            if (lo_typep(slots, LO_T_VECTOR) && lo_svlength(slots) > 0) {
+                lo_value id = __atomic_load_n(lo_svref(slots, 0),
+                                              __ATOMIC_ACQUIRE);
+                if (lo_fixnump(id) && lo_fixnum_value(id) > 0)
+                    return id;
+            }
+        }
+    }
+    return call_api(L, "%ENTRY-ID-OF", x);
+}
+
 /* ---- reading arguments -------------------------------------------------------- */
 
 /* An entry id argument (the Lisp API has turned handles into ids). */
@@ -287,15 +396,6 @@ static uint64_t check_attributes(lo_lisp *L, lo_value plist)
     return (uint64_t)n;
 }
 
-/* ---- the ACL attribute ---------------------------------------------------- */
-
-static bool key_is(lo_value key, const char *name)
-{
-    char text[32];
-    lo_string_utf8(lo_symbol_name(key), text, sizeof text);
-    return strcmp(text, name) == 0;
-}
-
 /* ---- making and changing entries ------------------------------------------- */
 
 static uint64_t now_seconds(void)
@@ -311,13 +411,13 @@ static lo_value attributes_vector(lo_lisp *L, lo_value store,
 {
     uint64_t kept = 0;
     for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
-        kept += !key_is(lo_car_raw(l), "ACL");
+        kept += !lo_keyword_is(lo_car_raw(l), "ACL");
     (void)n;
     lo_value v = lo_make_vector(L, 2 * kept, L->nil);
     uint64_t i = 0;
     for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l))) {
         lo_value key = lo_car_raw(l), value = lo_car_raw(lo_cdr_raw(l));
-        if (key_is(key, "ACL")) {
+        if (lo_keyword_is(key, "ACL")) {
             *acl = lo_acl_check(L, value);
             continue;
         }
@@ -464,26 +564,41 @@ LO_PRIMITIVE(p_store_put, "%STORE-PUT", INTERNAL, ANY, 2, 2,
     return id;
 }
 
-LO_PRIMITIVE(p_store_visible_p, "%STORE-VISIBLE-P", INTERNAL, ANY, 1, 1,
-             "(id)",
-             "True when entry ID exists and the caller may read it.  "
-             "STORE-GET's work.")
+/* Whether entry id (any value) exists and the caller may read it. */
+static bool visible_p(lo_lisp *L, lo_value id)
 {
-    if (!lo_fixnump(args[0]) || lo_fixnum_value(args[0]) < 1)
-        return L->nil;
+    if (!lo_fixnump(id) || lo_fixnum_value(id) < 1)
+        return false;
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     bool visible = false;
     if (store) {
         struct lo_store_caller c;
         lo_store_caller(L, store, &c);
-        lo_value e = lo_store_entry_record(L, store, lo_fixnum_value(args[0]));
+        lo_value e = lo_store_entry_record(L, store, lo_fixnum_value(id));
         visible = !lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)) &&
                   (lo_store_bits(L, e, &c) & LO_ACCESS_READ);
     }
     lo_data_unlock_shared(L);
-    return lo_truth(L, visible);
+    return visible;
 }
+
+LO_PRIMITIVE(p_store_visible_p, "%STORE-VISIBLE-P", INTERNAL, ANY, 1, 1,
+             "(id)",
+             "True when entry ID exists and the caller may read it.  "
+             "DIRECTORY-ENTRIES' test.")
+{
+    return lo_truth(L, visible_p(L, args[0]));
+}
+
+LO_PRIMITIVE(p_store_get, "STORE-GET", LISPOS, ANY, 1, 1, "(id)",
+             "The entry of ID (a positive integer), or NIL when there is none "
+             "the caller may read.")
+{
+    return visible_p(L, args[0]) ? lo_store_make_handle(L, lo_fixnum_value(args[0]))
+                                 : L->nil;
+}
+
 
 /* The object as the caller may hold it: restricted to their bits.  A
  * list carries no bits: a caller who may not write gets a copy of its
@@ -502,9 +617,14 @@ static lo_value object_for(lo_lisp *L, lo_value object, unsigned bits)
 
 /* The start of every read of one entry: the data lock taken shared (the
  * primitive gives it back), and the entry id names as the caller sees it
- * (visible_entry), with their bits in *bits. */
+ * (visible_entry), with their bits in *bits.  The id must be a fixnum,
+ * which no collection moves; any other argument is read from the stack
+ * again after this (waiting for the lock may let a collection run). */
 static lo_value read_entry(lo_lisp *L, lo_value id, unsigned *bits)
 {
+    /* before the lock: waiting for it may let a collection move a value
+     * held here, which an error about it would then name */
+    arg_id(L, id);
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
@@ -559,7 +679,7 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
     unsigned bits;
     lo_value e = read_entry(L, args[0], &bits);
     lo_value list = L->nil;
-    if (key_is(args[1], "ACL")) {
+    if (lo_keyword_is(args[1], "ACL")) {
         lo_value acl = *lo_svref(e, ENTRY_ACL);
         if (!lo_null(L, acl))
             list = lo_cons(L, lo_store_value_out(L, acl, bits, 0), L->nil);
@@ -575,34 +695,57 @@ LO_PRIMITIVE(p_store_attribute_values, "%STORE-ATTRIBUTE-VALUES", INTERNAL,
     return list;
 }
 
-LO_PRIMITIVE(p_store_attribute, "%STORE-ATTRIBUTE", INTERNAL, ANY, 2, 2,
-             "(id key)",
-             "Two values: entry ID's first value for KEY (carrying the "
-             "caller's bits, never the write bit) and T, or NIL and NIL.  "
-             "ENTRY-ATTRIBUTE's work, without a list.")
+/* The first value of key args[1] in entry args[0] (an id) and T, or NIL
+ * and NIL: %STORE-ATTRIBUTE's and ENTRY-ATTRIBUTE's work.  The key is
+ * read from the stack again once the lock is taken: waiting for it may
+ * let a collection move the key. */
+static lo_value first_attribute(lo_lisp *L, lo_value *args)
 {
     if (!lo_keywordp(args[1]))
         lo_arg_error(L, args[1], "KEYWORD");
-    if (key_is(args[1], "ACL")) {       /* the ACL is not in ENTRY_ATTRS */
-        lo_value all = p_store_attribute_values(L, args, nargs);
-        lo_value v[2] = { L->nil, L->nil };
-        if (lo_consp(all)) {
-            v[0] = lo_car_raw(all);
-            v[1] = L->t;
-        }
-        return lo_values(L, 2, v);
-    }
     unsigned bits;
     lo_value e = read_entry(L, args[0], &bits);
+    lo_value key = args[1];
     lo_value attrs = *lo_svref(e, ENTRY_ATTRS), v[2] = { L->nil, L->nil };
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2)
-        if (lo_eq(*lo_svref(attrs, i), args[1])) {
+        if (lo_eq(*lo_svref(attrs, i), key)) {
             v[0] = lo_store_value_out(L, *lo_svref(attrs, i + 1), bits, 0);
             v[1] = L->t;
             break;
         }
+    /* the ACL is kept apart, never among the attributes */
+    if (lo_null(L, v[1]) && lo_keyword_is(key, "ACL") &&
+        !lo_null(L, *lo_svref(e, ENTRY_ACL))) {
+        v[0] = lo_store_value_out(L, *lo_svref(e, ENTRY_ACL), bits, 0);
+        v[1] = L->t;
+    }
     lo_data_unlock_shared(L);
     return lo_values(L, 2, v);
+}
+
+LO_PRIMITIVE(p_store_attribute, "%STORE-ATTRIBUTE", INTERNAL, ANY, 2, 2,
+             "(id key)",
+             "Two values: entry ID's first value for KEY (carrying the "
+             "caller's bits, never the write bit) and T, or NIL and NIL.  "
+             "ENTRY-ATTRIBUTE's work, given an id.")
+{
+    return first_attribute(L, args);
+}
+
+LO_PRIMITIVE(p_entry_attribute, "ENTRY-ATTRIBUTE", LISPOS, ANY, 2, 2,
+             "(entry key)",
+             "ENTRY's first value for KEY, or NIL; the second value says "
+             "whether it has one.")
+{
+    args[0] = lo_store_entry_id(L, args[0]);    /* the stack: a root */
+    return first_attribute(L, args);
+}
+
+bool lo_store_reads_entry_p(lo_lisp *L, lo_value callee, uint32_t nargs)
+{
+    (void)L;
+    return lo_typep(callee, LO_T_PRIMITIVE) && nargs == 2 &&
+           lo_primitive_of(callee) == &p_entry_attribute_row;
 }
 
 LO_PRIMITIVE(p_store_owner, "%STORE-OWNER", INTERNAL, ANY, 1, 1, "(id)",
@@ -619,10 +762,12 @@ LO_PRIMITIVE(p_store_owner, "%STORE-OWNER", INTERNAL, ANY, 1, 1, "(id)",
 const struct lo_primitive *const lo_store_primitives[] = {
     LO_ROW(p_store_put),
     LO_ROW(p_store_visible_p),
+    LO_ROW(p_store_get),
     LO_ROW(p_store_object),
     LO_ROW(p_store_attributes),
     LO_ROW(p_store_attribute_values),
     LO_ROW(p_store_attribute),
+    LO_ROW(p_entry_attribute),
     LO_ROW(p_store_owner),
     NULL,
 };

@@ -101,6 +101,16 @@ lo_value lo_store_record(lo_lisp *L, bool create);
 const lo_value *lo_store_root_slot(lo_lisp *L);
 /* The entry record of id, or NIL; deleted ones too. */
 lo_value lo_store_entry_record(lo_lisp *L, lo_value store, int64_t id);
+/* Entry handles (store/boot/70-store.lisp): a new one of id, and the id
+ * an entry argument (a handle or a positive integer) names, as the Lisp
+ * function %ENTRY-ID-OF gives it (which it calls for anything but a plain
+ * handle or a fixnum: either may run Lisp code, so collect). */
+lo_value lo_store_make_handle(lo_lisp *L, int64_t id);
+lo_value lo_store_entry_id(lo_lisp *L, lo_value x);
+/* Whether callee, called with nargs arguments of which the first is an
+ * entry, treats an entry's id exactly as its handle, keeping neither
+ * (ENTRY-ATTRIBUTE): lo_store_predicate_by_id's test. */
+bool lo_store_reads_entry_p(lo_lisp *L, lo_value callee, uint32_t nargs);
 /* The access bits the caller has on an entry record (0: invisible). */
 unsigned lo_store_bits(lo_lisp *L, lo_value entry,
                        const struct lo_store_caller *c);
@@ -212,8 +222,14 @@ extern const struct lo_primitive *const lo_store_directory_primitives[];
 
 /* ---- query.c ---- */
 
-/* Call a SATISFIES predicate with the entry handle of id: its truth. */
-bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value id);
+/* A SATISFIES predicate fn (a function or a function's name) as the
+ * filter keeps it: the function to call with entry ids instead of
+ * handles, when it only hands its argument to ENTRY-ATTRIBUTE, else NIL.
+ * Then the truth of fn for the entry id, called with a new handle of it
+ * or, when fn is (still) by_id, the id itself. */
+lo_value lo_store_predicate_by_id(lo_lisp *L, lo_value fn);
+bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value by_id,
+                        lo_value id);
 extern const struct lo_primitive *const lo_store_query_primitives[];
 
 /* The store's errors: STORE-ERROR (bad arguments to the API) and

@@ -45,6 +45,10 @@
                         (:copier nil))
   (id 0 :read-only t))
 
+;; The store also makes and reads plain handles in C (store.c): STORE-GET
+;; and ENTRY-ATTRIBUTE are primitives, and a query's SATISFIES predicate
+;; gets its handles from C.
+
 (defmethod print-object ((e store-entry) stream)
   (format stream "#<ENTRY ~d>" (entry-id e)))
 
@@ -62,12 +66,8 @@
 may repeat; :ACL sets who may do what).  Returns the new entry."
   (%make-entry (%store-put object attributes)))
 
-(defun store-get (id)
-  "The entry of ID (a positive integer), or NIL when there is none the
-caller may read."
-  (if (and (integerp id) (plusp id) (%store-visible-p id))
-      (%make-entry id)
-      nil))
+;; STORE-GET (id) is a primitive: the entry of ID, or NIL when there is
+;; none the caller may read.
 
 (defun entry-object (entry)
   "ENTRY's object, carrying the access bits its ACL grants the caller."
@@ -81,10 +81,8 @@ caller may read."
   "A fresh list of ENTRY's values for KEY, in stored order."
   (%store-attribute-values (%entry-id-of entry) key))
 
-(defun entry-attribute (entry key)
-  "ENTRY's first value for KEY, or NIL; the second value says whether it
-has one."
-  (%store-attribute (%entry-id-of entry) key))
+;; ENTRY-ATTRIBUTE (entry key) is a primitive: ENTRY's first value for
+;; KEY, or NIL; the second value says whether it has one.
 
 (defun entry-owner (entry)
   "The name of ENTRY's owner, or :ADMINISTRATOR."
