@@ -502,6 +502,20 @@ void lo_table_put(lo_lisp *L, lo_value table, lo_value key, lo_value value)
     table_put(L, tp, key, value);
 }
 
+bool lo_table_find(lo_lisp *L, lo_value table, lo_value key, lo_value **pair,
+                   bool *by_address)
+{
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    bool found;
+    *by_address = false;
+    uint64_t i = probe(L, tp, key, &found, by_address);
+    if (!found || *by_address)
+        return false;
+    *pair = &table_slots(tp)[2 * i];
+    return true;
+}
+
 bool lo_table_remove(lo_lisp *L, lo_value table, lo_value key)
 {
     uint64_t *tp = lo_ptr(table);

@@ -47,10 +47,18 @@ static uint64_t posting_count(lo_value p)
     return (uint64_t)lo_fixnum_value(*lo_svref(p, 0));
 }
 
+/* A simple-vector of n fixnum zeros: allocation gives zeroed words,
+ * which are fixnum 0, so nothing is filled. */
+static lo_value zero_vector(lo_lisp *L, uint64_t n)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_VECTOR, 2 + n);
+    p[1] = lo_fixnum((int64_t)n);
+    return lo_make_object(p);
+}
+
 lo_value lo_posting_new(lo_lisp *L, uint64_t room)
 {
-    lo_value p = lo_make_vector(L, 1 + room, lo_fixnum(0));
-    return p;
+    return zero_vector(L, 1 + room);
 }
 
 /* The first position (1-based slot) holding an id >= id. */
@@ -71,10 +79,13 @@ static uint64_t posting_find(lo_value p, int64_t id)
 static void posting_add(lo_lisp *L, lo_value *place, int64_t id)
 {
     lo_value p = *place;
-    uint64_t n = posting_count(p);
-    uint64_t at = posting_find(p, id);
-    if (at <= n && lo_fixnum_value(*lo_svref(p, at)) == id)
-        return;
+    uint64_t n = posting_count(p), at = n + 1;
+    /* a new entry's id is the largest: no search */
+    if (n > 0 && lo_fixnum_value(*lo_svref(p, n)) >= id) {
+        at = posting_find(p, id);
+        if (at <= n && lo_fixnum_value(*lo_svref(p, at)) == id)
+            return;
+    }
     if (n + 1 >= lo_svlength(p)) {
         lo_value bigger = lo_posting_new(L, 2 * n + 4);
         memcpy(lo_svref(bigger, 0), lo_svref(p, 0), (n + 1) * 8);
@@ -129,31 +140,197 @@ static int order_compare(lo_lisp *L, lo_value a, int ca, lo_value b, int cb)
     return c == LO_STORE_UNORDERED ? 0 : c;
 }
 
-static int pair_compare(lo_lisp *L, lo_value va, int ca, int64_t ida,
-                        lo_value vb, int64_t idb)
+/*
+ * Order keys.  A chunk's values lie all over the heap: comparing with one
+ * reads it (a cache miss, and for a date or a duration a few, with a
+ * look-up of its class).  So each pair carries its value's key, a fixnum
+ * that orders as the value does -- key(a) < key(b) implies a < b, and
+ * values equal in the order have equal keys -- and a search compares keys
+ * and reads values only when the keys tie.  The key is the class in the
+ * top bits (KEY_BITS below them), then what of the value fits:
+ *   reals     a fixnum or a double as a double, its bits made to order as
+ *             unsigned integers, the top KEY_BITS of them;
+ *   strings   the first two characters and the top of the third (each
+ *             plus one, 0 for none: a prefix comes first);
+ *   durations their length as a real;
+ *   dates     start (offset by 2^33, 34 bits) then the span (24 bits),
+ *             each held to its range: a start outside gives the lowest or
+ *             the highest key, so that such dates tie and are compared in
+ *             full.
+ * NO_KEY where no key is made (bignums, ratios, a character past
+ * U+3FFFFE, a string without its read bit): such a value is always
+ * compared in full.
+ */
+enum { KEY_BITS = 58, DATE_SPAN_BITS = 24, DATE_START_BITS = 34 };
+#define NO_KEY lo_fixnum(-1)
+
+static lo_value class_key(int cls, uint64_t approx)
 {
-    int c = order_compare(L, va, ca, vb, order_class(L, vb));
-    if (c)
-        return c;
-    return ida < idb ? -1 : ida > idb;
+    return lo_fixnum((int64_t)((uint64_t)cls << KEY_BITS | approx));
 }
+
+/* The key of a real as a double (exact for fixnums of up to 53 bits;
+ * rounding is monotone past them). */
+static uint64_t double_approx(double d)
+{
+    if (d == 0)
+        d = 0.0;                        /* -0.0 = 0.0: one key */
+    uint64_t bits = lo_double_bits(d);
+    bits = bits >> 63 ? ~bits : bits | 1ull << 63;
+    return bits >> (64 - KEY_BITS);
+}
+
+static bool real_approx(lo_value v, uint64_t *approx)
+{
+    if (lo_fixnump(v))
+        *approx = double_approx((double)lo_fixnum_value(v));
+    else if (lo_doublep(v))
+        *approx = double_approx(lo_double_value(v));
+    else
+        return false;
+    return true;
+}
+
+static bool string_approx(lo_value s, uint64_t *approx)
+{
+    if (!(lo_access_bits(s) & LO_ACCESS_READ))
+        return false;
+    uint64_t n = lo_string_length(s), fields[3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < 3 && i < n; i++) {
+        uint32_t c = lo_string_ref(s, i);
+        if (c >= 0x3fffff)
+            return false;
+        fields[i] = c + 1;
+    }
+    *approx = fields[0] << 36 | fields[1] << 14 | fields[2] >> 8;
+    return true;
+}
+
+/* An integer held to [lo, hi]. */
+static int64_t clamp(lo_value n, int64_t lo, int64_t hi)
+{
+    if (!lo_fixnump(n))
+        return lo_int_compare(n, lo_fixnum(0)) < 0 ? lo : hi;
+    int64_t x = lo_fixnum_value(n);
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+static bool date_approx(lo_lisp *L, lo_value v, uint64_t *approx)
+{
+    lo_value start, end;
+    if (!lo_store_date_span(L, v, &start, &end))
+        return false;
+    int64_t limit = (int64_t)1 << (DATE_START_BITS - 1);
+    int64_t s = clamp(start, -limit - 1, limit);
+    uint64_t span_max = ((uint64_t)1 << DATE_SPAN_BITS) - 1;
+    if (s < -limit) {
+        *approx = 0;
+    } else if (s >= limit) {
+        *approx = ((uint64_t)1 << KEY_BITS) - 1;
+    } else {
+        int64_t e = clamp(end, s, s + (int64_t)span_max);
+        *approx = (uint64_t)(s + limit) << DATE_SPAN_BITS | (uint64_t)(e - s);
+    }
+    return true;
+}
+
+/* The key of v, of order class cls. */
+static lo_value order_key(lo_lisp *L, lo_value v, int cls)
+{
+    uint64_t approx;
+    bool ok = false;
+    lo_value seconds;
+    switch (cls) {
+    case 0:
+        ok = real_approx(v, &approx);
+        break;
+    case 1:
+        ok = string_approx(v, &approx);
+        break;
+    case 2:
+        ok = lo_store_duration_length(L, v, &seconds) &&
+             real_approx(seconds, &approx);
+        break;
+    case 3:
+        ok = date_approx(L, v, &approx);
+        break;
+    }
+    return ok ? class_key(cls, approx) : NO_KEY;
+}
+
+static int key_class(lo_value key)
+{
+    return (int)(lo_fixnum_value(key) >> KEY_BITS);
+}
+
+/* Value a (key ka) against b (key kb), in the order: the keys when they
+ * decide it, else the values. */
+static int keyed_compare(lo_lisp *L, lo_value a, lo_value ka, lo_value b,
+                         lo_value kb)
+{
+    if (lo_eq(a, b))        /* the same object (never a NaN here) */
+        return 0;
+    if (ka != NO_KEY && kb != NO_KEY && ka != kb)
+        return lo_fixnum_value(ka) < lo_fixnum_value(kb) ? -1 : 1;
+    return order_compare(L, a, ka != NO_KEY ? key_class(ka)
+                                            : order_class(L, a),
+                         b, kb != NO_KEY ? key_class(kb) : order_class(L, b));
+}
+
+/*
+ * A chunk: slot 0 the count n of its pairs, then n triples key, value,
+ * id, in order.  Its room is what its length holds.
+ */
+enum { PAIR_WORDS = 3 };
 
 static uint64_t chunk_count(lo_value chunk)
 {
     return (uint64_t)lo_fixnum_value(*lo_svref(chunk, 0));
 }
+static lo_value chunk_key(lo_value chunk, uint64_t i)
+{
+    return *lo_svref(chunk, 1 + PAIR_WORDS * i);
+}
 static lo_value chunk_value(lo_value chunk, uint64_t i)
 {
-    return *lo_svref(chunk, 1 + 2 * i);
+    return *lo_svref(chunk, 2 + PAIR_WORDS * i);
 }
 static int64_t chunk_id(lo_value chunk, uint64_t i)
 {
-    return lo_fixnum_value(*lo_svref(chunk, 2 + 2 * i));
+    return lo_fixnum_value(*lo_svref(chunk, 3 + PAIR_WORDS * i));
+}
+/* The place of pair i's first word. */
+static lo_value *chunk_pair(lo_value chunk, uint64_t i)
+{
+    return lo_svref(chunk, 1 + PAIR_WORDS * i);
+}
+
+/* A pair sought: its value, the value's class and key, and its id. */
+struct sought {
+    lo_value v, key;
+    int cls;
+    int64_t id;
+};
+
+static struct sought sought(lo_lisp *L, lo_value v, int cls, int64_t id)
+{
+    return (struct sought){ v, order_key(L, v, cls), cls, id };
+}
+
+/* Pair i of chunk against the pair sought: -1, 0 or 1. */
+static int pair_against(lo_lisp *L, lo_value chunk, uint64_t i,
+                        const struct sought *s)
+{
+    int c = keyed_compare(L, chunk_value(chunk, i), chunk_key(chunk, i),
+                          s->v, s->key);
+    if (c)
+        return c;
+    int64_t id = chunk_id(chunk, i);
+    return id < s->id ? -1 : id > s->id;
 }
 
 /* The chunk a pair belongs in: the last whose first pair is <= it. */
-static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
-                           int64_t id)
+static uint64_t chunk_for(lo_lisp *L, lo_value top, const struct sought *s)
 {
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
     uint64_t lo = 0, hi = n;    /* first chunk whose first pair is > it */
@@ -161,7 +338,7 @@ static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
         uint64_t mid = lo + (hi - lo) / 2;
         lo_value c = *lo_svref(top, 1 + mid);
         if (chunk_count(c) == 0 ||     /* only ever the sole chunk */
-            pair_compare(L, v, cv, id, chunk_value(c, 0), chunk_id(c, 0)) >= 0)
+            pair_against(L, c, 0, s) <= 0)
             lo = mid + 1;
         else
             hi = mid;
@@ -169,27 +346,39 @@ static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
     return lo ? lo - 1 : 0;
 }
 
-/* The position in chunk of the first pair >= (v, id). */
-static uint64_t find_in_chunk(lo_lisp *L, lo_value chunk, lo_value v, int cv,
-                              int64_t id)
+/* The position in chunk of the first pair >= the one sought. */
+static uint64_t position_in(lo_lisp *L, lo_value chunk, const struct sought *s)
 {
     uint64_t lo = 0, hi = chunk_count(chunk);
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (pair_compare(L, chunk_value(chunk, mid),
-                         order_class(L, chunk_value(chunk, mid)),
-                         chunk_id(chunk, mid), v, id) < 0)
+        if (pair_against(L, chunk, mid, s) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    (void)cv;
     return lo;
+}
+
+/* The same two for the readers (lo_index_range): the pair (v, id), v of
+ * class cv. */
+static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
+                           int64_t id)
+{
+    struct sought s = sought(L, v, cv, id);
+    return chunk_for(L, top, &s);
+}
+
+static uint64_t find_in_chunk(lo_lisp *L, lo_value chunk, lo_value v, int cv,
+                              int64_t id)
+{
+    struct sought s = sought(L, v, cv, id);
+    return position_in(L, chunk, &s);
 }
 
 static lo_value new_chunk(lo_lisp *L)
 {
-    return lo_make_vector(L, 1 + 2 * CHUNK_PAIRS, lo_fixnum(0));
+    return zero_vector(L, 1 + PAIR_WORDS * CHUNK_PAIRS);
 }
 
 /* Insert chunk at position at of the top vector in *place. */
@@ -218,43 +407,126 @@ static void top_remove(lo_value top, uint64_t k)
     *lo_svref(top, 0) = lo_fixnum((int64_t)n - 1);
 }
 
+/* Whether the pair at of chunk is the pair sought, value and id. */
+static bool same_pair(lo_lisp *L, lo_value chunk, uint64_t at,
+                      const struct sought *s)
+{
+    if (chunk_id(chunk, at) != s->id)
+        return false;
+    lo_value v = chunk_value(chunk, at);
+    return lo_eq(v, s->v) ||
+           (keyed_compare(L, v, chunk_key(chunk, at), s->v, s->key) == 0 &&
+            lo_store_equal(L, v, s->v));
+}
+
+/* Move the n pairs from pair i of chunk a to pair j of chunk b (or of a
+ * itself), over what is there; the places left are not cleared. */
+static void move_pairs(lo_value a, uint64_t i, lo_value b, uint64_t j,
+                       uint64_t n)
+{
+    memmove(chunk_pair(b, j), chunk_pair(a, i), n * PAIR_WORDS * 8);
+}
+
+static void clear_pairs(lo_value chunk, uint64_t i, uint64_t n)
+{
+    for (lo_value *w = chunk_pair(chunk, i); w < chunk_pair(chunk, i + n); w++)
+        *w = lo_fixnum(0);
+}
+
+static void set_count(lo_value chunk, uint64_t n)
+{
+    *lo_svref(chunk, 0) = lo_fixnum((int64_t)n);
+}
+
+/*
+ * Room for a pair at position *at of the full chunk *k of the top vector
+ * in *top: the chunk and position it then goes to.  A full chunk first
+ * gives pairs to a neighbour with room: new pairs often come at one place
+ * (the end of a value's run: a year, a rating), and splitting there for
+ * ever would leave half-empty chunks behind.  Only when neither
+ * neighbour has room does it split in two.
+ */
+enum { NEIGHBOUR_ROOM = CHUNK_PAIRS / 16 };
+
+static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
+                          uint64_t *at)
+{
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(*top, 0));
+    lo_value chunk = *lo_svref(*top, 1 + *k);
+    const uint64_t n = CHUNK_PAIRS;
+    if (*k + 1 < nchunks && *at < n) {
+        /* the pairs after *at, some of them, to the front of the next */
+        lo_value right = *lo_svref(*top, 2 + *k);
+        uint64_t rn = chunk_count(right), room = CHUNK_PAIRS - rn;
+        if (room >= NEIGHBOUR_ROOM) {
+            uint64_t m = (room + 1) / 2;
+            if (m > n - *at)
+                m = n - *at;
+            move_pairs(right, 0, right, m, rn);
+            move_pairs(chunk, n - m, right, 0, m);
+            clear_pairs(chunk, n - m, m);
+            set_count(right, rn + m);
+            set_count(chunk, n - m);
+            return chunk;
+        }
+    }
+    if (*k > 0 && *at > 0) {
+        /* the pairs before *at, some of them, to the end of the one before */
+        lo_value left = *lo_svref(*top, *k);
+        uint64_t ln = chunk_count(left), room = CHUNK_PAIRS - ln;
+        if (room >= NEIGHBOUR_ROOM) {
+            uint64_t m = (room + 1) / 2;
+            if (m > *at)
+                m = *at;
+            move_pairs(chunk, 0, left, ln, m);
+            move_pairs(chunk, m, chunk, 0, n - m);
+            clear_pairs(chunk, n - m, m);
+            set_count(left, ln + m);
+            set_count(chunk, n - m);
+            *at -= m;
+            return chunk;
+        }
+    }
+    lo_value right = new_chunk(L);          /* split it in two */
+    uint64_t half = n / 2;
+    move_pairs(chunk, half, right, 0, n - half);
+    clear_pairs(chunk, half, n - half);
+    set_count(chunk, half);
+    set_count(right, n - half);
+    top_insert(L, top, *k + 1, right);
+    if (*at > half) {
+        *at -= half;
+        ++*k;
+        return right;
+    }
+    return chunk;
+}
+
 static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
     int cv = order_class(L, v);
     if (cv < 0)
         return;
+    struct sought s = sought(L, v, cv, id);
     lo_value *top = lo_svref(index, INDEX_TABLE);
     if (lo_fixnum_value(*lo_svref(*top, 0)) == 0)
         top_insert(L, top, 0, new_chunk(L));
-    uint64_t k = find_chunk(L, *top, v, cv, id);
+    uint64_t k = chunk_for(L, *top, &s);
     lo_value chunk = *lo_svref(*top, 1 + k);
     uint64_t n = chunk_count(chunk);
-    uint64_t at = find_in_chunk(L, chunk, v, cv, id);
-    if (at < n && chunk_id(chunk, at) == id &&
-        order_compare(L, chunk_value(chunk, at),
-                      order_class(L, chunk_value(chunk, at)), v, cv) == 0 &&
-        lo_store_equal(L, chunk_value(chunk, at), v))
+    uint64_t at = position_in(L, chunk, &s);
+    if (at < n && same_pair(L, chunk, at, &s))
         return;                                 /* there already */
-    if (n == CHUNK_PAIRS) {                     /* split it in two */
-        lo_value right = new_chunk(L);
-        uint64_t half = n / 2;
-        memcpy(lo_svref(right, 1), lo_svref(chunk, 1 + 2 * half),
-               (n - half) * 2 * 8);
-        for (uint64_t i = 1 + 2 * half; i < 1 + 2 * n; i++)
-            *lo_svref(chunk, i) = lo_fixnum(0);
-        *lo_svref(chunk, 0) = lo_fixnum((int64_t)half);
-        *lo_svref(right, 0) = lo_fixnum((int64_t)(n - half));
-        top_insert(L, top, k + 1, right);
-        if (at > half) {
-            chunk = right;
-            at -= half;
-        }
+    if (n == CHUNK_PAIRS) {
+        chunk = make_room(L, top, &k, &at);
         n = chunk_count(chunk);
     }
-    memmove(lo_svref(chunk, 1 + 2 * (at + 1)), lo_svref(chunk, 1 + 2 * at),
-            (n - at) * 2 * 8);
-    *lo_svref(chunk, 1 + 2 * at) = v;
-    *lo_svref(chunk, 2 + 2 * at) = lo_fixnum(id);
+    memmove(chunk_pair(chunk, at + 1), chunk_pair(chunk, at),
+            (n - at) * PAIR_WORDS * 8);
+    lo_value *pair = chunk_pair(chunk, at);
+    pair[0] = s.key;
+    pair[1] = v;
+    pair[2] = lo_fixnum(id);
     *lo_svref(chunk, 0) = lo_fixnum((int64_t)n + 1);
     *lo_svref(index, INDEX_PAIRS) =
         lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) + 1);
@@ -279,26 +551,29 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         return;
     /* pairs equal in the order (1 and 1.0) sort by id: look at every pair
      * of this id from the first place it could be */
-    for (uint64_t k = find_chunk(L, top, v, cv, 0); k < nchunks; k++) {
+    struct sought first = sought(L, v, cv, 0), s = first;
+    s.id = id;
+    uint64_t k0 = chunk_for(L, top, &first);
+    for (uint64_t k = k0; k < nchunks; k++) {
         lo_value chunk = *lo_svref(top, 1 + k);
         uint64_t n = chunk_count(chunk);
-        uint64_t at = k == find_chunk(L, top, v, cv, 0)
-                          ? find_in_chunk(L, chunk, v, cv, 0) : 0;
+        uint64_t at = k == k0 ? position_in(L, chunk, &first) : 0;
         for (; at < n; at++) {
             lo_value cvv = chunk_value(chunk, at);
-            if (order_compare(L, cvv, order_class(L, cvv), v, cv) != 0)
+            if (keyed_compare(L, cvv, chunk_key(chunk, at), v, s.key) != 0)
                 return;
-            if (chunk_id(chunk, at) == id && lo_store_equal(L, cvv, v)) {
-                memmove(lo_svref(chunk, 1 + 2 * at),
-                        lo_svref(chunk, 1 + 2 * (at + 1)),
-                        (n - at - 1) * 2 * 8);
-                *lo_svref(chunk, 1 + 2 * (n - 1)) = lo_fixnum(0);
-                *lo_svref(chunk, 2 + 2 * (n - 1)) = lo_fixnum(0);
+            if (chunk_id(chunk, at) == id &&
+                (lo_eq(cvv, v) || lo_store_equal(L, cvv, v))) {
+                memmove(chunk_pair(chunk, at), chunk_pair(chunk, at + 1),
+                        (n - at - 1) * PAIR_WORDS * 8);
+                for (lo_value *w = chunk_pair(chunk, n - 1);
+                     w < chunk_pair(chunk, n); w++)
+                    *w = lo_fixnum(0);
                 *lo_svref(chunk, 0) = lo_fixnum((int64_t)n - 1);
                 *lo_svref(index, INDEX_PAIRS) = lo_fixnum(
                     lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) - 1);
                 if (n == 1 && nchunks > 1)  /* no empty chunk stays: */
-                    top_remove(top, k);     /* find_chunk needs firsts */
+                    top_remove(top, k);     /* chunk_for needs firsts */
                 return;
             }
         }
@@ -311,34 +586,34 @@ static void hash_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
     lo_value table = *lo_svref(index, INDEX_TABLE);
     lo_value key = lo_store_index_key(L, v);
-    if (!lo_table_key_stable(L, key, LO_HASH_EQUAL)) {
+    lo_value *pair;
+    bool by_address;
+    if (lo_table_find(L, table, key, &pair, &by_address)) {
+        posting_add(L, &pair[1], id);   /* the table's own slot */
+        return;
+    }
+    if (by_address) {
         posting_add(L, lo_svref(index, INDEX_OTHERS), id);
         return;
     }
-    lo_value p;
-    if (!lo_table_get(L, table, key, &p)) {
-        p = lo_posting_new(L, 4);
-        lo_table_put(L, table, key, p);
-    }
-    lo_value grown = p;
-    posting_add(L, &grown, id);
-    if (!lo_eq(grown, p))
-        lo_table_put(L, table, key, grown);
+    /* a new value: most stay with one entry (a :name) */
+    lo_value p = lo_posting_new(L, 1);
+    posting_add(L, &p, id);
+    lo_table_put(L, table, key, p);
 }
 
 static void hash_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
     lo_value table = *lo_svref(index, INDEX_TABLE);
     lo_value key = lo_store_index_key(L, v);
-    if (!lo_table_key_stable(L, key, LO_HASH_EQUAL)) {
-        posting_remove(*lo_svref(index, INDEX_OTHERS), id);
-        return;
-    }
-    lo_value p;
-    if (lo_table_get(L, table, key, &p)) {
-        posting_remove(p, id);
-        if (posting_count(p) == 0)
+    lo_value *pair;
+    bool by_address;
+    if (lo_table_find(L, table, key, &pair, &by_address)) {
+        posting_remove(pair[1], id);
+        if (posting_count(pair[1]) == 0)
             lo_table_remove(L, table, key);
+    } else if (by_address) {
+        posting_remove(*lo_svref(index, INDEX_OTHERS), id);
     }
 }
 
@@ -364,12 +639,18 @@ static bool same_values(lo_lisp *L, lo_value a, lo_value b, lo_value key)
     }
 }
 
+/* Whether index is a hash one: its table is (no keyword to intern). */
+static bool index_hash_p(lo_value index)
+{
+    return lo_typep(*lo_svref(index, INDEX_TABLE), LO_T_HASH_TABLE);
+}
+
 /* Put in (add) or take out of index the pairs of key in attrs for id. */
 static void index_attrs(lo_lisp *L, lo_value index, lo_value attrs,
                         int64_t id, bool add)
 {
     lo_value key = *lo_svref(index, INDEX_KEY);
-    bool hash = lo_eq(*lo_svref(index, INDEX_KIND), lo_intern_keyword(L, "HASH"));
+    bool hash = index_hash_p(index);
     bool any = false;
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2) {
         if (!lo_eq(*lo_svref(attrs, i), key))
@@ -410,6 +691,72 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
             index_attrs(L, index, new_attrs, lo_fixnum_value(id), true);
         slots = lo_table_slots(indexes, &capacity);
     }
+}
+
+/* ---- values shared between entries ------------------------------------------------ */
+
+enum { SAME_LOOKS = 4 };    /* pairs equal in the order looked at, at most */
+
+lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
+                                   lo_value v)
+{
+    lo_value index = lo_store_index_of(L, store, key), *pair;
+    if (lo_null(L, index))
+        return LO_UNBOUND;
+    if (index_hash_p(index)) {
+        /* the table's key is a value some entry holds (or a date's or
+         * duration's index key, which is no copy of one) */
+        bool by_address;
+        lo_value ikey = lo_store_index_key(L, v);
+        if (lo_table_find(L, *lo_svref(index, INDEX_TABLE), ikey, &pair,
+                          &by_address) &&
+            lo_store_same_copy(L, pair[0], v))
+            return pair[0];
+        return LO_UNBOUND;
+    }
+    int cv = order_class(L, v);
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    lo_value vkey = cv < 0 ? NO_KEY : order_key(L, v, cv);
+    if (vkey == NO_KEY || nchunks == 0)
+        return LO_UNBOUND;
+    /* The first pairs of v's key, found by the keys alone (the values
+     * they tie with are not read: this is only a chance to share, and a
+     * pair without a key may mislead it). */
+    uint64_t lo = 0, hi = nchunks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        lo_value c = *lo_svref(top, 1 + mid);
+        if (chunk_count(c) > 0 &&
+            lo_fixnum_value(chunk_key(c, 0)) < lo_fixnum_value(vkey))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t k = lo ? lo - 1 : 0;
+    lo_value chunk = *lo_svref(top, 1 + k);
+    uint64_t at = 0, end = chunk_count(chunk);
+    while (at < end) {
+        uint64_t mid = at + (end - at) / 2;
+        if (lo_fixnum_value(chunk_key(chunk, mid)) < lo_fixnum_value(vkey))
+            at = mid + 1;
+        else
+            end = mid;
+    }
+    for (int looked = 0; looked < SAME_LOOKS; looked++, at++) {
+        if (at >= chunk_count(chunk)) {
+            if (++k >= nchunks)
+                break;
+            chunk = *lo_svref(top, 1 + k);
+            at = 0;
+        }
+        if (chunk_key(chunk, at) != vkey)
+            break;
+        lo_value kept = chunk_value(chunk, at);
+        if (lo_store_same_copy(L, kept, v))
+            return kept;
+    }
+    return LO_UNBOUND;
 }
 
 /* ---- making and dropping indexes ---------------------------------------------- */

@@ -29,7 +29,7 @@ enum {
     STORE_LIVE,             /* entries not deleted (fixnum) */
     STORE_SLOTS
 };
-#define LO_STORE_LAYOUT 1
+#define LO_STORE_LAYOUT 2
 
 /* An entry record: a simple-vector, never handed to users (they get a
  * handle holding the id: store/boot/70-store.lisp). */
@@ -40,11 +40,12 @@ enum {
                                whole by a change, never written in place */
     ENTRY_OWNER,            /* user name string; NIL: the administrator */
     ENTRY_ACL,              /* list of (principal bits) */
-    ENTRY_HISTORY,          /* list of versions, newest first */
-    ENTRY_VERSION,          /* fixnum: changes so far */
+    ENTRY_HISTORY,          /* list of versions, newest first; NIL: never
+                               changed, version 1 is the put (entry.c) */
+    ENTRY_VERSION,          /* fixnum: the newest version's number */
     ENTRY_DELETED,          /* T or NIL */
-    ENTRY_CREATED,          /* seconds since 1970 (integer) */
-    ENTRY_MODIFIED,
+    ENTRY_CREATED,          /* seconds since 1970 (integer); the last
+                               change's time is the newest version's */
     ENTRY_SLOTS
 };
 
@@ -105,6 +106,8 @@ lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
  * dates for ORDER-BY: by start, then end (-1, 0 or 1). */
 bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_durationp(lo_lisp *L, lo_value v);
+/* A duration's length (a rational): false when v is no duration. */
+bool lo_store_duration_length(lo_lisp *L, lo_value v, lo_value *seconds);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
 int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
 /* A date's start and end (integers, seconds since 1970): false when v is
@@ -134,6 +137,11 @@ extern const struct lo_primitive *const lo_store_entry_primitives[];
  * none, as for an entry not yet made or deleted): every index follows. */
 void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
                            lo_value old_attrs, lo_value new_attrs);
+/* A value the index of key holds that may stand for v
+ * (lo_store_same_copy), or LO_UNBOUND: what a new value may share
+ * instead of a copy of its own. */
+lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
+                                   lo_value v);
 
 /* ---- value.c: what the store keeps of an attribute's value ---- */
 
@@ -143,6 +151,9 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
 lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v);
+/* Whether the value the store keeps may stand for v (the same type and
+ * contents: a string, a boxed number, a date or duration). */
+bool lo_store_same_copy(lo_lisp *L, lo_value kept, lo_value v);
 
 /* An attribute's value (or an ACL) as a caller with bits on its entry
  * gets it: bit-carrying objects restricted to those bits and never

@@ -143,14 +143,16 @@ void lo_store_check_set_value(lo_lisp *L, lo_value store,
     int i = set_index(L, key);
     if (i < 0)
         return;
+    if (lo_keywordp(v)) {
+        lo_value own = own_set(L, store, c, i);
+        if (own ? member_eq(v, own) : in_default_set(v, i))
+            return;
+    }
     char k[40], value[80] = "that value";
     lo_string_utf8(lo_symbol_name(key), k, sizeof k);
     if (!lo_keywordp(v))
         lo_store_error(L, ":%s takes keywords from your value set "
                        "(VALUE-SET :%s)", k, k);
-    lo_value own = own_set(L, store, c, i);
-    if (own ? member_eq(v, own) : in_default_set(v, i))
-        return;
     lo_string_utf8(lo_symbol_name(v), value, sizeof value);
     lo_store_error(L, ":%s is not in your value set for :%s (VALUE-SET :%s "
                    "lists it; VALUE-SET-ADD adds to it)", value, k, k);
