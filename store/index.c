@@ -38,7 +38,7 @@
 #include "store/index.h"
 #include "store/store.h"
 
-enum { CHUNK_PAIRS = 256 };
+enum { CHUNK_PAIRS = 128 };
 
 /* ---- postings --------------------------------------------------------------- */
 
@@ -278,31 +278,34 @@ static int keyed_compare(lo_lisp *L, lo_value a, lo_value ka, lo_value b,
 }
 
 /*
- * A chunk: slot 0 the count n of its pairs, then n triples key, value,
- * id, in order.  Its room is what its length holds.
+ * A chunk: slot 0 the count n of its pairs; then the keys of its
+ * CHUNK_PAIRS places, in order (a search reads these contiguous words
+ * only, a few cache lines); then value and id of each place.
  */
-enum { PAIR_WORDS = 3 };
-
 static uint64_t chunk_count(lo_value chunk)
 {
     return (uint64_t)lo_fixnum_value(*lo_svref(chunk, 0));
 }
+static lo_value *chunk_keys(lo_value chunk)
+{
+    return lo_svref(chunk, 1);
+}
+/* Place i's value and id: two words. */
+static lo_value *chunk_pair(lo_value chunk, uint64_t i)
+{
+    return lo_svref(chunk, 1 + CHUNK_PAIRS + 2 * i);
+}
 static lo_value chunk_key(lo_value chunk, uint64_t i)
 {
-    return *lo_svref(chunk, 1 + PAIR_WORDS * i);
+    return chunk_keys(chunk)[i];
 }
 static lo_value chunk_value(lo_value chunk, uint64_t i)
 {
-    return *lo_svref(chunk, 2 + PAIR_WORDS * i);
+    return chunk_pair(chunk, i)[0];
 }
 static int64_t chunk_id(lo_value chunk, uint64_t i)
 {
-    return lo_fixnum_value(*lo_svref(chunk, 3 + PAIR_WORDS * i));
-}
-/* The place of pair i's first word. */
-static lo_value *chunk_pair(lo_value chunk, uint64_t i)
-{
-    return lo_svref(chunk, 1 + PAIR_WORDS * i);
+    return lo_fixnum_value(chunk_pair(chunk, i)[1]);
 }
 
 /* A pair sought: its value, the value's class and key, and its id. */
@@ -321,24 +324,57 @@ static struct sought sought(lo_lisp *L, lo_value v, int cls, int64_t id)
 static int pair_against(lo_lisp *L, lo_value chunk, uint64_t i,
                         const struct sought *s)
 {
-    int c = keyed_compare(L, chunk_value(chunk, i), chunk_key(chunk, i),
-                          s->v, s->key);
+    lo_value key = chunk_key(chunk, i);
+    if (key != s->key && key != NO_KEY && s->key != NO_KEY)
+        return lo_fixnum_value(key) < lo_fixnum_value(s->key) ? -1 : 1;
+    /* the keys tie (or one is missing): the pair's value is read */
+    int c = keyed_compare(L, chunk_value(chunk, i), key, s->v, s->key);
     if (c)
         return c;
     int64_t id = chunk_id(chunk, i);
     return id < s->id ? -1 : id > s->id;
 }
 
+/*
+ * The top vector: slot 0 the count n of chunks, then its room for chunk
+ * references, the first n of them used (readers see slot 1 + k as chunk
+ * k), then as many fences: fence k is the key of chunk k's first pair, so
+ * that finding a chunk reads this vector, not a chunk per step.
+ */
+static uint64_t top_room(lo_value top)
+{
+    return (lo_svlength(top) - 1) / 2;
+}
+static lo_value *top_fences(lo_value top)
+{
+    return lo_svref(top, 1 + top_room(top));
+}
+
+/* Fence k made anew from chunk k (NO_KEY for an empty chunk). */
+static void refresh_fence(lo_value top, uint64_t k)
+{
+    lo_value chunk = *lo_svref(top, 1 + k);
+    top_fences(top)[k] = chunk_count(chunk) ? chunk_key(chunk, 0) : NO_KEY;
+}
+
 /* The chunk a pair belongs in: the last whose first pair is <= it. */
 static uint64_t chunk_for(lo_lisp *L, lo_value top, const struct sought *s)
 {
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    const lo_value *fences = top_fences(top);
     uint64_t lo = 0, hi = n;    /* first chunk whose first pair is > it */
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        lo_value c = *lo_svref(top, 1 + mid);
-        if (chunk_count(c) == 0 ||     /* only ever the sole chunk */
-            pair_against(L, c, 0, s) <= 0)
+        lo_value fence = fences[mid];
+        bool after;             /* the pair sought is >= chunk mid's first */
+        if (fence != NO_KEY && s->key != NO_KEY && fence != s->key) {
+            after = lo_fixnum_value(fence) < lo_fixnum_value(s->key);
+        } else {
+            lo_value c = *lo_svref(top, 1 + mid);
+            after = chunk_count(c) == 0 ||     /* only ever the sole chunk */
+                    pair_against(L, c, 0, s) <= 0;
+        }
+        if (after)
             lo = mid + 1;
         else
             hi = mid;
@@ -378,7 +414,13 @@ static uint64_t find_in_chunk(lo_lisp *L, lo_value chunk, lo_value v, int cv,
 
 static lo_value new_chunk(lo_lisp *L)
 {
-    return zero_vector(L, 1 + PAIR_WORDS * CHUNK_PAIRS);
+    return zero_vector(L, 1 + 3 * CHUNK_PAIRS);
+}
+
+/* A top vector of room for n chunks, none yet. */
+static lo_value new_top(lo_lisp *L, uint64_t room)
+{
+    return zero_vector(L, 1 + 2 * room);
 }
 
 /* Insert chunk at position at of the top vector in *place. */
@@ -387,23 +429,30 @@ static void top_insert(lo_lisp *L, lo_value *place, uint64_t at,
 {
     lo_value top = *place;
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    if (n + 1 >= lo_svlength(top)) {
-        lo_value bigger = lo_make_vector(L, 2 * n + 4, L->nil);
+    if (n + 1 > top_room(top)) {
+        lo_value bigger = new_top(L, 2 * n + 4);
         memcpy(lo_svref(bigger, 0), lo_svref(top, 0), (n + 1) * 8);
+        memcpy(top_fences(bigger), top_fences(top), n * 8);
         top = bigger;
         *place = top;
     }
+    lo_value *fences = top_fences(top);
     memmove(lo_svref(top, 2 + at), lo_svref(top, 1 + at), (n - at) * 8);
+    memmove(fences + at + 1, fences + at, (n - at) * 8);
     *lo_svref(top, 1 + at) = chunk;
     *lo_svref(top, 0) = lo_fixnum((int64_t)n + 1);
+    refresh_fence(top, at);
 }
 
 /* Take chunk k out of the top vector. */
 static void top_remove(lo_value top, uint64_t k)
 {
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    lo_value *fences = top_fences(top);
     memmove(lo_svref(top, 1 + k), lo_svref(top, 2 + k), (n - 1 - k) * 8);
+    memmove(fences + k, fences + k + 1, (n - 1 - k) * 8);
     *lo_svref(top, n) = lo_fixnum(0);
+    fences[n - 1] = lo_fixnum(0);
     *lo_svref(top, 0) = lo_fixnum((int64_t)n - 1);
 }
 
@@ -419,18 +468,20 @@ static bool same_pair(lo_lisp *L, lo_value chunk, uint64_t at,
             lo_store_equal(L, v, s->v));
 }
 
-/* Move the n pairs from pair i of chunk a to pair j of chunk b (or of a
- * itself), over what is there; the places left are not cleared. */
+/* Move the n pairs from place i of chunk a to place j of chunk b (or of
+ * a itself), over what is there; the places left keep what they had. */
 static void move_pairs(lo_value a, uint64_t i, lo_value b, uint64_t j,
                        uint64_t n)
 {
-    memmove(chunk_pair(b, j), chunk_pair(a, i), n * PAIR_WORDS * 8);
+    memmove(chunk_keys(b) + j, chunk_keys(a) + i, n * 8);
+    memmove(chunk_pair(b, j), chunk_pair(a, i), n * 2 * 8);
 }
 
+/* Empty places i to i + n - 1 (fixnum 0, word 0). */
 static void clear_pairs(lo_value chunk, uint64_t i, uint64_t n)
 {
-    for (lo_value *w = chunk_pair(chunk, i); w < chunk_pair(chunk, i + n); w++)
-        *w = lo_fixnum(0);
+    memset(chunk_keys(chunk) + i, 0, n * 8);
+    memset(chunk_pair(chunk, i), 0, n * 2 * 8);
 }
 
 static void set_count(lo_value chunk, uint64_t n)
@@ -467,6 +518,7 @@ static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
             clear_pairs(chunk, n - m, m);
             set_count(right, rn + m);
             set_count(chunk, n - m);
+            refresh_fence(*top, *k + 1);
             return chunk;
         }
     }
@@ -483,6 +535,7 @@ static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
             clear_pairs(chunk, n - m, m);
             set_count(left, ln + m);
             set_count(chunk, n - m);
+            refresh_fence(*top, *k);
             *at -= m;
             return chunk;
         }
@@ -521,13 +574,13 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         chunk = make_room(L, top, &k, &at);
         n = chunk_count(chunk);
     }
-    memmove(chunk_pair(chunk, at + 1), chunk_pair(chunk, at),
-            (n - at) * PAIR_WORDS * 8);
-    lo_value *pair = chunk_pair(chunk, at);
-    pair[0] = s.key;
-    pair[1] = v;
-    pair[2] = lo_fixnum(id);
-    *lo_svref(chunk, 0) = lo_fixnum((int64_t)n + 1);
+    move_pairs(chunk, at, chunk, at + 1, n - at);
+    chunk_keys(chunk)[at] = s.key;
+    chunk_pair(chunk, at)[0] = v;
+    chunk_pair(chunk, at)[1] = lo_fixnum(id);
+    set_count(chunk, n + 1);
+    if (at == 0)
+        refresh_fence(*top, k);
     *lo_svref(index, INDEX_PAIRS) =
         lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) + 1);
     lo_value start, end;
@@ -564,12 +617,10 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
                 return;
             if (chunk_id(chunk, at) == id &&
                 (lo_eq(cvv, v) || lo_store_equal(L, cvv, v))) {
-                memmove(chunk_pair(chunk, at), chunk_pair(chunk, at + 1),
-                        (n - at - 1) * PAIR_WORDS * 8);
-                for (lo_value *w = chunk_pair(chunk, n - 1);
-                     w < chunk_pair(chunk, n); w++)
-                    *w = lo_fixnum(0);
-                *lo_svref(chunk, 0) = lo_fixnum((int64_t)n - 1);
+                move_pairs(chunk, at + 1, chunk, at, n - at - 1);
+                clear_pairs(chunk, n - 1, 1);
+                set_count(chunk, n - 1);
+                refresh_fence(top, k);
                 *lo_svref(index, INDEX_PAIRS) = lo_fixnum(
                     lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) - 1);
                 if (n == 1 && nchunks > 1)  /* no empty chunk stays: */
@@ -723,12 +774,12 @@ lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
     /* The first pairs of v's key, found by the keys alone (the values
      * they tie with are not read: this is only a chance to share, and a
      * pair without a key may mislead it). */
+    const lo_value *fences = top_fences(top);
     uint64_t lo = 0, hi = nchunks;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        lo_value c = *lo_svref(top, 1 + mid);
-        if (chunk_count(c) > 0 &&
-            lo_fixnum_value(chunk_key(c, 0)) < lo_fixnum_value(vkey))
+        if (fences[mid] != NO_KEY &&
+            lo_fixnum_value(fences[mid]) < lo_fixnum_value(vkey))
             lo = mid + 1;
         else
             hi = mid;
@@ -783,14 +834,11 @@ static lo_value build_index(lo_lisp *L, lo_value store, lo_value key,
                                                              : "ORDERED");
     *lo_svref(index, INDEX_KEY) = key;
     *lo_svref(index, INDEX_TABLE) =
-        hash ? lo_table_new(L, LO_HASH_EQUAL, 64)
-             : lo_make_vector(L, 16, lo_fixnum(0));
+        hash ? lo_table_new(L, LO_HASH_EQUAL, 64) : new_top(L, 8);
     *lo_svref(index, INDEX_PRESENT) = lo_posting_new(L, 16);
     *lo_svref(index, INDEX_OTHERS) = lo_posting_new(L, 4);
     *lo_svref(index, INDEX_PAIRS) = lo_fixnum(0);
     *lo_svref(index, INDEX_MAX_SPAN) = lo_fixnum(0);
-    if (!hash)
-        *lo_svref(*lo_svref(index, INDEX_TABLE), 0) = lo_fixnum(0);
     /* the entries there already */
     int64_t next = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
     for (int64_t id = 1; id < next; id++) {
@@ -865,6 +913,26 @@ static bool same_ordered(lo_lisp *L, lo_value a, lo_value b)
     }
 }
 
+/* Whether each pair's key and each chunk's fence is what its value
+ * makes (an ordered index). */
+static bool keys_right(lo_lisp *L, lo_value index)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    for (uint64_t k = 0; k < n; k++) {
+        lo_value chunk = *lo_svref(top, 1 + k);
+        lo_value fence = chunk_count(chunk) ? chunk_key(chunk, 0) : NO_KEY;
+        if (top_fences(top)[k] != fence)
+            return false;
+        for (uint64_t i = 0; i < chunk_count(chunk); i++) {
+            lo_value v = chunk_value(chunk, i);
+            if (chunk_key(chunk, i) != order_key(L, v, order_class(L, v)))
+                return false;
+        }
+    }
+    return true;
+}
+
 const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index)
 {
     lo_value key = *lo_svref(index, INDEX_KEY);
@@ -881,6 +949,8 @@ const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index)
         return "a value's list of entries is wrong";
     if (!hash && !same_ordered(L, index, fresh))
         return "its ordered pairs are wrong";
+    if (!hash && !keys_right(L, index))
+        return "its order keys or its chunks' fences are wrong";
     return NULL;
 }
 

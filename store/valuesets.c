@@ -56,12 +56,21 @@ static bool keyword_named(lo_value k, const char *name)
     return name[n] == 0;
 }
 
+/* The first character of a symbol's name (0 for an empty name): most
+ * names are told apart by it alone. */
+static uint32_t first_char(lo_value sym)
+{
+    lo_value s = lo_symbol_name(sym);
+    return lo_string_length(s) ? lo_string_ref(s, 0) : 0;
+}
+
 /* Which of the set keys key is, or -1. */
 static int set_index(lo_lisp *L, lo_value key)
 {
     (void)L;
+    uint32_t c = first_char(key);
     for (int i = 0; i < (int)(sizeof set_keys / sizeof set_keys[0]); i++)
-        if (keyword_named(key, set_keys[i]))
+        if ((unsigned char)set_keys[i][0] == c && keyword_named(key, set_keys[i]))
             return i;
     return -1;
 }
@@ -69,8 +78,9 @@ static int set_index(lo_lisp *L, lo_value key)
 /* Whether v is in the default set of set key i. */
 static bool in_default_set(lo_value v, int i)
 {
+    uint32_t c = first_char(v);
     for (const char *const *name = defaults[i]; *name; name++)
-        if (keyword_named(v, *name))
+        if ((unsigned char)(*name)[0] == c && keyword_named(v, *name))
             return true;
     return false;
 }
