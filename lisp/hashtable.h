@@ -48,6 +48,10 @@ bool lo_table_remove(lo_lisp *L, lo_value table, lo_value key);
  * never looked up). */
 bool lo_table_find(lo_lisp *L, lo_value table, lo_value key, lo_value **pair,
                    bool *by_address);
+/* The same, but an absent key is added first, with the value NIL (*added
+ * says so): false only when key hashes by address (nothing is added). */
+bool lo_table_intern(lo_lisp *L, lo_value table, lo_value key,
+                     lo_value **pair, bool *added);
 uint64_t lo_table_count(lo_value table);
 /* The slots, for a walk: 2 * capacity values, key then value, an empty
  * slot's key LO_UNBOUND. */

@@ -109,12 +109,21 @@ static lo_value history_of(lo_lisp *L, lo_value e)
     return history;
 }
 
+/* The number of the entry's newest version. */
+static int64_t newest_version(lo_lisp *L, lo_value e)
+{
+    lo_value history = *lo_svref(e, ENTRY_HISTORY);
+    if (lo_null(L, history))
+        return 1;
+    return lo_fixnum_value(*lo_svref(lo_car_raw(history), VERSION_NUMBER));
+}
+
 /* Make the entry's state s, as change `what` by caller c. */
 static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,
                          const struct state *s)
 {
-    int64_t number = lo_fixnum_value(*lo_svref(e, ENTRY_VERSION)) + 1;
+    int64_t number = newest_version(L, e) + 1;
     lo_value now = lo_make_integer(L, (int64_t)(lo_clock_wall_ns() /
                                                 1000000000u));
     lo_value v = make_version(L, number, c->name, now,
@@ -129,7 +138,6 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                           was_live ? old.attrs : L->nil,
                           live ? s->attrs : L->nil);
     install(L, store, e, s, was_live);
-    *lo_svref(e, ENTRY_VERSION) = lo_fixnum(number);
     *lo_svref(e, ENTRY_HISTORY) = history;
 }
 
@@ -140,7 +148,6 @@ void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
     struct state s;
     read_state(e, &s);
     /* its history stays NIL: first_version */
-    *lo_svref(e, ENTRY_VERSION) = lo_fixnum(1);
     *lo_svref(e, ENTRY_HISTORY) = L->nil;
     lo_store_index_change(L, store, *lo_svref(e, ENTRY_ID), L->nil, s.attrs);
     install(L, store, e, &s, false);
@@ -528,7 +535,7 @@ LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
         check_owner(L, e, &ch.c, "STORE-REVERT");
     change_entry(L, ch.store, e, &ch.c, "REVERT", &s);
     lo_data_unlock_exclusive(L);
-    return lo_fixnum(lo_fixnum_value(*lo_svref(e, ENTRY_VERSION)));
+    return lo_fixnum(newest_version(L, e));
 }
 
 const struct lo_primitive *const lo_store_entry_primitives[] = {

@@ -215,23 +215,18 @@ static int64_t clamp(lo_value n, int64_t lo, int64_t hi)
     return x < lo ? lo : x > hi ? hi : x;
 }
 
-static bool date_approx(lo_lisp *L, lo_value v, uint64_t *approx)
+/* The approximation of a date of start and end (integers). */
+static uint64_t date_approx(lo_value start, lo_value end)
 {
-    lo_value start, end;
-    if (!lo_store_date_span(L, v, &start, &end))
-        return false;
     int64_t limit = (int64_t)1 << (DATE_START_BITS - 1);
     int64_t s = clamp(start, -limit - 1, limit);
     uint64_t span_max = ((uint64_t)1 << DATE_SPAN_BITS) - 1;
-    if (s < -limit) {
-        *approx = 0;
-    } else if (s >= limit) {
-        *approx = ((uint64_t)1 << KEY_BITS) - 1;
-    } else {
-        int64_t e = clamp(end, s, s + (int64_t)span_max);
-        *approx = (uint64_t)(s + limit) << DATE_SPAN_BITS | (uint64_t)(e - s);
-    }
-    return true;
+    if (s < -limit)
+        return 0;
+    if (s >= limit)
+        return ((uint64_t)1 << KEY_BITS) - 1;
+    int64_t e = clamp(end, s, s + (int64_t)span_max);
+    return (uint64_t)(s + limit) << DATE_SPAN_BITS | (uint64_t)(e - s);
 }
 
 /* The key of v, of order class cls. */
@@ -239,7 +234,7 @@ static lo_value order_key(lo_lisp *L, lo_value v, int cls)
 {
     uint64_t approx;
     bool ok = false;
-    lo_value seconds;
+    lo_value a, b;
     switch (cls) {
     case 0:
         ok = real_approx(v, &approx);
@@ -248,14 +243,40 @@ static lo_value order_key(lo_lisp *L, lo_value v, int cls)
         ok = string_approx(v, &approx);
         break;
     case 2:
-        ok = lo_store_duration_length(L, v, &seconds) &&
-             real_approx(seconds, &approx);
+        ok = lo_store_duration_length(L, v, &a) && real_approx(a, &approx);
         break;
     case 3:
-        ok = date_approx(L, v, &approx);
+        ok = lo_store_date_span(L, v, &a, &b);
+        if (ok)
+            approx = date_approx(a, b);
         break;
     }
     return ok ? class_key(cls, approx) : NO_KEY;
+}
+
+/* v's order class (-1: none) and its key, at once: a date or a duration
+ * has its class looked up once; *start and *end get a date's span. */
+static int classify(lo_lisp *L, lo_value v, lo_value *key, lo_value *start,
+                    lo_value *end)
+{
+    uint64_t approx;
+    *key = NO_KEY;
+    if (lo_numberp(v) || lo_typep(v, LO_T_STRING)) {
+        int cls = order_class(L, v);
+        *key = cls < 0 ? NO_KEY : order_key(L, v, cls);
+        return cls;
+    }
+    switch (lo_store_temporal(L, v, start, end)) {
+    case 2:
+        if (real_approx(*start, &approx))
+            *key = class_key(2, approx);
+        return 2;
+    case 3:
+        *key = class_key(3, date_approx(*start, *end));
+        return 3;
+    default:
+        return -1;
+    }
 }
 
 static int key_class(lo_value key)
@@ -557,10 +578,11 @@ static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
 
 static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
-    int cv = order_class(L, v);
+    lo_value key, start, end;
+    int cv = classify(L, v, &key, &start, &end);
     if (cv < 0)
         return;
-    struct sought s = sought(L, v, cv, id);
+    struct sought s = { v, key, cv, id };
     lo_value *top = lo_svref(index, INDEX_TABLE);
     if (lo_fixnum_value(*lo_svref(*top, 0)) == 0)
         top_insert(L, top, 0, new_chunk(L));
@@ -583,9 +605,7 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         refresh_fence(*top, k);
     *lo_svref(index, INDEX_PAIRS) =
         lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) + 1);
-    lo_value start, end;
-    if (cv == 3 && lo_svlength(index) > INDEX_MAX_SPAN &&
-        lo_store_date_span(L, v, &start, &end)) {
+    if (cv == 3 && lo_svlength(index) > INDEX_MAX_SPAN) {
         /* only ever grows: a bound, not the exact longest */
         lo_value span = lo_int_sub(L, end, start);
         if (lo_int_compare(span, lo_index_max_span(index)) > 0)
@@ -595,7 +615,8 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 
 static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
-    int cv = order_class(L, v);
+    lo_value key, start, end;
+    int cv = classify(L, v, &key, &start, &end);
     if (cv < 0)
         return;
     lo_value top = *lo_svref(index, INDEX_TABLE);
@@ -604,8 +625,7 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         return;
     /* pairs equal in the order (1 and 1.0) sort by id: look at every pair
      * of this id from the first place it could be */
-    struct sought first = sought(L, v, cv, 0), s = first;
-    s.id = id;
+    struct sought first = { v, key, cv, 0 };
     uint64_t k0 = chunk_for(L, top, &first);
     for (uint64_t k = k0; k < nchunks; k++) {
         lo_value chunk = *lo_svref(top, 1 + k);
@@ -613,7 +633,7 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         uint64_t at = k == k0 ? position_in(L, chunk, &first) : 0;
         for (; at < n; at++) {
             lo_value cvv = chunk_value(chunk, at);
-            if (keyed_compare(L, cvv, chunk_key(chunk, at), v, s.key) != 0)
+            if (keyed_compare(L, cvv, chunk_key(chunk, at), v, key) != 0)
                 return;
             if (chunk_id(chunk, at) == id &&
                 (lo_eq(cvv, v) || lo_store_equal(L, cvv, v))) {
@@ -635,22 +655,16 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 
 static void hash_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
-    lo_value table = *lo_svref(index, INDEX_TABLE);
-    lo_value key = lo_store_index_key(L, v);
     lo_value *pair;
-    bool by_address;
-    if (lo_table_find(L, table, key, &pair, &by_address)) {
-        posting_add(L, &pair[1], id);   /* the table's own slot */
-        return;
-    }
-    if (by_address) {
+    bool added;
+    if (!lo_table_intern(L, *lo_svref(index, INDEX_TABLE),
+                         lo_store_index_key(L, v), &pair, &added)) {
         posting_add(L, lo_svref(index, INDEX_OTHERS), id);
         return;
     }
-    /* a new value: most stay with one entry (a :name) */
-    lo_value p = lo_posting_new(L, 1);
-    posting_add(L, &p, id);
-    lo_table_put(L, table, key, p);
+    if (added)      /* a new value: most stay with one entry (a :name) */
+        pair[1] = lo_posting_new(L, 1);
+    posting_add(L, &pair[1], id);       /* the table's own slot */
 }
 
 static void hash_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
@@ -761,14 +775,14 @@ lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
         lo_value ikey = lo_store_index_key(L, v);
         if (lo_table_find(L, *lo_svref(index, INDEX_TABLE), ikey, &pair,
                           &by_address) &&
-            lo_store_same_copy(L, pair[0], v))
+            lo_store_same_copy(pair[0], v))
             return pair[0];
         return LO_UNBOUND;
     }
-    int cv = order_class(L, v);
+    lo_value vkey, span[2];
+    classify(L, v, &vkey, &span[0], &span[1]);
     lo_value top = *lo_svref(index, INDEX_TABLE);
     uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    lo_value vkey = cv < 0 ? NO_KEY : order_key(L, v, cv);
     if (vkey == NO_KEY || nchunks == 0)
         return LO_UNBOUND;
     /* The first pairs of v's key, found by the keys alone (the values
@@ -804,7 +818,7 @@ lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
         if (chunk_key(chunk, at) != vkey)
             break;
         lo_value kept = chunk_value(chunk, at);
-        if (lo_store_same_copy(L, kept, v))
+        if (lo_store_same_copy(kept, v))
             return kept;
     }
     return LO_UNBOUND;

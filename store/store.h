@@ -40,9 +40,10 @@ enum {
                                whole by a change, never written in place */
     ENTRY_OWNER,            /* user name string; NIL: the administrator */
     ENTRY_ACL,              /* list of (principal bits) */
-    ENTRY_HISTORY,          /* list of versions, newest first; NIL: never
-                               changed, version 1 is the put (entry.c) */
-    ENTRY_VERSION,          /* fixnum: the newest version's number */
+    ENTRY_HISTORY,          /* list of versions, newest first (the
+                               newest's number is the entry's version);
+                               NIL: never changed, version 1 is the put
+                               (entry.c) */
     ENTRY_DELETED,          /* T or NIL */
     ENTRY_CREATED,          /* seconds since 1970 (integer); the last
                                change's time is the newest version's */
@@ -108,6 +109,9 @@ bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_durationp(lo_lisp *L, lo_value v);
 /* A duration's length (a rational): false when v is no duration. */
 bool lo_store_duration_length(lo_lisp *L, lo_value v, lo_value *seconds);
+/* Whether v is a date (3: *a its start, *b its end) or a duration (2: *a
+ * its length), else 0, with one look-up of its class. */
+int lo_store_temporal(lo_lisp *L, lo_value v, lo_value *a, lo_value *b);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
 int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
 /* A date's start and end (integers, seconds since 1970): false when v is
@@ -152,8 +156,9 @@ lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v);
 /* Whether the value the store keeps may stand for v (the same type and
- * contents: a string, a boxed number, a date or duration). */
-bool lo_store_same_copy(lo_lisp *L, lo_value kept, lo_value v);
+ * contents: a string, a boxed number, a date or duration -- for an
+ * instance the caller has made sure v is a date or a duration). */
+bool lo_store_same_copy(lo_value kept, lo_value v);
 
 /* An attribute's value (or an ACL) as a caller with bits on its entry
  * gets it: bit-carrying objects restricted to those bits and never

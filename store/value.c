@@ -107,6 +107,15 @@ bool lo_store_duration_length(lo_lisp *L, lo_value v, lo_value *seconds)
     return duration_length(L, v, seconds);
 }
 
+int lo_store_temporal(lo_lisp *L, lo_value v, lo_value *a, lo_value *b)
+{
+    if (!lo_typep(v, LO_T_INSTANCE))
+        return 0;
+    if (date_span(L, v, a, b))
+        return 3;
+    return duration_length(L, v, a) ? 2 : 0;
+}
+
 bool lo_store_datep(lo_lisp *L, lo_value v)
 {
     lo_value start, end;
@@ -383,7 +392,7 @@ static lo_value copy_value(lo_lisp *L, lo_value v, int depth)
 /* Whether the store's own value kept may stand for v: of the same type
  * and contents, so that nothing but EQ tells them apart (the store never
  * hands out a value it keeps with its write bit). */
-bool lo_store_same_copy(lo_lisp *L, lo_value kept, lo_value v)
+bool lo_store_same_copy(lo_value kept, lo_value v)
 {
     if (!lo_objectp(kept) || !lo_objectp(v) ||
         lo_type_of_object(kept) != lo_type_of_object(v))
@@ -402,9 +411,9 @@ bool lo_store_same_copy(lo_lisp *L, lo_value kept, lo_value v)
     case LO_T_RATIO:
         return lo_eql(kept, v);
     case LO_T_INSTANCE: {
-        /* dates and durations only: the same class, slots EQL */
-        if (!lo_eq(lo_ptr(kept)[INSTANCE_WRAPPER], lo_ptr(v)[INSTANCE_WRAPPER]) ||
-            !(lo_store_datep(L, v) || lo_store_durationp(L, v)))
+        /* dates and durations only (the caller knows v is one): the same
+         * class layout, slots EQL */
+        if (!lo_eq(lo_ptr(kept)[INSTANCE_WRAPPER], lo_ptr(v)[INSTANCE_WRAPPER]))
             return false;
         lo_value a = lo_ptr(kept)[INSTANCE_SLOTS], b = lo_ptr(v)[INSTANCE_SLOTS];
         uint64_t n = lo_svlength(b);
