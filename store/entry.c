@@ -149,7 +149,9 @@ void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
     read_state(e, &s);
     /* its history stays NIL: first_version */
     *lo_svref(e, ENTRY_HISTORY) = L->nil;
-    lo_store_index_change(L, store, *lo_svref(e, ENTRY_ID), L->nil, s.attrs);
+    /* its values become the store's own there (lo_store_put_value) */
+    lo_store_index_put(L, store, lo_fixnum_value(*lo_svref(e, ENTRY_ID)),
+                       s.attrs);
     install(L, store, e, &s, false);
 }
 

@@ -576,12 +576,73 @@ static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
     return chunk;
 }
 
-static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
+enum { SAME_LOOKS = 4 };    /* pairs of a key looked at, at most */
+
+/* A value index (an ordered one) holds that may stand for v (of key
+ * vkey), or LO_UNBOUND.  Found by the keys alone: the values they tie
+ * with are not read (this is a chance to share, and a pair without a key
+ * may mislead it); the first pairs of v's key are looked at. */
+static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
 {
-    lo_value key, start, end;
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    if (vkey == NO_KEY || nchunks == 0)
+        return LO_UNBOUND;
+    const lo_value *fences = top_fences(top);
+    uint64_t lo = 0, hi = nchunks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (fences[mid] != NO_KEY &&
+            lo_fixnum_value(fences[mid]) < lo_fixnum_value(vkey))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t k = lo ? lo - 1 : 0;
+    lo_value chunk = *lo_svref(top, 1 + k);
+    uint64_t at = 0, end = chunk_count(chunk);
+    while (at < end) {
+        uint64_t mid = at + (end - at) / 2;
+        if (lo_fixnum_value(chunk_key(chunk, mid)) < lo_fixnum_value(vkey))
+            at = mid + 1;
+        else
+            end = mid;
+    }
+    for (int looked = 0; looked < SAME_LOOKS; looked++, at++) {
+        if (at >= chunk_count(chunk)) {
+            if (++k >= nchunks)
+                break;
+            chunk = *lo_svref(top, 1 + k);
+            at = 0;
+        }
+        if (chunk_key(chunk, at) != vkey)
+            break;
+        lo_value kept = chunk_value(chunk, at);
+        if (lo_store_same_copy(kept, v))
+            return kept;
+    }
+    return LO_UNBOUND;
+}
+
+/* Add the value in *place for id.  fresh: that value may be the
+ * caller's own still (PUT_NEW): it becomes a value the index holds
+ * already, or a copy. */
+static void ordered_add(lo_lisp *L, lo_value index, lo_value *place,
+                        int64_t id, bool fresh)
+{
+    lo_value v = *place, key, start, end;
     int cv = classify(L, v, &key, &start, &end);
-    if (cv < 0)
+    if (cv < 0) {
+        if (fresh)
+            *place = lo_store_copy_value(L, v);
         return;
+    }
+    if (fresh) {
+        /* shared first: the search below then meets its value's other
+         * pairs as the same object, not as values to compare */
+        lo_value kept = ordered_kept(index, v, key);
+        *place = v = kept != LO_UNBOUND ? kept : lo_store_copy_value(L, v);
+    }
     struct sought s = { v, key, cv, id };
     lo_value *top = lo_svref(index, INDEX_TABLE);
     if (lo_fixnum_value(*lo_svref(*top, 0)) == 0)
@@ -653,14 +714,29 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 
 /* ---- hash indexes --------------------------------------------------------------- */
 
-static void hash_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
+/* Add the value in *place for id.  fresh: that value may be the
+ * caller's own still (PUT_NEW): it becomes the table's key when that is
+ * the same value, else a copy (which keys a new table entry). */
+static void hash_add(lo_lisp *L, lo_value index, lo_value *place, int64_t id,
+                     bool fresh)
 {
-    lo_value *pair;
+    lo_value v = *place, *pair;
     bool added;
     if (!lo_table_intern(L, *lo_svref(index, INDEX_TABLE),
                          lo_store_index_key(L, v), &pair, &added)) {
+        if (fresh)
+            *place = lo_store_copy_value(L, v);
         posting_add(L, lo_svref(index, INDEX_OTHERS), id);
         return;
+    }
+    if (fresh) {
+        if (!added && lo_store_same_copy(pair[0], v)) {
+            *place = pair[0];
+        } else {
+            *place = lo_store_copy_value(L, v);
+            if (lo_eq(pair[0], v))      /* the caller's own keys it: */
+                pair[0] = *place;       /* the copy does instead */
+        }
     }
     if (added)      /* a new value: most stay with one entry (a :name) */
         pair[1] = lo_posting_new(L, 1);
@@ -710,29 +786,40 @@ static bool index_hash_p(lo_value index)
     return lo_typep(*lo_svref(index, INDEX_TABLE), LO_T_HASH_TABLE);
 }
 
-/* Put in (add) or take out of index the pairs of key in attrs for id. */
+/* What index_attrs does with the pairs of key in attrs. */
+enum index_op {
+    TAKE_OUT,
+    PUT_IN,
+    PUT_NEW,        /* put in the values of a new entry, which may be the
+                       caller's own still: each becomes a value another
+                       entry holds, or a copy (lo_store_put_value) */
+};
+
+/* Put in or take out of index the pairs of key in attrs for id. */
 static void index_attrs(lo_lisp *L, lo_value index, lo_value attrs,
-                        int64_t id, bool add)
+                        int64_t id, enum index_op op)
 {
     lo_value key = *lo_svref(index, INDEX_KEY);
-    bool hash = index_hash_p(index);
+    bool hash = index_hash_p(index), fresh = op == PUT_NEW;
     bool any = false;
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2) {
         if (!lo_eq(*lo_svref(attrs, i), key))
             continue;
         any = true;
-        lo_value v = *lo_svref(attrs, i + 1);
-        if (hash)
-            add ? hash_add(L, index, v, id) : hash_remove(L, index, v, id);
+        lo_value *place = lo_svref(attrs, i + 1);
+        if (op == TAKE_OUT)
+            hash ? hash_remove(L, index, *place, id)
+                 : ordered_remove(L, index, *place, id);
         else
-            add ? ordered_add(L, index, v, id) : ordered_remove(L, index, v, id);
+            hash ? hash_add(L, index, place, id, fresh)
+                 : ordered_add(L, index, place, id, fresh);
     }
     if (!any)
         return;
-    if (add)
-        posting_add(L, lo_svref(index, INDEX_PRESENT), id);
-    else
+    if (op == TAKE_OUT)
         posting_remove(*lo_svref(index, INDEX_PRESENT), id);
+    else
+        posting_add(L, lo_svref(index, INDEX_PRESENT), id);
 }
 
 void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
@@ -751,16 +838,29 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
         /* out with the old values, in with the new: a value in both is
          * taken out and put back, which leaves it where it was */
         if (had)
-            index_attrs(L, index, old_attrs, lo_fixnum_value(id), false);
+            index_attrs(L, index, old_attrs, lo_fixnum_value(id), TAKE_OUT);
         if (has)
-            index_attrs(L, index, new_attrs, lo_fixnum_value(id), true);
+            index_attrs(L, index, new_attrs, lo_fixnum_value(id), PUT_IN);
+        slots = lo_table_slots(indexes, &capacity);
+    }
+}
+
+void lo_store_index_put(lo_lisp *L, lo_value store, int64_t id,
+                        lo_value attrs)
+{
+    lo_value indexes = *lo_svref(store, STORE_INDEXES);
+    uint64_t capacity;
+    lo_value *slots = lo_table_slots(indexes, &capacity);
+    for (uint64_t i = 0; i < capacity; i++) {
+        if (slots[2 * i] == LO_UNBOUND)
+            continue;
+        index_attrs(L, slots[2 * i + 1], attrs, id, PUT_NEW);
         slots = lo_table_slots(indexes, &capacity);
     }
 }
 
 /* ---- values shared between entries ------------------------------------------------ */
 
-enum { SAME_LOOKS = 4 };    /* pairs equal in the order looked at, at most */
 
 lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
                                    lo_value v)
@@ -781,47 +881,7 @@ lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
     }
     lo_value vkey, span[2];
     classify(L, v, &vkey, &span[0], &span[1]);
-    lo_value top = *lo_svref(index, INDEX_TABLE);
-    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    if (vkey == NO_KEY || nchunks == 0)
-        return LO_UNBOUND;
-    /* The first pairs of v's key, found by the keys alone (the values
-     * they tie with are not read: this is only a chance to share, and a
-     * pair without a key may mislead it). */
-    const lo_value *fences = top_fences(top);
-    uint64_t lo = 0, hi = nchunks;
-    while (lo < hi) {
-        uint64_t mid = lo + (hi - lo) / 2;
-        if (fences[mid] != NO_KEY &&
-            lo_fixnum_value(fences[mid]) < lo_fixnum_value(vkey))
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    uint64_t k = lo ? lo - 1 : 0;
-    lo_value chunk = *lo_svref(top, 1 + k);
-    uint64_t at = 0, end = chunk_count(chunk);
-    while (at < end) {
-        uint64_t mid = at + (end - at) / 2;
-        if (lo_fixnum_value(chunk_key(chunk, mid)) < lo_fixnum_value(vkey))
-            at = mid + 1;
-        else
-            end = mid;
-    }
-    for (int looked = 0; looked < SAME_LOOKS; looked++, at++) {
-        if (at >= chunk_count(chunk)) {
-            if (++k >= nchunks)
-                break;
-            chunk = *lo_svref(top, 1 + k);
-            at = 0;
-        }
-        if (chunk_key(chunk, at) != vkey)
-            break;
-        lo_value kept = chunk_value(chunk, at);
-        if (lo_store_same_copy(kept, v))
-            return kept;
-    }
-    return LO_UNBOUND;
+    return ordered_kept(index, v, vkey);
 }
 
 /* ---- making and dropping indexes ---------------------------------------------- */
@@ -858,7 +918,7 @@ static lo_value build_index(lo_lisp *L, lo_value store, lo_value key,
     for (int64_t id = 1; id < next; id++) {
         lo_value e = lo_store_entry_record(L, store, id);
         if (!lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)))
-            index_attrs(L, index, *lo_svref(e, ENTRY_ATTRS), id, true);
+            index_attrs(L, index, *lo_svref(e, ENTRY_ATTRS), id, PUT_IN);
         lo_limits_ticked(L);
     }
     return index;

@@ -192,7 +192,7 @@ static lo_value attributes_vector(lo_lisp *L, lo_value store,
             continue;
         }
         *lo_svref(v, j++) = key;
-        *lo_svref(v, j++) = lo_store_attribute_value(L, store, c, key, value);
+        *lo_svref(v, j++) = lo_store_put_value(L, store, c, key, value);
     }
     return v;
 }

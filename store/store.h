@@ -141,6 +141,11 @@ extern const struct lo_primitive *const lo_store_entry_primitives[];
  * none, as for an entry not yet made or deleted): every index follows. */
 void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
                            lo_value old_attrs, lo_value new_attrs);
+/* A new entry id's attributes attrs go into every index; the values
+ * lo_store_put_value left as given become values the indexes hold
+ * already (the same contents) or copies, in attrs itself. */
+void lo_store_index_put(lo_lisp *L, lo_value store, int64_t id,
+                        lo_value attrs);
 /* A value the index of key holds that may stand for v
  * (lo_store_same_copy), or LO_UNBOUND: what a new value may share
  * instead of a copy of its own. */
@@ -155,6 +160,17 @@ lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
 lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v);
+/* The same for a value of a new entry (STORE-PUT), checked the same: a
+ * value of a key with an index that may be shared (a string, a boxed
+ * number, a date or a duration) is given back as it is, to become the
+ * store's own -- a value another entry holds, or a copy -- when the new
+ * entry is put in the indexes (lo_store_index_put). */
+lo_value lo_store_put_value(lo_lisp *L, lo_value store,
+                            const struct lo_store_caller *c, lo_value key,
+                            lo_value v);
+/* A copy of what the store keeps of v: strings, dates, durations and
+ * lists copied, anything else v itself. */
+lo_value lo_store_copy_value(lo_lisp *L, lo_value v);
 /* Whether the value the store keeps may stand for v (the same type and
  * contents: a string, a boxed number, a date or duration -- for an
  * instance the caller has made sure v is a date or a duration). */

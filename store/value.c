@@ -17,6 +17,7 @@
 #include "lisp/numbers.h"
 #include "lisp/sequences.h"
 #include "store/filter.h"
+#include "store/index.h"
 #include "store/store.h"
 
 /* ---- dates and durations (store/boot/72-dates.lisp) ------------------------- */
@@ -446,6 +447,21 @@ static bool shareable(lo_value v)
     default:
         return false;
     }
+}
+
+lo_value lo_store_copy_value(lo_lisp *L, lo_value v)
+{
+    return copy_value(L, v, 0);
+}
+
+lo_value lo_store_put_value(lo_lisp *L, lo_value store,
+                            const struct lo_store_caller *c, lo_value key,
+                            lo_value v)
+{
+    lo_store_check_set_value(L, store, c, key, v);
+    if (shareable(v) && !lo_null(L, lo_store_index_of(L, store, key)))
+        return v;           /* lo_store_index_put makes it the store's */
+    return copy_value(L, v, 0);
 }
 
 lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
