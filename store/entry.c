@@ -18,10 +18,11 @@
  * version is trimmed.
  *
  * Most entries are never changed, so the first version is not made at
- * the put: an entry whose history is NIL has one version, number 1, the
- * put by its owner at its creation time, which left the state the entry
- * still has (first_version makes it when it is asked for, and the first
- * change records it before its own).
+ * the put: while an entry was never changed its history slot holds the
+ * time of its put instead, and its one version is number 1, that put, by
+ * its owner, which left the state the entry still has (first_version
+ * makes it when it is asked for, and the first change records it before
+ * its own).
  */
 #include <string.h>
 
@@ -88,14 +89,14 @@ static lo_value make_version(lo_lisp *L, int64_t number, lo_value who,
     return v;
 }
 
-/* The first version of an entry never changed (its history NIL): the
- * put, by its owner, when it was made, of the state it has. */
+/* The first version of an entry never changed (its history the time of
+ * its put): the put, by its owner, then, of the state it has. */
 static lo_value first_version(lo_lisp *L, lo_value e)
 {
     struct state s;
     read_state(e, &s);
     return make_version(L, 1, *lo_svref(e, ENTRY_OWNER),
-                        *lo_svref(e, ENTRY_CREATED),
+                        *lo_svref(e, ENTRY_HISTORY),
                         lo_intern_keyword(L, "PUT"), &s);
 }
 
@@ -104,16 +105,16 @@ static lo_value first_version(lo_lisp *L, lo_value e)
 static lo_value history_of(lo_lisp *L, lo_value e)
 {
     lo_value history = *lo_svref(e, ENTRY_HISTORY);
-    if (lo_null(L, history))
+    if (!lo_consp(history))
         return lo_cons(L, first_version(L, e), L->nil);
     return history;
 }
 
 /* The number of the entry's newest version. */
-static int64_t newest_version(lo_lisp *L, lo_value e)
+static int64_t newest_version(lo_value e)
 {
     lo_value history = *lo_svref(e, ENTRY_HISTORY);
-    if (lo_null(L, history))
+    if (!lo_consp(history))
         return 1;
     return lo_fixnum_value(*lo_svref(lo_car_raw(history), VERSION_NUMBER));
 }
@@ -123,7 +124,7 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,
                          const struct state *s)
 {
-    int64_t number = newest_version(L, e) + 1;
+    int64_t number = newest_version(e) + 1;
     lo_value now = lo_make_integer(L, (int64_t)(lo_clock_wall_ns() /
                                                 1000000000u));
     lo_value v = make_version(L, number, c->name, now,
@@ -147,8 +148,7 @@ void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
     (void)c;        /* the put's caller is the entry's owner */
     struct state s;
     read_state(e, &s);
-    /* its history stays NIL: first_version */
-    *lo_svref(e, ENTRY_HISTORY) = L->nil;
+    /* its history is the time of the put (first_version) */
     /* its values become the store's own there (lo_store_put_value) */
     lo_store_index_put(L, store, lo_fixnum_value(*lo_svref(e, ENTRY_ID)),
                        s.attrs);
@@ -537,7 +537,7 @@ LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
         check_owner(L, e, &ch.c, "STORE-REVERT");
     change_entry(L, ch.store, e, &ch.c, "REVERT", &s);
     lo_data_unlock_exclusive(L);
-    return lo_fixnum(newest_version(L, e));
+    return lo_fixnum(newest_version(e));
 }
 
 const struct lo_primitive *const lo_store_entry_primitives[] = {

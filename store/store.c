@@ -307,7 +307,7 @@ static int64_t put_entry(lo_lisp *L, lo_value object, const lo_value *attrs,
     *lo_svref(e, ENTRY_ATTRS) = av;
     *lo_svref(e, ENTRY_OWNER) = c.name;
     *lo_svref(e, ENTRY_ACL) = acl;
-    *lo_svref(e, ENTRY_CREATED) = lo_make_integer(L, (int64_t)now_seconds());
+    *lo_svref(e, ENTRY_HISTORY) = lo_make_integer(L, (int64_t)now_seconds());
     lo_store_record_first_version(L, store, e, &c);
     *lo_svref(entries, (uint64_t)id) = e;
     *lo_svref(store, STORE_NEXT_ID) = lo_fixnum(id + 1);

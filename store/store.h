@@ -37,16 +37,17 @@ enum {
     ENTRY_ID,               /* fixnum */
     ENTRY_OBJECT,           /* the object, as its owner's reference */
     ENTRY_ATTRS,            /* simple-vector k1 v1 k2 v2 ..., replaced
-                               whole by a change, never written in place */
+                               whole by a change, never written in place
+                               (but a new entry's, by lo_store_index_put,
+                               before the entry is the store's) */
     ENTRY_OWNER,            /* user name string; NIL: the administrator */
     ENTRY_ACL,              /* list of (principal bits) */
     ENTRY_HISTORY,          /* list of versions, newest first (the
-                               newest's number is the entry's version);
-                               NIL: never changed, version 1 is the put
-                               (entry.c) */
+                               newest's number is the entry's version,
+                               its time the last change's); while never
+                               changed, the time of the put (seconds since
+                               1970, an integer): version 1 (entry.c) */
     ENTRY_DELETED,          /* T or NIL */
-    ENTRY_CREATED,          /* seconds since 1970 (integer); the last
-                               change's time is the newest version's */
     ENTRY_SLOTS
 };
 
