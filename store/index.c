@@ -581,19 +581,21 @@ enum { SAME_LOOKS = 4 };    /* pairs of a key looked at, at most */
 /* A value index (an ordered one) holds that may stand for v (of key
  * vkey), or LO_UNBOUND.  Found by the keys alone: the values they tie
  * with are not read (this is a chance to share, and a pair without a key
- * may mislead it); the first pairs of v's key are looked at. */
+ * may mislead it).  The last pairs of v's key are looked at: a new
+ * entry's pair goes right after them (its id is the largest), so its own
+ * search then reads the same lines. */
 static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
 {
     lo_value top = *lo_svref(index, INDEX_TABLE);
     uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
     if (vkey == NO_KEY || nchunks == 0)
         return LO_UNBOUND;
+    /* the first pair whose key is past vkey: chunk k, place at */
     const lo_value *fences = top_fences(top);
     uint64_t lo = 0, hi = nchunks;
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (fences[mid] != NO_KEY &&
-            lo_fixnum_value(fences[mid]) < lo_fixnum_value(vkey))
+        if (lo_fixnum_value(fences[mid]) <= lo_fixnum_value(vkey))
             lo = mid + 1;
         else
             hi = mid;
@@ -603,18 +605,21 @@ static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
     uint64_t at = 0, end = chunk_count(chunk);
     while (at < end) {
         uint64_t mid = at + (end - at) / 2;
-        if (lo_fixnum_value(chunk_key(chunk, mid)) < lo_fixnum_value(vkey))
+        if (lo_fixnum_value(chunk_key(chunk, mid)) <= lo_fixnum_value(vkey))
             at = mid + 1;
         else
             end = mid;
     }
-    for (int looked = 0; looked < SAME_LOOKS; looked++, at++) {
-        if (at >= chunk_count(chunk)) {
-            if (++k >= nchunks)
+    for (int looked = 0; looked < SAME_LOOKS;) {
+        if (at == 0) {              /* on to the chunk before */
+            if (k == 0)
                 break;
-            chunk = *lo_svref(top, 1 + k);
-            at = 0;
+            chunk = *lo_svref(top, 1 + --k);
+            at = chunk_count(chunk);
+            continue;
         }
+        at--;
+        looked++;
         if (chunk_key(chunk, at) != vkey)
             break;
         lo_value kept = chunk_value(chunk, at);
