@@ -1,13 +1,14 @@
 /*
  * index.c -- the store's indexes (docs/store-design.md section 6), kept
  * exact by every change: entry.c calls lo_store_index_change with an
- * entry's old and new attributes, under the data lock held exclusive.
+ * entry's old and new attributes (lo_store_index_put with a new entry's),
+ * under the data lock held exclusive.
  *
  * An index serves one key.  Its record is a simple-vector:
  *   INDEX_KIND     :HASH or :ORDERED
  *   INDEX_KEY      the keyword
  *   INDEX_TABLE    hash: an EQUAL table, index key of a value -> posting;
- *                  ordered: the chunk list (below)
+ *                  ordered: the top vector (below)
  *   INDEX_PRESENT  a posting of the ids having the key at all (HAS)
  *   INDEX_OTHERS   hash: a posting of the ids with a value whose EQUAL hash
  *                  is its address (an instance as an :author): such a
@@ -19,12 +20,17 @@
  * append; a change elsewhere is a binary search and a move.
  *
  * An **ordered index** is a B+tree of height two: a top vector (slot 0
- * the count of chunks, then the chunks in order), each chunk a
- * simple-vector (slot 0 the count of pairs, then value, id, value, id
- * ... in order).  A chunk splits in two when full.  Pairs are ordered by
- * value -- reals, then strings, then durations, then dates, each in the
- * store's order (value.c) -- then by id.  Values of other types (and NaN)
- * are not in an ordered index: no range matches them anyway.
+ * the count n of chunks, then room for chunk references, chunk k at slot
+ * 1 + k, then as many fences: the key of each chunk's first pair), each
+ * chunk a simple-vector of CHUNK_PAIRS places (slot 0 the count of pairs,
+ * then the places' keys, then value and id of each place; readers reach
+ * them through chunk_value and chunk_id).  Pairs are ordered by value --
+ * reals, then strings, then durations, then dates, each in the store's
+ * order (value.c) -- then by id; each carries its value's order key,
+ * which most comparisons read instead of the value ("Order keys" below).
+ * A full chunk lends pairs to a neighbour, or splits in two.  Values of
+ * other types (and NaN) are not in an ordered index: no range matches
+ * them anyway.
  *
  * Everything is heap objects, so indexes persist with the store and need
  * no rebuilding at start.  Nothing here runs Lisp code, so no collection
