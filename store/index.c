@@ -335,16 +335,15 @@ static int64_t chunk_id(lo_value chunk, uint64_t i)
     return lo_fixnum_value(chunk_pair(chunk, i)[1]);
 }
 
-/* A pair sought: its value, the value's class and key, and its id. */
+/* A pair sought: its value, the value's key, and its id. */
 struct sought {
     lo_value v, key;
-    int cls;
     int64_t id;
 };
 
 static struct sought sought(lo_lisp *L, lo_value v, int cls, int64_t id)
 {
-    return (struct sought){ v, order_key(L, v, cls), cls, id };
+    return (struct sought){ v, order_key(L, v, cls), id };
 }
 
 /* Pair i of chunk against the pair sought: -1, 0 or 1. */
@@ -654,7 +653,7 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value *place,
         lo_value kept = ordered_kept(index, v, key);
         *place = v = kept != LO_UNBOUND ? kept : lo_store_copy_value(L, v);
     }
-    struct sought s = { v, key, cv, id };
+    struct sought s = { v, key, id };
     lo_value *top = lo_svref(index, INDEX_TABLE);
     if (lo_fixnum_value(*lo_svref(*top, 0)) == 0)
         top_insert(L, top, 0, new_chunk(L));
@@ -697,7 +696,7 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         return;
     /* pairs equal in the order (1 and 1.0) sort by id: look at every pair
      * of this id from the first place it could be */
-    struct sought first = { v, key, cv, 0 };
+    struct sought first = { v, key, 0 };
     uint64_t k0 = chunk_for(L, top, &first);
     for (uint64_t k = k0; k < nchunks; k++) {
         lo_value chunk = *lo_svref(top, 1 + k);
