@@ -502,6 +502,45 @@ void lo_table_put(lo_lisp *L, lo_value table, lo_value key, lo_value value)
     table_put(L, tp, key, value);
 }
 
+bool lo_table_find(lo_lisp *L, lo_value table, lo_value key, lo_value **pair,
+                   bool *by_address)
+{
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    bool found;
+    *by_address = false;
+    uint64_t i = probe(L, tp, key, &found, by_address);
+    if (!found || *by_address)
+        return false;
+    *pair = &table_slots(tp)[2 * i];
+    return true;
+}
+
+bool lo_table_intern(lo_lisp *L, lo_value table, lo_value key,
+                     lo_value **pair, bool *added)
+{
+    LO_ASSERT(key != LO_UNBOUND);
+    uint64_t *tp = lo_ptr(table);
+    refresh(L, tp);
+    bool found, by_address = false;
+    uint64_t i = probe(L, tp, key, &found, &by_address);
+    *added = false;
+    if (by_address)
+        return false;
+    if (!found) {
+        uint64_t count = (uint64_t)lo_fixnum_value(tp[HT_COUNT]);
+        if ((count + 1) * 4 > table_capacity(tp) * 3) {     /* as table_put */
+            rehash(L, tp, table_capacity(tp) * 2);
+            i = probe(L, tp, key, &found, &by_address);
+        }
+        fill_slot(L, tp, i, key, L->nil, false);
+        tp[HT_COUNT] = lo_fixnum((int64_t)count + 1);
+        *added = true;
+    }
+    *pair = &table_slots(tp)[2 * i];
+    return true;
+}
+
 bool lo_table_remove(lo_lisp *L, lo_value table, lo_value key)
 {
     uint64_t *tp = lo_ptr(table);

@@ -41,6 +41,17 @@ void lo_table_refresh(lo_lisp *L, lo_value table);
 bool lo_table_get(lo_lisp *L, lo_value table, lo_value key, lo_value *value);
 void lo_table_put(lo_lisp *L, lo_value table, lo_value key, lo_value value);
 bool lo_table_remove(lo_lisp *L, lo_value table, lo_value key);
+/* A writer's look-up (it may rehash the table): the place of key's entry
+ * -- (*pair)[0] the key as the table holds it, (*pair)[1] its value,
+ * which the caller may set -- good until the table's next write; false
+ * when key is absent, or hashes by address (*by_address: such a key is
+ * never looked up). */
+bool lo_table_find(lo_lisp *L, lo_value table, lo_value key, lo_value **pair,
+                   bool *by_address);
+/* The same, but an absent key is added first, with the value NIL (*added
+ * says so): false only when key hashes by address (nothing is added). */
+bool lo_table_intern(lo_lisp *L, lo_value table, lo_value key,
+                     lo_value **pair, bool *added);
 uint64_t lo_table_count(lo_value table);
 /* The slots, for a walk: 2 * capacity values, key then value, an empty
  * slot's key LO_UNBOUND. */

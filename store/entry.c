@@ -16,6 +16,13 @@
  * history depth of versions are kept, the newest; a deleted entry can be
  * brought back by reverting to a version before its deletion until that
  * version is trimmed.
+ *
+ * Most entries are never changed, so the first version is not made at
+ * the put: while an entry was never changed its history slot holds the
+ * time of its put instead, and its one version is number 1, that put, by
+ * its owner, which left the state the entry still has (first_version
+ * makes it when it is asked for, and the first change records it before
+ * its own).
  */
 #include <string.h>
 
@@ -41,6 +48,22 @@ static void read_state(lo_value e, struct state *s)
     s->deleted = *lo_svref(e, ENTRY_DELETED);
 }
 
+/* Make s the entry's state (its indexes follow already); the store's
+ * count of live entries follows it. */
+static void install(lo_lisp *L, lo_value store, lo_value e,
+                    const struct state *s, bool was_live)
+{
+    bool live = lo_null(L, s->deleted);
+    *lo_svref(e, ENTRY_ATTRS) = s->attrs;
+    *lo_svref(e, ENTRY_OBJECT) = s->object;
+    *lo_svref(e, ENTRY_ACL) = s->acl;
+    *lo_svref(e, ENTRY_DELETED) = s->deleted;
+    if (was_live != live)
+        *lo_svref(store, STORE_LIVE) = lo_fixnum(
+            lo_fixnum_value(*lo_svref(store, STORE_LIVE)) + (live ? 1 : -1));
+    lo_store_note_entry(L, store, e);       /* the dense words follow */
+}
+
 /* The list cut to its first n elements (n >= 1): the versions kept. */
 static void trim(lo_lisp *L, lo_value list, int64_t n)
 {
@@ -50,24 +73,64 @@ static void trim(lo_lisp *L, lo_value list, int64_t n)
         lo_ptr(list)[2] = L->nil;
 }
 
+/* A new version: number, by who, when, what, leaving state s. */
+static lo_value make_version(lo_lisp *L, int64_t number, lo_value who,
+                             lo_value when, lo_value what,
+                             const struct state *s)
+{
+    lo_value v = lo_make_vector(L, VERSION_SLOTS, L->nil);
+    *lo_svref(v, VERSION_NUMBER) = lo_fixnum(number);
+    *lo_svref(v, VERSION_WHO) = who;
+    *lo_svref(v, VERSION_WHEN) = when;
+    *lo_svref(v, VERSION_WHAT) = what;
+    *lo_svref(v, VERSION_ATTRS) = s->attrs;
+    *lo_svref(v, VERSION_OBJECT) = s->object;
+    *lo_svref(v, VERSION_ACL) = s->acl;
+    *lo_svref(v, VERSION_DELETED) = s->deleted;
+    return v;
+}
+
+/* The first version of an entry never changed (its history the time of
+ * its put): the put, by its owner, then, of the state it has. */
+static lo_value first_version(lo_lisp *L, lo_value e)
+{
+    struct state s;
+    read_state(e, &s);
+    return make_version(L, 1, *lo_svref(e, ENTRY_OWNER),
+                        *lo_svref(e, ENTRY_HISTORY),
+                        lo_intern_keyword(L, "PUT"), &s);
+}
+
+/* The entry's versions kept, newest first (a fresh list of the first
+ * version when it was never changed). */
+static lo_value history_of(lo_lisp *L, lo_value e)
+{
+    lo_value history = *lo_svref(e, ENTRY_HISTORY);
+    if (!lo_consp(history))
+        return lo_cons(L, first_version(L, e), L->nil);
+    return history;
+}
+
+/* The number of the entry's newest version. */
+static int64_t newest_version(lo_value e)
+{
+    lo_value history = *lo_svref(e, ENTRY_HISTORY);
+    if (!lo_consp(history))
+        return 1;
+    return lo_fixnum_value(*lo_svref(lo_car_raw(history), VERSION_NUMBER));
+}
+
 /* Make the entry's state s, as change `what` by caller c. */
 static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,
                          const struct state *s)
 {
-    int64_t number = lo_fixnum_value(*lo_svref(e, ENTRY_VERSION)) + 1;
-    lo_value v = lo_make_vector(L, VERSION_SLOTS, L->nil);
+    int64_t number = newest_version(e) + 1;
     lo_value now = lo_make_integer(L, (int64_t)(lo_clock_wall_ns() /
                                                 1000000000u));
-    *lo_svref(v, VERSION_NUMBER) = lo_fixnum(number);
-    *lo_svref(v, VERSION_WHO) = c->name;
-    *lo_svref(v, VERSION_WHEN) = now;
-    *lo_svref(v, VERSION_WHAT) = lo_intern_keyword(L, what);
-    *lo_svref(v, VERSION_ATTRS) = s->attrs;
-    *lo_svref(v, VERSION_OBJECT) = s->object;
-    *lo_svref(v, VERSION_ACL) = s->acl;
-    *lo_svref(v, VERSION_DELETED) = s->deleted;
-    lo_value history = lo_cons(L, v, *lo_svref(e, ENTRY_HISTORY));
+    lo_value v = make_version(L, number, c->name, now,
+                              lo_intern_keyword(L, what), s);
+    lo_value history = lo_cons(L, v, history_of(L, e));
     trim(L, history, lo_fixnum_value(*lo_svref(store, STORE_HISTORY_DEPTH)));
 
     struct state old;
@@ -76,28 +139,21 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
     lo_store_index_change(L, store, *lo_svref(e, ENTRY_ID),
                           was_live ? old.attrs : L->nil,
                           live ? s->attrs : L->nil);
-    *lo_svref(e, ENTRY_ATTRS) = s->attrs;
-    *lo_svref(e, ENTRY_OBJECT) = s->object;
-    *lo_svref(e, ENTRY_ACL) = s->acl;
-    *lo_svref(e, ENTRY_DELETED) = s->deleted;
-    *lo_svref(e, ENTRY_VERSION) = lo_fixnum(number);
-    *lo_svref(e, ENTRY_MODIFIED) = now;
+    install(L, store, e, s, was_live);
     *lo_svref(e, ENTRY_HISTORY) = history;
-    lo_store_note_entry(L, store, e);
-    if (was_live != live)
-        *lo_svref(store, STORE_LIVE) = lo_fixnum(
-            lo_fixnum_value(*lo_svref(store, STORE_LIVE)) + (live ? 1 : -1));
 }
 
 void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
                                    const struct lo_store_caller *c)
 {
+    (void)c;        /* the put's caller is the entry's owner */
     struct state s;
     read_state(e, &s);
-    *lo_svref(e, ENTRY_VERSION) = lo_fixnum(0);
-    /* a new entry is not in the indexes yet: present it as deleted */
-    *lo_svref(e, ENTRY_DELETED) = L->t;
-    change_entry(L, store, e, c, "PUT", &s);
+    /* its history is the time of the put (first_version) */
+    /* its values become the store's own there (lo_store_put_value) */
+    lo_store_index_put(L, store, lo_fixnum_value(*lo_svref(e, ENTRY_ID)),
+                       s.attrs);
+    install(L, store, e, &s, false);
 }
 
 /* ---- finding the entry a change is for ------------------------------------- */
@@ -215,7 +271,7 @@ static void begin(lo_lisp *L, struct change *ch, const char *op)
         lo_store_error(L, "%s: the store cannot be changed while it is "
                        "being read (inside a query's SATISFIES predicate)",
                        op);
-    ch->store = lo_store_record(L, false);      /* upgraded, when old */
+    ch->store = lo_store_record(L, false);
     lo_store_caller(L, ch->store, &ch->c);
 }
 
@@ -443,8 +499,7 @@ LO_PRIMITIVE(p_store_history, "%STORE-HISTORY", INTERNAL, ANY, 1, 1, "(id)",
     lo_value e = entry_to_change(L, store, args[0], &c, 0, true,
                                  "STORE-HISTORY");
     lo_value out = L->nil, *tail = &out;
-    for (lo_value l = *lo_svref(e, ENTRY_HISTORY); lo_consp(l);
-         l = lo_cdr_raw(l)) {
+    for (lo_value l = history_of(L, e); lo_consp(l); l = lo_cdr_raw(l)) {
         *tail = lo_cons(L, version_plist(L, lo_car_raw(l)), L->nil);
         tail = &lo_ptr(*tail)[2];
     }
@@ -466,8 +521,7 @@ LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
     lo_value e = entry_to_change(L, ch.store, args[0], &ch.c, LO_ACCESS_WRITE,
                                  true, "STORE-REVERT");
     lo_value v = L->nil;
-    for (lo_value l = *lo_svref(e, ENTRY_HISTORY); lo_consp(l);
-         l = lo_cdr_raw(l))
+    for (lo_value l = history_of(L, e); lo_consp(l); l = lo_cdr_raw(l))
         if (lo_eq(*lo_svref(lo_car_raw(l), VERSION_NUMBER), args[1]))
             v = lo_car_raw(l);
     if (lo_null(L, v))
@@ -484,7 +538,7 @@ LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
         check_owner(L, e, &ch.c, "STORE-REVERT");
     change_entry(L, ch.store, e, &ch.c, "REVERT", &s);
     lo_data_unlock_exclusive(L);
-    return lo_fixnum(lo_fixnum_value(*lo_svref(e, ENTRY_VERSION)));
+    return lo_fixnum(newest_version(e));
 }
 
 const struct lo_primitive *const lo_store_entry_primitives[] = {

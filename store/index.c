@@ -1,13 +1,14 @@
 /*
  * index.c -- the store's indexes (docs/store-design.md section 6), kept
  * exact by every change: entry.c calls lo_store_index_change with an
- * entry's old and new attributes, under the data lock held exclusive.
+ * entry's old and new attributes (lo_store_index_put with a new entry's),
+ * under the data lock held exclusive.
  *
  * An index serves one key.  Its record is a simple-vector:
  *   INDEX_KIND     :HASH or :ORDERED
  *   INDEX_KEY      the keyword
  *   INDEX_TABLE    hash: an EQUAL table, index key of a value -> posting;
- *                  ordered: the chunk list (below)
+ *                  ordered: the top vector (below)
  *   INDEX_PRESENT  a posting of the ids having the key at all (HAS)
  *   INDEX_OTHERS   hash: a posting of the ids with a value whose EQUAL hash
  *                  is its address (an instance as an :author): such a
@@ -19,12 +20,17 @@
  * append; a change elsewhere is a binary search and a move.
  *
  * An **ordered index** is a B+tree of height two: a top vector (slot 0
- * the count of chunks, then the chunks in order), each chunk a
- * simple-vector (slot 0 the count of pairs, then value, id, value, id
- * ... in order).  A chunk splits in two when full.  Pairs are ordered by
- * value -- reals, then strings, then durations, then dates, each in the
- * store's order (value.c) -- then by id.  Values of other types (and NaN)
- * are not in an ordered index: no range matches them anyway.
+ * the count n of chunks, then room for chunk references, chunk k at slot
+ * 1 + k, then as many fences: the key of each chunk's first pair), each
+ * chunk a simple-vector of CHUNK_PAIRS places (slot 0 the count of pairs,
+ * then the places' keys, then value and id of each place; readers reach
+ * them through chunk_value and chunk_id).  Pairs are ordered by value --
+ * reals, then strings, then durations, then dates, each in the store's
+ * order (value.c) -- then by id; each carries its value's order key,
+ * which most comparisons read instead of the value ("Order keys" below).
+ * A full chunk lends pairs to a neighbour, or splits in two.  Values of
+ * other types (and NaN) are not in an ordered index: no range matches
+ * them anyway.
  *
  * Everything is heap objects, so indexes persist with the store and need
  * no rebuilding at start.  Nothing here runs Lisp code, so no collection
@@ -38,7 +44,7 @@
 #include "store/index.h"
 #include "store/store.h"
 
-enum { CHUNK_PAIRS = 256 };
+enum { CHUNK_PAIRS = 128 };
 
 /* ---- postings --------------------------------------------------------------- */
 
@@ -47,10 +53,18 @@ static uint64_t posting_count(lo_value p)
     return (uint64_t)lo_fixnum_value(*lo_svref(p, 0));
 }
 
+/* A simple-vector of n fixnum zeros: allocation gives zeroed words,
+ * which are fixnum 0, so nothing is filled. */
+static lo_value zero_vector(lo_lisp *L, uint64_t n)
+{
+    uint64_t *p = lo_alloc_object(L, LO_T_VECTOR, 2 + n);
+    p[1] = lo_fixnum((int64_t)n);
+    return lo_make_object(p);
+}
+
 lo_value lo_posting_new(lo_lisp *L, uint64_t room)
 {
-    lo_value p = lo_make_vector(L, 1 + room, lo_fixnum(0));
-    return p;
+    return zero_vector(L, 1 + room);
 }
 
 /* The first position (1-based slot) holding an id >= id. */
@@ -71,10 +85,13 @@ static uint64_t posting_find(lo_value p, int64_t id)
 static void posting_add(lo_lisp *L, lo_value *place, int64_t id)
 {
     lo_value p = *place;
-    uint64_t n = posting_count(p);
-    uint64_t at = posting_find(p, id);
-    if (at <= n && lo_fixnum_value(*lo_svref(p, at)) == id)
-        return;
+    uint64_t n = posting_count(p), at = n + 1;
+    /* a new entry's id is the largest: no search */
+    if (n > 0 && lo_fixnum_value(*lo_svref(p, n)) >= id) {
+        at = posting_find(p, id);
+        if (at <= n && lo_fixnum_value(*lo_svref(p, at)) == id)
+            return;
+    }
     if (n + 1 >= lo_svlength(p)) {
         lo_value bigger = lo_posting_new(L, 2 * n + 4);
         memcpy(lo_svref(bigger, 0), lo_svref(p, 0), (n + 1) * 8);
@@ -129,39 +146,256 @@ static int order_compare(lo_lisp *L, lo_value a, int ca, lo_value b, int cb)
     return c == LO_STORE_UNORDERED ? 0 : c;
 }
 
-static int pair_compare(lo_lisp *L, lo_value va, int ca, int64_t ida,
-                        lo_value vb, int64_t idb)
+/*
+ * Order keys.  A chunk's values lie all over the heap: comparing with one
+ * reads it (a cache miss, and for a date or a duration a few, with a
+ * look-up of its class).  So each pair carries its value's key, a fixnum
+ * that orders as the value does -- key(a) < key(b) implies a < b, and
+ * values equal in the order have equal keys -- and a search compares keys
+ * and reads values only when the keys tie.  The key is the class in the
+ * top bits (KEY_BITS below them), then what of the value fits:
+ *   reals     a fixnum or a double as a double, its bits made to order as
+ *             unsigned integers, the top KEY_BITS of them;
+ *   strings   the first two characters and the top of the third (each
+ *             plus one, 0 for none: a prefix comes first);
+ *   durations their length as a real;
+ *   dates     start (offset by 2^33, 34 bits) then the span (24 bits),
+ *             each held to its range: a start outside gives the lowest or
+ *             the highest key, so that such dates tie and are compared in
+ *             full.
+ * NO_KEY where no key is made (bignums, ratios, a character past
+ * U+3FFFFE, a string without its read bit): such a value is always
+ * compared in full.
+ */
+enum { KEY_BITS = 58, DATE_SPAN_BITS = 24, DATE_START_BITS = 34 };
+#define NO_KEY lo_fixnum(-1)
+
+static lo_value class_key(int cls, uint64_t approx)
 {
-    int c = order_compare(L, va, ca, vb, order_class(L, vb));
-    if (c)
-        return c;
-    return ida < idb ? -1 : ida > idb;
+    return lo_fixnum((int64_t)((uint64_t)cls << KEY_BITS | approx));
 }
 
+/* The key of a real as a double (exact for fixnums of up to 53 bits;
+ * rounding is monotone past them). */
+static uint64_t double_approx(double d)
+{
+    if (d == 0)
+        d = 0.0;                        /* -0.0 = 0.0: one key */
+    uint64_t bits = lo_double_bits(d);
+    bits = bits >> 63 ? ~bits : bits | 1ull << 63;
+    return bits >> (64 - KEY_BITS);
+}
+
+static bool real_approx(lo_value v, uint64_t *approx)
+{
+    if (lo_fixnump(v))
+        *approx = double_approx((double)lo_fixnum_value(v));
+    else if (lo_doublep(v))
+        *approx = double_approx(lo_double_value(v));
+    else
+        return false;
+    return true;
+}
+
+static bool string_approx(lo_value s, uint64_t *approx)
+{
+    if (!(lo_access_bits(s) & LO_ACCESS_READ))
+        return false;
+    uint64_t n = lo_string_length(s), fields[3] = { 0, 0, 0 };
+    for (uint64_t i = 0; i < 3 && i < n; i++) {
+        uint32_t c = lo_string_ref(s, i);
+        if (c >= 0x3fffff)
+            return false;
+        fields[i] = c + 1;
+    }
+    *approx = fields[0] << 36 | fields[1] << 14 | fields[2] >> 8;
+    return true;
+}
+
+/* An integer held to [lo, hi]. */
+static int64_t clamp(lo_value n, int64_t lo, int64_t hi)
+{
+    if (!lo_fixnump(n))
+        return lo_int_compare(n, lo_fixnum(0)) < 0 ? lo : hi;
+    int64_t x = lo_fixnum_value(n);
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* The approximation of a date of start and end (integers). */
+static uint64_t date_approx(lo_value start, lo_value end)
+{
+    int64_t limit = (int64_t)1 << (DATE_START_BITS - 1);
+    int64_t s = clamp(start, -limit - 1, limit);
+    uint64_t span_max = ((uint64_t)1 << DATE_SPAN_BITS) - 1;
+    if (s < -limit)
+        return 0;
+    if (s >= limit)
+        return ((uint64_t)1 << KEY_BITS) - 1;
+    int64_t e = clamp(end, s, s + (int64_t)span_max);
+    return (uint64_t)(s + limit) << DATE_SPAN_BITS | (uint64_t)(e - s);
+}
+
+/* The key of v, of order class cls. */
+static lo_value order_key(lo_lisp *L, lo_value v, int cls)
+{
+    uint64_t approx;
+    bool ok = false;
+    lo_value a, b;
+    switch (cls) {
+    case 0:
+        ok = real_approx(v, &approx);
+        break;
+    case 1:
+        ok = string_approx(v, &approx);
+        break;
+    case 2:
+        ok = lo_store_duration_length(L, v, &a) && real_approx(a, &approx);
+        break;
+    case 3:
+        ok = lo_store_date_span(L, v, &a, &b);
+        if (ok)
+            approx = date_approx(a, b);
+        break;
+    }
+    return ok ? class_key(cls, approx) : NO_KEY;
+}
+
+/* v's order class (-1: none) and its key, at once: a date or a duration
+ * has its class looked up once; *start and *end get a date's span. */
+static int classify(lo_lisp *L, lo_value v, lo_value *key, lo_value *start,
+                    lo_value *end)
+{
+    uint64_t approx;
+    *key = NO_KEY;
+    if (lo_numberp(v) || lo_typep(v, LO_T_STRING)) {
+        int cls = order_class(L, v);
+        *key = cls < 0 ? NO_KEY : order_key(L, v, cls);
+        return cls;
+    }
+    switch (lo_store_temporal(L, v, start, end)) {
+    case 2:
+        if (real_approx(*start, &approx))
+            *key = class_key(2, approx);
+        return 2;
+    case 3:
+        *key = class_key(3, date_approx(*start, *end));
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+static int key_class(lo_value key)
+{
+    return (int)(lo_fixnum_value(key) >> KEY_BITS);
+}
+
+/* Value a (key ka) against b (key kb), in the order: the keys when they
+ * decide it, else the values. */
+static int keyed_compare(lo_lisp *L, lo_value a, lo_value ka, lo_value b,
+                         lo_value kb)
+{
+    if (lo_eq(a, b))        /* the same object (never a NaN here) */
+        return 0;
+    if (ka != NO_KEY && kb != NO_KEY && ka != kb)
+        return lo_fixnum_value(ka) < lo_fixnum_value(kb) ? -1 : 1;
+    return order_compare(L, a, ka != NO_KEY ? key_class(ka)
+                                            : order_class(L, a),
+                         b, kb != NO_KEY ? key_class(kb) : order_class(L, b));
+}
+
+/*
+ * A chunk: slot 0 the count n of its pairs; then the keys of its
+ * CHUNK_PAIRS places, in order (a search reads these contiguous words
+ * only, a few cache lines); then value and id of each place.
+ */
 static uint64_t chunk_count(lo_value chunk)
 {
     return (uint64_t)lo_fixnum_value(*lo_svref(chunk, 0));
 }
+static lo_value *chunk_keys(lo_value chunk)
+{
+    return lo_svref(chunk, 1);
+}
+/* Place i's value and id: two words. */
+static lo_value *chunk_pair(lo_value chunk, uint64_t i)
+{
+    return lo_svref(chunk, 1 + CHUNK_PAIRS + 2 * i);
+}
+static lo_value chunk_key(lo_value chunk, uint64_t i)
+{
+    return chunk_keys(chunk)[i];
+}
 static lo_value chunk_value(lo_value chunk, uint64_t i)
 {
-    return *lo_svref(chunk, 1 + 2 * i);
+    return chunk_pair(chunk, i)[0];
 }
 static int64_t chunk_id(lo_value chunk, uint64_t i)
 {
-    return lo_fixnum_value(*lo_svref(chunk, 2 + 2 * i));
+    return lo_fixnum_value(chunk_pair(chunk, i)[1]);
+}
+
+/* A pair sought: its value, the value's key, and its id. */
+struct sought {
+    lo_value v, key;
+    int64_t id;
+};
+
+/* Pair i of chunk against the pair sought: -1, 0 or 1. */
+static int pair_against(lo_lisp *L, lo_value chunk, uint64_t i,
+                        const struct sought *s)
+{
+    lo_value key = chunk_key(chunk, i);
+    if (key != s->key && key != NO_KEY && s->key != NO_KEY)
+        return lo_fixnum_value(key) < lo_fixnum_value(s->key) ? -1 : 1;
+    /* the keys tie (or one is missing): the pair's value is read */
+    int c = keyed_compare(L, chunk_value(chunk, i), key, s->v, s->key);
+    if (c)
+        return c;
+    int64_t id = chunk_id(chunk, i);
+    return id < s->id ? -1 : id > s->id;
+}
+
+/*
+ * The top vector: slot 0 the count n of chunks, then its room for chunk
+ * references, the first n of them used (readers see slot 1 + k as chunk
+ * k), then as many fences: fence k is the key of chunk k's first pair, so
+ * that finding a chunk reads this vector, not a chunk per step.
+ */
+static uint64_t top_room(lo_value top)
+{
+    return (lo_svlength(top) - 1) / 2;
+}
+static lo_value *top_fences(lo_value top)
+{
+    return lo_svref(top, 1 + top_room(top));
+}
+
+/* Fence k made anew from chunk k (NO_KEY for an empty chunk). */
+static void refresh_fence(lo_value top, uint64_t k)
+{
+    lo_value chunk = *lo_svref(top, 1 + k);
+    top_fences(top)[k] = chunk_count(chunk) ? chunk_key(chunk, 0) : NO_KEY;
 }
 
 /* The chunk a pair belongs in: the last whose first pair is <= it. */
-static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
-                           int64_t id)
+static uint64_t chunk_for(lo_lisp *L, lo_value top, const struct sought *s)
 {
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    const lo_value *fences = top_fences(top);
     uint64_t lo = 0, hi = n;    /* first chunk whose first pair is > it */
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        lo_value c = *lo_svref(top, 1 + mid);
-        if (chunk_count(c) == 0 ||     /* only ever the sole chunk */
-            pair_compare(L, v, cv, id, chunk_value(c, 0), chunk_id(c, 0)) >= 0)
+        lo_value fence = fences[mid];
+        bool after;             /* the pair sought is >= chunk mid's first */
+        if (fence != NO_KEY && s->key != NO_KEY && fence != s->key) {
+            after = lo_fixnum_value(fence) < lo_fixnum_value(s->key);
+        } else {
+            lo_value c = *lo_svref(top, 1 + mid);
+            after = chunk_count(c) == 0 ||     /* only ever the sole chunk */
+                    pair_against(L, c, 0, s) <= 0;
+        }
+        if (after)
             lo = mid + 1;
         else
             hi = mid;
@@ -169,27 +403,29 @@ static uint64_t find_chunk(lo_lisp *L, lo_value top, lo_value v, int cv,
     return lo ? lo - 1 : 0;
 }
 
-/* The position in chunk of the first pair >= (v, id). */
-static uint64_t find_in_chunk(lo_lisp *L, lo_value chunk, lo_value v, int cv,
-                              int64_t id)
+/* The position in chunk of the first pair >= the one sought. */
+static uint64_t position_in(lo_lisp *L, lo_value chunk, const struct sought *s)
 {
     uint64_t lo = 0, hi = chunk_count(chunk);
     while (lo < hi) {
         uint64_t mid = lo + (hi - lo) / 2;
-        if (pair_compare(L, chunk_value(chunk, mid),
-                         order_class(L, chunk_value(chunk, mid)),
-                         chunk_id(chunk, mid), v, id) < 0)
+        if (pair_against(L, chunk, mid, s) < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
-    (void)cv;
     return lo;
 }
 
 static lo_value new_chunk(lo_lisp *L)
 {
-    return lo_make_vector(L, 1 + 2 * CHUNK_PAIRS, lo_fixnum(0));
+    return zero_vector(L, 1 + 3 * CHUNK_PAIRS);
+}
+
+/* A top vector of room for n chunks, none yet. */
+static lo_value new_top(lo_lisp *L, uint64_t room)
+{
+    return zero_vector(L, 1 + 2 * room);
 }
 
 /* Insert chunk at position at of the top vector in *place. */
@@ -198,69 +434,228 @@ static void top_insert(lo_lisp *L, lo_value *place, uint64_t at,
 {
     lo_value top = *place;
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
-    if (n + 1 >= lo_svlength(top)) {
-        lo_value bigger = lo_make_vector(L, 2 * n + 4, L->nil);
+    if (n + 1 > top_room(top)) {
+        lo_value bigger = new_top(L, 2 * n + 4);
         memcpy(lo_svref(bigger, 0), lo_svref(top, 0), (n + 1) * 8);
+        memcpy(top_fences(bigger), top_fences(top), n * 8);
         top = bigger;
         *place = top;
     }
+    lo_value *fences = top_fences(top);
     memmove(lo_svref(top, 2 + at), lo_svref(top, 1 + at), (n - at) * 8);
+    memmove(fences + at + 1, fences + at, (n - at) * 8);
     *lo_svref(top, 1 + at) = chunk;
     *lo_svref(top, 0) = lo_fixnum((int64_t)n + 1);
+    refresh_fence(top, at);
 }
 
 /* Take chunk k out of the top vector. */
 static void top_remove(lo_value top, uint64_t k)
 {
     uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    lo_value *fences = top_fences(top);
     memmove(lo_svref(top, 1 + k), lo_svref(top, 2 + k), (n - 1 - k) * 8);
+    memmove(fences + k, fences + k + 1, (n - 1 - k) * 8);
     *lo_svref(top, n) = lo_fixnum(0);
+    fences[n - 1] = lo_fixnum(0);
     *lo_svref(top, 0) = lo_fixnum((int64_t)n - 1);
 }
 
-static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
+/* Whether the pair at of chunk is the pair sought, value and id. */
+static bool same_pair(lo_lisp *L, lo_value chunk, uint64_t at,
+                      const struct sought *s)
 {
-    int cv = order_class(L, v);
-    if (cv < 0)
+    if (chunk_id(chunk, at) != s->id)
+        return false;
+    lo_value v = chunk_value(chunk, at);
+    return lo_eq(v, s->v) ||
+           (keyed_compare(L, v, chunk_key(chunk, at), s->v, s->key) == 0 &&
+            lo_store_equal(L, v, s->v));
+}
+
+/* Move the n pairs from place i of chunk a to place j of chunk b (or of
+ * a itself), over what is there; the places left keep what they had. */
+static void move_pairs(lo_value a, uint64_t i, lo_value b, uint64_t j,
+                       uint64_t n)
+{
+    memmove(chunk_keys(b) + j, chunk_keys(a) + i, n * 8);
+    memmove(chunk_pair(b, j), chunk_pair(a, i), n * 2 * 8);
+}
+
+/* Empty places i to i + n - 1 (fixnum 0, word 0). */
+static void clear_pairs(lo_value chunk, uint64_t i, uint64_t n)
+{
+    memset(chunk_keys(chunk) + i, 0, n * 8);
+    memset(chunk_pair(chunk, i), 0, n * 2 * 8);
+}
+
+static void set_count(lo_value chunk, uint64_t n)
+{
+    *lo_svref(chunk, 0) = lo_fixnum((int64_t)n);
+}
+
+/*
+ * Room for a pair at position *at of the full chunk *k of the top vector
+ * in *top: the chunk and position it then goes to.  A full chunk first
+ * gives pairs to a neighbour with room: new pairs often come at one place
+ * (the end of a value's run: a year, a rating), and splitting there for
+ * ever would leave half-empty chunks behind.  Only when neither
+ * neighbour has room does it split in two.
+ */
+enum { NEIGHBOUR_ROOM = CHUNK_PAIRS / 16 };
+
+static lo_value make_room(lo_lisp *L, lo_value *top, uint64_t *k,
+                          uint64_t *at)
+{
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(*top, 0));
+    lo_value chunk = *lo_svref(*top, 1 + *k);
+    const uint64_t n = CHUNK_PAIRS;
+    if (*k + 1 < nchunks && *at < n) {
+        /* the pairs after *at, some of them, to the front of the next */
+        lo_value right = *lo_svref(*top, 2 + *k);
+        uint64_t rn = chunk_count(right), room = CHUNK_PAIRS - rn;
+        if (room >= NEIGHBOUR_ROOM) {
+            uint64_t m = (room + 1) / 2;
+            if (m > n - *at)
+                m = n - *at;
+            move_pairs(right, 0, right, m, rn);
+            move_pairs(chunk, n - m, right, 0, m);
+            clear_pairs(chunk, n - m, m);
+            set_count(right, rn + m);
+            set_count(chunk, n - m);
+            refresh_fence(*top, *k + 1);
+            return chunk;
+        }
+    }
+    if (*k > 0 && *at > 0) {
+        /* the pairs before *at, some of them, to the end of the one before */
+        lo_value left = *lo_svref(*top, *k);
+        uint64_t ln = chunk_count(left), room = CHUNK_PAIRS - ln;
+        if (room >= NEIGHBOUR_ROOM) {
+            uint64_t m = (room + 1) / 2;
+            if (m > *at)
+                m = *at;
+            move_pairs(chunk, 0, left, ln, m);
+            move_pairs(chunk, m, chunk, 0, n - m);
+            clear_pairs(chunk, n - m, m);
+            set_count(left, ln + m);
+            set_count(chunk, n - m);
+            refresh_fence(*top, *k);
+            *at -= m;
+            return chunk;
+        }
+    }
+    lo_value right = new_chunk(L);          /* split it in two */
+    uint64_t half = n / 2;
+    move_pairs(chunk, half, right, 0, n - half);
+    clear_pairs(chunk, half, n - half);
+    set_count(chunk, half);
+    set_count(right, n - half);
+    top_insert(L, top, *k + 1, right);
+    if (*at > half) {
+        *at -= half;
+        ++*k;
+        return right;
+    }
+    return chunk;
+}
+
+enum { SAME_LOOKS = 4 };    /* pairs of a key looked at, at most */
+
+/* A value index (an ordered one) holds that may stand for v (of key
+ * vkey), or LO_UNBOUND.  Found by the keys alone: the values they tie
+ * with are not read (this is a chance to share, and a pair without a key
+ * may mislead it).  The last pairs of v's key are looked at: a new
+ * entry's pair goes right after them (its id is the largest), so its own
+ * search then reads the same lines. */
+static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    if (vkey == NO_KEY || nchunks == 0)
+        return LO_UNBOUND;
+    /* the first pair whose key is past vkey: chunk k, place at */
+    const lo_value *fences = top_fences(top);
+    uint64_t lo = 0, hi = nchunks;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (lo_fixnum_value(fences[mid]) <= lo_fixnum_value(vkey))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t k = lo ? lo - 1 : 0;
+    lo_value chunk = *lo_svref(top, 1 + k);
+    uint64_t at = 0, end = chunk_count(chunk);
+    while (at < end) {
+        uint64_t mid = at + (end - at) / 2;
+        if (lo_fixnum_value(chunk_key(chunk, mid)) <= lo_fixnum_value(vkey))
+            at = mid + 1;
+        else
+            end = mid;
+    }
+    for (int looked = 0; looked < SAME_LOOKS;) {
+        if (at == 0) {              /* on to the chunk before */
+            if (k == 0)
+                break;
+            chunk = *lo_svref(top, 1 + --k);
+            at = chunk_count(chunk);
+            continue;
+        }
+        at--;
+        looked++;
+        if (chunk_key(chunk, at) != vkey)
+            break;
+        lo_value kept = chunk_value(chunk, at);
+        if (lo_store_same_copy(kept, v))
+            return kept;
+    }
+    return LO_UNBOUND;
+}
+
+/* Add the value in *place for id.  fresh: that value may be the
+ * caller's own still (PUT_NEW): it becomes a value the index holds
+ * already, or a copy. */
+static void ordered_add(lo_lisp *L, lo_value index, lo_value *place,
+                        int64_t id, bool fresh)
+{
+    lo_value v = *place, key, start, end;
+    int cv = classify(L, v, &key, &start, &end);
+    if (cv < 0) {
+        if (fresh)
+            *place = lo_store_copy_value(L, v);
         return;
+    }
+    if (fresh) {
+        /* shared first: the search below then meets its value's other
+         * pairs as the same object, not as values to compare */
+        lo_value kept = ordered_kept(index, v, key);
+        *place = v = kept != LO_UNBOUND ? kept : lo_store_copy_value(L, v);
+    }
+    struct sought s = { v, key, id };
     lo_value *top = lo_svref(index, INDEX_TABLE);
     if (lo_fixnum_value(*lo_svref(*top, 0)) == 0)
         top_insert(L, top, 0, new_chunk(L));
-    uint64_t k = find_chunk(L, *top, v, cv, id);
+    uint64_t k = chunk_for(L, *top, &s);
     lo_value chunk = *lo_svref(*top, 1 + k);
     uint64_t n = chunk_count(chunk);
-    uint64_t at = find_in_chunk(L, chunk, v, cv, id);
-    if (at < n && chunk_id(chunk, at) == id &&
-        order_compare(L, chunk_value(chunk, at),
-                      order_class(L, chunk_value(chunk, at)), v, cv) == 0 &&
-        lo_store_equal(L, chunk_value(chunk, at), v))
+    uint64_t at = position_in(L, chunk, &s);
+    if (at < n && same_pair(L, chunk, at, &s))
         return;                                 /* there already */
-    if (n == CHUNK_PAIRS) {                     /* split it in two */
-        lo_value right = new_chunk(L);
-        uint64_t half = n / 2;
-        memcpy(lo_svref(right, 1), lo_svref(chunk, 1 + 2 * half),
-               (n - half) * 2 * 8);
-        for (uint64_t i = 1 + 2 * half; i < 1 + 2 * n; i++)
-            *lo_svref(chunk, i) = lo_fixnum(0);
-        *lo_svref(chunk, 0) = lo_fixnum((int64_t)half);
-        *lo_svref(right, 0) = lo_fixnum((int64_t)(n - half));
-        top_insert(L, top, k + 1, right);
-        if (at > half) {
-            chunk = right;
-            at -= half;
-        }
+    if (n == CHUNK_PAIRS) {
+        chunk = make_room(L, top, &k, &at);
         n = chunk_count(chunk);
     }
-    memmove(lo_svref(chunk, 1 + 2 * (at + 1)), lo_svref(chunk, 1 + 2 * at),
-            (n - at) * 2 * 8);
-    *lo_svref(chunk, 1 + 2 * at) = v;
-    *lo_svref(chunk, 2 + 2 * at) = lo_fixnum(id);
-    *lo_svref(chunk, 0) = lo_fixnum((int64_t)n + 1);
+    move_pairs(chunk, at, chunk, at + 1, n - at);
+    chunk_keys(chunk)[at] = s.key;
+    chunk_pair(chunk, at)[0] = v;
+    chunk_pair(chunk, at)[1] = lo_fixnum(id);
+    set_count(chunk, n + 1);
+    if (at == 0)
+        refresh_fence(*top, k);
     *lo_svref(index, INDEX_PAIRS) =
         lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) + 1);
-    lo_value start, end;
-    if (cv == 3 && lo_svlength(index) > INDEX_MAX_SPAN &&
-        lo_store_date_span(L, v, &start, &end)) {
+    if (cv == 3 && lo_svlength(index) > INDEX_MAX_SPAN) {
         /* only ever grows: a bound, not the exact longest */
         lo_value span = lo_int_sub(L, end, start);
         if (lo_int_compare(span, lo_index_max_span(index)) > 0)
@@ -270,7 +665,8 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 
 static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
-    int cv = order_class(L, v);
+    lo_value key, start, end;
+    int cv = classify(L, v, &key, &start, &end);
     if (cv < 0)
         return;
     lo_value top = *lo_svref(index, INDEX_TABLE);
@@ -279,26 +675,26 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
         return;
     /* pairs equal in the order (1 and 1.0) sort by id: look at every pair
      * of this id from the first place it could be */
-    for (uint64_t k = find_chunk(L, top, v, cv, 0); k < nchunks; k++) {
+    struct sought first = { v, key, 0 };
+    uint64_t k0 = chunk_for(L, top, &first);
+    for (uint64_t k = k0; k < nchunks; k++) {
         lo_value chunk = *lo_svref(top, 1 + k);
         uint64_t n = chunk_count(chunk);
-        uint64_t at = k == find_chunk(L, top, v, cv, 0)
-                          ? find_in_chunk(L, chunk, v, cv, 0) : 0;
+        uint64_t at = k == k0 ? position_in(L, chunk, &first) : 0;
         for (; at < n; at++) {
             lo_value cvv = chunk_value(chunk, at);
-            if (order_compare(L, cvv, order_class(L, cvv), v, cv) != 0)
+            if (keyed_compare(L, cvv, chunk_key(chunk, at), v, key) != 0)
                 return;
-            if (chunk_id(chunk, at) == id && lo_store_equal(L, cvv, v)) {
-                memmove(lo_svref(chunk, 1 + 2 * at),
-                        lo_svref(chunk, 1 + 2 * (at + 1)),
-                        (n - at - 1) * 2 * 8);
-                *lo_svref(chunk, 1 + 2 * (n - 1)) = lo_fixnum(0);
-                *lo_svref(chunk, 2 + 2 * (n - 1)) = lo_fixnum(0);
-                *lo_svref(chunk, 0) = lo_fixnum((int64_t)n - 1);
+            if (chunk_id(chunk, at) == id &&
+                (lo_eq(cvv, v) || lo_store_equal(L, cvv, v))) {
+                move_pairs(chunk, at + 1, chunk, at, n - at - 1);
+                clear_pairs(chunk, n - 1, 1);
+                set_count(chunk, n - 1);
+                refresh_fence(top, k);
                 *lo_svref(index, INDEX_PAIRS) = lo_fixnum(
                     lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) - 1);
                 if (n == 1 && nchunks > 1)  /* no empty chunk stays: */
-                    top_remove(top, k);     /* find_chunk needs firsts */
+                    top_remove(top, k);     /* chunk_for needs firsts */
                 return;
             }
         }
@@ -307,38 +703,47 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 
 /* ---- hash indexes --------------------------------------------------------------- */
 
-static void hash_add(lo_lisp *L, lo_value index, lo_value v, int64_t id)
+/* Add the value in *place for id.  fresh: that value may be the
+ * caller's own still (PUT_NEW): it becomes the table's key when that is
+ * the same value, else a copy (which keys a new table entry). */
+static void hash_add(lo_lisp *L, lo_value index, lo_value *place, int64_t id,
+                     bool fresh)
 {
-    lo_value table = *lo_svref(index, INDEX_TABLE);
-    lo_value key = lo_store_index_key(L, v);
-    if (!lo_table_key_stable(L, key, LO_HASH_EQUAL)) {
+    lo_value v = *place, *pair;
+    bool added;
+    if (!lo_table_intern(L, *lo_svref(index, INDEX_TABLE),
+                         lo_store_index_key(L, v), &pair, &added)) {
+        if (fresh)
+            *place = lo_store_copy_value(L, v);
         posting_add(L, lo_svref(index, INDEX_OTHERS), id);
         return;
     }
-    lo_value p;
-    if (!lo_table_get(L, table, key, &p)) {
-        p = lo_posting_new(L, 4);
-        lo_table_put(L, table, key, p);
+    if (fresh) {
+        if (!added && lo_store_same_copy(pair[0], v)) {
+            *place = pair[0];
+        } else {
+            *place = lo_store_copy_value(L, v);
+            if (lo_eq(pair[0], v))      /* the caller's own keys it: */
+                pair[0] = *place;       /* the copy does instead */
+        }
     }
-    lo_value grown = p;
-    posting_add(L, &grown, id);
-    if (!lo_eq(grown, p))
-        lo_table_put(L, table, key, grown);
+    if (added)      /* a new value: most stay with one entry (a :name) */
+        pair[1] = lo_posting_new(L, 1);
+    posting_add(L, &pair[1], id);       /* the table's own slot */
 }
 
 static void hash_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
 {
     lo_value table = *lo_svref(index, INDEX_TABLE);
     lo_value key = lo_store_index_key(L, v);
-    if (!lo_table_key_stable(L, key, LO_HASH_EQUAL)) {
-        posting_remove(*lo_svref(index, INDEX_OTHERS), id);
-        return;
-    }
-    lo_value p;
-    if (lo_table_get(L, table, key, &p)) {
-        posting_remove(p, id);
-        if (posting_count(p) == 0)
+    lo_value *pair;
+    bool by_address;
+    if (lo_table_find(L, table, key, &pair, &by_address)) {
+        posting_remove(pair[1], id);
+        if (posting_count(pair[1]) == 0)
             lo_table_remove(L, table, key);
+    } else if (by_address) {
+        posting_remove(*lo_svref(index, INDEX_OTHERS), id);
     }
 }
 
@@ -364,29 +769,46 @@ static bool same_values(lo_lisp *L, lo_value a, lo_value b, lo_value key)
     }
 }
 
-/* Put in (add) or take out of index the pairs of key in attrs for id. */
+/* Whether index is a hash one: its table is (no keyword to intern). */
+static bool index_hash_p(lo_value index)
+{
+    return lo_typep(*lo_svref(index, INDEX_TABLE), LO_T_HASH_TABLE);
+}
+
+/* What index_attrs does with the pairs of key in attrs. */
+enum index_op {
+    TAKE_OUT,
+    PUT_IN,
+    PUT_NEW,        /* put in the values of a new entry, which may be the
+                       caller's own still: each becomes a value another
+                       entry holds, or a copy (lo_store_put_value) */
+};
+
+/* Put in or take out of index the pairs of key in attrs for id. */
 static void index_attrs(lo_lisp *L, lo_value index, lo_value attrs,
-                        int64_t id, bool add)
+                        int64_t id, enum index_op op)
 {
     lo_value key = *lo_svref(index, INDEX_KEY);
-    bool hash = lo_eq(*lo_svref(index, INDEX_KIND), lo_intern_keyword(L, "HASH"));
+    bool hash = index_hash_p(index), fresh = op == PUT_NEW;
     bool any = false;
     for (uint64_t i = 0; i < lo_svlength(attrs); i += 2) {
         if (!lo_eq(*lo_svref(attrs, i), key))
             continue;
         any = true;
-        lo_value v = *lo_svref(attrs, i + 1);
-        if (hash)
-            add ? hash_add(L, index, v, id) : hash_remove(L, index, v, id);
+        lo_value *place = lo_svref(attrs, i + 1);
+        if (op == TAKE_OUT)
+            hash ? hash_remove(L, index, *place, id)
+                 : ordered_remove(L, index, *place, id);
         else
-            add ? ordered_add(L, index, v, id) : ordered_remove(L, index, v, id);
+            hash ? hash_add(L, index, place, id, fresh)
+                 : ordered_add(L, index, place, id, fresh);
     }
     if (!any)
         return;
-    if (add)
-        posting_add(L, lo_svref(index, INDEX_PRESENT), id);
-    else
+    if (op == TAKE_OUT)
         posting_remove(*lo_svref(index, INDEX_PRESENT), id);
+    else
+        posting_add(L, lo_svref(index, INDEX_PRESENT), id);
 }
 
 void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
@@ -405,11 +827,50 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
         /* out with the old values, in with the new: a value in both is
          * taken out and put back, which leaves it where it was */
         if (had)
-            index_attrs(L, index, old_attrs, lo_fixnum_value(id), false);
+            index_attrs(L, index, old_attrs, lo_fixnum_value(id), TAKE_OUT);
         if (has)
-            index_attrs(L, index, new_attrs, lo_fixnum_value(id), true);
+            index_attrs(L, index, new_attrs, lo_fixnum_value(id), PUT_IN);
         slots = lo_table_slots(indexes, &capacity);
     }
+}
+
+void lo_store_index_put(lo_lisp *L, lo_value store, int64_t id,
+                        lo_value attrs)
+{
+    lo_value indexes = *lo_svref(store, STORE_INDEXES);
+    uint64_t capacity;
+    lo_value *slots = lo_table_slots(indexes, &capacity);
+    for (uint64_t i = 0; i < capacity; i++) {
+        if (slots[2 * i] == LO_UNBOUND)
+            continue;
+        index_attrs(L, slots[2 * i + 1], attrs, id, PUT_NEW);
+        slots = lo_table_slots(indexes, &capacity);
+    }
+}
+
+/* ---- values shared between entries ------------------------------------------------ */
+
+
+lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
+                                   lo_value v)
+{
+    lo_value index = lo_store_index_of(L, store, key), *pair;
+    if (lo_null(L, index))
+        return LO_UNBOUND;
+    if (index_hash_p(index)) {
+        /* the table's key is a value some entry holds (or a date's or
+         * duration's index key, which is no copy of one) */
+        bool by_address;
+        lo_value ikey = lo_store_index_key(L, v);
+        if (lo_table_find(L, *lo_svref(index, INDEX_TABLE), ikey, &pair,
+                          &by_address) &&
+            lo_store_same_copy(pair[0], v))
+            return pair[0];
+        return LO_UNBOUND;
+    }
+    lo_value vkey, span[2];
+    classify(L, v, &vkey, &span[0], &span[1]);
+    return ordered_kept(index, v, vkey);
 }
 
 /* ---- making and dropping indexes ---------------------------------------------- */
@@ -436,20 +897,17 @@ static lo_value build_index(lo_lisp *L, lo_value store, lo_value key,
                                                              : "ORDERED");
     *lo_svref(index, INDEX_KEY) = key;
     *lo_svref(index, INDEX_TABLE) =
-        hash ? lo_table_new(L, LO_HASH_EQUAL, 64)
-             : lo_make_vector(L, 16, lo_fixnum(0));
+        hash ? lo_table_new(L, LO_HASH_EQUAL, 64) : new_top(L, 8);
     *lo_svref(index, INDEX_PRESENT) = lo_posting_new(L, 16);
     *lo_svref(index, INDEX_OTHERS) = lo_posting_new(L, 4);
     *lo_svref(index, INDEX_PAIRS) = lo_fixnum(0);
     *lo_svref(index, INDEX_MAX_SPAN) = lo_fixnum(0);
-    if (!hash)
-        *lo_svref(*lo_svref(index, INDEX_TABLE), 0) = lo_fixnum(0);
     /* the entries there already */
     int64_t next = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
     for (int64_t id = 1; id < next; id++) {
         lo_value e = lo_store_entry_record(L, store, id);
         if (!lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)))
-            index_attrs(L, index, *lo_svref(e, ENTRY_ATTRS), id, true);
+            index_attrs(L, index, *lo_svref(e, ENTRY_ATTRS), id, PUT_IN);
         lo_limits_ticked(L);
     }
     return index;
@@ -518,6 +976,26 @@ static bool same_ordered(lo_lisp *L, lo_value a, lo_value b)
     }
 }
 
+/* Whether each pair's key and each chunk's fence is what its value
+ * makes (an ordered index). */
+static bool keys_right(lo_lisp *L, lo_value index)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t n = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    for (uint64_t k = 0; k < n; k++) {
+        lo_value chunk = *lo_svref(top, 1 + k);
+        lo_value fence = chunk_count(chunk) ? chunk_key(chunk, 0) : NO_KEY;
+        if (top_fences(top)[k] != fence)
+            return false;
+        for (uint64_t i = 0; i < chunk_count(chunk); i++) {
+            lo_value v = chunk_value(chunk, i);
+            if (chunk_key(chunk, i) != order_key(L, v, order_class(L, v)))
+                return false;
+        }
+    }
+    return true;
+}
+
 const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index)
 {
     lo_value key = *lo_svref(index, INDEX_KEY);
@@ -534,6 +1012,8 @@ const char *lo_store_check_index(lo_lisp *L, lo_value store, lo_value index)
         return "a value's list of entries is wrong";
     if (!hash && !same_ordered(L, index, fresh))
         return "its ordered pairs are wrong";
+    if (!hash && !keys_right(L, index))
+        return "its order keys or its chunks' fences are wrong";
     return NULL;
 }
 
@@ -665,9 +1145,8 @@ uint64_t lo_index_ids(lo_value index, struct lo_index_place from,
     for (struct lo_index_place p = from; place_before(p, to); p.k++, p.i = 0) {
         lo_value c = *lo_svref(top, 1 + p.k);
         uint64_t stop = p.k == to.k ? to.i : chunk_count(c);
-        const lo_value *pair = lo_svref(c, 1 + 2 * p.i);
-        for (uint64_t i = p.i; i < stop; i++, pair += 2)
-            out[n++] = pair[1];
+        for (uint64_t i = p.i; i < stop; i++)
+            out[n++] = chunk_pair(c, i)[1];
     }
     return n;
 }
@@ -684,7 +1163,7 @@ uint64_t lo_index_ids_if(lo_lisp *L, lo_value index, struct lo_index_place from,
         uint64_t stop = p.k == to.k ? to.i : chunk_count(c);
         for (uint64_t i = p.i; i < stop; i++)
             if (keep(L, chunk_value(c, i), ctx))
-                out[n++] = *lo_svref(c, 2 + 2 * i);
+                out[n++] = chunk_pair(c, i)[1];
     }
     return n;
 }

@@ -85,8 +85,7 @@ const lo_value *lo_store_root_slot(lo_lisp *L)
     return root_slot(L, ROOT_STORE, false, NULL);
 }
 
-/* The dense slots of a record made by an older layout (or a new one),
- * filled from the entries. */
+/* A new record's dense slots (filled from the entries, were there any). */
 static void add_dense_slots(lo_lisp *L, lo_value s)
 {
     int64_t next = lo_fixnum_value(*lo_svref(s, STORE_NEXT_ID));
@@ -102,27 +101,11 @@ static void add_dense_slots(lo_lisp *L, lo_value s)
     }
 }
 
-/* A layout-1 record grown to this layout: a new record in the root, made
- * by the first change (the lock is held exclusive, so no reader holds
- * the old one). */
-static lo_value upgraded(lo_lisp *L, lo_value *slot)
-{
-    lo_value old = *slot;
-    lo_value s = lo_make_vector(L, STORE_SLOTS, L->nil);
-    memcpy(lo_svref(s, 0), lo_svref(old, 0), lo_svlength(old) * 8);
-    add_dense_slots(L, s);
-    *slot = s;
-    return s;
-}
-
 lo_value lo_store_record(lo_lisp *L, bool create)
 {
     lo_value *slot = root_slot(L, ROOT_STORE, false, NULL);
-    if (slot && lo_typep(*slot, LO_T_VECTOR)) {
-        if (lo_svlength(*slot) < STORE_SLOTS && L->data_exclusive)
-            return upgraded(L, slot);
+    if (slot && lo_typep(*slot, LO_T_VECTOR))
         return *slot;
-    }
     if (!create)
         return 0;
     bool created = false;
@@ -381,19 +364,16 @@ static lo_value visible_entry(lo_lisp *L, lo_value store, lo_value id_arg,
     return e;
 }
 
-/* The attributes argument: a property list of keyword keys.  Returns its
- * length (keys and values). */
-static uint64_t check_attributes(lo_lisp *L, lo_value plist)
+/* The attributes argument: n values, keyword and value pairs. */
+static void check_attributes(lo_lisp *L, const lo_value *attrs, uint64_t n)
 {
-    int64_t n = lo_list_length(L, plist);
-    if (n < 0 || n % 2)
+    if (n % 2)
         lo_store_error(L, "attributes must be a list of keyword and value "
                        "pairs");
-    for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
-        if (!lo_keywordp(lo_car_raw(l)))
-            lo_store_query_error(L, lo_car_raw(l), "an attribute's key must "
+    for (uint64_t i = 0; i < n; i += 2)
+        if (!lo_keywordp(attrs[i]))
+            lo_store_query_error(L, attrs[i], "an attribute's key must "
                                  "be a keyword");
-    return (uint64_t)n;
 }
 
 /* ---- making and changing entries ------------------------------------------- */
@@ -403,26 +383,28 @@ static uint64_t now_seconds(void)
     return lo_clock_wall_ns() / 1000000000u;
 }
 
-/* The attributes vector of a property list, in order; :ACL goes to the
- * entry's ACL instead (*acl), checked. */
+/* The attributes vector of the n values at attrs (keyword and value
+ * pairs), in order; :ACL goes to the entry's ACL instead (*acl),
+ * checked. */
 static lo_value attributes_vector(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
-                                  lo_value plist, uint64_t n, lo_value *acl)
+                                  const lo_value *attrs, uint64_t n,
+                                  lo_value *acl)
 {
+    lo_value acl_key = lo_intern_keyword(L, "ACL");
     uint64_t kept = 0;
-    for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
-        kept += !lo_keyword_is(lo_car_raw(l), "ACL");
-    (void)n;
+    for (uint64_t i = 0; i < n; i += 2)
+        kept += !lo_eq(attrs[i], acl_key);
     lo_value v = lo_make_vector(L, 2 * kept, L->nil);
-    uint64_t i = 0;
-    for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l))) {
-        lo_value key = lo_car_raw(l), value = lo_car_raw(lo_cdr_raw(l));
-        if (lo_keyword_is(key, "ACL")) {
+    uint64_t j = 0;
+    for (uint64_t i = 0; i < n; i += 2) {
+        lo_value key = attrs[i], value = attrs[i + 1];
+        if (lo_eq(key, acl_key)) {
             *acl = lo_acl_check(L, value);
             continue;
         }
-        *lo_svref(v, i++) = key;
-        *lo_svref(v, i++) = lo_store_attribute_value(L, store, c, key, value);
+        *lo_svref(v, j++) = key;
+        *lo_svref(v, j++) = lo_store_put_value(L, store, c, key, value);
     }
     return v;
 }
@@ -445,11 +427,12 @@ static lo_value entries_with_room(lo_lisp *L, lo_value store, int64_t id)
 
 /* ---- what a file's content says -------------------------------------------- */
 
-static bool has_key(lo_lisp *L, lo_value plist, const char *name)
+static bool has_key(lo_lisp *L, const lo_value *attrs, uint64_t n,
+                    const char *name)
 {
     lo_value key = lo_intern_keyword(L, name);
-    for (lo_value l = plist; lo_consp(l); l = lo_cdr_raw(lo_cdr_raw(l)))
-        if (lo_eq(lo_car_raw(l), key))
+    for (uint64_t i = 0; i < n; i += 2)
+        if (lo_eq(attrs[i], key))
             return true;
     return false;
 }
@@ -467,7 +450,8 @@ static void derived_pair(lo_lisp *L, lo_value *derived, const char *key,
  * (store/format.c), and for a mail message :category :email, :sender,
  * :subject and :date from its headers.  A reversed property list.  The
  * store derives them: they need not be in the caller's value sets. */
-static lo_value derive_attributes(lo_lisp *L, lo_value object, lo_value plist)
+static lo_value derive_attributes(lo_lisp *L, lo_value object,
+                                  const lo_value *attrs, uint64_t n)
 {
     lo_value derived = L->nil;
     if (!lo_typep(object, LO_T_BYTES) ||
@@ -476,22 +460,22 @@ static lo_value derive_attributes(lo_lisp *L, lo_value object, lo_value plist)
     const unsigned char *bytes = lo_bytes_data(object);
     size_t len = (size_t)lo_fixnum_value(lo_ptr(object)[1]);
     const char *format = lo_format_detect(bytes, len);
-    if (format && !has_key(L, plist, "FORMAT"))
+    if (format && !has_key(L, attrs, n, "FORMAT"))
         derived_pair(L, &derived, "FORMAT", lo_intern_keyword(L, format));
     if (!lo_format_is_message(bytes, len))
         return derived;
     struct lo_message_headers h;
     if (lo_message_headers(bytes, len, &h) != LO_OK)
         return derived;
-    if (!has_key(L, plist, "CATEGORY"))
+    if (!has_key(L, attrs, n, "CATEGORY"))
         derived_pair(L, &derived, "CATEGORY", lo_intern_keyword(L, "EMAIL"));
-    if (h.has_sender && !has_key(L, plist, "SENDER"))
+    if (h.has_sender && !has_key(L, attrs, n, "SENDER"))
         derived_pair(L, &derived, "SENDER",
                      lo_make_string(L, h.sender, h.sender_len));
-    if (h.has_subject && !has_key(L, plist, "SUBJECT"))
+    if (h.has_subject && !has_key(L, attrs, n, "SUBJECT"))
         derived_pair(L, &derived, "SUBJECT",
                      lo_make_string(L, h.subject, h.subject_len));
-    if (h.date_valid && !has_key(L, plist, "DATE")) {
+    if (h.date_valid && !has_key(L, attrs, n, "DATE")) {
         lo_value date = lo_store_make_date(L, h.date, h.date + 1);
         if (date != LO_UNBOUND)
             derived_pair(L, &derived, "DATE", date);
@@ -514,31 +498,32 @@ static lo_value with_derived(lo_lisp *L, lo_value attrs, lo_value rev)
     return v;
 }
 
-static lo_value put_entry(lo_lisp *L, lo_value object, lo_value plist)
+/* Put object with the n values at attrs (keyword and value pairs; they
+ * lie on the VM stack): the new entry's id. */
+static int64_t put_entry(lo_lisp *L, lo_value object, const lo_value *attrs,
+                         uint64_t n)
 {
-    uint64_t n = check_attributes(L, plist);
+    check_attributes(L, attrs, n);
     lo_value store = lo_store_record(L, true);
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
     lo_value acl = L->nil;
-    lo_value attrs = with_derived(L, attributes_vector(L, store, &c, plist, n,
-                                                       &acl),
-                                  derive_attributes(L, object, plist));
+    lo_value av = with_derived(L, attributes_vector(L, store, &c, attrs, n,
+                                                    &acl),
+                               derive_attributes(L, object, attrs, n));
     int64_t id = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
     lo_value entries = entries_with_room(L, store, id);
     lo_value e = lo_make_vector(L, ENTRY_SLOTS, L->nil);
-    lo_value now = lo_make_integer(L, (int64_t)now_seconds());
     *lo_svref(e, ENTRY_ID) = lo_fixnum(id);
     *lo_svref(e, ENTRY_OBJECT) = object;
-    *lo_svref(e, ENTRY_ATTRS) = attrs;
+    *lo_svref(e, ENTRY_ATTRS) = av;
     *lo_svref(e, ENTRY_OWNER) = c.name;
     *lo_svref(e, ENTRY_ACL) = acl;
-    *lo_svref(e, ENTRY_CREATED) = now;
-    *lo_svref(e, ENTRY_MODIFIED) = now;
+    *lo_svref(e, ENTRY_HISTORY) = lo_make_integer(L, (int64_t)now_seconds());
     lo_store_record_first_version(L, store, e, &c);
     *lo_svref(entries, (uint64_t)id) = e;
     *lo_svref(store, STORE_NEXT_ID) = lo_fixnum(id + 1);
-    return lo_fixnum(id);
+    return id;
 }
 
 /* ---- primitives ---------------------------------------------------------------- */
@@ -552,16 +537,30 @@ static void lock_to_change(lo_lisp *L, const char *op)
                        op);
 }
 
-LO_PRIMITIVE(p_store_put, "%STORE-PUT", INTERNAL, ANY, 2, 2,
-             "(object attributes)",
-             "Put OBJECT in the store with ATTRIBUTES (a property list of "
-             "keywords and values; :ACL sets the entry's ACL); the new "
-             "entry's id.  STORE-PUT's work.")
+/* The entry handle of id (STORE-ENTRY, store/boot/70-store.lisp). */
+static lo_value entry_handle(lo_lisp *L, int64_t id)
+{
+    lo_value maker = lo_function_cell(L, lo_intern(L, "%MAKE-ENTRY"), false);
+    if (lo_null(L, maker) || lo_cell_get(maker) == LO_UNBOUND)
+        lo_store_error(L, "entry %lld is put, but the store's Lisp API "
+                       "(%%MAKE-ENTRY) is missing", (long long)id);
+    lo_value arg = lo_fixnum(id);
+    return lo_vm_apply(L, lo_cell_get(maker), &arg, 1);
+}
+
+/* STORE-PUT itself, not a Lisp function over a primitive: its attributes
+ * come spread on the stack (APPLY spreads them there), never gathered
+ * into a list. */
+LO_PRIMITIVE(p_store_put, "STORE-PUT", LISPOS, ANY, 1, -1,
+             "(object &rest attributes)",
+             "Put OBJECT in the store with ATTRIBUTES, keyword and value "
+             "pairs (a key may repeat; :ACL sets who may do what).  Returns "
+             "the new entry.")
 {
     lock_to_change(L, "STORE-PUT");
-    lo_value id = put_entry(L, args[0], args[1]);
+    int64_t id = put_entry(L, args[0], args + 1, nargs - 1);
     lo_data_unlock_exclusive(L);
-    return id;
+    return entry_handle(L, id);
 }
 
 /* Whether entry id (any value) exists and the caller may read it. */

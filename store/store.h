@@ -35,8 +35,8 @@ enum {
     STORE_OWNERS,           /* EQUAL table: owner's name -> number */
     STORE_SLOTS
 };
-/* Layout 2 added the dense slots; a layout-1 record (0.3.0-dev builds)
- * gets them from its first change on (lo_store_record). */
+/* Layout 2: the dense slots, and entry records of nine slots.  No
+ * release had a store before it, so there is no step from layout 1. */
 #define LO_STORE_LAYOUT 2
 
 /* A visibility word (a fixnum): 0 when no live entry has the id, else
@@ -51,14 +51,17 @@ enum {
     ENTRY_ID,               /* fixnum */
     ENTRY_OBJECT,           /* the object, as its owner's reference */
     ENTRY_ATTRS,            /* simple-vector k1 v1 k2 v2 ..., replaced
-                               whole by a change, never written in place */
+                               whole by a change, never written in place
+                               (but a new entry's, by lo_store_index_put,
+                               before the entry is the store's) */
     ENTRY_OWNER,            /* user name string; NIL: the administrator */
     ENTRY_ACL,              /* list of (principal bits) */
-    ENTRY_HISTORY,          /* list of versions, newest first */
-    ENTRY_VERSION,          /* fixnum: changes so far */
+    ENTRY_HISTORY,          /* list of versions, newest first (the
+                               newest's number is the entry's version,
+                               its time the last change's); while never
+                               changed, the time of the put (seconds since
+                               1970, an integer): version 1 (entry.c) */
     ENTRY_DELETED,          /* T or NIL */
-    ENTRY_CREATED,          /* seconds since 1970 (integer) */
-    ENTRY_MODIFIED,
     ENTRY_SLOTS
 };
 
@@ -160,6 +163,11 @@ lo_value lo_store_copy_tree(lo_lisp *L, lo_value x, int depth);
  * dates for ORDER-BY: by start, then end (-1, 0 or 1). */
 bool lo_store_datep(lo_lisp *L, lo_value v);
 bool lo_store_durationp(lo_lisp *L, lo_value v);
+/* A duration's length (a rational): false when v is no duration. */
+bool lo_store_duration_length(lo_lisp *L, lo_value v, lo_value *seconds);
+/* Whether v is a date (3: *a its start, *b its end) or a duration (2: *a
+ * its length), else 0, with one look-up of its class. */
+int lo_store_temporal(lo_lisp *L, lo_value v, lo_value *a, lo_value *b);
 bool lo_store_date_relation(lo_lisp *L, int op, lo_value v, lo_value d);
 int lo_store_date_compare(lo_lisp *L, lo_value a, lo_value b);
 /* A date's start and end (integers, seconds since 1970): false when v is
@@ -189,6 +197,16 @@ extern const struct lo_primitive *const lo_store_entry_primitives[];
  * none, as for an entry not yet made or deleted): every index follows. */
 void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
                            lo_value old_attrs, lo_value new_attrs);
+/* A new entry id's attributes attrs go into every index; the values
+ * lo_store_put_value left as given become values the indexes hold
+ * already (the same contents) or copies, in attrs itself. */
+void lo_store_index_put(lo_lisp *L, lo_value store, int64_t id,
+                        lo_value attrs);
+/* A value the index of key holds that may stand for v
+ * (lo_store_same_copy), or LO_UNBOUND: what a new value may share
+ * instead of a copy of its own. */
+lo_value lo_store_index_same_value(lo_lisp *L, lo_value store, lo_value key,
+                                   lo_value v);
 
 /* ---- value.c: what the store keeps of an attribute's value ---- */
 
@@ -198,6 +216,21 @@ void lo_store_index_change(lo_lisp *L, lo_value store, lo_value id,
 lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v);
+/* The same for a value of a new entry (STORE-PUT), checked the same: a
+ * value of a key with an index that may be shared (a string, a boxed
+ * number, a date or a duration) is given back as it is, to become the
+ * store's own -- a value another entry holds, or a copy -- when the new
+ * entry is put in the indexes (lo_store_index_put). */
+lo_value lo_store_put_value(lo_lisp *L, lo_value store,
+                            const struct lo_store_caller *c, lo_value key,
+                            lo_value v);
+/* A copy of what the store keeps of v: strings, dates, durations and
+ * lists copied, anything else v itself. */
+lo_value lo_store_copy_value(lo_lisp *L, lo_value v);
+/* Whether the value the store keeps may stand for v (the same type and
+ * contents: a string, a boxed number, a date or duration -- for an
+ * instance the caller has made sure v is a date or a duration). */
+bool lo_store_same_copy(lo_value kept, lo_value v);
 
 /* An attribute's value (or an ACL) as a caller with bits on its entry
  * gets it: bit-carrying objects restricted to those bits and never

@@ -17,6 +17,7 @@
 #include "lisp/numbers.h"
 #include "lisp/sequences.h"
 #include "store/filter.h"
+#include "store/index.h"
 #include "store/store.h"
 
 /* ---- dates and durations (store/boot/72-dates.lisp) ------------------------- */
@@ -108,6 +109,20 @@ static bool duration_length(lo_lisp *L, lo_value v, lo_value *seconds)
         return false;
     *seconds = *lo_svref(slots, DURATION_SECONDS);
     return lo_rationalp(*seconds);
+}
+
+bool lo_store_duration_length(lo_lisp *L, lo_value v, lo_value *seconds)
+{
+    return duration_length(L, v, seconds);
+}
+
+int lo_store_temporal(lo_lisp *L, lo_value v, lo_value *a, lo_value *b)
+{
+    if (!lo_typep(v, LO_T_INSTANCE))
+        return 0;
+    if (date_span(L, v, a, b))
+        return 3;
+    return duration_length(L, v, a) ? 2 : 0;
 }
 
 bool lo_store_datep(lo_lisp *L, lo_value v)
@@ -399,11 +414,92 @@ static lo_value copy_value(lo_lisp *L, lo_value v, int depth)
     return head;
 }
 
+/* Whether the store's own value kept may stand for v: of the same type
+ * and contents, so that nothing but EQ tells them apart (the store never
+ * hands out a value it keeps with its write bit). */
+bool lo_store_same_copy(lo_value kept, lo_value v)
+{
+    if (!lo_objectp(kept) || !lo_objectp(v) ||
+        lo_type_of_object(kept) != lo_type_of_object(v))
+        return false;
+    switch (lo_type_of_object(v)) {
+    case LO_T_STRING: {
+        uint64_t n = lo_string_length(v);
+        return (lo_access_bits(v) & LO_ACCESS_READ) &&
+               (lo_access_bits(kept) & LO_ACCESS_READ) &&
+               lo_string_length(kept) == n &&
+               memcmp(lo_string_chars(kept), lo_string_chars(v),
+                      n * sizeof(uint32_t)) == 0;
+    }
+    case LO_T_DOUBLE:
+    case LO_T_BIGNUM:
+    case LO_T_RATIO:
+        return lo_eql(kept, v);
+    case LO_T_INSTANCE: {
+        /* dates and durations only (the caller knows v is one): the same
+         * class layout, slots EQL */
+        if (!lo_eq(lo_ptr(kept)[INSTANCE_WRAPPER], lo_ptr(v)[INSTANCE_WRAPPER]))
+            return false;
+        lo_value a = lo_ptr(kept)[INSTANCE_SLOTS], b = lo_ptr(v)[INSTANCE_SLOTS];
+        uint64_t n = lo_svlength(b);
+        if (lo_svlength(a) != n)
+            return false;
+        for (uint64_t i = 0; i < n; i++)
+            if (!lo_eql(*lo_svref(a, i), *lo_svref(b, i)))
+                return false;
+        return true;
+    }
+    default:
+        return false;
+    }
+}
+
+/* Whether v is of a type another entry's value may stand for: one the
+ * store copies, or a boxed number (the caller's may then be garbage). */
+static bool shareable(lo_value v)
+{
+    if (!lo_objectp(v))
+        return false;
+    switch (lo_type_of_object(v)) {
+    case LO_T_STRING:           /* a copy needs its read bit: else refused */
+        return lo_access_bits(v) & LO_ACCESS_READ;
+    case LO_T_DOUBLE:
+    case LO_T_BIGNUM:
+    case LO_T_RATIO:
+    case LO_T_INSTANCE:         /* a date or a duration */
+        return true;
+    default:
+        return false;
+    }
+}
+
+lo_value lo_store_copy_value(lo_lisp *L, lo_value v)
+{
+    return copy_value(L, v, 0);
+}
+
+lo_value lo_store_put_value(lo_lisp *L, lo_value store,
+                            const struct lo_store_caller *c, lo_value key,
+                            lo_value v)
+{
+    lo_store_check_set_value(L, store, c, key, v);
+    if (shareable(v) && !lo_null(L, lo_store_index_of(L, store, key)))
+        return v;           /* lo_store_index_put makes it the store's */
+    return copy_value(L, v, 0);
+}
+
 lo_value lo_store_attribute_value(lo_lisp *L, lo_value store,
                                   const struct lo_store_caller *c,
                                   lo_value key, lo_value v)
 {
     lo_store_check_set_value(L, store, c, key, v);
+    /* a value another entry holds already, found through key's index, is
+     * shared rather than copied once more (an :author, a :date) */
+    if (shareable(v)) {
+        lo_value kept = lo_store_index_same_value(L, store, key, v);
+        if (kept != LO_UNBOUND)
+            return kept;
+    }
     return copy_value(L, v, 0);
 }
 

@@ -56,12 +56,21 @@ static bool keyword_named(lo_value k, const char *name)
     return name[n] == 0;
 }
 
+/* The first character of a symbol's name (0 for an empty name): most
+ * names are told apart by it alone. */
+static uint32_t first_char(lo_value sym)
+{
+    lo_value s = lo_symbol_name(sym);
+    return lo_string_length(s) ? lo_string_ref(s, 0) : 0;
+}
+
 /* Which of the set keys key is, or -1. */
 static int set_index(lo_lisp *L, lo_value key)
 {
     (void)L;
+    uint32_t c = first_char(key);
     for (int i = 0; i < (int)(sizeof set_keys / sizeof set_keys[0]); i++)
-        if (keyword_named(key, set_keys[i]))
+        if ((unsigned char)set_keys[i][0] == c && keyword_named(key, set_keys[i]))
             return i;
     return -1;
 }
@@ -69,8 +78,9 @@ static int set_index(lo_lisp *L, lo_value key)
 /* Whether v is in the default set of set key i. */
 static bool in_default_set(lo_value v, int i)
 {
+    uint32_t c = first_char(v);
     for (const char *const *name = defaults[i]; *name; name++)
-        if (keyword_named(v, *name))
+        if ((unsigned char)(*name)[0] == c && keyword_named(v, *name))
             return true;
     return false;
 }
@@ -143,14 +153,16 @@ void lo_store_check_set_value(lo_lisp *L, lo_value store,
     int i = set_index(L, key);
     if (i < 0)
         return;
+    if (lo_keywordp(v)) {
+        lo_value own = own_set(L, store, c, i);
+        if (own ? member_eq(v, own) : in_default_set(v, i))
+            return;
+    }
     char k[40], value[80] = "that value";
     lo_string_utf8(lo_symbol_name(key), k, sizeof k);
     if (!lo_keywordp(v))
         lo_store_error(L, ":%s takes keywords from your value set "
                        "(VALUE-SET :%s)", k, k);
-    lo_value own = own_set(L, store, c, i);
-    if (own ? member_eq(v, own) : in_default_set(v, i))
-        return;
     lo_string_utf8(lo_symbol_name(v), value, sizeof value);
     lo_store_error(L, ":%s is not in your value set for :%s (VALUE-SET :%s "
                    "lists it; VALUE-SET-ADD adds to it)", value, k, k);

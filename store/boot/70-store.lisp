@@ -61,10 +61,9 @@
 
 ;;; ---- entries -------------------------------------------------------------------
 
-(defun store-put (object &rest attributes)
-  "Put OBJECT in the store with ATTRIBUTES, keyword and value pairs (a key
-may repeat; :ACL sets who may do what).  Returns the new entry."
-  (%make-entry (%store-put object attributes)))
+;; STORE-PUT is a primitive (store/store.c): APPLY hands it the attributes
+;; on the stack, where a function's &rest would make a list of them; it
+;; makes the entry with %MAKE-ENTRY.
 
 ;; STORE-GET (id) is a primitive: the entry of ID, or NIL when there is
 ;; none the caller may read.

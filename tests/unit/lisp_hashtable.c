@@ -3,7 +3,8 @@
  * Lisp side cannot reach yet: doubles and bignums as keys (EQL by value,
  * EQUALP by =), GETHASH's second value, vectors under EQUALP, the lazy
  * rehash after a collection (the stamp), a table placed by older hash
- * functions, MAPHASH under GC stress, and a table found again after the
+ * functions, MAPHASH under GC stress, the places of entries for C
+ * (lo_table_find, lo_table_intern), and a table found again after the
  * system is closed and reopened on the same store.
  */
 #include <stdio.h>
@@ -286,6 +287,49 @@ static void maphash_under_stress(void)
     lo_lisp_gc_stress(L, false);
 }
 
+/* lo_table_find and lo_table_intern (the object store's indexes): the
+ * place of a key's entry, the entry made when absent, the key kept as
+ * the table holds it, keys hashed by address refused, growth. */
+static void places(void)
+{
+    lo_value t = lo_table_new(L, LO_HASH_EQUAL, 4), *pair, *again;
+    bool added, by_address;
+    lo_value a = lo_make_string(L, "alpha", 5);
+    ok(!lo_table_find(L, t, a, &pair, &by_address) && !by_address,
+       "find: an absent key is not found");
+    ok(lo_table_intern(L, t, a, &pair, &added) && added &&
+       lo_eq(pair[0], a) && lo_null(L, pair[1]),
+       "intern: an absent key is added, its value NIL");
+    pair[1] = lo_fixnum(1);
+    lo_value a2 = lo_make_string(L, "alpha", 5);
+    ok(lo_table_intern(L, t, a2, &again, &added) && !added &&
+       lo_eq(again[0], a) && again[1] == lo_fixnum(1),
+       "intern: an EQUAL key finds the entry, the first key kept");
+    ok(lo_table_find(L, t, a2, &again, &by_address) && again == pair &&
+       !by_address, "find: the same place");
+    lo_value v = lo_make_vector(L, 2, L->nil);     /* EQUAL: by address */
+    ok(!lo_table_intern(L, t, v, &pair, &added) && !added &&
+       lo_table_count(t) == 1, "intern: a key hashed by address is refused");
+    ok(!lo_table_find(L, t, v, &pair, &by_address) && by_address,
+       "find: says the key hashes by address");
+    for (int i = 0; i < 1000; i++) {
+        char name[16];
+        int n = snprintf(name, sizeof name, "k%d", i);
+        lo_table_intern(L, t, lo_make_string(L, name, (uint64_t)n), &pair,
+                        &added);
+        pair[1] = lo_fixnum(i);
+    }
+    bool all = lo_table_count(t) == 1001;
+    for (int i = 0; i < 1000 && all; i++) {
+        char name[16];
+        int n = snprintf(name, sizeof name, "k%d", i);
+        lo_value got;
+        all = lo_table_get(L, t, lo_make_string(L, name, (uint64_t)n), &got) &&
+              got == lo_fixnum(i);
+    }
+    ok(all, "1000 keys interned through growth, each with its value");
+}
+
 int main(void)
 {
     struct fixture fx = { 0 };
@@ -297,6 +341,7 @@ int main(void)
     vectors();
     rehash_after_collection();
     maphash_under_stress();
+    places();
 
     fixture_reopen_lisp(&fx);
     L = fx.L;
