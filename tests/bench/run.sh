@@ -57,7 +57,8 @@
 #   store-substring     (contains :name "garden") vs LIKE '%garden%'
 #   store-satisfies     a Lisp predicate on two attributes called on every
 #                       entry vs the same expression in SQL (a full scan)
-#   store-full-scan     (contains :author "zz"): no index; target 100 ms
+#   store-full-scan     (content-contains "zz") vs instr(object, 'zz'): the
+#                       objects of every entry searched; target 100 ms
 #   store-get           STORE-GET of a random id and its :name, per call
 #   store-bytes-per-entry  heap bytes live per entry vs SQLite's file
 #   store-snapshot      the snapshot that makes the loaded store durable
