@@ -156,17 +156,17 @@ enum lo_lisp_root {
  * (lo_ref_keep) are taken and freed in any order, the free ones on a
  * list.  The collector visits every slot in use (collect.c).
  */
-/* A thread's scratch memory (scratch.h): blocks of C memory used as one
- * stack; `used` counts the bytes in use across them. */
+/* A thread's scratch memory (scratch.h): a chain of blocks of C memory
+ * used as one stack; `used` counts the bytes in use across them. */
 struct lo_scratch_block {
-    struct lo_scratch_block *prev;
+    struct lo_scratch_block *prev, *next;
     uint64_t base;                  /* the stack's height at its start */
     uint64_t size;                  /* bytes in data */
     _Alignas(16) unsigned char data[];
 };
 struct lo_scratch {
-    struct lo_scratch_block *top;   /* the newest block, or NULL */
-    struct lo_scratch_block *spare; /* one given back, kept for reuse */
+    struct lo_scratch_block *first; /* the chain, kept for reuse */
+    struct lo_scratch_block *top;   /* the block in use, or NULL */
     uint64_t used;
 };
 

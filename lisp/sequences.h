@@ -100,6 +100,9 @@ static inline uint64_t lo_vector_length(lo_value v)
     return (uint64_t)lo_fixnum_value(lo_ptr(v)[1]);
 }
 lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length);   /* all zero */
+/* The same for a caller about to write every byte: a large one's pages
+ * are made writable at once instead of faulting in one by one. */
+lo_value lo_alloc_bytes_to_fill(lo_lisp *L, uint64_t length);
 static inline uint8_t *lo_bytes_data(lo_value v)
 {
     return (uint8_t *)(lo_ptr(v) + 2);

@@ -197,6 +197,14 @@ lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length)
     return lo_make_object(p);
 }
 
+lo_value lo_alloc_bytes_to_fill(lo_lisp *L, uint64_t length)
+{
+    lo_value v = lo_alloc_bytes(L, length);
+    if (length >= LO_HEAP_LARGE_BYTES)
+        lo_ckpt_prepare_write(L->store, lo_bytes_data(v), length);
+    return v;
+}
+
 void lo_any_vector_set(lo_lisp *L, lo_value v, uint64_t i, lo_value x,
                        const char *op)
 {

@@ -35,7 +35,7 @@ lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n)
         size += varint_size(zigzag(id - prev));
         prev = id;
     }
-    lo_value out = lo_alloc_bytes(L, size);
+    lo_value out = lo_alloc_bytes_to_fill(L, size);
     uint8_t *p = lo_bytes_data(out);
     prev = 0;
     for (uint64_t i = 0; i < n; i++) {

@@ -518,24 +518,38 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
     if (hash) {
         if (n->op != LO_F_EQUAL && n->op != LO_F_IN)
             return (struct cands){ .some = false };
-        c.ids = lo_ids_new(L, 0);
+        /* the postings of the operands, and of the values hashed by
+         * address (no keys: their entries are candidates of every
+         * equality), side by side, then sorted as one set */
+        lo_value others = *lo_svref(index, INDEX_OTHERS);
+        uint64_t total = lo_posting_count(others), parts = total > 0;
         for (uint32_t k = 0; k < n->count; k++) {
             lo_value v = lo_filter_value(p->f, n->operand + k);
             lo_value posting = lo_index_posting(L, index, v);
             c.exact &= readable_operand(v);
-            if (!lo_null(L, posting))
-                c.ids = lo_ids_unite(L, c.ids,
-                                     lo_ids_copy(L, lo_svref(posting, 1),
-                                                 lo_posting_count(posting)));
+            if (!lo_null(L, posting) && lo_posting_count(posting)) {
+                total += lo_posting_count(posting);
+                parts++;
+            }
         }
-        /* values hashed by address are no keys: their entries are
-         * candidates of every equality */
-        lo_value others = *lo_svref(index, INDEX_OTHERS);
+        c.ids = lo_ids_new(L, total);
+        for (uint32_t k = 0; k < n->count; k++) {
+            lo_value posting = lo_index_posting(
+                L, index, lo_filter_value(p->f, n->operand + k));
+            if (!lo_null(L, posting)) {
+                memcpy(c.ids.v + c.ids.n, lo_svref(posting, 1),
+                       lo_posting_count(posting) * 8);
+                c.ids.n += lo_posting_count(posting);
+            }
+        }
         if (lo_posting_count(others)) {
             c.exact = false;
-            c.ids = lo_ids_unite(L, c.ids, lo_ids_copy(L, lo_svref(others, 1),
-                                                       lo_posting_count(others)));
+            memcpy(c.ids.v + c.ids.n, lo_svref(others, 1),
+                   lo_posting_count(others) * 8);
+            c.ids.n += lo_posting_count(others);
         }
+        if (parts > 1)
+            lo_ids_sort(L, &c.ids);
         return c;
     }
     if (n->op >= LO_F_OVERLAPS && n->op <= LO_F_AFTER) {
@@ -798,6 +812,10 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
     view_of(L, &v);
     int64_t next = lo_fixnum_value(*lo_svref(v.store, STORE_NEXT_ID));
     uint64_t n = cands ? cands->ids.n : (uint64_t)(next > 1 ? next - 1 : 0);
+    if (cands && r->room < n && r->ids.n == 0) {    /* room for them all */
+        r->room = n < r->stop ? n : r->stop;
+        r->ids.v = lo_scratch_alloc(L, r->room * 8);
+    }
     /* attributes vectors asked for this many ids ahead (a scan's time
      * goes to waiting for them) */
     enum { AHEAD = 8 };
