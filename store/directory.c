@@ -8,6 +8,9 @@
  * ids in ascending order a few apart take a byte each.  The directory
  * itself is Lisp (store/boot/70-store.lisp).
  */
+#include <string.h>
+
+#include "lisp/scratch.h"
 #include "lisp/sequences.h"
 #include "store/store.h"
 
@@ -16,36 +19,29 @@ static uint64_t zigzag(int64_t d)
     return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
 }
 
-static unsigned varint_size(uint64_t u)
-{
-    unsigned n = 1;
-    while (u >= 0x80) {
-        u >>= 7;
-        n++;
-    }
-    return n;
-}
-
 lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n)
 {
-    uint64_t size = 0;
+    /* encoded once into scratch memory (ten bytes an id at most), then
+     * copied into a byte vector of the size it took */
+    uint64_t mark = lo_scratch_mark(L);
+    uint8_t *buf = lo_scratch_alloc(L, n * 10 + 1), *p = buf;
     int64_t prev = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        int64_t id = lo_fixnum_value(ids[i]);
-        size += varint_size(zigzag(id - prev));
-        prev = id;
-    }
-    lo_value out = lo_alloc_bytes_to_fill(L, size);
-    uint8_t *p = lo_bytes_data(out);
-    prev = 0;
     for (uint64_t i = 0; i < n; i++) {
         int64_t id = lo_fixnum_value(ids[i]);
         uint64_t u = zigzag(id - prev);
         prev = id;
+        if (u < 0x80) {                 /* ascending, near: most of them */
+            *p++ = (uint8_t)u;
+            continue;
+        }
         for (; u >= 0x80; u >>= 7)
             *p++ = (uint8_t)(u | 0x80);
         *p++ = (uint8_t)u;
     }
+    uint64_t size = (uint64_t)(p - buf);
+    lo_value out = lo_alloc_bytes_to_fill(L, size);
+    memcpy(lo_bytes_data(out), buf, size);
+    lo_scratch_release(L, mark);
     return out;
 }
 
