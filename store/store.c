@@ -240,7 +240,7 @@ static int64_t acl_word(lo_value acl)
 void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e)
 {
     if (lo_svlength(store) < STORE_SLOTS)
-        return;                         /* a layout-1 record: readers ask */
+        return;                 /* no dense slots (lo_store_dense) */
     int64_t id = lo_fixnum_value(*lo_svref(e, ENTRY_ID));
     bool live = lo_null(L, *lo_svref(e, ENTRY_DELETED));
     int64_t w = 0;

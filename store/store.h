@@ -120,8 +120,9 @@ unsigned lo_store_bits(lo_lisp *L, lo_value entry,
 /* After every change to entry record e (entry.c): its id's dense words
  * follow (the lock held exclusive). */
 void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e);
-/* The store's dense vectors, or 0 for a layout-1 record (then readers
- * ask the entry records). */
+/* The store's dense vectors, or 0 for a record too short to hold them
+ * (none is made so since layout 2; readers then ask the entry records,
+ * which always answer right, only slower). */
 static inline lo_value lo_store_dense(lo_value store, int slot)
 {
     return lo_svlength(store) > (uint64_t)slot ? *lo_svref(store, slot) : 0;
