@@ -13,6 +13,11 @@
 
 enum { FIRST_BLOCK = 64 * 1024, KEEP_LARGEST = 16 * 1024 * 1024 };
 
+/* The most a thread may have in use: past it a request is refused with a
+ * clear error, so that a query built to need a vast deal (an OR of
+ * thousands of big ranges) cannot exhaust the server's memory. */
+#define SCRATCH_MAX ((uint64_t)1 << 30)
+
 static uint64_t round16(uint64_t n)
 {
     return (n + 15) & ~(uint64_t)15;
@@ -42,9 +47,11 @@ static struct lo_scratch_block *new_block(lo_lisp *L, uint64_t size)
 void *lo_scratch_alloc(lo_lisp *L, size_t n)
 {
     struct lo_scratch *s = &L->scratch;
-    if (n > ((uint64_t)1 << 40))
-        lo_error(L, "STORAGE-CONDITION", "no memory for %llu bytes of "
-                 "scratch space", (unsigned long long)n);
+    if (n > SCRATCH_MAX || s->used + n > SCRATCH_MAX)
+        lo_error(L, "STORAGE-CONDITION", "the work needs more than %llu MiB "
+                 "of scratch memory (%llu in use, %llu more asked for)",
+                 (unsigned long long)(SCRATCH_MAX >> 20),
+                 (unsigned long long)s->used, (unsigned long long)n);
     uint64_t need = round16(n ? n : 1);
     struct lo_scratch_block *b = s->top;
     if (!b || s->used - b->base + need > b->size) {

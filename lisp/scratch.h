@@ -22,7 +22,7 @@
 
 static inline uint64_t lo_scratch_mark(lo_lisp *L) { return L->scratch.used; }
 /* n bytes, 16-aligned, uninitialized (STORAGE-CONDITION when there is no
- * memory). */
+ * memory, or when the thread would have more than 1 GiB in use). */
 void *lo_scratch_alloc(lo_lisp *L, size_t n);
 void lo_scratch_release(lo_lisp *L, uint64_t mark);
 /* Give every block back (the thread closes). */

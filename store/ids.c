@@ -120,7 +120,7 @@ void lo_ids_sort(lo_lisp *L, struct lo_ids *s)
     lo_scratch_release(L, mark);
 }
 
-/* ---- intersecting and uniting --------------------------------------------- */
+/* ---- intersecting ---------------------------------------------------------- */
 
 /* The first position at or after `at` in b whose id is >= x (a search
  * that gallops: cheap when the small set's ids are far apart in b). */
@@ -144,49 +144,65 @@ static uint64_t gallop(const struct lo_ids *b, uint64_t at, lo_value x)
     return at;
 }
 
-struct lo_ids lo_ids_intersect(lo_lisp *L, struct lo_ids a, struct lo_ids b)
+/* ---- a set as bits, for uniting many sets ----------------------------------- */
+
+struct lo_id_bits lo_id_bits_new(lo_lisp *L, int64_t next_id)
 {
-    if (a.n > b.n) {
-        struct lo_ids t = a; a = b; b = t;
-    }
-    struct lo_ids out = lo_ids_new(L, a.n);
-    if (a.n * 16 < b.n) {               /* a is much the smaller */
-        uint64_t j = 0;
-        for (uint64_t i = 0; i < a.n && j < b.n; i++) {
-            j = gallop(&b, j, a.v[i]);
-            if (j < b.n && b.v[j] == a.v[i])
-                out.v[out.n++] = a.v[i];
-        }
-        return out;
-    }
-    uint64_t i = 0, j = 0;
-    while (i < a.n && j < b.n) {
-        lo_value x = a.v[i], y = b.v[j];
-        if (x == y)
-            out.v[out.n++] = x;
-        i += x <= y;
-        j += y <= x;
-    }
-    return out;
+    uint64_t words = (uint64_t)(next_id > 0 ? next_id : 1) / 64 + 1;
+    struct lo_id_bits b = { lo_scratch_alloc(L, words * 8), words };
+    memset(b.w, 0, words * 8);
+    return b;
 }
 
-struct lo_ids lo_ids_unite(lo_lisp *L, struct lo_ids a, struct lo_ids b)
+void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n)
 {
-    if (a.n == 0)
-        return b;
-    if (b.n == 0)
-        return a;
-    struct lo_ids out = lo_ids_new(L, a.n + b.n);
-    uint64_t i = 0, j = 0;
-    while (i < a.n && j < b.n) {
-        lo_value x = a.v[i], y = b.v[j];
-        out.v[out.n++] = x <= y ? x : y;
-        i += x <= y;
-        j += y <= x;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t id = (uint64_t)lo_fixnum_value(ids[i]);
+        if (id / 64 < b->words)
+            b->w[id / 64] |= 1ull << (id % 64);
     }
-    memcpy(out.v + out.n, a.v + i, (a.n - i) * 8);
-    out.n += a.n - i;
-    memcpy(out.v + out.n, b.v + j, (b.n - j) * 8);
-    out.n += b.n - j;
-    return out;
+}
+
+struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b)
+{
+    uint64_t n = 0;
+    for (uint64_t w = 0; w < b->words; w++)
+        n += (uint64_t)__builtin_popcountll(b->w[w]);
+    struct lo_ids s = lo_ids_new(L, n);
+    for (uint64_t w = 0; w < b->words; w++)
+        for (uint64_t x = b->w[w]; x; x &= x - 1)
+            s.v[s.n++] = lo_fixnum((int64_t)(w * 64 + (uint64_t)__builtin_ctzll(x)));
+    return s;
+}
+
+void lo_ids_intersect_into(struct lo_ids *a, struct lo_ids b)
+{
+    /* the result is never longer than a, and its k-th id is written only
+     * after a's k-th was read (and b's, when a is the longer): in place */
+    uint64_t k = 0;
+    if (a->n * 16 < b.n) {
+        uint64_t j = 0;
+        for (uint64_t i = 0; i < a->n && j < b.n; i++) {
+            j = gallop(&b, j, a->v[i]);
+            if (j < b.n && b.v[j] == a->v[i])
+                a->v[k++] = a->v[i];
+        }
+    } else if (b.n * 16 < a->n) {
+        uint64_t j = 0;
+        for (uint64_t i = 0; i < b.n && j < a->n; i++) {
+            j = gallop(a, j, b.v[i]);
+            if (j < a->n && a->v[j] == b.v[i])
+                a->v[k++] = b.v[i];
+        }
+    } else {
+        uint64_t i = 0, j = 0;
+        while (i < a->n && j < b.n) {
+            lo_value x = a->v[i], y = b.v[j];
+            if (x == y)
+                a->v[k++] = x;
+            i += x <= y;
+            j += y <= x;
+        }
+    }
+    a->n = k;
 }

@@ -23,8 +23,19 @@ struct lo_ids lo_ids_copy(lo_lisp *L, const lo_value *words, uint64_t n);
 /* Sort s ascending and drop repeats (the ids of a range of an ordered
  * index come in the order of their values). */
 void lo_ids_sort(lo_lisp *L, struct lo_ids *s);
-/* a and b intersected or united: a new set. */
-struct lo_ids lo_ids_intersect(lo_lisp *L, struct lo_ids a, struct lo_ids b);
-struct lo_ids lo_ids_unite(lo_lisp *L, struct lo_ids a, struct lo_ids b);
+
+/* a intersected with b, into a's own memory. */
+void lo_ids_intersect_into(struct lo_ids *a, struct lo_ids b);
+
+/* Many sets united: a bit for every id below next_id (ids past it are
+ * none of the store's), one pass over each set, then the ids in order.
+ * Memory one bit an id, whatever the number of sets. */
+struct lo_id_bits {
+    uint64_t *w;
+    uint64_t words;
+};
+struct lo_id_bits lo_id_bits_new(lo_lisp *L, int64_t next_id);
+void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n);
+struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b);
 
 #endif

@@ -532,23 +532,35 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
                 parts++;
             }
         }
-        c.ids = lo_ids_new(L, total);
-        for (uint32_t k = 0; k < n->count; k++) {
-            lo_value posting = lo_index_posting(
-                L, index, lo_filter_value(p->f, n->operand + k));
-            if (!lo_null(L, posting)) {
-                memcpy(c.ids.v + c.ids.n, lo_svref(posting, 1),
-                       lo_posting_count(posting) * 8);
-                c.ids.n += lo_posting_count(posting);
+        /* many ids (repeated operands, say): united as bits instead */
+        int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
+        bool as_bits = parts > 1 && total > (uint64_t)next / 8;
+        struct lo_id_bits bits = { 0, 0 };
+        if (as_bits)
+            bits = lo_id_bits_new(L, next);
+        else
+            c.ids = lo_ids_new(L, total);
+        for (uint32_t k = 0; k <= n->count; k++) {
+            lo_value posting = k < n->count
+                ? lo_index_posting(L, index,
+                                   lo_filter_value(p->f, n->operand + k))
+                : others;
+            if (lo_null(L, posting) || !lo_posting_count(posting))
+                continue;
+            if (as_bits) {
+                lo_id_bits_add(&bits, lo_svref(posting, 1),
+                               lo_posting_count(posting));
+                continue;
             }
+            memcpy(c.ids.v + c.ids.n, lo_svref(posting, 1),
+                   lo_posting_count(posting) * 8);
+            c.ids.n += lo_posting_count(posting);
         }
-        if (lo_posting_count(others)) {
+        if (lo_posting_count(others))
             c.exact = false;
-            memcpy(c.ids.v + c.ids.n, lo_svref(others, 1),
-                   lo_posting_count(others) * 8);
-            c.ids.n += lo_posting_count(others);
-        }
-        if (parts > 1)
+        if (as_bits)
+            c.ids = lo_id_bits_ids(L, &bits);
+        else if (parts > 1)
             lo_ids_sort(L, &c.ids);
         return c;
     }
@@ -556,8 +568,12 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         c.ids = date_ids(L, n->op, index, lo_filter_value(p->f, n->operand));
         return c;
     }
-    c.ids = lo_ids_new(L, 0);
     uint32_t operands = n->op == LO_F_IN ? n->count : 1;
+    int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
+    struct lo_id_bits bits = { 0, 0 };
+    if (operands > 1)                   /* each operand's range, as bits */
+        bits = lo_id_bits_new(L, next);
+    c.ids = lo_ids_new(L, 0);
     for (uint32_t k = 0; k < operands; k++) {
         lo_value a = lo_filter_value(p->f, n->operand + k);
         lo_value b = n->op == LO_F_BETWEEN ? lo_filter_value(p->f, n->operand + 1)
@@ -569,9 +585,19 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         if ((n->op == LO_F_EQUAL || n->op == LO_F_IN) && lo_numberp(a))
             c.exact = false;
         struct lo_index_place from, to;
-        if (range_places(L, index, n->op, a, b, &from, &to))
-            c.ids = lo_ids_unite(L, c.ids, range_ids(L, index, from, to));
+        if (!range_places(L, index, n->op, a, b, &from, &to))
+            continue;
+        if (operands == 1) {
+            c.ids = range_ids(L, index, from, to);
+            continue;
+        }
+        uint64_t mark = lo_scratch_mark(L);
+        struct lo_ids r = range_ids(L, index, from, to);
+        lo_id_bits_add(&bits, r.v, r.n);
+        lo_scratch_release(L, mark);
     }
+    if (operands > 1)
+        c.ids = lo_id_bits_ids(L, &bits);
     return c;
 }
 
@@ -646,14 +672,23 @@ static struct cands and_candidates(lo_lisp *L, const struct plan *p,
                            ? lo_filter_value(p->f, kn.key) : 0, NULL);
             }
         } else {
+            /* after the first, each child's ids are intersected into
+             * the first's memory and given back: an AND of many terms
+             * holds two sets at a time */
+            uint64_t scratch = lo_scratch_mark(L);
             struct cands c = candidates(L, p, kids[k], notes ? &sub : NULL);
             if (!c.some) {
                 acc.exact = false;
+            } else if (!acc.some) {
+                acc.some = true;
+                acc.exact &= c.exact;
+                acc.ids = c.ids;
+                scratch = lo_scratch_mark(L);       /* it stays */
             } else {
                 acc.exact &= c.exact;
-                acc.ids = acc.some ? lo_ids_intersect(L, acc.ids, c.ids) : c.ids;
-                acc.some = true;
+                lo_ids_intersect_into(&acc.ids, c.ids);
             }
+            lo_scratch_release(L, scratch);
         }
         if (notes)
             notes[k] = sub;
@@ -670,11 +705,16 @@ static struct cands or_candidates(lo_lisp *L, const struct plan *p,
                                   const struct lo_filter_node *n,
                                   lo_value *parts)
 {
-    struct cands acc = { .some = true, .exact = true, .ids = lo_ids_new(L, 0) };
+    /* the children's ids united as bits, each child's given back once
+     * added: an OR of many terms holds one set at a time */
+    struct cands acc = { .some = true, .exact = true };
+    int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
+    struct lo_id_bits bits = lo_id_bits_new(L, next);
     lo_value *tail = parts;
     for (uint32_t k = 0, kid = n->first; k < n->count; k++) {
         lo_value sub = L->nil;
         uint32_t mark = lo_roots_mark(L);
+        uint64_t scratch = lo_scratch_mark(L);
         lo_root(L, &sub);
         struct cands c = candidates(L, p, kid, parts ? &sub : NULL);
         if (parts) {
@@ -684,16 +724,18 @@ static struct cands or_candidates(lo_lisp *L, const struct plan *p,
         lo_roots_release(L, mark);
         if (!c.some) {
             acc.some = acc.exact = false;
-            if (!parts)
-                break;                  /* a scan decides: no need to go on */
         } else if (acc.some) {
             acc.exact &= c.exact;
-            acc.ids = lo_ids_unite(L, acc.ids, c.ids);
+            lo_id_bits_add(&bits, c.ids.v, c.ids.n);
         }
+        lo_scratch_release(L, scratch);
+        if (!acc.some && !parts)
+            break;                      /* a scan decides: no need to go on */
         struct lo_filter_node kn;
         lo_filter_node(p->f, kid, &kn);
         kid = kn.next;
     }
+    acc.ids = acc.some ? lo_id_bits_ids(L, &bits) : lo_ids_new(L, 0);
     return acc;
 }
 

@@ -44,6 +44,9 @@ static const char *const exact[] = {
     "(and (= :tag :a) (between :n 0 500))",
     "(or (= :tag :b) (< :n 10))",
     "(and (= :tag :a) (not (< :n 500)))",
+    /* a term no index answers, estimated at nothing, read first */
+    "(and (= :date (date 2000 3 1)) (= :tag :a))",
+    "(or (< :n 3) (in :n 7 9 11) (in :tag :b :b :c))",
 };
 
 int main(void)
