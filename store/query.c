@@ -5,13 +5,15 @@
  *
  * The planner asks the indexes (index.c) for a set of candidate ids that
  * holds every answer: equality and membership from hash indexes, ranges
- * from ordered ones, HAS from either; AND intersects what its children
- * give, OR unites when all of them give one.  Every candidate is then
- * checked against the whole filter and the caller's rights, so an index
- * only ever saves work.  With no candidates the query scans every entry.
- * A query holds the data lock shared from its start to its end, so it
- * sees one state of the store.  Id sets are heap vectors (postings), never
- * C memory that an error would leak.
+ * and date relations from ordered ones, HAS from either, CONTAINS from a
+ * hash index of few values; AND intersects what its children give, OR
+ * unites when all of them give one.  Candidates an index gives exactly
+ * are checked only for the caller's right to read them (the dense
+ * visibility words, store.c); others against the whole filter too.  With
+ * no candidates the query scans every entry.  A query holds the data lock
+ * shared from its start to its end, so it sees one state of the store.
+ * Id sets live in the thread's scratch memory (ids.h), which an error
+ * gives back.
  */
 #include <string.h>
 
@@ -522,11 +524,17 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
          * address (no keys: their entries are candidates of every
          * equality), side by side, then sorted as one set */
         lo_value others = *lo_svref(index, INDEX_OTHERS);
-        uint64_t total = lo_posting_count(others), parts = total > 0;
-        for (uint32_t k = 0; k < n->count; k++) {
-            lo_value v = lo_filter_value(p->f, n->operand + k);
-            lo_value posting = lo_index_posting(L, index, v);
-            c.exact &= readable_operand(v);
+        /* each operand's posting looked up once; the last, others' */
+        lo_value *postings = lo_scratch_alloc(L, (n->count + 1u) * 8);
+        uint64_t total = 0, parts = 0;
+        for (uint32_t k = 0; k <= n->count; k++) {
+            lo_value posting = others;
+            if (k < n->count) {
+                lo_value v = lo_filter_value(p->f, n->operand + k);
+                posting = lo_index_posting(L, index, v);
+                c.exact &= readable_operand(v);
+            }
+            postings[k] = posting;
             if (!lo_null(L, posting) && lo_posting_count(posting)) {
                 total += lo_posting_count(posting);
                 parts++;
@@ -541,10 +549,7 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         else
             c.ids = lo_ids_new(L, total);
         for (uint32_t k = 0; k <= n->count; k++) {
-            lo_value posting = k < n->count
-                ? lo_index_posting(L, index,
-                                   lo_filter_value(p->f, n->operand + k))
-                : others;
+            lo_value posting = postings[k];
             if (lo_null(L, posting) || !lo_posting_count(posting))
                 continue;
             if (as_bits) {
