@@ -41,6 +41,7 @@
 #include "drivers/printf.h"
 #include "lisp/hashtable.h"
 #include "lisp/numbers.h"
+#include "lisp/scratch.h"
 #include "store/index.h"
 #include "store/store.h"
 
@@ -952,28 +953,67 @@ static bool same_hash(lo_lisp *L, lo_value a, lo_value b)
     return true;
 }
 
-/* Whether two ordered indexes hold the same pairs in the same order. */
+/* An ordered index's pairs in order, as places (chunk, pair), into
+ * scratch memory. */
+static struct lo_index_place *pairs_of(lo_lisp *L, lo_value index,
+                                       uint64_t *n)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    uint64_t chunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    *n = (uint64_t)lo_fixnum_value(*lo_svref(index, INDEX_PAIRS));
+    struct lo_index_place *p = lo_scratch_alloc(L, (*n + 1) * sizeof *p);
+    uint64_t m = 0;
+    for (uint64_t k = 0; k < chunks; k++)
+        for (uint64_t i = 0; i < chunk_count(*lo_svref(top, 1 + k)) &&
+                             m < *n; i++)
+            p[m++] = (struct lo_index_place){ k, i };
+    *n = m;
+    return p;
+}
+
+/* Whether two ordered indexes hold the same pairs in the same order.
+ * Pairs of one id whose values are equal in the order but not the same
+ * (0, 0.0 and -0.0 of one entry) may stand in any order among
+ * themselves: each of a run of them must be in the other's run. */
 static bool same_ordered(lo_lisp *L, lo_value a, lo_value b)
 {
     if (*lo_svref(a, INDEX_PAIRS) != *lo_svref(b, INDEX_PAIRS))
         return false;
+    uint64_t mark = lo_scratch_mark(L), na, nb;
     lo_value ta = *lo_svref(a, INDEX_TABLE), tb = *lo_svref(b, INDEX_TABLE);
-    uint64_t ka = 0, ia = 0, kb = 0, ib = 0;
-    uint64_t na = (uint64_t)lo_fixnum_value(*lo_svref(ta, 0));
-    uint64_t nb = (uint64_t)lo_fixnum_value(*lo_svref(tb, 0));
-    for (;;) {
-        while (ka < na && ia >= chunk_count(*lo_svref(ta, 1 + ka)))
-            ka++, ia = 0;
-        while (kb < nb && ib >= chunk_count(*lo_svref(tb, 1 + kb)))
-            kb++, ib = 0;
-        if (ka >= na || kb >= nb)
-            return ka >= na && kb >= nb;
-        lo_value ca = *lo_svref(ta, 1 + ka), cb = *lo_svref(tb, 1 + kb);
-        if (chunk_id(ca, ia) != chunk_id(cb, ib) ||
-            !lo_store_equal(L, chunk_value(ca, ia), chunk_value(cb, ib)))
-            return false;
-        ia++, ib++;
+    struct lo_index_place *pa = pairs_of(L, a, &na), *pb = pairs_of(L, b, &nb);
+#define CHUNK_OF(t, q) (*lo_svref((t), 1 + (q).k))
+    bool same = na == nb;
+    for (uint64_t i = 0; same && i < na;) {
+        lo_value ca = CHUNK_OF(ta, pa[i]);
+        int64_t id = chunk_id(ca, pa[i].i);
+        lo_value v = chunk_value(ca, pa[i].i), key = chunk_key(ca, pa[i].i);
+        /* the run of pairs of this id tied with pair i */
+        uint64_t end = i + 1;
+        while (end < na) {
+            lo_value c = CHUNK_OF(ta, pa[end]);
+            if (chunk_id(c, pa[end].i) != id ||
+                keyed_compare(L, chunk_value(c, pa[end].i),
+                              chunk_key(c, pa[end].i), v, key) != 0)
+                break;
+            end++;
+        }
+        for (uint64_t x = i; same && x < end; x++) {
+            lo_value cx = CHUNK_OF(ta, pa[x]);
+            lo_value cy = CHUNK_OF(tb, pb[x]);
+            same = chunk_id(cy, pb[x].i) == id;
+            bool found = false;
+            for (uint64_t y = i; same && !found && y < end; y++)
+                found = lo_store_equal(L, chunk_value(cx, pa[x].i),
+                                       chunk_value(CHUNK_OF(tb, pb[y]),
+                                                   pb[y].i));
+            same = same && found;
+        }
+        i = end;
     }
+#undef CHUNK_OF
+    lo_scratch_release(L, mark);
+    return same;
 }
 
 /* Whether each pair's key and each chunk's fence is what its value
