@@ -110,6 +110,20 @@ static bool evict_one(lo_ckpt *c)
 /* Bring a page in, write-protected (or writable: then the caller notes
  * the write at once, holding the lock, and nobody else touches the page
  * meanwhile). */
+/* The bookkeeping of a page just installed. */
+static void note_resident(lo_ckpt *c, uint64_t page)
+{
+    struct chunk *ch = chunk_of(c, page);
+    unsigned i = page % LO_CHUNK_PAGES;
+    uint8_t *f = &ch->flags[i];
+    *f = (uint8_t)((*f & ~(PG_DIRTY | PG_WRITABLE)) | PG_RESIDENT | PG_REF);
+    ch->resident++;
+    c->resident++;
+    c->stats.page_ins++;
+    LO_ASSERT(ch->resident <= LO_CHUNK_PAGES && c->resident <= c->page_count);
+    LO_ASSERT(page_consistent(ch->entry[i], *f));
+}
+
 static void page_in(lo_ckpt *c, uint64_t page, bool writable)
 {
     LO_ASSERT(ckpt_locked(c));
@@ -136,12 +150,25 @@ static void page_in(lo_ckpt *c, uint64_t page, bool writable)
     if (status != LO_OK)
         lo_panic("ckpt: cannot install page %llu: %s",
                  (unsigned long long)page, lo_strerror(status));
-    *f = (uint8_t)((*f & ~(PG_DIRTY | PG_WRITABLE)) | PG_RESIDENT | PG_REF);
-    ch->resident++;
-    c->resident++;
-    c->stats.page_ins++;
-    LO_ASSERT(ch->resident <= LO_CHUNK_PAGES && c->resident <= c->page_count);
-    LO_ASSERT(page_consistent(ch->entry[i], *f));
+    note_resident(c, page);
+}
+
+/* Pages [first, first+n), all missing and all zeros, brought in writable
+ * in one call (no frame budget: nothing to evict meanwhile); the caller
+ * notes the writes.  Fresh space comes in this way. */
+static void page_in_zeros(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    LO_ASSERT(ckpt_locked(c) && !c->frame_budget);
+    if (!n)
+        return;
+    int status = lo_vm_install_zeros(page_addr(c, first), n * LO_CKPT_PAGE,
+                                     true);
+    if (status != LO_OK)
+        lo_panic("ckpt: cannot install pages %llu..%llu: %s",
+                 (unsigned long long)first,
+                 (unsigned long long)(first + n - 1), lo_strerror(status));
+    for (uint64_t page = first; page < first + n; page++)
+        note_resident(c, page);
 }
 
 /* The bookkeeping of a resident, protected page becoming writable: its
@@ -181,6 +208,15 @@ static void write_fault(lo_ckpt *c, uint64_t page)
     unprotect(c, page, 1);
 }
 
+/* Missing zero pages [first, first+n) brought in writable, their writes
+ * noted. */
+static void bring_zeros_in(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    page_in_zeros(c, first, n);
+    for (uint64_t page = first; page < first + n; page++)
+        note_write(c, page);
+}
+
 int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len)
 {
     uintptr_t start = (uintptr_t)addr, end = start + len;
@@ -196,8 +232,18 @@ int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len)
     uint64_t first = (start - c->base) / LO_CKPT_PAGE;
     uint64_t last = (end - 1 - c->base) / LO_CKPT_PAGE;
     uint64_t run = first, run_n = 0;
+    uint64_t zeros = first, zeros_n = 0;    /* missing zero pages to come in */
     for (uint64_t page = first; page <= last; page++) {
         uint8_t *f = &chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
+        if (!(*f & PG_RESIDENT) && (*f & PG_ZERO) && !c->frame_budget) {
+            if (zeros + zeros_n != page) {
+                bring_zeros_in(c, zeros, zeros_n);
+                zeros = page;
+                zeros_n = 0;
+            }
+            zeros_n++;
+            continue;
+        }
         if (!(*f & PG_RESIDENT)) {
             /* bringing a page in may evict one of the run, under a frame
              * budget: unprotect the run first */
@@ -221,6 +267,7 @@ int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len)
         run_n++;
     }
     unprotect(c, run, run_n);
+    bring_zeros_in(c, zeros, zeros_n);
     ckpt_unlock(c);
     return LO_OK;
 }

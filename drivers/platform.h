@@ -107,6 +107,12 @@ int lo_vm_untrack(uintptr_t addr, size_t len);
  */
 int lo_vm_install(uintptr_t page_addr, const void *src, bool writable);
 
+/* lo_vm_install of zeros on every page of [addr, addr+len) (whole pages,
+ * all missing) at once: fresh space made resident without a call per
+ * page.  LO_EBUSY if a page is present (the pages before it may then be
+ * installed). */
+int lo_vm_install_zeros(uintptr_t addr, size_t len, bool writable);
+
 /* Write-protect (or unprotect) pages of a tracked range.  Every page in
  * the range must be present, unless lo_vm_protect_skips_missing(). */
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect);

@@ -57,12 +57,14 @@ lo_value lo_store_predicate_by_id(lo_lisp *L, lo_value fn)
 /* A scan calls the predicate in id order, and what it reads of an entry
  * is rarely in the cache: start loading, a few ids on, the entry record
  * and (from the dense vector of attributes, without waiting for the
- * record) its attributes vector, then, nearer, the values that vector
- * holds (it was asked for before).  Nothing is read that may not be in
- * the cache but the dense vectors' words, which are: waiting for a
- * record only to find where to prefetch costs what the prefetch saves.
- * (A query's candidates skip ids: there these are mere hints.) */
-enum { RECORD_AHEAD = 16, VALUES_AHEAD = 8 };
+ * record) its attributes vector.  Nothing is read that may not be in the
+ * cache but the dense vectors' words, which are: waiting for a record
+ * only to find where to prefetch costs what the prefetch saves.  (The
+ * values an attributes vector holds are not asked for: a dozen requests
+ * an entry, most for values the predicate never reads, filled the
+ * processor's queue of misses and made the scan a third slower.)  (A
+ * query's candidates skip ids: there these are mere hints.) */
+enum { RECORD_AHEAD = 16 };
 static lo_value entry_ahead(lo_value entries, int64_t id, int64_t ahead)
 {
     uint64_t at = (uint64_t)id + (uint64_t)ahead;
@@ -83,11 +85,6 @@ static void prefetch_ahead(lo_lisp *L, int64_t id)
     if (attrs && lo_objectp(attrs))
         for (int line = 0; line < 3; line++)    /* a dozen attributes */
             __builtin_prefetch((const char *)lo_ptr(attrs) + 64 * line);
-    attrs = entry_ahead(current, id, VALUES_AHEAD);
-    if (attrs && lo_typep(attrs, LO_T_VECTOR))
-        for (uint64_t i = 1; i < lo_svlength(attrs); i += 2)
-            if (lo_objectp(*lo_svref(attrs, i)))
-                __builtin_prefetch(lo_ptr(*lo_svref(attrs, i)));
 }
 
 /* Any other predicate gets a new handle each time: it may keep it. */
@@ -814,7 +811,7 @@ struct view {
 static void view_of(lo_lisp *L, struct view *v)
 {
     v->store = *lo_store_root_slot(L);
-    v->vis = lo_store_dense(v->store, STORE_VISIBILITY);
+    v->vis = *lo_svref(v->store, STORE_VISIBILITY);
     v->current = lo_store_dense(v->store, STORE_CURRENT);
     v->entries = *lo_svref(v->store, STORE_ENTRIES);
 }
@@ -824,14 +821,8 @@ static inline bool readable(lo_lisp *L, const struct view *v, lo_value id,
                             struct lo_store_caller *c)
 {
     uint64_t i = (uint64_t)lo_fixnum_value(id);
-    if (v->vis) {
-        if (i >= lo_svlength(v->vis))
-            return false;
-        int r = lo_store_vis_readable(lo_fixnum_value(*lo_svref(v->vis, i)), c);
-        if (r >= 0)
-            return r;
-    }
-    return lo_store_readable(L, v->store, (int64_t)i, c);
+    int r = lo_store_vis_readable(lo_store_vis_word(v->vis, i), c);
+    return r >= 0 ? r : lo_store_readable(L, v->store, (int64_t)i, c);
 }
 
 /* Whether the entry of id matches f (the caller may read it). */

@@ -90,7 +90,7 @@ static void add_dense_slots(lo_lisp *L, lo_value s)
 {
     int64_t next = lo_fixnum_value(*lo_svref(s, STORE_NEXT_ID));
     uint64_t room = lo_svlength(*lo_svref(s, STORE_ENTRIES));
-    *lo_svref(s, STORE_VISIBILITY) = lo_make_vector(L, room, lo_fixnum(0));
+    *lo_svref(s, STORE_VISIBILITY) = lo_alloc_bytes(L, 2 * room);
     *lo_svref(s, STORE_CURRENT) = lo_make_vector(L, room, L->nil);
     *lo_svref(s, STORE_OWNERS) = lo_table_new(L, LO_HASH_EQUAL, 16);
     *lo_svref(s, STORE_LAYOUT) = lo_fixnum(LO_STORE_LAYOUT);
@@ -101,11 +101,28 @@ static void add_dense_slots(lo_lisp *L, lo_value s)
     }
 }
 
+/* A record of another layout than this build's: none was released
+ * (LO_STORE_LAYOUT), so it is refused rather than misread. */
+static void check_layout(lo_lisp *L, lo_value s)
+{
+    lo_value layout = *lo_svref(s, STORE_LAYOUT);
+    if (__builtin_expect(lo_svlength(s) != STORE_SLOTS ||
+                         layout != lo_fixnum(LO_STORE_LAYOUT), 0))
+        lo_store_error(L, "this heap's store has layout %lld, made by a "
+                       "development build before release 0.3.0; this build "
+                       "reads layout %d only",
+                       lo_fixnump(layout) ? (long long)lo_fixnum_value(layout)
+                                          : -1LL,
+                       LO_STORE_LAYOUT);
+}
+
 lo_value lo_store_record(lo_lisp *L, bool create)
 {
     lo_value *slot = root_slot(L, ROOT_STORE, false, NULL);
-    if (slot && lo_typep(*slot, LO_T_VECTOR))
+    if (slot && lo_typep(*slot, LO_T_VECTOR)) {
+        check_layout(L, *slot);
         return *slot;
+    }
     if (!create)
         return 0;
     bool created = false;
@@ -177,11 +194,12 @@ unsigned lo_store_bits(lo_lisp *L, lo_value entry,
 bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
                        const struct lo_store_caller *c)
 {
-    lo_value vis = lo_store_dense(store, STORE_VISIBILITY);
-    if (vis && c->number != LO_CALLER_UNNUMBERED) {
-        if (id < 1 || (uint64_t)id >= lo_svlength(vis))
+    if (c->number != LO_CALLER_UNNUMBERED) {
+        if (id < 1)
             return false;
-        int r = lo_store_vis_readable(lo_fixnum_value(*lo_svref(vis, id)), c);
+        int r = lo_store_vis_readable(
+            lo_store_vis_word(*lo_svref(store, STORE_VISIBILITY),
+                              (uint64_t)id), c);
         if (r >= 0)
             return r;
     }
@@ -206,6 +224,22 @@ static lo_value dense_with_room(lo_lisp *L, lo_value store, int slot,
     lo_value bigger = lo_make_vector(L, grown, fill);
     memcpy(lo_svref(bigger, 0), lo_svref(v, 0), length * 8);
     *lo_svref(store, slot) = bigger;
+    return bigger;
+}
+
+/* The visibility vector with room for id (doubling). */
+static lo_value vis_with_room(lo_lisp *L, lo_value store, int64_t id)
+{
+    lo_value v = *lo_svref(store, STORE_VISIBILITY);
+    uint64_t length = (uint64_t)lo_fixnum_value(lo_ptr(v)[1]) / 2;
+    if ((uint64_t)id < length)
+        return v;
+    uint64_t grown = length < 16 ? 16 : length * 2;
+    while (grown <= (uint64_t)id)
+        grown *= 2;
+    lo_value bigger = lo_alloc_bytes(L, 2 * grown);
+    memcpy(lo_bytes_data(bigger), lo_bytes_data(v), 2 * length);
+    *lo_svref(store, STORE_VISIBILITY) = bigger;
     return bigger;
 }
 
@@ -239,19 +273,19 @@ static int64_t acl_word(lo_value acl)
 
 void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e)
 {
-    if (lo_svlength(store) < STORE_SLOTS)
-        return;                 /* no dense slots (lo_store_dense) */
     int64_t id = lo_fixnum_value(*lo_svref(e, ENTRY_ID));
     bool live = lo_null(L, *lo_svref(e, ENTRY_DELETED));
-    int64_t w = 0;
-    if (live)
-        w = VIS_LIVE | acl_word(*lo_svref(e, ENTRY_ACL)) |
-            owner_number(L, store, *lo_svref(e, ENTRY_OWNER))
-                << VIS_OWNER_SHIFT;
-    lo_value vis = dense_with_room(L, store, STORE_VISIBILITY, id,
-                                   lo_fixnum(0));
+    uint16_t w = 0;
+    if (live) {
+        int64_t owner = owner_number(L, store, *lo_svref(e, ENTRY_OWNER));
+        w = owner > VIS_OWNER_MAX
+                ? VIS_ASK_RECORD
+                : (uint16_t)(VIS_LIVE | acl_word(*lo_svref(e, ENTRY_ACL)) |
+                             owner << VIS_OWNER_SHIFT);
+    }
+    lo_value vis = vis_with_room(L, store, id);
     lo_value current = dense_with_room(L, store, STORE_CURRENT, id, L->nil);
-    *lo_svref(vis, (uint64_t)id) = lo_fixnum(w);
+    memcpy(lo_bytes_data(vis) + 2 * id, &w, 2);
     *lo_svref(current, (uint64_t)id) = live ? *lo_svref(e, ENTRY_ATTRS)
                                             : L->nil;
 }

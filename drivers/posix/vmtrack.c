@@ -42,6 +42,11 @@ static pthread_mutex_t choose_lock = PTHREAD_MUTEX_INITIALIZER;
 static atomic_bool chosen;
 static int uffd = -1;                   /* -1: use the mprotect fallback */
 static const unsigned char zero_page[PAGE] __attribute__((aligned(PAGE)));
+/* The source of runs of zero pages: never written, so every page of it
+ * maps the kernel's one zero page, and copying from it reads one page. */
+enum { ZERO_RUN_PAGES = 64 };
+static const unsigned char zero_run[ZERO_RUN_PAGES * PAGE]
+    __attribute__((aligned(PAGE)));
 
 static void forget_tracked_ranges(void);
 static void lock_for_fork(void);
@@ -270,6 +275,45 @@ int lo_vm_install(uintptr_t page_addr, const void *src, bool writable)
         return LO_EALIGN;
     return use_uffd() ? install_uffd(page_addr, src, writable)
                       : install_mprotect(page_addr, src, writable);
+}
+
+/* Up to ZERO_RUN_PAGES pages an ioctl; a copy cut short by a change of
+ * the mapping (EAGAIN) goes on from where it stopped. */
+static int install_zeros_uffd(uintptr_t addr, size_t len, bool writable)
+{
+    while (len > 0) {
+        size_t n = len < sizeof zero_run ? len : sizeof zero_run;
+        struct uffdio_copy copy = {
+            .dst = addr, .src = (uintptr_t)zero_run, .len = n,
+            .mode = writable ? 0 : UFFDIO_COPY_MODE_WP,
+        };
+        if (ioctl(uffd, UFFDIO_COPY, &copy) != 0) {
+            if (errno == EEXIST)
+                return LO_EBUSY;
+            if (errno != EAGAIN)
+                return errno == ENOMEM ? LO_ENOMEM : LO_EINVAL;
+            if (copy.copy <= 0)         /* nothing done: try again */
+                continue;
+            n = (size_t)copy.copy;
+        }
+        addr += n;
+        len -= n;
+    }
+    return LO_OK;
+}
+
+int lo_vm_install_zeros(uintptr_t addr, size_t len, bool writable)
+{
+    if (!whole_pages(addr, len))
+        return LO_EALIGN;
+    if (use_uffd())
+        return install_zeros_uffd(addr, len, writable);
+    for (size_t at = 0; at < len; at += PAGE) {
+        int status = install_mprotect(addr + at, NULL, writable);
+        if (status != LO_OK)
+            return status;
+    }
+    return LO_OK;
 }
 
 int lo_vm_write_protect(uintptr_t addr, size_t len, bool protect)

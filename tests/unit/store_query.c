@@ -12,12 +12,15 @@
  *  - directories: ids in descending order and far apart survive the
  *    compact encoding, and malformed bytes are refused;
  *  - answers from exact index reads equal a scan's (a SATISFIES term
- *    forces the scan) for every operator an index serves.
+ *    forces the scan) for every operator an index serves;
+ *  - owners numbered past what a visibility word holds see their own
+ *    entries, checked on the records.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "lisp/internal.h"
+#include "store/store.h"
 #include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
@@ -110,6 +113,50 @@ int main(void)
                   ":initial-contents '(1)))",
                "STORE-ERROR: a directory's ids are malformed",
                "directory bytes decoding to id -1: refused");
+
+    /* ---- owners past the visibility word's 16 bits (VIS_OWNER_MAX) ----
+     * their entries are checked on the record: each user still sees
+     * exactly their own (and everyone's), the administrator all */
+    enum { OWNERS = 8200 };
+    char name[32], form[160];
+    bool each_put = true;
+    for (int i = 0; i < OWNERS && each_put; i++) {
+        snprintf(name, sizeof name, "owner%d", i);
+        snprintf(form, sizeof form, "(entry-id (store-put %d :owned-by \"%s\" "
+                 ":acl (if (zerop (mod %d 1000)) '((:everyone 1)) nil)))", i,
+                 name, i);
+        each_put = lo_lisp_set_user(L, name) == LO_OK &&
+                   fixture_eval(L, form) == LO_OK;
+    }
+    ok(each_put, "%d users put an entry each", OWNERS);
+    /* owner8189 is number 8190, the last the words hold */
+    const char *last[] = { "owner0", "owner8189", "owner8190", "owner8199" };
+    for (size_t i = 0; i < sizeof last / sizeof last[0]; i++) {
+        fixture_as(L, last[i]);
+        snprintf(form, sizeof form,
+                 "(list (store-count '(has :owned-by)) "
+                 "(entry-attribute (store-get (entry-id (first (directory-entries "
+                 "(store-query '(= :owned-by \"%s\")))))) :owned-by))",
+                 last[i]);
+        snprintf(name, sizeof name, "(%d \"%s\")",
+                 !strcmp(last[i], "owner0") ? 9 : 10, last[i]);
+        eval_is(L, form, name, "%s sees their own entry and everyone's",
+                last[i]);
+    }
+    fixture_as(L, NULL);
+    eval_is(L, "(store-count '(has :owned-by))", "8200",
+            "the administrator sees them all");
+
+    /* ---- a store of an unreleased layout is refused, not misread ---- */
+    lo_value *slot = (lo_value *)lo_store_root_slot(L);
+    lo_value *layout = lo_svref(*slot, STORE_LAYOUT);
+    *layout = lo_fixnum(2);
+    eval_fails(L, "(store-count t)",
+               "STORE-ERROR: this heap's store has layout 2, made by a "
+               "development build before release 0.3.0; this build reads "
+               "layout 3 only", "a store of layout 2: refused");
+    *layout = lo_fixnum(LO_STORE_LAYOUT);
+    eval_is(L, "(store-count '(has :owned-by))", "8200", "layout 3 again: read");
 
     fixture_close(&fx);
     return done_testing();

@@ -93,6 +93,23 @@ int main(void)
     ok(page_ptr(5)[0] == 5 && missing_faults == 3,
        "a discarded page is missing again: refilled by the hook");
 
+    /* A run of zero pages installed at once: zeros, writable (no fault
+     * on writing them), and refused over a present page. */
+    int faults_before = missing_faults + write_faults;
+    is_int(lo_vm_install_zeros(BASE + 200 * PAGE, 100 * (size_t)PAGE, true),
+           LO_OK, "install a run of 100 zero pages");
+    bool zeros = true;
+    for (unsigned p = 200; p < 300; p++) {
+        zeros = zeros && page_ptr(p)[p % PAGE] == 0;
+        page_ptr(p)[p % PAGE] = 1;
+    }
+    ok(zeros && missing_faults + write_faults == faults_before,
+       "they read as zeros and take writes without a fault");
+    is_int(lo_vm_install_zeros(BASE + 298 * PAGE, 4 * (size_t)PAGE, true),
+           LO_EBUSY, "a run over present pages: LO_EBUSY");
+    is_int(lo_vm_install_zeros(BASE + 300 * PAGE + 1, PAGE, true), LO_EALIGN,
+           "a run not on a page boundary: LO_EALIGN");
+
     /* read() writing into a protected page is refused with EFAULT, never
      * lands half-way, and leaves the page as it was. */
     int fds[2];
