@@ -255,9 +255,12 @@ static uint32_t compile_node(struct compiling *c, lo_value form, int depth)
         set_field(c->f, at, NODE_COUNT, count);
         /* past SATISFIES' operand: whether its predicate may be given
          * ids instead of handles (query.c) */
-        if (op == LO_F_SATISFIES)
+        if (op == LO_F_SATISFIES) {
             keep_value(c, lo_store_predicate_by_id(L, lo_filter_value(
                                   c->f, c->f->nvalues - 1)));
+            keep_value(c, lo_store_predicate_program(L, lo_filter_value(
+                                  c->f, c->f->nvalues - 1)));
+        }
         return at;
     }
     char name[64];
@@ -375,7 +378,9 @@ static bool match(lo_lisp *L, struct lo_filter *f, uint32_t at,
     case LO_F_SATISFIES:
         return lo_store_satisfies(L, value_at(f, n.operand),
                                   value_at(f, n.operand + 1),
-                                  *lo_svref(*entry, ENTRY_ID));
+                                  value_at(f, n.operand + 2),
+                                  *lo_svref(*entry, ENTRY_ID),
+                                  *lo_svref(*entry, ENTRY_ATTRS));
     default:
         return any_value(L, f, &n, entry ? *lo_svref(*entry, ENTRY_ATTRS)
                                          : attrs);

@@ -614,6 +614,39 @@ static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
     return LO_UNBOUND;
 }
 
+/* Whether the pair sought is in the index, given where it would go
+ * (chunk k, place at).  Pairs of one id whose values tie in the order
+ * (0, 0.0 and -0.0 of one entry) stand in any order among themselves,
+ * so the pair may be anywhere in their run, which may begin before that
+ * place and in the chunk before, and go on into the next. */
+static bool pair_present(lo_lisp *L, lo_value top, uint64_t k, uint64_t at,
+                         const struct sought *s)
+{
+    uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
+    for (uint64_t kk = k, i = at; kk < nchunks; kk++, i = 0) {
+        lo_value chunk = *lo_svref(top, 1 + kk);
+        for (; i < chunk_count(chunk); i++) {
+            if (pair_against(L, chunk, i, s) != 0)
+                goto backward;
+            if (same_pair(L, chunk, i, s))
+                return true;
+        }
+    }
+backward:
+    for (uint64_t kk = k + 1, i = at; kk-- > 0;) {
+        lo_value chunk = *lo_svref(top, 1 + kk);
+        if (kk != k)
+            i = chunk_count(chunk);
+        while (i-- > 0) {
+            if (pair_against(L, chunk, i, s) != 0)
+                return false;
+            if (same_pair(L, chunk, i, s))
+                return true;
+        }
+    }
+    return false;
+}
+
 /* Add the value in *place for id.  fresh: that value may be the
  * caller's own still (PUT_NEW): it becomes a value the index holds
  * already, or a copy. */
@@ -641,7 +674,7 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value *place,
     lo_value chunk = *lo_svref(*top, 1 + k);
     uint64_t n = chunk_count(chunk);
     uint64_t at = position_in(L, chunk, &s);
-    if (at < n && same_pair(L, chunk, at, &s))
+    if (pair_present(L, *top, k, at, &s))
         return;                                 /* there already */
     if (n == CHUNK_PAIRS) {
         chunk = make_room(L, top, &k, &at);

@@ -280,12 +280,17 @@ extern const struct lo_primitive *const lo_store_directory_primitives[];
 
 /* A SATISFIES predicate fn (a function or a function's name) as the
  * filter keeps it: the function to call with entry ids instead of
- * handles, when it only hands its argument to ENTRY-ATTRIBUTE, else NIL.
- * Then the truth of fn for the entry id, called with a new handle of it
- * or, when fn is (still) by_id, the id itself. */
+ * handles, when it only hands its argument to ENTRY-ATTRIBUTE, else NIL;
+ * and that function's program (lisp/num_expr.h) when it is arithmetic
+ * and comparisons over its entry's attributes, else NIL.  Then the truth
+ * of fn for the entry id whose attributes vector is attrs: from the
+ * program when fn is (still) by_id and the program can tell, else by
+ * calling fn with a new handle of the entry or, when fn is (still)
+ * by_id, the id itself. */
 lo_value lo_store_predicate_by_id(lo_lisp *L, lo_value fn);
+lo_value lo_store_predicate_program(lo_lisp *L, lo_value by_id);
 bool lo_store_satisfies(lo_lisp *L, lo_value fn, lo_value by_id,
-                        lo_value id);
+                        lo_value program, lo_value id, lo_value attrs);
 extern const struct lo_primitive *const lo_store_query_primitives[];
 
 /* The store's errors: STORE-ERROR (bad arguments to the API) and

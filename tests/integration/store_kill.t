@@ -38,6 +38,7 @@ value_is "the durable state is as made" "" \
 
 seed=${LISPOS_STORE_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
 echo "# seed $seed"
+tap_note="$(basename "$0"): seed $seed"
 victim='(progn (store-put :first :n -1) (quote started))
 (dotimes (i 1000000)
   (store-put i :n (+ 1000 i) :category :podcast)

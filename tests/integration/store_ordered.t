@@ -16,6 +16,7 @@ dir=$(mktemp -d "${TMPDIR:-/tmp}/lispos-store-ordered-XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 seed=${LISPOS_STORE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "# seed $seed (LISPOS_STORE_SEED=$seed replays it)"
+tap_note="$(basename "$0"): seed $seed (LISPOS_STORE_SEED=$seed replays it)"
 { echo "(defparameter *seed* $seed)"
   cat "$(dirname "$0")/../store/ordered_ops.lisp"; } |
     timeout 600 "$repl" --store "$dir/store.img" --size 512M > "$dir/out" 2>&1

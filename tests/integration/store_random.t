@@ -16,6 +16,7 @@ trap 'rm -rf "$dir"' EXIT
 store="$dir/store.img"
 seed=${LISPOS_STORE_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 echo "# seed $seed (LISPOS_STORE_SEED=$seed replays it)"
+tap_note="$(basename "$0"): seed $seed (LISPOS_STORE_SEED=$seed replays it)"
 ops="$(dirname "$0")/../store/random_ops.lisp"
 "$repl" --store "$store" --size 128M -e t > /dev/null 2>&1
 

@@ -12,6 +12,10 @@
  *     that no longer names the function judged;
  *   - the answers are the same either way, a handle kept by a predicate
  *     is a real one, and collections during a scan change nothing;
+ *   - a predicate of arithmetic and comparisons over its entry's
+ *     attributes runs as a program (lisp/num_expr.c), which answers as
+ *     the function does for every pair of edge values, and leaves to the
+ *     function what it cannot tell (which then signals as it always did);
  *   - STORE-GET's handles are STORE-ENTRYs; ENTRY-ATTRIBUTE reads a plain
  *     handle, an id, and (through the Lisp) a structure including
  *     STORE-ENTRY, and refuses what it refused before.
@@ -38,6 +42,74 @@ static bool by_id(const char *form)
     lo_scope_close(fx.L, s);
     return yes;
 }
+
+/* Whether the predicate `form` evaluates to would run as a program. */
+static bool has_program(const char *form)
+{
+    lo_scope s = lo_scope_open(fx.L);
+    lo_ref r = lo_eval(fx.L, form);
+    if (!r)
+        bail_out("%s: %s", form, fixture_out());
+    lo_value fn = lo_store_predicate_by_id(fx.L, lo_ref_value(r));
+    bool yes = !lo_null(fx.L, lo_store_predicate_program(fx.L, fn));
+    lo_scope_close(fx.L, s);
+    return yes;
+}
+
+static const char *const programs[] = {
+    "(lambda (e) (> (* (entry-attribute e :rating) "
+    "(- (entry-attribute e :year) 1900)) 300))",
+    "(lambda (e) (entry-attribute e :year))",
+    "(lambda (e) (= (+ (entry-attribute e :a) 2.5) (entry-attribute e :b)))",
+    "(lambda (e) (* (entry-attribute e :a) (entry-attribute e :b)))",
+};
+static const char *const no_programs[] = {
+    "(lambda (e) (and (entry-attribute e :a) (> (entry-attribute e :a) 1)))",
+    "(lambda (e) (> (/ (entry-attribute e :a) 2) 1))",
+    "(lambda (e) (> (* 2 (entry-attribute e :a) 3) 1))",
+    "(lambda (e) (> (abs (entry-attribute e :a)) 1))",
+    "(lambda (e) (entry-attribute e (if t :a :b)))",
+    "(let ((k 3)) (lambda (e) (> (entry-attribute e :a) k)))",
+    "(lambda (e) e)",
+    "(lambda (e f) (> (entry-attribute e :a) f))",
+};
+
+/* Entries whose :a and :b are every pair of values at the edges of what
+ * a program computes (fixnum limits, integers past 2^53, doubles that
+ * overflow, -0.0, ratios, bignums, strings, none); each predicate is
+ * asked of each entry through a query (where it runs as a program) and
+ * by calling it (where the VM runs it). */
+static const char *const edge_setup[] = {
+    "(store-create-index :g :kind :hash)",
+    "(defvar *edges* (list 0 1 -1 7 (expt 2 53) (1+ (expt 2 53)) "
+    "(- (1+ (expt 2 53))) most-positive-fixnum most-negative-fixnum "
+    "(1+ most-positive-fixnum) 1/3 0.5 -0.0 1d300 -1d300 2.5 1d-300 "
+    "(sqrt 2) \"str\" :none 1000000 (float (expt 2 53) 1d0)))",
+    "(let ((g 0)) (dolist (a *edges*) (dolist (b *edges*) "
+    "(apply #'store-put g :g (incf g) "
+    "(append (unless (eq a :none) (list :a a)) "
+    "(unless (eq b :none) (list :b b)))))))",
+    "(defvar *predicates* '("
+    "(lambda (e) (> (* (entry-attribute e :a) (entry-attribute e :b)) 0))"
+    "(lambda (e) (< (+ (entry-attribute e :a) (entry-attribute e :b)) 10))"
+    "(lambda (e) (= (- (entry-attribute e :a) (entry-attribute e :b)) 0))"
+    "(lambda (e) (>= (* (entry-attribute e :a) 3) (entry-attribute e :b)))"
+    "(lambda (e) (<= (entry-attribute e :a) 2.5))"
+    "(lambda (e) (= (entry-attribute e :a) (entry-attribute e :b)))"
+    "(lambda (e) (* (entry-attribute e :a) (entry-attribute e :b)))"
+    "(lambda (e) (> (* (+ (entry-attribute e :a) 1) (- (entry-attribute e :b) 1)) "
+    "100))"
+    "(lambda (e) (< (- (* (entry-attribute e :a) 1d300) 1d300) 0))))",
+    "(defun direct (p id) (handler-case (if (funcall (compile nil p) "
+    "(store-get id)) 1 0) (error (c) (type-of c))))",
+    "(defun via-store (p id) (handler-case (store-count (list 'and (list '= :g id) "
+    "(list 'satisfies p))) (error (c) (type-of c))))",
+    "(defun mismatches () (let ((out nil)) (dolist (p *predicates* out) "
+    "(dotimes (i 484) (let* ((g (1+ i)) (id (entry-id (first "
+    "(directory-entries (store-query (list '= :g g)))))) "
+    "(d (direct p id)) (v (via-store p g))) "
+    "(unless (eql d v) (push (list p g d v) out)))))))",
+};
 
 static const char *const takes_ids[] = {
     "(lambda (e) (entry-attribute e :year))",
@@ -158,6 +230,23 @@ int main(void)
     eval_is(fx.L, "(list (entry-id (store-get 9)) (store-count '(satisfies "
                   "(lambda (e) (< (entry-attribute e :year) 2000)))))",
             "(9 250)", "after a restart");
+
+    /* ---- predicates run as programs (lisp/num_expr.c) ---- */
+    for (size_t i = 0; i < sizeof programs / sizeof programs[0]; i++)
+        ok(has_program(programs[i]), "a program: %s", programs[i]);
+    for (size_t i = 0; i < sizeof no_programs / sizeof no_programs[0]; i++)
+        ok(!has_program(no_programs[i]), "no program: %s", no_programs[i]);
+    for (size_t i = 0; i < sizeof edge_setup / sizeof edge_setup[0]; i++)
+        fixture_setup(fx.L, edge_setup[i]);
+    eval_is(fx.L, "(store-count '(has :g))", "484", "an entry for each pair "
+            "of edge values");
+    eval_is(fx.L, "(mismatches)", "NIL", "each predicate, on each entry, "
+            "answers as the function called directly (or signals as it does)");
+    eval_is(fx.L, "(length (remove-if-not #'consp (mapcar (lambda (p) "
+                  "(handler-case (store-count (list 'satisfies p)) "
+                  "(error (c) (list (type-of c))))) *predicates*)))",
+            "9", "over all entries, each predicate meets a string or a "
+            "missing value, and signals as the function does");
     fixture_close(&fx);
     return done_testing();
 }
