@@ -17,9 +17,11 @@
  *    entries, checked on the records.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lisp/internal.h"
+#include "lisp/sequences.h"
 #include "store/store.h"
 #include "tests/helpers/fixture.h"
 #include "tests/tap.h"
@@ -51,6 +53,50 @@ static const char *const exact[] = {
     "(and (= :date (date 2000 3 1)) (= :tag :a))",
     "(or (< :n 3) (in :n 7 9 11) (in :tag :b :b :c))",
 };
+
+/* ---- the gap code: ids encoded and decoded again ---- */
+
+struct round_trip {
+    const lo_value *ids;
+    uint64_t n;
+    bool same;
+};
+
+static void encode_and_decode(lo_lisp *L, void *ctx)
+{
+    struct round_trip *t = ctx;
+    lo_value bytes = lo_store_encode_ids(L, t->ids, t->n);
+    lo_value back = lo_store_directory_primitives[0]->fn(L, &bytes, 1);
+    t->same = lo_vector_length(back) == t->n &&
+              !memcmp(lo_vector_items(back), t->ids, t->n * sizeof *t->ids);
+}
+
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* Ascending ids, n of them, with gaps of the given kind. */
+static void make_ids(lo_value *ids, uint64_t n, int kind, uint64_t *seed)
+{
+    int64_t id = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t r = next_random(seed), gap;
+        switch (kind) {
+        case 0: gap = 1; break;                         /* every id */
+        case 1: gap = 1 + r % 3; break;
+        case 2: gap = 1 + r % 20; break;                /* a query's */
+        case 3: gap = 1 + r % 2000; break;
+        default: gap = r % 97 ? 1 + r % 5               /* rare huge ones */
+                              : 1 + (r >> 20) % (1ull << 40);
+        }
+        id += (int64_t)gap;
+        ids[i] = lo_fixnum(id);
+    }
+}
 
 int main(void)
 {
@@ -103,16 +149,49 @@ int main(void)
     eval_is(L, "(mapcar #'entry-id (directory-entries "
                "(store-query '(or (= :n 0) (= :tag :zz)) :offset 1 :limit 2)))",
             "(1001 2001)", "offset and limit over ids far apart");
-    eval_fails(L, "(lispos-internal::%store-directory-ids "
-                  "(make-array 2 :element-type '(unsigned-byte 8) "
-                  ":initial-contents '(129 1)))",
-               "STORE-ERROR: a directory's ids are malformed",
-               "directory bytes decoding to a negative id: refused");
-    eval_fails(L, "(lispos-internal::%store-directory-ids "
-                  "(make-array 1 :element-type '(unsigned-byte 8) "
-                  ":initial-contents '(1)))",
-               "STORE-ERROR: a directory's ids are malformed",
-               "directory bytes decoding to id -1: refused");
+    eval_is(L, "(let ((d (store-query '(< :n 1000)))) "
+               "(list (directory-count d) (length (directory-entries d)) "
+               "(entry-id (car (last (directory-entries d))))))",
+            "(3000 3000 3000)", "3000 ascending ids a gap apart each survive "
+            "the gap code");
+    eval_is(L, "(let ((d (store-query '(or (= :n 0) (= :n 999))))) "
+               "(mapcar #'entry-id (directory-entries d)))",
+            "(1 322 1001 1322 2001 2322)", "ids far apart too");
+    eval_is(L, "(let ((d (store-query '(= :tag :zz)))) "
+               "(list (directory-count d) (directory-entries d)))",
+            "(0 NIL)", "no ids");
+    static const struct { const char *bytes, *what; } malformed[] = {
+        { "(2 1)", "zigzag differences reaching id -1" },
+        { "(2 129 1)", "zigzag differences reaching id -65" },
+        { "(2 128)", "a number cut short" },
+        { "(1)", "gaps without their count" },
+        { "(1 5 0)", "five gaps and no bits" },
+        { "(1 1 63 255)", "a Rice parameter past 62" },
+        { "(1 1 0 0 0 0 0 0 0 0 0 0)", "a quotient running off the end" },
+        { "(1 2 61 1 0 0 0 0 0 0 0 255 255)", "gaps past the largest id" },
+        { "(3 1)", "an unknown format" },
+    };
+    for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
+        char form[200];
+        snprintf(form, sizeof form, "(lispos-internal::%%store-directory-ids "
+                 "(make-array (length '%s) :element-type '(unsigned-byte 8) "
+                 ":initial-contents '%s))", malformed[i].bytes,
+                 malformed[i].bytes);
+        eval_fails(L, form, "STORE-ERROR: a directory's ids are malformed",
+                   "directory bytes refused: %s", malformed[i].what);
+    }
+
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    for (int kind = 0; kind < 5; kind++) {
+        uint64_t n = 65536 + next_random(&seed) % 150000;
+        lo_value *ids = malloc(n * sizeof *ids);
+        make_ids(ids, n, kind, &seed);
+        struct round_trip t = { ids, n, false };
+        ok(lo_protect(L, encode_and_decode, &t) == LO_OK && t.same,
+           "%llu ascending ids of gap kind %d come back from the gap code",
+           (unsigned long long)n, kind);
+        free(ids);
+    }
 
     /* ---- owners past the visibility word's 16 bits (VIS_OWNER_MAX) ----
      * their entries are checked on the record: each user still sees
