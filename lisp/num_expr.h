@@ -22,8 +22,9 @@ typedef bool lo_num_expr_leaf_ok(lo_lisp *L, lo_value callee, uint32_t nargs);
  * the program cannot tell). */
 typedef lo_value lo_num_expr_leaf(void *ctx, lo_value constant);
 
-/* fn's program (a simple-vector), or NIL when fn is not straight-line
- * arithmetic and comparisons over leaves and numeric constants. */
+/* fn's program (a simple-vector), or NIL when fn does more than
+ * arithmetic, comparisons, AND, OR, IF, NOT and LET over leaves and
+ * constants (num_expr.c). */
 lo_value lo_num_expr_read(lo_lisp *L, lo_value fn, lo_num_expr_leaf_ok *leaf_ok);
 
 enum { LO_NUM_EXPR_NO, LO_NUM_EXPR_YES, LO_NUM_EXPR_UNKNOWN };
