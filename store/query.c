@@ -881,13 +881,15 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
     view_of(L, &v);
     int64_t next = lo_fixnum_value(*lo_svref(v.store, STORE_NEXT_ID));
     uint64_t n = cands ? cands->ids.n : (uint64_t)(next > 1 ? next - 1 : 0);
-    if (cands && r->room < n && r->ids.n == 0) {    /* room for them all */
-        r->room = n < r->stop ? n : r->stop;
-        r->ids.v = lo_scratch_alloc(L, r->room * 8);
+    if (cands && r->ids.n == 0) {
+        /* the ids found are written over the candidates, never past the
+         * one being read: no second array to fill */
+        r->ids.v = cands->ids.v;
+        r->room = n > 0 ? n : 1;
     }
     /* attributes vectors asked for this many ids ahead (a scan's time
      * goes to waiting for them) */
-    enum { AHEAD = 8 };
+    enum { AHEAD = 8, VIS_AHEAD = 16 };
     bool prefetch = !exact && (needs_entry ? !calls_lisp : v.current != 0);
     for (uint64_t k = 0; k < n && r->ids.n < r->stop; k++) {
         lo_value id = cands ? cands->ids.v[k] : lo_fixnum((int64_t)k + 1);
@@ -907,6 +909,11 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
                     __builtin_prefetch(lo_ptr(*lo_svref(e, ENTRY_OBJECT)));
             }
         }
+        /* candidates skip ids: their visibility words are misses the
+         * hardware does not foresee */
+        if (cands && k + VIS_AHEAD < n)
+            __builtin_prefetch((const uint8_t *)(lo_ptr(v.vis) + 2) + 2 *
+                               (uint64_t)lo_fixnum_value(cands->ids.v[k + VIS_AHEAD]));
         if (!readable(L, &v, id, c))
             continue;
         if (!exact) {
