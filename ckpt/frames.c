@@ -158,9 +158,9 @@ static void page_in(lo_ckpt *c, uint64_t page, bool writable)
  * notes the writes.  Fresh space comes in this way. */
 static void page_in_zeros(lo_ckpt *c, uint64_t first, uint64_t n)
 {
-    LO_ASSERT(ckpt_locked(c) && !c->frame_budget);
     if (!n)
         return;
+    LO_ASSERT(ckpt_locked(c) && !c->frame_budget);
     int status = lo_vm_install_zeros(page_addr(c, first), n * LO_CKPT_PAGE,
                                      true);
     if (status != LO_OK)
