@@ -166,6 +166,8 @@ struct lo_ckpt_stats {
     uint64_t resident;           /* frames in memory */
     uint64_t dirty;              /* frames not yet on disk */
     uint64_t page_ins, write_faults, evictions;
+    uint64_t read_ahead;         /* of the page_ins, pages read with the
+                                    one a fault asked for (frames.c) */
     uint64_t snapshots;          /* durable snapshots since open */
     uint64_t generation;
     uint64_t last_flip_ns;       /* mutators' pause in the last flip */

@@ -171,6 +171,62 @@ static void page_in_zeros(lo_ckpt *c, uint64_t first, uint64_t n)
         note_resident(c, page);
 }
 
+/* Whether a page is missing and holds data: one to read ahead. */
+static bool worth_reading(lo_ckpt *c, uint64_t page)
+{
+    if (page >= c->page_count)
+        return false;
+    uint8_t f = chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
+    return !(f & (PG_RESIDENT | PG_ZERO));
+}
+
+/*
+ * A fault on a missing page that holds data: the page and the missing
+ * pages holding data right after it (up to LO_CKPT_READ_AHEAD in all)
+ * are read with their requests in flight together, then installed
+ * write-protected, as page_in would one by one.  Demand paging reads a
+ * page at a time, each a wait for the disk; the pages after one a
+ * program touches are mostly the ones it touches next (the heap
+ * allocates upward: an open reads about a hundred pages of its roots and
+ * tables, a cold scan thousands).  Only without a frame budget, where
+ * pages read ahead cannot push out pages in use.  A page read ahead that
+ * failed is left missing: its own fault reads it again and says so.
+ */
+static void page_in_ahead(lo_ckpt *c, uint64_t page)
+{
+    LO_ASSERT(ckpt_locked(c) && !c->frame_budget && worth_reading(c, page));
+    uint64_t n = 1;
+    while (n < LO_CKPT_READ_AHEAD && worth_reading(c, page + n))
+        n++;
+    lo_ticket *tickets[LO_CKPT_READ_AHEAD];
+    for (uint64_t i = 0; i < n; i++) {
+        uint8_t e = chunk_of(c, page + i)->entry[(page + i) % LO_CHUNK_PAGES];
+        tickets[i] = lo_disk_read_block(
+            c->disk, c->ahead + i * LO_CKPT_PAGE, LO_CKPT_PAGE,
+            lo_ckpt_slot_offset(c, page + i, lo_vt_newest(e)));
+    }
+    int status[LO_CKPT_READ_AHEAD];
+    for (uint64_t i = 0; i < n; i++)
+        status[i] = lo_ticket_finish(tickets[i]);
+    if (status[0] != LO_OK) {
+        /* the page faulted on: as page_in says it (a panic, or zeros
+         * under LO_CKPT_POISON) */
+        lo_ckpt_io_failed(c, status[0], "reading", page);
+        memset(c->ahead, 0, LO_CKPT_PAGE);
+    }
+    for (uint64_t i = 0; i < n; i++) {
+        if (i > 0 && status[i] != LO_OK)
+            continue;
+        int installed = lo_vm_install(page_addr(c, page + i),
+                                      c->ahead + i * LO_CKPT_PAGE, false);
+        if (installed != LO_OK)
+            lo_panic("ckpt: cannot install page %llu: %s",
+                     (unsigned long long)(page + i), lo_strerror(installed));
+        note_resident(c, page + i);
+    }
+    c->stats.read_ahead += n - 1;
+}
+
 /* The bookkeeping of a resident, protected page becoming writable: its
  * newest version made (a copy set aside first if the writer still needs
  * the old contents), and the flags. */
@@ -288,7 +344,9 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
         return false;
     }
     uint8_t f = chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
-    if (!(f & PG_RESIDENT))
+    if (!(f & PG_RESIDENT) && !(f & PG_ZERO) && !c->frame_budget)
+        page_in_ahead(c, page);
+    else if (!(f & PG_RESIDENT))
         page_in(c, page, false);    /* a write faults again, as a write */
     else if (!(f & PG_WRITABLE) && is_write)
         write_fault(c, page);

@@ -41,6 +41,11 @@
 #include "drivers/platform.h"
 #include "ckpt/vtable.h"
 
+/* A page fault reads the page and up to this many pages in all after it
+ * that hold data and are missing, with their requests in flight together
+ * (frames.c, page_in_ahead). */
+#define LO_CKPT_READ_AHEAD 8
+
 /* Frame flags, one byte per page. */
 enum {
     PG_RESIDENT = 1,    /* a frame holds the newest version */
@@ -123,6 +128,8 @@ struct lo_ckpt {
     lo_cond changed;                 /* writer progress, durability */
     uint64_t frame_budget, resident, clock_hand;
     unsigned char *io_page;          /* page-in and eviction staging */
+    unsigned char *ahead;            /* read-ahead staging, LO_CKPT_READ_AHEAD
+                                        pages (frames.c) */
     struct side_pool side;
 
     /* snapshots */

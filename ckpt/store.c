@@ -295,6 +295,7 @@ static void free_store(lo_ckpt *c)
     lo_mem_free(c->csum[0]);
     lo_mem_free(c->csum[1]);
     lo_disk_buffer_free(c->io_page);
+    lo_disk_buffer_free(c->ahead);
     lo_ckpt_side_free_all(&c->side);
     lo_mem_free(c->jobs);
     lo_mutex_destroy(&c->lock);
@@ -381,7 +382,8 @@ int lo_ckpt_open(lo_disk *disk, const struct lo_ckpt_options *opt_in,
     c->csum[0] = lo_mem_alloc((c->layout.chunks + 1) * sizeof(uint32_t));
     c->csum[1] = lo_mem_alloc((c->layout.chunks + 1) * sizeof(uint32_t));
     c->io_page = lo_disk_buffer_alloc(LO_CKPT_PAGE);
-    status = (c->dir && c->csum[0] && c->csum[1] && c->io_page)
+    c->ahead = lo_disk_buffer_alloc(LO_CKPT_READ_AHEAD * LO_CKPT_PAGE);
+    status = (c->dir && c->csum[0] && c->csum[1] && c->io_page && c->ahead)
         ? ensure_chunks(c, c->page_count) : LO_ENOMEM;
     if (status == LO_OK)
         status = lo_ckpt_side_init(&c->side, opt->side_pages ? opt->side_pages

@@ -1,8 +1,9 @@
 /*
  * ckpt_paging.c -- demand paging under a frame budget far smaller than the
  * touched region: every page intact after eviction, before and after a
- * snapshot and a reopen; the budget holds; a partly used last chunk; and a
- * read() system call into the region after lo_ckpt_touch_for_write.
+ * snapshot and a reopen; the budget holds; a partly used last chunk; a
+ * read() system call into the region after lo_ckpt_touch_for_write; and,
+ * without a budget, pages read ahead of the faults.
  */
 #include <errno.h>
 #include <unistd.h>
@@ -119,6 +120,27 @@ int main(void)
     for (int i = 0; i < 40 * 4096; i++)
         bad += span[i] != (char)(i * 7 + 1);
     is_int(bad, 0, "the prepared span's bytes are durable");
+
+    /* without a budget, a fault reads the pages after its own with it:
+     * a run of pages read in order takes a fault per eight */
+    is_int(lo_ckpt_sync(c), LO_OK, "sync");
+    fx.options.frame_budget = 0;
+    fixture_reopen(&fx);
+    c = fx.store;
+    struct lo_ckpt_stats before;
+    lo_ckpt_stats(c, &before);
+    bad = 0;
+    for (uint64_t p = 100; p < 100 + 800; p++) {
+        uint64_t *w = (uint64_t *)((char *)lo_ckpt_base(c) + p * 4096);
+        bad += p < PAGES / 2 ? w[0] != word(p, 2) : w[0] != word(p, 1);
+    }
+    lo_ckpt_stats(c, &st);
+    is_int(bad, 0, "800 pages read in order after a reopen without a budget");
+    uint64_t ins = st.page_ins - before.page_ins;
+    uint64_t ahead = st.read_ahead - before.read_ahead;
+    ok(ins >= 800 && ahead >= 7 * (ins / 8) - 8,
+       "read ahead: %llu of the %llu pages came in with another's fault",
+       (unsigned long long)ahead, (unsigned long long)ins);
     fixture_close(&fx);
     return done_testing();
 }
