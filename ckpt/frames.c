@@ -180,6 +180,14 @@ static bool worth_reading(lo_ckpt *c, uint64_t page)
     return !(f & (PG_RESIDENT | PG_ZERO));
 }
 
+/* Pages read ahead never push out pages in use: no budget, or one that
+ * the frames in use and those read fill less than half of. */
+static bool room_to_read_ahead(lo_ckpt *c)
+{
+    return !c->frame_budget ||
+           c->resident + LO_CKPT_READ_AHEAD <= c->frame_budget / 2;
+}
+
 /*
  * A fault on a missing page that holds data: the page and the missing
  * pages holding data right after it (up to LO_CKPT_READ_AHEAD in all)
@@ -188,13 +196,14 @@ static bool worth_reading(lo_ckpt *c, uint64_t page)
  * page at a time, each a wait for the disk; the pages after one a
  * program touches are mostly the ones it touches next (the heap
  * allocates upward: an open reads about a hundred pages of its roots and
- * tables, a cold scan thousands).  Only without a frame budget, where
- * pages read ahead cannot push out pages in use.  A page read ahead that
- * failed is left missing: its own fault reads it again and says so.
+ * tables, a cold scan thousands).  Only with room to spare
+ * (room_to_read_ahead): nothing is evicted for it.  A page read ahead
+ * that failed is left missing: its own fault reads it again and says so.
  */
 static void page_in_ahead(lo_ckpt *c, uint64_t page)
 {
-    LO_ASSERT(ckpt_locked(c) && !c->frame_budget && worth_reading(c, page));
+    LO_ASSERT(ckpt_locked(c) && room_to_read_ahead(c) &&
+              worth_reading(c, page));
     uint64_t n = 1;
     while (n < LO_CKPT_READ_AHEAD && worth_reading(c, page + n))
         n++;
@@ -344,7 +353,7 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
         return false;
     }
     uint8_t f = chunk_of(c, page)->flags[page % LO_CHUNK_PAGES];
-    if (!(f & PG_RESIDENT) && !(f & PG_ZERO) && !c->frame_budget)
+    if (!(f & PG_RESIDENT) && !(f & PG_ZERO) && room_to_read_ahead(c))
         page_in_ahead(c, page);
     else if (!(f & PG_RESIDENT))
         page_in(c, page, false);    /* a write faults again, as a write */
