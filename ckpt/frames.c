@@ -107,9 +107,6 @@ static bool evict_one(lo_ckpt *c)
 
 /* ---- the two faults -------------------------------------------------------- */
 
-/* Bring a page in, write-protected (or writable: then the caller notes
- * the write at once, holding the lock, and nobody else touches the page
- * meanwhile). */
 /* The bookkeeping of a page just installed. */
 static void note_resident(lo_ckpt *c, uint64_t page)
 {
@@ -124,6 +121,9 @@ static void note_resident(lo_ckpt *c, uint64_t page)
     LO_ASSERT(page_consistent(ch->entry[i], *f));
 }
 
+/* Bring a page in, write-protected (or writable: then the caller notes
+ * the write at once, holding the lock, and nobody else touches the page
+ * meanwhile). */
 static void page_in(lo_ckpt *c, uint64_t page, bool writable)
 {
     LO_ASSERT(ckpt_locked(c));
