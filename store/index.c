@@ -42,6 +42,7 @@
 #include "lisp/hashtable.h"
 #include "lisp/numbers.h"
 #include "lisp/scratch.h"
+#include "store/ids.h"
 #include "store/index.h"
 #include "store/store.h"
 
@@ -1222,6 +1223,21 @@ uint64_t lo_index_ids(lo_value index, struct lo_index_place from,
             out[n++] = chunk_pair(c, i)[1];
     }
     return n;
+}
+
+void lo_index_id_bits(lo_value index, struct lo_index_place from,
+                      struct lo_index_place to, struct lo_id_bits *bits)
+{
+    lo_value top = *lo_svref(index, INDEX_TABLE);
+    for (struct lo_index_place p = from; place_before(p, to); p.k++, p.i = 0) {
+        lo_value c = *lo_svref(top, 1 + p.k);
+        uint64_t stop = p.k == to.k ? to.i : chunk_count(c);
+        for (uint64_t i = p.i; i < stop; i++) {
+            uint64_t id = (uint64_t)lo_fixnum_value(chunk_pair(c, i)[1]);
+            if (id / 64 < bits->words)
+                bits->w[id / 64] |= 1ull << (id % 64);
+        }
+    }
 }
 
 uint64_t lo_index_ids_if(lo_lisp *L, lo_value index, struct lo_index_place from,

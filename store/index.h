@@ -69,6 +69,11 @@ uint64_t lo_index_count(lo_value index, struct lo_index_place from,
                         struct lo_index_place to);
 uint64_t lo_index_ids(lo_value index, struct lo_index_place from,
                       struct lo_index_place to, lo_value *out);
+/* The same ids set as bits (store/ids.h): no array in the values' order
+ * to sort. */
+struct lo_id_bits;
+void lo_index_id_bits(lo_value index, struct lo_index_place from,
+                      struct lo_index_place to, struct lo_id_bits *bits);
 uint64_t lo_index_ids_if(lo_lisp *L, lo_value index, struct lo_index_place from,
                          struct lo_index_place to,
                          bool (*keep)(lo_lisp *L, lo_value v, void *ctx),

@@ -336,11 +336,22 @@ static bool range_places(lo_lisp *L, lo_value index, enum lo_filter_op op,
 }
 
 /* The ids of the pairs from one place to another, sorted. */
+/* The ids of a range of an ordered index, ascending.  Dense enough for
+ * a bitmap over the store's ids, they go from the index straight into
+ * its bits, then out in order; else they are copied in the order of
+ * their values and sorted.  (The bits stay in the query's scratch
+ * memory, under the ids.) */
 static struct lo_ids range_ids(lo_lisp *L, lo_value index,
                                struct lo_index_place from,
-                               struct lo_index_place to)
+                               struct lo_index_place to, int64_t next_id)
 {
-    struct lo_ids s = lo_ids_new(L, lo_index_count(index, from, to));
+    uint64_t count = lo_index_count(index, from, to);
+    if ((uint64_t)next_id / 64 + 1 <= 16 * count + 64) {
+        struct lo_id_bits bits = lo_id_bits_new(L, next_id);
+        lo_index_id_bits(index, from, to, &bits);
+        return lo_id_bits_ids(L, &bits);
+    }
+    struct lo_ids s = lo_ids_new(L, count);
     s.n = lo_index_ids(index, from, to, s.v);
     lo_ids_sort(L, &s);
     return s;
@@ -621,14 +632,10 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         struct lo_index_place from, to;
         if (!range_places(L, index, n->op, a, b, &from, &to))
             continue;
-        if (operands == 1) {
-            c.ids = range_ids(L, index, from, to);
-            continue;
-        }
-        uint64_t mark = lo_scratch_mark(L);
-        struct lo_ids r = range_ids(L, index, from, to);
-        lo_id_bits_add(&bits, r.v, r.n);
-        lo_scratch_release(L, mark);
+        if (operands == 1)
+            c.ids = range_ids(L, index, from, to, next);
+        else
+            lo_index_id_bits(index, from, to, &bits);
     }
     if (operands > 1)
         c.ids = lo_id_bits_ids(L, &bits);
