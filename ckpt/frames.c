@@ -107,6 +107,17 @@ static bool evict_one(lo_ckpt *c)
 
 /* ---- the two faults -------------------------------------------------------- */
 
+/* A change of the mapping of pages [first, first+n) that failed: the
+ * memory image no longer says what the flags say, so the process stops. */
+static void pages_done(int status, const char *what, uint64_t first,
+                       uint64_t n)
+{
+    if (status != LO_OK)
+        lo_panic("ckpt: cannot %s pages %llu..%llu: %s", what,
+                 (unsigned long long)first,
+                 (unsigned long long)(first + n - 1), lo_strerror(status));
+}
+
 /* The bookkeeping of a page just installed. */
 static void note_resident(lo_ckpt *c, uint64_t page)
 {
@@ -161,12 +172,8 @@ static void page_in_zeros(lo_ckpt *c, uint64_t first, uint64_t n)
     if (!n)
         return;
     LO_ASSERT(ckpt_locked(c) && !c->frame_budget);
-    int status = lo_vm_install_zeros(page_addr(c, first), n * LO_CKPT_PAGE,
-                                     true);
-    if (status != LO_OK)
-        lo_panic("ckpt: cannot install pages %llu..%llu: %s",
-                 (unsigned long long)first,
-                 (unsigned long long)(first + n - 1), lo_strerror(status));
+    pages_done(lo_vm_install_zeros(page_addr(c, first), n * LO_CKPT_PAGE,
+                                   true), "install", first, n);
     for (uint64_t page = first; page < first + n; page++)
         note_resident(c, page);
 }
@@ -259,12 +266,8 @@ static void unprotect(lo_ckpt *c, uint64_t first, uint64_t n)
 {
     if (!n)
         return;
-    int status = lo_vm_write_protect(page_addr(c, first), n * LO_CKPT_PAGE,
-                                     false);
-    if (status != LO_OK)
-        lo_panic("ckpt: cannot unprotect pages %llu..%llu: %s",
-                 (unsigned long long)first,
-                 (unsigned long long)(first + n - 1), lo_strerror(status));
+    pages_done(lo_vm_write_protect(page_addr(c, first), n * LO_CKPT_PAGE,
+                                   false), "unprotect", first, n);
 }
 
 static void write_fault(lo_ckpt *c, uint64_t page)
