@@ -615,13 +615,14 @@ static lo_value ordered_kept(lo_value index, lo_value v, lo_value vkey)
     return LO_UNBOUND;
 }
 
-/* Whether the pair sought is in the index, given where it would go
- * (chunk k, place at).  Pairs of one id whose values tie in the order
- * (0, 0.0 and -0.0 of one entry) stand in any order among themselves,
- * so the pair may be anywhere in their run, which may begin before that
- * place and in the chunk before, and go on into the next. */
-static bool pair_present(lo_lisp *L, lo_value top, uint64_t k, uint64_t at,
-                         const struct sought *s)
+/* Where the pair sought is in the index (*fk, *fi), given where it would
+ * go (chunk k, place at); false when it is not there.  Pairs of one id
+ * whose values tie in the order (0, 0.0 and -0.0 of one entry) stand in
+ * any order among themselves, so the pair may be anywhere in their run,
+ * which may begin before that place and in the chunk before, and go on
+ * into the next. */
+static bool find_pair(lo_lisp *L, lo_value top, uint64_t k, uint64_t at,
+                      const struct sought *s, uint64_t *fk, uint64_t *fi)
 {
     uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
     for (uint64_t kk = k, i = at; kk < nchunks; kk++, i = 0) {
@@ -629,8 +630,11 @@ static bool pair_present(lo_lisp *L, lo_value top, uint64_t k, uint64_t at,
         for (; i < chunk_count(chunk); i++) {
             if (pair_against(L, chunk, i, s) != 0)
                 goto backward;
-            if (same_pair(L, chunk, i, s))
+            if (same_pair(L, chunk, i, s)) {
+                *fk = kk;
+                *fi = i;
                 return true;
+            }
         }
     }
 backward:
@@ -641,8 +645,11 @@ backward:
         while (i-- > 0) {
             if (pair_against(L, chunk, i, s) != 0)
                 return false;
-            if (same_pair(L, chunk, i, s))
+            if (same_pair(L, chunk, i, s)) {
+                *fk = kk;
+                *fi = i;
                 return true;
+            }
         }
     }
     return false;
@@ -674,8 +681,8 @@ static void ordered_add(lo_lisp *L, lo_value index, lo_value *place,
     uint64_t k = chunk_for(L, *top, &s);
     lo_value chunk = *lo_svref(*top, 1 + k);
     uint64_t n = chunk_count(chunk);
-    uint64_t at = position_in(L, chunk, &s);
-    if (pair_present(L, *top, k, at, &s))
+    uint64_t at = position_in(L, chunk, &s), fk, fi;
+    if (find_pair(L, *top, k, at, &s, &fk, &fi))
         return;                                 /* there already */
     if (n == CHUNK_PAIRS) {
         chunk = make_room(L, top, &k, &at);
@@ -708,32 +715,21 @@ static void ordered_remove(lo_lisp *L, lo_value index, lo_value v, int64_t id)
     uint64_t nchunks = (uint64_t)lo_fixnum_value(*lo_svref(top, 0));
     if (nchunks == 0)
         return;
-    /* pairs equal in the order (1 and 1.0) sort by id: look at every pair
-     * of this id from the first place it could be */
-    struct sought first = { v, key, 0 };
-    uint64_t k0 = chunk_for(L, top, &first);
-    for (uint64_t k = k0; k < nchunks; k++) {
-        lo_value chunk = *lo_svref(top, 1 + k);
-        uint64_t n = chunk_count(chunk);
-        uint64_t at = k == k0 ? position_in(L, chunk, &first) : 0;
-        for (; at < n; at++) {
-            lo_value cvv = chunk_value(chunk, at);
-            if (keyed_compare(L, cvv, chunk_key(chunk, at), v, key) != 0)
-                return;
-            if (chunk_id(chunk, at) == id &&
-                (lo_eq(cvv, v) || lo_store_equal(L, cvv, v))) {
-                move_pairs(chunk, at + 1, chunk, at, n - at - 1);
-                clear_pairs(chunk, n - 1, 1);
-                set_count(chunk, n - 1);
-                refresh_fence(top, k);
-                *lo_svref(index, INDEX_PAIRS) = lo_fixnum(
-                    lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) - 1);
-                if (n == 1 && nchunks > 1)  /* no empty chunk stays: */
-                    top_remove(top, k);     /* chunk_for needs firsts */
-                return;
-            }
-        }
-    }
+    struct sought s = { v, key, id };
+    uint64_t k = chunk_for(L, top, &s);
+    uint64_t at = position_in(L, *lo_svref(top, 1 + k), &s);
+    if (!find_pair(L, top, k, at, &s, &k, &at))
+        return;
+    lo_value chunk = *lo_svref(top, 1 + k);
+    uint64_t n = chunk_count(chunk);
+    move_pairs(chunk, at + 1, chunk, at, n - at - 1);
+    clear_pairs(chunk, n - 1, 1);
+    set_count(chunk, n - 1);
+    refresh_fence(top, k);
+    *lo_svref(index, INDEX_PAIRS) =
+        lo_fixnum(lo_fixnum_value(*lo_svref(index, INDEX_PAIRS)) - 1);
+    if (n == 1 && nchunks > 1)      /* no empty chunk stays: */
+        top_remove(top, k);         /* chunk_for needs firsts */
 }
 
 /* ---- hash indexes --------------------------------------------------------------- */

@@ -335,7 +335,6 @@ static bool range_places(lo_lisp *L, lo_value index, enum lo_filter_op op,
     return true;
 }
 
-/* The ids of the pairs from one place to another, sorted. */
 /* The ids of a range of an ordered index, ascending.  Dense enough for
  * a bitmap over the store's ids, they go from the index straight into
  * its bits, then out in order; else they are copied in the order of
@@ -444,10 +443,6 @@ static struct lo_ids date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
     return s;
 }
 
-/* CONTAINS from a hash index: its distinct values are searched instead
- * of every entry's, and the entries of those that hold the text are the
- * answer, exactly (values hashed by address are no strings, which
- * CONTAINS never matches). */
 /* Whether a hash index has few distinct values for its entries (four
  * entries a value at least, on average): searching them then beats
  * searching the entries. */
@@ -456,6 +451,11 @@ static bool few_values(lo_value index)
     uint64_t values = lo_table_count(*lo_svref(index, INDEX_TABLE));
     return 4 * values <= lo_posting_count(*lo_svref(index, INDEX_PRESENT));
 }
+
+/* CONTAINS from a hash index: its distinct values are searched instead
+ * of every entry's, and the entries of those that hold the text are the
+ * answer, exactly (values hashed by address are no strings, which
+ * CONTAINS never matches). */
 
 static struct lo_ids contains_ids(lo_lisp *L, lo_value index, lo_value text)
 {
@@ -920,8 +920,8 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
         /* candidates skip ids: their visibility words are misses the
          * hardware does not foresee */
         if (cands && k + VIS_AHEAD < n)
-            __builtin_prefetch((const uint8_t *)(lo_ptr(v.vis) + 2) + 2 *
-                               (uint64_t)lo_fixnum_value(cands->ids.v[k + VIS_AHEAD]));
+            __builtin_prefetch(lo_store_vis_place(
+                v.vis, (uint64_t)lo_fixnum_value(cands->ids.v[k + VIS_AHEAD])));
         if (!readable(L, &v, id, c))
             continue;
         if (!exact) {

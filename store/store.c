@@ -210,7 +210,17 @@ bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
 
 /* ---- the dense words of an id ---------------------------------------------- */
 
-/* The dense vector in slot of the store, with room for id (doubling). */
+/* The length a dense vector of `length` ids grows to, to hold id:
+ * doubled (from 16 at least) until it does. */
+static uint64_t grown_length(uint64_t length, int64_t id)
+{
+    uint64_t grown = length < 16 ? 16 : length * 2;
+    while (grown <= (uint64_t)id)
+        grown *= 2;
+    return grown;
+}
+
+/* The dense vector in slot of the store, with room for id. */
 static lo_value dense_with_room(lo_lisp *L, lo_value store, int slot,
                                 int64_t id, lo_value fill)
 {
@@ -218,25 +228,21 @@ static lo_value dense_with_room(lo_lisp *L, lo_value store, int slot,
     uint64_t length = lo_svlength(v);
     if ((uint64_t)id < length)
         return v;
-    uint64_t grown = length < 16 ? 16 : length * 2;
-    while (grown <= (uint64_t)id)
-        grown *= 2;
+    uint64_t grown = grown_length(length, id);
     lo_value bigger = lo_make_vector(L, grown, fill);
     memcpy(lo_svref(bigger, 0), lo_svref(v, 0), length * 8);
     *lo_svref(store, slot) = bigger;
     return bigger;
 }
 
-/* The visibility vector with room for id (doubling). */
+/* The visibility vector with room for id. */
 static lo_value vis_with_room(lo_lisp *L, lo_value store, int64_t id)
 {
     lo_value v = *lo_svref(store, STORE_VISIBILITY);
     uint64_t length = (uint64_t)lo_fixnum_value(lo_ptr(v)[1]) / 2;
     if ((uint64_t)id < length)
         return v;
-    uint64_t grown = length < 16 ? 16 : length * 2;
-    while (grown <= (uint64_t)id)
-        grown *= 2;
+    uint64_t grown = grown_length(length, id);
     lo_value bigger = lo_alloc_bytes(L, 2 * grown);
     memcpy(lo_bytes_data(bigger), lo_bytes_data(v), 2 * length);
     *lo_svref(store, STORE_VISIBILITY) = bigger;
@@ -285,7 +291,7 @@ void lo_store_note_entry(lo_lisp *L, lo_value store, lo_value e)
     }
     lo_value vis = vis_with_room(L, store, id);
     lo_value current = dense_with_room(L, store, STORE_CURRENT, id, L->nil);
-    memcpy(lo_bytes_data(vis) + 2 * id, &w, 2);
+    memcpy(lo_store_vis_place(vis, (uint64_t)id), &w, 2);
     *lo_svref(current, (uint64_t)id) = live ? *lo_svref(e, ENTRY_ATTRS)
                                             : L->nil;
 }

@@ -54,6 +54,13 @@ enum { VIS_LIVE = 1, VIS_EVERYONE = 2, VIS_ACL = 4, VIS_OWNER_SHIFT = 3,
        VIS_ASK_RECORD = 0xffff,
        VIS_OWNER_MAX = (VIS_ASK_RECORD >> VIS_OWNER_SHIFT) - 1 };
 
+/* Where the visibility word of id lies in the vector vis (a byte
+ * vector: its bytes from word 2). */
+static inline uint8_t *lo_store_vis_place(lo_value vis, uint64_t id)
+{
+    return (uint8_t *)(lo_ptr(vis) + 2) + 2 * id;
+}
+
 /* The visibility word of id in the vector vis (0 past its end). */
 static inline unsigned lo_store_vis_word(lo_value vis, uint64_t id)
 {
@@ -61,7 +68,7 @@ static inline unsigned lo_store_vis_word(lo_value vis, uint64_t id)
     if (id >= length / 2)
         return 0;
     uint16_t w;
-    __builtin_memcpy(&w, (const uint8_t *)(lo_ptr(vis) + 2) + 2 * id, 2);
+    __builtin_memcpy(&w, lo_store_vis_place(vis, id), 2);
     return w;
 }
 
