@@ -13,6 +13,11 @@
  *                bits -- bits filled from the low end of each byte.  k is
  *                chosen from the mean gap, so ids a few apart take half a
  *                byte, a hundred apart a byte.
+ *   FORMAT_BITS  ids in ascending order, LO_STORE_BITS_GAP apart or nearer
+ *                on average (a query's answer from an index's bits):
+ *                their count and the byte of the first (id / 8) in
+ *                base-128 digits, then the bits from that byte on to the
+ *                last id's -- bit i of byte j is id 8 (base + j) + i.
  *   FORMAT_ZIGZAG  any order (an answer ordered by a key, or a small
  *                one, written faster so than coded as gaps): each id's
  *                difference from the one before, zigzag-encoded (a
@@ -26,9 +31,10 @@
 
 #include "lisp/scratch.h"
 #include "lisp/sequences.h"
+#include "store/ids.h"
 #include "store/store.h"
 
-enum { FORMAT_GAPS = 1, FORMAT_ZIGZAG = 2 };
+enum { FORMAT_GAPS = 1, FORMAT_ZIGZAG = 2, FORMAT_BITS = 3 };
 
 static uint64_t zigzag(int64_t d)
 {
@@ -86,34 +92,76 @@ static bool ascending(const lo_value *ids, uint64_t n)
     return true;
 }
 
-/* The gaps less one, Rice-coded with k, into scratch words; the bits
- * written. */
-static uint64_t write_gaps(uint64_t *words, const lo_value *ids, uint64_t n,
-                           unsigned k)
+/* A gap whose quotient does not fit in a word with its remainder: its
+ * zeros a word at a time (rare: k is chosen from the mean gap). */
+static __attribute__((noinline)) void put_long_gap(struct bits_out *b,
+                                                   uint64_t g, unsigned k)
 {
-    struct bits_out b = { words, 0, 0 };
-    int64_t prev = 0;
-    uint64_t low = ((uint64_t)1 << k) - 1;
-    for (uint64_t i = 0; i < n; i++) {
-        int64_t id = lo_fixnum_value(ids[i]);
-        uint64_t g = (uint64_t)(id - prev - 1);
-        prev = id;
-        uint64_t q = g >> k;
-        /* the unary quotient: q zeros (already there), then a one, then
-         * the remainder -- in one piece when it fits in a word */
-        if (q + 1 + k <= 64) {
-            put_bits(&b, (uint64_t)1 << q | (g & low) << q << 1,
-                     (unsigned)(q + 1 + k));
-            continue;
-        }
-        for (; q > 0; q -= q < 63 ? q : 63)
-            put_bits(&b, 0, q < 63 ? (unsigned)q : 63);
-        put_bits(&b, 1, 1);
-        if (k)
-            put_bits(&b, g & low, k);
+    uint64_t q = g >> k;
+    for (; q > 0; q -= q < 63 ? q : 63)
+        put_bits(b, 0, q < 63 ? (unsigned)q : 63);
+    put_bits(b, 1, 1);
+    if (k)
+        put_bits(b, g & (((uint64_t)1 << k) - 1), k);
+}
+
+/* A gap less one, g, Rice-coded with k: the unary quotient, q zeros
+ * (already there) then a one, then the remainder, in one piece.  Inline
+ * in the loops that code a directory: a call an id cost a third of it. */
+static inline __attribute__((always_inline)) void put_gap(struct bits_out *b,
+                                                          uint64_t g,
+                                                          unsigned k)
+{
+    uint64_t q = g >> k;
+    if (__builtin_expect(q + 1 + k > 64, 0)) {
+        put_long_gap(b, g, k);
+        return;
     }
-    b.w[b.at / 64] = b.acc;
-    return b.at;
+    put_bits(b, (uint64_t)1 << q | (g & (((uint64_t)1 << k) - 1)) << q << 1,
+             (unsigned)(q + 1 + k));
+}
+
+/* Scratch words for the gap code of n ids up to `last` with k: at most
+ * k + 1 bits a gap plus its quotient's (the gaps sum to the last id),
+ * and the word put_bits writes past the last. */
+static struct bits_out gap_words(lo_lisp *L, uint64_t n, int64_t last,
+                                 unsigned k)
+{
+    uint64_t most = n * (k + 1) + (uint64_t)last / ((uint64_t)1 << k);
+    return (struct bits_out){ lo_scratch_alloc(L, (most / 64 + 3) * 8), 0, 0 };
+}
+
+/* The directory's bytes of n ids Rice-coded with k in b: the header,
+ * then the bits. */
+static lo_value gaps_object(lo_lisp *L, uint64_t n, unsigned k,
+                            struct bits_out *b)
+{
+    b->w[b->at / 64] = b->acc;
+    uint8_t head[12], *p = head;
+    *p++ = FORMAT_GAPS;
+    p = put_digits(p, n);
+    *p++ = (uint8_t)k;
+    uint64_t size = (uint64_t)(p - head), body = (b->at + 7) / 8;
+    lo_value out = lo_alloc_bytes_to_fill(L, size + body);
+    memcpy(lo_bytes_data(out), head, size);
+    memcpy(lo_bytes_data(out) + size, b->w, body);     /* little-endian */
+    return out;
+}
+
+/* The directory's bytes from scratch bytes buf..end. */
+static lo_value bytes_object(lo_lisp *L, const uint8_t *buf, const uint8_t *end)
+{
+    lo_value out = lo_alloc_bytes_to_fill(L, (uint64_t)(end - buf));
+    memcpy(lo_bytes_data(out), buf, (uint64_t)(end - buf));
+    return out;
+}
+
+/* The gap code for a directory of a large object's size: a fresh large
+ * block's pages cost more than coding the gaps, and it needs half of
+ * them or less; a small one is written faster as bytes. */
+static bool gap_coded(uint64_t n)
+{
+    return n >= LO_HEAP_LARGE_BYTES;
 }
 
 lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n)
@@ -121,46 +169,116 @@ lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n)
     if (n == 0)
         return lo_alloc_bytes(L, 0);
     uint64_t mark = lo_scratch_mark(L);
-    uint8_t *buf, *p;
-    uint64_t size;
-    /* the gap code for a directory of a large object's size: a fresh
-     * large block's pages cost more than coding the gaps, and it needs
-     * half of them or less; a small one is written faster as bytes */
-    if (n >= LO_HEAP_LARGE_BYTES && ascending(ids, n)) {
-        unsigned k = rice_k(lo_fixnum_value(ids[n - 1]), n);
-        /* at most k + 1 bits a gap plus its quotient's: the gaps sum to
-         * the last id */
-        uint64_t most = n * (k + 1) +
-                        (uint64_t)lo_fixnum_value(ids[n - 1]) / ((uint64_t)1 << k);
-        uint64_t words = most / 64 + 3;   /* and the word put_bits
-                                              writes past the last */
-        uint64_t *bits = lo_scratch_alloc(L, words * 8);
-        uint64_t nbits = write_gaps(bits, ids, n, k);
-        buf = lo_scratch_alloc(L, 12);
-        p = buf;
-        *p++ = FORMAT_GAPS;
-        p = put_digits(p, n);
-        *p++ = (uint8_t)k;
-        uint64_t head = (uint64_t)(p - buf), body = (nbits + 7) / 8;
-        size = head + body;
-        lo_value out = lo_alloc_bytes_to_fill(L, size);
-        memcpy(lo_bytes_data(out), buf, head);
-        memcpy(lo_bytes_data(out) + head, bits, body);    /* little-endian */
-        lo_scratch_release(L, mark);
-        return out;
+    lo_value out;
+    if (gap_coded(n) && ascending(ids, n)) {
+        int64_t last = lo_fixnum_value(ids[n - 1]), prev = 0;
+        unsigned k = rice_k(last, n);
+        struct bits_out b = gap_words(L, n, last, k);
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t id = lo_fixnum_value(ids[i]);
+            put_gap(&b, (uint64_t)(id - prev - 1), k);
+            prev = id;
+        }
+        out = gaps_object(L, n, k, &b);
+    } else {
+        uint8_t *buf = lo_scratch_alloc(L, n * 10 + 1), *p = buf;
+        *p++ = FORMAT_ZIGZAG;
+        int64_t prev = 0;
+        for (uint64_t i = 0; i < n; i++) {
+            int64_t id = lo_fixnum_value(ids[i]);
+            p = put_digits(p, zigzag(id - prev));
+            prev = id;
+        }
+        out = bytes_object(L, buf, p);
     }
-    buf = lo_scratch_alloc(L, n * 10 + 1);
-    p = buf;
-    *p++ = FORMAT_ZIGZAG;
-    int64_t prev = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        int64_t id = lo_fixnum_value(ids[i]);
-        p = put_digits(p, zigzag(id - prev));
-        prev = id;
+    lo_scratch_release(L, mark);
+    return out;
+}
+
+/* ---- writing from bits -------------------------------------------------------- */
+
+/* The ids of a set of bits, one after another from its first. */
+struct bit_cursor {
+    const uint64_t *w;
+    uint64_t at, x;             /* word `at` with its ids read cleared */
+};
+
+/* The cursor at the (skip + 1)-th id of bits w[0..words). */
+static struct bit_cursor cursor_after(const uint64_t *w, uint64_t words,
+                                      uint64_t skip)
+{
+    struct bit_cursor c = { w, 0, 0 };
+    for (; c.at < words; c.at++) {
+        uint64_t in = lo_bits_set(w[c.at]);
+        if (skip < in)
+            break;
+        skip -= in;
     }
-    size = (uint64_t)(p - buf);
-    lo_value out = lo_alloc_bytes_to_fill(L, size);
-    memcpy(lo_bytes_data(out), buf, size);
+    if (c.at < words) {
+        c.x = w[c.at];
+        for (; skip > 0; skip--)
+            c.x &= c.x - 1;
+    }
+    return c;
+}
+
+/* The next id (the cursor must have one). */
+static inline int64_t next_id(struct bit_cursor *c)
+{
+    while (!c->x)
+        c->x = c->w[++c->at];
+    int64_t id = (int64_t)(c->at * 64 + (uint64_t)__builtin_ctzll(c->x));
+    c->x &= c->x - 1;
+    return id;
+}
+
+/* The id n - 1 places on from cursor c (the last of n). */
+static int64_t nth_id(struct bit_cursor c, uint64_t n)
+{
+    for (uint64_t in; (in = lo_bits_set(c.x)) < n; n -= in)
+        c.x = c.w[++c.at];
+    for (; n > 1; n--)
+        c.x &= c.x - 1;
+    return (int64_t)(c.at * 64 + (uint64_t)__builtin_ctzll(c.x));
+}
+
+/* The directory's bytes of the ids of bits words from id first to id
+ * last, n of them, as the bits themselves: the bytes holding them, the
+ * bits outside [first, last] cleared. */
+static lo_value bits_object(lo_lisp *L, const uint64_t *words, uint64_t first,
+                            uint64_t last, uint64_t n)
+{
+    uint64_t base = first / 8, body = last / 8 - base + 1;
+    uint8_t head[24], *p = head;
+    *p++ = FORMAT_BITS;
+    p = put_digits(p, n);
+    p = put_digits(p, base);
+    uint64_t size = (uint64_t)(p - head);
+    lo_value out = lo_alloc_bytes_to_fill(L, size + body);
+    uint8_t *bits = lo_bytes_data(out) + size;
+    memcpy(lo_bytes_data(out), head, size);
+    memcpy(bits, (const uint8_t *)words + base, body);  /* little-endian */
+    bits[0] &= (uint8_t)(0xff << (first % 8));
+    bits[body - 1] &= (uint8_t)(0xff >> (7 - last % 8));
+    return out;
+}
+
+lo_value lo_store_encode_bits(lo_lisp *L, const uint64_t *words,
+                              uint64_t nwords, uint64_t skip, uint64_t n)
+{
+    if (n == 0)
+        return lo_alloc_bytes(L, 0);
+    struct bit_cursor c = cursor_after(words, nwords, skip);
+    uint64_t first = c.at * 64 + (uint64_t)__builtin_ctzll(c.x);
+    uint64_t last = (uint64_t)nth_id(c, n);
+    if (last - first < LO_STORE_BITS_GAP * n)
+        return bits_object(L, words, first, last, n);
+    /* too sparse for bits: as ids */
+    uint64_t mark = lo_scratch_mark(L);
+    lo_value *ids = lo_scratch_alloc(L, n * 8);
+    for (uint64_t i = 0; i < n; i++)
+        ids[i] = lo_fixnum(next_id(&c));
+    lo_value out = lo_store_encode_ids(L, ids, n);
     lo_scratch_release(L, mark);
     return out;
 }
@@ -266,6 +384,28 @@ static lo_value read_gaps(lo_lisp *L, lo_value bytes)
     return out;
 }
 
+static lo_value read_bits(lo_lisp *L, lo_value bytes)
+{
+    uint64_t len = (uint64_t)lo_fixnum_value(lo_ptr(bytes)[1]), i = 1;
+    uint64_t n = get_digits(L, lo_bytes_data(bytes), len, &i);
+    uint64_t base = get_digits(L, lo_bytes_data(bytes), len, &i);
+    if (base > (uint64_t)LO_FIXNUM_MAX / 8 - len)
+        malformed(L);
+    uint64_t set = 0;
+    for (uint64_t j = i; j < len; j++)
+        set += lo_bits_set(lo_bytes_data(bytes)[j]);
+    if (set != n)
+        malformed(L);
+    lo_value out = lo_make_vector(L, n, lo_fixnum(0));
+    const uint8_t *b = lo_bytes_data(bytes);   /* it may have moved */
+    uint64_t k = 0;
+    for (uint64_t j = i; j < len; j++)
+        for (unsigned x = b[j]; x; x &= x - 1)
+            *lo_svref(out, k++) = checked_id(
+                L, (int64_t)((base + j - i) * 8 + (unsigned)__builtin_ctz(x)));
+    return out;
+}
+
 static lo_value read_zigzag(lo_lisp *L, lo_value bytes)
 {
     uint64_t len = (uint64_t)lo_fixnum_value(lo_ptr(bytes)[1]), n = 0;
@@ -301,6 +441,7 @@ LO_PRIMITIVE(p_store_directory_ids, "%STORE-DIRECTORY-IDS", INTERNAL, ANY, 1, 1,
     switch (lo_bytes_data(args[0])[0]) {
     case FORMAT_GAPS: return read_gaps(L, args[0]);
     case FORMAT_ZIGZAG: return read_zigzag(L, args[0]);
+    case FORMAT_BITS: return read_bits(L, args[0]);
     default: malformed(L);
     }
 }

@@ -61,15 +61,6 @@ static void drop_repeats(struct lo_ids *s)
 
 /* ---- reading the ids of a bitmap --------------------------------------------- */
 
-/* The number of bits set (no popcount instruction is assumed). */
-static inline uint64_t bits_set(uint64_t x)
-{
-    x = x - ((x >> 1) & 0x5555555555555555ull);
-    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
-    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
-    return (x * 0x0101010101010101ull) >> 56;
-}
-
 /* Eight ids of x's lowest bits written to out, their bits cleared from
  * *x; past the last bit, the writes are junk the caller writes over.
  * (Bit 63 or'ed in keeps the count of trailing zeros defined.) */
@@ -103,7 +94,7 @@ static uint64_t bitmap_ids(const uint64_t *words, uint64_t n, lo_value *out,
         uint64_t x = words[w];
         if (!x)
             continue;
-        uint64_t count = bits_set(x);
+        uint64_t count = lo_bits_set(x);
         eight_ids(out + k, w * 64, &x);
         if (count > 8) {
             eight_ids(out + k + 8, w * 64, &x);
@@ -204,13 +195,14 @@ static uint64_t gallop(const struct lo_ids *b, uint64_t at, lo_value x)
 struct lo_id_bits lo_id_bits_new(lo_lisp *L, int64_t next_id)
 {
     uint64_t words = (uint64_t)(next_id > 0 ? next_id : 1) / 64 + 1;
-    struct lo_id_bits b = { lo_scratch_alloc(L, words * 8), words };
+    struct lo_id_bits b = { lo_scratch_alloc(L, words * 8), words, 0 };
     memset(b.w, 0, words * 8);
     return b;
 }
 
 void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n)
 {
+    b->most += n;
     for (uint64_t i = 0; i < n; i++) {
         uint64_t id = (uint64_t)lo_fixnum_value(ids[i]);
         if (id / 64 < b->words)
@@ -220,12 +212,53 @@ void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n)
 
 struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b)
 {
-    uint64_t n = 0;
-    for (uint64_t w = 0; w < b->words; w++)
-        n += bits_set(b->w[w]);
-    struct lo_ids s = lo_ids_new(L, n);
-    s.n = bitmap_ids(b->w, b->words, s.v, n);
+    struct lo_ids s = lo_ids_new(L, b->most);
+    s.n = bitmap_ids(b->w, b->words, s.v, b->most);
     return s;
+}
+
+bool lo_id_bits_dense(const struct lo_id_bits *b, uint64_t gap)
+{
+    return b->most * gap >= b->words * 64;
+}
+
+void lo_id_bits_or(struct lo_id_bits *a, const struct lo_id_bits *b)
+{
+    for (uint64_t w = 0; w < a->words && w < b->words; w++)
+        a->w[w] |= b->w[w];
+    a->most += b->most;
+}
+
+void lo_id_bits_and(struct lo_id_bits *a, const struct lo_id_bits *b)
+{
+    for (uint64_t w = 0; w < a->words; w++)
+        a->w[w] &= w < b->words ? b->w[w] : 0;
+    a->most = a->most < b->most ? a->most : b->most;
+}
+
+void lo_id_bits_keep_ids(struct lo_id_bits *a, struct lo_ids b)
+{
+    /* each word of a and'ed with the bits of b's ids that fall in it:
+     * one pass over both */
+    uint64_t i = 0;
+    for (uint64_t w = 0; w < a->words; w++) {
+        uint64_t mask = 0;
+        for (; i < b.n && (uint64_t)lo_fixnum_value(b.v[i]) / 64 == w; i++)
+            mask |= 1ull << ((uint64_t)lo_fixnum_value(b.v[i]) % 64);
+        a->w[w] &= mask;
+    }
+    a->most = a->most < b.n ? a->most : b.n;
+}
+
+void lo_ids_keep_bits(struct lo_ids *a, const struct lo_id_bits *b)
+{
+    uint64_t k = 0;
+    for (uint64_t i = 0; i < a->n; i++) {
+        uint64_t id = (uint64_t)lo_fixnum_value(a->v[i]);
+        if (id / 64 < b->words && (b->w[id / 64] >> (id % 64) & 1))
+            a->v[k++] = a->v[i];
+    }
+    a->n = k;
 }
 
 void lo_ids_intersect_into(struct lo_ids *a, struct lo_ids b)

@@ -33,9 +33,32 @@ void lo_ids_intersect_into(struct lo_ids *a, struct lo_ids b);
 struct lo_id_bits {
     uint64_t *w;
     uint64_t words;
+    uint64_t most;              /* at most this many bits are set: a count
+                                   kept as they are set, since counting
+                                   the words would cost a pass over them */
 };
 struct lo_id_bits lo_id_bits_new(lo_lisp *L, int64_t next_id);
 void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n);
 struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b);
+/* Whether the bits' ids are `gap` apart or nearer, on average (as far
+ * as b->most tells). */
+bool lo_id_bits_dense(const struct lo_id_bits *b, uint64_t gap);
+/* a gets b's bits too (a union); a and the intersection of a with b
+ * (both of one query: as many words). */
+void lo_id_bits_or(struct lo_id_bits *a, const struct lo_id_bits *b);
+void lo_id_bits_and(struct lo_id_bits *a, const struct lo_id_bits *b);
+/* a's bits kept only where ascending ids b has the id; b's ids kept only
+ * where bits a has a bit (in b's own memory). */
+void lo_id_bits_keep_ids(struct lo_id_bits *a, struct lo_ids b);
+void lo_ids_keep_bits(struct lo_ids *a, const struct lo_id_bits *b);
+
+/* The number of bits set in x (no popcount instruction is assumed). */
+static inline uint64_t lo_bits_set(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (x * 0x0101010101010101ull) >> 56;
+}
 
 #endif

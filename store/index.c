@@ -1233,6 +1233,7 @@ void lo_index_id_bits(lo_value index, struct lo_index_place from,
             if (id / 64 < bits->words)
                 bits->w[id / 64] |= 1ull << (id % 64);
         }
+        bits->most += stop > p.i ? stop - p.i : 0;
     }
 }
 

@@ -271,7 +271,28 @@ static uint64_t arg_count(lo_lisp *L, lo_value v, uint64_t absent,
 struct cands {
     bool some, exact;
     struct lo_ids ids;
+    struct lo_id_bits bits;     /* or, when bits.w, the ids as bits (a
+                                   set dense enough): made from an index,
+                                   checked and encoded as bits, they never
+                                   take a word an id */
 };
+
+/* c's ids as an array, from its bits when it holds them so. */
+static void cands_to_ids(lo_lisp *L, struct cands *c)
+{
+    if (c->bits.w) {
+        c->ids = lo_id_bits_ids(L, &c->bits);
+        c->bits = (struct lo_id_bits){ 0, 0, 0 };
+    }
+}
+
+/* Whether a set of n ids among the store's ids below next_id is worth a
+ * bitmap: one bit for each id of the store, as many words as sixteen
+ * words an id of the set. */
+static bool dense(uint64_t n, int64_t next_id)
+{
+    return (uint64_t)next_id / 64 + 1 <= 16 * n + 64;
+}
 
 struct plan {
     struct lo_filter *f;
@@ -335,25 +356,22 @@ static bool range_places(lo_lisp *L, lo_value index, enum lo_filter_op op,
     return true;
 }
 
-/* The ids of a range of an ordered index, ascending.  Dense enough for
- * a bitmap over the store's ids, they go from the index straight into
- * its bits, then out in order; else they are copied in the order of
- * their values and sorted.  (The bits stay in the query's scratch
- * memory, under the ids.) */
-static struct lo_ids range_ids(lo_lisp *L, lo_value index,
-                               struct lo_index_place from,
-                               struct lo_index_place to, int64_t next_id)
+/* The ids of a range of an ordered index into c.  Dense enough for a
+ * bitmap over the store's ids, they go from the index straight into its
+ * bits; else they are copied in the order of their values and sorted. */
+static void range_ids(lo_lisp *L, lo_value index, struct lo_index_place from,
+                      struct lo_index_place to, int64_t next_id,
+                      struct cands *c)
 {
     uint64_t count = lo_index_count(index, from, to);
-    if ((uint64_t)next_id / 64 + 1 <= 16 * count + 64) {
-        struct lo_id_bits bits = lo_id_bits_new(L, next_id);
-        lo_index_id_bits(index, from, to, &bits);
-        return lo_id_bits_ids(L, &bits);
+    if (dense(count, next_id)) {
+        c->bits = lo_id_bits_new(L, next_id);
+        lo_index_id_bits(index, from, to, &c->bits);
+        return;
     }
-    struct lo_ids s = lo_ids_new(L, count);
-    s.n = lo_index_ids(index, from, to, s.v);
-    lo_ids_sort(L, &s);
-    return s;
+    c->ids = lo_ids_new(L, count);
+    c->ids.n = lo_index_ids(index, from, to, c->ids.v);
+    lo_ids_sort(L, &c->ids);
 }
 
 /* A date relation from an ordered index of dates.  The pairs are in the
@@ -387,12 +405,13 @@ static struct lo_index_place date_place(lo_lisp *L, lo_value index,
     return lo_index_place(L, index, &b);
 }
 
-static struct lo_ids date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
-                              lo_value d)
+static void date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
+                     lo_value d, int64_t next_id, struct cands *c)
 {
     lo_value ds, de;
+    c->ids = lo_ids_new(L, 0);
     if (!lo_store_date_span(L, d, &ds, &de))
-        return lo_ids_new(L, 0);
+        return;
     lo_value span = lo_index_max_span(index);
     /* the band [lo, hi) of starts, and its sure part [sure_lo, sure_hi) */
     lo_value lo = LO_UNBOUND, hi = LO_UNBOUND, sure_lo, sure_hi;
@@ -434,13 +453,21 @@ static struct lo_ids date_ids(lo_lisp *L, enum lo_filter_op op, lo_value index,
         s_to = to;
     if (s_to.k < s_from.k || (s_to.k == s_from.k && s_to.i < s_from.i))
         s_to = s_from;
-    struct lo_ids s = lo_ids_new(L, lo_index_count(index, from, to));
+    /* the edges tested, the sure part as it is: into bits when dense */
+    uint64_t count = lo_index_count(index, from, to);
+    struct lo_ids s = lo_ids_new(L, count);
     struct date_test t = { op, d };
     s.n = lo_index_ids_if(L, index, from, s_from, date_keep, &t, s.v);
-    s.n += lo_index_ids(index, s_from, s_to, s.v + s.n);
     s.n += lo_index_ids_if(L, index, s_to, to, date_keep, &t, s.v + s.n);
+    if (dense(count, next_id)) {
+        c->bits = lo_id_bits_new(L, next_id);
+        lo_index_id_bits(index, s_from, s_to, &c->bits);
+        lo_id_bits_add(&c->bits, s.v, s.n);
+        return;
+    }
+    s.n += lo_index_ids(index, s_from, s_to, s.v + s.n);
     lo_ids_sort(L, &s);
-    return s;
+    c->ids = s;
 }
 
 /* Whether a hash index has few distinct values for its entries (four
@@ -583,7 +610,7 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         /* many ids (repeated operands, say): united as bits instead */
         int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
         bool as_bits = parts > 1 && total > (uint64_t)next / 8;
-        struct lo_id_bits bits = { 0, 0 };
+        struct lo_id_bits bits = { 0, 0, 0 };
         if (as_bits)
             bits = lo_id_bits_new(L, next);
         else
@@ -604,18 +631,18 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         if (lo_posting_count(others))
             c.exact = false;
         if (as_bits)
-            c.ids = lo_id_bits_ids(L, &bits);
+            c.bits = bits;
         else if (parts > 1)
             lo_ids_sort(L, &c.ids);
         return c;
     }
+    int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
     if (n->op >= LO_F_OVERLAPS && n->op <= LO_F_AFTER) {
-        c.ids = date_ids(L, n->op, index, lo_filter_value(p->f, n->operand));
+        date_ids(L, n->op, index, lo_filter_value(p->f, n->operand), next, &c);
         return c;
     }
     uint32_t operands = n->op == LO_F_IN ? n->count : 1;
-    int64_t next = lo_fixnum_value(*lo_svref(p->store, STORE_NEXT_ID));
-    struct lo_id_bits bits = { 0, 0 };
+    struct lo_id_bits bits = { 0, 0, 0 };
     if (operands > 1)                   /* each operand's range, as bits */
         bits = lo_id_bits_new(L, next);
     c.ids = lo_ids_new(L, 0);
@@ -633,12 +660,12 @@ static struct cands keyed_candidates(lo_lisp *L, const struct plan *p,
         if (!range_places(L, index, n->op, a, b, &from, &to))
             continue;
         if (operands == 1)
-            c.ids = range_ids(L, index, from, to, next);
+            range_ids(L, index, from, to, next, &c);
         else
             lo_index_id_bits(index, from, to, &bits);
     }
     if (operands > 1)
-        c.ids = lo_id_bits_ids(L, &bits);
+        c.bits = bits;
     return c;
 }
 
@@ -654,6 +681,11 @@ static lo_value note(lo_lisp *L, const struct plan *p, const char *how,
             visible += lo_store_readable(L, p->store,
                                          lo_fixnum_value(c->ids.v[i]),
                                          p->caller);
+        for (uint64_t w = 0; c->bits.w && w < c->bits.words; w++)
+            for (uint64_t x = c->bits.w[w]; x; x &= x - 1)
+                visible += lo_store_readable(
+                    L, p->store, (int64_t)(w * 64 + (uint64_t)__builtin_ctzll(x)),
+                    p->caller);
         l = lo_cons(L, lo_intern_keyword(L, "ESTIMATED"),
                     lo_cons(L, lo_fixnum(visible), l));
     }
@@ -664,6 +696,25 @@ static lo_value note(lo_lisp *L, const struct plan *p, const char *how,
 
 static struct cands candidates(lo_lisp *L, const struct plan *p, uint32_t at,
                                lo_value *explained);
+
+/* How many candidates c holds, at most. */
+static uint64_t cands_count(const struct cands *c)
+{
+    return c->bits.w ? c->bits.most : c->ids.n;
+}
+
+/* acc intersected with c, in acc's own memory (c's is given back). */
+static void intersect_into(struct cands *acc, const struct cands *c)
+{
+    if (acc->bits.w && c->bits.w)
+        lo_id_bits_and(&acc->bits, &c->bits);
+    else if (acc->bits.w)
+        lo_id_bits_keep_ids(&acc->bits, c->ids);
+    else if (c->bits.w)
+        lo_ids_keep_bits(&acc->ids, &c->bits);
+    else
+        lo_ids_intersect_into(&acc->ids, c->ids);
+}
 
 /* The children of an AND, the likely smallest first: each intersects
  * what the ones before gave, unless it would give many times more
@@ -704,7 +755,7 @@ static struct cands and_candidates(lo_lisp *L, const struct plan *p,
             acc.exact = false;
             if (notes)
                 candidates(L, p, kids[k], &sub);
-        } else if (acc.some && est[k] > 8 * acc.ids.n + 64) {
+        } else if (acc.some && est[k] > 8 * cands_count(&acc) + 64) {
             acc.exact = false;
             if (notes) {
                 struct lo_filter_node kn;
@@ -724,10 +775,11 @@ static struct cands and_candidates(lo_lisp *L, const struct plan *p,
                 acc.some = true;
                 acc.exact &= c.exact;
                 acc.ids = c.ids;
+                acc.bits = c.bits;
                 scratch = lo_scratch_mark(L);       /* it stays */
             } else {
                 acc.exact &= c.exact;
-                lo_ids_intersect_into(&acc.ids, c.ids);
+                intersect_into(&acc, &c);
             }
             lo_scratch_release(L, scratch);
         }
@@ -767,7 +819,10 @@ static struct cands or_candidates(lo_lisp *L, const struct plan *p,
             acc.some = acc.exact = false;
         } else if (acc.some) {
             acc.exact &= c.exact;
-            lo_id_bits_add(&bits, c.ids.v, c.ids.n);
+            if (c.bits.w)
+                lo_id_bits_or(&bits, &c.bits);
+            else
+                lo_id_bits_add(&bits, c.ids.v, c.ids.n);
         }
         lo_scratch_release(L, scratch);
         if (!acc.some && !parts)
@@ -776,7 +831,8 @@ static struct cands or_candidates(lo_lisp *L, const struct plan *p,
         lo_filter_node(p->f, kid, &kn);
         kid = kn.next;
     }
-    acc.ids = acc.some ? lo_id_bits_ids(L, &bits) : lo_ids_new(L, 0);
+    if (acc.some)
+        acc.bits = bits;
     return acc;
 }
 
@@ -822,9 +878,11 @@ static struct cands candidates(lo_lisp *L, const struct plan *p, uint32_t at,
 
 /* ---- running a query ----------------------------------------------------------- */
 
-/* What a query finds: ids ascending, in scratch memory. */
+/* What a query finds, in scratch memory: ids ascending, or as bits
+ * (bits.w; ids.n still counts them). */
 struct found {
     struct lo_ids ids;
+    struct lo_id_bits bits;
     uint64_t room;
     uint64_t stop;              /* enough found: offset + limit, unordered */
 };
@@ -936,6 +994,51 @@ static void check(lo_lisp *L, struct lo_filter *f, struct lo_store_caller *c,
     lo_roots_release(L, mark);
 }
 
+/* Exact candidates as bits, dense ones (sparse ones are read as ids,
+ * which lets the check ask for the visibility words of the ids ahead,
+ * and then coded as ids): those the caller may read kept, the rest
+ * cleared, in their own words, which r takes (r->stop of them at most:
+ * the words end with the one holding the last needed).
+ * The visibility words of a word of bits lie side by side: those of a
+ * word some way ahead are asked for while this one's are read. */
+static void check_bits(lo_lisp *L, struct lo_store_caller *c,
+                       struct lo_id_bits *b, struct found *r)
+{
+    enum { VIS_AHEAD = 6 };             /* words of bits */
+    struct view v;
+    view_of(L, &v);
+    uint64_t n = 0, vis_words = (uint64_t)lo_fixnum_value(lo_ptr(v.vis)[1]) / 2;
+    for (uint64_t w = 0; w < b->words; w++) {
+        uint64_t x = b->w[w], keep = x;
+        if (!x)
+            continue;
+        lo_limits_tick(L);
+        if ((w + VIS_AHEAD) * 64 + 64 <= vis_words) {
+            /* 128 bytes: three cache lines at most */
+            uint64_t ahead = (w + VIS_AHEAD) * 64;
+            __builtin_prefetch(lo_store_vis_place(v.vis, ahead));
+            __builtin_prefetch(lo_store_vis_place(v.vis, ahead + 32));
+            __builtin_prefetch(lo_store_vis_place(v.vis, ahead + 63));
+        }
+        for (; x; x &= x - 1) {
+            unsigned bit = (unsigned)__builtin_ctzll(x);
+            if (!readable(L, &v, lo_fixnum((int64_t)(w * 64 + bit)), c))
+                keep &= ~(1ull << bit);
+        }
+        uint64_t in = lo_bits_set(keep);
+        if (n + in >= r->stop) {        /* enough: no id past it is read */
+            b->w[w] = keep;
+            b->words = w + 1;
+            n = r->stop;
+            break;
+        }
+        b->w[w] = keep;
+        n += in;
+    }
+    r->bits = *b;
+    r->ids.n = n;
+}
+
 /* The ids a query answers, before offset and limit, into r; *explain
  * (unless NULL, a root) gets the plan. */
 static void run_query(lo_lisp *L, lo_value filter, struct found *r,
@@ -954,6 +1057,12 @@ static void run_query(lo_lisp *L, lo_value filter, struct found *r,
     struct plan p = { .f = &f, .store = store, .explaining = explain != NULL,
                       .caller = &c };
     struct cands cands = candidates(L, &p, f.root, explain);
+    if (cands.some && cands.exact && cands.bits.w &&
+        lo_id_bits_dense(&cands.bits, LO_STORE_BITS_GAP)) {
+        check_bits(L, &c, &cands.bits, r);
+        return;
+    }
+    cands_to_ids(L, &cands);
     check(L, &f, &c, cands.some ? &cands : NULL, cands.some && cands.exact, r);
 }
 /* ---- primitives ----------------------------------------------------------------- */
@@ -986,12 +1095,16 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
                     offset > UINT64_MAX - limit ? UINT64_MAX : offset + limit;
     struct found r = no_ids(L, stop);
     run_query(L, args[0], &r, NULL);
+    if (r.bits.w && !lo_null(L, key))
+        r.ids = lo_id_bits_ids(L, &r.bits), r.bits.w = NULL;
     if (!lo_null(L, key))
         order_by(L, &r.ids, key, descending);
     lo_data_unlock_shared(L);
     uint64_t from = offset < r.ids.n ? offset : r.ids.n;
     uint64_t n = r.ids.n - from < limit ? r.ids.n - from : limit;
-    lo_value out = lo_store_encode_ids(L, r.ids.v + from, n);
+    lo_value out = r.bits.w
+        ? lo_store_encode_bits(L, r.bits.w, r.bits.words, from, n)
+        : lo_store_encode_ids(L, r.ids.v + from, n);
     lo_scratch_release(L, scratch);
     lo_roots_release(L, mark);
     lo_value both[2] = { out, lo_fixnum((int64_t)n) };

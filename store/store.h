@@ -281,6 +281,15 @@ extern const struct lo_primitive *const lo_store_group_primitives[];
 
 /* The n ids (fixnum words) as a directory keeps them: a byte vector. */
 lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n);
+/* Ids this far apart on average, or nearer, are worth a bit each: a
+ * query keeps them as bits, and a directory of them is those bits (two
+ * bytes an id at most, and a copy of the query's own bits, where a code
+ * would have to be worked out id by id). */
+enum { LO_STORE_BITS_GAP = 8 };
+/* The same of the ids of bits words[0..nwords) (bit i of word w: id
+ * 64w + i): n of them, after the first skip. */
+lo_value lo_store_encode_bits(lo_lisp *L, const uint64_t *words,
+                              uint64_t nwords, uint64_t skip, uint64_t n);
 extern const struct lo_primitive *const lo_store_directory_primitives[];
 
 /* ---- query.c ---- */

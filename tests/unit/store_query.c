@@ -60,15 +60,35 @@ struct round_trip {
     const lo_value *ids;
     uint64_t n;
     bool same;
+    /* and the same ids as bits (NULL: too far apart for them): encoded
+     * from bits, after `skip` of them, `some` of them, the directory
+     * must decode to the array's ids from skip on */
+    const uint64_t *bits;
+    uint64_t words, skip, some;
+    bool same_from_bits;
 };
+
+/* Whether bytes decode to the n ids. */
+static bool decodes_to(lo_lisp *L, lo_value bytes, const lo_value *ids,
+                       uint64_t n)
+{
+    lo_value back = lo_store_directory_primitives[0]->fn(L, &bytes, 1);
+    return lo_vector_length(back) == n &&
+           !memcmp(lo_vector_items(back), ids, n * sizeof *ids);
+}
 
 static void encode_and_decode(lo_lisp *L, void *ctx)
 {
     struct round_trip *t = ctx;
-    lo_value bytes = lo_store_encode_ids(L, t->ids, t->n);
-    lo_value back = lo_store_directory_primitives[0]->fn(L, &bytes, 1);
-    t->same = lo_vector_length(back) == t->n &&
-              !memcmp(lo_vector_items(back), t->ids, t->n * sizeof *t->ids);
+    t->same = decodes_to(L, lo_store_encode_ids(L, t->ids, t->n), t->ids, t->n);
+    if (!t->bits)
+        return;
+    t->same_from_bits =
+        decodes_to(L, lo_store_encode_bits(L, t->bits, t->words, 0, t->n),
+                   t->ids, t->n) &&
+        decodes_to(L, lo_store_encode_bits(L, t->bits, t->words, t->skip,
+                                           t->some),
+                   t->ids + t->skip, t->some);
 }
 
 static uint64_t next_random(uint64_t *x)
@@ -157,6 +177,26 @@ int main(void)
     eval_is(L, "(let ((d (store-query '(or (= :n 0) (= :n 999))))) "
                "(mapcar #'entry-id (directory-entries d)))",
             "(1 322 1001 1322 2001 2322)", "ids far apart too");
+    /* a dense range's answer is checked and encoded as bits: offset and
+     * limit cut it as they cut an array of ids (the scan's) */
+    static const struct { const char *filter, *page; } pages[] = {
+        { "(< :n 500)", ":offset 7 :limit 100" }, { "(< :n 500)", ":limit 1" },
+        { "(< :n 500)", ":offset 1499" }, { "(< :n 500)", ":offset 1500" },
+        { "(or (< :n 300) (= :tag :b))", ":offset 64 :limit 64" },
+        { "(in :n 1 2 3 400)", ":offset 2 :limit 5" },
+        { "(overlaps :date (date 2000 3))", ":offset 100 :limit 3" },
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        char form[400];
+        snprintf(form, sizeof form, "(equal (mapcar #'entry-id "
+                 "(directory-entries (store-query '%s %s))) "
+                 "(mapcar #'entry-id (directory-entries (store-query "
+                 "'(and %s (satisfies (lambda (e) e))) %s))))",
+                 pages[i].filter, pages[i].page, pages[i].filter,
+                 pages[i].page);
+        eval_is(L, form, "T", "a page of bits: %s %s", pages[i].filter,
+                pages[i].page);
+    }
     eval_is(L, "(let ((d (store-query '(= :tag :zz)))) "
                "(list (directory-count d) (directory-entries d)))",
             "(0 NIL)", "no ids");
@@ -169,10 +209,19 @@ int main(void)
         { "(1 1 63 255)", "a Rice parameter past 62" },
         { "(1 1 0 0 0 0 0 0 0 0 0 0)", "a quotient running off the end" },
         { "(1 2 61 1 0 0 0 0 0 0 0 255 255)", "gaps past the largest id" },
-        { "(3 1)", "an unknown format" },
+        { "(3 2 0 6 1)", "bits more than their count" },
+        { "(3 2 0 2)", "bits fewer than their count" },
+        { "(3 1 0 1)", "a bit for id 0" },
+        { "(3 1 255 255 255 255 255 255 255 255 127 1)",
+          "bits past the largest id" },
+        { "(4 1)", "an unknown format" },
     };
+    eval_is(L, "(lispos-internal::%store-directory-ids (make-array 6 "
+               ":element-type '(unsigned-byte 8) "
+               ":initial-contents '(3 3 1 6 0 128)))",
+            "#(9 10 31)", "bits from the byte of id 8 on decode");
     for (size_t i = 0; i < sizeof malformed / sizeof malformed[0]; i++) {
-        char form[200];
+        char form[320];
         snprintf(form, sizeof form, "(lispos-internal::%%store-directory-ids "
                  "(make-array (length '%s) :element-type '(unsigned-byte 8) "
                  ":initial-contents '%s))", malformed[i].bytes,
@@ -186,10 +235,28 @@ int main(void)
         uint64_t n = 65536 + next_random(&seed) % 150000;
         lo_value *ids = malloc(n * sizeof *ids);
         make_ids(ids, n, kind, &seed);
-        struct round_trip t = { ids, n, false };
+        struct round_trip t = { ids, n, false, NULL, 0, 0, 0, false };
+        uint64_t *bits = NULL;
+        if (kind < 4) {
+            t.words = (uint64_t)lo_fixnum_value(ids[n - 1]) / 64 + 1;
+            bits = calloc(t.words, 8);
+            for (uint64_t i = 0; i < n; i++)
+                bits[lo_fixnum_value(ids[i]) / 64] |=
+                    1ull << (lo_fixnum_value(ids[i]) % 64);
+            t.bits = bits;
+            /* a part of the large one's size or a small one's */
+            t.skip = next_random(&seed) % 1000;
+            t.some = kind % 2 ? n - t.skip - next_random(&seed) % 100
+                              : 1 + next_random(&seed) % 30000;
+        }
         ok(lo_protect(L, encode_and_decode, &t) == LO_OK && t.same,
            "%llu ascending ids of gap kind %d come back from the gap code",
            (unsigned long long)n, kind);
+        if (bits)
+            ok(t.same_from_bits, "the same ids as bits come back, all of "
+               "them and %llu after the first %llu",
+               (unsigned long long)t.some, (unsigned long long)t.skip);
+        free(bits);
         free(ids);
     }
 
