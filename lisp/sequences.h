@@ -103,6 +103,13 @@ lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length);   /* all zero */
 /* The same for a caller about to write every byte: a large one's pages
  * are made writable at once instead of faulting in one by one. */
 lo_value lo_alloc_bytes_to_fill(lo_lisp *L, uint64_t length);
+/* A byte vector in the small-object space whatever its length, for a
+ * caller about to write every byte of one likely to die young (a query's
+ * directory): the pages past that space's top stay resident from one
+ * collection to the next (lo_heap_set_release_slack), where a large
+ * object's block takes fresh pages each time.  The collector moves it
+ * as any small object. */
+lo_value lo_alloc_bytes_small(lo_lisp *L, uint64_t length);
 static inline uint8_t *lo_bytes_data(lo_value v)
 {
     return (uint8_t *)(lo_ptr(v) + 2);

@@ -197,6 +197,14 @@ lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length)
     return lo_make_object(p);
 }
 
+lo_value lo_alloc_bytes_small(lo_lisp *L, uint64_t length)
+{
+    check_length(L, length, "MAKE-ARRAY");
+    uint64_t *p = lo_alloc_raw(L, LO_T_BYTES, 2 + (length + 7) / 8, 1);
+    p[1] = lo_fixnum((int64_t)length);
+    return lo_make_object(p);
+}
+
 lo_value lo_alloc_bytes_to_fill(lo_lisp *L, uint64_t length)
 {
     lo_value v = lo_alloc_bytes(L, length);

@@ -131,6 +131,22 @@ static struct bits_out gap_words(lo_lisp *L, uint64_t n, int64_t last,
     return (struct bits_out){ lo_scratch_alloc(L, (most / 64 + 3) * 8), 0, 0 };
 }
 
+/* The gaps of n ids Rice-coded with k into b.  b is a copy, handed
+ * back: with its address never taken, its fields stay in registers,
+ * where a store through b.w might otherwise change them for all the
+ * compiler knows. */
+static struct bits_out write_gaps(struct bits_out b, const lo_value *ids,
+                                  uint64_t n, unsigned k)
+{
+    int64_t prev = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t id = lo_fixnum_value(ids[i]);
+        put_gap(&b, (uint64_t)(id - prev - 1), k);
+        prev = id;
+    }
+    return b;
+}
+
 /* The directory's bytes of n ids Rice-coded with k in b: the header,
  * then the bits. */
 static lo_value gaps_object(lo_lisp *L, uint64_t n, unsigned k,
@@ -142,7 +158,7 @@ static lo_value gaps_object(lo_lisp *L, uint64_t n, unsigned k,
     p = put_digits(p, n);
     *p++ = (uint8_t)k;
     uint64_t size = (uint64_t)(p - head), body = (b->at + 7) / 8;
-    lo_value out = lo_alloc_bytes_to_fill(L, size + body);
+    lo_value out = lo_alloc_bytes_small(L, size + body);
     memcpy(lo_bytes_data(out), head, size);
     memcpy(lo_bytes_data(out) + size, b->w, body);     /* little-endian */
     return out;
@@ -151,7 +167,7 @@ static lo_value gaps_object(lo_lisp *L, uint64_t n, unsigned k,
 /* The directory's bytes from scratch bytes buf..end. */
 static lo_value bytes_object(lo_lisp *L, const uint8_t *buf, const uint8_t *end)
 {
-    lo_value out = lo_alloc_bytes_to_fill(L, (uint64_t)(end - buf));
+    lo_value out = lo_alloc_bytes_small(L, (uint64_t)(end - buf));
     memcpy(lo_bytes_data(out), buf, (uint64_t)(end - buf));
     return out;
 }
@@ -171,14 +187,9 @@ lo_value lo_store_encode_ids(lo_lisp *L, const lo_value *ids, uint64_t n)
     uint64_t mark = lo_scratch_mark(L);
     lo_value out;
     if (gap_coded(n) && ascending(ids, n)) {
-        int64_t last = lo_fixnum_value(ids[n - 1]), prev = 0;
+        int64_t last = lo_fixnum_value(ids[n - 1]);
         unsigned k = rice_k(last, n);
-        struct bits_out b = gap_words(L, n, last, k);
-        for (uint64_t i = 0; i < n; i++) {
-            int64_t id = lo_fixnum_value(ids[i]);
-            put_gap(&b, (uint64_t)(id - prev - 1), k);
-            prev = id;
-        }
+        struct bits_out b = write_gaps(gap_words(L, n, last, k), ids, n, k);
         out = gaps_object(L, n, k, &b);
     } else {
         uint8_t *buf = lo_scratch_alloc(L, n * 10 + 1), *p = buf;
@@ -254,7 +265,7 @@ static lo_value bits_object(lo_lisp *L, const uint64_t *words, uint64_t first,
     p = put_digits(p, n);
     p = put_digits(p, base);
     uint64_t size = (uint64_t)(p - head);
-    lo_value out = lo_alloc_bytes_to_fill(L, size + body);
+    lo_value out = lo_alloc_bytes_small(L, size + body);
     uint8_t *bits = lo_bytes_data(out) + size;
     memcpy(lo_bytes_data(out), head, size);
     memcpy(bits, (const uint8_t *)words + base, body);  /* little-endian */
