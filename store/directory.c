@@ -233,16 +233,6 @@ static struct bit_cursor cursor_after(const uint64_t *w, uint64_t words,
     return c;
 }
 
-/* The next id (the cursor must have one). */
-static inline int64_t next_id(struct bit_cursor *c)
-{
-    while (!c->x)
-        c->x = c->w[++c->at];
-    int64_t id = (int64_t)(c->at * 64 + (uint64_t)__builtin_ctzll(c->x));
-    c->x &= c->x - 1;
-    return id;
-}
-
 /* The id n - 1 places on from cursor c (the last of n). */
 static int64_t nth_id(struct bit_cursor c, uint64_t n)
 {
@@ -284,12 +274,15 @@ lo_value lo_store_encode_bits(lo_lisp *L, const uint64_t *words,
     uint64_t last = (uint64_t)nth_id(c, n);
     if (last - first < LO_STORE_BITS_GAP * n)
         return bits_object(L, words, first, last, n);
-    /* too sparse for bits: as ids */
+    /* too sparse for bits: as ids, read from the words holding them (with
+     * the ids of the first word before the first, and of the last after
+     * the last) */
+    uint64_t before = lo_bits_set(words[c.at] & ~c.x);
+    uint64_t after = lo_bits_set(words[last / 64] >> (last % 64) >> 1);
     uint64_t mark = lo_scratch_mark(L);
-    lo_value *ids = lo_scratch_alloc(L, n * 8);
-    for (uint64_t i = 0; i < n; i++)
-        ids[i] = lo_fixnum(next_id(&c));
-    lo_value out = lo_store_encode_ids(L, ids, n);
+    lo_value *ids = lo_scratch_alloc(L, (before + n + after) * 8);
+    lo_bitmap_ids(words, c.at, last / 64 + 1, ids, before + n + after);
+    lo_value out = lo_store_encode_ids(L, ids + before, n);
     lo_scratch_release(L, mark);
     return out;
 }

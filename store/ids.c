@@ -74,23 +74,23 @@ static inline void eight_ids(lo_value *out, uint64_t base, uint64_t *x)
 }
 
 /*
- * The ids of the set bits of words[0..n) (bit i of word w: id 64w + i),
- * ascending, into out, which has room for `room` ids (at least as many
- * as there are bits); returns their number.  A loop per bit would stop at
- * a different count in each word, and the branch that ends it would be
- * mispredicted about once a word: instead eight (or sixteen) ids are
- * written whatever the word holds, and the count moves on by the bits it
- * has.  Near the end of out, where those junk writes would not fit, the
- * loop per bit does the rest.
+ * The ids of the set bits of words[from..to) (bit i of word w: id 64w +
+ * i), ascending, into out, which has room for `room` ids (at least as
+ * many as there are bits); returns their number.  A loop per bit would
+ * stop at a different count in each word, and the branch that ends it
+ * would be mispredicted about once a word: instead eight (or sixteen) ids
+ * are written whatever the word holds, and the count moves on by the
+ * bits it has.  Near the end of out, where those junk writes would not
+ * fit, the loop per bit does the rest.
  */
-static uint64_t bitmap_ids(const uint64_t *words, uint64_t n, lo_value *out,
-                           uint64_t room)
+uint64_t lo_bitmap_ids(const uint64_t *words, uint64_t from, uint64_t to,
+                       lo_value *out, uint64_t room)
 {
-    uint64_t k = 0, w = 0;
+    uint64_t k = 0, w = from;
     /* sparse words (two bits or fewer each, on average) gain nothing:
      * the loop per bit does them all */
-    bool wide = room >= 2 * n;
-    for (; wide && w < n && room - k >= 64; w++) {
+    bool wide = room >= 2 * (to - from);
+    for (; wide && w < to && room - k >= 64; w++) {
         uint64_t x = words[w];
         if (!x)
             continue;
@@ -103,7 +103,7 @@ static uint64_t bitmap_ids(const uint64_t *words, uint64_t n, lo_value *out,
         }
         k += count;
     }
-    for (; w < n; w++)
+    for (; w < to; w++)
         for (uint64_t x = words[w]; x; x &= x - 1)
             out[k++] = lo_fixnum((int64_t)(w * 64 + (uint64_t)__builtin_ctzll(x)));
     return k;
@@ -121,7 +121,7 @@ static void bitmap_sort(lo_lisp *L, struct lo_ids *s, uint64_t words)
         uint64_t id = (uint64_t)lo_fixnum_value(s->v[i]);
         bits[id / 64] |= 1ull << (id % 64);
     }
-    s->n = bitmap_ids(bits, words, s->v, s->n);
+    s->n = lo_bitmap_ids(bits, 0, words, s->v, s->n);
     lo_scratch_release(L, mark);
 }
 
@@ -213,7 +213,7 @@ void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n)
 struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b)
 {
     struct lo_ids s = lo_ids_new(L, b->most);
-    s.n = bitmap_ids(b->w, b->words, s.v, b->most);
+    s.n = lo_bitmap_ids(b->w, 0, b->words, s.v, b->most);
     return s;
 }
 

@@ -40,6 +40,11 @@ struct lo_id_bits {
 struct lo_id_bits lo_id_bits_new(lo_lisp *L, int64_t next_id);
 void lo_id_bits_add(struct lo_id_bits *b, const lo_value *ids, uint64_t n);
 struct lo_ids lo_id_bits_ids(lo_lisp *L, const struct lo_id_bits *b);
+/* The ids of the bits of words[from..to) (bit i of word w: id 64w + i)
+ * into out, which has room for `room` ids, at least as many as the bits
+ * set; their number. */
+uint64_t lo_bitmap_ids(const uint64_t *words, uint64_t from, uint64_t to,
+                       lo_value *out, uint64_t room);
 /* Whether the bits' ids are `gap` apart or nearer, on average (as far
  * as b->most tells). */
 bool lo_id_bits_dense(const struct lo_id_bits *b, uint64_t gap);
