@@ -18,4 +18,7 @@
     (maphash (lambda (k v) (declare (ignore k)) (incf s v)) *names*)
     s))
 (setf (gethash "bob" fixture:*mailbox*) (list 1 2 3))
+;; The object store (from 0.3.0): a folder of his own, a stored
+;; directory of what he could read then (Alice's album).
+(store-put (store-query t) :name "bob's folder")
 (setq *print-base* 16)
