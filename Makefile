@@ -67,6 +67,14 @@ BOOT_C    := $(BUILD)/gen/boot.c
 RELEASE_C := $(BUILD)/gen/release.c
 HOST_SRCS := $(wildcard drivers/posix/*.c)
 TOOL_SRCS := server/lispos_disk.c server/lispos_repl.c
+# lispos-server: its own parts (server/), the wire protocol (proto/) and
+# the hosted half of auth/ -- the only code that links libevent, OpenSSL,
+# msgpack-c and libsodium.
+SERVER_SRCS := $(filter-out $(TOOL_SRCS) server/lispos_server.c,\
+                 $(wildcard server/*.c)) $(wildcard proto/*.c auth/hosted/*.c)
+SERVER_LIB  := $(BUILD)/liblispos-server.a
+SERVER_LIBS := -levent_openssl -levent_pthreads -levent -lssl -lcrypto \
+               -lmsgpackc -lsodium
 # tests/unit/: C tests, one program each; tests/integration/: scripts that
 # drive the programs; tests/helpers/: what the C tests share, compiled once.
 TEST_SRCS := $(wildcard tests/unit/*.c)
@@ -89,7 +97,7 @@ LIBS     := $(HOST_LIB) $(CORE_LIB)
 HELPER_LIB := $(BUILD)/liblispos-test-helpers.a
 # The core calls the platform and the host drivers call the core: one group.
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group $(LDLIBS)
-TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl
+TOOLS    := $(BUILD)/lispos-disk $(BUILD)/lispos-repl $(BUILD)/lispos-server
 TESTS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/%.t,$(TEST_SRCS))
 # The example program of docs/embedding.md, extracted from the document
 # (tests/integration/embedding_example.t runs it): the page cannot drift.
@@ -122,7 +130,7 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
-$(call obj,$(HOST_SRCS) $(TOOL_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
+$(call obj,$(HOST_SRCS) $(TOOL_SRCS) server/lispos_server.c $(SERVER_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
 
@@ -158,6 +166,13 @@ $(HELPER_LIB): $(call obj,$(HELPER_SRCS))
 $(BUILD)/lispos-%: $(BUILD)/obj/server/lispos_%.o $(LIBS)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
+$(SERVER_LIB): $(call obj,$(SERVER_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/lispos-server: $(BUILD)/obj/server/lispos_server.o $(SERVER_LIB) $(LIBS)
+	$(CC) $(LDFLAGS) $< $(SERVER_LIB) $(LINK_LIBS) $(SERVER_LIBS) -o $@
+
 # The upgrade variants: the same objects and archives, linked with their own
 # boot.o and release.o first, so the archive's members are not pulled in.
 $(BUILD)/upgrade/%/boot.c: $(BOOT_LISP) $(UPGRADE_BOOT) conf/embed_boot.sh
@@ -185,6 +200,15 @@ $(BUILD)/upgrade/%/upgrade-crash: $(BUILD)/obj/tests/crash/upgrade_crash.o \
 $(BUILD)/tests/%.t: $(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(HELPER_LIB) $(LINK_LIBS) -o $@
+
+# Tests of the server's parts (tests/unit/server_*.c, proto_*.c) link them.
+SERVER_TESTS := $(filter $(BUILD)/tests/server_%.t $(BUILD)/tests/proto_%.t,\
+                         $(TESTS))
+$(SERVER_TESTS): $(BUILD)/tests/%.t: \
+		$(BUILD)/obj/tests/unit/%.o $(HELPER_LIB) $(SERVER_LIB) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $< $(HELPER_LIB) $(SERVER_LIB) $(LINK_LIBS) \
+		$(SERVER_LIBS) -o $@
 
 $(BUILD)/gen/embedding_example.c: docs/embedding.md conf/extract_example.sh
 	@mkdir -p $(@D)

@@ -15,6 +15,8 @@ while read -r pkg kind what; do
     header) [ -e "/usr/include/$what" ] || [ -e "/usr/include/x86_64-linux-gnu/$what" ] ||
                 missing="$missing $pkg" ;;
     tool)   command -v "$what" >/dev/null 2>&1 || missing="$missing $pkg" ;;
+    python) /usr/bin/python3 -c "import $what" >/dev/null 2>&1 ||
+                missing="$missing $pkg" ;;
     *)      echo "deps.sh: unknown kind '$kind' for $pkg in $list" >&2; exit 2 ;;
     esac
 done < "$list"

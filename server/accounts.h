@@ -1,0 +1,26 @@
+/*
+ * accounts.h -- who may log in: each user's Argon2id password hash, kept
+ * in the heap under the named root "server:passwords" (an EQUAL hash
+ * table, user name -> hash string), so that it persists with the store
+ * and no user's Lisp can reach it.  Call on a thread of evaluation that
+ * is in no evaluation (a worker between jobs, or the main thread before
+ * the loop starts).
+ */
+#ifndef LO_SERVER_ACCOUNTS_H
+#define LO_SERVER_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lisp/lisp.h"
+
+/* Set user's password (hashing it: slow).  LO_OK or a negative status. */
+int lo_accounts_set_password(lo_lisp *W, const char *user,
+                             const char *password, size_t len);
+/* Whether user exists and password is theirs.  A user that does not
+ * exist costs the same time as a wrong password (a hash is checked
+ * either way), and gets the same answer. */
+bool lo_accounts_check(lo_lisp *W, const char *user, const char *password,
+                       size_t len);
+
+#endif

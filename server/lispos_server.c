@@ -1,0 +1,347 @@
+/*
+ * lispos_server.c -- lispos-server: the long-running server holding the
+ * single persistent address space for many users (docs/server.md).
+ *
+ *   lispos-server --init --data DIR [--size BYTES]   a new store, its TLS
+ *                                                   certificate, admin
+ *   lispos-server --data DIR [--listen HOST:PORT]    serve it
+ *
+ * The data directory holds the store (lispos.store, a file of three slots
+ * a page: ckpt/) and tls/ (server.crt, server.key).  Serving: one libevent
+ * loop on this thread does the TLS I/O of every connection (session.c);
+ * a pool of worker threads runs the Lisp (pool.c).  SIGINT or SIGTERM
+ * stops it after the requests in flight, with a final snapshot.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "auth/hosted/password.h"
+#include "ckpt/ckpt.h"
+#include "lisp/api.h"
+#include "server/accounts.h"
+#include "server/server.h"
+#include "server/size_arg.h"
+#include "server/tls.h"
+#include "server/version_arg.h"
+#include "store/store_api.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:7453"
+
+struct options {
+    bool init;
+    const char *data;
+    const char *listen;
+    uint64_t size;
+    int workers;
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: lispos-server --init --data DIR [--size BYTES]\n"
+        "       lispos-server --data DIR [--listen HOST:PORT] [--workers N]\n"
+        "\n"
+        "  --init            make a new store in DIR (refused if one is there),\n"
+        "                    a self-signed TLS certificate in DIR/tls (its\n"
+        "                    fingerprint printed) and the administrator 'admin',\n"
+        "                    whose password is LISPOS_ADMIN_PASSWORD or is\n"
+        "                    generated and printed once\n"
+        "  --data DIR        the data directory (default: data)\n"
+        "  --size BYTES      with --init: what users can fill (default 1G; the\n"
+        "                    file on disk takes three times that, sparse)\n"
+        "  --listen H:P      where to listen (default " DEFAULT_LISTEN ")\n"
+        "  --workers N       threads running Lisp (default: the cores, 2 at least)\n"
+        "  --version         print the versions and exit\n"
+        "  -h, --help        this text\n");
+}
+
+static void path_in(char *out, size_t len, const char *dir, const char *name)
+{
+    snprintf(out, len, "%s/%s", dir, name);
+}
+
+/* ---- opening the store ---- */
+
+struct system {
+    lo_disk *disk;
+    lo_ckpt *store;
+    lo_lisp *L;
+};
+
+static int open_system(const char *path, uint64_t create_size,
+                       struct system *sys)
+{
+    struct lo_disk_open_options dopt = { .create = create_size != 0,
+                                         .size_bytes = create_size };
+    int status = lo_host_disk_open(path, &dopt, &sys->disk);
+    if (status != LO_OK) {
+        fprintf(stderr, "lispos-server: cannot open %s: %s\n", path,
+                lo_strerror(status));
+        return -1;
+    }
+    char why[1024];
+    struct lo_ckpt_options copt = { .create = create_size != 0 };
+    if (lo_ckpt_open(sys->disk, &copt, &sys->store, why, sizeof why) != LO_OK) {
+        fprintf(stderr, "lispos-server: %s: %s\n", path, why);
+        lo_disk_close(sys->disk);
+        return -1;
+    }
+    struct lo_lisp_open_options lopt = { 0 };
+    struct lo_lisp_open_report report;
+    if (lo_store_register() != LO_OK ||
+        lo_lisp_open_with(sys->store, &lopt, &sys->L, &report, why,
+                          sizeof why) != LO_OK) {
+        fprintf(stderr, "lispos-server: %s: %s\n", path, why);
+        lo_ckpt_close(sys->store);
+        lo_disk_close(sys->disk);
+        return -1;
+    }
+    if (report.upgraded)
+        fprintf(stderr, "lispos-server: %s: upgraded to %s\n", path,
+                lo_lisp_release());
+    return 0;
+}
+
+/* A snapshot, then everything closed; false when the snapshot failed. */
+static bool close_system(struct system *sys)
+{
+    bool ok = lo_ckpt_sync(sys->store) == LO_OK;
+    if (!ok)
+        fprintf(stderr, "lispos-server: the final snapshot failed: %s\n",
+                lo_ckpt_failure(sys->store));
+    lo_lisp_close(sys->L);
+    lo_ckpt_close(sys->store);
+    lo_disk_close(sys->disk);
+    return ok;
+}
+
+/* ---- --init ---- */
+
+static int make_directory(const char *path, mode_t mode)
+{
+    if (mkdir(path, mode) == 0 || errno == EEXIST)
+        return 0;
+    fprintf(stderr, "lispos-server: cannot make %s: %s\n", path,
+            strerror(errno));
+    return -1;
+}
+
+static int init_tls(const char *data)
+{
+    char dir[4096], key[4200], cert[4200], fp[128], why[512];
+    path_in(dir, sizeof dir, data, "tls");
+    path_in(key, sizeof key, dir, "server.key");
+    path_in(cert, sizeof cert, dir, "server.crt");
+    if (make_directory(dir, 0700))
+        return -1;
+    if (access(cert, F_OK) == 0) {
+        if (lo_tls_fingerprint(cert, fp, sizeof fp, why, sizeof why)) {
+            fprintf(stderr, "lispos-server: %s: %s\n", cert, why);
+            return -1;
+        }
+        printf("TLS certificate: %s (kept)\n", cert);
+    } else if (lo_tls_make_certificate(key, cert, fp, sizeof fp, why,
+                                       sizeof why)) {
+        fprintf(stderr, "lispos-server: %s\n", why);
+        return -1;
+    } else {
+        printf("TLS certificate: %s (new, self-signed)\n", cert);
+    }
+    printf("TLS fingerprint: SHA256 %s\n", fp);
+    return 0;
+}
+
+static int init(const struct options *o)
+{
+    char store[4200];
+    path_in(store, sizeof store, o->data, "lispos.store");
+    if (access(store, F_OK) == 0) {
+        fprintf(stderr, "lispos-server: %s exists: --init makes a new store "
+                "and never replaces one\n", store);
+        return 1;
+    }
+    if (make_directory(o->data, 0700) || init_tls(o->data))
+        return 1;
+    const char *given = getenv("LISPOS_ADMIN_PASSWORD");
+    char made[21];
+    if (!given || !*given)
+        lo_password_generate(made);
+    const char *password = given && *given ? given : made;
+    struct system sys;
+    if (open_system(store, o->size * 3, &sys))
+        return 1;
+    if (lo_accounts_set_password(sys.L, "admin", password,
+                                 strlen(password)) != LO_OK) {
+        fprintf(stderr, "lispos-server: cannot record the administrator\n");
+        close_system(&sys);
+        unlink(store);
+        return 1;
+    }
+    if (!close_system(&sys))
+        return 1;
+    printf("store: %s (%llu bytes for users; the file takes %llu, sparse)\n", store,
+           (unsigned long long)o->size, (unsigned long long)o->size * 3);
+    if (given && *given)
+        printf("administrator: admin (password from LISPOS_ADMIN_PASSWORD)\n");
+    else
+        printf("administrator: admin, password %s (shown once)\n", made);
+    return 0;
+}
+
+/* ---- serving ---- */
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+                      struct sockaddr *addr, int len, void *arg)
+{
+    (void)listener;
+    lo_session_accept(arg, fd, addr, len);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    fprintf(stderr, "lispos-server: signal %d: stopping\n", (int)sig);
+    event_base_loopexit(arg, NULL);
+}
+
+/* HOST:PORT (an IPv4 or IPv6 address, [..] around the latter) into a
+ * socket address. */
+static int listen_address(const char *text, struct sockaddr_storage *ss,
+                          int *len)
+{
+    *len = sizeof *ss;
+    if (evutil_parse_sockaddr_port(text, (struct sockaddr *)ss, len) != 0 ||
+        strchr(text, ':') == NULL) {
+        fprintf(stderr, "lispos-server: bad --listen '%s' (HOST:PORT, "
+                "e.g. " DEFAULT_LISTEN ")\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+static int serve(const struct options *o)
+{
+    char store[4200], cert[4200], key[4200], why[1024];
+    path_in(store, sizeof store, o->data, "lispos.store");
+    path_in(cert, sizeof cert, o->data, "tls/server.crt");
+    path_in(key, sizeof key, o->data, "tls/server.key");
+    struct sockaddr_storage ss;
+    int ss_len;
+    if (listen_address(o->listen, &ss, &ss_len))
+        return 2;
+    if (access(store, F_OK) != 0) {
+        fprintf(stderr, "lispos-server: no store in %s (make one with "
+                "lispos-server --init --data %s)\n", o->data, o->data);
+        return 1;
+    }
+    struct lo_server srv = {
+        .before_login = { .max_bytes = 4096, .max_depth = 4 },
+        .after_login = { .max_bytes = 16u << 20, .max_depth = 64 },
+        .max_in_flight = 64,
+        .max_sessions = 1024,
+        .handshake_seconds = 30,
+        .idle_seconds = 3600,
+    };
+    if (!(srv.tls = lo_tls_server_context(cert, key, why, sizeof why))) {
+        fprintf(stderr, "lispos-server: %s\n", why);
+        return 1;
+    }
+    evthread_use_pthreads();
+    srv.base = event_base_new();
+    struct system sys;
+    if (!srv.base || open_system(store, 0, &sys))
+        return 1;
+    struct lo_limits limits = { .steps = 0, .bytes = 1ull << 30,
+                                .wall_ns = 60ull * 1000000000 };
+    srv.pool = lo_pool_start(sys.L, o->workers, &limits, srv.base, why,
+                             sizeof why);
+    struct evconnlistener *listener = srv.pool ? evconnlistener_new_bind(
+        srv.base, on_accept, &srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+        128, (struct sockaddr *)&ss, ss_len) : NULL;
+    if (!listener) {
+        fprintf(stderr, "lispos-server: cannot listen on %s: %s\n", o->listen,
+                srv.pool ? strerror(errno) : why);
+        if (srv.pool)
+            lo_pool_stop(srv.pool);
+        close_system(&sys);
+        return 1;
+    }
+    struct event *sigint = evsignal_new(srv.base, SIGINT, on_signal, srv.base);
+    struct event *sigterm = evsignal_new(srv.base, SIGTERM, on_signal, srv.base);
+    event_add(sigint, NULL);
+    event_add(sigterm, NULL);
+    fprintf(stderr, "lispos-server: %s: serving on %s (TLS), %d workers\n",
+            store, o->listen, o->workers);
+    /* the loop never runs Lisp: collections need not wait for it */
+    lo_lisp_wait_begin(sys.L);
+    event_base_dispatch(srv.base);
+    lo_lisp_wait_end(sys.L);
+    evconnlistener_free(listener);
+    lo_pool_stop(srv.pool);
+    bool ok = close_system(&sys);
+    event_free(sigint);
+    event_free(sigterm);
+    event_base_free(srv.base);
+    SSL_CTX_free(srv.tls);
+    fprintf(stderr, "lispos-server: stopped%s\n",
+            ok ? " after a final snapshot" : "");
+    return ok ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    struct options o = { .data = "data", .listen = DEFAULT_LISTEN,
+                         .size = 1ull << 30,
+                         .workers = cores > 2 ? (int)cores : 2 };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool more = i + 1 < argc;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            lo_print_version(stdout, "lispos-server");
+            return 0;
+        } else if (!strcmp(a, "--init")) {
+            o.init = true;
+        } else if (!strcmp(a, "--data") && more) {
+            o.data = argv[++i];
+        } else if (!strcmp(a, "--listen") && more) {
+            o.listen = argv[++i];
+        } else if (!strcmp(a, "--size") && more) {
+            if (!(o.size = lo_parse_size(argv[++i]))) {
+                fprintf(stderr, "lispos-server: bad --size '%s'\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(a, "--workers") && more) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 256) {
+                fprintf(stderr, "lispos-server: bad --workers '%s' (1 to "
+                        "256)\n", argv[i]);
+                return 2;
+            }
+            o.workers = (int)n;
+        } else {
+            fprintf(stderr, "lispos-server: unexpected argument '%s'\n", a);
+            usage(stderr);
+            return 2;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    if (!lo_password_init()) {
+        fprintf(stderr, "lispos-server: libsodium cannot start\n");
+        return 1;
+    }
+    return o.init ? init(&o) : serve(&o);
+}

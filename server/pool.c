@@ -1,0 +1,174 @@
+/*
+ * pool.c -- worker threads running jobs off the event loop (pool.h).
+ * Two queues under one mutex: jobs to run (workers wait on `ready`) and
+ * jobs run (the loop is woken by an event made active from the worker).
+ * A worker waiting for work is outside the Lisp (lo_lisp_wait_begin), so
+ * a collection another thread needs never waits for it.
+ */
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lisp/api.h"
+#include "server/pool.h"
+
+struct queue {
+    struct lo_job *head, *tail;
+};
+
+struct worker {
+    struct lo_pool *pool;
+    pthread_t thread;
+    bool started;
+};
+
+struct lo_pool {
+    lo_lisp *L;
+    struct lo_limits limits;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;       /* a job to run, or stopping */
+    pthread_cond_t opened;      /* a worker opened its thread (or not) */
+    struct queue todo, finished;
+    struct event *wake;         /* on the loop: finished jobs */
+    bool stopping;
+    int threads, opened_count, failed;
+    struct worker *workers;
+};
+
+static void put(struct queue *q, struct lo_job *job)
+{
+    job->next = NULL;
+    if (q->tail)
+        q->tail->next = job;
+    else
+        q->head = job;
+    q->tail = job;
+}
+
+static struct lo_job *take(struct queue *q)
+{
+    struct lo_job *job = q->head;
+    if (job && !(q->head = job->next))
+        q->tail = NULL;
+    return job;
+}
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    struct lo_pool *p = w->pool;
+    lo_lisp *W;
+    int status = lo_lisp_thread_open(p->L, &W);
+    pthread_mutex_lock(&p->lock);
+    p->opened_count++;
+    p->failed += status != LO_OK;
+    pthread_cond_signal(&p->opened);
+    pthread_mutex_unlock(&p->lock);
+    if (status != LO_OK)
+        return NULL;
+    lo_lisp_set_limits(W, &p->limits);
+    for (;;) {
+        lo_lisp_wait_begin(W);
+        pthread_mutex_lock(&p->lock);
+        while (!p->todo.head && !p->stopping)
+            pthread_cond_wait(&p->ready, &p->lock);
+        struct lo_job *job = take(&p->todo);
+        pthread_mutex_unlock(&p->lock);
+        lo_lisp_wait_end(W);
+        if (!job)
+            break;                      /* stopping, nothing left */
+        job->run(W, job);
+        pthread_mutex_lock(&p->lock);
+        put(&p->finished, job);
+        pthread_mutex_unlock(&p->lock);
+        event_active(p->wake, EV_READ, 0);
+    }
+    lo_lisp_thread_close(W);
+    return NULL;
+}
+
+/* On the loop thread: every finished job's `done`. */
+static void deliver(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct lo_pool *p = arg;
+    pthread_mutex_lock(&p->lock);
+    struct queue done = p->finished;
+    p->finished = (struct queue){ NULL, NULL };
+    pthread_mutex_unlock(&p->lock);
+    for (struct lo_job *job; (job = take(&done));)
+        job->done(job);
+}
+
+struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
+                              const struct lo_limits *limits,
+                              struct event_base *base, char *why,
+                              size_t why_len)
+{
+    struct lo_pool *p = calloc(1, sizeof *p);
+    if (!p || !(p->workers = calloc((size_t)threads, sizeof *p->workers))) {
+        snprintf(why, why_len, "out of memory");
+        free(p);
+        return NULL;
+    }
+    p->L = L;
+    p->limits = *limits;
+    p->threads = threads;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->ready, NULL);
+    pthread_cond_init(&p->opened, NULL);
+    p->wake = event_new(base, -1, 0, deliver, p);
+    int started = 0;
+    for (int i = 0; i < threads; i++) {
+        p->workers[i].pool = p;
+        p->workers[i].started =
+            pthread_create(&p->workers[i].thread, NULL, work, &p->workers[i]) == 0;
+        started += p->workers[i].started;
+    }
+    /* opening a thread of evaluation may wait for a collection: the
+     * caller's thread is outside the Lisp meanwhile */
+    lo_lisp_wait_begin(L);
+    pthread_mutex_lock(&p->lock);
+    while (p->opened_count < started)
+        pthread_cond_wait(&p->opened, &p->lock);
+    pthread_mutex_unlock(&p->lock);
+    lo_lisp_wait_end(L);
+    if (started < threads || p->failed || !p->wake) {
+        snprintf(why, why_len, "cannot start %d worker threads", threads);
+        lo_pool_stop(p);
+        return NULL;
+    }
+    return p;
+}
+
+void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
+{
+    pthread_mutex_lock(&p->lock);
+    put(&p->todo, job);
+    pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void lo_pool_stop(struct lo_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->stopping = true;
+    pthread_cond_broadcast(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+    lo_lisp_wait_begin(p->L);
+    for (int i = 0; i < p->threads; i++)
+        if (p->workers[i].started)
+            pthread_join(p->workers[i].thread, NULL);
+    lo_lisp_wait_end(p->L);
+    if (p->wake) {
+        deliver(-1, 0, p);
+        event_free(p->wake);
+    }
+    pthread_cond_destroy(&p->ready);
+    pthread_cond_destroy(&p->opened);
+    pthread_mutex_destroy(&p->lock);
+    free(p->workers);
+    free(p);
+}

@@ -1,0 +1,453 @@
+/*
+ * session.c -- one client's connection: TLS (a libevent bufferevent over
+ * OpenSSL), MessagePack-RPC messages cut by proto/frame.c and read by
+ * msgpack-c, and the methods (docs/protocol.md).  Whatever may be slow --
+ * a login's password hash, an evaluation -- goes to the worker pool as a
+ * job; its reply comes back to the loop and is written if the connection
+ * is still there.  A session lives while its connection does or a job of
+ * it is in flight (refs).
+ */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lisp/api.h"
+#include "proto/rpc.h"
+#include "server/accounts.h"
+#include "server/server.h"
+#include "server/values.h"
+
+enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
+
+struct session {
+    struct lo_server *srv;
+    struct bufferevent *bev;
+    char peer[64];
+    char user[USER_NAME_MOST + 1];      /* "" until logged in */
+    bool login_pending;
+    bool gone;                  /* the connection ended: replies dropped */
+    unsigned in_flight;
+    int refs;
+};
+
+/* A request handed to a worker, and its reply packed there. */
+struct request {
+    struct lo_job job;
+    struct session *s;
+    uint64_t msgid;
+    char user[USER_NAME_MOST + 1];
+    char *text;                 /* eval's source, login's password */
+    size_t text_len;
+    bool logged_in;             /* login's answer */
+    msgpack_sbuffer reply;
+};
+
+static void release(struct session *s)
+{
+    if (--s->refs > 0)
+        return;
+    s->srv->sessions--;
+    free(s);
+}
+
+static void end_session(struct session *s, const char *why)
+{
+    if (s->gone)
+        return;
+    fprintf(stderr, "lispos-server: %s%s%s: connection closed: %s\n",
+            s->peer, *s->user ? " " : "", s->user, why);
+    s->gone = true;
+    bufferevent_free(s->bev);
+    s->bev = NULL;
+    release(s);
+}
+
+static void send_buffer(struct session *s, const msgpack_sbuffer *b)
+{
+    if (!s->gone)
+        bufferevent_write(s->bev, b->data, b->size);
+}
+
+static void send_error(struct session *s, uint64_t msgid, const char *type,
+                       const char *message)
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    lo_rpc_pack_error(&pk, msgid, type, message, "");
+    send_buffer(s, &b);
+    msgpack_sbuffer_destroy(&b);
+}
+
+/* ---- methods answered on the loop ---- */
+
+static void hello(struct session *s, uint64_t msgid)
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    lo_rpc_pack_result_head(&pk, msgid);
+    msgpack_pack_map(&pk, 4);
+    lo_rpc_pack_string(&pk, "server");
+    lo_rpc_pack_string(&pk, "lispos");
+    lo_rpc_pack_string(&pk, "version");
+    lo_rpc_pack_string(&pk, lo_lisp_release());
+    lo_rpc_pack_string(&pk, "protocol");
+    msgpack_pack_int(&pk, PROTOCOL_VERSION);
+    lo_rpc_pack_string(&pk, "auth");
+    msgpack_pack_array(&pk, 1);
+    lo_rpc_pack_string(&pk, "password");
+    send_buffer(s, &b);
+    msgpack_sbuffer_destroy(&b);
+}
+
+/* ---- methods run on a worker ---- */
+
+static void packer_for(struct request *r, msgpack_packer *pk)
+{
+    msgpack_sbuffer_init(&r->reply);
+    msgpack_packer_init(pk, &r->reply, msgpack_sbuffer_write);
+}
+
+static void run_login(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    r->logged_in = lo_accounts_check(W, r->user, r->text, r->text_len);
+    if (!r->logged_in) {
+        lo_rpc_pack_error(&pk, r->msgid, "LOGIN-FAILED",
+                          "no such user, or the wrong password", "");
+        return;
+    }
+    lo_rpc_pack_result_head(&pk, r->msgid);
+    msgpack_pack_map(&pk, 1);
+    lo_rpc_pack_string(&pk, "user");
+    lo_rpc_pack_string(&pk, r->user);
+}
+
+static void run_eval(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (lo_lisp_set_user(W, r->user) != LO_OK) {
+        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR",
+                          "cannot select the user's environment", "");
+        return;
+    }
+    lo_scope scope = lo_scope_open(W);
+    lo_ref value = lo_eval(W, r->text);
+    const char *output;
+    size_t output_len = lo_lisp_take_output(W, &output);
+    if (!value) {
+        const struct lo_error *e = lo_last_error(W);
+        lo_rpc_pack_error(&pk, r->msgid, e->type, e->message, e->backtrace);
+    } else {
+        lo_rpc_pack_result_head(&pk, r->msgid);
+        msgpack_pack_map(&pk, 2);
+        lo_rpc_pack_string(&pk, "values");
+        msgpack_pack_array(&pk, 1);
+        lo_pack_value(W, &pk, value);
+        lo_rpc_pack_string(&pk, "output");
+        lo_rpc_pack_text(&pk, output, output_len);
+    }
+    lo_scope_close(W, scope);
+}
+
+/* Back on the loop: the reply written, the session told. */
+static void request_done(struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    struct session *s = r->s;
+    s->in_flight--;
+    if (r->job.run == run_login) {
+        s->login_pending = false;
+        if (r->logged_in && !s->gone) {
+            memcpy(s->user, r->user, sizeof s->user);
+            struct timeval t = { (time_t)s->srv->idle_seconds, 0 };
+            bufferevent_set_timeouts(s->bev, &t, NULL);
+        }
+        fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
+                r->user, r->logged_in ? "accepted" : "refused");
+    }
+    send_buffer(s, &r->reply);
+    msgpack_sbuffer_destroy(&r->reply);
+    free(r->text);
+    free(r);
+    release(s);
+}
+
+/* A request for the pool: text copied and NUL-terminated. */
+static void submit(struct session *s, uint64_t msgid,
+                   void (*run)(lo_lisp *, struct lo_job *), const char *user,
+                   const char *text, size_t text_len)
+{
+    struct request *r = calloc(1, sizeof *r);
+    char *copy = malloc(text_len + 1);
+    if (!r || !copy) {
+        free(r);
+        free(copy);
+        send_error(s, msgid, "SERVER-ERROR", "out of memory");
+        return;
+    }
+    memcpy(copy, text, text_len);
+    copy[text_len] = 0;
+    r->job.run = run;
+    r->job.done = request_done;
+    r->s = s;
+    r->msgid = msgid;
+    snprintf(r->user, sizeof r->user, "%s", user);
+    r->text = copy;
+    r->text_len = text_len;
+    s->refs++;
+    s->in_flight++;
+    lo_pool_submit(s->srv->pool, &r->job);
+}
+
+/* ---- dispatch ---- */
+
+static bool good_user_name(const char *name, uint32_t len)
+{
+    if (len == 0 || len > USER_NAME_MOST)
+        return false;
+    for (uint32_t i = 0; i < len; i++)
+        if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+            return false;
+    return true;
+}
+
+static void login(struct session *s, const struct lo_rpc_call *call)
+{
+    const char *user, *password;
+    uint32_t user_len, password_len;
+    if (*s->user || s->login_pending) {
+        send_error(s, call->msgid, "PROTOCOL-ERROR", "already logged in");
+        return;
+    }
+    if (!lo_rpc_string_arg(call, 0, &user, &user_len) ||
+        !lo_rpc_string_arg(call, 1, &password, &password_len) ||
+        call->params->via.array.size != 2) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "login takes [user, password], two strings");
+        return;
+    }
+    if (!good_user_name(user, user_len)) {
+        send_error(s, call->msgid, "LOGIN-FAILED",
+                   "no such user, or the wrong password");
+        return;
+    }
+    char name[USER_NAME_MOST + 1];
+    memcpy(name, user, user_len);
+    name[user_len] = 0;
+    s->login_pending = true;
+    submit(s, call->msgid, run_login, name, password, password_len);
+}
+
+static void eval(struct session *s, const struct lo_rpc_call *call)
+{
+    const char *text;
+    uint32_t len;
+    if (!lo_rpc_string_arg(call, 0, &text, &len) ||
+        call->params->via.array.size != 1) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "eval takes [source], one string of Lisp forms");
+        return;
+    }
+    submit(s, call->msgid, run_eval, s->user, text, len);
+}
+
+static void request(struct session *s, const struct lo_rpc_call *call)
+{
+    if (lo_rpc_method_is(call, "hello")) {
+        hello(s, call->msgid);
+    } else if (lo_rpc_method_is(call, "login")) {
+        login(s, call);
+    } else if (!*s->user) {
+        send_error(s, call->msgid, "NOT-LOGGED-IN",
+                   "only hello and login before logging in");
+    } else if (s->in_flight >= s->srv->max_in_flight) {
+        send_error(s, call->msgid, "TOO-MANY-REQUESTS",
+                   "too many requests in flight on this connection");
+    } else if (lo_rpc_method_is(call, "eval")) {
+        eval(s, call);
+    } else {
+        char message[160];
+        snprintf(message, sizeof message, "no method \"%.*s\"",
+                 (int)(call->method_len < 100 ? call->method_len : 100),
+                 call->method);
+        send_error(s, call->msgid, "NO-SUCH-METHOD", message);
+    }
+}
+
+/* One whole message (frame.c said so): false when the connection must
+ * end. */
+static bool message(struct session *s, const uint8_t *bytes, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    bool ok = msgpack_unpack_next(&u, (const char *)bytes, len, &off) ==
+                  MSGPACK_UNPACK_SUCCESS && off == len;
+    const char *why = "a message msgpack-c cannot read";
+    struct lo_rpc_call call;
+    if (ok && (ok = lo_rpc_parse(&u.data, &call, &why))) {
+        if (call.kind == LO_RPC_REQUEST)
+            request(s, &call);
+        /* notifications: none known yet; unknown ones are tolerated */
+    }
+    msgpack_unpacked_destroy(&u);
+    if (!ok)
+        end_session(s, why);
+    return ok;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    struct session *s = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    for (size_t len; !s->gone && (len = evbuffer_get_length(in)) > 0;) {
+        const struct lo_frame_limits *lim =
+            *s->user ? &s->srv->after_login : &s->srv->before_login;
+        size_t take = len < lim->max_bytes ? len : lim->max_bytes;
+        const uint8_t *bytes = evbuffer_pullup(in, (ev_ssize_t)take);
+        size_t used = 0;
+        enum lo_frame_status st = lo_frame_scan(bytes, take, lim, &used);
+        if (st == LO_FRAME_PARTIAL)
+            return;
+        if (st != LO_FRAME_COMPLETE) {
+            end_session(s, lo_frame_status_text(st));
+            return;
+        }
+        if (!message(s, bytes, used))
+            return;
+        evbuffer_drain(in, used);
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    (void)bev;
+    struct session *s = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        /* the handshake is done: the rest of the timeout is for login */
+        return;
+    }
+    if (what & BEV_EVENT_TIMEOUT)
+        end_session(s, *s->user ? "idle" : "no login in time");
+    else if (what & BEV_EVENT_ERROR)
+        end_session(s, "TLS or socket error");
+    else if (what & BEV_EVENT_EOF)
+        end_session(s, "closed by the client");
+}
+
+static void peer_text(const struct sockaddr *addr, char *out, size_t len)
+{
+    char host[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    if (addr->sa_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)addr;
+        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+        port = ntohs(a->sin_port);
+    } else if (addr->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)addr;
+        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+        port = ntohs(a->sin6_port);
+    }
+    snprintf(out, len, "%s:%d", host, port);
+}
+
+/* The TLS session of a connection whose first byte says it speaks TLS. */
+static void start_tls(struct lo_server *srv, evutil_socket_t fd,
+                      const char *peer)
+{
+    SSL *ssl = SSL_new(srv->tls);
+    struct session *s = calloc(1, sizeof *s);
+    struct bufferevent *bev = ssl && s ? bufferevent_openssl_socket_new(
+        srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
+        BEV_OPT_CLOSE_ON_FREE) : NULL;
+    if (!bev) {
+        if (ssl)
+            SSL_free(ssl);
+        free(s);
+        evutil_closesocket(fd);
+        return;
+    }
+    s->srv = srv;
+    s->bev = bev;
+    s->refs = 1;
+    snprintf(s->peer, sizeof s->peer, "%s", peer);
+    srv->sessions++;
+    fprintf(stderr, "lispos-server: %s: connected\n", peer);
+    bufferevent_setcb(bev, on_read, NULL, on_event, s);
+    /* read no further ahead than a message can be */
+    bufferevent_setwatermark(bev, EV_READ, 0,
+                             srv->after_login.max_bytes + 4096);
+    struct timeval t = { (time_t)srv->handshake_seconds, 0 };
+    bufferevent_set_timeouts(bev, &t, NULL);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+/* A connection not yet known to speak TLS: its first byte is looked at
+ * (not taken) before OpenSSL sees it, so that plaintext -- a
+ * MessagePack request sent without TLS, an HTTP request -- is refused at
+ * once instead of leaving OpenSSL waiting for a record that never
+ * comes. */
+struct pending {
+    struct lo_server *srv;
+    struct event *ev;
+    char peer[64];
+};
+
+enum { TLS_HANDSHAKE_RECORD = 0x16 };
+
+static void on_first_byte(evutil_socket_t fd, short what, void *arg)
+{
+    struct pending *p = arg;
+    unsigned char first = 0;
+    ssize_t n = what & EV_READ ? recv(fd, &first, 1, MSG_PEEK) : -1;
+    const char *why = NULL;
+    if (what & EV_TIMEOUT)
+        why = "no TLS handshake in time";
+    else if (n <= 0)
+        why = "closed before its handshake";
+    else if (first != TLS_HANDSHAKE_RECORD)
+        why = "refused: not TLS (plaintext?)";
+    event_free(p->ev);
+    if (why) {
+        fprintf(stderr, "lispos-server: %s: %s\n", p->peer, why);
+        evutil_closesocket(fd);
+    } else {
+        start_tls(p->srv, fd, p->peer);
+    }
+    free(p);
+}
+
+void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,
+                       const struct sockaddr *addr, int addr_len)
+{
+    (void)addr_len;
+    struct pending *p = calloc(1, sizeof *p);
+    if (p)
+        peer_text(addr, p->peer, sizeof p->peer);
+    if (p && srv->sessions >= srv->max_sessions)
+        fprintf(stderr, "lispos-server: %s: refused: %u connections already\n",
+                p->peer, srv->sessions);
+    if (!p || srv->sessions >= srv->max_sessions ||
+        !(p->ev = event_new(srv->base, fd, EV_READ, on_first_byte, p))) {
+        free(p);
+        evutil_closesocket(fd);
+        return;
+    }
+    p->srv = srv;
+    struct timeval t = { (time_t)srv->handshake_seconds, 0 };
+    event_add(p->ev, &t);
+}

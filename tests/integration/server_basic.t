@@ -1,0 +1,261 @@
+#!/usr/bin/python3
+# lispos-server end to end (issue 20, the first path): --init, TLS, and
+# MessagePack-RPC spoken by an independent client -- Python's ssl and
+# Debian's python3-msgpack, from docs/protocol.md -- hello, login, eval,
+# errors, pipelining, bad input that must end only its own connection,
+# and the state kept across a clean stop.
+import os, socket, ssl, subprocess, sys, tempfile, time, shutil, warnings
+import msgpack
+
+# the test offers TLS 1.1 on purpose, to see it refused
+warnings.simplefilter("ignore", DeprecationWarning)
+
+build = os.environ.get("LISPOS_BUILD", "build")
+server = os.path.join(build, "lispos-server")
+tmp = tempfile.mkdtemp(prefix="lispos-server-", dir=os.environ.get("TMPDIR"))
+data = os.path.join(tmp, "data")
+n = 0
+failed = 0
+
+
+def ok(cond, what, detail=None):
+    global n, failed
+    n += 1
+    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, what))
+    if not cond:
+        failed += 1
+        if detail is not None:
+            print("#   got: %r" % (detail,))
+    sys.stdout.flush()
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+port = free_port()
+env = dict(os.environ, LISPOS_ADMIN_PASSWORD="correct horse")
+
+
+def start():
+    log = open(os.path.join(tmp, "server.log"), "ab")
+    p = subprocess.Popen([server, "--data", data, "--listen",
+                          "127.0.0.1:%d" % port], stderr=log)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return p
+        except OSError:
+            if p.poll() is not None:
+                break
+            time.sleep(0.05)
+    print("Bail out! lispos-server did not start: %s" % open(
+        os.path.join(tmp, "server.log")).read())
+    sys.exit(1)
+
+
+def tls_context():
+    ctx = ssl.create_default_context(
+        cafile=os.path.join(data, "tls", "server.crt"))
+    return ctx
+
+
+class Client:
+    def __init__(self):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.s = tls_context().wrap_socket(raw, server_hostname="localhost")
+        self.u = msgpack.Unpacker(raw=False)
+        self.next_id = 1
+
+    def send(self, method, params):
+        msgid = self.next_id
+        self.next_id += 1
+        self.s.sendall(msgpack.packb([0, msgid, method, params]))
+        return msgid
+
+    def receive(self):
+        while True:
+            for m in self.u:
+                return m
+            data = self.s.recv(65536)
+            if not data:
+                return None
+            self.u.feed(data)
+
+    def call(self, method, *params):
+        msgid = self.send(method, list(params))
+        m = self.receive()
+        assert m is not None and m[0] == 1 and m[1] == msgid, m
+        return m[2], m[3]
+
+    def closed_by_server(self):
+        try:
+            return self.receive() is None
+        except (ssl.SSLError, ConnectionError):
+            return True
+
+    def close(self):
+        self.s.close()
+
+
+# ---- --init ----
+r = subprocess.run([server, "--help"], capture_output=True, text=True)
+ok(r.returncode == 0 and "--listen" in r.stdout and "--init" in r.stdout,
+   "--help lists the options", r.stdout)
+r = subprocess.run([server, "--init", "--data", data, "--size", "64M"],
+                   capture_output=True, text=True, env=env)
+ok(r.returncode == 0 and "TLS fingerprint: SHA256 " in r.stdout,
+   "--init makes a store and a certificate, printing its fingerprint",
+   r.stdout + r.stderr)
+ok("password from LISPOS_ADMIN_PASSWORD" in r.stdout,
+   "the administrator's password comes from LISPOS_ADMIN_PASSWORD", r.stdout)
+ok(oct(os.stat(os.path.join(data, "tls", "server.key")).st_mode & 0o777)
+   == "0o600", "the key is readable by its owner only")
+r = subprocess.run([server, "--init", "--data", data], capture_output=True,
+                   text=True, env=env)
+ok(r.returncode == 1 and "never replaces" in r.stderr,
+   "a second --init refuses to replace the store", r.stderr)
+r = subprocess.run([server, "--data", data, "--listen", "nowhere"],
+                   capture_output=True, text=True)
+ok(r.returncode == 2 and "bad --listen" in r.stderr,
+   "a bad --listen is a clear error", r.stderr)
+
+# ---- serving ----
+p = start()
+c = Client()
+ok(c.s.version() in ("TLSv1.3", "TLSv1.2"), "TLS is spoken (%s)" % c.s.version())
+err, res = c.call("hello")
+ok(err is None and res["server"] == "lispos" and res["protocol"] == 1 and
+   "password" in res["auth"] and isinstance(res["version"], str),
+   "hello: server, version, protocol, auth methods", res)
+err, res = c.call("eval", "(+ 1 2)")
+ok(err and err["type"] == "NOT-LOGGED-IN" and res is None,
+   "eval before login is refused", err)
+err, res = c.call("login", "admin", "wrong")
+ok(err and err["type"] == "LOGIN-FAILED", "a wrong password fails", err)
+wrong_password = err["message"]
+err, res = c.call("login", "nobody", "correct horse")
+ok(err and err["type"] == "LOGIN-FAILED" and err["message"] == wrong_password,
+   "no such user: the same answer as a wrong password", err)
+err, res = c.call("login", "admin")
+ok(err and err["type"] == "ARGUMENT-ERROR", "login without a password: "
+   "an argument error", err)
+err, res = c.call("login", "admin", "correct horse")
+ok(err is None and res == {"user": "admin"}, "the right password logs in", res)
+err, res = c.call("login", "admin", "correct horse")
+ok(err and err["type"] == "PROTOCOL-ERROR", "logging in twice is refused", err)
+err, res = c.call("eval", "(+ 1 2)")
+ok(err is None and res == {"values": [3], "output": ""}, "eval (+ 1 2)", res)
+err, res = c.call("eval", '(progn (princ "hi") (list 1 2.5 "x" nil t))')
+ok(err is None and res["values"] == [[1, 2.5, "x", None, True]] and
+   res["output"] == "hi", "a list of values and the output printed", res)
+err, res = c.call("eval", ":key")
+ok(err is None and isinstance(res["values"][0], msgpack.ExtType) and
+   res["values"][0].data == b":KEY", "a keyword: its printed text in ext 1",
+   res)
+err, res = c.call("eval", "(defun f (x) (car x)) (f 1)")
+ok(err and err["type"] == "TYPE-ERROR" and "CAR" in err["message"] and
+   "(F 1)" in err["backtrace"], "an error: type, message, backtrace", err)
+err, res = c.call("eval", "(car")
+ok(err and err["type"] == "END-OF-FILE", "unbalanced source: a reader error",
+   err)
+err, res = c.call("eval", 42)
+ok(err and err["type"] == "ARGUMENT-ERROR", "eval of a non-string: an "
+   "argument error", err)
+err, res = c.call("no.such.method")
+ok(err and err["type"] == "NO-SUCH-METHOD", "an unknown method", err)
+# several requests in flight: each response carries its msgid
+ids = [c.send("eval", ["(* %d %d)" % (k, k)]) for k in range(1, 9)]
+got = {}
+for _ in ids:
+    m = c.receive()
+    got[m[1]] = m[3]["values"][0]
+ok(got == {i: (k + 1) * (k + 1) for k, i in enumerate(ids)},
+   "8 pipelined requests: 8 responses, matched by msgid", got)
+c.s.sendall(msgpack.packb([2, "some.notification", [1]]))
+err, res = c.call("eval", "(defvar *kept* (list :a 1 \"b\")) 'done")
+ok(err is None, "an unknown notification is tolerated", err)
+
+# ---- bad input ends only its own connection ----
+def still_serving(what):
+    d = Client()
+    err, res = d.call("hello")
+    ok(err is None and res["server"] == "lispos", "and the server still "
+       "serves others (%s)" % what, err)
+    d.close()
+
+raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+raw.sendall(msgpack.packb([0, 1, "hello", []]))
+try:
+    answer = raw.recv(100)
+except ConnectionError:
+    answer = b""
+ok(not answer.startswith(b"\x94\x01"), "plaintext on the TLS port gets no "
+   "answer", answer)
+raw.close()
+still_serving("plaintext")
+
+old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+old.check_hostname = False
+old.verify_mode = ssl.CERT_NONE
+try:
+    old.minimum_version = ssl.TLSVersion.TLSv1
+    old.maximum_version = ssl.TLSVersion.TLSv1_1
+    old.set_ciphers("ALL:@SECLEVEL=0")
+    s = old.wrap_socket(socket.create_connection(("127.0.0.1", port),
+                                                 timeout=10))
+    refused = False
+    s.close()
+except (ssl.SSLError, ConnectionError, ValueError):
+    refused = True
+ok(refused, "TLS 1.1 is refused")
+
+d = Client()
+d.call("login", "admin", "correct horse")
+d.s.sendall(b"\xdd\xff\xff\xff\xff")
+ok(d.closed_by_server(), "a declared array of 2^32-1 elements ends the "
+   "connection")
+still_serving("a huge declared count")
+
+d = Client()
+d.s.sendall(msgpack.packb([0, 1, "login", ["admin", "x" * 5000]]))
+ok(d.closed_by_server(), "a 5 KB message before login ends the connection")
+still_serving("an oversized message before login")
+
+d = Client()
+d.s.sendall(b"\x91" * 10 + b"\xc0")
+ok(d.closed_by_server(), "messages nested 10 deep before login end the "
+   "connection")
+d = Client()
+d.s.sendall(msgpack.packb({"not": "a request"}))
+ok(d.closed_by_server(), "a message that is no request ends the connection")
+d = Client()
+d.s.sendall(b"\xc1")
+ok(d.closed_by_server(), "a byte that is no MessagePack ends the connection")
+still_serving("malformed messages")
+
+c.close()
+
+# ---- a clean stop keeps everything ----
+p.terminate()
+ok(p.wait(timeout=60) == 0, "SIGTERM: the server stops with status 0")
+log = open(os.path.join(tmp, "server.log")).read()
+ok("stopped after a final snapshot" in log, "after a final snapshot", log)
+p = start()
+c = Client()
+c.call("login", "admin", "correct horse")
+err, res = c.call("eval", "*kept*")
+ok(err is None and res["values"][0][1:] == [1, "b"],
+   "a restart serves what was defined before the stop", res)
+c.close()
+p.terminate()
+p.wait(timeout=60)
+
+print("1..%d" % n)
+shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(1 if failed else 0)
