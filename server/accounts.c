@@ -10,6 +10,23 @@
 
 #define PASSWORDS_ROOT "server:passwords"
 
+/* One thread at a time reads or changes the table (logins run on every
+ * worker).  Waiting for the lock is a wait outside the Lisp, so that a
+ * collection the holder starts never waits for the waiter. */
+static pthread_mutex_t table_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void lock_table(lo_lisp *W)
+{
+    lo_lisp_wait_begin(W);
+    pthread_mutex_lock(&table_lock);
+    lo_lisp_wait_end(W);
+}
+
+static void unlock_table(void)
+{
+    pthread_mutex_unlock(&table_lock);
+}
+
 /* The table of hashes, made on first use. */
 static lo_ref passwords(lo_lisp *W)
 {
@@ -24,19 +41,76 @@ static lo_ref passwords(lo_lisp *W)
     return root;
 }
 
+/* Whether the table has user (false too on a failure). */
+static bool has_user(lo_lisp *W, lo_ref table, const char *user)
+{
+    bool found = false;
+    lo_hash_get(W, table, lo_new_string(W, user, strlen(user)), &found);
+    return found;
+}
+
 int lo_accounts_set_password(lo_lisp *W, const char *user,
-                             const char *password, size_t len)
+                             const char *password, size_t len,
+                             bool must_exist, bool must_be_new)
 {
     char hash[LO_PASSWORD_HASH_BYTES];
     if (!lo_password_hash(hash, password, len))
         return LO_ENOMEM;
+    lock_table(W);
     lo_scope s = lo_scope_open(W);
     lo_ref table = passwords(W);
-    int status = table ? lo_hash_set(W, table,
-                                     lo_new_string(W, user, strlen(user)),
-                                     lo_new_string(W, hash, strlen(hash)))
+    int status = LO_ELISP;
+    if (table) {
+        bool there = has_user(W, table, user);
+        status = must_exist && !there ? LO_ACCOUNT_MISSING
+               : must_be_new && there ? LO_ACCOUNT_EXISTS
+               : lo_hash_set(W, table, lo_new_string(W, user, strlen(user)),
+                             lo_new_string(W, hash, strlen(hash)));
+    }
+    lo_scope_close(W, s);
+    unlock_table();
+    return status;
+}
+
+int lo_accounts_delete(lo_lisp *W, const char *user)
+{
+    lock_table(W);
+    lo_scope s = lo_scope_open(W);
+    lo_ref table = passwords(W);
+    int status = table ? lo_hash_remove(W, table,
+                                        lo_new_string(W, user, strlen(user)))
                        : LO_ELISP;
     lo_scope_close(W, s);
+    unlock_table();
+    return status == 1 ? LO_OK : status == 0 ? LO_ACCOUNT_MISSING : status;
+}
+
+struct each_ctx {
+    void (*fn)(const char *user, void *ctx);
+    void *ctx;
+};
+
+static bool each_user(lo_lisp *W, lo_ref key, lo_ref value, void *arg)
+{
+    (void)value;
+    struct each_ctx *e = arg;
+    char name[256];
+    int64_t n = lo_get_string(W, key, name, sizeof name);
+    if (n >= 0 && (size_t)n < sizeof name)
+        e->fn(name, e->ctx);
+    return true;
+}
+
+int lo_accounts_each(lo_lisp *W, void (*fn)(const char *user, void *ctx),
+                     void *ctx)
+{
+    lock_table(W);
+    lo_scope s = lo_scope_open(W);
+    lo_ref table = passwords(W);
+    struct each_ctx e = { fn, ctx };
+    int status = table ? lo_hash_each(W, table, each_user, &e) : LO_ELISP;
+    lo_scope_close(W, s);
+    unlock_table();
     return status;
 }
 
@@ -57,6 +131,7 @@ bool lo_accounts_check(lo_lisp *W, const char *user, const char *password,
 {
     pthread_once(&absent_once, make_absent_hash);
     char hash[LO_PASSWORD_HASH_BYTES] = "";
+    lock_table(W);
     lo_scope s = lo_scope_open(W);
     lo_ref table = passwords(W);
     bool found = false;
@@ -65,6 +140,7 @@ bool lo_accounts_check(lo_lisp *W, const char *user, const char *password,
                      : NULL;
     int64_t n = found && h ? lo_get_string(W, h, hash, sizeof hash) : -1;
     lo_scope_close(W, s);
+    unlock_table();
     bool known = n > 0 && (size_t)n < sizeof hash;
     bool match = lo_password_check(known ? hash : absent_hash, password, len);
     return known && match;

@@ -14,9 +14,19 @@
 
 #include "lisp/lisp.h"
 
-/* Set user's password (hashing it: slow).  LO_OK or a negative status. */
+/* What a change of the accounts may answer besides LO_OK. */
+enum { LO_ACCOUNT_EXISTS = 1, LO_ACCOUNT_MISSING = 2 };
+/* Set user's password (hashing it: slow): LO_OK or a negative status.
+ * must_exist: LO_ACCOUNT_MISSING unless the user is there; must_be_new:
+ * LO_ACCOUNT_EXISTS if they are. */
 int lo_accounts_set_password(lo_lisp *W, const char *user,
-                             const char *password, size_t len);
+                             const char *password, size_t len,
+                             bool must_exist, bool must_be_new);
+/* Remove user: LO_OK, LO_ACCOUNT_MISSING or a negative status. */
+int lo_accounts_delete(lo_lisp *W, const char *user);
+/* Call fn on each user's name (in no particular order). */
+int lo_accounts_each(lo_lisp *W, void (*fn)(const char *user, void *ctx),
+                     void *ctx);
 /* Whether user exists and password is theirs.  A user that does not
  * exist costs the same time as a wrong password (a hash is checked
  * either way), and gets the same answer. */

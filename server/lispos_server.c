@@ -42,6 +42,7 @@ struct options {
     const char *listen;
     uint64_t size;
     int workers;
+    unsigned snapshot_seconds;
 };
 
 static void usage(FILE *out)
@@ -60,6 +61,9 @@ static void usage(FILE *out)
         "                    file on disk takes three times that, sparse)\n"
         "  --listen H:P      where to listen (default " DEFAULT_LISTEN ")\n"
         "  --workers N       threads running Lisp (default: the cores, 2 at least)\n"
+        "  --snapshot-interval SECONDS\n"
+        "                    how often the state is made durable (default 60;\n"
+        "                    a client's sync makes it so at once)\n"
         "  --version         print the versions and exit\n"
         "  -h, --help        this text\n");
 }
@@ -179,8 +183,8 @@ static int init(const struct options *o)
     struct system sys;
     if (open_system(store, o->size * 3, &sys))
         return 1;
-    if (lo_accounts_set_password(sys.L, "admin", password,
-                                 strlen(password)) != LO_OK) {
+    if (lo_accounts_set_password(sys.L, "admin", password, strlen(password),
+                                 false, true) != LO_OK) {
         fprintf(stderr, "lispos-server: cannot record the administrator\n");
         close_system(&sys);
         unlink(store);
@@ -198,6 +202,53 @@ static int init(const struct options *o)
 }
 
 /* ---- serving ---- */
+
+/* The periodic snapshot: taken on a worker (it stops the world, which a
+ * worker may do between jobs), one at a time. */
+struct snapshot_job {
+    struct lo_job job;
+    lo_ckpt *store;
+    bool *pending;
+    int status;
+};
+
+static void run_snapshot(lo_lisp *W, struct lo_job *job)
+{
+    (void)W;
+    struct snapshot_job *j = (struct snapshot_job *)job;
+    j->status = lo_ckpt_snapshot(j->store);
+}
+
+static void snapshot_done(struct lo_job *job)
+{
+    struct snapshot_job *j = (struct snapshot_job *)job;
+    if (j->status != LO_OK)
+        fprintf(stderr, "lispos-server: a snapshot failed: %s\n",
+                lo_ckpt_failure(j->store));
+    *j->pending = false;
+    free(j);
+}
+
+struct ticker {
+    struct lo_server *srv;
+    bool pending;
+};
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct ticker *t = arg;
+    struct snapshot_job *j = t->pending ? NULL : calloc(1, sizeof *j);
+    if (!j)
+        return;
+    j->job.run = run_snapshot;
+    j->job.done = snapshot_done;
+    j->store = t->srv->store;
+    j->pending = &t->pending;
+    t->pending = true;
+    lo_pool_submit(t->srv->pool, &j->job);
+}
 
 static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                       struct sockaddr *addr, int len, void *arg)
@@ -260,6 +311,7 @@ static int serve(const struct options *o)
     struct system sys;
     if (!srv.base || open_system(store, 0, &sys))
         return 1;
+    srv.store = sys.store;
     struct lo_limits limits = { .steps = 0, .bytes = 1ull << 30,
                                 .wall_ns = 60ull * 1000000000 };
     srv.pool = lo_pool_start(sys.L, o->workers, &limits, srv.base, why,
@@ -279,6 +331,10 @@ static int serve(const struct options *o)
     struct event *sigterm = evsignal_new(srv.base, SIGTERM, on_signal, srv.base);
     event_add(sigint, NULL);
     event_add(sigterm, NULL);
+    struct ticker ticker = { &srv, false };
+    struct event *tick = event_new(srv.base, -1, EV_PERSIST, on_tick, &ticker);
+    struct timeval every = { (time_t)o->snapshot_seconds, 0 };
+    event_add(tick, &every);
     fprintf(stderr, "lispos-server: %s: serving on %s (TLS), %d workers\n",
             store, o->listen, o->workers);
     /* the loop never runs Lisp: collections need not wait for it */
@@ -286,6 +342,7 @@ static int serve(const struct options *o)
     event_base_dispatch(srv.base);
     lo_lisp_wait_end(sys.L);
     evconnlistener_free(listener);
+    event_free(tick);
     lo_pool_stop(srv.pool);
     bool ok = close_system(&sys);
     event_free(sigint);
@@ -302,7 +359,8 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct options o = { .data = "data", .listen = DEFAULT_LISTEN,
                          .size = 1ull << 30,
-                         .workers = cores > 2 ? (int)cores : 2 };
+                         .workers = cores > 2 ? (int)cores : 2,
+                         .snapshot_seconds = 60 };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -323,6 +381,15 @@ int main(int argc, char **argv)
                 fprintf(stderr, "lispos-server: bad --size '%s'\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(a, "--snapshot-interval") && more) {
+            char *end;
+            long n = strtol(argv[++i], &end, 10);
+            if (*end || n < 1 || n > 86400) {
+                fprintf(stderr, "lispos-server: bad --snapshot-interval '%s' "
+                        "(1 to 86400 seconds)\n", argv[i]);
+                return 2;
+            }
+            o.snapshot_seconds = (unsigned)n;
         } else if (!strcmp(a, "--workers") && more) {
             char *end;
             long n = strtol(argv[++i], &end, 10);

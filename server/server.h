@@ -10,10 +10,12 @@
 #include <openssl/ssl.h>
 #include <sys/socket.h>
 
+#include "ckpt/ckpt.h"
 #include "proto/frame.h"
 #include "server/pool.h"
 
 struct lo_server {
+    lo_ckpt *store;
     struct event_base *base;
     SSL_CTX *tls;
     struct lo_pool *pool;

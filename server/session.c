@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ckpt/ckpt.h"
 #include "lisp/api.h"
 #include "proto/rpc.h"
 #include "server/accounts.h"
@@ -24,6 +25,8 @@
 #include "server/values.h"
 
 enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
+#define ADMINISTRATOR "admin"
+
 
 struct session {
     struct lo_server *srv;
@@ -42,8 +45,9 @@ struct request {
     struct session *s;
     uint64_t msgid;
     char user[USER_NAME_MOST + 1];
-    char *text;                 /* eval's source, login's password */
+    char *text;                 /* eval's source, a password */
     size_t text_len;
+    lo_ckpt *store;             /* for sync */
     bool logged_in;             /* login's answer */
     msgpack_sbuffer reply;
 };
@@ -163,6 +167,116 @@ static void run_eval(lo_lisp *W, struct lo_job *job)
     lo_scope_close(W, scope);
 }
 
+static void run_sync(lo_lisp *W, struct lo_job *job)
+{
+    (void)W;
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (lo_ckpt_sync(r->store) != LO_OK) {
+        lo_rpc_pack_error(&pk, r->msgid, "STORE-FAILED",
+                          lo_ckpt_failure(r->store), "");
+        return;
+    }
+    lo_rpc_pack_result_head(&pk, r->msgid);
+    msgpack_pack_true(&pk);
+}
+
+/* admin.user-add, admin.user-passwd, admin.user-delete: r->user is the
+ * user acted on, r->text the new password. */
+static void pack_account_status(struct request *r, msgpack_packer *pk,
+                                int status)
+{
+    if (status == LO_OK) {
+        lo_rpc_pack_result_head(pk, r->msgid);
+        msgpack_pack_true(pk);
+    } else if (status == LO_ACCOUNT_EXISTS || status == LO_ACCOUNT_MISSING) {
+        char message[128];
+        snprintf(message, sizeof message, "the user %s %s", r->user,
+                 status == LO_ACCOUNT_EXISTS ? "exists already"
+                                             : "does not exist");
+        lo_rpc_pack_error(pk, r->msgid, "ARGUMENT-ERROR", message, "");
+    } else {
+        lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
+                          "the accounts could not be changed", "");
+    }
+}
+
+static void run_user_add(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    pack_account_status(r, &pk, lo_accounts_set_password(
+                                    W, r->user, r->text, r->text_len,
+                                    false, true));
+}
+
+static void run_user_passwd(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    pack_account_status(r, &pk, lo_accounts_set_password(
+                                    W, r->user, r->text, r->text_len,
+                                    true, false));
+}
+
+static void run_user_delete(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    pack_account_status(r, &pk, lo_accounts_delete(W, r->user));
+}
+
+struct names {
+    char **v;
+    size_t n, room;
+};
+
+static void add_name(const char *user, void *arg)
+{
+    struct names *names = arg;
+    if (names->n == names->room) {
+        size_t room = names->room * 2 + 16;
+        char **v = realloc(names->v, room * sizeof *v);
+        if (!v)
+            return;
+        names->v = v;
+        names->room = room;
+    }
+    char *copy = strdup(user);
+    if (copy)
+        names->v[names->n++] = copy;
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void run_user_list(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    struct names names = { NULL, 0, 0 };
+    if (lo_accounts_each(W, add_name, &names) != LO_OK) {
+        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR",
+                          "the accounts could not be read", "");
+    } else {
+        qsort(names.v, names.n, sizeof *names.v, by_name);
+        lo_rpc_pack_result_head(&pk, r->msgid);
+        msgpack_pack_array(&pk, names.n);
+        for (size_t i = 0; i < names.n; i++)
+            lo_rpc_pack_string(&pk, names.v[i]);
+    }
+    for (size_t i = 0; i < names.n; i++)
+        free(names.v[i]);
+    free(names.v);
+}
+
 /* Back on the loop: the reply written, the session told. */
 static void request_done(struct lo_job *job)
 {
@@ -208,6 +322,7 @@ static void submit(struct session *s, uint64_t msgid,
     snprintf(r->user, sizeof r->user, "%s", user);
     r->text = copy;
     r->text_len = text_len;
+    r->store = s->srv->store;
     s->refs++;
     s->in_flight++;
     lo_pool_submit(s->srv->pool, &r->job);
@@ -265,6 +380,74 @@ static void eval(struct session *s, const struct lo_rpc_call *call)
     submit(s, call->msgid, run_eval, s->user, text, len);
 }
 
+/* The administrator's methods on accounts: [name] or [name, password]. */
+static void account_method(struct session *s, const struct lo_rpc_call *call,
+                           void (*run)(lo_lisp *, struct lo_job *),
+                           bool with_password)
+{
+    const char *user, *password = "";
+    uint32_t user_len, password_len = 0;
+    uint32_t want = with_password ? 2 : 1;
+    if (call->params->via.array.size != want ||
+        !lo_rpc_string_arg(call, 0, &user, &user_len) ||
+        (with_password &&
+         !lo_rpc_string_arg(call, 1, &password, &password_len))) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", with_password
+                   ? "takes [user, password], two strings"
+                   : "takes [user], a string");
+        return;
+    }
+    if (!good_user_name(user, user_len)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "a user name is 1 to "
+                   "55 printable characters without blanks");
+        return;
+    }
+    if (with_password && password_len == 0) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "an empty password");
+        return;
+    }
+    char name[USER_NAME_MOST + 1];
+    memcpy(name, user, user_len);
+    name[user_len] = 0;
+    if (run == run_user_delete && !strcmp(name, ADMINISTRATOR)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "the administrator cannot be deleted");
+        return;
+    }
+    submit(s, call->msgid, run, name, password, password_len);
+}
+
+/* Methods only the administrator may call; false when it is none. */
+static bool admin_request(struct session *s, const struct lo_rpc_call *call)
+{
+    static const struct {
+        const char *name;
+        void (*run)(lo_lisp *, struct lo_job *);
+        bool with_password;
+    } accounts[] = {
+        { "admin.user-add", run_user_add, true },
+        { "admin.user-passwd", run_user_passwd, true },
+        { "admin.user-delete", run_user_delete, false },
+    };
+    if (call->method_len < 6 || memcmp(call->method, "admin.", 6))
+        return false;
+    if (strcmp(s->user, ADMINISTRATOR)) {
+        send_error(s, call->msgid, "ACCESS-DENIED",
+                   "only the administrator may call admin.* methods");
+        return true;
+    }
+    for (size_t i = 0; i < sizeof accounts / sizeof accounts[0]; i++)
+        if (lo_rpc_method_is(call, accounts[i].name)) {
+            account_method(s, call, accounts[i].run, accounts[i].with_password);
+            return true;
+        }
+    if (lo_rpc_method_is(call, "admin.user-list")) {
+        submit(s, call->msgid, run_user_list, "", "", 0);
+        return true;
+    }
+    return false;
+}
+
 static void request(struct session *s, const struct lo_rpc_call *call)
 {
     if (lo_rpc_method_is(call, "hello")) {
@@ -279,6 +462,10 @@ static void request(struct session *s, const struct lo_rpc_call *call)
                    "too many requests in flight on this connection");
     } else if (lo_rpc_method_is(call, "eval")) {
         eval(s, call);
+    } else if (lo_rpc_method_is(call, "sync")) {
+        submit(s, call->msgid, run_sync, s->user, "", 0);
+    } else if (admin_request(s, call)) {
+        /* answered */
     } else {
         char message[160];
         snprintf(message, sizeof message, "no method \"%.*s\"",

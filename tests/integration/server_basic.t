@@ -4,103 +4,28 @@
 # Debian's python3-msgpack, from docs/protocol.md -- hello, login, eval,
 # errors, pipelining, bad input that must end only its own connection,
 # and the state kept across a clean stop.
-import os, socket, ssl, subprocess, sys, tempfile, time, shutil, warnings
+import os, socket, ssl, subprocess, sys, warnings
 import msgpack
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_helper import Tap, Server, server_bin
 
 # the test offers TLS 1.1 on purpose, to see it refused
 warnings.simplefilter("ignore", DeprecationWarning)
-
-build = os.environ.get("LISPOS_BUILD", "build")
-server = os.path.join(build, "lispos-server")
-tmp = tempfile.mkdtemp(prefix="lispos-server-", dir=os.environ.get("TMPDIR"))
-data = os.path.join(tmp, "data")
-n = 0
-failed = 0
-
-
-def ok(cond, what, detail=None):
-    global n, failed
-    n += 1
-    print(("ok %d - %s" if cond else "not ok %d - %s") % (n, what))
-    if not cond:
-        failed += 1
-        if detail is not None:
-            print("#   got: %r" % (detail,))
-    sys.stdout.flush()
-    return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-port = free_port()
-env = dict(os.environ, LISPOS_ADMIN_PASSWORD="correct horse")
+t = Tap()
+ok = t.ok
+srv = Server("correct horse")
+data = srv.data
+port = srv.port
+Client = srv.client
+server = server_bin
+env = srv.env
+tmp = srv.tmp
 
 
 def start():
-    log = open(os.path.join(tmp, "server.log"), "ab")
-    p = subprocess.Popen([server, "--data", data, "--listen",
-                          "127.0.0.1:%d" % port], stderr=log)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return p
-        except OSError:
-            if p.poll() is not None:
-                break
-            time.sleep(0.05)
-    print("Bail out! lispos-server did not start: %s" % open(
-        os.path.join(tmp, "server.log")).read())
-    sys.exit(1)
-
-
-def tls_context():
-    ctx = ssl.create_default_context(
-        cafile=os.path.join(data, "tls", "server.crt"))
-    return ctx
-
-
-class Client:
-    def __init__(self):
-        raw = socket.create_connection(("127.0.0.1", port), timeout=30)
-        self.s = tls_context().wrap_socket(raw, server_hostname="localhost")
-        self.u = msgpack.Unpacker(raw=False)
-        self.next_id = 1
-
-    def send(self, method, params):
-        msgid = self.next_id
-        self.next_id += 1
-        self.s.sendall(msgpack.packb([0, msgid, method, params]))
-        return msgid
-
-    def receive(self):
-        while True:
-            for m in self.u:
-                return m
-            data = self.s.recv(65536)
-            if not data:
-                return None
-            self.u.feed(data)
-
-    def call(self, method, *params):
-        msgid = self.send(method, list(params))
-        m = self.receive()
-        assert m is not None and m[0] == 1 and m[1] == msgid, m
-        return m[2], m[3]
-
-    def closed_by_server(self):
-        try:
-            return self.receive() is None
-        except (ssl.SSLError, ConnectionError):
-            return True
-
-    def close(self):
-        self.s.close()
+    srv.start()
+    return srv.p
 
 
 # ---- --init ----
@@ -244,7 +169,7 @@ c.close()
 # ---- a clean stop keeps everything ----
 p.terminate()
 ok(p.wait(timeout=60) == 0, "SIGTERM: the server stops with status 0")
-log = open(os.path.join(tmp, "server.log")).read()
+log = srv.log()
 ok("stopped after a final snapshot" in log, "after a final snapshot", log)
 p = start()
 c = Client()
@@ -256,6 +181,5 @@ c.close()
 p.terminate()
 p.wait(timeout=60)
 
-print("1..%d" % n)
-shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(1 if failed else 0)
+srv.cleanup()
+t.done()
