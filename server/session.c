@@ -16,12 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ckpt/ckpt.h"
 #include "lisp/api.h"
 #include "proto/rpc.h"
 #include "server/accounts.h"
 #include "server/server.h"
+#include "server/throttle.h"
 #include "server/values.h"
 
 enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
@@ -31,7 +33,8 @@ enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
 struct session {
     struct lo_server *srv;
     struct bufferevent *bev;
-    char peer[64];
+    char peer[64];              /* address:port, for the logs */
+    char address[INET6_ADDRSTRLEN];     /* for the login throttle */
     char user[USER_NAME_MOST + 1];      /* "" until logged in */
     bool login_pending;
     bool gone;                  /* the connection ended: replies dropped */
@@ -51,6 +54,13 @@ struct request {
     bool logged_in;             /* login's answer */
     msgpack_sbuffer reply;
 };
+
+static uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 static void release(struct session *s)
 {
@@ -290,6 +300,10 @@ static void request_done(struct lo_job *job)
             struct timeval t = { (time_t)s->srv->idle_seconds, 0 };
             bufferevent_set_timeouts(s->bev, &t, NULL);
         }
+        if (r->logged_in)
+            lo_throttle_succeeded(r->user, s->address);
+        else
+            lo_throttle_failed(r->user, s->address, now_ns());
         fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
                 r->user, r->logged_in ? "accepted" : "refused");
     }
@@ -363,6 +377,14 @@ static void login(struct session *s, const struct lo_rpc_call *call)
     char name[USER_NAME_MOST + 1];
     memcpy(name, user, user_len);
     name[user_len] = 0;
+    unsigned wait = lo_throttle_wait(name, s->address, now_ns());
+    if (wait) {
+        char message[128];
+        snprintf(message, sizeof message, "too many failed logins for this "
+                 "user or address: try again in %u s", wait);
+        send_error(s, call->msgid, "LOGIN-THROTTLED", message);
+        return;
+    }
     s->login_pending = true;
     submit(s, call->msgid, run_login, name, password, password_len);
 }
@@ -536,7 +558,8 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         end_session(s, "closed by the client");
 }
 
-static void peer_text(const struct sockaddr *addr, char *out, size_t len)
+static void peer_text(const struct sockaddr *addr, char *out, size_t len,
+                      char address[INET6_ADDRSTRLEN])
 {
     char host[INET6_ADDRSTRLEN] = "?";
     int port = 0;
@@ -550,11 +573,12 @@ static void peer_text(const struct sockaddr *addr, char *out, size_t len)
         port = ntohs(a->sin6_port);
     }
     snprintf(out, len, "%s:%d", host, port);
+    memcpy(address, host, sizeof host);
 }
 
 /* The TLS session of a connection whose first byte says it speaks TLS. */
 static void start_tls(struct lo_server *srv, evutil_socket_t fd,
-                      const char *peer)
+                      const char *peer, const char *address)
 {
     SSL *ssl = SSL_new(srv->tls);
     struct session *s = calloc(1, sizeof *s);
@@ -572,6 +596,7 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     s->bev = bev;
     s->refs = 1;
     snprintf(s->peer, sizeof s->peer, "%s", peer);
+    snprintf(s->address, sizeof s->address, "%s", address);
     srv->sessions++;
     fprintf(stderr, "lispos-server: %s: connected\n", peer);
     bufferevent_setcb(bev, on_read, NULL, on_event, s);
@@ -592,6 +617,7 @@ struct pending {
     struct lo_server *srv;
     struct event *ev;
     char peer[64];
+    char address[INET6_ADDRSTRLEN];
 };
 
 enum { TLS_HANDSHAKE_RECORD = 0x16 };
@@ -613,7 +639,7 @@ static void on_first_byte(evutil_socket_t fd, short what, void *arg)
         fprintf(stderr, "lispos-server: %s: %s\n", p->peer, why);
         evutil_closesocket(fd);
     } else {
-        start_tls(p->srv, fd, p->peer);
+        start_tls(p->srv, fd, p->peer, p->address);
     }
     free(p);
 }
@@ -624,7 +650,7 @@ void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,
     (void)addr_len;
     struct pending *p = calloc(1, sizeof *p);
     if (p)
-        peer_text(addr, p->peer, sizeof p->peer);
+        peer_text(addr, p->peer, sizeof p->peer, p->address);
     if (p && srv->sessions >= srv->max_sessions)
         fprintf(stderr, "lispos-server: %s: refused: %u connections already\n",
                 p->peer, srv->sessions);

@@ -4,7 +4,7 @@
 # evaluates in an environment of their own that no other user reaches;
 # sync makes what was done durable, so that a kill -9 right after loses
 # none of it, round after round.
-import os, sys
+import os, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_helper import Tap, Server
@@ -106,6 +106,31 @@ c = srv.client()
 err, res = c.call("login", "bob", "bob-new")
 ok(err and err["type"] == "LOGIN-FAILED", "bob can no longer log in", err)
 c.close()
+# ---- failed logins slow the next ones down ----
+err, res = admin.call("admin.user-add", "carol", "carol-pw")
+ok(err is None, "admin.user-add carol", err)
+srv.client().login("alice", "alice-pw").close()   # the address's count: 0
+c = srv.client()
+answers = [c.call("login", "carol", "guess%d" % k)[0]["type"] for k in range(3)]
+ok(answers == ["LOGIN-FAILED"] * 3, "three wrong passwords: refused", answers)
+err, res = c.call("login", "carol", "carol-pw")
+ok(err and err["type"] == "LOGIN-THROTTLED" and "try again in" in
+   err["message"], "the fourth attempt must wait, even with the right "
+   "password", err)
+d = srv.client()
+err, res = d.call("login", "carol", "carol-pw")
+ok(err and err["type"] == "LOGIN-THROTTLED",
+   "from another connection too", err)
+time.sleep(1.2)
+err, res = d.call("login", "carol", "carol-pw")
+ok(err is None, "after the wait, the right password logs in", err)
+e = srv.client()
+err, res = e.call("login", "carol", "wrong")
+ok(err and err["type"] == "LOGIN-FAILED", "and the count starts again", err)
+for x in (c, d, e):
+    x.close()
+ok("login carol refused" in srv.log(), "failed logins are logged")
+
 admin.close()
 alice.close()
 ok(srv.stop() == 0, "the server stops cleanly")
