@@ -354,6 +354,22 @@ static int serve(const struct options *o)
     return ok ? 0 : 1;
 }
 
+/* The number text of option, lo to hi, into *out; false (said on stderr)
+ * when it is none. */
+static bool number_arg(const char *option, const char *text, long lo,
+                       long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtol(text, &end, 10);
+    if (!*text || *end || errno || *out < lo || *out > hi) {
+        fprintf(stderr, "lispos-server: bad %s '%s' (%ld to %ld)\n", option,
+                text, lo, hi);
+        return false;
+    }
+    return true;
+}
+
 int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -361,6 +377,7 @@ int main(int argc, char **argv)
                          .size = 1ull << 30,
                          .workers = cores > 2 ? (int)cores : 2,
                          .snapshot_seconds = 60 };
+    long n;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool more = i + 1 < argc;
@@ -382,22 +399,12 @@ int main(int argc, char **argv)
                 return 2;
             }
         } else if (!strcmp(a, "--snapshot-interval") && more) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > 86400) {
-                fprintf(stderr, "lispos-server: bad --snapshot-interval '%s' "
-                        "(1 to 86400 seconds)\n", argv[i]);
+            if (!number_arg(a, argv[++i], 1, 86400, &n))
                 return 2;
-            }
             o.snapshot_seconds = (unsigned)n;
         } else if (!strcmp(a, "--workers") && more) {
-            char *end;
-            long n = strtol(argv[++i], &end, 10);
-            if (*end || n < 1 || n > 256) {
-                fprintf(stderr, "lispos-server: bad --workers '%s' (1 to "
-                        "256)\n", argv[i]);
+            if (!number_arg(a, argv[++i], 1, 256, &n))
                 return 2;
-            }
             o.workers = (int)n;
         } else {
             fprintf(stderr, "lispos-server: unexpected argument '%s'\n", a);

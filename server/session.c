@@ -212,24 +212,25 @@ static void pack_account_status(struct request *r, msgpack_packer *pk,
     }
 }
 
-static void run_user_add(lo_lisp *W, struct lo_job *job)
+static void set_password(lo_lisp *W, struct lo_job *job, bool must_exist,
+                         bool must_be_new)
 {
     struct request *r = (struct request *)job;
     msgpack_packer pk;
     packer_for(r, &pk);
     pack_account_status(r, &pk, lo_accounts_set_password(
                                     W, r->user, r->text, r->text_len,
-                                    false, true));
+                                    must_exist, must_be_new));
+}
+
+static void run_user_add(lo_lisp *W, struct lo_job *job)
+{
+    set_password(W, job, false, true);
 }
 
 static void run_user_passwd(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    pack_account_status(r, &pk, lo_accounts_set_password(
-                                    W, r->user, r->text, r->text_len,
-                                    true, false));
+    set_password(W, job, true, false);
 }
 
 static void run_user_delete(lo_lisp *W, struct lo_job *job)
