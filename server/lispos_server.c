@@ -43,6 +43,7 @@ struct options {
     uint64_t size;
     int workers;
     unsigned snapshot_seconds;
+    struct lo_limits limits;    /* of each evaluation */
 };
 
 static void usage(FILE *out)
@@ -61,6 +62,9 @@ static void usage(FILE *out)
         "                    file on disk takes three times that, sparse)\n"
         "  --listen H:P      where to listen (default " DEFAULT_LISTEN ")\n"
         "  --workers N       threads running Lisp (default: the cores, 2 at least)\n"
+        "  --max-eval-seconds S, --max-eval-bytes BYTES\n"
+        "                    what one request's evaluation may take: wall time\n"
+        "                    (default 60) and heap allocated (default 1G)\n"
         "  --snapshot-interval SECONDS\n"
         "                    how often the state is made durable (default 60;\n"
         "                    a client's sync makes it so at once)\n"
@@ -312,9 +316,7 @@ static int serve(const struct options *o)
     if (!srv.base || open_system(store, 0, &sys))
         return 1;
     srv.store = sys.store;
-    struct lo_limits limits = { .steps = 0, .bytes = 1ull << 30,
-                                .wall_ns = 60ull * 1000000000 };
-    srv.pool = lo_pool_start(sys.L, o->workers, &limits, srv.base, why,
+    srv.pool = lo_pool_start(sys.L, o->workers, &o->limits, srv.base, why,
                              sizeof why);
     struct evconnlistener *listener = srv.pool ? evconnlistener_new_bind(
         srv.base, on_accept, &srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
@@ -376,7 +378,9 @@ int main(int argc, char **argv)
     struct options o = { .data = "data", .listen = DEFAULT_LISTEN,
                          .size = 1ull << 30,
                          .workers = cores > 2 ? (int)cores : 2,
-                         .snapshot_seconds = 60 };
+                         .snapshot_seconds = 60,
+                         .limits = { .bytes = 1ull << 30,
+                                     .wall_ns = 60ull * 1000000000 } };
     long n;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -402,6 +406,16 @@ int main(int argc, char **argv)
             if (!number_arg(a, argv[++i], 1, 86400, &n))
                 return 2;
             o.snapshot_seconds = (unsigned)n;
+        } else if (!strcmp(a, "--max-eval-seconds") && more) {
+            if (!number_arg(a, argv[++i], 1, 86400, &n))
+                return 2;
+            o.limits.wall_ns = (uint64_t)n * 1000000000;
+        } else if (!strcmp(a, "--max-eval-bytes") && more) {
+            if (!(o.limits.bytes = lo_parse_size(argv[++i]))) {
+                fprintf(stderr, "lispos-server: bad --max-eval-bytes '%s'\n",
+                        argv[i]);
+                return 2;
+            }
         } else if (!strcmp(a, "--workers") && more) {
             if (!number_arg(a, argv[++i], 1, 256, &n))
                 return 2;

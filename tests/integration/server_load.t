@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+# lispos-server with many clients at once (issue 20): 100 connections of
+# five users, every one asking at the same time which user's environment
+# it evaluates in -- each must get its own user's answer, never another's;
+# and a runaway evaluation, which ends at the evaluation time limit while
+# another user's requests are answered meanwhile.
+import os, sys, time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_helper import Tap, Server
+
+t = Tap()
+ok = t.ok
+USERS, PER_USER = 5, 20
+srv = Server("admin-secret", "--workers", "2", "--max-eval-seconds", "2")
+r = srv.init("--size", "64M")
+ok(r.returncode == 0, "--init", r.stderr)
+srv.start()
+admin = srv.client().login("admin", "admin-secret")
+names = ["user%d" % k for k in range(USERS)]
+for name in names:
+    admin.call("admin.user-add", name, name + "-pw")
+
+clients = []
+for k in range(USERS * PER_USER):
+    name = names[k % USERS]
+    clients.append((name, srv.client().login(name, name + "-pw")))
+ok(len(clients) == 100, "100 connections logged in, %d users" % USERS)
+for name in names:
+    c = next(c for n, c in clients if n == name)
+    c.value('(defparameter *owner* "%s")' % name)
+# every connection asks at once, then every answer is read
+for name, c in clients:
+    c.send("eval", ["(list *owner* (length (list 1 2 3)))"])
+wrong = []
+for name, c in clients:
+    m = c.receive()
+    if m is None or m[2] is not None or m[3]["values"][0] != [name, 3]:
+        wrong.append((name, m))
+ok(not wrong, "100 concurrent evaluations: each sees its own user's "
+   "*OWNER*, none another's", wrong[:3])
+
+# ---- a runaway evaluation ends at the limit; others go on ----
+runaway = clients[0][1]
+other = clients[1][1]
+started = time.monotonic()
+runaway.send("eval", ["(loop)"])
+time.sleep(0.2)
+err, res = other.call("eval", "(+ 1 2)")
+answered = time.monotonic() - started
+ok(err is None and res["values"] == [3] and answered < 1.5,
+   "while user0 loops, user1 is answered (in %.2f s)" % answered, err)
+m = runaway.receive()
+took = time.monotonic() - started
+ok(m is not None and m[2] is not None and
+   m[2]["type"] == "RESOURCE-EXHAUSTED" and 1.5 < took < 10,
+   "the loop ends at the 2 s limit with RESOURCE-EXHAUSTED (%.1f s)" % took,
+   m)
+ok(runaway.value("(+ 2 2)") == 4, "and its session goes on")
+
+for _, c in clients:
+    c.close()
+admin.close()
+ok(srv.stop() == 0, "the server stops cleanly")
+srv.cleanup()
+t.done()
