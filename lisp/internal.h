@@ -202,7 +202,8 @@ enum lo_limit_phase {
     LO_LIMITS_ON,               /* counting against the limits set */
     LO_LIMITS_GRACE,            /* exceeded: what is left runs in the grace */
 };
-enum lo_limit_kind { LO_LIMIT_STEPS, LO_LIMIT_BYTES, LO_LIMIT_TIME };
+enum lo_limit_kind { LO_LIMIT_STEPS, LO_LIMIT_BYTES, LO_LIMIT_TIME,
+                      LO_LIMIT_CANCEL };
 struct lo_limit_state {
     struct lo_limits set;           /* lo_lisp_set_limits: for what follows */
     struct lo_limits now;           /* in force in this evaluation */
@@ -280,6 +281,7 @@ struct lo_lisp {
                                  * (environment.c; a root) */
     int64_t poll_budget;        /* VM steps until the limits' next check */
     int64_t limit_ticks;        /* turns of C loops until the next (limits.c) */
+    atomic_bool cancel_requested;   /* lo_lisp_cancel, from any thread */
     lo_ckpt *store;             /* = W->store, W->heap, W->root */
     lo_heap *heap;
     struct lo_heap_root *root;

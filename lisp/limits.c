@@ -122,6 +122,9 @@ static void describe(lo_lisp *L, char *buf, size_t len)
         lo_snprintf(buf, len, "the evaluation allocated more than %llu "
                     "bytes", (unsigned long long)s->now.bytes);
         break;
+    case LO_LIMIT_CANCEL:
+        lo_snprintf(buf, len, "the evaluation was cancelled");
+        break;
     case LO_LIMIT_TIME: {
         uint64_t ms = s->now.wall_ns / 1000000;
         lo_snprintf(buf, len, "the evaluation ran longer than %llu.%03llu "
@@ -163,6 +166,7 @@ static uint64_t exceeded_value(const struct lo_limit_state *s)
     case LO_LIMIT_STEPS: return s->now.steps;
     case LO_LIMIT_BYTES: return s->now.bytes;
     case LO_LIMIT_TIME: return s->now.wall_ns;
+    case LO_LIMIT_CANCEL: return 0;
     }
     return 0;
 }
@@ -173,7 +177,8 @@ static uint64_t exceeded_value(const struct lo_limit_state *s)
 static lo_value exhausted_data(lo_lisp *L, void *ctx)
 {
     (void)ctx;
-    static const char *const kinds[] = { "STEPS", "BYTES", "WALL-TIME" };
+    static const char *const kinds[] = { "STEPS", "BYTES", "WALL-TIME",
+                                         "CANCELLED" };
     uint64_t value = exceeded_value(&L->limits);
     if (value > (uint64_t)LO_FIXNUM_MAX)    /* 2^61 ns: 73 years */
         value = (uint64_t)LO_FIXNUM_MAX;
@@ -213,7 +218,10 @@ static void check(lo_lisp *L, uint64_t more)
     }
     uint64_t steps = steps_taken(L), bytes = thread_bytes(L), now = 0;
     enum lo_limit_kind kind;
-    if (steps > s->step_end)
+    if (s->phase == LO_LIMITS_ON &&
+        atomic_load_explicit(&L->cancel_requested, memory_order_relaxed))
+        kind = LO_LIMIT_CANCEL;         /* (in the grace, the others only) */
+    else if (steps > s->step_end)
         kind = LO_LIMIT_STEPS;
     else if (bytes + more > s->byte_end)
         kind = LO_LIMIT_BYTES;
@@ -257,4 +265,9 @@ void lo_limits_ticked(lo_lisp *L)
 void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits)
 {
     L->limits.set = *limits;
+}
+
+void lo_lisp_cancel(lo_lisp *L, bool on)
+{
+    atomic_store_explicit(&L->cancel_requested, on, memory_order_relaxed);
 }

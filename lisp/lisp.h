@@ -127,6 +127,16 @@ struct lo_limits {
 void lo_lisp_set_limits(lo_lisp *L, const struct lo_limits *limits);
 
 /*
+ * Cancel the evaluation running on L, or the next one to start, from any
+ * thread: it ends as a limit exceeded does (RESOURCE-EXHAUSTED, "the
+ * evaluation was cancelled", its cleanups run), at its next check of the
+ * limits -- within a few hundred VM steps when L has a byte or time limit
+ * (lo_lisp_set_limits); without limits it is never checked.  on = false
+ * takes the request back (a host clears it before handing L new work).
+ */
+void lo_lisp_cancel(lo_lisp *L, bool on);
+
+/*
  * What the evaluations wrote to standard output (*STANDARD-OUTPUT*) since
  * the last call, as UTF-8: *text points at it (valid until the next
  * evaluation on L) and the length is returned.  The buffer is emptied;

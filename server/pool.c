@@ -21,6 +21,8 @@ struct worker {
     struct lo_pool *pool;
     pthread_t thread;
     bool started;
+    lo_lisp *W;                 /* under the pool's lock: */
+    struct lo_job *current;     /* the job it runs, or NULL */
 };
 
 struct lo_pool {
@@ -68,22 +70,32 @@ static void *work(void *arg)
     if (status != LO_OK)
         return NULL;
     lo_lisp_set_limits(W, &p->limits);
+    pthread_mutex_lock(&p->lock);
+    w->W = W;
+    pthread_mutex_unlock(&p->lock);
     for (;;) {
         lo_lisp_wait_begin(W);
         pthread_mutex_lock(&p->lock);
         while (!p->todo.head && !p->stopping)
             pthread_cond_wait(&p->ready, &p->lock);
         struct lo_job *job = take(&p->todo);
+        /* a cancel meant for the job before stays with it */
+        w->current = job;
+        lo_lisp_cancel(W, false);
         pthread_mutex_unlock(&p->lock);
         lo_lisp_wait_end(W);
         if (!job)
             break;                      /* stopping, nothing left */
         job->run(W, job);
         pthread_mutex_lock(&p->lock);
+        w->current = NULL;
         put(&p->finished, job);
         pthread_mutex_unlock(&p->lock);
         event_active(p->wake, EV_READ, 0);
     }
+    pthread_mutex_lock(&p->lock);
+    w->W = NULL;
+    pthread_mutex_unlock(&p->lock);
     lo_lisp_thread_close(W);
     return NULL;
 }
@@ -149,6 +161,40 @@ void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
     put(&p->todo, job);
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
+}
+
+bool lo_pool_cancel(struct lo_pool *p,
+                    bool (*match)(const struct lo_job *job, void *ctx),
+                    void *ctx)
+{
+    bool found = false;
+    pthread_mutex_lock(&p->lock);
+    for (struct lo_job **at = &p->todo.head; *at && !found; at = &(*at)->next) {
+        struct lo_job *job = *at;
+        if (!match(job, ctx))
+            continue;
+        *at = job->next;                /* out of the queue, */
+        if (p->todo.tail == job) {
+            p->todo.tail = NULL;
+            for (struct lo_job *j = p->todo.head; j; j = j->next)
+                p->todo.tail = j;
+        }
+        job->cancelled = true;
+        put(&p->finished, job);         /* done without running */
+        event_active(p->wake, EV_READ, 0);
+        found = true;
+        break;
+    }
+    for (int i = 0; i < p->threads && !found; i++) {
+        struct worker *w = &p->workers[i];
+        if (w->current && w->W && match(w->current, ctx)) {
+            w->current->cancelled = true;
+            lo_lisp_cancel(w->W, true);
+            found = true;
+        }
+    }
+    pthread_mutex_unlock(&p->lock);
+    return found;
 }
 
 void lo_pool_stop(struct lo_pool *p)

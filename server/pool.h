@@ -14,6 +14,7 @@
 #define LO_SERVER_POOL_H
 
 #include <event2/event.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lisp/lisp.h"
@@ -22,6 +23,7 @@ struct lo_job {
     void (*run)(lo_lisp *W, struct lo_job *job);
     void (*done)(struct lo_job *job);
     struct lo_job *next;
+    bool cancelled;             /* by lo_pool_cancel: read it in `done` */
 };
 
 struct lo_pool;
@@ -35,6 +37,13 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
                               size_t why_len);
 /* Queue a job (from the loop thread). */
 void lo_pool_submit(struct lo_pool *p, struct lo_job *job);
+/* Cancel the first job queued or running for which match is true (on
+ * the loop thread): a queued one is not run at all, a running one's
+ * evaluation is cancelled (lo_lisp_cancel); either way its `done` runs
+ * with job->cancelled set.  False when no job matches. */
+bool lo_pool_cancel(struct lo_pool *p,
+                    bool (*match)(const struct lo_job *job, void *ctx),
+                    void *ctx);
 /* Let the workers finish the jobs queued, then stop them; finished jobs
  * still get their `done`. */
 void lo_pool_stop(struct lo_pool *p);

@@ -308,8 +308,12 @@ static void request_done(struct lo_job *job)
         fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
                 r->user, r->logged_in ? "accepted" : "refused");
     }
-    send_buffer(s, &r->reply);
-    msgpack_sbuffer_destroy(&r->reply);
+    if (r->job.cancelled)
+        send_error(s, r->msgid, "CANCELLED", "the request was cancelled");
+    else
+        send_buffer(s, &r->reply);
+    if (r->reply.data)
+        msgpack_sbuffer_destroy(&r->reply);
     free(r->text);
     free(r);
     release(s);
@@ -498,6 +502,30 @@ static void request(struct session *s, const struct lo_rpc_call *call)
     }
 }
 
+struct cancel_key {
+    struct session *s;
+    uint64_t msgid;
+};
+
+static bool same_request(const struct lo_job *job, void *ctx)
+{
+    const struct request *r = (const struct request *)job;
+    const struct cancel_key *k = ctx;
+    return r->s == k->s && r->msgid == k->msgid;
+}
+
+/* The notification cancel [msgid]: that request of this session, queued
+ * or running, is answered CANCELLED (one already answered, or unknown,
+ * is ignored: the notification has no answer). */
+static void cancel(struct session *s, const struct lo_rpc_call *call)
+{
+    const msgpack_object_array *a = &call->params->via.array;
+    if (a->size != 1 || a->ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return;
+    struct cancel_key k = { s, a->ptr[0].via.u64 };
+    lo_pool_cancel(s->srv->pool, same_request, &k);
+}
+
 /* One whole message (frame.c said so): false when the connection must
  * end. */
 static bool message(struct session *s, const uint8_t *bytes, size_t len)
@@ -512,7 +540,9 @@ static bool message(struct session *s, const uint8_t *bytes, size_t len)
     if (ok && (ok = lo_rpc_parse(&u.data, &call, &why))) {
         if (call.kind == LO_RPC_REQUEST)
             request(s, &call);
-        /* notifications: none known yet; unknown ones are tolerated */
+        else if (lo_rpc_method_is(&call, "cancel") && *s->user)
+            cancel(s, &call);
+        /* other notifications are tolerated */
     }
     msgpack_unpacked_destroy(&u);
     if (!ok)

@@ -5,6 +5,7 @@
 # and a runaway evaluation, which ends at the evaluation time limit while
 # another user's requests are answered meanwhile.
 import os, sys, time
+import msgpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_helper import Tap, Server
@@ -57,6 +58,31 @@ ok(m is not None and m[2] is not None and
    "the loop ends at the 2 s limit with RESOURCE-EXHAUSTED (%.1f s)" % took,
    m)
 ok(runaway.value("(+ 2 2)") == 4, "and its session goes on")
+
+# ---- cancel: a running evaluation, a queued one ----
+busy = [clients[k][1] for k in (2, 3)]
+ids = [b.send("eval", ["(loop)"]) for b in busy]
+time.sleep(0.3)                 # both workers loop now
+waiting = clients[4][1]
+queued = waiting.send("eval", ["(+ 40 2)"])
+started = time.monotonic()
+waiting.s.sendall(msgpack.packb([2, "cancel", [queued]]))
+m = waiting.receive()
+ok(m is not None and m[1] == queued and m[2] is not None and
+   m[2]["type"] == "CANCELLED" and time.monotonic() - started < 1,
+   "cancel of a queued request: CANCELLED at once", m)
+for b, msgid in zip(busy, ids):
+    started = time.monotonic()
+    b.s.sendall(msgpack.packb([2, "cancel", [msgid]]))
+    m = b.receive()
+    ok(m is not None and m[1] == msgid and m[2] is not None and
+       m[2]["type"] == "CANCELLED" and time.monotonic() - started < 1.5,
+       "cancel of a running loop: CANCELLED in %.2f s" %
+       (time.monotonic() - started), m)
+ok(busy[0].value("(+ 1 1)") == 2 and waiting.value("(+ 40 2)") == 42,
+   "the sessions go on, their next evaluations not cancelled")
+busy[0].s.sendall(msgpack.packb([2, "cancel", [9999]]))
+ok(busy[0].value("(+ 2 3)") == 5, "a cancel of no request is ignored")
 
 for _, c in clients:
     c.close()
