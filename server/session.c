@@ -82,10 +82,32 @@ static void end_session(struct session *s, const char *why)
     release(s);
 }
 
+/* Replies waiting for a client that does not read: past OUT_PAUSE bytes
+ * the connection's requests are no longer read (no new replies are
+ * made) until they drain below OUT_RESUME; past OUT_MOST -- the replies
+ * of requests already in flight -- the connection ends. */
+enum { OUT_RESUME = 1 << 20, OUT_PAUSE = 16 << 20, OUT_MOST = 256 << 20 };
+
 static void send_buffer(struct session *s, const msgpack_sbuffer *b)
 {
-    if (!s->gone)
-        bufferevent_write(s->bev, b->data, b->size);
+    if (s->gone)
+        return;
+    struct evbuffer *out = bufferevent_get_output(s->bev);
+    if (evbuffer_get_length(out) + b->size > OUT_MOST) {
+        end_session(s, "the client does not read its replies");
+        return;
+    }
+    bufferevent_write(s->bev, b->data, b->size);
+    if (evbuffer_get_length(out) > OUT_PAUSE)
+        bufferevent_disable(s->bev, EV_READ);
+}
+
+/* The replies drained below OUT_RESUME: read requests again. */
+static void on_drained(struct bufferevent *bev, void *arg)
+{
+    (void)arg;
+    if (evbuffer_get_length(bufferevent_get_output(bev)) <= OUT_RESUME)
+        bufferevent_enable(bev, EV_READ);
 }
 
 static void send_error(struct session *s, uint64_t msgid, const char *type,
@@ -554,6 +576,7 @@ static void on_read(struct bufferevent *bev, void *arg)
 {
     struct session *s = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
+    s->refs++;          /* held while reading: ending it frees nothing yet */
     for (size_t len; !s->gone && (len = evbuffer_get_length(in)) > 0;) {
         const struct lo_frame_limits *lim =
             *s->user ? &s->srv->after_login : &s->srv->before_login;
@@ -562,15 +585,16 @@ static void on_read(struct bufferevent *bev, void *arg)
         size_t used = 0;
         enum lo_frame_status st = lo_frame_scan(bytes, take, lim, &used);
         if (st == LO_FRAME_PARTIAL)
-            return;
+            break;
         if (st != LO_FRAME_COMPLETE) {
             end_session(s, lo_frame_status_text(st));
-            return;
+            break;
         }
-        if (!message(s, bytes, used))
-            return;
+        if (!message(s, bytes, used) || s->gone)
+            break;
         evbuffer_drain(in, used);
     }
+    release(s);
 }
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
@@ -630,7 +654,8 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     snprintf(s->address, sizeof s->address, "%s", address);
     srv->sessions++;
     fprintf(stderr, "lispos-server: %s: connected\n", peer);
-    bufferevent_setcb(bev, on_read, NULL, on_event, s);
+    bufferevent_setcb(bev, on_read, on_drained, on_event, s);
+    bufferevent_setwatermark(bev, EV_WRITE, OUT_RESUME, 0);
     /* read no further ahead than a message can be */
     bufferevent_setwatermark(bev, EV_READ, 0,
                              srv->after_login.max_bytes + 4096);

@@ -84,6 +84,33 @@ ok(busy[0].value("(+ 1 1)") == 2 and waiting.value("(+ 40 2)") == 42,
 busy[0].s.sendall(msgpack.packb([2, "cancel", [9999]]))
 ok(busy[0].value("(+ 2 3)") == 5, "a cancel of no request is ignored")
 
+# ---- a client that stops reading ----
+def rss_mb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) // 1024
+    return 0
+
+slow = clients[5][1]
+before = rss_mb(srv.p.pid)
+big = "(make-string 1000000 :initial-element #\\x)"
+for k in range(300):
+    slow.s.sendall(msgpack.packb([0, 10000 + k, "eval", [big]]))
+time.sleep(3)
+during = rss_mb(srv.p.pid)
+ok(during - before < 200, "300 replies of 1 MB not read: the server grows "
+   "by %d MB, not 300" % (during - before))
+ok(clients[6][1].value("(+ 5 5)") == 10, "and serves others meanwhile")
+got = 0
+while got < 300:
+    m = slow.receive()
+    if m is None:
+        break
+    got += 1
+ok(got == 300, "reading again, the slow client gets an answer to each of "
+   "its 300 requests (%d)" % got)
+
 for _, c in clients:
     c.close()
 admin.close()
