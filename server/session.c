@@ -29,7 +29,6 @@
 enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
 #define ADMINISTRATOR "admin"
 
-
 struct session {
     struct lo_server *srv;
     struct bufferevent *bev;
@@ -336,6 +335,7 @@ static void request_done(struct lo_job *job)
         send_buffer(s, &r->reply);
     if (r->reply.data)
         msgpack_sbuffer_destroy(&r->reply);
+    explicit_bzero(r->text, r->text_len);      /* a password, maybe */
     free(r->text);
     free(r);
     release(s);
