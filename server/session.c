@@ -50,6 +50,9 @@ struct request {
     char *text;                 /* eval's source, a password */
     size_t text_len;
     lo_ckpt *store;             /* for sync */
+    char key[USER_NAME_MOST + 10];  /* store.query's order-by ("" none) */
+    bool descending;
+    int64_t limit, offset;      /* store.query's, -1 when not given */
     bool logged_in;             /* login's answer */
     msgpack_sbuffer reply;
 };
@@ -198,6 +201,67 @@ static void run_eval(lo_lisp *W, struct lo_job *job)
     lo_scope_close(W, scope);
 }
 
+/* A store.* call made in the user's environment: `fn` of the system's
+ * internal package (store/boot/74-wire.lisp) on args, its value packed
+ * as the result, or its error. */
+static void run_wire(lo_lisp *W, struct request *r, const char *fn,
+                     lo_ref *args, size_t nargs, msgpack_packer *pk)
+{
+    lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", fn, args, nargs);
+    if (!value) {
+        const struct lo_error *e = lo_last_error(W);
+        lo_rpc_pack_error(pk, r->msgid, e->type, e->message, e->backtrace);
+        return;
+    }
+    lo_rpc_pack_result_head(pk, r->msgid);
+    lo_pack_value(W, pk, value);
+}
+
+static bool as_user(lo_lisp *W, struct request *r, msgpack_packer *pk)
+{
+    if (lo_lisp_set_user(W, r->user) == LO_OK)
+        return true;
+    lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
+                      "cannot select the user's environment", "");
+    return false;
+}
+
+static void run_store_count(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (!as_user(W, r, &pk))
+        return;
+    lo_scope scope = lo_scope_open(W);
+    lo_ref text = lo_new_string(W, r->text, r->text_len);
+    run_wire(W, r, "%WIRE-COUNT", &text, 1, &pk);
+    lo_scope_close(W, scope);
+}
+
+static void run_store_query(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (!as_user(W, r, &pk))
+        return;
+    lo_scope scope = lo_scope_open(W);
+    lo_ref args[4] = { lo_new_string(W, r->text, r->text_len),
+                       lo_new_nil(W), lo_new_nil(W), lo_new_nil(W) };
+    if (r->key[0]) {
+        lo_ref key = lo_new_symbol(W, "KEYWORD", r->key);
+        args[1] = !r->descending ? key : lo_new_list(W, (lo_ref[]){
+                      key, lo_new_symbol(W, "KEYWORD", "DESCENDING") }, 2);
+    }
+    if (r->limit >= 0)
+        args[2] = lo_new_integer(W, r->limit);
+    if (r->offset >= 0)
+        args[3] = lo_new_integer(W, r->offset);
+    run_wire(W, r, "%WIRE-QUERY", args, 4, &pk);
+    lo_scope_close(W, scope);
+}
+
 static void run_sync(lo_lisp *W, struct lo_job *job)
 {
     (void)W;
@@ -341,10 +405,12 @@ static void request_done(struct lo_job *job)
     release(s);
 }
 
-/* A request for the pool: text copied and NUL-terminated. */
-static void submit(struct session *s, uint64_t msgid,
-                   void (*run)(lo_lisp *, struct lo_job *), const char *user,
-                   const char *text, size_t text_len)
+/* A request for the pool: text copied and NUL-terminated; a query's
+ * options from `query` (or none). */
+static void submit_query(struct session *s, uint64_t msgid,
+                         void (*run)(lo_lisp *, struct lo_job *),
+                         const char *user, const char *text, size_t text_len,
+                         const struct request *query)
 {
     struct request *r = calloc(1, sizeof *r);
     char *copy = malloc(text_len + 1);
@@ -364,9 +430,23 @@ static void submit(struct session *s, uint64_t msgid,
     r->text = copy;
     r->text_len = text_len;
     r->store = s->srv->store;
+    r->limit = r->offset = -1;
+    if (query) {
+        memcpy(r->key, query->key, sizeof r->key);
+        r->descending = query->descending;
+        r->limit = query->limit;
+        r->offset = query->offset;
+    }
     s->refs++;
     s->in_flight++;
     lo_pool_submit(s->srv->pool, &r->job);
+}
+
+static void submit(struct session *s, uint64_t msgid,
+                   void (*run)(lo_lisp *, struct lo_job *), const char *user,
+                   const char *text, size_t text_len)
+{
+    submit_query(s, msgid, run, user, text, text_len, NULL);
 }
 
 /* ---- dispatch ---- */
@@ -427,6 +507,70 @@ static void eval(struct session *s, const struct lo_rpc_call *call)
         return;
     }
     submit(s, call->msgid, run_eval, s->user, text, len);
+}
+
+/* store.query's options {"order-by": KEY, "descending": bool, "limit": n,
+ * "offset": n} into r's fields; false (with why) when one is wrong. */
+static bool query_options(const msgpack_object *o, struct request *r,
+                          const char **why)
+{
+    *why = "store.query's options are a map: order-by (a key's name), "
+           "descending (a boolean), limit and offset (integers >= 0)";
+    if (o->type != MSGPACK_OBJECT_MAP)
+        return false;
+    for (uint32_t i = 0; i < o->via.map.size; i++) {
+        const msgpack_object *k = &o->via.map.ptr[i].key;
+        const msgpack_object *v = &o->via.map.ptr[i].val;
+        if (k->type != MSGPACK_OBJECT_STR)
+            return false;
+        struct rpc_name { const char *p; uint32_t n; } name = {
+            k->via.str.ptr, k->via.str.size };
+#define IS(s) (name.n == sizeof s - 1 && !memcmp(name.p, s, name.n))
+        if (IS("order-by") && v->type == MSGPACK_OBJECT_STR &&
+            v->via.str.size >= 1 && v->via.str.size < sizeof r->key) {
+            for (uint32_t j = 0; j < v->via.str.size; j++) {
+                char c = v->via.str.ptr[j];
+                r->key[j] = c >= 'a' && c <= 'z' ? (char)(c - 32) : c;
+            }
+            r->key[v->via.str.size] = 0;
+        } else if (IS("descending") && v->type == MSGPACK_OBJECT_BOOLEAN) {
+            r->descending = v->via.boolean;
+        } else if ((IS("limit") || IS("offset")) &&
+                   v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
+                   v->via.u64 < ((uint64_t)1 << 60)) {
+            *(IS("limit") ? &r->limit : &r->offset) = (int64_t)v->via.u64;
+        } else {
+            return false;
+        }
+#undef IS
+    }
+    return true;
+}
+
+/* store.count [filter] and store.query [filter, options?]: the filter is
+ * the text of one Lisp form, read (never evaluated) in the user's
+ * environment. */
+static void store_method(struct session *s, const struct lo_rpc_call *call,
+                         bool query)
+{
+    const char *text, *why = NULL;
+    uint32_t len, n = call->params->via.array.size;
+    if (!lo_rpc_string_arg(call, 0, &text, &len) || n < 1 ||
+        n > (query ? 2u : 1u)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", query
+                   ? "store.query takes [filter] or [filter, options], the "
+                     "filter the text of a Lisp form"
+                   : "store.count takes [filter], the text of a Lisp form");
+        return;
+    }
+    struct request probe = { .limit = -1, .offset = -1 };
+    if (n == 2 && !query_options(&call->params->via.array.ptr[1], &probe,
+                                 &why)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", why);
+        return;
+    }
+    submit_query(s, call->msgid, query ? run_store_query : run_store_count,
+                 s->user, text, len, &probe);
 }
 
 /* The administrator's methods on accounts: [name] or [name, password]. */
@@ -511,6 +655,10 @@ static void request(struct session *s, const struct lo_rpc_call *call)
                    "too many requests in flight on this connection");
     } else if (lo_rpc_method_is(call, "eval")) {
         eval(s, call);
+    } else if (lo_rpc_method_is(call, "store.count")) {
+        store_method(s, call, false);
+    } else if (lo_rpc_method_is(call, "store.query")) {
+        store_method(s, call, true);
     } else if (lo_rpc_method_is(call, "sync")) {
         submit(s, call->msgid, run_sync, s->user, "", 0);
     } else if (admin_request(s, call)) {

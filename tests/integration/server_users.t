@@ -70,6 +70,44 @@ ok(second.value("(secret)") == 42,
    "a second session of alice shares her environment")
 second.close()
 
+# ---- the store over the wire: ACLs decide what each user finds ----
+alice.value('(store-put "shared" :name "shared" :year 1990 :category :book '
+            ':acl (list (list "bob" 1)))')
+alice.value('(store-put "private" :name "private" :year 2000)')
+alice.value('(store-put "also private" :name "third" :year 2010)')
+err, res = alice.call("store.count", "(has :year)")
+ok(err is None and res == 3, "store.count: alice sees her 3 entries", res)
+err, res = bob.call("store.count", "(has :year)")
+ok(err is None and res == 1, "bob sees only the one shared with him", res)
+err, res = bob.call("store.query", "t")
+ok(err is None and len(res) == 1 and res[0][1][:4] == ["NAME", "shared",
+   "YEAR", 1990], "store.query: [id, [KEY, value ...]] for bob's one", res)
+err, res = alice.call("store.query", "(> :year 1980)",
+                      {"order-by": "year", "descending": True, "limit": 2})
+ok(err is None and [e[1][1] for e in res] == ["third", "private"],
+   "options: order-by year descending, limit 2", res)
+err, res = alice.call("store.query", "(> :year 1980)",
+                      {"order-by": "year", "offset": 1})
+ok(err is None and [e[1][1] for e in res] == ["private", "third"],
+   "options: offset 1", res)
+err, res = alice.call("store.query", "(bogus :year 1)")
+ok(err and err["type"] == "STORE-QUERY-ERROR", "an unknown operator: "
+   "STORE-QUERY-ERROR", err)
+err, res = alice.call("store.query", "(has :year) (has :name)")
+ok(err and err["type"] == "STORE-QUERY-ERROR", "two forms: refused", err)
+err, res = alice.call("store.query", "(has :year", {})
+ok(err and err["type"] == "END-OF-FILE", "an unbalanced filter: a reader "
+   "error", err)
+err, res = alice.call("store.query", "t", {"limit": -1})
+ok(err and err["type"] == "ARGUMENT-ERROR", "a negative limit: an argument "
+   "error", err)
+err, res = alice.call("store.query", "t", {"colour": "red"})
+ok(err and err["type"] == "ARGUMENT-ERROR", "an unknown option: an "
+   "argument error", err)
+err, res = alice.call("store.count", '(satisfies (lambda (e) (error "x")))')
+ok(err is not None, "a filter's lambda is read, not a function: refused, "
+   "never called", err)
+
 # ---- passwords ----
 err, res = admin.call("admin.user-passwd", "bob", "bob-new")
 ok(err is None, "admin.user-passwd bob", err)
