@@ -7,6 +7,9 @@ import msgpack
 
 build = os.environ.get("LISPOS_BUILD", "build")
 server_bin = os.path.join(build, "lispos-server")
+# a sanitizer's build (build/san, build/tsan): memory it keeps for itself
+# (ASan's quarantine of freed blocks) makes the process's size no measure
+sanitized = os.path.basename(os.path.normpath(build)) in ("san", "tsan")
 
 
 class Tap:
@@ -23,6 +26,11 @@ class Tap:
                 print("#   got: %r" % (detail,))
         sys.stdout.flush()
         return cond
+
+    def skip(self, what, why):
+        self.n += 1
+        print("ok %d - %s # skip %s" % (self.n, what, why))
+        sys.stdout.flush()
 
     def done(self):
         print("1..%d" % self.n)

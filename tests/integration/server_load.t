@@ -8,7 +8,7 @@ import os, sys, time
 import msgpack
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_helper import Tap, Server
+from server_helper import Tap, Server, sanitized
 
 t = Tap()
 ok = t.ok
@@ -99,8 +99,12 @@ for k in range(300):
     slow.s.sendall(msgpack.packb([0, 10000 + k, "eval", [big]]))
 time.sleep(3)
 during = rss_mb(srv.p.pid)
-ok(during - before < 200, "300 replies of 1 MB not read: the server grows "
-   "by %d MB, not 300" % (during - before))
+if sanitized:
+    t.skip("300 replies of 1 MB not read: the server's growth bounded",
+           "a sanitizer's memory is no measure (%d MB)" % (during - before))
+else:
+    ok(during - before < 200, "300 replies of 1 MB not read: the server "
+       "grows by %d MB, not 300" % (during - before))
 ok(clients[6][1].value("(+ 5 5)") == 10, "and serves others meanwhile")
 got = 0
 while got < 300:
