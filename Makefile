@@ -74,7 +74,7 @@ SERVER_SRCS := $(filter-out $(TOOL_SRCS) server/lispos_server.c,\
                  $(wildcard server/*.c)) $(wildcard proto/*.c auth/hosted/*.c)
 SERVER_LIB  := $(BUILD)/liblispos-server.a
 SERVER_LIBS := -levent_openssl -levent_pthreads -levent -lssl -lcrypto \
-               -lmsgpackc -lsodium
+               -lmsgpackc -lsodium -linih
 # tests/unit/: C tests, one program each; tests/integration/: scripts that
 # drive the programs; tests/helpers/: what the C tests share, compiled once.
 TEST_SRCS := $(wildcard tests/unit/*.c)

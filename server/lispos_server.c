@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <ini.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,9 @@ static void usage(FILE *out)
         "  --snapshot-interval SECONDS\n"
         "                    how often the state is made durable (default 60;\n"
         "                    a client's sync makes it so at once)\n"
+        "  --config FILE     options from an INI file, section [server], each\n"
+        "                    key an option's name (conf/lispos.conf); the\n"
+        "                    command line overrides it\n"
         "  --version         print the versions and exit\n"
         "  -h, --help        this text\n");
 }
@@ -372,6 +376,111 @@ static bool number_arg(const char *option, const char *text, long lo,
     return true;
 }
 
+static bool size_arg(const char *option, const char *text, uint64_t *out)
+{
+    if ((*out = lo_parse_size(text)))
+        return true;
+    fprintf(stderr, "lispos-server: bad %s '%s' (bytes: 512M, 4G ...)\n",
+            option, text);
+    return false;
+}
+
+/* The option name (without "--") set to value, from the command line or
+ * the config file (whose keys are the options' names): false when the
+ * name is unknown or the value bad (said on stderr).  Strings are kept
+ * as given: value must outlive o. */
+static bool set_option(struct options *o, const char *name, const char *value)
+{
+    long n;
+    uint64_t bytes;
+    char option[64];
+    snprintf(option, sizeof option, "--%s", name);
+    if (!strcmp(name, "data")) {
+        o->data = value;
+    } else if (!strcmp(name, "listen")) {
+        o->listen = value;
+    } else if (!strcmp(name, "size")) {
+        if (!size_arg(option, value, &o->size))
+            return false;
+    } else if (!strcmp(name, "workers")) {
+        if (!number_arg(option, value, 1, 256, &n))
+            return false;
+        o->workers = (int)n;
+    } else if (!strcmp(name, "snapshot-interval")) {
+        if (!number_arg(option, value, 1, 86400, &n))
+            return false;
+        o->snapshot_seconds = (unsigned)n;
+    } else if (!strcmp(name, "max-eval-seconds")) {
+        if (!number_arg(option, value, 1, 86400, &n))
+            return false;
+        o->limits.wall_ns = (uint64_t)n * 1000000000;
+    } else if (!strcmp(name, "max-eval-bytes")) {
+        if (!size_arg(option, value, &bytes))
+            return false;
+        o->limits.bytes = bytes;
+    } else {
+        fprintf(stderr, "lispos-server: no option %s\n", option);
+        return false;
+    }
+    return true;
+}
+
+/* ---- the config file: INI, every key an option's name ----------------- */
+
+struct config {
+    struct options *o;
+    const char *path;
+    bool bad;
+};
+
+/* The values read from the file, which o points at, freed at the end. */
+enum { KEPT_MOST = 64 };
+static char *kept[KEPT_MOST];
+static int kept_count;
+
+static void free_kept(void)
+{
+    while (kept_count > 0)
+        free(kept[--kept_count]);
+}
+
+static int config_line(void *arg, const char *section, const char *name,
+                       const char *value)
+{
+    struct config *c = arg;
+    if (strcmp(section, "server")) {
+        fprintf(stderr, "lispos-server: %s: no section [%s] (only "
+                "[server])\n", c->path, section);
+        c->bad = true;
+        return 0;
+    }
+    char *copy = kept_count < KEPT_MOST ? strdup(value) : NULL;
+    if (copy)
+        kept[kept_count++] = copy;
+    if (!copy || !set_option(c->o, name, copy)) {
+        fprintf(stderr, "lispos-server: %s: in [server], %s = %s\n", c->path,
+                name, value);
+        c->bad = true;
+        return 0;
+    }
+    return 1;
+}
+
+static bool read_config(struct options *o, const char *path)
+{
+    struct config c = { o, path, false };
+    int line = ini_parse(path, config_line, &c);
+    if (line < 0) {
+        fprintf(stderr, "lispos-server: cannot read the config file %s\n",
+                path);
+        return false;
+    }
+    if (line > 0 && !c.bad)
+        fprintf(stderr, "lispos-server: %s:%d: not INI (key = value)\n",
+                path, line);
+    return line == 0 && !c.bad;
+}
+
 int main(int argc, char **argv)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -381,10 +490,13 @@ int main(int argc, char **argv)
                          .snapshot_seconds = 60,
                          .limits = { .bytes = 1ull << 30,
                                      .wall_ns = 60ull * 1000000000 } };
-    long n;
+    /* the config file first, so that the command line overrides it */
+    atexit(free_kept);
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--config") && !read_config(&o, argv[i + 1]))
+            return 2;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        bool more = i + 1 < argc;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             usage(stdout);
             return 0;
@@ -393,33 +505,13 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--init")) {
             o.init = true;
-        } else if (!strcmp(a, "--data") && more) {
-            o.data = argv[++i];
-        } else if (!strcmp(a, "--listen") && more) {
-            o.listen = argv[++i];
-        } else if (!strcmp(a, "--size") && more) {
-            if (!(o.size = lo_parse_size(argv[++i]))) {
-                fprintf(stderr, "lispos-server: bad --size '%s'\n", argv[i]);
+        } else if (!strcmp(a, "--config") && i + 1 < argc) {
+            i++;                        /* read above */
+        } else if (!strncmp(a, "--", 2) && a[2] && i + 1 < argc) {
+            if (!set_option(&o, a + 2, argv[++i])) {
+                usage(stderr);
                 return 2;
             }
-        } else if (!strcmp(a, "--snapshot-interval") && more) {
-            if (!number_arg(a, argv[++i], 1, 86400, &n))
-                return 2;
-            o.snapshot_seconds = (unsigned)n;
-        } else if (!strcmp(a, "--max-eval-seconds") && more) {
-            if (!number_arg(a, argv[++i], 1, 86400, &n))
-                return 2;
-            o.limits.wall_ns = (uint64_t)n * 1000000000;
-        } else if (!strcmp(a, "--max-eval-bytes") && more) {
-            if (!(o.limits.bytes = lo_parse_size(argv[++i]))) {
-                fprintf(stderr, "lispos-server: bad --max-eval-bytes '%s'\n",
-                        argv[i]);
-                return 2;
-            }
-        } else if (!strcmp(a, "--workers") && more) {
-            if (!number_arg(a, argv[++i], 1, 256, &n))
-                return 2;
-            o.workers = (int)n;
         } else {
             fprintf(stderr, "lispos-server: unexpected argument '%s'\n", a);
             usage(stderr);

@@ -50,6 +50,33 @@ r = subprocess.run([server, "--data", data, "--listen", "nowhere"],
 ok(r.returncode == 2 and "bad --listen" in r.stderr,
    "a bad --listen is a clear error", r.stderr)
 
+# ---- the config file ----
+conf = os.path.join(tmp, "lispos.conf")
+with open(conf, "w") as f:
+    f.write("[server]\nlisten = nowhere\n")
+r = subprocess.run([server, "--config", conf, "--data", data],
+                   capture_output=True, text=True)
+ok(r.returncode == 2 and "bad --listen 'nowhere'" in r.stderr,
+   "a config file's value is checked as the option's", r.stderr)
+with open(conf, "w") as f:
+    f.write("[server]\ncolour = red\n")
+r = subprocess.run([server, "--config", conf, "--data", data],
+                   capture_output=True, text=True)
+ok(r.returncode == 2 and "no option --colour" in r.stderr and
+   "in [server], colour = red" in r.stderr,
+   "an unknown key is a clear error", r.stderr)
+r = subprocess.run([server, "--config", os.path.join(tmp, "missing.conf")],
+                   capture_output=True, text=True)
+ok(r.returncode == 2 and "cannot read the config file" in r.stderr,
+   "a missing config file is a clear error", r.stderr)
+r = subprocess.run([server, "--config",
+                    os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "..", "..", "conf", "lispos.conf"),
+                    "--listen", "bad", "--data", data],
+                   capture_output=True, text=True)
+ok(r.returncode == 2 and "bad --listen 'bad'" in r.stderr,
+   "conf/lispos.conf reads, and the command line overrides it", r.stderr)
+
 # ---- serving ----
 p = start()
 c = Client()
