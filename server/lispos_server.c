@@ -44,6 +44,8 @@ struct options {
     uint64_t size;
     int workers;
     unsigned snapshot_seconds;
+    unsigned login_seconds;     /* to shake hands and log in */
+    unsigned idle_seconds;      /* a logged-in connection may stay silent */
     struct lo_limits limits;    /* of each evaluation */
 };
 
@@ -66,6 +68,10 @@ static void usage(FILE *out)
         "  --max-eval-seconds S, --max-eval-bytes BYTES\n"
         "                    what one request's evaluation may take: wall time\n"
         "                    (default 60) and heap allocated (default 1G)\n"
+        "  --login-timeout S, --idle-timeout S\n"
+        "                    a connection must shake hands and log in within S\n"
+        "                    (default 30); a logged-in one may stay silent S\n"
+        "                    (default 3600)\n"
         "  --snapshot-interval SECONDS\n"
         "                    how often the state is made durable (default 60;\n"
         "                    a client's sync makes it so at once)\n"
@@ -307,8 +313,8 @@ static int serve(const struct options *o)
         .after_login = { .max_bytes = 16u << 20, .max_depth = 64 },
         .max_in_flight = 64,
         .max_sessions = 1024,
-        .handshake_seconds = 30,
-        .idle_seconds = 3600,
+        .handshake_seconds = o->login_seconds,
+        .idle_seconds = o->idle_seconds,
     };
     if (!(srv.tls = lo_tls_server_context(cert, key, why, sizeof why))) {
         fprintf(stderr, "lispos-server: %s\n", why);
@@ -410,6 +416,14 @@ static bool set_option(struct options *o, const char *name, const char *value)
         if (!number_arg(option, value, 1, 86400, &n))
             return false;
         o->snapshot_seconds = (unsigned)n;
+    } else if (!strcmp(name, "login-timeout")) {
+        if (!number_arg(option, value, 1, 3600, &n))
+            return false;
+        o->login_seconds = (unsigned)n;
+    } else if (!strcmp(name, "idle-timeout")) {
+        if (!number_arg(option, value, 1, 7 * 86400, &n))
+            return false;
+        o->idle_seconds = (unsigned)n;
     } else if (!strcmp(name, "max-eval-seconds")) {
         if (!number_arg(option, value, 1, 86400, &n))
             return false;
@@ -488,6 +502,7 @@ int main(int argc, char **argv)
                          .size = 1ull << 30,
                          .workers = cores > 2 ? (int)cores : 2,
                          .snapshot_seconds = 60,
+                         .login_seconds = 30, .idle_seconds = 3600,
                          .limits = { .bytes = 1ull << 30,
                                      .wall_ns = 60ull * 1000000000 } };
     /* the config file first, so that the command line overrides it */

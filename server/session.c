@@ -32,6 +32,7 @@ enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
 struct session {
     struct lo_server *srv;
     struct bufferevent *bev;
+    struct event *deadline;     /* to log in by, whatever it sends */
     char peer[64];              /* address:port, for the logs */
     char address[INET6_ADDRSTRLEN];     /* for the login throttle */
     char user[USER_NAME_MOST + 1];      /* "" until logged in */
@@ -79,6 +80,8 @@ static void end_session(struct session *s, const char *why)
     fprintf(stderr, "lispos-server: %s%s%s: connection closed: %s\n",
             s->peer, *s->user ? " " : "", s->user, why);
     s->gone = true;
+    if (s->deadline)
+        event_free(s->deadline);
     bufferevent_free(s->bev);
     s->bev = NULL;
     release(s);
@@ -383,6 +386,8 @@ static void request_done(struct lo_job *job)
         s->login_pending = false;
         if (r->logged_in && !s->gone) {
             memcpy(s->user, r->user, sizeof s->user);
+            if (s->deadline)
+                evtimer_del(s->deadline);
             struct timeval t = { (time_t)s->srv->idle_seconds, 0 };
             bufferevent_set_timeouts(s->bev, &t, NULL);
         }
@@ -779,6 +784,17 @@ static void peer_text(const struct sockaddr *addr, char *out, size_t len,
     memcpy(address, host, sizeof host);
 }
 
+/* The login deadline: a client that has not logged in by then goes, even
+ * if it keeps sending (a read timeout alone would let it stay). */
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct session *s = arg;
+    if (!*s->user)
+        end_session(s, "no login in time");
+}
+
 /* The TLS session of a connection whose first byte says it speaks TLS. */
 static void start_tls(struct lo_server *srv, evutil_socket_t fd,
                       const char *peer, const char *address)
@@ -809,6 +825,9 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
                              srv->after_login.max_bytes + 4096);
     struct timeval t = { (time_t)srv->handshake_seconds, 0 };
     bufferevent_set_timeouts(bev, &t, NULL);
+    s->deadline = evtimer_new(srv->base, on_deadline, s);
+    if (s->deadline)
+        evtimer_add(s->deadline, &t);
     bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 

@@ -13,7 +13,8 @@ from server_helper import Tap, Server, sanitized
 t = Tap()
 ok = t.ok
 USERS, PER_USER = 5, 20
-srv = Server("admin-secret", "--workers", "2", "--max-eval-seconds", "2")
+srv = Server("admin-secret", "--workers", "2", "--max-eval-seconds", "2",
+             "--login-timeout", "3")
 r = srv.init("--size", "64M")
 ok(r.returncode == 0, "--init", r.stderr)
 srv.start()
@@ -114,6 +115,31 @@ while got < 300:
     got += 1
 ok(got == 300, "reading again, the slow client gets an answer to each of "
    "its 300 requests (%d)" % got)
+
+# ---- connections that never log in ----
+import socket
+raw = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+started = time.monotonic()
+try:
+    closed = raw.recv(10) == b""
+except ConnectionError:
+    closed = True
+took = time.monotonic() - started
+ok(closed and 2.5 < took < 8, "a connection that never shakes hands is "
+   "closed at the 3 s login timeout (%.1f s)" % took)
+raw.close()
+lazy = srv.client()
+started = time.monotonic()
+alive = True
+while alive and time.monotonic() - started < 10:
+    try:
+        err, res = lazy.call("hello")
+        time.sleep(0.3)
+    except Exception:
+        alive = False
+took = time.monotonic() - started
+ok(not alive and took < 5, "one that keeps sending hello but never logs in "
+   "is closed at the deadline too (%.1f s)" % took)
 
 for _, c in clients:
     c.close()
