@@ -14,6 +14,8 @@
 #include "proto/frame.h"
 #include "server/pool.h"
 
+struct session;
+
 struct lo_server {
     lo_ckpt *store;
     struct event_base *base;
@@ -23,6 +25,8 @@ struct lo_server {
     struct lo_frame_limits before_login, after_login;
     unsigned max_in_flight;     /* requests of one connection at once */
     unsigned max_sessions, sessions;
+    struct session *connected;  /* the sessions whose connection is open */
+    uint64_t next_session_id;
     unsigned handshake_seconds; /* to finish the TLS handshake and log in */
     unsigned idle_seconds;      /* a logged-in connection may stay silent */
 };

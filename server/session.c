@@ -31,6 +31,9 @@ enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
 
 struct session {
     struct lo_server *srv;
+    struct session *prev, *next;    /* in srv->connected while open */
+    uint64_t id;                /* for admin.sessions, session-kill */
+    uint64_t since;             /* when it connected (ns, monotonic) */
     struct bufferevent *bev;
     struct event *deadline;     /* to log in by, whatever it sends */
     char peer[64];              /* address:port, for the logs */
@@ -80,6 +83,12 @@ static void end_session(struct session *s, const char *why)
     fprintf(stderr, "lispos-server: %s%s%s: connection closed: %s\n",
             s->peer, *s->user ? " " : "", s->user, why);
     s->gone = true;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        s->srv->connected = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
     if (s->deadline)
         event_free(s->deadline);
     bufferevent_free(s->bev);
@@ -615,6 +624,67 @@ static void account_method(struct session *s, const struct lo_rpc_call *call,
     submit(s, call->msgid, run, name, password, password_len);
 }
 
+/* admin.sessions []: every open connection, newest first. */
+static void list_sessions(struct session *s, uint64_t msgid)
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    lo_rpc_pack_result_head(&pk, msgid);
+    size_t n = 0;
+    for (struct session *x = s->srv->connected; x; x = x->next)
+        n++;
+    msgpack_pack_array(&pk, n);
+    uint64_t now = now_ns();
+    for (struct session *x = s->srv->connected; x; x = x->next) {
+        msgpack_pack_map(&pk, 5);
+        lo_rpc_pack_string(&pk, "id");
+        msgpack_pack_uint64(&pk, x->id);
+        lo_rpc_pack_string(&pk, "user");
+        if (*x->user)
+            lo_rpc_pack_string(&pk, x->user);
+        else
+            msgpack_pack_nil(&pk);
+        lo_rpc_pack_string(&pk, "peer");
+        lo_rpc_pack_string(&pk, x->peer);
+        lo_rpc_pack_string(&pk, "in-flight");
+        msgpack_pack_unsigned_int(&pk, x->in_flight);
+        lo_rpc_pack_string(&pk, "seconds");
+        msgpack_pack_uint64(&pk, (now - x->since) / 1000000000);
+    }
+    send_buffer(s, &b);
+    msgpack_sbuffer_destroy(&b);
+}
+
+/* admin.session-kill [id]: that connection ends (its requests in flight
+ * finish unanswered). */
+static void kill_session(struct session *s, const struct lo_rpc_call *call)
+{
+    const msgpack_object_array *a = &call->params->via.array;
+    if (a->size != 1 || a->ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "admin.session-kill takes [id], a session's id");
+        return;
+    }
+    struct session *x = s->srv->connected;
+    while (x && x->id != a->ptr[0].via.u64)
+        x = x->next;
+    if (!x) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "no such session");
+        return;
+    }
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    lo_rpc_pack_result_head(&pk, call->msgid);
+    msgpack_pack_true(&pk);
+    send_buffer(s, &b);                 /* answered first: x may be s */
+    msgpack_sbuffer_destroy(&b);
+    end_session(x, "killed by the administrator");
+}
+
 /* Methods only the administrator may call; false when it is none. */
 static bool admin_request(struct session *s, const struct lo_rpc_call *call)
 {
@@ -641,6 +711,14 @@ static bool admin_request(struct session *s, const struct lo_rpc_call *call)
         }
     if (lo_rpc_method_is(call, "admin.user-list")) {
         submit(s, call->msgid, run_user_list, "", "", 0);
+        return true;
+    }
+    if (lo_rpc_method_is(call, "admin.sessions")) {
+        list_sessions(s, call->msgid);
+        return true;
+    }
+    if (lo_rpc_method_is(call, "admin.session-kill")) {
+        kill_session(s, call);
         return true;
     }
     return false;
@@ -817,6 +895,12 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     snprintf(s->peer, sizeof s->peer, "%s", peer);
     snprintf(s->address, sizeof s->address, "%s", address);
     srv->sessions++;
+    s->id = ++srv->next_session_id;
+    s->since = now_ns();
+    s->next = srv->connected;
+    if (s->next)
+        s->next->prev = s;
+    srv->connected = s;
     fprintf(stderr, "lispos-server: %s: connected\n", peer);
     bufferevent_setcb(bev, on_read, on_drained, on_event, s);
     bufferevent_setwatermark(bev, EV_WRITE, OUT_RESUME, 0);

@@ -108,6 +108,25 @@ err, res = alice.call("store.count", '(satisfies (lambda (e) (error "x")))')
 ok(err is not None, "a filter's lambda is read, not a function: refused, "
    "never called", err)
 
+# ---- sessions ----
+extra = srv.client().login("alice", "alice-pw")
+err, res = admin.call("admin.sessions")
+users = sorted(x["user"] for x in res) if err is None else []
+ok(err is None and users.count("alice") == 2 and "bob" in users and
+   "admin" in users and all(isinstance(x["id"], int) and ":" in x["peer"]
+                            for x in res),
+   "admin.sessions lists every connection: id, user, peer", res)
+target = max(x["id"] for x in res if x["user"] == "alice")
+err, res = admin.call("admin.session-kill", target)
+ok(err is None and res is True, "admin.session-kill", err)
+ok(extra.closed_by_server(), "that connection is closed")
+ok(alice.value("(+ 1 2)") == 3, "alice's other session goes on")
+err, res = admin.call("admin.session-kill", 999999)
+ok(err and err["type"] == "ARGUMENT-ERROR", "killing no session", err)
+err, res = bob.call("admin.sessions")
+ok(err and err["type"] == "ACCESS-DENIED", "admin.sessions by a user: "
+   "ACCESS-DENIED", err)
+
 # ---- passwords ----
 err, res = admin.call("admin.user-passwd", "bob", "bob-new")
 ok(err is None, "admin.user-passwd bob", err)
