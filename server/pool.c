@@ -169,16 +169,16 @@ bool lo_pool_cancel(struct lo_pool *p,
 {
     bool found = false;
     pthread_mutex_lock(&p->lock);
-    for (struct lo_job **at = &p->todo.head; *at && !found; at = &(*at)->next) {
-        struct lo_job *job = *at;
+    for (struct lo_job *job = p->todo.head, *prev = NULL; job;
+         prev = job, job = job->next) {
         if (!match(job, ctx))
             continue;
-        *at = job->next;                /* out of the queue, */
-        if (p->todo.tail == job) {
-            p->todo.tail = NULL;
-            for (struct lo_job *j = p->todo.head; j; j = j->next)
-                p->todo.tail = j;
-        }
+        if (prev)                       /* out of the queue */
+            prev->next = job->next;
+        else
+            p->todo.head = job->next;
+        if (p->todo.tail == job)
+            p->todo.tail = prev;
         job->cancelled = true;
         put(&p->finished, job);         /* done without running */
         event_active(p->wake, EV_READ, 0);

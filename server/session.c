@@ -124,39 +124,51 @@ static void on_drained(struct bufferevent *bev, void *arg)
         bufferevent_enable(bev, EV_READ);
 }
 
+/* A reply packed on the loop: reply_open, pack into r.pk, reply_send. */
+struct reply {
+    msgpack_sbuffer b;
+    msgpack_packer pk;
+};
+
+static void reply_open(struct reply *r)
+{
+    msgpack_sbuffer_init(&r->b);
+    msgpack_packer_init(&r->pk, &r->b, msgpack_sbuffer_write);
+}
+
+static void reply_send(struct session *s, struct reply *r)
+{
+    send_buffer(s, &r->b);
+    msgpack_sbuffer_destroy(&r->b);
+}
+
 static void send_error(struct session *s, uint64_t msgid, const char *type,
                        const char *message)
 {
-    msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    lo_rpc_pack_error(&pk, msgid, type, message, "");
-    send_buffer(s, &b);
-    msgpack_sbuffer_destroy(&b);
+    struct reply r;
+    reply_open(&r);
+    lo_rpc_pack_error(&r.pk, msgid, type, message, "");
+    reply_send(s, &r);
 }
 
 /* ---- methods answered on the loop ---- */
 
 static void hello(struct session *s, uint64_t msgid)
 {
-    msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    lo_rpc_pack_result_head(&pk, msgid);
-    msgpack_pack_map(&pk, 4);
-    lo_rpc_pack_string(&pk, "server");
-    lo_rpc_pack_string(&pk, "lispos");
-    lo_rpc_pack_string(&pk, "version");
-    lo_rpc_pack_string(&pk, lo_lisp_release());
-    lo_rpc_pack_string(&pk, "protocol");
-    msgpack_pack_int(&pk, PROTOCOL_VERSION);
-    lo_rpc_pack_string(&pk, "auth");
-    msgpack_pack_array(&pk, 1);
-    lo_rpc_pack_string(&pk, "password");
-    send_buffer(s, &b);
-    msgpack_sbuffer_destroy(&b);
+    struct reply r;
+    reply_open(&r);
+    lo_rpc_pack_result_head(&r.pk, msgid);
+    msgpack_pack_map(&r.pk, 4);
+    lo_rpc_pack_string(&r.pk, "server");
+    lo_rpc_pack_string(&r.pk, "lispos");
+    lo_rpc_pack_string(&r.pk, "version");
+    lo_rpc_pack_string(&r.pk, lo_lisp_release());
+    lo_rpc_pack_string(&r.pk, "protocol");
+    msgpack_pack_int(&r.pk, PROTOCOL_VERSION);
+    lo_rpc_pack_string(&r.pk, "auth");
+    msgpack_pack_array(&r.pk, 1);
+    lo_rpc_pack_string(&r.pk, "password");
+    reply_send(s, &r);
 }
 
 /* ---- methods run on a worker ---- */
@@ -184,23 +196,37 @@ static void run_login(lo_lisp *W, struct lo_job *job)
     lo_rpc_pack_string(&pk, r->user);
 }
 
+/* The work of r runs in its user's environment: false (the error
+ * packed) when it cannot be selected. */
+static bool as_user(lo_lisp *W, struct request *r, msgpack_packer *pk)
+{
+    if (lo_lisp_set_user(W, r->user) == LO_OK)
+        return true;
+    lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
+                      "cannot select the user's environment", "");
+    return false;
+}
+
+/* The error of the Lisp call that just failed on W, as r's reply. */
+static void pack_lisp_error(lo_lisp *W, struct request *r, msgpack_packer *pk)
+{
+    const struct lo_error *e = lo_last_error(W);
+    lo_rpc_pack_error(pk, r->msgid, e->type, e->message, e->backtrace);
+}
+
 static void run_eval(lo_lisp *W, struct lo_job *job)
 {
     struct request *r = (struct request *)job;
     msgpack_packer pk;
     packer_for(r, &pk);
-    if (lo_lisp_set_user(W, r->user) != LO_OK) {
-        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR",
-                          "cannot select the user's environment", "");
+    if (!as_user(W, r, &pk))
         return;
-    }
     lo_scope scope = lo_scope_open(W);
     lo_ref value = lo_eval(W, r->text);
     const char *output;
     size_t output_len = lo_lisp_take_output(W, &output);
     if (!value) {
-        const struct lo_error *e = lo_last_error(W);
-        lo_rpc_pack_error(&pk, r->msgid, e->type, e->message, e->backtrace);
+        pack_lisp_error(W, r, &pk);
     } else {
         lo_rpc_pack_result_head(&pk, r->msgid);
         msgpack_pack_map(&pk, 2);
@@ -221,21 +247,11 @@ static void run_wire(lo_lisp *W, struct request *r, const char *fn,
 {
     lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", fn, args, nargs);
     if (!value) {
-        const struct lo_error *e = lo_last_error(W);
-        lo_rpc_pack_error(pk, r->msgid, e->type, e->message, e->backtrace);
+        pack_lisp_error(W, r, pk);
         return;
     }
     lo_rpc_pack_result_head(pk, r->msgid);
     lo_pack_value(W, pk, value);
-}
-
-static bool as_user(lo_lisp *W, struct request *r, msgpack_packer *pk)
-{
-    if (lo_lisp_set_user(W, r->user) == LO_OK)
-        return true;
-    lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
-                      "cannot select the user's environment", "");
-    return false;
 }
 
 static void run_store_count(lo_lisp *W, struct lo_job *job)
@@ -627,34 +643,32 @@ static void account_method(struct session *s, const struct lo_rpc_call *call,
 /* admin.sessions []: every open connection, newest first. */
 static void list_sessions(struct session *s, uint64_t msgid)
 {
-    msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    lo_rpc_pack_result_head(&pk, msgid);
+    struct reply r;
+    reply_open(&r);
+    msgpack_packer *pk = &r.pk;
+    lo_rpc_pack_result_head(pk, msgid);
     size_t n = 0;
     for (struct session *x = s->srv->connected; x; x = x->next)
         n++;
-    msgpack_pack_array(&pk, n);
+    msgpack_pack_array(pk, n);
     uint64_t now = now_ns();
     for (struct session *x = s->srv->connected; x; x = x->next) {
-        msgpack_pack_map(&pk, 5);
-        lo_rpc_pack_string(&pk, "id");
-        msgpack_pack_uint64(&pk, x->id);
-        lo_rpc_pack_string(&pk, "user");
+        msgpack_pack_map(pk, 5);
+        lo_rpc_pack_string(pk, "id");
+        msgpack_pack_uint64(pk, x->id);
+        lo_rpc_pack_string(pk, "user");
         if (*x->user)
-            lo_rpc_pack_string(&pk, x->user);
+            lo_rpc_pack_string(pk, x->user);
         else
-            msgpack_pack_nil(&pk);
-        lo_rpc_pack_string(&pk, "peer");
-        lo_rpc_pack_string(&pk, x->peer);
-        lo_rpc_pack_string(&pk, "in-flight");
-        msgpack_pack_unsigned_int(&pk, x->in_flight);
-        lo_rpc_pack_string(&pk, "seconds");
-        msgpack_pack_uint64(&pk, (now - x->since) / 1000000000);
+            msgpack_pack_nil(pk);
+        lo_rpc_pack_string(pk, "peer");
+        lo_rpc_pack_string(pk, x->peer);
+        lo_rpc_pack_string(pk, "in-flight");
+        msgpack_pack_unsigned_int(pk, x->in_flight);
+        lo_rpc_pack_string(pk, "seconds");
+        msgpack_pack_uint64(pk, (now - x->since) / 1000000000);
     }
-    send_buffer(s, &b);
-    msgpack_sbuffer_destroy(&b);
+    reply_send(s, &r);
 }
 
 /* admin.session-kill [id]: that connection ends (its requests in flight
@@ -674,14 +688,11 @@ static void kill_session(struct session *s, const struct lo_rpc_call *call)
         send_error(s, call->msgid, "ARGUMENT-ERROR", "no such session");
         return;
     }
-    msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    lo_rpc_pack_result_head(&pk, call->msgid);
-    msgpack_pack_true(&pk);
-    send_buffer(s, &b);                 /* answered first: x may be s */
-    msgpack_sbuffer_destroy(&b);
+    struct reply r;
+    reply_open(&r);
+    lo_rpc_pack_result_head(&r.pk, call->msgid);
+    msgpack_pack_true(&r.pk);
+    reply_send(s, &r);                  /* answered first: x may be s */
     end_session(x, "killed by the administrator");
 }
 

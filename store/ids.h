@@ -52,8 +52,8 @@ bool lo_id_bits_dense(const struct lo_id_bits *b, uint64_t gap);
  * (both of one query: as many words). */
 void lo_id_bits_or(struct lo_id_bits *a, const struct lo_id_bits *b);
 void lo_id_bits_and(struct lo_id_bits *a, const struct lo_id_bits *b);
-/* a's bits kept only where ascending ids b has the id; b's ids kept only
- * where bits a has a bit (in b's own memory). */
+/* Bits a kept only where the ascending ids b hold their id; ids a kept
+ * only where bits b have a bit (in a's own memory). */
 void lo_id_bits_keep_ids(struct lo_id_bits *a, struct lo_ids b);
 void lo_ids_keep_bits(struct lo_ids *a, const struct lo_id_bits *b);
 

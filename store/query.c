@@ -483,7 +483,6 @@ static bool few_values(lo_value index)
  * of every entry's, and the entries of those that hold the text are the
  * answer, exactly (values hashed by address are no strings, which
  * CONTAINS never matches). */
-
 static struct lo_ids contains_ids(lo_lisp *L, lo_value index, lo_value text)
 {
     lo_value table = *lo_svref(index, INDEX_TABLE);
@@ -1095,10 +1094,13 @@ LO_PRIMITIVE(p_store_query, "%STORE-QUERY", INTERNAL, ANY, 4, 4,
                     offset > UINT64_MAX - limit ? UINT64_MAX : offset + limit;
     struct found r = no_ids(L, stop);
     run_query(L, args[0], &r, NULL);
-    if (r.bits.w && !lo_null(L, key))
-        r.ids = lo_id_bits_ids(L, &r.bits), r.bits.w = NULL;
-    if (!lo_null(L, key))
+    if (!lo_null(L, key)) {
+        if (r.bits.w) {                 /* an order by key needs the ids */
+            r.ids = lo_id_bits_ids(L, &r.bits);
+            r.bits.w = NULL;
+        }
         order_by(L, &r.ids, key, descending);
+    }
     lo_data_unlock_shared(L);
     uint64_t from = offset < r.ids.n ? offset : r.ids.n;
     uint64_t n = r.ids.n - from < limit ? r.ids.n - from : limit;
