@@ -180,6 +180,9 @@ enum lo_type_code {
 enum lo_type_code lo_type_code(lo_lisp *L, lo_ref r);
 bool lo_is_nil(lo_lisp *L, lo_ref r);
 bool lo_eq_refs(lo_lisp *L, lo_ref a, lo_ref b);    /* EQ */
+/* The access bits (0 to 15) r's value carries as a capability, or -1
+ * for a value that carries none (a list, number, character, symbol). */
+int lo_get_access(lo_lisp *L, lo_ref r);
 
 /* The integer's value: LO_OK, or LO_ERANGE when it does not fit (*out
  * unchanged); a TYPE-ERROR when r holds no integer. */
@@ -241,6 +244,8 @@ int lo_call_values(lo_lisp *L, lo_ref fn, const lo_ref *args, size_t nargs,
                    lo_ref *values, size_t max);
 /* Read and evaluate the forms of text in order: the last one's value. */
 lo_ref lo_eval(lo_lisp *L, const char *text);
+/* The same with every value of the last form, as lo_call_values. */
+int lo_eval_values(lo_lisp *L, const char *text, lo_ref *values, size_t max);
 
 /* ---- global variables ---- */
 

@@ -468,6 +468,14 @@ bool lo_eq_refs(lo_lisp *L, lo_ref a, lo_ref b)
     return a && b && lo_eq(*slot_of(a), *slot_of(b));
 }
 
+int lo_get_access(lo_lisp *L, lo_ref r)
+{
+    (void)L;
+    if (!r || !lo_carries_access(*slot_of(r)))
+        return -1;
+    return (int)lo_access_bits(*slot_of(r));
+}
+
 struct access {
     lo_ref r;
     const char *function;
@@ -711,7 +719,9 @@ int lo_call_values(lo_lisp *L, lo_ref fn, const lo_ref *args, size_t nargs,
 
 struct text_eval {
     const char *text;
-    lo_ref result;
+    lo_ref *values;
+    size_t max;
+    int count;
 };
 
 static void eval_text(lo_lisp *L, void *ctx)
@@ -719,13 +729,26 @@ static void eval_text(lo_lisp *L, void *ctx)
     struct text_eval *e = ctx;
     if (!e->text)
         lo_error(L, "PROGRAM-ERROR", "lo_eval: NULL text");
-    e->result = lo_api_handle(L, lo_eval_text(L, e->text));
+    L->nvalues = 1;                     /* no form at all: NIL */
+    lo_value primary = lo_eval_text(L, e->text);
+    uint32_t n = L->nvalues;
+    e->count = (int)n;
+    for (size_t i = 0; i < e->max; i++)
+        e->values[i] = lo_api_handle(L, i == 0 && n > 0 ? primary
+                                     : i < n ? L->mv[i] : L->nil);
 }
 
 lo_ref lo_eval(lo_lisp *L, const char *text)
 {
-    struct text_eval e = { text, NULL };
-    return lo_api_run(L, true, eval_text, &e) == LO_OK ? e.result : NULL;
+    lo_ref result = NULL;
+    struct text_eval e = { text, &result, 1, 0 };
+    return lo_api_run(L, true, eval_text, &e) == LO_OK ? result : NULL;
+}
+
+int lo_eval_values(lo_lisp *L, const char *text, lo_ref *values, size_t max)
+{
+    struct text_eval e = { text, values, values ? max : 0, 0 };
+    return lo_api_run(L, true, eval_text, &e) == LO_OK ? e.count : LO_ELISP;
 }
 
 /* ---- global variables --------------------------------------------------------- */

@@ -33,6 +33,7 @@
 #include "server/size_arg.h"
 #include "server/tls.h"
 #include "server/version_arg.h"
+#include "server/watch.h"
 #include "store/store_api.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:7453"
@@ -328,7 +329,9 @@ static int serve(const struct options *o)
     srv.store = sys.store;
     srv.pool = lo_pool_start(sys.L, o->workers, &o->limits, srv.base, why,
                              sizeof why);
-    struct evconnlistener *listener = srv.pool ? evconnlistener_new_bind(
+    if (srv.pool)
+        srv.watches = lo_watches_new(srv.base, srv.pool);
+    struct evconnlistener *listener = srv.pool && srv.watches ? evconnlistener_new_bind(
         srv.base, on_accept, &srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
         128, (struct sockaddr *)&ss, ss_len) : NULL;
     if (!listener) {

@@ -16,11 +16,14 @@
 
 struct session;
 
+struct lo_watches;
+
 struct lo_server {
     lo_ckpt *store;
     struct event_base *base;
     SSL_CTX *tls;
     struct lo_pool *pool;
+    struct lo_watches *watches; /* live queries */
     /* a message's size and nesting, before and after login */
     struct lo_frame_limits before_login, after_login;
     unsigned max_in_flight;     /* requests of one connection at once */

@@ -24,7 +24,10 @@
 #include "server/accounts.h"
 #include "server/server.h"
 #include "server/throttle.h"
+#include "server/handles.h"
 #include "server/values.h"
+#include "server/watch.h"
+#include "server/wire.h"
 
 enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
 #define ADMINISTRATOR "admin"
@@ -39,6 +42,7 @@ struct session {
     char peer[64];              /* address:port, for the logs */
     char address[INET6_ADDRSTRLEN];     /* for the login throttle */
     char user[USER_NAME_MOST + 1];      /* "" until logged in */
+    struct lo_handles *handles; /* the objects its client holds */
     bool login_pending;
     bool gone;                  /* the connection ended: replies dropped */
     unsigned in_flight;
@@ -53,11 +57,17 @@ struct request {
     char user[USER_NAME_MOST + 1];
     char *text;                 /* eval's source, a password */
     size_t text_len;
+    char *params;               /* the params as sent (MessagePack), for */
+    size_t params_len;          /* a wire method or eval's arguments */
+    const struct lo_wire_method *wire;
+    struct lo_handles *handles; /* the session's */
+    struct lo_watch *watch;     /* store.watch's */
     lo_ckpt *store;             /* for sync */
     char key[USER_NAME_MOST + 10];  /* store.query's order-by ("" none) */
     bool descending;
     int64_t limit, offset;      /* store.query's, -1 when not given */
     bool logged_in;             /* login's answer */
+    bool watching;              /* store.watch's */
     msgpack_sbuffer reply;
 };
 
@@ -68,11 +78,38 @@ static uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
 
+/* The handles of a session that ended, released on a worker (a kept
+ * reference is released inside the Lisp). */
+struct drop_handles {
+    struct lo_job job;
+    struct lo_handles *handles;
+};
+
+static void run_drop_handles(lo_lisp *W, struct lo_job *job)
+{
+    lo_handles_free(W, ((struct drop_handles *)job)->handles);
+}
+
+static void drop_handles_done(struct lo_job *job)
+{
+    free(job);
+}
+
 static void release(struct session *s)
 {
     if (--s->refs > 0)
         return;
     s->srv->sessions--;
+    struct drop_handles *d = s->handles && lo_handles_count(s->handles)
+                                 ? calloc(1, sizeof *d) : NULL;
+    if (d) {
+        d->job.run = run_drop_handles;
+        d->job.done = drop_handles_done;
+        d->handles = s->handles;
+        lo_pool_submit(s->srv->pool, &d->job);
+    } else {
+        lo_handles_free(NULL, s->handles);  /* none held: nothing to release */
+    }
     free(s);
 }
 
@@ -91,6 +128,7 @@ static void end_session(struct session *s, const char *why)
         s->next->prev = s->prev;
     if (s->deadline)
         event_free(s->deadline);
+    lo_watches_end_session(s->srv->watches, s);
     bufferevent_free(s->bev);
     s->bev = NULL;
     release(s);
@@ -114,6 +152,31 @@ static void send_buffer(struct session *s, const msgpack_sbuffer *b)
     bufferevent_write(s->bev, b->data, b->size);
     if (evbuffer_get_length(out) > OUT_PAUSE)
         bufferevent_disable(s->bev, EV_READ);
+}
+
+void lo_session_hold(struct session *s)
+{
+    s->refs++;
+}
+
+void lo_session_release(struct session *s)
+{
+    release(s);
+}
+
+/* Notifications are made whether or not the client reads: past
+ * OUT_PAUSE bytes unread the session ends rather than buffer more. */
+bool lo_session_notify(struct session *s, const msgpack_sbuffer *b)
+{
+    if (s->gone)
+        return false;
+    if (evbuffer_get_length(bufferevent_get_output(s->bev)) + b->size >
+        OUT_PAUSE) {
+        end_session(s, "the client does not read its notifications");
+        return false;
+    }
+    bufferevent_write(s->bev, b->data, b->size);
+    return true;
 }
 
 /* The replies drained below OUT_RESUME: read requests again. */
@@ -214,6 +277,34 @@ static void pack_lisp_error(lo_lisp *W, struct request *r, msgpack_packer *pk)
     lo_rpc_pack_error(pk, r->msgid, e->type, e->message, e->backtrace);
 }
 
+enum { EVAL_VALUES_MOST = 64, EVAL_ARGS_MOST = 64 };
+
+/* eval [source, args]: the source's last value is a function, called on
+ * the arguments (values the client sent: handles among them). */
+static int call_with_args(lo_lisp *W, struct request *r, msgpack_packer *pk,
+                          lo_ref *values)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    size_t off = 0;
+    int n = LO_ELISP;
+    lo_ref args[EVAL_ARGS_MOST];
+    bool read = msgpack_unpack_next(&u, r->params, r->params_len, &off) ==
+                    MSGPACK_UNPACK_SUCCESS &&
+                u.data.type == MSGPACK_OBJECT_ARRAY;
+    uint32_t nargs = read ? u.data.via.array.size : 0;
+    if (read && lo_wire_args(W, &u.data, false, r->handles, args, nargs,
+                             r->msgid, pk)) {
+        lo_ref fn = lo_eval(W, r->text);
+        n = fn ? lo_call_values(W, fn, args, nargs, values, EVAL_VALUES_MOST)
+               : LO_ELISP;
+        if (n < 0)
+            pack_lisp_error(W, r, pk);
+    }
+    msgpack_unpacked_destroy(&u);
+    return n;
+}
+
 static void run_eval(lo_lisp *W, struct lo_job *job)
 {
     struct request *r = (struct request *)job;
@@ -222,17 +313,27 @@ static void run_eval(lo_lisp *W, struct lo_job *job)
     if (!as_user(W, r, &pk))
         return;
     lo_scope scope = lo_scope_open(W);
-    lo_ref value = lo_eval(W, r->text);
+    lo_ref values[EVAL_VALUES_MOST];
+    int n;
+    if (r->params) {
+        n = call_with_args(W, r, &pk, values);
+    } else {
+        n = lo_eval_values(W, r->text, values, EVAL_VALUES_MOST);
+        if (n < 0)
+            pack_lisp_error(W, r, &pk);
+    }
     const char *output;
     size_t output_len = lo_lisp_take_output(W, &output);
-    if (!value) {
-        pack_lisp_error(W, r, &pk);
-    } else {
+    if (n >= 0) {
+        struct lo_wire wire = { r->handles, false };
+        if (n > EVAL_VALUES_MOST)
+            n = EVAL_VALUES_MOST;
         lo_rpc_pack_result_head(&pk, r->msgid);
         msgpack_pack_map(&pk, 2);
         lo_rpc_pack_string(&pk, "values");
-        msgpack_pack_array(&pk, 1);
-        lo_pack_value(W, &pk, value);
+        msgpack_pack_array(&pk, (size_t)n);
+        for (int i = 0; i < n; i++)
+            lo_pack_value(W, &pk, values[i], &wire);
         lo_rpc_pack_string(&pk, "output");
         lo_rpc_pack_text(&pk, output, output_len);
     }
@@ -250,8 +351,9 @@ static void run_wire(lo_lisp *W, struct request *r, const char *fn,
         pack_lisp_error(W, r, pk);
         return;
     }
+    struct lo_wire wire = { r->handles, false };
     lo_rpc_pack_result_head(pk, r->msgid);
-    lo_pack_value(W, pk, value);
+    lo_pack_value(W, pk, value, &wire);
 }
 
 static void run_store_count(lo_lisp *W, struct lo_job *job)
@@ -288,6 +390,26 @@ static void run_store_query(lo_lisp *W, struct lo_job *job)
         args[3] = lo_new_integer(W, r->offset);
     run_wire(W, r, "%WIRE-QUERY", args, 4, &pk);
     lo_scope_close(W, scope);
+}
+
+/* store.put ... acl.revoke (wire.c). */
+static void run_wire_method(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (as_user(W, r, &pk))
+        lo_wire_call(W, r->wire, r->params, r->params_len, r->handles,
+                     r->msgid, &pk);
+}
+
+static void run_watch_start(lo_lisp *W, struct lo_job *job)
+{
+    struct request *r = (struct request *)job;
+    msgpack_packer pk;
+    packer_for(r, &pk);
+    if (as_user(W, r, &pk))
+        r->watching = lo_watch_fill(W, r->watch, r->text, r->msgid, &pk);
 }
 
 static void run_sync(lo_lisp *W, struct lo_job *job)
@@ -423,6 +545,8 @@ static void request_done(struct lo_job *job)
         fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
                 r->user, r->logged_in ? "accepted" : "refused");
     }
+    if (r->job.run == run_watch_start)
+        lo_watch_started(r->watch, r->watching && !r->job.cancelled);
     if (r->job.cancelled)
         send_error(s, r->msgid, "CANCELLED", "the request was cancelled");
     else
@@ -431,16 +555,18 @@ static void request_done(struct lo_job *job)
         msgpack_sbuffer_destroy(&r->reply);
     explicit_bzero(r->text, r->text_len);      /* a password, maybe */
     free(r->text);
+    free(r->params);
     free(r);
     release(s);
 }
 
-/* A request for the pool: text copied and NUL-terminated; a query's
- * options from `query` (or none). */
-static void submit_query(struct session *s, uint64_t msgid,
-                         void (*run)(lo_lisp *, struct lo_job *),
-                         const char *user, const char *text, size_t text_len,
-                         const struct request *query)
+/* A request for the pool, its text copied and NUL-terminated: NULL (the
+ * error sent) when there is no memory.  Its other fields are set by the
+ * caller, which then starts it. */
+static struct request *new_request(struct session *s, uint64_t msgid,
+                                   void (*run)(lo_lisp *, struct lo_job *),
+                                   const char *user, const char *text,
+                                   size_t text_len)
 {
     struct request *r = calloc(1, sizeof *r);
     char *copy = malloc(text_len + 1);
@@ -448,7 +574,7 @@ static void submit_query(struct session *s, uint64_t msgid,
         free(r);
         free(copy);
         send_error(s, msgid, "SERVER-ERROR", "out of memory");
-        return;
+        return NULL;
     }
     memcpy(copy, text, text_len);
     copy[text_len] = 0;
@@ -460,13 +586,13 @@ static void submit_query(struct session *s, uint64_t msgid,
     r->text = copy;
     r->text_len = text_len;
     r->store = s->srv->store;
+    r->handles = s->handles;
     r->limit = r->offset = -1;
-    if (query) {
-        memcpy(r->key, query->key, sizeof r->key);
-        r->descending = query->descending;
-        r->limit = query->limit;
-        r->offset = query->offset;
-    }
+    return r;
+}
+
+static void start_request(struct session *s, struct request *r)
+{
     s->refs++;
     s->in_flight++;
     lo_pool_submit(s->srv->pool, &r->job);
@@ -476,7 +602,30 @@ static void submit(struct session *s, uint64_t msgid,
                    void (*run)(lo_lisp *, struct lo_job *), const char *user,
                    const char *text, size_t text_len)
 {
-    submit_query(s, msgid, run, user, text, text_len, NULL);
+    struct request *r = new_request(s, msgid, run, user, text, text_len);
+    if (r)
+        start_request(s, r);
+}
+
+/* o packed again into r->params (the job outlives the message): false,
+ * the error sent and r freed, when there is no memory. */
+static bool keep_params(struct session *s, struct request *r,
+                        const msgpack_object *o)
+{
+    msgpack_sbuffer b;
+    msgpack_sbuffer_init(&b);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+    if (msgpack_pack_object(&pk, *o) != 0 || !b.data) {
+        msgpack_sbuffer_destroy(&b);
+        send_error(s, r->msgid, "SERVER-ERROR", "out of memory");
+        free(r->text);
+        free(r);
+        return false;
+    }
+    r->params_len = b.size;
+    r->params = msgpack_sbuffer_release(&b);
+    return true;
 }
 
 /* ---- dispatch ---- */
@@ -526,17 +675,25 @@ static void login(struct session *s, const struct lo_rpc_call *call)
     submit(s, call->msgid, run_login, name, password, password_len);
 }
 
+/* eval [source] or [source, args]. */
 static void eval(struct session *s, const struct lo_rpc_call *call)
 {
     const char *text;
-    uint32_t len;
-    if (!lo_rpc_string_arg(call, 0, &text, &len) ||
-        call->params->via.array.size != 1) {
+    uint32_t len, n = call->params->via.array.size;
+    const msgpack_object *args = n == 2 ? &call->params->via.array.ptr[1]
+                                        : NULL;
+    if (!lo_rpc_string_arg(call, 0, &text, &len) || n < 1 || n > 2 ||
+        (args && (args->type != MSGPACK_OBJECT_ARRAY ||
+                  args->via.array.size > EVAL_ARGS_MOST))) {
         send_error(s, call->msgid, "ARGUMENT-ERROR",
-                   "eval takes [source], one string of Lisp forms");
+                   "eval takes [source], a string of Lisp forms, or [source, "
+                   "args], args an array of at most 64 values");
         return;
     }
-    submit(s, call->msgid, run_eval, s->user, text, len);
+    struct request *r = new_request(s, call->msgid, run_eval, s->user, text,
+                                    len);
+    if (r && (!args || keep_params(s, r, args)))
+        start_request(s, r);
 }
 
 /* store.query's options {"order-by": KEY, "descending": bool, "limit": n,
@@ -593,14 +750,84 @@ static void store_method(struct session *s, const struct lo_rpc_call *call,
                    : "store.count takes [filter], the text of a Lisp form");
         return;
     }
-    struct request probe = { .limit = -1, .offset = -1 };
-    if (n == 2 && !query_options(&call->params->via.array.ptr[1], &probe,
-                                 &why)) {
+    struct request *r = new_request(s, call->msgid, query ? run_store_query
+                                                          : run_store_count,
+                                    s->user, text, len);
+    if (!r)
+        return;
+    if (n == 2 && !query_options(&call->params->via.array.ptr[1], r, &why)) {
         send_error(s, call->msgid, "ARGUMENT-ERROR", why);
+        free(r->text);
+        free(r);
         return;
     }
-    submit_query(s, call->msgid, query ? run_store_query : run_store_count,
-                 s->user, text, len, &probe);
+    start_request(s, r);
+}
+
+/* store.put ... acl.revoke: params checked for their number here, for
+ * their values on the worker (wire.c). */
+static void wire_method(struct session *s, const struct lo_rpc_call *call,
+                        const struct lo_wire_method *m)
+{
+    uint32_t n = call->params->via.array.size;
+    if (n < m->least || n > m->most) {
+        char message[160];
+        snprintf(message, sizeof message, "%s takes %s", m->name, m->usage);
+        send_error(s, call->msgid, "ARGUMENT-ERROR", message);
+        return;
+    }
+    struct request *r = new_request(s, call->msgid, run_wire_method, s->user,
+                                    "", 0);
+    if (!r || !keep_params(s, r, call->params))
+        return;
+    r->wire = m;
+    start_request(s, r);
+}
+
+/* store.watch [filter]: the watch is registered at once (no change made
+ * while it starts is missed), its members found on a worker. */
+static void watch(struct session *s, const struct lo_rpc_call *call)
+{
+    const char *text;
+    uint32_t len;
+    if (!lo_rpc_string_arg(call, 0, &text, &len) ||
+        call->params->via.array.size != 1) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "store.watch takes [filter], the text of a Lisp form");
+        return;
+    }
+    struct request *r = new_request(s, call->msgid, run_watch_start, s->user,
+                                    text, len);
+    if (!r)
+        return;
+    if (!(r->watch = lo_watch_new(s->srv->watches, s, s->user, s->handles))) {
+        send_error(s, call->msgid, "TOO-MANY-REQUESTS",
+                   "a connection may watch at most 64 queries at once");
+        free(r->text);
+        free(r);
+        return;
+    }
+    start_request(s, r);
+}
+
+static void unwatch(struct session *s, const struct lo_rpc_call *call)
+{
+    const msgpack_object_array *a = &call->params->via.array;
+    if (a->size != 1 || a->ptr[0].type != MSGPACK_OBJECT_POSITIVE_INTEGER) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "store.unwatch takes [watch], a watch's id");
+        return;
+    }
+    if (!lo_watch_stop(s->srv->watches, s, a->ptr[0].via.u64)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "no such watch on this connection");
+        return;
+    }
+    struct reply re;
+    reply_open(&re);
+    lo_rpc_pack_result_head(&re.pk, call->msgid);
+    msgpack_pack_true(&re.pk);
+    reply_send(s, &re);
 }
 
 /* The administrator's methods on accounts: [name] or [name, password]. */
@@ -737,6 +964,7 @@ static bool admin_request(struct session *s, const struct lo_rpc_call *call)
 
 static void request(struct session *s, const struct lo_rpc_call *call)
 {
+    const struct lo_wire_method *wire;
     if (lo_rpc_method_is(call, "hello")) {
         hello(s, call->msgid);
     } else if (lo_rpc_method_is(call, "login")) {
@@ -753,6 +981,12 @@ static void request(struct session *s, const struct lo_rpc_call *call)
         store_method(s, call, false);
     } else if (lo_rpc_method_is(call, "store.query")) {
         store_method(s, call, true);
+    } else if (lo_rpc_method_is(call, "store.watch")) {
+        watch(s, call);
+    } else if (lo_rpc_method_is(call, "store.unwatch")) {
+        unwatch(s, call);
+    } else if ((wire = lo_wire_method_named(call))) {
+        wire_method(s, call, wire);
     } else if (lo_rpc_method_is(call, "sync")) {
         submit(s, call->msgid, run_sync, s->user, "", 0);
     } else if (admin_request(s, call)) {
@@ -903,6 +1137,7 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     s->srv = srv;
     s->bev = bev;
     s->refs = 1;
+    s->handles = lo_handles_new(LO_HANDLES_MOST);
     snprintf(s->peer, sizeof s->peer, "%s", peer);
     snprintf(s->address, sizeof s->address, "%s", address);
     srv->sessions++;

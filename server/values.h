@@ -1,20 +1,51 @@
 /*
- * values.h -- Lisp values packed as MessagePack for a reply
- * (docs/protocol.md, "Values"): NIL nil, T true, integers of 64 bits,
- * doubles, strings, byte vectors as bin, proper lists as arrays; any
- * other value as the extension LO_EXT_PRINTED holding the text PRIN1
- * writes for it.  Runs on a worker, in a lo_pcall-free context: every
- * lo_* call protects itself.
+ * values.h -- Lisp values as MessagePack and back (docs/protocol.md,
+ * "Values").  Out: NIL nil, T true, integers of 64 bits int (larger ones
+ * an extension), doubles float 64, readable strings str, readable byte
+ * vectors bin, proper lists arrays; keywords, other symbols, big
+ * integers, ratios, characters, dates, durations and store entries their
+ * own extension types; any other object that carries access bits (a
+ * vector, hash table, function, instance ...) a handle (handles.h); what
+ * is left, its printed text (LO_EXT_PRINTED).  In: the same, but a
+ * printed value cannot come back, and a handle must be one of the
+ * session's.  Runs on a worker; every lo_* call protects itself.
  */
 #ifndef LO_SERVER_VALUES_H
 #define LO_SERVER_VALUES_H
 
 #include <msgpack.h>
+#include <stdbool.h>
 
 #include "lisp/api.h"
+#include "server/handles.h"
 
-enum { LO_EXT_PRINTED = 1 };
+enum lo_ext {
+    LO_EXT_PRINTED = 1, LO_EXT_KEYWORD = 2, LO_EXT_SYMBOL = 3,
+    LO_EXT_INTEGER = 4, LO_EXT_RATIO = 5, LO_EXT_CHARACTER = 6,
+    LO_EXT_DATE = 7, LO_EXT_DURATION = 8, LO_EXT_ENTRY = 9,
+    LO_EXT_HANDLE = 10,
+};
 
-void lo_pack_value(lo_lisp *W, msgpack_packer *pk, lo_ref v);
+/* How values cross: the session's handles (NULL: objects go printed),
+ * and whether lists (%MAP key value ...) are maps (the store methods'
+ * results and parameters; never eval's, whose lists are the user's). */
+struct lo_wire {
+    struct lo_handles *handles;
+    bool maps;
+};
+
+void lo_pack_value(lo_lisp *W, msgpack_packer *pk, lo_ref v,
+                   const struct lo_wire *wire);
+
+/* Why a value could not be read: an ARGUMENT-ERROR, or the error of the
+ * Lisp call that made it. */
+struct lo_wire_error {
+    char type[48];
+    char message[256];
+};
+
+/* The Lisp value of o (a handle of W's scope), or NULL with *err. */
+lo_ref lo_unpack_value(lo_lisp *W, const msgpack_object *o,
+                       const struct lo_wire *wire, struct lo_wire_error *err);
 
 #endif

@@ -29,6 +29,7 @@
 #include "auth/acl.h"
 #include "lisp/numbers.h"
 #include "store/store.h"
+#include "store/store_api.h"
 
 enum { VERSION_NUMBER, VERSION_WHO, VERSION_WHEN, VERSION_WHAT,
        VERSION_ATTRS, VERSION_OBJECT, VERSION_ACL, VERSION_DELETED,
@@ -120,6 +121,24 @@ static int64_t newest_version(lo_value e)
     return lo_fixnum_value(*lo_svref(lo_car_raw(history), VERSION_NUMBER));
 }
 
+/* Who is told of every change (store_api.h): one listener, the server's
+ * live queries, set at start-up. */
+static void (*change_listener)(int64_t id, void *ctx);
+static void *change_listener_ctx;
+
+void lo_store_listen(void (*fn)(int64_t id, void *ctx), void *ctx)
+{
+    change_listener = fn;
+    change_listener_ctx = ctx;
+}
+
+static void tell_listener(lo_value e)
+{
+    if (change_listener)
+        change_listener(lo_fixnum_value(*lo_svref(e, ENTRY_ID)),
+                        change_listener_ctx);
+}
+
 /* Make the entry's state s, as change `what` by caller c. */
 static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,
@@ -141,6 +160,7 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                           live ? s->attrs : L->nil);
     install(L, store, e, s, was_live);
     *lo_svref(e, ENTRY_HISTORY) = history;
+    tell_listener(e);
 }
 
 void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
@@ -154,6 +174,7 @@ void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
     lo_store_index_put(L, store, lo_fixnum_value(*lo_svref(e, ENTRY_ID)),
                        s.attrs);
     install(L, store, e, &s, false);
+    tell_listener(e);
 }
 
 /* ---- finding the entry a change is for ------------------------------------- */

@@ -1153,9 +1153,57 @@ LO_PRIMITIVE(p_store_explain, "%STORE-EXPLAIN", INTERNAL, ANY, 1, 1,
     return out;
 }
 
+/* The ids of the list ids (any values: those that name no entry are
+ * left out) that the caller may read and that match filter: a live
+ * query's check of the entries a change touched (server/watch.c). */
+LO_PRIMITIVE(p_store_matching, "%STORE-MATCHING", INTERNAL, ANY, 2, 2,
+             "(filter ids)",
+             "The ids of the list IDS, ascending, that name entries the "
+             "caller may read and that match FILTER.  A live query's check "
+             "of the entries a change touched.")
+{
+    uint32_t mark = lo_roots_mark(L);
+    uint64_t scratch = lo_scratch_mark(L);
+    lo_data_lock_shared(L);
+    struct found r = no_ids(L, UINT64_MAX);
+    struct lo_filter f;
+    lo_filter_compile(L, args[0], &f);
+    lo_value store = lo_store_record(L, false);
+    if (store) {
+        struct lo_store_caller c;
+        lo_store_caller(L, store, &c);
+        lo_store_caller_number(L, store, &c);
+        lo_root(L, &c.name);
+        lo_root(L, &c.groups);
+        int64_t next = lo_fixnum_value(*lo_svref(store, STORE_NEXT_ID));
+        uint64_t n = 0;
+        for (lo_value at = args[1]; lo_consp(at); at = lo_cdr_raw(at))
+            n++;
+        struct cands cands = { .some = true };
+        cands.ids = lo_ids_new(L, n ? n : 1);
+        for (lo_value at = args[1]; lo_consp(at); at = lo_cdr_raw(at)) {
+            lo_value id = lo_car_raw(at);
+            if (lo_fixnump(id) && lo_fixnum_value(id) >= 1 &&
+                lo_fixnum_value(id) < next)
+                cands.ids.v[cands.ids.n++] = id;
+        }
+        lo_ids_sort(L, &cands.ids);
+        check(L, &f, &c, &cands, false, &r);
+    }
+    lo_data_unlock_shared(L);
+    lo_value list = L->nil;
+    lo_root(L, &list);
+    for (uint64_t k = r.ids.n; k > 0; k--)
+        list = lo_cons(L, r.ids.v[k - 1], list);
+    lo_scratch_release(L, scratch);
+    lo_roots_release(L, mark);
+    return list;
+}
+
 const struct lo_primitive *const lo_store_query_primitives[] = {
     LO_ROW(p_store_query),
     LO_ROW(p_store_count),
     LO_ROW(p_store_explain),
+    LO_ROW(p_store_matching),
     NULL,
 };

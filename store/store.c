@@ -798,6 +798,16 @@ LO_PRIMITIVE(p_store_owner, "%STORE-OWNER", INTERNAL, ANY, 1, 1, "(id)",
                              : lo_read_only(owner);
 }
 
+LO_PRIMITIVE(p_store_bits, "%STORE-BITS", INTERNAL, ANY, 1, 1, "(id)",
+             "The access bits entry ID's ACL grants the caller (0 to 15).  "
+             "What the server reports beside an object sent as data.")
+{
+    unsigned bits;
+    read_entry(L, args[0], &bits);
+    lo_data_unlock_shared(L);
+    return lo_fixnum((int64_t)bits);
+}
+
 const struct lo_primitive *const lo_store_primitives[] = {
     LO_ROW(p_store_put),
     LO_ROW(p_store_visible_p),
@@ -808,6 +818,7 @@ const struct lo_primitive *const lo_store_primitives[] = {
     LO_ROW(p_store_attribute),
     LO_ROW(p_entry_attribute),
     LO_ROW(p_store_owner),
+    LO_ROW(p_store_bits),
     NULL,
 };
 

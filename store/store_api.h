@@ -13,6 +13,16 @@
 #ifndef LO_STORE_STORE_API_H
 #define LO_STORE_STORE_API_H
 
+#include <stdint.h>
+
 int lo_store_register(void);
+
+/* fn(id, ctx) is called after every change of an entry -- its put, a
+ * change of its object, attributes or ACL, its deletion, a revert -- on
+ * the thread that made it, while that thread holds the store's lock
+ * exclusive: it must be quick and must not call the Lisp (the server's
+ * live queries note the id and look later).  One listener; NULL for
+ * none.  Set it at start-up, before any thread changes the store. */
+void lo_store_listen(void (*fn)(int64_t id, void *ctx), void *ctx);
 
 #endif

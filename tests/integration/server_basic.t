@@ -108,7 +108,8 @@ ok(err is None and res["values"] == [[1, 2.5, "x", None, True]] and
    res["output"] == "hi", "a list of values and the output printed", res)
 err, res = c.call("eval", ":key")
 ok(err is None and isinstance(res["values"][0], msgpack.ExtType) and
-   res["values"][0].data == b":KEY", "a keyword: its printed text in ext 1",
+   res["values"][0].code == 2 and res["values"][0].data == b"KEY",
+   "a keyword: its name in ext 2",
    res)
 err, res = c.call("eval", "(defun f (x) (car x)) (f 1)")
 ok(err and err["type"] == "TYPE-ERROR" and "CAR" in err["message"] and

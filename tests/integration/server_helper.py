@@ -108,6 +108,7 @@ class Client:
         self.s = ctx.wrap_socket(raw, server_hostname="localhost")
         self.u = msgpack.Unpacker(raw=False)
         self.next_id = 1
+        self.notes = []         # notifications received, oldest first
 
     def send(self, method, params):
         msgid = self.next_id
@@ -126,9 +127,29 @@ class Client:
 
     def call(self, method, *params):
         msgid = self.send(method, list(params))
-        m = self.receive()
-        assert m is not None and m[0] == 1 and m[1] == msgid, m
-        return m[2], m[3]
+        while True:
+            m = self.receive()
+            if m is not None and m[0] == 2:
+                self.notes.append(m)
+                continue
+            assert m is not None and m[0] == 1 and m[1] == msgid, m
+            return m[2], m[3]
+
+    def notification(self, timeout=10):
+        """The oldest notification not yet taken, waiting for one up to
+        timeout seconds; None when none comes."""
+        if not self.notes:
+            self.s.settimeout(timeout)
+            try:
+                m = self.receive()
+            except (socket.timeout, ssl.SSLError):
+                m = None
+            finally:
+                self.s.settimeout(60)
+            if m is not None:
+                assert m[0] == 2, m
+                self.notes.append(m)
+        return self.notes.pop(0) if self.notes else None
 
     def login(self, user, password):
         err, res = self.call("login", user, password)
