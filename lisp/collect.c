@@ -98,6 +98,9 @@ static bool collect(lo_lisp *L, bool force, struct lo_gc_result *out)
         struct lo_gc_result result;
         if (lo_gc_collect(W->heap, world_roots, W, &result) == LO_OK) {
             W->last_gc = result;
+            W->gc_total_ns += result.ns;
+            if (result.ns > W->gc_max_ns)
+                W->gc_max_ns = result.ns;
             atomic_fetch_add(&W->gc_epoch, 1);
             done = true;
         }
@@ -154,6 +157,17 @@ int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out)
         lo_mutex_unlock(&L->W->lock);
     }
     return LO_EBUSY;
+}
+
+void lo_lisp_gc_stats(lo_lisp *L, struct lo_gc_stats *out)
+{
+    lo_mutex_lock(&L->W->lock);
+    out->collections = atomic_load(&L->W->gc_epoch);
+    out->last_ns = L->W->last_gc.ns;
+    out->total_ns = L->W->gc_total_ns;
+    out->max_ns = L->W->gc_max_ns;
+    out->live_bytes = L->W->last_gc.live_bytes + L->W->last_gc.large_live_bytes;
+    lo_mutex_unlock(&L->W->lock);
 }
 
 /* (gc): a full collection now; the live bytes after it, or nil when

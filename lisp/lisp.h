@@ -196,4 +196,12 @@ void lo_lisp_gc_stress(lo_lisp *L, uint64_t bytes);
  * compiler).  *out gets the pause and sizes. */
 int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out);
 
+/* The collections since the system was opened, and their pauses (ns). */
+struct lo_gc_stats {
+    uint64_t collections;
+    uint64_t last_ns, total_ns, max_ns;
+    uint64_t live_bytes;        /* after the last one */
+};
+void lo_lisp_gc_stats(lo_lisp *L, struct lo_gc_stats *out);
+
 #endif

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "auth/hosted/password.h"
@@ -222,7 +223,7 @@ static int init(const struct options *o)
  * worker may do between jobs), one at a time. */
 struct snapshot_job {
     struct lo_job job;
-    lo_ckpt *store;
+    struct lo_server *srv;
     bool *pending;
     int status;
 };
@@ -231,15 +232,25 @@ static void run_snapshot(lo_lisp *W, struct lo_job *job)
 {
     (void)W;
     struct snapshot_job *j = (struct snapshot_job *)job;
-    j->status = lo_ckpt_snapshot(j->store);
+    j->status = lo_ckpt_snapshot(j->srv->store);
 }
 
 static void snapshot_done(struct lo_job *job)
 {
     struct snapshot_job *j = (struct snapshot_job *)job;
-    if (j->status != LO_OK)
-        fprintf(stderr, "lispos-server: a snapshot failed: %s\n",
-                lo_ckpt_failure(j->store));
+    struct lo_ckpt_stats st;
+    lo_ckpt_stats(j->srv->store, &st);
+    if (j->status != LO_OK) {
+        fprintf(stderr, "lispos-server: error: a snapshot failed: %s\n",
+                lo_ckpt_failure(j->srv->store));
+    } else {
+        atomic_store(&j->srv->last_snapshot, (uint64_t)time(NULL));
+        fprintf(stderr, "lispos-server: snapshot %llu: %llu pages, the "
+                "flip stopped the world %llu us\n",
+                (unsigned long long)st.generation,
+                (unsigned long long)st.last_snapshot_pages,
+                (unsigned long long)(st.last_flip_ns / 1000));
+    }
     *j->pending = false;
     free(j);
 }
@@ -259,7 +270,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
         return;
     j->job.run = run_snapshot;
     j->job.done = snapshot_done;
-    j->store = t->srv->store;
+    j->srv = t->srv;
     j->pending = &t->pending;
     t->pending = true;
     lo_pool_submit(t->srv->pool, &j->job);
@@ -327,6 +338,7 @@ static int serve(const struct options *o)
     if (!srv.base || open_system(store, 0, &sys))
         return 1;
     srv.store = sys.store;
+    srv.started = (uint64_t)time(NULL);
     srv.pool = lo_pool_start(sys.L, o->workers, &o->limits, srv.base, why,
                              sizeof why);
     if (srv.pool)

@@ -8,9 +8,11 @@
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 #include "ckpt/ckpt.h"
+#include "lisp/lisp.h"
 #include "proto/frame.h"
 #include "server/pool.h"
 
@@ -24,6 +26,9 @@ struct lo_server {
     SSL_CTX *tls;
     struct lo_pool *pool;
     struct lo_watches *watches; /* live queries */
+    uint64_t started;           /* unix time it began serving */
+    _Atomic uint64_t requests;  /* answered since, all sessions */
+    _Atomic uint64_t last_snapshot;     /* unix time of the last one, or 0 */
     /* a message's size and nesting, before and after login */
     struct lo_frame_limits before_login, after_login;
     unsigned max_in_flight;     /* requests of one connection at once */
@@ -33,6 +38,19 @@ struct lo_server {
     unsigned handshake_seconds; /* to finish the TLS handshake and log in */
     unsigned idle_seconds;      /* a logged-in connection may stay silent */
 };
+
+/* What admin.stats answers and --metrics serves (methods.c): gathered
+ * on a worker (the entries are counted by the Lisp). */
+struct lo_server_figures {
+    uint64_t store_bytes, store_capacity, resident_bytes, entries, users;
+    uint64_t sessions, requests, uptime, snapshots, last_snapshot;
+    uint64_t snapshot_stall_us, faults, write_faults;
+    uint64_t gc_collections, gc_pause_last_us, gc_pause_max_us;
+    uint64_t gc_pause_total_us;
+    const char *mechanism;
+};
+void lo_server_figures(lo_lisp *W, struct lo_server *srv,
+                       struct lo_server_figures *f);
 
 /* A connection accepted on fd: TLS, then requests. */
 void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,

@@ -12,6 +12,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +26,12 @@
 #include "server/server.h"
 #include "server/throttle.h"
 #include "server/handles.h"
+#include "server/request.h"
 #include "server/values.h"
 #include "server/watch.h"
 #include "server/wire.h"
 
-enum { PROTOCOL_VERSION = 1, USER_NAME_MOST = 55 };
+enum { PROTOCOL_VERSION = 1 };
 #define ADMINISTRATOR "admin"
 
 struct session {
@@ -44,31 +46,11 @@ struct session {
     char user[USER_NAME_MOST + 1];      /* "" until logged in */
     struct lo_handles *handles; /* the objects its client holds */
     bool login_pending;
+    uint8_t challenge[32];      /* login-key's, for challenge_user */
+    char challenge_user[USER_NAME_MOST + 1];
     bool gone;                  /* the connection ended: replies dropped */
     unsigned in_flight;
     int refs;
-};
-
-/* A request handed to a worker, and its reply packed there. */
-struct request {
-    struct lo_job job;
-    struct session *s;
-    uint64_t msgid;
-    char user[USER_NAME_MOST + 1];
-    char *text;                 /* eval's source, a password */
-    size_t text_len;
-    char *params;               /* the params as sent (MessagePack), for */
-    size_t params_len;          /* a wire method or eval's arguments */
-    const struct lo_wire_method *wire;
-    struct lo_handles *handles; /* the session's */
-    struct lo_watch *watch;     /* store.watch's */
-    lo_ckpt *store;             /* for sync */
-    char key[USER_NAME_MOST + 10];  /* store.query's order-by ("" none) */
-    bool descending;
-    int64_t limit, offset;      /* store.query's, -1 when not given */
-    bool logged_in;             /* login's answer */
-    bool watching;              /* store.watch's */
-    msgpack_sbuffer reply;
 };
 
 static uint64_t now_ns(void)
@@ -229,298 +211,10 @@ static void hello(struct session *s, uint64_t msgid)
     lo_rpc_pack_string(&r.pk, "protocol");
     msgpack_pack_int(&r.pk, PROTOCOL_VERSION);
     lo_rpc_pack_string(&r.pk, "auth");
-    msgpack_pack_array(&r.pk, 1);
+    msgpack_pack_array(&r.pk, 2);
     lo_rpc_pack_string(&r.pk, "password");
+    lo_rpc_pack_string(&r.pk, "ed25519");
     reply_send(s, &r);
-}
-
-/* ---- methods run on a worker ---- */
-
-static void packer_for(struct request *r, msgpack_packer *pk)
-{
-    msgpack_sbuffer_init(&r->reply);
-    msgpack_packer_init(pk, &r->reply, msgpack_sbuffer_write);
-}
-
-static void run_login(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    r->logged_in = lo_accounts_check(W, r->user, r->text, r->text_len);
-    if (!r->logged_in) {
-        lo_rpc_pack_error(&pk, r->msgid, "LOGIN-FAILED",
-                          "no such user, or the wrong password", "");
-        return;
-    }
-    lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_map(&pk, 1);
-    lo_rpc_pack_string(&pk, "user");
-    lo_rpc_pack_string(&pk, r->user);
-}
-
-/* The work of r runs in its user's environment: false (the error
- * packed) when it cannot be selected. */
-static bool as_user(lo_lisp *W, struct request *r, msgpack_packer *pk)
-{
-    if (lo_lisp_set_user(W, r->user) == LO_OK)
-        return true;
-    lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
-                      "cannot select the user's environment", "");
-    return false;
-}
-
-/* The error of the Lisp call that just failed on W, as r's reply. */
-static void pack_lisp_error(lo_lisp *W, struct request *r, msgpack_packer *pk)
-{
-    const struct lo_error *e = lo_last_error(W);
-    lo_rpc_pack_error(pk, r->msgid, e->type, e->message, e->backtrace);
-}
-
-enum { EVAL_VALUES_MOST = 64, EVAL_ARGS_MOST = 64 };
-
-/* eval [source, args]: the source's last value is a function, called on
- * the arguments (values the client sent: handles among them). */
-static int call_with_args(lo_lisp *W, struct request *r, msgpack_packer *pk,
-                          lo_ref *values)
-{
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    size_t off = 0;
-    int n = LO_ELISP;
-    lo_ref args[EVAL_ARGS_MOST];
-    bool read = msgpack_unpack_next(&u, r->params, r->params_len, &off) ==
-                    MSGPACK_UNPACK_SUCCESS &&
-                u.data.type == MSGPACK_OBJECT_ARRAY;
-    uint32_t nargs = read ? u.data.via.array.size : 0;
-    if (read && lo_wire_args(W, &u.data, false, r->handles, args, nargs,
-                             r->msgid, pk)) {
-        lo_ref fn = lo_eval(W, r->text);
-        n = fn ? lo_call_values(W, fn, args, nargs, values, EVAL_VALUES_MOST)
-               : LO_ELISP;
-        if (n < 0)
-            pack_lisp_error(W, r, pk);
-    }
-    msgpack_unpacked_destroy(&u);
-    return n;
-}
-
-static void run_eval(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
-        return;
-    lo_scope scope = lo_scope_open(W);
-    lo_ref values[EVAL_VALUES_MOST];
-    int n;
-    if (r->params) {
-        n = call_with_args(W, r, &pk, values);
-    } else {
-        n = lo_eval_values(W, r->text, values, EVAL_VALUES_MOST);
-        if (n < 0)
-            pack_lisp_error(W, r, &pk);
-    }
-    const char *output;
-    size_t output_len = lo_lisp_take_output(W, &output);
-    if (n >= 0) {
-        struct lo_wire wire = { r->handles, false };
-        if (n > EVAL_VALUES_MOST)
-            n = EVAL_VALUES_MOST;
-        lo_rpc_pack_result_head(&pk, r->msgid);
-        msgpack_pack_map(&pk, 2);
-        lo_rpc_pack_string(&pk, "values");
-        msgpack_pack_array(&pk, (size_t)n);
-        for (int i = 0; i < n; i++)
-            lo_pack_value(W, &pk, values[i], &wire);
-        lo_rpc_pack_string(&pk, "output");
-        lo_rpc_pack_text(&pk, output, output_len);
-    }
-    lo_scope_close(W, scope);
-}
-
-/* A store.* call made in the user's environment: `fn` of the system's
- * internal package (store/boot/74-wire.lisp) on args, its value packed
- * as the result, or its error. */
-static void run_wire(lo_lisp *W, struct request *r, const char *fn,
-                     lo_ref *args, size_t nargs, msgpack_packer *pk)
-{
-    lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", fn, args, nargs);
-    if (!value) {
-        pack_lisp_error(W, r, pk);
-        return;
-    }
-    struct lo_wire wire = { r->handles, false };
-    lo_rpc_pack_result_head(pk, r->msgid);
-    lo_pack_value(W, pk, value, &wire);
-}
-
-static void run_store_count(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
-        return;
-    lo_scope scope = lo_scope_open(W);
-    lo_ref text = lo_new_string(W, r->text, r->text_len);
-    run_wire(W, r, "%WIRE-COUNT", &text, 1, &pk);
-    lo_scope_close(W, scope);
-}
-
-static void run_store_query(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
-        return;
-    lo_scope scope = lo_scope_open(W);
-    lo_ref args[4] = { lo_new_string(W, r->text, r->text_len),
-                       lo_new_nil(W), lo_new_nil(W), lo_new_nil(W) };
-    if (r->key[0]) {
-        lo_ref key = lo_new_symbol(W, "KEYWORD", r->key);
-        args[1] = !r->descending ? key : lo_new_list(W, (lo_ref[]){
-                      key, lo_new_symbol(W, "KEYWORD", "DESCENDING") }, 2);
-    }
-    if (r->limit >= 0)
-        args[2] = lo_new_integer(W, r->limit);
-    if (r->offset >= 0)
-        args[3] = lo_new_integer(W, r->offset);
-    run_wire(W, r, "%WIRE-QUERY", args, 4, &pk);
-    lo_scope_close(W, scope);
-}
-
-/* store.put ... acl.revoke (wire.c). */
-static void run_wire_method(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (as_user(W, r, &pk))
-        lo_wire_call(W, r->wire, r->params, r->params_len, r->handles,
-                     r->msgid, &pk);
-}
-
-static void run_watch_start(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (as_user(W, r, &pk))
-        r->watching = lo_watch_fill(W, r->watch, r->text, r->msgid, &pk);
-}
-
-static void run_sync(lo_lisp *W, struct lo_job *job)
-{
-    (void)W;
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    if (lo_ckpt_sync(r->store) != LO_OK) {
-        lo_rpc_pack_error(&pk, r->msgid, "STORE-FAILED",
-                          lo_ckpt_failure(r->store), "");
-        return;
-    }
-    lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_true(&pk);
-}
-
-/* admin.user-add, admin.user-passwd, admin.user-delete: r->user is the
- * user acted on, r->text the new password. */
-static void pack_account_status(struct request *r, msgpack_packer *pk,
-                                int status)
-{
-    if (status == LO_OK) {
-        lo_rpc_pack_result_head(pk, r->msgid);
-        msgpack_pack_true(pk);
-    } else if (status == LO_ACCOUNT_EXISTS || status == LO_ACCOUNT_MISSING) {
-        char message[128];
-        snprintf(message, sizeof message, "the user %s %s", r->user,
-                 status == LO_ACCOUNT_EXISTS ? "exists already"
-                                             : "does not exist");
-        lo_rpc_pack_error(pk, r->msgid, "ARGUMENT-ERROR", message, "");
-    } else {
-        lo_rpc_pack_error(pk, r->msgid, "SERVER-ERROR",
-                          "the accounts could not be changed", "");
-    }
-}
-
-static void set_password(lo_lisp *W, struct lo_job *job, bool must_exist,
-                         bool must_be_new)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    pack_account_status(r, &pk, lo_accounts_set_password(
-                                    W, r->user, r->text, r->text_len,
-                                    must_exist, must_be_new));
-}
-
-static void run_user_add(lo_lisp *W, struct lo_job *job)
-{
-    set_password(W, job, false, true);
-}
-
-static void run_user_passwd(lo_lisp *W, struct lo_job *job)
-{
-    set_password(W, job, true, false);
-}
-
-static void run_user_delete(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    pack_account_status(r, &pk, lo_accounts_delete(W, r->user));
-}
-
-struct names {
-    char **v;
-    size_t n, room;
-};
-
-static void add_name(const char *user, void *arg)
-{
-    struct names *names = arg;
-    if (names->n == names->room) {
-        size_t room = names->room * 2 + 16;
-        char **v = realloc(names->v, room * sizeof *v);
-        if (!v)
-            return;
-        names->v = v;
-        names->room = room;
-    }
-    char *copy = strdup(user);
-    if (copy)
-        names->v[names->n++] = copy;
-}
-
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void run_user_list(lo_lisp *W, struct lo_job *job)
-{
-    struct request *r = (struct request *)job;
-    msgpack_packer pk;
-    packer_for(r, &pk);
-    struct names names = { NULL, 0, 0 };
-    if (lo_accounts_each(W, add_name, &names) != LO_OK) {
-        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR",
-                          "the accounts could not be read", "");
-    } else {
-        qsort(names.v, names.n, sizeof *names.v, by_name);
-        lo_rpc_pack_result_head(&pk, r->msgid);
-        msgpack_pack_array(&pk, names.n);
-        for (size_t i = 0; i < names.n; i++)
-            lo_rpc_pack_string(&pk, names.v[i]);
-    }
-    for (size_t i = 0; i < names.n; i++)
-        free(names.v[i]);
-    free(names.v);
 }
 
 /* Back on the loop: the reply written, the session told. */
@@ -529,7 +223,7 @@ static void request_done(struct lo_job *job)
     struct request *r = (struct request *)job;
     struct session *s = r->s;
     s->in_flight--;
-    if (r->job.run == run_login) {
+    if (r->job.run == lo_run_login || r->job.run == lo_run_login_key) {
         s->login_pending = false;
         if (r->logged_in && !s->gone) {
             memcpy(s->user, r->user, sizeof s->user);
@@ -545,7 +239,7 @@ static void request_done(struct lo_job *job)
         fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
                 r->user, r->logged_in ? "accepted" : "refused");
     }
-    if (r->job.run == run_watch_start)
+    if (r->job.run == lo_run_watch_start)
         lo_watch_started(r->watch, r->watching && !r->job.cancelled);
     if (r->job.cancelled)
         send_error(s, r->msgid, "CANCELLED", "the request was cancelled");
@@ -586,6 +280,7 @@ static struct request *new_request(struct session *s, uint64_t msgid,
     r->text = copy;
     r->text_len = text_len;
     r->store = s->srv->store;
+    r->srv = s->srv;
     r->handles = s->handles;
     r->limit = r->offset = -1;
     return r;
@@ -605,6 +300,22 @@ static void submit(struct session *s, uint64_t msgid,
     struct request *r = new_request(s, msgid, run, user, text, text_len);
     if (r)
         start_request(s, r);
+}
+
+/* len bytes copied into r->params: false, the error sent and r freed,
+ * when there is no memory. */
+static bool keep_bytes(struct session *s, struct request *r, const void *p,
+                       size_t len)
+{
+    if (!(r->params = malloc(len))) {
+        send_error(s, r->msgid, "SERVER-ERROR", "out of memory");
+        free(r->text);
+        free(r);
+        return false;
+    }
+    memcpy(r->params, p, len);
+    r->params_len = len;
+    return true;
 }
 
 /* o packed again into r->params (the job outlives the message): false,
@@ -635,32 +346,34 @@ static bool good_user_name(const char *name, uint32_t len)
     if (len == 0 || len > USER_NAME_MOST)
         return false;
     for (uint32_t i = 0; i < len; i++)
-        if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f)
+        if ((unsigned char)name[i] <= ' ' || name[i] == 0x7f ||
+            name[i] == ':')
             return false;
     return true;
 }
 
-static void login(struct session *s, const struct lo_rpc_call *call)
+/* The start of login and login-key: the user's name from params[0] into
+ * name; false (the error sent) when the session is logged in, the name
+ * is malformed or the user or address must wait. */
+static bool login_name(struct session *s, const struct lo_rpc_call *call,
+                       char name[USER_NAME_MOST + 1])
 {
-    const char *user, *password;
-    uint32_t user_len, password_len;
+    const char *user;
+    uint32_t user_len;
     if (*s->user || s->login_pending) {
         send_error(s, call->msgid, "PROTOCOL-ERROR", "already logged in");
-        return;
+        return false;
     }
-    if (!lo_rpc_string_arg(call, 0, &user, &user_len) ||
-        !lo_rpc_string_arg(call, 1, &password, &password_len) ||
-        call->params->via.array.size != 2) {
+    if (!lo_rpc_string_arg(call, 0, &user, &user_len)) {
         send_error(s, call->msgid, "ARGUMENT-ERROR",
-                   "login takes [user, password], two strings");
-        return;
+                   "the first parameter is the user's name, a string");
+        return false;
     }
     if (!good_user_name(user, user_len)) {
         send_error(s, call->msgid, "LOGIN-FAILED",
                    "no such user, or the wrong password");
-        return;
+        return false;
     }
-    char name[USER_NAME_MOST + 1];
     memcpy(name, user, user_len);
     name[user_len] = 0;
     unsigned wait = lo_throttle_wait(name, s->address, now_ns());
@@ -669,10 +382,77 @@ static void login(struct session *s, const struct lo_rpc_call *call)
         snprintf(message, sizeof message, "too many failed logins for this "
                  "user or address: try again in %u s", wait);
         send_error(s, call->msgid, "LOGIN-THROTTLED", message);
+        return false;
+    }
+    return true;
+}
+
+static void login(struct session *s, const struct lo_rpc_call *call)
+{
+    const char *password;
+    uint32_t password_len;
+    char name[USER_NAME_MOST + 1];
+    if (!lo_rpc_string_arg(call, 1, &password, &password_len) ||
+        call->params->via.array.size != 2) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "login takes [user, password], two strings");
         return;
     }
+    if (!login_name(s, call, name))
+        return;
     s->login_pending = true;
-    submit(s, call->msgid, run_login, name, password, password_len);
+    submit(s, call->msgid, lo_run_login, name, password, password_len);
+}
+
+/* login-key [user]: a challenge, 32 random bytes, for this connection
+ * and user (whether or not the user exists: the answer says nothing).
+ * login-key [user, signature]: the challenge's signature checked, once. */
+static void login_key(struct session *s, const struct lo_rpc_call *call)
+{
+    const msgpack_object_array *a = &call->params->via.array;
+    char name[USER_NAME_MOST + 1];
+    if (a->size < 1 || a->size > 2 ||
+        (a->size == 2 && (a->ptr[1].type != MSGPACK_OBJECT_BIN ||
+                          a->ptr[1].via.bin.size != LO_SIGNATURE_BYTES))) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "login-key takes [user] "
+                   "for a challenge, then [user, signature], the signature "
+                   "64 bytes (bin)");
+        return;
+    }
+    if (!login_name(s, call, name))
+        return;
+    if (a->size == 1) {
+        randombytes_buf(s->challenge, sizeof s->challenge);
+        memcpy(s->challenge_user, name, sizeof name);
+        struct reply r;
+        reply_open(&r);
+        lo_rpc_pack_result_head(&r.pk, call->msgid);
+        msgpack_pack_map(&r.pk, 1);
+        lo_rpc_pack_string(&r.pk, "challenge");
+        msgpack_pack_bin(&r.pk, sizeof s->challenge);
+        msgpack_pack_bin_body(&r.pk, s->challenge, sizeof s->challenge);
+        reply_send(s, &r);
+        return;
+    }
+    /* what the client signed: the protocol's words, user, challenge */
+    char signed_text[sizeof LO_LOGIN_KEY_CONTEXT + USER_NAME_MOST + 1 + 32];
+    size_t n = sizeof LO_LOGIN_KEY_CONTEXT, u = strlen(name);
+    bool asked = *s->challenge_user && !strcmp(s->challenge_user, name);
+    memcpy(signed_text, LO_LOGIN_KEY_CONTEXT, n);     /* with its NUL */
+    memcpy(signed_text + n, name, u + 1);
+    memcpy(signed_text + n + u + 1, s->challenge, sizeof s->challenge);
+    *s->challenge_user = 0;                 /* a challenge serves once */
+    if (!asked) {
+        send_error(s, call->msgid, "PROTOCOL-ERROR", "login-key [user] first: "
+                   "the signature is of the challenge it answers");
+        return;
+    }
+    struct request *r = new_request(s, call->msgid, lo_run_login_key, name,
+                                    signed_text, n + u + 1 + 32);
+    if (!r || !keep_bytes(s, r, a->ptr[1].via.bin.ptr, LO_SIGNATURE_BYTES))
+        return;
+    s->login_pending = true;
+    start_request(s, r);
 }
 
 /* eval [source] or [source, args]. */
@@ -690,7 +470,7 @@ static void eval(struct session *s, const struct lo_rpc_call *call)
                    "args], args an array of at most 64 values");
         return;
     }
-    struct request *r = new_request(s, call->msgid, run_eval, s->user, text,
+    struct request *r = new_request(s, call->msgid, lo_run_eval, s->user, text,
                                     len);
     if (r && (!args || keep_params(s, r, args)))
         start_request(s, r);
@@ -750,8 +530,8 @@ static void store_method(struct session *s, const struct lo_rpc_call *call,
                    : "store.count takes [filter], the text of a Lisp form");
         return;
     }
-    struct request *r = new_request(s, call->msgid, query ? run_store_query
-                                                          : run_store_count,
+    struct request *r = new_request(s, call->msgid, query ? lo_run_store_query
+                                                          : lo_run_store_count,
                                     s->user, text, len);
     if (!r)
         return;
@@ -776,11 +556,12 @@ static void wire_method(struct session *s, const struct lo_rpc_call *call,
         send_error(s, call->msgid, "ARGUMENT-ERROR", message);
         return;
     }
-    struct request *r = new_request(s, call->msgid, run_wire_method, s->user,
-                                    "", 0);
+    struct request *r = new_request(s, call->msgid, lo_run_wire_method,
+                                    s->user, "", 0);
     if (!r || !keep_params(s, r, call->params))
         return;
     r->wire = m;
+    r->system = m->system;
     start_request(s, r);
 }
 
@@ -796,7 +577,7 @@ static void watch(struct session *s, const struct lo_rpc_call *call)
                    "store.watch takes [filter], the text of a Lisp form");
         return;
     }
-    struct request *r = new_request(s, call->msgid, run_watch_start, s->user,
+    struct request *r = new_request(s, call->msgid, lo_run_watch_start, s->user,
                                     text, len);
     if (!r)
         return;
@@ -859,7 +640,7 @@ static void account_method(struct session *s, const struct lo_rpc_call *call,
     char name[USER_NAME_MOST + 1];
     memcpy(name, user, user_len);
     name[user_len] = 0;
-    if (run == run_user_delete && !strcmp(name, ADMINISTRATOR)) {
+    if (run == lo_run_user_delete && !strcmp(name, ADMINISTRATOR)) {
         send_error(s, call->msgid, "ARGUMENT-ERROR",
                    "the administrator cannot be deleted");
         return;
@@ -923,6 +704,147 @@ static void kill_session(struct session *s, const struct lo_rpc_call *call)
     end_session(x, "killed by the administrator");
 }
 
+/* An Ed25519 public key sent as 32 bytes (bin) or as OpenSSH writes it
+ * ("ssh-ed25519 AAAAC3Nza... comment") into key, and its fingerprint as
+ * ssh-keygen -l shows it ("SHA256:..."): false when it is neither. */
+static bool public_key(const msgpack_object *o, uint8_t key[LO_KEY_BYTES],
+                       char fingerprint[64])
+{
+    static const char type[] = "ssh-ed25519";
+    enum { TYPE_LEN = sizeof type - 1 };
+    uint8_t blob[4 + TYPE_LEN + 4 + LO_KEY_BYTES];
+    const uint8_t type_head[4] = { 0, 0, 0, TYPE_LEN };
+    const uint8_t key_head[4] = { 0, 0, 0, LO_KEY_BYTES };
+    if (o->type == MSGPACK_OBJECT_BIN && o->via.bin.size == LO_KEY_BYTES) {
+        memcpy(key, o->via.bin.ptr, LO_KEY_BYTES);
+    } else if (o->type == MSGPACK_OBJECT_STR) {
+        const char *p = o->via.str.ptr, *end = p + o->via.str.size;
+        if ((size_t)(end - p) <= TYPE_LEN || memcmp(p, type, TYPE_LEN) ||
+            p[TYPE_LEN] != ' ')
+            return false;
+        const char *b64 = p + TYPE_LEN + 1;
+        const char *stop = memchr(b64, ' ', (size_t)(end - b64));
+        size_t got = 0;
+        if (sodium_base642bin(blob, sizeof blob, b64,
+                              (size_t)((stop ? stop : end) - b64), "\n", &got,
+                              NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            got != sizeof blob || memcmp(blob, type_head, 4) ||
+            memcmp(blob + 4, type, TYPE_LEN) ||
+            memcmp(blob + 4 + TYPE_LEN, key_head, 4))
+            return false;
+        memcpy(key, blob + sizeof blob - LO_KEY_BYTES, LO_KEY_BYTES);
+    } else {
+        return false;
+    }
+    memcpy(blob, type_head, 4);
+    memcpy(blob + 4, type, TYPE_LEN);
+    memcpy(blob + 4 + TYPE_LEN, key_head, 4);
+    memcpy(blob + sizeof blob - LO_KEY_BYTES, key, LO_KEY_BYTES);
+    uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, blob, sizeof blob);
+    memcpy(fingerprint, "SHA256:", 7);
+    sodium_bin2base64(fingerprint + 7, 64 - 7, digest, sizeof digest,
+                      sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+    return true;
+}
+
+/* The user name params[0] of an administrator's method into name: false
+ * (the error sent) when it is none. */
+static bool user_arg(struct session *s, const struct lo_rpc_call *call,
+                     char name[USER_NAME_MOST + 1])
+{
+    const char *user;
+    uint32_t len;
+    if (!lo_rpc_string_arg(call, 0, &user, &len) ||
+        !good_user_name(user, len)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "the first parameter is "
+                   "a user's name: 1 to 55 printable characters without "
+                   "blanks or colons");
+        return false;
+    }
+    memcpy(name, user, len);
+    name[len] = 0;
+    return true;
+}
+
+/* admin.key-add and admin.key-remove [user, key]. */
+static void key_method(struct session *s, const struct lo_rpc_call *call,
+                       bool adding)
+{
+    char name[USER_NAME_MOST + 1], fingerprint[64];
+    uint8_t key[LO_KEY_BYTES];
+    if (call->params->via.array.size != 2) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "takes [user, key]");
+        return;
+    }
+    if (!user_arg(s, call, name))
+        return;
+    if (!public_key(&call->params->via.array.ptr[1], key, fingerprint)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR", "a key is an Ed25519 "
+                   "public key: 32 bytes (bin), or the text of an OpenSSH "
+                   "public key file (ssh-ed25519 AAAA...)");
+        return;
+    }
+    struct request *r = new_request(s, call->msgid, lo_run_key_change, name,
+                                    fingerprint, strlen(fingerprint));
+    if (!r || !keep_bytes(s, r, key, sizeof key))
+        return;
+    r->adding = adding;
+    start_request(s, r);
+}
+
+/* admin.install [source]: evaluated in the system environment. */
+static void install(struct session *s, const struct lo_rpc_call *call)
+{
+    const char *text;
+    uint32_t len;
+    if (call->params->via.array.size != 1 ||
+        !lo_rpc_string_arg(call, 0, &text, &len)) {
+        send_error(s, call->msgid, "ARGUMENT-ERROR",
+                   "admin.install takes [source], a string of Lisp forms");
+        return;
+    }
+    struct request *r = new_request(s, call->msgid, lo_run_eval, s->user,
+                                    text, len);
+    if (r) {
+        r->system = true;
+        start_request(s, r);
+    }
+}
+
+/* The administrator's methods beyond accounts and sessions. */
+static bool admin_request_more(struct session *s,
+                               const struct lo_rpc_call *call)
+{
+    const struct lo_wire_method *wire = lo_wire_method_named(call, true);
+    char name[USER_NAME_MOST + 1];
+    struct request *r;
+    if (wire) {
+        wire_method(s, call, wire);
+    } else if (lo_rpc_method_is(call, "admin.key-add")) {
+        key_method(s, call, true);
+    } else if (lo_rpc_method_is(call, "admin.key-remove")) {
+        key_method(s, call, false);
+    } else if (lo_rpc_method_is(call, "admin.env-reset")) {
+        if (call->params->via.array.size != 1)
+            send_error(s, call->msgid, "ARGUMENT-ERROR", "takes [user]");
+        else if (user_arg(s, call, name))
+            submit(s, call->msgid, lo_run_env_reset, name, "", 0);
+    } else if (lo_rpc_method_is(call, "admin.install")) {
+        install(s, call);
+    } else if (lo_rpc_method_is(call, "admin.snapshot")) {
+        submit(s, call->msgid, lo_run_snapshot, s->user, "", 0);
+    } else if (lo_rpc_method_is(call, "admin.stats")) {
+        if ((r = new_request(s, call->msgid, lo_run_stats, s->user, "", 0))) {
+            r->sessions = s->srv->sessions;
+            start_request(s, r);
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* Methods only the administrator may call; false when it is none. */
 static bool admin_request(struct session *s, const struct lo_rpc_call *call)
 {
@@ -931,9 +853,9 @@ static bool admin_request(struct session *s, const struct lo_rpc_call *call)
         void (*run)(lo_lisp *, struct lo_job *);
         bool with_password;
     } accounts[] = {
-        { "admin.user-add", run_user_add, true },
-        { "admin.user-passwd", run_user_passwd, true },
-        { "admin.user-delete", run_user_delete, false },
+        { "admin.user-add", lo_run_user_add, true },
+        { "admin.user-passwd", lo_run_user_passwd, true },
+        { "admin.user-delete", lo_run_user_delete, false },
     };
     if (call->method_len < 6 || memcmp(call->method, "admin.", 6))
         return false;
@@ -948,7 +870,7 @@ static bool admin_request(struct session *s, const struct lo_rpc_call *call)
             return true;
         }
     if (lo_rpc_method_is(call, "admin.user-list")) {
-        submit(s, call->msgid, run_user_list, "", "", 0);
+        submit(s, call->msgid, lo_run_user_list, "", "", 0);
         return true;
     }
     if (lo_rpc_method_is(call, "admin.sessions")) {
@@ -959,16 +881,19 @@ static bool admin_request(struct session *s, const struct lo_rpc_call *call)
         kill_session(s, call);
         return true;
     }
-    return false;
+    return admin_request_more(s, call);
 }
 
 static void request(struct session *s, const struct lo_rpc_call *call)
 {
     const struct lo_wire_method *wire;
+    atomic_fetch_add(&s->srv->requests, 1);
     if (lo_rpc_method_is(call, "hello")) {
         hello(s, call->msgid);
     } else if (lo_rpc_method_is(call, "login")) {
         login(s, call);
+    } else if (lo_rpc_method_is(call, "login-key")) {
+        login_key(s, call);
     } else if (!*s->user) {
         send_error(s, call->msgid, "NOT-LOGGED-IN",
                    "only hello and login before logging in");
@@ -985,10 +910,10 @@ static void request(struct session *s, const struct lo_rpc_call *call)
         watch(s, call);
     } else if (lo_rpc_method_is(call, "store.unwatch")) {
         unwatch(s, call);
-    } else if ((wire = lo_wire_method_named(call))) {
+    } else if ((wire = lo_wire_method_named(call, false))) {
         wire_method(s, call, wire);
     } else if (lo_rpc_method_is(call, "sync")) {
-        submit(s, call->msgid, run_sync, s->user, "", 0);
+        submit(s, call->msgid, lo_run_sync, s->user, "", 0);
     } else if (admin_request(s, call)) {
         /* answered */
     } else {

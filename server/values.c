@@ -156,15 +156,21 @@ static void pack_symbol(lo_lisp *W, msgpack_packer *pk, lo_ref v)
 static void pack_at(lo_lisp *W, msgpack_packer *pk, lo_ref v, int depth,
                     const struct lo_wire *wire);
 
-/* Whether v is a list (%MAP key value ...). */
-static bool wire_map_p(lo_lisp *W, lo_ref v)
+/* What the head of a structured result's list makes of it: a map
+ * (%MAP key value ...), an array even when empty (%ARRAY item ...), or
+ * a plain list. */
+enum head { PLAIN, MAP, ARRAY };
+
+static enum head head_of(lo_lisp *W, lo_ref v)
 {
     char package[32], name[16];
     lo_ref head = lo_get_car(W, v);
-    return head && lo_type_code(W, head) == LO_TYPE_SYMBOL &&
-           lo_get_symbol(W, head, package, sizeof package, name,
-                         sizeof name) == LO_OK &&
-           !strcmp(name, "%MAP") && !strcmp(package, INTERNAL);
+    if (!head || lo_type_code(W, head) != LO_TYPE_SYMBOL ||
+        lo_get_symbol(W, head, package, sizeof package, name,
+                      sizeof name) != LO_OK || strcmp(package, INTERNAL))
+        return PLAIN;
+    return !strcmp(name, "%MAP") ? MAP : !strcmp(name, "%ARRAY") ? ARRAY
+                                                                   : PLAIN;
 }
 
 /* The n elements of the list v, each packed; with skip, the first is
@@ -193,12 +199,15 @@ static void pack_list(lo_lisp *W, msgpack_packer *pk, lo_ref v, int depth,
         pack_printed(W, pk, v);
         return;
     }
-    bool map = wire->maps && n % 2 == 1 && wire_map_p(W, v);
-    if (map)
+    enum head head = wire->maps ? head_of(W, v) : PLAIN;
+    if (head == MAP && n % 2 == 1)
         msgpack_pack_map(pk, (size_t)n / 2);
+    else if (head == ARRAY)
+        msgpack_pack_array(pk, (size_t)n - 1);
     else
         msgpack_pack_array(pk, (size_t)n);
-    pack_elements(W, pk, v, n, map, depth, wire);
+    pack_elements(W, pk, v, n, head != PLAIN && (head == ARRAY || n % 2 == 1),
+                  depth, wire);
 }
 
 /* The types the Lisp sends as text (%WIRE-OTHER); false for others. */

@@ -27,8 +27,10 @@ enum lo_ext {
 };
 
 /* How values cross: the session's handles (NULL: objects go printed),
- * and whether lists (%MAP key value ...) are maps (the store methods'
- * results and parameters; never eval's, whose lists are the user's). */
+ * and whether lists (%MAP key value ...) are maps and (%ARRAY item ...)
+ * arrays even when empty (in the store methods' results, made by
+ * store/boot/74-wire.lisp; a map a client sends to them comes as a
+ * %MAP list) -- never in eval's values, whose lists are the user's. */
 struct lo_wire {
     struct lo_handles *handles;
     bool maps;

@@ -355,7 +355,7 @@ static void run_check(lo_lisp *W, struct lo_job *job)
     }
     msgpack_packer pk;
     msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
-    struct lo_wire wire = { w->handles, false };
+    struct lo_wire wire = { w->handles, true };
     lo_ref at = lo_ref_copy(W, found);
     for (size_t i = 0; i < q->n; i++) {
         lo_scope s = lo_scope_open(W);

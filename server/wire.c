@@ -9,23 +9,33 @@
 #include "server/wire.h"
 
 static const struct lo_wire_method methods[] = {
-    { "store.put", "%WIRE-PUT", 1, 2, "[object] or [object, attributes]" },
-    { "store.get", "%WIRE-GET", 1, 1, "[id]" },
-    { "store.set", "%WIRE-SET", 2, 2, "[id, changes]" },
-    { "store.delete", "%WIRE-DELETE", 1, 1, "[id]" },
-    { "store.history", "%WIRE-HISTORY", 1, 1, "[id]" },
-    { "store.revert", "%WIRE-REVERT", 2, 2, "[id, version]" },
-    { "acl.grant", "%WIRE-GRANT", 3, 3, "[id, principal, bits]" },
-    { "acl.revoke", "%WIRE-REVOKE", 2, 2, "[id, principal]" },
+    { "store.put", "%WIRE-PUT", 1, 2, "[object] or [object, attributes]",
+      false },
+    { "store.get", "%WIRE-GET", 1, 1, "[id]", false },
+    { "store.set", "%WIRE-SET", 2, 2, "[id, changes]", false },
+    { "store.delete", "%WIRE-DELETE", 1, 1, "[id]", false },
+    { "store.history", "%WIRE-HISTORY", 1, 1, "[id]", false },
+    { "store.revert", "%WIRE-REVERT", 2, 2, "[id, version]", false },
+    { "acl.grant", "%WIRE-GRANT", 3, 3, "[id, principal, bits]", false },
+    { "acl.revoke", "%WIRE-REVOKE", 2, 2, "[id, principal]", false },
+    /* the administrator's, in the system environment */
+    { "admin.group-add", "%WIRE-GROUP-ADD", 1, 1, "[group]", true },
+    { "admin.group-delete", "%WIRE-GROUP-DELETE", 1, 1, "[group]", true },
+    { "admin.group-list", "%WIRE-GROUP-LIST", 0, 0, "[]", true },
+    { "admin.group-add-member", "%WIRE-GROUP-ADD-MEMBER", 2, 2,
+      "[group, user]", true },
+    { "admin.group-remove-member", "%WIRE-GROUP-REMOVE-MEMBER", 2, 2,
+      "[group, user]", true },
 };
 
 enum { ARGS_MOST = 4 };
 
 const struct lo_wire_method *lo_wire_method_named(
-    const struct lo_rpc_call *call)
+    const struct lo_rpc_call *call, bool administrator)
 {
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (lo_rpc_method_is(call, methods[i].name))
+        if (methods[i].system == administrator &&
+            lo_rpc_method_is(call, methods[i].name))
             return &methods[i];
     return NULL;
 }

@@ -1,12 +1,13 @@
 /*
  * wire.h -- the methods that are one call of a Lisp function: the store's
  * (store.put, store.get, store.set, store.delete, store.history,
- * store.revert) and the ACL's (acl.grant, acl.revoke).  Each names a
+ * store.revert), the ACL's (acl.grant, acl.revoke) and the
+ * administrator's on groups (admin.group-*).  Each names a
  * function of LISPOS-INTERNAL (store/boot/74-wire.lisp) that does the
  * work as the session's user and checks what the user sent; this file
  * moves the values across (values.h).
  *
- *   const struct lo_wire_method *m = lo_wire_method_named(call);
+ *   const struct lo_wire_method *m = lo_wire_method_named(call, false);
  *   if (m && lo_wire_arity_ok(m, n)) ... on a worker, as the user:
  *       lo_wire_call(W, m, params, len, handles, msgid, &pk);
  */
@@ -26,11 +27,15 @@ struct lo_wire_method {
     const char *function;       /* "%WIRE-PUT" in LISPOS-INTERNAL */
     uint32_t least, most;       /* params: missing ones are NIL */
     const char *usage;          /* for ARGUMENT-ERROR */
+    bool system;                /* the administrator's: runs in the
+                                   system environment */
 };
 
-/* The method call names, or NULL when it is not one of these. */
+/* The method call names, or NULL when it is not one of these: the
+ * administrator's (admin.group-*) when administrator, else the users'.
+ * Who may call the administrator's is the caller's to check. */
 const struct lo_wire_method *lo_wire_method_named(
-    const struct lo_rpc_call *call);
+    const struct lo_rpc_call *call, bool administrator);
 
 /* Params (the MessagePack array the client sent, len bytes) turned into
  * Lisp values, the function called, its value packed as the response to

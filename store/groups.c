@@ -61,6 +61,19 @@ LO_PRIMITIVE(p_make_group, "%MAKE-GROUP", INTERNAL, SYSTEM, 1, 1, "(name)",
     return lo_read_only(name);
 }
 
+LO_PRIMITIVE(p_delete_group, "%DELETE-GROUP", INTERNAL, SYSTEM, 1, 1,
+             "(name)",
+             "Delete the group named NAME: its ACL rows match nobody from "
+             "then on.  The administrator's right.  DELETE-GROUP's work.")
+{
+    lo_value store = begin(L, "DELETE-GROUP");
+    lo_value name = name_arg(L, args[0], "group");
+    group_members(L, store, name);          /* "no group" when none */
+    lo_table_remove(L, *lo_svref(store, STORE_GROUPS), name);
+    lo_data_unlock_exclusive(L);
+    return L->t;
+}
+
 static bool member_string(lo_lisp *L, lo_value s, lo_value list)
 {
     for (; lo_consp(list); list = lo_cdr_raw(list))
@@ -130,6 +143,7 @@ LO_PRIMITIVE(p_groups, "%GROUPS", INTERNAL, SYSTEM, 0, 0, "()",
 
 const struct lo_primitive *const lo_store_group_primitives[] = {
     LO_ROW(p_make_group),
+    LO_ROW(p_delete_group),
     LO_ROW(p_group_add_member),
     LO_ROW(p_group_remove_member),
     LO_ROW(p_groups),

@@ -28,13 +28,14 @@
         ((null p))
       (push (symbol-name (car p)) out)
       (push (cadr p) out))
-    (list id (nreverse out))))
+    (list id (cons '%array (nreverse out)))))
 
 (defun %wire-query (text order-by limit offset)
-  (mapcar #'%wire-entry
+  (cons '%array
+   (mapcar #'%wire-entry
           (directory-entries
            (store-query (%read-filter text) :order-by order-by :limit limit
-                        :offset offset))))
+                        :offset offset)))))
 
 (defun %wire-count (text)
   (store-count (%read-filter text)))
@@ -43,7 +44,8 @@
 
 ;; A map on the wire: (%MAP key value ...), keys strings.  The server packs
 ;; such a list as a MessagePack map in the results of these functions (and
-;; only there), and gives a map a client sent to them as one.
+;; only there), and gives a map a client sent to them as one.  Likewise
+;; (%ARRAY item ...) is an array even when empty (NIL alone is nil).
 (defun %wire-map (&rest pairs) (cons '%map pairs))
 (defun %wire-map-p (x) (and (consp x) (eq (car x) '%map)))
 
@@ -206,11 +208,12 @@
   t)
 
 (defun %wire-history (id)
-  (mapcar (lambda (v)
+  (cons '%array
+   (mapcar (lambda (v)
             (%wire-map "version" (getf v :version) "by" (getf v :by)
                        "at" (getf v :at)
                        "change" (string-downcase (symbol-name (getf v :change)))))
-          (store-history (%wire-id id))))
+          (store-history (%wire-id id)))))
 
 (defun %wire-revert (id version)
   (unless (and (integerp version) (plusp version))
@@ -237,3 +240,17 @@
 ;; that match FILTER, each as (id attributes).
 (defun %wire-watch-check (filter ids)
   (mapcar #'%wire-entry (%store-matching filter ids)))
+
+;;; ---- the administrator's methods on groups (run in the system environment) -------
+
+(defun %wire-group-add (name) (make-group name) t)
+(defun %wire-group-delete (name) (%delete-group name))
+(defun %wire-group-list ()
+  (cons '%array
+        (mapcar (lambda (g)
+                  (%wire-map "name" (car g)
+                             "members" (cons '%array
+                                             (sort (copy-list (cdr g)) #'string<))))
+                (sort (groups) #'string< :key #'car))))
+(defun %wire-group-add-member (group user) (group-add-member group user))
+(defun %wire-group-remove-member (group user) (group-remove-member group user))
