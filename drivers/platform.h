@@ -273,6 +273,14 @@ double lo_math(enum lo_math_fn fn, double x, double y);
 int lo_file_read_all(const char *path, size_t max_len, char **buf,
                      size_t *len);
 
+/* Hosted only: log lines go to the file at path (appended to, each line
+ * with the UTC time first) instead of stderr; false when it cannot be
+ * opened (errno says why). */
+bool lo_host_log_to(const char *path);
+/* Hosted only: the threshold by name -- "debug", "info", "warn", "error"
+ * or "off" (LISPOS_LOG's words); false for any other name. */
+bool lo_host_log_level(const char *name);
+
 /* ---------------------------------------------------------------------------
  * Host disks
  * ------------------------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/http.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <ini.h>
@@ -30,6 +31,7 @@
 #include "ckpt/ckpt.h"
 #include "lisp/api.h"
 #include "server/accounts.h"
+#include "server/metrics.h"
 #include "server/server.h"
 #include "server/size_arg.h"
 #include "server/tls.h"
@@ -42,8 +44,12 @@
 struct options {
     bool init;
     const char *data;
+    const char *disk;           /* the store's disk, else DATA/lispos.store */
     const char *listen;
+    const char *metrics;        /* HOST:PORT of the Prometheus figures */
     uint64_t size;
+    uint64_t memory;            /* frame budget, bytes (0: none) */
+    unsigned max_connections, max_per_user;
     int workers;
     unsigned snapshot_seconds;
     unsigned login_seconds;     /* to shake hands and log in */
@@ -54,8 +60,9 @@ struct options {
 static void usage(FILE *out)
 {
     fprintf(out,
-        "usage: lispos-server --init --data DIR [--size BYTES]\n"
-        "       lispos-server --data DIR [--listen HOST:PORT] [--workers N]\n"
+        "usage: lispos-server --init --data DIR [--size BYTES] [--disk PATH]\n"
+        "       lispos-server --data DIR [--listen HOST:PORT] [--config FILE]\n"
+        "                     [--memory BYTES] [--disk PATH] [other options]\n"
         "\n"
         "  --init            make a new store in DIR (refused if one is there),\n"
         "                    a self-signed TLS certificate in DIR/tls (its\n"
@@ -65,11 +72,25 @@ static void usage(FILE *out)
         "  --data DIR        the data directory (default: data)\n"
         "  --size BYTES      with --init: what users can fill (default 1G; the\n"
         "                    file on disk takes three times that, sparse)\n"
+        "  --disk PATH       the store on this file or raw block device instead\n"
+        "                    of DIR/lispos.store (give it to --init and to\n"
+        "                    every start, or put it in the config file)\n"
+        "  --memory BYTES    main memory for the store's pages, a cache of the\n"
+        "                    disk (default: half the machine's memory)\n"
         "  --listen H:P      where to listen (default " DEFAULT_LISTEN ")\n"
         "  --workers N       threads running Lisp (default: the cores, 2 at least)\n"
         "  --max-eval-seconds S, --max-eval-bytes BYTES\n"
         "                    what one request's evaluation may take: wall time\n"
         "                    (default 60) and heap allocated (default 1G)\n"
+        "  --max-connections N, --max-connections-per-user N\n"
+        "                    connections at once (default 1024), and logged in\n"
+        "                    as one user (default 64)\n"
+        "  --metrics HOST:PORT\n"
+        "                    serve admin.stats' figures for Prometheus over\n"
+        "                    plain HTTP there (off unless given)\n"
+        "  --log FILE, --log-level LEVEL\n"
+        "                    where the log goes (default: stderr) and what it\n"
+        "                    holds: debug, info (default), warn, error or off\n"
         "  --login-timeout S, --idle-timeout S\n"
         "                    a connection must shake hands and log in within S\n"
         "                    (default 30); a logged-in one may stay silent S\n"
@@ -98,20 +119,21 @@ struct system {
 };
 
 static int open_system(const char *path, uint64_t create_size,
-                       struct system *sys)
+                       uint64_t memory, struct system *sys)
 {
     struct lo_disk_open_options dopt = { .create = create_size != 0,
                                          .size_bytes = create_size };
     int status = lo_host_disk_open(path, &dopt, &sys->disk);
     if (status != LO_OK) {
-        fprintf(stderr, "lispos-server: cannot open %s: %s\n", path,
+        lo_log(LO_LOG_ERROR, "cannot open %s: %s", path,
                 lo_strerror(status));
         return -1;
     }
     char why[1024];
-    struct lo_ckpt_options copt = { .create = create_size != 0 };
+    struct lo_ckpt_options copt = { .create = create_size != 0,
+                                    .frame_budget = memory / 4096 };
     if (lo_ckpt_open(sys->disk, &copt, &sys->store, why, sizeof why) != LO_OK) {
-        fprintf(stderr, "lispos-server: %s: %s\n", path, why);
+        lo_log(LO_LOG_ERROR, "%s: %s", path, why);
         lo_disk_close(sys->disk);
         return -1;
     }
@@ -120,13 +142,13 @@ static int open_system(const char *path, uint64_t create_size,
     if (lo_store_register() != LO_OK ||
         lo_lisp_open_with(sys->store, &lopt, &sys->L, &report, why,
                           sizeof why) != LO_OK) {
-        fprintf(stderr, "lispos-server: %s: %s\n", path, why);
+        lo_log(LO_LOG_ERROR, "%s: %s", path, why);
         lo_ckpt_close(sys->store);
         lo_disk_close(sys->disk);
         return -1;
     }
     if (report.upgraded)
-        fprintf(stderr, "lispos-server: %s: upgraded to %s\n", path,
+        lo_log(LO_LOG_INFO, "%s: upgraded to %s", path,
                 lo_lisp_release());
     return 0;
 }
@@ -136,12 +158,41 @@ static bool close_system(struct system *sys)
 {
     bool ok = lo_ckpt_sync(sys->store) == LO_OK;
     if (!ok)
-        fprintf(stderr, "lispos-server: the final snapshot failed: %s\n",
+        lo_log(LO_LOG_ERROR, "the final snapshot failed: %s",
                 lo_ckpt_failure(sys->store));
     lo_lisp_close(sys->L);
     lo_ckpt_close(sys->store);
     lo_disk_close(sys->disk);
     return ok;
+}
+
+/* The store's path: --disk, else DATA/lispos.store. */
+static void store_path(char *out, size_t len, const struct options *o)
+{
+    if (o->disk)
+        snprintf(out, len, "%s", o->disk);
+    else
+        path_in(out, len, o->data, "lispos.store");
+}
+
+/* Whether path (a file or block device) holds a store already: one that
+ * opens.  A blank device or a missing file does not. */
+static bool holds_store(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        return false;
+    struct lo_disk_open_options dopt = { 0 };
+    lo_disk *disk;
+    if (lo_host_disk_open(path, &dopt, &disk) != LO_OK)
+        return true;            /* unreadable: never overwritten */
+    struct lo_ckpt_options copt = { 0 };
+    lo_ckpt *c;
+    char why[256];
+    bool opened = lo_ckpt_open(disk, &copt, &c, why, sizeof why) == LO_OK;
+    if (opened)
+        lo_ckpt_close(c);
+    lo_disk_close(disk);
+    return opened;
 }
 
 /* ---- --init ---- */
@@ -183,10 +234,10 @@ static int init_tls(const char *data)
 static int init(const struct options *o)
 {
     char store[4200];
-    path_in(store, sizeof store, o->data, "lispos.store");
-    if (access(store, F_OK) == 0) {
-        fprintf(stderr, "lispos-server: %s exists: --init makes a new store "
-                "and never replaces one\n", store);
+    store_path(store, sizeof store, o);
+    if (holds_store(store)) {
+        fprintf(stderr, "lispos-server: %s holds a store: --init makes a new "
+                "store and never replaces one\n", store);
         return 1;
     }
     if (make_directory(o->data, 0700) || init_tls(o->data))
@@ -197,7 +248,7 @@ static int init(const struct options *o)
         lo_password_generate(made);
     const char *password = given && *given ? given : made;
     struct system sys;
-    if (open_system(store, o->size * 3, &sys))
+    if (open_system(store, o->size * 3, 0, &sys))
         return 1;
     if (lo_accounts_set_password(sys.L, "admin", password, strlen(password),
                                  false, true) != LO_OK) {
@@ -241,12 +292,12 @@ static void snapshot_done(struct lo_job *job)
     struct lo_ckpt_stats st;
     lo_ckpt_stats(j->srv->store, &st);
     if (j->status != LO_OK) {
-        fprintf(stderr, "lispos-server: error: a snapshot failed: %s\n",
+        lo_log(LO_LOG_ERROR, "a snapshot failed: %s",
                 lo_ckpt_failure(j->srv->store));
     } else {
         atomic_store(&j->srv->last_snapshot, (uint64_t)time(NULL));
-        fprintf(stderr, "lispos-server: snapshot %llu: %llu pages, the "
-                "flip stopped the world %llu us\n",
+        lo_log(LO_LOG_INFO, "snapshot %llu: %llu pages, the "
+                "flip stopped the world %llu us",
                 (unsigned long long)st.generation,
                 (unsigned long long)st.last_snapshot_pages,
                 (unsigned long long)(st.last_flip_ns / 1000));
@@ -286,7 +337,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     (void)what;
-    fprintf(stderr, "lispos-server: signal %d: stopping\n", (int)sig);
+    lo_log(LO_LOG_INFO, "signal %d: stopping", (int)sig);
     event_base_loopexit(arg, NULL);
 }
 
@@ -308,7 +359,7 @@ static int listen_address(const char *text, struct sockaddr_storage *ss,
 static int serve(const struct options *o)
 {
     char store[4200], cert[4200], key[4200], why[1024];
-    path_in(store, sizeof store, o->data, "lispos.store");
+    store_path(store, sizeof store, o);
     path_in(cert, sizeof cert, o->data, "tls/server.crt");
     path_in(key, sizeof key, o->data, "tls/server.key");
     struct sockaddr_storage ss;
@@ -316,26 +367,28 @@ static int serve(const struct options *o)
     if (listen_address(o->listen, &ss, &ss_len))
         return 2;
     if (access(store, F_OK) != 0) {
-        fprintf(stderr, "lispos-server: no store in %s (make one with "
-                "lispos-server --init --data %s)\n", o->data, o->data);
+        lo_log(LO_LOG_ERROR, "no store at %s (make one with "
+                "lispos-server --init --data %s%s%s)", store, o->data,
+               o->disk ? " --disk " : "", o->disk ? o->disk : "");
         return 1;
     }
     struct lo_server srv = {
         .before_login = { .max_bytes = 4096, .max_depth = 4 },
         .after_login = { .max_bytes = 16u << 20, .max_depth = 64 },
         .max_in_flight = 64,
-        .max_sessions = 1024,
+        .max_sessions = o->max_connections,
+        .max_per_user = o->max_per_user,
         .handshake_seconds = o->login_seconds,
         .idle_seconds = o->idle_seconds,
     };
     if (!(srv.tls = lo_tls_server_context(cert, key, why, sizeof why))) {
-        fprintf(stderr, "lispos-server: %s\n", why);
+        lo_log(LO_LOG_ERROR, "%s", why);
         return 1;
     }
     evthread_use_pthreads();
     srv.base = event_base_new();
     struct system sys;
-    if (!srv.base || open_system(store, 0, &sys))
+    if (!srv.base || open_system(store, 0, o->memory, &sys))
         return 1;
     srv.store = sys.store;
     srv.started = (uint64_t)time(NULL);
@@ -343,11 +396,16 @@ static int serve(const struct options *o)
                              sizeof why);
     if (srv.pool)
         srv.watches = lo_watches_new(srv.base, srv.pool);
+    if (srv.watches && o->metrics && !lo_metrics_start(&srv, o->metrics)) {
+        lo_pool_stop(srv.pool);
+        close_system(&sys);
+        return 1;
+    }
     struct evconnlistener *listener = srv.pool && srv.watches ? evconnlistener_new_bind(
         srv.base, on_accept, &srv, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
         128, (struct sockaddr *)&ss, ss_len) : NULL;
     if (!listener) {
-        fprintf(stderr, "lispos-server: cannot listen on %s: %s\n", o->listen,
+        lo_log(LO_LOG_ERROR, "cannot listen on %s: %s", o->listen,
                 srv.pool ? strerror(errno) : why);
         if (srv.pool)
             lo_pool_stop(srv.pool);
@@ -362,7 +420,7 @@ static int serve(const struct options *o)
     struct event *tick = event_new(srv.base, -1, EV_PERSIST, on_tick, &ticker);
     struct timeval every = { (time_t)o->snapshot_seconds, 0 };
     event_add(tick, &every);
-    fprintf(stderr, "lispos-server: %s: serving on %s (TLS), %d workers\n",
+    lo_log(LO_LOG_INFO, "%s: serving on %s (TLS), %d workers",
             store, o->listen, o->workers);
     /* the loop never runs Lisp: collections need not wait for it */
     lo_lisp_wait_begin(sys.L);
@@ -371,12 +429,14 @@ static int serve(const struct options *o)
     evconnlistener_free(listener);
     event_free(tick);
     lo_pool_stop(srv.pool);
+    if (srv.metrics)
+        evhttp_free(srv.metrics);
     bool ok = close_system(&sys);
     event_free(sigint);
     event_free(sigterm);
     event_base_free(srv.base);
     SSL_CTX_free(srv.tls);
-    fprintf(stderr, "lispos-server: stopped%s\n",
+    lo_log(LO_LOG_INFO, "stopped%s",
             ok ? " after a final snapshot" : "");
     return ok ? 0 : 1;
 }
@@ -418,6 +478,33 @@ static bool set_option(struct options *o, const char *name, const char *value)
     snprintf(option, sizeof option, "--%s", name);
     if (!strcmp(name, "data")) {
         o->data = value;
+    } else if (!strcmp(name, "disk")) {
+        o->disk = value;
+    } else if (!strcmp(name, "metrics")) {
+        o->metrics = value;
+    } else if (!strcmp(name, "log")) {
+        if (!lo_host_log_to(value)) {
+            fprintf(stderr, "lispos-server: cannot open the log %s: %s\n",
+                    value, strerror(errno));
+            return false;
+        }
+    } else if (!strcmp(name, "log-level")) {
+        if (!lo_host_log_level(value)) {
+            fprintf(stderr, "lispos-server: bad %s '%s' (debug, info, warn, "
+                    "error or off)\n", option, value);
+            return false;
+        }
+    } else if (!strcmp(name, "memory")) {
+        if (!size_arg(option, value, &o->memory))
+            return false;
+    } else if (!strcmp(name, "max-connections")) {
+        if (!number_arg(option, value, 1, 1000000, &n))
+            return false;
+        o->max_connections = (unsigned)n;
+    } else if (!strcmp(name, "max-connections-per-user")) {
+        if (!number_arg(option, value, 1, 1000000, &n))
+            return false;
+        o->max_per_user = (unsigned)n;
     } else if (!strcmp(name, "listen")) {
         o->listen = value;
     } else if (!strcmp(name, "size")) {
@@ -515,6 +602,9 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     struct options o = { .data = "data", .listen = DEFAULT_LISTEN,
                          .size = 1ull << 30,
+                         .memory = (uint64_t)sysconf(_SC_PHYS_PAGES) *
+                                   (uint64_t)sysconf(_SC_PAGESIZE) / 2,
+                         .max_connections = 1024, .max_per_user = 64,
                          .workers = cores > 2 ? (int)cores : 2,
                          .snapshot_seconds = 60,
                          .login_seconds = 30, .idle_seconds = 3600,

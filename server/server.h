@@ -19,6 +19,7 @@
 struct session;
 
 struct lo_watches;
+struct evhttp;
 
 struct lo_server {
     lo_ckpt *store;
@@ -26,6 +27,7 @@ struct lo_server {
     SSL_CTX *tls;
     struct lo_pool *pool;
     struct lo_watches *watches; /* live queries */
+    struct evhttp *metrics;     /* --metrics' server, or NULL */
     uint64_t started;           /* unix time it began serving */
     _Atomic uint64_t requests;  /* answered since, all sessions */
     _Atomic uint64_t last_snapshot;     /* unix time of the last one, or 0 */
@@ -33,6 +35,7 @@ struct lo_server {
     struct lo_frame_limits before_login, after_login;
     unsigned max_in_flight;     /* requests of one connection at once */
     unsigned max_sessions, sessions;
+    unsigned max_per_user;      /* logged-in connections of one user */
     struct session *connected;  /* the sessions whose connection is open */
     uint64_t next_session_id;
     unsigned handshake_seconds; /* to finish the TLS handshake and log in */

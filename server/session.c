@@ -99,7 +99,7 @@ static void end_session(struct session *s, const char *why)
 {
     if (s->gone)
         return;
-    fprintf(stderr, "lispos-server: %s%s%s: connection closed: %s\n",
+    lo_log(LO_LOG_INFO, "%s%s%s: connection closed: %s",
             s->peer, *s->user ? " " : "", s->user, why);
     s->gone = true;
     if (s->prev)
@@ -218,27 +218,54 @@ static void hello(struct session *s, uint64_t msgid)
 }
 
 /* Back on the loop: the reply written, the session told. */
+/* How many of the open connections are logged in as user. */
+static unsigned sessions_of(const struct lo_server *srv, const char *user)
+{
+    unsigned n = 0;
+    for (const struct session *x = srv->connected; x; x = x->next)
+        n += !strcmp(x->user, user);
+    return n;
+}
+
+/* A login's answer back on the loop: the session runs as the user from
+ * now on, unless the user has as many connections as allowed. */
+static void login_done(struct session *s, struct request *r)
+{
+    s->login_pending = false;
+    bool accepted = r->logged_in;
+    if (accepted && sessions_of(s->srv, r->user) >= s->srv->max_per_user) {
+        accepted = false;
+        msgpack_sbuffer_clear(&r->reply);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &r->reply, msgpack_sbuffer_write);
+        char message[128];
+        snprintf(message, sizeof message, "%s has %u connections already: "
+                 "close one first", r->user, s->srv->max_per_user);
+        lo_rpc_pack_error(&pk, r->msgid, "TOO-MANY-CONNECTIONS", message, "");
+    }
+    if (accepted && !s->gone) {
+        memcpy(s->user, r->user, sizeof s->user);
+        if (s->deadline)
+            evtimer_del(s->deadline);
+        struct timeval t = { (time_t)s->srv->idle_seconds, 0 };
+        bufferevent_set_timeouts(s->bev, &t, NULL);
+    }
+    if (r->logged_in)           /* the right credentials, whatever came of it */
+        lo_throttle_succeeded(r->user, s->address);
+    else
+        lo_throttle_failed(r->user, s->address, now_ns());
+    lo_log(LO_LOG_INFO, "%s: login %s %s", s->peer, r->user,
+           accepted ? "accepted" : r->logged_in ? "refused: too many "
+           "connections" : "refused");
+}
+
 static void request_done(struct lo_job *job)
 {
     struct request *r = (struct request *)job;
     struct session *s = r->s;
     s->in_flight--;
-    if (r->job.run == lo_run_login || r->job.run == lo_run_login_key) {
-        s->login_pending = false;
-        if (r->logged_in && !s->gone) {
-            memcpy(s->user, r->user, sizeof s->user);
-            if (s->deadline)
-                evtimer_del(s->deadline);
-            struct timeval t = { (time_t)s->srv->idle_seconds, 0 };
-            bufferevent_set_timeouts(s->bev, &t, NULL);
-        }
-        if (r->logged_in)
-            lo_throttle_succeeded(r->user, s->address);
-        else
-            lo_throttle_failed(r->user, s->address, now_ns());
-        fprintf(stderr, "lispos-server: %s: login %s %s\n", s->peer,
-                r->user, r->logged_in ? "accepted" : "refused");
-    }
+    if (r->job.run == lo_run_login || r->job.run == lo_run_login_key)
+        login_done(s, r);
     if (r->job.run == lo_run_watch_start)
         lo_watch_started(r->watch, r->watching && !r->job.cancelled);
     if (r->job.cancelled)
@@ -1072,7 +1099,7 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     if (s->next)
         s->next->prev = s;
     srv->connected = s;
-    fprintf(stderr, "lispos-server: %s: connected\n", peer);
+    lo_log(LO_LOG_INFO, "%s: connected", peer);
     bufferevent_setcb(bev, on_read, on_drained, on_event, s);
     bufferevent_setwatermark(bev, EV_WRITE, OUT_RESUME, 0);
     /* read no further ahead than a message can be */
@@ -1114,7 +1141,7 @@ static void on_first_byte(evutil_socket_t fd, short what, void *arg)
         why = "refused: not TLS (plaintext?)";
     event_free(p->ev);
     if (why) {
-        fprintf(stderr, "lispos-server: %s: %s\n", p->peer, why);
+        lo_log(LO_LOG_INFO, "%s: %s", p->peer, why);
         evutil_closesocket(fd);
     } else {
         start_tls(p->srv, fd, p->peer, p->address);
@@ -1130,7 +1157,7 @@ void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,
     if (p)
         peer_text(addr, p->peer, sizeof p->peer, p->address);
     if (p && srv->sessions >= srv->max_sessions)
-        fprintf(stderr, "lispos-server: %s: refused: %u connections already\n",
+        lo_log(LO_LOG_WARN, "%s: refused: %u connections already",
                 p->peer, srv->sessions);
     if (!p || srv->sessions >= srv->max_sessions ||
         !(p->ev = event_new(srv->base, fd, EV_READ, on_first_byte, p))) {

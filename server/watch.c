@@ -347,7 +347,7 @@ static void run_check(lo_lisp *W, struct lo_job *job)
                                            "%WIRE-WATCH-CHECK", args, 2)
                            : NULL;
     if (!found) {
-        fprintf(stderr, "lispos-server: watch %llu of %s: %s: %s\n",
+        lo_log(LO_LOG_WARN, "watch %llu of %s: %s: %s",
                 (unsigned long long)w->id, w->user, lo_last_error(W)->type,
                 lo_last_error(W)->message);
         lo_scope_close(W, scope);

@@ -7,6 +7,7 @@
  * filedisk.c beside this file.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -384,19 +385,42 @@ uint64_t lo_clock_wall_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* LISPOS_LOG=debug|info|warn|error|off sets the threshold; default info. */
+/* LISPOS_LOG=debug|info|warn|error|off sets the threshold; default info
+ * (lo_host_log_level changes it). */
+static const char *const level_names[] = { "debug", "info", "warn", "error",
+                                           "off" };
+static _Atomic int threshold = -1;
+static _Atomic int log_fd = 2;      /* a file's (lo_host_log_to) or stderr */
+
+bool lo_host_log_level(const char *name)
+{
+    for (int i = 0; i <= LO_LOG_ERROR + 1; i++)
+        if (!strcmp(name, level_names[i])) {
+            threshold = i;
+            return true;
+        }
+    return false;
+}
+
 static enum lo_log_level log_threshold(void)
 {
-    static int threshold = -1;
     if (threshold < 0) {
         const char *env = getenv("LISPOS_LOG");
-        threshold = LO_LOG_INFO;
-        if (env && !strcmp(env, "debug")) threshold = LO_LOG_DEBUG;
-        if (env && !strcmp(env, "warn")) threshold = LO_LOG_WARN;
-        if (env && !strcmp(env, "error")) threshold = LO_LOG_ERROR;
-        if (env && !strcmp(env, "off")) threshold = LO_LOG_ERROR + 1;
+        if (!env || !lo_host_log_level(env))
+            threshold = LO_LOG_INFO;
     }
     return (enum lo_log_level)threshold;
+}
+
+bool lo_host_log_to(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return false;
+    int old = atomic_exchange(&log_fd, fd);
+    if (old != 2)
+        close(old);
+    return true;
 }
 
 bool lo_log_enabled(enum lo_log_level level)
@@ -406,12 +430,19 @@ bool lo_log_enabled(enum lo_log_level level)
 
 void lo_log_write(enum lo_log_level level, const char *line)
 {
-    static const char *names[] = { "debug", "info", "warn", "error" };
-    char buf[1200];
-    int n = snprintf(buf, sizeof buf, "lispos %s: %s\n", names[level], line);
+    char buf[1240], when[32] = "";
+    int fd = log_fd;
+    if (fd != 2) {                  /* a file: when, as a terminal does not */
+        time_t now = time(NULL);
+        struct tm utc;
+        gmtime_r(&now, &utc);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ ", &utc);
+    }
+    int n = snprintf(buf, sizeof buf, "%slispos %s: %s\n", when,
+                     level_names[level], line);
     if (n > (int)sizeof buf - 1)
         n = (int)sizeof buf - 1;
-    ssize_t ignored = write(2, buf, (size_t)n);   /* one write: lines stay whole */
+    ssize_t ignored = write(fd, buf, (size_t)n);  /* one write: lines stay whole */
     (void)ignored;
 }
 
