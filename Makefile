@@ -239,12 +239,19 @@ check: all
 	LISPOS_BUILD=$(abspath $(BUILD)) prove -j$(JOBS) --timer --exec '' \
 		$(TESTS) $(TEST_SCRIPTS)
 
-# Until the server exists, "make run" starts the local REPL on the default
-# store, data/lispos.store (a sparse 1 GiB file made on first use); the
-# state persists between runs.  The server will take its place.
-run: $(BUILD)/lispos-repl
-	@mkdir -p $(DATA)
-	$(BUILD)/lispos-repl --store $(DATA)/lispos.store
+# "make run": the server on the default data directory, data/ (made with
+# --init on first use: a store, a self-signed TLS certificate, the
+# administrator "admin" with a password printed once), serving on
+# 127.0.0.1:7453 until Ctrl-C.  The local REPL stays build/lispos-repl.
+run: $(BUILD)/lispos-server
+	@if [ -e $(DATA)/lispos.store ] && [ ! -e $(DATA)/tls/server.crt ]; then \
+	    echo "make run: $(DATA)/lispos.store was made by lispos-repl, not the server:"; \
+	    echo "  move it away, or use another directory: make run DATA=dir"; exit 1; fi
+	@[ -e $(DATA)/lispos.store ] || $(BUILD)/lispos-server --init --data $(DATA)
+	@echo "lispos-server: serving $(DATA) on 127.0.0.1:7453 (TLS; Ctrl-C stops it)."
+	@echo "  Connect with any MessagePack-RPC client over TLS (docs/protocol.md),"
+	@echo "  trusting $(DATA)/tls/server.crt, and log in as admin."
+	$(BUILD)/lispos-server --data $(DATA)
 
 bench: all
 	LISPOS_BUILD=$(abspath $(BUILD)) tests/bench/run.sh
