@@ -87,6 +87,7 @@ $(error scripts go to tests/integration/, not tests/unit/: $(STRAY_SCRIPTS))
 endif
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 CRASH_SRCS := $(wildcard tests/crash/*.c)
+FUZZ_SRCS  := $(wildcard tests/fuzz/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -130,7 +131,7 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CORE_FLAGS) -I. -c $< -o $@
 
-$(call obj,$(HOST_SRCS) $(TOOL_SRCS) server/lispos_server.c $(SERVER_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS)): $(BUILD)/obj/%.o: %.c | deps
+$(call obj,$(HOST_SRCS) $(TOOL_SRCS) server/lispos_server.c $(SERVER_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS) $(FUZZ_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
 
@@ -271,8 +272,31 @@ soak: all
 fixture: $(TOOLS)
 	tests/upgrade/make_fixture.sh $(BUILD)
 
-fuzz: all
-	@echo "fuzz: no fuzzers yet (they come with the reader and the protocol)"
+# Coverage-guided fuzzers (libFuzzer, clang, ASan + UBSan) of the server's
+# frame decoder and RPC dispatch, FUZZ_SECONDS each (bounded), on the
+# seeds in tests/fuzz/corpus/ (what they find goes to build/fuzz/found/,
+# not into the tree; a crash leaves its input in build/fuzz/ and fails).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_FLAGS   := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
+FUZZERS      := frame_fuzz rpc_fuzz
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang \
+		CFLAGS="$(FUZZ_FLAGS) -fsanitize=fuzzer-no-link" \
+		$(FUZZERS:%=$(FUZZ_BUILD)/fuzz/%)
+	@for f in $(FUZZERS); do \
+	    mkdir -p $(FUZZ_BUILD)/found/$$f && \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS) s" && \
+	    (cd $(FUZZ_BUILD) && ./fuzz/$$f \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=4096 \
+	        -print_final_stats=1 found/$$f $(abspath tests/fuzz/corpus/$$f)) \
+	        || exit 1; \
+	done
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(SERVER_LIB) $(HELPER_LIB) $(LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(SERVER_LIB) $(HELPER_LIB) \
+		$(LINK_LIBS) $(SERVER_LIBS) -o $@
 
 clean:
 	rm -rf build

@@ -122,10 +122,12 @@ enum lo_frame_status lo_frame_scan(const uint8_t *buf, size_t len,
          * frame cannot hold is refused before anything trusts it */
         if (n > max - pos)
             return LO_FRAME_TOO_LARGE;
-        if (n == 0)
-            continue;
+        /* an empty container is a level too, as msgpack-c counts it (it
+         * checks its stack before it looks at the count) */
         if ((unsigned)depth + 1 > most)
             return LO_FRAME_TOO_DEEP;
+        if (n == 0)
+            continue;
         left[++depth] = n;
     }
     *used = (size_t)pos;

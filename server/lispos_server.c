@@ -374,7 +374,7 @@ static int serve(const struct options *o)
     }
     struct lo_server srv = {
         .before_login = { .max_bytes = 4096, .max_depth = 4 },
-        .after_login = { .max_bytes = 16u << 20, .max_depth = 64 },
+        .after_login = { .max_bytes = 16u << 20, .max_depth = 32 },
         .max_in_flight = 64,
         .max_sessions = o->max_connections,
         .max_per_user = o->max_per_user,

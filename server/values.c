@@ -13,7 +13,7 @@
 #include "proto/rpc.h"
 #include "server/values.h"
 
-enum { DEPTH_MOST = 64, SUMMARY_MOST = 200 };
+enum { DEPTH_MOST = 24, SUMMARY_MOST = 200 };   /* room for the envelope */
 #define INTERNAL "LISPOS-INTERNAL"
 
 /* ---- out ---- */

@@ -143,5 +143,34 @@ int main(void)
     }
     ok(sane, "20000 random 24-byte buffers: every complete one is one that "
        "msgpack-c reads to the same end");
+    /* the server's limit after login is msgpack-c's own: 32 deep reads,
+     * 33 deep does not (make fuzz found the server's 64 was past it) */
+    static const struct lo_frame_limits server = { 16u << 20, 32 };
+    uint8_t nested[40];
+    for (size_t depth = 32; depth <= 33; depth++) {
+        memset(nested, 0x91, depth);        /* fixarray of one, nested */
+        nested[depth] = 0x01;
+        size_t used = 0;
+        enum lo_frame_status st = lo_frame_scan(nested, depth + 1, &server,
+                                                &used);
+        msgpack_unpacked d;
+        msgpack_unpacked_init(&d);
+        size_t at = 0;
+        int read = msgpack_unpack_next(&d, (const char *)nested, depth + 1,
+                                       &at);
+        msgpack_unpacked_destroy(&d);
+        if (depth == 32)
+            ok(st == LO_FRAME_COMPLETE && read == MSGPACK_UNPACK_SUCCESS,
+               "32 deep: the frame takes it and msgpack-c reads it");
+        else
+            ok(st == LO_FRAME_TOO_DEEP && read != MSGPACK_UNPACK_SUCCESS,
+               "33 deep: refused by both");
+    }
+    /* an empty array is a level: 32 deep with [] innermost is 33 */
+    memset(nested, 0x91, 32);
+    nested[32] = 0x90;
+    size_t used33 = 0;
+    ok(lo_frame_scan(nested, 33, &server, &used33) == LO_FRAME_TOO_DEEP,
+       "an empty array past the depth is too deep (make fuzz found it)");
     return done_testing();
 }
