@@ -229,6 +229,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIBS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $< $(LINK_LIBS) -o $@
 
+# The server's load client speaks TLS and MessagePack itself.
+$(BUILD)/bench/server_bench: LDLIBS += -lssl -lcrypto -lmsgpackc
 # The store's benchmark runs SQLite beside it (tests/bench/store_bench.c).
 $(BUILD)/bench/store_bench: LDLIBS += -lsqlite3
 

@@ -34,6 +34,7 @@ struct lo_pool {
     struct queue todo, finished;
     struct event *wake;         /* on the loop: finished jobs */
     bool stopping;
+    int idle;                   /* workers waiting on `ready` */
     int threads, opened_count, failed;
     struct worker *workers;
 };
@@ -73,25 +74,40 @@ static void *work(void *arg)
     pthread_mutex_lock(&p->lock);
     w->W = W;
     pthread_mutex_unlock(&p->lock);
+    struct lo_job *job = NULL;
     for (;;) {
-        lo_lisp_wait_begin(W);
-        pthread_mutex_lock(&p->lock);
-        while (!p->todo.head && !p->stopping)
-            pthread_cond_wait(&p->ready, &p->lock);
-        struct lo_job *job = take(&p->todo);
-        /* a cancel meant for the job before stays with it */
-        w->current = job;
-        lo_lisp_cancel(W, false);
-        pthread_mutex_unlock(&p->lock);
-        lo_lisp_wait_end(W);
-        if (!job)
-            break;                      /* stopping, nothing left */
+        if (!job) {                     /* nothing at hand: wait for one */
+            lo_lisp_wait_begin(W);
+            pthread_mutex_lock(&p->lock);
+            while (!p->todo.head && !p->stopping) {
+                p->idle++;
+                pthread_cond_wait(&p->ready, &p->lock);
+                p->idle--;
+            }
+            job = take(&p->todo);
+            /* a cancel meant for the job before stays with it */
+            w->current = job;
+            lo_lisp_cancel(W, false);
+            pthread_mutex_unlock(&p->lock);
+            lo_lisp_wait_end(W);
+            if (!job)
+                break;                  /* stopping, nothing left */
+        }
         job->run(W, job);
+        /* finished, and the next job taken under the same lock: under
+         * load a worker goes from job to job without sleeping, and the
+         * loop is woken once for a run of finished jobs (the lock is
+         * held briefly by everyone, never across a wait for the Lisp) */
         pthread_mutex_lock(&p->lock);
-        w->current = NULL;
+        bool wake_loop = !p->finished.head;
         put(&p->finished, job);
+        job = p->stopping ? NULL : take(&p->todo);
+        w->current = job;
+        if (job)
+            lo_lisp_cancel(W, false);
         pthread_mutex_unlock(&p->lock);
-        event_active(p->wake, EV_READ, 0);
+        if (wake_loop)
+            event_active(p->wake, EV_READ, 0);
     }
     pthread_mutex_lock(&p->lock);
     w->W = NULL;
@@ -159,7 +175,8 @@ void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
 {
     pthread_mutex_lock(&p->lock);
     put(&p->todo, job);
-    pthread_cond_signal(&p->ready);
+    if (p->idle > 0)                    /* busy workers take it themselves */
+        pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
 }
 
@@ -180,8 +197,10 @@ bool lo_pool_cancel(struct lo_pool *p,
         if (p->todo.tail == job)
             p->todo.tail = prev;
         job->cancelled = true;
+        bool wake_loop = !p->finished.head;
         put(&p->finished, job);         /* done without running */
-        event_active(p->wake, EV_READ, 0);
+        if (wake_loop)
+            event_active(p->wake, EV_READ, 0);
         found = true;
         break;
     }

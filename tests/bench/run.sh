@@ -70,6 +70,9 @@
 # Each field is the median of BENCH_STORE_RUNS (default 3) runs of the
 # program (each query line is itself the median of 3 rounds).
 #
+# The server (issue 20) beside redis-server, both over TLS
+# (server_bench.sh).
+#
 # Lisp (issue 4): the Gabriel programs in LispOS beside CLISP, ECL and SBCL
 # (lisp_bench.sh, last).
 set -euo pipefail
@@ -184,6 +187,10 @@ printf '%s\n' "${store_runs[@]}" | awk '
         }
         for (j = 1; j <= nfails; j++) print fails[j]
     }'
+
+# lispos-server beside redis-server over TLS (issue 20): server_bench.sh
+# says what each line measures.
+LISPOS_BUILD="$build" "$(dirname "$0")/server_bench.sh"
 
 # Gabriel benchmarks (issue 4): Lisp programs compiled in LispOS beside
 # CLISP, ECL and SBCL; tests/bench/lisp_bench.sh says how each is timed.
