@@ -19,6 +19,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <ini.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,9 @@ struct options {
     uint64_t size;
     uint64_t memory;            /* frame budget, bytes (0: none) */
     unsigned max_connections, max_per_user;
+    uint64_t max_message;       /* bytes of one message after login */
+    unsigned max_depth;         /* nesting of one message after login */
+    unsigned max_in_flight;     /* requests of one connection at once */
     int workers;
     unsigned snapshot_seconds;
     unsigned login_seconds;     /* to shake hands and log in */
@@ -82,6 +86,13 @@ static void usage(FILE *out)
         "  --max-eval-seconds S, --max-eval-bytes BYTES\n"
         "                    what one request's evaluation may take: wall time\n"
         "                    (default 60) and heap allocated (default 1G)\n"
+        "  --max-eval-steps N\n"
+        "                    VM steps of one request's evaluation (default 0:\n"
+        "                    no limit but time and bytes)\n"
+        "  --max-message-bytes BYTES, --max-depth N, --max-in-flight N\n"
+        "                    one message after login: its size (default 16M)\n"
+        "                    and nesting (default and most 32); requests of a\n"
+        "                    connection at once (default 64)\n"
         "  --max-connections N, --max-connections-per-user N\n"
         "                    connections at once (default 1024), and logged in\n"
         "                    as one user (default 64)\n"
@@ -374,8 +385,9 @@ static int serve(const struct options *o)
     }
     struct lo_server srv = {
         .before_login = { .max_bytes = 4096, .max_depth = 4 },
-        .after_login = { .max_bytes = 16u << 20, .max_depth = 32 },
-        .max_in_flight = 64,
+        .after_login = { .max_bytes = o->max_message,
+                         .max_depth = o->max_depth },
+        .max_in_flight = o->max_in_flight,
         .max_sessions = o->max_connections,
         .max_per_user = o->max_per_user,
         .handshake_seconds = o->login_seconds,
@@ -534,6 +546,28 @@ static bool set_option(struct options *o, const char *name, const char *value)
         if (!size_arg(option, value, &bytes))
             return false;
         o->limits.bytes = bytes;
+    } else if (!strcmp(name, "max-eval-steps")) {
+        if (!number_arg(option, value, 0, LONG_MAX, &n))
+            return false;
+        o->limits.steps = (uint64_t)n;
+    } else if (!strcmp(name, "max-message-bytes")) {
+        if (!size_arg(option, value, &bytes))
+            return false;
+        if (bytes < 4096 || bytes > (1ull << 30)) {
+            fprintf(stderr, "lispos-server: bad %s '%s' (4K to 1G)\n",
+                    option, value);
+            return false;
+        }
+        o->max_message = bytes;
+    } else if (!strcmp(name, "max-depth")) {
+        /* msgpack-c reads 32 levels at most: more could never be read */
+        if (!number_arg(option, value, 4, 32, &n))
+            return false;
+        o->max_depth = (unsigned)n;
+    } else if (!strcmp(name, "max-in-flight")) {
+        if (!number_arg(option, value, 1, 4096, &n))
+            return false;
+        o->max_in_flight = (unsigned)n;
     } else {
         fprintf(stderr, "lispos-server: no option %s\n", option);
         return false;
@@ -605,6 +639,8 @@ int main(int argc, char **argv)
                          .memory = (uint64_t)sysconf(_SC_PHYS_PAGES) *
                                    (uint64_t)sysconf(_SC_PAGESIZE) / 2,
                          .max_connections = 1024, .max_per_user = 64,
+                         .max_message = 16u << 20, .max_depth = 32,
+                         .max_in_flight = 64,
                          .workers = cores > 2 ? (int)cores : 2,
                          .snapshot_seconds = 60,
                          .login_seconds = 30, .idle_seconds = 3600,

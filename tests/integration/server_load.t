@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # lispos-server with many clients at once (issue 20): 100 connections of
 # five users, every one asking at the same time which user's environment
-# it evaluates in -- each must get its own user's answer, never another's;
+# it evaluates in -- each must get its own user's answer, never another's
+# -- and which entries it finds: its own and exactly those granted to it;
 # and a runaway evaluation, which ends at the evaluation time limit while
 # another user's requests are answered meanwhile.
 import os, sys, time
@@ -41,6 +42,29 @@ for name, c in clients:
         wrong.append((name, m))
 ok(not wrong, "100 concurrent evaluations: each sees its own user's "
    "*OWNER*, none another's", wrong[:3])
+
+# ---- entries: each user's own, and exactly what another granted ----
+owned = {}                      # user -> ids they put
+granted = {}                    # user -> ids granted to them
+for k, name in enumerate(names):
+    c = next(c for n, c in clients if n == name)
+    nxt = names[(k + 1) % USERS]
+    err, private = c.call("store.put", "private of " + name, ["owner", name])
+    err, shared = c.call("store.put", "for " + nxt,
+                         ["owner", name, "acl", [[nxt, 1]]])
+    owned[name] = [private, shared]
+    granted.setdefault(nxt, []).append(shared)
+for name, c in clients:
+    c.send("store.query", ["t"])
+wrong = []
+for name, c in clients:
+    m = c.receive()
+    want = sorted(owned[name] + granted.get(name, []))
+    got = m and m[3] and sorted(e[0] for e in m[3])
+    if m is None or m[2] is not None or got != want:
+        wrong.append((name, want, m))
+ok(not wrong, "100 concurrent queries: each user finds their own entries "
+   "and exactly those granted to them", wrong[:3])
 
 # ---- a runaway evaluation ends at the limit; others go on ----
 runaway = clients[0][1]
