@@ -80,6 +80,17 @@ static bool as_user(lo_lisp *W, struct request *r, msgpack_packer *pk)
     return false;
 }
 
+/* The start of a job that evaluates as its request's user: the reply's
+ * packer made ready; NULL (the error packed) when the user's environment
+ * cannot be selected. */
+static struct request *start_as_user(lo_lisp *W, struct lo_job *job,
+                                     msgpack_packer *pk)
+{
+    struct request *r = (struct request *)job;
+    packer_for(r, pk);
+    return as_user(W, r, pk) ? r : NULL;
+}
+
 /* The error of the Lisp call that just failed on W, as r's reply. */
 static void pack_lisp_error(lo_lisp *W, struct request *r, msgpack_packer *pk)
 {
@@ -115,10 +126,9 @@ static int call_with_args(lo_lisp *W, struct request *r, msgpack_packer *pk,
 
 void lo_run_eval(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
     msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
+    struct request *r = start_as_user(W, job, &pk);
+    if (!r)
         return;
     lo_scope scope = lo_scope_open(W);
     lo_ref values[EVAL_VALUES_MOST];
@@ -166,10 +176,9 @@ static void run_wire(lo_lisp *W, struct request *r, const char *fn,
 
 void lo_run_store_count(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
     msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
+    struct request *r = start_as_user(W, job, &pk);
+    if (!r)
         return;
     lo_scope scope = lo_scope_open(W);
     lo_ref text = lo_new_string(W, r->text, r->text_len);
@@ -179,10 +188,9 @@ void lo_run_store_count(lo_lisp *W, struct lo_job *job)
 
 void lo_run_store_query(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
     msgpack_packer pk;
-    packer_for(r, &pk);
-    if (!as_user(W, r, &pk))
+    struct request *r = start_as_user(W, job, &pk);
+    if (!r)
         return;
     lo_scope scope = lo_scope_open(W);
     lo_ref args[4] = { lo_new_string(W, r->text, r->text_len),
@@ -203,20 +211,18 @@ void lo_run_store_query(lo_lisp *W, struct lo_job *job)
 /* store.put ... acl.revoke (wire.c). */
 void lo_run_wire_method(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
     msgpack_packer pk;
-    packer_for(r, &pk);
-    if (as_user(W, r, &pk))
+    struct request *r = start_as_user(W, job, &pk);
+    if (r)
         lo_wire_call(W, r->wire, r->params, r->params_len, r->handles,
                      r->msgid, &pk);
 }
 
 void lo_run_watch_start(lo_lisp *W, struct lo_job *job)
 {
-    struct request *r = (struct request *)job;
     msgpack_packer pk;
-    packer_for(r, &pk);
-    if (as_user(W, r, &pk))
+    struct request *r = start_as_user(W, job, &pk);
+    if (r)
         r->watching = lo_watch_fill(W, r->watch, r->text, r->msgid, &pk);
 }
 
