@@ -2,6 +2,9 @@
  * pool.c -- worker threads running jobs off the event loop (pool.h).
  * Two queues under one mutex: jobs to run (workers wait on `ready`) and
  * jobs run (the loop is woken by an event made active from the worker).
+ * Jobs submitted during a turn of the loop are handed over together at
+ * its end (flush), and a worker takes the next job as it puts back the
+ * last: under load neither side sleeps or wakes the other once a job.
  * A worker waiting for work is outside the Lisp (lo_lisp_wait_begin), so
  * a collection another thread needs never waits for it.
  */
@@ -32,6 +35,8 @@ struct lo_pool {
     pthread_cond_t ready;       /* a job to run, or stopping */
     pthread_cond_t opened;      /* a worker opened its thread (or not) */
     struct queue todo, finished;
+    struct queue submitted;     /* the loop's own: jobs not yet handed over */
+    struct event *flush;        /* on the loop: hand them over, once per turn */
     struct event *wake;         /* on the loop: finished jobs */
     bool stopping;
     int idle;                   /* workers waiting on `ready` */
@@ -116,6 +121,9 @@ static void *work(void *arg)
     return NULL;
 }
 
+static void flush(evutil_socket_t fd, short what, void *arg);
+enum { JOBS_A_WAKE = 8 };
+
 /* On the loop thread: every finished job's `done`. */
 static void deliver(evutil_socket_t fd, short what, void *arg)
 {
@@ -144,10 +152,17 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
     p->L = L;
     p->limits = *limits;
     p->threads = threads;
-    pthread_mutex_init(&p->lock, NULL);
+    /* every holder keeps it for a few instructions: spinning a little
+     * beats sleeping in the kernel for it */
+    pthread_mutexattr_t adaptive;
+    pthread_mutexattr_init(&adaptive);
+    pthread_mutexattr_settype(&adaptive, PTHREAD_MUTEX_ADAPTIVE_NP);
+    pthread_mutex_init(&p->lock, &adaptive);
+    pthread_mutexattr_destroy(&adaptive);
     pthread_cond_init(&p->ready, NULL);
     pthread_cond_init(&p->opened, NULL);
     p->wake = event_new(base, -1, 0, deliver, p);
+    p->flush = event_new(base, -1, 0, flush, p);
     int started = 0;
     for (int i = 0; i < threads; i++) {
         p->workers[i].pool = p;
@@ -163,7 +178,7 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
         pthread_cond_wait(&p->opened, &p->lock);
     pthread_mutex_unlock(&p->lock);
     lo_lisp_wait_end(L);
-    if (started < threads || p->failed || !p->wake) {
+    if (started < threads || p->failed || !p->wake || !p->flush) {
         snprintf(why, why_len, "cannot start %d worker threads", threads);
         lo_pool_stop(p);
         return NULL;
@@ -171,19 +186,73 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
     return p;
 }
 
-void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
+/* On the loop, after the events of this turn: every job submitted
+ * during it handed to the workers under one lock, as many woken as
+ * there are runs of JOBS_A_WAKE jobs (busy ones take the rest
+ * themselves).  Pipelined
+ * requests, or requests of many connections read in one turn, cost one
+ * handover instead of one each. */
+static void flush(evutil_socket_t fd, short what, void *arg)
 {
+    (void)fd;
+    (void)what;
+    struct lo_pool *p = arg;
+    int n = 0;
+    for (struct lo_job *j = p->submitted.head; j; j = j->next)
+        n++;
+    if (!n)
+        return;
     pthread_mutex_lock(&p->lock);
-    put(&p->todo, job);
-    if (p->idle > 0)                    /* busy workers take it themselves */
+    if (p->todo.tail)
+        p->todo.tail->next = p->submitted.head;
+    else
+        p->todo.head = p->submitted.head;
+    p->todo.tail = p->submitted.tail;
+    p->submitted = (struct queue){ NULL, NULL };
+    /* a worker for every few jobs: two workers sharing a short run
+     * cost more in waking and in the lock than they save */
+    for (int k = 0; k < (n + JOBS_A_WAKE - 1) / JOBS_A_WAKE && k < p->idle; k++)
         pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->lock);
+}
+
+void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
+{
+    if (!p->flush) {            /* stopped: what a `done` submits never runs */
+        job->cancelled = true;
+        job->done(job);
+        return;
+    }
+    bool first = !p->submitted.head;
+    put(&p->submitted, job);
+    if (first)
+        event_active(p->flush, EV_READ, 0);
 }
 
 bool lo_pool_cancel(struct lo_pool *p,
                     bool (*match)(const struct lo_job *job, void *ctx),
                     void *ctx)
 {
+    /* not handed over yet: taken out here, on the loop */
+    for (struct lo_job *job = p->submitted.head, *prev = NULL; job;
+         prev = job, job = job->next) {
+        if (!match(job, ctx))
+            continue;
+        if (prev)
+            prev->next = job->next;
+        else
+            p->submitted.head = job->next;
+        if (p->submitted.tail == job)
+            p->submitted.tail = prev;
+        job->cancelled = true;
+        pthread_mutex_lock(&p->lock);
+        bool wake_loop = !p->finished.head;
+        put(&p->finished, job);
+        pthread_mutex_unlock(&p->lock);
+        if (wake_loop)
+            event_active(p->wake, EV_READ, 0);
+        return true;
+    }
     bool found = false;
     pthread_mutex_lock(&p->lock);
     for (struct lo_job *job = p->todo.head, *prev = NULL; job;
@@ -218,6 +287,11 @@ bool lo_pool_cancel(struct lo_pool *p,
 
 void lo_pool_stop(struct lo_pool *p)
 {
+    if (p->flush) {
+        flush(-1, 0, p);                /* what was submitted runs too */
+        event_free(p->flush);
+        p->flush = NULL;
+    }
     pthread_mutex_lock(&p->lock);
     p->stopping = true;
     pthread_cond_broadcast(&p->ready);

@@ -35,7 +35,8 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
                               const struct lo_limits *limits,
                               struct event_base *base, char *why,
                               size_t why_len);
-/* Queue a job (from the loop thread). */
+/* Queue a job (from the loop thread): handed to the workers at the end
+ * of the loop's turn, with the others submitted during it. */
 void lo_pool_submit(struct lo_pool *p, struct lo_job *job);
 /* Cancel the first job queued or running for which match is true (on
  * the loop thread): a queued one is not run at all, a running one's
@@ -45,7 +46,8 @@ bool lo_pool_cancel(struct lo_pool *p,
                     bool (*match)(const struct lo_job *job, void *ctx),
                     void *ctx);
 /* Let the workers finish the jobs queued, then stop them; finished jobs
- * still get their `done`. */
+ * still get their `done`.  A job submitted from then on is not run: its
+ * `done` is called at once, with job->cancelled set. */
 void lo_pool_stop(struct lo_pool *p);
 
 #endif
