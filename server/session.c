@@ -41,6 +41,8 @@ struct session {
     uint64_t since;             /* when it connected (ns, monotonic) */
     struct bufferevent *bev;
     struct event *deadline;     /* to log in by, whatever it sends */
+    struct evbuffer *pending;   /* replies of this turn of the loop ... */
+    struct event *flush;        /* ... written together at its end */
     char peer[64];              /* address:port, for the logs */
     char address[INET6_ADDRSTRLEN];     /* for the login throttle */
     char user[USER_NAME_MOST + 1];      /* "" until logged in */
@@ -110,6 +112,8 @@ static void end_session(struct session *s, const char *why)
         s->next->prev = s->prev;
     if (s->deadline)
         event_free(s->deadline);
+    event_free(s->flush);
+    evbuffer_free(s->pending);
     lo_watches_end_session(s->srv->watches, s);
     bufferevent_free(s->bev);
     s->bev = NULL;
@@ -122,17 +126,42 @@ static void end_session(struct session *s, const char *why)
  * of requests already in flight -- the connection ends. */
 enum { OUT_RESUME = 1 << 20, OUT_PAUSE = 16 << 20, OUT_MOST = 256 << 20 };
 
+/* What is waiting to be written to s: in its TLS output, and this
+ * turn's replies. */
+static size_t unsent(struct session *s)
+{
+    return evbuffer_get_length(bufferevent_get_output(s->bev)) +
+           evbuffer_get_length(s->pending);
+}
+
+/* The replies and notifications made during one turn of the loop go out
+ * together at its end: one TLS record and one write for all of them,
+ * where a write each would cost a syscall each. */
+static void write_out(struct session *s, const void *data, size_t len)
+{
+    if (!evbuffer_get_length(s->pending))
+        event_active(s->flush, EV_WRITE, 0);
+    evbuffer_add(s->pending, data, len);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct session *s = arg;
+    bufferevent_write_buffer(s->bev, s->pending);
+}
+
 static void send_buffer(struct session *s, const msgpack_sbuffer *b)
 {
     if (s->gone)
         return;
-    struct evbuffer *out = bufferevent_get_output(s->bev);
-    if (evbuffer_get_length(out) + b->size > OUT_MOST) {
+    if (unsent(s) + b->size > OUT_MOST) {
         end_session(s, "the client does not read its replies");
         return;
     }
-    bufferevent_write(s->bev, b->data, b->size);
-    if (evbuffer_get_length(out) > OUT_PAUSE)
+    write_out(s, b->data, b->size);
+    if (unsent(s) > OUT_PAUSE)
         bufferevent_disable(s->bev, EV_READ);
 }
 
@@ -152,12 +181,11 @@ bool lo_session_notify(struct session *s, const msgpack_sbuffer *b)
 {
     if (s->gone)
         return false;
-    if (evbuffer_get_length(bufferevent_get_output(s->bev)) + b->size >
-        OUT_PAUSE) {
+    if (unsent(s) + b->size > OUT_PAUSE) {
         end_session(s, "the client does not read its notifications");
         return false;
     }
-    bufferevent_write(s->bev, b->data, b->size);
+    write_out(s, b->data, b->size);
     return true;
 }
 
@@ -1079,11 +1107,22 @@ static void start_tls(struct lo_server *srv, evutil_socket_t fd,
     struct bufferevent *bev = ssl && s ? bufferevent_openssl_socket_new(
         srv->base, fd, ssl, BUFFEREVENT_SSL_ACCEPTING,
         BEV_OPT_CLOSE_ON_FREE) : NULL;
-    if (!bev) {
-        if (ssl)
+    if (bev) {
+        s->pending = evbuffer_new();
+        s->flush = event_new(srv->base, -1, 0, on_flush, s);
+    }
+    if (!bev || !s->pending || !s->flush) {
+        if (bev)
+            bufferevent_free(bev);          /* the SSL and the socket too */
+        else if (ssl)
             SSL_free(ssl);
+        if (!bev)
+            evutil_closesocket(fd);
+        if (s && s->pending)
+            evbuffer_free(s->pending);
+        if (s && s->flush)
+            event_free(s->flush);
         free(s);
-        evutil_closesocket(fd);
         return;
     }
     s->srv = srv;

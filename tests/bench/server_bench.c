@@ -1,15 +1,17 @@
 /*
  * server_bench.c -- a load client for lispos-server (tests/bench/
  * server_bench.sh runs it beside redis-benchmark): C connections over
- * TLS, each a thread with P requests in flight (pipelining), every
+ * TLS, each a thread sending P requests at once (pipelining, as
+ * redis-benchmark -P: P in one write, then their P replies), every
  * response's latency recorded.  Prints one line:
  *   rps=... p50_us=... p99_us=... errors=...
  *
  *   server_bench --port N --ca CRT --user U --password PW
- *                --method eval|get|login [--conns C] [--pipeline P]
+ *                --method eval|get|hello|login [--conns C] [--pipeline P]
  *                [--requests R]            (in all, spread over the conns)
  *
- * eval sends (+ 1 2); get sends store.get of an entry each connection
+ * eval sends (+ 1 2); hello, answered on the server's event loop without
+ * a worker, shows what the loop alone costs; get sends store.get of an entry each connection
  * puts first (a short string, three attributes); login makes a new
  * connection -- TCP, the full TLS handshake, login -- for every request.
  */
@@ -159,6 +161,8 @@ static void pack_request(msgpack_packer *pk, const char *method, uint64_t id,
     if (!strcmp(method, "eval")) {
         request_head(pk, id, "eval", 1);
         pack_string(pk, "(+ 1 2)");
+    } else if (!strcmp(method, "hello")) {     /* answered by the loop */
+        request_head(pk, id, "hello", 0);
     } else {
         request_head(pk, id, "store.get", 1);
         msgpack_pack_int64(pk, entry);
@@ -218,11 +222,18 @@ static void *run(void *arg)
     long next = 0;
     int in_flight = 0;
     while (w->done < w->requests) {
-        /* fill the pipeline, in one write */
-        while (in_flight < cfg->pipeline && next < w->requests) {
-            pack_request(&pk, cfg->method, (uint64_t)next + 100, entry);
-            sent[next++] = now_ns();
-            in_flight++;
+        /* as redis-benchmark -P does: P requests in one write, then
+         * their P replies, then the next P */
+        for (int k = 0; in_flight == 0 && k < cfg->pipeline &&
+                        next + k < w->requests; k++) {
+            pack_request(&pk, cfg->method, (uint64_t)(next + k) + 100, entry);
+            sent[next + k] = now_ns();
+        }
+        if (in_flight == 0) {
+            long batch = w->requests - next < cfg->pipeline
+                             ? w->requests - next : cfg->pipeline;
+            next += batch;
+            in_flight = (int)batch;
         }
         if (b.size) {
             if (!send_all(&c, &b))
