@@ -110,6 +110,11 @@ void lo_handles_free(lo_lisp *W, struct lo_handles *h)
         return;
     for (uint32_t i = 0; i < h->n; i++)
         lo_ref_free(W, h->slots[i]);
+    lo_handles_discard(h);
+}
+
+void lo_handles_discard(struct lo_handles *h)
+{
     free(h->slots);
     pthread_mutex_destroy(&h->lock);
     free(h);

@@ -38,5 +38,8 @@ lo_ref lo_handles_get(lo_lisp *W, struct lo_handles *h, uint64_t number);
 uint32_t lo_handles_count(struct lo_handles *h);
 /* Every reference released, the table freed (NULL is fine). */
 void lo_handles_free(lo_lisp *W, struct lo_handles *h);
+/* The table's own memory freed, its references left to lo_lisp_close
+ * (when no thread of evaluation is left to release them: shutting down). */
+void lo_handles_discard(struct lo_handles *h);
 
 #endif

@@ -448,7 +448,9 @@ static int serve(const struct options *o)
     lo_lisp_wait_end(sys.L);
     evconnlistener_free(listener);
     event_free(tick);
+    lo_sessions_close(&srv);
     lo_pool_stop(srv.pool);
+    lo_watches_free(srv.watches);
     if (srv.metrics)
         evhttp_free(srv.metrics);
     bool ok = close_system(&sys);

@@ -55,6 +55,10 @@ struct lo_server_figures {
 void lo_server_figures(lo_lisp *W, struct lo_server *srv,
                        struct lo_server_figures *f);
 
+/* Every open connection closed (the server stops): requests in flight
+ * finish unanswered, each session freed when its last one does. */
+void lo_sessions_close(struct lo_server *srv);
+
 /* A connection accepted on fd: TLS, then requests. */
 void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,
                        const struct sockaddr *addr, int addr_len);

@@ -76,6 +76,8 @@ static void run_drop_handles(lo_lisp *W, struct lo_job *job)
 
 static void drop_handles_done(struct lo_job *job)
 {
+    if (job->cancelled)         /* the pool had stopped: the process ends */
+        lo_handles_discard(((struct drop_handles *)job)->handles);
     free(job);
 }
 
@@ -1186,6 +1188,12 @@ static void on_first_byte(evutil_socket_t fd, short what, void *arg)
         start_tls(p->srv, fd, p->peer, p->address);
     }
     free(p);
+}
+
+void lo_sessions_close(struct lo_server *srv)
+{
+    while (srv->connected)
+        end_session(srv->connected, "the server is stopping");
 }
 
 void lo_session_accept(struct lo_server *srv, evutil_socket_t fd,

@@ -152,6 +152,17 @@ struct lo_watches *lo_watches_new(struct event_base *base,
     return ws;
 }
 
+void lo_watches_free(struct lo_watches *ws)
+{
+    if (!ws)
+        return;
+    lo_store_listen(NULL, NULL);
+    event_free(ws->wake);
+    free(ws->incoming.v);
+    pthread_mutex_destroy(&ws->lock);
+    free(ws);
+}
+
 /* ---- a watch's life ---- */
 
 struct lo_watch *lo_watch_new(struct lo_watches *ws, struct session *s,

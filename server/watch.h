@@ -60,6 +60,10 @@ bool lo_watch_stop(struct lo_watches *ws, struct session *s, uint64_t id);
 /* Every watch of s ends (its connection did). */
 void lo_watches_end_session(struct lo_watches *ws, struct session *s);
 
+/* The store no longer listened to, everything freed: after the pool
+ * has stopped (no watch is left by then: their sessions are closed). */
+void lo_watches_free(struct lo_watches *ws);
+
 /* What watch.c needs of a session (session.c). */
 void lo_session_hold(struct session *s);
 void lo_session_release(struct session *s);
