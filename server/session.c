@@ -953,7 +953,7 @@ static void request(struct session *s, const struct lo_rpc_call *call)
         login_key(s, call);
     } else if (!*s->user) {
         send_error(s, call->msgid, "NOT-LOGGED-IN",
-                   "only hello and login before logging in");
+                   "only hello, login and login-key before logging in");
     } else if (s->in_flight >= s->srv->max_in_flight) {
         send_error(s, call->msgid, "TOO-MANY-REQUESTS",
                    "too many requests in flight on this connection");
