@@ -283,6 +283,15 @@ static int entry(lo_lisp *L, bool evaluation, lo_protected_fn *fn, void *ctx)
                      "Lisp entered from C more than %d deep)", LO_MAX_LEVELS);
         return refuse(L, "STORAGE-CONDITION", "control stack exhausted");
     }
+    /* a collection that is due is made here, on the way in, where C
+     * holds nothing but handles: code that allocates and never reaches
+     * a poll -- a short form evaluated again and again, values made
+     * through this API -- would otherwise fill the store with garbage
+     * no poll ever collects (and then every entry fails, "the store is
+     * full") */
+    if (L->nlevels == 0 && L->gc_inhibit == 0 &&
+        lo_heap_collection_due(L->heap))
+        lo_collect(L);
     uint32_t handles = L->handles.count;
     bool defaults = evaluation && L->nlevels == 0;
     uint32_t depth = L->nbindings;

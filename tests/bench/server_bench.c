@@ -249,7 +249,11 @@ static void *run(void *arg)
         uint64_t id = o->via.array.ptr[1].via.u64 - 100;
         if (id < (uint64_t)w->requests)
             w->latency_ns[w->done] = now_ns() - sent[id];
-        w->errors += o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL;
+        if (o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL) {
+            if (!w->errors++)           /* the first one said */
+                msgpack_object_print(stderr, o->via.array.ptr[2]),
+                    fputc('\n', stderr);
+        }
         w->done++;
         in_flight--;
     }

@@ -527,6 +527,26 @@ static void test_moving(void)
     lo_scope_close(L, s);
 }
 
+/* A short form evaluated again and again allocates (reading, compiling)
+ * and may never reach a poll: the collection due is made on the way in,
+ * or the store fills with garbage (it did: a 64 MiB store was full after
+ * 37,000 evaluations of (+ 1 2), and every later entry failed -- the
+ * server's logins too). */
+static void test_garbage_without_polls(void)
+{
+    int fails = 0;
+    fixture_as(L, "garbage");       /* a user's: the system's freezes */
+    for (int i = 0; i < 600000; i++) {          /* ~1 GB allocated */
+        lo_scope sc = lo_scope_open(L);
+        fails += lo_eval(L, "(+ 1 2)") == NULL;
+        fails += lo_new_string(L, "made through the API", 20) == NULL;
+        lo_scope_close(L, sc);
+    }
+    fixture_as(L, NULL);
+    ok(fails == 0, "600,000 short evaluations on a 256 MiB store: the "
+       "garbage is collected, never 'the store is full' (%d failed)", fails);
+}
+
 int main(void)
 {
     if (lo_lisp_register_primitives("api-test", test_primitives) != LO_OK)
@@ -544,6 +564,7 @@ int main(void)
     test_moving();
     test_stress();
     test_wait();
+    test_garbage_without_polls();
 
     fixture_close(&fx);
     return done_testing();
