@@ -27,6 +27,7 @@ struct lo_heap {
     uint64_t stress;                  /* trigger in stress mode, or 0 */
     uint64_t release_slack;           /* lo_heap_set_release_slack */
     uint64_t hold;                    /* lo_heap_hold_collections */
+    _Atomic bool starved;             /* an allocation found no room */
     uint64_t room;                    /* free bytes after the last
                                          collection (or the open) */
     uint64_t high;                    /* the highest the top has been
@@ -401,6 +402,8 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
 bool lo_heap_collection_due(lo_heap *h)
 {
     uint64_t since = lo_heap_allocated_since_gc(h);
+    if (atomic_load_explicit(&h->starved, memory_order_relaxed))
+        return true;
     if (h->stress)
         return since >= h->stress;
     /* the trigger, or a hold above it -- but never past half the room
@@ -447,7 +450,13 @@ void lo_heap_set_top(lo_heap *h, uint64_t *top)
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
     h->room = room(h->root);
     atomic_store_explicit(&h->since_gc, 0, memory_order_relaxed);
+    atomic_store(&h->starved, false);
     heap_unlock(h);
+}
+
+void lo_heap_starved(lo_heap *h)
+{
+    atomic_store(&h->starved, true);
 }
 
 /* ---- the large-object space ---- */

@@ -447,6 +447,10 @@ bool lo_heap_for_each_object(lo_heap *h, lo_heap_object_fn *fn, void *ctx);
  * first (or at every poll in stress mode). */
 uint64_t lo_heap_allocated_since_gc(lo_heap *h);
 bool lo_heap_collection_due(lo_heap *h);
+/* An allocation found no room: a collection is due at the next chance
+ * (what it failed for fails; what comes after finds the garbage gone --
+ * a store opened full of garbage would otherwise never collect it). */
+void lo_heap_starved(lo_heap *h);
 /* Stress mode: collect at the first safepoint after `bytes` have been
  * allocated (1: after every allocation); 0 turns it off. */
 void lo_heap_set_stress(lo_heap *h, uint64_t bytes);

@@ -21,8 +21,10 @@ static uint64_t *alloc_slow(lo_lisp *L, uint64_t words)
 {
     lo_limits_check_alloc(L, words * 8);
     uint64_t *p = lo_heap_alloc_slow(L->heap, &L->buffer, words);
-    if (!p)
+    if (!p) {
+        lo_heap_starved(L->heap);       /* collected at the next chance */
         lo_error(L, "STORAGE-CONDITION", "the store is full");
+    }
     return p;
 }
 

@@ -186,8 +186,10 @@ lo_value lo_alloc_bytes(lo_lisp *L, uint64_t length)
     uint64_t words = 2 + (length + 7) / 8, *p;
     if (length >= LO_HEAP_LARGE_BYTES) {
         lo_limits_check_alloc(L, words * 8);    /* before taking the pages */
-        if (!(p = lo_heap_alloc_large(L->heap, words)))
+        if (!(p = lo_heap_alloc_large(L->heap, words))) {
+            lo_heap_starved(L->heap);
             lo_error(L, "STORAGE-CONDITION", "the store is full");
+        }
         L->large_bytes += words * 8;
         p[0] = lo_header_raw(LO_T_BYTES, words, 1);
     } else {

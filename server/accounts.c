@@ -140,23 +140,24 @@ static void make_absent_hash(void)
     lo_password_hash(absent_hash, random, strlen(random));
 }
 
-bool lo_accounts_check(lo_lisp *W, const char *user, const char *password,
-                       size_t len)
+int lo_accounts_check(lo_lisp *W, const char *user, const char *password,
+                      size_t len)
 {
     pthread_once(&absent_once, make_absent_hash);
     char hash[LO_PASSWORD_HASH_BYTES] = "";
     lock_table(W);
     lo_scope s = lo_scope_open(W);
     lo_ref table = passwords(W);
-    bool found = false;
-    lo_ref h = table ? lo_hash_get(W, table,
-                                   lo_new_string(W, user, strlen(user)), &found)
-                     : NULL;
+    lo_ref key = table ? lo_new_string(W, user, strlen(user)) : NULL;
+    bool found = false, failed = !key;      /* the store full, say */
+    lo_ref h = key ? lo_hash_get(W, table, key, &found) : NULL;
     int64_t n = found && h ? lo_get_string(W, h, hash, sizeof hash) : -1;
     lo_scope_close(W, s);
     unlock_table();
     bool known = n > 0 && (size_t)n < sizeof hash;
     bool match = lo_password_check(known ? hash : absent_hash, password, len);
+    if (failed)
+        return LO_ELISP;            /* the table could not be read */
     return known && match;
 }
 

@@ -29,11 +29,12 @@ int lo_accounts_delete(lo_lisp *W, const char *user);
 /* Call fn on each user's name (in no particular order). */
 int lo_accounts_each(lo_lisp *W, void (*fn)(const char *user, void *ctx),
                      void *ctx);
-/* Whether user exists and password is theirs.  A user that does not
- * exist costs the same time as a wrong password (a hash is checked
- * either way), and gets the same answer. */
-bool lo_accounts_check(lo_lisp *W, const char *user, const char *password,
-                       size_t len);
+/* 1 when user exists and password is theirs, 0 when not, LO_ELISP when
+ * the accounts could not be read (lo_last_error says why: the store
+ * full...).  A user that does not exist costs the same time as a wrong
+ * password (a hash is checked either way), and gets the same answer. */
+int lo_accounts_check(lo_lisp *W, const char *user, const char *password,
+                      size_t len);
 
 /* Ed25519 public keys (login-key), kept under the named root
  * "server:keys" (user name -> list of 32-byte byte vectors).  Add or

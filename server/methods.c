@@ -29,7 +29,14 @@ void lo_run_login(lo_lisp *W, struct lo_job *job)
     struct request *r = (struct request *)job;
     msgpack_packer pk;
     packer_for(r, &pk);
-    r->logged_in = lo_accounts_check(W, r->user, r->text, r->text_len);
+    int checked = lo_accounts_check(W, r->user, r->text, r->text_len);
+    r->logged_in = checked == 1;
+    if (checked < 0) {          /* not the client's fault: not counted */
+        r->unanswerable = true;
+        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR", lo_last_error(W)->message,
+                          "");
+        return;
+    }
     if (!r->logged_in) {
         lo_rpc_pack_error(&pk, r->msgid, "LOGIN-FAILED",
                           "no such user, or the wrong password", "");

@@ -49,6 +49,7 @@ struct request {
     bool adding;                /* admin.key-add, not -remove */
     uint64_t sessions;          /* admin.stats': open connections */
     bool logged_in;             /* login's answer */
+    bool unanswerable;          /* login could not check: no failure */
     bool watching;              /* store.watch's */
     msgpack_sbuffer reply;
 };

@@ -284,11 +284,13 @@ static void login_done(struct session *s, struct request *r)
     }
     if (r->logged_in)           /* the right credentials, whatever came of it */
         lo_throttle_succeeded(r->user, s->address);
-    else
+    else if (!r->unanswerable)
         lo_throttle_failed(r->user, s->address, now_ns());
-    lo_log(LO_LOG_INFO, "%s: login %s %s", s->peer, r->user,
+    lo_log(r->unanswerable ? LO_LOG_ERROR : LO_LOG_INFO, "%s: login %s %s",
+           s->peer, r->user,
            accepted ? "accepted" : r->logged_in ? "refused: too many "
-           "connections" : "refused");
+           "connections" : r->unanswerable ? "not checked: the accounts "
+           "cannot be read" : "refused");
 }
 
 static void request_done(struct lo_job *job)
