@@ -34,7 +34,10 @@ static char *printed(lo_lisp *W, lo_ref v, size_t most)
     if (n < 0)
         return strdup("#<?>");
     if (most && (size_t)n > most) {
-        small[most < sizeof small - 4 ? most : sizeof small - 4] = 0;
+        size_t end = most < sizeof small - 4 ? most : sizeof small - 4;
+        while (end > 0 && ((unsigned char)small[end] & 0xc0) == 0x80)
+            end--;                      /* never inside a character */
+        small[end] = 0;
         char *cut = malloc(strlen(small) + 4);
         if (cut)
             sprintf(cut, "%s...", small);

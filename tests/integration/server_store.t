@@ -187,6 +187,16 @@ err, res = alice.call("eval", "(values)")
 ok(err is None and res["values"] == [], "no values", res)
 
 # ---- handles ----
+cut = []
+for n in range(195, 205):       # a summary is cut at 200 bytes: never
+    err, res = alice.call(       # inside a character (2 bytes each here)
+        "eval", "(vector (make-string %d :initial-element #\\\u00e9))" % n)
+    try:
+        cut.append(msgpack.unpackb(res["values"][0].data)[3].endswith("..."))
+    except UnicodeDecodeError as e:
+        cut.append(e)
+ok(all(c is True for c in cut), "a long summary is cut between characters "
+   "(valid UTF-8)", cut)
 err, res = alice.call("eval", "(defvar *v* (vector 1 2 3)) *v*")
 h = res["values"][0]
 body = msgpack.unpackb(h.data) if h.code == 10 else None
