@@ -24,6 +24,21 @@ static void packer_for(struct request *r, msgpack_packer *pk)
     msgpack_packer_init(pk, &r->reply, msgpack_sbuffer_write);
 }
 
+/* A login's answer: {"user": user} when r->logged_in, else LOGIN-FAILED
+ * saying `refused`. */
+static void pack_login(struct request *r, msgpack_packer *pk,
+                       const char *refused)
+{
+    if (!r->logged_in) {
+        lo_rpc_pack_error(pk, r->msgid, "LOGIN-FAILED", refused, "");
+        return;
+    }
+    lo_rpc_pack_result_head(pk, r->msgid);
+    msgpack_pack_map(pk, 1);
+    lo_rpc_pack_string(pk, "user");
+    lo_rpc_pack_string(pk, r->user);
+}
+
 void lo_run_login(lo_lisp *W, struct lo_job *job)
 {
     struct request *r = (struct request *)job;
@@ -33,19 +48,11 @@ void lo_run_login(lo_lisp *W, struct lo_job *job)
     r->logged_in = checked == 1;
     if (checked < 0) {          /* not the client's fault: not counted */
         r->unanswerable = true;
-        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR", lo_last_error(W)->message,
-                          "");
+        lo_rpc_pack_error(&pk, r->msgid, "SERVER-ERROR",
+                          lo_last_error(W)->message, "");
         return;
     }
-    if (!r->logged_in) {
-        lo_rpc_pack_error(&pk, r->msgid, "LOGIN-FAILED",
-                          "no such user, or the wrong password", "");
-        return;
-    }
-    lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_map(&pk, 1);
-    lo_rpc_pack_string(&pk, "user");
-    lo_rpc_pack_string(&pk, r->user);
+    pack_login(r, &pk, "no such user, or the wrong password");
 }
 
 /* login-key's second step: r->text is what the client signed, r->params
@@ -64,16 +71,8 @@ void lo_run_login_key(lo_lisp *W, struct lo_job *job)
                            (const unsigned char *)r->params,
                            (const unsigned char *)r->text, r->text_len,
                            keys[i]) == 0;
-    if (!r->logged_in) {
-        lo_rpc_pack_error(&pk, r->msgid, "LOGIN-FAILED",
-                          "no such user, or not a signature by one of the "
-                          "user's keys", "");
-        return;
-    }
-    lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_map(&pk, 1);
-    lo_rpc_pack_string(&pk, "user");
-    lo_rpc_pack_string(&pk, r->user);
+    pack_login(r, &pk, "no such user, or not a signature by one of the "
+                       "user's keys");
 }
 
 /* The work of r runs in its user's environment: false (the error
