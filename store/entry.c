@@ -528,6 +528,21 @@ LO_PRIMITIVE(p_store_history, "%STORE-HISTORY", INTERNAL, ANY, 1, 1, "(id)",
     return out;
 }
 
+LO_PRIMITIVE(p_store_version, "%STORE-VERSION", INTERNAL, ANY, 1, 1, "(id)",
+             "The number of entry ID's newest version (what STORE-HISTORY "
+             "lists first), without making the history.")
+{
+    lo_data_lock_shared(L);
+    lo_value store = lo_store_record(L, false);
+    struct lo_store_caller c;
+    lo_store_caller(L, store, &c);
+    lo_value e = entry_to_change(L, store, args[0], &c, 0, true,
+                                 "%STORE-VERSION");
+    int64_t n = newest_version(e);
+    lo_data_unlock_shared(L);
+    return lo_fixnum(n);
+}
+
 LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
              "(id version)",
              "Make entry ID as it was at VERSION (a number STORE-HISTORY "
@@ -571,6 +586,7 @@ const struct lo_primitive *const lo_store_entry_primitives[] = {
     LO_ROW(p_store_grant),
     LO_ROW(p_store_revoke),
     LO_ROW(p_store_history),
+    LO_ROW(p_store_version),
     LO_ROW(p_store_revert),
     NULL,
 };

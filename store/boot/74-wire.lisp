@@ -151,7 +151,7 @@
         (push (if (eq key :acl) (%wire-acl (cadr p)) (cadr p)) out)))))
 
 (defun %wire-version (id)
-  (getf (first (store-history id)) :version))
+  (%store-version (%entry-id-of id)))
 
 (defun %wire-put (object attributes)
   (entry-id (apply #'store-put object

@@ -104,6 +104,9 @@ ok(err is None and [h["change"] for h in hist][-1] == "put" and
    hist[0]["change"] == "object" and all(h["by"] == "alice" for h in hist)
    and all(isinstance(h["at"], int) for h in hist),
    "store.history: newest first, who, when, what", hist)
+err, res = alice.call("store.get", one)
+ok(res["version"] == hist[0]["version"] == len(hist),
+   "store.get's version is the history's newest", (res["version"], hist))
 err, res = alice.call("store.revert", one, 1)
 ok(err is None and res == hist[0]["version"] + 1, "store.revert: a new "
    "version", err)
