@@ -216,6 +216,11 @@ static void flush(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&p->lock);
 }
 
+const struct lo_limits *lo_pool_limits(const struct lo_pool *p)
+{
+    return &p->limits;
+}
+
 void lo_pool_submit(struct lo_pool *p, struct lo_job *job)
 {
     if (!p->flush) {            /* stopped: what a `done` submits never runs */

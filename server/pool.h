@@ -35,6 +35,10 @@ struct lo_pool *lo_pool_start(lo_lisp *L, int threads,
                               const struct lo_limits *limits,
                               struct event_base *base, char *why,
                               size_t why_len);
+/* The evaluation limits every worker runs with (a job that sets others
+ * for itself sets these back after). */
+const struct lo_limits *lo_pool_limits(const struct lo_pool *p);
+
 /* Queue a job (from the loop thread): handed to the workers at the end
  * of the loop's turn, with the others submitted during it. */
 void lo_pool_submit(struct lo_pool *p, struct lo_job *job);

@@ -66,6 +66,7 @@ struct lo_watch {
     bool started;               /* filled: checks may run */
     bool busy;                  /* a job of it is in flight */
     bool dead;                  /* ended: dropped when no job is */
+    bool failed;                /* its check failed: it ends */
 };
 
 /* ---- the members: a bit an id ---- */
@@ -352,20 +353,38 @@ static void run_check(lo_lisp *W, struct lo_job *job)
     q->n = n;
     if (lo_lisp_set_user(W, w->user) != LO_OK)
         return;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
     lo_scope scope = lo_scope_open(W);
     lo_ref args[2] = { lo_ref_copy(W, w->filter), id_list(W, q) };
+    /* the user's filter runs on every change anyone makes: it gets a
+     * second at most, or a SATISFIES predicate could take the workers
+     * from everyone */
+    static const struct lo_limits check_limits = {
+        .steps = 10000000, .bytes = 64u << 20, .wall_ns = 1000000000 };
+    lo_lisp_set_limits(W, &check_limits);
     lo_ref found = args[1] ? lo_call_named(W, "LISPOS-INTERNAL",
                                            "%WIRE-WATCH-CHECK", args, 2)
                            : NULL;
-    if (!found) {
-        lo_log(LO_LOG_WARN, "watch %llu of %s: %s: %s",
-                (unsigned long long)w->id, w->user, lo_last_error(W)->type,
-                lo_last_error(W)->message);
+    lo_lisp_set_limits(W, lo_pool_limits(w->ws->pool));
+    if (!found) {               /* it ends, its client told why */
+        const struct lo_error *e = lo_last_error(W);
+        lo_log(LO_LOG_WARN, "watch %llu of %s ends: %s: %s",
+               (unsigned long long)w->id, w->user, e->type, e->message);
+        msgpack_pack_array(&pk, 3);
+        msgpack_pack_uint8(&pk, LO_RPC_NOTIFICATION);
+        lo_rpc_pack_string(&pk, "store.watch-ended");
+        msgpack_pack_array(&pk, 2);
+        msgpack_pack_uint64(&pk, w->id);
+        msgpack_pack_map(&pk, 2);
+        lo_rpc_pack_string(&pk, "type");
+        lo_rpc_pack_string(&pk, e->type);
+        lo_rpc_pack_string(&pk, "message");
+        lo_rpc_pack_string(&pk, e->message);
+        w->failed = true;
         lo_scope_close(W, scope);
         return;
     }
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
     struct lo_wire wire = { w->handles, true };
     lo_ref at = lo_ref_copy(W, found);
     for (size_t i = 0; i < q->n; i++) {
@@ -399,6 +418,8 @@ static void check_done(struct lo_job *job)
         lo_session_notify(w->s, &w->out);   /* may end the session */
     msgpack_sbuffer_clear(&w->out);
     w->busy = false;
+    if (w->failed && !w->dead)
+        w->dead = true;
     if (w->dead)
         drop(w);
     else if (w->pending.n)

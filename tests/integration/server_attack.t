@@ -198,6 +198,23 @@ ok(ends(lazy) and "does not read its notifications" in srv.log(),
    "a watcher that does not read its notifications is disconnected, not "
    "buffered for")
 
+# a live query whose predicate never returns: it runs on every change
+# anyone makes, so it gets a second at most, then the watch ends
+hog = srv.client().login("mallory", "mallory-pw")
+err, hw = hog.call("store.watch", "(satisfies (lambda (e) (when (equal "
+                  "(entry-attribute e :name) \"w\") (loop)) t))")
+err, res = alice.call("store.put", "wakes the watches",
+                      ["name", "w", "acl", [["mallory", 1]]])
+n = hog.notification(30)
+while n and n[1] != "store.watch-ended":
+    n = hog.notification(30)
+ok(n and n[2][0] == hw and n[2][1]["type"] == "RESOURCE-EXHAUSTED",
+   "a live query whose predicate loops ends, its client told why", n)
+err, res = alice.call("store.put", "again", ["name", "w2"])
+ok(err is None and hog.notification(2) is None,
+   "and costs nothing more after", err)
+hog.close()
+
 # ---- random and truncated bytes ----
 ctx = ssl.create_default_context(cafile=os.path.join(srv.data, "tls",
                                                      "server.crt"))
