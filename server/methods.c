@@ -164,22 +164,6 @@ void lo_run_eval(lo_lisp *W, struct lo_job *job)
     lo_scope_close(W, scope);
 }
 
-/* A store.* call made in the user's environment: `fn` of the system's
- * internal package (store/boot/74-wire.lisp) on args, its value packed
- * as the result, or its error. */
-static void run_wire(lo_lisp *W, struct request *r, const char *fn,
-                     lo_ref *args, size_t nargs, msgpack_packer *pk)
-{
-    lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", fn, args, nargs);
-    if (!value) {
-        pack_lisp_error(W, r, pk);
-        return;
-    }
-    struct lo_wire wire = { r->handles, true };
-    lo_rpc_pack_result_head(pk, r->msgid);
-    lo_pack_value(W, pk, value, &wire);
-}
-
 void lo_run_store_count(lo_lisp *W, struct lo_job *job)
 {
     msgpack_packer pk;
@@ -188,7 +172,7 @@ void lo_run_store_count(lo_lisp *W, struct lo_job *job)
         return;
     lo_scope scope = lo_scope_open(W);
     lo_ref text = lo_new_string(W, r->text, r->text_len);
-    run_wire(W, r, "%WIRE-COUNT", &text, 1, &pk);
+    lo_wire_apply(W, "%WIRE-COUNT", &text, 1, r->handles, r->msgid, &pk);
     lo_scope_close(W, scope);
 }
 
@@ -210,7 +194,7 @@ void lo_run_store_query(lo_lisp *W, struct lo_job *job)
         args[2] = lo_new_integer(W, r->limit);
     if (r->offset >= 0)
         args[3] = lo_new_integer(W, r->offset);
-    run_wire(W, r, "%WIRE-QUERY", args, 4, &pk);
+    lo_wire_apply(W, "%WIRE-QUERY", args, 4, r->handles, r->msgid, &pk);
     lo_scope_close(W, scope);
 }
 

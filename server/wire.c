@@ -63,6 +63,21 @@ bool lo_wire_args(lo_lisp *W, const msgpack_object *params, bool maps,
     return true;
 }
 
+void lo_wire_apply(lo_lisp *W, const char *function, const lo_ref *args,
+                   size_t nargs, struct lo_handles *handles, uint64_t msgid,
+                   msgpack_packer *pk)
+{
+    lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", function, args, nargs);
+    if (!value) {
+        const struct lo_error *e = lo_last_error(W);
+        lo_rpc_pack_error(pk, msgid, e->type, e->message, e->backtrace);
+        return;
+    }
+    struct lo_wire wire = { handles, true };
+    lo_rpc_pack_result_head(pk, msgid);
+    lo_pack_value(W, pk, value, &wire);
+}
+
 void lo_wire_call(lo_lisp *W, const struct lo_wire_method *m,
                   const char *params, size_t len, struct lo_handles *handles,
                   uint64_t msgid, msgpack_packer *pk)
@@ -78,18 +93,8 @@ void lo_wire_call(lo_lisp *W, const struct lo_wire_method *m,
     }
     lo_scope scope = lo_scope_open(W);
     lo_ref args[ARGS_MOST];
-    if (lo_wire_args(W, &u.data, true, handles, args, m->most, msgid, pk)) {
-        lo_ref value = lo_call_named(W, "LISPOS-INTERNAL", m->function, args,
-                                     m->most);
-        if (!value) {
-            const struct lo_error *e = lo_last_error(W);
-            lo_rpc_pack_error(pk, msgid, e->type, e->message, e->backtrace);
-        } else {
-            struct lo_wire wire = { handles, true };
-            lo_rpc_pack_result_head(pk, msgid);
-            lo_pack_value(W, pk, value, &wire);
-        }
-    }
+    if (lo_wire_args(W, &u.data, true, handles, args, m->most, msgid, pk))
+        lo_wire_apply(W, m->function, args, m->most, handles, msgid, pk);
     lo_scope_close(W, scope);
     msgpack_unpacked_destroy(&u);
 }

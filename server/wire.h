@@ -44,6 +44,14 @@ void lo_wire_call(lo_lisp *W, const struct lo_wire_method *m,
                   const char *params, size_t len, struct lo_handles *handles,
                   uint64_t msgid, msgpack_packer *pk);
 
+/* The LISPOS-INTERNAL function called on args as the thread's user, its
+ * value packed as the response to msgid (maps and arrays as the wire
+ * functions make them), or its error: store.query and store.count's
+ * work, and every method above once its params are values. */
+void lo_wire_apply(lo_lisp *W, const char *function, const lo_ref *args,
+                   size_t nargs, struct lo_handles *handles, uint64_t msgid,
+                   msgpack_packer *pk);
+
 /* Params into n Lisp values (handles of W's scope) in args: false, with
  * the error packed as the response to msgid, when one is refused. */
 bool lo_wire_args(lo_lisp *W, const msgpack_object *params, bool maps,

@@ -508,17 +508,23 @@ static lo_value version_plist(lo_lisp *L, lo_value v)
                    lo_cons(L, *lo_svref(v, VERSION_NUMBER), l));
 }
 
-LO_PRIMITIVE(p_store_history, "%STORE-HISTORY", INTERNAL, ANY, 1, 1, "(id)",
-             "The versions of entry ID kept, newest first, each a property "
-             "list (:version n :by who :at seconds :change what); a deleted "
-             "entry's too.  STORE-HISTORY's work.")
+/* The entry id names, for the caller to read (a deleted one too), with
+ * the data lock taken shared: the primitive gives it back. */
+static lo_value entry_to_read(lo_lisp *L, lo_value id, const char *op)
 {
     lo_data_lock_shared(L);
     lo_value store = lo_store_record(L, false);
     struct lo_store_caller c;
     lo_store_caller(L, store, &c);
-    lo_value e = entry_to_change(L, store, args[0], &c, 0, true,
-                                 "STORE-HISTORY");
+    return entry_to_change(L, store, id, &c, 0, true, op);
+}
+
+LO_PRIMITIVE(p_store_history, "%STORE-HISTORY", INTERNAL, ANY, 1, 1, "(id)",
+             "The versions of entry ID kept, newest first, each a property "
+             "list (:version n :by who :at seconds :change what); a deleted "
+             "entry's too.  STORE-HISTORY's work.")
+{
+    lo_value e = entry_to_read(L, args[0], "STORE-HISTORY");
     lo_value out = L->nil, *tail = &out;
     for (lo_value l = history_of(L, e); lo_consp(l); l = lo_cdr_raw(l)) {
         *tail = lo_cons(L, version_plist(L, lo_car_raw(l)), L->nil);
@@ -532,12 +538,7 @@ LO_PRIMITIVE(p_store_version, "%STORE-VERSION", INTERNAL, ANY, 1, 1, "(id)",
              "The number of entry ID's newest version (what STORE-HISTORY "
              "lists first), without making the history.")
 {
-    lo_data_lock_shared(L);
-    lo_value store = lo_store_record(L, false);
-    struct lo_store_caller c;
-    lo_store_caller(L, store, &c);
-    lo_value e = entry_to_change(L, store, args[0], &c, 0, true,
-                                 "%STORE-VERSION");
+    lo_value e = entry_to_read(L, args[0], "%STORE-VERSION");
     int64_t n = newest_version(e);
     lo_data_unlock_shared(L);
     return lo_fixnum(n);

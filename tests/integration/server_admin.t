@@ -6,7 +6,7 @@
 import os, sys, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_helper import Tap, Server
+from server_helper import Tap, Server, is_error
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives import serialization
 
@@ -19,10 +19,6 @@ srv.start()
 admin = srv.client().login("admin", "admin-pw")
 for name in ("alice", "bob"):
     admin.call("admin.user-add", name, name + "-pw")
-
-
-def is_error(err, kind, part=""):
-    return err is not None and err["type"] == kind and part in err["message"]
 
 
 def raw(key):

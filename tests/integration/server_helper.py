@@ -45,6 +45,12 @@ def free_port():
     return port
 
 
+def is_error(err, kind, part=""):
+    """Whether err (a response's error map) is of type kind, its message
+    holding part."""
+    return err is not None and err["type"] == kind and part in err["message"]
+
+
 class Server:
     """A data directory of its own, made with --init, and the server on it."""
 

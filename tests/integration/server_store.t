@@ -8,7 +8,7 @@
 import os, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_helper import Tap, Server
+from server_helper import Tap, Server, is_error
 import msgpack
 from msgpack import ExtType
 
@@ -27,10 +27,6 @@ bob = srv.client().login("bob", "bob-pw")
 
 def kw(name):
     return ExtType(2, name.encode())
-
-
-def is_error(err, kind, part=""):
-    return err is not None and err["type"] == kind and part in err["message"]
 
 
 # ---- put and get ----
