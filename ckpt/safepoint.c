@@ -117,6 +117,23 @@ void lo_mutator_block_end(bool began)
     lo_mutex_unlock(&world.lock);
 }
 
+bool lo_mutator_block_try_end(bool began)
+{
+    if (!began || !is_mutator || !is_blocked)
+        return true;
+    if (atomic_load(&lo_world_stop_requested))
+        return false;                   /* no need for the lock to know */
+    lo_mutex_lock(&world.lock);
+    bool free = !atomic_load(&lo_world_stop_requested);
+    if (free) {
+        world.parked--;
+        LO_ASSERT(world.parked >= 0);
+        is_blocked = false;
+    }
+    lo_mutex_unlock(&world.lock);
+    return free;
+}
+
 void lo_world_stop(void)
 {
     world_ready();

@@ -45,6 +45,10 @@ static inline void lo_safepoint(void)
  * pass that to lo_mutator_block_end. */
 bool lo_mutator_block_begin(void);
 void lo_mutator_block_end(bool began);
+/* The end of a block, but only when no stop is in force: false (still
+ * blocked, nothing waited for) while one is.  For a thread with other
+ * work to do than wait for a collection or a flip (an event loop). */
+bool lo_mutator_block_try_end(bool began);
 
 void lo_world_stop(void);
 void lo_world_resume(void);

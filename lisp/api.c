@@ -541,6 +541,14 @@ void lo_lisp_wait_end(lo_lisp *L)
     L->wait_began = false;
 }
 
+bool lo_lisp_wait_try_end(lo_lisp *L)
+{
+    if (!lo_mutator_block_try_end(L->wait_began))
+        return false;
+    L->wait_began = false;
+    return true;
+}
+
 /* ---- lisp.h: text in, text out ----------------------------------------------- */
 
 struct eval_print {

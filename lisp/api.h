@@ -274,5 +274,9 @@ lo_value lo_ref_value(lo_ref r);
  * threads cannot collect until it returns. */
 void lo_lisp_wait_begin(lo_lisp *L);
 void lo_lisp_wait_end(lo_lisp *L);
+/* lo_lisp_wait_end when no collection or snapshot flip holds the other
+ * threads stopped; false, and still waiting, while one does.  For a
+ * thread with better things to do than wait (the server's event loop). */
+bool lo_lisp_wait_try_end(lo_lisp *L);
 
 #endif

@@ -622,6 +622,14 @@ bool lo_user_name_valid(const char *name)
     return true;
 }
 
+lo_value lo_env_find_user(lo_lisp *L, const char *name)
+{
+    lo_world_lock(L);
+    lo_value env = find_user(L, name);
+    lo_world_unlock(L);
+    return env;
+}
+
 void lo_env_select_user(lo_lisp *L, const char *name)
 {
     if (!name) {

@@ -74,6 +74,9 @@ void lo_env_remap_defaults(lo_lisp *L, lo_value old_cells);
  * when not NULL).  Both raise on failure (the store full). */
 bool lo_user_name_valid(const char *name);
 void lo_env_select_user(lo_lisp *L, const char *name);
+/* User name's environment, or nil when none was made yet: nothing made,
+ * nothing raised (the server reads entries as a user this way). */
+lo_value lo_env_find_user(lo_lisp *L, const char *name);
 void lo_env_reset_user(lo_lisp *L, const char *name, const char *keep_as);
 
 #endif

@@ -210,6 +210,18 @@ void lo_data_lock_shared(lo_lisp *L)
     L->data_shared = 1;
 }
 
+bool lo_data_lock_try_shared(lo_lisp *L)
+{
+    if (lo_data_lock_held(L)) {
+        L->data_shared++;
+        return true;
+    }
+    if (!try_shared(&L->W->data))
+        return false;
+    L->data_shared = 1;
+    return true;
+}
+
 bool lo_data_lock_exclusive(lo_lisp *L)
 {
     if (L->data_exclusive > 0) {

@@ -119,6 +119,9 @@ int lo_lisp_register_primitives(const char *module,
  * needs a cleanup of its own. */
 void lo_data_lock_shared(lo_lisp *L);
 bool lo_data_lock_exclusive(lo_lisp *L);
+/* lo_data_lock_shared without waiting: false, nothing taken, when a
+ * writer holds the lock or waits for it. */
+bool lo_data_lock_try_shared(lo_lisp *L);
 void lo_data_unlock_shared(lo_lisp *L);
 void lo_data_unlock_exclusive(lo_lisp *L);
 /* Whether this thread holds it (shared or exclusive), and exclusive. */

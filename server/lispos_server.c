@@ -411,6 +411,7 @@ static int serve(const struct options *o)
     if (!srv.base || open_system(store, 0, o->memory, &sys))
         return 1;
     srv.store = sys.store;
+    srv.loop_lisp = sys.L;
     srv.started = (uint64_t)time(NULL);
     srv.pool = lo_pool_start(sys.L, o->workers, &o->limits, srv.base, why,
                              sizeof why);
@@ -442,7 +443,8 @@ static int serve(const struct options *o)
     event_add(tick, &every);
     lo_log(LO_LOG_INFO, "%s: serving on %s (TLS), %d workers",
             store, o->listen, o->workers);
-    /* the loop never runs Lisp: collections need not wait for it */
+    /* the loop runs no Lisp code: collections need not wait for it,
+     * and it steps in only to read (direct.h) when none runs */
     lo_lisp_wait_begin(sys.L);
     event_base_dispatch(srv.base);
     lo_lisp_wait_end(sys.L);

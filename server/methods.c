@@ -435,6 +435,7 @@ void lo_server_figures(lo_lisp *W, struct lo_server *srv,
     f->gc_pause_max_us = gc.max_ns / 1000;
     f->gc_pause_total_us = gc.total_ns / 1000;
     f->requests = atomic_load(&srv->requests);
+    f->direct_requests = atomic_load(&srv->direct);
     f->uptime = (uint64_t)time(NULL) - srv->started;
     lo_accounts_each(W, count_user, &f->users);
     /* every entry, as the store's administrator counts them */
@@ -459,7 +460,7 @@ void lo_run_stats(lo_lisp *W, struct lo_job *job)
     lo_server_figures(W, r->srv, &f);
     f.sessions = r->sessions;
     lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_map(&pk, 19);
+    msgpack_pack_map(&pk, 20);
     pack_figure(&pk, "store-bytes", f.store_bytes);
     pack_figure(&pk, "store-capacity", f.store_capacity);
     pack_figure(&pk, "resident-bytes", f.resident_bytes);
@@ -467,6 +468,7 @@ void lo_run_stats(lo_lisp *W, struct lo_job *job)
     pack_figure(&pk, "users", f.users);
     pack_figure(&pk, "sessions", f.sessions);
     pack_figure(&pk, "requests", f.requests);
+    pack_figure(&pk, "direct-requests", f.direct_requests);
     pack_figure(&pk, "uptime-seconds", f.uptime);
     pack_figure(&pk, "snapshots", f.snapshots);
     pack_figure(&pk, "last-snapshot", f.last_snapshot);

@@ -53,6 +53,9 @@ static void scrape_done(struct lo_job *job)
                sc->srv->sessions);
         figure(b, "requests_total", "counter", "Requests since the start.",
                f->requests);
+        figure(b, "direct_requests_total", "counter",
+               "Of them, answered by the event loop without a worker.",
+               f->direct_requests);
         figure(b, "uptime_seconds", "gauge", "Seconds since the start.",
                f->uptime);
         figure(b, "snapshots_total", "counter",

@@ -26,10 +26,13 @@ struct lo_server {
     struct event_base *base;
     SSL_CTX *tls;
     struct lo_pool *pool;
+    lo_lisp *loop_lisp;         /* the loop's thread's, waiting outside the
+                                   Lisp between events (direct.h) */
     struct lo_watches *watches; /* live queries */
     struct evhttp *metrics;     /* --metrics' server, or NULL */
     uint64_t started;           /* unix time it began serving */
     _Atomic uint64_t requests;  /* answered since, all sessions */
+    _Atomic uint64_t direct;    /* of them, by the loop itself (direct.h) */
     _Atomic uint64_t last_snapshot;     /* unix time of the last one, or 0 */
     /* a message's size and nesting, before and after login */
     struct lo_frame_limits before_login, after_login;
@@ -46,7 +49,8 @@ struct lo_server {
  * on a worker (the entries are counted by the Lisp). */
 struct lo_server_figures {
     uint64_t store_bytes, store_capacity, resident_bytes, entries, users;
-    uint64_t sessions, requests, uptime, snapshots, last_snapshot;
+    uint64_t sessions, requests, direct_requests, uptime, snapshots;
+    uint64_t last_snapshot;
     uint64_t snapshot_stall_us, faults, write_faults;
     uint64_t gc_collections, gc_pause_last_us, gc_pause_max_us;
     uint64_t gc_pause_total_us;

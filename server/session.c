@@ -25,6 +25,7 @@
 #include "lisp/api.h"
 #include "proto/rpc.h"
 #include "server/accounts.h"
+#include "server/direct.h"
 #include "server/server.h"
 #include "server/throttle.h"
 #include "server/handles.h"
@@ -605,6 +606,24 @@ static void store_method(struct session *s, const struct lo_rpc_call *call,
     start_request(s, r);
 }
 
+/* store.get [id] answered here when it can be (direct.h): only when
+ * nothing of the session is in flight, so that it never overtakes a
+ * request sent before it.  False when a worker must answer. */
+static bool direct_get(struct session *s, const struct lo_rpc_call *call)
+{
+    const msgpack_object *id = &call->params->via.array.ptr[0];
+    if (s->in_flight || id->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
+        id->via.u64 > INT64_MAX)
+        return false;
+    struct reply r;
+    if (!lo_direct_get(s->srv->loop_lisp, s->user, call->msgid,
+                       (int64_t)id->via.u64, &r.b))
+        return false;
+    atomic_fetch_add_explicit(&s->srv->direct, 1, memory_order_relaxed);
+    reply_send(s, &r);
+    return true;
+}
+
 /* store.put ... acl.revoke: params checked for their number here, for
  * their values on the worker (wire.c). */
 static void wire_method(struct session *s, const struct lo_rpc_call *call,
@@ -617,6 +636,8 @@ static void wire_method(struct session *s, const struct lo_rpc_call *call,
         send_error(s, call->msgid, "ARGUMENT-ERROR", message);
         return;
     }
+    if (!strcmp(m->name, "store.get") && direct_get(s, call))
+        return;
     struct request *r = new_request(s, call->msgid, lo_run_wire_method,
                                     s->user, "", 0);
     if (!r || !keep_params(s, r, call->params))

@@ -112,8 +112,7 @@ static lo_value history_of(lo_lisp *L, lo_value e)
     return history;
 }
 
-/* The number of the entry's newest version. */
-static int64_t newest_version(lo_value e)
+int64_t lo_store_newest_version(lo_value e)
 {
     lo_value history = *lo_svref(e, ENTRY_HISTORY);
     if (!lo_consp(history))
@@ -144,7 +143,7 @@ static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,
                          const struct state *s)
 {
-    int64_t number = newest_version(e) + 1;
+    int64_t number = lo_store_newest_version(e) + 1;
     lo_value now = lo_make_integer(L, (int64_t)(lo_clock_wall_ns() /
                                                 1000000000u));
     lo_value v = make_version(L, number, c->name, now,
@@ -539,7 +538,7 @@ LO_PRIMITIVE(p_store_version, "%STORE-VERSION", INTERNAL, ANY, 1, 1, "(id)",
              "lists first), without making the history.")
 {
     lo_value e = entry_to_read(L, args[0], "%STORE-VERSION");
-    int64_t n = newest_version(e);
+    int64_t n = lo_store_newest_version(e);
     lo_data_unlock_shared(L);
     return lo_fixnum(n);
 }
@@ -575,7 +574,7 @@ LO_PRIMITIVE(p_store_revert, "%STORE-REVERT", INTERNAL, ANY, 2, 2,
         check_owner(L, e, &ch.c, "STORE-REVERT");
     change_entry(L, ch.store, e, &ch.c, "REVERT", &s);
     lo_data_unlock_exclusive(L);
-    return lo_fixnum(newest_version(e));
+    return lo_fixnum(lo_store_newest_version(e));
 }
 
 const struct lo_primitive *const lo_store_entry_primitives[] = {

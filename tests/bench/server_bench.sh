@@ -106,7 +106,8 @@ if what == "fill":
     err, res = c.call("sync")
     assert err is None, err
 else:
-    for name, f in (("range", "(between :n 500000 500099)"),
+    half = int(sys.argv[4]) // 2
+    for name, f in (("range", "(between :n %d %d)" % (half, half + 99)),
                     ("equality-limit-100", "(= :kind :k7)")):
         times = []
         for k in range(21):
@@ -120,7 +121,7 @@ else:
 PY
 }
 python_client fill "$entries"
-python_client query
+python_client query "$entries"
 kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
 t0=$(date +%s%N)
 start_server

@@ -2,7 +2,7 @@
 # output, a lispos-server started on a free loopback port on a data
 # directory of its own, and a client speaking the protocol from
 # docs/protocol.md alone (Python's ssl, Debian's python3-msgpack).
-import os, shutil, signal, socket, ssl, subprocess, sys, tempfile, time
+import atexit, os, shutil, signal, socket, ssl, subprocess, sys, tempfile, time
 import msgpack
 
 build = os.environ.get("LISPOS_BUILD", "build")
@@ -62,6 +62,9 @@ class Server:
         self.env = dict(os.environ, LISPOS_ADMIN_PASSWORD=password)
         self.serve_args = list(serve_args)
         self.p = None
+        # a test that raises must not leave its server running (holding
+        # the harness's pipe)
+        atexit.register(self.cleanup)
 
     def init(self, *args):
         return subprocess.run([server_bin, "--init", "--data", self.data]

@@ -1,0 +1,119 @@
+/*
+ * direct.c -- store.get answered on the event loop (direct.h): the
+ * entry told by lo_store_peek packed as %WIRE-GET's value would be
+ * (store/boot/74-wire.lisp, values.c): {"id", "object", "access",
+ * "attributes", "owner", "version"}, attribute keys as strings.
+ */
+#include "proto/rpc.h"
+#include "server/direct.h"
+#include "server/values.h"
+#include "store/store_api.h"
+
+struct direct {
+    msgpack_packer pk;
+    struct lo_peek_head head;
+    bool attributes_begun;
+};
+
+static void pack_ext(msgpack_packer *pk, int8_t type, const char *body,
+                     size_t len)
+{
+    msgpack_pack_ext(pk, len, type);
+    msgpack_pack_ext_body(pk, body, len);
+}
+
+/* "access" and the head of "attributes" follow the object, which may be
+ * a list told in many values: packed before the first key, or at the end
+ * when there is none. */
+static void begin_attributes(struct direct *d)
+{
+    if (d->attributes_begun)
+        return;
+    d->attributes_begun = true;
+    lo_rpc_pack_string(&d->pk, "access");
+    msgpack_pack_unsigned_int(&d->pk, d->head.access);
+    lo_rpc_pack_string(&d->pk, "attributes");
+    msgpack_pack_array(&d->pk, d->head.attributes);
+}
+
+static void on_head(void *ctx, const struct lo_peek_head *h)
+{
+    struct direct *d = ctx;
+    d->head = *h;
+    msgpack_pack_map(&d->pk, 6);
+    lo_rpc_pack_string(&d->pk, "id");
+    msgpack_pack_int64(&d->pk, h->id);
+    lo_rpc_pack_string(&d->pk, "object");
+}
+
+static void on_value(void *ctx, const struct lo_peek_value *v)
+{
+    struct direct *d = ctx;
+    msgpack_packer *pk = &d->pk;
+    if (v->role == LO_PEEK_KEY) {       /* a key goes as its name */
+        begin_attributes(d);
+        lo_rpc_pack_text(pk, v->text, v->length);
+        return;
+    }
+    switch (v->kind) {
+    case LO_PEEK_NIL:
+        msgpack_pack_nil(pk);
+        break;
+    case LO_PEEK_T:
+        msgpack_pack_true(pk);
+        break;
+    case LO_PEEK_INTEGER:
+        msgpack_pack_int64(pk, v->integer);
+        break;
+    case LO_PEEK_DOUBLE:
+        msgpack_pack_double(pk, v->number);
+        break;
+    case LO_PEEK_STRING:
+        lo_rpc_pack_text(pk, v->text, v->length);
+        break;
+    case LO_PEEK_BYTES:
+        msgpack_pack_bin(pk, v->length);
+        msgpack_pack_bin_body(pk, v->text, v->length);
+        break;
+    case LO_PEEK_KEYWORD:
+        pack_ext(pk, LO_EXT_KEYWORD, v->text, v->length);
+        break;
+    case LO_PEEK_LIST:
+        msgpack_pack_array(pk, (size_t)v->integer);
+        break;
+    }
+}
+
+/* The map's last pairs, once every value is told. */
+static void end_entry(struct direct *d)
+{
+    begin_attributes(d);
+    lo_rpc_pack_string(&d->pk, "owner");
+    if (d->head.administrator)
+        pack_ext(&d->pk, LO_EXT_KEYWORD, "ADMINISTRATOR", 13);
+    else
+        lo_rpc_pack_string(&d->pk, d->head.owner);
+    lo_rpc_pack_string(&d->pk, "version");
+    msgpack_pack_int64(&d->pk, d->head.version);
+}
+
+bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
+                   msgpack_sbuffer *b)
+{
+    if (!lo_lisp_wait_try_end(L))
+        return false;           /* a collection or flip: leave it to a worker */
+    msgpack_sbuffer_init(b);
+    struct direct d = { 0 };
+    msgpack_packer_init(&d.pk, b, msgpack_sbuffer_write);
+    lo_rpc_pack_result_head(&d.pk, msgid);
+    struct lo_peek_visitor visitor = { on_head, on_value, &d };
+    int status = lo_store_peek(L, user, id, &visitor);
+    lo_lisp_wait_begin(L);
+    if (status == LO_OK)
+        end_entry(&d);
+    else if (status == LO_ENOENT)
+        msgpack_pack_nil(&d.pk);        /* as %WIRE-GET: no such entry */
+    else
+        msgpack_sbuffer_destroy(b);
+    return status == LO_OK || status == LO_ENOENT;
+}
