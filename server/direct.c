@@ -102,7 +102,7 @@ bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
 {
     if (!lo_lisp_wait_try_end(L))
         return false;           /* a collection or flip: leave it to a worker */
-    msgpack_sbuffer_init(b);
+    size_t start = b->size;
     struct direct d = { 0 };
     msgpack_packer_init(&d.pk, b, msgpack_sbuffer_write);
     lo_rpc_pack_result_head(&d.pk, msgid);
@@ -114,6 +114,6 @@ bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
     else if (status == LO_ENOENT)
         msgpack_pack_nil(&d.pk);        /* as %WIRE-GET: no such entry */
     else
-        msgpack_sbuffer_destroy(b);
+        b->size = start;                /* what was packed is dropped */
     return status == LO_OK || status == LO_ENOENT;
 }

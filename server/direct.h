@@ -19,8 +19,8 @@
 #include "lisp/api.h"
 
 /* store.get [id] as user (L the loop's Lisp, waiting outside it between
- * events): true with the response to msgid in *b (initialized here),
- * false (nothing in *b) when a worker must answer. */
+ * events): true with the response to msgid appended to *b, false (*b as
+ * it was) when a worker must answer. */
 bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
                    msgpack_sbuffer *b);
 

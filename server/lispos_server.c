@@ -453,6 +453,7 @@ static int serve(const struct options *o)
     lo_sessions_close(&srv);
     lo_pool_stop(srv.pool);
     lo_watches_free(srv.watches);
+    msgpack_sbuffer_destroy(&srv.direct_reply);
     if (srv.metrics)
         evhttp_free(srv.metrics);
     bool ok = close_system(&sys);

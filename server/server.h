@@ -7,6 +7,7 @@
 #define LO_SERVER_SERVER_H
 
 #include <event2/event.h>
+#include <msgpack.h>
 #include <openssl/ssl.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
@@ -28,6 +29,7 @@ struct lo_server {
     struct lo_pool *pool;
     lo_lisp *loop_lisp;         /* the loop's thread's, waiting outside the
                                    Lisp between events (direct.h) */
+    msgpack_sbuffer direct_reply;   /* the loop's answer being packed */
     struct lo_watches *watches; /* live queries */
     struct evhttp *metrics;     /* --metrics' server, or NULL */
     uint64_t started;           /* unix time it began serving */

@@ -14,6 +14,9 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -149,12 +152,37 @@ static void write_out(struct session *s, const void *data, size_t len)
     evbuffer_add(s->pending, data, len);
 }
 
+/* The turn's replies written through the TLS connection at once, as one
+ * record, when nothing waits before them.  (The bufferevent would first
+ * wait for the socket to be writable: a turn of the loop, an epoll_wait
+ * and two epoll_ctl more for every reply or batch, and a record for each
+ * piece of its buffer.)  What is not written -- the socket full -- goes
+ * to the bufferevent, which writes it when it can: OpenSSL lets a write
+ * it refused be retried from another buffer holding the same bytes
+ * (SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, which libevent sets), and all of
+ * them are one piece of it, so that the retry is at least as long. */
+static void write_through(struct session *s)
+{
+    size_t len = evbuffer_get_length(s->pending);
+    if (len > INT_MAX || evbuffer_get_length(bufferevent_get_output(s->bev)))
+        return;
+    void *data = evbuffer_pullup(s->pending, -1);
+    SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+    ERR_clear_error();
+    int n = data && ssl ? SSL_write(ssl, data, (int)len) : 0;
+    if (n > 0)
+        evbuffer_drain(s->pending, (size_t)n);
+    ERR_clear_error();      /* a failure is the bufferevent's to see again */
+}
+
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     struct session *s = arg;
-    bufferevent_write_buffer(s->bev, s->pending);
+    write_through(s);
+    if (evbuffer_get_length(s->pending))
+        bufferevent_write_buffer(s->bev, s->pending);
 }
 
 static void send_buffer(struct session *s, const msgpack_sbuffer *b)
@@ -615,12 +643,13 @@ static bool direct_get(struct session *s, const struct lo_rpc_call *call)
     if (s->in_flight || id->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
         id->via.u64 > INT64_MAX)
         return false;
-    struct reply r;
+    msgpack_sbuffer *b = &s->srv->direct_reply;     /* reused: no malloc */
+    b->size = 0;
     if (!lo_direct_get(s->srv->loop_lisp, s->user, call->msgid,
-                       (int64_t)id->via.u64, &r.b))
+                       (int64_t)id->via.u64, b))
         return false;
     atomic_fetch_add_explicit(&s->srv->direct, 1, memory_order_relaxed);
-    reply_send(s, &r);
+    send_buffer(s, b);
     return true;
 }
 
