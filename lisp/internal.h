@@ -663,8 +663,14 @@ static inline bool lo_null(lo_lisp *L, lo_value v) { return lo_eq(v, L->nil); }
 static inline lo_value lo_truth(lo_lisp *L, bool b) { return b ? L->t : L->nil; }
 
 /* strings: length and code point i */
-uint64_t lo_string_length(lo_value s);
-uint32_t lo_string_ref(lo_value s, uint64_t i);
+static inline uint64_t lo_string_length(lo_value s)
+{
+    return (uint64_t)lo_fixnum_value(lo_ptr(s)[1]);
+}
+static inline uint32_t lo_string_ref(lo_value s, uint64_t i)
+{
+    return ((const uint32_t *)(lo_ptr(s) + 2))[i];
+}
 /* UTF-8 for one code point into out (4 bytes room); returns the length. */
 size_t lo_utf8_encode(uint32_t c, char *out);
 /* One code point from the UTF-8 at *p, which moves past it (U+FFFD for

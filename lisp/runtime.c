@@ -116,16 +116,6 @@ lo_value lo_make_vector(lo_lisp *L, uint64_t length, lo_value fill)
 
 /* ---- strings: UTF-32, two code points per word ---------------------------- */
 
-uint64_t lo_string_length(lo_value s)
-{
-    return (uint64_t)lo_fixnum_value(lo_ptr(s)[1]);
-}
-
-uint32_t lo_string_ref(lo_value s, uint64_t i)
-{
-    return ((const uint32_t *)(lo_ptr(s) + 2))[i];
-}
-
 uint32_t lo_utf8_next(const unsigned char **p, const unsigned char *end)
 {
     const unsigned char *s = *p;

@@ -412,6 +412,11 @@ static int serve(const struct options *o)
         return 1;
     srv.store = sys.store;
     srv.loop_lisp = sys.L;
+    if (!msgpack_zone_init(&srv.message_zone, MSGPACK_ZONE_CHUNK_SIZE)) {
+        lo_log(LO_LOG_ERROR, "out of memory");
+        close_system(&sys);
+        return 1;
+    }
     srv.started = (uint64_t)time(NULL);
     srv.pool = lo_pool_start(sys.L, o->workers, &o->limits, srv.base, why,
                              sizeof why);
@@ -454,6 +459,7 @@ static int serve(const struct options *o)
     lo_pool_stop(srv.pool);
     lo_watches_free(srv.watches);
     msgpack_sbuffer_destroy(&srv.direct_reply);
+    msgpack_zone_destroy(&srv.message_zone);
     if (srv.metrics)
         evhttp_free(srv.metrics);
     bool ok = close_system(&sys);

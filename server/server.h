@@ -30,6 +30,7 @@ struct lo_server {
     lo_lisp *loop_lisp;         /* the loop's thread's, waiting outside the
                                    Lisp between events (direct.h) */
     msgpack_sbuffer direct_reply;   /* the loop's answer being packed */
+    msgpack_zone message_zone;  /* the objects of the message read */
     struct lo_watches *watches; /* live queries */
     struct evhttp *metrics;     /* --metrics' server, or NULL */
     uint64_t started;           /* unix time it began serving */

@@ -47,9 +47,13 @@ static bool string_text(struct peek *p, lo_value s, size_t *length)
     size_t at = 0, room = sizeof p->text;
     uint64_t n = lo_string_length(s);
     for (uint64_t i = 0; i < n; i++) {
+        uint32_t c = lo_string_ref(s, i);
         if (at + 4 > room)
             return false;
-        at += lo_utf8_encode(lo_string_ref(s, i), p->text + at);
+        if (c < 0x80)
+            p->text[at++] = (char)c;
+        else
+            at += lo_utf8_encode(c, p->text + at);
     }
     *length = at;
     return true;

@@ -1,9 +1,10 @@
 /*
  * server_bench.c -- a load client for lispos-server (tests/bench/
  * server_bench.sh runs it beside redis-benchmark): C connections over
- * TLS, each a thread sending P requests at once (pipelining, as
- * redis-benchmark -P: P in one write, then their P replies), every
- * response's latency recorded.  Prints one line:
+ * TLS, made ready (logged in) by a thread each, then driven by one
+ * thread as redis-benchmark drives its own: each sends P requests at
+ * once (pipelining, as redis-benchmark -P: P in one write, then their P
+ * replies), every response's latency recorded.  Prints one line:
  *   rps=... p50_us=... p99_us=... errors=...
  *
  *   server_bench --port N --ca CRT --user U --password PW
@@ -26,6 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,14 +40,24 @@ struct config {
     const char *ca, *user, *password, *method;
 };
 
-/* Every connection logs in (Argon2id: slow on purpose) before the clock
- * starts: the figures are of the requests alone. */
-static pthread_barrier_t ready;
+struct conn {
+    int fd;
+    SSL *ssl;
+    msgpack_unpacker up;
+};
+
+/* One connection.  Every connection logs in (Argon2id: slow on purpose)
+ * before the clock starts: the figures are of the requests alone. */
 struct worker {
     pthread_t thread;
     const struct config *cfg;
     SSL_CTX *ctx;
-    long requests;
+    struct conn c;
+    bool ok;                    /* connected and logged in */
+    int64_t entry;              /* get's */
+    long requests, next, in_flight;
+    uint64_t *sent;             /* when request k was sent */
+    msgpack_sbuffer out;
     uint64_t *latency_ns;       /* one per request */
     long done, errors;
 };
@@ -54,12 +68,6 @@ static uint64_t now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
 }
-
-struct conn {
-    int fd;
-    SSL *ssl;
-    msgpack_unpacker up;
-};
 
 static bool conn_open(struct conn *c, const struct worker *w)
 {
@@ -182,28 +190,23 @@ static void *run_logins(struct worker *w)
     return NULL;
 }
 
-static void *run(void *arg)
+/* A connection made ready on its own thread -- connected, logged in
+ * (the server's Argon2id checks run at once), for get its entry put --
+ * or, for login, the whole run of logins. */
+static void *set_up(void *arg)
 {
     struct worker *w = arg;
     const struct config *cfg = w->cfg;
     if (!strcmp(cfg->method, "login"))
         return run_logins(w);
-    struct conn c = { 0 };
-    bool in = conn_open(&c, w) && login(&c, cfg);
-    pthread_barrier_wait(&ready);
-    if (!in) {
-        w->errors = w->requests;
-        conn_close(&c);
-        return NULL;
-    }
-    msgpack_sbuffer b;
-    msgpack_sbuffer_init(&b);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
-    msgpack_unpacked m;
-    msgpack_unpacked_init(&m);
-    int64_t entry = 0;
-    if (!strcmp(cfg->method, "get")) {      /* the entry it reads */
+    w->ok = conn_open(&w->c, w) && login(&w->c, cfg);
+    if (w->ok && !strcmp(cfg->method, "get")) {     /* the entry it reads */
+        msgpack_sbuffer b;
+        msgpack_sbuffer_init(&b);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &b, msgpack_sbuffer_write);
+        msgpack_unpacked m;
+        msgpack_unpacked_init(&m);
         request_head(&pk, 1, "store.put", 2);
         pack_string(&pk, "a small value");
         msgpack_pack_array(&pk, 6);
@@ -213,56 +216,121 @@ static void *run(void *arg)
         msgpack_pack_int(&pk, 2026);
         pack_string(&pk, "kind");
         pack_string(&pk, "small");
-        if (call(&c, &b, &m))
-            entry = m.data.via.array.ptr[3].via.i64;
-        msgpack_sbuffer_clear(&b);
+        w->ok = call(&w->c, &b, &m);
+        if (w->ok)
+            w->entry = m.data.via.array.ptr[3].via.i64;
+        msgpack_unpacked_destroy(&m);
+        msgpack_sbuffer_destroy(&b);
     }
-    pthread_barrier_wait(&ready);           /* the clock starts */
-    uint64_t *sent = calloc((size_t)w->requests + 1, sizeof *sent);
-    long next = 0;
-    int in_flight = 0;
-    while (w->done < w->requests) {
-        /* as redis-benchmark -P does: P requests in one write, then
-         * their P replies, then the next P */
-        for (int k = 0; in_flight == 0 && k < cfg->pipeline &&
-                        next + k < w->requests; k++) {
-            pack_request(&pk, cfg->method, (uint64_t)(next + k) + 100, entry);
-            sent[next + k] = now_ns();
-        }
-        if (in_flight == 0) {
-            long batch = w->requests - next < cfg->pipeline
-                             ? w->requests - next : cfg->pipeline;
-            next += batch;
-            in_flight = (int)batch;
-        }
-        if (b.size) {
-            if (!send_all(&c, &b))
-                break;
-            msgpack_sbuffer_clear(&b);
-        }
-        if (!receive(&c, &m))
-            break;
-        msgpack_object *o = &m.data;
-        if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
-            o->via.array.ptr[0].via.u64 != 1)
-            continue;                   /* a notification */
-        uint64_t id = o->via.array.ptr[1].via.u64 - 100;
-        if (id < (uint64_t)w->requests)
-            w->latency_ns[w->done] = now_ns() - sent[id];
-        if (o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL) {
-            if (!w->errors++)           /* the first one said */
-                msgpack_object_print(stderr, o->via.array.ptr[2]),
-                    fputc('\n', stderr);
-        }
-        w->done++;
-        in_flight--;
-    }
-    w->errors += w->requests - w->done;
-    free(sent);
-    msgpack_unpacked_destroy(&m);
-    msgpack_sbuffer_destroy(&b);
-    conn_close(&c);
+    w->sent = calloc((size_t)w->requests + 1, sizeof *w->sent);
+    msgpack_sbuffer_init(&w->out);
     return NULL;
+}
+
+/* The next P requests of w (as redis-benchmark -P: in one write), or
+ * false when its connection failed. */
+static bool send_batch(struct worker *w)
+{
+    const struct config *cfg = w->cfg;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
+    msgpack_sbuffer_clear(&w->out);
+    long batch = w->requests - w->next < cfg->pipeline
+                     ? w->requests - w->next : cfg->pipeline;
+    for (long k = 0; k < batch; k++) {
+        pack_request(&pk, cfg->method, (uint64_t)(w->next + k) + 100,
+                     w->entry);
+        w->sent[w->next + k] = now_ns();
+    }
+    w->next += batch;
+    w->in_flight = batch;
+    for (;;) {      /* a few hundred bytes: the socket takes them at once */
+        int n = SSL_write(w->c.ssl, w->out.data, (int)w->out.size);
+        if (n == (int)w->out.size)
+            return true;
+        int e = SSL_get_error(w->c.ssl, n);
+        if (e != SSL_ERROR_WANT_WRITE && e != SSL_ERROR_WANT_READ)
+            return false;
+        struct pollfd p = { w->c.fd, e == SSL_ERROR_WANT_WRITE ? POLLOUT
+                                                                : POLLIN, 0 };
+        poll(&p, 1, 1000);
+    }
+}
+
+/* One reply of w's: its latency kept, an error counted. */
+static void take_reply(struct worker *w, const msgpack_object *o)
+{
+    if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
+        o->via.array.ptr[0].via.u64 != 1)
+        return;                         /* a notification */
+    uint64_t id = o->via.array.ptr[1].via.u64 - 100;
+    if (id < (uint64_t)w->requests)
+        w->latency_ns[w->done] = now_ns() - w->sent[id];
+    if (o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL && !w->errors++) {
+        msgpack_object_print(stderr, o->via.array.ptr[2]);  /* the first */
+        fputc('\n', stderr);
+    }
+    w->done++;
+    w->in_flight--;
+}
+
+/* What w's connection has for us, read without blocking: false when it
+ * failed. */
+static bool read_replies(struct worker *w)
+{
+    msgpack_unpacked m;
+    msgpack_unpacked_init(&m);
+    bool alive = true;
+    for (;;) {
+        msgpack_unpacker_reserve_buffer(&w->c.up, 1 << 16);
+        int n = SSL_read(w->c.ssl, msgpack_unpacker_buffer(&w->c.up),
+                         (int)msgpack_unpacker_buffer_capacity(&w->c.up));
+        if (n <= 0) {
+            int e = SSL_get_error(w->c.ssl, n);
+            alive = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+            break;
+        }
+        msgpack_unpacker_buffer_consumed(&w->c.up, (size_t)n);
+        while (msgpack_unpacker_next(&w->c.up, &m) == MSGPACK_UNPACK_SUCCESS)
+            take_reply(w, &m.data);
+    }
+    msgpack_unpacked_destroy(&m);
+    return alive;
+}
+
+/* Every connection's requests from this one thread, as redis-benchmark
+ * drives its connections: each sends P requests, waits for their P
+ * replies, sends the next P.  (A thread a connection would spend the
+ * cores this machine shares with the server on switching threads.) */
+static void drive(struct worker *w, int n)
+{
+    int ep = epoll_create1(0), active = 0;
+    for (int i = 0; i < n; i++) {
+        if (!w[i].ok)
+            continue;
+        fcntl(w[i].c.fd, F_SETFL, fcntl(w[i].c.fd, F_GETFL) | O_NONBLOCK);
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &w[i] };
+        epoll_ctl(ep, EPOLL_CTL_ADD, w[i].c.fd, &ev);
+        if (w[i].requests > 0 && send_batch(&w[i]))
+            active++;
+    }
+    struct epoll_event ready_events[64];
+    while (active > 0) {
+        int k = epoll_wait(ep, ready_events, 64, 10000);
+        if (k <= 0)
+            break;                      /* ten silent seconds: give up */
+        for (int i = 0; i < k; i++) {
+            struct worker *x = ready_events[i].data.ptr;
+            bool alive = read_replies(x);
+            if (alive && x->in_flight == 0 && x->next < x->requests)
+                alive = send_batch(x);
+            if (!alive || (x->in_flight == 0 && x->next >= x->requests)) {
+                epoll_ctl(ep, EPOLL_CTL_DEL, x->c.fd, NULL);
+                active--;
+            }
+        }
+    }
+    close(ep);
 }
 
 static int by_value(const void *a, const void *b)
@@ -307,28 +375,34 @@ int main(int argc, char **argv)
     struct worker *w = calloc((size_t)cfg.conns, sizeof *w);
     long per = cfg.requests / cfg.conns;
     bool logins = !strcmp(cfg.method, "login");
-    /* the connections and the main thread meet twice: logged in, then
-     * set up (a login benchmark measures the logins themselves) */
-    pthread_barrier_init(&ready, NULL, (unsigned)cfg.conns + 1);
     for (int i = 0; i < cfg.conns; i++) {
         w[i].cfg = &cfg;
         w[i].ctx = ctx;
         w[i].requests = per;
         w[i].latency_ns = calloc((size_t)per + 1, sizeof *w[i].latency_ns);
-        pthread_create(&w[i].thread, NULL, run, &w[i]);
+        pthread_create(&w[i].thread, NULL, set_up, &w[i]);
     }
-    if (!logins) {
-        pthread_barrier_wait(&ready);
-        pthread_barrier_wait(&ready);
-    }
+    /* a login benchmark measures the set-up threads themselves; the
+     * others start the clock once every connection is ready */
     uint64_t t0 = now_ns();
+    for (int i = 0; i < cfg.conns; i++)
+        pthread_join(w[i].thread, NULL);
+    if (!logins) {
+        t0 = now_ns();
+        drive(w, cfg.conns);
+    }
     long done = 0, errors = 0;
     for (int i = 0; i < cfg.conns; i++) {
-        pthread_join(w[i].thread, NULL);
         done += w[i].done;
-        errors += w[i].errors;
+        errors += w[i].errors + (w[i].requests - w[i].done);
     }
     double seconds = (double)(now_ns() - t0) / 1e9;
+    for (int i = 0; i < cfg.conns; i++)
+        if (!logins) {
+            conn_close(&w[i].c);
+            msgpack_sbuffer_destroy(&w[i].out);
+            free(w[i].sent);
+        }
     uint64_t *all = calloc((size_t)done + 1, sizeof *all);
     long n = 0;
     for (int i = 0; i < cfg.conns; i++)
