@@ -220,7 +220,11 @@ int lo_store_peek(lo_lisp *L, const char *user, int64_t id,
             e = readable_entry(L, store, id, &c, &bits);
     }
     if (e) {
-        struct peek p = { .L = L, .visitor = visitor };
+        struct peek p;          /* not zeroed: its text is 4 KiB of scratch */
+        p.L = L;
+        p.visitor = visitor;
+        p.values = 0;
+        p.bytes = 0;
         status = tell_entry(&p, e, id, bits);
     }
     lo_data_unlock_shared(L);

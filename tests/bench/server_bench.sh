@@ -16,11 +16,13 @@
 #   server-restart-1m      kill -9 of the server holding a million
 #                          entries, then the time until it answers hello
 #                          again (demand paging: no full read)
-# BENCH_SERVER_REQUESTS (default 60000) requests a line; BENCH_SERVER_N
-# (default 1000000) entries for the last two lines.
+# BENCH_SERVER_REQUESTS (default 100000) requests a run, the median of
+# BENCH_SERVER_ROUNDS (default 3) runs a line; BENCH_SERVER_N (default
+# 1000000) entries for the last lines.
 set -euo pipefail
 build=${LISPOS_BUILD:-build}
-requests=${BENCH_SERVER_REQUESTS:-60000}
+requests=${BENCH_SERVER_REQUESTS:-100000}
+rounds=${BENCH_SERVER_ROUNDS:-3}
 entries=${BENCH_SERVER_N:-1000000}
 dir=$(mktemp -d "${BENCH_DIR:-/tmp}/lispos-server-bench.XXXXXX")
 server_pid= redis_pid=
@@ -71,11 +73,19 @@ theirs() {  # conns pipeline -> "rps p50 p99" (ms -> us)
         -n "$requests" -c "$1" -P "$2" -d 16 --csv |
         awk -F'"' '/^"GET"/ { printf "%s %.1f %.1f\n", $4, $10 * 1000, $14 * 1000 }'
 }
+# the median of `rounds` runs of each, ours and Redis's taking turns (this
+# machine's figures vary from run to run by a fifth or more)
+median() { sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }
 for method in eval get; do
     for conns in 1 50; do
         for pipeline in 1 16; do
-            read -r o p50 p99 <<< "$(ours "$method" "$conns" "$pipeline")"
-            read -r r rp50 rp99 <<< "$(theirs "$conns" "$pipeline")"
+            : > "$dir/ours" ; : > "$dir/theirs"
+            for _ in $(seq "$rounds"); do
+                ours "$method" "$conns" "$pipeline" >> "$dir/ours"
+                theirs "$conns" "$pipeline" >> "$dir/theirs"
+            done
+            read -r o p50 p99 < <(median < "$dir/ours")
+            read -r r rp50 rp99 < <(median < "$dir/theirs")
             awk -v n="server-$method-c$conns-p$pipeline" -v o="$o" -v r="$r" \
                 -v a="$p50" -v b="$p99" -v c="$rp50" -v d="$rp99" 'BEGIN {
                 printf "bench %s ours=%.0f redis=%.0f ratio=%.2f p50_us=%s/%s p99_us=%s/%s\n",
