@@ -168,11 +168,11 @@ static void write_through(struct session *s)
         return;
     void *data = evbuffer_pullup(s->pending, -1);
     SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
-    ERR_clear_error();
     int n = data && ssl ? SSL_write(ssl, data, (int)len) : 0;
     if (n > 0)
         evbuffer_drain(s->pending, (size_t)n);
-    ERR_clear_error();      /* a failure is the bufferevent's to see again */
+    else
+        ERR_clear_error();  /* a failure is the bufferevent's to see again */
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -636,9 +636,12 @@ static void store_method(struct session *s, const struct lo_rpc_call *call,
 
 /* store.get [id] answered here when it can be (direct.h): only when
  * nothing of the session is in flight, so that it never overtakes a
- * request sent before it.  False when a worker must answer. */
+ * request sent before it.  False when a worker must answer (wire.c, as
+ * every other store method), or say what is wrong with the params. */
 static bool direct_get(struct session *s, const struct lo_rpc_call *call)
 {
+    if (call->params->via.array.size != 1)
+        return false;
     const msgpack_object *id = &call->params->via.array.ptr[0];
     if (s->in_flight || id->type != MSGPACK_OBJECT_POSITIVE_INTEGER ||
         id->via.u64 > INT64_MAX)
@@ -665,8 +668,6 @@ static void wire_method(struct session *s, const struct lo_rpc_call *call,
         send_error(s, call->msgid, "ARGUMENT-ERROR", message);
         return;
     }
-    if (!strcmp(m->name, "store.get") && direct_get(s, call))
-        return;
     struct request *r = new_request(s, call->msgid, lo_run_wire_method,
                                     s->user, "", 0);
     if (!r || !keep_params(s, r, call->params))
@@ -1011,6 +1012,8 @@ static void request(struct session *s, const struct lo_rpc_call *call)
     } else if (s->in_flight >= s->srv->max_in_flight) {
         send_error(s, call->msgid, "TOO-MANY-REQUESTS",
                    "too many requests in flight on this connection");
+    } else if (lo_rpc_method_is(call, "store.get") && direct_get(s, call)) {
+        /* answered by the loop itself (direct.h) */
     } else if (lo_rpc_method_is(call, "eval")) {
         eval(s, call);
     } else if (lo_rpc_method_is(call, "store.count")) {

@@ -56,7 +56,8 @@ struct worker {
     bool ok;                    /* connected and logged in */
     int64_t entry;              /* get's */
     long requests, next, in_flight;
-    uint64_t *sent;             /* when request k was sent */
+    long batch;                 /* the requests packed in out */
+    uint64_t batch_sent;        /* when they were last sent */
     msgpack_sbuffer out;
     uint64_t *latency_ns;       /* one per request */
     long done, errors;
@@ -222,26 +223,28 @@ static void *set_up(void *arg)
         msgpack_unpacked_destroy(&m);
         msgpack_sbuffer_destroy(&b);
     }
-    w->sent = calloc((size_t)w->requests + 1, sizeof *w->sent);
     msgpack_sbuffer_init(&w->out);
     return NULL;
 }
 
 /* The next P requests of w (as redis-benchmark -P: in one write), or
- * false when its connection failed. */
+ * false when its connection failed.  As redis-benchmark does, the
+ * requests are packed once and sent again and again: a batch's msgids
+ * are 100 to 100 + P - 1, its replies all in before the next. */
 static bool send_batch(struct worker *w)
 {
     const struct config *cfg = w->cfg;
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
-    msgpack_sbuffer_clear(&w->out);
     long batch = w->requests - w->next < cfg->pipeline
                      ? w->requests - w->next : cfg->pipeline;
-    for (long k = 0; k < batch; k++) {
-        pack_request(&pk, cfg->method, (uint64_t)(w->next + k) + 100,
-                     w->entry);
-        w->sent[w->next + k] = now_ns();
+    if (batch != w->batch) {        /* the first, or a shorter last one */
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
+        msgpack_sbuffer_clear(&w->out);
+        for (long k = 0; k < batch; k++)
+            pack_request(&pk, cfg->method, (uint64_t)k + 100, w->entry);
+        w->batch = batch;
     }
+    w->batch_sent = now_ns();
     w->next += batch;
     w->in_flight = batch;
     for (;;) {      /* a few hundred bytes: the socket takes them at once */
@@ -263,9 +266,8 @@ static void take_reply(struct worker *w, const msgpack_object *o)
     if (o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4 ||
         o->via.array.ptr[0].via.u64 != 1)
         return;                         /* a notification */
-    uint64_t id = o->via.array.ptr[1].via.u64 - 100;
-    if (id < (uint64_t)w->requests)
-        w->latency_ns[w->done] = now_ns() - w->sent[id];
+    if (w->done < w->requests)
+        w->latency_ns[w->done] = now_ns() - w->batch_sent;
     if (o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL && !w->errors++) {
         msgpack_object_print(stderr, o->via.array.ptr[2]);  /* the first */
         fputc('\n', stderr);
@@ -278,24 +280,21 @@ static void take_reply(struct worker *w, const msgpack_object *o)
  * failed. */
 static bool read_replies(struct worker *w)
 {
-    msgpack_unpacked m;
-    msgpack_unpacked_init(&m);
-    bool alive = true;
     for (;;) {
         msgpack_unpacker_reserve_buffer(&w->c.up, 1 << 16);
         int n = SSL_read(w->c.ssl, msgpack_unpacker_buffer(&w->c.up),
                          (int)msgpack_unpacker_buffer_capacity(&w->c.up));
         if (n <= 0) {
             int e = SSL_get_error(w->c.ssl, n);
-            alive = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
-            break;
+            return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
         }
         msgpack_unpacker_buffer_consumed(&w->c.up, (size_t)n);
+        msgpack_unpacked m;
+        msgpack_unpacked_init(&m);
         while (msgpack_unpacker_next(&w->c.up, &m) == MSGPACK_UNPACK_SUCCESS)
             take_reply(w, &m.data);
+        msgpack_unpacked_destroy(&m);
     }
-    msgpack_unpacked_destroy(&m);
-    return alive;
 }
 
 /* Every connection's requests from this one thread, as redis-benchmark
@@ -401,7 +400,6 @@ int main(int argc, char **argv)
         if (!logins) {
             conn_close(&w[i].c);
             msgpack_sbuffer_destroy(&w[i].out);
-            free(w[i].sent);
         }
     uint64_t *all = calloc((size_t)done + 1, sizeof *all);
     long n = 0;
