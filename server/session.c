@@ -1088,10 +1088,37 @@ static bool message(struct session *s, const uint8_t *bytes, size_t len)
     return ok;
 }
 
+/* With read-ahead (tls.c) OpenSSL reads what the socket has, which may
+ * be more than the record libevent asked it for; libevent then looks only
+ * at the rest of that record (SSL_pending), and the records after it would
+ * wait inside OpenSSL until the socket becomes readable again -- maybe
+ * never, the client waiting for their replies.  So every read callback,
+ * and the end of the handshake, takes them into the input first.  A
+ * record not yet whole stays: its rest will make the socket readable. */
+static void read_buffered(struct session *s)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(s->bev);
+    struct evbuffer *in = bufferevent_get_input(s->bev);
+    while (ssl && SSL_has_pending(ssl)) {
+        struct evbuffer_iovec v;
+        if (evbuffer_reserve_space(in, 16384, &v, 1) < 1)
+            return;
+        int n = SSL_read(ssl, v.iov_base, (int)(v.iov_len < INT_MAX
+                                                    ? v.iov_len : INT_MAX));
+        if (n <= 0) {       /* not whole yet, or a failure libevent will see */
+            ERR_clear_error();
+            return;
+        }
+        v.iov_len = (size_t)n;
+        evbuffer_commit_space(in, &v, 1);
+    }
+}
+
 static void on_read(struct bufferevent *bev, void *arg)
 {
     struct session *s = arg;
     struct evbuffer *in = bufferevent_get_input(bev);
+    read_buffered(s);
     s->refs++;          /* held while reading: ending it frees nothing yet */
     for (size_t len; !s->gone && (len = evbuffer_get_length(in)) > 0;) {
         const struct lo_frame_limits *lim =
@@ -1115,10 +1142,13 @@ static void on_read(struct bufferevent *bev, void *arg)
 
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
-    (void)bev;
     struct session *s = arg;
     if (what & BEV_EVENT_CONNECTED) {
-        /* the handshake is done: the rest of the timeout is for login */
+        /* the handshake is done: the rest of the timeout is for login.
+         * The first requests may have come with its last record. */
+        read_buffered(s);
+        if (evbuffer_get_length(bufferevent_get_input(bev)))
+            on_read(bev, s);
         return;
     }
     if (what & BEV_EVENT_TIMEOUT)

@@ -155,5 +155,9 @@ SSL_CTX *lo_tls_server_context(const char *cert_path, const char *key_path,
         return NULL;
     }
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* one read for a record, not one for its header and one for the
+     * rest; what OpenSSL then holds past the record libevent asked for
+     * the session reads itself (session.c, read_buffered) */
+    SSL_CTX_set_read_ahead(ctx, 1);
     return ctx;
 }
