@@ -61,7 +61,11 @@ struct lo_watch {
     uint64_t *members;          /* a bit for each id in the result */
     size_t member_words;
     struct ids pending;         /* the loop's: changed, to check next */
+    bool recheck;               /* the loop's: a group changed, so every
+                                   member and all the filter finds now
+                                   are to be checked next */
     struct ids checking;        /* the check job's */
+    bool rechecking;            /* the check job's: recheck taken */
     msgpack_sbuffer out;        /* the notifications it packed */
     bool started;               /* filled: checks may run */
     bool busy;                  /* a job of it is in flight */
@@ -128,8 +132,12 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
     for (struct lo_watch *w = ws->all; w; w = w->next) {
         if (w->dead)
             continue;
-        for (size_t i = 0; i < came.n; i++)
-            ids_push(&w->pending, came.v[i]);
+        for (size_t i = 0; i < came.n; i++) {
+            if (came.v[i] == 0)         /* a group changed (store_api.h) */
+                w->recheck = true;
+            else
+                ids_push(&w->pending, came.v[i]);
+        }
         if (w->started && !w->busy)
             start_check(w);
     }
@@ -279,7 +287,7 @@ void lo_watch_started(struct lo_watch *w, bool ok)
         return;
     }
     w->started = true;
-    if (w->pending.n)
+    if (w->pending.n || w->recheck)
         start_check(w);
 }
 
@@ -341,31 +349,79 @@ static lo_ref id_list(lo_lisp *W, const struct ids *q)
 
 /* On a worker, as the watch's user: each id checked against the filter,
  * the notifications packed into w->out. */
-static void run_check(lo_lisp *W, struct lo_job *job)
+/* q sorted, each id once. */
+static void sort_ids(struct ids *q)
 {
-    struct lo_watch *w = (struct lo_watch *)job;
-    struct ids *q = &w->checking;
-    qsort(q->v, q->n, sizeof *q->v, by_id);
+    if (q->n)
+        qsort(q->v, q->n, sizeof *q->v, by_id);
     size_t n = 0;
     for (size_t i = 0; i < q->n; i++)
         if (n == 0 || q->v[n - 1] != q->v[i])
             q->v[n++] = q->v[i];
     q->n = n;
+}
+
+static bool among(const struct ids *q, int64_t id)
+{
+    return q->n && bsearch(&id, q->v, q->n, sizeof *q->v, by_id);
+}
+
+/* A group changed: every member, and every id the filter finds now as
+ * the user, into all (beside the ids that changed). */
+static bool recheck_ids(lo_lisp *W, struct lo_watch *w, struct ids *all)
+{
+    for (size_t k = 0; k < w->member_words; k++)
+        for (uint64_t x = w->members[k]; x; x &= x - 1)
+            if (!ids_push(all, (int64_t)(k * 64 + (unsigned)__builtin_ctzll(x))))
+                return false;
+    lo_scope scope = lo_scope_open(W);
+    lo_ref filter = lo_ref_copy(W, w->filter);
+    lo_ref found = lo_call_named(W, "LISPOS-INTERNAL", "%WIRE-WATCH-IDS",
+                                 &filter, 1);
+    lo_ref at = found ? lo_ref_copy(W, found) : NULL;
+    while (at && !lo_is_nil(W, at)) {
+        lo_scope item = lo_scope_open(W);
+        int64_t id;
+        if (lo_get_int64(W, lo_get_car(W, at), &id) == LO_OK)
+            ids_push(all, id);
+        lo_ref_set(W, at, lo_get_cdr(W, at));
+        lo_scope_close(W, item);
+    }
+    lo_scope_close(W, scope);
+    return found != NULL;
+}
+
+static void run_check(lo_lisp *W, struct lo_job *job)
+{
+    struct lo_watch *w = (struct lo_watch *)job;
+    struct ids *q = &w->checking;
+    sort_ids(q);
     if (lo_lisp_set_user(W, w->user) != LO_OK)
         return;
     msgpack_packer pk;
     msgpack_packer_init(&pk, &w->out, msgpack_sbuffer_write);
     lo_scope scope = lo_scope_open(W);
-    lo_ref args[2] = { lo_ref_copy(W, w->filter), id_list(W, q) };
     /* the user's filter runs on every change anyone makes: it gets a
      * second at most, or a SATISFIES predicate could take the workers
      * from everyone */
     static const struct lo_limits check_limits = {
         .steps = 10000000, .bytes = 64u << 20, .wall_ns = 1000000000 };
     lo_lisp_set_limits(W, &check_limits);
-    lo_ref found = args[1] ? lo_call_named(W, "LISPOS-INTERNAL",
-                                           "%WIRE-WATCH-CHECK", args, 2)
-                           : NULL;
+    /* after a group's change, the ids that changed (q) are told as ever;
+     * the others only when they enter or leave the result */
+    struct ids changed = { NULL, 0, 0 };
+    bool listed = true;
+    if (w->rechecking) {
+        for (size_t i = 0; i < q->n; i++)
+            ids_push(&changed, q->v[i]);
+        listed = recheck_ids(W, w, q);
+        sort_ids(q);
+    }
+    lo_ref args[2] = { lo_ref_copy(W, w->filter), id_list(W, q) };
+    lo_ref found = listed && args[1]
+                       ? lo_call_named(W, "LISPOS-INTERNAL",
+                                       "%WIRE-WATCH-CHECK", args, 2)
+                       : NULL;
     lo_lisp_set_limits(W, lo_pool_limits(w->ws->pool));
     if (!found) {               /* it ends, its client told why */
         const struct lo_error *e = lo_last_error(W);
@@ -383,6 +439,7 @@ static void run_check(lo_lisp *W, struct lo_job *job)
         lo_rpc_pack_string(&pk, e->message);
         w->failed = true;
         lo_scope_close(W, scope);
+        free(changed.v);
         return;
     }
     struct lo_wire wire = { w->handles, true };
@@ -394,8 +451,11 @@ static void run_check(lo_lisp *W, struct lo_job *job)
         if (entry)
             lo_get_int64(W, lo_get_car(W, entry), &id);
         if (entry && id == q->v[i]) {           /* in the result now */
-            pack_note(w, &pk, member(w, id) ? "changed" : "added");
-            lo_pack_value(W, &pk, entry, &wire);
+            bool was = member(w, id);
+            if (!was || !w->rechecking || among(&changed, id)) {
+                pack_note(w, &pk, was ? "changed" : "added");
+                lo_pack_value(W, &pk, entry, &wire);
+            }
             set_member(w, id, true);
             lo_ref_set(W, at, lo_get_cdr(W, at));
         } else if (member(w, q->v[i])) {        /* it left */
@@ -408,6 +468,7 @@ static void run_check(lo_lisp *W, struct lo_job *job)
         lo_scope_close(W, s);
     }
     lo_scope_close(W, scope);
+    free(changed.v);
 }
 
 static void check_done(struct lo_job *job)
@@ -422,7 +483,7 @@ static void check_done(struct lo_job *job)
         w->dead = true;
     if (w->dead)
         drop(w);
-    else if (w->pending.n)
+    else if (w->pending.n || w->recheck)
         start_check(w);
 }
 
@@ -430,6 +491,8 @@ static void start_check(struct lo_watch *w)
 {
     free(w->checking.v);
     w->checking = ids_take(&w->pending);
+    w->rechecking = w->recheck;
+    w->recheck = false;
     w->busy = true;
     w->job = (struct lo_job){ .run = run_check, .done = check_done };
     lo_pool_submit(w->ws->pool, &w->job);

@@ -138,6 +138,12 @@ static void tell_listener(lo_value e)
                         change_listener_ctx);
 }
 
+void lo_store_tell_groups_changed(void)
+{
+    if (change_listener)
+        change_listener(0, change_listener_ctx);
+}
+
 /* Make the entry's state s, as change `what` by caller c. */
 static void change_entry(lo_lisp *L, lo_value store, lo_value e,
                          const struct lo_store_caller *c, const char *what,

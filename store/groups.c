@@ -70,6 +70,7 @@ LO_PRIMITIVE(p_delete_group, "%DELETE-GROUP", INTERNAL, SYSTEM, 1, 1,
     lo_value name = name_arg(L, args[0], "group");
     group_members(L, store, name);          /* "no group" when none */
     lo_table_remove(L, *lo_svref(store, STORE_GROUPS), name);
+    lo_store_tell_groups_changed();
     lo_data_unlock_exclusive(L);
     return L->t;
 }
@@ -92,9 +93,11 @@ LO_PRIMITIVE(p_group_add_member, "%GROUP-ADD-MEMBER", INTERNAL, SYSTEM, 2, 2,
     lo_value user = name_arg(L, args[1], "user");
     lo_value members = group_members(L, store, group);
     bool added = !member_string(L, user, members);
-    if (added)
+    if (added) {
         lo_table_put(L, *lo_svref(store, STORE_GROUPS), group,
                      lo_cons(L, user, members));
+        lo_store_tell_groups_changed();
+    }
     lo_data_unlock_exclusive(L);
     return lo_truth(L, added);
 }
@@ -115,8 +118,10 @@ LO_PRIMITIVE(p_group_remove_member, "%GROUP-REMOVE-MEMBER", INTERNAL, SYSTEM,
         else
             kept = lo_cons(L, lo_car_raw(l), kept);
     }
-    if (removed)
+    if (removed) {
         lo_table_put(L, *lo_svref(store, STORE_GROUPS), group, kept);
+        lo_store_tell_groups_changed();
+    }
     lo_data_unlock_exclusive(L);
     return lo_truth(L, removed);
 }

@@ -219,6 +219,9 @@ bool lo_store_content_contains(lo_value object, lo_value text);
  * in place) and put it in the indexes. */
 void lo_store_record_first_version(lo_lisp *L, lo_value store, lo_value e,
                                    const struct lo_store_caller *c);
+/* The change listener told that a group's members changed, or a group
+ * went (groups.c, holding the lock exclusive): id 0 (store_api.h). */
+void lo_store_tell_groups_changed(void);
 /* The number of entry record e's newest version (1 until it changes). */
 int64_t lo_store_newest_version(lo_value e);
 extern const struct lo_primitive *const lo_store_entry_primitives[];

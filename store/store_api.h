@@ -24,8 +24,10 @@ int lo_store_register(void);
  * change of its object, attributes or ACL, its deletion, a revert -- on
  * the thread that made it, while that thread holds the store's lock
  * exclusive: it must be quick and must not call the Lisp (the server's
- * live queries note the id and look later).  One listener; NULL for
- * none.  Set it at start-up, before any thread changes the store. */
+ * live queries note the id and look later).  Id 0 says a group's members
+ * changed or a group was deleted: any entry whose ACL names a group may
+ * now grant a user more or less.  One listener; NULL for none.  Set it
+ * at start-up, before any thread changes the store. */
 void lo_store_listen(void (*fn)(int64_t id, void *ctx), void *ctx);
 
 /*

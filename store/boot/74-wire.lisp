@@ -236,6 +236,11 @@
   (let ((filter (%read-filter text)))
     (values filter (mapcar #'entry-id (directory-entries (store-query filter))))))
 
+;; The ids of the entries matching FILTER the caller may read now (a
+;; group changed: the watch looks at its whole result again).
+(defun %wire-watch-ids (filter)
+  (mapcar #'entry-id (directory-entries (store-query filter))))
+
 ;; Of the entries IDS (a change touched them), those the caller may read
 ;; that match FILTER, each as (id attributes).
 (defun %wire-watch-check (filter ids)

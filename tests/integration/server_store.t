@@ -273,6 +273,30 @@ ok(seen[-1] and seen[-1][2][1:] == ["removed", [six, None]] and
    all(x[2][1] == "changed" and x[2][2][0] == five for x in seen[:-1]),
    "an entry that no longer matches leaves (after the changes of the "
    "other)", seen)
+# a group's members change: what its ACL rows grant enters or leaves
+err, res = admin.call("admin.group-add", "readers")
+err, wg = bob.call("store.watch", '(= :kind "report")')
+err, seven = alice.call("store.put", "a report", ["kind", "report", "acl",
+                                                  [[["group", "readers"], 1]]])
+err, res = alice.call("store.put", "another", ["kind", "report"])
+err, res = admin.call("admin.group-add-member", "readers", "bob")
+n = bob.notification()
+while n and n[2][0] != wg:          # the book watch's, if any came late
+    n = bob.notification()
+ok(err is None and n and n[2][:2] == [wg, "added"] and n[2][2][0] == seven,
+   "bob made a member of the group an entry names: it enters his watch", n)
+err, res = admin.call("admin.group-remove-member", "readers", "bob")
+n = bob.notification()
+ok(n == [2, "store.changed", [wg, "removed", [seven, None]]],
+   "taken out of it: the entry leaves", n)
+err, res = admin.call("admin.group-add-member", "readers", "bob")
+n = bob.notification()
+err, res = admin.call("admin.group-delete", "readers")
+n = bob.notification()
+ok(n == [2, "store.changed", [wg, "removed", [seven, None]]],
+   "the group deleted: it leaves again", n)
+ok(bob.notification(1) is None, "and nothing else is told", bob.notes)
+bob.call("store.unwatch", wg)
 err, res = bob.call("store.unwatch", wb)
 ok(err is None and res is True, "store.unwatch", err)
 err, res = bob.call("store.unwatch", wb)
