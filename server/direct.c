@@ -103,10 +103,10 @@ static void end_entry(struct direct *d)
     msgpack_pack_int64(&d->pk, d->head.version);
 }
 
-bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
-                   msgpack_sbuffer *b)
+bool lo_direct_get(lo_lisp *L, bool *inside, const char *user,
+                   uint64_t msgid, int64_t id, msgpack_sbuffer *b)
 {
-    if (!lo_lisp_wait_try_end(L))
+    if (!*inside && !(*inside = lo_lisp_wait_try_end(L)))
         return false;           /* a collection or flip: leave it to a worker */
     size_t start = b->size;
     struct direct d = { 0 };
@@ -114,7 +114,6 @@ bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
     lo_rpc_pack_result_head(&d.pk, msgid);
     struct lo_peek_visitor visitor = { on_head, on_value, &d };
     int status = lo_store_peek(L, user, id, &visitor);
-    lo_lisp_wait_begin(L);
     if (status == LO_OK)
         end_entry(&d);
     else if (status == LO_ENOENT)
@@ -122,4 +121,11 @@ bool lo_direct_get(lo_lisp *L, const char *user, uint64_t msgid, int64_t id,
     else
         b->size = start;                /* what was packed is dropped */
     return status == LO_OK || status == LO_ENOENT;
+}
+
+void lo_direct_leave(lo_lisp *L, bool *inside)
+{
+    if (*inside)
+        lo_lisp_wait_begin(L);
+    *inside = false;
 }

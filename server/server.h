@@ -29,6 +29,8 @@ struct lo_server {
     struct lo_pool *pool;
     lo_lisp *loop_lisp;         /* the loop's thread's, waiting outside the
                                    Lisp between events (direct.h) */
+    bool loop_inside;           /* the loop stepped into the Lisp during
+                                   this read callback (direct.h) */
     msgpack_sbuffer direct_reply;   /* the loop's answer being packed */
     msgpack_zone message_zone;  /* the objects of the message read */
     struct lo_watches *watches; /* live queries */

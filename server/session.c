@@ -648,8 +648,8 @@ static bool direct_get(struct session *s, const struct lo_rpc_call *call)
         return false;
     msgpack_sbuffer *b = &s->srv->direct_reply;     /* reused: no malloc */
     b->size = 0;
-    if (!lo_direct_get(s->srv->loop_lisp, s->user, call->msgid,
-                       (int64_t)id->via.u64, b))
+    if (!lo_direct_get(s->srv->loop_lisp, &s->srv->loop_inside, s->user,
+                       call->msgid, (int64_t)id->via.u64, b))
         return false;
     atomic_fetch_add_explicit(&s->srv->direct, 1, memory_order_relaxed);
     send_buffer(s, b);
@@ -1137,6 +1137,9 @@ static void on_read(struct bufferevent *bev, void *arg)
             break;
         evbuffer_drain(in, used);
     }
+    /* out of the Lisp again if a store.get stepped in (direct.h): nothing
+     * above waits for another thread while inside but on short locks */
+    lo_direct_leave(s->srv->loop_lisp, &s->srv->loop_inside);
     release(s);
 }
 
