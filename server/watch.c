@@ -347,8 +347,6 @@ static lo_ref id_list(lo_lisp *W, const struct ids *q)
     return list;
 }
 
-/* On a worker, as the watch's user: each id checked against the filter,
- * the notifications packed into w->out. */
 /* q sorted, each id once. */
 static void sort_ids(struct ids *q)
 {
@@ -367,13 +365,13 @@ static bool among(const struct ids *q, int64_t id)
 }
 
 /* A group changed: every member, and every id the filter finds now as
- * the user, into all (beside the ids that changed). */
+ * the user, into all (beside the ids that changed); false when the Lisp
+ * failed (lo_last_error says why). */
 static bool recheck_ids(lo_lisp *W, struct lo_watch *w, struct ids *all)
 {
     for (size_t k = 0; k < w->member_words; k++)
         for (uint64_t x = w->members[k]; x; x &= x - 1)
-            if (!ids_push(all, (int64_t)(k * 64 + (unsigned)__builtin_ctzll(x))))
-                return false;
+            ids_push(all, (int64_t)(k * 64 + (unsigned)__builtin_ctzll(x)));
     lo_scope scope = lo_scope_open(W);
     lo_ref filter = lo_ref_copy(W, w->filter);
     lo_ref found = lo_call_named(W, "LISPOS-INTERNAL", "%WIRE-WATCH-IDS",
@@ -391,6 +389,8 @@ static bool recheck_ids(lo_lisp *W, struct lo_watch *w, struct ids *all)
     return found != NULL;
 }
 
+/* On a worker, as the watch's user: each id checked against the filter,
+ * the notifications packed into w->out. */
 static void run_check(lo_lisp *W, struct lo_job *job)
 {
     struct lo_watch *w = (struct lo_watch *)job;
