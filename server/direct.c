@@ -22,13 +22,6 @@ static void raw(msgpack_packer *pk, const char *bytes, size_t len)
     pk->callback(pk->data, bytes, len);
 }
 
-static void pack_ext(msgpack_packer *pk, int8_t type, const char *body,
-                     size_t len)
-{
-    msgpack_pack_ext(pk, len, type);
-    msgpack_pack_ext_body(pk, body, len);
-}
-
 /* "access" and the head of "attributes" follow the object, which may be
  * a list told in many values: packed before the first key, or at the end
  * when there is none. */
@@ -82,7 +75,7 @@ static void on_value(void *ctx, const struct lo_peek_value *v)
         msgpack_pack_bin_body(pk, v->text, v->length);
         break;
     case LO_PEEK_KEYWORD:
-        pack_ext(pk, LO_EXT_KEYWORD, v->text, v->length);
+        lo_pack_ext(pk, LO_EXT_KEYWORD, v->text, v->length);
         break;
     case LO_PEEK_LIST:
         msgpack_pack_array(pk, (size_t)v->integer);
@@ -96,7 +89,7 @@ static void end_entry(struct direct *d)
     begin_attributes(d);
     raw(&d->pk, "\xa5" "owner", 6);
     if (d->head.administrator)
-        pack_ext(&d->pk, LO_EXT_KEYWORD, "ADMINISTRATOR", 13);
+        lo_pack_ext(&d->pk, LO_EXT_KEYWORD, "ADMINISTRATOR", 13);
     else
         lo_rpc_pack_string(&d->pk, d->head.owner);
     raw(&d->pk, "\xa7" "version", 8);

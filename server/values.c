@@ -18,8 +18,8 @@ enum { DEPTH_MOST = 24, SUMMARY_MOST = 200 };   /* room for the envelope */
 
 /* ---- out ---- */
 
-static void pack_ext(msgpack_packer *pk, int8_t type, const void *body,
-                     size_t len)
+void lo_pack_ext(msgpack_packer *pk, int8_t type, const void *body,
+                 size_t len)
 {
     msgpack_pack_ext(pk, len, type);
     msgpack_pack_ext_body(pk, body, len);
@@ -54,7 +54,8 @@ static char *printed(lo_lisp *W, lo_ref v, size_t most)
 static void pack_printed(lo_lisp *W, msgpack_packer *pk, lo_ref v)
 {
     char *text = printed(W, v, 0);
-    pack_ext(pk, LO_EXT_PRINTED, text ? text : "", text ? strlen(text) : 0);
+    lo_pack_ext(pk, LO_EXT_PRINTED, text ? text : "",
+                text ? strlen(text) : 0);
     free(text);
 }
 
@@ -92,7 +93,7 @@ static void pack_handle(lo_lisp *W, msgpack_packer *pk, lo_ref v,
     msgpack_pack_int(&bp, lo_get_access(W, v));
     lo_rpc_pack_string(&bp, type);
     lo_rpc_pack_string(&bp, summary ? summary : "");
-    pack_ext(pk, LO_EXT_HANDLE, body.data, body.size);
+    lo_pack_ext(pk, LO_EXT_HANDLE, body.data, body.size);
     msgpack_sbuffer_destroy(&body);
     free(summary);
 }
@@ -146,14 +147,14 @@ static void pack_symbol(lo_lisp *W, msgpack_packer *pk, lo_ref v)
         return;
     }
     if (!strcmp(package, "KEYWORD")) {
-        pack_ext(pk, LO_EXT_KEYWORD, name, strlen(name));
+        lo_pack_ext(pk, LO_EXT_KEYWORD, name, strlen(name));
         return;
     }
     size_t p = strlen(package), n = strlen(name);
     char both[sizeof package + sizeof name];
     memcpy(both, package, p + 1);
     memcpy(both + p + 1, name, n);
-    pack_ext(pk, LO_EXT_SYMBOL, both, p + 1 + n);
+    lo_pack_ext(pk, LO_EXT_SYMBOL, both, p + 1 + n);
 }
 
 static void pack_at(lo_lisp *W, msgpack_packer *pk, lo_ref v, int depth,
@@ -239,7 +240,7 @@ static bool pack_other(lo_lisp *W, msgpack_packer *pk, lo_ref v)
             return false;
         if (text)
             lo_get_string(W, out[1], text, (size_t)n + 1);
-        pack_ext(pk, kinds[i].ext, text ? text : small, (size_t)n);
+        lo_pack_ext(pk, kinds[i].ext, text ? text : small, (size_t)n);
         free(text);
         return true;
     }

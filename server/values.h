@@ -38,6 +38,9 @@ struct lo_wire {
 
 void lo_pack_value(lo_lisp *W, msgpack_packer *pk, lo_ref v,
                    const struct lo_wire *wire);
+/* An extension value of type (enum lo_ext) with its body. */
+void lo_pack_ext(msgpack_packer *pk, int8_t type, const void *body,
+                 size_t len);
 
 /* Why a value could not be read: an ARGUMENT-ERROR, or the error of the
  * Lisp call that made it. */

@@ -135,35 +135,16 @@ static bool tell(struct peek *p, lo_value x, enum lo_peek_role role,
     return true;
 }
 
-/* The caller user: the name of their environment, as the store's reads
- * see it (lo_store_caller); false when they have none yet. */
+/* The caller user (NULL: the administrator), as the store's reads see
+ * them from their environment; false when they have none yet. */
 static bool caller_of(lo_lisp *L, lo_value store, const char *user,
                       struct lo_store_caller *c)
 {
-    c->name = L->nil;
-    c->groups = L->nil;
-    c->number = 0;
-    if (!user)
-        return true;
-    lo_value env = lo_env_find_user(L, user);
+    lo_value env = user ? lo_env_find_user(L, user) : lo_system_env(L);
     if (lo_null(L, env))
         return false;
-    c->name = lo_ptr(env)[ENV_NAME];
-    c->number = LO_CALLER_UNNUMBERED;
-    c->groups = *lo_svref(store, STORE_GROUPS);
+    lo_store_caller_in(L, store, env, c);
     return true;
-}
-
-/* The entry record of id as c reads it, or 0, with c's bits in *bits. */
-static lo_value readable_entry(lo_lisp *L, lo_value store, int64_t id,
-                               const struct lo_store_caller *c,
-                               unsigned *bits)
-{
-    lo_value e = lo_store_entry_record(L, store, id);
-    if (lo_null(L, e) || !lo_null(L, *lo_svref(e, ENTRY_DELETED)))
-        return 0;
-    *bits = lo_store_bits(L, e, c);
-    return (*bits & LO_ACCESS_READ) ? e : 0;
 }
 
 /* Everything of entry record e that store.get sends, told. */
@@ -217,7 +198,7 @@ int lo_store_peek(lo_lisp *L, const char *user, int64_t id,
         if (!caller_of(L, store, user, &c))
             status = LO_EBUSY;
         else
-            e = readable_entry(L, store, id, &c, &bits);
+            e = lo_store_entry_to_read(L, store, id, &c, &bits);
     }
     if (e) {
         struct peek p;          /* not zeroed: its text is 4 KiB of scratch */

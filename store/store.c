@@ -154,17 +154,23 @@ lo_value lo_store_entry_record(lo_lisp *L, lo_value store, int64_t id)
 
 /* ---- the caller ----------------------------------------------------------- */
 
-void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c)
+void lo_store_caller_in(lo_lisp *L, lo_value store, lo_value env,
+                        struct lo_store_caller *c)
 {
     c->name = L->nil;
     c->groups = L->nil;
     c->number = 0;
-    if (lo_env_is_system(L, L->env))
+    if (lo_env_is_system(L, env))
         return;
-    c->name = lo_ptr(L->env)[ENV_NAME];
+    c->name = lo_ptr(env)[ENV_NAME];
     c->number = LO_CALLER_UNNUMBERED;
     if (store)
         c->groups = *lo_svref(store, STORE_GROUPS);
+}
+
+void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c)
+{
+    lo_store_caller_in(L, store, L->env, c);
 }
 
 void lo_store_caller_number(lo_lisp *L, lo_value store,
@@ -189,6 +195,18 @@ unsigned lo_store_bits(lo_lisp *L, lo_value entry,
         (lo_eq(owner, c->name) || lo_equal(L, owner, c->name)))
         return LO_ACCESS_ALL;
     return lo_acl_bits(L, *lo_svref(entry, ENTRY_ACL), c->name, c->groups);
+}
+
+lo_value lo_store_entry_to_read(lo_lisp *L, lo_value store, int64_t id,
+                                const struct lo_store_caller *c,
+                                unsigned *bits)
+{
+    lo_value e = lo_store_entry_record(L, store, id);
+    *bits = 0;
+    if (lo_null(L, e) || !lo_null(L, *lo_svref(e, ENTRY_DELETED)))
+        return 0;
+    *bits = lo_store_bits(L, e, c);
+    return (*bits & LO_ACCESS_READ) ? e : 0;
 }
 
 bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
@@ -393,11 +411,9 @@ static lo_value visible_entry(lo_lisp *L, lo_value store, lo_value id_arg,
                               const struct lo_store_caller *c, unsigned *bits)
 {
     int64_t id = arg_id(L, id_arg);
-    lo_value e = store ? lo_store_entry_record(L, store, id) : L->nil;
-    unsigned b = 0;
-    if (!lo_null(L, e) && lo_null(L, *lo_svref(e, ENTRY_DELETED)))
-        b = lo_store_bits(L, e, c);
-    if (!(b & LO_ACCESS_READ))
+    unsigned b;
+    lo_value e = store ? lo_store_entry_to_read(L, store, id, c, &b) : 0;
+    if (!e)
         lo_store_error(L, "no entry %lld", (long long)id);
     if (bits)
         *bits = b;

@@ -116,6 +116,9 @@ enum { LO_CALLER_UNNUMBERED = -2 };
 void lo_store_caller_number(lo_lisp *L, lo_value store,
                             struct lo_store_caller *c);
 void lo_store_caller(lo_lisp *L, lo_value store, struct lo_store_caller *c);
+/* The same for the user of environment env (the thread's need not be). */
+void lo_store_caller_in(lo_lisp *L, lo_value store, lo_value env,
+                        struct lo_store_caller *c);
 static inline bool lo_store_admin_p(lo_lisp *L, const struct lo_store_caller *c)
 {
     return lo_null(L, c->name);
@@ -168,6 +171,11 @@ static inline int lo_store_vis_readable(unsigned w,
         return 1;
     return (w & VIS_ACL) ? -1 : 0;      /* -1: ask the ACL */
 }
+/* The live entry record of id that caller c may read, with c's bits on
+ * it in *bits; 0 when there is none (nothing signalled). */
+lo_value lo_store_entry_to_read(lo_lisp *L, lo_value store, int64_t id,
+                                const struct lo_store_caller *c,
+                                unsigned *bits);
 /* Whether caller c may read the entry of id (live and readable). */
 bool lo_store_readable(lo_lisp *L, lo_value store, int64_t id,
                        const struct lo_store_caller *c);

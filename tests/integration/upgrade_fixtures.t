@@ -66,6 +66,10 @@ for fixture in "$root"/tests/upgrade/releases/*/; do
     value_is "$release: the store's API after the upgrade" "" \
         "(T T \"LISPOS\")" \
         "$("$repl" --store "$store" -e '(list (integerp (entry-id (store-put 1 :name "x"))) (progn (make-group "newgroup") (and (member "newgroup" (mapcar (function car) (groups)) :test (function equal)) t)) (package-name (symbol-package (quote groups))))' 2>&1 | tail -1)"
+    # the live queries' look at a whole result (a group changed), new in
+    # 0.4.0's boot code, reads the upgraded store as a user's query does
+    value_is "$release: a watch's recheck reads the upgraded store" "" T \
+        "$("$repl" --store "$store" --user alice -e '(equal (lispos-internal::%wire-watch-ids t) (mapcar (function entry-id) (directory-entries (store-query t))))' 2>&1 | tail -1)"
     value_is "$release: a user reads the store's API too" "" '(T "PODCAST")' \
         "$("$repl" --store "$store" --user alice -e '(list (integerp (store-count t)) (handler-case (store-put 1 :category :podcast) (store-error () "PODCAST")))' 2>&1 | tail -1)"
 done
