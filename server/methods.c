@@ -183,8 +183,9 @@ void lo_run_store_query(lo_lisp *W, struct lo_job *job)
     if (!r)
         return;
     lo_scope scope = lo_scope_open(W);
-    lo_ref args[4] = { lo_new_string(W, r->text, r->text_len),
-                       lo_new_nil(W), lo_new_nil(W), lo_new_nil(W) };
+    lo_ref args[5] = { lo_new_string(W, r->text, r->text_len),
+                       lo_new_nil(W), lo_new_nil(W), lo_new_nil(W),
+                       lo_new_boolean(W, r->summary) };
     if (r->key[0]) {
         lo_ref key = lo_new_symbol(W, "KEYWORD", r->key);
         args[1] = !r->descending ? key : lo_new_list(W, (lo_ref[]){
@@ -194,7 +195,7 @@ void lo_run_store_query(lo_lisp *W, struct lo_job *job)
         args[2] = lo_new_integer(W, r->limit);
     if (r->offset >= 0)
         args[3] = lo_new_integer(W, r->offset);
-    lo_wire_apply(W, "%WIRE-QUERY", args, 4, r->handles, r->msgid, &pk);
+    lo_wire_apply(W, "%WIRE-QUERY", args, 5, r->handles, r->msgid, &pk);
     lo_scope_close(W, scope);
 }
 

@@ -43,6 +43,7 @@ struct request {
     lo_ckpt *store;             /* for sync */
     char key[USER_NAME_MOST + 10];  /* store.query's order-by ("" none) */
     bool descending;
+    bool summary;               /* store.query's: each entry's object summed up */
     int64_t limit, offset;      /* store.query's, -1 when not given */
     struct lo_server *srv;
     bool system;                /* runs in the system environment */

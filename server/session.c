@@ -567,12 +567,14 @@ static void eval(struct session *s, const struct lo_rpc_call *call)
 }
 
 /* store.query's options {"order-by": KEY, "descending": bool, "limit": n,
- * "offset": n} into r's fields; false (with why) when one is wrong. */
+ * "offset": n, "summary": bool} into r's fields; false (with why) when one
+ * is wrong. */
 static bool query_options(const msgpack_object *o, struct request *r,
                           const char **why)
 {
     *why = "store.query's options are a map: order-by (a key's name), "
-           "descending (a boolean), limit and offset (integers >= 0)";
+           "descending (a boolean), limit and offset (integers >= 0), "
+           "summary (a boolean)";
     if (o->type != MSGPACK_OBJECT_MAP)
         return false;
     for (uint32_t i = 0; i < o->via.map.size; i++) {
@@ -592,6 +594,8 @@ static bool query_options(const msgpack_object *o, struct request *r,
             r->key[v->via.str.size] = 0;
         } else if (IS("descending") && v->type == MSGPACK_OBJECT_BOOLEAN) {
             r->descending = v->via.boolean;
+        } else if (IS("summary") && v->type == MSGPACK_OBJECT_BOOLEAN) {
+            r->summary = v->via.boolean;
         } else if ((IS("limit") || IS("offset")) &&
                    v->type == MSGPACK_OBJECT_POSITIVE_INTEGER &&
                    v->via.u64 < ((uint64_t)1 << 60)) {

@@ -30,9 +30,33 @@
       (push (cadr p) out))
     (list id (cons '%array (nreverse out)))))
 
-(defun %wire-query (text order-by limit offset)
+;; A line of text summing up an entry's object, for a listing: a byte
+;; vector's size, a string's start, another object's printed form -- at
+;; most about 80 characters, printed with short lists (the object may be
+;; large; printing runs the user's own PRINT-OBJECT methods, as the user).
+(defun %wire-summary (object)
+  (flet ((cut (text) (if (> (length text) 80)
+                         (concatenate 'string (subseq text 0 77) "...")
+                         text)))
+    (cond ((and (vectorp object)
+                (equal (array-element-type object) '(unsigned-byte 8)))
+           (format nil "~d bytes" (length object)))
+          ((stringp object)
+           (cut (prin1-to-string (if (> (length object) 80)
+                                     (subseq object 0 80)
+                                     object))))
+          (t (let ((*print-length* 8) (*print-level* 3))
+               (cut (prin1-to-string object)))))))
+
+;; store.query's answer: each entry (id attributes), or with SUMMARY (id
+;; attributes summary).
+(defun %wire-query (text order-by limit offset &optional summary)
   (cons '%array
-   (mapcar #'%wire-entry
+   (mapcar (lambda (e)
+             (if summary
+                 (append (%wire-entry e)
+                         (list (%wire-summary (entry-object e))))
+                 (%wire-entry e)))
           (directory-entries
            (store-query (%read-filter text) :order-by order-by :limit limit
                         :offset offset)))))

@@ -90,6 +90,16 @@ err, res = alice.call("store.query", "(> :year 1980)",
                       {"order-by": "year", "offset": 1})
 ok(err is None and [e[1][1] for e in res] == ["private", "third"],
    "options: offset 1", res)
+alice.value('(store-put (make-array 5 :element-type \'(unsigned-byte 8)) '
+            ':name "bytes")')
+alice.value('(store-put (loop for i below 100 collect i) :name "long list")')
+err, res = alice.call("store.query", "(has :name)",
+                      {"summary": True, "order-by": "name"})
+ok(err is None and [e[2] for e in res] ==
+   ['5 bytes', '(0 1 2 3 4 5 6 7 ...)', '"private"', '"shared"',
+    '"also private"'], "options: summary, a line for each entry's object", res)
+err, res = alice.call("store.query", "(has :name)", {"summary": "yes"})
+ok(err and err["type"] == "ARGUMENT-ERROR", "summary is a boolean", err)
 err, res = alice.call("store.query", "(bogus :year 1)")
 ok(err and err["type"] == "STORE-QUERY-ERROR", "an unknown operator: "
    "STORE-QUERY-ERROR", err)
