@@ -75,6 +75,15 @@ SERVER_SRCS := $(filter-out $(TOOL_SRCS) server/lispos_server.c,\
 SERVER_LIB  := $(BUILD)/liblispos-server.a
 SERVER_LIBS := -levent_openssl -levent_pthreads -levent -lssl -lcrypto \
                -lmsgpackc -lsodium -linih
+# lispos-client and lispos-admin (clients/): they talk to the server only
+# through the protocol (proto/frame.c), never link the core, and are the
+# only code that links libedit.
+CLIENT_MAINS := clients/lispos_client.c clients/lispos_admin.c
+CLIENT_SRCS  := $(filter-out $(CLIENT_MAINS),$(wildcard clients/*.c)) \
+                proto/frame.c
+CLIENT_LIB   := $(BUILD)/liblispos-client.a
+CLIENT_LIBS  := -lssl -lcrypto -lmsgpackc -lsodium -linih -ledit
+CLIENTS      := $(BUILD)/lispos-client $(BUILD)/lispos-admin
 # tests/unit/: C tests, one program each; tests/integration/: scripts that
 # drive the programs; tests/helpers/: what the C tests share, compiled once.
 TEST_SRCS := $(wildcard tests/unit/*.c)
@@ -119,7 +128,7 @@ UPGRADE_BOOT := $(wildcard tests/upgrade/boot/*/*.lisp)
 UPGRADE_CRASH := $(BUILD)/upgrade/b/upgrade-crash
 
 .PHONY: all check run bench soak fuzz fixture clean deps
-all: $(TOOLS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE) $(UPGRADE_REPLS) \
+all: $(TOOLS) $(CLIENTS) $(TESTS) $(BENCHES) $(CRASHERS) $(EXAMPLE) $(UPGRADE_REPLS) \
 	$(UPGRADE_CRASH)
 
 # ---- dependencies: checked on every run (cheap), installed when missing ----
@@ -134,6 +143,11 @@ $(call obj,$(CORE_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 $(call obj,$(HOST_SRCS) $(TOOL_SRCS) server/lispos_server.c $(SERVER_SRCS) $(TEST_SRCS) $(HELPER_SRCS) $(BENCH_SRCS) $(CRASH_SRCS) $(FUZZ_SRCS)): $(BUILD)/obj/%.o: %.c | deps
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(HOST_FLAGS) -I. -c $< -o $@
+
+# The clients print their release (the VERSION file) for --version.
+$(call obj,$(CLIENT_SRCS:proto/frame.c=) $(CLIENT_MAINS)): $(BUILD)/obj/%.o: %.c VERSION | deps
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(HOST_FLAGS) -DLO_RELEASE='"$(shell cat VERSION)"' -I. -c $< -o $@
 
 # The system code in Lisp, embedded as data (lisp/boot.h).
 $(BOOT_C): $(BOOT_LISP) conf/embed_boot.sh
@@ -173,6 +187,13 @@ $(SERVER_LIB): $(call obj,$(SERVER_SRCS))
 
 $(BUILD)/lispos-server: $(BUILD)/obj/server/lispos_server.o $(SERVER_LIB) $(LIBS)
 	$(CC) $(LDFLAGS) $< $(SERVER_LIB) $(LINK_LIBS) $(SERVER_LIBS) -o $@
+
+$(CLIENT_LIB): $(call obj,$(CLIENT_SRCS))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLIENTS): $(BUILD)/lispos-%: $(BUILD)/obj/clients/lispos_%.o $(CLIENT_LIB)
+	$(CC) $(LDFLAGS) $^ $(CLIENT_LIBS) -o $@
 
 # The upgrade variants: the same objects and archives, linked with their own
 # boot.o and release.o first, so the archive's members are not pulled in.

@@ -186,10 +186,14 @@ void lo_run_store_query(lo_lisp *W, struct lo_job *job)
     lo_ref args[5] = { lo_new_string(W, r->text, r->text_len),
                        lo_new_nil(W), lo_new_nil(W), lo_new_nil(W),
                        lo_new_boolean(W, r->summary) };
+    lo_ref descending = lo_new_symbol(W, "KEYWORD", "DESCENDING");
     if (r->key[0]) {
         lo_ref key = lo_new_symbol(W, "KEYWORD", r->key);
-        args[1] = !r->descending ? key : lo_new_list(W, (lo_ref[]){
-                      key, lo_new_symbol(W, "KEYWORD", "DESCENDING") }, 2);
+        args[1] = !r->descending ? key
+                                 : lo_new_list(W, (lo_ref[]){ key, descending },
+                                               2);
+    } else if (r->descending) {
+        args[1] = descending;           /* by id, newest first */
     }
     if (r->limit >= 0)
         args[2] = lo_new_integer(W, r->limit);

@@ -26,6 +26,9 @@ static const struct lo_wire_method methods[] = {
       "[group, user]", true },
     { "admin.group-remove-member", "%WIRE-GROUP-REMOVE-MEMBER", 2, 2,
       "[group, user]", true },
+    { "admin.acl-show", "%WIRE-ACL-SHOW", 1, 1, "[id]", true },
+    { "admin.acl-grant", "%WIRE-GRANT", 3, 3, "[id, principal, bits]", true },
+    { "admin.acl-revoke", "%WIRE-REVOKE", 2, 2, "[id, principal]", true },
 };
 
 enum { ARGS_MOST = 4 };

@@ -48,6 +48,19 @@
           (t (let ((*print-length* 8) (*print-level* 3))
                (cut (prin1-to-string object)))))))
 
+;; The entries of store.query: ORDER-BY a key, (key :descending), or
+;; :DESCENDING alone -- by id, newest first: the whole result reversed,
+;; then OFFSET and LIMIT applied to it.
+(defun %wire-query-entries (filter order-by limit offset)
+  (if (eq order-by :descending)
+      (let ((newest (nthcdr (or offset 0)
+                            (nreverse (directory-entries (store-query filter))))))
+        (if (and limit (< limit (length newest)))
+            (subseq newest 0 limit)
+            newest))
+      (directory-entries
+       (store-query filter :order-by order-by :limit limit :offset offset))))
+
 ;; store.query's answer: each entry (id attributes), or with SUMMARY (id
 ;; attributes summary).
 (defun %wire-query (text order-by limit offset &optional summary)
@@ -57,9 +70,7 @@
                  (append (%wire-entry e)
                          (list (%wire-summary (entry-object e))))
                  (%wire-entry e)))
-          (directory-entries
-           (store-query (%read-filter text) :order-by order-by :limit limit
-                        :offset offset)))))
+           (%wire-query-entries (%read-filter text) order-by limit offset))))
 
 (defun %wire-count (text)
   (store-count (%read-filter text)))
@@ -270,7 +281,25 @@
 (defun %wire-watch-check (filter ids)
   (mapcar #'%wire-entry (%store-matching filter ids)))
 
-;;; ---- the administrator's methods on groups (run in the system environment) -------
+;;; ---- the administrator's methods (run in the system environment) ----------------
+
+;; admin.acl-show: an entry's owner and ACL, whoever may read it -- a
+;; group's row as ("group" name), as clients write it.
+(defun %wire-acl-show (id)
+  (let ((e (store-get (%wire-id id))))
+    (unless e
+      (error 'store-error :format-control "no entry ~d"
+                          :format-arguments (list (%wire-id id))))
+    (%wire-map "id" (entry-id e) "owner" (entry-owner e)
+               "acl" (cons '%array
+                           (mapcar (lambda (row)
+                                     (let ((who (car row)))
+                                       (list (if (consp who)
+                                                 (list "group" (cadr who))
+                                                 who)
+                                             (cadr row))))
+                                   (entry-attribute e :acl))))))
+
 
 (defun %wire-group-add (name) (make-group name) t)
 (defun %wire-group-delete (name) (%delete-group name))

@@ -100,6 +100,11 @@ ok(err is None and [e[2] for e in res] ==
     '"also private"'], "options: summary, a line for each entry's object", res)
 err, res = alice.call("store.query", "(has :name)", {"summary": "yes"})
 ok(err and err["type"] == "ARGUMENT-ERROR", "summary is a boolean", err)
+err, res = alice.call("store.query", "(has :year)",
+                      {"descending": True, "limit": 2, "offset": 1})
+ok(err is None and [e[0] for e in res] == [2, 1],
+   "descending without order-by: newest id first, then offset and limit",
+   res)
 err, res = alice.call("store.query", "(bogus :year 1)")
 ok(err and err["type"] == "STORE-QUERY-ERROR", "an unknown operator: "
    "STORE-QUERY-ERROR", err)
