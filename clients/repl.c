@@ -8,6 +8,9 @@
  * changes it), and shows its shortest name in the prompt.
  */
 #include <errno.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -256,6 +259,34 @@ static char **complete(const char *text, int start, int end)
     return rl_completion_matches(text, next_completion);
 }
 
+/* readline's input: one character (UTF-8 decoded), or EOF -- also when
+ * Ctrl-C comes, so that readline returns and the REPL drops the form
+ * being typed (libedit itself would read again after a signal). */
+static int read_key(FILE *in)
+{
+    int fd = fileno(in);
+    unsigned char byte;
+    for (;;) {
+        if (lo_conn_interrupted())
+            return EOF;
+        struct pollfd p = { fd, POLLIN, 0 };
+        if (poll(&p, 1, -1) < 0)
+            continue;                   /* a signal: look at the flag */
+        ssize_t n = read(fd, &byte, 1);
+        if (n == 1)
+            break;
+        if (n == 0 || errno != EINTR)
+            return EOF;
+    }
+    if (byte < 0xc0)
+        return byte;
+    int more = byte >= 0xf0 ? 3 : byte >= 0xe0 ? 2 : 1;
+    int code = byte & (0x3f >> more);
+    while (more-- > 0 && read(fd, &byte, 1) == 1)
+        code = code << 6 | (byte & 0x3f);
+    return code;
+}
+
 /* The prompt: "alice@CL-USER> ", or dots under it for a form's next
  * lines. */
 static void make_prompt(char *out, size_t len, const char *user, bool more)
@@ -292,7 +323,13 @@ static int eval_complete_forms(struct lo_conn *c, struct lo_text *input)
 int lo_repl(struct lo_conn *c, const char *user, const char *history_file)
 {
     repl_conn = c;
+    /* the wire's text is UTF-8: so is the line being edited, whatever
+     * the locale says */
+    setlocale(LC_CTYPE, "");
+    if (strcmp(nl_langinfo(CODESET), "UTF-8"))
+        setlocale(LC_CTYPE, "C.UTF-8");
     rl_readline_name = "lispos";
+    rl_getc_function = read_key;
     rl_attempted_completion_function = complete;
     rl_basic_word_break_characters = " \t\n\"'`;(),";
     rl_completer_word_break_characters = (char *)rl_basic_word_break_characters;
