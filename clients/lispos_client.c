@@ -180,7 +180,15 @@ static int cmd_put(struct client *cl, struct lo_conn *c)
     bool progress = isatty(STDERR_FILENO);
     for (size_t f = 0; f < nfiles && rc == LO_CONN_OK; f++) {
         uint64_t id;
-        rc = lo_put_file(c, files[f], attrs, nattrs, progress, &id);
+        const char *name = strrchr(files[f], '/') ? strrchr(files[f], '/') + 1
+                                                  : files[f];
+        char label[256];
+        if (nfiles > 1)
+            snprintf(label, sizeof label, "%s (%zu/%zu)", name, f + 1, nfiles);
+        else
+            snprintf(label, sizeof label, "%s", name);
+        rc = lo_put_file(c, files[f], attrs, nattrs, progress ? label : NULL,
+                         &id);
         if (rc == LO_CONN_OK) {
             printf("%llu\n", (unsigned long long)id);
             fflush(stdout);

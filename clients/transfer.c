@@ -56,8 +56,8 @@ struct progress {
 
 static void progress_show(struct progress *p, uint64_t done, bool final)
 {
-    if (!p->on)
-        return;
+    if (!p->on || (!final && done >= p->total))
+        return;                         /* the last one: final's */
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
     long ms = (now.tv_sec - p->last.tv_sec) * 1000 +
@@ -243,7 +243,7 @@ static int put_large(struct lo_conn *c, FILE *f, const char *path,
 }
 
 int lo_put_file(struct lo_conn *c, const char *path,
-                const struct lo_attr *attrs, size_t nattrs, bool progress,
+                const struct lo_attr *attrs, size_t nattrs, const char *label,
                 uint64_t *id)
 {
     FILE *f = fopen(path, "rb");
@@ -255,8 +255,8 @@ int lo_put_file(struct lo_conn *c, const char *path,
             fclose(f);
         return LO_CONN_REFUSED;
     }
-    const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    struct progress bar = { progress, name, (uint64_t)st.st_size, { 0, 0 } };
+    struct progress bar = { label != NULL, label, (uint64_t)st.st_size,
+                            { 0, 0 } };
     int rc = (uint64_t)st.st_size <= CHUNK
                  ? put_small(c, f, path, (size_t)st.st_size, attrs, nattrs, id)
                  : put_large(c, f, path, (uint64_t)st.st_size, attrs, nattrs,

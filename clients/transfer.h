@@ -22,9 +22,10 @@ struct lo_attr {
 };
 
 /* Put the file at path with the attributes: 0 and *id, or an exit code
- * (the reason printed).  progress: show a bar on stderr. */
+ * (the reason printed).  label: NULL for no progress bar, else the text
+ * after it ("notes.txt (3/12)"). */
 int lo_put_file(struct lo_conn *c, const char *path,
-                const struct lo_attr *attrs, size_t nattrs, bool progress,
+                const struct lo_attr *attrs, size_t nattrs, const char *label,
                 uint64_t *id);
 /* Write entry id's object to out: a byte vector's bytes, a string's
  * UTF-8 text, anything else as Lisp prints it. */

@@ -198,6 +198,19 @@ term.type("wrong\r")
 ok(term.expect("login failed") is not None and term.wait() == 4,
    "a wrong password: 'login failed', exit 4", term.seen)
 
+# ---- put's progress bar, on a terminal ----
+big = os.path.join(srv.tmp, "big.bin")
+with open(big, "wb") as f:
+    f.write(os.urandom(12 << 20))
+small = os.path.join(srv.tmp, "small.txt")
+with open(small, "w") as f:
+    f.write("small\n")
+term = Terminal(["put", big, small], env)
+ok(term.wait() == 0 and
+   re.search(r"100% +12\.0/12\.0 MiB  big\.bin \(1/2\)", term.seen) and
+   "small.txt (2/2)" in term.seen, "put on a terminal: a progress bar for "
+   "each file, counted", term.seen[-400:])
+
 # ---- trust on first use ----
 known = os.path.join(home, ".config", "lispos", "known_hosts")
 term = Terminal(["-e", "(+ 20 22)"], dict(base_env, LISPOS_PASSWORD="alice-pw"))
