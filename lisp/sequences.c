@@ -282,9 +282,32 @@ LO_PRIMITIVE(p_fill, "FILL", CL, ANY, 2, -1,
     return v;
 }
 
-/* (replace target source &key start1 end1 start2 end2).  When target and
- * source are the same vector the source is copied first, so overlapping
- * ranges come out as the standard asks. */
+/* count elements of vector src from s2 into vector v from s1, as memmove
+ * does: overlapping ranges of one vector come out as the standard asks,
+ * with nothing copied aside (a vector of a million elements replaced into
+ * itself must not need a second one).  Byte vectors and strings are moved
+ * whole; elements are checked to fit otherwise. */
+static void move_elements(lo_lisp *L, lo_value v, uint64_t s1, lo_value src,
+                          uint64_t s2, uint64_t count, const char *op)
+{
+    enum lo_type t = lo_type_of_object(v);
+    if (t == LO_T_BYTES && lo_type_of_object(src) == LO_T_BYTES) {
+        memmove(lo_bytes_data(v) + s1, lo_bytes_data(src) + s2, count);
+    } else if (t == LO_T_STRING && lo_type_of_object(src) == LO_T_STRING) {
+        memmove(lo_string_chars(v) + s1, lo_string_chars(src) + s2,
+                count * sizeof(uint32_t));
+    } else if (lo_eq(v, src) && s1 > s2) {
+        for (uint64_t i = count; i-- > 0;)      /* from the end */
+            lo_any_vector_set(L, v, s1 + i, lo_any_vector_ref(src, s2 + i),
+                              op);
+    } else {
+        for (uint64_t i = 0; i < count; i++)
+            lo_any_vector_set(L, v, s1 + i, lo_any_vector_ref(src, s2 + i),
+                              op);
+    }
+}
+
+/* (replace target source &key start1 end1 start2 end2). */
 LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1,
              "(sequence-1 sequence-2 &key (start1 0) end1 (start2 0) end2)",
              "SEQUENCE-1 with its elements from START1 replaced by those of "
@@ -297,10 +320,7 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1,
     lo_value k[4];
     lo_parse_keys(L, op, args, nargs, 2, "START1 END1 START2 END2", k);
     enum lo_kind kind = lo_sequence_arg(L, args[0], op);
-    lo_value src = lo_items_of(L, args[1], op);
-    if (lo_eq(src, args[0]))
-        src = lo_sequence_from(L, LO_K_VECTOR, src, 0,
-                               lo_any_vector_length(src), op);
+    lo_value src = lo_items_of(L, args[1], op);     /* a list: a copy */
     uint64_t s1, e1, s2, e2, len1;
     if (kind == LO_K_LIST) {
         len1 = lo_list_length_arg(L, args[0]);
@@ -319,9 +339,7 @@ LO_PRIMITIVE(p_replace, "REPLACE", CL, ANY, 2, -1,
         for (uint64_t i = 0; i < count; i++, l = lo_cdr_raw(l))
             lo_ptr(l)[1] = lo_any_vector_ref(src, s2 + i);
     } else {
-        for (uint64_t i = 0; i < count; i++)
-            lo_any_vector_set(L, args[0], s1 + i,
-                              lo_any_vector_ref(src, s2 + i), op);
+        move_elements(L, args[0], s1, src, s2, count, op);
     }
     return args[0];
 }

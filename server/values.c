@@ -25,24 +25,13 @@ void lo_pack_ext(msgpack_packer *pk, int8_t type, const void *body,
     msgpack_pack_ext_body(pk, body, len);
 }
 
-/* The text PRIN1 writes for v (malloc'd, or NULL), cut at `most` bytes
- * when most is nonzero. */
-static char *printed(lo_lisp *W, lo_ref v, size_t most)
+/* The text PRIN1 writes for v (malloc'd, or NULL). */
+static char *printed(lo_lisp *W, lo_ref v)
 {
     char small[256];
     int64_t n = lo_get_printed(W, v, small, sizeof small);
     if (n < 0)
         return strdup("#<?>");
-    if (most && (size_t)n > most) {
-        size_t end = most < sizeof small - 4 ? most : sizeof small - 4;
-        while (end > 0 && ((unsigned char)small[end] & 0xc0) == 0x80)
-            end--;                      /* never inside a character */
-        small[end] = 0;
-        char *cut = malloc(strlen(small) + 4);
-        if (cut)
-            sprintf(cut, "%s...", small);
-        return cut;
-    }
     if ((size_t)n < sizeof small)
         return strdup(small);
     char *text = malloc((size_t)n + 1);
@@ -53,7 +42,7 @@ static char *printed(lo_lisp *W, lo_ref v, size_t most)
 
 static void pack_printed(lo_lisp *W, msgpack_packer *pk, lo_ref v)
 {
-    char *text = printed(W, v, 0);
+    char *text = printed(W, v);
     lo_pack_ext(pk, LO_EXT_PRINTED, text ? text : "",
                 text ? strlen(text) : 0);
     free(text);
@@ -71,6 +60,26 @@ static void type_name(lo_lisp *W, lo_ref v, char *out, size_t len)
         lo_get_symbol(W, type, package, sizeof package, out, len);
 }
 
+/* A handle's summary: the object printed with short lists
+ * (%WIRE-PRINTED-SUMMARY: a vector of a million elements is not printed
+ * whole to show 200 bytes of it), cut at SUMMARY_MOST bytes.  Malloc'd,
+ * or NULL. */
+static char *summary_of(lo_lisp *W, lo_ref v)
+{
+    lo_ref text = lo_call_named(W, INTERNAL, "%WIRE-PRINTED-SUMMARY", &v, 1);
+    char small[SUMMARY_MOST + 4];
+    int64_t n = text ? lo_get_string(W, text, small, sizeof small) : -1;
+    if (n < 0)
+        return strdup("#<?>");
+    if ((size_t)n >= sizeof small || n > SUMMARY_MOST) {
+        size_t end = SUMMARY_MOST;
+        while (end > 0 && ((unsigned char)small[end] & 0xc0) == 0x80)
+            end--;                      /* never inside a character */
+        memcpy(small + end, "...", 4);
+    }
+    return strdup(small);
+}
+
 /* An object that carries access bits, as a handle of the session:
  * ext LO_EXT_HANDLE holding [number, bits, type, summary]. */
 static void pack_handle(lo_lisp *W, msgpack_packer *pk, lo_ref v,
@@ -83,7 +92,7 @@ static void pack_handle(lo_lisp *W, msgpack_packer *pk, lo_ref v,
     }
     char type[64];
     type_name(W, v, type, sizeof type);
-    char *summary = printed(W, v, SUMMARY_MOST);
+    char *summary = summary_of(W, v);
     msgpack_sbuffer body;
     msgpack_sbuffer_init(&body);
     msgpack_packer bp;

@@ -61,6 +61,13 @@
       (directory-entries
        (store-query filter :order-by order-by :limit limit :offset offset))))
 
+;; A handle's summary (server/values.c cuts it at 200 bytes): the object
+;; printed with short lists, so that a vector of a million elements is not
+;; printed whole to show the start of it.
+(defun %wire-printed-summary (object)
+  (let ((*print-length* 50) (*print-level* 5))
+    (prin1-to-string object)))
+
 ;; store.query's answer: each entry (id attributes), or with SUMMARY (id
 ;; attributes summary).
 (defun %wire-query (text order-by limit offset &optional summary)
