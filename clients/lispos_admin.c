@@ -562,53 +562,64 @@ static bool known_command(const char *word)
     return false;
 }
 
-int main(int argc, char **argv)
+/* The command line into a: 0 to go on, else an exit code (-1: done,
+ * exit 0). */
+static int parse(struct admin *a, int argc, char **argv)
 {
-    struct admin a = { 0 };
-    lo_settings_init(&a.settings, argc, argv, "admin");
-    snprintf(a.settings.user, sizeof a.settings.user, "admin");
+    lo_settings_init(&a->settings, argc, argv, "admin");
+    snprintf(a->settings.user, sizeof a->settings.user, "admin");
     const char *password = getenv("LISPOS_ADMIN_PASSWORD");
     if (password && *password) {
-        snprintf(a.settings.password, sizeof a.settings.password, "%s",
+        snprintf(a->settings.password, sizeof a->settings.password, "%s",
                  password);
-        a.settings.has_password = true;
+        a->settings.has_password = true;
     }
-    a.words = calloc((size_t)argc, sizeof *a.words);
     for (int i = 1; i < argc; i++) {
-        int taken = lo_settings_option(&a.settings, argc, argv, &i);
+        int taken = lo_settings_option(&a->settings, argc, argv, &i);
         if (taken < 0)
             return LO_CONN_USAGE;
         if (taken)
             continue;
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             printf("%s\n%s\n%s", usage, lo_settings_help, admin_notes);
-            return 0;
+            return -1;
         }
         if (!strcmp(argv[i], "--version")) {
             printf("lispos-admin %s\n", LO_RELEASE);
-            return 0;
+            return -1;
         }
         if (!strcmp(argv[i], "--json"))
-            a.json = true;
+            a->json = true;
         else if (argv[i][0] == '-' && argv[i][1])
             return usage_error("unknown option %s", argv[i]);
         else
-            a.words[a.nwords++] = argv[i];
+            a->words[a->nwords++] = argv[i];
     }
-    if (a.nwords == 0)
+    if (a->nwords == 0)
         return usage_error("%s", "which command?");
-    if (!known_command(a.words[0]))
-        return usage_error("unknown command '%s'", a.words[0]);
+    if (!known_command(a->words[0]))
+        return usage_error("unknown command '%s'", a->words[0]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct admin a = { 0 };
+    a.words = calloc((size_t)argc, sizeof *a.words);
+    int rc = a.words ? parse(&a, argc, argv) : LO_CONN_FAILED;
+    if (rc) {
+        free(a.words);
+        return rc < 0 ? 0 : rc;
+    }
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESTART };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     struct lo_conn *c;
-    int rc = lo_settings_connect(&a.settings, "lispos-admin", &c);
-    if (rc)
-        return rc;
-    rc = run(&a, c);
-    lo_conn_close(c);
+    if (!(rc = lo_settings_connect(&a.settings, "lispos-admin", &c))) {
+        rc = run(&a, c);
+        lo_conn_close(c);
+    }
     free(a.words);
     return rc;
 }

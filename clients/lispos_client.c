@@ -616,38 +616,52 @@ static int run(struct client *cl, struct lo_conn *c)
     return lo_repl(c, cl->settings.user, cl->history);
 }
 
+/* Whether the command line stops before connecting: help, a usage
+ * error.  *rc is then the exit code. */
+static bool done_before_connecting(struct client *cl, int *rc)
+{
+    if (!cl->command)
+        return false;
+    bool known = false;
+    for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+        known |= !strcmp(cl->command, commands[k].name);
+    if (!known) {
+        *rc = usage_error("unknown command '%s'", cl->command);
+        return true;
+    }
+    if (wants_help(cl)) {
+        for (size_t k = 0; k < sizeof command_help / sizeof command_help[0];
+             k++)
+            if (!strcmp(cl->command, command_help[k][0]))
+                fputs(command_help[k][1], stdout);
+        *rc = 0;
+        return true;
+    }
+    if (cl->nforms) {
+        *rc = usage_error("-e and a command (%s) do not go together",
+                          cl->command);
+        return true;
+    }
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     struct client cl = { 0 };
     int rc = parse(&cl, argc, argv);
-    if (rc)
+    if (rc || done_before_connecting(&cl, &rc)) {
+        free(cl.forms);
         return rc < 0 ? 0 : rc;
-    if (cl.command) {
-        bool known = false;
-        for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-            known |= !strcmp(cl.command, commands[k].name);
-        if (!known)
-            return usage_error("unknown command '%s'", cl.command);
-        if (wants_help(&cl)) {
-            for (size_t k = 0; k < sizeof command_help / sizeof command_help[0];
-                 k++)
-                if (!strcmp(cl.command, command_help[k][0]))
-                    fputs(command_help[k][1], stdout);
-            return 0;
-        }
-        if (cl.nforms)
-            return usage_error("-e and a command (%s) do not go together",
-                               cl.command);
     }
     signal(SIGPIPE, SIG_IGN);
     struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESTART };
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     struct lo_conn *c;
-    if ((rc = lo_settings_connect(&cl.settings, "lispos-client", &c)))
-        return rc;
-    rc = run(&cl, c);
-    lo_conn_close(c);
+    if (!(rc = lo_settings_connect(&cl.settings, "lispos-client", &c))) {
+        rc = run(&cl, c);
+        lo_conn_close(c);
+    }
     free(cl.forms);
     return rc;
 }
