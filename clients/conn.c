@@ -52,6 +52,20 @@ struct lo_conn {
 static volatile sig_atomic_t interrupts;
 
 void lo_conn_interrupt(void) { interrupts++; }
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    lo_conn_interrupt();
+}
+
+void lo_conn_catch_signals(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESTART };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+}
 bool lo_conn_interrupted(void) { return interrupts != 0; }
 void lo_conn_clear_interrupt(void) { interrupts = 0; }
 

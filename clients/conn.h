@@ -96,6 +96,9 @@ void lo_note_free(struct lo_note *n);
 /* Why the connection failed (static to the connection). */
 const char *lo_conn_failure(const struct lo_conn *c);
 
+/* Make SIGINT call lo_conn_interrupt (SA_RESTART, as said above), and
+ * SIGPIPE harmless (a lost connection is an error, not a death). */
+void lo_conn_catch_signals(void);
 /* For a SIGINT handler: the call in progress is to be cancelled. */
 void lo_conn_interrupt(void);
 /* Whether a SIGINT came since the last lo_conn_clear_interrupt. */

@@ -8,7 +8,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,27 +75,9 @@ struct admin {
 
 static int usage_error(const char *format, const char *what)
 {
-    fprintf(stderr, "lispos-admin: ");
-    fprintf(stderr, format, what);
-    fprintf(stderr, "\n(lispos-admin --help shows the usage)\n");
-    return LO_CONN_USAGE;
+    return lo_usage_error("lispos-admin", format, what);
 }
 
-static int call(struct lo_conn *c, struct lo_reply *r)
-{
-    int rc = lo_conn_call(c, r);
-    if (rc != LO_CONN_OK) {
-        fprintf(stderr, "lispos-admin: %s\n",
-                rc == LO_CONN_INTERRUPTED ? "interrupted" : lo_conn_failure(c));
-        return rc;
-    }
-    if (r->error) {
-        lo_print_error(r->error);
-        lo_reply_free(r);
-        return LO_CONN_REFUSED;
-    }
-    return LO_CONN_OK;
-}
 
 /* Call method with string params; print the result: JSON with --json,
  * else `done` (`if_nil` when the result is nil), or the result as text
@@ -109,7 +90,7 @@ static int call_strings(struct admin *a, struct lo_conn *c, const char *method,
     for (uint32_t i = 0; i < n; i++)
         lo_pack_str(pk, params[i]);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     struct lo_text t = { 0 };
@@ -215,7 +196,7 @@ static int call_list(struct admin *a, struct lo_conn *c, const char *method,
 {
     lo_conn_request(c, method, 0);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     const msgpack_object *rows = r.result;
@@ -330,7 +311,7 @@ static int acl_show(struct admin *a, struct lo_conn *c, uint64_t id)
     msgpack_packer *pk = lo_conn_request(c, "admin.acl-show", 1);
     msgpack_pack_uint64(pk, id);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     const msgpack_object *owner = lo_map_get(r.result, "owner");
@@ -395,7 +376,7 @@ static int cmd_acl(struct admin *a, struct lo_conn *c)
     if (grant)
         msgpack_pack_int(pk, bits);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     if (a->json)
@@ -429,7 +410,7 @@ static int cmd_install(struct admin *a, struct lo_conn *c)
     msgpack_pack_str_body(pk, source.s ? source.s : "", source.len);
     lo_text_free(&source);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     struct lo_text t = { 0 };
@@ -452,7 +433,7 @@ static int call_map(struct admin *a, struct lo_conn *c, const char *method)
 {
     lo_conn_request(c, method, 0);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     struct lo_text t = { 0 };
@@ -505,7 +486,7 @@ static int cmd_sessions(struct admin *a, struct lo_conn *c)
     msgpack_packer *pk = lo_conn_request(c, "admin.session-kill", 1);
     msgpack_pack_uint64(pk, id);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc == LO_CONN_OK) {
         puts(a->json ? "true" : "session closed");
         lo_reply_free(&r);
@@ -529,12 +510,6 @@ static int cmd_other(struct admin *a, struct lo_conn *c)
 }
 
 /* ---- main ---- */
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    lo_conn_interrupt();
-}
 
 static int run(struct admin *a, struct lo_conn *c)
 {
@@ -611,10 +586,7 @@ int main(int argc, char **argv)
         free(a.words);
         return rc < 0 ? 0 : rc;
     }
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESTART };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    lo_conn_catch_signals();
     struct lo_conn *c;
     if (!(rc = lo_settings_connect(&a.settings, "lispos-admin", &c))) {
         rc = run(&a, c);

@@ -7,7 +7,6 @@
  * (conn.c); the settings of the connection are settings.c's.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,28 +103,9 @@ struct client {
 
 static int usage_error(const char *format, const char *what)
 {
-    fprintf(stderr, "lispos-client: ");
-    fprintf(stderr, format, what);
-    fprintf(stderr, "\n(lispos-client --help shows the usage)\n");
-    return LO_CONN_USAGE;
+    return lo_usage_error("lispos-client", format, what);
 }
 
-/* A call's reply when it succeeded, else the exit code (error printed). */
-static int call(struct lo_conn *c, struct lo_reply *r)
-{
-    int rc = lo_conn_call(c, r);
-    if (rc != LO_CONN_OK) {
-        fprintf(stderr, "lispos-client: %s\n",
-                rc == LO_CONN_INTERRUPTED ? "interrupted" : lo_conn_failure(c));
-        return rc;
-    }
-    if (r->error) {
-        lo_print_error(r->error);
-        lo_reply_free(r);
-        return LO_CONN_REFUSED;
-    }
-    return LO_CONN_OK;
-}
 
 /* Print a result (a version, an id) as Lisp text on a line. */
 static void print_result(const msgpack_object *o)
@@ -134,6 +114,19 @@ static void print_result(const msgpack_object *o)
     lo_text_cell(&t, o);
     puts(t.s ? t.s : "");
     lo_text_free(&t);
+}
+
+/* Send the request packed; print its result (a version) when print. */
+static int call_then(struct lo_conn *c, bool print)
+{
+    struct lo_reply r;
+    int rc = lo_call(c, &r);
+    if (rc == LO_CONN_OK) {
+        if (print)
+            print_result(r.result);
+        lo_reply_free(&r);
+    }
+    return rc;
 }
 
 static bool parse_id_arg(const char *text, uint64_t *id)
@@ -298,7 +291,7 @@ static int cmd_query(struct client *cl, struct lo_conn *c)
         msgpack_pack_uint64(pk, offset);
     }
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     if (json) {
@@ -333,13 +326,7 @@ static int cmd_attr(struct client *cl, struct lo_conn *c)
     msgpack_pack_array(pk, 2);
     lo_pack_str(pk, key);
     lo_pack_value_text(pk, cl->args[2]);
-    struct lo_reply r;
-    int rc = call(c, &r);
-    if (rc == LO_CONN_OK) {
-        print_result(r.result);
-        lo_reply_free(&r);
-    }
-    return rc;
+    return call_then(c, true);
 }
 
 static int cmd_rm(struct client *cl, struct lo_conn *c)
@@ -351,11 +338,7 @@ static int cmd_rm(struct client *cl, struct lo_conn *c)
         return LO_CONN_USAGE;
     msgpack_packer *pk = lo_conn_request(c, "store.delete", 1);
     msgpack_pack_uint64(pk, id);
-    struct lo_reply r;
-    int rc = call(c, &r);
-    if (rc == LO_CONN_OK)
-        lo_reply_free(&r);
-    return rc;
+    return call_then(c, false);
 }
 
 static int cmd_history(struct client *cl, struct lo_conn *c)
@@ -369,7 +352,7 @@ static int cmd_history(struct client *cl, struct lo_conn *c)
     msgpack_packer *pk = lo_conn_request(c, "store.history", 1);
     msgpack_pack_uint64(pk, id);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     struct lo_table table;
@@ -425,13 +408,7 @@ static int cmd_revert(struct client *cl, struct lo_conn *c)
     msgpack_packer *pk = lo_conn_request(c, "store.revert", 2);
     msgpack_pack_uint64(pk, id);
     msgpack_pack_uint64(pk, version);
-    struct lo_reply r;
-    int rc = call(c, &r);
-    if (rc == LO_CONN_OK) {
-        print_result(r.result);
-        lo_reply_free(&r);
-    }
-    return rc;
+    return call_then(c, true);
 }
 
 static int cmd_share(struct client *cl, struct lo_conn *c)
@@ -449,11 +426,7 @@ static int cmd_share(struct client *cl, struct lo_conn *c)
     msgpack_pack_uint64(pk, id);
     lo_pack_principal(pk, cl->args[1]);
     msgpack_pack_int(pk, bits);
-    struct lo_reply r;
-    int rc = call(c, &r);
-    if (rc == LO_CONN_OK)
-        lo_reply_free(&r);
-    return rc;
+    return call_then(c, false);
 }
 
 static bool method_is(const struct lo_note *n, const char *name)
@@ -495,7 +468,7 @@ static int cmd_watch(struct client *cl, struct lo_conn *c)
     msgpack_packer *pk = lo_conn_request(c, "store.watch", 1);
     lo_pack_str(pk, cl->args[0]);
     struct lo_reply r;
-    int rc = call(c, &r);
+    int rc = lo_call(c, &r);
     if (rc != LO_CONN_OK)
         return rc;
     lo_reply_free(&r);
@@ -535,12 +508,6 @@ static const struct {
 };
 
 /* ---- main ---- */
-
-static void on_sigint(int sig)
-{
-    (void)sig;
-    lo_conn_interrupt();
-}
 
 /* Global options anywhere before the command; the command's words after
  * it. 0, or an exit code (-1: done, exit 0). */
@@ -653,10 +620,7 @@ int main(int argc, char **argv)
         free(cl.forms);
         return rc < 0 ? 0 : rc;
     }
-    signal(SIGPIPE, SIG_IGN);
-    struct sigaction sa = { .sa_handler = on_sigint, .sa_flags = SA_RESTART };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
+    lo_conn_catch_signals();
     struct lo_conn *c;
     if (!(rc = lo_settings_connect(&cl.settings, "lispos-client", &c))) {
         rc = run(&cl, c);

@@ -58,6 +58,24 @@ void lo_print_error(const msgpack_object *error)
     }
 }
 
+int lo_call(struct lo_conn *c, struct lo_reply *r)
+{
+    int rc = lo_conn_call(c, r);
+    if (rc != LO_CONN_OK) {
+        fprintf(stderr, "error: %s\n", rc == LO_CONN_INTERRUPTED
+                                           ? "interrupted: no longer waiting "
+                                             "for the answer"
+                                           : lo_conn_failure(c));
+        return rc;
+    }
+    if (r->error) {
+        lo_print_error(r->error);
+        lo_reply_free(r);
+        return LO_CONN_REFUSED;
+    }
+    return LO_CONN_OK;
+}
+
 static void print_values(const msgpack_object *result, bool interactive)
 {
     const msgpack_object *output = lo_map_get(result, "output");
@@ -81,35 +99,18 @@ static void print_values(const msgpack_object *result, bool interactive)
     fflush(stdout);
 }
 
-/* eval source: the reply, or an exit code with the failure printed. */
-static int eval(struct lo_conn *c, const char *source, size_t len,
-                struct lo_reply *r)
+static int eval_print(struct lo_conn *c, const char *source, size_t len,
+                      bool interactive)
 {
     msgpack_packer *pk = lo_conn_request(c, "eval", 1);
     msgpack_pack_str(pk, len);
     msgpack_pack_str_body(pk, source, len);
-    int rc = lo_conn_call(c, r);
-    if (rc == LO_CONN_INTERRUPTED)
-        fprintf(stderr, "interrupted: no longer waiting for the answer\n");
-    else if (rc != LO_CONN_OK)
-        fprintf(stderr, "error: %s\n", lo_conn_failure(c));
-    return rc;
-}
-
-static int eval_print(struct lo_conn *c, const char *source, size_t len,
-                      bool interactive)
-{
     struct lo_reply r;
-    int rc = eval(c, source, len, &r);
-    if (rc != LO_CONN_OK)
-        return rc;
-    if (r.error) {
-        lo_print_error(r.error);
-        rc = LO_CONN_REFUSED;
-    } else {
+    int rc = lo_call(c, &r);
+    if (rc == LO_CONN_OK) {
         print_values(r.result, interactive);
+        lo_reply_free(&r);
     }
-    lo_reply_free(&r);
     return rc;
 }
 

@@ -24,5 +24,9 @@ int lo_repl(struct lo_conn *c, const char *user, const char *history_file);
 
 /* An error reply's type, message and backtrace, on stderr. */
 void lo_print_error(const msgpack_object *error);
+/* Send the request packed and wait: LO_CONN_OK with the reply when it
+ * succeeded; else the exit code, the server's error or the failure
+ * printed (and nothing to free). */
+int lo_call(struct lo_conn *c, struct lo_reply *r);
 
 #endif

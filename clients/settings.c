@@ -161,6 +161,14 @@ int lo_settings_option(struct lo_settings *s, int argc, char **argv, int *i)
     return 0;
 }
 
+int lo_usage_error(const char *program, const char *format, const char *what)
+{
+    fprintf(stderr, "%s: ", program);
+    fprintf(stderr, format, what);
+    fprintf(stderr, "\n(%s --help shows the usage)\n", program);
+    return LO_CONN_USAGE;
+}
+
 char *lo_read_secret(const char *prompt)
 {
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);

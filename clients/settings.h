@@ -49,6 +49,10 @@ int lo_settings_option(struct lo_settings *s, int argc, char **argv, int *i);
 int lo_settings_connect(struct lo_settings *s, const char *program,
                         struct lo_conn **c);
 
+/* "program: " the complaint (format with one %s, what), and where the
+ * usage is; LO_CONN_USAGE. */
+int lo_usage_error(const char *program, const char *format, const char *what);
+
 /* A line read from the terminal without echo (NULL when there is no
  * terminal); the caller frees it. */
 char *lo_read_secret(const char *prompt);

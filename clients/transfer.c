@@ -78,30 +78,11 @@ static void progress_show(struct progress *p, uint64_t done, bool final)
 
 /* ---- calls ---- */
 
-/* A call's reply when it succeeded; otherwise the exit code, with the
- * error printed. */
-static int call(struct lo_conn *c, struct lo_reply *r)
-{
-    int rc = lo_conn_call(c, r);
-    if (rc != LO_CONN_OK) {
-        fprintf(stderr, "error: %s\n", rc == LO_CONN_INTERRUPTED
-                                           ? "interrupted"
-                                           : lo_conn_failure(c));
-        return rc;
-    }
-    if (r->error) {
-        lo_print_error(r->error);
-        lo_reply_free(r);
-        return LO_CONN_REFUSED;
-    }
-    return LO_CONN_OK;
-}
-
 /* eval's first value (in r), or an exit code. */
 static int first_value(struct lo_conn *c, struct lo_reply *r,
                        const msgpack_object **value)
 {
-    int rc = call(c, r);
+    int rc = lo_call(c, r);
     if (rc != LO_CONN_OK)
         return rc;
     const msgpack_object *values = lo_map_get(r->result, "values");
@@ -172,7 +153,7 @@ static int put_small(struct lo_conn *c, FILE *f, const char *path,
     free(data);
     pack_attrs(pk, attrs, nattrs, false);
     struct lo_reply r;
-    if ((rc = call(c, &r)) != LO_CONN_OK)
+    if ((rc = lo_call(c, &r)) != LO_CONN_OK)
         return rc;
     rc = id_of(r.result, id);
     lo_reply_free(&r);
@@ -218,7 +199,7 @@ static int put_large(struct lo_conn *c, FILE *f, const char *path,
         msgpack_pack_bin(pk, n);
         msgpack_pack_bin_body(pk, chunk, n);
         struct lo_reply filled;
-        if ((rc = call(c, &filled)) == LO_CONN_OK)
+        if ((rc = lo_call(c, &filled)) == LO_CONN_OK)
             lo_reply_free(&filled);
         done += n;
         progress_show(bar, done, false);
