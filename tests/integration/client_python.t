@@ -210,14 +210,17 @@ ok(got.object == "Minuet" and got.attrs("composer") == ["Bach", "Petzold"]
    "ACL", got.attributes)
 ok(alice.get(10 ** 6) is None, "get of no entry: None")
 entries = alice.query("(has :name)", order_by="name", summary=True)
+ok(next(alice.query("t")).id == greeting, "query yields entries")
 ok([(x.id, x.attr("name"), x.summary) for x in entries] ==
    [(minuet, "Minuet", '"Minuet"'), (greeting, "greeting", "6 bytes")],
    "query with order_by and summary", entries)
 ok(alice.count("(has :composer)") == 1 and bob.count("t") == 1,
    "count: bob sees only what was shared with him")
-ok(alice.query("t", order_by="name", descending=True,
-               limit=1)[0].id == greeting and
-   alice.query("t", offset=1)[0].id == minuet, "descending, limit, offset")
+ok([x.id for x in alice.query("t", order_by="name", descending=True,
+                              limit=1)] == [greeting] and
+   [x.id for x in alice.query("t", offset=1)] == [minuet] and
+   [x.id for x in alice.query("t", descending=True)] == [minuet, greeting],
+   "descending, limit, offset", list(alice.query("t")))
 e = raises(lambda: alice.query("(bogus :x)"), lispos.StoreError)
 ok(isinstance(e, lispos.StoreError) and e.type == "STORE-QUERY-ERROR",
    "a bad filter: StoreError", e)

@@ -698,12 +698,14 @@ class Client:
     def query(self, filter: str, *, order_by: Any = None,
               descending: bool = False, limit: Optional[int] = None,
               offset: Optional[int] = None,
-              summary: bool = False) -> List[Entry]:
-        """The entries the user may read that FILTER (the text of one
-        filter form: ``'(= :category :book)'``, ``"t"``) matches: by
+              summary: bool = False) -> Iterator[Entry]:
+        """Yields the entries the user may read that FILTER (the text of
+        one filter form: ``'(= :category :book)'``, ``"t"``) matches: by
         ascending id, or by ORDER_BY's first value (DESCENDING reverses
-        it); OFFSET skips that many, LIMIT keeps at most that many; with
-        SUMMARY, each entry's ``summary`` is a line about its object."""
+        it; alone, newest id first); OFFSET skips that many, LIMIT keeps
+        at most that many; with SUMMARY, each entry's ``summary`` is a line
+        about its object.  The query runs at once (a bad filter raises
+        here, not when iterating); ``list()`` the result to keep it."""
         options: Dict[str, Any] = {}
         if order_by is not None:
             options["order-by"] = key_name(order_by)
@@ -716,9 +718,9 @@ class Client:
         if summary:
             options["summary"] = True
         rows = self.call("store.query", filter, options)
-        return [Entry(row[0], _pairs(row[1]),
-                      summary=row[2] if len(row) > 2 else None)
-                for row in rows]
+        return iter([Entry(row[0], _pairs(row[1]),
+                           summary=row[2] if len(row) > 2 else None)
+                     for row in rows])
 
     def count(self, filter: str) -> int:
         """How many entries the user may read FILTER matches."""
