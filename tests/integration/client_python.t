@@ -361,6 +361,31 @@ r = subprocess.run([sys.executable, os.path.join(examples, "list_csv.py"),
 ok(r.returncode == 1 and "STORE-QUERY-ERROR" in r.stderr,
    "list_csv.py: a bad filter is a clear error", r.stderr)
 
+# ---- installable with pip (no network: the system's setuptools) ----
+import shutil
+source = os.path.join(srv.tmp, "python-source")
+shutil.copytree(module_dir, source,
+                ignore=shutil.ignore_patterns("build", "*.egg-info",
+                                              "__pycache__"))
+target = os.path.join(srv.tmp, "site")
+r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "--no-deps", "--no-build-isolation", "--no-index",
+                    "--target", target, source],
+                   capture_output=True, text=True, timeout=300)
+ok(r.returncode == 0 and
+   os.path.exists(os.path.join(target, "lispos", "py.typed")),
+   "pip install clients/python (with its type hints' marker)",
+   r.stdout + r.stderr)
+probe = ("import lispos, sys; c = lispos.connect('127.0.0.1', %d, ca=%r); "
+         "c.login('alice', 'alice-pw'); print(lispos.__file__, "
+         "c.eval('(+ 40 2)')[0])" % (srv.port, ca))
+r = subprocess.run([sys.executable, "-c", probe], capture_output=True,
+                   text=True, timeout=60, cwd=srv.tmp,
+                   env=dict(os.environ, PYTHONPATH=target))
+ok(r.returncode == 0 and r.stdout.startswith(target) and
+   r.stdout.split()[-1] == "42", "the installed module works",
+   r.stdout + r.stderr)
+
 for client in (alice, bob, admin):
     client.close()
 srv.stop()
