@@ -242,17 +242,28 @@ static int write_all(struct lo_conn *c, const void *data, size_t len)
 }
 
 /* Wait until bytes can be read, up to timeout_ms (-1: for ever).
- * LO_CONN_OK, LO_CONN_REFUSED (timed out) or LO_CONN_INTERRUPTED (a
- * signal: the caller looks at what came). */
-static int wait_readable(struct lo_conn *c, int timeout_ms)
+ * LO_CONN_OK, LO_CONN_REFUSED (timed out) or LO_CONN_INTERRUPTED (the
+ * count of SIGINTs is no longer `seen`, the caller's). */
+static int wait_readable(struct lo_conn *c, int timeout_ms, sig_atomic_t seen)
 {
     if (SSL_pending(c->ssl) > 0)
         return LO_CONN_OK;
-    struct pollfd p = { c->fd, POLLIN, 0 };
-    int n = poll(&p, 1, timeout_ms);
-    if (n < 0)
-        return errno == EINTR ? LO_CONN_INTERRUPTED : fail(c, strerror(errno));
-    return n == 0 ? LO_CONN_REFUSED : LO_CONN_OK;
+    /* in slices, so that a SIGINT just before poll is not missed */
+    enum { SLICE_MS = 200 };
+    for (int waited = 0; timeout_ms < 0 || waited < timeout_ms;
+         waited += SLICE_MS) {
+        struct pollfd p = { c->fd, POLLIN, 0 };
+        int slice = timeout_ms < 0 || timeout_ms - waited > SLICE_MS
+                        ? SLICE_MS : timeout_ms - waited;
+        int n = poll(&p, 1, slice);
+        if (interrupts != seen)
+            return LO_CONN_INTERRUPTED;
+        if (n < 0 && errno != EINTR)
+            return fail(c, strerror(errno));
+        if (n > 0)
+            return LO_CONN_OK;
+    }
+    return LO_CONN_REFUSED;
 }
 
 static int read_more(struct lo_conn *c)
@@ -274,8 +285,8 @@ static int read_more(struct lo_conn *c)
 
 /* The next whole message, unpacked: *o in a new zone, its bytes in
  * *buffer.  Waits as wait_readable does. */
-static int read_message(struct lo_conn *c, int timeout_ms, msgpack_object *o,
-                        msgpack_zone **zone, void **buffer)
+static int read_message(struct lo_conn *c, int timeout_ms, sig_atomic_t seen,
+                        msgpack_object *o, msgpack_zone **zone, void **buffer)
 {
     static const struct lo_frame_limits limits = { MESSAGE_MOST, DEPTH_MOST };
     for (;;) {
@@ -291,7 +302,7 @@ static int read_message(struct lo_conn *c, int timeout_ms, msgpack_object *o,
                      lo_frame_status_text(st));
             return fail(c, text);
         }
-        int rc = wait_readable(c, timeout_ms);
+        int rc = wait_readable(c, timeout_ms, seen);
         if (rc != LO_CONN_OK)
             return rc;
         if ((rc = read_more(c)) != LO_CONN_OK)
@@ -386,23 +397,22 @@ int lo_conn_call(struct lo_conn *c, struct lo_reply *r)
     sig_atomic_t seen = interrupts;
     bool cancelled = false;
     for (;;) {
+        if (interrupts != seen) {
+            /* Ctrl-C: the first asks the server to cancel; the next
+             * stops waiting (the answer, when it comes, is dropped) */
+            if (cancelled)
+                return LO_CONN_INTERRUPTED;
+            seen = interrupts;
+            cancelled = true;
+            if ((rc = send_cancel(c, msgid)) != LO_CONN_OK)
+                return rc;
+        }
         msgpack_object o;
         msgpack_zone *zone;
         void *buffer;
-        rc = read_message(c, -1, &o, &zone, &buffer);
-        if (rc == LO_CONN_INTERRUPTED || interrupts != seen) {
-            /* Ctrl-C: the first asks the server to cancel; the next
-             * stops waiting (the answer, when it comes, is dropped) */
-            if (cancelled && interrupts != seen)
-                return LO_CONN_INTERRUPTED;
-            if (interrupts != seen) {
-                seen = interrupts;
-                cancelled = true;
-                if ((rc = send_cancel(c, msgid)) != LO_CONN_OK)
-                    return rc;
-            }
-            continue;
-        }
+        rc = read_message(c, -1, seen, &o, &zone, &buffer);
+        if (rc == LO_CONN_INTERRUPTED)
+            continue;                   /* a signal: see above */
         if (rc != LO_CONN_OK)
             return rc;
         if (queue_if_note(c, &o, zone, buffer))
@@ -434,11 +444,12 @@ void lo_reply_free(struct lo_reply *r)
 int lo_conn_notification(struct lo_conn *c, int timeout_ms, struct lo_note *n)
 {
     memset(n, 0, sizeof *n);
+    sig_atomic_t seen = interrupts;
     while (!c->notes) {
         msgpack_object o;
         msgpack_zone *zone;
         void *buffer;
-        int rc = read_message(c, timeout_ms, &o, &zone, &buffer);
+        int rc = read_message(c, timeout_ms, seen, &o, &zone, &buffer);
         if (rc != LO_CONN_OK)
             return rc;
         if (!queue_if_note(c, &o, zone, buffer)) {

@@ -264,6 +264,25 @@ static lo_value bits_object(lo_lisp *L, const uint64_t *words, uint64_t first,
     return out;
 }
 
+/* The gaps of the n ids from cursor c Rice-coded with k into b, as
+ * write_gaps codes them from an array of ids (the bits read in place: no
+ * array of ids is made first). */
+static struct bits_out write_gaps_of_bits(struct bits_out b,
+                                          struct bit_cursor c, uint64_t n,
+                                          unsigned k)
+{
+    uint64_t prev = 0, x = c.x, at = c.at;
+    for (uint64_t i = 0; i < n; i++) {
+        while (!x)
+            x = c.w[++at];
+        uint64_t id = at * 64 + (uint64_t)__builtin_ctzll(x);
+        x &= x - 1;
+        put_gap(&b, id - prev - 1, k);
+        prev = id;
+    }
+    return b;
+}
+
 lo_value lo_store_encode_bits(lo_lisp *L, const uint64_t *words,
                               uint64_t nwords, uint64_t skip, uint64_t n)
 {
@@ -274,9 +293,18 @@ lo_value lo_store_encode_bits(lo_lisp *L, const uint64_t *words,
     uint64_t last = (uint64_t)nth_id(c, n);
     if (last - first < LO_STORE_BITS_GAP * n)
         return bits_object(L, words, first, last, n);
-    /* too sparse for bits: as ids, read from the words holding them (with
-     * the ids of the first word before the first, and of the last after
-     * the last) */
+    /* too sparse for bits: as the gap code of ids, or (few ids) as ids,
+     * read from the words holding them (with the ids of the first word
+     * before the first, and of the last after the last) */
+    if (gap_coded(n)) {
+        unsigned k = rice_k((int64_t)last, n);
+        uint64_t mark = lo_scratch_mark(L);
+        struct bits_out b = write_gaps_of_bits(
+            gap_words(L, n, (int64_t)last, k), c, n, k);
+        lo_value out = gaps_object(L, n, k, &b);
+        lo_scratch_release(L, mark);
+        return out;
+    }
     uint64_t before = lo_bits_set(words[c.at] & ~c.x);
     uint64_t after = lo_bits_set(words[last / 64] >> (last % 64) >> 1);
     uint64_t mark = lo_scratch_mark(L);
