@@ -32,7 +32,11 @@ struct lo_heap {
                                          collection (or the open) */
     uint64_t high;                    /* the highest the top has been
                                          since pages past it were last
-                                         given back (trim_before_flip) */
+                                         given back (trim_before_flip),
+                                         never above los_bottom: the
+                                         large-object space may grow
+                                         down into what the top left
+                                         (lo_heap_alloc_large) */
 };
 
 /*
@@ -112,15 +116,23 @@ static uint64_t room(const struct lo_heap_root *r)
  * that allocation has written since the last time are garbage the
  * collector slid away, kept only so that allocating there again takes no
  * faults (the release slack): given back now, so that the snapshot does
- * not write them.
+ * not write them.  Only up to the large-object space: after a collection
+ * dropped the top, the space may have grown down into pages the top had
+ * reached, and its blocks there are live objects (or free blocks whose
+ * first page holds the free list).  lo_heap_alloc_large keeps `high`
+ * below the space; the bound here says so again.
  */
 static void trim_before_flip(void *ctx)
 {
     lo_heap *h = ctx;
     heap_lock(h);
     uint64_t page = LO_CKPT_PAGE;
+    LO_ASSERT(h->high <= h->root->los_bottom &&
+              h->root->los_bottom % page == 0);
+    uint64_t high = h->high < h->root->los_bottom ? h->high
+                                                  : h->root->los_bottom;
     uint64_t from = (h->root->top + page - 1) / page;
-    uint64_t to = (h->high + page - 1) / page;
+    uint64_t to = (high + page - 1) / page;
     h->high = h->root->top;
     heap_unlock(h);
     if (to > from && lo_ckpt_release(h->store, from, to - from) != LO_OK)
@@ -528,6 +540,11 @@ uint64_t *lo_heap_alloc_large(lo_heap *h, size_t words)
         }
         r->los_bottom -= bytes;
         at = r->los_bottom;
+        /* The pages below the top's old high mark that the space takes
+         * are its own now: the trim before the next flip gives back the
+         * small space's garbage only (trim_before_flip). */
+        if (h->high > r->los_bottom)
+            h->high = r->los_bottom;
     }
     /* The block is whole pages inside the space, and the spaces do not
      * meet. */

@@ -88,6 +88,14 @@
 (let ((v (make-array 6 ':element-type '(unsigned-byte 8)))) (replace v (make-array 4 ':element-type '(unsigned-byte 8) ':initial-element 9) ':start1 1))
 (let ((v (make-array 3 ':element-type '(unsigned-byte 8)))) (replace v '(7 8 9)))
 (let ((v (make-array 200000 ':element-type '(unsigned-byte 8) ':initial-element 3))) (replace v v ':start1 1 ':end2 100000) (list (aref v 0) (aref v 1) (aref v 100000) (aref v 100001) (aref v 199999)))
+(let ((v (vector 1 2 3 4 5))) (replace v v ':start2 1))
+(let ((v (vector 1 2 3 4 5 6))) (replace v v ':start1 2 ':end1 5 ':start2 1))
+(let ((s (copy-seq "abcdef"))) (replace s s ':start1 2))
+(let ((s (copy-seq "abcdef"))) (replace s s ':start2 3))
+(let ((b (make-array 6 ':element-type '(unsigned-byte 8) ':initial-contents '(1 2 3 4 5 6)))) (replace b b ':start1 1 ':end1 4))
+(let ((b (make-array 6 ':element-type '(unsigned-byte 8) ':initial-contents '(1 2 3 4 5 6)))) (replace b b ':start2 2 ':end2 5))
+(let ((v (vector 1 2 3))) (replace v v))
+(let ((v (vector 1 2 3))) (replace v v ':start1 3))
 (replace (copy-seq "abc") '(1))
 
 ;; find, position, count
