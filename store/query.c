@@ -1038,10 +1038,6 @@ static void check_bits(lo_lisp *L, struct lo_store_caller *c,
     r->ids.n = n;
 }
 
-/* Bits of candidates checked as bits when an id in this many or more is
- * one of them (lo_id_bits_dense). */
-enum { CHECK_BITS_GAP = 32 };
-
 /* The ids a query answers, before offset and limit, into r; *explain
  * (unless NULL, a root) gets the plan. */
 static void run_query(lo_lisp *L, lo_value filter, struct found *r,
@@ -1060,12 +1056,8 @@ static void run_query(lo_lisp *L, lo_value filter, struct found *r,
     struct plan p = { .f = &f, .store = store, .explaining = explain != NULL,
                       .caller = &c };
     struct cands cands = candidates(L, &p, f.root, explain);
-    /* exact bits with two ids a word or more are checked and coded as
-     * bits (a range of a tenth of the store: a third faster than made
-     * ids first); sparser ones as ids, whose check asks for the
-     * visibility words ahead (a hundredth: three times faster so) */
     if (cands.some && cands.exact && cands.bits.w &&
-        lo_id_bits_dense(&cands.bits, CHECK_BITS_GAP)) {
+        lo_id_bits_dense(&cands.bits, LO_STORE_BITS_GAP)) {
         check_bits(L, &c, &cands.bits, r);
         return;
     }
