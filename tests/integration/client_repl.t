@@ -55,7 +55,7 @@ class Terminal:
         self.seen += ANSI.sub("", data.decode("utf-8", "replace")).replace("\x07", "")
         return True
 
-    def expect(self, text, timeout=20):
+    def expect(self, text, timeout=60):
         """Wait for text after what was expected before; the output up to
         and including it, or None."""
         end = time.time() + timeout
@@ -72,7 +72,7 @@ class Terminal:
     def type(self, keys):
         os.write(self.fd, keys.encode())
 
-    def wait(self, timeout=30):
+    def wait(self, timeout=60):
         end = time.time() + timeout
         while time.time() < end:
             pid, status = os.waitpid(self.pid, os.WNOHANG)

@@ -22,8 +22,11 @@ class Tap:
         print(("ok %d - %s" if cond else "not ok %d - %s") % (self.n, what))
         if not cond:
             self.failed += 1
+            # on stderr too: prove shows a failing test's stderr without -v
+            print("# failed: %s" % what, file=sys.stderr)
             if detail is not None:
                 print("#   got: %r" % (detail,))
+                print("#   got: %r" % (detail,), file=sys.stderr)
         sys.stdout.flush()
         return cond
 
