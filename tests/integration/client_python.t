@@ -254,7 +254,7 @@ ok(isinstance(alice.get(shared).object, lispos.Handle) and
    "put of a handle puts its object; group() and EVERYONE in an ACL")
 
 # ---- watches ----
-w = alice.watch("(= :category :note)", timeout=5)
+w = alice.watch("(= :category :note)", timeout=30)
 alice2 = connect("alice", "alice-pw")
 ids = [alice2.put("note %d" % k, category=lispos.Keyword("NOTE"), n=k)
        for k in range(3)]

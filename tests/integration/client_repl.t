@@ -77,6 +77,8 @@ class Terminal:
         while time.time() < end:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
             if pid:
+                while self.read(0.5):   # what it wrote last, still unread
+                    pass
                 return os.waitstatus_to_exitcode(status)
             self.read(0.1)
         os.kill(self.pid, signal.SIGKILL)
