@@ -70,6 +70,12 @@ for fixture in "$root"/tests/upgrade/releases/*/; do
     # 0.4.0's boot code, reads the upgraded store as a user's query does
     value_is "$release: a watch's recheck reads the upgraded store" "" T \
         "$("$repl" --store "$store" --user alice -e '(equal (lispos-internal::%wire-watch-ids t) (mapcar (function entry-id) (directory-entries (store-query t))))' 2>&1 | tail -1)"
+    # store.query's summary and newest-first order, and admin.acl-show,
+    # new in 0.4.0's boot code (the clients use them), on the upgraded store
+    value_is "$release: store.query's summary and descending order" "" T \
+        "$("$repl" --store "$store" --user alice -e '(let ((q (cdr (lispos-internal::%wire-query "t" :descending nil nil t)))) (and (equal (mapcar (function car) q) (reverse (mapcar (function entry-id) (directory-entries (store-query t))))) (every (lambda (e) (stringp (third e))) q)))' 2>&1 | tail -1)"
+    value_is "$release: admin.acl-show reads an entry's ACL" "" T \
+        "$("$repl" --store "$store" -e '(let ((m (lispos-internal::%wire-acl-show (entry-id (store-put "a" :acl (list (list "bob" 1))))))) (equal (cdr (second (member "acl" m :test (function equal)))) (list (list "bob" 1))))' 2>&1 | tail -1)"
     value_is "$release: a user reads the store's API too" "" '(T "PODCAST")' \
         "$("$repl" --store "$store" --user alice -e '(list (integerp (store-count t)) (handler-case (store-put 1 :category :podcast) (store-error () "PODCAST")))' 2>&1 | tail -1)"
 done
