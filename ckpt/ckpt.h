@@ -130,6 +130,10 @@ const char *lo_ckpt_failure(lo_ckpt *c);
  * Make [addr, addr+len) resident and writable from user mode, so that a
  * system call (read() into the region, say) can write there: the kernel
  * does not take the store's faults itself and would fail with EFAULT.
+ * A snapshot protects writable pages again, and it does so before it
+ * stops the world too (docs/ckpt.md, "Snapshots"): a system call must
+ * come right after, with no snapshot possible in between, or retry on
+ * EFAULT.
  */
 int lo_ckpt_touch_for_write(lo_ckpt *c, void *addr, size_t len);
 

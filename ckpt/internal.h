@@ -136,8 +136,8 @@ struct lo_ckpt {
     lo_mutex snapshot_lock;          /* one lo_ckpt_snapshot at a time */
     void (*before_flip)(void *ctx);  /* lo_ckpt_set_before_flip */
     void *before_flip_ctx;
-    struct job *jobs;
-    size_t njobs;
+    struct job *jobs;                /* kept from one snapshot to the next */
+    size_t njobs, jobs_cap;
     uint64_t v2_pages;               /* pages with a version 2 */
     uint64_t slots_used;             /* pages whose disk_form is a slot */
     uint64_t flip_page_count;

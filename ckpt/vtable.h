@@ -61,6 +61,21 @@ static inline bool lo_vt_multi(uint8_t entry)
     return (entry & 0x3c) != 0x3c;
 }
 
+/*
+ * Once the snapshot version 1 belongs to is durable, version 0 is no
+ * longer needed: version 1 becomes version 0 and version 2 (if any) stays
+ * where it is -- what the next flip would do to versions 0 and 1, done
+ * ahead of it (snapshot.c, fold_and_protect).  An entry without a version
+ * 1 is returned as it is.
+ */
+static inline uint8_t lo_vt_fold(uint8_t entry)
+{
+    if (!lo_vt_has(entry, 1))
+        return entry;
+    return lo_vt_make(lo_vt_slot(entry, 1), LO_VT_NONE,
+                      lo_vt_slot(entry, 2));
+}
+
 /* Well formed: version 0 exists, slots in use are distinct, bits 6-7 clear. */
 bool lo_vt_valid(uint8_t entry);
 

@@ -325,9 +325,7 @@ void lo_ckpt_writer_main(void *arg)
         }
         if (c->failed)
             abandon_jobs(c);
-        lo_mem_free(c->jobs);
-        c->jobs = NULL;
-        c->njobs = 0;
+        c->njobs = 0;           /* the array stays for the next flip */
         lo_cond_broadcast(&c->changed);
     }
     ckpt_unlock(c);

@@ -21,6 +21,7 @@ int main(void)
     uint8_t table[64];
     lo_vt_build_flip_table(table);
     int valid = 0, bad_valid = 0, bad_flip = 0, bad_free = 0, bad_durable = 0;
+    int bad_fold = 0;
     for (unsigned e = 0; e < 64; e++) {
         unsigned v0 = e & 3, v1 = (e >> 2) & 3, v2 = (e >> 4) & 3;
         int want = expect_valid(v0, v1, v2);
@@ -46,6 +47,13 @@ int main(void)
         unsigned snap = v1 != 3 ? v1 : v0;
         if (lo_vt_durable((uint8_t)e) != (snap | 0x3c))
             bad_durable++;
+        /* folded: v0 = old v1 if any else old v0, no v1, v2 kept; the
+         * durable form and the next flip's result unchanged */
+        uint8_t folded = lo_vt_fold((uint8_t)e);
+        if (folded != (f0 | 3u << 2 | v2 << 4) || !lo_vt_valid(folded) ||
+            lo_vt_durable(folded) != lo_vt_durable((uint8_t)e) ||
+            table[folded] != table[e])
+            bad_fold++;
     }
     /* v0: 3 slots; v1 none (then v2: none or 2 slots) or 2 slots (then v2:
      * none or the 1 left): 3 * (3 + 2 * 2) = 21. */
@@ -54,6 +62,7 @@ int main(void)
     is_int(bad_flip, 0, "the flip table is right for all 64 entries");
     is_int(bad_free, 0, "a free slot is never version 0's or 1's");
     is_int(bad_durable, 0, "the durable form names version 1, else version 0");
+    is_int(bad_fold, 0, "folding keeps the durable form and the next flip");
     ok(lo_vt_multi(lo_vt_make(0, 1, 3)) && !lo_vt_multi(lo_vt_single(2)),
        "multi-version detection");
     is_int(lo_vt_newest(lo_vt_make(0, 3, 2)), 2, "newest: version 2");
