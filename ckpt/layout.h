@@ -15,9 +15,10 @@
  *
  * The seed puts the three slots of a page side by side (3N + s).  Grouping
  * them instead puts the same slot of neighbouring pages side by side, and
- * pages written in the same cycle mostly share a slot number, so a snapshot
- * writes long runs (up to 1 MiB) instead of lone pages 12 KiB apart: the
- * measured difference is in docs/ckpt.md.
+ * pages written in the same cycle mostly share a slot number (the flip
+ * lays them out so: snapshot.c), so a snapshot writes long runs (up to 1
+ * MiB) instead of lone pages 12 KiB apart: the measured difference is in
+ * docs/ckpt.md.
  *
  * A chunk is 4096 entries: one page of the version table, one entry in the
  * in-memory directory.  The layout is fixed at format time by max_pages

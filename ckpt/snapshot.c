@@ -69,6 +69,58 @@ static void wp_apply(lo_ckpt *c, uint64_t chunk, const struct wp_list *w)
 }
 
 /*
+ * Where the new versions 1 go on disk.  A version's slot is chosen at its
+ * first write (slots.c), before anyone knows which neighbours will be
+ * written in the same cycle; pages with different histories then take
+ * different slots, and the writer's runs break: 256k scattered dirty
+ * pages went out as 121,000 writes of 8.7 KiB on average, at a third of
+ * what dd writes on the same disk, which does 28k writes a second of 4 KiB
+ * and needs 64 KiB writes for its bandwidth.  At the flip the choice is
+ * free again for every job's page (its contents are in its frame, and
+ * nothing durable refers to any slot but version 0's), so the jobs of a
+ * chunk are laid out again: from each job on, the slot that the longest
+ * stretch of consecutive pages in the same slot group can all take (any
+ * but their version 0's) -- which, taken greedily, makes the fewest runs
+ * (a single pass: the slots still open narrow page by page).
+ */
+static unsigned v0_slot(lo_ckpt *c, uint64_t page)
+{
+    return lo_vt_slot(chunk_of(c, page)->entry[page % LO_CHUNK_PAGES], 0);
+}
+
+static bool next_in_run(const struct job *jobs, size_t b)
+{
+    return jobs[b].page == jobs[b - 1].page + 1 &&
+           jobs[b].page / LO_SLOT_GROUP == jobs[b - 1].page / LO_SLOT_GROUP;
+}
+
+static void lay_out_jobs(lo_ckpt *c, const struct job *jobs, size_t n)
+{
+    LO_ASSERT(ckpt_locked(c));
+    for (size_t a = 0; a < n;) {
+        /* the slots every page so far can take; the last left standing
+         * reaches furthest */
+        unsigned can = 7u & ~(1u << v0_slot(c, jobs[a].page));
+        size_t end = a + 1;
+        for (; end < n && next_in_run(jobs, end); end++) {
+            unsigned left = can & ~(1u << v0_slot(c, jobs[end].page));
+            if (!left)
+                break;
+            can = left;
+        }
+        LO_ASSERT(can);                     /* two slots are free */
+        unsigned slot = (unsigned)__builtin_ctz(can);
+        for (size_t j = a; j < end; j++) {
+            uint64_t page = jobs[j].page;
+            uint8_t *e = &chunk_of(c, page)->entry[page % LO_CHUNK_PAGES];
+            *e = lo_vt_make(lo_vt_slot(*e, 0), slot, LO_VT_NONE);
+            LO_ASSERT(lo_vt_valid(*e));
+        }
+        a = end;
+    }
+}
+
+/*
  * Flip one chunk; returns its count of pages that now have a version 1.
  * A version 2 that is absent (PG_ZERO: grown or released, not written
  * since) becomes an absent version 1: no job, nothing written, the table
@@ -82,6 +134,7 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
     struct chunk *ch = c->dir[k];
     uint32_t multi = 0;
     bool changed = false;
+    size_t first_job = c->njobs;
     for (unsigned i = 0; i < LO_CHUNK_PAGES; i++) {
         uint8_t e = ch->entry[i], *f = &ch->flags[i];
         uint64_t page = k * LO_CHUNK_PAGES + i;
@@ -123,6 +176,7 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
         bool used_after = disk_form(e, *f) != LO_VT_ABSENT;
         c->slots_used += (uint64_t)used_after - (uint64_t)used_before;
     }
+    lay_out_jobs(c, c->jobs + first_job, c->njobs - first_job);
     wp_apply(c, k, wp);
     if (changed)
         ch->stale[0] = ch->stale[1] = true;

@@ -167,7 +167,10 @@ term.type("(format t \"hi~%\") ; with output\r")
 out = term.expect("alice@CL-USER> ")
 ok(out is not None and "hi\nNIL" in out, "output, then the value", out)
 term.type("\x04")                       # Ctrl-D
-ok(term.wait() == 0, "Ctrl-D ends the REPL, exit 0")
+status = term.wait()
+ok(status == 0, "Ctrl-D ends the REPL, exit 0",
+   "exit status %r (None: still running after a minute); last output %r"
+   % (status, term.seen[-300:]))
 ok(os.path.exists(history), "the history is kept in "
    "~/.local/state/lispos/history")
 
