@@ -258,6 +258,7 @@ static void note_write(lo_ckpt *c, uint64_t page)
         lo_ckpt_new_version(c, page);
     }
     *f = (uint8_t)((*f & ~PG_ZERO) | PG_DIRTY | PG_WRITABLE | PG_REF);
+    ch->written[i / 64] |= 1ull << (i % 64);
     LO_ASSERT(page_consistent(ch->entry[i], *f));
     c->stats.write_faults++;
 }
@@ -365,6 +366,76 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
     /* else: another thread brought the page in or unprotected it first */
     ckpt_unlock(c);
     return true;
+}
+
+/* ---- the writes the collector asks about ------------------------------------ */
+
+/*
+ * Every page becomes writable through note_write, which sets its bit in
+ * `written`.  Tracking a range clears the bits and write-protects the
+ * pages that are writable, so the next write to any page of the range
+ * faults and sets its bit again: the bits then say exactly which pages
+ * were written since (a page's frame stays dirty and its version stays:
+ * only PG_WRITABLE goes, as at the flip).
+ */
+int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count)
+{
+    ckpt_lock(c);
+    if (first > c->page_count || count > c->page_count - first) {
+        ckpt_unlock(c);
+        return LO_ERANGE;
+    }
+    uint64_t run = 0, run_n = 0;
+    for (uint64_t p = first; p < first + count;) {
+        struct chunk *ch = chunk_of(c, p);
+        unsigned i = p % LO_CHUNK_PAGES;
+        if (i % 64 == 0 && first + count - p >= 64 && !ch->written[i / 64] &&
+            !ch->multi) {
+            p += 64;                /* nothing written, nothing writable */
+            continue;
+        }
+        ch->written[i / 64] &= ~(1ull << (i % 64));
+        uint8_t *f = &ch->flags[i];
+        if (*f & PG_WRITABLE) {
+            *f &= (uint8_t)~PG_WRITABLE;
+            if (run + run_n != p) {
+                pages_done(run_n ? lo_vm_write_protect(page_addr(c, run),
+                                                       run_n * LO_CKPT_PAGE,
+                                                       true) : LO_OK,
+                           "write-protect", run, run_n);
+                run = p;
+                run_n = 0;
+            }
+            run_n++;
+        }
+        p++;
+    }
+    if (run_n)
+        pages_done(lo_vm_write_protect(page_addr(c, run),
+                                       run_n * LO_CKPT_PAGE, true),
+                   "write-protect", run, run_n);
+    ckpt_unlock(c);
+    return LO_OK;
+}
+
+int lo_ckpt_pages_written(lo_ckpt *c, uint64_t first, uint64_t count,
+                          uint64_t *bits)
+{
+    ckpt_lock(c);
+    if (first > c->page_count || count > c->page_count - first) {
+        ckpt_unlock(c);
+        return LO_ERANGE;
+    }
+    for (uint64_t n = 0; n < count; n++) {
+        uint64_t p = first + n;
+        unsigned i = p % LO_CHUNK_PAGES;
+        if (chunk_of(c, p)->written[i / 64] >> (i % 64) & 1)
+            bits[n / 64] |= 1ull << (n % 64);
+        else
+            bits[n / 64] &= ~(1ull << (n % 64));
+    }
+    ckpt_unlock(c);
+    return LO_OK;
 }
 
 /* ---- release ------------------------------------------------------------------ */

@@ -89,6 +89,9 @@ struct chunk {
     uint8_t flags[LO_CHUNK_PAGES];
     uint32_t multi;                  /* entries with a version 1 or 2: the
                                         seed's "has multi-version" bit */
+    uint64_t written[LO_CHUNK_PAGES / 64];  /* a bit per page written since
+                                        the collector last asked
+                                        (lo_ckpt_track_writes) */
     uint32_t resident;
     bool stale[2];                   /* table copy c lacks this chunk */
 };

@@ -268,8 +268,10 @@ static struct chunk *new_chunk(void)
 {
     /* Page-aligned: entry[] is read straight from disk. */
     struct chunk *ch = lo_mem_alloc_aligned(sizeof *ch, LO_CKPT_PAGE);
-    if (ch)
+    if (ch) {
+        memset(ch, 0, sizeof *ch);
         memset(ch->entry, 0xff, sizeof ch->entry);
+    }
     return ch;
 }
 

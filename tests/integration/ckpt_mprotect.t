@@ -17,5 +17,6 @@ run "$b/ckpt_basic.t"
 run "$b/ckpt_paging.t"
 run "$b/ckpt_threads.t"
 run "$b/ckpt_release.t"
+run "$b/ckpt_track.t"
 run "$b/ckpt-crash" --iterations 60
 echo "1..$n"
