@@ -25,6 +25,8 @@
 
 struct gc {
     lo_heap *heap;
+    bool young;                  /* a young collection: [start, top) is
+                                    the young space, the rest is old */
     uint64_t *start, *top;
     uint64_t *new_top;           /* start + live words, once summed */
     uint64_t *ready;             /* the slide may write below this */
@@ -39,6 +41,12 @@ struct gc {
     uint64_t los_pages;
     uint64_t *los_start;         /* a block (object or free) starts here */
     uint64_t *los_mark;          /* an object starts here and is reachable */
+    /* young collections: the old pages written since the last collection
+     * (a bit per page from the region's base up to the young start's
+     * page, and one per page of the large-object space) */
+    uint64_t *written, *los_written;
+    uint64_t old_pages;
+    uint32_t *crossing;          /* heap.h; NULL when not kept */
 };
 
 /* What a value word is to the collector (gc/heap.h, the encoding's
@@ -88,6 +96,62 @@ static uint64_t next_set(const uint64_t *map, uint64_t i, uint64_t limit)
         i = (i / 64 + 1) * 64;
     }
     return limit;
+}
+
+/* ---- young collections: the old pages written since the last one ---- */
+
+/*
+ * A young collection (docs/gc.md, "Young collections") takes as roots the
+ * value words of the old objects on every page written since the last
+ * collection: an old object can point to a young one only if it was
+ * written after that one was made, so its page is among them.  The store
+ * tells which pages those are (lo_ckpt_pages_written); the crossing map
+ * says where the first object on a page begins.  Only the slots on the
+ * page itself are visited: the others lie on pages of their own.
+ */
+static void visit_old_page(struct gc *g, uint64_t page, lo_gc_visit_fn *visit)
+{
+    uint64_t *base = (uint64_t *)lo_heap_root(g->heap);
+    uint64_t *from = base + page * (LO_CKPT_PAGE / 8);
+    uint64_t *limit = from + LO_CKPT_PAGE / 8;
+    if (limit > g->start)
+        limit = g->start;                       /* the old space ends */
+    for (uint64_t *obj = from - g->crossing[page]; obj < limit;) {
+        uint64_t size = lo_header_words(obj[0]);
+        if (size == 0 || (obj[0] & 0xff) == 0)
+            lo_panic("gc: bad header 0x%llx at %p on old page %llu (a "
+                     "corrupt heap or crossing map)",
+                     (unsigned long long)obj[0], (void *)obj,
+                     (unsigned long long)page);
+        uint64_t *slot = obj + 1;
+        uint64_t *end = obj + 1 + lo_header_value_words(obj[0]);
+        if (slot < from)
+            slot = from;
+        if (end > limit)
+            end = limit;
+        for (; slot < end; slot++)
+            visit((lo_value *)slot, g);
+        obj += size;
+    }
+}
+
+static void visit_written(struct gc *g, lo_gc_visit_fn *visit)
+{
+    for (uint64_t page = next_set(g->written, 1, g->old_pages);
+         page < g->old_pages;
+         page = next_set(g->written, page + 1, g->old_pages))
+        visit_old_page(g, page, visit);
+    /* a large object's value words lie in its first page */
+    for (uint64_t page = next_set(g->los_written, 0, g->los_pages);
+         page < g->los_pages;
+         page = next_set(g->los_written, page + 1, g->los_pages)) {
+        uint64_t *obj = g->los_lo + page * (LO_CKPT_PAGE / 8);
+        if (!bit(g->los_start, page) || lo_large_free_block(obj))
+            continue;
+        uint64_t n = lo_header_value_words(obj[0]);
+        for (uint64_t i = 1; i <= n; i++)
+            visit((lo_value *)&obj[i], g);
+    }
 }
 
 /* ---- 1. mark ---- */
@@ -140,11 +204,12 @@ static void mark_value(struct gc *g, lo_value v)
         return;
     uint64_t *obj = address(v);
     if (obj >= g->los_lo && obj < g->los_hi) {
-        mark_large(g, obj);
+        if (!g->young)          /* young: large objects all count as old */
+            mark_large(g, obj);
         return;
     }
     if (obj < g->start || obj >= g->top)
-        return;
+        return;                 /* young: an old object, live for now */
     uint64_t w = (uint64_t)(obj - g->start);
     if (bit(g->live, w))
         return;
@@ -173,6 +238,8 @@ static void mark_from_roots(struct gc *g, struct lo_heap_root *r,
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
         mark_value(g, r->roots[i]);
     roots(ctx, mark_visit, g);
+    if (g->young)
+        visit_written(g, mark_visit);
     while (g->sp) {
         uint64_t *obj = g->stack[--g->sp];
         uint64_t n = lo_header_value_words(obj[0]);
@@ -288,6 +355,12 @@ static void update_visit(lo_value *slot, void *gc)
     *slot = relocate(gc, *slot);
 }
 
+/* The same for a slot in the heap: written only if it changes. */
+static void update_heap_visit(lo_value *slot, void *gc)
+{
+    store_if_changed(slot, relocate(gc, *slot));
+}
+
 /*
  * Writes in bulk.  After a snapshot every page is write-protected, and the
  * first write to each costs a fault (docs/ckpt.md: 4-30 us here): a slide
@@ -320,6 +393,17 @@ static void prepare_destination(struct gc *g, uint64_t *to, uint64_t *end)
     g->ready = (uint64_t *)until;
 }
 
+/* The crossing map's entries for the pages whose first word the object
+ * at obj (its new home) covers. */
+static void record_crossing(struct gc *g, const uint64_t *obj, uint64_t size)
+{
+    uintptr_t base = (uintptr_t)lo_heap_root(g->heap);
+    uintptr_t from = (uintptr_t)obj, end = from + size * 8;
+    uintptr_t b = (from + LO_CKPT_PAGE - 1) & ~(uintptr_t)(LO_CKPT_PAGE - 1);
+    for (; b < end; b += LO_CKPT_PAGE)
+        g->crossing[(b - base) / LO_CKPT_PAGE] = (uint32_t)((b - from) / 8);
+}
+
 /*
  * Each live object in address order: moved down to its new address, then
  * its pointers updated there.  In that order, a page the slide only moves
@@ -345,6 +429,8 @@ static uint64_t slide(struct gc *g)
             memmove(to, obj, size * 8);
             moved++;
         }
+        if (g->crossing)
+            record_crossing(g, to, size);
         for (uint64_t i = 1; i <= n; i++) {
             /* Only where the pointer changes: a page nothing in moved
              * stays clean, and the next snapshot does not write it. */
@@ -480,32 +566,86 @@ static uint64_t large_sweep(struct gc *g, lo_heap *h)
 
 /* ---- the whole collection ---- */
 
-int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
-                  struct lo_gc_result *out)
+static void free_bookkeeping(struct gc *g)
+{
+    lo_mem_free(g->live);
+    lo_mem_free(g->offset);
+    lo_mem_free(g->stack);
+    lo_mem_free(g->written);
+    lo_mem_free(g->los_written);
+    large_end(g);
+}
+
+/* The bookkeeping memory (false: not to be had); for a young collection
+ * also which old pages were written, from the store. */
+static bool begin(struct gc *g, lo_heap *h)
+{
+    LO_ASSERT(g->start <= g->top);
+    g->nwords = (uint64_t)(g->top - g->start);
+    g->nblocks = (g->nwords + 63) / 64;
+    g->live = lo_mem_alloc((g->nblocks + 1) * 8);
+    g->offset = lo_mem_alloc((g->nblocks + 1) * 8);
+    if (!g->live || !g->offset || !large_begin(g, h))
+        return false;
+    memset(g->live, 0, (g->nblocks + 1) * 8);
+    /* the map must reach the page of the highest new object */
+    uint64_t pages = (uint64_t)((char *)g->top - (char *)lo_heap_root(h) +
+                                LO_CKPT_PAGE - 1) / LO_CKPT_PAGE + 1;
+    g->crossing = lo_heap_crossing(h, pages);
+    if (!g->young)
+        return true;                /* no map: the next one is full too */
+    if (!g->crossing)
+        return false;
+    g->old_pages = (uint64_t)((char *)g->start - (char *)lo_heap_root(h) +
+                              LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
+    g->written = lo_mem_alloc((g->old_pages / 64 + 1) * 8);
+    g->los_written = lo_mem_alloc((g->los_pages / 64 + 1) * 8);
+    if (!g->written || !g->los_written)
+        return false;
+    lo_ckpt *store = lo_heap_store(h);
+    uint64_t los_first = (uint64_t)((char *)g->los_lo -
+                                    (char *)lo_heap_root(h)) / LO_CKPT_PAGE;
+    if (lo_ckpt_pages_written(store, 0, g->old_pages, g->written) != LO_OK ||
+        lo_ckpt_pages_written(store, los_first, g->los_pages,
+                              g->los_written) != LO_OK)
+        lo_panic("gc: the store cannot say which heap pages were written");
+    return true;
+}
+
+/* From now on every write to the old space or the large objects is seen
+ * (lo_ckpt_track_writes): the next young collection's roots. */
+static void track_writes(lo_heap *h, const uint64_t *new_top)
+{
+    struct lo_heap_root *r = lo_heap_root(h);
+    lo_ckpt *store = lo_heap_store(h);
+    uint64_t old_pages = (uint64_t)((const char *)new_top - (char *)r +
+                                    LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
+    if (lo_ckpt_track_writes(store, 0, old_pages) != LO_OK ||
+        lo_ckpt_track_writes(store, r->los_bottom / LO_CKPT_PAGE,
+                             (r->los_end - r->los_bottom) / LO_CKPT_PAGE)
+            != LO_OK)
+        lo_panic("gc: the store cannot watch the heap's pages");
+}
+
+static int collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
+                   struct lo_gc_result *out, bool young)
 {
     uint64_t began = lo_clock_ns();
     lo_heap_retire_buffers(h);
-    struct gc g = { .heap = h, .start = lo_heap_start(h),
-                    .top = lo_heap_top(h) };
-    LO_ASSERT(g.start <= g.top);
-    g.nwords = (uint64_t)(g.top - g.start);
-    g.nblocks = (g.nwords + 63) / 64;
-    g.live = lo_mem_alloc((g.nblocks + 1) * 8);
-    g.offset = lo_mem_alloc((g.nblocks + 1) * 8);
-    if (!g.live || !g.offset || !large_begin(&g, h)) {
-        lo_mem_free(g.live);
-        lo_mem_free(g.offset);
-        large_end(&g);
+    struct gc g = { .heap = h, .young = young, .top = lo_heap_top(h),
+                    .start = young ? lo_heap_young_start(h)
+                                   : lo_heap_start(h) };
+    if (!begin(&g, h)) {
+        free_bookkeeping(&g);
         return LO_ENOMEM;
     }
-    memset(g.live, 0, (g.nblocks + 1) * 8);
     struct lo_heap_root *r = lo_heap_root(h);
     /* Read only by the check below (release builds drop the load). */
     const uint64_t objects = r->objects;
 
     mark_from_roots(&g, r, roots, ctx);
     uint64_t live_words = sum_offsets(&g);
-    uint64_t prefix = dense_prefix(&g, live_words);
+    uint64_t prefix = young ? 0 : dense_prefix(&g, live_words);
     if (prefix) {
         fill_prefix(&g, prefix);
         live_words = sum_offsets(&g);
@@ -514,7 +654,10 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
         store_if_changed(&r->roots[i], relocate(&g, r->roots[i]));
     roots(ctx, update_visit, &g);
-    large_update(&g);
+    if (young)
+        visit_written(&g, update_heap_visit);
+    else
+        large_update(&g);
     g.new_top = g.start + live_words;
     g.ready = g.start;
     uint64_t moved = slide(&g);
@@ -523,9 +666,12 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
      * must not allocate -- a new object would be past g.top, unseen, or a
      * large one unmarked and about to be swept. */
     LO_ASSERT(r->objects == objects && lo_heap_top(h) == g.top);
-    uint64_t large_freed = large_sweep(&g, h);
+    uint64_t large_freed = young ? 0 : large_sweep(&g, h);
     uint64_t *new_top = g.new_top;
-    lo_heap_set_top(h, new_top);
+    if (young)
+        lo_heap_set_young_top(h, new_top);
+    else
+        lo_heap_set_top(h, new_top);
 
     /* The pages past the new top hold garbage: give them to the store,
      * which forgets them (no write, no slot) and reads them as zeros --
@@ -545,13 +691,19 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     if (lo_heap_stressed(h))
         for (uint64_t *p = new_top; p < g.top; p++)
             *p = 0xdeadbeefdeadbeefull;
+    /* Young collections next: from now on, watch the writes to the old
+     * space (a fault on the first write to each page).  Not worth it for
+     * a small heap, whose collections stay full (heap.h). */
+    bool ready = g.crossing && lo_heap_young_wanted(h);
+    if (ready)
+        track_writes(h, new_top);
+    lo_heap_set_young_ready(h, ready);
 
-    lo_mem_free(g.live);
-    lo_mem_free(g.offset);
-    lo_mem_free(g.stack);
-    large_end(&g);
+    free_bookkeeping(&g);
     if (out) {
-        out->live_bytes = live_words * 8;
+        out->young = young;
+        out->live_bytes = (uint64_t)((char *)new_top -
+                                     (char *)lo_heap_start(h));
         out->freed_bytes = (g.nwords - live_words) * 8;
         out->objects_moved = moved;
         out->large_live_bytes = r->los_bytes;
@@ -561,6 +713,18 @@ int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
         out->ns = lo_clock_ns() - began;
     }
     return LO_OK;
+}
+
+int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
+                  struct lo_gc_result *out)
+{
+    return collect(h, roots, ctx, out, false);
+}
+
+int lo_gc_collect_young(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
+                        struct lo_gc_result *out)
+{
+    return collect(h, roots, ctx, out, lo_heap_young_ready(h));
 }
 
 /* ---- verification ---- */

@@ -30,7 +30,9 @@ typedef void lo_gc_visit_fn(lo_value *slot, void *gc);
 typedef void lo_gc_roots_fn(void *ctx, lo_gc_visit_fn *visit, void *gc);
 
 struct lo_gc_result {
-    uint64_t live_bytes;        /* after, in the small-object space */
+    bool young;                 /* a young collection (else a full one) */
+    uint64_t live_bytes;        /* after, in the small-object space (old
+                                   and young) */
     uint64_t freed_bytes;
     uint64_t objects_moved;
     uint64_t large_live_bytes;  /* large-object space: blocks in use after */
@@ -47,6 +49,18 @@ struct lo_gc_result {
  */
 int lo_gc_collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
                   struct lo_gc_result *out);
+
+/*
+ * Collect only the young space: the objects made since the last
+ * collection (heap.h, "Generations").  Roots as above, and the pointers
+ * in the old pages the store saw written since then; old objects and
+ * large objects count as live, nothing is freed among them.  The
+ * survivors slide down onto the old space and become old.  A full
+ * collection instead when the crossing map is not valid (the first
+ * collection after an open); out->young says which it was.
+ */
+int lo_gc_collect_young(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
+                        struct lo_gc_result *out);
 
 /* Walk the heap and check every header and pointer (tests, stress mode):
  * returns 0 or the address of the first bad word; *why says what. */

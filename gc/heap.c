@@ -30,6 +30,18 @@ struct lo_heap {
     _Atomic bool starved;             /* an allocation found no room */
     uint64_t room;                    /* free bytes after the last
                                          collection (or the open) */
+    /* Generations (docs/gc.md, "Young collections"). */
+    uint64_t young;                   /* offset of the young space: the top
+                                         after the last collection, or at
+                                         the open */
+    uint64_t full_live;               /* live bytes after the last full
+                                         collection; 0: none since open */
+    uint64_t nursery;                 /* young collections after this many
+                                         bytes (lo_heap_set_nursery) */
+    uint32_t *crossing;               /* the crossing map (heap.h) */
+    uint64_t crossing_pages;          /* its entries */
+    bool young_ready;                 /* lo_heap_set_young_ready */
+    unsigned stress_turn;             /* stress mode: collections so far */
     uint64_t high;                    /* the highest the top has been
                                          since pages past it were last
                                          given back (trim_before_flip),
@@ -214,6 +226,8 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
                              a->release);
     h->room = room(r);
     h->trigger = open_trigger(r);
+    h->young = r->top;
+    h->nursery = LO_HEAP_NURSERY;
     h->high = r->top;
     lo_ckpt_set_before_flip(store, trim_before_flip, h);
     *out = h;
@@ -247,6 +261,7 @@ void lo_heap_close(lo_heap *h)
     if (!h)
         return;
     lo_ckpt_set_before_flip(h->store, NULL, NULL);
+    lo_mem_free(h->crossing);
     lo_mutex_destroy(&h->lock);
     lo_mem_free(h);
 }
@@ -427,6 +442,26 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
     return atomic_load_explicit(&h->since_gc, memory_order_relaxed);
 }
 
+/*
+ * Young collections pay once the old space is worth sparing: with little
+ * live data a full collection costs as little and needs no barrier faults
+ * (the Gabriel programs run as before).  Stress mode makes them
+ * regardless of size.  They also need the crossing map whole and the
+ * writes tracked since the last collection (young_ready).
+ */
+enum { YOUNG_MIN_OLD = 4 };                  /* old >= 4 nurseries */
+
+bool lo_heap_young_wanted(lo_heap *h)
+{
+    return h->nursery &&
+           (h->stress || h->full_live >= YOUNG_MIN_OLD * h->nursery);
+}
+
+static bool young_possible(lo_heap *h)
+{
+    return h->young_ready && lo_heap_young_wanted(h);
+}
+
 bool lo_heap_collection_due(lo_heap *h)
 {
     uint64_t since = lo_heap_allocated_since_gc(h);
@@ -434,10 +469,60 @@ bool lo_heap_collection_due(lo_heap *h)
         return true;
     if (h->stress)
         return since >= h->stress;
-    /* the trigger, or a hold above it -- but never past half the room
-     * there was: a nearly full store collects before it runs out */
-    return since >= (h->hold > h->trigger ? h->hold : h->trigger) ||
-           since >= h->room / 2;
+    /* the nursery or the trigger, or a hold above it -- but never past
+     * half the room there was: a nearly full store collects before it
+     * runs out */
+    uint64_t at = young_possible(h) ? h->nursery : h->trigger;
+    return since >= (h->hold > at ? h->hold : at) || since >= h->room / 2;
+}
+
+bool lo_heap_full_collection_due(lo_heap *h)
+{
+    if (!young_possible(h) ||
+        atomic_load_explicit(&h->starved, memory_order_relaxed))
+        return true;
+    if (h->stress)                  /* stress: one full in four */
+        return h->stress_turn % 4 == 3;
+    /* the heap at most doubles between full collections, as without
+     * generations */
+    uint64_t in_use = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
+    return in_use >= h->full_live + h->trigger;
+}
+
+void lo_heap_set_nursery(lo_heap *h, uint64_t bytes)
+{
+    h->nursery = bytes;
+}
+
+uint64_t *lo_heap_young_start(lo_heap *h)
+{
+    return (uint64_t *)((char *)h->root + h->young);
+}
+
+uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages)
+{
+    if (pages > h->crossing_pages) {
+        uint64_t cap = pages + pages / 4 + 256;
+        uint32_t *grown = lo_mem_alloc(cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        if (h->crossing)
+            memcpy(grown, h->crossing, h->crossing_pages * sizeof *grown);
+        lo_mem_free(h->crossing);
+        h->crossing = grown;
+        h->crossing_pages = cap;
+    }
+    return h->crossing;
+}
+
+bool lo_heap_young_ready(lo_heap *h)
+{
+    return h->young_ready;
+}
+
+void lo_heap_set_young_ready(lo_heap *h, bool ready)
+{
+    h->young_ready = ready;
 }
 
 void lo_heap_hold_collections(lo_heap *h, uint64_t bytes)
@@ -462,23 +547,43 @@ void lo_heap_set_release_slack(lo_heap *h, uint64_t bytes)
 
 uint64_t lo_heap_release_slack(lo_heap *h)
 {
-    uint64_t window = h->stress ? h->stress : h->trigger;
+    uint64_t window = h->stress ? h->stress
+                    : young_possible(h) ? h->nursery : h->trigger;
     return h->release_slack < window ? h->release_slack : window;
 }
 
-void lo_heap_set_top(lo_heap *h, uint64_t *top)
+/* After a collection: the new top, which is where the young space starts
+ * now (everything below survived a collection). */
+static void collected(lo_heap *h, uint64_t *top)
 {
-    heap_lock(h);
+    LO_ASSERT(heap_locked(h));
     /* The collector slides objects down: the top only drops, and stays
      * past the root page. */
     LO_ASSERT(top >= lo_heap_start(h) && top <= lo_heap_top(h));
     h->root->top = (uint64_t)((char *)top - (char *)h->root);
     h->root->collections++;
-    uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
-    h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
+    h->young = h->root->top;
     h->room = room(h->root);
+    h->stress_turn++;
     atomic_store_explicit(&h->since_gc, 0, memory_order_relaxed);
     atomic_store(&h->starved, false);
+}
+
+void lo_heap_set_top(lo_heap *h, uint64_t *top)
+{
+    heap_lock(h);
+    collected(h, top);
+    uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
+    h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
+    h->full_live = live;
+    heap_unlock(h);
+}
+
+void lo_heap_set_young_top(lo_heap *h, uint64_t *top)
+{
+    heap_lock(h);
+    LO_ASSERT(top >= lo_heap_young_start(h));
+    collected(h, top);
     heap_unlock(h);
 }
 

@@ -479,8 +479,46 @@ bool lo_heap_stressed(lo_heap *h);
  */
 void lo_heap_hold_collections(lo_heap *h, uint64_t bytes);
 
-/* Used by the collector: set the new top (and record the live size, with
- * the large-object space's, for the next trigger). */
+/* Used by the collector: set the new top after a full collection (and
+ * record the live size, with the large-object space's, for the next
+ * trigger), or after a young one.  Either way the young space starts at
+ * the new top from now on. */
 void lo_heap_set_top(lo_heap *h, uint64_t *top);
+void lo_heap_set_young_top(lo_heap *h, uint64_t *top);
+
+/*
+ * Generations (docs/gc.md, "Young collections").  Whatever lies below the
+ * young start survived a collection: the old space.  A young collection
+ * marks and slides only [young start, top), taking as roots, besides the
+ * usual ones, the pointers in the old pages written since the last
+ * collection (the store's write barrier, lo_ckpt_track_writes).  Once the
+ * old space is worth sparing (4 nurseries of live data after a full
+ * collection), collections come every `nursery` bytes of allocation and
+ * are young, and a full one comes when the heap has doubled since the
+ * last full one (stress mode: one in four).
+ */
+#define LO_HEAP_NURSERY (8ull << 20)
+uint64_t *lo_heap_young_start(lo_heap *h);
+/* Whether the next collection must be full. */
+bool lo_heap_full_collection_due(lo_heap *h);
+/* 0: no young collections (every collection full). */
+void lo_heap_set_nursery(lo_heap *h, uint64_t bytes);
+/*
+ * The crossing map: for each page of the old space, counted from the
+ * region's base, how many words before the page's first word the object
+ * covering that word starts (0: an object starts right there) -- so that
+ * the objects of any old page can be walked.  Kept in memory by the
+ * collector, made whole by every full collection and extended by every
+ * young one.  lo_heap_crossing returns the map with room for `pages`
+ * entries (NULL: no memory).
+ */
+uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages);
+/* Whether young collections would pay (the old space's size, stress). */
+bool lo_heap_young_wanted(lo_heap *h);
+/* Set by the collector: the crossing map is whole and the writes to the
+ * old space are tracked since the last collection -- a young collection
+ * can run.  Not so after an open, until the first full collection. */
+bool lo_heap_young_ready(lo_heap *h);
+void lo_heap_set_young_ready(lo_heap *h, bool ready);
 
 #endif

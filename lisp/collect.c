@@ -96,9 +96,15 @@ static bool collect(lo_lisp *L, bool force, struct lo_gc_result *out)
         (force || lo_heap_collection_due(W->heap))) {
         lo_mutex_lock(&W->lock);
         struct lo_gc_result result;
-        if (lo_gc_collect(W->heap, world_roots, W, &result) == LO_OK) {
+        /* young unless a full one is due (gc/heap.h, "Generations") or
+         * asked for */
+        int status = force || lo_heap_full_collection_due(W->heap)
+            ? lo_gc_collect(W->heap, world_roots, W, &result)
+            : lo_gc_collect_young(W->heap, world_roots, W, &result);
+        if (status == LO_OK) {
             W->last_gc = result;
             W->gc_total_ns += result.ns;
+            W->gc_young += result.young;
             if (result.ns > W->gc_max_ns)
                 W->gc_max_ns = result.ns;
             atomic_fetch_add(&W->gc_epoch, 1);
@@ -163,6 +169,7 @@ void lo_lisp_gc_stats(lo_lisp *L, struct lo_gc_stats *out)
 {
     lo_mutex_lock(&L->W->lock);
     out->collections = atomic_load(&L->W->gc_epoch);
+    out->young = L->W->gc_young;
     out->last_ns = L->W->last_gc.ns;
     out->total_ns = L->W->gc_total_ns;
     out->max_ns = L->W->gc_max_ns;

@@ -262,6 +262,7 @@ struct lo_world {
     _Atomic uint64_t gc_epoch;      /* collections by this process */
     struct lo_gc_result last_gc;
     uint64_t gc_total_ns, gc_max_ns;    /* pauses, under lock */
+    uint64_t gc_young;                  /* young collections, under lock */
     bool verify;                    /* check the heap after collections */
     struct lo_slots kept;           /* kept references (api.h), under lock */
     struct lo_clos_lock clos;       /* locks.c */

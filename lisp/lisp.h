@@ -199,6 +199,7 @@ int lo_lisp_collect(lo_lisp *L, struct lo_gc_result *out);
 /* The collections since the system was opened, and their pauses (ns). */
 struct lo_gc_stats {
     uint64_t collections;
+    uint64_t young;             /* of them, young ones (gc/heap.h) */
     uint64_t last_ns, total_ns, max_ns;
     uint64_t live_bytes;        /* after the last one */
 };

@@ -2,7 +2,7 @@
  * gc_bench.c -- the pause of a full collection with 100 MB and 500 MB of
  * live data, and with large objects beside them (make bench).
  *
- *   gc_bench FILE ARG...    ARG: MB, SMALL:LARGE, or snapshot:MB
+ *   gc_bench FILE ARG...    ARG: MB, SMALL:LARGE, snapshot:MB or young:MB
  *
  * For each size, on a fresh store on FILE: builds MB megabytes of live
  * lists (conses of 3 words, as the Lisp layer lays them out, with a
@@ -29,12 +29,16 @@
 #include "gc/gc.h"
 
 static lo_value roots[65];      /* 64 lists, and the large objects' */
+enum { OLD_CELLS = 1024 };
+static lo_value old_cells[OLD_CELLS];   /* young:MB: old conses written */
 
 static void roots_fn(void *ctx, lo_gc_visit_fn *visit, void *gc)
 {
     (void)ctx;
     for (int i = 0; i < 65; i++)
         visit(&roots[i], gc);
+    for (int i = 0; i < OLD_CELLS; i++)
+        visit(&old_cells[i], gc);
 }
 
 static uint64_t *alloc(lo_heap *h, struct lo_alloc_buffer *b, size_t words)
@@ -47,7 +51,78 @@ static uint64_t *alloc(lo_heap *h, struct lo_alloc_buffer *b, size_t words)
     return p;
 }
 
-static void run(const char *path, uint64_t mb, uint64_t large_mb, bool snap)
+static uint64_t *deref(lo_value v)
+{
+    return (uint64_t *)(uintptr_t)(v & ~7ull);
+}
+
+static int compare_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/*
+ * young:MB -- on the heap of MB live, after a full collection: ROUNDS
+ * times, 8 MiB allocated (a nursery) of which 1 cons in 16 is kept on the
+ * lists, and 64 old conses written to point at new ones (what the store's
+ * barrier sees); then a young collection, timed.  Then a full one on the
+ * same heap, for comparison.
+ */
+static void young_rounds(lo_ckpt *c, lo_heap *h, struct lo_alloc_buffer *b,
+                         uint64_t mb)
+{
+    enum { ROUNDS = 50 };
+    uint64_t ns[ROUNDS], written = 0;
+    /* old conses to write: the heads of the lists, and their cdrs */
+    for (int i = 0; i < OLD_CELLS; i++) {
+        lo_value v = roots[i % 64];
+        for (int k = 0; k < i / 64 && deref(v)[2]; k++)
+            v = deref(v)[2];
+        old_cells[i] = v;
+    }
+    for (int round = 0; round < ROUNDS; round++) {
+        uint64_t n0 = (uint64_t)round << 40;
+        for (uint64_t words = 0, n = 0; words < (8u << 20) / 8; n++) {
+            uint64_t *cell = alloc(h, b, 3);
+            cell[0] = lo_header(1, 3);
+            cell[1] = (n0 + n) << 2;
+            cell[2] = 0;
+            words += 3;
+            if (n % 16 == 0) {
+                int list = (int)(n % 64);
+                cell[2] = roots[list];
+                roots[list] = (lo_value)(uintptr_t)cell | 1;
+            }
+            if (n % 2048 == 0) {        /* an old cons's car: a new one */
+                int k = (int)((n / 2048 + (uint64_t)round * 61) % OLD_CELLS);
+                deref(old_cells[k])[1] = (lo_value)(uintptr_t)cell | 1;
+                written++;
+            }
+        }
+        struct lo_gc_result r;
+        lo_gc_collect_young(h, roots_fn, NULL, &r);
+        if (!r.young) {
+            fprintf(stderr, "gc_bench: the collection was not young\n");
+            exit(1);
+        }
+        ns[round] = r.ns;
+        if (round == ROUNDS / 2)
+            lo_ckpt_snapshot(c);        /* a flip among them */
+    }
+    qsort(ns, ROUNDS, sizeof ns[0], compare_u64);
+    struct lo_gc_result full;
+    lo_gc_collect(h, roots_fn, NULL, &full);
+    printf("bench gc-young live=%lluMB nursery=8MB collections=%d "
+           "old-writes=%llu p50-ms=%.2f p99-ms=%.2f max-ms=%.2f "
+           "full-ms=%.1f ratio=%.1f\n", (unsigned long long)mb, ROUNDS,
+           (unsigned long long)written, ns[ROUNDS / 2] / 1e6,
+           ns[ROUNDS * 99 / 100] / 1e6, ns[ROUNDS - 1] / 1e6, full.ns / 1e6,
+           (double)full.ns / (double)ns[ROUNDS * 99 / 100]);
+}
+
+static void run(const char *path, uint64_t mb, uint64_t large_mb, bool snap,
+                bool young)
 {
     unlink(path);
     lo_disk *d;
@@ -124,7 +199,9 @@ static void run(const char *path, uint64_t mb, uint64_t large_mb, bool snap)
     }
     struct lo_gc_result r;
     lo_gc_collect(h, roots_fn, NULL, &r);
-    if (snap) {
+    if (young) {
+        young_rounds(c, h, &b, mb);
+    } else if (snap) {
         printf("bench gc-pause-after-snapshot live=%lluMB ms=%.1f\n",
                (unsigned long long)mb, r.ns / 1e6);
         lo_ckpt_sync(c);
@@ -163,11 +240,13 @@ int main(int argc, char **argv)
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i];
         bool snap = !strncmp(arg, "snapshot:", 9);
+        bool young = !strncmp(arg, "young:", 6);
         char *rest;
-        uint64_t mb = strtoull(snap ? arg + 9 : arg, &rest, 10), large = 0;
+        uint64_t mb = strtoull(snap ? arg + 9 : young ? arg + 6 : arg, &rest,
+                               10), large = 0;
         if (*rest == ':')
             large = strtoull(rest + 1, NULL, 10);
-        run(argv[1], mb, large, snap);
+        run(argv[1], mb, large, snap, young);
     }
     return 0;
 }

@@ -393,6 +393,11 @@ int main(void)
         bail_out("%s", why);
     if (lo_lisp_open(store, &main_L, why, sizeof why) != LO_OK)
         bail_out("%s", why);
+    /* Stress mode: a collection at the first safepoint after every 256
+     * KiB, young ones (three in four) whatever the heap's size, the heap
+     * verified after each -- so young collections run among the threads'
+     * writes, beside the full ones the collector thread asks for. */
+    lo_lisp_gc_stress(main_L, 32 << 10);
 
     int classes_before = count_classes();
     ok(classes_before > 20, "%d classes before", classes_before);
@@ -444,6 +449,11 @@ int main(void)
             made += 1 + iterations[t];  /* BASE and the K-i */
     }
     diag("%d forced collections", atomic_load(&collections));
+    struct lo_gc_stats gs;
+    lo_lisp_gc_stats(main_L, &gs);
+    ok(gs.young > 0, "young collections ran among the threads (%llu of "
+       "%llu)", (unsigned long long)gs.young,
+       (unsigned long long)gs.collections);
     ok(iterations[SOLO] > 1 && iterations[SOLO + 1] > 1,
        "both threads of the pair ran several rounds");
 
