@@ -576,6 +576,7 @@ void lo_heap_set_top(lo_heap *h, uint64_t *top)
     uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
     h->full_live = live;
+    h->root->full_collections++;
     heap_unlock(h);
 }
 

@@ -170,6 +170,10 @@ struct lo_heap_root {
                                         NUL padded */
     uint64_t versions_crc;       /* 1 << 32 | crc32c of magic and the three
                                     records; 0 in a heap made before it */
+    uint64_t full_collections;   /* of the collections, the full ones (0 in
+                                    a heap made before young ones): a key
+                                    hashed by an old address moves only in
+                                    those (lisp/hashtable.c) */
 };
 _Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
                "the heap root fits its page");

@@ -15,7 +15,9 @@
  * addresses.  So a table records the heap's collection count (a counter in
  * the heap root that every collection increments, and that persists with
  * the heap) at which it placed such keys; when the count has moved on, the
- * next operation first rehashes the table.  Keys whose hash does not
+ * next operation first rehashes the table.  (When all those keys were
+ * old, it records the count of full collections instead: young ones move
+ * no old object -- table_stale below.)  Keys whose hash does not
  * depend on an address -- fixnums, characters, symbols (by the hash of
  * their name, fixed at creation), and strings, conses and numbers where
  * the test compares contents -- never force a rehash: a table holding
@@ -288,17 +290,47 @@ static lo_value *table_slots(const uint64_t *tp)
     return lo_ptr(tp[HT_SLOTS]) + 2;
 }
 
-static lo_value current_stamp(lo_lisp *L)
+/*
+ * The stamp of a table holding keys hashed by address says when they were
+ * placed, so that the table rehashes once they may have moved:
+ *  - NIL: no such key;
+ *  - a fixnum n >= 0: some key was young (made since the last collection,
+ *    gc/heap.h): stale after any collection (n is the count of them);
+ *  - a fixnum -(n + 1): every such key was old: stale only after a full
+ *    collection (n is the count of those) -- a young collection moves no
+ *    old object.  So a large table keyed by objects is not rehashed (and
+ *    its pages not written) after every young collection.
+ * A table placed before young collections existed has a stamp >= 0: it
+ * rehashes once, then gets the finer one.
+ */
+static bool key_young(lo_lisp *L, lo_value key)
 {
-    return lo_fixnum((int64_t)L->root->collections);
+    uint64_t *at = lo_ptr(key);
+    return at >= lo_heap_young_start(L->heap) && at < lo_heap_top(L->heap);
+}
+
+static void note_address_key(lo_lisp *L, uint64_t *tp, lo_value key)
+{
+    lo_value stamp = tp[HT_STAMP];
+    if (key_young(L, key)) {
+        if (lo_null(L, stamp) || lo_fixnum_value(stamp) < 0)
+            tp[HT_STAMP] = lo_fixnum((int64_t)L->root->collections);
+    } else if (lo_null(L, stamp)) {
+        tp[HT_STAMP] = lo_fixnum(-(int64_t)L->root->full_collections - 1);
+    }
 }
 
 /* The slots hold hashes computed by other hash functions, or addresses
- * from before a collection. */
+ * from before a collection that may have moved them. */
 static bool table_stale(lo_lisp *L, const uint64_t *tp)
 {
-    return tp[HT_VERSION] != lo_fixnum(HASH_VERSION) ||
-           (!lo_null(L, tp[HT_STAMP]) && tp[HT_STAMP] != current_stamp(L));
+    if (tp[HT_VERSION] != lo_fixnum(HASH_VERSION))
+        return true;
+    if (lo_null(L, tp[HT_STAMP]))
+        return false;
+    int64_t n = lo_fixnum_value(tp[HT_STAMP]);
+    return n >= 0 ? (uint64_t)n != L->root->collections
+                  : (uint64_t)(-(n + 1)) != L->root->full_collections;
 }
 
 /* The slot where key is, or else the empty slot that ends its probe
@@ -343,8 +375,8 @@ static void fill_slot(lo_lisp *L, uint64_t *tp, uint64_t i, lo_value key,
 {
     table_slots(tp)[2 * i] = key;
     table_slots(tp)[2 * i + 1] = value;
-    if (by_address && lo_null(L, tp[HT_STAMP]))
-        tp[HT_STAMP] = current_stamp(L);
+    if (by_address)
+        note_address_key(L, tp, key);
 }
 
 /* Place every entry anew in a fresh vector of capacity slots (a power of

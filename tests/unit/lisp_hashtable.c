@@ -221,6 +221,14 @@ static void vectors(void)
        "EQUALP table: nested vectors, strings and numbers");
 }
 
+/* Every key of *KS* found in *EQ* (the function all-found). */
+static bool all_found_now(void)
+{
+    char o[64];
+    return lo_lisp_eval_string(L, "(all-found *ks* *eq*)", o, sizeof o) ==
+           LO_OK && !strcmp(o, "T");
+}
+
 static void rehash_after_collection(void)
 {
     fixture_run(L, "(defun keys (n) (if (= n 0) nil"
@@ -253,8 +261,56 @@ static void rehash_after_collection(void)
     ok((uintptr_t)lo_ptr(lo_car_raw(global("*KS*"))) != key_at,
        "the keys moved");
     eval_is(L, "(all-found *ks* *eq*)", "T", "every cons key is found again");
-    ok(lo_ptr(global("*EQ*"))[HT_STAMP] == lo_fixnum((int64_t)before + 1),
-       "after a rehash at the new count");
+    ok(lo_ptr(global("*EQ*"))[HT_STAMP] ==
+       lo_fixnum(-(int64_t)L->root->full_collections - 1),
+       "after a rehash, its keys are all old: it records the count of full "
+       "collections (as -(n + 1))");
+
+    /* Young collections move no old object: the table is not rehashed
+     * (its slots not written) after them, only after a full one.  Stress
+     * mode runs young ones whatever the heap's size, a full one in four:
+     * collection by collection, the slots stay the same unless a full
+     * one came. */
+    lo_lisp_gc_stress(L, 64 << 10);
+    int young_only = 0, rehashed_young = 0, lost = 0;
+    for (int round = 0; round < 16; round++) {
+        if (!all_found_now())           /* current before it starts */
+            lost++;
+        /* the slots vector, in a variable the collector updates (a young
+         * collection may move the vector itself) */
+        set_global("*SLOTS*", lo_ptr(global("*EQ*"))[HT_SLOTS]);
+        uint64_t full = L->root->full_collections;
+        uint64_t all = L->root->collections;
+        fixture_run(L, "(dotimes (i 1000) (setq *junk* (list i i i)))");
+        if (!all_found_now())
+            lost++;
+        bool moved = lo_ptr(global("*EQ*"))[HT_SLOTS] != global("*SLOTS*");
+        if (L->root->full_collections == full &&
+            L->root->collections > all) {
+            young_only++;
+            rehashed_young += moved;
+
+        }
+    }
+    lo_lisp_gc_stress(L, 0);
+    ok(young_only >= 4, "%d rounds with only young collections", young_only);
+    is_int(rehashed_young, 0, "in none of them was the table rehashed");
+    is_int(lost, 0, "every key found in every round");
+    fixture_run(L, "(defvar *young-key* (list 'y))");
+    fixture_run(L, "(lispos-internal::%puthash *young-key* *eq* 'young)");
+    ok(lo_ptr(global("*EQ*"))[HT_STAMP] ==
+       lo_fixnum((int64_t)L->root->collections),
+       "a young key makes it record the count of all collections");
+    lo_lisp_gc_stress(L, 64 << 10);
+    fixture_run(L, "(dotimes (i 20000) (setq *junk* (list i i i)))");
+    lo_lisp_gc_stress(L, 0);
+    eval_is(L, "(gethash *young-key* *eq*)", "YOUNG",
+            "the young key is found after the young key moved");
+    eval_is(L, "(all-found *ks* *eq*)", "T", "and the old ones");
+    ok(lo_lisp_collect(L, NULL) == LO_OK, "a full collection");
+    eval_is(L, "(all-found *ks* *eq*)", "T", "every key found after it");
+    eval_is(L, "(gethash *young-key* *eq*)", "YOUNG", "the young one too");
+    fixture_run(L, "(remhash *young-key* *eq*)");
     eval_is(L, "(gethash 'a *sym*)", "1", "the symbol key, with no rehash");
     ok(lo_ptr(global("*SYM*"))[HT_STAMP] == L->nil, "its stamp stays NIL");
     eval_is(L, "(gethash (list #'car \"x\") *eqs*)", "NESTED",
