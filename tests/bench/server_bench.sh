@@ -16,6 +16,9 @@
 #   server-restart-1m      kill -9 of the server holding a million
 #                          entries, then the time until it answers hello
 #                          again (demand paging: no full read)
+#   server-get-c50-under-writes  store.get p99 with 50 connections on the
+#                          million entries, without and with a writer
+#                          putting entries and taking snapshots beside
 # BENCH_SERVER_REQUESTS (default 100000) requests a run, the median of
 # BENCH_SERVER_ROUNDS (default 3) runs a line; BENCH_SERVER_N (default
 # 1000000) entries for the last lines.
@@ -76,7 +79,11 @@ theirs() {  # conns pipeline -> "rps p50 p99" (ms -> us)
 # the median of `rounds` runs of each, ours and Redis's taking turns (this
 # machine's figures vary from run to run by a fifth or more)
 median() { sort -n | awk '{ line[NR] = $0 } END { print line[int((NR + 1) / 2)] }'; }
-for method in eval get; do
+# BENCH_SERVER_ONLY=store skips the lines before the million entries
+# (a quicker run of the store's lines alone)
+methods="eval get"
+[ "${BENCH_SERVER_ONLY:-}" = store ] && methods=
+for method in $methods; do
     for conns in 1 50; do
         for pipeline in 1 16; do
             : > "$dir/ours" ; : > "$dir/theirs"
@@ -93,10 +100,12 @@ for method in eval get; do
         done
     done
 done
+if [ -n "$methods" ]; then
 read -r o p50 p99 <<< "$("$build/bench/server_bench" --port "$port" --ca "$crt" \
     --user admin --password bench --method login --conns 4 --requests 80 |
     sed -E 's/rps=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+).*/\1 \2 \3/')"
 echo "bench server-logins ours=$o/s p50_us=$p50 (full TLS handshake + Argon2id login)"
+fi
 
 # a million entries, put by the server itself (eval), then queries
 python_client() {
@@ -132,6 +141,42 @@ PY
 }
 python_client fill "$entries"
 python_client query "$entries"
+
+# store.get with 50 connections on the million-entry store, without and
+# then with a writer beside it: a client putting entries (1,000 an eval)
+# and asking for a snapshot after every tenth eval, so that collections
+# (young ones: the heap is large) and snapshots happen during the run.
+# Issue 22's end-to-end target: the second p99 within 3x of the first.
+get_p99() {
+    "$build/bench/server_bench" --port "$port" --ca "$crt" --user admin \
+        --password bench --method get --conns 50 --pipeline 1 \
+        --requests "$requests" | sed -E 's/.*p99_us=([0-9.]+).*/\1/'
+}
+quiet=$(get_p99)
+/usr/bin/python3 - "$port" "$crt" "$dir/writer-stop" <<'PY' > "$dir/writer.out" &
+import os, sys
+sys.path.insert(0, "tests/integration")
+from server_helper import Client
+port, crt, stop = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+c = Client(port, crt).login("admin", "bench")
+evals = 0
+while not os.path.exists(stop):
+    err, res = c.call("eval", "(dotimes (i 1000) (store-put (list i i) "
+                      ":n (+ 2000000 i) :kind :w))")
+    assert err is None, err
+    evals += 1
+    if evals % 10 == 0:
+        err, res = c.call("admin.snapshot")
+        assert err is None, err
+print(evals)
+PY
+writer_pid=$!
+sleep 2                                 # the writer under way
+busy=$(get_p99)
+touch "$dir/writer-stop"; wait "$writer_pid"
+awk -v q="$quiet" -v b="$busy" -v e="$(cat "$dir/writer.out")" 'BEGIN {
+    printf "bench server-get-c50-under-writes p99_us=%s/%s ratio=%.2f target=3 (without/with a writer: %d evals of 1,000 puts, a snapshot every 10)\n",
+        q, b, b / q, e }'
 kill -9 "$server_pid"; wait "$server_pid" 2>/dev/null || true
 t0=$(date +%s%N)
 start_server

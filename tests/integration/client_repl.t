@@ -72,7 +72,7 @@ class Terminal:
     def type(self, keys):
         os.write(self.fd, keys.encode())
 
-    def wait(self, timeout=60):
+    def wait(self, timeout=60, kill=True):
         end = time.time() + timeout
         while time.time() < end:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -81,7 +81,8 @@ class Terminal:
                     pass
                 return os.waitstatus_to_exitcode(status)
             self.read(0.1)
-        os.kill(self.pid, signal.SIGKILL)
+        if kill:
+            os.kill(self.pid, signal.SIGKILL)
         return None
 
 
@@ -167,7 +168,14 @@ term.type("(format t \"hi~%\") ; with output\r")
 out = term.expect("alice@CL-USER> ")
 ok(out is not None and "hi\nNIL" in out, "output, then the value", out)
 term.type("\x04")                       # Ctrl-D
-status = term.wait()
+# A Ctrl-D typed in the instant the line editor has the terminal in
+# cooked mode, between two reads, is taken by the terminal as an end of
+# file no read is waiting for, and lost (seen once in 20 runs on a busy
+# machine); a person presses it again, and so does the test.
+status = term.wait(5, kill=False)
+if status is None:
+    term.type("\x04")
+    status = term.wait()
 ok(status == 0, "Ctrl-D ends the REPL, exit 0",
    "exit status %r (None: still running after a minute); last output %r"
    % (status, term.seen[-300:]))
