@@ -150,16 +150,19 @@ int lo_ckpt_prepare_write(lo_ckpt *c, void *addr, size_t len);
 /*
  * Which pages were written: the collector's write barrier (docs/gc.md,
  * "Young collections").  lo_ckpt_track_writes starts watching pages
- * [first, first + count): it forgets what was written there and
- * write-protects the range's writable pages, so that from now on the
- * first write to each of them is seen (a fault, one per page at most).
+ * [first, first + count) anew: it forgets what was written there, and
+ * when more than max_writable of them are writable it write-protects
+ * those, so that the first write to each is seen (a fault).
  * lo_ckpt_pages_written then sets bit n of bits (count bits, the caller's
- * array) for each page first + n written since it was last tracked, and
- * clears the others.  A page never tracked may have its bit set or not.
- * Writes by the kernel into the region fail instead (touch_for_write),
- * so every write is seen.  LO_ERANGE outside the store's pages.
+ * array) for each page first + n that may have been written since it was
+ * last tracked -- a write fault saw it, or it is writable (written unseen,
+ * perhaps) -- and clears the others.  A page never tracked may have its
+ * bit set or not.  Writes by the kernel into the region fail instead
+ * (touch_for_write), so no write goes unreported.  LO_ERANGE outside the
+ * store's pages.
  */
-int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count);
+int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count,
+                         uint64_t max_writable);
 int lo_ckpt_pages_written(lo_ckpt *c, uint64_t first, uint64_t count,
                           uint64_t *bits);
 

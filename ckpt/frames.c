@@ -52,6 +52,8 @@ static void evict(lo_ckpt *c, uint64_t page)
         lo_vm_write_protect(addr, LO_CKPT_PAGE, true) != LO_OK)
         lo_panic("ckpt: cannot write-protect page %llu to evict it",
                  (unsigned long long)page);
+    if (*f & PG_WRITABLE)
+        mark_written(ch, i);
     if (*f & PG_DIRTY) {
         memcpy(c->io_page, (const void *)addr, LO_CKPT_PAGE);
         int status = lo_ckpt_write_version(c, c->io_page, page, 2);
@@ -258,7 +260,7 @@ static void note_write(lo_ckpt *c, uint64_t page)
         lo_ckpt_new_version(c, page);
     }
     *f = (uint8_t)((*f & ~PG_ZERO) | PG_DIRTY | PG_WRITABLE | PG_REF);
-    ch->written[i / 64] |= 1ull << (i % 64);
+    mark_written(ch, i);
     LO_ASSERT(page_consistent(ch->entry[i], *f));
     c->stats.write_faults++;
 }
@@ -371,21 +373,39 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
 /* ---- the writes the collector asks about ------------------------------------ */
 
 /*
- * Every page becomes writable through note_write, which sets its bit in
- * `written`.  Tracking a range clears the bits and write-protects the
- * pages that are writable, so the next write to any page of the range
- * faults and sets its bit again: the bits then say exactly which pages
- * were written since (a page's frame stays dirty and its version stays:
- * only PG_WRITABLE goes, as at the flip).
+ * A page can be written without the store seeing it only while it is
+ * writable.  So "written since tracked" is: its bit in `written` (set by
+ * every write fault, and wherever a writable page is protected: the flip,
+ * an eviction), or writable now.  Tracking a range clears the bits; the
+ * pages it leaves writable stay "written" until something protects them.
+ * Protecting a scattered page costs more than the collector's look at it
+ * (a call and a TLB flush each, 4.5 us here, and then a fault of 20-30 us
+ * on the mutator's next write to it, while the pages a program writes
+ * between two collections are mostly the ones it writes again), so
+ * tracking protects the scattered writable pages of the range only when
+ * there are more than `max_writable` of them (snapshots protect them
+ * anyway), and long runs of them always: one call for many pages.
  */
-int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count)
+enum { PROTECT_RUN = 16 };      /* pages: a run this long is cheap */
+
+/* Write-protect a run of writable pages, which stay dirty. */
+static void protect_run(lo_ckpt *c, uint64_t first, uint64_t n)
+{
+    for (uint64_t p = first; p < first + n; p++)
+        chunk_of(c, p)->flags[p % LO_CHUNK_PAGES] &= (uint8_t)~PG_WRITABLE;
+    pages_done(lo_vm_write_protect(page_addr(c, first), n * LO_CKPT_PAGE,
+                                   true), "write-protect", first, n);
+}
+
+int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count,
+                         uint64_t max_writable)
 {
     ckpt_lock(c);
     if (first > c->page_count || count > c->page_count - first) {
         ckpt_unlock(c);
         return LO_ERANGE;
     }
-    uint64_t run = 0, run_n = 0;
+    uint64_t writable = 0;
     for (uint64_t p = first; p < first + count;) {
         struct chunk *ch = chunk_of(c, p);
         unsigned i = p % LO_CHUNK_PAGES;
@@ -395,25 +415,37 @@ int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count)
             continue;
         }
         ch->written[i / 64] &= ~(1ull << (i % 64));
-        uint8_t *f = &ch->flags[i];
-        if (*f & PG_WRITABLE) {
-            *f &= (uint8_t)~PG_WRITABLE;
-            if (run + run_n != p) {
-                pages_done(run_n ? lo_vm_write_protect(page_addr(c, run),
-                                                       run_n * LO_CKPT_PAGE,
-                                                       true) : LO_OK,
-                           "write-protect", run, run_n);
-                run = p;
-                run_n = 0;
-            }
-            run_n++;
-        }
+        writable += (ch->flags[i] & PG_WRITABLE) != 0;
         p++;
     }
-    if (run_n)
-        pages_done(lo_vm_write_protect(page_addr(c, run),
-                                       run_n * LO_CKPT_PAGE, true),
-                   "write-protect", run, run_n);
+    /* Runs of writable pages: a long one is protected in one call, cheap
+     * per page (the collector's own slide leaves one); a short one only
+     * when too many are writable in all. */
+    bool all = writable > max_writable;
+    uint64_t run = 0, run_n = 0;
+    for (uint64_t p = first; p <= first + count; p++) {
+        uint8_t *f = NULL;
+        if (p < first + count) {
+            struct chunk *ch = chunk_of(c, p);
+            if (!ch->multi && p % LO_CHUNK_PAGES == 0 &&
+                first + count - p >= LO_CHUNK_PAGES) {
+                p += LO_CHUNK_PAGES - 1;    /* no version 2: none writable */
+                continue;
+            }
+            f = &ch->flags[p % LO_CHUNK_PAGES];
+        }
+        if (f && (*f & PG_WRITABLE) && run + run_n == p) {
+            run_n++;
+            continue;
+        }
+        if (run_n && (all || run_n >= PROTECT_RUN))
+            protect_run(c, run, run_n);
+        run_n = 0;
+        if (f && (*f & PG_WRITABLE)) {
+            run = p;
+            run_n = 1;
+        }
+    }
     ckpt_unlock(c);
     return LO_OK;
 }
@@ -428,8 +460,10 @@ int lo_ckpt_pages_written(lo_ckpt *c, uint64_t first, uint64_t count,
     }
     for (uint64_t n = 0; n < count; n++) {
         uint64_t p = first + n;
+        struct chunk *ch = chunk_of(c, p);
         unsigned i = p % LO_CHUNK_PAGES;
-        if (chunk_of(c, p)->written[i / 64] >> (i % 64) & 1)
+        if ((ch->written[i / 64] >> (i % 64) & 1) ||
+            (ch->flags[i] & PG_WRITABLE))
             bits[n / 64] |= 1ull << (n % 64);
         else
             bits[n / 64] &= ~(1ull << (n % 64));

@@ -161,6 +161,15 @@ static inline struct chunk *chunk_of(lo_ckpt *c, uint64_t page)
     return c->dir[page / LO_CHUNK_PAGES];
 }
 
+/* Page i of a chunk may have been written since it was last tracked
+ * (frames.c, "the writes the collector asks about"): set by every write
+ * fault, and wherever a writable page is protected -- it may have been
+ * written while writable, unseen. */
+static inline void mark_written(struct chunk *ch, unsigned i)
+{
+    ch->written[i / 64] |= 1ull << (i % 64);
+}
+
 static inline uintptr_t page_addr(const lo_ckpt *c, uint64_t page)
 {
     return c->base + page * (uintptr_t)LO_CKPT_PAGE;

@@ -164,8 +164,10 @@ static uint32_t flip_chunk(lo_ckpt *c, uint64_t k, struct wp_list *wp)
                 c->jobs[c->njobs++] = job;
                 *f |= PG_PENDING;
             }
-            if (*f & PG_WRITABLE)
+            if (*f & PG_WRITABLE) {
                 wp->index[wp->n++] = (uint16_t)i;
+                mark_written(ch, i);
+            }
             *f &= (uint8_t)~(PG_WRITABLE | PG_DIRTY);
         }
         *f = (uint8_t)((*f & ~(PG_V0_ABSENT | PG_V1_ABSENT)) | absent);
@@ -229,6 +231,7 @@ static void fold_and_protect(lo_ckpt *c)
             }
             if (*f & PG_WRITABLE) {
                 *f &= (uint8_t)~PG_WRITABLE;
+                mark_written(ch, i);
                 wp_pages.index[wp_pages.n++] = (uint16_t)i;
             }
         }

@@ -46,6 +46,9 @@ struct gc {
      * page, and one per page of the large-object space) */
     uint64_t *written, *los_written;
     uint64_t old_pages;
+    lo_value **remembered;       /* the old slots that point at young
+                                    objects, found by the mark */
+    size_t nremembered, remembered_cap;
     uint32_t *crossing;          /* heap.h; NULL when not kept */
 };
 
@@ -232,6 +235,30 @@ static void mark_visit(lo_value *slot, void *gc)
     mark_value(gc, *slot);
 }
 
+/* A slot of an old object on a written page: marked from, and kept if it
+ * points at a young object -- the only old slots the update must change
+ * (most slots of a written page point at old objects). */
+static void mark_old_slot(lo_value *slot, void *gc)
+{
+    struct gc *g = gc;
+    lo_value v = *slot;
+    mark_value(g, v);
+    if (!pointerp(v) || address(v) < g->start || address(v) >= g->top)
+        return;
+    if (g->nremembered == g->remembered_cap) {
+        size_t cap = g->remembered_cap ? g->remembered_cap * 2 : 4096;
+        lo_value **grown = lo_mem_alloc(cap * sizeof *grown);
+        if (!grown)
+            lo_panic("gc: no memory for the remembered slots (%zu)", cap);
+        if (g->remembered)
+            memcpy(grown, g->remembered, g->nremembered * sizeof *grown);
+        lo_mem_free(g->remembered);
+        g->remembered = grown;
+        g->remembered_cap = cap;
+    }
+    g->remembered[g->nremembered++] = slot;
+}
+
 static void mark_from_roots(struct gc *g, struct lo_heap_root *r,
                             lo_gc_roots_fn *roots, void *ctx)
 {
@@ -239,7 +266,7 @@ static void mark_from_roots(struct gc *g, struct lo_heap_root *r,
         mark_value(g, r->roots[i]);
     roots(ctx, mark_visit, g);
     if (g->young)
-        visit_written(g, mark_visit);
+        visit_written(g, mark_old_slot);
     while (g->sp) {
         uint64_t *obj = g->stack[--g->sp];
         uint64_t n = lo_header_value_words(obj[0]);
@@ -355,11 +382,6 @@ static void update_visit(lo_value *slot, void *gc)
     *slot = relocate(gc, *slot);
 }
 
-/* The same for a slot in the heap: written only if it changes. */
-static void update_heap_visit(lo_value *slot, void *gc)
-{
-    store_if_changed(slot, relocate(gc, *slot));
-}
 
 /*
  * Writes in bulk.  After a snapshot every page is write-protected, and the
@@ -573,6 +595,7 @@ static void free_bookkeeping(struct gc *g)
     lo_mem_free(g->stack);
     lo_mem_free(g->written);
     lo_mem_free(g->los_written);
+    lo_mem_free(g->remembered);
     large_end(g);
 }
 
@@ -613,17 +636,23 @@ static bool begin(struct gc *g, lo_heap *h)
 }
 
 /* From now on every write to the old space or the large objects is seen
- * (lo_ckpt_track_writes): the next young collection's roots. */
+ * (lo_ckpt_track_writes): the next young collection's roots.  Pages left
+ * writable count as written, and are looked at by every young collection
+ * until something protects them -- cheaper than protecting each and
+ * taking a fault on its next write, up to this many (a young collection
+ * looks at a page in about a microsecond). */
+enum { MAX_WRITABLE = 8192 };
+
 static void track_writes(lo_heap *h, const uint64_t *new_top)
 {
     struct lo_heap_root *r = lo_heap_root(h);
     lo_ckpt *store = lo_heap_store(h);
     uint64_t old_pages = (uint64_t)((const char *)new_top - (char *)r +
                                     LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
-    if (lo_ckpt_track_writes(store, 0, old_pages) != LO_OK ||
+    if (lo_ckpt_track_writes(store, 0, old_pages, MAX_WRITABLE) != LO_OK ||
         lo_ckpt_track_writes(store, r->los_bottom / LO_CKPT_PAGE,
-                             (r->los_end - r->los_bottom) / LO_CKPT_PAGE)
-            != LO_OK)
+                             (r->los_end - r->los_bottom) / LO_CKPT_PAGE,
+                             MAX_WRITABLE) != LO_OK)
         lo_panic("gc: the store cannot watch the heap's pages");
 }
 
@@ -654,8 +683,9 @@ static int collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     for (int i = 0; i < LO_HEAP_ROOTS; i++)
         store_if_changed(&r->roots[i], relocate(&g, r->roots[i]));
     roots(ctx, update_visit, &g);
-    if (young)
-        visit_written(&g, update_heap_visit);
+    if (young)                  /* the old slots that point at young objects */
+        for (size_t i = 0; i < g.nremembered; i++)
+            *g.remembered[i] = relocate(&g, *g.remembered[i]);
     else
         large_update(&g);
     g.new_top = g.start + live_words;

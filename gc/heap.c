@@ -38,6 +38,7 @@ struct lo_heap {
                                          collection; 0: none since open */
     uint64_t nursery;                 /* young collections after this many
                                          bytes (lo_heap_set_nursery) */
+    uint64_t young_min_old;           /* once this much is live */
     uint32_t *crossing;               /* the crossing map (heap.h) */
     uint64_t crossing_pages;          /* its entries */
     bool young_ready;                 /* lo_heap_set_young_ready */
@@ -228,6 +229,7 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
     h->trigger = open_trigger(r);
     h->young = r->top;
     h->nursery = LO_HEAP_NURSERY;
+    h->young_min_old = LO_HEAP_YOUNG_MIN_OLD;
     h->high = r->top;
     lo_ckpt_set_before_flip(store, trim_before_flip, h);
     *out = h;
@@ -449,12 +451,9 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
  * regardless of size.  They also need the crossing map whole and the
  * writes tracked since the last collection (young_ready).
  */
-enum { YOUNG_MIN_OLD = 4 };                  /* old >= 4 nurseries */
-
 bool lo_heap_young_wanted(lo_heap *h)
 {
-    return h->nursery &&
-           (h->stress || h->full_live >= YOUNG_MIN_OLD * h->nursery);
+    return h->nursery && (h->stress || h->full_live >= h->young_min_old);
 }
 
 static bool young_possible(lo_heap *h)
@@ -489,9 +488,10 @@ bool lo_heap_full_collection_due(lo_heap *h)
     return in_use >= h->full_live + h->trigger;
 }
 
-void lo_heap_set_nursery(lo_heap *h, uint64_t bytes)
+void lo_heap_set_nursery(lo_heap *h, uint64_t nursery, uint64_t min_old)
 {
-    h->nursery = bytes;
+    h->nursery = nursery;
+    h->young_min_old = min_old;
 }
 
 uint64_t *lo_heap_young_start(lo_heap *h)

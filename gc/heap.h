@@ -496,17 +496,20 @@ void lo_heap_set_young_top(lo_heap *h, uint64_t *top);
  * marks and slides only [young start, top), taking as roots, besides the
  * usual ones, the pointers in the old pages written since the last
  * collection (the store's write barrier, lo_ckpt_track_writes).  Once the
- * old space is worth sparing (4 nurseries of live data after a full
- * collection), collections come every `nursery` bytes of allocation and
- * are young, and a full one comes when the heap has doubled since the
- * last full one (stress mode: one in four).
+ * old space is worth sparing (32 MiB live after a full collection),
+ * collections come every `nursery` bytes of allocation and are young, and
+ * a full one comes when the heap has doubled since the last full one
+ * (stress mode: one in four).
  */
-#define LO_HEAP_NURSERY (8ull << 20)
+#define LO_HEAP_NURSERY (2ull << 20)
+#define LO_HEAP_YOUNG_MIN_OLD (32ull << 20)
 uint64_t *lo_heap_young_start(lo_heap *h);
 /* Whether the next collection must be full. */
 bool lo_heap_full_collection_due(lo_heap *h);
-/* 0: no young collections (every collection full). */
-void lo_heap_set_nursery(lo_heap *h, uint64_t bytes);
+/* Young collections every `nursery` bytes once `min_old` bytes are live
+ * after a full collection (the defaults above); nursery 0: none, every
+ * collection full. */
+void lo_heap_set_nursery(lo_heap *h, uint64_t nursery, uint64_t min_old);
 /*
  * The crossing map: for each page of the old space, counted from the
  * region's base, how many words before the page's first word the object

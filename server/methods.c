@@ -436,6 +436,7 @@ void lo_server_figures(lo_lisp *W, struct lo_server *srv,
     f->mechanism = st.mechanism;
     f->last_snapshot = atomic_load(&srv->last_snapshot);
     f->gc_collections = gc.collections;
+    f->gc_young = gc.young;
     f->gc_pause_last_us = gc.last_ns / 1000;
     f->gc_pause_max_us = gc.max_ns / 1000;
     f->gc_pause_total_us = gc.total_ns / 1000;
@@ -465,7 +466,7 @@ void lo_run_stats(lo_lisp *W, struct lo_job *job)
     lo_server_figures(W, r->srv, &f);
     f.sessions = r->sessions;
     lo_rpc_pack_result_head(&pk, r->msgid);
-    msgpack_pack_map(&pk, 20);
+    msgpack_pack_map(&pk, 21);
     pack_figure(&pk, "store-bytes", f.store_bytes);
     pack_figure(&pk, "store-capacity", f.store_capacity);
     pack_figure(&pk, "resident-bytes", f.resident_bytes);
@@ -481,6 +482,7 @@ void lo_run_stats(lo_lisp *W, struct lo_job *job)
     pack_figure(&pk, "faults", f.faults);
     pack_figure(&pk, "write-faults", f.write_faults);
     pack_figure(&pk, "gc-collections", f.gc_collections);
+    pack_figure(&pk, "gc-young-collections", f.gc_young);
     pack_figure(&pk, "gc-pause-last-us", f.gc_pause_last_us);
     pack_figure(&pk, "gc-pause-max-us", f.gc_pause_max_us);
     pack_figure(&pk, "gc-pause-total-us", f.gc_pause_total_us);

@@ -72,6 +72,8 @@ static void scrape_done(struct lo_job *job)
                "First writes to pages since their snapshot.", f->write_faults);
         figure(b, "gc_collections_total", "counter", "Collections.",
                f->gc_collections);
+        figure(b, "gc_young_collections_total", "counter",
+               "Young collections (of all collections).", f->gc_young);
         figure(b, "gc_pause_max_microseconds", "gauge",
                "The longest collection pause.", f->gc_pause_max_us);
         figure(b, "gc_pause_microseconds_total", "counter",

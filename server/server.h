@@ -57,7 +57,7 @@ struct lo_server_figures {
     uint64_t sessions, requests, direct_requests, uptime, snapshots;
     uint64_t last_snapshot;
     uint64_t snapshot_stall_us, faults, write_faults;
-    uint64_t gc_collections, gc_pause_last_us, gc_pause_max_us;
+    uint64_t gc_collections, gc_young, gc_pause_last_us, gc_pause_max_us;
     uint64_t gc_pause_total_us;
     const char *mechanism;
 };

@@ -178,6 +178,7 @@ ok(err is None and res["generation"] > 0 and "stall-us" in res,
 err, st = admin.call("admin.stats")
 keys = ("store-bytes", "entries", "users", "sessions", "requests",
         "last-snapshot", "snapshot-stall-us", "faults", "gc-collections",
+        "gc-young-collections",
         "gc-pause-max-us")
 ok(err is None and all(k in st for k in keys) and st["users"] == 3 and
    st["entries"] == 1 and st["sessions"] >= 4 and st["requests"] > 10 and

@@ -145,7 +145,7 @@ int main(void)
     struct fixture fx = { 0 };
     fixture_heap(&fx, 65536, 1);
     lo_heap *h = fx.heap;
-    lo_heap_set_nursery(h, 4096);           /* young collections wanted */
+    lo_heap_set_nursery(h, 4096, 4096);     /* young collections wanted */
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
     for (int i = 0; i < ROOTS; i++)
