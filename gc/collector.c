@@ -120,6 +120,10 @@ static void visit_old_page(struct gc *g, uint64_t page, lo_gc_visit_fn *visit)
     if (limit > g->start)
         limit = g->start;                       /* the old space ends */
     for (uint64_t *obj = from - g->crossing[page]; obj < limit;) {
+        if (obj[0] == 0) {              /* a buffer's unused words */
+            obj++;
+            continue;
+        }
         uint64_t size = lo_header_words(obj[0]);
         if (size == 0 || (obj[0] & 0xff) == 0)
             lo_panic("gc: bad header 0x%llx at %p on old page %llu (a "
@@ -422,8 +426,38 @@ static void record_crossing(struct gc *g, const uint64_t *obj, uint64_t size)
     uintptr_t base = (uintptr_t)lo_heap_root(g->heap);
     uintptr_t from = (uintptr_t)obj, end = from + size * 8;
     uintptr_t b = (from + LO_CKPT_PAGE - 1) & ~(uintptr_t)(LO_CKPT_PAGE - 1);
-    for (; b < end; b += LO_CKPT_PAGE)
-        g->crossing[(b - base) / LO_CKPT_PAGE] = (uint32_t)((b - from) / 8);
+    for (; b < end; b += LO_CKPT_PAGE) {
+        /* the map is in the heap: a page of it not changed stays clean */
+        uint32_t *entry = &g->crossing[(b - base) / LO_CKPT_PAGE];
+        uint32_t back = (uint32_t)((b - from) / 8);
+        if (*entry != back)
+            *entry = back;
+    }
+}
+
+/*
+ * After an open the young space starts at the top, but the map is right
+ * only up to the top of the last collection before: the objects made
+ * between the two (and the zero words of buffers never retired) are
+ * walked once, to extend it.
+ */
+static void extend_crossing(struct gc *g)
+{
+    struct lo_heap_root *r = lo_heap_root(g->heap);
+    uint64_t *p = (uint64_t *)((char *)r + r->crossing_top);
+    while (p < g->start) {
+        if (p[0] == 0) {                /* no header is 0: unused words */
+            record_crossing(g, p, 1);
+            p++;
+            continue;
+        }
+        uint64_t size = lo_header_words(p[0]);
+        if (size == 0 || p + size > g->start)
+            lo_panic("gc: bad header 0x%llx at %p past the crossing map",
+                     (unsigned long long)p[0], (void *)p);
+        record_crossing(g, p, size);
+        p += size;
+    }
 }
 
 /*
@@ -604,6 +638,16 @@ static void free_bookkeeping(struct gc *g)
 static bool begin(struct gc *g, lo_heap *h)
 {
     LO_ASSERT(g->start <= g->top);
+    /* The map first: a bigger one is a new large block, and the large
+     * space must not change once the collection has looked at it.  It
+     * must reach the page of the highest new object. */
+    struct lo_heap_root *r = lo_heap_root(h);
+    uint64_t pages = (uint64_t)((char *)g->top - (char *)r +
+                                LO_CKPT_PAGE - 1) / LO_CKPT_PAGE + 1;
+    g->crossing = g->young || lo_heap_young_soon(h)
+                ? lo_heap_crossing(h, pages) : NULL;
+    if (g->young && !g->crossing)
+        return false;
     g->nwords = (uint64_t)(g->top - g->start);
     g->nblocks = (g->nwords + 63) / 64;
     g->live = lo_mem_alloc((g->nblocks + 1) * 8);
@@ -611,28 +655,37 @@ static bool begin(struct gc *g, lo_heap *h)
     if (!g->live || !g->offset || !large_begin(g, h))
         return false;
     memset(g->live, 0, (g->nblocks + 1) * 8);
-    /* the map must reach the page of the highest new object */
-    uint64_t pages = (uint64_t)((char *)g->top - (char *)lo_heap_root(h) +
-                                LO_CKPT_PAGE - 1) / LO_CKPT_PAGE + 1;
-    g->crossing = lo_heap_crossing(h, pages);
     if (!g->young)
         return true;                /* no map: the next one is full too */
-    if (!g->crossing)
-        return false;
-    g->old_pages = (uint64_t)((char *)g->start - (char *)lo_heap_root(h) +
+    if (r->crossing_top < (uint64_t)((char *)g->start - (char *)r))
+        extend_crossing(g);
+    g->old_pages = (uint64_t)((char *)g->start - (char *)r +
                               LO_CKPT_PAGE - 1) / LO_CKPT_PAGE;
     g->written = lo_mem_alloc((g->old_pages / 64 + 1) * 8);
     g->los_written = lo_mem_alloc((g->los_pages / 64 + 1) * 8);
     if (!g->written || !g->los_written)
         return false;
     lo_ckpt *store = lo_heap_store(h);
-    uint64_t los_first = (uint64_t)((char *)g->los_lo -
-                                    (char *)lo_heap_root(h)) / LO_CKPT_PAGE;
+    uint64_t los_first = (uint64_t)((char *)g->los_lo - (char *)r) /
+                         LO_CKPT_PAGE;
     if (lo_ckpt_pages_written(store, 0, g->old_pages, g->written) != LO_OK ||
         lo_ckpt_pages_written(store, los_first, g->los_pages,
                               g->los_written) != LO_OK)
         lo_panic("gc: the store cannot say which heap pages were written");
     return true;
+}
+
+/* A full collection keeps the crossing map's block: the root names it by
+ * offset, not by a value the mark would follow. */
+static void keep_crossing(struct gc *g)
+{
+    struct lo_heap_root *r = lo_heap_root(g->heap);
+    if (!r->crossing_at)
+        return;
+    uint64_t page = (r->crossing_at - (uint64_t)((char *)g->los_lo -
+                                                 (char *)r)) / LO_CKPT_PAGE;
+    LO_ASSERT(page < g->los_pages && bit(g->los_start, page));
+    g->los_mark[page / 64] |= 1ull << (page % 64);
 }
 
 /* From now on every write to the old space or the large objects is seen
@@ -672,6 +725,8 @@ static int collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
     /* Read only by the check below (release builds drop the load). */
     const uint64_t objects = r->objects;
 
+    if (!young)
+        keep_crossing(&g);
     mark_from_roots(&g, r, roots, ctx);
     uint64_t live_words = sum_offsets(&g);
     uint64_t prefix = young ? 0 : dense_prefix(&g, live_words);
@@ -702,6 +757,8 @@ static int collect(lo_heap *h, lo_gc_roots_fn *roots, void *ctx,
         lo_heap_set_young_top(h, new_top);
     else
         lo_heap_set_top(h, new_top);
+    r->crossing_top = g.crossing ? (uint64_t)((char *)new_top - (char *)r)
+                                 : 0;
 
     /* The pages past the new top hold garbage: give them to the store,
      * which forgets them (no write, no slot) and reads them as zeros --

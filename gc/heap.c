@@ -36,11 +36,10 @@ struct lo_heap {
                                          the open */
     uint64_t full_live;               /* live bytes after the last full
                                          collection; 0: none since open */
+    uint64_t full_small;              /* of them, in the small space */
     uint64_t nursery;                 /* young collections after this many
                                          bytes (lo_heap_set_nursery) */
     uint64_t young_min_old;           /* once this much is live */
-    uint32_t *crossing;               /* the crossing map (heap.h) */
-    uint64_t crossing_pages;          /* its entries */
     bool young_ready;                 /* lo_heap_set_young_ready */
     unsigned stress_turn;             /* stress mode: collections so far */
     uint64_t high;                    /* the highest the top has been
@@ -162,10 +161,39 @@ static void trim_before_flip(void *ctx)
  * the last collection was made of (its live size) plus what was allocated
  * since; both are in the root, so the trigger survives a restart.
  */
+static uint64_t *at_offset(lo_heap *h, uint64_t offset);
+
+static uint64_t in_use(const struct lo_heap_root *r)
+{
+    return r->top - LO_CKPT_PAGE + r->los_bytes;
+}
+
 static uint64_t open_trigger(const struct lo_heap_root *r)
 {
-    uint64_t in_use = r->top - LO_CKPT_PAGE + r->los_bytes;
-    return in_use > MIN_TRIGGER ? in_use : MIN_TRIGGER;
+    return in_use(r) > MIN_TRIGGER ? in_use(r) : MIN_TRIGGER;
+}
+
+/*
+ * Whether the crossing map the root names can be trusted: a table block
+ * of the large-object space, big enough for the pages it claims to cover,
+ * which lie below the top.  A heap opened with it collects young from the
+ * start: the young space is then empty (it starts at the top), and every
+ * page comes in write-protected, so the first write to any old page after
+ * the open is seen (a heap without it, or older, gets one at its first
+ * full collection).
+ */
+static bool crossing_usable(lo_heap *h)
+{
+    struct lo_heap_root *r = h->root;
+    uint64_t at = r->crossing_at;
+    if (!at || at % LO_CKPT_PAGE || at < r->los_bottom || at >= r->los_end ||
+        r->crossing_top < LO_CKPT_PAGE || r->crossing_top > r->top)
+        return false;
+    const uint64_t *block = at_offset(h, at);
+    uint64_t words = lo_header_words(block[0]);
+    return (block[0] & 0xff) == LO_T_HEAP_TABLE &&
+           words * 8 <= r->los_end - at &&
+           (words - 1) * 2 > r->top / LO_CKPT_PAGE;
 }
 
 int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
@@ -227,9 +255,12 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
                              a->release);
     h->room = room(r);
     h->trigger = open_trigger(r);
+    h->full_live = in_use(r);
+    h->full_small = r->top - LO_CKPT_PAGE;
     h->young = r->top;
     h->nursery = LO_HEAP_NURSERY;
     h->young_min_old = LO_HEAP_YOUNG_MIN_OLD;
+    h->young_ready = crossing_usable(h);
     h->high = r->top;
     lo_ckpt_set_before_flip(store, trim_before_flip, h);
     *out = h;
@@ -263,7 +294,6 @@ void lo_heap_close(lo_heap *h)
     if (!h)
         return;
     lo_ckpt_set_before_flip(h->store, NULL, NULL);
-    lo_mem_free(h->crossing);
     lo_mutex_destroy(&h->lock);
     lo_mem_free(h);
 }
@@ -451,9 +481,17 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
  * regardless of size.  They also need the crossing map whole and the
  * writes tracked since the last collection (young_ready).
  */
+/* Only the small-object space counts: large objects never move, and a
+ * full collection spends little on them (docs/gc.md). */
 bool lo_heap_young_wanted(lo_heap *h)
 {
-    return h->nursery && (h->stress || h->full_live >= h->young_min_old);
+    return h->nursery && (h->stress || h->full_small >= h->young_min_old);
+}
+
+bool lo_heap_young_soon(lo_heap *h)
+{
+    return lo_heap_young_wanted(h) ||
+           (h->nursery && h->root->top - LO_CKPT_PAGE >= h->young_min_old);
 }
 
 static bool young_possible(lo_heap *h)
@@ -484,8 +522,7 @@ bool lo_heap_full_collection_due(lo_heap *h)
         return h->stress_turn % 4 == 3;
     /* the heap at most doubles between full collections, as without
      * generations */
-    uint64_t in_use = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
-    return in_use >= h->full_live + h->trigger;
+    return in_use(h->root) >= h->full_live + h->trigger;
 }
 
 void lo_heap_set_nursery(lo_heap *h, uint64_t nursery, uint64_t min_old)
@@ -501,18 +538,21 @@ uint64_t *lo_heap_young_start(lo_heap *h)
 
 uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages)
 {
-    if (pages > h->crossing_pages) {
-        uint64_t cap = pages + pages / 4 + 256;
-        uint32_t *grown = lo_mem_alloc(cap * sizeof *grown);
-        if (!grown)
-            return NULL;
-        if (h->crossing)
-            memcpy(grown, h->crossing, h->crossing_pages * sizeof *grown);
-        lo_mem_free(h->crossing);
-        h->crossing = grown;
-        h->crossing_pages = cap;
-    }
-    return h->crossing;
+    struct lo_heap_root *r = h->root;
+    uint64_t *old = r->crossing_at ? at_offset(h, r->crossing_at) : NULL;
+    uint64_t have = old ? (lo_header_words(old[0]) - 1) * 2 : 0;
+    if (have >= pages)
+        return (uint32_t *)(old + 1);
+    uint64_t want = pages + pages / 4 + 1024;
+    uint64_t words = 1 + (want + 1) / 2;
+    uint64_t *block = lo_heap_alloc_large(h, words);
+    if (!block)
+        return NULL;
+    block[0] = lo_header_raw(LO_T_HEAP_TABLE, words, 0);
+    if (old)
+        memcpy(block + 1, old + 1, have * sizeof(uint32_t));
+    r->crossing_at = (uint64_t)((char *)block - (char *)r);
+    return (uint32_t *)(block + 1);
 }
 
 bool lo_heap_young_ready(lo_heap *h)
@@ -576,6 +616,7 @@ void lo_heap_set_top(lo_heap *h, uint64_t *top)
     uint64_t live = h->root->top - LO_CKPT_PAGE + h->root->los_bytes;
     h->trigger = live > MIN_TRIGGER ? live : MIN_TRIGGER;
     h->full_live = live;
+    h->full_small = h->root->top - LO_CKPT_PAGE;
     h->root->full_collections++;
     heap_unlock(h);
 }

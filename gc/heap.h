@@ -174,6 +174,10 @@ struct lo_heap_root {
                                     a heap made before young ones): a key
                                     hashed by an old address moves only in
                                     those (lisp/hashtable.c) */
+    /* The collector's crossing map ("Generations" below), in a block of
+     * the large-object space, so that it survives a restart. */
+    uint64_t crossing_at;        /* the block's offset; 0: none yet */
+    uint64_t crossing_top;       /* the map is right below this offset */
 };
 _Static_assert(sizeof(struct lo_heap_root) <= LO_CKPT_PAGE,
                "the heap root fits its page");
@@ -188,6 +192,9 @@ _Static_assert(offsetof(struct lo_heap_root, magic) == 0 &&
 /* ---- object headers ---- */
 
 enum { LO_T_FILLER = 0xff };
+/* A table of the heap's own in the large-object space (the crossing map):
+ * raw, never scanned, never seen by the Lisp. */
+enum { LO_T_HEAP_TABLE = 0xfe };
 #define LO_HEADER_RAW (1ull << 48)
 #define LO_HEADER_FROZEN (1ull << 57)
 #define LO_HEADER_SHARED (1ull << 58)
@@ -496,7 +503,8 @@ void lo_heap_set_young_top(lo_heap *h, uint64_t *top);
  * marks and slides only [young start, top), taking as roots, besides the
  * usual ones, the pointers in the old pages written since the last
  * collection (the store's write barrier, lo_ckpt_track_writes).  Once the
- * old space is worth sparing (32 MiB live after a full collection),
+ * old space is worth sparing (32 MiB of small objects live after a full
+ * collection),
  * collections come every `nursery` bytes of allocation and are young, and
  * a full one comes when the heap has doubled since the last full one
  * (stress mode: one in four).
@@ -514,14 +522,21 @@ void lo_heap_set_nursery(lo_heap *h, uint64_t nursery, uint64_t min_old);
  * The crossing map: for each page of the old space, counted from the
  * region's base, how many words before the page's first word the object
  * covering that word starts (0: an object starts right there) -- so that
- * the objects of any old page can be walked.  Kept in memory by the
- * collector, made whole by every full collection and extended by every
- * young one.  lo_heap_crossing returns the map with room for `pages`
- * entries (NULL: no memory).
+ * the objects of any old page can be walked.  Made whole by every full
+ * collection and extended by every young one, it is right for the pages
+ * below the root's crossing_top.  It lives in a block of the large-object
+ * space (type LO_T_HEAP_TABLE), so a reopened heap has it and its first
+ * collection can be young.  lo_heap_crossing returns it with room for
+ * `pages` entries, in a bigger block if need be (the old block is left to
+ * the next full collection); NULL when the space is full.  Only the
+ * collector calls it, before it looks at the large-object space.
  */
 uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages);
-/* Whether young collections would pay (the old space's size, stress). */
+/* Whether young collections would pay (the old space's size, stress);
+ * whether they might after this collection (the heap's size now): the
+ * crossing map is kept only then, so a small heap has none. */
 bool lo_heap_young_wanted(lo_heap *h);
+bool lo_heap_young_soon(lo_heap *h);
 /* Set by the collector: the crossing map is whole and the writes to the
  * old space are tracked since the last collection -- a young collection
  * can run.  Not so after an open, until the first full collection. */

@@ -4,8 +4,11 @@
  * live size (at least 8 MiB).  Were the trigger 8 MiB again after every
  * open, a large heap just opened would be collected -- every page of it
  * read from disk -- after its first 8 MiB of allocation.  So a heap of
- * 40 MiB live, reopened, is not due after 16 MiB of allocation, and is
- * after 40 MiB; a fresh heap is due after 8 MiB.
+ * 44 MiB live, reopened, has no full collection due after 16 MiB of
+ * allocation, and has one once the heap has doubled; a fresh heap is due
+ * after 8 MiB.
+ * Being that large, it collects young from the first collection after the
+ * open on (its crossing map survived the restart).
  */
 #include "gc/gc.h"
 #include "tests/helpers/fixture.h"
@@ -61,11 +64,21 @@ int main(void)
     fixture_reopen(&fx);
     h = fx.heap;
     lo_heap_register_buffer(h, &b);
+    /* 40 MiB live: young collections (gc/heap.h), every nursery, from
+     * the first one after the open -- the crossing map survived */
     churn(h, &b, 16ull << 20);
-    ok(!lo_heap_collection_due(h), "reopened: not due after 16 MiB (the "
-       "trigger is the heap's size, not 8 MiB again)");
-    churn(h, &b, 26ull << 20);
-    ok(lo_heap_collection_due(h), "due after 42 MiB");
+    ok(!lo_heap_full_collection_due(h), "reopened: no full collection due "
+       "after 16 MiB (the trigger is the heap's size, not 8 MiB again)");
+    ok(lo_heap_collection_due(h), "a young one is (past the nursery)");
+    churn(h, &b, 32ull << 20);
+    ok(lo_heap_full_collection_due(h), "a full one due after 48 MiB (the "
+       "heap doubled)");
+    lo_heap_retire_buffers(h);
+    list = lo_heap_root(h)->roots[0];
+    is_int(lo_gc_collect_young(h, roots_fn, NULL, &r), LO_OK, "collect");
+    ok(r.young, "the first collection after the open can be young");
+    const char *bad = "";
+    ok(lo_gc_verify(h, &bad) == 0, "and the heap verifies: %s", bad);
     lo_heap_unregister_buffer(h, &b);
     fixture_close(&fx);
     return done_testing();

@@ -5,7 +5,8 @@
  * objects to point at new ones (and elsewhere) -- the writes the store's
  * barrier must see -- sometimes with a snapshot in between (the flip
  * write-protects pages the barrier had seen writable), and collects: young
- * in three rounds of four, else full.  After a young collection every old
+ * in three rounds of four, else full; after a reopen of the store, young
+ * from the first collection on.  After a young collection every old
  * object is still there (reachable or not), exactly the new objects
  * reachable from the roots or from any old object survive, and every
  * surviving object's edges, access bits and raw words are intact; after a
@@ -18,8 +19,10 @@
 #include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
-enum { OBJECTS = 2000, ROOTS = 30, ROUNDS = 16, WRITES = 300 };
-#define MAX_NODES (OBJECTS * ROUNDS)
+/* ROUNDS rounds, then the store is reopened and REOPENED more are young
+ * from the first (the crossing map persists) */
+enum { OBJECTS = 2000, ROOTS = 30, ROUNDS = 16, REOPENED = 4, WRITES = 300 };
+#define MAX_NODES (OBJECTS * (ROUNDS + REOPENED))
 #define TAG_OBJECT 3ull
 #define TAG_CONS 1ull
 
@@ -152,14 +155,22 @@ int main(void)
         root_id[i] = -1;
     int young_rounds = 0;
 
-    for (int round = 0; round < ROUNDS; round++) {
+    for (int round = 0; round < ROUNDS + REOPENED; round++) {
+        if (round == ROUNDS) {
+            lo_heap_unregister_buffer(h, &b);
+            is_int(lo_ckpt_sync(fx.store), LO_OK, "synced before reopening");
+            fixture_reopen(&fx);            /* same addresses: roots hold */
+            h = fx.heap;
+            lo_heap_set_nursery(h, 4096, 4096);
+            lo_heap_register_buffer(h, &b);
+        }
         int first_new = nnodes;
         make_objects(h, &b);
         if (round % 3 == 1)                 /* a flip between the writes */
             is_int(lo_ckpt_sync(fx.store), LO_OK, "round %d: synced", round);
         int written = first_new ? write_old(first_new) : 0;
         reroot();
-        bool young = round % 4 != 0;
+        bool young = round >= ROUNDS || round % 4 != 0;
 
         static char seen[MAX_NODES];
         memset(seen, 0, sizeof seen);
@@ -226,7 +237,8 @@ int main(void)
         is_int(wrong, 0, "round %d: every survivor, edge, access bit and "
                "raw word intact", round);
     }
-    ok(young_rounds >= ROUNDS / 2, "%d young collections", young_rounds);
+    ok(young_rounds >= ROUNDS / 2 + REOPENED, "%d young collections",
+       young_rounds);
     lo_heap_unregister_buffer(h, &b);
     fixture_close(&fx);
     return done_testing();
