@@ -27,6 +27,8 @@ static void churn(lo_heap *h, struct lo_alloc_buffer *b, uint64_t bytes)
 {
     for (uint64_t done = 0; done < bytes; done += 24) {
         uint64_t *cell = lo_heap_alloc(h, b, 3);
+        if (!cell)
+            bail_out("the store is full");
         cell[0] = lo_header(1, 3);
     }
 }
@@ -34,7 +36,7 @@ static void churn(lo_heap *h, struct lo_alloc_buffer *b, uint64_t bytes)
 int main(void)
 {
     struct fixture fx = { 0 };
-    fixture_heap(&fx, 65536, 1);                   /* 256 MiB */
+    fixture_heap(&fx, 131072, 1);   /* 512 MiB: a region of 170 MiB */
     lo_heap *h = fx.heap;
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
