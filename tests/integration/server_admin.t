@@ -175,6 +175,11 @@ ok(is_error(err, "ARGUMENT-ERROR"), "env-reset of a malformed name", err)
 err, res = admin.call("admin.snapshot")
 ok(err is None and res["generation"] > 0 and "stall-us" in res,
    "admin.snapshot: durable, with its stall", res)
+err, res = admin.call("eval", "(setq *pages* (make-list 100000)) t")
+err, res = admin.call("admin.snapshot")
+ok(err is None and res["pages"] >= 100,
+   "admin.snapshot: the pages its own snapshot wrote (a 100,000-cons "
+   "list: hundreds)", res)
 err, st = admin.call("admin.stats")
 keys = ("store-bytes", "entries", "users", "sessions", "requests",
         "last-snapshot", "snapshot-stall-us", "faults", "gc-collections",
