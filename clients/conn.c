@@ -444,7 +444,12 @@ void lo_reply_free(struct lo_reply *r)
 int lo_conn_notification(struct lo_conn *c, int timeout_ms, struct lo_note *n)
 {
     memset(n, 0, sizeof *n);
-    sig_atomic_t seen = interrupts;
+    /* Any SIGINT since lo_conn_clear_interrupt, not just one during this
+     * wait: one that came while the caller printed the last notification
+     * was otherwise missed, and `watch` waited for ever. */
+    sig_atomic_t seen = 0;
+    if (interrupts != seen)
+        return LO_CONN_INTERRUPTED;
     while (!c->notes) {
         msgpack_object o;
         msgpack_zone *zone;

@@ -88,7 +88,8 @@ void lo_reply_free(struct lo_reply *r);
 
 /* The next notification, waiting up to timeout_ms (-1: for ever):
  * LO_CONN_OK, LO_CONN_REFUSED when none came in time, LO_CONN_FAILED when
- * the connection ended, LO_CONN_INTERRUPTED on SIGINT. */
+ * the connection ended, LO_CONN_INTERRUPTED once a SIGINT came since
+ * lo_conn_clear_interrupt (before the wait or during it). */
 int lo_conn_notification(struct lo_conn *c, int timeout_ms,
                          struct lo_note *n);
 void lo_note_free(struct lo_note *n);

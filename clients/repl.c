@@ -274,6 +274,14 @@ static int read_key(FILE *in)
         if (poll(&p, 1, -1) < 0)
             continue;                   /* a signal: look at the flag */
         ssize_t n = read(fd, &byte, 1);
+        /* A NUL is what a Ctrl-D typed while the terminal was still in
+         * cooked mode (the instant between two reads of the line
+         * editor) turns into once the editor switches to raw mode: the
+         * kernel keeps that end of file as a NUL.  Let through, it went
+         * into the line, and the Ctrl-D typed again then deleted a
+         * character instead of ending the input. */
+        if (n == 1 && byte == 0)
+            continue;
         if (n == 1)
             break;
         if (n == 0 || errno != EINTR)
