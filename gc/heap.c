@@ -40,6 +40,7 @@ struct lo_heap {
     uint64_t nursery;                 /* young collections after this many
                                          bytes (lo_heap_set_nursery) */
     uint64_t young_min_old;           /* once this much is live */
+    uint64_t parallel_mark;           /* lo_heap_set_parallel_mark */
     bool young_ready;                 /* lo_heap_set_young_ready */
     unsigned stress_turn;             /* stress mode: collections so far */
     uint64_t high;                    /* the highest the top has been
@@ -260,6 +261,7 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
     h->young = r->top;
     h->nursery = LO_HEAP_NURSERY;
     h->young_min_old = LO_HEAP_YOUNG_MIN_OLD;
+    h->parallel_mark = LO_HEAP_PARALLEL_MARK;
     h->young_ready = crossing_usable(h);
     h->high = r->top;
     lo_ckpt_set_before_flip(store, trim_before_flip, h);
@@ -553,6 +555,16 @@ uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages)
         memcpy(block + 1, old + 1, have * sizeof(uint32_t));
     r->crossing_at = (uint64_t)((char *)block - (char *)r);
     return (uint32_t *)(block + 1);
+}
+
+void lo_heap_set_parallel_mark(lo_heap *h, uint64_t bytes)
+{
+    h->parallel_mark = bytes;
+}
+
+uint64_t lo_heap_parallel_mark(lo_heap *h)
+{
+    return h->parallel_mark;
 }
 
 bool lo_heap_young_ready(lo_heap *h)

@@ -532,6 +532,13 @@ void lo_heap_set_nursery(lo_heap *h, uint64_t nursery, uint64_t min_old);
  * collector calls it, before it looks at the large-object space.
  */
 uint32_t *lo_heap_crossing(lo_heap *h, uint64_t pages);
+/* Full collections mark with helper threads (gc/collector.c) once the
+ * small-object space holds `bytes` (default LO_HEAP_PARALLEL_MARK; 1:
+ * always, for tests; UINT64_MAX: never). */
+#define LO_HEAP_PARALLEL_MARK (32ull << 20)
+void lo_heap_set_parallel_mark(lo_heap *h, uint64_t bytes);
+uint64_t lo_heap_parallel_mark(lo_heap *h);
+
 /* Whether young collections would pay (the old space's size, stress);
  * whether they might after this collection (the heap's size now): the
  * crossing map is kept only then, so a small heap has none. */

@@ -125,6 +125,10 @@ int main(void)
     lo_heap *h = fx.heap;
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
+    /* marked by two threads, however small the heap (collector.c,
+     * "Parallel marking"): a graph with edges every way, claimed by
+     * whichever thread comes first */
+    lo_heap_set_parallel_mark(h, 1);
     for (int i = 0; i < ROOTS; i++)
         root_id[i] = -1;
 
