@@ -232,3 +232,12 @@ void fixture_explain(void)
     diag("     expected: %s%s",
          last.want_status == LO_OK ? "" : "an error: ", last.want);
 }
+
+uint64_t fixture_crossing_bytes(const struct lo_heap_root *r)
+{
+    if (!r->crossing_at)
+        return 0;
+    const uint64_t *block = (const uint64_t *)((const char *)r +
+                                               r->crossing_at);
+    return lo_large_pages(block) * 4096;
+}

@@ -139,6 +139,11 @@ bool fixture_evaluates(lo_lisp *L, const char *form, int status,
 /* The diagnostics of the last fixture_evaluates on this thread. */
 void fixture_explain(void);
 
+/* The bytes of the heap's own crossing-map block in the large-object
+ * space (gc/heap.h: a heap large enough for young collections keeps one),
+ * or 0: what tests counting that space's blocks add to their own. */
+uint64_t fixture_crossing_bytes(const struct lo_heap_root *r);
+
 /* One TAP check: form, evaluated on L, succeeds and prints as want.  The
  * rest is the check's name, printf-style (it may use fixture_out()). */
 #define eval_is(L, form, want, ...)                                         \

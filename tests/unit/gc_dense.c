@@ -16,18 +16,6 @@
 #include "tests/helpers/fixture.h"
 #include "tests/tap.h"
 
-/* The bytes of the heap's own crossing map block in the large-object
- * space (gc/heap.h; a heap large enough for young collections keeps one),
- * or 0. */
-static uint64_t crossing_block_bytes(lo_heap *h)
-{
-    struct lo_heap_root *r = lo_heap_root(h);
-    if (!r->crossing_at)
-        return 0;
-    const uint64_t *block = (const uint64_t *)((const char *)r +
-                                               r->crossing_at);
-    return lo_large_pages(block) * 4096;
-}
 
 enum { LISTS = 8 };
 static lo_value roots[LISTS];
@@ -122,7 +110,7 @@ static void run(uint64_t garbage_mib, uint64_t live_mib, bool dense)
         /* a filler's header where the garbage starts, the root page, the
          * top's page, and the crossing map made by this first collection
          * of a heap this size: the live data's pages stay clean */
-        ok(after.last_snapshot_pages <= 4 + crossing_block_bytes(h) / 4096,
+        ok(after.last_snapshot_pages <= 4 + fixture_crossing_bytes(lo_heap_root(h)) / 4096,
            "%s: the snapshot wrote %llu pages, not the live data's %llu",
            what, (unsigned long long)after.last_snapshot_pages,
            (unsigned long long)(live_mib << 20) / 4096);

@@ -92,18 +92,6 @@ static uint64_t block_bytes(uint64_t words)
     return lo_large_block_pages(words) * LO_CKPT_PAGE;
 }
 
-/* The bytes of the heap's own crossing map block in the large-object
- * space (gc/heap.h; a heap large enough for young collections keeps one),
- * or 0. */
-static uint64_t crossing_block_bytes(lo_heap *h)
-{
-    struct lo_heap_root *r = lo_heap_root(h);
-    if (!r->crossing_at)
-        return 0;
-    const uint64_t *block = (const uint64_t *)((const char *)r +
-                                               r->crossing_at);
-    return lo_large_pages(block) * 4096;
-}
 
 int main(void)
 {
@@ -173,7 +161,7 @@ int main(void)
         is_int(lo_gc_collect(fx.heap, roots_fn, NULL, &r), LO_OK,
                "round %d: collected", round);
         is_int((long long)r.large_live_bytes,
-               (long long)(live + crossing_block_bytes(fx.heap)),
+               (long long)(live + fixture_crossing_bytes(lo_heap_root(fx.heap))),
                "round %d: large bytes live = the oracle's (%llu), with the "
                "crossing map's block", round, (unsigned long long)live);
         is_int((long long)r.large_freed_bytes, (long long)dead,

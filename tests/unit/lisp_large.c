@@ -102,12 +102,7 @@ int main(void)
     fixture_run(fx.L, "(gc)");
     /* stress mode collects young too: the heap keeps its crossing map in
      * a block of that space (gc/heap.h) */
-    uint64_t map = 0;
-    if (root()->crossing_at) {
-        const uint64_t *block = (const uint64_t *)((const char *)root() +
-                                                   root()->crossing_at);
-        map = lo_large_pages(block) * 4096;
-    }
+    uint64_t map = fixture_crossing_bytes(root());
     ok(root()->los_bytes == before + 245 * 4096 + map,
        "after stress, only *big* (and the heap's crossing map, %llu "
        "bytes) is left in the large-object space",
