@@ -364,7 +364,8 @@ static void repoint_values(uint64_t *object, void *ctx)
  * where code objects are held).  The old objects become garbage.  At
  * open no frame holds a code address, so nothing else refers to one.
  * Objects moved without a collection: the tables hashing by address are
- * told so the way a collection tells them, by the count of collections.
+ * told so the way a full collection tells them, by the counts of
+ * collections and of full ones (old objects moved: lisp/hashtable.c).
  */
 static int rehome(lo_heap *h, struct walk *w)
 {
@@ -404,6 +405,7 @@ static int rehome(lo_heap *h, struct walk *w)
             root->roots[i] = lo_value_moved(root->roots[i], m->to);
     }
     root->collections++;
+    root->full_collections++;
     return LO_OK;
 }
 
