@@ -382,12 +382,10 @@ bool lo_ckpt_fault(void *ctx, uintptr_t addr, bool is_write)
  * (a call and a TLB flush each, 4.5 us here, and then a fault of 20-30 us
  * on the mutator's next write to it, while the pages a program writes
  * between two collections are mostly the ones it writes again), so
- * tracking protects the scattered writable pages of the range only when
- * there are more than `max_writable` of them (snapshots protect them
- * anyway), and long runs of them always: one call for many pages.
+ * tracking protects the writable pages of the range only when there are
+ * more than `max_writable` of them (0: always); snapshots protect them
+ * anyway.
  */
-enum { PROTECT_RUN = 16 };      /* pages: a run this long is cheap */
-
 /* Write-protect a run of writable pages, which stay dirty. */
 static void protect_run(lo_ckpt *c, uint64_t first, uint64_t n)
 {
@@ -418,12 +416,10 @@ int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count,
         writable += (ch->flags[i] & PG_WRITABLE) != 0;
         p++;
     }
-    /* Runs of writable pages: a long one is protected in one call, cheap
-     * per page (the collector's own slide leaves one); a short one only
-     * when too many are writable in all. */
-    bool all = writable > max_writable;
+    /* over the limit: all of them, a call per run */
     uint64_t run = 0, run_n = 0;
-    for (uint64_t p = first; p <= first + count; p++) {
+    for (uint64_t p = first; writable > max_writable && p <= first + count;
+         p++) {
         uint8_t *f = NULL;
         if (p < first + count) {
             struct chunk *ch = chunk_of(c, p);
@@ -438,7 +434,7 @@ int lo_ckpt_track_writes(lo_ckpt *c, uint64_t first, uint64_t count,
             run_n++;
             continue;
         }
-        if (run_n && (all || run_n >= PROTECT_RUN))
+        if (run_n)
             protect_run(c, run, run_n);
         run_n = 0;
         if (f && (*f & PG_WRITABLE)) {

@@ -259,7 +259,7 @@ int lo_heap_open_with(lo_ckpt *store, const struct lo_heap_open_args *a,
     h->full_live = in_use(r);
     h->full_small = r->top - LO_CKPT_PAGE;
     h->young = r->top;
-    h->nursery = LO_HEAP_NURSERY;
+    h->nursery = 0;                 /* off until asked for (heap.h) */
     h->young_min_old = LO_HEAP_YOUNG_MIN_OLD;
     h->parallel_mark = LO_HEAP_PARALLEL_MARK;
     h->young_ready = crossing_usable(h);
@@ -487,7 +487,7 @@ uint64_t lo_heap_allocated_since_gc(lo_heap *h)
  * full collection spends little on them (docs/gc.md). */
 bool lo_heap_young_wanted(lo_heap *h)
 {
-    return h->nursery && (h->stress || h->full_small >= h->young_min_old);
+    return h->stress || (h->nursery && h->full_small >= h->young_min_old);
 }
 
 bool lo_heap_young_soon(lo_heap *h)
@@ -511,7 +511,7 @@ bool lo_heap_collection_due(lo_heap *h)
     /* the nursery or the trigger, or a hold above it -- but never past
      * half the room there was: a nearly full store collects before it
      * runs out */
-    uint64_t at = young_possible(h) ? h->nursery : h->trigger;
+    uint64_t at = young_possible(h) && h->nursery ? h->nursery : h->trigger;
     return since >= (h->hold > at ? h->hold : at) || since >= h->room / 2;
 }
 

@@ -146,6 +146,8 @@ static void run(const char *path, uint64_t mb, uint64_t large_mb, bool snap,
     }
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
+    if (young)                  /* young collections are asked for */
+        lo_heap_set_nursery(h, LO_HEAP_NURSERY, LO_HEAP_YOUNG_MIN_OLD);
     uint64_t live_words = mb << 17, words = 0;
     for (int i = 0; i < 65; i++)
         roots[i] = 0;

@@ -40,6 +40,7 @@ int main(void)
     lo_heap *h = fx.heap;
     struct lo_alloc_buffer b;
     lo_heap_register_buffer(h, &b);
+    lo_heap_set_nursery(h, LO_HEAP_NURSERY, LO_HEAP_YOUNG_MIN_OLD);
 
     churn(h, &b, 7ull << 20);
     ok(!lo_heap_collection_due(h), "a fresh heap: not due after 7 MiB");
@@ -66,6 +67,7 @@ int main(void)
     fixture_reopen(&fx);
     h = fx.heap;
     lo_heap_register_buffer(h, &b);
+    lo_heap_set_nursery(h, LO_HEAP_NURSERY, LO_HEAP_YOUNG_MIN_OLD);
     /* 40 MiB live: young collections (gc/heap.h), every nursery, from
      * the first one after the open -- the crossing map survived */
     churn(h, &b, 16ull << 20);
