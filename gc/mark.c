@@ -75,19 +75,33 @@ static void visit_written(struct gc *g, lo_gc_visit_fn *visit, void *ctx)
 
 /* ---- 1. mark ---- */
 
+/*
+ * Make room for `want` pointers in *items, which holds `used` of `*cap`:
+ * the mark stacks, the shared pool and the remembered slots all grow so.
+ * The collector cannot fail half way, so no memory is a panic.
+ */
+static void *room_for(void *items, size_t used, size_t *cap, size_t want,
+                      const char *what)
+{
+    if (want <= *cap)
+        return items;
+    size_t grown_cap = *cap ? *cap * 2 : 4096;
+    if (grown_cap < want)
+        grown_cap = want * 2;
+    void *grown = lo_mem_alloc(grown_cap * sizeof(void *));
+    if (!grown)
+        lo_panic("gc: no memory for %s (%zu entries)", what, grown_cap);
+    if (items)
+        memcpy(grown, items, used * sizeof(void *));
+    lo_mem_free(items);
+    *cap = grown_cap;
+    return grown;
+}
+
 static void push(struct marker *m, uint64_t *obj)
 {
-    if (m->sp == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 4096;
-        uint64_t **grown = lo_mem_alloc(cap * sizeof *grown);
-        if (!grown)
-            lo_panic("gc: no memory for the mark stack (%zu entries)", cap);
-        if (m->stack)
-            memcpy(grown, m->stack, m->sp * sizeof *grown);
-        lo_mem_free(m->stack);
-        m->stack = grown;
-        m->cap = cap;
-    }
+    m->stack = room_for(m->stack, m->sp, &m->cap, m->sp + 1,
+                        "the mark stack");
     m->stack[m->sp++] = obj;
 }
 
@@ -195,17 +209,9 @@ static void mark_old_slot(lo_value *slot, void *marker)
     mark_value(m, v);
     if (!pointerp(v) || address(v) < g->start || address(v) >= g->top)
         return;
-    if (g->nremembered == g->remembered_cap) {
-        size_t cap = g->remembered_cap ? g->remembered_cap * 2 : 4096;
-        lo_value **grown = lo_mem_alloc(cap * sizeof *grown);
-        if (!grown)
-            lo_panic("gc: no memory for the remembered slots (%zu)", cap);
-        if (g->remembered)
-            memcpy(grown, g->remembered, g->nremembered * sizeof *grown);
-        lo_mem_free(g->remembered);
-        g->remembered = grown;
-        g->remembered_cap = cap;
-    }
+    g->remembered = room_for(g->remembered, g->nremembered,
+                             &g->remembered_cap, g->nremembered + 1,
+                             "the remembered slots");
     g->remembered[g->nremembered++] = slot;
 }
 
@@ -243,17 +249,8 @@ static void share(struct marker *m, struct pool *p)
 {
     size_t give = m->sp / 2;
     lo_mutex_lock(&p->lock);
-    if (p->n + give > p->cap) {
-        size_t cap = (p->n + give) * 2;
-        uint64_t **grown = lo_mem_alloc(cap * sizeof *grown);
-        if (!grown)
-            lo_panic("gc: no memory for the shared mark pool (%zu)", cap);
-        if (p->items)
-            memcpy(grown, p->items, p->n * sizeof *grown);
-        lo_mem_free(p->items);
-        p->items = grown;
-        p->cap = cap;
-    }
+    p->items = room_for(p->items, p->n, &p->cap, p->n + give,
+                        "the shared mark pool");
     memcpy(p->items + p->n, m->stack, give * sizeof *m->stack);
     memmove(m->stack, m->stack + give, (m->sp - give) * sizeof *m->stack);
     /* read without the lock by drain_shared: atomic, relaxed */
